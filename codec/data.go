@@ -1,0 +1,45 @@
+package codec
+
+import "github.com/vmihailenco/msgpack/v5"
+
+// MarshalData encodes a module payload with msgpack. Structs are encoded
+// as maps keyed by their msgpack tags unless they opt into as_array.
+func MarshalData(v any) ([]byte, error) {
+	return msgpack.Marshal(v)
+}
+
+// UnmarshalData validates raw as exactly one msgpack value and then decodes
+// it into v, which should be a pointer to a concrete type. Validation runs
+// first so that hostile length headers cannot make the decoder allocate
+// more than the input justifies. An empty raw leaves v unchanged.
+//
+// Payloads must not contain ext values (including the timestamp
+// extension): they are rejected with CodeBadRequest. The msgpack decoder
+// reads an ext header in front of a value decoded into a map or struct as
+// transparent and then parses the ext's opaque bytes, and the bytes after
+// it, as msgpack that was never validated; a ten-byte input could make it
+// allocate gigabytes or recurse without bound.
+//
+// The decoder preallocates a slice from its declared element count, so
+// memory stays proportional to the input but scales with the target's
+// element size: prefer small element types in payloads that hold lists.
+func UnmarshalData(raw []byte, v any) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	if err := validate(raw, false); err != nil {
+		return err
+	}
+	if err := msgpack.Unmarshal(raw, v); err != nil {
+		return &Error{Code: CodeBadRequest, Message: "codec: payload does not match: " + trimErr(err.Error())}
+	}
+	return nil
+}
+
+// trimErr bounds a decoder error's text; it may quote input.
+func trimErr(s string) string {
+	if len(s) > 120 {
+		return s[:120]
+	}
+	return s
+}

@@ -1,0 +1,31 @@
+package engine
+
+// WebSocket close codes the engine sends. docs/protocol.md lists them for
+// client authors.
+const (
+	// CloseNormal: the session ended normally.
+	CloseNormal uint16 = 1000
+	// CloseGoingAway: the server is shutting down.
+	CloseGoingAway uint16 = 1001
+	// CloseUnsupported: the client sent a text message; parlor.v1 is binary.
+	CloseUnsupported uint16 = 1003
+	// CloseMalformed: a message was not valid parlor.v1 msgpack. An error
+	// frame with the reason precedes it.
+	CloseMalformed uint16 = 1007
+	// ClosePolicy: the client broke the session rules (no connect frame in
+	// time, or a request before connect).
+	ClosePolicy uint16 = 1008
+	// CloseTooLarge: a message exceeded Config.ReadLimit.
+	CloseTooLarge uint16 = 1009
+	// CloseInternal: the server failed.
+	CloseInternal uint16 = 1011
+	// CloseHeartbeatTimeout: the client answered no ping within
+	// Config.HeartbeatTimeout.
+	CloseHeartbeatTimeout uint16 = 4000
+	// CloseSlowConsumer: the client's outbox exceeded Config.OutboxBytes.
+	// It is best effort: a client too slow to read usually cannot read the
+	// close frame either and sees the TCP connection end.
+	CloseSlowConsumer uint16 = 4008
+	// CloseRateLimited: the client kept sending past its rate limit.
+	CloseRateLimited uint16 = 4029
+)

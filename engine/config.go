@@ -1,0 +1,140 @@
+package engine
+
+import (
+	"net/http"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Config configures an Engine. Only Authenticate is required; every other
+// field documents the default its zero value stands for.
+type Config struct {
+	// Authenticate identifies the user behind an upgrade request, from a
+	// cookie, a header or a query parameter such as ?token=. It is the only
+	// source of user ids: no frame can name its sender. Return an error to
+	// refuse the connection with 401, or an error wrapping ErrForbidden to
+	// refuse it with 403. Required.
+	Authenticate func(r *http.Request) (userID string, err error)
+
+	// AllowedOrigins lists extra browser origins allowed to connect,
+	// compared exactly (scheme, host and port), for example
+	// "http://localhost:5173". The request's own host is always allowed,
+	// and so are requests without an Origin header (non-browser clients;
+	// browsers always send one). Default: same host only.
+	AllowedOrigins []string
+	// CheckOrigin, if set, replaces the origin check entirely.
+	CheckOrigin func(r *http.Request) bool
+
+	// Secret keys room ids (see room.KeyedID). Every node of a cluster
+	// must share it, and it must stay the same across restarts for ids to
+	// stay stable. Default: a random secret per process, with a warning.
+	Secret []byte
+
+	// Logger receives structured logs. Default: no logging.
+	Logger *zap.Logger
+	// Broker carries room broadcasts between nodes. Default: a
+	// MemoryBroker owned (and closed) by the engine.
+	Broker Broker
+
+	// ReadLimit is the largest WebSocket message a client may send, in
+	// bytes, after decompression. Larger messages close the connection
+	// with 1009. Default: 64 KiB.
+	ReadLimit int
+	// Compression enables permessage-deflate. Default: off.
+	Compression bool
+	// MaxFramesPerMessage bounds the frames batched in one client
+	// message. Default: 64.
+	MaxFramesPerMessage int
+
+	// HandshakeTimeout is how long a client has to send its connect frame
+	// after the upgrade. Default: 10s.
+	HandshakeTimeout time.Duration
+	// HeartbeatInterval is how often the server pings. Default: 25s.
+	HeartbeatInterval time.Duration
+	// HeartbeatTimeout is how long the server waits after a ping for a
+	// pong, or any other frame, before it closes the connection with 4000
+	// (CloseHeartbeatTimeout). Default: 10s.
+	HeartbeatTimeout time.Duration
+	// WriteTimeout bounds each write to a client. Default: 10s.
+	WriteTimeout time.Duration
+
+	// OutboxBytes bounds the bytes queued for one client. A client that
+	// falls further behind is closed with 4008 (slow consumer). Default:
+	// 1 MiB.
+	OutboxBytes int
+	// RateLimit is the sustained number of frames per second a connection
+	// may send. Default: 50. Negative disables rate limiting.
+	RateLimit float64
+	// RateBurst is the token-bucket burst for RateLimit. Default: 100.
+	RateBurst int
+	// RateStrikes is how many rate-limited frames in a burst (refilling
+	// at one per second) are answered with rate_limited before the
+	// connection is closed with 4029. Default: 20.
+	RateStrikes int
+
+	// MaxRoomsPerConn bounds the rooms one connection is in. Default: 64.
+	MaxRoomsPerConn int
+	// MaxConnsPerUser bounds one user's simultaneous connections; more
+	// are refused with 429 before the upgrade. Default: 16.
+	MaxConnsPerUser int
+	// JoinTimeout bounds a join (Resolve and OnJoin). Default: 10s.
+	JoinTimeout time.Duration
+
+	// RoomMailbox is each room's mailbox size (room.Config.MailboxSize).
+	// Default: 256.
+	RoomMailbox int
+	// RoomIdleTTL is how long an empty room lives (room.Config.IdleTTL).
+	// Default: 30s; negative disposes a room when its last member leaves.
+	RoomIdleTTL time.Duration
+}
+
+// Defaults of Config, exported for documentation and tests.
+const (
+	DefaultReadLimit           = 64 << 10
+	DefaultMaxFramesPerMessage = 64
+	DefaultHandshakeTimeout    = 10 * time.Second
+	DefaultHeartbeatInterval   = 25 * time.Second
+	DefaultHeartbeatTimeout    = 10 * time.Second
+	DefaultWriteTimeout        = 10 * time.Second
+	DefaultOutboxBytes         = 1 << 20
+	DefaultRateLimit           = 50
+	DefaultRateBurst           = 100
+	DefaultRateStrikes         = 20
+	DefaultMaxRoomsPerConn     = 64
+	DefaultMaxConnsPerUser     = 16
+	DefaultJoinTimeout         = 10 * time.Second
+)
+
+// withDefaults returns c with zero fields replaced by their defaults.
+func (c Config) withDefaults() Config {
+	setInt := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	setDur := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	setInt(&c.ReadLimit, DefaultReadLimit)
+	setInt(&c.MaxFramesPerMessage, DefaultMaxFramesPerMessage)
+	setDur(&c.HandshakeTimeout, DefaultHandshakeTimeout)
+	setDur(&c.HeartbeatInterval, DefaultHeartbeatInterval)
+	setDur(&c.HeartbeatTimeout, DefaultHeartbeatTimeout)
+	setDur(&c.WriteTimeout, DefaultWriteTimeout)
+	setInt(&c.OutboxBytes, DefaultOutboxBytes)
+	if c.RateLimit == 0 {
+		c.RateLimit = DefaultRateLimit
+	}
+	setInt(&c.RateBurst, DefaultRateBurst)
+	setInt(&c.RateStrikes, DefaultRateStrikes)
+	setInt(&c.MaxRoomsPerConn, DefaultMaxRoomsPerConn)
+	setInt(&c.MaxConnsPerUser, DefaultMaxConnsPerUser)
+	setDur(&c.JoinTimeout, DefaultJoinTimeout)
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	return c
+}

@@ -1,0 +1,263 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/lxzan/gws"
+	"github.com/parlorhq/parlor/codec"
+	"github.com/parlorhq/parlor/room"
+	"go.uber.org/zap"
+)
+
+// Subprotocol is the WebSocket subprotocol of the wire protocol. Clients
+// must offer it; the engine answers with it.
+const Subprotocol = "parlor.v1"
+
+// ErrForbidden may be wrapped by Config.Authenticate to refuse a
+// connection with 403 instead of 401.
+var ErrForbidden = errors.New("engine: forbidden")
+
+// Engine serves Parlor sessions. Create it with New, register modules,
+// and mount it on the host's mux; it implements http.Handler.
+type Engine struct {
+	cfg      Config
+	log      *zap.Logger
+	upgrader *gws.Upgrader
+	secret   []byte
+
+	modulesMu sync.RWMutex
+	modules   map[string]room.Module
+
+	rooms     *shardedMap[*room.Room]
+	sessions  *shardedMap[*session]
+	userConns *shardedMap[int]
+	hub       *hub
+	ownBroker bool
+
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	shutting atomic.Bool
+	stopOnce sync.Once
+}
+
+// New returns an engine configured by cfg. It fails when cfg has no
+// Authenticate hook.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Authenticate == nil {
+		return nil, errors.New("engine: Config.Authenticate is required")
+	}
+	cfg = cfg.withDefaults()
+	e := &Engine{
+		cfg:       cfg,
+		log:       cfg.Logger,
+		modules:   make(map[string]room.Module),
+		rooms:     newShardedMap[*room.Room](),
+		sessions:  newShardedMap[*session](),
+		userConns: newShardedMap[int](),
+	}
+	e.secret = cfg.Secret
+	if len(e.secret) == 0 {
+		e.secret = make([]byte, 32)
+		if _, err := rand.Read(e.secret); err != nil {
+			return nil, fmt.Errorf("engine: generate secret: %w", err)
+		}
+		e.log.Warn("no Config.Secret set: using a random one, so room ids change on restart and differ between nodes")
+	}
+	broker := cfg.Broker
+	if broker == nil {
+		broker = NewMemoryBroker()
+		e.ownBroker = true
+	}
+	e.hub = newHub(broker, e.log)
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	e.upgrader = gws.NewUpgrader(&socketHandler{e: e}, &gws.ServerOption{
+		ReadMaxPayloadSize: cfg.ReadLimit,
+		ParallelEnabled:    false,
+		PermessageDeflate:  gws.PermessageDeflate{Enabled: cfg.Compression},
+		SubProtocols:       []string{Subprotocol},
+		HandshakeTimeout:   cfg.WriteTimeout,
+		Recovery:           e.recoverSocketPanic,
+		Logger:             zapGWSLogger{e.log},
+	})
+	return e, nil
+}
+
+// Register adds a module. Kinds must be unique, non-empty and at most
+// codec.MaxNameLen bytes. Register modules before serving.
+func (e *Engine) Register(m room.Module) error {
+	kind := m.Kind()
+	if kind == "" || len(kind) > codec.MaxNameLen {
+		return fmt.Errorf("engine: invalid module kind %q", kind)
+	}
+	e.modulesMu.Lock()
+	defer e.modulesMu.Unlock()
+	if _, dup := e.modules[kind]; dup {
+		return fmt.Errorf("engine: module kind %q already registered", kind)
+	}
+	e.modules[kind] = m
+	return nil
+}
+
+// Secret returns the key used for room ids, so that a host can compute the
+// same ids (room.KeyedID) outside a session.
+func (e *Engine) Secret() []byte { return e.secret }
+
+// Room returns the running room with this id, if any. Use Room.Do to act
+// on it from outside.
+func (e *Engine) Room(id string) (*room.Room, bool) { return e.rooms.load(id) }
+
+// Stats is a point-in-time count of the engine's sessions and rooms.
+type Stats struct {
+	Sessions int
+	Rooms    int
+}
+
+// Stats counts current sessions and rooms.
+func (e *Engine) Stats() Stats {
+	return Stats{Sessions: e.sessions.len(), Rooms: e.rooms.len()}
+}
+
+func (e *Engine) module(kind string) room.Module {
+	e.modulesMu.RLock()
+	defer e.modulesMu.RUnlock()
+	return e.modules[kind]
+}
+
+// roomFor returns the running room with id, creating and starting it with
+// the module's handler if there is none.
+func (e *Engine) roomFor(id, kind string, m room.Module) (r *room.Room, err error) {
+	e.rooms.update(id, func(rooms map[string]*room.Room) {
+		if r = rooms[id]; r != nil {
+			return
+		}
+		if e.shutting.Load() {
+			err = &codec.Error{Code: codec.CodeUnavailable, Message: "server shutting down"}
+			return
+		}
+		h, herr := newHandler(m, id)
+		if herr != nil {
+			err = herr
+			return
+		}
+		r = room.New(id, kind, h, room.Config{
+			MailboxSize: e.cfg.RoomMailbox,
+			IdleTTL:     e.cfg.RoomIdleTTL,
+			Fanout:      e.hub,
+			Logger:      e.log,
+			OnExit:      e.forgetRoom,
+		})
+		rooms[id] = r
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			r.Run()
+		}()
+	})
+	return r, err
+}
+
+// newHandler calls the module's constructor, turning a panic into an error.
+func newHandler(m room.Module, id string) (h room.Handler, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = room.ErrPanic
+		}
+	}()
+	h = m.NewHandler(id)
+	if h == nil {
+		return nil, room.ErrPanic
+	}
+	return h, nil
+}
+
+// forgetRoom drops a stopping room from the registry.
+func (e *Engine) forgetRoom(r *room.Room) {
+	e.rooms.update(r.ID(), func(rooms map[string]*room.Room) {
+		if rooms[r.ID()] == r {
+			delete(rooms, r.ID())
+		}
+	})
+}
+
+// acquireConn counts a new connection for user, refusing past the limit.
+func (e *Engine) acquireConn(user string) bool {
+	ok := false
+	e.userConns.update(user, func(m map[string]int) {
+		if m[user] < e.cfg.MaxConnsPerUser {
+			m[user]++
+			ok = true
+		}
+	})
+	return ok
+}
+
+func (e *Engine) releaseConn(user string) {
+	e.userConns.update(user, func(m map[string]int) {
+		if m[user] <= 1 {
+			delete(m, user)
+		} else {
+			m[user]--
+		}
+	})
+}
+
+// Shutdown stops the engine: new upgrades get 503, every room says goodbye
+// to its members (OnLeave with reason shutdown, then OnDispose), every
+// client is closed with 1001 after its queued frames are written, and
+// Shutdown waits for all of the engine's goroutines. If ctx ends first,
+// remaining connections are dropped and ctx's error is returned.
+// Shutdown does not stop the host's http.Server.
+func (e *Engine) Shutdown(ctx context.Context) error {
+	e.stopOnce.Do(func() {
+		e.shutting.Store(true)
+		e.cancel()
+		for _, r := range e.rooms.values() {
+			r.Shutdown()
+		}
+		for _, r := range e.rooms.values() {
+			select {
+			case <-r.Done():
+			case <-ctx.Done():
+			}
+		}
+		for _, s := range e.sessions.values() {
+			s.closeAfterFlush(CloseGoingAway, "server shutting down")
+		}
+	})
+	done := make(chan struct{})
+	go func() {
+		e.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		if e.ownBroker {
+			_ = e.hub.broker.Close()
+		}
+		return nil
+	case <-ctx.Done():
+		for _, s := range e.sessions.values() {
+			s.drop()
+		}
+		return ctx.Err()
+	}
+}
+
+// recoverSocketPanic is gws's Recovery: a panic in the engine's own
+// message handling is logged and the connection's read loop carries on.
+func (e *Engine) recoverSocketPanic(gws.Logger) {
+	if v := recover(); v != nil {
+		e.log.Error("panic in message handling", zap.String("panic", fmt.Sprint(v)), zap.Stack("stack"))
+	}
+}
+
+// zapGWSLogger routes gws's own log lines to zap.
+type zapGWSLogger struct{ log *zap.Logger }
+
+func (l zapGWSLogger) Error(v ...any) { l.log.Error("gws", zap.String("msg", fmt.Sprint(v...))) }

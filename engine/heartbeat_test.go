@@ -1,0 +1,176 @@
+package engine_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/lxzan/gws"
+	"github.com/parlorhq/parlor/codec"
+	"github.com/parlorhq/parlor/engine"
+	"github.com/parlorhq/parlor/internal/echo"
+)
+
+// noPongHandler is a gws client that reads everything but never answers
+// pings.
+type noPongHandler struct {
+	gws.BuiltinEventHandler
+	pings  chan struct{}
+	closed chan struct{}
+	err    error // why the connection closed; read after closed
+}
+
+func (h *noPongHandler) OnPing(*gws.Conn, []byte) {
+	select {
+	case h.pings <- struct{}{}:
+	default:
+	}
+}
+
+func (h *noPongHandler) OnMessage(_ *gws.Conn, m *gws.Message) { m.Close() }
+
+func (h *noPongHandler) OnClose(_ *gws.Conn, err error) {
+	h.err = err
+	close(h.closed)
+}
+
+// TestHeartbeat: peers that do not answer pings are closed a heartbeat
+// interval plus timeout after they were last heard from; a client that
+// answers stays connected.
+func TestHeartbeat(t *testing.T) {
+	const interval, timeout = 100 * time.Millisecond, 100 * time.Millisecond
+	// Closing should take interval+timeout; allow for a loaded machine.
+	const within = 1500 * time.Millisecond
+	env := newEnv(t, engine.Config{HeartbeatInterval: interval, HeartbeatTimeout: timeout})
+
+	good := env.dial("good")
+	if hb := good.Heartbeat(); hb != interval {
+		t.Fatalf("connected frame says heartbeat %v, want %v", hb, interval)
+	}
+	goodSince := time.Now()
+
+	// A peer that never reads at all, and so never answers a ping.
+	deaf := env.rawDial("deaf", nil)
+	deaf.connect()
+	deafSince := time.Now()
+
+	// A peer that reads, but never answers a ping.
+	h := &noPongHandler{pings: make(chan struct{}, 1), closed: make(chan struct{})}
+	mute, _, err := gws.NewClient(h, &gws.ClientOption{
+		Addr:          env.wsURL,
+		RequestHeader: http.Header{"X-User": {"mute"}, "Sec-WebSocket-Protocol": {engine.Subprotocol}},
+	})
+	if err != nil {
+		t.Fatalf("gws dial: %v", err)
+	}
+	go mute.ReadLoop()
+	t.Cleanup(func() { _ = mute.WriteClose(1000, nil); <-h.closed })
+	if err := mute.WriteMessage(gws.OpcodeBinary, codec.AppendConnect(nil, 1, "mute")); err != nil {
+		t.Fatal(err)
+	}
+	muteSince := time.Now()
+	env.waitSessions(3)
+
+	select {
+	case <-h.closed:
+		if d := time.Since(muteSince); d < interval {
+			t.Fatalf("the mute peer was closed after %v, before its first ping was due", d)
+		}
+		t.Logf("mute peer closed after %v: %v", time.Since(muteSince), h.err)
+	case <-time.After(within):
+		t.Fatalf("the mute peer was not closed within %v", within)
+	}
+	select {
+	case <-h.pings:
+	default:
+		t.Error("the mute peer was never pinged")
+	}
+
+	// The deaf peer's session ends; then its socket reads end of stream.
+	eventually(t, within, "the deaf peer's session to end", func() bool { return env.e.Stats().Sessions == 1 })
+	t.Logf("deaf peer closed after %v", time.Since(deafSince))
+	res := deaf.readClose(waitTimeout)
+	if res.pings == 0 {
+		t.Error("the deaf peer was never pinged")
+	}
+
+	// The good client stays connected across many heartbeats.
+	select {
+	case <-good.Done():
+		t.Fatalf("the good client was closed: %v", good.Err())
+	case <-time.After(time.Second - time.Since(goodSince)):
+	}
+	j := good.join(echo.Kind, echo.JoinParams{Name: "alive"})
+	good.say(j.Room, "still here")
+	good.waitEvents(j.Room, "said", 1)
+	if st := env.e.Stats(); st.Sessions != 1 {
+		t.Fatalf("stats %+v, want only the good session", st)
+	}
+}
+
+// TestHandshake: the connect frame must come first, and in time.
+func TestHandshake(t *testing.T) {
+	t.Run("no connect frame in time", func(t *testing.T) {
+		env := newEnv(t, engine.Config{HandshakeTimeout: 100 * time.Millisecond})
+		w := env.rawDial("alice", nil)
+		start := time.Now()
+		res := w.readClose(waitTimeout)
+		if d := time.Since(start); d < 100*time.Millisecond {
+			t.Errorf("closed after %v, before the handshake timeout", d)
+		}
+		if res.closeCode != engine.ClosePolicy {
+			t.Fatalf("close code %d (%q), want %d", res.closeCode, res.reason, engine.ClosePolicy)
+		}
+		assertErrorFrame(t, res, codec.CodeUnauthorized)
+		env.waitSessions(0)
+	})
+	t.Run("connect in time", func(t *testing.T) {
+		env := newEnv(t, engine.Config{HandshakeTimeout: 100 * time.Millisecond})
+		c := env.dial("alice")
+		select {
+		case <-c.Done():
+			t.Fatalf("closed: %v", c.Err())
+		case <-time.After(300 * time.Millisecond):
+		}
+		c.join(echo.Kind, echo.JoinParams{Name: "ok"})
+	})
+	frames := []struct {
+		name string
+		msg  []byte
+	}{
+		{"join", codec.AppendJoin(nil, 1, echo.Kind, []byte{0x81, 0xa4, 'n', 'a', 'm', 'e', 0xa1, 'x'})},
+		{"send", codec.AppendSend(nil, 1, echoRoomID("x"), "say", nil, "")},
+		{"leave", codec.AppendLeave(nil, 1, echoRoomID("x"))},
+		{"connect after a join in the same message", codec.AppendConnect(codec.AppendJoin(nil, 1, echo.Kind, nil), 2, "late")},
+	}
+	for _, tt := range frames {
+		t.Run(tt.name+" before connect", func(t *testing.T) {
+			env := newEnv(t, engine.Config{})
+			w := env.rawDial("alice", nil)
+			w.send(tt.msg)
+			res := w.readClose(waitTimeout)
+			if res.closeCode != engine.ClosePolicy {
+				t.Fatalf("close code %d (%q), want %d", res.closeCode, res.reason, engine.ClosePolicy)
+			}
+			assertErrorFrame(t, res, codec.CodeUnauthorized)
+			for _, f := range res.frames {
+				if f.Type != codec.TypeError {
+					t.Errorf("unexpected frame %+v", f)
+				}
+			}
+			if st := env.e.Stats(); st.Rooms != 0 {
+				t.Errorf("a request before connect created a room: %+v", st)
+			}
+		})
+	}
+	t.Run("second connect", func(t *testing.T) {
+		env := newEnv(t, engine.Config{})
+		w := env.rawDial("alice", nil)
+		w.connect()
+		w.send(codec.AppendConnect(nil, 2, "again"))
+		res := w.readUntil(waitTimeout, func(f *codec.Frame) bool { return f.Ref == 2 })
+		if f := res.last(t); f.Type != codec.TypeReply || f.Code != codec.CodeConflict {
+			t.Fatalf("second connect answered with %+v, want a conflict reply", f)
+		}
+	})
+}

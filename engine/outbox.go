@@ -1,0 +1,153 @@
+package engine
+
+import "sync"
+
+// outbox is a connection's byte-bounded queue of encoded frames. Producers
+// (rooms, the session itself) push without blocking; one writer goroutine,
+// started on demand, drains it, batching queued frames into one WebSocket
+// message. Bytes stay counted until written, so the bound covers the batch
+// in flight too.
+type outbox struct {
+	mu      sync.Mutex
+	queue   [][]byte
+	head    int
+	bytes   int
+	limit   int
+	writing bool
+	// closed: no more pushes are accepted.
+	closed bool
+	// dead: nothing more will be written; drop whatever is queued.
+	dead bool
+	// closeCode, when set, is sent once the queue has drained.
+	closeCode   uint16
+	closeReason string
+	// spare is the batch slice kept between writer runs.
+	spare [][]byte
+}
+
+// takeSpare hands the kept batch slice to a starting writer.
+func (o *outbox) takeSpare() [][]byte {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	b := o.spare
+	o.spare = nil
+	return b[:0]
+}
+
+// pushResult says what a push did.
+type pushResult uint8
+
+const (
+	pushQueued   pushResult = iota // queued; a writer is already running
+	pushStart                      // queued; the caller must start a writer
+	pushOverflow                   // the limit was exceeded; the outbox is now dead
+	pushClosed                     // the outbox no longer accepts frames
+)
+
+func (o *outbox) push(frames []byte) pushResult {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return pushClosed
+	}
+	if o.bytes+len(frames) > o.limit {
+		o.closed, o.dead = true, true
+		o.reset()
+		return pushOverflow
+	}
+	o.queue = append(o.queue, frames)
+	o.bytes += len(frames)
+	if o.writing {
+		return pushQueued
+	}
+	o.writing = true
+	return pushStart
+}
+
+// next takes up to maxFrames frames and about maxBytes bytes for one
+// message, appending them to batch. When nothing is left it returns the
+// pending close code, if any, and marks the writer stopped.
+func (o *outbox) next(batch [][]byte, maxFrames, maxBytes int) (out [][]byte, size int, closeCode uint16, closeReason string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.dead || o.head == len(o.queue) {
+		o.writing = false
+		o.spare = batch[:0]
+		if !o.dead && o.closeCode != 0 {
+			closeCode, closeReason = o.closeCode, o.closeReason
+			o.dead = true
+		}
+		o.reset()
+		return batch, 0, closeCode, closeReason
+	}
+	for o.head < len(o.queue) && len(batch) < maxFrames {
+		f := o.queue[o.head]
+		if len(batch) > 0 && size+len(f) > maxBytes {
+			break
+		}
+		batch = append(batch, f)
+		size += len(f)
+		o.queue[o.head] = nil
+		o.head++
+	}
+	if o.head == len(o.queue) {
+		o.queue, o.head = o.queue[:0], 0
+	}
+	return batch, size, 0, ""
+}
+
+// written releases the bytes of a written batch.
+func (o *outbox) written(size int) {
+	o.mu.Lock()
+	o.bytes -= size
+	o.mu.Unlock()
+}
+
+// closeAfterFlush stops new pushes and asks the writer to send a close
+// frame once the queue is written. It reports whether the caller must
+// start a writer.
+func (o *outbox) closeAfterFlush(code uint16, reason string) (start bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return false
+	}
+	o.closed = true
+	o.closeCode, o.closeReason = code, reason
+	if o.writing {
+		return false
+	}
+	o.writing = true
+	return true
+}
+
+// kill drops everything; nothing more is written.
+func (o *outbox) kill() {
+	o.mu.Lock()
+	o.closed, o.dead = true, true
+	o.reset()
+	o.mu.Unlock()
+}
+
+// isClosed reports whether the outbox has stopped accepting frames, which
+// means the connection is closing.
+func (o *outbox) isClosed() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.closed
+}
+
+// queued returns the bytes queued or in flight.
+func (o *outbox) queued() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.bytes
+}
+
+func (o *outbox) reset() {
+	clear(o.queue)
+	o.queue, o.head = o.queue[:0], 0
+	if cap(o.queue) > 1024 {
+		o.queue = nil
+	}
+}

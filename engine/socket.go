@@ -1,0 +1,56 @@
+package engine
+
+import (
+	"github.com/lxzan/gws"
+	"github.com/parlorhq/parlor/codec"
+)
+
+// socketHandler receives gws events and passes them to the session.
+type socketHandler struct {
+	e *Engine
+}
+
+func sessionOf(c *gws.Conn) *session {
+	v, _ := c.Session().Load(sessionKey)
+	s, _ := v.(*session)
+	return s
+}
+
+func (h *socketHandler) OnOpen(c *gws.Conn) {
+	if s := sessionOf(c); s != nil {
+		s.open()
+	}
+}
+
+func (h *socketHandler) OnClose(c *gws.Conn, _ error) {
+	if s := sessionOf(c); s != nil {
+		s.close()
+	}
+}
+
+func (h *socketHandler) OnPing(c *gws.Conn, payload []byte) {
+	_ = c.WritePong(payload)
+	if s := sessionOf(c); s != nil {
+		s.extendDeadline()
+	}
+}
+
+func (h *socketHandler) OnPong(c *gws.Conn, _ []byte) {
+	if s := sessionOf(c); s != nil {
+		s.extendDeadline()
+	}
+}
+
+func (h *socketHandler) OnMessage(c *gws.Conn, m *gws.Message) {
+	defer m.Close()
+	s := sessionOf(c)
+	if s == nil {
+		return
+	}
+	s.extendDeadline()
+	if m.Opcode != gws.OpcodeBinary {
+		s.protocolError(CloseUnsupported, &codec.Error{Code: codec.CodeBadRequest, Message: "binary messages only"})
+		return
+	}
+	s.handleMessage(m.Bytes())
+}

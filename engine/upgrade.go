@@ -1,0 +1,119 @@
+package engine
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/parlorhq/parlor/codec"
+	"go.uber.org/zap"
+)
+
+// ServeHTTP upgrades a request to a parlor.v1 session. Everything that can
+// refuse a connection is checked before the upgrade, so the client gets a
+// real HTTP status:
+//
+//	503 the engine is shutting down
+//	426 not a WebSocket upgrade request
+//	400 the parlor.v1 subprotocol was not offered
+//	403 the Origin is not allowed, or Authenticate returned ErrForbidden
+//	401 Authenticate failed or returned no user
+//	429 the user already has Config.MaxConnsPerUser connections
+func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if e.shutting.Load() {
+		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	if !isUpgrade(r) {
+		w.Header().Set("Upgrade", "websocket")
+		http.Error(w, "websocket upgrade required", http.StatusUpgradeRequired)
+		return
+	}
+	if !offersSubprotocol(r) {
+		http.Error(w, "subprotocol "+Subprotocol+" required", http.StatusBadRequest)
+		return
+	}
+	if !e.originAllowed(r) {
+		e.log.Info("origin refused", zap.String("origin", r.Header.Get("Origin")), zap.String("remote", r.RemoteAddr))
+		http.Error(w, "origin not allowed", http.StatusForbidden)
+		return
+	}
+	user, err := e.cfg.Authenticate(r)
+	if err != nil || user == "" || len(user) > codec.MaxIDLen {
+		e.log.Debug("authentication refused", zap.String("remote", r.RemoteAddr), zap.Error(err))
+		if errors.Is(err, ErrForbidden) {
+			http.Error(w, "forbidden", http.StatusForbidden)
+			return
+		}
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	if !e.acquireConn(user) {
+		http.Error(w, "too many connections", http.StatusTooManyRequests)
+		return
+	}
+	conn, err := e.upgrader.Upgrade(w, r)
+	if err != nil {
+		e.releaseConn(user)
+		e.log.Debug("upgrade failed", zap.Error(err))
+		return
+	}
+	s := newSession(e, conn, user)
+	conn.Session().Store(sessionKey, s)
+	e.sessions.update(s.id, func(m map[string]*session) { m[s.id] = s })
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		conn.ReadLoop()
+	}()
+	// A Shutdown that ran between the check above and the registration
+	// did not see this session: close it here.
+	if e.shutting.Load() {
+		s.closeAfterFlush(CloseGoingAway, "server shutting down")
+	}
+}
+
+func isUpgrade(r *http.Request) bool {
+	return r.Method == http.MethodGet &&
+		strings.EqualFold(r.Header.Get("Upgrade"), "websocket") &&
+		headerHasToken(r.Header.Values("Connection"), "upgrade")
+}
+
+func offersSubprotocol(r *http.Request) bool {
+	return headerHasToken(r.Header.Values("Sec-WebSocket-Protocol"), Subprotocol)
+}
+
+// headerHasToken reports whether a comma-separated header lists token.
+func headerHasToken(values []string, token string) bool {
+	for _, v := range values {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// originAllowed applies Config.CheckOrigin, or the default: no Origin
+// header, the request's own host, or an exact entry of AllowedOrigins.
+func (e *Engine) originAllowed(r *http.Request) bool {
+	if e.cfg.CheckOrigin != nil {
+		return e.cfg.CheckOrigin(r)
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	for _, o := range e.cfg.AllowedOrigins {
+		if strings.EqualFold(o, origin) {
+			return true
+		}
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	return strings.EqualFold(u.Host, r.Host)
+}

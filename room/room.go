@@ -1,0 +1,515 @@
+package room
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/parlorhq/parlor/codec"
+	"go.uber.org/zap"
+)
+
+// Config tunes a room. The zero value is usable: every field documents its
+// default.
+type Config struct {
+	// MailboxSize bounds the operations (sends, joins, leaves) queued for
+	// the room goroutine. A send that finds the mailbox full is rejected
+	// with ErrBusy rather than blocking the sender's connection.
+	// Zero means 256.
+	MailboxSize int
+	// IdleTTL is how long a room with no members lives before it is
+	// disposed. Zero means 30s; a negative value disposes the room as soon
+	// as its last member leaves.
+	IdleTTL time.Duration
+	// Fanout delivers broadcasts. Nil means direct delivery to the
+	// sessions joined to this room in this process.
+	Fanout Fanout
+	// Logger receives handler panics and lifecycle events. Nil means no
+	// logging.
+	Logger *zap.Logger
+	// OnExit, if set, is called on the room goroutine after OnDispose and
+	// before waiters are released, so a registry can forget the room
+	// before a retried join looks it up again.
+	OnExit func(r *Room)
+}
+
+const (
+	defaultMailboxSize = 256
+	defaultIdleTTL     = 30 * time.Second
+	timerQueueSize     = 64
+)
+
+type opKind uint8
+
+const (
+	opJoin opKind = iota + 1
+	opLeave
+	opDisconnect
+	opMessage
+	opCall
+)
+
+// op is one unit of work for the room goroutine.
+type op struct {
+	kind    opKind
+	session Session
+	ref     uint64
+	params  []byte
+	event   string
+	data    []byte
+	cmid    string
+	fn      func()
+	result  chan error
+}
+
+var opPool = sync.Pool{New: func() any { return new(op) }}
+
+// member is a user in the room and the sessions through which they joined.
+type member struct {
+	sessions map[string]Session
+}
+
+// Room is one running room: a goroutine that owns the handler's state and
+// processes the mailbox in order. Methods documented "room goroutine only"
+// may be called only from handler hooks, timers and Do functions; the rest
+// are safe from any goroutine.
+type Room struct {
+	id      string
+	kind    string
+	handler Handler
+	cfg     Config
+	log     *zap.Logger
+
+	mailbox chan *op
+	timerq  chan *Timer
+	stop    chan struct{}
+	done    chan struct{}
+
+	stopOnce  sync.Once
+	closing   atomic.Bool
+	createErr error
+
+	// Owned by the room goroutine.
+	seq         uint64
+	members     map[string]*member
+	timers      map[*Timer]struct{}
+	idle        *Timer
+	tickEvery   time.Duration
+	tickChanged bool
+	closeReason DisposeReason // set to stop after the current operation
+	msg         Message
+	join        Join
+	buf         []byte
+}
+
+// New creates a room that is not yet running; call Start. Engines create
+// rooms; tests and custom hosts may too.
+func New(id, kind string, h Handler, cfg Config) *Room {
+	if cfg.MailboxSize <= 0 {
+		cfg.MailboxSize = defaultMailboxSize
+	}
+	if cfg.IdleTTL == 0 {
+		cfg.IdleTTL = defaultIdleTTL
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = zap.NewNop()
+	}
+	return &Room{
+		id:      id,
+		kind:    kind,
+		handler: h,
+		cfg:     cfg,
+		log:     log.With(zap.String("room", id), zap.String("kind", kind)),
+		mailbox: make(chan *op, cfg.MailboxSize),
+		timerq:  make(chan *Timer, timerQueueSize),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+		members: make(map[string]*member),
+		timers:  make(map[*Timer]struct{}),
+	}
+}
+
+// Start runs the room goroutine (Run) in a new goroutine.
+func (r *Room) Start() { go r.Run() }
+
+// Run is the room goroutine: it runs OnCreate, then processes the mailbox,
+// timers and ticks until the room stops, and returns when it has. Hosts
+// that track goroutines call it themselves instead of Start.
+func (r *Room) Run() { r.run() }
+
+// ID returns the room id.
+func (r *Room) ID() string { return r.id }
+
+// Kind returns the module kind that created the room.
+func (r *Room) Kind() string { return r.kind }
+
+// Logger returns the room's logger, with room and kind fields set.
+func (r *Room) Logger() *zap.Logger { return r.log }
+
+// Done is closed when the room goroutine has stopped.
+func (r *Room) Done() <-chan struct{} { return r.done }
+
+// Shutdown asks the room to stop: remaining members leave with
+// LeaveShutdown, then OnDispose runs with DisposeShutdown. It does not
+// wait; use Done.
+func (r *Room) Shutdown() {
+	r.stopOnce.Do(func() { close(r.stop) })
+}
+
+// Join asks the room to admit session s. On success the room has already
+// queued the joined frame (answering ref) to s; on failure nothing was
+// sent and the error says why. It waits for the room or ctx.
+func (r *Room) Join(ctx context.Context, s Session, ref uint64, params []byte) error {
+	o := &op{kind: opJoin, session: s, ref: ref, params: params, result: make(chan error, 1)}
+	return r.call(ctx, o)
+}
+
+// Leave removes session s from the room at its own request and waits for
+// the room to process it.
+func (r *Room) Leave(ctx context.Context, s Session) error {
+	o := &op{kind: opLeave, session: s, result: make(chan error, 1)}
+	return r.call(ctx, o)
+}
+
+// Disconnect tells the room that session s has closed. It does not wait
+// for the room to process it.
+func (r *Room) Disconnect(s Session) {
+	o := &op{kind: opDisconnect, session: s}
+	select {
+	case r.mailbox <- o:
+	case <-r.done:
+	}
+}
+
+// Send queues an event from session s without waiting. The room answers
+// ref with a reply frame once the handler is done. It returns ErrBusy when
+// the mailbox is full and ErrClosed when the room has stopped; data must
+// not be modified afterwards.
+func (r *Room) Send(s Session, ref uint64, event string, data []byte, clientMsgID string) error {
+	if r.closing.Load() {
+		return ErrClosed
+	}
+	o := opPool.Get().(*op)
+	*o = op{kind: opMessage, session: s, ref: ref, event: event, data: data, cmid: clientMsgID}
+	select {
+	case r.mailbox <- o:
+		return nil
+	case <-r.done:
+		return ErrClosed
+	default:
+		opPool.Put(o)
+		return ErrBusy
+	}
+}
+
+// Do runs fn on the room goroutine and waits for it to return, so code
+// outside the room (a host hook, a test) can read or change room state
+// safely. It returns ErrClosed if the room stops first.
+func (r *Room) Do(ctx context.Context, fn func()) error {
+	o := &op{kind: opCall, fn: fn, result: make(chan error, 1)}
+	return r.call(ctx, o)
+}
+
+// call posts o and waits for its result.
+func (r *Room) call(ctx context.Context, o *op) error {
+	if r.closing.Load() {
+		return r.closedErr()
+	}
+	select {
+	case r.mailbox <- o:
+	case <-r.done:
+		return r.closedErr()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-o.result:
+		return err
+	case <-r.done:
+		select {
+		case err := <-o.result:
+			return err
+		default:
+		}
+		return r.closedErr()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// closedErr is the error for requests that reach a stopped room: the
+// OnCreate error if the room never started, ErrClosed otherwise.
+func (r *Room) closedErr() error {
+	select {
+	case <-r.done:
+		if r.createErr != nil {
+			return r.createErr
+		}
+	default:
+	}
+	return ErrClosed
+}
+
+// run is the room goroutine.
+func (r *Room) run() {
+	if err := r.safeCreate(); err != nil {
+		r.createErr = err
+		r.exit()
+		return
+	}
+	// A room that never gets a member (its first join was refused) must
+	// still be disposed after IdleTTL.
+	r.scheduleIdle()
+	var ticker *time.Ticker
+	var tickC <-chan time.Time
+	ticking, _ := r.handler.(Ticker)
+	defer func() {
+		if ticker != nil {
+			ticker.Stop()
+		}
+	}()
+	for {
+		if r.tickChanged {
+			r.tickChanged = false
+			if ticker != nil {
+				ticker.Stop()
+				ticker, tickC = nil, nil
+			}
+			if r.tickEvery > 0 && ticking != nil {
+				ticker = time.NewTicker(r.tickEvery)
+				tickC = ticker.C
+			}
+		}
+		select {
+		case o := <-r.mailbox:
+			r.handle(o)
+		case t := <-r.timerq:
+			r.fire(t)
+		case now := <-tickC:
+			r.safe("OnTick", func() { ticking.OnTick(r, now) })
+		case <-r.stop:
+			r.dispose(DisposeShutdown)
+			return
+		}
+		if r.closeReason != "" {
+			r.dispose(r.closeReason)
+			return
+		}
+		if len(r.members) == 0 && r.cfg.IdleTTL < 0 {
+			r.dispose(DisposeIdle)
+			return
+		}
+	}
+}
+
+// handle processes one mailbox operation.
+func (r *Room) handle(o *op) {
+	switch o.kind {
+	case opJoin:
+		o.result <- r.handleJoin(o)
+	case opLeave:
+		r.removeSession(o.session, LeaveLeft, false)
+		o.result <- nil
+	case opDisconnect:
+		r.removeSession(o.session, LeaveDisconnected, false)
+	case opMessage:
+		r.handleMessage(o)
+		*o = op{}
+		opPool.Put(o)
+	case opCall:
+		r.safe("Do", o.fn)
+		o.result <- nil
+	}
+}
+
+func (r *Room) handleJoin(o *op) error {
+	s := o.session
+	user := s.UserID()
+	m := r.members[user]
+	r.join = Join{User: user, Session: s, Params: o.params, Rejoin: m != nil}
+	var snapshot any
+	var err error
+	panicked := r.safe("OnJoin", func() { snapshot, err = r.handler.OnJoin(r, &r.join) })
+	r.join = Join{}
+	if panicked {
+		return ErrPanic
+	}
+	if err != nil {
+		return err
+	}
+	raw, err := encodeData(snapshot)
+	if err != nil {
+		r.log.Error("encode snapshot", zap.Error(err))
+		return ErrPanic
+	}
+	if m == nil {
+		m = &member{sessions: make(map[string]Session, 1)}
+		r.members[user] = m
+		if r.idle != nil {
+			r.idle.Stop()
+			r.idle = nil
+		}
+	}
+	if _, ok := m.sessions[s.ID()]; !ok {
+		m.sessions[s.ID()] = s
+		s.RoomJoined(r)
+		if r.cfg.Fanout != nil {
+			r.cfg.Fanout.Attach(r.id, s)
+		}
+	}
+	frame := make([]byte, 0, len(r.id)+len(raw)+32)
+	s.Deliver(codec.AppendJoined(frame, o.ref, r.id, r.seq, raw))
+	return nil
+}
+
+// removeSession takes s out of the room. notify sends the client a left
+// frame, for removals it did not ask for.
+func (r *Room) removeSession(s Session, reason LeaveReason, notify bool) {
+	user := s.UserID()
+	m := r.members[user]
+	if m == nil {
+		return
+	}
+	if _, ok := m.sessions[s.ID()]; !ok {
+		return
+	}
+	delete(m.sessions, s.ID())
+	r.detach(s, reason, notify)
+	if len(m.sessions) > 0 {
+		return
+	}
+	delete(r.members, user)
+	r.safe("OnLeave", func() { r.handler.OnLeave(r, user, reason) })
+	r.scheduleIdle()
+}
+
+func (r *Room) detach(s Session, reason LeaveReason, notify bool) {
+	if r.cfg.Fanout != nil {
+		r.cfg.Fanout.Detach(r.id, s)
+	}
+	if notify {
+		s.Deliver(codec.AppendLeft(nil, r.id, string(reason)))
+	}
+	s.RoomLeft(r, reason)
+}
+
+// scheduleIdle arms the idle timer when the room has become empty.
+func (r *Room) scheduleIdle() {
+	if len(r.members) > 0 || r.idle != nil || r.cfg.IdleTTL < 0 {
+		return
+	}
+	r.idle = r.After(r.cfg.IdleTTL, func() {
+		r.idle = nil
+		if len(r.members) == 0 && r.closeReason == "" {
+			r.closeReason = DisposeIdle
+		}
+	})
+}
+
+func (r *Room) handleMessage(o *op) {
+	s := o.session
+	m := r.members[s.UserID()]
+	if m == nil || m.sessions[s.ID()] == nil {
+		r.reply(s, o.ref, nil, ErrNotMember)
+		return
+	}
+	r.msg = Message{User: s.UserID(), Session: s, Event: o.event, Data: o.data, ClientMsgID: o.cmid}
+	var reply any
+	var err error
+	if r.safe("OnMessage", func() { reply, err = r.handler.OnMessage(r, &r.msg) }) {
+		err = ErrPanic
+	}
+	r.msg = Message{}
+	r.reply(s, o.ref, reply, err)
+}
+
+// reply encodes and queues a reply frame to s.
+func (r *Room) reply(s Session, ref uint64, data any, err error) {
+	var frame []byte
+	if err != nil {
+		ce := codec.AsError(err)
+		if ce.Code == codec.CodeInternal && err != ErrPanic {
+			r.log.Error("handler error", zap.String("user", s.UserID()), zap.String("conn", s.ID()), zap.Error(err))
+		}
+		frame = codec.AppendReply(make([]byte, 0, 32+len(ce.Message)), ref, ce.Code, ce.Message, nil)
+	} else {
+		raw, encErr := encodeData(data)
+		if encErr != nil {
+			r.log.Error("encode reply", zap.Error(encErr))
+			frame = codec.AppendReply(nil, ref, codec.CodeInternal, "internal error", nil)
+		} else {
+			frame = codec.AppendReply(make([]byte, 0, 16+len(raw)), ref, "", "", raw)
+		}
+	}
+	s.Deliver(frame)
+}
+
+// dispose removes every member, runs OnDispose and stops the goroutine.
+func (r *Room) dispose(reason DisposeReason) {
+	r.closing.Store(true)
+	leave := LeaveShutdown
+	if reason == DisposeClosed {
+		leave = LeaveClosed
+	}
+	for user, m := range r.members {
+		for _, s := range m.sessions {
+			r.detach(s, leave, true)
+		}
+		delete(r.members, user)
+		r.safe("OnLeave", func() { r.handler.OnLeave(r, user, leave) })
+	}
+	r.safe("OnDispose", func() { r.handler.OnDispose(r, reason) })
+	r.exit()
+}
+
+// exit stops timers, lets the registry forget the room, fails queued
+// requests and releases waiters.
+func (r *Room) exit() {
+	r.closing.Store(true)
+	for t := range r.timers {
+		t.t.Stop()
+	}
+	r.timers = nil
+	if r.cfg.OnExit != nil {
+		r.cfg.OnExit(r)
+	}
+	close(r.done)
+	for {
+		select {
+		case o := <-r.mailbox:
+			switch o.kind {
+			case opMessage:
+				r.reply(o.session, o.ref, nil, ErrClosed)
+			case opJoin, opLeave, opCall:
+				o.result <- r.closedErr()
+			}
+		default:
+			return
+		}
+	}
+}
+
+// safe runs fn, recovering and logging a panic. It reports whether fn
+// panicked.
+func (r *Room) safe(hook string, fn func()) (panicked bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			panicked = true
+			r.log.Error("handler panic", zap.String("hook", hook),
+				zap.String("panic", fmt.Sprint(v)), zap.ByteString("stack", debug.Stack()))
+		}
+	}()
+	fn()
+	return false
+}
+
+func (r *Room) safeCreate() (err error) {
+	if r.safe("OnCreate", func() { err = r.handler.OnCreate(r) }) {
+		return ErrPanic
+	}
+	return err
+}
