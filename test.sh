@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Runs every check the project has: go vet, a gofmt check, the whole test
-# suite under the race detector, and a short fuzz run of the codec.
+# Runs every check the project has: go vet, a gofmt check, the whole Go test
+# suite under the race detector, a short fuzz run of the codec, and the
+# browser SDK's type check, tests and committed-bundle check.
 #
 #   ./test.sh            everything
 #   SHORT=1 ./test.sh    the same with go test -short
 #
-# It needs only Go (and a C compiler for -race); modules come from the
-# module proxy.
+# It needs Go (and a C compiler for -race) and Node.js 20+ with npm; Go
+# modules come from the module proxy and npm packages from the npm registry.
+#
+# The real-browser tests of examples/arcade (TestBrowser*) run in the go test
+# step and need Chromium (Debian: apt-get install chromium; or set
+# CHROMIUM_PATH). Without it they skip, and a note at the end says so; with
+# PARLOR_REQUIRE_BROWSER=1 (CI) a missing browser fails them instead.
+# PARLOR_SCREENSHOTS names the folder for their screenshots.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -16,6 +23,16 @@ if [[ "${SHORT:-}" == 1 ]]; then
 fi
 
 step() { printf '\n== %s\n' "$*"; }
+
+# have_chromium looks for the browser the way the browser tests do.
+have_chromium() {
+	if [[ -n "${CHROMIUM_PATH:-}" ]]; then
+		command -v "$CHROMIUM_PATH" >/dev/null
+		return
+	fi
+	[[ -x /usr/bin/chromium ]] || command -v chromium >/dev/null ||
+		command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null
+}
 
 step "go vet"
 go vet ./...
@@ -39,3 +56,24 @@ if ! grep -qx FuzzDecode <<<"$fuzz_tests"; then
 	exit 1
 fi
 go test -run '^$' -fuzz '^FuzzDecode$' -fuzztime 20s ${short[@]+"${short[@]}"} ./codec
+
+step "browser SDK (js/): npm ci, type check, bundle check, tests"
+if ! command -v npm >/dev/null; then
+	echo "npm is required for the browser SDK checks (install Node.js 20+)" >&2
+	exit 1
+fi
+(
+	cd js
+	npm ci --no-audit --no-fund
+	npm run check
+	npm run verify-bundle
+	npm test
+)
+
+if [[ "${PARLOR_REQUIRE_BROWSER:-}" != 1 ]] && ! have_chromium; then
+	step "note: the browser tests were skipped"
+	echo "No Chromium was found, so the real-browser tests of examples/arcade"
+	echo "(TestBrowser*) were skipped. To run them, install Chromium"
+	echo "(Debian/Ubuntu: sudo apt-get install chromium) or point CHROMIUM_PATH"
+	echo "at a Chromium or Chrome binary, then run ./test.sh again."
+fi

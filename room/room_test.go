@@ -1212,3 +1212,49 @@ func TestRoomUsesFanout(t *testing.T) {
 		t.Fatalf("published frame %+v, %v", f, err)
 	}
 }
+
+func TestRoomSetIdleTTL(t *testing.T) {
+	// The room starts with a one-hour TTL and shortens it from OnCreate.
+	h := &hooks{create: func(r *room.Room) error {
+		if r.IdleTTL() != time.Hour {
+			return fmt.Errorf("IdleTTL() = %v, want the configured 1h", r.IdleTTL())
+		}
+		r.SetIdleTTL(20 * time.Millisecond)
+		return nil
+	}}
+	r := startRoom(t, h, room.Config{IdleTTL: time.Hour})
+	a := newSession("alice", "a1")
+	mustJoin(t, r, a, 1)
+	if err := r.Leave(ctxT(t), a); err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, r)
+	if h.count("dispose idle") != 1 {
+		t.Fatalf("calls = %v, want an idle dispose after the shortened TTL", h.calls())
+	}
+
+	// Lengthening a pending idle timer re-arms it: the room survives the
+	// old deadline and a member can come back.
+	h2 := &hooks{}
+	r2 := startRoom(t, h2, room.Config{IdleTTL: 300 * time.Millisecond})
+	b := newSession("bob", "b1")
+	mustJoin(t, r2, b, 1)
+	if err := r2.Leave(ctxT(t), b); err != nil {
+		t.Fatal(err)
+	}
+	do(t, r2, func() { r2.SetIdleTTL(time.Hour) })
+	select {
+	case <-r2.Done():
+		t.Fatal("room disposed at its old TTL after SetIdleTTL lengthened it")
+	case <-time.After(600 * time.Millisecond):
+	}
+	mustJoin(t, r2, b, 2)
+
+	// Zero disposes an empty room at once.
+	do(t, r2, func() {})
+	if err := r2.Leave(ctxT(t), b); err != nil {
+		t.Fatal(err)
+	}
+	do(t, r2, func() { r2.SetIdleTTL(0) })
+	waitDone(t, r2)
+}

@@ -57,3 +57,30 @@ func (r *Room) fire(t *Timer) {
 	delete(r.timers, t)
 	r.safe("timer", t.fn)
 }
+
+// IdleTTL returns how long the room lives without members before it is
+// disposed. Room goroutine only.
+func (r *Room) IdleTTL() time.Duration { return r.cfg.IdleTTL }
+
+// SetIdleTTL changes how long the room lives without members, for modules
+// that must outlive their members for a while (a game holding seats for a
+// reconnect). A pending idle timer is re-armed with the new TTL; zero or a
+// negative value disposes the room as soon as it is empty.
+// Room goroutine only.
+func (r *Room) SetIdleTTL(d time.Duration) {
+	if d == 0 {
+		d = -1
+	}
+	r.cfg.IdleTTL = d
+	if r.idle != nil {
+		r.idle.Stop()
+		r.idle = nil
+		if d < 0 {
+			if len(r.members) == 0 {
+				r.closeReason = DisposeIdle
+			}
+			return
+		}
+		r.scheduleIdle()
+	}
+}

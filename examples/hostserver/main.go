@@ -189,6 +189,9 @@ func newApp(cfg appConfig) (http.Handler, *engine.Engine, error) {
 	// (426), and refuses bad origins (403) and failed auth (401) before
 	// upgrading.
 	mux.Handle("/ws", eng)
+	// The browser SDK, served from the engine, and a page that uses it.
+	mux.Handle("GET /parlor.js", engine.SDKHandler())
+	mux.HandleFunc("GET /sdk-demo", a.sdkDemo)
 
 	return accessLog(log, mux), eng, nil
 }
@@ -417,6 +420,8 @@ or <a href="/login?user=bob">/login?user=bob</a>.</p>
 <code>a-z A-Z 0-9 _ -</code>). Sets an HttpOnly session cookie and returns
 <code>{"user": ..., "token": ...}</code>.</li>
 <li><a href="/logout"><code>/logout</code></a>: clears the cookie.</li>
+<li><a href="/sdk-demo"><code>/sdk-demo</code></a>: a page that talks to the <code>echo</code> module
+with the browser SDK, <code>/parlor.js</code>.</li>
 <li><code>/ws</code>: Parlor (WebSocket, subprotocol <code>parlor.v1</code>). It answers
 401 without a valid session and 403 to a foreign Origin. The <code>echo</code> module is
 registered: join <code>{"name": "lobby"}</code> and send <code>say {"text": ...}</code>.</li>
@@ -443,6 +448,78 @@ func (a *app) home(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		a.log.Warn("render home", zap.Error(err))
 	}
+}
+
+// ---- The browser SDK demo ----
+
+// sdkDemoPage uses the browser SDK from /parlor.js: it connects to /ws with
+// the session cookie, joins echo {name: "lobby"}, shows "said" events and
+// says what the form says.
+const sdkDemoPage = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Parlor SDK demo</title>
+<style>
+body { font-family: system-ui, sans-serif; max-width: 44rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }
+#log { list-style: none; padding: .5rem; border: 1px solid #ddd; border-radius: 6px; min-height: 8rem; }
+#error { color: #a00; }
+form { display: flex; gap: .5rem; }
+input { flex: 1; padding: .4rem; }
+</style>
+</head>
+<body>
+<h1>Parlor SDK demo</h1>
+<p>This page imports the browser SDK from <code>/parlor.js</code>, connects to <code>/ws</code> with
+the session cookie, and joins the <code>echo</code> room <code>lobby</code>. Open it in two
+browsers, logged in as two users. State: <strong id="state">connecting</strong>.</p>
+<form id="login"><input id="user" placeholder="user name, e.g. alice" aria-label="User name"><button>Log in</button></form>
+<ul id="log"></ul>
+<form id="say"><input id="text" placeholder="Say something" aria-label="Text" autocomplete="off"><button>Say</button></form>
+<p id="error" role="alert"></p>
+<script type="module">
+import { connect } from "/parlor.js";
+
+const $ = (id) => document.getElementById(id);
+const line = (text) => $("log").append(Object.assign(document.createElement("li"), { textContent: text }));
+const fail = (err) => { $("error").textContent = (err.code || "error") + ": " + (err.message || err); };
+
+$("login").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const r = await fetch("/login?user=" + encodeURIComponent($("user").value));
+  if (r.ok) location.reload(); else fail({ code: "login", message: await r.text() });
+});
+
+const client = connect("/ws", { reconnect: { maxAttempts: 3 } });
+client.on("state", (s) => { $("state").textContent = s; });
+client.on("open", ({ user }) => { $("login").hidden = true; line("connected as " + user); });
+client.on("closed", () => { $("login").hidden = false; });
+window.addEventListener("pagehide", () => client.close());
+
+let room = null;
+client.join("echo", { name: "lobby" }).then((r) => {
+  room = r;
+  line("in the lobby: " + (r.snapshot.members || []).join(", "));
+  r.on("said", (m) => line(m.from + ": " + m.text));
+}).catch(fail);
+
+$("say").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const text = $("text").value.trim();
+  if (!room || !text) return;
+  $("text").value = "";
+  room.send("say", { text }).catch(fail);
+});
+</script>
+</body>
+</html>
+`
+
+// sdkDemo handles GET /sdk-demo.
+func (a *app) sdkDemo(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write([]byte(sdkDemoPage))
 }
 
 // ---- Access log ----

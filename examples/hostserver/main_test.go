@@ -475,3 +475,41 @@ func TestLoadSecret(t *testing.T) {
 		t.Error("two random keys are equal")
 	}
 }
+
+func TestSDKDemo(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	h := startHost(t)
+	defer h.stop()
+
+	// The bundle, served from the engine.
+	resp := h.get("/parlor.js", nil)
+	body := readBody(t, resp)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/parlor.js = %d", resp.StatusCode)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/javascript") {
+		t.Errorf("/parlor.js Content-Type = %q, want text/javascript", ct)
+	}
+	if resp.Header.Get("ETag") == "" || !strings.Contains(body, "export") || !strings.Contains(body, "connect") || len(body) < 10_000 {
+		t.Errorf("/parlor.js is not the SDK bundle (%d bytes, ETag %q)", len(body), resp.Header.Get("ETag"))
+	}
+
+	// The page that imports it.
+	resp = h.get("/sdk-demo", nil)
+	body = readBody(t, resp)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/sdk-demo = %d", resp.StatusCode)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("/sdk-demo Content-Type = %q, want text/html", ct)
+	}
+	for _, want := range []string{`<script type="module">`, `import { connect } from "/parlor.js"`, `connect("/ws"`, `client.join("echo", { name: "lobby" })`, `"said"`, `room.send("say"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/sdk-demo lacks %s", want)
+		}
+	}
+	resp = h.get("/", nil)
+	if body := readBody(t, resp); !strings.Contains(body, `href="/sdk-demo"`) {
+		t.Error("the home page does not link to /sdk-demo")
+	}
+}

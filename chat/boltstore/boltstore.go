@@ -1,0 +1,677 @@
+// Package boltstore is the embedded, durable chat.Store: one bbolt file
+// that survives restarts.
+//
+// Writes from all rooms go to one writer goroutine that commits them in
+// groups: every write that arrives while a transaction is being committed
+// goes into the next one, and while writes are queuing the writer waits a
+// little (Options.MaxBatchDelay) for the writers of the last transaction
+// to come back. Under load many writes share one commit and its syncs; a
+// lone write waits for nothing but its own commit. A write returns once its transaction is on
+// disk, so a message the module acks is durable.
+package boltstore
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/codec"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Options configures Open. Every field documents its zero-value default.
+type Options struct {
+	// MaxBatchSize is the most writes committed in one transaction.
+	// Default: 1000.
+	MaxBatchSize int
+	// MaxBatchDelay bounds how long the writer holds a transaction open
+	// for more writes. It holds one only while writes are queuing (the
+	// previous transaction had more than one), and only until as many
+	// writes as last time have arrived: a lone write never waits, and
+	// under load fewer, larger transactions share each sync. Default:
+	// 2ms. Negative: never wait (commit what has queued at once).
+	MaxBatchDelay time.Duration
+	// LockTimeout is how long Open waits for another process to release
+	// the file. Default: 5s.
+	LockTimeout time.Duration
+	// Mode is the file's permission bits when it is created. Default:
+	// 0600.
+	Mode os.FileMode
+}
+
+// Defaults of Options.
+const (
+	DefaultMaxBatchSize  = 1000
+	DefaultMaxBatchDelay = 2 * time.Millisecond
+	DefaultLockTimeout   = 5 * time.Second
+)
+
+// Store is a chat.Store in a bbolt file. It is safe for concurrent use.
+//
+// Reads run in bbolt read transactions, concurrently with each other and
+// with the writer. Writes go to one writer goroutine, which commits every
+// write that queued while the previous transaction was being committed in
+// the next one (group commit), waiting up to Options.MaxBatchDelay for
+// more while writes are queuing: a lone write costs one commit and waits
+// for nothing else, and under load many writes share each commit.
+type Store struct {
+	db       *bolt.DB
+	maxBatch int
+	maxDelay time.Duration
+
+	mu      sync.RWMutex // closed and sends on queue
+	closed  bool
+	queue   chan *writeReq
+	stopped chan struct{} // closed when the writer has exited
+
+	writes  atomic.Uint64
+	commits atomic.Uint64
+}
+
+// writeReq is one write waiting for the writer.
+type writeReq struct {
+	fn   func(tx *bolt.Tx) error
+	done chan error
+}
+
+// Stats counts a store's writes since Open.
+type Stats struct {
+	// Writes is the number of successful Append and SetRead calls.
+	Writes uint64
+	// Commits is the number of write transactions committed. Each one
+	// syncs the file (bbolt syncs twice per commit: the data pages, then
+	// the meta page). Writes / Commits is how many writes share one.
+	Commits uint64
+}
+
+// Stats returns the store's counters.
+func (s *Store) Stats() Stats {
+	return Stats{Writes: s.writes.Load(), Commits: s.commits.Load()}
+}
+
+var _ chat.Store = (*Store)(nil)
+
+// Buckets. Keys are built from length-prefixed parts (see key), so a
+// room's keys form one contiguous, unambiguous range.
+var (
+	bucketRooms = []byte("rooms") // room -> RoomInfo
+	bucketMeta  = []byte("meta")  // room -> head, last message seq, updated
+	bucketLog   = []byte("log")   // room ‖ seq -> Message
+	bucketCMIDs = []byte("cmids") // room ‖ from ‖ client msg id -> seq
+	bucketReads = []byte("reads") // room ‖ user -> seq
+	bucketUsers = []byte("users") // user ‖ room -> kind
+	allBuckets  = [][]byte{bucketRooms, bucketMeta, bucketLog, bucketCMIDs, bucketReads, bucketUsers}
+)
+
+// Open opens or creates the store in the file at path.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.MaxBatchSize <= 0 {
+		opts.MaxBatchSize = DefaultMaxBatchSize
+	}
+	if opts.MaxBatchDelay == 0 {
+		opts.MaxBatchDelay = DefaultMaxBatchDelay
+	}
+	if opts.LockTimeout <= 0 {
+		opts.LockTimeout = DefaultLockTimeout
+	}
+	if opts.Mode == 0 {
+		opts.Mode = 0o600
+	}
+	db, err := bolt.Open(path, opts.Mode, &bolt.Options{
+		Timeout: opts.LockTimeout,
+		// The free list is rebuilt when the file is opened instead of
+		// being written at every commit: cheaper commits.
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("boltstore: init %s: %w", path, err)
+	}
+	s := &Store{
+		db:       db,
+		maxBatch: opts.MaxBatchSize,
+		maxDelay: opts.MaxBatchDelay,
+		queue:    make(chan *writeReq, opts.MaxBatchSize),
+		stopped:  make(chan struct{}),
+	}
+	go s.writer()
+	return s, nil
+}
+
+// Close commits the writes already queued, stops the writer and closes
+// the file. It is safe to call more than once.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.queue)
+	s.mu.Unlock()
+	<-s.stopped
+	return s.db.Close()
+}
+
+func (s *Store) isClosed() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.closed
+}
+
+// view runs fn in a read transaction.
+func (s *Store) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.isClosed() {
+		return chat.ErrStoreClosed
+	}
+	err := s.db.View(fn)
+	if errors.Is(err, bolt.ErrDatabaseNotOpen) {
+		return chat.ErrStoreClosed
+	}
+	return err
+}
+
+// write runs fn in the writer's next transaction and returns once that
+// transaction is committed (and synced) or has failed. fn may run more
+// than once (when another write of the same transaction fails, the rest
+// are run again without it), so it must set its results from scratch each
+// time. Once queued, a write is not abandoned: ctx only bounds the wait
+// for a place in the queue.
+func (s *Store) write(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	req := &writeReq{fn: fn, done: make(chan error, 1)}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return chat.ErrStoreClosed
+	}
+	select {
+	case s.queue <- req:
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return ctx.Err()
+	}
+	s.mu.RUnlock()
+	return <-req.done
+}
+
+// writer commits queued writes until the queue is closed. Each
+// transaction takes what has queued; while writes are queuing (the last
+// transaction had more than one), it also waits, at most maxDelay, until
+// as many writes as last time have arrived, since the writers of the last
+// transaction are likely to write again.
+func (s *Store) writer() {
+	defer close(s.stopped)
+	batch := make([]*writeReq, 0, s.maxBatch)
+	last := 0 // writes in the last transaction
+	wait := time.NewTimer(time.Hour)
+	wait.Stop()
+	for req := range s.queue {
+		batch = append(batch[:0], req)
+		s.fill(&batch, min(last, s.maxBatch), wait)
+		s.commit(batch)
+		last = len(batch)
+		clear(batch)
+	}
+}
+
+// fill adds queued writes to batch: all that are waiting, and if batch
+// holds fewer than target and target is above one, those that arrive
+// within maxDelay, until it holds target.
+func (s *Store) fill(batch *[]*writeReq, target int, wait *time.Timer) {
+drain:
+	for len(*batch) < s.maxBatch {
+		select {
+		case r, ok := <-s.queue:
+			if !ok {
+				return
+			}
+			*batch = append(*batch, r)
+		default:
+			break drain
+		}
+	}
+	if target <= 1 || len(*batch) >= target || s.maxDelay <= 0 {
+		return
+	}
+	wait.Reset(s.maxDelay)
+	defer wait.Stop()
+	for len(*batch) < target {
+		select {
+		case r, ok := <-s.queue:
+			if !ok {
+				return
+			}
+			*batch = append(*batch, r)
+		case <-wait.C:
+			return
+		}
+	}
+}
+
+// commit runs batch in one transaction. A write that fails is answered
+// with its error and the transaction is retried without it.
+func (s *Store) commit(batch []*writeReq) {
+	for len(batch) > 0 {
+		failed := -1
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			for i, r := range batch {
+				if err := r.fn(tx); err != nil {
+					failed = i
+					return err
+				}
+			}
+			return nil
+		})
+		if failed < 0 {
+			if err == nil {
+				s.commits.Add(1)
+				s.writes.Add(uint64(len(batch)))
+			}
+			for _, r := range batch {
+				r.done <- err
+			}
+			return
+		}
+		batch[failed].done <- err
+		batch = slices.Delete(batch, failed, failed+1)
+	}
+}
+
+// meta is a room's log state as stored: 24 bytes.
+type meta struct {
+	head    uint64
+	lastMsg uint64
+	updated int64
+}
+
+func getMeta(tx *bolt.Tx, room string) meta {
+	v := tx.Bucket(bucketMeta).Get([]byte(room))
+	if len(v) != 24 {
+		return meta{}
+	}
+	return meta{
+		head:    binary.BigEndian.Uint64(v[0:]),
+		lastMsg: binary.BigEndian.Uint64(v[8:]),
+		updated: int64(binary.BigEndian.Uint64(v[16:])),
+	}
+}
+
+func putMeta(tx *bolt.Tx, room string, m meta) error {
+	var v [24]byte
+	binary.BigEndian.PutUint64(v[0:], m.head)
+	binary.BigEndian.PutUint64(v[8:], m.lastMsg)
+	binary.BigEndian.PutUint64(v[16:], uint64(m.updated))
+	return tx.Bucket(bucketMeta).Put([]byte(room), v[:])
+}
+
+// Append implements chat.Store.
+func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, error) {
+	e := w.Entry
+	if e.Room == "" {
+		return chat.Message{}, false, errors.New("boltstore: entry has no room id")
+	}
+	if w.Room != nil && w.Room.ID != e.Room {
+		return chat.Message{}, false, errors.New("boltstore: room record is for another room")
+	}
+	entry, err := codec.MarshalData(e)
+	if err != nil {
+		return chat.Message{}, false, err
+	}
+	var update, info []byte
+	if w.Update != nil {
+		if update, err = codec.MarshalData(w.Update); err != nil {
+			return chat.Message{}, false, err
+		}
+	}
+	if w.Room != nil {
+		if info, err = codec.MarshalData(w.Room); err != nil {
+			return chat.Message{}, false, err
+		}
+	}
+	var out chat.Message
+	var dup bool
+	err = s.write(ctx, func(tx *bolt.Tx) error {
+		out, dup = chat.Message{}, false
+		if e.ClientMsgID != "" {
+			if v := tx.Bucket(bucketCMIDs).Get(cmidKey(e.Room, e.From, e.ClientMsgID)); len(v) == 8 {
+				m, err := getEntry(tx, e.Room, binary.BigEndian.Uint64(v))
+				out, dup = m, err == nil
+				return err
+			}
+		}
+		m := getMeta(tx, e.Room)
+		if e.Seq != m.head+1 {
+			return chat.ErrSeqConflict
+		}
+		logB := tx.Bucket(bucketLog)
+		if w.Update != nil {
+			k := logKey(e.Room, w.Update.Seq)
+			if w.Update.Seq == 0 || logB.Get(k) == nil {
+				return chat.ErrNotFound
+			}
+			if err := logB.Put(k, update); err != nil {
+				return err
+			}
+		}
+		if w.Room != nil {
+			if err := putRoom(tx, *w.Room, info); err != nil {
+				return err
+			}
+		}
+		if err := logB.Put(logKey(e.Room, e.Seq), entry); err != nil {
+			return err
+		}
+		if e.ClientMsgID != "" {
+			if err := tx.Bucket(bucketCMIDs).Put(cmidKey(e.Room, e.From, e.ClientMsgID), be64(e.Seq)); err != nil {
+				return err
+			}
+		}
+		if w.Read != nil {
+			if _, err := setRead(tx, e.Room, w.Read.User, w.Read.Seq); err != nil {
+				return err
+			}
+		}
+		m.head = e.Seq
+		if e.Kind == chat.KindMessage {
+			m.lastMsg = e.Seq
+		}
+		if e.Kind == chat.KindMessage || e.Kind == chat.KindMembers {
+			m.updated = e.Time
+		}
+		if err := putMeta(tx, e.Room, m); err != nil {
+			return err
+		}
+		out = e.Clone()
+		return nil
+	})
+	if err != nil {
+		return chat.Message{}, false, err
+	}
+	return out, dup, nil
+}
+
+// putRoom stores a room record and updates its members' room lists.
+func putRoom(tx *bolt.Tx, info chat.RoomInfo, raw []byte) error {
+	users := tx.Bucket(bucketUsers)
+	if old, err := getRoom(tx, info.ID); err == nil {
+		for _, u := range old.Members {
+			if !info.HasMember(u) {
+				if err := users.Delete(userKey(u, info.ID)); err != nil {
+					return err
+				}
+			}
+		}
+	} else if !errors.Is(err, chat.ErrNotFound) {
+		return err
+	}
+	for _, u := range info.Members {
+		if err := users.Put(userKey(u, info.ID), []byte(info.Kind)); err != nil {
+			return err
+		}
+	}
+	return tx.Bucket(bucketRooms).Put([]byte(info.ID), raw)
+}
+
+func getRoom(tx *bolt.Tx, room string) (chat.RoomInfo, error) {
+	v := tx.Bucket(bucketRooms).Get([]byte(room))
+	if v == nil {
+		return chat.RoomInfo{}, chat.ErrNotFound
+	}
+	var info chat.RoomInfo
+	if err := codec.UnmarshalData(v, &info); err != nil {
+		return chat.RoomInfo{}, fmt.Errorf("boltstore: room %s: %w", room, err)
+	}
+	return info, nil
+}
+
+func getEntry(tx *bolt.Tx, room string, seq uint64) (chat.Message, error) {
+	v := tx.Bucket(bucketLog).Get(logKey(room, seq))
+	if v == nil {
+		return chat.Message{}, chat.ErrNotFound
+	}
+	return decodeEntry(room, v)
+}
+
+func decodeEntry(room string, v []byte) (chat.Message, error) {
+	var m chat.Message
+	if err := codec.UnmarshalData(v, &m); err != nil {
+		return chat.Message{}, fmt.Errorf("boltstore: entry of room %s: %w", room, err)
+	}
+	m.Room = room
+	return m, nil
+}
+
+func setRead(tx *bolt.Tx, room, user string, seq uint64) (uint64, error) {
+	b := tx.Bucket(bucketReads)
+	k := readKey(room, user)
+	cur := getUint(b.Get(k))
+	if seq <= cur {
+		return cur, nil
+	}
+	return seq, b.Put(k, be64(seq))
+}
+
+// Lookup implements chat.Store.
+func (s *Store) Lookup(ctx context.Context, roomID, from, clientMsgID string) (chat.Message, error) {
+	var out chat.Message
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketCMIDs).Get(cmidKey(roomID, from, clientMsgID))
+		if len(v) != 8 {
+			return chat.ErrNotFound
+		}
+		var err error
+		out, err = getEntry(tx, roomID, binary.BigEndian.Uint64(v))
+		return err
+	})
+	return out, err
+}
+
+// Get implements chat.Store.
+func (s *Store) Get(ctx context.Context, roomID string, seq uint64) (chat.Message, error) {
+	var out chat.Message
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		var err error
+		out, err = getEntry(tx, roomID, seq)
+		return err
+	})
+	return out, err
+}
+
+// History implements chat.Store.
+func (s *Store) History(ctx context.Context, roomID string, before uint64, limit int) ([]chat.Message, error) {
+	out := []chat.Message{}
+	if limit <= 0 {
+		return out, nil
+	}
+	if before == 0 {
+		before = ^uint64(0)
+	}
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		prefix := key(nil, roomID)
+		c := tx.Bucket(bucketLog).Cursor()
+		k, v := c.Seek(logKey(roomID, before))
+		if k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+		for ; k != nil && hasPrefix(k, prefix) && len(out) < limit; k, v = c.Prev() {
+			m, err := decodeEntry(roomID, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, nil
+}
+
+// Room implements chat.Store.
+func (s *Store) Room(ctx context.Context, roomID string) (chat.RoomInfo, error) {
+	var out chat.RoomInfo
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		var err error
+		out, err = getRoom(tx, roomID)
+		return err
+	})
+	return out, err
+}
+
+// State implements chat.Store.
+func (s *Store) State(ctx context.Context, roomID string) (chat.LogState, error) {
+	var out chat.LogState
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		var err error
+		out, err = state(tx, roomID)
+		return err
+	})
+	return out, err
+}
+
+func state(tx *bolt.Tx, room string) (chat.LogState, error) {
+	m := getMeta(tx, room)
+	st := chat.LogState{Head: m.head, Updated: m.updated}
+	if m.lastMsg > 0 {
+		last, err := getEntry(tx, room, m.lastMsg)
+		if err != nil {
+			return chat.LogState{}, err
+		}
+		st.Last = &last
+	}
+	return st, nil
+}
+
+// SetRead implements chat.Store.
+func (s *Store) SetRead(ctx context.Context, roomID, user string, seq uint64) (uint64, error) {
+	var out uint64
+	err := s.write(ctx, func(tx *bolt.Tx) error {
+		var err error
+		out, err = setRead(tx, roomID, user, seq)
+		return err
+	})
+	return out, err
+}
+
+// Reads implements chat.Store.
+func (s *Store) Reads(ctx context.Context, roomID string) (map[string]uint64, error) {
+	out := make(map[string]uint64)
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		prefix := key(nil, roomID)
+		c := tx.Bucket(bucketReads).Cursor()
+		for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
+			user, ok := part(k[len(prefix):])
+			if !ok {
+				return fmt.Errorf("boltstore: bad receipt key in room %s", roomID)
+			}
+			out[user] = getUint(v)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Unread implements chat.Store.
+func (s *Store) Unread(ctx context.Context, roomID, user string, max int) (int, error) {
+	var n int
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		var err error
+		n, err = unread(tx, roomID, user, max)
+		return err
+	})
+	return n, err
+}
+
+// unread counts backwards from the head to the user's read seq.
+func unread(tx *bolt.Tx, room, user string, max int) (int, error) {
+	read := getUint(tx.Bucket(bucketReads).Get(readKey(room, user)))
+	head := getMeta(tx, room).head
+	n := 0
+	if head <= read || max <= 0 {
+		return 0, nil
+	}
+	c := tx.Bucket(bucketLog).Cursor()
+	prefix := key(nil, room)
+	for k, v := c.Seek(logKey(room, head)); k != nil && hasPrefix(k, prefix) && n < max; k, v = c.Prev() {
+		if binary.BigEndian.Uint64(k[len(prefix):]) <= read {
+			break
+		}
+		m, err := decodeEntry(room, v)
+		if err != nil {
+			return 0, err
+		}
+		if chat.CountsAsUnread(m, user) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Conversations implements chat.Store.
+func (s *Store) Conversations(ctx context.Context, user string, limit, maxUnread int) ([]chat.Conversation, error) {
+	out := []chat.Conversation{}
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		prefix := key(nil, user)
+		c := tx.Bucket(bucketUsers).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+			room, ok := part(k[len(prefix):])
+			if !ok {
+				return fmt.Errorf("boltstore: bad conversation key of user %s", user)
+			}
+			info, err := getRoom(tx, room)
+			if err != nil {
+				return err
+			}
+			st, err := state(tx, room)
+			if err != nil {
+				return err
+			}
+			n, err := unread(tx, room, user, maxUnread)
+			if err != nil {
+				return err
+			}
+			read := getUint(tx.Bucket(bucketReads).Get(readKey(room, user)))
+			out = append(out, chat.NewConversation(user, info, st, read, n))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	chat.SortConversations(out)
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}

@@ -1,0 +1,136 @@
+package chat
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Config configures the chat modules. Every field is optional and
+// documents the default its zero value stands for.
+type Config struct {
+	// Store persists conversations. Default: a new MemoryStore, so nothing
+	// survives a restart; use chat/boltstore or your own Store in
+	// production.
+	Store Store
+
+	// CanMessage decides whether user from may talk to user to. It is
+	// called when from opens a direct conversation with to (the join is
+	// refused), on every message from sends in it (so a block takes effect
+	// at once), and when from adds to to a group. Return nil to allow. A
+	// *codec.Error reaches the client as is; any other error refuses with
+	// ErrNotAllowed (forbidden). It runs on the joining connection's or
+	// the room's goroutine, so it must be fast. Default: any two distinct
+	// users may talk (nobody may open a conversation with themselves).
+	CanMessage func(ctx context.Context, from, to string) error
+	// Moderate runs before a message or an edit is stored. It may rewrite
+	// d.Text, or reject the text by returning an error: a *codec.Error
+	// reaches the client as is, any other error as ErrModerated. A
+	// rewritten text must still pass the text rules. It runs on the room
+	// goroutine. Default: none.
+	Moderate func(ctx context.Context, d *Draft) error
+	// AfterStore runs after an entry (message, edit, delete or members
+	// change) is stored and broadcast, and before the author's ack, on
+	// the room goroutine: hand slow work such as push notifications to a
+	// queue (ctx ends when the call returns). Default: none.
+	AfterStore func(ctx context.Context, s Stored)
+
+	// MaxTextLen bounds a message's text in bytes (after trimming white
+	// space). Default: 4000.
+	MaxTextLen int
+	// HistoryOnJoin is how many of the newest log entries a join's
+	// snapshot holds. Default: 50; negative: none.
+	HistoryOnJoin int
+	// PageLimit caps the entries one history request returns. Default:
+	// 100.
+	PageLimit int
+	// MaxGroupMembers caps a group's members, the creator included.
+	// Default: 100.
+	MaxGroupMembers int
+	// MaxGroupName bounds a group's name in bytes. Default: 100.
+	MaxGroupName int
+	// InboxLimit caps the conversations an inbox snapshot lists.
+	// Default: 200.
+	InboxLimit int
+	// UnreadCap is where unread counts stop counting: clients show "99+"
+	// style badges. Default: 100.
+	UnreadCap int
+
+	// TypingTTL is how long a typing indicator lasts without a refresh.
+	// Clients are told it (expires_in) and expire indicators themselves;
+	// the server also sends a stop when it passes. Default: 5s.
+	TypingTTL time.Duration
+	// TypingThrottle is the shortest interval between two typing
+	// broadcasts for one user; refreshes in between only extend the TTL.
+	// Default: 2s.
+	TypingThrottle time.Duration
+
+	// MessageRate is the sustained rate, per user and conversation, of
+	// writes (send, edit, delete and group changes); more get
+	// rate_limited. Default: 10 per second. Negative: no limit.
+	MessageRate float64
+	// MessageBurst is the burst allowed above MessageRate. Default: 20.
+	MessageBurst int
+
+	// OpTimeout bounds each store call and hook call made for one request.
+	// Default: 10s.
+	OpTimeout time.Duration
+	// Logger logs what happens outside rooms (group creation, inbox
+	// delivery). Rooms log through the engine's logger. Message text is
+	// never logged. Default: no logging.
+	Logger *zap.Logger
+}
+
+// Defaults of Config.
+const (
+	DefaultMaxTextLen      = 4000
+	DefaultHistoryOnJoin   = 50
+	DefaultPageLimit       = 100
+	DefaultMaxGroupMembers = 100
+	DefaultMaxGroupName    = 100
+	DefaultInboxLimit      = 200
+	DefaultUnreadCap       = 100
+	DefaultTypingTTL       = 5 * time.Second
+	DefaultTypingThrottle  = 2 * time.Second
+	DefaultMessageRate     = 10
+	DefaultMessageBurst    = 20
+	DefaultOpTimeout       = 10 * time.Second
+)
+
+// withDefaults returns c with zero fields replaced by their defaults.
+func (c Config) withDefaults() Config {
+	setInt := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	setDur := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	if c.Store == nil {
+		c.Store = NewMemoryStore()
+	}
+	setInt(&c.MaxTextLen, DefaultMaxTextLen)
+	if c.HistoryOnJoin == 0 {
+		c.HistoryOnJoin = DefaultHistoryOnJoin
+	}
+	setInt(&c.PageLimit, DefaultPageLimit)
+	setInt(&c.MaxGroupMembers, DefaultMaxGroupMembers)
+	setInt(&c.MaxGroupName, DefaultMaxGroupName)
+	setInt(&c.InboxLimit, DefaultInboxLimit)
+	setInt(&c.UnreadCap, DefaultUnreadCap)
+	setDur(&c.TypingTTL, DefaultTypingTTL)
+	setDur(&c.TypingThrottle, DefaultTypingThrottle)
+	if c.MessageRate == 0 {
+		c.MessageRate = DefaultMessageRate
+	}
+	setInt(&c.MessageBurst, DefaultMessageBurst)
+	setDur(&c.OpTimeout, DefaultOpTimeout)
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	return c
+}

@@ -1,0 +1,530 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/parlorhq/parlor/codec"
+	"github.com/parlorhq/parlor/room"
+	"go.uber.org/zap"
+	"golang.org/x/time/rate"
+)
+
+// conversation is the room handler of both KindDM and KindGroup rooms. It
+// owns the room's view of its stored state; every field is used on the
+// room goroutine only.
+//
+// Every ordered broadcast of the room is a log entry appended to the store
+// first, with the seq the broadcast then gets (the room's seq + 1), so the
+// store's head and the room's seq never differ. Receipts, typing and
+// presence are ephemeral broadcasts (seq 0).
+type conversation struct {
+	room.BaseHandler
+	c    *Chat
+	id   string
+	kind string
+
+	info   RoomInfo // members, admins, name
+	known  bool     // info holds the members (loaded, or a DM's first join)
+	stored bool     // the room's record is in the store
+
+	last    *Message // newest message; replaced, never modified
+	updated int64    // LogState.Updated
+	reads   map[string]uint64
+	unread  map[string]int // unread counts of users whose inbox is open
+	limits  map[string]*rate.Limiter
+	typing  map[string]*typist
+}
+
+func newConversation(c *Chat, id, kind string) *conversation {
+	return &conversation{
+		c:      c,
+		id:     id,
+		kind:   kind,
+		reads:  make(map[string]uint64),
+		unread: make(map[string]int),
+		limits: make(map[string]*rate.Limiter),
+		typing: make(map[string]*typist),
+	}
+}
+
+// errNoConversation: the id names a room of another kind.
+var errNoConversation = &codec.Error{Code: codec.CodeNotFound, Message: "chat: no such conversation"}
+
+// OnCreate loads the room's record, log state and receipts, and continues
+// the stored seq.
+func (h *conversation) OnCreate(r *room.Room) error {
+	ctx, cancel := h.c.opCtx()
+	defer cancel()
+	info, err := h.c.store.Room(ctx, h.id)
+	switch {
+	case err == nil && info.Kind != h.kind:
+		return errNoConversation
+	case err == nil:
+		h.info, h.known, h.stored = info, true, true
+	case !errors.Is(err, ErrNotFound):
+		return fmt.Errorf("chat: load room: %w", err)
+	case h.kind == KindGroup:
+		return ErrGroupNotFound
+	}
+	// A direct conversation nobody has written to has no record yet: its
+	// two users come with the first join.
+	st, err := h.c.store.State(ctx, h.id)
+	if err != nil {
+		return fmt.Errorf("chat: load log state: %w", err)
+	}
+	reads, err := h.c.store.Reads(ctx, h.id)
+	if err != nil {
+		return fmt.Errorf("chat: load receipts: %w", err)
+	}
+	r.SetSeq(st.Head)
+	h.last, h.updated = st.Last, st.Updated
+	for u, seq := range reads {
+		h.reads[u] = seq
+	}
+	return nil
+}
+
+// OnJoin admits members only and returns the snapshot.
+func (h *conversation) OnJoin(r *room.Room, j *room.Join) (any, error) {
+	if h.kind == KindDM {
+		var p DMParams
+		if err := codec.UnmarshalData(j.Params, &p); err != nil {
+			return nil, err
+		}
+		if !h.known {
+			// Only a join that resolved here reaches this room, and
+			// Resolve hashed exactly these two users into its id.
+			if checkUser(p.With) != nil || p.With == j.User {
+				return nil, h.refuse(r, j.User)
+			}
+			h.info = RoomInfo{ID: h.id, Kind: KindDM, Members: dmMembers(j.User, p.With), Created: nowMillis()}
+			h.known = true
+		}
+		if !h.info.HasMember(p.With) {
+			return nil, h.refuse(r, j.User)
+		}
+	}
+	if !h.info.HasMember(j.User) {
+		return nil, h.refuse(r, j.User)
+	}
+	snap := Snapshot{
+		Kind:     h.kind,
+		Messages: []Message{},
+		Head:     r.Seq(),
+		More:     r.Seq() > 0,
+		Reads:    h.reads, // encoded before the hook's caller returns
+		Online:   h.online(r, j.User),
+	}
+	if h.kind == KindDM {
+		snap.With = h.other(j.User)
+	} else {
+		info := h.info.Clone()
+		snap.Group = &info
+	}
+	if n := h.c.cfg.HistoryOnJoin; n > 0 && r.Seq() > 0 {
+		ctx, cancel := h.c.opCtx()
+		defer cancel()
+		msgs, err := h.c.store.History(ctx, h.id, 0, n)
+		if err != nil {
+			return nil, fmt.Errorf("chat: load history: %w", err)
+		}
+		snap.Messages = msgs
+		snap.More = len(msgs) > 0 && msgs[0].Seq > 1
+	}
+	if !j.Rejoin {
+		h.broadcastPresence(r, j.User, true)
+	}
+	return snap, nil
+}
+
+// refuse logs a refused join and returns the error for it.
+func (h *conversation) refuse(r *room.Room, user string) error {
+	r.Logger().Debug("chat: join refused: not a member", zap.String("user", user))
+	return ErrNotMember
+}
+
+// OnLeave runs when a user's last session leaves: their typing indicator
+// stops and they go offline.
+func (h *conversation) OnLeave(r *room.Room, user string, _ room.LeaveReason) {
+	h.stopTyping(r, user)
+	h.broadcastPresence(r, user, false)
+}
+
+// OnMessage dispatches a member's request.
+func (h *conversation) OnMessage(r *room.Room, m *room.Message) (any, error) {
+	switch m.Event {
+	case OpSend:
+		return h.send(r, m)
+	case OpEdit:
+		return h.edit(r, m)
+	case OpDelete:
+		return h.delete(r, m)
+	case OpHistory:
+		return h.history(r, m)
+	case OpRead:
+		return h.read(r, m)
+	case OpTyping:
+		return h.typingRequest(r, m)
+	case OpInfo:
+		return Info{Room: h.info.Clone(), Online: r.Members()}, nil
+	}
+	if h.kind == KindGroup {
+		switch m.Event {
+		case OpAddMembers:
+			return h.addMembers(r, m)
+		case OpRemoveMembers:
+			return h.removeMembers(r, m)
+		case OpLeaveGroup:
+			return h.leaveGroup(r, m)
+		}
+	}
+	return nil, room.ErrUnknownEvent
+}
+
+// send stores and broadcasts a message.
+func (h *conversation) send(r *room.Room, m *room.Message) (any, error) {
+	ctx, cancel := h.c.opCtx()
+	defer cancel()
+	if prev, ok, err := h.replay(ctx, m); ok || err != nil {
+		return prev, err
+	}
+	if err := h.allow(m.User); err != nil {
+		return nil, err
+	}
+	var req SendRequest
+	if err := codec.UnmarshalData(m.Data, &req); err != nil {
+		return nil, err
+	}
+	text, err := h.c.checkText(req.Text)
+	if err != nil {
+		return nil, err
+	}
+	if h.kind == KindDM {
+		if err := h.c.canMessage(ctx, m.User, h.other(m.User)); err != nil {
+			return nil, err
+		}
+	}
+	if text, err = h.c.moderate(ctx, &Draft{Room: h.id, Kind: h.kind, From: m.User, Text: text}); err != nil {
+		return nil, err
+	}
+	e := h.entry(r, m, KindMessage)
+	e.Text = text
+	w := Write{Entry: e, Read: &Receipt{User: m.User, Seq: e.Seq}}
+	if !h.stored {
+		info := h.info.Clone()
+		w.Room = &info
+	}
+	return h.commit(ctx, r, w)
+}
+
+// edit stores and broadcasts an edit of one of the user's messages.
+func (h *conversation) edit(r *room.Room, m *room.Message) (any, error) {
+	ctx, cancel := h.c.opCtx()
+	defer cancel()
+	if prev, ok, err := h.replay(ctx, m); ok || err != nil {
+		return prev, err
+	}
+	if err := h.allow(m.User); err != nil {
+		return nil, err
+	}
+	var req EditRequest
+	if err := codec.UnmarshalData(m.Data, &req); err != nil {
+		return nil, err
+	}
+	text, err := h.c.checkText(req.Text)
+	if err != nil {
+		return nil, err
+	}
+	target, err := h.ownMessage(ctx, req.Seq, m.User)
+	if err != nil {
+		return nil, err
+	}
+	if text, err = h.c.moderate(ctx, &Draft{Room: h.id, Kind: h.kind, From: m.User, Text: text, Edit: target.Seq}); err != nil {
+		return nil, err
+	}
+	e := h.entry(r, m, KindEdit)
+	e.Text, e.Target = text, target.Seq
+	target.Text, target.Edited = text, e.Time
+	return h.commit(ctx, r, Write{Entry: e, Update: &target})
+}
+
+// delete stores and broadcasts the deletion of one of the user's
+// messages. The stored message keeps no text.
+func (h *conversation) delete(r *room.Room, m *room.Message) (any, error) {
+	ctx, cancel := h.c.opCtx()
+	defer cancel()
+	if prev, ok, err := h.replay(ctx, m); ok || err != nil {
+		return prev, err
+	}
+	if err := h.allow(m.User); err != nil {
+		return nil, err
+	}
+	var req DeleteRequest
+	if err := codec.UnmarshalData(m.Data, &req); err != nil {
+		return nil, err
+	}
+	target, err := h.ownMessage(ctx, req.Seq, m.User)
+	if err != nil {
+		return nil, err
+	}
+	e := h.entry(r, m, KindDelete)
+	e.Target = target.Seq
+	target.Text, target.Deleted = "", true
+	return h.commit(ctx, r, Write{Entry: e, Update: &target})
+}
+
+// ownMessage loads message seq and checks that user wrote it and that it
+// is not deleted.
+func (h *conversation) ownMessage(ctx context.Context, seq uint64, user string) (Message, error) {
+	target, err := h.c.store.Get(ctx, h.id, seq)
+	if errors.Is(err, ErrNotFound) {
+		return Message{}, ErrMessageNotFound
+	}
+	if err != nil {
+		return Message{}, fmt.Errorf("chat: load message: %w", err)
+	}
+	if target.Kind != KindMessage || target.Deleted {
+		return Message{}, ErrMessageNotFound
+	}
+	if target.From != user {
+		return Message{}, ErrNotYours
+	}
+	return target, nil
+}
+
+// history returns a page of older entries.
+func (h *conversation) history(r *room.Room, m *room.Message) (any, error) {
+	var req HistoryRequest
+	if err := codec.UnmarshalData(m.Data, &req); err != nil {
+		return nil, err
+	}
+	limit := req.Limit
+	if limit <= 0 || limit > h.c.cfg.PageLimit {
+		limit = h.c.cfg.PageLimit
+	}
+	before := req.Before
+	if before == 0 || before > r.Seq()+1 {
+		before = r.Seq() + 1
+	}
+	ctx, cancel := h.c.opCtx()
+	defer cancel()
+	msgs, err := h.c.store.History(ctx, h.id, before, limit)
+	if err != nil {
+		return nil, fmt.Errorf("chat: load history: %w", err)
+	}
+	return HistoryPage{Messages: msgs, More: len(msgs) > 0 && msgs[0].Seq > 1}, nil
+}
+
+// read moves the user's read receipt forward, stores it and tells the
+// other members.
+func (h *conversation) read(r *room.Room, m *room.Message) (any, error) {
+	var req ReadRequest
+	if err := codec.UnmarshalData(m.Data, &req); err != nil {
+		return nil, err
+	}
+	seq := min(req.Seq, r.Seq())
+	if cur := h.reads[m.User]; seq <= cur {
+		return ReadReply{Seq: cur}, nil
+	}
+	ctx, cancel := h.c.opCtx()
+	defer cancel()
+	got, err := h.c.store.SetRead(ctx, h.id, m.User, seq)
+	if err != nil {
+		return nil, fmt.Errorf("chat: store receipt: %w", err)
+	}
+	h.reads[m.User] = got
+	if got >= r.Seq() {
+		h.unread[m.User] = 0
+	} else {
+		delete(h.unread, m.User) // recounted when needed
+	}
+	_ = r.BroadcastEphemeral(EventRead, ReadEvent{User: m.User, Seq: got})
+	h.notify(ctx, r, m.User)
+	return ReadReply{Seq: got}, nil
+}
+
+// replay answers a retried request: if the user already wrote an entry
+// with this client message id, it returns that entry and ok.
+func (h *conversation) replay(ctx context.Context, m *room.Message) (any, bool, error) {
+	if m.ClientMsgID == "" {
+		return nil, false, nil
+	}
+	prev, err := h.c.store.Lookup(ctx, h.id, m.User, m.ClientMsgID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("chat: look up client message id: %w", err)
+	}
+	return prev, true, nil
+}
+
+// allow applies the per-user write rate limit.
+func (h *conversation) allow(user string) error {
+	if h.c.cfg.MessageRate < 0 {
+		return nil
+	}
+	l := h.limits[user]
+	if l == nil {
+		l = rate.NewLimiter(rate.Limit(h.c.cfg.MessageRate), h.c.cfg.MessageBurst)
+		h.limits[user] = l
+	}
+	if !l.Allow() {
+		return ErrRateLimited
+	}
+	return nil
+}
+
+// entry starts the next log entry, written by m's sender.
+func (h *conversation) entry(r *room.Room, m *room.Message, kind string) Message {
+	return Message{
+		Room:        h.id,
+		Seq:         r.Seq() + 1,
+		ID:          newID(),
+		Kind:        kind,
+		From:        m.User,
+		Time:        nowMillis(),
+		ClientMsgID: m.ClientMsgID,
+	}
+}
+
+// commit stores w, then broadcasts its entry with the seq it was stored
+// with, and returns the encoded entry as the reply. A duplicate (same
+// client message id) is returned as stored and not broadcast again.
+func (h *conversation) commit(ctx context.Context, r *room.Room, w Write) (any, error) {
+	// Encode first: once the entry is stored, the broadcast cannot fail.
+	raw, err := codec.MarshalData(w.Entry)
+	if err != nil {
+		return nil, err
+	}
+	stored, dup, err := h.c.store.Append(ctx, w)
+	if errors.Is(err, ErrSeqConflict) {
+		r.Logger().Error("chat: the stored log moved under the room: closing it",
+			zap.Uint64("seq", w.Entry.Seq), zap.String("user", w.Entry.From))
+		r.Close()
+		return nil, ErrMoved
+	}
+	if err != nil {
+		return nil, fmt.Errorf("chat: append %s: %w", w.Entry.Kind, err)
+	}
+	if dup {
+		return stored, nil
+	}
+	r.BroadcastRaw(w.Entry.Kind, raw)
+	h.apply(ctx, r, w)
+	return raw, nil
+}
+
+// apply updates the room's view after w was stored and broadcast, updates
+// the members' inboxes and calls Config.AfterStore.
+func (h *conversation) apply(ctx context.Context, r *room.Room, w Write) {
+	e := w.Entry
+	if w.Room != nil {
+		h.info, h.known, h.stored = w.Room.Clone(), true, true
+	}
+	if w.Read != nil && w.Read.Seq > h.reads[w.Read.User] {
+		h.reads[w.Read.User] = w.Read.Seq
+	}
+	changed := true // whether the members' inbox entries changed
+	switch e.Kind {
+	case KindMessage:
+		last := e.Clone()
+		h.last, h.updated = &last, e.Time
+		for u, n := range h.unread {
+			switch {
+			case u == e.From:
+				h.unread[u] = 0
+			case n < h.c.cfg.UnreadCap:
+				h.unread[u] = n + 1
+			}
+		}
+		h.stopTyping(r, e.From)
+	case KindEdit, KindDelete:
+		changed = e.Kind == KindDelete
+		if h.last != nil && h.last.Seq == w.Update.Seq {
+			last := w.Update.Clone()
+			h.last, changed = &last, true
+		}
+		if e.Kind == KindDelete {
+			clear(h.unread) // recounted when needed
+		}
+	case KindMembers:
+		h.updated = e.Time
+		for _, u := range e.Removed {
+			delete(h.unread, u)
+		}
+	}
+	if changed {
+		for _, u := range h.info.Members {
+			h.notify(ctx, r, u)
+		}
+	}
+	for _, u := range e.Removed {
+		h.c.notify(u, Conversation{Room: h.id, Kind: h.kind, Name: h.info.Name, Removed: true})
+	}
+	if h.c.cfg.AfterStore != nil {
+		h.c.cfg.AfterStore(ctx, Stored{
+			Entry:   e.Clone(),
+			Kind:    h.kind,
+			Members: slices.Clone(h.info.Members),
+			Offline: h.offline(r),
+		})
+	}
+}
+
+// notify sends user's inbox, if open, the conversation's new state.
+func (h *conversation) notify(ctx context.Context, r *room.Room, user string) {
+	if !h.c.hasInbox(user) {
+		return
+	}
+	n, ok := h.unread[user]
+	if !ok {
+		var err error
+		if n, err = h.c.store.Unread(ctx, h.id, user, h.c.cfg.UnreadCap); err != nil {
+			r.Logger().Warn("chat: count unread", zap.String("user", user), zap.Error(err))
+			return
+		}
+		h.unread[user] = n
+	}
+	st := LogState{Head: r.Seq(), Last: h.last, Updated: h.updated}
+	h.c.notify(user, NewConversation(user, h.info, st, h.reads[user], n))
+}
+
+// other returns the other user of a direct conversation.
+func (h *conversation) other(user string) string {
+	for _, u := range h.info.Members {
+		if u != user {
+			return u
+		}
+	}
+	return ""
+}
+
+// online lists the members in the room, with the joiner.
+func (h *conversation) online(r *room.Room, joiner string) []string {
+	list := r.Members()
+	if !slices.Contains(list, joiner) {
+		list = append(list, joiner)
+	}
+	slices.Sort(list)
+	return list
+}
+
+// offline lists the members with no session in the room.
+func (h *conversation) offline(r *room.Room) []string {
+	var out []string
+	for _, u := range h.info.Members {
+		if !r.IsMember(u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// broadcastPresence tells the other members that user came or went.
+func (h *conversation) broadcastPresence(r *room.Room, user string, online bool) {
+	_ = r.BroadcastEphemeral(EventPresence, PresenceEvent{User: user, Online: online}, user)
+}

@@ -1,0 +1,53 @@
+package chat
+
+import (
+	"errors"
+
+	"github.com/parlorhq/parlor/codec"
+)
+
+// Errors a Store returns. Implementations must return them (or wrap them)
+// so that the module and the contract tests can tell the cases apart.
+var (
+	// ErrNotFound: the room record or log entry does not exist.
+	ErrNotFound = errors.New("chat: not found")
+	// ErrSeqConflict: an appended entry's seq is not the log's head + 1,
+	// so another writer has appended to the same room.
+	ErrSeqConflict = errors.New("chat: seq conflict")
+	// ErrStoreClosed: the store has been closed.
+	ErrStoreClosed = errors.New("chat: store closed")
+)
+
+// Errors clients see. They are *codec.Error values with stable codes; the
+// message says what was wrong, never what was written.
+var (
+	// ErrEmptyText: the text is empty or only white space.
+	ErrEmptyText = &codec.Error{Code: codec.CodeBadRequest, Message: "chat: text is empty"}
+	// ErrInvalidText: the text is not valid UTF-8.
+	ErrInvalidText = &codec.Error{Code: codec.CodeBadRequest, Message: "chat: text is not valid UTF-8"}
+	// ErrSelf: a user tried to open a direct conversation with themselves.
+	ErrSelf = &codec.Error{Code: codec.CodeBadRequest, Message: "chat: cannot message yourself"}
+	// ErrNotAllowed: Config.CanMessage refused the conversation.
+	ErrNotAllowed = &codec.Error{Code: codec.CodeForbidden, Message: "chat: not allowed to message this user"}
+	// ErrNotMember: the user is not a member of the conversation.
+	ErrNotMember = &codec.Error{Code: codec.CodeForbidden, Message: "chat: not a member of this conversation"}
+	// ErrNotAdmin: only a group's admins may do this.
+	ErrNotAdmin = &codec.Error{Code: codec.CodeForbidden, Message: "chat: only group admins may do this"}
+	// ErrNotYours: users may edit and delete only their own messages.
+	ErrNotYours = &codec.Error{Code: codec.CodeForbidden, Message: "chat: not your message"}
+	// ErrModerated: Config.Moderate rejected the text without a code of
+	// its own.
+	ErrModerated = &codec.Error{Code: codec.CodeForbidden, Message: "chat: rejected by moderation"}
+	// ErrGroupNotFound: there is no group with this id.
+	ErrGroupNotFound = &codec.Error{Code: codec.CodeNotFound, Message: "chat: no such group"}
+	// ErrMessageNotFound: there is no message with this seq in the room,
+	// or it was deleted.
+	ErrMessageNotFound = &codec.Error{Code: codec.CodeNotFound, Message: "chat: no such message"}
+	// ErrGroupFull: the group would exceed Config.MaxGroupMembers.
+	ErrGroupFull = &codec.Error{Code: codec.CodeTooMany, Message: "chat: group is full"}
+	// ErrRateLimited: the user sent more than Config.MessageRate allows.
+	ErrRateLimited = &codec.Error{Code: codec.CodeRateLimited, Message: "chat: too many messages, slow down"}
+	// ErrMoved: the store's log moved under the room (another writer);
+	// the room closes and clients should join again.
+	ErrMoved = &codec.Error{Code: codec.CodeUnavailable, Message: "chat: conversation moved, join again"}
+)

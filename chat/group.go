@@ -1,0 +1,179 @@
+package chat
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/parlorhq/parlor/codec"
+	"github.com/parlorhq/parlor/room"
+	"go.uber.org/zap"
+)
+
+// groupModule is KindGroup: group conversations with admins, created with
+// a random id.
+type groupModule struct{ c *Chat }
+
+// Kind implements room.Module.
+func (groupModule) Kind() string { return KindGroup }
+
+// Resolve implements room.Module. With Create it stores a new group, with
+// the user as its admin, and returns its id; with ID it returns the id,
+// and the room checks that the group exists and the user is a member.
+func (m groupModule) Resolve(ctx context.Context, req *room.ResolveRequest) (string, error) {
+	var p GroupParams
+	if err := codec.UnmarshalData(req.Params, &p); err != nil {
+		return "", err
+	}
+	switch {
+	case p.Create != nil && p.ID != "":
+		return "", codec.Errorf(codec.CodeBadRequest, "chat: give either id or create")
+	case p.Create != nil:
+		return m.c.createGroup(ctx, req.User, *p.Create)
+	case p.ID == "":
+		return "", codec.Errorf(codec.CodeBadRequest, "chat: group id required")
+	case !isGroupID(p.ID):
+		return "", ErrGroupNotFound
+	}
+	return p.ID, nil
+}
+
+// NewHandler implements room.Module.
+func (m groupModule) NewHandler(roomID string) room.Handler {
+	return newConversation(m.c, roomID, KindGroup)
+}
+
+// createGroup validates and stores a new group whose first log entry
+// records its creation, and tells the members' inboxes.
+func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup) (string, error) {
+	name := strings.TrimSpace(g.Name)
+	if name == "" || len(name) > c.cfg.MaxGroupName || !utf8.ValidString(name) {
+		return "", codec.Errorf(codec.CodeBadRequest, "chat: group name must be 1 to %d bytes of UTF-8", c.cfg.MaxGroupName)
+	}
+	others, err := checkUsers(g.Members, func(u string) bool { return u == creator })
+	if err != nil {
+		return "", err
+	}
+	members := append([]string{creator}, others...)
+	if len(members) > c.cfg.MaxGroupMembers {
+		return "", ErrGroupFull
+	}
+	for _, u := range others {
+		if err := c.canMessage(ctx, creator, u); err != nil {
+			return "", err
+		}
+	}
+	id, now := newID(), nowMillis()
+	info := RoomInfo{ID: id, Kind: KindGroup, Name: name, Members: members, Admins: []string{creator}, Created: now}
+	e := Message{
+		Room: id, Seq: 1, ID: newID(), Kind: KindMembers, From: creator, Time: now,
+		Added: members, Admins: info.Admins, Name: name,
+	}
+	if _, _, err := c.store.Append(ctx, Write{Entry: e, Room: &info}); err != nil {
+		c.cfg.Logger.Error("chat: store new group", zap.String("user", creator), zap.Error(err))
+		return "", codec.Errorf(codec.CodeInternal, "chat: could not create the group")
+	}
+	c.cfg.Logger.Debug("chat: group created", zap.String("user", creator), zap.String("room", id), zap.Int("members", len(members)))
+	for _, u := range members {
+		c.notify(u, NewConversation(u, info, LogState{Head: 1, Updated: now}, 0, 0))
+	}
+	return id, nil
+}
+
+// addMembers adds users to the group: admins only, within the member cap,
+// and only users Config.CanMessage lets the admin reach.
+func (h *conversation) addMembers(r *room.Room, m *room.Message) (any, error) {
+	if !h.info.IsAdmin(m.User) {
+		return nil, ErrNotAdmin
+	}
+	if err := h.allow(m.User); err != nil {
+		return nil, err
+	}
+	var req MembersRequest
+	if err := codec.UnmarshalData(m.Data, &req); err != nil {
+		return nil, err
+	}
+	added, err := checkUsers(req.Members, h.info.HasMember)
+	if err != nil {
+		return nil, err
+	}
+	if len(added) == 0 {
+		return nil, codec.Errorf(codec.CodeBadRequest, "chat: nobody to add")
+	}
+	if len(h.info.Members)+len(added) > h.c.cfg.MaxGroupMembers {
+		return nil, ErrGroupFull
+	}
+	ctx, cancel := h.c.opCtx()
+	defer cancel()
+	for _, u := range added {
+		if err := h.c.canMessage(ctx, m.User, u); err != nil {
+			return nil, err
+		}
+	}
+	info := h.info.Clone()
+	info.Members = append(info.Members, added...)
+	e := h.entry(r, m, KindMembers)
+	e.Added = added
+	return h.commit(ctx, r, Write{Entry: e, Room: &info})
+}
+
+// removeMembers removes members from the group: admins only.
+func (h *conversation) removeMembers(r *room.Room, m *room.Message) (any, error) {
+	if !h.info.IsAdmin(m.User) {
+		return nil, ErrNotAdmin
+	}
+	if err := h.allow(m.User); err != nil {
+		return nil, err
+	}
+	var req MembersRequest
+	if err := codec.UnmarshalData(m.Data, &req); err != nil {
+		return nil, err
+	}
+	removed, err := checkUsers(req.Members, func(u string) bool { return false })
+	if err != nil {
+		return nil, err
+	}
+	if len(removed) == 0 {
+		return nil, codec.Errorf(codec.CodeBadRequest, "chat: nobody to remove")
+	}
+	for _, u := range removed {
+		if !h.info.HasMember(u) {
+			return nil, codec.Errorf(codec.CodeNotFound, "chat: not a member of the group")
+		}
+	}
+	return h.dropMembers(r, m, removed)
+}
+
+// leaveGroup removes the sender from the group.
+func (h *conversation) leaveGroup(r *room.Room, m *room.Message) (any, error) {
+	return h.dropMembers(r, m, []string{m.User})
+}
+
+// dropMembers stores and broadcasts the removal of members, then removes
+// their sessions from the room. When the last admin goes, the longest
+// standing member left becomes admin.
+func (h *conversation) dropMembers(r *room.Room, m *room.Message, removed []string) (any, error) {
+	gone := func(u string) bool { return slices.Contains(removed, u) }
+	info := h.info.Clone()
+	info.Members = slices.DeleteFunc(info.Members, gone)
+	info.Admins = slices.DeleteFunc(info.Admins, gone)
+	e := h.entry(r, m, KindMembers)
+	e.Removed = removed
+	if len(info.Admins) == 0 && len(info.Members) > 0 {
+		info.Admins = []string{info.Members[0]}
+	}
+	if !slices.Equal(info.Admins, h.info.Admins) {
+		e.Admins = slices.Clone(info.Admins)
+	}
+	ctx, cancel := h.c.opCtx()
+	defer cancel()
+	reply, err := h.commit(ctx, r, Write{Entry: e, Room: &info})
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range removed {
+		r.Kick(u) // a left frame with reason "kicked", then OnLeave
+	}
+	return reply, nil
+}

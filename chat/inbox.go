@@ -1,0 +1,183 @@
+package chat
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/parlorhq/parlor/room"
+	"go.uber.org/zap"
+)
+
+// inboxModule is KindInbox: one room per user, whose id is the keyed hash
+// of the user. Its snapshot lists the user's conversations, and it
+// broadcasts an EventInbox whenever one of them changes.
+type inboxModule struct{ c *Chat }
+
+// Kind implements room.Module.
+func (inboxModule) Kind() string { return KindInbox }
+
+// Resolve implements room.Module: the room id is derived from the
+// authenticated user alone, so nobody can address another user's inbox.
+// Join parameters are ignored.
+func (inboxModule) Resolve(_ context.Context, req *room.ResolveRequest) (string, error) {
+	return req.KeyedID(req.User), nil
+}
+
+// NewHandler implements room.Module.
+func (m inboxModule) NewHandler(string) room.Handler { return &inboxHandler{c: m.c} }
+
+// inboxHandler is an inbox room. Conversation rooms reach it through the
+// Chat's registry of open inboxes.
+type inboxHandler struct {
+	room.BaseHandler
+	c     *Chat
+	owner string
+	ib    *inbox
+}
+
+// OnJoin admits the owner only and returns InboxSnapshot. The inbox is
+// registered before the conversations are read, so no change made after
+// the read can be missed.
+func (h *inboxHandler) OnJoin(r *room.Room, j *room.Join) (any, error) {
+	if h.owner == "" {
+		h.owner = j.User // the id was derived from this user alone
+	} else if j.User != h.owner {
+		return nil, ErrNotMember
+	}
+	if h.ib == nil {
+		h.ib = h.c.openInbox(h.owner, r)
+	}
+	return h.list()
+}
+
+// OnMessage answers OpRefresh.
+func (h *inboxHandler) OnMessage(_ *room.Room, m *room.Message) (any, error) {
+	if m.Event == OpRefresh {
+		return h.list()
+	}
+	return nil, room.ErrUnknownEvent
+}
+
+// OnLeave runs when the owner's last session leaves: nobody needs updates.
+func (h *inboxHandler) OnLeave(*room.Room, string, room.LeaveReason) { h.close() }
+
+// OnDispose unregisters the inbox.
+func (h *inboxHandler) OnDispose(*room.Room, room.DisposeReason) { h.close() }
+
+func (h *inboxHandler) close() {
+	if h.ib != nil {
+		h.c.closeInbox(h.ib)
+		h.ib = nil
+	}
+}
+
+func (h *inboxHandler) list() (any, error) {
+	ctx, cancel := h.c.opCtx()
+	defer cancel()
+	list, err := h.c.store.Conversations(ctx, h.owner, h.c.cfg.InboxLimit, h.c.cfg.UnreadCap)
+	if err != nil {
+		return nil, fmt.Errorf("chat: load conversations: %w", err)
+	}
+	return InboxSnapshot{Conversations: list}, nil
+}
+
+// inbox is an open inbox room and the updates waiting for it. Updates are
+// delivered by one goroutine at a time per inbox, which posts them into
+// the inbox room with Room.Do, so a conversation room never waits for an
+// inbox. Only the newest state of each conversation is kept, so a burst
+// of messages costs one update.
+type inbox struct {
+	user string
+	room *room.Room
+
+	mu      sync.Mutex
+	pending map[string]Conversation // by room id
+	running bool
+}
+
+// openInbox registers r as user's inbox.
+func (c *Chat) openInbox(user string, r *room.Room) *inbox {
+	ib := &inbox{user: user, room: r, pending: make(map[string]Conversation)}
+	c.inboxMu.Lock()
+	c.inboxes[user] = ib
+	c.inboxMu.Unlock()
+	return ib
+}
+
+// closeInbox unregisters ib, unless another inbox replaced it.
+func (c *Chat) closeInbox(ib *inbox) {
+	c.inboxMu.Lock()
+	if c.inboxes[ib.user] == ib {
+		delete(c.inboxes, ib.user)
+	}
+	c.inboxMu.Unlock()
+}
+
+// hasInbox reports whether user has an open inbox.
+func (c *Chat) hasInbox(user string) bool {
+	c.inboxMu.RLock()
+	defer c.inboxMu.RUnlock()
+	return c.inboxes[user] != nil
+}
+
+// notify queues conv for user's inbox, if open. It never blocks on the
+// inbox room.
+func (c *Chat) notify(user string, conv Conversation) {
+	c.inboxMu.RLock()
+	ib := c.inboxes[user]
+	c.inboxMu.RUnlock()
+	if ib == nil {
+		return
+	}
+	ib.mu.Lock()
+	ib.pending[conv.Room] = conv
+	start := !ib.running
+	ib.running = true
+	ib.mu.Unlock()
+	if start {
+		go ib.deliver(c.cfg.OpTimeout)
+	}
+}
+
+// deliver broadcasts pending updates in the inbox room until none are
+// left. If the room is gone or stuck the updates are dropped: the next
+// join's snapshot has the current state.
+func (ib *inbox) deliver(timeout time.Duration) {
+	for {
+		ib.mu.Lock()
+		if len(ib.pending) == 0 {
+			ib.running = false
+			ib.mu.Unlock()
+			return
+		}
+		batch := make([]Conversation, 0, len(ib.pending))
+		for _, conv := range ib.pending {
+			batch = append(batch, conv)
+		}
+		clear(ib.pending)
+		ib.mu.Unlock()
+		// Oldest first, so that the newest conversation ends on top.
+		slices.SortFunc(batch, func(a, b Conversation) int { return cmp.Compare(a.Updated, b.Updated) })
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		err := ib.room.Do(ctx, func() {
+			for _, conv := range batch {
+				if _, err := ib.room.Broadcast(EventInbox, conv); err != nil {
+					ib.room.Logger().Error("chat: inbox update", zap.String("user", ib.user), zap.Error(err))
+				}
+			}
+		})
+		cancel()
+		if err != nil {
+			ib.room.Logger().Debug("chat: inbox updates dropped", zap.String("user", ib.user), zap.Error(err))
+			ib.mu.Lock()
+			clear(ib.pending)
+			ib.running = false
+			ib.mu.Unlock()
+			return
+		}
+	}
+}

@@ -1,0 +1,254 @@
+package chat
+
+import (
+	"cmp"
+	"context"
+	"slices"
+)
+
+// Kinds of log entries. A room's log holds every ordered event of the
+// room; an entry's kind is also the name of the event that broadcast it.
+const (
+	// KindMessage is a message: Text from From.
+	KindMessage = "message"
+	// KindEdit replaces the text of message Target with Text.
+	KindEdit = "edit"
+	// KindDelete deletes message Target.
+	KindDelete = "delete"
+	// KindMembers changes a group: Added and Removed members, the new
+	// Admins when they changed, and Name when the group was created.
+	KindMembers = "members"
+)
+
+// Message is one entry of a room's log, as stored, broadcast and returned
+// by history. Seq, ID and Time are assigned by the server.
+type Message struct {
+	// Room is the room id. It is not part of the encoded payload: events
+	// and history already name their room.
+	Room string `msgpack:"-"`
+	// Seq is the entry's position in the room's log, from 1, without gaps.
+	// It equals the seq of the event that broadcast the entry.
+	Seq uint64 `msgpack:"seq"`
+	// ID is a server-assigned id, unique across rooms.
+	ID string `msgpack:"id"`
+	// Kind is KindMessage, KindEdit, KindDelete or KindMembers.
+	Kind string `msgpack:"kind"`
+	// From is the authenticated author.
+	From string `msgpack:"from"`
+	// Time is when the server stored the entry, in Unix milliseconds.
+	Time int64 `msgpack:"ts"`
+	// Text is a message's text, or an edit's new text. A deleted message
+	// has none.
+	Text string `msgpack:"text,omitempty"`
+	// ClientMsgID is the id the author's client gave the request, if any.
+	ClientMsgID string `msgpack:"client_msg_id,omitempty"`
+	// Target is the seq of the message an edit or delete applies to.
+	Target uint64 `msgpack:"target,omitempty"`
+	// Edited is when a message was last edited, in Unix milliseconds.
+	Edited int64 `msgpack:"edited,omitempty"`
+	// Deleted marks a deleted message.
+	Deleted bool `msgpack:"deleted,omitempty"`
+	// Added lists the users a members entry added.
+	Added []string `msgpack:"added,omitempty"`
+	// Removed lists the users a members entry removed.
+	Removed []string `msgpack:"removed,omitempty"`
+	// Admins is a group's admin list after a members entry that changed
+	// it.
+	Admins []string `msgpack:"admins,omitempty"`
+	// Name is a group's name, in the members entry that created it.
+	Name string `msgpack:"name,omitempty"`
+}
+
+// Clone returns a copy of m that shares no slices with it.
+func (m Message) Clone() Message {
+	m.Added = slices.Clone(m.Added)
+	m.Removed = slices.Clone(m.Removed)
+	m.Admins = slices.Clone(m.Admins)
+	return m
+}
+
+// RoomInfo is the stored record of a conversation: who is in it.
+type RoomInfo struct {
+	// ID is the room id.
+	ID string `msgpack:"id"`
+	// Kind is KindDM or KindGroup.
+	Kind string `msgpack:"kind"`
+	// Name is a group's name; empty for direct conversations.
+	Name string `msgpack:"name,omitempty"`
+	// Members lists the members, in the order they joined.
+	Members []string `msgpack:"members"`
+	// Admins lists a group's admins.
+	Admins []string `msgpack:"admins,omitempty"`
+	// Created is when the conversation was created, in Unix milliseconds.
+	Created int64 `msgpack:"created"`
+}
+
+// Clone returns a copy of r that shares no slices with it.
+func (r RoomInfo) Clone() RoomInfo {
+	r.Members = slices.Clone(r.Members)
+	r.Admins = slices.Clone(r.Admins)
+	return r
+}
+
+// HasMember reports whether user is a member.
+func (r RoomInfo) HasMember(user string) bool { return slices.Contains(r.Members, user) }
+
+// IsAdmin reports whether user is an admin.
+func (r RoomInfo) IsAdmin(user string) bool { return slices.Contains(r.Admins, user) }
+
+// Receipt is a user's read position in a room: they have read every entry
+// up to and including Seq.
+type Receipt struct {
+	// User is the reader.
+	User string `msgpack:"user"`
+	// Seq is the newest entry the user has read.
+	Seq uint64 `msgpack:"seq"`
+}
+
+// Write is one atomic change to a room: Store.Append applies all of it or
+// none of it.
+type Write struct {
+	// Entry is the new log entry. Entry.Room names the room, and
+	// Entry.Seq must be the log's head + 1.
+	Entry Message
+	// Room, if set, creates or replaces the room's record. Users in
+	// Room.Members gain the room in their conversation lists; users only
+	// in the previous record lose it.
+	Room *RoomInfo
+	// Update, if set, replaces the existing entry with seq Update.Seq in
+	// the same room (the message an edit or delete applies to). If there
+	// is no such entry, Append fails with ErrNotFound.
+	Update *Message
+	// Read, if set, moves Read.User's read seq forward to Read.Seq; it
+	// never moves backwards.
+	Read *Receipt
+}
+
+// LogState is where a room's log stands.
+type LogState struct {
+	// Head is the seq of the newest entry; 0 if the log is empty.
+	Head uint64
+	// Last is the newest KindMessage entry in its current state (edited
+	// or deleted), or nil if there is none.
+	Last *Message
+	// Updated is the Time of the newest KindMessage or KindMembers entry;
+	// 0 if there is none. Edits and deletes do not move it.
+	Updated int64
+}
+
+// Conversation is one entry of a user's inbox.
+type Conversation struct {
+	// Room is the conversation's room id.
+	Room string `msgpack:"room"`
+	// Kind is KindDM or KindGroup.
+	Kind string `msgpack:"kind"`
+	// With is the other user of a direct conversation.
+	With string `msgpack:"with,omitempty"`
+	// Name is a group's name.
+	Name string `msgpack:"name,omitempty"`
+	// Head is the seq of the room's newest entry.
+	Head uint64 `msgpack:"head"`
+	// Read is the user's read seq.
+	Read uint64 `msgpack:"read"`
+	// Unread counts the messages after Read that others wrote and that
+	// are not deleted, up to the unread cap.
+	Unread int `msgpack:"unread"`
+	// Last is the newest message, or nil.
+	Last *Message `msgpack:"last,omitempty"`
+	// Updated orders the inbox: the LogState's Updated, or the room's
+	// creation time if it has no messages, in Unix milliseconds.
+	Updated int64 `msgpack:"updated"`
+	// Removed is set in an inbox event when the user is no longer a
+	// member: clients drop the conversation.
+	Removed bool `msgpack:"removed,omitempty"`
+}
+
+// Store persists rooms, their logs, read receipts and each user's
+// conversation list. Implementations must be safe for concurrent use by
+// many rooms. The chat module is each room's only writer: it appends
+// entries one at a time and in seq order, so a store needs no locking
+// per room beyond what makes each call atomic. Every implementation must
+// pass chat/storetest.Run.
+type Store interface {
+	// Append applies w atomically. If w.Entry.ClientMsgID is set and the
+	// room already has an entry from w.Entry.From with that id, Append
+	// changes nothing and returns the stored entry with duplicate true.
+	// Otherwise it returns ErrSeqConflict unless w.Entry.Seq is the head
+	// + 1, and on success returns the entry as stored.
+	Append(ctx context.Context, w Write) (stored Message, duplicate bool, err error)
+	// Lookup returns the entry that user from wrote with clientMsgID, or
+	// ErrNotFound.
+	Lookup(ctx context.Context, roomID, from, clientMsgID string) (Message, error)
+	// Get returns the entry with seq, in its current state, or
+	// ErrNotFound.
+	Get(ctx context.Context, roomID string, seq uint64) (Message, error)
+	// History returns up to limit entries with a seq below before (0: no
+	// bound), the newest ones, in ascending seq order. A limit of zero or
+	// less returns none.
+	History(ctx context.Context, roomID string, before uint64, limit int) ([]Message, error)
+	// Room returns the room's record, or ErrNotFound.
+	Room(ctx context.Context, roomID string) (RoomInfo, error)
+	// State returns where the room's log stands; an unknown room has the
+	// zero LogState.
+	State(ctx context.Context, roomID string) (LogState, error)
+	// SetRead moves user's read seq forward to seq (never backwards) and
+	// returns the resulting read seq.
+	SetRead(ctx context.Context, roomID, user string, seq uint64) (uint64, error)
+	// Reads returns every stored read seq of the room, by user.
+	Reads(ctx context.Context, roomID string) (map[string]uint64, error)
+	// Unread counts the entries after user's read seq for which
+	// CountsAsUnread is true, stopping at max.
+	Unread(ctx context.Context, roomID, user string, max int) (int, error)
+	// Conversations returns user's conversations (the rooms whose record
+	// lists them as a member), built with NewConversation, in
+	// SortConversations order, at most limit of them (zero or less: all).
+	// Unread counts stop at maxUnread.
+	Conversations(ctx context.Context, user string, limit, maxUnread int) ([]Conversation, error)
+	// Close releases the store. It is safe to call more than once; other
+	// calls fail with ErrStoreClosed afterwards.
+	Close() error
+}
+
+// CountsAsUnread reports whether entry m counts towards user's unread
+// count: a message, not deleted, written by someone else.
+func CountsAsUnread(m Message, user string) bool {
+	return m.Kind == KindMessage && !m.Deleted && m.From != user
+}
+
+// NewConversation builds user's inbox entry for a room from its record,
+// its log state, the user's read seq and unread count. Store
+// implementations use it so every store reports the same thing.
+func NewConversation(user string, info RoomInfo, st LogState, read uint64, unread int) Conversation {
+	c := Conversation{
+		Room:    info.ID,
+		Kind:    info.Kind,
+		Name:    info.Name,
+		Head:    st.Head,
+		Read:    read,
+		Unread:  unread,
+		Last:    st.Last,
+		Updated: st.Updated,
+	}
+	if c.Updated == 0 {
+		c.Updated = info.Created
+	}
+	if info.Kind == KindDM {
+		for _, m := range info.Members {
+			if m != user {
+				c.With = m
+			}
+		}
+	}
+	return c
+}
+
+// SortConversations orders conversations newest first: by Updated,
+// descending, then by room id.
+func SortConversations(list []Conversation) {
+	slices.SortFunc(list, func(a, b Conversation) int {
+		if c := cmp.Compare(b.Updated, a.Updated); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Room, b.Room)
+	})
+}

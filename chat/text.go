@@ -1,0 +1,65 @@
+package chat
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/parlorhq/parlor/codec"
+)
+
+// checkText validates a message text and returns it trimmed: valid UTF-8,
+// not empty after trimming white space, at most Config.MaxTextLen bytes.
+func (c *Chat) checkText(s string) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", ErrInvalidText
+	}
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", ErrEmptyText
+	}
+	if len(s) > c.cfg.MaxTextLen {
+		return "", codec.Errorf(codec.CodeTooLarge, "chat: text exceeds %d bytes", c.cfg.MaxTextLen)
+	}
+	return s, nil
+}
+
+// checkUser validates a user id named in a payload: 1 to codec.MaxIDLen
+// bytes of UTF-8.
+func checkUser(u string) error {
+	if u == "" || len(u) > codec.MaxIDLen || !utf8.ValidString(u) {
+		return codec.Errorf(codec.CodeBadRequest, "chat: user ids must be 1 to %d bytes of UTF-8", codec.MaxIDLen)
+	}
+	return nil
+}
+
+// checkUsers validates a list of user ids and returns it without
+// duplicates or the users in skip, in order.
+func checkUsers(list []string, skip func(string) bool) ([]string, error) {
+	out := make([]string, 0, len(list))
+	seen := make(map[string]bool, len(list))
+	for _, u := range list {
+		if err := checkUser(u); err != nil {
+			return nil, err
+		}
+		if seen[u] || skip(u) {
+			continue
+		}
+		seen[u] = true
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// isGroupID reports whether s has the form of a group id: 32 lower-case
+// hex digits.
+func isGroupID(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,340 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/chat/boltstore"
+	"github.com/parlorhq/parlor/engine"
+	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/games/chess"
+	"github.com/parlorhq/parlor/games/tictactoe"
+	"go.uber.org/zap"
+)
+
+//go:embed static/*.css static/*.js
+var staticFS embed.FS
+
+//go:embed html/*.html
+var htmlFS embed.FS
+
+const (
+	// secretFile is the name, inside the data directory, of the server
+	// key from which the cookie key and the room-id key are derived.
+	secretFile = "secret"
+	// secretLen is the server key's length in bytes.
+	secretLen = 32
+	// chatDBFile is the name of the chat's bbolt file in the data
+	// directory.
+	chatDBFile = "chat.db"
+
+	// Labels of the keys derived from the server key.
+	labelCookie  = "parlor arcade session cookie v1"
+	labelRoomIDs = "parlor arcade room ids v1"
+)
+
+// chessTimeControl is every chess match's clock: 5 minutes plus 3 seconds
+// a move.
+var chessTimeControl = games.TimeControl{Base: 5 * time.Minute, Increment: 3 * time.Second}
+
+// Config configures the arcade.
+type Config struct {
+	// DataDir holds the chat database and the server key; it is created
+	// if missing. Required.
+	DataDir string
+	// Logger receives the arcade's and the engine's logs. Default: none.
+	Logger *zap.Logger
+	// Engine holds engine settings to pass through, such as timeouts in
+	// tests. newArcade sets its Authenticate, Secret and Logger.
+	Engine engine.Config
+	// DevLogin enables GET /login?as=USER[&next=/path], a one-step
+	// sign-in for screenshots and manual testing. Off by default: it
+	// lets any page sign a visitor in.
+	DevLogin bool
+}
+
+// Arcade is the demo application: sign-in, the pages, a small host API,
+// and the Parlor engine with the chat, tic-tac-toe and chess modules.
+type Arcade struct {
+	log        *zap.Logger
+	eng        *engine.Engine
+	store      *boltstore.Store
+	cookieKey  []byte
+	devLogin   bool
+	pages      map[string]*pageTemplate
+	challenges *challengeBook
+	finished   *finishedGames
+	handler    http.Handler
+}
+
+// newArcade opens (or creates) the data directory and wires the arcade.
+// Call Shutdown when done.
+func newArcade(cfg Config) (*Arcade, error) {
+	if cfg.DataDir == "" {
+		return nil, errors.New("arcade: Config.DataDir is required")
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = zap.NewNop()
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("arcade: data directory: %w", err)
+	}
+	secret, err := loadOrCreateSecret(filepath.Join(cfg.DataDir, secretFile))
+	if err != nil {
+		return nil, err
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	a := &Arcade{
+		log:        log,
+		cookieKey:  deriveKey(secret, labelCookie),
+		devLogin:   cfg.DevLogin,
+		pages:      pages,
+		challenges: newChallengeBook(),
+		finished:   newFinishedGames(maxFinishedGames),
+	}
+
+	store, err := boltstore.Open(filepath.Join(cfg.DataDir, chatDBFile), boltstore.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("arcade: open chat store: %w", err)
+	}
+	a.store = store
+
+	ecfg := cfg.Engine
+	ecfg.Authenticate = a.authenticate
+	ecfg.Secret = deriveKey(secret, labelRoomIDs)
+	ecfg.Logger = log.Named("parlor")
+	eng, err := engine.New(ecfg)
+	if err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	a.eng = eng
+
+	fail := func(err error) (*Arcade, error) {
+		_ = eng.Shutdown(context.Background())
+		_ = store.Close()
+		return nil, err
+	}
+	c := chat.New(chat.Config{Store: store, CanMessage: canMessage, Logger: log.Named("chat")})
+	if err := c.Register(eng); err != nil {
+		return fail(err)
+	}
+	ttt := games.NewModule(tictactoe.Game{}, games.Config{QuickMatch: true, Rooms: eng})
+	if err := eng.Register(ttt); err != nil {
+		return fail(err)
+	}
+	chessGame := chess.Game{}
+	ch := games.NewModule(chessGame, games.Config{
+		QuickMatch:  true,
+		Rooms:       eng,
+		TimeControl: chessTimeControl,
+		OnFinished: func(_ context.Context, f games.FinishedGame) {
+			pgn, err := chessGame.PGN(f, chess.PGNOptions{Event: "Parlor arcade"})
+			if err != nil {
+				log.Warn("chess PGN export", zap.String("room", f.Room), zap.Error(err))
+				return
+			}
+			a.finished.add(f.Room, finishedGame{PGN: pgn, Players: f.Players, Ended: f.Ended})
+		},
+	})
+	if err := eng.Register(ch); err != nil {
+		return fail(err)
+	}
+
+	a.handler = a.routes()
+	return a, nil
+}
+
+// Handler returns the arcade's HTTP handler: pages, static files, the SDK,
+// the host API and the engine at /ws.
+func (a *Arcade) Handler() http.Handler { return a.handler }
+
+// Shutdown shuts the engine down (every WebSocket is closed, every room
+// disposed) and then closes the chat store. Shut the http.Server down
+// after it.
+func (a *Arcade) Shutdown(ctx context.Context) error {
+	engErr := a.eng.Shutdown(ctx)
+	if engErr != nil {
+		engErr = fmt.Errorf("engine shutdown: %w", engErr)
+	}
+	storeErr := a.store.Close()
+	if storeErr != nil {
+		storeErr = fmt.Errorf("close chat store: %w", storeErr)
+	}
+	return errors.Join(engErr, storeErr)
+}
+
+// routes builds the arcade's mux.
+func (a *Arcade) routes() http.Handler {
+	mux := http.NewServeMux()
+	// Parlor: the engine and its browser SDK.
+	mux.Handle("/ws", a.eng)
+	mux.Handle("GET /parlor.js", engine.SDKHandler())
+	static, _ := fs.Sub(staticFS, "static") // the directory is embedded
+	mux.Handle("GET /static/", noCache(http.StripPrefix("/static/", http.FileServerFS(static))))
+
+	// Sign-in.
+	mux.HandleFunc("GET /login", a.loginPage)
+	mux.HandleFunc("POST /login", a.login)
+	mux.HandleFunc("GET /logout", a.logout)
+
+	// Pages.
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/connections", http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /connections", a.page(a.connectionsPage))
+	mux.HandleFunc("GET /chat/{user}", a.page(a.chatPage))
+	mux.HandleFunc("GET /tictactoe", a.page(a.gamePage("tictactoe")))
+	mux.HandleFunc("GET /chess", a.page(a.gamePage("chess")))
+
+	// The host API.
+	mux.HandleFunc("GET /api/challenges", a.api(a.listChallenges))
+	mux.HandleFunc("POST /api/challenges", a.api(a.postChallenge))
+	mux.HandleFunc("DELETE /api/challenges", a.api(a.dismissChallenge))
+	mux.HandleFunc("GET /api/games/{room}/pgn", a.api(a.downloadPGN))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok")
+	})
+	return accessLog(a.log, securityHeaders(mux))
+}
+
+// loadOrCreateSecret reads the server key at path, or creates it with
+// secretLen random bytes (mode 0600) on first run.
+func loadOrCreateSecret(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if len(b) < secretLen {
+			return nil, fmt.Errorf("arcade: %s: want at least %d bytes, have %d", path, secretLen, len(b))
+		}
+		return b, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("arcade: read secret: %w", err)
+	}
+	key := make([]byte, secretLen)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("arcade: generate secret: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return loadOrCreateSecret(path) // created meanwhile by another process
+	}
+	if err != nil {
+		return nil, fmt.Errorf("arcade: create secret: %w", err)
+	}
+	_, werr := f.Write(key)
+	serr := f.Sync()
+	cerr := f.Close()
+	if err := errors.Join(werr, serr, cerr); err != nil {
+		_ = os.Remove(path)
+		return nil, fmt.Errorf("arcade: write secret: %w", err)
+	}
+	return key, nil
+}
+
+// deriveKey derives a purpose-specific key from the server key, so the
+// cookie key and the room-id key are never the same bytes.
+func deriveKey(secret []byte, label string) []byte {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(label))
+	return mac.Sum(nil)
+}
+
+// ---- Middleware ----
+
+// noCache makes browsers revalidate static files, so an upgraded server's
+// scripts are picked up at once.
+func noCache(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// securityHeaders sets a strict Content-Security-Policy: the pages load
+// only their own scripts and styles, and connect only to their own origin.
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "same-origin")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// accessLog logs every request's method, path, status and duration. It
+// logs the path only, never the query or headers, which may hold tokens.
+func accessLog(log *zap.Logger, next http.Handler) http.Handler {
+	log = log.Named("http")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		status := rec.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		log.Debug("request",
+			zap.String("method", r.Method),
+			zap.String("path", r.URL.Path),
+			zap.Int("status", status),
+			zap.Duration("duration", time.Since(start)))
+	})
+}
+
+// statusRecorder remembers the response status. It passes Hijack through
+// for the WebSocket upgrade.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// Hijack implements http.Hijacker for the WebSocket upgrade.
+func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := s.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("arcade: response writer cannot hijack")
+	}
+	conn, rw, err := hj.Hijack()
+	if err == nil {
+		s.status = http.StatusSwitchingProtocols
+	}
+	return conn, rw, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -1,0 +1,141 @@
+// Command arcade is Parlor's demo: direct messages between connected
+// users, tic-tac-toe and chess, served by one process with embedded
+// defaults.
+//
+// Sign in as one of four demo users (alice, bob, carol, dave). The
+// Connections page lists your connections, each with a Chat button that
+// opens /chat/USER and buttons to challenge them to a game. The chat
+// shows history, live messages, typing, read receipts and presence. The
+// game pages play tic-tac-toe and chess (5 minutes plus 3 seconds a move)
+// against a connection or a quick-match opponent, and let anyone with the
+// link watch. Finished chess games download as PGN.
+//
+// Everything lives in one data directory: the chat history (a bbolt file,
+// chat.db) and the server key (secret, 32 random bytes made on first
+// run), from which the session-cookie key and the room-id key are
+// derived. Keep the directory and the history and the sessions survive
+// restarts.
+//
+// Run it with:
+//
+//	go run ./examples/arcade [-addr 127.0.0.1:8080] [-data ./data] [-dev]
+//
+// then open http://127.0.0.1:8080/ in two browsers (or a normal and a
+// private window) and sign in as two users who are connected, such as
+// alice and bob.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// shutdownTimeout bounds the graceful shutdown after SIGINT or SIGTERM.
+const shutdownTimeout = 10 * time.Second
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
+	data := flag.String("data", "./data", "data directory: chat history and the server key")
+	dev := flag.Bool("dev", false, "development logging (human-readable, debug level) and one-step sign-in with /login?as=USER")
+	flag.Parse()
+
+	log, err := newLogger(*dev)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "arcade:", err)
+		os.Exit(1)
+	}
+	defer func() { _ = log.Sync() }()
+
+	if err := run(*addr, Config{DataDir: *data, Logger: log, DevLogin: *dev}); err != nil {
+		log.Error("arcade failed", zap.Error(err))
+		_ = log.Sync()
+		os.Exit(1)
+	}
+}
+
+// newLogger returns a production (JSON) or development (console) logger.
+func newLogger(dev bool) (*zap.Logger, error) {
+	if dev {
+		return zap.NewDevelopment()
+	}
+	return zap.NewProduction()
+}
+
+// run builds the arcade and serves it on addr until SIGINT or SIGTERM.
+func run(addr string, cfg Config) error {
+	a, err := newArcade(cfg)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return errors.Join(err, a.Shutdown(context.Background()))
+	}
+	cfg.Logger.Info("arcade listening", zap.String("url", "http://"+ln.Addr().String()+"/"), zap.String("data", cfg.DataDir))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, ln, a, cfg.Logger)
+}
+
+// serve serves the arcade on ln until ctx ends, then shuts down: first the
+// engine (it refuses new upgrades, and closes every WebSocket with 1001
+// and every room), then the http.Server (it stops listening and waits for
+// in-flight requests; it does not track hijacked WebSockets, which is why
+// the engine goes first), and last the chat store.
+func serve(ctx context.Context, ln net.Listener, a *Arcade, log *zap.Logger) error {
+	srv := &http.Server{
+		Handler: a.Handler(),
+		// ReadHeaderTimeout stops clients that open connections and never
+		// finish their headers. The engine bounds WebSockets itself, with
+		// heartbeats and write deadlines.
+		ReadHeaderTimeout: 5 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		ErrorLog:          zap.NewStdLog(log.Named("http")),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	var serveErr error
+	select {
+	case serveErr = <-errc:
+		log.Error("server stopped", zap.Error(serveErr))
+	case <-ctx.Done():
+		log.Info("shutting down")
+	}
+
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	engErr := a.eng.Shutdown(sctx)
+	if engErr != nil {
+		engErr = fmt.Errorf("engine shutdown: %w", engErr)
+	}
+	srvErr := srv.Shutdown(sctx)
+	if srvErr != nil {
+		srvErr = fmt.Errorf("http shutdown: %w", srvErr)
+	}
+	storeErr := a.store.Close()
+	if storeErr != nil {
+		storeErr = fmt.Errorf("close chat store: %w", storeErr)
+	}
+	if serveErr == nil {
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			serveErr = err
+		}
+	}
+	err := errors.Join(serveErr, engErr, srvErr, storeErr)
+	if err == nil {
+		log.Info("stopped")
+	}
+	return err
+}

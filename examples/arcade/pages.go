@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"html/template"
+	"net/http"
+
+	"go.uber.org/zap"
+)
+
+// pageTemplate is one page: the shared layout plus the page's own blocks.
+type pageTemplate struct{ t *template.Template }
+
+// pageNames are the pages, each html/NAME.html with the layout.
+var pageNames = []string{"login", "connections", "chat", "tictactoe", "chess"}
+
+// parsePages parses every page with the layout.
+func parsePages() (map[string]*pageTemplate, error) {
+	out := make(map[string]*pageTemplate, len(pageNames))
+	for _, name := range pageNames {
+		t, err := template.ParseFS(htmlFS, "html/layout.html", "html/"+name+".html")
+		if err != nil {
+			return nil, err
+		}
+		out[name] = &pageTemplate{t: t}
+	}
+	return out, nil
+}
+
+// pageData is what page templates render.
+type pageData struct {
+	// Title is the page's title.
+	Title string
+	// Nav is the header link to mark as current.
+	Nav string
+	// Me is the signed-in user (zero on the sign-in page when signed out).
+	Me user
+	// Users are the demo users (sign-in page).
+	Users []user
+	// Connections are Me's connections.
+	Connections []user
+	// Target is the other user of a chat page.
+	Target user
+	// Game is the game of a game page: "tictactoe" or "chess".
+	Game string
+	// Script is the page's module in /static/, if any.
+	Script string
+	// Data is handed to the page's script as JSON (#page-data).
+	Data map[string]any
+}
+
+// render executes the page into a buffer, then writes it.
+func (a *Arcade) render(w http.ResponseWriter, _ *http.Request, name string, d pageData) {
+	var buf bytes.Buffer
+	if err := a.pages[name].t.ExecuteTemplate(&buf, "layout", d); err != nil {
+		a.log.Error("render page", zap.String("page", name), zap.Error(err))
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = buf.WriteTo(w)
+}
+
+// page wraps a page handler: signed-out visitors go to /login.
+func (a *Arcade) page(h func(w http.ResponseWriter, r *http.Request, me user)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := a.sessionUser(r)
+		if err != nil {
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		h(w, r, userOrEmpty(id))
+	}
+}
+
+// baseData is what every signed-in page's script gets.
+func baseData(me user) map[string]any {
+	return map[string]any{"me": me.ID, "names": displayNames()}
+}
+
+func (a *Arcade) connectionsPage(w http.ResponseWriter, r *http.Request, me user) {
+	d := baseData(me)
+	a.render(w, r, "connections", pageData{
+		Title: "Connections", Nav: "connections", Me: me,
+		Connections: connectionsOf(me.ID), Script: "connections.js", Data: d,
+	})
+}
+
+func (a *Arcade) chatPage(w http.ResponseWriter, r *http.Request, me user) {
+	target, ok := lookupUser(r.PathValue("user"))
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	// A page for someone who is not a connection renders too: the server
+	// refuses the join (forbidden), and the page shows it.
+	d := baseData(me)
+	d["target"] = target.ID
+	a.render(w, r, "chat", pageData{
+		Title: "Chat with " + target.Name, Nav: "connections", Me: me,
+		Target: target, Script: "chat.js", Data: d,
+	})
+}
+
+func (a *Arcade) gamePage(game string) func(w http.ResponseWriter, r *http.Request, me user) {
+	title := map[string]string{"tictactoe": "Tic-tac-toe", "chess": "Chess"}[game]
+	return func(w http.ResponseWriter, r *http.Request, me user) {
+		d := baseData(me)
+		d["game"] = game
+		d["connections"] = connectionsOf(me.ID)
+		if game == "chess" {
+			d["base_ms"] = chessTimeControl.Base.Milliseconds()
+			d["increment_ms"] = chessTimeControl.Increment.Milliseconds()
+		}
+		a.render(w, r, game, pageData{
+			Title: title, Nav: game, Me: me, Game: game,
+			Connections: connectionsOf(me.ID), Script: game + ".js", Data: d,
+		})
+	}
+}

@@ -1,0 +1,264 @@
+// The chat page: a direct conversation with one connection. It joins the
+// DM room (whose id the server derives from the two signed-in users),
+// renders the history from the snapshot, then live messages, typing,
+// read receipts and presence.
+import { connect } from "/parlor.js";
+import { el, nameOf, newMsgId, pageData, setupClient, showError } from "./common.js";
+
+const data = pageData();
+const me = data.me;
+const other = data.target;
+
+const chatEl = document.getElementById("chat");
+const list = document.getElementById("messages");
+const olderBtn = document.getElementById("load-older");
+const typingEl = document.getElementById("typing");
+const presenceEl = document.getElementById("presence");
+const form = document.getElementById("composer-form");
+const composer = document.getElementById("composer");
+
+const TYPING_EVERY_MS = 1500;
+
+let room = null;
+const bySeq = new Map(); // seq -> .message element
+let otherRead = 0; // the other user's read receipt
+let myRead = 0; // our receipt as last sent or known
+let typingTimer = 0;
+let lastTypingSent = 0;
+let typingSent = false;
+
+const client = setupClient(connect("/ws"));
+
+// ---- Rendering ----
+
+function timeOf(ts) {
+  if (!ts) return "";
+  return new Date(ts).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+function messageEl(m) {
+  const own = m.from === me;
+  const div = el("div", "message" + (own ? " own" : ""));
+  div.dataset.seq = String(m.seq);
+  div.dataset.from = m.from;
+  div.dataset.id = m.id || "";
+  const bubble = el("div", "bubble");
+  bubble.append(el("span", "text"));
+  div.append(bubble);
+  const meta = el("div", "meta");
+  meta.append(el("time", "", timeOf(m.ts)));
+  if (own) meta.append(" · ", el("span", "receipt", "Sent"));
+  div.append(meta);
+  fill(div, m);
+  return div;
+}
+
+// fill writes a message's current text (edited, deleted) into its element.
+function fill(div, m) {
+  const text = div.querySelector(".text");
+  if (m.deleted) {
+    div.classList.add("deleted");
+    text.textContent = "message deleted";
+  } else {
+    text.textContent = m.text || "";
+    if (m.edited) div.classList.add("edited");
+  }
+}
+
+function markReceipts() {
+  for (const [seq, div] of bySeq) {
+    if (div.dataset.from !== me) continue;
+    const read = seq <= otherRead;
+    if (read) div.dataset.read = "true";
+    else delete div.dataset.read;
+    const r = div.querySelector(".receipt");
+    if (r) r.textContent = read ? "Read" : "Sent";
+  }
+}
+
+function nearBottom() {
+  return list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+}
+
+function scrollToBottom() {
+  list.scrollTop = list.scrollHeight;
+}
+
+// apply renders one log entry: a message, or an edit or a delete of one
+// we hold. Entries we already have are ignored.
+function apply(m) {
+  if (!m || !m.seq) return;
+  if (m.kind === "edit" || m.kind === "delete") {
+    const target = bySeq.get(m.target);
+    if (target) fill(target, m.kind === "delete" ? { deleted: true } : { text: m.text, edited: true });
+    return;
+  }
+  if (m.kind !== "message" || bySeq.has(m.seq)) return;
+  const div = messageEl(m);
+  bySeq.set(m.seq, div);
+  // Keep seq order: insert before the first message with a higher seq.
+  let before = null;
+  for (const [seq, d] of bySeq) {
+    if (seq > m.seq && (!before || seq < Number(before.dataset.seq))) before = d;
+  }
+  list.insertBefore(div, before);
+}
+
+function setPresence(online) {
+  presenceEl.dataset.online = online ? "true" : "false";
+  presenceEl.textContent = online ? "online" : "offline";
+}
+
+function setTyping(on, ttl) {
+  clearTimeout(typingTimer);
+  typingEl.textContent = on ? `${nameOf(other)} is typing…` : "";
+  if (on) typingTimer = setTimeout(() => setTyping(false), ttl || 5000);
+}
+
+function renderSnapshot(snap) {
+  for (const d of bySeq.values()) d.remove();
+  bySeq.clear();
+  for (const m of snap.messages || []) apply(m);
+  const reads = snap.reads || {};
+  otherRead = reads[other] || 0;
+  myRead = Math.max(myRead, reads[me] || 0);
+  olderBtn.hidden = !snap.more;
+  setPresence((snap.online || []).includes(other));
+  markReceipts();
+  scrollToBottom();
+  chatEl.dataset.state = "ready";
+  markRead();
+}
+
+// ---- Read receipts ----
+
+// markRead moves our receipt to the newest rendered message when the page
+// is visible and the other user wrote something we have not read.
+function markRead() {
+  if (!room || document.visibilityState !== "visible") return;
+  let head = 0;
+  let unread = false;
+  for (const [seq, d] of bySeq) {
+    head = Math.max(head, seq);
+    if (seq > myRead && d.dataset.from !== me) unread = true;
+  }
+  if (!unread || head <= myRead) return;
+  myRead = head;
+  room.send("read", { seq: head }).catch(showError);
+}
+document.addEventListener("visibilitychange", markRead);
+window.addEventListener("focus", markRead);
+
+// ---- Joining ----
+
+async function join() {
+  room = await client.join("chat.dm", { with: other });
+  renderSnapshot(room.snapshot);
+  room.on("message", (m) => {
+    const stick = m.from === me || nearBottom();
+    apply(m);
+    markReceipts();
+    if (m.from === other) setTyping(false);
+    if (stick) scrollToBottom();
+    markRead();
+  });
+  room.on("edit", apply);
+  room.on("delete", apply);
+  room.on("read", ({ user, seq }) => {
+    if (user === other) {
+      otherRead = Math.max(otherRead, seq);
+      markReceipts();
+    } else if (user === me) {
+      myRead = Math.max(myRead, seq); // another tab of ours read it
+    }
+  });
+  room.on("typing", ({ user, typing, expires_in }) => {
+    if (user === other) setTyping(typing, expires_in);
+  });
+  room.on("presence", ({ user, online }) => {
+    if (user === other) setPresence(online);
+  });
+  room.on("$rejoined", ({ snapshot }) => renderSnapshot(snapshot));
+  room.on("$left", ({ reason, error }) => {
+    chatEl.dataset.state = "error";
+    showError(error || { code: reason, message: "left the conversation" });
+  });
+}
+
+join().catch((err) => {
+  chatEl.dataset.state = "error";
+  composer.disabled = true;
+  document.getElementById("send").disabled = true;
+  showError(err);
+});
+
+// ---- Older history ----
+
+olderBtn.addEventListener("click", async () => {
+  if (!room) return;
+  const first = Math.min(...bySeq.keys());
+  const height = list.scrollHeight;
+  try {
+    const res = await room.send("history", { before: Number.isFinite(first) ? first : 0, limit: 50 });
+    for (const m of res.messages || []) apply(m);
+    olderBtn.hidden = !res.more;
+    markReceipts();
+    list.scrollTop += list.scrollHeight - height;
+  } catch (err) {
+    showError(err);
+  }
+});
+
+// ---- Composing ----
+
+function autosize() {
+  composer.style.height = "auto";
+  composer.style.height = Math.min(composer.scrollHeight + 2, 128) + "px";
+}
+
+composer.addEventListener("input", () => {
+  autosize();
+  if (!room) return;
+  const now = Date.now();
+  if (composer.value.trim() === "") {
+    if (typingSent) {
+      typingSent = false;
+      lastTypingSent = 0;
+      room.send("typing", { stop: true }).catch(() => {});
+    }
+    return;
+  }
+  if (now - lastTypingSent >= TYPING_EVERY_MS) {
+    lastTypingSent = now;
+    typingSent = true;
+    room.send("typing").catch(() => {});
+  }
+});
+
+composer.addEventListener("keydown", (e) => {
+  if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+    e.preventDefault();
+    form.requestSubmit();
+  }
+});
+
+form.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const text = composer.value.trim();
+  if (!text || !room) return;
+  composer.value = "";
+  autosize();
+  typingSent = false;
+  lastTypingSent = 0;
+  try {
+    const stored = await room.send("send", { text }, { clientMsgId: newMsgId() });
+    apply(stored);
+    myRead = Math.max(myRead, stored.seq || 0); // sending reads up to it
+    markReceipts();
+    scrollToBottom();
+  } catch (err) {
+    if (!composer.value) composer.value = text; // give the text back
+    autosize();
+    showError(err);
+  }
+});

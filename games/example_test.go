@@ -1,0 +1,67 @@
+package games_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/parlorhq/parlor/engine"
+	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/games/tictactoe"
+)
+
+// A host serves tic-tac-toe with five-minute clocks, quick matching, and a
+// hook that stores finished games.
+func ExampleNewModule() {
+	e, err := engine.New(engine.Config{
+		Authenticate: func(r *http.Request) (string, error) { return "", fmt.Errorf("use the host's sessions") },
+		Secret:       []byte("a long random secret shared by every node"),
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer func() { _ = e.Shutdown(context.Background()) }()
+	m := games.NewModule(tictactoe.Game{}, games.Config{
+		TimeControl: games.TimeControl{Base: 5 * time.Minute, Increment: 2 * time.Second},
+		QuickMatch:  true,
+		Rooms:       e,
+		OnFinished: func(ctx context.Context, g games.FinishedGame) {
+			fmt.Println(g.Players, g.Result.Reason, len(g.Moves)) // store it instead
+		},
+	})
+	if err := e.Register(m); err != nil {
+		panic(err)
+	}
+	fmt.Println(m.Kind())
+	// The room id of alice's challenge to bob, to link to before either joins.
+	id := games.RoomID(e.Secret(), m.Kind(), "c0ffee", "alice", "bob")
+	fmt.Println(len(id))
+	// Output:
+	// games.tictactoe
+	// 64
+}
+
+// A FakeClock fires timers only when advanced.
+func ExampleFakeClock() {
+	c := games.NewFakeClock(time.Time{})
+	c.AfterFunc(30*time.Second, func() { fmt.Println("grace over at", c.Now().Format(time.TimeOnly)) })
+	c.Advance(29 * time.Second)
+	fmt.Println("pending:", c.Pending())
+	c.Advance(time.Second)
+	// Output:
+	// pending: 1
+	// grace over at 00:00:30
+}
+
+// Replay rebuilds a match's final position from its move log.
+func ExampleReplay() {
+	var log []games.LoggedMove
+	for i, cell := range []string{"\x81\xa4cell\x04", "\x81\xa4cell\x00", "\x81\xa4cell\x08"} {
+		log = append(log, games.LoggedMove{Seat: i % 2, Move: []byte(cell)})
+	}
+	s, err := games.Replay(tictactoe.Game{}, log)
+	fmt.Println(s.Key(), err)
+	// Output:
+	// O...X...XO <nil>
+}

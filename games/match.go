@@ -1,0 +1,390 @@
+package games
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"time"
+
+	"github.com/parlorhq/parlor/codec"
+	"github.com/parlorhq/parlor/room"
+	"github.com/vmihailenco/msgpack/v5"
+	"go.uber.org/zap"
+)
+
+// match is the handler of one match room. All of its state is owned by the
+// room goroutine.
+type match struct {
+	room.BaseHandler
+	m     *Module
+	id    string
+	seats int
+	tc    TimeControl
+	clock Clock // nil: wall clock and room timers
+
+	players []string // by seat; nil until the first player joins
+	seatOf  map[string]int
+	joined  []bool // the seat's player has joined at least once
+	present []bool // the seat's player has a connection in the room
+
+	status  string
+	state   State
+	ply     int
+	log     []LoggedMove
+	result  *Result
+	started time.Time
+	ended   time.Time
+
+	remaining []time.Duration // see clocks.go
+	turnStart time.Time
+	flag      timer
+	grace     []timer
+	startWait timer
+
+	drawBy       int    // seat whose draw offer is pending, or -1
+	drawAccepted []bool // seats that agreed to the pending draw
+	rematchVotes []bool
+	rematch      *Rematch
+
+	spectators map[string]struct{}
+	lastMove   []idempotent // per seat: the last move's client msg id
+}
+
+// idempotent remembers a move's client message id and reply, so that a
+// retry of the same send gets the same reply without moving twice.
+type idempotent struct {
+	id    string
+	reply MoveReply
+}
+
+func newMatch(m *Module, id string) *match {
+	clock := m.cfg.Clock
+	if _, ok := clock.(RealClock); ok {
+		clock = nil
+	}
+	return &match{
+		m:          m,
+		id:         id,
+		seats:      m.seats,
+		tc:         m.cfg.TimeControl,
+		clock:      clock,
+		status:     StatusWaiting,
+		drawBy:     -1,
+		spectators: make(map[string]struct{}),
+	}
+}
+
+// OnCreate sets up the game's initial state, and makes the room outlive
+// its members for at least the grace period, so that a match whose players
+// all dropped is still there when they come back.
+func (h *match) OnCreate(r *room.Room) error {
+	h.state = h.m.game.Setup()
+	if h.state == nil {
+		return fmt.Errorf("games: %s Setup returned nil", h.m.game.Name())
+	}
+	keep := h.m.cfg.Grace + time.Second
+	if h.m.cfg.Grace < 0 {
+		keep = heldSeatIdleTTL
+	}
+	if keep > r.IdleTTL() {
+		r.SetIdleTTL(keep)
+	}
+	return nil
+}
+
+// heldSeatIdleTTL keeps an empty match room when seats are held without a
+// time limit (negative Config.Grace).
+const heldSeatIdleTTL = 24 * time.Hour
+
+// OnJoin seats a player (first join, second tab or reconnect) or admits a
+// spectator, and returns the joiner's Snapshot.
+func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
+	var p JoinParams
+	if err := codec.UnmarshalData(j.Params, &p); err != nil {
+		return nil, err
+	}
+	if h.players == nil {
+		if p.Room != "" || p.Quick {
+			// Watching must not create a match: this room has none.
+			if len(r.Members()) == 0 {
+				r.Close()
+			}
+			return nil, codec.Errorf(codec.CodeNotFound, "no such match")
+		}
+		players, err := p.players(j.User, h.seats)
+		if err != nil {
+			return nil, err
+		}
+		h.seat(r, players)
+	} else if p.Room == "" && len(p.Seats) > 0 && !slices.Equal(p.Seats, h.players) {
+		return nil, codec.Errorf(codec.CodeConflict, "this match is seated differently")
+	}
+	seat, ok := h.seatOf[j.User]
+	if !ok {
+		if _, again := h.spectators[j.User]; !again {
+			if limit := h.m.cfg.MaxSpectators; limit < 0 || len(h.spectators) >= limit {
+				return nil, codec.Errorf(codec.CodeTooMany, "no room for more spectators")
+			}
+			h.spectators[j.User] = struct{}{}
+		}
+		return h.snapshot(-1), nil
+	}
+	h.joined[seat] = true
+	wasAway := !h.present[seat]
+	h.present[seat] = true
+	stopTimer(&h.grace[seat])
+	switch h.status {
+	case StatusWaiting:
+		if !slices.Contains(h.joined, false) {
+			h.start(r)
+		}
+	case StatusPlaying:
+		if wasAway {
+			_, _ = r.Broadcast(EventPlayerBack, Presence{Seat: seat, User: j.User})
+		}
+	}
+	return h.snapshot(seat), nil
+}
+
+// seat records the match's players and starts waiting for them.
+func (h *match) seat(r *room.Room, players []string) {
+	h.players = slices.Clone(players)
+	h.seatOf = make(map[string]int, len(players))
+	for i, u := range players {
+		h.seatOf[u] = i
+	}
+	h.joined = make([]bool, h.seats)
+	h.present = make([]bool, h.seats)
+	h.grace = make([]timer, h.seats)
+	h.lastMove = make([]idempotent, h.seats)
+	if d := h.m.cfg.StartTimeout; d > 0 {
+		h.startWait = h.after(r, d, func() {
+			h.startWait = nil
+			if h.status == StatusWaiting {
+				h.end(r, Result{Winner: -1, Reason: ReasonAborted})
+			}
+		})
+	}
+}
+
+// start begins play once every seat has joined.
+func (h *match) start(r *room.Room) {
+	stopTimer(&h.startWait)
+	now := h.now()
+	h.status = StatusPlaying
+	h.started = now
+	h.startClocks(r, now)
+	_, _ = r.Broadcast(EventStarted, Started{Players: h.players, Turn: h.state.Turn(), Clocks: h.clocksMS(now)})
+	for seat, here := range h.present {
+		if !here {
+			h.holdSeat(r, seat)
+		}
+	}
+}
+
+// OnLeave holds a player's seat for the grace period, or forgets a
+// spectator.
+func (h *match) OnLeave(r *room.Room, user string, reason room.LeaveReason) {
+	if _, ok := h.spectators[user]; ok {
+		delete(h.spectators, user)
+		return
+	}
+	seat, ok := h.seatOf[user]
+	if !ok {
+		return
+	}
+	h.present[seat] = false
+	if reason == room.LeaveShutdown || reason == room.LeaveClosed {
+		return
+	}
+	if h.status == StatusPlaying {
+		h.holdSeat(r, seat)
+	}
+}
+
+// holdSeat arms the grace timer of an absent player and tells the room.
+func (h *match) holdSeat(r *room.Room, seat int) {
+	grace := h.m.cfg.Grace
+	ms := int64(-1)
+	if grace > 0 {
+		ms = grace.Milliseconds()
+		stopTimer(&h.grace[seat])
+		h.grace[seat] = h.after(r, grace, func() {
+			h.grace[seat] = nil
+			if h.status == StatusPlaying && !h.present[seat] {
+				h.finish(r, forfeit(h.state, h.seats, seat, ReasonForfeit))
+			}
+		})
+	}
+	_, _ = r.Broadcast(EventPlayerLeft, Presence{Seat: seat, User: h.players[seat], GraceMS: ms})
+}
+
+// OnDispose stops the match's timers. A match still being played is
+// aborted and handed to OnFinished.
+func (h *match) OnDispose(r *room.Room, _ room.DisposeReason) {
+	if h.status == StatusPlaying {
+		h.end(r, Result{Winner: -1, Reason: ReasonAborted})
+	}
+	h.stopTimers()
+}
+
+func (h *match) stopTimers() {
+	stopTimer(&h.flag)
+	stopTimer(&h.startWait)
+	for i := range h.grace {
+		stopTimer(&h.grace[i])
+	}
+}
+
+// finish ends a match that is being played with res.
+func (h *match) finish(r *room.Room, res Result) {
+	if h.status != StatusPlaying {
+		return
+	}
+	h.end(r, res)
+}
+
+// end ends the match with res: it freezes the clocks, broadcasts
+// game_over and hands a started match to OnFinished.
+func (h *match) end(r *room.Room, res Result) {
+	now := h.now()
+	h.stopClocks(now)
+	wasPlaying := h.status == StatusPlaying
+	h.status = StatusOver
+	h.result = &res
+	h.ended = now
+	h.stopTimers()
+	h.clearDraw()
+	_, _ = r.Broadcast(EventGameOver, GameOver{Winner: res.Winner, Reason: res.Reason, Ply: h.ply, Clocks: h.clocksMS(now)})
+	if wasPlaying {
+		h.handOff(r)
+	}
+}
+
+// handOff gives the finished match to Config.OnFinished.
+func (h *match) handOff(r *room.Room) {
+	hook := h.m.cfg.OnFinished
+	if hook == nil {
+		return
+	}
+	g := FinishedGame{
+		Kind:        h.m.kind,
+		Room:        h.id,
+		Players:     slices.Clone(h.players),
+		Moves:       slices.Clone(h.log),
+		Result:      *h.result,
+		TimeControl: h.tc,
+		Started:     h.started,
+		Ended:       h.ended,
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), FinishedHookTimeout)
+	defer cancel()
+	defer func() {
+		if v := recover(); v != nil {
+			r.Logger().Error("games: OnFinished panicked", zap.Any("panic", v), zap.Stack("stack"))
+		}
+	}()
+	hook(ctx, g)
+}
+
+// turn is the seat to move, or -1 unless the match is being played.
+func (h *match) turn() int {
+	if h.status != StatusPlaying {
+		return -1
+	}
+	return h.state.Turn()
+}
+
+// snapshot is what a joiner at seat (-1: spectator) gets.
+func (h *match) snapshot(seat int) Snapshot {
+	return Snapshot{
+		Room:        h.id,
+		Game:        h.m.game.Name(),
+		Players:     h.players,
+		Seat:        seat,
+		Status:      h.status,
+		Turn:        h.turn(),
+		Ply:         h.ply,
+		View:        h.view(seat),
+		Clocks:      h.clocksMS(h.now()),
+		BaseMS:      h.tc.Base.Milliseconds(),
+		IncrementMS: h.tc.Increment.Milliseconds(),
+		Present:     h.present,
+		DrawOffer:   h.drawBy,
+		Result:      h.result,
+		Rematch:     h.rematch,
+		LogLen:      len(h.log),
+		Spectators:  len(h.spectators),
+	}
+}
+
+// nilValue is msgpack nil, for a view that fails to encode.
+var nilValue = msgpack.RawMessage{0xc0}
+
+// view encodes the state as seat sees it.
+func (h *match) view(seat int) msgpack.RawMessage { return encodeView(h.state.View(seat)) }
+
+// encodeView encodes a view, or msgpack nil if it does not encode.
+func encodeView(v any) msgpack.RawMessage {
+	raw, err := codec.MarshalData(v)
+	if err != nil || len(raw) == 0 {
+		return nilValue
+	}
+	return raw
+}
+
+// broadcastState sends every member the new position: one ordered
+// broadcast when every seat sees what spectators see, or else a private
+// view per player and the spectators' view to the rest (seq 0).
+func (h *match) broadcastState(r *room.Room) {
+	turn := h.turn()
+	spectator := h.state.View(-1)
+	public := encodeView(spectator)
+	var private []msgpack.RawMessage
+	for seat := range h.seats {
+		v := h.state.View(seat)
+		if sameValue(v, spectator) {
+			continue // the same value: no need to encode it again
+		}
+		raw := encodeView(v)
+		if private == nil && bytes.Equal(raw, public) {
+			continue
+		}
+		if private == nil {
+			private = make([]msgpack.RawMessage, h.seats)
+			for s := range seat {
+				private[s] = public
+			}
+		}
+		private[seat] = raw
+	}
+	if private == nil {
+		_, _ = r.Broadcast(EventState, StateUpdate{Ply: h.ply, Turn: turn, View: public})
+		return
+	}
+	for seat, u := range h.players {
+		if private[seat] == nil {
+			private[seat] = public
+		}
+		_ = r.SendTo(u, EventState, StateUpdate{Ply: h.ply, Turn: turn, View: private[seat]})
+	}
+	_ = r.BroadcastEphemeral(EventState, StateUpdate{Ply: h.ply, Turn: turn, View: public}, h.players...)
+}
+
+// sameValue reports whether a and b are the same comparable value, such
+// as the same pointer. Values that cannot be compared (slices, or structs
+// holding them behind interfaces) are never the same.
+func sameValue(a, b any) (same bool) {
+	ta := reflect.TypeOf(a)
+	if ta == nil || ta != reflect.TypeOf(b) || !ta.Comparable() {
+		return false
+	}
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return a == b
+}

@@ -1,0 +1,203 @@
+package games
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/parlorhq/parlor/codec"
+	"github.com/parlorhq/parlor/room"
+)
+
+// Defaults of Config, exported for documentation and tests.
+const (
+	// DefaultGrace is how long a disconnected player's seat is held.
+	DefaultGrace = 30 * time.Second
+	// DefaultStartTimeout is how long a match waits for all its players.
+	DefaultStartTimeout = 2 * time.Minute
+	// DefaultMaxSpectators bounds the spectators of one match.
+	DefaultMaxSpectators = 1000
+	// FinishedHookTimeout bounds the context given to Config.OnFinished.
+	FinishedHookTimeout = 10 * time.Second
+)
+
+// TimeControl is a match's chess clock: each seat starts with Base and
+// gains Increment after each of its moves. The zero value means untimed.
+type TimeControl struct {
+	// Base is each seat's starting time. Zero means untimed.
+	Base time.Duration
+	// Increment is added to a seat's clock after each of its moves.
+	Increment time.Duration
+}
+
+// Timed reports whether tc runs clocks.
+func (tc TimeControl) Timed() bool { return tc.Base > 0 }
+
+// RoomFinder looks up running rooms. *engine.Engine implements it.
+type RoomFinder interface {
+	// Room returns the running room with this id, if any.
+	Room(id string) (*room.Room, bool)
+}
+
+// Config tunes a game module. The zero value is usable: every field
+// documents its default.
+type Config struct {
+	// Clock reads the time and arms timers (flag falls, grace, start
+	// timeout). Nil means the wall clock, with timers run by the room
+	// itself; tests inject a *FakeClock.
+	Clock Clock
+	// TimeControl sets the clocks of every match. Zero means untimed.
+	TimeControl TimeControl
+	// Grace is how long the seat of a player whose last connection left
+	// is held during a match. A player who comes back within it resumes;
+	// after it the player forfeits (reason "forfeit"). Zero means
+	// DefaultGrace (30s); a negative value holds seats for as long as the
+	// room lives.
+	Grace time.Duration
+	// StartTimeout is how long a match waits for every seat to join once
+	// its first player has. If it runs out, the match ends with no winner
+	// and reason "aborted", and OnFinished is not called. Zero means
+	// DefaultStartTimeout (2m); negative waits for as long as the room
+	// lives.
+	StartTimeout time.Duration
+	// OnFinished, if set, receives every match that started and ended:
+	// by the game's rules, resignation, agreement, timeout, forfeit, or
+	// "aborted" when the room was disposed mid-match (for example at
+	// shutdown). It runs on the room goroutine after game_over has been
+	// broadcast and before the reply to the move that ended the game, with
+	// a context bounded by FinishedHookTimeout: store the game there, or
+	// hand it off to a queue if storing is slow. Nil means finished games
+	// are dropped.
+	OnFinished func(ctx context.Context, g FinishedGame)
+	// QuickMatch enables joins with {quick: true}: a queue room per module
+	// that pairs waiting players. Default: off (such joins get not_found).
+	QuickMatch bool
+	// MaxSpectators bounds the spectators of one match; more get too_many.
+	// Zero means DefaultMaxSpectators (1000); negative allows none.
+	MaxSpectators int
+	// Rooms, if set, lets spectator joins ({room: id}) be refused with
+	// not_found before a room is created; pass the *engine.Engine. Nil
+	// means the room checks instead: a room that has no match refuses the
+	// join with not_found and closes at once.
+	Rooms RoomFinder
+}
+
+// withDefaults returns c with zero fields replaced by their defaults.
+func (c Config) withDefaults() Config {
+	if c.Grace == 0 {
+		c.Grace = DefaultGrace
+	}
+	if c.StartTimeout == 0 {
+		c.StartTimeout = DefaultStartTimeout
+	}
+	if c.MaxSpectators == 0 {
+		c.MaxSpectators = DefaultMaxSpectators
+	}
+	if c.TimeControl.Base < 0 {
+		c.TimeControl = TimeControl{}
+	}
+	return c
+}
+
+// Module is the room module of one Game: kind "games." + Game.Name().
+// It implements room.Module; register it with the engine.
+type Module struct {
+	game  Game
+	cfg   Config
+	kind  string
+	seats int
+	// hidden is true for games whose moves are private (Hidden).
+	hidden bool
+	// quick holds the ids of the quick-match queue rooms Resolve has handed
+	// out (one per engine secret), so NewHandler can tell them apart.
+	quick sync.Map
+}
+
+// NewModule returns the module that hosts matches of g.
+func NewModule(g Game, cfg Config) *Module {
+	return &Module{game: g, cfg: cfg.withDefaults(), kind: KindPrefix + g.Name(), seats: g.Seats(), hidden: hiddenMoves(g)}
+}
+
+// KindPrefix starts the kind of every game module.
+const KindPrefix = "games."
+
+// Kind returns "games." + the game's name.
+func (m *Module) Kind() string { return m.kind }
+
+// Game returns the game the module hosts.
+func (m *Module) Game() Game { return m.game }
+
+// Resolve turns join parameters (see JoinParams) into a room id: the
+// keyed match id for a challenge, the given id to watch or resume a
+// running match, or the module's queue room for a quick match.
+func (m *Module) Resolve(_ context.Context, req *room.ResolveRequest) (string, error) {
+	var p JoinParams
+	if err := codec.UnmarshalData(req.Params, &p); err != nil {
+		return "", err
+	}
+	switch {
+	case p.Quick:
+		if !m.cfg.QuickMatch {
+			return "", codec.Errorf(codec.CodeNotFound, "quick match is not enabled for %s", m.kind)
+		}
+		if p.Room != "" || p.Opponent != "" || len(p.Seats) > 0 || p.Nonce != "" {
+			return "", codec.Errorf(codec.CodeBadRequest, "quick takes no other parameters")
+		}
+		id := req.KeyedID(quickMember)
+		m.quick.Store(id, struct{}{})
+		return id, nil
+	case p.Room != "":
+		if p.Opponent != "" || len(p.Seats) > 0 || p.Nonce != "" {
+			return "", codec.Errorf(codec.CodeBadRequest, "room takes no challenge parameters")
+		}
+		if len(p.Room) > codec.MaxIDLen {
+			return "", codec.Errorf(codec.CodeBadRequest, "room id too long")
+		}
+		if m.cfg.Rooms != nil {
+			r, ok := m.cfg.Rooms.Room(p.Room)
+			if !ok || r.Kind() != m.kind {
+				return "", codec.Errorf(codec.CodeNotFound, "no such match")
+			}
+		}
+		return p.Room, nil
+	}
+	players, err := p.players(req.User, m.seats)
+	if err != nil {
+		return "", err
+	}
+	return req.KeyedID(matchMembers(p.Nonce, players)...), nil
+}
+
+// NewHandler returns the handler of a new room: a quick-match queue or a
+// match.
+func (m *Module) NewHandler(roomID string) room.Handler {
+	if _, ok := m.quick.Load(roomID); ok {
+		return newQueue(m)
+	}
+	return newMatch(m, roomID)
+}
+
+// RoomID returns the id of the match between players with nonce, as
+// Resolve computes it for a challenge: the keyed hash (room.KeyedID, with
+// the engine's secret) of the module's kind, the sorted players and the
+// nonce. Hosts use it to link to a match before anyone joins.
+func RoomID(secret []byte, kind, nonce string, players ...string) string {
+	return room.KeyedID(secret, kind, matchMembers(nonce, players)...)
+}
+
+// quickMember is the one "member" keyed into a quick-match queue's id. It
+// has no ':' prefix of the kinds matchMembers uses, so it is never a
+// match id.
+const quickMember = "quick"
+
+// matchMembers is what a match id is keyed on. Every player is prefixed
+// "p:" and the nonce "n:", so that whatever the user ids are, no two
+// different (players, nonce) pairs give the same sorted list: a user named
+// "n:x" becomes "p:n:x".
+func matchMembers(nonce string, players []string) []string {
+	out := make([]string, 0, len(players)+1)
+	for _, p := range players {
+		out = append(out, "p:"+p)
+	}
+	return append(out, "n:"+nonce)
+}

@@ -1,0 +1,258 @@
+package games
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"slices"
+
+	"github.com/parlorhq/parlor/codec"
+	"github.com/parlorhq/parlor/room"
+)
+
+// OnMessage handles the events of a match room (see EventMove and the
+// others).
+func (h *match) OnMessage(r *room.Room, m *room.Message) (any, error) {
+	if m.Event == EventLog {
+		return h.onLog(m)
+	}
+	seat, ok := h.seatOf[m.User]
+	if !ok {
+		switch m.Event {
+		case EventMove, EventResign, EventOfferDraw, EventAcceptDraw, EventDeclineDraw, EventRematch:
+			return nil, codec.Errorf(CodeNotPlayer, "spectators cannot %s", m.Event)
+		}
+		return nil, room.ErrUnknownEvent
+	}
+	switch m.Event {
+	case EventMove:
+		return h.onMove(r, seat, m)
+	case EventResign:
+		if err := h.playing(); err != nil {
+			return nil, err
+		}
+		h.finish(r, forfeit(h.state, h.seats, seat, ReasonResignation))
+		return nil, nil
+	case EventOfferDraw:
+		return nil, h.onOfferDraw(r, seat)
+	case EventAcceptDraw:
+		return nil, h.onAcceptDraw(r, seat)
+	case EventDeclineDraw:
+		return nil, h.onDeclineDraw(r, seat)
+	case EventRematch:
+		return h.onRematch(r, seat)
+	}
+	return nil, room.ErrUnknownEvent
+}
+
+// playing returns nil while the match is being played, or the error for
+// acting before it starts or after it ends.
+func (h *match) playing() error {
+	switch h.status {
+	case StatusWaiting:
+		return codec.Errorf(codec.CodeConflict, "the match has not started")
+	case StatusOver:
+		return codec.Errorf(CodeGameOver, "the match is over")
+	}
+	return nil
+}
+
+// onMove applies one move: turn and ply checks, the flag, the game's
+// rules, then the clocks, the log and the broadcasts.
+func (h *match) onMove(r *room.Room, seat int, m *room.Message) (any, error) {
+	if m.ClientMsgID != "" && h.lastMove[seat].id == m.ClientMsgID {
+		return h.lastMove[seat].reply, nil // a retry of a move already applied
+	}
+	if err := h.playing(); err != nil {
+		return nil, err
+	}
+	if len(m.Data) == 0 {
+		return nil, codec.Errorf(codec.CodeBadRequest, "move required")
+	}
+	if h.state.Turn() != seat {
+		return nil, codec.Errorf(CodeNotYourTurn, "it is seat %d's turn", h.state.Turn())
+	}
+	if ply, ok := movePly(m.Data); ok && ply != h.ply {
+		return nil, codec.Errorf(codec.CodeConflict, "the move is for ply %d, the match is at ply %d", ply, h.ply)
+	}
+	now := h.now()
+	if h.flagFallen(seat, now) {
+		h.finish(r, forfeit(h.state, h.seats, seat, ReasonTimeout))
+		return nil, codec.Errorf(CodeGameOver, "your flag fell")
+	}
+	next, err := h.state.Apply(seat, m.Data)
+	if err != nil {
+		return nil, moveError(err)
+	}
+	if next == nil {
+		return nil, codec.Errorf(codec.CodeInternal, "game returned no state")
+	}
+	h.chargeMove(seat, now)
+	h.state = next
+	h.ply++
+	move := slices.Clone(m.Data)
+	h.log = append(h.log, LoggedMove{Seat: seat, Move: move, At: now, AtMS: now.UnixMilli()})
+	if h.drawBy >= 0 && h.drawBy != seat {
+		h.clearDraw() // moving on declines the opponent's offer
+	}
+	res := next.Result()
+	turn := next.Turn()
+	if res != nil {
+		turn = -1
+		stopTimer(&h.flag)
+	} else {
+		h.armFlag(r)
+	}
+	moved := Moved{Seat: seat, Move: move, Ply: h.ply, Turn: turn, Clocks: h.clocksMS(now)}
+	if h.m.hidden {
+		moved.Move = nilValue
+	}
+	_, _ = r.Broadcast(EventMoved, moved)
+	h.broadcastState(r)
+	if res != nil {
+		h.finish(r, *res)
+	}
+	reply := MoveReply{Ply: h.ply}
+	if m.ClientMsgID != "" {
+		h.lastMove[seat] = idempotent{id: m.ClientMsgID, reply: reply}
+	}
+	return reply, nil
+}
+
+// moveError turns a failed Apply into the error the mover sees: coded
+// errors as they are, anything else as illegal_move.
+func moveError(err error) error {
+	var ce *codec.Error
+	if errors.As(err, &ce) {
+		return ce
+	}
+	return codec.Errorf(CodeIllegalMove, "%v", err)
+}
+
+// movePly returns the "ply" key of a move that is a msgpack map, if any.
+func movePly(raw []byte) (int, bool) {
+	if len(raw) == 0 {
+		return 0, false
+	}
+	switch b := raw[0]; {
+	case b >= 0x80 && b <= 0x8f, b == 0xde, b == 0xdf:
+	default:
+		return 0, false
+	}
+	var p struct {
+		Ply *int `msgpack:"ply"`
+	}
+	if err := codec.UnmarshalData(raw, &p); err != nil || p.Ply == nil {
+		return 0, false
+	}
+	return *p.Ply, true
+}
+
+// clearDraw withdraws the pending draw offer.
+func (h *match) clearDraw() {
+	h.drawBy = -1
+	h.drawAccepted = nil
+}
+
+// onOfferDraw offers a draw, or agrees to the pending one.
+func (h *match) onOfferDraw(r *room.Room, seat int) error {
+	if err := h.playing(); err != nil {
+		return err
+	}
+	switch {
+	case h.drawBy == seat:
+		return codec.Errorf(codec.CodeConflict, "you already offered a draw")
+	case h.drawBy >= 0:
+		return h.onAcceptDraw(r, seat)
+	}
+	h.drawBy = seat
+	h.drawAccepted = make([]bool, h.seats)
+	h.drawAccepted[seat] = true
+	_, _ = r.Broadcast(EventDrawOffered, SeatEvent{Seat: seat})
+	return nil
+}
+
+// onAcceptDraw agrees to the pending draw; once every seat has, the match
+// is drawn by agreement.
+func (h *match) onAcceptDraw(r *room.Room, seat int) error {
+	if err := h.playing(); err != nil {
+		return err
+	}
+	switch {
+	case h.drawBy < 0:
+		return codec.Errorf(codec.CodeConflict, "no draw offer is pending")
+	case h.drawBy == seat:
+		return codec.Errorf(codec.CodeConflict, "you offered the draw")
+	}
+	h.drawAccepted[seat] = true
+	if !slices.Contains(h.drawAccepted, false) {
+		h.finish(r, Result{Winner: -1, Reason: ReasonAgreement})
+	}
+	return nil
+}
+
+// onDeclineDraw declines the pending draw offer.
+func (h *match) onDeclineDraw(r *room.Room, seat int) error {
+	if err := h.playing(); err != nil {
+		return err
+	}
+	switch {
+	case h.drawBy < 0:
+		return codec.Errorf(codec.CodeConflict, "no draw offer is pending")
+	case h.drawBy == seat:
+		return codec.Errorf(codec.CodeConflict, "you offered the draw")
+	}
+	h.clearDraw()
+	_, _ = r.Broadcast(EventDrawDeclined, SeatEvent{Seat: seat})
+	return nil
+}
+
+// onRematch records a seat's wish for a rematch. Once every seat has
+// asked, the rematch's JoinParams are broadcast (and returned to each
+// later asker).
+func (h *match) onRematch(r *room.Room, seat int) (any, error) {
+	if h.status != StatusOver {
+		return nil, codec.Errorf(codec.CodeConflict, "the match is not over")
+	}
+	if h.rematch != nil {
+		return h.rematch, nil
+	}
+	if h.rematchVotes == nil {
+		h.rematchVotes = make([]bool, h.seats)
+	}
+	if h.rematchVotes[seat] {
+		return nil, nil
+	}
+	h.rematchVotes[seat] = true
+	if slices.Contains(h.rematchVotes, false) {
+		_, _ = r.Broadcast(EventRematchOffered, SeatEvent{Seat: seat})
+		return nil, nil
+	}
+	// Rotate the seats: for two players, colours swap.
+	seats := append(slices.Clone(h.players[1:]), h.players[0])
+	h.rematch = &Rematch{Seats: seats, Nonce: newNonce()}
+	_, _ = r.Broadcast(EventRematchReady, h.rematch)
+	return h.rematch, nil
+}
+
+// onLog returns the move log from the requested ply on.
+func (h *match) onLog(m *room.Message) (any, error) {
+	var req LogRequest
+	if err := codec.UnmarshalData(m.Data, &req); err != nil {
+		return nil, err
+	}
+	if h.m.hidden && h.status != StatusOver {
+		return nil, codec.Errorf(codec.CodeForbidden, "moves are private until the match is over")
+	}
+	if req.From < 0 || req.From > len(h.log) {
+		return nil, codec.Errorf(codec.CodeBadRequest, "from must be 0 to %d", len(h.log))
+	}
+	return LogReply{Moves: h.log[req.From:]}, nil
+}
+
+// newNonce returns a random nonce for a match the server arranges.
+func newNonce() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,57 @@
+package games
+
+import (
+	"slices"
+
+	"github.com/parlorhq/parlor/room"
+)
+
+// queue is the handler of a module's quick-match room: members wait in
+// join order, and as soon as a match's worth of them are waiting, the
+// longest-waiting are paired (the first to come gets seat 0) and each is
+// sent EventMatched with the JoinParams of their match. A paired member
+// leaves the queue room and joins the match; joining the queue again (or
+// with another tab) puts them back in line. Leaving the queue room, or
+// losing the last connection, takes a member out of line.
+type queue struct {
+	room.BaseHandler
+	m       *Module
+	waiting []string
+}
+
+func newQueue(m *Module) *queue { return &queue{m: m} }
+
+// OnJoin puts the joiner in line and pairs players if it can.
+func (q *queue) OnJoin(r *room.Room, j *room.Join) (any, error) {
+	if !slices.Contains(q.waiting, j.User) {
+		q.waiting = append(q.waiting, j.User)
+	}
+	n := len(q.waiting)
+	if n >= q.m.seats {
+		seats := slices.Clone(q.waiting[:q.m.seats])
+		q.waiting = slices.Delete(q.waiting, 0, q.m.seats)
+		// The joiner becomes a member only after OnJoin returns, so the
+		// news goes out from a timer, which runs after the join.
+		r.After(0, func() { q.announce(r, seats) })
+	}
+	return QueueSnapshot{Waiting: n}, nil
+}
+
+// announce tells each paired player about their match.
+func (q *queue) announce(r *room.Room, seats []string) {
+	nonce := newNonce()
+	for seat, u := range seats {
+		mt := Matched{Seats: seats, Nonce: nonce, Seat: seat}
+		if len(seats) == 2 {
+			mt.Opponent = seats[1-seat]
+		}
+		_ = r.SendTo(u, EventMatched, mt)
+	}
+}
+
+// OnLeave takes the member out of line.
+func (q *queue) OnLeave(_ *room.Room, user string, _ room.LeaveReason) {
+	if i := slices.Index(q.waiting, user); i >= 0 {
+		q.waiting = slices.Delete(q.waiting, i, i+1)
+	}
+}

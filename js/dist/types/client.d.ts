@@ -1,0 +1,247 @@
+import { ParlorError } from "./errors.js";
+import { Room } from "./room.js";
+/** The WebSocket subprotocol of the wire protocol. */
+export declare const SUBPROTOCOL = "parlor.v1";
+/**
+ * The connection's state:
+ * - "connecting": opening the WebSocket and doing the handshake;
+ * - "open": connected; requests go out at once;
+ * - "reconnecting": the connection was lost; the next attempt is scheduled;
+ * - "closed": for good, after close() or when reconnecting gave up.
+ */
+export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
+/** The part of the WebSocket API the client uses (browsers' WebSocket has it). */
+export interface WebSocketLike {
+    binaryType: string;
+    readonly readyState: number;
+    readonly protocol: string;
+    onopen: ((ev: any) => void) | null;
+    onclose: ((ev: any) => void) | null;
+    onmessage: ((ev: any) => void) | null;
+    onerror: ((ev: any) => void) | null;
+    send(data: Uint8Array): void;
+    close(code?: number, reason?: string): void;
+}
+/** A WebSocket constructor, such as the browser's. */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+/** How the client reconnects. */
+export interface ReconnectOptions {
+    /** The first delay in ms, before jitter. Default: 500. */
+    initialDelay?: number;
+    /** The largest delay in ms. Default: 30000. */
+    maxDelay?: number;
+    /** The factor the delay grows by per failed attempt. Default: 2. */
+    factor?: number;
+    /** Failed attempts in a row before giving up ("closed"). Default: Infinity. */
+    maxAttempts?: number;
+}
+/** Options of connect. Every field documents its default. */
+export interface ConnectOptions {
+    /**
+     * Sent as the `token` query parameter of the WebSocket URL, for the
+     * host's Authenticate to read (browsers cannot set headers on a
+     * WebSocket request). A function is called before every attempt, so it
+     * can return a fresh token. Default: none; a same-origin session cookie
+     * is sent by the browser anyway.
+     */
+    token?: string | (() => string | Promise<string>);
+    /** How long requests (join, send, leave) and the handshake wait, in ms. Default: 10000. */
+    requestTimeout?: number;
+    /** Reconnect when the connection is lost: true, false, or options. Default: true. */
+    reconnect?: boolean | ReconnectOptions;
+    /**
+     * The largest WebSocket message the client sends, in bytes. Requests that
+     * would not fit fail with "too_large" instead of getting the connection
+     * closed. It should match the server's read limit. Default: 65536.
+     */
+    maxMessageSize?: number;
+    /** The client name sent in the connect frame. Default: "parlor-js/<version>". */
+    clientName?: string;
+    /** The WebSocket implementation. Default: globalThis.WebSocket. */
+    WebSocket?: WebSocketConstructor;
+}
+/** Options of one join. */
+export interface JoinOptions {
+    /** How long to wait for the server, in ms. Default: the client's requestTimeout. */
+    timeout?: number;
+}
+/** The "connecting" event: an attempt to connect starts. */
+export interface ConnectingInfo {
+    /** 0 for the first connection, then the reconnect attempt's number. */
+    attempt: number;
+}
+/** The "open" event: the handshake is done. */
+export interface OpenInfo {
+    /** The server-assigned session id. */
+    session: string;
+    /** The user id the server authenticated. */
+    user: string;
+    /** The server's ping interval in ms. */
+    heartbeatMs: number;
+    /** True after a reconnect: the rooms are being joined again ("$rejoined" follows per room). */
+    reconnected: boolean;
+}
+/** The "reconnecting" event: the connection was lost and an attempt is scheduled. */
+export interface ReconnectingInfo {
+    /** The number of the next attempt, from 1. */
+    attempt: number;
+    /** The delay before it, in ms. */
+    delay: number;
+    /** The close code (1006 when the connection failed without one). */
+    code: number;
+    /** The close reason, if any. */
+    reason: string;
+}
+/** The "closed" event: the client is closed for good. */
+export interface ClosedInfo {
+    /** The close code: 1000 after close(), else the last connection's. */
+    code: number;
+    /** The close reason. */
+    reason: string;
+}
+/** The client's events, by name. */
+export interface ClientEvents {
+    connecting: (info: ConnectingInfo) => void;
+    open: (info: OpenInfo) => void;
+    reconnecting: (info: ReconnectingInfo) => void;
+    closed: (info: ClosedInfo) => void;
+    /** Every state change, with the info of the event of that name. */
+    state: (state: ConnectionState, info: ConnectingInfo | OpenInfo | ReconnectingInfo | ClosedInfo) => void;
+    /**
+     * Errors not tied to a request: the server's error frame before it closes
+     * the connection, a malformed message or payload from the server, or a
+     * token callback that failed.
+     */
+    error: (err: ParlorError) => void;
+}
+/**
+ * Connects to a Parlor server and returns the client at once; it connects
+ * in the background (state "connecting") and reconnects when the
+ * connection is lost. Requests made before the connection is open wait for
+ * it. url may be ws://, wss://, or (in a page) a path such as "/ws".
+ */
+export declare function connect(url: string, opts?: ConnectOptions): Client;
+/**
+ * A connection to a Parlor server, made by connect. close() ends it and
+ * removes every listener and timer it and its rooms hold.
+ */
+export declare class Client {
+    private readonly emitter;
+    private readonly url;
+    private readonly WS;
+    private readonly timeout;
+    private readonly maxMessageSize;
+    private readonly clientName;
+    private readonly backoff;
+    private readonly token;
+    private st;
+    private ws;
+    private connectRef;
+    private nextRef;
+    private attempt;
+    private everOpened;
+    private reconnectTimer;
+    private handshakeTimer;
+    /** Requests sent on the current socket, by ref. */
+    private readonly inflight;
+    /** Requests waiting for the connection to open. */
+    private readonly queued;
+    /** Join refs that timed out: a late joined gets a leave. */
+    private readonly abandoned;
+    /** Memberships by room id. */
+    private readonly cores;
+    /** Frames waiting for the end of the current task, sent as one batch. */
+    private outbox;
+    private flushScheduled;
+    /** What rooms call back into. */
+    private readonly host;
+    private sessionId;
+    private userId;
+    private heartbeat;
+    /** Use connect. */
+    constructor(url: string, opts: ConnectOptions);
+    /** The connection's state. */
+    get state(): ConnectionState;
+    /** The server-assigned session id ("" until open). */
+    get session(): string;
+    /** The user id the server authenticated ("" until open). */
+    get user(): string;
+    /** The server's ping interval in ms (0 until open). */
+    get heartbeatMs(): number;
+    /**
+     * Listens to connection events: "connecting", "open", "reconnecting",
+     * "closed", "state" (every change) and "error". Returns a function that
+     * removes the listener.
+     */
+    on<K extends keyof ClientEvents>(name: K, fn: ClientEvents[K]): () => void;
+    /** Removes a listener added with on. */
+    off<K extends keyof ClientEvents>(name: K, fn: ClientEvents[K]): void;
+    /**
+     * Joins a room of module kind with params (any msgpack-encodable value;
+     * the module turns them into a room id and decides whether this user may
+     * join). Resolves with the room once the server has answered, its
+     * snapshot in room.snapshot. Rejects with a ParlorError: "not_found" for
+     * an unknown kind, "forbidden" or a module code when refused, "too_many",
+     * "timeout", "disconnected", "closed".
+     */
+    join(kind: string, params?: unknown, opts?: JoinOptions): Promise<Room>;
+    /** Makes the room of a join's answer; runs as the answer is dispatched. */
+    private joined;
+    /**
+     * Closes the client for good: the WebSocket is closed with 1000, pending
+     * requests reject with "closed", every room is left locally, and every
+     * listener and timer of the client and its rooms is removed. "closed" is
+     * emitted first. Calling it again does nothing.
+     */
+    close(): void;
+    private roomSend;
+    private roomLeave;
+    /**
+     * Sends a request when the connection (and, for core, the room) is ready.
+     * The answer (joined, or a successful reply) goes through handle
+     * synchronously, while the frames after it in the same message wait, and
+     * the promise resolves with handle's result.
+     */
+    private request;
+    /** Encodes a frame and checks it fits in one message. */
+    private encode;
+    /** Writes a request on the open connection. */
+    private transmit;
+    /** Fails a request whose time is up. */
+    private expire;
+    /** Rejects a request once, clearing its timer. */
+    private settle;
+    /** Starts one connection attempt. */
+    private open;
+    /** Handles one WebSocket message. */
+    private receive;
+    /** Routes one frame from the server. */
+    private dispatch;
+    private onEvent;
+    /** The handshake is done. */
+    private opened;
+    /** Joins a room again after a reconnect. */
+    private rejoin;
+    /** A membership is live again: new id, seq and snapshot; waiting sends go out. */
+    private revive;
+    /** A rejoin was refused: retry a transient refusal, else give the room up. */
+    private rejoinFailed;
+    /** Removes a membership for good: its handles, listeners, timer and waiting work. */
+    private retire;
+    /** Tells the server to drop a membership nobody holds (fire and forget). */
+    private dropMembership;
+    /** Queues one frame; frames queued in the same task go out as one batch. */
+    private write;
+    private flush;
+    /** Closes the current socket from this side and handles it as lost. */
+    private abort;
+    /** Drops the current socket's handlers. */
+    private detach;
+    /** The connection is gone: fail what was in flight, then reconnect or give up. */
+    private lost;
+    /** The backoff delay of an attempt: exponential, capped, with jitter in [d/2, d). */
+    private delay;
+    /** Ends the client for good. */
+    private finish;
+    private setState;
+}

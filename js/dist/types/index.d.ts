@@ -1,0 +1,10 @@
+export { connect, SUBPROTOCOL } from "./client.js";
+export type { Client, ClientEvents, ClosedInfo, ConnectingInfo, ConnectionState, ConnectOptions, JoinOptions, OpenInfo, ReconnectingInfo, ReconnectOptions, WebSocketConstructor, WebSocketLike, } from "./client.js";
+export type { EventMeta, GapInfo, LeftInfo, RejoinedInfo, Room, RoomNotices, RoomState, SendOptions, } from "./room.js";
+export { Codes, ParlorError, isParlorError } from "./errors.js";
+export type { ErrorCode } from "./errors.js";
+export { VERSION } from "./version.js";
+export { decodeFrame, decodeFrames, decodeMessage, encodeFrame, encodeFrames, FrameTypes, MAX_FRAMES, MAX_ID_LEN, MAX_NAME_LEN, MAX_TEXT_LEN, } from "./codec.js";
+export type { ConnectedFrame, ConnectFrame, ErrorFrame, EventFrame, Frame, FrameType, JoinedFrame, JoinFrame, LeaveFrame, LeftFrame, Raw, ReplyFrame, SendFrame, } from "./codec.js";
+export { decodeData, encodeData } from "./data.js";
+export { MAX_DEPTH, validateMessage } from "./validate.js";

@@ -1,0 +1,126 @@
+import { ParlorError } from "./errors.js";
+/**
+ * A room's state:
+ * - "joined": events flow and sends go out at once;
+ * - "rejoining": the connection was lost (or the server is restarting) and
+ *   the client will join again when it reconnects; sends wait until then;
+ * - "left": the room was left, the server removed the client, or the client
+ *   was closed. Nothing more happens on this handle.
+ */
+export type RoomState = "joined" | "rejoining" | "left";
+/** What a module event listener gets besides the event's data. */
+export interface EventMeta {
+    /** The room id. */
+    room: string;
+    /** The event's position in the room; 0 for an ephemeral event. */
+    seq: number;
+    /** The event name. */
+    event: string;
+}
+/** The room's notice for "$left": the client is no longer in the room. */
+export interface LeftInfo {
+    /**
+     * Why: the server's reason ("kicked", "closed", …), or "rejoin_failed"
+     * when joining again after a reconnect was refused (see error).
+     */
+    reason: string;
+    /** The refusal, for "rejoin_failed". */
+    error?: ParlorError;
+}
+/** The room's notice for "$rejoined": the client joined again after a reconnect. */
+export interface RejoinedInfo {
+    /** The room id now (normally unchanged). */
+    room: string;
+    /** The room id before the reconnect. */
+    previousRoom: string;
+    /** The room's current seq: events after it follow. */
+    seq: number;
+    /** The last seq seen before the reconnect. */
+    previousSeq: number;
+    /**
+     * The module's fresh snapshot. Events between previousSeq and seq were
+     * not delivered: the snapshot includes them. Replace the state built
+     * from the old snapshot and events with it.
+     */
+    snapshot: unknown;
+}
+/** The room's notice for "$gap": ordered events were missed on a live connection. */
+export interface GapInfo {
+    /** The seq that was expected next. */
+    expected: number;
+    /** The seq that arrived (and is delivered next). */
+    seq: number;
+}
+/** The SDK's own room notices, by name. Their names start with "$". */
+export interface RoomNotices {
+    $left: (info: LeftInfo) => void;
+    $rejoined: (info: RejoinedInfo) => void;
+    $gap: (info: GapInfo) => void;
+}
+/** Options of one send. */
+export interface SendOptions {
+    /** How long to wait for the reply, in ms. Default: the client's requestTimeout. */
+    timeout?: number;
+    /**
+     * An idempotency key of at most 128 bytes: a resend with the same id is
+     * applied once by modules that honour it. Reuse it when you retry after a
+     * "disconnected" or "timeout" error.
+     */
+    clientMsgId?: string;
+}
+/**
+ * A room the client joined, returned by client.join. Listen with on,
+ * send with send, and leave with leave, which also removes every listener
+ * added through this handle.
+ */
+export declare class Room {
+    private readonly host;
+    private readonly emitter;
+    private left;
+    private snap;
+    private early;
+    private earlyFlush;
+    /** The room id, chosen by the server's module. It may change after a reconnect. */
+    get id(): string;
+    /** The module kind this room was joined with, such as "chat.dm". */
+    get kind(): string;
+    /** The last ordered seq seen: the join's seq, then each ordered event's. */
+    get seq(): number;
+    /** The module's snapshot from the join, or from the last rejoin. */
+    get snapshot(): unknown;
+    /** "joined", "rejoining" or "left". */
+    get state(): RoomState;
+    /**
+     * Listens to the room. A module event name (such as "said") gets
+     * (data, meta) for each event of that name; "*" gets (event, data, meta)
+     * for every module event; names starting with "$" are the SDK's notices:
+     * "$rejoined", "$left" and "$gap". Returns a function that removes the
+     * listener. Events whose seq is not greater than the last seen are
+     * dropped as duplicates; ephemeral events (seq 0) are always delivered.
+     * What arrives before the room's first listener is added (up to 1024
+     * events) is kept and delivered right after the code that adds it, so
+     * listeners added just after `await client.join()` miss nothing.
+     */
+    on<K extends keyof RoomNotices>(name: K, fn: RoomNotices[K]): () => void;
+    on(name: "*", fn: (event: string, data: any, meta: EventMeta) => void): () => void;
+    on<T = any>(event: string, fn: (data: T, meta: EventMeta) => void): () => void;
+    /** Removes a listener added with on. */
+    off(name: string, fn: (...args: any[]) => void): void;
+    /**
+     * Sends an event to the room and resolves with the module's reply data
+     * once the server has applied it. It rejects with a ParlorError: the
+     * server's or module's code (such as "forbidden" or "not_your_turn"),
+     * "timeout", "disconnected" (the connection was lost before the reply;
+     * the event may or may not have been applied), "closed", or
+     * "bad_request"/"too_large" for a payload that cannot be sent. While the
+     * room is rejoining, the send waits for the rejoin (within its timeout).
+     */
+    send<T = unknown>(event: string, data?: unknown, opts?: SendOptions): Promise<T>;
+    /**
+     * Leaves the room and removes every listener of this handle. The server
+     * is told when the last handle of the room leaves. Resolves when the
+     * server has confirmed; leaving twice is a no-op.
+     */
+    leave(): Promise<void>;
+    private emit;
+}

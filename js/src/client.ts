@@ -1,0 +1,1018 @@
+// The connection: state machine, handshake, requests correlated by ref,
+// timeouts, event routing to rooms, and reconnection with jittered
+// exponential backoff that joins the client's rooms again.
+
+import { encodeFrame, MAX_FRAMES, type Frame } from "./codec.js";
+import { decodeMessage } from "./codec.js";
+import { decodeData, encodeData } from "./data.js";
+import { Emitter } from "./emitter.js";
+import { ParlorError } from "./errors.js";
+import { Room, RoomCore, type RoomHost, type SendOptions } from "./room.js";
+import { VERSION } from "./version.js";
+
+/** The WebSocket subprotocol of the wire protocol. */
+export const SUBPROTOCOL = "parlor.v1";
+
+/**
+ * The connection's state:
+ * - "connecting": opening the WebSocket and doing the handshake;
+ * - "open": connected; requests go out at once;
+ * - "reconnecting": the connection was lost; the next attempt is scheduled;
+ * - "closed": for good, after close() or when reconnecting gave up.
+ */
+export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
+
+/** The part of the WebSocket API the client uses (browsers' WebSocket has it). */
+export interface WebSocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  readonly protocol: string;
+  onopen: ((ev: any) => void) | null; // eslint-disable-line @typescript-eslint/no-explicit-any
+  onclose: ((ev: any) => void) | null; // eslint-disable-line @typescript-eslint/no-explicit-any
+  onmessage: ((ev: any) => void) | null; // eslint-disable-line @typescript-eslint/no-explicit-any
+  onerror: ((ev: any) => void) | null; // eslint-disable-line @typescript-eslint/no-explicit-any
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** A WebSocket constructor, such as the browser's. */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+
+/** How the client reconnects. */
+export interface ReconnectOptions {
+  /** The first delay in ms, before jitter. Default: 500. */
+  initialDelay?: number;
+  /** The largest delay in ms. Default: 30000. */
+  maxDelay?: number;
+  /** The factor the delay grows by per failed attempt. Default: 2. */
+  factor?: number;
+  /** Failed attempts in a row before giving up ("closed"). Default: Infinity. */
+  maxAttempts?: number;
+}
+
+/** Options of connect. Every field documents its default. */
+export interface ConnectOptions {
+  /**
+   * Sent as the `token` query parameter of the WebSocket URL, for the
+   * host's Authenticate to read (browsers cannot set headers on a
+   * WebSocket request). A function is called before every attempt, so it
+   * can return a fresh token. Default: none; a same-origin session cookie
+   * is sent by the browser anyway.
+   */
+  token?: string | (() => string | Promise<string>);
+  /** How long requests (join, send, leave) and the handshake wait, in ms. Default: 10000. */
+  requestTimeout?: number;
+  /** Reconnect when the connection is lost: true, false, or options. Default: true. */
+  reconnect?: boolean | ReconnectOptions;
+  /**
+   * The largest WebSocket message the client sends, in bytes. Requests that
+   * would not fit fail with "too_large" instead of getting the connection
+   * closed. It should match the server's read limit. Default: 65536.
+   */
+  maxMessageSize?: number;
+  /** The client name sent in the connect frame. Default: "parlor-js/<version>". */
+  clientName?: string;
+  /** The WebSocket implementation. Default: globalThis.WebSocket. */
+  WebSocket?: WebSocketConstructor;
+}
+
+/** Options of one join. */
+export interface JoinOptions {
+  /** How long to wait for the server, in ms. Default: the client's requestTimeout. */
+  timeout?: number;
+}
+
+/** The "connecting" event: an attempt to connect starts. */
+export interface ConnectingInfo {
+  /** 0 for the first connection, then the reconnect attempt's number. */
+  attempt: number;
+}
+
+/** The "open" event: the handshake is done. */
+export interface OpenInfo {
+  /** The server-assigned session id. */
+  session: string;
+  /** The user id the server authenticated. */
+  user: string;
+  /** The server's ping interval in ms. */
+  heartbeatMs: number;
+  /** True after a reconnect: the rooms are being joined again ("$rejoined" follows per room). */
+  reconnected: boolean;
+}
+
+/** The "reconnecting" event: the connection was lost and an attempt is scheduled. */
+export interface ReconnectingInfo {
+  /** The number of the next attempt, from 1. */
+  attempt: number;
+  /** The delay before it, in ms. */
+  delay: number;
+  /** The close code (1006 when the connection failed without one). */
+  code: number;
+  /** The close reason, if any. */
+  reason: string;
+}
+
+/** The "closed" event: the client is closed for good. */
+export interface ClosedInfo {
+  /** The close code: 1000 after close(), else the last connection's. */
+  code: number;
+  /** The close reason. */
+  reason: string;
+}
+
+/** The client's events, by name. */
+export interface ClientEvents {
+  connecting: (info: ConnectingInfo) => void;
+  open: (info: OpenInfo) => void;
+  reconnecting: (info: ReconnectingInfo) => void;
+  closed: (info: ClosedInfo) => void;
+  /** Every state change, with the info of the event of that name. */
+  state: (state: ConnectionState, info: ConnectingInfo | OpenInfo | ReconnectingInfo | ClosedInfo) => void;
+  /**
+   * Errors not tied to a request: the server's error frame before it closes
+   * the connection, a malformed message or payload from the server, or a
+   * token callback that failed.
+   */
+  error: (err: ParlorError) => void;
+}
+
+type Timer = ReturnType<typeof setTimeout>;
+
+/** A request waiting for its answer. */
+interface Pending {
+  ref: number;
+  build: (ref: number) => Frame;
+  resolve: (f: Frame) => void;
+  reject: (err: ParlorError) => void;
+  timer: Timer | undefined;
+  kind: "join" | "rejoin" | "leave" | "send";
+  /** The room whose rejoin a send or rejoin is tied to. */
+  core?: RoomCore;
+}
+
+// Close codes after which the server expects no quick reconnect: a
+// malformed message, a policy violation, rate-limit abuse.
+const slowCodes = new Set([1007, 1008, 4029]);
+// Rejoin refusals worth retrying.
+const transientCodes = new Set(["unavailable", "rate_limited", "timeout", "disconnected"]);
+const maxRejoinAttempts = 5;
+const OPEN = 1;
+
+/**
+ * Connects to a Parlor server and returns the client at once; it connects
+ * in the background (state "connecting") and reconnects when the
+ * connection is lost. Requests made before the connection is open wait for
+ * it. url may be ws://, wss://, or (in a page) a path such as "/ws".
+ */
+export function connect(url: string, opts: ConnectOptions = {}): Client {
+  return new Client(url, opts);
+}
+
+/**
+ * A connection to a Parlor server, made by connect. close() ends it and
+ * removes every listener and timer it and its rooms hold.
+ */
+export class Client {
+  private readonly emitter = new Emitter();
+  private readonly url: URL;
+  private readonly WS: WebSocketConstructor;
+  private readonly timeout: number;
+  private readonly maxMessageSize: number;
+  private readonly clientName: string;
+  private readonly backoff: Required<ReconnectOptions> | undefined;
+  private readonly token: ConnectOptions["token"];
+
+  private st: ConnectionState = "connecting";
+  private ws: WebSocketLike | null = null;
+  private connectRef = 0;
+  private nextRef = 0;
+  private attempt = 0;
+  private everOpened = false;
+  private reconnectTimer: Timer | undefined;
+  private handshakeTimer: Timer | undefined;
+
+  /** Requests sent on the current socket, by ref. */
+  private readonly inflight = new Map<number, Pending>();
+  /** Requests waiting for the connection to open. */
+  private readonly queued: Pending[] = [];
+  /** Join refs that timed out: a late joined gets a leave. */
+  private readonly abandoned = new Set<number>();
+  /** Memberships by room id. */
+  private readonly cores = new Map<string, RoomCore>();
+  /** Frames waiting for the end of the current task, sent as one batch. */
+  private outbox: Uint8Array[] = [];
+  private flushScheduled = false;
+
+  /** What rooms call back into. */
+  private readonly host: RoomHost = {
+    roomSend: (core, event, data, opts) => this.roomSend(core, event, data, opts),
+    roomLeave: (core) => this.roomLeave(core),
+  };
+
+  private sessionId = "";
+  private userId = "";
+  private heartbeat = 0;
+
+  /** Use connect. */
+  constructor(url: string, opts: ConnectOptions) {
+    const WS = opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!WS) {
+      throw new TypeError("parlor: no WebSocket implementation: pass options.WebSocket");
+    }
+    this.WS = WS;
+    this.url = parseURL(url);
+    this.token = opts.token;
+    this.timeout = positive(opts.requestTimeout, 10_000);
+    this.maxMessageSize = positive(opts.maxMessageSize, 65_536);
+    this.clientName = opts.clientName || `parlor-js/${VERSION}`;
+    const rc = opts.reconnect ?? true;
+    if (rc !== false) {
+      const o = rc === true ? {} : rc;
+      this.backoff = {
+        initialDelay: positive(o.initialDelay, 500),
+        maxDelay: positive(o.maxDelay, 30_000),
+        factor: Math.max(1, o.factor ?? 2),
+        maxAttempts: o.maxAttempts ?? Infinity,
+      };
+    }
+    // Start after the caller's current task, so that listeners added right
+    // after connect() see the first "connecting".
+    queueMicrotask(() => {
+      if (this.st !== "closed") {
+        void this.open();
+      }
+    });
+  }
+
+  /** The connection's state. */
+  get state(): ConnectionState {
+    return this.st;
+  }
+
+  /** The server-assigned session id ("" until open). */
+  get session(): string {
+    return this.sessionId;
+  }
+
+  /** The user id the server authenticated ("" until open). */
+  get user(): string {
+    return this.userId;
+  }
+
+  /** The server's ping interval in ms (0 until open). */
+  get heartbeatMs(): number {
+    return this.heartbeat;
+  }
+
+  /**
+   * Listens to connection events: "connecting", "open", "reconnecting",
+   * "closed", "state" (every change) and "error". Returns a function that
+   * removes the listener.
+   */
+  on<K extends keyof ClientEvents>(name: K, fn: ClientEvents[K]): () => void {
+    if (this.st === "closed") {
+      return () => {};
+    }
+    return this.emitter.on(name, fn);
+  }
+
+  /** Removes a listener added with on. */
+  off<K extends keyof ClientEvents>(name: K, fn: ClientEvents[K]): void {
+    this.emitter.off(name, fn);
+  }
+
+  /**
+   * Joins a room of module kind with params (any msgpack-encodable value;
+   * the module turns them into a room id and decides whether this user may
+   * join). Resolves with the room once the server has answered, its
+   * snapshot in room.snapshot. Rejects with a ParlorError: "not_found" for
+   * an unknown kind, "forbidden" or a module code when refused, "too_many",
+   * "timeout", "disconnected", "closed".
+   */
+  join(kind: string, params?: unknown, opts: JoinOptions = {}): Promise<Room> {
+    let raw: Uint8Array;
+    try {
+      raw = encodeData(params);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const build = (ref: number): Frame => ({ type: "join", ref, kind, params: raw });
+    return this.request("join", build, (f) => this.joined(f, kind, raw), opts.timeout);
+  }
+
+  /** Makes the room of a join's answer; runs as the answer is dispatched. */
+  private joined(f: Frame, kind: string, raw: Uint8Array): Room {
+    if (f.type !== "joined") {
+      throw new ParlorError("internal", "parlor: unexpected answer to join");
+    }
+    let snapshot: unknown;
+    try {
+      snapshot = decodeData(f.snapshot);
+    } catch (err) {
+      if (!this.cores.has(f.room)) {
+        this.dropMembership(f.room);
+      }
+      throw err;
+    }
+    let core = this.cores.get(f.room);
+    if (core && core.state === "rejoining") {
+      // This join made the membership live again on this connection.
+      this.revive(core, f.room, f.seq, snapshot);
+    } else if (core) {
+      core.seq = Math.max(core.seq, f.seq);
+    } else {
+      core = new RoomCore(f.room, kind, raw, f.seq);
+      this.cores.set(f.room, core);
+    }
+    const room = new Room(this.host, core, snapshot);
+    core.handles.add(room);
+    return room;
+  }
+
+  /**
+   * Closes the client for good: the WebSocket is closed with 1000, pending
+   * requests reject with "closed", every room is left locally, and every
+   * listener and timer of the client and its rooms is removed. "closed" is
+   * emitted first. Calling it again does nothing.
+   */
+  close(): void {
+    this.finish(1000, "client closed");
+  }
+
+  /** Counts what the client still holds, for tests. @internal */
+  _debug(): { listeners: number; roomListeners: number; inflight: number; queued: number; rooms: number; socket: boolean } {
+    let roomListeners = 0;
+    for (const core of this.cores.values()) {
+      for (const h of core.handles) {
+        roomListeners += h._listenerCount();
+      }
+    }
+    return {
+      listeners: this.emitter.count(),
+      roomListeners,
+      inflight: this.inflight.size,
+      queued: this.queued.length,
+      rooms: this.cores.size,
+      socket: this.ws !== null,
+    };
+  }
+
+  // ---- what rooms call
+
+  private roomSend(core: RoomCore, event: string, data: unknown, opts: SendOptions): Promise<unknown> {
+    if (typeof event !== "string" || event === "") {
+      return Promise.reject(new ParlorError("bad_request", "parlor: event name required"));
+    }
+    let raw: Uint8Array;
+    try {
+      raw = encodeData(data);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const clientMsgId = opts.clientMsgId ?? "";
+    const build = (ref: number): Frame => ({ type: "send", ref, room: core.id, event, data: raw, clientMsgId });
+    const handle = (f: Frame): unknown => {
+      if (f.type !== "reply") {
+        throw new ParlorError("internal", "parlor: unexpected answer to send");
+      }
+      return decodeData(f.data);
+    };
+    return this.request("send", build, handle, opts.timeout, core);
+  }
+
+  private roomLeave(core: RoomCore): Promise<void> {
+    const wasJoined = core.state === "joined";
+    this.retire(core, new ParlorError("forbidden", "parlor: this room was left"));
+    if (!wasJoined || this.st !== "open") {
+      // Not a member on the current connection (or none): nothing to tell.
+      return Promise.resolve();
+    }
+    const build = (ref: number): Frame => ({ type: "leave", ref, room: core.id });
+    return this.request("leave", build, () => undefined).then(
+      () => undefined,
+      (err: ParlorError) => {
+        if (err.code === "forbidden" || err.code === "disconnected" || err.code === "closed") {
+          return; // not in the room (any more)
+        }
+        throw err;
+      },
+    );
+  }
+
+  // ---- requests
+
+  /**
+   * Sends a request when the connection (and, for core, the room) is ready.
+   * The answer (joined, or a successful reply) goes through handle
+   * synchronously, while the frames after it in the same message wait, and
+   * the promise resolves with handle's result.
+   */
+  private request<T>(
+    kind: Pending["kind"],
+    build: (ref: number) => Frame,
+    handle: (f: Frame) => T,
+    timeout?: number,
+    core?: RoomCore,
+  ): Promise<T> {
+    if (this.st === "closed") {
+      return Promise.reject(new ParlorError("closed", "parlor: client closed"));
+    }
+    return new Promise<T>((resolve, reject) => {
+      // Check the frame now, so that a bad request fails at once even when
+      // it has to wait for the connection.
+      try {
+        this.encode(build(0));
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      const p: Pending = {
+        ref: 0,
+        build,
+        resolve: (f) => {
+          try {
+            resolve(handle(f));
+          } catch (err) {
+            reject(err);
+          }
+        },
+        reject,
+        timer: undefined,
+        kind,
+        core,
+      };
+      const ms = positive(timeout, this.timeout);
+      p.timer = setTimeout(() => this.expire(p, ms), ms);
+      if (core && core.state !== "joined") {
+        core.waiting.push({ tag: p, run: () => this.transmit(p), fail: (err) => this.settle(p, err) });
+      } else if (this.st === "open") {
+        this.transmit(p);
+      } else {
+        this.queued.push(p);
+      }
+    });
+  }
+
+  /** Encodes a frame and checks it fits in one message. */
+  private encode(f: Frame): Uint8Array {
+    const b = encodeFrame(f);
+    if (b.length > this.maxMessageSize) {
+      throw new ParlorError("too_large", `parlor: the request is ${b.length} bytes, more than ${this.maxMessageSize}`);
+    }
+    return b;
+  }
+
+  /** Writes a request on the open connection. */
+  private transmit(p: Pending): void {
+    if (this.st === "closed") {
+      this.settle(p, new ParlorError("closed", "parlor: client closed"));
+      return;
+    }
+    if (this.st !== "open") {
+      this.queued.push(p); // lost again while waiting
+      return;
+    }
+    p.ref = ++this.nextRef;
+    let bytes: Uint8Array;
+    try {
+      bytes = this.encode(p.build(p.ref));
+    } catch (err) {
+      this.settle(p, asParlorError(err));
+      return;
+    }
+    this.inflight.set(p.ref, p);
+    this.write(bytes);
+  }
+
+  /** Fails a request whose time is up. */
+  private expire(p: Pending, ms: number): void {
+    p.timer = undefined;
+    if (p.ref !== 0 && this.inflight.get(p.ref) === p) {
+      this.inflight.delete(p.ref);
+      if (p.kind === "join" || p.kind === "rejoin") {
+        this.abandoned.add(p.ref);
+      }
+    }
+    removeFrom(this.queued, p);
+    p.core?.unwait(p);
+    this.settle(p, new ParlorError("timeout", `parlor: no reply within ${ms} ms`));
+  }
+
+  /** Rejects a request once, clearing its timer. */
+  private settle(p: Pending, err: ParlorError | null, f?: Frame): void {
+    if (p.timer !== undefined) {
+      clearTimeout(p.timer);
+      p.timer = undefined;
+    }
+    const resolve = p.resolve;
+    const reject = p.reject;
+    p.resolve = noop;
+    p.reject = noop;
+    if (err) {
+      reject(err);
+    } else {
+      resolve(f!);
+    }
+  }
+
+  // ---- connection
+
+  /** Starts one connection attempt. */
+  private async open(): Promise<void> {
+    this.setState("connecting", { attempt: this.attempt });
+    if (this.st !== "connecting") {
+      return; // a listener closed the client
+    }
+    let token = "";
+    if (typeof this.token === "function") {
+      const attemptAt = this.attempt;
+      try {
+        token = await this.token();
+      } catch (err) {
+        if (this.st !== "connecting" || this.attempt !== attemptAt) {
+          return;
+        }
+        this.emitter.emit("error", new ParlorError("unauthorized", `parlor: token: ${errText(err)}`));
+        this.lost(1006, "token callback failed");
+        return;
+      }
+      if (this.st !== "connecting" || this.attempt !== attemptAt) {
+        return; // closed meanwhile
+      }
+    } else if (this.token) {
+      token = this.token;
+    }
+    const url = new URL(this.url.href);
+    if (token) {
+      url.searchParams.set("token", token);
+    }
+    let ws: WebSocketLike;
+    try {
+      ws = new this.WS(url.href, SUBPROTOCOL);
+    } catch (err) {
+      this.lost(1006, `cannot open WebSocket: ${errText(err)}`);
+      return;
+    }
+    this.ws = ws;
+    ws.binaryType = "arraybuffer";
+    ws.onopen = () => {
+      if (this.ws !== ws) return;
+      if (ws.protocol && ws.protocol !== SUBPROTOCOL) {
+        this.abort(1002, `server chose subprotocol ${ws.protocol}`);
+        return;
+      }
+      this.connectRef = ++this.nextRef;
+      this.write(encodeFrame({ type: "connect", ref: this.connectRef, client: this.clientName }));
+    };
+    ws.onmessage = (ev: { data: unknown }) => {
+      if (this.ws !== ws) return;
+      this.receive(ev.data);
+    };
+    ws.onerror = () => {
+      // Browsers fire close after error, but some implementations leave a
+      // socket that failed to connect hanging. Treat error as the loss.
+      if (this.ws !== ws) return;
+      this.abort(1006, "connection failed");
+    };
+    ws.onclose = (ev: { code?: number; reason?: string }) => {
+      if (this.ws !== ws) return;
+      this.lost(ev.code || 1006, ev.reason || "");
+    };
+    this.handshakeTimer = setTimeout(() => {
+      this.handshakeTimer = undefined;
+      this.abort(1006, `no handshake within ${this.timeout} ms`);
+    }, this.timeout);
+  }
+
+  /** Handles one WebSocket message. */
+  private receive(data: unknown): void {
+    const bytes = toBytes(data);
+    if (!bytes) {
+      this.emitter.emit("error", new ParlorError("bad_request", "parlor: the server sent a text message"));
+      this.abort(1007, "malformed message from server");
+      return;
+    }
+    try {
+      decodeMessage(bytes, (f) => this.dispatch(f));
+    } catch (err) {
+      if (this.ws === null) {
+        return; // a frame closed the connection (or the client)
+      }
+      this.emitter.emit("error", asParlorError(err));
+      this.abort(1007, "malformed message from server");
+    }
+  }
+
+  /** Routes one frame from the server. */
+  private dispatch(f: Frame): void {
+    if (this.ws === null) {
+      return; // an earlier frame of the message closed the connection
+    }
+    switch (f.type) {
+      case "connected":
+        if (f.ref === this.connectRef && this.st === "connecting") {
+          this.opened(f.session, f.user, f.heartbeatMs);
+        }
+        return;
+      case "joined":
+      case "reply": {
+        const p = this.inflight.get(f.ref);
+        if (!p) {
+          if (f.type === "joined" && this.abandoned.delete(f.ref) && !this.cores.has(f.room)) {
+            this.dropMembership(f.room);
+          }
+          return;
+        }
+        this.inflight.delete(f.ref);
+        if (f.type === "reply" && f.code !== "") {
+          this.settle(p, new ParlorError(f.code, f.message));
+        } else {
+          this.settle(p, null, f);
+        }
+        return;
+      }
+      case "event":
+        this.onEvent(f.room, f.seq, f.event, f.data);
+        return;
+      case "left": {
+        const core = this.cores.get(f.room);
+        if (!core || core.state !== "joined") return;
+        if (f.reason === "shutdown") {
+          // The server is going away: join again when it is back.
+          core.state = "rejoining";
+          return;
+        }
+        core.notice("$left", { reason: f.reason });
+        this.retire(core, new ParlorError("forbidden", `parlor: removed from the room (${f.reason})`));
+        return;
+      }
+      case "error":
+        this.emitter.emit("error", new ParlorError(f.code, f.message));
+        return;
+      default:
+        // Client-to-server frame types never come from a server.
+        throw new ParlorError("bad_request", `parlor: the server sent a ${f.type} frame`);
+    }
+  }
+
+  private onEvent(id: string, seq: number, event: string, raw: Uint8Array): void {
+    const core = this.cores.get(id);
+    if (!core || core.state !== "joined") {
+      return;
+    }
+    if (seq !== 0) {
+      if (seq <= core.seq) {
+        return; // already seen, or included in the snapshot
+      }
+      if (seq > core.seq + 1) {
+        core.notice("$gap", { expected: core.seq + 1, seq });
+      }
+      core.seq = seq;
+    }
+    let data: unknown;
+    try {
+      data = decodeData(raw);
+    } catch (err) {
+      this.emitter.emit("error", asParlorError(err));
+      return;
+    }
+    core.deliver(event, data, { room: id, seq, event });
+  }
+
+  /** The handshake is done. */
+  private opened(session: string, user: string, heartbeatMs: number): void {
+    clearTimer(this.handshakeTimer);
+    this.handshakeTimer = undefined;
+    this.sessionId = session;
+    this.userId = user;
+    this.heartbeat = heartbeatMs;
+    const reconnected = this.everOpened;
+    this.everOpened = true;
+    this.attempt = 0;
+    this.st = "open";
+    // Rooms first, so that what waits for them goes out after their join.
+    for (const core of [...this.cores.values()]) {
+      if (core.state === "rejoining" && core.rejoinTimer === undefined) {
+        this.rejoin(core);
+      }
+    }
+    for (const p of this.queued.splice(0)) {
+      this.transmit(p);
+    }
+    const info: OpenInfo = { session, user, heartbeatMs, reconnected };
+    this.emitter.emit("open", info);
+    this.emitter.emit("state", "open", info);
+  }
+
+  /** Joins a room again after a reconnect. */
+  private rejoin(core: RoomCore): void {
+    const build = (ref: number): Frame => ({ type: "join", ref, kind: core.kind, params: core.params });
+    const p: Pending = {
+      ref: 0,
+      build,
+      kind: "rejoin",
+      core,
+      timer: undefined,
+      resolve: (f) => {
+        if (f.type !== "joined") {
+          this.rejoinFailed(core, new ParlorError("internal", "parlor: unexpected answer to join"));
+          return;
+        }
+        if (core.state === "left") {
+          // Left while the rejoin was on its way.
+          if (!this.cores.has(f.room)) this.dropMembership(f.room);
+          return;
+        }
+        if (core.state !== "rejoining") {
+          return; // a join of the same room made it live already
+        }
+        let snapshot: unknown;
+        try {
+          snapshot = decodeData(f.snapshot);
+        } catch (err) {
+          this.rejoinFailed(core, asParlorError(err));
+          return;
+        }
+        this.revive(core, f.room, f.seq, snapshot);
+      },
+      reject: (err) => {
+        if (core.state !== "rejoining") return;
+        if (err.code === "closed") return;
+        if (err.code === "disconnected") return; // tried again on the next connection
+        this.rejoinFailed(core, err);
+      },
+    };
+    p.timer = setTimeout(() => this.expire(p, this.timeout), this.timeout);
+    this.transmit(p);
+  }
+
+  /** A membership is live again: new id, seq and snapshot; waiting sends go out. */
+  private revive(core: RoomCore, id: string, seq: number, snapshot: unknown): void {
+    const previousRoom = core.id;
+    const previousSeq = core.seq;
+    if (id !== core.id) {
+      if (this.cores.get(core.id) === core) this.cores.delete(core.id);
+      core.id = id;
+      this.cores.set(id, core);
+    }
+    core.seq = seq;
+    core.state = "joined";
+    core.rejoinAttempts = 0;
+    clearTimer(core.rejoinTimer);
+    core.rejoinTimer = undefined;
+    for (const h of core.handles) h._setSnapshot(snapshot);
+    core.notice("$rejoined", { room: id, previousRoom, seq, previousSeq, snapshot });
+    core.flush();
+  }
+
+  /** A rejoin was refused: retry a transient refusal, else give the room up. */
+  private rejoinFailed(core: RoomCore, err: ParlorError): void {
+    if (transientCodes.has(err.code) && core.rejoinAttempts < maxRejoinAttempts && this.backoff) {
+      core.rejoinAttempts++;
+      const delay = this.delay(core.rejoinAttempts, false);
+      core.rejoinTimer = setTimeout(() => {
+        core.rejoinTimer = undefined;
+        if (core.state === "rejoining" && this.st === "open") {
+          this.rejoin(core);
+        }
+      }, delay);
+      return;
+    }
+    core.notice("$left", { reason: "rejoin_failed", error: err });
+    this.retire(core, err);
+  }
+
+  /** Removes a membership for good: its handles, listeners, timer and waiting work. */
+  private retire(core: RoomCore, err: ParlorError): void {
+    core.state = "left";
+    clearTimer(core.rejoinTimer);
+    core.rejoinTimer = undefined;
+    if (this.cores.get(core.id) === core) {
+      this.cores.delete(core.id);
+    }
+    for (const h of core.handles) {
+      h._drop();
+    }
+    core.handles.clear();
+    core.fail(err);
+  }
+
+  /** Tells the server to drop a membership nobody holds (fire and forget). */
+  private dropMembership(id: string): void {
+    if (this.st !== "open") return;
+    const ref = ++this.nextRef;
+    this.write(encodeFrame({ type: "leave", ref, room: id }));
+  }
+
+  /** Queues one frame; frames queued in the same task go out as one batch. */
+  private write(frame: Uint8Array): void {
+    this.outbox.push(frame);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const frames = this.outbox;
+    this.outbox = [];
+    const ws = this.ws;
+    if (!ws || ws.readyState !== OPEN) {
+      return; // the requests are failed by the close handling
+    }
+    let batch: Uint8Array[] = [];
+    let size = 0;
+    const send = () => {
+      if (batch.length === 0) return;
+      const msg = batch.length === 1 ? batch[0]! : concat(batch, size);
+      batch = [];
+      size = 0;
+      try {
+        ws.send(msg);
+      } catch {
+        // The socket is closing: its close event follows.
+      }
+    };
+    for (const f of frames) {
+      if (batch.length === MAX_FRAMES || size + f.length > this.maxMessageSize) {
+        send();
+      }
+      batch.push(f);
+      size += f.length;
+    }
+    send();
+  }
+
+  /** Closes the current socket from this side and handles it as lost. */
+  private abort(code: number, reason: string): void {
+    const ws = this.ws;
+    if (!ws) return;
+    this.detach();
+    try {
+      ws.close(1000, reason.slice(0, 120));
+    } catch {
+      // already closed
+    }
+    this.lost(code, reason);
+  }
+
+  /** Drops the current socket's handlers. */
+  private detach(): void {
+    const ws = this.ws;
+    if (ws) {
+      ws.onopen = ws.onclose = ws.onmessage = ws.onerror = null;
+    }
+    this.ws = null;
+    this.outbox = [];
+    clearTimer(this.handshakeTimer);
+    this.handshakeTimer = undefined;
+  }
+
+  /** The connection is gone: fail what was in flight, then reconnect or give up. */
+  private lost(code: number, reason: string): void {
+    if (this.st === "closed") return;
+    this.detach();
+    const inflight = [...this.inflight.values()];
+    this.inflight.clear();
+    this.abandoned.clear();
+    for (const core of this.cores.values()) {
+      if (core.state === "joined") {
+        core.state = "rejoining";
+      }
+      clearTimer(core.rejoinTimer);
+      core.rejoinTimer = undefined;
+      core.rejoinAttempts = 0;
+    }
+    for (const p of inflight) {
+      if (p.kind === "rejoin") {
+        this.settle(p, new ParlorError("disconnected", "parlor: connection lost"));
+      } else {
+        this.settle(p, new ParlorError("disconnected", "parlor: connection lost before the reply; the request may or may not have been applied"));
+      }
+    }
+    const b = this.backoff;
+    if (!b || this.attempt >= b.maxAttempts) {
+      this.finish(code, reason);
+      return;
+    }
+    this.attempt++;
+    const delay = this.delay(this.attempt, slowCodes.has(code));
+    const info: ReconnectingInfo = { attempt: this.attempt, delay, code, reason };
+    this.st = "reconnecting";
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.open();
+    }, delay);
+    this.emitter.emit("reconnecting", info);
+    this.emitter.emit("state", "reconnecting", info);
+  }
+
+  /** The backoff delay of an attempt: exponential, capped, with jitter in [d/2, d). */
+  private delay(attempt: number, slow: boolean): number {
+    const b = this.backoff!;
+    const d = slow ? b.maxDelay : Math.min(b.maxDelay, b.initialDelay * Math.pow(b.factor, attempt - 1));
+    return Math.floor(d / 2 + (Math.random() * d) / 2);
+  }
+
+  /** Ends the client for good. */
+  private finish(code: number, reason: string): void {
+    if (this.st === "closed") return;
+    const ws = this.ws;
+    this.detach();
+    if (ws) {
+      try {
+        ws.close(1000, "client closed");
+      } catch {
+        // already closed
+      }
+    }
+    this.st = "closed";
+    clearTimer(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    const closed = new ParlorError("closed", "parlor: client closed");
+    const pending = [...this.inflight.values(), ...this.queued];
+    this.inflight.clear();
+    this.queued.length = 0;
+    this.abandoned.clear();
+    const cores = [...this.cores.values()];
+    this.cores.clear();
+    for (const core of cores) {
+      this.retire(core, closed);
+    }
+    for (const p of pending) {
+      this.settle(p, closed);
+    }
+    const info: ClosedInfo = { code, reason };
+    this.emitter.emit("closed", info);
+    this.emitter.emit("state", "closed", info);
+    this.emitter.clear();
+  }
+
+  private setState(st: "connecting", info: ConnectingInfo): void {
+    this.st = st;
+    this.emitter.emit(st, info);
+    this.emitter.emit("state", st, info);
+  }
+}
+
+function parseURL(url: string): URL {
+  const base = (globalThis as { location?: { href?: string } }).location?.href;
+  let u: URL;
+  try {
+    u = base ? new URL(url, base) : new URL(url);
+  } catch {
+    throw new TypeError(`parlor: invalid URL ${JSON.stringify(url)}`);
+  }
+  if (u.protocol === "http:") u.protocol = "ws:";
+  else if (u.protocol === "https:") u.protocol = "wss:";
+  if (u.protocol !== "ws:" && u.protocol !== "wss:") {
+    throw new TypeError(`parlor: URL must be ws:, wss:, http: or https:, not ${u.protocol}`);
+  }
+  u.hash = "";
+  return u;
+}
+
+function positive(v: number | undefined, def: number): number {
+  return typeof v === "number" && v > 0 && Number.isFinite(v) ? v : def;
+}
+
+function clearTimer(t: Timer | undefined): void {
+  if (t !== undefined) clearTimeout(t);
+}
+
+function removeFrom<T>(list: T[], x: T): void {
+  const i = list.indexOf(x);
+  if (i >= 0) list.splice(i, 1);
+}
+
+function concat(parts: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+function asParlorError(err: unknown): ParlorError {
+  return err instanceof ParlorError ? err : new ParlorError("internal", errText(err));
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function noop(): void {}
+
+/** The bytes of a binary message, or null for text. */
+function toBytes(data: unknown): Uint8Array | null {
+  if (data instanceof ArrayBuffer || Object.prototype.toString.call(data) === "[object ArrayBuffer]") {
+    return new Uint8Array(data as ArrayBuffer);
+  }
+  if (ArrayBuffer.isView(data)) {
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  }
+  return null;
+}

@@ -1,0 +1,580 @@
+// Frames of protocol parlor.v1 (docs/protocol.md): positional msgpack
+// arrays, decoded after the whole message passed validation and encoded in
+// the shortest form. It mirrors the Go codec (codec/decode.go, encode.go).
+//
+// The frame envelope is read and written by hand rather than by a generic
+// msgpack decoder, because the protocol is stricter than msgpack: a float
+// is never an integer, bin is never a string, strings must be valid UTF-8
+// within a byte limit, and raw fields (params, snapshot, data) must be
+// passed through as the exact bytes that were received. Module payloads
+// themselves are decoded with @msgpack/msgpack (see data.ts).
+
+import { ParlorError } from "./errors.js";
+import {
+  MAX_DEPTH,
+  errFieldTooLong,
+  errFieldType,
+  errNotFrame,
+  errUnsafeInteger,
+  validate,
+  validateMessage,
+  validateValue,
+} from "./validate.js";
+
+/** The largest room, session, user and client message id, in UTF-8 bytes. */
+export const MAX_ID_LEN = 128;
+/** The largest kind, event name, code and client name, in UTF-8 bytes. */
+export const MAX_NAME_LEN = 64;
+/** The largest error message and left reason, in UTF-8 bytes. */
+export const MAX_TEXT_LEN = 1024;
+/** The most frames a client may batch in one message (the server default). */
+export const MAX_FRAMES = 64;
+
+/** The frame types of parlor.v1, by name, with their wire numbers. */
+export const FrameTypes = {
+  connect: 1,
+  connected: 2,
+  join: 3,
+  joined: 4,
+  leave: 5,
+  send: 6,
+  reply: 7,
+  event: 8,
+  error: 9,
+  left: 10,
+} as const;
+
+/** A frame type's protocol name. */
+export type FrameType = keyof typeof FrameTypes;
+
+const typeNames: readonly (FrameType | undefined)[] = [
+  undefined,
+  "connect",
+  "connected",
+  "join",
+  "joined",
+  "leave",
+  "send",
+  "reply",
+  "event",
+  "error",
+  "left",
+];
+
+// The elements each frame type requires, including the type itself.
+const minFields = [0, 3, 5, 4, 5, 3, 5, 5, 5, 3, 3];
+
+/**
+ * A raw field: the bytes of one embedded msgpack value, passed through
+ * undecoded. On encode an empty array stands for nil. Decoded raw fields
+ * are views into the message they came from.
+ */
+export type Raw = Uint8Array;
+
+/** [1, ref, client]: opens a session (client to server). */
+export interface ConnectFrame {
+  type: "connect";
+  ref: number;
+  client: string;
+}
+/** [2, ref, session, user, heartbeat_ms]: answers connect. */
+export interface ConnectedFrame {
+  type: "connected";
+  ref: number;
+  session: string;
+  user: string;
+  heartbeatMs: number;
+}
+/** [3, ref, kind, params]: asks to join a room of a module. */
+export interface JoinFrame {
+  type: "join";
+  ref: number;
+  kind: string;
+  params: Raw;
+}
+/** [4, ref, room, seq, snapshot]: answers a successful join. */
+export interface JoinedFrame {
+  type: "joined";
+  ref: number;
+  room: string;
+  seq: number;
+  snapshot: Raw;
+}
+/** [5, ref, room]: leaves a room; answered by a reply. */
+export interface LeaveFrame {
+  type: "leave";
+  ref: number;
+  room: string;
+}
+/** [6, ref, room, event, data, client_msg_id]: sends an event to a room. */
+export interface SendFrame {
+  type: "send";
+  ref: number;
+  room: string;
+  event: string;
+  data: Raw;
+  /** "" for none. */
+  clientMsgId: string;
+}
+/** [7, ref, code, message, data]: answers a request; code "" is success. */
+export interface ReplyFrame {
+  type: "reply";
+  ref: number;
+  code: string;
+  message: string;
+  data: Raw;
+}
+/** [8, room, seq, event, data]: a room event; seq 0 is ephemeral. */
+export interface EventFrame {
+  type: "event";
+  room: string;
+  seq: number;
+  event: string;
+  data: Raw;
+}
+/** [9, code, message]: a connection-level error, sent before a close. */
+export interface ErrorFrame {
+  type: "error";
+  code: string;
+  message: string;
+}
+/** [10, room, reason]: the server removed this connection from a room. */
+export interface LeftFrame {
+  type: "left";
+  room: string;
+  reason: string;
+}
+
+/** One frame of parlor.v1. */
+export type Frame =
+  | ConnectFrame
+  | ConnectedFrame
+  | JoinFrame
+  | JoinedFrame
+  | LeaveFrame
+  | SendFrame
+  | ReplyFrame
+  | EventFrame
+  | ErrorFrame
+  | LeftFrame;
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const utf8Encoder = new TextEncoder();
+
+/** Reads msgpack values from bytes that passed validation. */
+class Reader {
+  pos: number;
+  constructor(
+    readonly b: Uint8Array,
+    start: number,
+  ) {
+    this.pos = start;
+  }
+
+  arrayHeader(): number {
+    const b = this.b;
+    const c = b[this.pos]!;
+    if (c >= 0x90 && c <= 0x9f) {
+      this.pos++;
+      return c & 0x0f;
+    }
+    if (c === 0xdc) {
+      const n = (b[this.pos + 1]! << 8) | b[this.pos + 2]!;
+      this.pos += 3;
+      return n;
+    }
+    if (c === 0xdd) {
+      const n = readU32(b, this.pos + 1);
+      this.pos += 5;
+      return n;
+    }
+    return -1;
+  }
+
+  /** A non-negative integer in any msgpack integer format, or -1. */
+  uintOrNeg(): number {
+    const b = this.b;
+    const p = this.pos;
+    const c = b[p]!;
+    if (c <= 0x7f) {
+      this.pos += 1;
+      return c;
+    }
+    switch (c) {
+      case 0xcc:
+        this.pos += 2;
+        return b[p + 1]!;
+      case 0xcd:
+        this.pos += 3;
+        return (b[p + 1]! << 8) | b[p + 2]!;
+      case 0xce:
+        this.pos += 5;
+        return readU32(b, p + 1);
+      case 0xcf:
+      case 0xd3: {
+        // uint64 and int64 share a layout; int64's sign bit is the top bit.
+        const hi = readU32(b, p + 1);
+        const lo = readU32(b, p + 5);
+        this.pos += 9;
+        if (c === 0xd3 && hi >= 0x80000000) {
+          return -1;
+        }
+        if (hi > 0x1fffff) {
+          throw errUnsafeInteger();
+        }
+        return hi * 0x100000000 + lo;
+      }
+      case 0xd0: {
+        this.pos += 2;
+        const v = (b[p + 1]! << 24) >> 24;
+        return v < 0 ? -1 : v;
+      }
+      case 0xd1: {
+        this.pos += 3;
+        const v = (((b[p + 1]! << 8) | b[p + 2]!) << 16) >> 16;
+        return v < 0 ? -1 : v;
+      }
+      case 0xd2: {
+        this.pos += 5;
+        const v = (b[p + 1]! << 24) | (b[p + 2]! << 16) | (b[p + 3]! << 8) | b[p + 4]!;
+        return v < 0 ? -1 : v;
+      }
+    }
+    return -1;
+  }
+
+  uint(): number {
+    const v = this.uintOrNeg();
+    if (v < 0) {
+      throw errFieldType();
+    }
+    return v;
+  }
+
+  str(max: number): string {
+    const b = this.b;
+    const p = this.pos;
+    const c = b[p]!;
+    let n: number;
+    let h: number;
+    if (c >= 0xa0 && c <= 0xbf) {
+      n = c & 0x1f;
+      h = 1;
+    } else if (c === 0xd9) {
+      n = b[p + 1]!;
+      h = 2;
+    } else if (c === 0xda) {
+      n = (b[p + 1]! << 8) | b[p + 2]!;
+      h = 3;
+    } else if (c === 0xdb) {
+      n = readU32(b, p + 1);
+      h = 5;
+    } else {
+      throw errFieldType();
+    }
+    this.pos = p + h + n;
+    if (n > max) {
+      throw errFieldTooLong();
+    }
+    try {
+      return utf8.decode(b.subarray(p + h, p + h + n));
+    } catch {
+      throw errFieldType();
+    }
+  }
+
+  /** A string that may also be nil. */
+  optStr(max: number): string {
+    if (this.b[this.pos] === 0xc0) {
+      this.pos++;
+      return "";
+    }
+    return this.str(max);
+  }
+
+  /** The next value's bytes, undecoded. */
+  raw(): Raw {
+    const start = this.pos;
+    this.pos = validateValue(this.b, start, MAX_DEPTH);
+    return this.b.subarray(start, this.pos);
+  }
+}
+
+function readU32(b: Uint8Array, p: number): number {
+  return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+}
+
+/** Reads one frame at r.pos from validated bytes. */
+function readFrame(r: Reader): Frame {
+  const n = r.arrayHeader();
+  if (n < 1) {
+    throw errNotFrame();
+  }
+  const t = r.uintOrNeg();
+  const type = t > 0 ? typeNames[t] : undefined;
+  if (type === undefined || n < minFields[t]!) {
+    throw errNotFrame();
+  }
+  let f: Frame;
+  switch (type) {
+    case "connect":
+      f = { type, ref: r.uint(), client: r.str(MAX_NAME_LEN) };
+      break;
+    case "connected": {
+      const ref = r.uint();
+      const session = r.str(MAX_ID_LEN);
+      const user = r.str(MAX_ID_LEN);
+      const heartbeatMs = r.uint();
+      if (heartbeatMs > 0xffffffff) {
+        throw errFieldType();
+      }
+      f = { type, ref, session, user, heartbeatMs };
+      break;
+    }
+    case "join":
+      f = { type, ref: r.uint(), kind: r.str(MAX_NAME_LEN), params: r.raw() };
+      break;
+    case "joined":
+      f = { type, ref: r.uint(), room: r.str(MAX_ID_LEN), seq: r.uint(), snapshot: r.raw() };
+      break;
+    case "leave":
+      f = { type, ref: r.uint(), room: r.str(MAX_ID_LEN) };
+      break;
+    case "send": {
+      const ref = r.uint();
+      const room = r.str(MAX_ID_LEN);
+      const event = r.str(MAX_NAME_LEN);
+      const data = r.raw();
+      const clientMsgId = n >= 6 ? r.optStr(MAX_ID_LEN) : "";
+      f = { type, ref, room, event, data, clientMsgId };
+      break;
+    }
+    case "reply":
+      f = { type, ref: r.uint(), code: r.str(MAX_NAME_LEN), message: r.str(MAX_TEXT_LEN), data: r.raw() };
+      break;
+    case "event":
+      f = { type, room: r.str(MAX_ID_LEN), seq: r.uint(), event: r.str(MAX_NAME_LEN), data: r.raw() };
+      break;
+    case "error":
+      f = { type, code: r.str(MAX_NAME_LEN), message: r.str(MAX_TEXT_LEN) };
+      break;
+    case "left":
+      f = { type, room: r.str(MAX_ID_LEN), reason: r.str(MAX_TEXT_LEN) };
+      break;
+  }
+  // Skip elements appended by later protocol revisions.
+  let read = minFields[t]!;
+  if (type === "send" && n >= 6) {
+    read = 6; // client_msg_id was read above
+  }
+  for (let i = read; i < n; i++) {
+    r.raw();
+  }
+  return f;
+}
+
+/**
+ * Validates a whole WebSocket message holding at most maxFrames frames
+ * (0: no limit) and calls fn with each frame in order. Nothing is decoded
+ * unless the whole message is well-formed; a well-formed value that is not
+ * a valid frame throws after fn has seen the frames before it. Raw fields
+ * are views into msg. Throws a ParlorError ("bad_request" or "too_large").
+ */
+export function decodeMessage(msg: Uint8Array, fn: (f: Frame) => void, maxFrames = 0): void {
+  validateMessage(msg, maxFrames);
+  const r = new Reader(msg, 0);
+  while (r.pos < msg.length) {
+    fn(readFrame(r));
+  }
+}
+
+/** Decodes a whole message (see decodeMessage) and returns its frames. */
+export function decodeFrames(msg: Uint8Array, maxFrames = 0): Frame[] {
+  const frames: Frame[] = [];
+  decodeMessage(msg, (f) => frames.push(f), maxFrames);
+  return frames;
+}
+
+/** Validates b as exactly one frame and decodes it. Throws a ParlorError. */
+export function decodeFrame(b: Uint8Array): Frame {
+  validate(b);
+  return readFrame(new Reader(b, 0));
+}
+
+/** A growable byte buffer that writes msgpack in its shortest form. */
+class Writer {
+  buf = new Uint8Array(64);
+  len = 0;
+
+  private grow(n: number): void {
+    if (this.len + n <= this.buf.length) {
+      return;
+    }
+    let cap = this.buf.length * 2;
+    while (cap < this.len + n) {
+      cap *= 2;
+    }
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+
+  byte(...bytes: number[]): void {
+    this.grow(bytes.length);
+    for (const x of bytes) {
+      this.buf[this.len++] = x;
+    }
+  }
+
+  bytes(b: Uint8Array): void {
+    this.grow(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+
+  uint(v: number, what: string, max = Number.MAX_SAFE_INTEGER): void {
+    if (!Number.isSafeInteger(v) || v < 0 || v > max) {
+      throw new ParlorError("bad_request", `codec: ${what} must be an integer from 0 to ${max}`);
+    }
+    if (v <= 0x7f) {
+      this.byte(v);
+    } else if (v <= 0xff) {
+      this.byte(0xcc, v);
+    } else if (v <= 0xffff) {
+      this.byte(0xcd, v >>> 8, v & 0xff);
+    } else if (v <= 0xffffffff) {
+      this.byte(0xce, v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
+    } else {
+      const hi = Math.floor(v / 0x100000000);
+      const lo = v >>> 0;
+      this.byte(0xcf, hi >>> 24, (hi >>> 16) & 0xff, (hi >>> 8) & 0xff, hi & 0xff);
+      this.byte(lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff);
+    }
+  }
+
+  str(s: string, max: number, what: string): void {
+    if (typeof s !== "string") {
+      throw new ParlorError("bad_request", `codec: ${what} must be a string`);
+    }
+    const b = utf8Encoder.encode(s);
+    const n = b.length;
+    if (n > max) {
+      throw new ParlorError("too_large", `codec: ${what} is ${n} bytes, more than ${max}`);
+    }
+    if (n <= 31) {
+      this.byte(0xa0 | n);
+    } else if (n <= 0xff) {
+      this.byte(0xd9, n);
+    } else {
+      this.byte(0xda, n >>> 8, n & 0xff); // max is at most 1024
+    }
+    this.bytes(b);
+  }
+
+  /** One embedded msgpack value; empty writes nil. */
+  raw(b: Raw | undefined, what: string): void {
+    if (b === undefined || b.length === 0) {
+      this.byte(0xc0);
+      return;
+    }
+    if (!(b instanceof Uint8Array)) {
+      throw new ParlorError("bad_request", `codec: ${what} must be a Uint8Array of msgpack`);
+    }
+    // The frame is one level: its payload gets the rest.
+    validate(b, MAX_DEPTH - 1);
+    this.bytes(b);
+  }
+
+  result(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+}
+
+function writeFrame(w: Writer, f: Frame): void {
+  switch (f.type) {
+    case "connect":
+      w.byte(0x93, 1);
+      w.uint(f.ref, "ref");
+      w.str(f.client, MAX_NAME_LEN, "client");
+      return;
+    case "connected":
+      w.byte(0x95, 2);
+      w.uint(f.ref, "ref");
+      w.str(f.session, MAX_ID_LEN, "session");
+      w.str(f.user, MAX_ID_LEN, "user");
+      w.uint(f.heartbeatMs, "heartbeat_ms", 0xffffffff);
+      return;
+    case "join":
+      w.byte(0x94, 3);
+      w.uint(f.ref, "ref");
+      w.str(f.kind, MAX_NAME_LEN, "kind");
+      w.raw(f.params, "params");
+      return;
+    case "joined":
+      w.byte(0x95, 4);
+      w.uint(f.ref, "ref");
+      w.str(f.room, MAX_ID_LEN, "room");
+      w.uint(f.seq, "seq");
+      w.raw(f.snapshot, "snapshot");
+      return;
+    case "leave":
+      w.byte(0x93, 5);
+      w.uint(f.ref, "ref");
+      w.str(f.room, MAX_ID_LEN, "room");
+      return;
+    case "send":
+      w.byte(0x96, 6);
+      w.uint(f.ref, "ref");
+      w.str(f.room, MAX_ID_LEN, "room");
+      w.str(f.event, MAX_NAME_LEN, "event");
+      w.raw(f.data, "data");
+      w.str(f.clientMsgId ?? "", MAX_ID_LEN, "client_msg_id");
+      return;
+    case "reply":
+      w.byte(0x95, 7);
+      w.uint(f.ref, "ref");
+      w.str(f.code, MAX_NAME_LEN, "code");
+      w.str(f.message, MAX_TEXT_LEN, "message");
+      w.raw(f.data, "data");
+      return;
+    case "event":
+      w.byte(0x95, 8);
+      w.str(f.room, MAX_ID_LEN, "room");
+      w.uint(f.seq, "seq");
+      w.str(f.event, MAX_NAME_LEN, "event");
+      w.raw(f.data, "data");
+      return;
+    case "error":
+      w.byte(0x93, 9);
+      w.str(f.code, MAX_NAME_LEN, "code");
+      w.str(f.message, MAX_TEXT_LEN, "message");
+      return;
+    case "left":
+      w.byte(0x93, 10);
+      w.str(f.room, MAX_ID_LEN, "room");
+      w.str(f.reason, MAX_TEXT_LEN, "reason");
+      return;
+  }
+  throw new ParlorError("bad_request", `codec: unknown frame type ${String((f as { type: unknown }).type)}`);
+}
+
+/**
+ * Encodes one frame in the shortest form (the protocol's canonical
+ * encoding). It checks what the server would reject: integers, string
+ * limits, and raw fields that are not exactly one msgpack value. Throws a
+ * ParlorError.
+ */
+export function encodeFrame(f: Frame): Uint8Array {
+  const w = new Writer();
+  writeFrame(w, f);
+  return w.result();
+}
+
+/** Encodes frames back to back as one message (a batch). */
+export function encodeFrames(frames: readonly Frame[]): Uint8Array {
+  const w = new Writer();
+  for (const f of frames) {
+    writeFrame(w, f);
+  }
+  return w.result();
+}

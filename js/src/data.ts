@@ -1,0 +1,70 @@
+// Module payloads (params, snapshot, data): any value msgpack can carry,
+// encoded and decoded with @msgpack/msgpack. See docs/protocol.md,
+// "Payloads".
+
+import { Decoder, Encoder } from "@msgpack/msgpack";
+import { ParlorError } from "./errors.js";
+import { MAX_DEPTH, validate } from "./validate.js";
+
+// Integers beyond 2^53-1 are not needed by the protocol (refs and seqs stay
+// below it), so payloads use plain numbers, not BigInt: useBigInt64 false.
+// A larger integer in a payload decodes to the nearest double, losing
+// precision; send such values as strings.
+// The encoder's own depth limit (100) stops cycles; the protocol's tighter
+// limit is checked on the result, as too_large.
+const encoder = new Encoder({ useBigInt64: false, ignoreUndefined: true });
+const decoder = new Decoder({ useBigInt64: false });
+
+/**
+ * Encodes a payload. undefined encodes as nothing (nil on the wire); maps,
+ * arrays, strings, numbers, booleans, null and Uint8Array (as bin) are
+ * allowed. Properties whose value is undefined are left out, as in JSON.
+ * Dates and other msgpack extension values are refused: the server rejects
+ * them, so send times as integer milliseconds. Throws a ParlorError.
+ */
+export function encodeData(value: unknown): Uint8Array {
+  if (value === undefined) {
+    return new Uint8Array(0);
+  }
+  let b: Uint8Array;
+  try {
+    b = encoder.encode(value);
+  } catch (err) {
+    throw new ParlorError("bad_request", `parlor: cannot encode payload: ${errText(err)}`);
+  }
+  try {
+    // A frame is one level of nesting: its payload gets the rest.
+    validate(b, MAX_DEPTH - 1, false);
+  } catch (err) {
+    if (err instanceof ParlorError && err.code === "bad_request") {
+      throw new ParlorError(
+        "bad_request",
+        "parlor: payloads may not hold msgpack ext values such as Date; send times as milliseconds",
+      );
+    }
+    throw err;
+  }
+  return b;
+}
+
+/**
+ * Decodes a payload: the bytes of one msgpack value, as received in a raw
+ * field. An empty raw decodes to undefined and nil to null. The bytes are
+ * validated first (depth, lengths, no ext values). Throws a ParlorError.
+ */
+export function decodeData(raw: Uint8Array): unknown {
+  if (raw.length === 0) {
+    return undefined;
+  }
+  validate(raw, MAX_DEPTH, false);
+  try {
+    return decoder.decode(raw);
+  } catch (err) {
+    throw new ParlorError("bad_request", `parlor: cannot decode payload: ${errText(err)}`);
+  }
+}
+
+function errText(err: unknown): string {
+  const s = err instanceof Error ? err.message : String(err);
+  return s.length > 120 ? s.slice(0, 120) : s;
+}

@@ -1,0 +1,73 @@
+/**
+ * Error codes. The first group travels in the protocol's reply and error
+ * frames (see docs/protocol.md, "Error codes"); modules add their own, such
+ * as "not_your_turn". The second group never crosses the wire: the SDK uses
+ * them for what happens on this side of the connection.
+ */
+export const Codes = {
+  /** The frame or its payload is malformed or invalid. */
+  BadRequest: "bad_request",
+  /** The session is not authenticated, or sent a request before connect. */
+  Unauthorized: "unauthorized",
+  /** The user may not do this, e.g. send to a room they have not joined. */
+  Forbidden: "forbidden",
+  /** The module kind, room or item does not exist. */
+  NotFound: "not_found",
+  /** The request conflicts with the current state. */
+  Conflict: "conflict",
+  /** Too many requests: slow down and retry later. */
+  RateLimited: "rate_limited",
+  /** A frame, field or payload exceeds a limit. */
+  TooLarge: "too_large",
+  /** A count limit was reached, such as rooms per connection. */
+  TooMany: "too_many",
+  /** The room or server cannot take the request now; retrying later may work. */
+  Unavailable: "unavailable",
+  /** The server failed; the request may or may not have been applied. */
+  Internal: "internal",
+
+  /** Client side: no reply came within the request timeout. */
+  Timeout: "timeout",
+  /**
+   * Client side: the connection was lost after the request was sent and
+   * before its reply came. The request may or may not have been applied;
+   * resend it with the same clientMsgId to make the retry safe.
+   */
+  Disconnected: "disconnected",
+  /** Client side: the client was closed, or gave up reconnecting. */
+  Closed: "closed",
+} as const;
+
+/** A code from {@link Codes}, or a module's own code. */
+export type ErrorCode = (typeof Codes)[keyof typeof Codes] | (string & {});
+
+/**
+ * The one error type the SDK rejects with. `code` is stable and meant for
+ * branching; `message` is for people and may change.
+ */
+export class ParlorError extends Error {
+  /** A stable, lower-case code: the server's, a module's, or a client-side one. */
+  readonly code: ErrorCode;
+
+  /**
+   * @param code a stable code, such as "forbidden" or "not_your_turn"
+   * @param message a human-readable explanation; the code when empty
+   */
+  constructor(code: ErrorCode, message?: string) {
+    super(message || code);
+    this.name = "ParlorError";
+    this.code = code;
+  }
+
+  /** Returns "ParlorError [code]: message". */
+  override toString(): string {
+    return this.message === this.code
+      ? `ParlorError [${this.code}]`
+      : `ParlorError [${this.code}]: ${this.message}`;
+  }
+}
+
+/** Reports whether err is a ParlorError, optionally with the given code. */
+export function isParlorError(err: unknown, code?: ErrorCode): err is ParlorError {
+  return err instanceof ParlorError && (code === undefined || err.code === code);
+}

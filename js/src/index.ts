@@ -1,0 +1,70 @@
+// Parlor's browser SDK: connect to a Parlor server over WebSocket
+// (protocol parlor.v1), join rooms, send events and get replies, with
+// reconnection that joins the rooms again.
+//
+//   import { connect } from "/parlor.js";
+//   const client = connect("/ws", { token });
+//   const room = await client.join("echo", { name: "lobby" });
+//   room.on("said", (data) => console.log(data));
+//   await room.send("say", { text: "hello" });
+//   client.close();
+
+export { connect, SUBPROTOCOL } from "./client.js";
+export type {
+  Client,
+  ClientEvents,
+  ClosedInfo,
+  ConnectingInfo,
+  ConnectionState,
+  ConnectOptions,
+  JoinOptions,
+  OpenInfo,
+  ReconnectingInfo,
+  ReconnectOptions,
+  WebSocketConstructor,
+  WebSocketLike,
+} from "./client.js";
+export type {
+  EventMeta,
+  GapInfo,
+  LeftInfo,
+  RejoinedInfo,
+  Room,
+  RoomNotices,
+  RoomState,
+  SendOptions,
+} from "./room.js";
+export { Codes, ParlorError, isParlorError } from "./errors.js";
+export type { ErrorCode } from "./errors.js";
+export { VERSION } from "./version.js";
+
+// The protocol layer, for tools and tests: frames and payloads.
+export {
+  decodeFrame,
+  decodeFrames,
+  decodeMessage,
+  encodeFrame,
+  encodeFrames,
+  FrameTypes,
+  MAX_FRAMES,
+  MAX_ID_LEN,
+  MAX_NAME_LEN,
+  MAX_TEXT_LEN,
+} from "./codec.js";
+export type {
+  ConnectedFrame,
+  ConnectFrame,
+  ErrorFrame,
+  EventFrame,
+  Frame,
+  FrameType,
+  JoinedFrame,
+  JoinFrame,
+  LeaveFrame,
+  LeftFrame,
+  Raw,
+  ReplyFrame,
+  SendFrame,
+} from "./codec.js";
+export { decodeData, encodeData } from "./data.js";
+export { MAX_DEPTH, validateMessage } from "./validate.js";

@@ -1,0 +1,319 @@
+// Rooms as the application sees them. A RoomCore is the connection's one
+// membership of a server room; a Room is a handle on it returned by one
+// client.join. Two joins that resolve to the same room share a core, so
+// that one component leaving does not pull the room from under another.
+
+import { Emitter } from "./emitter.js";
+import { ParlorError } from "./errors.js";
+
+/**
+ * A room's state:
+ * - "joined": events flow and sends go out at once;
+ * - "rejoining": the connection was lost (or the server is restarting) and
+ *   the client will join again when it reconnects; sends wait until then;
+ * - "left": the room was left, the server removed the client, or the client
+ *   was closed. Nothing more happens on this handle.
+ */
+export type RoomState = "joined" | "rejoining" | "left";
+
+/** What a module event listener gets besides the event's data. */
+export interface EventMeta {
+  /** The room id. */
+  room: string;
+  /** The event's position in the room; 0 for an ephemeral event. */
+  seq: number;
+  /** The event name. */
+  event: string;
+}
+
+/** The room's notice for "$left": the client is no longer in the room. */
+export interface LeftInfo {
+  /**
+   * Why: the server's reason ("kicked", "closed", …), or "rejoin_failed"
+   * when joining again after a reconnect was refused (see error).
+   */
+  reason: string;
+  /** The refusal, for "rejoin_failed". */
+  error?: ParlorError;
+}
+
+/** The room's notice for "$rejoined": the client joined again after a reconnect. */
+export interface RejoinedInfo {
+  /** The room id now (normally unchanged). */
+  room: string;
+  /** The room id before the reconnect. */
+  previousRoom: string;
+  /** The room's current seq: events after it follow. */
+  seq: number;
+  /** The last seq seen before the reconnect. */
+  previousSeq: number;
+  /**
+   * The module's fresh snapshot. Events between previousSeq and seq were
+   * not delivered: the snapshot includes them. Replace the state built
+   * from the old snapshot and events with it.
+   */
+  snapshot: unknown;
+}
+
+/** The room's notice for "$gap": ordered events were missed on a live connection. */
+export interface GapInfo {
+  /** The seq that was expected next. */
+  expected: number;
+  /** The seq that arrived (and is delivered next). */
+  seq: number;
+}
+
+/** The SDK's own room notices, by name. Their names start with "$". */
+export interface RoomNotices {
+  $left: (info: LeftInfo) => void;
+  $rejoined: (info: RejoinedInfo) => void;
+  $gap: (info: GapInfo) => void;
+}
+
+/** Options of one send. */
+export interface SendOptions {
+  /** How long to wait for the reply, in ms. Default: the client's requestTimeout. */
+  timeout?: number;
+  /**
+   * An idempotency key of at most 128 bytes: a resend with the same id is
+   * applied once by modules that honour it. Reuse it when you retry after a
+   * "disconnected" or "timeout" error.
+   */
+  clientMsgId?: string;
+}
+
+/** What a room needs from its client. @internal */
+export interface RoomHost {
+  roomSend(core: RoomCore, event: string, data: unknown, opts: SendOptions): Promise<unknown>;
+  roomLeave(core: RoomCore): Promise<void>;
+}
+
+const noticeNames = new Set(["$left", "$rejoined", "$gap"]);
+
+// The most events and notices a room keeps for its first listener.
+const maxEarly = 1024;
+
+/** The connection's membership of one server room. @internal */
+export class RoomCore {
+  /** Handles sharing this membership. */
+  readonly handles = new Set<Room>();
+  /** Work that waits until the room is joined again. */
+  readonly waiting: Array<{ tag: unknown; run: () => void; fail: (err: ParlorError) => void }> = [];
+  state: RoomState = "joined";
+  rejoinAttempts = 0;
+  rejoinTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    public id: string,
+    readonly kind: string,
+    /** The encoded join params, reused to rejoin. */
+    readonly params: Uint8Array,
+    /** The last ordered seq seen. */
+    public seq: number,
+  ) {}
+
+  /** Delivers a module event to every handle. */
+  deliver(event: string, data: unknown, meta: EventMeta): void {
+    for (const h of [...this.handles]) {
+      h._deliver(event, data, meta);
+    }
+  }
+
+  /** Sends an SDK notice to every handle. */
+  notice<K extends keyof RoomNotices>(name: K, info: Parameters<RoomNotices[K]>[0]): void {
+    for (const h of [...this.handles]) {
+      h._notice(name, info);
+    }
+  }
+
+  /** Runs the waiting work (the room is joined again). */
+  flush(): void {
+    for (const w of this.waiting.splice(0)) {
+      w.run();
+    }
+  }
+
+  /** Drops the waiting work tagged tag. */
+  unwait(tag: unknown): void {
+    const i = this.waiting.findIndex((w) => w.tag === tag);
+    if (i >= 0) {
+      this.waiting.splice(i, 1);
+    }
+  }
+
+  /** Fails the waiting work (the room is gone). */
+  fail(err: ParlorError): void {
+    for (const w of this.waiting.splice(0)) {
+      w.fail(err);
+    }
+  }
+}
+
+/**
+ * A room the client joined, returned by client.join. Listen with on,
+ * send with send, and leave with leave, which also removes every listener
+ * added through this handle.
+ */
+export class Room {
+  private readonly emitter = new Emitter();
+  private left = false;
+  private snap: unknown;
+  // What arrives before the first listener is added: the events a server
+  // batches with its answer to the join reach the client before the code
+  // awaiting join() can add listeners. Null once delivered (or given up).
+  private early: Array<[string, unknown[]]> | null = [];
+  private earlyFlush = false;
+
+  /** @internal */
+  constructor(
+    private readonly host: RoomHost,
+    /** @internal */ readonly _core: RoomCore,
+    snapshot: unknown,
+  ) {
+    this.snap = snapshot;
+  }
+
+  /** The room id, chosen by the server's module. It may change after a reconnect. */
+  get id(): string {
+    return this._core.id;
+  }
+
+  /** The module kind this room was joined with, such as "chat.dm". */
+  get kind(): string {
+    return this._core.kind;
+  }
+
+  /** The last ordered seq seen: the join's seq, then each ordered event's. */
+  get seq(): number {
+    return this._core.seq;
+  }
+
+  /** The module's snapshot from the join, or from the last rejoin. */
+  get snapshot(): unknown {
+    return this.snap;
+  }
+
+  /** "joined", "rejoining" or "left". */
+  get state(): RoomState {
+    return this.left ? "left" : this._core.state;
+  }
+
+  /**
+   * Listens to the room. A module event name (such as "said") gets
+   * (data, meta) for each event of that name; "*" gets (event, data, meta)
+   * for every module event; names starting with "$" are the SDK's notices:
+   * "$rejoined", "$left" and "$gap". Returns a function that removes the
+   * listener. Events whose seq is not greater than the last seen are
+   * dropped as duplicates; ephemeral events (seq 0) are always delivered.
+   * What arrives before the room's first listener is added (up to 1024
+   * events) is kept and delivered right after the code that adds it, so
+   * listeners added just after `await client.join()` miss nothing.
+   */
+  on<K extends keyof RoomNotices>(name: K, fn: RoomNotices[K]): () => void;
+  on(name: "*", fn: (event: string, data: any, meta: EventMeta) => void): () => void; // eslint-disable-line @typescript-eslint/no-explicit-any
+  on<T = any>(event: string, fn: (data: T, meta: EventMeta) => void): () => void; // eslint-disable-line @typescript-eslint/no-explicit-any
+  on(name: string, fn: (...args: any[]) => void): () => void {
+    if (this.left) {
+      return () => {};
+    }
+    const off = this.emitter.on(key(name), fn);
+    if (this.early !== null && !this.earlyFlush) {
+      // Deliver what came early once the caller's listeners are all added.
+      this.earlyFlush = true;
+      queueMicrotask(() => {
+        const early = this.early;
+        this.early = null;
+        for (const [k, args] of early ?? []) {
+          this.emitter.emit(k, ...args);
+        }
+      });
+    }
+    return off;
+  }
+
+  /** Removes a listener added with on. */
+  off(name: string, fn: (...args: any[]) => void): void {
+    this.emitter.off(key(name), fn);
+  }
+
+  /**
+   * Sends an event to the room and resolves with the module's reply data
+   * once the server has applied it. It rejects with a ParlorError: the
+   * server's or module's code (such as "forbidden" or "not_your_turn"),
+   * "timeout", "disconnected" (the connection was lost before the reply;
+   * the event may or may not have been applied), "closed", or
+   * "bad_request"/"too_large" for a payload that cannot be sent. While the
+   * room is rejoining, the send waits for the rejoin (within its timeout).
+   */
+  send<T = unknown>(event: string, data?: unknown, opts: SendOptions = {}): Promise<T> {
+    if (this.left) {
+      return Promise.reject(new ParlorError("forbidden", "parlor: this room was left"));
+    }
+    return this.host.roomSend(this._core, event, data, opts) as Promise<T>;
+  }
+
+  /**
+   * Leaves the room and removes every listener of this handle. The server
+   * is told when the last handle of the room leaves. Resolves when the
+   * server has confirmed; leaving twice is a no-op.
+   */
+  leave(): Promise<void> {
+    if (this.left) {
+      return Promise.resolve();
+    }
+    this._drop();
+    this._core.handles.delete(this);
+    if (this._core.handles.size > 0) {
+      return Promise.resolve();
+    }
+    return this.host.roomLeave(this._core);
+  }
+
+  /** Marks the handle left and removes its listeners. @internal */
+  _drop(): void {
+    this.left = true;
+    this.early = null;
+    this.emitter.clear();
+  }
+
+  /** @internal */
+  _setSnapshot(snapshot: unknown): void {
+    this.snap = snapshot;
+  }
+
+  /** @internal */
+  _deliver(event: string, data: unknown, meta: EventMeta): void {
+    this.emit("e:" + event, [data, meta]);
+    this.emit("*", [event, data, meta]);
+  }
+
+  /** @internal */
+  _notice(name: string, info: unknown): void {
+    this.emit(name, [info]);
+  }
+
+  private emit(k: string, args: unknown[]): void {
+    const early = this.early;
+    if (early === null) {
+      this.emitter.emit(k, ...args);
+    } else if (early.length < maxEarly) {
+      early.push([k, args]);
+    } else {
+      this.early = null; // nobody is listening: stop keeping
+    }
+  }
+
+  /** Counts this handle's listeners. @internal */
+  _listenerCount(): number {
+    return this.emitter.count();
+  }
+}
+
+// Module events, notices and the wildcard live in separate key spaces, so a
+// module event named like a notice cannot be confused with it.
+function key(name: string): string {
+  if (name === "*" || noticeNames.has(name)) {
+    return name;
+  }
+  return "e:" + name;
+}

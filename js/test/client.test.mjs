@@ -1,0 +1,855 @@
+// Client tests against a fake WebSocket and a fake clock: the handshake,
+// requests and replies, timeouts, error mapping, event routing, reconnect
+// with backoff and rejoin, and cleanup on close.
+
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, test } from "node:test";
+import { connect, encodeData, isParlorError, ParlorError, VERSION } from "../build/parlor.js";
+import { FakeClock, FakeWS, tick } from "./helpers.mjs";
+
+let clock;
+let realRandom;
+
+beforeEach(() => {
+  FakeWS.reset();
+  clock = new FakeClock().install();
+  realRandom = Math.random;
+  Math.random = () => 0.5; // jitter: delays are 3/4 of the nominal value
+});
+
+afterEach(() => {
+  clock.uninstall();
+  Math.random = realRandom;
+});
+
+const enc = (v) => encodeData(v);
+
+/** Connects a client and completes the handshake. */
+async function open(opts = {}, session = "s1") {
+  const events = [];
+  const client = connect("ws://example.test/ws", { WebSocket: FakeWS, ...opts });
+  client.on("state", (state, info) => events.push([state, info]));
+  client.on("error", (err) => events.push(["error", err]));
+  await tick();
+  const ws = FakeWS.last();
+  await handshake(ws, session);
+  return { client, ws, events };
+}
+
+/** Plays the server's side of the handshake on ws. */
+async function handshake(ws, session = "s1") {
+  ws.accept();
+  await tick();
+  const [c] = ws.take();
+  assert.equal(c.type, "connect");
+  ws.receive({ type: "connected", ref: c.ref, session, user: "u_alice", heartbeatMs: 25000 });
+  await tick();
+}
+
+/** Joins a room, playing the server's side. */
+async function join(client, ws, { kind = "echo", params = { name: "lobby" }, room = "r1", seq = 0, snapshot = null } = {}) {
+  const p = client.join(kind, params);
+  await tick();
+  const [j] = ws.take();
+  assert.equal(j.type, "join");
+  ws.receive({ type: "joined", ref: j.ref, room, seq, snapshot: enc(snapshot) });
+  return p;
+}
+
+const states = (events) => events.filter(([s]) => s !== "error").map(([s]) => s);
+
+test("connects: token in the URL, subprotocol, binary frames, connect first", async () => {
+  const { client, ws, events } = await open({ token: "t 1&2" });
+  const url = new URL(ws.url);
+  assert.equal(url.protocol, "ws:");
+  assert.equal(url.searchParams.get("token"), "t 1&2");
+  assert.equal(ws.protocols, "parlor.v1");
+  assert.equal(ws.binaryType, "arraybuffer");
+  assert.equal(ws.frames()[0].client, `parlor-js/${VERSION}`);
+  assert.deepEqual(states(events), ["connecting", "open"]);
+  assert.deepEqual(events[0][1], { attempt: 0 });
+  assert.deepEqual(events[1][1], { session: "s1", user: "u_alice", heartbeatMs: 25000, reconnected: false });
+  assert.equal(client.state, "open");
+  assert.equal(client.session, "s1");
+  assert.equal(client.user, "u_alice");
+  assert.equal(client.heartbeatMs, 25000);
+  client.close();
+});
+
+test("URLs: http becomes ws, the query is kept, a token function runs per attempt", async () => {
+  let n = 0;
+  const client = connect("https://example.test/ws?room=1#x", {
+    WebSocket: FakeWS,
+    token: async () => `tok${++n}`,
+  });
+  await tick();
+  let url = new URL(FakeWS.last().url);
+  assert.equal(url.protocol, "wss:");
+  assert.equal(url.searchParams.get("room"), "1");
+  assert.equal(url.searchParams.get("token"), "tok1");
+  assert.equal(url.hash, "");
+  FakeWS.last().drop();
+  await clock.advance(375);
+  assert.equal(FakeWS.instances.length, 2);
+  url = new URL(FakeWS.last().url);
+  assert.equal(url.searchParams.get("token"), "tok2");
+  client.close();
+
+  assert.throws(() => connect("ftp://example.test/", { WebSocket: FakeWS }), TypeError);
+  assert.throws(() => connect("not a url", { WebSocket: FakeWS }), TypeError);
+});
+
+test("no WebSocket implementation is a clear error", () => {
+  const saved = globalThis.WebSocket;
+  globalThis.WebSocket = undefined;
+  try {
+    assert.throws(() => connect("ws://example.test/"), /WebSocket/);
+  } finally {
+    globalThis.WebSocket = saved;
+  }
+});
+
+test("a failing token function is reported and retried", async () => {
+  let fail = true;
+  const errors = [];
+  const client = connect("ws://example.test/ws", {
+    WebSocket: FakeWS,
+    token: () => {
+      if (fail) throw new Error("no session");
+      return "ok";
+    },
+  });
+  client.on("error", (err) => errors.push(err));
+  await tick();
+  assert.equal(FakeWS.instances.length, 0);
+  assert.equal(client.state, "reconnecting");
+  assert.equal(errors[0].code, "unauthorized");
+  fail = false;
+  await clock.advance(1000);
+  assert.equal(FakeWS.instances.length, 1);
+  client.close();
+});
+
+test("join, send and reply; payloads are msgpack both ways", async () => {
+  const { client, ws } = await open();
+  const room = await join(client, ws, { params: { name: "lobby" }, room: "r1", seq: 4, snapshot: { members: ["u_alice"] } });
+  assert.equal(room.id, "r1");
+  assert.equal(room.kind, "echo");
+  assert.equal(room.seq, 4);
+  assert.equal(room.state, "joined");
+  assert.deepEqual(room.snapshot, { members: ["u_alice"] });
+  assert.deepEqual(ws.frames()[1].params, enc({ name: "lobby" }));
+
+  const reply = room.send("say", { text: "hi" }, { clientMsgId: "c-1" });
+  await tick();
+  const [s] = ws.take();
+  assert.deepEqual(s, { type: "send", ref: s.ref, room: "r1", event: "say", data: enc({ text: "hi" }), clientMsgId: "c-1" });
+  ws.receive({ type: "reply", ref: s.ref, code: "", message: "", data: enc({ seq: 5 }) });
+  assert.deepEqual(await reply, { seq: 5 });
+
+  const none = room.send("ping");
+  await tick();
+  const [p] = ws.take();
+  assert.equal(p.data.length, 1, "no data is nil");
+  ws.receive({ type: "reply", ref: p.ref, code: "", message: "", data: enc(null) });
+  assert.equal(await none, null);
+  client.close();
+});
+
+test("server refusals reject with a ParlorError carrying the code", async () => {
+  const { client, ws } = await open();
+  const room = await join(client, ws);
+
+  const a = room.send("move", { at: 4 });
+  const b = room.send("move", { at: 5 });
+  await tick();
+  const [fa, fb] = ws.take();
+  ws.receive(
+    { type: "reply", ref: fa.ref, code: "forbidden", message: "not a member of this room", data: new Uint8Array(0) },
+    { type: "reply", ref: fb.ref, code: "not_your_turn", message: "", data: new Uint8Array(0) },
+  );
+  await assert.rejects(a, (err) => {
+    assert.ok(err instanceof ParlorError);
+    assert.ok(isParlorError(err, "forbidden"));
+    assert.equal(err.code, "forbidden");
+    assert.equal(err.message, "not a member of this room");
+    assert.equal(String(err), "ParlorError [forbidden]: not a member of this room");
+    return true;
+  });
+  await assert.rejects(b, (err) => err.code === "not_your_turn" && err.message === "not_your_turn");
+
+  const j = client.join("chess", { game: "g1" });
+  await tick();
+  const [fj] = ws.take();
+  ws.receive({ type: "reply", ref: fj.ref, code: "not_found", message: "unknown room kind", data: new Uint8Array(0) });
+  await assert.rejects(j, (err) => err.code === "not_found");
+  client.close();
+});
+
+test("bad requests fail at once, without reaching the server", async () => {
+  const { client, ws } = await open({ maxMessageSize: 1024 });
+  const room = await join(client, ws);
+  ws.take();
+  await assert.rejects(room.send(""), (err) => err.code === "bad_request");
+  await assert.rejects(room.send("e".repeat(65)), (err) => err.code === "too_large");
+  await assert.rejects(room.send("say", { when: new Date() }), (err) => err.code === "bad_request");
+  await assert.rejects(room.send("say", "x".repeat(2000)), (err) => err.code === "too_large");
+  await assert.rejects(client.join("k".repeat(65)), (err) => err.code === "too_large");
+  await tick();
+  assert.deepEqual(ws.take(), []);
+  assert.equal(clock.pending(), 0, "no timers for requests that never started");
+  client.close();
+});
+
+test("requests time out; a late reply is ignored", async () => {
+  const { client, ws } = await open({ requestTimeout: 5000 });
+  const room = await join(client, ws);
+  const p = room.send("say", 1);
+  const q = room.send("say", 2, { timeout: 100 });
+  await tick();
+  const [fp] = ws.take();
+  const qDone = assert.rejects(q, (err) => err.code === "timeout");
+  const pDone = assert.rejects(p, (err) => err.code === "timeout" && /5000 ms/.test(err.message));
+  await clock.advance(100);
+  await qDone;
+  await clock.advance(4899);
+  assert.equal(clock.pending(), 1);
+  await clock.advance(1);
+  await pDone;
+  ws.receive({ type: "reply", ref: fp.ref, code: "", message: "", data: enc(1) });
+  await tick();
+  assert.equal(clock.pending(), 0);
+  assert.equal(client.state, "open");
+  client.close();
+});
+
+test("a join that timed out is left when its late answer comes", async () => {
+  const { client, ws } = await open();
+  const p = client.join("echo", { name: "slow" });
+  await tick();
+  const [j] = ws.take();
+  const done = assert.rejects(p, (err) => err.code === "timeout");
+  await clock.advance(10_000);
+  await done;
+  ws.receive({ type: "joined", ref: j.ref, room: "r-slow", seq: 0, snapshot: enc(null) });
+  await tick();
+  const [l] = ws.take();
+  assert.equal(l.type, "leave");
+  assert.equal(l.room, "r-slow");
+  client.close();
+});
+
+test("requests made before the connection opens wait for it", async () => {
+  const client = connect("ws://example.test/ws", { WebSocket: FakeWS });
+  const p = client.join("echo", { name: "early" });
+  await tick();
+  const ws = FakeWS.last();
+  ws.accept();
+  await tick();
+  assert.deepEqual(ws.take().map((f) => f.type), ["connect"], "nothing before connect");
+  ws.receive({ type: "connected", ref: 1, session: "s", user: "u", heartbeatMs: 1 });
+  await tick();
+  const [j] = ws.take();
+  assert.equal(j.type, "join");
+  ws.receive({ type: "joined", ref: j.ref, room: "r", seq: 0, snapshot: enc(null) });
+  assert.equal((await p).id, "r");
+  client.close();
+});
+
+test("frames sent in one task go out as one message, at most 64 frames each", async () => {
+  const { client, ws } = await open();
+  const room = await join(client, ws);
+  await tick();
+  ws.take();
+  const before = ws.messages.length;
+  for (let i = 0; i < 70; i++) room.send("say", i).catch(() => {});
+  await tick();
+  assert.deepEqual(
+    ws.messages.slice(before).map((m) => m.length > 0),
+    [true, true],
+  );
+  const sends = ws.take();
+  assert.equal(sends.length, 70);
+  assert.deepEqual(sends.map((f) => f.data[0]), [...Array(70).keys()], "in order");
+  client.close();
+});
+
+test("events batched with the join's answer reach listeners added after await", async () => {
+  const { client, ws } = await open();
+  const p = client.join("echo", { name: "lobby" });
+  await tick();
+  const [j] = ws.take();
+  ws.receive(
+    { type: "joined", ref: j.ref, room: "r1", seq: 2, snapshot: enc({ n: 2 }) },
+    { type: "event", room: "r1", seq: 2, event: "said", data: enc("in snapshot") },
+    { type: "event", room: "r1", seq: 3, event: "said", data: enc("a") },
+    { type: "event", room: "r1", seq: 0, event: "typing", data: enc(null) },
+    { type: "event", room: "r1", seq: 4, event: "said", data: enc("b") },
+  );
+  const room = await p;
+  const got = [];
+  room.on("said", (d, meta) => got.push([d, meta.seq]));
+  room.on("typing", (_d, meta) => got.push(["typing", meta.seq]));
+  assert.deepEqual(got, [], "delivered after the caller's listeners are all added");
+  await tick();
+  assert.deepEqual(got, [
+    ["a", 3],
+    ["typing", 0],
+    ["b", 4],
+  ]);
+  ws.receive({ type: "event", room: "r1", seq: 5, event: "said", data: enc("c") });
+  assert.deepEqual(got.at(-1), ["c", 5], "then directly");
+  client.close();
+});
+
+test("events: routed per room, duplicates dropped, ephemeral always delivered, gaps noticed", async () => {
+  const { client, ws } = await open();
+  const r1 = await join(client, ws, { room: "r1", seq: 10 });
+  const r2 = await join(client, ws, { room: "r2", params: { name: "other" }, seq: 0 });
+  const got = [];
+  r1.on("said", (data, meta) => got.push(["r1", data, meta.seq]));
+  r2.on("said", (data, meta) => got.push(["r2", data, meta.seq]));
+  const all = [];
+  const offAll = r1.on("*", (event, data, meta) => all.push([event, meta.seq]));
+  const gaps = [];
+  r1.on("$gap", (info) => gaps.push(info));
+  const ev = (room, seq, event, data) => ({ type: "event", room, seq, event, data: enc(data) });
+  await tick();
+
+  ws.receive(
+    ev("r1", 9, "said", "old"), // in the snapshot
+    ev("r1", 10, "said", "old"), // in the snapshot
+    ev("r1", 11, "said", "a"),
+    ev("r2", 1, "said", "b"),
+    ev("r1", 11, "said", "dup"),
+    ev("r1", 0, "typing", { u: "bob" }),
+    ev("r1", 0, "typing", { u: "bob" }),
+    ev("r1", 14, "said", "c"),
+    ev("nope", 1, "said", "ignored"),
+  );
+  assert.deepEqual(got, [
+    ["r1", "a", 11],
+    ["r2", "b", 1],
+    ["r1", "c", 14],
+  ]);
+  assert.deepEqual(all, [
+    ["said", 11],
+    ["typing", 0],
+    ["typing", 0],
+    ["said", 14],
+  ]);
+  assert.deepEqual(gaps, [{ expected: 12, seq: 14 }]);
+  assert.equal(r1.seq, 14);
+  assert.equal(r2.seq, 1);
+
+  offAll();
+  ws.receive(ev("r1", 15, "said", "d"));
+  assert.equal(all.length, 4, "unsubscribed");
+  client.close();
+});
+
+test("module events named like notices do not reach notice listeners", async () => {
+  const { client, ws } = await open();
+  const room = await join(client, ws);
+  const notices = [];
+  const all = [];
+  room.on("$left", (i) => notices.push(i));
+  room.on("*", (event) => all.push(event));
+  await tick();
+  ws.receive({ type: "event", room: "r1", seq: 1, event: "$left", data: enc(null) });
+  assert.deepEqual(notices, []);
+  assert.deepEqual(all, ["$left"]);
+  client.close();
+});
+
+test("a malformed payload is reported and the event dropped", async () => {
+  const { client, ws, events } = await open();
+  const room = await join(client, ws);
+  const got = [];
+  room.on("said", (d) => got.push(d));
+  await tick();
+  ws.receive({ type: "event", room: "r1", seq: 1, event: "said", data: new Uint8Array([0xd6, 0xff, 0, 0, 0, 0]) });
+  ws.receive({ type: "event", room: "r1", seq: 2, event: "said", data: enc("ok") });
+  assert.deepEqual(got, ["ok"]);
+  const errs = events.filter(([s]) => s === "error");
+  assert.equal(errs.length, 1);
+  assert.equal(errs[0][1].code, "bad_request");
+  client.close();
+});
+
+test("a second join of the same room shares it; the server hears the last leave", async () => {
+  const { client, ws } = await open();
+  const a = await join(client, ws, { room: "r1", seq: 3 });
+  const b = await join(client, ws, { room: "r1", seq: 3 });
+  assert.notEqual(a, b);
+  const got = [];
+  a.on("said", (d) => got.push(["a", d]));
+  b.on("said", (d) => got.push(["b", d]));
+  await tick();
+  ws.receive({ type: "event", room: "r1", seq: 4, event: "said", data: enc(1) });
+  assert.deepEqual(got, [
+    ["a", 1],
+    ["b", 1],
+  ]);
+
+  await a.leave();
+  assert.equal(a.state, "left");
+  assert.equal(b.state, "joined");
+  await tick();
+  assert.deepEqual(ws.take(), [], "no leave while b holds the room");
+  ws.receive({ type: "event", room: "r1", seq: 5, event: "said", data: enc(2) });
+  assert.deepEqual(got.at(-1), ["b", 2]);
+  await assert.rejects(a.send("say", 1), (err) => err.code === "forbidden");
+
+  const done = b.leave();
+  await tick();
+  const [l] = ws.take();
+  assert.deepEqual(l, { type: "leave", ref: l.ref, room: "r1" });
+  ws.receive({ type: "reply", ref: l.ref, code: "", message: "", data: enc(null) });
+  await done;
+  assert.equal(b.state, "left");
+  assert.equal(client._debug().rooms, 0);
+  assert.equal(client._debug().roomListeners, 0);
+  await b.leave(); // twice is fine
+  client.close();
+});
+
+test("left from the server: the room is gone and its listeners removed", async () => {
+  const { client, ws } = await open();
+  const room = await join(client, ws);
+  const seen = [];
+  room.on("$left", (info) => seen.push(info));
+  room.on("said", () => seen.push("event after left"));
+  await tick();
+  ws.receive({ type: "left", room: "r1", reason: "kicked" });
+  ws.receive({ type: "event", room: "r1", seq: 1, event: "said", data: enc(1) });
+  assert.deepEqual(seen, [{ reason: "kicked" }]);
+  assert.equal(room.state, "left");
+  assert.equal(client._debug().roomListeners, 0);
+  await assert.rejects(room.send("say"), (err) => err.code === "forbidden");
+  await tick();
+  assert.deepEqual(ws.take(), []);
+  client.close();
+});
+
+test("reconnect: backoff, in-flight requests fail, rooms are joined again, waiting sends follow", async () => {
+  const { client, ws, events } = await open({}, "s1");
+  const room = await join(client, ws, { params: { name: "lobby" }, room: "r1", seq: 7, snapshot: { n: 7 } });
+  const notices = [];
+  room.on("$rejoined", (info) => notices.push(info));
+  const got = [];
+  room.on("said", (d, meta) => got.push([d, meta.seq]));
+
+  const inflight = room.send("say", "lost?");
+  await tick();
+  ws.take();
+  ws.drop(1006);
+  await assert.rejects(inflight, (err) => err.code === "disconnected");
+  assert.equal(client.state, "reconnecting");
+  assert.equal(room.state, "rejoining");
+  assert.deepEqual(events.at(-1), ["reconnecting", { attempt: 1, delay: 375, code: 1006, reason: "connection failed" }]);
+  assert.ok(ws.detached);
+
+  // A send while rejoining waits for the rejoin.
+  const waiting = room.send("say", "after");
+
+  await clock.advance(374);
+  assert.equal(FakeWS.instances.length, 1);
+  await clock.advance(1);
+  assert.equal(FakeWS.instances.length, 2);
+  const ws2 = FakeWS.last();
+  await handshake(ws2, "s2");
+  assert.deepEqual(events.at(-1), ["open", { session: "s2", user: "u_alice", heartbeatMs: 25000, reconnected: true }]);
+  const [rj] = ws2.take();
+  assert.deepEqual(rj, { type: "join", ref: rj.ref, kind: "echo", params: enc({ name: "lobby" }) });
+
+  ws2.receive({ type: "joined", ref: rj.ref, room: "r1", seq: 12, snapshot: enc({ n: 12 }) });
+  await tick();
+  assert.deepEqual(notices, [{ room: "r1", previousRoom: "r1", seq: 12, previousSeq: 7, snapshot: { n: 12 } }]);
+  assert.deepEqual(room.snapshot, { n: 12 });
+  assert.equal(room.state, "joined");
+  assert.equal(room.seq, 12);
+
+  const [s] = ws2.take();
+  assert.equal(s.type, "send");
+  assert.equal(s.room, "r1");
+  ws2.receive({ type: "reply", ref: s.ref, code: "", message: "", data: enc("ok") });
+  assert.equal(await waiting, "ok");
+
+  ws2.receive({ type: "event", room: "r1", seq: 12, event: "said", data: enc("in snapshot") });
+  ws2.receive({ type: "event", room: "r1", seq: 13, event: "said", data: enc("new") });
+  assert.deepEqual(got, [["new", 13]]);
+  assert.deepEqual(states(events), ["connecting", "open", "reconnecting", "connecting", "open"]);
+  client.close();
+});
+
+test("reconnect: a rejoin may get a new room id", async () => {
+  const { client, ws } = await open();
+  const room = await join(client, ws, { room: "old" });
+  ws.drop();
+  await clock.advance(1000);
+  const ws2 = FakeWS.last();
+  await handshake(ws2);
+  const [rj] = ws2.take();
+  ws2.receive({ type: "joined", ref: rj.ref, room: "new", seq: 0, snapshot: enc(null) });
+  await tick();
+  assert.equal(room.id, "new");
+  const got = [];
+  room.on("said", (d) => got.push(d));
+  await tick();
+  ws2.receive({ type: "event", room: "new", seq: 1, event: "said", data: enc(1) });
+  assert.deepEqual(got, [1]);
+  client.close();
+});
+
+test("backoff grows exponentially with jitter, is capped, and gives up after maxAttempts", async () => {
+  const client = connect("ws://example.test/ws", {
+    WebSocket: FakeWS,
+    reconnect: { initialDelay: 100, maxDelay: 1000, factor: 2, maxAttempts: 6 },
+  });
+  const delays = [];
+  let closed;
+  client.on("reconnecting", (i) => delays.push(i.delay));
+  client.on("closed", (i) => (closed = i));
+  await tick();
+  for (let i = 0; i < 7; i++) {
+    FakeWS.last().drop(1011, "gone");
+    await clock.advance(10_000);
+  }
+  assert.deepEqual(delays, [75, 150, 300, 600, 750, 750]);
+  assert.equal(FakeWS.instances.length, 7);
+  assert.equal(client.state, "closed");
+  assert.deepEqual(closed, { code: 1011, reason: "gone" });
+  assert.equal(clock.pending(), 0);
+
+  Math.random = () => 0;
+  const c2 = connect("ws://example.test/ws", { WebSocket: FakeWS, reconnect: { initialDelay: 100 } });
+  const d2 = [];
+  c2.on("reconnecting", (i) => d2.push(i.delay));
+  await tick();
+  FakeWS.last().drop();
+  assert.deepEqual(d2, [50], "jitter keeps at least half the delay");
+  c2.close();
+});
+
+test("the attempt count resets once a connection opens", async () => {
+  const { client, ws } = await open({ reconnect: { initialDelay: 100 } });
+  const delays = [];
+  client.on("reconnecting", (i) => delays.push(i.delay));
+  ws.drop();
+  await clock.advance(75);
+  FakeWS.last().drop();
+  await clock.advance(150);
+  await handshake(FakeWS.last());
+  FakeWS.last().drop();
+  assert.deepEqual(delays, [75, 150, 75]);
+  client.close();
+});
+
+test("after a close for misbehaviour the client waits the longest delay", async () => {
+  const { client, ws } = await open({ reconnect: { initialDelay: 100, maxDelay: 8000 } });
+  const delays = [];
+  client.on("reconnecting", (i) => delays.push([i.code, i.delay]));
+  ws.drop(4029, "rate limit exceeded");
+  await clock.advance(10_000);
+  await handshake(FakeWS.last());
+  FakeWS.last().drop(1001, "server shutting down");
+  assert.deepEqual(delays, [
+    [4029, 6000],
+    [1001, 75],
+  ]);
+  client.close();
+});
+
+test("reconnect: false closes on the first loss", async () => {
+  const { client, ws, events } = await open({ reconnect: false });
+  const room = await join(client, ws);
+  ws.drop(1001, "bye");
+  assert.equal(client.state, "closed");
+  assert.equal(room.state, "left");
+  assert.deepEqual(events.at(-1), ["closed", { code: 1001, reason: "bye" }]);
+  assert.equal(clock.pending(), 0);
+});
+
+test("a refused rejoin leaves the room; waiting sends fail with the refusal", async () => {
+  const { client, ws } = await open();
+  const room = await join(client, ws);
+  const seen = [];
+  room.on("$left", (info) => seen.push(info));
+  ws.drop();
+  const waiting = room.send("say", 1);
+  await clock.advance(1000);
+  const ws2 = FakeWS.last();
+  await handshake(ws2);
+  const [rj] = ws2.take();
+  ws2.receive({ type: "reply", ref: rj.ref, code: "forbidden", message: "blocked", data: new Uint8Array(0) });
+  await assert.rejects(waiting, (err) => err.code === "forbidden" && err.message === "blocked");
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0].reason, "rejoin_failed");
+  assert.equal(seen[0].error.code, "forbidden");
+  assert.equal(room.state, "left");
+  assert.equal(client._debug().rooms, 0);
+  assert.equal(client._debug().roomListeners, 0);
+  client.close();
+});
+
+test("a transiently refused rejoin is retried", async () => {
+  const { client, ws } = await open();
+  const room = await join(client, ws);
+  ws.drop();
+  await clock.advance(1000);
+  const ws2 = FakeWS.last();
+  await handshake(ws2);
+  let [rj] = ws2.take();
+  ws2.receive({ type: "reply", ref: rj.ref, code: "unavailable", message: "busy", data: new Uint8Array(0) });
+  await tick();
+  assert.equal(room.state, "rejoining");
+  await clock.advance(375);
+  [rj] = ws2.take();
+  assert.equal(rj.type, "join");
+  ws2.receive({ type: "joined", ref: rj.ref, room: "r1", seq: 0, snapshot: enc(null) });
+  await tick();
+  assert.equal(room.state, "joined");
+  client.close();
+});
+
+test("left for shutdown: the room is joined again after the server comes back", async () => {
+  const { client, ws } = await open();
+  const room = await join(client, ws);
+  const left = [];
+  room.on("$left", (i) => left.push(i));
+  ws.receive({ type: "left", room: "r1", reason: "shutdown" });
+  assert.equal(room.state, "rejoining");
+  ws.drop(1001, "server shutting down");
+  await clock.advance(1000);
+  const ws2 = FakeWS.last();
+  await handshake(ws2);
+  const [rj] = ws2.take();
+  assert.equal(rj.type, "join");
+  ws2.receive({ type: "joined", ref: rj.ref, room: "r1", seq: 0, snapshot: enc(null) });
+  await tick();
+  assert.equal(room.state, "joined");
+  assert.deepEqual(left, []);
+  client.close();
+});
+
+test("leaving while reconnecting tells nobody and is not rejoined", async () => {
+  const { client, ws } = await open();
+  const room = await join(client, ws);
+  ws.drop();
+  await room.leave();
+  await clock.advance(1000);
+  const ws2 = FakeWS.last();
+  await handshake(ws2);
+  assert.deepEqual(ws2.take(), []);
+  client.close();
+});
+
+test("the handshake times out", async () => {
+  const client = connect("ws://example.test/ws", { WebSocket: FakeWS, requestTimeout: 2000 });
+  const seen = [];
+  client.on("reconnecting", (i) => seen.push(i));
+  await tick();
+  const ws = FakeWS.last();
+  ws.accept();
+  await clock.advance(2000);
+  assert.equal(client.state, "reconnecting");
+  assert.equal(seen[0].code, 1006);
+  assert.ok(ws.closedWith, "the socket was closed");
+  assert.ok(ws.detached);
+  client.close();
+});
+
+test("a malformed message from the server: error, close, reconnect", async () => {
+  const { client, ws, events } = await open();
+  ws.receiveBytes(new Uint8Array([0x93, 0x05]));
+  assert.equal(client.state, "reconnecting");
+  assert.deepEqual(ws.closedWith.code, 1000, "browsers allow only 1000 and 3000-4999");
+  const err = events.find(([s]) => s === "error")[1];
+  assert.equal(err.code, "bad_request");
+  assert.equal(events.at(-1)[1].code, 1007);
+  assert.equal(events.at(-1)[1].delay, 22_500, "treated like a 1007 close: the longest delay");
+
+  await clock.advance(30_000);
+  const ws2 = FakeWS.last();
+  await handshake(ws2);
+  ws2.onmessage({ data: "text" });
+  assert.equal(client.state, "reconnecting");
+  client.close();
+});
+
+test("the server's error frame is reported", async () => {
+  const { client, ws, events } = await open();
+  ws.receive({ type: "error", code: "bad_request", message: "codec: not a frame" });
+  ws.drop(1007, "malformed");
+  const err = events.find(([s]) => s === "error")[1];
+  assert.ok(err instanceof ParlorError);
+  assert.equal(err.code, "bad_request");
+  assert.equal(err.message, "codec: not a frame");
+  client.close();
+});
+
+test("a frame the server must not send closes the connection", async () => {
+  const { client, ws } = await open();
+  ws.receive({ type: "leave", ref: 1, room: "r" });
+  assert.equal(client.state, "reconnecting");
+  client.close();
+});
+
+test("close() removes every listener and timer, and rejects what is pending", async () => {
+  const { client, ws } = await open();
+  const room = await join(client, ws);
+  const other = await join(client, ws, { room: "r2", params: { name: "b" } });
+  room.on("said", () => {});
+  room.on("$rejoined", () => {});
+  other.on("*", () => {});
+  const closedEvents = [];
+  client.on("closed", (i) => closedEvents.push(i));
+  client.on("open", () => {});
+  const pendingSend = room.send("say", 1);
+  const pendingJoin = client.join("echo", { name: "c" });
+  await tick();
+  assert.ok(clock.pending() >= 2);
+  const before = client._debug();
+  assert.ok(before.listeners > 0 && before.roomListeners > 0);
+
+  client.close();
+  assert.deepEqual(closedEvents, [{ code: 1000, reason: "client closed" }], "closed is emitted before cleanup");
+  await assert.rejects(pendingSend, (err) => err.code === "closed");
+  await assert.rejects(pendingJoin, (err) => err.code === "closed");
+  assert.equal(clock.pending(), 0, "no timers left");
+  assert.deepEqual(client._debug(), { listeners: 0, roomListeners: 0, inflight: 0, queued: 0, rooms: 0, socket: false });
+  assert.ok(ws.detached, "no WebSocket handlers left");
+  assert.deepEqual(ws.closedWith, { code: 1000, reason: "client closed" });
+  assert.equal(client.state, "closed");
+  assert.equal(room.state, "left");
+  assert.equal(other.state, "left");
+
+  // Closed for good.
+  client.close();
+  assert.equal(closedEvents.length, 1);
+  await assert.rejects(client.join("echo"), (err) => err.code === "closed");
+  await assert.rejects(room.send("say"), (err) => err.code === "forbidden");
+  assert.equal(client._debug().listeners, 0);
+  client.on("open", () => {});
+  assert.equal(client._debug().listeners, 0, "on after close adds nothing");
+});
+
+test("close() while reconnecting clears the backoff timer and waiting sends", async () => {
+  const { client, ws } = await open();
+  const room = await join(client, ws);
+  ws.drop();
+  const waiting = room.send("say", 1);
+  assert.ok(clock.pending() > 0);
+  client.close();
+  await assert.rejects(waiting, (err) => err.code === "closed");
+  assert.equal(clock.pending(), 0);
+  await clock.advance(60_000);
+  assert.equal(FakeWS.instances.length, 1, "no reconnect after close");
+});
+
+test("close() while connecting clears the handshake timer", async () => {
+  const client = connect("ws://example.test/ws", { WebSocket: FakeWS });
+  await tick();
+  assert.equal(clock.pending(), 1);
+  client.close();
+  assert.equal(clock.pending(), 0);
+  assert.ok(FakeWS.last().detached);
+});
+
+test("close() right after connect() opens no socket", async () => {
+  const client = connect("ws://example.test/ws", { WebSocket: FakeWS });
+  client.close();
+  await tick();
+  assert.equal(FakeWS.instances.length, 0);
+  assert.equal(client.state, "closed");
+});
+
+test("close() from inside a listener stops the rest of the message", async () => {
+  const { client, ws } = await open();
+  const room = await join(client, ws);
+  const got = [];
+  room.on("said", (d) => {
+    got.push(d);
+    client.close();
+  });
+  room.on("said", () => got.push("second listener after close"));
+  await tick();
+  ws.receive(
+    { type: "event", room: "r1", seq: 1, event: "said", data: enc(1) },
+    { type: "event", room: "r1", seq: 2, event: "said", data: enc(2) },
+  );
+  assert.deepEqual(got, [1]);
+  assert.equal(clock.pending(), 0);
+});
+
+test("room.leave() removes the room's listeners", async () => {
+  const { client, ws } = await open();
+  const room = await join(client, ws);
+  room.on("said", () => {});
+  room.on("$left", () => {});
+  const done = room.leave();
+  await tick();
+  const [l] = ws.take();
+  ws.receive({ type: "reply", ref: l.ref, code: "forbidden", message: "not joined", data: new Uint8Array(0) });
+  await done; // not being in the room is what leave wanted
+  assert.equal(client._debug().roomListeners, 0);
+  assert.equal(room.on("said", () => {})(), undefined, "on after leave is a no-op");
+  client.close();
+});
+
+test("close() from a connecting listener opens no socket", async () => {
+  const client = connect("ws://example.test/ws", { WebSocket: FakeWS });
+  client.on("connecting", () => client.close());
+  await tick();
+  assert.equal(FakeWS.instances.length, 0);
+  assert.equal(client.state, "closed");
+  assert.equal(clock.pending(), 0);
+});
+
+test("a listener that throws does not stop the others", async () => {
+  const { client, ws } = await open();
+  const room = await join(client, ws);
+  const got = [];
+  const boom = new Error("listener bug");
+  room.on("said", () => {
+    throw boom;
+  });
+  room.on("said", (d) => got.push(d));
+  await tick();
+  // The SDK rethrows a listener's error from a microtask: catch it there.
+  const uncaught = [];
+  const realQueue = globalThis.queueMicrotask;
+  globalThis.queueMicrotask = (fn) =>
+    realQueue(() => {
+      try {
+        fn();
+      } catch (err) {
+        uncaught.push(err);
+      }
+    });
+  try {
+    ws.receive({ type: "event", room: "r1", seq: 1, event: "said", data: enc(1) });
+    await tick();
+  } finally {
+    globalThis.queueMicrotask = realQueue;
+  }
+  assert.deepEqual(got, [1]);
+  assert.deepEqual(uncaught, [boom], "the error is reported, not swallowed");
+  client.close();
+});
+
+test("an error event without a close event is a lost connection", async () => {
+  const { client, ws, events } = await open();
+  ws.fail();
+  assert.equal(client.state, "reconnecting");
+  assert.ok(ws.detached);
+  assert.deepEqual(ws.closedWith?.code, 1000, "the failed socket is closed");
+  assert.equal(events.at(-1)[1].code, 1006);
+  await clock.advance(1000);
+  const ws2 = FakeWS.last();
+  assert.notEqual(ws2, ws);
+  ws2.fail(); // while connecting
+  assert.equal(client.state, "reconnecting");
+  client.close();
+});
