@@ -40,8 +40,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
-	"net/http"
+	"github.com/parlorhq/parlor/internal/loopback"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -152,7 +151,7 @@ func run(cfg config) error {
 	defer st.Close()
 
 	eng, err := engine.New(engine.Config{
-		Authenticate: func(r *http.Request) (string, error) { return r.URL.Query().Get("user"), nil },
+		Authenticate: loopback.AuthenticateQuery,
 		Secret:       []byte("parlor-chatload secret"),
 		RateLimit:    -1,
 		JoinTimeout:  time.Minute,
@@ -164,19 +163,16 @@ func run(cfg config) error {
 	if err := ch.Register(eng); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	bound, stopServer, err := loopback.Serve("127.0.0.1:0", eng, eng)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: eng, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		_ = eng.Shutdown(ctx)
-		_ = srv.Shutdown(ctx)
+		_ = stopServer(ctx)
 	}()
-	base := "ws://" + ln.Addr().String() + "/?user="
+	base := "ws://" + bound + "/?user="
 
 	rooms, err := connect(cfg, base)
 	if err != nil {

@@ -49,10 +49,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/parlorhq/parlor/internal/loopback"
 	"io"
 	"math/rand/v2"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -180,15 +180,10 @@ func startServer(m *games.Module) (wsURL string, stop func(context.Context) erro
 	e, err := engine.New(engine.Config{
 		// Load-test identities: the user is whatever ?user= says. Never
 		// authenticate like this outside a load test.
-		Authenticate: func(r *http.Request) (string, error) {
-			if u := r.URL.Query().Get("user"); u != "" {
-				return u, nil
-			}
-			return "", errors.New("no user")
-		},
-		Secret:      []byte("parlor-gameload"),
-		RateLimit:   -1, // fast bots send more than 50 frames a second
-		RoomIdleTTL: -1, // matches are many and short: free them at once
+		Authenticate: loopback.AuthenticateQuery,
+		Secret:       []byte("parlor-gameload"),
+		RateLimit:    -1, // fast bots send more than 50 frames a second
+		RoomIdleTTL:  -1, // matches are many and short: free them at once
 	})
 	if err != nil {
 		return "", nil, err
@@ -196,25 +191,11 @@ func startServer(m *games.Module) (wsURL string, stop func(context.Context) erro
 	if err := e.Register(m); err != nil {
 		return "", nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	bound, stop, err := loopback.Serve("127.0.0.1:0", e, e)
 	if err != nil {
 		return "", nil, err
 	}
-	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		_ = srv.Serve(ln)
-	}()
-	stop = func(ctx context.Context) error {
-		err := e.Shutdown(ctx)
-		if serr := srv.Shutdown(ctx); err == nil {
-			err = serr
-		}
-		<-served
-		return err
-	}
-	return "ws://" + ln.Addr().String() + "/", stop, nil
+	return "ws://" + bound + "/", stop, nil
 }
 
 // checkLoopback refuses URLs that do not point at this machine.

@@ -69,6 +69,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/parlorhq/parlor/internal/loopback"
 	"io"
 	"math"
 	"math/bits"
@@ -245,14 +246,9 @@ func startServer(addr string, withStats bool) (wsURL string, stop func(context.C
 	e, err := engine.New(engine.Config{
 		// Load-test identities: the user is whatever ?user= says. Never
 		// authenticate like this outside a load test.
-		Authenticate: func(r *http.Request) (string, error) {
-			if u := r.URL.Query().Get("user"); u != "" {
-				return u, nil
-			}
-			return "", errors.New("no user")
-		},
-		Secret:    []byte("parlor-load"),
-		RateLimit: -1, // senders send thousands of frames a second
+		Authenticate: loopback.AuthenticateQuery,
+		Secret:       []byte("parlor-load"),
+		RateLimit:    -1, // senders send thousands of frames a second
 	})
 	if err != nil {
 		return "", nil, err
@@ -272,25 +268,11 @@ func startServer(addr string, withStats bool) (wsURL string, stop func(context.C
 			_ = json.NewEncoder(w).Encode(st)
 		})
 	}
-	ln, err := net.Listen("tcp", addr)
+	bound, stop, err := loopback.Serve(addr, mux, e)
 	if err != nil {
 		return "", nil, err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		_ = srv.Serve(ln)
-	}()
-	stop = func(ctx context.Context) error {
-		err := e.Shutdown(ctx)
-		if serr := srv.Shutdown(ctx); err == nil {
-			err = serr
-		}
-		<-served
-		return err
-	}
-	return "ws://" + ln.Addr().String() + "/ws", stop, nil
+	return "ws://" + bound + "/ws", stop, nil
 }
 
 // serveChild is the -serve mode: serve until stdin closes or a signal.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -9,9 +8,10 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"github.com/parlorhq/parlor/internal/accesslog"
+	"go.uber.org/zap/zapcore"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -214,7 +214,7 @@ func (a *Arcade) routes() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok")
 	})
-	return accessLog(a.log, securityHeaders(mux))
+	return accesslog.Wrap(a.log, zapcore.DebugLevel, securityHeaders(mux))
 }
 
 // loadOrCreateSecret reads the server key at path, or creates it with
@@ -281,60 +281,3 @@ func securityHeaders(h http.Handler) http.Handler {
 		h.ServeHTTP(w, r)
 	})
 }
-
-// accessLog logs every request's method, path, status and duration. It
-// logs the path only, never the query or headers, which may hold tokens.
-func accessLog(log *zap.Logger, next http.Handler) http.Handler {
-	log = log.Named("http")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
-		status := rec.status
-		if status == 0 {
-			status = http.StatusOK
-		}
-		log.Debug("request",
-			zap.String("method", r.Method),
-			zap.String("path", r.URL.Path),
-			zap.Int("status", status),
-			zap.Duration("duration", time.Since(start)))
-	})
-}
-
-// statusRecorder remembers the response status. It passes Hijack through
-// for the WebSocket upgrade.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-// Hijack implements http.Hijacker for the WebSocket upgrade.
-func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	hj, ok := s.ResponseWriter.(http.Hijacker)
-	if !ok {
-		return nil, nil, errors.New("arcade: response writer cannot hijack")
-	}
-	conn, rw, err := hj.Hijack()
-	if err == nil {
-		s.status = http.StatusSwitchingProtocols
-	}
-	return conn, rw, err
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

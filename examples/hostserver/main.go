@@ -17,7 +17,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/hmac"
@@ -28,6 +27,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/parlorhq/parlor/internal/accesslog"
+	"go.uber.org/zap/zapcore"
 	"html/template"
 	"net"
 	"net/http"
@@ -193,7 +194,7 @@ func newApp(cfg appConfig) (http.Handler, *engine.Engine, error) {
 	mux.Handle("GET /parlor.js", engine.SDKHandler())
 	mux.HandleFunc("GET /sdk-demo", a.sdkDemo)
 
-	return accessLog(log, mux), eng, nil
+	return accesslog.Wrap(log, zapcore.InfoLevel, mux), eng, nil
 }
 
 // deriveKey derives a purpose-specific key from the server key, so the
@@ -521,64 +522,3 @@ func (a *app) sdkDemo(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_, _ = w.Write([]byte(sdkDemoPage))
 }
-
-// ---- Access log ----
-
-// accessLog logs every request's method, path, status and duration. It
-// logs the path only, never the query or headers, which may hold tokens.
-func accessLog(log *zap.Logger, next http.Handler) http.Handler {
-	log = log.Named("http")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
-		status := rec.status
-		if status == 0 {
-			status = http.StatusOK
-		}
-		log.Info("request",
-			zap.String("method", r.Method),
-			zap.String("path", r.URL.Path),
-			zap.Int("status", status),
-			zap.Duration("duration", time.Since(start)),
-			zap.String("remote", r.RemoteAddr))
-	})
-}
-
-// statusRecorder remembers the response status. It passes Hijack through:
-// the WebSocket upgrade hijacks the connection, and a middleware wrapper
-// that hid http.Hijacker would break it.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-// Hijack implements http.Hijacker for the WebSocket upgrade.
-func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	hj, ok := s.ResponseWriter.(http.Hijacker)
-	if !ok {
-		return nil, nil, errors.New("hostserver: response writer cannot hijack")
-	}
-	conn, rw, err := hj.Hijack()
-	if err == nil {
-		s.status = http.StatusSwitchingProtocols
-	}
-	return conn, rw, err
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

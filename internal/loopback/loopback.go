@@ -1,0 +1,47 @@
+// Package loopback serves an engine on a loopback address for the load
+// commands, and holds the identity scheme they use there.
+package loopback
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/parlorhq/parlor/engine"
+)
+
+// AuthenticateQuery takes the user from the "user" query parameter. It is
+// for load tests on loopback only: it trusts whatever the client says.
+func AuthenticateQuery(r *http.Request) (string, error) {
+	if u := r.URL.Query().Get("user"); u != "" {
+		return u, nil
+	}
+	return "", errors.New("no user")
+}
+
+// Serve serves h on addr (for example "127.0.0.1:0") and returns the bound
+// address and a stop function that shuts e down, then the HTTP server, and
+// waits for the server goroutine.
+func Serve(addr string, h http.Handler, e *engine.Engine) (bound string, stop func(context.Context) error, err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		_ = srv.Serve(ln)
+	}()
+	stop = func(ctx context.Context) error {
+		err := e.Shutdown(ctx)
+		if serr := srv.Shutdown(ctx); err == nil {
+			err = serr
+		}
+		<-served
+		return err
+	}
+	return ln.Addr().String(), stop, nil
+}
