@@ -219,7 +219,7 @@ func Dial(ctx context.Context, url string, opts Options) (*Client, error) {
 	}()
 
 	ref := c.nextRef.Add(1)
-	if err := c.write(codec.AppendConnect(nil, ref, opts.Client)); err != nil {
+	if err := c.write(codec.AppendConnect(nil, ref, opts.Client, "")); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -274,7 +274,7 @@ func (c *Client) Join(ctx context.Context, kind string, params any) (*Joined, er
 	if err != nil {
 		return nil, err
 	}
-	res, err := c.request(ctx, func(ref uint64) []byte { return codec.AppendJoin(nil, ref, kind, raw) })
+	res, err := c.request(ctx, func(ref uint64) []byte { return codec.AppendJoin(nil, ref, kind, raw, "", 0) })
 	if err != nil {
 		return nil, err
 	}

@@ -68,7 +68,7 @@ func TestDecodeGarbageStaysBounded(t *testing.T) {
 	seeds := [][]byte{
 		AppendEvent(nil, "r1", 7, "msg", []byte{0x81, 0xa1, 't', 0xa2, 'h', 'i'}),
 		AppendSend(nil, 1, "room", "move", []byte{0x93, 0xa2, 'e', '2', 0xa2, 'e', '4', 0xc0}, "c1"),
-		AppendJoined(nil, 1, "r", 1, []byte{0x92, 0xdc, 0x00, 0x01, 0x80, 0xc4, 0x01, 0x00}),
+		AppendJoined(nil, 1, "r", 1, []byte{0x92, 0xdc, 0x00, 0x01, 0x80, 0xc4, 0x01, 0x00}, "e", true),
 	}
 	n := 3000
 	if testing.Short() {

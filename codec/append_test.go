@@ -254,8 +254,8 @@ func TestAppendDoesNotAllocate(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() {
 		b := codec.AppendEvent(buf[:0], "r1", 1<<40, "msg", data)
 		b = codec.AppendReply(b, 1, codec.CodeForbidden, "no", nil)
-		b = codec.AppendConnected(b, 1, "s", "u", 25000)
-		b = codec.AppendJoined(b, 1, "r1", 3, data)
+		b = codec.AppendConnected(b, 1, "s", "u", 25000, "tok", true)
+		b = codec.AppendJoined(b, 1, "r1", 3, data, "ep", false)
 		b = codec.AppendFrame(b, &f)
 		b = codec.AppendInt(b, math.MinInt64)
 		_ = codec.AppendMapHeader(b, 70000)

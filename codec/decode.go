@@ -84,6 +84,9 @@ func decodeFrame(b []byte, f *Frame) (int, error) {
 	case TypeConnect:
 		f.Ref = r.need(r.uint())
 		f.Client = r.str(MaxNameLen)
+		if n > 3 {
+			f.Token = r.optStr(MaxIDLen)
+		}
 	case TypeConnected:
 		f.Ref = r.need(r.uint())
 		f.Session = r.str(MaxIDLen)
@@ -93,15 +96,33 @@ func decodeFrame(b []byte, f *Frame) (int, error) {
 			r.err = ErrFieldType
 		}
 		f.HeartbeatMS = uint32(hb)
+		if n > 5 {
+			f.Token = r.optStr(MaxIDLen)
+		}
+		if n > 6 {
+			f.Resumed = r.bool()
+		}
 	case TypeJoin:
 		f.Ref = r.need(r.uint())
 		f.Kind = r.str(MaxNameLen)
 		f.Params = r.raw()
+		if n > 4 {
+			f.Epoch = r.optStr(MaxIDLen)
+		}
+		if n > 5 {
+			f.Seq = r.need(r.uint())
+		}
 	case TypeJoined:
 		f.Ref = r.need(r.uint())
 		f.Room = r.str(MaxIDLen)
 		f.Seq = r.need(r.uint())
 		f.Snapshot = r.raw()
+		if n > 5 {
+			f.Epoch = r.optStr(MaxIDLen)
+		}
+		if n > 6 {
+			f.Recovered = r.bool()
+		}
 	case TypeLeave:
 		f.Ref = r.need(r.uint())
 		f.Room = r.str(MaxIDLen)
@@ -134,10 +155,7 @@ func decodeFrame(b []byte, f *Frame) (int, error) {
 		return 0, r.err
 	}
 	// Skip fields appended by later protocol revisions.
-	for i := minFields[t]; i < n; i++ {
-		if f.Type == TypeSend && i == 5 {
-			continue // already read as ClientMsgID
-		}
+	for i := knownFields[t]; i < n; i++ {
 		r.raw()
 	}
 	if r.err != nil {
@@ -276,6 +294,24 @@ func (r *reader) str(max int) string {
 		return ""
 	}
 	return string(s)
+}
+
+// bool reads a msgpack boolean.
+func (r *reader) bool() bool {
+	if r.err != nil || r.pos >= len(r.b) {
+		r.fail(ErrFieldType)
+		return false
+	}
+	switch r.b[r.pos] {
+	case 0xc2:
+		r.pos++
+		return false
+	case 0xc3:
+		r.pos++
+		return true
+	}
+	r.fail(ErrFieldType)
+	return false
 }
 
 // optStr reads a string that may also be nil.

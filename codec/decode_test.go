@@ -11,8 +11,8 @@ import (
 
 func TestDecodeMessageBatch(t *testing.T) {
 	var msg []byte
-	msg = codec.AppendConnect(msg, 1, "go/1")
-	msg = codec.AppendJoin(msg, 2, "chat.dm", []byte{0x81, 0xa4, 'p', 'e', 'e', 'r', 0xa1, 'b'})
+	msg = codec.AppendConnect(msg, 1, "go/1", "")
+	msg = codec.AppendJoin(msg, 2, "chat.dm", []byte{0x81, 0xa4, 'p', 'e', 'e', 'r', 0xa1, 'b'}, "", 0)
 	msg = codec.AppendSend(msg, 3, "r1", "msg", []byte{0xa2, 'h', 'i'}, "c1")
 	msg = codec.AppendLeave(msg, 4, "r1")
 
@@ -133,11 +133,15 @@ func TestDecodeFieldLimits(t *testing.T) {
 		build func(s string) []byte
 		limit int
 	}{
-		{"connect client", func(s string) []byte { return codec.AppendConnect(nil, 1, s) }, codec.MaxNameLen},
-		{"connected session", func(s string) []byte { return codec.AppendConnected(nil, 1, s, "u", 1) }, codec.MaxIDLen},
-		{"connected user", func(s string) []byte { return codec.AppendConnected(nil, 1, "s", s, 1) }, codec.MaxIDLen},
-		{"join kind", func(s string) []byte { return codec.AppendJoin(nil, 1, s, nil) }, codec.MaxNameLen},
-		{"joined room", func(s string) []byte { return codec.AppendJoined(nil, 1, s, 1, nil) }, codec.MaxIDLen},
+		{"connect client", func(s string) []byte { return codec.AppendConnect(nil, 1, s, "") }, codec.MaxNameLen},
+		{"connect token", func(s string) []byte { return codec.AppendConnect(nil, 1, "c", s) }, codec.MaxIDLen},
+		{"connected session", func(s string) []byte { return codec.AppendConnected(nil, 1, s, "u", 1, "", false) }, codec.MaxIDLen},
+		{"connected user", func(s string) []byte { return codec.AppendConnected(nil, 1, "s", s, 1, "", false) }, codec.MaxIDLen},
+		{"connected token", func(s string) []byte { return codec.AppendConnected(nil, 1, "s", "u", 1, s, true) }, codec.MaxIDLen},
+		{"join kind", func(s string) []byte { return codec.AppendJoin(nil, 1, s, nil, "", 0) }, codec.MaxNameLen},
+		{"join epoch", func(s string) []byte { return codec.AppendJoin(nil, 1, "k", nil, s, 3) }, codec.MaxIDLen},
+		{"joined room", func(s string) []byte { return codec.AppendJoined(nil, 1, s, 1, nil, "", false) }, codec.MaxIDLen},
+		{"joined epoch", func(s string) []byte { return codec.AppendJoined(nil, 1, "r", 1, nil, s, false) }, codec.MaxIDLen},
 		{"leave room", func(s string) []byte { return codec.AppendLeave(nil, 1, s) }, codec.MaxIDLen},
 		{"send room", func(s string) []byte { return codec.AppendSend(nil, 1, s, "e", nil, "") }, codec.MaxIDLen},
 		{"send event", func(s string) []byte { return codec.AppendSend(nil, 1, "r", s, nil, "") }, codec.MaxNameLen},

@@ -5,37 +5,46 @@ package codec
 // msgpack values or empty, which encodes as nil. None of these allocate
 // when dst has room.
 
-// AppendConnect appends a connect frame.
-func AppendConnect(dst []byte, ref uint64, client string) []byte {
-	dst = append(dst, 0x93, byte(TypeConnect))
+// AppendConnect appends a connect frame. resumeToken is the token of the
+// connection this one replaces, or "" for a new session.
+func AppendConnect(dst []byte, ref uint64, client, resumeToken string) []byte {
+	dst = append(dst, 0x94, byte(TypeConnect))
 	dst = AppendUint(dst, ref)
-	return AppendString(dst, client)
+	dst = AppendString(dst, client)
+	return AppendString(dst, resumeToken)
 }
 
 // AppendConnected appends a connected frame.
-func AppendConnected(dst []byte, ref uint64, session, user string, heartbeatMS uint32) []byte {
-	dst = append(dst, 0x95, byte(TypeConnected))
+func AppendConnected(dst []byte, ref uint64, session, user string, heartbeatMS uint32, resumeToken string, resumed bool) []byte {
+	dst = append(dst, 0x97, byte(TypeConnected))
 	dst = AppendUint(dst, ref)
 	dst = AppendString(dst, session)
 	dst = AppendString(dst, user)
-	return AppendUint(dst, uint64(heartbeatMS))
+	dst = AppendUint(dst, uint64(heartbeatMS))
+	dst = AppendString(dst, resumeToken)
+	return AppendBool(dst, resumed)
 }
 
-// AppendJoin appends a join frame.
-func AppendJoin(dst []byte, ref uint64, kind string, params []byte) []byte {
-	dst = append(dst, 0x94, byte(TypeJoin))
+// AppendJoin appends a join frame. epoch and since are the room epoch and
+// the last seq the client saw when it resumes; "" and 0 for a fresh join.
+func AppendJoin(dst []byte, ref uint64, kind string, params []byte, epoch string, since uint64) []byte {
+	dst = append(dst, 0x96, byte(TypeJoin))
 	dst = AppendUint(dst, ref)
 	dst = AppendString(dst, kind)
-	return AppendRaw(dst, params)
+	dst = AppendRaw(dst, params)
+	dst = AppendString(dst, epoch)
+	return AppendUint(dst, since)
 }
 
 // AppendJoined appends a joined frame.
-func AppendJoined(dst []byte, ref uint64, room string, seq uint64, snapshot []byte) []byte {
-	dst = append(dst, 0x95, byte(TypeJoined))
+func AppendJoined(dst []byte, ref uint64, room string, seq uint64, snapshot []byte, epoch string, recovered bool) []byte {
+	dst = append(dst, 0x97, byte(TypeJoined))
 	dst = AppendUint(dst, ref)
 	dst = AppendString(dst, room)
 	dst = AppendUint(dst, seq)
-	return AppendRaw(dst, snapshot)
+	dst = AppendRaw(dst, snapshot)
+	dst = AppendString(dst, epoch)
+	return AppendBool(dst, recovered)
 }
 
 // AppendLeave appends a leave frame.
@@ -92,13 +101,13 @@ func AppendLeft(dst []byte, room, reason string) []byte {
 func AppendFrame(dst []byte, f *Frame) []byte {
 	switch f.Type {
 	case TypeConnect:
-		return AppendConnect(dst, f.Ref, f.Client)
+		return AppendConnect(dst, f.Ref, f.Client, f.Token)
 	case TypeConnected:
-		return AppendConnected(dst, f.Ref, f.Session, f.User, f.HeartbeatMS)
+		return AppendConnected(dst, f.Ref, f.Session, f.User, f.HeartbeatMS, f.Token, f.Resumed)
 	case TypeJoin:
-		return AppendJoin(dst, f.Ref, f.Kind, f.Params)
+		return AppendJoin(dst, f.Ref, f.Kind, f.Params, f.Epoch, f.Seq)
 	case TypeJoined:
-		return AppendJoined(dst, f.Ref, f.Room, f.Seq, f.Snapshot)
+		return AppendJoined(dst, f.Ref, f.Room, f.Seq, f.Snapshot, f.Epoch, f.Recovered)
 	case TypeLeave:
 		return AppendLeave(dst, f.Ref, f.Room)
 	case TypeSend:

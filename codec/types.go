@@ -6,13 +6,16 @@ type Type uint8
 // Frame types of protocol parlor.v1. The direction is noted for each:
 // C→S frames are sent by clients, S→C frames by the server.
 const (
-	// TypeConnect (C→S) opens a session: [1, ref, client].
+	// TypeConnect (C→S) opens a session: [1, ref, client, resume_token].
 	TypeConnect Type = 1
-	// TypeConnected (S→C) answers connect: [2, ref, session, user, heartbeat_ms].
+	// TypeConnected (S→C) answers connect:
+	// [2, ref, session, user, heartbeat_ms, resume_token, resumed].
 	TypeConnected Type = 2
-	// TypeJoin (C→S) asks to join a room of a module: [3, ref, kind, params].
+	// TypeJoin (C→S) asks to join a room of a module:
+	// [3, ref, kind, params, epoch, since].
 	TypeJoin Type = 3
-	// TypeJoined (S→C) answers a successful join: [4, ref, room, seq, snapshot].
+	// TypeJoined (S→C) answers a successful join:
+	// [4, ref, room, seq, snapshot, epoch, recovered].
 	TypeJoined Type = 4
 	// TypeLeave (C→S) leaves a room: [5, ref, room]. It is answered by a reply.
 	TypeLeave Type = 5
@@ -75,6 +78,22 @@ var minFields = [...]int{
 	TypeLeft:      3,
 }
 
+// knownFields is the number of array elements this version reads for each
+// frame type; the elements between minFields and knownFields are optional
+// and default to their zero values when absent.
+var knownFields = [...]int{
+	TypeConnect:   4,
+	TypeConnected: 7,
+	TypeJoin:      6,
+	TypeJoined:    7,
+	TypeLeave:     3,
+	TypeSend:      6,
+	TypeReply:     5,
+	TypeEvent:     5,
+	TypeError:     3,
+	TypeLeft:      3,
+}
+
 // Frame is one decoded frame. Which fields are set depends on Type; the
 // field comments list the frame types that use them.
 //
@@ -100,9 +119,23 @@ type Frame struct {
 	Params []byte
 	// Room is a room id (joined, leave, send, event, left).
 	Room string
-	// Seq is the room sequence number (joined: current head; event: the
-	// event's position, 0 for ephemeral events).
+	// Seq is a room sequence number (joined: the seq the snapshot or the
+	// replay starts from; event: the event's position, 0 for ephemeral
+	// events; join: the last seq the client saw when it resumes).
 	Seq uint64
+	// Token is a resume token (connected: the token of this connection;
+	// connect: the token of the connection being resumed, empty for a new
+	// session).
+	Token string
+	// Resumed reports that the server accepted the connect's resume token
+	// (connected).
+	Resumed bool
+	// Epoch identifies one incarnation of a room (joined: the room's
+	// epoch; join: the epoch the client last saw, empty for a fresh join).
+	Epoch string
+	// Recovered reports that the join resumed from the join's seq: the
+	// missed events follow the joined frame and Snapshot is nil (joined).
+	Recovered bool
 	// Snapshot is the module's raw msgpack room snapshot (joined).
 	Snapshot []byte
 	// Event is the event name (send, event).

@@ -60,14 +60,19 @@ type vectorFrame struct {
 	Code        string `json:"code"`
 	Message     string `json:"message"`
 	Reason      string `json:"reason"`
+	ResumeToken string `json:"resume_token"`
+	Resumed     bool   `json:"resumed"`
+	Epoch       string `json:"epoch"`
+	Since       uint64 `json:"since"`
+	Recovered   bool   `json:"recovered"`
 }
 
 // frameFields lists the vector fields each frame type uses, in wire order.
 var frameFields = map[codec.Type][]string{
-	codec.TypeConnect:   {"type", "ref", "client"},
-	codec.TypeConnected: {"type", "ref", "session", "user", "heartbeat_ms"},
-	codec.TypeJoin:      {"type", "ref", "kind", "params_hex"},
-	codec.TypeJoined:    {"type", "ref", "room", "seq", "snapshot_hex"},
+	codec.TypeConnect:   {"type", "ref", "client", "resume_token"},
+	codec.TypeConnected: {"type", "ref", "session", "user", "heartbeat_ms", "resume_token", "resumed"},
+	codec.TypeJoin:      {"type", "ref", "kind", "params_hex", "epoch", "since"},
+	codec.TypeJoined:    {"type", "ref", "room", "seq", "snapshot_hex", "epoch", "recovered"},
 	codec.TypeLeave:     {"type", "ref", "room"},
 	codec.TypeSend:      {"type", "ref", "room", "event", "data_hex", "client_msg_id"},
 	codec.TypeReply:     {"type", "ref", "code", "message", "data_hex"},
@@ -152,6 +157,13 @@ func toFrame(tb testing.TB, raw json.RawMessage) codec.Frame {
 		Code:        codec.Code(vf.Code),
 		Message:     vf.Message,
 		Reason:      vf.Reason,
+		Token:       vf.ResumeToken,
+		Resumed:     vf.Resumed,
+		Epoch:       vf.Epoch,
+		Recovered:   vf.Recovered,
+	}
+	if typ == codec.TypeJoin {
+		f.Seq = vf.Since // a join's seq travels as "since"
 	}
 	if _, ok := keys["params_hex"]; ok {
 		f.Params = mustHex(tb, vf.ParamsHex)

@@ -65,7 +65,7 @@ func TestHeartbeat(t *testing.T) {
 	}
 	go mute.ReadLoop()
 	t.Cleanup(func() { _ = mute.WriteClose(1000, nil); <-h.closed })
-	if err := mute.WriteMessage(gws.OpcodeBinary, codec.AppendConnect(nil, 1, "mute")); err != nil {
+	if err := mute.WriteMessage(gws.OpcodeBinary, codec.AppendConnect(nil, 1, "mute", "")); err != nil {
 		t.Fatal(err)
 	}
 	muteSince := time.Now()
@@ -138,10 +138,10 @@ func TestHandshake(t *testing.T) {
 		name string
 		msg  []byte
 	}{
-		{"join", codec.AppendJoin(nil, 1, echo.Kind, []byte{0x81, 0xa4, 'n', 'a', 'm', 'e', 0xa1, 'x'})},
+		{"join", codec.AppendJoin(nil, 1, echo.Kind, []byte{0x81, 0xa4, 'n', 'a', 'm', 'e', 0xa1, 'x'}, "", 0)},
 		{"send", codec.AppendSend(nil, 1, echoRoomID("x"), "say", nil, "")},
 		{"leave", codec.AppendLeave(nil, 1, echoRoomID("x"))},
-		{"connect after a join in the same message", codec.AppendConnect(codec.AppendJoin(nil, 1, echo.Kind, nil), 2, "late")},
+		{"connect after a join in the same message", codec.AppendConnect(codec.AppendJoin(nil, 1, echo.Kind, nil, "", 0), 2, "late", "")},
 	}
 	for _, tt := range frames {
 		t.Run(tt.name+" before connect", func(t *testing.T) {
@@ -167,7 +167,7 @@ func TestHandshake(t *testing.T) {
 		env := newEnv(t, engine.Config{})
 		w := env.rawDial("alice", nil)
 		w.connect()
-		w.send(codec.AppendConnect(nil, 2, "again"))
+		w.send(codec.AppendConnect(nil, 2, "again", ""))
 		res := w.readUntil(waitTimeout, func(f *codec.Frame) bool { return f.Ref == 2 })
 		if f := res.last(t); f.Type != codec.TypeReply || f.Code != codec.CodeConflict {
 			t.Fatalf("second connect answered with %+v, want a conflict reply", f)

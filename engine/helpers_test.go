@@ -617,7 +617,7 @@ func (w *rawWS) readClose(timeout time.Duration) rawResult {
 // connect sends a connect frame and waits for connected.
 func (w *rawWS) connect() codec.Frame {
 	w.t.Helper()
-	w.send(codec.AppendConnect(nil, 1, "raw-test"))
+	w.send(codec.AppendConnect(nil, 1, "raw-test", ""))
 	res := w.readUntil(waitTimeout, func(f *codec.Frame) bool { return f.Type == codec.TypeConnected })
 	last := res.last(w.t)
 	if last.Type != codec.TypeConnected {
@@ -633,7 +633,7 @@ func (w *rawWS) join(ref uint64, kind string, params any) codec.Frame {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	w.send(codec.AppendJoin(nil, ref, kind, raw))
+	w.send(codec.AppendJoin(nil, ref, kind, raw, "", 0))
 	res := w.readUntil(waitTimeout, func(f *codec.Frame) bool {
 		return (f.Type == codec.TypeJoined || f.Type == codec.TypeReply) && f.Ref == ref
 	})

@@ -143,8 +143,8 @@ func TestBatchedMessage(t *testing.T) {
 
 	w := env.rawDial("alice", nil)
 	params, _ := codec.MarshalData(echo.JoinParams{Name: "batch"})
-	msg := codec.AppendConnect(nil, 1, "batcher")
-	msg = codec.AppendJoin(msg, 2, echo.Kind, params)
+	msg := codec.AppendConnect(nil, 1, "batcher", "")
+	msg = codec.AppendJoin(msg, 2, echo.Kind, params, "", 0)
 	for i, text := range []string{"one", "two", "three"} {
 		data, _ := codec.MarshalData(echo.SayData{Text: text})
 		// The room id is known in advance: it is keyed by the secret.

@@ -352,7 +352,7 @@ func (s *session) handleFrame(f *codec.Frame) error {
 		s.connectedFlag.Store(true)
 		s.extendDeadline()
 		hb := uint32(s.e.cfg.HeartbeatInterval / time.Millisecond)
-		s.sendFrame(codec.AppendConnected(make([]byte, 0, 64+len(s.user)), f.Ref, s.id, s.user, hb))
+		s.sendFrame(codec.AppendConnected(make([]byte, 0, 64+len(s.user)), f.Ref, s.id, s.user, hb, "", false))
 		return nil
 	}
 	switch f.Type {

@@ -362,7 +362,7 @@ func (r *Room) handleJoin(o *op) error {
 		}
 	}
 	frame := make([]byte, 0, len(r.id)+len(raw)+32)
-	s.Deliver(codec.AppendJoined(frame, o.ref, r.id, r.seq, raw))
+	s.Deliver(codec.AppendJoined(frame, o.ref, r.id, r.seq, raw, "", false))
 	return nil
 }
 
