@@ -45,6 +45,12 @@ type Config struct {
 	// PageLimit caps the entries one history request returns. Default:
 	// 100.
 	PageLimit int
+	// ReplayLimit caps the log entries a resuming client is sent from the
+	// store when it missed more than the room's replay buffer holds; a
+	// client that missed more gets a fresh snapshot (recovered false) and
+	// pages through history. Default: 200. Negative: never replay from
+	// the store.
+	ReplayLimit int
 	// MaxGroupMembers caps a group's members, the creator included.
 	// Default: 100.
 	MaxGroupMembers int
@@ -87,6 +93,7 @@ const (
 	DefaultMaxTextLen      = 4000
 	DefaultHistoryOnJoin   = 50
 	DefaultPageLimit       = 100
+	DefaultReplayLimit     = 200
 	DefaultMaxGroupMembers = 100
 	DefaultMaxGroupName    = 100
 	DefaultInboxLimit      = 200
@@ -118,6 +125,9 @@ func (c Config) withDefaults() Config {
 		c.HistoryOnJoin = DefaultHistoryOnJoin
 	}
 	setInt(&c.PageLimit, DefaultPageLimit)
+	if c.ReplayLimit == 0 {
+		c.ReplayLimit = DefaultReplayLimit
+	}
 	setInt(&c.MaxGroupMembers, DefaultMaxGroupMembers)
 	setInt(&c.MaxGroupName, DefaultMaxGroupName)
 	setInt(&c.InboxLimit, DefaultInboxLimit)

@@ -80,6 +80,9 @@ func (h *conversation) OnCreate(r *room.Room) error {
 		return fmt.Errorf("chat: load receipts: %w", err)
 	}
 	r.SetSeq(st.Head)
+	// The log is durable, so the room's seqs are too: the store's epoch
+	// lets clients resume across room and server restarts.
+	r.SetEpoch(h.c.store.Epoch())
 	h.last, h.updated = st.Last, st.Updated
 	for u, seq := range reads {
 		h.reads[u] = seq

@@ -204,6 +204,12 @@ type Store interface {
 	// SortConversations order, at most limit of them (zero or less: all).
 	// Unread counts stop at maxUnread.
 	Conversations(ctx context.Context, user string, limit, maxUnread int) ([]Conversation, error)
+	// Epoch identifies the stored data: it is the same for as long as the
+	// stored logs are (across restarts on the same file or database) and
+	// differs for a store that starts empty. Rooms use it as their epoch,
+	// so clients resume across restarts without confusing the seqs of a
+	// lost log with those of a new one. It is non-empty, at most 64 bytes.
+	Epoch() string
 	// Close releases the store. It is safe to call more than once; other
 	// calls fail with ErrStoreClosed afterwards.
 	Close() error

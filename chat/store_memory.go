@@ -10,6 +10,7 @@ import (
 // demos, since nothing survives the process. The zero value is not usable;
 // call NewMemoryStore.
 type MemoryStore struct {
+	epoch  string
 	mu     sync.RWMutex
 	closed bool
 	rooms  map[string]*memRoom
@@ -30,12 +31,17 @@ type cmidKey struct{ from, id string }
 // NewMemoryStore returns an empty in-memory store.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
+		epoch: newID(),
 		rooms: make(map[string]*memRoom),
 		users: make(map[string]map[string]struct{}),
 	}
 }
 
 var _ Store = (*MemoryStore)(nil)
+
+// Epoch implements Store: a random id per MemoryStore, whose logs live
+// only as long as it does.
+func (s *MemoryStore) Epoch() string { return s.epoch }
 
 var errNoRoomID = errors.New("chat: entry has no room id")
 

@@ -14,3 +14,12 @@ func TestMemoryStoreContract(t *testing.T) {
 		return s
 	})
 }
+
+// TestMemoryStoreEpochPerStore: every MemoryStore starts a new stream, so
+// each has its own epoch.
+func TestMemoryStoreEpochPerStore(t *testing.T) {
+	a, b := chat.NewMemoryStore(), chat.NewMemoryStore()
+	if a.Epoch() == "" || a.Epoch() == b.Epoch() {
+		t.Fatalf("epochs %q and %q, want two different non-empty ones", a.Epoch(), b.Epoch())
+	}
+}

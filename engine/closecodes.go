@@ -26,6 +26,10 @@ const (
 	// It is best effort: a client too slow to read usually cannot read the
 	// close frame either and sees the TCP connection end.
 	CloseSlowConsumer uint16 = 4008
+	// CloseReplaced: a newer connection of the same user presented this
+	// connection's resume token, so this one was closed. Clients must not
+	// reconnect after it.
+	CloseReplaced uint16 = 4009
 	// CloseRateLimited: the client kept sending past its rate limit.
 	CloseRateLimited uint16 = 4029
 )

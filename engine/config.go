@@ -87,6 +87,21 @@ type Config struct {
 	// RoomIdleTTL is how long an empty room lives (room.Config.IdleTTL).
 	// Default: 30s; negative disposes a room when its last member leaves.
 	RoomIdleTTL time.Duration
+	// ReplayEvents bounds the recent ordered events each room keeps to
+	// replay to resuming clients (room.Config.ReplayEvents). Default: 256;
+	// negative disables the replay buffer.
+	ReplayEvents int
+	// ReplayBytes bounds the encoded bytes of those events per room
+	// (room.Config.ReplayBytes). Default: 64 KiB.
+	ReplayBytes int
+	// ReplayAge is how long an event stays replayable
+	// (room.Config.ReplayAge). Default: 2m.
+	ReplayAge time.Duration
+	// DedupEntries bounds the client message ids of successful sends each
+	// room remembers, to answer a resent send with its first reply instead
+	// of applying it twice (room.Config.DedupEntries). Default: 1024;
+	// negative disables it.
+	DedupEntries int
 }
 
 // Defaults of Config, exported for documentation and tests.

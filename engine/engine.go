@@ -146,11 +146,15 @@ func (e *Engine) roomFor(id, kind string, m room.Module) (r *room.Room, err erro
 			return
 		}
 		r = room.New(id, kind, h, room.Config{
-			MailboxSize: e.cfg.RoomMailbox,
-			IdleTTL:     e.cfg.RoomIdleTTL,
-			Fanout:      e.hub,
-			Logger:      e.log,
-			OnExit:      e.forgetRoom,
+			MailboxSize:  e.cfg.RoomMailbox,
+			IdleTTL:      e.cfg.RoomIdleTTL,
+			Fanout:       e.hub,
+			Logger:       e.log,
+			OnExit:       e.forgetRoom,
+			ReplayEvents: e.cfg.ReplayEvents,
+			ReplayBytes:  e.cfg.ReplayBytes,
+			ReplayAge:    e.cfg.ReplayAge,
+			DedupEntries: e.cfg.DedupEntries,
 		})
 		rooms[id] = r
 		e.wg.Add(1)

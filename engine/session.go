@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -178,6 +179,14 @@ func (s *session) abort(code uint16, reason string) {
 	s.e.wg.Add(1)
 	go func() {
 		defer s.e.wg.Done()
+		if code == CloseSlowConsumer {
+			// The peer is not reading: discard what the kernel still
+			// holds for it and reset the connection, rather than keep an
+			// orphaned send buffer (up to megabytes) until TCP gives up.
+			if tc, ok := s.conn.NetConn().(*net.TCPConn); ok {
+				_ = tc.SetLinger(0)
+			}
+		}
 		_ = s.conn.SetWriteDeadline(time.Now().Add(closeGrace))
 		_ = s.conn.WriteClose(code, []byte(reason))
 		_ = s.conn.NetConn().Close()
@@ -352,7 +361,15 @@ func (s *session) handleFrame(f *codec.Frame) error {
 		s.connectedFlag.Store(true)
 		s.extendDeadline()
 		hb := uint32(s.e.cfg.HeartbeatInterval / time.Millisecond)
-		s.sendFrame(codec.AppendConnected(make([]byte, 0, 64+len(s.user)), f.Ref, s.id, s.user, hb, "", false))
+		resumed := false
+		if f.Token != "" {
+			if old, ok := s.e.verifyResumeToken(s.user, f.Token); ok {
+				resumed = true
+				s.e.takeOver(s.user, old, s)
+			}
+		}
+		token := s.e.resumeToken(s.user, s.id)
+		s.sendFrame(codec.AppendConnected(make([]byte, 0, 80+len(s.user)+len(token)), f.Ref, s.id, s.user, hb, token, resumed))
 		return nil
 	}
 	switch f.Type {
@@ -402,7 +419,7 @@ func (s *session) handleJoin(f *codec.Frame) {
 			err = &codec.Error{Code: codec.CodeNotFound, Message: "no such room of that kind"}
 			break
 		}
-		err = r.Join(ctx, s, f.Ref, params)
+		err = r.JoinFrom(ctx, s, f.Ref, params, f.Epoch, f.Seq)
 		if err != room.ErrClosed || attempt == 2 {
 			break
 		}

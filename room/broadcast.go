@@ -15,16 +15,16 @@ func (r *Room) Broadcast(event string, data any) (seq uint64, err error) {
 	if err != nil {
 		return 0, err
 	}
-	r.seq++
-	r.publish(r.encodeEvent(r.seq, event, raw))
-	return r.seq, nil
+	return r.BroadcastRaw(event, raw), nil
 }
 
 // BroadcastRaw is Broadcast for a payload that is already encoded; it
 // skips the interface conversion on hot paths. Room goroutine only.
 func (r *Room) BroadcastRaw(event string, raw []byte) uint64 {
 	r.seq++
-	r.publish(r.encodeEvent(r.seq, event, raw))
+	frame := r.encodeEvent(r.seq, event, raw)
+	r.recordReplay(r.seq, frame)
+	r.publish(frame)
 	return r.seq
 }
 

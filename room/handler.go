@@ -48,6 +48,12 @@ type Join struct {
 	// Rejoin is true when the user is already a member through another
 	// session (a second tab) or this same session.
 	Rejoin bool
+	// Epoch and Since are set when the client resumes: the room epoch it
+	// last saw and the last ordered seq it got. The room decides on its
+	// own whether it can replay from there; handlers may use them to skip
+	// work, since a recovered join sends no snapshot.
+	Epoch string
+	Since uint64
 }
 
 // Message is an event sent to the room by a member.
@@ -86,6 +92,19 @@ type Handler interface {
 	OnLeave(r *Room, user string, reason LeaveReason)
 	// OnDispose runs last, when the room stops.
 	OnDispose(r *Room, reason DisposeReason)
+}
+
+// Replayer is implemented by handlers whose ordered events outlive the
+// room's replay buffer, such as a chat conversation whose log is in a
+// store. When a resuming client missed more than the buffer holds, the
+// room asks the handler.
+type Replayer interface {
+	// Replay calls emit, in seq order, with the event name and encoded
+	// payload of every ordered event after seq since, up to the room's
+	// current seq, exactly as they were broadcast. It reports false when
+	// it cannot (the events are gone, or too many to replay); the join is
+	// then not recovered and gets a snapshot instead. Room goroutine.
+	Replay(r *Room, since uint64, emit func(seq uint64, event string, data []byte)) bool
 }
 
 // Ticker is implemented by handlers that want a periodic OnTick. The room

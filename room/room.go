@@ -34,12 +34,33 @@ type Config struct {
 	// before waiters are released, so a registry can forget the room
 	// before a retried join looks it up again.
 	OnExit func(r *Room)
+
+	// ReplayEvents bounds the recent ordered events kept to replay to
+	// resuming clients. Zero means 256; negative disables the replay
+	// buffer (a Replayer handler can still replay).
+	ReplayEvents int
+	// ReplayBytes bounds the encoded bytes of the kept events. Zero means
+	// 64 KiB.
+	ReplayBytes int
+	// ReplayAge is how long a kept event stays replayable. Zero means 2m;
+	// negative means no age limit.
+	ReplayAge time.Duration
+	// DedupEntries bounds the client message ids of successful sends the
+	// room remembers, per room, to answer a resent send with its first
+	// reply instead of applying it twice. Zero means 1024; negative
+	// disables it.
+	DedupEntries int
 }
 
+// Defaults of Config.
 const (
-	defaultMailboxSize = 256
-	defaultIdleTTL     = 30 * time.Second
-	timerQueueSize     = 64
+	DefaultMailboxSize  = 256
+	DefaultIdleTTL      = 30 * time.Second
+	DefaultReplayEvents = 256
+	DefaultReplayBytes  = 64 << 10
+	DefaultReplayAge    = 2 * time.Minute
+	DefaultDedupEntries = 1024
+	timerQueueSize      = 64
 )
 
 type opKind uint8
@@ -58,6 +79,8 @@ type op struct {
 	session Session
 	ref     uint64
 	params  []byte
+	epoch   string
+	since   uint64
 	event   string
 	data    []byte
 	cmid    string
@@ -94,6 +117,9 @@ type Room struct {
 
 	// Owned by the room goroutine.
 	seq         uint64
+	epoch       string
+	replay      replayBuffer
+	dedup       dedupCache
 	members     map[string]*member
 	timers      map[*Timer]struct{}
 	idle        *Timer
@@ -109,10 +135,22 @@ type Room struct {
 // rooms; tests and custom hosts may too.
 func New(id, kind string, h Handler, cfg Config) *Room {
 	if cfg.MailboxSize <= 0 {
-		cfg.MailboxSize = defaultMailboxSize
+		cfg.MailboxSize = DefaultMailboxSize
 	}
 	if cfg.IdleTTL == 0 {
-		cfg.IdleTTL = defaultIdleTTL
+		cfg.IdleTTL = DefaultIdleTTL
+	}
+	if cfg.ReplayEvents == 0 {
+		cfg.ReplayEvents = DefaultReplayEvents
+	}
+	if cfg.ReplayBytes == 0 {
+		cfg.ReplayBytes = DefaultReplayBytes
+	}
+	if cfg.ReplayAge == 0 {
+		cfg.ReplayAge = DefaultReplayAge
+	}
+	if cfg.DedupEntries == 0 {
+		cfg.DedupEntries = DefaultDedupEntries
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -130,6 +168,9 @@ func New(id, kind string, h Handler, cfg Config) *Room {
 		done:    make(chan struct{}),
 		members: make(map[string]*member),
 		timers:  make(map[*Timer]struct{}),
+		epoch:   newEpoch(),
+		replay:  newReplayBuffer(cfg.ReplayEvents, cfg.ReplayBytes, cfg.ReplayAge),
+		dedup:   newDedupCache(cfg.DedupEntries),
 	}
 }
 
@@ -164,7 +205,16 @@ func (r *Room) Shutdown() {
 // queued the joined frame (answering ref) to s; on failure nothing was
 // sent and the error says why. It waits for the room or ctx.
 func (r *Room) Join(ctx context.Context, s Session, ref uint64, params []byte) error {
-	o := &op{kind: opJoin, session: s, ref: ref, params: params, result: make(chan error, 1)}
+	return r.JoinFrom(ctx, s, ref, params, "", 0)
+}
+
+// JoinFrom is Join for a resuming client that last saw ordered event since
+// of room epoch epoch. When the epoch is the room's and every later event
+// can be replayed (from the replay buffer or a Replayer handler), the
+// joined frame says recovered, carries since and no snapshot, and the
+// missed events follow it; otherwise it is an ordinary join.
+func (r *Room) JoinFrom(ctx context.Context, s Session, ref uint64, params []byte, epoch string, since uint64) error {
+	o := &op{kind: opJoin, session: s, ref: ref, params: params, epoch: epoch, since: since, result: make(chan error, 1)}
 	return r.call(ctx, o)
 }
 
@@ -330,7 +380,7 @@ func (r *Room) handleJoin(o *op) error {
 	s := o.session
 	user := s.UserID()
 	m := r.members[user]
-	r.join = Join{User: user, Session: s, Params: o.params, Rejoin: m != nil}
+	r.join = Join{User: user, Session: s, Params: o.params, Rejoin: m != nil, Epoch: o.epoch, Since: o.since}
 	var snapshot any
 	var err error
 	panicked := r.safe("OnJoin", func() { snapshot, err = r.handler.OnJoin(r, &r.join) })
@@ -361,8 +411,20 @@ func (r *Room) handleJoin(o *op) error {
 			r.cfg.Fanout.Attach(r.id, s)
 		}
 	}
-	frame := make([]byte, 0, len(r.id)+len(raw)+32)
-	s.Deliver(codec.AppendJoined(frame, o.ref, r.id, r.seq, raw, "", false))
+	var missed [][]byte
+	recovered := false
+	if o.epoch != "" && o.epoch == r.epoch && o.since <= r.seq {
+		missed, recovered = r.missedSince(o.since)
+	}
+	seq := r.seq
+	if recovered {
+		seq, raw = o.since, nil
+	}
+	frame := make([]byte, 0, len(r.id)+len(r.epoch)+len(raw)+40)
+	s.Deliver(codec.AppendJoined(frame, o.ref, r.id, seq, raw, r.epoch, recovered))
+	for _, f := range missed {
+		s.Deliver(f)
+	}
 	return nil
 }
 
@@ -412,40 +474,48 @@ func (r *Room) scheduleIdle() {
 
 func (r *Room) handleMessage(o *op) {
 	s := o.session
-	m := r.members[s.UserID()]
+	user := s.UserID()
+	m := r.members[user]
 	if m == nil || m.sessions[s.ID()] == nil {
 		r.reply(s, o.ref, nil, ErrNotMember)
 		return
 	}
-	r.msg = Message{User: s.UserID(), Session: s, Event: o.event, Data: o.data, ClientMsgID: o.cmid}
+	// A resend of a send that already succeeded gets its first reply.
+	if raw, ok := r.dedup.lookup(user, o.cmid); ok {
+		s.Deliver(codec.AppendReply(make([]byte, 0, 16+len(raw)), o.ref, "", "", raw))
+		return
+	}
+	r.msg = Message{User: user, Session: s, Event: o.event, Data: o.data, ClientMsgID: o.cmid}
 	var reply any
 	var err error
 	if r.safe("OnMessage", func() { reply, err = r.handler.OnMessage(r, &r.msg) }) {
 		err = ErrPanic
 	}
 	r.msg = Message{}
-	r.reply(s, o.ref, reply, err)
+	if raw, ok := r.reply(s, o.ref, reply, err); ok {
+		r.dedup.remember(user, o.cmid, raw)
+	}
 }
 
-// reply encodes and queues a reply frame to s.
-func (r *Room) reply(s Session, ref uint64, data any, err error) {
-	var frame []byte
+// reply encodes and queues a reply frame to s. It returns the encoded
+// reply data and whether the reply is a success.
+func (r *Room) reply(s Session, ref uint64, data any, err error) ([]byte, bool) {
 	if err != nil {
 		ce := codec.AsError(err)
 		if ce.Code == codec.CodeInternal && err != ErrPanic {
 			r.log.Error("handler error", zap.String("user", s.UserID()), zap.String("conn", s.ID()), zap.Error(err))
 		}
-		frame = codec.AppendReply(make([]byte, 0, 32+len(ce.Message)), ref, ce.Code, ce.Message, nil)
-	} else {
-		raw, encErr := encodeData(data)
-		if encErr != nil {
-			r.log.Error("encode reply", zap.Error(encErr))
-			frame = codec.AppendReply(nil, ref, codec.CodeInternal, "internal error", nil)
-		} else {
-			frame = codec.AppendReply(make([]byte, 0, 16+len(raw)), ref, "", "", raw)
-		}
+		s.Deliver(codec.AppendReply(make([]byte, 0, 32+len(ce.Message)), ref, ce.Code, ce.Message, nil))
+		return nil, false
 	}
-	s.Deliver(frame)
+	raw, encErr := encodeData(data)
+	if encErr != nil {
+		r.log.Error("encode reply", zap.Error(encErr))
+		s.Deliver(codec.AppendReply(nil, ref, codec.CodeInternal, "internal error", nil))
+		return nil, false
+	}
+	s.Deliver(codec.AppendReply(make([]byte, 0, 16+len(raw)), ref, "", "", raw))
+	return raw, true
 }
 
 // dispose removes every member, runs OnDispose and stops the goroutine.

@@ -12,6 +12,8 @@ package boltstore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -63,6 +65,7 @@ const (
 // for nothing else, and under load many writes share each commit.
 type Store struct {
 	db       *bolt.DB
+	epoch    string
 	maxBatch int
 	maxDelay time.Duration
 
@@ -107,7 +110,9 @@ var (
 	bucketCMIDs = []byte("cmids") // room ‖ from ‖ client msg id -> seq
 	bucketReads = []byte("reads") // room ‖ user -> seq
 	bucketUsers = []byte("users") // user ‖ room -> kind
-	allBuckets  = [][]byte{bucketRooms, bucketMeta, bucketLog, bucketCMIDs, bucketReads, bucketUsers}
+	bucketStore = []byte("store") // "epoch" -> the store's epoch
+	allBuckets  = [][]byte{bucketRooms, bucketMeta, bucketLog, bucketCMIDs, bucketReads, bucketUsers, bucketStore}
+	keyEpoch    = []byte("epoch")
 )
 
 // Open opens or creates the store in the file at path.
@@ -134,13 +139,21 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
+	var epoch string
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
-		return nil
+		// The epoch is made once, with the file, and kept with it.
+		meta := tx.Bucket(bucketStore)
+		if v := meta.Get(keyEpoch); len(v) > 0 {
+			epoch = string(v)
+			return nil
+		}
+		epoch = newEpoch()
+		return meta.Put(keyEpoch, []byte(epoch))
 	})
 	if err != nil {
 		_ = db.Close()
@@ -148,6 +161,7 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	s := &Store{
 		db:       db,
+		epoch:    epoch,
 		maxBatch: opts.MaxBatchSize,
 		maxDelay: opts.MaxBatchDelay,
 		queue:    make(chan *writeReq, opts.MaxBatchSize),
@@ -155,6 +169,17 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	go s.writer()
 	return s, nil
+}
+
+// Epoch implements chat.Store: a random id made when the file was created
+// and stored in it, so it survives restarts and changes with a new file.
+func (s *Store) Epoch() string { return s.epoch }
+
+// newEpoch returns a random 128-bit id in base64url.
+func newEpoch() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 // Close commits the writes already queued, stops the writer and closes

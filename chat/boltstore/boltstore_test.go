@@ -41,11 +41,18 @@ func TestReopen(t *testing.T) {
 	if _, _, err := s.Append(ctx, chat.Write{Entry: e, Room: info, Read: &chat.Receipt{User: "a", Seq: 1}}); err != nil {
 		t.Fatal(err)
 	}
+	epoch := s.Epoch()
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 
 	s = open(t, path)
+	if s.Epoch() != epoch || epoch == "" {
+		t.Fatalf("epoch after reopen %q, before %q", s.Epoch(), epoch)
+	}
+	if other := open(t, filepath.Join(t.TempDir(), "other.db")); other.Epoch() == epoch {
+		t.Fatalf("a new file has the same epoch %q", epoch)
+	}
 	if got, err := s.Lookup(ctx, "d", "a", "c1"); err != nil || got.Text != "hi" || got.Room != "d" {
 		t.Fatalf("Lookup after reopen: %+v, %v", got, err)
 	}

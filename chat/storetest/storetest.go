@@ -41,6 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T) chat.Store) {
 		{"ConversationOrder", testConversationOrder},
 		{"NoAliasing", testNoAliasing},
 		{"Concurrent", testConcurrent},
+		{"Epoch", testEpoch},
 		{"Closed", testClosed},
 	}
 	for _, tc := range tests {
@@ -488,3 +489,20 @@ func equal(a, b chat.Message) bool {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// testEpoch: a store has a non-empty epoch that writes do not change.
+// (That it survives a reopen, and that a new store gets another one, is
+// for each implementation's own tests.)
+func testEpoch(t *testing.T, s chat.Store) {
+	e := s.Epoch()
+	if e == "" || len(e) > 64 {
+		t.Fatalf("Epoch() = %q, want 1 to 64 bytes", e)
+	}
+	ctx := context.Background()
+	if _, _, err := s.Append(ctx, chat.Write{Entry: chat.Message{Room: "e", Seq: 1, ID: "e1", Kind: chat.KindMessage, From: "a", Time: 1, Text: "x"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Epoch(); got != e {
+		t.Fatalf("Epoch() changed from %q to %q after a write", e, got)
+	}
+}

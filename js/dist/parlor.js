@@ -31,11 +31,17 @@ var Codes = {
   Timeout: "timeout",
   /**
    * Client side: the connection was lost after the request was sent and
-   * before its reply came. The request may or may not have been applied;
-   * resend it with the same clientMsgId to make the retry safe.
+   * before its reply came. The request may or may not have been applied.
+   * Sends get it only when the client does not reconnect (it resends them
+   * itself otherwise); joins and leaves get it on every loss. Retry a send
+   * with the same clientMsgId to make the retry safe.
    */
   Disconnected: "disconnected",
-  /** Client side: the client was closed, or gave up reconnecting. */
+  /**
+   * Client side: the client was closed, gave up reconnecting, or the server
+   * closed the connection with a code that forbids reconnecting (1007,
+   * 1008, 4009, 4029).
+   */
   Closed: "closed"
 };
 var ParlorError = class extends Error {
@@ -278,6 +284,7 @@ var typeNames = [
   "left"
 ];
 var minFields = [0, 3, 5, 4, 5, 3, 5, 5, 5, 3, 3];
+var knownFields = [0, 4, 7, 6, 7, 3, 6, 5, 5, 3, 3];
 var utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 var utf8Encoder = new TextEncoder();
 var Reader = class {
@@ -400,6 +407,15 @@ var Reader = class {
     }
     return this.str(max);
   }
+  /** A msgpack boolean: true or false, nothing else. */
+  bool() {
+    const c = this.b[this.pos];
+    if (c === 194 || c === 195) {
+      this.pos++;
+      return c === 195;
+    }
+    throw errFieldType();
+  }
   /** The next value's bytes, undecoded. */
   raw() {
     const start = this.pos;
@@ -422,9 +438,13 @@ function readFrame(r) {
   }
   let f;
   switch (type) {
-    case "connect":
-      f = { type, ref: r.uint(), client: r.str(MAX_NAME_LEN) };
+    case "connect": {
+      const ref = r.uint();
+      const client = r.str(MAX_NAME_LEN);
+      const resumeToken = n > 3 ? r.optStr(MAX_ID_LEN) : "";
+      f = { type, ref, client, resumeToken };
       break;
+    }
     case "connected": {
       const ref = r.uint();
       const session = r.str(MAX_ID_LEN);
@@ -433,15 +453,30 @@ function readFrame(r) {
       if (heartbeatMs > 4294967295) {
         throw errFieldType();
       }
-      f = { type, ref, session, user, heartbeatMs };
+      const resumeToken = n > 5 ? r.optStr(MAX_ID_LEN) : "";
+      const resumed = n > 6 ? r.bool() : false;
+      f = { type, ref, session, user, heartbeatMs, resumeToken, resumed };
       break;
     }
-    case "join":
-      f = { type, ref: r.uint(), kind: r.str(MAX_NAME_LEN), params: r.raw() };
+    case "join": {
+      const ref = r.uint();
+      const kind = r.str(MAX_NAME_LEN);
+      const params = r.raw();
+      const epoch = n > 4 ? r.optStr(MAX_ID_LEN) : "";
+      const since = n > 5 ? r.uint() : 0;
+      f = { type, ref, kind, params, epoch, since };
       break;
-    case "joined":
-      f = { type, ref: r.uint(), room: r.str(MAX_ID_LEN), seq: r.uint(), snapshot: r.raw() };
+    }
+    case "joined": {
+      const ref = r.uint();
+      const room = r.str(MAX_ID_LEN);
+      const seq = r.uint();
+      const snapshot = r.raw();
+      const epoch = n > 5 ? r.optStr(MAX_ID_LEN) : "";
+      const recovered = n > 6 ? r.bool() : false;
+      f = { type, ref, room, seq, snapshot, epoch, recovered };
       break;
+    }
     case "leave":
       f = { type, ref: r.uint(), room: r.str(MAX_ID_LEN) };
       break;
@@ -467,11 +502,7 @@ function readFrame(r) {
       f = { type, room: r.str(MAX_ID_LEN), reason: r.str(MAX_TEXT_LEN) };
       break;
   }
-  let read = minFields[t];
-  if (type === "send" && n >= 6) {
-    read = 6;
-  }
-  for (let i = read; i < n; i++) {
+  for (let i = knownFields[t]; i < n; i++) {
     r.raw();
   }
   return f;
@@ -557,6 +588,13 @@ var Writer = class {
     }
     this.bytes(b);
   }
+  /** A msgpack boolean; undefined writes false. */
+  bool(v, what) {
+    if (v !== void 0 && typeof v !== "boolean") {
+      throw new ParlorError("bad_request", `codec: ${what} must be a boolean`);
+    }
+    this.byte(v === true ? 195 : 194);
+  }
   /** One embedded msgpack value; empty writes nil. */
   raw(b, what) {
     if (b === void 0 || b.length === 0) {
@@ -576,29 +614,36 @@ var Writer = class {
 function writeFrame(w, f) {
   switch (f.type) {
     case "connect":
-      w.byte(147, 1);
+      w.byte(148, 1);
       w.uint(f.ref, "ref");
       w.str(f.client, MAX_NAME_LEN, "client");
+      w.str(f.resumeToken ?? "", MAX_ID_LEN, "resume_token");
       return;
     case "connected":
-      w.byte(149, 2);
+      w.byte(151, 2);
       w.uint(f.ref, "ref");
       w.str(f.session, MAX_ID_LEN, "session");
       w.str(f.user, MAX_ID_LEN, "user");
       w.uint(f.heartbeatMs, "heartbeat_ms", 4294967295);
+      w.str(f.resumeToken ?? "", MAX_ID_LEN, "resume_token");
+      w.bool(f.resumed, "resumed");
       return;
     case "join":
-      w.byte(148, 3);
+      w.byte(150, 3);
       w.uint(f.ref, "ref");
       w.str(f.kind, MAX_NAME_LEN, "kind");
       w.raw(f.params, "params");
+      w.str(f.epoch ?? "", MAX_ID_LEN, "epoch");
+      w.uint(f.since ?? 0, "since");
       return;
     case "joined":
-      w.byte(149, 4);
+      w.byte(151, 4);
       w.uint(f.ref, "ref");
       w.str(f.room, MAX_ID_LEN, "room");
       w.uint(f.seq, "seq");
       w.raw(f.snapshot, "snapshot");
+      w.str(f.epoch ?? "", MAX_ID_LEN, "epoch");
+      w.bool(f.recovered, "recovered");
       return;
     case "leave":
       w.byte(147, 5);
@@ -2201,14 +2246,15 @@ var Emitter = class {
 };
 
 // src/room.ts
-var noticeNames = /* @__PURE__ */ new Set(["$left", "$rejoined", "$gap"]);
+var noticeNames = /* @__PURE__ */ new Set(["$left", "$rejoined", "$resumed", "$gap"]);
 var maxEarly = 1024;
 var RoomCore = class {
-  constructor(id, kind, params, seq) {
+  constructor(id, kind, params, seq, epoch) {
     this.id = id;
     this.kind = kind;
     this.params = params;
     this.seq = seq;
+    this.epoch = epoch;
     /** Handles sharing this membership. */
     this.handles = /* @__PURE__ */ new Set();
     /** Work that waits until the room is joined again. */
@@ -2274,7 +2320,17 @@ var Room = class {
   get seq() {
     return this._core.seq;
   }
-  /** The module's snapshot from the join, or from the last rejoin. */
+  /**
+   * The room's epoch: the incarnation of its ordered stream that seq counts
+   * in. A reconnect resumes within it; a new epoch comes with "$rejoined".
+   */
+  get epoch() {
+    return this._core.epoch;
+  }
+  /**
+   * The module's snapshot from the join, or from the last "$rejoined". A
+   * resume ("$resumed") keeps it: the events since are the news.
+   */
   get snapshot() {
     return this.snap;
   }
@@ -2310,9 +2366,12 @@ var Room = class {
    * once the server has applied it. It rejects with a ParlorError: the
    * server's or module's code (such as "forbidden" or "not_your_turn"),
    * "timeout", "disconnected" (the connection was lost before the reply;
-   * the event may or may not have been applied), "closed", or
-   * "bad_request"/"too_large" for a payload that cannot be sent. While the
-   * room is rejoining, the send waits for the rejoin (within its timeout).
+   * the event may or may not have been applied; only when the client does
+   * not reconnect), "closed", or "bad_request"/"too_large" for a payload
+   * that cannot be sent. While the room is rejoining, the send waits for
+   * the rejoin (within its timeout). A send that got no reply when the
+   * connection was lost is sent again, with the same client_msg_id, once
+   * the room is joined again, and resolves with that reply.
    */
   send(event, data, opts = {}) {
     if (this.left) {
@@ -2382,7 +2441,13 @@ var VERSION = "0.1.0";
 
 // src/client.ts
 var SUBPROTOCOL = "parlor.v1";
-var slowCodes = /* @__PURE__ */ new Set([1007, 1008, 4029]);
+var finalCodes = /* @__PURE__ */ new Map([
+  [1007, "the server closed the connection for a malformed message (close 1007)"],
+  [1008, "the server closed the connection for a policy violation (close 1008)"],
+  [4009, "a newer connection resumed this session (close 4009)"],
+  [4029, "the server closed the connection for rate-limit abuse (close 4029)"]
+]);
+var slowCodes = /* @__PURE__ */ new Set([1007]);
 var transientCodes = /* @__PURE__ */ new Set(["unavailable", "rate_limited", "timeout", "disconnected"]);
 var maxRejoinAttempts = 5;
 var OPEN = 1;
@@ -2418,6 +2483,8 @@ var Client = class {
     this.sessionId = "";
     this.userId = "";
     this.heartbeat = 0;
+    /** The latest resume token, presented in the next connection's connect. */
+    this.resumeToken = "";
     const WS = opts.WebSocket ?? globalThis.WebSocket;
     if (!WS) {
       throw new TypeError("parlor: no WebSocket implementation: pass options.WebSocket");
@@ -2432,8 +2499,8 @@ var Client = class {
     if (rc !== false) {
       const o = rc === true ? {} : rc;
       this.backoff = {
-        initialDelay: positive(o.initialDelay, 500),
-        maxDelay: positive(o.maxDelay, 3e4),
+        initialDelay: positive(o.initialDelay, 250),
+        maxDelay: positive(o.maxDelay, 1e4),
         factor: Math.max(1, o.factor ?? 2),
         maxAttempts: o.maxAttempts ?? Infinity
       };
@@ -2491,7 +2558,7 @@ var Client = class {
     } catch (err) {
       return Promise.reject(err);
     }
-    const build = (ref) => ({ type: "join", ref, kind, params: raw });
+    const build = (ref) => ({ type: "join", ref, kind, params: raw, epoch: "", since: 0 });
     return this.request("join", build, (f) => this.joined(f, kind, raw), opts.timeout);
   }
   /** Makes the room of a join's answer; runs as the answer is dispatched. */
@@ -2510,11 +2577,11 @@ var Client = class {
     }
     let core = this.cores.get(f.room);
     if (core && core.state === "rejoining") {
-      this.revive(core, f.room, f.seq, snapshot);
+      this.revive(core, f.room, f.seq, snapshot, f.epoch);
     } else if (core) {
       core.seq = Math.max(core.seq, f.seq);
     } else {
-      core = new RoomCore(f.room, kind, raw, f.seq);
+      core = new RoomCore(f.room, kind, raw, f.seq, f.epoch);
       this.cores.set(f.room, core);
     }
     const room = new Room(this.host, core, snapshot);
@@ -2558,7 +2625,7 @@ var Client = class {
     } catch (err) {
       return Promise.reject(err);
     }
-    const clientMsgId = opts.clientMsgId ?? "";
+    const clientMsgId = opts.clientMsgId || newClientMsgId();
     const build = (ref) => ({ type: "send", ref, room: core.id, event, data: raw, clientMsgId });
     const handle = (f) => {
       if (f.type !== "reply") {
@@ -2621,13 +2688,17 @@ var Client = class {
       const ms = positive(timeout, this.timeout);
       p.timer = setTimeout(() => this.expire(p, ms), ms);
       if (core && core.state !== "joined") {
-        core.waiting.push({ tag: p, run: () => this.transmit(p), fail: (err) => this.settle(p, err) });
+        core.waiting.push(this.waitFor(p));
       } else if (this.st === "open") {
         this.transmit(p);
       } else {
         this.queued.push(p);
       }
     });
+  }
+  /** A room's waiting entry for a request: sent when the room is joined again. */
+  waitFor(p) {
+    return { tag: p, run: () => this.transmit(p), fail: (err) => this.settle(p, err) };
   }
   /** Encodes a frame and checks it fits in one message. */
   encode(f) {
@@ -2733,7 +2804,9 @@ var Client = class {
         return;
       }
       this.connectRef = ++this.nextRef;
-      this.write(encodeFrame({ type: "connect", ref: this.connectRef, client: this.clientName }));
+      this.write(
+        encodeFrame({ type: "connect", ref: this.connectRef, client: this.clientName, resumeToken: this.resumeToken })
+      );
     };
     ws.onmessage = (ev) => {
       if (this.ws !== ws) return;
@@ -2745,7 +2818,7 @@ var Client = class {
     };
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;
-      this.lost(ev.code || 1006, ev.reason || "");
+      this.lost(ev.code || 1006, ev.reason || "", true);
     };
     this.handshakeTimer = setTimeout(() => {
       this.handshakeTimer = void 0;
@@ -2778,7 +2851,7 @@ var Client = class {
     switch (f.type) {
       case "connected":
         if (f.ref === this.connectRef && this.st === "connecting") {
-          this.opened(f.session, f.user, f.heartbeatMs);
+          this.opened(f);
         }
         return;
       case "joined":
@@ -2843,12 +2916,14 @@ var Client = class {
     core.deliver(event, data, { room: id, seq, event });
   }
   /** The handshake is done. */
-  opened(session, user, heartbeatMs) {
+  opened(f) {
+    const { session, user, heartbeatMs, resumed } = f;
     clearTimer(this.handshakeTimer);
     this.handshakeTimer = void 0;
     this.sessionId = session;
     this.userId = user;
     this.heartbeat = heartbeatMs;
+    this.resumeToken = f.resumeToken;
     const reconnected = this.everOpened;
     this.everOpened = true;
     this.attempt = 0;
@@ -2861,13 +2936,23 @@ var Client = class {
     for (const p of this.queued.splice(0)) {
       this.transmit(p);
     }
-    const info = { session, user, heartbeatMs, reconnected };
+    const info = { session, user, heartbeatMs, reconnected, resumed };
     this.emitter.emit("open", info);
     this.emitter.emit("state", "open", info);
   }
-  /** Joins a room again after a reconnect. */
+  /**
+   * Joins a room again after a reconnect, from its epoch and the last
+   * ordered seq seen, so that the server can replay what was missed.
+   */
   rejoin(core) {
-    const build = (ref) => ({ type: "join", ref, kind: core.kind, params: core.params });
+    const build = (ref) => ({
+      type: "join",
+      ref,
+      kind: core.kind,
+      params: core.params,
+      epoch: core.epoch,
+      since: core.epoch === "" ? 0 : core.seq
+    });
     const p = {
       ref: 0,
       build,
@@ -2886,6 +2971,15 @@ var Client = class {
         if (core.state !== "rejoining") {
           return;
         }
+        if (f.recovered) {
+          if (core.epoch === "" || f.epoch !== core.epoch) {
+            this.rejoinFailed(core, new ParlorError("internal", "parlor: the server resumed the room in another epoch"));
+            if (!this.cores.has(f.room)) this.dropMembership(f.room);
+            return;
+          }
+          this.resume(core, f.room);
+          return;
+        }
         let snapshot;
         try {
           snapshot = decodeData(f.snapshot);
@@ -2893,7 +2987,7 @@ var Client = class {
           this.rejoinFailed(core, asParlorError(err));
           return;
         }
-        this.revive(core, f.room, f.seq, snapshot);
+        this.revive(core, f.room, f.seq, snapshot, f.epoch);
       },
       reject: (err) => {
         if (core.state !== "rejoining") return;
@@ -2905,23 +2999,43 @@ var Client = class {
     p.timer = setTimeout(() => this.expire(p, this.timeout), this.timeout);
     this.transmit(p);
   }
-  /** A membership is live again: new id, seq and snapshot; waiting sends go out. */
-  revive(core, id, seq, snapshot) {
+  /**
+   * A membership is live again without recovery: new id, seq, epoch and
+   * snapshot, which replaces what the room knew ("$rejoined"); waiting
+   * sends go out.
+   */
+  revive(core, id, seq, snapshot, epoch) {
     const previousRoom = core.id;
     const previousSeq = core.seq;
+    this.relive(core, id);
+    core.seq = seq;
+    core.epoch = epoch;
+    for (const h of core.handles) h._setSnapshot(snapshot);
+    core.notice("$rejoined", { room: id, previousRoom, seq, previousSeq, snapshot, epoch });
+    core.flush();
+  }
+  /**
+   * A membership is live again with recovery: the room keeps its state and
+   * seq, and the missed events follow as ordinary events ("$resumed");
+   * waiting sends go out after them.
+   */
+  resume(core, id) {
+    const previousRoom = core.id;
+    this.relive(core, id);
+    core.notice("$resumed", { room: id, previousRoom, seq: core.seq, epoch: core.epoch });
+    core.flush();
+  }
+  /** Marks a membership joined again under room id. */
+  relive(core, id) {
     if (id !== core.id) {
       if (this.cores.get(core.id) === core) this.cores.delete(core.id);
       core.id = id;
       this.cores.set(id, core);
     }
-    core.seq = seq;
     core.state = "joined";
     core.rejoinAttempts = 0;
     clearTimer(core.rejoinTimer);
     core.rejoinTimer = void 0;
-    for (const h of core.handles) h._setSnapshot(snapshot);
-    core.notice("$rejoined", { room: id, previousRoom, seq, previousSeq, snapshot });
-    core.flush();
   }
   /** A rejoin was refused: retry a transient refusal, else give the room up. */
   rejoinFailed(core, err) {
@@ -3018,10 +3132,24 @@ var Client = class {
     clearTimer(this.handshakeTimer);
     this.handshakeTimer = void 0;
   }
-  /** The connection is gone: fail what was in flight, then reconnect or give up. */
-  lost(code, reason) {
+  /**
+   * The connection is gone: keep the unanswered sends for a resend, fail
+   * the other requests in flight, then reconnect or give up. fromServer
+   * says the code is the server's close code, not the client's own abort.
+   */
+  lost(code, reason, fromServer = false) {
     if (this.st === "closed") return;
     this.detach();
+    const b = this.backoff;
+    const final = fromServer ? finalCodes.get(code) : void 0;
+    let giveUp;
+    if (final !== void 0) {
+      giveUp = new ParlorError("closed", `parlor: ${final}; not reconnecting`);
+    } else if (!b) {
+      giveUp = new ParlorError("closed", `parlor: connection lost (close ${code}) and reconnect is off`);
+    } else if (this.attempt >= b.maxAttempts) {
+      giveUp = new ParlorError("closed", `parlor: connection lost (close ${code}); gave up after ${this.attempt} attempts`);
+    }
     const inflight = [...this.inflight.values()];
     this.inflight.clear();
     this.abandoned.clear();
@@ -3033,20 +3161,31 @@ var Client = class {
       core.rejoinTimer = void 0;
       core.rejoinAttempts = 0;
     }
+    const resend = /* @__PURE__ */ new Map();
     for (const p of inflight) {
-      if (p.kind === "rejoin") {
+      if (giveUp === void 0 && p.kind === "send" && p.core && p.core.state === "rejoining") {
+        p.ref = 0;
+        const list = resend.get(p.core);
+        if (list) list.push(p);
+        else resend.set(p.core, [p]);
+      } else if (p.kind === "rejoin") {
         this.settle(p, new ParlorError("disconnected", "parlor: connection lost"));
       } else {
         this.settle(p, new ParlorError("disconnected", "parlor: connection lost before the reply; the request may or may not have been applied"));
       }
     }
-    const b = this.backoff;
-    if (!b || this.attempt >= b.maxAttempts) {
-      this.finish(code, reason);
+    for (const [core, list] of resend) {
+      core.waiting.unshift(...list.map((p) => this.waitFor(p)));
+    }
+    if (giveUp !== void 0) {
+      if (final !== void 0) {
+        this.emitter.emit("error", giveUp);
+      }
+      this.finish(code, reason, giveUp);
       return;
     }
     this.attempt++;
-    const delay = this.delay(this.attempt, slowCodes.has(code));
+    const delay = this.delay(this.attempt, slowCodes.has(code) && !fromServer);
     const info = { attempt: this.attempt, delay, code, reason };
     this.st = "reconnecting";
     this.reconnectTimer = setTimeout(() => {
@@ -3056,14 +3195,14 @@ var Client = class {
     this.emitter.emit("reconnecting", info);
     this.emitter.emit("state", "reconnecting", info);
   }
-  /** The backoff delay of an attempt: exponential, capped, with jitter in [d/2, d). */
+  /** The backoff delay of an attempt: exponential, capped, with full jitter in [0, d). */
   delay(attempt, slow) {
     const b = this.backoff;
     const d = slow ? b.maxDelay : Math.min(b.maxDelay, b.initialDelay * Math.pow(b.factor, attempt - 1));
-    return Math.floor(d / 2 + Math.random() * d / 2);
+    return Math.floor(Math.random() * d);
   }
-  /** Ends the client for good. */
-  finish(code, reason) {
+  /** Ends the client for good; err, when the client gave up by itself. */
+  finish(code, reason, err) {
     if (this.st === "closed") return;
     const ws = this.ws;
     this.detach();
@@ -3076,7 +3215,7 @@ var Client = class {
     this.st = "closed";
     clearTimer(this.reconnectTimer);
     this.reconnectTimer = void 0;
-    const closed = new ParlorError("closed", "parlor: client closed");
+    const closed = err ?? new ParlorError("closed", "parlor: client closed");
     const pending = [...this.inflight.values(), ...this.queued];
     this.inflight.clear();
     this.queued.length = 0;
@@ -3089,7 +3228,7 @@ var Client = class {
     for (const p of pending) {
       this.settle(p, closed);
     }
-    const info = { code, reason };
+    const info = err ? { code, reason, error: err } : { code, reason };
     this.emitter.emit("closed", info);
     this.emitter.emit("state", "closed", info);
     this.emitter.clear();
@@ -3142,6 +3281,18 @@ function errText2(err) {
   return err instanceof Error ? err.message : String(err);
 }
 function noop() {
+}
+function newClientMsgId() {
+  const b = new Uint8Array(16);
+  const c = globalThis.crypto;
+  if (c && typeof c.getRandomValues === "function") {
+    c.getRandomValues(b);
+  } else {
+    for (let i = 0; i < b.length; i++) b[i] = Math.floor(Math.random() * 256);
+  }
+  let s = "c_";
+  for (const x of b) s += (x < 16 ? "0" : "") + x.toString(16);
+  return s;
 }
 function toBytes(data) {
   if (data instanceof ArrayBuffer || Object.prototype.toString.call(data) === "[object ArrayBuffer]") {

@@ -1,8 +1,10 @@
 // The connection: state machine, handshake, requests correlated by ref,
 // timeouts, event routing to rooms, and reconnection with jittered
-// exponential backoff that joins the client's rooms again.
+// exponential backoff that resumes: it presents the last resume token,
+// joins the client's rooms again from the last seq it saw, and resends the
+// sends that got no reply (docs/protocol.md, "Resuming").
 
-import { encodeFrame, MAX_FRAMES, type Frame } from "./codec.js";
+import { encodeFrame, MAX_FRAMES, type ConnectedFrame, type Frame } from "./codec.js";
 import { decodeMessage } from "./codec.js";
 import { decodeData, encodeData } from "./data.js";
 import { Emitter } from "./emitter.js";
@@ -18,7 +20,8 @@ export const SUBPROTOCOL = "parlor.v1";
  * - "connecting": opening the WebSocket and doing the handshake;
  * - "open": connected; requests go out at once;
  * - "reconnecting": the connection was lost; the next attempt is scheduled;
- * - "closed": for good, after close() or when reconnecting gave up.
+ * - "closed": for good, after close(), when reconnecting gave up, or after a
+ *   close code that forbids reconnecting (1007, 1008, 4009, 4029).
  */
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 
@@ -38,11 +41,14 @@ export interface WebSocketLike {
 /** A WebSocket constructor, such as the browser's. */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
-/** How the client reconnects. */
+/**
+ * How the client reconnects: exponential backoff with full jitter (each
+ * delay is random, from 0 up to the nominal delay).
+ */
 export interface ReconnectOptions {
-  /** The first delay in ms, before jitter. Default: 500. */
+  /** The first nominal delay in ms, before jitter. Default: 250. */
   initialDelay?: number;
-  /** The largest delay in ms. Default: 30000. */
+  /** The largest nominal delay in ms. Default: 10000. */
   maxDelay?: number;
   /** The factor the delay grows by per failed attempt. Default: 2. */
   factor?: number;
@@ -96,8 +102,17 @@ export interface OpenInfo {
   user: string;
   /** The server's ping interval in ms. */
   heartbeatMs: number;
-  /** True after a reconnect: the rooms are being joined again ("$rejoined" follows per room). */
+  /**
+   * True after a reconnect: the rooms are being joined again, and each
+   * fires "$resumed" (nothing was missed) or "$rejoined" (a fresh snapshot).
+   */
   reconnected: boolean;
+  /**
+   * True when the server accepted the resume token of the previous
+   * connection (it closed that one with 4009 if it was still open). Rooms
+   * are resumed from their last seq either way, as far as the server can.
+   */
+  resumed: boolean;
 }
 
 /** The "reconnecting" event: the connection was lost and an attempt is scheduled. */
@@ -118,6 +133,13 @@ export interface ClosedInfo {
   code: number;
   /** The close reason. */
   reason: string;
+  /**
+   * Why the client closed by itself, with code "closed": a close code that
+   * forbids reconnecting (1007, 1008, 4009, 4029), reconnect: false, or
+   * maxAttempts reached. Absent after close(). Pending requests reject
+   * with it.
+   */
+  error?: ParlorError;
 }
 
 /** The client's events, by name. */
@@ -130,8 +152,9 @@ export interface ClientEvents {
   state: (state: ConnectionState, info: ConnectingInfo | OpenInfo | ReconnectingInfo | ClosedInfo) => void;
   /**
    * Errors not tied to a request: the server's error frame before it closes
-   * the connection, a malformed message or payload from the server, or a
-   * token callback that failed.
+   * the connection, a malformed message or payload from the server, a
+   * token callback that failed, or a close code after which the client does
+   * not reconnect (code "closed", just before the "closed" event).
    */
   error: (err: ParlorError) => void;
 }
@@ -150,9 +173,18 @@ interface Pending {
   core?: RoomCore;
 }
 
-// Close codes after which the server expects no quick reconnect: a
-// malformed message, a policy violation, rate-limit abuse.
-const slowCodes = new Set([1007, 1008, 4029]);
+// Close codes from the server after which the client must not reconnect: a
+// malformed message, a policy violation, replaced by a newer connection
+// that resumed this session, rate-limit abuse.
+const finalCodes = new Map<number, string>([
+  [1007, "the server closed the connection for a malformed message (close 1007)"],
+  [1008, "the server closed the connection for a policy violation (close 1008)"],
+  [4009, "a newer connection resumed this session (close 4009)"],
+  [4029, "the server closed the connection for rate-limit abuse (close 4029)"],
+]);
+// The client's own aborts after which it waits the longest delay: the
+// server sent a malformed message.
+const slowCodes = new Set([1007]);
 // Rejoin refusals worth retrying.
 const transientCodes = new Set(["unavailable", "rate_limited", "timeout", "disconnected"]);
 const maxRejoinAttempts = 5;
@@ -212,6 +244,8 @@ export class Client {
   private sessionId = "";
   private userId = "";
   private heartbeat = 0;
+  /** The latest resume token, presented in the next connection's connect. */
+  private resumeToken = "";
 
   /** Use connect. */
   constructor(url: string, opts: ConnectOptions) {
@@ -229,8 +263,8 @@ export class Client {
     if (rc !== false) {
       const o = rc === true ? {} : rc;
       this.backoff = {
-        initialDelay: positive(o.initialDelay, 500),
-        maxDelay: positive(o.maxDelay, 30_000),
+        initialDelay: positive(o.initialDelay, 250),
+        maxDelay: positive(o.maxDelay, 10_000),
         factor: Math.max(1, o.factor ?? 2),
         maxAttempts: o.maxAttempts ?? Infinity,
       };
@@ -296,7 +330,7 @@ export class Client {
     } catch (err) {
       return Promise.reject(err);
     }
-    const build = (ref: number): Frame => ({ type: "join", ref, kind, params: raw });
+    const build = (ref: number): Frame => ({ type: "join", ref, kind, params: raw, epoch: "", since: 0 });
     return this.request("join", build, (f) => this.joined(f, kind, raw), opts.timeout);
   }
 
@@ -317,11 +351,11 @@ export class Client {
     let core = this.cores.get(f.room);
     if (core && core.state === "rejoining") {
       // This join made the membership live again on this connection.
-      this.revive(core, f.room, f.seq, snapshot);
+      this.revive(core, f.room, f.seq, snapshot, f.epoch);
     } else if (core) {
       core.seq = Math.max(core.seq, f.seq);
     } else {
-      core = new RoomCore(f.room, kind, raw, f.seq);
+      core = new RoomCore(f.room, kind, raw, f.seq, f.epoch);
       this.cores.set(f.room, core);
     }
     const room = new Room(this.host, core, snapshot);
@@ -369,7 +403,9 @@ export class Client {
     } catch (err) {
       return Promise.reject(err);
     }
-    const clientMsgId = opts.clientMsgId ?? "";
+    // Every send carries an idempotency key, so that a resend after a
+    // reconnect is applied once.
+    const clientMsgId = opts.clientMsgId || newClientMsgId();
     const build = (ref: number): Frame => ({ type: "send", ref, room: core.id, event, data: raw, clientMsgId });
     const handle = (f: Frame): unknown => {
       if (f.type !== "reply") {
@@ -444,13 +480,18 @@ export class Client {
       const ms = positive(timeout, this.timeout);
       p.timer = setTimeout(() => this.expire(p, ms), ms);
       if (core && core.state !== "joined") {
-        core.waiting.push({ tag: p, run: () => this.transmit(p), fail: (err) => this.settle(p, err) });
+        core.waiting.push(this.waitFor(p));
       } else if (this.st === "open") {
         this.transmit(p);
       } else {
         this.queued.push(p);
       }
     });
+  }
+
+  /** A room's waiting entry for a request: sent when the room is joined again. */
+  private waitFor(p: Pending): RoomCore["waiting"][number] {
+    return { tag: p, run: () => this.transmit(p), fail: (err) => this.settle(p, err) };
   }
 
   /** Encodes a frame and checks it fits in one message. */
@@ -562,7 +603,9 @@ export class Client {
         return;
       }
       this.connectRef = ++this.nextRef;
-      this.write(encodeFrame({ type: "connect", ref: this.connectRef, client: this.clientName }));
+      this.write(
+        encodeFrame({ type: "connect", ref: this.connectRef, client: this.clientName, resumeToken: this.resumeToken }),
+      );
     };
     ws.onmessage = (ev: { data: unknown }) => {
       if (this.ws !== ws) return;
@@ -576,7 +619,7 @@ export class Client {
     };
     ws.onclose = (ev: { code?: number; reason?: string }) => {
       if (this.ws !== ws) return;
-      this.lost(ev.code || 1006, ev.reason || "");
+      this.lost(ev.code || 1006, ev.reason || "", true);
     };
     this.handshakeTimer = setTimeout(() => {
       this.handshakeTimer = undefined;
@@ -611,7 +654,7 @@ export class Client {
     switch (f.type) {
       case "connected":
         if (f.ref === this.connectRef && this.st === "connecting") {
-          this.opened(f.session, f.user, f.heartbeatMs);
+          this.opened(f);
         }
         return;
       case "joined":
@@ -680,12 +723,14 @@ export class Client {
   }
 
   /** The handshake is done. */
-  private opened(session: string, user: string, heartbeatMs: number): void {
+  private opened(f: ConnectedFrame): void {
+    const { session, user, heartbeatMs, resumed } = f;
     clearTimer(this.handshakeTimer);
     this.handshakeTimer = undefined;
     this.sessionId = session;
     this.userId = user;
     this.heartbeat = heartbeatMs;
+    this.resumeToken = f.resumeToken;
     const reconnected = this.everOpened;
     this.everOpened = true;
     this.attempt = 0;
@@ -699,14 +744,24 @@ export class Client {
     for (const p of this.queued.splice(0)) {
       this.transmit(p);
     }
-    const info: OpenInfo = { session, user, heartbeatMs, reconnected };
+    const info: OpenInfo = { session, user, heartbeatMs, reconnected, resumed };
     this.emitter.emit("open", info);
     this.emitter.emit("state", "open", info);
   }
 
-  /** Joins a room again after a reconnect. */
+  /**
+   * Joins a room again after a reconnect, from its epoch and the last
+   * ordered seq seen, so that the server can replay what was missed.
+   */
   private rejoin(core: RoomCore): void {
-    const build = (ref: number): Frame => ({ type: "join", ref, kind: core.kind, params: core.params });
+    const build = (ref: number): Frame => ({
+      type: "join",
+      ref,
+      kind: core.kind,
+      params: core.params,
+      epoch: core.epoch,
+      since: core.epoch === "" ? 0 : core.seq,
+    });
     const p: Pending = {
       ref: 0,
       build,
@@ -726,6 +781,17 @@ export class Client {
         if (core.state !== "rejoining") {
           return; // a join of the same room made it live already
         }
+        if (f.recovered) {
+          if (core.epoch === "" || f.epoch !== core.epoch) {
+            // Recovery is only meaningful within the epoch the client asked
+            // for: without a snapshot the room cannot go on.
+            this.rejoinFailed(core, new ParlorError("internal", "parlor: the server resumed the room in another epoch"));
+            if (!this.cores.has(f.room)) this.dropMembership(f.room);
+            return;
+          }
+          this.resume(core, f.room);
+          return;
+        }
         let snapshot: unknown;
         try {
           snapshot = decodeData(f.snapshot);
@@ -733,7 +799,7 @@ export class Client {
           this.rejoinFailed(core, asParlorError(err));
           return;
         }
-        this.revive(core, f.room, f.seq, snapshot);
+        this.revive(core, f.room, f.seq, snapshot, f.epoch);
       },
       reject: (err) => {
         if (core.state !== "rejoining") return;
@@ -746,23 +812,45 @@ export class Client {
     this.transmit(p);
   }
 
-  /** A membership is live again: new id, seq and snapshot; waiting sends go out. */
-  private revive(core: RoomCore, id: string, seq: number, snapshot: unknown): void {
+  /**
+   * A membership is live again without recovery: new id, seq, epoch and
+   * snapshot, which replaces what the room knew ("$rejoined"); waiting
+   * sends go out.
+   */
+  private revive(core: RoomCore, id: string, seq: number, snapshot: unknown, epoch: string): void {
     const previousRoom = core.id;
     const previousSeq = core.seq;
+    this.relive(core, id);
+    core.seq = seq;
+    core.epoch = epoch;
+    for (const h of core.handles) h._setSnapshot(snapshot);
+    core.notice("$rejoined", { room: id, previousRoom, seq, previousSeq, snapshot, epoch });
+    core.flush();
+  }
+
+  /**
+   * A membership is live again with recovery: the room keeps its state and
+   * seq, and the missed events follow as ordinary events ("$resumed");
+   * waiting sends go out after them.
+   */
+  private resume(core: RoomCore, id: string): void {
+    const previousRoom = core.id;
+    this.relive(core, id);
+    core.notice("$resumed", { room: id, previousRoom, seq: core.seq, epoch: core.epoch });
+    core.flush();
+  }
+
+  /** Marks a membership joined again under room id. */
+  private relive(core: RoomCore, id: string): void {
     if (id !== core.id) {
       if (this.cores.get(core.id) === core) this.cores.delete(core.id);
       core.id = id;
       this.cores.set(id, core);
     }
-    core.seq = seq;
     core.state = "joined";
     core.rejoinAttempts = 0;
     clearTimer(core.rejoinTimer);
     core.rejoinTimer = undefined;
-    for (const h of core.handles) h._setSnapshot(snapshot);
-    core.notice("$rejoined", { room: id, previousRoom, seq, previousSeq, snapshot });
-    core.flush();
   }
 
   /** A rejoin was refused: retry a transient refusal, else give the room up. */
@@ -869,10 +957,24 @@ export class Client {
     this.handshakeTimer = undefined;
   }
 
-  /** The connection is gone: fail what was in flight, then reconnect or give up. */
-  private lost(code: number, reason: string): void {
+  /**
+   * The connection is gone: keep the unanswered sends for a resend, fail
+   * the other requests in flight, then reconnect or give up. fromServer
+   * says the code is the server's close code, not the client's own abort.
+   */
+  private lost(code: number, reason: string, fromServer = false): void {
     if (this.st === "closed") return;
     this.detach();
+    const b = this.backoff;
+    const final = fromServer ? finalCodes.get(code) : undefined;
+    let giveUp: ParlorError | undefined;
+    if (final !== undefined) {
+      giveUp = new ParlorError("closed", `parlor: ${final}; not reconnecting`);
+    } else if (!b) {
+      giveUp = new ParlorError("closed", `parlor: connection lost (close ${code}) and reconnect is off`);
+    } else if (this.attempt >= b.maxAttempts) {
+      giveUp = new ParlorError("closed", `parlor: connection lost (close ${code}); gave up after ${this.attempt} attempts`);
+    }
     const inflight = [...this.inflight.values()];
     this.inflight.clear();
     this.abandoned.clear();
@@ -884,20 +986,34 @@ export class Client {
       core.rejoinTimer = undefined;
       core.rejoinAttempts = 0;
     }
+    // Sends without a reply go out again after their room's rejoin, in
+    // their original order and with their client_msg_id, ahead of the
+    // sends that were already waiting for it. Their timers keep running.
+    const resend = new Map<RoomCore, Pending[]>();
     for (const p of inflight) {
-      if (p.kind === "rejoin") {
+      if (giveUp === undefined && p.kind === "send" && p.core && p.core.state === "rejoining") {
+        p.ref = 0;
+        const list = resend.get(p.core);
+        if (list) list.push(p);
+        else resend.set(p.core, [p]);
+      } else if (p.kind === "rejoin") {
         this.settle(p, new ParlorError("disconnected", "parlor: connection lost"));
       } else {
         this.settle(p, new ParlorError("disconnected", "parlor: connection lost before the reply; the request may or may not have been applied"));
       }
     }
-    const b = this.backoff;
-    if (!b || this.attempt >= b.maxAttempts) {
-      this.finish(code, reason);
+    for (const [core, list] of resend) {
+      core.waiting.unshift(...list.map((p) => this.waitFor(p)));
+    }
+    if (giveUp !== undefined) {
+      if (final !== undefined) {
+        this.emitter.emit("error", giveUp);
+      }
+      this.finish(code, reason, giveUp);
       return;
     }
     this.attempt++;
-    const delay = this.delay(this.attempt, slowCodes.has(code));
+    const delay = this.delay(this.attempt, slowCodes.has(code) && !fromServer);
     const info: ReconnectingInfo = { attempt: this.attempt, delay, code, reason };
     this.st = "reconnecting";
     this.reconnectTimer = setTimeout(() => {
@@ -908,15 +1024,15 @@ export class Client {
     this.emitter.emit("state", "reconnecting", info);
   }
 
-  /** The backoff delay of an attempt: exponential, capped, with jitter in [d/2, d). */
+  /** The backoff delay of an attempt: exponential, capped, with full jitter in [0, d). */
   private delay(attempt: number, slow: boolean): number {
     const b = this.backoff!;
     const d = slow ? b.maxDelay : Math.min(b.maxDelay, b.initialDelay * Math.pow(b.factor, attempt - 1));
-    return Math.floor(d / 2 + (Math.random() * d) / 2);
+    return Math.floor(Math.random() * d);
   }
 
-  /** Ends the client for good. */
-  private finish(code: number, reason: string): void {
+  /** Ends the client for good; err, when the client gave up by itself. */
+  private finish(code: number, reason: string, err?: ParlorError): void {
     if (this.st === "closed") return;
     const ws = this.ws;
     this.detach();
@@ -930,7 +1046,7 @@ export class Client {
     this.st = "closed";
     clearTimer(this.reconnectTimer);
     this.reconnectTimer = undefined;
-    const closed = new ParlorError("closed", "parlor: client closed");
+    const closed = err ?? new ParlorError("closed", "parlor: client closed");
     const pending = [...this.inflight.values(), ...this.queued];
     this.inflight.clear();
     this.queued.length = 0;
@@ -943,7 +1059,7 @@ export class Client {
     for (const p of pending) {
       this.settle(p, closed);
     }
-    const info: ClosedInfo = { code, reason };
+    const info: ClosedInfo = err ? { code, reason, error: err } : { code, reason };
     this.emitter.emit("closed", info);
     this.emitter.emit("state", "closed", info);
     this.emitter.clear();
@@ -1005,6 +1121,20 @@ function errText(err: unknown): string {
 }
 
 function noop(): void {}
+
+/** A random client_msg_id: "c_" and 16 random bytes in hex. */
+function newClientMsgId(): string {
+  const b = new Uint8Array(16);
+  const c = (globalThis as { crypto?: { getRandomValues?: (a: Uint8Array) => Uint8Array } }).crypto;
+  if (c && typeof c.getRandomValues === "function") {
+    c.getRandomValues(b);
+  } else {
+    for (let i = 0; i < b.length; i++) b[i] = Math.floor(Math.random() * 256);
+  }
+  let s = "c_";
+  for (const x of b) s += (x < 16 ? "0" : "") + x.toString(16);
+  return s;
+}
 
 /** The bytes of a binary message, or null for text. */
 function toBytes(data: unknown): Uint8Array | null {

@@ -63,6 +63,9 @@ const typeNames: readonly (FrameType | undefined)[] = [
 
 // The elements each frame type requires, including the type itself.
 const minFields = [0, 3, 5, 4, 5, 3, 5, 5, 5, 3, 3];
+// The elements each frame type has in this protocol revision, the optional
+// trailing ones included; more are skipped (forward compatibility).
+const knownFields = [0, 4, 7, 6, 7, 3, 6, 5, 5, 3, 3];
 
 /**
  * A raw field: the bytes of one embedded msgpack value, passed through
@@ -71,34 +74,64 @@ const minFields = [0, 3, 5, 4, 5, 3, 5, 5, 5, 3, 3];
  */
 export type Raw = Uint8Array;
 
-/** [1, ref, client]: opens a session (client to server). */
+/**
+ * [1, ref, client, resume_token]: opens a session (client to server).
+ * The encoder writes a missing resumeToken as "".
+ */
 export interface ConnectFrame {
   type: "connect";
   ref: number;
   client: string;
+  /** The resume token of the connection this one replaces; "" for a new session. */
+  resumeToken: string;
 }
-/** [2, ref, session, user, heartbeat_ms]: answers connect. */
+/**
+ * [2, ref, session, user, heartbeat_ms, resume_token, resumed]: answers
+ * connect. The encoder writes a missing resumeToken as "" and a missing
+ * resumed as false.
+ */
 export interface ConnectedFrame {
   type: "connected";
   ref: number;
   session: string;
   user: string;
   heartbeatMs: number;
+  /** The token to present in the connect of the next connection; "" from servers without resume. */
+  resumeToken: string;
+  /** True when the server accepted the connect's resume token. */
+  resumed: boolean;
 }
-/** [3, ref, kind, params]: asks to join a room of a module. */
+/**
+ * [3, ref, kind, params, epoch, since]: asks to join a room of a module.
+ * The encoder writes a missing epoch as "" and a missing since as 0.
+ */
 export interface JoinFrame {
   type: "join";
   ref: number;
   kind: string;
   params: Raw;
+  /** The room epoch from the last joined, to resume; "" for a fresh join. */
+  epoch: string;
+  /** The last ordered seq seen in that epoch; ignored when epoch is "". */
+  since: number;
 }
-/** [4, ref, room, seq, snapshot]: answers a successful join. */
+/**
+ * [4, ref, room, seq, snapshot, epoch, recovered]: answers a successful
+ * join. The encoder writes a missing epoch as "" and a missing recovered as
+ * false.
+ */
 export interface JoinedFrame {
   type: "joined";
   ref: number;
   room: string;
+  /** The room's current seq, or with recovery the join's since. */
   seq: number;
+  /** The module's room state; nil when recovered. */
   snapshot: Raw;
+  /** The room's epoch: the incarnation of its ordered stream. */
+  epoch: string;
+  /** True when the join resumed from since: the missed events follow. */
+  recovered: boolean;
 }
 /** [5, ref, room]: leaves a room; answered by a reply. */
 export interface LeaveFrame {
@@ -292,6 +325,16 @@ class Reader {
     return this.str(max);
   }
 
+  /** A msgpack boolean: true or false, nothing else. */
+  bool(): boolean {
+    const c = this.b[this.pos];
+    if (c === 0xc2 || c === 0xc3) {
+      this.pos++;
+      return c === 0xc3;
+    }
+    throw errFieldType();
+  }
+
   /** The next value's bytes, undecoded. */
   raw(): Raw {
     const start = this.pos;
@@ -317,9 +360,13 @@ function readFrame(r: Reader): Frame {
   }
   let f: Frame;
   switch (type) {
-    case "connect":
-      f = { type, ref: r.uint(), client: r.str(MAX_NAME_LEN) };
+    case "connect": {
+      const ref = r.uint();
+      const client = r.str(MAX_NAME_LEN);
+      const resumeToken = n > 3 ? r.optStr(MAX_ID_LEN) : "";
+      f = { type, ref, client, resumeToken };
       break;
+    }
     case "connected": {
       const ref = r.uint();
       const session = r.str(MAX_ID_LEN);
@@ -328,15 +375,30 @@ function readFrame(r: Reader): Frame {
       if (heartbeatMs > 0xffffffff) {
         throw errFieldType();
       }
-      f = { type, ref, session, user, heartbeatMs };
+      const resumeToken = n > 5 ? r.optStr(MAX_ID_LEN) : "";
+      const resumed = n > 6 ? r.bool() : false;
+      f = { type, ref, session, user, heartbeatMs, resumeToken, resumed };
       break;
     }
-    case "join":
-      f = { type, ref: r.uint(), kind: r.str(MAX_NAME_LEN), params: r.raw() };
+    case "join": {
+      const ref = r.uint();
+      const kind = r.str(MAX_NAME_LEN);
+      const params = r.raw();
+      const epoch = n > 4 ? r.optStr(MAX_ID_LEN) : "";
+      const since = n > 5 ? r.uint() : 0;
+      f = { type, ref, kind, params, epoch, since };
       break;
-    case "joined":
-      f = { type, ref: r.uint(), room: r.str(MAX_ID_LEN), seq: r.uint(), snapshot: r.raw() };
+    }
+    case "joined": {
+      const ref = r.uint();
+      const room = r.str(MAX_ID_LEN);
+      const seq = r.uint();
+      const snapshot = r.raw();
+      const epoch = n > 5 ? r.optStr(MAX_ID_LEN) : "";
+      const recovered = n > 6 ? r.bool() : false;
+      f = { type, ref, room, seq, snapshot, epoch, recovered };
       break;
+    }
     case "leave":
       f = { type, ref: r.uint(), room: r.str(MAX_ID_LEN) };
       break;
@@ -363,11 +425,7 @@ function readFrame(r: Reader): Frame {
       break;
   }
   // Skip elements appended by later protocol revisions.
-  let read = minFields[t]!;
-  if (type === "send" && n >= 6) {
-    read = 6; // client_msg_id was read above
-  }
-  for (let i = read; i < n; i++) {
+  for (let i = knownFields[t]!; i < n; i++) {
     r.raw();
   }
   return f;
@@ -471,6 +529,14 @@ class Writer {
     this.bytes(b);
   }
 
+  /** A msgpack boolean; undefined writes false. */
+  bool(v: boolean | undefined, what: string): void {
+    if (v !== undefined && typeof v !== "boolean") {
+      throw new ParlorError("bad_request", `codec: ${what} must be a boolean`);
+    }
+    this.byte(v === true ? 0xc3 : 0xc2);
+  }
+
   /** One embedded msgpack value; empty writes nil. */
   raw(b: Raw | undefined, what: string): void {
     if (b === undefined || b.length === 0) {
@@ -493,29 +559,36 @@ class Writer {
 function writeFrame(w: Writer, f: Frame): void {
   switch (f.type) {
     case "connect":
-      w.byte(0x93, 1);
+      w.byte(0x94, 1);
       w.uint(f.ref, "ref");
       w.str(f.client, MAX_NAME_LEN, "client");
+      w.str(f.resumeToken ?? "", MAX_ID_LEN, "resume_token");
       return;
     case "connected":
-      w.byte(0x95, 2);
+      w.byte(0x97, 2);
       w.uint(f.ref, "ref");
       w.str(f.session, MAX_ID_LEN, "session");
       w.str(f.user, MAX_ID_LEN, "user");
       w.uint(f.heartbeatMs, "heartbeat_ms", 0xffffffff);
+      w.str(f.resumeToken ?? "", MAX_ID_LEN, "resume_token");
+      w.bool(f.resumed, "resumed");
       return;
     case "join":
-      w.byte(0x94, 3);
+      w.byte(0x96, 3);
       w.uint(f.ref, "ref");
       w.str(f.kind, MAX_NAME_LEN, "kind");
       w.raw(f.params, "params");
+      w.str(f.epoch ?? "", MAX_ID_LEN, "epoch");
+      w.uint(f.since ?? 0, "since");
       return;
     case "joined":
-      w.byte(0x95, 4);
+      w.byte(0x97, 4);
       w.uint(f.ref, "ref");
       w.str(f.room, MAX_ID_LEN, "room");
       w.uint(f.seq, "seq");
       w.raw(f.snapshot, "snapshot");
+      w.str(f.epoch ?? "", MAX_ID_LEN, "epoch");
+      w.bool(f.recovered, "recovered");
       return;
     case "leave":
       w.byte(0x93, 5);

@@ -1,6 +1,7 @@
 // Parlor's browser SDK: connect to a Parlor server over WebSocket
 // (protocol parlor.v1), join rooms, send events and get replies, with
-// reconnection that joins the rooms again.
+// reconnection that resumes: rooms continue from the last event seen, and
+// unanswered sends are resent.
 //
 //   import { connect } from "/parlor.js";
 //   const client = connect("/ws", { token });
@@ -29,6 +30,7 @@ export type {
   GapInfo,
   LeftInfo,
   RejoinedInfo,
+  ResumedInfo,
   Room,
   RoomNotices,
   RoomState,

@@ -1,6 +1,7 @@
 // Client tests against a fake WebSocket and a fake clock: the handshake,
 // requests and replies, timeouts, error mapping, event routing, reconnect
-// with backoff and rejoin, and cleanup on close.
+// with backoff, resume (token, epoch and since, replay, resent sends), and
+// cleanup on close.
 
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, test } from "node:test";
@@ -14,7 +15,7 @@ beforeEach(() => {
   FakeWS.reset();
   clock = new FakeClock().install();
   realRandom = Math.random;
-  Math.random = () => 0.5; // jitter: delays are 3/4 of the nominal value
+  Math.random = () => 0.5; // full jitter: delays are half the nominal value
 });
 
 afterEach(() => {
@@ -36,24 +37,49 @@ async function open(opts = {}, session = "s1") {
   return { client, ws, events };
 }
 
-/** Plays the server's side of the handshake on ws. */
-async function handshake(ws, session = "s1") {
+/**
+ * Plays the server's side of the handshake on ws: the connected frame
+ * carries the resume token "tok-<session>". Returns the client's connect.
+ */
+async function handshake(ws, session = "s1", resumed = false) {
   ws.accept();
   await tick();
   const [c] = ws.take();
   assert.equal(c.type, "connect");
-  ws.receive({ type: "connected", ref: c.ref, session, user: "u_alice", heartbeatMs: 25000 });
+  ws.receive({ type: "connected", ref: c.ref, session, user: "u_alice", heartbeatMs: 25000, resumeToken: `tok-${session}`, resumed });
   await tick();
+  return c;
 }
 
 /** Joins a room, playing the server's side. */
-async function join(client, ws, { kind = "echo", params = { name: "lobby" }, room = "r1", seq = 0, snapshot = null } = {}) {
+async function join(
+  client,
+  ws,
+  { kind = "echo", params = { name: "lobby" }, room = "r1", seq = 0, snapshot = null, epoch = "ep1" } = {},
+) {
   const p = client.join(kind, params);
   await tick();
   const [j] = ws.take();
   assert.equal(j.type, "join");
-  ws.receive({ type: "joined", ref: j.ref, room, seq, snapshot: enc(snapshot) });
+  assert.equal(j.epoch, "", "a first join is fresh");
+  assert.equal(j.since, 0);
+  ws.receive({ type: "joined", ref: j.ref, room, seq, snapshot: enc(snapshot), epoch, recovered: false });
   return p;
+}
+
+/** A joined frame answering join j. */
+function joined(j, { room = "r1", seq = 0, snapshot = null, epoch = "ep1", recovered = false } = {}) {
+  return { type: "joined", ref: j.ref, room, seq, snapshot: recovered ? new Uint8Array(0) : enc(snapshot), epoch, recovered };
+}
+
+/** An ordered (seq > 0) or ephemeral (seq 0) event frame. */
+function ev(room, seq, event, data) {
+  return { type: "event", room, seq, event, data: enc(data) };
+}
+
+/** A successful reply to request frame f. */
+function ok(f, data) {
+  return { type: "reply", ref: f.ref, code: "", message: "", data: enc(data) };
 }
 
 const states = (events) => events.filter(([s]) => s !== "error").map(([s]) => s);
@@ -68,7 +94,8 @@ test("connects: token in the URL, subprotocol, binary frames, connect first", as
   assert.equal(ws.frames()[0].client, `parlor-js/${VERSION}`);
   assert.deepEqual(states(events), ["connecting", "open"]);
   assert.deepEqual(events[0][1], { attempt: 0 });
-  assert.deepEqual(events[1][1], { session: "s1", user: "u_alice", heartbeatMs: 25000, reconnected: false });
+  assert.deepEqual(events[1][1], { session: "s1", user: "u_alice", heartbeatMs: 25000, reconnected: false, resumed: false });
+  assert.equal(ws.frames()[0].resumeToken, "", "a new session presents no token");
   assert.equal(client.state, "open");
   assert.equal(client.session, "s1");
   assert.equal(client.user, "u_alice");
@@ -432,77 +459,248 @@ test("left from the server: the room is gone and its listeners removed", async (
   client.close();
 });
 
-test("reconnect: backoff, in-flight requests fail, rooms are joined again, waiting sends follow", async () => {
+test("reconnect without recovery: backoff, rejoin from epoch and since, $rejoined resets, sends follow", async () => {
   const { client, ws, events } = await open({}, "s1");
-  const room = await join(client, ws, { params: { name: "lobby" }, room: "r1", seq: 7, snapshot: { n: 7 } });
+  const room = await join(client, ws, { params: { name: "lobby" }, room: "r1", seq: 7, snapshot: { n: 7 }, epoch: "ep1" });
+  assert.equal(room.epoch, "ep1");
   const notices = [];
-  room.on("$rejoined", (info) => notices.push(info));
+  room.on("$rejoined", (info) => notices.push(["$rejoined", info]));
+  room.on("$resumed", (info) => notices.push(["$resumed", info]));
   const got = [];
   room.on("said", (d, meta) => got.push([d, meta.seq]));
+  await tick();
+  ws.receive(ev("r1", 8, "said", "eight"));
 
   const inflight = room.send("say", "lost?");
   await tick();
-  ws.take();
+  const [lost] = ws.take();
+  assert.equal(lost.type, "send");
   ws.drop(1006);
-  await assert.rejects(inflight, (err) => err.code === "disconnected");
   assert.equal(client.state, "reconnecting");
   assert.equal(room.state, "rejoining");
-  assert.deepEqual(events.at(-1), ["reconnecting", { attempt: 1, delay: 375, code: 1006, reason: "connection failed" }]);
+  assert.deepEqual(events.at(-1), ["reconnecting", { attempt: 1, delay: 125, code: 1006, reason: "connection failed" }]);
   assert.ok(ws.detached);
 
-  // A send while rejoining waits for the rejoin.
+  // A send while rejoining waits for the rejoin, behind the unanswered one.
   const waiting = room.send("say", "after");
 
-  await clock.advance(374);
+  await clock.advance(124);
   assert.equal(FakeWS.instances.length, 1);
   await clock.advance(1);
   assert.equal(FakeWS.instances.length, 2);
   const ws2 = FakeWS.last();
-  await handshake(ws2, "s2");
-  assert.deepEqual(events.at(-1), ["open", { session: "s2", user: "u_alice", heartbeatMs: 25000, reconnected: true }]);
-  const [rj] = ws2.take();
-  assert.deepEqual(rj, { type: "join", ref: rj.ref, kind: "echo", params: enc({ name: "lobby" }) });
+  const c2 = await handshake(ws2, "s2");
+  assert.equal(c2.resumeToken, "tok-s1", "the previous connection's token");
+  assert.deepEqual(events.at(-1), ["open", { session: "s2", user: "u_alice", heartbeatMs: 25000, reconnected: true, resumed: false }]);
+  const sent = ws2.take();
+  assert.equal(sent.length, 1, "only the rejoin before its answer: sends wait for it");
+  const [rj] = sent;
+  assert.deepEqual(rj, { type: "join", ref: rj.ref, kind: "echo", params: enc({ name: "lobby" }), epoch: "ep1", since: 8 });
 
-  ws2.receive({ type: "joined", ref: rj.ref, room: "r1", seq: 12, snapshot: enc({ n: 12 }) });
+  // The server cannot replay: a fresh snapshot in a new epoch.
+  ws2.receive(joined(rj, { room: "r1", seq: 3, snapshot: { n: 3 }, epoch: "ep2" }));
   await tick();
-  assert.deepEqual(notices, [{ room: "r1", previousRoom: "r1", seq: 12, previousSeq: 7, snapshot: { n: 12 } }]);
-  assert.deepEqual(room.snapshot, { n: 12 });
+  assert.deepEqual(notices, [["$rejoined", { room: "r1", previousRoom: "r1", seq: 3, previousSeq: 8, snapshot: { n: 3 }, epoch: "ep2" }]]);
+  assert.deepEqual(room.snapshot, { n: 3 });
   assert.equal(room.state, "joined");
-  assert.equal(room.seq, 12);
+  assert.equal(room.seq, 3);
+  assert.equal(room.epoch, "ep2");
 
-  const [s] = ws2.take();
-  assert.equal(s.type, "send");
-  assert.equal(s.room, "r1");
-  ws2.receive({ type: "reply", ref: s.ref, code: "", message: "", data: enc("ok") });
+  const [s1, s2] = ws2.take();
+  assert.equal(s1.type, "send");
+  assert.equal(s1.clientMsgId, lost.clientMsgId, "the unanswered send again, same client_msg_id");
+  assert.notEqual(s1.ref, lost.ref);
+  assert.deepEqual(s1.data, enc("lost?"));
+  assert.equal(s2.type, "send");
+  assert.deepEqual(s2.data, enc("after"));
+  ws2.receive(ok(s1, "first"), ok(s2, "ok"));
+  assert.equal(await inflight, "first");
   assert.equal(await waiting, "ok");
 
-  ws2.receive({ type: "event", room: "r1", seq: 12, event: "said", data: enc("in snapshot") });
-  ws2.receive({ type: "event", room: "r1", seq: 13, event: "said", data: enc("new") });
-  assert.deepEqual(got, [["new", 13]]);
+  ws2.receive(ev("r1", 3, "said", "in snapshot"));
+  ws2.receive(ev("r1", 4, "said", "new"));
+  assert.deepEqual(got, [
+    ["eight", 8],
+    ["new", 4],
+  ]);
   assert.deepEqual(states(events), ["connecting", "open", "reconnecting", "connecting", "open"]);
+
+  // The next rejoin starts from the new epoch.
+  ws2.drop(1006);
+  await clock.advance(1000);
+  const ws3 = FakeWS.last();
+  const c3 = await handshake(ws3, "s3");
+  assert.equal(c3.resumeToken, "tok-s2", "the latest token");
+  const [rj3] = ws3.take();
+  assert.equal(rj3.epoch, "ep2");
+  assert.equal(rj3.since, 4);
   client.close();
 });
 
-test("reconnect: a rejoin may get a new room id", async () => {
+test("resume: the token is presented, recovered rooms keep their state and replay continues", async () => {
+  const { client, ws, events } = await open({}, "s1");
+  const room = await join(client, ws, { room: "r1", seq: 5, snapshot: { n: 5 }, epoch: "ep1" });
+  const notices = [];
+  room.on("$rejoined", (info) => notices.push(["$rejoined", info]));
+  room.on("$resumed", (info) => notices.push(["$resumed", info]));
+  const got = [];
+  room.on("said", (d, meta) => got.push([d, meta.seq]));
+  await tick();
+  ws.receive(ev("r1", 6, "said", 6), ev("r1", 7, "said", 7));
+
+  ws.drop(4000, "heartbeat timeout");
+  // A connection that fails before its handshake keeps the token for the next.
+  await clock.advance(1000);
+  FakeWS.last().drop(1006);
+  await clock.advance(1000);
+  const ws3 = FakeWS.last();
+  assert.equal(FakeWS.instances.length, 3);
+  const c = await handshake(ws3, "s1", true);
+  assert.equal(c.resumeToken, "tok-s1");
+  assert.equal(events.at(-1)[1].resumed, true);
+  const [rj] = ws3.take();
+  assert.equal(rj.epoch, "ep1");
+  assert.equal(rj.since, 7);
+
+  // The missed events follow the joined in seq order, with duplicates and
+  // an ephemeral event among them, then live ones.
+  ws3.receive(
+    joined(rj, { room: "r1", seq: 7, epoch: "ep1", recovered: true }),
+    ev("r1", 6, "said", "dup 6"),
+    ev("r1", 7, "said", "dup 7"),
+    ev("r1", 8, "said", 8),
+    ev("r1", 0, "said", "typing"),
+    ev("r1", 9, "said", 9),
+  );
+  ws3.receive(ev("r1", 9, "said", "dup 9"), ev("r1", 10, "said", 10));
+  await tick();
+  assert.deepEqual(notices, [["$resumed", { room: "r1", previousRoom: "r1", seq: 7, epoch: "ep1" }]], "no reset");
+  assert.deepEqual(got, [
+    [6, 6],
+    [7, 7],
+    [8, 8],
+    ["typing", 0],
+    [9, 9],
+    [10, 10],
+  ]);
+  assert.deepEqual(room.snapshot, { n: 5 }, "the snapshot is kept");
+  assert.equal(room.seq, 10);
+  assert.equal(room.epoch, "ep1");
+  assert.equal(room.state, "joined");
+  client.close();
+});
+
+test("resume: a recovery in another epoch than asked is refused and the room left", async () => {
   const { client, ws } = await open();
-  const room = await join(client, ws, { room: "old" });
+  const room = await join(client, ws, { room: "r1", seq: 2, epoch: "ep1" });
+  const left = [];
+  room.on("$left", (i) => left.push(i));
+  ws.drop();
+  await clock.advance(1000);
+  const ws2 = FakeWS.last();
+  await handshake(ws2, "s2");
+  const [rj] = ws2.take();
+  ws2.receive(joined(rj, { room: "r1", seq: 2, epoch: "other", recovered: true }));
+  await tick();
+  assert.equal(room.state, "left");
+  assert.equal(left[0]?.reason, "rejoin_failed");
+  const [l] = ws2.take();
+  assert.deepEqual(l, { type: "leave", ref: l.ref, room: "r1" }, "the server is told");
+  client.close();
+});
+
+test("every send carries a client_msg_id: the caller's, or a random one", async () => {
+  const { client, ws } = await open();
+  const room = await join(client, ws);
+  room.send("say", 1).catch(() => {});
+  room.send("say", 2, { clientMsgId: "" }).catch(() => {});
+  room.send("say", 3, { clientMsgId: "mine-1" }).catch(() => {});
+  await tick();
+  const [a, b, c] = ws.take();
+  assert.match(a.clientMsgId, /^c_[0-9a-f]{32}$/);
+  assert.match(b.clientMsgId, /^c_[0-9a-f]{32}$/);
+  assert.notEqual(a.clientMsgId, b.clientMsgId);
+  assert.equal(c.clientMsgId, "mine-1");
+  client.close();
+});
+
+test("unanswered sends are resent once after the rejoin, in order, and resolve once", async () => {
+  const { client, ws } = await open();
+  const room = await join(client, ws, { room: "r1", seq: 1, epoch: "ep1" });
+  const settled = [];
+  const track = (name, p) =>
+    p.then(
+      (v) => settled.push([name, "ok", v]),
+      (err) => settled.push([name, "err", err.code]),
+    );
+  const a = track("a", room.send("say", "a", { clientMsgId: "id-a" }));
+  const b = track("b", room.send("say", "b"));
+  const c = track("c", room.send("say", "c"));
+  await tick();
+  const [fa, fb, fc] = ws.take();
+  ws.receive(ok(fb, "b done")); // b was answered before the loss
+  await tick();
+  ws.drop(1001, "going away");
+  await tick();
+  assert.deepEqual(settled, [["b", "ok", "b done"]], "a and c neither resolve nor reject on the loss");
+
+  // Lost again during the next handshake: still kept.
+  await clock.advance(1000);
+  FakeWS.last().accept();
+  await tick();
+  FakeWS.last().drop(1006);
+  await clock.advance(1000);
+  const ws3 = FakeWS.last();
+  await handshake(ws3, "s3", true);
+  const [rj] = ws3.take();
+  assert.deepEqual(ws3.take(), [], "nothing before the rejoin's answer");
+  ws3.receive(joined(rj, { room: "r1", seq: 1, epoch: "ep1", recovered: true }));
+  await tick();
+  const resent = ws3.take();
+  assert.deepEqual(
+    resent.map((f) => [f.type, f.clientMsgId, f.data]),
+    [
+      ["send", "id-a", enc("a")],
+      ["send", fc.clientMsgId, enc("c")],
+    ],
+    "in the original order, with the original ids, b not again",
+  );
+  assert.equal(fa.clientMsgId, "id-a");
+  // The room answers the resends with the first replies; a duplicate reply is ignored.
+  ws3.receive(ok(resent[0], "a first"), ok(resent[1], "c first"), ok(resent[1], "c again"));
+  await Promise.all([a, b, c]);
+  assert.deepEqual(settled, [
+    ["b", "ok", "b done"],
+    ["a", "ok", "a first"],
+    ["c", "ok", "c first"],
+  ]);
+  await tick();
+  assert.deepEqual(ws3.take(), []);
+  assert.equal(clock.pending(), 0, "no timers left for the settled sends");
+  client.close();
+});
+
+test("a resent send keeps its timeout", async () => {
+  const { client, ws } = await open();
+  const room = await join(client, ws);
+  const p = room.send("say", 1, { timeout: 3000 });
+  await tick();
+  ws.take();
+  const done = assert.rejects(p, (err) => err.code === "timeout" && /3000 ms/.test(err.message));
   ws.drop();
   await clock.advance(1000);
   const ws2 = FakeWS.last();
   await handshake(ws2);
   const [rj] = ws2.take();
-  ws2.receive({ type: "joined", ref: rj.ref, room: "new", seq: 0, snapshot: enc(null) });
+  await clock.advance(2000); // the rejoin is slow: the send's time is up
+  await done;
+  ws2.receive(joined(rj, { seq: 0, recovered: true }));
   await tick();
-  assert.equal(room.id, "new");
-  const got = [];
-  room.on("said", (d) => got.push(d));
-  await tick();
-  ws2.receive({ type: "event", room: "new", seq: 1, event: "said", data: enc(1) });
-  assert.deepEqual(got, [1]);
+  assert.deepEqual(ws2.take(), [], "a send that timed out is not resent");
   client.close();
 });
 
-test("backoff grows exponentially with jitter, is capped, and gives up after maxAttempts", async () => {
+test("backoff grows exponentially with full jitter, is capped, and gives up after maxAttempts", async () => {
   const client = connect("ws://example.test/ws", {
     WebSocket: FakeWS,
     reconnect: { initialDelay: 100, maxDelay: 1000, factor: 2, maxAttempts: 6 },
@@ -516,19 +714,29 @@ test("backoff grows exponentially with jitter, is capped, and gives up after max
     FakeWS.last().drop(1011, "gone");
     await clock.advance(10_000);
   }
-  assert.deepEqual(delays, [75, 150, 300, 600, 750, 750]);
+  assert.deepEqual(delays, [50, 100, 200, 400, 500, 500]);
   assert.equal(FakeWS.instances.length, 7);
   assert.equal(client.state, "closed");
-  assert.deepEqual(closed, { code: 1011, reason: "gone" });
+  assert.equal(closed.code, 1011);
+  assert.equal(closed.reason, "gone");
+  assert.equal(closed.error.code, "closed");
+  assert.match(closed.error.message, /gave up after 6 attempts/);
   assert.equal(clock.pending(), 0);
 
-  Math.random = () => 0;
-  const c2 = connect("ws://example.test/ws", { WebSocket: FakeWS, reconnect: { initialDelay: 100 } });
+  // The defaults: 250 ms doubling up to 10 s; full jitter goes down to 0.
+  Math.random = () => 0.999;
+  const c2 = connect("ws://example.test/ws", { WebSocket: FakeWS });
   const d2 = [];
   c2.on("reconnecting", (i) => d2.push(i.delay));
   await tick();
+  for (let i = 0; i < 8; i++) {
+    FakeWS.last().drop();
+    await clock.advance(10_000);
+  }
+  assert.deepEqual(d2, [249, 499, 999, 1998, 3996, 7992, 9990, 9990]);
+  Math.random = () => 0;
   FakeWS.last().drop();
-  assert.deepEqual(d2, [50], "jitter keeps at least half the delay");
+  assert.equal(d2.at(-1), 0, "full jitter: from 0 up to the delay");
   c2.close();
 });
 
@@ -537,37 +745,92 @@ test("the attempt count resets once a connection opens", async () => {
   const delays = [];
   client.on("reconnecting", (i) => delays.push(i.delay));
   ws.drop();
-  await clock.advance(75);
+  await clock.advance(50);
   FakeWS.last().drop();
-  await clock.advance(150);
+  await clock.advance(100);
   await handshake(FakeWS.last());
   FakeWS.last().drop();
-  assert.deepEqual(delays, [75, 150, 75]);
+  assert.deepEqual(delays, [50, 100, 50]);
   client.close();
 });
 
-test("after a close for misbehaviour the client waits the longest delay", async () => {
-  const { client, ws } = await open({ reconnect: { initialDelay: 100, maxDelay: 8000 } });
-  const delays = [];
-  client.on("reconnecting", (i) => delays.push([i.code, i.delay]));
-  ws.drop(4029, "rate limit exceeded");
-  await clock.advance(10_000);
-  await handshake(FakeWS.last());
-  FakeWS.last().drop(1001, "server shutting down");
-  assert.deepEqual(delays, [
-    [4029, 6000],
-    [1001, 75],
-  ]);
+for (const [code, what] of [
+  [4009, /newer connection resumed this session \(close 4009\)/],
+  [1008, /policy violation \(close 1008\)/],
+  [1007, /malformed message \(close 1007\)/],
+  [4029, /rate-limit abuse \(close 4029\)/],
+]) {
+  test(`no reconnect after close ${code} from the server`, async () => {
+    const { client, ws, events } = await open();
+    const room = await join(client, ws);
+    const left = [];
+    room.on("$left", (i) => left.push(i));
+    const inflight = room.send("say", 1);
+    await tick();
+    ws.drop(code, "bye");
+    assert.equal(client.state, "closed");
+    assert.equal(room.state, "left");
+    await assert.rejects(inflight, (err) => err.code === "disconnected", "the send may or may not have been applied");
+    const errors = events.filter(([s]) => s === "error").map(([, e]) => e);
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].code, "closed");
+    assert.match(errors[0].message, what);
+    const [state, info] = events.at(-1);
+    assert.equal(state, "closed");
+    assert.equal(info.code, code);
+    assert.equal(info.error, errors[0]);
+    await assert.rejects(client.join("echo"), (err) => err.code === "closed");
+    await clock.advance(60_000);
+    assert.equal(FakeWS.instances.length, 1, "no new connection");
+    assert.equal(clock.pending(), 0);
+  });
+}
+
+test("a close code of a replaced socket of this client is ignored", async () => {
+  const { client, ws } = await open();
+  ws.drop(1006);
+  await clock.advance(1000);
+  const ws2 = FakeWS.last();
+  await handshake(ws2, "s2", true);
+  // The server closes the old connection with 4009 late: its handlers are gone.
+  assert.equal(ws.onclose, null);
+  assert.equal(client.state, "open");
+  client.close();
+});
+
+test("reconnect: a rejoin may get a new room id", async () => {
+  const { client, ws } = await open();
+  const room = await join(client, ws, { room: "old" });
+  ws.drop();
+  await clock.advance(1000);
+  const ws2 = FakeWS.last();
+  await handshake(ws2);
+  const [rj] = ws2.take();
+  ws2.receive(joined(rj, { room: "new", seq: 0 }));
+  await tick();
+  assert.equal(room.id, "new");
+  const got = [];
+  room.on("said", (d) => got.push(d));
+  await tick();
+  ws2.receive(ev("new", 1, "said", 1));
+  assert.deepEqual(got, [1]);
   client.close();
 });
 
 test("reconnect: false closes on the first loss", async () => {
   const { client, ws, events } = await open({ reconnect: false });
   const room = await join(client, ws);
+  const inflight = room.send("say", 1);
+  await tick();
   ws.drop(1001, "bye");
   assert.equal(client.state, "closed");
   assert.equal(room.state, "left");
-  assert.deepEqual(events.at(-1), ["closed", { code: 1001, reason: "bye" }]);
+  await assert.rejects(inflight, (err) => err.code === "disconnected");
+  const [state, info] = events.at(-1);
+  assert.equal(state, "closed");
+  assert.equal(info.code, 1001);
+  assert.equal(info.reason, "bye");
+  assert.equal(info.error.code, "closed");
   assert.equal(clock.pending(), 0);
 });
 
@@ -576,6 +839,8 @@ test("a refused rejoin leaves the room; waiting sends fail with the refusal", as
   const room = await join(client, ws);
   const seen = [];
   room.on("$left", (info) => seen.push(info));
+  const unanswered = room.send("say", 0);
+  await tick();
   ws.drop();
   const waiting = room.send("say", 1);
   await clock.advance(1000);
@@ -583,7 +848,10 @@ test("a refused rejoin leaves the room; waiting sends fail with the refusal", as
   await handshake(ws2);
   const [rj] = ws2.take();
   ws2.receive({ type: "reply", ref: rj.ref, code: "forbidden", message: "blocked", data: new Uint8Array(0) });
+  await assert.rejects(unanswered, (err) => err.code === "forbidden" && err.message === "blocked");
   await assert.rejects(waiting, (err) => err.code === "forbidden" && err.message === "blocked");
+  await tick();
+  assert.deepEqual(ws2.take(), [], "nothing is resent to a room that was not joined again");
   assert.equal(seen.length, 1);
   assert.equal(seen[0].reason, "rejoin_failed");
   assert.equal(seen[0].error.code, "forbidden");
@@ -618,8 +886,14 @@ test("left for shutdown: the room is joined again after the server comes back", 
   const room = await join(client, ws);
   const left = [];
   room.on("$left", (i) => left.push(i));
+  const before = room.send("say", "before");
+  await tick();
+  ws.take();
   ws.receive({ type: "left", room: "r1", reason: "shutdown" });
   assert.equal(room.state, "rejoining");
+  const during = room.send("say", "during");
+  await tick();
+  assert.deepEqual(ws.take(), [], "a send waits while the room is rejoining");
   ws.drop(1001, "server shutting down");
   await clock.advance(1000);
   const ws2 = FakeWS.last();
@@ -630,6 +904,14 @@ test("left for shutdown: the room is joined again after the server comes back", 
   await tick();
   assert.equal(room.state, "joined");
   assert.deepEqual(left, []);
+  const sends = ws2.take();
+  assert.deepEqual(
+    sends.map((f) => f.data),
+    [enc("before"), enc("during")],
+    "the unanswered send first, then the one that waited",
+  );
+  ws2.receive(ok(sends[0], 1), ok(sends[1], 2));
+  assert.deepEqual(await Promise.all([before, during]), [1, 2]);
   client.close();
 });
 
@@ -668,7 +950,7 @@ test("a malformed message from the server: error, close, reconnect", async () =>
   const err = events.find(([s]) => s === "error")[1];
   assert.equal(err.code, "bad_request");
   assert.equal(events.at(-1)[1].code, 1007);
-  assert.equal(events.at(-1)[1].delay, 22_500, "treated like a 1007 close: the longest delay");
+  assert.equal(events.at(-1)[1].delay, 5000, "the client's own 1007 abort waits the longest delay, and reconnects");
 
   await clock.advance(30_000);
   const ws2 = FakeWS.last();

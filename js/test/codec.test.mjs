@@ -47,6 +47,54 @@ test("encodeFrame writes send's client_msg_id as an empty string when absent", (
   assert.equal(toHex(b), "960606a27231a36d736781a174a26869a0");
 });
 
+test("the resume fields: the encoder always writes the full layout", () => {
+  // Missing optional fields are written as their zero values.
+  assert.equal(toHex(encodeFrame({ type: "connect", ref: 1, client: "c" })), "940101a163a0");
+  assert.equal(toHex(encodeFrame({ type: "join", ref: 2, kind: "k", params: hex("c0") })), "960302a16bc0a000");
+  assert.equal(
+    toHex(encodeFrame({ type: "connected", ref: 1, session: "s", user: "u", heartbeatMs: 5 })),
+    "970201a173a17505a0c2",
+  );
+  assert.equal(
+    toHex(encodeFrame({ type: "joined", ref: 1, room: "r", seq: 3, snapshot: new Uint8Array(0) })),
+    "970401a17203c0a0c2",
+  );
+  assert.equal(
+    toHex(encodeFrame({ type: "joined", ref: 1, room: "r", seq: 3, snapshot: new Uint8Array(0), epoch: "e", recovered: true })),
+    "970401a17203c0a165c3",
+  );
+  assert.equal(toHex(encodeFrame({ type: "join", ref: 2, kind: "k", params: hex("c0"), epoch: "e", since: 300 })), "960302a16bc0a165cd012c");
+});
+
+test("the resume fields: the encoder refuses what the server would reject", () => {
+  const joined = { type: "joined", ref: 1, room: "r", seq: 3, snapshot: new Uint8Array(0), epoch: "e" };
+  assert.throws(() => encodeFrame({ ...joined, recovered: 1 }), code("bad_request"), "bools are booleans");
+  assert.throws(() => encodeFrame({ ...joined, epoch: "e".repeat(129) }), code("too_large"));
+  assert.throws(() => encodeFrame({ type: "connect", ref: 1, client: "c", resumeToken: "t".repeat(129) }), code("too_large"));
+  assert.throws(() => encodeFrame({ type: "join", ref: 1, kind: "k", params: hex("c0"), epoch: "e", since: -1 }), code("bad_request"));
+  assert.throws(() => encodeFrame({ type: "join", ref: 1, kind: "k", params: hex("c0"), epoch: 5, since: 1 }), code("bad_request"));
+});
+
+test("the resume fields: strict decoding", () => {
+  // resumed and recovered are true or false only: not nil, not an integer.
+  assert.throws(() => decodeFrames(hex("970201a173a17501a0c0")), code("bad_request"), "resumed nil");
+  assert.throws(() => decodeFrames(hex("970401a17201c0a16500")), code("bad_request"), "recovered 0");
+  assert.deepEqual(decodeFrames(hex("970401a17201c0a165c3"))[0].recovered, true);
+  // since is a uint: nil is not absent.
+  assert.throws(() => decodeFrames(hex("960301a16bc0a165c0")), code("bad_request"), "since nil");
+  // epoch and resume_token may be nil.
+  const [j] = decodeFrames(hex("960301a16bc0c007"));
+  assert.equal(j.epoch, "");
+  assert.equal(j.since, 7);
+  const [c] = decodeFrames(hex("970201a173a17501c0c3"));
+  assert.equal(c.resumeToken, "");
+  assert.equal(c.resumed, true);
+  // Extra trailing elements after the known ones are skipped, but must be well-formed.
+  const [x] = decodeFrames(hex("980401a17201c0a165c3a3787878"));
+  assert.equal(x.recovered, true);
+  assert.throws(() => decodeFrames(hex("980401a17201c0a165c3c1")), code("bad_request"));
+});
+
 test("integers above 2^53-1 in frames are refused, not rounded", () => {
   assert.throws(() => decodeFrames(hex("9305cf0020000000000000a27231")), code("bad_request"));
   assert.deepEqual(decodeFrames(hex("9305cf001fffffffffffffa27231"))[0].ref, 2 ** 53 - 1);

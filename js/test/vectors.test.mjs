@@ -11,10 +11,10 @@ const vf = JSON.parse(readFileSync(new URL("../../codec/testdata/vectors.json", 
 
 // The vector fields each frame type uses.
 const frameFields = {
-  connect: ["type", "ref", "client"],
-  connected: ["type", "ref", "session", "user", "heartbeat_ms"],
-  join: ["type", "ref", "kind", "params_hex"],
-  joined: ["type", "ref", "room", "seq", "snapshot_hex"],
+  connect: ["type", "ref", "client", "resume_token"],
+  connected: ["type", "ref", "session", "user", "heartbeat_ms", "resume_token", "resumed"],
+  join: ["type", "ref", "kind", "params_hex", "epoch", "since"],
+  joined: ["type", "ref", "room", "seq", "snapshot_hex", "epoch", "recovered"],
   leave: ["type", "ref", "room"],
   send: ["type", "ref", "room", "event", "data_hex", "client_msg_id"],
   reply: ["type", "ref", "code", "message", "data_hex"],
@@ -26,6 +26,7 @@ const frameFields = {
 // Vector field names to the SDK's frame field names.
 const rename = {
   heartbeat_ms: "heartbeatMs",
+  resume_token: "resumeToken",
   client_msg_id: "clientMsgId",
   params_hex: "params",
   snapshot_hex: "snapshot",

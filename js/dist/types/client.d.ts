@@ -7,7 +7,8 @@ export declare const SUBPROTOCOL = "parlor.v1";
  * - "connecting": opening the WebSocket and doing the handshake;
  * - "open": connected; requests go out at once;
  * - "reconnecting": the connection was lost; the next attempt is scheduled;
- * - "closed": for good, after close() or when reconnecting gave up.
+ * - "closed": for good, after close(), when reconnecting gave up, or after a
+ *   close code that forbids reconnecting (1007, 1008, 4009, 4029).
  */
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 /** The part of the WebSocket API the client uses (browsers' WebSocket has it). */
@@ -24,11 +25,14 @@ export interface WebSocketLike {
 }
 /** A WebSocket constructor, such as the browser's. */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
-/** How the client reconnects. */
+/**
+ * How the client reconnects: exponential backoff with full jitter (each
+ * delay is random, from 0 up to the nominal delay).
+ */
 export interface ReconnectOptions {
-    /** The first delay in ms, before jitter. Default: 500. */
+    /** The first nominal delay in ms, before jitter. Default: 250. */
     initialDelay?: number;
-    /** The largest delay in ms. Default: 30000. */
+    /** The largest nominal delay in ms. Default: 10000. */
     maxDelay?: number;
     /** The factor the delay grows by per failed attempt. Default: 2. */
     factor?: number;
@@ -78,8 +82,17 @@ export interface OpenInfo {
     user: string;
     /** The server's ping interval in ms. */
     heartbeatMs: number;
-    /** True after a reconnect: the rooms are being joined again ("$rejoined" follows per room). */
+    /**
+     * True after a reconnect: the rooms are being joined again, and each
+     * fires "$resumed" (nothing was missed) or "$rejoined" (a fresh snapshot).
+     */
     reconnected: boolean;
+    /**
+     * True when the server accepted the resume token of the previous
+     * connection (it closed that one with 4009 if it was still open). Rooms
+     * are resumed from their last seq either way, as far as the server can.
+     */
+    resumed: boolean;
 }
 /** The "reconnecting" event: the connection was lost and an attempt is scheduled. */
 export interface ReconnectingInfo {
@@ -98,6 +111,13 @@ export interface ClosedInfo {
     code: number;
     /** The close reason. */
     reason: string;
+    /**
+     * Why the client closed by itself, with code "closed": a close code that
+     * forbids reconnecting (1007, 1008, 4009, 4029), reconnect: false, or
+     * maxAttempts reached. Absent after close(). Pending requests reject
+     * with it.
+     */
+    error?: ParlorError;
 }
 /** The client's events, by name. */
 export interface ClientEvents {
@@ -109,8 +129,9 @@ export interface ClientEvents {
     state: (state: ConnectionState, info: ConnectingInfo | OpenInfo | ReconnectingInfo | ClosedInfo) => void;
     /**
      * Errors not tied to a request: the server's error frame before it closes
-     * the connection, a malformed message or payload from the server, or a
-     * token callback that failed.
+     * the connection, a malformed message or payload from the server, a
+     * token callback that failed, or a close code after which the client does
+     * not reconnect (code "closed", just before the "closed" event).
      */
     error: (err: ParlorError) => void;
 }
@@ -158,6 +179,8 @@ export declare class Client {
     private sessionId;
     private userId;
     private heartbeat;
+    /** The latest resume token, presented in the next connection's connect. */
+    private resumeToken;
     /** Use connect. */
     constructor(url: string, opts: ConnectOptions);
     /** The connection's state. */
@@ -203,6 +226,8 @@ export declare class Client {
      * the promise resolves with handle's result.
      */
     private request;
+    /** A room's waiting entry for a request: sent when the room is joined again. */
+    private waitFor;
     /** Encodes a frame and checks it fits in one message. */
     private encode;
     /** Writes a request on the open connection. */
@@ -220,10 +245,25 @@ export declare class Client {
     private onEvent;
     /** The handshake is done. */
     private opened;
-    /** Joins a room again after a reconnect. */
+    /**
+     * Joins a room again after a reconnect, from its epoch and the last
+     * ordered seq seen, so that the server can replay what was missed.
+     */
     private rejoin;
-    /** A membership is live again: new id, seq and snapshot; waiting sends go out. */
+    /**
+     * A membership is live again without recovery: new id, seq, epoch and
+     * snapshot, which replaces what the room knew ("$rejoined"); waiting
+     * sends go out.
+     */
     private revive;
+    /**
+     * A membership is live again with recovery: the room keeps its state and
+     * seq, and the missed events follow as ordinary events ("$resumed");
+     * waiting sends go out after them.
+     */
+    private resume;
+    /** Marks a membership joined again under room id. */
+    private relive;
     /** A rejoin was refused: retry a transient refusal, else give the room up. */
     private rejoinFailed;
     /** Removes a membership for good: its handles, listeners, timer and waiting work. */
@@ -237,11 +277,15 @@ export declare class Client {
     private abort;
     /** Drops the current socket's handlers. */
     private detach;
-    /** The connection is gone: fail what was in flight, then reconnect or give up. */
+    /**
+     * The connection is gone: keep the unanswered sends for a resend, fail
+     * the other requests in flight, then reconnect or give up. fromServer
+     * says the code is the server's close code, not the client's own abort.
+     */
     private lost;
-    /** The backoff delay of an attempt: exponential, capped, with jitter in [d/2, d). */
+    /** The backoff delay of an attempt: exponential, capped, with full jitter in [0, d). */
     private delay;
-    /** Ends the client for good. */
+    /** Ends the client for good; err, when the client gave up by itself. */
     private finish;
     private setState;
 }

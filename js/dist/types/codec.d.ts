@@ -27,34 +27,64 @@ export type FrameType = keyof typeof FrameTypes;
  * are views into the message they came from.
  */
 export type Raw = Uint8Array;
-/** [1, ref, client]: opens a session (client to server). */
+/**
+ * [1, ref, client, resume_token]: opens a session (client to server).
+ * The encoder writes a missing resumeToken as "".
+ */
 export interface ConnectFrame {
     type: "connect";
     ref: number;
     client: string;
+    /** The resume token of the connection this one replaces; "" for a new session. */
+    resumeToken: string;
 }
-/** [2, ref, session, user, heartbeat_ms]: answers connect. */
+/**
+ * [2, ref, session, user, heartbeat_ms, resume_token, resumed]: answers
+ * connect. The encoder writes a missing resumeToken as "" and a missing
+ * resumed as false.
+ */
 export interface ConnectedFrame {
     type: "connected";
     ref: number;
     session: string;
     user: string;
     heartbeatMs: number;
+    /** The token to present in the connect of the next connection; "" from servers without resume. */
+    resumeToken: string;
+    /** True when the server accepted the connect's resume token. */
+    resumed: boolean;
 }
-/** [3, ref, kind, params]: asks to join a room of a module. */
+/**
+ * [3, ref, kind, params, epoch, since]: asks to join a room of a module.
+ * The encoder writes a missing epoch as "" and a missing since as 0.
+ */
 export interface JoinFrame {
     type: "join";
     ref: number;
     kind: string;
     params: Raw;
+    /** The room epoch from the last joined, to resume; "" for a fresh join. */
+    epoch: string;
+    /** The last ordered seq seen in that epoch; ignored when epoch is "". */
+    since: number;
 }
-/** [4, ref, room, seq, snapshot]: answers a successful join. */
+/**
+ * [4, ref, room, seq, snapshot, epoch, recovered]: answers a successful
+ * join. The encoder writes a missing epoch as "" and a missing recovered as
+ * false.
+ */
 export interface JoinedFrame {
     type: "joined";
     ref: number;
     room: string;
+    /** The room's current seq, or with recovery the join's since. */
     seq: number;
+    /** The module's room state; nil when recovered. */
     snapshot: Raw;
+    /** The room's epoch: the incarnation of its ordered stream. */
+    epoch: string;
+    /** True when the join resumed from since: the missed events follow. */
+    recovered: boolean;
 }
 /** [5, ref, room]: leaves a room; answered by a reply. */
 export interface LeaveFrame {

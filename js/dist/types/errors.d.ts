@@ -29,11 +29,17 @@ export declare const Codes: {
     readonly Timeout: "timeout";
     /**
      * Client side: the connection was lost after the request was sent and
-     * before its reply came. The request may or may not have been applied;
-     * resend it with the same clientMsgId to make the retry safe.
+     * before its reply came. The request may or may not have been applied.
+     * Sends get it only when the client does not reconnect (it resends them
+     * itself otherwise); joins and leaves get it on every loss. Retry a send
+     * with the same clientMsgId to make the retry safe.
      */
     readonly Disconnected: "disconnected";
-    /** Client side: the client was closed, or gave up reconnecting. */
+    /**
+     * Client side: the client was closed, gave up reconnecting, or the server
+     * closed the connection with a code that forbids reconnecting (1007,
+     * 1008, 4009, 4029).
+     */
     readonly Closed: "closed";
 };
 /** A code from {@link Codes}, or a module's own code. */

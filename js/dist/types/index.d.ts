@@ -1,6 +1,6 @@
 export { connect, SUBPROTOCOL } from "./client.js";
 export type { Client, ClientEvents, ClosedInfo, ConnectingInfo, ConnectionState, ConnectOptions, JoinOptions, OpenInfo, ReconnectingInfo, ReconnectOptions, WebSocketConstructor, WebSocketLike, } from "./client.js";
-export type { EventMeta, GapInfo, LeftInfo, RejoinedInfo, Room, RoomNotices, RoomState, SendOptions, } from "./room.js";
+export type { EventMeta, GapInfo, LeftInfo, RejoinedInfo, ResumedInfo, Room, RoomNotices, RoomState, SendOptions, } from "./room.js";
 export { Codes, ParlorError, isParlorError } from "./errors.js";
 export type { ErrorCode } from "./errors.js";
 export { VERSION } from "./version.js";

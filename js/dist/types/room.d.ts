@@ -27,7 +27,14 @@ export interface LeftInfo {
     /** The refusal, for "rejoin_failed". */
     error?: ParlorError;
 }
-/** The room's notice for "$rejoined": the client joined again after a reconnect. */
+/**
+ * The room's notice for "$rejoined": the client joined again after a
+ * reconnect and the server could not replay what was missed (the room
+ * restarted in a new epoch, or the events are no longer kept). The room
+ * starts over from a fresh snapshot: drop what you built from the old
+ * snapshot and events, and replace it with this one (for chat, refetch the
+ * history).
+ */
 export interface RejoinedInfo {
     /** The room id now (normally unchanged). */
     room: string;
@@ -35,14 +42,36 @@ export interface RejoinedInfo {
     previousRoom: string;
     /** The room's current seq: events after it follow. */
     seq: number;
-    /** The last seq seen before the reconnect. */
+    /**
+     * The last seq seen before the reconnect. In another epoch it is
+     * unrelated to seq.
+     */
     previousSeq: number;
     /**
-     * The module's fresh snapshot. Events between previousSeq and seq were
-     * not delivered: the snapshot includes them. Replace the state built
+     * The module's fresh snapshot. Events after previousSeq were not
+     * delivered: the snapshot includes their effect. Replace the state built
      * from the old snapshot and events with it.
      */
     snapshot: unknown;
+    /** The room's epoch now; seqs count within it. */
+    epoch: string;
+}
+/**
+ * The room's notice for "$resumed": the client joined again after a
+ * reconnect and the server replays what was missed. Keep the room's state:
+ * the missed events follow as ordinary events, in seq order and before any
+ * live one, and the sends that got no reply go out again after them.
+ * room.snapshot is not changed.
+ */
+export interface ResumedInfo {
+    /** The room id now (normally unchanged). */
+    room: string;
+    /** The room id before the reconnect. */
+    previousRoom: string;
+    /** The last seq seen: the replayed events start after it. */
+    seq: number;
+    /** The room's epoch, unchanged. */
+    epoch: string;
 }
 /** The room's notice for "$gap": ordered events were missed on a live connection. */
 export interface GapInfo {
@@ -55,6 +84,7 @@ export interface GapInfo {
 export interface RoomNotices {
     $left: (info: LeftInfo) => void;
     $rejoined: (info: RejoinedInfo) => void;
+    $resumed: (info: ResumedInfo) => void;
     $gap: (info: GapInfo) => void;
 }
 /** Options of one send. */
@@ -62,9 +92,11 @@ export interface SendOptions {
     /** How long to wait for the reply, in ms. Default: the client's requestTimeout. */
     timeout?: number;
     /**
-     * An idempotency key of at most 128 bytes: a resend with the same id is
-     * applied once by modules that honour it. Reuse it when you retry after a
-     * "disconnected" or "timeout" error.
+     * An idempotency key (client_msg_id) of at most 128 bytes: the room
+     * applies a send once per id and answers a resend with the first reply.
+     * Default: a random id per send. The client resends a send that got no
+     * reply before a reconnect with its id by itself; give your own id (and
+     * reuse it) when you retry after a "timeout" or "disconnected" error.
      */
     clientMsgId?: string;
 }
@@ -86,7 +118,15 @@ export declare class Room {
     get kind(): string;
     /** The last ordered seq seen: the join's seq, then each ordered event's. */
     get seq(): number;
-    /** The module's snapshot from the join, or from the last rejoin. */
+    /**
+     * The room's epoch: the incarnation of its ordered stream that seq counts
+     * in. A reconnect resumes within it; a new epoch comes with "$rejoined".
+     */
+    get epoch(): string;
+    /**
+     * The module's snapshot from the join, or from the last "$rejoined". A
+     * resume ("$resumed") keeps it: the events since are the news.
+     */
     get snapshot(): unknown;
     /** "joined", "rejoining" or "left". */
     get state(): RoomState;
@@ -94,7 +134,7 @@ export declare class Room {
      * Listens to the room. A module event name (such as "said") gets
      * (data, meta) for each event of that name; "*" gets (event, data, meta)
      * for every module event; names starting with "$" are the SDK's notices:
-     * "$rejoined", "$left" and "$gap". Returns a function that removes the
+     * "$resumed", "$rejoined", "$left" and "$gap". Returns a function that removes the
      * listener. Events whose seq is not greater than the last seen are
      * dropped as duplicates; ephemeral events (seq 0) are always delivered.
      * What arrives before the room's first listener is added (up to 1024
@@ -111,9 +151,12 @@ export declare class Room {
      * once the server has applied it. It rejects with a ParlorError: the
      * server's or module's code (such as "forbidden" or "not_your_turn"),
      * "timeout", "disconnected" (the connection was lost before the reply;
-     * the event may or may not have been applied), "closed", or
-     * "bad_request"/"too_large" for a payload that cannot be sent. While the
-     * room is rejoining, the send waits for the rejoin (within its timeout).
+     * the event may or may not have been applied; only when the client does
+     * not reconnect), "closed", or "bad_request"/"too_large" for a payload
+     * that cannot be sent. While the room is rejoining, the send waits for
+     * the rejoin (within its timeout). A send that got no reply when the
+     * connection was lost is sent again, with the same client_msg_id, once
+     * the room is joined again, and resolves with that reply.
      */
     send<T = unknown>(event: string, data?: unknown, opts?: SendOptions): Promise<T>;
     /**

@@ -23,7 +23,10 @@ async function example(token: string): Promise<void> {
   const room: Room = await client.join("echo", { name: "lobby" });
   room.on<{ from: string; text: string }>("said", (data, meta: EventMeta) => console.log(data.text, meta.seq));
   room.on("*", (event, data, meta) => console.log(event, data, meta.room));
-  room.on("$rejoined", ({ snapshot, seq }) => console.log(snapshot, seq));
+  room.on("$rejoined", ({ snapshot, seq, epoch }) => console.log(snapshot, seq, epoch));
+  room.on("$resumed", ({ room: id, seq, epoch }) => console.log(id, seq, epoch, room.epoch));
+  client.on("open", ({ resumed, reconnected }) => console.log(resumed, reconnected));
+  client.on("closed", ({ code, error }) => console.log(code, error?.code));
   room.on("$left", ({ reason, error }) => console.log(reason, error?.code));
   room.on("$gap", ({ expected, seq }) => console.log(expected, seq));
   try {
