@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -111,9 +112,17 @@ func newServer(t *testing.T, cfg engine.Config) *server {
 
 func (s *server) dial(t *testing.T, user string) *client.Client {
 	t.Helper()
+	return s.dialOpts(t, user, client.Options{})
+}
+
+// dialOpts connects as user with opts and closes the client when the test
+// ends.
+func (s *server) dialOpts(t *testing.T, user string, opts client.Options) *client.Client {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
-	c, err := client.Dial(ctx, s.url, client.Options{Header: http.Header{"X-User": {user}}})
+	opts.Header = http.Header{"X-User": {user}}
+	c, err := client.Dial(ctx, s.url, opts)
 	if err != nil {
 		t.Fatalf("dial as %s: %v", user, err)
 	}
@@ -282,9 +291,10 @@ func drainUntilClosed(t *testing.T, c *client.Client) []client.Event {
 }
 
 func TestEventsClosedWithConnection(t *testing.T) {
+	noReconnect := client.Options{Reconnect: client.ReconnectPolicy{Disabled: true}}
 	t.Run("server closes", func(t *testing.T) {
 		s := newServer(t, engine.Config{})
-		c := s.dial(t, "alice")
+		c := s.dialOpts(t, "alice", noReconnect)
 		j, err := c.Join(ctx(t), echo.Kind, echo.JoinParams{Name: "x"})
 		if err != nil {
 			t.Fatal(err)
@@ -318,7 +328,7 @@ func TestEventsClosedWithConnection(t *testing.T) {
 	})
 	t.Run("pending request fails when the server closes", func(t *testing.T) {
 		s := newServer(t, engine.Config{})
-		c := s.dial(t, "alice")
+		c := s.dialOpts(t, "alice", noReconnect)
 		j, err := c.Join(ctx(t), "block", nil)
 		if err != nil {
 			t.Fatal(err)
@@ -354,7 +364,10 @@ func TestClientMsgID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range []string{"msg-1", "", "msg-2"} {
+	// Without WithClientMsgID, Send makes up a fresh random id, so that it
+	// can resend after a reconnect.
+	var want []string
+	for _, id := range []string{"msg-1", "", "msg-2", ""} {
 		var opts []client.SendOption
 		if id != "" {
 			opts = append(opts, client.WithClientMsgID(id))
@@ -364,17 +377,29 @@ func TestClientMsgID(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got string
-		if err := rep.Decode(&got); err != nil || got != id {
-			t.Fatalf("reply %q (%v), want %q", got, err, id)
+		if err := rep.Decode(&got); err != nil {
+			t.Fatal(err)
 		}
+		if id != "" && got != id {
+			t.Fatalf("reply %q, want %q", got, id)
+		}
+		if id == "" && !generatedID.MatchString(got) {
+			t.Fatalf("generated client message id %q, want 32 hex digits", got)
+		}
+		want = append(want, got)
+	}
+	if want[1] == want[3] {
+		t.Fatalf("two sends got the same generated id %q", want[1])
 	}
 	s.mod.mu.Lock()
 	got := append([]string(nil), s.mod.cmids...)
 	s.mod.mu.Unlock()
-	if want := []string{"msg-1", "", "msg-2"}; fmt.Sprint(got) != fmt.Sprint(want) {
+	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("handler saw client message ids %q, want %q", got, want)
 	}
 }
+
+var generatedID = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 func TestDialIdentity(t *testing.T) {
 	s := newServer(t, engine.Config{HeartbeatInterval: 7 * time.Second})

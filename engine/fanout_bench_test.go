@@ -60,7 +60,7 @@ func newFanoutBench(b *testing.B, n, target int) *fanoutBench {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			c, err := client.Dial(ctx, fmt.Sprintf("%su%d", base, i), client.Options{})
+			c, err := client.Dial(ctx, fmt.Sprintf("%su%d", base, i), client.Options{Reconnect: client.ReconnectPolicy{Disabled: true}})
 			if err != nil {
 				errs <- err
 				return

@@ -123,6 +123,10 @@ func (env *testEnv) dialOpts(user string, opts client.Options) (*tclient, error)
 		h.Set("X-User", user)
 	}
 	opts.Header = h
+	// These tests watch what the server does to one connection: a client
+	// that reconnected on its own would hide it. The client's tests cover
+	// reconnecting.
+	opts.Reconnect.Disabled = true
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
 	c, err := client.Dial(ctx, env.wsURL, opts)

@@ -122,6 +122,7 @@ func TestSlowConsumerGoClient(t *testing.T) {
 	stuck, err := client.Dial(testCtx(t), env.wsURL, client.Options{
 		Header:      map[string][]string{"X-User": {"stuck"}},
 		EventBuffer: 1,
+		Reconnect:   client.ReconnectPolicy{Disabled: true},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -341,7 +341,11 @@ func dialAll(ctx context.Context, base string, cfg config) ([]*client.Client, er
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			c, err := client.Dial(ctx, userURL(base, botName(i/2, i%2)), client.Options{Client: "parlor-gameload"})
+			c, err := client.Dial(ctx, userURL(base, botName(i/2, i%2)), client.Options{
+				Client: "parlor-gameload",
+				// A dropped connection is a failure to report, not to hide.
+				Reconnect: client.ReconnectPolicy{Disabled: true},
+			})
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {

@@ -690,6 +690,8 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 			defer func() { <-sem }()
 			c, err := client.Dial(dctx, fmt.Sprintf("%s%suser=u%d", tgt.url, sep, i), client.Options{
 				Header: header, Client: "parlor-load", EventBuffer: 256,
+				// A dropped connection is a failure to report, not to hide.
+				Reconnect: client.ReconnectPolicy{Disabled: true},
 			})
 			if err == nil {
 				clients[i] = c

@@ -401,7 +401,8 @@ func TestGracefulShutdown(t *testing.T) {
 
 	a := &app{sessionKey: deriveKey(testSecret, "hostserver session token v1")}
 	c, err := client.Dial(ctx, "ws://"+ln.Addr().String()+"/ws", client.Options{
-		Header: http.Header{"Authorization": {"Bearer " + a.sign("dave")}},
+		Header:    http.Header{"Authorization": {"Bearer " + a.sign("dave")}},
+		Reconnect: client.ReconnectPolicy{Disabled: true}, // the test watches this connection end
 	})
 	if err != nil {
 		t.Fatalf("dial: %v", err)

@@ -1,0 +1,165 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/parlorhq/parlor/codec"
+)
+
+// Notices the client itself delivers on Events.
+const (
+	// EventRejoined is the Name of the notice delivered after a reconnect
+	// for a room the server joined again without replaying what the
+	// client missed (a new epoch, or a gap the server no longer holds).
+	// Its Room is the room's id (normally unchanged), Seq the room's
+	// current seq and Data the module's fresh snapshot: the client may
+	// have missed events, so drop what you knew of the room and start
+	// again from the snapshot (for chat, refetch the history). Ordered
+	// events that follow have seqs after Seq.
+	EventRejoined = "$rejoined"
+	// ReasonRejoinFailed is the Reason of the left notice delivered when a
+	// room could not be joined again after a reconnect; Err says why.
+	ReasonRejoinFailed = "rejoin_failed"
+)
+
+// Event is a room event, a notice that the client left a room without
+// asking (Left is then true and Reason says why), or a notice from the
+// client itself (Name EventRejoined).
+type Event struct {
+	// Room is the room id.
+	Room string
+	// Seq is the event's position in the room's stream; 0 for ephemeral
+	// events. For EventRejoined, the room's seq at the rejoin.
+	Seq uint64
+	// Name is the event name, or EventRejoined.
+	Name string
+	// Data is the raw msgpack payload; for EventRejoined, the snapshot.
+	Data []byte
+	// Left is true for a left notice.
+	Left bool
+	// Reason is the left notice's reason, such as "kicked", "shutdown" or
+	// ReasonRejoinFailed. After a left notice with reason "shutdown" a
+	// reconnecting client keeps the room and joins it again when the
+	// server is back.
+	Reason string
+	// Err is why a room could not be joined again (a left notice with
+	// Reason ReasonRejoinFailed), usually a *codec.Error.
+	Err error
+}
+
+// Decode decodes the event's payload (or EventRejoined's snapshot) into v.
+func (e Event) Decode(v any) error { return codec.UnmarshalData(e.Data, v) }
+
+// Joined is the answer to a join.
+type Joined struct {
+	// Room is the id of the room joined.
+	Room string
+	// Seq is the room's seq at the time of the join: events with a larger
+	// seq follow.
+	Seq uint64
+	// Snapshot is the module's raw msgpack snapshot.
+	Snapshot []byte
+	// Epoch names this incarnation of the room's ordered stream; the
+	// client presents it, with the last seq it saw, when it joins again
+	// after a reconnect.
+	Epoch string
+}
+
+// Decode decodes the snapshot into v.
+func (j *Joined) Decode(v any) error { return codec.UnmarshalData(j.Snapshot, v) }
+
+// Reply is a successful reply's payload.
+type Reply struct {
+	// Data is the raw msgpack reply data, possibly empty.
+	Data []byte
+}
+
+// Decode decodes the reply data into v.
+func (r Reply) Decode(v any) error { return codec.UnmarshalData(r.Data, v) }
+
+// SendOption sets a per-call option of Send.
+type SendOption func(*sendOptions)
+
+type sendOptions struct {
+	clientMsgID string
+}
+
+// WithClientMsgID sets the client message id that makes a send
+// idempotent: the server applies a resend with the same id only once.
+// Without it, Send makes up a random id.
+func WithClientMsgID(id string) SendOption {
+	return func(o *sendOptions) { o.clientMsgID = id }
+}
+
+// CloseError reports how the server closed the connection.
+type CloseError struct {
+	// Code is the WebSocket close code, such as 1001 or 4009.
+	Code uint16
+	// Reason is the close frame's reason text.
+	Reason string
+}
+
+// Error implements error.
+func (e *CloseError) Error() string {
+	return fmt.Sprintf("client: connection closed: %d %s", e.Code, e.Reason)
+}
+
+// Errors returned by the client.
+var (
+	// ErrClosed: the client is closed.
+	ErrClosed = errors.New("client: closed")
+	// ErrUpgrade: the server refused the WebSocket upgrade; the error
+	// wraps an *UpgradeError with the HTTP status.
+	ErrUpgrade = errors.New("client: upgrade refused")
+	// ErrNotConnected: WriteRaw was called while the client was between
+	// connections.
+	ErrNotConnected = errors.New("client: not connected")
+)
+
+// UpgradeError is returned by Dial when the server answers the upgrade
+// request with an HTTP status instead of switching protocols. A reconnect
+// refused with 401 or 403 ends the client with one (see Client.Err);
+// other statuses (503 while the server restarts, 429) are tried again.
+type UpgradeError struct {
+	// StatusCode is the HTTP status of the answer.
+	StatusCode int
+}
+
+// Error implements error.
+func (e *UpgradeError) Error() string {
+	return fmt.Sprintf("client: upgrade refused with HTTP %d", e.StatusCode)
+}
+
+// Unwrap makes errors.Is(err, ErrUpgrade) true.
+func (e *UpgradeError) Unwrap() error { return ErrUpgrade }
+
+// errMalformed wraps a message from the server that is not valid
+// parlor.v1; the client closes such a connection with 1007 and does not
+// reconnect, since the next connection would likely get the same.
+var errMalformed = errors.New("client: malformed message from server")
+
+// errSubprotocol: the server did not select parlor.v1.
+var errSubprotocol = fmt.Errorf("client: server did not accept subprotocol %s", Subprotocol)
+
+// noReconnectCodes are the close codes after which the client ends.
+var noReconnectCodes = map[uint16]bool{1007: true, 1008: true, 4009: true, 4029: true}
+
+// terminal reports whether the client must not reconnect after err.
+func terminal(err error) bool {
+	var ce *CloseError
+	if errors.As(err, &ce) {
+		return noReconnectCodes[ce.Code]
+	}
+	var ue *UpgradeError
+	if errors.As(err, &ue) {
+		return ue.StatusCode == 401 || ue.StatusCode == 403
+	}
+	// An error frame in the handshake precedes a close for a protocol
+	// violation (1007 or 1008).
+	var fe *codec.Error
+	if errors.As(err, &fe) {
+		return true
+	}
+	return errors.Is(err, errMalformed) || errors.Is(err, errSubprotocol) || errors.Is(err, ErrClosed)
+}
