@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs every check the project has: go vet, a gofmt check, the whole Go test
-# suite under the race detector, a short fuzz run of the codec, and the
-# browser SDK's type check, tests and committed-bundle check.
+# suite under the race detector, short fuzz runs of the codec and of the
+# engine over WebSockets, and the browser SDK's type check, tests and
+# committed-bundle check.
 #
-#   ./test.sh            everything
-#   SHORT=1 ./test.sh    the same with go test -short
+#   ./test.sh                      everything
+#   SHORT=1 ./test.sh              the same with go test -short
+#   PARLOR_FUZZTIME=10m ./test.sh  fuzz each target for 10 minutes instead
+#                                  of 20s (any go test -fuzztime value)
 #
 # It needs Go (and a C compiler for -race) and Node.js 20+ with npm; Go
 # modules come from the module proxy and npm packages from the npm registry.
@@ -48,14 +51,26 @@ fi
 step "go test -race"
 go test -race -count=1 -timeout 20m ${short[@]+"${short[@]}"} ./...
 
-step "fuzz codec (FuzzDecode, 20s)"
-# go test -fuzz passes silently when no fuzz test matches, so check first.
-fuzz_tests="$(go test -list '^FuzzDecode$' ./codec)"
-if ! grep -qx FuzzDecode <<<"$fuzz_tests"; then
-	echo "codec has no FuzzDecode fuzz test" >&2
-	exit 1
-fi
-go test -run '^$' -fuzz '^FuzzDecode$' -fuzztime 20s ${short[@]+"${short[@]}"} ./codec
+fuzztime="${PARLOR_FUZZTIME:-20s}"
+
+# fuzz runs one fuzz target of a package for $fuzztime. go test -fuzz
+# passes silently when no fuzz test matches, so it checks first. New
+# inputs are minimized for at most 2s each, so that minimizing does not
+# eat a short run (the engine target finds many: its coverage includes
+# the server's goroutines).
+fuzz() {
+	local target="$1" pkg="$2"
+	step "fuzz $pkg ($target, $fuzztime)"
+	local listed
+	listed="$(go test -list "^$target\$" "$pkg")"
+	if ! grep -qx "$target" <<<"$listed"; then
+		echo "$pkg has no $target fuzz test" >&2
+		exit 1
+	fi
+	go test -run '^$' -fuzz "^$target\$" -fuzztime "$fuzztime" -fuzzminimizetime 2s ${short[@]+"${short[@]}"} "$pkg"
+}
+fuzz FuzzDecode ./codec
+fuzz FuzzEngineFrames ./engine
 
 step "browser SDK (js/): npm ci, type check, bundle check, tests"
 if ! command -v npm >/dev/null; then

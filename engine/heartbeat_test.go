@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -76,7 +77,10 @@ func TestHeartbeat(t *testing.T) {
 		if d := time.Since(muteSince); d < interval {
 			t.Fatalf("the mute peer was closed after %v, before its first ping was due", d)
 		}
-		t.Logf("mute peer closed after %v: %v", time.Since(muteSince), h.err)
+		var ce *gws.CloseError
+		if !errors.As(h.err, &ce) || ce.Code != engine.CloseHeartbeatTimeout {
+			t.Fatalf("the mute peer was closed with %v, want close code %d", h.err, engine.CloseHeartbeatTimeout)
+		}
 	case <-time.After(within):
 		t.Fatalf("the mute peer was not closed within %v", within)
 	}

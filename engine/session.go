@@ -252,7 +252,13 @@ func (s *session) ping() {
 	if s.closed.Load() {
 		return
 	}
-	s.pingSent.Store(time.Now().UnixNano())
+	// While a ping is unanswered, its pong check stays armed: re-arming
+	// it with every ping would put it off forever when HeartbeatTimeout
+	// is not shorter than HeartbeatInterval.
+	outstanding := s.lastHeard.Load() < s.pingSent.Load()
+	if !outstanding {
+		s.pingSent.Store(time.Now().UnixNano())
+	}
 	_ = s.conn.SetWriteDeadline(time.Now().Add(s.e.cfg.WriteTimeout))
 	if err := s.conn.WritePing(nil); err != nil {
 		return
@@ -260,7 +266,9 @@ func (s *session) ping() {
 	s.timerMu.Lock()
 	defer s.timerMu.Unlock()
 	if !s.closed.Load() {
-		s.pongTimer.Reset(s.e.cfg.HeartbeatTimeout)
+		if !outstanding {
+			s.pongTimer.Reset(s.e.cfg.HeartbeatTimeout)
+		}
 		s.pingTimer.Reset(s.e.cfg.HeartbeatInterval)
 	}
 }

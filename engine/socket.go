@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"time"
+
 	"github.com/lxzan/gws"
 	"github.com/parlorhq/parlor/codec"
 )
@@ -29,6 +31,11 @@ func (h *socketHandler) OnClose(c *gws.Conn, _ error) {
 }
 
 func (h *socketHandler) OnPing(c *gws.Conn, payload []byte) {
+	// The connection's write deadline is whatever the last write set, and
+	// may have passed long ago on an idle connection; a pong written
+	// under it would fail and gws would drop the connection. Give the
+	// pong a deadline of its own.
+	_ = c.SetWriteDeadline(time.Now().Add(h.e.cfg.WriteTimeout))
 	_ = c.WritePong(payload)
 	if s := sessionOf(c); s != nil {
 		s.extendDeadline()

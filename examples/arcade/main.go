@@ -88,21 +88,34 @@ func run(addr string, cfg Config) error {
 	return serve(ctx, ln, a, cfg.Logger)
 }
 
+// newServer returns the arcade's http.Server for h.
+func newServer(h http.Handler, log *zap.Logger) *http.Server {
+	return &http.Server{
+		Handler: h,
+		// ReadHeaderTimeout stops clients that open connections and never
+		// finish their headers (slowloris).
+		ReadHeaderTimeout: 5 * time.Second,
+		// ReadTimeout and WriteTimeout are deliberately not set: net/http
+		// clears a connection's deadlines when a handler hijacks it, so
+		// they would only bound the upgrade request, never the WebSocket.
+		// The engine bounds WebSockets itself, with heartbeats and read
+		// deadlines and a deadline on every write. The arcade's own
+		// routes read small bodies only.
+		//
+		// IdleTimeout closes keep-alive HTTP connections between
+		// requests; it does not apply to hijacked WebSockets.
+		IdleTimeout: 60 * time.Second,
+		ErrorLog:    zap.NewStdLog(log.Named("http")),
+	}
+}
+
 // serve serves the arcade on ln until ctx ends, then shuts down: first the
 // engine (it refuses new upgrades, and closes every WebSocket with 1001
 // and every room), then the http.Server (it stops listening and waits for
 // in-flight requests; it does not track hijacked WebSockets, which is why
 // the engine goes first), and last the chat store.
 func serve(ctx context.Context, ln net.Listener, a *Arcade, log *zap.Logger) error {
-	srv := &http.Server{
-		Handler: a.Handler(),
-		// ReadHeaderTimeout stops clients that open connections and never
-		// finish their headers. The engine bounds WebSockets itself, with
-		// heartbeats and write deadlines.
-		ReadHeaderTimeout: 5 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		ErrorLog:          zap.NewStdLog(log.Named("http")),
-	}
+	srv := newServer(a.Handler(), log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 

@@ -21,6 +21,21 @@ func AuthenticateQuery(r *http.Request) (string, error) {
 	return "", errors.New("no user")
 }
 
+// newServer returns the http.Server that Serve uses.
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler: h,
+		// ReadHeaderTimeout stops clients that never finish their request
+		// headers (slowloris).
+		ReadHeaderTimeout: 5 * time.Second,
+		// No ReadTimeout or WriteTimeout: net/http clears a connection's
+		// deadlines when the engine hijacks it, so they would only bound
+		// the upgrade request. The engine bounds WebSockets itself.
+		// IdleTimeout closes idle keep-alive HTTP connections.
+		IdleTimeout: 60 * time.Second,
+	}
+}
+
 // Serve serves h on addr (for example "127.0.0.1:0") and returns the bound
 // address and a stop function that shuts e down, then the HTTP server, and
 // waits for the server goroutine.
@@ -29,7 +44,7 @@ func Serve(addr string, h http.Handler, e *engine.Engine) (bound string, stop fu
 	if err != nil {
 		return "", nil, err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(h)
 	served := make(chan struct{})
 	go func() {
 		defer close(served)
