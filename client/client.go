@@ -3,6 +3,7 @@ package client
 import (
 	"container/list"
 	"context"
+	crand "crypto/rand"
 	"math/rand/v2"
 	"net/http"
 	"sync"
@@ -21,6 +22,11 @@ type Client struct {
 	rnd    func() float64 // jitter source, in [0, 1)
 
 	nextRef atomic.Uint64
+
+	// idPrefix and nextMsgID make the client message ids of sends that
+	// were given none.
+	idPrefix  [8]byte
+	nextMsgID atomic.Uint64
 
 	// wmu orders the writes of requests: it is held from the choice of a
 	// request's ref to the end of its write, so that requests go out in
@@ -86,6 +92,7 @@ func Dial(ctx context.Context, url string, opts Options) (*Client, error) {
 		closing: make(chan struct{}),
 		runDone: make(chan struct{}),
 	}
+	_, _ = crand.Read(c.idPrefix[:]) // never fails
 	c.life, c.cancelLife = context.WithCancel(context.Background())
 	c.notify(StateChange{State: StateConnecting})
 	dctx, cancel := c.withTimeout(ctx)

@@ -3,7 +3,7 @@ package client
 import (
 	"container/list"
 	"context"
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 
 	"github.com/parlorhq/parlor/codec"
@@ -166,7 +166,7 @@ func (c *Client) Send(ctx context.Context, room, event string, data any, opts ..
 		return Reply{}, err
 	}
 	if o.clientMsgID == "" {
-		o.clientMsgID = newClientMsgID()
+		o.clientMsgID = c.newClientMsgID()
 	}
 	f, err := c.request(ctx, &call{kind: callSend, room: room, event: event, data: raw, cmid: o.clientMsgID})
 	if err != nil {
@@ -175,10 +175,14 @@ func (c *Client) Send(ctx context.Context, room, event string, data any, opts ..
 	return Reply{Data: f.Data}, nil
 }
 
-// newClientMsgID returns a random client message id: 128 bits in hex.
-func newClientMsgID() string {
+// newClientMsgID returns a client message id: the client's random 64-bit
+// prefix and a counter, 32 hex digits in all. Ids are unique (the prefix
+// is drawn per client) and increase within one client, so a store that
+// indexes them appends instead of inserting at random places.
+func (c *Client) newClientMsgID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:]) // never fails
+	copy(b[:8], c.idPrefix[:])
+	binary.BigEndian.PutUint64(b[8:], c.nextMsgID.Add(1))
 	return hex.EncodeToString(b[:])
 }
 

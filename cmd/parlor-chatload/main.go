@@ -19,6 +19,21 @@
 // from send to delivery; the ack latency is measured from send to reply,
 // and a reply means the message is durable in the store.
 //
+// # Stalled clients
+//
+// -stalled F makes that fraction of the clients (rounded, at least one
+// when F > 0) stall: they join their conversation like the others, and
+// once every client has joined they stop reading. Their event buffer (16
+// events) fills, their read loop blocks, and their TCP connections stay
+// open with nothing read from them, so the server queues what it sends
+// them until its outbox bound closes them (4008). They never send and
+// never reconnect. They are the last member of evenly spaced
+// conversations (one per conversation while there are enough). The
+// figures of the others are reported as usual, and again for the members
+// of conversations that have a stalled member (the "neighbours");
+// stalled_closed says how many sessions the server had closed by the end
+// of the measured time (all of them stalled ones, when no send failed).
+//
 // # Output
 //
 // One line of key=value pairs: the setup, persisted (acked) messages/s,
@@ -33,6 +48,7 @@
 //
 //	go run ./cmd/parlor-chatload -store bolt -rooms 1000 -size 2 -duration 10s
 //	go run ./cmd/parlor-chatload -store memory -rooms 50 -size 20 -duration 10s
+//	go run ./cmd/parlor-chatload -store bolt -rooms 1000 -size 2 -stalled 0.01
 package main
 
 import (
@@ -73,6 +89,7 @@ type config struct {
 	batchDelay time.Duration
 	dialConc   int
 	cpuProfile string
+	stalled    float64
 }
 
 func main() {
@@ -89,6 +106,7 @@ func main() {
 	flag.DurationVar(&cfg.batchDelay, "batch-delay", 0, "bbolt store's MaxBatchDelay (0: its default; negative: never wait)")
 	flag.IntVar(&cfg.dialConc, "dial-concurrency", 64, "clients dialing at a time")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured time to this file")
+	flag.Float64Var(&cfg.stalled, "stalled", 0, "fraction of the clients that join and then stop reading (0 to 0.5)")
 	flag.Parse()
 	if err := run(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "parlor-chatload:", err)
@@ -101,10 +119,17 @@ type member struct {
 	user string
 	c    *client.Client
 	room string
+	// stalled: the member stops reading once everyone has joined.
+	stalled bool
+	// neighbour: another member of the conversation is stalled.
+	neighbour bool
+	stall     chan struct{} // closed to make a stalled member stop reading
 
 	received atomic.Int64 // message events from others, in the window
+	acked    atomic.Int64 // own messages acked, in the window
 	mu       sync.Mutex
 	delivery []time.Duration // delivery latencies, in the window
+	acks     []time.Duration // ack latencies, in the window
 }
 
 // window tells when the measured time starts and ends (Unix nanos).
@@ -120,6 +145,9 @@ func (w *window) in(t int64) bool {
 func run(cfg config) error {
 	if cfg.size < 2 || cfg.rooms < 1 || cfg.text < 24 || cfg.inflight < 1 {
 		return errors.New("need -size >= 2, -rooms >= 1, -text >= 24, -inflight >= 1")
+	}
+	if cfg.stalled < 0 || cfg.stalled > 0.5 {
+		return errors.New("need 0 <= -stalled <= 0.5")
 	}
 	if cfg.senders <= 0 || cfg.senders > cfg.size {
 		cfg.senders = cfg.size
@@ -185,14 +213,53 @@ func run(cfg config) error {
 			}
 		}
 	}()
-	if err := joinAll(cfg, rooms); err != nil {
+	// Stalled members read while everyone joins (join traffic must not
+	// block their own joins), then stop.
+	var drains sync.WaitGroup
+	for _, room := range rooms {
+		for _, m := range room {
+			if m.stalled {
+				m.stall = make(chan struct{})
+				drains.Add(1)
+				go func() {
+					defer drains.Done()
+					for {
+						select {
+						case <-m.stall:
+							return
+						case _, ok := <-m.c.Events():
+							if !ok {
+								return
+							}
+						}
+					}
+				}()
+			}
+		}
+	}
+	err = joinAll(cfg, rooms)
+	for _, room := range rooms {
+		for _, m := range room {
+			if m.stall != nil {
+				close(m.stall)
+			}
+		}
+	}
+	drains.Wait()
+	if err != nil {
 		return err
 	}
 
 	var win window
 	var readers sync.WaitGroup
+	nStalled := 0
 	for _, room := range rooms {
 		for _, m := range room {
+			if m.stalled {
+				nStalled++
+				// Everyone has joined: it reads no more from now on.
+				continue
+			}
 			readers.Add(1)
 			go func() {
 				defer readers.Done()
@@ -203,13 +270,16 @@ func run(cfg config) error {
 
 	var acked atomic.Int64
 	var sendErrs atomic.Int64
-	var ackMu sync.Mutex
-	var acks []time.Duration
 	stop := make(chan struct{})
 	var senders sync.WaitGroup
 	padding := strings.Repeat("x", cfg.text-20)
+	nSenders := 0
 	for _, room := range rooms {
 		for _, m := range room[:cfg.senders] {
+			if m.stalled {
+				continue
+			}
+			nSenders++
 			for range cfg.inflight {
 				senders.Add(1)
 				go func() {
@@ -219,9 +289,10 @@ func run(cfg config) error {
 					for {
 						select {
 						case <-stop:
-							ackMu.Lock()
-							acks = append(acks, mine...)
-							ackMu.Unlock()
+							m.mu.Lock()
+							m.acks = append(m.acks, mine...)
+							m.mu.Unlock()
+							m.acked.Add(n)
 							acked.Add(n)
 							return
 						default:
@@ -273,9 +344,25 @@ func run(cfg config) error {
 	}
 	close(stop)
 	senders.Wait()
+	// A stalled client cannot notice that the server closed it (it reads
+	// nothing, not even the end of its connection): count the sessions
+	// the server no longer has.
+	stalledClosed := cfg.rooms*cfg.size - eng.Stats().Sessions
 
-	// Every message acked in the window must reach the other members.
-	want := acked.Load() * int64(cfg.size-1)
+	// Every message acked in the window must reach the other members that
+	// read.
+	var want int64
+	for _, room := range rooms {
+		readers := int64(0)
+		for _, m := range room {
+			if !m.stalled {
+				readers++
+			}
+		}
+		for _, m := range room {
+			want += m.acked.Load() * (readers - 1)
+		}
+	}
 	deadline := time.Now().Add(30 * time.Second)
 	var got int64
 	for {
@@ -291,23 +378,34 @@ func run(cfg config) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	var delivery []time.Duration
+	var delivery, acks, nDelivery, nAcks []time.Duration
 	for _, room := range rooms {
 		for _, m := range room {
 			m.mu.Lock()
 			delivery = append(delivery, m.delivery...)
+			acks = append(acks, m.acks...)
+			if m.neighbour {
+				nDelivery = append(nDelivery, m.delivery...)
+				nAcks = append(nAcks, m.acks...)
+			}
 			m.mu.Unlock()
 		}
 	}
 	secs := cfg.duration.Seconds()
 	line := []string{
 		"store=" + cfg.store,
-		fmt.Sprintf("rooms=%d size=%d senders=%d clients=%d inflight=%d text=%dB", cfg.rooms, cfg.size, cfg.rooms*cfg.senders, cfg.rooms*cfg.size, cfg.inflight, cfg.text),
+		fmt.Sprintf("rooms=%d size=%d senders=%d clients=%d inflight=%d text=%dB", cfg.rooms, cfg.size, nSenders, cfg.rooms*cfg.size, cfg.inflight, cfg.text),
 		fmt.Sprintf("duration=%s gomaxprocs=%d", cfg.duration, runtime.GOMAXPROCS(0)),
 		fmt.Sprintf("persisted=%d persisted/s=%.0f", acked.Load(), float64(acked.Load())/secs),
 		fmt.Sprintf("delivered=%d delivered/s=%.0f", got, float64(got)/secs),
 		"ack_p50=" + pct(acks, 0.50), "ack_p99=" + pct(acks, 0.99),
 		"delivery_p50=" + pct(delivery, 0.50), "delivery_p99=" + pct(delivery, 0.99),
+	}
+	if nStalled > 0 {
+		line = append(line,
+			fmt.Sprintf("stalled=%d stalled_closed=%d", nStalled, stalledClosed),
+			"neighbour_ack_p50="+pct(nAcks, 0.50), "neighbour_ack_p99="+pct(nAcks, 0.99),
+			"neighbour_delivery_p50="+pct(nDelivery, 0.50), "neighbour_delivery_p99="+pct(nDelivery, 0.99))
 	}
 	if bolt != nil {
 		d := commits1.Commits - commits0.Commits
@@ -339,6 +437,7 @@ func connect(cfg config, base string) ([][]*member, error) {
 			rooms[i][j] = &member{user: fmt.Sprintf("r%dm%d", i, j)}
 		}
 	}
+	markStalled(cfg, rooms)
 	sem := make(chan struct{}, cfg.dialConc)
 	var wg sync.WaitGroup
 	var firstErr atomic.Value
@@ -351,7 +450,12 @@ func connect(cfg config, base string) ([][]*member, error) {
 				defer func() { <-sem }()
 				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 				defer cancel()
-				c, err := client.Dial(ctx, base+m.user, client.Options{EventBuffer: 4096, RequestTimeout: time.Minute})
+				opts := client.Options{EventBuffer: 4096, RequestTimeout: time.Minute}
+				if m.stalled {
+					opts.EventBuffer = stalledBuffer
+					opts.Reconnect.Disabled = true
+				}
+				c, err := client.Dial(ctx, base+m.user, opts)
 				if err != nil {
 					firstErr.CompareAndSwap(nil, err)
 					return
@@ -365,6 +469,28 @@ func connect(cfg config, base string) ([][]*member, error) {
 		return rooms, fmt.Errorf("dial: %w", err)
 	}
 	return rooms, nil
+}
+
+// stalledBuffer is the event buffer of a stalled client.
+const stalledBuffer = 16
+
+// markStalled picks the stalled members: round(clients × -stalled) of
+// them, at least one if -stalled > 0, the last member of evenly spaced
+// rooms (and the one before it once every room has one, and so on).
+func markStalled(cfg config, rooms [][]*member) {
+	total := cfg.rooms * cfg.size
+	k := int(float64(total)*cfg.stalled + 0.5)
+	if cfg.stalled > 0 && k == 0 {
+		k = 1
+	}
+	for i := range k {
+		r := rooms[(i%cfg.rooms)*cfg.rooms/min(k, cfg.rooms)%cfg.rooms]
+		m := r[cfg.size-1-i/cfg.rooms]
+		m.stalled = true
+		for _, o := range r {
+			o.neighbour = true
+		}
+	}
 }
 
 // joinAll puts each room's members in their conversation.

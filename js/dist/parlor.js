@@ -2485,6 +2485,8 @@ var Client = class {
     this.heartbeat = 0;
     /** The latest resume token, presented in the next connection's connect. */
     this.resumeToken = "";
+    /** Makes the client_msg_id of sends that were given none. */
+    this.msgIds = new MsgIdSource();
     const WS = opts.WebSocket ?? globalThis.WebSocket;
     if (!WS) {
       throw new TypeError("parlor: no WebSocket implementation: pass options.WebSocket");
@@ -2625,7 +2627,7 @@ var Client = class {
     } catch (err) {
       return Promise.reject(err);
     }
-    const clientMsgId = opts.clientMsgId || newClientMsgId();
+    const clientMsgId = opts.clientMsgId || this.msgIds.next();
     const build = (ref) => ({ type: "send", ref, room: core.id, event, data: raw, clientMsgId });
     const handle = (f) => {
       if (f.type !== "reply") {
@@ -3282,18 +3284,26 @@ function errText2(err) {
 }
 function noop() {
 }
-function newClientMsgId() {
-  const b = new Uint8Array(16);
-  const c = globalThis.crypto;
-  if (c && typeof c.getRandomValues === "function") {
-    c.getRandomValues(b);
-  } else {
-    for (let i = 0; i < b.length; i++) b[i] = Math.floor(Math.random() * 256);
+var MsgIdSource = class {
+  constructor() {
+    this.count = 0;
+    const b = new Uint8Array(8);
+    const c = globalThis.crypto;
+    if (c && typeof c.getRandomValues === "function") {
+      c.getRandomValues(b);
+    } else {
+      for (let i = 0; i < b.length; i++) b[i] = Math.floor(Math.random() * 256);
+    }
+    let s = "c_";
+    for (const x of b) s += (x < 16 ? "0" : "") + x.toString(16);
+    this.prefix = s;
   }
-  let s = "c_";
-  for (const x of b) s += (x < 16 ? "0" : "") + x.toString(16);
-  return s;
-}
+  /** The next id. */
+  next() {
+    this.count++;
+    return this.prefix + this.count.toString(16).padStart(16, "0");
+  }
+};
 function toBytes(data) {
   if (data instanceof ArrayBuffer || Object.prototype.toString.call(data) === "[object ArrayBuffer]") {
     return new Uint8Array(data);

@@ -246,6 +246,8 @@ export class Client {
   private heartbeat = 0;
   /** The latest resume token, presented in the next connection's connect. */
   private resumeToken = "";
+  /** Makes the client_msg_id of sends that were given none. */
+  private readonly msgIds = new MsgIdSource();
 
   /** Use connect. */
   constructor(url: string, opts: ConnectOptions) {
@@ -405,7 +407,7 @@ export class Client {
     }
     // Every send carries an idempotency key, so that a resend after a
     // reconnect is applied once.
-    const clientMsgId = opts.clientMsgId || newClientMsgId();
+    const clientMsgId = opts.clientMsgId || this.msgIds.next();
     const build = (ref: number): Frame => ({ type: "send", ref, room: core.id, event, data: raw, clientMsgId });
     const handle = (f: Frame): unknown => {
       if (f.type !== "reply") {
@@ -1122,18 +1124,34 @@ function errText(err: unknown): string {
 
 function noop(): void {}
 
-/** A random client_msg_id: "c_" and 16 random bytes in hex. */
-function newClientMsgId(): string {
-  const b = new Uint8Array(16);
-  const c = (globalThis as { crypto?: { getRandomValues?: (a: Uint8Array) => Uint8Array } }).crypto;
-  if (c && typeof c.getRandomValues === "function") {
-    c.getRandomValues(b);
-  } else {
-    for (let i = 0; i < b.length; i++) b[i] = Math.floor(Math.random() * 256);
+/**
+ * Client message ids: "c_", a random 64-bit prefix drawn per client, and a
+ * counter, 32 hex digits in all. They are unique, and increase within one
+ * client, so a server store that indexes them appends instead of inserting
+ * at random places.
+ */
+class MsgIdSource {
+  private readonly prefix: string;
+  private count = 0;
+
+  constructor() {
+    const b = new Uint8Array(8);
+    const c = (globalThis as { crypto?: { getRandomValues?: (a: Uint8Array) => Uint8Array } }).crypto;
+    if (c && typeof c.getRandomValues === "function") {
+      c.getRandomValues(b);
+    } else {
+      for (let i = 0; i < b.length; i++) b[i] = Math.floor(Math.random() * 256);
+    }
+    let s = "c_";
+    for (const x of b) s += (x < 16 ? "0" : "") + x.toString(16);
+    this.prefix = s;
   }
-  let s = "c_";
-  for (const x of b) s += (x < 16 ? "0" : "") + x.toString(16);
-  return s;
+
+  /** The next id. */
+  next(): string {
+    this.count++;
+    return this.prefix + this.count.toString(16).padStart(16, "0");
+  }
 }
 
 /** The bytes of a binary message, or null for text. */

@@ -609,7 +609,7 @@ test("resume: a recovery in another epoch than asked is refused and the room lef
   client.close();
 });
 
-test("every send carries a client_msg_id: the caller's, or a random one", async () => {
+test("every send carries a client_msg_id: the caller's, or a generated one", async () => {
   const { client, ws } = await open();
   const room = await join(client, ws);
   room.send("say", 1).catch(() => {});
@@ -620,7 +620,19 @@ test("every send carries a client_msg_id: the caller's, or a random one", async 
   assert.match(a.clientMsgId, /^c_[0-9a-f]{32}$/);
   assert.match(b.clientMsgId, /^c_[0-9a-f]{32}$/);
   assert.notEqual(a.clientMsgId, b.clientMsgId);
+  // Generated ids share the client's prefix and increase.
+  assert.equal(a.clientMsgId.slice(0, 18), b.clientMsgId.slice(0, 18));
+  assert.ok(a.clientMsgId < b.clientMsgId);
   assert.equal(c.clientMsgId, "mine-1");
+  // Another client draws another prefix.
+  const other = await open();
+  const otherRoom = await join(other.client, other.ws);
+  otherRoom.send("say", 4).catch(() => {});
+  await tick();
+  const [d] = other.ws.take();
+  assert.match(d.clientMsgId, /^c_[0-9a-f]{32}$/);
+  assert.notEqual(d.clientMsgId.slice(0, 18), a.clientMsgId.slice(0, 18));
+  other.client.close();
   client.close();
 });
 

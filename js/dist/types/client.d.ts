@@ -181,6 +181,8 @@ export declare class Client {
     private heartbeat;
     /** The latest resume token, presented in the next connection's connect. */
     private resumeToken;
+    /** Makes the client_msg_id of sends that were given none. */
+    private readonly msgIds;
     /** Use connect. */
     constructor(url: string, opts: ConnectOptions);
     /** The connection's state. */
