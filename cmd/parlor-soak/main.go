@@ -76,7 +76,6 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -90,6 +89,7 @@ import (
 	"github.com/parlorhq/parlor/games"
 	"github.com/parlorhq/parlor/games/tictactoe"
 	"github.com/parlorhq/parlor/internal/loopback"
+	"github.com/parlorhq/parlor/internal/procstat"
 )
 
 // config holds the command-line flags.
@@ -430,11 +430,11 @@ func (s *server) sample(at time.Duration) sample {
 	debug.FreeOSMemory()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	st := procStatus()
+	st := procstat.Status()
 	es := s.eng.Stats()
 	return sample{
 		at: at, heap: ms.HeapInuse, rssAnon: st["RssAnon"], rssFile: st["RssFile"],
-		goroutines: runtime.NumGoroutine(), fds: countFDs(), sessions: es.Sessions, rooms: es.Rooms,
+		goroutines: runtime.NumGoroutine(), fds: procstat.FDs(), sessions: es.Sessions, rooms: es.Rooms,
 	}
 }
 
@@ -463,35 +463,6 @@ func remoteSample(statsURL string, at time.Duration) (sample, error) {
 	}
 	return sample{at: at, heap: st.HeapInuse, rssAnon: st.RSSAnon, rssFile: st.RSSFile,
 		goroutines: st.Goroutines, fds: st.FDs, sessions: st.Sessions, rooms: st.Rooms}, nil
-}
-
-// procStatus reads the kB fields of /proc/self/status, in bytes.
-func procStatus() map[string]uint64 {
-	out := map[string]uint64{}
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return out
-	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		k, v, ok := strings.Cut(line, ":")
-		v, kb := strings.CutSuffix(strings.TrimSpace(v), " kB")
-		if !ok || !kb {
-			continue
-		}
-		if n, err := strconv.ParseUint(v, 10, 64); err == nil {
-			out[k] = n << 10
-		}
-	}
-	return out
-}
-
-// countFDs counts this process's open file descriptors.
-func countFDs() int {
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return -1
-	}
-	return len(ents)
 }
 
 // ---------------------------------------------------------------- chat

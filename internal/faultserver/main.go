@@ -25,7 +25,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -38,8 +37,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -53,6 +50,7 @@ import (
 	"github.com/parlorhq/parlor/games/tictactoe"
 	"github.com/parlorhq/parlor/internal/echo"
 	"github.com/parlorhq/parlor/internal/loopback"
+	"github.com/parlorhq/parlor/internal/procstat"
 )
 
 // ListenPrefix starts the line the server prints once it listens; the
@@ -253,7 +251,7 @@ func ReadStats(eng *engine.Engine) Stats {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	es := eng.Stats()
-	mem := procStatus()
+	mem := procstat.Status()
 	return Stats{
 		HeapInuse:  ms.HeapInuse,
 		HeapAlloc:  ms.HeapAlloc,
@@ -263,40 +261,9 @@ func ReadStats(eng *engine.Engine) Stats {
 		RSSAnon:    mem["RssAnon"],
 		RSSFile:    mem["RssFile"],
 		Goroutines: runtime.NumGoroutine(),
-		FDs:        countFDs(),
+		FDs:        procstat.FDs(),
 		Sessions:   es.Sessions,
 		Rooms:      es.Rooms,
 		NumGC:      ms.NumGC,
 	}
-}
-
-// procStatus reads the kB fields of /proc/self/status, in bytes.
-func procStatus() map[string]uint64 {
-	out := map[string]uint64{}
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return out
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		v, kb := strings.CutSuffix(strings.TrimSpace(v), " kB")
-		if !ok || !kb {
-			continue
-		}
-		if n, err := strconv.ParseUint(v, 10, 64); err == nil {
-			out[k] = n << 10
-		}
-	}
-	return out
-}
-
-// countFDs counts the entries of /proc/self/fd.
-func countFDs() int {
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return -1
-	}
-	return len(ents)
 }
