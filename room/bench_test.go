@@ -90,3 +90,41 @@ func BenchmarkBroadcast1000(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)*members/b.Elapsed().Seconds(), "deliveries/s")
 }
+
+// BenchmarkResumeJoin100 measures one resuming join that replays the 100
+// events the client missed from the room's replay buffer: OnJoin, the
+// joined frame and 100 Deliver calls of the buffered frames. One op is one
+// resume.
+func BenchmarkResumeJoin100(b *testing.B) {
+	const missed = 100
+	r := room.New("bench", "bench", room.BaseHandler{}, room.Config{})
+	r.Start()
+	defer func() {
+		r.Shutdown()
+		<-r.Done()
+	}()
+	ctx := context.Background()
+	var epoch string
+	var head uint64
+	payload := benchPayload(100)
+	if err := r.Do(ctx, func() {
+		for range missed + 20 {
+			r.BroadcastRaw("said", payload)
+		}
+		epoch, head = r.Epoch(), r.Seq()
+	}); err != nil {
+		b.Fatal(err)
+	}
+	s := &benchSession{id: "s", user: "u"}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if err := r.JoinFrom(ctx, s, 1, nil, epoch, head-missed); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if s.n != b.N*(missed+1) {
+		b.Fatalf("%d frames delivered for %d resumes, want %d", s.n, b.N, b.N*(missed+1))
+	}
+}
