@@ -16,7 +16,9 @@
 //
 // GET /debug/stats returns a JSON object of its memory and load (see
 // Stats); GET /debug/stats?gc=1 first collects garbage and returns free
-// memory to the OS (debug.FreeOSMemory), to report what is retained. On SIGTERM or SIGINT it shuts down gracefully: the engine (every
+// memory to the OS (debug.FreeOSMemory), to report what is retained.
+//
+// On SIGTERM or SIGINT it shuts down gracefully: the engine (every
 // room is disposed and every WebSocket closed with 1001), then the HTTP
 // server, then the chat store; it prints "faultserver stopped" and exits
 // with status 0.
