@@ -191,15 +191,9 @@ func (h *conversation) OnMessage(r *room.Room, m *room.Message) (any, error) {
 func (h *conversation) send(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
-	if prev, ok, err := h.replay(ctx, m); ok || err != nil {
-		return prev, err
-	}
-	if err := h.allow(m.User); err != nil {
-		return nil, err
-	}
 	var req SendRequest
-	if err := codec.UnmarshalData(m.Data, &req); err != nil {
-		return nil, err
+	if prev, done, err := h.begin(ctx, m, &req); done {
+		return prev, err
 	}
 	text, err := h.c.checkText(req.Text)
 	if err != nil {
@@ -227,15 +221,9 @@ func (h *conversation) send(r *room.Room, m *room.Message) (any, error) {
 func (h *conversation) edit(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
-	if prev, ok, err := h.replay(ctx, m); ok || err != nil {
-		return prev, err
-	}
-	if err := h.allow(m.User); err != nil {
-		return nil, err
-	}
 	var req EditRequest
-	if err := codec.UnmarshalData(m.Data, &req); err != nil {
-		return nil, err
+	if prev, done, err := h.begin(ctx, m, &req); done {
+		return prev, err
 	}
 	text, err := h.c.checkText(req.Text)
 	if err != nil {
@@ -259,15 +247,9 @@ func (h *conversation) edit(r *room.Room, m *room.Message) (any, error) {
 func (h *conversation) delete(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
-	if prev, ok, err := h.replay(ctx, m); ok || err != nil {
-		return prev, err
-	}
-	if err := h.allow(m.User); err != nil {
-		return nil, err
-	}
 	var req DeleteRequest
-	if err := codec.UnmarshalData(m.Data, &req); err != nil {
-		return nil, err
+	if prev, done, err := h.begin(ctx, m, &req); done {
+		return prev, err
 	}
 	target, err := h.ownMessage(ctx, req.Seq, m.User)
 	if err != nil {
@@ -349,20 +331,29 @@ func (h *conversation) read(r *room.Room, m *room.Message) (any, error) {
 	return ReadReply{Seq: got}, nil
 }
 
-// replay answers a retried request: if the user already wrote an entry
-// with this client message id, it returns that entry and ok.
-func (h *conversation) replay(ctx context.Context, m *room.Message) (any, bool, error) {
-	if m.ClientMsgID == "" {
-		return nil, false, nil
+// begin starts a write (send, edit, delete) from m. A retry of a write
+// the store already holds (same client message id, from a client that
+// did not get its reply, possibly before a restart) is answered with the
+// stored entry, before the rate limit and the checks. Otherwise it
+// applies the rate limit and decodes m's payload into req. done reports
+// that the write is over: answered with prev, or refused with err.
+func (h *conversation) begin(ctx context.Context, m *room.Message, req any) (prev any, done bool, err error) {
+	if m.ClientMsgID != "" {
+		stored, err := h.c.store.Lookup(ctx, h.id, m.User, m.ClientMsgID)
+		switch {
+		case err == nil:
+			return stored, true, nil
+		case !errors.Is(err, ErrNotFound):
+			return nil, true, fmt.Errorf("chat: look up client message id: %w", err)
+		}
 	}
-	prev, err := h.c.store.Lookup(ctx, h.id, m.User, m.ClientMsgID)
-	if errors.Is(err, ErrNotFound) {
-		return nil, false, nil
+	if err := h.allow(m.User); err != nil {
+		return nil, true, err
 	}
-	if err != nil {
-		return nil, false, fmt.Errorf("chat: look up client message id: %w", err)
+	if err := codec.UnmarshalData(m.Data, req); err != nil {
+		return nil, true, err
 	}
-	return prev, true, nil
+	return nil, false, nil
 }
 
 // allow applies the per-user write rate limit.
