@@ -102,6 +102,9 @@ type Config struct {
 	// of applying it twice (room.Config.DedupEntries). Default: 1024;
 	// negative disables it.
 	DedupEntries int
+	// DedupBytes bounds the bytes of the replies kept with those ids, per
+	// room (room.Config.DedupBytes). Default: 256 KiB.
+	DedupBytes int
 }
 
 // Defaults of Config, exported for documentation and tests.

@@ -155,6 +155,7 @@ func (e *Engine) roomFor(id, kind string, m room.Module) (r *room.Room, err erro
 			ReplayBytes:  e.cfg.ReplayBytes,
 			ReplayAge:    e.cfg.ReplayAge,
 			DedupEntries: e.cfg.DedupEntries,
+			DedupBytes:   e.cfg.DedupBytes,
 		})
 		rooms[id] = r
 		e.wg.Add(1)

@@ -303,3 +303,47 @@ func TestResentSendIsAppliedOnce(t *testing.T) {
 		t.Fatalf("applied %d after the id was evicted, want 6", applied)
 	}
 }
+
+func TestDedupBoundedByBytes(t *testing.T) {
+	applied := map[string]int{}
+	h := &hooks{message: func(r *room.Room, m *room.Message) (any, error) {
+		applied[m.ClientMsgID]++
+		if m.Event == "big" {
+			// An encoded reply of 300 bytes: bin16 of 297 bytes.
+			return append([]byte{0xc5, 0x01, 0x29}, make([]byte, 297)...), nil
+		}
+		return []byte{0xc3}, nil // true: one byte
+	}}
+	r := startRoom(t, h, room.Config{DedupBytes: 200})
+	s := newSession("alice", "a1")
+	mustJoin(t, r, s, 1)
+	ref := uint64(10)
+	send := func(event, cmid string) {
+		t.Helper()
+		ref++
+		if err := r.Send(s, ref, event, nil, cmid); err != nil {
+			t.Fatal(err)
+		}
+		do(t, r, func() {})
+		if f := s.reply(t, ref); f.Code != "" {
+			t.Fatalf("%s %s: %+v", event, cmid, f)
+		}
+	}
+	// A reply larger than the bound is not kept: its resend runs again.
+	send("big", "b1")
+	send("big", "b1")
+	// Small replies are kept until their bytes pass the bound: 200 of
+	// them fit, the 201st pushes out the oldest.
+	for i := range 201 {
+		send("small", fmt.Sprintf("s%d", i))
+	}
+	send("small", "s200")
+	send("small", "s1")
+	send("small", "s0")
+	do(t, r, func() {
+		if applied["b1"] != 2 || applied["s200"] != 1 || applied["s1"] != 1 || applied["s0"] != 2 {
+			t.Errorf("applied %d, %d, %d, %d times (b1, s200, s1, s0), want 2, 1, 1, 2",
+				applied["b1"], applied["s200"], applied["s1"], applied["s0"])
+		}
+	})
+}

@@ -50,6 +50,9 @@ type Config struct {
 	// reply instead of applying it twice. Zero means 1024; negative
 	// disables it.
 	DedupEntries int
+	// DedupBytes bounds the bytes of the replies kept with those ids. A
+	// reply larger than this is not kept. Zero means 256 KiB.
+	DedupBytes int
 }
 
 // Defaults of Config.
@@ -60,6 +63,7 @@ const (
 	DefaultReplayBytes  = 64 << 10
 	DefaultReplayAge    = 2 * time.Minute
 	DefaultDedupEntries = 1024
+	DefaultDedupBytes   = 256 << 10
 	timerQueueSize      = 64
 )
 
@@ -152,6 +156,9 @@ func New(id, kind string, h Handler, cfg Config) *Room {
 	if cfg.DedupEntries == 0 {
 		cfg.DedupEntries = DefaultDedupEntries
 	}
+	if cfg.DedupBytes <= 0 {
+		cfg.DedupBytes = DefaultDedupBytes
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = zap.NewNop()
@@ -170,7 +177,7 @@ func New(id, kind string, h Handler, cfg Config) *Room {
 		timers:  make(map[*Timer]struct{}),
 		epoch:   newEpoch(),
 		replay:  newReplayBuffer(cfg.ReplayEvents, cfg.ReplayBytes, cfg.ReplayAge),
-		dedup:   newDedupCache(cfg.DedupEntries),
+		dedup:   newDedupCache(cfg.DedupEntries, cfg.DedupBytes),
 	}
 }
 
