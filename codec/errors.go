@@ -29,6 +29,11 @@ const (
 	CodeTooLarge Code = "too_large"
 	// CodeTooMany: a count limit was reached, such as rooms per connection.
 	CodeTooMany Code = "too_many"
+	// CodeLimitExceeded: a per-user limit on what one user may create,
+	// keep or store was reached, such as groups created, open challenges
+	// or chat bytes written per day. Unlike CodeTooMany it follows the
+	// user across connections; the message names the limit.
+	CodeLimitExceeded Code = "limit_exceeded"
 	// CodeUnavailable: the room or server cannot take the request now, for
 	// example while shutting down or when a room's mailbox is full.
 	CodeUnavailable Code = "unavailable"

@@ -30,6 +30,11 @@ const (
 	// connection's resume token, so this one was closed. Clients must not
 	// reconnect after it.
 	CloseReplaced uint16 = 4009
+	// CloseEvicted: the user opened a new connection while at
+	// Config.MaxConnsPerUser, and the connection policy closes the user's
+	// oldest idle connection to make room. Clients must not reconnect after
+	// it, or two tabs would evict each other in turn.
+	CloseEvicted uint16 = 4010
 	// CloseRateLimited: the client kept sending past its rate limit.
 	CloseRateLimited uint16 = 4029
 )

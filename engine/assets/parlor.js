@@ -23,6 +23,8 @@ var Codes = {
   TooLarge: "too_large",
   /** A count limit was reached, such as rooms per connection. */
   TooMany: "too_many",
+  /** A per-user limit (groups created, open challenges, bytes per day, ...) was reached. */
+  LimitExceeded: "limit_exceeded",
   /** The room or server cannot take the request now; retrying later may work. */
   Unavailable: "unavailable",
   /** The server failed; the request may or may not have been applied. */

@@ -21,6 +21,8 @@ export declare const Codes: {
     readonly TooLarge: "too_large";
     /** A count limit was reached, such as rooms per connection. */
     readonly TooMany: "too_many";
+    /** A per-user limit (groups created, open challenges, bytes per day, ...) was reached. */
+    readonly LimitExceeded: "limit_exceeded";
     /** The room or server cannot take the request now; retrying later may work. */
     readonly Unavailable: "unavailable";
     /** The server failed; the request may or may not have been applied. */
