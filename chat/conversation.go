@@ -36,6 +36,7 @@ type conversation struct {
 	unread  map[string]int // unread counts of users whose inbox is open
 	limits  map[string]*rate.Limiter
 	typing  map[string]*typist
+	payload strictPayload // decodes requests
 }
 
 func newConversation(c *Chat, id, kind string) *conversation {
@@ -94,7 +95,7 @@ func (h *conversation) OnCreate(r *room.Room) error {
 func (h *conversation) OnJoin(r *room.Room, j *room.Join) (any, error) {
 	if h.kind == KindDM {
 		var p DMParams
-		if err := codec.UnmarshalData(j.Params, &p); err != nil {
+		if err := h.payload.decode(j.Params, &p); err != nil {
 			return nil, err
 		}
 		if !h.known {
@@ -283,7 +284,7 @@ func (h *conversation) ownMessage(ctx context.Context, seq uint64, user string) 
 // history returns a page of older entries.
 func (h *conversation) history(r *room.Room, m *room.Message) (any, error) {
 	var req HistoryRequest
-	if err := codec.UnmarshalData(m.Data, &req); err != nil {
+	if err := h.payload.decode(m.Data, &req); err != nil {
 		return nil, err
 	}
 	limit := req.Limit
@@ -307,7 +308,7 @@ func (h *conversation) history(r *room.Room, m *room.Message) (any, error) {
 // other members.
 func (h *conversation) read(r *room.Room, m *room.Message) (any, error) {
 	var req ReadRequest
-	if err := codec.UnmarshalData(m.Data, &req); err != nil {
+	if err := h.payload.decode(m.Data, &req); err != nil {
 		return nil, err
 	}
 	seq := min(req.Seq, r.Seq())
@@ -331,11 +332,12 @@ func (h *conversation) read(r *room.Room, m *room.Message) (any, error) {
 	return ReadReply{Seq: got}, nil
 }
 
-// begin starts a write (send, edit, delete) from m. A retry of a write
-// the store already holds (same client message id, from a client that
-// did not get its reply, possibly before a restart) is answered with the
-// stored entry, before the rate limit and the checks. Otherwise it
-// applies the rate limit and decodes m's payload into req. done reports
+// begin starts a write (send, edit, delete, and a group's add, remove
+// and leave) from m. A retry of a write the store already holds (same
+// client message id, from a client that did not get its reply, possibly
+// before a restart) is answered with the stored entry, before the rate
+// limit and the checks. Otherwise it applies the rate limit and decodes
+// m's payload into req, refusing fields req does not have. done reports
 // that the write is over: answered with prev, or refused with err.
 func (h *conversation) begin(ctx context.Context, m *room.Message, req any) (prev any, done bool, err error) {
 	if m.ClientMsgID != "" {
@@ -350,7 +352,7 @@ func (h *conversation) begin(ctx context.Context, m *room.Message, req any) (pre
 	if err := h.allow(m.User); err != nil {
 		return nil, true, err
 	}
-	if err := codec.UnmarshalData(m.Data, req); err != nil {
+	if err := h.payload.decode(m.Data, req); err != nil {
 		return nil, true, err
 	}
 	return nil, false, nil

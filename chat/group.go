@@ -23,7 +23,7 @@ func (groupModule) Kind() string { return KindGroup }
 // and the room checks that the group exists and the user is a member.
 func (m groupModule) Resolve(ctx context.Context, req *room.ResolveRequest) (string, error) {
 	var p GroupParams
-	if err := codec.UnmarshalData(req.Params, &p); err != nil {
+	if err := decodeStrict(req.Params, &p); err != nil {
 		return "", err
 	}
 	switch {
@@ -84,15 +84,14 @@ func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup) (
 // addMembers adds users to the group: admins only, within the member cap,
 // and only users Config.CanMessage lets the admin reach.
 func (h *conversation) addMembers(r *room.Room, m *room.Message) (any, error) {
+	ctx, cancel := h.c.opCtx()
+	defer cancel()
+	var req MembersRequest
+	if prev, done, err := h.begin(ctx, m, &req); done {
+		return prev, err
+	}
 	if !h.info.IsAdmin(m.User) {
 		return nil, ErrNotAdmin
-	}
-	if err := h.allow(m.User); err != nil {
-		return nil, err
-	}
-	var req MembersRequest
-	if err := codec.UnmarshalData(m.Data, &req); err != nil {
-		return nil, err
 	}
 	added, err := checkUsers(req.Members, h.info.HasMember)
 	if err != nil {
@@ -104,8 +103,6 @@ func (h *conversation) addMembers(r *room.Room, m *room.Message) (any, error) {
 	if len(h.info.Members)+len(added) > h.c.cfg.MaxGroupMembers {
 		return nil, ErrGroupFull
 	}
-	ctx, cancel := h.c.opCtx()
-	defer cancel()
 	for _, u := range added {
 		if err := h.c.canMessage(ctx, m.User, u); err != nil {
 			return nil, err
@@ -120,15 +117,14 @@ func (h *conversation) addMembers(r *room.Room, m *room.Message) (any, error) {
 
 // removeMembers removes members from the group: admins only.
 func (h *conversation) removeMembers(r *room.Room, m *room.Message) (any, error) {
+	ctx, cancel := h.c.opCtx()
+	defer cancel()
+	var req MembersRequest
+	if prev, done, err := h.begin(ctx, m, &req); done {
+		return prev, err
+	}
 	if !h.info.IsAdmin(m.User) {
 		return nil, ErrNotAdmin
-	}
-	if err := h.allow(m.User); err != nil {
-		return nil, err
-	}
-	var req MembersRequest
-	if err := codec.UnmarshalData(m.Data, &req); err != nil {
-		return nil, err
 	}
 	removed, err := checkUsers(req.Members, func(u string) bool { return false })
 	if err != nil {
@@ -142,18 +138,25 @@ func (h *conversation) removeMembers(r *room.Room, m *room.Message) (any, error)
 			return nil, codec.Errorf(codec.CodeNotFound, "chat: not a member of the group")
 		}
 	}
-	return h.dropMembers(r, m, removed)
+	return h.dropMembers(ctx, r, m, removed)
 }
 
-// leaveGroup removes the sender from the group.
+// leaveGroup removes the sender from the group. It takes no payload; an
+// empty map or nil is accepted, any field refused.
 func (h *conversation) leaveGroup(r *room.Room, m *room.Message) (any, error) {
-	return h.dropMembers(r, m, []string{m.User})
+	ctx, cancel := h.c.opCtx()
+	defer cancel()
+	var none struct{}
+	if prev, done, err := h.begin(ctx, m, &none); done {
+		return prev, err
+	}
+	return h.dropMembers(ctx, r, m, []string{m.User})
 }
 
 // dropMembers stores and broadcasts the removal of members, then removes
 // their sessions from the room. When the last admin goes, the longest
 // standing member left becomes admin.
-func (h *conversation) dropMembers(r *room.Room, m *room.Message, removed []string) (any, error) {
+func (h *conversation) dropMembers(ctx context.Context, r *room.Room, m *room.Message, removed []string) (any, error) {
 	gone := func(u string) bool { return slices.Contains(removed, u) }
 	info := h.info.Clone()
 	info.Members = slices.DeleteFunc(info.Members, gone)
@@ -166,8 +169,6 @@ func (h *conversation) dropMembers(r *room.Room, m *room.Message, removed []stri
 	if !slices.Equal(info.Admins, h.info.Admins) {
 		e.Admins = slices.Clone(info.Admins)
 	}
-	ctx, cancel := h.c.opCtx()
-	defer cancel()
 	reply, err := h.commit(ctx, r, Write{Entry: e, Room: &info})
 	if err != nil {
 		return nil, err

@@ -3,7 +3,6 @@ package chat
 import (
 	"time"
 
-	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/room"
 )
 
@@ -17,7 +16,7 @@ type typist struct {
 // typingRequest starts, refreshes or stops the sender's indicator.
 func (h *conversation) typingRequest(r *room.Room, m *room.Message) (any, error) {
 	var req TypingRequest
-	if err := codec.UnmarshalData(m.Data, &req); err != nil {
+	if err := h.payload.decode(m.Data, &req); err != nil {
 		return nil, err
 	}
 	if req.Stop {
