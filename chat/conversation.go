@@ -154,6 +154,7 @@ func (h *conversation) refuse(r *room.Room, user string) error {
 // stops and they go offline.
 func (h *conversation) OnLeave(r *room.Room, user string, _ room.LeaveReason) {
 	h.stopTyping(r, user)
+	h.forgetTyping(user)
 	h.broadcastPresence(r, user, false)
 }
 
