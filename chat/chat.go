@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"sync"
 	"time"
 
@@ -58,9 +59,20 @@ func (c *Chat) Register(r Registrar) error {
 	return nil
 }
 
-// opCtx bounds one store or hook call.
+// opCtx bounds the store and hook calls of one request: they share one
+// deadline, Config.OpTimeout from now.
 func (c *Chat) opCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), c.cfg.OpTimeout)
+}
+
+// storeErr wraps the error of a store call made for what. Once the
+// request's deadline has passed, whatever the store said, it is
+// ErrTimeout.
+func storeErr(ctx context.Context, what string, err error) error {
+	if ctx.Err() != nil {
+		return ErrTimeout
+	}
+	return fmt.Errorf("chat: %s: %w", what, err)
 }
 
 // newID returns a random 128-bit id in hex.

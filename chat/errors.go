@@ -50,4 +50,8 @@ var (
 	// ErrMoved: the store's log moved under the room (another writer);
 	// the room closes and clients should join again.
 	ErrMoved = &codec.Error{Code: codec.CodeUnavailable, Message: "chat: conversation moved, join again"}
+	// ErrTimeout: the request's store and hook calls took longer than
+	// Config.OpTimeout. A write may or may not have been stored: retry it
+	// with the same client message id (see docs/chat.md, "Timeouts").
+	ErrTimeout = &codec.Error{Code: codec.CodeUnavailable, Message: "chat: timed out, retry with the same client message id"}
 )
