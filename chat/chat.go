@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"hash/maphash"
 	"sync"
 	"time"
 
@@ -20,12 +21,23 @@ type Chat struct {
 
 	inboxMu sync.RWMutex
 	inboxes map[string]*inbox // by user
+
+	// creating serializes the group creations of each user (a user
+	// hashes to one of the locks), so that the count of groups the user
+	// created cannot be passed by creating several at once.
+	creating [64]sync.Mutex
+	seed     maphash.Seed
 }
 
 // New returns a Chat configured by cfg.
 func New(cfg Config) *Chat {
 	cfg = cfg.withDefaults()
-	return &Chat{cfg: cfg, store: cfg.Store, inboxes: make(map[string]*inbox)}
+	return &Chat{cfg: cfg, store: cfg.Store, inboxes: make(map[string]*inbox), seed: maphash.MakeSeed()}
+}
+
+// creatorLock returns the lock of user's group creations.
+func (c *Chat) creatorLock(user string) *sync.Mutex {
+	return &c.creating[maphash.String(c.seed, user)%uint64(len(c.creating))]
 }
 
 // Store returns the store the chat uses, so a host can read history or

@@ -79,6 +79,13 @@ type Config struct {
 	// MessageBurst is the burst allowed above MessageRate. Default: 20.
 	MessageBurst int
 
+	// MaxGroupsPerUser caps the groups one user may have created: those
+	// the store holds with the user as creator (Store.GroupsCreated),
+	// including groups the user has since left. Creating one more is
+	// refused with ErrTooManyGroups (limit_exceeded) before anything is
+	// stored. Default: 100. Negative: no limit.
+	MaxGroupsPerUser int
+
 	// OpTimeout bounds each store call and hook call made for one request.
 	// Default: 10s.
 	OpTimeout time.Duration
@@ -103,6 +110,11 @@ const (
 	DefaultMessageRate     = 10
 	DefaultMessageBurst    = 20
 	DefaultOpTimeout       = 10 * time.Second
+)
+
+// Defaults of Config's per-user limits.
+const (
+	DefaultMaxGroupsPerUser = 100
 )
 
 // withDefaults returns c with zero fields replaced by their defaults.
@@ -138,6 +150,9 @@ func (c Config) withDefaults() Config {
 		c.MessageRate = DefaultMessageRate
 	}
 	setInt(&c.MessageBurst, DefaultMessageBurst)
+	if c.MaxGroupsPerUser == 0 {
+		c.MaxGroupsPerUser = DefaultMaxGroupsPerUser
+	}
 	setDur(&c.OpTimeout, DefaultOpTimeout)
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()

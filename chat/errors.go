@@ -45,6 +45,9 @@ var (
 	ErrMessageNotFound = &codec.Error{Code: codec.CodeNotFound, Message: "chat: no such message"}
 	// ErrGroupFull: the group would exceed Config.MaxGroupMembers.
 	ErrGroupFull = &codec.Error{Code: codec.CodeTooMany, Message: "chat: group is full"}
+	// ErrTooManyGroups: the user has created Config.MaxGroupsPerUser
+	// groups already.
+	ErrTooManyGroups = &codec.Error{Code: codec.CodeLimitExceeded, Message: "chat: you have created as many groups as allowed (MaxGroupsPerUser)"}
 	// ErrRateLimited: the user sent more than Config.MessageRate allows.
 	ErrRateLimited = &codec.Error{Code: codec.CodeRateLimited, Message: "chat: too many messages, slow down"}
 	// ErrMoved: the store's log moved under the room (another writer);

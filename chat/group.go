@@ -45,8 +45,14 @@ func (m groupModule) NewHandler(roomID string) room.Handler {
 }
 
 // createGroup validates and stores a new group whose first log entry
-// records its creation, and tells the members' inboxes.
+// records its creation, and tells the members' inboxes. Every limit is
+// checked before anything is stored, and the creation takes no longer
+// than Config.OpTimeout (see commit for what a late store means; here the
+// group may be stored without its creator being told its id, and it then
+// shows in the creator's inbox).
 func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.OpTimeout)
+	defer cancel()
 	name := strings.TrimSpace(g.Name)
 	if name == "" || len(name) > c.cfg.MaxGroupName || !utf8.ValidString(name) {
 		return "", codec.Errorf(codec.CodeBadRequest, "chat: group name must be 1 to %d bytes of UTF-8", c.cfg.MaxGroupName)
@@ -59,18 +65,32 @@ func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup) (
 	if len(members) > c.cfg.MaxGroupMembers {
 		return "", ErrGroupFull
 	}
+	lock := c.creatorLock(creator)
+	lock.Lock()
+	defer lock.Unlock()
+	if err := c.checkGroupsCreated(ctx, creator); err != nil {
+		return "", err
+	}
 	for _, u := range others {
 		if err := c.canMessage(ctx, creator, u); err != nil {
 			return "", err
 		}
 	}
 	id, now := newID(), nowMillis()
-	info := RoomInfo{ID: id, Kind: KindGroup, Name: name, Members: members, Admins: []string{creator}, Created: now}
+	info := RoomInfo{ID: id, Kind: KindGroup, Name: name, Members: members, Admins: []string{creator}, Created: now, Creator: creator}
 	e := Message{
 		Room: id, Seq: 1, ID: newID(), Kind: KindMembers, From: creator, Time: now,
 		Added: members, Admins: info.Admins, Name: name,
 	}
-	if _, _, err := c.store.Append(ctx, Write{Entry: e, Room: &info}); err != nil {
+	if ctx.Err() != nil {
+		return "", ErrTimeout
+	}
+	_, _, err = c.store.Append(ctx, Write{Entry: e, Room: &info})
+	if ctx.Err() != nil {
+		c.cfg.Logger.Warn("chat: the store did not answer in time: the group may be stored", zap.String("user", creator), zap.String("room", id))
+		return "", ErrTimeout
+	}
+	if err != nil {
 		c.cfg.Logger.Error("chat: store new group", zap.String("user", creator), zap.Error(err))
 		return "", codec.Errorf(codec.CodeInternal, "chat: could not create the group")
 	}
@@ -79,6 +99,23 @@ func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup) (
 		c.notify(u, NewConversation(u, info, LogState{Head: 1, Updated: now}, 0, 0))
 	}
 	return id, nil
+}
+
+// checkGroupsCreated refuses a creation by user once they have created
+// Config.MaxGroupsPerUser groups.
+func (c *Chat) checkGroupsCreated(ctx context.Context, user string) error {
+	if c.cfg.MaxGroupsPerUser < 0 {
+		return nil
+	}
+	n, err := c.store.GroupsCreated(ctx, user)
+	if err != nil {
+		c.cfg.Logger.Error("chat: count groups created", zap.String("user", user), zap.Error(err))
+		return storeErr(ctx, "count groups created", err)
+	}
+	if n >= c.cfg.MaxGroupsPerUser {
+		return ErrTooManyGroups
+	}
+	return nil
 }
 
 // addMembers adds users to the group: admins only, within the member cap,
