@@ -27,12 +27,20 @@ type Chat struct {
 	// created cannot be passed by creating several at once.
 	creating [64]sync.Mutex
 	seed     maphash.Seed
+
+	written *dailyBytes // Config.DailyBytesPerUser
 }
 
 // New returns a Chat configured by cfg.
 func New(cfg Config) *Chat {
 	cfg = cfg.withDefaults()
-	return &Chat{cfg: cfg, store: cfg.Store, inboxes: make(map[string]*inbox), seed: maphash.MakeSeed()}
+	return &Chat{
+		cfg:     cfg,
+		store:   cfg.Store,
+		inboxes: make(map[string]*inbox),
+		seed:    maphash.MakeSeed(),
+		written: newDailyBytes(cfg.DailyBytesPerUser),
+	}
 }
 
 // creatorLock returns the lock of user's group creations.

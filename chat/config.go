@@ -85,6 +85,15 @@ type Config struct {
 	// refused with ErrTooManyGroups (limit_exceeded) before anything is
 	// stored. Default: 100. Negative: no limit.
 	MaxGroupsPerUser int
+	// DailyBytesPerUser caps the bytes of text one user may write per
+	// UTC day (from 00:00 UTC): the text of their messages and edits, as
+	// stored, and the names of the groups they create. A write that
+	// would pass it is refused with ErrDailyBytes (limit_exceeded) and not
+	// stored; deleting gives nothing back. The count is kept in memory
+	// by each node: it restarts from zero when the process restarts, and
+	// counts only the writes of the rooms the node runs. Default: 1 MiB.
+	// Negative: no limit.
+	DailyBytesPerUser int
 
 	// OpTimeout bounds each store call and hook call made for one request.
 	// Default: 10s.
@@ -114,7 +123,8 @@ const (
 
 // Defaults of Config's per-user limits.
 const (
-	DefaultMaxGroupsPerUser = 100
+	DefaultMaxGroupsPerUser  = 100
+	DefaultDailyBytesPerUser = 1 << 20
 )
 
 // withDefaults returns c with zero fields replaced by their defaults.
@@ -152,6 +162,9 @@ func (c Config) withDefaults() Config {
 	setInt(&c.MessageBurst, DefaultMessageBurst)
 	if c.MaxGroupsPerUser == 0 {
 		c.MaxGroupsPerUser = DefaultMaxGroupsPerUser
+	}
+	if c.DailyBytesPerUser == 0 {
+		c.DailyBytesPerUser = DefaultDailyBytesPerUser
 	}
 	setDur(&c.OpTimeout, DefaultOpTimeout)
 	if c.Logger == nil {

@@ -395,7 +395,9 @@ func (h *conversation) entry(r *room.Room, m *room.Message, kind string) Message
 
 // commit stores w, then broadcasts its entry with the seq it was stored
 // with, and returns the encoded entry as the reply. A duplicate (same
-// client message id) is returned as stored and not broadcast again.
+// client message id) is returned as stored and not broadcast again. The
+// entry's text counts towards its author's Config.DailyBytesPerUser,
+// unless the store refuses it or already holds it.
 //
 // The request's deadline (Config.OpTimeout) decides what a slow store
 // means. If it has passed before the append, nothing is stored and the
@@ -414,16 +416,23 @@ func (h *conversation) commit(ctx context.Context, r *room.Room, w Write) (any, 
 	if ctx.Err() != nil {
 		return nil, ErrTimeout
 	}
+	author, size := w.Entry.From, len(w.Entry.Text)
+	if err := h.c.written.take(author, size); err != nil {
+		return nil, err
+	}
 	stored, dup, err := h.c.store.Append(ctx, w)
 	if ctx.Err() != nil {
 		r.Logger().Warn("chat: the store did not answer in time: closing the room, whose log may have moved",
-			zap.Uint64("seq", w.Entry.Seq), zap.String("user", w.Entry.From), zap.Error(err))
+			zap.Uint64("seq", w.Entry.Seq), zap.String("user", author), zap.Error(err))
 		r.Close()
 		return nil, ErrTimeout
 	}
+	if err != nil || dup {
+		h.c.written.giveBack(author, size)
+	}
 	if errors.Is(err, ErrSeqConflict) {
 		r.Logger().Error("chat: the stored log moved under the room: closing it",
-			zap.Uint64("seq", w.Entry.Seq), zap.String("user", w.Entry.From))
+			zap.Uint64("seq", w.Entry.Seq), zap.String("user", author))
 		r.Close()
 		return nil, ErrMoved
 	}

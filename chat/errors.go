@@ -48,6 +48,9 @@ var (
 	// ErrTooManyGroups: the user has created Config.MaxGroupsPerUser
 	// groups already.
 	ErrTooManyGroups = &codec.Error{Code: codec.CodeLimitExceeded, Message: "chat: you have created as many groups as allowed (MaxGroupsPerUser)"}
+	// ErrDailyBytes: the write would take the user past
+	// Config.DailyBytesPerUser bytes of text today (UTC).
+	ErrDailyBytes = &codec.Error{Code: codec.CodeLimitExceeded, Message: "chat: daily text quota (DailyBytesPerUser) reached; it resets at 00:00 UTC"}
 	// ErrRateLimited: the user sent more than Config.MessageRate allows.
 	ErrRateLimited = &codec.Error{Code: codec.CodeRateLimited, Message: "chat: too many messages, slow down"}
 	// ErrMoved: the store's log moved under the room (another writer);

@@ -85,12 +85,16 @@ func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup) (
 	if ctx.Err() != nil {
 		return "", ErrTimeout
 	}
+	if err := c.written.take(creator, len(name)); err != nil {
+		return "", err
+	}
 	_, _, err = c.store.Append(ctx, Write{Entry: e, Room: &info})
 	if ctx.Err() != nil {
 		c.cfg.Logger.Warn("chat: the store did not answer in time: the group may be stored", zap.String("user", creator), zap.String("room", id))
 		return "", ErrTimeout
 	}
 	if err != nil {
+		c.written.giveBack(creator, len(name))
 		c.cfg.Logger.Error("chat: store new group", zap.String("user", creator), zap.Error(err))
 		return "", codec.Errorf(codec.CodeInternal, "chat: could not create the group")
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/chat/boltstore"
+	"github.com/parlorhq/parlor/client"
 	"github.com/parlorhq/parlor/codec"
 )
 
@@ -128,4 +129,59 @@ func TestGroupsPerUserAfterRestart(t *testing.T) {
 		t.Fatalf("second group after a restart: %s, want limit_exceeded", c)
 	}
 	e.dial("bob").createGroup("bob's")
+}
+
+// TestDailyBytes: the text a user writes in a day (messages, edits, group
+// names) is capped by DailyBytesPerUser; the write that would pass it is
+// refused with limit_exceeded and not stored, a retry of a stored message
+// is still answered, and another user in the same conversation is not
+// affected.
+func TestDailyBytes(t *testing.T) {
+	e := start(t, chat.Config{DailyBytesPerUser: 10})
+	alice, bob := e.dial("alice"), e.dial("bob")
+	id, _ := alice.dm("bob")
+	bob.dm("alice")
+	first := alice.say(id, "12345", client.WithClientMsgID("c1"))                      // 5
+	alice.request(id, chat.OpEdit, chat.EditRequest{Seq: first.Seq, Text: "678"}, nil) // 8
+	for _, c := range []struct {
+		event string
+		data  any
+	}{
+		{chat.OpSend, chat.SendRequest{Text: "abc"}},
+		{chat.OpEdit, chat.EditRequest{Seq: first.Seq, Text: "abc"}},
+	} {
+		if code := alice.requestErr(id, c.event, c.data); code != codec.CodeLimitExceeded {
+			t.Fatalf("%s past the quota: %s, want limit_exceeded", c.event, code)
+		}
+	}
+	if c := alice.joinErr(chat.KindGroup, chat.GroupParams{Create: &chat.CreateGroup{Name: "abc"}}); c != codec.CodeLimitExceeded {
+		t.Fatalf("group named past the quota: %s, want limit_exceeded", c)
+	}
+	if n := e.groupsCreated("alice"); n != 0 {
+		t.Fatalf("alice created %d groups, want none", n)
+	}
+	// What fits is still written; deleting costs nothing.
+	last := alice.say(id, "ab") // 10
+	alice.request(id, chat.OpDelete, chat.DeleteRequest{Seq: last.Seq}, nil)
+	if again := alice.say(id, "12345", client.WithClientMsgID("c1")); again.ID != first.ID {
+		t.Fatalf("retry of a stored message: %+v, want the stored one", again)
+	}
+	if code := alice.requestErr(id, chat.OpSend, chat.SendRequest{Text: "x"}); code != codec.CodeLimitExceeded {
+		t.Fatalf("one byte past the quota: %s, want limit_exceeded", code)
+	}
+	// The bystander writes their own ten bytes in the same conversation.
+	m := bob.say(id, "abcdefghij")
+	page := alice.history(id, 0, 10)
+	want := []string{chat.KindMessage, chat.KindEdit, chat.KindMessage, chat.KindDelete, chat.KindMessage}
+	if len(page.Messages) != len(want) {
+		t.Fatalf("log %+v, want %d entries", page.Messages, len(want))
+	}
+	for i, k := range want {
+		if page.Messages[i].Kind != k {
+			t.Fatalf("entry %d is %s, want %s", i, page.Messages[i].Kind, k)
+		}
+	}
+	if got := page.Messages[4]; got.ID != m.ID || got.From != "bob" {
+		t.Fatalf("last entry %+v, want bob's message", got)
+	}
 }
