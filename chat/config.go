@@ -95,7 +95,11 @@ type Config struct {
 	// Negative: no limit.
 	DailyBytesPerUser int
 
-	// OpTimeout bounds each store call and hook call made for one request.
+	// OpTimeout bounds the store and hook calls made for one request,
+	// together: they share one deadline, and a request that passes it
+	// fails with ErrTimeout (unavailable). An append that was under way
+	// when it passed is not acked or broadcast, and the room closes so
+	// that it reloads the log as stored (docs/chat.md, "Timeouts").
 	// Default: 10s.
 	OpTimeout time.Duration
 	// Logger logs what happens outside rooms (group creation, inbox

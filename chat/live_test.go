@@ -142,6 +142,12 @@ func TestTypingToggleThrottled(t *testing.T) {
 	if !slices.Equal(got, []bool{true, false}) {
 		t.Fatalf("after %d toggles bob got typing events %v, want [true false]", toggles, got)
 	}
+	// Alice's throttle is hers: bob's indicator reaches her at once.
+	bob.request(id, chat.OpTyping, nil, nil)
+	var ev chat.TypingEvent
+	if alice.next(id, chat.EventTyping, &ev); ev.User != "bob" || !ev.Typing {
+		t.Fatalf("alice got %+v, want bob typing", ev)
+	}
 }
 
 // TestTypingHeldBack: a start within the throttle after a stop is not
