@@ -20,64 +20,77 @@ import (
 )
 
 // TestAbuseChatSpoofedSender: payload fields that name another user
-// ("from", "user", "sender", "author") never change who the server says
-// sent a message, a receipt or a typing indicator, nor whose message an
-// edit or delete may touch.
+// ("from", "user", "sender", "author") are refused (bad_request) in every
+// request, so they can never change who the server says sent a message, a
+// receipt or a typing indicator, nor whose message an edit or delete may
+// touch; the same requests without them are attributed to the sender.
 func TestAbuseChatSpoofedSender(t *testing.T) {
 	e := start(t, chat.Config{})
 	alice, bob := e.dial("alice"), e.dial("bob")
 	id, _ := alice.dm("bob")
 	bob.dm("alice")
 	mb := bob.say(id, "bob's own")
-
-	spoof := map[string]any{"text": "I am bob", "from": "bob", "user": "bob", "sender": "bob", "author": "bob", "id": mb.ID, "seq": 99}
-	var m chat.Message
-	alice.request(id, chat.OpSend, spoof, &m)
-	if m.From != "alice" || m.Seq != mb.Seq+1 || m.ID == mb.ID {
-		t.Fatalf("ack %+v, want a new message from alice", m)
-	}
 	bob.nextMessage(id) // his own
-	if got := bob.nextMessage(id); got.From != "alice" || got.ID != m.ID {
-		t.Fatalf("bob got %+v, want alice's message", got)
-	}
-	// Editing or deleting bob's message while claiming to be bob.
+
 	for _, c := range []struct {
 		event string
 		data  any
 	}{
+		{chat.OpSend, map[string]any{"text": "I am bob", "from": "bob", "user": "bob", "sender": "bob", "author": "bob", "id": mb.ID, "seq": 99}},
+		{chat.OpSend, map[string]any{"text": "I am bob", "from": "bob"}},
 		{chat.OpEdit, map[string]any{"seq": mb.Seq, "text": "edited by alice", "from": "bob", "user": "bob"}},
 		{chat.OpDelete, map[string]any{"seq": mb.Seq, "from": "bob", "user": "bob"}},
+		{chat.OpRead, map[string]any{"seq": mb.Seq, "user": "bob"}},
+		{chat.OpTyping, map[string]any{"user": "bob"}},
+	} {
+		if code := alice.requestErr(id, c.event, c.data); code != codec.CodeBadRequest {
+			t.Fatalf("%s %v by alice: %s, want bad_request", c.event, c.data, code)
+		}
+	}
+	// Without the spoofed fields, bob's message is still not alice's to
+	// change.
+	for _, c := range []struct {
+		event string
+		data  any
+	}{
+		{chat.OpEdit, chat.EditRequest{Seq: mb.Seq, Text: "edited by alice"}},
+		{chat.OpDelete, chat.DeleteRequest{Seq: mb.Seq}},
 	} {
 		if code := alice.requestErr(id, c.event, c.data); code != codec.CodeForbidden {
 			t.Fatalf("%s of bob's message by alice: %s, want forbidden", c.event, code)
 		}
 	}
-	// Receipts and typing are attributed to the sender too.
-	mb2 := bob.say(id, "read this")
-	bob.nextMessage(id) // his own
-	alice.request(id, chat.OpRead, map[string]any{"seq": mb2.Seq, "user": "bob"}, nil)
+	// What alice does send is hers: a receipt, a typing indicator, a
+	// message. None of the refused requests reached bob first.
+	alice.request(id, chat.OpRead, chat.ReadRequest{Seq: mb.Seq}, nil)
 	var read chat.ReadEvent
-	bob.next(id, chat.EventRead, &read)
-	if read.User != "alice" {
-		t.Fatalf("read event %+v, want alice's", read)
+	if ev := bob.nextAny(id, chat.EventPresence); ev.Name != chat.EventRead || ev.Decode(&read) != nil || read.User != "alice" {
+		t.Fatalf("bob's next event %s %+v, want alice's receipt", ev.Name, read)
 	}
-	alice.request(id, chat.OpTyping, map[string]any{"user": "bob"}, nil)
+	alice.request(id, chat.OpTyping, nil, nil)
 	var typing chat.TypingEvent
 	bob.next(id, chat.EventTyping, &typing)
-	if typing.User != "alice" {
+	if typing.User != "alice" || !typing.Typing {
 		t.Fatalf("typing event %+v, want alice's", typing)
 	}
+	m := alice.say(id, "from alice")
+	if got := bob.nextAny(id, chat.EventPresence, chat.EventTyping); got.Name != chat.KindMessage || got.Seq != m.Seq {
+		t.Fatalf("bob's next event %s seq %d, want alice's message %d", got.Name, got.Seq, m.Seq)
+	}
+	if m.From != "alice" || m.Seq != mb.Seq+1 {
+		t.Fatalf("ack %+v, want the next message, from alice", m)
+	}
 
-	// The stored log holds exactly the three messages, each by its
+	// The stored log holds exactly the two messages, each by its
 	// author, bob's untouched.
 	page := bob.history(id, 0, 10)
-	if len(page.Messages) != 3 {
-		t.Fatalf("log %+v, want three messages", page.Messages)
+	if len(page.Messages) != 2 {
+		t.Fatalf("log %+v, want two messages", page.Messages)
 	}
 	if p := page.Messages[0]; p.From != "bob" || p.Text != "bob's own" || p.Edited != 0 || p.Deleted {
 		t.Fatalf("bob's message as stored: %+v", p)
 	}
-	if p := page.Messages[1]; p.From != "alice" || p.Text != "I am bob" {
+	if p := page.Messages[1]; p.From != "alice" || p.Text != "from alice" {
 		t.Fatalf("alice's message as stored: %+v", p)
 	}
 }
@@ -112,21 +125,23 @@ func TestAbuseForeignDM(t *testing.T) {
 		}
 	}
 
-	// Join parameters that name alice and bob: the module reads only
-	// "with", and the joiner is always one of the two users hashed.
+	// Join parameters that name alice and bob beside "with" are refused;
+	// with "with" alone, the joiner is always one of the two users hashed.
 	tries := []any{
 		map[string]any{"with": "bob", "from": "alice", "user": "alice"},
 		map[string]any{"with": "alice", "users": []string{"alice", "bob"}, "members": []string{"alice", "bob"}},
 		map[string]any{"with": "bob", "as": "alice", "room": id, "id": id},
 	}
 	for _, params := range tries {
-		var snap chat.Snapshot
-		j := carol.join(chat.KindDM, params, &snap)
-		if j.Room == id {
-			t.Fatalf("carol's join %v reached alice and bob's conversation", params)
+		if code := carol.joinErr(chat.KindDM, params); code != codec.CodeBadRequest {
+			t.Fatalf("carol's join %v: %s, want bad_request", params, code)
 		}
-		if want := room.KeyedID(key, chat.KindDM, "carol", snap.With); j.Room != want || (snap.With != "alice" && snap.With != "bob") {
-			t.Fatalf("carol's join %v: room %s with %q, want her own conversation %s", params, j.Room, snap.With, want)
+	}
+	for _, with := range []string{"alice", "bob"} {
+		var snap chat.Snapshot
+		j := carol.join(chat.KindDM, chat.DMParams{With: with}, &snap)
+		if want := room.KeyedID(key, chat.KindDM, "carol", with); j.Room != want || snap.With != with {
+			t.Fatalf("carol's join with %s: room %s with %q, want her own conversation %s", with, j.Room, snap.With, want)
 		}
 		for _, m := range snap.Messages {
 			if m.ID == secret.ID || m.Text == secret.Text {
@@ -191,7 +206,10 @@ func TestAbuseChatLogsHoldNoContents(t *testing.T) {
 	if code := mallory.requestErr(id, chat.OpSend, chat.SendRequest{Text: marker}); code != codec.CodeForbidden {
 		t.Fatalf("mallory's send: %s", code)
 	}
-	if code := mallory.joinErr(chat.KindDM, map[string]string{"with": "alice", "note": marker}); code != "blocked" {
+	if code := mallory.joinErr(chat.KindDM, map[string]string{"with": "alice", "note": marker}); code != codec.CodeBadRequest {
+		t.Fatalf("mallory's join with an extra field: %s", code)
+	}
+	if code := mallory.joinErr(chat.KindDM, chat.DMParams{With: "alice"}); code != "blocked" {
 		t.Fatalf("mallory's join: %s", code)
 	}
 	var gs chat.Snapshot

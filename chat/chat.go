@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"hash/maphash"
 	"sync"
 	"time"
 
@@ -19,12 +21,31 @@ type Chat struct {
 
 	inboxMu sync.RWMutex
 	inboxes map[string]*inbox // by user
+
+	// creating serializes the group creations of each user (a user
+	// hashes to one of the locks), so that the count of groups the user
+	// created cannot be passed by creating several at once.
+	creating [64]sync.Mutex
+	seed     maphash.Seed
+
+	written *dailyBytes // Config.DailyBytesPerUser
 }
 
 // New returns a Chat configured by cfg.
 func New(cfg Config) *Chat {
 	cfg = cfg.withDefaults()
-	return &Chat{cfg: cfg, store: cfg.Store, inboxes: make(map[string]*inbox)}
+	return &Chat{
+		cfg:     cfg,
+		store:   cfg.Store,
+		inboxes: make(map[string]*inbox),
+		seed:    maphash.MakeSeed(),
+		written: newDailyBytes(cfg.DailyBytesPerUser),
+	}
+}
+
+// creatorLock returns the lock of user's group creations.
+func (c *Chat) creatorLock(user string) *sync.Mutex {
+	return &c.creating[maphash.String(c.seed, user)%uint64(len(c.creating))]
 }
 
 // Store returns the store the chat uses, so a host can read history or
@@ -58,9 +79,20 @@ func (c *Chat) Register(r Registrar) error {
 	return nil
 }
 
-// opCtx bounds one store or hook call.
+// opCtx bounds the store and hook calls of one request: they share one
+// deadline, Config.OpTimeout from now.
 func (c *Chat) opCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), c.cfg.OpTimeout)
+}
+
+// storeErr wraps the error of a store call made for what. Once the
+// request's deadline has passed, whatever the store said, it is
+// ErrTimeout.
+func storeErr(ctx context.Context, what string, err error) error {
+	if ctx.Err() != nil {
+		return ErrTimeout
+	}
+	return fmt.Errorf("chat: %s: %w", what, err)
 }
 
 // newID returns a random 128-bit id in hex.

@@ -79,7 +79,27 @@ type Config struct {
 	// MessageBurst is the burst allowed above MessageRate. Default: 20.
 	MessageBurst int
 
-	// OpTimeout bounds each store call and hook call made for one request.
+	// MaxGroupsPerUser caps the groups one user may have created: those
+	// the store holds with the user as creator (Store.GroupsCreated),
+	// including groups the user has since left. Creating one more is
+	// refused with ErrTooManyGroups (limit_exceeded) before anything is
+	// stored. Default: 100. Negative: no limit.
+	MaxGroupsPerUser int
+	// DailyBytesPerUser caps the bytes of text one user may write per
+	// UTC day (from 00:00 UTC): the text of their messages and edits, as
+	// stored, and the names of the groups they create. A write that
+	// would pass it is refused with ErrDailyBytes (limit_exceeded) and not
+	// stored; deleting gives nothing back. The count is kept in memory
+	// by each node: it restarts from zero when the process restarts, and
+	// counts only the writes of the rooms the node runs. Default: 1 MiB.
+	// Negative: no limit.
+	DailyBytesPerUser int
+
+	// OpTimeout bounds the store and hook calls made for one request,
+	// together: they share one deadline, and a request that passes it
+	// fails with ErrTimeout (unavailable). An append that was under way
+	// when it passed is not acked or broadcast, and the room closes so
+	// that it reloads the log as stored (docs/chat.md, "Timeouts").
 	// Default: 10s.
 	OpTimeout time.Duration
 	// Logger logs what happens outside rooms (group creation, inbox
@@ -103,6 +123,12 @@ const (
 	DefaultMessageRate     = 10
 	DefaultMessageBurst    = 20
 	DefaultOpTimeout       = 10 * time.Second
+)
+
+// Defaults of Config's per-user limits.
+const (
+	DefaultMaxGroupsPerUser  = 100
+	DefaultDailyBytesPerUser = 1 << 20
 )
 
 // withDefaults returns c with zero fields replaced by their defaults.
@@ -138,6 +164,12 @@ func (c Config) withDefaults() Config {
 		c.MessageRate = DefaultMessageRate
 	}
 	setInt(&c.MessageBurst, DefaultMessageBurst)
+	if c.MaxGroupsPerUser == 0 {
+		c.MaxGroupsPerUser = DefaultMaxGroupsPerUser
+	}
+	if c.DailyBytesPerUser == 0 {
+		c.DailyBytesPerUser = DefaultDailyBytesPerUser
+	}
 	setDur(&c.OpTimeout, DefaultOpTimeout)
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()

@@ -36,6 +36,7 @@ type conversation struct {
 	unread  map[string]int // unread counts of users whose inbox is open
 	limits  map[string]*rate.Limiter
 	typing  map[string]*typist
+	payload strictPayload // decodes requests
 }
 
 func newConversation(c *Chat, id, kind string) *conversation {
@@ -65,7 +66,7 @@ func (h *conversation) OnCreate(r *room.Room) error {
 	case err == nil:
 		h.info, h.known, h.stored = info, true, true
 	case !errors.Is(err, ErrNotFound):
-		return fmt.Errorf("chat: load room: %w", err)
+		return storeErr(ctx, "load room", err)
 	case h.kind == KindGroup:
 		return ErrGroupNotFound
 	}
@@ -73,11 +74,11 @@ func (h *conversation) OnCreate(r *room.Room) error {
 	// two users come with the first join.
 	st, err := h.c.store.State(ctx, h.id)
 	if err != nil {
-		return fmt.Errorf("chat: load log state: %w", err)
+		return storeErr(ctx, "load log state", err)
 	}
 	reads, err := h.c.store.Reads(ctx, h.id)
 	if err != nil {
-		return fmt.Errorf("chat: load receipts: %w", err)
+		return storeErr(ctx, "load receipts", err)
 	}
 	r.SetSeq(st.Head)
 	// The log is durable, so the room's seqs are too: the store's epoch
@@ -94,7 +95,7 @@ func (h *conversation) OnCreate(r *room.Room) error {
 func (h *conversation) OnJoin(r *room.Room, j *room.Join) (any, error) {
 	if h.kind == KindDM {
 		var p DMParams
-		if err := codec.UnmarshalData(j.Params, &p); err != nil {
+		if err := h.payload.decode(j.Params, &p); err != nil {
 			return nil, err
 		}
 		if !h.known {
@@ -132,7 +133,7 @@ func (h *conversation) OnJoin(r *room.Room, j *room.Join) (any, error) {
 		defer cancel()
 		msgs, err := h.c.store.History(ctx, h.id, 0, n)
 		if err != nil {
-			return nil, fmt.Errorf("chat: load history: %w", err)
+			return nil, storeErr(ctx, "load history", err)
 		}
 		snap.Messages = msgs
 		snap.More = len(msgs) > 0 && msgs[0].Seq > 1
@@ -153,6 +154,7 @@ func (h *conversation) refuse(r *room.Room, user string) error {
 // stops and they go offline.
 func (h *conversation) OnLeave(r *room.Room, user string, _ room.LeaveReason) {
 	h.stopTyping(r, user)
+	h.forgetTyping(user)
 	h.broadcastPresence(r, user, false)
 }
 
@@ -269,7 +271,7 @@ func (h *conversation) ownMessage(ctx context.Context, seq uint64, user string) 
 		return Message{}, ErrMessageNotFound
 	}
 	if err != nil {
-		return Message{}, fmt.Errorf("chat: load message: %w", err)
+		return Message{}, storeErr(ctx, "load message", err)
 	}
 	if target.Kind != KindMessage || target.Deleted {
 		return Message{}, ErrMessageNotFound
@@ -283,7 +285,7 @@ func (h *conversation) ownMessage(ctx context.Context, seq uint64, user string) 
 // history returns a page of older entries.
 func (h *conversation) history(r *room.Room, m *room.Message) (any, error) {
 	var req HistoryRequest
-	if err := codec.UnmarshalData(m.Data, &req); err != nil {
+	if err := h.payload.decode(m.Data, &req); err != nil {
 		return nil, err
 	}
 	limit := req.Limit
@@ -298,7 +300,7 @@ func (h *conversation) history(r *room.Room, m *room.Message) (any, error) {
 	defer cancel()
 	msgs, err := h.c.store.History(ctx, h.id, before, limit)
 	if err != nil {
-		return nil, fmt.Errorf("chat: load history: %w", err)
+		return nil, storeErr(ctx, "load history", err)
 	}
 	return HistoryPage{Messages: msgs, More: len(msgs) > 0 && msgs[0].Seq > 1}, nil
 }
@@ -307,7 +309,7 @@ func (h *conversation) history(r *room.Room, m *room.Message) (any, error) {
 // other members.
 func (h *conversation) read(r *room.Room, m *room.Message) (any, error) {
 	var req ReadRequest
-	if err := codec.UnmarshalData(m.Data, &req); err != nil {
+	if err := h.payload.decode(m.Data, &req); err != nil {
 		return nil, err
 	}
 	seq := min(req.Seq, r.Seq())
@@ -317,8 +319,13 @@ func (h *conversation) read(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	got, err := h.c.store.SetRead(ctx, h.id, m.User, seq)
+	if err == nil && ctx.Err() != nil {
+		// Late: the receipt may be stored, but nobody is told. Receipts
+		// only move forward, so the next one puts things right.
+		err = ctx.Err()
+	}
 	if err != nil {
-		return nil, fmt.Errorf("chat: store receipt: %w", err)
+		return nil, storeErr(ctx, "store receipt", err)
 	}
 	h.reads[m.User] = got
 	if got >= r.Seq() {
@@ -331,11 +338,12 @@ func (h *conversation) read(r *room.Room, m *room.Message) (any, error) {
 	return ReadReply{Seq: got}, nil
 }
 
-// begin starts a write (send, edit, delete) from m. A retry of a write
-// the store already holds (same client message id, from a client that
-// did not get its reply, possibly before a restart) is answered with the
-// stored entry, before the rate limit and the checks. Otherwise it
-// applies the rate limit and decodes m's payload into req. done reports
+// begin starts a write (send, edit, delete, and a group's add, remove
+// and leave) from m. A retry of a write the store already holds (same
+// client message id, from a client that did not get its reply, possibly
+// before a restart) is answered with the stored entry, before the rate
+// limit and the checks. Otherwise it applies the rate limit and decodes
+// m's payload into req, refusing fields req does not have. done reports
 // that the write is over: answered with prev, or refused with err.
 func (h *conversation) begin(ctx context.Context, m *room.Message, req any) (prev any, done bool, err error) {
 	if m.ClientMsgID != "" {
@@ -344,13 +352,13 @@ func (h *conversation) begin(ctx context.Context, m *room.Message, req any) (pre
 		case err == nil:
 			return stored, true, nil
 		case !errors.Is(err, ErrNotFound):
-			return nil, true, fmt.Errorf("chat: look up client message id: %w", err)
+			return nil, true, storeErr(ctx, "look up client message id", err)
 		}
 	}
 	if err := h.allow(m.User); err != nil {
 		return nil, true, err
 	}
-	if err := codec.UnmarshalData(m.Data, req); err != nil {
+	if err := h.payload.decode(m.Data, req); err != nil {
 		return nil, true, err
 	}
 	return nil, false, nil
@@ -387,17 +395,44 @@ func (h *conversation) entry(r *room.Room, m *room.Message, kind string) Message
 
 // commit stores w, then broadcasts its entry with the seq it was stored
 // with, and returns the encoded entry as the reply. A duplicate (same
-// client message id) is returned as stored and not broadcast again.
+// client message id) is returned as stored and not broadcast again. The
+// entry's text counts towards its author's Config.DailyBytesPerUser,
+// unless the store refuses it or already holds it.
+//
+// The request's deadline (Config.OpTimeout) decides what a slow store
+// means. If it has passed before the append, nothing is stored and the
+// request fails with ErrTimeout. If it passes while the store appends, the
+// store may or may not keep the entry, whatever it answers: the request
+// fails with ErrTimeout, the entry is not broadcast, and the room closes,
+// so that the room its members join next loads the log as the store has
+// it. A retry with the same client message id then returns the stored
+// entry, or stores it if the store did not.
 func (h *conversation) commit(ctx context.Context, r *room.Room, w Write) (any, error) {
 	// Encode first: once the entry is stored, the broadcast cannot fail.
 	raw, err := codec.MarshalData(w.Entry)
 	if err != nil {
 		return nil, err
 	}
+	if ctx.Err() != nil {
+		return nil, ErrTimeout
+	}
+	author, size := w.Entry.From, len(w.Entry.Text)
+	if err := h.c.written.take(author, size); err != nil {
+		return nil, err
+	}
 	stored, dup, err := h.c.store.Append(ctx, w)
+	if ctx.Err() != nil {
+		r.Logger().Warn("chat: the store did not answer in time: closing the room, whose log may have moved",
+			zap.Uint64("seq", w.Entry.Seq), zap.String("user", author), zap.Error(err))
+		r.Close()
+		return nil, ErrTimeout
+	}
+	if err != nil || dup {
+		h.c.written.giveBack(author, size)
+	}
 	if errors.Is(err, ErrSeqConflict) {
 		r.Logger().Error("chat: the stored log moved under the room: closing it",
-			zap.Uint64("seq", w.Entry.Seq), zap.String("user", w.Entry.From))
+			zap.Uint64("seq", w.Entry.Seq), zap.String("user", author))
 		r.Close()
 		return nil, ErrMoved
 	}

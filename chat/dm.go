@@ -3,7 +3,6 @@ package chat
 import (
 	"context"
 
-	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/room"
 )
 
@@ -20,7 +19,7 @@ func (dmModule) Kind() string { return KindDM }
 // two hashed.
 func (m dmModule) Resolve(ctx context.Context, req *room.ResolveRequest) (string, error) {
 	var p DMParams
-	if err := codec.UnmarshalData(req.Params, &p); err != nil {
+	if err := decodeStrict(req.Params, &p); err != nil {
 		return "", err
 	}
 	if err := checkUser(p.With); err != nil {

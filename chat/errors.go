@@ -45,9 +45,19 @@ var (
 	ErrMessageNotFound = &codec.Error{Code: codec.CodeNotFound, Message: "chat: no such message"}
 	// ErrGroupFull: the group would exceed Config.MaxGroupMembers.
 	ErrGroupFull = &codec.Error{Code: codec.CodeTooMany, Message: "chat: group is full"}
+	// ErrTooManyGroups: the user has created Config.MaxGroupsPerUser
+	// groups already.
+	ErrTooManyGroups = &codec.Error{Code: codec.CodeLimitExceeded, Message: "chat: you have created as many groups as allowed (MaxGroupsPerUser)"}
+	// ErrDailyBytes: the write would take the user past
+	// Config.DailyBytesPerUser bytes of text today (UTC).
+	ErrDailyBytes = &codec.Error{Code: codec.CodeLimitExceeded, Message: "chat: daily text quota (DailyBytesPerUser) reached; it resets at 00:00 UTC"}
 	// ErrRateLimited: the user sent more than Config.MessageRate allows.
 	ErrRateLimited = &codec.Error{Code: codec.CodeRateLimited, Message: "chat: too many messages, slow down"}
 	// ErrMoved: the store's log moved under the room (another writer);
 	// the room closes and clients should join again.
 	ErrMoved = &codec.Error{Code: codec.CodeUnavailable, Message: "chat: conversation moved, join again"}
+	// ErrTimeout: the request's store and hook calls took longer than
+	// Config.OpTimeout. A write may or may not have been stored: retry it
+	// with the same client message id (see docs/chat.md, "Timeouts").
+	ErrTimeout = &codec.Error{Code: codec.CodeUnavailable, Message: "chat: timed out, retry with the same client message id"}
 )

@@ -23,7 +23,7 @@ func (groupModule) Kind() string { return KindGroup }
 // and the room checks that the group exists and the user is a member.
 func (m groupModule) Resolve(ctx context.Context, req *room.ResolveRequest) (string, error) {
 	var p GroupParams
-	if err := codec.UnmarshalData(req.Params, &p); err != nil {
+	if err := decodeStrict(req.Params, &p); err != nil {
 		return "", err
 	}
 	switch {
@@ -45,8 +45,14 @@ func (m groupModule) NewHandler(roomID string) room.Handler {
 }
 
 // createGroup validates and stores a new group whose first log entry
-// records its creation, and tells the members' inboxes.
+// records its creation, and tells the members' inboxes. Every limit is
+// checked before anything is stored, and the creation takes no longer
+// than Config.OpTimeout (see commit for what a late store means; here the
+// group may be stored without its creator being told its id, and it then
+// shows in the creator's inbox).
 func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.OpTimeout)
+	defer cancel()
 	name := strings.TrimSpace(g.Name)
 	if name == "" || len(name) > c.cfg.MaxGroupName || !utf8.ValidString(name) {
 		return "", codec.Errorf(codec.CodeBadRequest, "chat: group name must be 1 to %d bytes of UTF-8", c.cfg.MaxGroupName)
@@ -59,18 +65,36 @@ func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup) (
 	if len(members) > c.cfg.MaxGroupMembers {
 		return "", ErrGroupFull
 	}
+	lock := c.creatorLock(creator)
+	lock.Lock()
+	defer lock.Unlock()
+	if err := c.checkGroupsCreated(ctx, creator); err != nil {
+		return "", err
+	}
 	for _, u := range others {
 		if err := c.canMessage(ctx, creator, u); err != nil {
 			return "", err
 		}
 	}
 	id, now := newID(), nowMillis()
-	info := RoomInfo{ID: id, Kind: KindGroup, Name: name, Members: members, Admins: []string{creator}, Created: now}
+	info := RoomInfo{ID: id, Kind: KindGroup, Name: name, Members: members, Admins: []string{creator}, Created: now, Creator: creator}
 	e := Message{
 		Room: id, Seq: 1, ID: newID(), Kind: KindMembers, From: creator, Time: now,
 		Added: members, Admins: info.Admins, Name: name,
 	}
-	if _, _, err := c.store.Append(ctx, Write{Entry: e, Room: &info}); err != nil {
+	if ctx.Err() != nil {
+		return "", ErrTimeout
+	}
+	if err := c.written.take(creator, len(name)); err != nil {
+		return "", err
+	}
+	_, _, err = c.store.Append(ctx, Write{Entry: e, Room: &info})
+	if ctx.Err() != nil {
+		c.cfg.Logger.Warn("chat: the store did not answer in time: the group may be stored", zap.String("user", creator), zap.String("room", id))
+		return "", ErrTimeout
+	}
+	if err != nil {
+		c.written.giveBack(creator, len(name))
 		c.cfg.Logger.Error("chat: store new group", zap.String("user", creator), zap.Error(err))
 		return "", codec.Errorf(codec.CodeInternal, "chat: could not create the group")
 	}
@@ -81,18 +105,34 @@ func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup) (
 	return id, nil
 }
 
+// checkGroupsCreated refuses a creation by user once they have created
+// Config.MaxGroupsPerUser groups.
+func (c *Chat) checkGroupsCreated(ctx context.Context, user string) error {
+	if c.cfg.MaxGroupsPerUser < 0 {
+		return nil
+	}
+	n, err := c.store.GroupsCreated(ctx, user)
+	if err != nil {
+		c.cfg.Logger.Error("chat: count groups created", zap.String("user", user), zap.Error(err))
+		return storeErr(ctx, "count groups created", err)
+	}
+	if n >= c.cfg.MaxGroupsPerUser {
+		return ErrTooManyGroups
+	}
+	return nil
+}
+
 // addMembers adds users to the group: admins only, within the member cap,
 // and only users Config.CanMessage lets the admin reach.
 func (h *conversation) addMembers(r *room.Room, m *room.Message) (any, error) {
+	ctx, cancel := h.c.opCtx()
+	defer cancel()
+	var req MembersRequest
+	if prev, done, err := h.begin(ctx, m, &req); done {
+		return prev, err
+	}
 	if !h.info.IsAdmin(m.User) {
 		return nil, ErrNotAdmin
-	}
-	if err := h.allow(m.User); err != nil {
-		return nil, err
-	}
-	var req MembersRequest
-	if err := codec.UnmarshalData(m.Data, &req); err != nil {
-		return nil, err
 	}
 	added, err := checkUsers(req.Members, h.info.HasMember)
 	if err != nil {
@@ -104,8 +144,6 @@ func (h *conversation) addMembers(r *room.Room, m *room.Message) (any, error) {
 	if len(h.info.Members)+len(added) > h.c.cfg.MaxGroupMembers {
 		return nil, ErrGroupFull
 	}
-	ctx, cancel := h.c.opCtx()
-	defer cancel()
 	for _, u := range added {
 		if err := h.c.canMessage(ctx, m.User, u); err != nil {
 			return nil, err
@@ -120,15 +158,14 @@ func (h *conversation) addMembers(r *room.Room, m *room.Message) (any, error) {
 
 // removeMembers removes members from the group: admins only.
 func (h *conversation) removeMembers(r *room.Room, m *room.Message) (any, error) {
+	ctx, cancel := h.c.opCtx()
+	defer cancel()
+	var req MembersRequest
+	if prev, done, err := h.begin(ctx, m, &req); done {
+		return prev, err
+	}
 	if !h.info.IsAdmin(m.User) {
 		return nil, ErrNotAdmin
-	}
-	if err := h.allow(m.User); err != nil {
-		return nil, err
-	}
-	var req MembersRequest
-	if err := codec.UnmarshalData(m.Data, &req); err != nil {
-		return nil, err
 	}
 	removed, err := checkUsers(req.Members, func(u string) bool { return false })
 	if err != nil {
@@ -142,18 +179,25 @@ func (h *conversation) removeMembers(r *room.Room, m *room.Message) (any, error)
 			return nil, codec.Errorf(codec.CodeNotFound, "chat: not a member of the group")
 		}
 	}
-	return h.dropMembers(r, m, removed)
+	return h.dropMembers(ctx, r, m, removed)
 }
 
-// leaveGroup removes the sender from the group.
+// leaveGroup removes the sender from the group. It takes no payload; an
+// empty map or nil is accepted, any field refused.
 func (h *conversation) leaveGroup(r *room.Room, m *room.Message) (any, error) {
-	return h.dropMembers(r, m, []string{m.User})
+	ctx, cancel := h.c.opCtx()
+	defer cancel()
+	var none struct{}
+	if prev, done, err := h.begin(ctx, m, &none); done {
+		return prev, err
+	}
+	return h.dropMembers(ctx, r, m, []string{m.User})
 }
 
 // dropMembers stores and broadcasts the removal of members, then removes
 // their sessions from the room. When the last admin goes, the longest
 // standing member left becomes admin.
-func (h *conversation) dropMembers(r *room.Room, m *room.Message, removed []string) (any, error) {
+func (h *conversation) dropMembers(ctx context.Context, r *room.Room, m *room.Message, removed []string) (any, error) {
 	gone := func(u string) bool { return slices.Contains(removed, u) }
 	info := h.info.Clone()
 	info.Members = slices.DeleteFunc(info.Members, gone)
@@ -166,8 +210,6 @@ func (h *conversation) dropMembers(r *room.Room, m *room.Message, removed []stri
 	if !slices.Equal(info.Admins, h.info.Admins) {
 		e.Admins = slices.Clone(info.Admins)
 	}
-	ctx, cancel := h.c.opCtx()
-	defer cancel()
 	reply, err := h.commit(ctx, r, Write{Entry: e, Room: &info})
 	if err != nil {
 		return nil, err

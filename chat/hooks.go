@@ -35,20 +35,31 @@ type Stored struct {
 	Offline []string
 }
 
-// canMessage applies Config.CanMessage.
+// canMessage applies Config.CanMessage. An answer that comes after the
+// request's deadline is not used: the request fails with ErrTimeout.
 func (c *Chat) canMessage(ctx context.Context, from, to string) error {
 	if c.cfg.CanMessage == nil {
 		return nil
 	}
-	return refusal(c.cfg.CanMessage(ctx, from, to), ErrNotAllowed)
+	err := c.cfg.CanMessage(ctx, from, to)
+	if ctx.Err() != nil {
+		return ErrTimeout
+	}
+	return refusal(err, ErrNotAllowed)
 }
 
-// moderate applies Config.Moderate and checks the text it leaves.
+// moderate applies Config.Moderate and checks the text it leaves. An
+// answer that comes after the request's deadline is not used: the request
+// fails with ErrTimeout.
 func (c *Chat) moderate(ctx context.Context, d *Draft) (string, error) {
 	if c.cfg.Moderate == nil {
 		return d.Text, nil
 	}
-	if err := c.cfg.Moderate(ctx, d); err != nil {
+	err := c.cfg.Moderate(ctx, d)
+	if ctx.Err() != nil {
+		return "", ErrTimeout
+	}
+	if err != nil {
 		return "", refusal(err, ErrModerated)
 	}
 	return c.checkText(d.Text)

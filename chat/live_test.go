@@ -47,7 +47,7 @@ func TestReadReceipts(t *testing.T) {
 // TestTypingExpires: a typing indicator reaches the others with its TTL
 // and, without a refresh, expires on its own with a stop event.
 func TestTypingExpires(t *testing.T) {
-	e := start(t, chat.Config{TypingTTL: 100 * time.Millisecond})
+	e := start(t, chat.Config{TypingTTL: 100 * time.Millisecond, TypingThrottle: time.Millisecond})
 	alice, bob := e.dial("alice"), e.dial("bob")
 	id, _ := alice.dm("bob")
 	bob.dm("alice")
@@ -99,6 +99,73 @@ func TestTypingThrottled(t *testing.T) {
 	m := alice.say(id, "x")
 	if got := alice.nextAny(id, chat.EventPresence); got.Name != chat.KindMessage || got.Seq != m.Seq {
 		t.Fatalf("alice got %+v", got)
+	}
+}
+
+// TestTypingToggleThrottled: starting and stopping over and over within
+// TypingThrottle, or leaving and joining again, does not reset the
+// throttle: the other member gets one "typing" and one "stopped", however
+// many times the typist toggles.
+func TestTypingToggleThrottled(t *testing.T) {
+	e := start(t, chat.Config{TypingTTL: time.Hour, TypingThrottle: time.Hour})
+	alice, bob := e.dial("alice"), e.dial("bob")
+	id, _ := alice.dm("bob")
+	bob.dm("alice")
+	const toggles = 10
+	for range toggles {
+		alice.request(id, chat.OpTyping, nil, nil)
+		alice.request(id, chat.OpTyping, chat.TypingRequest{Stop: true}, nil)
+	}
+	// Leaving and coming back does not reset it either.
+	if err := alice.Leave(ctxT(t), id); err != nil {
+		t.Fatal(err)
+	}
+	alice.dm("bob")
+	alice.request(id, chat.OpTyping, nil, nil)
+	alice.request(id, chat.OpTyping, chat.TypingRequest{Stop: true}, nil)
+	m := alice.say(id, "done")
+	var got []bool
+	for {
+		ev := bob.nextAny(id, chat.EventPresence)
+		if ev.Name == chat.KindMessage {
+			if ev.Seq != m.Seq {
+				t.Fatalf("bob got message seq %d, want %d", ev.Seq, m.Seq)
+			}
+			break
+		}
+		var te chat.TypingEvent
+		if ev.Name != chat.EventTyping || ev.Decode(&te) != nil || te.User != "alice" {
+			t.Fatalf("bob got %s, want typing events of alice", ev.Name)
+		}
+		got = append(got, te.Typing)
+	}
+	if !slices.Equal(got, []bool{true, false}) {
+		t.Fatalf("after %d toggles bob got typing events %v, want [true false]", toggles, got)
+	}
+	// Alice's throttle is hers: bob's indicator reaches her at once.
+	bob.request(id, chat.OpTyping, nil, nil)
+	var ev chat.TypingEvent
+	if alice.next(id, chat.EventTyping, &ev); ev.User != "bob" || !ev.Typing {
+		t.Fatalf("alice got %+v, want bob typing", ev)
+	}
+}
+
+// TestTypingHeldBack: a start within the throttle after a stop is not
+// lost: it is broadcast once the throttle has passed, if the user still
+// types then.
+func TestTypingHeldBack(t *testing.T) {
+	e := start(t, chat.Config{TypingTTL: time.Hour, TypingThrottle: 200 * time.Millisecond})
+	alice, bob := e.dial("alice"), e.dial("bob")
+	id, _ := alice.dm("bob")
+	bob.dm("alice")
+	alice.request(id, chat.OpTyping, nil, nil)
+	alice.request(id, chat.OpTyping, chat.TypingRequest{Stop: true}, nil)
+	alice.request(id, chat.OpTyping, nil, nil)
+	for i, want := range []bool{true, false, true} {
+		var ev chat.TypingEvent
+		if bob.next(id, chat.EventTyping, &ev); ev.Typing != want {
+			t.Fatalf("typing event %d: %+v, want typing %v", i, ev, want)
+		}
 	}
 }
 

@@ -81,6 +81,10 @@ type RoomInfo struct {
 	Admins []string `msgpack:"admins,omitempty"`
 	// Created is when the conversation was created, in Unix milliseconds.
 	Created int64 `msgpack:"created"`
+	// Creator is the user who created a group, who stays its creator
+	// after leaving it; empty for direct conversations. Stores count a
+	// user's groups by it (Store.GroupsCreated).
+	Creator string `msgpack:"creator,omitempty"`
 }
 
 // Clone returns a copy of r that shares no slices with it.
@@ -213,6 +217,12 @@ type Store interface {
 	// Close releases the store. It is safe to call more than once; other
 	// calls fail with ErrStoreClosed afterwards.
 	Close() error
+	// GroupsCreated counts the rooms whose record has kind KindGroup and
+	// Creator user, whether or not user is still a member: the groups a
+	// user created that the store holds. The count follows the records
+	// Append writes (a record whose Creator changes moves to the new
+	// creator's count).
+	GroupsCreated(ctx context.Context, user string) (int, error)
 }
 
 // CountsAsUnread reports whether entry m counts towards user's unread

@@ -10,11 +10,12 @@ import (
 // demos, since nothing survives the process. The zero value is not usable;
 // call NewMemoryStore.
 type MemoryStore struct {
-	epoch  string
-	mu     sync.RWMutex
-	closed bool
-	rooms  map[string]*memRoom
-	users  map[string]map[string]struct{} // user -> room ids
+	epoch   string
+	mu      sync.RWMutex
+	closed  bool
+	rooms   map[string]*memRoom
+	users   map[string]map[string]struct{} // user -> room ids
+	created map[string]map[string]struct{} // group creator -> room ids
 }
 
 type memRoom struct {
@@ -31,9 +32,10 @@ type cmidKey struct{ from, id string }
 // NewMemoryStore returns an empty in-memory store.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
-		epoch: newID(),
-		rooms: make(map[string]*memRoom),
-		users: make(map[string]map[string]struct{}),
+		epoch:   newID(),
+		rooms:   make(map[string]*memRoom),
+		users:   make(map[string]map[string]struct{}),
+		created: make(map[string]map[string]struct{}),
 	}
 }
 
@@ -123,6 +125,15 @@ func (s *MemoryStore) putRoom(r *memRoom, info RoomInfo) {
 			s.users[u] = make(map[string]struct{})
 		}
 		s.users[u][info.ID] = struct{}{}
+	}
+	if r.info != nil && r.info.Kind == KindGroup && r.info.Creator != "" {
+		delete(s.created[r.info.Creator], info.ID)
+	}
+	if info.Kind == KindGroup && info.Creator != "" {
+		if s.created[info.Creator] == nil {
+			s.created[info.Creator] = make(map[string]struct{})
+		}
+		s.created[info.Creator][info.ID] = struct{}{}
 	}
 	r.info = &info
 }
@@ -295,6 +306,16 @@ func (s *MemoryStore) Conversations(ctx context.Context, user string, limit, max
 		out = out[:limit]
 	}
 	return out, nil
+}
+
+// GroupsCreated implements Store.
+func (s *MemoryStore) GroupsCreated(ctx context.Context, user string) (int, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return 0, ErrStoreClosed
+	}
+	return len(s.created[user]), nil
 }
 
 // Close implements Store.

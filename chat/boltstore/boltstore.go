@@ -111,9 +111,13 @@ var (
 	bucketReads = []byte("reads") // room ‖ user -> seq
 	bucketUsers = []byte("users") // user ‖ room -> kind
 	bucketStore = []byte("store") // "epoch" -> the store's epoch
-	allBuckets  = [][]byte{bucketRooms, bucketMeta, bucketLog, bucketCMIDs, bucketReads, bucketUsers, bucketStore}
+	allBuckets  = [][]byte{bucketRooms, bucketMeta, bucketLog, bucketCMIDs, bucketReads, bucketUsers, bucketStore, bucketCreated}
 	keyEpoch    = []byte("epoch")
 )
+
+// bucketCreated indexes groups by creator, for GroupsCreated:
+// creator ‖ room -> nothing.
+var bucketCreated = []byte("created")
 
 // Open opens or creates the store in the file at path.
 func Open(path string, opts Options) (*Store, error) {
@@ -440,7 +444,8 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 	return out, dup, nil
 }
 
-// putRoom stores a room record and updates its members' room lists.
+// putRoom stores a room record and updates its members' room lists and
+// the creators' index.
 func putRoom(tx *bolt.Tx, info chat.RoomInfo, raw []byte) error {
 	users := tx.Bucket(bucketUsers)
 	if old, err := getRoom(tx, info.ID); err == nil {
@@ -451,8 +456,18 @@ func putRoom(tx *bolt.Tx, info chat.RoomInfo, raw []byte) error {
 				}
 			}
 		}
+		if old.Creator != "" {
+			if err := tx.Bucket(bucketCreated).Delete(userKey(old.Creator, info.ID)); err != nil {
+				return err
+			}
+		}
 	} else if !errors.Is(err, chat.ErrNotFound) {
 		return err
+	}
+	if info.Kind == chat.KindGroup && info.Creator != "" {
+		if err := tx.Bucket(bucketCreated).Put(userKey(info.Creator, info.ID), []byte{}); err != nil {
+			return err
+		}
 	}
 	for _, u := range info.Members {
 		if err := users.Put(userKey(u, info.ID), []byte(info.Kind)); err != nil {
@@ -699,4 +714,19 @@ func (s *Store) Conversations(ctx context.Context, user string, limit, maxUnread
 		out = out[:limit]
 	}
 	return out, nil
+}
+
+// GroupsCreated implements chat.Store: it counts user's keys in the
+// creators' index, which putRoom keeps in step with the room records.
+func (s *Store) GroupsCreated(ctx context.Context, user string) (int, error) {
+	n := 0
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		prefix := key(nil, user)
+		c := tx.Bucket(bucketCreated).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+			n++
+		}
+		return nil
+	})
+	return n, err
 }

@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) chat.Store) {
 		{"Concurrent", testConcurrent},
 		{"Epoch", testEpoch},
 		{"Closed", testClosed},
+		{"GroupsCreated", testGroupsCreated},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
@@ -505,4 +506,47 @@ func testEpoch(t *testing.T, s chat.Store) {
 	if got := s.Epoch(); got != e {
 		t.Fatalf("Epoch() changed from %q to %q after a write", e, got)
 	}
+}
+
+// testGroupsCreated: GroupsCreated counts the group records naming a user
+// as creator, from the first record on, whether or not the creator is
+// still a member; direct conversations and other users' groups do not
+// count, and a record that names another creator moves the group.
+func testGroupsCreated(t *testing.T, s chat.Store) {
+	count := func(user string, want int) {
+		t.Helper()
+		if n, err := s.GroupsCreated(ctx, user); err != nil || n != want {
+			t.Fatalf("GroupsCreated(%s) = %d, %v, want %d", user, n, err, want)
+		}
+	}
+	group := func(id, creator string, members ...string) *chat.RoomInfo {
+		return &chat.RoomInfo{ID: id, Kind: chat.KindGroup, Name: id, Members: members, Admins: members[:1], Created: 1, Creator: creator}
+	}
+	members := func(room string, seq uint64, from string) chat.Message {
+		return chat.Message{Room: room, Seq: seq, ID: fmt.Sprint(room, seq), Kind: chat.KindMembers, From: from, Time: int64(seq)}
+	}
+	count("a", 0)
+	mustAppend(t, s, chat.Write{Entry: members("g1", 1, "a"), Room: group("g1", "a", "a", "b")})
+	mustAppend(t, s, chat.Write{Entry: members("g2", 1, "a"), Room: group("g2", "a", "a")})
+	mustAppend(t, s, chat.Write{Entry: members("g3", 1, "b"), Room: group("g3", "b", "b", "a")})
+	mustAppend(t, s, chat.Write{Entry: msg("d1", 1, "a", "hi"), Room: &chat.RoomInfo{ID: "d1", Kind: chat.KindDM, Members: []string{"a", "c"}, Created: 1, Creator: "a"}})
+	mustAppend(t, s, chat.Write{Entry: members("g4", 1, "c"), Room: group("g4", "", "c")})
+	count("a", 2)
+	count("b", 1)
+	count("c", 0)
+	count("", 0)
+	// The creator leaves g1: it still counts. A record that changes the
+	// members only keeps the count as it is.
+	mustAppend(t, s, chat.Write{Entry: members("g1", 2, "a"), Room: group("g1", "a", "b")})
+	mustAppend(t, s, chat.Write{Entry: members("g2", 2, "a"), Room: group("g2", "a", "a", "c")})
+	count("a", 2)
+	// A record naming another creator moves the group.
+	mustAppend(t, s, chat.Write{Entry: members("g3", 2, "b"), Room: group("g3", "c", "b", "a")})
+	count("b", 0)
+	count("c", 1)
+	// A refused append changes nothing.
+	if _, _, err := s.Append(ctx, chat.Write{Entry: members("g5", 2, "b"), Room: group("g5", "b", "b")}); !errors.Is(err, chat.ErrSeqConflict) {
+		t.Fatalf("Append at seq 2 of a new room: %v, want ErrSeqConflict", err)
+	}
+	count("b", 0)
 }
