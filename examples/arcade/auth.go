@@ -55,18 +55,11 @@ func (a *Arcade) lookupToken(token string) (*session, error) {
 	return ss, nil
 }
 
-// authenticate is the engine's Config.Authenticate: a ?token= query
-// parameter holding a session token if there is one (for clients that
-// cannot send cookies), else the session cookie. Any error refuses the
-// upgrade with 401.
+// authenticate is the engine's Config.Authenticate: the user of the
+// session cookie. Any error refuses the upgrade with 401. The session
+// token is never taken from the URL, where proxies and access logs would
+// record it.
 func (a *Arcade) authenticate(r *http.Request) (string, error) {
-	if t := r.URL.Query().Get("token"); t != "" {
-		ss, err := a.lookupToken(t)
-		if err != nil {
-			return "", err
-		}
-		return ss.user, nil
-	}
 	ss, err := a.sessionOf(r)
 	if err != nil {
 		return "", err
