@@ -53,20 +53,37 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// api wraps a host API handler: it needs a signed-in user (else 401), and
-// a state-changing request must come from the arcade's own origin.
+// api wraps a host API handler that the pages call: it needs a signed-in
+// user (else 401) and the session's CSRF token in the X-CSRF-Token header
+// (else 403, code csrf). Other sites cannot send the header, and a page
+// rendered for another session (a cookie replaced in another tab) sends
+// the wrong token, so its requests fail instead of acting for someone
+// else.
 func (a *Arcade) api(h func(w http.ResponseWriter, r *http.Request, me string)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		me, err := a.sessionUser(r)
+		ss, err := a.sessionOf(r)
 		if err != nil {
 			apiError(w, http.StatusUnauthorized, "unauthorized", "sign in first")
 			return
 		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead && !sameOrigin(r) {
-			apiError(w, http.StatusForbidden, "forbidden", "cross-origin request refused")
+		if !ss.validCSRF(r.Header.Get(csrfHeader)) {
+			apiError(w, http.StatusForbidden, "csrf", "missing or wrong "+csrfHeader+": reload the page")
 			return
 		}
-		h(w, r, me)
+		h(w, r, ss.user)
+	}
+}
+
+// download wraps a read-only handler that a plain link opens, so no CSRF
+// header comes with it: it needs a signed-in user (else 401).
+func (a *Arcade) download(h func(w http.ResponseWriter, r *http.Request, me string)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ss, err := a.sessionOf(r)
+		if err != nil {
+			apiError(w, http.StatusUnauthorized, "unauthorized", "sign in first")
+			return
+		}
+		h(w, r, ss.user)
 	}
 }
 

@@ -8,8 +8,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"github.com/parlorhq/parlor/internal/accesslog"
-	"go.uber.org/zap/zapcore"
 	"io"
 	"io/fs"
 	"net/http"
@@ -34,7 +32,7 @@ var htmlFS embed.FS
 
 const (
 	// secretFile is the name, inside the data directory, of the server
-	// key from which the cookie key and the room-id key are derived.
+	// key from which the room-id key is derived.
 	secretFile = "secret"
 	// secretLen is the server key's length in bytes.
 	secretLen = 32
@@ -42,9 +40,20 @@ const (
 	// directory.
 	chatDBFile = "chat.db"
 
-	// Labels of the keys derived from the server key.
-	labelCookie  = "parlor arcade session cookie v1"
+	// labelRoomIDs labels the room-id key derived from the server key.
 	labelRoomIDs = "parlor arcade room ids v1"
+)
+
+// Defaults of Config.
+const (
+	// DefaultSessionTTL is how long a sign-in lasts.
+	DefaultSessionTTL = 12 * time.Hour
+	// DefaultMaxSessionsPerUser bounds one user's live sessions (signed-in
+	// browsers); a new sign-in past it ends that user's oldest session.
+	DefaultMaxSessionsPerUser = 16
+	// DefaultMaxSessions bounds the live sessions in all; past it, sign-in
+	// is refused (503) until sessions end or expire.
+	DefaultMaxSessions = 10_000
 )
 
 // chessTimeControl is every chess match's clock: 5 minutes plus 3 seconds
@@ -65,6 +74,36 @@ type Config struct {
 	// sign-in for screenshots and manual testing. Off by default: it
 	// lets any page sign a visitor in.
 	DevLogin bool
+	// SessionTTL is how long a sign-in lasts. Default: DefaultSessionTTL.
+	SessionTTL time.Duration
+	// MaxSessionsPerUser bounds one user's live sessions; a new sign-in
+	// past it ends the user's oldest. Default: DefaultMaxSessionsPerUser.
+	MaxSessionsPerUser int
+	// MaxSessions bounds the live sessions in all; past it, sign-in is
+	// refused with 503. Default: DefaultMaxSessions.
+	MaxSessions int
+	// TrustProxy believes the X-Forwarded-Proto header: set it when the
+	// arcade runs behind a reverse proxy that terminates TLS and sets the
+	// header, so that cookies get the Secure attribute. Off by default:
+	// any client can send the header.
+	TrustProxy bool
+}
+
+// withDefaults returns cfg with every zero field set to its default.
+func (cfg Config) withDefaults() Config {
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = DefaultSessionTTL
+	}
+	if cfg.MaxSessionsPerUser <= 0 {
+		cfg.MaxSessionsPerUser = DefaultMaxSessionsPerUser
+	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = DefaultMaxSessions
+	}
+	return cfg
 }
 
 // Arcade is the demo application: sign-in, the pages, a small host API,
@@ -73,7 +112,9 @@ type Arcade struct {
 	log        *zap.Logger
 	eng        *engine.Engine
 	store      *boltstore.Store
-	cookieKey  []byte
+	sessions   *sessionStore
+	sessionTTL time.Duration
+	trustProxy bool
 	devLogin   bool
 	pages      map[string]*pageTemplate
 	challenges *challengeBook
@@ -87,10 +128,8 @@ func newArcade(cfg Config) (*Arcade, error) {
 	if cfg.DataDir == "" {
 		return nil, errors.New("arcade: Config.DataDir is required")
 	}
+	cfg = cfg.withDefaults()
 	log := cfg.Logger
-	if log == nil {
-		log = zap.NewNop()
-	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("arcade: data directory: %w", err)
 	}
@@ -104,7 +143,9 @@ func newArcade(cfg Config) (*Arcade, error) {
 	}
 	a := &Arcade{
 		log:        log,
-		cookieKey:  deriveKey(secret, labelCookie),
+		sessions:   newSessionStore(cfg.SessionTTL, cfg.MaxSessionsPerUser, cfg.MaxSessions),
+		sessionTTL: cfg.SessionTTL,
+		trustProxy: cfg.TrustProxy,
 		devLogin:   cfg.DevLogin,
 		pages:      pages,
 		challenges: newChallengeBook(),
@@ -194,7 +235,7 @@ func (a *Arcade) routes() http.Handler {
 	// Sign-in.
 	mux.HandleFunc("GET /login", a.loginPage)
 	mux.HandleFunc("POST /login", a.login)
-	mux.HandleFunc("GET /logout", a.logout)
+	mux.HandleFunc("POST /logout", a.logout)
 
 	// Pages.
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -209,12 +250,12 @@ func (a *Arcade) routes() http.Handler {
 	mux.HandleFunc("GET /api/challenges", a.api(a.listChallenges))
 	mux.HandleFunc("POST /api/challenges", a.api(a.postChallenge))
 	mux.HandleFunc("DELETE /api/challenges", a.api(a.dismissChallenge))
-	mux.HandleFunc("GET /api/games/{room}/pgn", a.api(a.downloadPGN))
+	mux.HandleFunc("GET /api/games/{room}/pgn", a.download(a.downloadPGN))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok")
 	})
-	return accesslog.Wrap(a.log, zapcore.DebugLevel, securityHeaders(mux))
+	return logRequests(a.log, securityHeaders(mux))
 }
 
 // loadOrCreateSecret reads the server key at path, or creates it with
@@ -251,33 +292,10 @@ func loadOrCreateSecret(path string) ([]byte, error) {
 	return key, nil
 }
 
-// deriveKey derives a purpose-specific key from the server key, so the
-// cookie key and the room-id key are never the same bytes.
+// deriveKey derives a purpose-specific key from the server key, so that
+// the server key itself is never used directly.
 func deriveKey(secret []byte, label string) []byte {
 	mac := hmac.New(sha256.New, secret)
 	mac.Write([]byte(label))
 	return mac.Sum(nil)
-}
-
-// ---- Middleware ----
-
-// noCache makes browsers revalidate static files, so an upgraded server's
-// scripts are picked up at once.
-func noCache(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-cache")
-		h.ServeHTTP(w, r)
-	})
-}
-
-// securityHeaders sets a strict Content-Security-Policy: the pages load
-// only their own scripts and styles, and connect only to their own origin.
-func securityHeaders(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hd := w.Header()
-		hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("Referrer-Policy", "same-origin")
-		h.ServeHTTP(w, r)
-	})
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -41,10 +42,20 @@ type testArcade struct {
 // empty) and stops it when the test ends.
 func startArcade(t *testing.T, dir string) *testArcade {
 	t.Helper()
-	if dir == "" {
-		dir = t.TempDir()
+	return startArcadeWith(t, Config{DataDir: dir})
+}
+
+// startArcadeWith starts the arcade with cfg (in a new temporary directory
+// if cfg.DataDir is empty, logging to the test) and stops it when the test
+// ends.
+func startArcadeWith(t *testing.T, cfg Config) *testArcade {
+	t.Helper()
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
 	}
-	a, err := newArcade(Config{DataDir: dir, Logger: zaptest.NewLogger(t)})
+	cfg.Logger = zaptest.NewLogger(t)
+	dir := cfg.DataDir
+	a, err := newArcade(cfg)
 	if err != nil {
 		t.Fatalf("newArcade: %v", err)
 	}
@@ -104,8 +115,23 @@ func readBody(t *testing.T, resp *http.Response) string {
 	return string(b)
 }
 
-// login signs user in through POST /login and returns the cookie header.
+// login signs user in through POST /login and returns the headers the
+// pages' requests carry: the session cookie and the session's CSRF token.
 func (ta *testArcade) login(user string) http.Header {
+	ta.t.Helper()
+	c := ta.loginCookie(user)
+	ss, ok := ta.a.sessions.lookup(c.Value)
+	if !ok {
+		ta.t.Fatalf("login %s: the cookie names no session", user)
+	}
+	h := http.Header{"Cookie": {c.Name + "=" + c.Value}}
+	h.Set(csrfHeader, ss.csrf)
+	return h
+}
+
+// loginCookie signs user in through POST /login and returns the session
+// cookie as set.
+func (ta *testArcade) loginCookie(user string) *http.Cookie {
 	ta.t.Helper()
 	resp := ta.do(http.MethodPost, "/login", http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
 		strings.NewReader(url.Values{"user": {user}}.Encode()))
@@ -115,10 +141,7 @@ func (ta *testArcade) login(user string) http.Header {
 	}
 	for _, c := range resp.Cookies() {
 		if c.Name == cookieName {
-			if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" {
-				ta.t.Errorf("cookie = %+v, want HttpOnly, SameSite=Lax, Path=/", c)
-			}
-			return http.Header{"Cookie": {c.Name + "=" + c.Value}}
+			return c
 		}
 	}
 	ta.t.Fatalf("login %s set no %s cookie", user, cookieName)
@@ -191,7 +214,7 @@ func ctx10s(t *testing.T) context.Context {
 	return ctx
 }
 
-func TestSignInAndForgedCookies(t *testing.T) {
+func TestSignInAndForgedSessions(t *testing.T) {
 	ta := startArcade(t, "")
 
 	// Signed out: pages go to /login, the API says 401, /ws says 401.
@@ -213,17 +236,21 @@ func TestSignInAndForgedCookies(t *testing.T) {
 	}
 
 	alice := ta.login("alice")
-	value := strings.TrimPrefix(alice.Get("Cookie"), cookieName+"=")
-	_, sig, _ := strings.Cut(value, ".")
-	other := &Arcade{cookieKey: deriveKey([]byte("another key, another key, another key"), labelCookie)}
+	token := strings.TrimPrefix(alice.Get("Cookie"), cookieName+"=")
+	if raw, err := base64.RawURLEncoding.DecodeString(token); err != nil || len(raw) != tokenLen {
+		t.Errorf("session token %q: %d bytes (%v), want %d random bytes in base64url", token, len(raw), err, tokenLen)
+	}
+	if strings.Contains(token, "alice") {
+		t.Errorf("session token %q names the user", token)
+	}
 
+	// Tokens the server did not issue name no session.
 	forged := map[string]string{
-		"other user, alice's signature": "bob." + sig,
-		"signed with another key":       other.sessionValue("alice"),
-		"no signature":                  "alice",
-		"empty signature":               "alice.",
-		"truncated signature":           "alice." + sig[:len(sig)-2],
-		"not a demo user":               other.sessionValue("mallory"),
+		"a user name":          "alice",
+		"the old signed form":  "alice." + token,
+		"a random token":       randomToken(),
+		"alice's, one changed": flipFirst(token),
+		"alice's CSRF token":   alice.Get(csrfHeader),
 	}
 	for name, v := range forged {
 		h := http.Header{"Cookie": {cookieName + "=" + v}}
@@ -236,25 +263,17 @@ func TestSignInAndForgedCookies(t *testing.T) {
 			t.Errorf("%s: /connections = %d to %q, want 303 to /login", name, resp.StatusCode, resp.Header.Get("Location"))
 		}
 	}
-	if got := ta.upgradeStatus("/ws?token="+url.QueryEscape("bob."+sig), nil); got != http.StatusUnauthorized {
-		t.Errorf("forged ?token= upgrade = %d, want 401", got)
-	}
 
-	// The real cookie and the ?token= form both identify alice.
+	// The real cookie identifies alice. Her token in the URL does not:
+	// URLs end up in logs.
 	if c := ta.dial(alice); c.UserID() != "alice" {
 		t.Errorf("cookie user = %q, want alice", c.UserID())
 	}
-	ctx := ctx10s(t)
-	c, err := client.Dial(ctx, ta.wsURL()+"?token="+url.QueryEscape(value), client.Options{})
-	if err != nil {
-		t.Fatalf("dial with ?token=: %v", err)
-	}
-	ta.clients = append(ta.clients, c)
-	if c.UserID() != "alice" {
-		t.Errorf("token user = %q, want alice", c.UserID())
+	if got := ta.upgradeStatus("/ws?token="+url.QueryEscape(token), nil); got != http.StatusUnauthorized {
+		t.Errorf("alice's token as ?token=: upgrade = %d, want 401", got)
 	}
 
-	// Sign-in refuses unknown users and other origins; sign-out clears.
+	// Sign-in refuses unknown users and other origins.
 	form := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
 	resp = ta.do(http.MethodPost, "/login", form, strings.NewReader("user=mallory"))
 	_ = readBody(t, resp)
@@ -264,22 +283,25 @@ func TestSignInAndForgedCookies(t *testing.T) {
 	form.Set("Origin", "http://evil.example")
 	resp = ta.do(http.MethodPost, "/login", form, strings.NewReader("user=alice"))
 	_ = readBody(t, resp)
-	if resp.StatusCode != http.StatusForbidden {
-		t.Errorf("cross-origin login = %d, want 403", resp.StatusCode)
+	if resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 {
+		t.Errorf("cross-origin login = %d with %d cookies, want 403 and none", resp.StatusCode, len(resp.Cookies()))
 	}
 	resp = ta.do(http.MethodGet, "/login?as=alice", nil, nil)
-	_ = readBody(t, resp)
+	body := readBody(t, resp)
 	if resp.StatusCode != http.StatusOK || len(resp.Cookies()) != 0 {
 		t.Errorf("GET /login?as=alice without DevLogin = %d with %d cookies, want the page and no cookie", resp.StatusCode, len(resp.Cookies()))
 	}
-	resp = ta.do(http.MethodGet, "/logout", alice, nil)
-	_ = readBody(t, resp)
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
-		t.Errorf("logout = %d to %q, want 303 to /login", resp.StatusCode, resp.Header.Get("Location"))
+	if !strings.Contains(body, "no passwords") || !strings.Contains(body, "127.0.0.1") {
+		t.Error("the sign-in page does not say that it has no passwords and is for 127.0.0.1")
 	}
-	if cs := resp.Cookies(); len(cs) != 1 || cs[0].Name != cookieName || cs[0].MaxAge >= 0 {
-		t.Errorf("logout cookies = %v, want %s cleared", resp.Header["Set-Cookie"], cookieName)
+}
+
+// flipFirst returns s with its first character changed.
+func flipFirst(s string) string {
+	if s[0] == 'A' {
+		return "B" + s[1:]
 	}
+	return "A" + s[1:]
 }
 
 func TestChallengesAPI(t *testing.T) {
@@ -340,11 +362,25 @@ func TestChallengesAPI(t *testing.T) {
 			t.Errorf("%s: %d %s, want %d", tt.name, code, body, tt.want)
 		}
 	}
+	// Without the session's CSRF token, or with another session's (as
+	// another site, or a page rendered for another session, would send),
+	// the API refuses.
 	h := jsonHeader(alice)
-	h.Set("Origin", "http://evil.example")
+	h.Del(csrfHeader)
 	resp := ta.do(http.MethodPost, "/api/challenges", h, strings.NewReader(`{"game":"chess","opponent":"bob","nonce":"n3"}`))
 	if _ = readBody(t, resp); resp.StatusCode != http.StatusForbidden {
-		t.Errorf("cross-origin challenge = %d, want 403", resp.StatusCode)
+		t.Errorf("challenge without a CSRF token = %d, want 403", resp.StatusCode)
+	}
+	h.Set(csrfHeader, carol.Get(csrfHeader))
+	resp = ta.do(http.MethodPost, "/api/challenges", h, strings.NewReader(`{"game":"chess","opponent":"bob","nonce":"n3"}`))
+	if _ = readBody(t, resp); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("challenge with carol's CSRF token = %d, want 403", resp.StatusCode)
+	}
+	h = bob.Clone()
+	h.Del(csrfHeader)
+	resp = ta.do(http.MethodGet, "/api/challenges", h, nil)
+	if _ = readBody(t, resp); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("listing challenges without a CSRF token = %d, want 403", resp.StatusCode)
 	}
 	resp = ta.do(http.MethodPost, "/api/challenges", alice, strings.NewReader(`{"game":"chess","opponent":"bob","nonce":"n3"}`))
 	if _ = readBody(t, resp); resp.StatusCode != http.StatusUnsupportedMediaType {
@@ -540,8 +576,9 @@ func TestPagesRender(t *testing.T) {
 			t.Errorf("GET %s = %d", p.path, resp.StatusCode)
 			continue
 		}
-		for _, w := range append(p.want, `href="/logout"`, `id="error"`, `/static/style.css`) {
-			if p.path == "/login" && w == `href="/logout"` {
+		signOut := `<form class="signout" method="post" action="/logout">`
+		for _, w := range append(p.want, signOut, `name="csrf" value="`+alice.Get(csrfHeader)+`"`, `id="error"`, `/static/style.css`) {
+			if p.path == "/login" && (w == signOut || strings.HasPrefix(w, `name="csrf"`)) {
 				w = "Sign in"
 			}
 			if !strings.Contains(body, w) {

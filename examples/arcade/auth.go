@@ -1,9 +1,6 @@
 package main
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
@@ -14,83 +11,108 @@ import (
 
 // ---- Demo sign-in ----
 //
-// DEMO ONLY. The arcade's users are fixed and have no passwords: the
-// sign-in page offers one button per user. What is real is how the user
-// reaches Parlor: the host signs the user id into an HttpOnly cookie, and
-// the engine's Authenticate hook verifies that signature before it
-// upgrades a WebSocket. No user id is ever taken from a message.
+// DEMO ONLY: the arcade's users are fixed and have NO PASSWORDS. The
+// sign-in page offers one button per user, so anyone who can reach the
+// server can be anyone. Run it on 127.0.0.1. What is real, and worth
+// copying, is the rest: server-side sessions (sessions.go) behind an
+// HttpOnly cookie, sign-out by POST with a CSRF token, and the engine's
+// Authenticate hook, which reads the session before it upgrades a
+// WebSocket. No user id is ever taken from a message. docs/demo-auth.md
+// describes it all.
 
-// cookieName is the arcade's session cookie.
-const cookieName = "arcade_session"
+const (
+	// cookieName is the arcade's session cookie.
+	cookieName = "arcade_session"
+	// csrfField is the form field, and csrfHeader the header, that carry a
+	// session's CSRF token.
+	csrfField  = "csrf"
+	csrfHeader = "X-CSRF-Token"
+)
 
 var (
-	// errNoSession: the request carries no session.
+	// errNoSession: the request carries no session token.
 	errNoSession = errors.New("arcade: no session")
-	// errBadSession: the session value is malformed, its signature is
-	// wrong, or it names no demo user.
+	// errBadSession: the token names no live session (unknown, expired or
+	// signed out).
 	errBadSession = errors.New("arcade: invalid session")
 )
 
-// sessionValue returns the signed session value for user: "USER.SIG",
-// SIG = base64url(HMAC-SHA256(cookie key, "session:" + USER)).
-func (a *Arcade) sessionValue(user string) string {
-	return user + "." + base64.RawURLEncoding.EncodeToString(a.sessionMAC(user))
-}
-
-func (a *Arcade) sessionMAC(user string) []byte {
-	m := hmac.New(sha256.New, a.cookieKey)
-	m.Write([]byte("session:" + user))
-	return m.Sum(nil)
-}
-
-// verifySession returns the demo user of a valid session value.
-func (a *Arcade) verifySession(v string) (string, error) {
-	user, sig, ok := strings.Cut(v, ".")
-	if !ok || !isDemoUser(user) {
-		return "", errBadSession
-	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil || !hmac.Equal(got, a.sessionMAC(user)) {
-		return "", errBadSession
-	}
-	return user, nil
-}
-
-// sessionUser returns the signed-in user of a request, from its cookie.
-func (a *Arcade) sessionUser(r *http.Request) (string, error) {
+// sessionOf returns the live session of a request, from its cookie.
+func (a *Arcade) sessionOf(r *http.Request) (*session, error) {
 	c, err := r.Cookie(cookieName)
-	if err != nil {
-		return "", errNoSession
+	if err != nil || c.Value == "" {
+		return nil, errNoSession
 	}
-	return a.verifySession(c.Value)
+	return a.lookupToken(c.Value)
 }
 
-// authenticate is the engine's Config.Authenticate: a ?token= query
-// parameter holding a session value if there is one (for clients that
-// cannot send cookies), else the session cookie. Any error refuses the
-// upgrade with 401.
+// lookupToken returns the live session with this token.
+func (a *Arcade) lookupToken(token string) (*session, error) {
+	ss, ok := a.sessions.lookup(token)
+	if !ok {
+		return nil, errBadSession
+	}
+	return ss, nil
+}
+
+// authenticate is the engine's Config.Authenticate: the user of the
+// session cookie. Any error refuses the upgrade with 401. The session
+// token is never taken from the URL, where proxies and access logs would
+// record it.
 func (a *Arcade) authenticate(r *http.Request) (string, error) {
-	if t := r.URL.Query().Get("token"); t != "" {
-		return a.verifySession(t)
+	ss, err := a.sessionOf(r)
+	if err != nil {
+		return "", err
 	}
-	return a.sessionUser(r)
+	return ss.user, nil
 }
 
-// sessionCookie returns the session cookie for user.
-func (a *Arcade) sessionCookie(r *http.Request, user string) *http.Cookie {
+// secure reports whether the request came over TLS: to this server, or to
+// a proxy in front of it that said so in X-Forwarded-Proto. The header is
+// believed only with Config.TrustProxy, since any client can send it.
+func (a *Arcade) secure(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	if !a.trustProxy {
+		return false
+	}
+	proto, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
+	return strings.EqualFold(strings.TrimSpace(proto), "https")
+}
+
+// sessionCookie returns the cookie that holds ss: HttpOnly, SameSite=Lax,
+// Path=/, Secure over TLS, and expiring with the session.
+func (a *Arcade) sessionCookie(r *http.Request, ss *session) *http.Cookie {
 	return &http.Cookie{
 		Name:     cookieName,
-		Value:    a.sessionValue(user),
+		Value:    ss.token,
 		Path:     "/",
+		Expires:  ss.expires,
+		MaxAge:   int(a.sessionTTL.Seconds()),
 		HttpOnly: true,
-		Secure:   r.TLS != nil,
+		Secure:   a.secure(r),
 		SameSite: http.SameSiteLaxMode,
 	}
 }
 
-// sameOrigin reports whether a state-changing request comes from the
-// arcade's own pages: browsers send Origin on POST and DELETE, and a
-// request without one is not from a cross-site page.
+// clearCookie returns a cookie that deletes the session cookie.
+func (a *Arcade) clearCookie(r *http.Request) *http.Cookie {
+	return &http.Cookie{
+		Name:     cookieName,
+		Value:    "",
+		Path:     "/",
+		MaxAge:   -1,
+		HttpOnly: true,
+		Secure:   a.secure(r),
+		SameSite: http.SameSiteLaxMode,
+	}
+}
+
+// sameOrigin reports whether a request comes from the arcade's own pages:
+// browsers send Origin on POST, and a request without one is not from a
+// cross-site page. It guards the sign-in form, where there is no session
+// yet, and so no CSRF token, to check.
 func sameOrigin(r *http.Request) bool {
 	o := r.Header.Get("Origin")
 	if o == "" {
@@ -98,6 +120,23 @@ func sameOrigin(r *http.Request) bool {
 	}
 	u, err := url.Parse(o)
 	return err == nil && u.Host == r.Host
+}
+
+// signIn starts a session for user and sets its cookie. A session the
+// request already carries is revoked: the new one replaces it.
+func (a *Arcade) signIn(w http.ResponseWriter, r *http.Request, user string) bool {
+	if old, err := a.sessionOf(r); err == nil {
+		a.sessions.revoke(old.token)
+	}
+	ss, err := a.sessions.create(user)
+	if err != nil {
+		a.log.Warn("sign-in refused", zap.String("user", user), zap.Error(err))
+		http.Error(w, "too many sessions; try again later", http.StatusServiceUnavailable)
+		return false
+	}
+	http.SetCookie(w, a.sessionCookie(r, ss))
+	a.log.Info("sign-in", zap.String("user", user))
+	return true
 }
 
 // loginPage handles GET /login: one button per demo user. With DevLogin,
@@ -112,16 +151,20 @@ func (a *Arcade) loginPage(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
 			next = "/connections"
 		}
-		http.SetCookie(w, a.sessionCookie(r, as))
-		http.Redirect(w, r, next, http.StatusSeeOther)
+		if a.signIn(w, r, as) {
+			http.Redirect(w, r, next, http.StatusSeeOther)
+		}
 		return
 	}
-	me, _ := a.sessionUser(r)
-	a.render(w, r, "login", pageData{Title: "Sign in", Me: userOrEmpty(me), Users: demoUsers})
+	d := pageData{Title: "Sign in", Users: demoUsers}
+	if ss, err := a.sessionOf(r); err == nil {
+		d.Me, d.CSRF = userOrEmpty(ss.user), ss.csrf
+	}
+	a.render(w, r, "login", d)
 }
 
-// login handles POST /login (form field user): it sets the session cookie
-// and redirects to /connections.
+// login handles POST /login (form field user): it starts a session and
+// redirects to /connections.
 func (a *Arcade) login(w http.ResponseWriter, r *http.Request) {
 	if !sameOrigin(r) {
 		http.Error(w, "cross-origin sign-in refused", http.StatusForbidden)
@@ -133,22 +176,32 @@ func (a *Arcade) login(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unknown demo user", http.StatusBadRequest)
 		return
 	}
-	http.SetCookie(w, a.sessionCookie(r, u))
-	a.log.Info("sign-in", zap.String("user", u))
-	http.Redirect(w, r, "/connections", http.StatusSeeOther)
+	if a.signIn(w, r, u) {
+		http.Redirect(w, r, "/connections", http.StatusSeeOther)
+	}
 }
 
-// logout handles GET /logout: it clears the cookie and goes to /login.
+// logout handles POST /logout (form field csrf, or the X-CSRF-Token
+// header): it revokes the session, clears the cookie and goes to /login.
+// A wrong or missing CSRF token is refused with 403 and the session stays.
+// Without a live session there is nothing to revoke: it clears the cookie.
+// GET /logout is not a route (405), so a link or an image on another page
+// cannot sign anyone out.
 func (a *Arcade) logout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{
-		Name:     cookieName,
-		Value:    "",
-		Path:     "/",
-		MaxAge:   -1,
-		HttpOnly: true,
-		Secure:   r.TLS != nil,
-		SameSite: http.SameSiteLaxMode,
-	})
+	if ss, err := a.sessionOf(r); err == nil {
+		r.Body = http.MaxBytesReader(w, r.Body, 1<<10)
+		got := r.Header.Get(csrfHeader)
+		if got == "" {
+			got = r.PostFormValue(csrfField)
+		}
+		if !ss.validCSRF(got) {
+			http.Error(w, "sign-out refused: missing or wrong CSRF token", http.StatusForbidden)
+			return
+		}
+		a.sessions.revoke(ss.token)
+		a.log.Info("sign-out", zap.String("user", ss.user))
+	}
+	http.SetCookie(w, a.clearCookie(r))
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 

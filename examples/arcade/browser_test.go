@@ -23,6 +23,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -122,6 +124,8 @@ func requireChromium(t *testing.T) string {
 // headless Chromium.
 type arcadeBrowser struct {
 	t       *testing.T
+	a       *Arcade
+	conns   *connTracker    // the arcade's connections, to cut them
 	base    string          // the arcade's URL, http://127.0.0.1:PORT
 	browser context.Context // the browser's first context; users are children of it
 	tabs    []*browserTab
@@ -141,7 +145,10 @@ func startArcadeBrowser(t *testing.T) *arcadeBrowser {
 	if err != nil {
 		t.Fatalf("newArcade: %v", err)
 	}
-	srv := httptest.NewServer(a.Handler()) // on 127.0.0.1
+	srv := httptest.NewUnstartedServer(a.Handler()) // on 127.0.0.1
+	conns := &connTracker{Listener: srv.Listener, conns: make(map[net.Conn]struct{})}
+	srv.Listener = conns
+	srv.Start()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -154,7 +161,7 @@ func startArcadeBrowser(t *testing.T) *arcadeBrowser {
 	opts := append([]chromedp.ExecAllocatorOption{chromedp.ExecPath(chromium)}, chromiumFlags...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	ab := &arcadeBrowser{t: t, base: srv.URL, browser: browserCtx}
+	ab := &arcadeBrowser{t: t, a: a, conns: conns, base: srv.URL, browser: browserCtx}
 	t.Cleanup(func() {
 		for _, tab := range slices.Backward(ab.tabs) {
 			tab.close()
@@ -168,6 +175,35 @@ func startArcadeBrowser(t *testing.T) *arcadeBrowser {
 	}
 	t.Logf("Chromium (%s) started in %v", chromium, time.Since(start).Round(time.Millisecond))
 	return ab
+}
+
+// connTracker is a listener that remembers the connections it accepted,
+// so that a test can cut them all, WebSockets included, as a network
+// failure would.
+type connTracker struct {
+	net.Listener
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func (l *connTracker) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.mu.Lock()
+		l.conns[c] = struct{}{}
+		l.mu.Unlock()
+	}
+	return c, err
+}
+
+// cut closes every connection accepted so far.
+func (l *connTracker) cut() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for c := range l.conns {
+		_ = c.Close()
+	}
+	clear(l.conns)
 }
 
 // browserWithin runs f, the first action of the chromedp context ctx.
@@ -208,9 +244,24 @@ type browserTab struct {
 
 // open opens a new browser context with one tab, for user.
 func (ab *arcadeBrowser) open(user string) *browserTab {
+	ab.t.Helper()
+	ctx, cancel := chromedp.NewContext(ab.browser, chromedp.WithNewBrowserContext())
+	return ab.startTab(user, ctx, cancel)
+}
+
+// openTab opens another tab in p's browser context: it shares p's
+// cookies, as a second tab of the same browser profile does.
+func (p *browserTab) openTab(name string) *browserTab {
+	p.t.Helper()
+	ctx, cancel := chromedp.NewContext(p.ctx)
+	return p.ab.startTab(name, ctx, cancel)
+}
+
+// startTab starts the tab of the chromedp context ctx and records its
+// console.
+func (ab *arcadeBrowser) startTab(user string, ctx context.Context, cancel context.CancelFunc) *browserTab {
 	t := ab.t
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(ab.browser, chromedp.WithNewBrowserContext())
 	tab := &browserTab{t: t, ab: ab, user: user, ctx: ctx, cancel: cancel}
 	ab.tabs = append(ab.tabs, tab)
 	if err := browserWithin(ctx, cancel, browserStep, func() error {
@@ -628,6 +679,97 @@ func TestBrowserChat(t *testing.T) {
 	alice.waitFor(`#chat[data-state="ready"]`)
 	checkHistory(alice)
 	alice.waitFor(`#messages .message[data-from="alice"][data-read="true"]`)
+
+	// The Connections page previews the last message with its author, so
+	// that the other user's message cannot pass as one's own.
+	const last = "Chess it is. Challenge coming up!"
+	alice.navigate("/connections")
+	alice.waitText(`li.connection[data-user="bob"] .last[data-from="alice"]`, "You: "+last)
+	bob.navigate("/connections")
+	bob.waitText(`li.connection[data-user="alice"] .last[data-from="alice"]`, "Alice: "+last)
+	bob.navigate("/chat/alice")
+	bob.waitFor(`#chat[data-state="ready"]`)
+	bob.do("typing", chromedp.SendKeys(chromedp.CSS("#composer"), "See you there\n"))
+	bob.waitMessage("bob", "See you there")
+	alice.waitText(`li.connection[data-user="bob"] .last[data-from="bob"]`, "Bob: See you there")
+
+	// Signing out (a POST with the CSRF token) ends the session: pages go
+	// to the sign-in page again.
+	bob.click("form.signout button")
+	bob.waitPath("/login")
+	bob.navigate("/connections")
+	bob.waitPath("/login")
+}
+
+// plantCookie has the tab visit a page on another port of 127.0.0.1 that
+// sets the arcade's session cookie to token. Cookies do not keep ports
+// apart, so it replaces the cookie the arcade set, as any other program
+// on the host could.
+func (p *browserTab) plantCookie(token string) {
+	p.t.Helper()
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: cookieName, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		_, _ = w.Write([]byte("cookie set"))
+	}))
+	defer other.Close()
+	if other.URL == p.ab.base {
+		p.t.Fatal("the other server has the arcade's address")
+	}
+	p.do("opening the other port", chromedp.Navigate(other.URL))
+	p.waitText("body", "cookie set")
+}
+
+// TestBrowserAccountSwap: when the session cookie changes under an open
+// page (here planted from another port of the same host), the page does
+// not go on as the other user. Over the WebSocket, it sees that it
+// connected as someone else and stops; through the host API, its CSRF
+// token no longer matches and it stops.
+func TestBrowserAccountSwap(t *testing.T) {
+	ab := startArcadeBrowser(t)
+
+	// The WebSocket: alice's chat page reconnects after a network failure,
+	// with bob's cookie.
+	alice := ab.open("alice")
+	alice.signIn()
+	alice.navigate("/chat/bob")
+	alice.waitFor(`#chat[data-state="ready"]`)
+	alice.waitFor(`#conn-state[data-state="open"]`)
+	bob, err := ab.a.sessions.create("bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice.openTab("alice's other tab").plantCookie(bob.token)
+	ab.conns.cut()
+	alice.waitFor(`#error[data-code="account_changed"]`)
+	msg := alice.text("#error")
+	for _, want := range []string{"Signed in as Bob in another tab", "for Alice", "Reload"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("alice's page says %q, want it to say %q", msg, want)
+		}
+	}
+	alice.waitFor(`#conn-state[data-state="closed"]`)
+	if !browserEval[bool](alice, "reading the composer", `document.querySelector("#composer").disabled && document.querySelector("#send").disabled`) {
+		t.Error("the stopped chat page still lets alice type and send")
+	}
+	alice.screenshot("account-changed", "")
+
+	// The host API: carol's Connections page polls challenges with her
+	// CSRF token and dave's cookie.
+	carol := ab.open("carol")
+	carol.signIn()
+	carol.waitFor(`#conn-state[data-state="open"]`)
+	dave, err := ab.a.sessions.create("dave")
+	if err != nil {
+		t.Fatal(err)
+	}
+	carol.openTab("carol's other tab").plantCookie(dave.token)
+	carol.waitFor(`#error[data-code="account_changed"]`)
+	if msg := carol.text("#error"); !strings.Contains(msg, "Your session changed") || !strings.Contains(msg, "for Carol") {
+		t.Errorf("carol's page says %q, want it to say that her session changed", msg)
+	}
+	if n := browserEval[int](carol, "counting challenges", `document.querySelectorAll("#challenges a.accept-challenge").length`); n != 0 {
+		t.Errorf("carol's page lists %d challenges after the swap", n)
+	}
 }
 
 // browserChallenge has alice challenge bob to game from the Connections

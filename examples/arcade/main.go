@@ -2,23 +2,25 @@
 // users, tic-tac-toe and chess, served by one process with embedded
 // defaults.
 //
-// Sign in as one of four demo users (alice, bob, carol, dave). The
-// Connections page lists your connections, each with a Chat button that
+// Sign in as one of four demo users (alice, bob, carol, dave). The demo
+// sign-in has no passwords: anyone who reaches the server can be anyone,
+// so keep it on 127.0.0.1 (docs/demo-auth.md). The Connections page lists your connections, each with a Chat button that
 // opens /chat/USER and buttons to challenge them to a game. The chat
 // shows history, live messages, typing, read receipts and presence. The
 // game pages play tic-tac-toe and chess (5 minutes plus 3 seconds a move)
 // against a connection or a quick-match opponent, and let anyone with the
 // link watch. Finished chess games download as PGN.
 //
-// Everything lives in one data directory: the chat history (a bbolt file,
-// chat.db) and the server key (secret, 32 random bytes made on first
-// run), from which the session-cookie key and the room-id key are
-// derived. Keep the directory and the history and the sessions survive
-// restarts.
+// Everything durable lives in one data directory: the chat history (a
+// bbolt file, chat.db) and the server key (secret, 32 random bytes made on
+// first run), from which the room-id key is derived. Keep the directory
+// and the history survives restarts. Sessions live in memory: a restart
+// signs everyone out.
 //
 // Run it with:
 //
 //	go run ./examples/arcade [-addr 127.0.0.1:8080] [-data ./data] [-dev]
+//	    [-session-ttl 12h] [-trust-proxy]
 //
 // then open http://127.0.0.1:8080/ in two browsers (or a normal and a
 // private window) and sign in as two users who are connected, such as
@@ -47,6 +49,8 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	data := flag.String("data", "./data", "data directory: chat history and the server key")
 	dev := flag.Bool("dev", false, "development logging (human-readable, debug level) and one-step sign-in with /login?as=USER")
+	ttl := flag.Duration("session-ttl", DefaultSessionTTL, "how long a sign-in lasts")
+	trustProxy := flag.Bool("trust-proxy", false, "believe X-Forwarded-Proto from a reverse proxy that terminates TLS (Secure cookies); only behind such a proxy")
 	flag.Parse()
 
 	log, err := newLogger(*dev)
@@ -56,7 +60,8 @@ func main() {
 	}
 	defer func() { _ = log.Sync() }()
 
-	if err := run(*addr, Config{DataDir: *data, Logger: log, DevLogin: *dev}); err != nil {
+	cfg := Config{DataDir: *data, Logger: log, DevLogin: *dev, SessionTTL: *ttl, TrustProxy: *trustProxy}
+	if err := run(*addr, cfg); err != nil {
 		log.Error("arcade failed", zap.Error(err))
 		_ = log.Sync()
 		os.Exit(1)

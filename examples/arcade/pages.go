@@ -35,6 +35,8 @@ type pageData struct {
 	Nav string
 	// Me is the signed-in user (zero on the sign-in page when signed out).
 	Me user
+	// CSRF is the session's CSRF token, for the sign-out form.
+	CSRF string
 	// Users are the demo users (sign-in page).
 	Users []user
 	// Connections are Me's connections.
@@ -45,7 +47,8 @@ type pageData struct {
 	Game string
 	// Script is the page's module in /static/, if any.
 	Script string
-	// Data is handed to the page's script as JSON (#page-data).
+	// Data is handed to the page's script as JSON (#page-data): at least
+	// me (the user the page is for), names and csrf.
 	Data map[string]any
 }
 
@@ -63,31 +66,39 @@ func (a *Arcade) render(w http.ResponseWriter, _ *http.Request, name string, d p
 }
 
 // page wraps a page handler: signed-out visitors go to /login.
-func (a *Arcade) page(h func(w http.ResponseWriter, r *http.Request, me user)) http.HandlerFunc {
+func (a *Arcade) page(h func(w http.ResponseWriter, r *http.Request, s signedIn)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := a.sessionUser(r)
+		ss, err := a.sessionOf(r)
 		if err != nil {
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
 		}
-		h(w, r, userOrEmpty(id))
+		h(w, r, signedIn{me: userOrEmpty(ss.user), csrf: ss.csrf})
 	}
 }
 
-// baseData is what every signed-in page's script gets.
-func baseData(me user) map[string]any {
-	return map[string]any{"me": me.ID, "names": displayNames()}
+// signedIn is who a page is rendered for: the user and the CSRF token of
+// the session.
+type signedIn struct {
+	me   user
+	csrf string
 }
 
-func (a *Arcade) connectionsPage(w http.ResponseWriter, r *http.Request, me user) {
-	d := baseData(me)
+// data is what every signed-in page's script gets: the user the page is
+// for (the script checks that the WebSocket connected as this user), the
+// display names and the CSRF token for the host API.
+func (s signedIn) data() map[string]any {
+	return map[string]any{"me": s.me.ID, "names": displayNames(), "csrf": s.csrf}
+}
+
+func (a *Arcade) connectionsPage(w http.ResponseWriter, r *http.Request, s signedIn) {
 	a.render(w, r, "connections", pageData{
-		Title: "Connections", Nav: "connections", Me: me,
-		Connections: connectionsOf(me.ID), Script: "connections.js", Data: d,
+		Title: "Connections", Nav: "connections", Me: s.me, CSRF: s.csrf,
+		Connections: connectionsOf(s.me.ID), Script: "connections.js", Data: s.data(),
 	})
 }
 
-func (a *Arcade) chatPage(w http.ResponseWriter, r *http.Request, me user) {
+func (a *Arcade) chatPage(w http.ResponseWriter, r *http.Request, s signedIn) {
 	target, ok := lookupUser(r.PathValue("user"))
 	if !ok {
 		http.NotFound(w, r)
@@ -95,27 +106,27 @@ func (a *Arcade) chatPage(w http.ResponseWriter, r *http.Request, me user) {
 	}
 	// A page for someone who is not a connection renders too: the server
 	// refuses the join (forbidden), and the page shows it.
-	d := baseData(me)
+	d := s.data()
 	d["target"] = target.ID
 	a.render(w, r, "chat", pageData{
-		Title: "Chat with " + target.Name, Nav: "connections", Me: me,
+		Title: "Chat with " + target.Name, Nav: "connections", Me: s.me, CSRF: s.csrf,
 		Target: target, Script: "chat.js", Data: d,
 	})
 }
 
-func (a *Arcade) gamePage(game string) func(w http.ResponseWriter, r *http.Request, me user) {
+func (a *Arcade) gamePage(game string) func(w http.ResponseWriter, r *http.Request, s signedIn) {
 	title := map[string]string{"tictactoe": "Tic-tac-toe", "chess": "Chess"}[game]
-	return func(w http.ResponseWriter, r *http.Request, me user) {
-		d := baseData(me)
+	return func(w http.ResponseWriter, r *http.Request, s signedIn) {
+		d := s.data()
 		d["game"] = game
-		d["connections"] = connectionsOf(me.ID)
+		d["connections"] = connectionsOf(s.me.ID)
 		if game == "chess" {
 			d["base_ms"] = chessTimeControl.Base.Milliseconds()
 			d["increment_ms"] = chessTimeControl.Increment.Milliseconds()
 		}
 		a.render(w, r, game, pageData{
-			Title: title, Nav: game, Me: me, Game: game,
-			Connections: connectionsOf(me.ID), Script: game + ".js", Data: d,
+			Title: title, Nav: game, Me: s.me, CSRF: s.csrf, Game: game,
+			Connections: connectionsOf(s.me.ID), Script: game + ".js", Data: d,
 		})
 	}
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/parlorhq/parlor/client"
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/engine"
-	"github.com/parlorhq/parlor/internal/echo"
 	"go.uber.org/goleak"
 	"go.uber.org/zap/zaptest"
 )
@@ -28,6 +27,7 @@ var testSecret = []byte("0123456789abcdef0123456789abcdef")
 // host is the app under test, served on loopback.
 type host struct {
 	t       *testing.T
+	app     *app
 	srv     *httptest.Server
 	eng     *engine.Engine
 	clients []*client.Client
@@ -37,14 +37,22 @@ type host struct {
 // stop (deferred after goleak.VerifyNone) to shut everything down.
 func startHost(t *testing.T) *host {
 	t.Helper()
-	h, eng, err := newApp(appConfig{Secret: testSecret, Logger: zaptest.NewLogger(t)})
+	return startHostWith(t, appConfig{})
+}
+
+// startHostWith is startHost with cfg (its Secret and Logger are set here).
+func startHostWith(t *testing.T, cfg appConfig) *host {
+	t.Helper()
+	cfg.Secret = testSecret
+	cfg.Logger = zaptest.NewLogger(t)
+	a, err := newApp(cfg)
 	if err != nil {
 		t.Fatalf("newApp: %v", err)
 	}
-	srv := httptest.NewUnstartedServer(h)
+	srv := httptest.NewUnstartedServer(a.Handler())
 	srv.Config.ReadHeaderTimeout = 5 * time.Second
 	srv.Start()
-	return &host{t: t, srv: srv, eng: eng}
+	return &host{t: t, app: a, srv: srv, eng: a.eng}
 }
 
 // stop closes the clients, shuts the engine down and closes the server.
@@ -62,10 +70,10 @@ func (h *host) stop() {
 
 func (h *host) wsURL() string { return "ws" + strings.TrimPrefix(h.srv.URL, "http") + "/ws" }
 
-// get performs a GET without following redirects.
-func (h *host) get(path string, header http.Header) *http.Response {
+// do sends a request without following redirects.
+func (h *host) do(method, path string, header http.Header, body io.Reader) *http.Response {
 	h.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, h.srv.URL+path, nil)
+	req, err := http.NewRequest(method, h.srv.URL+path, body)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -76,9 +84,26 @@ func (h *host) get(path string, header http.Header) *http.Response {
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := c.Do(req)
 	if err != nil {
-		h.t.Fatalf("GET %s: %v", path, err)
+		h.t.Fatalf("%s %s: %v", method, path, err)
 	}
 	return resp
+}
+
+// get performs a GET without following redirects.
+func (h *host) get(path string, header http.Header) *http.Response {
+	h.t.Helper()
+	return h.do(http.MethodGet, path, header, nil)
+}
+
+// postForm posts form to path with header, without following redirects.
+func (h *host) postForm(path string, header http.Header, form url.Values) *http.Response {
+	h.t.Helper()
+	hh := header.Clone()
+	if hh == nil {
+		hh = http.Header{}
+	}
+	hh.Set("Content-Type", "application/x-www-form-urlencoded")
+	return h.do(http.MethodPost, path, hh, strings.NewReader(form.Encode()))
 }
 
 func readBody(t *testing.T, resp *http.Response) string {
@@ -91,25 +116,64 @@ func readBody(t *testing.T, resp *http.Response) string {
 	return string(b)
 }
 
-// login logs user in and returns the session cookie and the token.
-func (h *host) login(user string) (*http.Cookie, string) {
+// login signs user in as a browser does (POST /login) and returns the
+// session cookie.
+func (h *host) login(user string) *http.Cookie {
 	h.t.Helper()
-	resp := h.get("/login?user="+url.QueryEscape(user), nil)
+	resp := h.postForm("/login", nil, url.Values{"user": {user}})
 	body := readBody(h.t, resp)
-	if resp.StatusCode != http.StatusOK {
-		h.t.Fatalf("login %q: status %d: %s", user, resp.StatusCode, body)
-	}
-	var lr loginResponse
-	if err := json.Unmarshal([]byte(body), &lr); err != nil {
-		h.t.Fatalf("login body %q: %v", body, err)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+		h.t.Fatalf("login %q = %d to %q: %s", user, resp.StatusCode, resp.Header.Get("Location"), body)
 	}
 	for _, c := range resp.Cookies() {
 		if c.Name == cookieName {
-			return c, lr.Token
+			return c
 		}
 	}
 	h.t.Fatalf("login %q set no %s cookie", user, cookieName)
-	return nil, ""
+	return nil
+}
+
+// cookieHeader returns the headers a browser sends with c.
+func cookieHeader(c *http.Cookie) http.Header {
+	return http.Header{"Cookie": {c.Name + "=" + c.Value}}
+}
+
+// csrfOf returns the CSRF token of the session in cookie c.
+func (h *host) csrfOf(c *http.Cookie) string {
+	h.t.Helper()
+	ss, ok := h.app.sessions.lookup(c.Value)
+	if !ok {
+		h.t.Fatalf("cookie %s names no session", c.Name)
+	}
+	return ss.csrf
+}
+
+// token signs user in as a program does (POST /api/tokens) and returns
+// the bearer token.
+func (h *host) token(user string) string {
+	h.t.Helper()
+	resp := h.postForm("/api/tokens", nil, url.Values{"user": {user}})
+	body := readBody(h.t, resp)
+	if resp.StatusCode != http.StatusOK {
+		h.t.Fatalf("token for %q: status %d: %s", user, resp.StatusCode, body)
+	}
+	if len(resp.Cookies()) != 0 {
+		h.t.Errorf("POST /api/tokens set cookies: %v", resp.Header["Set-Cookie"])
+	}
+	var tr tokenResponse
+	if err := json.Unmarshal([]byte(body), &tr); err != nil {
+		h.t.Fatalf("token body %q: %v", body, err)
+	}
+	if tr.User != user || tr.Token == "" {
+		h.t.Fatalf("token response %+v", tr)
+	}
+	return tr.Token
+}
+
+// bearer returns the Authorization header for token.
+func bearer(token string) http.Header {
+	return http.Header{"Authorization": {"Bearer " + token}}
 }
 
 // dial connects the Go client with header as credentials.
@@ -177,17 +241,21 @@ func TestHostRoutesBesideParlor(t *testing.T) {
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 		t.Errorf("/ Content-Type = %q, want text/html", ct)
 	}
-	for _, want := range []string{"/healthz", "/login?user=", "/logout", "/ws", "Demo login only", "engine.Config.Authenticate"} {
+	for _, want := range []string{"/healthz", `action="/login"`, "/logout", "/api/tokens", "/api/me", "/ws", "no password", "127.0.0.1", "engine.Config.Authenticate"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/ does not mention %q", want)
 		}
 	}
 
-	// The home page knows the logged-in user.
-	cookie, _ := h.login("carol")
-	resp = h.get("/", http.Header{"Cookie": {cookie.String()}})
-	if body := readBody(t, resp); !strings.Contains(body, "logged in as <strong>carol</strong>") {
-		t.Errorf("/ with a session does not greet carol:\n%s", body)
+	// The home page knows the signed-in user, and its sign-out form
+	// carries the session's CSRF token.
+	cookie := h.login("carol")
+	resp = h.get("/", cookieHeader(cookie))
+	body = readBody(t, resp)
+	for _, want := range []string{"signed in as <strong>carol</strong>", `<form method="post" action="/logout"`, `name="csrf" value="` + h.csrfOf(cookie) + `"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/ with carol's session lacks %s:\n%s", want, body)
+		}
 	}
 
 	resp = h.get("/nope", nil)
@@ -204,54 +272,6 @@ func TestHostRoutesBesideParlor(t *testing.T) {
 	}
 }
 
-func TestLoginAndLogout(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	h := startHost(t)
-	defer h.stop()
-
-	cookie, token := h.login("alice")
-	if cookie.Value != token {
-		t.Errorf("cookie value %q differs from the token %q in the body", cookie.Value, token)
-	}
-	if !strings.HasPrefix(token, "alice.") {
-		t.Errorf("token %q does not start with the user name", token)
-	}
-	if !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode || cookie.Path != "/" {
-		t.Errorf("cookie = %+v, want HttpOnly, SameSite=Lax, Path=/", cookie)
-	}
-
-	for _, bad := range []string{"", strings.Repeat("a", 33), "a b", "a.b", "ä", "<script>", "bob\n"} {
-		resp := h.get("/login?user="+url.QueryEscape(bad), nil)
-		_ = readBody(t, resp)
-		if resp.StatusCode != http.StatusBadRequest {
-			t.Errorf("login %q = %d, want 400", bad, resp.StatusCode)
-		}
-		if len(resp.Cookies()) != 0 {
-			t.Errorf("login %q set a cookie", bad)
-		}
-	}
-	resp := h.get("/login?user="+strings.Repeat("a", 32), nil)
-	_ = readBody(t, resp)
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("login with a 32-character name = %d, want 200", resp.StatusCode)
-	}
-
-	resp = h.get("/logout", http.Header{"Cookie": {cookie.String()}})
-	_ = readBody(t, resp)
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
-		t.Errorf("logout = %d to %q, want 303 to /", resp.StatusCode, resp.Header.Get("Location"))
-	}
-	cleared := false
-	for _, c := range resp.Cookies() {
-		if c.Name == cookieName && c.MaxAge < 0 {
-			cleared = true
-		}
-	}
-	if !cleared {
-		t.Errorf("logout did not clear the cookie: %v", resp.Header["Set-Cookie"])
-	}
-}
-
 func TestEchoThroughParlor(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	h := startHost(t)
@@ -261,26 +281,24 @@ func TestEchoThroughParlor(t *testing.T) {
 
 	// alice connects like a browser, with the cookie; bob like a service,
 	// with the token as a bearer token.
-	aliceCookie, _ := h.login("alice")
-	_, bobToken := h.login("bob")
-	alice := h.dial(http.Header{"Cookie": {aliceCookie.String()}})
-	bob := h.dial(http.Header{"Authorization": {"Bearer " + bobToken}})
+	alice := h.dial(cookieHeader(h.login("alice")))
+	bob := h.dial(bearer(h.token("bob")))
 	if alice.UserID() != "alice" || bob.UserID() != "bob" {
 		t.Fatalf("users = %q, %q; want alice, bob", alice.UserID(), bob.UserID())
 	}
 
-	aj, err := alice.Join(ctx, echo.Kind, echo.JoinParams{Name: "lobby"})
+	aj, err := alice.Join(ctx, echoKind, echoJoin{Name: "lobby"})
 	if err != nil {
 		t.Fatalf("alice join: %v", err)
 	}
-	bj, err := bob.Join(ctx, echo.Kind, map[string]string{"name": "lobby"})
+	bj, err := bob.Join(ctx, echoKind, map[string]string{"name": "lobby"})
 	if err != nil {
 		t.Fatalf("bob join: %v", err)
 	}
 	if aj.Room != bj.Room {
 		t.Fatalf("alice and bob joined different rooms: %s, %s", aj.Room, bj.Room)
 	}
-	var snap echo.Snapshot
+	var snap echoSnapshot
 	if err := bj.Decode(&snap); err != nil {
 		t.Fatalf("decode snapshot: %v", err)
 	}
@@ -288,7 +306,7 @@ func TestEchoThroughParlor(t *testing.T) {
 		t.Errorf("bob's snapshot members = %v, want alice and bob", snap.Members)
 	}
 
-	reply, err := alice.Send(ctx, aj.Room, "say", echo.SayData{Text: "hello from alice"})
+	reply, err := alice.Send(ctx, aj.Room, "say", echoSay{Text: "hello from alice"})
 	if err != nil {
 		t.Fatalf("alice say: %v", err)
 	}
@@ -299,7 +317,7 @@ func TestEchoThroughParlor(t *testing.T) {
 
 	for _, c := range []*client.Client{alice, bob} {
 		ev := nextEvent(t, c)
-		var said echo.Said
+		var said echoSaid
 		if err := ev.Decode(&said); err != nil {
 			t.Fatalf("%s: decode event: %v", c.UserID(), err)
 		}
@@ -313,9 +331,8 @@ func TestEchoThroughParlor(t *testing.T) {
 	}
 
 	// A user who has not joined cannot send to the room.
-	_, carolToken := h.login("carol")
-	carol := h.dial(http.Header{"Authorization": {"Bearer " + carolToken}})
-	_, err = carol.Send(ctx, aj.Room, "say", echo.SayData{Text: "let me in"})
+	carol := h.dial(bearer(h.token("carol")))
+	_, err = carol.Send(ctx, aj.Room, "say", echoSay{Text: "let me in"})
 	var ce *codec.Error
 	if !errors.As(err, &ce) || ce.Code != codec.CodeForbidden {
 		t.Errorf("carol's send to a room she has not joined: %v, want %s", err, codec.CodeForbidden)
@@ -327,30 +344,27 @@ func TestUpgradeRefused(t *testing.T) {
 	h := startHost(t)
 	defer h.stop()
 
-	aliceCookie, aliceToken := h.login("alice")
-	_, sig, _ := strings.Cut(aliceToken, ".")
-	// A token signed with another key, as an attacker without the server
-	// key would make.
-	otherApp := &app{sessionKey: deriveKey([]byte("another key, another key, another key"), "hostserver session token v1")}
-	foreign := otherApp.sign("alice")
+	aliceCookie, aliceToken := h.login("alice"), h.token("alice")
+	aliceCookieH := cookieHeader(aliceCookie)
+	origin := aliceCookieH.Clone()
+	origin.Set("Origin", "http://evil.example")
 
 	tests := []struct {
 		name   string
 		header http.Header
 		want   int
 	}{
-		{"valid cookie", http.Header{"Cookie": {aliceCookie.String()}}, http.StatusSwitchingProtocols},
-		{"valid bearer", http.Header{"Authorization": {"Bearer " + aliceToken}}, http.StatusSwitchingProtocols},
+		{"valid cookie", aliceCookieH, http.StatusSwitchingProtocols},
+		{"valid bearer", bearer(aliceToken), http.StatusSwitchingProtocols},
 		{"no credentials", nil, http.StatusUnauthorized},
-		{"forged cookie: other name, alice's signature", http.Header{"Cookie": {cookieName + "=admin." + sig}}, http.StatusUnauthorized},
-		{"forged cookie: signed with another key", http.Header{"Cookie": {cookieName + "=" + foreign}}, http.StatusUnauthorized},
-		{"forged cookie: no signature", http.Header{"Cookie": {cookieName + "=alice"}}, http.StatusUnauthorized},
-		{"forged cookie: empty signature", http.Header{"Cookie": {cookieName + "=alice."}}, http.StatusUnauthorized},
-		{"forged cookie: truncated signature", http.Header{"Cookie": {cookieName + "=alice." + sig[:len(sig)-2]}}, http.StatusUnauthorized},
-		{"forged bearer", http.Header{"Authorization": {"Bearer alice.AAAA"}}, http.StatusUnauthorized},
+		{"forged cookie: a user name", http.Header{"Cookie": {cookieName + "=alice"}}, http.StatusUnauthorized},
+		{"forged cookie: a random token", http.Header{"Cookie": {cookieName + "=" + randomToken()}}, http.StatusUnauthorized},
+		{"forged cookie: the CSRF token", http.Header{"Cookie": {cookieName + "=" + h.csrfOf(aliceCookie)}}, http.StatusUnauthorized},
+		{"forged cookie: truncated token", http.Header{"Cookie": {cookieName + "=" + aliceCookie.Value[:len(aliceCookie.Value)-2]}}, http.StatusUnauthorized},
+		{"forged bearer", bearer(randomToken()), http.StatusUnauthorized},
 		{"basic auth", http.Header{"Authorization": {"Basic YWxpY2U6cHc="}}, http.StatusUnauthorized},
-		{"bad bearer beats a good cookie", http.Header{"Authorization": {"Bearer x"}, "Cookie": {aliceCookie.String()}}, http.StatusUnauthorized},
-		{"foreign origin", http.Header{"Cookie": {aliceCookie.String()}, "Origin": {"http://evil.example"}}, http.StatusForbidden},
+		{"bad bearer beats a good cookie", http.Header{"Authorization": {"Bearer x"}, "Cookie": aliceCookieH.Values("Cookie")}, http.StatusUnauthorized},
+		{"foreign origin", origin, http.StatusForbidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -386,7 +400,11 @@ func TestUpgradeRefused(t *testing.T) {
 func TestGracefulShutdown(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	log := zaptest.NewLogger(t)
-	handler, eng, err := newApp(appConfig{Secret: testSecret, Logger: log})
+	a, err := newApp(appConfig{Secret: testSecret, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dave, err := a.sessions.create("dave")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,11 +415,10 @@ func TestGracefulShutdown(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	served := make(chan error, 1)
-	go func() { served <- serve(ctx, ln, handler, eng, log) }()
+	go func() { served <- serve(ctx, ln, a.Handler(), a.eng, log) }()
 
-	a := &app{sessionKey: deriveKey(testSecret, "hostserver session token v1")}
 	c, err := client.Dial(ctx, "ws://"+ln.Addr().String()+"/ws", client.Options{
-		Header:    http.Header{"Authorization": {"Bearer " + a.sign("dave")}},
+		Header:    bearer(dave.token),
 		Reconnect: client.ReconnectPolicy{Disabled: true}, // the test watches this connection end
 	})
 	if err != nil {
@@ -410,7 +427,7 @@ func TestGracefulShutdown(t *testing.T) {
 	defer c.Close()
 	jctx, jcancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer jcancel()
-	if _, err := c.Join(jctx, echo.Kind, echo.JoinParams{Name: "lobby"}); err != nil {
+	if _, err := c.Join(jctx, echoKind, echoJoin{Name: "lobby"}); err != nil {
 		t.Fatalf("join: %v", err)
 	}
 
@@ -495,7 +512,8 @@ func TestSDKDemo(t *testing.T) {
 		t.Errorf("/parlor.js is not the SDK bundle (%d bytes, ETag %q)", len(body), resp.Header.Get("ETag"))
 	}
 
-	// The page that imports it.
+	// The page that imports it: signed out, it offers the sign-in and
+	// does not connect.
 	resp = h.get("/sdk-demo", nil)
 	body = readBody(t, resp)
 	if resp.StatusCode != http.StatusOK {
@@ -504,9 +522,30 @@ func TestSDKDemo(t *testing.T) {
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 		t.Errorf("/sdk-demo Content-Type = %q, want text/html", ct)
 	}
-	for _, want := range []string{`<script type="module">`, `import { connect } from "/parlor.js"`, `connect("/ws"`, `client.join("echo", { name: "lobby" })`, `"said"`, `room.send("say"`} {
+	for _, want := range []string{`<body data-user="">`, `action="/login"`, `name="next" value="/sdk-demo"`, "no password"} {
 		if !strings.Contains(body, want) {
-			t.Errorf("/sdk-demo lacks %s", want)
+			t.Errorf("signed-out /sdk-demo lacks %s", want)
+		}
+	}
+
+	// Signed in, it is rendered for the user, and its script checks that
+	// the WebSocket connected as that user before it goes on.
+	cookie := h.login("alice")
+	resp = h.get("/sdk-demo", cookieHeader(cookie))
+	body = readBody(t, resp)
+	for _, want := range []string{
+		`<body data-user="alice">`,
+		`name="csrf" value="` + h.csrfOf(cookie) + `"`,
+		`<script type="module">`, `import { connect } from "/parlor.js"`, `connect("/ws"`,
+		`const expected = document.body.dataset.user;`,
+		`client.on("open", ({ user }) => {`,
+		`if (user !== expected) {`,
+		`client.close();`,
+		`dataset.code = "account_changed"`,
+		`client.join("echo", { name: "lobby" })`, `"said"`, `room.send("say"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/sdk-demo for alice lacks %s", want)
 		}
 	}
 	resp = h.get("/", nil)

@@ -1,4 +1,4 @@
-// Package echo is a small module for tests, examples and load generation:
+// Package echo is a small module for tests and load generation:
 // named rooms where members "say" text that is broadcast to everyone.
 package echo
 

@@ -1,7 +1,8 @@
 // Package httpcheck holds test checks for the http.Server that a Parlor
 // host runs: that its timeouts suit a server of WebSockets beside ordinary
 // routes, and that it cuts off clients that send their request headers
-// slowly. The examples and the load commands' server share them.
+// slowly. The load commands' server (internal/loopback) uses them; the
+// examples carry their own checks, since they must not import internal/.
 package httpcheck
 
 import (

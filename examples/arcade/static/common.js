@@ -1,7 +1,8 @@
 // Helpers shared by the arcade's pages: page data, the error banner, the
-// connection indicator, cleanup, nonces and the challenge buttons.
+// connection indicator, the check that the page acts for the user it was
+// rendered for, cleanup, nonces and the challenge buttons.
 
-/** The JSON the server rendered into #page-data: {me, names, ...}. */
+/** The JSON the server rendered into #page-data: {me, names, csrf, ...}. */
 export function pageData() {
   const el = document.getElementById("page-data");
   return el ? JSON.parse(el.textContent) : {};
@@ -14,10 +15,21 @@ export function nameOf(id) {
   return (data.names && data.names[id]) || id;
 }
 
+// Set once the page has stopped because its session changed: nothing
+// else may replace that message.
+let stopped = false;
+// The page's client, from setupClient.
+let pageClient = null;
+
+/** Whether the page has stopped because its session changed. */
+export function isStopped() {
+  return stopped;
+}
+
 /** Shows err in the #error banner: "code: message". */
 export function showError(err) {
   const el = document.getElementById("error");
-  if (!el || !err) return;
+  if (!el || !err || stopped) return;
   if (err.code === "closed") return; // the page is going away
   const code = err.code || "error";
   const message = err.message || String(err);
@@ -37,12 +49,38 @@ export function clearError() {
 }
 
 /**
+ * Stops the page for good: its session is no longer the one it was
+ * rendered for (the cookie was replaced by a sign-in in another tab, or
+ * by a cookie set from another port of this host, or the session ended).
+ * It closes the client, so nothing more is sent or shown as someone else,
+ * and says so in the #error banner (data-code="account_changed").
+ */
+export function stopPage(message) {
+  if (stopped) return;
+  if (pageClient) pageClient.close();
+  const el = document.getElementById("error");
+  if (el) {
+    el.dataset.code = "account_changed";
+    el.textContent = message;
+    el.hidden = false;
+  }
+  stopped = true;
+  for (const b of document.querySelectorAll("main button, main textarea, main input")) b.disabled = true;
+}
+
+/**
  * Wires a client to the page: the connection indicator, the error banner
  * for errors that belong to no request, and cleanup when the page goes
  * away (pagehide). A page restored from the back-forward cache reloads,
  * since its client is closed.
+ *
+ * Every time the client connects (the first time and after each
+ * reconnect), it checks that the server authenticated the user the page
+ * was rendered for. If not, the page stops: it would otherwise show one
+ * account's conversations while acting as another.
  */
 export function setupClient(client) {
+  pageClient = client;
   const dot = document.getElementById("conn-state");
   const show = (state) => {
     if (dot) {
@@ -53,7 +91,12 @@ export function setupClient(client) {
   show(client.state);
   client.on("state", show);
   client.on("error", showError);
-  client.on("open", () => {
+  client.on("open", ({ user }) => {
+    if (user !== data.me) {
+      stopPage(`Signed in as ${nameOf(user)} in another tab: this page was for ${nameOf(data.me)} ` +
+        `and has stopped. Reload to continue as ${nameOf(user)}.`);
+      return;
+    }
     const el = document.getElementById("error");
     if (el && el.dataset.code === "disconnected") clearError();
   });
@@ -72,9 +115,14 @@ export function newNonce() {
   return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
-/** Calls the host API; rejects with {code, message} on an error status. */
+/**
+ * Calls the host API with the session's CSRF token; rejects with
+ * {code, message} on an error status. A refused CSRF token means the
+ * session changed under the page: the page stops.
+ */
 export async function api(method, path, body) {
-  const init = { method, headers: {}, credentials: "same-origin" };
+  if (stopped) throw { code: "account_changed", message: "this page has stopped" };
+  const init = { method, headers: { "X-CSRF-Token": data.csrf || "" }, credentials: "same-origin" };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -89,6 +137,10 @@ export async function api(method, path, body) {
   }
   if (!resp.ok) {
     const e = (json && json.error) || { code: `http_${resp.status}`, message: resp.statusText };
+    if (e.code === "csrf" || e.code === "unauthorized") {
+      stopPage(`Your session changed: you signed out, or signed in again, in another tab. ` +
+        `This page was for ${nameOf(data.me)} and has stopped. Reload to continue.`);
+    }
     throw e;
   }
   return json;

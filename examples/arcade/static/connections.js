@@ -2,10 +2,11 @@
 // buttons, unread counts from the chat inbox, and incoming challenges
 // polled from the host every 2 seconds.
 import { connect } from "/parlor.js";
-import { api, bindChallengeButtons, el, nameOf, setupClient, showError } from "./common.js";
+import { api, bindChallengeButtons, el, isStopped, nameOf, pageData, setupClient, showError } from "./common.js";
 
 const POLL_MS = 2000;
 const gameTitles = { tictactoe: "tic-tac-toe", chess: "chess" };
+const me = pageData().me;
 
 bindChallengeButtons();
 
@@ -20,10 +21,13 @@ function showConversation(c) {
   const n = c.removed ? 0 : c.unread || 0;
   badge.textContent = n >= 100 ? "99+" : n ? String(n) : "";
   badge.hidden = !n;
+  // The preview always names its author, so that a message from the
+  // other user cannot pass as one of yours: "You: …" or "Bob: …".
   const last = li.querySelector(".last");
   if (c.last && !c.last.deleted && c.last.text) {
-    const who = c.last.from === client.user ? "You: " : "";
-    last.textContent = who + c.last.text;
+    const who = c.last.from === me ? "You" : nameOf(c.last.from);
+    last.textContent = `${who}: ${c.last.text}`;
+    last.dataset.from = c.last.from;
   }
 }
 
@@ -72,7 +76,7 @@ async function poll() {
   } catch (err) {
     showError(err);
   }
-  timer = setTimeout(poll, POLL_MS);
+  if (!isStopped()) timer = setTimeout(poll, POLL_MS);
 }
 poll();
 window.addEventListener("pagehide", () => clearTimeout(timer));

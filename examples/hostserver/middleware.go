@@ -1,7 +1,4 @@
-// Package accesslog wraps an http.Handler to log each request, for the
-// example servers. It keeps http.Hijacker working, so WebSocket upgrades
-// pass through it.
-package accesslog
+package main
 
 import (
 	"bufio"
@@ -11,33 +8,28 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 )
 
-// Wrap logs every request's method, path, status, duration and remote
-// address at level. It logs the path only, never the query or headers,
-// which may hold tokens.
-func Wrap(log *zap.Logger, level zapcore.Level, next http.Handler) http.Handler {
+// logRequests logs every request at info level: method, path, status,
+// duration and remote address. It logs the path only, never the query or
+// the headers, which may hold tokens.
+func logRequests(log *zap.Logger, next http.Handler) http.Handler {
 	log = log.Named("http")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
-		status := rec.status
-		if status == 0 {
-			status = http.StatusOK
-		}
-		log.Log(level, "request",
+		log.Info("request",
 			zap.String("method", r.Method),
 			zap.String("path", r.URL.Path),
-			zap.Int("status", status),
+			zap.Int("status", rec.statusOrOK()),
 			zap.Duration("duration", time.Since(start)),
 			zap.String("remote", r.RemoteAddr))
 	})
 }
 
-// statusRecorder remembers the response status. It passes Hijack through:
-// a wrapper that hid http.Hijacker would break the WebSocket upgrade.
+// statusRecorder remembers the status of a response. It implements
+// http.Hijacker: a wrapper that hid it would break the WebSocket upgrade.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
@@ -57,11 +49,11 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	return s.ResponseWriter.Write(b)
 }
 
-// Hijack implements http.Hijacker for the WebSocket upgrade.
+// Hijack hands the connection over to the WebSocket upgrade.
 func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	hj, ok := s.ResponseWriter.(http.Hijacker)
 	if !ok {
-		return nil, nil, errors.New("accesslog: response writer cannot hijack")
+		return nil, nil, errors.New("hostserver: the response writer cannot hijack")
 	}
 	conn, rw, err := hj.Hijack()
 	if err == nil {
@@ -72,3 +64,11 @@ func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// statusOrOK is the status sent, or 200 if the handler sent none.
+func (s *statusRecorder) statusOrOK() int {
+	if s.status == 0 {
+		return http.StatusOK
+	}
+	return s.status
+}
