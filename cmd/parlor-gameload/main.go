@@ -48,30 +48,17 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/parlorhq/parlor/internal/loadgen"
 )
 
 func main() {
-	if err := start(parseFlags()); err != nil {
+	cfg := parseFlags()
+	err := loadgen.Interruptible(cfg.cpuProf, func(ctx context.Context) error {
+		return run(ctx, cfg, os.Stdout)
+	})
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "parlor-gameload:", err)
 		os.Exit(1)
 	}
-}
-
-// start runs the load until it is done or interrupted, under a CPU
-// profile if -cpuprofile asks for one.
-func start(cfg config) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if cfg.cpuProf != "" {
-		stopProfile, err := loadgen.StartCPUProfile(cfg.cpuProf)
-		if err != nil {
-			return err
-		}
-		defer stopProfile()
-	}
-	return run(ctx, cfg, os.Stdout)
 }

@@ -89,3 +89,12 @@ func (cfg config) header() (http.Header, error) {
 // isSender reports whether client i sends: the first -senders clients of
 // each room do.
 func (cfg config) isSender(i int) bool { return i/cfg.rooms < cfg.senders }
+
+// ownProfile is the file of this process's CPU profile: -cpuprofile,
+// except in a -spawn parent, whose child profiles the server.
+func (cfg config) ownProfile() string {
+	if cfg.spawn && cfg.serve == "" {
+		return ""
+	}
+	return cfg.cpuProfile
+}

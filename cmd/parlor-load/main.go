@@ -65,34 +65,20 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/parlorhq/parlor/internal/loadgen"
 )
 
 func main() {
-	if err := start(parseFlags()); err != nil {
+	cfg := parseFlags()
+	err := loadgen.Interruptible(cfg.ownProfile(), func(ctx context.Context) error {
+		if cfg.serve != "" {
+			return serveChild(ctx, cfg.serve)
+		}
+		return run(ctx, cfg, os.Stdout)
+	})
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "parlor-load:", err)
 		os.Exit(1)
 	}
-}
-
-// start runs the command until it is done or interrupted: the server of a
-// -spawn parent with -serve, the load otherwise. It profiles the process
-// that runs the server when -cpuprofile asks for it.
-func start(cfg config) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if cfg.cpuProfile != "" && (cfg.serve != "" || !cfg.spawn) {
-		stopProfile, err := loadgen.StartCPUProfile(cfg.cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer stopProfile()
-	}
-	if cfg.serve != "" {
-		return serveChild(ctx, cfg.serve)
-	}
-	return run(ctx, cfg, os.Stdout)
 }

@@ -28,7 +28,8 @@
 // With -url ws://HOST:PORT/ws (the fault server: go run
 // ./internal/faultserver -data DIR), the load goes to that server, and the
 // figures are the server's own, from its /debug/stats (-stats-url, by
-// default http://HOST:PORT/debug/stats).
+// default http://HOST:PORT/debug/stats). Only a server on loopback
+// (localhost, 127.0.0.0/8, ::1) is accepted, like the fault server.
 //
 // # Output and verdict
 //
@@ -63,14 +64,17 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
+
+	"github.com/parlorhq/parlor/internal/loadgen"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	ok, err := run(ctx, parseFlags(), os.Stdout)
-	stop()
+	cfg := parseFlags()
+	var ok bool
+	err := loadgen.Interruptible("", func(ctx context.Context) (err error) {
+		ok, err = run(ctx, cfg, os.Stdout)
+		return err
+	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "parlor-soak:", err)
 		os.Exit(2)

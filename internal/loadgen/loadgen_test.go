@@ -191,3 +191,31 @@ func TestCloseAll(t *testing.T) {
 		}
 	}
 }
+
+// TestInterruptible: an interrupt ends fn's context instead of the
+// process, and the profile is written when fn returns.
+func TestInterruptible(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cpu.pprof")
+	boom := errors.New("boom")
+	err := Interruptible(path, func(ctx context.Context) error {
+		p, err := os.FindProcess(os.Getpid())
+		if err != nil {
+			return err
+		}
+		if err := p.Signal(os.Interrupt); err != nil {
+			t.Skipf("cannot interrupt this process here: %v", err)
+		}
+		select {
+		case <-ctx.Done():
+			return boom
+		case <-time.After(10 * time.Second):
+			return errors.New("the interrupt did not end the context")
+		}
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Interruptible = %v, want fn's error", err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		t.Fatalf("profile file: %v, %v", fi, err)
+	}
+}
