@@ -1,5 +1,6 @@
 // Package loopback serves an engine on a loopback address for the load
-// commands, and holds the identity scheme they use there.
+// commands, holds the identity scheme they use there, and checks that the
+// servers they are aimed at are on this machine.
 package loopback
 
 import (

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"time"
+)
+
+// config holds the command-line flags.
+type config struct {
+	store      string
+	db         string
+	rooms      int
+	size       int
+	senders    int
+	inflight   int
+	text       int
+	duration   time.Duration
+	warmup     time.Duration
+	batchDelay time.Duration
+	dialConc   int
+	cpuProfile string
+	stalled    float64
+}
+
+// parseFlags reads the command line.
+func parseFlags() config {
+	var cfg config
+	flag.StringVar(&cfg.store, "store", "bolt", "store: bolt or memory")
+	flag.StringVar(&cfg.db, "db", "", "bbolt file (default: a new file in the temporary directory, removed at the end)")
+	flag.IntVar(&cfg.rooms, "rooms", 1000, "number of conversations")
+	flag.IntVar(&cfg.size, "size", 2, "members per conversation (2: direct conversations; more: groups)")
+	flag.IntVar(&cfg.senders, "senders", 0, "senders per conversation (0: every member)")
+	flag.IntVar(&cfg.inflight, "inflight", 1, "requests in flight per sender")
+	flag.IntVar(&cfg.text, "text", 100, "message text size in bytes")
+	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "measured time")
+	flag.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "load before the measured time")
+	flag.DurationVar(&cfg.batchDelay, "batch-delay", 0, "bbolt store's MaxBatchDelay (0: its default; negative: never wait)")
+	flag.IntVar(&cfg.dialConc, "dial-concurrency", 64, "clients dialing at a time")
+	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured time to this file")
+	flag.Float64Var(&cfg.stalled, "stalled", 0, "fraction of the clients that join and then stop reading (0 to 0.5)")
+	flag.Parse()
+	return cfg
+}
+
+// validate checks the flags, and sets -senders to -size when it is 0 or
+// more than -size.
+func (cfg *config) validate() error {
+	if cfg.size < 2 || cfg.rooms < 1 || cfg.text < 24 || cfg.inflight < 1 {
+		return errors.New("need -size >= 2, -rooms >= 1, -text >= 24, -inflight >= 1")
+	}
+	if cfg.stalled < 0 || cfg.stalled > 0.5 {
+		return errors.New("need 0 <= -stalled <= 0.5")
+	}
+	if cfg.senders <= 0 || cfg.senders > cfg.size {
+		cfg.senders = cfg.size
+	}
+	return nil
+}
+
+// clients is the number of clients: one per member of every room.
+func (cfg config) clients() int { return cfg.rooms * cfg.size }

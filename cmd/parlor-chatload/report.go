@@ -1,0 +1,107 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/parlorhq/parlor/internal/loadgen"
+)
+
+// result is what a run counted, for the report.
+type result struct {
+	measurement
+	senders       int   // sending members
+	acked         int64 // messages acked in the window
+	sendErrs      int64 // failed sends
+	stalledClosed int   // sessions the server closed
+	want, got     int64 // deliveries expected and received
+}
+
+// latencies are the sorted latencies of every member, and of the members
+// of rooms with a stalled member.
+type latencies struct {
+	delivery, acks, nDelivery, nAcks []time.Duration
+}
+
+// collectLatencies gathers and sorts the members' latencies.
+func collectLatencies(rooms conversations) latencies {
+	var l latencies
+	for m := range rooms.members() {
+		m.mu.Lock()
+		l.delivery = append(l.delivery, m.delivery...)
+		l.acks = append(l.acks, m.acks...)
+		if m.neighbour {
+			l.nDelivery = append(l.nDelivery, m.delivery...)
+			l.nAcks = append(l.nAcks, m.acks...)
+		}
+		m.mu.Unlock()
+	}
+	for _, ds := range [][]time.Duration{l.delivery, l.acks, l.nDelivery, l.nAcks} {
+		slices.Sort(ds)
+	}
+	return l
+}
+
+// printResult prints the report: one line of key=value pairs.
+func printResult(out io.Writer, cfg config, rooms conversations, res *result) {
+	l := collectLatencies(rooms)
+	secs := cfg.duration.Seconds()
+	line := []string{
+		"store=" + cfg.store,
+		fmt.Sprintf("rooms=%d size=%d senders=%d clients=%d inflight=%d text=%dB", cfg.rooms, cfg.size, res.senders, cfg.clients(), cfg.inflight, cfg.text),
+		fmt.Sprintf("duration=%s gomaxprocs=%d", cfg.duration, runtime.GOMAXPROCS(0)),
+		fmt.Sprintf("persisted=%d persisted/s=%.0f", res.acked, float64(res.acked)/secs),
+		fmt.Sprintf("delivered=%d delivered/s=%.0f", res.got, float64(res.got)/secs),
+		"ack_p50=" + pct(l.acks, 0.50), "ack_p99=" + pct(l.acks, 0.99),
+		"delivery_p50=" + pct(l.delivery, 0.50), "delivery_p99=" + pct(l.delivery, 0.99),
+	}
+	if n := countStalled(rooms); n > 0 {
+		line = append(line,
+			fmt.Sprintf("stalled=%d stalled_closed=%d", n, res.stalledClosed),
+			"neighbour_ack_p50="+pct(l.nAcks, 0.50), "neighbour_ack_p99="+pct(l.nAcks, 0.99),
+			"neighbour_delivery_p50="+pct(l.nDelivery, 0.50), "neighbour_delivery_p99="+pct(l.nDelivery, 0.99))
+	}
+	if cfg.store == "bolt" {
+		d, w := res.commits.Commits, res.commits.Writes
+		line = append(line, fmt.Sprintf("commits/s=%.0f writes/commit=%.1f", float64(d)/secs, float64(w)/float64(max(d, 1))))
+	}
+	if res.cpu.Busy > 0 {
+		own := res.cpu.Self.Seconds() / secs
+		all := res.cpu.Busy.Seconds() / secs
+		line = append(line, fmt.Sprintf("cpu_cores=%.2f other_cores=%.2f", own, max(0, all-own)))
+	}
+	if res.sendErrs > 0 {
+		line = append(line, fmt.Sprintf("send_errors=%d", res.sendErrs))
+	}
+	fmt.Fprintln(out, strings.Join(line, " "))
+}
+
+// countStalled counts the stalled members.
+func countStalled(rooms conversations) int {
+	n := 0
+	for m := range rooms.members() {
+		if m.stalled {
+			n++
+		}
+	}
+	return n
+}
+
+// pct returns the q-quantile of sorted, rounded for display.
+func pct(sorted []time.Duration, q float64) string {
+	if len(sorted) == 0 {
+		return "n/a"
+	}
+	d := loadgen.Quantile(sorted, q)
+	switch {
+	case d >= 100*time.Millisecond:
+		return d.Round(time.Millisecond).String()
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond).String()
+	}
+	return d.Round(time.Microsecond).String()
+}

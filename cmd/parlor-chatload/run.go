@@ -1,0 +1,98 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/parlorhq/parlor/internal/loadgen"
+)
+
+// run starts the server, connects and joins the members, runs the load
+// through the warm-up and the measured time, waits for the last
+// deliveries and prints the report. It fails if a delivery is missing.
+func run(cfg config) error {
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	srv, err := startServer(cfg)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	rooms, err := connect(cfg, srv.url)
+	defer func() { loadgen.CloseAll(rooms.clients()) }()
+	if err != nil {
+		return err
+	}
+	if err := joinAll(cfg, rooms); err != nil {
+		return err
+	}
+	var win window
+	startReaders(rooms, &win)
+	s := startSenders(cfg, rooms, &win)
+	m, err := measureWindow(cfg, srv.bolt, &win)
+	s.halt()
+	if err != nil {
+		return err
+	}
+	res := result{
+		senders: s.n, acked: s.acked.Load(), sendErrs: s.errs.Load(), measurement: m,
+		// A stalled client cannot notice that the server closed it (it
+		// reads nothing, not even the end of its connection): count the
+		// sessions the server no longer has.
+		stalledClosed: cfg.clients() - srv.eng.Stats().Sessions,
+		want:          expectedDeliveries(rooms),
+	}
+	res.got = waitDeliveries(rooms, res.want)
+	printResult(os.Stdout, cfg, rooms, &res)
+	if res.got < res.want {
+		return fmt.Errorf("%d deliveries missing", res.want-res.got)
+	}
+	return nil
+}
+
+// startReaders starts the reading loop of every member that is not
+// stalled: everyone has joined, so the stalled ones read no more.
+func startReaders(rooms conversations, win *window) {
+	for m := range rooms.members() {
+		if !m.stalled {
+			go m.read(win)
+		}
+	}
+}
+
+// expectedDeliveries is how many message events the members that read
+// must receive: every message acked in the window, once for each of the
+// other members of its room that read.
+func expectedDeliveries(rooms conversations) int64 {
+	var want int64
+	for _, room := range rooms {
+		readers := int64(0)
+		for _, m := range room {
+			if !m.stalled {
+				readers++
+			}
+		}
+		for _, m := range room {
+			want += m.acked.Load() * (readers - 1)
+		}
+	}
+	return want
+}
+
+// waitDeliveries waits up to 30s for want deliveries and returns how many
+// came.
+func waitDeliveries(rooms conversations, want int64) int64 {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var got int64
+		for m := range rooms.members() {
+			got += m.received.Load()
+		}
+		if got >= want || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+)
+
+// config holds the command-line flags.
+type config struct {
+	url      string
+	game     string
+	games    int
+	duration time.Duration
+	think    time.Duration
+	dialConc int
+	seed     uint64
+	cpuProf  string
+}
+
+// parseFlags reads the command line.
+func parseFlags() config {
+	var cfg config
+	flag.StringVar(&cfg.url, "url", "", "ws:// URL of an existing loopback server (empty: start one in this process)")
+	flag.StringVar(&cfg.game, "game", "tictactoe", "the game the bots play: tictactoe or chess")
+	flag.IntVar(&cfg.games, "games", 1000, "concurrent games (two bots each)")
+	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long the bots play")
+	flag.DurationVar(&cfg.think, "think", 0, "pause between a move's update and the next move")
+	flag.IntVar(&cfg.dialConc, "dial-concurrency", 64, "bots dialing at the same time")
+	flag.Uint64Var(&cfg.seed, "seed", 1, "seed of the bots' random moves")
+	flag.StringVar(&cfg.cpuProf, "cpuprofile", "", "write a CPU profile of the whole process (bots and server) to this file")
+	flag.Parse()
+	return cfg
+}
+
+// validate checks the flags and returns the bot of -game.
+func (cfg config) validate() (bot, error) {
+	b, ok := bots[cfg.game]
+	if !ok {
+		return bot{}, fmt.Errorf("-game %q: want tictactoe or chess", cfg.game)
+	}
+	if cfg.games < 1 {
+		return bot{}, errors.New("-games must be at least 1")
+	}
+	return b, nil
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/parlorhq/parlor/client"
+	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/internal/loadgen"
+	"github.com/parlorhq/parlor/internal/procstat"
+)
+
+// run dials the bots, plays every game for -duration and prints the
+// report. It fails if a game failed.
+func run(ctx context.Context, cfg config, out io.Writer) error {
+	b, err := cfg.validate()
+	if err != nil {
+		return err
+	}
+	wsURL, stop, err := openServer(cfg, b)
+	if err != nil {
+		return err
+	}
+	defer stop()
+
+	fmt.Fprintf(out, "dialing %d bots for %d %s games ...\n", 2*cfg.games, cfg.games, cfg.game)
+	conns, err := dialAll(ctx, wsURL, cfg)
+	defer loadgen.CloseAll(conns)
+	if err != nil {
+		return err
+	}
+
+	fmt.Fprintf(out, "playing for %v ...\n", cfg.duration)
+	rep := playAll(ctx, cfg, b, conns)
+	rep.print(out, cfg)
+	if rep.firstErr != nil {
+		return fmt.Errorf("%d games failed; the first: %w", rep.errors, rep.firstErr)
+	}
+	return nil
+}
+
+// dialAll connects two bots per game. The bots that were dialed are in
+// the result even when it returns an error, for the caller to close.
+func dialAll(ctx context.Context, wsURL string, cfg config) ([]*client.Client, error) {
+	conns := make([]*client.Client, 2*cfg.games)
+	err := loadgen.Parallel(ctx, len(conns), cfg.dialConc, func(ctx context.Context, i int) error {
+		c, err := client.Dial(ctx, loadgen.UserURL(wsURL, botName(i/2, i%2)), client.Options{
+			Client: "parlor-gameload",
+			// A dropped connection is a failure to report, not to hide.
+			Reconnect: client.ReconnectPolicy{Disabled: true},
+		})
+		if err != nil {
+			return fmt.Errorf("dial bot %d: %w", i, err)
+		}
+		conns[i] = c
+		return nil
+	})
+	return conns, err
+}
+
+// playAll plays every game until -duration has passed and returns what
+// they did.
+func playAll(ctx context.Context, cfg config, b bot, conns []*client.Client) *report {
+	rep := &report{games: cfg.games}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	cpu0 := procstat.ReadCPU()
+	start := time.Now()
+	deadline := start.Add(cfg.duration)
+	for g := range cfg.games {
+		p := &player{
+			kind:  games.KindPrefix + cfg.game,
+			bot:   b,
+			conns: [2]*client.Client{conns[2*g], conns[2*g+1]},
+			users: [2]string{botName(g, 0), botName(g, 1)},
+			rng:   rand.New(rand.NewPCG(cfg.seed, uint64(g))),
+			think: cfg.think,
+			id:    g,
+		}
+		wg.Go(func() {
+			err := p.play(ctx, deadline)
+			mu.Lock()
+			defer mu.Unlock()
+			rep.add(g, p, err)
+		})
+	}
+	wg.Wait()
+	rep.elapsed = time.Since(start)
+	rep.cpu = procstat.ReadCPU().Sub(cpu0)
+	return rep
+}

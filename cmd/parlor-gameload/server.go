@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/parlorhq/parlor/engine"
+	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/internal/loopback"
+)
+
+// startServer serves an engine with module on 127.0.0.1.
+func startServer(m *games.Module) (wsURL string, stop func(context.Context) error, err error) {
+	e, err := engine.New(engine.Config{
+		// Load-test identities: the user is whatever ?user= says. Never
+		// authenticate like this outside a load test.
+		Authenticate: loopback.AuthenticateQuery,
+		Secret:       []byte("parlor-gameload"),
+		RateLimit:    -1, // fast bots send more than 50 frames a second
+		RoomIdleTTL:  -1, // matches are many and short: free them at once
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	if err := e.Register(m); err != nil {
+		return "", nil, err
+	}
+	bound, stop, err := loopback.Serve("127.0.0.1:0", e, e)
+	if err != nil {
+		return "", nil, err
+	}
+	return "ws://" + bound + "/", stop, nil
+}
+
+// openServer returns the URL of the server under test: -url once checked,
+// or a server this command starts with b's module; stop shuts down the
+// latter.
+func openServer(cfg config, b bot) (wsURL string, stop func(), err error) {
+	if cfg.url != "" {
+		if err := loopback.CheckURL(cfg.url); err != nil {
+			return "", nil, fmt.Errorf("-url %s: %w", cfg.url, err)
+		}
+		return cfg.url, func() {}, nil
+	}
+	wsURL, stopServer, err := startServer(b.module())
+	if err != nil {
+		return "", nil, err
+	}
+	return wsURL, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = stopServer(ctx)
+	}, nil
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/parlorhq/parlor/internal/echo"
+)
+
+// config holds the command-line flags.
+type config struct {
+	url         string
+	clients     int
+	rooms       int
+	senders     int
+	inflight    int
+	size        int
+	duration    time.Duration
+	auth        string
+	allowRemote bool
+	spawn       bool
+	serverProcs int
+	serverCPU   string
+	cpuProfile  string
+	serve       string
+	dialConc    int
+	roomPrefix  string
+}
+
+// parseFlags reads the command line.
+func parseFlags() config {
+	var cfg config
+	flag.StringVar(&cfg.url, "url", "", "ws:// URL of an existing server (empty: start one in this process)")
+	flag.IntVar(&cfg.clients, "clients", 1000, "number of client connections")
+	flag.IntVar(&cfg.rooms, "rooms", 1, "number of echo rooms; clients are spread round-robin")
+	flag.IntVar(&cfg.senders, "senders", 1, "senders per room (the room's first clients)")
+	flag.IntVar(&cfg.inflight, "inflight", 16, "requests in flight per sender")
+	flag.IntVar(&cfg.size, "size", 100, "text bytes per say event (at least 21: the timestamp)")
+	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long senders send")
+	flag.StringVar(&cfg.auth, "auth", "", `header sent with each upgrade to an external server, e.g. "Authorization: Bearer X"`)
+	flag.BoolVar(&cfg.allowRemote, "allow-remote", false, "allow a -url that is not a loopback address")
+	flag.BoolVar(&cfg.spawn, "spawn", false, "run the server in a child process, measured apart from the clients")
+	flag.IntVar(&cfg.serverProcs, "server-procs", 0, "GOMAXPROCS of the -spawn child (0: inherit)")
+	flag.StringVar(&cfg.serverCPU, "server-cpu", "", "pin the -spawn child to these CPUs with taskset, e.g. 0")
+	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the server's process to this file (with -spawn, of the child alone)")
+	flag.StringVar(&cfg.serve, "serve", "", "internal: serve on this address until stdin closes (used by -spawn)")
+	flag.IntVar(&cfg.dialConc, "dial-concurrency", 64, "clients dialing at the same time")
+	flag.StringVar(&cfg.roomPrefix, "room-prefix", "load", "echo room names are PREFIX-0, PREFIX-1, ...")
+	flag.Parse()
+	return cfg
+}
+
+// validate checks the flags of a load run.
+func (cfg config) validate() error {
+	if cfg.clients < 1 || cfg.rooms < 1 || cfg.senders < 0 || cfg.inflight < 1 || cfg.dialConc < 1 {
+		return errors.New("-clients, -rooms, -inflight and -dial-concurrency must be positive")
+	}
+	if cfg.rooms > cfg.clients {
+		return errors.New("-rooms must not exceed -clients")
+	}
+	if cfg.size < 21 || cfg.size > echo.MaxTextLen {
+		return fmt.Errorf("-size must be 21 to %d bytes", echo.MaxTextLen)
+	}
+	if cfg.url != "" && cfg.spawn {
+		return errors.New("-url and -spawn exclude each other")
+	}
+	_, err := cfg.header()
+	return err
+}
+
+// header is the upgrade request's header: -auth, if given.
+func (cfg config) header() (http.Header, error) {
+	header := http.Header{}
+	if cfg.auth == "" {
+		return header, nil
+	}
+	name, value, ok := strings.Cut(cfg.auth, ":")
+	if !ok || strings.TrimSpace(name) == "" {
+		return nil, errors.New(`-auth must look like "Header-Name: value"`)
+	}
+	header.Set(strings.TrimSpace(name), strings.TrimSpace(value))
+	return header, nil
+}
+
+// isSender reports whether client i sends: the first -senders clients of
+// each room do.
+func (cfg config) isSender(i int) bool { return i/cfg.rooms < cfg.senders }
+
+// ownProfile is the file of this process's CPU profile: -cpuprofile,
+// except in a -spawn parent, whose child profiles the server.
+func (cfg config) ownProfile() string {
+	if cfg.spawn && cfg.serve == "" {
+		return ""
+	}
+	return cfg.cpuProfile
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+	"time"
+)
+
+// printSetup prints the run's parameters and where the server runs.
+func printSetup(out io.Writer, cfg config, tgt *target) {
+	fmt.Fprintf(out, "parlor-load: %d clients, %d room(s), %d sender(s)/room, %d in flight each, %d-byte text, %s\n",
+		cfg.clients, cfg.rooms, cfg.senders, cfg.inflight, cfg.size, cfg.duration)
+	switch tgt.kind {
+	case kindInProcess:
+		fmt.Fprintf(out, "server: in-process at %s; clients and server share this process (GOMAXPROCS=%d, %d CPUs)\n",
+			tgt.url, runtime.GOMAXPROCS(0), runtime.NumCPU())
+	case kindChild:
+		pinned := ""
+		if cfg.serverCPU != "" {
+			pinned = ", pinned to CPU " + cfg.serverCPU
+		}
+		fmt.Fprintf(out, "server: child process at %s (server GOMAXPROCS=%s%s; clients GOMAXPROCS=%d, %d CPUs)\n",
+			tgt.url, procsString(cfg.serverProcs), pinned, runtime.GOMAXPROCS(0), runtime.NumCPU())
+	default:
+		fmt.Fprintf(out, "server: external at %s\n", tgt.url)
+	}
+}
+
+// printIdle prints what the server gained per idle connection.
+func printIdle(out io.Writer, cfg config, tgt *target, before, idle serverStats) {
+	n := float64(cfg.clients)
+	heap := int64(idle.HeapStack) - int64(before.HeapStack)
+	rss := int64(idle.RSS) - int64(before.RSS)
+	gs := idle.Goroutines - before.Goroutines
+	fmt.Fprintf(out, "idle memory, %s: heap+stack %+.1f MiB = %.1f KiB/conn; RSS %+.1f MiB = %.1f KiB/conn; goroutines %+d = %.2f/conn\n",
+		tgt.who(), mib(heap), kib(heap)/n, mib(rss), kib(rss)/n, gs, float64(gs)/n)
+}
+
+// printResult prints the load's figures and, for a local server, its CPU
+// time and write syscalls.
+func printResult(out io.Writer, tgt *target, res *result) {
+	fmt.Fprintf(out, "run: senders sent for %s; last event %s after start\n", res.sendElapsed.Round(time.Millisecond), res.elapsed.Round(time.Millisecond))
+	fmt.Fprintf(out, "broadcasts: %d acknowledged (%.0f/s), %d failed%s\n", res.acked, float64(res.acked)/res.sendElapsed.Seconds(), res.failed, res.errs)
+	fmt.Fprintf(out, "deliveries: %d of %d expected, %.0f/s\n", res.delivered, res.expected, float64(res.delivered)/res.elapsed.Seconds())
+	printLatency(out, res)
+	if res.closed > 0 {
+		fmt.Fprintf(out, "WARNING: %d clients were closed by the server during the run (slow consumer?)\n", res.closed)
+	}
+	if tgt.stats != nil && res.delivered > 0 {
+		printServerCost(out, tgt, res)
+	}
+}
+
+// printLatency prints the send-to-receive latency quantiles.
+func printLatency(out io.Writer, res *result) {
+	h := &res.hist
+	fmt.Fprintf(out, "latency send->receive: p50 %s  p99 %s  p99.9 %s  max %s  (%d samples",
+		fmtDur(h.quantile(0.50)), fmtDur(h.quantile(0.99)), fmtDur(h.quantile(0.999)), fmtDur(time.Duration(h.max)), h.n)
+	if res.parseErrs > 0 {
+		fmt.Fprintf(out, ", %d without a timestamp", res.parseErrs)
+	}
+	fmt.Fprintln(out, ")")
+}
+
+// printServerCost prints the CPU time per delivery and the deliveries per
+// write syscall of the server's process during the load.
+func printServerCost(out io.Writer, tgt *target, res *result) {
+	cpu := res.after.CPU - res.idle.CPU
+	writes := int64(res.after.WriteCalls - res.idle.WriteCalls)
+	if tgt.kind == kindInProcess {
+		writes -= res.acked // the sender's own request writes
+	}
+	fmt.Fprintf(out, "%s CPU: %.2fs = %.2f cores, %.2f us/delivery\n",
+		tgt.who(), cpu, cpu/res.elapsed.Seconds(), cpu/float64(res.delivered)*1e6)
+	if writes > 0 {
+		fmt.Fprintf(out, "server write syscalls: %d, %.1f deliveries per write\n", writes, float64(res.delivered)/float64(writes))
+	}
+}
+
+// procsString shows a -server-procs value.
+func procsString(n int) string {
+	if n <= 0 {
+		return "inherited"
+	}
+	return strconv.Itoa(n)
+}
+
+// mib is b bytes in MiB.
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+// kib is b bytes in KiB.
+func kib(b int64) float64 { return float64(b) / (1 << 10) }
+
+// fmtDur shows a latency with a unit that suits it.
+func fmtDur(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return fmt.Sprintf("%.2fs", d.Seconds())
+	case d >= time.Millisecond:
+		return fmt.Sprintf("%.2fms", float64(d)/1e6)
+	default:
+		return fmt.Sprintf("%dus", d.Microseconds())
+	}
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/parlorhq/parlor/engine"
+	"github.com/parlorhq/parlor/internal/echo"
+	"github.com/parlorhq/parlor/internal/loopback"
+	"github.com/parlorhq/parlor/internal/procstat"
+)
+
+// statsPath is where a -serve child reports its serverStats.
+const statsPath = "/parlor-load/stats"
+
+// serverStats is what a local server reports about itself.
+type serverStats struct {
+	HeapStack  uint64  `json:"heap_stack"` // HeapInuse + StackInuse after a GC
+	RSS        uint64  `json:"rss"`        // VmRSS
+	Goroutines int     `json:"goroutines"`
+	CPU        float64 `json:"cpu"`         // user + system seconds
+	WriteCalls uint64  `json:"write_calls"` // syscw
+	Procs      int     `json:"procs"`       // GOMAXPROCS
+}
+
+// localStats measures this process.
+func localStats() (serverStats, error) {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	rss, ok := procstat.Status()["VmRSS"]
+	if !ok {
+		return serverStats{}, errors.New("no VmRSS in /proc/self/status")
+	}
+	return serverStats{
+		HeapStack:  ms.HeapInuse + ms.StackInuse,
+		RSS:        rss,
+		Goroutines: runtime.NumGoroutine(),
+		CPU:        procstat.ReadCPU().Self.Seconds(),
+		WriteCalls: procstat.IO()["syscw"],
+		Procs:      runtime.GOMAXPROCS(0),
+	}, nil
+}
+
+// serveStats answers GET statsPath with localStats.
+func serveStats(w http.ResponseWriter, _ *http.Request) {
+	st, err := localStats()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	_ = json.NewEncoder(w).Encode(st)
+}
+
+// startServer starts an engine with the echo module on addr. The returned
+// stop function shuts down the engine and the listener.
+func startServer(addr string, withStats bool) (wsURL string, stop func(context.Context) error, err error) {
+	e, err := engine.New(engine.Config{
+		// Load-test identities: the user is whatever ?user= says. Never
+		// authenticate like this outside a load test.
+		Authenticate: loopback.AuthenticateQuery,
+		Secret:       []byte("parlor-load"),
+		RateLimit:    -1, // senders send thousands of frames a second
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	if err := e.Register(echo.Module{}); err != nil {
+		return "", nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/ws", e)
+	if withStats {
+		mux.HandleFunc(statsPath, serveStats)
+	}
+	bound, stop, err := loopback.Serve(addr, mux, e)
+	if err != nil {
+		return "", nil, err
+	}
+	return "ws://" + bound + "/ws", stop, nil
+}
+
+// serveChild is the -serve mode: serve until stdin closes or a signal.
+func serveChild(ctx context.Context, addr string) error {
+	if !loopback.IsAddr(addr) {
+		return fmt.Errorf("-serve %s: only loopback addresses", addr)
+	}
+	wsURL, stop, err := startServer(addr, true)
+	if err != nil {
+		return err
+	}
+	fmt.Println(wsURL) // the parent reads this line
+	stdinClosed := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		close(stdinClosed)
+	}()
+	select {
+	case <-stdinClosed:
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return stop(sctx)
+}

@@ -1,0 +1,30 @@
+package loadgen
+
+import (
+	"errors"
+	"os"
+	"runtime/pprof"
+	"sync"
+)
+
+// StartCPUProfile starts a CPU profile of this process into a new file at
+// path. stop ends the profile and closes the file; calls after the first
+// do nothing and return nil.
+func StartCPUProfile(path string) (stop func() error, err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return nil, errors.Join(err, f.Close())
+	}
+	var once sync.Once
+	return func() error {
+		err := error(nil)
+		once.Do(func() {
+			pprof.StopCPUProfile()
+			err = f.Close()
+		})
+		return err
+	}, nil
+}
