@@ -18,10 +18,6 @@ import (
 // must offer it; the engine answers with it.
 const Subprotocol = "parlor.v1"
 
-// ErrForbidden may be wrapped by Config.Authenticate to refuse a
-// connection with 403 instead of 401.
-var ErrForbidden = errors.New("engine: forbidden")
-
 // Engine serves Parlor sessions. Create it with New, register modules,
 // and mount it on the host's mux; it implements http.Handler.
 type Engine struct {
@@ -137,7 +133,7 @@ func (e *Engine) roomFor(id, kind string, m room.Module) (r *room.Room, err erro
 			return
 		}
 		if e.shutting.Load() {
-			err = &codec.Error{Code: codec.CodeUnavailable, Message: "server shutting down"}
+			err = ErrShutdown
 			return
 		}
 		h, herr := newHandler(m, id)

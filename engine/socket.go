@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/lxzan/gws"
-	"github.com/parlorhq/parlor/codec"
 )
 
 // socketHandler receives gws events and passes them to the session.
@@ -56,7 +55,7 @@ func (h *socketHandler) OnMessage(c *gws.Conn, m *gws.Message) {
 	}
 	s.extendDeadline()
 	if m.Opcode != gws.OpcodeBinary {
-		s.protocolError(CloseUnsupported, &codec.Error{Code: codec.CodeBadRequest, Message: "binary messages only"})
+		s.protocolError(CloseUnsupported, ErrTextMessage)
 		return
 	}
 	s.handleMessage(m.Bytes())
