@@ -192,7 +192,7 @@ func TestResumeReplaysMissedEvents(t *testing.T) {
 // TestRejoinNoticeWithoutReplay: when the server cannot replay, the
 // client delivers EventRejoined with the fresh snapshot and seq.
 func TestRejoinNoticeWithoutReplay(t *testing.T) {
-	s := testserver.Start(t, engine.Config{ReplayEvents: -1}, echo.Module{})
+	s := testserver.Start(t, engine.Config{Room: room.Config{ReplayEvents: -1}}, echo.Module{})
 	log := newStateLog(true)
 	alice := dialTS(t, s.URL("alice"), client.Options{Reconnect: fast, OnStateChange: log.record})
 	bob := s.Dial("bob")

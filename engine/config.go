@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/parlorhq/parlor/room"
 	"go.uber.org/zap"
 )
 
@@ -81,30 +82,15 @@ type Config struct {
 	// JoinTimeout bounds a join (Resolve and OnJoin). Default: 10s.
 	JoinTimeout time.Duration
 
-	// RoomMailbox is each room's mailbox size (room.Config.MailboxSize).
-	// Default: 256.
-	RoomMailbox int
-	// RoomIdleTTL is how long an empty room lives (room.Config.IdleTTL).
-	// Default: 30s; negative disposes a room when its last member leaves.
-	RoomIdleTTL time.Duration
-	// ReplayEvents bounds the recent ordered events each room keeps to
-	// replay to resuming clients (room.Config.ReplayEvents). Default: 256;
-	// negative disables the replay buffer.
-	ReplayEvents int
-	// ReplayBytes bounds the encoded bytes of those events per room
-	// (room.Config.ReplayBytes). Default: 64 KiB.
-	ReplayBytes int
-	// ReplayAge is how long an event stays replayable
-	// (room.Config.ReplayAge). Default: 2m.
-	ReplayAge time.Duration
-	// DedupEntries bounds the client message ids of successful sends each
-	// room remembers, to answer a resent send with its first reply instead
-	// of applying it twice (room.Config.DedupEntries). Default: 1024;
-	// negative disables it.
-	DedupEntries int
-	// DedupBytes bounds the bytes of the replies kept with those ids, per
-	// room (room.Config.DedupBytes). Default: 256 KiB.
-	DedupBytes int
+	// Room configures every room the engine creates: mailbox size, idle
+	// TTL, replay buffer and send dedup. Each zero field takes room.Config's
+	// default: MailboxSize 256 operations, IdleTTL 30s (negative disposes
+	// a room when its last member leaves), ReplayEvents 256 (negative
+	// disables the replay buffer), ReplayBytes 64 KiB, ReplayAge 2m,
+	// DedupEntries 1024 (negative disables it), DedupBytes 256 KiB. The
+	// engine sets Fanout, Logger and OnExit itself; values given here are
+	// ignored.
+	Room room.Config
 }
 
 // Defaults of Config, exported for documentation and tests.

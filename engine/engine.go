@@ -141,18 +141,11 @@ func (e *Engine) roomFor(id, kind string, m room.Module) (r *room.Room, err erro
 			err = herr
 			return
 		}
-		r = room.New(id, kind, h, room.Config{
-			MailboxSize:  e.cfg.RoomMailbox,
-			IdleTTL:      e.cfg.RoomIdleTTL,
-			Fanout:       e.hub,
-			Logger:       e.log,
-			OnExit:       e.forgetRoom,
-			ReplayEvents: e.cfg.ReplayEvents,
-			ReplayBytes:  e.cfg.ReplayBytes,
-			ReplayAge:    e.cfg.ReplayAge,
-			DedupEntries: e.cfg.DedupEntries,
-			DedupBytes:   e.cfg.DedupBytes,
-		})
+		rcfg := e.cfg.Room
+		rcfg.Fanout = e.hub
+		rcfg.Logger = e.log
+		rcfg.OnExit = e.forgetRoom
+		r = room.New(id, kind, h, rcfg)
 		rooms[id] = r
 		e.wg.Add(1)
 		go func() {

@@ -20,7 +20,7 @@
 // With no -url, an engine with the chat modules (on a new bbolt file in
 // the temporary directory) and tic-tac-toe runs in this process on
 // 127.0.0.1, with the engine's and chat's default limits, rooms kept 5s
-// after their last member leaves (RoomIdleTTL) and a games grace of 5s,
+// after their last member leaves (Room.IdleTTL) and a games grace of 5s,
 // so that rooms come and go within the run. The figures are then those of
 // the whole process: the server and the clients, whose number is
 // constant, so a leak on either side shows.
@@ -90,6 +90,7 @@ import (
 	"github.com/parlorhq/parlor/games/tictactoe"
 	"github.com/parlorhq/parlor/internal/loopback"
 	"github.com/parlorhq/parlor/internal/procstat"
+	"github.com/parlorhq/parlor/room"
 )
 
 // config holds the command-line flags.
@@ -391,7 +392,7 @@ func startServer() (*server, error) {
 	eng, err := engine.New(engine.Config{
 		Authenticate: loopback.AuthenticateQuery,
 		Secret:       []byte("parlor-soak secret"),
-		RoomIdleTTL:  5 * time.Second,
+		Room:         room.Config{IdleTTL: 5 * time.Second},
 	})
 	if err == nil {
 		err = chat.New(chat.Config{Store: store}).Register(eng)
