@@ -28,13 +28,10 @@ func (s *session) handleFrame(f *codec.Frame) error {
 	if s.closed.Load() || s.out.isClosed() {
 		return nil // closing: frames still in flight are ignored
 	}
-	if s.limiter != nil && !s.limiter.Allow() {
-		if !s.strikes.Allow() {
-			s.log.Info("rate limit abuse closed")
-			s.closeAfterFlush(CloseRateLimited, "rate limit exceeded")
-			return nil
-		}
-		if f.Type == codec.TypeConnect || f.Type == codec.TypeJoin || f.Type == codec.TypeLeave || f.Type == codec.TypeSend {
+	if !s.spend() {
+		// A request is answered, unless the strikes ran out and the
+		// connection is closing.
+		if !s.out.isClosed() && (f.Type == codec.TypeConnect || f.Type == codec.TypeJoin || f.Type == codec.TypeLeave || f.Type == codec.TypeSend) {
 			s.reply(f.Ref, ErrRateLimited)
 		}
 		return nil

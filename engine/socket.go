@@ -30,20 +30,27 @@ func (h *socketHandler) OnClose(c *gws.Conn, _ error) {
 }
 
 func (h *socketHandler) OnPing(c *gws.Conn, payload []byte) {
+	s := sessionOf(c)
+	if s != nil && !s.spend() {
+		return // past the rate limit: no pong
+	}
 	// The connection's write deadline is whatever the last write set, and
 	// may have passed long ago on an idle connection; a pong written
 	// under it would fail and gws would drop the connection. Give the
 	// pong a deadline of its own.
 	_ = c.SetWriteDeadline(time.Now().Add(h.e.cfg.WriteTimeout))
 	_ = c.WritePong(payload)
-	if s := sessionOf(c); s != nil {
+	if s != nil {
 		s.extendDeadline()
 	}
 }
 
 func (h *socketHandler) OnPong(c *gws.Conn, _ []byte) {
 	if s := sessionOf(c); s != nil {
+		// A pong proves the peer alive even past the rate limit; it
+		// still costs a token, so a pong flood runs out of strikes.
 		s.extendDeadline()
+		s.spend()
 	}
 }
 

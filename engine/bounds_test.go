@@ -1,0 +1,91 @@
+package engine_test
+
+// Tests of the per-connection and per-user bounds added with the
+// connection policy: control-frame rate limits, connection eviction, rooms
+// per user and request deadlines. Each ends by proving a bystander, another
+// user, unaffected.
+
+import (
+	"encoding/binary"
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/parlorhq/parlor/engine"
+	"github.com/parlorhq/parlor/internal/echo"
+)
+
+// readPongsUntilClose reads server frames until a close frame or the end
+// of the connection, counting pongs. It fails the test on timeout.
+func readPongsUntilClose(t *testing.T, w *rawWS) (pongs int, closeCode uint16) {
+	t.Helper()
+	_ = w.conn.SetReadDeadline(time.Now().Add(waitTimeout))
+	defer func() { _ = w.conn.SetReadDeadline(time.Time{}) }()
+	for {
+		op, p, err := w.readFrame()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatalf("no close after %d pongs: %v", pongs, err)
+			}
+			return pongs, 0
+		}
+		switch op {
+		case opPong:
+			pongs++
+		case opClose:
+			if len(p) >= 2 {
+				return pongs, binary.BigEndian.Uint16(p)
+			}
+			return pongs, 1005
+		}
+	}
+}
+
+// TestPingFlood: WebSocket pings take tokens from the connection's rate
+// limit like data frames. Pings past it get no pong, and a sustained ping
+// flood closes the connection with 4029, while another user is served.
+func TestPingFlood(t *testing.T) {
+	const burst, strikes = 10, 5
+	env := newEnv(t, engine.Config{RateLimit: 1, RateBurst: burst, RateStrikes: strikes})
+	by := newBystander(env, "bob", "lobby")
+	w, _ := rawDialHeader(t, env, "alice", nil)
+	w.connect() // one token
+
+	const flood = 200
+	sent := 0
+	for ; sent < flood; sent++ {
+		if err := w.tryWriteFrame(opPing, []byte("p")); err != nil {
+			break // the server has closed the connection
+		}
+	}
+	pongs, code := readPongsUntilClose(t, w)
+	if code != engine.CloseRateLimited {
+		t.Fatalf("ping flood (%d pings sent): close %d, want %d", sent, code, engine.CloseRateLimited)
+	}
+	// The burst less the connect frame, and what refilled meanwhile at
+	// one token a second: far fewer pongs than pings.
+	if pongs == 0 || pongs > burst+2 {
+		t.Fatalf("ping flood: %d pongs for %d pings, want 1..%d", pongs, sent, burst+2)
+	}
+	env.waitSessions(1)
+	by.check()
+}
+
+// TestPingsUnderRateAnswered: pings within the rate limit are answered and
+// cost the connection nothing.
+func TestPingsUnderRateAnswered(t *testing.T) {
+	env := newEnv(t, engine.Config{RateLimit: 1, RateBurst: 10, RateStrikes: 1})
+	w, _ := rawDialHeader(t, env, "alice", nil)
+	w.connect()
+	for i := range 8 {
+		w.writeFrame(opPing, []byte{byte(i)})
+		_ = w.conn.SetReadDeadline(time.Now().Add(waitTimeout))
+		op, p, err := w.readFrame()
+		if err != nil || op != opPong || len(p) != 1 || p[0] != byte(i) {
+			t.Fatalf("ping %d: opcode %#x %x, %v; want its pong", i, op, p, err)
+		}
+	}
+	w.join(2, echo.Kind, echo.JoinParams{Name: "lobby"})
+}
