@@ -309,6 +309,28 @@ func TestNoReconnectWhenReplaced(t *testing.T) {
 	}
 }
 
+// TestNoReconnectWhenEvicted: a user at the connection limit opens one
+// more connection; the server closes this client's idle one with 4010 and
+// the client ends instead of reconnecting, which would evict the newer
+// connection in turn.
+func TestNoReconnectWhenEvicted(t *testing.T) {
+	s := testserver.Start(t, engine.Config{MaxConnsPerUser: 1}, echo.Module{})
+	log := newStateLog(false)
+	old := dialTS(t, s.URL("alice"), client.Options{Reconnect: fast, OnStateChange: log.record})
+	newer := dialTS(t, s.URL("alice"), client.Options{Reconnect: fast})
+	var ce *client.CloseError
+	if err := waitDone(t, old); !errors.As(err, &ce) || ce.Code != engine.CloseEvicted {
+		t.Fatalf("Err %v, want close %d", err, engine.CloseEvicted)
+	}
+	log.wait(t, client.StateClosed)
+	if n := log.count(client.StateReconnecting); n != 0 {
+		t.Fatalf("%d reconnecting states after 4010", n)
+	}
+	if _, err := newer.Join(ctx(t), echo.Kind, echo.JoinParams{Name: "x"}); err != nil {
+		t.Fatalf("the newer connection: %v", err)
+	}
+}
+
 // TestNoReconnectAfterProtocolViolation: a malformed message gets 1007
 // from the server, and the client ends.
 func TestNoReconnectAfterProtocolViolation(t *testing.T) {

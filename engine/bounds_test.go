@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"net"
+	"net/http"
 	"testing"
 	"time"
 
@@ -88,4 +89,58 @@ func TestPingsUnderRateAnswered(t *testing.T) {
 		}
 	}
 	w.join(2, echo.Kind, echo.JoinParams{Name: "lobby"})
+}
+
+// TestConnLimitEvictIdle: under the default policy, a user at
+// MaxConnsPerUser who opens another connection gets it, and the user's
+// connection with the oldest data message is closed with 4010. The user
+// keeps exactly MaxConnsPerUser connections, and another user is served
+// throughout.
+func TestConnLimitEvictIdle(t *testing.T) {
+	env := newEnv(t, engine.Config{MaxConnsPerUser: 2})
+	by := newBystander(env, "bob", "lobby")
+
+	a1 := env.dial("alice")
+	j1 := a1.join(echo.Kind, echo.JoinParams{Name: "alices"})
+	idle, _ := rawDialHeader(t, env, "alice", nil)
+	idle.connect()
+	a1.say(j1.Room, "a1 is active") // a1's last message is now newer than idle's
+
+	a3 := env.dial("alice") // at the limit: idle makes room
+	if res := idle.readClose(waitTimeout); res.closeCode != engine.CloseEvicted {
+		t.Fatalf("idle connection: close %d %q, want %d", res.closeCode, res.reason, engine.CloseEvicted)
+	}
+	a1.say(j1.Room, "a1 still here")
+	j3 := a3.join(echo.Kind, echo.JoinParams{Name: "alices"})
+	a3.say(j3.Room, "a3 is active") // now a1 is the most idle
+
+	a4 := env.dial("alice")
+	if code := a1.closeCode(); code != engine.CloseEvicted {
+		t.Fatalf("a1: close %d, want %d", code, engine.CloseEvicted)
+	}
+	a3.say(j3.Room, "a3 still here")
+	a4.join(echo.Kind, echo.JoinParams{Name: "alices"})
+	env.waitSessions(3) // bob, a3, a4
+	by.check()
+}
+
+// TestConnLimitRefuse: under ConnLimitRefuse, a user at MaxConnsPerUser
+// is refused with 429 before the upgrade, and no connection of theirs is
+// closed; another user connects freely.
+func TestConnLimitRefuse(t *testing.T) {
+	env := newEnv(t, engine.Config{MaxConnsPerUser: 2, ConnLimitPolicy: engine.ConnLimitRefuse})
+	by := newBystander(env, "bob", "lobby")
+	a1 := env.dial("alice")
+	a2 := env.dial("alice")
+	for range 3 {
+		if got := env.do(env.upgradeRequest("alice")); got != http.StatusTooManyRequests {
+			t.Fatalf("connection past the limit: HTTP %d, want 429", got)
+		}
+	}
+	for _, c := range []*tclient{a1, a2} {
+		j := c.join(echo.Kind, echo.JoinParams{Name: "alices"})
+		c.say(j.Room, "still open")
+	}
+	env.waitSessions(3)
+	by.check()
 }

@@ -76,9 +76,14 @@ type Config struct {
 
 	// MaxRoomsPerConn bounds the rooms one connection is in. Default: 64.
 	MaxRoomsPerConn int
-	// MaxConnsPerUser bounds one user's simultaneous connections; more
-	// are refused with 429 before the upgrade. Default: 16.
+	// MaxConnsPerUser bounds one user's simultaneous connections;
+	// ConnLimitPolicy says what happens past it. Default: 16.
 	MaxConnsPerUser int
+	// ConnLimitPolicy says what happens when a user at MaxConnsPerUser
+	// opens another connection. Default: ConnLimitEvictIdle, which closes
+	// the user's most idle connection with 4010 (CloseEvicted);
+	// ConnLimitRefuse answers the new one with 429 instead.
+	ConnLimitPolicy ConnLimitPolicy
 	// JoinTimeout bounds a join (Resolve and OnJoin). Default: 10s.
 	JoinTimeout time.Duration
 

@@ -31,7 +31,7 @@ type Engine struct {
 
 	rooms     *shardedMap[*room.Room]
 	sessions  *shardedMap[*session]
-	userConns *shardedMap[int]
+	userConns *shardedMap[*userConns]
 	hub       *hub
 	ownBroker bool
 
@@ -55,7 +55,7 @@ func New(cfg Config) (*Engine, error) {
 		modules:   make(map[string]room.Module),
 		rooms:     newShardedMap[*room.Room](),
 		sessions:  newShardedMap[*session](),
-		userConns: newShardedMap[int](),
+		userConns: newShardedMap[*userConns](),
 	}
 	e.secret = cfg.Secret
 	if len(e.secret) == 0 {
@@ -175,28 +175,6 @@ func (e *Engine) forgetRoom(r *room.Room) {
 	e.rooms.update(r.ID(), func(rooms map[string]*room.Room) {
 		if rooms[r.ID()] == r {
 			delete(rooms, r.ID())
-		}
-	})
-}
-
-// acquireConn counts a new connection for user, refusing past the limit.
-func (e *Engine) acquireConn(user string) bool {
-	ok := false
-	e.userConns.update(user, func(m map[string]int) {
-		if m[user] < e.cfg.MaxConnsPerUser {
-			m[user]++
-			ok = true
-		}
-	})
-	return ok
-}
-
-func (e *Engine) releaseConn(user string) {
-	e.userConns.update(user, func(m map[string]int) {
-		if m[user] <= 1 {
-			delete(m, user)
-		} else {
-			m[user]--
 		}
 	})
 }

@@ -47,6 +47,7 @@ type session struct {
 	pongTimer     *time.Timer
 	connectTimer  *time.Timer
 	lastHeard     atomic.Int64 // unix nanos of the last frame from the peer
+	lastData      atomic.Int64 // unix nanos of the last data message, or of the upgrade
 	deadlineSet   atomic.Int64 // unix nanos when the read deadline was last moved
 	pingSent      atomic.Int64 // unix nanos of the last ping
 
@@ -65,6 +66,7 @@ func newSession(e *Engine, conn *gws.Conn, user string) *session {
 		rooms: make(map[string]*room.Room),
 	}
 	s.out.limit = e.cfg.OutboxBytes
+	s.lastData.Store(time.Now().UnixNano())
 	s.log = e.log.With(zap.String("user", user), zap.String("conn", s.id))
 	if e.cfg.RateLimit > 0 {
 		s.limiter = rate.NewLimiter(rate.Limit(e.cfg.RateLimit), e.cfg.RateBurst)
@@ -243,6 +245,6 @@ func (s *session) close() {
 	for _, r := range rooms {
 		r.Disconnect(s)
 	}
-	s.e.releaseConn(s.user)
+	s.e.releaseConn(s.user, s)
 	s.e.sessions.update(s.id, func(m map[string]*session) { delete(m, s.id) })
 }

@@ -61,6 +61,7 @@ func (h *socketHandler) OnMessage(c *gws.Conn, m *gws.Message) {
 		return
 	}
 	s.extendDeadline()
+	s.lastData.Store(s.lastHeard.Load())
 	if m.Opcode != gws.OpcodeBinary {
 		s.protocolError(CloseUnsupported, ErrTextMessage)
 		return
