@@ -8,13 +8,16 @@ package engine_test
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/internal/echo"
+	"github.com/parlorhq/parlor/room"
 )
 
 // readPongsUntilClose reads server frames until a close frame or the end
@@ -142,5 +145,73 @@ func TestConnLimitRefuse(t *testing.T) {
 		c.say(j.Room, "still open")
 	}
 	env.waitSessions(3)
+	by.check()
+}
+
+// TestRoomsPerUserChurn: joining and leaving rooms keeps each new room
+// alive for its idle TTL, counted against the user whose join created it,
+// over all of that user's connections. Past MaxRoomsPerUser a join that
+// would create a room is refused with limit_exceeded and creates nothing;
+// joining a running room still works, other users still create rooms, and
+// once the user's rooms close their slots are free again.
+func TestRoomsPerUserChurn(t *testing.T) {
+	const limit = 3
+	env := newEnv(t, engine.Config{MaxRoomsPerUser: limit, Room: room.Config{IdleTTL: time.Minute}})
+	by := newBystander(env, "bob", "lobby")
+	a1, a2 := env.dial("alice"), env.dial("alice")
+	conns := []*tclient{a1, a2}
+	name := func(i int) string { return fmt.Sprint("alice-", i) }
+
+	for i := range limit {
+		c := conns[i%2]
+		j := c.join(echo.Kind, echo.JoinParams{Name: name(i)})
+		if err := c.Leave(testCtx(t), j.Room); err != nil {
+			t.Fatalf("leave %s: %v", name(i), err)
+		}
+	}
+	refused := func(i int) {
+		t.Helper()
+		for _, c := range conns {
+			_, err := c.Join(testCtx(t), echo.Kind, echo.JoinParams{Name: name(i)})
+			if code := codeOf(t, err); code != codec.CodeLimitExceeded {
+				t.Fatalf("join %s past the limit: %q (%v), want %q", name(i), code, err, codec.CodeLimitExceeded)
+			}
+		}
+		if _, ok := env.e.Room(echoRoomID(name(i))); ok {
+			t.Fatalf("a refused join created room %s", name(i))
+		}
+	}
+	refused(limit)
+
+	// Running rooms can still be joined, and the connections still work.
+	j0 := a1.join(echo.Kind, echo.JoinParams{Name: name(0)})
+	a1.say(j0.Room, "rejoined")
+	if err := a1.Leave(testCtx(t), j0.Room); err != nil {
+		t.Fatal(err)
+	}
+	// Another user creates rooms as usual.
+	carol := env.dial("carol")
+	for i := range limit {
+		carol.join(echo.Kind, echo.JoinParams{Name: fmt.Sprint("carol-", i)})
+	}
+	by.check()
+
+	// Two of alice's rooms reach a short idle TTL and close; then alice
+	// creates exactly two rooms more.
+	for _, i := range []int{1, 2} {
+		r, ok := env.e.Room(echoRoomID(name(i)))
+		if !ok {
+			t.Fatalf("room %s is gone before its idle TTL", name(i))
+		}
+		if err := r.Do(testCtx(t), func() { r.SetIdleTTL(20 * time.Millisecond) }); err != nil {
+			t.Fatal(err)
+		}
+		<-r.Done()
+	}
+	for _, i := range []int{limit, limit + 1} {
+		j := a2.join(echo.Kind, echo.JoinParams{Name: name(i)})
+		a2.say(j.Room, "new room")
+	}
+	refused(limit + 2)
 	by.check()
 }

@@ -76,6 +76,13 @@ type Config struct {
 
 	// MaxRoomsPerConn bounds the rooms one connection is in. Default: 64.
 	MaxRoomsPerConn int
+	// MaxRoomsPerUser bounds the running rooms one user's joins created,
+	// over all their connections. A room counts against the user whose
+	// join created it until it stops, which for an empty room is
+	// Room.IdleTTL after its last member left; a join that would create
+	// one more is refused with limit_exceeded before the room exists.
+	// Joining rooms that already run is not limited by it. Default: 256.
+	MaxRoomsPerUser int
 	// MaxConnsPerUser bounds one user's simultaneous connections;
 	// ConnLimitPolicy says what happens past it. Default: 16.
 	MaxConnsPerUser int
@@ -111,6 +118,7 @@ const (
 	DefaultRateBurst           = 100
 	DefaultRateStrikes         = 20
 	DefaultMaxRoomsPerConn     = 64
+	DefaultMaxRoomsPerUser     = 256
 	DefaultMaxConnsPerUser     = 16
 	DefaultJoinTimeout         = 10 * time.Second
 )
@@ -140,6 +148,7 @@ func (c Config) withDefaults() Config {
 	setInt(&c.RateBurst, DefaultRateBurst)
 	setInt(&c.RateStrikes, DefaultRateStrikes)
 	setInt(&c.MaxRoomsPerConn, DefaultMaxRoomsPerConn)
+	setInt(&c.MaxRoomsPerUser, DefaultMaxRoomsPerUser)
 	setInt(&c.MaxConnsPerUser, DefaultMaxConnsPerUser)
 	setDur(&c.JoinTimeout, DefaultJoinTimeout)
 	if c.Logger == nil {

@@ -94,7 +94,7 @@ func (s *session) handleJoin(f *codec.Frame) {
 	}
 	for attempt := 0; err == nil; attempt++ {
 		var r *room.Room
-		r, err = s.e.roomFor(id, f.Kind, m)
+		r, err = s.e.roomFor(id, f.Kind, m, s.user)
 		if err != nil {
 			break
 		}

@@ -30,6 +30,8 @@ type Engine struct {
 	modules   map[string]room.Module
 
 	rooms     *shardedMap[*room.Room]
+	creators  *shardedMap[string] // room id to the user whose join created it
+	userRooms *shardedMap[int]    // live rooms each user created
 	sessions  *shardedMap[*session]
 	userConns *shardedMap[*userConns]
 	hub       *hub
@@ -54,6 +56,8 @@ func New(cfg Config) (*Engine, error) {
 		log:       cfg.Logger,
 		modules:   make(map[string]room.Module),
 		rooms:     newShardedMap[*room.Room](),
+		creators:  newShardedMap[string](),
+		userRooms: newShardedMap[int](),
 		sessions:  newShardedMap[*session](),
 		userConns: newShardedMap[*userConns](),
 	}
@@ -123,60 +127,6 @@ func (e *Engine) module(kind string) room.Module {
 	e.modulesMu.RLock()
 	defer e.modulesMu.RUnlock()
 	return e.modules[kind]
-}
-
-// roomFor returns the running room with id, creating and starting it with
-// the module's handler if there is none.
-func (e *Engine) roomFor(id, kind string, m room.Module) (r *room.Room, err error) {
-	e.rooms.update(id, func(rooms map[string]*room.Room) {
-		if r = rooms[id]; r != nil {
-			return
-		}
-		if e.shutting.Load() {
-			err = ErrShutdown
-			return
-		}
-		h, herr := newHandler(m, id)
-		if herr != nil {
-			err = herr
-			return
-		}
-		rcfg := e.cfg.Room
-		rcfg.Fanout = e.hub
-		rcfg.Logger = e.log
-		rcfg.OnExit = e.forgetRoom
-		r = room.New(id, kind, h, rcfg)
-		rooms[id] = r
-		e.wg.Add(1)
-		go func() {
-			defer e.wg.Done()
-			r.Run()
-		}()
-	})
-	return r, err
-}
-
-// newHandler calls the module's constructor, turning a panic into an error.
-func newHandler(m room.Module, id string) (h room.Handler, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = room.ErrPanic
-		}
-	}()
-	h = m.NewHandler(id)
-	if h == nil {
-		return nil, room.ErrPanic
-	}
-	return h, nil
-}
-
-// forgetRoom drops a stopping room from the registry.
-func (e *Engine) forgetRoom(r *room.Room) {
-	e.rooms.update(r.ID(), func(rooms map[string]*room.Room) {
-		if rooms[r.ID()] == r {
-			delete(rooms, r.ID())
-		}
-	})
 }
 
 // Shutdown stops the engine: new upgrades get 503, every room says goodbye

@@ -38,6 +38,9 @@ var (
 	ErrWrongKind = &codec.Error{Code: codec.CodeNotFound, Message: "engine: no such room of that kind"}
 	// ErrTooManyRooms: the connection is in Config.MaxRoomsPerConn rooms.
 	ErrTooManyRooms = &codec.Error{Code: codec.CodeTooMany, Message: "engine: too many rooms on this connection"}
+	// ErrRoomLimit: the join would create a room while the user's joins
+	// already created Config.MaxRoomsPerUser rooms that are still running.
+	ErrRoomLimit = &codec.Error{Code: codec.CodeLimitExceeded, Message: "engine: too many rooms created by this user (MaxRoomsPerUser)"}
 	// ErrRateLimited: the connection sent past Config.RateLimit.
 	ErrRateLimited = &codec.Error{Code: codec.CodeRateLimited, Message: "engine: rate limit exceeded"}
 	// ErrJoinTimeout: a join did not finish within Config.JoinTimeout.
