@@ -6,6 +6,7 @@ package engine_test
 // user, unaffected.
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -213,5 +214,37 @@ func TestRoomsPerUserChurn(t *testing.T) {
 		a2.say(j.Room, "new room")
 	}
 	refused(limit + 2)
+	by.check()
+}
+
+// TestRequestTimeoutReplies: a join or a leave that waits in a busy room's
+// mailbox past JoinTimeout is answered unavailable with the engine's
+// timeout error, and users in other rooms are served meanwhile.
+func TestRequestTimeoutReplies(t *testing.T) {
+	env := newEnv(t, engine.Config{JoinTimeout: 100 * time.Millisecond})
+	by := newBystander(env, "bob", "lobby")
+	alice := env.dial("alice")
+	j := alice.join(echo.Kind, echo.JoinParams{Name: "busy"})
+	r, ok := env.e.Room(j.Room)
+	if !ok {
+		t.Fatal("no room")
+	}
+	gate, started := make(chan struct{}), make(chan struct{})
+	go func() { _ = r.Do(context.Background(), func() { close(started); <-gate }) }()
+	<-started
+	defer close(gate)
+
+	wantErr := func(what string, err error, want *codec.Error) {
+		t.Helper()
+		var ce *codec.Error
+		if !errors.As(err, &ce) || ce.Code != want.Code || ce.Message != want.Message {
+			t.Fatalf("%s: %v, want %v", what, err, want)
+		}
+	}
+	err := alice.Leave(testCtx(t), j.Room)
+	wantErr("leave of a busy room", err, engine.ErrLeaveTimeout)
+	carol := env.dial("carol")
+	_, err = carol.Join(testCtx(t), echo.Kind, echo.JoinParams{Name: "busy"})
+	wantErr("join of a busy room", err, engine.ErrJoinTimeout)
 	by.check()
 }

@@ -91,7 +91,9 @@ type Config struct {
 	// the user's most idle connection with 4010 (CloseEvicted);
 	// ConnLimitRefuse answers the new one with 429 instead.
 	ConnLimitPolicy ConnLimitPolicy
-	// JoinTimeout bounds a join (Resolve and OnJoin). Default: 10s.
+	// JoinTimeout bounds a join (Resolve and OnJoin) or a leave, including
+	// the wait in the room's mailbox; past it the client gets unavailable.
+	// Default: 10s.
 	JoinTimeout time.Duration
 
 	// Room configures every room the engine creates: mailbox size, idle

@@ -116,11 +116,21 @@ func (s *session) handleJoin(f *codec.Frame) {
 		}
 	}
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-			err = ErrJoinTimeout
-		}
-		s.reply(f.Ref, err)
+		s.reply(f.Ref, waitErr(err, ErrJoinTimeout))
 	}
+}
+
+// waitErr is the error a client sees for a request whose wait for a room
+// ended with err: timeout when the request's deadline passed, ErrShutdown
+// when the engine stopped waiting to shut down, otherwise err itself.
+func waitErr(err, timeout error) error {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return timeout
+	case errors.Is(err, context.Canceled):
+		return ErrShutdown
+	}
+	return err
 }
 
 // resolve calls the module's Resolve, turning a panic into an error.
@@ -146,7 +156,7 @@ func (s *session) handleLeave(f *codec.Frame) {
 	if errors.Is(err, room.ErrClosed) {
 		err = nil // the room is gone, and so is the membership
 	}
-	s.reply(f.Ref, err)
+	s.reply(f.Ref, waitErr(err, ErrLeaveTimeout))
 }
 
 func (s *session) handleSend(f *codec.Frame) {

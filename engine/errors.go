@@ -45,6 +45,8 @@ var (
 	ErrRateLimited = &codec.Error{Code: codec.CodeRateLimited, Message: "engine: rate limit exceeded"}
 	// ErrJoinTimeout: a join did not finish within Config.JoinTimeout.
 	ErrJoinTimeout = &codec.Error{Code: codec.CodeUnavailable, Message: "engine: join timed out"}
+	// ErrLeaveTimeout: a leave did not finish within Config.JoinTimeout.
+	ErrLeaveTimeout = &codec.Error{Code: codec.CodeUnavailable, Message: "engine: leave timed out"}
 	// ErrShutdown: the engine is shutting down.
 	ErrShutdown = &codec.Error{Code: codec.CodeUnavailable, Message: "engine: server shutting down"}
 )
