@@ -248,3 +248,59 @@ func TestRequestTimeoutReplies(t *testing.T) {
 	wantErr("join of a busy room", err, engine.ErrJoinTimeout)
 	by.check()
 }
+
+// TestJoinTimedOutInFullMailboxNotApplied: a join that times out while it
+// waits for room in a full mailbox is answered unavailable and is never
+// applied, not even once the room catches up.
+func TestJoinTimedOutInFullMailboxNotApplied(t *testing.T) {
+	env := newEnv(t, engine.Config{JoinTimeout: 100 * time.Millisecond, Room: room.Config{MailboxSize: 1}})
+	by := newBystander(env, "bob", "lobby")
+	alice := env.dial("alice")
+	j := alice.join(echo.Kind, echo.JoinParams{Name: "busy"})
+	r, _ := env.e.Room(j.Room)
+	gate, started := make(chan struct{}), make(chan struct{})
+	go func() { _ = r.Do(context.Background(), func() { close(started); <-gate }) }()
+	<-started
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			close(gate)
+		}
+	}
+	defer release()
+
+	// Fill the one-slot mailbox: a send is queued, and the next is busy.
+	full := false
+	for i := 0; i < 3 && !full; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		_, err := alice.Send(ctx, j.Room, "say", echo.SayData{Text: "queued"})
+		cancel()
+		var ce *codec.Error
+		full = errors.As(err, &ce) && ce.Code == codec.CodeUnavailable
+	}
+	if !full {
+		t.Fatal("the mailbox never filled up")
+	}
+
+	carol := env.dial("carol")
+	_, err := carol.Join(testCtx(t), echo.Kind, echo.JoinParams{Name: "busy"})
+	var ce *codec.Error
+	if !errors.As(err, &ce) || ce.Message != engine.ErrJoinTimeout.Message {
+		t.Fatalf("join of a room with a full mailbox: %v, want %v", err, engine.ErrJoinTimeout)
+	}
+	release()
+	var members []string
+	if err := r.Do(testCtx(t), func() { members = r.Members() }); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range members {
+		if m == "carol" {
+			t.Fatalf("the timed-out join was applied: members %v", members)
+		}
+	}
+	if j2 := carol.join(echo.Kind, echo.JoinParams{Name: "busy"}); j2.Room != j.Room {
+		t.Fatalf("carol joined %s, want %s", j2.Room, j.Room)
+	}
+	by.check()
+}
