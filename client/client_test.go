@@ -139,6 +139,7 @@ func ctx(t *testing.T) context.Context {
 func TestDialUpgradeRefused(t *testing.T) {
 	s := newServer(t, engine.Config{
 		MaxConnsPerUser: 1,
+		ConnLimitPolicy: engine.ConnLimitRefuse,
 		Authenticate: func(r *http.Request) (string, error) {
 			switch u := r.Header.Get("X-User"); u {
 			case "":

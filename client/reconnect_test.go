@@ -192,7 +192,7 @@ func TestResumeReplaysMissedEvents(t *testing.T) {
 // TestRejoinNoticeWithoutReplay: when the server cannot replay, the
 // client delivers EventRejoined with the fresh snapshot and seq.
 func TestRejoinNoticeWithoutReplay(t *testing.T) {
-	s := testserver.Start(t, engine.Config{ReplayEvents: -1}, echo.Module{})
+	s := testserver.Start(t, engine.Config{Room: room.Config{ReplayEvents: -1}}, echo.Module{})
 	log := newStateLog(true)
 	alice := dialTS(t, s.URL("alice"), client.Options{Reconnect: fast, OnStateChange: log.record})
 	bob := s.Dial("bob")
@@ -306,6 +306,28 @@ func TestNoReconnectWhenReplaced(t *testing.T) {
 	dialTS(t, s.URL("bob"), client.WithResumeToken(client.Options{OnStateChange: log3.record}, token))
 	if sc := log3.wait(t, client.StateOpen); sc.Resumed {
 		t.Fatal("bob resumed alice's session")
+	}
+}
+
+// TestNoReconnectWhenEvicted: a user at the connection limit opens one
+// more connection; the server closes this client's idle one with 4010 and
+// the client ends instead of reconnecting, which would evict the newer
+// connection in turn.
+func TestNoReconnectWhenEvicted(t *testing.T) {
+	s := testserver.Start(t, engine.Config{MaxConnsPerUser: 1}, echo.Module{})
+	log := newStateLog(false)
+	old := dialTS(t, s.URL("alice"), client.Options{Reconnect: fast, OnStateChange: log.record})
+	newer := dialTS(t, s.URL("alice"), client.Options{Reconnect: fast})
+	var ce *client.CloseError
+	if err := waitDone(t, old); !errors.As(err, &ce) || ce.Code != engine.CloseEvicted {
+		t.Fatalf("Err %v, want close %d", err, engine.CloseEvicted)
+	}
+	log.wait(t, client.StateClosed)
+	if n := log.count(client.StateReconnecting); n != 0 {
+		t.Fatalf("%d reconnecting states after 4010", n)
+	}
+	if _, err := newer.Join(ctx(t), echo.Kind, echo.JoinParams{Name: "x"}); err != nil {
+		t.Fatalf("the newer connection: %v", err)
 	}
 }
 

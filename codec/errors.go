@@ -57,11 +57,15 @@ func (e *Error) Error() string {
 	return string(e.Code) + ": " + e.Message
 }
 
-// Is reports whether target is an *Error with the same code, so that
-// errors.Is(err, &codec.Error{Code: codec.CodeForbidden}) works.
+// Is reports whether e matches target beyond identity, which errors.Is
+// checks first. A sentinel is only itself: two errors with one code but
+// different messages never match. A target that carries a code and no
+// message matches every error with that code, so that
+// errors.Is(err, &codec.Error{Code: codec.CodeForbidden}) asks "is this
+// any forbidden error?".
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
-	return ok && t.Code == e.Code
+	return ok && t.Message == "" && t.Code == e.Code
 }
 
 // Errorf returns an *Error with the given code and a formatted message.

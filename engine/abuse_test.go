@@ -278,15 +278,15 @@ func upgradeRaw(t testing.TB, env *testEnv, user string) (*rawWS, int, error) {
 	return &rawWS{t: t, conn: conn, br: br}, resp.StatusCode, nil
 }
 
-// TestAbuseConnFlood: one user opening connections as fast as it can gets
-// MaxConnsPerUser of them and 429 for the rest, before any upgrade. Every
-// way a connection can end gives its slot back (a clean close, a dropped
-// TCP connection, a protocol violation, a missed handshake, an upgrade
-// that failed after the slot was taken), refused attempts hold no slot,
-// and other users are never affected.
+// TestAbuseConnFlood: under ConnLimitRefuse, one user opening connections
+// as fast as it can gets MaxConnsPerUser of them and 429 for the rest,
+// before any upgrade. Every way a connection can end gives its slot back (a
+// clean close, a dropped TCP connection, a protocol violation, a missed
+// handshake, an upgrade that failed after the slot was taken), refused
+// attempts hold no slot, and other users are never affected.
 func TestAbuseConnFlood(t *testing.T) {
 	const limit = 4
-	env := newEnv(t, engine.Config{MaxConnsPerUser: limit, HandshakeTimeout: 300 * time.Millisecond})
+	env := newEnv(t, engine.Config{MaxConnsPerUser: limit, ConnLimitPolicy: engine.ConnLimitRefuse, HandshakeTimeout: 300 * time.Millisecond})
 	by := newBystander(env, "bob", "lobby")
 
 	// 40 upgrade attempts at once, each on its own TCP connection; the

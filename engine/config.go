@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/parlorhq/parlor/room"
 	"go.uber.org/zap"
 )
 
@@ -75,36 +76,35 @@ type Config struct {
 
 	// MaxRoomsPerConn bounds the rooms one connection is in. Default: 64.
 	MaxRoomsPerConn int
-	// MaxConnsPerUser bounds one user's simultaneous connections; more
-	// are refused with 429 before the upgrade. Default: 16.
+	// MaxRoomsPerUser bounds the running rooms one user's joins created,
+	// over all their connections. A room counts against the user whose
+	// join created it until it stops, which for an empty room is
+	// Room.IdleTTL after its last member left; a join that would create
+	// one more is refused with limit_exceeded before the room exists.
+	// Joining rooms that already run is not limited by it. Default: 256.
+	MaxRoomsPerUser int
+	// MaxConnsPerUser bounds one user's simultaneous connections;
+	// ConnLimitPolicy says what happens past it. Default: 16.
 	MaxConnsPerUser int
-	// JoinTimeout bounds a join (Resolve and OnJoin). Default: 10s.
+	// ConnLimitPolicy says what happens when a user at MaxConnsPerUser
+	// opens another connection. Default: ConnLimitEvictIdle, which closes
+	// the user's most idle connection with 4010 (CloseEvicted);
+	// ConnLimitRefuse answers the new one with 429 instead.
+	ConnLimitPolicy ConnLimitPolicy
+	// JoinTimeout bounds a join (Resolve and OnJoin) or a leave, including
+	// the wait in the room's mailbox; past it the client gets unavailable.
+	// Default: 10s.
 	JoinTimeout time.Duration
 
-	// RoomMailbox is each room's mailbox size (room.Config.MailboxSize).
-	// Default: 256.
-	RoomMailbox int
-	// RoomIdleTTL is how long an empty room lives (room.Config.IdleTTL).
-	// Default: 30s; negative disposes a room when its last member leaves.
-	RoomIdleTTL time.Duration
-	// ReplayEvents bounds the recent ordered events each room keeps to
-	// replay to resuming clients (room.Config.ReplayEvents). Default: 256;
-	// negative disables the replay buffer.
-	ReplayEvents int
-	// ReplayBytes bounds the encoded bytes of those events per room
-	// (room.Config.ReplayBytes). Default: 64 KiB.
-	ReplayBytes int
-	// ReplayAge is how long an event stays replayable
-	// (room.Config.ReplayAge). Default: 2m.
-	ReplayAge time.Duration
-	// DedupEntries bounds the client message ids of successful sends each
-	// room remembers, to answer a resent send with its first reply instead
-	// of applying it twice (room.Config.DedupEntries). Default: 1024;
-	// negative disables it.
-	DedupEntries int
-	// DedupBytes bounds the bytes of the replies kept with those ids, per
-	// room (room.Config.DedupBytes). Default: 256 KiB.
-	DedupBytes int
+	// Room configures every room the engine creates: mailbox size, idle
+	// TTL, replay buffer and send dedup. Each zero field takes room.Config's
+	// default: MailboxSize 256 operations, IdleTTL 30s (negative disposes
+	// a room when its last member leaves), ReplayEvents 256 (negative
+	// disables the replay buffer), ReplayBytes 64 KiB, ReplayAge 2m,
+	// DedupEntries 1024 (negative disables it), DedupBytes 256 KiB. The
+	// engine sets Fanout, Logger and OnExit itself; values given here are
+	// ignored.
+	Room room.Config
 }
 
 // Defaults of Config, exported for documentation and tests.
@@ -120,6 +120,7 @@ const (
 	DefaultRateBurst           = 100
 	DefaultRateStrikes         = 20
 	DefaultMaxRoomsPerConn     = 64
+	DefaultMaxRoomsPerUser     = 256
 	DefaultMaxConnsPerUser     = 16
 	DefaultJoinTimeout         = 10 * time.Second
 )
@@ -149,6 +150,7 @@ func (c Config) withDefaults() Config {
 	setInt(&c.RateBurst, DefaultRateBurst)
 	setInt(&c.RateStrikes, DefaultRateStrikes)
 	setInt(&c.MaxRoomsPerConn, DefaultMaxRoomsPerConn)
+	setInt(&c.MaxRoomsPerUser, DefaultMaxRoomsPerUser)
 	setInt(&c.MaxConnsPerUser, DefaultMaxConnsPerUser)
 	setDur(&c.JoinTimeout, DefaultJoinTimeout)
 	if c.Logger == nil {

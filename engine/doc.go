@@ -7,7 +7,9 @@
 //
 // Each connection has a byte-bounded outbox written by one writer that
 // batches queued frames into one WebSocket message, heartbeats with read
-// deadlines, a token-bucket rate limit, and limits on rooms per connection
-// and connections per user. Broadcasts reach sessions through a [Broker];
+// deadlines, a token-bucket rate limit that pings count against too, and
+// limits on rooms per connection, rooms created per user and connections
+// per user (with a [ConnLimitPolicy] that by default evicts the user's most
+// idle connection). Broadcasts reach sessions through a [Broker];
 // [MemoryBroker] is the single-process default.
 package engine

@@ -18,10 +18,6 @@ import (
 // must offer it; the engine answers with it.
 const Subprotocol = "parlor.v1"
 
-// ErrForbidden may be wrapped by Config.Authenticate to refuse a
-// connection with 403 instead of 401.
-var ErrForbidden = errors.New("engine: forbidden")
-
 // Engine serves Parlor sessions. Create it with New, register modules,
 // and mount it on the host's mux; it implements http.Handler.
 type Engine struct {
@@ -34,8 +30,10 @@ type Engine struct {
 	modules   map[string]room.Module
 
 	rooms     *shardedMap[*room.Room]
+	creators  *shardedMap[string] // room id to the user whose join created it
+	userRooms *shardedMap[int]    // live rooms each user created
 	sessions  *shardedMap[*session]
-	userConns *shardedMap[int]
+	userConns *shardedMap[*userConns]
 	hub       *hub
 	ownBroker bool
 
@@ -58,8 +56,10 @@ func New(cfg Config) (*Engine, error) {
 		log:       cfg.Logger,
 		modules:   make(map[string]room.Module),
 		rooms:     newShardedMap[*room.Room](),
+		creators:  newShardedMap[string](),
+		userRooms: newShardedMap[int](),
 		sessions:  newShardedMap[*session](),
-		userConns: newShardedMap[int](),
+		userConns: newShardedMap[*userConns](),
 	}
 	e.secret = cfg.Secret
 	if len(e.secret) == 0 {
@@ -127,89 +127,6 @@ func (e *Engine) module(kind string) room.Module {
 	e.modulesMu.RLock()
 	defer e.modulesMu.RUnlock()
 	return e.modules[kind]
-}
-
-// roomFor returns the running room with id, creating and starting it with
-// the module's handler if there is none.
-func (e *Engine) roomFor(id, kind string, m room.Module) (r *room.Room, err error) {
-	e.rooms.update(id, func(rooms map[string]*room.Room) {
-		if r = rooms[id]; r != nil {
-			return
-		}
-		if e.shutting.Load() {
-			err = &codec.Error{Code: codec.CodeUnavailable, Message: "server shutting down"}
-			return
-		}
-		h, herr := newHandler(m, id)
-		if herr != nil {
-			err = herr
-			return
-		}
-		r = room.New(id, kind, h, room.Config{
-			MailboxSize:  e.cfg.RoomMailbox,
-			IdleTTL:      e.cfg.RoomIdleTTL,
-			Fanout:       e.hub,
-			Logger:       e.log,
-			OnExit:       e.forgetRoom,
-			ReplayEvents: e.cfg.ReplayEvents,
-			ReplayBytes:  e.cfg.ReplayBytes,
-			ReplayAge:    e.cfg.ReplayAge,
-			DedupEntries: e.cfg.DedupEntries,
-			DedupBytes:   e.cfg.DedupBytes,
-		})
-		rooms[id] = r
-		e.wg.Add(1)
-		go func() {
-			defer e.wg.Done()
-			r.Run()
-		}()
-	})
-	return r, err
-}
-
-// newHandler calls the module's constructor, turning a panic into an error.
-func newHandler(m room.Module, id string) (h room.Handler, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = room.ErrPanic
-		}
-	}()
-	h = m.NewHandler(id)
-	if h == nil {
-		return nil, room.ErrPanic
-	}
-	return h, nil
-}
-
-// forgetRoom drops a stopping room from the registry.
-func (e *Engine) forgetRoom(r *room.Room) {
-	e.rooms.update(r.ID(), func(rooms map[string]*room.Room) {
-		if rooms[r.ID()] == r {
-			delete(rooms, r.ID())
-		}
-	})
-}
-
-// acquireConn counts a new connection for user, refusing past the limit.
-func (e *Engine) acquireConn(user string) bool {
-	ok := false
-	e.userConns.update(user, func(m map[string]int) {
-		if m[user] < e.cfg.MaxConnsPerUser {
-			m[user]++
-			ok = true
-		}
-	})
-	return ok
-}
-
-func (e *Engine) releaseConn(user string) {
-	e.userConns.update(user, func(m map[string]int) {
-		if m[user] <= 1 {
-			delete(m, user)
-		} else {
-			m[user]--
-		}
-	})
 }
 
 // Shutdown stops the engine: new upgrades get 503, every room says goodbye

@@ -9,6 +9,7 @@ import (
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/internal/echo"
+	"github.com/parlorhq/parlor/room"
 )
 
 // fuzzBarrierRef is the ref of the leave the fuzz test sends after each
@@ -37,7 +38,7 @@ func FuzzEngineFrames(f *testing.F) {
 	// shows in Stats. The bystander speaks once per input, hundreds of
 	// times a second: the rate limit is raised for it (an input, at most
 	// 64 frames on a fresh connection, stays within the burst anyway).
-	env := newEnv(f, engine.Config{RoomIdleTTL: -1, RateLimit: 1 << 20})
+	env := newEnv(f, engine.Config{Room: room.Config{IdleTTL: -1}, RateLimit: 1 << 20})
 	by := newBystander(env, "bystander", "fuzz")
 	if by.room != echoRoomID("fuzz") {
 		f.Fatalf("the fuzz room's id changed: the seed corpus targets %s", echoRoomID("fuzz"))

@@ -8,6 +8,7 @@ import (
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/internal/echo"
+	"github.com/parlorhq/parlor/room"
 )
 
 // rawConnect sends a connect frame carrying token and returns connected.
@@ -142,7 +143,7 @@ func TestResumeTokenRefused(t *testing.T) {
 }
 
 func TestResumeAfterRoomRestartIsNotRecovered(t *testing.T) {
-	env := newEnv(t, engine.Config{RoomIdleTTL: -1, RateLimit: -1})
+	env := newEnv(t, engine.Config{Room: room.Config{IdleTTL: -1}, RateLimit: -1})
 	a := env.rawDial("alice", nil)
 	rawConnect(t, a, "")
 	joined, _ := rawJoinFrom(t, a, 2, "brief", "", 0, 0)

@@ -205,11 +205,11 @@ func TestBatchedMessage(t *testing.T) {
 	}
 }
 
-// TestRoomIdleDisposal: an empty room is disposed after RoomIdleTTL, and a
+// TestRoomIdleDisposal: an empty room is disposed after Room.IdleTTL, and a
 // later join creates a fresh one.
 func TestRoomIdleDisposal(t *testing.T) {
 	mod := newTestModule()
-	env := newEnv(t, engine.Config{RoomIdleTTL: 50 * time.Millisecond}, mod) // 50ms
+	env := newEnv(t, engine.Config{Room: room.Config{IdleTTL: 50 * time.Millisecond}}, mod) // 50ms
 	alice, bob := env.dial("alice"), env.dial("bob")
 	id := testRoomID("idle")
 
@@ -270,7 +270,7 @@ func TestRoomIdleDisposal(t *testing.T) {
 // or every rejected join would leak a room.
 func TestRejectedJoinDoesNotLeakRooms(t *testing.T) {
 	mod := newTestModule()
-	env := newEnv(t, engine.Config{RoomIdleTTL: 50 * time.Millisecond}, mod) // 50ms
+	env := newEnv(t, engine.Config{Room: room.Config{IdleTTL: 50 * time.Millisecond}}, mod) // 50ms
 	c := env.dial("mallory")
 	for i := range 10 {
 		_, err := c.Join(testCtx(t), testKind, testParams{Name: fmt.Sprint("nope-", i), Panic: "join"})
@@ -283,7 +283,7 @@ func TestRejectedJoinDoesNotLeakRooms(t *testing.T) {
 
 	// The same with an immediate disposal (negative TTL).
 	mod2 := newTestModule()
-	env2 := newEnv(t, engine.Config{RoomIdleTTL: -1}, mod2)
+	env2 := newEnv(t, engine.Config{Room: room.Config{IdleTTL: -1}}, mod2)
 	c2 := env2.dial("mallory")
 	if _, err := c2.Join(context.Background(), testKind, testParams{Name: "nope", Panic: "join"}); err == nil {
 		t.Fatal("join succeeded")
@@ -298,7 +298,7 @@ func TestJoinWhileRoomDisposes(t *testing.T) {
 	mod := newTestModule()
 	mod.disposing = make(chan string, 4)
 	mod.disposeGate = make(chan struct{})
-	env := newEnv(t, engine.Config{RoomIdleTTL: 20 * time.Millisecond}, mod)
+	env := newEnv(t, engine.Config{Room: room.Config{IdleTTL: 20 * time.Millisecond}}, mod)
 	alice, bob := env.dial("alice"), env.dial("bob")
 	id := testRoomID("slow-dispose")
 	alice.join(testKind, testParams{Name: "slow-dispose"})

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/lxzan/gws"
-	"github.com/parlorhq/parlor/codec"
 )
 
 // socketHandler receives gws events and passes them to the session.
@@ -31,20 +30,27 @@ func (h *socketHandler) OnClose(c *gws.Conn, _ error) {
 }
 
 func (h *socketHandler) OnPing(c *gws.Conn, payload []byte) {
+	s := sessionOf(c)
+	if s != nil && !s.spend() {
+		return // past the rate limit: no pong
+	}
 	// The connection's write deadline is whatever the last write set, and
 	// may have passed long ago on an idle connection; a pong written
 	// under it would fail and gws would drop the connection. Give the
 	// pong a deadline of its own.
 	_ = c.SetWriteDeadline(time.Now().Add(h.e.cfg.WriteTimeout))
 	_ = c.WritePong(payload)
-	if s := sessionOf(c); s != nil {
+	if s != nil {
 		s.extendDeadline()
 	}
 }
 
 func (h *socketHandler) OnPong(c *gws.Conn, _ []byte) {
 	if s := sessionOf(c); s != nil {
+		// A pong proves the peer alive even past the rate limit; it
+		// still costs a token, so a pong flood runs out of strikes.
 		s.extendDeadline()
+		s.spend()
 	}
 }
 
@@ -55,8 +61,9 @@ func (h *socketHandler) OnMessage(c *gws.Conn, m *gws.Message) {
 		return
 	}
 	s.extendDeadline()
+	s.lastData.Store(s.lastHeard.Load())
 	if m.Opcode != gws.OpcodeBinary {
-		s.protocolError(CloseUnsupported, &codec.Error{Code: codec.CodeBadRequest, Message: "binary messages only"})
+		s.protocolError(CloseUnsupported, ErrTextMessage)
 		return
 	}
 	s.handleMessage(m.Bytes())

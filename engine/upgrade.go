@@ -19,7 +19,12 @@ import (
 //	400 the parlor.v1 subprotocol was not offered
 //	403 the Origin is not allowed, or Authenticate returned ErrForbidden
 //	401 Authenticate failed or returned no user
-//	429 the user already has Config.MaxConnsPerUser connections
+//	429 the user already has Config.MaxConnsPerUser connections, and
+//	    Config.ConnLimitPolicy is ConnLimitRefuse or none of them is open
+//	    yet (all are upgrades in progress)
+//
+// Under the default ConnLimitEvictIdle, a user at the limit gets the new
+// connection and their most idle one is closed with 4010 (CloseEvicted).
 func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e.shutting.Load() {
 		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
@@ -49,18 +54,23 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
-	if !e.acquireConn(user) {
+	ok, victim := e.acquireConn(user)
+	if !ok {
 		http.Error(w, "too many connections", http.StatusTooManyRequests)
 		return
 	}
+	if victim != nil {
+		victim.evict()
+	}
 	conn, err := e.upgrader.Upgrade(w, r)
 	if err != nil {
-		e.releaseConn(user)
+		e.releaseConn(user, nil)
 		e.log.Debug("upgrade failed", zap.Error(err))
 		return
 	}
 	s := newSession(e, conn, user)
 	conn.Session().Store(sessionKey, s)
+	e.registerConn(s)
 	e.sessions.update(s.id, func(m map[string]*session) { m[s.id] = s })
 	e.wg.Add(1)
 	go func() {

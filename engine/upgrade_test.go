@@ -74,10 +74,11 @@ func TestUpgradeRefusals(t *testing.T) {
 	env.waitSessions(0)
 }
 
-// TestUpgradeTooManyConnsPerUser: the connection past MaxConnsPerUser gets
-// 429, other users are not affected, and closing one frees a slot.
+// TestUpgradeTooManyConnsPerUser: under ConnLimitRefuse, the connection
+// past MaxConnsPerUser gets 429, other users are not affected, and closing
+// one frees a slot.
 func TestUpgradeTooManyConnsPerUser(t *testing.T) {
-	env := newEnv(t, engine.Config{MaxConnsPerUser: 2})
+	env := newEnv(t, engine.Config{MaxConnsPerUser: 2, ConnLimitPolicy: engine.ConnLimitRefuse})
 	c1 := env.dial("carol")
 	env.dial("carol")
 	if got := env.do(env.upgradeRequest("carol")); got != http.StatusTooManyRequests {

@@ -8,6 +8,7 @@ import (
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/games"
 	"github.com/parlorhq/parlor/internal/loopback"
+	"github.com/parlorhq/parlor/room"
 )
 
 // startServer serves an engine with module on 127.0.0.1.
@@ -17,8 +18,10 @@ func startServer(m *games.Module) (wsURL string, stop func(context.Context) erro
 		// authenticate like this outside a load test.
 		Authenticate: loopback.AuthenticateQuery,
 		Secret:       []byte("parlor-gameload"),
-		RateLimit:    -1, // fast bots send more than 50 frames a second
-		RoomIdleTTL:  -1, // matches are many and short: free them at once
+		// Fast bots send more than 50 frames a second.
+		RateLimit: -1,
+		// Matches are many and short: free them at once.
+		Room: room.Config{IdleTTL: -1},
 	})
 	if err != nil {
 		return "", nil, err

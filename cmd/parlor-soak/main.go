@@ -20,7 +20,7 @@
 // With no -url, an engine with the chat modules (on a new bbolt file in
 // the temporary directory) and tic-tac-toe runs in this process on
 // 127.0.0.1, with the engine's and chat's default limits, rooms kept 5s
-// after their last member leaves (RoomIdleTTL) and a games grace of 5s,
+// after their last member leaves (Room.IdleTTL) and a games grace of 5s,
 // so that rooms come and go within the run. The figures are then those of
 // the whole process: the server and the clients, whose number is
 // constant, so a leak on either side shows.

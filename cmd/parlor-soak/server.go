@@ -15,6 +15,7 @@ import (
 	"github.com/parlorhq/parlor/games/tictactoe"
 	"github.com/parlorhq/parlor/internal/loopback"
 	"github.com/parlorhq/parlor/internal/procstat"
+	"github.com/parlorhq/parlor/room"
 )
 
 // server is the in-process engine.
@@ -41,7 +42,7 @@ func startServer() (*server, error) {
 	eng, err := engine.New(engine.Config{
 		Authenticate: loopback.AuthenticateQuery,
 		Secret:       []byte("parlor-soak secret"),
-		RoomIdleTTL:  5 * time.Second,
+		Room:         room.Config{IdleTTL: 5 * time.Second},
 	})
 	if err == nil {
 		err = chat.New(chat.Config{Store: store}).Register(eng)

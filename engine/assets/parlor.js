@@ -42,7 +42,7 @@ var Codes = {
   /**
    * Client side: the client was closed, gave up reconnecting, or the server
    * closed the connection with a code that forbids reconnecting (1007,
-   * 1008, 4009, 4029).
+   * 1008, 4009, 4010, 4029).
    */
   Closed: "closed"
 };
@@ -2447,6 +2447,7 @@ var finalCodes = /* @__PURE__ */ new Map([
   [1007, "the server closed the connection for a malformed message (close 1007)"],
   [1008, "the server closed the connection for a policy violation (close 1008)"],
   [4009, "a newer connection resumed this session (close 4009)"],
+  [4010, "a newer connection of the same user took this one's place (close 4010)"],
   [4029, "the server closed the connection for rate-limit abuse (close 4029)"]
 ]);
 var slowCodes = /* @__PURE__ */ new Set([1007]);

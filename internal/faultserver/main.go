@@ -53,6 +53,7 @@ import (
 	"github.com/parlorhq/parlor/internal/echo"
 	"github.com/parlorhq/parlor/internal/loopback"
 	"github.com/parlorhq/parlor/internal/procstat"
+	"github.com/parlorhq/parlor/room"
 )
 
 // ListenPrefix starts the line the server prints once it listens; the
@@ -126,7 +127,7 @@ func run(cfg config) error {
 		RateLimit:         cfg.rateLimit,
 		OutboxBytes:       cfg.outboxBytes,
 		HeartbeatInterval: cfg.heartbeat,
-		RoomIdleTTL:       cfg.idleTTL,
+		Room:              room.Config{IdleTTL: cfg.idleTTL},
 	})
 	if err != nil {
 		_ = store.Close()

@@ -1,0 +1,183 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/parlorhq/parlor/codec"
+	"github.com/parlorhq/parlor/room"
+	"go.uber.org/zap"
+)
+
+// handleMessage decodes one client message and handles its frames.
+func (s *session) handleMessage(msg []byte) {
+	err := codec.DecodeMessage(msg, s.e.cfg.MaxFramesPerMessage, s.handleFrame)
+	if err != nil && !s.closed.Load() {
+		code := CloseMalformed
+		if errIsPolicy(err) {
+			code = ClosePolicy
+		}
+		s.protocolError(code, err)
+	}
+}
+
+// handleFrame handles one decoded frame. Request errors become replies; a
+// returned error is a protocol violation that closes the connection.
+func (s *session) handleFrame(f *codec.Frame) error {
+	if s.closed.Load() || s.out.isClosed() {
+		return nil // closing: frames still in flight are ignored
+	}
+	if !s.spend() {
+		// A request is answered, unless the strikes ran out and the
+		// connection is closing.
+		if !s.out.isClosed() && (f.Type == codec.TypeConnect || f.Type == codec.TypeJoin || f.Type == codec.TypeLeave || f.Type == codec.TypeSend) {
+			s.reply(f.Ref, ErrRateLimited)
+		}
+		return nil
+	}
+	if !s.connected {
+		if f.Type != codec.TypeConnect {
+			return ErrConnectFirst
+		}
+		s.connected = true
+		s.connectedFlag.Store(true)
+		s.extendDeadline()
+		hb := uint32(s.e.cfg.HeartbeatInterval / time.Millisecond)
+		resumed := false
+		if f.Token != "" {
+			if old, ok := s.e.verifyResumeToken(s.user, f.Token); ok {
+				resumed = true
+				s.e.takeOver(s.user, old, s)
+			}
+		}
+		token := s.e.resumeToken(s.user, s.id)
+		s.sendFrame(codec.AppendConnected(make([]byte, 0, 80+len(s.user)+len(token)), f.Ref, s.id, s.user, hb, token, resumed))
+		return nil
+	}
+	switch f.Type {
+	case codec.TypeConnect:
+		s.reply(f.Ref, ErrDupConnect)
+	case codec.TypeJoin:
+		s.handleJoin(f)
+	case codec.TypeLeave:
+		s.handleLeave(f)
+	case codec.TypeSend:
+		s.handleSend(f)
+	default:
+		return ErrServerFrame
+	}
+	return nil
+}
+
+func (s *session) handleJoin(f *codec.Frame) {
+	if s.e.shutting.Load() {
+		s.reply(f.Ref, ErrShutdown)
+		return
+	}
+	m := s.e.module(f.Kind)
+	if m == nil {
+		s.reply(f.Ref, ErrUnknownKind)
+		return
+	}
+	params := clone(f.Params)
+	ctx, cancel := context.WithTimeout(s.e.ctx, s.e.cfg.JoinTimeout)
+	defer cancel()
+	id, err := s.resolve(ctx, m, f.Kind, params)
+	if err == nil && (id == "" || len(id) > codec.MaxIDLen) {
+		s.log.Error("module resolved an invalid room id", zap.String("kind", f.Kind), zap.Int("len", len(id)))
+		err = room.ErrPanic
+	}
+	// A rejoin of a room this connection is already in adds no room.
+	if err == nil && s.room(id) == nil && s.roomCount() >= s.e.cfg.MaxRoomsPerConn {
+		err = ErrTooManyRooms
+	}
+	for attempt := 0; err == nil; attempt++ {
+		var r *room.Room
+		r, err = s.e.roomFor(id, f.Kind, m, s.user)
+		if err != nil {
+			break
+		}
+		if r.Kind() != f.Kind {
+			err = ErrWrongKind
+			break
+		}
+		err = r.JoinFrom(ctx, s, f.Ref, params, f.Epoch, f.Seq)
+		if !errors.Is(err, room.ErrClosed) || attempt == 2 {
+			break
+		}
+		// The room is stopping. It leaves the registry before Done is
+		// closed, so once it is done the next attempt gets a fresh room.
+		select {
+		case <-r.Done():
+			err = nil
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
+	if err != nil {
+		s.reply(f.Ref, waitErr(err, ErrJoinTimeout))
+	}
+}
+
+// waitErr is the error a client sees for a request whose wait for a room
+// ended with err: timeout when the request's deadline passed, ErrShutdown
+// when the engine stopped waiting to shut down, otherwise err itself.
+func waitErr(err, timeout error) error {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return timeout
+	case errors.Is(err, context.Canceled):
+		return ErrShutdown
+	}
+	return err
+}
+
+// resolve calls the module's Resolve, turning a panic into an error.
+func (s *session) resolve(ctx context.Context, m room.Module, kind string, params []byte) (id string, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.Error("panic in Resolve", zap.String("kind", kind), zap.Any("panic", v), zap.Stack("stack"))
+			err = room.ErrPanic
+		}
+	}()
+	return m.Resolve(ctx, room.NewResolveRequest(kind, s.e.secret, s.user, params))
+}
+
+func (s *session) handleLeave(f *codec.Frame) {
+	r := s.room(f.Room)
+	if r == nil {
+		s.reply(f.Ref, ErrNotJoined)
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.e.ctx, s.e.cfg.JoinTimeout)
+	defer cancel()
+	err := r.Leave(ctx, s)
+	if errors.Is(err, room.ErrClosed) {
+		err = nil // the room is gone, and so is the membership
+	}
+	s.reply(f.Ref, waitErr(err, ErrLeaveTimeout))
+}
+
+func (s *session) handleSend(f *codec.Frame) {
+	r := s.room(f.Room)
+	if r == nil {
+		s.reply(f.Ref, ErrNotJoined)
+		return
+	}
+	if f.Event == "" {
+		s.reply(f.Ref, ErrNoEvent)
+		return
+	}
+	if err := r.Send(s, f.Ref, f.Event, clone(f.Data), f.ClientMsgID); err != nil {
+		s.reply(f.Ref, err)
+	}
+}
+
+// clone copies b, which aliases a pooled read buffer.
+func clone(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return append([]byte(nil), b...)
+}
