@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/parlorhq/parlor/room"
 	"go.uber.org/zap"
 )
 
@@ -105,6 +106,9 @@ type Config struct {
 	// DedupBytes bounds the bytes of the replies kept with those ids, per
 	// room (room.Config.DedupBytes). Default: 256 KiB.
 	DedupBytes int
+	// Clock is every room's time source (room.Config.Clock). Default:
+	// the wall clock.
+	Clock room.Clock
 }
 
 // Defaults of Config, exported for documentation and tests.

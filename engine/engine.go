@@ -156,6 +156,7 @@ func (e *Engine) roomFor(id, kind string, m room.Module) (r *room.Room, err erro
 			ReplayAge:    e.cfg.ReplayAge,
 			DedupEntries: e.cfg.DedupEntries,
 			DedupBytes:   e.cfg.DedupBytes,
+			Clock:        e.cfg.Clock,
 		})
 		rooms[id] = r
 		e.wg.Add(1)
