@@ -22,7 +22,6 @@ type match struct {
 	id    string
 	seats int
 	tc    TimeControl
-	clock Clock // nil: wall clock and room timers
 
 	players []string // by seat; nil until the first player joins
 	seatOf  map[string]int
@@ -37,11 +36,11 @@ type match struct {
 	started time.Time
 	ended   time.Time
 
-	remaining []time.Duration // see clocks.go
+	remaining []time.Duration // see gameclock.go
 	turnStart time.Time
-	flag      timer
-	grace     []timer
-	startWait timer
+	flag      *room.Timer
+	grace     []*room.Timer
+	startWait *room.Timer
 
 	drawBy       int    // seat whose draw offer is pending, or -1
 	drawAccepted []bool // seats that agreed to the pending draw
@@ -60,16 +59,11 @@ type idempotent struct {
 }
 
 func newMatch(m *Module, id string) *match {
-	clock := m.cfg.Clock
-	if _, ok := clock.(RealClock); ok {
-		clock = nil
-	}
 	return &match{
 		m:          m,
 		id:         id,
 		seats:      m.seats,
 		tc:         m.cfg.TimeControl,
-		clock:      clock,
 		status:     StatusWaiting,
 		drawBy:     -1,
 		spectators: make(map[string]struct{}),
@@ -129,7 +123,7 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 			}
 			h.spectators[j.User] = struct{}{}
 		}
-		return h.snapshot(-1), nil
+		return h.snapshot(r, -1), nil
 	}
 	h.joined[seat] = true
 	wasAway := !h.present[seat]
@@ -145,7 +139,7 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 			_, _ = r.Broadcast(EventPlayerBack, Presence{Seat: seat, User: j.User})
 		}
 	}
-	return h.snapshot(seat), nil
+	return h.snapshot(r, seat), nil
 }
 
 // seat records the match's players and starts waiting for them.
@@ -157,10 +151,10 @@ func (h *match) seat(r *room.Room, players []string) {
 	}
 	h.joined = make([]bool, h.seats)
 	h.present = make([]bool, h.seats)
-	h.grace = make([]timer, h.seats)
+	h.grace = make([]*room.Timer, h.seats)
 	h.lastMove = make([]idempotent, h.seats)
 	if d := h.m.cfg.StartTimeout; d > 0 {
-		h.startWait = h.after(r, d, func() {
+		h.startWait = r.After(d, func() {
 			h.startWait = nil
 			if h.status == StatusWaiting {
 				h.end(r, Result{Winner: -1, Reason: ReasonAborted})
@@ -172,7 +166,7 @@ func (h *match) seat(r *room.Room, players []string) {
 // start begins play once every seat has joined.
 func (h *match) start(r *room.Room) {
 	stopTimer(&h.startWait)
-	now := h.now()
+	now := r.Now()
 	h.status = StatusPlaying
 	h.started = now
 	h.startClocks(r, now)
@@ -211,7 +205,7 @@ func (h *match) holdSeat(r *room.Room, seat int) {
 	if grace > 0 {
 		ms = grace.Milliseconds()
 		stopTimer(&h.grace[seat])
-		h.grace[seat] = h.after(r, grace, func() {
+		h.grace[seat] = r.After(grace, func() {
 			h.grace[seat] = nil
 			if h.status == StatusPlaying && !h.present[seat] {
 				h.finish(r, forfeit(h.state, h.seats, seat, ReasonForfeit))
@@ -249,7 +243,7 @@ func (h *match) finish(r *room.Room, res Result) {
 // end ends the match with res: it freezes the clocks, broadcasts
 // game_over and hands a started match to OnFinished.
 func (h *match) end(r *room.Room, res Result) {
-	now := h.now()
+	now := r.Now()
 	h.stopClocks(now)
 	wasPlaying := h.status == StatusPlaying
 	h.status = StatusOver
@@ -298,7 +292,7 @@ func (h *match) turn() int {
 }
 
 // snapshot is what a joiner at seat (-1: spectator) gets.
-func (h *match) snapshot(seat int) Snapshot {
+func (h *match) snapshot(r *room.Room, seat int) Snapshot {
 	return Snapshot{
 		Room:        h.id,
 		Game:        h.m.game.Name(),
@@ -308,7 +302,7 @@ func (h *match) snapshot(seat int) Snapshot {
 		Turn:        h.turn(),
 		Ply:         h.ply,
 		View:        h.view(seat),
-		Clocks:      h.clocksMS(h.now()),
+		Clocks:      h.clocksMS(r.Now()),
 		BaseMS:      h.tc.Base.Milliseconds(),
 		IncrementMS: h.tc.Increment.Milliseconds(),
 		Present:     h.present,

@@ -42,10 +42,6 @@ type RoomFinder interface {
 // Config tunes a game module. The zero value is usable: every field
 // documents its default.
 type Config struct {
-	// Clock reads the time and arms timers (flag falls, grace, start
-	// timeout). Nil means the wall clock, with timers run by the room
-	// itself; tests inject a *FakeClock.
-	Clock Clock
 	// TimeControl sets the clocks of every match. Zero means untimed.
 	TimeControl TimeControl
 	// Grace is how long the seat of a player whose last connection left

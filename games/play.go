@@ -75,7 +75,7 @@ func (h *match) onMove(r *room.Room, seat int, m *room.Message) (any, error) {
 	if ply, ok := movePly(m.Data); ok && ply != h.ply {
 		return nil, codec.Errorf(codec.CodeConflict, "the move is for ply %d, the match is at ply %d", ply, h.ply)
 	}
-	now := h.now()
+	now := r.Now()
 	if h.flagFallen(seat, now) {
 		h.finish(r, forfeit(h.state, h.seats, seat, ReasonTimeout))
 		return nil, codec.Errorf(CodeGameOver, "your flag fell")

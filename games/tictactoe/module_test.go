@@ -13,6 +13,7 @@ import (
 	"github.com/parlorhq/parlor/games/gamestest"
 	"github.com/parlorhq/parlor/games/tictactoe"
 	"github.com/parlorhq/parlor/internal/testserver"
+	"github.com/parlorhq/parlor/room/roomtest"
 )
 
 const kind = "games.tictactoe"
@@ -21,21 +22,18 @@ const kind = "games.tictactoe"
 // finished games.
 type env struct {
 	s        *testserver.Server
-	clock    *games.FakeClock
+	clock    *roomtest.FakeClock
 	finished chan games.FinishedGame
 }
 
-// start serves tic-tac-toe configured by cfg, on a fake clock unless cfg
-// has a clock.
+// start serves tic-tac-toe configured by cfg, on a fake clock.
 func start(t *testing.T, cfg games.Config) *env {
 	t.Helper()
-	e := &env{finished: make(chan games.FinishedGame, 16)}
-	if cfg.Clock == nil {
-		e.clock = games.NewFakeClock(time.Time{})
-		cfg.Clock = e.clock
-	}
+	e := &env{clock: roomtest.NewFakeClock(time.Time{}), finished: make(chan games.FinishedGame, 16)}
 	cfg.OnFinished = func(_ context.Context, g games.FinishedGame) { e.finished <- g }
-	e.s = testserver.Start(t, engine.Config{MaxConnsPerUser: 1000}, games.NewModule(tictactoe.Game{}, cfg))
+	ecfg := engine.Config{MaxConnsPerUser: 1000}
+	ecfg.Clock = e.clock
+	e.s = testserver.Start(t, ecfg, games.NewModule(tictactoe.Game{}, cfg))
 	return e
 }
 
