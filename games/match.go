@@ -48,14 +48,6 @@ type match struct {
 	rematch      *Rematch
 
 	spectators map[string]struct{}
-	lastMove   []idempotent // per seat: the last move's client msg id
-}
-
-// idempotent remembers a move's client message id and reply, so that a
-// retry of the same send gets the same reply without moving twice.
-type idempotent struct {
-	id    string
-	reply MoveReply
 }
 
 func newMatch(m *Module, id string) *match {
@@ -152,7 +144,6 @@ func (h *match) seat(r *room.Room, players []string) {
 	h.joined = make([]bool, h.seats)
 	h.present = make([]bool, h.seats)
 	h.grace = make([]*room.Timer, h.seats)
-	h.lastMove = make([]idempotent, h.seats)
 	if d := h.m.cfg.StartTimeout; d > 0 {
 		h.startWait = r.After(d, func() {
 			h.startWait = nil

@@ -60,9 +60,6 @@ func (h *match) playing() error {
 // onMove applies one move: turn and ply checks, the flag, the game's
 // rules, then the clocks, the log and the broadcasts.
 func (h *match) onMove(r *room.Room, seat int, m *room.Message) (any, error) {
-	if m.ClientMsgID != "" && h.lastMove[seat].id == m.ClientMsgID {
-		return h.lastMove[seat].reply, nil // a retry of a move already applied
-	}
 	if err := h.playing(); err != nil {
 		return nil, err
 	}
@@ -112,11 +109,9 @@ func (h *match) onMove(r *room.Room, seat int, m *room.Message) (any, error) {
 	if res != nil {
 		h.finish(r, *res)
 	}
-	reply := MoveReply{Ply: h.ply}
-	if m.ClientMsgID != "" {
-		h.lastMove[seat] = idempotent{id: m.ClientMsgID, reply: reply}
-	}
-	return reply, nil
+	// A resend of this move (same client message id) is answered by the
+	// room's send dedup with this reply, without reaching OnMessage.
+	return MoveReply{Ply: h.ply}, nil
 }
 
 // moveError turns a failed Apply into the error the mover sees: coded
