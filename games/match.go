@@ -88,7 +88,7 @@ const heldSeatIdleTTL = 24 * time.Hour
 // spectator, and returns the joiner's Snapshot.
 func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 	var p JoinParams
-	if err := codec.UnmarshalData(j.Params, &p); err != nil {
+	if err := decodeStrict(j.Params, &p); err != nil {
 		return nil, err
 	}
 	if h.players == nil {

@@ -2,6 +2,7 @@ package games
 
 import (
 	"context"
+	"reflect"
 	"sync"
 	"time"
 
@@ -17,6 +18,8 @@ const (
 	DefaultStartTimeout = 2 * time.Minute
 	// DefaultMaxSpectators bounds the spectators of one match.
 	DefaultMaxSpectators = 1000
+	// DefaultMaxMoveBytes bounds the msgpack bytes of one move payload.
+	DefaultMaxMoveBytes = 256
 	// FinishedHookTimeout bounds the context given to Config.OnFinished.
 	FinishedHookTimeout = 10 * time.Second
 )
@@ -71,6 +74,10 @@ type Config struct {
 	// MaxSpectators bounds the spectators of one match; more get too_many.
 	// Zero means DefaultMaxSpectators (1000); negative allows none.
 	MaxSpectators int
+	// MaxMoveBytes bounds the msgpack bytes of one move payload, its
+	// "ply" key included; a larger move is refused with too_large and
+	// changes nothing. Zero means DefaultMaxMoveBytes (256).
+	MaxMoveBytes int
 	// Rooms, if set, lets spectator joins ({room: id}) be refused with
 	// not_found before a room is created; pass the *engine.Engine. Nil
 	// means the room checks instead: a room that has no match refuses the
@@ -88,6 +95,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxSpectators == 0 {
 		c.MaxSpectators = DefaultMaxSpectators
+	}
+	if c.MaxMoveBytes <= 0 {
+		c.MaxMoveBytes = DefaultMaxMoveBytes
 	}
 	if c.TimeControl.Base < 0 {
 		c.TimeControl = TimeControl{}
@@ -109,8 +119,12 @@ type Module struct {
 	quick sync.Map
 }
 
-// NewModule returns the module that hosts matches of g.
+// NewModule returns the module that hosts matches of g. It panics if
+// g.NewMove does not return a non-nil pointer.
 func NewModule(g Game, cfg Config) *Module {
+	if v := reflect.ValueOf(g.NewMove()); v.Kind() != reflect.Pointer || v.IsNil() {
+		panic("games: " + g.Name() + " NewMove must return a non-nil pointer")
+	}
 	return &Module{game: g, cfg: cfg.withDefaults(), kind: KindPrefix + g.Name(), seats: g.Seats(), hidden: hiddenMoves(g)}
 }
 
@@ -128,7 +142,7 @@ func (m *Module) Game() Game { return m.game }
 // running match, or the module's queue room for a quick match.
 func (m *Module) Resolve(_ context.Context, req *room.ResolveRequest) (string, error) {
 	var p JoinParams
-	if err := codec.UnmarshalData(req.Params, &p); err != nil {
+	if err := decodeStrict(req.Params, &p); err != nil {
 		return "", err
 	}
 	switch {

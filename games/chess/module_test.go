@@ -290,6 +290,7 @@ func TestMatchRefusedMoves(t *testing.T) {
 		{map[string]int{"uci": 1}, codec.CodeBadRequest, ""},
 		{map[string]string{}, codec.CodeBadRequest, "empty move"},
 		{"e2e4", codec.CodeBadRequest, ""},
+		{map[string]string{"uci": "e2e4", "comment": "gg"}, codec.CodeBadRequest, "unknown field"},
 	} {
 		err := white.Move(tc.move)
 		if gamestest.Code(err) != tc.code || !strings.Contains(err.Error(), tc.msg) {
