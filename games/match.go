@@ -48,6 +48,12 @@ type match struct {
 	rematch      *Rematch
 
 	spectators map[string]struct{}
+
+	// Per-user counts in the module's Ledger (see Config.MaxMatches).
+	creator       string // the player whose join created the match
+	challengeOpen bool   // creator's challenge is counted: seats still empty
+	counted       []bool // by seat: the player's match is counted
+	released      bool   // the counts have been given back
 }
 
 func newMatch(m *Module, id string) *match {
@@ -103,7 +109,16 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		cfg := &h.m.cfg
+		if err := cfg.Ledger.joinMatch(j.User, true, cfg.MaxMatches, cfg.MaxChallenges); err != nil {
+			if len(r.Members()) == 0 {
+				r.Close()
+			}
+			return nil, err
+		}
 		h.seat(r, players)
+		h.creator, h.challengeOpen = j.User, true
+		h.counted[h.seatOf[j.User]] = true
 	} else if p.Room == "" && len(p.Seats) > 0 && !slices.Equal(p.Seats, h.players) {
 		return nil, codec.Errorf(codec.CodeConflict, "this match is seated differently")
 	}
@@ -116,6 +131,13 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 			h.spectators[j.User] = struct{}{}
 		}
 		return h.snapshot(r, -1), nil
+	}
+	if !h.counted[seat] && h.status != StatusOver {
+		cfg := &h.m.cfg
+		if err := cfg.Ledger.joinMatch(j.User, false, cfg.MaxMatches, cfg.MaxChallenges); err != nil {
+			return nil, err
+		}
+		h.counted[seat] = true
 	}
 	h.joined[seat] = true
 	wasAway := !h.present[seat]
@@ -143,6 +165,7 @@ func (h *match) seat(r *room.Room, players []string) {
 	}
 	h.joined = make([]bool, h.seats)
 	h.present = make([]bool, h.seats)
+	h.counted = make([]bool, h.seats)
 	h.grace = make([]*room.Timer, h.seats)
 	if d := h.m.cfg.StartTimeout; d > 0 {
 		h.startWait = r.After(d, func() {
@@ -157,6 +180,10 @@ func (h *match) seat(r *room.Room, players []string) {
 // start begins play once every seat has joined.
 func (h *match) start(r *room.Room) {
 	stopTimer(&h.startWait)
+	if h.challengeOpen {
+		h.challengeOpen = false
+		h.m.cfg.Ledger.challengeAccepted(h.creator)
+	}
 	now := r.Now()
 	h.status = StatusPlaying
 	h.started = now
@@ -213,6 +240,23 @@ func (h *match) OnDispose(r *room.Room, _ room.DisposeReason) {
 		h.end(r, Result{Winner: -1, Reason: ReasonAborted})
 	}
 	h.stopTimers()
+	h.release()
+}
+
+// release gives back the per-user counts of the match's players, once the
+// match is over or its room is gone.
+func (h *match) release() {
+	if h.released {
+		return
+	}
+	h.released = true
+	for seat, counted := range h.counted {
+		if counted {
+			u := h.players[seat]
+			h.m.cfg.Ledger.leaveMatch(u, h.challengeOpen && u == h.creator)
+		}
+	}
+	h.challengeOpen = false
 }
 
 func (h *match) stopTimers() {
@@ -241,6 +285,7 @@ func (h *match) end(r *room.Room, res Result) {
 	h.result = &res
 	h.ended = now
 	h.stopTimers()
+	h.release()
 	h.clearDraw()
 	_, _ = r.Broadcast(EventGameOver, GameOver{Winner: res.Winner, Reason: res.Reason, Ply: h.ply, Clocks: h.clocksMS(now)})
 	if wasPlaying {

@@ -91,6 +91,7 @@ func (h *match) onMove(r *room.Room, seat int, m *room.Message) (any, error) {
 		return nil, codec.Errorf(codec.CodeInternal, "game returned no state")
 	}
 	h.chargeMove(seat, now)
+	h.m.cfg.Ledger.moved(m.User)
 	h.state = next
 	h.ply++
 	h.log = append(h.log, LoggedMove{Seat: seat, Move: move, At: now, AtMS: now.UnixMilli()})
