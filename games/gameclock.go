@@ -114,11 +114,3 @@ func (h *match) clocksMS(now time.Time) []int64 {
 	}
 	return out
 }
-
-// stopTimer stops *t, if armed, and clears it.
-func stopTimer(t **room.Timer) {
-	if *t != nil {
-		(*t).Stop()
-		*t = nil
-	}
-}

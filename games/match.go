@@ -418,3 +418,11 @@ func sameValue(a, b any) (same bool) {
 	}()
 	return a == b
 }
+
+// stopTimer stops *t, if armed, and clears it.
+func stopTimer(t **room.Timer) {
+	if *t != nil {
+		(*t).Stop()
+		*t = nil
+	}
+}
