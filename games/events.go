@@ -232,7 +232,8 @@ type MoveReply struct {
 	Ply int `msgpack:"ply"`
 }
 
-// LogRequest is the payload of EventLog.
+// LogRequest is the payload of EventLog; any other key is refused with
+// bad_request.
 type LogRequest struct {
 	// From is the first ply to return (0 for the whole log).
 	From int `msgpack:"from"`
