@@ -101,7 +101,8 @@ type Config struct {
 	// default: MailboxSize 256 operations, IdleTTL 30s (negative disposes
 	// a room when its last member leaves), ReplayEvents 256 (negative
 	// disables the replay buffer), ReplayBytes 64 KiB, ReplayAge 2m,
-	// DedupEntries 1024 (negative disables it), DedupBytes 256 KiB. The
+	// DedupEntries 1024 (negative disables it), DedupBytes 256 KiB, Clock
+	// the wall clock (tests set a roomtest.FakeClock). The
 	// engine sets Fanout, Logger and OnExit itself; values given here are
 	// ignored.
 	Room room.Config

@@ -21,6 +21,7 @@ type connectFour struct{}
 func (connectFour) Name() string       { return "connectfour" }
 func (connectFour) Seats() int         { return 2 }
 func (connectFour) Setup() games.State { return c4State{} }
+func (connectFour) NewMove() any       { return new(c4Move) }
 
 type (
 	// c4Move is a move: drop a disc in column Col (0 to 6).

@@ -2,13 +2,19 @@ package games
 
 import "github.com/vmihailenco/msgpack/v5"
 
-// Events a client sends to a match room ("send" frames).
+// Events a client sends to a match room ("send" frames). Those other than
+// EventMove and EventLog take no payload: anything but none, nil or an
+// empty map is refused with bad_request.
 const (
-	// EventMove plays a move: the payload is the game's own move, passed
-	// to State.Apply as is. If it is a msgpack map with a "ply" key, that
-	// must equal the number of moves played so far, or the move is
-	// refused with conflict (so games must not use "ply" in moves). The
-	// reply is MoveReply.
+	// EventMove plays a move: the payload is the game's own move (see
+	// Game.NewMove), at most Config.MaxMoveBytes long (else too_large),
+	// with no key the move type lacks (else bad_request). It may add a
+	// "ply" key: that must equal the number of moves played so far, or
+	// the move is refused with conflict (so games must not use "ply" in
+	// moves). The toolkit takes "ply" out and re-encodes the move from
+	// the game's type before applying, logging and broadcasting it. The
+	// reply is MoveReply; a resend with the same client message id gets
+	// the first reply and is not applied again.
 	EventMove = "move"
 	// EventResign resigns the match.
 	EventResign = "resign"
@@ -226,7 +232,8 @@ type MoveReply struct {
 	Ply int `msgpack:"ply"`
 }
 
-// LogRequest is the payload of EventLog.
+// LogRequest is the payload of EventLog; any other key is refused with
+// bad_request.
 type LogRequest struct {
 	// From is the first ply to return (0 for the whole log).
 	From int `msgpack:"from"`

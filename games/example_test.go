@@ -42,18 +42,6 @@ func ExampleNewModule() {
 	// 64
 }
 
-// A FakeClock fires timers only when advanced.
-func ExampleFakeClock() {
-	c := games.NewFakeClock(time.Time{})
-	c.AfterFunc(30*time.Second, func() { fmt.Println("grace over at", c.Now().Format(time.TimeOnly)) })
-	c.Advance(29 * time.Second)
-	fmt.Println("pending:", c.Pending())
-	c.Advance(time.Second)
-	// Output:
-	// pending: 1
-	// grace over at 00:00:30
-}
-
 // Replay rebuilds a match's final position from its move log.
 func ExampleReplay() {
 	var log []games.LoggedMove

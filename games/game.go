@@ -16,6 +16,13 @@ type Game interface {
 	Seats() int
 	// Setup returns the initial state of a new match.
 	Setup() State
+	// NewMove returns a pointer to a new zero value of the game's move
+	// type, such as &tictactoe.Move{}. The toolkit decodes every move
+	// payload into it, refuses with bad_request a payload with keys the
+	// type has no field for, and passes Apply the move re-encoded from it:
+	// so nothing else a client puts in a move is applied, logged or sent
+	// on to spectators.
+	NewMove() any
 }
 
 // State is one position of a match. Implementations are values the room
@@ -25,8 +32,9 @@ type State interface {
 	// Turn returns the seat (0-based) that must move next, or -1 when the
 	// game is over.
 	Turn() int
-	// Apply validates move (raw msgpack from the client) for seat and
-	// returns the next state, or a *codec.Error (CodeIllegalMove with a
+	// Apply validates move for seat (msgpack of the game's move type, as
+	// re-encoded from the client's payload by the toolkit) and returns the
+	// next state, or a *codec.Error (CodeIllegalMove with a
 	// reason, or codec.CodeBadRequest for a malformed move).
 	Apply(seat int, move []byte) (State, error)
 	// Result returns the outcome once the game has ended by its own rules

@@ -18,6 +18,7 @@ type sealedBid struct{}
 func (sealedBid) Name() string       { return "sealedbid" }
 func (sealedBid) Seats() int         { return 2 }
 func (sealedBid) Setup() games.State { return bidState{n: 0} }
+func (sealedBid) NewMove() any       { return new(bid) }
 func (sealedBid) HiddenMoves() bool  { return true }
 
 type bid struct {

@@ -22,7 +22,6 @@ type match struct {
 	id    string
 	seats int
 	tc    TimeControl
-	clock Clock // nil: wall clock and room timers
 
 	players []string // by seat; nil until the first player joins
 	seatOf  map[string]int
@@ -37,11 +36,11 @@ type match struct {
 	started time.Time
 	ended   time.Time
 
-	remaining []time.Duration // see clocks.go
+	remaining []time.Duration // see gameclock.go
 	turnStart time.Time
-	flag      timer
-	grace     []timer
-	startWait timer
+	flag      *room.Timer
+	grace     []*room.Timer
+	startWait *room.Timer
 
 	drawBy       int    // seat whose draw offer is pending, or -1
 	drawAccepted []bool // seats that agreed to the pending draw
@@ -49,27 +48,20 @@ type match struct {
 	rematch      *Rematch
 
 	spectators map[string]struct{}
-	lastMove   []idempotent // per seat: the last move's client msg id
-}
 
-// idempotent remembers a move's client message id and reply, so that a
-// retry of the same send gets the same reply without moving twice.
-type idempotent struct {
-	id    string
-	reply MoveReply
+	// Per-user counts in the module's Ledger (see Config.MaxMatches).
+	creator       string // the player whose join created the match
+	challengeOpen bool   // creator's challenge is counted: seats still empty
+	counted       []bool // by seat: the player's match is counted
+	released      bool   // the counts have been given back
 }
 
 func newMatch(m *Module, id string) *match {
-	clock := m.cfg.Clock
-	if _, ok := clock.(RealClock); ok {
-		clock = nil
-	}
 	return &match{
 		m:          m,
 		id:         id,
 		seats:      m.seats,
 		tc:         m.cfg.TimeControl,
-		clock:      clock,
 		status:     StatusWaiting,
 		drawBy:     -1,
 		spectators: make(map[string]struct{}),
@@ -102,7 +94,7 @@ const heldSeatIdleTTL = 24 * time.Hour
 // spectator, and returns the joiner's Snapshot.
 func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 	var p JoinParams
-	if err := codec.UnmarshalData(j.Params, &p); err != nil {
+	if err := decodeStrict(j.Params, &p); err != nil {
 		return nil, err
 	}
 	if h.players == nil {
@@ -117,7 +109,16 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		cfg := &h.m.cfg
+		if err := cfg.Ledger.joinMatch(j.User, true, cfg.MaxMatches, cfg.MaxChallenges); err != nil {
+			if len(r.Members()) == 0 {
+				r.Close()
+			}
+			return nil, err
+		}
 		h.seat(r, players)
+		h.creator, h.challengeOpen = j.User, true
+		h.counted[h.seatOf[j.User]] = true
 	} else if p.Room == "" && len(p.Seats) > 0 && !slices.Equal(p.Seats, h.players) {
 		return nil, codec.Errorf(codec.CodeConflict, "this match is seated differently")
 	}
@@ -129,7 +130,14 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 			}
 			h.spectators[j.User] = struct{}{}
 		}
-		return h.snapshot(-1), nil
+		return h.snapshot(r, -1), nil
+	}
+	if !h.counted[seat] && h.status != StatusOver {
+		cfg := &h.m.cfg
+		if err := cfg.Ledger.joinMatch(j.User, false, cfg.MaxMatches, cfg.MaxChallenges); err != nil {
+			return nil, err
+		}
+		h.counted[seat] = true
 	}
 	h.joined[seat] = true
 	wasAway := !h.present[seat]
@@ -145,7 +153,7 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 			_, _ = r.Broadcast(EventPlayerBack, Presence{Seat: seat, User: j.User})
 		}
 	}
-	return h.snapshot(seat), nil
+	return h.snapshot(r, seat), nil
 }
 
 // seat records the match's players and starts waiting for them.
@@ -157,10 +165,10 @@ func (h *match) seat(r *room.Room, players []string) {
 	}
 	h.joined = make([]bool, h.seats)
 	h.present = make([]bool, h.seats)
-	h.grace = make([]timer, h.seats)
-	h.lastMove = make([]idempotent, h.seats)
+	h.counted = make([]bool, h.seats)
+	h.grace = make([]*room.Timer, h.seats)
 	if d := h.m.cfg.StartTimeout; d > 0 {
-		h.startWait = h.after(r, d, func() {
+		h.startWait = r.After(d, func() {
 			h.startWait = nil
 			if h.status == StatusWaiting {
 				h.end(r, Result{Winner: -1, Reason: ReasonAborted})
@@ -172,7 +180,11 @@ func (h *match) seat(r *room.Room, players []string) {
 // start begins play once every seat has joined.
 func (h *match) start(r *room.Room) {
 	stopTimer(&h.startWait)
-	now := h.now()
+	if h.challengeOpen {
+		h.challengeOpen = false
+		h.m.cfg.Ledger.challengeAccepted(h.creator)
+	}
+	now := r.Now()
 	h.status = StatusPlaying
 	h.started = now
 	h.startClocks(r, now)
@@ -211,7 +223,7 @@ func (h *match) holdSeat(r *room.Room, seat int) {
 	if grace > 0 {
 		ms = grace.Milliseconds()
 		stopTimer(&h.grace[seat])
-		h.grace[seat] = h.after(r, grace, func() {
+		h.grace[seat] = r.After(grace, func() {
 			h.grace[seat] = nil
 			if h.status == StatusPlaying && !h.present[seat] {
 				h.finish(r, forfeit(h.state, h.seats, seat, ReasonForfeit))
@@ -228,6 +240,23 @@ func (h *match) OnDispose(r *room.Room, _ room.DisposeReason) {
 		h.end(r, Result{Winner: -1, Reason: ReasonAborted})
 	}
 	h.stopTimers()
+	h.release()
+}
+
+// release gives back the per-user counts of the match's players, once the
+// match is over or its room is gone.
+func (h *match) release() {
+	if h.released {
+		return
+	}
+	h.released = true
+	for seat, counted := range h.counted {
+		if counted {
+			u := h.players[seat]
+			h.m.cfg.Ledger.leaveMatch(u, h.challengeOpen && u == h.creator)
+		}
+	}
+	h.challengeOpen = false
 }
 
 func (h *match) stopTimers() {
@@ -249,13 +278,14 @@ func (h *match) finish(r *room.Room, res Result) {
 // end ends the match with res: it freezes the clocks, broadcasts
 // game_over and hands a started match to OnFinished.
 func (h *match) end(r *room.Room, res Result) {
-	now := h.now()
+	now := r.Now()
 	h.stopClocks(now)
 	wasPlaying := h.status == StatusPlaying
 	h.status = StatusOver
 	h.result = &res
 	h.ended = now
 	h.stopTimers()
+	h.release()
 	h.clearDraw()
 	_, _ = r.Broadcast(EventGameOver, GameOver{Winner: res.Winner, Reason: res.Reason, Ply: h.ply, Clocks: h.clocksMS(now)})
 	if wasPlaying {
@@ -298,7 +328,7 @@ func (h *match) turn() int {
 }
 
 // snapshot is what a joiner at seat (-1: spectator) gets.
-func (h *match) snapshot(seat int) Snapshot {
+func (h *match) snapshot(r *room.Room, seat int) Snapshot {
 	return Snapshot{
 		Room:        h.id,
 		Game:        h.m.game.Name(),
@@ -308,7 +338,7 @@ func (h *match) snapshot(seat int) Snapshot {
 		Turn:        h.turn(),
 		Ply:         h.ply,
 		View:        h.view(seat),
-		Clocks:      h.clocksMS(h.now()),
+		Clocks:      h.clocksMS(r.Now()),
 		BaseMS:      h.tc.Base.Milliseconds(),
 		IncrementMS: h.tc.Increment.Milliseconds(),
 		Present:     h.present,
@@ -387,4 +417,12 @@ func sameValue(a, b any) (same bool) {
 		}
 	}()
 	return a == b
+}
+
+// stopTimer stops *t, if armed, and clears it.
+func stopTimer(t **room.Timer) {
+	if *t != nil {
+		(*t).Stop()
+		*t = nil
+	}
 }

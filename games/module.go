@@ -2,6 +2,7 @@ package games
 
 import (
 	"context"
+	"reflect"
 	"sync"
 	"time"
 
@@ -17,6 +18,21 @@ const (
 	DefaultStartTimeout = 2 * time.Minute
 	// DefaultMaxSpectators bounds the spectators of one match.
 	DefaultMaxSpectators = 1000
+	// DefaultMaxMoveBytes bounds the msgpack bytes of one move payload.
+	DefaultMaxMoveBytes = 256
+	// DefaultMaxChallenges bounds the challenges one user has waiting.
+	DefaultMaxChallenges = 10
+	// DefaultMaxMatches bounds the matches one user is in that are not
+	// over.
+	DefaultMaxMatches = 30
+	// DefaultMaxQueued bounds the quick-match queues one user waits in.
+	DefaultMaxQueued = 1
+	// DefaultQuickMatchStrikes is how many quick-match pairings in a row
+	// a user may leave without a move before a cooldown.
+	DefaultQuickMatchStrikes = 3
+	// DefaultQuickMatchCooldown is how long that cooldown lasts, from the
+	// last pairing.
+	DefaultQuickMatchCooldown = time.Minute
 	// FinishedHookTimeout bounds the context given to Config.OnFinished.
 	FinishedHookTimeout = 10 * time.Second
 )
@@ -42,10 +58,6 @@ type RoomFinder interface {
 // Config tunes a game module. The zero value is usable: every field
 // documents its default.
 type Config struct {
-	// Clock reads the time and arms timers (flag falls, grace, start
-	// timeout). Nil means the wall clock, with timers run by the room
-	// itself; tests inject a *FakeClock.
-	Clock Clock
 	// TimeControl sets the clocks of every match. Zero means untimed.
 	TimeControl TimeControl
 	// Grace is how long the seat of a player whose last connection left
@@ -75,6 +87,42 @@ type Config struct {
 	// MaxSpectators bounds the spectators of one match; more get too_many.
 	// Zero means DefaultMaxSpectators (1000); negative allows none.
 	MaxSpectators int
+	// MaxMoveBytes bounds the msgpack bytes of one move payload, its
+	// "ply" key included; a larger move is refused with too_large and
+	// changes nothing. Zero means DefaultMaxMoveBytes (256).
+	MaxMoveBytes int
+	// MaxChallenges bounds, per user, the open challenges: matches the
+	// user created (was the first to join) whose other players have not
+	// all joined yet. One more is refused with limit_exceeded
+	// (ErrTooManyChallenges). Zero or negative means DefaultMaxChallenges
+	// (10).
+	MaxChallenges int
+	// MaxMatches bounds, per user, the matches the user has joined as a
+	// player that are not over (waiting or being played). Joining one
+	// more is refused with limit_exceeded (ErrTooManyMatches); watching is
+	// not counted. Zero or negative means DefaultMaxMatches (30).
+	MaxMatches int
+	// MaxQueued bounds, per user, the quick-match queues the user waits
+	// in at once, across the modules sharing Ledger. One more is refused
+	// with limit_exceeded (ErrTooManyQueued). Zero or negative means
+	// DefaultMaxQueued (1).
+	MaxQueued int
+	// QuickMatchStrikes and QuickMatchCooldown throttle users who join the
+	// quick-match queue and then do not play. Each pairing the queue
+	// makes counts against both players until they make a move in any
+	// match (which clears the count). A user whose count has reached
+	// QuickMatchStrikes is refused with rate_limited when joining a queue
+	// until QuickMatchCooldown has passed since their last pairing; the
+	// message ends with retry_after_ms=N. After that the count starts
+	// again from zero. Zero or negative mean DefaultQuickMatchStrikes (3)
+	// and DefaultQuickMatchCooldown (1m).
+	QuickMatchStrikes int
+	// QuickMatchCooldown: see QuickMatchStrikes.
+	QuickMatchCooldown time.Duration
+	// Ledger keeps the per-user counts those limits are checked against.
+	// Give the modules of every game the same Ledger to bound users
+	// across games. Nil means a Ledger of the module's own.
+	Ledger *Ledger
 	// Rooms, if set, lets spectator joins ({room: id}) be refused with
 	// not_found before a room is created; pass the *engine.Engine. Nil
 	// means the room checks instead: a room that has no match refuses the
@@ -92,6 +140,27 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxSpectators == 0 {
 		c.MaxSpectators = DefaultMaxSpectators
+	}
+	if c.MaxMoveBytes <= 0 {
+		c.MaxMoveBytes = DefaultMaxMoveBytes
+	}
+	if c.MaxChallenges <= 0 {
+		c.MaxChallenges = DefaultMaxChallenges
+	}
+	if c.MaxMatches <= 0 {
+		c.MaxMatches = DefaultMaxMatches
+	}
+	if c.MaxQueued <= 0 {
+		c.MaxQueued = DefaultMaxQueued
+	}
+	if c.QuickMatchStrikes <= 0 {
+		c.QuickMatchStrikes = DefaultQuickMatchStrikes
+	}
+	if c.QuickMatchCooldown <= 0 {
+		c.QuickMatchCooldown = DefaultQuickMatchCooldown
+	}
+	if c.Ledger == nil {
+		c.Ledger = NewLedger()
 	}
 	if c.TimeControl.Base < 0 {
 		c.TimeControl = TimeControl{}
@@ -113,8 +182,12 @@ type Module struct {
 	quick sync.Map
 }
 
-// NewModule returns the module that hosts matches of g.
+// NewModule returns the module that hosts matches of g. It panics if
+// g.NewMove does not return a non-nil pointer.
 func NewModule(g Game, cfg Config) *Module {
+	if v := reflect.ValueOf(g.NewMove()); v.Kind() != reflect.Pointer || v.IsNil() {
+		panic("games: " + g.Name() + " NewMove must return a non-nil pointer")
+	}
 	return &Module{game: g, cfg: cfg.withDefaults(), kind: KindPrefix + g.Name(), seats: g.Seats(), hidden: hiddenMoves(g)}
 }
 
@@ -132,7 +205,7 @@ func (m *Module) Game() Game { return m.game }
 // running match, or the module's queue room for a quick match.
 func (m *Module) Resolve(_ context.Context, req *room.ResolveRequest) (string, error) {
 	var p JoinParams
-	if err := codec.UnmarshalData(req.Params, &p); err != nil {
+	if err := decodeStrict(req.Params, &p); err != nil {
 		return "", err
 	}
 	switch {

@@ -25,6 +25,8 @@ const MaxNonceLen = 64
 //   - Quick match: {quick: true}, when Config.QuickMatch is on. The
 //     joiner waits in the module's queue room until paired, then receives
 //     a "matched" event whose payload is the challenge to join next.
+//
+// A key not listed here is refused with bad_request.
 type JoinParams struct {
 	// Opponent is the user challenged, for two-seat games.
 	Opponent string `msgpack:"opponent,omitempty"`

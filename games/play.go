@@ -24,6 +24,11 @@ func (h *match) OnMessage(r *room.Room, m *room.Message) (any, error) {
 		}
 		return nil, room.ErrUnknownEvent
 	}
+	if m.Event != EventMove {
+		if err := noPayload(m.Data); err != nil {
+			return nil, err
+		}
+	}
 	switch m.Event {
 	case EventMove:
 		return h.onMove(r, seat, m)
@@ -60,27 +65,25 @@ func (h *match) playing() error {
 // onMove applies one move: turn and ply checks, the flag, the game's
 // rules, then the clocks, the log and the broadcasts.
 func (h *match) onMove(r *room.Room, seat int, m *room.Message) (any, error) {
-	if m.ClientMsgID != "" && h.lastMove[seat].id == m.ClientMsgID {
-		return h.lastMove[seat].reply, nil // a retry of a move already applied
-	}
 	if err := h.playing(); err != nil {
 		return nil, err
 	}
-	if len(m.Data) == 0 {
-		return nil, codec.Errorf(codec.CodeBadRequest, "move required")
+	move, ply, err := h.m.decodeMove(m.Data)
+	if err != nil {
+		return nil, err
 	}
 	if h.state.Turn() != seat {
 		return nil, codec.Errorf(CodeNotYourTurn, "it is seat %d's turn", h.state.Turn())
 	}
-	if ply, ok := movePly(m.Data); ok && ply != h.ply {
-		return nil, codec.Errorf(codec.CodeConflict, "the move is for ply %d, the match is at ply %d", ply, h.ply)
+	if ply != nil && *ply != h.ply {
+		return nil, codec.Errorf(codec.CodeConflict, "the move is for ply %d, the match is at ply %d", *ply, h.ply)
 	}
-	now := h.now()
+	now := r.Now()
 	if h.flagFallen(seat, now) {
 		h.finish(r, forfeit(h.state, h.seats, seat, ReasonTimeout))
 		return nil, codec.Errorf(CodeGameOver, "your flag fell")
 	}
-	next, err := h.state.Apply(seat, m.Data)
+	next, err := h.state.Apply(seat, move)
 	if err != nil {
 		return nil, moveError(err)
 	}
@@ -88,9 +91,9 @@ func (h *match) onMove(r *room.Room, seat int, m *room.Message) (any, error) {
 		return nil, codec.Errorf(codec.CodeInternal, "game returned no state")
 	}
 	h.chargeMove(seat, now)
+	h.m.cfg.Ledger.moved(m.User)
 	h.state = next
 	h.ply++
-	move := slices.Clone(m.Data)
 	h.log = append(h.log, LoggedMove{Seat: seat, Move: move, At: now, AtMS: now.UnixMilli()})
 	if h.drawBy >= 0 && h.drawBy != seat {
 		h.clearDraw() // moving on declines the opponent's offer
@@ -112,11 +115,9 @@ func (h *match) onMove(r *room.Room, seat int, m *room.Message) (any, error) {
 	if res != nil {
 		h.finish(r, *res)
 	}
-	reply := MoveReply{Ply: h.ply}
-	if m.ClientMsgID != "" {
-		h.lastMove[seat] = idempotent{id: m.ClientMsgID, reply: reply}
-	}
-	return reply, nil
+	// A resend of this move (same client message id) is answered by the
+	// room's send dedup with this reply, without reaching OnMessage.
+	return MoveReply{Ply: h.ply}, nil
 }
 
 // moveError turns a failed Apply into the error the mover sees: coded
@@ -127,25 +128,6 @@ func moveError(err error) error {
 		return ce
 	}
 	return codec.Errorf(CodeIllegalMove, "%v", err)
-}
-
-// movePly returns the "ply" key of a move that is a msgpack map, if any.
-func movePly(raw []byte) (int, bool) {
-	if len(raw) == 0 {
-		return 0, false
-	}
-	switch b := raw[0]; {
-	case b >= 0x80 && b <= 0x8f, b == 0xde, b == 0xdf:
-	default:
-		return 0, false
-	}
-	var p struct {
-		Ply *int `msgpack:"ply"`
-	}
-	if err := codec.UnmarshalData(raw, &p); err != nil || p.Ply == nil {
-		return 0, false
-	}
-	return *p.Ply, true
 }
 
 // clearDraw withdraws the pending draw offer.
@@ -238,7 +220,7 @@ func (h *match) onRematch(r *room.Room, seat int) (any, error) {
 // onLog returns the move log from the requested ply on.
 func (h *match) onLog(m *room.Message) (any, error) {
 	var req LogRequest
-	if err := codec.UnmarshalData(m.Data, &req); err != nil {
+	if err := decodeStrict(m.Data, &req); err != nil {
 		return nil, err
 	}
 	if h.m.hidden && h.status != StatusOver {

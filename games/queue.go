@@ -13,6 +13,9 @@ import (
 // leaves the queue room and joins the match; joining the queue again (or
 // with another tab) puts them back in line. Leaving the queue room, or
 // losing the last connection, takes a member out of line.
+//
+// Each member in line counts against Config.MaxQueued, and each pairing
+// against Config.QuickMatchStrikes until the player moves (see Ledger).
 type queue struct {
 	room.BaseHandler
 	m       *Module
@@ -24,12 +27,20 @@ func newQueue(m *Module) *queue { return &queue{m: m} }
 // OnJoin puts the joiner in line and pairs players if it can.
 func (q *queue) OnJoin(r *room.Room, j *room.Join) (any, error) {
 	if !slices.Contains(q.waiting, j.User) {
+		cfg := &q.m.cfg
+		if err := cfg.Ledger.enqueue(j.User, r.Now(), cfg.MaxQueued, cfg.QuickMatchStrikes, cfg.QuickMatchCooldown); err != nil {
+			return nil, err
+		}
 		q.waiting = append(q.waiting, j.User)
 	}
 	n := len(q.waiting)
 	if n >= q.m.seats {
 		seats := slices.Clone(q.waiting[:q.m.seats])
 		q.waiting = slices.Delete(q.waiting, 0, q.m.seats)
+		now := r.Now()
+		for _, u := range seats {
+			q.m.cfg.Ledger.paired(u, now)
+		}
 		// The joiner becomes a member only after OnJoin returns, so the
 		// news goes out from a timer, which runs after the join.
 		r.After(0, func() { q.announce(r, seats) })
@@ -53,5 +64,6 @@ func (q *queue) announce(r *room.Room, seats []string) {
 func (q *queue) OnLeave(_ *room.Room, user string, _ room.LeaveReason) {
 	if i := slices.Index(q.waiting, user); i >= 0 {
 		q.waiting = slices.Delete(q.waiting, i, i+1)
+		q.m.cfg.Ledger.dequeue(user)
 	}
 }

@@ -9,4 +9,8 @@
 // frame, only typed calls: OnCreate, OnJoin, OnMessage, OnLeave, OnTick and
 // OnDispose. All of them run on the room goroutine, one at a time, so
 // handler state needs no locks.
+//
+// Time comes from one [Clock] per room (Config.Clock): Room.Now, Room.After,
+// ticks, the idle TTL and the replay age bound all use it. The default is
+// the wall clock; tests drive the same timers with roomtest.FakeClock.
 package room

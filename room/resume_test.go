@@ -7,6 +7,7 @@ import (
 
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/room"
+	"github.com/parlorhq/parlor/room/roomtest"
 )
 
 // broadcastN broadcasts events e<from>..e<to> on the room goroutine.
@@ -115,6 +116,7 @@ func TestResumeUpToDateReplaysNothing(t *testing.T) {
 }
 
 func TestResumeNotRecovered(t *testing.T) {
+	ageClock := roomtest.NewFakeClock(time.Time{})
 	snapshot := func(*room.Room, *room.Join) (any, error) { return "state", nil }
 	cases := []struct {
 		name  string
@@ -141,9 +143,9 @@ func TestResumeNotRecovered(t *testing.T) {
 			broadcastN(t, r, 1, 2)
 			return epochOf(t, r), 1
 		}},
-		{"events older than the age bound", room.Config{ReplayAge: 30 * time.Millisecond}, func(t *testing.T, r *room.Room) (string, uint64) {
+		{"events older than the age bound", room.Config{ReplayAge: 30 * time.Second, Clock: ageClock}, func(t *testing.T, r *room.Room) (string, uint64) {
 			broadcastN(t, r, 1, 3)
-			time.Sleep(60 * time.Millisecond) // let the buffered events age out
+			ageClock.Advance(31 * time.Second) // let the buffered events age out
 			return epochOf(t, r), 1
 		}},
 		{"seq moved by SetSeq", room.Config{}, func(t *testing.T, r *room.Room) (string, uint64) {

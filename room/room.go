@@ -53,6 +53,10 @@ type Config struct {
 	// DedupBytes bounds the bytes of the replies kept with those ids. A
 	// reply larger than this is not kept. Zero means 256 KiB.
 	DedupBytes int
+	// Clock reads the time and runs the room's timers: Room.After, ticks,
+	// the idle TTL and the replay age bound. Nil means RealClock{}; tests
+	// inject a fake clock (roomtest.FakeClock) to move time by hand.
+	Clock Clock
 }
 
 // Defaults of Config.
@@ -108,6 +112,7 @@ type Room struct {
 	kind    string
 	handler Handler
 	cfg     Config
+	clock   Clock
 	log     *zap.Logger
 
 	mailbox chan *op
@@ -126,9 +131,11 @@ type Room struct {
 	dedup       dedupCache
 	members     map[string]*member
 	timers      map[*Timer]struct{}
+	due         []*Timer // zero-delay timers to run after this operation
 	idle        *Timer
+	tick        *Timer
 	tickEvery   time.Duration
-	tickChanged bool
+	tickAt      time.Time     // when the last tick was due
 	closeReason DisposeReason // set to stop after the current operation
 	msg         Message
 	join        Join
@@ -159,6 +166,9 @@ func New(id, kind string, h Handler, cfg Config) *Room {
 	if cfg.DedupBytes <= 0 {
 		cfg.DedupBytes = DefaultDedupBytes
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = RealClock{}
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = zap.NewNop()
@@ -168,6 +178,7 @@ func New(id, kind string, h Handler, cfg Config) *Room {
 		kind:    kind,
 		handler: h,
 		cfg:     cfg,
+		clock:   cfg.Clock,
 		log:     log.With(zap.String("room", id), zap.String("kind", kind)),
 		mailbox: make(chan *op, cfg.MailboxSize),
 		timerq:  make(chan *Timer, timerQueueSize),
@@ -321,37 +332,18 @@ func (r *Room) run() {
 	// A room that never gets a member (its first join was refused) must
 	// still be disposed after IdleTTL.
 	r.scheduleIdle()
-	var ticker *time.Ticker
-	var tickC <-chan time.Time
-	ticking, _ := r.handler.(Ticker)
-	defer func() {
-		if ticker != nil {
-			ticker.Stop()
-		}
-	}()
+	r.runDue()
 	for {
-		if r.tickChanged {
-			r.tickChanged = false
-			if ticker != nil {
-				ticker.Stop()
-				ticker, tickC = nil, nil
-			}
-			if r.tickEvery > 0 && ticking != nil {
-				ticker = time.NewTicker(r.tickEvery)
-				tickC = ticker.C
-			}
-		}
 		select {
 		case o := <-r.mailbox:
 			r.handle(o)
 		case t := <-r.timerq:
 			r.fire(t)
-		case now := <-tickC:
-			r.safe("OnTick", func() { ticking.OnTick(r, now) })
 		case <-r.stop:
 			r.dispose(DisposeShutdown)
 			return
 		}
+		r.runDue()
 		if r.closeReason != "" {
 			r.dispose(r.closeReason)
 			return
@@ -548,7 +540,9 @@ func (r *Room) dispose(reason DisposeReason) {
 func (r *Room) exit() {
 	r.closing.Store(true)
 	for t := range r.timers {
-		t.t.Stop()
+		if t.s != nil {
+			t.s.Stop()
+		}
 	}
 	r.timers = nil
 	if r.cfg.OnExit != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/room"
+	"github.com/parlorhq/parlor/room/roomtest"
 	"go.uber.org/goleak"
 )
 
@@ -903,77 +904,115 @@ func TestRoomTimersOnRoomGoroutine(t *testing.T) {
 }
 
 func TestRoomTimerStop(t *testing.T) {
+	clk := roomtest.NewFakeClock(time.Time{})
 	h := &hooks{}
-	r := startRoom(t, h, room.Config{})
-	var cancelled atomic.Bool
+	r := startRoom(t, h, room.Config{Clock: clk, IdleTTL: 24 * time.Hour})
+	var cancelled, fired bool // room goroutine only
 	var first, second bool
+	var tm *room.Timer
 	do(t, r, func() {
-		tm := r.After(20*time.Millisecond, func() { cancelled.Store(true) })
-		first, second = tm.Stop(), tm.Stop()
+		stopped := r.After(20*time.Millisecond, func() { cancelled = true })
+		first, second = stopped.Stop(), stopped.Stop()
+		tm = r.After(time.Millisecond, func() { fired = true })
 	})
 	if !first || second {
 		t.Fatalf("Stop of a pending timer = %v then %v, want true then false", first, second)
 	}
-	fired := make(chan struct{})
-	var tm *room.Timer
-	do(t, r, func() { tm = r.After(time.Millisecond, func() { close(fired) }) })
-	<-fired
+	clk.Advance(time.Minute)
 	do(t, r, func() {
+		if !fired || cancelled {
+			t.Errorf("after the deadlines: live timer ran %v, stopped timer ran %v", fired, cancelled)
+		}
 		if tm.Stop() {
 			t.Error("Stop of a fired timer reported it pending")
 		}
 	})
-	time.Sleep(60 * time.Millisecond)
-	do(t, r, func() {})
-	if cancelled.Load() {
-		t.Fatal("a stopped timer ran")
-	}
 
-	// Timers of a stopped room never run.
+	// Timers of a stopped room never run, and its clock timers are
+	// disarmed.
 	var late atomic.Bool
 	do(t, r, func() { r.After(20*time.Millisecond, func() { late.Store(true) }) })
 	r.Shutdown()
 	waitDone(t, r)
-	time.Sleep(50 * time.Millisecond)
-	if late.Load() {
-		t.Fatal("a timer ran after its room stopped")
+	clk.Advance(time.Minute)
+	if late.Load() || clk.Pending() != 0 {
+		t.Fatalf("after the room stopped: timer ran %v, %d clock timers armed", late.Load(), clk.Pending())
 	}
+}
+
+// TestRoomTimersFollowTheClock drives Room.After with a fake clock: a
+// timer runs when the clock reaches its deadline and not before, and it
+// has run by the time Advance returns.
+func TestRoomTimersFollowTheClock(t *testing.T) {
+	clk := roomtest.NewFakeClock(time.Time{})
+	start := clk.Now()
+	var ran []string // room goroutine only
+	r := startRoom(t, &hooks{}, room.Config{Clock: clk, IdleTTL: 24 * time.Hour})
+	at := func(name string) func() {
+		return func() { ran = append(ran, name+"@"+r.Now().Sub(start).String()) }
+	}
+	do(t, r, func() {
+		r.After(2*time.Second, at("b"))
+		r.After(time.Second, at("a"))
+		r.After(0, at("now")) // runs after this Do, without the clock
+	})
+	check := func(want ...string) {
+		t.Helper()
+		var got []string
+		do(t, r, func() { got = slices.Clone(ran) })
+		if !slices.Equal(got, want) {
+			t.Fatalf("timers ran %v, want %v", got, want)
+		}
+	}
+	check("now@0s")
+	clk.Advance(999 * time.Millisecond)
+	check("now@0s")
+	clk.Advance(time.Millisecond)
+	check("now@0s", "a@1s")
+	clk.Advance(5 * time.Second)
+	check("now@0s", "a@1s", "b@2s")
 }
 
 func TestRoomSetTick(t *testing.T) {
-	var zeroNow atomic.Bool
+	clk := roomtest.NewFakeClock(time.Time{})
+	start := clk.Now()
+	var at []time.Duration // room goroutine only
 	h := &hooks{
-		create: func(r *room.Room) error { r.SetTick(2 * time.Millisecond); return nil },
-		tick: func(_ *room.Room, now time.Time) {
-			if now.IsZero() {
-				zeroNow.Store(true)
-			}
-		},
+		create: func(r *room.Room) error { r.SetTick(2 * time.Second); return nil },
+		tick:   func(_ *room.Room, now time.Time) { at = append(at, now.Sub(start)) },
 	}
-	r := startRoom(t, h, room.Config{})
-	waitFor(t, "three ticks", func() bool { return h.ticks.Load() >= 3 })
-	if zeroNow.Load() {
-		t.Fatal("OnTick got a zero time")
+	r := startRoom(t, h, room.Config{Clock: clk, IdleTTL: 24 * time.Hour})
+	do(t, r, func() {}) // OnCreate has armed the first tick
+	ticks := func() []time.Duration {
+		var got []time.Duration
+		do(t, r, func() { got = slices.Clone(at) })
+		return got
+	}
+	clk.Advance(7 * time.Second)
+	if got, want := ticks(), []time.Duration{2 * time.Second, 4 * time.Second, 6 * time.Second}; !slices.Equal(got, want) {
+		t.Fatalf("ticks at %v, want %v", got, want)
 	}
 	do(t, r, func() { r.SetTick(0) })
-	var before int64
-	do(t, r, func() { before = h.ticks.Load() })
-	time.Sleep(30 * time.Millisecond)
-	do(t, r, func() {})
-	if after := h.ticks.Load(); after != before {
-		t.Fatalf("OnTick ran %d more times after SetTick(0)", after-before)
+	clk.Advance(time.Minute)
+	if n := len(ticks()); n != 3 {
+		t.Fatalf("OnTick ran %d more times after SetTick(0)", n-3)
 	}
-	// Ticking can start again, from any hook.
-	do(t, r, func() { r.SetTick(time.Millisecond) })
-	waitFor(t, "ticks after restarting", func() bool { return h.ticks.Load() >= before+3 })
+	// Ticking can start again, from any hook, at a new rate.
+	do(t, r, func() { r.SetTick(time.Second) })
+	clk.Advance(2 * time.Second)
+	if got := ticks(); len(got) != 5 || got[4]-got[3] != time.Second {
+		t.Fatalf("ticks after restarting at 1s: %v", got)
+	}
 }
 
 func TestRoomIdleDisposal(t *testing.T) {
+	clk := roomtest.NewFakeClock(time.Time{})
 	var exited atomic.Int32
 	var disposedFirst atomic.Bool
 	h := &hooks{}
 	r := startRoom(t, h, room.Config{
-		IdleTTL: 30 * time.Millisecond,
+		Clock:   clk,
+		IdleTTL: 30 * time.Second,
 		OnExit: func(r *room.Room) {
 			disposedFirst.Store(h.count("dispose idle") == 1)
 			exited.Add(1)
@@ -981,14 +1020,16 @@ func TestRoomIdleDisposal(t *testing.T) {
 	})
 	a := newSession("alice", "a1")
 	mustJoin(t, r, a, 1)
-	start := time.Now()
 	if err := r.Leave(ctxT(t), a); err != nil {
 		t.Fatal(err)
 	}
-	waitDone(t, r)
-	if el := time.Since(start); el < 30*time.Millisecond {
-		t.Fatalf("room disposed %v after its last member left, before IdleTTL", el)
+	clk.Advance(30*time.Second - time.Nanosecond)
+	do(t, r, func() {})
+	if h.count("dispose idle") != 0 {
+		t.Fatal("room disposed before IdleTTL")
 	}
+	clk.Advance(time.Nanosecond)
+	waitDone(t, r)
 	calls := h.calls()
 	if !slices.Equal(calls[len(calls)-2:], []string{"leave alice left", "dispose idle"}) {
 		t.Fatalf("calls = %v, want ... leave alice left, dispose idle", calls)
@@ -1002,24 +1043,24 @@ func TestRoomIdleDisposal(t *testing.T) {
 }
 
 func TestRoomIdleCancelledByRejoin(t *testing.T) {
+	clk := roomtest.NewFakeClock(time.Time{})
 	h := &hooks{}
-	r := startRoom(t, h, room.Config{IdleTTL: 80 * time.Millisecond})
+	r := startRoom(t, h, room.Config{Clock: clk, IdleTTL: 80 * time.Second})
 	a := newSession("alice", "a1")
 	mustJoin(t, r, a, 1)
 	if err := r.Leave(ctxT(t), a); err != nil {
 		t.Fatal(err)
 	}
 	mustJoin(t, r, a, 2)
-	select {
-	case <-r.Done():
-		t.Fatal("room disposed although a member rejoined within IdleTTL")
-	case <-time.After(200 * time.Millisecond):
-	}
+	clk.Advance(time.Hour)
+	do(t, r, func() {})
 	if h.count("dispose idle") != 0 {
-		t.Fatal("OnDispose(idle) ran")
+		t.Fatal("room disposed although a member rejoined within IdleTTL")
 	}
 	// Empty again: the timer is armed afresh.
 	r.Disconnect(a)
+	do(t, r, func() {})
+	clk.Advance(80 * time.Second)
 	waitDone(t, r)
 	if h.count("dispose idle") != 1 {
 		t.Fatalf("calls = %v, want dispose idle", h.calls())
@@ -1214,20 +1255,22 @@ func TestRoomUsesFanout(t *testing.T) {
 }
 
 func TestRoomSetIdleTTL(t *testing.T) {
+	clk := roomtest.NewFakeClock(time.Time{})
 	// The room starts with a one-hour TTL and shortens it from OnCreate.
 	h := &hooks{create: func(r *room.Room) error {
 		if r.IdleTTL() != time.Hour {
 			return fmt.Errorf("IdleTTL() = %v, want the configured 1h", r.IdleTTL())
 		}
-		r.SetIdleTTL(20 * time.Millisecond)
+		r.SetIdleTTL(20 * time.Second)
 		return nil
 	}}
-	r := startRoom(t, h, room.Config{IdleTTL: time.Hour})
+	r := startRoom(t, h, room.Config{Clock: clk, IdleTTL: time.Hour})
 	a := newSession("alice", "a1")
 	mustJoin(t, r, a, 1)
 	if err := r.Leave(ctxT(t), a); err != nil {
 		t.Fatal(err)
 	}
+	clk.Advance(20 * time.Second)
 	waitDone(t, r)
 	if h.count("dispose idle") != 1 {
 		t.Fatalf("calls = %v, want an idle dispose after the shortened TTL", h.calls())
@@ -1236,17 +1279,17 @@ func TestRoomSetIdleTTL(t *testing.T) {
 	// Lengthening a pending idle timer re-arms it: the room survives the
 	// old deadline and a member can come back.
 	h2 := &hooks{}
-	r2 := startRoom(t, h2, room.Config{IdleTTL: 300 * time.Millisecond})
+	r2 := startRoom(t, h2, room.Config{Clock: clk, IdleTTL: 300 * time.Second})
 	b := newSession("bob", "b1")
 	mustJoin(t, r2, b, 1)
 	if err := r2.Leave(ctxT(t), b); err != nil {
 		t.Fatal(err)
 	}
 	do(t, r2, func() { r2.SetIdleTTL(time.Hour) })
-	select {
-	case <-r2.Done():
+	clk.Advance(10 * time.Minute)
+	do(t, r2, func() {})
+	if h2.count("dispose idle") != 0 {
 		t.Fatal("room disposed at its old TTL after SetIdleTTL lengthened it")
-	case <-time.After(600 * time.Millisecond):
 	}
 	mustJoin(t, r2, b, 2)
 

@@ -112,6 +112,9 @@ func initial(fen string) (*State, error) {
 	return s, nil
 }
 
+// NewMove returns a new *Move, the type every move payload is decoded into.
+func (Game) NewMove() any { return new(Move) }
+
 // Name returns "chess".
 func (Game) Name() string { return "chess" }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/parlorhq/parlor/games"
 	"github.com/parlorhq/parlor/games/gamestest"
 	"github.com/parlorhq/parlor/internal/testserver"
+	"github.com/parlorhq/parlor/room/roomtest"
 )
 
 // These tests play chess over real WebSockets: an engine on loopback with
@@ -23,7 +24,7 @@ const kind = "games.chess"
 type env struct {
 	s        *testserver.Server
 	game     *Game
-	clock    *games.FakeClock
+	clock    *roomtest.FakeClock
 	finished chan games.FinishedGame
 }
 
@@ -34,10 +35,11 @@ func serve(t *testing.T, fen string, cfg games.Config) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{game: g, clock: games.NewFakeClock(time.Time{}), finished: make(chan games.FinishedGame, 4)}
-	cfg.Clock = e.clock
+	e := &env{game: g, clock: roomtest.NewFakeClock(time.Time{}), finished: make(chan games.FinishedGame, 4)}
 	cfg.OnFinished = func(_ context.Context, f games.FinishedGame) { e.finished <- f }
-	e.s = testserver.Start(t, engine.Config{}, games.NewModule(g, cfg))
+	var ecfg engine.Config
+	ecfg.Room.Clock = e.clock
+	e.s = testserver.Start(t, ecfg, games.NewModule(g, cfg))
 	return e
 }
 
@@ -288,6 +290,7 @@ func TestMatchRefusedMoves(t *testing.T) {
 		{map[string]int{"uci": 1}, codec.CodeBadRequest, ""},
 		{map[string]string{}, codec.CodeBadRequest, "empty move"},
 		{"e2e4", codec.CodeBadRequest, ""},
+		{map[string]string{"uci": "e2e4", "comment": "gg"}, codec.CodeBadRequest, "unknown field"},
 	} {
 		err := white.Move(tc.move)
 		if gamestest.Code(err) != tc.code || !strings.Contains(err.Error(), tc.msg) {

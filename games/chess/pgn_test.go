@@ -180,3 +180,28 @@ func TestPGNErrors(t *testing.T) {
 		t.Fatal("an illegal log exported")
 	}
 }
+
+// TestPGNMoveText compares the exported movetext exactly, check and mate
+// marks included: a reader that ignores them would accept a PGN without.
+func TestPGNMoveText(t *testing.T) {
+	for _, tc := range []struct {
+		res   games.Result
+		moves []string
+		want  string
+	}{
+		{games.Result{Winner: 1, Reason: games.ReasonResignation}, []string{"e4", "d6", "Bb5", "c6", "Bxc6", "Nxc6"},
+			"1. e4 d6 2. Bb5+ c6 3. Bxc6+ Nxc6 {Black wins by resignation} 0-1\n"},
+		{games.Result{Winner: 1, Reason: ReasonCheckmate}, []string{"f3", "e5", "g4", "Qh4"},
+			"1. f3 e5 2. g4 Qh4# {Black wins by checkmate} 0-1\n"},
+	} {
+		g := &Game{}
+		pgn, err := g.PGN(finished(t, g, tc.res, tc.moves...), PGNOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, text, ok := strings.Cut(pgn, "\n\n")
+		if !ok || text != tc.want {
+			t.Fatalf("movetext %q, want %q", text, tc.want)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/parlorhq/parlor/games/gamestest"
 	"github.com/parlorhq/parlor/games/tictactoe"
 	"github.com/parlorhq/parlor/internal/testserver"
+	"github.com/parlorhq/parlor/room/roomtest"
 )
 
 const kind = "games.tictactoe"
@@ -21,21 +22,18 @@ const kind = "games.tictactoe"
 // finished games.
 type env struct {
 	s        *testserver.Server
-	clock    *games.FakeClock
+	clock    *roomtest.FakeClock
 	finished chan games.FinishedGame
 }
 
-// start serves tic-tac-toe configured by cfg, on a fake clock unless cfg
-// has a clock.
+// start serves tic-tac-toe configured by cfg, on a fake clock.
 func start(t *testing.T, cfg games.Config) *env {
 	t.Helper()
-	e := &env{finished: make(chan games.FinishedGame, 16)}
-	if cfg.Clock == nil {
-		e.clock = games.NewFakeClock(time.Time{})
-		cfg.Clock = e.clock
-	}
+	e := &env{clock: roomtest.NewFakeClock(time.Time{}), finished: make(chan games.FinishedGame, 16)}
 	cfg.OnFinished = func(_ context.Context, g games.FinishedGame) { e.finished <- g }
-	e.s = testserver.Start(t, engine.Config{MaxConnsPerUser: 1000}, games.NewModule(tictactoe.Game{}, cfg))
+	ecfg := engine.Config{MaxConnsPerUser: 1000}
+	ecfg.Room.Clock = e.clock
+	e.s = testserver.Start(t, ecfg, games.NewModule(tictactoe.Game{}, cfg))
 	return e
 }
 
@@ -594,8 +592,28 @@ func TestMoveRetryIsIdempotent(t *testing.T) {
 		t.Fatalf("retry: %+v %v, want %+v", again, err, first)
 	}
 	o.MustMove(cell(0))
+	// A late resend, after the opponent moved, still gets the first reply
+	// and changes nothing.
+	late, err := send()
+	if err != nil || late != first {
+		t.Fatalf("late retry: %+v %v, want %+v", late, err, first)
+	}
 	w := gamestest.Watch(t, e.s, kind, "carol", x.Room)
-	if w.Joined.Ply != 2 {
-		t.Fatalf("ply %d after a retried move and a reply", w.Joined.Ply)
+	var v tictactoe.View
+	if err := codec.UnmarshalData(w.Joined.View, &v); err != nil {
+		t.Fatal(err)
+	}
+	if w.Joined.Ply != 2 || v.Board != "O...X...." {
+		t.Fatalf("ply %d board %s after retried moves, want ply 2 O...X....", w.Joined.Ply, v.Board)
+	}
+	// The opponent saw the move once.
+	var m games.Moved
+	o.Expect(games.EventMoved, &m)
+	if m.Ply != 1 {
+		t.Fatalf("bob's first moved event is ply %d", m.Ply)
+	}
+	o.Expect(games.EventMoved, &m)
+	if m.Ply != 2 {
+		t.Fatalf("bob's second moved event is ply %d, want 2 (his own move, the retry not applied)", m.Ply)
 	}
 }

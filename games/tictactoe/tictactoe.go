@@ -28,6 +28,9 @@ func (Game) Seats() int { return 2 }
 // Setup returns the empty board with X to move.
 func (Game) Setup() games.State { return State{} }
 
+// NewMove returns a new *Move, the type every move payload is decoded into.
+func (Game) NewMove() any { return new(Move) }
+
 // Move is the payload of a move event.
 type Move struct {
 	// Cell is the cell to mark, 0 to 8.

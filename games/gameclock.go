@@ -6,7 +6,9 @@ import (
 	"github.com/parlorhq/parlor/room"
 )
 
-// Server-authoritative chess clocks. remaining[s] is seat s's time at the
+// The game clock: server-authoritative chess-style clocks, one per seat,
+// set by the module's TimeControl and read from the room's time source
+// (room.Room.Now, room.Config.Clock). remaining[s] is seat s's time at the
 // start of the current turn; the seat to move has been spending it since
 // turnStart. Moves deduct the elapsed time and add the increment; a flag
 // timer armed for the seat to move ends the match when its time is up,
@@ -73,8 +75,8 @@ func (h *match) armFlag(r *room.Room) {
 	if turn < 0 {
 		return
 	}
-	left := max(h.remaining[turn]-h.elapsed(h.now()), 0)
-	h.flag = h.after(r, left, func() { h.checkFlag(r) })
+	left := max(h.remaining[turn]-h.elapsed(r.Now()), 0)
+	h.flag = r.After(left, func() { h.checkFlag(r) })
 }
 
 // checkFlag runs when the flag timer fires: the seat to move loses on
@@ -88,7 +90,7 @@ func (h *match) checkFlag(r *room.Room) {
 	if turn < 0 {
 		return
 	}
-	if !h.flagFallen(turn, h.now()) {
+	if !h.flagFallen(turn, r.Now()) {
 		h.armFlag(r)
 		return
 	}

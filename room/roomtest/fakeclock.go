@@ -1,13 +1,23 @@
-package games
+// Package roomtest helps test rooms and the modules built on them. Its
+// FakeClock is a room.Clock that moves only when a test advances it, so
+// the test drives the rooms' own timers (Room.After, ticks, idle TTL) and
+// everything built on them: chess clocks, disconnect grace, cooldowns.
+//
+//	clk := roomtest.NewFakeClock(time.Time{})
+//	r := room.New(id, kind, h, room.Config{Clock: clk})
+//	...
+//	clk.Advance(30 * time.Second) // due timers have run when it returns
+package roomtest
 
 import (
 	"sync"
 	"time"
+
+	"github.com/parlorhq/parlor/room"
 )
 
-// FakeClock is a Clock that moves only when told to, for tests of clocks,
-// flag falls and disconnect grace. It is safe for concurrent use; one
-// FakeClock may drive many rooms.
+// FakeClock is a room.Clock that moves only when told to. It is safe for
+// concurrent use; one FakeClock may drive many rooms (an engine's).
 type FakeClock struct {
 	mu     sync.Mutex
 	now    time.Time
@@ -41,7 +51,7 @@ func (c *FakeClock) Now() time.Time {
 
 // AfterFunc arms a timer that Advance fires once the clock reaches
 // Now()+d. A d of zero or less fires at the next Advance, even Advance(0).
-func (c *FakeClock) AfterFunc(d time.Duration, f func()) Stopper {
+func (c *FakeClock) AfterFunc(d time.Duration, f func()) room.Stopper {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.seq++
@@ -70,11 +80,11 @@ func (t *fakeTimer) Stop() bool {
 // without holding the clock's lock, so a callback may arm or stop timers;
 // timers armed for a time within the advance fire in the same call.
 //
-// The games toolkit's callbacks run their work on the room goroutine with
-// Room.Do and wait for it, so when Advance returns, every due flag fall or
-// forfeit has been applied and broadcast. Never call Advance from a room
-// goroutine (a hook, a timer or a Room.Do function): it would wait for
-// itself.
+// A room's timer callback waits until the room goroutine has run the
+// timer, so when Advance returns, every room timer that fell due has run
+// (and what it broadcast has been queued to the sessions). Never call
+// Advance from a room goroutine (a hook, a timer or a Room.Do function):
+// it would wait for itself.
 func (c *FakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	target := c.now.Add(d)
@@ -114,3 +124,5 @@ func (c *FakeClock) Pending() int {
 	defer c.mu.Unlock()
 	return len(c.timers)
 }
+
+var _ room.Clock = (*FakeClock)(nil)

@@ -1,15 +1,15 @@
-package games_test
+package roomtest_test
 
 import (
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/room/roomtest"
 )
 
 func TestFakeClock(t *testing.T) {
-	c := games.NewFakeClock(time.Time{})
+	c := roomtest.NewFakeClock(time.Time{})
 	t0 := c.Now()
 	var fired []string
 	at := func(name string) func() {
