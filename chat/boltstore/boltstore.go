@@ -103,8 +103,9 @@ var (
 	bucketCMIDs = []byte("cmids") // room ‖ from ‖ client msg id -> seq
 	bucketReads = []byte("reads") // room ‖ user -> seq
 	bucketUsers = []byte("users") // user ‖ room -> kind
+	bucketInbox = []byte("inbox") // user ‖ inbox order ‖ room -> nothing (see inbox.go)
 	bucketStore = []byte("store") // "epoch" -> the store's epoch
-	allBuckets  = [][]byte{bucketRooms, bucketMeta, bucketLog, bucketCMIDs, bucketReads, bucketUsers, bucketStore}
+	allBuckets  = [][]byte{bucketRooms, bucketMeta, bucketLog, bucketCMIDs, bucketReads, bucketUsers, bucketInbox, bucketStore}
 	keyEpoch    = []byte("epoch")
 )
 
@@ -134,8 +135,15 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	var epoch string
 	err = db.Update(func(tx *bolt.Tx) error {
+		// A file written before the inbox index existed gets it built.
+		index := tx.Bucket(bucketInbox) == nil && tx.Bucket(bucketUsers) != nil
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		if index {
+			if err := buildInbox(tx); err != nil {
 				return err
 			}
 		}
@@ -277,6 +285,11 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 		if e.Seq != m.head+1 {
 			return chat.ErrSeqConflict
 		}
+		old, err := indexedRoom(tx, w)
+		if err != nil {
+			return err
+		}
+		oldTime := inboxTime(m.updated, old)
 		logB := tx.Bucket(bucketLog)
 		if w.Update != nil {
 			k := logKey(e.Room, w.Update.Seq)
@@ -288,7 +301,7 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 			}
 		}
 		if w.Room != nil {
-			if err := putRoom(tx, *w.Room, info); err != nil {
+			if err := putRoom(tx, old, *w.Room, info); err != nil {
 				return err
 			}
 		}
@@ -315,6 +328,9 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 		if err := putMeta(tx, e.Room, m); err != nil {
 			return err
 		}
+		if err := reindex(tx, e.Room, old, w.Room, oldTime, m.updated); err != nil {
+			return err
+		}
 		out = e.Clone()
 		return nil
 	})
@@ -324,10 +340,11 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 	return out, dup, nil
 }
 
-// putRoom stores a room record and updates its members' room lists.
-func putRoom(tx *bolt.Tx, info chat.RoomInfo, raw []byte) error {
+// putRoom stores a room record, which replaces old (nil: none), and
+// updates its members' room lists.
+func putRoom(tx *bolt.Tx, old *chat.RoomInfo, info chat.RoomInfo, raw []byte) error {
 	users := tx.Bucket(bucketUsers)
-	if old, err := getRoom(tx, info.ID); err == nil {
+	if old != nil {
 		for _, u := range old.Members {
 			if !info.HasMember(u) {
 				if err := users.Delete(userKey(u, info.ID)); err != nil {
@@ -335,8 +352,6 @@ func putRoom(tx *bolt.Tx, info chat.RoomInfo, raw []byte) error {
 				}
 			}
 		}
-	} else if !errors.Is(err, chat.ErrNotFound) {
-		return err
 	}
 	for _, u := range info.Members {
 		if err := users.Put(userKey(u, info.ID), []byte(info.Kind)); err != nil {
@@ -545,42 +560,4 @@ func unread(tx *bolt.Tx, room, user string, max int) (int, error) {
 		}
 	}
 	return n, nil
-}
-
-// Conversations implements chat.Store.
-func (s *Store) Conversations(ctx context.Context, user string, limit, maxUnread int) ([]chat.Conversation, error) {
-	out := []chat.Conversation{}
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		prefix := key(nil, user)
-		c := tx.Bucket(bucketUsers).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
-			room, ok := part(k[len(prefix):])
-			if !ok {
-				return fmt.Errorf("boltstore: bad conversation key of user %s", user)
-			}
-			info, err := getRoom(tx, room)
-			if err != nil {
-				return err
-			}
-			st, err := state(tx, room)
-			if err != nil {
-				return err
-			}
-			n, err := unread(tx, room, user, maxUnread)
-			if err != nil {
-				return err
-			}
-			read := getUint(tx.Bucket(bucketReads).Get(readKey(room, user)))
-			out = append(out, chat.NewConversation(user, info, st, read, n))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	chat.SortConversations(out)
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
-	}
-	return out, nil
 }
