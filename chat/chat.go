@@ -19,12 +19,17 @@ type Chat struct {
 
 	inboxMu sync.RWMutex
 	inboxes map[string]*inbox // by user
+
+	sweeper *sweeper // nil without retention rules
 }
 
-// New returns a Chat configured by cfg.
+// New returns a Chat configured by cfg. When cfg.Retention sets a rule,
+// it starts a sweeper: call Close to stop it.
 func New(cfg Config) *Chat {
 	cfg = cfg.withDefaults()
-	return &Chat{cfg: cfg, store: cfg.Store, inboxes: make(map[string]*inbox)}
+	c := &Chat{cfg: cfg, store: cfg.Store, inboxes: make(map[string]*inbox)}
+	c.sweeper = startSweeper(c)
+	return c
 }
 
 // Store returns the store the chat uses, so a host can read history or
