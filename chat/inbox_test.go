@@ -175,6 +175,10 @@ func TestInboxPages(t *testing.T) {
 	if p = page(snap.Conversations[0], 1); !p.More || !slices.Equal(roomsOf(p.Conversations), []string{dms[3]}) {
 		t.Fatalf("page of 1 %v (more %v)", roomsOf(p.Conversations), p.More)
 	}
+	// A limit above InboxLimit is InboxLimit; a zero cursor is the top.
+	if p = page(chat.Conversation{}, 50); !p.More || !slices.Equal(roomsOf(p.Conversations), []string{dms[4], dms[3]}) {
+		t.Fatalf("page of 50 from the top %v (more %v)", roomsOf(p.Conversations), p.More)
+	}
 	if c := bob.requestErr(inbox, chat.OpPage, "not a page request"); c != codec.CodeBadRequest {
 		t.Fatalf("malformed page request: %s", c)
 	}
