@@ -42,6 +42,7 @@ func Run(t *testing.T, newStore func(t *testing.T) chat.Store) {
 		{"InboxPaging", testInboxPaging},
 		{"InboxUnread", testInboxUnread},
 		{"Trim", testTrim},
+		{"TrimConcurrent", testTrimConcurrent},
 		{"NoAliasing", testNoAliasing},
 		{"Concurrent", testConcurrent},
 		{"Epoch", testEpoch},

@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/parlorhq/parlor/chat"
@@ -118,4 +120,70 @@ func testTrim(t *testing.T, s chat.Store) {
 func withCMID(m chat.Message, id string) chat.Message {
 	m.ClientMsgID = id
 	return m
+}
+
+// testTrimConcurrent: trims run while rooms append; every log ends with
+// its head, its newest entries and its last message intact.
+func testTrimConcurrent(t *testing.T, s chat.Store) {
+	const rooms, perRoom, keep = 4, 60, 10
+	rules := map[string]chat.TrimRule{chat.KindDM: {Keep: keep}}
+	var wg sync.WaitGroup
+	errs := make(chan error, rooms+1)
+	stop := make(chan struct{})
+	for i := range rooms {
+		room := fmt.Sprint("d", i)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for seq := uint64(1); seq <= perRoom; seq++ {
+				w := chat.Write{Entry: withCMID(msg(room, seq, "a", "x"), fmt.Sprint("c", seq))}
+				if seq == 1 {
+					w.Room = dm(room, "a", "b", 1)
+				}
+				if _, _, err := s.Append(ctx, w); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	trimmed := make(chan struct{})
+	go func() {
+		defer close(trimmed)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := s.Trim(ctx, rules); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	close(stop)
+	<-trimmed
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if _, err := s.Trim(ctx, rules); err != nil {
+		t.Fatal(err)
+	}
+	for i := range rooms {
+		room := fmt.Sprint("d", i)
+		h, err := s.History(ctx, room, 0, 100)
+		if err != nil || len(h) != keep || h[0].Seq != perRoom-keep+1 || h[keep-1].Seq != perRoom {
+			t.Fatalf("%s: history %v, %v", room, seqs(h), err)
+		}
+		st, _ := s.State(ctx, room)
+		if st.Head != perRoom || st.Last == nil || st.Last.Seq != perRoom {
+			t.Fatalf("%s: state %+v", room, st)
+		}
+		if m, err := s.Lookup(ctx, room, "a", fmt.Sprint("c", perRoom)); err != nil || m.Seq != perRoom {
+			t.Fatalf("%s: Lookup of the newest: %+v, %v", room, m, err)
+		}
+	}
 }
