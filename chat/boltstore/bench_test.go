@@ -22,6 +22,55 @@ func BenchmarkInbox10(b *testing.B)    { benchInbox(b, 10) }
 func BenchmarkInbox1000(b *testing.B)  { benchInbox(b, 1000) }
 func BenchmarkInbox10000(b *testing.B) { benchInbox(b, 10000) }
 
+// BenchmarkInboxUnread100: a page of 10 conversations that each have
+// 100 unread messages (the default unread cap), in an inbox of 10.
+func BenchmarkInboxUnread100(b *testing.B) {
+	b.Run("bolt", func(b *testing.B) {
+		s, err := boltstore.Open(filepath.Join(b.TempDir(), "chat.db"), boltstore.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		fillInbox(b, s, "u", inboxPage)
+		fillUnread(b, s, inboxPage, chat.DefaultUnreadCap)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			list, err := s.Conversations(context.Background(), "u", inboxPage, chat.DefaultUnreadCap)
+			if err != nil || len(list) != inboxPage || list[0].Unread != chat.DefaultUnreadCap {
+				b.Fatalf("%+v, %v", list, err)
+			}
+		}
+	})
+}
+
+// fillUnread adds messages from the other user to the first n DMs that
+// fillInbox made, until each has unread of them.
+func fillUnread(b *testing.B, s chat.Store, n, unread int) {
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			other := fmt.Sprint("p", i)
+			id := "dm-" + other
+			for seq := uint64(2); seq <= uint64(unread); seq++ {
+				e := chat.Message{Room: id, Seq: seq, ID: fmt.Sprint(id, seq), Kind: chat.KindMessage, From: other, Time: int64(2000 + seq), Text: "hello there, how are you doing today?"}
+				if _, _, err := s.Append(context.Background(), chat.Write{Entry: e}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
+}
+
 func benchInbox(b *testing.B, n int) {
 	b.Run("memory", func(b *testing.B) {
 		s := chat.NewMemoryStore()

@@ -97,16 +97,17 @@ var _ chat.Store = (*Store)(nil)
 // Buckets. Keys are built from length-prefixed parts (see key), so a
 // room's keys form one contiguous, unambiguous range.
 var (
-	bucketRooms = []byte("rooms") // room -> RoomInfo
-	bucketMeta  = []byte("meta")  // room -> head, last message seq, updated
-	bucketLog   = []byte("log")   // room ‖ seq -> Message
-	bucketCMIDs = []byte("cmids") // room ‖ from ‖ client msg id -> seq
-	bucketReads = []byte("reads") // room ‖ user -> seq
-	bucketUsers = []byte("users") // user ‖ room -> kind
-	bucketInbox = []byte("inbox") // user ‖ inbox order ‖ room -> nothing (see inbox.go)
-	bucketStore = []byte("store") // "epoch" -> the store's epoch
-	allBuckets  = [][]byte{bucketRooms, bucketMeta, bucketLog, bucketCMIDs, bucketReads, bucketUsers, bucketInbox, bucketStore}
-	keyEpoch    = []byte("epoch")
+	bucketRooms   = []byte("rooms")   // room -> RoomInfo
+	bucketMeta    = []byte("meta")    // room -> head, last message seq, updated
+	bucketLog     = []byte("log")     // room ‖ seq -> Message
+	bucketCMIDs   = []byte("cmids")   // room ‖ from ‖ client msg id -> seq
+	bucketReads   = []byte("reads")   // room ‖ user -> seq
+	bucketUsers   = []byte("users")   // user ‖ room -> kind
+	bucketInbox   = []byte("inbox")   // user ‖ inbox order ‖ room -> nothing (see inbox.go)
+	bucketAuthors = []byte("authors") // room ‖ seq -> author of a message not deleted (see unread.go)
+	bucketStore   = []byte("store")   // "epoch" -> the store's epoch
+	allBuckets    = [][]byte{bucketRooms, bucketMeta, bucketLog, bucketCMIDs, bucketReads, bucketUsers, bucketInbox, bucketAuthors, bucketStore}
+	keyEpoch      = []byte("epoch")
 )
 
 // Open opens or creates the store in the file at path.
@@ -135,15 +136,21 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	var epoch string
 	err = db.Update(func(tx *bolt.Tx) error {
-		// A file written before the inbox index existed gets it built.
-		index := tx.Bucket(bucketInbox) == nil && tx.Bucket(bucketUsers) != nil
+		// A file written before an index existed gets it built.
+		inbox := tx.Bucket(bucketInbox) == nil && tx.Bucket(bucketUsers) != nil
+		authors := tx.Bucket(bucketAuthors) == nil && tx.Bucket(bucketLog) != nil
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
-		if index {
+		if inbox {
 			if err := buildInbox(tx); err != nil {
+				return err
+			}
+		}
+		if authors {
+			if err := buildAuthors(tx); err != nil {
 				return err
 			}
 		}
@@ -299,6 +306,9 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 			if err := logB.Put(k, update); err != nil {
 				return err
 			}
+			if err := indexAuthor(tx, e.Room, *w.Update); err != nil {
+				return err
+			}
 		}
 		if w.Room != nil {
 			if err := putRoom(tx, old, *w.Room, info); err != nil {
@@ -306,6 +316,9 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 			}
 		}
 		if err := logB.Put(logKey(e.Room, e.Seq), entry); err != nil {
+			return err
+		}
+		if err := indexAuthor(tx, e.Room, e); err != nil {
 			return err
 		}
 		if e.ClientMsgID != "" {
@@ -524,40 +537,4 @@ func (s *Store) Reads(ctx context.Context, roomID string) (map[string]uint64, er
 		return nil
 	})
 	return out, err
-}
-
-// Unread implements chat.Store.
-func (s *Store) Unread(ctx context.Context, roomID, user string, max int) (int, error) {
-	var n int
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		var err error
-		n, err = unread(tx, roomID, user, max)
-		return err
-	})
-	return n, err
-}
-
-// unread counts backwards from the head to the user's read seq.
-func unread(tx *bolt.Tx, room, user string, max int) (int, error) {
-	read := getUint(tx.Bucket(bucketReads).Get(readKey(room, user)))
-	head := getMeta(tx, room).head
-	n := 0
-	if head <= read || max <= 0 {
-		return 0, nil
-	}
-	c := tx.Bucket(bucketLog).Cursor()
-	prefix := key(nil, room)
-	for k, v := c.Seek(logKey(room, head)); k != nil && hasPrefix(k, prefix) && n < max; k, v = c.Prev() {
-		if binary.BigEndian.Uint64(k[len(prefix):]) <= read {
-			break
-		}
-		m, err := decodeEntry(room, v)
-		if err != nil {
-			return 0, err
-		}
-		if chat.CountsAsUnread(m, user) {
-			n++
-		}
-	}
-	return n, nil
 }

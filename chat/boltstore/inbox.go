@@ -170,10 +170,7 @@ func conversation(tx *bolt.Tx, user, room string, maxUnread int) (chat.Conversat
 	if err != nil {
 		return chat.Conversation{}, err
 	}
-	n, err := unread(tx, room, user, maxUnread)
-	if err != nil {
-		return chat.Conversation{}, err
-	}
+	n := unread(tx, room, user, maxUnread)
 	read := getUint(tx.Bucket(bucketReads).Get(readKey(room, user)))
 	return chat.NewConversation(user, info, st, read, n), nil
 }

@@ -10,10 +10,10 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// TestInboxIndexBuiltOnOpen: a file written before the inbox index
-// existed gets the index built when it is opened, and its inboxes list
-// the same conversations in the same order.
-func TestInboxIndexBuiltOnOpen(t *testing.T) {
+// TestIndexesBuiltOnOpen: a file written before the inbox and authors
+// indexes existed gets them built when it is opened, and its inboxes list
+// the same conversations in the same order with the same unread counts.
+func TestIndexesBuiltOnOpen(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "chat.db")
 	s, err := Open(path, Options{})
@@ -28,12 +28,30 @@ func TestInboxIndexBuiltOnOpen(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// In dm-c: two more from c, the first of them deleted.
+	more := []chat.Write{
+		{Entry: chat.Message{Room: "dm-c", Seq: 2, ID: "c2", Kind: chat.KindMessage, From: "c", Time: 200, Text: "x"}},
+		{Entry: chat.Message{Room: "dm-c", Seq: 3, ID: "c3", Kind: chat.KindMessage, From: "c", Time: 201, Text: "y"}},
+		{Entry: chat.Message{Room: "dm-c", Seq: 4, ID: "c4", Kind: chat.KindDelete, From: "c", Time: 202, Target: 2},
+			Update: &chat.Message{Room: "dm-c", Seq: 2, ID: "c2", Kind: chat.KindMessage, From: "c", Time: 200, Deleted: true}},
+	}
+	for _, w := range more {
+		if _, _, err := s.Append(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+	}
 	before, err := s.Conversations(ctx, "a", 0, 10)
-	if err != nil || len(before) != 3 {
+	if err != nil || len(before) != 3 || before[0].Room != "dm-c" || before[0].Unread != 2 {
 		t.Fatalf("before: %+v, %v", before, err)
 	}
-	// Make it an old file: no index bucket.
-	if err := s.write(ctx, func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketInbox) }); err != nil {
+	// Make it an old file: no index buckets.
+	err = s.write(ctx, func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket(bucketInbox); err != nil {
+			return err
+		}
+		return tx.DeleteBucket(bucketAuthors)
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
