@@ -79,7 +79,8 @@ type Store struct {
 
 // Stats counts a store's writes since Open.
 type Stats struct {
-	// Writes is the number of successful Append and SetRead calls.
+	// Writes is the number of successful writes: Append and SetRead
+	// calls, and the transactions of Trim that removed entries.
 	Writes uint64
 	// Commits is the number of write transactions committed. Each one
 	// syncs the file (bbolt syncs twice per commit: the data pages, then
