@@ -29,18 +29,23 @@ type Chat struct {
 	seed     maphash.Seed
 
 	written *dailyBytes // Config.DailyBytesPerUser
+
+	sweeper *sweeper // nil without retention rules
 }
 
-// New returns a Chat configured by cfg.
+// New returns a Chat configured by cfg. When cfg.Retention sets a rule,
+// it starts a sweeper: call Close to stop it.
 func New(cfg Config) *Chat {
 	cfg = cfg.withDefaults()
-	return &Chat{
+	c := &Chat{
 		cfg:     cfg,
 		store:   cfg.Store,
 		inboxes: make(map[string]*inbox),
 		seed:    maphash.MakeSeed(),
 		written: newDailyBytes(cfg.DailyBytesPerUser),
 	}
+	c.sweeper = startSweeper(c)
+	return c
 }
 
 // creatorLock returns the lock of user's group creations.

@@ -106,6 +106,13 @@ type Config struct {
 	// delivery). Rooms log through the engine's logger. Message text is
 	// never logged. Default: no logging.
 	Logger *zap.Logger
+
+	// Stored data: retention (docs/chat.md, "Retention").
+
+	// Retention bounds how long conversation logs are kept, per kind,
+	// and how often a sweeper trims them. Default: every log is kept
+	// forever and no sweeper runs.
+	Retention Retention
 }
 
 // Defaults of Config.
@@ -174,5 +181,8 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()
 	}
+
+	// Stored data: retention.
+	c.Retention = c.Retention.withDefaults()
 	return c
 }

@@ -8,9 +8,26 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/room"
 	"go.uber.org/zap"
 )
+
+// OpPage, sent to an inbox, returns a page of older conversations:
+// InboxPageRequest, replied with InboxSnapshot.
+const OpPage = "page"
+
+// InboxPageRequest is the payload of OpPage.
+type InboxPageRequest struct {
+	// Before is where the page starts: the updated and room of the last
+	// conversation the client holds (see CursorOf). The page holds the
+	// conversations after it in inbox order, which are older. Zero: from
+	// the top, as OpRefresh.
+	Before InboxCursor `msgpack:"before"`
+	// Limit is the most conversations wanted. Zero, or more than
+	// Config.InboxLimit, means Config.InboxLimit.
+	Limit int `msgpack:"limit"`
+}
 
 // inboxModule is KindInbox: one room per user, whose id is the keyed hash
 // of the user. Its snapshot lists the user's conversations, and it
@@ -51,13 +68,20 @@ func (h *inboxHandler) OnJoin(r *room.Room, j *room.Join) (any, error) {
 	if h.ib == nil {
 		h.ib = h.c.openInbox(h.owner, r)
 	}
-	return h.list()
+	return h.list(InboxCursor{}, 0)
 }
 
-// OnMessage answers OpRefresh.
+// OnMessage answers OpRefresh and OpPage.
 func (h *inboxHandler) OnMessage(_ *room.Room, m *room.Message) (any, error) {
-	if m.Event == OpRefresh {
-		return h.list()
+	switch m.Event {
+	case OpRefresh:
+		return h.list(InboxCursor{}, 0)
+	case OpPage:
+		var req InboxPageRequest
+		if err := codec.UnmarshalData(m.Data, &req); err != nil {
+			return nil, err
+		}
+		return h.list(req.Before, req.Limit)
 	}
 	return nil, room.ErrUnknownEvent
 }
@@ -75,14 +99,24 @@ func (h *inboxHandler) close() {
 	}
 }
 
-func (h *inboxHandler) list() (any, error) {
+// list returns the page of the owner's conversations after cursor, at
+// most limit (InboxLimit when zero or larger), reading one more to tell
+// whether there are more.
+func (h *inboxHandler) list(cursor InboxCursor, limit int) (any, error) {
+	if limit <= 0 || limit > h.c.cfg.InboxLimit {
+		limit = h.c.cfg.InboxLimit
+	}
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
-	list, err := h.c.store.Conversations(ctx, h.owner, h.c.cfg.InboxLimit, h.c.cfg.UnreadCap)
+	list, err := h.c.store.ConversationsBefore(ctx, h.owner, cursor, limit+1, h.c.cfg.UnreadCap)
 	if err != nil {
 		return nil, fmt.Errorf("chat: load conversations: %w", err)
 	}
-	return InboxSnapshot{Conversations: list}, nil
+	more := len(list) > limit
+	if more {
+		list = list[:limit]
+	}
+	return InboxSnapshot{Conversations: list, More: more}, nil
 }
 
 // inbox is an open inbox room and the updates waiting for it. Updates are

@@ -140,3 +140,54 @@ func TestInboxLimit(t *testing.T) {
 		t.Fatalf("inbox %+v, want dave's then carol's", list)
 	}
 }
+
+// TestInboxPages: the snapshot says whether there are more conversations
+// than InboxLimit, and OpPage pages through the older ones from a cursor.
+func TestInboxPages(t *testing.T) {
+	e := start(t, chat.Config{InboxLimit: 2})
+	bob := e.dial("bob")
+	var dms []string // oldest first
+	for _, name := range []string{"alice", "carol", "dave", "erin", "frank"} {
+		u := e.dial(name)
+		id, _ := u.dm("bob")
+		nextMillisecond()
+		u.say(id, "hi from "+name)
+		dms = append(dms, id)
+	}
+	var snap chat.InboxSnapshot
+	inbox := bob.join(chat.KindInbox, nil, &snap).Room
+	if !snap.More || !slices.Equal(roomsOf(snap.Conversations), []string{dms[4], dms[3]}) {
+		t.Fatalf("snapshot %v (more %v)", roomsOf(snap.Conversations), snap.More)
+	}
+	page := func(after chat.Conversation, limit int) chat.InboxSnapshot {
+		t.Helper()
+		var p chat.InboxSnapshot
+		bob.request(inbox, chat.OpPage, chat.InboxPageRequest{Before: chat.CursorOf(after), Limit: limit}, &p)
+		return p
+	}
+	p := page(snap.Conversations[1], 0)
+	if !p.More || !slices.Equal(roomsOf(p.Conversations), []string{dms[2], dms[1]}) {
+		t.Fatalf("second page %v (more %v)", roomsOf(p.Conversations), p.More)
+	}
+	if p = page(p.Conversations[1], 50); p.More || !slices.Equal(roomsOf(p.Conversations), []string{dms[0]}) {
+		t.Fatalf("last page %v (more %v)", roomsOf(p.Conversations), p.More)
+	}
+	if p = page(snap.Conversations[0], 1); !p.More || !slices.Equal(roomsOf(p.Conversations), []string{dms[3]}) {
+		t.Fatalf("page of 1 %v (more %v)", roomsOf(p.Conversations), p.More)
+	}
+	// A limit above InboxLimit is InboxLimit; a zero cursor is the top.
+	if p = page(chat.Conversation{}, 50); !p.More || !slices.Equal(roomsOf(p.Conversations), []string{dms[4], dms[3]}) {
+		t.Fatalf("page of 50 from the top %v (more %v)", roomsOf(p.Conversations), p.More)
+	}
+	if c := bob.requestErr(inbox, chat.OpPage, "not a page request"); c != codec.CodeBadRequest {
+		t.Fatalf("malformed page request: %s", c)
+	}
+}
+
+func roomsOf(list []chat.Conversation) []string {
+	out := make([]string, len(list))
+	for i, c := range list {
+		out[i] = c.Room
+	}
+	return out
+}

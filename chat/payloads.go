@@ -208,9 +208,11 @@ type PresenceEvent struct {
 }
 
 // InboxSnapshot is what a user gets when joining their inbox, and the
-// reply to OpRefresh.
+// reply to OpRefresh and OpPage.
 type InboxSnapshot struct {
-	// Conversations are the newest Config.InboxLimit conversations,
-	// newest first.
+	// Conversations are the newest Config.InboxLimit conversations
+	// (for OpPage, those after the request's cursor), newest first.
 	Conversations []Conversation `msgpack:"conversations"`
+	// More reports whether older conversations exist: page with OpPage.
+	More bool `msgpack:"more"`
 }

@@ -206,8 +206,25 @@ type Store interface {
 	// Conversations returns user's conversations (the rooms whose record
 	// lists them as a member), built with NewConversation, in
 	// SortConversations order, at most limit of them (zero or less: all).
-	// Unread counts stop at maxUnread.
+	// Unread counts stop at maxUnread. It is ConversationsBefore from the
+	// top of the inbox.
 	Conversations(ctx context.Context, user string, limit, maxUnread int) ([]Conversation, error)
+	// ConversationsBefore is Conversations for the conversations that
+	// come after cursor in SortConversations order: older ones, for the
+	// next page of an inbox. The zero InboxCursor is the top of the
+	// inbox. Its cost grows with the page, not with the number of the
+	// user's conversations: keep each user's conversations indexed by
+	// Updated, and count unread entries for the page only.
+	ConversationsBefore(ctx context.Context, user string, cursor InboxCursor, limit, maxUnread int) ([]Conversation, error)
+	// Trim removes old entries from the logs of the rooms whose kind
+	// (RoomInfo.Kind) has a rule in rules; rooms without a record are left
+	// alone. It removes the longest run of a log's oldest entries that its
+	// rule lets go (see TrimRule) and returns how many entries it removed
+	// in all. Seqs do not move: the head stays, and History, Get and
+	// Lookup no longer find the removed entries (nor their client message
+	// ids). Once a log's newest message is removed, State's Last is nil;
+	// Updated, receipts and the inbox stay.
+	Trim(ctx context.Context, rules map[string]TrimRule) (removed int, err error)
 	// Epoch identifies the stored data: it is the same for as long as the
 	// stored logs are (across restarts on the same file or database) and
 	// differs for a store that starts empty. Rooms use it as their epoch,
@@ -223,6 +240,58 @@ type Store interface {
 	// Append writes (a record whose Creator changes moves to the new
 	// creator's count).
 	GroupsCreated(ctx context.Context, user string) (int, error)
+}
+
+// InboxCursor is a position in a user's inbox: the Updated and Room of
+// the last conversation of a page. The zero InboxCursor is the top.
+type InboxCursor struct {
+	// Updated is the conversation's Updated, in Unix milliseconds.
+	Updated int64 `msgpack:"updated"`
+	// Room is the conversation's room id.
+	Room string `msgpack:"room"`
+}
+
+// CursorOf returns the cursor just after c: the next page starts with the
+// conversation that follows it.
+func CursorOf(c Conversation) InboxCursor { return InboxCursor{Updated: c.Updated, Room: c.Room} }
+
+// IsZero reports whether cur is the top of the inbox.
+func (cur InboxCursor) IsZero() bool { return cur.Updated == 0 && cur.Room == "" }
+
+// Precedes reports whether a conversation with this Updated and room id
+// comes before cur in SortConversations order, or is at cur: it is not on
+// the page after cur. Nothing precedes the zero cursor.
+func (cur InboxCursor) Precedes(updated int64, room string) bool {
+	if cur.IsZero() {
+		return false
+	}
+	if updated != cur.Updated {
+		return updated > cur.Updated
+	}
+	return room <= cur.Room
+}
+
+// TrimRule says which of a room's oldest log entries Store.Trim removes:
+// from the oldest on, every entry that is stored before Before or is not
+// among the newest Keep, up to the first entry that is neither. Since a
+// log's entries are stored in time order, that is every entry that is
+// too old or too many.
+type TrimRule struct {
+	// Before is a time in Unix milliseconds: entries stored (Time) before
+	// it go. Zero: no bound by age.
+	Before int64
+	// Keep is how many of the newest entries stay at most. Zero: no bound
+	// by count.
+	Keep uint64
+}
+
+// Trims reports whether the rule removes an entry with seq and time t from
+// a log whose head is head.
+func (tr TrimRule) Trims(seq uint64, t int64, head uint64) bool {
+	if tr.Keep > 0 && head >= tr.Keep && seq <= head-tr.Keep {
+		return true
+	}
+	return tr.Before != 0 && t < tr.Before
 }
 
 // CountsAsUnread reports whether entry m counts towards user's unread

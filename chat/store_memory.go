@@ -1,8 +1,10 @@
 package chat
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"slices"
 	"sync"
 )
 
@@ -14,13 +16,14 @@ type MemoryStore struct {
 	mu      sync.RWMutex
 	closed  bool
 	rooms   map[string]*memRoom
-	users   map[string]map[string]struct{} // user -> room ids
+	inbox   map[string][]inboxPos          // user -> their conversations, in inbox order
 	created map[string]map[string]struct{} // group creator -> room ids
 }
 
 type memRoom struct {
 	info    *RoomInfo
-	log     []Message // log[i] has seq i+1
+	base    uint64    // the entries up to seq base are trimmed
+	log     []Message // log[i] has seq base+i+1
 	lastMsg uint64
 	updated int64
 	cmids   map[cmidKey]uint64
@@ -29,12 +32,46 @@ type memRoom struct {
 
 type cmidKey struct{ from, id string }
 
+// head is the seq of the room's newest entry.
+func (r *memRoom) head() uint64 { return r.base + uint64(len(r.log)) }
+
+// entry returns the stored entry with seq, if it is there.
+func (r *memRoom) entry(seq uint64) (*Message, bool) {
+	if seq <= r.base || seq > r.head() {
+		return nil, false
+	}
+	return &r.log[seq-r.base-1], true
+}
+
+// inboxTime is where the room sorts in its members' inboxes: the
+// Conversation's Updated.
+func (r *memRoom) inboxTime() int64 {
+	if r.updated == 0 && r.info != nil {
+		return r.info.Created
+	}
+	return r.updated
+}
+
+// inboxPos is a conversation's place in a user's inbox.
+type inboxPos struct {
+	updated int64
+	room    string
+}
+
+// compareInbox orders inbox positions as SortConversations does.
+func compareInbox(a, b inboxPos) int {
+	if c := cmp.Compare(b.updated, a.updated); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.room, b.room)
+}
+
 // NewMemoryStore returns an empty in-memory store.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
 		epoch:   newID(),
 		rooms:   make(map[string]*memRoom),
-		users:   make(map[string]map[string]struct{}),
+		inbox:   make(map[string][]inboxPos),
 		created: make(map[string]map[string]struct{}),
 	}
 }
@@ -76,23 +113,29 @@ func (s *MemoryStore) Append(ctx context.Context, w Write) (Message, bool, error
 	r := s.room(e.Room)
 	if e.ClientMsgID != "" {
 		if seq, ok := r.cmids[cmidKey{e.From, e.ClientMsgID}]; ok {
-			return r.log[seq-1].Clone(), true, nil
+			m, _ := r.entry(seq)
+			return m.Clone(), true, nil
 		}
 	}
-	if e.Seq != uint64(len(r.log))+1 {
+	if e.Seq != r.head()+1 {
 		return Message{}, false, ErrSeqConflict
 	}
-	if w.Update != nil && (w.Update.Seq == 0 || w.Update.Seq > uint64(len(r.log))) {
-		return Message{}, false, ErrNotFound
+	var target *Message
+	if w.Update != nil {
+		var ok bool
+		if target, ok = r.entry(w.Update.Seq); !ok {
+			return Message{}, false, ErrNotFound
+		}
 	}
 	// Nothing can fail from here on.
-	if w.Update != nil {
-		u := w.Update.Clone()
-		u.Room = e.Room
-		r.log[u.Seq-1] = u
+	oldInfo, oldTime := r.info, r.inboxTime()
+	if target != nil {
+		*target = w.Update.Clone()
+		target.Room = e.Room
 	}
 	if w.Room != nil {
-		s.putRoom(r, w.Room.Clone())
+		info := w.Room.Clone()
+		r.info = &info
 	}
 	e = e.Clone()
 	r.log = append(r.log, e)
@@ -108,34 +151,69 @@ func (s *MemoryStore) Append(ctx context.Context, w Write) (Message, bool, error
 	if w.Read != nil && w.Read.Seq > r.reads[w.Read.User] {
 		r.reads[w.Read.User] = w.Read.Seq
 	}
+	s.reindex(e.Room, r, oldInfo, oldTime)
+	if w.Room != nil {
+		s.indexCreator(e.Room, oldInfo, r.info)
+	}
 	return e.Clone(), false, nil
 }
 
-// putRoom replaces r's record and updates the members' room lists.
-func (s *MemoryStore) putRoom(r *memRoom, info RoomInfo) {
-	if r.info != nil {
-		for _, u := range r.info.Members {
-			if !info.HasMember(u) {
-				delete(s.users[u], info.ID)
+// reindex moves room id in its members' inboxes after a write: out of
+// the inboxes of users no longer in the record, into those of new
+// members, and to its new place when its time changed.
+func (s *MemoryStore) reindex(id string, r *memRoom, old *RoomInfo, oldTime int64) {
+	newTime := r.inboxTime()
+	moved := newTime != oldTime
+	if old != nil {
+		for _, u := range old.Members {
+			if moved || !r.info.HasMember(u) {
+				s.unlist(u, inboxPos{oldTime, id})
 			}
 		}
 	}
-	for _, u := range info.Members {
-		if s.users[u] == nil {
-			s.users[u] = make(map[string]struct{})
+	if r.info != nil {
+		for _, u := range r.info.Members {
+			if moved || old == nil || !old.HasMember(u) {
+				s.list(u, inboxPos{newTime, id})
+			}
 		}
-		s.users[u][info.ID] = struct{}{}
 	}
-	if r.info != nil && r.info.Kind == KindGroup && r.info.Creator != "" {
-		delete(s.created[r.info.Creator], info.ID)
+}
+
+func (s *MemoryStore) list(user string, p inboxPos) {
+	l := s.inbox[user]
+	if i, found := slices.BinarySearchFunc(l, p, compareInbox); !found {
+		s.inbox[user] = slices.Insert(l, i, p)
 	}
-	if info.Kind == KindGroup && info.Creator != "" {
+}
+
+func (s *MemoryStore) unlist(user string, p inboxPos) {
+	l := s.inbox[user]
+	i, found := slices.BinarySearchFunc(l, p, compareInbox)
+	switch {
+	case !found:
+	case len(l) == 1:
+		delete(s.inbox, user)
+	default:
+		s.inbox[user] = slices.Delete(l, i, i+1)
+	}
+}
+
+// indexCreator keeps the creators' index in step with a room record that
+// replaced old (nil: none).
+func (s *MemoryStore) indexCreator(id string, old, info *RoomInfo) {
+	if old != nil && old.Kind == KindGroup && old.Creator != "" {
+		delete(s.created[old.Creator], id)
+		if len(s.created[old.Creator]) == 0 {
+			delete(s.created, old.Creator)
+		}
+	}
+	if info != nil && info.Kind == KindGroup && info.Creator != "" {
 		if s.created[info.Creator] == nil {
 			s.created[info.Creator] = make(map[string]struct{})
 		}
-		s.created[info.Creator][info.ID] = struct{}{}
+		s.created[info.Creator][id] = struct{}{}
 	}
-	r.info = &info
 }
 
 // Lookup implements Store.
@@ -153,7 +231,8 @@ func (s *MemoryStore) Lookup(ctx context.Context, roomID, from, clientMsgID stri
 	if !ok {
 		return Message{}, ErrNotFound
 	}
-	return r.log[seq-1].Clone(), nil
+	m, _ := r.entry(seq)
+	return m.Clone(), nil
 }
 
 // Get implements Store.
@@ -164,10 +243,14 @@ func (s *MemoryStore) Get(ctx context.Context, roomID string, seq uint64) (Messa
 		return Message{}, ErrStoreClosed
 	}
 	r := s.rooms[roomID]
-	if r == nil || seq == 0 || seq > uint64(len(r.log)) {
+	if r == nil {
 		return Message{}, ErrNotFound
 	}
-	return r.log[seq-1].Clone(), nil
+	m, ok := r.entry(seq)
+	if !ok {
+		return Message{}, ErrNotFound
+	}
+	return m.Clone(), nil
 }
 
 // History implements Store.
@@ -181,16 +264,19 @@ func (s *MemoryStore) History(ctx context.Context, roomID string, before uint64,
 	if r == nil || limit <= 0 {
 		return []Message{}, nil
 	}
-	end := uint64(len(r.log)) // entries [0, end) have seq < before
-	if before != 0 && before-1 < end {
-		end = before - 1
+	hi := r.head() // the page is the entries with seqs in (lo, hi]
+	if before != 0 && before-1 < hi {
+		hi = before - 1
 	}
-	start := uint64(0)
-	if end > uint64(limit) {
-		start = end - uint64(limit)
+	lo := r.base
+	if hi > lo+uint64(limit) {
+		lo = hi - uint64(limit)
 	}
-	out := make([]Message, 0, end-start)
-	for _, m := range r.log[start:end] {
+	if hi <= lo {
+		return []Message{}, nil
+	}
+	out := make([]Message, 0, hi-lo)
+	for _, m := range r.log[lo-r.base : hi-r.base] {
 		out = append(out, m.Clone())
 	}
 	return out, nil
@@ -224,9 +310,9 @@ func (s *MemoryStore) state(r *memRoom) LogState {
 	if r == nil {
 		return LogState{}
 	}
-	st := LogState{Head: uint64(len(r.log)), Updated: r.updated}
-	if r.lastMsg > 0 {
-		last := r.log[r.lastMsg-1].Clone()
+	st := LogState{Head: r.head(), Updated: r.updated}
+	if m, ok := r.entry(r.lastMsg); ok {
+		last := m.Clone()
 		st.Last = &last
 	}
 	return st
@@ -280,9 +366,12 @@ func (s *MemoryStore) unread(r *memRoom, user string, max int) int {
 		return 0
 	}
 	n := 0
-	read := r.reads[user]
-	for seq := uint64(len(r.log)); seq > read && n < max; seq-- {
-		if CountsAsUnread(r.log[seq-1], user) {
+	stop := r.reads[user]
+	if stop < r.base {
+		stop = r.base
+	}
+	for seq := r.head(); seq > stop && n < max; seq-- {
+		if CountsAsUnread(r.log[seq-r.base-1], user) {
 			n++
 		}
 	}
@@ -291,19 +380,33 @@ func (s *MemoryStore) unread(r *memRoom, user string, max int) int {
 
 // Conversations implements Store.
 func (s *MemoryStore) Conversations(ctx context.Context, user string, limit, maxUnread int) ([]Conversation, error) {
+	return s.ConversationsBefore(ctx, user, InboxCursor{}, limit, maxUnread)
+}
+
+// ConversationsBefore implements Store. Each user's conversations are
+// kept in a slice sorted in inbox order, so a page costs a binary search
+// and the page; moving a conversation to the top moves the slice.
+func (s *MemoryStore) ConversationsBefore(ctx context.Context, user string, cursor InboxCursor, limit, maxUnread int) ([]Conversation, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
 		return nil, ErrStoreClosed
 	}
-	out := make([]Conversation, 0, len(s.users[user]))
-	for id := range s.users[user] {
-		r := s.rooms[id]
-		out = append(out, NewConversation(user, r.info.Clone(), s.state(r), r.reads[user], s.unread(r, user, maxUnread)))
+	l := s.inbox[user]
+	start, _ := slices.BinarySearchFunc(l, cursor, func(p inboxPos, cur InboxCursor) int {
+		if cur.Precedes(p.updated, p.room) {
+			return -1
+		}
+		return 1
+	})
+	l = l[start:]
+	if limit > 0 && len(l) > limit {
+		l = l[:limit]
 	}
-	SortConversations(out)
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
+	out := make([]Conversation, 0, len(l))
+	for _, p := range l {
+		r := s.rooms[p.room]
+		out = append(out, NewConversation(user, r.info.Clone(), s.state(r), r.reads[user], s.unread(r, user, maxUnread)))
 	}
 	return out, nil
 }
@@ -316,6 +419,44 @@ func (s *MemoryStore) GroupsCreated(ctx context.Context, user string) (int, erro
 		return 0, ErrStoreClosed
 	}
 	return len(s.created[user]), nil
+}
+
+// Trim implements Store.
+func (s *MemoryStore) Trim(ctx context.Context, rules map[string]TrimRule) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, ErrStoreClosed
+	}
+	removed := 0
+	for _, r := range s.rooms {
+		if r.info == nil {
+			continue
+		}
+		if rule, ok := rules[r.info.Kind]; ok {
+			removed += r.trim(rule)
+		}
+	}
+	return removed, nil
+}
+
+// trim removes the entries rule lets go and returns how many.
+func (r *memRoom) trim(rule TrimRule) int {
+	head, n := r.head(), 0
+	for n < len(r.log) && rule.Trims(r.log[n].Seq, r.log[n].Time, head) {
+		if m := r.log[n]; m.ClientMsgID != "" {
+			delete(r.cmids, cmidKey{m.From, m.ClientMsgID})
+		}
+		n++
+	}
+	if n > 0 {
+		r.log = slices.Clone(r.log[n:]) // let the trimmed entries go
+		r.base += uint64(n)
+	}
+	return n
 }
 
 // Close implements Store.

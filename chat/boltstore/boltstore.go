@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -78,15 +77,10 @@ type Store struct {
 	commits atomic.Uint64
 }
 
-// writeReq is one write waiting for the writer.
-type writeReq struct {
-	fn   func(tx *bolt.Tx) error
-	done chan error
-}
-
 // Stats counts a store's writes since Open.
 type Stats struct {
-	// Writes is the number of successful Append and SetRead calls.
+	// Writes is the number of successful writes: Append and SetRead
+	// calls, and the transactions of Trim that removed entries.
 	Writes uint64
 	// Commits is the number of write transactions committed. Each one
 	// syncs the file (bbolt syncs twice per commit: the data pages, then
@@ -104,15 +98,17 @@ var _ chat.Store = (*Store)(nil)
 // Buckets. Keys are built from length-prefixed parts (see key), so a
 // room's keys form one contiguous, unambiguous range.
 var (
-	bucketRooms = []byte("rooms") // room -> RoomInfo
-	bucketMeta  = []byte("meta")  // room -> head, last message seq, updated
-	bucketLog   = []byte("log")   // room ‖ seq -> Message
-	bucketCMIDs = []byte("cmids") // room ‖ from ‖ client msg id -> seq
-	bucketReads = []byte("reads") // room ‖ user -> seq
-	bucketUsers = []byte("users") // user ‖ room -> kind
-	bucketStore = []byte("store") // "epoch" -> the store's epoch
-	allBuckets  = [][]byte{bucketRooms, bucketMeta, bucketLog, bucketCMIDs, bucketReads, bucketUsers, bucketStore, bucketCreated}
-	keyEpoch    = []byte("epoch")
+	bucketRooms   = []byte("rooms")   // room -> RoomInfo
+	bucketMeta    = []byte("meta")    // room -> head, last message seq, updated
+	bucketLog     = []byte("log")     // room ‖ seq -> Message
+	bucketCMIDs   = []byte("cmids")   // room ‖ from ‖ client msg id -> seq
+	bucketReads   = []byte("reads")   // room ‖ user -> seq
+	bucketUsers   = []byte("users")   // user ‖ room -> kind
+	bucketInbox   = []byte("inbox")   // user ‖ inbox order ‖ room -> nothing (see inbox.go)
+	bucketAuthors = []byte("authors") // room ‖ seq -> author of a message not deleted (see unread.go)
+	bucketStore   = []byte("store")   // "epoch" -> the store's epoch
+	allBuckets    = [][]byte{bucketRooms, bucketMeta, bucketLog, bucketCMIDs, bucketReads, bucketUsers, bucketInbox, bucketAuthors, bucketStore, bucketCreated}
+	keyEpoch      = []byte("epoch")
 )
 
 // bucketCreated indexes groups by creator, for GroupsCreated:
@@ -145,8 +141,21 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	var epoch string
 	err = db.Update(func(tx *bolt.Tx) error {
+		// A file written before an index existed gets it built.
+		inbox := tx.Bucket(bucketInbox) == nil && tx.Bucket(bucketUsers) != nil
+		authors := tx.Bucket(bucketAuthors) == nil && tx.Bucket(bucketLog) != nil
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		if inbox {
+			if err := buildInbox(tx); err != nil {
+				return err
+			}
+		}
+		if authors {
+			if err := buildAuthors(tx); err != nil {
 				return err
 			}
 		}
@@ -222,115 +231,6 @@ func (s *Store) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	return err
 }
 
-// write runs fn in the writer's next transaction and returns once that
-// transaction is committed (and synced) or has failed. fn may run more
-// than once (when another write of the same transaction fails, the rest
-// are run again without it), so it must set its results from scratch each
-// time. Once queued, a write is not abandoned: ctx only bounds the wait
-// for a place in the queue.
-func (s *Store) write(ctx context.Context, fn func(tx *bolt.Tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	req := &writeReq{fn: fn, done: make(chan error, 1)}
-	s.mu.RLock()
-	if s.closed {
-		s.mu.RUnlock()
-		return chat.ErrStoreClosed
-	}
-	select {
-	case s.queue <- req:
-	case <-ctx.Done():
-		s.mu.RUnlock()
-		return ctx.Err()
-	}
-	s.mu.RUnlock()
-	return <-req.done
-}
-
-// writer commits queued writes until the queue is closed. Each
-// transaction takes what has queued; while writes are queuing (the last
-// transaction had more than one), it also waits, at most maxDelay, until
-// as many writes as last time have arrived, since the writers of the last
-// transaction are likely to write again.
-func (s *Store) writer() {
-	defer close(s.stopped)
-	batch := make([]*writeReq, 0, s.maxBatch)
-	last := 0 // writes in the last transaction
-	wait := time.NewTimer(time.Hour)
-	wait.Stop()
-	for req := range s.queue {
-		batch = append(batch[:0], req)
-		s.fill(&batch, min(last, s.maxBatch), wait)
-		s.commit(batch)
-		last = len(batch)
-		clear(batch)
-	}
-}
-
-// fill adds queued writes to batch: all that are waiting, and if batch
-// holds fewer than target and target is above one, those that arrive
-// within maxDelay, until it holds target.
-func (s *Store) fill(batch *[]*writeReq, target int, wait *time.Timer) {
-drain:
-	for len(*batch) < s.maxBatch {
-		select {
-		case r, ok := <-s.queue:
-			if !ok {
-				return
-			}
-			*batch = append(*batch, r)
-		default:
-			break drain
-		}
-	}
-	if target <= 1 || len(*batch) >= target || s.maxDelay <= 0 {
-		return
-	}
-	wait.Reset(s.maxDelay)
-	defer wait.Stop()
-	for len(*batch) < target {
-		select {
-		case r, ok := <-s.queue:
-			if !ok {
-				return
-			}
-			*batch = append(*batch, r)
-		case <-wait.C:
-			return
-		}
-	}
-}
-
-// commit runs batch in one transaction. A write that fails is answered
-// with its error and the transaction is retried without it.
-func (s *Store) commit(batch []*writeReq) {
-	for len(batch) > 0 {
-		failed := -1
-		err := s.db.Update(func(tx *bolt.Tx) error {
-			for i, r := range batch {
-				if err := r.fn(tx); err != nil {
-					failed = i
-					return err
-				}
-			}
-			return nil
-		})
-		if failed < 0 {
-			if err == nil {
-				s.commits.Add(1)
-				s.writes.Add(uint64(len(batch)))
-			}
-			for _, r := range batch {
-				r.done <- err
-			}
-			return
-		}
-		batch[failed].done <- err
-		batch = slices.Delete(batch, failed, failed+1)
-	}
-}
-
 // meta is a room's log state as stored: 24 bytes.
 type meta struct {
 	head    uint64
@@ -397,6 +297,11 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 		if e.Seq != m.head+1 {
 			return chat.ErrSeqConflict
 		}
+		old, err := indexedRoom(tx, w)
+		if err != nil {
+			return err
+		}
+		oldTime := inboxTime(m.updated, old)
 		logB := tx.Bucket(bucketLog)
 		if w.Update != nil {
 			k := logKey(e.Room, w.Update.Seq)
@@ -406,13 +311,19 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 			if err := logB.Put(k, update); err != nil {
 				return err
 			}
+			if err := indexAuthor(tx, e.Room, *w.Update); err != nil {
+				return err
+			}
 		}
 		if w.Room != nil {
-			if err := putRoom(tx, *w.Room, info); err != nil {
+			if err := putRoom(tx, old, *w.Room, info); err != nil {
 				return err
 			}
 		}
 		if err := logB.Put(logKey(e.Room, e.Seq), entry); err != nil {
+			return err
+		}
+		if err := indexAuthor(tx, e.Room, e); err != nil {
 			return err
 		}
 		if e.ClientMsgID != "" {
@@ -435,6 +346,9 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 		if err := putMeta(tx, e.Room, m); err != nil {
 			return err
 		}
+		if err := reindex(tx, e.Room, old, w.Room, oldTime, m.updated); err != nil {
+			return err
+		}
 		out = e.Clone()
 		return nil
 	})
@@ -444,11 +358,11 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 	return out, dup, nil
 }
 
-// putRoom stores a room record and updates its members' room lists and
-// the creators' index.
-func putRoom(tx *bolt.Tx, info chat.RoomInfo, raw []byte) error {
+// putRoom stores a room record, which replaces old (nil: none), and
+// updates its members' room lists and the creators' index.
+func putRoom(tx *bolt.Tx, old *chat.RoomInfo, info chat.RoomInfo, raw []byte) error {
 	users := tx.Bucket(bucketUsers)
-	if old, err := getRoom(tx, info.ID); err == nil {
+	if old != nil {
 		for _, u := range old.Members {
 			if !info.HasMember(u) {
 				if err := users.Delete(userKey(u, info.ID)); err != nil {
@@ -461,8 +375,6 @@ func putRoom(tx *bolt.Tx, info chat.RoomInfo, raw []byte) error {
 				return err
 			}
 		}
-	} else if !errors.Is(err, chat.ErrNotFound) {
-		return err
 	}
 	if info.Kind == chat.KindGroup && info.Creator != "" {
 		if err := tx.Bucket(bucketCreated).Put(userKey(info.Creator, info.ID), []byte{}); err != nil {
@@ -640,80 +552,6 @@ func (s *Store) Reads(ctx context.Context, roomID string) (map[string]uint64, er
 		return nil
 	})
 	return out, err
-}
-
-// Unread implements chat.Store.
-func (s *Store) Unread(ctx context.Context, roomID, user string, max int) (int, error) {
-	var n int
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		var err error
-		n, err = unread(tx, roomID, user, max)
-		return err
-	})
-	return n, err
-}
-
-// unread counts backwards from the head to the user's read seq.
-func unread(tx *bolt.Tx, room, user string, max int) (int, error) {
-	read := getUint(tx.Bucket(bucketReads).Get(readKey(room, user)))
-	head := getMeta(tx, room).head
-	n := 0
-	if head <= read || max <= 0 {
-		return 0, nil
-	}
-	c := tx.Bucket(bucketLog).Cursor()
-	prefix := key(nil, room)
-	for k, v := c.Seek(logKey(room, head)); k != nil && hasPrefix(k, prefix) && n < max; k, v = c.Prev() {
-		if binary.BigEndian.Uint64(k[len(prefix):]) <= read {
-			break
-		}
-		m, err := decodeEntry(room, v)
-		if err != nil {
-			return 0, err
-		}
-		if chat.CountsAsUnread(m, user) {
-			n++
-		}
-	}
-	return n, nil
-}
-
-// Conversations implements chat.Store.
-func (s *Store) Conversations(ctx context.Context, user string, limit, maxUnread int) ([]chat.Conversation, error) {
-	out := []chat.Conversation{}
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		prefix := key(nil, user)
-		c := tx.Bucket(bucketUsers).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
-			room, ok := part(k[len(prefix):])
-			if !ok {
-				return fmt.Errorf("boltstore: bad conversation key of user %s", user)
-			}
-			info, err := getRoom(tx, room)
-			if err != nil {
-				return err
-			}
-			st, err := state(tx, room)
-			if err != nil {
-				return err
-			}
-			n, err := unread(tx, room, user, maxUnread)
-			if err != nil {
-				return err
-			}
-			read := getUint(tx.Bucket(bucketReads).Get(readKey(room, user)))
-			out = append(out, chat.NewConversation(user, info, st, read, n))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	chat.SortConversations(out)
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
-	}
-	return out, nil
 }
 
 // GroupsCreated implements chat.Store: it counts user's keys in the

@@ -23,6 +23,17 @@ func part(b []byte) (string, bool) {
 	return string(b[w:]), true
 }
 
+// twoParts splits a key made of two length-prefixed parts.
+func twoParts(b []byte) (string, string, bool) {
+	n, w := binary.Uvarint(b)
+	if w <= 0 || uint64(len(b)-w) < n {
+		return "", "", false
+	}
+	first := string(b[w : w+int(n)])
+	second, ok := part(b[w+int(n):])
+	return first, second, ok
+}
+
 // logKey is room ‖ seq, with seq big-endian so entries sort by seq.
 func logKey(room string, seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(key(make([]byte, 0, len(room)+10), room), seq)

@@ -39,6 +39,10 @@ func Run(t *testing.T, newStore func(t *testing.T) chat.Store) {
 		{"Reads", testReads},
 		{"Unread", testUnread},
 		{"ConversationOrder", testConversationOrder},
+		{"InboxPaging", testInboxPaging},
+		{"InboxUnread", testInboxUnread},
+		{"Trim", testTrim},
+		{"TrimConcurrent", testTrimConcurrent},
 		{"NoAliasing", testNoAliasing},
 		{"Concurrent", testConcurrent},
 		{"Epoch", testEpoch},
@@ -479,6 +483,12 @@ func testClosed(t *testing.T, s chat.Store) {
 	}
 	if _, err := s.SetRead(ctx, "r", "a", 1); !errors.Is(err, chat.ErrStoreClosed) {
 		t.Fatalf("SetRead after Close: %v, want ErrStoreClosed", err)
+	}
+	if _, err := s.ConversationsBefore(ctx, "a", chat.InboxCursor{Updated: 1, Room: "r"}, 1, 1); !errors.Is(err, chat.ErrStoreClosed) {
+		t.Fatalf("ConversationsBefore after Close: %v, want ErrStoreClosed", err)
+	}
+	if _, err := s.Trim(ctx, map[string]chat.TrimRule{chat.KindDM: {Keep: 1}}); !errors.Is(err, chat.ErrStoreClosed) {
+		t.Fatalf("Trim after Close: %v, want ErrStoreClosed", err)
 	}
 }
 
