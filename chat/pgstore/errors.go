@@ -1,0 +1,61 @@
+package pgstore
+
+import (
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/parlorhq/parlor/codec"
+)
+
+// Errors the store returns besides the chat.Store ones. They are
+// *codec.Error values, so the chat module's clients see their codes.
+var (
+	// ErrUnavailable: the database could not be reached, or did not
+	// answer within Options.Timeout. The write may not have been stored;
+	// if it was, a resend with the same client message id finds it. The
+	// returned error wraps ErrUnavailable and the cause.
+	ErrUnavailable = &codec.Error{Code: codec.CodeUnavailable, Message: "pgstore: database unavailable, try again"}
+	// ErrUnstorable: a write holds a string PostgreSQL cannot store as
+	// text: a NUL byte or invalid UTF-8. Nothing is stored.
+	ErrUnstorable = &codec.Error{Code: codec.CodeBadRequest, Message: "pgstore: text holds a NUL byte or invalid UTF-8"}
+)
+
+// unavailable reports whether err means that the database could not be
+// reached or could not answer: any failure other than an error reported
+// by the server, and the server's own connection, shutdown and resource
+// errors (classes 08, 53, 57P; a read-only standby, 25006).
+func unavailable(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return true
+	}
+	c := pgErr.Code
+	return strings.HasPrefix(c, "08") || strings.HasPrefix(c, "53") ||
+		strings.HasPrefix(c, "57P") || c == "25006"
+}
+
+// uniqueViolation reports whether err is a unique violation of the index
+// or constraint named.
+func uniqueViolation(err error, name string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == name
+}
+
+// storable reports whether PostgreSQL can store s as text: valid UTF-8
+// without NUL bytes.
+func storable(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
+// allStorable reports whether every string of list is storable.
+func allStorable(list []string) bool {
+	for _, s := range list {
+		if !storable(s) {
+			return false
+		}
+	}
+	return true
+}
