@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 
 	"github.com/jackc/pgx/v5"
 
@@ -34,8 +35,8 @@ const (
 	sqlAddMembers  = `INSERT INTO members (user_id, room) SELECT u, $1 FROM unnest($2::text[]) AS u
 		ON CONFLICT (user_id, room) DO NOTHING`
 	sqlInsertEntry = `INSERT INTO entries (room, seq, id, kind, from_user, time, text, client_msg_id,
-			target, edited, deleted, added, removed, admins, name)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`
+			target, edited, deleted, added, removed, admins, name, write_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`
 	sqlSetRead = `INSERT INTO reads (room, user_id, seq) VALUES ($1, $2, $3)
 		ON CONFLICT (room, user_id) DO UPDATE SET seq = greatest(reads.seq, EXCLUDED.seq)
 		RETURNING seq`
@@ -49,9 +50,14 @@ const (
 )
 
 // Append implements chat.Store. It checks for a stored entry with the
-// client message id first, then appends in one transaction; when a
-// concurrent writer with the same id wins the race, the unique index
-// stops the second entry and Append returns the winner's as a duplicate.
+// client message id first, then appends in one transaction.
+//
+// A lost connection is retried once. The first try may have been stored
+// before its connection died: each call stores a random write id with its
+// entry, and a retry that finds its own write id (under the client
+// message id, or at the seq) reports the entry as stored, not as a
+// duplicate or a conflict. So an entry is never stored twice nor acked
+// unstored; if the retry fails too, Append returns ErrUnavailable.
 func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, error) {
 	e := w.Entry
 	if e.Room == "" {
@@ -68,34 +74,75 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 		return chat.Message{}, false, err
 	}
 	defer cancel()
+	var out chat.Message
+	var dup bool
+	writeID := int64(rand.Uint64() | 1) // never 0, the column's default
+	err = s.retry(callCtx, func() error {
+		var aerr error
+		out, dup, aerr = s.append(callCtx, &w, writeID)
+		return aerr
+	})
+	if err != nil {
+		return chat.Message{}, false, s.fail(ctx, err)
+	}
+	return out, dup, nil
+}
+
+// append is one try of Append.
+func (s *Store) append(ctx context.Context, w *chat.Write, writeID int64) (chat.Message, bool, error) {
+	e := &w.Entry
 	if e.ClientMsgID != "" {
-		m, err := s.lookup(callCtx, e.Room, e.From, e.ClientMsgID)
+		m, mid, err := s.lookup(ctx, e.Room, e.From, e.ClientMsgID)
 		if err == nil {
-			return m, true, nil
+			return found(m, mid, e, writeID)
 		}
 		if !errors.Is(err, chat.ErrNotFound) {
-			return chat.Message{}, false, s.fail(ctx, err)
+			return chat.Message{}, false, err
 		}
 	}
-	err = pgx.BeginFunc(callCtx, s.pool, func(tx pgx.Tx) error { return appendTx(callCtx, tx, &w) })
-	if e.ClientMsgID != "" && (errors.Is(err, chat.ErrSeqConflict) || uniqueViolation(err, "entries_client_msg_id")) {
-		// Another writer may have stored the same message meanwhile.
-		if m, lerr := s.lookup(callCtx, e.Room, e.From, e.ClientMsgID); lerr == nil {
-			return m, true, nil
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return appendTx(ctx, tx, w, writeID) })
+	if errors.Is(err, chat.ErrSeqConflict) || uniqueViolation(err, "entries_pkey") ||
+		uniqueViolation(err, "entries_client_msg_id") {
+		// Another writer stored first, or an earlier try of this call
+		// did: its entry is at e.Seq, or under the client message id.
+		var m chat.Message
+		var mid int64
+		var lerr error
+		if e.ClientMsgID != "" {
+			m, mid, lerr = s.lookup(ctx, e.Room, e.From, e.ClientMsgID)
+		} else {
+			m, mid, lerr = s.one(ctx, e.Room, sqlGet, e.Room, e.Seq)
+			if lerr == nil && mid != writeID {
+				lerr = chat.ErrNotFound
+			}
 		}
-	}
-	if uniqueViolation(err, "entries_pkey") {
+		if lerr == nil {
+			return found(m, mid, e, writeID)
+		}
+		if !errors.Is(lerr, chat.ErrNotFound) {
+			return chat.Message{}, false, lerr
+		}
 		err = chat.ErrSeqConflict
 	}
 	if err != nil {
-		return chat.Message{}, false, s.fail(ctx, err)
+		return chat.Message{}, false, err
 	}
 	return e.Clone(), false, nil
 }
 
+// found is Append's answer when it finds m, stored by write mid, for
+// entry e of write writeID: e itself if an earlier try of this call
+// stored it, or else m as a duplicate.
+func found(m chat.Message, mid int64, e *chat.Message, writeID int64) (chat.Message, bool, error) {
+	if mid == writeID {
+		return e.Clone(), false, nil
+	}
+	return m, true, nil
+}
+
 // appendTx sends the statements of w as one batch in tx and checks their
 // results in order.
-func appendTx(ctx context.Context, tx pgx.Tx, w *chat.Write) error {
+func appendTx(ctx context.Context, tx pgx.Tx, w *chat.Write, writeID int64) error {
 	e := &w.Entry
 	if e.Seq == 0 {
 		return chat.ErrSeqConflict
@@ -128,7 +175,7 @@ func appendTx(ctx context.Context, tx pgx.Tx, w *chat.Write) error {
 		b.Queue(sqlDropMembers, r.ID, members)
 		b.Queue(sqlAddMembers, r.ID, members)
 	}
-	b.Queue(sqlInsertEntry, entryArgs(e.Room, e)...)
+	b.Queue(sqlInsertEntry, append(entryArgs(e.Room, e), writeID)...)
 	if w.Read != nil && w.Read.Seq > 0 {
 		b.Queue(sqlSetRead, e.Room, w.Read.User, w.Read.Seq)
 	}

@@ -5,8 +5,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/codec"
 )
 
@@ -24,10 +26,15 @@ var (
 )
 
 // unavailable reports whether err means that the database could not be
-// reached or could not answer: any failure other than an error reported
-// by the server, and the server's own connection, shutdown and resource
-// errors (classes 08, 53, 57P; a read-only standby, 25006).
+// reached or could not answer: a lost connection, and the server's own
+// connection, shutdown and resource errors (classes 08, 53, 57P; a
+// read-only standby, 25006). Any other error reported by the server, and
+// the store's own answers, are not.
 func unavailable(err error) bool {
+	if errors.Is(err, chat.ErrNotFound) || errors.Is(err, chat.ErrSeqConflict) ||
+		errors.Is(err, ErrUnstorable) || errors.Is(err, pgx.ErrNoRows) {
+		return false
+	}
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {
 		return true
@@ -35,6 +42,18 @@ func unavailable(err error) bool {
 	c := pgErr.Code
 	return strings.HasPrefix(c, "08") || strings.HasPrefix(c, "53") ||
 		strings.HasPrefix(c, "57P") || c == "25006"
+}
+
+// connLost reports whether err means that a connection died or the
+// server went away, so that the pool's other connections are likely dead
+// too: anything but an error reported by the server, and the server's
+// connection and shutdown errors (classes 08 and 57P).
+func connLost(err error) bool {
+	if !unavailable(err) {
+		return false
+	}
+	var pgErr *pgconn.PgError
+	return !errors.As(err, &pgErr) || strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P")
 }
 
 // uniqueViolation reports whether err is a unique violation of the index

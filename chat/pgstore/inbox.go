@@ -48,9 +48,22 @@ func (s *Store) Conversations(ctx context.Context, user string, limit, maxUnread
 	if limit > 0 {
 		lim = &limit
 	}
-	rows, err := s.pool.Query(callCtx, sqlConversations, user, lim, max(maxUnread, 0))
+	err = s.retry(callCtx, func() error {
+		out = out[:0]
+		return s.conversations(callCtx, user, lim, max(maxUnread, 0), &out)
+	})
 	if err != nil {
 		return nil, s.fail(ctx, err)
+	}
+	chat.SortConversations(out)
+	return out, nil
+}
+
+// conversations runs sqlConversations and appends its rows to out.
+func (s *Store) conversations(ctx context.Context, user string, limit *int, maxUnread int, out *[]chat.Conversation) error {
+	rows, err := s.pool.Query(ctx, sqlConversations, user, limit, maxUnread)
+	if err != nil {
+		return err
 	}
 	var (
 		info   chat.RoomInfo
@@ -68,12 +81,8 @@ func (s *Store) Conversations(ctx context.Context, user string, limit, maxUnread
 			m.Room = info.ID
 			st.Last = &m
 		}
-		out = append(out, chat.NewConversation(user, info, st, read, unread))
+		*out = append(*out, chat.NewConversation(user, info, st, read, unread))
 		return nil
 	})
-	if err != nil {
-		return nil, s.fail(ctx, err)
-	}
-	chat.SortConversations(out)
-	return out, nil
+	return err
 }

@@ -147,6 +147,22 @@ func (s *Store) call(ctx context.Context) (context.Context, context.CancelFunc, 
 	return ctx, cancel, nil
 }
 
+// retry runs fn, and runs it once more if it failed because the
+// database was unavailable and there is time left. A lost connection
+// first resets the pool: after a server restart every idle connection is
+// dead, and the second try should dial a new one rather than meet the
+// next dead one.
+func (s *Store) retry(ctx context.Context, fn func() error) error {
+	err := fn()
+	if err == nil || !unavailable(err) || ctx.Err() != nil || s.isClosed() {
+		return err
+	}
+	if connLost(err) {
+		s.pool.Reset()
+	}
+	return fn()
+}
+
 // fail turns a call's error into what the caller sees: the chat errors
 // and this package's as they are, chat.ErrStoreClosed once closed, the
 // caller's own cancellation as it is, ErrUnavailable for a database that

@@ -12,9 +12,9 @@ import (
 
 // Reads of one room. $1 is always the room.
 const (
-	sqlLookup = `SELECT ` + entryColumns + ` FROM entries e
+	sqlLookup = `SELECT e.write_id, ` + entryColumns + ` FROM entries e
 		WHERE e.room = $1 AND e.from_user = $2 AND e.client_msg_id = $3 AND e.client_msg_id <> ''`
-	sqlGet     = `SELECT ` + entryColumns + ` FROM entries e WHERE e.room = $1 AND e.seq = $2`
+	sqlGet     = `SELECT e.write_id, ` + entryColumns + ` FROM entries e WHERE e.room = $1 AND e.seq = $2`
 	sqlHistory = `SELECT ` + entryColumns + ` FROM entries e
 		WHERE e.room = $1 AND e.seq < $2 ORDER BY e.seq DESC LIMIT $3`
 	sqlRoom  = `SELECT kind, name, members, admins, created FROM rooms WHERE id = $1`
@@ -42,26 +42,34 @@ func (s *Store) Lookup(ctx context.Context, roomID, from, clientMsgID string) (c
 	if clientMsgID == "" || !storable(roomID) || !storable(from) || !storable(clientMsgID) {
 		return chat.Message{}, chat.ErrNotFound
 	}
-	m, err := s.lookup(callCtx, roomID, from, clientMsgID)
+	var m chat.Message
+	err = s.retry(callCtx, func() error {
+		var lerr error
+		m, _, lerr = s.lookup(callCtx, roomID, from, clientMsgID)
+		return lerr
+	})
 	return m, s.fail(ctx, err)
 }
 
-// lookup finds the entry with a client message id, or ErrNotFound.
-func (s *Store) lookup(ctx context.Context, room, from, clientMsgID string) (chat.Message, error) {
+// lookup finds the entry with a client message id, and the id of the
+// write that stored it, or ErrNotFound.
+func (s *Store) lookup(ctx context.Context, room, from, clientMsgID string) (chat.Message, int64, error) {
 	return s.one(ctx, room, sqlLookup, room, from, clientMsgID)
 }
 
-// one returns the entry a query of entryColumns finds, or ErrNotFound.
-func (s *Store) one(ctx context.Context, room, sql string, args ...any) (chat.Message, error) {
+// one returns the entry a query of write_id and entryColumns finds, and
+// its write id, or ErrNotFound.
+func (s *Store) one(ctx context.Context, room, sql string, args ...any) (chat.Message, int64, error) {
 	m := chat.Message{Room: room}
-	err := s.pool.QueryRow(ctx, sql, args...).Scan(entryDest(&m)...)
+	var writeID int64
+	err := s.pool.QueryRow(ctx, sql, args...).Scan(append([]any{&writeID}, entryDest(&m)...)...)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return chat.Message{}, chat.ErrNotFound
+		return chat.Message{}, 0, chat.ErrNotFound
 	}
 	if err != nil {
-		return chat.Message{}, err
+		return chat.Message{}, 0, err
 	}
-	return m, nil
+	return m, writeID, nil
 }
 
 // Get implements chat.Store.
@@ -74,7 +82,12 @@ func (s *Store) Get(ctx context.Context, roomID string, seq uint64) (chat.Messag
 	if !storable(roomID) || seq > math.MaxInt64 {
 		return chat.Message{}, chat.ErrNotFound
 	}
-	m, err := s.one(callCtx, roomID, sqlGet, roomID, seq)
+	var m chat.Message
+	err = s.retry(callCtx, func() error {
+		var gerr error
+		m, _, gerr = s.one(callCtx, roomID, sqlGet, roomID, seq)
+		return gerr
+	})
 	return m, s.fail(ctx, err)
 }
 
@@ -92,10 +105,14 @@ func (s *Store) History(ctx context.Context, roomID string, before uint64, limit
 	if before == 0 || before > math.MaxInt64 {
 		before = math.MaxInt64
 	}
-	rows, err := s.pool.Query(callCtx, sqlHistory, roomID, before, limit)
-	if err == nil {
-		out, err = scanEntries(rows, roomID, out)
-	}
+	err = s.retry(callCtx, func() error {
+		rows, err := s.pool.Query(callCtx, sqlHistory, roomID, before, limit)
+		if err != nil {
+			return err
+		}
+		out, err = scanEntries(rows, roomID, out[:0])
+		return err
+	})
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
@@ -116,7 +133,9 @@ func (s *Store) Room(ctx context.Context, roomID string) (chat.RoomInfo, error) 
 		return chat.RoomInfo{}, chat.ErrNotFound
 	}
 	info := chat.RoomInfo{ID: roomID}
-	err = s.pool.QueryRow(callCtx, sqlRoom, roomID).Scan(&info.Kind, &info.Name, &info.Members, &info.Admins, &info.Created)
+	err = s.retry(callCtx, func() error {
+		return s.pool.QueryRow(callCtx, sqlRoom, roomID).Scan(&info.Kind, &info.Name, &info.Members, &info.Admins, &info.Created)
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return chat.RoomInfo{}, chat.ErrNotFound
 	}
@@ -138,7 +157,9 @@ func (s *Store) State(ctx context.Context, roomID string) (chat.LogState, error)
 	}
 	var st chat.LogState
 	last := chat.Message{Room: roomID}
-	err = s.pool.QueryRow(callCtx, sqlState, roomID).Scan(append([]any{&st.Head, &st.Updated}, entryDest(&last)...)...)
+	err = s.retry(callCtx, func() error {
+		return s.pool.QueryRow(callCtx, sqlState, roomID).Scan(append([]any{&st.Head, &st.Updated}, entryDest(&last)...)...)
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return chat.LogState{}, nil
 	}
@@ -162,13 +183,14 @@ func (s *Store) SetRead(ctx context.Context, roomID, user string, seq uint64) (u
 	}
 	defer cancel()
 	var out uint64
-	if seq == 0 {
-		err = s.pool.QueryRow(callCtx, sqlGetRead, roomID, user).Scan(&out)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return 0, nil
+	err = s.retry(callCtx, func() error {
+		if seq == 0 {
+			return s.pool.QueryRow(callCtx, sqlGetRead, roomID, user).Scan(&out)
 		}
-	} else {
-		err = s.pool.QueryRow(callCtx, sqlSetRead, roomID, user, seq).Scan(&out)
+		return s.pool.QueryRow(callCtx, sqlSetRead, roomID, user, seq).Scan(&out)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
 	}
 	if err != nil {
 		return 0, s.fail(ctx, err)
@@ -187,15 +209,19 @@ func (s *Store) Reads(ctx context.Context, roomID string) (map[string]uint64, er
 	if !storable(roomID) {
 		return out, nil
 	}
-	rows, err := s.pool.Query(callCtx, sqlReads, roomID)
-	if err != nil {
-		return nil, s.fail(ctx, err)
-	}
-	var user string
-	var seq uint64
-	_, err = pgx.ForEachRow(rows, []any{&user, &seq}, func() error {
-		out[user] = seq
-		return nil
+	err = s.retry(callCtx, func() error {
+		clear(out)
+		rows, err := s.pool.Query(callCtx, sqlReads, roomID)
+		if err != nil {
+			return err
+		}
+		var user string
+		var seq uint64
+		_, err = pgx.ForEachRow(rows, []any{&user, &seq}, func() error {
+			out[user] = seq
+			return nil
+		})
+		return err
 	})
 	if err != nil {
 		return nil, s.fail(ctx, err)
@@ -214,7 +240,10 @@ func (s *Store) Unread(ctx context.Context, roomID, user string, max int) (int, 
 		return 0, nil
 	}
 	var n int
-	if err := s.pool.QueryRow(callCtx, sqlUnread, roomID, user, max).Scan(&n); err != nil {
+	err = s.retry(callCtx, func() error {
+		return s.pool.QueryRow(callCtx, sqlUnread, roomID, user, max).Scan(&n)
+	})
+	if err != nil {
 		return 0, s.fail(ctx, err)
 	}
 	return n, nil

@@ -34,6 +34,9 @@ CREATE TABLE entries (
 	removed       text[],
 	admins        text[],
 	name          text    NOT NULL DEFAULT '',
+	-- write_id is a random id of the Append call that stored the entry: a
+	-- call retried after a lost connection recognises its own entry by it.
+	write_id      bigint  NOT NULL DEFAULT 0,
 	PRIMARY KEY (room, seq)
 );
 
