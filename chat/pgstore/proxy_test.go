@@ -10,29 +10,32 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/parlorhq/parlor/chat"
 )
 
-// replyCutter is a TCP proxy on loopback between the store and the
+// faultProxy is a TCP proxy on loopback between the store and the
 // database. Once armed, it passes the next COMMIT on to the server and
 // then closes the store's side at once: the transaction commits, but its
-// answer never arrives.
-type replyCutter struct {
-	ln     net.Listener
-	target string
-	armed  atomic.Bool
-	cuts   atomic.Int64
-	wg     sync.WaitGroup
+// answer never arrives. While stalled, it holds what the store sends: the
+// server hears of it only once the stall ends.
+type faultProxy struct {
+	ln      net.Listener
+	target  string
+	armed   atomic.Bool
+	stalled atomic.Bool
+	cuts    atomic.Int64
+	wg      sync.WaitGroup
 }
 
-func newReplyCutter(t *testing.T, target string) *replyCutter {
+func newFaultProxy(t *testing.T, target string) *faultProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &replyCutter{ln: ln, target: target}
+	p := &faultProxy{ln: ln, target: target}
 	p.wg.Go(p.accept)
 	t.Cleanup(func() {
 		_ = ln.Close()
@@ -41,7 +44,7 @@ func newReplyCutter(t *testing.T, target string) *replyCutter {
 	return p
 }
 
-func (p *replyCutter) accept() {
+func (p *faultProxy) accept() {
 	for {
 		client, err := p.ln.Accept()
 		if err != nil {
@@ -62,6 +65,9 @@ func (p *replyCutter) accept() {
 			buf := make([]byte, 64<<10)
 			for {
 				n, err := client.Read(buf)
+				for p.stalled.Load() {
+					time.Sleep(5 * time.Millisecond)
+				}
 				if n > 0 {
 					if _, werr := server.Write(buf[:n]); werr != nil {
 						return
@@ -91,8 +97,8 @@ func TestLostCommitReply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cutter := newReplyCutter(t, dsn.Host)
-	dsn.Host = cutter.ln.Addr().String()
+	proxy := newFaultProxy(t, dsn.Host)
+	dsn.Host = proxy.ln.Addr().String()
 	s, err := Open(ctx, dsn.String(), Options{Schema: newSchema(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -104,13 +110,13 @@ func TestLostCommitReply(t *testing.T) {
 		{Room: "d", Seq: 2, ID: "m2", Kind: chat.KindMessage, From: "a", Time: 2, Text: "without"},
 	}
 	for _, e := range entries {
-		cutter.armed.Store(true)
+		proxy.armed.Store(true)
 		got, dup, err := s.Append(ctx, chat.Write{Entry: e})
 		if err != nil || dup || got.ID != e.ID || got.Seq != e.Seq {
 			t.Fatalf("Append(%s) with its commit reply lost: %+v, duplicate %v, %v", e.ID, got, dup, err)
 		}
 	}
-	if n := cutter.cuts.Load(); n != 2 {
+	if n := proxy.cuts.Load(); n != 2 {
 		t.Fatalf("%d replies cut, want 2", n)
 	}
 	h, err := s.History(ctx, "d", 0, 10)
