@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 
 	"github.com/jackc/pgx/v5"
@@ -100,6 +101,9 @@ func (s *Store) append(ctx context.Context, w *chat.Write, writeID int64) (chat.
 			return chat.Message{}, false, err
 		}
 	}
+	if e.Seq == 0 || e.Seq > math.MaxInt64 {
+		return chat.Message{}, false, chat.ErrSeqConflict
+	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return appendTx(ctx, tx, w, writeID) })
 	if errors.Is(err, chat.ErrSeqConflict) || uniqueViolation(err, "entries_pkey") ||
 		uniqueViolation(err, "entries_client_msg_id") {
@@ -144,9 +148,6 @@ func found(m chat.Message, mid int64, e *chat.Message, writeID int64) (chat.Mess
 // results in order.
 func appendTx(ctx context.Context, tx pgx.Tx, w *chat.Write, writeID int64) error {
 	e := &w.Entry
-	if e.Seq == 0 {
-		return chat.ErrSeqConflict
-	}
 	isMsg := e.Kind == chat.KindMessage
 	moves := isMsg || e.Kind == chat.KindMembers
 	var b pgx.Batch
@@ -200,17 +201,18 @@ func appendTx(ctx context.Context, tx pgx.Tx, w *chat.Write, writeID int64) erro
 	return br.Close()
 }
 
-// writeStorable reports whether PostgreSQL can store every string of w.
+// writeStorable reports whether PostgreSQL can store every value of w
+// but the entry's seq.
 func writeStorable(w *chat.Write) bool {
 	if !entryStorable(&w.Entry) {
 		return false
 	}
-	if w.Update != nil && !entryStorable(w.Update) {
+	if w.Update != nil && (w.Update.Seq > math.MaxInt64 || !entryStorable(w.Update)) {
 		return false
 	}
 	if r := w.Room; r != nil && !(storable(r.ID) && storable(r.Kind) && storable(r.Name) &&
 		allStorable(r.Members) && allStorable(r.Admins)) {
 		return false
 	}
-	return w.Read == nil || storable(w.Read.User)
+	return w.Read == nil || (w.Read.Seq <= math.MaxInt64 && storable(w.Read.User))
 }

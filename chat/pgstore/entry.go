@@ -1,6 +1,8 @@
 package pgstore
 
 import (
+	"math"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parlorhq/parlor/chat"
@@ -38,9 +40,10 @@ func orNull(list []string) []string {
 	return list
 }
 
-// entryStorable reports whether PostgreSQL can store every string of m.
+// entryStorable reports whether PostgreSQL can store every string of m,
+// and its target. (Its seq is checked against the head instead.)
 func entryStorable(m *chat.Message) bool {
-	return storable(m.Room) && storable(m.ID) && storable(m.Kind) && storable(m.From) &&
+	return m.Target <= math.MaxInt64 && storable(m.Room) && storable(m.ID) && storable(m.Kind) && storable(m.From) &&
 		storable(m.Text) && storable(m.ClientMsgID) && storable(m.Name) &&
 		allStorable(m.Added) && allStorable(m.Removed) && allStorable(m.Admins)
 }

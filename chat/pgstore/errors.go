@@ -1,14 +1,16 @@
 package pgstore
 
 import (
+	"context"
 	"errors"
+	"io"
+	"net"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/codec"
 )
 
@@ -20,28 +22,31 @@ var (
 	// if it was, a resend with the same client message id finds it. The
 	// returned error wraps ErrUnavailable and the cause.
 	ErrUnavailable = &codec.Error{Code: codec.CodeUnavailable, Message: "pgstore: database unavailable, try again"}
-	// ErrUnstorable: a write holds a string PostgreSQL cannot store as
-	// text: a NUL byte or invalid UTF-8. Nothing is stored.
-	ErrUnstorable = &codec.Error{Code: codec.CodeBadRequest, Message: "pgstore: text holds a NUL byte or invalid UTF-8"}
+	// ErrUnstorable: a write holds a value PostgreSQL cannot store: a
+	// string with a NUL byte or invalid UTF-8 (text columns), or a seq
+	// above 2^63-1 (bigint columns). Nothing is stored.
+	ErrUnstorable = &codec.Error{Code: codec.CodeBadRequest, Message: "pgstore: a NUL byte, invalid UTF-8 or a number too large to store"}
 )
 
 // unavailable reports whether err means that the database could not be
-// reached or could not answer: a lost connection, and the server's own
-// connection, shutdown and resource errors (classes 08, 53, 57P; a
-// read-only standby, 25006). Any other error reported by the server, and
-// the store's own answers, are not.
+// reached or could not answer: a connection that failed to open, broke
+// (EOF, reset, closed) or timed out, and the server's own connection,
+// shutdown and resource errors (classes 08, 53, 57P; a read-only standby,
+// 25006). Any other error, such as a value the driver cannot encode or
+// an error in a statement, is not.
 func unavailable(err error) bool {
-	if errors.Is(err, chat.ErrNotFound) || errors.Is(err, chat.ErrSeqConflict) ||
-		errors.Is(err, ErrUnstorable) || errors.Is(err, pgx.ErrNoRows) {
-		return false
-	}
 	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) {
-		return true
+	if errors.As(err, &pgErr) {
+		c := pgErr.Code
+		return strings.HasPrefix(c, "08") || strings.HasPrefix(c, "53") ||
+			strings.HasPrefix(c, "57P") || c == "25006"
 	}
-	c := pgErr.Code
-	return strings.HasPrefix(c, "08") || strings.HasPrefix(c, "53") ||
-		strings.HasPrefix(c, "57P") || c == "25006"
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connectErr) || errors.As(err, &netErr) || pgconn.Timeout(err) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, pgconn.ErrConnClosed) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // connLost reports whether err means that a connection died or the

@@ -10,7 +10,8 @@ import (
 )
 
 // TestUnstorableStrings: PostgreSQL text holds neither NUL bytes nor
-// invalid UTF-8. A write with such a string is refused with
+// invalid UTF-8, and bigint no seq above 2^63-1. A write with such a
+// value is refused with
 // ErrUnstorable (bad_request) before it reaches the database, nothing of
 // it is stored, and the room and another user's conversation carry on;
 // reads that name such a string find nothing.
@@ -54,6 +55,14 @@ func TestUnstorableStrings(t *testing.T) {
 			return chat.Write{Entry: e, Update: &u}
 		}},
 		{"NUL in the reader", func() chat.Write { return chat.Write{Entry: next(), Read: &chat.Receipt{User: "\x00", Seq: 2}} }},
+		{"read seq above 2^63-1", func() chat.Write { return chat.Write{Entry: next(), Read: &chat.Receipt{User: "a", Seq: 1 << 63}} }},
+		{"target above 2^63-1", func() chat.Write { e := next(); e.Target = 1 << 63; return chat.Write{Entry: e} }},
+		{"update seq above 2^63-1", func() chat.Write {
+			u := chat.Message{Room: "d", Seq: 1 << 63, ID: "1", Kind: chat.KindMessage, From: "a", Time: 1, Text: "x"}
+			e := next()
+			e.Kind, e.Target = chat.KindEdit, 1
+			return chat.Write{Entry: e, Update: &u}
+		}},
 	}
 	for _, c := range bad {
 		_, _, err := s.Append(ctx, c.w())
@@ -63,6 +72,14 @@ func TestUnstorableStrings(t *testing.T) {
 	}
 	if _, err := s.SetRead(ctx, "d", "b\x00", 1); !errors.Is(err, ErrUnstorable) {
 		t.Errorf("SetRead of a NUL user: %v", err)
+	}
+	if _, err := s.SetRead(ctx, "d", "b", 1<<63); !errors.Is(err, ErrUnstorable) {
+		t.Errorf("SetRead above 2^63-1: %v", err)
+	}
+	huge := next()
+	huge.Seq = 1 << 63
+	if _, _, err := s.Append(ctx, chat.Write{Entry: huge}); !errors.Is(err, chat.ErrSeqConflict) {
+		t.Errorf("Append at seq 2^63: %v, want ErrSeqConflict", err)
 	}
 
 	// Reads naming such strings find nothing.

@@ -174,7 +174,7 @@ func (s *Store) State(ctx context.Context, roomID string) (chat.LogState, error)
 
 // SetRead implements chat.Store.
 func (s *Store) SetRead(ctx context.Context, roomID, user string, seq uint64) (uint64, error) {
-	if !storable(roomID) || !storable(user) {
+	if !storable(roomID) || !storable(user) || seq > math.MaxInt64 {
 		return 0, ErrUnstorable
 	}
 	callCtx, cancel, err := s.call(ctx)
