@@ -125,6 +125,7 @@ cmd_start() {
 	printf "%s\n" "$password" >"$dir/password"
 	if [[ "$(id -u)" == 0 ]]; then
 		chown -R "$pg_user" "$dir"
+		as_owner test -w "$dir" || die "$pg_user cannot write to $dir (are its parent folders open to it?)"
 	fi
 	as_owner "$bin/initdb" -D "$dir/data" -U "$db_role" --pwfile="$dir/password" \
 		--auth=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
