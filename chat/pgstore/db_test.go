@@ -30,21 +30,6 @@ func testDSN(t *testing.T) string {
 	return ""
 }
 
-// admin runs one statement on the test database with a connection of its
-// own.
-func admin(t *testing.T, sql string, args ...any) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, testDSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql, args...); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
-
 // newSchema returns the name of a schema that no other test uses, and
 // drops it, with everything in it, when the test ends.
 func newSchema(t *testing.T) string {

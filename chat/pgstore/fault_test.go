@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/codec"
 )
@@ -142,6 +144,20 @@ func TestDatabaseRestart(t *testing.T) {
 	}
 }
 
+// terminate makes the server end every connection of the application
+// named.
+func terminate(dsn, application string) error {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE application_name = $1 AND pid <> pg_backend_pid()`, application)
+	return err
+}
+
 // TestTerminatedConnections: the server kills the store's connections
 // (pg_terminate_backend) again and again while one writer per room
 // appends, as the chat module does, resending a failed entry with the
@@ -175,8 +191,10 @@ func TestTerminatedConnections(t *testing.T) {
 				return
 			case <-time.After(15 * time.Millisecond):
 			}
-			admin(t, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-				WHERE application_name = 'pgstore-fault-test' AND pid <> pg_backend_pid()`)
+			if err := terminate(testDSN(t), "pgstore-fault-test"); err != nil {
+				t.Error(err)
+				return
+			}
 			kills.Add(1)
 		}
 	})
