@@ -17,6 +17,17 @@
 # CHROMIUM_PATH). Without it they skip, and a note at the end says so; with
 # PARLOR_REQUIRE_BROWSER=1 (CI) a missing browser fails them instead.
 # PARLOR_SCREENSHOTS names the folder for their screenshots.
+#
+# The tests of chat/pgstore need a PostgreSQL server: PARLOR_TEST_POSTGRES
+# names its DSN, and scripts/postgres.sh starts a throwaway one and prints
+# it (Debian: apt-get install postgresql first):
+#
+#   export $(scripts/postgres.sh start)
+#   ./test.sh
+#   scripts/postgres.sh stop "$PARLOR_PG_DIR"
+#
+# Without PARLOR_TEST_POSTGRES they skip, and a note at the end says so; in
+# CI (CI=true) they fail instead.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -84,6 +95,13 @@ fi
 	npm run verify-bundle
 	npm test
 )
+
+if [[ -z "${PARLOR_TEST_POSTGRES:-}" ]]; then
+	step "note: the PostgreSQL tests were skipped"
+	echo "PARLOR_TEST_POSTGRES is not set, so the tests of chat/pgstore were"
+	echo "skipped. To run them, install PostgreSQL (Debian/Ubuntu: sudo apt-get"
+	echo "install postgresql), then: export \$(scripts/postgres.sh start)"
+fi
 
 if [[ "${PARLOR_REQUIRE_BROWSER:-}" != 1 ]] && ! have_chromium; then
 	step "note: the browser tests were skipped"

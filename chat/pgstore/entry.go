@@ -1,0 +1,62 @@
+package pgstore
+
+import (
+	"math"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/parlorhq/parlor/chat"
+)
+
+// entryColumns are the columns of a log entry, in the order scanEntry
+// reads them, for a query on entries aliased e.
+const entryColumns = `e.seq, e.id, e.kind, e.from_user, e.time, e.text, e.client_msg_id,
+	e.target, e.edited, e.deleted, e.added, e.removed, e.admins, e.name`
+
+// nullableEntryColumns are entryColumns for an outer join that may find
+// no entry: a missing entry reads as seq 0.
+const nullableEntryColumns = `coalesce(e.seq, 0), coalesce(e.id, ''), coalesce(e.kind, ''),
+	coalesce(e.from_user, ''), coalesce(e.time, 0), coalesce(e.text, ''),
+	coalesce(e.client_msg_id, ''), coalesce(e.target, 0), coalesce(e.edited, 0),
+	coalesce(e.deleted, false), e.added, e.removed, e.admins, coalesce(e.name, '')`
+
+// entryDest returns the scan destinations of entryColumns into m.
+func entryDest(m *chat.Message) []any {
+	return []any{&m.Seq, &m.ID, &m.Kind, &m.From, &m.Time, &m.Text, &m.ClientMsgID,
+		&m.Target, &m.Edited, &m.Deleted, &m.Added, &m.Removed, &m.Admins, &m.Name}
+}
+
+// entryArgs returns m's values in entryColumns order, after room.
+func entryArgs(room string, m *chat.Message) []any {
+	return []any{room, m.Seq, m.ID, m.Kind, m.From, m.Time, m.Text, m.ClientMsgID,
+		m.Target, m.Edited, m.Deleted, orNull(m.Added), orNull(m.Removed), orNull(m.Admins), m.Name}
+}
+
+// orNull stores an empty list as NULL.
+func orNull(list []string) []string {
+	if len(list) == 0 {
+		return nil
+	}
+	return list
+}
+
+// entryStorable reports whether PostgreSQL can store every string of m,
+// and its target. (Its seq is checked against the head instead.)
+func entryStorable(m *chat.Message) bool {
+	return m.Target <= math.MaxInt64 && storable(m.Room) && storable(m.ID) && storable(m.Kind) && storable(m.From) &&
+		storable(m.Text) && storable(m.ClientMsgID) && storable(m.Name) &&
+		allStorable(m.Added) && allStorable(m.Removed) && allStorable(m.Admins)
+}
+
+// scanEntries reads the entries of room from rows of entryColumns.
+func scanEntries(rows pgx.Rows, room string, out []chat.Message) ([]chat.Message, error) {
+	defer rows.Close()
+	for rows.Next() {
+		m := chat.Message{Room: room}
+		if err := rows.Scan(entryDest(&m)...); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}

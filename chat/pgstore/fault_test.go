@@ -1,0 +1,258 @@
+package pgstore
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/codec"
+)
+
+// cluster is a PostgreSQL server of the test's own, made with
+// scripts/postgres.sh, that the test may stop and start.
+type cluster struct {
+	t        *testing.T
+	dir, dsn string
+}
+
+// script runs scripts/postgres.sh with args and returns its output.
+func script(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("bash", append([]string{filepath.Join("..", "..", "scripts", "postgres.sh")}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("postgres.sh %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return string(out)
+}
+
+// startCluster starts a private cluster and removes it when the test
+// ends. Like every test here, it runs only with PARLOR_TEST_POSTGRES set
+// (and fails in CI without it): that says PostgreSQL is installed.
+func startCluster(t *testing.T) *cluster {
+	t.Helper()
+	testDSN(t)
+	c := &cluster{t: t}
+	sc := bufio.NewScanner(strings.NewReader(script(t, "start")))
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "PARLOR_TEST_POSTGRES="); ok {
+			c.dsn = v
+		}
+		if v, ok := strings.CutPrefix(sc.Text(), "PARLOR_PG_DIR="); ok {
+			c.dir = v
+		}
+	}
+	if c.dsn == "" || c.dir == "" {
+		t.Fatal("postgres.sh start printed no DSN or folder")
+	}
+	t.Cleanup(func() { script(t, "stop", c.dir) })
+	return c
+}
+
+// down stops the server (pg_ctl stop -m fast: it disconnects everyone).
+func (c *cluster) down() { c.t.Helper(); script(c.t, "down", c.dir) }
+
+// up starts it again on the same port and data.
+func (c *cluster) up() { c.t.Helper(); script(c.t, "up", c.dir) }
+
+// isUnavailable reports whether err is ErrUnavailable, as clients see it.
+func isUnavailable(err error) bool {
+	return errors.Is(err, ErrUnavailable) && codec.AsError(err).Code == codec.CodeUnavailable &&
+		!errors.Is(err, chat.ErrSeqConflict)
+}
+
+// TestDatabaseRestart stops the real server under the store and starts it
+// again: while it is down every call fails with ErrUnavailable and
+// nothing is acked; once it is back the store works again by itself,
+// and the log holds each acked entry once.
+func TestDatabaseRestart(t *testing.T) {
+	ctx := context.Background()
+	c := startCluster(t)
+	s, err := Open(ctx, c.dsn, Options{Timeout: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	msg := func(seq uint64) chat.Message {
+		return chat.Message{Room: "d", Seq: seq, ID: fmt.Sprint("m", seq), Kind: chat.KindMessage, From: "a",
+			Time: int64(seq), Text: "x", ClientMsgID: fmt.Sprint("c", seq)}
+	}
+	info := &chat.RoomInfo{ID: "d", Kind: chat.KindDM, Members: []string{"a", "b"}, Created: 1}
+	if _, _, err := s.Append(ctx, chat.Write{Entry: msg(1), Room: info}); err != nil {
+		t.Fatal(err)
+	}
+	epoch := s.Epoch()
+
+	c.down()
+	if _, _, err := s.Append(ctx, chat.Write{Entry: msg(2)}); !isUnavailable(err) {
+		t.Fatalf("Append with the database down: %v, want ErrUnavailable", err)
+	}
+	if _, err := s.History(ctx, "d", 0, 10); !isUnavailable(err) {
+		t.Fatalf("History with the database down: %v", err)
+	}
+	if _, err := s.Conversations(ctx, "b", 10, 10); !isUnavailable(err) {
+		t.Fatalf("Conversations with the database down: %v", err)
+	}
+	if _, err := s.SetRead(ctx, "d", "b", 1); !isUnavailable(err) {
+		t.Fatalf("SetRead with the database down: %v", err)
+	}
+
+	c.up()
+	// The pool drops the dead connections and dials new ones; a call may
+	// still meet a dead one first, and then fails as unavailable too.
+	var got chat.Message
+	var dup bool
+	for try := 1; ; try++ {
+		got, dup, err = s.Append(ctx, chat.Write{Entry: msg(2)})
+		if err == nil {
+			t.Logf("the store worked again at try %d", try)
+			break
+		}
+		if !isUnavailable(err) || try == 5 {
+			t.Fatalf("Append after the restart, try %d: %v", try, err)
+		}
+	}
+	if dup || got.Seq != 2 {
+		t.Fatalf("after the restart: %+v, duplicate %v", got, dup)
+	}
+	h, err := s.History(ctx, "d", 0, 10)
+	if err != nil || len(h) != 2 || h[0].ClientMsgID != "c1" || h[1].ClientMsgID != "c2" {
+		t.Fatalf("history after the restart: %+v, %v", h, err)
+	}
+	again, err := Open(ctx, c.dsn, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if again.Epoch() != epoch {
+		t.Fatalf("epoch %q after the restart, %q before", again.Epoch(), epoch)
+	}
+}
+
+// terminate makes the server end every connection of the application
+// named.
+func terminate(dsn, application string) error {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE application_name = $1 AND pid <> pg_backend_pid()`, application)
+	return err
+}
+
+// TestTerminatedConnections: the server kills the store's connections
+// (pg_terminate_backend) again and again while one writer per room
+// appends, as the chat module does, resending a failed entry with the
+// same seq and client message id. Every failure is ErrUnavailable,
+// every acked entry is stored where its ack said, and no entry is stored
+// twice or lost.
+func TestTerminatedConnections(t *testing.T) {
+	ctx := context.Background()
+	dsn, err := url.Parse(testDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := dsn.Query()
+	q.Set("application_name", "pgstore-fault-test")
+	dsn.RawQuery = q.Encode()
+	schema := newSchema(t)
+	s, err := Open(ctx, dsn.String(), Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+
+	const rooms, perRoom = 4, 60
+	stop := make(chan struct{})
+	var kills atomic.Int64
+	var killer sync.WaitGroup
+	killer.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(15 * time.Millisecond):
+			}
+			if err := terminate(testDSN(t), "pgstore-fault-test"); err != nil {
+				t.Error(err)
+				return
+			}
+			kills.Add(1)
+		}
+	})
+
+	var failures atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, rooms)
+	for r := range rooms {
+		room := fmt.Sprint("room", r)
+		wg.Go(func() {
+			for seq := uint64(1); seq <= perRoom; seq++ {
+				e := chat.Message{Room: room, Seq: seq, ID: fmt.Sprint(room, "-", seq), Kind: chat.KindMessage,
+					From: "a", Time: int64(seq), Text: "x", ClientMsgID: fmt.Sprint("c", seq)}
+				for {
+					got, _, err := s.Append(ctx, chat.Write{Entry: e, Read: &chat.Receipt{User: "a", Seq: seq}})
+					if err == nil {
+						if got.Seq != seq || got.ClientMsgID != e.ClientMsgID {
+							errs <- fmt.Errorf("%s: acked %+v for seq %d", room, got, seq)
+							return
+						}
+						break
+					}
+					if !isUnavailable(err) {
+						errs <- fmt.Errorf("%s seq %d: %w", room, seq, err)
+						return
+					}
+					failures.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	killer.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	t.Logf("%d kills, %d appends failed as unavailable and were resent", kills.Load(), failures.Load())
+	if failures.Load() == 0 {
+		t.Fatal("no append failed: the connections were not killed under the writers")
+	}
+	for r := range rooms {
+		room := fmt.Sprint("room", r)
+		h, err := s.History(ctx, room, 0, perRoom+10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h) != perRoom {
+			t.Fatalf("%s holds %d entries, want %d", room, len(h), perRoom)
+		}
+		for i, m := range h {
+			if m.Seq != uint64(i+1) || m.ClientMsgID != fmt.Sprint("c", i+1) {
+				t.Fatalf("%s: entry %d is %+v", room, i, m)
+			}
+		}
+		if reads, _ := s.Reads(ctx, room); reads["a"] != perRoom {
+			t.Fatalf("%s: reads %v", room, reads)
+		}
+	}
+}
