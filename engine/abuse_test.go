@@ -148,6 +148,9 @@ func TestAbuseHostileOrigin(t *testing.T) {
 		"http://app.example",               // an allowed host with another scheme
 		"http://localhost:" + port,         // the same machine by another name
 		"http://127.0.0.1:" + otherPort,    // the same host on another port
+		"http://evil127.0.0.1:" + port,     // a host that ends with the server's
+		"http://x.127.0.0.1:" + port,       // a subdomain of the server's host
+		"https://evil.app.example",         // a subdomain of an allowed origin
 		"http://127.0.0.1:" + port + ".evil.example",
 		"http://127.0.0.1:" + port + "@evil.example", // userinfo trick: the host is evil.example
 		"http://evil.example/http://127.0.0.1:" + port,
@@ -177,7 +180,7 @@ func TestAbuseHostileOrigin(t *testing.T) {
 	}
 
 	// The check can fail: the allowed and the same-host origins pass.
-	for _, origin := range []string{"https://app.example", "http://127.0.0.1:" + port} {
+	for _, origin := range []string{"https://app.example", "http://127.0.0.1:" + port, "HTTP://127.0.0.1:" + port} {
 		req := env.upgradeRequest("alice")
 		req.Header.Set("Origin", origin)
 		if got := env.do(req); got != http.StatusSwitchingProtocols {
