@@ -12,10 +12,9 @@ import (
 	"net"
 	"net/http"
 	"time"
-)
 
-// Subprotocol is the WebSocket subprotocol Dial offers.
-const Subprotocol = "parlor.v1"
+	"github.com/parlorhq/parlor/engine"
+)
 
 // DefaultTimeout bounds the upgrade, each write and each wait for an
 // answer when Options.Timeout is zero.
@@ -102,7 +101,7 @@ func upgrade(conn net.Conn, addr string, opts Options) (*Conn, error) {
 	req.Header.Set("Upgrade", "websocket")
 	req.Header.Set("Sec-WebSocket-Version", "13")
 	req.Header.Set("Sec-WebSocket-Key", key)
-	req.Header.Set("Sec-WebSocket-Protocol", Subprotocol)
+	req.Header.Set("Sec-WebSocket-Protocol", engine.Subprotocol)
 	_ = conn.SetDeadline(time.Now().Add(opts.Timeout))
 	if err := req.Write(conn); err != nil {
 		return nil, fmt.Errorf("wstest: write upgrade request: %w", err)
