@@ -877,9 +877,9 @@ func TestClientPingAfterIdle(t *testing.T) {
 		payload := []byte(fmt.Sprintf("ping %d", i))
 		w.writeFrame(opPing, payload)
 		_ = w.conn.SetReadDeadline(time.Now().Add(waitTimeout))
-		f, err := w.ReadFrame()
-		if err != nil || f.Op != opPong || !bytes.Equal(f.Payload, payload) {
-			t.Fatalf("ping %d after %v idle: got opcode %#x %q, %v; want a pong %q", i, 3*writeTimeout, f.Op, f.Payload, err, payload)
+		op, p, err := w.readFrame()
+		if err != nil || op != opPong || !bytes.Equal(p, payload) {
+			t.Fatalf("ping %d after %v idle: got opcode %#x %q, %v; want a pong %q", i, 3*writeTimeout, op, p, err, payload)
 		}
 	}
 	// The connection still works.

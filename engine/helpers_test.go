@@ -460,6 +460,12 @@ func (w *rawWS) tryWriteFrame(opcode byte, payload []byte) error {
 	return w.WriteFrame(opcode, payload)
 }
 
+// readFrame reads one frame from the server.
+func (w *rawWS) readFrame() (opcode byte, payload []byte, err error) {
+	f, err := w.ReadFrame()
+	return f.Op, f.Payload, err
+}
+
 // encodeFrame returns one final, masked frame.
 func (w *rawWS) encodeFrame(opcode byte, payload []byte) []byte {
 	return wstest.AppendFrame(nil, wstest.Fin|opcode, payload)

@@ -12,7 +12,6 @@ import (
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/internal/echo"
-	"github.com/parlorhq/parlor/internal/wstest"
 )
 
 // TestSlowConsumerIsDisconnected: a member that stops reading is closed
@@ -67,12 +66,13 @@ func TestSlowConsumerIsDisconnected(t *testing.T) {
 	got := 0
 	var err error
 	for {
-		var fr wstest.Frame
-		if fr, err = slow.ReadFrame(); err != nil {
+		var op byte
+		var p []byte
+		if op, p, err = slow.readFrame(); err != nil {
 			break
 		}
-		if fr.Op == opBinary {
-			_ = codec.DecodeMessage(fr.Payload, 0, func(f *codec.Frame) error {
+		if op == opBinary {
+			_ = codec.DecodeMessage(p, 0, func(f *codec.Frame) error {
 				if f.Type == codec.TypeEvent && f.Room == jh.Room {
 					got++
 				}
