@@ -23,8 +23,6 @@ type Result struct {
 	// Err is the read error that ended the connection without a close
 	// frame; nil otherwise.
 	Err error
-	// Read counts the payload bytes read.
-	Read int64
 }
 
 // Last returns the last frame read, and false if there was none.
@@ -44,7 +42,6 @@ func (c *Conn) ReadUntil(timeout time.Duration, stop func(f *codec.Frame) bool) 
 	defer func() { _ = c.conn.SetReadDeadline(time.Time{}) }()
 	for {
 		op, p, err := c.ReadMessage()
-		res.Read += int64(len(p))
 		if err != nil {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
