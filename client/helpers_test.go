@@ -3,8 +3,6 @@ package client_test
 import (
 	"bytes"
 	"errors"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -17,6 +15,8 @@ import (
 	"github.com/lxzan/gws"
 	"github.com/parlorhq/parlor/client"
 	"github.com/parlorhq/parlor/codec"
+	"github.com/parlorhq/parlor/internal/testserver"
+	"github.com/parlorhq/parlor/internal/wstest"
 )
 
 // fast is a reconnect policy for tests: quick, but still jittered.
@@ -143,90 +143,10 @@ func waitDone(t *testing.T, c *client.Client) error {
 	return nil
 }
 
-// proxy is a TCP proxy in front of a server, so that a test can cut every
-// connection through it at once, as a network failure or a crashed server
-// process would: no close frame, just the sockets closing.
-type proxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	conns  []net.Conn
-	wg     sync.WaitGroup
-	count  atomic.Int32 // connections accepted
-}
-
-func newProxy(t *testing.T, target string) *proxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{ln: ln, target: target}
-	p.wg.Add(1)
-	go p.serve()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		p.kill()
-		p.wg.Wait()
-	})
-	return p
-}
-
-func (p *proxy) serve() {
-	defer p.wg.Done()
-	for {
-		down, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		target := p.target
-		p.mu.Unlock()
-		up, err := net.Dial("tcp", target)
-		if err != nil {
-			_ = down.Close()
-			continue
-		}
-		p.count.Add(1)
-		p.mu.Lock()
-		p.conns = append(p.conns, down, up)
-		p.mu.Unlock()
-		p.wg.Add(2)
-		go p.pipe(down, up)
-		go p.pipe(up, down)
-	}
-}
-
-func (p *proxy) pipe(dst, src net.Conn) {
-	defer p.wg.Done()
-	_, _ = io.Copy(dst, src)
-	_ = dst.Close()
-	_ = src.Close()
-}
-
-// setTarget points new connections at another server.
-func (p *proxy) setTarget(addr string) {
-	p.mu.Lock()
-	p.target = addr
-	p.mu.Unlock()
-}
-
-// kill closes every connection through the proxy.
-func (p *proxy) kill() {
-	p.mu.Lock()
-	conns := p.conns
-	p.conns = nil
-	p.mu.Unlock()
-	for _, c := range conns {
-		_ = c.Close()
-	}
-}
-
-// url rewrites a server URL to go through the proxy.
-func (p *proxy) url(serverURL string) string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return strings.Replace(serverURL, p.target, p.ln.Addr().String(), 1)
+// viaProxy returns the WebSocket URL that authenticates as user on s
+// through p.
+func viaProxy(p *wstest.Proxy, s *testserver.Server, user string) string {
+	return strings.Replace(s.URL(user), s.HTTP.Listener.Addr().String(), p.Addr(), 1)
 }
 
 // fakeServer is a scripted parlor.v1 server: each test reads the frames a

@@ -15,6 +15,7 @@ import (
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/internal/echo"
 	"github.com/parlorhq/parlor/internal/testserver"
+	"github.com/parlorhq/parlor/internal/wstest"
 	"github.com/parlorhq/parlor/room"
 )
 
@@ -116,9 +117,9 @@ func expectSaid(t *testing.T, c *client.Client, room string, first uint64, texts
 // resumes with its token, joins its room again and carries on.
 func TestReconnectAfterServerSideKill(t *testing.T) {
 	s := testserver.Start(t, engine.Config{}, echo.Module{})
-	p := newProxy(t, s.HTTP.Listener.Addr().String())
+	p := wstest.StartProxy(t, s.HTTP.Listener.Addr().String())
 	log := newStateLog(false)
-	alice := dialTS(t, p.url(s.URL("alice")), client.Options{Reconnect: fast, OnStateChange: log.record})
+	alice := dialTS(t, viaProxy(p, s, "alice"), client.Options{Reconnect: fast, OnStateChange: log.record})
 	bob := s.Dial("bob")
 	j, err := alice.Join(ctx(t), echo.Kind, echo.JoinParams{Name: "lobby"})
 	if err != nil {
@@ -131,13 +132,13 @@ func TestReconnectAfterServerSideKill(t *testing.T) {
 	expectSaid(t, alice, j.Room, 1, "before")
 	first := alice.SessionID()
 
-	p.kill()
+	p.Cut()
 	log.wait(t, client.StateReconnecting)
 	if sc := log.wait(t, client.StateOpen); !sc.Resumed {
 		t.Fatalf("open after reconnect: %+v, want resumed", sc)
 	}
-	if alice.SessionID() == first || alice.Err() != nil || p.count.Load() != 2 {
-		t.Fatalf("session %q (was %q), err %v, %d proxied connections", alice.SessionID(), first, alice.Err(), p.count.Load())
+	if alice.SessionID() == first || alice.Err() != nil || p.Accepted() != 2 {
+		t.Fatalf("session %q (was %q), err %v, %d proxied connections", alice.SessionID(), first, alice.Err(), p.Accepted())
 	}
 	// Back in the room: it gets bob's events and may send there.
 	say(t, bob, j.Room, "after")
@@ -384,9 +385,9 @@ func TestReconnectRefusedUnauthorized(t *testing.T) {
 // fresh snapshot, and then the send goes out.
 func TestServerRestartRejoins(t *testing.T) {
 	s1 := testserver.Start(t, engine.Config{}, echo.Module{})
-	p := newProxy(t, s1.HTTP.Listener.Addr().String())
+	p := wstest.StartProxy(t, s1.HTTP.Listener.Addr().String())
 	log := newStateLog(false)
-	c := dialTS(t, p.url(s1.URL("alice")), client.Options{Reconnect: fast, OnStateChange: log.record})
+	c := dialTS(t, viaProxy(p, s1, "alice"), client.Options{Reconnect: fast, OnStateChange: log.record})
 	j, err := c.Join(ctx(t), echo.Kind, echo.JoinParams{Name: "x"})
 	if err != nil {
 		t.Fatal(err)
@@ -415,7 +416,7 @@ func TestServerRestartRejoins(t *testing.T) {
 	}
 
 	s2 := testserver.Start(t, engine.Config{}, echo.Module{})
-	p.setTarget(s2.HTTP.Listener.Addr().String())
+	p.SetTarget(s2.HTTP.Listener.Addr().String())
 	log.wait(t, client.StateOpen)
 	ev = nextEvent(t, c)
 	var snap echo.Snapshot

@@ -6,11 +6,7 @@ package engine_test
 // attack with the test that covers it.
 
 import (
-	"bufio"
 	"bytes"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -26,6 +22,7 @@ import (
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/internal/echo"
+	"github.com/parlorhq/parlor/internal/wstest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -124,64 +121,6 @@ func (b *bystander) check(from ...string) {
 	fresh.close()
 }
 
-// rawDialHeader is rawDial with extra upgrade headers, reporting to t
-// (which may be a subtest's). It returns the peer and the 101 response.
-func rawDialHeader(t testing.TB, env *testEnv, user string, extra http.Header) (*rawWS, *http.Response) {
-	t.Helper()
-	conn, err := net.DialTimeout("tcp", env.host(), waitTimeout)
-	if err != nil {
-		t.Fatalf("dial: %v", err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	key := make([]byte, 16)
-	_, _ = rand.Read(key)
-	k := base64.StdEncoding.EncodeToString(key)
-	req, _ := http.NewRequest(http.MethodGet, "http://"+env.host()+"/", nil)
-	for name, vs := range extra {
-		req.Header[name] = vs
-	}
-	req.Header.Set("Connection", "Upgrade")
-	req.Header.Set("Upgrade", "websocket")
-	req.Header.Set("Sec-WebSocket-Version", "13")
-	req.Header.Set("Sec-WebSocket-Key", k)
-	req.Header.Set("Sec-WebSocket-Protocol", engine.Subprotocol)
-	req.Header.Set("X-User", user)
-	_ = conn.SetDeadline(time.Now().Add(waitTimeout))
-	if err := req.Write(conn); err != nil {
-		t.Fatalf("write upgrade request: %v", err)
-	}
-	br := bufio.NewReader(conn)
-	resp, err := http.ReadResponse(br, req)
-	if err != nil {
-		t.Fatalf("read upgrade response: %v", err)
-	}
-	if resp.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("upgrade: HTTP %d, want 101", resp.StatusCode)
-	}
-	if got := resp.Header.Get("Sec-WebSocket-Accept"); got != acceptKey(k) {
-		t.Fatalf("bad Sec-WebSocket-Accept %q", got)
-	}
-	_ = conn.SetDeadline(time.Time{})
-	return &rawWS{t: t, conn: conn, br: br}, resp
-}
-
-// frameHeader returns a masked frame header (mask key zero, so the payload
-// goes on the wire as is) with the given first byte and payload length.
-func frameHeader(b0 byte, n uint64) []byte {
-	h := []byte{b0}
-	switch {
-	case n < 126:
-		h = append(h, 0x80|byte(n))
-	case n <= 0xffff:
-		h = append(h, 0x80|126)
-		h = binary.BigEndian.AppendUint16(h, uint16(n))
-	default:
-		h = append(h, 0x80|127)
-		h = binary.BigEndian.AppendUint64(h, n)
-	}
-	return append(h, 0, 0, 0, 0)
-}
-
 // ---------------------------------------------------------------------------
 // Before the upgrade.
 
@@ -209,6 +148,9 @@ func TestAbuseHostileOrigin(t *testing.T) {
 		"http://app.example",               // an allowed host with another scheme
 		"http://localhost:" + port,         // the same machine by another name
 		"http://127.0.0.1:" + otherPort,    // the same host on another port
+		"http://evil127.0.0.1:" + port,     // a host that ends with the server's
+		"http://x.127.0.0.1:" + port,       // a subdomain of the server's host
+		"https://evil.app.example",         // a subdomain of an allowed origin
 		"http://127.0.0.1:" + port + ".evil.example",
 		"http://127.0.0.1:" + port + "@evil.example", // userinfo trick: the host is evil.example
 		"http://evil.example/http://127.0.0.1:" + port,
@@ -238,7 +180,7 @@ func TestAbuseHostileOrigin(t *testing.T) {
 	}
 
 	// The check can fail: the allowed and the same-host origins pass.
-	for _, origin := range []string{"https://app.example", "http://127.0.0.1:" + port} {
+	for _, origin := range []string{"https://app.example", "http://127.0.0.1:" + port, "HTTP://127.0.0.1:" + port} {
 		req := env.upgradeRequest("alice")
 		req.Header.Set("Origin", origin)
 		if got := env.do(req); got != http.StatusSwitchingProtocols {
@@ -253,29 +195,16 @@ func TestAbuseHostileOrigin(t *testing.T) {
 // connection and returns the status. On 101 it also returns the open
 // peer, to be closed by the caller (or at cleanup).
 func upgradeRaw(t testing.TB, env *testEnv, user string) (*rawWS, int, error) {
-	conn, err := net.DialTimeout("tcp", env.host(), waitTimeout)
+	c, err := wstest.Dial(env.host(), wstest.Options{Header: http.Header{"X-User": {user}}, Timeout: waitTimeout})
+	var se *wstest.StatusError
+	if errors.As(err, &se) {
+		return nil, se.Status, nil
+	}
 	if err != nil {
 		return nil, 0, err
 	}
-	req := env.upgradeRequest(user)
-	_ = conn.SetDeadline(time.Now().Add(waitTimeout))
-	if err := req.Write(conn); err != nil {
-		_ = conn.Close()
-		return nil, 0, err
-	}
-	br := bufio.NewReader(conn)
-	resp, err := http.ReadResponse(br, req)
-	if err != nil {
-		_ = conn.Close()
-		return nil, 0, err
-	}
-	if resp.StatusCode != http.StatusSwitchingProtocols {
-		_ = conn.Close()
-		return nil, resp.StatusCode, nil
-	}
-	_ = conn.SetDeadline(time.Time{})
-	t.Cleanup(func() { _ = conn.Close() })
-	return &rawWS{t: t, conn: conn, br: br}, resp.StatusCode, nil
+	t.Cleanup(func() { _ = c.Close() })
+	return &rawWS{Conn: c, t: t, conn: c.NetConn()}, http.StatusSwitchingProtocols, nil
 }
 
 // TestAbuseConnFlood: under ConnLimitRefuse, one user opening connections
@@ -588,28 +517,28 @@ func TestAbuseOversizeFrames(t *testing.T) {
 		write func(w *rawWS) error
 	}{
 		{"header claiming 2^62 bytes", func(w *rawWS) error {
-			_, err := w.conn.Write(frameHeader(0x80|opBinary, 1<<62))
+			_, err := w.conn.Write(wstest.FrameHeader(0x80|opBinary, 1<<62))
 			return err
 		}},
 		{"header claiming ReadLimit+1 bytes, body never sent", func(w *rawWS) error {
-			_, err := w.conn.Write(frameHeader(0x80|opBinary, limit+1))
+			_, err := w.conn.Write(wstest.FrameHeader(0x80|opBinary, limit+1))
 			return err
 		}},
 		{"fragments of 1 KiB past ReadLimit", func(w *rawWS) error {
 			chunk := bytes.Repeat([]byte{0x91}, 1<<10)
-			buf := append(frameHeader(opBinary, uint64(len(chunk))), chunk...) // first, not final
+			buf := append(wstest.FrameHeader(opBinary, uint64(len(chunk))), chunk...) // first, not final
 			// Continuations; the last one crosses the limit.
 			for range limit >> 10 {
-				buf = append(buf, frameHeader(0x00, uint64(len(chunk)))...) // continuation
+				buf = append(buf, wstest.FrameHeader(0x00, uint64(len(chunk)))...) // continuation
 				buf = append(buf, chunk...)
 			}
 			_, err := w.conn.Write(buf)
 			return err
 		}},
 		{"fragments of one byte past ReadLimit", func(w *rawWS) error {
-			buf := append(frameHeader(opBinary, 1), 0x91)
+			buf := append(wstest.FrameHeader(opBinary, 1), 0x91)
 			for range limit { // the last one crosses the limit
-				buf = append(buf, frameHeader(0x00, 1)...)
+				buf = append(buf, wstest.FrameHeader(0x00, 1)...)
 				buf = append(buf, 0x91)
 			}
 			_, err := w.conn.Write(buf)
@@ -742,7 +671,7 @@ func TestAbuseSilentPeer(t *testing.T) {
 	go func() {
 		n := 0
 		defer func() { trickled <- n }()
-		if _, err := w.conn.Write(frameHeader(0x80|opBinary, uint64(len(body)))); err != nil {
+		if _, err := w.conn.Write(wstest.FrameHeader(0x80|opBinary, uint64(len(body)))); err != nil {
 			return
 		}
 		tick := time.NewTicker(20 * time.Millisecond)

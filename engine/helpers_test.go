@@ -1,19 +1,13 @@
 package engine_test
 
 import (
-	"bufio"
 	"context"
-	"crypto/rand"
-	"crypto/sha1"
-	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +17,7 @@ import (
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/internal/echo"
+	"github.com/parlorhq/parlor/internal/wstest"
 	"github.com/parlorhq/parlor/room"
 )
 
@@ -387,7 +382,7 @@ func (env *testEnv) do(req *http.Request) int {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusSwitchingProtocols {
-		if got, want := resp.Header.Get("Sec-WebSocket-Accept"), acceptKey(req.Header.Get("Sec-WebSocket-Key")); got != want {
+		if got, want := resp.Header.Get("Sec-WebSocket-Accept"), wstest.AcceptKey(req.Header.Get("Sec-WebSocket-Key")); got != want {
 			env.t.Errorf("101 with Sec-WebSocket-Accept %q, want %q", got, want)
 		}
 		if got := resp.Header.Get("Sec-WebSocket-Protocol"); got != engine.Subprotocol {
@@ -399,152 +394,85 @@ func (env *testEnv) do(req *http.Request) int {
 	return resp.StatusCode
 }
 
-func acceptKey(key string) string {
-	h := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
-	return base64.StdEncoding.EncodeToString(h[:])
-}
-
 // ---------------------------------------------------------------------------
-// A hand-written WebSocket client, for peers that misbehave in ways a real
-// client library will not: never reading, never answering pings, sending
-// text or frames before connect.
+// A hand-written WebSocket client (internal/wstest), for peers that
+// misbehave in ways a real client library will not: never reading, never
+// answering pings, sending text or frames before connect. rawWS binds it
+// to a test, which fails on any error.
 
 type rawWS struct {
+	*wstest.Conn
 	t    testing.TB
-	conn net.Conn
-	br   *bufio.Reader
+	conn net.Conn // the TCP connection, for bytes written as they are
 }
 
 // rawDial opens a TCP connection, performs the upgrade as user and checks
 // for 101. configure, if set, runs on the TCP connection before the upgrade.
 func (env *testEnv) rawDial(user string, configure func(*net.TCPConn)) *rawWS {
 	env.t.Helper()
-	conn, err := net.DialTimeout("tcp", env.host(), waitTimeout)
+	w, _ := rawDialOpts(env.t, env, user, wstest.Options{Configure: configure})
+	return w
+}
+
+// rawDialHeader is rawDial with extra upgrade headers, reporting to t
+// (which may be a subtest's). It returns the peer and the 101 response.
+func rawDialHeader(t testing.TB, env *testEnv, user string, extra http.Header) (*rawWS, *http.Response) {
+	t.Helper()
+	return rawDialOpts(t, env, user, wstest.Options{Header: extra})
+}
+
+func rawDialOpts(t testing.TB, env *testEnv, user string, opts wstest.Options) (*rawWS, *http.Response) {
+	t.Helper()
+	opts.Header = opts.Header.Clone()
+	if opts.Header == nil {
+		opts.Header = http.Header{}
+	}
+	opts.Header.Set("X-User", user)
+	opts.Timeout = waitTimeout
+	c, err := wstest.Dial(env.host(), opts)
 	if err != nil {
-		env.t.Fatalf("dial: %v", err)
+		t.Fatalf("raw dial as %q: %v", user, err)
 	}
-	env.t.Cleanup(func() { _ = conn.Close() })
-	if configure != nil {
-		configure(conn.(*net.TCPConn))
-	}
-	key := make([]byte, 16)
-	_, _ = rand.Read(key)
-	k := base64.StdEncoding.EncodeToString(key)
-	u := url.URL{Scheme: "http", Host: env.host(), Path: "/"}
-	req, _ := http.NewRequest(http.MethodGet, u.String(), nil)
-	req.Header.Set("Connection", "Upgrade")
-	req.Header.Set("Upgrade", "websocket")
-	req.Header.Set("Sec-WebSocket-Version", "13")
-	req.Header.Set("Sec-WebSocket-Key", k)
-	req.Header.Set("Sec-WebSocket-Protocol", engine.Subprotocol)
-	req.Header.Set("X-User", user)
-	_ = conn.SetDeadline(time.Now().Add(waitTimeout))
-	if err := req.Write(conn); err != nil {
-		env.t.Fatalf("write upgrade request: %v", err)
-	}
-	br := bufio.NewReader(conn)
-	resp, err := http.ReadResponse(br, req)
-	if err != nil {
-		env.t.Fatalf("read upgrade response: %v", err)
-	}
-	if resp.StatusCode != http.StatusSwitchingProtocols {
-		env.t.Fatalf("upgrade: HTTP %d, want 101", resp.StatusCode)
-	}
-	if got := resp.Header.Get("Sec-WebSocket-Accept"); got != acceptKey(k) {
-		env.t.Fatalf("bad Sec-WebSocket-Accept %q", got)
-	}
-	_ = conn.SetDeadline(time.Time{})
-	return &rawWS{t: env.t, conn: conn, br: br}
+	t.Cleanup(func() { _ = c.Close() })
+	return &rawWS{Conn: c, t: t, conn: c.NetConn()}, c.Response
 }
 
 // WebSocket opcodes.
 const (
-	opText   = 0x1
-	opBinary = 0x2
-	opClose  = 0x8
-	opPing   = 0x9
-	opPong   = 0xa
+	opText   = wstest.OpText
+	opBinary = wstest.OpBinary
+	opClose  = wstest.OpClose
+	opPing   = wstest.OpPing
+	opPong   = wstest.OpPong
 )
 
 // writeFrame writes one final, masked frame.
 func (w *rawWS) writeFrame(opcode byte, payload []byte) {
 	w.t.Helper()
-	if err := w.tryWriteFrame(opcode, payload); err != nil {
+	if err := w.WriteFrame(opcode, payload); err != nil {
 		w.t.Fatalf("raw write: %v", err)
 	}
 }
 
+// tryWriteFrame writes one final, masked frame, for writes the server may
+// refuse by closing the connection.
 func (w *rawWS) tryWriteFrame(opcode byte, payload []byte) error {
-	_ = w.conn.SetWriteDeadline(time.Now().Add(waitTimeout))
-	_, err := w.conn.Write(w.encodeFrame(opcode, payload))
-	return err
+	return w.WriteFrame(opcode, payload)
+}
+
+// readFrame reads one frame from the server.
+func (w *rawWS) readFrame() (opcode byte, payload []byte, err error) {
+	f, err := w.ReadFrame()
+	return f.Op, f.Payload, err
 }
 
 // encodeFrame returns one final, masked frame.
 func (w *rawWS) encodeFrame(opcode byte, payload []byte) []byte {
-	n := len(payload)
-	buf := make([]byte, 0, n+14)
-	buf = append(buf, 0x80|opcode)
-	switch {
-	case n < 126:
-		buf = append(buf, 0x80|byte(n))
-	case n <= 0xffff:
-		buf = append(buf, 0x80|126)
-		buf = binary.BigEndian.AppendUint16(buf, uint16(n))
-	default:
-		buf = append(buf, 0x80|127)
-		buf = binary.BigEndian.AppendUint64(buf, uint64(n))
-	}
-	var mask [4]byte
-	_, _ = rand.Read(mask[:])
-	buf = append(buf, mask[:]...)
-	for i, b := range payload {
-		buf = append(buf, b^mask[i%4])
-	}
-	return buf
+	return wstest.AppendFrame(nil, wstest.Fin|opcode, payload)
 }
 
 // send writes a binary message.
 func (w *rawWS) send(msg []byte) { w.t.Helper(); w.writeFrame(opBinary, msg) }
-
-// readFrame reads one frame from the server, which never masks or
-// fragments its frames.
-func (w *rawWS) readFrame() (opcode byte, payload []byte, err error) {
-	var h [2]byte
-	if _, err := io.ReadFull(w.br, h[:]); err != nil {
-		return 0, nil, err
-	}
-	opcode = h[0] & 0x0f
-	n := uint64(h[1] & 0x7f)
-	switch n {
-	case 126:
-		var b [2]byte
-		if _, err := io.ReadFull(w.br, b[:]); err != nil {
-			return 0, nil, err
-		}
-		n = uint64(binary.BigEndian.Uint16(b[:]))
-	case 127:
-		var b [8]byte
-		if _, err := io.ReadFull(w.br, b[:]); err != nil {
-			return 0, nil, err
-		}
-		n = binary.BigEndian.Uint64(b[:])
-	}
-	if h[1]&0x80 != 0 {
-		return 0, nil, errors.New("raw: server frame is masked")
-	}
-	if h[0]&0x80 == 0 {
-		return 0, nil, errors.New("raw: server frame is fragmented")
-	}
-	if n > 64<<20 {
-		return 0, nil, fmt.Errorf("raw: frame of %d bytes", n)
-	}
-	payload = make([]byte, n)
-	if _, err := io.ReadFull(w.br, payload); err != nil {
-		return 0, nil, err
-	}
-	return opcode, payload, nil
-}
 
 // rawResult is what a raw peer saw until the server closed the connection.
 type rawResult struct {
@@ -559,48 +487,11 @@ type rawResult struct {
 // or the connection ends. It fails the test on timeout.
 func (w *rawWS) readUntil(timeout time.Duration, stop func(f *codec.Frame) bool) rawResult {
 	w.t.Helper()
-	var res rawResult
-	_ = w.conn.SetReadDeadline(time.Now().Add(timeout))
-	defer func() { _ = w.conn.SetReadDeadline(time.Time{}) }()
-	for {
-		op, p, err := w.readFrame()
-		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				w.t.Fatalf("raw: timed out after %v; frames so far: %+v", timeout, res.frames)
-			}
-			return res
-		}
-		switch op {
-		case opPing:
-			res.pings++
-		case opClose:
-			if len(p) >= 2 {
-				res.closeCode = binary.BigEndian.Uint16(p)
-				res.reason = string(p[2:])
-			} else {
-				res.closeCode = 1005
-			}
-			return res
-		case opBinary:
-			done := false
-			err := codec.DecodeMessage(p, 0, func(f *codec.Frame) error {
-				res.frames = append(res.frames, *f)
-				if stop != nil && stop(f) {
-					done = true
-				}
-				return nil
-			})
-			if err != nil {
-				w.t.Fatalf("raw: undecodable server message %x: %v", p, err)
-			}
-			if done {
-				return res
-			}
-		case opText:
-			w.t.Fatalf("raw: server sent a text message %q", p)
-		}
+	res, err := w.ReadUntil(timeout, stop)
+	if err != nil {
+		w.t.Fatalf("raw: %v; frames so far: %+v", err, res.Frames)
 	}
+	return rawResult{frames: res.Frames, closeCode: res.CloseCode, reason: res.Reason, pings: res.Pings}
 }
 
 // last returns the last frame read, failing the test if there was none.
@@ -621,31 +512,21 @@ func (w *rawWS) readClose(timeout time.Duration) rawResult {
 // connect sends a connect frame and waits for connected.
 func (w *rawWS) connect() codec.Frame {
 	w.t.Helper()
-	w.send(codec.AppendConnect(nil, 1, "raw-test", ""))
-	res := w.readUntil(waitTimeout, func(f *codec.Frame) bool { return f.Type == codec.TypeConnected })
-	last := res.last(w.t)
-	if last.Type != codec.TypeConnected {
-		w.t.Fatalf("raw connect: got %+v (close %d %q)", res.frames, res.closeCode, res.reason)
+	f, err := w.Connect(1, "raw-test", "")
+	if err != nil {
+		w.t.Fatalf("raw connect: %v", err)
 	}
-	return last
+	return f
 }
 
 // join sends a join frame and waits for the joined frame answering it.
 func (w *rawWS) join(ref uint64, kind string, params any) codec.Frame {
 	w.t.Helper()
-	raw, err := codec.MarshalData(params)
+	f, err := w.Join(ref, kind, params)
 	if err != nil {
-		w.t.Fatal(err)
+		w.t.Fatalf("raw join: %v", err)
 	}
-	w.send(codec.AppendJoin(nil, ref, kind, raw, "", 0))
-	res := w.readUntil(waitTimeout, func(f *codec.Frame) bool {
-		return (f.Type == codec.TypeJoined || f.Type == codec.TypeReply) && f.Ref == ref
-	})
-	last := res.last(w.t)
-	if last.Type != codec.TypeJoined {
-		w.t.Fatalf("raw join: got %+v (close %d %q)", res.frames, res.closeCode, res.reason)
-	}
-	return last
+	return f
 }
 
 // ---------------------------------------------------------------------------

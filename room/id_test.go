@@ -63,6 +63,10 @@ func TestKeyedIDDistinct(t *testing.T) {
 		id   string
 	}{
 		{"underscore ambiguity", room.KeyedID(idSecret, "k", "a", "b_c")},
+		// ("ab","c") and ("a","bc") concatenate to the same bytes: only the
+		// length prefixes tell them apart.
+		{"ab then c", room.KeyedID(idSecret, "k", "ab", "c")},
+		{"a then bc", room.KeyedID(idSecret, "k", "a", "bc")},
 		{"joined member", room.KeyedID(idSecret, "k", "a_b_c")},
 		{"other secret", room.KeyedID([]byte("other secret"), "k", "a_b", "c")},
 		{"empty secret", room.KeyedID(nil, "k", "a_b", "c")},

@@ -18,13 +18,14 @@ import (
 	"github.com/parlorhq/parlor/games"
 	"github.com/parlorhq/parlor/games/chess"
 	"github.com/parlorhq/parlor/games/tictactoe"
+	"github.com/parlorhq/parlor/internal/wstest"
 )
 
 // player is one seat of a match, connected through its own proxy.
 type player struct {
 	name  string
 	seat  int
-	proxy *proxy
+	proxy *wstest.Proxy
 	c     *client.Client
 	room  string
 
@@ -145,7 +146,7 @@ func playWithDrops(t *testing.T, srv *server, gc gameCase) {
 	nonce := fmt.Sprintf("fault-%d", time.Now().UnixNano())
 	ps := make([]*player, 2)
 	for i, name := range names {
-		p := &player{name: name, seat: i, proxy: startProxy(t, srv.Addr), moved: map[int]int{}, readDone: make(chan struct{})}
+		p := &player{name: name, seat: i, proxy: wstest.StartProxy(t, srv.Addr), moved: map[int]int{}, readDone: make(chan struct{})}
 		opts := client.Options{
 			RequestTimeout: 20 * time.Second,
 			Reconnect:      client.ReconnectPolicy{MinDelay: 50 * time.Millisecond, MaxDelay: 500 * time.Millisecond},
@@ -159,7 +160,7 @@ func playWithDrops(t *testing.T, srv *server, gc gameCase) {
 			},
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		c, err := client.Dial(ctx, p.proxy.URL(name), opts)
+		c, err := client.Dial(ctx, "ws://"+p.proxy.Addr()+"/ws?user="+name, opts)
 		cancel()
 		if err != nil {
 			t.Fatalf("dial %s: %v", name, err)
@@ -196,12 +197,12 @@ func playWithDrops(t *testing.T, srv *server, gc gameCase) {
 		var err error
 		switch ply {
 		case 2: // idle reset, then the move waits for the reconnect
-			if n := mover.proxy.cut(); n != 1 {
+			if n := mover.proxy.Cut(); n != 1 {
 				t.Fatalf("ply %d: cut %d connections, want 1", ply, n)
 			}
 			rep, err = send(mover, ply)
 		case 3: // applied, reply lost, then reset: the resend is deduplicated
-			mover.proxy.freeze()
+			mover.proxy.Freeze()
 			type result struct {
 				rep games.MoveReply
 				err error
@@ -219,11 +220,11 @@ func playWithDrops(t *testing.T, srv *server, gc gameCase) {
 				t.Fatalf("ply %d: the reply arrived through a frozen connection: %+v %v", ply, r.rep, r.err)
 			default:
 			}
-			mover.proxy.cut()
+			mover.proxy.Cut()
 			r := <-res
 			rep, err = r.rep, r.err
 		case 4: // the server keeps the old connection until the resume
-			staleServerSide = mover.proxy.cutClientSide()
+			staleServerSide = mover.proxy.CutClientSide()
 			if len(staleServerSide) != 1 {
 				t.Fatalf("ply %d: cut %d connections, want 1", ply, len(staleServerSide))
 			}
@@ -239,7 +240,7 @@ func playWithDrops(t *testing.T, srv *server, gc gameCase) {
 				res <- result{r, err}
 			}()
 			time.Sleep(time.Millisecond)
-			mover.proxy.cut()
+			mover.proxy.Cut()
 			r := <-res
 			rep, err = r.rep, r.err
 		default:
@@ -263,7 +264,7 @@ func playWithDrops(t *testing.T, srv *server, gc gameCase) {
 		if !hasCloseFrame(rest, engine.CloseReplaced) {
 			t.Errorf("no 4009 close frame on the replaced connection (%d bytes after the cut: %x)", len(rest), rest[:min(len(rest), 64)])
 		}
-		resetConn(staleServerSide[0])
+		_ = staleServerSide[0].Close()
 	}
 
 	// Both players see the end, and every ordered event once, in order.

@@ -13,6 +13,7 @@ import (
 	"github.com/parlorhq/parlor/client"
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/internal/echo"
+	"github.com/parlorhq/parlor/internal/wstest"
 )
 
 // TestSlowConsumerMemoryBounded: clients that join a busy room and then
@@ -98,14 +99,17 @@ func TestSlowConsumerMemoryBounded(t *testing.T) {
 	}
 
 	// Stalled clients join and never read again.
-	raws := make([]*rawConn, stalled)
+	raws := make([]*wstest.Conn, stalled)
 	for i := range raws {
-		rc, err := dialRaw(srv.Addr, fmt.Sprintf("stalled%d", i))
+		rc, err := wstest.Dial(srv.Addr, wstest.Options{Target: fmt.Sprintf("/ws?user=stalled%d", i), Timeout: 10 * time.Second})
 		if err != nil {
 			t.Fatalf("dial stalled client: %v", err)
 		}
 		t.Cleanup(func() { _ = rc.Close() })
-		if _, err := rc.join(echo.Kind, params); err != nil {
+		if _, err := rc.Connect(1, "faulttest-raw", ""); err != nil {
+			t.Fatalf("stalled client connects: %v", err)
+		}
+		if _, err := rc.Join(2, echo.Kind, params); err != nil {
 			t.Fatalf("stalled client joins: %v", err)
 		}
 		raws[i] = rc
@@ -241,7 +245,7 @@ func TestSlowConsumerMemoryBounded(t *testing.T) {
 	// The stalled clients' connections end; a close frame, if one made it
 	// through, says 4008.
 	for i, rc := range raws {
-		code, read, ended := rc.drain(15 * time.Second)
+		code, read, ended := rc.Drain(15 * time.Second)
 		if !ended {
 			t.Errorf("stalled%d: connection still open after draining %d bytes", i, read)
 		}

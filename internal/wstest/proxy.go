@@ -1,4 +1,4 @@
-package faulttest
+package wstest
 
 import (
 	"io"
@@ -8,19 +8,18 @@ import (
 	"time"
 )
 
-// proxy is a TCP relay between clients and the server. It exists to break
-// connections the way networks do, which neither side can do to itself
-// through its WebSocket library: cut resets a connection without any
-// WebSocket close, and freeze stops the server's bytes from reaching the
-// client while they pile up in the proxy (a reply lost in flight).
-type proxy struct {
-	t      testing.TB
-	ln     net.Listener
-	target string
+// Proxy is a TCP relay on loopback in front of a server. It breaks
+// connections the way networks and crashed processes do: Cut resets them
+// without any WebSocket close, Freeze holds the server's bytes in flight,
+// and CutClientSide leaves the server talking to a peer that is gone.
+type Proxy struct {
+	ln net.Listener
+	wg sync.WaitGroup
 
-	mu    sync.Mutex
-	links []*link
-	wg    sync.WaitGroup
+	mu       sync.Mutex
+	target   string
+	links    []*link
+	accepted int
 }
 
 // link is one relayed connection.
@@ -28,22 +27,24 @@ type link struct {
 	client, server *net.TCPConn
 
 	mu     sync.Mutex
-	frozen bool
 	cond   *sync.Cond
+	frozen bool
 	dead   bool
 	// keepServer: when the link dies, leave the server side open.
 	keepServer bool
 	downDone   chan struct{} // closed when pipeDown has returned
 }
 
-// startProxy relays connections on a new loopback port to target.
-func startProxy(t testing.TB, target string) *proxy {
+// StartProxy relays connections on a new loopback port to target
+// (host:port). It fails the test if it cannot listen, and closes every
+// connection when the test ends.
+func StartProxy(t testing.TB, target string) *Proxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proxy{t: t, ln: ln, target: target}
+	p := &Proxy{ln: ln, target: target}
 	p.wg.Add(1)
 	go p.accept()
 	t.Cleanup(p.close)
@@ -51,28 +52,44 @@ func startProxy(t testing.TB, target string) *proxy {
 }
 
 // Addr is the address clients dial.
-func (p *proxy) Addr() string { return p.ln.Addr().String() }
+func (p *Proxy) Addr() string { return p.ln.Addr().String() }
 
-// URL returns the WebSocket URL, through the proxy, that authenticates as
-// user.
-func (p *proxy) URL(user string) string { return "ws://" + p.Addr() + "/ws?user=" + user }
+// SetTarget points the connections accepted from now on at another
+// server.
+func (p *Proxy) SetTarget(addr string) {
+	p.mu.Lock()
+	p.target = addr
+	p.mu.Unlock()
+}
 
-func (p *proxy) accept() {
+// Accepted counts the connections relayed so far (those whose server side
+// could be dialed).
+func (p *Proxy) Accepted() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.accepted
+}
+
+func (p *Proxy) accept() {
 	defer p.wg.Done()
 	for {
 		c, err := p.ln.Accept()
 		if err != nil {
 			return
 		}
-		s, err := net.Dial("tcp", p.target)
+		p.mu.Lock()
+		target := p.target
+		p.mu.Unlock()
+		s, err := net.Dial("tcp", target)
 		if err != nil {
-			resetConn(c.(*net.TCPConn))
+			reset(c.(*net.TCPConn))
 			continue
 		}
 		l := &link{client: c.(*net.TCPConn), server: s.(*net.TCPConn), downDone: make(chan struct{})}
 		l.cond = sync.NewCond(&l.mu)
 		p.mu.Lock()
 		p.links = append(p.links, l)
+		p.accepted++
 		p.mu.Unlock()
 		p.wg.Add(2)
 		go func() {
@@ -115,28 +132,28 @@ func (l *link) pipeDown() {
 	}
 }
 
-// kill resets both sides of the link, or only the client's after
-// cutClientSide.
+// kill resets both sides of the link, or only the client's once
+// keepServer is set.
 func (l *link) kill() {
 	l.mu.Lock()
 	l.dead = true
 	l.cond.Broadcast()
 	keep := l.keepServer
 	l.mu.Unlock()
-	resetConn(l.client)
+	reset(l.client)
 	if !keep {
-		resetConn(l.server)
+		reset(l.server)
 	}
 }
 
-// resetConn closes c with an RST instead of a FIN: an abrupt end.
-func resetConn(c *net.TCPConn) {
+// reset closes c with an RST instead of a FIN: an abrupt end.
+func reset(c *net.TCPConn) {
 	_ = c.SetLinger(0)
 	_ = c.Close()
 }
 
 // live returns the links whose connections are still up.
-func (p *proxy) live() []*link {
+func (p *Proxy) live() []*link {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var out []*link
@@ -150,9 +167,10 @@ func (p *proxy) live() []*link {
 	return out
 }
 
-// freeze holds the server's bytes to the clients of every live link from
-// now on; the client still reaches the server.
-func (p *proxy) freeze() {
+// Freeze holds the server's bytes to the clients of every live connection
+// from now on, the way a reply is lost in flight; the clients still reach
+// the server.
+func (p *Proxy) Freeze() {
 	for _, l := range p.live() {
 		l.mu.Lock()
 		l.frozen = true
@@ -160,9 +178,9 @@ func (p *proxy) freeze() {
 	}
 }
 
-// cut resets every live link on both sides at once, and returns how many
-// there were. Bytes held by freeze are dropped.
-func (p *proxy) cut() int {
+// Cut resets every live connection on both sides at once, and returns how
+// many there were. Bytes held by Freeze are dropped.
+func (p *Proxy) Cut() int {
 	ls := p.live()
 	for _, l := range ls {
 		l.kill()
@@ -170,13 +188,13 @@ func (p *proxy) cut() int {
 	return len(ls)
 }
 
-// cutClientSide resets the client side of every live link but leaves the
-// server side open and silent, the way a server sees a peer that vanished
-// without a trace: it learns of it only from its heartbeat, or when the
-// client comes back with its resume token. The proxy stops reading the
-// server side, and returns those connections: what the server sends on
-// them from now on is the caller's to read.
-func (p *proxy) cutClientSide() []*net.TCPConn {
+// CutClientSide resets the client side of every live connection but
+// leaves the server side open and silent, the way a server sees a peer
+// that vanished without a trace: it learns of it only from its heartbeat,
+// or when the client comes back with its resume token. The proxy stops
+// reading the server side and returns those connections: what the server
+// sends on them from now on is the caller's to read.
+func (p *Proxy) CutClientSide() []*net.TCPConn {
 	var out []*net.TCPConn
 	for _, l := range p.live() {
 		l.mu.Lock()
@@ -191,12 +209,12 @@ func (p *proxy) cutClientSide() []*net.TCPConn {
 	return out
 }
 
-func (p *proxy) close() {
+func (p *Proxy) close() {
 	_ = p.ln.Close()
-	p.cut()
+	p.Cut()
 	p.mu.Lock()
 	for _, l := range p.links {
-		resetConn(l.server)
+		reset(l.server)
 	}
 	p.mu.Unlock()
 	p.wg.Wait()
