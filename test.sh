@@ -9,7 +9,10 @@
 #   PARLOR_FUZZTIME=10m ./test.sh  fuzz each target for 10 minutes instead
 #                                  of 20s (any go test -fuzztime value)
 #
-# It needs Go (and a C compiler for -race) and Node.js 20+ with npm; Go
+# It needs Go (and a C compiler for -race). First it runs scripts/deps.sh,
+# which installs what else the tests need from Debian's packages (Node.js
+# and npm, Chromium, PostgreSQL) when run as root with apt-get, and
+# otherwise lists what is missing; PARLOR_NO_INSTALL=1 skips that step. Go
 # modules come from the module proxy and npm packages from the npm registry.
 #
 # The real-browser tests of examples/arcade (TestBrowser*) run in the go test
@@ -19,15 +22,16 @@
 # PARLOR_SCREENSHOTS names the folder for their screenshots.
 #
 # The tests of chat/pgstore need a PostgreSQL server: PARLOR_TEST_POSTGRES
-# names its DSN, and scripts/postgres.sh starts a throwaway one and prints
-# it (Debian: apt-get install postgresql first):
+# names its DSN. When it is not set and PostgreSQL is installed, this script
+# starts a throwaway cluster with scripts/postgres.sh and removes it at the
+# end. To keep one across runs:
 #
 #   export $(scripts/postgres.sh start)
 #   ./test.sh
 #   scripts/postgres.sh stop "$PARLOR_PG_DIR"
 #
-# Without PARLOR_TEST_POSTGRES they skip, and a note at the end says so; in
-# CI (CI=true) they fail instead.
+# Without a server they skip, and a note at the end says so; in CI
+# (CI=true) they fail instead.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -47,6 +51,23 @@ have_chromium() {
 	[[ -x /usr/bin/chromium ]] || command -v chromium >/dev/null ||
 		command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null
 }
+
+if [[ "${PARLOR_NO_INSTALL:-}" != 1 ]]; then
+	step "dependencies (scripts/deps.sh)"
+	bash scripts/deps.sh
+fi
+
+# A throwaway PostgreSQL cluster for the tests of chat/pgstore, unless one
+# is named already or PostgreSQL is not installed.
+if [[ -z "${PARLOR_TEST_POSTGRES:-}" ]] &&
+	{ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null; }; then
+	step "PostgreSQL (scripts/postgres.sh start)"
+	pg_env="$(bash scripts/postgres.sh start)"
+	PARLOR_PG_DIR="$(sed -n 's/^PARLOR_PG_DIR=//p' <<<"$pg_env")"
+	trap 'bash scripts/postgres.sh stop "$PARLOR_PG_DIR" || true' EXIT
+	PARLOR_TEST_POSTGRES="$(sed -n 's/^PARLOR_TEST_POSTGRES=//p' <<<"$pg_env")"
+	export PARLOR_TEST_POSTGRES
+fi
 
 step "go vet"
 go vet ./...
@@ -100,7 +121,7 @@ if [[ -z "${PARLOR_TEST_POSTGRES:-}" ]]; then
 	step "note: the PostgreSQL tests were skipped"
 	echo "PARLOR_TEST_POSTGRES is not set, so the tests of chat/pgstore were"
 	echo "skipped. To run them, install PostgreSQL (Debian/Ubuntu: sudo apt-get"
-	echo "install postgresql), then: export \$(scripts/postgres.sh start)"
+	echo "install postgresql) and run ./test.sh again."
 fi
 
 if [[ "${PARLOR_REQUIRE_BROWSER:-}" != 1 ]] && ! have_chromium; then
