@@ -23,8 +23,8 @@ var (
 var (
 	// ErrEmptyText: the text is empty or only white space.
 	ErrEmptyText = &codec.Error{Code: codec.CodeBadRequest, Message: "chat: text is empty"}
-	// ErrInvalidText: the text is not valid UTF-8.
-	ErrInvalidText = &codec.Error{Code: codec.CodeBadRequest, Message: "chat: text is not valid UTF-8"}
+	// ErrInvalidText: the text is not valid UTF-8, or holds a NUL byte.
+	ErrInvalidText = &codec.Error{Code: codec.CodeBadRequest, Message: "chat: text is not valid UTF-8 without NUL bytes"}
 	// ErrSelf: a user tried to open a direct conversation with themselves.
 	ErrSelf = &codec.Error{Code: codec.CodeBadRequest, Message: "chat: cannot message yourself"}
 	// ErrNotAllowed: Config.CanMessage refused the conversation.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/room"
@@ -54,7 +53,7 @@ func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup) (
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.OpTimeout)
 	defer cancel()
 	name := strings.TrimSpace(g.Name)
-	if name == "" || len(name) > c.cfg.MaxGroupName || !utf8.ValidString(name) {
+	if name == "" || len(name) > c.cfg.MaxGroupName || !validText(name) {
 		return "", codec.Errorf(codec.CodeBadRequest, "chat: group name must be 1 to %d bytes of UTF-8", c.cfg.MaxGroupName)
 	}
 	others, err := checkUsers(g.Members, func(u string) bool { return u == creator })

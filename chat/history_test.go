@@ -115,6 +115,7 @@ func TestBadInput(t *testing.T) {
 		{"blank", chat.OpSend, chat.SendRequest{Text: " \n\t "}, codec.CodeBadRequest},
 		{"oversize", chat.OpSend, chat.SendRequest{Text: "12345678901234567"}, codec.CodeTooLarge},
 		{"invalid UTF-8", chat.OpSend, chat.SendRequest{Text: "ok \xff\xfe"}, codec.CodeBadRequest},
+		{"NUL byte", chat.OpSend, chat.SendRequest{Text: "ok \x00 then"}, codec.CodeBadRequest},
 		{"wrong type", chat.OpSend, map[string]int{"text": 5}, codec.CodeBadRequest},
 		{"not a map", chat.OpSend, "hello", codec.CodeBadRequest},
 		{"unknown event", "dance", nil, codec.CodeBadRequest},

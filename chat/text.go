@@ -7,10 +7,11 @@ import (
 	"github.com/parlorhq/parlor/codec"
 )
 
-// checkText validates a message text and returns it trimmed: valid UTF-8,
+// checkText validates a message text and returns it trimmed: valid UTF-8
+// without NUL bytes (which no store needs to hold, and PostgreSQL cannot),
 // not empty after trimming white space, at most Config.MaxTextLen bytes.
 func (c *Chat) checkText(s string) (string, error) {
-	if !utf8.ValidString(s) {
+	if !validText(s) {
 		return "", ErrInvalidText
 	}
 	s = strings.TrimSpace(s)
@@ -23,10 +24,16 @@ func (c *Chat) checkText(s string) (string, error) {
 	return s, nil
 }
 
+// validText reports whether s is valid UTF-8 without NUL bytes: the rule
+// for every text chat stores.
+func validText(s string) bool {
+	return utf8.ValidString(s) && !strings.Contains(s, "\x00")
+}
+
 // checkUser validates a user id named in a payload: 1 to codec.MaxIDLen
-// bytes of UTF-8.
+// bytes of UTF-8 without NUL bytes.
 func checkUser(u string) error {
-	if u == "" || len(u) > codec.MaxIDLen || !utf8.ValidString(u) {
+	if u == "" || len(u) > codec.MaxIDLen || !validText(u) {
 		return codec.Errorf(codec.CodeBadRequest, "chat: user ids must be 1 to %d bytes of UTF-8", codec.MaxIDLen)
 	}
 	return nil
