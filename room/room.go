@@ -237,7 +237,9 @@ func (r *Room) Shutdown() {
 
 // Join asks the room to admit session s. On success the room has already
 // queued the joined frame (answering ref) to s; on failure nothing was
-// sent and the error says why. It waits for the room or ctx.
+// sent and the error says why. If ctx ends before the room takes the
+// join, Join returns ctx.Err() and the join never happens; once the room
+// has taken it, Join waits for its result.
 func (r *Room) Join(ctx context.Context, s Session, ref uint64, params []byte) error {
 	return r.JoinFrom(ctx, s, ref, params, "", 0)
 }
@@ -253,7 +255,8 @@ func (r *Room) JoinFrom(ctx context.Context, s Session, ref uint64, params []byt
 }
 
 // Leave removes session s from the room at its own request and waits for
-// the room to process it.
+// the room to process it. If ctx ends before the room takes the leave,
+// Leave returns ctx.Err() and s stays in the room.
 func (r *Room) Leave(ctx context.Context, s Session) error {
 	o := &op{kind: opLeave, session: s, result: make(chan error, 1), ctx: ctx}
 	return r.call(ctx, o)
@@ -318,28 +321,30 @@ func (r *Room) call(ctx context.Context, o *op) error {
 	case err := <-o.result:
 		return err
 	case <-r.done:
-		select {
-		case err := <-o.result:
-			return err
-		default:
-		}
-		return r.closedErr()
+		return r.resultOrClosed(o)
 	case <-ctx.Done():
 		if o.state.CompareAndSwap(opPending, opAbandoned) {
 			return ctx.Err()
 		}
 	}
+	// The room has taken o: wait for what it did, whatever ctx says.
 	select {
 	case err := <-o.result:
 		return err
 	case <-r.done:
-		select {
-		case err := <-o.result:
-			return err
-		default:
-		}
-		return r.closedErr()
+		return r.resultOrClosed(o)
 	}
+}
+
+// resultOrClosed is the error for o once the room has stopped: its result
+// if the room answered it, otherwise the closed error.
+func (r *Room) resultOrClosed(o *op) error {
+	select {
+	case err := <-o.result:
+		return err
+	default:
+	}
+	return r.closedErr()
 }
 
 // closedErr is the error for requests that reach a stopped room: the
