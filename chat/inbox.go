@@ -178,8 +178,9 @@ func (c *Chat) notify(user string, conv Conversation) {
 }
 
 // deliver broadcasts pending updates in the inbox room until none are
-// left. If the room is gone or stuck the updates are dropped: the next
-// join's snapshot has the current state.
+// left. If the room is gone, or does not take a batch within timeout, the
+// batch and the updates queued behind it are dropped: the next join's
+// snapshot has the current state.
 func (ib *inbox) deliver(timeout time.Duration) {
 	for {
 		ib.mu.Lock()
@@ -206,6 +207,8 @@ func (ib *inbox) deliver(timeout time.Duration) {
 		})
 		cancel()
 		if err != nil {
+			// A Do that failed never ran its function: the batch is
+			// really dropped, not broadcast late.
 			ib.room.Logger().Debug("chat: inbox updates dropped", zap.String("user", ib.user), zap.Error(err))
 			ib.mu.Lock()
 			clear(ib.pending)

@@ -38,6 +38,11 @@ const (
 
 // Join is a session's request to join a room, as OnJoin sees it.
 type Join struct {
+	// Context is the joining caller's context, which carries its
+	// deadline. Pass it to I/O in OnJoin (such as a store read): once
+	// OnJoin has started, the caller waits for its result even past the
+	// deadline, so that the reply says what the room did.
+	Context context.Context
 	// User is the authenticated user id.
 	User string
 	// Session is the joining connection.
@@ -82,6 +87,8 @@ type Handler interface {
 	// OnJoin authorizes a join and returns the snapshot the joiner gets.
 	// Return a *codec.Error to reject with a stable code. The snapshot may
 	// be nil, a []byte of encoded msgpack, or any value msgpack encodes.
+	// A join whose context ended while it waited in the mailbox never
+	// reaches OnJoin: nothing runs and nothing is sent for it.
 	OnJoin(r *Room, j *Join) (snapshot any, err error)
 	// OnMessage handles an event from a member and returns the reply data
 	// (nil, []byte of msgpack, or any value) or a coded error. The reply is

@@ -81,6 +81,19 @@ const (
 	opCall
 )
 
+// States of an op that a caller waits for (join, leave, Do). The room
+// and the waiting caller each try to move it out of opPending; the one
+// that succeeds decides whether the op runs.
+const (
+	// opPending: posted, not yet claimed by either side.
+	opPending uint32 = iota
+	// opTaken: the room claimed it; it runs or fails, and the caller
+	// waits for the result whatever its ctx says.
+	opTaken
+	// opAbandoned: the caller's ctx ended first; the room skips it.
+	opAbandoned
+)
+
 // op is one unit of work for the room goroutine.
 type op struct {
 	kind    opKind
@@ -94,6 +107,9 @@ type op struct {
 	cmid    string
 	fn      func()
 	result  chan error
+	// ctx and state are set for the ops a caller waits for.
+	ctx   context.Context
+	state atomic.Uint32
 }
 
 var opPool = sync.Pool{New: func() any { return new(op) }}
@@ -221,7 +237,9 @@ func (r *Room) Shutdown() {
 
 // Join asks the room to admit session s. On success the room has already
 // queued the joined frame (answering ref) to s; on failure nothing was
-// sent and the error says why. It waits for the room or ctx.
+// sent and the error says why. If ctx ends before the room takes the
+// join, Join returns ctx.Err() and the join never happens; once the room
+// has taken it, Join waits for its result.
 func (r *Room) Join(ctx context.Context, s Session, ref uint64, params []byte) error {
 	return r.JoinFrom(ctx, s, ref, params, "", 0)
 }
@@ -232,14 +250,15 @@ func (r *Room) Join(ctx context.Context, s Session, ref uint64, params []byte) e
 // joined frame says recovered, carries since and no snapshot, and the
 // missed events follow it; otherwise it is an ordinary join.
 func (r *Room) JoinFrom(ctx context.Context, s Session, ref uint64, params []byte, epoch string, since uint64) error {
-	o := &op{kind: opJoin, session: s, ref: ref, params: params, epoch: epoch, since: since, result: make(chan error, 1)}
+	o := &op{kind: opJoin, session: s, ref: ref, params: params, epoch: epoch, since: since, result: make(chan error, 1), ctx: ctx}
 	return r.call(ctx, o)
 }
 
 // Leave removes session s from the room at its own request and waits for
-// the room to process it.
+// the room to process it. If ctx ends before the room takes the leave,
+// Leave returns ctx.Err() and s stays in the room.
 func (r *Room) Leave(ctx context.Context, s Session) error {
-	o := &op{kind: opLeave, session: s, result: make(chan error, 1)}
+	o := &op{kind: opLeave, session: s, result: make(chan error, 1), ctx: ctx}
 	return r.call(ctx, o)
 }
 
@@ -276,13 +295,17 @@ func (r *Room) Send(s Session, ref uint64, event string, data []byte, clientMsgI
 
 // Do runs fn on the room goroutine and waits for it to return, so code
 // outside the room (a host hook, a test) can read or change room state
-// safely. It returns ErrClosed if the room stops first.
+// safely. It returns ErrClosed if the room stops first, and ctx.Err() if
+// ctx ends before the room starts fn; fn then never runs.
 func (r *Room) Do(ctx context.Context, fn func()) error {
-	o := &op{kind: opCall, fn: fn, result: make(chan error, 1)}
+	o := &op{kind: opCall, fn: fn, result: make(chan error, 1), ctx: ctx}
 	return r.call(ctx, o)
 }
 
-// call posts o and waits for its result.
+// call posts o and waits for its result. If ctx ends while o still waits
+// in the mailbox, call abandons it, so the room never runs it, and returns
+// ctx.Err(). If the room has already taken o, call waits for the result
+// instead, so the caller is told what happened.
 func (r *Room) call(ctx context.Context, o *op) error {
 	if r.closing.Load() {
 		return r.closedErr()
@@ -298,15 +321,30 @@ func (r *Room) call(ctx context.Context, o *op) error {
 	case err := <-o.result:
 		return err
 	case <-r.done:
-		select {
-		case err := <-o.result:
-			return err
-		default:
-		}
-		return r.closedErr()
+		return r.resultOrClosed(o)
 	case <-ctx.Done():
-		return ctx.Err()
+		if o.state.CompareAndSwap(opPending, opAbandoned) {
+			return ctx.Err()
+		}
 	}
+	// The room has taken o: wait for what it did, whatever ctx says.
+	select {
+	case err := <-o.result:
+		return err
+	case <-r.done:
+		return r.resultOrClosed(o)
+	}
+}
+
+// resultOrClosed is the error for o once the room has stopped: its result
+// if the room answered it, otherwise the closed error.
+func (r *Room) resultOrClosed(o *op) error {
+	select {
+	case err := <-o.result:
+		return err
+	default:
+	}
+	return r.closedErr()
 }
 
 // closedErr is the error for requests that reach a stopped room: the
@@ -358,6 +396,12 @@ func (r *Room) run() {
 // handle processes one mailbox operation.
 func (r *Room) handle(o *op) {
 	switch o.kind {
+	case opJoin, opLeave, opCall:
+		if !r.take(o) {
+			return
+		}
+	}
+	switch o.kind {
 	case opJoin:
 		o.result <- r.handleJoin(o)
 	case opLeave:
@@ -375,11 +419,25 @@ func (r *Room) handle(o *op) {
 	}
 }
 
+// take claims an op its caller waits for. It reports false when the op
+// must be skipped: the caller has given up on it, or its ctx ended while
+// it waited in the mailbox (the caller is then sent ctx.Err()).
+func (r *Room) take(o *op) bool {
+	if !o.state.CompareAndSwap(opPending, opTaken) {
+		return false
+	}
+	if err := o.ctx.Err(); err != nil {
+		o.result <- err
+		return false
+	}
+	return true
+}
+
 func (r *Room) handleJoin(o *op) error {
 	s := o.session
 	user := s.UserID()
 	m := r.members[user]
-	r.join = Join{User: user, Session: s, Params: o.params, Rejoin: m != nil, Epoch: o.epoch, Since: o.since}
+	r.join = Join{Context: o.ctx, User: user, Session: s, Params: o.params, Rejoin: m != nil, Epoch: o.epoch, Since: o.since}
 	var snapshot any
 	var err error
 	panicked := r.safe("OnJoin", func() { snapshot, err = r.handler.OnJoin(r, &r.join) })
