@@ -92,7 +92,8 @@ type Config struct {
 	// ConnLimitRefuse answers the new one with 429 instead.
 	ConnLimitPolicy ConnLimitPolicy
 	// JoinTimeout bounds a join (Resolve and OnJoin) or a leave, including
-	// the wait in the room's mailbox; past it the client gets unavailable.
+	// the wait in the room's mailbox; past it the client gets unavailable,
+	// and a join or leave still waiting in the mailbox is never applied.
 	// Default: 10s.
 	JoinTimeout time.Duration
 
