@@ -54,7 +54,7 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
-	ok, victim := e.acquireConn(user)
+	ok, victim, ticket := e.acquireConn(user)
 	if !ok {
 		http.Error(w, "too many connections", http.StatusTooManyRequests)
 		return
@@ -62,15 +62,19 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if victim != nil {
 		victim.evict()
 	}
+	var cred string
+	if e.cfg.Credential != nil {
+		cred = e.cfg.Credential(r)
+	}
 	conn, err := e.upgrader.Upgrade(w, r)
 	if err != nil {
 		e.releaseConn(user, nil)
 		e.log.Debug("upgrade failed", zap.Error(err))
 		return
 	}
-	s := newSession(e, conn, user)
+	s := newSession(e, conn, user, cred)
 	conn.Session().Store(sessionKey, s)
-	e.registerConn(s)
+	order, cut := e.registerConn(s, ticket)
 	e.sessions.update(s.id, func(m map[string]*session) { m[s.id] = s })
 	e.wg.Add(1)
 	go func() {
@@ -81,6 +85,11 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// did not see this session: close it here.
 	if e.shutting.Load() {
 		s.closeAfterFlush(CloseGoingAway, "server shutting down")
+	}
+	// A disconnect of this user (DisconnectUser, DisconnectCredential)
+	// issued while the upgrade was in progress applies to it too.
+	if cut {
+		s.abort(order.code, order.reason)
 	}
 }
 
