@@ -8,7 +8,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -160,6 +159,7 @@ func newArcade(cfg Config) (*Arcade, error) {
 
 	ecfg := cfg.Engine
 	ecfg.Authenticate = a.authenticate
+	ecfg.Credential = a.credential
 	ecfg.Secret = deriveKey(secret, labelRoomIDs)
 	ecfg.Logger = log.Named("parlor")
 	eng, err := engine.New(ecfg)
@@ -236,6 +236,7 @@ func (a *Arcade) routes() http.Handler {
 	mux.HandleFunc("GET /login", a.loginPage)
 	mux.HandleFunc("POST /login", a.login)
 	mux.HandleFunc("POST /logout", a.logout)
+	mux.HandleFunc("POST /logout/everywhere", a.logoutEverywhere)
 
 	// Pages.
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -251,11 +252,20 @@ func (a *Arcade) routes() http.Handler {
 	mux.HandleFunc("POST /api/challenges", a.api(a.postChallenge))
 	mux.HandleFunc("DELETE /api/challenges", a.api(a.dismissChallenge))
 	mux.HandleFunc("GET /api/games/{room}/pgn", a.download(a.downloadPGN))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, "ok")
-	})
+	// Probes for load balancers and orchestrators (docs/operations.md).
+	mux.Handle("/healthz", engine.HealthHandler())
+	mux.Handle("/readyz", engine.ReadyHandler(a.eng.ReadyCheck(), a.storeCheck()))
 	return logRequests(a.log, securityHeaders(mux))
+}
+
+// storeCheck is the chat store's readiness: a read transaction succeeds.
+func (a *Arcade) storeCheck() engine.ReadyCheck {
+	return engine.ReadyCheck{Name: "chat-store", Check: func(ctx context.Context) error {
+		if _, err := a.store.Room(ctx, "readyz"); err != nil && !errors.Is(err, chat.ErrNotFound) {
+			return err
+		}
+		return nil
+	}}
 }
 
 // loadOrCreateSecret reads the server key at path, or creates it with

@@ -734,7 +734,7 @@ func TestBrowserAccountSwap(t *testing.T) {
 	alice.navigate("/chat/bob")
 	alice.waitFor(`#chat[data-state="ready"]`)
 	alice.waitFor(`#conn-state[data-state="open"]`)
-	bob, err := ab.a.sessions.create("bob")
+	bob, _, err := ab.a.sessions.create("bob")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -758,7 +758,7 @@ func TestBrowserAccountSwap(t *testing.T) {
 	carol := ab.open("carol")
 	carol.signIn()
 	carol.waitFor(`#conn-state[data-state="open"]`)
-	dave, err := ab.a.sessions.create("dave")
+	dave, _, err := ab.a.sessions.create("dave")
 	if err != nil {
 		t.Fatal(err)
 	}
