@@ -81,10 +81,11 @@ type Config struct {
 	// MaxSessions bounds the live sessions in all; past it, sign-in is
 	// refused with 503. Default: DefaultMaxSessions.
 	MaxSessions int
-	// TrustProxy believes the X-Forwarded-Proto header: set it when the
-	// arcade runs behind a reverse proxy that terminates TLS and sets the
-	// header, so that cookies get the Secure attribute. Off by default:
-	// any client can send the header.
+	// TrustProxy believes the X-Forwarded-Proto and X-Real-IP headers:
+	// set it when the arcade runs behind a reverse proxy that terminates
+	// TLS and sets them (docs/deploy.md), so that cookies get the Secure
+	// attribute and the access log shows the client's address. Off by
+	// default: any client can send the headers.
 	TrustProxy bool
 }
 
@@ -255,7 +256,7 @@ func (a *Arcade) routes() http.Handler {
 	// Probes for load balancers and orchestrators (docs/operations.md).
 	mux.Handle("/healthz", engine.HealthHandler())
 	mux.Handle("/readyz", engine.ReadyHandler(a.eng.ReadyCheck(), a.storeCheck()))
-	return logRequests(a.log, securityHeaders(mux))
+	return logRequests(a.log, a.trustProxy, securityHeaders(mux))
 }
 
 // storeCheck is the chat store's readiness: a read transaction succeeds.
