@@ -937,3 +937,25 @@ func TestBrowserChess(t *testing.T) {
 	}
 	white.screenshot("chess", "#board")
 }
+
+// TestBrowserSignOutEverywhere: alice is signed in on two browsers and bob
+// on a third. "Sign out everywhere" on one of alice's sends both of hers
+// to the login page, the other one because its WebSocket closed with 4011;
+// bob's page stays connected.
+func TestBrowserSignOutEverywhere(t *testing.T) {
+	ab := startArcadeBrowser(t)
+	laptop, phone, bob := ab.open("alice"), ab.open("alice"), ab.open("bob")
+	for _, p := range []*browserTab{laptop, phone, bob} {
+		p.signIn()
+		p.waitFor(`#conn-state[data-state="open"]`)
+	}
+	laptop.click(`form.signout-everywhere button`)
+	laptop.waitPath("/login")
+	phone.waitPath("/login")
+	phone.navigate("/connections")
+	phone.waitPath("/login")
+	bob.waitFor(`#conn-state[data-state="open"]`)
+	bob.navigate("/connections")
+	bob.waitText("#me", "bob")
+	bob.waitFor(`#conn-state[data-state="open"]`)
+}
