@@ -288,3 +288,23 @@ func TestCloseRoom(t *testing.T) {
 	}
 	alice.say(again.Room, "new room")
 }
+
+// TestCredentialPanic: a Credential hook that panics refuses the upgrade
+// with 500 and gives the user's connection slot back.
+func TestCredentialPanic(t *testing.T) {
+	cred := func(r *http.Request) string {
+		if r.Header.Get("X-Panic") != "" {
+			panic("credential hook failed")
+		}
+		return ""
+	}
+	env := newEnv(t, engine.Config{Credential: cred, MaxConnsPerUser: 1, ConnLimitPolicy: engine.ConnLimitRefuse})
+	req := env.upgradeRequest("alice")
+	req.Header.Set("X-Panic", "1")
+	if code := env.do(req); code != http.StatusInternalServerError {
+		t.Fatalf("upgrade with a panicking Credential = %d, want 500", code)
+	}
+	c := env.dial("alice") // the slot is free again
+	j := c.join(echo.Kind, echo.JoinParams{Name: "after-panic"})
+	c.say(j.Room, "fine")
+}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -22,6 +23,7 @@ import (
 //	429 the user already has Config.MaxConnsPerUser connections, and
 //	    Config.ConnLimitPolicy is ConnLimitRefuse or none of them is open
 //	    yet (all are upgrades in progress)
+//	500 Config.Credential panicked
 //
 // Under the default ConnLimitEvictIdle, a user at the limit gets the new
 // connection and their most idle one is closed with 4010 (CloseEvicted).
@@ -62,9 +64,11 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if victim != nil {
 		victim.evict()
 	}
-	var cred string
-	if e.cfg.Credential != nil {
-		cred = e.cfg.Credential(r)
+	cred, ok := e.credential(r)
+	if !ok {
+		e.releaseConn(user, nil)
+		http.Error(w, "internal server error", http.StatusInternalServerError)
+		return
 	}
 	conn, err := e.upgrader.Upgrade(w, r)
 	if err != nil {
@@ -91,6 +95,21 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if cut {
 		s.abort(order.code, order.reason)
 	}
+}
+
+// credential applies Config.Credential, if set. ok is false when it
+// panicked: the panic is logged, and the caller refuses the upgrade.
+func (e *Engine) credential(r *http.Request) (cred string, ok bool) {
+	if e.cfg.Credential == nil {
+		return "", true
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			e.log.Error("panic in Config.Credential", zap.String("panic", fmt.Sprint(v)), zap.Stack("stack"))
+			ok = false
+		}
+	}()
+	return e.cfg.Credential(r), true
 }
 
 func isUpgrade(r *http.Request) bool {
