@@ -18,7 +18,8 @@
 // The files: main.go (flags, serving, shutdown), app.go (configuration
 // and routes), auth.go (sign-in, sign-out, Authenticate), sessions.go
 // (the session store), pages.go with html/ (the pages), echo.go (the
-// app's Parlor module) and middleware.go (the access log).
+// app's Parlor module), middleware.go (the access log) and debug.go (the
+// profiling listener).
 //
 // Run it with:
 //
