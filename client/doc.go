@@ -45,10 +45,10 @@
 //
 // The client does not reconnect after Close, after the server closed the
 // connection with 1007, 1008, 4009 (another connection took the session
-// over), 4010 (a newer connection of the same user evicted this one) or
-// 4029, or after an upgrade refused with 401 or 403: it ends, and
-// Err says why. Dial itself does not retry: it returns the first
-// connection's error. Set ReconnectPolicy.Disabled to end the client with
+// over), 4010 (a newer connection of the same user evicted this one),
+// 4011 (the host signed the user out) or 4029, or after an upgrade
+// refused with 401 or 403: it ends, and Err says why. Dial itself does not
+// retry: it returns the first connection's error. Set ReconnectPolicy.Disabled to end the client with
 // its first connection instead.
 //
 // Options.OnStateChange and State report the connection's state:

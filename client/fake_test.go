@@ -364,10 +364,10 @@ func TestFakeRejoinRefused(t *testing.T) {
 	}
 }
 
-// TestFakeNoReconnectAfterCloseCodes: 1007, 1008, 4009 and 4029 end the
-// client; 4000 and 1001 do not.
+// TestFakeNoReconnectAfterCloseCodes: 1007, 1008, 4009, 4010, 4011 and
+// 4029 end the client; 4000 and 1001 do not.
 func TestFakeNoReconnectAfterCloseCodes(t *testing.T) {
-	for _, code := range []uint16{1007, 1008, 4009, 4029} {
+	for _, code := range []uint16{1007, 1008, 4009, 4010, 4011, 4029} {
 		t.Run(itoa(uint64(code)), func(t *testing.T) {
 			fs := newFakeServer(t)
 			log := newStateLog(false)

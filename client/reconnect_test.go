@@ -332,6 +332,30 @@ func TestNoReconnectWhenEvicted(t *testing.T) {
 	}
 }
 
+// TestNoReconnectWhenSignedOut: the host signs the user out everywhere
+// (engine.DisconnectUser with 4011); the client ends instead of
+// reconnecting, and another user's client stays connected.
+func TestNoReconnectWhenSignedOut(t *testing.T) {
+	s := testserver.Start(t, engine.Config{}, echo.Module{})
+	log := newStateLog(false)
+	alice := dialTS(t, s.URL("alice"), client.Options{Reconnect: fast, OnStateChange: log.record})
+	bob := dialTS(t, s.URL("bob"), client.Options{Reconnect: fast})
+	if n := s.Engine.DisconnectUser("alice", engine.CloseSignedOut, "signed out"); n != 1 {
+		t.Fatalf("DisconnectUser closed %d", n)
+	}
+	var ce *client.CloseError
+	if err := waitDone(t, alice); !errors.As(err, &ce) || ce.Code != engine.CloseSignedOut {
+		t.Fatalf("Err %v, want close %d", err, engine.CloseSignedOut)
+	}
+	log.wait(t, client.StateClosed)
+	if n := log.count(client.StateReconnecting); n != 0 {
+		t.Fatalf("%d reconnecting states after 4011", n)
+	}
+	if _, err := bob.Join(ctx(t), echo.Kind, echo.JoinParams{Name: "x"}); err != nil {
+		t.Fatalf("bob: %v", err)
+	}
+}
+
 // TestNoReconnectAfterProtocolViolation: a malformed message gets 1007
 // from the server, and the client ends.
 func TestNoReconnectAfterProtocolViolation(t *testing.T) {

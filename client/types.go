@@ -143,7 +143,7 @@ var errMalformed = errors.New("client: malformed message from server")
 var errSubprotocol = fmt.Errorf("client: server did not accept subprotocol %s", Subprotocol)
 
 // noReconnectCodes are the close codes after which the client ends.
-var noReconnectCodes = map[uint16]bool{1007: true, 1008: true, 4009: true, 4010: true, 4029: true}
+var noReconnectCodes = map[uint16]bool{1007: true, 1008: true, 4009: true, 4010: true, 4011: true, 4029: true}
 
 // terminal reports whether the client must not reconnect after err.
 func terminal(err error) bool {

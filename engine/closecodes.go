@@ -35,6 +35,11 @@ const (
 	// oldest idle connection to make room. Clients must not reconnect after
 	// it, or two tabs would evict each other in turn.
 	CloseEvicted uint16 = 4010
+	// CloseSignedOut: the host signed the user out, or revoked the
+	// credential the connection was opened with, and closed the connection
+	// (Engine.DisconnectUser, Engine.DisconnectCredential). Clients must
+	// not reconnect after it: the credential no longer works.
+	CloseSignedOut uint16 = 4011
 	// CloseRateLimited: the client kept sending past its rate limit.
 	CloseRateLimited uint16 = 4029
 )

@@ -18,6 +18,14 @@ type Config struct {
 	// refuse it with 403. Required.
 	Authenticate func(r *http.Request) (userID string, err error)
 
+	// Credential, if set, names the credential an upgrade request
+	// presents, once Authenticate has accepted it: the id of a sign-in
+	// session or of a token, never the secret itself. The engine keeps it
+	// with the connection so that DisconnectCredential can close the
+	// connections opened with one credential, as a sign-out of one browser
+	// must. Default: none, and DisconnectCredential closes nothing.
+	Credential func(r *http.Request) string
+
 	// AllowedOrigins lists extra browser origins allowed to connect,
 	// compared exactly (scheme, host and port), for example
 	// "http://localhost:5173". The request's own host is always allowed,
@@ -32,7 +40,9 @@ type Config struct {
 	// stay stable. Default: a random secret per process, with a warning.
 	Secret []byte
 
-	// Logger receives structured logs. Default: no logging.
+	// Logger receives structured logs. Default: warnings and errors as
+	// JSON lines on standard error, so that what a host must act on (such
+	// as a missing Secret) is seen; zap.NewNop() silences the engine.
 	Logger *zap.Logger
 	// Broker carries room broadcasts between nodes. Default: a
 	// MemoryBroker owned (and closed) by the engine.
@@ -156,7 +166,7 @@ func (c Config) withDefaults() Config {
 	setInt(&c.MaxConnsPerUser, DefaultMaxConnsPerUser)
 	setDur(&c.JoinTimeout, DefaultJoinTimeout)
 	if c.Logger == nil {
-		c.Logger = zap.NewNop()
+		c.Logger = defaultLogger()
 	}
 	return c
 }

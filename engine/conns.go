@@ -24,23 +24,30 @@ const (
 
 // userConns is one user's connection slots. slots counts the upgrades in
 // progress and the open connections; sessions lists the open ones, which
-// are the ones that can be evicted.
+// are the ones that can be evicted or disconnected.
 type userConns struct {
 	slots    int
 	sessions []*session
+	// pending holds the disconnects (DisconnectUser, DisconnectCredential)
+	// issued while upgrades of the user were in progress, so that an
+	// upgrade that authenticated just before a sign-out cannot slip past
+	// it. Upgrades apply the orders issued after they took their slot.
+	pending pendingOrders
 }
 
 // acquireConn takes a connection slot for user. At the limit, under
 // ConnLimitEvictIdle, the slot of the user's most idle connection moves to
 // the new one, and that connection is returned for the caller to close.
-// ok is false when there is no slot to be had.
-func (e *Engine) acquireConn(user string) (ok bool, evict *session) {
+// ok is false when there is no slot to be had. ticket goes to
+// registerConn.
+func (e *Engine) acquireConn(user string) (ok bool, evict *session, ticket uint64) {
 	e.userConns.update(user, func(m map[string]*userConns) {
 		uc := m[user]
 		if uc == nil {
 			uc = &userConns{}
 			m[user] = uc
 		}
+		ticket = uc.pending.next
 		if uc.slots < e.cfg.MaxConnsPerUser {
 			uc.slots++
 			ok = true
@@ -54,7 +61,7 @@ func (e *Engine) acquireConn(user string) (ok bool, evict *session) {
 		uc.sessions = slices.Delete(uc.sessions, i, i+1)
 		ok = true
 	})
-	return ok, evict
+	return ok, evict, ticket
 }
 
 // mostIdle returns the index of the session to evict: one already
@@ -74,13 +81,22 @@ func mostIdle(sessions []*session) int {
 }
 
 // registerConn lists an upgraded session under its user, so that it can
-// be evicted. Its slot was taken by acquireConn.
-func (e *Engine) registerConn(s *session) {
+// be evicted or disconnected. Its slot was taken by acquireConn, which
+// gave ticket. When a disconnect that covers s was issued since, it
+// returns that order, for the caller to close s with.
+func (e *Engine) registerConn(s *session, ticket uint64) (order closeOrder, cut bool) {
 	e.userConns.update(s.user, func(m map[string]*userConns) {
-		if uc := m[s.user]; uc != nil {
-			uc.sessions = append(uc.sessions, s)
+		uc := m[s.user]
+		if uc == nil {
+			return
+		}
+		uc.sessions = append(uc.sessions, s)
+		order, cut = uc.pending.covering(s.cred, ticket)
+		if uc.slots <= len(uc.sessions) {
+			uc.pending.clear() // no upgrade in progress is left to apply them
 		}
 	})
+	return order, cut
 }
 
 // releaseConn gives back the slot of a closed session, or of a failed
@@ -102,6 +118,8 @@ func (e *Engine) releaseConn(user string, s *session) {
 		uc.slots--
 		if uc.slots <= 0 {
 			delete(m, user)
+		} else if uc.slots <= len(uc.sessions) {
+			uc.pending.clear()
 		}
 	})
 }

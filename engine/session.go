@@ -34,6 +34,10 @@ type session struct {
 	conn *gws.Conn
 	log  *zap.Logger
 	out  outbox
+	// cred names the credential the connection was opened with
+	// (Config.Credential). It is read and written under the user's
+	// userConns lock once the session is registered.
+	cred string
 
 	// Read goroutine only.
 	connected bool
@@ -55,13 +59,14 @@ type session struct {
 	rooms   map[string]*room.Room
 }
 
-func newSession(e *Engine, conn *gws.Conn, user string) *session {
+func newSession(e *Engine, conn *gws.Conn, user, cred string) *session {
 	var idb [16]byte
 	_, _ = rand.Read(idb[:])
 	s := &session{
 		e:     e,
 		id:    base64.RawURLEncoding.EncodeToString(idb[:]),
 		user:  user,
+		cred:  cred,
 		conn:  conn,
 		rooms: make(map[string]*room.Room),
 	}

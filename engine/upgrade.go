@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -22,6 +23,7 @@ import (
 //	429 the user already has Config.MaxConnsPerUser connections, and
 //	    Config.ConnLimitPolicy is ConnLimitRefuse or none of them is open
 //	    yet (all are upgrades in progress)
+//	500 Config.Credential panicked
 //
 // Under the default ConnLimitEvictIdle, a user at the limit gets the new
 // connection and their most idle one is closed with 4010 (CloseEvicted).
@@ -54,7 +56,7 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
-	ok, victim := e.acquireConn(user)
+	ok, victim, ticket := e.acquireConn(user)
 	if !ok {
 		http.Error(w, "too many connections", http.StatusTooManyRequests)
 		return
@@ -62,15 +64,21 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if victim != nil {
 		victim.evict()
 	}
+	cred, ok := e.credential(r)
+	if !ok {
+		e.releaseConn(user, nil)
+		http.Error(w, "internal server error", http.StatusInternalServerError)
+		return
+	}
 	conn, err := e.upgrader.Upgrade(w, r)
 	if err != nil {
 		e.releaseConn(user, nil)
 		e.log.Debug("upgrade failed", zap.Error(err))
 		return
 	}
-	s := newSession(e, conn, user)
+	s := newSession(e, conn, user, cred)
 	conn.Session().Store(sessionKey, s)
-	e.registerConn(s)
+	order, cut := e.registerConn(s, ticket)
 	e.sessions.update(s.id, func(m map[string]*session) { m[s.id] = s })
 	e.wg.Add(1)
 	go func() {
@@ -82,6 +90,26 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e.shutting.Load() {
 		s.closeAfterFlush(CloseGoingAway, "server shutting down")
 	}
+	// A disconnect of this user (DisconnectUser, DisconnectCredential)
+	// issued while the upgrade was in progress applies to it too.
+	if cut {
+		s.abort(order.code, order.reason)
+	}
+}
+
+// credential applies Config.Credential, if set. ok is false when it
+// panicked: the panic is logged, and the caller refuses the upgrade.
+func (e *Engine) credential(r *http.Request) (cred string, ok bool) {
+	if e.cfg.Credential == nil {
+		return "", true
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			e.log.Error("panic in Config.Credential", zap.String("panic", fmt.Sprint(v)), zap.Stack("stack"))
+			ok = false
+		}
+	}()
+	return e.cfg.Credential(r), true
 }
 
 func isUpgrade(r *http.Request) bool {

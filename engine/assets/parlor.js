@@ -42,7 +42,7 @@ var Codes = {
   /**
    * Client side: the client was closed, gave up reconnecting, or the server
    * closed the connection with a code that forbids reconnecting (1007,
-   * 1008, 4009, 4010, 4029).
+   * 1008, 4009, 4010, 4011, 4029).
    */
   Closed: "closed"
 };
@@ -2448,6 +2448,7 @@ var finalCodes = /* @__PURE__ */ new Map([
   [1008, "the server closed the connection for a policy violation (close 1008)"],
   [4009, "a newer connection resumed this session (close 4009)"],
   [4010, "a newer connection of the same user took this one's place (close 4010)"],
+  [4011, "the server signed this user out (close 4011)"],
   [4029, "the server closed the connection for rate-limit abuse (close 4029)"]
 ]);
 var slowCodes = /* @__PURE__ */ new Set([1007]);

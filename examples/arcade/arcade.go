@@ -8,7 +8,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -82,10 +81,11 @@ type Config struct {
 	// MaxSessions bounds the live sessions in all; past it, sign-in is
 	// refused with 503. Default: DefaultMaxSessions.
 	MaxSessions int
-	// TrustProxy believes the X-Forwarded-Proto header: set it when the
-	// arcade runs behind a reverse proxy that terminates TLS and sets the
-	// header, so that cookies get the Secure attribute. Off by default:
-	// any client can send the header.
+	// TrustProxy believes the X-Forwarded-Proto and X-Real-IP headers:
+	// set it when the arcade runs behind a reverse proxy that terminates
+	// TLS and sets them (docs/deploy.md), so that cookies get the Secure
+	// attribute and the access log shows the client's address. Off by
+	// default: any client can send the headers.
 	TrustProxy bool
 }
 
@@ -160,6 +160,7 @@ func newArcade(cfg Config) (*Arcade, error) {
 
 	ecfg := cfg.Engine
 	ecfg.Authenticate = a.authenticate
+	ecfg.Credential = a.credential
 	ecfg.Secret = deriveKey(secret, labelRoomIDs)
 	ecfg.Logger = log.Named("parlor")
 	eng, err := engine.New(ecfg)
@@ -236,6 +237,7 @@ func (a *Arcade) routes() http.Handler {
 	mux.HandleFunc("GET /login", a.loginPage)
 	mux.HandleFunc("POST /login", a.login)
 	mux.HandleFunc("POST /logout", a.logout)
+	mux.HandleFunc("POST /logout/everywhere", a.logoutEverywhere)
 
 	// Pages.
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -251,11 +253,20 @@ func (a *Arcade) routes() http.Handler {
 	mux.HandleFunc("POST /api/challenges", a.api(a.postChallenge))
 	mux.HandleFunc("DELETE /api/challenges", a.api(a.dismissChallenge))
 	mux.HandleFunc("GET /api/games/{room}/pgn", a.download(a.downloadPGN))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, "ok")
-	})
-	return logRequests(a.log, securityHeaders(mux))
+	// Probes for load balancers and orchestrators (docs/operations.md).
+	mux.Handle("/healthz", engine.HealthHandler())
+	mux.Handle("/readyz", engine.ReadyHandler(a.eng.ReadyCheck(), a.storeCheck()))
+	return logRequests(a.log, a.trustProxy, securityHeaders(mux))
+}
+
+// storeCheck is the chat store's readiness: a read transaction succeeds.
+func (a *Arcade) storeCheck() engine.ReadyCheck {
+	return engine.ReadyCheck{Name: "chat-store", Check: func(ctx context.Context) error {
+		if _, err := a.store.Room(ctx, "readyz"); err != nil && !errors.Is(err, chat.ErrNotFound) {
+			return err
+		}
+		return nil
+	}}
 }
 
 // loadOrCreateSecret reads the server key at path, or creates it with

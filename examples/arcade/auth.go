@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/parlorhq/parlor/engine"
 	"go.uber.org/zap"
 )
 
@@ -65,6 +66,25 @@ func (a *Arcade) authenticate(r *http.Request) (string, error) {
 		return "", err
 	}
 	return ss.user, nil
+}
+
+// credential is the engine's Config.Credential: the id of the session
+// whose cookie opened the WebSocket, so that signing that session out
+// closes its WebSockets (endSession).
+func (a *Arcade) credential(r *http.Request) string {
+	if ss, err := a.sessionOf(r); err == nil {
+		return ss.id
+	}
+	return ""
+}
+
+// endSession closes the live WebSockets of a session that was just
+// revoked, with 4011 (engine.CloseSignedOut), after which clients do not
+// reconnect. The engine authenticates a WebSocket once, at its upgrade,
+// so revoking a session alone would leave its open WebSockets running.
+func (a *Arcade) endSession(ss *session, reason string) {
+	n := a.eng.DisconnectCredential(ss.user, ss.id, engine.CloseSignedOut, reason)
+	a.log.Info("session ended", zap.String("user", ss.user), zap.String("reason", reason), zap.Int("websockets", n))
 }
 
 // secure reports whether the request came over TLS: to this server, or to
@@ -127,12 +147,16 @@ func sameOrigin(r *http.Request) bool {
 func (a *Arcade) signIn(w http.ResponseWriter, r *http.Request, user string) bool {
 	if old, err := a.sessionOf(r); err == nil {
 		a.sessions.revoke(old.token)
+		a.endSession(old, "replaced by a new sign-in")
 	}
-	ss, err := a.sessions.create(user)
+	ss, dropped, err := a.sessions.create(user)
 	if err != nil {
 		a.log.Warn("sign-in refused", zap.String("user", user), zap.Error(err))
 		http.Error(w, "too many sessions; try again later", http.StatusServiceUnavailable)
 		return false
+	}
+	for _, old := range dropped {
+		a.endSession(old, "signed out by a newer sign-in")
 	}
 	http.SetCookie(w, a.sessionCookie(r, ss))
 	a.log.Info("sign-in", zap.String("user", user))
@@ -182,27 +206,57 @@ func (a *Arcade) login(w http.ResponseWriter, r *http.Request) {
 }
 
 // logout handles POST /logout (form field csrf, or the X-CSRF-Token
-// header): it revokes the session, clears the cookie and goes to /login.
-// A wrong or missing CSRF token is refused with 403 and the session stays.
-// Without a live session there is nothing to revoke: it clears the cookie.
-// GET /logout is not a route (405), so a link or an image on another page
-// cannot sign anyone out.
+// header): it revokes the session, closes its WebSockets with 4011,
+// clears the cookie and goes to /login. A wrong or missing CSRF token is
+// refused with 403 and the session stays. Without a live session there
+// is nothing to revoke: it clears the cookie. GET /logout is not a route
+// (405), so a link or an image on another page cannot sign anyone out.
 func (a *Arcade) logout(w http.ResponseWriter, r *http.Request) {
-	if ss, err := a.sessionOf(r); err == nil {
-		r.Body = http.MaxBytesReader(w, r.Body, 1<<10)
-		got := r.Header.Get(csrfHeader)
-		if got == "" {
-			got = r.PostFormValue(csrfField)
-		}
-		if !ss.validCSRF(got) {
-			http.Error(w, "sign-out refused: missing or wrong CSRF token", http.StatusForbidden)
-			return
-		}
+	if ss, ok := a.signOutRequest(w, r); ok {
 		a.sessions.revoke(ss.token)
+		a.endSession(ss, "signed out")
 		a.log.Info("sign-out", zap.String("user", ss.user))
+	} else if ss != nil {
+		return
 	}
 	http.SetCookie(w, a.clearCookie(r))
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// logoutEverywhere handles POST /logout/everywhere, with the CSRF token
+// as for /logout: it revokes every session of the user, in every browser,
+// and closes all their WebSockets with 4011 (engine.DisconnectUser), then
+// clears the cookie and goes to /login.
+func (a *Arcade) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
+	if ss, ok := a.signOutRequest(w, r); ok {
+		n := a.sessions.revokeUser(ss.user)
+		ws := a.eng.DisconnectUser(ss.user, engine.CloseSignedOut, "signed out everywhere")
+		a.log.Info("sign-out everywhere", zap.String("user", ss.user), zap.Int("sessions", n), zap.Int("websockets", ws))
+	} else if ss != nil {
+		return
+	}
+	http.SetCookie(w, a.clearCookie(r))
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// signOutRequest checks a sign-out request: ok with the live session when
+// its CSRF token is right; the session and !ok, after answering 403, when
+// it is wrong or missing; nil and !ok when there is no live session.
+func (a *Arcade) signOutRequest(w http.ResponseWriter, r *http.Request) (*session, bool) {
+	ss, err := a.sessionOf(r)
+	if err != nil {
+		return nil, false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<10)
+	got := r.Header.Get(csrfHeader)
+	if got == "" {
+		got = r.PostFormValue(csrfField)
+	}
+	if !ss.validCSRF(got) {
+		http.Error(w, "sign-out refused: missing or wrong CSRF token", http.StatusForbidden)
+		return ss, false
+	}
+	return ss, true
 }
 
 // userOrEmpty returns the demo user with this id, or the zero user.

@@ -734,7 +734,7 @@ func TestBrowserAccountSwap(t *testing.T) {
 	alice.navigate("/chat/bob")
 	alice.waitFor(`#chat[data-state="ready"]`)
 	alice.waitFor(`#conn-state[data-state="open"]`)
-	bob, err := ab.a.sessions.create("bob")
+	bob, _, err := ab.a.sessions.create("bob")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -758,7 +758,7 @@ func TestBrowserAccountSwap(t *testing.T) {
 	carol := ab.open("carol")
 	carol.signIn()
 	carol.waitFor(`#conn-state[data-state="open"]`)
-	dave, err := ab.a.sessions.create("dave")
+	dave, _, err := ab.a.sessions.create("dave")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -936,4 +936,26 @@ func TestBrowserChess(t *testing.T) {
 		}
 	}
 	white.screenshot("chess", "#board")
+}
+
+// TestBrowserSignOutEverywhere: alice is signed in on two browsers and bob
+// on a third. "Sign out everywhere" on one of alice's sends both of hers
+// to the login page, the other one because its WebSocket closed with 4011;
+// bob's page stays connected.
+func TestBrowserSignOutEverywhere(t *testing.T) {
+	ab := startArcadeBrowser(t)
+	laptop, phone, bob := ab.open("alice"), ab.open("alice"), ab.open("bob")
+	for _, p := range []*browserTab{laptop, phone, bob} {
+		p.signIn()
+		p.waitFor(`#conn-state[data-state="open"]`)
+	}
+	laptop.click(`form.signout-everywhere button`)
+	laptop.waitPath("/login")
+	phone.waitPath("/login")
+	phone.navigate("/connections")
+	phone.waitPath("/login")
+	bob.waitFor(`#conn-state[data-state="open"]`)
+	bob.navigate("/connections")
+	bob.waitText("#me", "bob")
+	bob.waitFor(`#conn-state[data-state="open"]`)
 }

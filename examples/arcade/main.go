@@ -20,7 +20,12 @@
 // Run it with:
 //
 //	go run ./examples/arcade [-addr 127.0.0.1:8080] [-data ./data] [-dev]
-//	    [-session-ttl 12h] [-trust-proxy]
+//	    [-session-ttl 12h] [-trust-proxy] [-debug-addr 127.0.0.1:6060]
+//
+// -debug-addr serves profiles (net/http/pprof) on a listener of its own,
+// off by default and never on the public address. /healthz and /readyz
+// answer probes (docs/operations.md); docs/deploy.md sets it up behind a
+// reverse proxy.
 //
 // then open http://127.0.0.1:8080/ in two browsers (or a normal and a
 // private window) and sign in as two users who are connected, such as
@@ -50,7 +55,8 @@ func main() {
 	data := flag.String("data", "./data", "data directory: chat history and the server key")
 	dev := flag.Bool("dev", false, "development logging (human-readable, debug level) and one-step sign-in with /login?as=USER")
 	ttl := flag.Duration("session-ttl", DefaultSessionTTL, "how long a sign-in lasts")
-	trustProxy := flag.Bool("trust-proxy", false, "believe X-Forwarded-Proto from a reverse proxy that terminates TLS (Secure cookies); only behind such a proxy")
+	trustProxy := flag.Bool("trust-proxy", false, "believe X-Forwarded-Proto (Secure cookies) and X-Real-IP (client addresses in the log) from a reverse proxy that terminates TLS; only behind such a proxy")
+	debugAddr := flag.String("debug-addr", "", "serve profiles (pprof) on this address, such as 127.0.0.1:6060; default: off")
 	flag.Parse()
 
 	log, err := newLogger(*dev)
@@ -61,7 +67,7 @@ func main() {
 	defer func() { _ = log.Sync() }()
 
 	cfg := Config{DataDir: *data, Logger: log, DevLogin: *dev, SessionTTL: *ttl, TrustProxy: *trustProxy}
-	if err := run(*addr, cfg); err != nil {
+	if err := run(*addr, *debugAddr, cfg); err != nil {
 		log.Error("arcade failed", zap.Error(err))
 		_ = log.Sync()
 		os.Exit(1)
@@ -76,8 +82,9 @@ func newLogger(dev bool) (*zap.Logger, error) {
 	return zap.NewProduction()
 }
 
-// run builds the arcade and serves it on addr until SIGINT or SIGTERM.
-func run(addr string, cfg Config) error {
+// run builds the arcade and serves it on addr until SIGINT or SIGTERM,
+// with the debug listener on debugAddr unless it is empty.
+func run(addr, debugAddr string, cfg Config) error {
 	a, err := newArcade(cfg)
 	if err != nil {
 		return err
@@ -85,6 +92,13 @@ func run(addr string, cfg Config) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return errors.Join(err, a.Shutdown(context.Background()))
+	}
+	if debugAddr != "" {
+		stopDebug, err := startDebug(debugAddr, cfg.Logger)
+		if err != nil {
+			return errors.Join(fmt.Errorf("debug listener: %w", err), ln.Close(), a.Shutdown(context.Background()))
+		}
+		defer func() { _ = stopDebug(context.Background()) }()
 	}
 	cfg.Logger.Info("arcade listening", zap.String("url", "http://"+ln.Addr().String()+"/"), zap.String("data", cfg.DataDir))
 

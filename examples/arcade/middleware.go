@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -32,9 +33,10 @@ func securityHeaders(h http.Handler) http.Handler {
 }
 
 // logRequests logs every request at debug level: method, path, status,
-// duration and remote address. It logs the path only, never the query or
-// the headers, which may hold tokens.
-func logRequests(log *zap.Logger, next http.Handler) http.Handler {
+// duration and remote address, which with trustProxy is the client's
+// address as the reverse proxy gave it in X-Real-IP. It logs the path
+// only, never the query or the headers, which may hold tokens.
+func logRequests(log *zap.Logger, trustProxy bool, next http.Handler) http.Handler {
 	log = log.Named("http")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -45,8 +47,21 @@ func logRequests(log *zap.Logger, next http.Handler) http.Handler {
 			zap.String("path", r.URL.Path),
 			zap.Int("status", rec.statusOrOK()),
 			zap.Duration("duration", time.Since(start)),
-			zap.String("remote", r.RemoteAddr))
+			zap.String("remote", clientAddr(r, trustProxy)))
 	})
+}
+
+// clientAddr is the address of the client behind r: the X-Real-IP header
+// that a trusted reverse proxy sets (docs/deploy.md), or else the peer
+// address. Without trustProxy the header is ignored, since any client can
+// send it.
+func clientAddr(r *http.Request, trustProxy bool) string {
+	if trustProxy {
+		if ip := strings.TrimSpace(r.Header.Get("X-Real-IP")); ip != "" {
+			return ip
+		}
+	}
+	return r.RemoteAddr
 }
 
 // statusRecorder remembers the status of a response. It implements

@@ -25,9 +25,12 @@ const tokenLen = 32
 // sessions.
 var errSessionLimit = errors.New("arcade: too many sessions")
 
-// session is one signed-in browser.
+// session is one signed-in browser. id names it to the engine
+// (Config.Credential), so that signing out closes its WebSockets; unlike
+// token, it is no secret.
 type session struct {
 	token   string
+	id      string
 	user    string
 	csrf    string
 	expires time.Time
@@ -57,9 +60,9 @@ func newSessionStore(ttl time.Duration, perUser, max int) *sessionStore {
 }
 
 // create starts a session for user. Past perUser sessions of the user, the
-// oldest is revoked; past max sessions in all, after dropping the expired
-// ones, create fails with errSessionLimit.
-func (s *sessionStore) create(user string) (*session, error) {
+// oldest is revoked and returned in dropped; past max sessions in all,
+// after dropping the expired ones, create fails with errSessionLimit.
+func (s *sessionStore) create(user string) (ss *session, dropped []*session, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -67,15 +70,17 @@ func (s *sessionStore) create(user string) (*session, error) {
 		s.dropExpired(now)
 	}
 	if len(s.byToken) >= s.max && len(s.byUser[user]) < s.perUser {
-		return nil, errSessionLimit
+		return nil, nil, errSessionLimit
 	}
 	for len(s.byUser[user]) >= s.perUser {
-		s.remove(s.byUser[user][0])
+		old := s.byUser[user][0]
+		s.remove(old)
+		dropped = append(dropped, old)
 	}
-	ss := &session{token: randomToken(), user: user, csrf: randomToken(), expires: now.Add(s.ttl)}
+	ss = &session{token: randomToken(), id: randomToken(), user: user, csrf: randomToken(), expires: now.Add(s.ttl)}
 	s.byToken[ss.token] = ss
 	s.byUser[user] = append(s.byUser[user], ss)
-	return ss, nil
+	return ss, dropped, nil
 }
 
 // lookup returns the live session with this token.
@@ -100,6 +105,18 @@ func (s *sessionStore) revoke(token string) {
 	if ss, ok := s.byToken[token]; ok {
 		s.remove(ss)
 	}
+}
+
+// revokeUser ends every session of user and returns how many there were.
+func (s *sessionStore) revokeUser(user string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	list := s.byUser[user]
+	for _, ss := range list {
+		delete(s.byToken, ss.token)
+	}
+	delete(s.byUser, user)
+	return len(list)
 }
 
 // remove forgets ss. s.mu is held.

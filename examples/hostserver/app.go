@@ -95,6 +95,7 @@ func newApp(cfg appConfig) (*app, error) {
 	// This is the whole integration with the app's auth: the engine asks
 	// the app who is behind the upgrade request, before upgrading.
 	ecfg.Authenticate = a.authenticate
+	ecfg.Credential = a.credential
 	ecfg.Secret = deriveKey(cfg.Secret, "parlor room ids v1")
 	ecfg.Logger = a.log.Named("parlor")
 	eng, err := engine.New(ecfg)
@@ -118,7 +119,9 @@ func (a *app) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	// The app's own routes.
 	mux.HandleFunc("GET /{$}", a.home)
-	mux.HandleFunc("GET /healthz", healthz)
+	// Probes for load balancers: alive, and ready to serve.
+	mux.Handle("/healthz", engine.HealthHandler())
+	mux.Handle("/readyz", engine.ReadyHandler(a.eng.ReadyCheck()))
 	mux.HandleFunc("POST /login", a.login)
 	mux.HandleFunc("POST /logout", a.logout)
 	mux.HandleFunc("POST /api/tokens", a.issueToken)

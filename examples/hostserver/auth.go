@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parlorhq/parlor/engine"
 	"go.uber.org/zap"
 )
 
@@ -83,6 +84,25 @@ func (a *app) authenticate(r *http.Request) (string, error) {
 	return ss.user, nil
 }
 
+// credential is the engine's Config.Credential: the id of the session
+// (cookie or bearer token) that opened the WebSocket, so that revoking it
+// closes its WebSockets (endSession).
+func (a *app) credential(r *http.Request) string {
+	if ss, _, err := a.credentials(r); err == nil {
+		return ss.id
+	}
+	return ""
+}
+
+// endSession closes the live WebSockets of a session that was just
+// revoked, with 4011 (engine.CloseSignedOut), after which clients do not
+// reconnect. The engine authenticates a WebSocket once, at its upgrade,
+// so revoking a session alone would leave its open WebSockets running.
+func (a *app) endSession(ss *session, reason string) {
+	n := a.eng.DisconnectCredential(ss.user, ss.id, engine.CloseSignedOut, reason)
+	a.log.Info("session ended", zap.String("user", ss.user), zap.String("reason", reason), zap.Int("websockets", n))
+}
+
 // secure reports whether the request came over TLS: to this server, or to
 // a proxy in front of it that said so in X-Forwarded-Proto. The header is
 // believed only with appConfig.TrustProxy, since any client can send it.
@@ -151,11 +171,14 @@ func (a *app) newSession(w http.ResponseWriter, r *http.Request) (*session, bool
 		http.Error(w, "user must be 1 to 32 characters of a-z, A-Z, 0-9, _ and -", http.StatusBadRequest)
 		return nil, false
 	}
-	ss, err := a.sessions.create(user)
+	ss, dropped, err := a.sessions.create(user)
 	if err != nil {
 		a.log.Warn("sign-in refused", zap.String("user", user), zap.Error(err))
 		http.Error(w, "too many sessions; try again later", http.StatusServiceUnavailable)
 		return nil, false
+	}
+	for _, old := range dropped {
+		a.endSession(old, "signed out by a newer sign-in")
 	}
 	a.log.Info("demo sign-in", zap.String("user", user))
 	return ss, true
@@ -172,6 +195,7 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 	}
 	if oldErr == nil && !bearer {
 		a.sessions.revoke(old.token)
+		a.endSession(old, "replaced by a new sign-in")
 	}
 	http.SetCookie(w, a.sessionCookie(r, ss))
 	next := r.PostFormValue("next")
@@ -201,7 +225,8 @@ func (a *app) issueToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, tokenResponse{User: ss.user, Token: ss.token, Expires: ss.expires.UTC()})
 }
 
-// logout handles POST /logout and revokes the session. With a bearer
+// logout handles POST /logout and revokes the session, closing its
+// WebSockets with 4011. With a bearer
 // token, the token itself is the proof: it answers 204. With the cookie,
 // the request must carry the session's CSRF token (form field csrf, or
 // the X-CSRF-Token header), else it is refused with 403 and the session
@@ -216,6 +241,7 @@ func (a *app) logout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		a.sessions.revoke(ss.token)
+		a.endSession(ss, "signed out")
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
@@ -230,6 +256,7 @@ func (a *app) logout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		a.sessions.revoke(ss.token)
+		a.endSession(ss, "signed out")
 		a.log.Info("sign-out", zap.String("user", ss.user))
 	}
 	http.SetCookie(w, a.clearCookie(r))

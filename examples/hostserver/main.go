@@ -18,12 +18,16 @@
 // The files: main.go (flags, serving, shutdown), app.go (configuration
 // and routes), auth.go (sign-in, sign-out, Authenticate), sessions.go
 // (the session store), pages.go with html/ (the pages), echo.go (the
-// app's Parlor module) and middleware.go (the access log).
+// app's Parlor module), middleware.go (the access log) and debug.go (the
+// profiling listener).
 //
 // Run it with:
 //
 //	go run ./examples/hostserver [-addr 127.0.0.1:8081] [-secret-file FILE] [-dev]
-//	    [-session-ttl 12h] [-trust-proxy]
+//	    [-session-ttl 12h] [-trust-proxy] [-debug-addr 127.0.0.1:6060]
+//
+// -debug-addr serves profiles (net/http/pprof) on a listener of its own
+// (debug.go), off by default and never on the public address.
 package main
 
 import (
@@ -57,6 +61,7 @@ func main() {
 	dev := flag.Bool("dev", false, "human-readable development logging instead of JSON")
 	ttl := flag.Duration("session-ttl", DefaultSessionTTL, "how long a sign-in lasts")
 	trustProxy := flag.Bool("trust-proxy", false, "believe X-Forwarded-Proto from a reverse proxy that terminates TLS (Secure cookies); only behind such a proxy")
+	debugAddr := flag.String("debug-addr", "", "serve profiles (pprof) on this address, such as 127.0.0.1:6060; default: off")
 	flag.Parse()
 
 	log, err := newLogger(*dev)
@@ -67,7 +72,7 @@ func main() {
 	defer func() { _ = log.Sync() }()
 
 	cfg := appConfig{Logger: log, SessionTTL: *ttl, TrustProxy: *trustProxy}
-	if err := run(*addr, *secretFile, cfg); err != nil {
+	if err := run(*addr, *secretFile, *debugAddr, cfg); err != nil {
 		log.Error("hostserver failed", zap.Error(err))
 		_ = log.Sync()
 		os.Exit(1)
@@ -75,8 +80,8 @@ func main() {
 }
 
 // run loads the key, builds the app, and serves on addr until SIGINT or
-// SIGTERM.
-func run(addr, secretFile string, cfg appConfig) error {
+// SIGTERM, with the debug listener on debugAddr unless it is empty.
+func run(addr, secretFile, debugAddr string, cfg appConfig) error {
 	log := cfg.Logger
 	secret, err := loadSecret(secretFile)
 	if err != nil {
@@ -96,6 +101,13 @@ func run(addr, secretFile string, cfg appConfig) error {
 		return err
 	}
 	log.Info("listening", zap.String("url", "http://"+ln.Addr().String()+"/"))
+	if debugAddr != "" {
+		stopDebug, err := startDebug(debugAddr, log)
+		if err != nil {
+			return errors.Join(fmt.Errorf("debug listener: %w", err), ln.Close(), a.eng.Shutdown(context.Background()))
+		}
+		defer func() { _ = stopDebug(context.Background()) }()
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

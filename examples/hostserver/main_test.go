@@ -229,7 +229,7 @@ func TestHostRoutesBesideParlor(t *testing.T) {
 	defer h.stop()
 
 	resp := h.get("/healthz", nil)
-	if body := readBody(t, resp); resp.StatusCode != http.StatusOK || body != "ok" {
+	if body := readBody(t, resp); resp.StatusCode != http.StatusOK || body != "ok\n" {
 		t.Errorf("/healthz = %d %q, want 200 \"ok\"", resp.StatusCode, body)
 	}
 
@@ -404,7 +404,7 @@ func TestGracefulShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dave, err := a.sessions.create("dave")
+	dave, _, err := a.sessions.create("dave")
 	if err != nil {
 		t.Fatal(err)
 	}

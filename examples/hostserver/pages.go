@@ -54,9 +54,3 @@ func (a *app) home(w http.ResponseWriter, r *http.Request) { a.render(w, r, "hom
 
 // sdkDemo handles GET /sdk-demo: a page that uses the browser SDK.
 func (a *app) sdkDemo(w http.ResponseWriter, r *http.Request) { a.render(w, r, "sdk-demo.html") }
-
-// healthz handles GET /healthz.
-func healthz(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	_, _ = w.Write([]byte("ok"))
-}

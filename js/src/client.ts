@@ -21,7 +21,7 @@ export const SUBPROTOCOL = "parlor.v1";
  * - "open": connected; requests go out at once;
  * - "reconnecting": the connection was lost; the next attempt is scheduled;
  * - "closed": for good, after close(), when reconnecting gave up, or after a
- *   close code that forbids reconnecting (1007, 1008, 4009, 4010, 4029).
+ *   close code that forbids reconnecting (1007, 1008, 4009, 4010, 4011, 4029).
  */
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 
@@ -135,7 +135,7 @@ export interface ClosedInfo {
   reason: string;
   /**
    * Why the client closed by itself, with code "closed": a close code that
-   * forbids reconnecting (1007, 1008, 4009, 4010, 4029), reconnect: false, or
+   * forbids reconnecting (1007, 1008, 4009, 4010, 4011, 4029), reconnect: false, or
    * maxAttempts reached. Absent after close(). Pending requests reject
    * with it.
    */
@@ -176,12 +176,14 @@ interface Pending {
 // Close codes from the server after which the client must not reconnect: a
 // malformed message, a policy violation, replaced by a newer connection
 // that resumed this session, evicted by a newer connection of the same user
-// (reconnecting would evict that one in turn), rate-limit abuse.
+// (reconnecting would evict that one in turn), signed out by the host (the
+// credential no longer works), rate-limit abuse.
 const finalCodes = new Map<number, string>([
   [1007, "the server closed the connection for a malformed message (close 1007)"],
   [1008, "the server closed the connection for a policy violation (close 1008)"],
   [4009, "a newer connection resumed this session (close 4009)"],
   [4010, "a newer connection of the same user took this one's place (close 4010)"],
+  [4011, "the server signed this user out (close 4011)"],
   [4029, "the server closed the connection for rate-limit abuse (close 4029)"],
 ]);
 // The client's own aborts after which it waits the longest delay: the

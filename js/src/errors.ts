@@ -41,7 +41,7 @@ export const Codes = {
   /**
    * Client side: the client was closed, gave up reconnecting, or the server
    * closed the connection with a code that forbids reconnecting (1007,
-   * 1008, 4009, 4010, 4029).
+   * 1008, 4009, 4010, 4011, 4029).
    */
   Closed: "closed",
 } as const;

@@ -769,6 +769,7 @@ test("the attempt count resets once a connection opens", async () => {
 for (const [code, what] of [
   [4009, /newer connection resumed this session \(close 4009\)/],
   [4010, /newer connection of the same user took this one's place \(close 4010\)/],
+  [4011, /signed this user out \(close 4011\)/],
   [1008, /policy violation \(close 1008\)/],
   [1007, /malformed message \(close 1007\)/],
   [4029, /rate-limit abuse \(close 4029\)/],

@@ -74,7 +74,8 @@ export function stopPage(message) {
  * away (pagehide). A page restored from the back-forward cache reloads,
  * since its client is closed.
  *
- * Every time the client connects (the first time and after each
+ * When the server signs this browser out (close 4011), the page goes to
+ * /login. Every time the client connects (the first time and after each
  * reconnect), it checks that the server authenticated the user the page
  * was rendered for. If not, the page stops: it would otherwise show one
  * account's conversations while acting as another.
@@ -101,6 +102,11 @@ export function setupClient(client) {
     if (el && el.dataset.code === "disconnected") clearError();
   });
   client.on("reconnecting", () => showError({ code: "disconnected", message: "connection lost, reconnecting…" }));
+  // 4011: this browser was signed out (here, in another tab, or by "Sign
+  // out everywhere" elsewhere). The client does not reconnect; sign in again.
+  client.on("closed", ({ code }) => {
+    if (code === 4011 && !stopped) location.assign("/login");
+  });
   window.addEventListener("pagehide", () => client.close());
   window.addEventListener("pageshow", (e) => {
     if (e.persisted) location.reload();

@@ -8,7 +8,7 @@ export declare const SUBPROTOCOL = "parlor.v1";
  * - "open": connected; requests go out at once;
  * - "reconnecting": the connection was lost; the next attempt is scheduled;
  * - "closed": for good, after close(), when reconnecting gave up, or after a
- *   close code that forbids reconnecting (1007, 1008, 4009, 4010, 4029).
+ *   close code that forbids reconnecting (1007, 1008, 4009, 4010, 4011, 4029).
  */
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 /** The part of the WebSocket API the client uses (browsers' WebSocket has it). */
@@ -113,7 +113,7 @@ export interface ClosedInfo {
     reason: string;
     /**
      * Why the client closed by itself, with code "closed": a close code that
-     * forbids reconnecting (1007, 1008, 4009, 4010, 4029), reconnect: false, or
+     * forbids reconnecting (1007, 1008, 4009, 4010, 4011, 4029), reconnect: false, or
      * maxAttempts reached. Absent after close(). Pending requests reject
      * with it.
      */
