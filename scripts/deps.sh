@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what Parlor's tests need besides Go, from Debian's packages:
 # Node.js and npm (the browser SDK's checks), Chromium (the arcade's
-# real-browser tests) and PostgreSQL (the tests of chat/pgstore). test.sh
-# runs it first; .ci/run through test.sh.
+# real-browser tests), PostgreSQL (the tests of chat/pgstore) and nginx
+# (examples/arcade's TestBehindNginx, which starts its own nginx process
+# with the configuration of docs/deploy.md; the package's service is not
+# used). test.sh runs it first; .ci/run through test.sh.
 #
 #   scripts/deps.sh          install what is missing (as root, with apt-get),
 #                            or, without root or apt-get, list what is
@@ -36,6 +38,7 @@ have_postgres() {
 command -v npm >/dev/null || missing+=(nodejs npm)
 have_chromium || missing+=(chromium)
 have_postgres || missing+=(postgresql)
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
 
 if [[ ${#missing[@]} == 0 ]]; then
 	echo "deps.sh: everything the tests need is installed"
