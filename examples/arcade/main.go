@@ -17,10 +17,15 @@
 // and the history survives restarts. Sessions live in memory: a restart
 // signs everyone out.
 //
+// With -postgres DSN the chat history lives in that PostgreSQL database
+// (schema parlor_chat, docs/postgres.md) instead of chat.db. That is for
+// the chat only: the server key stays in the data directory, and the
+// room ids derive from it, so keep the directory with the database.
+//
 // Run it with:
 //
 //	go run ./examples/arcade [-addr 127.0.0.1:8080] [-data ./data] [-dev]
-//	    [-session-ttl 12h] [-trust-proxy]
+//	    [-session-ttl 12h] [-trust-proxy] [-postgres DSN]
 //
 // then open http://127.0.0.1:8080/ in two browsers (or a normal and a
 // private window) and sign in as two users who are connected, such as
@@ -51,6 +56,7 @@ func main() {
 	dev := flag.Bool("dev", false, "development logging (human-readable, debug level) and one-step sign-in with /login?as=USER")
 	ttl := flag.Duration("session-ttl", DefaultSessionTTL, "how long a sign-in lasts")
 	trustProxy := flag.Bool("trust-proxy", false, "believe X-Forwarded-Proto from a reverse proxy that terminates TLS (Secure cookies); only behind such a proxy")
+	pgDSN := flag.String("postgres", "", "PostgreSQL DSN for the chat history instead of DATA/chat.db (chat only: the rest stays in the data directory)")
 	flag.Parse()
 
 	log, err := newLogger(*dev)
@@ -61,6 +67,7 @@ func main() {
 	defer func() { _ = log.Sync() }()
 
 	cfg := Config{DataDir: *data, Logger: log, DevLogin: *dev, SessionTTL: *ttl, TrustProxy: *trustProxy}
+	cfg.Postgres = *pgDSN
 	if err := run(*addr, cfg); err != nil {
 		log.Error("arcade failed", zap.Error(err))
 		_ = log.Sync()
