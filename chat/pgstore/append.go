@@ -29,9 +29,11 @@ const (
 			client_msg_id = $8, target = $9, edited = $10, deleted = $11, added = $12,
 			removed = $13, admins = $14, name = $15
 		WHERE room = $1 AND seq = $2`
-	sqlPutRoom = `INSERT INTO rooms (id, kind, name, members, admins, created) VALUES ($1, $2, $3, $4, $5, $6)
+	sqlPutRoom = `INSERT INTO rooms (id, kind, name, members, admins, created, creator)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name,
-			members = EXCLUDED.members, admins = EXCLUDED.admins, created = EXCLUDED.created`
+			members = EXCLUDED.members, admins = EXCLUDED.admins, created = EXCLUDED.created,
+			creator = EXCLUDED.creator`
 	sqlDropMembers = `DELETE FROM members WHERE room = $1 AND user_id <> ALL ($2::text[])`
 	sqlAddMembers  = `INSERT INTO members (user_id, room) SELECT u, $1 FROM unnest($2::text[]) AS u
 		ON CONFLICT (user_id, room) DO NOTHING`
@@ -172,7 +174,7 @@ func appendTx(ctx context.Context, tx pgx.Tx, w *chat.Write, writeID int64) erro
 		if members == nil {
 			members = []string{}
 		}
-		b.Queue(sqlPutRoom, r.ID, r.Kind, r.Name, members, orNull(r.Admins), r.Created)
+		b.Queue(sqlPutRoom, r.ID, r.Kind, r.Name, members, orNull(r.Admins), r.Created, r.Creator)
 		b.Queue(sqlDropMembers, r.ID, members)
 		b.Queue(sqlAddMembers, r.ID, members)
 	}
@@ -210,7 +212,7 @@ func writeStorable(w *chat.Write) bool {
 	if w.Update != nil && (w.Update.Seq > math.MaxInt64 || !entryStorable(w.Update)) {
 		return false
 	}
-	if r := w.Room; r != nil && !(storable(r.ID) && storable(r.Kind) && storable(r.Name) &&
+	if r := w.Room; r != nil && !(storable(r.ID) && storable(r.Kind) && storable(r.Name) && storable(r.Creator) &&
 		allStorable(r.Members) && allStorable(r.Admins)) {
 		return false
 	}

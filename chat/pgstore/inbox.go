@@ -2,19 +2,25 @@ package pgstore
 
 import (
 	"context"
+	"math"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parlorhq/parlor/chat"
 )
 
-// sqlConversations is a user's inbox: $1 the user, $2 the limit (NULL:
-// all), $3 the unread cap. It reads the user's members rows in inbox
-// order from the members_inbox index and stops at the limit; for each
-// one it looks up the room, its log row, its last message, the user's
-// read seq (all by primary key) and counts unread entries, as Unread
-// does, from the read seq on. Its cost grows with the limit, not with
-// the user's number of conversations.
+// sqlConversations is a page of a user's inbox: $1 the user, $2 the limit
+// (NULL: all), $3 the unread cap, and $4, $5 the Updated and Room of the
+// cursor the page starts after. It reads the user's members rows from the
+// members_inbox index, in inbox order from the cursor on (the index
+// range starts at updated $4; only rows tied with the cursor's time are
+// filtered by room), and stops at the limit; for each one it looks up the
+// room, its log row, its last message, the user's read seq (all by
+// primary key) and counts unread entries, as Unread does, from the read
+// seq on. Its cost grows with the page, not with the user's number of
+// conversations nor with how deep in the inbox the page is. Room ids
+// compare byte by byte (the "C" collation, as in the index), as
+// chat.SortConversations compares them.
 const sqlConversations = `SELECT r.id, r.kind, r.name, r.members, r.admins, r.created,
 		coalesce(l.head, 0), coalesce(l.updated, 0), coalesce(rd.seq, 0), u.n,
 		` + nullableEntryColumns + `
@@ -29,18 +35,29 @@ const sqlConversations = `SELECT r.id, r.kind, r.name, r.members, r.admins, r.cr
 			WHERE x.room = m.room AND x.kind = 'message' AND NOT x.deleted AND x.from_user <> m.user_id
 				AND x.seq > coalesce(rd.seq, 0)
 			LIMIT $3) capped) u
-	WHERE m.user_id = $1
-	ORDER BY m.updated DESC, m.room
+	WHERE m.user_id = $1 AND m.updated <= $4
+		AND (m.updated < $4 OR m.room COLLATE "C" > $5)
+	ORDER BY m.updated DESC, m.room COLLATE "C"
 	LIMIT $2`
 
 // Conversations implements chat.Store.
 func (s *Store) Conversations(ctx context.Context, user string, limit, maxUnread int) ([]chat.Conversation, error) {
+	return s.ConversationsBefore(ctx, user, chat.InboxCursor{}, limit, maxUnread)
+}
+
+// ConversationsBefore implements chat.Store. A cursor whose room id
+// PostgreSQL cannot hold (a NUL byte, invalid UTF-8) is refused with
+// ErrUnstorable: no room id is such a string.
+func (s *Store) ConversationsBefore(ctx context.Context, user string, cursor chat.InboxCursor, limit, maxUnread int) ([]chat.Conversation, error) {
 	callCtx, cancel, err := s.call(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer cancel()
 	out := []chat.Conversation{}
+	if !storable(cursor.Room) {
+		return nil, ErrUnstorable
+	}
 	if !storable(user) {
 		return out, nil
 	}
@@ -48,9 +65,14 @@ func (s *Store) Conversations(ctx context.Context, user string, limit, maxUnread
 	if limit > 0 {
 		lim = &limit
 	}
+	if cursor.IsZero() {
+		// The top of the inbox: every conversation comes after
+		// (MaxInt64, ""), since no room id is empty.
+		cursor.Updated = math.MaxInt64
+	}
 	err = s.retry(callCtx, func() error {
 		out = out[:0]
-		return s.conversations(callCtx, user, lim, max(maxUnread, 0), &out)
+		return s.conversations(callCtx, user, lim, max(maxUnread, 0), cursor, &out)
 	})
 	if err != nil {
 		return nil, s.fail(ctx, err)
@@ -60,8 +82,8 @@ func (s *Store) Conversations(ctx context.Context, user string, limit, maxUnread
 }
 
 // conversations runs sqlConversations and appends its rows to out.
-func (s *Store) conversations(ctx context.Context, user string, limit *int, maxUnread int, out *[]chat.Conversation) error {
-	rows, err := s.pool.Query(ctx, sqlConversations, user, limit, maxUnread)
+func (s *Store) conversations(ctx context.Context, user string, limit *int, maxUnread int, cursor chat.InboxCursor, out *[]chat.Conversation) error {
+	rows, err := s.pool.Query(ctx, sqlConversations, user, limit, maxUnread, cursor.Updated, cursor.Room)
 	if err != nil {
 		return err
 	}

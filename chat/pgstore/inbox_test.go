@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 	"testing"
@@ -53,18 +54,11 @@ func loadInboxes(t *testing.T, s *Store, n int) {
 	}
 }
 
-// TestInboxPlan: the inbox of a user with 10,000 conversations is read
-// from the members_inbox index in order and stops at the limit; every
-// other table is reached by index, and nothing is sorted or scanned
-// whole.
-func TestInboxPlan(t *testing.T) {
-	const n = 10000
-	ctx := context.Background()
-	s := openStore(t, newSchema(t), Options{})
-	loadInboxes(t, s, n)
-
-	rows, err := s.pool.Query(ctx, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "+sqlConversations,
-		"heavy", chat.DefaultInboxLimit, chat.DefaultUnreadCap)
+// explain returns the plan PostgreSQL ran for sql with args, with actual
+// row counts.
+func explain(t *testing.T, s *Store, sql string, args ...any) string {
+	t.Helper()
+	rows, err := s.pool.Query(context.Background(), "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "+sql, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,16 +66,35 @@ func TestInboxPlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan := strings.Join(lines, "\n")
-	t.Logf("inbox plan for a user with %d conversations:\n%s", n, plan)
+	return strings.Join(lines, "\n")
+}
+
+// TestInboxPlan: a page of the inbox of a user with 10,000 conversations,
+// at the top and deep in the inbox, is read from the members_inbox index
+// in order, starting at the cursor, and stops at the limit; every other
+// table is reached by index, and nothing is sorted or scanned whole.
+func TestInboxPlan(t *testing.T) {
+	const n = 10000
+	ctx := context.Background()
+	s := openStore(t, newSchema(t), Options{})
+	loadInboxes(t, s, n)
+
 	wantIndex := regexp.MustCompile(fmt.Sprintf(`Index (Only )?Scan using members_inbox on members m \(actual rows=%d loops=1\)`, chat.DefaultInboxLimit))
-	if !wantIndex.MatchString(plan) {
-		t.Errorf("the plan does not read %d rows from members_inbox", chat.DefaultInboxLimit)
-	}
-	for _, bad := range []string{"Seq Scan", "Sort", "Hash"} {
-		if strings.Contains(plan, bad) {
-			t.Errorf("the plan has a %s", bad)
+	for _, cur := range []chat.InboxCursor{{Updated: math.MaxInt64}, {Updated: 100000 + n/2, Room: fmt.Sprint("dm", n/2)}} {
+		plan := explain(t, s, sqlConversations, "heavy", chat.DefaultInboxLimit, chat.DefaultUnreadCap, cur.Updated, cur.Room)
+		t.Logf("inbox plan after %+v for a user with %d conversations:\n%s", cur, n, plan)
+		if !wantIndex.MatchString(plan) {
+			t.Errorf("after %+v: the plan does not read %d rows from members_inbox", cur, chat.DefaultInboxLimit)
 		}
+		for _, bad := range []string{"Seq Scan", "Sort", "Hash"} {
+			if strings.Contains(plan, bad) {
+				t.Errorf("after %+v: the plan has a %s", cur, bad)
+			}
+		}
+	}
+	page, err := s.ConversationsBefore(ctx, "heavy", chat.InboxCursor{Updated: 100000 + n/2, Room: fmt.Sprint("dm", n/2)}, 3, 10)
+	if err != nil || len(page) != 3 || page[0].Room != fmt.Sprint("dm", n/2-1) || page[2].Room != fmt.Sprint("dm", n/2-3) {
+		t.Fatalf("the page after dm%d: %v, %v", n/2, page, err)
 	}
 
 	// The page is right, and the store keeps it right as it writes.

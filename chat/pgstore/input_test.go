@@ -11,7 +11,7 @@ import (
 
 // TestUnstorableStrings: PostgreSQL text holds neither NUL bytes nor
 // invalid UTF-8, and bigint no seq above 2^63-1. A write with such a
-// value is refused with
+// value, or an inbox cursor with such a room id, is refused with
 // ErrUnstorable (bad_request) before it reaches the database, nothing of
 // it is stored, and the room and another user's conversation carry on;
 // reads that name such a string find nothing.
@@ -54,6 +54,11 @@ func TestUnstorableStrings(t *testing.T) {
 			e.Kind, e.Target = chat.KindEdit, 1
 			return chat.Write{Entry: e, Update: &u}
 		}},
+		{"NUL in a group's creator", func() chat.Write {
+			r := dm.Clone()
+			r.Creator = "a\x00"
+			return chat.Write{Entry: next(), Room: &r}
+		}},
 		{"NUL in the reader", func() chat.Write { return chat.Write{Entry: next(), Read: &chat.Receipt{User: "\x00", Seq: 2}} }},
 		{"read seq above 2^63-1", func() chat.Write { return chat.Write{Entry: next(), Read: &chat.Receipt{User: "a", Seq: 1 << 63}} }},
 		{"target above 2^63-1", func() chat.Write { e := next(); e.Target = 1 << 63; return chat.Write{Entry: e} }},
@@ -76,6 +81,9 @@ func TestUnstorableStrings(t *testing.T) {
 	if _, err := s.SetRead(ctx, "d", "b", 1<<63); !errors.Is(err, ErrUnstorable) {
 		t.Errorf("SetRead above 2^63-1: %v", err)
 	}
+	if _, err := s.ConversationsBefore(ctx, "b", chat.InboxCursor{Updated: 5, Room: "d\x00"}, 10, 10); !errors.Is(err, ErrUnstorable) {
+		t.Errorf("ConversationsBefore after a NUL room id: %v", err)
+	}
 	huge := next()
 	huge.Seq = 1 << 63
 	if _, _, err := s.Append(ctx, chat.Write{Entry: huge}); !errors.Is(err, chat.ErrSeqConflict) {
@@ -88,6 +96,9 @@ func TestUnstorableStrings(t *testing.T) {
 	}
 	if _, err := s.Get(ctx, "d\xff", 1); !errors.Is(err, chat.ErrNotFound) {
 		t.Errorf("Get: %v", err)
+	}
+	if n, err := s.GroupsCreated(ctx, "a\x00"); err != nil || n != 0 {
+		t.Errorf("GroupsCreated: %d, %v", n, err)
 	}
 	if _, err := s.Room(ctx, "d\x00"); !errors.Is(err, chat.ErrNotFound) {
 		t.Errorf("Room: %v", err)

@@ -17,7 +17,7 @@ const (
 	sqlGet     = `SELECT e.write_id, ` + entryColumns + ` FROM entries e WHERE e.room = $1 AND e.seq = $2`
 	sqlHistory = `SELECT ` + entryColumns + ` FROM entries e
 		WHERE e.room = $1 AND e.seq < $2 ORDER BY e.seq DESC LIMIT $3`
-	sqlRoom  = `SELECT kind, name, members, admins, created FROM rooms WHERE id = $1`
+	sqlRoom  = `SELECT kind, name, members, admins, created, creator FROM rooms WHERE id = $1`
 	sqlState = `SELECT l.head, l.updated, ` + nullableEntryColumns + ` FROM logs l
 		LEFT JOIN entries e ON e.room = l.room AND e.seq = l.last_msg
 		WHERE l.room = $1`
@@ -134,7 +134,7 @@ func (s *Store) Room(ctx context.Context, roomID string) (chat.RoomInfo, error) 
 	}
 	info := chat.RoomInfo{ID: roomID}
 	err = s.retry(callCtx, func() error {
-		return s.pool.QueryRow(callCtx, sqlRoom, roomID).Scan(&info.Kind, &info.Name, &info.Members, &info.Admins, &info.Created)
+		return s.pool.QueryRow(callCtx, sqlRoom, roomID).Scan(&info.Kind, &info.Name, &info.Members, &info.Admins, &info.Created, &info.Creator)
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return chat.RoomInfo{}, chat.ErrNotFound

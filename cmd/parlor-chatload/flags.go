@@ -10,6 +10,7 @@ import (
 type config struct {
 	store      string
 	db         string
+	dsn        string
 	rooms      int
 	size       int
 	senders    int
@@ -26,8 +27,9 @@ type config struct {
 // parseFlags reads the command line.
 func parseFlags() config {
 	var cfg config
-	flag.StringVar(&cfg.store, "store", "bolt", "store: bolt or memory")
+	flag.StringVar(&cfg.store, "store", "bolt", "store: bolt, memory or postgres")
 	flag.StringVar(&cfg.db, "db", "", "bbolt file (default: a new file in the temporary directory, removed at the end)")
+	flag.StringVar(&cfg.dsn, "dsn", "", "PostgreSQL DSN for -store postgres (the run uses a new schema there, dropped at the end)")
 	flag.IntVar(&cfg.rooms, "rooms", 1000, "number of conversations")
 	flag.IntVar(&cfg.size, "size", 2, "members per conversation (2: direct conversations; more: groups)")
 	flag.IntVar(&cfg.senders, "senders", 0, "senders per conversation (0: every member)")

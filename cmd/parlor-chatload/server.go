@@ -62,6 +62,9 @@ func openStore(cfg config) (st chat.Store, bolt *boltstore.Store, close func(), 
 	case "memory":
 		st = chat.NewMemoryStore()
 		return st, nil, func() { _ = st.Close() }, nil
+	case "postgres":
+		st, close, err = openPostgres(cfg)
+		return st, nil, close, err
 	case "bolt":
 	default:
 		return nil, nil, nil, fmt.Errorf("unknown -store %q", cfg.store)

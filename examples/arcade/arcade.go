@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/parlorhq/parlor/chat"
-	"github.com/parlorhq/parlor/chat/boltstore"
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/games"
 	"github.com/parlorhq/parlor/games/chess"
@@ -81,6 +80,11 @@ type Config struct {
 	// MaxSessions bounds the live sessions in all; past it, sign-in is
 	// refused with 503. Default: DefaultMaxSessions.
 	MaxSessions int
+	// Postgres, if set, is the DSN of a PostgreSQL database that holds
+	// the chat (chat/pgstore, schema parlor_chat) instead of chat.db in
+	// DataDir. Chat only: the server key and everything else stay in
+	// DataDir. Default: empty, chat.db.
+	Postgres string
 	// TrustProxy believes the X-Forwarded-Proto and X-Real-IP headers:
 	// set it when the arcade runs behind a reverse proxy that terminates
 	// TLS and sets them (docs/deploy.md), so that cookies get the Secure
@@ -111,7 +115,7 @@ func (cfg Config) withDefaults() Config {
 type Arcade struct {
 	log        *zap.Logger
 	eng        *engine.Engine
-	store      *boltstore.Store
+	store      chat.Store
 	sessions   *sessionStore
 	sessionTTL time.Duration
 	trustProxy bool
@@ -152,7 +156,7 @@ func newArcade(cfg Config) (*Arcade, error) {
 		finished:   newFinishedGames(maxFinishedGames),
 	}
 
-	store, err := boltstore.Open(filepath.Join(cfg.DataDir, chatDBFile), boltstore.Options{})
+	store, err := openChatStore(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("arcade: open chat store: %w", err)
 	}

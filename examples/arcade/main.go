@@ -17,10 +17,16 @@
 // and the history survives restarts. Sessions live in memory: a restart
 // signs everyone out.
 //
+// With -postgres DSN the chat history lives in that PostgreSQL database
+// (schema parlor_chat, docs/postgres.md) instead of chat.db. That is for
+// the chat only: the server key stays in the data directory, and the
+// room ids derive from it, so keep the directory with the database.
+//
 // Run it with:
 //
 //	go run ./examples/arcade [-addr 127.0.0.1:8080] [-data ./data] [-dev]
 //	    [-session-ttl 12h] [-trust-proxy] [-debug-addr 127.0.0.1:6060]
+//	    [-postgres DSN]
 //
 // -debug-addr serves profiles (net/http/pprof) on a listener of its own,
 // off by default and never on the public address. /healthz and /readyz
@@ -57,6 +63,7 @@ func main() {
 	ttl := flag.Duration("session-ttl", DefaultSessionTTL, "how long a sign-in lasts")
 	trustProxy := flag.Bool("trust-proxy", false, "believe X-Forwarded-Proto (Secure cookies) and X-Real-IP (client addresses in the log) from a reverse proxy that terminates TLS; only behind such a proxy")
 	debugAddr := flag.String("debug-addr", "", "serve profiles (pprof) on this address, such as 127.0.0.1:6060; default: off")
+	pgDSN := flag.String("postgres", "", "PostgreSQL DSN for the chat history instead of DATA/chat.db (chat only: the rest stays in the data directory)")
 	flag.Parse()
 
 	log, err := newLogger(*dev)
@@ -67,6 +74,7 @@ func main() {
 	defer func() { _ = log.Sync() }()
 
 	cfg := Config{DataDir: *data, Logger: log, DevLogin: *dev, SessionTTL: *ttl, TrustProxy: *trustProxy}
+	cfg.Postgres = *pgDSN
 	if err := run(*addr, *debugAddr, cfg); err != nil {
 		log.Error("arcade failed", zap.Error(err))
 		_ = log.Sync()
