@@ -11,8 +11,11 @@ import (
 	"time"
 
 	"github.com/parlorhq/parlor/client"
+	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/internal/echo"
+	"github.com/parlorhq/parlor/internal/testserver"
+	"github.com/parlorhq/parlor/room"
 )
 
 // recvRoom returns the room's next event, failing after waitTimeout or
@@ -441,5 +444,62 @@ func TestHeaderFuncError(t *testing.T) {
 	log.mu.Unlock()
 	if !failed {
 		t.Fatal("no reconnect attempt failed with the HeaderFunc's error")
+	}
+}
+
+// After a reconnect the server could not replay, the room's notice
+// EventRejoined replaces the events still buffered (its snapshot includes
+// them), and the room's accessors follow the new join.
+func TestRoomRejoinedReplacesBuffer(t *testing.T) {
+	s := testserver.Start(t, engine.Config{Room: room.Config{ReplayEvents: -1}}, echo.Module{})
+	log := newStateLog(true)
+	alice := dialTS(t, s.URL("alice"), client.Options{Reconnect: fast, OnStateChange: log.record, RoomEvents: true})
+	bob := s.Dial("bob")
+	r, err := alice.Join(ctx(t), echo.Kind, echo.JoinParams{Name: "lobby"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.Join(ctx(t), echo.Kind, echo.JoinParams{Name: "lobby"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"m1", "m2", "m3"} {
+		say(t, bob, r.Room, text) // not read yet
+	}
+	// The room broadcasts m4 before it replies to alice's send, so the
+	// events are in alice's buffer when say returns.
+	say(t, alice, r.Room, "m4")
+	if r.LastSeq() != 4 {
+		t.Fatalf("last seq %d, want 4", r.LastSeq())
+	}
+
+	client.DropConnection(alice)
+	log.wait(t, client.StateReconnecting)
+	say(t, bob, r.Room, "m5")
+	log.release(t)
+	log.wait(t, client.StateOpen)
+	say(t, bob, r.Room, "m6")
+
+	// The delivery goroutine may already hold m1; nothing else comes
+	// before the notice.
+	ev := recvRoom(t, r)
+	if ev.Name == "said" {
+		if saidText(t, ev) != "m1" {
+			t.Fatalf("before the notice: %+v", ev)
+		}
+		ev = recvRoom(t, r)
+	}
+	var snap echo.Snapshot
+	if ev.Name != client.EventRejoined || ev.Seq != 5 || ev.Decode(&snap) != nil || snap.Count != 5 {
+		t.Fatalf("notice %+v (snapshot %+v), want %s at seq 5", ev, snap, client.EventRejoined)
+	}
+	if ev := recvRoom(t, r); ev.Seq != 6 || saidText(t, ev) != "m6" {
+		t.Fatalf("after the notice: %+v", ev)
+	}
+	if r.LastSeq() != 6 || r.LastEpoch() == "" {
+		t.Fatalf("accessors: seq %d epoch %q", r.LastSeq(), r.LastEpoch())
+	}
+	var last echo.Snapshot
+	if err := codec.UnmarshalData(r.LastSnapshot(), &last); err != nil || last.Count != 5 {
+		t.Fatalf("LastSnapshot %+v (%v), want the rejoin's", last, err)
 	}
 }
