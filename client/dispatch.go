@@ -83,6 +83,11 @@ func (c *Client) dispatch(cn *conn, f *codec.Frame) error {
 				rec.seq = f.Seq
 			}
 			q = rec.q
+		} else if c.opts.RoomEvents {
+			// A room no Room stands for (a join whose caller gave up):
+			// nobody reads Events for it.
+			c.mu.Unlock()
+			return nil
 		}
 		c.mu.Unlock()
 		c.notice(q, Event{Room: f.Room, Seq: f.Seq, Name: f.Event, Data: clone(f.Data)})
@@ -102,6 +107,9 @@ func (c *Client) dispatch(cn *conn, f *codec.Frame) error {
 				c.mu.Unlock()
 				return nil
 			}
+		} else if c.opts.RoomEvents {
+			c.mu.Unlock()
+			return nil
 		}
 		c.mu.Unlock()
 		c.deliver(ev)

@@ -60,7 +60,9 @@ type Options struct {
 	EventBuffer int
 	// RoomEvents delivers each room's events on the Room that Join
 	// returned (Room.Events) instead of on Client.Events, for every join;
-	// a join can ask for it alone with WithRoomEvents or WithHandler.
+	// Client.Events then stays empty (events of a room no Room stands
+	// for, such as one whose join was abandoned, are dropped). A join can
+	// ask for per-room delivery alone with WithRoomEvents or WithHandler.
 	// Default: false: the events of every room go to Client.Events, in
 	// the order they arrived (one loop for a simple bot).
 	RoomEvents bool

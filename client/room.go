@@ -87,10 +87,12 @@ func (r *Room) LastSnapshot() []byte {
 }
 
 // Events returns the room's events in the order the server sent them,
-// with the client's notices for the room (EventRejoined, EventGap, and a
-// left notice, after which it is closed). It is closed too when the room
-// is left (Leave returned), when the same room is joined again on this
-// client (the new Room takes its events over), and when the client ends.
+// with the client's notices for the room: EventRejoined, EventGap, and
+// left notices. It is closed after a left notice (except one with reason
+// "shutdown" on a client that reconnects: it joins the room again when
+// the server is back), when the room is left (Leave returned), when the
+// same room is joined again on this client (the new Room takes its
+// events over), and when the client ends.
 //
 // It is nil when the room's events go to Client.Events instead (neither
 // Options.RoomEvents nor a JoinOption asked for per-room delivery) or to

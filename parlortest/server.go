@@ -29,7 +29,7 @@ const UserParam = "user"
 
 // DefaultSecret is the room-id secret of a kit server whose
 // Config.Engine.Secret is nil.
-const DefaultSecret = "parlortest secret"
+const DefaultSecret = "parlor test secret"
 
 // Config configures Start. Every field documents its zero-value default.
 type Config struct {
