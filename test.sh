@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check the project has: go vet, a gofmt check, the whole Go test
-# suite under the race detector, short fuzz runs of the codec and of the
+# suite under the race detector (and that of the separate module
+# examples/custommodule), short fuzz runs of the codec and of the
 # engine over WebSockets, and the browser SDK's type check, tests and
 # committed-bundle check.
 #
@@ -82,6 +83,16 @@ fi
 
 step "go test -race"
 go test -race -count=1 -timeout 20m ${short[@]+"${short[@]}"} ./...
+
+# examples/custommodule is a module of its own (its go.mod points back here
+# with a replace): it proves that a game written outside this module can
+# be tested with the public kit, parlortest. ./... above does not enter it.
+step "examples/custommodule (separate module): go vet, go test -race"
+(
+	cd examples/custommodule
+	go vet ./...
+	go test -race -count=1 ${short[@]+"${short[@]}"} ./...
+)
 
 fuzztime="${PARLOR_FUZZTIME:-20s}"
 

@@ -51,7 +51,8 @@ type Client struct {
 	done        chan struct{}
 	closing     chan struct{} // closed by Close
 	closeOnce   sync.Once
-	runDone     chan struct{} // closed when the client's goroutine ends
+	runDone     chan struct{}  // closed when the client's goroutine ends
+	pumps       sync.WaitGroup // the delivery goroutines of rooms
 	life        context.Context
 	cancelLife  context.CancelFunc
 	inCallback  atomic.Bool // OnStateChange is running on the client's goroutine
@@ -180,8 +181,9 @@ func (c *Client) WriteRaw(msg []byte) error {
 }
 
 // Close closes the connection with 1000, fails the requests still waiting
-// with ErrClosed, closes Events and Done, and waits for the client's
-// goroutines to end (except when called from Options.OnStateChange).
+// with ErrClosed, closes Events, every Room's Events and Done, and waits
+// for the client's goroutines to end, the rooms' handlers included
+// (except when called from Options.OnStateChange).
 // Calling it again does nothing.
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
@@ -190,6 +192,7 @@ func (c *Client) Close() error {
 	})
 	if !c.inCallback.Load() {
 		<-c.runDone
+		c.pumps.Wait()
 	}
 	return nil
 }

@@ -51,6 +51,10 @@ func (c *Client) dial(ctx context.Context, token string) (*conn, *codec.Frame, e
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
+	header, err := c.upgradeHeader(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	cn := &conn{
 		c:         c,
 		handshake: make(chan result, 1),
@@ -60,7 +64,7 @@ func (c *Client) dial(ctx context.Context, token string) (*conn, *codec.Frame, e
 	d := &ctxDialer{ctx: ctx}
 	ws, resp, err := gws.NewClient(&handler{cn: cn}, &gws.ClientOption{
 		Addr:                c.url,
-		RequestHeader:       c.header,
+		RequestHeader:       header,
 		HandshakeTimeout:    timeout,
 		ReadMaxPayloadSize:  c.opts.ReadLimit,
 		WriteMaxPayloadSize: maxWrite,
@@ -114,6 +118,28 @@ func (c *Client) dial(ctx context.Context, token string) (*conn, *codec.Frame, e
 		cn.shut()
 		return nil, nil, ctx.Err()
 	}
+}
+
+// upgradeHeader returns the headers of one upgrade request: Options.Header
+// with what Options.HeaderFunc returns over it.
+func (c *Client) upgradeHeader(ctx context.Context) (http.Header, error) {
+	fn := c.opts.HeaderFunc
+	if fn == nil {
+		return c.header, nil
+	}
+	extra, err := fn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("client: header: %w", err)
+	}
+	h := c.header.Clone()
+	for k, vs := range extra {
+		h.Del(k)
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	h.Set("Sec-WebSocket-Protocol", Subprotocol)
+	return h, nil
 }
 
 // shut closes the connection with 1000 and waits for its read loop.

@@ -18,6 +18,43 @@ type roomState struct {
 	live   bool   // joined on the current connection
 	// leaving: a Leave is on its way; the room is not joined again.
 	leaving bool
+	// snapshot is the snapshot of the latest join that did not recover.
+	snapshot []byte
+	// q is the room's own delivery, or nil when its events go to
+	// Client.Events.
+	q *roomEvents
+}
+
+// unlink stops tracking rec and returns its delivery (nil when its events
+// go to Client.Events); the caller ends it, after the room's last notice.
+// Called with Client.mu held.
+func (c *Client) unlink(rec *roomState) *roomEvents {
+	if c.rooms[rec.id] == rec {
+		delete(c.rooms, rec.id)
+	}
+	return rec.q
+}
+
+// endRoom ends a room's delivery, if it has its own, after ev (unless ev
+// is nil). Called with Client.mu held: none of it waits.
+func endRoom(q *roomEvents, ev *Event) {
+	if q == nil {
+		return
+	}
+	if ev != nil {
+		q.push(*ev)
+	}
+	q.end()
+}
+
+// notice delivers a notice of a room that has its own delivery q, or on
+// Events. It is not called with Client.mu held.
+func (c *Client) notice(q *roomEvents, ev Event) {
+	if q != nil {
+		q.push(ev)
+		return
+	}
+	c.deliver(ev)
 }
 
 // dispatch routes one frame of cn. It runs on cn's read loop.
@@ -33,9 +70,10 @@ func (c *Client) dispatch(cn *conn, f *codec.Frame) error {
 	case codec.TypeJoined, codec.TypeReply:
 		c.answer(cn, f)
 	case codec.TypeEvent:
-		if f.Seq > 0 {
-			c.mu.Lock()
-			if rec := c.rooms[f.Room]; rec != nil {
+		var q *roomEvents
+		c.mu.Lock()
+		if rec := c.rooms[f.Room]; rec != nil {
+			if f.Seq > 0 {
 				if f.Seq <= rec.seq {
 					// Already delivered (a replay overlapping what the
 					// client has) or included in the snapshot.
@@ -44,20 +82,37 @@ func (c *Client) dispatch(cn *conn, f *codec.Frame) error {
 				}
 				rec.seq = f.Seq
 			}
+			q = rec.q
+		} else if c.opts.RoomEvents {
+			// A room no Room stands for (a join whose caller gave up):
+			// nobody reads Events for it.
 			c.mu.Unlock()
+			return nil
 		}
-		c.deliver(Event{Room: f.Room, Seq: f.Seq, Name: f.Event, Data: clone(f.Data)})
+		c.mu.Unlock()
+		c.notice(q, Event{Room: f.Room, Seq: f.Seq, Name: f.Event, Data: clone(f.Data)})
 	case codec.TypeLeft:
+		ev := Event{Room: f.Room, Left: true, Reason: f.Reason}
 		c.mu.Lock()
 		if rec := c.rooms[f.Room]; rec != nil {
 			if f.Reason == "shutdown" && !c.opts.Reconnect.Disabled {
 				rec.live = false // the server is going away: join again when it is back
-			} else {
-				delete(c.rooms, f.Room)
+				if rec.q != nil {
+					rec.q.push(ev)
+					c.mu.Unlock()
+					return nil
+				}
+			} else if q := c.unlink(rec); q != nil {
+				endRoom(q, &ev)
+				c.mu.Unlock()
+				return nil
 			}
+		} else if c.opts.RoomEvents {
+			c.mu.Unlock()
+			return nil
 		}
 		c.mu.Unlock()
-		c.deliver(Event{Room: f.Room, Left: true, Reason: f.Reason})
+		c.deliver(ev)
 	case codec.TypeError:
 		// Before connected, the error refuses the connect; after it, the
 		// close that follows says what happened.
@@ -106,13 +161,21 @@ func (c *Client) answer(cn *conn, f *codec.Frame) {
 		return
 	case callJoin:
 		if err == nil {
-			c.rooms[fr.Room] = &roomState{id: fr.Room, kind: cl.joinKind, params: cl.params, epoch: fr.Epoch, seq: fr.Seq, live: true}
+			rec := &roomState{id: fr.Room, kind: cl.joinKind, params: cl.params, epoch: fr.Epoch, seq: fr.Seq, live: true, snapshot: fr.Snapshot}
+			if old := c.rooms[fr.Room]; old != nil {
+				endRoom(c.unlink(old), nil) // the new Room takes the events over
+			}
+			if cl.perRoom {
+				rec.q = c.newRoomEvents(cl.handler)
+			}
+			c.rooms[fr.Room] = rec
+			cl.rec = rec
 		}
 	case callLeave:
 		if rec := cl.rec; rec != nil && c.rooms[rec.id] == rec {
 			var ce *codec.Error
 			if err == nil || (errors.As(err, &ce) && ce.Code == codec.CodeForbidden) {
-				delete(c.rooms, rec.id) // out of the room (or never in it)
+				endRoom(c.unlink(rec), nil) // out of the room (or never in it)
 			} else {
 				rec.leaving = false // refused: still in the room
 			}
@@ -142,10 +205,14 @@ func (c *Client) rejoined(cn *conn, cl *call, f *codec.Frame, err error) {
 			c.mu.Unlock()
 			return
 		}
-		delete(c.rooms, rec.id)
+		ev := Event{Room: rec.id, Left: true, Reason: ReasonRejoinFailed, Err: err}
+		q := c.unlink(rec)
+		endRoom(q, &ev)
 		c.settle(cl, result{err: err})
 		c.mu.Unlock()
-		c.deliver(Event{Room: rec.id, Left: true, Reason: ReasonRejoinFailed, Err: err})
+		if q == nil {
+			c.deliver(ev)
+		}
 		return
 	}
 	if f.Room != rec.id {
@@ -166,11 +233,13 @@ func (c *Client) rejoined(cn *conn, cl *call, f *codec.Frame, err error) {
 	rec.epoch = f.Epoch
 	if !recovered {
 		rec.seq = f.Seq
+		rec.snapshot = f.Snapshot
 	}
+	q := rec.q
 	c.settle(cl, result{frame: *f})
 	c.mu.Unlock()
 	if !recovered {
-		c.deliver(Event{Room: f.Room, Seq: f.Seq, Name: EventRejoined, Data: f.Snapshot})
+		c.notice(q, Event{Room: f.Room, Seq: f.Seq, Name: EventRejoined, Data: f.Snapshot})
 	}
 }
 

@@ -3,8 +3,34 @@
 // Parlor server.
 //
 // A Client is safe for concurrent use. Requests (Join, Leave, Send) are
-// correlated with their replies by ref and wait for them; room events
-// arrive on the Events channel in the order the server sent them.
+// correlated with their replies by ref and wait for them.
+//
+// # Rooms and their events
+//
+// Join returns a *Room: the join's snapshot, seq and epoch, and a handle
+// to Send to the room and Leave it. Where the room's events go is chosen
+// per join:
+//
+//   - By default, the events of every room, and the client's notices,
+//     arrive on the client's one Events channel in the order the server
+//     sent them. It suits a bot with one loop; when the application does
+//     not read it, the client stops reading its connection (every room
+//     waits) and the server eventually closes a client that falls too
+//     far behind.
+//   - With Options.RoomEvents, or WithRoomEvents for one join, each room
+//     has its own Room.Events channel, in the room's order, closed when
+//     the room is left; WithHandler calls a function instead. A room
+//     buffers up to Options.RoomBuffer events for the application. When
+//     that is full, the room drops further events and delivers one
+//     EventGap notice in their place, so that a room the application
+//     does not read never holds up the others: after a gap, refetch the
+//     room's state.
+//
+// Options.HeaderFunc supplies headers (a fresh token, say) for every
+// connection attempt, for hosts whose credentials expire.
+//
+// The packages chatclient and gameclient wrap Room with typed requests
+// and events for the built-in chat and games modules.
 //
 // # Reconnecting and resuming
 //
@@ -17,7 +43,7 @@
 //  2. joins every room it was in again, with the room's kind and params
 //     and the epoch and last ordered seq it saw there. When the server can
 //     replay what was missed (joined says recovered), the missed events
-//     simply follow on Events and nothing else is delivered; ordered events
+//     simply follow and nothing else is delivered; ordered events
 //     the client already has are dropped, so none arrives twice. Otherwise
 //     the room's state may have changed in ways the client did not see,
 //     and an Event named EventRejoined carrying the fresh snapshot and seq

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"net/http"
 	"time"
 )
@@ -17,6 +18,8 @@ const (
 	DefaultRequestTimeout = 10 * time.Second
 	// DefaultEventBuffer is Options.EventBuffer's default.
 	DefaultEventBuffer = 1024
+	// DefaultRoomBuffer is Options.RoomBuffer's default.
+	DefaultRoomBuffer = 256
 	// DefaultReadLimit is Options.ReadLimit's default.
 	DefaultReadLimit = 16 << 20
 	// DefaultMinDelay is ReconnectPolicy.MinDelay's default.
@@ -36,6 +39,14 @@ type Options struct {
 	// reconnect: put the host's credentials here (Cookie, Authorization)
 	// and, to act as a browser, Origin. Default: none.
 	Header http.Header
+	// HeaderFunc, if set, is called before every connection attempt, the
+	// first and each reconnect, for headers to send with that attempt's
+	// upgrade request: a key it returns replaces Header's values for that
+	// key. Hosts whose tokens expire return a fresh one each time. An
+	// error fails the attempt: Dial returns it, and a reconnect counts it
+	// as a failed attempt and tries again after the backoff delay. ctx
+	// ends with the attempt. Default: none.
+	HeaderFunc func(ctx context.Context) (http.Header, error)
 	// Client names this client in the connect frame. Default: "parlor-go".
 	Client string
 	// RequestTimeout bounds requests whose context has no deadline,
@@ -47,6 +58,20 @@ type Options struct {
 	// the client stops reading, and the server eventually closes a client
 	// that falls too far behind. Default: 1024.
 	EventBuffer int
+	// RoomEvents delivers each room's events on the Room that Join
+	// returned (Room.Events) instead of on Client.Events, for every join;
+	// Client.Events then stays empty (events of a room no Room stands
+	// for, such as one whose join was abandoned, are dropped). A join can
+	// ask for per-room delivery alone with WithRoomEvents or WithHandler.
+	// Default: false: the events of every room go to Client.Events, in
+	// the order they arrived (one loop for a simple bot).
+	RoomEvents bool
+	// RoomBuffer is how many events a room with per-room delivery holds
+	// for the application. When it is full, further events of that room
+	// are dropped and an EventGap notice takes their place, so that one
+	// room the application does not read never stalls the others.
+	// Default: 256.
+	RoomBuffer int
 	// ReadLimit is the largest message accepted from the server.
 	// Default: 16 MiB.
 	ReadLimit int
@@ -116,6 +141,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.EventBuffer <= 0 {
 		o.EventBuffer = DefaultEventBuffer
+	}
+	if o.RoomBuffer <= 0 {
+		o.RoomBuffer = DefaultRoomBuffer
 	}
 	if o.ReadLimit <= 0 {
 		o.ReadLimit = DefaultReadLimit

@@ -114,9 +114,9 @@ func (c *Client) recover(cn *conn) *conn {
 func (c *Client) restore(cn *conn) bool {
 	c.mu.Lock()
 	todo := make([]*roomState, 0, len(c.rooms))
-	for id, rec := range c.rooms {
+	for _, rec := range c.rooms {
 		if rec.leaving {
-			delete(c.rooms, id) // its Leave was abandoned: out of the room
+			endRoom(c.unlink(rec), nil) // its Leave was abandoned: out of the room
 			continue
 		}
 		todo = append(todo, rec)
@@ -222,15 +222,18 @@ func (c *Client) rejoin(cn *conn, rooms []*roomState) []*call {
 // application.
 func (c *Client) giveUp(rooms []*roomState, err error) {
 	for _, rec := range rooms {
+		ev := Event{Room: rec.id, Left: true, Reason: ReasonRejoinFailed,
+			Err: fmt.Errorf("client: rejoin refused %d times: %w", maxRejoinRounds, err)}
 		c.mu.Lock()
 		tracked := c.rooms[rec.id] == rec
+		var q *roomEvents
 		if tracked {
-			delete(c.rooms, rec.id)
+			q = c.unlink(rec)
+			endRoom(q, &ev)
 		}
 		c.mu.Unlock()
-		if tracked {
-			c.deliver(Event{Room: rec.id, Left: true, Reason: ReasonRejoinFailed,
-				Err: fmt.Errorf("client: rejoin refused %d times: %w", maxRejoinRounds, err)})
+		if tracked && q == nil {
+			c.deliver(ev)
 		}
 	}
 }
@@ -252,7 +255,7 @@ func (c *Client) detach(err error) {
 		switch {
 		case cl.kind == callLeave:
 			if cl.rec != nil && c.rooms[cl.rec.id] == cl.rec {
-				delete(c.rooms, cl.rec.id)
+				endRoom(c.unlink(cl.rec), nil)
 			}
 			c.settle(cl, result{})
 		case cl.kind == callRejoin || tooLarge:
@@ -292,6 +295,9 @@ func (c *Client) finish(err error) {
 		next := e.Next()
 		c.settle(e.Value.(*call), result{err: err})
 		e = next
+	}
+	for _, rec := range c.rooms {
+		endRoom(rec.q, nil)
 	}
 	c.mu.Unlock()
 	c.cancelLife()

@@ -35,6 +35,7 @@ type call struct {
 	// join
 	joinKind string
 	params   []byte
+	joinOptions
 	// rejoin; leave of a tracked room
 	rec   *roomState
 	epoch string // the epoch and since the rejoin presented
@@ -86,19 +87,34 @@ func (c *Client) settle(cl *call, res result) {
 }
 
 // Join joins a room of module kind with params (nil, []byte of msgpack, or
-// any value msgpack encodes). The client remembers the room and joins it
-// again after a reconnect. A join that was not answered when the
-// connection was lost is sent again on the next connection.
-func (c *Client) Join(ctx context.Context, kind string, params any) (*Joined, error) {
+// any value msgpack encodes) and returns the room. The client remembers
+// the room and joins it again after a reconnect. A join that was not
+// answered when the connection was lost is sent again on the next
+// connection.
+//
+// The room's events go to Client.Events, unless Options.RoomEvents or a
+// JoinOption (WithRoomEvents, WithHandler) gives the room its own
+// delivery. Joining a room the client is already in returns a new Room
+// that takes the room's events over; the old Room's Events is closed.
+func (c *Client) Join(ctx context.Context, kind string, params any, opts ...JoinOption) (*Room, error) {
 	raw, err := encode(params)
 	if err != nil {
 		return nil, err
 	}
-	f, err := c.request(ctx, &call{kind: callJoin, joinKind: kind, params: raw})
+	cl := &call{kind: callJoin, joinKind: kind, params: raw}
+	cl.perRoom = c.opts.RoomEvents
+	for _, opt := range opts {
+		opt(&cl.joinOptions)
+	}
+	f, err := c.request(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
-	return &Joined{Room: f.Room, Seq: f.Seq, Snapshot: f.Snapshot, Epoch: f.Epoch}, nil
+	r := &Room{Room: f.Room, Seq: f.Seq, Snapshot: f.Snapshot, Epoch: f.Epoch, c: c, rec: cl.rec}
+	if cl.rec != nil {
+		r.q = cl.rec.q
+	}
+	return r, nil
 }
 
 // Leave leaves a room; the client stops joining it again after reconnects.
@@ -126,7 +142,9 @@ func (c *Client) Leave(ctx context.Context, room string) error {
 	// Tell the server only when this connection is in the room, or may be
 	// (a room the client does not track, on a ready connection).
 	if cn == nil || (rec != nil && !rec.live) || (rec == nil && !c.ready) {
-		delete(c.rooms, room)
+		if rec != nil {
+			endRoom(c.unlink(rec), nil)
+		}
 		c.mu.Unlock()
 		c.wmu.Unlock()
 		return nil

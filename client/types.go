@@ -18,6 +18,14 @@ const (
 	// again from the snapshot (for chat, refetch the history). Ordered
 	// events that follow have seqs after Seq.
 	EventRejoined = "$rejoined"
+	// EventGap is the Name of the notice a Room with per-room delivery
+	// puts in place of events it dropped because its buffer was full (see
+	// Options.RoomBuffer). Its Seq is the largest seq dropped (0 if only
+	// ephemeral events were) and Dropped how many events it stands for.
+	// The room's events after the gap follow. The application missed
+	// state changes: refetch what it shows of the room (chat history,
+	// a game's state), or leave and join the room again for a snapshot.
+	EventGap = "$gap"
 	// ReasonRejoinFailed is the Reason of the left notice delivered when a
 	// room could not be joined again after a reconnect; Err says why.
 	ReasonRejoinFailed = "rejoin_failed"
@@ -25,7 +33,7 @@ const (
 
 // Event is a room event, a notice that the client left a room without
 // asking (Left is then true and Reason says why), or a notice from the
-// client itself (Name EventRejoined).
+// client itself (Name EventRejoined or EventGap).
 type Event struct {
 	// Room is the room id.
 	Room string
@@ -46,28 +54,12 @@ type Event struct {
 	// Err is why a room could not be joined again (a left notice with
 	// Reason ReasonRejoinFailed), usually a *codec.Error.
 	Err error
+	// Dropped is, for EventGap, the number of events dropped.
+	Dropped int
 }
 
 // Decode decodes the event's payload (or EventRejoined's snapshot) into v.
 func (e Event) Decode(v any) error { return codec.UnmarshalData(e.Data, v) }
-
-// Joined is the answer to a join.
-type Joined struct {
-	// Room is the id of the room joined.
-	Room string
-	// Seq is the room's seq at the time of the join: events with a larger
-	// seq follow.
-	Seq uint64
-	// Snapshot is the module's raw msgpack snapshot.
-	Snapshot []byte
-	// Epoch names this incarnation of the room's ordered stream; the
-	// client presents it, with the last seq it saw, when it joins again
-	// after a reconnect.
-	Epoch string
-}
-
-// Decode decodes the snapshot into v.
-func (j *Joined) Decode(v any) error { return codec.UnmarshalData(j.Snapshot, v) }
 
 // Reply is a successful reply's payload.
 type Reply struct {
@@ -143,7 +135,14 @@ var errMalformed = errors.New("client: malformed message from server")
 var errSubprotocol = fmt.Errorf("client: server did not accept subprotocol %s", Subprotocol)
 
 // noReconnectCodes are the close codes after which the client ends.
-var noReconnectCodes = map[uint16]bool{1007: true, 1008: true, 4009: true, 4010: true, 4011: true, 4029: true}
+var noReconnectCodes = map[uint16]bool{
+	1007: true, // malformed frame
+	1008: true, // policy violation
+	4009: true, // another connection took the session over
+	4010: true, // a newer connection of the user evicted this one
+	4011: true, // the host signed the user out
+	4029: true, // kept sending past the rate limit
+}
 
 // terminal reports whether the client must not reconnect after err.
 func terminal(err error) bool {

@@ -1,8 +1,10 @@
 // Package gamestest helps test game modules over real WebSockets: it seats
-// real Go clients in matches on an engine booted by internal/testserver,
-// sends the toolkit's events and waits for its broadcasts.
+// real Go clients in matches on an engine served by the public test kit
+// (parlortest), sends the toolkit's events and waits for its broadcasts.
 //
-//	s := testserver.Start(t, engine.Config{}, games.NewModule(tictactoe.Game{}, games.Config{}))
+//	s := parlortest.Start(t, parlortest.Config{
+//		Modules: []room.Module{games.NewModule(tictactoe.Game{}, games.Config{})},
+//	})
 //	x, o := gamestest.Pair(t, s, "games.tictactoe", "alice", "bob")
 //	if err := x.Move(map[string]int{"cell": 4}); err != nil { ... }
 //	var m games.Moved
@@ -20,7 +22,7 @@ import (
 	"github.com/parlorhq/parlor/client"
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/games"
-	"github.com/parlorhq/parlor/internal/testserver"
+	"github.com/parlorhq/parlor/parlortest"
 )
 
 // Timeout bounds every wait and request of a Player.
@@ -32,7 +34,7 @@ type Player struct {
 	// T is the test the player fails on error.
 	T testing.TB
 	// Server is the engine the player is connected to.
-	Server *testserver.Server
+	Server *parlortest.Server
 	// Client is the player's connection.
 	Client *client.Client
 	// User is the player's user id.
@@ -51,7 +53,7 @@ var nonces atomic.Uint64
 func Nonce() string { return fmt.Sprintf("gamestest-%d", nonces.Add(1)) }
 
 // Dial connects user without joining anything.
-func Dial(t testing.TB, s *testserver.Server, kind, user string) *Player {
+func Dial(t testing.TB, s *parlortest.Server, kind, user string) *Player {
 	t.Helper()
 	return &Player{T: t, Server: s, Client: s.Dial(user), User: user, Kind: kind}
 }
@@ -59,7 +61,7 @@ func Dial(t testing.TB, s *testserver.Server, kind, user string) *Player {
 // Match dials one client per user and joins them, in order, to a new match
 // seated in that order (seat 0 first). Every Player's Joined holds its
 // snapshot; the last joiner's says the match is playing.
-func Match(t testing.TB, s *testserver.Server, kind string, users ...string) []*Player {
+func Match(t testing.TB, s *parlortest.Server, kind string, users ...string) []*Player {
 	t.Helper()
 	nonce := Nonce()
 	ps := make([]*Player, len(users))
@@ -73,14 +75,14 @@ func Match(t testing.TB, s *testserver.Server, kind string, users ...string) []*
 }
 
 // Pair is Match for two players: it returns seat 0 and seat 1.
-func Pair(t testing.TB, s *testserver.Server, kind, user0, user1 string) (*Player, *Player) {
+func Pair(t testing.TB, s *parlortest.Server, kind, user0, user1 string) (*Player, *Player) {
 	t.Helper()
 	ps := Match(t, s, kind, user0, user1)
 	return ps[0], ps[1]
 }
 
 // Watch dials user and joins the match roomID as a spectator.
-func Watch(t testing.TB, s *testserver.Server, kind, user, roomID string) *Player {
+func Watch(t testing.TB, s *parlortest.Server, kind, user, roomID string) *Player {
 	t.Helper()
 	p := Dial(t, s, kind, user)
 	if err := p.Join(games.JoinParams{Room: roomID, Spectate: true}); err != nil {
@@ -135,13 +137,13 @@ func (p *Player) MustMove(move any) {
 // others, and fails the test after Timeout.
 func (p *Player) Next(name string) client.Event {
 	p.T.Helper()
-	return testserver.NextNamed(p.T, p.Client, p.Room, name, Timeout)
+	return parlortest.Wait(p.T, p.Client, Timeout, func(ev client.Event) bool { return ev.Room == p.Room && ev.Name == name })
 }
 
 // NextAny waits for the next event of the match, whatever its name.
 func (p *Player) NextAny() client.Event {
 	p.T.Helper()
-	return testserver.Next(p.T, p.Client, p.Room, Timeout)
+	return parlortest.Wait(p.T, p.Client, Timeout, func(ev client.Event) bool { return ev.Room == p.Room })
 }
 
 // Expect waits for the next event called name and decodes it into v.
