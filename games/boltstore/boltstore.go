@@ -2,9 +2,11 @@
 // that keeps matches across restarts. Use a file of its own beside the
 // chat's (a bbolt file is opened by one store at a time).
 //
-// Writes go through bbolt's Batch, so that under load the writes of many
-// match rooms share one commit and its syncs. A write returns once its
-// transaction is on disk, so a move the module acks is durable.
+// Writes go to one writer goroutine that commits them in groups (see
+// writer.go), so that under load the writes of many match rooms share one
+// commit and its syncs, while a lone write waits for nothing but its own
+// commit. A write returns once its transaction is on disk, so a move the
+// module acks is durable.
 package boltstore
 
 import (
@@ -24,8 +26,11 @@ import (
 
 // Options configures Open. Every field documents its zero-value default.
 type Options struct {
-	// MaxBatchDelay bounds how long a write waits for others to share
-	// its commit (bbolt's DB.MaxBatchDelay). Default: 1ms (DefaultMaxBatchDelay).
+	// MaxBatchDelay bounds how long the writer holds a transaction open
+	// for more writes. It holds one only while writes are queuing (the
+	// previous transaction had more than one), and only until as many
+	// writes as last time have arrived: a lone write never waits.
+	// Default: 2ms (DefaultMaxBatchDelay). Negative: never wait.
 	MaxBatchDelay time.Duration
 	// MaxBatchSize is the most writes committed in one transaction.
 	// Default: 1000 (DefaultMaxBatchSize).
@@ -40,17 +45,21 @@ type Options struct {
 
 // Defaults of Options.
 const (
-	DefaultMaxBatchDelay = time.Millisecond
+	DefaultMaxBatchDelay = 2 * time.Millisecond
 	DefaultMaxBatchSize  = 1000
 	DefaultLockTimeout   = 5 * time.Second
 )
 
 // Store is a games.Store in a bbolt file. It is safe for concurrent use.
 type Store struct {
-	db *bolt.DB
+	db       *bolt.DB
+	maxBatch int
+	maxDelay time.Duration
 
-	mu     sync.RWMutex
-	closed bool
+	mu      sync.RWMutex // closed and sends on queue
+	closed  bool
+	queue   chan *writeReq
+	stopped chan struct{} // closed when the writer has exited
 }
 
 var _ games.Store = (*Store)(nil)
@@ -68,7 +77,7 @@ var (
 
 // Open opens or creates the store in the file at path.
 func Open(path string, opts Options) (*Store, error) {
-	if opts.MaxBatchDelay <= 0 {
+	if opts.MaxBatchDelay == 0 {
 		opts.MaxBatchDelay = DefaultMaxBatchDelay
 	}
 	if opts.MaxBatchSize <= 0 {
@@ -88,8 +97,6 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
-	db.MaxBatchDelay = opts.MaxBatchDelay
-	db.MaxBatchSize = opts.MaxBatchSize
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -102,19 +109,30 @@ func Open(path string, opts Options) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: init %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	s := &Store{
+		db:       db,
+		maxBatch: opts.MaxBatchSize,
+		maxDelay: opts.MaxBatchDelay,
+		queue:    make(chan *writeReq, opts.MaxBatchSize),
+		stopped:  make(chan struct{}),
+	}
+	go s.writer()
+	return s, nil
 }
 
-// Close closes the file, after the writes under way. It is safe to call
-// more than once; later calls of other methods fail with
-// games.ErrStoreClosed.
+// Close commits the writes already queued, stops the writer and closes
+// the file. It is safe to call more than once; later calls of other
+// methods fail with games.ErrStoreClosed.
 func (s *Store) Close() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return nil
 	}
 	s.closed = true
+	close(s.queue)
+	s.mu.Unlock()
+	<-s.stopped
 	return s.db.Close()
 }
 
@@ -132,17 +150,9 @@ func (s *Store) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 }
 
 // update runs fn in a write transaction shared with other writes (see
-// the package doc); fn may run more than once.
+// writer.go); fn may run more than once.
 func (s *Store) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
-		return games.ErrStoreClosed
-	}
-	return s.db.Batch(fn)
+	return s.write(ctx, fn)
 }
 
 // part appends a length-prefixed key part.
