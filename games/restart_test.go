@@ -82,7 +82,9 @@ func (rs *restarter) start(rc room.Config) {
 	if err != nil {
 		rs.t.Fatal(err)
 	}
-	if err := e.Register(games.NewModule(tictactoe.Game{}, rs.cfg)); err != nil {
+	cfg := rs.cfg
+	cfg.Rooms = e // {room} joins check the running rooms, then the store
+	if err := e.Register(games.NewModule(tictactoe.Game{}, cfg)); err != nil {
 		rs.t.Fatal(err)
 	}
 	rs.t.Cleanup(func() { _ = e.Shutdown(context.Background()) })
@@ -415,5 +417,27 @@ func TestStoreFailure(t *testing.T) {
 	bob.seq = j.Seq
 	if _, err := bob.c.Send(context.Background(), bob.room, games.EventMove, tictactoe.Move{Cell: &cell}); err != nil {
 		t.Fatalf("bob moves again: %v", err)
+	}
+}
+
+// TestWatchStoredMatch: after a restart, a {room} join of a stored match
+// that is not running yet rebuilds it (Config.Rooms checks the store
+// too), while an id that is neither running nor stored is not_found.
+func TestWatchStoredMatch(t *testing.T) {
+	rs := newRestarter(t, games.Config{Grace: time.Hour})
+	alice, bob, _ := rs.pair()
+	alice.play(4)
+	bob.until(games.EventMoved)
+	rs.block("alice", true)
+	rs.block("bob", true)
+	rs.restart(time.Minute, room.Config{})
+	snap, _ := rs.snapshot("carol", alice.room)
+	if snap.Ply != 1 || snap.Status != games.StatusPlaying || snap.Seat != -1 || !slices.Equal(snap.Present, []bool{false, false}) {
+		t.Fatalf("carol's snapshot of the rebuilt match: %+v", snap)
+	}
+	c := rs.dial("carol")
+	_, err := c.Join(context.Background(), "games.tictactoe", games.JoinParams{Room: strings.Repeat("ab", 32)})
+	if code := codec.AsError(err).Code; code != codec.CodeNotFound {
+		t.Fatalf("watching an unknown match: %v, want not_found", err)
 	}
 }
