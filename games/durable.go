@@ -41,15 +41,17 @@ func storeCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), StoreTimeout)
 }
 
-// emit queues an ordered event for the next flush.
-func (h *match) emit(r *room.Room, event string, data any) {
+// emit queues an ordered event for the next flush and returns its entry,
+// valid until the next emit, or nil if data does not encode.
+func (h *match) emit(r *room.Room, event string, data any) *Entry {
 	raw, err := codec.MarshalData(data)
 	if err != nil {
 		r.Logger().Error("games: encode event", zap.String("event", event), zap.Error(err))
-		return
+		return nil
 	}
 	seq := r.Seq() + uint64(len(h.pending)) + 1
 	h.pending = append(h.pending, Entry{Seq: seq, Event: event, Data: raw, At: r.Now().UnixMilli()})
+	return &h.pending[len(h.pending)-1]
 }
 
 // flush writes the queued events, and fin if the match just finished, to

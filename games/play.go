@@ -121,8 +121,9 @@ func (h *match) onMove(r *room.Room, seat int, m *room.Message) (any, error) {
 	if h.m.hidden {
 		moved.Move = nilValue
 	}
-	h.emit(r, EventMoved, moved)
-	h.pending[len(h.pending)-1].Move, h.pending[len(h.pending)-1].ClientMsgID = move, m.ClientMsgID
+	if e := h.emit(r, EventMoved, moved); e != nil {
+		e.Move, e.ClientMsgID = move, m.ClientMsgID // for a rebuild, and resends
+	}
 	h.lastMove[seat] = sentMove{cmid: m.ClientMsgID, ply: h.ply}
 	h.broadcastState(r)
 	if res != nil {
