@@ -15,7 +15,11 @@ func TestConfigDefaults(t *testing.T) {
 			t.Fatalf("defaults of %+v: %+v", in, c)
 		}
 	}
-	if c := (Config{}).withDefaults(); c.Grace != DefaultGrace || c.StartTimeout != DefaultStartTimeout || c.MaxSpectators != DefaultMaxSpectators {
+	if c := (Config{}).withDefaults(); c.Grace != DefaultGrace || c.StartTimeout != DefaultStartTimeout || c.MaxSpectators != DefaultMaxSpectators ||
+		c.ReplayLimit != 1000 || c.Store != nil {
 		t.Fatalf("defaults: %+v", c)
+	}
+	if c := (Config{ReplayLimit: -1}).withDefaults(); c.ReplayLimit != -1 {
+		t.Fatalf("a negative ReplayLimit became %d", c.ReplayLimit)
 	}
 }

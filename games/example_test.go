@@ -53,3 +53,34 @@ func ExampleReplay() {
 	// Output:
 	// O...X...XO <nil>
 }
+
+// A host lists a user's finished games, a page at a time, from the store
+// its game modules write to.
+func ExampleHistory_Page() {
+	ctx := context.Background()
+	store := games.NewMemoryStore() // games/boltstore in production
+	ttt := games.NewModule(tictactoe.Game{}, games.Config{Store: store})
+
+	// What a match room writes when its match ends.
+	players := []string{"alice", "bob"}
+	_ = store.Create(ctx, games.MatchInfo{ID: "m1", Kind: ttt.Kind(), Players: players})
+	g := games.FinishedGame{Kind: ttt.Kind(), Room: "m1", Players: players,
+		Result: games.Result{Winner: 1, Reason: "line"}, Ended: time.Date(2026, 1, 2, 15, 4, 0, 0, time.UTC)}
+	_ = store.Append(ctx, games.Write{Match: "m1", Finished: &g})
+
+	history := games.NewHistory(store, ttt)
+	for cur := (games.HistoryCursor{}); ; {
+		page, err := history.Page(ctx, "alice", cur, 20)
+		if err != nil {
+			panic(err)
+		}
+		for _, g := range page.Games {
+			fmt.Println(g.Game, g.Opponents, g.Outcome(), g.Result.Reason, g.Ended.Format(time.DateOnly))
+		}
+		if !page.More {
+			break
+		}
+		cur = page.Next
+	}
+	// Output: tictactoe [bob] loss line 2026-01-02
+}

@@ -49,6 +49,12 @@ type match struct {
 
 	spectators map[string]struct{}
 
+	// Durability (see durable.go).
+	pending  []Entry    // ordered events not yet stored and broadcast
+	stored   bool       // the match is in Config.Store
+	broken   bool       // a store write failed: the room is closing
+	lastMove []sentMove // by seat: the seat's last move
+
 	// Per-user counts in the module's Ledger (see Config.MaxMatches).
 	creator       string // the player whose join created the match
 	challengeOpen bool   // creator's challenge is counted: seats still empty
@@ -75,6 +81,9 @@ func (h *match) OnCreate(r *room.Room) error {
 	h.state = h.m.game.Setup()
 	if h.state == nil {
 		return fmt.Errorf("games: %s Setup returned nil", h.m.game.Name())
+	}
+	if err := h.load(r); err != nil {
+		return err
 	}
 	keep := h.m.cfg.Grace + time.Second
 	if h.m.cfg.Grace < 0 {
@@ -119,6 +128,15 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 		h.seat(r, players)
 		h.creator, h.challengeOpen = j.User, true
 		h.counted[h.seatOf[j.User]] = true
+		if err := h.create(r); err != nil {
+			h.release()
+			h.stopTimers()
+			h.players = nil
+			if len(r.Members()) == 0 {
+				r.Close()
+			}
+			return nil, err
+		}
 	} else if p.Room == "" && len(p.Seats) > 0 && !slices.Equal(p.Seats, h.players) {
 		return nil, codec.Errorf(codec.CodeConflict, "this match is seated differently")
 	}
@@ -150,14 +168,23 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 		}
 	case StatusPlaying:
 		if wasAway {
-			_, _ = r.Broadcast(EventPlayerBack, Presence{Seat: seat, User: j.User})
+			h.emit(r, EventPlayerBack, Presence{Seat: seat, User: j.User})
 		}
+	}
+	if !h.flush(r, nil) {
+		return nil, ErrNotSaved
 	}
 	return h.snapshot(r, seat), nil
 }
 
 // seat records the match's players and starts waiting for them.
 func (h *match) seat(r *room.Room, players []string) {
+	h.seatPlayers(players)
+	h.armStartTimeout(r)
+}
+
+// seatPlayers records the match's players.
+func (h *match) seatPlayers(players []string) {
 	h.players = slices.Clone(players)
 	h.seatOf = make(map[string]int, len(players))
 	for i, u := range players {
@@ -167,6 +194,12 @@ func (h *match) seat(r *room.Room, players []string) {
 	h.present = make([]bool, h.seats)
 	h.counted = make([]bool, h.seats)
 	h.grace = make([]*room.Timer, h.seats)
+	h.lastMove = make([]sentMove, h.seats)
+}
+
+// armStartTimeout aborts the match if its seats are not all filled in
+// time.
+func (h *match) armStartTimeout(r *room.Room) {
 	if d := h.m.cfg.StartTimeout; d > 0 {
 		h.startWait = r.After(d, func() {
 			h.startWait = nil
@@ -188,7 +221,7 @@ func (h *match) start(r *room.Room) {
 	h.status = StatusPlaying
 	h.started = now
 	h.startClocks(r, now)
-	_, _ = r.Broadcast(EventStarted, Started{Players: h.players, Turn: h.state.Turn(), Clocks: h.clocksMS(now)})
+	h.emit(r, EventStarted, Started{Players: h.players, Turn: h.state.Turn(), Clocks: h.clocksMS(now)})
 	for seat, here := range h.present {
 		if !here {
 			h.holdSeat(r, seat)
@@ -213,15 +246,24 @@ func (h *match) OnLeave(r *room.Room, user string, reason room.LeaveReason) {
 	}
 	if h.status == StatusPlaying {
 		h.holdSeat(r, seat)
+		h.flush(r, nil)
 	}
 }
 
 // holdSeat arms the grace timer of an absent player and tells the room.
 func (h *match) holdSeat(r *room.Room, seat int) {
-	grace := h.m.cfg.Grace
 	ms := int64(-1)
-	if grace > 0 {
+	if grace := h.m.cfg.Grace; grace > 0 {
 		ms = grace.Milliseconds()
+	}
+	h.armGrace(r, seat)
+	h.emit(r, EventPlayerLeft, Presence{Seat: seat, User: h.players[seat], GraceMS: ms})
+}
+
+// armGrace arms the grace timer of an absent player: once it runs out,
+// the player forfeits.
+func (h *match) armGrace(r *room.Room, seat int) {
+	if grace := h.m.cfg.Grace; grace > 0 {
 		stopTimer(&h.grace[seat])
 		h.grace[seat] = r.After(grace, func() {
 			h.grace[seat] = nil
@@ -230,13 +272,15 @@ func (h *match) holdSeat(r *room.Room, seat int) {
 			}
 		})
 	}
-	_, _ = r.Broadcast(EventPlayerLeft, Presence{Seat: seat, User: h.players[seat], GraceMS: ms})
 }
 
 // OnDispose stops the match's timers. A match still being played is
-// aborted and handed to OnFinished.
-func (h *match) OnDispose(r *room.Room, _ room.DisposeReason) {
-	if h.status == StatusPlaying {
+// aborted and handed to OnFinished, unless it is stored and the server is
+// shutting down: then it stays in the store as it is, to be rebuilt when
+// its room is next created.
+func (h *match) OnDispose(r *room.Room, reason room.DisposeReason) {
+	keep := h.broken || h.stored && reason == room.DisposeShutdown
+	if h.status == StatusPlaying && !keep {
 		h.end(r, Result{Winner: -1, Reason: ReasonAborted})
 	}
 	h.stopTimers()
@@ -287,19 +331,20 @@ func (h *match) end(r *room.Room, res Result) {
 	h.stopTimers()
 	h.release()
 	h.clearDraw()
-	_, _ = r.Broadcast(EventGameOver, GameOver{Winner: res.Winner, Reason: res.Reason, Ply: h.ply, Clocks: h.clocksMS(now)})
-	if wasPlaying {
-		h.handOff(r)
+	h.emit(r, EventGameOver, GameOver{Winner: res.Winner, Reason: res.Reason, Ply: h.ply, Clocks: h.clocksMS(now)})
+	if !wasPlaying {
+		h.flush(r, nil)
+		return
+	}
+	g := h.finished()
+	if h.flush(r, &g) {
+		h.handOff(r, g)
 	}
 }
 
-// handOff gives the finished match to Config.OnFinished.
-func (h *match) handOff(r *room.Room) {
-	hook := h.m.cfg.OnFinished
-	if hook == nil {
-		return
-	}
-	g := FinishedGame{
+// finished returns the match, once over, as a FinishedGame.
+func (h *match) finished() FinishedGame {
+	return FinishedGame{
 		Kind:        h.m.kind,
 		Room:        h.id,
 		Players:     slices.Clone(h.players),
@@ -308,6 +353,14 @@ func (h *match) handOff(r *room.Room) {
 		TimeControl: h.tc,
 		Started:     h.started,
 		Ended:       h.ended,
+	}
+}
+
+// handOff gives the finished match to Config.OnFinished.
+func (h *match) handOff(r *room.Room, g FinishedGame) {
+	hook := h.m.cfg.OnFinished
+	if hook == nil {
+		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), FinishedHookTimeout)
 	defer cancel()
@@ -391,7 +444,12 @@ func (h *match) broadcastState(r *room.Room) {
 		private[seat] = raw
 	}
 	if private == nil {
-		_, _ = r.Broadcast(EventState, StateUpdate{Ply: h.ply, Turn: turn, View: public})
+		h.emit(r, EventState, StateUpdate{Ply: h.ply, Turn: turn, View: public})
+		return
+	}
+	// Private views are not ordered events: they go out after the
+	// ordered ones before them, once those are stored.
+	if !h.flush(r, nil) {
 		return
 	}
 	for seat, u := range h.players {

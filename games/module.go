@@ -33,6 +33,9 @@ const (
 	// DefaultQuickMatchCooldown is how long that cooldown lasts, from the
 	// last pairing.
 	DefaultQuickMatchCooldown = time.Minute
+	// DefaultReplayLimit bounds the events a match room replays from its
+	// store to one resuming client.
+	DefaultReplayLimit = 1000
 	// FinishedHookTimeout bounds the context given to Config.OnFinished.
 	FinishedHookTimeout = 10 * time.Second
 )
@@ -123,6 +126,20 @@ type Config struct {
 	// Give the modules of every game the same Ledger to bound users
 	// across games. Nil means a Ledger of the module's own.
 	Ledger *Ledger
+	// Store, if set, makes matches durable: every ordered event of a match
+	// (moves with their clocks, offers, the result) is written to it
+	// before it is broadcast and before the reply, and a match room
+	// created for a stored match is rebuilt from its log, with the same
+	// epoch and seqs, so that matches survive restarts and deploys and
+	// clients resume them. Finished games stay in it (History). Nil
+	// means matches live in memory only: a restart loses them.
+	Store Store
+	// ReplayLimit bounds how many events a match room replays from Store
+	// to a client that resumes after missing more than the room's replay
+	// buffer holds; a client that missed more gets a snapshot
+	// (recovered: false). Zero means DefaultReplayLimit (1000); negative
+	// replays none from the store.
+	ReplayLimit int
 	// Rooms, if set, lets spectator joins ({room: id}) be refused with
 	// not_found before a room is created; pass the *engine.Engine. Nil
 	// means the room checks instead: a room that has no match refuses the
@@ -158,6 +175,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.QuickMatchCooldown <= 0 {
 		c.QuickMatchCooldown = DefaultQuickMatchCooldown
+	}
+	if c.ReplayLimit == 0 {
+		c.ReplayLimit = DefaultReplayLimit
 	}
 	if c.Ledger == nil {
 		c.Ledger = NewLedger()
@@ -203,7 +223,7 @@ func (m *Module) Game() Game { return m.game }
 // Resolve turns join parameters (see JoinParams) into a room id: the
 // keyed match id for a challenge, the given id to watch or resume a
 // running match, or the module's queue room for a quick match.
-func (m *Module) Resolve(_ context.Context, req *room.ResolveRequest) (string, error) {
+func (m *Module) Resolve(ctx context.Context, req *room.ResolveRequest) (string, error) {
 	var p JoinParams
 	if err := decodeStrict(req.Params, &p); err != nil {
 		return "", err
@@ -228,7 +248,7 @@ func (m *Module) Resolve(_ context.Context, req *room.ResolveRequest) (string, e
 		}
 		if m.cfg.Rooms != nil {
 			r, ok := m.cfg.Rooms.Room(p.Room)
-			if !ok || r.Kind() != m.kind {
+			if ok && r.Kind() != m.kind || !ok && !m.isStored(ctx, p.Room) {
 				return "", codec.Errorf(codec.CodeNotFound, "no such match")
 			}
 		}
@@ -239,6 +259,18 @@ func (m *Module) Resolve(_ context.Context, req *room.ResolveRequest) (string, e
 		return "", err
 	}
 	return req.KeyedID(matchMembers(p.Nonce, players)...), nil
+}
+
+// isStored reports whether Config.Store holds a match of this module with
+// id, whose room can be rebuilt.
+func (m *Module) isStored(ctx context.Context, id string) bool {
+	if m.cfg.Store == nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, StoreTimeout)
+	defer cancel()
+	info, _, err := m.cfg.Store.Load(ctx, id)
+	return err == nil && info.Kind == m.kind
 }
 
 // NewHandler returns the handler of a new room: a quick-match queue or a

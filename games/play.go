@@ -11,8 +11,16 @@ import (
 )
 
 // OnMessage handles the events of a match room (see EventMove and the
-// others).
+// others). What an event changes is stored before the reply.
 func (h *match) OnMessage(r *room.Room, m *room.Message) (any, error) {
+	reply, err := h.onMessage(r, m)
+	if !h.flush(r, nil) {
+		return nil, ErrNotSaved
+	}
+	return reply, err
+}
+
+func (h *match) onMessage(r *room.Room, m *room.Message) (any, error) {
 	if m.Event == EventLog {
 		return h.onLog(m)
 	}
@@ -65,6 +73,9 @@ func (h *match) playing() error {
 // onMove applies one move: turn and ply checks, the flag, the game's
 // rules, then the clocks, the log and the broadcasts.
 func (h *match) onMove(r *room.Room, seat int, m *room.Message) (any, error) {
+	if reply, ok := h.resent(seat, m.ClientMsgID); ok {
+		return reply, nil // a resend of a move stored before a restart
+	}
 	if err := h.playing(); err != nil {
 		return nil, err
 	}
@@ -110,7 +121,10 @@ func (h *match) onMove(r *room.Room, seat int, m *room.Message) (any, error) {
 	if h.m.hidden {
 		moved.Move = nilValue
 	}
-	_, _ = r.Broadcast(EventMoved, moved)
+	if e := h.emit(r, EventMoved, moved); e != nil {
+		e.Move, e.ClientMsgID = move, m.ClientMsgID // for a rebuild, and resends
+	}
+	h.lastMove[seat] = sentMove{cmid: m.ClientMsgID, ply: h.ply}
 	h.broadcastState(r)
 	if res != nil {
 		h.finish(r, *res)
@@ -150,7 +164,7 @@ func (h *match) onOfferDraw(r *room.Room, seat int) error {
 	h.drawBy = seat
 	h.drawAccepted = make([]bool, h.seats)
 	h.drawAccepted[seat] = true
-	_, _ = r.Broadcast(EventDrawOffered, SeatEvent{Seat: seat})
+	h.emit(r, EventDrawOffered, SeatEvent{Seat: seat})
 	return nil
 }
 
@@ -185,7 +199,7 @@ func (h *match) onDeclineDraw(r *room.Room, seat int) error {
 		return codec.Errorf(codec.CodeConflict, "you offered the draw")
 	}
 	h.clearDraw()
-	_, _ = r.Broadcast(EventDrawDeclined, SeatEvent{Seat: seat})
+	h.emit(r, EventDrawDeclined, SeatEvent{Seat: seat})
 	return nil
 }
 
@@ -207,13 +221,13 @@ func (h *match) onRematch(r *room.Room, seat int) (any, error) {
 	}
 	h.rematchVotes[seat] = true
 	if slices.Contains(h.rematchVotes, false) {
-		_, _ = r.Broadcast(EventRematchOffered, SeatEvent{Seat: seat})
+		h.emit(r, EventRematchOffered, SeatEvent{Seat: seat})
 		return nil, nil
 	}
 	// Rotate the seats: for two players, colours swap.
 	seats := append(slices.Clone(h.players[1:]), h.players[0])
 	h.rematch = &Rematch{Seats: seats, Nonce: newNonce()}
-	_, _ = r.Broadcast(EventRematchReady, h.rematch)
+	h.emit(r, EventRematchReady, h.rematch)
 	return h.rematch, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/games"
+	gamesbolt "github.com/parlorhq/parlor/games/boltstore"
 	"github.com/parlorhq/parlor/games/chess"
 	"github.com/parlorhq/parlor/games/tictactoe"
 	"go.uber.org/zap"
@@ -37,6 +38,9 @@ const (
 	// chatDBFile is the name of the chat's bbolt file in the data
 	// directory.
 	chatDBFile = "chat.db"
+	// gamesDBFile is the name of the games' bbolt file (matches in play
+	// and finished games) in the data directory.
+	gamesDBFile = "games.db"
 
 	// labelRoomIDs labels the room-id key derived from the server key.
 	labelRoomIDs = "parlor arcade room ids v1"
@@ -116,6 +120,8 @@ type Arcade struct {
 	log        *zap.Logger
 	eng        *engine.Engine
 	store      chat.Store
+	gamesStore *gamesbolt.Store
+	history    *games.History
 	sessions   *sessionStore
 	sessionTTL time.Duration
 	trustProxy bool
@@ -161,6 +167,12 @@ func newArcade(cfg Config) (*Arcade, error) {
 		return nil, fmt.Errorf("arcade: open chat store: %w", err)
 	}
 	a.store = store
+	gamesStore, err := gamesbolt.Open(filepath.Join(cfg.DataDir, gamesDBFile), gamesbolt.Options{})
+	if err != nil {
+		_ = store.Close()
+		return nil, fmt.Errorf("arcade: open games store: %w", err)
+	}
+	a.gamesStore = gamesStore
 
 	ecfg := cfg.Engine
 	ecfg.Authenticate = a.authenticate
@@ -170,6 +182,7 @@ func newArcade(cfg Config) (*Arcade, error) {
 	eng, err := engine.New(ecfg)
 	if err != nil {
 		_ = store.Close()
+		_ = gamesStore.Close()
 		return nil, err
 	}
 	a.eng = eng
@@ -177,13 +190,14 @@ func newArcade(cfg Config) (*Arcade, error) {
 	fail := func(err error) (*Arcade, error) {
 		_ = eng.Shutdown(context.Background())
 		_ = store.Close()
+		_ = gamesStore.Close()
 		return nil, err
 	}
 	c := chat.New(chat.Config{Store: store, CanMessage: canMessage, Logger: log.Named("chat")})
 	if err := c.Register(eng); err != nil {
 		return fail(err)
 	}
-	ttt := games.NewModule(tictactoe.Game{}, games.Config{QuickMatch: true, Rooms: eng})
+	ttt := games.NewModule(tictactoe.Game{}, games.Config{QuickMatch: true, Rooms: eng, Store: gamesStore})
 	if err := eng.Register(ttt); err != nil {
 		return fail(err)
 	}
@@ -191,6 +205,7 @@ func newArcade(cfg Config) (*Arcade, error) {
 	ch := games.NewModule(chessGame, games.Config{
 		QuickMatch:  true,
 		Rooms:       eng,
+		Store:       gamesStore,
 		TimeControl: chessTimeControl,
 		OnFinished: func(_ context.Context, f games.FinishedGame) {
 			pgn, err := chessGame.PGN(f, chess.PGNOptions{Event: "Parlor arcade"})
@@ -205,6 +220,7 @@ func newArcade(cfg Config) (*Arcade, error) {
 		return fail(err)
 	}
 
+	a.history = games.NewHistory(gamesStore, ttt, ch)
 	a.handler = a.routes()
 	return a, nil
 }
@@ -225,7 +241,11 @@ func (a *Arcade) Shutdown(ctx context.Context) error {
 	if storeErr != nil {
 		storeErr = fmt.Errorf("close chat store: %w", storeErr)
 	}
-	return errors.Join(engErr, storeErr)
+	gamesErr := a.gamesStore.Close()
+	if gamesErr != nil {
+		gamesErr = fmt.Errorf("close games store: %w", gamesErr)
+	}
+	return errors.Join(engErr, storeErr, gamesErr)
 }
 
 // routes builds the arcade's mux.
@@ -251,6 +271,8 @@ func (a *Arcade) routes() http.Handler {
 	mux.HandleFunc("GET /chat/{user}", a.page(a.chatPage))
 	mux.HandleFunc("GET /tictactoe", a.page(a.gamePage("tictactoe")))
 	mux.HandleFunc("GET /chess", a.page(a.gamePage("chess")))
+	mux.HandleFunc("GET /games", a.page(a.gamesPage))
+	mux.HandleFunc("GET /games/pgn", a.download(a.historyPGN))
 
 	// The host API.
 	mux.HandleFunc("GET /api/challenges", a.api(a.listChallenges))

@@ -12,9 +12,10 @@
 // link watch. Finished chess games download as PGN.
 //
 // Everything durable lives in one data directory: the chat history (a
-// bbolt file, chat.db) and the server key (secret, 32 random bytes made on
-// first run), from which the room-id key is derived. Keep the directory
-// and the history survives restarts. Sessions live in memory: a restart
+// bbolt file, chat.db), the matches, in play and finished (games.db), and
+// the server key (secret, 32 random bytes made on first run), from which
+// the room-id key is derived. Keep the directory and the history, the
+// matches being played and "Your games" survive restarts. Sessions live in memory: a restart
 // signs everyone out.
 //
 // With -postgres DSN the chat history lives in that PostgreSQL database
@@ -58,7 +59,7 @@ const shutdownTimeout = 10 * time.Second
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
-	data := flag.String("data", "./data", "data directory: chat history and the server key")
+	data := flag.String("data", "./data", "data directory: chat history, matches and the server key")
 	dev := flag.Bool("dev", false, "development logging (human-readable, debug level) and one-step sign-in with /login?as=USER")
 	ttl := flag.Duration("session-ttl", DefaultSessionTTL, "how long a sign-in lasts")
 	trustProxy := flag.Bool("trust-proxy", false, "believe X-Forwarded-Proto (Secure cookies) and X-Real-IP (client addresses in the log) from a reverse proxy that terminates TLS; only behind such a proxy")

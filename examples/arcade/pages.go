@@ -12,7 +12,7 @@ import (
 type pageTemplate struct{ t *template.Template }
 
 // pageNames are the pages, each html/NAME.html with the layout.
-var pageNames = []string{"login", "connections", "chat", "tictactoe", "chess"}
+var pageNames = []string{"login", "connections", "chat", "tictactoe", "chess", "games"}
 
 // parsePages parses every page with the layout.
 func parsePages() (map[string]*pageTemplate, error) {
@@ -45,6 +45,10 @@ type pageData struct {
 	Target user
 	// Game is the game of a game page: "tictactoe" or "chess".
 	Game string
+	// Games are the rows of the "Your games" page.
+	Games []gameRow
+	// NextPage links to the next page of games, if any.
+	NextPage string
 	// Script is the page's module in /static/, if any.
 	Script string
 	// Data is handed to the page's script as JSON (#page-data): at least

@@ -236,3 +236,9 @@ func describe(r games.Result) string {
 	}
 	return "Draw (" + r.Reason + ")"
 }
+
+// Record implements games.Recorder: the game in PGN, with the default
+// PGNOptions.
+func (g Game) Record(f games.FinishedGame) (string, error) { return g.PGN(f, PGNOptions{}) }
+
+var _ games.Recorder = Game{}

@@ -4,7 +4,9 @@
 // it on the same data.
 //
 // It serves a Parlor engine at /ws with the chat modules (a bbolt store,
-// chat.db, in the -data directory), tic-tac-toe, chess and the echo test
+// chat.db, in the -data directory), tic-tac-toe and chess (durable
+// matches in a second bbolt file, games.db, in the same directory;
+// -game-base sets their clocks), and the echo test
 // module (internal/echo: busy rooms without a store), and takes the
 // user from the "user" query parameter: it trusts whatever the client
 // says, so it listens on loopback only. Room ids are keyed by -secret, so
@@ -20,7 +22,7 @@
 //
 // On SIGTERM or SIGINT it shuts down gracefully: the engine (every
 // room is disposed and every WebSocket closed with 1001), then the HTTP
-// server, then the chat store; it prints "faultserver stopped" and exits
+// server, then the stores; it prints "faultserver stopped" and exits
 // with status 0.
 //
 //	go run ./internal/faultserver -data /tmp/fs -addr 127.0.0.1:0
@@ -48,6 +50,7 @@ import (
 	"github.com/parlorhq/parlor/chat/boltstore"
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/games"
+	gamesbolt "github.com/parlorhq/parlor/games/boltstore"
 	"github.com/parlorhq/parlor/games/chess"
 	"github.com/parlorhq/parlor/games/tictactoe"
 	"github.com/parlorhq/parlor/internal/echo"
@@ -66,12 +69,17 @@ const StoppedLine = "faultserver stopped"
 // DBFile is the name of the chat's bbolt file in the data directory.
 const DBFile = "chat.db"
 
+// GamesDBFile is the name of the games' bbolt file in the data directory.
+const GamesDBFile = "games.db"
+
 // config holds the command-line flags.
 type config struct {
 	addr        string
 	data        string
 	secret      string
 	grace       time.Duration
+	gameBase    time.Duration
+	gameInc     time.Duration
 	rateLimit   float64
 	chatRate    float64
 	replayLimit int
@@ -85,9 +93,11 @@ type config struct {
 func main() {
 	var cfg config
 	flag.StringVar(&cfg.addr, "addr", "127.0.0.1:0", "address to listen on")
-	flag.StringVar(&cfg.data, "data", "", "data directory for the chat's bbolt file (required)")
+	flag.StringVar(&cfg.data, "data", "", "data directory for the bbolt files of chat and games (required)")
 	flag.StringVar(&cfg.secret, "secret", "parlor faultserver secret", "room-id key; keep it the same across restarts")
 	flag.DurationVar(&cfg.grace, "grace", 0, "games' disconnect grace (0: the toolkit's default, 30s)")
+	flag.DurationVar(&cfg.gameBase, "game-base", 0, "games' clock: each seat's starting time (0: untimed)")
+	flag.DurationVar(&cfg.gameInc, "game-increment", 0, "games' clock: time added after each move")
 	flag.Float64Var(&cfg.rateLimit, "rate-limit", 0, "engine frames per second per connection (0: engine default; negative: off)")
 	flag.Float64Var(&cfg.chatRate, "chat-rate", 0, "chat writes per second per user and conversation (0: chat default; negative: off)")
 	flag.IntVar(&cfg.replayLimit, "chat-replay-limit", 0, "log entries chat replays from its store to a resuming client (0: chat default; negative: none)")
@@ -120,6 +130,12 @@ func run(cfg config) error {
 	if err != nil {
 		return fmt.Errorf("open chat store: %w", err)
 	}
+	gamesStore, err := gamesbolt.Open(filepath.Join(cfg.data, GamesDBFile), gamesbolt.Options{})
+	if err != nil {
+		_ = store.Close()
+		return fmt.Errorf("open games store: %w", err)
+	}
+	closeStores := func() error { return errors.Join(store.Close(), gamesStore.Close()) }
 	eng, err := engine.New(engine.Config{
 		Authenticate:      loopback.AuthenticateQuery,
 		Secret:            []byte(cfg.secret),
@@ -130,12 +146,12 @@ func run(cfg config) error {
 		Room:              room.Config{IdleTTL: cfg.idleTTL},
 	})
 	if err != nil {
-		_ = store.Close()
+		_ = closeStores()
 		return err
 	}
 	fail := func(err error) error {
 		_ = eng.Shutdown(context.Background())
-		return errors.Join(err, store.Close())
+		return errors.Join(err, closeStores())
 	}
 	c := chat.New(chat.Config{Store: store, MessageRate: cfg.chatRate, ReplayLimit: cfg.replayLimit, Logger: log.Named("chat")})
 	if err := c.Register(eng); err != nil {
@@ -145,7 +161,11 @@ func run(cfg config) error {
 		return fail(err)
 	}
 	for _, g := range []games.Game{tictactoe.Game{}, chess.Game{}} {
-		if err := eng.Register(games.NewModule(g, games.Config{Grace: cfg.grace, Rooms: eng, QuickMatch: true})); err != nil {
+		gcfg := games.Config{
+			Grace: cfg.grace, Rooms: eng, QuickMatch: true, Store: gamesStore,
+			TimeControl: games.TimeControl{Base: cfg.gameBase, Increment: cfg.gameInc},
+		}
+		if err := eng.Register(games.NewModule(g, gcfg)); err != nil {
 			return fail(err)
 		}
 	}
@@ -188,9 +208,9 @@ func run(cfg config) error {
 	if srvErr != nil {
 		srvErr = fmt.Errorf("http shutdown: %w", srvErr)
 	}
-	storeErr := store.Close()
+	storeErr := closeStores()
 	if storeErr != nil {
-		storeErr = fmt.Errorf("close chat store: %w", storeErr)
+		storeErr = fmt.Errorf("close the stores: %w", storeErr)
 	}
 	if serveErr == nil {
 		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {

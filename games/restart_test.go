@@ -1,0 +1,443 @@
+package games_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/parlorhq/parlor/client"
+	"github.com/parlorhq/parlor/codec"
+	"github.com/parlorhq/parlor/engine"
+	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/games/tictactoe"
+	"github.com/parlorhq/parlor/internal/testserver"
+	"github.com/parlorhq/parlor/room"
+	"github.com/parlorhq/parlor/room/roomtest"
+)
+
+// restarter serves one engine at a time on a fixed loopback address, so
+// that clients reconnect to the next engine as they would to a restarted
+// server. All its engines share one games.Store and one fake clock.
+type restarter struct {
+	t     *testing.T
+	clk   *roomtest.FakeClock
+	store games.Store
+	cfg   games.Config
+	url   string
+
+	eng     atomic.Pointer[engine.Engine]
+	mu      sync.Mutex
+	blocked map[string]bool // users refused at the upgrade (503)
+}
+
+func newRestarter(t *testing.T, cfg games.Config) *restarter {
+	if cfg.Store == nil {
+		cfg.Store = games.NewMemoryStore()
+	}
+	rs := &restarter{t: t, clk: roomtest.NewFakeClock(time.Unix(1_700_000_000, 0)), store: cfg.Store,
+		cfg: cfg, blocked: map[string]bool{}}
+	srv := testserver.Start(t, engine.Config{}) // only for its listener
+	srv.HTTP.Config.Handler = rs
+	rs.url = srv.URL("")
+	rs.start(room.Config{})
+	return rs
+}
+
+func (rs *restarter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rs.mu.Lock()
+	blocked := rs.blocked[r.URL.Query().Get("user")]
+	rs.mu.Unlock()
+	if blocked {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+		return
+	}
+	rs.eng.Load().ServeHTTP(w, r)
+}
+
+// block refuses user's connections until unblocked.
+func (rs *restarter) block(user string, on bool) {
+	rs.mu.Lock()
+	rs.blocked[user] = on
+	rs.mu.Unlock()
+}
+
+// start serves a new engine with rc as its rooms' config (the fake clock
+// added).
+func (rs *restarter) start(rc room.Config) {
+	rc.Clock = rs.clk
+	e, err := engine.New(engine.Config{
+		Authenticate: func(r *http.Request) (string, error) { return r.URL.Query().Get("user"), nil },
+		Secret:       []byte("parlor test secret"),
+		Logger:       zaptest.NewLogger(rs.t),
+		Room:         rc,
+	})
+	if err != nil {
+		rs.t.Fatal(err)
+	}
+	cfg := rs.cfg
+	cfg.Rooms = e // {room} joins check the running rooms, then the store
+	if err := e.Register(games.NewModule(tictactoe.Game{}, cfg)); err != nil {
+		rs.t.Fatal(err)
+	}
+	rs.t.Cleanup(func() { _ = e.Shutdown(context.Background()) })
+	rs.eng.Store(e)
+}
+
+// restart shuts the engine down, lets down pass on the clock, and serves
+// a new one.
+func (rs *restarter) restart(down time.Duration, rc room.Config) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := rs.eng.Load().Shutdown(ctx); err != nil {
+		rs.t.Fatal(err)
+	}
+	rs.clk.Advance(down)
+	rs.start(rc)
+}
+
+// dial connects user with fast reconnects.
+func (rs *restarter) dial(user string) *client.Client {
+	rs.t.Helper()
+	c, err := client.Dial(context.Background(), strings.TrimSuffix(rs.url, "=")+"="+user,
+		client.Options{Reconnect: client.ReconnectPolicy{MinDelay: 5 * time.Millisecond, MaxDelay: 20 * time.Millisecond}})
+	if err != nil {
+		rs.t.Fatal(err)
+	}
+	rs.t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// seen records a client's ordered events in one room and checks that
+// their seqs run on without a gap or a repeat.
+type seen struct {
+	t     *testing.T
+	c     *client.Client
+	room  string
+	seq   uint64
+	moves []int
+}
+
+// next returns the next event in the room, failing on a rejoin without
+// recovery or on an out-of-order seq.
+func (s *seen) next() client.Event {
+	s.t.Helper()
+	ev := testserver.Next(s.t, s.c, s.room, 5*time.Second)
+	if ev.Name == client.EventRejoined {
+		s.t.Fatalf("%s rejoined without recovery at seq %d (had %d)", s.c.UserID(), ev.Seq, s.seq)
+	}
+	if ev.Seq != 0 {
+		if ev.Seq != s.seq+1 {
+			s.t.Fatalf("%s got %s with seq %d after %d", s.c.UserID(), ev.Name, ev.Seq, s.seq)
+		}
+		s.seq = ev.Seq
+	}
+	if ev.Name == games.EventMoved {
+		var m games.Moved
+		var mv tictactoe.Move
+		if err := ev.Decode(&m); err != nil || codec.UnmarshalData(m.Move, &mv) != nil {
+			s.t.Fatalf("decode moved: %v", err)
+		}
+		s.moves = append(s.moves, *mv.Cell)
+	}
+	return ev
+}
+
+// until returns the next event called name.
+func (s *seen) until(name string) client.Event {
+	s.t.Helper()
+	for {
+		if ev := s.next(); ev.Name == name {
+			return ev
+		}
+	}
+}
+
+// play sends a move and waits for its moved event.
+func (s *seen) play(cell int) games.Moved {
+	s.t.Helper()
+	if _, err := s.c.Send(context.Background(), s.room, games.EventMove, tictactoe.Move{Cell: &cell}); err != nil {
+		s.t.Fatalf("%s plays %d: %v", s.c.UserID(), cell, err)
+	}
+	var m games.Moved
+	if err := s.until(games.EventMoved).Decode(&m); err != nil {
+		s.t.Fatal(err)
+	}
+	return m
+}
+
+// pair seats alice (X) and bob (O) and waits for the start.
+func (rs *restarter) pair() (alice, bob *seen, epoch string) {
+	rs.t.Helper()
+	return rs.pairOf("alice", "bob", "n1")
+}
+
+// pairOf seats a (X) and b (O) in the match with nonce and waits for the
+// start.
+func (rs *restarter) pairOf(a, b, nonce string) (alice, bob *seen, epoch string) {
+	rs.t.Helper()
+	params := games.JoinParams{Seats: []string{a, b}, Nonce: nonce}
+	var out [2]*seen
+	for i, u := range []string{a, b} {
+		c := rs.dial(u)
+		j, err := c.Join(context.Background(), "games.tictactoe", params)
+		if err != nil {
+			rs.t.Fatalf("%s joins: %v", u, err)
+		}
+		epoch = j.Epoch
+		out[i] = &seen{t: rs.t, c: c, room: j.Room, seq: j.Seq}
+	}
+	out[0].until(games.EventStarted) // bob's join started the match
+	return out[0], out[1], epoch
+}
+
+// snapshot joins as a spectator and returns the match's snapshot and the
+// room's epoch.
+func (rs *restarter) snapshot(user, roomID string) (games.Snapshot, string) {
+	rs.t.Helper()
+	c := rs.dial(user)
+	j, err := c.Join(context.Background(), "games.tictactoe", games.JoinParams{Room: roomID})
+	if err != nil {
+		rs.t.Fatalf("%s watches: %v", user, err)
+	}
+	var snap games.Snapshot
+	if err := j.Decode(&snap); err != nil {
+		rs.t.Fatal(err)
+	}
+	_ = c.Close()
+	return snap, j.Epoch
+}
+
+// TestRestartResumesMatch: a timed match survives a server restart. The
+// players' clients reconnect and resume with their epoch and seq: no
+// snapshot, no gap; a player who comes back after the other has moved
+// gets the missed events from the store (the new rooms keep no replay
+// buffer). The seat to move resumes with the time it had at the last
+// stored move: neither the time before the crash nor the time the server
+// was down is charged. The finished game is in both players' histories.
+func TestRestartResumesMatch(t *testing.T) {
+	rs := newRestarter(t, games.Config{TimeControl: games.TimeControl{Base: time.Minute}, Grace: 10 * time.Minute})
+	alice, bob, epoch := rs.pair()
+	alice.play(0)
+	rs.clk.Advance(10 * time.Second)
+	bob.play(3) // bob: 50s left; alice to move with 60s
+	alice.until(games.EventMoved)
+	rs.clk.Advance(7 * time.Second)
+
+	rs.block("bob", true)
+	rs.restart(time.Hour, room.Config{ReplayEvents: -1})
+	alice.until(games.EventPlayerBack)
+	snap, ep := rs.snapshot("carol", alice.room)
+	if ep != epoch || snap.Status != games.StatusPlaying || snap.Ply != 2 || snap.Turn != 0 ||
+		!slices.Equal(snap.Clocks, []int64{60_000, 50_000}) || !slices.Equal(snap.Players, []string{"alice", "bob"}) {
+		t.Fatalf("after the restart: epoch %q (was %q), %+v", ep, epoch, snap)
+	}
+	rs.clk.Advance(2 * time.Second)
+	if m := alice.play(1); !slices.Equal(m.Clocks, []int64{58_000, 50_000}) || m.Ply != 3 {
+		t.Fatalf("alice's move after the restart: %+v", m)
+	}
+
+	rs.block("bob", false) // bob comes back having missed alice's move
+	for p := (games.Presence{}); p.User != "bob"; {
+		if err := bob.until(games.EventPlayerBack).Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Equal(bob.moves, []int{0, 3, 1}) {
+		t.Fatalf("bob saw moves %v, want [0 3 1]", bob.moves)
+	}
+	bob.play(4)
+	alice.play(2) // the top row
+	var over games.GameOver
+	if err := alice.until(games.EventGameOver).Decode(&over); err != nil || over.Winner != 0 || over.Reason != "line" {
+		t.Fatalf("game over: %+v, %v", over, err)
+	}
+	bob.until(games.EventGameOver)
+	for _, s := range []*seen{alice, bob} {
+		if !slices.Equal(s.moves, []int{0, 3, 1, 4, 2}) {
+			t.Fatalf("%s saw moves %v", s.c.UserID(), s.moves)
+		}
+	}
+	for _, u := range []string{"alice", "bob"} {
+		list, err := rs.store.Finished(context.Background(), u, games.HistoryCursor{}, 10)
+		if err != nil || len(list) != 1 || len(list[0].Moves) != 5 || list[0].Result != (games.Result{Winner: 0, Reason: "line"}) {
+			t.Fatalf("%s's history: %+v, %v", u, list, err)
+		}
+	}
+}
+
+// TestRestartClockAndGrace: after a restart, the seat to move has the
+// time it had at the last stored move, counted from the rebuild, and
+// every seat's disconnect grace starts again: a player who does not come
+// back forfeits once it runs out, whatever was left of it before.
+func TestRestartClockAndGrace(t *testing.T) {
+	rs := newRestarter(t, games.Config{TimeControl: games.TimeControl{Base: time.Minute}, Grace: 40 * time.Second})
+	alice, bob, _ := rs.pair()
+	alice.play(0)
+	bob.until(games.EventMoved)
+	rs.clk.Advance(30 * time.Second) // bob thinks for 30s, then the server dies
+	rs.block("bob", true)
+	rs.restart(time.Hour, room.Config{})
+	alice.until(games.EventPlayerBack)
+
+	rs.clk.Advance(39 * time.Second)
+	snap, _ := rs.snapshot("carol", alice.room)
+	if snap.Status != games.StatusPlaying || !slices.Equal(snap.Clocks, []int64{60_000, 21_000}) || !slices.Equal(snap.Present, []bool{true, false}) {
+		t.Fatalf("39s after the restart: %+v", snap)
+	}
+	rs.clk.Advance(time.Second) // bob's grace, restarted at the rebuild, runs out
+	var over games.GameOver
+	if err := alice.until(games.EventGameOver).Decode(&over); err != nil || over.Winner != 0 || over.Reason != games.ReasonForfeit {
+		t.Fatalf("game over: %+v, %v", over, err)
+	}
+}
+
+// send sends an event with no payload and fails the test on an error.
+func (s *seen) send(event string) {
+	s.t.Helper()
+	if _, err := s.c.Send(context.Background(), s.room, event, nil); err != nil {
+		s.t.Fatalf("%s sends %s: %v", s.c.UserID(), event, err)
+	}
+}
+
+// TestRestartKeepsOffers: a pending draw offer comes back after a
+// restart and can be accepted; so do rematch votes once the match is
+// over.
+func TestRestartKeepsOffers(t *testing.T) {
+	rs := newRestarter(t, games.Config{})
+	alice, bob, _ := rs.pair()
+	alice.play(4)
+	alice.send(games.EventOfferDraw)
+	bob.until(games.EventDrawOffered)
+	rs.restart(time.Minute, room.Config{})
+	alice.until(games.EventPlayerBack)
+	bob.until(games.EventPlayerBack)
+	if snap, _ := rs.snapshot("carol", alice.room); snap.DrawOffer != 0 || snap.Ply != 1 {
+		t.Fatalf("after the restart: %+v", snap)
+	}
+	bob.send(games.EventAcceptDraw)
+	var over games.GameOver
+	if err := alice.until(games.EventGameOver).Decode(&over); err != nil || over.Winner != -1 || over.Reason != games.ReasonAgreement {
+		t.Fatalf("game over: %+v, %v", over, err)
+	}
+	bob.until(games.EventGameOver)
+
+	bob.send(games.EventRematch)
+	alice.until(games.EventRematchOffered)
+	rs.restart(time.Minute, room.Config{})
+	alice.send(games.EventRematch) // the client rejoins first, then sends
+	var rm games.Rematch
+	if err := bob.until(games.EventRematchReady).Decode(&rm); err != nil || !slices.Equal(rm.Seats, []string{"bob", "alice"}) {
+		t.Fatalf("rematch: %+v, %v", rm, err)
+	}
+}
+
+// TestReplayLimit: a client that missed more events than
+// Config.ReplayLimit is not replayed from the store but rejoins with a
+// snapshot, while the player who missed nothing resumes as usual.
+func TestReplayLimit(t *testing.T) {
+	rs := newRestarter(t, games.Config{ReplayLimit: 2, Grace: time.Hour})
+	alice, bob, _ := rs.pair()
+	alice.play(4)
+	bob.play(0)
+	alice.until(games.EventMoved)
+	rs.block("bob", true)
+	rs.restart(time.Minute, room.Config{ReplayEvents: -1})
+	alice.until(games.EventPlayerBack)
+	alice.play(8) // bob misses player_back, moved and state: 3 events
+	rs.block("bob", false)
+	ev := testserver.NextNamed(t, bob.c, bob.room, client.EventRejoined, 5*time.Second)
+	var snap games.Snapshot
+	if err := ev.Decode(&snap); err != nil || snap.Ply != 3 || snap.Turn != 1 {
+		t.Fatalf("bob's snapshot: %+v, %v", snap, err)
+	}
+	bob.seq = ev.Seq
+	bob.play(2)
+	alice.until(games.EventMoved)
+	if !slices.Equal(alice.moves, []int{4, 0, 8, 2}) {
+		t.Fatalf("alice saw moves %v", alice.moves)
+	}
+}
+
+// failingStore fails the appends of one match while failing is set.
+type failingStore struct {
+	games.Store
+	match   atomic.Pointer[string]
+	failing atomic.Bool
+}
+
+func (s *failingStore) Append(ctx context.Context, w games.Write) error {
+	if s.failing.Load() && w.Match == *s.match.Load() {
+		return errors.New("disk on fire")
+	}
+	return s.Store.Append(ctx, w)
+}
+
+// TestStoreFailure: a move the store fails to write is refused with
+// unavailable, is never broadcast, and closes the match room; its
+// players rejoin and find the match as stored. A bystander match on the
+// same module plays on meanwhile.
+func TestStoreFailure(t *testing.T) {
+	fs := &failingStore{Store: games.NewMemoryStore()}
+	rs := newRestarter(t, games.Config{Store: fs})
+	alice, bob, _ := rs.pair()
+	carol, dave, _ := rs.pairOf("carol", "dave", "n2")
+	alice.play(4)
+	fs.match.Store(&alice.room)
+	fs.failing.Store(true)
+	cell := 0
+	_, err := bob.c.Send(context.Background(), bob.room, games.EventMove, tictactoe.Move{Cell: &cell})
+	if code := codec.AsError(err).Code; code != codec.CodeUnavailable {
+		t.Fatalf("a move the store failed: %v, want unavailable", err)
+	}
+	for ev := bob.next(); !ev.Left; ev = bob.next() {
+	}
+	if !slices.Equal(bob.moves, []int{4}) {
+		t.Fatalf("bob saw moves %v; the refused one must not be broadcast", bob.moves)
+	}
+	carol.play(0) // the bystander match is untouched
+	dave.play(1)
+	fs.failing.Store(false)
+
+	j, err := bob.c.Join(context.Background(), "games.tictactoe", games.JoinParams{Seats: []string{"alice", "bob"}, Nonce: "n1"})
+	if err != nil {
+		t.Fatalf("bob rejoins: %v", err)
+	}
+	var snap games.Snapshot
+	if err := j.Decode(&snap); err != nil || snap.Ply != 1 || snap.Turn != 1 || snap.Status != games.StatusPlaying {
+		t.Fatalf("the match as stored: %+v, %v", snap, err)
+	}
+	bob.seq = j.Seq
+	if _, err := bob.c.Send(context.Background(), bob.room, games.EventMove, tictactoe.Move{Cell: &cell}); err != nil {
+		t.Fatalf("bob moves again: %v", err)
+	}
+}
+
+// TestWatchStoredMatch: after a restart, a {room} join of a stored match
+// that is not running yet rebuilds it (Config.Rooms checks the store
+// too), while an id that is neither running nor stored is not_found.
+func TestWatchStoredMatch(t *testing.T) {
+	rs := newRestarter(t, games.Config{Grace: time.Hour})
+	alice, bob, _ := rs.pair()
+	alice.play(4)
+	bob.until(games.EventMoved)
+	rs.block("alice", true)
+	rs.block("bob", true)
+	rs.restart(time.Minute, room.Config{})
+	snap, _ := rs.snapshot("carol", alice.room)
+	if snap.Ply != 1 || snap.Status != games.StatusPlaying || snap.Seat != -1 || !slices.Equal(snap.Present, []bool{false, false}) {
+		t.Fatalf("carol's snapshot of the rebuilt match: %+v", snap)
+	}
+	c := rs.dial("carol")
+	_, err := c.Join(context.Background(), "games.tictactoe", games.JoinParams{Room: strings.Repeat("ab", 32)})
+	if code := codec.AsError(err).Code; code != codec.CodeNotFound {
+		t.Fatalf("watching an unknown match: %v, want not_found", err)
+	}
+}
