@@ -197,7 +197,10 @@ func newArcade(cfg Config) (*Arcade, error) {
 	if err := c.Register(eng); err != nil {
 		return fail(err)
 	}
-	ttt := games.NewModule(tictactoe.Game{}, games.Config{QuickMatch: true, Rooms: eng, Store: gamesStore})
+	// One ledger for both games, so that a user waits in one quick-match
+	// queue at a time and the per-user limits count across games.
+	ledger := games.NewLedger()
+	ttt := games.NewModule(tictactoe.Game{}, games.Config{QuickMatch: true, Rooms: eng, Store: gamesStore, Ledger: ledger})
 	if err := eng.Register(ttt); err != nil {
 		return fail(err)
 	}
@@ -206,6 +209,7 @@ func newArcade(cfg Config) (*Arcade, error) {
 		QuickMatch:  true,
 		Rooms:       eng,
 		Store:       gamesStore,
+		Ledger:      ledger,
 		TimeControl: chessTimeControl,
 		OnFinished: func(_ context.Context, f games.FinishedGame) {
 			pgn, err := chessGame.PGN(f, chess.PGNOptions{Event: "Parlor arcade"})
