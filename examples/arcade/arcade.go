@@ -234,13 +234,19 @@ func newArcade(cfg Config) (*Arcade, error) {
 func (a *Arcade) Handler() http.Handler { return a.handler }
 
 // Shutdown shuts the engine down (every WebSocket is closed, every room
-// disposed) and then closes the chat store. Shut the http.Server down
+// disposed) and then closes the chat and games stores. Shut the http.Server down
 // after it.
 func (a *Arcade) Shutdown(ctx context.Context) error {
 	engErr := a.eng.Shutdown(ctx)
 	if engErr != nil {
 		engErr = fmt.Errorf("engine shutdown: %w", engErr)
 	}
+	return errors.Join(engErr, a.closeStores())
+}
+
+// closeStores closes the chat and games stores, after the engine has shut
+// down.
+func (a *Arcade) closeStores() error {
 	storeErr := a.store.Close()
 	if storeErr != nil {
 		storeErr = fmt.Errorf("close chat store: %w", storeErr)
@@ -249,7 +255,7 @@ func (a *Arcade) Shutdown(ctx context.Context) error {
 	if gamesErr != nil {
 		gamesErr = fmt.Errorf("close games store: %w", gamesErr)
 	}
-	return errors.Join(engErr, storeErr, gamesErr)
+	return errors.Join(storeErr, gamesErr)
 }
 
 // routes builds the arcade's mux.

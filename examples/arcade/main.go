@@ -165,10 +165,7 @@ func serve(ctx context.Context, ln net.Listener, a *Arcade, log *zap.Logger) err
 	if srvErr != nil {
 		srvErr = fmt.Errorf("http shutdown: %w", srvErr)
 	}
-	storeErr := a.store.Close()
-	if storeErr != nil {
-		storeErr = fmt.Errorf("close chat store: %w", storeErr)
-	}
+	storeErr := a.closeStores()
 	if serveErr == nil {
 		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 			serveErr = err
