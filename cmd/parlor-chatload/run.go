@@ -29,10 +29,16 @@ func run(cfg config) error {
 		return err
 	}
 	var win window
-	startReaders(rooms, &win)
-	s := startSenders(cfg, rooms, &win)
+	lat := newLatencies()
+	startReaders(rooms, &win, lat)
+	s := startSenders(cfg, rooms, &win, lat)
+	stopProgress := loadgen.Progress{
+		Out: os.Stderr, Terminal: loadgen.IsTerminal(os.Stderr),
+		Label: "persisted", Count: s.all.Load, Latency: lat.acks,
+	}.Start()
 	m, err := measureWindow(cfg, srv.bolt, &win)
-	s.halt()
+	s.stop()
+	stopProgress()
 	if err != nil {
 		return err
 	}
@@ -42,10 +48,16 @@ func run(cfg config) error {
 		// reads nothing, not even the end of its connection): count the
 		// sessions the server no longer has.
 		stalledClosed: cfg.clients() - srv.eng.Stats().Sessions,
+		stalled:       countStalled(rooms),
 		want:          expectedDeliveries(rooms),
 	}
 	res.got = waitDeliveries(rooms, res.want)
-	printResult(os.Stdout, cfg, rooms, &res)
+	printResult(os.Stdout, cfg, lat, &res)
+	if cfg.jsonPath != "" {
+		if err := loadgen.WriteJSON(cfg.jsonPath, jsonOf(cfg, lat, &res)); err != nil {
+			return err
+		}
+	}
 	if res.got < res.want {
 		return fmt.Errorf("%d deliveries missing", res.want-res.got)
 	}
@@ -54,10 +66,10 @@ func run(cfg config) error {
 
 // startReaders starts the reading loop of every member that is not
 // stalled: everyone has joined, so the stalled ones read no more.
-func startReaders(rooms conversations, win *window) {
+func startReaders(rooms conversations, win *window, lat *latencies) {
 	for m := range rooms.members() {
 		if !m.stalled {
-			go m.read(win)
+			go m.read(win, lat)
 		}
 	}
 }
