@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/parlorhq/parlor/client"
@@ -37,6 +39,11 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	fmt.Fprintf(out, "playing for %v ...\n", cfg.duration)
 	rep := playAll(ctx, cfg, b, conns)
 	rep.print(out, cfg)
+	if cfg.jsonPath != "" {
+		if err := loadgen.WriteJSON(cfg.jsonPath, jsonOf(cfg, rep)); err != nil {
+			return err
+		}
+	}
 	if rep.firstErr != nil {
 		return fmt.Errorf("%d games failed; the first: %w", rep.errors, rep.firstErr)
 	}
@@ -63,14 +70,28 @@ func dialAll(ctx context.Context, wsURL string, cfg config) ([]*client.Client, e
 }
 
 // playAll plays every game until -duration has passed and returns what
-// they did.
+// they did. With -rate, the games share one schedule of moves.
 func playAll(ctx context.Context, cfg config, b bot, conns []*client.Client) *report {
 	rep := &report{games: cfg.games}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
+	var (
+		mu    sync.Mutex
+		wg    sync.WaitGroup
+		moves atomic.Int64
+		sched *loadgen.Schedule
+	)
+	lat := loadgen.NewRecorder(0)
+	stopProgress := loadgen.Progress{
+		Out: os.Stderr, Terminal: loadgen.IsTerminal(os.Stderr),
+		Label: "moves", Count: moves.Load, Latency: lat,
+	}.Start()
 	cpu0 := procstat.ReadCPU()
 	start := time.Now()
 	deadline := start.Add(cfg.duration)
+	paceCtx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	if cfg.rate > 0 {
+		sched = loadgen.NewSchedule(cfg.rate, start)
+	}
 	for g := range cfg.games {
 		p := &player{
 			kind:  games.KindPrefix + cfg.game,
@@ -80,6 +101,10 @@ func playAll(ctx context.Context, cfg config, b bot, conns []*client.Client) *re
 			rng:   rand.New(rand.NewPCG(cfg.seed, uint64(g))),
 			think: cfg.think,
 			id:    g,
+			lat:   lat, moves: &moves, paceCtx: paceCtx,
+		}
+		if sched != nil {
+			p.pacer = sched.Pacer()
 		}
 		wg.Go(func() {
 			err := p.play(ctx, deadline)
@@ -89,7 +114,9 @@ func playAll(ctx context.Context, cfg config, b bot, conns []*client.Client) *re
 		})
 	}
 	wg.Wait()
+	stopProgress()
 	rep.elapsed = time.Since(start)
 	rep.cpu = procstat.ReadCPU().Sub(cpu0)
+	rep.lat, rep.moves = lat.Snapshot(), moves.Load()
 	return rep
 }

@@ -106,27 +106,6 @@ func TestUserURL(t *testing.T) {
 	}
 }
 
-func TestQuantile(t *testing.T) {
-	ten := []time.Duration{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
-	for _, tc := range []struct {
-		ds   []time.Duration
-		q    float64
-		want time.Duration
-	}{
-		{nil, 0.5, 0},
-		{[]time.Duration{7}, 0.99, 7},
-		{ten, 0, 1},
-		{ten, 0.5, 6},
-		{ten, 0.9, 10},
-		{ten, 0.99, 10},
-		{ten, 1, 10},
-	} {
-		if got := Quantile(tc.ds, tc.q); got != tc.want {
-			t.Errorf("Quantile(%v, %v) = %v, want %v", tc.ds, tc.q, got, tc.want)
-		}
-	}
-}
-
 func TestStartCPUProfile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cpu.pprof")
 	stop, err := StartCPUProfile(path)
