@@ -22,6 +22,8 @@ type jsonResult struct {
 	CPUPerDeliveryUS   float64 `json:"cpu_us_per_delivery,omitempty"`
 	CPUCores           float64 `json:"cpu_cores,omitempty"`
 	DeliveriesPerWrite float64 `json:"deliveries_per_write,omitempty"`
+	// OtherCores is the CPU other processes used during the load.
+	OtherCores float64 `json:"other_cores,omitempty"`
 }
 
 // jsonOf gathers a run's figures for -json.
@@ -35,6 +37,9 @@ func jsonOf(cfg config, tgt *target, res *result) jsonResult {
 		Clients: cfg.clients, Rooms: cfg.rooms, SendersPerRoom: cfg.senders, Inflight: cfg.inflight, Size: cfg.size,
 		Server: tgt.kind, Expected: res.expected, Delivered: res.delivered,
 		DeliveriesPerS: float64(res.delivered) / res.elapsed.Seconds(),
+	}
+	if res.cpu.Busy > 0 {
+		j.OtherCores = otherCores(tgt, res)
 	}
 	if tgt.stats == nil || res.delivered == 0 {
 		return j

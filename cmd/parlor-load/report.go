@@ -52,6 +52,19 @@ func printResult(out io.Writer, tgt *target, res *result) {
 	if tgt.stats != nil && res.delivered > 0 {
 		printServerCost(out, tgt, res)
 	}
+	if res.cpu.Busy > 0 {
+		fmt.Fprintf(out, "other processes' CPU during the load: %.2f cores (a busy machine makes runs incomparable)\n", otherCores(tgt, res))
+	}
+}
+
+// otherCores is the CPU that processes other than this one and the
+// server's child used during the load, in cores.
+func otherCores(tgt *target, res *result) float64 {
+	other := (res.cpu.Busy - res.cpu.Self).Seconds()
+	if tgt.kind == kindChild {
+		other -= res.after.CPU - res.idle.CPU
+	}
+	return max(0, other/res.elapsed.Seconds())
 }
 
 // printLatency prints the send-to-receive latency quantiles.

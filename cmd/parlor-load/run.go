@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/parlorhq/parlor/internal/loadgen"
+	"github.com/parlorhq/parlor/internal/procstat"
 )
 
 // result is what a run measured, for the report.
@@ -26,6 +27,7 @@ type result struct {
 	// the server before the clients connected, once they were idle, and
 	// after the load
 	before, idle, after serverStats
+	cpu                 procstat.CPU // this process and the machine during the load
 }
 
 // run connects the clients, measures the idle cost, runs the load and
@@ -101,7 +103,7 @@ func measureIdle(out io.Writer, cfg config, tgt *target, before serverStats) (se
 // the clients and returns what it measured.
 func measure(ctx context.Context, cfg config, tgt *target, l *load) *result {
 	rs := startReaders(l.clients)
-	start := time.Now()
+	cpu0, start := procstat.ReadCPU(), time.Now()
 	stop := loadgen.Progress{
 		Out: os.Stderr, Terminal: loadgen.IsTerminal(os.Stderr),
 		Label: "deliveries", Count: rs.delivered, Latency: rs.lat,
@@ -118,7 +120,7 @@ func measure(ctx context.Context, cfg config, tgt *target, l *load) *result {
 	}
 	drain(ctx, rs, res.expected)
 	stop()
-	res.elapsed = time.Since(start)
+	res.elapsed, res.cpu = time.Since(start), procstat.ReadCPU().Sub(cpu0)
 	res.delivered = rs.delivered()
 	res.after, _ = tgt.readStats()
 	res.closed = l.closed()
