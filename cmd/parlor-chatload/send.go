@@ -14,11 +14,10 @@ import (
 
 // senders are the send loops of every sending member.
 type senders struct {
-	n       int          // sending members
-	acked   atomic.Int64 // messages acked in the window
-	all     atomic.Int64 // messages acked since the start, for progress
-	errs    atomic.Int64 // failed sends
-	ctx     context.Context
+	n       int                // sending members
+	acked   atomic.Int64       // messages acked in the window
+	all     atomic.Int64       // messages acked since the start, for progress
+	errs    atomic.Int64       // failed sends
 	halt    context.CancelFunc // stops the send loops
 	wg      sync.WaitGroup
 	padding string            // fills a text up to -text bytes after its timestamp
@@ -30,7 +29,8 @@ type senders struct {
 // one schedule.
 func startSenders(cfg config, rooms conversations, win *window, lat *latencies) *senders {
 	s := &senders{padding: strings.Repeat("x", cfg.text-20)}
-	s.ctx, s.halt = context.WithCancel(context.Background())
+	var ctx context.Context
+	ctx, s.halt = context.WithCancel(context.Background())
 	if cfg.rate > 0 {
 		s.sched = loadgen.NewSchedule(cfg.rate, time.Now())
 	}
@@ -41,25 +41,25 @@ func startSenders(cfg config, rooms conversations, win *window, lat *latencies) 
 			}
 			s.n++
 			for range cfg.inflight {
-				s.wg.Go(func() { s.loop(m, win, lat) })
+				s.wg.Go(func() { s.loop(ctx, m, win, lat) })
 			}
 		}
 	}
 	return s
 }
 
-// loop sends m's messages until halt: one after the other, or at the
-// times of the schedule. It records the ack latency of those sent (or
-// due) in the window, from the send (or due) time.
-func (s *senders) loop(m *member, win *window, lat *latencies) {
+// loop sends m's messages until ctx ends (halt): one after the other, or
+// at the times of the schedule. It records the ack latency of those sent
+// (or due) in the window, from the send (or due) time.
+func (s *senders) loop(ctx context.Context, m *member, win *window, lat *latencies) {
 	var p *loadgen.Pacer
 	if s.sched != nil {
 		p = s.sched.Pacer()
 	}
-	for s.ctx.Err() == nil {
+	for ctx.Err() == nil {
 		t0 := time.Now().UnixNano()
 		if p != nil {
-			due, ok := p.Next(s.ctx)
+			due, ok := p.Next(ctx)
 			if !ok {
 				return
 			}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 )
@@ -19,8 +20,9 @@ const (
 
 // Progress prints how a run is going while it runs: the elapsed time,
 // the count so far, its rate since the last print and the p99 latency so
-// far. On a terminal it rewrites one live line; elsewhere (a file, a
-// pipe) it prints a plain line every Every.
+// far. On a terminal it rewrites one live line, and ends it with the
+// average rate of the whole run; elsewhere (a file, a pipe) it prints a
+// plain line every Every.
 type Progress struct {
 	// Out is where the lines go, usually os.Stderr.
 	Out io.Writer
@@ -76,7 +78,8 @@ func (p Progress) loop(every time.Duration, done <-chan struct{}) {
 	for {
 		select {
 		case <-done:
-			p.print(time.Since(start), p.Count(), last, time.Since(lastAt), true)
+			el := time.Since(start)
+			p.print(el, p.Count(), 0, el, true)
 			return
 		case now := <-tick.C:
 			n := p.Count()
@@ -87,9 +90,12 @@ func (p Progress) loop(every time.Duration, done <-chan struct{}) {
 }
 
 // print prints one progress line: n counted after elapsed, last of them
-// counted since.
+// counted since. The final line shows the average rate.
 func (p Progress) print(elapsed time.Duration, n, last int64, since time.Duration, final bool) {
 	line := p.line(elapsed, n, last, since)
+	if final {
+		line = strings.Replace(line, "/s", "/s avg", 1)
+	}
 	switch {
 	case p.Terminal && final:
 		fmt.Fprintf(p.Out, "\r%s\x1b[K\n", line)

@@ -55,7 +55,7 @@ func runProgress(t *testing.T, terminal bool, lines int) string {
 }
 
 // lineRE is one progress line.
-var lineRE = regexp.MustCompile(`^ +\d+\.\ds  msgs \d+  \d+/s  p99 (-|3\.00ms)$`)
+var lineRE = regexp.MustCompile(`^ +\d+\.\ds  msgs \d+  \d+/s( avg)?  p99 (-|3\.00ms)$`)
 
 // TestProgressLines: away from a terminal, progress is plain lines.
 func TestProgressLines(t *testing.T) {
@@ -80,6 +80,9 @@ func TestProgressTerminal(t *testing.T) {
 	out := runProgress(t, true, 3)
 	if strings.Count(out, "\n") != 1 || !strings.HasSuffix(out, "\x1b[K\n") {
 		t.Fatalf("want one newline, at the end: %q", out)
+	}
+	if strings.Count(out, "/s avg") != 1 || !strings.Contains(out[strings.LastIndex(out, "\r"):], "/s avg") {
+		t.Fatalf("want the average rate on the last line only: %q", out)
 	}
 	for _, l := range strings.Split(strings.TrimPrefix(out, "\r"), "\r") {
 		l = strings.TrimSuffix(strings.TrimSuffix(l, "\n"), "\x1b[K")

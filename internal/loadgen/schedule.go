@@ -25,9 +25,6 @@ func NewSchedule(rate float64, start time.Time) *Schedule {
 	return &Schedule{start: start, rate: rate}
 }
 
-// Rate is the schedule's rate in sends per second.
-func (s *Schedule) Rate() float64 { return s.rate }
-
 // due is the time send n is due.
 func (s *Schedule) due(n int64) time.Time {
 	return s.start.Add(time.Duration(float64(n) / s.rate * float64(time.Second)))
