@@ -28,8 +28,28 @@ func run(cfg config) error {
 	if err := joinAll(cfg, rooms); err != nil {
 		return err
 	}
-	var win window
 	lat := newLatencies()
+	res, err := load(cfg, srv, rooms, lat)
+	if err != nil {
+		return err
+	}
+	printResult(os.Stdout, cfg, lat, res)
+	if cfg.jsonPath != "" {
+		if err := loadgen.WriteJSON(cfg.jsonPath, jsonOf(cfg, lat, res)); err != nil {
+			return err
+		}
+	}
+	if res.got < res.want {
+		return fmt.Errorf("%d deliveries missing", res.want-res.got)
+	}
+	return nil
+}
+
+// load runs the readers and senders through the warm-up and the
+// measured time, with a progress line, and waits for the last
+// deliveries.
+func load(cfg config, srv *server, rooms conversations, lat *latencies) (*result, error) {
+	var win window
 	startReaders(rooms, &win, lat)
 	s := startSenders(cfg, rooms, &win, lat)
 	stopProgress := loadgen.Progress{
@@ -40,9 +60,9 @@ func run(cfg config) error {
 	s.stop()
 	stopProgress()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	res := result{
+	res := &result{
 		senders: s.n, acked: s.acked.Load(), sendErrs: s.errs.Load(), measurement: m,
 		// A stalled client cannot notice that the server closed it (it
 		// reads nothing, not even the end of its connection): count the
@@ -52,16 +72,7 @@ func run(cfg config) error {
 		want:          expectedDeliveries(rooms),
 	}
 	res.got = waitDeliveries(rooms, res.want)
-	printResult(os.Stdout, cfg, lat, &res)
-	if cfg.jsonPath != "" {
-		if err := loadgen.WriteJSON(cfg.jsonPath, jsonOf(cfg, lat, &res)); err != nil {
-			return err
-		}
-	}
-	if res.got < res.want {
-		return fmt.Errorf("%d deliveries missing", res.want-res.got)
-	}
-	return nil
+	return res, nil
 }
 
 // startReaders starts the reading loop of every member that is not

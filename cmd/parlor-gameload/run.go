@@ -77,32 +77,20 @@ func playAll(ctx context.Context, cfg config, b bot, conns []*client.Client) *re
 		mu    sync.Mutex
 		wg    sync.WaitGroup
 		moves atomic.Int64
-		sched *loadgen.Schedule
 	)
 	lat := loadgen.NewRecorder(0)
 	stopProgress := loadgen.Progress{
 		Out: os.Stderr, Terminal: loadgen.IsTerminal(os.Stderr),
 		Label: "moves", Count: moves.Load, Latency: lat,
 	}.Start()
-	cpu0 := procstat.ReadCPU()
-	start := time.Now()
+	cpu0, start := procstat.ReadCPU(), time.Now()
 	deadline := start.Add(cfg.duration)
 	paceCtx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	if cfg.rate > 0 {
-		sched = loadgen.NewSchedule(cfg.rate, start)
-	}
+	sched := schedule(cfg, start)
 	for g := range cfg.games {
-		p := &player{
-			kind:  games.KindPrefix + cfg.game,
-			bot:   b,
-			conns: [2]*client.Client{conns[2*g], conns[2*g+1]},
-			users: [2]string{botName(g, 0), botName(g, 1)},
-			rng:   rand.New(rand.NewPCG(cfg.seed, uint64(g))),
-			think: cfg.think,
-			id:    g,
-			lat:   lat, moves: &moves, paceCtx: paceCtx,
-		}
+		p := newPlayer(cfg, b, conns, g)
+		p.lat, p.moves, p.paceCtx = lat, &moves, paceCtx
 		if sched != nil {
 			p.pacer = sched.Pacer()
 		}
@@ -115,8 +103,30 @@ func playAll(ctx context.Context, cfg config, b bot, conns []*client.Client) *re
 	}
 	wg.Wait()
 	stopProgress()
-	rep.elapsed = time.Since(start)
-	rep.cpu = procstat.ReadCPU().Sub(cpu0)
+	rep.elapsed, rep.cpu = time.Since(start), procstat.ReadCPU().Sub(cpu0)
 	rep.lat, rep.moves = lat.Snapshot(), moves.Load()
 	return rep
+}
+
+// schedule is the open-loop schedule of -rate from start; nil in a
+// closed loop.
+func schedule(cfg config, start time.Time) *loadgen.Schedule {
+	if cfg.rate <= 0 {
+		return nil
+	}
+	return loadgen.NewSchedule(cfg.rate, start)
+}
+
+// newPlayer returns the player of game g, without what the players
+// share.
+func newPlayer(cfg config, b bot, conns []*client.Client, g int) *player {
+	return &player{
+		kind:  games.KindPrefix + cfg.game,
+		bot:   b,
+		conns: [2]*client.Client{conns[2*g], conns[2*g+1]},
+		users: [2]string{botName(g, 0), botName(g, 1)},
+		rng:   rand.New(rand.NewPCG(cfg.seed, uint64(g))),
+		think: cfg.think,
+		id:    g,
+	}
 }
