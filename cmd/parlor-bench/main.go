@@ -18,9 +18,11 @@
 //
 // Every run lasts -duration (5s by default; chat adds -warmup). In the
 // open loop, latency is measured from each send's due time, so queueing
-// in the server shows. The default set takes about three to four minutes
-// on two cores; a longer -duration or more -fractions give steadier
-// curves.
+// in the server shows. The default set (18 runs) takes about two and a
+// half minutes on two cores; a longer -duration or more -fractions give
+// steadier curves. Runs during which other processes used more than a
+// quarter of a core are named in a warning at the end: their figures are
+// not comparable.
 //
 // The commands come from -bin, or are built with go build into a
 // temporary directory when -bin is empty (run parlor-bench from the
@@ -82,8 +84,26 @@ func run() error {
 	}
 	b := &bench{cfg: cfg}
 	err = b.run()
+	warnShared(b.points)
 	if len(b.points) > 0 {
 		err = errors.Join(err, writeOutputs(cfg, newResults(b.points)))
 	}
 	return err
+}
+
+// sharedCores is the CPU other processes may use during a run before
+// warnShared names it.
+const sharedCores = 0.25
+
+// warnShared warns about the runs that shared the machine.
+func warnShared(pts []point) {
+	n := 0
+	for _, p := range pts {
+		if p.OtherCores > sharedCores {
+			n++
+		}
+	}
+	if n > 0 {
+		fmt.Fprintf(os.Stderr, "parlor-bench: WARNING: other processes used more than %.2f cores during %d of %d runs (see \"other CPU\" in results.md): their figures are not comparable\n", sharedCores, n, len(pts))
+	}
 }
