@@ -22,7 +22,7 @@ func connect(cfg config, wsURL string) (conversations, error) {
 	for i := range rooms {
 		rooms[i] = make([]*member, cfg.size)
 		for j := range rooms[i] {
-			rooms[i][j] = &member{user: fmt.Sprintf("r%dm%d", i, j)}
+			rooms[i][j] = &member{user: fmt.Sprintf("r%dm%d", i, j), key: i*cfg.size + j}
 		}
 	}
 	markStalled(cfg, rooms)

@@ -22,6 +22,8 @@ type config struct {
 	dialConc   int
 	cpuProfile string
 	stalled    float64
+	rate       float64
+	jsonPath   string
 }
 
 // parseFlags reads the command line.
@@ -41,6 +43,8 @@ func parseFlags() config {
 	flag.IntVar(&cfg.dialConc, "dial-concurrency", 64, "clients dialing at a time")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured time to this file")
 	flag.Float64Var(&cfg.stalled, "stalled", 0, "fraction of the clients that join and then stop reading (0 to 0.5)")
+	flag.Float64Var(&cfg.rate, "rate", 0, "open loop: messages per second in all, shared by the senders' -inflight loops (0: closed loop)")
+	flag.StringVar(&cfg.jsonPath, "json", "", "also write the results as JSON to this file")
 	flag.Parse()
 	return cfg
 }
@@ -50,6 +54,9 @@ func parseFlags() config {
 func (cfg *config) validate() error {
 	if cfg.size < 2 || cfg.rooms < 1 || cfg.text < 24 || cfg.inflight < 1 {
 		return errors.New("need -size >= 2, -rooms >= 1, -text >= 24, -inflight >= 1")
+	}
+	if cfg.rate < 0 {
+		return errors.New("-rate must not be negative")
 	}
 	if cfg.stalled < 0 || cfg.stalled > 0.5 {
 		return errors.New("need 0 <= -stalled <= 0.5")

@@ -21,6 +21,15 @@
 // from send to delivery; the ack latency is measured from send to reply,
 // and a reply means the message is durable in the store.
 //
+// # Closed and open loop
+//
+// By default every sender sends in a closed loop, as above. With -rate N
+// the sends follow a schedule of N messages per second in all, handed
+// out in turn to every send loop, and the text carries each message's
+// due time: ack and delivery latencies are measured from it, so the time
+// a message waited for a free send loop counts too. Each conversation
+// still has at most -senders × -inflight messages in flight.
+//
 // # Stalled clients
 //
 // -stalled F makes that fraction of the clients (rounded, at least one
@@ -38,19 +47,27 @@
 //
 // # Output
 //
-// One line of key=value pairs: the setup, persisted (acked) messages/s,
+// While the load runs, a progress line on stderr shows the elapsed time,
+// the messages persisted so far, their rate and the ack p99 so far (of
+// the measured time): one line rewritten in place on a terminal, a plain
+// line every 5 seconds otherwise. The report is one line of key=value
+// pairs: the setup, persisted (acked) messages/s,
 // delivered messages/s (events received by members other than the
 // sender), ack and delivery latency p50 and p99, for bbolt the commits
 // per second and writes per commit (how many messages share its syncs),
 // and on Linux the CPU cores this process used and the cores other
-// processes used meanwhile (a run with other load is not comparable). It
-// exits with status 1 if a delivery is missing.
+// processes used meanwhile (a run with other load is not comparable).
+// -json FILE also writes them as JSON (the fields of loadgen.Result, with
+// the ack latency as the headline, then the chat's own). Latencies are
+// kept in HDR histograms (3 significant figures). It exits with status 1
+// if a delivery is missing.
 //
 // # Examples
 //
 //	go run ./cmd/parlor-chatload -store bolt -rooms 1000 -size 2 -duration 10s
 //	go run ./cmd/parlor-chatload -store memory -rooms 50 -size 20 -duration 10s
 //	go run ./cmd/parlor-chatload -store postgres -dsn "$DATABASE_URL" -rooms 1000 -size 2
+//	go run ./cmd/parlor-chatload -store bolt -rooms 1000 -size 2 -rate 5000 -json /tmp/chat.json
 //	go run ./cmd/parlor-chatload -store bolt -rooms 1000 -size 2 -stalled 0.01
 package main
 

@@ -3,7 +3,6 @@ package main
 import (
 	"iter"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,11 +21,9 @@ type member struct {
 	neighbour bool
 	stall     chan struct{} // closed to make a stalled member stop reading
 
+	key      int          // the member's number, its latency shard key
 	received atomic.Int64 // message events from others, in the window
 	acked    atomic.Int64 // own messages acked, in the window
-	mu       sync.Mutex
-	delivery []time.Duration // delivery latencies, in the window
-	acks     []time.Duration // ack latencies, in the window
 }
 
 // conversations are the members of every room, room by room.
@@ -65,8 +62,8 @@ func (w *window) in(t int64) bool {
 	return s != 0 && t >= s && (e == 0 || t < e)
 }
 
-// read counts the messages from others and their latency.
-func (m *member) read(win *window) {
+// read counts the messages from others and records their latency.
+func (m *member) read(win *window, lat *latencies) {
 	for ev := range m.c.Events() {
 		if ev.Name != chat.KindMessage {
 			continue
@@ -81,9 +78,10 @@ func (m *member) read(win *window) {
 			continue
 		}
 		m.received.Add(1)
-		m.mu.Lock()
-		m.delivery = append(m.delivery, time.Duration(now-sent))
-		m.mu.Unlock()
+		lat.delivery.Record(m.key, time.Duration(now-sent))
+		if m.neighbour {
+			lat.nDelivery.Record(m.key, time.Duration(now-sent))
+		}
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"slices"
 	"strings"
 	"time"
 
@@ -17,41 +16,33 @@ type result struct {
 	senders       int   // sending members
 	acked         int64 // messages acked in the window
 	sendErrs      int64 // failed sends
+	stalled       int   // stalled members
 	stalledClosed int   // sessions the server closed
 	want, got     int64 // deliveries expected and received
 }
 
-// latencies are the sorted latencies of every member, and of the members
-// of rooms with a stalled member.
+// latencies are the ack and delivery latencies of every member, and of
+// the members of rooms with a stalled member (the neighbours).
 type latencies struct {
-	delivery, acks, nDelivery, nAcks []time.Duration
+	delivery, acks, nDelivery, nAcks *loadgen.Recorder
 }
 
-// collectLatencies gathers and sorts the members' latencies.
-func collectLatencies(rooms conversations) latencies {
-	var l latencies
-	for m := range rooms.members() {
-		m.mu.Lock()
-		l.delivery = append(l.delivery, m.delivery...)
-		l.acks = append(l.acks, m.acks...)
-		if m.neighbour {
-			l.nDelivery = append(l.nDelivery, m.delivery...)
-			l.nAcks = append(l.nAcks, m.acks...)
-		}
-		m.mu.Unlock()
+// newLatencies returns empty recorders.
+func newLatencies() *latencies {
+	return &latencies{
+		delivery: loadgen.NewRecorder(0), acks: loadgen.NewRecorder(0),
+		nDelivery: loadgen.NewRecorder(0), nAcks: loadgen.NewRecorder(0),
 	}
-	for _, ds := range [][]time.Duration{l.delivery, l.acks, l.nDelivery, l.nAcks} {
-		slices.Sort(ds)
-	}
-	return l
 }
 
 // printResult prints the report: one line of key=value pairs.
-func printResult(out io.Writer, cfg config, rooms conversations, res *result) {
-	l := collectLatencies(rooms)
+func printResult(out io.Writer, cfg config, lat *latencies, res *result) {
+	l := struct{ delivery, acks, nDelivery, nAcks *loadgen.Histogram }{
+		lat.delivery.Snapshot(), lat.acks.Snapshot(), lat.nDelivery.Snapshot(), lat.nAcks.Snapshot(),
+	}
 	secs := cfg.duration.Seconds()
 	line := []string{
-		"store=" + cfg.store,
+		"store=" + cfg.store, "mode=" + loadgen.Mode(cfg.rate),
 		fmt.Sprintf("rooms=%d size=%d senders=%d clients=%d inflight=%d text=%dB", cfg.rooms, cfg.size, res.senders, cfg.clients(), cfg.inflight, cfg.text),
 		fmt.Sprintf("duration=%s gomaxprocs=%d", cfg.duration, runtime.GOMAXPROCS(0)),
 		fmt.Sprintf("persisted=%d persisted/s=%.0f", res.acked, float64(res.acked)/secs),
@@ -59,9 +50,12 @@ func printResult(out io.Writer, cfg config, rooms conversations, res *result) {
 		"ack_p50=" + pct(l.acks, 0.50), "ack_p99=" + pct(l.acks, 0.99),
 		"delivery_p50=" + pct(l.delivery, 0.50), "delivery_p99=" + pct(l.delivery, 0.99),
 	}
-	if n := countStalled(rooms); n > 0 {
+	if cfg.rate > 0 {
+		line = append(line, fmt.Sprintf("offered/s=%.0f", cfg.rate))
+	}
+	if res.stalled > 0 {
 		line = append(line,
-			fmt.Sprintf("stalled=%d stalled_closed=%d", n, res.stalledClosed),
+			fmt.Sprintf("stalled=%d stalled_closed=%d", res.stalled, res.stalledClosed),
 			"neighbour_ack_p50="+pct(l.nAcks, 0.50), "neighbour_ack_p99="+pct(l.nAcks, 0.99),
 			"neighbour_delivery_p50="+pct(l.nDelivery, 0.50), "neighbour_delivery_p99="+pct(l.nDelivery, 0.99))
 	}
@@ -91,12 +85,12 @@ func countStalled(rooms conversations) int {
 	return n
 }
 
-// pct returns the q-quantile of sorted, rounded for display.
-func pct(sorted []time.Duration, q float64) string {
-	if len(sorted) == 0 {
+// pct returns the q-quantile of h, rounded for display.
+func pct(h *loadgen.Histogram, q float64) string {
+	if h.Count() == 0 {
 		return "n/a"
 	}
-	d := loadgen.Quantile(sorted, q)
+	d := h.Quantile(q)
 	switch {
 	case d >= 100*time.Millisecond:
 		return d.Round(time.Millisecond).String()

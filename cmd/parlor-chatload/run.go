@@ -28,36 +28,59 @@ func run(cfg config) error {
 	if err := joinAll(cfg, rooms); err != nil {
 		return err
 	}
-	var win window
-	startReaders(rooms, &win)
-	s := startSenders(cfg, rooms, &win)
-	m, err := measureWindow(cfg, srv.bolt, &win)
-	s.halt()
+	lat := newLatencies()
+	res, err := load(cfg, srv, rooms, lat)
 	if err != nil {
 		return err
 	}
-	res := result{
-		senders: s.n, acked: s.acked.Load(), sendErrs: s.errs.Load(), measurement: m,
-		// A stalled client cannot notice that the server closed it (it
-		// reads nothing, not even the end of its connection): count the
-		// sessions the server no longer has.
-		stalledClosed: cfg.clients() - srv.eng.Stats().Sessions,
-		want:          expectedDeliveries(rooms),
+	printResult(os.Stdout, cfg, lat, res)
+	if cfg.jsonPath != "" {
+		if err := loadgen.WriteJSON(cfg.jsonPath, jsonOf(cfg, lat, res)); err != nil {
+			return err
+		}
 	}
-	res.got = waitDeliveries(rooms, res.want)
-	printResult(os.Stdout, cfg, rooms, &res)
 	if res.got < res.want {
 		return fmt.Errorf("%d deliveries missing", res.want-res.got)
 	}
 	return nil
 }
 
+// load runs the readers and senders through the warm-up and the
+// measured time, with a progress line, and waits for the last
+// deliveries.
+func load(cfg config, srv *server, rooms conversations, lat *latencies) (*result, error) {
+	var win window
+	startReaders(rooms, &win, lat)
+	s := startSenders(cfg, rooms, &win, lat)
+	stopProgress := loadgen.Progress{
+		Out: os.Stderr, Terminal: loadgen.IsTerminal(os.Stderr),
+		Label: "persisted", Count: s.all.Load, Latency: lat.acks,
+	}.Start()
+	m, err := measureWindow(cfg, srv.bolt, &win)
+	s.stop()
+	stopProgress()
+	if err != nil {
+		return nil, err
+	}
+	res := &result{
+		senders: s.n, acked: s.acked.Load(), sendErrs: s.errs.Load(), measurement: m,
+		// A stalled client cannot notice that the server closed it (it
+		// reads nothing, not even the end of its connection): count the
+		// sessions the server no longer has.
+		stalledClosed: cfg.clients() - srv.eng.Stats().Sessions,
+		stalled:       countStalled(rooms),
+		want:          expectedDeliveries(rooms),
+	}
+	res.got = waitDeliveries(rooms, res.want)
+	return res, nil
+}
+
 // startReaders starts the reading loop of every member that is not
 // stalled: everyone has joined, so the stalled ones read no more.
-func startReaders(rooms conversations, win *window) {
+func startReaders(rooms conversations, win *window, lat *latencies) {
 	for m := range rooms.members() {
 		if !m.stalled {
-			go m.read(win)
+			go m.read(win, lat)
 		}
 	}
 }

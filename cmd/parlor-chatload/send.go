@@ -9,22 +9,31 @@ import (
 	"time"
 
 	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/internal/loadgen"
 )
 
 // senders are the send loops of every sending member.
 type senders struct {
-	n       int          // sending members
-	acked   atomic.Int64 // messages acked in the window
-	errs    atomic.Int64 // failed sends
-	stop    chan struct{}
+	n       int                // sending members
+	acked   atomic.Int64       // messages acked in the window
+	all     atomic.Int64       // messages acked since the start, for progress
+	errs    atomic.Int64       // failed sends
+	halt    context.CancelFunc // stops the send loops
 	wg      sync.WaitGroup
-	padding string // fills a text up to -text bytes after its timestamp
+	padding string            // fills a text up to -text bytes after its timestamp
+	sched   *loadgen.Schedule // the open-loop schedule; nil in a closed loop
 }
 
 // startSenders starts -inflight send loops for each of the first -senders
-// members of every room that are not stalled.
-func startSenders(cfg config, rooms conversations, win *window) *senders {
-	s := &senders{stop: make(chan struct{}), padding: strings.Repeat("x", cfg.text-20)}
+// members of every room that are not stalled. With -rate, the loops share
+// one schedule.
+func startSenders(cfg config, rooms conversations, win *window, lat *latencies) *senders {
+	s := &senders{padding: strings.Repeat("x", cfg.text-20)}
+	var ctx context.Context
+	ctx, s.halt = context.WithCancel(context.Background())
+	if cfg.rate > 0 {
+		s.sched = loadgen.NewSchedule(cfg.rate, time.Now())
+	}
 	for _, room := range rooms {
 		for _, m := range room[:cfg.senders] {
 			if m.stalled {
@@ -32,45 +41,58 @@ func startSenders(cfg config, rooms conversations, win *window) *senders {
 			}
 			s.n++
 			for range cfg.inflight {
-				s.wg.Go(func() { s.loop(m, win) })
+				s.wg.Go(func() { s.loop(ctx, m, win, lat) })
 			}
 		}
 	}
 	return s
 }
 
-// loop sends m's messages one after the other until halt, and keeps the
-// ack latencies of those sent in the window.
-func (s *senders) loop(m *member, win *window) {
-	var mine []time.Duration
-	for {
-		select {
-		case <-s.stop:
-			m.mu.Lock()
-			m.acks = append(m.acks, mine...)
-			m.mu.Unlock()
-			m.acked.Add(int64(len(mine)))
-			s.acked.Add(int64(len(mine)))
-			return
-		default:
-		}
+// loop sends m's messages until ctx ends (halt): one after the other, or
+// at the times of the schedule. It records the ack latency of those sent
+// (or due) in the window, from the send (or due) time.
+func (s *senders) loop(ctx context.Context, m *member, win *window, lat *latencies) {
+	var p *loadgen.Pacer
+	if s.sched != nil {
+		p = s.sched.Pacer()
+	}
+	for ctx.Err() == nil {
 		t0 := time.Now().UnixNano()
-		text := fmt.Sprintf("%019d|", t0) + s.padding
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		_, err := m.c.Send(ctx, m.room, chat.OpSend, chat.SendRequest{Text: text})
-		cancel()
-		if err != nil {
+		if p != nil {
+			due, ok := p.Next(ctx)
+			if !ok {
+				return
+			}
+			t0 = due.UnixNano()
+		}
+		if err := s.send(m, t0); err != nil {
 			s.errs.Add(1)
 			continue
 		}
+		s.all.Add(1)
 		if win.in(t0) {
-			mine = append(mine, time.Duration(time.Now().UnixNano()-t0))
+			s.acked.Add(1)
+			m.acked.Add(1)
+			lat.acks.Record(m.key, time.Duration(time.Now().UnixNano()-t0))
+			if m.neighbour {
+				lat.nAcks.Record(m.key, time.Duration(time.Now().UnixNano()-t0))
+			}
 		}
 	}
 }
 
-// halt stops the send loops and waits for them.
-func (s *senders) halt() {
-	close(s.stop)
+// send sends one message stamped t0 and waits for its ack. It is not
+// bounded by halt: a message that was sent is waited for.
+func (s *senders) send(m *member, t0 int64) error {
+	text := fmt.Sprintf("%019d|", t0) + s.padding
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := m.c.Send(ctx, m.room, chat.OpSend, chat.SendRequest{Text: text})
+	return err
+}
+
+// stop stops the send loops and waits for them.
+func (s *senders) stop() {
+	s.halt()
 	s.wg.Wait()
 }

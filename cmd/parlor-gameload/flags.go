@@ -17,6 +17,8 @@ type config struct {
 	dialConc int
 	seed     uint64
 	cpuProf  string
+	rate     float64
+	jsonPath string
 }
 
 // parseFlags reads the command line.
@@ -30,6 +32,8 @@ func parseFlags() config {
 	flag.IntVar(&cfg.dialConc, "dial-concurrency", 64, "bots dialing at the same time")
 	flag.Uint64Var(&cfg.seed, "seed", 1, "seed of the bots' random moves")
 	flag.StringVar(&cfg.cpuProf, "cpuprofile", "", "write a CPU profile of the whole process (bots and server) to this file")
+	flag.Float64Var(&cfg.rate, "rate", 0, "open loop: moves per second in all, shared by the games (0: closed loop)")
+	flag.StringVar(&cfg.jsonPath, "json", "", "also write the results as JSON to this file")
 	flag.Parse()
 	return cfg
 }
@@ -42,6 +46,9 @@ func (cfg config) validate() (bot, error) {
 	}
 	if cfg.games < 1 {
 		return bot{}, errors.New("-games must be at least 1")
+	}
+	if cfg.rate < 0 || (cfg.rate > 0 && cfg.think > 0) {
+		return bot{}, errors.New("-rate must not be negative, and excludes -think")
 	}
 	return b, nil
 }

@@ -18,6 +18,15 @@
 // up, every game finishes the move in flight, and the tool prints a report
 // and exits.
 //
+// # Closed and open loop
+//
+// By default each game moves as soon as the previous move has reached
+// both bots (after -think). With -rate N the moves follow a schedule of N
+// moves per second in all, handed out in turn to the games that are
+// ready to move, and the latency is measured from each move's due time,
+// so a move that waited for its game to be ready counts that wait too.
+// -rate excludes -think.
+//
 // # Where the server runs
 //
 // With no -url (the default), an engine with the chosen game's module is
@@ -29,10 +38,15 @@
 //
 // # Output
 //
-// games, matches finished, moves, moves/s, latency p50, p90, p99 and max,
+// While the bots play, a progress line on stderr shows the elapsed time,
+// the moves so far, their rate and the p99 latency so far: one line
+// rewritten in place on a terminal, a plain line every 5 seconds
+// otherwise. The report then gives games, matches finished, moves, moves/s, latency p50, p90, p99 and max,
 // and the CPU this process and the rest of the machine used while the bots
-// played (to spot runs that shared the machine with other work). It exits
-// with status 1 if a request failed.
+// played (to spot runs that shared the machine with other work). -json
+// FILE also writes them as JSON (the fields of loadgen.Result, then the
+// games' own). Latencies are kept in an HDR histogram (3 significant
+// figures). It exits with status 1 if a request failed.
 //
 // -cpuprofile FILE writes a CPU profile of the process (bots and server
 // together) for go tool pprof.
@@ -42,6 +56,7 @@
 //	go run ./cmd/parlor-gameload -game tictactoe -games 1000 -duration 10s
 //	go run ./cmd/parlor-gameload -game chess -games 200 -duration 10s
 //	go run ./cmd/parlor-gameload -game tictactoe -games 1000 -think 100ms
+//	go run ./cmd/parlor-gameload -game tictactoe -games 1000 -rate 2000 -json /tmp/moves.json
 package main
 
 import (

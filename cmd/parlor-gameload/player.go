@@ -2,27 +2,38 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/parlorhq/parlor/client"
 	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/internal/loadgen"
 )
 
 // player drives the two bots of one game.
 type player struct {
-	kind      string
-	bot       bot
-	conns     [2]*client.Client
-	users     [2]string
-	rng       *rand.Rand
-	think     time.Duration
-	id        int
-	round     int
-	matches   int64
-	latencies []time.Duration
+	kind    string
+	bot     bot
+	conns   [2]*client.Client
+	users   [2]string
+	rng     *rand.Rand
+	think   time.Duration
+	id      int
+	round   int
+	matches int64
+	lat     *loadgen.Recorder // move-to-all-updated latency, shared
+	moves   *atomic.Int64     // moves played by every player, shared
+	// pacer hands out the moves' due times in an open loop (-rate), until
+	// paceCtx ends; nil in a closed loop.
+	pacer   *loadgen.Pacer
+	paceCtx context.Context
 }
+
+// errTimeUp: the schedule ended before the next move was due.
+var errTimeUp = errors.New("time is up")
 
 // botName is the user of the bot in seat of game.
 func botName(game, seat int) string { return fmt.Sprintf("bot-%d-%d", game, seat) }
@@ -52,6 +63,9 @@ func (p *player) match(ctx context.Context, deadline time.Time) error {
 	view, turn, ply := []byte(snap.View), snap.Turn, snap.Ply
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		st, err := p.move(ctx, roomID, view, turn, ply)
+		if errors.Is(err, errTimeUp) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -95,9 +109,18 @@ func (p *player) leave(roomID string) {
 }
 
 // move plays a random legal move of view for the bot whose turn it is,
-// waits until both bots have the state of ply+1, records the latency and
-// returns that state.
+// at once or when the schedule says, waits until both bots have the state
+// of ply+1, records the latency from the send (or due) time and returns
+// that state.
 func (p *player) move(ctx context.Context, roomID string, view []byte, turn, ply int) (games.StateUpdate, error) {
+	sent := time.Now()
+	if p.pacer != nil {
+		due, ok := p.pacer.Next(p.paceCtx)
+		if !ok {
+			return games.StateUpdate{}, errTimeUp
+		}
+		sent = due
+	}
 	moves, err := p.bot.moves(view)
 	if err != nil {
 		return games.StateUpdate{}, fmt.Errorf("decode view: %w", err)
@@ -106,7 +129,6 @@ func (p *player) move(ctx context.Context, roomID string, view []byte, turn, ply
 		return games.StateUpdate{}, fmt.Errorf("ply %d: no legal moves but turn %d", ply, turn)
 	}
 	move := moves[p.rng.IntN(len(moves))]
-	sent := time.Now()
 	if _, err := p.conns[turn].Send(ctx, roomID, games.EventMove, move); err != nil {
 		return games.StateUpdate{}, fmt.Errorf("ply %d: move: %w", ply, err)
 	}
@@ -116,7 +138,8 @@ func (p *player) move(ctx context.Context, roomID string, view []byte, turn, ply
 			return st, err
 		}
 	}
-	p.latencies = append(p.latencies, time.Since(sent))
+	p.lat.Record(p.id, time.Since(sent))
+	p.moves.Add(1)
 	return st, nil
 }
 

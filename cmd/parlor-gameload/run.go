@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/parlorhq/parlor/client"
@@ -37,6 +39,11 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	fmt.Fprintf(out, "playing for %v ...\n", cfg.duration)
 	rep := playAll(ctx, cfg, b, conns)
 	rep.print(out, cfg)
+	if cfg.jsonPath != "" {
+		if err := loadgen.WriteJSON(cfg.jsonPath, jsonOf(cfg, rep)); err != nil {
+			return err
+		}
+	}
 	if rep.firstErr != nil {
 		return fmt.Errorf("%d games failed; the first: %w", rep.errors, rep.firstErr)
 	}
@@ -63,23 +70,29 @@ func dialAll(ctx context.Context, wsURL string, cfg config) ([]*client.Client, e
 }
 
 // playAll plays every game until -duration has passed and returns what
-// they did.
+// they did. With -rate, the games share one schedule of moves.
 func playAll(ctx context.Context, cfg config, b bot, conns []*client.Client) *report {
 	rep := &report{games: cfg.games}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	cpu0 := procstat.ReadCPU()
-	start := time.Now()
+	var (
+		mu    sync.Mutex
+		wg    sync.WaitGroup
+		moves atomic.Int64
+	)
+	lat := loadgen.NewRecorder(0)
+	stopProgress := loadgen.Progress{
+		Out: os.Stderr, Terminal: loadgen.IsTerminal(os.Stderr),
+		Label: "moves", Count: moves.Load, Latency: lat,
+	}.Start()
+	cpu0, start := procstat.ReadCPU(), time.Now()
 	deadline := start.Add(cfg.duration)
+	paceCtx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	sched := schedule(cfg, start)
 	for g := range cfg.games {
-		p := &player{
-			kind:  games.KindPrefix + cfg.game,
-			bot:   b,
-			conns: [2]*client.Client{conns[2*g], conns[2*g+1]},
-			users: [2]string{botName(g, 0), botName(g, 1)},
-			rng:   rand.New(rand.NewPCG(cfg.seed, uint64(g))),
-			think: cfg.think,
-			id:    g,
+		p := newPlayer(cfg, b, conns, g)
+		p.lat, p.moves, p.paceCtx = lat, &moves, paceCtx
+		if sched != nil {
+			p.pacer = sched.Pacer()
 		}
 		wg.Go(func() {
 			err := p.play(ctx, deadline)
@@ -89,7 +102,31 @@ func playAll(ctx context.Context, cfg config, b bot, conns []*client.Client) *re
 		})
 	}
 	wg.Wait()
-	rep.elapsed = time.Since(start)
-	rep.cpu = procstat.ReadCPU().Sub(cpu0)
+	stopProgress()
+	rep.elapsed, rep.cpu = time.Since(start), procstat.ReadCPU().Sub(cpu0)
+	rep.lat, rep.moves = lat.Snapshot(), moves.Load()
 	return rep
+}
+
+// schedule is the open-loop schedule of -rate from start; nil in a
+// closed loop.
+func schedule(cfg config, start time.Time) *loadgen.Schedule {
+	if cfg.rate <= 0 {
+		return nil
+	}
+	return loadgen.NewSchedule(cfg.rate, start)
+}
+
+// newPlayer returns the player of game g, without what the players
+// share.
+func newPlayer(cfg config, b bot, conns []*client.Client, g int) *player {
+	return &player{
+		kind:  games.KindPrefix + cfg.game,
+		bot:   b,
+		conns: [2]*client.Client{conns[2*g], conns[2*g+1]},
+		users: [2]string{botName(g, 0), botName(g, 1)},
+		rng:   rand.New(rand.NewPCG(cfg.seed, uint64(g))),
+		think: cfg.think,
+		id:    g,
+	}
 }

@@ -29,6 +29,8 @@ type config struct {
 	serve       string
 	dialConc    int
 	roomPrefix  string
+	rate        float64
+	jsonPath    string
 }
 
 // parseFlags reads the command line.
@@ -50,6 +52,8 @@ func parseFlags() config {
 	flag.StringVar(&cfg.serve, "serve", "", "internal: serve on this address until stdin closes (used by -spawn)")
 	flag.IntVar(&cfg.dialConc, "dial-concurrency", 64, "clients dialing at the same time")
 	flag.StringVar(&cfg.roomPrefix, "room-prefix", "load", "echo room names are PREFIX-0, PREFIX-1, ...")
+	flag.Float64Var(&cfg.rate, "rate", 0, "open loop: broadcasts per second in all, shared by the senders' -inflight loops (0: closed loop)")
+	flag.StringVar(&cfg.jsonPath, "json", "", "also write the results as JSON to this file")
 	flag.Parse()
 	return cfg
 }
@@ -58,6 +62,9 @@ func parseFlags() config {
 func (cfg config) validate() error {
 	if cfg.clients < 1 || cfg.rooms < 1 || cfg.senders < 0 || cfg.inflight < 1 || cfg.dialConc < 1 {
 		return errors.New("-clients, -rooms, -inflight and -dial-concurrency must be positive")
+	}
+	if cfg.rate < 0 {
+		return errors.New("-rate must not be negative")
 	}
 	if cfg.rooms > cfg.clients {
 		return errors.New("-rooms must not exceed -clients")

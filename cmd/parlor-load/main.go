@@ -17,6 +17,18 @@
 // arrive, prints a report, closes every client, stops whatever server it
 // started, and exits.
 //
+// # Closed and open loop
+//
+// By default the load is a closed loop: each of a sender's -inflight send
+// loops sends its next event when the previous one is acked, so a slower
+// server gets fewer sends. With -rate N the load is an open loop: the
+// sends are scheduled at N broadcasts per second in all, handed out in
+// turn to every send loop, and each event carries its scheduled (due)
+// time instead of its send time. Latency is then measured from the due
+// time, so time spent waiting for a free send loop counts: a server that
+// falls behind shows its queueing instead of hiding it. -inflight bounds
+// the broadcasts in flight in both modes.
+//
 // # Where the server runs
 //
 //   - No -url (the default): an engine with the echo module is started in
@@ -43,19 +55,26 @@
 //
 // # Output
 //
-// clients, rooms, duration, broadcasts acknowledged, deliveries and
+// While the senders send, a progress line on stderr shows the elapsed
+// time, the deliveries so far, their rate and the p99 latency so far: one
+// line rewritten in place on a terminal, a plain line every 5 seconds
+// otherwise. The report then gives clients, rooms, duration, broadcasts acknowledged, deliveries and
 // deliveries/s, latency p50/p99/p99.9/max, and, when the server is local,
 // heap+stack and RSS growth per idle connection, goroutines per connection,
 // server CPU time per delivery and frames per write syscall (how well the
 // engine batches). In-process figures mix client and server costs; use
 // -spawn to separate them. -cpuprofile FILE writes a CPU profile of the
 // process that runs the server (with -spawn, of the child alone), for
-// go tool pprof. It exits with status 1 if a delivery is missing.
+// go tool pprof. -json FILE also writes the results as JSON (the fields
+// of loadgen.Result, then the fan-out's own). Latencies are kept in an
+// HDR histogram (3 significant figures). It exits with status 1 if a
+// delivery is missing.
 //
 // # Examples
 //
 //	go run ./cmd/parlor-load -clients 1000 -duration 10s
 //	go run ./cmd/parlor-load -spawn -server-procs 1 -clients 1000 -duration 10s
+//	go run ./cmd/parlor-load -clients 1000 -inflight 64 -rate 500 -json /tmp/fanout.json
 //	go build -o /tmp/parlor-load ./cmd/parlor-load &&
 //	  taskset -c 1 /tmp/parlor-load -spawn -server-cpu 0 -server-procs 1
 //	go run ./cmd/parlor-load -url ws://127.0.0.1:8080/ws -auth "Authorization: Bearer dev" -clients 200

@@ -7,17 +7,18 @@ import (
 
 	"github.com/parlorhq/parlor/client"
 	"github.com/parlorhq/parlor/internal/echo"
+	"github.com/parlorhq/parlor/internal/loadgen"
 )
 
 // reader drains one client's events.
 type reader struct {
-	hist      histogram
 	delivered atomic.Int64
 	parseErrs int
 }
 
-// run counts c's said events and their latency until c ends.
-func (rd *reader) run(c *client.Client) {
+// run counts c's said events until c ends, and records their latency in
+// lat under key.
+func (rd *reader) run(c *client.Client, lat *loadgen.Recorder, key int) {
 	for ev := range c.Events() {
 		if ev.Name != "said" {
 			continue
@@ -31,7 +32,7 @@ func (rd *reader) run(c *client.Client) {
 			}
 		}
 		if ok {
-			rd.hist.record(now - sent)
+			lat.Record(key, time.Duration(now-sent))
 		} else {
 			rd.parseErrs++
 		}
@@ -42,16 +43,17 @@ func (rd *reader) run(c *client.Client) {
 // readers are the readers of every client.
 type readers struct {
 	rds []*reader
+	lat *loadgen.Recorder // send-to-receive latency
 	wg  sync.WaitGroup
 }
 
 // startReaders starts a reader for each client.
 func startReaders(clients []*client.Client) *readers {
-	rs := &readers{rds: make([]*reader, len(clients))}
+	rs := &readers{rds: make([]*reader, len(clients)), lat: loadgen.NewRecorder(0)}
 	for i, c := range clients {
 		rd := &reader{}
 		rs.rds[i] = rd
-		rs.wg.Go(func() { rd.run(c) })
+		rs.wg.Go(func() { rd.run(c, rs.lat, i) })
 	}
 	return rs
 }
@@ -65,13 +67,12 @@ func (rs *readers) delivered() int64 {
 	return n
 }
 
-// wait waits for every reader to end (their clients closed) and merges
+// wait waits for every reader to end (their clients closed) and returns
 // what they measured.
-func (rs *readers) wait() (hist histogram, parseErrs int) {
+func (rs *readers) wait() (hist *loadgen.Histogram, parseErrs int) {
 	rs.wg.Wait()
 	for _, rd := range rs.rds {
-		hist.merge(&rd.hist)
 		parseErrs += rd.parseErrs
 	}
-	return hist, parseErrs
+	return rs.lat.Snapshot(), parseErrs
 }

@@ -6,12 +6,14 @@ import (
 	"runtime"
 	"strconv"
 	"time"
+
+	"github.com/parlorhq/parlor/internal/loadgen"
 )
 
 // printSetup prints the run's parameters and where the server runs.
 func printSetup(out io.Writer, cfg config, tgt *target) {
-	fmt.Fprintf(out, "parlor-load: %d clients, %d room(s), %d sender(s)/room, %d in flight each, %d-byte text, %s\n",
-		cfg.clients, cfg.rooms, cfg.senders, cfg.inflight, cfg.size, cfg.duration)
+	fmt.Fprintf(out, "parlor-load: %d clients, %d room(s), %d sender(s)/room, %d in flight each, %d-byte text, %s, %s\n",
+		cfg.clients, cfg.rooms, cfg.senders, cfg.inflight, cfg.size, cfg.duration, loopName(cfg.rate))
 	switch tgt.kind {
 	case kindInProcess:
 		fmt.Fprintf(out, "server: in-process at %s; clients and server share this process (GOMAXPROCS=%d, %d CPUs)\n",
@@ -31,8 +33,7 @@ func printSetup(out io.Writer, cfg config, tgt *target) {
 // printIdle prints what the server gained per idle connection.
 func printIdle(out io.Writer, cfg config, tgt *target, before, idle serverStats) {
 	n := float64(cfg.clients)
-	heap := int64(idle.HeapStack) - int64(before.HeapStack)
-	rss := int64(idle.RSS) - int64(before.RSS)
+	heap, rss := idleGrowth(before, idle)
 	gs := idle.Goroutines - before.Goroutines
 	fmt.Fprintf(out, "idle memory, %s: heap+stack %+.1f MiB = %.1f KiB/conn; RSS %+.1f MiB = %.1f KiB/conn; goroutines %+d = %.2f/conn\n",
 		tgt.who(), mib(heap), kib(heap)/n, mib(rss), kib(rss)/n, gs, float64(gs)/n)
@@ -51,13 +52,26 @@ func printResult(out io.Writer, tgt *target, res *result) {
 	if tgt.stats != nil && res.delivered > 0 {
 		printServerCost(out, tgt, res)
 	}
+	if res.cpu.Busy > 0 {
+		fmt.Fprintf(out, "other processes' CPU during the load: %.2f cores (a busy machine makes runs incomparable)\n", otherCores(tgt, res))
+	}
+}
+
+// otherCores is the CPU that processes other than this one and the
+// server's child used during the load, in cores.
+func otherCores(tgt *target, res *result) float64 {
+	other := (res.cpu.Busy - res.cpu.Self).Seconds()
+	if tgt.kind == kindChild {
+		other -= res.after.CPU - res.idle.CPU
+	}
+	return max(0, other/res.elapsed.Seconds())
 }
 
 // printLatency prints the send-to-receive latency quantiles.
 func printLatency(out io.Writer, res *result) {
-	h := &res.hist
-	fmt.Fprintf(out, "latency send->receive: p50 %s  p99 %s  p99.9 %s  max %s  (%d samples",
-		fmtDur(h.quantile(0.50)), fmtDur(h.quantile(0.99)), fmtDur(h.quantile(0.999)), fmtDur(time.Duration(h.max)), h.n)
+	h, fmtDur := res.hist, loadgen.FormatDuration
+	fmt.Fprintf(out, "latency %s->receive: p50 %s  p99 %s  p99.9 %s  max %s  (%d samples",
+		res.from, fmtDur(h.Quantile(0.50)), fmtDur(h.Quantile(0.99)), fmtDur(h.Quantile(0.999)), fmtDur(h.Max()), h.Count())
 	if res.parseErrs > 0 {
 		fmt.Fprintf(out, ", %d without a timestamp", res.parseErrs)
 	}
@@ -68,15 +82,36 @@ func printLatency(out io.Writer, res *result) {
 // write syscall of the server's process during the load.
 func printServerCost(out io.Writer, tgt *target, res *result) {
 	cpu := res.after.CPU - res.idle.CPU
-	writes := int64(res.after.WriteCalls - res.idle.WriteCalls)
-	if tgt.kind == kindInProcess {
-		writes -= res.acked // the sender's own request writes
-	}
+	writes := serverWrites(tgt, res)
 	fmt.Fprintf(out, "%s CPU: %.2fs = %.2f cores, %.2f us/delivery\n",
 		tgt.who(), cpu, cpu/res.elapsed.Seconds(), cpu/float64(res.delivered)*1e6)
 	if writes > 0 {
 		fmt.Fprintf(out, "server write syscalls: %d, %.1f deliveries per write\n", writes, float64(res.delivered)/float64(writes))
 	}
+}
+
+// loopName describes the load's mode.
+func loopName(rate float64) string {
+	if rate > 0 {
+		return fmt.Sprintf("open loop at %.0f broadcasts/s", rate)
+	}
+	return "closed loop"
+}
+
+// idleGrowth is how much heap+stack and RSS the server gained from
+// before to idle, in bytes.
+func idleGrowth(before, idle serverStats) (heap, rss int64) {
+	return int64(idle.HeapStack) - int64(before.HeapStack), int64(idle.RSS) - int64(before.RSS)
+}
+
+// serverWrites is the number of write syscalls the server made for the
+// deliveries during the load.
+func serverWrites(tgt *target, res *result) int64 {
+	writes := int64(res.after.WriteCalls - res.idle.WriteCalls)
+	if tgt.kind == kindInProcess {
+		writes -= res.acked // the sender's own request writes
+	}
+	return writes
 }
 
 // procsString shows a -server-procs value.
@@ -92,15 +127,3 @@ func mib(b int64) float64 { return float64(b) / (1 << 20) }
 
 // kib is b bytes in KiB.
 func kib(b int64) float64 { return float64(b) / (1 << 10) }
-
-// fmtDur shows a latency with a unit that suits it.
-func fmtDur(d time.Duration) string {
-	switch {
-	case d >= time.Second:
-		return fmt.Sprintf("%.2fs", d.Seconds())
-	case d >= time.Millisecond:
-		return fmt.Sprintf("%.2fms", float64(d)/1e6)
-	default:
-		return fmt.Sprintf("%dus", d.Microseconds())
-	}
-}

@@ -4,24 +4,30 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/parlorhq/parlor/internal/loadgen"
+	"github.com/parlorhq/parlor/internal/procstat"
 )
 
 // result is what a run measured, for the report.
 type result struct {
-	sendElapsed time.Duration // how long the senders sent
-	elapsed     time.Duration // from the first send to the last event
-	acked       int64         // broadcasts acknowledged
-	failed      int64         // broadcasts that failed
-	errs        string        // the failures by error (errSummary)
-	expected    int64         // deliveries the acked broadcasts make
-	delivered   int64         // deliveries received
-	hist        histogram     // send-to-receive latency
-	parseErrs   int           // deliveries without a timestamp
-	closed      int           // clients the server closed during the run
-	idle, after serverStats   // the server before and after the load
+	sendElapsed time.Duration      // how long the senders sent
+	elapsed     time.Duration      // from the first send to the last event
+	acked       int64              // broadcasts acknowledged
+	failed      int64              // broadcasts that failed
+	errs        string             // the failures by error (errSummary)
+	expected    int64              // deliveries the acked broadcasts make
+	delivered   int64              // deliveries received
+	hist        *loadgen.Histogram // send-to-receive latency
+	from        string             // what latency is measured from: "send" or "due"
+	parseErrs   int                // deliveries without a timestamp
+	closed      int                // clients the server closed during the run
+	// the server before the clients connected, once they were idle, and
+	// after the load
+	before, idle, after serverStats
+	cpu                 procstat.CPU // this process and the machine during the load
 }
 
 // run connects the clients, measures the idle cost, runs the load and
@@ -50,8 +56,13 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	res := measure(ctx, cfg, tgt, l)
-	res.idle = idle
+	res.before, res.idle = before, idle
 	printResult(out, tgt, res)
+	if cfg.jsonPath != "" {
+		if err := loadgen.WriteJSON(cfg.jsonPath, jsonOf(cfg, tgt, res)); err != nil {
+			return err
+		}
+	}
 	if res.delivered < res.expected {
 		return fmt.Errorf("%d deliveries missing", res.expected-res.delivered)
 	}
@@ -92,16 +103,24 @@ func measureIdle(out io.Writer, cfg config, tgt *target, before serverStats) (se
 // the clients and returns what it measured.
 func measure(ctx context.Context, cfg config, tgt *target, l *load) *result {
 	rs := startReaders(l.clients)
-	start := time.Now()
+	cpu0, start := procstat.ReadCPU(), time.Now()
+	stop := loadgen.Progress{
+		Out: os.Stderr, Terminal: loadgen.IsTerminal(os.Stderr),
+		Label: "deliveries", Count: rs.delivered, Latency: rs.lat,
+	}.Start()
 	stats := sendAll(ctx, cfg, l)
-	res := &result{sendElapsed: time.Since(start), errs: errSummary(stats)}
+	res := &result{sendElapsed: time.Since(start), errs: errSummary(stats), from: "send"}
+	if cfg.rate > 0 {
+		res.from = "due"
+	}
 	for r, st := range stats {
 		res.expected += st.acked.Load() * int64(l.members[r])
 		res.acked += st.acked.Load()
 		res.failed += st.failed.Load()
 	}
 	drain(ctx, rs, res.expected)
-	res.elapsed = time.Since(start)
+	stop()
+	res.elapsed, res.cpu = time.Since(start), procstat.ReadCPU().Sub(cpu0)
 	res.delivered = rs.delivered()
 	res.after, _ = tgt.readStats()
 	res.closed = l.closed()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/parlorhq/parlor/client"
 	"github.com/parlorhq/parlor/codec"
+	"github.com/parlorhq/parlor/internal/loadgen"
 )
 
 // sendStats counts one room's requests.
@@ -38,7 +39,7 @@ func (s *sendStats) fail(err error) {
 }
 
 // sendAll runs -inflight send loops for each sender for -duration and
-// returns each room's counts.
+// returns each room's counts. With -rate, the loops share one schedule.
 func sendAll(ctx context.Context, cfg config, l *load) []*sendStats {
 	stats := make([]*sendStats, cfg.rooms)
 	for r := range stats {
@@ -46,6 +47,10 @@ func sendAll(ctx context.Context, cfg config, l *load) []*sendStats {
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.duration)
 	defer cancel()
+	var sched *loadgen.Schedule
+	if cfg.rate > 0 {
+		sched = loadgen.NewSchedule(cfg.rate, time.Now())
+	}
 	var wg sync.WaitGroup
 	for i, c := range l.clients {
 		if !cfg.isSender(i) {
@@ -53,19 +58,37 @@ func sendAll(ctx context.Context, cfg config, l *load) []*sendStats {
 		}
 		r := i % cfg.rooms
 		for range cfg.inflight {
-			wg.Go(func() { sendLoop(ctx, c, l.roomIDs[r], cfg.size, stats[r]) })
+			wg.Go(func() { sendLoop(ctx, c, l.roomIDs[r], cfg.size, stats[r], pacer(sched)) })
 		}
 	}
 	wg.Wait()
 	return stats
 }
 
-// sendLoop sends say events until ctx ends.
-func sendLoop(ctx context.Context, c *client.Client, roomID string, size int, st *sendStats) {
+// pacer returns a Pacer of sched; nil for no schedule (closed loop).
+func pacer(sched *loadgen.Schedule) *loadgen.Pacer {
+	if sched == nil {
+		return nil
+	}
+	return sched.Pacer()
+}
+
+// sendLoop sends say events until ctx ends: one after the other, or at
+// the times p hands out if it is not nil. The text carries the send time,
+// or the due time with p, for the receivers to measure latency from.
+func sendLoop(ctx context.Context, c *client.Client, roomID string, size int, st *sendStats, p *loadgen.Pacer) {
 	buf := make([]byte, 0, size)
 	var data []byte
 	for ctx.Err() == nil {
-		buf = makeText(buf, size, time.Now())
+		at := time.Now()
+		if p != nil {
+			due, ok := p.Next(ctx)
+			if !ok {
+				return
+			}
+			at = due
+		}
+		buf = makeText(buf, size, at)
 		data = codec.AppendMapHeader(data[:0], 1)
 		data = codec.AppendString(data, "text")
 		data = codec.AppendString(data, string(buf))

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -105,27 +106,6 @@ func TestUserURL(t *testing.T) {
 	}
 }
 
-func TestQuantile(t *testing.T) {
-	ten := []time.Duration{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
-	for _, tc := range []struct {
-		ds   []time.Duration
-		q    float64
-		want time.Duration
-	}{
-		{nil, 0.5, 0},
-		{[]time.Duration{7}, 0.99, 7},
-		{ten, 0, 1},
-		{ten, 0.5, 6},
-		{ten, 0.9, 10},
-		{ten, 0.99, 10},
-		{ten, 1, 10},
-	} {
-		if got := Quantile(tc.ds, tc.q); got != tc.want {
-			t.Errorf("Quantile(%v, %v) = %v, want %v", tc.ds, tc.q, got, tc.want)
-		}
-	}
-}
-
 func TestStartCPUProfile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cpu.pprof")
 	stop, err := StartCPUProfile(path)
@@ -217,5 +197,28 @@ func TestInterruptible(t *testing.T) {
 	}
 	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
 		t.Fatalf("profile file: %v, %v", fi, err)
+	}
+}
+
+// TestWriteJSON writes a Result and reads it back.
+func TestWriteJSON(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.json")
+	in := Result{Tool: "t", Mode: Mode(5), Unit: "moves", Offered: 5, Rate: 4.5, Seconds: 2, Latency: Summary{Count: 9, P99: 1.5}}
+	if err := WriteJSON(path, in); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out Result
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out != in || out.Mode != ModeOpen || Mode(0) != ModeClosed {
+		t.Fatalf("read back %+v", out)
+	}
+	if err := WriteJSON(filepath.Join(t.TempDir(), "no", "dir"), in); err == nil {
+		t.Fatal("WriteJSON into a missing directory: no error")
 	}
 }
