@@ -34,6 +34,11 @@ type Config struct {
 
 	// Logger receives structured logs. Default: no logging.
 	Logger *zap.Logger
+	// Observer receives the engine's measurements: connections, frames,
+	// bytes, batching, outboxes, request latency, rooms and resumes
+	// (package metrics exports them to Prometheus). Default: none, and
+	// nothing is measured.
+	Observer Observer
 	// Broker carries room broadcasts between nodes. Default: a
 	// MemoryBroker owned (and closed) by the engine.
 	Broker Broker

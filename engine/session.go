@@ -53,6 +53,13 @@ type session struct {
 
 	roomsMu sync.Mutex
 	rooms   map[string]*room.Room
+
+	// For Config.Observer only: the requests in flight (nil without an
+	// Observer), when the message being handled was read (read goroutine
+	// only), and the first close code the server sent.
+	inflight  *inflight
+	readAt    time.Time
+	closeSent atomic.Uint32
 }
 
 func newSession(e *Engine, conn *gws.Conn, user string) *session {
@@ -72,6 +79,9 @@ func newSession(e *Engine, conn *gws.Conn, user string) *session {
 		s.limiter = rate.NewLimiter(rate.Limit(e.cfg.RateLimit), e.cfg.RateBurst)
 		s.strikes = rate.NewLimiter(1, e.cfg.RateStrikes)
 	}
+	if e.obs != nil {
+		s.inflight = new(inflight)
+	}
 	return s
 }
 
@@ -84,6 +94,9 @@ func (s *session) UserID() string { return s.user }
 // Deliver implements room.Session: it queues frames without blocking and
 // closes the connection with 4008 when the outbox overflows.
 func (s *session) Deliver(frames []byte) bool {
+	if s.inflight != nil && s.inflight.n.Load() != 0 {
+		s.answered(frames)
+	}
 	switch s.out.push(frames) {
 	case pushStart:
 		s.startWriter()
@@ -92,6 +105,9 @@ func (s *session) Deliver(frames []byte) bool {
 		return true
 	case pushOverflow:
 		s.log.Info("slow consumer closed", zap.Int("limit", s.out.limit))
+		if obs := s.e.obs; obs != nil {
+			obs.SlowConsumer()
+		}
 		s.abort(CloseSlowConsumer, "slow consumer")
 	}
 	return false
@@ -155,7 +171,15 @@ func (s *session) writeLoop() {
 			deadlineAt = now
 			_ = s.conn.SetWriteDeadline(now.Add(s.e.cfg.WriteTimeout))
 		}
+		queued := 0
+		obs := s.e.obs
+		if obs != nil {
+			queued = s.out.queued()
+		}
 		err := s.conn.Writev(gws.OpcodeBinary, batch...)
+		if obs != nil && err == nil {
+			s.observeWritten(obs, batch, size, queued)
+		}
 		clear(batch)
 		s.out.written(size)
 		if err != nil {
@@ -168,6 +192,7 @@ func (s *session) writeLoop() {
 // closeAfterFlush closes the connection with code once queued frames are
 // written.
 func (s *session) closeAfterFlush(code uint16, reason string) {
+	s.closeSent.CompareAndSwap(0, uint32(code))
 	if s.out.closeAfterFlush(code, reason) {
 		s.startWriter()
 	}
@@ -176,6 +201,7 @@ func (s *session) closeAfterFlush(code uint16, reason string) {
 // abort closes the connection with code now, dropping queued frames. It
 // never blocks the caller, which may be a room goroutine.
 func (s *session) abort(code uint16, reason string) {
+	s.closeSent.CompareAndSwap(0, uint32(code))
 	s.out.kill()
 	s.e.wg.Add(1)
 	go func() {
@@ -220,11 +246,15 @@ func (s *session) protocolError(code uint16, err error) {
 	s.closeAfterFlush(code, ce.Message)
 }
 
-// close runs when the connection has closed: it leaves every room and
-// releases the user's connection slot.
-func (s *session) close() {
+// close runs when the connection has closed, with the error that ended
+// its read loop: it leaves every room and releases the user's connection
+// slot.
+func (s *session) close(cause error) {
 	if !s.closed.CompareAndSwap(false, true) {
 		return
+	}
+	if obs := s.e.obs; obs != nil {
+		obs.Disconnected(s.closeCode(cause))
 	}
 	s.out.kill()
 	s.timerMu.Lock()

@@ -289,6 +289,9 @@ func (h *match) end(r *room.Room, res Result) {
 	h.clearDraw()
 	_, _ = r.Broadcast(EventGameOver, GameOver{Winner: res.Winner, Reason: res.Reason, Ply: h.ply, Clocks: h.clocksMS(now)})
 	if wasPlaying {
+		if obs := h.m.cfg.Observer; obs != nil {
+			obs.Finished(h.m.kind, res)
+		}
 		h.handOff(r)
 	}
 }

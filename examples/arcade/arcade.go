@@ -21,6 +21,10 @@ import (
 	"github.com/parlorhq/parlor/games"
 	"github.com/parlorhq/parlor/games/chess"
 	"github.com/parlorhq/parlor/games/tictactoe"
+	"github.com/parlorhq/parlor/metrics"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 )
 
@@ -120,6 +124,8 @@ type Arcade struct {
 	challenges *challengeBook
 	finished   *finishedGames
 	handler    http.Handler
+	// registry holds the arcade's Prometheus metrics, served at /metrics.
+	registry *prometheus.Registry
 }
 
 // newArcade opens (or creates) the data directory and wires the arcade.
@@ -158,7 +164,21 @@ func newArcade(cfg Config) (*Arcade, error) {
 	}
 	a.store = store
 
+	// Metrics: Parlor's own, the Go runtime's and the process's, on a
+	// registry of the arcade's own.
+	a.registry = prometheus.NewRegistry()
+	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	met, err := metrics.New(metrics.Config{Registerer: a.registry})
+	if err == nil {
+		err = met.CountStoreWrites(func() (uint64, uint64) { st := store.Stats(); return st.Writes, st.Commits })
+	}
+	if err != nil {
+		_ = store.Close()
+		return nil, fmt.Errorf("arcade: metrics: %w", err)
+	}
+
 	ecfg := cfg.Engine
+	ecfg.Observer = met
 	ecfg.Authenticate = a.authenticate
 	ecfg.Secret = deriveKey(secret, labelRoomIDs)
 	ecfg.Logger = log.Named("parlor")
@@ -174,11 +194,11 @@ func newArcade(cfg Config) (*Arcade, error) {
 		_ = store.Close()
 		return nil, err
 	}
-	c := chat.New(chat.Config{Store: store, CanMessage: canMessage, Logger: log.Named("chat")})
+	c := chat.New(chat.Config{Store: met.ChatStore(store), CanMessage: canMessage, Logger: log.Named("chat")})
 	if err := c.Register(eng); err != nil {
 		return fail(err)
 	}
-	ttt := games.NewModule(tictactoe.Game{}, games.Config{QuickMatch: true, Rooms: eng})
+	ttt := games.NewModule(tictactoe.Game{}, games.Config{QuickMatch: true, Rooms: eng, Observer: met})
 	if err := eng.Register(ttt); err != nil {
 		return fail(err)
 	}
@@ -187,6 +207,7 @@ func newArcade(cfg Config) (*Arcade, error) {
 		QuickMatch:  true,
 		Rooms:       eng,
 		TimeControl: chessTimeControl,
+		Observer:    met,
 		OnFinished: func(_ context.Context, f games.FinishedGame) {
 			pgn, err := chessGame.PGN(f, chess.PGNOptions{Event: "Parlor arcade"})
 			if err != nil {
@@ -229,6 +250,10 @@ func (a *Arcade) routes() http.Handler {
 	// Parlor: the engine and its browser SDK.
 	mux.Handle("/ws", a.eng)
 	mux.Handle("GET /parlor.js", engine.SDKHandler())
+	// Prometheus metrics (docs/operations.md). The arcade listens on
+	// 127.0.0.1 by default; a public deployment serves them on a private
+	// listener or behind the proxy's access rules instead.
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}))
 	static, _ := fs.Sub(staticFS, "static") // the directory is embedded
 	mux.Handle("GET /static/", noCache(http.StripPrefix("/static/", http.FileServerFS(static))))
 
