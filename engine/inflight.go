@@ -36,7 +36,7 @@ type inflightReq struct {
 // inflight is a connection's requests waiting for their answer: the join or
 // leave the read goroutine is waiting for, and the sends queued to rooms.
 type inflight struct {
-	n     atomic.Int32 // requests in flight; lets Deliver skip the lock
+	n     *atomic.Int32 // requests in flight: the session's pending
 	mu    sync.Mutex
 	wait  inflightReq // the join or leave; the read goroutine waits for it
 	sends [inflightSends]inflightReq

@@ -33,7 +33,11 @@ type session struct {
 	user string
 	conn *gws.Conn
 	log  *zap.Logger
-	out  outbox
+	// pending counts the requests in flight, timed for Config.Observer
+	// (always 0 without one). It sits beside out, which Deliver touches
+	// anyway, so that checking it costs no extra cache line.
+	pending atomic.Int32
+	out     outbox
 
 	// Read goroutine only.
 	connected bool
@@ -55,8 +59,9 @@ type session struct {
 	rooms   map[string]*room.Room
 
 	// For Config.Observer only: the requests in flight (nil without an
-	// Observer), when the message being handled was read (read goroutine
-	// only), and the first close code the server sent.
+	// Observer; pending counts them), when the message being handled was
+	// read (read goroutine only), and the first close code the server
+	// sent.
 	inflight  *inflight
 	readAt    time.Time
 	closeSent atomic.Uint32
@@ -80,7 +85,7 @@ func newSession(e *Engine, conn *gws.Conn, user string) *session {
 		s.strikes = rate.NewLimiter(1, e.cfg.RateStrikes)
 	}
 	if e.obs != nil {
-		s.inflight = new(inflight)
+		s.inflight = &inflight{n: &s.pending}
 	}
 	return s
 }
@@ -94,7 +99,7 @@ func (s *session) UserID() string { return s.user }
 // Deliver implements room.Session: it queues frames without blocking and
 // closes the connection with 4008 when the outbox overflows.
 func (s *session) Deliver(frames []byte) bool {
-	if s.inflight != nil && s.inflight.n.Load() != 0 {
+	if s.pending.Load() != 0 {
 		s.answered(frames)
 	}
 	switch s.out.push(frames) {
@@ -171,14 +176,9 @@ func (s *session) writeLoop() {
 			deadlineAt = now
 			_ = s.conn.SetWriteDeadline(now.Add(s.e.cfg.WriteTimeout))
 		}
-		queued := 0
-		obs := s.e.obs
-		if obs != nil {
-			queued = s.out.queued()
-		}
 		err := s.conn.Writev(gws.OpcodeBinary, batch...)
-		if obs != nil && err == nil {
-			s.observeWritten(obs, batch, size, queued)
+		if obs := s.e.obs; obs != nil && err == nil {
+			s.observeWritten(obs, batch, size, s.out.queuedAtTake)
 		}
 		clear(batch)
 		s.out.written(size)
