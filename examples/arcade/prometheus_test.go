@@ -5,7 +5,7 @@ package main
 // and $PROMTOOL_PATH) that scrapes the arcade's /metrics every 250ms,
 // plays a short chat and game load, and asks Prometheus, through its HTTP
 // query API, whether the series moved as they should. promtool checks the
-// exposition. Without Prometheus the test skips, unless CI=true: then it
+// exposition and the alert rules of docs/prometheus-alerts.yml. Without Prometheus the test skips, unless CI=true: then it
 // fails.
 
 import (
@@ -270,6 +270,11 @@ func TestPrometheusScrapesArcade(t *testing.T) {
 	check.Stdin = bytes.NewReader(body)
 	if out, err := check.CombinedOutput(); err != nil {
 		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
+	// And the alert rules that docs/operations.md recommends.
+	rules := exec.Command(promtool, "check", "rules", filepath.Join("..", "..", "docs", "prometheus-alerts.yml"))
+	if out, err := rules.CombinedOutput(); err != nil {
+		t.Errorf("promtool check rules: %v\n%s", err, out)
 	}
 }
 
