@@ -29,9 +29,6 @@ func NewOutboxFanout(n int, obs Observer) *OutboxFanout {
 	e := &Engine{obs: obs}
 	for i := range n {
 		s := &session{e: e, id: fmt.Sprintf("s%d", i), log: zap.NewNop()}
-		if obs != nil {
-			s.inflight = &inflight{n: &s.pending}
-		}
 		s.out.limit = 1 << 30
 		s.out.writing = true // a writer is "running": push never starts one
 		f.ss = append(f.ss, s)

@@ -23,14 +23,18 @@ import (
 // are not timed.
 const inflightSends = 32
 
+// monoBase is the origin of the request clock: times are kept as
+// durations since it, which read the monotonic clock and take 8 bytes.
+var monoBase = time.Now()
+
 // inflightReq is one request waiting for its answer.
 type inflightReq struct {
 	ref    uint64
 	kind   string
+	start  time.Duration // since monoBase
 	typ    codec.Type
 	resume bool // a join with an epoch: Observer.Resumed is told its outcome
 	used   bool
-	start  time.Time
 }
 
 // inflight is a connection's requests waiting for their answer: the join or
@@ -86,10 +90,16 @@ func (in *inflight) take(ref uint64) (inflightReq, bool) {
 }
 
 // track notes request f of a room of kind, when the engine has an
-// Observer. Call it before the request can be answered.
+// Observer. Call it before the request can be answered. It runs on the
+// read goroutine, which alone sets s.inflight: a connection that sends no
+// request never allocates one. Deliver reads it only once pending, which
+// add increments after, is non-zero.
 func (s *session) track(f *codec.Frame, kind string) {
 	if s.e.obs == nil {
 		return
+	}
+	if s.inflight == nil {
+		s.inflight = &inflight{n: &s.pending}
 	}
 	s.inflight.add(inflightReq{ref: f.Ref, kind: kind, typ: f.Type, resume: f.Type == codec.TypeJoin && f.Epoch != "", start: s.readAt})
 }
@@ -135,7 +145,7 @@ func (s *session) answered(frame []byte) {
 	// A joined frame ends with its recovered flag.
 	success := t == codec.TypeJoined || (2+n < len(frame) && frame[2+n] == 0xa0)
 	obs := s.e.obs
-	obs.RequestDone(req.kind, req.typ, success, time.Since(req.start))
+	obs.RequestDone(req.kind, req.typ, success, time.Since(monoBase)-req.start)
 	if req.resume {
 		outcome := ResumeRefused
 		if t == codec.TypeJoined {

@@ -10,12 +10,13 @@ import (
 )
 
 // The metrics-overhead benchmarks: each runs its world without an Observer
-// (off) and with package metrics' Prometheus collectors (on), in one
-// process. Besides ns/op they report cpu-ns/op, the process's CPU time per
+// (off), with one that does nothing (nop) and with package metrics'
+// Prometheus collectors (on), in one process. Besides ns/op they report cpu-ns/op, the process's CPU time per
 // op, which a machine busy with other work disturbs much less than the
 // wall clock (docs/benchmarks.md, "Metrics overhead").
 
-// benchObservers returns the off and on observers by sub-benchmark name.
+// benchObservers returns the observers by sub-benchmark name: none (off),
+// engine.NopObserver (nop: the seam's own cost) and package metrics (on).
 func benchObservers(b *testing.B) []struct {
 	name string
 	obs  engine.Observer
@@ -27,7 +28,7 @@ func benchObservers(b *testing.B) []struct {
 	return []struct {
 		name string
 		obs  engine.Observer
-	}{{"metrics=off", nil}, {"metrics=on", m}}
+	}{{"metrics=off", nil}, {"metrics=nop", engine.NopObserver{}}, {"metrics=on", m}}
 }
 
 // BenchmarkMetricsHubPublish1000Outbox is BenchmarkHubPublish1000Outbox

@@ -58,12 +58,12 @@ type session struct {
 	roomsMu sync.Mutex
 	rooms   map[string]*room.Room
 
-	// For Config.Observer only: the requests in flight (nil without an
-	// Observer; pending counts them), when the message being handled was
-	// read (read goroutine only), and the first close code the server
-	// sent.
+	// For Config.Observer only: the requests in flight (nil until the
+	// first; pending counts them), when the message being handled was
+	// read, since monoBase (both read goroutine only), and the first close
+	// code the server sent.
 	inflight  *inflight
-	readAt    time.Time
+	readAt    time.Duration
 	closeSent atomic.Uint32
 }
 
@@ -83,9 +83,6 @@ func newSession(e *Engine, conn *gws.Conn, user string) *session {
 	if e.cfg.RateLimit > 0 {
 		s.limiter = rate.NewLimiter(rate.Limit(e.cfg.RateLimit), e.cfg.RateBurst)
 		s.strikes = rate.NewLimiter(1, e.cfg.RateStrikes)
-	}
-	if e.obs != nil {
-		s.inflight = &inflight{n: &s.pending}
 	}
 	return s
 }

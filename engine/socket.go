@@ -63,7 +63,7 @@ func (h *socketHandler) OnMessage(c *gws.Conn, m *gws.Message) {
 	s.extendDeadline()
 	s.lastData.Store(s.lastHeard.Load())
 	if obs := h.e.obs; obs != nil {
-		s.readAt = time.Now()
+		s.readAt = time.Since(monoBase)
 		obs.MessageRead(len(m.Bytes()))
 	}
 	if m.Opcode != gws.OpcodeBinary {
