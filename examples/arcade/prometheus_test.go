@@ -40,7 +40,7 @@ func requireProm(t *testing.T) (prom, promtool string) {
 	t.Helper()
 	find := func(env, name string) string {
 		if p := os.Getenv(env); p != "" {
-			return p
+			name = p
 		}
 		if p, err := exec.LookPath(name); err == nil {
 			return p
@@ -51,7 +51,7 @@ func requireProm(t *testing.T) (prom, promtool string) {
 	if prom != "" && promtool != "" {
 		return prom, promtool
 	}
-	msg := "prometheus or promtool not found; install them (Debian: apt-get install prometheus) or set PROMETHEUS_PATH and PROMTOOL_PATH"
+	msg := "prometheus or promtool not found or not executable; install them (Debian: apt-get install prometheus) or set PROMETHEUS_PATH and PROMTOOL_PATH"
 	if os.Getenv("CI") == "true" {
 		t.Fatalf("CI=true but %s", msg)
 	}
