@@ -12,7 +12,7 @@
 #
 # It needs Go (and a C compiler for -race). First it runs scripts/deps.sh,
 # which installs what else the tests need from Debian's packages (Node.js
-# and npm, Chromium, PostgreSQL, nginx) when run as root with apt-get, and
+# and npm, Chromium, PostgreSQL, nginx, Prometheus) when run as root with apt-get, and
 # otherwise lists what is missing; PARLOR_NO_INSTALL=1 skips that step. Go
 # modules come from the module proxy and npm packages from the npm registry.
 #

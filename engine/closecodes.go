@@ -1,5 +1,11 @@
 package engine
 
+import (
+	"errors"
+
+	"github.com/lxzan/gws"
+)
+
 // WebSocket close codes the engine sends. docs/protocol.md lists them for
 // client authors.
 const (
@@ -43,3 +49,21 @@ const (
 	// CloseRateLimited: the client kept sending past its rate limit.
 	CloseRateLimited uint16 = 4029
 )
+
+// closeAbnormal is the close code of a connection that ended without a
+// close frame. It is never sent.
+const closeAbnormal uint16 = 1006
+
+// closeCode is the close code a closed session ended with, for
+// Config.Observer: the first one the server sent, or else the client's,
+// found in cause, the error that ended the read loop, or else 1006.
+func (s *session) closeCode(cause error) uint16 {
+	if c := s.closeSent.Load(); c != 0 {
+		return uint16(c)
+	}
+	var ce *gws.CloseError
+	if errors.As(cause, &ce) && ce.Code != 0 {
+		return ce.Code
+	}
+	return closeAbnormal
+}

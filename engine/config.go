@@ -44,6 +44,11 @@ type Config struct {
 	// JSON lines on standard error, so that what a host must act on (such
 	// as a missing Secret) is seen; zap.NewNop() silences the engine.
 	Logger *zap.Logger
+	// Observer receives the engine's measurements: connections, frames,
+	// bytes, batching, outboxes, request latency, rooms and resumes
+	// (package metrics exports them to Prometheus). Default: none, and
+	// nothing is measured.
+	Observer Observer
 	// Broker carries room broadcasts between nodes. Default: a
 	// MemoryBroker owned (and closed) by the engine.
 	Broker Broker

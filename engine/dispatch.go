@@ -28,6 +28,9 @@ func (s *session) handleFrame(f *codec.Frame) error {
 	if s.closed.Load() || s.out.isClosed() {
 		return nil // closing: frames still in flight are ignored
 	}
+	if obs := s.e.obs; obs != nil {
+		obs.FrameRead(f.Type)
+	}
 	if !s.spend() {
 		// A request is answered, unless the strikes ran out and the
 		// connection is closing.
@@ -71,11 +74,12 @@ func (s *session) handleFrame(f *codec.Frame) error {
 }
 
 func (s *session) handleJoin(f *codec.Frame) {
+	m := s.e.module(f.Kind)
+	s.track(f, moduleKind(m))
 	if s.e.shutting.Load() {
 		s.reply(f.Ref, ErrShutdown)
 		return
 	}
-	m := s.e.module(f.Kind)
 	if m == nil {
 		s.reply(f.Ref, ErrUnknownKind)
 		return
@@ -146,6 +150,7 @@ func (s *session) resolve(ctx context.Context, m room.Module, kind string, param
 
 func (s *session) handleLeave(f *codec.Frame) {
 	r := s.room(f.Room)
+	s.track(f, roomKind(r))
 	if r == nil {
 		s.reply(f.Ref, ErrNotJoined)
 		return
@@ -161,6 +166,7 @@ func (s *session) handleLeave(f *codec.Frame) {
 
 func (s *session) handleSend(f *codec.Frame) {
 	r := s.room(f.Room)
+	s.track(f, roomKind(r))
 	if r == nil {
 		s.reply(f.Ref, ErrNotJoined)
 		return
@@ -171,6 +177,10 @@ func (s *session) handleSend(f *codec.Frame) {
 	}
 	if err := r.Send(s, f.Ref, f.Event, clone(f.Data), f.ClientMsgID); err != nil {
 		s.reply(f.Ref, err)
+		return
+	}
+	if obs := s.e.obs; obs != nil {
+		obs.MailboxDepth(r.Kind(), r.MailboxLen())
 	}
 }
 

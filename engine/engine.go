@@ -23,6 +23,7 @@ const Subprotocol = "parlor.v1"
 type Engine struct {
 	cfg      Config
 	log      *zap.Logger
+	obs      Observer // nil: nothing is measured
 	upgrader *gws.Upgrader
 	secret   []byte
 
@@ -54,6 +55,7 @@ func New(cfg Config) (*Engine, error) {
 	e := &Engine{
 		cfg:       cfg,
 		log:       cfg.Logger,
+		obs:       cfg.Observer,
 		modules:   make(map[string]room.Module),
 		rooms:     newShardedMap[*room.Room](),
 		creators:  newShardedMap[string](),

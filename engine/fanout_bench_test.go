@@ -15,6 +15,7 @@ import (
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/internal/echo"
+	"github.com/parlorhq/parlor/internal/procstat"
 )
 
 // fanoutBench is one engine on httptest loopback with clients joined to
@@ -32,14 +33,16 @@ type fanoutBench struct {
 	total   atomic.Int64
 }
 
-// newFanoutBench starts the engine and connects n clients, each expecting
-// target events. Setup is bounded by a 60s deadline.
-func newFanoutBench(b *testing.B, n, target int) *fanoutBench {
+// newFanoutBench starts the engine, with obs as its Observer (nil for
+// none), and connects n clients, each expecting target events. Setup is
+// bounded by a 60s deadline.
+func newFanoutBench(b *testing.B, n, target int, obs engine.Observer) *fanoutBench {
 	b.Helper()
 	e, err := engine.New(engine.Config{
 		Authenticate: func(r *http.Request) (string, error) { return r.URL.Query().Get("user"), nil },
 		Secret:       []byte("bench"),
 		RateLimit:    -1, // one sender sends thousands of frames a second
+		Observer:     obs,
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -130,9 +133,13 @@ func (fb *fanoutBench) close() {
 // is one broadcast, complete when every client has received it, so
 // deliveries/s = 1,000 * ops / elapsed. Clients and server share the
 // process (and its cores).
-func BenchmarkFanoutLoopback(b *testing.B) {
+func BenchmarkFanoutLoopback(b *testing.B) { benchFanoutLoopback(b, nil) }
+
+// benchFanoutLoopback is BenchmarkFanoutLoopback with obs as the engine's
+// Observer (nil for none).
+func benchFanoutLoopback(b *testing.B, obs engine.Observer) {
 	const clients, inflight = 1000, 16
-	fb := newFanoutBench(b, clients, b.N)
+	fb := newFanoutBench(b, clients, b.N, obs)
 	defer fb.close()
 	data, err := codec.MarshalData(echo.SayData{Text: strings.Repeat("x", 100)})
 	if err != nil {
@@ -146,7 +153,7 @@ func BenchmarkFanoutLoopback(b *testing.B) {
 
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu := time.Now(), procstat.ReadCPU()
 	for range b.N {
 		sem <- struct{}{}
 		wg.Go(func() {
@@ -165,6 +172,7 @@ func BenchmarkFanoutLoopback(b *testing.B) {
 	}
 	elapsed := time.Since(start)
 	b.StopTimer()
+	reportCPU(b, cpu)
 	if err, _ := sendErr.Load().(error); err != nil {
 		b.Fatalf("send: %v", err)
 	}

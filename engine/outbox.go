@@ -23,6 +23,10 @@ type outbox struct {
 	closeReason string
 	// spare is the batch slice kept between writer runs.
 	spare [][]byte
+	// queuedAtTake is the bytes queued (the batch included) when next
+	// last took a batch. Only the writer reads it, after next, for
+	// Config.Observer.
+	queuedAtTake int
 }
 
 // takeSpare hands the kept batch slice to a starting writer.
@@ -93,6 +97,7 @@ func (o *outbox) next(batch [][]byte, maxFrames, maxBytes int) (out [][]byte, si
 	if o.head == len(o.queue) {
 		o.queue, o.head = o.queue[:0], 0
 	}
+	o.queuedAtTake = o.bytes
 	return batch, size, 0, ""
 }
 

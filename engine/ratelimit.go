@@ -10,6 +10,9 @@ func (s *session) spend() bool {
 	if s.limiter == nil || s.limiter.Allow() {
 		return true
 	}
+	if obs := s.e.obs; obs != nil {
+		obs.RateLimited()
+	}
 	if !s.strikes.Allow() {
 		s.log.Info("rate limit abuse closed")
 		s.closeAfterFlush(CloseRateLimited, "rate limit exceeded")

@@ -36,6 +36,9 @@ func (e *Engine) roomFor(id, kind string, m room.Module, user string) (r *room.R
 		rcfg.OnExit = e.forgetRoom
 		r = room.New(id, kind, h, rcfg)
 		rooms[id] = r
+		if e.obs != nil {
+			e.obs.RoomOpened(kind)
+		}
 		e.creators.update(id, func(c map[string]string) { c[id] = user })
 		e.wg.Add(1)
 		go func() {
@@ -69,6 +72,9 @@ func (e *Engine) forgetRoom(r *room.Room) {
 			return
 		}
 		delete(rooms, id)
+		if e.obs != nil {
+			e.obs.RoomClosed(r.Kind())
+		}
 		var user string
 		var ok bool
 		e.creators.update(id, func(c map[string]string) {

@@ -33,7 +33,11 @@ type session struct {
 	user string
 	conn *gws.Conn
 	log  *zap.Logger
-	out  outbox
+	// pending counts the requests in flight, timed for Config.Observer
+	// (always 0 without one). It sits beside out, which Deliver touches
+	// anyway, so that checking it costs no extra cache line.
+	pending atomic.Int32
+	out     outbox
 	// cred names the credential the connection was opened with
 	// (Config.Credential). It is read and written under the user's
 	// userConns lock once the session is registered.
@@ -57,6 +61,14 @@ type session struct {
 
 	roomsMu sync.Mutex
 	rooms   map[string]*room.Room
+
+	// For Config.Observer only: the requests in flight (nil until the
+	// first; pending counts them), when the message being handled was
+	// read, since monoBase (both read goroutine only), and the first close
+	// code the server sent.
+	inflight  *inflight
+	readAt    time.Duration
+	closeSent atomic.Uint32
 }
 
 func newSession(e *Engine, conn *gws.Conn, user, cred string) *session {
@@ -89,6 +101,9 @@ func (s *session) UserID() string { return s.user }
 // Deliver implements room.Session: it queues frames without blocking and
 // closes the connection with 4008 when the outbox overflows.
 func (s *session) Deliver(frames []byte) bool {
+	if s.pending.Load() != 0 {
+		s.answered(frames)
+	}
 	switch s.out.push(frames) {
 	case pushStart:
 		s.startWriter()
@@ -97,6 +112,9 @@ func (s *session) Deliver(frames []byte) bool {
 		return true
 	case pushOverflow:
 		s.log.Info("slow consumer closed", zap.Int("limit", s.out.limit))
+		if obs := s.e.obs; obs != nil {
+			obs.SlowConsumer()
+		}
 		s.abort(CloseSlowConsumer, "slow consumer")
 	}
 	return false
@@ -161,6 +179,9 @@ func (s *session) writeLoop() {
 			_ = s.conn.SetWriteDeadline(now.Add(s.e.cfg.WriteTimeout))
 		}
 		err := s.conn.Writev(gws.OpcodeBinary, batch...)
+		if obs := s.e.obs; obs != nil && err == nil {
+			s.observeWritten(obs, batch, size, s.out.queuedAtTake)
+		}
 		clear(batch)
 		s.out.written(size)
 		if err != nil {
@@ -173,6 +194,7 @@ func (s *session) writeLoop() {
 // closeAfterFlush closes the connection with code once queued frames are
 // written.
 func (s *session) closeAfterFlush(code uint16, reason string) {
+	s.closeSent.CompareAndSwap(0, uint32(code))
 	if s.out.closeAfterFlush(code, reason) {
 		s.startWriter()
 	}
@@ -181,6 +203,7 @@ func (s *session) closeAfterFlush(code uint16, reason string) {
 // abort closes the connection with code now, dropping queued frames. It
 // never blocks the caller, which may be a room goroutine.
 func (s *session) abort(code uint16, reason string) {
+	s.closeSent.CompareAndSwap(0, uint32(code))
 	s.out.kill()
 	s.e.wg.Add(1)
 	go func() {
@@ -225,11 +248,15 @@ func (s *session) protocolError(code uint16, err error) {
 	s.closeAfterFlush(code, ce.Message)
 }
 
-// close runs when the connection has closed: it leaves every room and
-// releases the user's connection slot.
-func (s *session) close() {
+// close runs when the connection has closed, with the error that ended
+// its read loop: it leaves every room and releases the user's connection
+// slot.
+func (s *session) close(cause error) {
 	if !s.closed.CompareAndSwap(false, true) {
 		return
+	}
+	if obs := s.e.obs; obs != nil {
+		obs.Disconnected(s.closeCode(cause))
 	}
 	s.out.kill()
 	s.timerMu.Lock()

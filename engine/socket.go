@@ -23,9 +23,9 @@ func (h *socketHandler) OnOpen(c *gws.Conn) {
 	}
 }
 
-func (h *socketHandler) OnClose(c *gws.Conn, _ error) {
+func (h *socketHandler) OnClose(c *gws.Conn, err error) {
 	if s := sessionOf(c); s != nil {
-		s.close()
+		s.close(err)
 	}
 }
 
@@ -62,6 +62,10 @@ func (h *socketHandler) OnMessage(c *gws.Conn, m *gws.Message) {
 	}
 	s.extendDeadline()
 	s.lastData.Store(s.lastHeard.Load())
+	if obs := h.e.obs; obs != nil {
+		s.readAt = time.Since(monoBase)
+		obs.MessageRead(len(m.Bytes()))
+	}
 	if m.Opcode != gws.OpcodeBinary {
 		s.protocolError(CloseUnsupported, ErrTextMessage)
 		return

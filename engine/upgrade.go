@@ -29,36 +29,36 @@ import (
 // connection and their most idle one is closed with 4010 (CloseEvicted).
 func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e.shutting.Load() {
-		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
+		e.refuse(w, "server shutting down", http.StatusServiceUnavailable)
 		return
 	}
 	if !isUpgrade(r) {
 		w.Header().Set("Upgrade", "websocket")
-		http.Error(w, "websocket upgrade required", http.StatusUpgradeRequired)
+		e.refuse(w, "websocket upgrade required", http.StatusUpgradeRequired)
 		return
 	}
 	if !offersSubprotocol(r) {
-		http.Error(w, "subprotocol "+Subprotocol+" required", http.StatusBadRequest)
+		e.refuse(w, "subprotocol "+Subprotocol+" required", http.StatusBadRequest)
 		return
 	}
 	if !e.originAllowed(r) {
 		e.log.Info("origin refused", zap.String("origin", r.Header.Get("Origin")), zap.String("remote", r.RemoteAddr))
-		http.Error(w, "origin not allowed", http.StatusForbidden)
+		e.refuse(w, "origin not allowed", http.StatusForbidden)
 		return
 	}
 	user, err := e.cfg.Authenticate(r)
 	if err != nil || user == "" || len(user) > codec.MaxIDLen {
 		e.log.Debug("authentication refused", zap.String("remote", r.RemoteAddr), zap.Error(err))
 		if errors.Is(err, ErrForbidden) {
-			http.Error(w, "forbidden", http.StatusForbidden)
+			e.refuse(w, "forbidden", http.StatusForbidden)
 			return
 		}
-		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		e.refuse(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
 	ok, victim, ticket := e.acquireConn(user)
 	if !ok {
-		http.Error(w, "too many connections", http.StatusTooManyRequests)
+		e.refuse(w, "too many connections", http.StatusTooManyRequests)
 		return
 	}
 	if victim != nil {
@@ -74,12 +74,18 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		e.releaseConn(user, nil)
 		e.log.Debug("upgrade failed", zap.Error(err))
+		if e.obs != nil {
+			e.obs.UpgradeRefused(http.StatusBadRequest) // gws answered 400
+		}
 		return
 	}
 	s := newSession(e, conn, user, cred)
 	conn.Session().Store(sessionKey, s)
 	order, cut := e.registerConn(s, ticket)
 	e.sessions.update(s.id, func(m map[string]*session) { m[s.id] = s })
+	if e.obs != nil {
+		e.obs.Connected()
+	}
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
@@ -110,6 +116,14 @@ func (e *Engine) credential(r *http.Request) (cred string, ok bool) {
 		}
 	}()
 	return e.cfg.Credential(r), true
+}
+
+// refuse answers an upgrade request with status, and tells the Observer.
+func (e *Engine) refuse(w http.ResponseWriter, msg string, status int) {
+	if e.obs != nil {
+		e.obs.UpgradeRefused(status)
+	}
+	http.Error(w, msg, status)
 }
 
 func isUpgrade(r *http.Request) bool {

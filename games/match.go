@@ -338,6 +338,9 @@ func (h *match) end(r *room.Room, res Result) {
 	}
 	g := h.finished()
 	if h.flush(r, &g) {
+		if obs := h.m.cfg.Observer; obs != nil {
+			obs.Finished(h.m.kind, res)
+		}
 		h.handOff(r, g)
 	}
 }

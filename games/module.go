@@ -145,6 +145,11 @@ type Config struct {
 	// means the room checks instead: a room that has no match refuses the
 	// join with not_found and closes at once.
 	Rooms RoomFinder
+
+	// Observer, if set, is told of every move applied and every match
+	// that started and ended, for metrics (package metrics implements
+	// it). Nil means none.
+	Observer Observer
 }
 
 // withDefaults returns c with zero fields replaced by their defaults.

@@ -105,6 +105,9 @@ func (h *match) onMove(r *room.Room, seat int, m *room.Message) (any, error) {
 	h.m.cfg.Ledger.moved(m.User)
 	h.state = next
 	h.ply++
+	if obs := h.m.cfg.Observer; obs != nil {
+		obs.Moved(h.m.kind)
+	}
 	h.log = append(h.log, LoggedMove{Seat: seat, Move: move, At: now, AtMS: now.UnixMilli()})
 	if h.drawBy >= 0 && h.drawBy != seat {
 		h.clearDraw() // moving on declines the opponent's offer

@@ -4,7 +4,9 @@
 # real-browser tests), PostgreSQL (the tests of chat/pgstore) and nginx
 # (examples/arcade's TestBehindNginx, which starts its own nginx process
 # with the configuration of docs/deploy.md; the package's service is not
-# used). test.sh runs it first; .ci/run through test.sh.
+# used) and Prometheus (examples/arcade's TestPrometheusScrapesArcade, which
+# starts its own prometheus and runs promtool). test.sh runs it first;
+# .ci/run through test.sh.
 #
 #   scripts/deps.sh          install what is missing (as root, with apt-get),
 #                            or, without root or apt-get, list what is
@@ -39,6 +41,7 @@ command -v npm >/dev/null || missing+=(nodejs npm)
 have_chromium || missing+=(chromium)
 have_postgres || missing+=(postgresql)
 command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+{ command -v prometheus >/dev/null && command -v promtool >/dev/null; } || missing+=(prometheus)
 
 if [[ ${#missing[@]} == 0 ]]; then
 	echo "deps.sh: everything the tests need is installed"

@@ -15,11 +15,16 @@ import (
 	"time"
 
 	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/chat/boltstore"
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/games"
 	gamesbolt "github.com/parlorhq/parlor/games/boltstore"
 	"github.com/parlorhq/parlor/games/chess"
 	"github.com/parlorhq/parlor/games/tictactoe"
+	"github.com/parlorhq/parlor/metrics"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 )
 
@@ -130,6 +135,8 @@ type Arcade struct {
 	challenges *challengeBook
 	finished   *finishedGames
 	handler    http.Handler
+	// registry holds the arcade's Prometheus metrics, served at /metrics.
+	registry *prometheus.Registry
 }
 
 // newArcade opens (or creates) the data directory and wires the arcade.
@@ -174,7 +181,22 @@ func newArcade(cfg Config) (*Arcade, error) {
 	}
 	a.gamesStore = gamesStore
 
+	// Metrics: Parlor's own, the Go runtime's and the process's, on a
+	// registry of the arcade's own.
+	a.registry = prometheus.NewRegistry()
+	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	met, err := metrics.New(metrics.Config{Registerer: a.registry})
+	if bs, ok := store.(*boltstore.Store); ok && err == nil {
+		// The bbolt store's group commit: writes per commit.
+		err = met.CountStoreWrites(func() (uint64, uint64) { st := bs.Stats(); return st.Writes, st.Commits })
+	}
+	if err != nil {
+		_ = store.Close()
+		return nil, fmt.Errorf("arcade: metrics: %w", err)
+	}
+
 	ecfg := cfg.Engine
+	ecfg.Observer = met
 	ecfg.Authenticate = a.authenticate
 	ecfg.Credential = a.credential
 	ecfg.Secret = deriveKey(secret, labelRoomIDs)
@@ -193,14 +215,14 @@ func newArcade(cfg Config) (*Arcade, error) {
 		_ = gamesStore.Close()
 		return nil, err
 	}
-	c := chat.New(chat.Config{Store: store, CanMessage: canMessage, Logger: log.Named("chat")})
+	c := chat.New(chat.Config{Store: met.ChatStore(store), CanMessage: canMessage, Logger: log.Named("chat")})
 	if err := c.Register(eng); err != nil {
 		return fail(err)
 	}
 	// One ledger for both games, so that a user waits in one quick-match
 	// queue at a time and the per-user limits count across games.
 	ledger := games.NewLedger()
-	ttt := games.NewModule(tictactoe.Game{}, games.Config{QuickMatch: true, Rooms: eng, Store: gamesStore, Ledger: ledger})
+	ttt := games.NewModule(tictactoe.Game{}, games.Config{QuickMatch: true, Rooms: eng, Store: gamesStore, Ledger: ledger, Observer: met})
 	if err := eng.Register(ttt); err != nil {
 		return fail(err)
 	}
@@ -211,6 +233,7 @@ func newArcade(cfg Config) (*Arcade, error) {
 		Store:       gamesStore,
 		Ledger:      ledger,
 		TimeControl: chessTimeControl,
+		Observer:    met,
 		OnFinished: func(_ context.Context, f games.FinishedGame) {
 			pgn, err := chessGame.PGN(f, chess.PGNOptions{Event: "Parlor arcade"})
 			if err != nil {
@@ -264,6 +287,10 @@ func (a *Arcade) routes() http.Handler {
 	// Parlor: the engine and its browser SDK.
 	mux.Handle("/ws", a.eng)
 	mux.Handle("GET /parlor.js", engine.SDKHandler())
+	// Prometheus metrics (docs/operations.md). The arcade listens on
+	// 127.0.0.1 by default; a public deployment serves them on a private
+	// listener or behind the proxy's access rules instead.
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}))
 	static, _ := fs.Sub(staticFS, "static") // the directory is embedded
 	mux.Handle("GET /static/", noCache(http.StripPrefix("/static/", http.FileServerFS(static))))
 

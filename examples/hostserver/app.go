@@ -9,6 +9,10 @@ import (
 	"time"
 
 	"github.com/parlorhq/parlor/engine"
+	"github.com/parlorhq/parlor/metrics"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 )
 
@@ -47,6 +51,11 @@ type appConfig struct {
 	// header, so that cookies get the Secure attribute. Off by default:
 	// any client can send the header.
 	TrustProxy bool
+	// Registry is the app's Prometheus registry: Parlor's metrics are
+	// registered on it beside the app's own, and it is served at GET
+	// /metrics. Default: a new registry with the Go runtime and process
+	// collectors.
+	Registry *prometheus.Registry
 }
 
 // withDefaults returns cfg with every zero field set to its default.
@@ -63,6 +72,10 @@ func (cfg appConfig) withDefaults() appConfig {
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = DefaultMaxSessions
 	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
 	return cfg
 }
 
@@ -74,6 +87,7 @@ type app struct {
 	sessions   *sessionStore
 	sessionTTL time.Duration
 	trustProxy bool
+	registry   *prometheus.Registry
 	handler    http.Handler
 }
 
@@ -89,6 +103,7 @@ func newApp(cfg appConfig) (*app, error) {
 		sessions:   newSessionStore(cfg.SessionTTL, cfg.MaxSessionsPerUser, cfg.MaxSessions),
 		sessionTTL: cfg.SessionTTL,
 		trustProxy: cfg.TrustProxy,
+		registry:   cfg.Registry,
 	}
 
 	ecfg := cfg.Engine
@@ -98,6 +113,12 @@ func newApp(cfg appConfig) (*app, error) {
 	ecfg.Credential = a.credential
 	ecfg.Secret = deriveKey(cfg.Secret, "parlor room ids v1")
 	ecfg.Logger = a.log.Named("parlor")
+	// Parlor's metrics go to the app's registry (docs/operations.md).
+	met, err := metrics.New(metrics.Config{Registerer: cfg.Registry})
+	if err != nil {
+		return nil, err
+	}
+	ecfg.Observer = met
 	eng, err := engine.New(ecfg)
 	if err != nil {
 		return nil, err
@@ -133,6 +154,8 @@ func (a *app) routes() *http.ServeMux {
 	// The browser SDK, served from the engine, and a page that uses it.
 	mux.Handle("GET /parlor.js", engine.SDKHandler())
 	mux.HandleFunc("GET /sdk-demo", a.sdkDemo)
+	// Prometheus metrics: the app's registry, Parlor's included.
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}))
 	return mux
 }
 
