@@ -17,6 +17,7 @@ import (
 	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/chat/boltstore"
 	"github.com/parlorhq/parlor/engine"
+	"github.com/parlorhq/parlor/examples/react"
 	"github.com/parlorhq/parlor/games"
 	"github.com/parlorhq/parlor/games/chess"
 	"github.com/parlorhq/parlor/games/tictactoe"
@@ -230,6 +231,9 @@ func (a *Arcade) routes() http.Handler {
 	// Parlor: the engine and its browser SDK.
 	mux.Handle("/ws", a.eng)
 	mux.Handle("GET /parlor.js", engine.SDKHandler())
+	mux.Handle("GET "+engine.SDKPath(), engine.SDKHandler())
+	// The React example (examples/react), on the same engine.
+	mux.Handle("GET /react/", http.StripPrefix("/react", react.Handler()))
 	static, _ := fs.Sub(staticFS, "static") // the directory is embedded
 	mux.Handle("GET /static/", noCache(http.StripPrefix("/static/", http.FileServerFS(static))))
 

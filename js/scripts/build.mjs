@@ -6,7 +6,8 @@
 // pinned tool versions, never on the time or the machine, so a rebuild
 // reproduces the committed files byte for byte.
 //
-//   node scripts/build.mjs            write dist/ and ../engine/assets/parlor.min.js
+//   node scripts/build.mjs            write dist/, ../engine/assets/parlor.min.js and
+//                                     ../examples/react/static/app.js
 //   node scripts/build.mjs --out DIR  write the bundle and typings to DIR only
 //   node scripts/build.mjs --verify   rebuild in memory and compare with dist/ and
 //                                     ../engine/assets/parlor.min.js; exit 1 on any
@@ -21,6 +22,7 @@ import ts from "typescript";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const engineAsset = path.resolve(root, "../engine/assets/parlor.min.js");
+const reactExample = path.resolve(root, "../examples/react/static/app.js");
 
 async function readJSON(p) {
   return JSON.parse(await readFile(p, "utf8"));
@@ -94,6 +96,23 @@ async function build() {
     }),
   );
 
+  // The React example's script: the example, its hooks and React, in one
+  // file. Kept out of dist/: it is the example's, written beside it.
+  const example = await esbuild.build({
+    ...common,
+    entryPoints: ["../examples/react/src/app.jsx"],
+    minify: true,
+    jsx: "automatic",
+    nodePaths: [path.join(root, "node_modules")],
+    define: { "process.env.NODE_ENV": '"production"' },
+    legalComments: "none",
+    banner: {
+      js: "/*! The Parlor React example, built from examples/react/src by js/scripts/build.mjs. Bundles react and react-dom (MIT License). */",
+    },
+    outfile: "dist/example-react.js",
+  });
+  files.set("example-react.js", Buffer.from(example.outputFiles[0].contents));
+
   // Typings: tsc, declarations only, internals stripped.
   const typesDir = path.join(root, "dist/types");
   const parsed = ts.getParsedCommandLineOfConfigFile(
@@ -124,6 +143,7 @@ async function build() {
 async function writeAll(dir, files) {
   await rm(dir, { recursive: true, force: true });
   for (const [rel, contents] of files) {
+    if (rel === "example-react.js") continue;
     const p = path.join(dir, rel);
     await mkdir(path.dirname(p), { recursive: true });
     await writeFile(p, contents);
@@ -160,18 +180,20 @@ async function verify(files) {
   };
   const dist = path.join(root, "dist");
   for (const [rel, contents] of files) {
+    if (rel === "example-react.js") continue;
     await check(path.join("js/dist", rel), path.join(dist, rel), contents);
   }
   for (const rel of await listFiles(dist)) {
-    if (!files.has(rel)) problems.push(`${path.join("js/dist", rel)}: not produced by the build (stale?)`);
+    if (!files.has(rel) || rel === "example-react.js") problems.push(`${path.join("js/dist", rel)}: not produced by the build (stale?)`);
   }
   await check("engine/assets/parlor.min.js", engineAsset, files.get("parlor.min.js"));
+  await check("examples/react/static/app.js", reactExample, files.get("example-react.js"));
   if (problems.length > 0) {
     console.error("The committed bundle is out of date:\n  " + problems.join("\n  "));
     console.error("Run `npm run build` in js/ and commit js/dist and engine/assets/parlor.min.js.");
     process.exit(1);
   }
-  console.log(`bundle up to date: ${files.size} files in js/dist, and engine/assets/parlor.min.js`);
+  console.log(`bundle up to date: js/dist, engine/assets/parlor.min.js and examples/react/static/app.js`);
 }
 
 const args = process.argv.slice(2);
@@ -186,6 +208,7 @@ try {
     await mkdir(path.dirname(engineAsset), { recursive: true });
     const min = files.get("parlor.min.js");
     await writeFile(engineAsset, min);
+    await writeFile(reactExample, files.get("example-react.js"));
     console.log(
       `wrote js/dist (${files.size} files) and engine/assets/parlor.min.js (${min.length} bytes, ${gzipSync(min, { level: 9 }).length} gzipped)`,
     );
