@@ -163,6 +163,20 @@ func TestSDKHandlerGzip(t *testing.T) {
 	t.Logf("the SDK is %d bytes, %d gzipped", len(want), serveSDK(http.MethodGet, "/parlor.js", "Accept-Encoding", "gzip").Body.Len())
 }
 
+// TestSDKHandlerRange: a range of the plain bundle is served as asked; a
+// gzipped response is always whole, its length known.
+func TestSDKHandlerRange(t *testing.T) {
+	want := sdkOnDisk(t)
+	w := serveSDK(http.MethodGet, "/parlor.js", "Range", "bytes=0-9")
+	if w.Code != http.StatusPartialContent || !bytes.Equal(w.Body.Bytes(), want[:10]) {
+		t.Errorf("plain range: status %d, body %q", w.Code, w.Body.Bytes())
+	}
+	w = serveSDK(http.MethodGet, "/parlor.js", "Range", "bytes=0-9", "Accept-Encoding", "gzip")
+	if w.Code != http.StatusOK || w.Header().Get("Content-Encoding") != "gzip" || !bytes.Equal(gunzip(t, w.Body.Bytes()), want) {
+		t.Errorf("gzip with a range: status %d, encoding %q, %d bytes", w.Code, w.Header().Get("Content-Encoding"), w.Body.Len())
+	}
+}
+
 func TestSDKHandlerNotModified(t *testing.T) {
 	for _, enc := range []string{"", "gzip"} {
 		etag := serveSDK(http.MethodGet, "/parlor.js", "Accept-Encoding", enc).Header().Get("ETag")
