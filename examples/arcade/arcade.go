@@ -34,6 +34,12 @@ var staticFS embed.FS
 //go:embed html/*.html
 var htmlFS embed.FS
 
+// reactFS is the React example page: index.html, style.css and app.js,
+// which js/'s build bundles from reactsrc/app.jsx with React included.
+//
+//go:embed react/*.html react/*.css react/*.js
+var reactFS embed.FS
+
 const (
 	// secretFile is the name, inside the data directory, of the server
 	// key from which the room-id key is derived.
@@ -291,6 +297,11 @@ func (a *Arcade) routes() http.Handler {
 	// 127.0.0.1 by default; a public deployment serves them on a private
 	// listener or behind the proxy's access rules instead.
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET "+engine.SDKPath(), engine.SDKHandler())
+	// The React example page (react/, built from reactsrc/ by js/'s
+	// build), on the same engine: /react/?with=bob.
+	reactPage, _ := fs.Sub(reactFS, "react") // the directory is embedded
+	mux.Handle("GET /react/", noCache(http.StripPrefix("/react", http.FileServerFS(reactPage))))
 	static, _ := fs.Sub(staticFS, "static") // the directory is embedded
 	mux.Handle("GET /static/", noCache(http.StripPrefix("/static/", http.FileServerFS(static))))
 

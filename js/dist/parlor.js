@@ -1,9 +1,5 @@
-/*! parlor.js 0.1.0: the Parlor browser SDK (protocol parlor.v1).
- * Generated from js/src by js/scripts/build.mjs. Do not edit: run `npm run build` in js/.
- * Bundles @msgpack/msgpack 3.1.3 (ISC License; its notice is at the end). */
-var __defProp = Object.defineProperty;
-var __defNormalProp = (obj, key2, value) => key2 in obj ? __defProp(obj, key2, { enumerable: true, configurable: true, writable: true, value }) : obj[key2] = value;
-var __publicField = (obj, key2, value) => __defNormalProp(obj, typeof key2 !== "symbol" ? key2 + "" : key2, value);
+/*! parlor.js 0.1.0: the Parlor browser SDK (protocol parlor.v1). MIT License.
+ * Generated from js/src by js/scripts/build.mjs. Do not edit: run `npm run build` in js/. */
 
 // src/errors.ts
 var Codes = {
@@ -700,1450 +696,262 @@ function encodeFrames(frames) {
   return w.result();
 }
 
-// node_modules/@msgpack/msgpack/dist.esm/utils/utf8.mjs
-function utf8Count(str) {
-  const strLength = str.length;
-  let byteLength = 0;
-  let pos = 0;
-  while (pos < strLength) {
-    let value = str.charCodeAt(pos++);
-    if ((value & 4294967168) === 0) {
-      byteLength++;
-      continue;
-    } else if ((value & 4294965248) === 0) {
-      byteLength += 2;
-    } else {
-      if (value >= 55296 && value <= 56319) {
-        if (pos < strLength) {
-          const extra = str.charCodeAt(pos);
-          if ((extra & 64512) === 56320) {
-            ++pos;
-            value = ((value & 1023) << 10) + (extra & 1023) + 65536;
-          }
-        }
-      }
-      if ((value & 4294901760) === 0) {
-        byteLength += 3;
-      } else {
-        byteLength += 4;
-      }
-    }
+// src/msgpack.ts
+var encoder = new TextEncoder();
+var decoder = new TextDecoder("utf-8");
+var maxEncodeDepth = 100;
+function encodeValue(v) {
+  const w = new Out();
+  put(w, v, 0);
+  return w.buf.slice(0, w.len);
+}
+var Out = class {
+  constructor() {
+    this.buf = new Uint8Array(64);
+    this.len = 0;
+    this.view = new DataView(this.buf.buffer);
   }
-  return byteLength;
-}
-function utf8EncodeJs(str, output, outputOffset) {
-  const strLength = str.length;
-  let offset = outputOffset;
-  let pos = 0;
-  while (pos < strLength) {
-    let value = str.charCodeAt(pos++);
-    if ((value & 4294967168) === 0) {
-      output[offset++] = value;
-      continue;
-    } else if ((value & 4294965248) === 0) {
-      output[offset++] = value >> 6 & 31 | 192;
-    } else {
-      if (value >= 55296 && value <= 56319) {
-        if (pos < strLength) {
-          const extra = str.charCodeAt(pos);
-          if ((extra & 64512) === 56320) {
-            ++pos;
-            value = ((value & 1023) << 10) + (extra & 1023) + 65536;
-          }
-        }
-      }
-      if ((value & 4294901760) === 0) {
-        output[offset++] = value >> 12 & 15 | 224;
-        output[offset++] = value >> 6 & 63 | 128;
-      } else {
-        output[offset++] = value >> 18 & 7 | 240;
-        output[offset++] = value >> 12 & 63 | 128;
-        output[offset++] = value >> 6 & 63 | 128;
-      }
-    }
-    output[offset++] = value & 63 | 128;
+  room(n) {
+    if (this.len + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.len + n) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
   }
-}
-var sharedTextEncoder = new TextEncoder();
-var TEXT_ENCODER_THRESHOLD = 50;
-function utf8EncodeTE(str, output, outputOffset) {
-  sharedTextEncoder.encodeInto(str, output.subarray(outputOffset));
-}
-function utf8Encode(str, output, outputOffset) {
-  if (str.length > TEXT_ENCODER_THRESHOLD) {
-    utf8EncodeTE(str, output, outputOffset);
-  } else {
-    utf8EncodeJs(str, output, outputOffset);
+  u8(x) {
+    this.room(1);
+    this.buf[this.len++] = x;
   }
-}
-var CHUNK_SIZE = 4096;
-function utf8DecodeJs(bytes, inputOffset, byteLength) {
-  let offset = inputOffset;
-  const end = offset + byteLength;
-  const units = [];
-  let result = "";
-  while (offset < end) {
-    const byte1 = bytes[offset++];
-    if ((byte1 & 128) === 0) {
-      units.push(byte1);
-    } else if ((byte1 & 224) === 192) {
-      const byte2 = bytes[offset++] & 63;
-      units.push((byte1 & 31) << 6 | byte2);
-    } else if ((byte1 & 240) === 224) {
-      const byte2 = bytes[offset++] & 63;
-      const byte3 = bytes[offset++] & 63;
-      units.push((byte1 & 31) << 12 | byte2 << 6 | byte3);
-    } else if ((byte1 & 248) === 240) {
-      const byte2 = bytes[offset++] & 63;
-      const byte3 = bytes[offset++] & 63;
-      const byte4 = bytes[offset++] & 63;
-      let unit = (byte1 & 7) << 18 | byte2 << 12 | byte3 << 6 | byte4;
-      if (unit > 65535) {
-        unit -= 65536;
-        units.push(unit >>> 10 & 1023 | 55296);
-        unit = 56320 | unit & 1023;
-      }
-      units.push(unit);
-    } else {
-      units.push(byte1);
-    }
-    if (units.length >= CHUNK_SIZE) {
-      result += String.fromCharCode(...units);
-      units.length = 0;
-    }
+  /** A type byte and an n-byte big-endian unsigned length or value. */
+  head(t, x, n) {
+    this.room(1 + n);
+    this.buf[this.len++] = t;
+    if (n === 1) this.view.setUint8(this.len, x);
+    else if (n === 2) this.view.setUint16(this.len, x);
+    else if (n === 4) this.view.setUint32(this.len, x);
+    this.len += n;
   }
-  if (units.length > 0) {
-    result += String.fromCharCode(...units);
-  }
-  return result;
-}
-var sharedTextDecoder = new TextDecoder();
-var TEXT_DECODER_THRESHOLD = 200;
-function utf8DecodeTD(bytes, inputOffset, byteLength) {
-  const stringBytes = bytes.subarray(inputOffset, inputOffset + byteLength);
-  return sharedTextDecoder.decode(stringBytes);
-}
-function utf8Decode(bytes, inputOffset, byteLength) {
-  if (byteLength > TEXT_DECODER_THRESHOLD) {
-    return utf8DecodeTD(bytes, inputOffset, byteLength);
-  } else {
-    return utf8DecodeJs(bytes, inputOffset, byteLength);
-  }
-}
-
-// node_modules/@msgpack/msgpack/dist.esm/ExtData.mjs
-var ExtData = class {
-  constructor(type, data) {
-    __publicField(this, "type");
-    __publicField(this, "data");
-    this.type = type;
-    this.data = data;
+  bytes(b) {
+    this.room(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
   }
 };
-
-// node_modules/@msgpack/msgpack/dist.esm/DecodeError.mjs
-var DecodeError = class _DecodeError extends Error {
-  constructor(message) {
-    super(message);
-    const proto = Object.create(_DecodeError.prototype);
-    Object.setPrototypeOf(this, proto);
-    Object.defineProperty(this, "name", {
-      configurable: true,
-      enumerable: false,
-      value: _DecodeError.name
-    });
-  }
-};
-
-// node_modules/@msgpack/msgpack/dist.esm/utils/int.mjs
-var UINT32_MAX = 4294967295;
-function setUint64(view, offset, value) {
-  const high = value / 4294967296;
-  const low = value;
-  view.setUint32(offset, high);
-  view.setUint32(offset + 4, low);
+function len(w, n, fixBase, fixMax, t8, t16) {
+  if (n <= fixMax) w.u8(fixBase | n);
+  else if (t8 && n <= 255) w.head(t8, n, 1);
+  else if (n <= 65535) w.head(t16, n, 2);
+  else w.head(t16 + 1, n, 4);
 }
-function setInt64(view, offset, value) {
-  const high = Math.floor(value / 4294967296);
-  const low = value;
-  view.setUint32(offset, high);
-  view.setUint32(offset + 4, low);
-}
-function getInt64(view, offset) {
-  const high = view.getInt32(offset);
-  const low = view.getUint32(offset + 4);
-  return high * 4294967296 + low;
-}
-function getUint64(view, offset) {
-  const high = view.getUint32(offset);
-  const low = view.getUint32(offset + 4);
-  return high * 4294967296 + low;
-}
-
-// node_modules/@msgpack/msgpack/dist.esm/timestamp.mjs
-var EXT_TIMESTAMP = -1;
-var TIMESTAMP32_MAX_SEC = 4294967296 - 1;
-var TIMESTAMP64_MAX_SEC = 17179869184 - 1;
-function encodeTimeSpecToTimestamp({ sec, nsec }) {
-  if (sec >= 0 && nsec >= 0 && sec <= TIMESTAMP64_MAX_SEC) {
-    if (nsec === 0 && sec <= TIMESTAMP32_MAX_SEC) {
-      const rv = new Uint8Array(4);
-      const view = new DataView(rv.buffer);
-      view.setUint32(0, sec);
-      return rv;
-    } else {
-      const secHigh = sec / 4294967296;
-      const secLow = sec & 4294967295;
-      const rv = new Uint8Array(8);
-      const view = new DataView(rv.buffer);
-      view.setUint32(0, nsec << 2 | secHigh & 3);
-      view.setUint32(4, secLow);
-      return rv;
+function put(w, v, depth) {
+  if (depth > maxEncodeDepth) throw bad("too deeply nested (a cycle?)");
+  switch (typeof v) {
+    case "undefined":
+      w.u8(192);
+      return;
+    case "boolean":
+      w.u8(v ? 195 : 194);
+      return;
+    case "number":
+      return num(w, v);
+    case "string": {
+      const b = encoder.encode(v);
+      len(w, b.length, 160, 31, 217, 218);
+      w.bytes(b);
+      return;
     }
-  } else {
-    const rv = new Uint8Array(12);
-    const view = new DataView(rv.buffer);
-    view.setUint32(0, nsec);
-    setInt64(view, 4, sec);
-    return rv;
-  }
-}
-function encodeDateToTimeSpec(date) {
-  const msec = date.getTime();
-  const sec = Math.floor(msec / 1e3);
-  const nsec = (msec - sec * 1e3) * 1e6;
-  const nsecInSec = Math.floor(nsec / 1e9);
-  return {
-    sec: sec + nsecInSec,
-    nsec: nsec - nsecInSec * 1e9
-  };
-}
-function encodeTimestampExtension(object) {
-  if (object instanceof Date) {
-    const timeSpec = encodeDateToTimeSpec(object);
-    return encodeTimeSpecToTimestamp(timeSpec);
-  } else {
-    return null;
-  }
-}
-function decodeTimestampToTimeSpec(data) {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  switch (data.byteLength) {
-    case 4: {
-      const sec = view.getUint32(0);
-      const nsec = 0;
-      return { sec, nsec };
-    }
-    case 8: {
-      const nsec30AndSecHigh2 = view.getUint32(0);
-      const secLow32 = view.getUint32(4);
-      const sec = (nsec30AndSecHigh2 & 3) * 4294967296 + secLow32;
-      const nsec = nsec30AndSecHigh2 >>> 2;
-      return { sec, nsec };
-    }
-    case 12: {
-      const sec = getInt64(view, 4);
-      const nsec = view.getUint32(0);
-      return { sec, nsec };
-    }
+    case "object":
+      break;
     default:
-      throw new DecodeError(`Unrecognized data size for timestamp (expected 4, 8, or 12): ${data.length}`);
+      throw bad(`cannot encode a ${typeof v}`);
+  }
+  if (v === null) {
+    w.u8(192);
+    return;
+  }
+  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) {
+    const b = v instanceof ArrayBuffer ? new Uint8Array(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    len(w, b.length, 0, -1, 196, 197);
+    w.bytes(b);
+    return;
+  }
+  if (Array.isArray(v)) {
+    len(w, v.length, 144, 15, 0, 220);
+    for (const x of v) put(w, x, depth + 1);
+    return;
+  }
+  if (v instanceof Date) throw bad("Date");
+  const entries = v instanceof Map ? [...v] : Object.keys(v).map((k) => [k, v[k]]);
+  const kept = entries.filter((e) => e[1] !== void 0);
+  len(w, kept.length, 128, 15, 0, 222);
+  for (const [k, x] of kept) {
+    put(w, k, depth + 1);
+    put(w, x, depth + 1);
   }
 }
-function decodeTimestampExtension(data) {
-  const timeSpec = decodeTimestampToTimeSpec(data);
-  return new Date(timeSpec.sec * 1e3 + timeSpec.nsec / 1e6);
-}
-var timestampExtension = {
-  type: EXT_TIMESTAMP,
-  encode: encodeTimestampExtension,
-  decode: decodeTimestampExtension
-};
-
-// node_modules/@msgpack/msgpack/dist.esm/ExtensionCodec.mjs
-var _ExtensionCodec = class _ExtensionCodec {
-  constructor() {
-    // ensures ExtensionCodecType<X> matches ExtensionCodec<X>
-    // this will make type errors a lot more clear
-    // eslint-disable-next-line @typescript-eslint/naming-convention
-    __publicField(this, "__brand");
-    // built-in extensions
-    __publicField(this, "builtInEncoders", []);
-    __publicField(this, "builtInDecoders", []);
-    // custom extensions
-    __publicField(this, "encoders", []);
-    __publicField(this, "decoders", []);
-    this.register(timestampExtension);
-  }
-  register({ type, encode, decode }) {
-    if (type >= 0) {
-      this.encoders[type] = encode;
-      this.decoders[type] = decode;
-    } else {
-      const index = -1 - type;
-      this.builtInEncoders[index] = encode;
-      this.builtInDecoders[index] = decode;
-    }
-  }
-  tryToEncode(object, context) {
-    for (let i = 0; i < this.builtInEncoders.length; i++) {
-      const encodeExt = this.builtInEncoders[i];
-      if (encodeExt != null) {
-        const data = encodeExt(object, context);
-        if (data != null) {
-          const type = -1 - i;
-          return new ExtData(type, data);
-        }
-      }
-    }
-    for (let i = 0; i < this.encoders.length; i++) {
-      const encodeExt = this.encoders[i];
-      if (encodeExt != null) {
-        const data = encodeExt(object, context);
-        if (data != null) {
-          const type = i;
-          return new ExtData(type, data);
-        }
-      }
-    }
-    if (object instanceof ExtData) {
-      return object;
-    }
-    return null;
-  }
-  decode(data, type, context) {
-    const decodeExt = type < 0 ? this.builtInDecoders[-1 - type] : this.decoders[type];
-    if (decodeExt) {
-      return decodeExt(data, type, context);
-    } else {
-      return new ExtData(type, data);
-    }
-  }
-};
-__publicField(_ExtensionCodec, "defaultCodec", new _ExtensionCodec());
-var ExtensionCodec = _ExtensionCodec;
-
-// node_modules/@msgpack/msgpack/dist.esm/utils/typedArrays.mjs
-function isArrayBufferLike(buffer) {
-  return buffer instanceof ArrayBuffer || typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer;
-}
-function ensureUint8Array(buffer) {
-  if (buffer instanceof Uint8Array) {
-    return buffer;
-  } else if (ArrayBuffer.isView(buffer)) {
-    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  } else if (isArrayBufferLike(buffer)) {
-    return new Uint8Array(buffer);
+function num(w, v) {
+  if (!Number.isSafeInteger(v)) {
+    w.u8(203);
+    w.room(8);
+    w.view.setFloat64(w.len, v);
+    w.len += 8;
+  } else if (v >= 0) {
+    if (v <= 127) w.u8(v);
+    else if (v <= 255) w.head(204, v, 1);
+    else if (v <= 65535) w.head(205, v, 2);
+    else if (v <= 4294967295) w.head(206, v, 4);
+    else int64(w, 207, v);
+  } else if (v >= -32) {
+    w.u8(v & 255);
+  } else if (v >= -128) {
+    w.head(208, v & 255, 1);
+  } else if (v >= -32768) {
+    w.head(209, v & 65535, 2);
+  } else if (v >= -2147483648) {
+    w.head(210, v >>> 0, 4);
   } else {
-    return Uint8Array.from(buffer);
+    int64(w, 211, v);
   }
 }
-
-// node_modules/@msgpack/msgpack/dist.esm/Encoder.mjs
-var DEFAULT_MAX_DEPTH = 100;
-var DEFAULT_INITIAL_BUFFER_SIZE = 2048;
-var Encoder = class _Encoder {
-  constructor(options) {
-    __publicField(this, "extensionCodec");
-    __publicField(this, "context");
-    __publicField(this, "useBigInt64");
-    __publicField(this, "maxDepth");
-    __publicField(this, "initialBufferSize");
-    __publicField(this, "sortKeys");
-    __publicField(this, "forceFloat32");
-    __publicField(this, "ignoreUndefined");
-    __publicField(this, "forceIntegerToFloat");
-    __publicField(this, "pos");
-    __publicField(this, "view");
-    __publicField(this, "bytes");
-    __publicField(this, "entered", false);
-    this.extensionCodec = options?.extensionCodec ?? ExtensionCodec.defaultCodec;
-    this.context = options?.context;
-    this.useBigInt64 = options?.useBigInt64 ?? false;
-    this.maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
-    this.initialBufferSize = options?.initialBufferSize ?? DEFAULT_INITIAL_BUFFER_SIZE;
-    this.sortKeys = options?.sortKeys ?? false;
-    this.forceFloat32 = options?.forceFloat32 ?? false;
-    this.ignoreUndefined = options?.ignoreUndefined ?? false;
-    this.forceIntegerToFloat = options?.forceIntegerToFloat ?? false;
-    this.pos = 0;
-    this.view = new DataView(new ArrayBuffer(this.initialBufferSize));
-    this.bytes = new Uint8Array(this.view.buffer);
-  }
-  clone() {
-    return new _Encoder({
-      extensionCodec: this.extensionCodec,
-      context: this.context,
-      useBigInt64: this.useBigInt64,
-      maxDepth: this.maxDepth,
-      initialBufferSize: this.initialBufferSize,
-      sortKeys: this.sortKeys,
-      forceFloat32: this.forceFloat32,
-      ignoreUndefined: this.ignoreUndefined,
-      forceIntegerToFloat: this.forceIntegerToFloat
-    });
-  }
-  reinitializeState() {
-    this.pos = 0;
-  }
-  /**
-   * This is almost equivalent to {@link Encoder#encode}, but it returns an reference of the encoder's internal buffer and thus much faster than {@link Encoder#encode}.
-   *
-   * @returns Encodes the object and returns a shared reference the encoder's internal buffer.
-   */
-  encodeSharedRef(object) {
-    if (this.entered) {
-      const instance = this.clone();
-      return instance.encodeSharedRef(object);
-    }
-    try {
-      this.entered = true;
-      this.reinitializeState();
-      this.doEncode(object, 1);
-      return this.bytes.subarray(0, this.pos);
-    } finally {
-      this.entered = false;
-    }
-  }
-  /**
-   * @returns Encodes the object and returns a copy of the encoder's internal buffer.
-   */
-  encode(object) {
-    if (this.entered) {
-      const instance = this.clone();
-      return instance.encode(object);
-    }
-    try {
-      this.entered = true;
-      this.reinitializeState();
-      this.doEncode(object, 1);
-      return this.bytes.slice(0, this.pos);
-    } finally {
-      this.entered = false;
-    }
-  }
-  doEncode(object, depth) {
-    if (depth > this.maxDepth) {
-      throw new Error(`Too deep objects in depth ${depth}`);
-    }
-    if (object == null) {
-      this.encodeNil();
-    } else if (typeof object === "boolean") {
-      this.encodeBoolean(object);
-    } else if (typeof object === "number") {
-      if (!this.forceIntegerToFloat) {
-        this.encodeNumber(object);
-      } else {
-        this.encodeNumberAsFloat(object);
-      }
-    } else if (typeof object === "string") {
-      this.encodeString(object);
-    } else if (this.useBigInt64 && typeof object === "bigint") {
-      this.encodeBigInt64(object);
-    } else {
-      this.encodeObject(object, depth);
-    }
-  }
-  ensureBufferSizeToWrite(sizeToWrite) {
-    const requiredSize = this.pos + sizeToWrite;
-    if (this.view.byteLength < requiredSize) {
-      this.resizeBuffer(requiredSize * 2);
-    }
-  }
-  resizeBuffer(newSize) {
-    const newBuffer = new ArrayBuffer(newSize);
-    const newBytes = new Uint8Array(newBuffer);
-    const newView = new DataView(newBuffer);
-    newBytes.set(this.bytes);
-    this.view = newView;
-    this.bytes = newBytes;
-  }
-  encodeNil() {
-    this.writeU8(192);
-  }
-  encodeBoolean(object) {
-    if (object === false) {
-      this.writeU8(194);
-    } else {
-      this.writeU8(195);
-    }
-  }
-  encodeNumber(object) {
-    if (!this.forceIntegerToFloat && Number.isSafeInteger(object)) {
-      if (object >= 0) {
-        if (object < 128) {
-          this.writeU8(object);
-        } else if (object < 256) {
-          this.writeU8(204);
-          this.writeU8(object);
-        } else if (object < 65536) {
-          this.writeU8(205);
-          this.writeU16(object);
-        } else if (object < 4294967296) {
-          this.writeU8(206);
-          this.writeU32(object);
-        } else if (!this.useBigInt64) {
-          this.writeU8(207);
-          this.writeU64(object);
-        } else {
-          this.encodeNumberAsFloat(object);
-        }
-      } else {
-        if (object >= -32) {
-          this.writeU8(224 | object + 32);
-        } else if (object >= -128) {
-          this.writeU8(208);
-          this.writeI8(object);
-        } else if (object >= -32768) {
-          this.writeU8(209);
-          this.writeI16(object);
-        } else if (object >= -2147483648) {
-          this.writeU8(210);
-          this.writeI32(object);
-        } else if (!this.useBigInt64) {
-          this.writeU8(211);
-          this.writeI64(object);
-        } else {
-          this.encodeNumberAsFloat(object);
-        }
-      }
-    } else {
-      this.encodeNumberAsFloat(object);
-    }
-  }
-  encodeNumberAsFloat(object) {
-    if (this.forceFloat32) {
-      this.writeU8(202);
-      this.writeF32(object);
-    } else {
-      this.writeU8(203);
-      this.writeF64(object);
-    }
-  }
-  encodeBigInt64(object) {
-    if (object >= BigInt(0)) {
-      this.writeU8(207);
-      this.writeBigUint64(object);
-    } else {
-      this.writeU8(211);
-      this.writeBigInt64(object);
-    }
-  }
-  writeStringHeader(byteLength) {
-    if (byteLength < 32) {
-      this.writeU8(160 + byteLength);
-    } else if (byteLength < 256) {
-      this.writeU8(217);
-      this.writeU8(byteLength);
-    } else if (byteLength < 65536) {
-      this.writeU8(218);
-      this.writeU16(byteLength);
-    } else if (byteLength < 4294967296) {
-      this.writeU8(219);
-      this.writeU32(byteLength);
-    } else {
-      throw new Error(`Too long string: ${byteLength} bytes in UTF-8`);
-    }
-  }
-  encodeString(object) {
-    const maxHeaderSize = 1 + 4;
-    const byteLength = utf8Count(object);
-    this.ensureBufferSizeToWrite(maxHeaderSize + byteLength);
-    this.writeStringHeader(byteLength);
-    utf8Encode(object, this.bytes, this.pos);
-    this.pos += byteLength;
-  }
-  encodeObject(object, depth) {
-    const ext = this.extensionCodec.tryToEncode(object, this.context);
-    if (ext != null) {
-      this.encodeExtension(ext);
-    } else if (Array.isArray(object)) {
-      this.encodeArray(object, depth);
-    } else if (ArrayBuffer.isView(object)) {
-      this.encodeBinary(object);
-    } else if (typeof object === "object") {
-      this.encodeMap(object, depth);
-    } else {
-      throw new Error(`Unrecognized object: ${Object.prototype.toString.apply(object)}`);
-    }
-  }
-  encodeBinary(object) {
-    const size = object.byteLength;
-    if (size < 256) {
-      this.writeU8(196);
-      this.writeU8(size);
-    } else if (size < 65536) {
-      this.writeU8(197);
-      this.writeU16(size);
-    } else if (size < 4294967296) {
-      this.writeU8(198);
-      this.writeU32(size);
-    } else {
-      throw new Error(`Too large binary: ${size}`);
-    }
-    const bytes = ensureUint8Array(object);
-    this.writeU8a(bytes);
-  }
-  encodeArray(object, depth) {
-    const size = object.length;
-    if (size < 16) {
-      this.writeU8(144 + size);
-    } else if (size < 65536) {
-      this.writeU8(220);
-      this.writeU16(size);
-    } else if (size < 4294967296) {
-      this.writeU8(221);
-      this.writeU32(size);
-    } else {
-      throw new Error(`Too large array: ${size}`);
-    }
-    for (const item of object) {
-      this.doEncode(item, depth + 1);
-    }
-  }
-  countWithoutUndefined(object, keys) {
-    let count = 0;
-    for (const key2 of keys) {
-      if (object[key2] !== void 0) {
-        count++;
-      }
-    }
-    return count;
-  }
-  encodeMap(object, depth) {
-    const keys = Object.keys(object);
-    if (this.sortKeys) {
-      keys.sort();
-    }
-    const size = this.ignoreUndefined ? this.countWithoutUndefined(object, keys) : keys.length;
-    if (size < 16) {
-      this.writeU8(128 + size);
-    } else if (size < 65536) {
-      this.writeU8(222);
-      this.writeU16(size);
-    } else if (size < 4294967296) {
-      this.writeU8(223);
-      this.writeU32(size);
-    } else {
-      throw new Error(`Too large map object: ${size}`);
-    }
-    for (const key2 of keys) {
-      const value = object[key2];
-      if (!(this.ignoreUndefined && value === void 0)) {
-        this.encodeString(key2);
-        this.doEncode(value, depth + 1);
-      }
-    }
-  }
-  encodeExtension(ext) {
-    if (typeof ext.data === "function") {
-      const data = ext.data(this.pos + 6);
-      const size2 = data.length;
-      if (size2 >= 4294967296) {
-        throw new Error(`Too large extension object: ${size2}`);
-      }
-      this.writeU8(201);
-      this.writeU32(size2);
-      this.writeI8(ext.type);
-      this.writeU8a(data);
-      return;
-    }
-    const size = ext.data.length;
-    if (size === 1) {
-      this.writeU8(212);
-    } else if (size === 2) {
-      this.writeU8(213);
-    } else if (size === 4) {
-      this.writeU8(214);
-    } else if (size === 8) {
-      this.writeU8(215);
-    } else if (size === 16) {
-      this.writeU8(216);
-    } else if (size < 256) {
-      this.writeU8(199);
-      this.writeU8(size);
-    } else if (size < 65536) {
-      this.writeU8(200);
-      this.writeU16(size);
-    } else if (size < 4294967296) {
-      this.writeU8(201);
-      this.writeU32(size);
-    } else {
-      throw new Error(`Too large extension object: ${size}`);
-    }
-    this.writeI8(ext.type);
-    this.writeU8a(ext.data);
-  }
-  writeU8(value) {
-    this.ensureBufferSizeToWrite(1);
-    this.view.setUint8(this.pos, value);
-    this.pos++;
-  }
-  writeU8a(values) {
-    const size = values.length;
-    this.ensureBufferSizeToWrite(size);
-    this.bytes.set(values, this.pos);
-    this.pos += size;
-  }
-  writeI8(value) {
-    this.ensureBufferSizeToWrite(1);
-    this.view.setInt8(this.pos, value);
-    this.pos++;
-  }
-  writeU16(value) {
-    this.ensureBufferSizeToWrite(2);
-    this.view.setUint16(this.pos, value);
-    this.pos += 2;
-  }
-  writeI16(value) {
-    this.ensureBufferSizeToWrite(2);
-    this.view.setInt16(this.pos, value);
-    this.pos += 2;
-  }
-  writeU32(value) {
-    this.ensureBufferSizeToWrite(4);
-    this.view.setUint32(this.pos, value);
-    this.pos += 4;
-  }
-  writeI32(value) {
-    this.ensureBufferSizeToWrite(4);
-    this.view.setInt32(this.pos, value);
-    this.pos += 4;
-  }
-  writeF32(value) {
-    this.ensureBufferSizeToWrite(4);
-    this.view.setFloat32(this.pos, value);
-    this.pos += 4;
-  }
-  writeF64(value) {
-    this.ensureBufferSizeToWrite(8);
-    this.view.setFloat64(this.pos, value);
-    this.pos += 8;
-  }
-  writeU64(value) {
-    this.ensureBufferSizeToWrite(8);
-    setUint64(this.view, this.pos, value);
-    this.pos += 8;
-  }
-  writeI64(value) {
-    this.ensureBufferSizeToWrite(8);
-    setInt64(this.view, this.pos, value);
-    this.pos += 8;
-  }
-  writeBigUint64(value) {
-    this.ensureBufferSizeToWrite(8);
-    this.view.setBigUint64(this.pos, value);
-    this.pos += 8;
-  }
-  writeBigInt64(value) {
-    this.ensureBufferSizeToWrite(8);
-    this.view.setBigInt64(this.pos, value);
-    this.pos += 8;
-  }
-};
-
-// node_modules/@msgpack/msgpack/dist.esm/utils/prettyByte.mjs
-function prettyByte(byte) {
-  return `${byte < 0 ? "-" : ""}0x${Math.abs(byte).toString(16).padStart(2, "0")}`;
+function int64(w, t, v) {
+  const hi = Math.floor(v / 4294967296);
+  w.u8(t);
+  w.room(8);
+  w.view.setInt32(w.len, hi);
+  w.view.setUint32(w.len + 4, v - hi * 4294967296);
+  w.len += 8;
 }
-
-// node_modules/@msgpack/msgpack/dist.esm/CachedKeyDecoder.mjs
-var DEFAULT_MAX_KEY_LENGTH = 16;
-var DEFAULT_MAX_LENGTH_PER_KEY = 16;
-var CachedKeyDecoder = class {
-  constructor(maxKeyLength = DEFAULT_MAX_KEY_LENGTH, maxLengthPerKey = DEFAULT_MAX_LENGTH_PER_KEY) {
-    __publicField(this, "hit", 0);
-    __publicField(this, "miss", 0);
-    __publicField(this, "caches");
-    __publicField(this, "maxKeyLength");
-    __publicField(this, "maxLengthPerKey");
-    this.maxKeyLength = maxKeyLength;
-    this.maxLengthPerKey = maxLengthPerKey;
-    this.caches = [];
-    for (let i = 0; i < this.maxKeyLength; i++) {
-      this.caches.push([]);
-    }
-  }
-  canBeCached(byteLength) {
-    return byteLength > 0 && byteLength <= this.maxKeyLength;
-  }
-  find(bytes, inputOffset, byteLength) {
-    const records = this.caches[byteLength - 1];
-    FIND_CHUNK: for (const record of records) {
-      const recordBytes = record.bytes;
-      for (let j = 0; j < byteLength; j++) {
-        if (recordBytes[j] !== bytes[inputOffset + j]) {
-          continue FIND_CHUNK;
-        }
-      }
-      return record.str;
-    }
-    return null;
-  }
-  store(bytes, value) {
-    const records = this.caches[bytes.length - 1];
-    const record = { bytes, str: value };
-    if (records.length >= this.maxLengthPerKey) {
-      records[Math.random() * records.length | 0] = record;
-    } else {
-      records.push(record);
-    }
-  }
-  decode(bytes, inputOffset, byteLength) {
-    const cachedValue = this.find(bytes, inputOffset, byteLength);
-    if (cachedValue != null) {
-      this.hit++;
-      return cachedValue;
-    }
-    this.miss++;
-    const str = utf8DecodeJs(bytes, inputOffset, byteLength);
-    const slicedCopyOfBytes = Uint8Array.prototype.slice.call(bytes, inputOffset, inputOffset + byteLength);
-    this.store(slicedCopyOfBytes, str);
-    return str;
-  }
-};
-
-// node_modules/@msgpack/msgpack/dist.esm/Decoder.mjs
-var STATE_ARRAY = "array";
-var STATE_MAP_KEY = "map_key";
-var STATE_MAP_VALUE = "map_value";
-var mapKeyConverter = (key2) => {
-  if (typeof key2 === "string" || typeof key2 === "number") {
-    return key2;
-  }
-  throw new DecodeError("The type of key must be string or number but " + typeof key2);
-};
-var StackPool = class {
-  constructor() {
-    __publicField(this, "stack", []);
-    __publicField(this, "stackHeadPosition", -1);
-  }
-  get length() {
-    return this.stackHeadPosition + 1;
-  }
-  top() {
-    return this.stack[this.stackHeadPosition];
-  }
-  pushArrayState(size) {
-    const state = this.getUninitializedStateFromPool();
-    state.type = STATE_ARRAY;
-    state.position = 0;
-    state.size = size;
-    state.array = new Array(size);
-  }
-  pushMapState(size) {
-    const state = this.getUninitializedStateFromPool();
-    state.type = STATE_MAP_KEY;
-    state.readCount = 0;
-    state.size = size;
-    state.map = {};
-  }
-  getUninitializedStateFromPool() {
-    this.stackHeadPosition++;
-    if (this.stackHeadPosition === this.stack.length) {
-      const partialState = {
-        type: void 0,
-        size: 0,
-        array: void 0,
-        position: 0,
-        readCount: 0,
-        map: void 0,
-        key: null
-      };
-      this.stack.push(partialState);
-    }
-    return this.stack[this.stackHeadPosition];
-  }
-  release(state) {
-    const topStackState = this.stack[this.stackHeadPosition];
-    if (topStackState !== state) {
-      throw new Error("Invalid stack state. Released state is not on top of the stack.");
-    }
-    if (state.type === STATE_ARRAY) {
-      const partialState = state;
-      partialState.size = 0;
-      partialState.array = void 0;
-      partialState.position = 0;
-      partialState.type = void 0;
-    }
-    if (state.type === STATE_MAP_KEY || state.type === STATE_MAP_VALUE) {
-      const partialState = state;
-      partialState.size = 0;
-      partialState.map = void 0;
-      partialState.readCount = 0;
-      partialState.type = void 0;
-    }
-    this.stackHeadPosition--;
-  }
-  reset() {
-    this.stack.length = 0;
-    this.stackHeadPosition = -1;
-  }
-};
-var HEAD_BYTE_REQUIRED = -1;
-var EMPTY_VIEW = new DataView(new ArrayBuffer(0));
-var EMPTY_BYTES = new Uint8Array(EMPTY_VIEW.buffer);
-try {
-  EMPTY_VIEW.getInt8(0);
-} catch (e) {
-  if (!(e instanceof RangeError)) {
-    throw new Error("This module is not supported in the current JavaScript engine because DataView does not throw RangeError on out-of-bounds access");
-  }
+function bad(what) {
+  return new ParlorError("bad_request", `parlor: cannot encode payload: ${what}`);
 }
-var MORE_DATA = new RangeError("Insufficient data");
-var sharedCachedKeyDecoder = new CachedKeyDecoder();
-var Decoder = class _Decoder {
-  constructor(options) {
-    __publicField(this, "extensionCodec");
-    __publicField(this, "context");
-    __publicField(this, "useBigInt64");
-    __publicField(this, "rawStrings");
-    __publicField(this, "maxStrLength");
-    __publicField(this, "maxBinLength");
-    __publicField(this, "maxArrayLength");
-    __publicField(this, "maxMapLength");
-    __publicField(this, "maxExtLength");
-    __publicField(this, "keyDecoder");
-    __publicField(this, "mapKeyConverter");
-    __publicField(this, "totalPos", 0);
-    __publicField(this, "pos", 0);
-    __publicField(this, "view", EMPTY_VIEW);
-    __publicField(this, "bytes", EMPTY_BYTES);
-    __publicField(this, "headByte", HEAD_BYTE_REQUIRED);
-    __publicField(this, "stack", new StackPool());
-    __publicField(this, "entered", false);
-    this.extensionCodec = options?.extensionCodec ?? ExtensionCodec.defaultCodec;
-    this.context = options?.context;
-    this.useBigInt64 = options?.useBigInt64 ?? false;
-    this.rawStrings = options?.rawStrings ?? false;
-    this.maxStrLength = options?.maxStrLength ?? UINT32_MAX;
-    this.maxBinLength = options?.maxBinLength ?? UINT32_MAX;
-    this.maxArrayLength = options?.maxArrayLength ?? UINT32_MAX;
-    this.maxMapLength = options?.maxMapLength ?? UINT32_MAX;
-    this.maxExtLength = options?.maxExtLength ?? UINT32_MAX;
-    this.keyDecoder = options?.keyDecoder !== void 0 ? options.keyDecoder : sharedCachedKeyDecoder;
-    this.mapKeyConverter = options?.mapKeyConverter ?? mapKeyConverter;
-  }
-  clone() {
-    return new _Decoder({
-      extensionCodec: this.extensionCodec,
-      context: this.context,
-      useBigInt64: this.useBigInt64,
-      rawStrings: this.rawStrings,
-      maxStrLength: this.maxStrLength,
-      maxBinLength: this.maxBinLength,
-      maxArrayLength: this.maxArrayLength,
-      maxMapLength: this.maxMapLength,
-      maxExtLength: this.maxExtLength,
-      keyDecoder: this.keyDecoder
-    });
-  }
-  reinitializeState() {
-    this.totalPos = 0;
-    this.headByte = HEAD_BYTE_REQUIRED;
-    this.stack.reset();
-  }
-  setBuffer(buffer) {
-    const bytes = ensureUint8Array(buffer);
-    this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.pos = 0;
-  }
-  appendBuffer(buffer) {
-    if (this.headByte === HEAD_BYTE_REQUIRED && !this.hasRemaining(1)) {
-      this.setBuffer(buffer);
-    } else {
-      const remainingData = this.bytes.subarray(this.pos);
-      const newData = ensureUint8Array(buffer);
-      const newBuffer = new Uint8Array(remainingData.length + newData.length);
-      newBuffer.set(remainingData);
-      newBuffer.set(newData, remainingData.length);
-      this.setBuffer(newBuffer);
+function decodeValue(b) {
+  const r = { b, v: new DataView(b.buffer, b.byteOffset, b.byteLength), p: 0 };
+  const out = get(r);
+  if (r.p !== b.length) throw new ParlorError("bad_request", "parlor: trailing bytes after the payload");
+  return out;
+}
+function get(r) {
+  const c = r.b[r.p++];
+  if (c <= 127) return c;
+  if (c >= 224) return c - 256;
+  if (c >= 160 && c <= 191) return str(r, c & 31);
+  if (c >= 144 && c <= 159) return arr(r, c & 15);
+  if (c >= 128 && c <= 143) return map(r, c & 15);
+  const v = r.v;
+  const p = r.p;
+  switch (c) {
+    case 192:
+      return null;
+    case 194:
+      return false;
+    case 195:
+      return true;
+    case 196:
+    case 197:
+    case 198: {
+      const n = c === 196 ? v.getUint8(p) : c === 197 ? v.getUint16(p) : v.getUint32(p);
+      r.p += 1 << c - 196;
+      const out = r.b.slice(r.p, r.p + n);
+      r.p += n;
+      return out;
     }
+    case 202:
+      r.p += 4;
+      return v.getFloat32(p);
+    case 203:
+      r.p += 8;
+      return v.getFloat64(p);
+    case 204:
+      r.p += 1;
+      return v.getUint8(p);
+    case 205:
+      r.p += 2;
+      return v.getUint16(p);
+    case 206:
+      r.p += 4;
+      return v.getUint32(p);
+    case 207:
+      r.p += 8;
+      return v.getUint32(p) * 4294967296 + v.getUint32(p + 4);
+    case 208:
+      r.p += 1;
+      return v.getInt8(p);
+    case 209:
+      r.p += 2;
+      return v.getInt16(p);
+    case 210:
+      r.p += 4;
+      return v.getInt32(p);
+    case 211:
+      r.p += 8;
+      return v.getInt32(p) * 4294967296 + v.getUint32(p + 4);
+    case 217:
+      r.p += 1;
+      return str(r, v.getUint8(p));
+    case 218:
+      r.p += 2;
+      return str(r, v.getUint16(p));
+    case 219:
+      r.p += 4;
+      return str(r, v.getUint32(p));
+    case 220:
+      r.p += 2;
+      return arr(r, v.getUint16(p));
+    case 221:
+      r.p += 4;
+      return arr(r, v.getUint32(p));
+    case 222:
+      r.p += 2;
+      return map(r, v.getUint16(p));
+    case 223:
+      r.p += 4;
+      return map(r, v.getUint32(p));
   }
-  hasRemaining(size) {
-    return this.view.byteLength - this.pos >= size;
-  }
-  createExtraByteError(posToShow) {
-    const { view, pos } = this;
-    return new RangeError(`Extra ${view.byteLength - pos} of ${view.byteLength} byte(s) found at buffer[${posToShow}]`);
-  }
-  /**
-   * @throws {@link DecodeError}
-   * @throws {@link RangeError}
-   */
-  decode(buffer) {
-    if (this.entered) {
-      const instance = this.clone();
-      return instance.decode(buffer);
+  throw new ParlorError("bad_request", `parlor: cannot decode payload: type 0x${c.toString(16)}`);
+}
+function str(r, n) {
+  const s = decoder.decode(r.b.subarray(r.p, r.p + n));
+  r.p += n;
+  return s;
+}
+function arr(r, n) {
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = get(r);
+  return out;
+}
+function map(r, n) {
+  const out = {};
+  for (let i = 0; i < n; i++) {
+    const k = get(r);
+    if (typeof k !== "string" && typeof k !== "number") {
+      throw new ParlorError("bad_request", "parlor: cannot decode payload: map keys must be strings or numbers");
     }
-    try {
-      this.entered = true;
-      this.reinitializeState();
-      this.setBuffer(buffer);
-      const object = this.doDecodeSync();
-      if (this.hasRemaining(1)) {
-        throw this.createExtraByteError(this.pos);
-      }
-      return object;
-    } finally {
-      this.entered = false;
+    if (k === "__proto__") {
+      throw new ParlorError("bad_request", "parlor: cannot decode payload: the key __proto__ is not allowed");
     }
+    out[k] = get(r);
   }
-  *decodeMulti(buffer) {
-    if (this.entered) {
-      const instance = this.clone();
-      yield* instance.decodeMulti(buffer);
-      return;
-    }
-    try {
-      this.entered = true;
-      this.reinitializeState();
-      this.setBuffer(buffer);
-      while (this.hasRemaining(1)) {
-        yield this.doDecodeSync();
-      }
-    } finally {
-      this.entered = false;
-    }
-  }
-  async decodeAsync(stream) {
-    if (this.entered) {
-      const instance = this.clone();
-      return instance.decodeAsync(stream);
-    }
-    try {
-      this.entered = true;
-      let decoded = false;
-      let object;
-      for await (const buffer of stream) {
-        if (decoded) {
-          this.entered = false;
-          throw this.createExtraByteError(this.totalPos);
-        }
-        this.appendBuffer(buffer);
-        try {
-          object = this.doDecodeSync();
-          decoded = true;
-        } catch (e) {
-          if (!(e instanceof RangeError)) {
-            throw e;
-          }
-        }
-        this.totalPos += this.pos;
-      }
-      if (decoded) {
-        if (this.hasRemaining(1)) {
-          throw this.createExtraByteError(this.totalPos);
-        }
-        return object;
-      }
-      const { headByte, pos, totalPos } = this;
-      throw new RangeError(`Insufficient data in parsing ${prettyByte(headByte)} at ${totalPos} (${pos} in the current buffer)`);
-    } finally {
-      this.entered = false;
-    }
-  }
-  decodeArrayStream(stream) {
-    return this.decodeMultiAsync(stream, true);
-  }
-  decodeStream(stream) {
-    return this.decodeMultiAsync(stream, false);
-  }
-  async *decodeMultiAsync(stream, isArray) {
-    if (this.entered) {
-      const instance = this.clone();
-      yield* instance.decodeMultiAsync(stream, isArray);
-      return;
-    }
-    try {
-      this.entered = true;
-      let isArrayHeaderRequired = isArray;
-      let arrayItemsLeft = -1;
-      for await (const buffer of stream) {
-        if (isArray && arrayItemsLeft === 0) {
-          throw this.createExtraByteError(this.totalPos);
-        }
-        this.appendBuffer(buffer);
-        if (isArrayHeaderRequired) {
-          arrayItemsLeft = this.readArraySize();
-          isArrayHeaderRequired = false;
-          this.complete();
-        }
-        try {
-          while (true) {
-            yield this.doDecodeSync();
-            if (--arrayItemsLeft === 0) {
-              break;
-            }
-          }
-        } catch (e) {
-          if (!(e instanceof RangeError)) {
-            throw e;
-          }
-        }
-        this.totalPos += this.pos;
-      }
-    } finally {
-      this.entered = false;
-    }
-  }
-  doDecodeSync() {
-    DECODE: while (true) {
-      const headByte = this.readHeadByte();
-      let object;
-      if (headByte >= 224) {
-        object = headByte - 256;
-      } else if (headByte < 192) {
-        if (headByte < 128) {
-          object = headByte;
-        } else if (headByte < 144) {
-          const size = headByte - 128;
-          if (size !== 0) {
-            this.pushMapState(size);
-            this.complete();
-            continue DECODE;
-          } else {
-            object = {};
-          }
-        } else if (headByte < 160) {
-          const size = headByte - 144;
-          if (size !== 0) {
-            this.pushArrayState(size);
-            this.complete();
-            continue DECODE;
-          } else {
-            object = [];
-          }
-        } else {
-          const byteLength = headByte - 160;
-          object = this.decodeString(byteLength, 0);
-        }
-      } else if (headByte === 192) {
-        object = null;
-      } else if (headByte === 194) {
-        object = false;
-      } else if (headByte === 195) {
-        object = true;
-      } else if (headByte === 202) {
-        object = this.readF32();
-      } else if (headByte === 203) {
-        object = this.readF64();
-      } else if (headByte === 204) {
-        object = this.readU8();
-      } else if (headByte === 205) {
-        object = this.readU16();
-      } else if (headByte === 206) {
-        object = this.readU32();
-      } else if (headByte === 207) {
-        if (this.useBigInt64) {
-          object = this.readU64AsBigInt();
-        } else {
-          object = this.readU64();
-        }
-      } else if (headByte === 208) {
-        object = this.readI8();
-      } else if (headByte === 209) {
-        object = this.readI16();
-      } else if (headByte === 210) {
-        object = this.readI32();
-      } else if (headByte === 211) {
-        if (this.useBigInt64) {
-          object = this.readI64AsBigInt();
-        } else {
-          object = this.readI64();
-        }
-      } else if (headByte === 217) {
-        const byteLength = this.lookU8();
-        object = this.decodeString(byteLength, 1);
-      } else if (headByte === 218) {
-        const byteLength = this.lookU16();
-        object = this.decodeString(byteLength, 2);
-      } else if (headByte === 219) {
-        const byteLength = this.lookU32();
-        object = this.decodeString(byteLength, 4);
-      } else if (headByte === 220) {
-        const size = this.readU16();
-        if (size !== 0) {
-          this.pushArrayState(size);
-          this.complete();
-          continue DECODE;
-        } else {
-          object = [];
-        }
-      } else if (headByte === 221) {
-        const size = this.readU32();
-        if (size !== 0) {
-          this.pushArrayState(size);
-          this.complete();
-          continue DECODE;
-        } else {
-          object = [];
-        }
-      } else if (headByte === 222) {
-        const size = this.readU16();
-        if (size !== 0) {
-          this.pushMapState(size);
-          this.complete();
-          continue DECODE;
-        } else {
-          object = {};
-        }
-      } else if (headByte === 223) {
-        const size = this.readU32();
-        if (size !== 0) {
-          this.pushMapState(size);
-          this.complete();
-          continue DECODE;
-        } else {
-          object = {};
-        }
-      } else if (headByte === 196) {
-        const size = this.lookU8();
-        object = this.decodeBinary(size, 1);
-      } else if (headByte === 197) {
-        const size = this.lookU16();
-        object = this.decodeBinary(size, 2);
-      } else if (headByte === 198) {
-        const size = this.lookU32();
-        object = this.decodeBinary(size, 4);
-      } else if (headByte === 212) {
-        object = this.decodeExtension(1, 0);
-      } else if (headByte === 213) {
-        object = this.decodeExtension(2, 0);
-      } else if (headByte === 214) {
-        object = this.decodeExtension(4, 0);
-      } else if (headByte === 215) {
-        object = this.decodeExtension(8, 0);
-      } else if (headByte === 216) {
-        object = this.decodeExtension(16, 0);
-      } else if (headByte === 199) {
-        const size = this.lookU8();
-        object = this.decodeExtension(size, 1);
-      } else if (headByte === 200) {
-        const size = this.lookU16();
-        object = this.decodeExtension(size, 2);
-      } else if (headByte === 201) {
-        const size = this.lookU32();
-        object = this.decodeExtension(size, 4);
-      } else {
-        throw new DecodeError(`Unrecognized type byte: ${prettyByte(headByte)}`);
-      }
-      this.complete();
-      const stack = this.stack;
-      while (stack.length > 0) {
-        const state = stack.top();
-        if (state.type === STATE_ARRAY) {
-          state.array[state.position] = object;
-          state.position++;
-          if (state.position === state.size) {
-            object = state.array;
-            stack.release(state);
-          } else {
-            continue DECODE;
-          }
-        } else if (state.type === STATE_MAP_KEY) {
-          if (object === "__proto__") {
-            throw new DecodeError("The key __proto__ is not allowed");
-          }
-          state.key = this.mapKeyConverter(object);
-          state.type = STATE_MAP_VALUE;
-          continue DECODE;
-        } else {
-          state.map[state.key] = object;
-          state.readCount++;
-          if (state.readCount === state.size) {
-            object = state.map;
-            stack.release(state);
-          } else {
-            state.key = null;
-            state.type = STATE_MAP_KEY;
-            continue DECODE;
-          }
-        }
-      }
-      return object;
-    }
-  }
-  readHeadByte() {
-    if (this.headByte === HEAD_BYTE_REQUIRED) {
-      this.headByte = this.readU8();
-    }
-    return this.headByte;
-  }
-  complete() {
-    this.headByte = HEAD_BYTE_REQUIRED;
-  }
-  readArraySize() {
-    const headByte = this.readHeadByte();
-    switch (headByte) {
-      case 220:
-        return this.readU16();
-      case 221:
-        return this.readU32();
-      default: {
-        if (headByte < 160) {
-          return headByte - 144;
-        } else {
-          throw new DecodeError(`Unrecognized array type byte: ${prettyByte(headByte)}`);
-        }
-      }
-    }
-  }
-  pushMapState(size) {
-    if (size > this.maxMapLength) {
-      throw new DecodeError(`Max length exceeded: map length (${size}) > maxMapLengthLength (${this.maxMapLength})`);
-    }
-    this.stack.pushMapState(size);
-  }
-  pushArrayState(size) {
-    if (size > this.maxArrayLength) {
-      throw new DecodeError(`Max length exceeded: array length (${size}) > maxArrayLength (${this.maxArrayLength})`);
-    }
-    this.stack.pushArrayState(size);
-  }
-  decodeString(byteLength, headerOffset) {
-    if (!this.rawStrings || this.stateIsMapKey()) {
-      return this.decodeUtf8String(byteLength, headerOffset);
-    }
-    return this.decodeBinary(byteLength, headerOffset);
-  }
-  /**
-   * @throws {@link RangeError}
-   */
-  decodeUtf8String(byteLength, headerOffset) {
-    if (byteLength > this.maxStrLength) {
-      throw new DecodeError(`Max length exceeded: UTF-8 byte length (${byteLength}) > maxStrLength (${this.maxStrLength})`);
-    }
-    if (this.bytes.byteLength < this.pos + headerOffset + byteLength) {
-      throw MORE_DATA;
-    }
-    const offset = this.pos + headerOffset;
-    let object;
-    if (this.stateIsMapKey() && this.keyDecoder?.canBeCached(byteLength)) {
-      object = this.keyDecoder.decode(this.bytes, offset, byteLength);
-    } else {
-      object = utf8Decode(this.bytes, offset, byteLength);
-    }
-    this.pos += headerOffset + byteLength;
-    return object;
-  }
-  stateIsMapKey() {
-    if (this.stack.length > 0) {
-      const state = this.stack.top();
-      return state.type === STATE_MAP_KEY;
-    }
-    return false;
-  }
-  /**
-   * @throws {@link RangeError}
-   */
-  decodeBinary(byteLength, headOffset) {
-    if (byteLength > this.maxBinLength) {
-      throw new DecodeError(`Max length exceeded: bin length (${byteLength}) > maxBinLength (${this.maxBinLength})`);
-    }
-    if (!this.hasRemaining(byteLength + headOffset)) {
-      throw MORE_DATA;
-    }
-    const offset = this.pos + headOffset;
-    const object = this.bytes.subarray(offset, offset + byteLength);
-    this.pos += headOffset + byteLength;
-    return object;
-  }
-  decodeExtension(size, headOffset) {
-    if (size > this.maxExtLength) {
-      throw new DecodeError(`Max length exceeded: ext length (${size}) > maxExtLength (${this.maxExtLength})`);
-    }
-    const extType = this.view.getInt8(this.pos + headOffset);
-    const data = this.decodeBinary(
-      size,
-      headOffset + 1
-      /* extType */
-    );
-    return this.extensionCodec.decode(data, extType, this.context);
-  }
-  lookU8() {
-    return this.view.getUint8(this.pos);
-  }
-  lookU16() {
-    return this.view.getUint16(this.pos);
-  }
-  lookU32() {
-    return this.view.getUint32(this.pos);
-  }
-  readU8() {
-    const value = this.view.getUint8(this.pos);
-    this.pos++;
-    return value;
-  }
-  readI8() {
-    const value = this.view.getInt8(this.pos);
-    this.pos++;
-    return value;
-  }
-  readU16() {
-    const value = this.view.getUint16(this.pos);
-    this.pos += 2;
-    return value;
-  }
-  readI16() {
-    const value = this.view.getInt16(this.pos);
-    this.pos += 2;
-    return value;
-  }
-  readU32() {
-    const value = this.view.getUint32(this.pos);
-    this.pos += 4;
-    return value;
-  }
-  readI32() {
-    const value = this.view.getInt32(this.pos);
-    this.pos += 4;
-    return value;
-  }
-  readU64() {
-    const value = getUint64(this.view, this.pos);
-    this.pos += 8;
-    return value;
-  }
-  readI64() {
-    const value = getInt64(this.view, this.pos);
-    this.pos += 8;
-    return value;
-  }
-  readU64AsBigInt() {
-    const value = this.view.getBigUint64(this.pos);
-    this.pos += 8;
-    return value;
-  }
-  readI64AsBigInt() {
-    const value = this.view.getBigInt64(this.pos);
-    this.pos += 8;
-    return value;
-  }
-  readF32() {
-    const value = this.view.getFloat32(this.pos);
-    this.pos += 4;
-    return value;
-  }
-  readF64() {
-    const value = this.view.getFloat64(this.pos);
-    this.pos += 8;
-    return value;
-  }
-};
+  return out;
+}
 
 // src/data.ts
-var encoder = new Encoder({ useBigInt64: false, ignoreUndefined: true });
-var decoder = new Decoder({ useBigInt64: false });
 function encodeData(value) {
   if (value === void 0) {
     return new Uint8Array(0);
   }
   let b;
   try {
-    b = encoder.encode(value);
+    b = encodeValue(value);
   } catch (err) {
+    if (err instanceof ParlorError && err.message.endsWith(": Date")) {
+      throw new ParlorError(
+        "bad_request",
+        "parlor: payloads may not hold msgpack ext values such as Date; send times as milliseconds"
+      );
+    }
+    if (err instanceof ParlorError) throw err;
     throw new ParlorError("bad_request", `parlor: cannot encode payload: ${errText(err)}`);
   }
   try {
@@ -2165,8 +973,9 @@ function decodeData(raw) {
   }
   validate(raw, MAX_DEPTH, false);
   try {
-    return decoder.decode(raw);
+    return decodeValue(raw);
   } catch (err) {
+    if (err instanceof ParlorError) throw err;
     throw new ParlorError("bad_request", `parlor: cannot decode payload: ${errText(err)}`);
   }
 }
@@ -2247,6 +1056,85 @@ var Emitter = class {
   }
 };
 
+// src/outbox.ts
+var defaultOutboxEntries = 100;
+var defaultOutboxBytes = 256 * 1024;
+var PersistentOutbox = class {
+  constructor(opts) {
+    if (!opts.key) throw new TypeError("parlor: persistOutbox.key is required");
+    this.key = opts.key;
+    this.maxEntries = opts.maxEntries && opts.maxEntries > 0 ? opts.maxEntries : defaultOutboxEntries;
+    this.maxBytes = opts.maxBytes && opts.maxBytes > 0 ? opts.maxBytes : defaultOutboxBytes;
+    this.storage = opts.storage ?? globalThis.localStorage;
+    this.list = this.load();
+  }
+  /** The kept sends, oldest first. */
+  entries() {
+    return this.list.slice();
+  }
+  /** Keeps a send (replacing one with the same id); a ParlorError when it does not fit. */
+  add(e) {
+    const next = this.list.filter((x) => x.id !== e.id);
+    next.push(e);
+    if (next.length > this.maxEntries) {
+      return new ParlorError("limit_exceeded", `parlor: the outbox holds ${this.maxEntries} sends already`);
+    }
+    const json = JSON.stringify(next);
+    if (json.length > this.maxBytes) {
+      return new ParlorError("limit_exceeded", `parlor: the outbox would exceed ${this.maxBytes} bytes`);
+    }
+    this.list = next;
+    this.save(json);
+    return null;
+  }
+  /** Forgets a send. */
+  remove(id) {
+    const next = this.list.filter((x) => x.id !== id);
+    if (next.length === this.list.length) return;
+    this.list = next;
+    this.save(next.length === 0 ? "" : JSON.stringify(next));
+  }
+  load() {
+    let raw = null;
+    try {
+      raw = this.storage?.getItem(this.key) ?? null;
+    } catch {
+      return [];
+    }
+    if (!raw) return [];
+    try {
+      const v = JSON.parse(raw);
+      if (!Array.isArray(v)) return [];
+      return v.filter(isEntry).slice(0, this.maxEntries);
+    } catch {
+      return [];
+    }
+  }
+  save(json) {
+    try {
+      if (json === "") this.storage?.removeItem(this.key);
+      else this.storage?.setItem(this.key, json);
+    } catch {
+    }
+  }
+};
+function isEntry(x) {
+  if (typeof x !== "object" || x === null) return false;
+  const e = x;
+  return ["id", "kind", "params", "event", "data"].every((k) => typeof e[k] === "string");
+}
+function toBase64(b) {
+  let s = "";
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+  return btoa(s);
+}
+function fromBase64(s) {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
 // src/room.ts
 var noticeNames = /* @__PURE__ */ new Set(["$left", "$rejoined", "$resumed", "$gap"]);
 var maxEarly = 1024;
@@ -2259,6 +1147,7 @@ var RoomCore = class {
     this.epoch = epoch;
     /** Handles sharing this membership. */
     this.handles = /* @__PURE__ */ new Set();
+    // eslint-disable-line @typescript-eslint/no-explicit-any
     /** Work that waits until the room is joined again. */
     this.waiting = [];
     this.state = "joined";
@@ -2340,7 +1229,6 @@ var Room = class {
   get state() {
     return this.left ? "left" : this._core.state;
   }
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   on(name, fn) {
     if (this.left) {
       return () => {
@@ -2363,18 +1251,6 @@ var Room = class {
   off(name, fn) {
     this.emitter.off(key(name), fn);
   }
-  /**
-   * Sends an event to the room and resolves with the module's reply data
-   * once the server has applied it. It rejects with a ParlorError: the
-   * server's or module's code (such as "forbidden" or "not_your_turn"),
-   * "timeout", "disconnected" (the connection was lost before the reply;
-   * the event may or may not have been applied; only when the client does
-   * not reconnect), "closed", or "bad_request"/"too_large" for a payload
-   * that cannot be sent. While the room is rejoining, the send waits for
-   * the rejoin (within its timeout). A send that got no reply when the
-   * connection was lost is sent again, with the same client_msg_id, once
-   * the room is joined again, and resolves with that reply.
-   */
   send(event, data, opts = {}) {
     if (this.left) {
       return Promise.reject(new ParlorError("forbidden", "parlor: this room was left"));
@@ -2511,9 +1387,13 @@ var Client = class {
         maxAttempts: o.maxAttempts ?? Infinity
       };
     }
+    if (opts.persistOutbox) {
+      this.persisted = new PersistentOutbox(opts.persistOutbox);
+    }
     queueMicrotask(() => {
       if (this.st !== "closed") {
         void this.open();
+        this.replayOutbox();
       }
     });
   }
@@ -2528,6 +1408,10 @@ var Client = class {
   /** The user id the server authenticated ("" until open). */
   get user() {
     return this.userId;
+  }
+  /** True while the connection is open (state "open"). */
+  get connected() {
+    return this.st === "open";
   }
   /** The server's ping interval in ms (0 until open). */
   get heartbeatMs() {
@@ -2549,14 +1433,6 @@ var Client = class {
   off(name, fn) {
     this.emitter.off(name, fn);
   }
-  /**
-   * Joins a room of module kind with params (any msgpack-encodable value;
-   * the module turns them into a room id and decides whether this user may
-   * join). Resolves with the room once the server has answered, its
-   * snapshot in room.snapshot. Rejects with a ParlorError: "not_found" for
-   * an unknown kind, "forbidden" or a module code when refused, "too_many",
-   * "timeout", "disconnected", "closed".
-   */
   join(kind, params, opts = {}) {
     let raw;
     try {
@@ -2564,8 +1440,12 @@ var Client = class {
     } catch (err) {
       return Promise.reject(err);
     }
+    return this.joinRaw(kind, raw, opts.timeout);
+  }
+  /** Joins with encoded params. */
+  joinRaw(kind, raw, timeout) {
     const build = (ref) => ({ type: "join", ref, kind, params: raw, epoch: "", since: 0 });
-    return this.request("join", build, (f) => this.joined(f, kind, raw), opts.timeout);
+    return this.request("join", build, (f) => this.joined(f, kind, raw), timeout);
   }
   /** Makes the room of a join's answer; runs as the answer is dispatched. */
   joined(f, kind, raw) {
@@ -2631,7 +1511,15 @@ var Client = class {
     } catch (err) {
       return Promise.reject(err);
     }
-    const clientMsgId = opts.clientMsgId || this.msgIds.next();
+    return this.sendRaw(core, event, raw, opts.clientMsgId || this.msgIds.next(), opts);
+  }
+  /** Sends an encoded event, kept in the persistent outbox until answered. */
+  sendRaw(core, event, raw, clientMsgId, opts) {
+    const outbox = opts.persist === false ? void 0 : this.persisted;
+    if (outbox) {
+      const full = outbox.add({ id: clientMsgId, kind: core.kind, params: toBase64(core.params), event, data: toBase64(raw) });
+      if (full) return Promise.reject(full);
+    }
     const build = (ref) => ({ type: "send", ref, room: core.id, event, data: raw, clientMsgId });
     const handle = (f) => {
       if (f.type !== "reply") {
@@ -2639,7 +1527,75 @@ var Client = class {
       }
       return decodeData(f.data);
     };
-    return this.request("send", build, handle, opts.timeout, core);
+    const sent = this.request("send", build, handle, opts.timeout, core);
+    if (!outbox) return sent;
+    return sent.then(
+      (reply) => {
+        outbox.remove(clientMsgId);
+        return reply;
+      },
+      (err) => {
+        if (err.code !== "timeout" && err.code !== "disconnected" && err.code !== "closed") {
+          outbox.remove(clientMsgId);
+        }
+        throw err;
+      }
+    );
+  }
+  /**
+   * Resends what an earlier page kept in the persistent outbox: joins each
+   * room (sharing the membership with the application's own join of it),
+   * resends its sends in order with their client_msg_id, reports each
+   * answer as an "outbox" event, and lets go of the room.
+   */
+  replayOutbox() {
+    const outbox = this.persisted;
+    if (!outbox) return;
+    const groups = /* @__PURE__ */ new Map();
+    for (const e of outbox.entries()) {
+      const k = e.kind + "\n" + e.params;
+      const list = groups.get(k);
+      if (list) list.push(e);
+      else groups.set(k, [e]);
+    }
+    for (const list of groups.values()) {
+      const first = list[0];
+      const report = (e, r) => this.emitter.emit("outbox", { clientMsgId: e.id, kind: e.kind, event: e.event, ...r });
+      let params;
+      try {
+        params = fromBase64(first.params);
+      } catch {
+        for (const e of list) outbox.remove(e.id);
+        continue;
+      }
+      this.joinRaw(first.kind, params).then(
+        (room) => {
+          const sends = list.map((e) => {
+            let data;
+            try {
+              data = fromBase64(e.data);
+            } catch {
+              outbox.remove(e.id);
+              return Promise.resolve();
+            }
+            return this.sendRaw(room._core, e.event, data, e.id, {}).then(
+              (reply) => report(e, { reply }),
+              (error) => {
+                if (!outbox.entries().some((x) => x.id === e.id)) report(e, { error });
+              }
+            );
+          });
+          void Promise.all(sends).then(() => room.leave());
+        },
+        (error) => {
+          if (error.code === "timeout" || error.code === "disconnected" || error.code === "closed") return;
+          for (const e of list) {
+            outbox.remove(e.id);
+            report(e, { error });
+          }
+        }
+      );
+    }
   }
   roomLeave(core) {
     const wasJoined = core.state === "joined";
@@ -2944,6 +1900,7 @@ var Client = class {
     }
     const info = { session, user, heartbeatMs, reconnected, resumed };
     this.emitter.emit("open", info);
+    this.emitter.emit("connected", info);
     this.emitter.emit("state", "open", info);
   }
   /**
@@ -3145,6 +2102,7 @@ var Client = class {
    */
   lost(code, reason, fromServer = false) {
     if (this.st === "closed") return;
+    const wasOpen = this.st === "open";
     this.detach();
     const b = this.backoff;
     const final = fromServer ? finalCodes.get(code) : void 0;
@@ -3183,6 +2141,12 @@ var Client = class {
     for (const [core, list] of resend) {
       core.waiting.unshift(...list.map((p) => this.waitFor(p)));
     }
+    if (wasOpen) {
+      this.st = "reconnecting";
+      const d = { code, reason, willRetry: giveUp === void 0 };
+      this.emitter.emit("disconnected", d);
+      if (this.st === "closed") return;
+    }
     if (giveUp !== void 0) {
       if (final !== void 0) {
         this.emitter.emit("error", giveUp);
@@ -3210,6 +2174,11 @@ var Client = class {
   /** Ends the client for good; err, when the client gave up by itself. */
   finish(code, reason, err) {
     if (this.st === "closed") return;
+    if (this.st === "open") {
+      const d = { code, reason, willRetry: false };
+      this.emitter.emit("disconnected", d);
+      if (this.st === "closed") return;
+    }
     const ws = this.ws;
     this.detach();
     if (ws) {
@@ -3317,14 +2286,26 @@ function toBytes(data) {
   }
   return null;
 }
+
+// src/types/chat.ts
+var ChatKinds = { DM: "chat.dm", Group: "chat.group", Inbox: "chat.inbox" };
+
+// src/types/games.ts
+var GameKinds = { TicTacToe: "games.tictactoe", Chess: "games.chess" };
+var MatchStatus = { Waiting: "waiting", Playing: "playing", Over: "over" };
+var GameCodes = { NotYourTurn: "not_your_turn", IllegalMove: "illegal_move", GameOver: "game_over", NotPlayer: "not_player" };
 export {
+  ChatKinds,
   Codes,
   FrameTypes,
+  GameCodes,
+  GameKinds,
   MAX_DEPTH,
   MAX_FRAMES,
   MAX_ID_LEN,
   MAX_NAME_LEN,
   MAX_TEXT_LEN,
+  MatchStatus,
   ParlorError,
   SUBPROTOCOL,
   VERSION,
@@ -3339,11 +2320,3 @@ export {
   isParlorError,
   validateMessage
 };
-/*! @msgpack/msgpack license:
-
- * Copyright 2019 The MessagePack Community.
- *
- * Permission to use, copy, modify, and/or distribute this software for any purpose with or without fee is hereby granted, provided that the above copyright notice and this permission notice appear in all copies.
- *
- * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
- */

@@ -9,6 +9,8 @@ import { decodeMessage } from "./codec.js";
 import { decodeData, encodeData } from "./data.js";
 import { Emitter } from "./emitter.js";
 import { ParlorError } from "./errors.js";
+import { fromBase64, PersistentOutbox, toBase64, type OutboxEntry, type OutboxResult, type PersistOutboxOptions } from "./outbox.js";
+import type { AnyRoom, JoinArgs, RoomKinds } from "./kinds.js";
 import { Room, RoomCore, type RoomHost, type SendOptions } from "./room.js";
 import { VERSION } from "./version.js";
 
@@ -80,6 +82,14 @@ export interface ConnectOptions {
   clientName?: string;
   /** The WebSocket implementation. Default: globalThis.WebSocket. */
   WebSocket?: WebSocketConstructor;
+  /**
+   * Keeps sends not yet answered in the browser's storage (localStorage by
+   * default), bounded by count and bytes, so that they survive a page
+   * reload: a client created with the same key resends them, with their
+   * client_msg_id, and the server applies each once ("outbox" events
+   * report the answers). Default: off; sends live in memory only.
+   */
+  persistOutbox?: PersistOutboxOptions;
 }
 
 /** Options of one join. */
@@ -142,10 +152,29 @@ export interface ClosedInfo {
   error?: ParlorError;
 }
 
+/**
+ * The "disconnected" event: a connection that was open is gone, or the
+ * client was closed while open.
+ */
+export interface DisconnectedInfo {
+  /** The close code (1006 when the connection failed without one, 1000 after close()). */
+  code: number;
+  /** The close reason, if any. */
+  reason: string;
+  /** True when the client reconnects ("reconnecting" follows), false when it is closed for good ("closed" follows). */
+  willRetry: boolean;
+}
+
 /** The client's events, by name. */
 export interface ClientEvents {
   connecting: (info: ConnectingInfo) => void;
   open: (info: OpenInfo) => void;
+  /** The same as "open", under the name socket.io users expect. */
+  connected: (info: OpenInfo) => void;
+  /** A connection that was open is gone; willRetry says whether the client reconnects. */
+  disconnected: (info: DisconnectedInfo) => void;
+  /** A send kept by persistOutbox on an earlier page was answered, or given up. */
+  outbox: (result: OutboxResult) => void;
   reconnecting: (info: ReconnectingInfo) => void;
   closed: (info: ClosedInfo) => void;
   /** Every state change, with the info of the event of that name. */
@@ -252,6 +281,8 @@ export class Client {
   private resumeToken = "";
   /** Makes the client_msg_id of sends that were given none. */
   private readonly msgIds = new MsgIdSource();
+  /** The sends kept in storage, with persistOutbox. */
+  private readonly persisted: PersistentOutbox | undefined;
 
   /** Use connect. */
   constructor(url: string, opts: ConnectOptions) {
@@ -275,11 +306,15 @@ export class Client {
         maxAttempts: o.maxAttempts ?? Infinity,
       };
     }
+    if (opts.persistOutbox) {
+      this.persisted = new PersistentOutbox(opts.persistOutbox);
+    }
     // Start after the caller's current task, so that listeners added right
     // after connect() see the first "connecting".
     queueMicrotask(() => {
       if (this.st !== "closed") {
         void this.open();
+        this.replayOutbox();
       }
     });
   }
@@ -297,6 +332,11 @@ export class Client {
   /** The user id the server authenticated ("" until open). */
   get user(): string {
     return this.userId;
+  }
+
+  /** True while the connection is open (state "open"). */
+  get connected(): boolean {
+    return this.st === "open";
   }
 
   /** The server's ping interval in ms (0 until open). */
@@ -329,19 +369,26 @@ export class Client {
    * an unknown kind, "forbidden" or a module code when refused, "too_many",
    * "timeout", "disconnected", "closed".
    */
-  join(kind: string, params?: unknown, opts: JoinOptions = {}): Promise<Room> {
+  join<K extends keyof RoomKinds>(kind: K, ...args: JoinArgs<RoomKinds[K], JoinOptions>): Promise<Room<RoomKinds[K]>>;
+  join<K extends string>(kind: K extends keyof RoomKinds ? never : K, params?: unknown, opts?: JoinOptions): Promise<Room<AnyRoom>>;
+  join(kind: string, params?: unknown, opts: JoinOptions = {}): Promise<Room<AnyRoom>> {
     let raw: Uint8Array;
     try {
       raw = encodeData(params);
     } catch (err) {
       return Promise.reject(err);
     }
+    return this.joinRaw(kind, raw, opts.timeout);
+  }
+
+  /** Joins with encoded params. */
+  private joinRaw(kind: string, raw: Uint8Array, timeout?: number): Promise<Room<AnyRoom>> {
     const build = (ref: number): Frame => ({ type: "join", ref, kind, params: raw, epoch: "", since: 0 });
-    return this.request("join", build, (f) => this.joined(f, kind, raw), opts.timeout);
+    return this.request("join", build, (f) => this.joined(f, kind, raw), timeout);
   }
 
   /** Makes the room of a join's answer; runs as the answer is dispatched. */
-  private joined(f: Frame, kind: string, raw: Uint8Array): Room {
+  private joined(f: Frame, kind: string, raw: Uint8Array): Room<AnyRoom> {
     if (f.type !== "joined") {
       throw new ParlorError("internal", "parlor: unexpected answer to join");
     }
@@ -364,7 +411,7 @@ export class Client {
       core = new RoomCore(f.room, kind, raw, f.seq, f.epoch);
       this.cores.set(f.room, core);
     }
-    const room = new Room(this.host, core, snapshot);
+    const room = new Room<AnyRoom>(this.host, core, snapshot);
     core.handles.add(room);
     return room;
   }
@@ -410,8 +457,17 @@ export class Client {
       return Promise.reject(err);
     }
     // Every send carries an idempotency key, so that a resend after a
-    // reconnect is applied once.
-    const clientMsgId = opts.clientMsgId || this.msgIds.next();
+    // reconnect (or a page reload, with persistOutbox) is applied once.
+    return this.sendRaw(core, event, raw, opts.clientMsgId || this.msgIds.next(), opts);
+  }
+
+  /** Sends an encoded event, kept in the persistent outbox until answered. */
+  private sendRaw(core: RoomCore, event: string, raw: Uint8Array, clientMsgId: string, opts: SendOptions): Promise<unknown> {
+    const outbox = opts.persist === false ? undefined : this.persisted;
+    if (outbox) {
+      const full = outbox.add({ id: clientMsgId, kind: core.kind, params: toBase64(core.params), event, data: toBase64(raw) });
+      if (full) return Promise.reject(full);
+    }
     const build = (ref: number): Frame => ({ type: "send", ref, room: core.id, event, data: raw, clientMsgId });
     const handle = (f: Frame): unknown => {
       if (f.type !== "reply") {
@@ -419,7 +475,79 @@ export class Client {
       }
       return decodeData(f.data);
     };
-    return this.request("send", build, handle, opts.timeout, core);
+    const sent = this.request("send", build, handle, opts.timeout, core);
+    if (!outbox) return sent;
+    // Kept until the server answers. Without an answer (timeout, lost
+    // connection, closed client) the send stays, for the next page.
+    return sent.then(
+      (reply) => {
+        outbox.remove(clientMsgId);
+        return reply;
+      },
+      (err: ParlorError) => {
+        if (err.code !== "timeout" && err.code !== "disconnected" && err.code !== "closed") {
+          outbox.remove(clientMsgId);
+        }
+        throw err;
+      },
+    );
+  }
+
+  /**
+   * Resends what an earlier page kept in the persistent outbox: joins each
+   * room (sharing the membership with the application's own join of it),
+   * resends its sends in order with their client_msg_id, reports each
+   * answer as an "outbox" event, and lets go of the room.
+   */
+  private replayOutbox(): void {
+    const outbox = this.persisted;
+    if (!outbox) return;
+    const groups = new Map<string, OutboxEntry[]>();
+    for (const e of outbox.entries()) {
+      const k = e.kind + "\n" + e.params;
+      const list = groups.get(k);
+      if (list) list.push(e);
+      else groups.set(k, [e]);
+    }
+    for (const list of groups.values()) {
+      const first = list[0]!;
+      const report = (e: OutboxEntry, r: { reply?: unknown; error?: ParlorError }) =>
+        this.emitter.emit("outbox", { clientMsgId: e.id, kind: e.kind, event: e.event, ...r });
+      let params: Uint8Array;
+      try {
+        params = fromBase64(first.params);
+      } catch {
+        for (const e of list) outbox.remove(e.id);
+        continue;
+      }
+      this.joinRaw(first.kind, params).then(
+        (room) => {
+          const sends = list.map((e) => {
+            let data: Uint8Array;
+            try {
+              data = fromBase64(e.data);
+            } catch {
+              outbox.remove(e.id);
+              return Promise.resolve();
+            }
+            return this.sendRaw(room._core, e.event, data, e.id, {}).then(
+              (reply) => report(e, { reply }),
+              (error: ParlorError) => {
+                if (!outbox.entries().some((x) => x.id === e.id)) report(e, { error });
+              },
+            );
+          });
+          void Promise.all(sends).then(() => room.leave());
+        },
+        (error: ParlorError) => {
+          if (error.code === "timeout" || error.code === "disconnected" || error.code === "closed") return;
+          for (const e of list) {
+            outbox.remove(e.id);
+            report(e, { error });
+          }
+        },
+      );
+    }
   }
 
   private roomLeave(core: RoomCore): Promise<void> {
@@ -752,6 +880,7 @@ export class Client {
     }
     const info: OpenInfo = { session, user, heartbeatMs, reconnected, resumed };
     this.emitter.emit("open", info);
+    this.emitter.emit("connected", info);
     this.emitter.emit("state", "open", info);
   }
 
@@ -970,6 +1099,7 @@ export class Client {
    */
   private lost(code: number, reason: string, fromServer = false): void {
     if (this.st === "closed") return;
+    const wasOpen = this.st === "open";
     this.detach();
     const b = this.backoff;
     const final = fromServer ? finalCodes.get(code) : undefined;
@@ -1011,6 +1141,12 @@ export class Client {
     for (const [core, list] of resend) {
       core.waiting.unshift(...list.map((p) => this.waitFor(p)));
     }
+    if (wasOpen) {
+      this.st = "reconnecting"; // not open any more, for the listeners
+      const d: DisconnectedInfo = { code, reason, willRetry: giveUp === undefined };
+      this.emitter.emit("disconnected", d);
+      if ((this.st as ConnectionState) === "closed") return; // a listener closed the client
+    }
     if (giveUp !== undefined) {
       if (final !== undefined) {
         this.emitter.emit("error", giveUp);
@@ -1040,6 +1176,11 @@ export class Client {
   /** Ends the client for good; err, when the client gave up by itself. */
   private finish(code: number, reason: string, err?: ParlorError): void {
     if (this.st === "closed") return;
+    if (this.st === "open") {
+      const d: DisconnectedInfo = { code, reason, willRetry: false };
+      this.emitter.emit("disconnected", d);
+      if ((this.st as ConnectionState) === "closed") return; // a listener closed the client
+    }
     const ws = this.ws;
     this.detach();
     if (ws) {

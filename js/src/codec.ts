@@ -7,7 +7,7 @@
 // is never an integer, bin is never a string, strings must be valid UTF-8
 // within a byte limit, and raw fields (params, snapshot, data) must be
 // passed through as the exact bytes that were received. Module payloads
-// themselves are decoded with @msgpack/msgpack (see data.ts).
+// themselves are decoded by msgpack.ts (see data.ts).
 
 import { ParlorError } from "./errors.js";
 import {

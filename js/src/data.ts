@@ -1,19 +1,16 @@
 // Module payloads (params, snapshot, data): any value msgpack can carry,
-// encoded and decoded with @msgpack/msgpack. See docs/protocol.md,
+// encoded and decoded by msgpack.ts. See docs/protocol.md,
 // "Payloads".
 
-import { Decoder, Encoder } from "@msgpack/msgpack";
 import { ParlorError } from "./errors.js";
+import { decodeValue, encodeValue } from "./msgpack.js";
 import { MAX_DEPTH, validate } from "./validate.js";
 
 // Integers beyond 2^53-1 are not needed by the protocol (refs and seqs stay
-// below it), so payloads use plain numbers, not BigInt: useBigInt64 false.
-// A larger integer in a payload decodes to the nearest double, losing
-// precision; send such values as strings.
-// The encoder's own depth limit (100) stops cycles; the protocol's tighter
-// limit is checked on the result, as too_large.
-const encoder = new Encoder({ useBigInt64: false, ignoreUndefined: true });
-const decoder = new Decoder({ useBigInt64: false });
+// below it), so payloads use plain numbers, not BigInt. A larger integer in
+// a payload decodes to the nearest double, losing precision; send such
+// values as strings. The encoder's own depth limit (100) stops cycles; the
+// protocol's tighter limit is checked on the result, as too_large.
 
 /**
  * Encodes a payload. undefined encodes as nothing (nil on the wire); maps,
@@ -28,8 +25,15 @@ export function encodeData(value: unknown): Uint8Array {
   }
   let b: Uint8Array;
   try {
-    b = encoder.encode(value);
+    b = encodeValue(value);
   } catch (err) {
+    if (err instanceof ParlorError && err.message.endsWith(": Date")) {
+      throw new ParlorError(
+        "bad_request",
+        "parlor: payloads may not hold msgpack ext values such as Date; send times as milliseconds",
+      );
+    }
+    if (err instanceof ParlorError) throw err;
     throw new ParlorError("bad_request", `parlor: cannot encode payload: ${errText(err)}`);
   }
   try {
@@ -58,8 +62,9 @@ export function decodeData(raw: Uint8Array): unknown {
   }
   validate(raw, MAX_DEPTH, false);
   try {
-    return decoder.decode(raw);
+    return decodeValue(raw);
   } catch (err) {
+    if (err instanceof ParlorError) throw err;
     throw new ParlorError("bad_request", `parlor: cannot decode payload: ${errText(err)}`);
   }
 }

@@ -18,6 +18,7 @@ export type {
   ConnectingInfo,
   ConnectionState,
   ConnectOptions,
+  DisconnectedInfo,
   JoinOptions,
   OpenInfo,
   ReconnectingInfo,
@@ -36,6 +37,23 @@ export type {
   RoomState,
   SendOptions,
 } from "./room.js";
+export type { OutboxEntry, OutboxResult, PersistOutboxOptions, StorageLike } from "./outbox.js";
+export type {
+  AnyRoom,
+  DMRoom,
+  EventName,
+  GroupRoom,
+  InboxRoom,
+  JoinArgs,
+  MatchRoom,
+  ReplyOf,
+  RoomKinds,
+  RoomSpec,
+  SendArgs,
+  SendName,
+} from "./kinds.js";
+export * from "./types/chat.js";
+export * from "./types/games.js";
 export { Codes, ParlorError, isParlorError } from "./errors.js";
 export type { ErrorCode } from "./errors.js";
 export { VERSION } from "./version.js";

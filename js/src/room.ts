@@ -5,6 +5,7 @@
 
 import { Emitter } from "./emitter.js";
 import { ParlorError } from "./errors.js";
+import type { AnyRoom, EventName, ReplyOf, RoomSpec, SendArgs, SendName } from "./kinds.js";
 
 /**
  * A room's state:
@@ -113,6 +114,12 @@ export interface SendOptions {
    * reuse it) when you retry after a "timeout" or "disconnected" error.
    */
   clientMsgId?: string;
+  /**
+   * Keep the send in the persistent outbox until answered, when the
+   * client has persistOutbox. Default: true; pass false for sends not
+   * worth resending on the next page, such as typing indicators.
+   */
+  persist?: boolean;
 }
 
 /** What a room needs from its client. @internal */
@@ -129,7 +136,7 @@ const maxEarly = 1024;
 /** The connection's membership of one server room. @internal */
 export class RoomCore {
   /** Handles sharing this membership. */
-  readonly handles = new Set<Room>();
+  readonly handles = new Set<Room<any>>(); // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Work that waits until the room is joined again. */
   readonly waiting: Array<{ tag: unknown; run: () => void; fail: (err: ParlorError) => void }> = [];
   state: RoomState = "joined";
@@ -187,9 +194,11 @@ export class RoomCore {
 /**
  * A room the client joined, returned by client.join. Listen with on,
  * send with send, and leave with leave, which also removes every listener
- * added through this handle.
+ * added through this handle. S types its snapshot, events and sends: the
+ * built-in modules' kinds have theirs (see RoomKinds), other kinds get
+ * AnyRoom.
  */
-export class Room {
+export class Room<S extends RoomSpec = AnyRoom> {
   private readonly emitter = new Emitter();
   private left = false;
   private snap: unknown;
@@ -235,8 +244,8 @@ export class Room {
    * The module's snapshot from the join, or from the last "$rejoined". A
    * resume ("$resumed") keeps it: the events since are the news.
    */
-  get snapshot(): unknown {
-    return this.snap;
+  get snapshot(): S["snapshot"] {
+    return this.snap as S["snapshot"];
   }
 
   /** "joined", "rejoining" or "left". */
@@ -257,7 +266,7 @@ export class Room {
    */
   on<K extends keyof RoomNotices>(name: K, fn: RoomNotices[K]): () => void;
   on(name: "*", fn: (event: string, data: any, meta: EventMeta) => void): () => void; // eslint-disable-line @typescript-eslint/no-explicit-any
-  on<T = any>(event: string, fn: (data: T, meta: EventMeta) => void): () => void; // eslint-disable-line @typescript-eslint/no-explicit-any
+  on<K extends EventName<S>>(event: K, fn: (data: S["events"][K], meta: EventMeta) => void): () => void;
   on(name: string, fn: (...args: any[]) => void): () => void {
     if (this.left) {
       return () => {};
@@ -294,11 +303,12 @@ export class Room {
    * connection was lost is sent again, with the same client_msg_id, once
    * the room is joined again, and resolves with that reply.
    */
-  send<T = unknown>(event: string, data?: unknown, opts: SendOptions = {}): Promise<T> {
+  send<K extends SendName<S>>(event: K, ...args: SendArgs<S, K, SendOptions>): Promise<ReplyOf<S, K>>;
+  send(event: string, data?: unknown, opts: SendOptions = {}): Promise<unknown> {
     if (this.left) {
       return Promise.reject(new ParlorError("forbidden", "parlor: this room was left"));
     }
-    return this.host.roomSend(this._core, event, data, opts) as Promise<T>;
+    return this.host.roomSend(this._core, event, data, opts);
   }
 
   /**

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { gzipSync } from "node:zlib";
 import * as parlor from "../build/parlor.js";
 
 const bundle = readFileSync(new URL("../build/parlor.js", import.meta.url), "utf8");
@@ -32,13 +33,17 @@ test("the bundle is ASCII, for any charset a server might claim", () => {
 
 test("the public API", () => {
   assert.deepEqual(Object.keys(parlor).sort(), [
+    "ChatKinds",
     "Codes",
     "FrameTypes",
+    "GameCodes",
+    "GameKinds",
     "MAX_DEPTH",
     "MAX_FRAMES",
     "MAX_ID_LEN",
     "MAX_NAME_LEN",
     "MAX_TEXT_LEN",
+    "MatchStatus",
     "ParlorError",
     "SUBPROTOCOL",
     "VERSION",
@@ -55,4 +60,24 @@ test("the public API", () => {
   ]);
   assert.equal(parlor.SUBPROTOCOL, "parlor.v1");
   assert.equal(parlor.Codes.NotFound, "not_found");
+  assert.equal(parlor.ChatKinds.DM, "chat.dm");
+  assert.equal(parlor.GameKinds.Chess, "games.chess");
+});
+
+test("the minified bundle has the same API and stays smaller than socket.io-client", async () => {
+  const min = await import("../build/parlor.min.js");
+  assert.deepEqual(Object.keys(min).sort(), Object.keys(parlor).sort());
+  const bytes = readFileSync(new URL("../build/parlor.min.js", import.meta.url));
+  assert.ok(bytes.toString("latin1").startsWith(`/*! parlor.js ${pkg.version}:`));
+  assert.doesNotMatch(bytes.toString("latin1"), /^\s*import\s/m);
+  // socket.io-client 4.8.1's dist/socket.io.esm.min.js is 12,799 bytes
+  // with gzip -9: stay below it.
+  const gz = gzipSync(bytes, { level: 9 }).length;
+  assert.ok(gz < 12_799, `parlor.min.js is ${gz} bytes gzipped`);
+});
+
+test("the React bundle imports only react and the SDK beside it", () => {
+  const react = readFileSync(new URL("../build/react.js", import.meta.url), "utf8");
+  const imports = [...react.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]).sort();
+  assert.deepEqual([...new Set(imports)], ["./parlor.js", "react"]);
 });

@@ -1,4 +1,6 @@
 import { ParlorError } from "./errors.js";
+import { type OutboxResult, type PersistOutboxOptions } from "./outbox.js";
+import type { AnyRoom, JoinArgs, RoomKinds } from "./kinds.js";
 import { Room } from "./room.js";
 /** The WebSocket subprotocol of the wire protocol. */
 export declare const SUBPROTOCOL = "parlor.v1";
@@ -63,6 +65,14 @@ export interface ConnectOptions {
     clientName?: string;
     /** The WebSocket implementation. Default: globalThis.WebSocket. */
     WebSocket?: WebSocketConstructor;
+    /**
+     * Keeps sends not yet answered in the browser's storage (localStorage by
+     * default), bounded by count and bytes, so that they survive a page
+     * reload: a client created with the same key resends them, with their
+     * client_msg_id, and the server applies each once ("outbox" events
+     * report the answers). Default: off; sends live in memory only.
+     */
+    persistOutbox?: PersistOutboxOptions;
 }
 /** Options of one join. */
 export interface JoinOptions {
@@ -119,10 +129,28 @@ export interface ClosedInfo {
      */
     error?: ParlorError;
 }
+/**
+ * The "disconnected" event: a connection that was open is gone, or the
+ * client was closed while open.
+ */
+export interface DisconnectedInfo {
+    /** The close code (1006 when the connection failed without one, 1000 after close()). */
+    code: number;
+    /** The close reason, if any. */
+    reason: string;
+    /** True when the client reconnects ("reconnecting" follows), false when it is closed for good ("closed" follows). */
+    willRetry: boolean;
+}
 /** The client's events, by name. */
 export interface ClientEvents {
     connecting: (info: ConnectingInfo) => void;
     open: (info: OpenInfo) => void;
+    /** The same as "open", under the name socket.io users expect. */
+    connected: (info: OpenInfo) => void;
+    /** A connection that was open is gone; willRetry says whether the client reconnects. */
+    disconnected: (info: DisconnectedInfo) => void;
+    /** A send kept by persistOutbox on an earlier page was answered, or given up. */
+    outbox: (result: OutboxResult) => void;
     reconnecting: (info: ReconnectingInfo) => void;
     closed: (info: ClosedInfo) => void;
     /** Every state change, with the info of the event of that name. */
@@ -183,6 +211,8 @@ export declare class Client {
     private resumeToken;
     /** Makes the client_msg_id of sends that were given none. */
     private readonly msgIds;
+    /** The sends kept in storage, with persistOutbox. */
+    private readonly persisted;
     /** Use connect. */
     constructor(url: string, opts: ConnectOptions);
     /** The connection's state. */
@@ -191,6 +221,8 @@ export declare class Client {
     get session(): string;
     /** The user id the server authenticated ("" until open). */
     get user(): string;
+    /** True while the connection is open (state "open"). */
+    get connected(): boolean;
     /** The server's ping interval in ms (0 until open). */
     get heartbeatMs(): number;
     /**
@@ -209,7 +241,10 @@ export declare class Client {
      * an unknown kind, "forbidden" or a module code when refused, "too_many",
      * "timeout", "disconnected", "closed".
      */
-    join(kind: string, params?: unknown, opts?: JoinOptions): Promise<Room>;
+    join<K extends keyof RoomKinds>(kind: K, ...args: JoinArgs<RoomKinds[K], JoinOptions>): Promise<Room<RoomKinds[K]>>;
+    join<K extends string>(kind: K extends keyof RoomKinds ? never : K, params?: unknown, opts?: JoinOptions): Promise<Room<AnyRoom>>;
+    /** Joins with encoded params. */
+    private joinRaw;
     /** Makes the room of a join's answer; runs as the answer is dispatched. */
     private joined;
     /**
@@ -220,6 +255,15 @@ export declare class Client {
      */
     close(): void;
     private roomSend;
+    /** Sends an encoded event, kept in the persistent outbox until answered. */
+    private sendRaw;
+    /**
+     * Resends what an earlier page kept in the persistent outbox: joins each
+     * room (sharing the membership with the application's own join of it),
+     * resends its sends in order with their client_msg_id, reports each
+     * answer as an "outbox" event, and lets go of the room.
+     */
+    private replayOutbox;
     private roomLeave;
     /**
      * Sends a request when the connection (and, for core, the room) is ready.

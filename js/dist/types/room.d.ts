@@ -1,4 +1,5 @@
 import { ParlorError } from "./errors.js";
+import type { AnyRoom, EventName, ReplyOf, RoomSpec, SendArgs, SendName } from "./kinds.js";
 /**
  * A room's state:
  * - "joined": events flow and sends go out at once;
@@ -99,13 +100,21 @@ export interface SendOptions {
      * reuse it) when you retry after a "timeout" or "disconnected" error.
      */
     clientMsgId?: string;
+    /**
+     * Keep the send in the persistent outbox until answered, when the
+     * client has persistOutbox. Default: true; pass false for sends not
+     * worth resending on the next page, such as typing indicators.
+     */
+    persist?: boolean;
 }
 /**
  * A room the client joined, returned by client.join. Listen with on,
  * send with send, and leave with leave, which also removes every listener
- * added through this handle.
+ * added through this handle. S types its snapshot, events and sends: the
+ * built-in modules' kinds have theirs (see RoomKinds), other kinds get
+ * AnyRoom.
  */
-export declare class Room {
+export declare class Room<S extends RoomSpec = AnyRoom> {
     private readonly host;
     private readonly emitter;
     private left;
@@ -127,7 +136,7 @@ export declare class Room {
      * The module's snapshot from the join, or from the last "$rejoined". A
      * resume ("$resumed") keeps it: the events since are the news.
      */
-    get snapshot(): unknown;
+    get snapshot(): S["snapshot"];
     /** "joined", "rejoining" or "left". */
     get state(): RoomState;
     /**
@@ -143,7 +152,7 @@ export declare class Room {
      */
     on<K extends keyof RoomNotices>(name: K, fn: RoomNotices[K]): () => void;
     on(name: "*", fn: (event: string, data: any, meta: EventMeta) => void): () => void;
-    on<T = any>(event: string, fn: (data: T, meta: EventMeta) => void): () => void;
+    on<K extends EventName<S>>(event: K, fn: (data: S["events"][K], meta: EventMeta) => void): () => void;
     /** Removes a listener added with on. */
     off(name: string, fn: (...args: any[]) => void): void;
     /**
@@ -158,7 +167,7 @@ export declare class Room {
      * connection was lost is sent again, with the same client_msg_id, once
      * the room is joined again, and resolves with that reply.
      */
-    send<T = unknown>(event: string, data?: unknown, opts?: SendOptions): Promise<T>;
+    send<K extends SendName<S>>(event: K, ...args: SendArgs<S, K, SendOptions>): Promise<ReplyOf<S, K>>;
     /**
      * Leaves the room and removes every listener of this handle. The server
      * is told when the last handle of the room leaves. Resolves when the
