@@ -184,6 +184,12 @@ func (h *conversation) OnMessage(r *room.Room, m *room.Message) (any, error) {
 			return h.removeMembers(r, m)
 		case OpLeaveGroup:
 			return h.leaveGroup(r, m)
+		case OpPromote:
+			return h.promote(r, m)
+		case OpDemote:
+			return h.demote(r, m)
+		case OpRename:
+			return h.rename(r, m)
 		}
 	}
 	return nil, room.ErrUnknownEvent
@@ -338,11 +344,11 @@ func (h *conversation) read(r *room.Room, m *room.Message) (any, error) {
 	return ReadReply{Seq: got}, nil
 }
 
-// begin starts a write (send, edit, delete, and a group's add, remove
-// and leave) from m. A retry of a write the store already holds (same
-// client message id, from a client that did not get its reply, possibly
-// before a restart) is answered with the stored entry, before the rate
-// limit and the checks. Otherwise it applies the rate limit and decodes
+// begin starts a write (send, edit, delete, and a group's add, remove,
+// leave, promote, demote and rename) from m. A retry of a write the store
+// already holds (same client message id, from a client that did not get
+// its reply, possibly before a restart) is answered with the stored
+// entry, before the rate limit and the checks. Otherwise it applies the rate limit and decodes
 // m's payload into req, refusing fields req does not have. done reports
 // that the write is over: answered with prev, or refused with err.
 func (h *conversation) begin(ctx context.Context, m *room.Message, req any) (prev any, done bool, err error) {
@@ -396,8 +402,9 @@ func (h *conversation) entry(r *room.Room, m *room.Message, kind string) Message
 // commit stores w, then broadcasts its entry with the seq it was stored
 // with, and returns the encoded entry as the reply. A duplicate (same
 // client message id) is returned as stored and not broadcast again. The
-// entry's text counts towards its author's Config.DailyBytesPerUser,
-// unless the store refuses it or already holds it.
+// entry's text (and a rename's name) counts towards its author's
+// Config.DailyBytesPerUser, unless the store refuses it or already holds
+// it.
 //
 // The request's deadline (Config.OpTimeout) decides what a slow store
 // means. If it has passed before the append, nothing is stored and the
@@ -416,7 +423,7 @@ func (h *conversation) commit(ctx context.Context, r *room.Room, w Write) (any, 
 	if ctx.Err() != nil {
 		return nil, ErrTimeout
 	}
-	author, size := w.Entry.From, len(w.Entry.Text)
+	author, size := w.Entry.From, len(w.Entry.Text)+len(w.Entry.Name)
 	if err := h.c.written.take(author, size); err != nil {
 		return nil, err
 	}

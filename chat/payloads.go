@@ -40,6 +40,17 @@ const (
 	// OpLeaveGroup removes the user from a group: no payload, replied
 	// with the stored KindMembers entry.
 	OpLeaveGroup = "leave_group"
+	// OpPromote makes members of a group admins (admins only):
+	// MembersRequest, replied with the stored KindMembers entry, whose
+	// Admins is the new admin list.
+	OpPromote = "promote"
+	// OpDemote takes admin rights from admins of a group (admins only;
+	// the group keeps at least one admin): MembersRequest, replied with
+	// the stored KindMembers entry, whose Admins is the new admin list.
+	OpDemote = "demote"
+	// OpRename renames a group (admins only): RenameRequest, replied with
+	// the stored KindMembers entry, whose Name is the new name.
+	OpRename = "rename"
 	// OpRefresh, sent to an inbox, returns the conversations again:
 	// replied with InboxSnapshot.
 	OpRefresh = "refresh"
@@ -165,10 +176,18 @@ type TypingRequest struct {
 	Stop bool `msgpack:"stop,omitempty"`
 }
 
-// MembersRequest is the payload of OpAddMembers and OpRemoveMembers.
+// MembersRequest is the payload of OpAddMembers, OpRemoveMembers,
+// OpPromote and OpDemote.
 type MembersRequest struct {
-	// Members are the users to add or remove.
+	// Members are the users to add, remove, promote or demote.
 	Members []string `msgpack:"members"`
+}
+
+// RenameRequest is the payload of OpRename.
+type RenameRequest struct {
+	// Name is the group's new name, under the rules of CreateGroup.Name.
+	// It is stored trimmed.
+	Name string `msgpack:"name"`
 }
 
 // Info is the reply to OpInfo.

@@ -16,7 +16,8 @@ const (
 	// KindDelete deletes message Target.
 	KindDelete = "delete"
 	// KindMembers changes a group: Added and Removed members, the new
-	// Admins when they changed, and Name when the group was created.
+	// Admins when they changed, and Name when the group was created or
+	// renamed.
 	KindMembers = "members"
 )
 
@@ -55,7 +56,8 @@ type Message struct {
 	// Admins is a group's admin list after a members entry that changed
 	// it.
 	Admins []string `msgpack:"admins,omitempty"`
-	// Name is a group's name, in the members entry that created it.
+	// Name is a group's name, in the members entry that created or
+	// renamed it.
 	Name string `msgpack:"name,omitempty"`
 }
 
