@@ -360,12 +360,14 @@ func (h *conversation) read(r *room.Room, m *room.Message) (any, error) {
 }
 
 // begin starts a write (send, edit, delete, a group's add, remove,
-// leave, promote, demote and rename, and a user's mute and hide) from m. A retry of a write the store
-// already holds (same client message id, from a client that did not get
-// its reply, possibly before a restart) is answered with the stored
-// entry, before the rate limit and the checks. Otherwise it applies the rate limit and decodes
-// m's payload into req, refusing fields req does not have. done reports
-// that the write is over: answered with prev, or refused with err.
+// leave, promote, demote and rename, and a user's mute and hide) from m.
+// A retry of a write the store already holds (same client message id,
+// from a client that did not get its reply, possibly before a restart) is
+// answered with the stored entry, before the rate limit and the checks.
+// Otherwise it applies the rate limit and decodes m's payload into req,
+// refusing fields req does not have. done reports that the write is over:
+// answered with prev, or refused with err. Mute and hide store no log
+// entry: they set a value, so a retry sets it again.
 func (h *conversation) begin(ctx context.Context, m *room.Message, req any) (prev any, done bool, err error) {
 	if m.ClientMsgID != "" {
 		stored, err := h.c.store.Lookup(ctx, h.id, m.User, m.ClientMsgID)
