@@ -34,7 +34,10 @@ func (h *conversation) hide(r *room.Room, m *room.Message) (any, error) {
 
 // setSettings stores user's settings, if they changed, and updates the
 // user's inbox: a hidden conversation leaves it, a shown or muted one is
-// sent in its new state. It replies with the settings.
+// sent in its new state. It replies with the settings. Settings the store
+// took after the request's deadline are applied all the same, so that the
+// room agrees with the store, but the request fails with ErrTimeout like
+// any late one; a retry is then answered at once.
 func (h *conversation) setSettings(ctx context.Context, r *room.Room, user string, st Settings) (any, error) {
 	if st == h.settings[user] {
 		return st, nil
@@ -42,20 +45,25 @@ func (h *conversation) setSettings(ctx context.Context, r *room.Room, user strin
 	if err := h.c.store.SetSettings(ctx, h.id, user, st); err != nil {
 		return nil, storeErr(ctx, "store settings", err)
 	}
+	reply := any(st)
+	var err error
+	if ctx.Err() != nil {
+		reply, err = nil, ErrTimeout
+	}
 	if st == (Settings{}) {
 		delete(h.settings, user)
 	} else {
 		h.settings[user] = st
 	}
 	if !h.stored {
-		return st, nil // in nobody's inbox yet
+		return reply, err // in nobody's inbox yet
 	}
 	if st.Hidden {
 		h.c.notify(user, Conversation{Room: h.id, Kind: h.kind, Hidden: true})
 	} else {
 		h.notify(ctx, r, user)
 	}
-	return st, nil
+	return reply, err
 }
 
 // unhideAll clears Hidden for every user, as the store does when a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -193,4 +194,50 @@ func TestSettingsRateLimit(t *testing.T) {
 	}
 	alice.say(dm, "one")
 	alice.say(dm, "two")
+}
+
+// lateSettingsStore is a real MemoryStore whose next SetSettings, once
+// armed, answers after the caller's deadline, having stored the settings.
+type lateSettingsStore struct {
+	*chat.MemoryStore
+	armed atomic.Bool
+}
+
+func (s *lateSettingsStore) SetSettings(ctx context.Context, room, user string, st chat.Settings) error {
+	if s.armed.CompareAndSwap(true, false) {
+		<-ctx.Done()
+		return s.MemoryStore.SetSettings(context.Background(), room, user, st)
+	}
+	return s.MemoryStore.SetSettings(ctx, room, user, st)
+}
+
+// TestHideTimeout: a hide whose store call outlives Config.OpTimeout
+// fails with unavailable; the other user carries on, and a retry goes
+// through and reaches the user's inbox.
+func TestHideTimeout(t *testing.T) {
+	st := &lateSettingsStore{MemoryStore: chat.NewMemoryStore()}
+	e := start(t, chat.Config{Store: st, OpTimeout: 200 * time.Millisecond})
+	alice, bob := e.dial("alice"), e.dial("bob")
+	dm, _ := alice.dm("bob")
+	alice.say(dm, "hi")
+	bob.dm("alice")
+	inbox, _ := bob.inbox()
+
+	st.armed.Store(true)
+	if c := bob.requestErr(dm, chat.OpHide, chat.HideRequest{Hidden: true}); c != codec.CodeUnavailable {
+		t.Fatalf("slow hide: %s, want unavailable", c)
+	}
+	alice.say(dm, "still here")
+	if m := bob.nextMessage(dm); m.Text != "still here" {
+		t.Fatalf("bob got %+v", m)
+	}
+	bob.request(dm, chat.OpHide, chat.HideRequest{Hidden: true}, nil)
+	for {
+		if c := bob.nextInbox(inbox); c.Hidden {
+			break
+		}
+	}
+	if _, list := e.dial("bob").inbox(); len(list) != 0 {
+		t.Fatalf("bob's inbox after the retried hide: %+v", list)
+	}
 }
