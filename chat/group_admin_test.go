@@ -241,3 +241,22 @@ func TestGroupAdminsRestart(t *testing.T) {
 		t.Fatalf("rename by a member after restart: %s, want forbidden", c)
 	}
 }
+
+// TestRenameDailyBytes: a rename's name counts towards the admin's
+// DailyBytesPerUser; a rename past it is refused and changes nothing,
+// and another member's writes are not affected.
+func TestRenameDailyBytes(t *testing.T) {
+	e := start(t, chat.Config{DailyBytesPerUser: 10})
+	alice, bob := e.dial("alice"), e.dial("bob")
+	id, _ := alice.createGroup("ab", "bob") // 2 bytes
+	bob.join(chat.KindGroup, chat.GroupParams{ID: id}, nil)
+	alice.request(id, chat.OpRename, chat.RenameRequest{Name: "abcd"}, nil) // 6
+	if c := alice.requestErr(id, chat.OpRename, chat.RenameRequest{Name: "abcde"}); c != codec.CodeLimitExceeded {
+		t.Fatalf("rename past the quota: %s, want limit_exceeded", c)
+	}
+	if info := bob.groupInfo(id); info.Name != "abcd" {
+		t.Fatalf("name after a refused rename: %q", info.Name)
+	}
+	alice.request(id, chat.OpRename, chat.RenameRequest{Name: "abc"}, nil) // 9
+	bob.say(id, "0123456789") // his own 10 bytes
+}
