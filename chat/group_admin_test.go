@@ -258,5 +258,6 @@ func TestRenameDailyBytes(t *testing.T) {
 		t.Fatalf("name after a refused rename: %q", info.Name)
 	}
 	alice.request(id, chat.OpRename, chat.RenameRequest{Name: "abc"}, nil) // 9
-	bob.say(id, "0123456789") // his own 10 bytes
+	// Bob's quota is his own: all 10 bytes of it.
+	bob.say(id, "0123456789")
 }
