@@ -87,9 +87,9 @@ type Config struct {
 	MaxGroupsPerUser int
 	// DailyBytesPerUser caps the bytes of text one user may write per
 	// UTC day (from 00:00 UTC): the text of their messages and edits, as
-	// stored, and the names of the groups they create. A write that
-	// would pass it is refused with ErrDailyBytes (limit_exceeded) and not
-	// stored; deleting gives nothing back. The count is kept in memory
+	// stored, and the names of the groups they create or rename. A write
+	// that would pass it is refused with ErrDailyBytes (limit_exceeded)
+	// and not stored; deleting gives nothing back. The count is kept in memory
 	// by each node: it restarts from zero when the process restarts, and
 	// counts only the writes of the rooms the node runs. Default: 1 MiB.
 	// Negative: no limit.

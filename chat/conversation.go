@@ -30,24 +30,26 @@ type conversation struct {
 	known  bool     // info holds the members (loaded, or a DM's first join)
 	stored bool     // the room's record is in the store
 
-	last    *Message // newest message; replaced, never modified
-	updated int64    // LogState.Updated
-	reads   map[string]uint64
-	unread  map[string]int // unread counts of users whose inbox is open
-	limits  map[string]*rate.Limiter
-	typing  map[string]*typist
-	payload strictPayload // decodes requests
+	last     *Message // newest message; replaced, never modified
+	updated  int64    // LogState.Updated
+	reads    map[string]uint64
+	settings map[string]Settings // the users' own settings, none zero
+	unread   map[string]int      // unread counts of users whose inbox is open
+	limits   map[string]*rate.Limiter
+	typing   map[string]*typist
+	payload  strictPayload // decodes requests
 }
 
 func newConversation(c *Chat, id, kind string) *conversation {
 	return &conversation{
-		c:      c,
-		id:     id,
-		kind:   kind,
-		reads:  make(map[string]uint64),
-		unread: make(map[string]int),
-		limits: make(map[string]*rate.Limiter),
-		typing: make(map[string]*typist),
+		c:        c,
+		id:       id,
+		kind:     kind,
+		reads:    make(map[string]uint64),
+		settings: make(map[string]Settings),
+		unread:   make(map[string]int),
+		limits:   make(map[string]*rate.Limiter),
+		typing:   make(map[string]*typist),
 	}
 }
 
@@ -80,6 +82,10 @@ func (h *conversation) OnCreate(r *room.Room) error {
 	if err != nil {
 		return storeErr(ctx, "load receipts", err)
 	}
+	settings, err := h.c.store.Settings(ctx, h.id)
+	if err != nil {
+		return storeErr(ctx, "load settings", err)
+	}
 	r.SetSeq(st.Head)
 	// The log is durable, so the room's seqs are too: the store's epoch
 	// lets clients resume across room and server restarts.
@@ -87,6 +93,9 @@ func (h *conversation) OnCreate(r *room.Room) error {
 	h.last, h.updated = st.Last, st.Updated
 	for u, seq := range reads {
 		h.reads[u] = seq
+	}
+	for u, s := range settings {
+		h.settings[u] = s
 	}
 	return nil
 }
@@ -121,6 +130,8 @@ func (h *conversation) OnJoin(r *room.Room, j *room.Join) (any, error) {
 		More:     r.Seq() > 0,
 		Reads:    h.reads, // encoded before the hook's caller returns
 		Online:   h.online(r, j.User),
+		Muted:    h.settings[j.User].Muted,
+		Hidden:   h.settings[j.User].Hidden,
 	}
 	if h.kind == KindDM {
 		snap.With = h.other(j.User)
@@ -175,6 +186,10 @@ func (h *conversation) OnMessage(r *room.Room, m *room.Message) (any, error) {
 		return h.typingRequest(r, m)
 	case OpInfo:
 		return Info{Room: h.info.Clone(), Online: r.Members()}, nil
+	case OpMute:
+		return h.mute(r, m)
+	case OpHide:
+		return h.hide(r, m)
 	}
 	if h.kind == KindGroup {
 		switch m.Event {
@@ -184,6 +199,12 @@ func (h *conversation) OnMessage(r *room.Room, m *room.Message) (any, error) {
 			return h.removeMembers(r, m)
 		case OpLeaveGroup:
 			return h.leaveGroup(r, m)
+		case OpPromote:
+			return h.promote(r, m)
+		case OpDemote:
+			return h.demote(r, m)
+		case OpRename:
+			return h.rename(r, m)
 		}
 	}
 	return nil, room.ErrUnknownEvent
@@ -338,13 +359,15 @@ func (h *conversation) read(r *room.Room, m *room.Message) (any, error) {
 	return ReadReply{Seq: got}, nil
 }
 
-// begin starts a write (send, edit, delete, and a group's add, remove
-// and leave) from m. A retry of a write the store already holds (same
-// client message id, from a client that did not get its reply, possibly
-// before a restart) is answered with the stored entry, before the rate
-// limit and the checks. Otherwise it applies the rate limit and decodes
-// m's payload into req, refusing fields req does not have. done reports
-// that the write is over: answered with prev, or refused with err.
+// begin starts a write (send, edit, delete, a group's add, remove,
+// leave, promote, demote and rename, and a user's mute and hide) from m.
+// A retry of a write the store already holds (same client message id,
+// from a client that did not get its reply, possibly before a restart) is
+// answered with the stored entry, before the rate limit and the checks.
+// Otherwise it applies the rate limit and decodes m's payload into req,
+// refusing fields req does not have. done reports that the write is over:
+// answered with prev, or refused with err. Mute and hide store no log
+// entry: they set a value, so a retry sets it again.
 func (h *conversation) begin(ctx context.Context, m *room.Message, req any) (prev any, done bool, err error) {
 	if m.ClientMsgID != "" {
 		stored, err := h.c.store.Lookup(ctx, h.id, m.User, m.ClientMsgID)
@@ -396,8 +419,9 @@ func (h *conversation) entry(r *room.Room, m *room.Message, kind string) Message
 // commit stores w, then broadcasts its entry with the seq it was stored
 // with, and returns the encoded entry as the reply. A duplicate (same
 // client message id) is returned as stored and not broadcast again. The
-// entry's text counts towards its author's Config.DailyBytesPerUser,
-// unless the store refuses it or already holds it.
+// entry's text (and a rename's name) counts towards its author's
+// Config.DailyBytesPerUser, unless the store refuses it or already holds
+// it.
 //
 // The request's deadline (Config.OpTimeout) decides what a slow store
 // means. If it has passed before the append, nothing is stored and the
@@ -416,7 +440,7 @@ func (h *conversation) commit(ctx context.Context, r *room.Room, w Write) (any, 
 	if ctx.Err() != nil {
 		return nil, ErrTimeout
 	}
-	author, size := w.Entry.From, len(w.Entry.Text)
+	author, size := w.Entry.From, len(w.Entry.Text)+len(w.Entry.Name)
 	if err := h.c.written.take(author, size); err != nil {
 		return nil, err
 	}
@@ -471,6 +495,7 @@ func (h *conversation) apply(ctx context.Context, r *room.Room, w Write) {
 			}
 		}
 		h.stopTyping(r, e.From)
+		h.unhideAll()
 	case KindEdit, KindDelete:
 		changed = e.Kind == KindDelete
 		if h.last != nil && h.last.Seq == w.Update.Seq {
@@ -485,6 +510,7 @@ func (h *conversation) apply(ctx context.Context, r *room.Room, w Write) {
 		for _, u := range e.Removed {
 			delete(h.unread, u)
 		}
+		h.unhideAll()
 	}
 	if changed {
 		for _, u := range h.info.Members {
@@ -504,9 +530,10 @@ func (h *conversation) apply(ctx context.Context, r *room.Room, w Write) {
 	}
 }
 
-// notify sends user's inbox, if open, the conversation's new state.
+// notify sends user's inbox, if open, the conversation's new state,
+// unless the user hid it.
 func (h *conversation) notify(ctx context.Context, r *room.Room, user string) {
-	if !h.c.hasInbox(user) {
+	if h.settings[user].Hidden || !h.c.hasInbox(user) {
 		return
 	}
 	n, ok := h.unread[user]
@@ -519,7 +546,9 @@ func (h *conversation) notify(ctx context.Context, r *room.Room, user string) {
 		h.unread[user] = n
 	}
 	st := LogState{Head: r.Seq(), Last: h.last, Updated: h.updated}
-	h.c.notify(user, NewConversation(user, h.info, st, h.reads[user], n))
+	conv := NewConversation(user, h.info, st, h.reads[user], n)
+	conv.Muted = h.settings[user].Muted
+	h.c.notify(user, conv)
 }
 
 // other returns the other user of a direct conversation.
@@ -542,11 +571,12 @@ func (h *conversation) online(r *room.Room, joiner string) []string {
 	return list
 }
 
-// offline lists the members with no session in the room.
+// offline lists the members with no session in the room who have not
+// muted it.
 func (h *conversation) offline(r *room.Room) []string {
 	var out []string
 	for _, u := range h.info.Members {
-		if !r.IsMember(u) {
+		if !r.IsMember(u) && !h.settings[u].Muted {
 			out = append(out, u)
 		}
 	}

@@ -7,11 +7,13 @@
 //     users, and Config.CanMessage decides who may talk to whom.
 //   - "chat.group" (KindGroup): a group conversation, created with
 //     {create: {name, members}} (the creator is its admin) and opened with
-//     {id}.
+//     {id}. Admins add, remove, promote and demote members and rename the
+//     group; a group always keeps an admin.
 //   - "chat.inbox" (KindInbox): one room per user whose snapshot lists the
 //     user's conversations, newest first, with the last message and the
 //     unread count, and which receives an "inbox" event whenever one of them
-//     changes.
+//     changes. A user may mute a conversation or hide it from their inbox
+//     until its next message (Settings).
 //
 // Every message is written to a Store before it is broadcast and before the
 // sender's ack: an acked message is durable. The room's seq continues the

@@ -33,6 +33,12 @@ var (
 	ErrNotMember = &codec.Error{Code: codec.CodeForbidden, Message: "chat: not a member of this conversation"}
 	// ErrNotAdmin: only a group's admins may do this.
 	ErrNotAdmin = &codec.Error{Code: codec.CodeForbidden, Message: "chat: only group admins may do this"}
+	// ErrNotGroupMember: a user a group change names is not a member of
+	// the group.
+	ErrNotGroupMember = &codec.Error{Code: codec.CodeNotFound, Message: "chat: not a member of the group"}
+	// ErrLastAdmin: the change would leave the group without an admin.
+	// A group always keeps one: promote another member first.
+	ErrLastAdmin = &codec.Error{Code: codec.CodeConflict, Message: "chat: a group keeps at least one admin, promote another member first"}
 	// ErrNotYours: users may edit and delete only their own messages.
 	ErrNotYours = &codec.Error{Code: codec.CodeForbidden, Message: "chat: not your message"}
 	// ErrModerated: Config.Moderate rejected the text without a code of

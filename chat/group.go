@@ -3,7 +3,6 @@ package chat
 import (
 	"context"
 	"slices"
-	"strings"
 
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/room"
@@ -52,9 +51,9 @@ func (m groupModule) NewHandler(roomID string) room.Handler {
 func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.OpTimeout)
 	defer cancel()
-	name := strings.TrimSpace(g.Name)
-	if name == "" || len(name) > c.cfg.MaxGroupName || !validText(name) {
-		return "", codec.Errorf(codec.CodeBadRequest, "chat: group name must be 1 to %d bytes of UTF-8", c.cfg.MaxGroupName)
+	name, err := c.checkGroupName(g.Name)
+	if err != nil {
+		return "", err
 	}
 	others, err := checkUsers(g.Members, func(u string) bool { return u == creator })
 	if err != nil {
@@ -175,7 +174,7 @@ func (h *conversation) removeMembers(r *room.Room, m *room.Message) (any, error)
 	}
 	for _, u := range removed {
 		if !h.info.HasMember(u) {
-			return nil, codec.Errorf(codec.CodeNotFound, "chat: not a member of the group")
+			return nil, ErrNotGroupMember
 		}
 	}
 	return h.dropMembers(ctx, r, m, removed)

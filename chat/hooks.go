@@ -30,8 +30,8 @@ type Stored struct {
 	Kind string
 	// Members lists the conversation's members after the entry.
 	Members []string
-	// Offline lists the members with no session in the room: the ones a
-	// push notification is for.
+	// Offline lists the members with no session in the room who have
+	// not muted it (Settings.Muted): the ones a push notification is for.
 	Offline []string
 }
 

@@ -40,6 +40,24 @@ const (
 	// OpLeaveGroup removes the user from a group: no payload, replied
 	// with the stored KindMembers entry.
 	OpLeaveGroup = "leave_group"
+	// OpPromote makes members of a group admins (admins only):
+	// MembersRequest, replied with the stored KindMembers entry, whose
+	// Admins is the new admin list.
+	OpPromote = "promote"
+	// OpDemote takes admin rights from admins of a group (admins only;
+	// the group keeps at least one admin): MembersRequest, replied with
+	// the stored KindMembers entry, whose Admins is the new admin list.
+	OpDemote = "demote"
+	// OpRename renames a group (admins only): RenameRequest, replied with
+	// the stored KindMembers entry, whose Name is the new name.
+	OpRename = "rename"
+	// OpMute mutes or unmutes the conversation for the user:
+	// MuteRequest, replied with the user's Settings.
+	OpMute = "mute"
+	// OpHide hides the conversation from the user's inbox until its next
+	// message, or shows it again: HideRequest, replied with the user's
+	// Settings.
+	OpHide = "hide"
 	// OpRefresh, sent to an inbox, returns the conversations again:
 	// replied with InboxSnapshot.
 	OpRefresh = "refresh"
@@ -104,6 +122,10 @@ type Snapshot struct {
 	// Online lists the members who have the conversation open, the joiner
 	// included.
 	Online []string `msgpack:"online"`
+	// Muted is the joiner's Settings.Muted.
+	Muted bool `msgpack:"muted,omitempty"`
+	// Hidden is the joiner's Settings.Hidden.
+	Hidden bool `msgpack:"hidden,omitempty"`
 }
 
 // SendRequest is the payload of OpSend.
@@ -165,10 +187,30 @@ type TypingRequest struct {
 	Stop bool `msgpack:"stop,omitempty"`
 }
 
-// MembersRequest is the payload of OpAddMembers and OpRemoveMembers.
+// MembersRequest is the payload of OpAddMembers, OpRemoveMembers,
+// OpPromote and OpDemote.
 type MembersRequest struct {
-	// Members are the users to add or remove.
+	// Members are the users to add, remove, promote or demote.
 	Members []string `msgpack:"members"`
+}
+
+// RenameRequest is the payload of OpRename.
+type RenameRequest struct {
+	// Name is the group's new name, under the rules of CreateGroup.Name.
+	// It is stored trimmed.
+	Name string `msgpack:"name"`
+}
+
+// MuteRequest is the payload of OpMute.
+type MuteRequest struct {
+	// Muted mutes the conversation; false unmutes it.
+	Muted bool `msgpack:"muted"`
+}
+
+// HideRequest is the payload of OpHide.
+type HideRequest struct {
+	// Hidden hides the conversation; false shows it again.
+	Hidden bool `msgpack:"hidden"`
 }
 
 // Info is the reply to OpInfo.

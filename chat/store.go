@@ -16,7 +16,8 @@ const (
 	// KindDelete deletes message Target.
 	KindDelete = "delete"
 	// KindMembers changes a group: Added and Removed members, the new
-	// Admins when they changed, and Name when the group was created.
+	// Admins when they changed, and Name when the group was created or
+	// renamed.
 	KindMembers = "members"
 )
 
@@ -55,7 +56,8 @@ type Message struct {
 	// Admins is a group's admin list after a members entry that changed
 	// it.
 	Admins []string `msgpack:"admins,omitempty"`
-	// Name is a group's name, in the members entry that created it.
+	// Name is a group's name, in the members entry that created or
+	// renamed it.
 	Name string `msgpack:"name,omitempty"`
 }
 
@@ -165,6 +167,25 @@ type Conversation struct {
 	// Removed is set in an inbox event when the user is no longer a
 	// member: clients drop the conversation.
 	Removed bool `msgpack:"removed,omitempty"`
+	// Muted is the user's Settings.Muted: clients show no unread badge
+	// for the conversation, leave it out of totals and make no sound.
+	Muted bool `msgpack:"muted,omitempty"`
+	// Hidden is set in an inbox event when the user hid the conversation
+	// (Settings.Hidden): clients drop it from the list until it comes
+	// back in a later event. Stores never list hidden conversations.
+	Hidden bool `msgpack:"hidden,omitempty"`
+}
+
+// Settings are one user's own settings for one conversation. Only that
+// user sees them; they are not part of the room's log.
+type Settings struct {
+	// Muted: the conversation makes no notification for the user
+	// (Stored.Offline leaves them out) and inbox entries carry Muted, so
+	// clients show no unread badge. It stays until the user unmutes.
+	Muted bool `msgpack:"muted"`
+	// Hidden: the conversation is not in the user's conversation list
+	// until its next message or members entry, which clears Hidden.
+	Hidden bool `msgpack:"hidden"`
 }
 
 // Store persists rooms, their logs, read receipts and each user's
@@ -204,10 +225,11 @@ type Store interface {
 	// CountsAsUnread is true, stopping at max.
 	Unread(ctx context.Context, roomID, user string, max int) (int, error)
 	// Conversations returns user's conversations (the rooms whose record
-	// lists them as a member), built with NewConversation, in
-	// SortConversations order, at most limit of them (zero or less: all).
-	// Unread counts stop at maxUnread. It is ConversationsBefore from the
-	// top of the inbox.
+	// lists them as a member, except those they hid: see SetSettings),
+	// built with NewConversation, with Muted set from the user's
+	// Settings, in SortConversations order, at most limit of them (zero
+	// or less: all). Unread counts stop at maxUnread. It is
+	// ConversationsBefore from the top of the inbox.
 	Conversations(ctx context.Context, user string, limit, maxUnread int) ([]Conversation, error)
 	// ConversationsBefore is Conversations for the conversations that
 	// come after cursor in SortConversations order: older ones, for the
@@ -240,6 +262,20 @@ type Store interface {
 	// Append writes (a record whose Creator changes moves to the new
 	// creator's count).
 	GroupsCreated(ctx context.Context, user string) (int, error)
+	// SetSettings stores user's settings for the room, replacing any;
+	// the zero Settings removes them. It needs no room record or log: a
+	// user may set them for a conversation nobody has written to yet.
+	// While Hidden is set, Conversations and ConversationsBefore leave
+	// the room out of user's list; clearing it puts the room back in its
+	// place, if user is a member. An Append that moves the room's Updated
+	// (a message or members entry) clears Hidden for every user of the
+	// room in the same transaction, and the room is back in their lists.
+	// Settings stay when a user leaves a room and are found again if
+	// they come back. Conversations fill Conversation.Muted from them.
+	SetSettings(ctx context.Context, roomID, user string, s Settings) error
+	// Settings returns the room's stored settings (none of them zero),
+	// by user.
+	Settings(ctx context.Context, roomID string) (map[string]Settings, error)
 }
 
 // InboxCursor is a position in a user's inbox: the Updated and Room of

@@ -21,13 +21,14 @@ type MemoryStore struct {
 }
 
 type memRoom struct {
-	info    *RoomInfo
-	base    uint64    // the entries up to seq base are trimmed
-	log     []Message // log[i] has seq base+i+1
-	lastMsg uint64
-	updated int64
-	cmids   map[cmidKey]uint64
-	reads   map[string]uint64
+	info     *RoomInfo
+	base     uint64    // the entries up to seq base are trimmed
+	log      []Message // log[i] has seq base+i+1
+	lastMsg  uint64
+	updated  int64
+	cmids    map[cmidKey]uint64
+	reads    map[string]uint64
+	settings map[string]Settings // none zero
 }
 
 type cmidKey struct{ from, id string }
@@ -87,7 +88,7 @@ var errNoRoomID = errors.New("chat: entry has no room id")
 func (s *MemoryStore) room(id string) *memRoom {
 	r := s.rooms[id]
 	if r == nil {
-		r = &memRoom{cmids: make(map[cmidKey]uint64), reads: make(map[string]uint64)}
+		r = &memRoom{cmids: make(map[cmidKey]uint64), reads: make(map[string]uint64), settings: make(map[string]Settings)}
 		s.rooms[id] = r
 	}
 	return r
@@ -152,6 +153,9 @@ func (s *MemoryStore) Append(ctx context.Context, w Write) (Message, bool, error
 		r.reads[w.Read.User] = w.Read.Seq
 	}
 	s.reindex(e.Room, r, oldInfo, oldTime)
+	if e.Kind == KindMessage || e.Kind == KindMembers {
+		s.unhide(e.Room, r)
+	}
 	if w.Room != nil {
 		s.indexCreator(e.Room, oldInfo, r.info)
 	}
@@ -177,6 +181,30 @@ func (s *MemoryStore) reindex(id string, r *memRoom, old *RoomInfo, oldTime int6
 				s.list(u, inboxPos{newTime, id})
 			}
 		}
+	}
+}
+
+// unhide clears Hidden for every user of room id and lists it again in
+// its members' inboxes.
+func (s *MemoryStore) unhide(id string, r *memRoom) {
+	for u, st := range r.settings {
+		if !st.Hidden {
+			continue
+		}
+		st.Hidden = false
+		r.setSettings(u, st)
+		if r.info != nil && r.info.HasMember(u) {
+			s.list(u, inboxPos{r.inboxTime(), id})
+		}
+	}
+}
+
+// setSettings stores user's settings, dropping zero ones.
+func (r *memRoom) setSettings(user string, st Settings) {
+	if st == (Settings{}) {
+		delete(r.settings, user)
+	} else {
+		r.settings[user] = st
 	}
 }
 
@@ -406,7 +434,9 @@ func (s *MemoryStore) ConversationsBefore(ctx context.Context, user string, curs
 	out := make([]Conversation, 0, len(l))
 	for _, p := range l {
 		r := s.rooms[p.room]
-		out = append(out, NewConversation(user, r.info.Clone(), s.state(r), r.reads[user], s.unread(r, user, maxUnread)))
+		conv := NewConversation(user, r.info.Clone(), s.state(r), r.reads[user], s.unread(r, user, maxUnread))
+		conv.Muted = r.settings[user].Muted
+		out = append(out, conv)
 	}
 	return out, nil
 }
@@ -419,6 +449,47 @@ func (s *MemoryStore) GroupsCreated(ctx context.Context, user string) (int, erro
 		return 0, ErrStoreClosed
 	}
 	return len(s.created[user]), nil
+}
+
+// SetSettings implements Store. Hiding takes the room out of the user's
+// sorted inbox slice; showing puts it back.
+func (s *MemoryStore) SetSettings(ctx context.Context, roomID, user string, st Settings) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrStoreClosed
+	}
+	r := s.room(roomID)
+	was := r.settings[user].Hidden
+	r.setSettings(user, st)
+	if was == st.Hidden || r.info == nil || !r.info.HasMember(user) {
+		return nil
+	}
+	if p := (inboxPos{r.inboxTime(), roomID}); st.Hidden {
+		s.unlist(user, p)
+	} else {
+		s.list(user, p)
+	}
+	return nil
+}
+
+// Settings implements Store.
+func (s *MemoryStore) Settings(ctx context.Context, roomID string) (map[string]Settings, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, ErrStoreClosed
+	}
+	out := make(map[string]Settings)
+	if r := s.rooms[roomID]; r != nil {
+		for u, st := range r.settings {
+			out[u] = st
+		}
+	}
+	return out, nil
 }
 
 // Trim implements Store.

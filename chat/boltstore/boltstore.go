@@ -107,7 +107,7 @@ var (
 	bucketInbox   = []byte("inbox")   // user ‖ inbox order ‖ room -> nothing (see inbox.go)
 	bucketAuthors = []byte("authors") // room ‖ seq -> author of a message not deleted (see unread.go)
 	bucketStore   = []byte("store")   // "epoch" -> the store's epoch
-	allBuckets    = [][]byte{bucketRooms, bucketMeta, bucketLog, bucketCMIDs, bucketReads, bucketUsers, bucketInbox, bucketAuthors, bucketStore, bucketCreated}
+	allBuckets    = [][]byte{bucketRooms, bucketMeta, bucketLog, bucketCMIDs, bucketReads, bucketUsers, bucketInbox, bucketAuthors, bucketStore, bucketCreated, bucketSettings}
 	keyEpoch      = []byte("epoch")
 )
 
@@ -348,6 +348,15 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 		}
 		if err := reindex(tx, e.Room, old, w.Room, oldTime, m.updated); err != nil {
 			return err
+		}
+		if e.Kind == chat.KindMessage || e.Kind == chat.KindMembers {
+			next := w.Room
+			if next == nil {
+				next = old
+			}
+			if err := unhide(tx, e.Room, next, m.updated); err != nil {
+				return err
+			}
 		}
 		out = e.Clone()
 		return nil

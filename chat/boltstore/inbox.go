@@ -172,5 +172,7 @@ func conversation(tx *bolt.Tx, user, room string, maxUnread int) (chat.Conversat
 	}
 	n := unread(tx, room, user, maxUnread)
 	read := getUint(tx.Bucket(bucketReads).Get(readKey(room, user)))
-	return chat.NewConversation(user, info, st, read, n), nil
+	conv := chat.NewConversation(user, info, st, read, n)
+	conv.Muted = getSettings(tx, room, user).Muted
+	return conv, nil
 }

@@ -48,6 +48,8 @@ func Run(t *testing.T, newStore func(t *testing.T) chat.Store) {
 		{"Epoch", testEpoch},
 		{"Closed", testClosed},
 		{"GroupsCreated", testGroupsCreated},
+		{"Settings", testSettings},
+		{"SettingsNoAliasing", testSettingsNoAliasing},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })

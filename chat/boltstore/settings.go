@@ -1,0 +1,121 @@
+package boltstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/parlorhq/parlor/chat"
+	bolt "go.etcd.io/bbolt"
+)
+
+// bucketSettings holds users' own settings per conversation:
+// room ‖ user -> one byte of flags. Zero settings have no key.
+var bucketSettings = []byte("settings")
+
+// Flags of a settings value.
+const (
+	flagMuted  = 1 << 0
+	flagHidden = 1 << 1
+)
+
+func encodeSettings(st chat.Settings) byte {
+	var b byte
+	if st.Muted {
+		b |= flagMuted
+	}
+	if st.Hidden {
+		b |= flagHidden
+	}
+	return b
+}
+
+func decodeSettings(v []byte) chat.Settings {
+	if len(v) != 1 {
+		return chat.Settings{}
+	}
+	return chat.Settings{Muted: v[0]&flagMuted != 0, Hidden: v[0]&flagHidden != 0}
+}
+
+func getSettings(tx *bolt.Tx, room, user string) chat.Settings {
+	return decodeSettings(tx.Bucket(bucketSettings).Get(readKey(room, user)))
+}
+
+func putSettings(tx *bolt.Tx, room, user string, st chat.Settings) error {
+	b := tx.Bucket(bucketSettings)
+	if st == (chat.Settings{}) {
+		return b.Delete(readKey(room, user))
+	}
+	return b.Put(readKey(room, user), []byte{encodeSettings(st)})
+}
+
+// SetSettings implements chat.Store. Hiding deletes the room's key in the
+// user's inbox index; showing puts it back.
+func (s *Store) SetSettings(ctx context.Context, roomID, user string, st chat.Settings) error {
+	return s.write(ctx, func(tx *bolt.Tx) error {
+		was := getSettings(tx, roomID, user).Hidden
+		if err := putSettings(tx, roomID, user, st); err != nil {
+			return err
+		}
+		if was == st.Hidden {
+			return nil
+		}
+		info, err := getRoom(tx, roomID)
+		if err != nil || !info.HasMember(user) {
+			return nil // no record: nothing is listed
+		}
+		k := inboxKey(user, inboxTime(getMeta(tx, roomID).updated, &info), roomID)
+		if st.Hidden {
+			return tx.Bucket(bucketInbox).Delete(k)
+		}
+		return tx.Bucket(bucketInbox).Put(k, nil)
+	})
+}
+
+// Settings implements chat.Store.
+func (s *Store) Settings(ctx context.Context, roomID string) (map[string]chat.Settings, error) {
+	out := make(map[string]chat.Settings)
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		prefix := key(nil, roomID)
+		c := tx.Bucket(bucketSettings).Cursor()
+		for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
+			user, ok := part(k[len(prefix):])
+			if !ok {
+				return fmt.Errorf("boltstore: bad settings key in room %s", roomID)
+			}
+			out[user] = decodeSettings(v)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// unhide clears Hidden for every user of room, after an append that moved
+// its Updated to updated, and puts the room back in the inboxes of those
+// who are members of info (nil: none).
+func unhide(tx *bolt.Tx, room string, info *chat.RoomInfo, updated int64) error {
+	var hidden []string
+	prefix := key(nil, room)
+	c := tx.Bucket(bucketSettings).Cursor()
+	for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
+		if decodeSettings(v).Hidden {
+			user, ok := part(k[len(prefix):])
+			if !ok {
+				return fmt.Errorf("boltstore: bad settings key in room %s", room)
+			}
+			hidden = append(hidden, user)
+		}
+	}
+	for _, u := range hidden {
+		st := getSettings(tx, room, u)
+		st.Hidden = false
+		if err := putSettings(tx, room, u, st); err != nil {
+			return err
+		}
+		if info != nil && info.HasMember(u) {
+			if err := tx.Bucket(bucketInbox).Put(inboxKey(u, inboxTime(updated, info), room), nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
