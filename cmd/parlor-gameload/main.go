@@ -13,7 +13,8 @@
 // That wait is the move-to-all-updated latency: from just before the move
 // is sent until the game's goroutine has seen the new position on both
 // connections, so it includes the client side's scheduling as well as the
-// server's work. After a -think pause the next move goes out. When a match
+// server's work. The bots are written with client/gameclient: each reads
+// the match from its own room's events. After a -think pause the next move goes out. When a match
 // ends, both bots leave its room and start the next one. When the time is
 // up, every game finishes the move in flight, and the tool prints a report
 // and exits.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parlorhq/parlor/client"
+	"github.com/parlorhq/parlor/client/gameclient"
 	"github.com/parlorhq/parlor/games"
 	"github.com/parlorhq/parlor/internal/loadgen"
 )
@@ -50,31 +51,23 @@ func (p *player) play(ctx context.Context, deadline time.Time) error {
 
 // match plays one match, or stops it at the deadline.
 func (p *player) match(ctx context.Context, deadline time.Time) error {
-	roomID, snap, err := p.join(ctx)
-	if roomID != "" {
-		defer p.leave(roomID)
-	}
+	ms, err := p.join(ctx)
+	defer ms.leave()
 	if err != nil {
 		return err
 	}
-	if snap.Status != games.StatusPlaying {
-		return fmt.Errorf("match not playing after both joined: %s", snap.Status)
-	}
-	view, turn, ply := []byte(snap.View), snap.Turn, snap.Ply
 	for time.Now().Before(deadline) && ctx.Err() == nil {
-		st, err := p.move(ctx, roomID, view, turn, ply)
+		err := p.move(ctx, ms)
 		if errors.Is(err, errTimeUp) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		ply++
-		if st.Turn < 0 {
+		if ms[0].Turn < 0 {
 			p.matches++
 			return nil
 		}
-		view, turn = st.View, st.Turn
 		if p.think > 0 {
 			time.Sleep(p.think)
 		}
@@ -82,91 +75,62 @@ func (p *player) match(ctx context.Context, deadline time.Time) error {
 	return nil
 }
 
-// join joins both bots to a new match, and returns its room and the
-// snapshot of the second join. roomID is set once a bot has joined, even
-// with an error.
-func (p *player) join(ctx context.Context) (roomID string, snap games.Snapshot, err error) {
+// join joins both bots to a new match and waits until both see it
+// playing. The bots that joined are in the result even with an error.
+func (p *player) join(ctx context.Context) (ms pair, err error) {
 	p.round++
 	params := games.JoinParams{Seats: p.users[:], Nonce: fmt.Sprintf("load-%d-%d", p.id, p.round)}
-	for _, c := range p.conns {
-		j, err := c.Join(ctx, p.kind, params)
-		if err != nil {
-			return roomID, snap, fmt.Errorf("join: %w", err)
-		}
-		roomID = j.Room
-		if err := j.Decode(&snap); err != nil {
-			return roomID, snap, err
+	for i, c := range p.conns {
+		if ms[i], err = gameclient.Join(ctx, c, p.kind, params); err != nil {
+			return ms, fmt.Errorf("join: %w", err)
 		}
 	}
-	return roomID, snap, nil
+	return ms, ms.awaitStart(ctx)
 }
 
-// leave makes both bots leave the match's room.
-func (p *player) leave(roomID string) {
-	for _, c := range p.conns {
-		_ = c.Leave(context.Background(), roomID)
-	}
-}
-
-// move plays a random legal move of view for the bot whose turn it is,
-// at once or when the schedule says, waits until both bots have the state
-// of ply+1, records the latency from the send (or due) time and returns
-// that state.
-func (p *player) move(ctx context.Context, roomID string, view []byte, turn, ply int) (games.StateUpdate, error) {
+// move plays a random legal move for the bot whose turn it is, at once or
+// when the schedule says, waits until both bots have the new position and
+// records the latency from the send (or due) time.
+func (p *player) move(ctx context.Context, ms pair) error {
 	sent := time.Now()
 	if p.pacer != nil {
 		due, ok := p.pacer.Next(p.paceCtx)
 		if !ok {
-			return games.StateUpdate{}, errTimeUp
+			return errTimeUp
 		}
 		sent = due
 	}
-	moves, err := p.bot.moves(view)
+	m, move, err := p.choose(ms)
 	if err != nil {
-		return games.StateUpdate{}, fmt.Errorf("decode view: %w", err)
+		return err
 	}
-	if len(moves) == 0 {
-		return games.StateUpdate{}, fmt.Errorf("ply %d: no legal moves but turn %d", ply, turn)
+	ply, err := m.Move(ctx, move)
+	if err != nil {
+		return fmt.Errorf("ply %d: move: %w", m.Ply, err)
 	}
-	move := moves[p.rng.IntN(len(moves))]
-	if _, err := p.conns[turn].Send(ctx, roomID, games.EventMove, move); err != nil {
-		return games.StateUpdate{}, fmt.Errorf("ply %d: move: %w", ply, err)
-	}
-	var st games.StateUpdate
-	for _, c := range p.conns {
-		if st, err = waitState(ctx, c, roomID, ply+1); err != nil {
-			return st, err
-		}
+	if err := ms.awaitPly(ctx, ply); err != nil {
+		return err
 	}
 	p.lat.Record(p.id, time.Since(sent))
 	p.moves.Add(1)
-	return st, nil
+	return nil
 }
 
-// waitState waits on c for the state event of ply in roomID.
-func waitState(ctx context.Context, c *client.Client, roomID string, ply int) (games.StateUpdate, error) {
-	timeout := time.NewTimer(30 * time.Second)
-	defer timeout.Stop()
-	for {
-		select {
-		case ev, ok := <-c.Events():
-			if !ok {
-				return games.StateUpdate{}, fmt.Errorf("connection closed: %v", c.Err())
-			}
-			if ev.Room != roomID || ev.Name != games.EventState {
-				continue
-			}
-			var st games.StateUpdate
-			if err := ev.Decode(&st); err != nil {
-				return st, err
-			}
-			if st.Ply == ply {
-				return st, nil
-			}
-		case <-timeout.C:
-			return games.StateUpdate{}, fmt.Errorf("no state for ply %d within 30s", ply)
-		case <-ctx.Done():
-			return games.StateUpdate{}, ctx.Err()
+// choose returns the match of the bot to move and a random legal move of
+// its view, encoded.
+func (p *player) choose(ms pair) (*gameclient.Match, []byte, error) {
+	for _, m := range ms {
+		if !m.MyTurn() {
+			continue
 		}
+		moves, err := p.bot.moves(m.View)
+		if err != nil {
+			return nil, nil, fmt.Errorf("decode view: %w", err)
+		}
+		if len(moves) == 0 {
+			return nil, nil, fmt.Errorf("ply %d: no legal moves but turn %d", m.Ply, m.Turn)
+		}
+		return m, moves[p.rng.IntN(len(moves))], nil
 	}
+	return nil, nil, fmt.Errorf("ply %d: no bot may move (turn %d)", ms[0].Ply, ms[0].Turn)
 }

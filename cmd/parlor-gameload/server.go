@@ -11,6 +11,10 @@ import (
 	"github.com/parlorhq/parlor/room"
 )
 
+// maxRoomsPerBot is the in-process engine's MaxRoomsPerUser: more match
+// rooms than a bot can start in a grace period.
+const maxRoomsPerBot = 1 << 20
+
 // startServer serves an engine with module on 127.0.0.1.
 func startServer(m *games.Module) (wsURL string, stop func(context.Context) error, err error) {
 	e, err := engine.New(engine.Config{
@@ -22,6 +26,11 @@ func startServer(m *games.Module) (wsURL string, stop func(context.Context) erro
 		RateLimit: -1,
 		// Matches are many and short: free them at once.
 		Room: room.Config{IdleTTL: -1},
+		// The games module keeps an empty match room for its seat grace
+		// period (31s by default) even once the match is over, and each
+		// room counts against the bot that created it meanwhile: a bot
+		// plays far more than the default 256 matches in that time.
+		MaxRoomsPerUser: maxRoomsPerBot,
 	})
 	if err != nil {
 		return "", nil, err
