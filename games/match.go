@@ -22,6 +22,10 @@ type match struct {
 	id    string
 	seats int
 	tc    TimeControl
+	// baseTTL is the room's idle TTL before OnCreate raised it to hold
+	// seats through a disconnect; a finished match needs no held seats
+	// and goes back to it.
+	baseTTL time.Duration
 
 	players []string // by seat; nil until the first player joins
 	seatOf  map[string]int
@@ -78,6 +82,7 @@ func newMatch(m *Module, id string) *match {
 // its members for at least the grace period, so that a match whose players
 // all dropped is still there when they come back.
 func (h *match) OnCreate(r *room.Room) error {
+	h.baseTTL = r.IdleTTL()
 	h.state = h.m.game.Setup()
 	if h.state == nil {
 		return fmt.Errorf("games: %s Setup returned nil", h.m.game.Name())
@@ -89,7 +94,7 @@ func (h *match) OnCreate(r *room.Room) error {
 	if h.m.cfg.Grace < 0 {
 		keep = heldSeatIdleTTL
 	}
-	if keep > r.IdleTTL() {
+	if keep > r.IdleTTL() && h.status != StatusOver {
 		r.SetIdleTTL(keep)
 	}
 	return nil
@@ -331,6 +336,11 @@ func (h *match) end(r *room.Room, res Result) {
 	h.stopTimers()
 	h.release()
 	h.clearDraw()
+	if r.IdleTTL() != h.baseTTL {
+		// No seat is held once the match is over: an empty finished
+		// room lives as long as any other.
+		r.SetIdleTTL(h.baseTTL)
+	}
 	h.emit(r, EventGameOver, GameOver{Winner: res.Winner, Reason: res.Reason, Ply: h.ply, Clocks: h.clocksMS(now)})
 	if !wasPlaying {
 		h.flush(r, nil)
