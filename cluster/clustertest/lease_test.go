@@ -35,14 +35,14 @@ func ctxT(t *testing.T) context.Context {
 	return ctx
 }
 
-// checkRace has a and b acquire each of rooms at once and checks that
+// checkRace has a and b acquire rooms prefix0, prefix1... at once and checks that
 // exactly one wins each, that the loser is told the winner, and that both
 // see the winner as the owner.
-func checkRace(t *testing.T, a, b *lease.Manager, rooms int) {
+func checkRace(t *testing.T, a, b *lease.Manager, prefix string, rooms int) {
 	t.Helper()
 	ctx := ctxT(t)
 	for i := range rooms {
-		room := fmt.Sprint("race", i)
+		room := fmt.Sprint(prefix, i)
 		var (
 			wg     sync.WaitGroup
 			leases [2]*lease.Lease
@@ -84,7 +84,7 @@ func TestLeaseRace(t *testing.T) {
 	s := StartServer(t)
 	a := newManager(t, dial(t, "a", s.URL()), lease.Config{Node: "a"})
 	b := newManager(t, dial(t, "b", s.URL()), lease.Config{Node: "b"})
-	checkRace(t, a, b, 20)
+	checkRace(t, a, b, "race", 20)
 	if _, _, err := a.Owner(ctxT(t), "nobody"); !errors.Is(err, lease.ErrNoOwner) {
 		t.Errorf("Owner of a free room = %v, want ErrNoOwner", err)
 	}

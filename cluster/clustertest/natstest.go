@@ -45,6 +45,8 @@ func StartServer(t testing.TB) *Server {
 
 func start(t testing.TB, opts server.Options) *Server {
 	t.Helper()
+	// The server writes to the options it is given: keep a copy.
+	saved := opts
 	ns, err := server.NewServer(&opts)
 	if err != nil {
 		t.Fatalf("nats-server: %v", err)
@@ -54,7 +56,7 @@ func start(t testing.TB, opts server.Options) *Server {
 		ns.Shutdown()
 		t.Fatalf("nats-server %s not ready after %v", opts.ServerName, ReadyTimeout)
 	}
-	s := &Server{Server: ns, opts: opts}
+	s := &Server{Server: ns, opts: saved}
 	t.Cleanup(s.Stop)
 	return s
 }
@@ -105,12 +107,13 @@ func StartCluster(t testing.TB, n int) []*Server {
 			},
 			Routes: routes,
 		}
+		saved := opts
 		ns, err := server.NewServer(&opts)
 		if err != nil {
 			t.Fatalf("nats-server n%d: %v", i, err)
 		}
 		go ns.Start()
-		s := &Server{Server: ns, opts: opts}
+		s := &Server{Server: ns, opts: saved}
 		t.Cleanup(s.Stop)
 		servers[i] = s
 	}
@@ -149,4 +152,17 @@ func freePorts(t testing.TB, n int) []int {
 		l.Close()
 	}
 	return ports
+}
+
+// WaitInterest waits until the server knows of a subscriber, local or on
+// another server of its cluster, for subject.
+func (s *Server) WaitInterest(t testing.TB, subject string) {
+	t.Helper()
+	deadline := time.Now().Add(ReadyTimeout)
+	for !s.GlobalAccount().SubscriptionInterest(subject) {
+		if time.Now().After(deadline) {
+			t.Fatalf("nats-server %s: no interest in %s after %v", s.opts.ServerName, subject, ReadyTimeout)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

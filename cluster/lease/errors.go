@@ -31,7 +31,8 @@ var (
 
 // TakenError tells who holds a room that Acquire could not take.
 type TakenError struct {
-	// Owner is the node holding the room.
+	// Owner is the node holding the room. It is empty in the rare case
+	// that the winner's write could not be read yet; Owner looks again.
 	Owner string
 	// Revision is the lease's revision when Acquire looked.
 	Revision uint64

@@ -59,14 +59,7 @@ func NewManager(ctx context.Context, nc *nats.Conn, cfg Config) (*Manager, error
 	if err != nil {
 		return nil, err
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      cfg.Bucket,
-		Description: "Parlor room ownership leases",
-		History:     1,
-		TTL:         cfg.TTL,
-		Replicas:    cfg.Replicas,
-		Storage:     jetstream.FileStorage,
-	})
+	kv, err := openBucket(ctx, js, cfg)
 	if err != nil {
 		return nil, errors.Join(ErrUnavailable, err)
 	}
@@ -118,7 +111,8 @@ func (m *Manager) Acquire(ctx context.Context, room string) (*Lease, error) {
 		e, err = m.kv.Get(ctx, key)
 		switch {
 		case errors.Is(err, jetstream.ErrKeyNotFound):
-			// It expired or was released in between: one more try.
+			// It expired or was released in between, or the winner's
+			// write is not readable yet: one more try.
 			started = time.Now()
 			rev, err = m.kv.Create(ctx, key, value)
 			if errors.Is(err, jetstream.ErrKeyExists) {
@@ -150,14 +144,32 @@ func (m *Manager) Acquire(ctx context.Context, room string) (*Lease, error) {
 	return l, nil
 }
 
-// taken reads the owner after a lost race.
+// taken reads the owner after a lost race. On a replicated bucket the
+// winner's write can be refused to others before it is readable, so a
+// missing key is read again a few times before giving up.
 func (m *Manager) taken(ctx context.Context, key string) error {
-	e, err := m.kv.Get(ctx, key)
-	if err != nil {
-		return &TakenError{}
+	for try := 0; ; try++ {
+		e, err := m.kv.Get(ctx, key)
+		if err == nil {
+			return &TakenError{Owner: string(e.Value()), Revision: e.Revision()}
+		}
+		if try == takenReads || !errors.Is(err, jetstream.ErrKeyNotFound) {
+			return &TakenError{}
+		}
+		select {
+		case <-time.After(takenPause):
+		case <-ctx.Done():
+			return &TakenError{}
+		}
 	}
-	return &TakenError{Owner: string(e.Value()), Revision: e.Revision()}
 }
+
+// takenReads and takenPause bound how long taken waits for a winner's
+// write to become readable.
+const (
+	takenReads = 10
+	takenPause = 10 * time.Millisecond
+)
 
 // Owner returns the node holding room's lease and the lease's revision,
 // or ErrNoOwner.
@@ -235,4 +247,40 @@ func (m *Manager) Close() error {
 		l.end(ErrClosed)
 	}
 	return nil
+}
+
+// openBucket creates or updates the lease bucket and binds to it. It lays
+// the stream out as jetstream's CreateOrUpdateKeyValue does (one value per
+// key, max age TTL, deletes as markers), except that direct gets are off:
+// with direct gets any replica answers a read, and a follower that lags
+// can miss a lease just written, so a loser of a race could not see its
+// winner. Without them every read goes to the stream leader, which has
+// every acknowledged write.
+func openBucket(ctx context.Context, js jetstream.JetStream, cfg Config) (jetstream.KeyValue, error) {
+	dup := 2 * time.Minute
+	if cfg.TTL < dup {
+		dup = cfg.TTL
+	}
+	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:              "KV_" + cfg.Bucket,
+		Description:       "Parlor room ownership leases",
+		Subjects:          []string{"$KV." + cfg.Bucket + ".>"},
+		MaxMsgsPerSubject: 1,
+		MaxBytes:          -1,
+		MaxAge:            cfg.TTL,
+		MaxMsgSize:        -1,
+		Storage:           jetstream.FileStorage,
+		Replicas:          cfg.Replicas,
+		AllowRollup:       true,
+		DenyDelete:        true,
+		Duplicates:        dup,
+		MaxMsgs:           -1,
+		MaxConsumers:      -1,
+		AllowDirect:       false,
+		Discard:           jetstream.DiscardNew,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return js.KeyValue(ctx, cfg.Bucket)
 }
