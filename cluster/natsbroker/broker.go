@@ -90,7 +90,8 @@ func (b *Broker) Publish(topic string, payload []byte) error {
 // until the returned function is called. The first local subscriber of a
 // topic opens its NATS subscription and waits (at most FlushTimeout) until
 // the server has it; while NATS is down the subscription is registered and
-// sent when the connection comes back. fn must not block: it runs on the
+// sent when the connection comes back. It fails with ErrUnavailable only
+// when the connection is closed or draining. fn must not block: it runs on the
 // topic's delivery goroutine, and the payload is shared by every local
 // subscriber and must not be modified.
 func (b *Broker) Subscribe(topicName string, fn func(payload []byte)) (func(), error) {
@@ -106,10 +107,7 @@ func (b *Broker) Subscribe(topicName string, fn func(payload []byte)) (func(), e
 		sub, err := b.nc.Subscribe(b.Subject(topicName), t.deliver)
 		if err != nil {
 			b.mu.Unlock()
-			if errors.Is(err, nats.ErrConnectionClosed) {
-				return nil, ErrUnavailable
-			}
-			return nil, err
+			return nil, errors.Join(ErrUnavailable, err)
 		}
 		t.sub = sub
 		b.topics[topicName] = t
