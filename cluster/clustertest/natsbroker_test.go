@@ -168,3 +168,20 @@ func TestNATSBrokerTooLarge(t *testing.T) {
 	}
 	checkSequence(t, a, "room", &got, 5)
 }
+
+// TestNATSBrokerPublishAllocs: publishing on a room id allocates nothing
+// of its own per payload (the subject is built in a pooled buffer).
+func TestNATSBrokerPublishAllocs(t *testing.T) {
+	s := StartServer(t)
+	b := natsbroker.New(dial(t, "a", s.URL()), natsbroker.Config{})
+	room := "4e07408562bedb8b60ce05c1decfe3ad16b72230967de01f640b7e4729b49fce"
+	payload := make([]byte, 100)
+	allocs := testing.AllocsPerRun(2000, func() {
+		if err := b.Publish(room, payload); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs >= 1 {
+		t.Errorf("Publish allocates %.2f times per payload, want none", allocs)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/nats-io/nats.go"
 	"go.uber.org/zap"
@@ -75,7 +76,7 @@ func (b *Broker) Publish(topic string, payload []byte) error {
 	if !b.nc.IsConnected() {
 		return ErrUnavailable
 	}
-	err := b.nc.Publish(b.Subject(topic), payload)
+	err := b.publish(topic, payload)
 	switch {
 	case err == nil:
 		return nil
@@ -84,6 +85,25 @@ func (b *Broker) Publish(topic string, payload []byte) error {
 	default:
 		return errors.Join(ErrUnavailable, err)
 	}
+}
+
+// subjectBufs holds the buffers publish builds subjects in.
+var subjectBufs = sync.Pool{New: func() any { b := make([]byte, 0, 128); return &b }}
+
+// publish publishes payload on topic's subject without allocating one
+// string per call for room ids used as they are. nats.go copies the
+// subject into its write buffer before Publish returns and keeps no
+// reference to it, so the string may alias a pooled buffer.
+func (b *Broker) publish(topic string, payload []byte) error {
+	if !token.Plain(topic) {
+		return b.nc.Publish(b.Subject(topic), payload)
+	}
+	bp := subjectBufs.Get().(*[]byte)
+	buf := append(append(append((*bp)[:0], b.cfg.SubjectPrefix...), '.'), topic...)
+	err := b.nc.Publish(unsafe.String(&buf[0], len(buf)), payload)
+	*bp = buf
+	subjectBufs.Put(bp)
+	return err
 }
 
 // Subscribe calls fn with each payload published on topic, on any node,
