@@ -89,8 +89,8 @@ type Reply struct {
 	Seq uint64
 	// Epoch is the room's epoch (join).
 	Epoch string
-	// Recovered says the join resumed from Since; the missed events
-	// follow on the room subject's replay path instead of a snapshot.
+	// Recovered says the join resumed from Since: the missed events
+	// follow instead of a snapshot, as on one node.
 	Recovered bool
 	// Snapshot is the room's state for the user (join), msgpack.
 	Snapshot []byte

@@ -217,6 +217,7 @@ func (m *Manager) renewLoop() {
 			held = append(held, l)
 		}
 		m.mu.Unlock()
+		start := time.Now()
 		for _, l := range held {
 			ctx, cancel := context.WithTimeout(context.Background(), m.cfg.OpTimeout)
 			err := l.Renew(ctx)
@@ -224,6 +225,11 @@ func (m *Manager) renewLoop() {
 			if err != nil && !errors.Is(err, ErrLost) && !errors.Is(err, ErrReleased) && !errors.Is(err, ErrClosed) {
 				m.log.Warn("lease: renew failed", zap.String("room", l.room), zap.Error(err))
 			}
+		}
+		// Renewals run one after another; a pass longer than the interval
+		// means this node holds more rooms than it can keep renewed.
+		if took := time.Since(start); took > m.cfg.RenewInterval {
+			m.log.Warn("lease: renewals fall behind", zap.Int("leases", len(held)), zap.Duration("took", took))
 		}
 	}
 }
