@@ -94,6 +94,17 @@ step "examples/custommodule (separate module): go vet, go test -race"
 	go test -race -count=1 ${short[@]+"${short[@]}"} ./...
 )
 
+# cluster/clustertest is a module of its own so that nats-server stays out
+# of what a library user downloads (its go.mod points back here with a
+# replace). Its tests start real nats-servers in-process on loopback: a
+# single server with JetStream and a three-server JetStream cluster.
+step "cluster/clustertest (separate module, in-process nats-server): go vet, go test -race"
+(
+	cd cluster/clustertest
+	go vet ./...
+	go test -race -count=1 ${short[@]+"${short[@]}"} ./...
+)
+
 fuzztime="${PARLOR_FUZZTIME:-20s}"
 
 # fuzz runs one fuzz target of a package for $fuzztime. go test -fuzz

@@ -1,0 +1,172 @@
+package clustertest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/parlorhq/parlor/cluster/forward"
+	"github.com/parlorhq/parlor/codec"
+)
+
+// owner is a forward.Handler standing for the engine of a room's owner:
+// it answers joins with a snapshot, echoes sends (answering later, from
+// another goroutine), refuses user "mallory", and never answers the event
+// "hang".
+type owner struct {
+	mu    sync.Mutex
+	sends []string
+	joins int
+}
+
+func (o *owner) Join(j *forward.Join, respond func(*forward.Reply)) {
+	o.mu.Lock()
+	o.joins++
+	o.mu.Unlock()
+	if j.User == "mallory" {
+		respond(forward.ErrorReply(&codec.Error{Code: codec.CodeForbidden, Message: "room: not a member"}))
+		return
+	}
+	respond(&forward.Reply{Seq: j.Since + 1, Epoch: "ep-" + j.Room, Snapshot: j.Params, Recovered: j.Epoch != ""})
+}
+
+func (o *owner) Send(s *forward.Send, respond func(*forward.Reply)) {
+	if s.Event == "hang" {
+		return
+	}
+	o.mu.Lock()
+	o.sends = append(o.sends, s.ClientMsgID)
+	seq := uint64(len(o.sends))
+	o.mu.Unlock()
+	go respond(&forward.Reply{Seq: seq, Data: s.Data})
+}
+
+func (o *owner) Leave(l *forward.Leave, respond func(*forward.Reply)) {
+	respond(&forward.Reply{})
+}
+
+func serveOwner(t *testing.T, nc *nats.Conn, node string) *owner {
+	t.Helper()
+	o := &owner{}
+	srv, err := forward.Serve(nc, forward.ServerConfig{Node: node, Handler: o})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return o
+}
+
+// checkRoundTrip forwards a join, sends and a leave from c to node and
+// checks the owner's answers and their order.
+func checkRoundTrip(t *testing.T, c *forward.Client, o *owner, node string) {
+	t.Helper()
+	ctx := ctxT(t)
+	params, _ := msgpack.Marshal(map[string]string{"with": "bob"})
+	r, err := c.Join(ctx, node, &forward.Join{Room: "r1", Kind: "chat", User: "alice", Session: "s1", Node: "member", Params: params, Epoch: "e", Since: 41})
+	if err != nil {
+		t.Fatalf("Join: %v", err)
+	}
+	if r.Seq != 42 || r.Epoch != "ep-r1" || !r.Recovered || string(r.Snapshot) != string(params) {
+		t.Errorf("join reply = %+v", r)
+	}
+	const n = 200
+	o.mu.Lock()
+	before := len(o.sends)
+	o.mu.Unlock()
+	for i := range n {
+		data, _ := msgpack.Marshal(i)
+		r, err := c.Send(ctx, node, &forward.Send{Room: "r1", User: "alice", Session: "s1", Node: "member", Event: "msg", Data: data, ClientMsgID: fmt.Sprint("m", i)})
+		if err != nil {
+			t.Fatalf("Send %d: %v", i, err)
+		}
+		if string(r.Data) != string(data) {
+			t.Fatalf("Send %d echoed % x", i, r.Data)
+		}
+	}
+	o.mu.Lock()
+	got := slices.Clone(o.sends[before:])
+	o.mu.Unlock()
+	for i, id := range got {
+		if id != fmt.Sprint("m", i) {
+			t.Fatalf("owner got send %d as %q", i, id)
+		}
+	}
+	if _, err := c.Leave(ctx, node, &forward.Leave{Room: "r1", User: "alice", Session: "s1", Node: "member"}); err != nil {
+		t.Errorf("Leave: %v", err)
+	}
+}
+
+// TestForwardRoundTrip: a member node's requests reach the owner node over
+// NATS and its answers, success or refusal, come back.
+func TestForwardRoundTrip(t *testing.T) {
+	s := StartServer(t)
+	o := serveOwner(t, dial(t, "owner", s.URL()), "owner")
+	c := forward.NewClient(dial(t, "member", s.URL()), forward.ClientConfig{})
+	checkRoundTrip(t, c, o, "owner")
+
+	r, err := c.Join(ctxT(t), "owner", &forward.Join{Room: "r1", User: "mallory"})
+	if !errors.Is(err, &codec.Error{Code: codec.CodeForbidden}) || r == nil || r.Message != "room: not a member" {
+		t.Errorf("refused join = %+v, %v; want forbidden", r, err)
+	}
+}
+
+// TestForwardFailures: an owner that does not answer, a node nobody
+// serves, a malformed request and a bus that is down each give a stable
+// error, and the owner keeps serving everyone else.
+func TestForwardFailures(t *testing.T) {
+	s := StartServer(t)
+	o := serveOwner(t, dial(t, "owner", s.URL()), "owner")
+	ncMember := dial(t, "member", s.URL())
+	c := forward.NewClient(ncMember, forward.ClientConfig{Timeout: 300 * time.Millisecond})
+	ctx := ctxT(t)
+
+	_, err := c.Send(context.Background(), "owner", &forward.Send{Room: "r1", Event: "hang"})
+	if !errors.Is(err, forward.ErrTimeout) || codec.AsError(err).Code != codec.CodeUnavailable {
+		t.Errorf("unanswered Send = %v, want ErrTimeout", err)
+	}
+	if _, err := c.Join(ctx, "ghost", &forward.Join{Room: "r1"}); !errors.Is(err, forward.ErrNoResponder) {
+		t.Errorf("Join to a node nobody serves = %v, want ErrNoResponder", err)
+	}
+	if _, err := c.Join(ctx, "bad.node", &forward.Join{Room: "r1"}); !errors.Is(err, forward.ErrBadNode) {
+		t.Errorf("Join to a bad node name = %v, want ErrBadNode", err)
+	}
+
+	// Malformed and unknown requests are answered bad_request and never
+	// reach the handler.
+	for subj, body := range map[string][]byte{
+		"parlor.fwd.owner.join":  {0xdd, 0xff, 0xff, 0xff, 0xff},
+		"parlor.fwd.owner.send":  nil,
+		"parlor.fwd.owner.shout": {0x90},
+	} {
+		msg, err := ncMember.Request(subj, body, 2*time.Second)
+		if err != nil {
+			t.Fatalf("%s: %v", subj, err)
+		}
+		var r forward.Reply
+		if err := codec.UnmarshalData(msg.Data, &r); err != nil || r.Code != codec.CodeBadRequest {
+			t.Errorf("%s: reply %+v, %v; want bad_request", subj, r, err)
+		}
+	}
+	o.mu.Lock()
+	joins := o.joins
+	o.mu.Unlock()
+	if joins != 0 {
+		t.Errorf("handler saw %d joins from malformed requests", joins)
+	}
+	// A bystander member is served as before.
+	checkRoundTrip(t, forward.NewClient(dial(t, "bystander", s.URL()), forward.ClientConfig{}), o, "owner")
+
+	s.Stop()
+	eventually(t, "disconnect", func() bool { return !ncMember.IsConnected() })
+	_, err = c.Send(ctx, "owner", &forward.Send{Room: "r1", Event: "msg"})
+	if !errors.Is(err, forward.ErrUnavailable) {
+		t.Errorf("Send while NATS is down = %v, want ErrUnavailable", err)
+	}
+}

@@ -1,0 +1,267 @@
+package clustertest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/parlorhq/parlor/cluster/lease"
+)
+
+// newManager opens a lease manager for node on nc, retrying while a fresh
+// JetStream cluster elects its leader.
+func newManager(t *testing.T, nc *nats.Conn, cfg lease.Config) *lease.Manager {
+	t.Helper()
+	var m *lease.Manager
+	eventually(t, "lease bucket", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		var err error
+		m, err = lease.NewManager(ctx, nc, cfg)
+		return err == nil
+	})
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// checkRace has a and b acquire rooms prefix0, prefix1... at once and checks that
+// exactly one wins each, that the loser is told the winner, and that both
+// see the winner as the owner.
+func checkRace(t *testing.T, a, b *lease.Manager, prefix string, rooms int) {
+	t.Helper()
+	ctx := ctxT(t)
+	for i := range rooms {
+		room := fmt.Sprint(prefix, i)
+		var (
+			wg     sync.WaitGroup
+			leases [2]*lease.Lease
+			errs   [2]error
+		)
+		for j, m := range []*lease.Manager{a, b} {
+			wg.Go(func() { leases[j], errs[j] = m.Acquire(ctx, room) })
+		}
+		wg.Wait()
+		won := -1
+		for j := range 2 {
+			if errs[j] == nil {
+				if won >= 0 {
+					t.Fatalf("%s: both nodes acquired", room)
+				}
+				won = j
+			} else if !errors.Is(errs[j], lease.ErrTaken) {
+				t.Fatalf("%s: Acquire: %v", room, errs[j])
+			}
+		}
+		if won < 0 {
+			t.Fatalf("%s: no node acquired: %v, %v", room, errs[0], errs[1])
+		}
+		winner := []*lease.Manager{a, b}[won].Node()
+		var te *lease.TakenError
+		if !errors.As(errs[1-won], &te) || te.Owner != winner {
+			t.Errorf("%s: loser told %v, want owner %s", room, errs[1-won], winner)
+		}
+		for _, m := range []*lease.Manager{a, b} {
+			if owner, rev, err := m.Owner(ctx, room); err != nil || owner != winner || rev != leases[won].Revision() {
+				t.Errorf("%s: Owner from %s = %q, %d, %v; want %s, %d", room, m.Node(), owner, rev, err, winner, leases[won].Revision())
+			}
+		}
+	}
+}
+
+// TestLeaseRace: two nodes race for the same rooms; exactly one owns each.
+func TestLeaseRace(t *testing.T) {
+	s := StartServer(t)
+	a := newManager(t, dial(t, "a", s.URL()), lease.Config{Node: "a"})
+	b := newManager(t, dial(t, "b", s.URL()), lease.Config{Node: "b"})
+	checkRace(t, a, b, "race", 20)
+	if _, _, err := a.Owner(ctxT(t), "nobody"); !errors.Is(err, lease.ErrNoOwner) {
+		t.Errorf("Owner of a free room = %v, want ErrNoOwner", err)
+	}
+	// Acquire of a room already held returns the same lease.
+	l1, err := a.Acquire(ctxT(t), "mine")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l2, err := a.Acquire(ctxT(t), "mine"); err != nil || l2 != l1 {
+		t.Errorf("second Acquire = %p, %v; want the held lease %p", l2, err, l1)
+	}
+}
+
+// TestLeasePausedOwner: an owner that stops renewing (as a paused process
+// would) loses the room after TTL to another node; when it resumes its
+// renewal fails, it reports the loss, and its release cannot delete the
+// new owner's lease.
+func TestLeasePausedOwner(t *testing.T) {
+	s := StartServer(t)
+	const ttl = time.Second
+	lost := make(chan *lease.Lease, 1)
+	paused := newManager(t, dial(t, "a", s.URL()), lease.Config{
+		Node: "a", TTL: ttl, RenewInterval: -1,
+		OnLost: func(l *lease.Lease) { lost <- l },
+	})
+	other := newManager(t, dial(t, "b", s.URL()), lease.Config{Node: "b", TTL: ttl})
+	ctx := ctxT(t)
+	la, err := paused.Acquire(ctx, "room")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := la.Renew(ctx); err != nil {
+		t.Fatalf("Renew of a fresh lease: %v", err)
+	}
+	if _, err := other.Acquire(ctx, "room"); !errors.Is(err, lease.ErrTaken) {
+		t.Fatalf("Acquire of a held room = %v, want ErrTaken", err)
+	}
+
+	var lb *lease.Lease
+	eventually(t, "takeover after TTL", func() bool {
+		lb, err = other.Acquire(ctx, "room")
+		return err == nil
+	})
+	if la.Valid() {
+		t.Error("the paused lease is still valid by its own clock after the takeover")
+	}
+	if err := la.Renew(ctx); !errors.Is(err, lease.ErrLost) {
+		t.Fatalf("Renew after takeover = %v, want ErrLost", err)
+	}
+	select {
+	case <-la.Done():
+	default:
+		t.Fatal("Done not closed after the loss")
+	}
+	if got := <-lost; got != la || !errors.Is(la.Err(), lease.ErrLost) {
+		t.Errorf("OnLost got %p with Err %v, want %p with ErrLost", got, la.Err(), la)
+	}
+	if _, held := paused.Held("room"); held {
+		t.Error("the lost lease is still listed as held")
+	}
+	if err := la.Release(ctx); !errors.Is(err, lease.ErrLost) {
+		t.Errorf("Release of a lost lease = %v, want ErrLost", err)
+	}
+	// The new owner is untouched and keeps the room by renewing.
+	time.Sleep(2 * ttl)
+	if owner, _, err := paused.Owner(ctx, "room"); err != nil || owner != "b" {
+		t.Errorf("Owner = %q, %v; want b", owner, err)
+	}
+	if lb.Err() != nil || !lb.Valid() {
+		t.Errorf("new owner's lease: Err %v, Valid %v", lb.Err(), lb.Valid())
+	}
+}
+
+// TestLeaseRenewKeeps: an owner that renews keeps the room well past TTL.
+func TestLeaseRenewKeeps(t *testing.T) {
+	s := StartServer(t)
+	const ttl = 600 * time.Millisecond
+	a := newManager(t, dial(t, "a", s.URL()), lease.Config{Node: "a", TTL: ttl})
+	b := newManager(t, dial(t, "b", s.URL()), lease.Config{Node: "b", TTL: ttl})
+	ctx := ctxT(t)
+	la, err := a.Acquire(ctx, "room")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := la.Revision()
+	for range 6 {
+		time.Sleep(ttl / 2)
+		if _, err := b.Acquire(ctx, "room"); !errors.Is(err, lease.ErrTaken) {
+			t.Fatalf("Acquire of a renewed room = %v, want ErrTaken", err)
+		}
+	}
+	if la.Revision() <= first || la.Err() != nil {
+		t.Errorf("revision %d after renewals (first %d), Err %v", la.Revision(), first, la.Err())
+	}
+}
+
+// TestLeaseRelease: a released room can be taken by another node at once.
+func TestLeaseRelease(t *testing.T) {
+	s := StartServer(t)
+	a := newManager(t, dial(t, "a", s.URL()), lease.Config{Node: "a", TTL: time.Minute})
+	b := newManager(t, dial(t, "b", s.URL()), lease.Config{Node: "b", TTL: time.Minute})
+	ctx := ctxT(t)
+	la, err := a.Acquire(ctx, "room")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := la.Release(ctx); err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+	if !errors.Is(la.Err(), lease.ErrReleased) {
+		t.Errorf("Err after Release = %v", la.Err())
+	}
+	lb, err := b.Acquire(ctx, "room")
+	if err != nil {
+		t.Fatalf("Acquire right after Release: %v", err)
+	}
+	if lb.Revision() <= la.Revision() {
+		t.Errorf("new revision %d not above the released %d", lb.Revision(), la.Revision())
+	}
+	if err := la.Release(ctx); err != nil {
+		t.Errorf("second Release = %v, want nil", err)
+	}
+	if owner, _, _ := a.Owner(ctx, "room"); owner != "b" {
+		t.Errorf("owner after a's second Release = %q, want b", owner)
+	}
+}
+
+// TestLeaseRestartedNode: a node that comes back under the same name takes
+// its earlier process's lease over at once.
+func TestLeaseRestartedNode(t *testing.T) {
+	s := StartServer(t)
+	old := newManager(t, dial(t, "a", s.URL()), lease.Config{Node: "a", TTL: time.Minute})
+	ctx := ctxT(t)
+	lo, err := old.Acquire(ctx, "room")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	if !errors.Is(lo.Err(), lease.ErrClosed) {
+		t.Errorf("Err after Close = %v", lo.Err())
+	}
+	again := newManager(t, dial(t, "a2", s.URL()), lease.Config{Node: "a", TTL: time.Minute})
+	ln, err := again.Acquire(ctx, "room")
+	if err != nil {
+		t.Fatalf("Acquire by the restarted node: %v", err)
+	}
+	if ln.Revision() <= lo.Revision() {
+		t.Errorf("revision %d not above %d", ln.Revision(), lo.Revision())
+	}
+}
+
+// TestLeaseServerDown: while NATS is down Renew fails as unavailable and
+// the lease stays held until its TTL runs out by the node's clock; then it
+// is lost.
+func TestLeaseServerDown(t *testing.T) {
+	s := StartServer(t)
+	const ttl = time.Second
+	nc := dial(t, "a", s.URL())
+	m := newManager(t, nc, lease.Config{Node: "a", TTL: ttl, RenewInterval: -1})
+	ctx := ctxT(t)
+	l, err := m.Acquire(ctx, "room")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Stop()
+	eventually(t, "disconnect", func() bool { return !nc.IsConnected() })
+	rctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	err = l.Renew(rctx)
+	cancel()
+	if l.Valid() && !errors.Is(err, lease.ErrUnavailable) {
+		t.Fatalf("Renew while down, before TTL = %v, want ErrUnavailable", err)
+	}
+	eventually(t, "local expiry", func() bool { return !l.Valid() })
+	rctx, cancel = context.WithTimeout(ctx, 200*time.Millisecond)
+	err = l.Renew(rctx)
+	cancel()
+	if !errors.Is(err, lease.ErrLost) {
+		t.Errorf("Renew while down, after TTL = %v, want ErrLost", err)
+	}
+}

@@ -1,0 +1,115 @@
+package forward
+
+import "github.com/parlorhq/parlor/codec"
+
+// Op names a forwarded request. It is the last token of the request's
+// subject.
+type Op string
+
+// The forwarded operations.
+const (
+	// OpJoin carries a [Join].
+	OpJoin Op = "join"
+	// OpSend carries a [Send].
+	OpSend Op = "send"
+	// OpLeave carries a [Leave].
+	OpLeave Op = "leave"
+)
+
+// Join asks the owner to admit a session of another node into a room the
+// member's node has already resolved. It mirrors the client's join frame;
+// the user is the one the member's node authenticated.
+type Join struct {
+	_msgpack struct{} `msgpack:",as_array"`
+	// Room is the resolved room id.
+	Room string
+	// Kind is the module kind of the room.
+	Kind string
+	// User is the authenticated user.
+	User string
+	// Session is the session's id, unique cluster-wide.
+	Session string
+	// Node is the member's node, where the session lives.
+	Node string
+	// Params are the join parameters, msgpack, as the client sent them.
+	Params []byte
+	// Epoch and Since are the client's resume point: the room epoch and
+	// the last seq it saw. Empty and 0 for a fresh join.
+	Epoch string
+	Since uint64
+}
+
+// Send carries a member's event to the room's owner. It mirrors the
+// client's send frame.
+type Send struct {
+	_msgpack struct{} `msgpack:",as_array"`
+	// Room is the room id.
+	Room string
+	// User is the authenticated user.
+	User string
+	// Session is the sending session's id.
+	Session string
+	// Node is the member's node.
+	Node string
+	// Event is the module's event name.
+	Event string
+	// Data is the event payload, msgpack.
+	Data []byte
+	// ClientMsgID makes retries idempotent, as on one node.
+	ClientMsgID string
+}
+
+// Leave tells the owner that a session of another node left a room.
+type Leave struct {
+	_msgpack struct{} `msgpack:",as_array"`
+	// Room is the room id.
+	Room string
+	// User is the authenticated user.
+	User string
+	// Session is the leaving session's id.
+	Session string
+	// Node is the member's node.
+	Node string
+	// Disconnected is true when the session closed, false when it asked
+	// to leave.
+	Disconnected bool
+}
+
+// Reply is the owner's answer to any request. An empty Code means
+// success; otherwise Code and Message are what the client sees. The other
+// fields are set by the operation they belong to.
+type Reply struct {
+	_msgpack struct{} `msgpack:",as_array"`
+	// Code is the stable error code, empty on success.
+	Code codec.Code
+	// Message explains Code.
+	Message string
+	// Seq is the room's current seq (join) or the seq the event got
+	// (send), 0 when there is none.
+	Seq uint64
+	// Epoch is the room's epoch (join).
+	Epoch string
+	// Recovered says the join resumed from Since: the missed events
+	// follow instead of a snapshot, as on one node.
+	Recovered bool
+	// Snapshot is the room's state for the user (join), msgpack.
+	Snapshot []byte
+	// Data is the handler's reply data (send), msgpack.
+	Data []byte
+}
+
+// Err returns the reply's error as the *codec.Error the client sees, or
+// nil for a success.
+func (r *Reply) Err() error {
+	if r.Code == "" {
+		return nil
+	}
+	return &codec.Error{Code: r.Code, Message: r.Message}
+}
+
+// ErrorReply returns the Reply for err: its code and message when err is
+// (or wraps) a *codec.Error, codec.CodeInternal otherwise.
+func ErrorReply(err error) *Reply {
+	e := codec.AsError(err)
+	return &Reply{Code: e.Code, Message: e.Message}
+}

@@ -1,0 +1,80 @@
+package forward
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/parlorhq/parlor/codec"
+)
+
+// TestMessagesAreArrays: every message encodes as a msgpack array of its
+// fields and decodes back to itself.
+func TestMessagesAreArrays(t *testing.T) {
+	tests := []struct {
+		v      any
+		fields int
+		into   any
+	}{
+		{&Join{Room: "r", Kind: "chat", User: "u", Session: "s", Node: "n", Params: []byte{0x80}, Epoch: "e", Since: 7}, 8, &Join{}},
+		{&Send{Room: "r", User: "u", Session: "s", Node: "n", Event: "msg", Data: []byte{0xa1, 'x'}, ClientMsgID: "c"}, 7, &Send{}},
+		{&Leave{Room: "r", User: "u", Session: "s", Node: "n", Disconnected: true}, 5, &Leave{}},
+		{&Reply{Code: codec.CodeConflict, Message: "m", Seq: 9, Epoch: "e", Recovered: true, Snapshot: []byte{0x90}, Data: []byte{0xc0}}, 7, &Reply{}},
+	}
+	for _, tt := range tests {
+		b, err := msgpack.Marshal(tt.v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b[0] != 0x90|byte(tt.fields) {
+			t.Errorf("%T: header %#x, want a fixarray of %d", tt.v, b[0], tt.fields)
+		}
+		if err := codec.UnmarshalData(b, tt.into); err != nil {
+			t.Fatalf("%T: %v", tt.v, err)
+		}
+		if !reflect.DeepEqual(tt.into, tt.v) {
+			t.Errorf("%T: round trip gave %+v, want %+v", tt.v, tt.into, tt.v)
+		}
+	}
+}
+
+// TestDecodeRejectsHostileInput: bodies that are not a message, or that
+// claim more than they hold, are bad requests, not allocations.
+func TestDecodeRejectsHostileInput(t *testing.T) {
+	for _, in := range [][]byte{
+		nil,
+		{0xdd, 0xff, 0xff, 0xff, 0xff},       // array32 of 4G elements
+		{0x98, 0xc6, 0x7f, 0xff, 0xff, 0xff}, // bin32 of 2 GiB as Room
+		{0x91, 0x91, 0x91},                   // truncated nesting
+		{0x98, 0xa1, 'r', 0xa1, 'k', 0xc0, 0xc0, 0xd7, 0xff, 0, 0, 0, 0, 0, 0, 0, 0}, // ext
+	} {
+		var j Join
+		err := decode(in, &j)
+		if !errors.Is(err, &codec.Error{Code: codec.CodeBadRequest}) && !errors.Is(err, &codec.Error{Code: codec.CodeTooLarge}) {
+			t.Errorf("decode(% x) = %v, want bad_request", in, err)
+		}
+	}
+}
+
+func TestErrorReply(t *testing.T) {
+	r := ErrorReply(&codec.Error{Code: codec.CodeForbidden, Message: "no"})
+	if r.Code != codec.CodeForbidden || r.Message != "no" {
+		t.Errorf("ErrorReply = %+v", r)
+	}
+	if r := ErrorReply(errors.New("secret detail")); r.Code != codec.CodeInternal || r.Message != "internal error" {
+		t.Errorf("ErrorReply of a plain error = %+v, want internal without its text", r)
+	}
+	if (&Reply{}).Err() != nil {
+		t.Error("a success reply has an error")
+	}
+}
+
+func TestCheckNode(t *testing.T) {
+	for node, ok := range map[string]bool{"n1": true, "node-a_2": true, "": false, "a.b": false, "a*": false, "_x": false} {
+		if got := checkNode(node) == nil; got != ok {
+			t.Errorf("checkNode(%q) ok = %v, want %v", node, got, ok)
+		}
+	}
+}

@@ -1,0 +1,166 @@
+package lease
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+)
+
+// Lease is one room's ownership held by this node. It ends once: lost,
+// released, or with its manager closed; Done is closed then and Err says
+// why.
+type Lease struct {
+	m    *Manager
+	room string
+	key  string
+
+	mu       sync.Mutex
+	rev      uint64
+	deadline time.Time
+	err      error
+	done     chan struct{}
+	renewing sync.Mutex
+}
+
+// Room is the room this lease is for.
+func (l *Lease) Room() string { return l.room }
+
+// Revision is the KV revision of the lease's last write. It grows with
+// every renewal and every change of owner.
+func (l *Lease) Revision() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.rev
+}
+
+// Done is closed when the lease ends.
+func (l *Lease) Done() <-chan struct{} { return l.done }
+
+// Err is nil while the lease is held, then ErrLost, ErrReleased or
+// ErrClosed.
+func (l *Lease) Err() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.err
+}
+
+// Valid reports whether the lease is held and, by this node's clock, has
+// not expired: the last successful write started less than TTL ago. The
+// bucket expires the key no earlier than that.
+func (l *Lease) Valid() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.err == nil && time.Now().Before(l.deadline)
+}
+
+// Renew writes the lease again with the revision it last wrote. If someone
+// else's write came in between, or the key expired, the lease is lost:
+// Renew returns ErrLost and the lease ends. Any other failure wraps
+// ErrUnavailable and leaves the lease held until its TTL runs out by this
+// node's clock; after that Renew ends it as lost.
+func (l *Lease) Renew(ctx context.Context) error {
+	l.renewing.Lock()
+	defer l.renewing.Unlock()
+	l.mu.Lock()
+	if l.err != nil {
+		err := l.err
+		l.mu.Unlock()
+		return err
+	}
+	rev := l.rev
+	l.mu.Unlock()
+
+	started := time.Now()
+	next, err := l.m.kv.Update(ctx, l.key, []byte(l.m.cfg.Node), rev)
+	switch {
+	case err == nil:
+		l.mu.Lock()
+		if l.err == nil {
+			l.rev = next
+			l.deadline = started.Add(l.m.cfg.TTL)
+		}
+		l.mu.Unlock()
+		return nil
+	case errors.Is(err, jetstream.ErrKeyRevisionMismatch):
+		l.lose("replaced")
+		return ErrLost
+	}
+	l.mu.Lock()
+	expired := !time.Now().Before(l.deadline)
+	l.mu.Unlock()
+	if expired {
+		l.lose("expired while unreachable")
+		return ErrLost
+	}
+	return errors.Join(ErrUnavailable, err)
+}
+
+// Release gives the room up: call it after the room's last write is
+// stored. It deletes the key only if it still holds this lease's
+// revision, so that another node can take the room at once. It returns
+// ErrLost if the lease was lost before, and an ErrUnavailable error if
+// the delete failed (the key then expires after TTL).
+func (l *Lease) Release(ctx context.Context) error {
+	l.renewing.Lock()
+	defer l.renewing.Unlock()
+	l.mu.Lock()
+	if l.err != nil {
+		err := l.err
+		l.mu.Unlock()
+		if errors.Is(err, ErrReleased) {
+			return nil
+		}
+		return err
+	}
+	rev := l.rev
+	l.mu.Unlock()
+	l.end(ErrReleased)
+
+	err := l.m.kv.Delete(ctx, l.key, jetstream.LastRevision(rev))
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, jetstream.ErrKeyRevisionMismatch), isWrongLastSequence(err):
+		return ErrLost
+	}
+	return errors.Join(ErrUnavailable, err)
+}
+
+// isWrongLastSequence reports a compare-and-set failure of Delete, which
+// jetstream does not map to ErrKeyRevisionMismatch.
+func isWrongLastSequence(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) &&
+		(apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+			apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
+}
+
+// lose ends the lease as lost and tells OnLost.
+func (l *Lease) lose(why string) {
+	if !l.end(ErrLost) {
+		return
+	}
+	l.m.log.Warn("lease: lost", zap.String("room", l.room), zap.String("why", why))
+	if l.m.cfg.OnLost != nil {
+		l.m.cfg.OnLost(l)
+	}
+}
+
+// end ends the lease with err unless it has ended; it reports whether
+// this call ended it.
+func (l *Lease) end(err error) bool {
+	l.mu.Lock()
+	if l.err != nil {
+		l.mu.Unlock()
+		return false
+	}
+	l.err = err
+	close(l.done)
+	l.mu.Unlock()
+	l.m.forget(l)
+	return true
+}

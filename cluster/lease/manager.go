@@ -1,0 +1,292 @@
+// Package lease gives each room one owner node cluster-wide: a lease is a
+// key in a JetStream KV bucket, named by the room, whose value is the
+// owner's node name.
+//
+//   - Acquire creates the key (it succeeds only if the key is absent), so
+//     of two nodes racing for a room exactly one wins.
+//   - The owner renews the lease by updating the key with the revision it
+//     last wrote; the update fails if anyone else wrote in between, and
+//     the owner then knows it lost the room.
+//   - The bucket's max age is the lease TTL: a key not renewed for TTL
+//     disappears, and the next Acquire on any node succeeds.
+//   - Release deletes the key, only if it still holds the owner's
+//     revision, so another node can take the room at once.
+//
+// A lease alone does not stop a paused owner from writing after it
+// expired; the stores' sequence checks do (docs/cluster.md, fencing). The
+// lease's revision grows with every write and can serve as a fencing
+// token.
+package lease
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/parlorhq/parlor/cluster/internal/token"
+)
+
+// Manager acquires, renews and releases the leases of one node.
+type Manager struct {
+	cfg Config
+	kv  jetstream.KeyValue
+	log *zap.Logger
+
+	mu     sync.Mutex
+	closed bool
+	leases map[string]*Lease
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+// NewManager opens the lease bucket on nc, creating it or updating its
+// TTL and replicas to cfg's, and starts renewing. The caller keeps
+// ownership of nc and closes it after the manager. In a JetStream cluster
+// that has just started, the bucket cannot be created until JetStream has
+// elected its leader: retry on error.
+func NewManager(ctx context.Context, nc *nats.Conn, cfg Config) (*Manager, error) {
+	if cfg.Node == "" {
+		return nil, ErrNoNode
+	}
+	cfg = cfg.withDefaults()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, err
+	}
+	kv, err := openBucket(ctx, js, cfg)
+	if err != nil {
+		return nil, errors.Join(ErrUnavailable, err)
+	}
+	m := &Manager{
+		cfg:    cfg,
+		kv:     kv,
+		log:    cfg.Logger.With(zap.String("node", cfg.Node)),
+		leases: make(map[string]*Lease),
+		stop:   make(chan struct{}),
+		done:   make(chan struct{}),
+	}
+	if cfg.RenewInterval > 0 {
+		go m.renewLoop()
+	} else {
+		close(m.done)
+	}
+	return m, nil
+}
+
+// Node is the name this manager writes into its leases.
+func (m *Manager) Node() string { return m.cfg.Node }
+
+// TTL is the lease lifetime after each write.
+func (m *Manager) TTL() time.Duration { return m.cfg.TTL }
+
+// Acquire takes the lease of room for this node. It returns the lease
+// this node already holds, if any. If another node holds the room it
+// returns a *TakenError naming the owner (errors.Is(err, ErrTaken)). A
+// lease left under this node's own name by an earlier process is taken
+// over at once. Other failures wrap ErrUnavailable.
+func (m *Manager) Acquire(ctx context.Context, room string) (*Lease, error) {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil, ErrClosed
+	}
+	if l, ok := m.leases[room]; ok {
+		m.mu.Unlock()
+		return l, nil
+	}
+	m.mu.Unlock()
+
+	key := token.For(room)
+	value := []byte(m.cfg.Node)
+	started := time.Now()
+	rev, err := m.kv.Create(ctx, key, value)
+	if errors.Is(err, jetstream.ErrKeyExists) {
+		var e jetstream.KeyValueEntry
+		e, err = m.kv.Get(ctx, key)
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound):
+			// It expired or was released in between, or the winner's
+			// write is not readable yet: one more try.
+			started = time.Now()
+			rev, err = m.kv.Create(ctx, key, value)
+			if errors.Is(err, jetstream.ErrKeyExists) {
+				return nil, m.taken(ctx, key)
+			}
+		case err != nil:
+		case string(e.Value()) != m.cfg.Node:
+			return nil, &TakenError{Owner: string(e.Value()), Revision: e.Revision()}
+		default:
+			// Our own name from an earlier process of this node.
+			started = time.Now()
+			rev, err = m.kv.Update(ctx, key, value, e.Revision())
+			if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+				return nil, m.taken(ctx, key)
+			}
+		}
+	}
+	if err != nil {
+		return nil, errors.Join(ErrUnavailable, err)
+	}
+	l := &Lease{m: m, room: room, key: key, rev: rev, deadline: started.Add(m.cfg.TTL), done: make(chan struct{})}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		l.end(ErrClosed)
+		return nil, ErrClosed
+	}
+	m.leases[room] = l
+	return l, nil
+}
+
+// taken reads the owner after a lost race. On a replicated bucket the
+// winner's write can be refused to others before it is readable, so a
+// missing key is read again a few times before giving up.
+func (m *Manager) taken(ctx context.Context, key string) error {
+	for try := 0; ; try++ {
+		e, err := m.kv.Get(ctx, key)
+		if err == nil {
+			return &TakenError{Owner: string(e.Value()), Revision: e.Revision()}
+		}
+		if try == takenReads || !errors.Is(err, jetstream.ErrKeyNotFound) {
+			return &TakenError{}
+		}
+		select {
+		case <-time.After(takenPause):
+		case <-ctx.Done():
+			return &TakenError{}
+		}
+	}
+}
+
+// takenReads and takenPause bound how long taken waits for a winner's
+// write to become readable.
+const (
+	takenReads = 10
+	takenPause = 10 * time.Millisecond
+)
+
+// Owner returns the node holding room's lease and the lease's revision,
+// or ErrNoOwner.
+func (m *Manager) Owner(ctx context.Context, room string) (node string, revision uint64, err error) {
+	e, err := m.kv.Get(ctx, token.For(room))
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		return "", 0, ErrNoOwner
+	case err != nil:
+		return "", 0, errors.Join(ErrUnavailable, err)
+	}
+	return string(e.Value()), e.Revision(), nil
+}
+
+// Held returns this node's lease on room, if it holds one.
+func (m *Manager) Held(room string) (*Lease, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, ok := m.leases[room]
+	return l, ok
+}
+
+func (m *Manager) forget(l *Lease) {
+	m.mu.Lock()
+	if m.leases[l.room] == l {
+		delete(m.leases, l.room)
+	}
+	m.mu.Unlock()
+}
+
+// renewLoop renews every held lease each RenewInterval.
+func (m *Manager) renewLoop() {
+	defer close(m.done)
+	t := time.NewTicker(m.cfg.RenewInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-m.stop:
+			return
+		case <-t.C:
+		}
+		m.mu.Lock()
+		held := make([]*Lease, 0, len(m.leases))
+		for _, l := range m.leases {
+			held = append(held, l)
+		}
+		m.mu.Unlock()
+		start := time.Now()
+		for _, l := range held {
+			ctx, cancel := context.WithTimeout(context.Background(), m.cfg.OpTimeout)
+			err := l.Renew(ctx)
+			cancel()
+			if err != nil && !errors.Is(err, ErrLost) && !errors.Is(err, ErrReleased) && !errors.Is(err, ErrClosed) {
+				m.log.Warn("lease: renew failed", zap.String("room", l.room), zap.Error(err))
+			}
+		}
+		// Renewals run one after another; a pass longer than the interval
+		// means this node holds more rooms than it can keep renewed.
+		if took := time.Since(start); took > m.cfg.RenewInterval {
+			m.log.Warn("lease: renewals fall behind", zap.Int("leases", len(held)), zap.Duration("took", took))
+		}
+	}
+}
+
+// Close stops renewing. The leases still held end with ErrClosed and
+// expire in the bucket after TTL; release them first to hand their rooms
+// over at once.
+func (m *Manager) Close() error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil
+	}
+	m.closed = true
+	held := m.leases
+	m.leases = make(map[string]*Lease)
+	m.mu.Unlock()
+	close(m.stop)
+	<-m.done
+	for _, l := range held {
+		l.end(ErrClosed)
+	}
+	return nil
+}
+
+// openBucket creates or updates the lease bucket and binds to it. It lays
+// the stream out as jetstream's CreateOrUpdateKeyValue does (one value per
+// key, max age TTL, deletes as markers), except that direct gets are off:
+// with direct gets any replica answers a read, and a follower that lags
+// can miss a lease just written, so a loser of a race could not see its
+// winner. Without them every read goes to the stream leader, which has
+// every acknowledged write.
+func openBucket(ctx context.Context, js jetstream.JetStream, cfg Config) (jetstream.KeyValue, error) {
+	dup := 2 * time.Minute
+	if cfg.TTL < dup {
+		dup = cfg.TTL
+	}
+	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:              "KV_" + cfg.Bucket,
+		Description:       "Parlor room ownership leases",
+		Subjects:          []string{"$KV." + cfg.Bucket + ".>"},
+		MaxMsgsPerSubject: 1,
+		MaxBytes:          -1,
+		MaxAge:            cfg.TTL,
+		MaxMsgSize:        -1,
+		Storage:           jetstream.FileStorage,
+		Replicas:          cfg.Replicas,
+		AllowRollup:       true,
+		DenyDelete:        true,
+		Duplicates:        dup,
+		MaxMsgs:           -1,
+		MaxConsumers:      -1,
+		AllowDirect:       false,
+		Discard:           jetstream.DiscardNew,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return js.KeyValue(ctx, cfg.Bucket)
+}
