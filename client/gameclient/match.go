@@ -232,8 +232,19 @@ func (m *Match) Log(ctx context.Context, from int) ([]games.LoggedMove, error) {
 }
 
 // Leave leaves the match room. A player's seat is held for the module's
-// grace period.
-func (m *Match) Leave(ctx context.Context) error { return m.Room.Leave(ctx) }
+// grace period. Events still buffered for the room are discarded (read
+// them with Next before leaving to see them), so that a match left
+// without reading its last events holds nothing until the client closes.
+func (m *Match) Leave(ctx context.Context) error {
+	err := m.Room.Leave(ctx)
+	if ch := m.Room.Events(); ch != nil {
+		go func() {
+			for range ch { // ends once the room's delivery has ended
+			}
+		}()
+	}
+	return err
+}
 
 func (m *Match) do(ctx context.Context, event string) error {
 	_, err := m.Room.Send(ctx, event, nil)
