@@ -130,7 +130,7 @@ func (p *presenceTracker) touch(pe *presenceEntry) {
 // schedule evaluates pe once the coalescing window has passed, unless an
 // evaluation is already scheduled.
 func (p *presenceTracker) schedule(pe *presenceEntry) {
-	if !pe.pending.CompareAndSwap(false, true) {
+	if p.e.shutting.Load() || !pe.pending.CompareAndSwap(false, true) {
 		return
 	}
 	pe.mu.Lock()
@@ -235,10 +235,18 @@ func (p *presenceTracker) fanOut(v Presence, watchers []string) {
 }
 
 // allowed applies Config.PresencePolicy; a user may always see themself.
-func (p *presenceTracker) allowed(ctx context.Context, viewer, subject string) bool {
+// A policy that panics refuses, and the panic is logged.
+func (p *presenceTracker) allowed(ctx context.Context, viewer, subject string) (ok bool) {
 	if viewer == subject || p.e.cfg.PresencePolicy == nil {
 		return true
 	}
+	defer func() {
+		if v := recover(); v != nil {
+			p.e.log.Error("panic in PresencePolicy", zap.String("viewer", viewer), zap.String("subject", subject),
+				zap.Any("panic", v), zap.Stack("stack"))
+			ok = false
+		}
+	}()
 	return p.e.cfg.PresencePolicy(ctx, viewer, subject)
 }
 
