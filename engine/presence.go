@@ -55,6 +55,10 @@ type presenceEntry struct {
 	// of touches and connection changes within the window cost one.
 	pending atomic.Bool
 
+	// evalMu serializes evaluations with their fan-out, so that watchers
+	// get one entry's changes in the order they were computed.
+	evalMu sync.Mutex
+
 	mu        sync.Mutex
 	conns     int
 	goneAt    time.Time // when conns last fell to 0
@@ -145,6 +149,8 @@ func (p *presenceTracker) evaluate(pe *presenceEntry) {
 	if p.e.shutting.Load() {
 		return
 	}
+	pe.evalMu.Lock()
+	defer pe.evalMu.Unlock()
 	now := p.clock.Now()
 	pe.mu.Lock()
 	pe.pending.Store(false)
