@@ -10,6 +10,7 @@ import (
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/room/roomtest"
+	"go.uber.org/zap"
 )
 
 const (
@@ -293,4 +294,31 @@ func TestPresenceWatchLimit(t *testing.T) {
 	env.clk.Advance(testCoalesce)
 	env.wantChanges(carol, 0, engine.StatusOnline)
 	env.wantChanges(bob, 0, engine.StatusOnline)
+}
+
+// A policy that panics refuses, and the engine carries on.
+func TestPresencePolicyPanicRefuses(t *testing.T) {
+	env := newPresenceEnv(t, engine.Config{
+		Logger: zap.NewNop(),
+		PresencePolicy: func(_ context.Context, viewer, _ string) bool {
+			if viewer == "mallory" {
+				panic("policy bug")
+			}
+			return true
+		},
+	})
+	bob, mallory := env.watcher("bob"), env.watcher("mallory")
+	env.dial("alice")
+	env.clk.Advance(testCoalesce)
+	for _, w := range []*watcher{bob, mallory} {
+		if _, err := w.watch("alice"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if snap, _ := mallory.watch("alice"); snap[0].Status != engine.StatusOffline {
+		t.Fatalf("snapshot through a panicking policy %+v", snap)
+	}
+	env.clk.Advance(testAway)
+	env.wantChanges(bob, 0, engine.StatusAway)
+	env.wantChanges(mallory, 0)
 }
