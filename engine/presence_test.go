@@ -124,7 +124,7 @@ func TestPresenceOnlineAwayOffline(t *testing.T) {
 	// Idle for the away time: away. One data message: online again.
 	env.clk.Advance(testAway)
 	env.wantChanges(bob, 1, engine.StatusAway)
-	aliceCh := alice.join(engine.UserKind, nil).Room
+	alice.join(engine.UserKind, nil)
 	env.clk.Advance(testCoalesce)
 	env.wantChanges(bob, 2, engine.StatusOnline)
 
@@ -146,7 +146,6 @@ func TestPresenceOnlineAwayOffline(t *testing.T) {
 	if snap[0].Status != engine.StatusOffline || snap[0].LastSeen != goneAt.UnixMilli() {
 		t.Fatalf("snapshot after offline %+v", snap)
 	}
-	_ = aliceCh
 }
 
 // A reconnect within the grace shows no offline, and a user with many
