@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -122,6 +123,40 @@ type Config struct {
 	// engine sets Fanout, Logger and OnExit itself; values given here are
 	// ignored.
 	Room room.Config
+
+	// NotifyRate is the sustained number of notifications per second one
+	// user may receive through Notify; past it (and past NotifyBurst),
+	// Notify returns ErrNotifyRateLimited for that user alone. Default: 10.
+	NotifyRate float64
+	// NotifyBurst is the token-bucket burst for NotifyRate. Default: 20.
+	NotifyBurst int
+	// NotifyMaxBytes bounds the encoded payload of one notification;
+	// larger ones are refused with ErrNotifyTooLarge. Default: 8 KiB.
+	NotifyMaxBytes int
+
+	// PresencePolicy decides whether viewer may see subject's status. It
+	// is called when viewer subscribes to subject and again for every
+	// change of subject's status before viewer is told, so a revoked
+	// permission takes effect at the next change. It runs on the
+	// presence goroutines and the viewer's user channel, so it must be
+	// fast. Default: every user may see every user who is not hidden.
+	PresencePolicy func(ctx context.Context, viewer, subject string) bool
+	// PresenceAwayAfter is how long a user whose sessions sent no data
+	// message stays online before turning away. Default: 5m.
+	PresenceAwayAfter time.Duration
+	// PresenceGrace is how long a user stays online or away after their
+	// last session closed, so that a reconnect within it shows no
+	// offline flicker. Default: 10s.
+	PresenceGrace time.Duration
+	// PresenceCoalesce is the coalescing window of status changes: a
+	// user's status is evaluated at most once per window, whatever the
+	// number of their sessions or of the frames they send. Default:
+	// 500ms.
+	PresenceCoalesce time.Duration
+	// MaxPresenceWatch bounds the users one user may watch at once,
+	// over all their sessions; a watch past it is refused with
+	// limit_exceeded. Default: 256.
+	MaxPresenceWatch int
 }
 
 // Defaults of Config, exported for documentation and tests.
@@ -140,6 +175,17 @@ const (
 	DefaultMaxRoomsPerUser     = 256
 	DefaultMaxConnsPerUser     = 16
 	DefaultJoinTimeout         = 10 * time.Second
+)
+
+// Defaults of the user channel and presence fields of Config.
+const (
+	DefaultNotifyRate        = 10
+	DefaultNotifyBurst       = 20
+	DefaultNotifyMaxBytes    = 8 << 10
+	DefaultPresenceAwayAfter = 5 * time.Minute
+	DefaultPresenceGrace     = 10 * time.Second
+	DefaultPresenceCoalesce  = 500 * time.Millisecond
+	DefaultMaxPresenceWatch  = 256
 )
 
 // withDefaults returns c with zero fields replaced by their defaults.
@@ -170,6 +216,15 @@ func (c Config) withDefaults() Config {
 	setInt(&c.MaxRoomsPerUser, DefaultMaxRoomsPerUser)
 	setInt(&c.MaxConnsPerUser, DefaultMaxConnsPerUser)
 	setDur(&c.JoinTimeout, DefaultJoinTimeout)
+	if c.NotifyRate <= 0 {
+		c.NotifyRate = DefaultNotifyRate
+	}
+	setInt(&c.NotifyBurst, DefaultNotifyBurst)
+	setInt(&c.NotifyMaxBytes, DefaultNotifyMaxBytes)
+	setDur(&c.PresenceAwayAfter, DefaultPresenceAwayAfter)
+	setDur(&c.PresenceGrace, DefaultPresenceGrace)
+	setDur(&c.PresenceCoalesce, DefaultPresenceCoalesce)
+	setInt(&c.MaxPresenceWatch, DefaultMaxPresenceWatch)
 	if c.Logger == nil {
 		c.Logger = defaultLogger()
 	}

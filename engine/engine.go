@@ -38,6 +38,10 @@ type Engine struct {
 	hub       *hub
 	ownBroker bool
 
+	// The user channel and presence (userchannel.go, presence.go).
+	userChans *shardedMap[*userHandler]
+	presence  *presenceTracker
+
 	ctx      context.Context
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -77,6 +81,9 @@ func New(cfg Config) (*Engine, error) {
 		e.ownBroker = true
 	}
 	e.hub = newHub(broker, e.log)
+	e.userChans = newShardedMap[*userHandler]()
+	e.presence = newPresenceTracker(e)
+	e.modules[UserKind] = userModule{e: e}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.upgrader = gws.NewUpgrader(&socketHandler{e: e}, &gws.ServerOption{
 		ReadMaxPayloadSize: cfg.ReadLimit,
@@ -141,6 +148,7 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 	e.stopOnce.Do(func() {
 		e.shutting.Store(true)
 		e.cancel()
+		e.presence.stop()
 		for _, r := range e.rooms.values() {
 			r.Shutdown()
 		}

@@ -62,6 +62,9 @@ type session struct {
 	roomsMu sync.Mutex
 	rooms   map[string]*room.Room
 
+	// pres is the user's presence, counted from the upgrade to close.
+	pres *presenceEntry
+
 	// For Config.Observer only: the requests in flight (nil until the
 	// first; pending counts them), when the message being handled was
 	// read, since monoBase (both read goroutine only), and the first close
@@ -85,6 +88,7 @@ func newSession(e *Engine, conn *gws.Conn, user, cred string) *session {
 	s.out.limit = e.cfg.OutboxBytes
 	s.lastData.Store(time.Now().UnixNano())
 	s.log = e.log.With(zap.String("user", user), zap.String("conn", s.id))
+	s.pres = e.presence.connect(user)
 	if e.cfg.RateLimit > 0 {
 		s.limiter = rate.NewLimiter(rate.Limit(e.cfg.RateLimit), e.cfg.RateBurst)
 		s.strikes = rate.NewLimiter(1, e.cfg.RateStrikes)
@@ -278,5 +282,6 @@ func (s *session) close(cause error) {
 		r.Disconnect(s)
 	}
 	s.e.releaseConn(s.user, s)
+	s.e.presence.disconnect(s.pres)
 	s.e.sessions.update(s.id, func(m map[string]*session) { delete(m, s.id) })
 }

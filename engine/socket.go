@@ -62,6 +62,7 @@ func (h *socketHandler) OnMessage(c *gws.Conn, m *gws.Message) {
 	}
 	s.extendDeadline()
 	s.lastData.Store(s.lastHeard.Load())
+	s.e.presence.touch(s.pres)
 	if obs := h.e.obs; obs != nil {
 		s.readAt = time.Since(monoBase)
 		obs.MessageRead(len(m.Bytes()))

@@ -1,0 +1,347 @@
+package engine
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/parlorhq/parlor/codec"
+	"github.com/parlorhq/parlor/room"
+	"go.uber.org/zap"
+)
+
+// Status is a user's presence status.
+type Status string
+
+// Statuses a user can have.
+const (
+	// StatusOnline: at least one session, and a data message from one of
+	// them within Config.PresenceAwayAfter.
+	StatusOnline Status = "online"
+	// StatusAway: sessions open, but none sent a data message for
+	// Config.PresenceAwayAfter.
+	StatusAway Status = "away"
+	// StatusOffline: no session for Config.PresenceGrace, or a hidden
+	// status, or one the viewer may not see.
+	StatusOffline Status = "offline"
+)
+
+// Presence is a user's status as a watcher sees it. On the wire it is the
+// array [user, status, last_seen], last_seen in Unix milliseconds.
+type Presence struct {
+	_msgpack struct{} `msgpack:",as_array"`
+	// User is the subject.
+	User string
+	// Status is online, away or offline.
+	Status Status
+	// LastSeen is when the user's last session closed, in Unix
+	// milliseconds, for an offline user; 0 when unknown, hidden or not
+	// offline.
+	LastSeen int64
+}
+
+// presenceEntry is one user's presence: their sessions, their last
+// activity and who watches them. Its status is evaluated per user, never
+// per connection.
+type presenceEntry struct {
+	user string
+	// lastActive is the clock time of the last data message from any of
+	// the user's sessions, in Unix nanoseconds. Sessions store it
+	// without a lock; away says whether a store must wake the evaluator.
+	lastActive atomic.Int64
+	away       atomic.Bool
+	// pending is set while an evaluation is scheduled, so that any number
+	// of touches and connection changes within the window cost one.
+	pending atomic.Bool
+
+	// evalMu serializes evaluations with their fan-out, so that watchers
+	// get one entry's changes in the order they were computed.
+	evalMu sync.Mutex
+
+	mu        sync.Mutex
+	conns     int
+	goneAt    time.Time // when conns last fell to 0
+	hidden    bool
+	status    Status // the evaluated status
+	lastSeen  time.Time
+	published Presence     // what watchers were last told
+	timer     room.Stopper // the next possible change: away, or offline
+	sched     room.Stopper // the scheduled evaluation, while pending
+	watchers  map[string]struct{}
+}
+
+// presenceTracker holds the presence of the users of this node.
+type presenceTracker struct {
+	e     *Engine
+	clock room.Clock
+	users *shardedMap[*presenceEntry]
+}
+
+func newPresenceTracker(e *Engine) *presenceTracker {
+	clock := e.cfg.Room.Clock
+	if clock == nil {
+		clock = room.RealClock{}
+	}
+	return &presenceTracker{e: e, clock: clock, users: newShardedMap[*presenceEntry]()}
+}
+
+// entry returns user's entry, creating it.
+func (p *presenceTracker) entry(user string) *presenceEntry {
+	var pe *presenceEntry
+	p.users.update(user, func(m map[string]*presenceEntry) {
+		if pe = m[user]; pe == nil {
+			pe = &presenceEntry{user: user, status: StatusOffline}
+			pe.published = Presence{User: user, Status: StatusOffline}
+			m[user] = pe
+		}
+	})
+	return pe
+}
+
+// connect counts a new session of user and returns its entry.
+func (p *presenceTracker) connect(user string) *presenceEntry {
+	pe := p.entry(user)
+	pe.mu.Lock()
+	pe.conns++
+	pe.mu.Unlock()
+	pe.lastActive.Store(p.clock.Now().UnixNano())
+	p.schedule(pe)
+	return pe
+}
+
+// disconnect uncounts a closed session of pe's user.
+func (p *presenceTracker) disconnect(pe *presenceEntry) {
+	pe.mu.Lock()
+	pe.conns--
+	if pe.conns == 0 {
+		pe.goneAt = p.clock.Now()
+	}
+	pe.mu.Unlock()
+	p.schedule(pe)
+}
+
+// touch records a data message from one of pe's sessions. It is on the
+// read path of every message: one clock read and one store, plus one
+// schedule when the user was away.
+func (p *presenceTracker) touch(pe *presenceEntry) {
+	pe.lastActive.Store(p.clock.Now().UnixNano())
+	if pe.away.Load() {
+		p.schedule(pe)
+	}
+}
+
+// schedule evaluates pe once the coalescing window has passed, unless an
+// evaluation is already scheduled.
+func (p *presenceTracker) schedule(pe *presenceEntry) {
+	if p.e.shutting.Load() || !pe.pending.CompareAndSwap(false, true) {
+		return
+	}
+	pe.mu.Lock()
+	pe.sched = p.clock.AfterFunc(p.e.cfg.PresenceCoalesce, func() { p.evaluate(pe) })
+	pe.mu.Unlock()
+}
+
+// evaluate computes pe's status, arms the timer of its next possible
+// change (away, or offline after the grace), and tells the watchers when
+// what they see changed.
+func (p *presenceTracker) evaluate(pe *presenceEntry) {
+	if p.e.shutting.Load() {
+		return
+	}
+	pe.evalMu.Lock()
+	defer pe.evalMu.Unlock()
+	now := p.clock.Now()
+	pe.mu.Lock()
+	pe.pending.Store(false)
+	if pe.sched != nil {
+		pe.sched.Stop() // when a change timer came first
+		pe.sched = nil
+	}
+	if pe.timer != nil {
+		pe.timer.Stop()
+		pe.timer = nil
+	}
+	var wake time.Duration
+	switch {
+	case pe.conns > 0:
+		idle := now.Sub(time.Unix(0, pe.lastActive.Load()))
+		if idle >= p.e.cfg.PresenceAwayAfter {
+			pe.status = StatusAway
+		} else {
+			pe.status = StatusOnline
+			wake = p.e.cfg.PresenceAwayAfter - idle
+		}
+	case pe.status != StatusOffline:
+		if gone := now.Sub(pe.goneAt); gone >= p.e.cfg.PresenceGrace {
+			pe.status = StatusOffline
+			pe.lastSeen = pe.goneAt
+		} else {
+			wake = p.e.cfg.PresenceGrace - gone
+		}
+	}
+	pe.away.Store(pe.status == StatusAway)
+	if wake > 0 {
+		pe.timer = p.clock.AfterFunc(wake, func() { p.evaluate(pe) })
+	}
+	seen := pe.visible()
+	changed := seen != pe.published
+	pe.published = seen
+	var watchers []string
+	if changed {
+		watchers = make([]string, 0, len(pe.watchers))
+		for w := range pe.watchers {
+			watchers = append(watchers, w)
+		}
+	}
+	pe.mu.Unlock()
+	if changed && len(watchers) > 0 {
+		p.fanOut(seen, watchers)
+	}
+}
+
+// visible is the status watchers may see. Hidden users look offline with
+// no last seen. pe.mu held.
+func (pe *presenceEntry) visible() Presence {
+	v := Presence{User: pe.user, Status: pe.status}
+	if pe.hidden {
+		v.Status = StatusOffline
+	}
+	if v.Status == StatusOffline && !pe.hidden && !pe.lastSeen.IsZero() {
+		v.LastSeen = pe.lastSeen.UnixMilli()
+	}
+	return v
+}
+
+// fanOut tells every watcher allowed to see it about a change: one policy
+// check and one ephemeral event on each watcher's user channel, which
+// writes it to every session of the watcher. The payload is encoded once.
+func (p *presenceTracker) fanOut(v Presence, watchers []string) {
+	raw, err := codec.MarshalData(&v)
+	if err != nil {
+		p.e.log.Error("encode presence", zap.Error(err))
+		return
+	}
+	ctx, cancel := context.WithTimeout(p.e.ctx, p.e.cfg.JoinTimeout)
+	defer cancel()
+	for _, w := range watchers {
+		if !p.allowed(ctx, w, v.User) {
+			continue
+		}
+		h, ok := p.e.userChans.load(w)
+		if !ok {
+			continue
+		}
+		_ = h.r.Do(ctx, func() {
+			if _, still := h.watching[v.User]; still {
+				_ = h.r.BroadcastEphemeral(EventPresence, raw)
+			}
+		})
+	}
+}
+
+// allowed applies Config.PresencePolicy; a user may always see themself.
+// A policy that panics refuses, and the panic is logged.
+func (p *presenceTracker) allowed(ctx context.Context, viewer, subject string) (ok bool) {
+	if viewer == subject || p.e.cfg.PresencePolicy == nil {
+		return true
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			p.e.log.Error("panic in PresencePolicy", zap.String("viewer", viewer), zap.String("subject", subject),
+				zap.Any("panic", v), zap.Stack("stack"))
+			ok = false
+		}
+	}()
+	return p.e.cfg.PresencePolicy(ctx, viewer, subject)
+}
+
+// watch adds watcher to subject's watchers and returns what the watcher
+// may see of subject now.
+func (p *presenceTracker) watch(ctx context.Context, subject, watcher string) Presence {
+	pe := p.entry(subject)
+	pe.mu.Lock()
+	if pe.watchers == nil {
+		pe.watchers = make(map[string]struct{})
+	}
+	pe.watchers[watcher] = struct{}{}
+	seen := pe.published
+	pe.mu.Unlock()
+	if !p.allowed(ctx, watcher, subject) {
+		return Presence{User: subject, Status: StatusOffline}
+	}
+	return seen
+}
+
+// unwatch removes watcher from subject's watchers, and forgets an entry
+// that holds nothing worth keeping: no session, no watcher, never seen.
+func (p *presenceTracker) unwatch(subject, watcher string) {
+	p.users.update(subject, func(m map[string]*presenceEntry) {
+		pe := m[subject]
+		if pe == nil {
+			return
+		}
+		pe.mu.Lock()
+		defer pe.mu.Unlock()
+		delete(pe.watchers, watcher)
+		if len(pe.watchers) == 0 && pe.conns == 0 && pe.status == StatusOffline &&
+			pe.lastSeen.IsZero() && !pe.hidden && !pe.pending.Load() && pe.timer == nil {
+			delete(m, subject)
+		}
+	})
+}
+
+// setHidden hides or shows user's status; watchers learn the change at
+// the next evaluation.
+func (p *presenceTracker) setHidden(user string, hidden bool) {
+	pe := p.entry(user)
+	pe.mu.Lock()
+	pe.hidden = hidden
+	pe.mu.Unlock()
+	p.schedule(pe)
+}
+
+// get returns user's status as the engine sees it, hidden or not.
+func (p *presenceTracker) get(user string) (v Presence, hidden bool) {
+	pe, ok := p.users.load(user)
+	if !ok {
+		return Presence{User: user, Status: StatusOffline}, false
+	}
+	pe.mu.Lock()
+	defer pe.mu.Unlock()
+	v = Presence{User: user, Status: pe.status}
+	if pe.status == StatusOffline && !pe.lastSeen.IsZero() {
+		v.LastSeen = pe.lastSeen.UnixMilli()
+	}
+	return v, pe.hidden
+}
+
+// stop disarms every timer, at shutdown.
+func (p *presenceTracker) stop() {
+	for _, pe := range p.users.values() {
+		pe.mu.Lock()
+		for _, t := range []room.Stopper{pe.timer, pe.sched} {
+			if t != nil {
+				t.Stop()
+			}
+		}
+		pe.timer, pe.sched = nil, nil
+		pe.mu.Unlock()
+	}
+}
+
+// UserPresence returns user's status on this node, as the engine sees it:
+// hidden reports whether the user hid it, in which case watchers see
+// them offline.
+func (e *Engine) UserPresence(user string) (p Presence, hidden bool) {
+	return e.presence.get(user)
+}
+
+// SetPresenceHidden hides user's status from every watcher (they see the
+// user offline, with no last seen) or shows it again. It holds for this
+// process's lifetime; a host that stores the choice calls it again when
+// the user connects (from Authenticate is early enough). Clients do the
+// same with the presence.hide event on their user channel.
+func (e *Engine) SetPresenceHidden(user string, hidden bool) {
+	e.presence.setHidden(user, hidden)
+}

@@ -1,0 +1,118 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/parlorhq/parlor/codec"
+)
+
+// Events of the user channel that carry presence. Clients send the first
+// three to their own user channel; the server sends EventPresence.
+const (
+	// EventPresenceWatch subscribes to the status of users:
+	// {users: [id, …]}. The reply is {statuses: [Presence, …]}, one per
+	// user asked for, and every later change comes as EventPresence.
+	EventPresenceWatch = "presence.watch"
+	// EventPresenceUnwatch ends subscriptions: {users: [id, …]}.
+	EventPresenceUnwatch = "presence.unwatch"
+	// EventPresenceHide hides the sender's status, or shows it again:
+	// {hidden: bool}.
+	EventPresenceHide = "presence.hide"
+	// EventPresence is a status change of a watched user, an ephemeral
+	// (seq 0) event whose data is a Presence.
+	EventPresence = "presence"
+)
+
+// ErrPresenceWatchLimit: a watch would make the user watch more than
+// Config.MaxPresenceWatch users. Nothing of that watch is applied.
+var ErrPresenceWatchLimit = &codec.Error{Code: codec.CodeLimitExceeded, Message: "engine: watching too many users (MaxPresenceWatch)"}
+
+// ErrPresenceUser: a watch names an empty user id or one longer than
+// codec.MaxIDLen.
+var ErrPresenceUser = &codec.Error{Code: codec.CodeBadRequest, Message: "engine: invalid user id in presence watch"}
+
+// PresenceUsers is the data of EventPresenceWatch and EventPresenceUnwatch.
+type PresenceUsers struct {
+	Users []string `msgpack:"users"`
+}
+
+// PresenceStatuses is the reply to EventPresenceWatch.
+type PresenceStatuses struct {
+	Statuses []Presence `msgpack:"statuses"`
+}
+
+// PresenceHide is the data of EventPresenceHide.
+type PresenceHide struct {
+	Hidden bool `msgpack:"hidden"`
+}
+
+// watch subscribes the channel's user to the users in data. Room
+// goroutine.
+func (h *userHandler) watch(data []byte) (any, error) {
+	var req PresenceUsers
+	if err := codec.UnmarshalData(data, &req); err != nil {
+		return nil, err
+	}
+	if len(req.Users) > h.e.cfg.MaxPresenceWatch {
+		return nil, ErrPresenceWatchLimit
+	}
+	added := 0
+	for i, u := range req.Users {
+		if u == "" || len(u) > codec.MaxIDLen {
+			return nil, ErrPresenceUser
+		}
+		if _, ok := h.watching[u]; !ok && !containsBefore(req.Users, i, u) {
+			added++
+		}
+	}
+	if len(h.watching)+added > h.e.cfg.MaxPresenceWatch {
+		return nil, ErrPresenceWatchLimit
+	}
+	ctx, cancel := context.WithTimeout(h.e.ctx, h.e.cfg.JoinTimeout)
+	defer cancel()
+	out := PresenceStatuses{Statuses: make([]Presence, 0, len(req.Users))}
+	for _, u := range req.Users {
+		h.watching[u] = struct{}{}
+		out.Statuses = append(out.Statuses, h.e.presence.watch(ctx, u, h.user))
+	}
+	return &out, nil
+}
+
+// containsBefore reports whether list[:i] holds s.
+func containsBefore(list []string, i int, s string) bool {
+	for _, x := range list[:i] {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// unwatch ends the channel user's subscriptions to the users in data.
+// Room goroutine.
+func (h *userHandler) unwatch(data []byte) error {
+	var req PresenceUsers
+	if err := codec.UnmarshalData(data, &req); err != nil {
+		return err
+	}
+	if len(req.Users) > h.e.cfg.MaxPresenceWatch {
+		return ErrPresenceWatchLimit
+	}
+	for _, u := range req.Users {
+		if _, ok := h.watching[u]; ok {
+			delete(h.watching, u)
+			h.e.presence.unwatch(u, h.user)
+		}
+	}
+	return nil
+}
+
+// hide hides or shows the channel user's status. Room goroutine.
+func (h *userHandler) hide(data []byte) error {
+	var req PresenceHide
+	if err := codec.UnmarshalData(data, &req); err != nil {
+		return err
+	}
+	h.e.presence.setHidden(h.user, req.Hidden)
+	return nil
+}
