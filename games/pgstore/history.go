@@ -20,7 +20,8 @@ const (
 			tc_base = EXCLUDED.tc_base, tc_increment = EXCLUDED.tc_increment,
 			started = EXCLUDED.started, ended = EXCLUDED.ended`
 	sqlDropHistory = `DELETE FROM history WHERE room = $1 AND user_id <> ALL ($2::text[])`
-	sqlAddHistory  = `INSERT INTO history (user_id, room, ended) SELECT u, $1, $3 FROM unnest($2::text[]) AS u
+	// A user seated twice has the game once.
+	sqlAddHistory = `INSERT INTO history (user_id, room, ended) SELECT DISTINCT u, $1::text, $3::bigint FROM unnest($2::text[]) AS u
 		ON CONFLICT (user_id, room) DO UPDATE SET ended = EXCLUDED.ended`
 
 	finishedColumns = `f.room, f.kind, f.players, f.moves, f.winner, f.reason, f.tc_base, f.tc_increment,
