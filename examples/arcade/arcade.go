@@ -18,7 +18,6 @@ import (
 	"github.com/parlorhq/parlor/chat/boltstore"
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/games"
-	gamesbolt "github.com/parlorhq/parlor/games/boltstore"
 	"github.com/parlorhq/parlor/games/chess"
 	"github.com/parlorhq/parlor/games/tictactoe"
 	"github.com/parlorhq/parlor/metrics"
@@ -96,9 +95,10 @@ type Config struct {
 	// refused with 503. Default: DefaultMaxSessions.
 	MaxSessions int
 	// Postgres, if set, is the DSN of a PostgreSQL database that holds
-	// the chat (chat/pgstore, schema parlor_chat) instead of chat.db in
-	// DataDir. Chat only: the server key and everything else stay in
-	// DataDir. Default: empty, chat.db.
+	// the chat (chat/pgstore, schema parlor_chat) and the matches, in play
+	// and finished (games/pgstore, schema parlor_games), instead of
+	// chat.db and games.db in DataDir. The server key stays in DataDir.
+	// Default: empty, chat.db and games.db.
 	Postgres string
 	// TrustProxy believes the X-Forwarded-Proto and X-Real-IP headers:
 	// set it when the arcade runs behind a reverse proxy that terminates
@@ -131,7 +131,7 @@ type Arcade struct {
 	log        *zap.Logger
 	eng        *engine.Engine
 	store      chat.Store
-	gamesStore *gamesbolt.Store
+	gamesStore closingGamesStore
 	history    *games.History
 	sessions   *sessionStore
 	sessionTTL time.Duration
@@ -180,7 +180,7 @@ func newArcade(cfg Config) (*Arcade, error) {
 		return nil, fmt.Errorf("arcade: open chat store: %w", err)
 	}
 	a.store = store
-	gamesStore, err := gamesbolt.Open(filepath.Join(cfg.DataDir, gamesDBFile), gamesbolt.Options{})
+	gamesStore, err := openGamesStore(cfg)
 	if err != nil {
 		_ = store.Close()
 		return nil, fmt.Errorf("arcade: open games store: %w", err)

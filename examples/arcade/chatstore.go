@@ -12,13 +12,13 @@ import (
 )
 
 // postgresOpenTimeout bounds connecting to PostgreSQL and migrating the
-// chat schema at start-up.
+// chat schema at start-up, and the games schema after it.
 const postgresOpenTimeout = 30 * time.Second
 
 // openChatStore opens the chat store: the PostgreSQL database named by
 // cfg.Postgres if set, else the bbolt file chat.db in the data directory.
-// Only the chat goes to PostgreSQL; everything else stays in the data
-// directory.
+// The matches follow the same choice (gamesstore.go); the server key
+// stays in the data directory.
 func openChatStore(cfg Config) (chat.Store, error) {
 	if cfg.Postgres == "" {
 		return boltstore.Open(filepath.Join(cfg.DataDir, chatDBFile), boltstore.Options{})

@@ -18,10 +18,11 @@
 // matches being played and "Your games" survive restarts. Sessions live in memory: a restart
 // signs everyone out.
 //
-// With -postgres DSN the chat history lives in that PostgreSQL database
-// (schema parlor_chat, docs/postgres.md) instead of chat.db. That is for
-// the chat only: the server key stays in the data directory, and the
-// room ids derive from it, so keep the directory with the database.
+// With -postgres DSN the chat history and the matches live in that
+// PostgreSQL database (schemas parlor_chat and parlor_games,
+// docs/postgres.md) instead of chat.db and games.db. The server key stays
+// in the data directory, and the room ids derive from it, so keep the
+// directory with the database.
 //
 // Run it with:
 //
@@ -64,7 +65,7 @@ func main() {
 	ttl := flag.Duration("session-ttl", DefaultSessionTTL, "how long a sign-in lasts")
 	trustProxy := flag.Bool("trust-proxy", false, "believe X-Forwarded-Proto (Secure cookies) and X-Real-IP (client addresses in the log) from a reverse proxy that terminates TLS; only behind such a proxy")
 	debugAddr := flag.String("debug-addr", "", "serve profiles (pprof) on this address, such as 127.0.0.1:6060; default: off")
-	pgDSN := flag.String("postgres", "", "PostgreSQL DSN for the chat history instead of DATA/chat.db (chat only: the rest stays in the data directory)")
+	pgDSN := flag.String("postgres", "", "PostgreSQL DSN for the chat history and the matches instead of DATA/chat.db and DATA/games.db (the server key stays in the data directory)")
 	flag.Parse()
 
 	log, err := newLogger(*dev)

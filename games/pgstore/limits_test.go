@@ -1,0 +1,42 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/parlorhq/parlor/games"
+)
+
+// TestMaxConns: the store never opens more than Options.MaxConns
+// connections; callers beyond it wait for one, and all are served.
+func TestMaxConns(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, newSchema(t), Options{MaxConns: 2})
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for i := range 16 {
+		match := fmt.Sprint("m", i)
+		newMatch(t, s, match)
+		wg.Go(func() {
+			for seq := uint64(1); seq <= 5; seq++ {
+				if err := s.Append(ctx, games.Write{Match: match, Entries: []games.Entry{moved(seq, 0)}}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if st := s.pool.Stat(); st.MaxConns() != 2 || st.TotalConns() > 2 || st.EmptyAcquireCount() == 0 {
+		t.Fatalf("pool: max %d, total %d, waits for a connection %d", st.MaxConns(), st.TotalConns(), st.EmptyAcquireCount())
+	}
+	if def := openStore(t, newSchema(t), Options{}); def.pool.Stat().MaxConns() != DefaultMaxConns {
+		t.Fatalf("default MaxConns %d", def.pool.Stat().MaxConns())
+	}
+}

@@ -1,0 +1,142 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/parlorhq/parlor/games"
+)
+
+// terminate makes the server end every connection of the application
+// named.
+func terminate(dsn, application string) error {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE application_name = $1 AND pid <> pg_backend_pid()`, application)
+	return err
+}
+
+// TestTerminatedConnections: the server kills the store's connections
+// (pg_terminate_backend) again and again while one writer per match
+// appends, as a match room does: after a failure it reads the log's head
+// again, as a rebuilt room would, and appends its move there. Every
+// failure is ErrUnavailable, every acked move is in the log once, at the
+// seq it was acked at, and the log has no gap.
+func TestTerminatedConnections(t *testing.T) {
+	ctx := context.Background()
+	dsn, err := url.Parse(testDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := dsn.Query()
+	q.Set("application_name", "games-pgstore-fault-test")
+	dsn.RawQuery = q.Encode()
+	s, err := Open(ctx, dsn.String(), Options{Schema: newSchema(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+
+	const matches, perMatch = 4, 50
+	stop := make(chan struct{})
+	var kills atomic.Int64
+	var killer sync.WaitGroup
+	killer.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(15 * time.Millisecond):
+			}
+			if err := terminate(testDSN(t), "games-pgstore-fault-test"); err != nil {
+				t.Error(err)
+				return
+			}
+			kills.Add(1)
+		}
+	})
+
+	var failures atomic.Int64
+	acked := make([]map[uint64]int, matches) // seq -> move number
+	var wg sync.WaitGroup
+	errs := make(chan error, matches)
+	for m := range matches {
+		match := fmt.Sprint("m", m)
+		newMatch(t, s, match)
+		acked[m] = map[uint64]int{}
+		wg.Go(func() {
+			var head uint64
+			for move := 0; move < perMatch; {
+				e := moved(head+1, move)
+				err := s.Append(ctx, games.Write{Match: match, Entries: []games.Entry{e}})
+				if err == nil {
+					acked[m][e.Seq] = move
+					head++
+					move++
+					continue
+				}
+				if !isUnavailable(err) {
+					errs <- fmt.Errorf("%s move %d: %w", match, move, err)
+					return
+				}
+				failures.Add(1)
+				for {
+					log, err := s.Entries(ctx, match, 0, 10_000)
+					if err == nil {
+						// The failed move may have been stored: then
+						// it is the head, and the next move follows it.
+						if uint64(len(log)) > head {
+							move++
+						}
+						head = uint64(len(log))
+						break
+					}
+					if !isUnavailable(err) {
+						errs <- err
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	killer.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	t.Logf("%d kills, %d appends failed as unavailable", kills.Load(), failures.Load())
+	if failures.Load() == 0 {
+		t.Fatal("no append failed: the connections were not killed under the writers")
+	}
+	for m := range matches {
+		_, log, err := s.Load(ctx, fmt.Sprint("m", m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(log) != perMatch {
+			t.Fatalf("m%d holds %d entries, want %d", m, len(log), perMatch)
+		}
+		for i, e := range log {
+			if e.Seq != uint64(i+1) || int(e.Data[1]) != i {
+				t.Fatalf("m%d: entry %d has seq %d, move %d", m, i, e.Seq, e.Data[1])
+			}
+			if want, ok := acked[m][e.Seq]; ok && want != i {
+				t.Fatalf("m%d: seq %d acked for move %d holds move %d", m, e.Seq, want, i)
+			}
+		}
+	}
+}
