@@ -35,7 +35,10 @@ const (
 			members = EXCLUDED.members, admins = EXCLUDED.admins, created = EXCLUDED.created,
 			creator = EXCLUDED.creator`
 	sqlDropMembers = `DELETE FROM members WHERE room = $1 AND user_id <> ALL ($2::text[])`
-	sqlAddMembers  = `INSERT INTO members (user_id, room) SELECT u, $1 FROM unnest($2::text[]) AS u
+	// A member who comes back finds their Hidden in settings.
+	sqlAddMembers = `INSERT INTO members (user_id, room, hidden)
+		SELECT u, $1, coalesce(st.hidden, false) FROM unnest($2::text[]) AS u
+		LEFT JOIN settings st ON st.room = $1 AND st.user_id = u
 		ON CONFLICT (user_id, room) DO NOTHING`
 	sqlInsertEntry = `INSERT INTO entries (room, seq, id, kind, from_user, time, text, client_msg_id,
 			target, edited, deleted, added, removed, admins, name, write_id)
@@ -44,12 +47,16 @@ const (
 		ON CONFLICT (room, user_id) DO UPDATE SET seq = greatest(reads.seq, EXCLUDED.seq)
 		RETURNING seq`
 	// The members' inbox order key follows the log's updated time, or
-	// the room's creation time while it has none.
+	// the room's creation time while it has none. An entry that moves
+	// Updated ($2) also lists the room again for members who hid it,
+	// even if their order key stays.
 	sqlOrderMembers = `UPDATE members m
-		SET updated = CASE WHEN l.updated <> 0 THEN l.updated ELSE r.created END
+		SET updated = CASE WHEN l.updated <> 0 THEN l.updated ELSE r.created END,
+			hidden = m.hidden AND NOT $2
 		FROM rooms r, logs l
 		WHERE m.room = $1 AND r.id = $1 AND l.room = $1
-			AND m.updated <> CASE WHEN l.updated <> 0 THEN l.updated ELSE r.created END`
+			AND (m.updated <> CASE WHEN l.updated <> 0 THEN l.updated ELSE r.created END
+				OR (m.hidden AND $2))`
 )
 
 // Append implements chat.Store. It checks for a stored entry with the
@@ -153,6 +160,13 @@ func appendTx(ctx context.Context, tx pgx.Tx, w *chat.Write, writeID int64) erro
 	isMsg := e.Kind == chat.KindMessage
 	moves := isMsg || e.Kind == chat.KindMembers
 	var b pgx.Batch
+	// Appends that read or clear users' settings take the room's lock
+	// first, as SetSettings does (see sqlLockRoom).
+	locked := w.Room != nil || moves
+	if locked {
+		b.Queue(sqlLockRoom, e.Room)
+	}
+	head := b.Len() // the statement that moves the head
 	if e.Seq == 1 {
 		var last uint64
 		var updated int64
@@ -182,8 +196,11 @@ func appendTx(ctx context.Context, tx pgx.Tx, w *chat.Write, writeID int64) erro
 	if w.Read != nil && w.Read.Seq > 0 {
 		b.Queue(sqlSetRead, e.Room, w.Read.User, w.Read.Seq)
 	}
-	if w.Room != nil || moves {
-		b.Queue(sqlOrderMembers, e.Room)
+	if moves {
+		b.Queue(sqlUnhide, e.Room)
+	}
+	if locked {
+		b.Queue(sqlOrderMembers, e.Room, moves)
 	}
 
 	br := tx.SendBatch(ctx, &b)
@@ -194,9 +211,9 @@ func appendTx(ctx context.Context, tx pgx.Tx, w *chat.Write, writeID int64) erro
 			return err
 		}
 		switch {
-		case i == 0 && tag.RowsAffected() != 1:
+		case i == head && tag.RowsAffected() != 1:
 			return chat.ErrSeqConflict
-		case i == 1 && w.Update != nil && tag.RowsAffected() != 1:
+		case i == head+1 && w.Update != nil && tag.RowsAffected() != 1:
 			return chat.ErrNotFound
 		}
 	}

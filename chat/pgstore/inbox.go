@@ -14,28 +14,30 @@ import (
 // cursor the page starts after. It reads the user's members rows from the
 // members_inbox index, in inbox order from the cursor on (the index
 // range starts at updated $4; only rows tied with the cursor's time are
-// filtered by room), and stops at the limit; for each one it looks up the
-// room, its log row, its last message, the user's read seq (all by
-// primary key) and counts unread entries, as Unread does, from the read
-// seq on. Its cost grows with the page, not with the user's number of
+// filtered by room), and stops at the limit; hidden conversations are not
+// in that index (its condition is NOT hidden), so they cost nothing. For
+// each row it looks up the room, its log row, its last message, the
+// user's read seq and settings (all by primary key) and counts unread
+// entries, as Unread does, from the read seq on. Its cost grows with the page, not with the user's number of
 // conversations nor with how deep in the inbox the page is. Room ids
 // compare byte by byte (the "C" collation, as in the index), as
 // chat.SortConversations compares them.
 const sqlConversations = `SELECT r.id, r.kind, r.name, r.members, r.admins, r.created,
-		coalesce(l.head, 0), coalesce(l.updated, 0), coalesce(rd.seq, 0), u.n,
+		coalesce(l.head, 0), coalesce(l.updated, 0), coalesce(rd.seq, 0), u.n, coalesce(st.muted, false),
 		` + nullableEntryColumns + `
 	FROM members m
 	JOIN rooms r ON r.id = m.room
 	LEFT JOIN logs l ON l.room = m.room
 	LEFT JOIN entries e ON e.room = m.room AND e.seq = l.last_msg
 	LEFT JOIN reads rd ON rd.room = m.room AND rd.user_id = m.user_id
+	LEFT JOIN settings st ON st.room = m.room AND st.user_id = m.user_id
 	CROSS JOIN LATERAL (
 		SELECT count(*) AS n FROM (
 			SELECT FROM entries x
 			WHERE x.room = m.room AND x.kind = 'message' AND NOT x.deleted AND x.from_user <> m.user_id
 				AND x.seq > coalesce(rd.seq, 0)
 			LIMIT $3) capped) u
-	WHERE m.user_id = $1 AND m.updated <= $4
+	WHERE m.user_id = $1 AND NOT m.hidden AND m.updated <= $4
 		AND (m.updated < $4 OR m.room COLLATE "C" > $5)
 	ORDER BY m.updated DESC, m.room COLLATE "C"
 	LIMIT $2`
@@ -92,10 +94,11 @@ func (s *Store) conversations(ctx context.Context, user string, limit *int, maxU
 		st     chat.LogState
 		read   uint64
 		unread int
+		muted  bool
 		last   chat.Message
 	)
 	dest := append([]any{&info.ID, &info.Kind, &info.Name, &info.Members, &info.Admins, &info.Created,
-		&st.Head, &st.Updated, &read, &unread}, entryDest(&last)...)
+		&st.Head, &st.Updated, &read, &unread, &muted}, entryDest(&last)...)
 	_, err = pgx.ForEachRow(rows, dest, func() error {
 		st.Last = nil
 		if last.Seq != 0 {
@@ -103,7 +106,9 @@ func (s *Store) conversations(ctx context.Context, user string, limit *int, maxU
 			m.Room = info.ID
 			st.Last = &m
 		}
-		*out = append(*out, chat.NewConversation(user, info, st, read, unread))
+		c := chat.NewConversation(user, info, st, read, unread)
+		c.Muted = muted
+		*out = append(*out, c)
 		return nil
 	})
 	return err

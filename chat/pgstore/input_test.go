@@ -81,6 +81,12 @@ func TestUnstorableStrings(t *testing.T) {
 	if _, err := s.SetRead(ctx, "d", "b", 1<<63); !errors.Is(err, ErrUnstorable) {
 		t.Errorf("SetRead above 2^63-1: %v", err)
 	}
+	if err := s.SetSettings(ctx, "d", "b\x00", chat.Settings{Hidden: true}); !errors.Is(err, ErrUnstorable) {
+		t.Errorf("SetSettings of a NUL user: %v", err)
+	}
+	if err := s.SetSettings(ctx, "d\xff", "b", chat.Settings{Muted: true}); !errors.Is(err, ErrUnstorable) {
+		t.Errorf("SetSettings of an invalid UTF-8 room: %v", err)
+	}
 	if _, err := s.ConversationsBefore(ctx, "b", chat.InboxCursor{Updated: 5, Room: "d\x00"}, 10, 10); !errors.Is(err, ErrUnstorable) {
 		t.Errorf("ConversationsBefore after a NUL room id: %v", err)
 	}
@@ -115,12 +121,18 @@ func TestUnstorableStrings(t *testing.T) {
 	if n, err := s.Unread(ctx, "d", "\xff", 10); err != nil || n != 0 {
 		t.Errorf("Unread: %d, %v", n, err)
 	}
+	if st, err := s.Settings(ctx, "\x00"); err != nil || len(st) != 0 {
+		t.Errorf("Settings: %v, %v", st, err)
+	}
 	if l, err := s.Conversations(ctx, "\x00", 10, 10); err != nil || len(l) != 0 {
 		t.Errorf("Conversations: %v, %v", l, err)
 	}
 
 	// Nothing was stored, the room goes on at seq 2, and the bystander's
 	// conversation is untouched.
+	if st, err := s.Settings(ctx, "d"); err != nil || len(st) != 0 {
+		t.Fatalf("settings after refused writes: %v, %v", st, err)
+	}
 	if st, _ := s.State(ctx, "d"); st.Head != 1 {
 		t.Fatalf("head %d after refused writes, want 1", st.Head)
 	}
