@@ -143,7 +143,7 @@ func (s *State) settle(legal []chesslib.Move) {
 		s.result = &games.Result{Winner: -1, Reason: ReasonFivefold}
 	default:
 		s.turn = mover
-		slices.SortFunc(legal, func(a, b chesslib.Move) int { return uciOrder(&a) - uciOrder(&b) })
+		sortUCI(legal)
 		s.legal = legal
 		switch threefold, fifty := reps >= 3, halfMoves >= 100; {
 		case threefold && fifty:
