@@ -79,9 +79,9 @@ type State struct {
 	start    string             // FEN of the starting position
 	fullMove int                // pos's move number
 	hist     *history           // the positions so far: hist.entries[:n]
-	n        int
-	legal    []chesslib.Move // the legal moves, in UCI order; nil once over
-	claims   []string        // shared, read-only
+	n        int                // positions so far: moves played + 1
+	legal    []chesslib.Move    // the legal moves, in UCI order; nil once over
+	claims   []string           // shared, read-only
 	check    bool
 	turn     int // seat to move, -1 when over
 	result   *games.Result
