@@ -17,6 +17,56 @@ func boardOf(pos *chesslib.Position) *board {
 	return &b
 }
 
+// moved updates b, the pieces before m, to the pieces of after, the
+// position m leads to: only the squares m changes are read again.
+func (b *board) moved(m *chesslib.Move, after *chesslib.Board) {
+	sqs := [4]chesslib.Square{m.S1(), m.S2(), chesslib.NoSquare, chesslib.NoSquare}
+	switch {
+	case m.HasTag(chesslib.EnPassant): // the captured pawn, beside the target
+		sqs[2] = m.S1()/8*8 + m.S2()%8
+	case m.HasTag(chesslib.KingSideCastle): // the rook, h-file to f-file
+		sqs[2], sqs[3] = m.S1()+3, m.S1()+1
+	case m.HasTag(chesslib.QueenSideCastle): // the rook, a-file to d-file
+		sqs[2], sqs[3] = m.S1()-4, m.S1()-1
+	}
+	for _, sq := range sqs {
+		if sq != chesslib.NoSquare {
+			b[sq] = after.Piece(sq)
+		}
+	}
+}
+
+// sufficientMaterial reports whether either side may still checkmate, as
+// the library's automatic draw judges it: not when only kings are left,
+// or kings and one knight or bishop, or kings and bishops all on squares
+// of one color.
+func (b *board) sufficientMaterial() bool {
+	var kings, bishops, knights int
+	var bishopColors [2]int
+	for sq, p := range b {
+		switch p.Type() {
+		case chesslib.Queen, chesslib.Rook, chesslib.Pawn:
+			return true
+		case chesslib.King:
+			kings++
+		case chesslib.Bishop:
+			bishops++
+			bishopColors[(sq/8+sq%8)%2]++
+		case chesslib.Knight:
+			knights++
+		}
+	}
+	switch {
+	case kings < 2:
+		return true // not a game position; the library plays on
+	case knights == 0 && bishops <= 1, bishops == 0 && knights == 1:
+		return false
+	case knights == 0 && (bishopColors[0] == 0 || bishopColors[1] == 0):
+		return false
+	}
+	return true
+}
+
 // at returns the piece on file f, rank r (0-based), or NoPiece off the
 // board.
 func (b *board) at(f, r int) chesslib.Piece {
@@ -164,7 +214,7 @@ func checkPosition(pos *chesslib.Position) error {
 // are bishops all on squares of one color. Otherwise it can, if only with
 // the opponent's help.
 func (s *State) CanCheckmate(seat int) bool {
-	b := boardOf(s.g.Position())
+	b := &s.board
 	mine := chesslib.White
 	if seat == 1 {
 		mine = chesslib.Black

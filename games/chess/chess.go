@@ -28,22 +28,22 @@ import (
 // StartFEN is the standard starting position.
 const StartFEN = "rnbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/RNBQKBNR w KQkq - 0 1"
 
-// libMu serializes the library calls that decode a FEN. The library parses
-// FENs through a package-level buffer, so two goroutines creating games at
-// the same time would corrupt each other's boards. Every library game this
-// package creates from scratch is created under libMu; everything else
-// derives from those games by cloning, which does not decode.
+// libMu serializes the library's FEN decoding. The library parses FENs
+// through a package-level buffer, so two goroutines decoding at the same
+// time would corrupt each other's boards. Every position this package
+// starts from is decoded under libMu; every other position derives from
+// one by moves, which does not decode.
 var libMu sync.Mutex
 
-// newLibGame returns a library game set up from fen, under libMu.
-func newLibGame(fen string) (*chesslib.Game, error) {
+// parseFEN returns the library's position for fen, under libMu.
+func parseFEN(fen string) (*chesslib.Position, error) {
 	libMu.Lock()
 	defer libMu.Unlock()
 	opt, err := chesslib.FEN(fen)
 	if err != nil {
 		return nil, err
 	}
-	return chesslib.NewGame(opt), nil
+	return chesslib.NewGame(opt).Position(), nil
 }
 
 // Game is chess for the games toolkit. The zero value plays from the
@@ -96,15 +96,14 @@ func NewGame(opts Options) (*Game, error) {
 // initial builds the initial state for fen, checking that the position is
 // one a game can start from.
 func initial(fen string) (*State, error) {
-	g, err := newLibGame(fen)
+	pos, err := parseFEN(fen)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidFEN, err)
 	}
-	pos := g.Position()
 	if err := checkPosition(pos); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidFEN, err)
 	}
-	s := newState(g, pos.String(), nil, inCheck(pos))
+	s := firstState(pos)
 	if r := s.Result(); r != nil {
 		// A match must be playable: the toolkit ends matches on moves.
 		return nil, fmt.Errorf("%w: the game is already over (%s)", ErrInvalidFEN, r.Reason)

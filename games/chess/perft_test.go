@@ -14,10 +14,10 @@ func perft(t testing.TB, s *State, depth int) int {
 		return 1
 	}
 	if depth == 1 {
-		return len(s.legalUCI)
+		return len(s.legal)
 	}
 	n := 0
-	for i := range s.legalUCI {
+	for i := range s.legal {
 		next, err := s.play(i)
 		if err != nil {
 			t.Fatal(err)

@@ -78,7 +78,7 @@ func (g Game) PGN(f games.FinishedGame, opts PGNOptions) (string, error) {
 	number, _ := strconv.Atoi(fields[5])
 	black := fields[1] == "b"
 	var tokens []string
-	for i, m := range s.moves {
+	for i, m := range s.Moves() {
 		switch {
 		case !black:
 			tokens = append(tokens, strconv.Itoa(number)+".")

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	chesslib "github.com/corentings/chess/v2"
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/games"
 )
@@ -534,9 +535,10 @@ func TestRandomGames(t *testing.T) {
 			if err != nil {
 				t.Fatalf("listed move %s refused at %s: %v", u, s.FEN(), err)
 			}
-			if got, want := next.InCheck(), inCheck(next.g.Position()); got != want {
+			if got, want := next.InCheck(), inCheck(next.pos); got != want {
 				t.Fatalf("check %v, own check %v after %s at %s", got, want, u, s.FEN())
 			}
+			agreesWithLibrary(t, s, next, u)
 			san := viewOf(next).LastMove.SAN
 			viaSAN, err := try(t, s, Move{SAN: san})
 			if err != nil || viaSAN.Key() != next.Key() {
@@ -547,6 +549,77 @@ func TestRandomGames(t *testing.T) {
 		ends[s.Result().Reason]++
 	}
 	t.Logf("endings: %v", ends)
+}
+
+// agreesWithLibrary checks what the state after prev and the move u
+// computes itself against the library: its FEN, its pieces, its legal
+// moves and the SAN of u.
+func agreesWithLibrary(t *testing.T, prev, next *State, u string) {
+	t.Helper()
+	if got, want := next.FEN(), next.pos.String(); got != want {
+		t.Fatalf("FEN %s, library's %s", got, want)
+	}
+	if next.board != *boardOf(next.pos) {
+		t.Fatalf("board differs from the library's at %s", next.FEN())
+	}
+	if next.Result() == nil {
+		var want []string
+		for _, m := range next.pos.ValidMoves() {
+			want = append(want, chesslib.UCINotation{}.Encode(nil, &m))
+		}
+		slices.Sort(want)
+		if got := next.Legal(); !slices.Equal(got, want) {
+			t.Fatalf("legal moves %v, library's %v at %s", got, want, next.FEN())
+		}
+	}
+	m, err := chesslib.UCINotation{}.Decode(prev.pos, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := viewOf(next).LastMove.SAN, (chesslib.AlgebraicNotation{}).Encode(prev.pos, m); got != want {
+		t.Fatalf("SAN %s, library's %s for %s at %s", got, want, u, prev.FEN())
+	}
+}
+
+// TestBranches applies several moves to one state: each line keeps its
+// own moves although the states share their history's storage.
+func TestBranches(t *testing.T) {
+	s := play(t, start(t, ""), "e4", "e5")
+	a := play(t, s, "Nf3", "Nc6")
+	b := play(t, s, "Bc4")
+	c := play(t, a, "Bb5")
+	d := play(t, a, "Bc4")
+	for _, tc := range []struct {
+		s    *State
+		want []string
+	}{
+		{s, []string{"e4", "e5"}},
+		{a, []string{"e4", "e5", "Nf3", "Nc6"}},
+		{b, []string{"e4", "e5", "Bc4"}},
+		{c, []string{"e4", "e5", "Nf3", "Nc6", "Bb5"}},
+		{d, []string{"e4", "e5", "Nf3", "Nc6", "Bc4"}},
+	} {
+		if got := viewOf(tc.s).Moves; !slices.Equal(got, tc.want) {
+			t.Errorf("moves %v, want %v", got, tc.want)
+		}
+		if got := tc.s.Moves(); len(got) != len(tc.want) || got[len(got)-1].SAN != tc.want[len(tc.want)-1] ||
+			viewOf(tc.s).LastMove.SAN != tc.want[len(tc.want)-1] {
+			t.Errorf("played %v, last %v, want %v", got, viewOf(tc.s).LastMove, tc.want)
+		}
+	}
+	// A repetition counts the positions of its own line only: after
+	// Nf3, the position occurs for the third time in x, the second in y.
+	x := play(t, s, "Nf3", "Nf6", "Ng1", "Ng8", "Nf3", "Nf6", "Ng1", "Ng8", "Nf3")
+	y := play(t, s, "Nc3", "Nf6", "Nb1", "Ng8", "Nf3", "Nf6", "Ng1", "Ng8", "Nf3")
+	if got := viewOf(x).Claimable; !slices.Equal(got, []string{ClaimThreefold}) {
+		t.Errorf("claimable after three times: %v", got)
+	}
+	if got := viewOf(y).Claimable; len(got) != 0 {
+		t.Errorf("claimable after twice: %v", got)
+	}
+	if got := viewOf(x).Moves[2:5]; !slices.Equal(got, []string{"Nf3", "Nf6", "Ng1"}) {
+		t.Errorf("x's moves %v", viewOf(x).Moves)
+	}
 }
 
 func TestCanCheckmate(t *testing.T) {
@@ -569,11 +642,11 @@ func TestCanCheckmate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		// Some of these positions are over already: NewGame refuses them.
-		g, err := newLibGame(tc.fen)
+		pos, err := parseFEN(tc.fen)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := newState(g, tc.fen, nil, false)
+		s := firstState(pos)
 		if w, b := s.CanCheckmate(0), s.CanCheckmate(1); w != tc.white || b != tc.black {
 			t.Errorf("%s: CanCheckmate white %v black %v, want %v %v", tc.fen, w, b, tc.white, tc.black)
 		}
@@ -602,7 +675,7 @@ func TestConcurrentGames(t *testing.T) {
 		wg.Go(func() {
 			s := start(t, fens[i%len(fens)])
 			for j := 0; j < 6 && s.Result() == nil; j++ {
-				next, err := s.play((i + j) % len(s.legalUCI))
+				next, err := s.play((i + j) % len(s.legal))
 				if err != nil {
 					t.Error(err)
 					return

@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	chesslib "github.com/corentings/chess/v2"
 	"github.com/parlorhq/parlor/codec"
@@ -67,124 +70,90 @@ type Played struct {
 	SAN string `msgpack:"san"`
 }
 
-// View is what every seat and spectator sees: chess has no hidden
-// information.
-type View struct {
-	// FEN is the position in Forsyth-Edwards Notation.
-	FEN string `msgpack:"fen"`
-	// Turn is the side to move, "w" or "b" (also after the game ended).
-	Turn string `msgpack:"turn"`
-	// LastMove is the move that led to the position, nil at the start.
-	LastMove *Played `msgpack:"last_move"`
-	// Check is true when the side to move is in check.
-	Check bool `msgpack:"check"`
-	// Legal lists the legal moves in UCI notation, sorted; empty once the
-	// game is over. Any of them is a valid Move{UCI: m}.
-	Legal []string `msgpack:"legal"`
-	// Claimable lists the draws the side to move may claim now:
-	// ClaimThreefold, ClaimFiftyMove.
-	Claimable []string `msgpack:"claimable"`
-	// Moves is the move history in SAN, from the starting position.
-	Moves []string `msgpack:"moves"`
-	// StartFEN is the starting position when it is not the standard one.
-	StartFEN string `msgpack:"start_fen,omitempty"`
-	// Result is how the game ended by the rules of chess, nil while it
-	// goes on.
-	Result *games.Result `msgpack:"result"`
-}
-
 // State is a position of a match with its history. A State never changes
 // once it is returned, so it is safe for concurrent use; Apply returns a
 // new one.
 type State struct {
-	g        *chesslib.Game // never modified once the state is built
-	start    string         // FEN of the starting position
-	fen      string
-	moves    []Played
-	legalUCI []string // legal moves in UCI, sorted; nil once over
-	claims   []string
+	pos      *chesslib.Position // never modified once the state is built
+	board    board              // the pieces of pos, by square
+	start    string             // FEN of the starting position
+	fullMove int                // pos's move number
+	hist     *history           // the positions so far: hist.entries[:n]
+	n        int                // positions so far: moves played + 1
+	legal    []chesslib.Move    // the legal moves, in UCI order; nil once over
+	claims   []string           // shared, read-only
 	check    bool
 	turn     int // seat to move, -1 when over
-	libPlies int // moves in g's own history
 	result   *games.Result
-	view     *View
+
+	// The view is built on first use: replaying a log or counting perft
+	// needs no FEN, UCI strings or view of the positions it passes.
+	viewOnce sync.Once
+	viewDone atomic.Bool // view is built
+	view     View
 }
 
 var _ games.State = (*State)(nil)
 
-// newState builds the state of g, which it takes ownership of and never
-// modifies again. moves must not be appended to by anyone else; g's own
-// history may be shorter (see play). check says whether the side to move
-// is in check.
-func newState(g *chesslib.Game, start string, moves []Played, check bool) *State {
-	pos := g.Position()
-	s := &State{
-		g:     g,
-		start: start,
-		fen:   pos.String(),
-		moves: moves,
-		check: check,
-		turn:  -1,
-	}
-	if g.Outcome() != chesslib.NoOutcome {
-		s.result = resultOf(g)
-	} else {
-		s.turn = seatOf(pos.Turn())
-		// ValidMoves caches the list in the position; computing it here,
-		// before the state is shared, keeps later uses read-only.
-		gen := pos.ValidMoves()
-		s.legalUCI = make([]string, len(gen))
-		for i := range gen {
-			s.legalUCI[i] = chesslib.UCINotation{}.Encode(pos, &gen[i])
-		}
-		slices.Sort(s.legalUCI)
-		// A position occurs for the third time at least eight reversible
-		// half-moves after its first time; below that, spare the library's
-		// walk over the whole history.
-		var draws []chesslib.Method
-		if pos.HalfMoveClock() >= 8 {
-			draws = g.EligibleDraws()
-		}
-		for _, m := range draws {
-			switch m {
-			case chesslib.ThreefoldRepetition:
-				s.claims = append(s.claims, ClaimThreefold)
-			case chesslib.FiftyMoveRule:
-				s.claims = append(s.claims, ClaimFiftyMove)
-			}
-		}
-	}
-	s.view = s.buildView(pos)
+// Claimable draws, shared by the states (and views) that offer them.
+var (
+	claimsThreefold = []string{ClaimThreefold}
+	claimsFiftyMove = []string{ClaimFiftyMove}
+	claimsBoth      = []string{ClaimThreefold, ClaimFiftyMove}
+)
+
+// firstState returns the state of pos, the starting position (or any
+// position, for tests). It calls pos's move generation, which caches the
+// moves in pos, so pos must not be shared yet.
+func firstState(pos *chesslib.Position) *State {
+	s := &State{pos: pos, board: *boardOf(pos), check: inCheck(pos)}
+	s.start = pos.String()
+	fields := strings.Fields(s.start)
+	s.fullMove, _ = strconv.Atoi(fields[5])
+	s.hist, s.n = newHistory(keyOf(&s.board, pos)), 1
+	s.settle(pos.ValidMoves())
 	return s
 }
 
-func (s *State) buildView(pos *chesslib.Position) *View {
-	v := &View{
-		FEN:       s.fen,
-		Turn:      pos.Turn().String(),
-		Check:     s.check,
-		Legal:     s.legalUCI,
-		Claimable: s.claims,
-		Moves:     make([]string, len(s.moves)),
-		Result:    s.result,
+// settle sets the state's outcome from legal, the legal moves of its
+// position (which it keeps, sorted), and its history: turn, result and
+// claimable draws.
+func (s *State) settle(legal []chesslib.Move) {
+	s.turn = -1
+	mover := seatOf(s.pos.Turn())
+	halfMoves := s.pos.HalfMoveClock()
+	reps := 1
+	if halfMoves >= 8 {
+		// A position occurs for the third time at least eight reversible
+		// half-moves after its first time.
+		reps = s.hist.repetitions(s.n, halfMoves)
 	}
-	if v.Legal == nil {
-		v.Legal = []string{}
+	// The order is the library's: mate and stalemate first, then
+	// insufficient material, the seventy-five-move rule, fivefold.
+	switch {
+	case len(legal) == 0 && s.check:
+		s.result = &games.Result{Winner: 1 - mover, Reason: ReasonCheckmate}
+	case len(legal) == 0:
+		s.result = &games.Result{Winner: -1, Reason: ReasonStalemate}
+	case !s.board.sufficientMaterial():
+		s.result = &games.Result{Winner: -1, Reason: ReasonInsufficientMaterial}
+	case halfMoves >= 150:
+		s.result = &games.Result{Winner: -1, Reason: ReasonSeventyFiveMove}
+	case reps >= 5:
+		s.result = &games.Result{Winner: -1, Reason: ReasonFivefold}
+	default:
+		s.turn = mover
+		sortUCI(legal)
+		s.legal = legal
+		switch threefold, fifty := reps >= 3, halfMoves >= 100; {
+		case threefold && fifty:
+			s.claims = claimsBoth
+		case threefold:
+			s.claims = claimsThreefold
+		case fifty:
+			s.claims = claimsFiftyMove
+		}
 	}
-	if v.Claimable == nil {
-		v.Claimable = []string{}
-	}
-	for i, m := range s.moves {
-		v.Moves[i] = m.SAN
-	}
-	if n := len(s.moves); n > 0 {
-		last := s.moves[n-1]
-		v.LastMove = &last
-	}
-	if s.start != StartFEN {
-		v.StartFEN = s.start
-	}
-	return v
 }
 
 func seatOf(c chesslib.Color) int {
@@ -201,36 +170,6 @@ func colorName(seat int) string {
 	return "white"
 }
 
-// resultOf maps a finished library game to a result.
-func resultOf(g *chesslib.Game) *games.Result {
-	r := &games.Result{Winner: -1}
-	switch g.Outcome() {
-	case chesslib.WhiteWon:
-		r.Winner = 0
-	case chesslib.BlackWon:
-		r.Winner = 1
-	}
-	switch g.Method() {
-	case chesslib.Checkmate:
-		r.Reason = ReasonCheckmate
-	case chesslib.Stalemate:
-		r.Reason = ReasonStalemate
-	case chesslib.InsufficientMaterial:
-		r.Reason = ReasonInsufficientMaterial
-	case chesslib.FivefoldRepetition:
-		r.Reason = ReasonFivefold
-	case chesslib.SeventyFiveMoveRule:
-		r.Reason = ReasonSeventyFiveMove
-	case chesslib.ThreefoldRepetition:
-		r.Reason = ReasonThreefold
-	case chesslib.FiftyMoveRule:
-		r.Reason = ReasonFiftyMove
-	default: // this package never resigns or agrees draws in the library
-		r.Reason = strings.ToLower(g.Method().String())
-	}
-	return r
-}
-
 // Turn returns the seat to move (0 white, 1 black), or -1 once the game is
 // over.
 func (s *State) Turn() int { return s.turn }
@@ -245,17 +184,17 @@ func (s *State) Result() *games.Result {
 }
 
 // View returns the *View, the same for every seat and for spectators. It
-// is shared: callers must not modify it.
-func (s *State) View(int) any { return s.view }
+// is shared: callers must not modify it (its slices included).
+func (s *State) View(int) any { return s.viewOf() }
 
 // Key returns the position's full FEN: piece placement, side to move,
 // castling rights, en passant square, halfmove clock and move number. It
 // is what the rules need beyond the move history, which replaying the
 // move log rebuilds (repetitions are counted over that history).
-func (s *State) Key() string { return s.fen }
+func (s *State) Key() string { return s.viewOf().FEN }
 
 // FEN returns the position in Forsyth-Edwards Notation.
-func (s *State) FEN() string { return s.fen }
+func (s *State) FEN() string { return s.viewOf().FEN }
 
 // StartFEN returns the starting position of the match.
 func (s *State) StartFEN() string { return s.start }
@@ -265,10 +204,16 @@ func (s *State) InCheck() bool { return s.check }
 
 // Legal returns the legal moves in UCI notation, sorted; none once the
 // game is over.
-func (s *State) Legal() []string { return slices.Clone(s.legalUCI) }
+func (s *State) Legal() []string { return slices.Clone(s.viewOf().Legal) }
 
 // Moves returns the moves played from the starting position.
-func (s *State) Moves() []Played { return slices.Clone(s.moves) }
+func (s *State) Moves() []Played {
+	moves := make([]Played, s.n-1)
+	for i := range moves {
+		moves[i] = s.hist.entries[i+1].played
+	}
+	return moves
+}
 
 // Apply plays move (a msgpack [Move]) for seat and returns the next state.
 // The receiver never changes. Errors are *codec.Error: game_over,
@@ -297,13 +242,8 @@ func (s *State) apply(seat int, raw []byte) (*State, error) {
 	if err := codec.UnmarshalData(raw, &m); err != nil {
 		return nil, err
 	}
-	var claim chesslib.Method
 	switch m.Claim {
-	case "":
-	case ClaimThreefold:
-		claim = chesslib.ThreefoldRepetition
-	case ClaimFiftyMove:
-		claim = chesslib.FiftyMoveRule
+	case "", ClaimThreefold, ClaimFiftyMove:
 	default:
 		return nil, codec.Errorf(codec.CodeBadRequest, "claim must be %q or %q", ClaimThreefold, ClaimFiftyMove)
 	}
@@ -332,67 +272,75 @@ func (s *State) apply(seat int, raw []byte) (*State, error) {
 		// A move that ends the game (checkmate, say) makes a claim moot.
 		return next, nil
 	}
-	return next.claim(m.Claim, claim)
+	return next.claim(m.Claim)
 }
 
 // play makes the legal move i and returns the resulting state. Apply and
 // perft both move through here.
 func (s *State) play(i int) (*State, error) {
-	pos := s.g.Position()
-	// Decode the move afresh rather than use the generated one: the
-	// library's generator lets the tags of one promotion leak into the
-	// next, so an underpromotion after a checking queen promotion would
-	// claim to give check, and the next position would believe it.
-	m, err := chesslib.UCINotation{}.Decode(pos, s.legalUCI[i])
-	if err != nil {
-		return nil, fmt.Errorf("chess: library cannot decode legal move %s: %w", s.legalUCI[i], err)
-	}
-	san := chesslib.AlgebraicNotation{}.Encode(pos, m)
-	g := s.g.Clone()
-	if err := g.Move(m, nil); err != nil {
-		return nil, fmt.Errorf("chess: library refused legal move %s: %w", s.legalUCI[i], err)
-	}
-	plies := s.libPlies + 1
-	if plies >= rebaseAfter && g.Outcome() == chesslib.NoOutcome && g.Position().HalfMoveClock() == 0 {
-		// After a capture or pawn move no earlier position can recur, so
-		// the library needs no history before it: start its game afresh
-		// here. This bounds cloning and the library's repetition count,
-		// both linear in its history, by the moves since the last
-		// irreversible one (plus rebaseAfter).
-		fen := g.Position().String()
-		if g, err = newLibGame(fen); err != nil {
-			return nil, fmt.Errorf("chess: library cannot restart from %s: %w", fen, err)
+	m := s.legal[i]
+	if p := m.Promo(); p != chesslib.NoPieceType && p != chesslib.Queen {
+		// The library's generator lets the tags of one promotion leak
+		// into the next, so an underpromotion after a checking queen
+		// promotion would claim to give check, and the next position
+		// would believe it: decode it afresh, which tags it correctly.
+		fresh, err := chesslib.UCINotation{}.Decode(s.pos, string(appendUCI(nil, &m)))
+		if err != nil {
+			return nil, fmt.Errorf("chess: library cannot decode legal move %s: %w", appendUCI(nil, &m), err)
 		}
-		plies = 0
+		m = *fresh
 	}
-	moves := append(slices.Clip(s.moves), Played{UCI: s.legalUCI[i], SAN: san})
-	next := newState(g, s.start, moves, m.HasTag(chesslib.Check))
-	next.libPlies = plies
+	next := &State{
+		pos:      s.pos.Update(&m),
+		board:    s.board,
+		start:    s.start,
+		fullMove: s.fullMove,
+		check:    m.HasTag(chesslib.Check),
+	}
+	if s.pos.Turn() == chesslib.Black {
+		next.fullMove++
+	}
+	next.board.moved(&m, next.pos.Board())
+	// ValidMoves caches the moves in the position; generating them here,
+	// before the state is shared, keeps later uses read-only.
+	legal := next.pos.ValidMoves()
+	played := Played{SAN: san(&s.board, s.legal, &m, next.check, next.check && len(legal) == 0)}
+	if s.viewDone.Load() {
+		played.UCI = s.view.Legal[i] // already a string
+	} else {
+		played.UCI = string(appendUCI(make([]byte, 0, 5), &m))
+	}
+	next.hist, next.n = s.hist.extend(s.n, entry{played: played, key: keyOf(&next.board, next.pos)}, played.SAN)
+	next.settle(legal)
 	return next, nil
 }
 
-// rebaseAfter is how many moves the library's game of a state holds at
-// least before play restarts it (restarting costs two FEN parses).
-const rebaseAfter = 32
-
 // claim ends the game by a claimed draw, if the position allows it.
-func (s *State) claim(name string, method chesslib.Method) (*State, error) {
+func (s *State) claim(name string) (*State, error) {
 	if !slices.Contains(s.claims, name) {
-		if method == chesslib.ThreefoldRepetition {
+		if name == ClaimThreefold {
 			return nil, codec.Errorf(games.CodeIllegalMove,
 				"no threefold repetition: the position has not occurred three times with the same player to move")
 		}
 		return nil, codec.Errorf(games.CodeIllegalMove,
 			"the fifty-move rule needs 50 moves by each player without a capture or pawn move; there have been %d half-moves",
-			s.g.Position().HalfMoveClock())
+			s.pos.HalfMoveClock())
 	}
-	g := s.g.Clone()
-	if err := g.Draw(method); err != nil {
-		return nil, fmt.Errorf("chess: library refused eligible draw %s: %w", name, err)
+	reason := ReasonThreefold
+	if name == ClaimFiftyMove {
+		reason = ReasonFiftyMove
 	}
-	next := newState(g, s.start, s.moves, s.check)
-	next.libPlies = s.libPlies
-	return next, nil
+	return &State{
+		pos:      s.pos,
+		board:    s.board,
+		start:    s.start,
+		fullMove: s.fullMove,
+		hist:     s.hist,
+		n:        s.n,
+		check:    s.check,
+		turn:     -1,
+		result:   &games.Result{Winner: -1, Reason: reason},
+	}, nil
 }
 
 // Longest notation accepted; longer input is malformed.
@@ -410,10 +358,41 @@ func (s *State) findUCI(u string) (int, error) {
 	if !validUCI(u) {
 		return -1, codec.Errorf(codec.CodeBadRequest, "uci: %q is not a UCI move such as e2e4 or e7e8q", u)
 	}
-	if i := slices.Index(s.legalUCI, u); i >= 0 {
+	if i := s.index(square(u[0:2]), square(u[2:4]), promoOf(u)); i >= 0 {
 		return i, nil
 	}
 	return -1, s.whyIllegal(u)
+}
+
+// square returns the square named sq, such as "e4" (well-formed).
+func square(sq string) chesslib.Square {
+	return chesslib.NewSquare(chesslib.File(sq[0]-'a'), chesslib.Rank(sq[1]-'1'))
+}
+
+// promoOf returns the promotion piece of the well-formed UCI move u.
+func promoOf(u string) chesslib.PieceType {
+	if len(u) < 5 {
+		return chesslib.NoPieceType
+	}
+	switch u[4] {
+	case 'q':
+		return chesslib.Queen
+	case 'r':
+		return chesslib.Rook
+	case 'b':
+		return chesslib.Bishop
+	}
+	return chesslib.Knight
+}
+
+// index returns the index of a legal move in s.legal, or -1.
+func (s *State) index(from, to chesslib.Square, promo chesslib.PieceType) int {
+	for i := range s.legal {
+		if m := &s.legal[i]; m.S1() == from && m.S2() == to && m.Promo() == promo {
+			return i
+		}
+	}
+	return -1
 }
 
 func validUCI(u string) bool {
@@ -429,16 +408,16 @@ func validUCI(u string) bool {
 
 // whyIllegal explains why the well-formed UCI move u is not legal.
 func (s *State) whyIllegal(u string) error {
-	from := chesslib.NewSquare(chesslib.File(u[0]-'a'), chesslib.Rank(u[1]-'1'))
-	p := s.g.Position().Board().Piece(from)
+	from, to := square(u[0:2]), square(u[2:4])
+	p := s.board[from]
 	switch {
 	case p == chesslib.NoPiece:
 		return codec.Errorf(games.CodeIllegalMove, "no piece on %s", u[:2])
 	case seatOf(p.Color()) != s.turn:
 		return codec.Errorf(games.CodeIllegalMove, "the piece on %s is not yours", u[:2])
 	}
-	for _, l := range s.legalUCI {
-		if l[:4] != u[:4] {
+	for i := range s.legal {
+		if m := &s.legal[i]; m.S1() != from || m.S2() != to {
 			continue
 		}
 		if len(u) == 4 {
@@ -468,14 +447,14 @@ func (s *State) findSAN(san string) (int, error) {
 	if chesslib.ValidateSAN(san) != nil {
 		return -1, codec.Errorf(codec.CodeBadRequest, "san: %q is not a SAN move such as Nf3, exd5 or O-O", san)
 	}
-	m, err := chesslib.AlgebraicNotation{}.Decode(s.g.Position(), san)
+	m, err := chesslib.AlgebraicNotation{}.Decode(s.pos, san)
 	if err != nil {
 		if err := s.ambiguous(san); err != nil {
 			return -1, err
 		}
 		return -1, s.notLegal(san)
 	}
-	if i := slices.Index(s.legalUCI, chesslib.UCINotation{}.Encode(nil, m)); i >= 0 {
+	if i := s.index(m.S1(), m.S2(), m.Promo()); i >= 0 {
 		return i, nil
 	}
 	return -1, s.notLegal(san)
@@ -507,21 +486,18 @@ func (s *State) ambiguous(san string) error {
 	if sm == nil {
 		return nil
 	}
-	pos := s.g.Position()
+	to := square(sm[2])
 	var options []string
-	for _, u := range s.legalUCI {
-		if u[2:4] != sm[2] {
+	for i := range s.legal {
+		m := &s.legal[i]
+		if m.S2() != to || s.board[m.S1()].Type() != chesslib.PieceTypeFromString(sm[1]) {
 			continue
 		}
-		from := chesslib.NewSquare(chesslib.File(u[0]-'a'), chesslib.Rank(u[1]-'1'))
-		if p := pos.Board().Piece(from); p.Type() != chesslib.PieceTypeFromString(sm[1]) {
-			continue
-		}
-		m, err := chesslib.UCINotation{}.Decode(pos, u)
+		fresh, err := chesslib.UCINotation{}.Decode(s.pos, string(appendUCI(nil, m)))
 		if err != nil {
 			continue
 		}
-		options = append(options, chesslib.AlgebraicNotation{}.Encode(pos, m))
+		options = append(options, chesslib.AlgebraicNotation{}.Encode(s.pos, fresh))
 	}
 	if len(options) < 2 {
 		return nil
