@@ -24,6 +24,7 @@ function showConversation(c) {
   const n = gone || c.muted ? 0 : c.unread || 0;
   badge.textContent = n >= 100 ? "99+" : n ? String(n) : "";
   badge.hidden = !n;
+  badge.setAttribute("aria-label", `${n} unread`);
   li.dataset.muted = c.muted && !gone ? "true" : "false";
   li.querySelector(".muted-label").hidden = li.dataset.muted !== "true";
   // The preview always names its author, so that a message from the
