@@ -317,6 +317,8 @@ func (a *Arcade) routes() http.Handler {
 	})
 	mux.HandleFunc("GET /connections", a.page(a.connectionsPage))
 	mux.HandleFunc("GET /chat/{user}", a.page(a.chatPage))
+	mux.HandleFunc("GET /groups", a.page(a.groupsPage))
+	mux.HandleFunc("GET /groups/{id}", a.page(a.groupPage))
 	mux.HandleFunc("GET /tictactoe", a.page(a.gamePage("tictactoe")))
 	mux.HandleFunc("GET /chess", a.page(a.gamePage("chess")))
 	mux.HandleFunc("GET /games", a.page(a.gamesPage))

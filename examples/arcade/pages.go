@@ -12,7 +12,7 @@ import (
 type pageTemplate struct{ t *template.Template }
 
 // pageNames are the pages, each html/NAME.html with the layout.
-var pageNames = []string{"login", "connections", "chat", "tictactoe", "chess", "games"}
+var pageNames = []string{"login", "connections", "chat", "groups", "group", "tictactoe", "chess", "games"}
 
 // parsePages parses every page with the layout.
 func parsePages() (map[string]*pageTemplate, error) {
@@ -43,6 +43,8 @@ type pageData struct {
 	Connections []user
 	// Target is the other user of a chat page.
 	Target user
+	// Group is the room id of a group page.
+	Group string
 	// Game is the game of a game page: "tictactoe" or "chess".
 	Game string
 	// Games are the rows of the "Your games" page.
@@ -115,6 +117,34 @@ func (a *Arcade) chatPage(w http.ResponseWriter, r *http.Request, s signedIn) {
 	a.render(w, r, "chat", pageData{
 		Title: "Chat with " + target.Name, Nav: "connections", Me: s.me, CSRF: s.csrf,
 		Target: target, Script: "chat.js", Data: d,
+	})
+}
+
+func (a *Arcade) groupsPage(w http.ResponseWriter, r *http.Request, s signedIn) {
+	a.render(w, r, "groups", pageData{
+		Title: "Groups", Nav: "groups", Me: s.me, CSRF: s.csrf,
+		Connections: connectionsOf(s.me.ID), Script: "groups.js", Data: s.data(),
+	})
+}
+
+// maxGroupID bounds the room id a group page accepts; the chat module's
+// ids are far shorter.
+const maxGroupID = 128
+
+func (a *Arcade) groupPage(w http.ResponseWriter, r *http.Request, s signedIn) {
+	id := r.PathValue("id")
+	if id == "" || len(id) > maxGroupID {
+		http.NotFound(w, r)
+		return
+	}
+	// Whether the user is a member is the chat module's to say: the page
+	// joins, and shows a refusal (forbidden, not_found) as any other.
+	d := s.data()
+	d["group"] = id
+	d["connections"] = connectionsOf(s.me.ID)
+	a.render(w, r, "group", pageData{
+		Title: "Group", Nav: "groups", Me: s.me, CSRF: s.csrf,
+		Group: id, Script: "group.js", Data: d,
 	})
 }
 

@@ -1,9 +1,12 @@
 // The chat page: a direct conversation with one connection. It joins the
 // DM room (whose id the server derives from the two signed-in users),
 // renders the history from the snapshot, then live messages, typing,
-// read receipts and presence.
+// read receipts and presence. The user can mute the conversation (no
+// unread badge on Connections) and hide it (out of the previews until the
+// next message).
 import { connect } from "/parlor.js";
-import { el, nameOf, newMsgId, pageData, setupClient, showError } from "./common.js";
+import { nameOf, newMsgId, pageData, setupClient, showError } from "./common.js";
+import { messageList } from "./messages.js";
 
 const data = pageData();
 const me = data.me;
@@ -16,11 +19,12 @@ const typingEl = document.getElementById("typing");
 const presenceEl = document.getElementById("presence");
 const form = document.getElementById("composer-form");
 const composer = document.getElementById("composer");
+const muteBtn = document.getElementById("mute");
+const hideBtn = document.getElementById("hide");
 
 const TYPING_EVERY_MS = 1500;
 
 let room = null;
-const bySeq = new Map(); // seq -> .message element
 let otherRead = 0; // the other user's read receipt
 let myRead = 0; // our receipt as last sent or known
 let typingTimer = 0;
@@ -31,39 +35,11 @@ const client = setupClient(connect("/ws"));
 
 // ---- Rendering ----
 
-function timeOf(ts) {
-  if (!ts) return "";
-  return new Date(ts).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-}
-
-function messageEl(m) {
-  const own = m.from === me;
-  const div = el("div", "message" + (own ? " own" : ""));
-  div.dataset.seq = String(m.seq);
-  div.dataset.from = m.from;
-  div.dataset.id = m.id || "";
-  const bubble = el("div", "bubble");
-  bubble.append(el("span", "text"));
-  div.append(bubble);
-  const meta = el("div", "meta");
-  meta.append(el("time", "", timeOf(m.ts)));
-  if (own) meta.append(" · ", el("span", "receipt", "Sent"));
-  div.append(meta);
-  fill(div, m);
-  return div;
-}
-
-// fill writes a message's current text (edited, deleted) into its element.
-function fill(div, m) {
-  const text = div.querySelector(".text");
-  if (m.deleted) {
-    div.classList.add("deleted");
-    text.textContent = "message deleted";
-  } else {
-    text.textContent = m.text || "";
-    if (m.edited) div.classList.add("edited");
-  }
-}
+const log = messageList(list, me);
+const bySeq = log.bySeq; // seq -> .message element
+// apply renders one log entry: a message, or an edit or a delete of one
+// we hold. Entries we already have are ignored.
+const apply = log.apply;
 
 function markReceipts() {
   for (const [seq, div] of bySeq) {
@@ -84,26 +60,6 @@ function scrollToBottom() {
   list.scrollTop = list.scrollHeight;
 }
 
-// apply renders one log entry: a message, or an edit or a delete of one
-// we hold. Entries we already have are ignored.
-function apply(m) {
-  if (!m || !m.seq) return;
-  if (m.kind === "edit" || m.kind === "delete") {
-    const target = bySeq.get(m.target);
-    if (target) fill(target, m.kind === "delete" ? { deleted: true } : { text: m.text, edited: true });
-    return;
-  }
-  if (m.kind !== "message" || bySeq.has(m.seq)) return;
-  const div = messageEl(m);
-  bySeq.set(m.seq, div);
-  // Keep seq order: insert before the first message with a higher seq.
-  let before = null;
-  for (const [seq, d] of bySeq) {
-    if (seq > m.seq && (!before || seq < Number(before.dataset.seq))) before = d;
-  }
-  list.insertBefore(div, before);
-}
-
 function setPresence(online) {
   presenceEl.dataset.online = online ? "true" : "false";
   presenceEl.textContent = online ? "online" : "offline";
@@ -116,8 +72,7 @@ function setTyping(on, ttl) {
 }
 
 function renderSnapshot(snap) {
-  for (const d of bySeq.values()) d.remove();
-  bySeq.clear();
+  log.clear();
   for (const m of snap.messages || []) apply(m);
   const reads = snap.reads || {};
   otherRead = reads[other] || 0;
@@ -125,6 +80,8 @@ function renderSnapshot(snap) {
   olderBtn.hidden = !snap.more;
   setPresence((snap.online || []).includes(other));
   markReceipts();
+  setMuted(!!snap.muted);
+  setHidden(!!snap.hidden);
   scrollToBottom();
   chatEl.dataset.state = "ready";
   markRead();
@@ -155,6 +112,7 @@ async function join() {
   room = await client.join("chat.dm", { with: other });
   renderSnapshot(room.snapshot);
   room.on("message", (m) => {
+    setHidden(false); // a message brings a hidden conversation back
     const stick = m.from === me || nearBottom();
     apply(m);
     markReceipts();
@@ -190,6 +148,49 @@ join().catch((err) => {
   composer.disabled = true;
   document.getElementById("send").disabled = true;
   showError(err);
+});
+
+// ---- Mute and hide ----
+
+function setMuted(muted) {
+  muteBtn.setAttribute("aria-pressed", muted ? "true" : "false");
+  muteBtn.title = muted ? "Show an unread badge for this chat again" : "No unread badge for this chat";
+}
+
+function setHidden(hidden) {
+  hideBtn.dataset.hidden = hidden ? "true" : "false";
+  hideBtn.textContent = hidden ? "Show chat" : "Hide chat";
+  hideBtn.title = hidden
+    ? "Show this chat on Connections again"
+    : "Take this chat off Connections until a new message arrives";
+}
+
+muteBtn.addEventListener("click", async () => {
+  if (!room) return;
+  muteBtn.disabled = true;
+  try {
+    const s = await room.send("mute", { muted: muteBtn.getAttribute("aria-pressed") !== "true" });
+    setMuted(!!s.muted);
+  } catch (err) {
+    showError(err);
+  } finally {
+    muteBtn.disabled = false;
+  }
+});
+
+hideBtn.addEventListener("click", async () => {
+  if (!room) return;
+  const hide = hideBtn.dataset.hidden !== "true";
+  hideBtn.disabled = true;
+  try {
+    const s = await room.send("hide", { hidden: hide });
+    setHidden(!!s.hidden);
+    if (s.hidden) location.assign("/connections");
+  } catch (err) {
+    showError(err);
+  } finally {
+    hideBtn.disabled = false;
+  }
 });
 
 // ---- Older history ----
@@ -253,6 +254,7 @@ form.addEventListener("submit", async (e) => {
   try {
     const stored = await room.send("send", { text }, { clientMsgId: newMsgId() });
     apply(stored);
+    setHidden(false); // a message brings a hidden conversation back
     myRead = Math.max(myRead, stored.seq || 0); // sending reads up to it
     markReceipts();
     scrollToBottom();

@@ -18,13 +18,22 @@ function showConversation(c) {
   const li = document.querySelector(`li.connection[data-user="${CSS.escape(c.with)}"]`);
   if (!li) return;
   const badge = li.querySelector(".unread");
-  const n = c.removed ? 0 : c.unread || 0;
+  // A muted conversation shows no badge; a hidden one leaves the
+  // previews until its next message brings it back.
+  const gone = c.removed || c.hidden;
+  const n = gone || c.muted ? 0 : c.unread || 0;
   badge.textContent = n >= 100 ? "99+" : n ? String(n) : "";
   badge.hidden = !n;
+  badge.setAttribute("aria-label", `${n} unread`);
+  li.dataset.muted = c.muted && !gone ? "true" : "false";
+  li.querySelector(".muted-label").hidden = li.dataset.muted !== "true";
   // The preview always names its author, so that a message from the
   // other user cannot pass as one of yours: "You: …" or "Bob: …".
   const last = li.querySelector(".last");
-  if (c.last && !c.last.deleted && c.last.text) {
+  if (gone) {
+    last.textContent = "";
+    delete last.dataset.from;
+  } else if (c.last && !c.last.deleted && c.last.text) {
     const who = c.last.from === me ? "You" : nameOf(c.last.from);
     last.textContent = `${who}: ${c.last.text}`;
     last.dataset.from = c.last.from;
@@ -35,6 +44,7 @@ client
   .join("chat.inbox")
   .then((room) => {
     for (const c of room.snapshot.conversations || []) showConversation(c);
+    document.querySelector("ul.connections").dataset.inbox = "ready";
     room.on("inbox", showConversation);
     room.on("$rejoined", ({ snapshot }) => {
       for (const c of snapshot.conversations || []) showConversation(c);
