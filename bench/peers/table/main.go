@@ -18,6 +18,10 @@ import (
 	"strings"
 )
 
+// summaryName is the file run.sh asks table to write beside the reports;
+// it is not a report.
+const summaryName = "summary.json"
+
 // report mirrors the fields of gen's report that the tables use.
 type report struct {
 	Server  string `json:"server"`
@@ -122,6 +126,9 @@ func load(dir string) ([]report, error) {
 	}
 	var reps []report
 	for _, p := range paths {
+		if filepath.Base(p) == summaryName {
+			continue
+		}
 		b, err := os.ReadFile(p)
 		if err != nil {
 			return nil, err
