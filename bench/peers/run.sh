@@ -55,11 +55,12 @@ fi
 ulimit -n "$(ulimit -Hn)"
 
 server_pid=
-# start_server NAME: starts NAME pinned to $SERVER_CPU and sets
-# server_pid and server_url. The server also stops when this script ends:
-# its stdin is a pipe held open only while the script runs.
+# start_server NAME TAG: starts NAME pinned to $SERVER_CPU, logging to
+# $OUT/TAG.server.log, and sets server_pid and server_url. The server also
+# stops when this script ends: its stdin is a pipe held open only while
+# the script runs.
 start_server() {
-	local name=$1 log="$OUT/$1.server.log" cmd
+	local name=$1 log="$OUT/$2.server.log" cmd
 	case $name in
 	socketio) cmd=(node socketio/server.js) ;;
 	parlor | gwsraw | centrifuge) cmd=(env GOMAXPROCS=1 "bin/$name") ;;
@@ -70,7 +71,7 @@ start_server() {
 	server_pid=$!
 	server_url=
 	for _ in $(seq 100); do
-		server_url=$(head -n 1 "$log")
+		server_url=$(head -n 1 "$log" 2>/dev/null)
 		[[ $server_url == ws://* ]] && return 0
 		sleep 0.1
 	done
@@ -88,15 +89,27 @@ stop_server() {
 trap stop_server EXIT
 
 failures=0
-# gen NAME TAG ARGS...: runs the generator against the running server.
-gen() {
-	local name=$1 tag=$2
+# cell NAME TAG ARGS...: starts NAME afresh and runs the generator against
+# it. A run that fails is reported and tried once more on a new server:
+# on a shared machine a server can starve long enough to drop connections,
+# and the table should say how often that happened rather than stop.
+cell() {
+	local name=$1 tag=$2 try
 	shift 2
-	if ! taskset -c "$GEN_CPU" bin/gen -server "$name" -url "$server_url" -pid "$server_pid" \
-		-json "$OUT/$tag.json" "$@"; then
-		echo "FAILED: $tag" >&2
-		failures=$((failures + 1))
-	fi
+	for try in 1 2; do
+		start_server "$name" "$tag-$try"
+		if [[ $tag == idle-* ]]; then
+			sleep 1 # let a fresh server reach its resting size
+		fi
+		if taskset -c "$GEN_CPU" bin/gen -server "$name" -url "$server_url" -pid "$server_pid" \
+			-json "$OUT/$tag.json" "$@"; then
+			stop_server
+			return 0
+		fi
+		echo "FAILED: $tag (try $try; server log $OUT/$tag-$try.server.log)" >&2
+		stop_server
+	done
+	failures=$((failures + 1))
 }
 
 echo "== fan-out: ${servers[*]} × W=$WINDOWS, $REPS repetitions, $CLIENTS clients, $DURATION per cell"
@@ -106,10 +119,8 @@ for ((rep = 1; rep <= REPS; rep++)); do
 	for ((k = 0; k < n; k++)); do
 		name=${servers[$(((k + rep - 1) % n))]}
 		for w in $WINDOWS; do
-			start_server "$name"
-			gen "$name" "fanout-$name-w$w-r$rep" -mode fanout -clients "$CLIENTS" -window "$w" \
+			cell "$name" "fanout-$name-w$w-r$rep" -mode fanout -clients "$CLIENTS" -window "$w" \
 				-duration "$DURATION" -warmup "$WARMUP" -settle "$SETTLE"
-			stop_server
 		done
 	done
 done
@@ -119,10 +130,7 @@ if ((IDLE_CONNS > 0)); then
 	for ((rep = 1; rep <= REPS; rep++)); do
 		for ((k = 0; k < n; k++)); do
 			name=${servers[$(((k + rep - 1) % n))]}
-			start_server "$name"
-			sleep 1 # let a fresh server reach its resting size
-			gen "$name" "idle-$name-r$rep" -mode idle -idle-conns "$IDLE_CONNS" -room-size 10 -settle "$SETTLE"
-			stop_server
+			cell "$name" "idle-$name-r$rep" -mode idle -idle-conns "$IDLE_CONNS" -room-size 10 -settle "$SETTLE"
 		done
 	done
 fi

@@ -199,23 +199,23 @@ func build(reps []report) summary {
 // print writes the tables in Markdown.
 func print(w io.Writer, sum summary) {
 	if len(sum.Fanout) > 0 {
-		fmt.Fprintf(w, "Fan-out: one room of %d members, median (min – max) of %d runs\n\n", sum.Fanout[0].Clients, sum.Fanout[0].P50ms.Runs)
-		fmt.Fprintln(w, "| W | server | deliveries/s | per server CPU-s | server cores | p50 ms | p99 ms | generator cores | lost |")
-		fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
+		fmt.Fprintf(w, "Fan-out: one room of %d members, median (min – max) over the runs\n\n", sum.Fanout[0].Clients)
+		fmt.Fprintln(w, "| W | server | runs | deliveries/s | per server CPU-s | server cores | p50 ms | p99 ms | generator cores | lost |")
+		fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
 		for _, c := range sum.Fanout {
-			fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %s | %s | %d |\n", c.Window, c.Server,
+			fmt.Fprintf(w, "| %d | %s | %d | %s | %s | %s | %s | %s | %s | %d |\n", c.Window, c.Server, c.P50ms.Runs,
 				rate(c.DeliveriesPerSec), rate(c.PerCPUSecond), num(c.ServerCores, 2),
 				num(c.P50ms, 1), num(c.P99ms, 1), num(c.GenCores, 2), c.Lost)
 		}
 		fmt.Fprintln(w)
 	}
 	if len(sum.Idle) > 0 {
-		fmt.Fprintf(w, "Idle memory: connections in rooms of %d on a freshly started server, median (min – max) of %d runs\n\n",
-			sum.Idle[0].RoomSize, sum.Idle[0].KiBPerConn.Runs)
-		fmt.Fprintln(w, "| server | connections | RSS per connection, KiB |")
-		fmt.Fprintln(w, "|---|---|---|")
+		fmt.Fprintf(w, "Idle memory: connections in rooms of %d on a freshly started server, median (min – max) over the runs\n\n",
+			sum.Idle[0].RoomSize)
+		fmt.Fprintln(w, "| server | runs | connections | RSS per connection, KiB |")
+		fmt.Fprintln(w, "|---|---|---|---|")
 		for _, c := range sum.Idle {
-			fmt.Fprintf(w, "| %s | %d | %s |\n", c.Server, c.Conns, num(c.KiBPerConn, 1))
+			fmt.Fprintf(w, "| %s | %d | %d | %s |\n", c.Server, c.KiBPerConn.Runs, c.Conns, num(c.KiBPerConn, 1))
 		}
 		fmt.Fprintln(w)
 	}
