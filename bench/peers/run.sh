@@ -21,7 +21,8 @@
 #   IDLE_CONNS   idle connections, rooms of 10   (10000; QUICK: 1000; 0 skips idle)
 #   SERVER_CPU   CPU of the servers              (0)
 #   GEN_CPU      CPU of the generator            (1)
-#   OUT          results folder                  (results/<UTC time>)
+#   OUT          results folder                  (results/<UTC time>); a run
+#                into the folder of an interrupted run does only what is missing
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -58,7 +59,7 @@ server_pid=
 # start_server NAME TAG: starts NAME pinned to $SERVER_CPU, logging to
 # $OUT/TAG.server.log, and sets server_pid and server_url. The server also
 # stops when this script ends: its stdin is a pipe held open only while
-# the script runs.
+# the script runs (and the loop that holds it ends with the server).
 start_server() {
 	local name=$1 log="$OUT/$2.server.log" cmd
 	case $name in
@@ -67,7 +68,7 @@ start_server() {
 	*) echo "unknown server $name" >&2; exit 2 ;;
 	esac
 	taskset -c "$SERVER_CPU" "${cmd[@]}" -addr 127.0.0.1:0 >"$log" 2>&1 \
-		< <(while kill -0 $$ 2>/dev/null; do sleep 1; done) &
+		< <(while kill -0 $$ 2>/dev/null && echo; do sleep 1; done) &
 	server_pid=$!
 	server_url=
 	for _ in $(seq 100); do
@@ -83,7 +84,7 @@ start_server() {
 stop_server() {
 	[[ -n $server_pid ]] || return 0
 	kill "$server_pid" 2>/dev/null || true
-	wait "$server_pid" 2>/dev/null || true
+	wait "$server_pid" 2>/dev/null || true # (its exit status is of no interest)
 	server_pid=
 }
 trap stop_server EXIT
@@ -96,6 +97,9 @@ failures=0
 cell() {
 	local name=$1 tag=$2 try
 	shift 2
+	if [[ -s $OUT/$tag.json ]]; then
+		return 0 # done by an earlier, interrupted run into the same $OUT
+	fi
 	for try in 1 2; do
 		start_server "$name" "$tag-$try"
 		if [[ $tag == idle-* ]]; then
