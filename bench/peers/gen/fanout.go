@@ -54,10 +54,10 @@ func runFanout(ctx context.Context, cfg config, pr proto) (*fanoutResult, error)
 	close(stop)
 	sr := <-sent
 	if sr.err != nil {
-		return nil, sr.err
+		return nil, fmt.Errorf("%w%s", sr.err, shortfall(peers, sr.broadcasts))
 	}
 	if err := drain(sk, cfg); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w%s", err, shortfall(peers, sr.broadcasts))
 	}
 	if t0.err != nil || t1.err != nil {
 		return nil, fmt.Errorf("server CPU: %w", errors.Join(t0.err, t1.err))
@@ -110,6 +110,31 @@ func drain(sk *sink, cfg config) error {
 		}
 	}
 	return nil
+}
+
+// shortfall describes the peers that are missing deliveries, for the
+// error of a run that stalled: how many, how many of them the server
+// closed, and the first close error.
+func shortfall(peers []*peer, broadcasts int64) string {
+	var short, closed int
+	var firstErr error
+	for _, p := range peers {
+		if p.delivered.Load() >= broadcasts {
+			continue
+		}
+		short++
+		if err := p.err(); err != nil {
+			closed++
+			if firstErr == nil {
+				firstErr = err
+			}
+		}
+	}
+	s := fmt.Sprintf(": %d of %d members are missing deliveries, %d of them closed", short, len(peers), closed)
+	if firstErr != nil {
+		s += fmt.Sprintf(" (first: %v)", firstErr)
+	}
+	return s
 }
 
 // mark is a reading taken at one instant of the run.
