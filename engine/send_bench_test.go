@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"runtime"
 	"strings"
 	"testing"
@@ -39,7 +38,9 @@ func drainOutbox(s *session, batch [][]byte) [][]byte {
 		var size int
 		batch, size, _, _ = s.out.next(batch[:0], maxBatchFrames, maxBatchBytes)
 		if len(batch) == 0 {
+			s.out.mu.Lock()
 			s.out.writing = true
+			s.out.mu.Unlock()
 			return batch
 		}
 		clear(batch)
@@ -56,20 +57,13 @@ func drainOutbox(s *session, batch [][]byte) [][]byte {
 // (the fan-out itself allocates nothing).
 func BenchmarkInboundSend1000(b *testing.B) {
 	const sessions = 1000
-	e, err := New(Config{
-		Authenticate: func(*http.Request) (string, error) { return "", nil },
-		Secret:       []byte("bench"),
-		RateLimit:    -1,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	e := &Engine{cfg: Config{Logger: zap.NewNop(), RateLimit: -1}.withDefaults()}
 	broker := NewMemoryBroker()
 	defer broker.Close()
 	roomID := strings.Repeat("ab", 32)
 	r := room.New(roomID, "bench", rawEchoHandler{}, room.Config{Fanout: newHub(broker, zap.NewNop())})
 	r.Start()
-	defer r.Shutdown()
+	defer func() { r.Shutdown(); <-r.Done() }()
 
 	ss := make([]*session, sessions)
 	for i := range ss {
