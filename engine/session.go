@@ -72,6 +72,13 @@ type session struct {
 	inflight  *inflight
 	readAt    time.Duration
 	closeSent atomic.Uint32
+
+	// deadlineAt is when the writer last moved the write deadline. Only
+	// the running writer touches it; the outbox lock orders one writer
+	// run after the previous one. It outlives a run because a writer is
+	// started per burst of frames, and moving the deadline (a poller
+	// call) on every start cost more than the batching saved.
+	deadlineAt time.Time
 }
 
 func newSession(e *Engine, conn *gws.Conn, user, cred string) *session {
@@ -164,7 +171,6 @@ func (s *session) writeLoop() {
 	// The batch slice is reused across writer runs; the outbox hands it
 	// over under its lock (next keeps it when the writer stops).
 	batch := s.out.takeSpare()
-	var deadlineAt time.Time
 	for {
 		var size int
 		var code uint16
@@ -178,8 +184,8 @@ func (s *session) writeLoop() {
 			return
 		}
 		// Move the write deadline only when it has aged, not per batch.
-		if now := time.Now(); now.Sub(deadlineAt) > s.e.cfg.WriteTimeout/4 {
-			deadlineAt = now
+		if now := time.Now(); now.Sub(s.deadlineAt) > s.e.cfg.WriteTimeout/4 {
+			s.deadlineAt = now
 			_ = s.conn.SetWriteDeadline(now.Add(s.e.cfg.WriteTimeout))
 		}
 		err := s.conn.Writev(gws.OpcodeBinary, batch...)
