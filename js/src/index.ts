@@ -37,6 +37,8 @@ export type {
   RoomState,
   SendOptions,
 } from "./room.js";
+export { USER_KIND } from "./presence.js";
+export type { Presence, PresenceState, PresenceStatus, PresenceTuple, UserRoom } from "./presence.js";
 export type { OutboxEntry, OutboxResult, PersistOutboxOptions, StorageLike } from "./outbox.js";
 export type {
   AnyRoom,

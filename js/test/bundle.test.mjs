@@ -46,6 +46,7 @@ test("the public API", () => {
     "MatchStatus",
     "ParlorError",
     "SUBPROTOCOL",
+    "USER_KIND",
     "VERSION",
     "connect",
     "decodeData",

@@ -55,6 +55,10 @@ export interface ChatSnapshot {
    * included.
    */
   online: string[] | null;
+  /** Muted is the joiner's Settings.Muted. */
+  muted?: boolean;
+  /** Hidden is the joiner's Settings.Hidden. */
+  hidden?: boolean;
 }
 
 /**
@@ -97,7 +101,10 @@ export interface ChatMessage {
    * it.
    */
   admins?: string[];
-  /** Name is a group's name, in the members entry that created it. */
+  /**
+   * Name is a group's name, in the members entry that created or
+   * renamed it.
+   */
   name?: string;
 }
 
@@ -192,9 +199,12 @@ export interface ChatTypingRequest {
   stop?: boolean;
 }
 
-/** MembersRequest is the payload of OpAddMembers and OpRemoveMembers. */
+/**
+ * MembersRequest is the payload of OpAddMembers, OpRemoveMembers,
+ * OpPromote and OpDemote.
+ */
 export interface ChatMembersRequest {
-  /** Members are the users to add or remove. */
+  /** Members are the users to add, remove, promote or demote. */
   members: string[] | null;
 }
 
@@ -283,6 +293,17 @@ export interface Conversation {
    * member: clients drop the conversation.
    */
   removed?: boolean;
+  /**
+   * Muted is the user's Settings.Muted: clients show no unread badge
+   * for the conversation, leave it out of totals and make no sound.
+   */
+  muted?: boolean;
+  /**
+   * Hidden is set in an inbox event when the user hid the conversation
+   * (Settings.Hidden): clients drop it from the list until it comes
+   * back in a later event. Stores never list hidden conversations.
+   */
+  hidden?: boolean;
 }
 
 /** InboxPageRequest is the payload of OpPage. */

@@ -50,6 +50,10 @@ export interface ChatSnapshot {
      * included.
      */
     online: string[] | null;
+    /** Muted is the joiner's Settings.Muted. */
+    muted?: boolean;
+    /** Hidden is the joiner's Settings.Hidden. */
+    hidden?: boolean;
 }
 /**
  * Message is one entry of a room's log, as stored, broadcast and returned
@@ -91,7 +95,10 @@ export interface ChatMessage {
      * it.
      */
     admins?: string[];
-    /** Name is a group's name, in the members entry that created it. */
+    /**
+     * Name is a group's name, in the members entry that created or
+     * renamed it.
+     */
     name?: string;
 }
 /** RoomInfo is the stored record of a conversation: who is in it. */
@@ -176,9 +183,12 @@ export interface ChatTypingRequest {
     /** Stop says the user stopped typing. */
     stop?: boolean;
 }
-/** MembersRequest is the payload of OpAddMembers and OpRemoveMembers. */
+/**
+ * MembersRequest is the payload of OpAddMembers, OpRemoveMembers,
+ * OpPromote and OpDemote.
+ */
 export interface ChatMembersRequest {
-    /** Members are the users to add or remove. */
+    /** Members are the users to add, remove, promote or demote. */
     members: string[] | null;
 }
 /** Info is the reply to OpInfo. */
@@ -261,6 +271,17 @@ export interface Conversation {
      * member: clients drop the conversation.
      */
     removed?: boolean;
+    /**
+     * Muted is the user's Settings.Muted: clients show no unread badge
+     * for the conversation, leave it out of totals and make no sound.
+     */
+    muted?: boolean;
+    /**
+     * Hidden is set in an inbox event when the user hid the conversation
+     * (Settings.Hidden): clients drop it from the list until it comes
+     * back in a later event. Stores never list hidden conversations.
+     */
+    hidden?: boolean;
 }
 /** InboxPageRequest is the payload of OpPage. */
 export interface InboxPageRequest {
