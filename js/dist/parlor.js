@@ -1136,7 +1136,6 @@ function fromBase64(s) {
 }
 
 // src/presence.ts
-var USER_KIND = "user";
 function toStatus(t) {
   const a = Array.isArray(t) ? t : [];
   return { user: String(a[0] ?? ""), status: a[1] ?? "offline", lastSeen: Number(a[2] ?? 0) };
@@ -1382,6 +1381,10 @@ function key(name) {
   return "e:" + name;
 }
 
+// src/types/user.ts
+var UserKind = "user";
+var PresenceStates = { Online: "online", Away: "away", Offline: "offline" };
+
 // src/version.ts
 var VERSION = "0.1.0";
 
@@ -1578,7 +1581,7 @@ var Client = class {
       this.userHandle = null;
     }
     if (this.userJoin === null) {
-      const join = this.joinRaw(USER_KIND, encodeData(void 0));
+      const join = this.joinRaw(UserKind, encodeData(void 0));
       this.userJoin = join;
       join.then(
         (room) => {
@@ -2426,8 +2429,9 @@ export {
   MAX_TEXT_LEN,
   MatchStatus,
   ParlorError,
+  PresenceStates,
   SUBPROTOCOL,
-  USER_KIND,
+  UserKind,
   VERSION,
   connect,
   decodeData,

@@ -11,8 +11,9 @@ import { Emitter } from "./emitter.js";
 import { ParlorError } from "./errors.js";
 import { fromBase64, PersistentOutbox, toBase64, type OutboxEntry, type OutboxResult, type PersistOutboxOptions } from "./outbox.js";
 import type { AnyRoom, JoinArgs, RoomKinds } from "./kinds.js";
-import { Presence, USER_KIND, type PresenceStatus, type UserRoom } from "./presence.js";
+import { Presence, type PresenceStatus, type UserRoom } from "./presence.js";
 import { Room, RoomCore, type RoomHost, type SendOptions } from "./room.js";
+import { UserKind } from "./types/user.js";
 import { VERSION } from "./version.js";
 
 /** The WebSocket subprotocol of the wire protocol. */
@@ -468,7 +469,7 @@ export class Client {
       this.userHandle = null;
     }
     if (this.userJoin === null) {
-      const join = this.joinRaw(USER_KIND, encodeData(undefined)) as unknown as Promise<Room<UserRoom>>;
+      const join = this.joinRaw(UserKind, encodeData(undefined)) as unknown as Promise<Room<UserRoom>>;
       this.userJoin = join;
       join.then(
         (room) => {

@@ -26,6 +26,7 @@ import type {
 } from "./types/games.js";
 import { GameKinds } from "./types/games.js";
 import type { UserRoom } from "./presence.js";
+import { UserKind } from "./types/user.js";
 
 /**
  * What a room of one kind carries: its join params, its snapshot, its
@@ -102,7 +103,7 @@ export interface RoomKinds {
   [GameKinds.TicTacToe]: MatchRoom<TicTacToeView, TicTacToeMove>;
   [GameKinds.Chess]: MatchRoom<ChessView, ChessMove>;
   /** The user's own channel: notifications and presence. */
-  user: UserRoom;
+  [UserKind]: UserRoom;
 }
 
 /** The arguments of client.join after the kind: params (optional when they may be undefined), then options. */

@@ -1,10 +1,5 @@
 import type { RoomSpec } from "./kinds.js";
-/** The kind of the user channel. */
-export declare const USER_KIND = "user";
-/** A user's status: "online", "away" or "offline". */
-export type PresenceState = "online" | "away" | "offline";
-/** A status as the wire carries it: [user, status, last_seen_ms]. */
-export type PresenceTuple = [user: string, status: PresenceState, lastSeenMs: number];
+import type { PresenceState, UserEvents, UserSends } from "./types/user.js";
 /** A watched user's status, as "presence" events and watch() give it. */
 export interface PresenceStatus {
     /** The user id. */
@@ -22,34 +17,8 @@ export interface PresenceStatus {
 export interface UserRoom extends RoomSpec {
     params: undefined;
     snapshot: null;
-    events: Record<string, any> & {
-        presence: PresenceTuple;
-    };
-    sends: {
-        /** Watch users; the reply holds their statuses, in the order asked. */
-        "presence.watch": {
-            request: {
-                users: string[];
-            };
-            reply: {
-                statuses: PresenceTuple[];
-            };
-        };
-        /** Stop watching users. */
-        "presence.unwatch": {
-            request: {
-                users: string[];
-            };
-            reply: null;
-        };
-        /** Hide your status from everyone (they see you offline), or show it again. */
-        "presence.hide": {
-            request: {
-                hidden: boolean;
-            };
-            reply: null;
-        };
-    };
+    events: Record<string, any> & UserEvents;
+    sends: UserSends;
 }
 /** Turns a wire status into a PresenceStatus. */
 export declare function toStatus(t: unknown): PresenceStatus;
