@@ -9,7 +9,7 @@ import (
 )
 
 // TestGeneratedTypesAreCurrent fails when js/src/types differs from what
-// the Go types of chat and games generate: a field, tag or event changed
+// the Go types of chat, games and the engine's user channel generate: a field, tag or event changed
 // on one side only.
 func TestGeneratedTypesAreCurrent(t *testing.T) {
 	root, err := repoRoot()
