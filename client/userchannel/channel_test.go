@@ -278,3 +278,29 @@ func TestAnotherUsersChannelIsOutOfReach(t *testing.T) {
 		t.Fatal("mallory hid alice")
 	}
 }
+
+// The client's names and statuses are the engine's.
+func TestNamesMatchTheEngine(t *testing.T) {
+	for _, c := range [][2]string{
+		{userchannel.Kind, engine.UserKind},
+		{userchannel.EventPresence, engine.EventPresence},
+		{userchannel.OpWatch, engine.EventPresenceWatch},
+		{userchannel.OpUnwatch, engine.EventPresenceUnwatch},
+		{userchannel.OpHide, engine.EventPresenceHide},
+		{string(userchannel.Online), string(engine.StatusOnline)},
+		{string(userchannel.Away), string(engine.StatusAway)},
+		{string(userchannel.Offline), string(engine.StatusOffline)},
+	} {
+		if c[0] != c[1] {
+			t.Errorf("client %q, engine %q", c[0], c[1])
+		}
+	}
+	raw, err := codec.MarshalData(&engine.Presence{User: "bob", Status: engine.StatusOffline, LastSeen: 1700000000000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p userchannel.Presence
+	if err := codec.UnmarshalData(raw, &p); err != nil || p.User != "bob" || p.Status != userchannel.Offline || p.LastSeenMS != 1700000000000 {
+		t.Fatalf("decoded %+v, %v", p, err)
+	}
+}
