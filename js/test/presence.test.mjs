@@ -80,6 +80,9 @@ test("userChannel: joined after connect; notifications and presence events reach
   assert.deepEqual(notes, [[{ from: "bob" }, 4]]);
   assert.deepEqual(statuses, [{ user: "bob", status: "away", lastSeen: 0 }]);
   client.close();
+  assert.equal(client.userChannel, null);
+  assert.deepEqual(client._debug(), { listeners: 0, roomListeners: 0, inflight: 0, queued: 0, rooms: 0, socket: false });
+  assert.equal(clock.pending(), 0, "no timer left");
 });
 
 test("watch resolves with typed statuses; unwatch and hide are sent on the channel", async () => {
