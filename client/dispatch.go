@@ -23,6 +23,8 @@ type roomState struct {
 	// q is the room's own delivery, or nil when its events go to
 	// Client.Events.
 	q *roomEvents
+	// resumeNotice: deliver EventResumed (WithResumeNotices).
+	resumeNotice bool
 }
 
 // unlink stops tracking rec and returns its delivery (nil when its events
@@ -161,7 +163,8 @@ func (c *Client) answer(cn *conn, f *codec.Frame) {
 		return
 	case callJoin:
 		if err == nil {
-			rec := &roomState{id: fr.Room, kind: cl.joinKind, params: cl.params, epoch: fr.Epoch, seq: fr.Seq, live: true, snapshot: fr.Snapshot}
+			rec := &roomState{id: fr.Room, kind: cl.joinKind, params: cl.params, epoch: fr.Epoch, seq: fr.Seq, live: true,
+				snapshot: fr.Snapshot, resumeNotice: cl.resumeNotice}
 			if old := c.rooms[fr.Room]; old != nil {
 				endRoom(c.unlink(old), nil) // the new Room takes the events over
 			}
@@ -236,10 +239,14 @@ func (c *Client) rejoined(cn *conn, cl *call, f *codec.Frame, err error) {
 		rec.snapshot = f.Snapshot
 	}
 	q := rec.q
+	seq := rec.seq
 	c.settle(cl, result{frame: *f})
 	c.mu.Unlock()
-	if !recovered {
+	switch {
+	case !recovered:
 		c.notice(q, Event{Room: f.Room, Seq: f.Seq, Name: EventRejoined, Data: f.Snapshot})
+	case rec.resumeNotice:
+		c.notice(q, Event{Room: f.Room, Seq: seq, Name: EventResumed})
 	}
 }
 

@@ -43,7 +43,8 @@
 //  2. joins every room it was in again, with the room's kind and params
 //     and the epoch and last ordered seq it saw there. When the server can
 //     replay what was missed (joined says recovered), the missed events
-//     simply follow and nothing else is delivered; ordered events
+//     simply follow and nothing else is delivered (an EventResumed notice
+//     first, for a room joined WithResumeNotices); ordered events
 //     the client already has are dropped, so none arrives twice. Otherwise
 //     the room's state may have changed in ways the client did not see,
 //     and an Event named EventRejoined carrying the fresh snapshot and seq

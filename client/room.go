@@ -130,8 +130,17 @@ func (r *Room) Leave(ctx context.Context) error {
 type JoinOption func(*joinOptions)
 
 type joinOptions struct {
-	perRoom bool
-	handler func(Event)
+	perRoom      bool
+	handler      func(Event)
+	resumeNotice bool
+}
+
+// WithResumeNotices also delivers an EventResumed notice when the room is
+// joined again after a reconnect with what was missed replayed, so that
+// the room has a notice after every rejoin (EventRejoined otherwise).
+// Default: only EventRejoined.
+func WithResumeNotices() JoinOption {
+	return func(o *joinOptions) { o.resumeNotice = true }
 }
 
 // WithRoomEvents delivers this room's events on its Room's Events

@@ -26,6 +26,13 @@ const (
 	// state changes: refetch what it shows of the room (chat history,
 	// a game's state), or leave and join the room again for a snapshot.
 	EventGap = "$gap"
+	// EventResumed is the Name of the notice delivered, to a room joined
+	// with WithResumeNotices only, when the room was joined again after a
+	// reconnect and the server replays what the client missed (the same
+	// epoch): its Seq is the last seq the client had, and the replayed
+	// events follow it. Rooms that keep state outside the event stream,
+	// such as presence watches, restore it then.
+	EventResumed = "$resumed"
 	// ReasonRejoinFailed is the Reason of the left notice delivered when a
 	// room could not be joined again after a reconnect; Err says why.
 	ReasonRejoinFailed = "rejoin_failed"
@@ -33,7 +40,7 @@ const (
 
 // Event is a room event, a notice that the client left a room without
 // asking (Left is then true and Reason says why), or a notice from the
-// client itself (Name EventRejoined or EventGap).
+// client itself (Name EventRejoined, EventGap or EventResumed).
 type Event struct {
 	// Room is the room id.
 	Room string

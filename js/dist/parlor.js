@@ -1135,6 +1135,73 @@ function fromBase64(s) {
   return out;
 }
 
+// src/presence.ts
+function toStatus(t) {
+  const a = Array.isArray(t) ? t : [];
+  return { user: String(a[0] ?? ""), status: a[1] ?? "offline", lastSeen: Number(a[2] ?? 0) };
+}
+var Presence = class {
+  /** @internal */
+  constructor(host) {
+    this.host = host;
+    this.watched = /* @__PURE__ */ new Set();
+    this.hid = false;
+  }
+  /** The users watched, in the order they were first watched. */
+  get watching() {
+    return [...this.watched];
+  }
+  /** Whether this client hid its user's status. */
+  get hidden() {
+    return this.hid;
+  }
+  /**
+   * Watches users and resolves with their current statuses, in the order
+   * asked; later changes come as "presence" events of the client. Rejects
+   * with "limit_exceeded" when the server's watch bound would be passed
+   * (nothing of that call is watched), "bad_request" for an empty or too
+   * long id.
+   */
+  async watch(users) {
+    const room = await this.host.userRoom();
+    const reply = await room.send("presence.watch", { users }, { persist: false });
+    for (const u of users) this.watched.add(u);
+    return (reply?.statuses ?? []).map(toStatus);
+  }
+  /** Stops watching users. */
+  async unwatch(users) {
+    for (const u of users) this.watched.delete(u);
+    const room = await this.host.userRoom();
+    await room.send("presence.unwatch", { users }, { persist: false });
+  }
+  /** Hides this user's status from every watcher (they see offline), or shows it again. */
+  async hide(hidden) {
+    const room = await this.host.userRoom();
+    await room.send("presence.hide", { hidden }, { persist: false });
+    this.hid = hidden;
+  }
+  /** Follows the user channel's events and rejoins. @internal */
+  _attach(room) {
+    room.on("presence", (t) => this.host.emitPresence(toStatus(t)));
+    const restore = () => void this.restore(room);
+    room.on("$resumed", restore);
+    room.on("$rejoined", restore);
+  }
+  /** Sends the watch list and the hidden choice again after a rejoin. */
+  async restore(room) {
+    try {
+      if (this.hid) {
+        await room.send("presence.hide", { hidden: true }, { persist: false });
+      }
+      const users = [...this.watched];
+      if (users.length === 0) return;
+      const reply = await room.send("presence.watch", { users }, { persist: false });
+      for (const t of reply?.statuses ?? []) this.host.emitPresence(toStatus(t));
+    } catch {
+    }
+  }
+};
+
 // src/room.ts
 var noticeNames = /* @__PURE__ */ new Set(["$left", "$rejoined", "$resumed", "$gap"]);
 var maxEarly = 1024;
@@ -1314,6 +1381,10 @@ function key(name) {
   return "e:" + name;
 }
 
+// src/types/user.ts
+var UserKind = "user";
+var PresenceStates = { Online: "online", Away: "away", Offline: "offline" };
+
 // src/version.ts
 var VERSION = "0.1.0";
 
@@ -1367,6 +1438,17 @@ var Client = class {
     this.resumeToken = "";
     /** Makes the client_msg_id of sends that were given none. */
     this.msgIds = new MsgIdSource();
+    /** The join of the user channel, once asked for; null again once it is left. */
+    this.userJoin = null;
+    this.userHandle = null;
+    /**
+     * The presence of other users, through the user channel: watch, unwatch
+     * and hide. Status changes come as the client's "presence" events.
+     */
+    this.presence = new Presence({
+      userRoom: () => this.joinUserChannel(),
+      emitPresence: (p) => this.emitter.emit("presence", p)
+    });
     const WS = opts.WebSocket ?? globalThis.WebSocket;
     if (!WS) {
       throw new TypeError("parlor: no WebSocket implementation: pass options.WebSocket");
@@ -1394,6 +1476,11 @@ var Client = class {
       if (this.st !== "closed") {
         void this.open();
         this.replayOutbox();
+        if (opts.userChannel) {
+          this.joinUserChannel().catch((err) => {
+            if (err.code !== "closed") this.emitter.emit("error", err);
+          });
+        }
       }
     });
   }
@@ -1473,6 +1560,41 @@ var Client = class {
     const room = new Room(this.host, core, snapshot);
     core.handles.add(room);
     return room;
+  }
+  /**
+   * The user channel once joined (see joinUserChannel), else null. Its
+   * ordered events are the notifications the server's modules send, under
+   * their own names: client.userChannel.on("challenge", fn).
+   */
+  get userChannel() {
+    return this.userHandle?.state === "left" ? null : this.userHandle;
+  }
+  /**
+   * Joins the user's own channel (kind "user") once, and resolves with it;
+   * later calls share the same room until it is left. The client rejoins
+   * it after every reconnect with its epoch and last seq, so notifications
+   * sent meanwhile are replayed, and sends the presence watch list again.
+   */
+  joinUserChannel() {
+    if (this.userHandle?.state === "left") {
+      this.userJoin = null;
+      this.userHandle = null;
+    }
+    if (this.userJoin === null) {
+      const join = this.joinRaw(UserKind, encodeData(void 0));
+      this.userJoin = join;
+      join.then(
+        (room) => {
+          if (this.userJoin !== join) return;
+          this.userHandle = room;
+          this.presence._attach(room);
+        },
+        () => {
+          if (this.userJoin === join) this.userJoin = null;
+        }
+      );
+    }
+    return this.userJoin;
   }
   /**
    * Closes the client for good: the WebSocket is closed with 1000, pending
@@ -2307,7 +2429,9 @@ export {
   MAX_TEXT_LEN,
   MatchStatus,
   ParlorError,
+  PresenceStates,
   SUBPROTOCOL,
+  UserKind,
   VERSION,
   connect,
   decodeData,

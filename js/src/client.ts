@@ -11,7 +11,9 @@ import { Emitter } from "./emitter.js";
 import { ParlorError } from "./errors.js";
 import { fromBase64, PersistentOutbox, toBase64, type OutboxEntry, type OutboxResult, type PersistOutboxOptions } from "./outbox.js";
 import type { AnyRoom, JoinArgs, RoomKinds } from "./kinds.js";
+import { Presence, type PresenceStatus, type UserRoom } from "./presence.js";
 import { Room, RoomCore, type RoomHost, type SendOptions } from "./room.js";
+import { UserKind } from "./types/user.js";
 import { VERSION } from "./version.js";
 
 /** The WebSocket subprotocol of the wire protocol. */
@@ -90,6 +92,13 @@ export interface ConnectOptions {
    * report the answers). Default: off; sends live in memory only.
    */
   persistOutbox?: PersistOutboxOptions;
+  /**
+   * Joins the user's own channel (kind "user") as soon as the client
+   * starts, for notifications and presence: client.userChannel. It is
+   * rejoined after every reconnect like any room. Default: false; the
+   * channel is then joined by the first joinUserChannel() or presence call.
+   */
+  userChannel?: boolean;
 }
 
 /** Options of one join. */
@@ -177,6 +186,11 @@ export interface ClientEvents {
   outbox: (result: OutboxResult) => void;
   reconnecting: (info: ReconnectingInfo) => void;
   closed: (info: ClosedInfo) => void;
+  /**
+   * A watched user's status changed (see client.presence), or was sent
+   * again after the user channel was rejoined.
+   */
+  presence: (status: PresenceStatus) => void;
   /** Every state change, with the info of the event of that name. */
   state: (state: ConnectionState, info: ConnectingInfo | OpenInfo | ReconnectingInfo | ClosedInfo) => void;
   /**
@@ -283,6 +297,18 @@ export class Client {
   private readonly msgIds = new MsgIdSource();
   /** The sends kept in storage, with persistOutbox. */
   private readonly persisted: PersistentOutbox | undefined;
+  /** The join of the user channel, once asked for; null again once it is left. */
+  private userJoin: Promise<Room<UserRoom>> | null = null;
+  private userHandle: Room<UserRoom> | null = null;
+
+  /**
+   * The presence of other users, through the user channel: watch, unwatch
+   * and hide. Status changes come as the client's "presence" events.
+   */
+  readonly presence: Presence = new Presence({
+    userRoom: () => this.joinUserChannel(),
+    emitPresence: (p) => this.emitter.emit("presence", p),
+  });
 
   /** Use connect. */
   constructor(url: string, opts: ConnectOptions) {
@@ -315,6 +341,11 @@ export class Client {
       if (this.st !== "closed") {
         void this.open();
         this.replayOutbox();
+        if (opts.userChannel) {
+          this.joinUserChannel().catch((err: ParlorError) => {
+            if (err.code !== "closed") this.emitter.emit("error", err);
+          });
+        }
       }
     });
   }
@@ -414,6 +445,44 @@ export class Client {
     const room = new Room<AnyRoom>(this.host, core, snapshot);
     core.handles.add(room);
     return room;
+  }
+
+  /**
+   * The user channel once joined (see joinUserChannel), else null. Its
+   * ordered events are the notifications the server's modules send, under
+   * their own names: client.userChannel.on("challenge", fn).
+   */
+  get userChannel(): Room<UserRoom> | null {
+    return this.userHandle?.state === "left" ? null : this.userHandle;
+  }
+
+  /**
+   * Joins the user's own channel (kind "user") once, and resolves with it;
+   * later calls share the same room until it is left. The client rejoins
+   * it after every reconnect with its epoch and last seq, so notifications
+   * sent meanwhile are replayed, and sends the presence watch list again.
+   */
+  joinUserChannel(): Promise<Room<UserRoom>> {
+    if (this.userHandle?.state === "left") {
+      // Left, or the server removed it: join it again.
+      this.userJoin = null;
+      this.userHandle = null;
+    }
+    if (this.userJoin === null) {
+      const join = this.joinRaw(UserKind, encodeData(undefined)) as unknown as Promise<Room<UserRoom>>;
+      this.userJoin = join;
+      join.then(
+        (room) => {
+          if (this.userJoin !== join) return;
+          this.userHandle = room;
+          this.presence._attach(room);
+        },
+        () => {
+          if (this.userJoin === join) this.userJoin = null;
+        },
+      );
+    }
+    return this.userJoin;
   }
 
   /**

@@ -37,6 +37,7 @@ export type {
   RoomState,
   SendOptions,
 } from "./room.js";
+export type { Presence, PresenceStatus, UserRoom } from "./presence.js";
 export type { OutboxEntry, OutboxResult, PersistOutboxOptions, StorageLike } from "./outbox.js";
 export type {
   AnyRoom,
@@ -54,6 +55,7 @@ export type {
 } from "./kinds.js";
 export * from "./types/chat.js";
 export * from "./types/games.js";
+export * from "./types/user.js";
 export { Codes, ParlorError, isParlorError } from "./errors.js";
 export type { ErrorCode } from "./errors.js";
 export { VERSION } from "./version.js";

@@ -25,6 +25,8 @@ import type {
   TicTacToeView,
 } from "./types/games.js";
 import { GameKinds } from "./types/games.js";
+import type { UserRoom } from "./presence.js";
+import { UserKind } from "./types/user.js";
 
 /**
  * What a room of one kind carries: its join params, its snapshot, its
@@ -100,6 +102,8 @@ export interface RoomKinds {
   [ChatKinds.Inbox]: InboxRoom;
   [GameKinds.TicTacToe]: MatchRoom<TicTacToeView, TicTacToeMove>;
   [GameKinds.Chess]: MatchRoom<ChessView, ChessMove>;
+  /** The user's own channel: notifications and presence. */
+  [UserKind]: UserRoom;
 }
 
 /** The arguments of client.join after the kind: params (optional when they may be undefined), then options. */

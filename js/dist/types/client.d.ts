@@ -1,6 +1,7 @@
 import { ParlorError } from "./errors.js";
 import { type OutboxResult, type PersistOutboxOptions } from "./outbox.js";
 import type { AnyRoom, JoinArgs, RoomKinds } from "./kinds.js";
+import { Presence, type PresenceStatus, type UserRoom } from "./presence.js";
 import { Room } from "./room.js";
 /** The WebSocket subprotocol of the wire protocol. */
 export declare const SUBPROTOCOL = "parlor.v1";
@@ -73,6 +74,13 @@ export interface ConnectOptions {
      * report the answers). Default: off; sends live in memory only.
      */
     persistOutbox?: PersistOutboxOptions;
+    /**
+     * Joins the user's own channel (kind "user") as soon as the client
+     * starts, for notifications and presence: client.userChannel. It is
+     * rejoined after every reconnect like any room. Default: false; the
+     * channel is then joined by the first joinUserChannel() or presence call.
+     */
+    userChannel?: boolean;
 }
 /** Options of one join. */
 export interface JoinOptions {
@@ -153,6 +161,11 @@ export interface ClientEvents {
     outbox: (result: OutboxResult) => void;
     reconnecting: (info: ReconnectingInfo) => void;
     closed: (info: ClosedInfo) => void;
+    /**
+     * A watched user's status changed (see client.presence), or was sent
+     * again after the user channel was rejoined.
+     */
+    presence: (status: PresenceStatus) => void;
     /** Every state change, with the info of the event of that name. */
     state: (state: ConnectionState, info: ConnectingInfo | OpenInfo | ReconnectingInfo | ClosedInfo) => void;
     /**
@@ -213,6 +226,14 @@ export declare class Client {
     private readonly msgIds;
     /** The sends kept in storage, with persistOutbox. */
     private readonly persisted;
+    /** The join of the user channel, once asked for; null again once it is left. */
+    private userJoin;
+    private userHandle;
+    /**
+     * The presence of other users, through the user channel: watch, unwatch
+     * and hide. Status changes come as the client's "presence" events.
+     */
+    readonly presence: Presence;
     /** Use connect. */
     constructor(url: string, opts: ConnectOptions);
     /** The connection's state. */
@@ -247,6 +268,19 @@ export declare class Client {
     private joinRaw;
     /** Makes the room of a join's answer; runs as the answer is dispatched. */
     private joined;
+    /**
+     * The user channel once joined (see joinUserChannel), else null. Its
+     * ordered events are the notifications the server's modules send, under
+     * their own names: client.userChannel.on("challenge", fn).
+     */
+    get userChannel(): Room<UserRoom> | null;
+    /**
+     * Joins the user's own channel (kind "user") once, and resolves with it;
+     * later calls share the same room until it is left. The client rejoins
+     * it after every reconnect with its epoch and last seq, so notifications
+     * sent meanwhile are replayed, and sends the presence watch list again.
+     */
+    joinUserChannel(): Promise<Room<UserRoom>>;
     /**
      * Closes the client for good: the WebSocket is closed with 1000, pending
      * requests reject with "closed", every room is left locally, and every

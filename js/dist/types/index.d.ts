@@ -1,10 +1,12 @@
 export { connect, SUBPROTOCOL } from "./client.js";
 export type { Client, ClientEvents, ClosedInfo, ConnectingInfo, ConnectionState, ConnectOptions, DisconnectedInfo, JoinOptions, OpenInfo, ReconnectingInfo, ReconnectOptions, WebSocketConstructor, WebSocketLike, } from "./client.js";
 export type { EventMeta, GapInfo, LeftInfo, RejoinedInfo, ResumedInfo, Room, RoomNotices, RoomState, SendOptions, } from "./room.js";
+export type { Presence, PresenceStatus, UserRoom } from "./presence.js";
 export type { OutboxEntry, OutboxResult, PersistOutboxOptions, StorageLike } from "./outbox.js";
 export type { AnyRoom, DMRoom, EventName, GroupRoom, InboxRoom, JoinArgs, MatchRoom, ReplyOf, RoomKinds, RoomSpec, SendArgs, SendName, } from "./kinds.js";
 export * from "./types/chat.js";
 export * from "./types/games.js";
+export * from "./types/user.js";
 export { Codes, ParlorError, isParlorError } from "./errors.js";
 export type { ErrorCode } from "./errors.js";
 export { VERSION } from "./version.js";

@@ -2,6 +2,8 @@ import type { ChatEvents, ChatSends, ChatSnapshot, DMParams, GroupParams, InboxE
 import { ChatKinds } from "./types/chat.js";
 import type { ChessMove, ChessView, MatchEvents, MatchParams, MatchSends, MatchSnapshot, QueueSnapshot, TicTacToeMove, TicTacToeView } from "./types/games.js";
 import { GameKinds } from "./types/games.js";
+import type { UserRoom } from "./presence.js";
+import { UserKind } from "./types/user.js";
 /**
  * What a room of one kind carries: its join params, its snapshot, its
  * events (name to payload) and what it accepts (event name to request and
@@ -73,6 +75,8 @@ export interface RoomKinds {
     [ChatKinds.Inbox]: InboxRoom;
     [GameKinds.TicTacToe]: MatchRoom<TicTacToeView, TicTacToeMove>;
     [GameKinds.Chess]: MatchRoom<ChessView, ChessMove>;
+    /** The user's own channel: notifications and presence. */
+    [UserKind]: UserRoom;
 }
 /** The arguments of client.join after the kind: params (optional when they may be undefined), then options. */
 export type JoinArgs<S extends RoomSpec, O> = undefined extends S["params"] ? [params?: S["params"], opts?: O] : [params: S["params"], opts?: O];

@@ -9,7 +9,7 @@ import (
 )
 
 // TestGeneratedTypesAreCurrent fails when js/src/types differs from what
-// the Go types of chat and games generate: a field, tag or event changed
+// the Go types of chat, games and the engine's user channel generate: a field, tag or event changed
 // on one side only.
 func TestGeneratedTypesAreCurrent(t *testing.T) {
 	root, err := repoRoot()
@@ -20,8 +20,8 @@ func TestGeneratedTypesAreCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out) != 2 {
-		t.Fatalf("generated %d files, want chat.ts and games.ts", len(out))
+	if len(out) != 3 {
+		t.Fatalf("generated %d files, want chat.ts, games.ts and user.ts", len(out))
 	}
 	for name, want := range out {
 		have, err := os.ReadFile(filepath.Join(root, "js", "src", "types", name))
@@ -63,6 +63,17 @@ func TestGeneratedTypesFollowTheTags(t *testing.T) {
 	}
 	if strings.Contains(chat, "  room: string;\n  seq: number;\n  id: string;") {
 		t.Error("chat.ts encodes Message.Room, whose tag is \"-\"")
+	}
+	user := string(out["user.ts"])
+	for _, want := range []string{
+		`export type PresenceState = "online" | "away" | "offline";`,                           // a string enum
+		"export type PresenceTuple = [user: string, status: PresenceState, lastSeen: number];", // as_array
+		"  statuses: PresenceTuple[] | null;",
+		`  "presence.watch": { request: PresenceUsers; reply: PresenceStatuses };`,
+	} {
+		if !strings.Contains(user, want) {
+			t.Errorf("user.ts lacks %q", want)
+		}
 	}
 	for _, want := range []string{
 		"export interface MatchSnapshot<V = unknown> {",

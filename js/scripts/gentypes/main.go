@@ -1,5 +1,5 @@
-// Command gentypes writes the TypeScript types of the chat and games
-// payloads (js/src/types/chat.ts and js/src/types/games.ts) from the Go
+// Command gentypes writes the TypeScript types of the chat, games and
+// user channel payloads (js/src/types/chat.ts, games.ts and user.ts) from the Go
 // types, by reflection over their fields and msgpack tags, with the Go doc
 // comments. The Go types are the one source of truth: its test fails when
 // the committed files differ from what it would write.
@@ -36,6 +36,9 @@ type decl struct {
 	// raw maps the fields that hold a msgpack.RawMessage to the type
 	// parameter they take (such as "V" for a game's view).
 	raw map[string]string
+	// alias, for a named non-struct type (such as a string enum), is the
+	// TypeScript type it is written as: export type ts = alias.
+	alias string
 }
 
 // member is one entry of an events or sends map: an event name (a Go
@@ -104,7 +107,7 @@ func repoRoot() (string, error) {
 
 // generate returns the generated files by name.
 func generate(root string) (map[string][]byte, error) {
-	docs, err := readDocs(root, "chat", "games", "games/tictactoe", "games/chess")
+	docs, err := readDocs(root, "chat", "games", "games/tictactoe", "games/chess", "engine")
 	if err != nil {
 		return nil, err
 	}
@@ -184,6 +187,15 @@ func render(f file, d docs) []byte {
 	}
 	for _, dc := range f.decls {
 		b.WriteString("\n")
+		if dc.alias != "" {
+			writeDoc(&b, "", d[goName(dc.t)])
+			fmt.Fprintf(&b, "export type %s = %s;\n", dc.ts, dc.alias)
+			continue
+		}
+		if asArray(dc.t) {
+			writeTuple(&b, dc, names, d)
+			continue
+		}
 		writeDoc(&b, "", d[goName(dc.t)])
 		ps := params(dc)
 		decl := ""
@@ -218,6 +230,29 @@ func render(f file, d docs) []byte {
 		b.WriteString("}\n")
 	}
 	return b.Bytes()
+}
+
+// asArray reports whether msgpack encodes struct t as an array (the
+// as_array option on its _msgpack field).
+func asArray(t reflect.Type) bool {
+	f, ok := t.FieldByName("_msgpack")
+	return ok && strings.Contains(f.Tag.Get("msgpack"), "as_array")
+}
+
+// writeTuple writes an as_array struct as a labeled tuple; the fields'
+// docs follow the type's, one line per element.
+func writeTuple(b *bytes.Buffer, dc decl, names map[reflect.Type]decl, d docs) {
+	doc := strings.TrimSpace(d[goName(dc.t)])
+	var elems []string
+	for _, fl := range fields(dc.t) {
+		label := strings.ToLower(fl.goName[:1]) + fl.goName[1:]
+		elems = append(elems, label+": "+tsType(fl.t, names, false))
+		if fd := strings.Join(strings.Fields(d[goName(dc.t)+"."+fl.goName]), " "); fd != "" {
+			doc += "\n" + label + ": " + fd
+		}
+	}
+	writeDoc(b, "", doc)
+	fmt.Fprintf(b, "export type %s = [%s];\n", dc.ts, strings.Join(elems, ", "))
 }
 
 func withDefault(ps []string) []string {
@@ -311,7 +346,7 @@ func typeParams(t reflect.Type, names map[reflect.Type]decl, seen map[reflect.Ty
 		for inner.Kind() == reflect.Pointer || inner.Kind() == reflect.Slice || inner.Kind() == reflect.Map {
 			inner = inner.Elem()
 		}
-		if _, ok := names[inner]; ok && inner != t {
+		if dc, ok := names[inner]; ok && inner != t && dc.alias == "" {
 			for _, p := range typeParams(inner, names, seen) {
 				set[p] = true
 			}
@@ -331,6 +366,9 @@ func tsType(t reflect.Type, names map[reflect.Type]decl, nilable bool) string {
 	null := ""
 	if nilable {
 		null = " | null"
+	}
+	if dc, ok := names[t]; ok && dc.alias != "" {
+		return dc.ts
 	}
 	switch t.Kind() {
 	case reflect.String:

@@ -5,6 +5,7 @@ import (
 	"reflect"
 
 	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/games"
 	"github.com/parlorhq/parlor/games/chess"
 	"github.com/parlorhq/parlor/games/tictactoe"
@@ -13,7 +14,7 @@ import (
 // files lists what is generated. Event names and kinds come from the Go
 // constants, payload types from the Go structs.
 func files() []file {
-	return []file{chatFile(), gamesFile()}
+	return []file{chatFile(), gamesFile(), userFile()}
 }
 
 func d[T any](ts string) decl { return decl{ts: ts, t: reflect.TypeFor[T]()} }
@@ -152,4 +153,34 @@ func gamesFile() file {
 
 func reqReply(req, reply string) string {
 	return "{ request: " + req + "; reply: " + reply + " }"
+}
+
+func userFile() file {
+	return file{
+		name:   "user.ts",
+		header: "// The payloads of the user channel (package engine): presence statuses and\n// the requests and replies of watches.\n",
+		consts: []member{
+			{name: "UserKind", doc: "The kind of the user channel, joined without params.", ts: q(engine.UserKind)},
+			{name: "PresenceStates", doc: "The statuses a watched user can have.", ts: fmt.Sprintf("{ Online: %s, Away: %s, Offline: %s } as const",
+				q(string(engine.StatusOnline)), q(string(engine.StatusAway)), q(string(engine.StatusOffline)))},
+		},
+		decls: []decl{
+			{ts: "PresenceState", t: reflect.TypeFor[engine.Status](), alias: fmt.Sprintf("%s | %s | %s",
+				q(string(engine.StatusOnline)), q(string(engine.StatusAway)), q(string(engine.StatusOffline)))},
+			d[engine.Presence]("PresenceTuple"),
+			d[engine.PresenceUsers]("PresenceUsers"),
+			d[engine.PresenceStatuses]("PresenceStatuses"),
+			d[engine.PresenceHide]("PresenceHide"),
+		},
+		maps: []tsMap{
+			{name: "UserEvents", doc: "The events of the user channel the server defines; notifications come under their senders' names.", members: []member{
+				{engine.EventPresence, "A watched user's status changed (seq 0, never replayed).", "PresenceTuple"},
+			}},
+			{name: "UserSends", doc: "What the user channel accepts: each event's request and reply.", members: []member{
+				{engine.EventPresenceWatch, "Watch users; the reply holds their statuses, in the order asked.", reqReply("PresenceUsers", "PresenceStatuses")},
+				{engine.EventPresenceUnwatch, "Stop watching users.", reqReply("PresenceUsers", "null")},
+				{engine.EventPresenceHide, "Hide your status from every watcher, or show it again.", reqReply("PresenceHide", "null")},
+			}},
+		},
+	}
 }

@@ -13,6 +13,8 @@ import {
   type DisconnectedInfo,
   type EventMeta,
   type MatchRoom,
+  type PresenceState,
+  type PresenceStatus,
   type Room,
   type TicTacToeView,
 } from "../../dist/parlor.js";
@@ -87,6 +89,31 @@ async function example(token: string): Promise<void> {
   client.close();
 }
 void example;
+
+// The user channel: notifications and presence.
+async function presence(): Promise<void> {
+  const client = connect("/ws", { userChannel: true });
+  const me = await client.joinUserChannel();
+  me.on("presence", ([user, status, lastSeen]) => {
+    const s: PresenceState = status;
+    void [user.length, s, lastSeen + 1];
+  });
+  me.on("challenge.offered", (offer: { from: string }) => void offer.from);
+  const reply = await me.send("presence.watch", { users: ["bob"] });
+  void reply.statuses?.[0]?.[1];
+  // @ts-expect-error: hide takes {hidden}
+  void me.send("presence.hide", { users: ["bob"] });
+  client.on("presence", (p: PresenceStatus) => void p.lastSeen);
+  const statuses: PresenceStatus[] = await client.presence.watch(["bob"]);
+  const online: boolean = statuses[0]?.status === "online";
+  void online;
+  await client.presence.unwatch(["bob"]);
+  await client.presence.hide(true);
+  const joined = await client.join("user");
+  const same: typeof me = joined;
+  void same;
+}
+void presence;
 
 // The React hooks, as a component would call them.
 function ChatBox(): string {
