@@ -34,8 +34,8 @@ func TestGroupsCreatedFromVersion1(t *testing.T) {
 		"SET search_path TO " + ident,
 		`CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL,
 			applied timestamptz NOT NULL DEFAULT now())`,
-		list[0].sql,
-		"INSERT INTO schema_migrations (version, name) VALUES (1, '" + list[0].name + "')",
+		list[0].SQL,
+		"INSERT INTO schema_migrations (version, name) VALUES (1, '" + list[0].Name + "')",
 		`INSERT INTO rooms (id, kind, name, members, created) VALUES
 			('g1', 'chat.group', 'one', ARRAY['a', 'b'], 1),
 			('g2', 'chat.group', 'two', ARRAY['a'], 1),

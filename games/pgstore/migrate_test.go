@@ -114,7 +114,7 @@ func TestMigrationFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list) == 0 || list[0].version != 1 || list[0].sql == "" {
+	if len(list) == 0 || list[0].Version != 1 || list[0].SQL == "" {
 		t.Fatalf("migrations: %+v", list)
 	}
 }

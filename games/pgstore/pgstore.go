@@ -22,10 +22,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/internal/pgutil"
 )
 
 // Options configures Open. Every field documents its zero-value default.
@@ -81,13 +81,7 @@ var _ games.Store = (*Store)(nil)
 // the first connection and the migrations.
 func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
-	cfg, err := pgxpool.ParseConfig(dsn)
-	if err != nil {
-		return nil, fmt.Errorf("pgstore: %w", err)
-	}
-	cfg.MaxConns = opts.MaxConns
-	cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{opts.Schema}.Sanitize()
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	pool, err := pgutil.OpenPool(ctx, dsn, opts.Schema, opts.MaxConns)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
 	}
@@ -132,20 +126,10 @@ func (s *Store) call(ctx context.Context) (context.Context, context.CancelFunc, 
 	return ctx, cancel, nil
 }
 
-// retry runs fn, and runs it once more if it failed because the
-// database was unavailable and there is time left. A lost connection
-// first resets the pool: after a server restart every idle connection is
-// dead, and the second try should dial a new one rather than meet the
-// next dead one.
+// retry runs fn, and once more if the database was unavailable, there
+// is time left and the store is not closed (pgutil.Retry).
 func (s *Store) retry(ctx context.Context, fn func() error) error {
-	err := fn()
-	if err == nil || !unavailable(err) || ctx.Err() != nil || s.isClosed() {
-		return err
-	}
-	if connLost(err) {
-		s.pool.Reset()
-	}
-	return fn()
+	return pgutil.Retry(ctx, s.pool, s.isClosed, fn)
 }
 
 // fail turns a call's error into what the caller sees: the games errors
@@ -164,7 +148,7 @@ func (s *Store) fail(caller context.Context, err error) error {
 		return games.ErrStoreClosed
 	case caller.Err() != nil:
 		return caller.Err()
-	case unavailable(err):
+	case pgutil.Unavailable(err):
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return fmt.Errorf("pgstore: %w", err)
