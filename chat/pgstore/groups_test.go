@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/internal/pgtest"
 )
 
 // TestGroupsCreatedFromVersion1: a schema made by migration 0001 alone,
@@ -18,12 +19,12 @@ import (
 // get none.
 func TestGroupsCreatedFromVersion1(t *testing.T) {
 	ctx := context.Background()
-	schema := newSchema(t)
+	schema := pgtest.NewSchema(t)
 	list, err := migrations()
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := pgx.Connect(ctx, testDSN(t))
+	conn, err := pgx.Connect(ctx, pgtest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +74,7 @@ func TestGroupsCreatedFromVersion1(t *testing.T) {
 // rooms_creator index alone, however many groups others created.
 func TestGroupsCreatedPlan(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t, newSchema(t), Options{})
+	s := openStore(t, pgtest.NewSchema(t), Options{})
 	if _, err := s.pool.Exec(ctx, `INSERT INTO rooms (id, kind, members, created, creator)
 		SELECT 'g' || i, $1, ARRAY['u' || (i % 1000)], 1, 'u' || (i % 1000) FROM generate_series(1, 20000) i`, chat.KindGroup); err != nil {
 		t.Fatal(err)

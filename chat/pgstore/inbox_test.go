@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/internal/pgtest"
 )
 
 // loadInboxes fills the store's tables directly (the store would take
@@ -86,7 +87,7 @@ func explain(t *testing.T, s *Store, sql string, args ...any) string {
 func TestInboxPlan(t *testing.T) {
 	const n = 10000
 	ctx := context.Background()
-	s := openStore(t, newSchema(t), Options{})
+	s := openStore(t, pgtest.NewSchema(t), Options{})
 	loadInboxes(t, s, n)
 
 	wantIndex := regexp.MustCompile(fmt.Sprintf(`Index (Only )?Scan using members_inbox on members m \(actual rows=%d loops=1\)`, chat.DefaultInboxLimit))

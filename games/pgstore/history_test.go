@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/internal/pgtest"
 )
 
 // loadHistory fills the store's tables directly (the store would take
@@ -67,7 +68,7 @@ func TestHistoryPlan(t *testing.T) {
 	const n = 10000
 	limit := games.DefaultHistoryPage + 1 // History.Page asks for one more
 	ctx := context.Background()
-	s := openStore(t, newSchema(t), Options{})
+	s := openStore(t, pgtest.NewSchema(t), Options{})
 	loadHistory(t, s, n)
 
 	wantIndex := regexp.MustCompile(fmt.Sprintf(`Index (Only )?Scan using history_order on history h \(actual rows=%d loops=1\)`, limit))
@@ -126,7 +127,7 @@ func finishedRooms(list []games.FinishedGame) []string {
 // record and its place in the history of each of its players.
 func TestFinishedAgain(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t, newSchema(t), Options{})
+	s := openStore(t, pgtest.NewSchema(t), Options{})
 	newMatch(t, s, "m")
 	newMatch(t, s, "older")
 	g := games.FinishedGame{Kind: "games.test", Room: "m", Players: []string{"solo", "solo"}, Ended: time.UnixMilli(5000)}

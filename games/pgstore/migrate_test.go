@@ -7,20 +7,22 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/parlorhq/parlor/internal/pgtest"
 )
 
 // TestMigrateConcurrently: stores starting at once on a new schema take
 // turns under the advisory lock: every Open succeeds and each migration
 // is applied once.
 func TestMigrateConcurrently(t *testing.T) {
-	schema := newSchema(t)
+	schema := pgtest.NewSchema(t)
 	const n = 6
 	stores := make([]*Store, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			stores[i], errs[i] = Open(context.Background(), testDSN(t), Options{Schema: schema})
+			stores[i], errs[i] = Open(context.Background(), pgtest.DSN(t), Options{Schema: schema})
 		})
 	}
 	wg.Wait()
@@ -66,12 +68,12 @@ func appliedVersions(t *testing.T, s *Store) []int {
 // TestMigrateRefusesNewerSchema: a schema migrated by a newer build is
 // not touched by this one.
 func TestMigrateRefusesNewerSchema(t *testing.T) {
-	schema := newSchema(t)
+	schema := pgtest.NewSchema(t)
 	s := openStore(t, schema, Options{})
 	if _, err := s.pool.Exec(context.Background(), "INSERT INTO schema_migrations (version, name) VALUES (999, 'future')"); err != nil {
 		t.Fatal(err)
 	}
-	if other, err := Open(context.Background(), testDSN(t), Options{Schema: schema}); err == nil {
+	if other, err := Open(context.Background(), pgtest.DSN(t), Options{Schema: schema}); err == nil {
 		_ = other.Close()
 		t.Fatal("Open accepted a schema at version 999")
 	} else if !strings.Contains(err.Error(), "newer") {
@@ -82,7 +84,7 @@ func TestMigrateRefusesNewerSchema(t *testing.T) {
 // TestDefaultSchema: with no Options.Schema the tables go to
 // parlor_games, beside (not in) the chat store's parlor_chat.
 func TestDefaultSchema(t *testing.T) {
-	dsn := testDSN(t)
+	dsn := pgtest.DSN(t)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {

@@ -9,24 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/internal/pgtest"
 )
-
-// terminate makes the server end every connection of the application
-// named.
-func terminate(dsn, application string) error {
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-		WHERE application_name = $1 AND pid <> pg_backend_pid()`, application)
-	return err
-}
 
 // TestTerminatedConnections: the server kills the store's connections
 // (pg_terminate_backend) again and again while one writer per match
@@ -36,14 +21,14 @@ func terminate(dsn, application string) error {
 // seq it was acked at, and the log has no gap.
 func TestTerminatedConnections(t *testing.T) {
 	ctx := context.Background()
-	dsn, err := url.Parse(testDSN(t))
+	dsn, err := url.Parse(pgtest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	q := dsn.Query()
 	q.Set("application_name", "games-pgstore-fault-test")
 	dsn.RawQuery = q.Encode()
-	s, err := Open(ctx, dsn.String(), Options{Schema: newSchema(t)})
+	s, err := Open(ctx, dsn.String(), Options{Schema: pgtest.NewSchema(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +45,7 @@ func TestTerminatedConnections(t *testing.T) {
 				return
 			case <-time.After(15 * time.Millisecond):
 			}
-			if err := terminate(testDSN(t), "games-pgstore-fault-test"); err != nil {
+			if err := pgtest.Terminate(pgtest.DSN(t), "games-pgstore-fault-test"); err != nil {
 				t.Error(err)
 				return
 			}
