@@ -112,8 +112,8 @@ func TestTimeout(t *testing.T) {
 	if err := s.Append(ctx, games.Write{Match: "m", Entries: []games.Entry{moved(1, 0)}}); err != nil {
 		t.Fatalf("Append once the database answers: %v", err)
 	}
-	if def := openStore(t, pgtest.NewSchema(t), Options{}); def.timeout != DefaultTimeout {
-		t.Fatalf("default Timeout %v", def.timeout)
+	if def := openStore(t, pgtest.NewSchema(t), Options{}); def.gate.Timeout() != DefaultTimeout {
+		t.Fatalf("default Timeout %v", def.gate.Timeout())
 	}
 }
 
