@@ -54,8 +54,9 @@ func TestGroupsCreatedFromVersion1(t *testing.T) {
 	}
 
 	s := openStore(t, schema, Options{})
-	if v := appliedVersions(t, s); len(v) != len(list) {
-		t.Fatalf("applied versions %v", v)
+	var applied int
+	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM schema_migrations").Scan(&applied); err != nil || applied != len(list) {
+		t.Fatalf("%d migrations applied, %v; want %d", applied, err, len(list))
 	}
 	for room, want := range map[string]string{"g1": "a", "g2": "", "d1": ""} {
 		if info, err := s.Room(ctx, room); err != nil || info.Creator != want {
