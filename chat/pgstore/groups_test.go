@@ -83,7 +83,7 @@ func TestGroupsCreatedPlan(t *testing.T) {
 	if _, err := s.pool.Exec(ctx, "ANALYZE rooms"); err != nil {
 		t.Fatal(err)
 	}
-	plan := explain(t, s, sqlGroupsCreated, "u7")
+	plan := pgtest.Explain(t, s.pool, sqlGroupsCreated, "u7")
 	t.Logf("plan:\n%s", plan)
 	if !regexp.MustCompile(`Index (Only )?Scan (using|on) rooms_creator (on rooms )?\(actual rows=20 loops=1\)`).MatchString(plan) {
 		t.Error("the count does not read u7's 20 groups from rooms_creator")

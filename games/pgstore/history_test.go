@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/parlorhq/parlor/games"
 	"github.com/parlorhq/parlor/internal/pgtest"
 )
@@ -44,21 +42,6 @@ func loadHistory(t *testing.T, s *Store, n int) {
 	}
 }
 
-// explain returns the plan PostgreSQL ran for sql with args, with actual
-// row counts.
-func explain(t *testing.T, s *Store, sql string, args ...any) string {
-	t.Helper()
-	rows, err := s.pool.Query(context.Background(), "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "+sql, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Join(lines, "\n")
-}
-
 // TestHistoryPlan: a page of the history of a user with 10,000 finished
 // games, at the top and deep in it, is read from the history_order index
 // in order, starting at the cursor, and stops at the limit; the games are
@@ -81,7 +64,7 @@ func TestHistoryPlan(t *testing.T) {
 		{"the top", sqlHistoryTop, []any{"heavy", limit}},
 		{fmt.Sprintf("after %+v", cur), sqlHistoryAfter, []any{"heavy", limit, cur.Ended, cur.Room}},
 	} {
-		plan := explain(t, s, c.sql, c.args...)
+		plan := pgtest.Explain(t, s.pool, c.sql, c.args...)
 		t.Logf("history plan at %s for a user with %d games:\n%s", c.name, n, plan)
 		if !wantIndex.MatchString(plan) {
 			t.Errorf("%s: the plan does not read %d rows from history_order", c.name, limit)
