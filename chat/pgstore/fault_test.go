@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -97,38 +96,16 @@ func TestDatabaseRestart(t *testing.T) {
 // twice or lost.
 func TestTerminatedConnections(t *testing.T) {
 	ctx := context.Background()
-	dsn, err := url.Parse(pgtest.DSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := dsn.Query()
-	q.Set("application_name", "pgstore-fault-test")
-	dsn.RawQuery = q.Encode()
+	dsn := pgtest.AppDSN(t, "pgstore-fault-test")
 	schema := pgtest.NewSchema(t)
-	s, err := Open(ctx, dsn.String(), Options{Schema: schema})
+	s, err := Open(ctx, dsn, Options{Schema: schema})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
 
 	const rooms, perRoom = 4, 60
-	stop := make(chan struct{})
-	var kills atomic.Int64
-	var killer sync.WaitGroup
-	killer.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(15 * time.Millisecond):
-			}
-			if err := pgtest.Terminate(pgtest.DSN(t), "pgstore-fault-test"); err != nil {
-				t.Error(err)
-				return
-			}
-			kills.Add(1)
-		}
-	})
+	killer := pgtest.StartKiller(t, "pgstore-fault-test", 15*time.Millisecond)
 
 	var failures atomic.Int64
 	var wg sync.WaitGroup
@@ -158,13 +135,12 @@ func TestTerminatedConnections(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	close(stop)
-	killer.Wait()
+	kills := killer.Stop()
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
 	}
-	t.Logf("%d kills, %d appends failed as unavailable and were resent", kills.Load(), failures.Load())
+	t.Logf("%d kills, %d appends failed as unavailable and were resent", kills, failures.Load())
 	if failures.Load() == 0 {
 		t.Fatal("no append failed: the connections were not killed under the writers")
 	}

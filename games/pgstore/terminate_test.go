@@ -3,7 +3,6 @@ package pgstore
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,37 +20,15 @@ import (
 // seq it was acked at, and the log has no gap.
 func TestTerminatedConnections(t *testing.T) {
 	ctx := context.Background()
-	dsn, err := url.Parse(pgtest.DSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := dsn.Query()
-	q.Set("application_name", "games-pgstore-fault-test")
-	dsn.RawQuery = q.Encode()
-	s, err := Open(ctx, dsn.String(), Options{Schema: pgtest.NewSchema(t)})
+	dsn := pgtest.AppDSN(t, "games-pgstore-fault-test")
+	s, err := Open(ctx, dsn, Options{Schema: pgtest.NewSchema(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
 
 	const matches, perMatch = 4, 50
-	stop := make(chan struct{})
-	var kills atomic.Int64
-	var killer sync.WaitGroup
-	killer.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(15 * time.Millisecond):
-			}
-			if err := pgtest.Terminate(pgtest.DSN(t), "games-pgstore-fault-test"); err != nil {
-				t.Error(err)
-				return
-			}
-			kills.Add(1)
-		}
-	})
+	killer := pgtest.StartKiller(t, "games-pgstore-fault-test", 15*time.Millisecond)
 
 	var failures atomic.Int64
 	acked := make([]map[uint64]int, matches) // seq -> move number
@@ -97,13 +74,12 @@ func TestTerminatedConnections(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	close(stop)
-	killer.Wait()
+	kills := killer.Stop()
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
 	}
-	t.Logf("%d kills, %d appends failed as unavailable", kills.Load(), failures.Load())
+	t.Logf("%d kills, %d appends failed as unavailable", kills, failures.Load())
 	if failures.Load() == 0 {
 		t.Fatal("no append failed: the connections were not killed under the writers")
 	}
