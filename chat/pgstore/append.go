@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"math"
-	"math/rand/v2"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/internal/pgutil"
 )
 
 // The statements of an append, in the order Append sends them. $1 is
@@ -86,7 +86,7 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 	defer cancel()
 	var out chat.Message
 	var dup bool
-	writeID := int64(rand.Uint64() | 1) // never 0, the column's default
+	writeID := pgutil.NewWriteID()
 	err = s.retry(callCtx, func() error {
 		var aerr error
 		out, dup, aerr = s.append(callCtx, &w, writeID)
@@ -114,8 +114,8 @@ func (s *Store) append(ctx context.Context, w *chat.Write, writeID int64) (chat.
 		return chat.Message{}, false, chat.ErrSeqConflict
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return appendTx(ctx, tx, w, writeID) })
-	if errors.Is(err, chat.ErrSeqConflict) || uniqueViolation(err, "entries_pkey") ||
-		uniqueViolation(err, "entries_client_msg_id") {
+	if errors.Is(err, chat.ErrSeqConflict) || pgutil.UniqueViolation(err, "entries_pkey") ||
+		pgutil.UniqueViolation(err, "entries_client_msg_id") {
 		// Another writer stored first, or an earlier try of this call
 		// did: its entry is at e.Seq, or under the client message id.
 		var m chat.Message
@@ -229,9 +229,9 @@ func writeStorable(w *chat.Write) bool {
 	if w.Update != nil && (w.Update.Seq > math.MaxInt64 || !entryStorable(w.Update)) {
 		return false
 	}
-	if r := w.Room; r != nil && !(storable(r.ID) && storable(r.Kind) && storable(r.Name) && storable(r.Creator) &&
-		allStorable(r.Members) && allStorable(r.Admins)) {
+	if r := w.Room; r != nil && !(pgutil.Storable(r.ID) && pgutil.Storable(r.Kind) && pgutil.Storable(r.Name) && pgutil.Storable(r.Creator) &&
+		pgutil.AllStorable(r.Members) && pgutil.AllStorable(r.Admins)) {
 		return false
 	}
-	return w.Read == nil || (w.Read.Seq <= math.MaxInt64 && storable(w.Read.User))
+	return w.Read == nil || (w.Read.Seq <= math.MaxInt64 && pgutil.Storable(w.Read.User))
 }

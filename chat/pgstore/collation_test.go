@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/internal/pgtest"
 )
 
 // TestInboxOrderBytewise: in a database whose collation orders "a_b"
@@ -20,7 +21,7 @@ import (
 // tied in time.
 func TestInboxOrderBytewise(t *testing.T) {
 	ctx := context.Background()
-	dsn := testDSN(t)
+	dsn := pgtest.DSN(t)
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)

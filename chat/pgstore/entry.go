@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/internal/pgutil"
 )
 
 // entryColumns are the columns of a log entry, in the order scanEntry
@@ -43,9 +44,9 @@ func orNull(list []string) []string {
 // entryStorable reports whether PostgreSQL can store every string of m,
 // and its target. (Its seq is checked against the head instead.)
 func entryStorable(m *chat.Message) bool {
-	return m.Target <= math.MaxInt64 && storable(m.Room) && storable(m.ID) && storable(m.Kind) && storable(m.From) &&
-		storable(m.Text) && storable(m.ClientMsgID) && storable(m.Name) &&
-		allStorable(m.Added) && allStorable(m.Removed) && allStorable(m.Admins)
+	return m.Target <= math.MaxInt64 && pgutil.Storable(m.Room) && pgutil.Storable(m.ID) && pgutil.Storable(m.Kind) && pgutil.Storable(m.From) &&
+		pgutil.Storable(m.Text) && pgutil.Storable(m.ClientMsgID) && pgutil.Storable(m.Name) &&
+		pgutil.AllStorable(m.Added) && pgutil.AllStorable(m.Removed) && pgutil.AllStorable(m.Admins)
 }
 
 // scanEntries reads the entries of room from rows of entryColumns.

@@ -1,18 +1,6 @@
 package pgstore
 
-import (
-	"context"
-	"errors"
-	"io"
-	"net"
-	"strings"
-	"syscall"
-	"unicode/utf8"
-
-	"github.com/jackc/pgx/v5/pgconn"
-
-	"github.com/parlorhq/parlor/codec"
-)
+import "github.com/parlorhq/parlor/codec"
 
 // Errors the store returns besides the chat.Store ones. They are
 // *codec.Error values, so the chat module's clients see their codes.
@@ -27,59 +15,3 @@ var (
 	// above 2^63-1 (bigint columns). Nothing is stored.
 	ErrUnstorable = &codec.Error{Code: codec.CodeBadRequest, Message: "pgstore: a NUL byte, invalid UTF-8 or a number too large to store"}
 )
-
-// unavailable reports whether err means that the database could not be
-// reached or could not answer: a connection that failed to open, broke
-// (EOF, reset, closed) or timed out, and the server's own connection,
-// shutdown and resource errors (classes 08, 53, 57P; a read-only standby,
-// 25006). Any other error, such as a value the driver cannot encode or
-// an error in a statement, is not.
-func unavailable(err error) bool {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		c := pgErr.Code
-		return strings.HasPrefix(c, "08") || strings.HasPrefix(c, "53") ||
-			strings.HasPrefix(c, "57P") || c == "25006"
-	}
-	var connectErr *pgconn.ConnectError
-	var netErr net.Error
-	return errors.As(err, &connectErr) || errors.As(err, &netErr) || pgconn.Timeout(err) ||
-		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, pgconn.ErrConnClosed) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
-}
-
-// connLost reports whether err means that a connection died or the
-// server went away, so that the pool's other connections are likely dead
-// too: anything but an error reported by the server, and the server's
-// connection and shutdown errors (classes 08 and 57P).
-func connLost(err error) bool {
-	if !unavailable(err) {
-		return false
-	}
-	var pgErr *pgconn.PgError
-	return !errors.As(err, &pgErr) || strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P")
-}
-
-// uniqueViolation reports whether err is a unique violation of the index
-// or constraint named.
-func uniqueViolation(err error, name string) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == name
-}
-
-// storable reports whether PostgreSQL can store s as text: valid UTF-8
-// without NUL bytes.
-func storable(s string) bool {
-	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
-}
-
-// allStorable reports whether every string of list is storable.
-func allStorable(list []string) bool {
-	for _, s := range list {
-		if !storable(s) {
-			return false
-		}
-	}
-	return true
-}

@@ -1,74 +1,18 @@
 package pgstore
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/codec"
+	"github.com/parlorhq/parlor/internal/pgtest"
 )
-
-// cluster is a PostgreSQL server of the test's own, made with
-// scripts/postgres.sh, that the test may stop and start.
-type cluster struct {
-	t        *testing.T
-	dir, dsn string
-}
-
-// script runs scripts/postgres.sh with args and returns its output.
-func script(t *testing.T, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("bash", append([]string{filepath.Join("..", "..", "scripts", "postgres.sh")}, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("postgres.sh %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return string(out)
-}
-
-// startCluster starts a private cluster and removes it when the test
-// ends. Like every test here, it runs only with PARLOR_TEST_POSTGRES set
-// (and fails in CI without it): that says PostgreSQL is installed.
-func startCluster(t *testing.T) *cluster {
-	t.Helper()
-	testDSN(t)
-	c := &cluster{t: t}
-	sc := bufio.NewScanner(strings.NewReader(script(t, "start")))
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "PARLOR_TEST_POSTGRES="); ok {
-			c.dsn = v
-		}
-		if v, ok := strings.CutPrefix(sc.Text(), "PARLOR_PG_DIR="); ok {
-			c.dir = v
-		}
-	}
-	if c.dsn == "" || c.dir == "" {
-		t.Fatal("postgres.sh start printed no DSN or folder")
-	}
-	t.Cleanup(func() { script(t, "stop", c.dir) })
-	return c
-}
-
-// down stops the server (pg_ctl stop -m fast: it disconnects everyone).
-func (c *cluster) down() { c.t.Helper(); script(c.t, "down", c.dir) }
-
-// up starts it again on the same port and data.
-func (c *cluster) up() { c.t.Helper(); script(c.t, "up", c.dir) }
 
 // isUnavailable reports whether err is ErrUnavailable, as clients see it.
 func isUnavailable(err error) bool {
@@ -82,8 +26,8 @@ func isUnavailable(err error) bool {
 // and the log holds each acked entry once.
 func TestDatabaseRestart(t *testing.T) {
 	ctx := context.Background()
-	c := startCluster(t)
-	s, err := Open(ctx, c.dsn, Options{Timeout: 3 * time.Second})
+	c := pgtest.StartCluster(t)
+	s, err := Open(ctx, c.DSN, Options{Timeout: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +42,7 @@ func TestDatabaseRestart(t *testing.T) {
 	}
 	epoch := s.Epoch()
 
-	c.down()
+	c.Down()
 	if _, _, err := s.Append(ctx, chat.Write{Entry: msg(2)}); !isUnavailable(err) {
 		t.Fatalf("Append with the database down: %v, want ErrUnavailable", err)
 	}
@@ -112,7 +56,7 @@ func TestDatabaseRestart(t *testing.T) {
 		t.Fatalf("SetRead with the database down: %v", err)
 	}
 
-	c.up()
+	c.Up()
 	// The pool drops the dead connections and dials new ones; a call may
 	// still meet a dead one first, and then fails as unavailable too.
 	var got chat.Message
@@ -134,7 +78,7 @@ func TestDatabaseRestart(t *testing.T) {
 	if err != nil || len(h) != 2 || h[0].ClientMsgID != "c1" || h[1].ClientMsgID != "c2" {
 		t.Fatalf("history after the restart: %+v, %v", h, err)
 	}
-	again, err := Open(ctx, c.dsn, Options{})
+	again, err := Open(ctx, c.DSN, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,20 +86,6 @@ func TestDatabaseRestart(t *testing.T) {
 	if again.Epoch() != epoch {
 		t.Fatalf("epoch %q after the restart, %q before", again.Epoch(), epoch)
 	}
-}
-
-// terminate makes the server end every connection of the application
-// named.
-func terminate(dsn, application string) error {
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-		WHERE application_name = $1 AND pid <> pg_backend_pid()`, application)
-	return err
 }
 
 // TestTerminatedConnections: the server kills the store's connections
@@ -166,38 +96,16 @@ func terminate(dsn, application string) error {
 // twice or lost.
 func TestTerminatedConnections(t *testing.T) {
 	ctx := context.Background()
-	dsn, err := url.Parse(testDSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := dsn.Query()
-	q.Set("application_name", "pgstore-fault-test")
-	dsn.RawQuery = q.Encode()
-	schema := newSchema(t)
-	s, err := Open(ctx, dsn.String(), Options{Schema: schema})
+	dsn := pgtest.AppDSN(t, "pgstore-fault-test")
+	schema := pgtest.NewSchema(t)
+	s, err := Open(ctx, dsn, Options{Schema: schema})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
 
 	const rooms, perRoom = 4, 60
-	stop := make(chan struct{})
-	var kills atomic.Int64
-	var killer sync.WaitGroup
-	killer.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(15 * time.Millisecond):
-			}
-			if err := terminate(testDSN(t), "pgstore-fault-test"); err != nil {
-				t.Error(err)
-				return
-			}
-			kills.Add(1)
-		}
-	})
+	killer := pgtest.StartKiller(t, "pgstore-fault-test", 15*time.Millisecond)
 
 	var failures atomic.Int64
 	var wg sync.WaitGroup
@@ -227,13 +135,12 @@ func TestTerminatedConnections(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	close(stop)
-	killer.Wait()
+	kills := killer.Stop()
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
 	}
-	t.Logf("%d kills, %d appends failed as unavailable and were resent", kills.Load(), failures.Load())
+	t.Logf("%d kills, %d appends failed as unavailable and were resent", kills, failures.Load())
 	if failures.Load() == 0 {
 		t.Fatal("no append failed: the connections were not killed under the writers")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/internal/pgutil"
 )
 
 // sqlGroupsCreated counts the group records naming $1 as creator, from
@@ -19,7 +20,7 @@ func (s *Store) GroupsCreated(ctx context.Context, user string) (int, error) {
 		return 0, err
 	}
 	defer cancel()
-	if user == "" || !storable(user) {
+	if user == "" || !pgutil.Storable(user) {
 		return 0, nil
 	}
 	var n int

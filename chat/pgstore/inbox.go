@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/internal/pgutil"
 )
 
 // sqlConversations is a page of a user's inbox: $1 the user, $2 the limit
@@ -57,10 +58,10 @@ func (s *Store) ConversationsBefore(ctx context.Context, user string, cursor cha
 	}
 	defer cancel()
 	out := []chat.Conversation{}
-	if !storable(cursor.Room) {
+	if !pgutil.Storable(cursor.Room) {
 		return nil, ErrUnstorable
 	}
-	if !storable(user) {
+	if !pgutil.Storable(user) {
 		return out, nil
 	}
 	var lim *int

@@ -8,9 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/internal/pgtest"
 )
 
 // loadInboxes fills the store's tables directly (the store would take
@@ -63,21 +62,6 @@ func loadInboxes(t *testing.T, s *Store, n int) {
 	}
 }
 
-// explain returns the plan PostgreSQL ran for sql with args, with actual
-// row counts.
-func explain(t *testing.T, s *Store, sql string, args ...any) string {
-	t.Helper()
-	rows, err := s.pool.Query(context.Background(), "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "+sql, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Join(lines, "\n")
-}
-
 // TestInboxPlan: a page of the inbox of a user with 10,000 conversations
 // (and 10,000 newer hidden ones), at the top and deep in the inbox, is
 // read from the members_inbox index in order, starting at the cursor, and
@@ -86,12 +70,12 @@ func explain(t *testing.T, s *Store, sql string, args ...any) string {
 func TestInboxPlan(t *testing.T) {
 	const n = 10000
 	ctx := context.Background()
-	s := openStore(t, newSchema(t), Options{})
+	s := openStore(t, pgtest.NewSchema(t), Options{})
 	loadInboxes(t, s, n)
 
 	wantIndex := regexp.MustCompile(fmt.Sprintf(`Index (Only )?Scan using members_inbox on members m \(actual rows=%d loops=1\)`, chat.DefaultInboxLimit))
 	for _, cur := range []chat.InboxCursor{{Updated: math.MaxInt64}, {Updated: 100000 + n/2, Room: fmt.Sprint("dm", n/2)}} {
-		plan := explain(t, s, sqlConversations, "heavy", chat.DefaultInboxLimit, chat.DefaultUnreadCap, cur.Updated, cur.Room)
+		plan := pgtest.Explain(t, s.pool, sqlConversations, "heavy", chat.DefaultInboxLimit, chat.DefaultUnreadCap, cur.Updated, cur.Room)
 		t.Logf("inbox plan after %+v for a user with %d conversations:\n%s", cur, n, plan)
 		if !wantIndex.MatchString(plan) {
 			t.Errorf("after %+v: the plan does not read %d rows from members_inbox", cur, chat.DefaultInboxLimit)

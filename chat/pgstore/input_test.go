@@ -7,6 +7,7 @@ import (
 
 	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/codec"
+	"github.com/parlorhq/parlor/internal/pgtest"
 )
 
 // TestUnstorableStrings: PostgreSQL text holds neither NUL bytes nor
@@ -17,7 +18,7 @@ import (
 // reads that name such a string find nothing.
 func TestUnstorableStrings(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t, newSchema(t), Options{})
+	s := openStore(t, pgtest.NewSchema(t), Options{})
 	dm := &chat.RoomInfo{ID: "d", Kind: chat.KindDM, Members: []string{"a", "b"}, Created: 1}
 	if _, _, err := s.Append(ctx, chat.Write{Entry: chat.Message{Room: "d", Seq: 1, ID: "1", Kind: chat.KindMessage, From: "a", Time: 1, Text: "hi"}, Room: dm}); err != nil {
 		t.Fatal(err)

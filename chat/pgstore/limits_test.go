@@ -3,12 +3,12 @@ package pgstore
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/internal/pgtest"
 )
 
 // TestTimeout: a database that stops answering (the proxy passes nothing
@@ -16,27 +16,22 @@ import (
 // holding the room; when it answers again, calls work.
 func TestTimeout(t *testing.T) {
 	ctx := context.Background()
-	dsn, err := url.Parse(testDSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := newFaultProxy(t, dsn.Host)
-	dsn.Host = proxy.ln.Addr().String()
-	s, err := Open(ctx, dsn.String(), Options{Schema: newSchema(t), Timeout: 300 * time.Millisecond})
+	proxy, dsn := pgtest.NewProxy(t, pgtest.DSN(t), nil)
+	s, err := Open(ctx, dsn, Options{Schema: pgtest.NewSchema(t), Timeout: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	e := chat.Message{Room: "d", Seq: 1, ID: "m1", Kind: chat.KindMessage, From: "a", Time: 1, Text: "x", ClientMsgID: "c1"}
 
-	proxy.stalled.Store(true)
+	proxy.Stalled.Store(true)
 	if _, _, err := s.Append(ctx, chat.Write{Entry: e}); !isUnavailable(err) {
 		t.Fatalf("Append to a silent database: %v, want ErrUnavailable", err)
 	}
 	if _, err := s.Conversations(ctx, "a", 10, 10); !isUnavailable(err) {
 		t.Fatalf("Conversations from a silent database: %v, want ErrUnavailable", err)
 	}
-	proxy.stalled.Store(false)
+	proxy.Stalled.Store(false)
 	if got, dup, err := s.Append(ctx, chat.Write{Entry: e}); err != nil || dup || got.Seq != 1 {
 		t.Fatalf("Append once the database answers: %+v, %v, %v", got, dup, err)
 	}
@@ -46,7 +41,7 @@ func TestTimeout(t *testing.T) {
 // connections; callers beyond it wait for one, and all are served.
 func TestMaxConns(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t, newSchema(t), Options{MaxConns: 2})
+	s := openStore(t, pgtest.NewSchema(t), Options{MaxConns: 2})
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)
 	for i := range 16 {
@@ -66,10 +61,8 @@ func TestMaxConns(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	if st := s.pool.Stat(); st.MaxConns() != 2 || st.TotalConns() > 2 || st.EmptyAcquireCount() == 0 {
-		t.Fatalf("pool: max %d, total %d, waits for a connection %d", st.MaxConns(), st.TotalConns(), st.EmptyAcquireCount())
-	}
-	if def := openStore(t, newSchema(t), Options{}); def.pool.Stat().MaxConns() != DefaultMaxConns {
+	pgtest.CheckPoolBound(t, s.pool, 2)
+	if def := openStore(t, pgtest.NewSchema(t), Options{}); def.pool.Stat().MaxConns() != DefaultMaxConns {
 		t.Fatalf("default MaxConns %d", def.pool.Stat().MaxConns())
 	}
 }

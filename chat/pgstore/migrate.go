@@ -3,16 +3,11 @@ package pgstore
 import (
 	"context"
 	"embed"
-	"fmt"
-	"hash/fnv"
-	"io/fs"
-	"path"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/parlorhq/parlor/internal/pgutil"
 )
 
 // The schema's migrations: migrations/NNNN_name.sql, numbered from 1
@@ -22,48 +17,13 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one numbered schema change.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
+// lockOwner names this store's advisory lock (pgutil.LockKey): it
+// differs from the games store's.
+const lockOwner = "chat/pgstore"
 
 // migrations returns the embedded migrations in version order.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var out []migration
-	for _, name := range names {
-		base := path.Base(name)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: the name must start with its number and _", base)
-		}
-		body, err := migrationFiles.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: strings.TrimSuffix(base, ".sql"), sql: string(body)})
-	}
-	slices.SortFunc(out, func(a, b migration) int { return a.version - b.version })
-	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: want version %d", m.name, i+1)
-		}
-	}
-	return out, nil
-}
-
-// lockKey is the advisory lock that serializes migrations of one schema
-// across every process sharing the database.
-func lockKey(schema string) int64 {
-	h := fnv.New64a()
-	h.Write([]byte("parlor chat/pgstore migrate\x00" + schema))
-	return int64(h.Sum64())
+func migrations() ([]pgutil.Migration, error) {
+	return pgutil.Migrations(migrationFiles, "migrations/*.sql")
 }
 
 // migrate brings schema up to the newest embedded migration and returns
@@ -76,38 +36,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema, epoch string) (str
 	if err != nil {
 		return "", err
 	}
-	ident := pgx.Identifier{schema}.Sanitize()
-	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey(schema)); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+ident); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, "SET LOCAL search_path TO "+ident); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-			version integer PRIMARY KEY,
-			name    text NOT NULL,
-			applied timestamptz NOT NULL DEFAULT now())`); err != nil {
-			return err
-		}
-		var current int
-		if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&current); err != nil {
-			return err
-		}
-		if current > len(list) {
-			return fmt.Errorf("the schema is at version %d, newer than this build's %d", current, len(list))
-		}
-		for _, m := range list[current:] {
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
-				return fmt.Errorf("migration %s: %w", m.name, err)
-			}
-			if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name); err != nil {
-				return err
-			}
-		}
+	err = pgutil.Migrate(ctx, pool, lockOwner, schema, list, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "INSERT INTO store (key, value) VALUES ('epoch', $1) ON CONFLICT (key) DO NOTHING", epoch); err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/parlorhq/parlor/client"
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/engine"
+	"github.com/parlorhq/parlor/internal/pgtest"
 	"github.com/parlorhq/parlor/internal/testserver"
 )
 
@@ -58,8 +59,8 @@ func code(err error) codec.Code {
 // back, the resend (same client message id) is stored and broadcast
 // once, at the next seq.
 func TestSendWhileDatabaseDown(t *testing.T) {
-	c := startCluster(t)
-	s, err := Open(context.Background(), c.dsn, Options{Timeout: 3 * time.Second})
+	c := pgtest.StartCluster(t)
+	s, err := Open(context.Background(), c.DSN, Options{Timeout: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,12 +76,12 @@ func TestSendWhileDatabaseDown(t *testing.T) {
 		t.Fatalf("bob got seq %d, want 1", m.Seq)
 	}
 
-	c.down()
+	c.Down()
 	if _, err := say(alice, room, "two", "c2"); code(err) != codec.CodeUnavailable ||
 		!strings.Contains(err.Error(), ErrUnavailable.Message) {
 		t.Fatalf("send with the database down: %v, want %v", err, ErrUnavailable)
 	}
-	c.up()
+	c.Up()
 	m, err := say(alice, room, "two", "c2")
 	if err != nil || m.Seq != 2 || m.Text != "two" {
 		t.Fatalf("resend after the restart: %+v, %v", m, err)
@@ -97,7 +98,7 @@ func TestSendWhileDatabaseDown(t *testing.T) {
 // TestNULTextOverWebSocket: a text PostgreSQL cannot store reaches the
 // sender as bad_request; the conversation and another user's go on.
 func TestNULTextOverWebSocket(t *testing.T) {
-	s := openStore(t, newSchema(t), Options{})
+	s := openStore(t, pgtest.NewSchema(t), Options{})
 	srv := chatServer(t, s)
 	alice, carol := srv.Dial("alice"), srv.Dial("carol")
 	room := dmWith(t, alice, "bob")

@@ -20,13 +20,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/internal/pgutil"
 )
 
 // Options configures Open. Every field documents its zero-value default.
@@ -67,12 +66,9 @@ func (o Options) withDefaults() Options {
 // concurrent use, and several stores (in one process or many) may share
 // one database and schema.
 type Store struct {
-	pool    *pgxpool.Pool
-	epoch   string
-	timeout time.Duration
-
-	mu     sync.RWMutex
-	closed bool
+	pool  *pgxpool.Pool
+	gate  *pgutil.Gate
+	epoch string
 }
 
 var _ chat.Store = (*Store)(nil)
@@ -83,13 +79,7 @@ var _ chat.Store = (*Store)(nil)
 // the first connection and the migrations.
 func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
-	cfg, err := pgxpool.ParseConfig(dsn)
-	if err != nil {
-		return nil, fmt.Errorf("pgstore: %w", err)
-	}
-	cfg.MaxConns = opts.MaxConns
-	cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{opts.Schema}.Sanitize()
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	pool, err := pgutil.OpenPool(ctx, dsn, opts.Schema, opts.MaxConns)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
 	}
@@ -98,7 +88,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("pgstore: migrate schema %s: %w", opts.Schema, err)
 	}
-	return &Store{pool: pool, epoch: epoch, timeout: opts.Timeout}, nil
+	return &Store{pool: pool, epoch: epoch, gate: pgutil.NewGate(pool, opts.Timeout, chat.ErrStoreClosed)}, nil
 }
 
 // Epoch implements chat.Store: a random id made when the schema was
@@ -117,50 +107,22 @@ func newEpoch() string {
 // call more than once; other calls fail with chat.ErrStoreClosed
 // afterwards.
 func (s *Store) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
-	}
-	s.closed = true
-	s.mu.Unlock()
-	s.pool.Close()
+	s.gate.Close()
 	return nil
 }
 
-func (s *Store) isClosed() bool {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.closed
-}
+func (s *Store) isClosed() bool { return s.gate.Closed() }
 
-// call starts a call: it fails if the store is closed or ctx is done, and
-// otherwise returns ctx bounded by Options.Timeout.
+// call starts a call: it fails if the store is closed (chat.ErrStoreClosed)
+// or ctx is done, and otherwise returns ctx bounded by Options.Timeout.
 func (s *Store) call(ctx context.Context) (context.Context, context.CancelFunc, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
-	}
-	if s.isClosed() {
-		return nil, nil, chat.ErrStoreClosed
-	}
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	return ctx, cancel, nil
+	return s.gate.Start(ctx)
 }
 
-// retry runs fn, and runs it once more if it failed because the
-// database was unavailable and there is time left. A lost connection
-// first resets the pool: after a server restart every idle connection is
-// dead, and the second try should dial a new one rather than meet the
-// next dead one.
+// retry runs fn, and once more if the database was unavailable, there
+// is time left and the store is not closed (pgutil.Retry).
 func (s *Store) retry(ctx context.Context, fn func() error) error {
-	err := fn()
-	if err == nil || !unavailable(err) || ctx.Err() != nil || s.isClosed() {
-		return err
-	}
-	if connLost(err) {
-		s.pool.Reset()
-	}
-	return fn()
+	return s.gate.Retry(ctx, fn)
 }
 
 // fail turns a call's error into what the caller sees: the chat errors
@@ -179,7 +141,7 @@ func (s *Store) fail(caller context.Context, err error) error {
 		return chat.ErrStoreClosed
 	case caller.Err() != nil:
 		return caller.Err()
-	case unavailable(err):
+	case pgutil.Unavailable(err):
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return fmt.Errorf("pgstore: %w", err)

@@ -8,13 +8,14 @@ import (
 
 	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/chat/storetest"
+	"github.com/parlorhq/parlor/internal/pgtest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) chat.Store {
-		return openStore(t, newSchema(t), Options{})
+		return openStore(t, pgtest.NewSchema(t), Options{})
 	})
 }
 
@@ -22,7 +23,7 @@ func TestContract(t *testing.T) {
 // the same schema, with the same epoch; another schema has another one.
 func TestReopen(t *testing.T) {
 	ctx := context.Background()
-	schema := newSchema(t)
+	schema := pgtest.NewSchema(t)
 	s := openStore(t, schema, Options{})
 	info := &chat.RoomInfo{ID: "d", Kind: chat.KindDM, Members: []string{"a", "b"}, Created: 1}
 	e := chat.Message{Room: "d", Seq: 1, ID: "x", Kind: chat.KindMessage, From: "a", Time: 2, Text: "hi", ClientMsgID: "c1"}
@@ -38,7 +39,7 @@ func TestReopen(t *testing.T) {
 	if s.Epoch() != epoch || epoch == "" {
 		t.Fatalf("epoch after reopen %q, before %q", s.Epoch(), epoch)
 	}
-	if other := openStore(t, newSchema(t), Options{}); other.Epoch() == epoch {
+	if other := openStore(t, pgtest.NewSchema(t), Options{}); other.Epoch() == epoch {
 		t.Fatalf("a new schema has the same epoch %q", epoch)
 	}
 	if got, err := s.Lookup(ctx, "d", "a", "c1"); err != nil || got.Text != "hi" || got.Room != "d" {

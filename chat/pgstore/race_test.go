@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/internal/pgtest"
 )
 
 // TestTwoStoresRace: two stores (two pools, as two processes would have)
@@ -17,7 +18,7 @@ import (
 // 1..n without gaps, every acked entry stored where its ack said, none
 // twice.
 func TestTwoStoresRace(t *testing.T) {
-	schema := newSchema(t)
+	schema := pgtest.NewSchema(t)
 	stores := []*Store{openStore(t, schema, Options{}), openStore(t, schema, Options{})}
 	const rooms, writersPerStore, perWriter = 3, 3, 15
 	ctx := context.Background()
@@ -116,7 +117,7 @@ func TestTwoStoresRace(t *testing.T) {
 // and client message id) at once, with the same seq or with different
 // ones. One entry is stored; both callers get it, one as a duplicate.
 func TestTwoStoresSameMessage(t *testing.T) {
-	schema := newSchema(t)
+	schema := pgtest.NewSchema(t)
 	a, b := openStore(t, schema, Options{}), openStore(t, schema, Options{})
 	ctx := context.Background()
 	for round := range 40 {

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/internal/pgutil"
 )
 
 // Reads of one room. $1 is always the room.
@@ -39,7 +40,7 @@ func (s *Store) Lookup(ctx context.Context, roomID, from, clientMsgID string) (c
 		return chat.Message{}, err
 	}
 	defer cancel()
-	if clientMsgID == "" || !storable(roomID) || !storable(from) || !storable(clientMsgID) {
+	if clientMsgID == "" || !pgutil.Storable(roomID) || !pgutil.Storable(from) || !pgutil.Storable(clientMsgID) {
 		return chat.Message{}, chat.ErrNotFound
 	}
 	var m chat.Message
@@ -79,7 +80,7 @@ func (s *Store) Get(ctx context.Context, roomID string, seq uint64) (chat.Messag
 		return chat.Message{}, err
 	}
 	defer cancel()
-	if !storable(roomID) || seq > math.MaxInt64 {
+	if !pgutil.Storable(roomID) || seq > math.MaxInt64 {
 		return chat.Message{}, chat.ErrNotFound
 	}
 	var m chat.Message
@@ -99,7 +100,7 @@ func (s *Store) History(ctx context.Context, roomID string, before uint64, limit
 	}
 	defer cancel()
 	out := []chat.Message{}
-	if limit <= 0 || !storable(roomID) {
+	if limit <= 0 || !pgutil.Storable(roomID) {
 		return out, nil
 	}
 	if before == 0 || before > math.MaxInt64 {
@@ -129,7 +130,7 @@ func (s *Store) Room(ctx context.Context, roomID string) (chat.RoomInfo, error) 
 		return chat.RoomInfo{}, err
 	}
 	defer cancel()
-	if !storable(roomID) {
+	if !pgutil.Storable(roomID) {
 		return chat.RoomInfo{}, chat.ErrNotFound
 	}
 	info := chat.RoomInfo{ID: roomID}
@@ -152,7 +153,7 @@ func (s *Store) State(ctx context.Context, roomID string) (chat.LogState, error)
 		return chat.LogState{}, err
 	}
 	defer cancel()
-	if !storable(roomID) {
+	if !pgutil.Storable(roomID) {
 		return chat.LogState{}, nil
 	}
 	var st chat.LogState
@@ -174,7 +175,7 @@ func (s *Store) State(ctx context.Context, roomID string) (chat.LogState, error)
 
 // SetRead implements chat.Store.
 func (s *Store) SetRead(ctx context.Context, roomID, user string, seq uint64) (uint64, error) {
-	if !storable(roomID) || !storable(user) || seq > math.MaxInt64 {
+	if !pgutil.Storable(roomID) || !pgutil.Storable(user) || seq > math.MaxInt64 {
 		return 0, ErrUnstorable
 	}
 	callCtx, cancel, err := s.call(ctx)
@@ -206,7 +207,7 @@ func (s *Store) Reads(ctx context.Context, roomID string) (map[string]uint64, er
 	}
 	defer cancel()
 	out := make(map[string]uint64)
-	if !storable(roomID) {
+	if !pgutil.Storable(roomID) {
 		return out, nil
 	}
 	err = s.retry(callCtx, func() error {
@@ -236,7 +237,7 @@ func (s *Store) Unread(ctx context.Context, roomID, user string, max int) (int, 
 		return 0, err
 	}
 	defer cancel()
-	if max <= 0 || !storable(roomID) || !storable(user) {
+	if max <= 0 || !pgutil.Storable(roomID) || !pgutil.Storable(user) {
 		return 0, nil
 	}
 	var n int

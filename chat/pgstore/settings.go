@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/internal/pgutil"
 )
 
 // Users' settings per room (migration 0003). $1 is always the room, $2
@@ -43,7 +44,7 @@ func (s *Store) SetSettings(ctx context.Context, roomID, user string, st chat.Se
 		return err
 	}
 	defer cancel()
-	if !storable(roomID) || !storable(user) {
+	if !pgutil.Storable(roomID) || !pgutil.Storable(user) {
 		return ErrUnstorable
 	}
 	err = s.retry(callCtx, func() error {
@@ -70,7 +71,7 @@ func (s *Store) Settings(ctx context.Context, roomID string) (map[string]chat.Se
 	}
 	defer cancel()
 	out := make(map[string]chat.Settings)
-	if !storable(roomID) {
+	if !pgutil.Storable(roomID) {
 		return out, nil
 	}
 	err = s.retry(callCtx, func() error {

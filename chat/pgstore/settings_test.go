@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/internal/pgtest"
 )
 
 // TestSettingsRace: two stores (as two processes) race, on each of many
@@ -16,7 +17,7 @@ import (
 // Hidden, and the other member's inbox has every room.
 func TestSettingsRace(t *testing.T) {
 	ctx := context.Background()
-	schema := newSchema(t)
+	schema := pgtest.NewSchema(t)
 	writer, hider := openStore(t, schema, Options{}), openStore(t, schema, Options{})
 	const rooms = 60
 	var wg sync.WaitGroup

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/internal/pgutil"
 )
 
 // trimPage is how many rooms one statement of Trim looks at, so that no
@@ -57,7 +58,7 @@ func (s *Store) Trim(ctx context.Context, rules map[string]chat.TrimRule) (int, 
 	befores := make([]int64, 0, len(rules))
 	keeps := make([]int64, 0, len(rules))
 	for kind, r := range rules {
-		if !storable(kind) {
+		if !pgutil.Storable(kind) {
 			continue // no room has such a kind
 		}
 		kinds = append(kinds, kind)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/internal/pgtest"
 )
 
 // TestTrimPages: Trim goes through more rooms than one statement looks
@@ -13,7 +14,7 @@ import (
 // group, whose kind has no rule, keeps all of its own.
 func TestTrimPages(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t, newSchema(t), Options{})
+	s := openStore(t, pgtest.NewSchema(t), Options{})
 	rooms := trimPage*2 + trimPage/2
 	load := []struct {
 		sql  string

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/internal/pgutil"
 )
 
 // The statements of an append, in the order Append sends them. $1 is
@@ -45,11 +46,11 @@ func (s *Store) Append(ctx context.Context, w games.Write) error {
 		if e.Seq == 0 || e.Seq > math.MaxInt64 || i > 0 && e.Seq != w.Entries[i-1].Seq+1 {
 			return games.ErrSeqConflict
 		}
-		if !storable(e.Event) {
+		if !pgutil.Storable(e.Event) {
 			return ErrUnstorable
 		}
 	}
-	if g := w.Finished; g != nil && !(storable(g.Kind) && storable(g.Room) && allStorable(g.Players) && storable(g.Result.Reason)) {
+	if g := w.Finished; g != nil && !(pgutil.Storable(g.Kind) && pgutil.Storable(g.Room) && pgutil.AllStorable(g.Players) && pgutil.Storable(g.Result.Reason)) {
 		return ErrUnstorable
 	}
 	callCtx, cancel, err := s.call(ctx)
@@ -57,7 +58,7 @@ func (s *Store) Append(ctx context.Context, w games.Write) error {
 		return err
 	}
 	defer cancel()
-	if !storable(w.Match) {
+	if !pgutil.Storable(w.Match) {
 		return games.ErrNotFound
 	}
 	var fin *finishedRow
@@ -66,7 +67,7 @@ func (s *Store) Append(ctx context.Context, w games.Write) error {
 			return err
 		}
 	}
-	writeID := newWriteID()
+	writeID := pgutil.NewWriteID()
 	err = s.retry(callCtx, func() error {
 		err := pgx.BeginFunc(callCtx, s.pool, func(tx pgx.Tx) error { return appendTx(callCtx, tx, &w, fin, writeID) })
 		if !errors.Is(err, errNotAdvanced) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/parlorhq/parlor/games"
 	"github.com/parlorhq/parlor/games/boltstore"
+	"github.com/parlorhq/parlor/internal/pgtest"
 )
 
 // benchStores returns the durable stores the benchmarks compare: bbolt in
@@ -33,7 +34,7 @@ func benchStores() []struct {
 			b.Cleanup(func() { _ = s.Close() })
 			return s
 		}},
-		{"postgres", func(b *testing.B) games.Store { return openStore(b, newSchema(b), Options{}) }},
+		{"postgres", func(b *testing.B) games.Store { return openStore(b, pgtest.NewSchema(b), Options{}) }},
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/parlorhq/parlor/games"
 	"github.com/parlorhq/parlor/games/gamestest"
 	"github.com/parlorhq/parlor/games/tictactoe"
+	"github.com/parlorhq/parlor/internal/pgtest"
 	"github.com/parlorhq/parlor/parlortest"
 	"github.com/parlorhq/parlor/room"
 )
@@ -21,8 +22,8 @@ import (
 // the log holds each acked entry once.
 func TestDatabaseRestart(t *testing.T) {
 	ctx := context.Background()
-	c := startCluster(t)
-	s, err := Open(ctx, c.dsn, Options{Timeout: 3 * time.Second})
+	c := pgtest.StartCluster(t)
+	s, err := Open(ctx, c.DSN, Options{Timeout: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +33,7 @@ func TestDatabaseRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	c.down()
+	c.Down()
 	fin := games.FinishedGame{Kind: "games.test", Room: "m", Players: []string{"a", "b"}, Ended: time.UnixMilli(5)}
 	if err := s.Append(ctx, games.Write{Match: "m", Entries: []games.Entry{moved(2, 0)}, Finished: &fin}); !isUnavailable(err) {
 		t.Fatalf("Append with the database down: %v, want ErrUnavailable", err)
@@ -50,7 +51,7 @@ func TestDatabaseRestart(t *testing.T) {
 		t.Fatalf("Finished with the database down: %v", err)
 	}
 
-	c.up()
+	c.Up()
 	// The pool drops the dead connections and dials new ones; a call may
 	// still meet a dead one first, and then fails as unavailable too.
 	for try := 1; ; try++ {
@@ -94,8 +95,8 @@ func leftAfter(t *testing.T, p *gamestest.Player) []int {
 // players rejoin, find the match as stored, and the move is made again,
 // once.
 func TestMoveWhileDatabaseDown(t *testing.T) {
-	c := startCluster(t)
-	s, err := Open(context.Background(), c.dsn, Options{Timeout: 3 * time.Second})
+	c := pgtest.StartCluster(t)
+	s, err := Open(context.Background(), c.DSN, Options{Timeout: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +105,7 @@ func TestMoveWhileDatabaseDown(t *testing.T) {
 		games.NewModule(tictactoe.Game{}, games.Config{Store: s}),
 	}})
 	other := parlortest.Start(t, parlortest.Config{Modules: []room.Module{
-		games.NewModule(tictactoe.Game{}, games.Config{Store: openStore(t, newSchema(t), Options{})}),
+		games.NewModule(tictactoe.Game{}, games.Config{Store: openStore(t, pgtest.NewSchema(t), Options{})}),
 	}})
 	x, o := gamestest.Pair(t, srv, "games.tictactoe", "alice", "bob")
 	carol, dave := gamestest.Pair(t, other, "games.tictactoe", "carol", "dave")
@@ -112,7 +113,7 @@ func TestMoveWhileDatabaseDown(t *testing.T) {
 	x.MustMove(cell(4))
 	o.Next(games.EventMoved)
 
-	c.down()
+	c.Down()
 	if err := o.Move(cell(0)); gamestest.Code(err) != codec.CodeUnavailable {
 		t.Fatalf("a move with the database down: %v, want unavailable", err)
 	}
@@ -124,7 +125,7 @@ func TestMoveWhileDatabaseDown(t *testing.T) {
 	carol.MustMove(cell(0)) // another store's match is untouched
 	dave.MustMove(cell(1))
 
-	c.up()
+	c.Up()
 	for _, p := range []*gamestest.Player{x, o} {
 		var err error
 		for try := 1; try <= 5; try++ {

@@ -8,6 +8,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/internal/pgutil"
 )
 
 // Finished games and each user's history of them.
@@ -86,10 +87,10 @@ func (s *Store) Finished(ctx context.Context, user string, cursor games.HistoryC
 		return nil, err
 	}
 	defer cancel()
-	if !storable(cursor.Room) {
+	if !pgutil.Storable(cursor.Room) {
 		return nil, ErrUnstorable
 	}
-	if limit <= 0 || !storable(user) {
+	if limit <= 0 || !pgutil.Storable(user) {
 		return nil, nil
 	}
 	var out []games.FinishedGame

@@ -10,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/internal/pgtest"
 )
 
 // loadHistory fills the store's tables directly (the store would take
@@ -43,21 +42,6 @@ func loadHistory(t *testing.T, s *Store, n int) {
 	}
 }
 
-// explain returns the plan PostgreSQL ran for sql with args, with actual
-// row counts.
-func explain(t *testing.T, s *Store, sql string, args ...any) string {
-	t.Helper()
-	rows, err := s.pool.Query(context.Background(), "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "+sql, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Join(lines, "\n")
-}
-
 // TestHistoryPlan: a page of the history of a user with 10,000 finished
 // games, at the top and deep in it, is read from the history_order index
 // in order, starting at the cursor, and stops at the limit; the games are
@@ -67,7 +51,7 @@ func TestHistoryPlan(t *testing.T) {
 	const n = 10000
 	limit := games.DefaultHistoryPage + 1 // History.Page asks for one more
 	ctx := context.Background()
-	s := openStore(t, newSchema(t), Options{})
+	s := openStore(t, pgtest.NewSchema(t), Options{})
 	loadHistory(t, s, n)
 
 	wantIndex := regexp.MustCompile(fmt.Sprintf(`Index (Only )?Scan using history_order on history h \(actual rows=%d loops=1\)`, limit))
@@ -80,7 +64,7 @@ func TestHistoryPlan(t *testing.T) {
 		{"the top", sqlHistoryTop, []any{"heavy", limit}},
 		{fmt.Sprintf("after %+v", cur), sqlHistoryAfter, []any{"heavy", limit, cur.Ended, cur.Room}},
 	} {
-		plan := explain(t, s, c.sql, c.args...)
+		plan := pgtest.Explain(t, s.pool, c.sql, c.args...)
 		t.Logf("history plan at %s for a user with %d games:\n%s", c.name, n, plan)
 		if !wantIndex.MatchString(plan) {
 			t.Errorf("%s: the plan does not read %d rows from history_order", c.name, limit)
@@ -126,7 +110,7 @@ func finishedRooms(list []games.FinishedGame) []string {
 // record and its place in the history of each of its players.
 func TestFinishedAgain(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t, newSchema(t), Options{})
+	s := openStore(t, pgtest.NewSchema(t), Options{})
 	newMatch(t, s, "m")
 	newMatch(t, s, "older")
 	g := games.FinishedGame{Kind: "games.test", Room: "m", Players: []string{"solo", "solo"}, Ended: time.UnixMilli(5000)}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/internal/pgtest"
 )
 
 // TestUnstorableStrings: PostgreSQL text holds neither NUL bytes nor
@@ -21,7 +22,7 @@ import (
 // bytes: any value is stored as given.
 func TestUnstorableStrings(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t, newSchema(t), Options{})
+	s := openStore(t, pgtest.NewSchema(t), Options{})
 	newMatch(t, s, "m")
 	newMatch(t, s, "by")
 	if err := s.Append(ctx, games.Write{Match: "by", Entries: []games.Entry{moved(1, 0)}}); err != nil {

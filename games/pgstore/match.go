@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"math"
-	"math/rand/v2"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/internal/pgutil"
 )
 
 // The statements of match records and logs. $1 is always the match.
@@ -25,15 +25,12 @@ const (
 		WHERE match = $1 AND seq > $2 ORDER BY seq LIMIT $3`
 )
 
-// newWriteID returns a random write id: never 0, the columns' default.
-func newWriteID() int64 { return int64(rand.Uint64() | 1) }
-
 // Create implements games.Store. A call retried after a lost connection
 // recognises the record its first try stored (by a random write id) and
 // succeeds, rather than report its own match as existing.
 func (s *Store) Create(ctx context.Context, m games.MatchInfo) error {
-	if !storable(m.ID) || !storable(m.Kind) || !allStorable(m.Players) || !storable(m.Creator) ||
-		!storable(m.Epoch) || !storable(m.Start) {
+	if !pgutil.Storable(m.ID) || !pgutil.Storable(m.Kind) || !pgutil.AllStorable(m.Players) || !pgutil.Storable(m.Creator) ||
+		!pgutil.Storable(m.Epoch) || !pgutil.Storable(m.Start) {
 		return ErrUnstorable
 	}
 	callCtx, cancel, err := s.call(ctx)
@@ -45,7 +42,7 @@ func (s *Store) Create(ctx context.Context, m games.MatchInfo) error {
 	if players == nil {
 		players = []string{}
 	}
-	writeID := newWriteID()
+	writeID := pgutil.NewWriteID()
 	err = s.retry(callCtx, func() error {
 		tag, err := s.pool.Exec(callCtx, sqlCreate, m.ID, m.Kind, players, m.Creator, m.Epoch, m.Start,
 			int64(m.TimeControl.Base), int64(m.TimeControl.Increment), m.Created, writeID)
@@ -73,7 +70,7 @@ func (s *Store) Load(ctx context.Context, id string) (games.MatchInfo, []games.E
 		return games.MatchInfo{}, nil, err
 	}
 	defer cancel()
-	if !storable(id) {
+	if !pgutil.Storable(id) {
 		return games.MatchInfo{}, nil, games.ErrNotFound
 	}
 	var info games.MatchInfo
@@ -110,7 +107,7 @@ func (s *Store) Entries(ctx context.Context, id string, after uint64, limit int)
 		return nil, err
 	}
 	defer cancel()
-	if limit <= 0 || after >= math.MaxInt64 || !storable(id) {
+	if limit <= 0 || after >= math.MaxInt64 || !pgutil.Storable(id) {
 		return nil, nil
 	}
 	var out []games.Entry

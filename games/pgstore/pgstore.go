@@ -19,13 +19,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/internal/pgutil"
 )
 
 // Options configures Open. Every field documents its zero-value default.
@@ -66,11 +65,8 @@ func (o Options) withDefaults() Options {
 // concurrent use, and several stores (in one process or many) may share
 // one database and schema.
 type Store struct {
-	pool    *pgxpool.Pool
-	timeout time.Duration
-
-	mu     sync.RWMutex
-	closed bool
+	pool *pgxpool.Pool
+	gate *pgutil.Gate
 }
 
 var _ games.Store = (*Store)(nil)
@@ -81,13 +77,7 @@ var _ games.Store = (*Store)(nil)
 // the first connection and the migrations.
 func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
-	cfg, err := pgxpool.ParseConfig(dsn)
-	if err != nil {
-		return nil, fmt.Errorf("pgstore: %w", err)
-	}
-	cfg.MaxConns = opts.MaxConns
-	cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{opts.Schema}.Sanitize()
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	pool, err := pgutil.OpenPool(ctx, dsn, opts.Schema, opts.MaxConns)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
 	}
@@ -95,57 +85,29 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("pgstore: migrate schema %s: %w", opts.Schema, err)
 	}
-	return &Store{pool: pool, timeout: opts.Timeout}, nil
+	return &Store{pool: pool, gate: pgutil.NewGate(pool, opts.Timeout, games.ErrStoreClosed)}, nil
 }
 
 // Close closes the pool, waiting for calls in progress. It is safe to
 // call more than once; other calls fail with games.ErrStoreClosed
 // afterwards.
 func (s *Store) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
-	}
-	s.closed = true
-	s.mu.Unlock()
-	s.pool.Close()
+	s.gate.Close()
 	return nil
 }
 
-func (s *Store) isClosed() bool {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.closed
-}
+func (s *Store) isClosed() bool { return s.gate.Closed() }
 
-// call starts a call: it fails if the store is closed or ctx is done, and
-// otherwise returns ctx bounded by Options.Timeout.
+// call starts a call: it fails if the store is closed (games.ErrStoreClosed)
+// or ctx is done, and otherwise returns ctx bounded by Options.Timeout.
 func (s *Store) call(ctx context.Context) (context.Context, context.CancelFunc, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
-	}
-	if s.isClosed() {
-		return nil, nil, games.ErrStoreClosed
-	}
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	return ctx, cancel, nil
+	return s.gate.Start(ctx)
 }
 
-// retry runs fn, and runs it once more if it failed because the
-// database was unavailable and there is time left. A lost connection
-// first resets the pool: after a server restart every idle connection is
-// dead, and the second try should dial a new one rather than meet the
-// next dead one.
+// retry runs fn, and once more if the database was unavailable, there
+// is time left and the store is not closed (pgutil.Retry).
 func (s *Store) retry(ctx context.Context, fn func() error) error {
-	err := fn()
-	if err == nil || !unavailable(err) || ctx.Err() != nil || s.isClosed() {
-		return err
-	}
-	if connLost(err) {
-		s.pool.Reset()
-	}
-	return fn()
+	return s.gate.Retry(ctx, fn)
 }
 
 // fail turns a call's error into what the caller sees: the games errors
@@ -164,7 +126,7 @@ func (s *Store) fail(caller context.Context, err error) error {
 		return games.ErrStoreClosed
 	case caller.Err() != nil:
 		return caller.Err()
-	case unavailable(err):
+	case pgutil.Unavailable(err):
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return fmt.Errorf("pgstore: %w", err)

@@ -11,13 +11,14 @@ import (
 
 	"github.com/parlorhq/parlor/games"
 	"github.com/parlorhq/parlor/games/storetest"
+	"github.com/parlorhq/parlor/internal/pgtest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) games.Store {
-		return openStore(t, newSchema(t), Options{})
+		return openStore(t, pgtest.NewSchema(t), Options{})
 	})
 }
 
@@ -25,7 +26,7 @@ func TestContract(t *testing.T) {
 // the same schema, and the log goes on from where it stood.
 func TestReopen(t *testing.T) {
 	ctx := context.Background()
-	schema := newSchema(t)
+	schema := pgtest.NewSchema(t)
 	s := openStore(t, schema, Options{})
 	info := games.MatchInfo{ID: "m", Kind: "games.chess", Players: []string{"a", "b"}, Creator: "a", Epoch: "ep",
 		Start: "fen", TimeControl: games.TimeControl{Base: 3 * time.Minute, Increment: 2 * time.Second}, Created: 7}

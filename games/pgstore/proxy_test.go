@@ -1,101 +1,14 @@
 package pgstore
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
-	"net"
-	"net/url"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/internal/pgtest"
 )
-
-// faultProxy is a TCP proxy on loopback between the store and the
-// database. Once armed, it passes the next COMMIT (or the next statement
-// naming cut) on to the server and then closes the store's side at once:
-// the server does the work, but its answer never arrives. While stalled,
-// it holds what the store sends.
-type faultProxy struct {
-	ln      net.Listener
-	target  string
-	cut     []byte
-	armed   atomic.Bool
-	stalled atomic.Bool
-	cuts    atomic.Int64
-	wg      sync.WaitGroup
-}
-
-// newProxy starts a proxy to the test database that cuts after cut (nil:
-// a COMMIT) and returns it with the DSN that goes through it.
-func newProxy(t *testing.T, cut []byte) (*faultProxy, string) {
-	t.Helper()
-	dsn, err := url.Parse(testDSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cut == nil {
-		cut = []byte("commit\x00")
-	}
-	p := &faultProxy{ln: ln, target: dsn.Host, cut: cut}
-	p.wg.Go(p.accept)
-	t.Cleanup(func() {
-		_ = ln.Close()
-		p.wg.Wait()
-	})
-	dsn.Host = ln.Addr().String()
-	return p, dsn.String()
-}
-
-func (p *faultProxy) accept() {
-	for {
-		client, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		server, err := net.Dial("tcp", p.target)
-		if err != nil {
-			_ = client.Close()
-			continue
-		}
-		closeBoth := func() { _ = client.Close(); _ = server.Close() }
-		p.wg.Go(func() {
-			defer closeBoth()
-			_, _ = io.Copy(client, server)
-		})
-		p.wg.Go(func() {
-			defer closeBoth()
-			buf := make([]byte, 64<<10)
-			for {
-				n, err := client.Read(buf)
-				for p.stalled.Load() {
-					time.Sleep(5 * time.Millisecond)
-				}
-				if n > 0 {
-					if _, werr := server.Write(buf[:n]); werr != nil {
-						return
-					}
-					if bytes.Contains(buf[:n], p.cut) && p.armed.CompareAndSwap(true, false) {
-						p.cuts.Add(1)
-						_ = client.Close()
-						return
-					}
-				}
-				if err != nil {
-					return
-				}
-			}
-		})
-	}
-}
 
 // TestLostCommitReply: the connection dies after the server received the
 // COMMIT of an append and before its answer came back. The store cannot
@@ -105,8 +18,8 @@ func (p *faultProxy) accept() {
 // conflict.
 func TestLostCommitReply(t *testing.T) {
 	ctx := context.Background()
-	proxy, dsn := newProxy(t, nil)
-	s, err := Open(ctx, dsn, Options{Schema: newSchema(t)})
+	proxy, dsn := pgtest.NewProxy(t, pgtest.DSN(t), nil)
+	s, err := Open(ctx, dsn, Options{Schema: pgtest.NewSchema(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,12 +31,12 @@ func TestLostCommitReply(t *testing.T) {
 		{Match: "m", Entries: []games.Entry{moved(2, 0), moved(3, 0)}, Finished: &fin},
 	}
 	for _, w := range writes {
-		proxy.armed.Store(true)
+		proxy.Armed.Store(true)
 		if err := s.Append(ctx, w); err != nil {
 			t.Fatalf("Append up to seq %d with its commit reply lost: %v", w.Entries[len(w.Entries)-1].Seq, err)
 		}
 	}
-	if n := proxy.cuts.Load(); n != 2 {
+	if n := proxy.Cuts.Load(); n != 2 {
 		t.Fatalf("%d replies cut, want 2", n)
 	}
 	_, log, err := s.Load(ctx, "m")
@@ -146,18 +59,18 @@ func TestLostCommitReply(t *testing.T) {
 // is still refused.
 func TestLostCreateReply(t *testing.T) {
 	ctx := context.Background()
-	proxy, dsn := newProxy(t, []byte("lost-create-reply"))
-	s, err := Open(ctx, dsn, Options{Schema: newSchema(t)})
+	proxy, dsn := pgtest.NewProxy(t, pgtest.DSN(t), []byte("lost-create-reply"))
+	s, err := Open(ctx, dsn, Options{Schema: pgtest.NewSchema(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	proxy.armed.Store(true)
+	proxy.Armed.Store(true)
 	info := games.MatchInfo{ID: "lost-create-reply", Kind: "games.test", Players: []string{"a", "b"}, Epoch: "e", Start: "s"}
 	if err := s.Create(ctx, info); err != nil {
 		t.Fatalf("Create with its reply lost: %v", err)
 	}
-	if proxy.cuts.Load() != 1 {
+	if proxy.Cuts.Load() != 1 {
 		t.Fatal("the reply was not cut")
 	}
 	if err := s.Create(ctx, info); !errors.Is(err, games.ErrMatchExists) {
@@ -171,17 +84,17 @@ func TestLostCreateReply(t *testing.T) {
 // bystander match on another store was never held up.
 func TestTimeout(t *testing.T) {
 	ctx := context.Background()
-	proxy, dsn := newProxy(t, nil)
-	s, err := Open(ctx, dsn, Options{Schema: newSchema(t), Timeout: 300 * time.Millisecond})
+	proxy, dsn := pgtest.NewProxy(t, pgtest.DSN(t), nil)
+	s, err := Open(ctx, dsn, Options{Schema: pgtest.NewSchema(t), Timeout: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	bystander := openStore(t, newSchema(t), Options{})
+	bystander := openStore(t, pgtest.NewSchema(t), Options{})
 	newMatch(t, s, "m")
 	newMatch(t, bystander, "m")
 
-	proxy.stalled.Store(true)
+	proxy.Stalled.Store(true)
 	t0 := time.Now()
 	if err := s.Append(ctx, games.Write{Match: "m", Entries: []games.Entry{moved(1, 0)}}); !isUnavailable(err) {
 		t.Fatalf("Append to a silent database: %v, want ErrUnavailable", err)
@@ -195,12 +108,12 @@ func TestTimeout(t *testing.T) {
 	if err := bystander.Append(ctx, games.Write{Match: "m", Entries: []games.Entry{moved(1, 0)}}); err != nil {
 		t.Fatalf("the bystander store: %v", err)
 	}
-	proxy.stalled.Store(false)
+	proxy.Stalled.Store(false)
 	if err := s.Append(ctx, games.Write{Match: "m", Entries: []games.Entry{moved(1, 0)}}); err != nil {
 		t.Fatalf("Append once the database answers: %v", err)
 	}
-	if def := openStore(t, newSchema(t), Options{}); def.timeout != DefaultTimeout {
-		t.Fatalf("default Timeout %v", def.timeout)
+	if def := openStore(t, pgtest.NewSchema(t), Options{}); def.gate.Timeout() != DefaultTimeout {
+		t.Fatalf("default Timeout %v", def.gate.Timeout())
 	}
 }
 

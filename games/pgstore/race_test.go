@@ -10,6 +10,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/internal/pgtest"
 )
 
 // moved returns a moved entry with seq, written by writer (in its data).
@@ -32,7 +33,7 @@ func newMatch(t *testing.T, s *Store, id string) {
 // Every match ends with seqs 1..n without gaps or duplicates, every acked
 // entry is stored as its writer wrote it, and none is lost.
 func TestTwoStoresRace(t *testing.T) {
-	schema := newSchema(t)
+	schema := pgtest.NewSchema(t)
 	stores := []*Store{openStore(t, schema, Options{}), openStore(t, schema, Options{})}
 	const matches, writersPerStore, perWriter = 3, 2, 20
 	ctx := context.Background()
@@ -132,7 +133,7 @@ func TestTwoStoresRace(t *testing.T) {
 // ErrSeqConflict and changes nothing, with or without a finished game,
 // and the new owner goes on.
 func TestStaleOwnerFenced(t *testing.T) {
-	schema := newSchema(t)
+	schema := pgtest.NewSchema(t)
 	a, b := openStore(t, schema, Options{}), openStore(t, schema, Options{})
 	ctx := context.Background()
 	newMatch(t, a, "m")

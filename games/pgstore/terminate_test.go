@@ -3,30 +3,14 @@ package pgstore
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/internal/pgtest"
 )
-
-// terminate makes the server end every connection of the application
-// named.
-func terminate(dsn, application string) error {
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-		WHERE application_name = $1 AND pid <> pg_backend_pid()`, application)
-	return err
-}
 
 // TestTerminatedConnections: the server kills the store's connections
 // (pg_terminate_backend) again and again while one writer per match
@@ -36,37 +20,15 @@ func terminate(dsn, application string) error {
 // seq it was acked at, and the log has no gap.
 func TestTerminatedConnections(t *testing.T) {
 	ctx := context.Background()
-	dsn, err := url.Parse(testDSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := dsn.Query()
-	q.Set("application_name", "games-pgstore-fault-test")
-	dsn.RawQuery = q.Encode()
-	s, err := Open(ctx, dsn.String(), Options{Schema: newSchema(t)})
+	dsn := pgtest.AppDSN(t, "games-pgstore-fault-test")
+	s, err := Open(ctx, dsn, Options{Schema: pgtest.NewSchema(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
 
 	const matches, perMatch = 4, 50
-	stop := make(chan struct{})
-	var kills atomic.Int64
-	var killer sync.WaitGroup
-	killer.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(15 * time.Millisecond):
-			}
-			if err := terminate(testDSN(t), "games-pgstore-fault-test"); err != nil {
-				t.Error(err)
-				return
-			}
-			kills.Add(1)
-		}
-	})
+	killer := pgtest.StartKiller(t, "games-pgstore-fault-test", 15*time.Millisecond)
 
 	var failures atomic.Int64
 	acked := make([]map[uint64]int, matches) // seq -> move number
@@ -112,13 +74,12 @@ func TestTerminatedConnections(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	close(stop)
-	killer.Wait()
+	kills := killer.Stop()
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
 	}
-	t.Logf("%d kills, %d appends failed as unavailable", kills.Load(), failures.Load())
+	t.Logf("%d kills, %d appends failed as unavailable", kills, failures.Load())
 	if failures.Load() == 0 {
 		t.Fatal("no append failed: the connections were not killed under the writers")
 	}
