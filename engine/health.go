@@ -78,7 +78,7 @@ func HealthHandler() http.Handler {
 // /readyz): it runs every check, in order, within DefaultReadyTimeout in
 // all, and answers 200 "ok" when all pass, or 503 with the names of the
 // failing checks, one a line. Error details are left out of the answer,
-// which may be public; the host's own logs have them.
+// which may be public; a check that wants them logged logs them itself.
 func ReadyHandler(checks ...ReadyCheck) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !probeMethod(w, r) {

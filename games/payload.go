@@ -3,6 +3,8 @@ package games
 import (
 	"bytes"
 	"encoding/binary"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/parlorhq/parlor/codec"
 	"github.com/vmihailenco/msgpack/v5"
@@ -34,12 +36,16 @@ func decodeStrict(raw []byte, v any) error {
 	return nil
 }
 
-// trimErr bounds a decoder error's text; it quotes client input.
+// trimErr bounds a decoder error's text, which quotes client input, to
+// 120 bytes of valid UTF-8.
 func trimErr(s string) string {
 	if len(s) > 120 {
-		return s[:120]
+		s = s[:120]
+		for len(s) > 0 && !utf8.ValidString(s) {
+			s = s[:len(s)-1]
+		}
 	}
-	return s
+	return strings.ToValidUTF8(s, "")
 }
 
 // errNoPayload refuses data sent with an event that takes none.

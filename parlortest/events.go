@@ -59,6 +59,9 @@ func Expect(t testing.TB, r *client.Room, name string, v any) client.Event {
 // later event on another path proved the server went on.
 func NoEvent(t testing.TB, r *client.Room, d time.Duration) {
 	t.Helper()
+	if r.Events() == nil {
+		t.Fatalf("parlortest: room %s has no per-room delivery (join it with client.WithRoomEvents)", r.ID())
+	}
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	select {

@@ -117,7 +117,18 @@ func (cv *Conversation) Info(ctx context.Context) (chat.Info, error) {
 
 // Leave closes the conversation on this client. It does not leave a
 // group: members stay members until removed (see chat.OpLeaveGroup).
-func (cv *Conversation) Leave(ctx context.Context) error { return cv.Room.Leave(ctx) }
+// Events still buffered for the room are discarded (read them with Next
+// before leaving to see them), so a left conversation holds nothing.
+func (cv *Conversation) Leave(ctx context.Context) error {
+	err := cv.Room.Leave(ctx)
+	if ch := cv.Room.Events(); ch != nil && err == nil {
+		go func() {
+			for range ch { // ends once the room's delivery has ended
+			}
+		}()
+	}
+	return err
+}
 
 func (cv *Conversation) request(ctx context.Context, op string, data, out any, opts ...client.SendOption) error {
 	rep, err := cv.Room.Send(ctx, op, data, opts...)

@@ -149,6 +149,10 @@ func errOrClosed(c *client.Client) error {
 // closed) while Next waited.
 var ErrClosed = errors.New("gameclient: match closed")
 
+// ErrNoRematch: JoinRematch was called before every seat agreed to a
+// rematch (Match.Rematch is nil).
+var ErrNoRematch = errors.New("gameclient: no rematch agreed yet")
+
 // apply sets the match from a snapshot.
 func (m *Match) apply(s *games.Snapshot) {
 	m.Seat, m.Players, m.Status = s.Seat, s.Players, s.Status
@@ -213,7 +217,7 @@ func (m *Match) RequestRematch(ctx context.Context) error { return m.do(ctx, gam
 // JoinRematch joins the rematch every seat agreed to (Match.Rematch).
 func (m *Match) JoinRematch(ctx context.Context) (*Match, error) {
 	if m.Rematch == nil {
-		return nil, errors.New("gameclient: no rematch agreed yet")
+		return nil, ErrNoRematch
 	}
 	return Join(ctx, m.Room.Client(), m.Kind, games.JoinParams{Seats: m.Rematch.Seats, Nonce: m.Rematch.Nonce})
 }
@@ -237,7 +241,7 @@ func (m *Match) Log(ctx context.Context, from int) ([]games.LoggedMove, error) {
 // without reading its last events holds nothing until the client closes.
 func (m *Match) Leave(ctx context.Context) error {
 	err := m.Room.Leave(ctx)
-	if ch := m.Room.Events(); ch != nil {
+	if ch := m.Room.Events(); ch != nil && err == nil {
 		go func() {
 			for range ch { // ends once the room's delivery has ended
 			}

@@ -172,8 +172,19 @@ func (ch *Channel) watch(ctx context.Context, list []string) ([]Presence, error)
 	return st.Statuses, nil
 }
 
-// Leave leaves the channel; see client.Room.Leave.
-func (ch *Channel) Leave(ctx context.Context) error { return ch.Room.Leave(ctx) }
+// Leave leaves the channel; see client.Room.Leave. Events still buffered
+// for the channel are discarded, so a left channel holds nothing until
+// the client closes.
+func (ch *Channel) Leave(ctx context.Context) error {
+	err := ch.Room.Leave(ctx)
+	if events := ch.Room.Events(); events != nil && err == nil {
+		go func() {
+			for range events { // ends once the room's delivery has ended
+			}
+		}()
+	}
+	return err
+}
 
 // usersOf is the data of OpWatch and OpUnwatch.
 func usersOf(list []string) users { return users{Users: list} }

@@ -96,6 +96,31 @@ func TestLeaseRace(t *testing.T) {
 	if l2, err := a.Acquire(ctxT(t), "mine"); err != nil || l2 != l1 {
 		t.Errorf("second Acquire = %p, %v; want the held lease %p", l2, err, l1)
 	}
+	// Concurrent Acquires of one room on one node end with one lease, held
+	// and valid, not one replacing the other.
+	const n = 8
+	got := make(chan *lease.Lease, n)
+	for range n {
+		go func() {
+			l, err := a.Acquire(ctxT(t), "together")
+			if err != nil {
+				t.Errorf("concurrent Acquire: %v", err)
+			}
+			got <- l
+		}()
+	}
+	var first *lease.Lease
+	for range n {
+		l := <-got
+		if first == nil {
+			first = l
+		} else if l != first {
+			t.Fatalf("concurrent Acquires returned two leases %p and %p", first, l)
+		}
+	}
+	if first == nil || !first.Valid() {
+		t.Fatalf("the lease of concurrent Acquires is not valid")
+	}
 }
 
 // TestLeasePausedOwner: an owner that stops renewing (as a paused process

@@ -2,6 +2,7 @@ package clustertest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -117,9 +118,15 @@ func TestNATSBrokerServerDown(t *testing.T) {
 	}
 	defer unsub()
 	checkSequence(t, a, "room", &got, 10)
+	if err := a.Ready(context.Background()); err != nil {
+		t.Fatalf("Ready while connected = %v", err)
+	}
 
 	s.Stop()
 	eventually(t, "disconnect", func() bool { return !ncA.IsConnected() })
+	if err := a.Ready(context.Background()); !errors.Is(err, natsbroker.ErrUnavailable) {
+		t.Fatalf("Ready while NATS is down = %v, want ErrUnavailable", err)
+	}
 	err = a.Publish("room", []byte("lost"))
 	if !errors.Is(err, natsbroker.ErrUnavailable) {
 		t.Fatalf("Publish while down = %v, want ErrUnavailable", err)
@@ -144,6 +151,9 @@ func TestNATSBrokerServerDown(t *testing.T) {
 	}
 	checkSequence(t, a, "room", &got, 10)
 	checkSequence(t, a, "late", &late, 10)
+	if err := a.Ready(context.Background()); err != nil {
+		t.Errorf("Ready after reconnecting = %v", err)
+	}
 	if got.len() != 20 {
 		t.Errorf("subscriber got %d payloads, want 20 (the one published while down is not kept)", got.len())
 	}

@@ -99,7 +99,7 @@ func (c *Client) do(ctx context.Context, node string, op Op, body any) (*Reply, 
 	case errors.Is(err, context.Canceled):
 		return nil, err
 	case errors.Is(err, nats.ErrMaxPayload):
-		return nil, &codec.Error{Code: codec.CodeTooLarge, Message: "forward: request over the nats max payload"}
+		return nil, ErrTooLarge
 	default:
 		return nil, errors.Join(ErrUnavailable, err)
 	}

@@ -20,6 +20,8 @@ var (
 	ErrNoResponder = &codec.Error{Code: codec.CodeUnavailable, Message: "forward: room owner unreachable, try again"}
 	// ErrUnavailable: NATS cannot carry the request now.
 	ErrUnavailable = &codec.Error{Code: codec.CodeUnavailable, Message: "forward: cluster bus unavailable, try again"}
+	// ErrTooLarge: the request is larger than NATS carries in one message.
+	ErrTooLarge = &codec.Error{Code: codec.CodeTooLarge, Message: "forward: request over the nats max payload"}
 	// ErrBadReply: the owner's answer could not be decoded.
 	ErrBadReply = &codec.Error{Code: codec.CodeInternal, Message: "forward: malformed reply from the room owner"}
 )

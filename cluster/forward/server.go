@@ -10,8 +10,9 @@ import (
 	"github.com/parlorhq/parlor/codec"
 )
 
-// Handler acts on the requests forwarded to this node. The engine
-// implements it.
+// Handler acts on the requests forwarded to this node. The node that owns
+// the room implements it (the engine's integration is not built yet; see
+// docs/cluster.md).
 //
 //   - Each method is called on the server's one delivery goroutine, in the
 //     order the requests arrived; requests from one member node arrive in

@@ -40,6 +40,10 @@ type Manager struct {
 	mu     sync.Mutex
 	closed bool
 	leases map[string]*Lease
+	// acquiring holds, per room, a channel closed when the Acquire under
+	// way for it ends: a second Acquire of the same room waits for it
+	// instead of racing it (and replacing its lease as "our own name").
+	acquiring map[string]chan struct{}
 
 	stop chan struct{}
 	done chan struct{}
@@ -64,12 +68,13 @@ func NewManager(ctx context.Context, nc *nats.Conn, cfg Config) (*Manager, error
 		return nil, errors.Join(ErrUnavailable, err)
 	}
 	m := &Manager{
-		cfg:    cfg,
-		kv:     kv,
-		log:    cfg.Logger.With(zap.String("node", cfg.Node)),
-		leases: make(map[string]*Lease),
-		stop:   make(chan struct{}),
-		done:   make(chan struct{}),
+		cfg:       cfg,
+		kv:        kv,
+		log:       cfg.Logger.With(zap.String("node", cfg.Node)),
+		leases:    make(map[string]*Lease),
+		acquiring: make(map[string]chan struct{}),
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
 	}
 	if cfg.RenewInterval > 0 {
 		go m.renewLoop()
@@ -92,15 +97,36 @@ func (m *Manager) TTL() time.Duration { return m.cfg.TTL }
 // over at once. Other failures wrap ErrUnavailable.
 func (m *Manager) Acquire(ctx context.Context, room string) (*Lease, error) {
 	m.mu.Lock()
-	if m.closed {
+	for {
+		if m.closed {
+			m.mu.Unlock()
+			return nil, ErrClosed
+		}
+		if l, ok := m.leases[room]; ok {
+			m.mu.Unlock()
+			return l, nil
+		}
+		wait, busy := m.acquiring[room]
+		if !busy {
+			break
+		}
 		m.mu.Unlock()
-		return nil, ErrClosed
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		m.mu.Lock()
 	}
-	if l, ok := m.leases[room]; ok {
-		m.mu.Unlock()
-		return l, nil
-	}
+	mine := make(chan struct{})
+	m.acquiring[room] = mine
 	m.mu.Unlock()
+	defer func() {
+		m.mu.Lock()
+		delete(m.acquiring, room)
+		m.mu.Unlock()
+		close(mine)
+	}()
 
 	key := token.For(room)
 	value := []byte(m.cfg.Node)

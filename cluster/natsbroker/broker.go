@@ -37,7 +37,10 @@ type Broker struct {
 	topics map[string]*topic
 }
 
-var _ engine.Broker = (*Broker)(nil)
+var (
+	_ engine.Broker          = (*Broker)(nil)
+	_ engine.BrokerReadiness = (*Broker)(nil)
+)
 
 // topic is one subscribed topic: its NATS subscription and the local
 // subscribers, replaced (never modified) on every change so that delivery
