@@ -274,6 +274,9 @@ func (p *presenceTracker) fanOut(v Presence, watchers []string) {
 	ctx, cancel := context.WithTimeout(p.e.ctx, p.e.cfg.JoinTimeout)
 	defer cancel()
 	for _, w := range watchers {
+		if p.stopped.Load() {
+			return // shutting down: the watchers' channels are closing
+		}
 		if !p.allowed(ctx, w, v.User) {
 			continue
 		}

@@ -3,20 +3,22 @@ package engine
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/parlorhq/parlor/room"
 	"github.com/parlorhq/parlor/room/roomtest"
 	"go.uber.org/zap"
 )
 
 // newTestTracker is a presence tracker on a fake clock, with no sockets:
 // what it tests is the tracker's map of entries.
-func newTestTracker(t *testing.T) (*presenceTracker, *roomtest.FakeClock) {
+func newTestTracker(t *testing.T, cfg Config) (*presenceTracker, *roomtest.FakeClock) {
 	t.Helper()
 	clk := roomtest.NewFakeClock(time.Time{})
-	e := &Engine{cfg: Config{Logger: zap.NewNop(), Room: room.Config{Clock: clk}}.withDefaults()}
+	cfg.Logger = zap.NewNop()
+	cfg.Room.Clock = clk
+	e := &Engine{cfg: cfg.withDefaults()}
 	e.log = zap.NewNop()
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	t.Cleanup(e.cancel)
@@ -36,7 +38,7 @@ func (p *presenceTracker) live(user string) *presenceEntry {
 // watched, hidden or connected user keeps theirs, and a bystander's entry
 // is untouched by another user's being dropped.
 func TestPresenceEntriesFreedWhenOffline(t *testing.T) {
-	p, clk := newTestTracker(t)
+	p, clk := newTestTracker(t, Config{})
 	grace := p.e.cfg.PresenceGrace + p.e.cfg.PresenceCoalesce
 
 	alice := p.connect("alice")
@@ -95,7 +97,7 @@ func TestPresenceEntriesFreedWhenOffline(t *testing.T) {
 // loop only makes it likely: the old code failed it within a few
 // thousand rounds.
 func TestPresenceConnectRacesUnwatch(t *testing.T) {
-	p, clk := newTestTracker(t)
+	p, clk := newTestTracker(t, Config{})
 	for i := 0; i < 5000; i++ {
 		var pe *presenceEntry
 		var wg sync.WaitGroup
@@ -125,5 +127,62 @@ func TestPresenceConnectRacesUnwatch(t *testing.T) {
 		if p.live("alice") != nil {
 			t.Fatalf("round %d: alice's entry kept after she left unseen", i)
 		}
+	}
+}
+
+// stop returns only once the evaluation in flight is done: no
+// PresencePolicy call or log line comes after Shutdown, and no timer
+// is armed again.
+func TestPresenceStopWaitsForEvaluation(t *testing.T) {
+	entered := make(chan struct{}, 1)
+	release := make(chan struct{})
+	var returned, after atomic.Bool
+	var stopped, armed atomic.Bool
+	p, clk := newTestTracker(t, Config{PresencePolicy: func(context.Context, string, string) bool {
+		if stopped.Load() {
+			after.Store(true)
+		}
+		if armed.Load() {
+			select {
+			case entered <- struct{}{}:
+				<-release
+			default:
+			}
+		}
+		returned.Store(true)
+		return true
+	}})
+	p.watch(context.Background(), "alice", "bob")
+	armed.Store(true) // from now on, the first policy call blocks
+	alice := p.connect("alice")
+	advanced := make(chan struct{})
+	go func() {
+		defer close(advanced)
+		clk.Advance(p.e.cfg.PresenceCoalesce) // evaluates: alice online, fan-out to bob
+	}()
+	<-entered
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.stop()
+		stopped.Store(true)
+	}()
+	// Give stop every chance to return early, as it did when it only
+	// disarmed timers; it must instead wait for the policy.
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	<-done
+	<-advanced
+	if !returned.Load() {
+		t.Fatal("stop returned while the evaluation was still in PresencePolicy")
+	}
+	p.disconnect(alice)
+	p.setHidden("alice", true)
+	if n := clk.Pending(); n != 0 {
+		t.Fatalf("%d timers armed after stop", n)
+	}
+	clk.Advance(time.Hour)
+	if after.Load() {
+		t.Fatal("PresencePolicy called after stop")
 	}
 }
