@@ -59,7 +59,12 @@ type presenceEntry struct {
 	// get one entry's changes in the order they were computed.
 	evalMu sync.Mutex
 
-	mu        sync.Mutex
+	mu sync.Mutex
+	// dead is set when the entry leaves the tracker's map. Whatever must
+	// outlive the call (a session, a watcher, a hidden status) is only
+	// ever recorded inside the map's update, so it never lands on a dead
+	// entry; a dead entry only finishes evaluations already scheduled.
+	dead      bool
 	conns     int
 	goneAt    time.Time // when conns last fell to 0
 	hidden    bool
@@ -71,11 +76,19 @@ type presenceEntry struct {
 	watchers  map[string]struct{}
 }
 
-// presenceTracker holds the presence of the users of this node.
+// presenceTracker holds the presence of the users of this node. An entry
+// lives while it holds something: a session, a watcher, a hidden status,
+// or a status not yet offline. Once the user is offline and nobody watches,
+// the entry is dropped, and with it the last-seen time.
 type presenceTracker struct {
 	e     *Engine
 	clock room.Clock
 	users *shardedMap[*presenceEntry]
+
+	// stopped is set by stop; evaluations hold runMu for reading, so that
+	// stop can wait for the ones in flight and none starts afterwards.
+	stopped atomic.Bool
+	runMu   sync.RWMutex
 }
 
 func newPresenceTracker(e *Engine) *presenceTracker {
@@ -86,8 +99,9 @@ func newPresenceTracker(e *Engine) *presenceTracker {
 	return &presenceTracker{e: e, clock: clock, users: newShardedMap[*presenceEntry]()}
 }
 
-// entry returns user's entry, creating it.
-func (p *presenceTracker) entry(user string) *presenceEntry {
+// change runs fn on user's entry, creating it, with the map's shard and
+// the entry locked: an entry cannot be dropped while fn records on it.
+func (p *presenceTracker) change(user string, fn func(pe *presenceEntry)) *presenceEntry {
 	var pe *presenceEntry
 	p.users.update(user, func(m map[string]*presenceEntry) {
 		if pe = m[user]; pe == nil {
@@ -95,16 +109,38 @@ func (p *presenceTracker) entry(user string) *presenceEntry {
 			pe.published = Presence{User: user, Status: StatusOffline}
 			m[user] = pe
 		}
+		pe.mu.Lock()
+		fn(pe)
+		pe.mu.Unlock()
 	})
 	return pe
 }
 
+// idle reports whether pe holds nothing worth keeping: no session, no
+// watcher, not hidden, offline, and no evaluation to come. pe.mu held.
+func (pe *presenceEntry) idle() bool {
+	return pe.conns == 0 && len(pe.watchers) == 0 && !pe.hidden && pe.status == StatusOffline &&
+		!pe.pending.Load() && pe.timer == nil
+}
+
+// release drops pe from the map if it is still there and idle.
+func (p *presenceTracker) release(pe *presenceEntry) {
+	p.users.update(pe.user, func(m map[string]*presenceEntry) {
+		if m[pe.user] != pe {
+			return
+		}
+		pe.mu.Lock()
+		defer pe.mu.Unlock()
+		if pe.idle() {
+			pe.dead = true
+			delete(m, pe.user)
+		}
+	})
+}
+
 // connect counts a new session of user and returns its entry.
 func (p *presenceTracker) connect(user string) *presenceEntry {
-	pe := p.entry(user)
-	pe.mu.Lock()
-	pe.conns++
-	pe.mu.Unlock()
+	pe := p.change(user, func(pe *presenceEntry) { pe.conns++ })
 	pe.lastActive.Store(p.clock.Now().UnixNano())
 	p.schedule(pe)
 	return pe
@@ -138,15 +174,19 @@ func (p *presenceTracker) schedule(pe *presenceEntry) {
 		return
 	}
 	pe.mu.Lock()
-	pe.sched = p.clock.AfterFunc(p.e.cfg.PresenceCoalesce, func() { p.evaluate(pe) })
+	if !p.stopped.Load() && !pe.dead {
+		pe.sched = p.clock.AfterFunc(p.e.cfg.PresenceCoalesce, func() { p.evaluate(pe) })
+	}
 	pe.mu.Unlock()
 }
 
 // evaluate computes pe's status, arms the timer of its next possible
-// change (away, or offline after the grace), and tells the watchers when
-// what they see changed.
+// change (away, or offline after the grace), tells the watchers when what
+// they see changed, and drops the entry once it is idle.
 func (p *presenceTracker) evaluate(pe *presenceEntry) {
-	if p.e.shutting.Load() {
+	p.runMu.RLock()
+	defer p.runMu.RUnlock()
+	if p.stopped.Load() {
 		return
 	}
 	pe.evalMu.Lock()
@@ -154,6 +194,11 @@ func (p *presenceTracker) evaluate(pe *presenceEntry) {
 	now := p.clock.Now()
 	pe.mu.Lock()
 	pe.pending.Store(false)
+	if pe.dead {
+		pe.sched, pe.timer = nil, nil
+		pe.mu.Unlock()
+		return
+	}
 	if pe.sched != nil {
 		pe.sched.Stop() // when a change timer came first
 		pe.sched = nil
@@ -194,9 +239,13 @@ func (p *presenceTracker) evaluate(pe *presenceEntry) {
 			watchers = append(watchers, w)
 		}
 	}
+	idle := pe.idle()
 	pe.mu.Unlock()
 	if changed && len(watchers) > 0 {
 		p.fanOut(seen, watchers)
+	}
+	if idle {
+		p.release(pe)
 	}
 }
 
@@ -225,6 +274,9 @@ func (p *presenceTracker) fanOut(v Presence, watchers []string) {
 	ctx, cancel := context.WithTimeout(p.e.ctx, p.e.cfg.JoinTimeout)
 	defer cancel()
 	for _, w := range watchers {
+		if p.stopped.Load() {
+			return // shutting down: the watchers' channels are closing
+		}
 		if !p.allowed(ctx, w, v.User) {
 			continue
 		}
@@ -259,22 +311,22 @@ func (p *presenceTracker) allowed(ctx context.Context, viewer, subject string) (
 // watch adds watcher to subject's watchers and returns what the watcher
 // may see of subject now.
 func (p *presenceTracker) watch(ctx context.Context, subject, watcher string) Presence {
-	pe := p.entry(subject)
-	pe.mu.Lock()
-	if pe.watchers == nil {
-		pe.watchers = make(map[string]struct{})
-	}
-	pe.watchers[watcher] = struct{}{}
-	seen := pe.published
-	pe.mu.Unlock()
+	var seen Presence
+	p.change(subject, func(pe *presenceEntry) {
+		if pe.watchers == nil {
+			pe.watchers = make(map[string]struct{})
+		}
+		pe.watchers[watcher] = struct{}{}
+		seen = pe.published
+	})
 	if !p.allowed(ctx, watcher, subject) {
 		return Presence{User: subject, Status: StatusOffline}
 	}
 	return seen
 }
 
-// unwatch removes watcher from subject's watchers, and forgets an entry
-// that holds nothing worth keeping: no session, no watcher, never seen.
+// unwatch removes watcher from subject's watchers, and drops the entry
+// once it is idle (see presenceEntry.idle).
 func (p *presenceTracker) unwatch(subject, watcher string) {
 	p.users.update(subject, func(m map[string]*presenceEntry) {
 		pe := m[subject]
@@ -284,8 +336,8 @@ func (p *presenceTracker) unwatch(subject, watcher string) {
 		pe.mu.Lock()
 		defer pe.mu.Unlock()
 		delete(pe.watchers, watcher)
-		if len(pe.watchers) == 0 && pe.conns == 0 && pe.status == StatusOffline &&
-			pe.lastSeen.IsZero() && !pe.hidden && !pe.pending.Load() && pe.timer == nil {
+		if pe.idle() {
+			pe.dead = true
 			delete(m, subject)
 		}
 	})
@@ -294,10 +346,7 @@ func (p *presenceTracker) unwatch(subject, watcher string) {
 // setHidden hides or shows user's status; watchers learn the change at
 // the next evaluation.
 func (p *presenceTracker) setHidden(user string, hidden bool) {
-	pe := p.entry(user)
-	pe.mu.Lock()
-	pe.hidden = hidden
-	pe.mu.Unlock()
+	pe := p.change(user, func(pe *presenceEntry) { pe.hidden = hidden })
 	p.schedule(pe)
 }
 
@@ -316,8 +365,12 @@ func (p *presenceTracker) get(user string) (v Presence, hidden bool) {
 	return v, pe.hidden
 }
 
-// stop disarms every timer, at shutdown.
+// stop disarms every timer, at shutdown, and returns once no evaluation
+// runs: none calls PresencePolicy or logs after it.
 func (p *presenceTracker) stop() {
+	p.stopped.Store(true)
+	p.runMu.Lock() // waits for the evaluations in flight
+	defer p.runMu.Unlock()
 	for _, pe := range p.users.values() {
 		pe.mu.Lock()
 		for _, t := range []room.Stopper{pe.timer, pe.sched} {
@@ -332,7 +385,9 @@ func (p *presenceTracker) stop() {
 
 // UserPresence returns user's status on this node, as the engine sees it:
 // hidden reports whether the user hid it, in which case watchers see
-// them offline.
+// them offline. The last-seen time is kept only while someone watches
+// the user: once an offline user has no watcher, the engine forgets them
+// and reports offline with LastSeen 0.
 func (e *Engine) UserPresence(user string) (p Presence, hidden bool) {
 	return e.presence.get(user)
 }

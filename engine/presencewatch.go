@@ -8,12 +8,21 @@ import (
 
 // Events of the user channel that carry presence. Clients send the first
 // three to their own user channel; the server sends EventPresence.
+//
+// The watch list belongs to the user, not to a session: every tab of the
+// user shares it, a watch from one tab sends changes to all of them, and
+// an unwatch from one tab ends the watch for all of them. A client SDK
+// that lets several views watch keeps its own count per watched user and
+// sends the unwatch only when its last view lets go; tabs of one browser
+// cannot coordinate, so a tab that unwatches a user another tab may still
+// show should not send it.
 const (
 	// EventPresenceWatch subscribes to the status of users:
 	// {users: [id, …]}. The reply is {statuses: [Presence, …]}, one per
 	// user asked for, and every later change comes as EventPresence.
 	EventPresenceWatch = "presence.watch"
-	// EventPresenceUnwatch ends subscriptions: {users: [id, …]}.
+	// EventPresenceUnwatch ends subscriptions: {users: [id, …]}, for
+	// every session of the user.
 	EventPresenceUnwatch = "presence.unwatch"
 	// EventPresenceHide hides the sender's status, or shows it again:
 	// {hidden: bool}.
@@ -46,8 +55,8 @@ type PresenceHide struct {
 	Hidden bool `msgpack:"hidden"`
 }
 
-// watch subscribes the channel's user to the users in data. Room
-// goroutine.
+// watch subscribes the channel's user, with all of their sessions, to
+// the users in data. Room goroutine.
 func (h *userHandler) watch(data []byte) (any, error) {
 	var req PresenceUsers
 	if err := codec.UnmarshalData(data, &req); err != nil {
@@ -88,8 +97,8 @@ func containsBefore(list []string, i int, s string) bool {
 	return false
 }
 
-// unwatch ends the channel user's subscriptions to the users in data.
-// Room goroutine.
+// unwatch ends the channel user's subscriptions to the users in data,
+// for all of their sessions. Room goroutine.
 func (h *userHandler) unwatch(data []byte) error {
 	var req PresenceUsers
 	if err := codec.UnmarshalData(data, &req); err != nil {

@@ -61,10 +61,16 @@ func (e *Engine) Notify(user, event string, data any) error {
 	return e.notifyRaw(user, event, raw)
 }
 
+// notifyUsersParallel is how many recipients NotifyUsers serves at once.
+const notifyUsersParallel = 8
+
 // NotifyUsers is Notify for many recipients: the payload is encoded once,
-// and each user is bounded by their own rate. It returns the users the
-// notification did not reach, with the reason, or nil when it reached
-// them all.
+// and each user is bounded by their own rate. Up to 8 recipients are
+// served at once, each waiting at most Config.JoinTimeout for their
+// channel, so a busy recipient does not hold up the others; only 8 busy
+// at the same time would. It returns when every recipient is served: the
+// users the notification did not reach, with the reason, or nil when it
+// reached them all.
 func (e *Engine) NotifyUsers(users []string, event string, data any) map[string]error {
 	var err error
 	var raw []byte
@@ -73,19 +79,38 @@ func (e *Engine) NotifyUsers(users []string, event string, data any) map[string]
 	} else {
 		raw, err = codec.MarshalData(data)
 	}
-	var failed map[string]error
-	for _, u := range users {
-		uerr := err
-		if uerr == nil {
-			uerr = e.notifyRaw(u, event, raw)
+	var (
+		mu     sync.Mutex
+		failed map[string]error
+		wg     sync.WaitGroup
+	)
+	fail := func(u string, uerr error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if failed == nil {
+			failed = make(map[string]error)
 		}
-		if uerr != nil {
-			if failed == nil {
-				failed = make(map[string]error)
-			}
-			failed[u] = uerr
-		}
+		failed[u] = uerr
 	}
+	if err != nil {
+		for _, u := range users {
+			fail(u, err)
+		}
+		return failed
+	}
+	slots := make(chan struct{}, notifyUsersParallel)
+	for _, u := range users {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func(u string) {
+			defer wg.Done()
+			defer func() { <-slots }()
+			if uerr := e.notifyRaw(u, event, raw); uerr != nil {
+				fail(u, uerr)
+			}
+		}(u)
+	}
+	wg.Wait()
 	return failed
 }
 

@@ -174,3 +174,34 @@ func TestNotifyReplayedOnResume(t *testing.T) {
 		}
 	}
 }
+
+// A recipient whose channel is busy does not hold up the others: bob gets
+// the notification while alice's channel is still stuck, and alice gets
+// it once her channel is free again.
+func TestNotifyUsersBusyRecipientSparesOthers(t *testing.T) {
+	env := newEnv(t, engine.Config{JoinTimeout: 10 * waitTimeout})
+	alice, bob := env.dial("alice"), env.dial("bob")
+	aliceCh := alice.join(engine.UserKind, nil).Room
+	bobCh := bob.join(engine.UserKind, nil).Room
+	r, ok := env.e.Room(aliceCh)
+	if !ok {
+		t.Fatal("alice's channel is not running")
+	}
+	stuck, release := make(chan struct{}), make(chan struct{})
+	doDone := make(chan error, 1)
+	go func() { doDone <- r.Do(testCtx(t), func() { close(stuck); <-release }) }()
+	<-stuck
+	result := make(chan map[string]error, 1)
+	go func() { result <- env.e.NotifyUsers([]string{"alice", "bob"}, "group.renamed", notice{N: 3}) }()
+	if ev := bob.waitEvents(bobCh, "group.renamed", 1)[0]; decodeNotice(t, ev.Data) != 3 {
+		t.Fatalf("bob got %x", ev.Data)
+	}
+	close(release)
+	if err := <-doDone; err != nil {
+		t.Fatalf("Do: %v", err)
+	}
+	if failed := <-result; failed != nil {
+		t.Fatalf("NotifyUsers failed for %v", failed)
+	}
+	alice.waitEvents(aliceCh, "group.renamed", 1)
+}
