@@ -18,12 +18,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/codec"
+	"github.com/parlorhq/parlor/internal/boltcommit"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -63,18 +62,9 @@ const (
 // more while writes are queuing: a lone write costs one commit and waits
 // for nothing else, and under load many writes share each commit.
 type Store struct {
-	db       *bolt.DB
-	epoch    string
-	maxBatch int
-	maxDelay time.Duration
-
-	mu      sync.RWMutex // closed and sends on queue
-	closed  bool
-	queue   chan *writeReq
-	stopped chan struct{} // closed when the writer has exited
-
-	writes  atomic.Uint64
-	commits atomic.Uint64
+	db    *bolt.DB
+	epoch string
+	w     *boltcommit.Writer // every write transaction, and Close
 }
 
 // Stats counts a store's writes since Open.
@@ -90,7 +80,8 @@ type Stats struct {
 
 // Stats returns the store's counters.
 func (s *Store) Stats() Stats {
-	return Stats{Writes: s.writes.Load(), Commits: s.commits.Load()}
+	writes, commits := s.w.Stats()
+	return Stats{Writes: writes, Commits: commits}
 }
 
 var _ chat.Store = (*Store)(nil)
@@ -172,16 +163,8 @@ func Open(path string, opts Options) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: init %s: %w", path, err)
 	}
-	s := &Store{
-		db:       db,
-		epoch:    epoch,
-		maxBatch: opts.MaxBatchSize,
-		maxDelay: opts.MaxBatchDelay,
-		queue:    make(chan *writeReq, opts.MaxBatchSize),
-		stopped:  make(chan struct{}),
-	}
-	go s.writer()
-	return s, nil
+	w := boltcommit.New(db, opts.MaxBatchSize, opts.MaxBatchDelay, chat.ErrStoreClosed)
+	return &Store{db: db, epoch: epoch, w: w}, nil
 }
 
 // Epoch implements chat.Store: a random id made when the file was created
@@ -197,38 +180,17 @@ func newEpoch() string {
 
 // Close commits the writes already queued, stops the writer and closes
 // the file. It is safe to call more than once.
-func (s *Store) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
-	}
-	s.closed = true
-	close(s.queue)
-	s.mu.Unlock()
-	<-s.stopped
-	return s.db.Close()
-}
-
-func (s *Store) isClosed() bool {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.closed
-}
+func (s *Store) Close() error { return s.w.Close() }
 
 // view runs fn in a read transaction.
 func (s *Store) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if s.isClosed() {
-		return chat.ErrStoreClosed
-	}
-	err := s.db.View(fn)
-	if errors.Is(err, bolt.ErrDatabaseNotOpen) {
-		return chat.ErrStoreClosed
-	}
-	return err
+	return s.w.View(ctx, fn)
+}
+
+// write runs fn in the writer's next transaction, shared with other
+// writes (group commit); fn may run more than once (boltcommit.Writer.Write).
+func (s *Store) write(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+	return s.w.Write(ctx, fn)
 }
 
 // meta is a room's log state as stored: 24 bytes.

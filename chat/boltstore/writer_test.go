@@ -56,9 +56,9 @@ func TestGroupCommit(t *testing.T) {
 		}()
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for len(s.queue) < writers {
+	for s.w.Queued() < writers {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d writes queued, want %d", len(s.queue), writers)
+			t.Fatalf("%d writes queued, want %d", s.w.Queued(), writers)
 		}
 		time.Sleep(time.Millisecond)
 	}

@@ -15,13 +15,13 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/internal/boltcommit"
 )
 
 // Options configures Open. Every field documents its zero-value default.
@@ -52,14 +52,8 @@ const (
 
 // Store is a games.Store in a bbolt file. It is safe for concurrent use.
 type Store struct {
-	db       *bolt.DB
-	maxBatch int
-	maxDelay time.Duration
-
-	mu      sync.RWMutex // closed and sends on queue
-	closed  bool
-	queue   chan *writeReq
-	stopped chan struct{} // closed when the writer has exited
+	db *bolt.DB
+	w  *boltcommit.Writer // every write transaction, and Close
 }
 
 var _ games.Store = (*Store)(nil)
@@ -109,50 +103,24 @@ func Open(path string, opts Options) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: init %s: %w", path, err)
 	}
-	s := &Store{
-		db:       db,
-		maxBatch: opts.MaxBatchSize,
-		maxDelay: opts.MaxBatchDelay,
-		queue:    make(chan *writeReq, opts.MaxBatchSize),
-		stopped:  make(chan struct{}),
-	}
-	go s.writer()
-	return s, nil
+	w := boltcommit.New(db, opts.MaxBatchSize, opts.MaxBatchDelay, games.ErrStoreClosed)
+	return &Store{db: db, w: w}, nil
 }
 
 // Close commits the writes already queued, stops the writer and closes
 // the file. It is safe to call more than once; later calls of other
 // methods fail with games.ErrStoreClosed.
-func (s *Store) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
-	}
-	s.closed = true
-	close(s.queue)
-	s.mu.Unlock()
-	<-s.stopped
-	return s.db.Close()
-}
+func (s *Store) Close() error { return s.w.Close() }
 
 // view runs fn in a read transaction.
 func (s *Store) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
-		return games.ErrStoreClosed
-	}
-	return s.db.View(fn)
+	return s.w.View(ctx, fn)
 }
 
-// update runs fn in a write transaction shared with other writes (see
-// writer.go); fn may run more than once.
+// update runs fn in a write transaction shared with other writes (group
+// commit, boltcommit.Writer.Write); fn may run more than once.
 func (s *Store) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
-	return s.write(ctx, fn)
+	return s.w.Write(ctx, fn)
 }
 
 // part appends a length-prefixed key part.
