@@ -2,8 +2,8 @@
 // that keeps matches across restarts. Use a file of its own beside the
 // chat's (a bbolt file is opened by one store at a time).
 //
-// Writes go to one writer goroutine that commits them in groups (see
-// writer.go), so that under load the writes of many match rooms share one
+// Writes go to one writer goroutine that commits them in groups
+// (internal/boltcommit), so that under load the writes of many match rooms share one
 // commit and its syncs, while a lone write waits for nothing but its own
 // commit. A write returns once its transaction is on disk, so a move the
 // module acks is durable.
