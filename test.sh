@@ -20,7 +20,9 @@
 # step and need Chromium (Debian: apt-get install chromium; or set
 # CHROMIUM_PATH). Without it they skip, and a note at the end says so; with
 # PARLOR_REQUIRE_BROWSER=1 (CI) a missing browser fails them instead.
-# PARLOR_SCREENSHOTS names the folder for their screenshots.
+# PARLOR_SCREENSHOTS names the folder for their screenshots. Their
+# accessibility audit needs axe-core from npm, which this script installs
+# (npm ci in examples/arcade/testdata/axe) before the go test step.
 #
 # The tests of chat/pgstore need a PostgreSQL server: PARLOR_TEST_POSTGRES
 # names its DSN. When it is not set and PostgreSQL is installed, this script
@@ -79,6 +81,14 @@ if [[ -n "$unformatted" ]]; then
 	echo "these files need gofmt -w:" >&2
 	echo "$unformatted" >&2
 	exit 1
+fi
+
+# axe-core, pinned in examples/arcade/testdata/axe/package.json, for the
+# arcade's accessibility audit (TestBrowserAccessibility). Without it the
+# audit skips, except in CI, where it fails.
+if command -v npm >/dev/null; then
+	step "axe-core for the accessibility audit (npm ci in examples/arcade/testdata/axe)"
+	(cd examples/arcade/testdata/axe && npm ci --no-audit --no-fund)
 fi
 
 step "go test -race"

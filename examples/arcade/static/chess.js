@@ -1,10 +1,14 @@
 // The chess page: join a match (challenge, quick match or watch), draw the
-// board from the server's view (FEN and the legal moves), click to move,
+// board from the server's view (FEN and the legal moves), move by clicks,
+// by dragging (pointer events) or by keyboard (arrow keys between squares,
+// Enter or Space to pick a piece and its target, Escape to drop it),
 // promotions, clocks that tick between the server's updates, draw offers
-// and claims, resignation, the move list and the PGN download.
+// and claims, resignation, the move list and the PGN download. Each square
+// names itself and its piece to screen readers ("e4, white knight"), and
+// moves and results are announced in a live region.
 import { connect } from "/parlor.js";
 import { nameOf, pageData, setupClient, showError } from "./common.js";
-import { gotoRematch, setResult, setSpectators, setStatus, startGame } from "./game.js";
+import { announce, gotoRematch, setResult, setSpectators, setStatus, startGame } from "./game.js";
 
 const data = pageData();
 const me = data.me;
@@ -27,10 +31,8 @@ const drawOfferEl = document.getElementById("draw-offer");
 const drawOfferText = document.getElementById("draw-offer-text");
 
 const FILES = "abcdefgh";
-// Solid glyphs for both sides, coloured by CSS; U+FE0E asks for text
-// rather than emoji presentation.
-const GLYPHS = { k: "♚", q: "♛", r: "♜", b: "♝", n: "♞", p: "♟\uFE0E" };
 const COLOR_NAMES = ["White", "Black"];
+const PIECE_NAMES = { k: "king", q: "queen", r: "rook", b: "bishop", n: "knight", p: "pawn" };
 
 const g = {
   room: null,
@@ -49,6 +51,8 @@ const g = {
   pending: null, // {from, to} waiting for a promotion choice
   sending: false,
   orientation: "",
+  focus: "e2", // the square that takes the board's one tab stop
+  announced: "", // the last move announced, as its UCI and ply
 };
 
 // ---- The board ----
@@ -73,6 +77,7 @@ function parseFEN(fen) {
 function buildBoard(orientation) {
   if (g.orientation === orientation) return;
   g.orientation = orientation;
+  g.focus = orientation === "white" ? "e2" : "e7";
   boardEl.dataset.orientation = orientation;
   boardEl.replaceChildren();
   const ranks = orientation === "white" ? [8, 7, 6, 5, 4, 3, 2, 1] : [1, 2, 3, 4, 5, 6, 7, 8];
@@ -85,8 +90,18 @@ function buildBoard(orientation) {
       b.className = "square" + ((FILES.indexOf(f) + r) % 2 === 0 ? " dark" : "");
       b.dataset.square = sq;
       b.setAttribute("aria-label", sq);
-      if (r === ranks[ranks.length - 1]) b.append(Object.assign(document.createElement("span"), { className: "coord file", textContent: f }));
-      if (f === files[0]) b.append(Object.assign(document.createElement("span"), { className: "coord rank", textContent: String(r) }));
+      b.tabIndex = sq === g.focus ? 0 : -1;
+      // The coordinates are drawn for the eye; the label says the square.
+      // The coordinates and the pieces are drawn by CSS (::before, from
+      // data-coord and data-piece), for the eye: the label says it all.
+      const coord = (cls, text) => {
+        const c = Object.assign(document.createElement("span"), { className: "coord " + cls });
+        c.dataset.coord = text;
+        c.setAttribute("aria-hidden", "true");
+        return c;
+      };
+      if (r === ranks[ranks.length - 1]) b.append(coord("file", f));
+      if (f === files[0]) b.append(coord("rank", String(r)));
       boardEl.append(b);
     }
   }
@@ -129,10 +144,10 @@ function renderBoard() {
       const code = color + p.toLowerCase();
       if (!span) {
         span = document.createElement("span");
+        span.setAttribute("aria-hidden", "true"); // the square's label names the piece
         b.prepend(span);
       }
       if (span.dataset.piece !== code) {
-        span.textContent = GLYPHS[p.toLowerCase()];
         span.className = "piece " + color;
         span.dataset.piece = code;
       }
@@ -144,7 +159,24 @@ function renderBoard() {
     b.classList.toggle("capture", targets.has(sq) && !!p);
     b.classList.toggle("last", last.includes(sq));
     b.classList.toggle("check", !!checkKing && p === checkKing);
+    b.setAttribute("aria-label", squareLabel(sq, p, targets.has(sq), !!checkKing && p === checkKing));
+    b.tabIndex = sq === g.focus ? 0 : -1;
   }
+}
+
+// pieceName is "white knight" for "N", "black pawn" for "p".
+function pieceName(p) {
+  return `${p === p.toUpperCase() ? "white" : "black"} ${PIECE_NAMES[p.toLowerCase()]}`;
+}
+
+// squareLabel is what a square says to a screen reader: "e4, white
+// knight", then whether it is picked, a legal target or a king in check.
+function squareLabel(sq, p, target, check) {
+  let s = p ? `${sq}, ${pieceName(p)}` : sq;
+  if (sq === g.selected) s += ", selected";
+  if (target) s += p ? ", capture" : ", legal move";
+  if (check) s += ", in check";
+  return s;
 }
 
 // ---- Clocks ----
@@ -264,6 +296,27 @@ function render() {
   tick();
 }
 
+// announceMove says the last move in the live region, once: "Bob: black
+// knight g8 to f6, check".
+function announceMove() {
+  const last = g.view && g.view.last_move;
+  if (!last) return;
+  const key = `${g.ply} ${last.uci}`;
+  if (key === g.announced) return;
+  g.announced = key;
+  const from = last.uci.slice(0, 2);
+  const to = last.uci.slice(2, 4);
+  const p = parseFEN(g.view.fen).get(to);
+  const mover = g.players[g.view.turn === "w" ? 1 : 0];
+  const who = mover === me ? "You" : nameOf(mover);
+  const what = p ? `${pieceName(p)} ${from} to ${to}` : `${from} to ${to}`;
+  const sans = g.view.moves || [];
+  const san = sans[sans.length - 1] || "";
+  const capture = san.includes("x") ? ", capture" : "";
+  const check = san.endsWith("#") ? ", checkmate" : g.view.check ? ", check" : "";
+  announce(`${who}: ${what}${capture}${check}`);
+}
+
 // ---- Moving ----
 
 function hidePromotion() {
@@ -287,27 +340,138 @@ async function sendMove(data) {
   }
 }
 
+// moveTo plays the selected piece to sq if that is legal (asking for the
+// promotion piece first when it promotes), and says whether it did.
+function moveTo(sq) {
+  if (!g.selected) return false;
+  const moves = legalFrom(g.selected).filter((u) => u.slice(2, 4) === sq);
+  if (moves.length === 0) return false;
+  if (moves.some((u) => u.length === 5)) {
+    g.pending = { from: g.selected, to: sq };
+    promotionEl.hidden = false;
+    promotionEl.querySelector("button[data-piece]").focus();
+    return true;
+  }
+  sendMove({ uci: moves[0] });
+  return true;
+}
+
+// canPick says whether sq holds a piece of mine that can move now.
+function canPick(sq) {
+  const piece = boardEl.querySelector(`[data-square="${sq}"] .piece`)?.dataset.piece;
+  return !!piece && piece[0] === myColor() && legalFrom(sq).length > 0;
+}
+
+// A click (or Enter or Space on a focused square) picks a piece, or plays
+// the picked one to the square; a second click on the picked piece drops it.
 boardEl.addEventListener("click", (e) => {
+  if (drag.suppressClick) {
+    drag.suppressClick = false; // the click that ends a drag
+    return;
+  }
   const b = e.target.closest(".square");
   if (!b || !g.view || !myTurn() || g.sending) return;
   const sq = b.dataset.square;
-  if (g.selected) {
-    const moves = legalFrom(g.selected).filter((u) => u.slice(2, 4) === sq);
-    if (moves.length > 0) {
-      if (moves.some((u) => u.length === 5)) {
-        g.pending = { from: g.selected, to: sq };
-        promotionEl.hidden = false;
-        promotionEl.querySelector("button[data-piece]").focus();
-        return;
-      }
-      sendMove({ uci: moves[0] });
-      return;
-    }
-  }
-  const piece = b.querySelector(".piece")?.dataset.piece;
-  g.selected = piece && piece[0] === myColor() && sq !== g.selected && legalFrom(sq).length > 0 ? sq : null;
+  g.focus = sq;
+  if (moveTo(sq)) return;
+  g.selected = sq !== g.selected && canPick(sq) ? sq : null;
   hidePromotion();
   renderBoard();
+});
+
+// The keyboard: the board is one tab stop; arrow keys move between the
+// squares as they are drawn (Home and End: the row's ends), Escape drops
+// the picked piece.
+boardEl.addEventListener("keydown", (e) => {
+  const b = e.target.closest(".square");
+  if (!b) return;
+  if (e.key === "Escape") {
+    if (g.selected) {
+      g.selected = null;
+      hidePromotion();
+      renderBoard();
+      e.preventDefault();
+    }
+    return;
+  }
+  const step = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] }[e.key];
+  const squares = [...boardEl.children];
+  const i = squares.indexOf(b);
+  let row = Math.floor(i / 8);
+  let col = i % 8;
+  if (step) {
+    row = Math.min(7, Math.max(0, row + step[0]));
+    col = Math.min(7, Math.max(0, col + step[1]));
+  } else if (e.key === "Home") col = 0;
+  else if (e.key === "End") col = 7;
+  else return;
+  e.preventDefault();
+  const next = squares[row * 8 + col];
+  g.focus = next.dataset.square;
+  for (const s of squares) s.tabIndex = s === next ? 0 : -1;
+  next.focus();
+});
+
+// Dragging, with pointer events (mouse, pen and touch): press on a piece
+// that can move, drag it, release it on a square. A press that does not
+// move is a click.
+const drag = { from: "", pointer: -1, x: 0, y: 0, ghost: null, suppressClick: false };
+
+function endDrag() {
+  if (drag.ghost) drag.ghost.remove();
+  boardEl.querySelector(".piece.dragging")?.classList.remove("dragging");
+  drag.from = "";
+  drag.pointer = -1;
+  drag.ghost = null;
+}
+
+boardEl.addEventListener("pointerdown", (e) => {
+  if (e.button !== 0 || drag.from) return;
+  const b = e.target.closest(".square");
+  if (!b || !g.view || !myTurn() || g.sending || !canPick(b.dataset.square)) return;
+  Object.assign(drag, { from: b.dataset.square, pointer: e.pointerId, x: e.clientX, y: e.clientY, ghost: null });
+});
+
+// The drag follows the pointer on the whole window (no pointer capture, so
+// that a press without a move stays a click on its square).
+window.addEventListener("pointermove", (e) => {
+  if (!drag.from || e.pointerId !== drag.pointer) return;
+  if (!drag.ghost) {
+    if (Math.hypot(e.clientX - drag.x, e.clientY - drag.y) < 6) return; // still a click
+    const src = boardEl.querySelector(`[data-square="${drag.from}"] .piece`);
+    if (!src) return endDrag();
+    drag.ghost = src.cloneNode(true);
+    drag.ghost.classList.add("drag-ghost");
+    drag.ghost.style.fontSize = getComputedStyle(src).fontSize;
+    document.body.append(drag.ghost);
+    src.classList.add("dragging");
+    g.selected = drag.from;
+    hidePromotion();
+    renderBoard();
+  }
+  drag.ghost.style.left = `${e.clientX}px`;
+  drag.ghost.style.top = `${e.clientY}px`;
+});
+
+window.addEventListener("pointerup", (e) => {
+  if (!drag.from || e.pointerId !== drag.pointer) return;
+  const dragged = !!drag.ghost;
+  endDrag();
+  if (!dragged) return; // the click handler takes it
+  drag.suppressClick = true;
+  setTimeout(() => (drag.suppressClick = false));
+  const target = document.elementFromPoint(e.clientX, e.clientY)?.closest("#board .square");
+  if (target && target.dataset.square !== g.selected) {
+    g.focus = target.dataset.square;
+    if (moveTo(target.dataset.square)) return;
+  }
+  // Dropped off the board, on itself or on an illegal square: the piece
+  // stays picked, so a click can still move it.
+  renderBoard();
+});
+
+window.addEventListener("pointercancel", (e) => {
+  if (e.pointerId === drag.pointer) endDrag();
 });
 
 promotionEl.addEventListener("click", (e) => {
@@ -344,6 +508,8 @@ function applySnapshot(s) {
   g.present = s.present || [];
   g.drawOffer = s.draw_offer ?? -1;
   g.selected = null;
+  // A joined or resumed position is shown, not announced move by move.
+  g.announced = s.view && s.view.last_move ? `${s.ply} ${s.view.last_move.uci}` : "";
   if (s.clocks) setClocks(s.clocks);
   setSpectators(s.spectators || 0);
   render();
@@ -376,6 +542,7 @@ startGame({
       g.view = view;
       g.selected = null;
       render();
+      announceMove();
     });
     room.on("game_over", (r) => {
       g.status = "over";
@@ -388,10 +555,12 @@ startGame({
     room.on("draw_offered", ({ seat }) => {
       g.drawOffer = seat;
       render();
+      announce(seat === g.seat ? "You offered a draw" : `${nameOf(g.players[seat])} offers a draw`);
     });
     room.on("draw_declined", () => {
       g.drawOffer = -1;
       render();
+      announce("The draw offer was declined");
     });
     room.on("player_left", ({ user, grace_ms }) => {
       if (g.status === "playing") {
@@ -402,6 +571,7 @@ startGame({
     room.on("player_back", () => render());
     room.on("rematch_offered", ({ seat }) => {
       btn.rematch.textContent = seat === g.seat ? "Rematch asked…" : `Accept rematch (${nameOf(g.players[seat])} asks)`;
+      if (seat !== g.seat) announce(`${nameOf(g.players[seat])} asks for a rematch`);
     });
     room.on("rematch", (r) => {
       if (g.seat >= 0) gotoRematch("chess", me, r);

@@ -83,10 +83,13 @@ export function stopPage(message) {
 export function setupClient(client) {
   pageClient = client;
   const dot = document.getElementById("conn-state");
+  const label = dot && dot.querySelector(".conn-label");
+  // The state in words as well as by colour.
+  const words = { connecting: "Connecting…", open: "Connected", reconnecting: "Reconnecting…", closed: "Offline" };
   const show = (state) => {
     if (dot) {
       dot.dataset.state = state;
-      dot.title = `Connection: ${state}`;
+      if (label) label.textContent = words[state] || state;
     }
   };
   show(client.state);

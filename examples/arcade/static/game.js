@@ -98,9 +98,25 @@ export function setStatus(text, turn) {
   s.dataset.turn = turn;
 }
 
-/** Shows #result with text, data-winner (user id or "draw") and data-reason. */
+/**
+ * Says text to screen readers: #announce is a polite live region, hidden
+ * from the eye. The same text twice in a row is said again.
+ */
+export function announce(text) {
+  const el = document.getElementById("announce");
+  if (!el) return;
+  // A region whose text does not change is not read again: clear it first.
+  if (el.textContent === text) el.textContent = "";
+  requestAnimationFrame(() => (el.textContent = text));
+}
+
+/**
+ * Shows #result with text, data-winner (user id or "draw") and data-reason,
+ * and announces it the first time.
+ */
 export function setResult(text, winner, reason) {
   const r = document.getElementById("result");
+  if (r.hidden || r.textContent !== text) announce(text);
   r.textContent = text;
   r.dataset.winner = winner;
   r.dataset.reason = reason;

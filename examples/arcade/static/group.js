@@ -119,7 +119,7 @@ function renderPanel() {
       if (isAdmin(u)) {
         actions.append(actionButton("demote", "Demote", `Demote ${nameOf(u)} from admin`, () => change("demote", u)));
       } else {
-        actions.append(actionButton("promote", "Promote", `Make ${nameOf(u)} an admin`, () => change("promote", u)));
+        actions.append(actionButton("promote", "Promote", `Promote ${nameOf(u)} to admin`, () => change("promote", u)));
       }
       if (u !== me) {
         actions.append(actionButton("remove danger", "Remove", `Remove ${nameOf(u)} from the group`, () => change("remove_members", u)));

@@ -1,8 +1,12 @@
 // The tic-tac-toe page: join a match (challenge, quick match or watch),
-// draw the board from the server's view, and send moves.
+// draw the board from the server's view, and send moves: by click, or by
+// keyboard (the board is one tab stop; arrow keys move between the cells,
+// Enter or Space plays one). Cells that cannot be played now stay
+// focusable (aria-disabled), so the keyboard can read the whole board.
+// Moves and the result are announced in a live region.
 import { connect } from "/parlor.js";
 import { nameOf, pageData, setupClient, showError } from "./common.js";
-import { gotoRematch, setResult, setSpectators, setStatus, startGame } from "./game.js";
+import { announce, gotoRematch, setResult, setSpectators, setStatus, startGame } from "./game.js";
 
 const me = pageData().me;
 const boardEl = document.getElementById("board");
@@ -17,7 +21,7 @@ const reasons = {
 };
 
 // g is the match as this page knows it.
-const g = { room: null, players: [], seat: -1, status: "waiting", turn: -1, ply: 0, view: null, result: null, present: [] };
+const g = { room: null, players: [], seat: -1, status: "waiting", turn: -1, ply: 0, view: null, result: null, present: [], sending: false };
 
 function render() {
   const view = g.view || { board: ".........", legal: [] };
@@ -28,7 +32,8 @@ function render() {
     const mark = view.board[i] === "." ? "" : view.board[i];
     c.textContent = mark;
     c.dataset.mark = mark;
-    c.disabled = !(myTurn && legal.has(i));
+    c.setAttribute("aria-disabled", String(!(myTurn && legal.has(i)) || g.sending));
+    c.setAttribute("aria-label", `${cellName(i)}, ${mark || "empty"}${line.has(i) ? ", winning line" : ""}`);
     c.classList.toggle("win", line.has(i));
   });
   for (const p of document.querySelectorAll(".players .player")) {
@@ -38,6 +43,25 @@ function render() {
   }
   renderStatus();
   rematchBtn.hidden = !(g.status === "over" && g.seat >= 0 && g.result && g.result.reason !== "aborted");
+}
+
+// cellName is "Row 2, column 3" for cell 5.
+function cellName(i) {
+  return `Row ${Math.floor(i / 3) + 1}, column ${(i % 3) + 1}`;
+}
+
+// announceMove says the newest mark in the live region: the cell that
+// differs between the old board and the new one.
+function announceMove(before, after) {
+  if (!before || !after) return;
+  for (let i = 0; i < 9; i++) {
+    if (before[i] === "." && after[i] !== ".") {
+      const seat = after[i] === "X" ? 0 : 1;
+      const who = g.players[seat] === me ? "You" : nameOf(g.players[seat]);
+      announce(`${who} played ${after[i]} in ${cellName(i).toLowerCase()}`);
+      return;
+    }
+  }
 }
 
 function renderStatus() {
@@ -101,10 +125,12 @@ startGame({
       g.turn = turn;
     });
     room.on("state", ({ ply, turn, view }) => {
+      const before = g.view && g.view.board;
       g.ply = ply;
       g.turn = turn;
       g.view = view;
       render();
+      announceMove(before, view && view.board);
     });
     room.on("game_over", (r) => {
       g.status = "over";
@@ -117,8 +143,10 @@ startGame({
     });
     room.on("player_back", () => render());
     room.on("rematch_offered", ({ seat }) => {
-      if (seat !== g.seat) rematchBtn.textContent = `Accept rematch (${nameOf(g.players[seat])} asks)`;
-      else rematchBtn.textContent = "Rematch asked…";
+      if (seat !== g.seat) {
+        rematchBtn.textContent = `Accept rematch (${nameOf(g.players[seat])} asks)`;
+        announce(`${nameOf(g.players[seat])} asks for a rematch`);
+      } else rematchBtn.textContent = "Rematch asked…";
     });
     room.on("rematch", (r) => {
       if (g.seat >= 0) gotoRematch("tictactoe", me, r);
@@ -130,15 +158,43 @@ startGame({
 
 boardEl.addEventListener("click", async (e) => {
   const cell = e.target.closest("button.cell");
-  if (!cell || cell.disabled || !g.room) return;
+  if (!cell || cell.getAttribute("aria-disabled") === "true" || !g.room) return;
   const i = Number(cell.dataset.cell);
-  cells.forEach((c) => (c.disabled = true)); // one move at a time
+  focusCell(i);
+  g.sending = true; // one move at a time
+  cells.forEach((c) => c.setAttribute("aria-disabled", "true"));
   try {
     await g.room.send("move", { cell: i, ply: g.ply });
   } catch (err) {
     showError(err);
+  } finally {
+    g.sending = false;
     render();
   }
+});
+
+// focusCell makes cell i the board's one tab stop.
+function focusCell(i, move) {
+  cells.forEach((c, j) => (c.tabIndex = j === i ? 0 : -1));
+  if (move) cells[i].focus();
+}
+
+// Arrow keys move between the cells; Home and End go to the row's ends.
+boardEl.addEventListener("keydown", (e) => {
+  const cell = e.target.closest("button.cell");
+  if (!cell) return;
+  const i = Number(cell.dataset.cell);
+  let row = Math.floor(i / 3);
+  let col = i % 3;
+  const step = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] }[e.key];
+  if (step) {
+    row = Math.min(2, Math.max(0, row + step[0]));
+    col = Math.min(2, Math.max(0, col + step[1]));
+  } else if (e.key === "Home") col = 0;
+  else if (e.key === "End") col = 2;
+  else return;
+  e.preventDefault();
+  focusCell(row * 3 + col, true);
 });
 
 rematchBtn.addEventListener("click", () => {
