@@ -98,16 +98,25 @@ export function setStatus(text, turn) {
   s.dataset.turn = turn;
 }
 
+// What announce was given since the live region was last written.
+const pendingAnnouncements = [];
+
 /**
  * Says text to screen readers: #announce is a polite live region, hidden
- * from the eye. The same text twice in a row is said again.
+ * from the eye. What is announced within one frame (a move and the result
+ * it brings) is said together, in order.
  */
 export function announce(text) {
   const el = document.getElementById("announce");
   if (!el) return;
+  pendingAnnouncements.push(text);
+  if (pendingAnnouncements.length > 1) return;
   // A region whose text does not change is not read again: clear it first.
-  if (el.textContent === text) el.textContent = "";
-  requestAnimationFrame(() => (el.textContent = text));
+  el.textContent = "";
+  requestAnimationFrame(() => {
+    el.textContent = pendingAnnouncements.join(". ");
+    pendingAnnouncements.length = 0;
+  });
 }
 
 /**
