@@ -323,6 +323,7 @@ func (a *Arcade) routes() http.Handler {
 	mux.HandleFunc("GET /chess", a.page(a.gamePage("chess")))
 	mux.HandleFunc("GET /games", a.page(a.gamesPage))
 	mux.HandleFunc("GET /games/pgn", a.download(a.historyPGN))
+	mux.HandleFunc("GET /games/replay", a.page(a.replayPage))
 
 	// The host API.
 	mux.HandleFunc("GET /api/challenges", a.api(a.listChallenges))

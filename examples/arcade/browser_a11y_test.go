@@ -158,6 +158,11 @@ func TestBrowserAccessibility(t *testing.T) {
 	alice.navigate("/games")
 	alice.waitFor("table#games tr.game")
 	alice.audit("your games")
+	alice.click("table#games a.replay")
+	alice.waitFor(`#board[data-ready="true"]`)
+	alice.click("#next")
+	alice.waitFor(`#ply[data-ply="1"]`)
+	alice.audit("chess replay")
 }
 
 // startBrowserMatch opens game's page for a and b on the match of nonce,

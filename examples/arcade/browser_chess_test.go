@@ -110,6 +110,14 @@ func TestBrowserChessLaptop(t *testing.T) {
 	}
 	alice.screenshot("chess-laptop", "")
 
+	// a1 is dark and h1 light, from either side.
+	for _, p := range []*browserTab{alice, bob} {
+		if !browserEval[bool](p, "reading the squares' colours", `document.querySelector('[data-square="a1"]').classList.contains("dark") &&
+			!document.querySelector('[data-square="h1"]').classList.contains("dark")`) {
+			t.Errorf("%s's board: a1 is not dark or h1 is not light", p.user)
+		}
+	}
+
 	// The squares say their piece as well as their name.
 	if l := alice.attr(`[data-square="g1"]`, "aria-label"); l != "g1, white knight" {
 		t.Errorf(`g1's aria-label is %q, want "g1, white knight"`, l)
@@ -164,6 +172,61 @@ func TestBrowserChessLaptop(t *testing.T) {
 		p.waitPiece("g1", "f3", "wn")
 	}
 	bob.waitText("#announce", "Alice: white knight g1 to f3")
+
+	// bob resigns; alice steps through the game from "Your games".
+	browserEval[bool](bob, "answering yes to confirm()", `(window.confirm = () => true, true)`)
+	bob.click("#resign")
+	alice.waitVisible(`#result[data-winner="alice"]`)
+	alice.navigate("/games")
+	alice.click(`table#games tr.game a.replay`)
+	alice.waitPath("/games/replay")
+	alice.waitFor(`#board[data-ready="true"]`)
+	alice.waitText(".replay-game .outcome", "win")
+	sans := browserEval[string](alice, "reading the replay's moves", `[...document.querySelectorAll("#replay-moves button.ply")].map(b => b.textContent).join(" ")`)
+	if sans != "e4 e5 Nf3" {
+		t.Errorf("the replay lists %q, want e4 e5 Nf3", sans)
+	}
+	// It starts at the start: e2 holds its pawn.
+	alice.waitFor(`#ply[data-ply="0"]`)
+	alice.waitFor(`[data-square="e2"] [data-piece="wp"]`)
+	alice.waitFor(`#first:disabled`)
+	alice.click("#next")
+	alice.waitFor(`#ply[data-ply="1"]`)
+	alice.waitPiece("e2", "e4", "wp")
+	alice.waitText("#ply", "Move 1 of 3: e4, white pawn e2 to e4")
+	if l := alice.attr(`[data-square="e4"]`, "aria-label"); l != "e4, white pawn" {
+		t.Errorf(`the replay's e4 says %q, want "e4, white pawn"`, l)
+	}
+	alice.click("#last")
+	alice.waitFor(`#ply[data-ply="3"]`)
+	alice.waitPiece("g1", "f3", "wn")
+	alice.waitFor(`#next:disabled`)
+	alice.waitFor(`#replay-moves button.ply[data-ply="3"][aria-current="step"]`)
+	alice.click("#prev")
+	alice.waitFor(`#ply[data-ply="2"]`)
+	alice.waitFor(`[data-square="g1"] [data-piece="wn"]`)
+	// The keyboard: Home, ArrowRight, End; and a move in the list jumps.
+	alice.do("focusing the page", chromedp.Focus(chromedp.CSS("#next")))
+	alice.keys("Home", kb.Home)
+	alice.waitFor(`#ply[data-ply="0"]`)
+	alice.keys("ArrowRight twice", kb.ArrowRight+kb.ArrowRight)
+	alice.waitFor(`#ply[data-ply="2"]`)
+	alice.waitPiece("e7", "e5", "bp")
+	alice.keys("End", kb.End)
+	alice.waitFor(`#ply[data-ply="3"]`)
+	alice.click(`#replay-moves button.ply[data-ply="1"]`)
+	alice.waitFor(`#ply[data-ply="1"]`)
+	alice.screenshot("chess-replay", "")
+
+	// bob's "Your games" links the same game; carol, who did not play it,
+	// gets no replay of it.
+	carol := ab.open("carol")
+	carol.signIn()
+	replayURL := alice.location().RequestURI()
+	carol.navigate(replayURL)
+	if browserEval[bool](carol, "looking for the board", `!!document.querySelector("#board")`) {
+		t.Errorf("carol sees the replay of a game she did not play")
+	}
 }
 
 // TestBrowserTicTacToeKeyboard plays tic-tac-toe by keyboard alone: the

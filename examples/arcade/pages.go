@@ -12,7 +12,7 @@ import (
 type pageTemplate struct{ t *template.Template }
 
 // pageNames are the pages, each html/NAME.html with the layout.
-var pageNames = []string{"login", "connections", "chat", "groups", "group", "tictactoe", "chess", "games"}
+var pageNames = []string{"login", "connections", "chat", "groups", "group", "tictactoe", "chess", "games", "replay"}
 
 // parsePages parses every page with the layout.
 func parsePages() (map[string]*pageTemplate, error) {

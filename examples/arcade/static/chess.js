@@ -8,6 +8,7 @@
 // moves and results are announced in a live region.
 import { connect } from "/parlor.js";
 import { nameOf, pageData, setupClient, showError } from "./common.js";
+import { FILES, parseFEN, pieceName } from "./chessboard.js";
 import { announce, gotoRematch, setResult, setSpectators, setStatus, startGame } from "./game.js";
 
 const data = pageData();
@@ -30,9 +31,7 @@ const btn = {
 const drawOfferEl = document.getElementById("draw-offer");
 const drawOfferText = document.getElementById("draw-offer-text");
 
-const FILES = "abcdefgh";
 const COLOR_NAMES = ["White", "Black"];
-const PIECE_NAMES = { k: "king", q: "queen", r: "rook", b: "bishop", n: "knight", p: "pawn" };
 
 const g = {
   room: null,
@@ -57,23 +56,6 @@ const g = {
 
 // ---- The board ----
 
-function parseFEN(fen) {
-  const pieces = new Map();
-  const rows = fen.split(" ")[0].split("/");
-  rows.forEach((row, i) => {
-    const rank = 8 - i;
-    let f = 0;
-    for (const ch of row) {
-      if (ch >= "1" && ch <= "8") f += Number(ch);
-      else {
-        pieces.set(FILES[f] + rank, ch);
-        f++;
-      }
-    }
-  });
-  return pieces;
-}
-
 function buildBoard(orientation) {
   if (g.orientation === orientation) return;
   g.orientation = orientation;
@@ -87,7 +69,7 @@ function buildBoard(orientation) {
       const sq = f + r;
       const b = document.createElement("button");
       b.type = "button";
-      b.className = "square" + ((FILES.indexOf(f) + r) % 2 === 0 ? " dark" : "");
+      b.className = "square" + ((FILES.indexOf(f) + r) % 2 === 1 ? " dark" : "");
       b.dataset.square = sq;
       b.setAttribute("aria-label", sq);
       b.tabIndex = sq === g.focus ? 0 : -1;
@@ -162,11 +144,6 @@ function renderBoard() {
     b.setAttribute("aria-label", squareLabel(sq, p, targets.has(sq), !!checkKing && p === checkKing));
     b.tabIndex = sq === g.focus ? 0 : -1;
   }
-}
-
-// pieceName is "white knight" for "N", "black pawn" for "p".
-function pieceName(p) {
-  return `${p === p.toUpperCase() ? "white" : "black"} ${PIECE_NAMES[p.toLowerCase()]}`;
 }
 
 // squareLabel is what a square says to a screen reader: "e4, white

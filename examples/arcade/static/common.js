@@ -86,6 +86,7 @@ export function setupClient(client) {
   const label = dot && dot.querySelector(".conn-label");
   // The state in words as well as by colour.
   const words = { connecting: "Connecting…", open: "Connected", reconnecting: "Reconnecting…", closed: "Offline" };
+  if (dot) dot.hidden = false;
   const show = (state) => {
     if (dot) {
       dot.dataset.state = state;
