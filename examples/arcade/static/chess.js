@@ -456,10 +456,20 @@ promotionEl.addEventListener("click", (e) => {
   if (!p || !g.pending) return;
   sendMove({ uci: g.pending.from + g.pending.to + p.dataset.piece });
 });
-document.getElementById("promotion-cancel").addEventListener("click", () => {
+// cancelPromotion closes the promotion dialog without moving, and gives
+// the focus back to the board.
+function cancelPromotion() {
   hidePromotion();
   g.selected = null;
   renderBoard();
+  boardEl.querySelector(`[data-square="${g.focus}"]`)?.focus();
+}
+document.getElementById("promotion-cancel").addEventListener("click", cancelPromotion);
+promotionEl.addEventListener("keydown", (e) => {
+  if (e.key === "Escape") {
+    e.preventDefault();
+    cancelPromotion();
+  }
 });
 
 const act = (event, data) => () => g.room && g.room.send(event, data).catch(showError);
