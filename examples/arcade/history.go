@@ -49,38 +49,29 @@ func (a *Arcade) gamesPage(w http.ResponseWriter, r *http.Request, s signedIn) {
 	names := displayNames()
 	rows := make([]gameRow, 0, len(page.Games))
 	for _, g := range page.Games {
-		rows = append(rows, historyRow(g, names))
+		row := gameRow{
+			Game:    map[string]string{"tictactoe": "Tic-tac-toe", "chess": "Chess"}[g.Game],
+			Outcome: g.Outcome(),
+			Reason:  strings.ReplaceAll(g.Result.Reason, "_", " "),
+			Ended:   g.Ended.UTC().Format("2006-01-02 15:04"),
+			Moves:   len(g.Moves),
+		}
+		var opp []string
+		for _, u := range g.Opponents {
+			opp = append(opp, cmpOr(names[u], u))
+		}
+		row.Opponent = strings.Join(opp, ", ")
+		if g.Record != "" {
+			row.PGN = "/games/pgn?" + cursorQuery(games.HistoryCursor{Ended: g.Ended.UnixMilli(), Room: g.Room})
+		}
+		row.Replay = replayLink(g)
+		rows = append(rows, row)
 	}
 	d := pageData{Title: "Your games", Nav: "games", Me: s.me, CSRF: s.csrf, Games: rows, Data: s.data()}
 	if page.More {
 		d.NextPage = "/games?" + cursorQuery(page.Next)
 	}
 	a.render(w, r, "games", d)
-}
-
-// historyRow is a finished game as "Your games" shows it, with names
-// for user ids.
-func historyRow(g games.PlayedGame, names map[string]string) gameRow {
-	row := gameRow{
-		Game:    map[string]string{"tictactoe": "Tic-tac-toe", "chess": "Chess"}[g.Game],
-		Outcome: g.Outcome(),
-		Reason:  strings.ReplaceAll(g.Result.Reason, "_", " "),
-		Ended:   g.Ended.UTC().Format("2006-01-02 15:04"),
-		Moves:   len(g.Moves),
-	}
-	var opp []string
-	for _, u := range g.Opponents {
-		opp = append(opp, cmpOr(names[u], u))
-	}
-	row.Opponent = strings.Join(opp, ", ")
-	at := cursorQuery(games.HistoryCursor{Ended: g.Ended.UnixMilli(), Room: g.Room})
-	if g.Record != "" {
-		row.PGN = "/games/pgn?" + at
-	}
-	if g.Game == "chess" && len(g.Moves) > 0 {
-		row.Replay = "/games/replay?" + at
-	}
-	return row
 }
 
 // historyPGN serves the PGN of one of the signed-in user's finished chess

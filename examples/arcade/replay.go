@@ -49,6 +49,15 @@ func chessReplay(moves []games.LoggedMove) ([]replayPosition, error) {
 	return out, nil
 }
 
+// replayLink is the address of a finished game's replay: chess games
+// with moves have one, others "".
+func replayLink(g games.PlayedGame) string {
+	if g.Game != "chess" || len(g.Moves) == 0 {
+		return ""
+	}
+	return "/games/replay?" + cursorQuery(games.HistoryCursor{Ended: g.Ended.UnixMilli(), Room: g.Room})
+}
+
 // findFinished returns one of user's finished games, named by its end
 // time and room; ok is false when the user has no such game.
 func (a *Arcade) findFinished(ctx context.Context, user string, at games.HistoryCursor) (g games.PlayedGame, ok bool, err error) {
@@ -89,11 +98,20 @@ func (a *Arcade) replayPage(w http.ResponseWriter, r *http.Request, s signedIn) 
 	for _, u := range g.Opponents {
 		opp = append(opp, cmpOr(names[u], u))
 	}
+	// The game as "Your games" lists it, for the heading.
+	row := gameRow{
+		Game: "Chess", Opponent: strings.Join(opp, ", "), Outcome: g.Outcome(),
+		Reason: strings.ReplaceAll(g.Result.Reason, "_", " "),
+		Ended:  g.Ended.UTC().Format("2006-01-02 15:04"), Moves: len(g.Moves),
+	}
+	if g.Record != "" {
+		row.PGN = "/games/pgn?" + cursorQuery(at)
+	}
 	d := s.data()
 	d["positions"] = positions
 	d["players"] = g.Players
 	a.render(w, r, "replay", pageData{
-		Title: "Replay: chess with " + strings.Join(opp, ", "), Nav: "games", Me: s.me, CSRF: s.csrf,
-		Games: []gameRow{historyRow(g, names)}, Script: "replay.js", Data: d,
+		Title: "Replay: chess with " + row.Opponent, Nav: "games", Me: s.me, CSRF: s.csrf,
+		Games: []gameRow{row}, Script: "replay.js", Data: d,
 	})
 }
