@@ -73,7 +73,6 @@ function buildBoard(orientation) {
       b.dataset.square = sq;
       b.setAttribute("aria-label", sq);
       b.tabIndex = sq === g.focus ? 0 : -1;
-      // The coordinates are drawn for the eye; the label says the square.
       // The coordinates and the pieces are drawn by CSS (::before, from
       // data-coord and data-piece), for the eye: the label says it all.
       const coord = (cls, text) => {
