@@ -52,6 +52,7 @@ const g = {
   orientation: "",
   focus: "e2", // the square that takes the board's one tab stop
   announced: "", // the last move announced, as its UCI and ply
+  lowTimeSaid: false, // whether "less than 20 seconds" was announced
 };
 
 // ---- The board ----
@@ -169,6 +170,9 @@ function setClocks(clocks) {
   tick();
 }
 
+// LOW_MS is when a clock turns red: 20 seconds left.
+const LOW_MS = 20000;
+
 function tick() {
   const running = g.status === "playing" && g.clocks ? g.turn : -1;
   for (let seat = 0; seat < 2; seat++) {
@@ -177,7 +181,12 @@ function tick() {
     if (seat === running) ms -= performance.now() - g.clockAt;
     el.textContent = fmt(ms);
     el.classList.toggle("running", seat === running);
-    el.classList.toggle("low", ms < 20000);
+    el.classList.toggle("low", ms < LOW_MS);
+    // The red clock is said too, once, to the player whose time runs out.
+    if (seat === running && seat === g.seat && ms < LOW_MS && !g.lowTimeSaid) {
+      g.lowTimeSaid = true;
+      announce(`Less than ${LOW_MS / 1000} seconds left on your clock`);
+    }
   }
 }
 const clockTimer = setInterval(tick, 200);
