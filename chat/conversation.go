@@ -543,6 +543,7 @@ func (h *conversation) apply(ctx context.Context, r *room.Room, w Write) {
 	for _, u := range e.Removed {
 		h.c.notify(u, Conversation{Room: h.id, Kind: h.kind, Name: h.info.Name, Removed: true})
 	}
+	h.announce(w)
 	if h.c.cfg.AfterStore != nil {
 		h.c.cfg.AfterStore(ctx, Stored{
 			Entry:   e.Clone(),
