@@ -37,7 +37,8 @@ type Config struct {
 	AfterStore func(ctx context.Context, s Stored)
 	// Notifier, if set, tells users of a new conversation
 	// (EventNewConversation): the other user of a direct conversation
-	// when its first entry is stored, and the users a group change adds
+	// when its first entry is stored (unless it is a game note, whose
+	// challenge the games module announces), and the users a group change adds
 	// (its creation included). A user whose inbox is open is not told
 	// again: the inbox was. Pass the *engine.Engine (its user channel,
 	// with its per-user rate and size bounds). Default: nobody is told.

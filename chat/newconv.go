@@ -30,11 +30,13 @@ type ConversationNotice struct {
 }
 
 // announce tells the users new to the conversation after w (see
-// Config.Notifier).
+// Config.Notifier), unless w is a game note.
 func (h *conversation) announce(w Write) {
 	e := w.Entry
 	var to []string
 	switch {
+	case e.Kind == KindGame:
+		// A game note's own notice (a challenge) says more.
 	case h.kind == KindDM && w.Room != nil:
 		to = w.Room.Members
 	case h.kind == KindGroup && e.Kind == KindMembers:

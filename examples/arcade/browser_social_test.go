@@ -1,0 +1,91 @@
+package main
+
+import (
+	"testing"
+)
+
+// challengeLatencyLimit is the longest a challenge may take from the
+// challenger's click to the opponent's screen.
+const challengeLatencyLimit = 500
+
+// TestBrowserChallengeArrivesAtOnce: alice's challenge reaches bob's
+// Connections page in under 500 ms from her click, pushed on his user
+// channel, and is announced in the live region; presence shows who is
+// online in words; bob declines from the list, alice hears of it on the
+// game page, and the DM tells the story with no Accept left.
+func TestBrowserChallengeArrivesAtOnce(t *testing.T) {
+	ab := startArcadeBrowser(t)
+	alice, bob := ab.open("alice"), ab.open("bob")
+	alice.signIn()
+	bob.signIn()
+	for _, p := range []*browserTab{alice, bob} {
+		p.waitFor(`body[data-notices="ready"]`)
+		p.waitFor(`#challenges[data-ready="true"]`)
+	}
+
+	// Presence on Connections: a dot and words. Alice is signed in; carol
+	// has never been.
+	bob.waitFor(`li.connection[data-user="alice"] .presence[data-status="online"]`)
+	bob.waitText(`li.connection[data-user="alice"] .presence`, "online")
+	bob.waitText(`li.connection[data-user="carol"] .presence`, "offline")
+
+	sel := `li.connection[data-user="bob"] button.challenge[data-game="chess"]`
+	clicked := browserEval[float64](alice, "challenging bob",
+		`(() => { const t = Date.now(); document.querySelector(`+jsQuote(sel)+`).click(); return t; })()`)
+	item := `#challenges li.challenge-item[data-from="alice"][data-game="chess"]`
+	bob.waitVisible(item)
+	shown := browserEval[float64](bob, "when the challenge was shown", `Number(document.querySelector(`+jsQuote(item)+`).dataset.shownAt)`)
+	elapsed := shown - clicked
+	t.Logf("challenge from click to screen: %.0f ms", elapsed)
+	if elapsed > challengeLatencyLimit || elapsed < 0 {
+		t.Fatalf("the challenge took %.0f ms from alice's click to bob's screen, want under %d ms", elapsed, challengeLatencyLimit)
+	}
+	bob.waitText(item+" span", "Alice challenges you to chess (5+3)")
+	bob.waitText("#announcer", "Alice challenges you to chess (5+3)")
+	if role := bob.attr("#announcer", "aria-live"); role != "polite" {
+		t.Errorf("#announcer aria-live = %q, want polite", role)
+	}
+	alice.waitPath("/chess")
+	bob.screenshot("challenge-pushed", "")
+
+	// Bob declines from the list; alice, waiting on the game page, is told.
+	bob.click(item + ` button.decline-challenge`)
+	bob.waitFor(`#challenges li.empty`)
+	alice.waitVisible(`#notices li.toast[data-state="declined"]`)
+	alice.waitText(`#notices li.toast[data-state="declined"] .toast-text`, "Bob declined your chess (5+3) challenge")
+
+	// The DM holds the challenge and its outcome; nothing is left to accept.
+	bob.navigate("/chat/alice")
+	bob.waitFor(`#chat[data-state="ready"]`)
+	bob.waitText(`.game-note[data-state="offered"] .note-text`, "Alice challenged you to chess (5+3)")
+	bob.waitText(`.game-note[data-state="declined"] .note-text`, "You declined the chess (5+3) challenge")
+	if n := browserEval[int](bob, "counting Accept buttons", `document.querySelectorAll(".game-note .accept-challenge").length`); n != 0 {
+		t.Errorf("%d Accept buttons left on an answered challenge", n)
+	}
+	bob.waitFor(`#status[data-status="online"]`)
+	bob.waitText("#status", "online")
+}
+
+// TestBrowserAcceptFromTheDM: a challenge shows in the DM with Accept and
+// Decline as it comes; Accept opens the game, and both play.
+func TestBrowserAcceptFromTheDM(t *testing.T) {
+	ab := startArcadeBrowser(t)
+	alice, bob := ab.open("alice"), ab.open("bob")
+	alice.signIn()
+	bob.signIn()
+	bob.navigate("/chat/alice")
+	bob.waitFor(`#chat[data-state="ready"]`)
+	alice.waitFor(`body[data-notices="ready"]`)
+
+	alice.click(`li.connection[data-user="bob"] button.challenge[data-game="tictactoe"]`)
+	alice.waitPath("/tictactoe")
+	note := `.game-note[data-state="offered"]`
+	bob.waitText(note+" .note-text", "Alice challenged you to tic-tac-toe")
+	bob.waitVisible(note + " .decline-challenge")
+	bob.screenshot("challenge-in-chat", note)
+	bob.click(note + " a.accept-challenge")
+	bob.waitPath("/tictactoe")
+	alice.waitVisible(`#board[data-ready="true"]`)
+	bob.waitVisible(`#board[data-ready="true"]`)
+	browserFirstToMove(t, alice, bob)
+}
