@@ -89,3 +89,22 @@ func TestBrowserAcceptFromTheDM(t *testing.T) {
 	bob.waitVisible(`#board[data-ready="true"]`)
 	browserFirstToMove(t, alice, bob)
 }
+
+// TestBrowserCancelFromTheDM: the challenger cancels from the DM; the
+// note of the outcome follows, and the opponent's list empties.
+func TestBrowserCancelFromTheDM(t *testing.T) {
+	ab := startArcadeBrowser(t)
+	alice, bob := ab.open("alice"), ab.open("bob")
+	alice.signIn()
+	bob.signIn()
+	bob.waitFor(`#challenges[data-ready="true"]`)
+	alice.click(`li.connection[data-user="bob"] button.challenge[data-game="chess"]`)
+	alice.waitPath("/chess")
+	bob.waitVisible(`#challenges li.challenge-item[data-from="alice"]`)
+	alice.navigate("/chat/bob")
+	alice.waitText(`.game-note[data-state="offered"] .note-text`, "You challenged Bob to chess (5+3)")
+	alice.click(`.game-note[data-state="offered"] button.cancel-challenge`)
+	alice.waitText(`.game-note[data-state="cancelled"] .note-text`, "You cancelled the chess (5+3) challenge")
+	bob.waitFor(`#challenges li.empty`)
+	bob.waitText("#announcer", "Alice cancelled the chess (5+3) challenge")
+}

@@ -10,7 +10,7 @@
 import { connect } from "/parlor.js";
 import { nameOf, newMsgId, pageData, setupClient, showError } from "./common.js";
 import { messageList } from "./messages.js";
-import { announce, declineChallenge } from "./notices.js";
+import { announce, cancelChallenge, declineChallenge } from "./notices.js";
 import { watchPresence } from "./presence.js";
 
 const data = pageData();
@@ -44,6 +44,16 @@ watchPresence(client, [other], () => document.getElementById("status"));
 const log = messageList(list, me, {
   game: {
     peer: other,
+    onCancel: async (note, button) => {
+      button.disabled = true;
+      try {
+        await cancelChallenge(client, note, other);
+        announce("Challenge cancelled");
+      } catch (err) {
+        showError(err);
+        button.disabled = false;
+      }
+    },
     onDecline: async (note, button) => {
       button.disabled = true;
       try {

@@ -17,8 +17,9 @@ export function timeOf(ts) {
  * describeMembers, if given, turns a members entry into the text of its
  * line (without it, members entries are not shown); authors names the
  * author above each message of someone else (for groups); game, for a DM,
- * is {peer, onDecline(note, button)}: game notes are shown, and the
- * newest note of a challenge to me offers Accept and Decline.
+ * is {peer, onDecline(note, button), onCancel(note, button)}: game notes
+ * are shown, the newest note of an open challenge to me offers Accept and
+ * Decline, and of one from me, Cancel.
  *
  * Returns {bySeq, apply, clear}: bySeq maps the seq of each rendered entry
  * to its element (.message for messages, .member-note for members entries);
@@ -73,7 +74,7 @@ export function messageList(list, me, { describeMembers = null, authors = false,
   }
 
   // offerActions shows Accept and Decline on the newest note of ref if it
-  // is an open challenge to me, and on no other.
+  // is an open challenge to me (Cancel if from me), and on no other.
   function offerActions(ref) {
     const notes = byRef.get(ref) || [];
     let newest = null;
@@ -82,8 +83,16 @@ export function messageList(list, me, { describeMembers = null, authors = false,
       if (!newest || Number(d.dataset.seq) > Number(newest.dataset.seq)) newest = d;
     }
     const m = newest && newest.gameNote;
-    if (!m || m.state !== "offered" || m.from === me) return;
+    if (!m || m.state !== "offered") return;
     const actions = el("div", "note-actions");
+    if (m.from === me) {
+      const c = el("button", "button secondary small-button cancel-challenge", "Cancel");
+      c.type = "button";
+      c.addEventListener("click", () => game.onCancel(m, c));
+      actions.append(c);
+      newest.append(actions);
+      return;
+    }
     const a = el("a", "button small-button accept-challenge", "Accept");
     a.href = challengeURL(m.game, m.from, m.nonce);
     const b = el("button", "button secondary small-button decline-challenge", "Decline");

@@ -38,6 +38,20 @@ export async function declineChallenge(client, n) {
   await room.leave().catch(() => {});
 }
 
+/**
+ * Cancels my challenge n ({game, nonce}) to opponent: a join of the match
+ * (my seat), the cancel event, then a leave. The opponent is told by the
+ * server.
+ */
+export async function cancelChallenge(client, n, opponent) {
+  const room = await client.join("games." + n.game, { opponent, nonce: n.nonce });
+  try {
+    await room.send("cancel");
+  } finally {
+    await room.leave().catch(() => {});
+  }
+}
+
 /** Says text in the #announcer live region (polite). */
 export function announce(text) {
   const region = document.getElementById("announcer");
