@@ -206,6 +206,7 @@ func newArcade(cfg Config) (*Arcade, error) {
 	ecfg.Observer = met
 	ecfg.Authenticate = a.authenticate
 	ecfg.Credential = a.credential
+	ecfg.PresencePolicy = canSeePresence
 	ecfg.Secret = deriveKey(secret, labelRoomIDs)
 	ecfg.Logger = log.Named("parlor")
 	eng, err := engine.New(ecfg)

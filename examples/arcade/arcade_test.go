@@ -454,6 +454,38 @@ func TestChallengesLiveInTheGames(t *testing.T) {
 	}
 }
 
+// TestPresenceOnlyForConnections: bob, a connection, sees alice online;
+// dave, who is not, sees her offline with no last seen.
+func TestPresenceOnlyForConnections(t *testing.T) {
+	ta := startArcade(t, "")
+	ctx := ctx10s(t)
+	_ = ta.dial(ta.login("alice"))
+	watch := func(viewer string) (*userchannel.Channel, userchannel.Presence) {
+		ch, err := userchannel.Join(ctx, ta.dial(ta.login(viewer)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := ch.Watch(ctx, "alice")
+		if err != nil || len(list) != 1 {
+			t.Fatalf("%s watches alice: %v %v", viewer, list, err)
+		}
+		return ch, list[0]
+	}
+	bobCh, p := watch("bob")
+	for p.Status != userchannel.Online { // published a moment after she connected
+		u, err := bobCh.Next(ctx)
+		if err != nil {
+			t.Fatalf("bob waits for alice online: %v", err)
+		}
+		if u.Presence != nil {
+			p = *u.Presence
+		}
+	}
+	if _, p := watch("dave"); p.Status != userchannel.Offline || p.LastSeenMS != 0 {
+		t.Errorf("dave sees alice as %+v, want offline with no last seen", p)
+	}
+}
+
 func TestDirectMessagesOnlyBetweenConnections(t *testing.T) {
 	ta := startArcade(t, "")
 	ctx := ctx10s(t)
