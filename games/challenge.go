@@ -118,8 +118,7 @@ type YourTurn struct {
 	Ply int `msgpack:"ply"`
 }
 
-// DefaultNoticeQueue bounds the notices of one match waiting to be
-// delivered; past it, new ones are dropped (and logged).
+// DefaultNoticeQueue is the default of Config.NoticeQueue.
 const DefaultNoticeQueue = 16
 
 // noticeChallenge tells the players (Config.Notifier) and the host
@@ -209,11 +208,11 @@ func (h *match) others(user string) []string {
 // deliver runs fn off the room goroutine, after the notices queued before
 // it: one goroutine per match delivers them in order, so that a slow
 // notifier or hook never holds up the match, and the players get
-// "offered" before "cancelled". At most DefaultNoticeQueue wait; more are
+// "offered" before "cancelled". At most Config.NoticeQueue wait; more are
 // dropped.
 func (h *match) deliver(r *room.Room, fn func()) {
 	if h.notices == nil {
-		h.notices = make(chan func(), DefaultNoticeQueue)
+		h.notices = make(chan func(), h.m.cfg.NoticeQueue)
 		go runNotices(r.Logger(), h.notices)
 	}
 	select {

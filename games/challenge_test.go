@@ -356,3 +356,126 @@ func TestQuickMatchPairsAllowedOnly(t *testing.T) {
 		t.Fatalf("a pairing was announced as a challenge: %+v", hl.list)
 	}
 }
+
+// gatedNotifier records notices, and holds the first of one match's until
+// released.
+type gatedNotifier struct {
+	e       *engine.Engine
+	hold    string // the user whose first notice is held
+	held    chan struct{}
+	release chan struct{}
+	once    sync.Once
+	mu      sync.Mutex
+	got     []string // "user event"
+}
+
+func (n *gatedNotifier) Notify(user, event string, data any) error {
+	if user == n.hold {
+		n.once.Do(func() {
+			close(n.held)
+			<-n.release
+		})
+	}
+	n.mu.Lock()
+	n.got = append(n.got, user+" "+event)
+	n.mu.Unlock()
+	return nil
+}
+
+func (n *gatedNotifier) sent() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]string(nil), n.got...)
+}
+
+// TestNoticeQueueBound: while a match's notifier is stuck, at most
+// NoticeQueue of its notices wait and the rest are dropped; another
+// match's notices are not held up.
+func TestNoticeQueueBound(t *testing.T) {
+	n := &gatedNotifier{hold: "bob", held: make(chan struct{}), release: make(chan struct{})}
+	hook := func(_ context.Context, c games.ChallengeNotice) {
+		if c.From == "alice" {
+			_ = n.Notify("hook", c.State, nil)
+		}
+	}
+	s := testserver.Start(t, engine.Config{}, games.NewModule(tictactoe.Game{}, games.Config{Notifier: n, OnChallenge: hook, NoticeQueue: 1}))
+	n.e = s.Engine
+	released := false
+	defer func() {
+		if !released {
+			close(n.release)
+		}
+	}()
+
+	// alice challenges bob: the offer to bob is stuck in the notifier.
+	alice := gamestest.Dial(t, s, tttKind, "alice")
+	if err := alice.Join(games.JoinParams{Opponent: "bob", Nonce: "q"}); err != nil {
+		t.Fatal(err)
+	}
+	<-n.held
+	// bob accepts (one notice waits: "accepted" to alice), the first to
+	// move moves and leaves, the other moves: the "your turn" for the
+	// first finds the queue full and is dropped.
+	bob := gamestest.Dial(t, s, tttKind, "bob")
+	if err := bob.Join(games.JoinParams{Opponent: "alice", Nonce: "q"}); err != nil {
+		t.Fatal(err)
+	}
+	first, second := alice, bob
+	if bob.Joined.Turn == bob.Joined.Seat {
+		first, second = bob, alice
+	}
+	first.MustMove(map[string]int{"cell": 0})
+	ctx, cancel := context.WithTimeout(context.Background(), gamestest.Timeout)
+	defer cancel()
+	if err := first.Client.Leave(ctx, first.Room); err != nil {
+		t.Fatal(err)
+	}
+	second.MustMove(map[string]int{"cell": 4})
+
+	// A bystander match is told at once.
+	carol := gamestest.Dial(t, s, tttKind, "carol")
+	if err := carol.Join(games.JoinParams{Opponent: "dave", Nonce: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	waitSent(t, n, "dave games.challenge")
+
+	// Released, the match delivers what waited; the resignation's notice
+	// comes last, after anything that was queued before it.
+	close(n.release)
+	released = true
+	if err := second.Do(games.EventResign, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitSent(t, n, "hook finished")
+	var mine []string
+	for _, g := range n.sent() {
+		if g != "dave games.challenge" {
+			mine = append(mine, g)
+		}
+	}
+	want := []string{"bob games.challenge", "hook offered", "alice games.challenge", "hook accepted", "hook finished"}
+	if !equal(mine, want) {
+		t.Fatalf("delivered %v, want %v (the your-turn notice dropped)", mine, want)
+	}
+}
+
+// waitSent waits until n has sent s.
+func waitSent(t *testing.T, n *gatedNotifier, s string) {
+	t.Helper()
+	deadline := time.Now().Add(gamestest.Timeout)
+	for !contains(n.sent(), s) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%q not sent: %v", s, n.sent())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

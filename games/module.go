@@ -162,10 +162,16 @@ type Config struct {
 	// for a player with no connection in the room. Pass the
 	// *engine.Engine, whose user channel carries them. Notices are
 	// delivered in order, off the room goroutine, at most
-	// DefaultNoticeQueue waiting per match; the user channel's own
+	// NoticeQueue waiting per match; the user channel's own
 	// bounds (NotifyRate, NotifyMaxBytes) apply per recipient. Nil means
 	// nobody is notified.
 	Notifier Notifier
+	// NoticeQueue bounds, per match, the notices (Notifier and
+	// OnChallenge calls) waiting to be delivered while an earlier one is
+	// under way; past it, new ones are dropped and logged, so a slow
+	// notifier costs a match a bounded amount of memory. Zero or negative
+	// means DefaultNoticeQueue (16).
+	NoticeQueue int
 	// OnChallenge, if set, receives every state of every challenge
 	// (ChallengeNotice), in order per match, off the room goroutine, with
 	// a context bounded by FinishedHookTimeout: a host writes them into
@@ -206,6 +212,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.QuickMatchCooldown <= 0 {
 		c.QuickMatchCooldown = DefaultQuickMatchCooldown
+	}
+	if c.NoticeQueue <= 0 {
+		c.NoticeQueue = DefaultNoticeQueue
 	}
 	if c.ReplayLimit == 0 {
 		c.ReplayLimit = DefaultReplayLimit

@@ -45,11 +45,13 @@ func (m *Module) canChallenge(from string, players []string) error {
 // pairings and rematches) until their first player joins: they were
 // allowed when they were arranged, so they are not checked again, and
 // they are not challenges anyone is notified of. A nonce is forgotten
-// once used, or after the start timeout.
+// once used, or after the start timeout, or when maxArranged newer ones
+// are remembered.
 type arranged struct {
 	mu    sync.Mutex
 	ttl   time.Duration
 	items map[string]arrangedMatch // by nonce
+	order []string                 // nonces in the order added, oldest first
 }
 
 // arrangedMatch is one match the server arranged.
@@ -69,25 +71,25 @@ func newArranged(ttl time.Duration) *arranged {
 	return &arranged{ttl: ttl, items: make(map[string]arrangedMatch)}
 }
 
-// add remembers the match of players with nonce, arranged at now.
+// add remembers the match of players with nonce, arranged at now. It
+// first forgets, oldest first, what was taken, what expired, and what is
+// past maxArranged.
 func (a *arranged) add(nonce string, players []string, now time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for n, it := range a.items {
-		if now.Sub(it.at) > a.ttl {
+	for len(a.order) > 0 {
+		n := a.order[0]
+		it, ok := a.items[n]
+		if ok && now.Sub(it.at) <= a.ttl && len(a.order) < maxArranged {
+			break
+		}
+		if ok {
 			delete(a.items, n)
 		}
-	}
-	if len(a.items) >= maxArranged {
-		oldest, at := "", now
-		for n, it := range a.items {
-			if it.at.Before(at) || oldest == "" {
-				oldest, at = n, it.at
-			}
-		}
-		delete(a.items, oldest)
+		a.order = a.order[1:]
 	}
 	a.items[nonce] = arrangedMatch{players: playersKey(players), at: now}
+	a.order = append(a.order, nonce)
 }
 
 // take reports whether the match of players with nonce was arranged, and
