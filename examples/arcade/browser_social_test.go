@@ -87,7 +87,47 @@ func TestBrowserAcceptFromTheDM(t *testing.T) {
 	bob.waitPath("/tictactoe")
 	alice.waitVisible(`#board[data-ready="true"]`)
 	bob.waitVisible(`#board[data-ready="true"]`)
-	browserFirstToMove(t, alice, bob)
+	mover, other := browserFirstToMove(t, alice, bob)
+
+	// The other player leaves the game page; after the mover's move, their
+	// page says it is their turn, and Play takes them back to their seat.
+	other.navigate("/connections")
+	other.waitFor(`body[data-notices="ready"]`)
+	mover.waitFor(`#status[data-turn="you"]`)
+	mover.click(`button.cell[data-cell="4"]`)
+	turn := `#notices li.toast[data-state="your_turn"]`
+	other.waitVisible(turn)
+	opponent := map[*browserTab]string{alice: "Bob", bob: "Alice"}[other]
+	other.waitText(turn+" .toast-text", "Your turn against "+opponent+" in tic-tac-toe")
+	other.waitText("#announcer", "Your turn against "+opponent+" in tic-tac-toe")
+	other.click(turn + " a")
+	other.waitPath("/tictactoe")
+	other.waitFor(`#status[data-turn="you"]`)
+}
+
+// TestBrowserPresenceWords: the words for each status, "last seen"
+// included, as the pages write them.
+func TestBrowserPresenceWords(t *testing.T) {
+	ab := startArcadeBrowser(t)
+	bob := ab.open("bob")
+	bob.signIn()
+	bob.waitText(`li.connection[data-user="dave"] .presence`, "offline")
+	got := browserEval[[]string](bob, "formatting statuses", `import("/static/presence.js").then((m) => [
+		m.statusText({ status: "online", lastSeen: 0 }),
+		m.statusText({ status: "away", lastSeen: 0 }),
+		m.statusText({ status: "offline", lastSeen: Date.now() - 5 * 60000 - 1000 }),
+		m.statusText({ status: "offline", lastSeen: Date.now() - 2000 }),
+		m.statusText({ status: "offline", lastSeen: 0 }),
+	])`)
+	want := []string{"online", "away", "last seen 5 min ago", "last seen just now", "offline"}
+	if len(got) != len(want) {
+		t.Fatalf("statuses read %q, want %q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("status %d reads %q, want %q", i, got[i], want[i])
+		}
+	}
 }
 
 // TestBrowserCancelFromTheDM: the challenger cancels from the DM; the

@@ -156,7 +156,10 @@ export function startNotices(client, { onChallenge = null, onRejoined = null, ch
       ch.on("games.challenge", (n) => {
         if (onChallenge) onChallenge(n);
         forget(n.room);
-        if (!challengeNotices && n.state === "offered") {
+        // The list shows offers itself; the game page of this challenge
+        // shows it start.
+        const here = new URLSearchParams(location.search).get("nonce") === n.nonce;
+        if ((!challengeNotices && n.state === "offered") || (here && n.state === "accepted")) {
           announce(describeChallenge(n).text);
           return;
         }
