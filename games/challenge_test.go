@@ -14,6 +14,7 @@ import (
 	"github.com/parlorhq/parlor/games/gamestest"
 	"github.com/parlorhq/parlor/games/tictactoe"
 	"github.com/parlorhq/parlor/internal/testserver"
+	"github.com/parlorhq/parlor/room"
 )
 
 // lateNotifier is the engine, once the test server has started it.
@@ -478,4 +479,33 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestChallengeExpiresInAnEmptyRoom: a challenge whose challenger left
+// its room still expires, and is told, on the games clock: the room is
+// kept for the start timeout, longer than it would keep an empty room.
+func TestChallengeExpiresInAnEmptyRoom(t *testing.T) {
+	n := &lateNotifier{}
+	s := testserver.Start(t, engine.Config{Room: room.Config{IdleTTL: 10 * time.Millisecond}},
+		games.NewModule(tictactoe.Game{}, games.Config{Notifier: n, Grace: 10 * time.Millisecond, StartTimeout: 1500 * time.Millisecond}))
+	n.e = s.Engine
+	bobCh := channel(t, s, "bob")
+	alice := gamestest.Dial(t, s, tttKind, "alice")
+	if err := alice.Join(games.JoinParams{Opponent: "bob", Nonce: "e"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), gamestest.Timeout)
+	defer cancel()
+	if err := alice.Client.Leave(ctx, alice.Room); err != nil {
+		t.Fatal(err)
+	}
+	var c games.ChallengeNotice
+	nextNotice(t, bobCh, games.EventChallenge, &c)
+	if c.State != games.ChallengeOffered {
+		t.Fatalf("first notice %+v", c)
+	}
+	nextNotice(t, bobCh, games.EventChallenge, &c)
+	if c.State != games.ChallengeExpired || c.Nonce != "e" {
+		t.Fatalf("second notice %+v, want expired", c)
+	}
 }

@@ -26,6 +26,10 @@ type match struct {
 	// seats through a disconnect; a finished match needs no held seats
 	// and goes back to it.
 	baseTTL time.Duration
+	// playTTL is the idle TTL OnCreate set for a match being played. A
+	// waiting match keeps its room until its start timeout instead, so
+	// that its challenge expires (and is told) even when nobody is in it.
+	playTTL time.Duration
 
 	players []string // by seat; nil until the first player joins
 	seatOf  map[string]int
@@ -100,8 +104,9 @@ func (h *match) OnCreate(r *room.Room) error {
 	if h.m.cfg.Grace < 0 {
 		keep = heldSeatIdleTTL
 	}
-	if keep > r.IdleTTL() && h.status != StatusOver {
-		r.SetIdleTTL(keep)
+	h.playTTL = max(h.baseTTL, keep)
+	if h.playTTL > r.IdleTTL() && h.status != StatusOver {
+		r.SetIdleTTL(h.playTTL)
 	}
 	return nil
 }
@@ -226,6 +231,7 @@ func (h *match) seatPlayers(players []string) {
 // time.
 func (h *match) armStartTimeout(r *room.Room) {
 	if d := h.m.cfg.StartTimeout; d > 0 {
+		defer h.holdForStart(r)
 		h.startWait = r.After(d, func() {
 			h.startWait = nil
 			if h.status == StatusWaiting {
@@ -235,9 +241,20 @@ func (h *match) armStartTimeout(r *room.Room) {
 	}
 }
 
+// holdForStart keeps the room of a waiting match alive until its start
+// timeout has run, members or not.
+func (h *match) holdForStart(r *room.Room) {
+	if hold := h.m.cfg.StartTimeout + time.Second; hold > r.IdleTTL() {
+		r.SetIdleTTL(hold)
+	}
+}
+
 // start begins play once every seat has joined.
 func (h *match) start(r *room.Room) {
 	stopTimer(&h.startWait)
+	if h.playTTL > 0 && r.IdleTTL() != h.playTTL {
+		r.SetIdleTTL(h.playTTL)
+	}
 	if h.challengeOpen {
 		h.challengeOpen = false
 		h.m.cfg.Ledger.challengeAccepted(h.creator)
