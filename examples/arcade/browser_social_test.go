@@ -46,6 +46,9 @@ func TestBrowserChallengeArrivesAtOnce(t *testing.T) {
 		t.Errorf("#announcer aria-live = %q, want polite", role)
 	}
 	alice.waitPath("/chess")
+	// A notice sent while a page loads is not replayed to the new page:
+	// wait until the game page has its user channel.
+	alice.waitFor(`body[data-notices="ready"]`)
 	bob.screenshot("challenge-pushed", "")
 
 	// Bob declines from the list; alice, waiting on the game page, is told.
