@@ -30,6 +30,11 @@ type Chat struct {
 
 	written *dailyBytes // Config.DailyBytesPerUser
 
+	// The running DM rooms, for AddGameNote (gamenote.go).
+	dmLocks [64]sync.Mutex
+	dmMu    sync.Mutex
+	dmRooms map[string]dmRoom
+
 	sweeper *sweeper // nil without retention rules
 }
 
@@ -43,6 +48,7 @@ func New(cfg Config) *Chat {
 		inboxes: make(map[string]*inbox),
 		seed:    maphash.MakeSeed(),
 		written: newDailyBytes(cfg.DailyBytesPerUser),
+		dmRooms: make(map[string]dmRoom),
 	}
 	c.sweeper = startSweeper(c)
 	return c

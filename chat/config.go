@@ -35,6 +35,14 @@ type Config struct {
 	// the room goroutine: hand slow work such as push notifications to a
 	// queue (ctx ends when the call returns). Default: none.
 	AfterStore func(ctx context.Context, s Stored)
+	// Notifier, if set, tells users of a new conversation
+	// (EventNewConversation): the other user of a direct conversation
+	// when its first entry is stored (unless it is a game note, whose
+	// challenge the games module announces), and the users a group change adds
+	// (its creation included). A user whose inbox is open is not told
+	// again: the inbox was. Pass the *engine.Engine (its user channel,
+	// with its per-user rate and size bounds). Default: nobody is told.
+	Notifier Notifier
 
 	// MaxTextLen bounds a message's text in bytes (after trimming white
 	// space). Default: 4000.

@@ -59,6 +59,29 @@ var errNoConversation = &codec.Error{Code: codec.CodeNotFound, Message: "chat: n
 // OnCreate loads the room's record, log state and receipts, and continues
 // the stored seq.
 func (h *conversation) OnCreate(r *room.Room) error {
+	if h.kind == KindDM {
+		// AddGameNote writes to the store of a DM room that is not
+		// running under this lock: the log is read after such a write.
+		lock := h.c.dmLock(h.id)
+		defer lock.Unlock()
+		if err := h.load(r); err != nil {
+			return err
+		}
+		h.c.registerDM(h.id, h, r)
+		return nil
+	}
+	return h.load(r)
+}
+
+// OnDispose unregisters a DM room.
+func (h *conversation) OnDispose(*room.Room, room.DisposeReason) {
+	if h.kind == KindDM {
+		h.c.unregisterDM(h.id, h)
+	}
+}
+
+// load loads the room's record, log state and receipts.
+func (h *conversation) load(r *room.Room) error {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	info, err := h.c.store.Room(ctx, h.id)
@@ -520,6 +543,7 @@ func (h *conversation) apply(ctx context.Context, r *room.Room, w Write) {
 	for _, u := range e.Removed {
 		h.c.notify(u, Conversation{Room: h.id, Kind: h.kind, Name: h.info.Name, Removed: true})
 	}
+	h.announce(w)
 	if h.c.cfg.AfterStore != nil {
 		h.c.cfg.AfterStore(ctx, Stored{
 			Entry:   e.Clone(),

@@ -15,6 +15,11 @@
 //     changes. A user may mute a conversation or hide it from their inbox
 //     until its next message (Settings).
 //
+// A direct conversation may also hold game notes (KindGame) that the host
+// writes with Chat.AddGameNote: a challenge between its two users, its
+// outcome and the game's result. With Config.Notifier, users hear of
+// conversations new to them on their user channel.
+//
 // Every message is written to a Store before it is broadcast and before the
 // sender's ack: an acked message is durable. The room's seq continues the
 // stored log across restarts, so history paged by seq lines up with live

@@ -90,3 +90,27 @@ func ExampleNew() {
 	// bob got "hi bob" from alice (seq 1)
 	// eve: forbidden: chat: not allowed to message this user
 }
+
+// A host writes a game note into the conversation of two users: here,
+// the challenge that the games module told it of.
+func ExampleChat_AddGameNote() {
+	eng, err := engine.New(engine.Config{
+		Authenticate: func(r *http.Request) (string, error) { return r.URL.Query().Get("user"), nil },
+		Secret:       []byte("a stable secret shared by all nodes"),
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer func() { _ = eng.Shutdown(context.Background()) }()
+	c := chat.New(chat.Config{})
+	if err := c.Register(eng); err != nil {
+		panic(err)
+	}
+	id := chat.DMRoomID(eng.Secret(), "alice", "bob")
+	m, err := c.AddGameNote(context.Background(), id, "alice", "bob", chat.GameNote{
+		Ref: "match-room-id", Game: "chess", State: chat.GameOffered, From: "alice",
+		Nonce: "c0ffee", BaseMS: 5 * 60 * 1000, IncrementMS: 3000,
+	})
+	fmt.Println(m.Seq, m.Kind, m.From, m.Game.State, err)
+	// Output: 1 game alice offered <nil>
+}

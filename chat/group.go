@@ -100,6 +100,7 @@ func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup) (
 	for _, u := range members {
 		c.notify(u, NewConversation(u, info, LogState{Head: 1, Updated: now}, 0, 0))
 	}
+	c.announce(ConversationNotice{Room: id, Kind: KindGroup, From: creator, Name: name}, members)
 	return id, nil
 }
 

@@ -32,7 +32,8 @@ type Message struct {
 	Seq uint64 `msgpack:"seq"`
 	// ID is a server-assigned id, unique across rooms.
 	ID string `msgpack:"id"`
-	// Kind is KindMessage, KindEdit, KindDelete or KindMembers.
+	// Kind is KindMessage, KindEdit, KindDelete, KindMembers or
+	// KindGame.
 	Kind string `msgpack:"kind"`
 	// From is the authenticated author.
 	From string `msgpack:"from"`
@@ -59,6 +60,8 @@ type Message struct {
 	// Name is a group's name, in the members entry that created or
 	// renamed it.
 	Name string `msgpack:"name,omitempty"`
+	// Game is the note of a KindGame entry.
+	Game *GameNote `msgpack:"game,omitempty"`
 }
 
 // Clone returns a copy of m that shares no slices with it.
@@ -66,6 +69,10 @@ func (m Message) Clone() Message {
 	m.Added = slices.Clone(m.Added)
 	m.Removed = slices.Clone(m.Removed)
 	m.Admins = slices.Clone(m.Admins)
+	if m.Game != nil {
+		g := *m.Game
+		m.Game = &g
+	}
 	return m
 }
 

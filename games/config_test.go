@@ -8,10 +8,10 @@ import (
 // TestConfigDefaults checks what the zero Config stands for, and that the
 // per-user limits take a negative value as their default too.
 func TestConfigDefaults(t *testing.T) {
-	for _, in := range []Config{{}, {MaxMoveBytes: -1, MaxChallenges: -1, MaxMatches: -1, MaxQueued: -1, QuickMatchStrikes: -1, QuickMatchCooldown: -1}} {
+	for _, in := range []Config{{}, {MaxMoveBytes: -1, MaxChallenges: -1, MaxMatches: -1, MaxQueued: -1, QuickMatchStrikes: -1, QuickMatchCooldown: -1, NoticeQueue: -1}} {
 		c := in.withDefaults()
 		if c.MaxMoveBytes != 256 || c.MaxChallenges != 10 || c.MaxMatches != 30 || c.MaxQueued != 1 ||
-			c.QuickMatchStrikes != 3 || c.QuickMatchCooldown != time.Minute || c.Ledger == nil {
+			c.QuickMatchStrikes != 3 || c.QuickMatchCooldown != time.Minute || c.Ledger == nil || c.NoticeQueue != 16 {
 			t.Fatalf("defaults of %+v: %+v", in, c)
 		}
 	}

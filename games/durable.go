@@ -166,6 +166,9 @@ func (h *match) restore(r *room.Room, info MatchInfo, log []Entry) error {
 	h.seatPlayers(info.Players)
 	h.creator = info.Creator
 	h.stored = true
+	// The record does not say whether the server arranged the match: a
+	// rebuilt one counts as a challenge, so its outcome is still told.
+	h.challenge = true
 	for i := range log {
 		if err := h.replay(&log[i]); err != nil {
 			return fmt.Errorf("games: rebuild match %s at seq %d: %w", h.id, log[i].Seq, err)

@@ -84,3 +84,36 @@ func ExampleHistory_Page() {
 	}
 	// Output: tictactoe [bob] loss line 2026-01-02
 }
+
+// A host lets only connections challenge each other, has the engine's
+// user channel carry the challenges and "your turn", and hears every step
+// of every challenge (to write it into the players' conversation, for
+// example).
+func ExampleConfig_challenges() {
+	e, err := engine.New(engine.Config{
+		Authenticate: func(r *http.Request) (string, error) { return "", fmt.Errorf("use the host's sessions") },
+		Secret:       []byte("a long random secret shared by every node"),
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer func() { _ = e.Shutdown(context.Background()) }()
+	connected := map[[2]string]bool{{"alice", "bob"}: true}
+	m := games.NewModule(tictactoe.Game{}, games.Config{
+		CanChallenge: func(_ context.Context, from, to string) error {
+			if connected[[2]string{from, to}] || connected[[2]string{to, from}] {
+				return nil
+			}
+			return fmt.Errorf("not connected") // the challenger sees forbidden
+		},
+		Notifier: e, // games.challenge and games.your_turn on the user channel
+		OnChallenge: func(ctx context.Context, n games.ChallengeNotice) {
+			fmt.Println(n.From, n.State, n.Game) // chat.AddGameNote, for example
+		},
+	})
+	if err := e.Register(m); err != nil {
+		panic(err)
+	}
+	fmt.Println(m.Kind())
+	// Output: games.tictactoe
+}

@@ -2,7 +2,9 @@
 // state plus pure functions (Game and State); the toolkit turns it into a
 // room module with seats, spectators, turn enforcement, clocks, draw
 // offers, resignation, rematch, disconnect grace, a move log and hooks for
-// finished games.
+// finished games. Challenges have a policy of who may challenge whom
+// (Config.CanChallenge), notices to the players on their user channel
+// (Config.Notifier) and a hook for the host (Config.OnChallenge).
 package games
 
 import "github.com/parlorhq/parlor/codec"

@@ -26,6 +26,10 @@ type match struct {
 	// seats through a disconnect; a finished match needs no held seats
 	// and goes back to it.
 	baseTTL time.Duration
+	// playTTL is the idle TTL OnCreate set for a match being played. A
+	// waiting match keeps its room until its start timeout instead, so
+	// that its challenge expires (and is told) even when nobody is in it.
+	playTTL time.Duration
 
 	players []string // by seat; nil until the first player joins
 	seatOf  map[string]int
@@ -64,6 +68,12 @@ type match struct {
 	challengeOpen bool   // creator's challenge is counted: seats still empty
 	counted       []bool // by seat: the player's match is counted
 	released      bool   // the counts have been given back
+
+	// Challenge notices (challenge.go).
+	challenge bool        // created by a challenge, not arranged by the server
+	nonce     string      // the nonce the match was created with
+	endedBy   string      // the player who declined or cancelled
+	notices   chan func() // notices waiting for delivery; nil until the first
 }
 
 func newMatch(m *Module, id string) *match {
@@ -94,8 +104,9 @@ func (h *match) OnCreate(r *room.Room) error {
 	if h.m.cfg.Grace < 0 {
 		keep = heldSeatIdleTTL
 	}
-	if keep > r.IdleTTL() && h.status != StatusOver {
-		r.SetIdleTTL(keep)
+	h.playTTL = max(h.baseTTL, keep)
+	if h.playTTL > r.IdleTTL() && h.status != StatusOver {
+		r.SetIdleTTL(h.playTTL)
 	}
 	return nil
 }
@@ -111,6 +122,9 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 	if err := decodeStrict(j.Params, &p); err != nil {
 		return nil, err
 	}
+	if p.Decline {
+		return h.decline(r, j.User)
+	}
 	if h.players == nil {
 		if p.Room != "" || p.Quick {
 			// Watching must not create a match: this room has none.
@@ -124,6 +138,15 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 			return nil, err
 		}
 		cfg := &h.m.cfg
+		arranged := h.m.arranged.take(p.Nonce, players, r.Now())
+		if !arranged {
+			if err := h.m.canChallenge(j.User, players); err != nil {
+				if len(r.Members()) == 0 {
+					r.Close()
+				}
+				return nil, err
+			}
+		}
 		if err := cfg.Ledger.joinMatch(j.User, true, cfg.MaxMatches, cfg.MaxChallenges); err != nil {
 			if len(r.Members()) == 0 {
 				r.Close()
@@ -132,6 +155,7 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 		}
 		h.seat(r, players)
 		h.creator, h.challengeOpen = j.User, true
+		h.challenge, h.nonce = !arranged, p.Nonce
 		h.counted[h.seatOf[j.User]] = true
 		if err := h.create(r); err != nil {
 			h.release()
@@ -142,6 +166,7 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 			}
 			return nil, err
 		}
+		h.noticeChallenge(r, ChallengeOffered)
 	} else if p.Room == "" && len(p.Seats) > 0 && !slices.Equal(p.Seats, h.players) {
 		return nil, codec.Errorf(codec.CodeConflict, "this match is seated differently")
 	}
@@ -206,6 +231,7 @@ func (h *match) seatPlayers(players []string) {
 // time.
 func (h *match) armStartTimeout(r *room.Room) {
 	if d := h.m.cfg.StartTimeout; d > 0 {
+		defer h.holdForStart(r)
 		h.startWait = r.After(d, func() {
 			h.startWait = nil
 			if h.status == StatusWaiting {
@@ -215,9 +241,20 @@ func (h *match) armStartTimeout(r *room.Room) {
 	}
 }
 
+// holdForStart keeps the room of a waiting match alive until its start
+// timeout has run, members or not.
+func (h *match) holdForStart(r *room.Room) {
+	if hold := h.m.cfg.StartTimeout + time.Second; hold > r.IdleTTL() {
+		r.SetIdleTTL(hold)
+	}
+}
+
 // start begins play once every seat has joined.
 func (h *match) start(r *room.Room) {
 	stopTimer(&h.startWait)
+	if h.playTTL > 0 && r.IdleTTL() != h.playTTL {
+		r.SetIdleTTL(h.playTTL)
+	}
 	if h.challengeOpen {
 		h.challengeOpen = false
 		h.m.cfg.Ledger.challengeAccepted(h.creator)
@@ -232,6 +269,48 @@ func (h *match) start(r *room.Room) {
 			h.holdSeat(r, seat)
 		}
 	}
+	h.noticeChallenge(r, ChallengeAccepted)
+	h.noticeTurn(r)
+}
+
+// errNoChallenge: a decline found no challenge to decline.
+var errNoChallenge = &codec.Error{Code: codec.CodeNotFound, Message: "games: no such challenge"}
+
+// decline ends a challenge that user, one of its players who has not
+// joined, declines, and returns the final snapshot.
+func (h *match) decline(r *room.Room, user string) (any, error) {
+	if h.players == nil {
+		if len(r.Members()) == 0 {
+			r.Close()
+		}
+		return nil, errNoChallenge
+	}
+	seat, ok := h.seatOf[user]
+	switch {
+	case !ok:
+		return nil, codec.Errorf(codec.CodeForbidden, "you are not one of the players")
+	case h.status != StatusWaiting:
+		return nil, codec.Errorf(codec.CodeConflict, "the challenge was already answered")
+	case h.joined[seat]:
+		return nil, codec.Errorf(codec.CodeConflict, "you joined this match: cancel it instead")
+	}
+	h.endedBy = user
+	h.end(r, Result{Winner: -1, Reason: ReasonDeclined})
+	if !h.flush(r, nil) {
+		return nil, ErrNotSaved
+	}
+	return h.snapshot(r, seat), nil
+}
+
+// cancel withdraws the challenge of a match still waiting for players, at
+// the request of user, a player who joined it.
+func (h *match) cancel(r *room.Room, user string) error {
+	if h.status != StatusWaiting {
+		return codec.Errorf(codec.CodeConflict, "the match has started: resign instead")
+	}
+	h.endedBy = user
+	h.end(r, Result{Winner: -1, Reason: ReasonCancelled})
+	return nil
 }
 
 // OnLeave holds a player's seat for the grace period, or forgets a
@@ -290,6 +369,7 @@ func (h *match) OnDispose(r *room.Room, reason room.DisposeReason) {
 	}
 	h.stopTimers()
 	h.release()
+	h.closeNotices()
 }
 
 // release gives back the per-user counts of the match's players, once the
@@ -343,7 +423,9 @@ func (h *match) end(r *room.Room, res Result) {
 	}
 	h.emit(r, EventGameOver, GameOver{Winner: res.Winner, Reason: res.Reason, Ply: h.ply, Clocks: h.clocksMS(now)})
 	if !wasPlaying {
-		h.flush(r, nil)
+		if h.flush(r, nil) {
+			h.noticeChallenge(r, endedChallenge(res.Reason))
+		}
 		return
 	}
 	g := h.finished()
@@ -352,7 +434,20 @@ func (h *match) end(r *room.Room, res Result) {
 			obs.Finished(h.m.kind, res)
 		}
 		h.handOff(r, g)
+		h.noticeChallenge(r, ChallengeFinished)
 	}
+}
+
+// endedChallenge is the state of a challenge that ended with reason
+// before its match started.
+func endedChallenge(reason string) string {
+	switch reason {
+	case ReasonDeclined:
+		return ChallengeDeclined
+	case ReasonCancelled:
+		return ChallengeCancelled
+	}
+	return ChallengeExpired
 }
 
 // finished returns the match, once over, as a FinishedGame.

@@ -146,6 +146,38 @@ type Config struct {
 	// join with not_found and closes at once.
 	Rooms RoomFinder
 
+	// CanChallenge decides whether user from may challenge user to. It
+	// is called for each other player when a challenge creates a match
+	// (a refused join creates nothing and counts nothing), and for each
+	// pair of players before the quick-match queue pairs them (a refused
+	// pair is not made: both keep waiting for someone else). Matches the
+	// server arranged (pairings, rematches) are not checked again when
+	// their players join. Return nil to allow; a *codec.Error reaches the
+	// client as is, any other error refuses with ErrNotAllowed
+	// (forbidden). It runs on the room goroutine with a 2s context, so it
+	// must be fast. Nil means anyone may challenge anyone.
+	CanChallenge func(ctx context.Context, from, to string) error
+	// Notifier, if set, reaches players outside the match room: the
+	// challenge notices (EventChallenge) and "your turn" (EventYourTurn)
+	// for a player with no connection in the room. Pass the
+	// *engine.Engine, whose user channel carries them. Notices are
+	// delivered in order, off the room goroutine, at most
+	// NoticeQueue waiting per match; the user channel's own
+	// bounds (NotifyRate, NotifyMaxBytes) apply per recipient. Nil means
+	// nobody is notified.
+	Notifier Notifier
+	// NoticeQueue bounds, per match, the notices (Notifier and
+	// OnChallenge calls) waiting to be delivered while an earlier one is
+	// under way; past it, new ones are dropped and logged, so a slow
+	// notifier costs a match a bounded amount of memory. Zero or negative
+	// means DefaultNoticeQueue (16).
+	NoticeQueue int
+	// OnChallenge, if set, receives every state of every challenge
+	// (ChallengeNotice), in order per match, off the room goroutine, with
+	// a context bounded by FinishedHookTimeout: a host writes them into
+	// the players' conversation there. Nil means none.
+	OnChallenge func(ctx context.Context, n ChallengeNotice)
+
 	// Observer, if set, is told of every move applied and every match
 	// that started and ended, for metrics (package metrics implements
 	// it). Nil means none.
@@ -181,6 +213,9 @@ func (c Config) withDefaults() Config {
 	if c.QuickMatchCooldown <= 0 {
 		c.QuickMatchCooldown = DefaultQuickMatchCooldown
 	}
+	if c.NoticeQueue <= 0 {
+		c.NoticeQueue = DefaultNoticeQueue
+	}
 	if c.ReplayLimit == 0 {
 		c.ReplayLimit = DefaultReplayLimit
 	}
@@ -205,6 +240,8 @@ type Module struct {
 	// quick holds the ids of the quick-match queue rooms Resolve has handed
 	// out (one per engine secret), so NewHandler can tell them apart.
 	quick sync.Map
+	// arranged holds the matches the server arranged (policy.go).
+	arranged *arranged
 }
 
 // NewModule returns the module that hosts matches of g. It panics if
@@ -213,7 +250,8 @@ func NewModule(g Game, cfg Config) *Module {
 	if v := reflect.ValueOf(g.NewMove()); v.Kind() != reflect.Pointer || v.IsNil() {
 		panic("games: " + g.Name() + " NewMove must return a non-nil pointer")
 	}
-	return &Module{game: g, cfg: cfg.withDefaults(), kind: KindPrefix + g.Name(), seats: g.Seats(), hidden: hiddenMoves(g)}
+	cfg = cfg.withDefaults()
+	return &Module{game: g, cfg: cfg, kind: KindPrefix + g.Name(), seats: g.Seats(), hidden: hiddenMoves(g), arranged: newArranged(cfg.StartTimeout)}
 }
 
 // KindPrefix starts the kind of every game module.
@@ -238,14 +276,14 @@ func (m *Module) Resolve(ctx context.Context, req *room.ResolveRequest) (string,
 		if !m.cfg.QuickMatch {
 			return "", codec.Errorf(codec.CodeNotFound, "quick match is not enabled for %s", m.kind)
 		}
-		if p.Room != "" || p.Opponent != "" || len(p.Seats) > 0 || p.Nonce != "" {
+		if p.Room != "" || p.Opponent != "" || len(p.Seats) > 0 || p.Nonce != "" || p.Decline {
 			return "", codec.Errorf(codec.CodeBadRequest, "quick takes no other parameters")
 		}
 		id := req.KeyedID(quickMember)
 		m.quick.Store(id, struct{}{})
 		return id, nil
 	case p.Room != "":
-		if p.Opponent != "" || len(p.Seats) > 0 || p.Nonce != "" {
+		if p.Opponent != "" || len(p.Seats) > 0 || p.Nonce != "" || p.Decline {
 			return "", codec.Errorf(codec.CodeBadRequest, "room takes no challenge parameters")
 		}
 		if len(p.Room) > codec.MaxIDLen {
@@ -263,7 +301,14 @@ func (m *Module) Resolve(ctx context.Context, req *room.ResolveRequest) (string,
 	if err != nil {
 		return "", err
 	}
-	return req.KeyedID(matchMembers(p.Nonce, players)...), nil
+	id := req.KeyedID(matchMembers(p.Nonce, players)...)
+	if p.Decline && m.cfg.Rooms != nil {
+		// Declining must not create a match either.
+		if _, ok := m.cfg.Rooms.Room(id); !ok && !m.isStored(ctx, id) {
+			return "", errNoChallenge
+		}
+	}
+	return id, nil
 }
 
 // isStored reports whether Config.Store holds a match of this module with

@@ -18,6 +18,9 @@ const MaxNonceLen = 64
 //     the opponent through the host's app. With seats the seating is
 //     fixed; with opponent, the first of the two to join takes seat 0.
 //     Games of more than two seats must use seats.
+//     A challenged player declines with the same parameters and
+//     decline: true: the match ends with reason "declined" and the join's
+//     reply is its final snapshot; leave the room after it.
 //   - Watch or resume: {room}, optionally with spectate: true. It joins a
 //     running match by id: its players take their seats, anyone else
 //     watches. It never creates a match: a room that is not running is
@@ -42,6 +45,9 @@ type JoinParams struct {
 	Spectate bool `msgpack:"spectate,omitempty"`
 	// Quick asks for a quick match.
 	Quick bool `msgpack:"quick,omitempty"`
+	// Decline declines the challenge of these players with this nonce,
+	// instead of accepting it.
+	Decline bool `msgpack:"decline,omitempty"`
 }
 
 // players validates a challenge by user and returns its players: Seats, or

@@ -27,7 +27,7 @@ func (h *match) onMessage(r *room.Room, m *room.Message) (any, error) {
 	seat, ok := h.seatOf[m.User]
 	if !ok {
 		switch m.Event {
-		case EventMove, EventResign, EventOfferDraw, EventAcceptDraw, EventDeclineDraw, EventRematch:
+		case EventMove, EventResign, EventOfferDraw, EventAcceptDraw, EventDeclineDraw, EventRematch, EventCancel:
 			return nil, codec.Errorf(CodeNotPlayer, "spectators cannot %s", m.Event)
 		}
 		return nil, room.ErrUnknownEvent
@@ -54,6 +54,8 @@ func (h *match) onMessage(r *room.Room, m *room.Message) (any, error) {
 		return nil, h.onDeclineDraw(r, seat)
 	case EventRematch:
 		return h.onRematch(r, seat)
+	case EventCancel:
+		return nil, h.cancel(r, m.User)
 	}
 	return nil, room.ErrUnknownEvent
 }
@@ -131,6 +133,8 @@ func (h *match) onMove(r *room.Room, seat int, m *room.Message) (any, error) {
 	h.broadcastState(r)
 	if res != nil {
 		h.finish(r, *res)
+	} else {
+		h.noticeTurn(r)
 	}
 	// A resend of this move (same client message id) is answered by the
 	// room's send dedup with this reply, without reaching OnMessage.
@@ -230,6 +234,7 @@ func (h *match) onRematch(r *room.Room, seat int) (any, error) {
 	// Rotate the seats: for two players, colours swap.
 	seats := append(slices.Clone(h.players[1:]), h.players[0])
 	h.rematch = &Rematch{Seats: seats, Nonce: newNonce()}
+	h.m.arranged.add(h.rematch.Nonce, seats, r.Now())
 	h.emit(r, EventRematchReady, h.rematch)
 	return h.rematch, nil
 }

@@ -34,9 +34,8 @@ func (q *queue) OnJoin(r *room.Room, j *room.Join) (any, error) {
 		q.waiting = append(q.waiting, j.User)
 	}
 	n := len(q.waiting)
-	if n >= q.m.seats {
-		seats := slices.Clone(q.waiting[:q.m.seats])
-		q.waiting = slices.Delete(q.waiting, 0, q.m.seats)
+	if seats := q.group(j.User); seats != nil {
+		q.waiting = slices.DeleteFunc(q.waiting, func(u string) bool { return slices.Contains(seats, u) })
 		now := r.Now()
 		for _, u := range seats {
 			q.m.cfg.Ledger.paired(u, now)
@@ -48,9 +47,47 @@ func (q *queue) OnJoin(r *room.Room, j *room.Join) (any, error) {
 	return QueueSnapshot{Waiting: n}, nil
 }
 
+// group returns a match's worth of waiting players with joiner among
+// them, in the order they came, each pair allowed by Config.CanChallenge;
+// nil if there is none yet. The longest-waiting go first.
+func (q *queue) group(joiner string) []string {
+	if len(q.waiting) < q.m.seats {
+		return nil
+	}
+	if q.m.cfg.CanChallenge == nil {
+		return slices.Clone(q.waiting[:q.m.seats])
+	}
+	group := []string{joiner}
+	for _, u := range q.waiting {
+		if len(group) == q.m.seats {
+			break
+		}
+		if u == joiner {
+			continue
+		}
+		ok := true
+		for _, g := range group {
+			if q.m.canChallenge(g, []string{u}) != nil || q.m.canChallenge(u, []string{g}) != nil {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			group = append(group, u)
+		}
+	}
+	if len(group) < q.m.seats {
+		return nil
+	}
+	// Seat them in the order they came.
+	slices.SortFunc(group, func(a, b string) int { return slices.Index(q.waiting, a) - slices.Index(q.waiting, b) })
+	return group
+}
+
 // announce tells each paired player about their match.
 func (q *queue) announce(r *room.Room, seats []string) {
 	nonce := newNonce()
+	q.m.arranged.add(nonce, seats, r.Now())
 	for seat, u := range seats {
 		mt := Matched{Seats: seats, Nonce: nonce, Seat: seat}
 		if len(seats) == 2 {

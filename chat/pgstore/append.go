@@ -27,7 +27,7 @@ const (
 		WHERE room = $1 AND head + 1 = $2`
 	sqlUpdateEntry = `UPDATE entries SET id = $3, kind = $4, from_user = $5, time = $6, text = $7,
 			client_msg_id = $8, target = $9, edited = $10, deleted = $11, added = $12,
-			removed = $13, admins = $14, name = $15
+			removed = $13, admins = $14, name = $15, game = $16
 		WHERE room = $1 AND seq = $2`
 	sqlPutRoom = `INSERT INTO rooms (id, kind, name, members, admins, created, creator)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -41,8 +41,8 @@ const (
 		LEFT JOIN settings st ON st.room = $1 AND st.user_id = u
 		ON CONFLICT (user_id, room) DO NOTHING`
 	sqlInsertEntry = `INSERT INTO entries (room, seq, id, kind, from_user, time, text, client_msg_id,
-			target, edited, deleted, added, removed, admins, name, write_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`
+			target, edited, deleted, added, removed, admins, name, game, write_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`
 	sqlSetRead = `INSERT INTO reads (room, user_id, seq) VALUES ($1, $2, $3)
 		ON CONFLICT (room, user_id) DO UPDATE SET seq = greatest(reads.seq, EXCLUDED.seq)
 		RETURNING seq`

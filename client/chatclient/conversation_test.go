@@ -147,3 +147,22 @@ func codeOf(err error) codec.Code {
 	}
 	return ""
 }
+
+// TestGameNote: a game note the host writes reaches an open conversation
+// as an Update with its Message and note.
+func TestGameNote(t *testing.T) {
+	c := chat.New(chat.Config{})
+	srv := parlortest.Start(t, parlortest.Config{Modules: c.Modules()})
+	bob, err := chatclient.DM(ctx(t), srv.Dial("bob"), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	note := chat.GameNote{Ref: "m1", Game: "chess", State: chat.GameOffered, From: "alice", Nonce: "n1"}
+	if _, err := c.AddGameNote(ctx(t), bob.ID(), "alice", "bob", note); err != nil {
+		t.Fatal(err)
+	}
+	u, err := bob.Next(ctx(t))
+	if err != nil || u.Event.Name != chat.KindGame || u.Message == nil || u.Message.Game == nil || *u.Message.Game != note {
+		t.Fatalf("update %+v, %v", u, err)
+	}
+}

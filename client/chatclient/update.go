@@ -19,7 +19,8 @@ type Update struct {
 	// Event is the event as received.
 	Event client.Event
 	// Message is set for the log entries (Event.Name chat.KindMessage,
-	// KindEdit, KindDelete or KindMembers).
+	// KindEdit, KindDelete, KindMembers or KindGame; a game note is in
+	// Message.Game).
 	Message *chat.Message
 	// Read is set for chat.EventRead.
 	Read *chat.ReadEvent
@@ -56,7 +57,7 @@ func (cv *Conversation) Next(ctx context.Context) (Update, error) {
 	u := Update{Event: ev}
 	var err error
 	switch ev.Name {
-	case chat.KindMessage, chat.KindEdit, chat.KindDelete, chat.KindMembers:
+	case chat.KindMessage, chat.KindEdit, chat.KindDelete, chat.KindMembers, chat.KindGame:
 		u.Message = new(chat.Message)
 		err = ev.Decode(u.Message)
 	case chat.EventRead:

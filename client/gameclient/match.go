@@ -87,6 +87,22 @@ func Challenge(ctx context.Context, c *client.Client, kind, opponent, nonce stri
 	return Join(ctx, c, kind, games.JoinParams{Opponent: opponent, Nonce: nonce})
 }
 
+// Decline declines the challenge that challenger sent the client's user
+// with nonce: the match ends with reason "declined" and the challenger
+// is told. It returns the match's final snapshot, having left the room.
+func Decline(ctx context.Context, c *client.Client, kind, challenger, nonce string) (games.Snapshot, error) {
+	var snap games.Snapshot
+	r, err := c.Join(ctx, kind, games.JoinParams{Opponent: challenger, Nonce: nonce, Decline: true}, client.WithRoomEvents())
+	if err != nil {
+		return snap, err
+	}
+	err = r.Decode(&snap)
+	if lerr := r.Leave(ctx); err == nil {
+		err = lerr
+	}
+	return snap, err
+}
+
 // Watch joins the running match roomID: as a spectator, or in their seat
 // for one of its players (to resume from another connection).
 func Watch(ctx context.Context, c *client.Client, kind, roomID string) (*Match, error) {
@@ -208,6 +224,10 @@ func (m *Match) AcceptDraw(ctx context.Context) error { return m.do(ctx, games.E
 
 // DeclineDraw declines the pending draw offer.
 func (m *Match) DeclineDraw(ctx context.Context) error { return m.do(ctx, games.EventDeclineDraw) }
+
+// Cancel withdraws the client's challenge while the match waits for the
+// other players; the match ends with reason "cancelled".
+func (m *Match) Cancel(ctx context.Context) error { return m.do(ctx, games.EventCancel) }
 
 // RequestRematch asks for a rematch once the match is over. When every
 // seat has asked, Next returns an update with Rematch set; join it with

@@ -275,3 +275,37 @@ func codeOf(err error) codec.Code {
 	}
 	return ""
 }
+
+// TestDeclineAndCancel: the challenged user declines one challenge, the
+// challenger cancels another; both matches end before they start.
+func TestDeclineAndCancel(t *testing.T) {
+	srv := start(t, games.Config{})
+	alice, err := gameclient.Challenge(ctx(t), srv.Dial("alice"), tttKind, "bob", "n1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := gameclient.Decline(ctx(t), srv.Dial("bob"), tttKind, "alice", "n1")
+	if err != nil || snap.Status != games.StatusOver || snap.Result == nil || snap.Result.Reason != games.ReasonDeclined {
+		t.Fatalf("decline: %+v, %v", snap, err)
+	}
+	for !alice.Over() {
+		if _, err := alice.Next(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	second, err := gameclient.Challenge(ctx(t), alice.Room.Client(), tttKind, "bob", "n2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Cancel(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	for !second.Over() {
+		if _, err := second.Next(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if second.Result.Reason != games.ReasonCancelled {
+		t.Fatalf("cancelled match: %+v", second.Result)
+	}
+}

@@ -5,26 +5,14 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"net/url"
-	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"time"
-
-	"go.uber.org/zap"
 )
 
-// ---- The host API: challenges and finished games ----
+// ---- The host API: pending challenges and finished games ----
 
 const (
-	// challengeTTL is how long a challenge is offered. It matches the
-	// games toolkit's default start timeout: after it, the challenger's
-	// match has been aborted anyway.
-	challengeTTL = 2 * time.Minute
-	// maxChallengesPerUser bounds the pending challenges to one user; the
-	// oldest go first.
-	maxChallengesPerUser = 20
 	// maxFinishedGames bounds the finished chess games kept for download;
 	// the oldest go first.
 	maxFinishedGames = 500
@@ -33,12 +21,6 @@ const (
 	// finished game is handed to the host.
 	pgnWait = 3 * time.Second
 )
-
-// gameNames are the games a challenge may be for, by module name.
-var gameNames = map[string]string{"tictactoe": "tic-tac-toe", "chess": "chess"}
-
-// nonceRE is what a challenge nonce may look like.
-var nonceRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // apiError writes a JSON error {error: {code, message}}.
 func apiError(w http.ResponseWriter, status int, code, msg string) {
@@ -85,151 +67,6 @@ func (a *Arcade) download(h func(w http.ResponseWriter, r *http.Request, me stri
 		}
 		h(w, r, ss.user)
 	}
-}
-
-// challenge is a pending invitation to a match.
-type challenge struct {
-	Game     string `json:"game"`
-	From     string `json:"from"`
-	FromName string `json:"from_name"`
-	Opponent string `json:"opponent"`
-	Nonce    string `json:"nonce"`
-	// URL is the game page that joins the match as the opponent.
-	URL     string    `json:"url"`
-	Created time.Time `json:"created"`
-}
-
-// challengeBook holds pending challenges in memory, by opponent.
-type challengeBook struct {
-	mu  sync.Mutex
-	now func() time.Time
-	by  map[string][]challenge // by opponent
-}
-
-func newChallengeBook() *challengeBook {
-	return &challengeBook{now: time.Now, by: make(map[string][]challenge)}
-}
-
-// add records c, replacing one with the same sender, game and nonce.
-func (b *challengeBook) add(c challenge) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	list := b.prune(c.Opponent)
-	list = slices.DeleteFunc(list, func(o challenge) bool {
-		return o.From == c.From && o.Game == c.Game && o.Nonce == c.Nonce
-	})
-	list = append(list, c)
-	if len(list) > maxChallengesPerUser {
-		list = list[len(list)-maxChallengesPerUser:]
-	}
-	b.by[c.Opponent] = list
-}
-
-// pending returns the challenges to user, oldest first.
-func (b *challengeBook) pending(user string) []challenge {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return slices.Clone(b.prune(user))
-}
-
-// remove drops the challenges to user from sender with nonce.
-func (b *challengeBook) remove(user, from, nonce string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	list := slices.DeleteFunc(b.prune(user), func(c challenge) bool {
-		return c.From == from && c.Nonce == nonce
-	})
-	if len(list) == 0 {
-		delete(b.by, user)
-	} else {
-		b.by[user] = list
-	}
-}
-
-// prune drops user's expired challenges and returns the rest. b.mu is held.
-func (b *challengeBook) prune(user string) []challenge {
-	cutoff := b.now().Add(-challengeTTL)
-	list := slices.DeleteFunc(b.by[user], func(c challenge) bool { return c.Created.Before(cutoff) })
-	if len(list) == 0 {
-		delete(b.by, user)
-		return nil
-	}
-	b.by[user] = list
-	return list
-}
-
-// challengeRequest is the body of POST /api/challenges.
-type challengeRequest struct {
-	Game     string `json:"game"`
-	Opponent string `json:"opponent"`
-	Nonce    string `json:"nonce"`
-}
-
-// postChallenge handles POST /api/challenges {game, opponent, nonce}: the
-// signed-in user challenges a connection. The challenger then joins the
-// match with {opponent, nonce}; the opponent finds the challenge with GET.
-func (a *Arcade) postChallenge(w http.ResponseWriter, r *http.Request, me string) {
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		apiError(w, http.StatusUnsupportedMediaType, "bad_request", "send JSON")
-		return
-	}
-	var req challengeRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		apiError(w, http.StatusBadRequest, "bad_request", "malformed JSON body")
-		return
-	}
-	switch {
-	case gameNames[req.Game] == "":
-		apiError(w, http.StatusBadRequest, "bad_request", "game must be tictactoe or chess")
-		return
-	case !nonceRE.MatchString(req.Nonce):
-		apiError(w, http.StatusBadRequest, "bad_request", "nonce must be 1 to 64 characters of A-Z a-z 0-9 _ -")
-		return
-	case req.Opponent == me:
-		apiError(w, http.StatusBadRequest, "bad_request", "you cannot challenge yourself")
-		return
-	case !connected(me, req.Opponent):
-		apiError(w, http.StatusForbidden, "forbidden", "you can only challenge your connections")
-		return
-	}
-	c := challenge{
-		Game:     req.Game,
-		From:     me,
-		FromName: displayName(me),
-		Opponent: req.Opponent,
-		Nonce:    req.Nonce,
-		URL:      gameURL(req.Game, me, req.Nonce),
-		Created:  a.challenges.now().UTC(),
-	}
-	a.challenges.add(c)
-	a.log.Info("challenge", zap.String("user", me), zap.String("opponent", req.Opponent), zap.String("game", req.Game))
-	writeJSON(w, http.StatusCreated, c)
-}
-
-// gameURL is the page that joins the match against opponent with nonce.
-func gameURL(game, opponent, nonce string) string {
-	return "/" + game + "?" + url.Values{"opponent": {opponent}, "nonce": {nonce}}.Encode()
-}
-
-// listChallenges handles GET /api/challenges: {challenges: [...]}, the
-// pending challenges to the signed-in user, oldest first.
-func (a *Arcade) listChallenges(w http.ResponseWriter, _ *http.Request, me string) {
-	list := a.challenges.pending(me)
-	if list == nil {
-		list = []challenge{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"challenges": list})
-}
-
-// dismissChallenge handles DELETE /api/challenges?from=USER&nonce=N: the
-// signed-in user accepted (or declined) a challenge; it is no longer
-// offered.
-func (a *Arcade) dismissChallenge(w http.ResponseWriter, r *http.Request, me string) {
-	q := r.URL.Query()
-	a.challenges.remove(me, q.Get("from"), q.Get("nonce"))
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // finishedGame is a finished chess match kept for PGN download.

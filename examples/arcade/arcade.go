@@ -131,6 +131,7 @@ type Arcade struct {
 	log        *zap.Logger
 	eng        *engine.Engine
 	store      chat.Store
+	chat       *chat.Chat
 	gamesStore closingGamesStore
 	history    *games.History
 	sessions   *sessionStore
@@ -205,6 +206,7 @@ func newArcade(cfg Config) (*Arcade, error) {
 	ecfg.Observer = met
 	ecfg.Authenticate = a.authenticate
 	ecfg.Credential = a.credential
+	ecfg.PresencePolicy = canSeePresence
 	ecfg.Secret = deriveKey(secret, labelRoomIDs)
 	ecfg.Logger = log.Named("parlor")
 	eng, err := engine.New(ecfg)
@@ -221,25 +223,34 @@ func newArcade(cfg Config) (*Arcade, error) {
 		_ = gamesStore.Close()
 		return nil, err
 	}
-	c := chat.New(chat.Config{Store: met.ChatStore(store), CanMessage: canMessage, Logger: log.Named("chat")})
+	c := chat.New(chat.Config{Store: met.ChatStore(store), CanMessage: canMessage, Notifier: eng, Logger: log.Named("chat")})
 	if err := c.Register(eng); err != nil {
 		return fail(err)
 	}
+	a.chat = c
 	// One ledger for both games, so that a user waits in one quick-match
 	// queue at a time and the per-user limits count across games.
 	ledger := games.NewLedger()
-	ttt := games.NewModule(tictactoe.Game{}, games.Config{QuickMatch: true, Rooms: eng, Store: gamesStore, Ledger: ledger, Observer: met})
+	// Only connections challenge each other; both players hear of a
+	// challenge on their user channels, and its steps go into their DM.
+	ttt := games.NewModule(tictactoe.Game{}, games.Config{
+		QuickMatch: true, Rooms: eng, Store: gamesStore, Ledger: ledger, Observer: met,
+		CanChallenge: canChallenge, Notifier: eng, OnChallenge: a.onChallenge,
+	})
 	if err := eng.Register(ttt); err != nil {
 		return fail(err)
 	}
 	chessGame := chess.Game{}
 	ch := games.NewModule(chessGame, games.Config{
-		QuickMatch:  true,
-		Rooms:       eng,
-		Store:       gamesStore,
-		Ledger:      ledger,
-		TimeControl: chessTimeControl,
-		Observer:    met,
+		QuickMatch:   true,
+		Rooms:        eng,
+		Store:        gamesStore,
+		Ledger:       ledger,
+		TimeControl:  chessTimeControl,
+		Observer:     met,
+		CanChallenge: canChallenge,
+		Notifier:     eng,
+		OnChallenge:  a.onChallenge,
 		OnFinished: func(_ context.Context, f games.FinishedGame) {
 			pgn, err := chessGame.PGN(f, chess.PGNOptions{Event: "Parlor arcade"})
 			if err != nil {
@@ -327,8 +338,6 @@ func (a *Arcade) routes() http.Handler {
 
 	// The host API.
 	mux.HandleFunc("GET /api/challenges", a.api(a.listChallenges))
-	mux.HandleFunc("POST /api/challenges", a.api(a.postChallenge))
-	mux.HandleFunc("DELETE /api/challenges", a.api(a.dismissChallenge))
 	mux.HandleFunc("GET /api/games/{room}/pgn", a.download(a.downloadPGN))
 	// Probes for load balancers and orchestrators (docs/operations.md).
 	mux.Handle("/healthz", engine.HealthHandler())

@@ -17,6 +17,7 @@ import (
 
 	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/client"
+	"github.com/parlorhq/parlor/client/userchannel"
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/games"
@@ -304,108 +305,184 @@ func flipFirst(s string) string {
 	return "A" + s[1:]
 }
 
-func TestChallengesAPI(t *testing.T) {
+// listChallenges returns user's pending challenges from the host API.
+func (ta *testArcade) listChallenges(h http.Header) []challenge {
+	ta.t.Helper()
+	resp := ta.do(http.MethodGet, "/api/challenges", h, nil)
+	body := readBody(ta.t, resp)
+	if resp.StatusCode != http.StatusOK {
+		ta.t.Fatalf("GET /api/challenges = %d: %s", resp.StatusCode, body)
+	}
+	var out struct{ Challenges []challenge }
+	if err := json.Unmarshal([]byte(body), &out); err != nil {
+		ta.t.Fatalf("decode %s: %v", body, err)
+	}
+	return out.Challenges
+}
+
+// waitChallenges waits until user's pending challenges number n: the
+// games module tells the host off the match's goroutine.
+func (ta *testArcade) waitChallenges(h http.Header, n int) []challenge {
+	ta.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		list := ta.listChallenges(h)
+		if len(list) == n || time.Now().After(deadline) {
+			if len(list) != n {
+				ta.t.Fatalf("pending challenges %+v, want %d", list, n)
+			}
+			return list
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// dmNotes returns the game notes of the DM of c's user with other.
+func dmNotes(t *testing.T, c *client.Client, other string) []chat.GameNote {
+	t.Helper()
+	j, err := c.Join(ctx10s(t), chat.KindDM, map[string]string{"with": other})
+	if err != nil {
+		t.Fatalf("join the DM with %s: %v", other, err)
+	}
+	defer func() { _ = c.Leave(ctx10s(t), j.Room) }()
+	var snap chat.Snapshot
+	if err := j.Decode(&snap); err != nil {
+		t.Fatal(err)
+	}
+	var out []chat.GameNote
+	for _, m := range snap.Messages {
+		if m.Kind == chat.KindGame && m.Game != nil {
+			out = append(out, *m.Game)
+		}
+	}
+	return out
+}
+
+// waitNotes waits until the DM of c's user with other holds n game notes.
+func waitNotes(t *testing.T, c *client.Client, other string, n int) []chat.GameNote {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		notes := dmNotes(t, c, other)
+		if len(notes) == n || time.Now().After(deadline) {
+			if len(notes) != n {
+				t.Fatalf("game notes %+v, want %d", notes, n)
+			}
+			return notes
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestChallengesLiveInTheGames: a challenge is the challenger's join of
+// the match; the opponent hears of it on their user channel and finds it
+// in GET /api/challenges and in the DM, declines it there, and a stranger
+// cannot challenge at all.
+func TestChallengesLiveInTheGames(t *testing.T) {
 	ta := startArcade(t, "")
-	alice, bob, carol := ta.login("alice"), ta.login("bob"), ta.login("carol")
-	jsonHeader := func(h http.Header) http.Header {
-		out := h.Clone()
-		out.Set("Content-Type", "application/json")
-		return out
-	}
-	post := func(h http.Header, body string) (int, string) {
-		resp := ta.do(http.MethodPost, "/api/challenges", jsonHeader(h), strings.NewReader(body))
-		return resp.StatusCode, readBody(t, resp)
-	}
-	list := func(h http.Header) []challenge {
-		resp := ta.do(http.MethodGet, "/api/challenges", h, nil)
-		body := readBody(t, resp)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("GET /api/challenges = %d: %s", resp.StatusCode, body)
-		}
-		var out struct{ Challenges []challenge }
-		if err := json.Unmarshal([]byte(body), &out); err != nil {
-			t.Fatalf("decode %s: %v", body, err)
-		}
-		return out.Challenges
+	ctx := ctx10s(t)
+	aliceH, bobH, carolH := ta.login("alice"), ta.login("bob"), ta.login("carol")
+	alice, bob, dave := ta.dial(aliceH), ta.dial(bobH), ta.dial(ta.login("dave"))
+	bobCh, err := userchannel.Join(ctx, bob)
+	if err != nil {
+		t.Fatal(err)
 	}
 
-	if got := list(bob); len(got) != 0 {
-		t.Errorf("bob's challenges before any: %v", got)
+	if _, err := alice.Join(ctx, "games.chess", games.JoinParams{Opponent: "bob", Nonce: "n1"}); err != nil {
+		t.Fatalf("alice challenges bob: %v", err)
 	}
-	if code, body := post(alice, `{"game":"chess","opponent":"bob","nonce":"n1"}`); code != http.StatusCreated {
-		t.Fatalf("alice challenges bob = %d: %s", code, body)
+	var n games.ChallengeNotice
+	for {
+		u, err := bobCh.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Event.Name == games.EventChallenge {
+			if err := u.Event.Decode(&n); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
 	}
-	got := list(bob)
-	if len(got) != 1 || got[0].From != "alice" || got[0].Game != "chess" || got[0].Nonce != "n1" || got[0].URL != "/chess?nonce=n1&opponent=alice" {
-		t.Errorf("bob's challenges = %+v, want alice's chess n1", got)
+	if n.State != games.ChallengeOffered || n.From != "alice" || n.Nonce != "n1" || n.BaseMS != 300000 || n.IncrementMS != 3000 {
+		t.Fatalf("bob's notice: %+v", n)
 	}
-	if got := list(carol); len(got) != 0 {
+	got := ta.waitChallenges(bobH, 1)
+	if c := got[0]; c.From != "alice" || c.Game != "chess" || c.Nonce != "n1" || c.URL != "/chess?nonce=n1&opponent=alice" || c.Room != n.Room {
+		t.Errorf("bob's challenges = %+v", got)
+	}
+	if got := ta.listChallenges(carolH); len(got) != 0 {
 		t.Errorf("carol sees bob's challenges: %v", got)
 	}
+	notes := waitNotes(t, bob, "alice", 1)
+	if notes[0].State != chat.GameOffered || notes[0].From != "alice" || notes[0].Ref != n.Room || notes[0].BaseMS != 300000 {
+		t.Errorf("the DM's note: %+v", notes[0])
+	}
 
-	refused := []struct {
-		name   string
-		header http.Header
-		body   string
-		want   int
-	}{
-		{"not a connection", alice, `{"game":"chess","opponent":"dave","nonce":"n2"}`, http.StatusForbidden},
-		{"unknown user", alice, `{"game":"chess","opponent":"mallory","nonce":"n2"}`, http.StatusForbidden},
-		{"oneself", alice, `{"game":"chess","opponent":"alice","nonce":"n2"}`, http.StatusBadRequest},
-		{"unknown game", alice, `{"game":"go","opponent":"bob","nonce":"n2"}`, http.StatusBadRequest},
-		{"bad nonce", alice, `{"game":"chess","opponent":"bob","nonce":"a b"}`, http.StatusBadRequest},
-		{"a client-asserted sender is no field", alice, `{"game":"chess","opponent":"bob","nonce":"n2","from":"carol"}`, http.StatusBadRequest},
-		{"signed out", http.Header{}, `{"game":"chess","opponent":"bob","nonce":"n2"}`, http.StatusUnauthorized},
+	// A stranger's challenge is refused and changes nothing for anyone.
+	if _, err := dave.Join(ctx, "games.chess", games.JoinParams{Opponent: "alice", Nonce: "d1"}); codeOf(err) != string(codec.CodeForbidden) {
+		t.Errorf("dave challenges alice: %v, want forbidden", err)
 	}
-	for _, tt := range refused {
-		if code, body := post(tt.header, tt.body); code != tt.want {
-			t.Errorf("%s: %d %s, want %d", tt.name, code, body, tt.want)
-		}
+	if got := ta.listChallenges(aliceH); len(got) != 0 {
+		t.Errorf("alice's challenges after dave's refused one: %+v", got)
 	}
-	// Without the session's CSRF token, or with another session's (as
-	// another site, or a page rendered for another session, would send),
-	// the API refuses.
-	h := jsonHeader(alice)
+	if got := ta.listChallenges(bobH); len(got) != 1 {
+		t.Errorf("bob's challenges after dave's refused one: %+v", got)
+	}
+
+	// Without the session's CSRF token the list is refused.
+	h := bobH.Clone()
 	h.Del(csrfHeader)
-	resp := ta.do(http.MethodPost, "/api/challenges", h, strings.NewReader(`{"game":"chess","opponent":"bob","nonce":"n3"}`))
-	if _ = readBody(t, resp); resp.StatusCode != http.StatusForbidden {
-		t.Errorf("challenge without a CSRF token = %d, want 403", resp.StatusCode)
-	}
-	h.Set(csrfHeader, carol.Get(csrfHeader))
-	resp = ta.do(http.MethodPost, "/api/challenges", h, strings.NewReader(`{"game":"chess","opponent":"bob","nonce":"n3"}`))
-	if _ = readBody(t, resp); resp.StatusCode != http.StatusForbidden {
-		t.Errorf("challenge with carol's CSRF token = %d, want 403", resp.StatusCode)
-	}
-	h = bob.Clone()
-	h.Del(csrfHeader)
-	resp = ta.do(http.MethodGet, "/api/challenges", h, nil)
+	resp := ta.do(http.MethodGet, "/api/challenges", h, nil)
 	if _ = readBody(t, resp); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("listing challenges without a CSRF token = %d, want 403", resp.StatusCode)
 	}
-	resp = ta.do(http.MethodPost, "/api/challenges", alice, strings.NewReader(`{"game":"chess","opponent":"bob","nonce":"n3"}`))
-	if _ = readBody(t, resp); resp.StatusCode != http.StatusUnsupportedMediaType {
-		t.Errorf("challenge without JSON content type = %d, want 415", resp.StatusCode)
-	}
-	if got := list(bob); len(got) != 1 {
-		t.Errorf("refused challenges were recorded: %+v", got)
+	// The old way to post a challenge is gone.
+	resp = ta.do(http.MethodPost, "/api/challenges", aliceH, strings.NewReader(`{}`))
+	if _ = readBody(t, resp); resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST /api/challenges = %d, want 405", resp.StatusCode)
 	}
 
-	// Accepting dismisses it; challenges expire.
-	resp = ta.do(http.MethodDelete, "/api/challenges?from=alice&nonce=n1", bob, nil)
-	if _ = readBody(t, resp); resp.StatusCode != http.StatusNoContent {
-		t.Errorf("dismiss = %d, want 204", resp.StatusCode)
+	// Bob declines: the list empties and the DM says so.
+	if _, err := bob.Join(ctx, "games.chess", games.JoinParams{Opponent: "alice", Nonce: "n1", Decline: true}); err != nil {
+		t.Fatalf("bob declines: %v", err)
 	}
-	if got := list(bob); len(got) != 0 {
-		t.Errorf("bob's challenges after dismissing: %v", got)
+	ta.waitChallenges(bobH, 0)
+	notes = waitNotes(t, alice, "bob", 2)
+	if notes[1].State != chat.GameDeclined || notes[1].By != "bob" {
+		t.Errorf("the DM's second note: %+v", notes[1])
 	}
-	if code, _ := post(carol, `{"game":"tictactoe","opponent":"bob","nonce":"n4"}`); code != http.StatusCreated {
-		t.Fatalf("carol challenges bob = %d", code)
+}
+
+// TestPresenceOnlyForConnections: bob, a connection, sees alice online;
+// dave, who is not, sees her offline with no last seen.
+func TestPresenceOnlyForConnections(t *testing.T) {
+	ta := startArcade(t, "")
+	ctx := ctx10s(t)
+	_ = ta.dial(ta.login("alice"))
+	watch := func(viewer string) (*userchannel.Channel, userchannel.Presence) {
+		ch, err := userchannel.Join(ctx, ta.dial(ta.login(viewer)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := ch.Watch(ctx, "alice")
+		if err != nil || len(list) != 1 {
+			t.Fatalf("%s watches alice: %v %v", viewer, list, err)
+		}
+		return ch, list[0]
 	}
-	ta.a.challenges.mu.Lock()
-	ta.a.challenges.now = func() time.Time { return time.Now().Add(challengeTTL + time.Second) }
-	ta.a.challenges.mu.Unlock()
-	if got := list(bob); len(got) != 0 {
-		t.Errorf("expired challenges are still listed: %v", got)
+	bobCh, p := watch("bob")
+	for p.Status != userchannel.Online { // published a moment after she connected
+		u, err := bobCh.Next(ctx)
+		if err != nil {
+			t.Fatalf("bob waits for alice online: %v", err)
+		}
+		if u.Presence != nil {
+			p = *u.Presence
+		}
+	}
+	if _, p := watch("dave"); p.Status != userchannel.Offline || p.LastSeenMS != 0 {
+		t.Errorf("dave sees alice as %+v, want offline with no last seen", p)
 	}
 }
 
@@ -456,14 +533,7 @@ func TestTicTacToeChallengeToAWin(t *testing.T) {
 	aliceH, bobH := ta.login("alice"), ta.login("bob")
 	alice, bob := ta.dial(aliceH), ta.dial(bobH)
 
-	// alice challenges bob through the host, as the Connections page does.
-	h := aliceH.Clone()
-	h.Set("Content-Type", "application/json")
-	resp := ta.do(http.MethodPost, "/api/challenges", h, strings.NewReader(`{"game":"tictactoe","opponent":"bob","nonce":"ttt1"}`))
-	if _ = readBody(t, resp); resp.StatusCode != http.StatusCreated {
-		t.Fatalf("challenge = %d", resp.StatusCode)
-	}
-
+	// alice challenges bob by joining the match, as the Connections page does.
 	aj, err := alice.Join(ctx, "games.tictactoe", games.JoinParams{Opponent: "bob", Nonce: "ttt1"})
 	if err != nil {
 		t.Fatalf("alice joins: %v", err)
@@ -497,6 +567,12 @@ func TestTicTacToeChallengeToAWin(t *testing.T) {
 		if over.Winner != 0 || over.Reason != "line" {
 			t.Errorf("%s: game over %+v, want seat 0 by line", p.UserID(), over)
 		}
+	}
+	// The DM between them tells the story: offered, accepted, and who won.
+	notes := waitNotes(t, bob, "alice", 3)
+	if notes[0].State != chat.GameOffered || notes[1].State != chat.GameAccepted || notes[2].State != chat.GameFinished ||
+		notes[2].Winner != "alice" || notes[2].Reason != "line" || notes[2].Ply != 5 || notes[2].Ref != aj.Room {
+		t.Errorf("game notes: %+v", notes)
 	}
 
 	// carol may watch by room id; a move from her is refused.

@@ -753,7 +753,8 @@ func TestBrowserAccountSwap(t *testing.T) {
 	}
 	alice.screenshot("account-changed", "")
 
-	// The host API: carol's Connections page polls challenges with her
+	// The host API: carol's Connections page loads challenges (as it does
+	// when it opens, and after its user channel missed notices) with her
 	// CSRF token and dave's cookie.
 	carol := ab.open("carol")
 	carol.signIn()
@@ -763,6 +764,7 @@ func TestBrowserAccountSwap(t *testing.T) {
 		t.Fatal(err)
 	}
 	carol.openTab("carol's other tab").plantCookie(dave.token)
+	browserEval[bool](carol, "loading challenges", `import("/static/common.js").then((m) => m.api("GET", "/api/challenges")).then(() => true, () => false)`)
 	carol.waitFor(`#error[data-code="account_changed"]`)
 	if msg := carol.text("#error"); !strings.Contains(msg, "Your session changed") || !strings.Contains(msg, "for Carol") {
 		t.Errorf("carol's page says %q, want it to say that her session changed", msg)
@@ -790,7 +792,7 @@ func browserChallenge(t *testing.T, alice, bob *browserTab, game, shot string) {
 	}
 
 	accept := `#challenges a.accept-challenge[data-game="` + game + `"][data-from="alice"]`
-	bob.waitVisible(accept) // the page polls every 2 s
+	bob.waitVisible(accept) // pushed by the server on bob's user channel
 	if shot != "" {
 		bob.screenshot(shot, "")
 	}

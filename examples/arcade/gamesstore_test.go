@@ -77,7 +77,7 @@ func TestPostgresMatchSurvivesRestart(t *testing.T) {
 		}
 	}
 	body := readBody(t, ta.do(http.MethodGet, "/games", aliceH, nil))
-	rows := strings.Split(body, `<tr class="game">`)[1:]
+	rows := strings.Split(body, `<tr class="game" `)[1:]
 	if len(rows) != 1 || !strings.Contains(rows[0], "Chess") || !strings.Contains(rows[0], ">win<") {
 		t.Fatalf("alice's games:\n%s", strings.Join(rows, "\n---\n"))
 	}

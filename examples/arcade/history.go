@@ -18,6 +18,9 @@ const historyPageSize = 20
 
 // gameRow is one finished game on the "Your games" page.
 type gameRow struct {
+	// Room is the match's room id: the row's anchor is #game-ROOM, which
+	// the game notes of the chat link to.
+	Room string
 	// Game is the game's display name.
 	Game string
 	// Opponent is the other player's display name.
@@ -50,6 +53,7 @@ func (a *Arcade) gamesPage(w http.ResponseWriter, r *http.Request, s signedIn) {
 	rows := make([]gameRow, 0, len(page.Games))
 	for _, g := range page.Games {
 		row := gameRow{
+			Room:    g.Room,
 			Game:    map[string]string{"tictactoe": "Tic-tac-toe", "chess": "Chess"}[g.Game],
 			Outcome: g.Outcome(),
 			Reason:  strings.ReplaceAll(g.Result.Reason, "_", " "),

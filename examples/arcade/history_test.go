@@ -73,7 +73,7 @@ func TestMatchesSurviveRestart(t *testing.T) {
 	}
 
 	body := readBody(t, ta.do(http.MethodGet, "/games", aliceH, nil))
-	rows := strings.Split(body, `<tr class="game">`)[1:]
+	rows := strings.Split(body, `<tr class="game" `)[1:]
 	if len(rows) != 2 || !strings.Contains(rows[0], "Tic-tac-toe") || !strings.Contains(rows[0], ">loss<") ||
 		!strings.Contains(rows[1], "Chess") || !strings.Contains(rows[1], ">win<") || !strings.Contains(rows[1], "Bob") {
 		t.Fatalf("alice's games:\n%s", strings.Join(rows, "\n---\n"))

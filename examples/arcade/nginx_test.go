@@ -301,14 +301,6 @@ func runBehindNginx(t *testing.T, bin, certs string) {
 
 	// A game of tic-tac-toe to a win.
 	rctx := ctx10s(t)
-	resp = do(http.MethodPost, base+"/api/challenges", http.Header{
-		"Cookie":       aliceH.Values("Cookie"),
-		"Content-Type": {"application/json"},
-		csrfHeader:     {csrfOf(t, a, aliceH)},
-	}, `{"game":"tictactoe","opponent":"bob","nonce":"nginx1"}`)
-	if body := readBody(t, resp); resp.StatusCode != http.StatusCreated {
-		t.Fatalf("challenge through nginx = %d %s", resp.StatusCode, body)
-	}
 	aj, err := alice.Join(rctx, "games.tictactoe", games.JoinParams{Opponent: "bob", Nonce: "nginx1"})
 	if err != nil {
 		t.Fatalf("alice joins the game: %v", err)

@@ -21,7 +21,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -306,12 +305,6 @@ func chatAndGameLoad(t *testing.T, ta *testArcade, messages int) {
 		waitEvent(t, bob, aj.Room, "message")
 	}
 
-	h := aliceH.Clone()
-	h.Set("Content-Type", "application/json")
-	resp := ta.do(http.MethodPost, "/api/challenges", h, strings.NewReader(`{"game":"tictactoe","opponent":"bob","nonce":"prom1"}`))
-	if _ = readBody(t, resp); resp.StatusCode != http.StatusCreated {
-		t.Fatalf("challenge = %d", resp.StatusCode)
-	}
 	gj, err := alice.Join(ctx, "games.tictactoe", games.JoinParams{Opponent: "bob", Nonce: "prom1"})
 	if err != nil {
 		t.Fatalf("alice joins the match: %v", err)

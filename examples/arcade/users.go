@@ -89,6 +89,12 @@ func canMessage(_ context.Context, from, to string) error {
 	return nil
 }
 
+// canSeePresence is the engine's PresencePolicy: a user's status is
+// shown to their connections only.
+func canSeePresence(_ context.Context, viewer, subject string) bool {
+	return connected(viewer, subject)
+}
+
 // isDemoUser reports whether id is one of the demo users.
 func isDemoUser(id string) bool {
 	return slices.ContainsFunc(demoUsers, func(u user) bool { return u.ID == id })

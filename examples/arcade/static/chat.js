@@ -1,12 +1,17 @@
 // The chat page: a direct conversation with one connection. It joins the
 // DM room (whose id the server derives from the two signed-in users),
 // renders the history from the snapshot, then live messages, typing,
-// read receipts and presence. The user can mute the conversation (no
+// read receipts, whether the other user has the chat open, and their
+// presence in the app (online, away, last seen). Challenges between the
+// two are game notes in the log, with Accept and Decline while open, and
+// the result once the game ends. The user can mute the conversation (no
 // unread badge on Connections) and hide it (out of the previews until the
 // next message).
 import { connect } from "/parlor.js";
 import { nameOf, newMsgId, pageData, setupClient, showError } from "./common.js";
 import { messageList } from "./messages.js";
+import { announce, cancelChallenge, declineChallenge } from "./notices.js";
+import { watchPresence } from "./presence.js";
 
 const data = pageData();
 const me = data.me;
@@ -32,10 +37,35 @@ let lastTypingSent = 0;
 let typingSent = false;
 
 const client = setupClient(connect("/ws"));
+watchPresence(client, [other], () => document.getElementById("status"));
 
 // ---- Rendering ----
 
-const log = messageList(list, me);
+const log = messageList(list, me, {
+  game: {
+    peer: other,
+    onCancel: async (note, button) => {
+      button.disabled = true;
+      try {
+        await cancelChallenge(client, note, other);
+        announce("Challenge cancelled");
+      } catch (err) {
+        showError(err);
+        button.disabled = false;
+      }
+    },
+    onDecline: async (note, button) => {
+      button.disabled = true;
+      try {
+        await declineChallenge(client, note);
+        announce(`Declined ${nameOf(note.from)}'s challenge`);
+      } catch (err) {
+        showError(err);
+        button.disabled = false;
+      }
+    },
+  },
+});
 const bySeq = log.bySeq; // seq -> .message element
 // apply renders one log entry: a message, or an edit or a delete of one
 // we hold. Entries we already have are ignored.
@@ -62,7 +92,8 @@ function scrollToBottom() {
 
 function setPresence(online) {
   presenceEl.dataset.online = online ? "true" : "false";
-  presenceEl.textContent = online ? "online" : "offline";
+  presenceEl.textContent = online ? "here" : "not here";
+  presenceEl.title = online ? `${nameOf(other)} has this chat open` : `${nameOf(other)} does not have this chat open`;
 }
 
 function setTyping(on, ttl) {
@@ -122,6 +153,11 @@ async function join() {
   });
   room.on("edit", apply);
   room.on("delete", apply);
+  room.on("game", (m) => {
+    const stick = nearBottom();
+    apply(m);
+    if (stick) scrollToBottom();
+  });
   room.on("read", ({ user, seq }) => {
     if (user === other) {
       otherRead = Math.max(otherRead, seq);

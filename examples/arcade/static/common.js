@@ -1,6 +1,8 @@
 // Helpers shared by the arcade's pages: page data, the error banner, the
 // connection indicator, the check that the page acts for the user it was
-// rendered for, cleanup, nonces and the challenge buttons.
+// rendered for, the notices of the user channel, cleanup, nonces and the
+// challenge buttons.
+import { startNotices } from "./notices.js";
 
 /** The JSON the server rendered into #page-data: {me, names, csrf, ...}. */
 export function pageData() {
@@ -79,8 +81,11 @@ export function stopPage(message) {
  * reconnect), it checks that the server authenticated the user the page
  * was rendered for. If not, the page stops: it would otherwise show one
  * account's conversations while acting as another.
+ *
+ * It also joins the user channel and shows its notices (challenges, "your
+ * turn", new conversations); notices are startNotices' options.
  */
-export function setupClient(client) {
+export function setupClient(client, notices = {}) {
   pageClient = client;
   const dot = document.getElementById("conn-state");
   const label = dot && dot.querySelector(".conn-label");
@@ -115,6 +120,7 @@ export function setupClient(client) {
   window.addEventListener("pageshow", (e) => {
     if (e.persisted) location.reload();
   });
+  startNotices(client, notices);
   return client;
 }
 
@@ -157,22 +163,24 @@ export async function api(method, path, body) {
 }
 
 /**
- * Challenges opponent to game: a nonce made here, recorded with the host
- * (which tells the opponent), then the game page joins the match.
+ * Challenges opponent to game: the client joins the match with a nonce
+ * made here, which creates it and has the server tell the opponent at
+ * once; then the game page joins it again to play. The server refuses
+ * (forbidden) anyone who is not a connection.
  */
-export async function challenge(game, opponent) {
+export async function challenge(client, game, opponent) {
   const nonce = newNonce();
-  await api("POST", "/api/challenges", { game, opponent, nonce });
+  await client.join("games." + game, { opponent, nonce });
   location.href = `/${game}?` + new URLSearchParams({ opponent, nonce });
 }
 
-/** Makes every button.challenge[data-game][data-user] under root work. */
-export function bindChallengeButtons(root = document) {
+/** Makes every button.challenge[data-game][data-user] under root challenge with client. */
+export function bindChallengeButtons(client, root = document) {
   for (const b of root.querySelectorAll("button.challenge[data-game][data-user]")) {
     b.addEventListener("click", async () => {
       b.disabled = true;
       try {
-        await challenge(b.dataset.game, b.dataset.user);
+        await challenge(client, b.dataset.game, b.dataset.user);
       } catch (err) {
         showError(err);
         b.disabled = false;

@@ -1,17 +1,26 @@
-// The Connections page: each connection with a Chat button and challenge
-// buttons, unread counts from the chat inbox, and incoming challenges
-// polled from the host every 2 seconds.
+// The Connections page: each connection with its presence, a Chat button
+// and challenge buttons, unread counts from the chat inbox, and incoming
+// challenges: loaded once from the host, then kept up to date by the
+// notices the server pushes on the user channel.
 import { connect } from "/parlor.js";
-import { api, bindChallengeButtons, el, isStopped, nameOf, pageData, setupClient, showError } from "./common.js";
+import { api, bindChallengeButtons, el, nameOf, pageData, setupClient, showError } from "./common.js";
+import { announce, challengeURL, declineChallenge, gameLabel } from "./notices.js";
+import { watchPresence } from "./presence.js";
 
-const POLL_MS = 2000;
-const gameTitles = { tictactoe: "tic-tac-toe", chess: "chess" };
 const me = pageData().me;
 
-bindChallengeButtons();
+const client = setupClient(connect("/ws"), {
+  onChallenge: challengeChanged,
+  onRejoined: loadChallenges,
+  challengeNotices: false, // the list below shows them
+});
+bindChallengeButtons(client);
+
+// Presence: a dot and a word (and "last seen") for each connection.
+const connectionIds = [...document.querySelectorAll("li.connection[data-user]")].map((li) => li.dataset.user);
+watchPresence(client, connectionIds, (user) => document.querySelector(`li.connection[data-user="${CSS.escape(user)}"] .presence`));
 
 // The chat inbox: the last message and the unread count per conversation.
-const client = setupClient(connect("/ws"));
 
 function showConversation(c) {
   if (c.kind !== "chat.dm" || !c.with) return;
@@ -52,41 +61,83 @@ client
   })
   .catch(showError);
 
-// Incoming challenges.
-const list = document.getElementById("challenges");
-let shown = "";
+// ---- Incoming challenges ----
 
-function renderChallenges(challenges) {
-  const key = JSON.stringify(challenges.map((c) => [c.game, c.from, c.nonce]));
-  if (key === shown) return; // leave the DOM alone between changes
-  shown = key;
+const list = document.getElementById("challenges");
+// The pending challenges to me, by match room id, oldest first.
+const pending = new Map();
+
+function renderChallenges() {
   list.replaceChildren();
-  if (challenges.length === 0) {
+  if (pending.size === 0) {
     list.append(el("li", "empty muted", "No challenges yet."));
     return;
   }
-  for (const c of challenges.slice().reverse()) {
+  for (const c of [...pending.values()].reverse()) {
     const li = el("li", "challenge-item");
-    li.append(el("span", "", `${c.from_name || nameOf(c.from)} challenges you to ${gameTitles[c.game] || c.game}`));
+    li.dataset.room = c.room;
+    li.dataset.from = c.from;
+    li.dataset.game = c.game;
+    li.dataset.shownAt = String(c.shownAt);
+    li.append(el("span", "", `${nameOf(c.from)} challenges you to ${gameLabel(c.game, c.base_ms, c.increment_ms)}`));
+    const actions = el("span", "actions");
     const a = el("a", "button accept-challenge", "Accept");
-    a.href = c.url;
+    a.href = challengeURL(c.game, c.from, c.nonce);
     a.dataset.game = c.game;
     a.dataset.from = c.from;
     a.dataset.nonce = c.nonce;
-    li.append(a);
+    const d = el("button", "button secondary decline-challenge", "Decline");
+    d.type = "button";
+    d.dataset.game = c.game;
+    d.dataset.from = c.from;
+    d.addEventListener("click", async () => {
+      d.disabled = true;
+      try {
+        await declineChallenge(client, c);
+        pending.delete(c.room);
+        renderChallenges();
+        announce(`Declined ${nameOf(c.from)}'s challenge`);
+      } catch (err) {
+        showError(err);
+        d.disabled = false;
+      }
+    });
+    actions.append(a, d);
+    li.append(actions);
     list.append(li);
   }
 }
 
-let timer = 0;
-async function poll() {
+// challengeChanged applies a challenge notice from the user channel.
+function challengeChanged(n) {
+  if (n.from === me) return; // our own challenges are not listed here
+  if (n.state === "offered") {
+    pending.set(n.room, { ...n, shownAt: Date.now() });
+  } else if (!pending.delete(n.room)) {
+    return;
+  }
+  renderChallenges();
+}
+
+// loadChallenges reads the pending challenges once (and again after the
+// user channel missed notices).
+// Notices that arrive while it loads are kept: the host may learn of a
+// challenge a moment after the user channel tells the page.
+async function loadChallenges() {
+  const started = Date.now();
   try {
     const res = await api("GET", "/api/challenges");
-    renderChallenges(res.challenges || []);
+    const listed = new Map((res.challenges || []).map((c) => [c.room, c]));
+    for (const [room, c] of pending) {
+      if (!listed.has(room) && c.shownAt < started) pending.delete(room);
+    }
+    for (const [room, c] of listed) {
+      if (!pending.has(room)) pending.set(room, { ...c, shownAt: Date.now() });
+    }
+    renderChallenges();
+    list.dataset.ready = "true";
   } catch (err) {
     showError(err);
   }
-  if (!isStopped()) timer = setTimeout(poll, POLL_MS);
 }
-poll();
-window.addEventListener("pagehide", () => clearTimeout(timer));
+loadChallenges();

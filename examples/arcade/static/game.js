@@ -1,7 +1,7 @@
 // What the game pages share: reading the page's query, the lobby with
 // quick match and challenges, joining the match, the spectate link and
 // rematches. The page script draws the game.
-import { api, bindChallengeButtons, clearError, showError } from "./common.js";
+import { bindChallengeButtons, clearError, showError } from "./common.js";
 
 /**
  * Starts a game page. Query forms:
@@ -37,8 +37,6 @@ export function startGame({ game, client, onJoin }) {
   if (opponent && nonce) {
     const seats = (q.get("seats") || "").split(",").filter(Boolean);
     const params = seats.length === 2 ? { seats, nonce } : { opponent, nonce };
-    // We are answering a challenge (or made it): it is no longer pending.
-    api("DELETE", "/api/challenges?" + new URLSearchParams({ from: opponent, nonce })).catch(() => {});
     joinMatch(params);
     return;
   }
@@ -50,7 +48,7 @@ export function startGame({ game, client, onJoin }) {
   // The lobby.
   lobby.hidden = false;
   gameEl.hidden = true;
-  bindChallengeButtons(lobby);
+  bindChallengeButtons(client, lobby);
   const quickBtn = document.getElementById("quick-match");
   const queueStatus = document.getElementById("queue-status");
   let queue = null;

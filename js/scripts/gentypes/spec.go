@@ -35,6 +35,8 @@ func chatFile() file {
 			d[chat.CreateGroup]("CreateGroup"),
 			d[chat.Snapshot]("ChatSnapshot"),
 			d[chat.Message](msg),
+			d[chat.GameNote]("ChatGameNote"),
+			d[chat.ConversationNotice]("ConversationNotice"),
 			d[chat.RoomInfo]("ChatRoomInfo"),
 			d[chat.SendRequest]("ChatSendRequest"),
 			d[chat.EditRequest]("ChatEditRequest"),
@@ -60,6 +62,7 @@ func chatFile() file {
 				{chat.KindEdit, "An edit of message target (ordered).", msg},
 				{chat.KindDelete, "A deletion of message target (ordered).", msg},
 				{chat.KindMembers, "A change of a group's members (ordered).", msg},
+				{chat.KindGame, "A note the server wrote about a game between the two users of a DM (ordered).", msg},
 				{chat.EventRead, "A member's read receipt moved.", "ChatReadEvent"},
 				{chat.EventTyping, "A member's typing indicator.", "ChatTypingEvent"},
 				{chat.EventPresence, "A member opened or closed the conversation.", "ChatPresenceEvent"},
@@ -75,6 +78,9 @@ func chatFile() file {
 				{chat.OpAddMembers, "Add users to a group (admins only).", reqReply("ChatMembersRequest", msg)},
 				{chat.OpRemoveMembers, "Remove users from a group (admins only).", reqReply("ChatMembersRequest", msg)},
 				{chat.OpLeaveGroup, "Leave a group.", reqReply("undefined", msg)},
+			}},
+			{name: "ChatNotices", doc: "What the chat modules send on the user channel (Config.Notifier), by event name.", members: []member{
+				{chat.EventNewConversation, "A conversation new to you.", "ConversationNotice"},
 			}},
 			{name: "InboxEvents", doc: "The events of a user's inbox room (chat.inbox), by name.", members: []member{
 				{chat.EventInbox, "A conversation changed (ordered).", "Conversation"},
@@ -123,6 +129,8 @@ func gamesFile() file {
 			d[chess.Move]("ChessMove"),
 			d[chess.View]("ChessView"),
 			d[chess.Played]("ChessPlayed"),
+			d[games.ChallengeNotice]("ChallengeNotice"),
+			d[games.YourTurn]("YourTurn"),
 		},
 		maps: []tsMap{
 			{name: "MatchEvents", params: "<V = unknown, M = unknown>", doc: "The events of a match room, by name.", members: []member{
@@ -146,6 +154,11 @@ func gamesFile() file {
 				{games.EventDeclineDraw, "Decline the pending draw offer.", reqReply("undefined", "null")},
 				{games.EventRematch, "Ask for a rematch once the match is over.", reqReply("undefined", "Rematch | null")},
 				{games.EventLog, "The move log from ply from on.", reqReply("LogRequest", "LogReply<M>")},
+				{games.EventCancel, "Withdraw your challenge while the match waits for players.", reqReply("undefined", "null")},
+			}},
+			{name: "GameNotices", doc: "What the game modules send on the user channel (Config.Notifier), by event name.", members: []member{
+				{games.EventChallenge, "A challenge changed state.", "ChallengeNotice"},
+				{games.EventYourTurn, "Your turn in a match you have no connection in.", "YourTurn"},
 			}},
 		},
 	}

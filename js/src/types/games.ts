@@ -23,6 +23,9 @@ export const GameCodes = { NotYourTurn: "not_your_turn", IllegalMove: "illegal_m
  *     the opponent through the host's app. With seats the seating is
  *     fixed; with opponent, the first of the two to join takes seat 0.
  *     Games of more than two seats must use seats.
+ *     A challenged player declines with the same parameters and
+ *     decline: true: the match ends with reason "declined" and the join's
+ *     reply is its final snapshot; leave the room after it.
  *   - Watch or resume: {room}, optionally with spectate: true. It joins a
  *     running match by id: its players take their seats, anyone else
  *     watches. It never creates a match: a room that is not running is
@@ -52,6 +55,11 @@ export interface MatchParams {
   spectate?: boolean;
   /** Quick asks for a quick match. */
   quick?: boolean;
+  /**
+   * Decline declines the challenge of these players with this nonce,
+   * instead of accepting it.
+   */
+  decline?: boolean;
 }
 
 /** Snapshot is what a member gets when joining a match room. */
@@ -327,6 +335,59 @@ export interface ChessPlayed {
   san: string;
 }
 
+/**
+ * ChallengeNotice is the payload of EventChallenge and what
+ * Config.OnChallenge receives.
+ */
+export interface ChallengeNotice {
+  /**
+   * State is ChallengeOffered, ChallengeAccepted, ChallengeDeclined,
+   * ChallengeCancelled, ChallengeExpired or ChallengeFinished.
+   */
+  state: string;
+  /** Game is the game's name ("chess"). */
+  game: string;
+  /** Room is the match's room id. */
+  room: string;
+  /** From is the challenger: the player whose join created the match. */
+  from: string;
+  /** Players lists the players by seat. */
+  players: string[] | null;
+  /**
+   * Nonce is the match's nonce: the other players accept by joining
+   * with {opponent: From, nonce} (or the seats and the nonce), and
+   * decline by adding decline: true.
+   */
+  nonce: string;
+  /** BaseMS and IncrementMS are the time control; zero if untimed. */
+  base_ms?: number;
+  /** IncrementMS is the time control's increment in milliseconds. */
+  increment_ms?: number;
+  /**
+   * ExpiresMS, for an offered challenge, is when it expires, in Unix
+   * milliseconds; zero if it waits for as long as its room lives.
+   */
+  expires_ms?: number;
+  /** By is the player who declined or cancelled. */
+  by?: string;
+  /** Result is the outcome of a finished match. */
+  result?: MatchResult;
+  /** Ply is the number of moves played in a finished match. */
+  ply?: number;
+}
+
+/** YourTurn is the payload of EventYourTurn. */
+export interface YourTurn {
+  /** Game is the game's name. */
+  game: string;
+  /** Room is the match's room id: join it with {room} to play. */
+  room: string;
+  /** Players lists the players by seat. */
+  players: string[] | null;
+  /** Ply is the number of moves played. */
+  ply: number;
+}
+
 /** The events of a match room, by name. */
 export interface MatchEvents<V = unknown, M = unknown> {
   /** Every seat has joined and the clocks run. */
@@ -369,4 +430,14 @@ export interface MatchSends<M = unknown> {
   rematch: { request: undefined; reply: Rematch | null };
   /** The move log from ply from on. */
   log: { request: LogRequest; reply: LogReply<M> };
+  /** Withdraw your challenge while the match waits for players. */
+  cancel: { request: undefined; reply: null };
+}
+
+/** What the game modules send on the user channel (Config.Notifier), by event name. */
+export interface GameNotices {
+  /** A challenge changed state. */
+  "games.challenge": ChallengeNotice;
+  /** Your turn in a match you have no connection in. */
+  "games.your_turn": YourTurn;
 }

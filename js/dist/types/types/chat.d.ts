@@ -67,7 +67,10 @@ export interface ChatMessage {
     seq: number;
     /** ID is a server-assigned id, unique across rooms. */
     id: string;
-    /** Kind is KindMessage, KindEdit, KindDelete or KindMembers. */
+    /**
+     * Kind is KindMessage, KindEdit, KindDelete, KindMembers or
+     * KindGame.
+     */
     kind: string;
     /** From is the authenticated author. */
     from: string;
@@ -99,6 +102,57 @@ export interface ChatMessage {
      * Name is a group's name, in the members entry that created or
      * renamed it.
      */
+    name?: string;
+    /** Game is the note of a KindGame entry. */
+    game?: ChatGameNote;
+}
+/**
+ * GameNote is the body of a KindGame entry. Every field is checked by
+ * AddGameNote: words are 1 to MaxGameWordLen bytes of [a-z A-Z 0-9 _ -],
+ * users are the conversation's two users.
+ */
+export interface ChatGameNote {
+    /**
+     * Ref is the match's id (its room id); the notes of one challenge
+     * share it. 1 to MaxGameRefLen bytes of [a-z A-Z 0-9 _ -].
+     */
+    ref: string;
+    /** Game is the game's name, such as "chess". */
+    game: string;
+    /**
+     * State is GameOffered, GameAccepted, GameDeclined, GameCancelled,
+     * GameExpired or GameFinished.
+     */
+    state: string;
+    /** From is the challenger. */
+    from: string;
+    /**
+     * Nonce is the challenge's nonce, with which the other user accepts
+     * or declines it. Optional.
+     */
+    nonce?: string;
+    /** BaseMS and IncrementMS are the time control; zero if untimed. */
+    base_ms?: number;
+    /** IncrementMS is the time control's increment in milliseconds. */
+    increment_ms?: number;
+    /** By is the user who declined or cancelled. Optional. */
+    by?: string;
+    /** Winner is the user who won a finished game; empty for a draw. */
+    winner?: string;
+    /** Reason is how a finished game ended ("checkmate"). Optional. */
+    reason?: string;
+    /** Ply is the number of moves of a finished game. */
+    ply?: number;
+}
+/** ConversationNotice is the payload of EventNewConversation. */
+export interface ConversationNotice {
+    /** Room is the conversation's room id. */
+    room: string;
+    /** Kind is KindDM or KindGroup. */
+    kind: string;
+    /** From is who wrote first, or added the user to the group. */
+    from: string;
+    /** Name is a group's name. */
     name?: string;
 }
 /** RoomInfo is the stored record of a conversation: who is in it. */
@@ -318,6 +372,8 @@ export interface ChatEvents {
     delete: ChatMessage;
     /** A change of a group's members (ordered). */
     members: ChatMessage;
+    /** A note the server wrote about a game between the two users of a DM (ordered). */
+    game: ChatMessage;
     /** A member's read receipt moved. */
     read: ChatReadEvent;
     /** A member's typing indicator. */
@@ -377,6 +433,11 @@ export interface ChatSends {
         request: undefined;
         reply: ChatMessage;
     };
+}
+/** What the chat modules send on the user channel (Config.Notifier), by event name. */
+export interface ChatNotices {
+    /** A conversation new to you. */
+    "chat.conversation": ConversationNotice;
 }
 /** The events of a user's inbox room (chat.inbox), by name. */
 export interface InboxEvents {

@@ -1,0 +1,190 @@
+// What the server pushes on the user channel, on every page: challenges
+// (offered, accepted, declined, cancelled, expired), "your turn" in a
+// match this page is not showing, and new conversations. Each becomes a
+// notice in #notices, and its text is announced in the #announcer live
+// region. Pages add their own handling with onChallenge.
+import { el, nameOf, pageData, showError } from "./common.js";
+
+// common.js imports this module too (setupClient starts the notices), so
+// nothing of common.js is used before the page runs.
+const me = () => pageData().me;
+
+/** The title of a game, by name. */
+export const gameTitles = { tictactoe: "tic-tac-toe", chess: "chess" };
+
+/** "chess (5+3)": a game's title with its time control, if timed. */
+export function gameLabel(game, baseMs, incrementMs) {
+  const title = gameTitles[game] || game;
+  if (!baseMs) return title;
+  return `${title} (${Math.round(baseMs / 60000)}+${Math.round((incrementMs || 0) / 1000)})`;
+}
+
+/** The page that joins the match of a challenge from opponent. */
+export function challengeURL(game, opponent, nonce) {
+  return `/${game}?` + new URLSearchParams({ opponent, nonce });
+}
+
+/** The other player of a two-player challenge or match. */
+function otherOf(players) {
+  return (players || []).find((u) => u !== me()) || "";
+}
+
+/**
+ * Declines the challenge n ({game, from, nonce}): a join of the match with
+ * decline: true, then a leave. The challenger is told by the server.
+ */
+export async function declineChallenge(client, n) {
+  const room = await client.join("games." + n.game, { opponent: n.from, nonce: n.nonce, decline: true });
+  await room.leave().catch(() => {});
+}
+
+/**
+ * Cancels my challenge n ({game, nonce}) to opponent: a join of the match
+ * (my seat), the cancel event, then a leave. The opponent is told by the
+ * server.
+ */
+export async function cancelChallenge(client, n, opponent) {
+  const room = await client.join("games." + n.game, { opponent, nonce: n.nonce });
+  try {
+    await room.send("cancel");
+  } finally {
+    await room.leave().catch(() => {});
+  }
+}
+
+/** Says text in the #announcer live region (polite). */
+export function announce(text) {
+  const region = document.getElementById("announcer");
+  if (!region) return;
+  // Clear first, so that the same text said twice is announced twice.
+  region.textContent = "";
+  setTimeout(() => {
+    region.textContent = text;
+  }, 50);
+}
+
+/**
+ * The text and links of a challenge notice n, as its recipient sees it:
+ * {text, actions: [{label, href} | {label, decline: true}]}.
+ */
+export function describeChallenge(n) {
+  const label = gameLabel(n.game, n.base_ms, n.increment_ms);
+  const from = nameOf(n.from);
+  const other = nameOf(otherOf(n.players));
+  switch (n.state) {
+    case "offered":
+      return {
+        text: `${from} challenges you to ${label}`,
+        actions: [
+          { label: "Accept", href: challengeURL(n.game, n.from, n.nonce) },
+          { label: "Decline", decline: true },
+        ],
+      };
+    case "accepted":
+      return { text: `${other} accepted your ${label} challenge`, actions: [{ label: "Play", href: challengeURL(n.game, otherOf(n.players), n.nonce) }] };
+    case "declined":
+      return { text: `${nameOf(n.by)} declined your ${label} challenge`, actions: [] };
+    case "cancelled":
+      return { text: `${nameOf(n.by)} cancelled the ${label} challenge`, actions: [] };
+    case "expired":
+      return { text: n.from === me() ? `Your ${label} challenge to ${other} expired` : `${from}'s ${label} challenge expired`, actions: [] };
+  }
+  return { text: "", actions: [] };
+}
+
+// ---- The notices ----
+
+const MAX_NOTICES = 5;
+
+/** Adds a notice with text and actions to #notices, and announces it. */
+function notify(client, key, text, actions, data) {
+  const list = document.getElementById("notices");
+  announce(text);
+  if (!list) return;
+  for (const old of list.querySelectorAll(`li[data-key="${CSS.escape(key)}"]`)) old.remove();
+  const li = el("li", "toast");
+  li.dataset.key = key;
+  for (const [k, v] of Object.entries(data || {})) li.dataset[k] = v;
+  li.append(el("span", "toast-text", text));
+  for (const a of actions) {
+    if (a.href) {
+      const link = el("a", "button small-button", a.label);
+      link.href = a.href;
+      li.append(link);
+    } else if (a.decline) {
+      const b = el("button", "button secondary small-button decline", a.label);
+      b.type = "button";
+      b.addEventListener("click", async () => {
+        b.disabled = true;
+        try {
+          await declineChallenge(client, data);
+          li.remove();
+        } catch (err) {
+          showError(err);
+          b.disabled = false;
+        }
+      });
+      li.append(b);
+    }
+  }
+  const close = el("button", "toast-close", "×");
+  close.type = "button";
+  close.setAttribute("aria-label", "Dismiss");
+  close.addEventListener("click", () => li.remove());
+  li.append(close);
+  list.prepend(li);
+  while (list.children.length > MAX_NOTICES) list.lastElementChild.remove();
+}
+
+/** Takes the notices of challenge room off #notices. */
+function forget(room) {
+  for (const li of document.querySelectorAll(`#notices li[data-room="${CSS.escape(room)}"]`)) li.remove();
+}
+
+/**
+ * Joins the user channel on client and shows what comes on it. Options:
+ * onChallenge(n) is called with every challenge notice; onRejoined() when
+ * the channel was joined again after notices may have been missed (reload
+ * what depends on them); challengeNotices: false leaves challenge notices
+ * to the page (which shows them itself). Sets body[data-notices="ready"]
+ * once the channel is joined.
+ */
+export function startNotices(client, { onChallenge = null, onRejoined = null, challengeNotices = true } = {}) {
+  client
+    .joinUserChannel()
+    .then((ch) => {
+      ch.on("games.challenge", (n) => {
+        if (onChallenge) onChallenge(n);
+        forget(n.room);
+        // The list shows offers itself; the game page of this challenge
+        // shows it start.
+        const here = new URLSearchParams(location.search).get("nonce") === n.nonce;
+        if ((!challengeNotices && n.state === "offered") || (here && n.state === "accepted")) {
+          announce(describeChallenge(n).text);
+          return;
+        }
+        const d = describeChallenge(n);
+        if (d.text) {
+          notify(client, `challenge-${n.room}`, d.text, d.actions, {
+            room: n.room, state: n.state, game: n.game, from: n.from, nonce: n.nonce,
+          });
+        }
+      });
+      ch.on("games.your_turn", (t) => {
+        const other = nameOf(otherOf(t.players));
+        notify(client, `turn-${t.room}`, `Your turn against ${other} in ${gameTitles[t.game] || t.game}`,
+          [{ label: "Play", href: `/${t.game}?` + new URLSearchParams({ room: t.room }) }], { room: t.room, state: "your_turn" });
+      });
+      ch.on("chat.conversation", (c) => {
+        const isDM = c.kind === "chat.dm";
+        const text = isDM ? `${nameOf(c.from)} started a conversation with you` : `${nameOf(c.from)} added you to ${c.name || "a group"}`;
+        const href = isDM ? `/chat/${encodeURIComponent(c.from)}` : `/groups/${encodeURIComponent(c.room)}`;
+        notify(client, `conv-${c.room}`, text, [{ label: "Open", href }], { room: c.room, state: "conversation" });
+      });
+      ch.on("$rejoined", () => {
+        if (onRejoined) onRejoined();
+      });
+      document.body.dataset.notices = "ready";
+    })
+    .catch(showError);
+}

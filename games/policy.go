@@ -1,0 +1,121 @@
+package games
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/parlorhq/parlor/codec"
+)
+
+// ErrNotAllowed: Config.CanChallenge refused a challenge, or a quick-match
+// pairing, with an error that is not a *codec.Error.
+var ErrNotAllowed = &codec.Error{Code: codec.CodeForbidden, Message: "games: you may not challenge this user"}
+
+// policyTimeout bounds one call of Config.CanChallenge.
+const policyTimeout = 2 * time.Second
+
+// canChallenge applies Config.CanChallenge to from challenging each of
+// the other players: nil when all are allowed.
+func (m *Module) canChallenge(from string, players []string) error {
+	policy := m.cfg.CanChallenge
+	if policy == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), policyTimeout)
+	defer cancel()
+	for _, to := range players {
+		if to == from {
+			continue
+		}
+		if err := policy(ctx, from, to); err != nil {
+			var ce *codec.Error
+			if errors.As(err, &ce) {
+				return ce
+			}
+			return ErrNotAllowed
+		}
+	}
+	return nil
+}
+
+// arranged remembers the matches the server itself arranged (quick-match
+// pairings and rematches) until their first player joins: they were
+// allowed when they were arranged, so they are not checked again, and
+// they are not challenges anyone is notified of. A nonce is forgotten
+// once used, or after the start timeout, or when maxArranged newer ones
+// are remembered.
+type arranged struct {
+	mu    sync.Mutex
+	ttl   time.Duration
+	items map[string]arrangedMatch // by nonce
+	order []string                 // nonces in the order added, oldest first
+}
+
+// arrangedMatch is one match the server arranged.
+type arrangedMatch struct {
+	players string // the players, sorted, joined by "\x00"
+	at      time.Time
+}
+
+// maxArranged bounds the arranged matches remembered; past it the oldest
+// are forgotten (their players' joins are then checked as challenges).
+const maxArranged = 10_000
+
+func newArranged(ttl time.Duration) *arranged {
+	if ttl <= 0 {
+		ttl = DefaultStartTimeout
+	}
+	return &arranged{ttl: ttl, items: make(map[string]arrangedMatch)}
+}
+
+// add remembers the match of players with nonce, arranged at now. It
+// first forgets, oldest first, what was taken, what expired, and what is
+// past maxArranged.
+func (a *arranged) add(nonce string, players []string, now time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for len(a.order) > 0 {
+		n := a.order[0]
+		it, ok := a.items[n]
+		if ok && now.Sub(it.at) <= a.ttl && len(a.order) < maxArranged {
+			break
+		}
+		if ok {
+			delete(a.items, n)
+		}
+		a.order = a.order[1:]
+	}
+	a.items[nonce] = arrangedMatch{players: playersKey(players), at: now}
+	a.order = append(a.order, nonce)
+}
+
+// take reports whether the match of players with nonce was arranged, and
+// forgets it.
+func (a *arranged) take(nonce string, players []string, now time.Time) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	it, ok := a.items[nonce]
+	if !ok || it.players != playersKey(players) || now.Sub(it.at) > a.ttl {
+		return false
+	}
+	delete(a.items, nonce)
+	return true
+}
+
+// playersKey is players in any order as one comparable string.
+func playersKey(players []string) string {
+	players = slices.Sorted(slices.Values(players))
+	n := 0
+	for _, p := range players {
+		n += len(p) + 1
+	}
+	b := make([]byte, 0, n)
+	for _, p := range players {
+		b = append(b, p...)
+		b = append(b, 0)
+	}
+	return string(b)
+}
