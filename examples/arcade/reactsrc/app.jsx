@@ -43,7 +43,7 @@ function App() {
         ))}
       </ul>
       <form id="compose" onSubmit={submit}>
-        <input id="composer" value={draft} onChange={(e) => setDraft(e.target.value)} autoComplete="off" />
+        <input id="composer" aria-label="Message" value={draft} onChange={(e) => setDraft(e.target.value)} autoComplete="off" />
         <button id="send" type="submit">
           Send
         </button>
