@@ -60,7 +60,7 @@ func NewNode(ctx context.Context, nc *nats.Conn, cfg NodeConfig) (*Node, error) 
 	cfg = cfg.withDefaults()
 	log := cfg.Logger.With(zap.String("node", cfg.Name))
 	lm, err := lease.NewManager(ctx, nc, lease.Config{
-		Node: cfg.Name, Bucket: cfg.LeaseBucket, TTL: cfg.LeaseTTL, Replicas: cfg.LeaseReplicas, Logger: log,
+		Node: cfg.Name, Bucket: cfg.LeaseBucket, TTL: cfg.LeaseTTL, Replicas: cfg.LeaseReplicas, Logger: cfg.Logger,
 	})
 	if err != nil {
 		return nil, err
