@@ -245,8 +245,10 @@ func (n *Node) Close() error {
 	close(n.stop)
 	<-n.done
 	_ = n.hbSub.Unsubscribe()
-	_ = n.nc.Publish(n.heartbeatSubject(), []byte(byeMessage))
-	_ = n.nc.Flush()
+	if n.nc.IsConnected() {
+		_ = n.nc.Publish(n.heartbeatSubject(), []byte(byeMessage))
+		_ = n.nc.FlushTimeout(n.cfg.HeartbeatInterval)
+	}
 	var errs []error
 	if srv != nil {
 		errs = append(errs, srv.Close())
