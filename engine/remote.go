@@ -200,7 +200,7 @@ func (s *session) joinRemote(ctx context.Context, owner, id string, f *codec.Fra
 		s.roomsMu.Lock()
 		s.remote[id] = &remoteHandle{rr: rr, owner: owner}
 		s.roomsMu.Unlock()
-		s.e.watchOwner(owner)
+		s.e.watchNode(owner)
 	}
 	return nil
 }
@@ -300,21 +300,24 @@ func (s *session) leaveRemoteRooms() {
 	}
 }
 
-// watchOwner makes sure that when owner is gone, the sessions of this node
-// in its rooms are closed with CloseRoomMoved, to resume on the rooms'
-// next owners.
-func (e *Engine) watchOwner(owner string) {
+// watchNode makes sure that when node is gone, what this node shares with
+// it is cleaned up: the sessions of this node in rooms node owned are
+// closed with CloseRoomMoved, to resume on the rooms' next owners, and the
+// sessions node had in rooms owned here leave them as disconnected (a
+// game's seat then starts its grace period), since node cannot say so any
+// more.
+func (e *Engine) watchNode(node string) {
 	fresh := false
-	e.owners.update(owner, func(m map[string]struct{}) {
-		if _, ok := m[owner]; !ok {
-			m[owner] = struct{}{}
+	e.owners.update(node, func(m map[string]struct{}) {
+		if _, ok := m[node]; !ok {
+			m[node] = struct{}{}
 			fresh = true
 		}
 	})
 	if !fresh {
 		return
 	}
-	gone := e.cluster.NodeGone(owner)
+	gone := e.cluster.NodeGone(node)
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
@@ -323,19 +326,27 @@ func (e *Engine) watchOwner(owner string) {
 		case <-e.ctx.Done():
 			return
 		}
-		e.owners.update(owner, func(m map[string]struct{}) { delete(m, owner) })
-		e.log.Info("room owner gone: closing its rooms' sessions", zap.String("owner", owner))
+		e.owners.update(node, func(m map[string]struct{}) { delete(m, node) })
+		e.log.Info("node gone: closing the sessions in its rooms, disconnecting its sessions from ours", zap.String("gone", node))
 		for _, s := range e.sessions.values() {
 			s.roomsMu.Lock()
 			hit := false
 			for _, h := range s.remote {
-				if h.owner == owner {
+				if h.owner == node {
 					hit = true
 				}
 			}
 			s.roomsMu.Unlock()
 			if hit {
 				s.closeAfterFlush(CloseRoomMoved, "room owner gone")
+			}
+		}
+		for _, rs := range e.remoteSessions.values() {
+			if rs.node != node {
+				continue
+			}
+			if r, ok := e.rooms.load(rs.room); ok {
+				r.Disconnect(rs)
 			}
 		}
 	}()

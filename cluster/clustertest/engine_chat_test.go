@@ -188,3 +188,42 @@ func TestClusterGroupAcrossNodes(t *testing.T) {
 		t.Fatalf("history %v, want %v", got, logs[0])
 	}
 }
+
+// A member's node dies: the owner, which can no longer hear from it,
+// takes that node's sessions out of its rooms as disconnected, and the
+// members on the owner's side are untouched.
+func TestClusterMemberNodeKilled(t *testing.T) {
+	ns := StartServer(t)
+	st := newStores()
+	a := startNode(t, "a", []string{ns.URL()}, st, nodeOptions{})
+	b := startNode(t, "b", []string{ns.URL()}, st, nodeOptions{})
+	cvA, err := chatclient.DM(ctx(t), a.dial("alice"), "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chatclient.DM(ctx(t), b.dial("bob"), "alice"); err != nil {
+		t.Fatal(err)
+	}
+	r, ok := a.srv.Engine.Room(cvA.ID())
+	if !ok {
+		t.Fatal("the room does not run on a")
+	}
+	member := func(user string) bool {
+		var in bool
+		if err := r.Do(ctx(t), func() { in = r.IsMember(user) }); err != nil {
+			t.Fatal(err)
+		}
+		return in
+	}
+	if !member("bob") {
+		t.Fatal("bob is not a member")
+	}
+	b.kill()
+	eventually(t, "bob out of the room", func() bool { return !member("bob") })
+	if !member("alice") {
+		t.Fatal("alice left with bob's node")
+	}
+	if _, err := cvA.Send(ctx(t), "still here"); err != nil {
+		t.Fatal(err)
+	}
+}
