@@ -111,6 +111,26 @@ func TestClusterDirectConversationAcrossNodes(t *testing.T) {
 		t.Fatalf("receipt %+v, want bob at 5", *u.Read)
 	}
 
+	// Each session holds a local and a remote room at once: bob's group
+	// runs on b, where alice is the remote member.
+	gB, err := chatclient.CreateGroup(ctx(t), bob, "pair", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gA, err := chatclient.Group(ctx(t), alice, gB.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.owns(gB.ID()) || a.owns(gB.ID()) {
+		t.Fatal("the group does not run on b alone")
+	}
+	if _, err := gA.Send(ctx(t), "in the group"); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := gB.NextMessage(ctx(t)); err != nil || m.Text != "in the group" || m.From != "alice" {
+		t.Fatalf("group message %+v, %v", m, err)
+	}
+
 	pageA, err := cvA.History(ctx(t), 0, 50)
 	if err != nil {
 		t.Fatal(err)
