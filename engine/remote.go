@@ -40,6 +40,11 @@ type remoteRoom struct {
 	mu       sync.Mutex
 	members  map[string]*session // by session id: joining or joined
 	attached atomic.Pointer[[]*session]
+
+	// lastSeq is the seq of the last ordered broadcast received, 0 when
+	// unknown (none yet, or a session was attached since). The topic's
+	// delivery goroutine only.
+	lastSeq uint64
 }
 
 // remoteHandle is a session's membership of a room owned elsewhere.
@@ -105,6 +110,16 @@ func (rr *remoteRoom) deliver(p []byte) {
 		if isEnvelope(p) {
 			return
 		}
+		if seq, ok := eventSeq(p); ok && seq != 0 {
+			gap := rr.lastSeq != 0 && seq > rr.lastSeq+1
+			if gap {
+				rr.missed(seq)
+			}
+			rr.lastSeq = seq
+			if gap {
+				return // past the gap: the sessions resume from before it
+			}
+		}
 		if a := rr.attached.Load(); a != nil {
 			for _, s := range *a {
 				s.Deliver(p)
@@ -115,6 +130,7 @@ func (rr *remoteRoom) deliver(p []byte) {
 	rr.mu.Lock()
 	s := rr.members[sid]
 	if s != nil && kind == envAttach {
+		rr.lastSeq = 0 // the owner may not have published while nobody here listened
 		var next []*session
 		if a := rr.attached.Load(); a != nil {
 			next = slices.Clone(*a)
@@ -134,6 +150,20 @@ func (rr *remoteRoom) deliver(p []byte) {
 	case envLeft:
 		rr.e.exitRemote(rr, s)
 		s.remoteLeft(rr, room.LeaveReason(body))
+	}
+}
+
+// missed runs when this node missed ordered broadcasts of the room (a
+// NATS message lost, for example across a reconnect): the sessions that
+// got the broadcasts are closed with CloseRoomMoved, and resume from the
+// last seq they saw.
+func (rr *remoteRoom) missed(seq uint64) {
+	rr.e.log.Warn("cluster: broadcasts missed, sessions resume", zap.String("room", rr.id),
+		zap.Uint64("last", rr.lastSeq), zap.Uint64("got", seq))
+	if a := rr.attached.Load(); a != nil {
+		for _, s := range *a {
+			s.closeAfterFlush(CloseRoomMoved, "events missed")
+		}
 	}
 }
 
