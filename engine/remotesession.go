@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync/atomic"
 
+	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/room"
 	"go.uber.org/zap"
 )
@@ -24,6 +25,10 @@ type remoteSession struct {
 	key    string
 	joined atomic.Bool
 }
+
+// maxRemoteSessionID bounds the session id of a forwarded join: it must
+// fit an envelope's one-byte length.
+const maxRemoteSessionID = 255
 
 // remoteKey names a remote session in one room.
 func remoteKey(roomID, sessionID string) string { return roomID + "\x00" + sessionID }
@@ -102,6 +107,9 @@ func (e *Engine) joinForwarded(j *ClusterJoin) error {
 	m := e.module(j.Kind)
 	if m == nil {
 		return ErrUnknownKind
+	}
+	if j.Session == "" || len(j.Session) > maxRemoteSessionID || j.Room == "" || len(j.Room) > codec.MaxIDLen {
+		return ErrBadForward
 	}
 	ctx, cancel := context.WithTimeout(e.ctx, e.cfg.JoinTimeout)
 	defer cancel()

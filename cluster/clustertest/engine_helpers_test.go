@@ -2,7 +2,6 @@ package clustertest
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -143,6 +142,3 @@ func ctx(t testing.TB) context.Context {
 	t.Cleanup(cancel)
 	return c
 }
-
-// httpServer is the node's loopback server.
-func (n *node) httpServer() *httptest.Server { return n.srv.HTTP }
