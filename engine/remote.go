@@ -26,7 +26,7 @@ func (e *Engine) startCluster(c Cluster, broker Broker) {
 	e.leases = newShardedMap[leasedRoom]()
 	e.remoteSessions = newShardedMap[*remoteSession]()
 	e.remotes = newShardedMap[*remoteRoom]()
-	e.owners = newShardedMap[struct{}]()
+	e.watched = newShardedMap[struct{}]()
 	e.userSubs = newShardedMap[*userSub]()
 }
 
@@ -354,7 +354,7 @@ func (s *session) leaveRemoteRooms() {
 // more.
 func (e *Engine) watchNode(node string) {
 	fresh := false
-	e.owners.update(node, func(m map[string]struct{}) {
+	e.watched.update(node, func(m map[string]struct{}) {
 		if _, ok := m[node]; !ok {
 			m[node] = struct{}{}
 			fresh = true
@@ -372,7 +372,7 @@ func (e *Engine) watchNode(node string) {
 		case <-e.ctx.Done():
 			return
 		}
-		e.owners.update(node, func(m map[string]struct{}) { delete(m, node) })
+		e.watched.update(node, func(m map[string]struct{}) { delete(m, node) })
 		e.log.Info("node gone: closing the sessions in its rooms, disconnecting its sessions from ours", zap.String("gone", node))
 		for _, s := range e.sessions.values() {
 			s.roomsMu.Lock()
