@@ -170,14 +170,14 @@ func (c clusterSide) Leave(l *ClusterLeave, done func(error)) {
 		done(nil)
 		return
 	}
-	if l.Disconnected {
-		r.Disconnect(rs)
-		done(nil)
-		return
-	}
 	e.wg.Add(1)
-	go func() {
+	go func() { // Disconnect waits while the room's mailbox is full
 		defer e.wg.Done()
+		if l.Disconnected {
+			r.Disconnect(rs)
+			done(nil)
+			return
+		}
 		ctx, cancel := context.WithTimeout(e.ctx, e.cfg.JoinTimeout)
 		defer cancel()
 		err := r.Leave(ctx, rs)
