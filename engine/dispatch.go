@@ -175,7 +175,7 @@ func (s *session) handleSend(f *codec.Frame) {
 		s.reply(f.Ref, ErrNoEvent)
 		return
 	}
-	if err := r.Send(s, f.Ref, f.Event, clone(f.Data), f.ClientMsgID); err != nil {
+	if err := r.SendInline(s, f.Ref, f.Event, clone(f.Data), f.ClientMsgID); err != nil {
 		s.reply(f.Ref, err)
 		return
 	}
