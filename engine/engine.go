@@ -37,6 +37,7 @@ type Engine struct {
 	userConns *shardedMap[*userConns]
 	hub       *hub
 	ownBroker bool
+	writers   writerPool
 
 	// The user channel and presence (userchannel.go, presence.go).
 	userChans *shardedMap[*userHandler]
@@ -81,6 +82,7 @@ func New(cfg Config) (*Engine, error) {
 		e.ownBroker = true
 	}
 	e.hub = newHub(broker, e.log)
+	e.writers = newWriterPool()
 	e.userChans = newShardedMap[*userHandler]()
 	e.presence = newPresenceTracker(e)
 	e.modules[UserKind] = userModule{e: e}

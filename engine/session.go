@@ -159,15 +159,10 @@ func (s *session) roomCount() int {
 	return len(s.rooms)
 }
 
-func (s *session) startWriter() {
-	s.e.wg.Add(1)
-	go s.writeLoop()
-}
-
 // writeLoop drains the outbox, one WebSocket message per batch, and sends
-// a pending close frame at the end.
+// a pending close frame at the end. It runs on a writer goroutine
+// (writers.go).
 func (s *session) writeLoop() {
-	defer s.e.wg.Done()
 	// The batch slice is reused across writer runs; the outbox hands it
 	// over under its lock (next keeps it when the writer stops).
 	batch := s.out.takeSpare()
