@@ -12,7 +12,7 @@ import (
 
 // handleMessage decodes one client message and handles its frames.
 func (s *session) handleMessage(msg []byte) {
-	err := codec.DecodeMessage(msg, s.e.cfg.MaxFramesPerMessage, s.handleFrame)
+	err := codec.DecodeMessageInterned(msg, s.e.cfg.MaxFramesPerMessage, &s.names, s.handleFrame)
 	if err != nil && !s.closed.Load() {
 		code := CloseMalformed
 		if errIsPolicy(err) {

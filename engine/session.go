@@ -47,6 +47,7 @@ type session struct {
 	connected bool
 	limiter   *rate.Limiter
 	strikes   *rate.Limiter
+	names     codec.Interner // room ids and event names of sends
 
 	connectedFlag atomic.Bool
 	closed        atomic.Bool
