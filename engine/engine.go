@@ -89,6 +89,8 @@ func New(cfg Config) (*Engine, error) {
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.upgrader = gws.NewUpgrader(&socketHandler{e: e}, &gws.ServerOption{
 		ReadMaxPayloadSize: cfg.ReadLimit,
+		ReadBufferSize:     readBufferSize,
+		NewSession:         newSessionSlot,
 		ParallelEnabled:    false,
 		PermessageDeflate:  gws.PermessageDeflate{Enabled: cfg.Compression},
 		SubProtocols:       []string{Subprotocol},
