@@ -82,7 +82,6 @@ func New(cfg Config) (*Engine, error) {
 		e.ownBroker = true
 	}
 	e.hub = newHub(broker, e.log)
-	e.writers = newWriterPool()
 	e.userChans = newShardedMap[*userHandler]()
 	e.presence = newPresenceTracker(e)
 	e.modules[UserKind] = userModule{e: e}
