@@ -76,9 +76,9 @@ type session struct {
 
 	// deadlineAt is when the writer last moved the write deadline. Only
 	// the running writer touches it; the outbox lock orders one writer
-	// run after the previous one. It outlives a run because a writer is
-	// started per burst of frames, and moving the deadline (a poller
-	// call) on every start cost more than the batching saved.
+	// run after the previous one. It outlives a run because a writer run
+	// drains one burst of frames, and moving the deadline (a poller call)
+	// on every run cost more than the batching saved.
 	deadlineAt time.Time
 }
 
