@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -114,9 +115,20 @@ type op struct {
 
 var opPool = sync.Pool{New: func() any { return new(op) }}
 
-// member is a user in the room and the sessions through which they joined.
+// member is a user in the room and the sessions through which they joined:
+// usually one or two, so a slice, which costs far less than a map.
 type member struct {
-	sessions map[string]Session
+	sessions []Session
+}
+
+// find returns the index of the session with id, or -1.
+func (m *member) find(id string) int {
+	for i, s := range m.sessions {
+		if s.ID() == id {
+			return i
+		}
+	}
+	return -1
 }
 
 // Room is one running room: a goroutine that owns the handler's state and
@@ -541,15 +553,15 @@ func (r *Room) handleJoin(o *op) error {
 		return ErrPanic
 	}
 	if m == nil {
-		m = &member{sessions: make(map[string]Session, 1)}
+		m = &member{}
 		r.members[user] = m
 		if r.idle != nil {
 			r.idle.Stop()
 			r.idle = nil
 		}
 	}
-	if _, ok := m.sessions[s.ID()]; !ok {
-		m.sessions[s.ID()] = s
+	if m.find(s.ID()) < 0 {
+		m.sessions = append(m.sessions, s)
 		s.RoomJoined(r)
 		if r.cfg.Fanout != nil {
 			r.cfg.Fanout.Attach(r.id, s)
@@ -580,10 +592,11 @@ func (r *Room) removeSession(s Session, reason LeaveReason, notify bool) {
 	if m == nil {
 		return
 	}
-	if _, ok := m.sessions[s.ID()]; !ok {
+	i := m.find(s.ID())
+	if i < 0 {
 		return
 	}
-	delete(m.sessions, s.ID())
+	m.sessions = slices.Delete(m.sessions, i, i+1)
 	r.detach(s, reason, notify)
 	if len(m.sessions) > 0 {
 		return
@@ -620,7 +633,7 @@ func (r *Room) handleMessage(o *op) {
 	s := o.session
 	user := s.UserID()
 	m := r.members[user]
-	if m == nil || m.sessions[s.ID()] == nil {
+	if m == nil || m.find(s.ID()) < 0 {
 		r.reply(s, o.ref, nil, ErrNotMember)
 		return
 	}
