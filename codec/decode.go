@@ -29,6 +29,14 @@ const (
 // alias msg. Copy what must outlive the call (the string fields may be
 // kept; they never alias msg).
 func DecodeMessage(msg []byte, maxFrames int, fn func(*Frame) error) error {
+	return DecodeMessageInterned(msg, maxFrames, nil, fn)
+}
+
+// DecodeMessageInterned is DecodeMessage for a server's read loop: the
+// room id and event name of send frames come from in (when not nil), so
+// that a connection sending to the same room and events does not allocate
+// them anew for every frame.
+func DecodeMessageInterned(msg []byte, maxFrames int, in *Interner, fn func(*Frame) error) error {
 	if _, err := ValidateMessage(msg, maxFrames); err != nil {
 		return err
 	}
@@ -40,7 +48,7 @@ func DecodeMessage(msg []byte, maxFrames int, fn func(*Frame) error) error {
 		framePool.Put(f)
 	}()
 	for pos := 0; pos < len(msg); {
-		n, err := decodeFrame(msg[pos:], f)
+		n, err := decodeFrame(msg[pos:], f, in)
 		if err != nil {
 			return err
 		}
@@ -59,12 +67,13 @@ func DecodeFrame(b []byte, f *Frame) error {
 	if err := Validate(b); err != nil {
 		return err
 	}
-	_, err := decodeFrame(b, f)
+	_, err := decodeFrame(b, f, nil)
 	return err
 }
 
 // decodeFrame reads one frame from validated bytes and returns its length.
-func decodeFrame(b []byte, f *Frame) (int, error) {
+// in, if not nil, interns the room id and event name of a send.
+func decodeFrame(b []byte, f *Frame, in *Interner) (int, error) {
 	*f = Frame{}
 	r := reader{b: b}
 	n, ok := r.arrayHeader()
@@ -128,8 +137,8 @@ func decodeFrame(b []byte, f *Frame) (int, error) {
 		f.Room = r.str(MaxIDLen)
 	case TypeSend:
 		f.Ref = r.need(r.uint())
-		f.Room = r.str(MaxIDLen)
-		f.Event = r.str(MaxNameLen)
+		f.Room = r.strIn(MaxIDLen, in)
+		f.Event = r.strIn(MaxNameLen, in)
 		f.Data = r.raw()
 		if n >= 6 {
 			f.ClientMsgID = r.optStr(MaxIDLen)
@@ -279,7 +288,10 @@ func (r *reader) strBytes() ([]byte, bool) {
 }
 
 // str reads a required UTF-8 string of at most max bytes.
-func (r *reader) str(max int) string {
+func (r *reader) str(max int) string { return r.strIn(max, nil) }
+
+// strIn is str taking the string from in, when not nil.
+func (r *reader) strIn(max int, in *Interner) string {
 	s, ok := r.strBytes()
 	if !ok {
 		r.fail(ErrFieldType)
@@ -292,6 +304,9 @@ func (r *reader) str(max int) string {
 	if !utf8.Valid(s) {
 		r.fail(ErrFieldType)
 		return ""
+	}
+	if in != nil {
+		return in.String(s)
 	}
 	return string(s)
 }

@@ -12,7 +12,7 @@ import (
 
 // handleMessage decodes one client message and handles its frames.
 func (s *session) handleMessage(msg []byte) {
-	err := codec.DecodeMessage(msg, s.e.cfg.MaxFramesPerMessage, s.handleFrame)
+	err := codec.DecodeMessageInterned(msg, s.e.cfg.MaxFramesPerMessage, &s.names, s.handleFrame)
 	if err != nil && !s.closed.Load() {
 		code := CloseMalformed
 		if errIsPolicy(err) {
@@ -199,7 +199,7 @@ func (s *session) handleSend(f *codec.Frame) {
 		s.sendRemote(h, f)
 		return
 	}
-	if err := r.Send(s, f.Ref, f.Event, clone(f.Data), f.ClientMsgID); err != nil {
+	if err := r.SendInline(s, f.Ref, f.Event, clone(f.Data), f.ClientMsgID); err != nil {
 		s.reply(f.Ref, err)
 		return
 	}

@@ -38,6 +38,7 @@ type Engine struct {
 	hub       *hub
 	fanout    room.Fanout // the rooms' fanout: hub, or clusterFanout on a cluster node
 	ownBroker bool
+	writers   writerPool
 
 	// The cluster (cluster*.go, remote*.go); all nil without one.
 	cluster        Cluster
@@ -103,6 +104,8 @@ func New(cfg Config) (*Engine, error) {
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.upgrader = gws.NewUpgrader(&socketHandler{e: e}, &gws.ServerOption{
 		ReadMaxPayloadSize: cfg.ReadLimit,
+		ReadBufferSize:     readBufferSize,
+		NewSession:         newSessionSlot,
 		ParallelEnabled:    false,
 		PermessageDeflate:  gws.PermessageDeflate{Enabled: cfg.Compression},
 		SubProtocols:       []string{Subprotocol},

@@ -13,10 +13,10 @@ import (
 )
 
 // sendBudget is the allocations allowed per inbound send, fan-out
-// included: the room id and event name strings the decoder makes, the
-// copy of the data off the pooled read buffer, the one event frame every
-// recipient shares, and the sender's reply frame.
-const sendBudget = 5
+// included: the copy of the data off the pooled read buffer, the one
+// event frame every recipient shares, and the sender's reply frame. The
+// room id and event name come from the session's codec.Interner.
+const sendBudget = 3
 
 // A broadcast's fan-out through the hub into real session outboxes, and
 // the writer's draining of them, must not allocate once the queues have

@@ -28,6 +28,11 @@ func (s *session) open() {
 		if !s.connectedFlag.Load() {
 			s.protocolError(ClosePolicy, ErrConnectTimeout)
 		}
+		// Its work is done: a long-lived connection keeps two timers,
+		// not three.
+		s.timerMu.Lock()
+		s.connectTimer = nil
+		s.timerMu.Unlock()
 	})
 	s.pingTimer = time.AfterFunc(s.e.cfg.HeartbeatInterval, s.ping)
 	s.pongTimer = time.AfterFunc(time.Hour, s.checkPong)

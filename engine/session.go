@@ -47,6 +47,7 @@ type session struct {
 	connected bool
 	limiter   *rate.Limiter
 	strikes   *rate.Limiter
+	names     codec.Interner // room ids and event names of sends
 
 	connectedFlag atomic.Bool
 	closed        atomic.Bool
@@ -81,9 +82,9 @@ type session struct {
 
 	// deadlineAt is when the writer last moved the write deadline. Only
 	// the running writer touches it; the outbox lock orders one writer
-	// run after the previous one. It outlives a run because a writer is
-	// started per burst of frames, and moving the deadline (a poller
-	// call) on every start cost more than the batching saved.
+	// run after the previous one. It outlives a run because a writer run
+	// drains one burst of frames, and moving the deadline (a poller call)
+	// on every run cost more than the batching saved.
 	deadlineAt time.Time
 }
 
@@ -103,7 +104,10 @@ func newSession(e *Engine, conn *gws.Conn, user, cred string) *session {
 		s.remote = make(map[string]*remoteHandle)
 	}
 	s.lastData.Store(time.Now().UnixNano())
-	s.log = e.log.With(zap.String("user", user), zap.String("conn", s.id))
+	// WithLazy: the logger is built the first time the session logs, not
+	// for every idle connection (With encodes the fields at once, about
+	// 2 KiB with a JSON core).
+	s.log = e.log.WithLazy(zap.String("user", user), zap.String("conn", s.id))
 	s.pres = e.presence.connect(user)
 	if e.cfg.RateLimit > 0 {
 		s.limiter = rate.NewLimiter(rate.Limit(e.cfg.RateLimit), e.cfg.RateBurst)
@@ -171,15 +175,10 @@ func (s *session) roomCount() int {
 	return len(s.rooms) + len(s.remote)
 }
 
-func (s *session) startWriter() {
-	s.e.wg.Add(1)
-	go s.writeLoop()
-}
-
 // writeLoop drains the outbox, one WebSocket message per batch, and sends
-// a pending close frame at the end.
+// a pending close frame at the end. It runs on a writer goroutine
+// (writers.go).
 func (s *session) writeLoop() {
-	defer s.e.wg.Done()
 	// The batch slice is reused across writer runs; the outbox hands it
 	// over under its lock (next keeps it when the writer stops).
 	batch := s.out.takeSpare()

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"sync"
 	"time"
 
 	"github.com/lxzan/gws"
@@ -72,4 +73,70 @@ func (h *socketHandler) OnMessage(c *gws.Conn, m *gws.Message) {
 		return
 	}
 	s.handleMessage(m.Bytes())
+}
+
+// readBufferSize is the size of gws's read buffer, which every connection
+// holds for its whole life, busy or idle. gws reads a payload at least
+// this large straight into the message, past the buffer, so a small one
+// costs only a syscall more when many small frames arrive at once.
+// gws's default is 4 KiB.
+const readBufferSize = 1 << 10
+
+// sessionSlot is the connection's gws.SessionStorage: it holds one value,
+// the *session under sessionKey, where gws's default keeps a map per
+// connection.
+type sessionSlot struct {
+	mu  sync.Mutex
+	key string
+	val any
+	set bool
+}
+
+func newSessionSlot() gws.SessionStorage { return &sessionSlot{} }
+
+// Len implements gws.SessionStorage.
+func (s *sessionSlot) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.set {
+		return 1
+	}
+	return 0
+}
+
+// Load implements gws.SessionStorage.
+func (s *sessionSlot) Load(key string) (any, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.set || s.key != key {
+		return nil, false
+	}
+	return s.val, true
+}
+
+// Delete implements gws.SessionStorage.
+func (s *sessionSlot) Delete(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.set && s.key == key {
+		s.key, s.val, s.set = "", nil, false
+	}
+}
+
+// Store implements gws.SessionStorage. The slot holds one key: storing
+// another replaces it.
+func (s *sessionSlot) Store(key string, value any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.key, s.val, s.set = key, value, true
+}
+
+// Range implements gws.SessionStorage.
+func (s *sessionSlot) Range(f func(key string, value any) bool) {
+	s.mu.Lock()
+	key, val, set := s.key, s.val, s.set
+	s.mu.Unlock()
+	if set {
+		f(key, val)
+	}
 }

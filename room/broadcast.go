@@ -115,8 +115,9 @@ func (r *Room) Kick(user string) {
 	if m == nil {
 		return
 	}
-	for id, s := range m.sessions {
-		delete(m.sessions, id)
+	sessions := m.sessions
+	m.sessions = nil
+	for _, s := range sessions {
 		r.detach(s, LeaveKicked, true)
 	}
 	delete(r.members, user)

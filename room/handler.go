@@ -93,7 +93,10 @@ type Handler interface {
 	// OnMessage handles an event from a member and returns the reply data
 	// (nil, []byte of msgpack, or any value) or a coded error. The reply is
 	// sent after OnMessage returns, so anything persisted inside it is
-	// durable before the sender's ack.
+	// durable before the sender's ack. When the room is idle, OnMessage
+	// runs on the sending connection's goroutine (Room.SendInline), still
+	// one call at a time with every other hook; a slow OnMessage then
+	// also delays that connection's next frames.
 	OnMessage(r *Room, m *Message) (reply any, err error)
 	// OnLeave runs when a user's last session leaves the room.
 	OnLeave(r *Room, user string, reason LeaveReason)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -114,15 +115,31 @@ type op struct {
 
 var opPool = sync.Pool{New: func() any { return new(op) }}
 
-// member is a user in the room and the sessions through which they joined.
+// member is a user in the room and the sessions through which they joined:
+// usually one or two, so a slice, which costs far less than a map.
 type member struct {
-	sessions map[string]Session
+	sessions []Session
+}
+
+// find returns the index of the session with id, or -1.
+func (m *member) find(id string) int {
+	for i, s := range m.sessions {
+		if s.ID() == id {
+			return i
+		}
+	}
+	return -1
 }
 
 // Room is one running room: a goroutine that owns the handler's state and
 // processes the mailbox in order. Methods documented "room goroutine only"
 // may be called only from handler hooks, timers and Do functions; the rest
 // are safe from any goroutine.
+//
+// "The room goroutine" means whichever goroutine holds the room's actor
+// lock: the room's own goroutine, or a member's connection running a send
+// inline (SendInline) while the room is idle. One of them runs at a time,
+// so hooks still run one call at a time and see each other's writes.
 type Room struct {
 	id      string
 	kind    string
@@ -139,6 +156,18 @@ type Room struct {
 	stopOnce  sync.Once
 	closing   atomic.Bool
 	createErr error
+
+	// actor is held while the room's code runs: by the room goroutine
+	// around each mailbox op, timer and shutdown, or by a sender running
+	// an op inline. It is locked from New until OnCreate has run.
+	actor sync.Mutex
+	// queued counts the ops posted to the mailbox and not yet handled. A
+	// send runs inline only when it is zero, so that it never overtakes
+	// an op posted before it (the same connection's previous send).
+	queued atomic.Int32
+	// wake asks the room goroutine to check, after an inline op, whether
+	// the room must now be disposed.
+	wake chan struct{}
 
 	// Owned by the room goroutine.
 	seq         uint64
@@ -189,7 +218,7 @@ func New(id, kind string, h Handler, cfg Config) *Room {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Room{
+	r := &Room{
 		id:      id,
 		kind:    kind,
 		handler: h,
@@ -200,12 +229,16 @@ func New(id, kind string, h Handler, cfg Config) *Room {
 		timerq:  make(chan *Timer, timerQueueSize),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
+		wake:    make(chan struct{}, 1),
 		members: make(map[string]*member),
 		timers:  make(map[*Timer]struct{}),
 		epoch:   newEpoch(),
 		replay:  newReplayBuffer(cfg.ReplayEvents, cfg.ReplayBytes, cfg.ReplayAge),
 		dedup:   newDedupCache(cfg.DedupEntries, cfg.DedupBytes),
 	}
+	// Until OnCreate has run, no sender may run inline; run unlocks.
+	r.actor.Lock()
+	return r
 }
 
 // Start runs the room goroutine (Run) in a new goroutine.
@@ -266,9 +299,11 @@ func (r *Room) Leave(ctx context.Context, s Session) error {
 // for the room to process it.
 func (r *Room) Disconnect(s Session) {
 	o := &op{kind: opDisconnect, session: s}
+	r.queued.Add(1)
 	select {
 	case r.mailbox <- o:
 	case <-r.done:
+		r.queued.Add(-1)
 	}
 }
 
@@ -282,14 +317,53 @@ func (r *Room) Send(s Session, ref uint64, event string, data []byte, clientMsgI
 	}
 	o := opPool.Get().(*op)
 	*o = op{kind: opMessage, session: s, ref: ref, event: event, data: data, cmid: clientMsgID}
+	r.queued.Add(1)
 	select {
 	case r.mailbox <- o:
 		return nil
 	case <-r.done:
+		r.queued.Add(-1)
 		return ErrClosed
 	default:
+		r.queued.Add(-1)
 		opPool.Put(o)
 		return ErrBusy
+	}
+}
+
+// SendInline is Send that runs the handler on the caller's goroutine when
+// the room is idle: no op waits in the mailbox or runs, and the room is
+// not closing. It then returns once the handler has replied and its
+// broadcasts are queued to their recipients, without the hop to the room
+// goroutine. Otherwise it queues like Send. Either way the room's ops run
+// one at a time and a connection's sends in the order it made them, as
+// long as each connection calls it from one goroutine (its reader).
+func (r *Room) SendInline(s Session, ref uint64, event string, data []byte, clientMsgID string) error {
+	if r.queued.Load() != 0 || !r.actor.TryLock() {
+		return r.Send(s, ref, event, data, clientMsgID)
+	}
+	// Recheck under the lock: an op may have been posted, or the room
+	// closed, since the first look.
+	if r.queued.Load() != 0 || r.closing.Load() || r.closeReason != "" {
+		r.actor.Unlock()
+		return r.Send(s, ref, event, data, clientMsgID)
+	}
+	r.runInline(s, ref, event, data, clientMsgID)
+	return nil
+}
+
+// runInline handles one send with the actor lock held, and releases it.
+// A panic outside the handler's own recovery still releases the lock.
+func (r *Room) runInline(s Session, ref uint64, event string, data []byte, clientMsgID string) {
+	defer r.actor.Unlock()
+	o := op{kind: opMessage, session: s, ref: ref, event: event, data: data, cmid: clientMsgID}
+	r.handleMessage(&o)
+	r.runDue()
+	if r.closeReason != "" || (len(r.members) == 0 && r.cfg.IdleTTL < 0) {
+		select {
+		case r.wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -310,11 +384,14 @@ func (r *Room) call(ctx context.Context, o *op) error {
 	if r.closing.Load() {
 		return r.closedErr()
 	}
+	r.queued.Add(1)
 	select {
 	case r.mailbox <- o:
 	case <-r.done:
+		r.queued.Add(-1)
 		return r.closedErr()
 	case <-ctx.Done():
+		r.queued.Add(-1)
 		return ctx.Err()
 	}
 	select {
@@ -360,37 +437,59 @@ func (r *Room) closedErr() error {
 	return ErrClosed
 }
 
-// run is the room goroutine.
+// run is the room goroutine. It holds the actor lock (taken in New) until
+// OnCreate has run, then takes it around each op.
 func (r *Room) run() {
 	if err := r.safeCreate(); err != nil {
 		r.createErr = err
 		r.exit()
+		r.actor.Unlock()
 		return
 	}
 	// A room that never gets a member (its first join was refused) must
 	// still be disposed after IdleTTL.
 	r.scheduleIdle()
 	r.runDue()
+	r.actor.Unlock()
 	for {
 		select {
 		case o := <-r.mailbox:
+			r.actor.Lock()
 			r.handle(o)
+			r.queued.Add(-1)
 		case t := <-r.timerq:
+			r.actor.Lock()
 			r.fire(t)
+		case <-r.wake:
+			r.actor.Lock()
 		case <-r.stop:
+			r.actor.Lock()
 			r.dispose(DisposeShutdown)
+			r.actor.Unlock()
 			return
 		}
-		r.runDue()
-		if r.closeReason != "" {
-			r.dispose(r.closeReason)
-			return
-		}
-		if len(r.members) == 0 && r.cfg.IdleTTL < 0 {
-			r.dispose(DisposeIdle)
+		stopped := r.afterOp()
+		r.actor.Unlock()
+		if stopped {
 			return
 		}
 	}
+}
+
+// afterOp runs the zero-delay timers of the op that just ended and
+// disposes the room if it closed itself or emptied with no idle TTL. It
+// reports whether the room stopped.
+func (r *Room) afterOp() bool {
+	r.runDue()
+	if r.closeReason != "" {
+		r.dispose(r.closeReason)
+		return true
+	}
+	if len(r.members) == 0 && r.cfg.IdleTTL < 0 {
+		r.dispose(DisposeIdle)
+		return true
+	}
+	return false
 }
 
 // handle processes one mailbox operation.
@@ -454,15 +553,15 @@ func (r *Room) handleJoin(o *op) error {
 		return ErrPanic
 	}
 	if m == nil {
-		m = &member{sessions: make(map[string]Session, 1)}
+		m = &member{}
 		r.members[user] = m
 		if r.idle != nil {
 			r.idle.Stop()
 			r.idle = nil
 		}
 	}
-	if _, ok := m.sessions[s.ID()]; !ok {
-		m.sessions[s.ID()] = s
+	if m.find(s.ID()) < 0 {
+		m.sessions = append(m.sessions, s)
 		s.RoomJoined(r)
 		if r.cfg.Fanout != nil {
 			r.cfg.Fanout.Attach(r.id, s)
@@ -493,10 +592,11 @@ func (r *Room) removeSession(s Session, reason LeaveReason, notify bool) {
 	if m == nil {
 		return
 	}
-	if _, ok := m.sessions[s.ID()]; !ok {
+	i := m.find(s.ID())
+	if i < 0 {
 		return
 	}
-	delete(m.sessions, s.ID())
+	m.sessions = slices.Delete(m.sessions, i, i+1)
 	r.detach(s, reason, notify)
 	if len(m.sessions) > 0 {
 		return
@@ -533,7 +633,7 @@ func (r *Room) handleMessage(o *op) {
 	s := o.session
 	user := s.UserID()
 	m := r.members[user]
-	if m == nil || m.sessions[s.ID()] == nil {
+	if m == nil || m.find(s.ID()) < 0 {
 		r.reply(s, o.ref, nil, ErrNotMember)
 		return
 	}

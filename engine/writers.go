@@ -1,0 +1,140 @@
+package engine
+
+import (
+	"sync"
+	"time"
+)
+
+// writerIdle is how long a writer goroutine that has drained its outbox
+// stays parked, waiting to be handed the next outbox that needs one,
+// before it exits. A fan-out hands a burst to hundreds of connections at
+// once; parked writers take them without starting and ending a goroutine
+// per connection and burst. It is short, so that idle connections keep no
+// writer and no writer stack.
+const writerIdle = 100 * time.Millisecond
+
+// writerPool keeps the parked writers. A writer parks with a plain
+// channel receive, the cheapest wait there is; a reaper goroutine, which
+// runs only while writers are parked, tells those parked for writerIdle
+// to exit.
+type writerPool struct {
+	mu sync.Mutex
+	// idle holds the parked writers in the order they parked: the
+	// longest parked first. get takes the last (its stack is the most
+	// likely to be warm), the reaper the first ones.
+	idle    []*parkedWriter
+	reaping bool
+	closed  bool
+}
+
+// parkedWriter is one parked writer goroutine.
+type parkedWriter struct {
+	// next hands the writer its next session, or nil to make it exit.
+	// It has room for one, so handing over never blocks.
+	next  chan *session
+	since time.Time
+}
+
+// get takes a parked writer, or returns nil when none is parked.
+func (p *writerPool) get() *parkedWriter {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := len(p.idle)
+	if n == 0 {
+		return nil
+	}
+	w := p.idle[n-1]
+	p.idle[n-1] = nil
+	p.idle = p.idle[:n-1]
+	return w
+}
+
+// park adds w to the parked writers and reports whether it did; once the
+// pool is closed (the engine shutting down) the writer must exit
+// instead. It starts the reaper if it is not running.
+func (p *writerPool) park(e *Engine, w *parkedWriter) bool {
+	w.since = time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.idle = append(p.idle, w)
+	if !p.reaping {
+		p.reaping = true
+		e.wg.Add(1)
+		go e.reapWriters()
+	}
+	return true
+}
+
+// reap tells the writers parked since before cutoff to exit, or all of
+// them when the pool closes. It reports whether any writer is still
+// parked; when none is, the reaper stops.
+func (p *writerPool) reap(cutoff time.Time, closing bool) (more bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if closing {
+		p.closed = true
+	}
+	k := 0
+	for k < len(p.idle) && (closing || p.idle[k].since.Before(cutoff)) {
+		p.idle[k].next <- nil
+		k++
+	}
+	n := copy(p.idle, p.idle[k:])
+	clear(p.idle[n:])
+	p.idle = p.idle[:n]
+	if n == 0 {
+		p.reaping = false
+		if cap(p.idle) > 1024 {
+			p.idle = nil
+		}
+	}
+	return n > 0
+}
+
+// reapWriters runs while writers are parked: every writerIdle it makes
+// those parked that long exit, and at shutdown all of them.
+func (e *Engine) reapWriters() {
+	defer e.wg.Done()
+	t := time.NewTicker(writerIdle)
+	defer t.Stop()
+	for {
+		select {
+		case now := <-t.C:
+			if !e.writers.reap(now.Add(-writerIdle), false) {
+				return
+			}
+		case <-e.ctx.Done():
+			e.writers.reap(time.Time{}, true)
+			return
+		}
+	}
+}
+
+// startWriter gives s's outbox a writer: a parked one when there is one,
+// a new goroutine otherwise. The caller has claimed the outbox's writer
+// slot (push or closeAfterFlush said so).
+func (s *session) startWriter() {
+	if w := s.e.writers.get(); w != nil {
+		w.next <- s
+		return
+	}
+	s.e.wg.Add(1)
+	go s.e.runWriter(s)
+}
+
+// runWriter drains s's outbox, then parks and drains whatever outbox it
+// is handed next, until the reaper tells it to exit.
+func (e *Engine) runWriter(s *session) {
+	defer e.wg.Done()
+	w := &parkedWriter{next: make(chan *session, 1)}
+	for s != nil {
+		s.writeLoop()
+		if !e.writers.park(e, w) {
+			return
+		}
+		s = <-w.next
+	}
+}
