@@ -199,7 +199,11 @@ func (s *session) handleSend(f *codec.Frame) {
 		s.sendRemote(h, f)
 		return
 	}
-	if err := r.SendInline(s, f.Ref, f.Event, clone(f.Data), f.ClientMsgID); err != nil {
+	s.inHandler.Store(true)
+	err := r.SendInline(s, f.Ref, f.Event, clone(f.Data), f.ClientMsgID)
+	s.inHandler.Store(false)
+	s.pushDeadline(time.Now())
+	if err != nil {
 		s.reply(f.Ref, err)
 		return
 	}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
 	"strings"
 	"testing"
@@ -65,6 +66,8 @@ func TestInboundSendAllocationBudget(t *testing.T) {
 	ss := make([]*session, 10)
 	for i := range ss {
 		ss[i] = &session{e: e, id: fmt.Sprintf("s%d", i), user: fmt.Sprintf("u%d", i), log: zap.NewNop(), rooms: make(map[string]*room.Room), connected: true}
+		// No socket: the read deadline is set far ahead, so it is never moved.
+		ss[i].deadlineSet.Store(math.MaxInt64 / 2)
 		ss[i].out.limit = 1 << 20
 		ss[i].out.writing = true
 		if err := r.Join(context.Background(), ss[i], 1, nil); err != nil {

@@ -12,6 +12,15 @@ import "time"
 func (s *session) extendDeadline() {
 	now := time.Now()
 	s.lastHeard.Store(now.UnixNano())
+	s.pushDeadline(now)
+}
+
+// pushDeadline moves the read deadline two heartbeats past now, unless it
+// was moved recently. The reader also calls it after running a room's
+// handler inline: time it spent there is no silence of the peer, and a
+// deadline that passed meanwhile would fail the next read even with data
+// waiting.
+func (s *session) pushDeadline(now time.Time) {
 	if now.UnixNano()-s.deadlineSet.Load() < int64(s.e.cfg.HeartbeatInterval/4) {
 		return // moved recently enough
 	}
@@ -69,6 +78,18 @@ func (s *session) ping() {
 // not even a pong, arrived since the last ping.
 func (s *session) checkPong() {
 	if s.closed.Load() {
+		return
+	}
+	if s.inHandler.Load() {
+		// The reader is running a room's handler inline, so a pong that
+		// arrived meanwhile is not read yet: a slow OnMessage (a store
+		// that takes its time) must not pass for a silent peer. Check
+		// again later.
+		s.timerMu.Lock()
+		if !s.closed.Load() {
+			s.pongTimer.Reset(s.e.cfg.HeartbeatTimeout)
+		}
+		s.timerMu.Unlock()
 		return
 	}
 	sent := s.pingSent.Load()

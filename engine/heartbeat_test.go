@@ -3,10 +3,12 @@ package engine_test
 import (
 	"errors"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/lxzan/gws"
+	"github.com/parlorhq/parlor/client"
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/internal/echo"
@@ -177,4 +179,40 @@ func TestHandshake(t *testing.T) {
 			t.Fatalf("second connect answered with %+v, want a conflict reply", f)
 		}
 	})
+}
+
+// TestHeartbeatSlowInlineHandler: a send that runs its room's OnMessage
+// on the connection's reader for longer than the heartbeat timeout does
+// not close the connection as silent: the pong that arrived meanwhile is
+// read once the handler returns.
+func TestHeartbeatSlowInlineHandler(t *testing.T) {
+	const interval, timeout = 100 * time.Millisecond, 100 * time.Millisecond
+	env := newEnv(t, engine.Config{HeartbeatInterval: interval, HeartbeatTimeout: timeout}, newTestModule())
+	var opened, dropped atomic.Int32
+	c, err := env.dialOpts("alice", client.Options{
+		Reconnect: client.ReconnectPolicy{Disabled: true},
+		OnStateChange: func(sc client.StateChange) {
+			if sc.State == client.StateOpen {
+				opened.Add(1)
+			} else if opened.Load() > 0 {
+				dropped.Add(1)
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := c.join(testKind, testParams{Name: "slow"})
+	// The handler sleeps 700 ms: several pings go out and their pongs
+	// wait in the socket until the reader is back.
+	if _, err := c.Send(testCtx(t), j.Room, "slow", nil); err != nil {
+		t.Fatalf("slow send: %v", err)
+	}
+	time.Sleep(3 * (interval + timeout))
+	if _, err := c.Send(testCtx(t), j.Room, "say", echo.SayData{Text: "still here"}); err != nil {
+		t.Fatalf("send after the slow one: %v", err)
+	}
+	if n := dropped.Load(); n != 0 {
+		t.Fatalf("the connection changed state %d times; want it kept open", n)
+	}
 }

@@ -534,6 +534,9 @@ func (w *rawWS) join(ref uint64, kind string, params any) codec.Frame {
 
 const testKind = "test"
 
+// slowMessage is how long the test module's "slow" event takes.
+const slowMessage = 700 * time.Millisecond
+
 // testParams are the test module's join parameters.
 type testParams struct {
 	Name string `msgpack:"name"`
@@ -669,6 +672,10 @@ func (h *testHandler) OnMessage(r *room.Room, msg *room.Message) (any, error) {
 	switch msg.Event {
 	case "boom":
 		panic("test: panic in OnMessage")
+	case "slow":
+		// A handler that takes its time, like a store under load.
+		time.Sleep(slowMessage)
+		return nil, nil
 	case "say":
 		var d echo.SayData
 		if err := codec.UnmarshalData(msg.Data, &d); err != nil {

@@ -59,6 +59,9 @@ type session struct {
 	lastData      atomic.Int64 // unix nanos of the last data message, or of the upgrade
 	deadlineSet   atomic.Int64 // unix nanos when the read deadline was last moved
 	pingSent      atomic.Int64 // unix nanos of the last ping
+	// inHandler is set while the reader runs a room's OnMessage inline
+	// (room.Room.SendInline); the pong check waits for it (heartbeat.go).
+	inHandler atomic.Bool
 
 	roomsMu sync.Mutex
 	rooms   map[string]*room.Room
