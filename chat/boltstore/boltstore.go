@@ -89,18 +89,21 @@ var _ chat.Store = (*Store)(nil)
 // Buckets. Keys are built from length-prefixed parts (see key), so a
 // room's keys form one contiguous, unambiguous range.
 var (
-	bucketRooms   = []byte("rooms")   // room -> RoomInfo
-	bucketMeta    = []byte("meta")    // room -> head, last message seq, updated
-	bucketLog     = []byte("log")     // room ‖ seq -> Message
-	bucketCMIDs   = []byte("cmids")   // room ‖ from ‖ client msg id -> seq
-	bucketReads   = []byte("reads")   // room ‖ user -> seq
-	bucketUsers   = []byte("users")   // user ‖ room -> kind
-	bucketInbox   = []byte("inbox")   // user ‖ inbox order ‖ room -> nothing (see inbox.go)
-	bucketAuthors = []byte("authors") // room ‖ seq -> author of a message not deleted (see unread.go)
-	bucketStore   = []byte("store")   // "epoch" -> the store's epoch
-	allBuckets    = [][]byte{bucketRooms, bucketMeta, bucketLog, bucketCMIDs, bucketReads, bucketUsers, bucketInbox, bucketAuthors, bucketStore, bucketCreated, bucketSettings}
-	keyEpoch      = []byte("epoch")
+	bucketRooms = []byte("rooms") // room -> RoomInfo
+	bucketMeta  = []byte("meta")  // room -> head, last message seq, updated
+	bucketLog   = []byte("log")   // room ‖ seq -> header ‖ Message (see unread.go)
+	bucketCMIDs = []byte("cmids") // room ‖ from ‖ client msg id -> seq
+	bucketReads = []byte("reads") // room ‖ user -> seq
+	bucketUsers = []byte("users") // user ‖ room -> kind
+	bucketInbox = []byte("inbox") // user ‖ inbox order ‖ room -> nothing (see inbox.go)
+	bucketStore = []byte("store") // "epoch" -> the store's epoch
+	allBuckets  = [][]byte{bucketRooms, bucketMeta, bucketLog, bucketCMIDs, bucketReads, bucketUsers, bucketInbox, bucketStore, bucketCreated, bucketSettings}
+	keyEpoch    = []byte("epoch")
 )
+
+// bucketOldAuthors is an index of unread authors that files written
+// before the log values' header (see unread.go) hold; Open drops it.
+var bucketOldAuthors = []byte("authors")
 
 // bucketCreated indexes groups by creator, for GroupsCreated:
 // creator ‖ room -> nothing.
@@ -134,7 +137,6 @@ func Open(path string, opts Options) (*Store, error) {
 	err = db.Update(func(tx *bolt.Tx) error {
 		// A file written before an index existed gets it built.
 		inbox := tx.Bucket(bucketInbox) == nil && tx.Bucket(bucketUsers) != nil
-		authors := tx.Bucket(bucketAuthors) == nil && tx.Bucket(bucketLog) != nil
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
@@ -145,8 +147,9 @@ func Open(path string, opts Options) (*Store, error) {
 				return err
 			}
 		}
-		if authors {
-			if err := buildAuthors(tx); err != nil {
+		// The log's headers replace the old authors index.
+		if tx.Bucket(bucketOldAuthors) != nil {
+			if err := tx.DeleteBucket(bucketOldAuthors); err != nil {
 				return err
 			}
 		}
@@ -229,13 +232,13 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 	if w.Room != nil && w.Room.ID != e.Room {
 		return chat.Message{}, false, errors.New("boltstore: room record is for another room")
 	}
-	entry, err := codec.MarshalData(e)
+	entry, err := encodeEntry(e)
 	if err != nil {
 		return chat.Message{}, false, err
 	}
 	var update, info []byte
 	if w.Update != nil {
-		if update, err = codec.MarshalData(w.Update); err != nil {
+		if update, err = encodeEntry(*w.Update); err != nil {
 			return chat.Message{}, false, err
 		}
 	}
@@ -273,9 +276,6 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 			if err := logB.Put(k, update); err != nil {
 				return err
 			}
-			if err := indexAuthor(tx, e.Room, *w.Update); err != nil {
-				return err
-			}
 		}
 		if w.Room != nil {
 			if err := putRoom(tx, old, *w.Room, info); err != nil {
@@ -283,9 +283,6 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 			}
 		}
 		if err := logB.Put(logKey(e.Room, e.Seq), entry); err != nil {
-			return err
-		}
-		if err := indexAuthor(tx, e.Room, e); err != nil {
 			return err
 		}
 		if e.ClientMsgID != "" {
@@ -380,9 +377,11 @@ func getEntry(tx *bolt.Tx, room string, seq uint64) (chat.Message, error) {
 	return decodeEntry(room, v)
 }
 
+// decodeEntry decodes a log value of room, with or without its header.
 func decodeEntry(room string, v []byte) (chat.Message, error) {
+	_, data, _ := splitEntry(v)
 	var m chat.Message
-	if err := codec.UnmarshalData(v, &m); err != nil {
+	if err := codec.UnmarshalData(data, &m); err != nil {
 		return chat.Message{}, fmt.Errorf("boltstore: entry of room %s: %w", room, err)
 	}
 	m.Room = room

@@ -141,9 +141,6 @@ func trimRoom(tx *bolt.Tx, room string, rules map[string]chat.TrimRule) (int, er
 		if err := c.Delete(); err != nil {
 			return n, err
 		}
-		if err := tx.Bucket(bucketAuthors).Delete(logKey(room, seq)); err != nil {
-			return n, err
-		}
 		n++
 		if seq == m.lastMsg {
 			m.lastMsg = 0
