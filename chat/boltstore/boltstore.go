@@ -33,10 +33,11 @@ type Options struct {
 	MaxBatchSize int
 	// MaxBatchDelay bounds how long the writer holds a transaction open
 	// for more writes. It holds one only while writes are queuing (the
-	// previous transaction had more than one), and only until as many
-	// writes as last time have arrived: a lone write never waits, and
-	// under load fewer, larger transactions share each sync. Default:
-	// 2ms. Negative: never wait (commit what has queued at once).
+	// previous transaction had more than one), only until as many
+	// writes as last time have arrived, and never longer than the last
+	// transaction took to commit: a lone write never waits, and under
+	// load fewer, larger transactions share each sync. Default: 2ms.
+	// Negative: never wait (commit what has queued at once).
 	MaxBatchDelay time.Duration
 	// LockTimeout is how long Open waits for another process to release
 	// the file. Default: 5s.
