@@ -36,7 +36,7 @@ func parseFlags() config {
 	flag.StringVar(&cfg.cpuProf, "cpuprofile", "", "write a CPU profile of the whole process (bots and server) to this file")
 	flag.Float64Var(&cfg.rate, "rate", 0, "open loop: moves per second in all, shared by the games (0: closed loop)")
 	flag.StringVar(&cfg.jsonPath, "json", "", "also write the results as JSON to this file")
-	flag.StringVar(&cfg.store, "store", "none", "where the in-process server writes every move before its reply: none, memory or bolt")
+	flag.StringVar(&cfg.store, "store", "none", "where the in-process server writes every move before its reply: none (or empty), memory or bolt")
 	flag.StringVar(&cfg.db, "db", "", "bbolt file for -store bolt (default: a new file in the temporary directory, removed at the end)")
 	flag.Parse()
 	return cfg
@@ -51,7 +51,9 @@ func (cfg config) validate() (bot, error) {
 	if cfg.games < 1 {
 		return bot{}, errors.New("-games must be at least 1")
 	}
-	if cfg.store != "none" && cfg.store != "memory" && cfg.store != "bolt" {
+	switch cfg.store {
+	case "", "none", "memory", "bolt":
+	default:
 		return bot{}, fmt.Errorf("-store %q: want none, memory or bolt", cfg.store)
 	}
 	if cfg.rate < 0 || (cfg.rate > 0 && cfg.think > 0) {
