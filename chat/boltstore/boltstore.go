@@ -248,12 +248,25 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 			return chat.Message{}, false, err
 		}
 	}
+	// The keys are built here, by the caller, rather than in the one
+	// writer goroutine that every room's writes share.
+	entryK := logKey(e.Room, e.Seq)
+	var cmidK, readK, updateK []byte
+	if e.ClientMsgID != "" {
+		cmidK = cmidKey(e.Room, e.From, e.ClientMsgID)
+	}
+	if w.Read != nil {
+		readK = readKey(e.Room, w.Read.User)
+	}
+	if w.Update != nil {
+		updateK = logKey(e.Room, w.Update.Seq)
+	}
 	var out chat.Message
 	var dup bool
 	err = s.write(ctx, func(tx *bolt.Tx) error {
 		out, dup = chat.Message{}, false
-		if e.ClientMsgID != "" {
-			if v := tx.Bucket(bucketCMIDs).Get(cmidKey(e.Room, e.From, e.ClientMsgID)); len(v) == 8 {
+		if cmidK != nil {
+			if v := tx.Bucket(bucketCMIDs).Get(cmidK); len(v) == 8 {
 				m, err := getEntry(tx, e.Room, binary.BigEndian.Uint64(v))
 				out, dup = m, err == nil
 				return err
@@ -270,11 +283,10 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 		oldTime := inboxTime(m.updated, old)
 		logB := tx.Bucket(bucketLog)
 		if w.Update != nil {
-			k := logKey(e.Room, w.Update.Seq)
-			if w.Update.Seq == 0 || logB.Get(k) == nil {
+			if w.Update.Seq == 0 || logB.Get(updateK) == nil {
 				return chat.ErrNotFound
 			}
-			if err := logB.Put(k, update); err != nil {
+			if err := logB.Put(updateK, update); err != nil {
 				return err
 			}
 		}
@@ -283,16 +295,16 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 				return err
 			}
 		}
-		if err := logB.Put(logKey(e.Room, e.Seq), entry); err != nil {
+		if err := logB.Put(entryK, entry); err != nil {
 			return err
 		}
 		if e.ClientMsgID != "" {
-			if err := tx.Bucket(bucketCMIDs).Put(cmidKey(e.Room, e.From, e.ClientMsgID), be64(e.Seq)); err != nil {
+			if err := tx.Bucket(bucketCMIDs).Put(cmidK, be64(e.Seq)); err != nil {
 				return err
 			}
 		}
 		if w.Read != nil {
-			if _, err := setRead(tx, e.Room, w.Read.User, w.Read.Seq); err != nil {
+			if _, err := setReadKey(tx, readK, w.Read.Seq); err != nil {
 				return err
 			}
 		}
@@ -390,8 +402,12 @@ func decodeEntry(room string, v []byte) (chat.Message, error) {
 }
 
 func setRead(tx *bolt.Tx, room, user string, seq uint64) (uint64, error) {
+	return setReadKey(tx, readKey(room, user), seq)
+}
+
+// setReadKey moves the read seq at receipt key k forward to seq.
+func setReadKey(tx *bolt.Tx, k []byte, seq uint64) (uint64, error) {
 	b := tx.Bucket(bucketReads)
-	k := readKey(room, user)
 	cur := getUint(b.Get(k))
 	if seq <= cur {
 		return cur, nil
