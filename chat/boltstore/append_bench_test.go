@@ -20,7 +20,8 @@ import (
 // members each send in a closed loop, as parlor-chatload does, but
 // without the WebSockets: the store's own share of a message. It reports
 // messages per second, the process CPU per message (cpu-µs/msg, all
-// goroutines: the callers and the writer) and the writes per commit.
+// goroutines: the callers and the writer), the file pages written per
+// message (pages/msg) and the writes per commit.
 func BenchmarkAppendDMs(b *testing.B) { benchAppend(b, 1000, 2) }
 
 // BenchmarkAppendGroups: the same with 50 groups of 20 members.
@@ -62,7 +63,8 @@ func benchAppend(b *testing.B, rooms, size int) {
 	}
 	var left atomic.Int64
 	left.Store(int64(b.N))
-	w0, c0 := s.Stats().Writes, s.Stats().Commits
+	st0 := s.Stats()
+	w0, c0, p0 := st0.Writes, st0.Commits, st0.Pages
 	cpu0 := cpuTime()
 	b.ResetTimer()
 	start := time.Now()
@@ -95,6 +97,7 @@ func benchAppend(b *testing.B, rooms, size int) {
 	st := s.Stats()
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
 	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/msg")
+	b.ReportMetric(float64(st.Pages-p0)/float64(st.Writes-w0), "pages/msg")
 	if c := st.Commits - c0; c > 0 {
 		b.ReportMetric(float64(st.Writes-w0)/float64(c), "writes/commit")
 	}

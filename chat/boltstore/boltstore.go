@@ -77,12 +77,18 @@ type Stats struct {
 	// syncs the file (bbolt syncs twice per commit: the data pages, then
 	// the meta page). Writes / Commits is how many writes share one.
 	Commits uint64
+	// Pages is the number of file pages the commits wrote: every page a
+	// transaction changed, B+tree branch pages included, is written whole
+	// (with one write call each). Pages / Writes is the file's write
+	// amplification, and most of a write's cost.
+	Pages uint64
 }
 
 // Stats returns the store's counters.
 func (s *Store) Stats() Stats {
 	writes, commits := s.w.Stats()
-	return Stats{Writes: writes, Commits: commits}
+	st := s.db.Stats()
+	return Stats{Writes: writes, Commits: commits, Pages: uint64(st.TxStats.GetWrite())}
 }
 
 var _ chat.Store = (*Store)(nil)
