@@ -97,15 +97,16 @@ var _ chat.Store = (*Store)(nil)
 // room's keys form one contiguous, unambiguous range.
 var (
 	bucketRooms = []byte("rooms") // room -> RoomInfo
-	bucketMeta  = []byte("meta")  // room -> head, last message seq, updated
-	bucketLog   = []byte("log")   // room ‖ seq -> header ‖ Message (see unread.go)
-	bucketCMIDs = []byte("cmids") // room ‖ from ‖ client msg id -> seq
+	bucketMeta  = []byte("meta")  // room -> head, last message seq, updated, room number
+	bucketLog   = []byte("log")   // room number ‖ seq -> header ‖ Message (see keys.go, unread.go)
+	bucketCMIDs = []byte("cmids") // room number ‖ from ‖ client msg id -> seq
 	bucketReads = []byte("reads") // room ‖ user -> seq
 	bucketUsers = []byte("users") // user ‖ room -> kind
 	bucketInbox = []byte("inbox") // user ‖ inbox order ‖ room -> nothing (see inbox.go)
-	bucketStore = []byte("store") // "epoch" -> the store's epoch
+	bucketStore = []byte("store") // "epoch" -> the store's epoch, "roomnum" -> the last room number
 	allBuckets  = [][]byte{bucketRooms, bucketMeta, bucketLog, bucketCMIDs, bucketReads, bucketUsers, bucketInbox, bucketStore, bucketCreated, bucketSettings}
 	keyEpoch    = []byte("epoch")
+	keyRoomNum  = []byte("roomnum")
 )
 
 // bucketOldAuthors is an index of unread authors that files written
@@ -203,31 +204,51 @@ func (s *Store) write(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	return s.w.Write(ctx, fn)
 }
 
-// meta is a room's log state as stored: 24 bytes.
+// meta is a room's log state as stored: head, last message seq and
+// updated, then the room's number (see keys.go), 32 bytes in all. A room
+// a file had before rooms were numbered has 24 bytes and number 0.
 type meta struct {
 	head    uint64
 	lastMsg uint64
 	updated int64
+	num     uint64
 }
 
 func getMeta(tx *bolt.Tx, room string) meta {
 	v := tx.Bucket(bucketMeta).Get([]byte(room))
-	if len(v) != 24 {
+	if len(v) != 24 && len(v) != 32 {
 		return meta{}
 	}
-	return meta{
+	m := meta{
 		head:    binary.BigEndian.Uint64(v[0:]),
 		lastMsg: binary.BigEndian.Uint64(v[8:]),
 		updated: int64(binary.BigEndian.Uint64(v[16:])),
 	}
+	if len(v) == 32 {
+		m.num = binary.BigEndian.Uint64(v[24:])
+	}
+	return m
 }
 
 func putMeta(tx *bolt.Tx, room string, m meta) error {
-	var v [24]byte
+	v := make([]byte, 24, 32)
 	binary.BigEndian.PutUint64(v[0:], m.head)
 	binary.BigEndian.PutUint64(v[8:], m.lastMsg)
 	binary.BigEndian.PutUint64(v[16:], uint64(m.updated))
-	return tx.Bucket(bucketMeta).Put([]byte(room), v[:])
+	if m.num != 0 {
+		v = binary.BigEndian.AppendUint64(v, m.num)
+	}
+	return tx.Bucket(bucketMeta).Put([]byte(room), v)
+}
+
+// newRoomNum returns the next room number of the file.
+func newRoomNum(tx *bolt.Tx) (uint64, error) {
+	b := tx.Bucket(bucketStore)
+	n := getUint(b.Get(keyRoomNum)) + 1
+	if n >= maxRoomNum {
+		return 0, errors.New("boltstore: out of room numbers")
+	}
+	return n, b.Put(keyRoomNum, be64(n))
 }
 
 // Append implements chat.Store.
@@ -254,34 +275,35 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 			return chat.Message{}, false, err
 		}
 	}
-	// The keys are built here, by the caller, rather than in the one
-	// writer goroutine that every room's writes share.
-	entryK := logKey(e.Room, e.Seq)
-	var cmidK, readK, updateK []byte
-	if e.ClientMsgID != "" {
-		cmidK = cmidKey(e.Room, e.From, e.ClientMsgID)
-	}
+	var readK []byte // built here rather than in the shared writer goroutine
 	if w.Read != nil {
 		readK = readKey(e.Room, w.Read.User)
-	}
-	if w.Update != nil {
-		updateK = logKey(e.Room, w.Update.Seq)
 	}
 	var out chat.Message
 	var dup bool
 	err = s.write(ctx, func(tx *bolt.Tx) error {
 		out, dup = chat.Message{}, false
-		if cmidK != nil {
+		m := getMeta(tx, e.Room)
+		var cmidK []byte
+		if e.ClientMsgID != "" && m.head > 0 {
+			cmidK = cmidKey(logPrefix(e.Room, m), e.From, e.ClientMsgID)
 			if v := tx.Bucket(bucketCMIDs).Get(cmidK); len(v) == 8 {
 				m, err := getEntry(tx, e.Room, binary.BigEndian.Uint64(v))
 				out, dup = m, err == nil
 				return err
 			}
 		}
-		m := getMeta(tx, e.Room)
 		if e.Seq != m.head+1 {
 			return chat.ErrSeqConflict
 		}
+		if m.head == 0 && m.num == 0 {
+			// A new room gets a number, which keys its log.
+			var err error
+			if m.num, err = newRoomNum(tx); err != nil {
+				return err
+			}
+		}
+		prefix := logPrefix(e.Room, m)
 		old, err := indexedRoom(tx, w)
 		if err != nil {
 			return err
@@ -289,6 +311,7 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 		oldTime := inboxTime(m.updated, old)
 		logB := tx.Bucket(bucketLog)
 		if w.Update != nil {
+			updateK := entryKey(prefix, w.Update.Seq)
 			if w.Update.Seq == 0 || logB.Get(updateK) == nil {
 				return chat.ErrNotFound
 			}
@@ -301,10 +324,13 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 				return err
 			}
 		}
-		if err := logB.Put(entryK, entry); err != nil {
+		if err := logB.Put(entryKey(prefix, e.Seq), entry); err != nil {
 			return err
 		}
 		if e.ClientMsgID != "" {
+			if cmidK == nil {
+				cmidK = cmidKey(prefix, e.From, e.ClientMsgID)
+			}
 			if err := tx.Bucket(bucketCMIDs).Put(cmidK, be64(e.Seq)); err != nil {
 				return err
 			}
@@ -389,7 +415,12 @@ func getRoom(tx *bolt.Tx, room string) (chat.RoomInfo, error) {
 }
 
 func getEntry(tx *bolt.Tx, room string, seq uint64) (chat.Message, error) {
-	v := tx.Bucket(bucketLog).Get(logKey(room, seq))
+	return getEntryAt(tx, room, logPrefix(room, getMeta(tx, room)), seq)
+}
+
+// getEntryAt reads entry seq of room, whose log keys start with prefix.
+func getEntryAt(tx *bolt.Tx, room string, prefix []byte, seq uint64) (chat.Message, error) {
+	v := tx.Bucket(bucketLog).Get(entryKey(prefix, seq))
 	if v == nil {
 		return chat.Message{}, chat.ErrNotFound
 	}
@@ -425,12 +456,13 @@ func setReadKey(tx *bolt.Tx, k []byte, seq uint64) (uint64, error) {
 func (s *Store) Lookup(ctx context.Context, roomID, from, clientMsgID string) (chat.Message, error) {
 	var out chat.Message
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketCMIDs).Get(cmidKey(roomID, from, clientMsgID))
+		prefix := logPrefix(roomID, getMeta(tx, roomID))
+		v := tx.Bucket(bucketCMIDs).Get(cmidKey(prefix, from, clientMsgID))
 		if len(v) != 8 {
 			return chat.ErrNotFound
 		}
 		var err error
-		out, err = getEntry(tx, roomID, binary.BigEndian.Uint64(v))
+		out, err = getEntryAt(tx, roomID, prefix, binary.BigEndian.Uint64(v))
 		return err
 	})
 	return out, err
@@ -457,9 +489,9 @@ func (s *Store) History(ctx context.Context, roomID string, before uint64, limit
 		before = ^uint64(0)
 	}
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		prefix := key(nil, roomID)
+		prefix := logPrefix(roomID, getMeta(tx, roomID))
 		c := tx.Bucket(bucketLog).Cursor()
-		k, v := c.Seek(logKey(roomID, before))
+		k, v := c.Seek(entryKey(prefix, before))
 		if k == nil {
 			k, v = c.Last()
 		} else {
@@ -509,7 +541,7 @@ func state(tx *bolt.Tx, room string) (chat.LogState, error) {
 	m := getMeta(tx, room)
 	st := chat.LogState{Head: m.head, Updated: m.updated}
 	if m.lastMsg > 0 {
-		last, err := getEntry(tx, room, m.lastMsg)
+		last, err := getEntryAt(tx, room, logPrefix(room, m), m.lastMsg)
 		if err != nil {
 			return chat.LogState{}, err
 		}

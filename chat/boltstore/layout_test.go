@@ -2,6 +2,8 @@ package boltstore
 
 import (
 	"context"
+	"encoding/binary"
+	"errors"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -10,40 +12,64 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// writeOldLog turns the log into the layout of files written before the
-// log values had a header: every value bare msgpack, and beside the log
-// the "authors" index (room ‖ seq -> author of a message not deleted).
+// writeOldLog turns the file into the layout of files written before
+// the log values had a header and rooms had numbers: every room's log and
+// client ids keyed by key(nil, room), its meta 24 bytes, every log value
+// bare msgpack, and beside the log the "authors" index (room ‖ seq ->
+// author of a message not deleted).
 func writeOldLog(tx *bolt.Tx) error {
 	authors, err := tx.CreateBucket(bucketOldAuthors)
 	if err != nil {
 		return err
 	}
-	log := tx.Bucket(bucketLog)
 	type kv struct{ k, v []byte }
-	var all []kv
-	err = log.ForEach(func(k, v []byte) error {
-		_, data, _ := splitEntry(v)
-		all = append(all, kv{slices.Clone(k), slices.Clone(data)})
+	var metas []kv
+	err = tx.Bucket(bucketMeta).ForEach(func(k, v []byte) error {
+		metas = append(metas, kv{slices.Clone(k), slices.Clone(v)})
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	for _, e := range all {
-		if err := log.Put(e.k, e.v); err != nil {
-			return err
-		}
-		m, err := decodeEntry("", e.v)
-		if err != nil {
-			return err
-		}
-		if a := unreadAuthor(m); a != "" {
-			if err := authors.Put(e.k, []byte(a)); err != nil {
-				return err
+	for _, mv := range metas {
+		room := string(mv.k)
+		m := getMeta(tx, room)
+		newPrefix, oldPrefix := logPrefix(room, m), key(nil, room)
+		for _, name := range [][]byte{bucketLog, bucketCMIDs} {
+			b := tx.Bucket(name)
+			var moved []kv
+			c := b.Cursor()
+			for k, v := c.Seek(newPrefix); k != nil && hasPrefix(k, newPrefix); k, v = c.Next() {
+				moved = append(moved, kv{slices.Clone(k), slices.Clone(v)})
+			}
+			for _, e := range moved {
+				if err := b.Delete(e.k); err != nil {
+					return err
+				}
+				k := append(slices.Clone(oldPrefix), e.k[len(newPrefix):]...)
+				v := e.v
+				if string(name) == string(bucketLog) {
+					_, v, _ = splitEntry(e.v)
+					m, err := decodeEntry("", v)
+					if err != nil {
+						return err
+					}
+					if a := unreadAuthor(m); a != "" {
+						if err := authors.Put(k, []byte(a)); err != nil {
+							return err
+						}
+					}
+				}
+				if err := b.Put(k, v); err != nil {
+					return err
+				}
 			}
 		}
+		if err := tx.Bucket(bucketMeta).Put(mv.k, mv.v[:24]); err != nil {
+			return err
+		}
 	}
-	return nil
+	return tx.Bucket(bucketStore).Delete(keyRoomNum)
 }
 
 // TestOldLogValues: a file whose log values have no header (written
@@ -89,8 +115,8 @@ func TestOldLogValues(t *testing.T) {
 		if tx.Bucket(bucketOldAuthors) != nil {
 			t.Error("the old authors index is still there")
 		}
-		if _, _, old := splitEntry(tx.Bucket(bucketLog).Get(logKey("d", 1))); !old {
-			t.Error("the old value was rewritten on open")
+		if _, _, old := splitEntry(tx.Bucket(bucketLog).Get(entryKey(key(nil, "d"), 1))); !old {
+			t.Error("the old value was rewritten on open, or moved")
 		}
 		return nil
 	})
@@ -132,5 +158,88 @@ func TestOldLogValues(t *testing.T) {
 	list, err := s.Conversations(ctx, "a", 10, 100)
 	if err != nil || len(list) != 1 || list[0].Unread != 3 || list[0].Last == nil || list[0].Last.Text != "five" {
 		t.Fatalf("a's inbox: %+v, %v", list, err)
+	}
+
+	// A new room beside the old one gets a number; the old one keeps
+	// its keys.
+	info2 := &chat.RoomInfo{ID: "e", Kind: chat.KindDM, Members: []string{"a", "c"}, Created: 1}
+	e1 := chat.Message{Room: "e", Seq: 1, ID: "e1", Kind: chat.KindMessage, From: "c", Time: 20, Text: "new", ClientMsgID: "c1"}
+	if _, _, err := s.Append(ctx, chat.Write{Entry: e1, Room: info2}); err != nil {
+		t.Fatal(err)
+	}
+	err = s.view(ctx, func(tx *bolt.Tx) error {
+		if m := getMeta(tx, "d"); m.num != 0 || m.head != 6 {
+			t.Errorf("old room's state: %+v", m)
+		}
+		if m := getMeta(tx, "e"); m.num != 1 || m.head != 1 {
+			t.Errorf("new room's state: %+v", m)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := s.Lookup(ctx, "e", "c", "c1"); err != nil || m.Text != "new" {
+		t.Fatalf("Lookup in the new room: %+v, %v", m, err)
+	}
+	if m, err := s.Lookup(ctx, "d", "b", "c1"); err != nil || m.Text != "one" {
+		t.Fatalf("Lookup in the old room, with the same client id: %+v, %v", m, err)
+	}
+	if list, err := s.Conversations(ctx, "a", 10, 100); err != nil || len(list) != 2 || list[0].Room != "e" || list[0].Unread != 1 || list[1].Unread != 3 {
+		t.Fatalf("a's inbox with both rooms: %+v, %v", list, err)
+	}
+	// Trimming the old room removes its old keys, client ids included.
+	if n, err := s.Trim(ctx, map[string]chat.TrimRule{chat.KindDM: {Keep: 2}}); err != nil || n != 4 {
+		t.Fatalf("Trim: %d, %v; want 4 (the old room's first four)", n, err)
+	}
+	if _, err := s.Lookup(ctx, "d", "b", "c1"); !errors.Is(err, chat.ErrNotFound) {
+		t.Fatalf("Lookup of a trimmed entry: %v", err)
+	}
+	if h, err := s.History(ctx, "d", 0, 10); err != nil || len(h) != 2 || h[0].Seq != 5 {
+		t.Fatalf("old room's history after the trim: %+v, %v", h, err)
+	}
+	if h, err := s.History(ctx, "e", 0, 10); err != nil || len(h) != 1 || h[0].Text != "new" {
+		t.Fatalf("new room's history after the trim: %+v, %v", h, err)
+	}
+}
+
+// TestRoomNumbers: rooms are numbered in the order of their first entry,
+// and their log and client id keys are the number and the seq (or the
+// sender and the id), not the room id.
+func TestRoomNumbers(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "chat.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i, id := range []string{"zz", "aa"} {
+		info := &chat.RoomInfo{ID: id, Kind: chat.KindDM, Members: []string{"a", "b"}, Created: 1}
+		e := chat.Message{Room: id, Seq: 1, ID: id, Kind: chat.KindMessage, From: "a", Time: int64(i), Text: "hi", ClientMsgID: "c"}
+		if _, _, err := s.Append(ctx, chat.Write{Entry: e, Room: info}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = s.view(ctx, func(tx *bolt.Tx) error {
+		for i, id := range []string{"zz", "aa"} {
+			num := uint64(i + 1)
+			if m := getMeta(tx, id); m.num != num {
+				t.Errorf("room %s: number %d, want %d", id, m.num, num)
+			}
+			k := binary.BigEndian.AppendUint64(be64(num), 1)
+			if tx.Bucket(bucketLog).Get(k) == nil {
+				t.Errorf("room %s: no log key %x", id, k)
+			}
+			if v := tx.Bucket(bucketCMIDs).Get(key(key(be64(num), "a"), "c")); getUint(v) != 1 {
+				t.Errorf("room %s: client id key holds %x", id, v)
+			}
+		}
+		if n := getUint(tx.Bucket(bucketStore).Get(keyRoomNum)); n != 2 {
+			t.Errorf("last room number %d, want 2", n)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

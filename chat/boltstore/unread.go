@@ -96,13 +96,14 @@ func (s *Store) Unread(ctx context.Context, roomID, user string, max int) (int, 
 // head, reading only the authors in the values' headers.
 func unread(tx *bolt.Tx, room, user string, max int) (int, error) {
 	read := getUint(tx.Bucket(bucketReads).Get(readKey(room, user)))
-	head := getMeta(tx, room).head
+	m := getMeta(tx, room)
+	head := m.head
 	if head <= read || max <= 0 {
 		return 0, nil
 	}
-	prefix := key(nil, room)
+	prefix := logPrefix(room, m)
 	c := tx.Bucket(bucketLog).Cursor()
-	k, v := c.Seek(logKey(room, head+1))
+	k, v := c.Seek(entryKey(prefix, head+1))
 	if k == nil {
 		k, v = c.Last()
 	} else {
