@@ -33,10 +33,11 @@ type Options struct {
 	MaxBatchSize int
 	// MaxBatchDelay bounds how long the writer holds a transaction open
 	// for more writes. It holds one only while writes are queuing (the
-	// previous transaction had more than one), and only until as many
-	// writes as last time have arrived: a lone write never waits, and
-	// under load fewer, larger transactions share each sync. Default:
-	// 2ms. Negative: never wait (commit what has queued at once).
+	// previous transaction had more than one), only until as many
+	// writes as last time have arrived, and never longer than the last
+	// transaction took to commit: a lone write never waits, and under
+	// load fewer, larger transactions share each sync. Default: 2ms.
+	// Negative: never wait (commit what has queued at once).
 	MaxBatchDelay time.Duration
 	// LockTimeout is how long Open waits for another process to release
 	// the file. Default: 5s.
@@ -76,12 +77,18 @@ type Stats struct {
 	// syncs the file (bbolt syncs twice per commit: the data pages, then
 	// the meta page). Writes / Commits is how many writes share one.
 	Commits uint64
+	// Pages is the number of file pages the commits wrote: every page a
+	// transaction changed, B+tree branch pages included, is written whole
+	// (with one write call each). Pages / Writes is the file's write
+	// amplification, and most of a write's cost.
+	Pages uint64
 }
 
 // Stats returns the store's counters.
 func (s *Store) Stats() Stats {
 	writes, commits := s.w.Stats()
-	return Stats{Writes: writes, Commits: commits}
+	st := s.db.Stats()
+	return Stats{Writes: writes, Commits: commits, Pages: uint64(st.TxStats.GetWrite())}
 }
 
 var _ chat.Store = (*Store)(nil)
@@ -89,18 +96,22 @@ var _ chat.Store = (*Store)(nil)
 // Buckets. Keys are built from length-prefixed parts (see key), so a
 // room's keys form one contiguous, unambiguous range.
 var (
-	bucketRooms   = []byte("rooms")   // room -> RoomInfo
-	bucketMeta    = []byte("meta")    // room -> head, last message seq, updated
-	bucketLog     = []byte("log")     // room ‖ seq -> Message
-	bucketCMIDs   = []byte("cmids")   // room ‖ from ‖ client msg id -> seq
-	bucketReads   = []byte("reads")   // room ‖ user -> seq
-	bucketUsers   = []byte("users")   // user ‖ room -> kind
-	bucketInbox   = []byte("inbox")   // user ‖ inbox order ‖ room -> nothing (see inbox.go)
-	bucketAuthors = []byte("authors") // room ‖ seq -> author of a message not deleted (see unread.go)
-	bucketStore   = []byte("store")   // "epoch" -> the store's epoch
-	allBuckets    = [][]byte{bucketRooms, bucketMeta, bucketLog, bucketCMIDs, bucketReads, bucketUsers, bucketInbox, bucketAuthors, bucketStore, bucketCreated, bucketSettings}
-	keyEpoch      = []byte("epoch")
+	bucketRooms = []byte("rooms") // room -> RoomInfo
+	bucketMeta  = []byte("meta")  // room -> head, last message seq, updated, room number
+	bucketLog   = []byte("log")   // room number ‖ seq -> header ‖ Message (see keys.go, unread.go)
+	bucketCMIDs = []byte("cmids") // room number ‖ from ‖ client msg id -> seq
+	bucketReads = []byte("reads") // room ‖ user -> seq
+	bucketUsers = []byte("users") // user ‖ room -> kind
+	bucketInbox = []byte("inbox") // user ‖ inbox order ‖ room -> nothing (see inbox.go)
+	bucketStore = []byte("store") // "epoch" -> the store's epoch, "roomnum" -> the last room number
+	allBuckets  = [][]byte{bucketRooms, bucketMeta, bucketLog, bucketCMIDs, bucketReads, bucketUsers, bucketInbox, bucketStore, bucketCreated, bucketSettings}
+	keyEpoch    = []byte("epoch")
+	keyRoomNum  = []byte("roomnum")
 )
+
+// bucketOldAuthors is an index of unread authors that files written
+// before the log values' header (see unread.go) hold; Open drops it.
+var bucketOldAuthors = []byte("authors")
 
 // bucketCreated indexes groups by creator, for GroupsCreated:
 // creator ‖ room -> nothing.
@@ -134,7 +145,6 @@ func Open(path string, opts Options) (*Store, error) {
 	err = db.Update(func(tx *bolt.Tx) error {
 		// A file written before an index existed gets it built.
 		inbox := tx.Bucket(bucketInbox) == nil && tx.Bucket(bucketUsers) != nil
-		authors := tx.Bucket(bucketAuthors) == nil && tx.Bucket(bucketLog) != nil
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
@@ -145,8 +155,9 @@ func Open(path string, opts Options) (*Store, error) {
 				return err
 			}
 		}
-		if authors {
-			if err := buildAuthors(tx); err != nil {
+		// The log's headers replace the old authors index.
+		if tx.Bucket(bucketOldAuthors) != nil {
+			if err := tx.DeleteBucket(bucketOldAuthors); err != nil {
 				return err
 			}
 		}
@@ -193,31 +204,51 @@ func (s *Store) write(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	return s.w.Write(ctx, fn)
 }
 
-// meta is a room's log state as stored: 24 bytes.
+// meta is a room's log state as stored: head, last message seq and
+// updated, then the room's number (see keys.go), 32 bytes in all. A room
+// a file had before rooms were numbered has 24 bytes and number 0.
 type meta struct {
 	head    uint64
 	lastMsg uint64
 	updated int64
+	num     uint64
 }
 
 func getMeta(tx *bolt.Tx, room string) meta {
 	v := tx.Bucket(bucketMeta).Get([]byte(room))
-	if len(v) != 24 {
+	if len(v) != 24 && len(v) != 32 {
 		return meta{}
 	}
-	return meta{
+	m := meta{
 		head:    binary.BigEndian.Uint64(v[0:]),
 		lastMsg: binary.BigEndian.Uint64(v[8:]),
 		updated: int64(binary.BigEndian.Uint64(v[16:])),
 	}
+	if len(v) == 32 {
+		m.num = binary.BigEndian.Uint64(v[24:])
+	}
+	return m
 }
 
 func putMeta(tx *bolt.Tx, room string, m meta) error {
-	var v [24]byte
+	v := make([]byte, 24, 32)
 	binary.BigEndian.PutUint64(v[0:], m.head)
 	binary.BigEndian.PutUint64(v[8:], m.lastMsg)
 	binary.BigEndian.PutUint64(v[16:], uint64(m.updated))
-	return tx.Bucket(bucketMeta).Put([]byte(room), v[:])
+	if m.num != 0 {
+		v = binary.BigEndian.AppendUint64(v, m.num)
+	}
+	return tx.Bucket(bucketMeta).Put([]byte(room), v)
+}
+
+// newRoomNum returns the next room number of the file.
+func newRoomNum(tx *bolt.Tx) (uint64, error) {
+	b := tx.Bucket(bucketStore)
+	n := getUint(b.Get(keyRoomNum)) + 1
+	if n >= maxRoomNum {
+		return 0, errors.New("boltstore: out of room numbers")
+	}
+	return n, b.Put(keyRoomNum, be64(n))
 }
 
 // Append implements chat.Store.
@@ -229,13 +260,13 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 	if w.Room != nil && w.Room.ID != e.Room {
 		return chat.Message{}, false, errors.New("boltstore: room record is for another room")
 	}
-	entry, err := codec.MarshalData(e)
+	entry, err := encodeEntry(e)
 	if err != nil {
 		return chat.Message{}, false, err
 	}
 	var update, info []byte
 	if w.Update != nil {
-		if update, err = codec.MarshalData(w.Update); err != nil {
+		if update, err = encodeEntry(*w.Update); err != nil {
 			return chat.Message{}, false, err
 		}
 	}
@@ -244,21 +275,35 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 			return chat.Message{}, false, err
 		}
 	}
+	var readK []byte // built here rather than in the shared writer goroutine
+	if w.Read != nil {
+		readK = readKey(e.Room, w.Read.User)
+	}
 	var out chat.Message
 	var dup bool
 	err = s.write(ctx, func(tx *bolt.Tx) error {
 		out, dup = chat.Message{}, false
-		if e.ClientMsgID != "" {
-			if v := tx.Bucket(bucketCMIDs).Get(cmidKey(e.Room, e.From, e.ClientMsgID)); len(v) == 8 {
+		m := getMeta(tx, e.Room)
+		var cmidK []byte
+		if e.ClientMsgID != "" && m.head > 0 {
+			cmidK = cmidKey(logPrefix(e.Room, m), e.From, e.ClientMsgID)
+			if v := tx.Bucket(bucketCMIDs).Get(cmidK); len(v) == 8 {
 				m, err := getEntry(tx, e.Room, binary.BigEndian.Uint64(v))
 				out, dup = m, err == nil
 				return err
 			}
 		}
-		m := getMeta(tx, e.Room)
 		if e.Seq != m.head+1 {
 			return chat.ErrSeqConflict
 		}
+		if m.head == 0 && m.num == 0 {
+			// A new room gets a number, which keys its log.
+			var err error
+			if m.num, err = newRoomNum(tx); err != nil {
+				return err
+			}
+		}
+		prefix := logPrefix(e.Room, m)
 		old, err := indexedRoom(tx, w)
 		if err != nil {
 			return err
@@ -266,14 +311,11 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 		oldTime := inboxTime(m.updated, old)
 		logB := tx.Bucket(bucketLog)
 		if w.Update != nil {
-			k := logKey(e.Room, w.Update.Seq)
-			if w.Update.Seq == 0 || logB.Get(k) == nil {
+			updateK := entryKey(prefix, w.Update.Seq)
+			if w.Update.Seq == 0 || logB.Get(updateK) == nil {
 				return chat.ErrNotFound
 			}
-			if err := logB.Put(k, update); err != nil {
-				return err
-			}
-			if err := indexAuthor(tx, e.Room, *w.Update); err != nil {
+			if err := logB.Put(updateK, update); err != nil {
 				return err
 			}
 		}
@@ -282,19 +324,19 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 				return err
 			}
 		}
-		if err := logB.Put(logKey(e.Room, e.Seq), entry); err != nil {
-			return err
-		}
-		if err := indexAuthor(tx, e.Room, e); err != nil {
+		if err := logB.Put(entryKey(prefix, e.Seq), entry); err != nil {
 			return err
 		}
 		if e.ClientMsgID != "" {
-			if err := tx.Bucket(bucketCMIDs).Put(cmidKey(e.Room, e.From, e.ClientMsgID), be64(e.Seq)); err != nil {
+			if cmidK == nil {
+				cmidK = cmidKey(prefix, e.From, e.ClientMsgID)
+			}
+			if err := tx.Bucket(bucketCMIDs).Put(cmidK, be64(e.Seq)); err != nil {
 				return err
 			}
 		}
 		if w.Read != nil {
-			if _, err := setRead(tx, e.Room, w.Read.User, w.Read.Seq); err != nil {
+			if _, err := setReadKey(tx, readK, w.Read.Seq); err != nil {
 				return err
 			}
 		}
@@ -373,16 +415,23 @@ func getRoom(tx *bolt.Tx, room string) (chat.RoomInfo, error) {
 }
 
 func getEntry(tx *bolt.Tx, room string, seq uint64) (chat.Message, error) {
-	v := tx.Bucket(bucketLog).Get(logKey(room, seq))
+	return getEntryAt(tx, room, logPrefix(room, getMeta(tx, room)), seq)
+}
+
+// getEntryAt reads entry seq of room, whose log keys start with prefix.
+func getEntryAt(tx *bolt.Tx, room string, prefix []byte, seq uint64) (chat.Message, error) {
+	v := tx.Bucket(bucketLog).Get(entryKey(prefix, seq))
 	if v == nil {
 		return chat.Message{}, chat.ErrNotFound
 	}
 	return decodeEntry(room, v)
 }
 
+// decodeEntry decodes a log value of room, with or without its header.
 func decodeEntry(room string, v []byte) (chat.Message, error) {
+	_, data, _ := splitEntry(v)
 	var m chat.Message
-	if err := codec.UnmarshalData(v, &m); err != nil {
+	if err := codec.UnmarshalData(data, &m); err != nil {
 		return chat.Message{}, fmt.Errorf("boltstore: entry of room %s: %w", room, err)
 	}
 	m.Room = room
@@ -390,8 +439,12 @@ func decodeEntry(room string, v []byte) (chat.Message, error) {
 }
 
 func setRead(tx *bolt.Tx, room, user string, seq uint64) (uint64, error) {
+	return setReadKey(tx, readKey(room, user), seq)
+}
+
+// setReadKey moves the read seq at receipt key k forward to seq.
+func setReadKey(tx *bolt.Tx, k []byte, seq uint64) (uint64, error) {
 	b := tx.Bucket(bucketReads)
-	k := readKey(room, user)
 	cur := getUint(b.Get(k))
 	if seq <= cur {
 		return cur, nil
@@ -403,12 +456,13 @@ func setRead(tx *bolt.Tx, room, user string, seq uint64) (uint64, error) {
 func (s *Store) Lookup(ctx context.Context, roomID, from, clientMsgID string) (chat.Message, error) {
 	var out chat.Message
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketCMIDs).Get(cmidKey(roomID, from, clientMsgID))
+		prefix := logPrefix(roomID, getMeta(tx, roomID))
+		v := tx.Bucket(bucketCMIDs).Get(cmidKey(prefix, from, clientMsgID))
 		if len(v) != 8 {
 			return chat.ErrNotFound
 		}
 		var err error
-		out, err = getEntry(tx, roomID, binary.BigEndian.Uint64(v))
+		out, err = getEntryAt(tx, roomID, prefix, binary.BigEndian.Uint64(v))
 		return err
 	})
 	return out, err
@@ -435,9 +489,9 @@ func (s *Store) History(ctx context.Context, roomID string, before uint64, limit
 		before = ^uint64(0)
 	}
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		prefix := key(nil, roomID)
+		prefix := logPrefix(roomID, getMeta(tx, roomID))
 		c := tx.Bucket(bucketLog).Cursor()
-		k, v := c.Seek(logKey(roomID, before))
+		k, v := c.Seek(entryKey(prefix, before))
 		if k == nil {
 			k, v = c.Last()
 		} else {
@@ -487,7 +541,7 @@ func state(tx *bolt.Tx, room string) (chat.LogState, error) {
 	m := getMeta(tx, room)
 	st := chat.LogState{Head: m.head, Updated: m.updated}
 	if m.lastMsg > 0 {
-		last, err := getEntry(tx, room, m.lastMsg)
+		last, err := getEntryAt(tx, room, logPrefix(room, m), m.lastMsg)
 		if err != nil {
 			return chat.LogState{}, err
 		}

@@ -170,7 +170,10 @@ func conversation(tx *bolt.Tx, user, room string, maxUnread int) (chat.Conversat
 	if err != nil {
 		return chat.Conversation{}, err
 	}
-	n := unread(tx, room, user, maxUnread)
+	n, err := unread(tx, room, user, maxUnread)
+	if err != nil {
+		return chat.Conversation{}, err
+	}
 	read := getUint(tx.Bucket(bucketReads).Get(readKey(room, user)))
 	conv := chat.NewConversation(user, info, st, read, n)
 	conv.Muted = getSettings(tx, room, user).Muted

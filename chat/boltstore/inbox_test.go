@@ -10,9 +10,10 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// TestIndexesBuiltOnOpen: a file written before the inbox and authors
-// indexes existed gets them built when it is opened, and its inboxes list
-// the same conversations in the same order with the same unread counts.
+// TestIndexesBuiltOnOpen: a file written before the inbox index and the
+// log values' headers existed gets the index built when it is opened, and
+// its inboxes list the same conversations in the same order with the same
+// unread counts.
 func TestIndexesBuiltOnOpen(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "chat.db")
@@ -44,12 +45,13 @@ func TestIndexesBuiltOnOpen(t *testing.T) {
 	if err != nil || len(before) != 3 || before[0].Room != "dm-c" || before[0].Unread != 2 {
 		t.Fatalf("before: %+v, %v", before, err)
 	}
-	// Make it an old file: no index buckets.
+	// Make it an old file: no inbox index, log values in bare msgpack,
+	// and the authors index those files had.
 	err = s.write(ctx, func(tx *bolt.Tx) error {
 		if err := tx.DeleteBucket(bucketInbox); err != nil {
 			return err
 		}
-		return tx.DeleteBucket(bucketAuthors)
+		return writeOldLog(tx)
 	})
 	if err != nil {
 		t.Fatal(err)

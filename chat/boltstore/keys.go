@@ -3,6 +3,7 @@ package boltstore
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
 )
 
 // key appends s to b as uvarint(len(s)) ‖ s. Length-prefixed parts make
@@ -34,13 +35,38 @@ func twoParts(b []byte) (string, string, bool) {
 	return first, second, ok
 }
 
-// logKey is room ‖ seq, with seq big-endian so entries sort by seq.
-func logKey(room string, seq uint64) []byte {
-	return binary.BigEndian.AppendUint64(key(make([]byte, 0, len(room)+10), room), seq)
+// Room numbers. The log and cmids buckets key a room's entries with a
+// prefix of 8 bytes, the room's number big-endian, rather than with its
+// id: room ids are usually 64-character hashes, and shorter keys put
+// more of them in each B+tree branch page, so that a commit that appends
+// to many rooms rewrites fewer branch pages. A room is numbered when its
+// first entry is stored (meta.num, from the counter keyRoomNum).
+//
+// Rooms a file had before rooms were numbered keep key(nil, room) as
+// their prefix. The two kinds never collide: a number is below
+// maxRoomNum, so its first byte is 0, and key(nil, room) starts with the
+// length of a non-empty id. Both are prefix-free among their kind.
+
+// maxRoomNum bounds room numbers, so that their first byte is 0.
+const maxRoomNum = 1 << 56
+
+// logPrefix is the prefix of room's keys in the log and cmids buckets,
+// for a room whose log state is m.
+func logPrefix(room string, m meta) []byte {
+	if m.num != 0 {
+		return binary.BigEndian.AppendUint64(make([]byte, 0, 8), m.num)
+	}
+	return key(make([]byte, 0, len(room)+2), room)
 }
 
-func cmidKey(room, from, id string) []byte {
-	return key(key(key(nil, room), from), id)
+// entryKey is prefix ‖ seq, with seq big-endian so entries sort by seq.
+func entryKey(prefix []byte, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(slices.Clip(prefix), seq)
+}
+
+// cmidKey is prefix ‖ from ‖ id.
+func cmidKey(prefix []byte, from, id string) []byte {
+	return key(key(slices.Clip(prefix), from), id)
 }
 
 func readKey(room, user string) []byte { return key(key(nil, room), user) }

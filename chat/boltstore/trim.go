@@ -96,7 +96,8 @@ func pickTrims(tx *bolt.Tx, after []byte, rules map[string]chat.TrimRule) (picke
 
 // trimsOldest reports whether rule lets the room's oldest entry go.
 func trimsOldest(tx *bolt.Tx, room string, rule chat.TrimRule) (bool, error) {
-	prefix := key(nil, room)
+	meta := getMeta(tx, room)
+	prefix := logPrefix(room, meta)
 	k, v := tx.Bucket(bucketLog).Cursor().Seek(prefix)
 	if k == nil || !hasPrefix(k, prefix) {
 		return false, nil
@@ -105,7 +106,7 @@ func trimsOldest(tx *bolt.Tx, room string, rule chat.TrimRule) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return rule.Trims(binary.BigEndian.Uint64(k[len(prefix):]), m.Time, getMeta(tx, room).head), nil
+	return rule.Trims(binary.BigEndian.Uint64(k[len(prefix):]), m.Time, meta.head), nil
 }
 
 // trimRoom removes the room's oldest entries that its kind's rule lets go,
@@ -120,7 +121,7 @@ func trimRoom(tx *bolt.Tx, room string, rules map[string]chat.TrimRule) (int, er
 		return 0, nil
 	}
 	m := getMeta(tx, room)
-	prefix := key(nil, room)
+	prefix := logPrefix(room, m)
 	c := tx.Bucket(bucketLog).Cursor()
 	n := 0
 	var seq uint64
@@ -134,14 +135,11 @@ func trimRoom(tx *bolt.Tx, room string, rules map[string]chat.TrimRule) (int, er
 			break
 		}
 		if e.ClientMsgID != "" {
-			if err := tx.Bucket(bucketCMIDs).Delete(cmidKey(room, e.From, e.ClientMsgID)); err != nil {
+			if err := tx.Bucket(bucketCMIDs).Delete(cmidKey(prefix, e.From, e.ClientMsgID)); err != nil {
 				return n, err
 			}
 		}
 		if err := c.Delete(); err != nil {
-			return n, err
-		}
-		if err := tx.Bucket(bucketAuthors).Delete(logKey(room, seq)); err != nil {
 			return n, err
 		}
 		n++

@@ -77,6 +77,9 @@ func TestGroupCommit(t *testing.T) {
 	if st.Writes != writers { // the held write, and 39 good appends
 		t.Fatalf("%d writes counted, want %d", st.Writes, writers)
 	}
+	if st.Pages <= before.Pages { // the appends changed pages of the log
+		t.Fatalf("pages written: %d before the appends, %d after", before.Pages, st.Pages)
+	}
 }
 
 // TestCloseCommitsQueued: Close commits what was queued before it and

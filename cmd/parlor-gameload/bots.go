@@ -10,7 +10,7 @@ import (
 // bot is what the bots need to know about a game.
 type bot struct {
 	// module is the game's module, for an in-process server.
-	module func() *games.Module
+	module func(games.Config) *games.Module
 	// moves decodes a state view and returns its legal moves, encoded.
 	moves func(view []byte) ([][]byte, error)
 }
@@ -18,11 +18,11 @@ type bot struct {
 // bots are the bots of each game, by -game name.
 var bots = map[string]bot{
 	"tictactoe": {
-		module: func() *games.Module { return games.NewModule(tictactoe.Game{}, games.Config{}) },
+		module: func(c games.Config) *games.Module { return games.NewModule(tictactoe.Game{}, c) },
 		moves:  tictactoeMoves(),
 	},
 	"chess": {
-		module: func() *games.Module { return games.NewModule(chess.Game{}, games.Config{}) },
+		module: func(c games.Config) *games.Module { return games.NewModule(chess.Game{}, c) },
 		moves:  chessMoves,
 	},
 }

@@ -19,6 +19,8 @@ type config struct {
 	cpuProf  string
 	rate     float64
 	jsonPath string
+	store    string
+	db       string
 }
 
 // parseFlags reads the command line.
@@ -34,6 +36,8 @@ func parseFlags() config {
 	flag.StringVar(&cfg.cpuProf, "cpuprofile", "", "write a CPU profile of the whole process (bots and server) to this file")
 	flag.Float64Var(&cfg.rate, "rate", 0, "open loop: moves per second in all, shared by the games (0: closed loop)")
 	flag.StringVar(&cfg.jsonPath, "json", "", "also write the results as JSON to this file")
+	flag.StringVar(&cfg.store, "store", "none", "where the in-process server writes every move before its reply: none (or empty), memory or bolt")
+	flag.StringVar(&cfg.db, "db", "", "bbolt file for -store bolt (default: a new file in the temporary directory, removed at the end)")
 	flag.Parse()
 	return cfg
 }
@@ -46,6 +50,11 @@ func (cfg config) validate() (bot, error) {
 	}
 	if cfg.games < 1 {
 		return bot{}, errors.New("-games must be at least 1")
+	}
+	switch cfg.store {
+	case "", "none", "memory", "bolt":
+	default:
+		return bot{}, fmt.Errorf("-store %q: want none, memory or bolt", cfg.store)
 	}
 	if cfg.rate < 0 || (cfg.rate > 0 && cfg.think > 0) {
 		return bot{}, errors.New("-rate must not be negative, and excludes -think")

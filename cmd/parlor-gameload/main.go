@@ -37,6 +37,12 @@
 // game's module ("games.tictactoe" or "games.chess") and takes the user
 // from ?user=; its rate limit applies.
 //
+// -store bolt makes the in-process server's matches durable: every move
+// is written to a bbolt file (games/boltstore; -db FILE, or a new file in
+// the temporary directory removed at the end) before the mover's reply,
+// and -store memory to the in-memory store. The default, none, stores
+// nothing.
+//
 // # Output
 //
 // While the bots play, a progress line on stderr shows the elapsed time,
@@ -58,6 +64,7 @@
 //	go run ./cmd/parlor-gameload -game chess -games 200 -duration 10s
 //	go run ./cmd/parlor-gameload -game tictactoe -games 1000 -think 100ms
 //	go run ./cmd/parlor-gameload -game tictactoe -games 1000 -rate 2000 -json /tmp/moves.json
+//	go run ./cmd/parlor-gameload -game tictactoe -games 1000 -store bolt -rate 1000
 package main
 
 import (

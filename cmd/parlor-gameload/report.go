@@ -37,6 +37,9 @@ func (r *report) add(g int, p *player, err error) {
 func (r *report) print(out io.Writer, cfg config) {
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
 	fmt.Fprintf(out, "game              %s\n", cfg.game)
+	if cfg.url == "" && cfg.store != "" {
+		fmt.Fprintf(out, "store             %s\n", cfg.store)
+	}
 	fmt.Fprintf(out, "games             %d (%d bots), think %v, GOMAXPROCS %d\n", r.games, 2*r.games, cfg.think, runtime.GOMAXPROCS(0))
 	if cfg.rate > 0 {
 		fmt.Fprintf(out, "open loop         %.0f moves/s offered; latency from each move's due time\n", cfg.rate)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // TestRunJSON plays a short open-loop run against an in-process server
@@ -36,5 +38,48 @@ func TestRunJSON(t *testing.T) {
 func TestRateExcludesThink(t *testing.T) {
 	if _, err := (config{game: "tictactoe", games: 1, rate: 10, think: time.Millisecond}).validate(); err == nil {
 		t.Fatal("-rate with -think: no error")
+	}
+}
+
+// TestRunBoltStore: with -store bolt the in-process server writes every
+// move to the bbolt file given by -db before its reply, and the bots
+// finish their games.
+func TestRunBoltStore(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "games.db")
+	out := filepath.Join(t.TempDir(), "out.json")
+	cfg := config{game: "tictactoe", games: 4, duration: 500 * time.Millisecond, dialConc: 4, seed: 1, store: "bolt", db: db, jsonPath: out}
+	if err := run(context.Background(), cfg, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var j jsonResult
+	b, err := os.ReadFile(out)
+	if err == nil {
+		err = json.Unmarshal(b, &j)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Moves == 0 || j.Failed != 0 {
+		t.Fatalf("%+v", j)
+	}
+	f, err := bolt.Open(db, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var logged int
+	err = f.View(func(tx *bolt.Tx) error {
+		logged = tx.Bucket([]byte("log")).Stats().KeyN
+		return nil
+	})
+	if err != nil || logged < int(j.Moves) {
+		t.Fatalf("%d entries in the file's log for %d moves, %v", logged, j.Moves, err)
+	}
+}
+
+// TestStoreFlag: an unknown -store is refused.
+func TestStoreFlag(t *testing.T) {
+	if _, err := (config{game: "tictactoe", games: 1, store: "postgres"}).validate(); err == nil {
+		t.Fatal("-store postgres: no error")
 	}
 }

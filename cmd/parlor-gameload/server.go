@@ -55,13 +55,19 @@ func openServer(cfg config, b bot) (wsURL string, stop func(), err error) {
 		}
 		return cfg.url, func() {}, nil
 	}
-	wsURL, stopServer, err := startServer(b.module())
+	store, closeStore, err := openStore(cfg)
 	if err != nil {
+		return "", nil, err
+	}
+	wsURL, stopServer, err := startServer(b.module(games.Config{Store: store}))
+	if err != nil {
+		closeStore()
 		return "", nil, err
 	}
 	return wsURL, func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		_ = stopServer(ctx)
+		closeStore()
 	}, nil
 }

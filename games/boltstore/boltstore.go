@@ -28,8 +28,9 @@ import (
 type Options struct {
 	// MaxBatchDelay bounds how long the writer holds a transaction open
 	// for more writes. It holds one only while writes are queuing (the
-	// previous transaction had more than one), and only until as many
-	// writes as last time have arrived: a lone write never waits.
+	// previous transaction had more than one), only until as many
+	// writes as last time have arrived, and never longer than the last
+	// transaction took to commit: a lone write never waits.
 	// Default: 2ms (DefaultMaxBatchDelay). Negative: never wait.
 	MaxBatchDelay time.Duration
 	// MaxBatchSize is the most writes committed in one transaction.

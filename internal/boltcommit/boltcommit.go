@@ -41,9 +41,10 @@ type request struct {
 
 // New starts the writer goroutine of db. maxBatch (at least 1) bounds the
 // writes of one transaction. While writes are queuing (the previous
-// transaction had more than one), a transaction also waits, at most
-// maxDelay, until as many writes as last time have arrived, since the
-// writers of the last transaction are likely to write again; zero or
+// transaction had more than one), a transaction also waits until as many
+// writes as last time have arrived, since the writers of the last
+// transaction are likely to write again, but no longer than maxDelay nor
+// than the last transaction took to commit (see waitLimit); zero or
 // negative maxDelay never waits. closedErr is what calls return once the
 // Writer is closed.
 func New(db *bolt.DB, maxBatch int, maxDelay time.Duration, closedErr error) *Writer {
@@ -139,22 +140,36 @@ func (w *Writer) Close() error {
 func (w *Writer) run() {
 	defer close(w.stopped)
 	batch := make([]*request, 0, w.maxBatch)
-	last := 0 // writes in the last transaction
+	last := 0              // writes in the last transaction
+	var took time.Duration // how long it took to commit
 	wait := time.NewTimer(time.Hour)
 	wait.Stop()
 	for req := range w.queue {
 		batch = append(batch[:0], req)
-		w.fill(&batch, min(last, w.maxBatch), wait)
+		w.fill(&batch, min(last, w.maxBatch), waitLimit(w.maxDelay, took), wait)
+		start := time.Now()
 		w.commit(batch)
+		took = time.Since(start)
 		last = len(batch)
 		clear(batch)
 	}
 }
 
+// waitLimit is how long a transaction may wait for more writes: maxDelay,
+// but no longer than the last commit took. Waiting saves a commit, so it
+// pays only while it is shorter than one: a write that arrives later
+// waits about as long for the next commit. With a disk that syncs in a
+// fraction of a millisecond, this keeps a move or a message from waiting
+// the whole maxDelay at moderate rates, while under heavy load, where a
+// commit takes longer than maxDelay, the writer still waits maxDelay.
+func waitLimit(maxDelay, lastCommit time.Duration) time.Duration {
+	return max(min(maxDelay, lastCommit), 0)
+}
+
 // fill adds queued writes to batch: all that are waiting, and if batch
 // holds fewer than target and target is above one, those that arrive
-// within maxDelay, until it holds target.
-func (w *Writer) fill(batch *[]*request, target int, wait *time.Timer) {
+// within limit, until it holds target.
+func (w *Writer) fill(batch *[]*request, target int, limit time.Duration, wait *time.Timer) {
 drain:
 	for len(*batch) < w.maxBatch {
 		select {
@@ -167,10 +182,10 @@ drain:
 			break drain
 		}
 	}
-	if target <= 1 || len(*batch) >= target || w.maxDelay <= 0 {
+	if target <= 1 || len(*batch) >= target || limit <= 0 {
 		return
 	}
-	wait.Reset(w.maxDelay)
+	wait.Reset(limit)
 	defer wait.Stop()
 	for len(*batch) < target {
 		select {

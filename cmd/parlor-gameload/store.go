@@ -1,0 +1,40 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/games/boltstore"
+)
+
+// openStore opens the store of -store for the in-process server (nil for
+// none) and returns it with the function that closes it (and removes a
+// bbolt file this command created).
+func openStore(cfg config) (games.Store, func(), error) {
+	switch cfg.store {
+	case "memory":
+		s := games.NewMemoryStore()
+		return s, func() { _ = s.Close() }, nil
+	case "bolt":
+		path, dir := cfg.db, ""
+		if path == "" {
+			var err error
+			if dir, err = os.MkdirTemp("", "parlor-gameload-"); err != nil {
+				return nil, nil, err
+			}
+			path = filepath.Join(dir, "games.db")
+		}
+		s, err := boltstore.Open(path, boltstore.Options{})
+		if err != nil {
+			return nil, nil, err
+		}
+		return s, func() {
+			_ = s.Close()
+			if dir != "" {
+				_ = os.RemoveAll(dir)
+			}
+		}, nil
+	}
+	return nil, func() {}, nil
+}
