@@ -51,8 +51,15 @@ type Config struct {
 	// nothing is measured.
 	Observer Observer
 	// Broker carries room broadcasts between nodes. Default: a
-	// MemoryBroker owned (and closed) by the engine.
+	// MemoryBroker owned (and closed) by the engine. Ignored when Cluster
+	// is set.
 	Broker Broker
+	// Cluster, when set, makes the engine one node of a cluster that
+	// shares rooms: one owner per room, joins, sends and leaves of other
+	// nodes' sessions forwarded to it (see Cluster and docs/cluster.md;
+	// package cluster builds one on NATS). The engine does not close it.
+	// Default: none, a single node.
+	Cluster Cluster
 
 	// ReadLimit is the largest WebSocket message a client may send, in
 	// bytes, after decompression. Larger messages close the connection

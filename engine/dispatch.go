@@ -54,6 +54,9 @@ func (s *session) handleFrame(f *codec.Frame) error {
 				s.e.takeOver(s.user, old, s)
 			}
 		}
+		if s.e.cluster != nil {
+			s.userSub = s.e.holdUserSub(s.user)
+		}
 		token := s.e.resumeToken(s.user, s.id)
 		s.sendFrame(codec.AppendConnected(make([]byte, 0, 80+len(s.user)+len(token)), f.Ref, s.id, s.user, hb, token, resumed))
 		return nil
@@ -93,8 +96,15 @@ func (s *session) handleJoin(f *codec.Frame) {
 		err = room.ErrPanic
 	}
 	// A rejoin of a room this connection is already in adds no room.
-	if err == nil && s.room(id) == nil && s.roomCount() >= s.e.cfg.MaxRoomsPerConn {
+	if err == nil && s.room(id) == nil && (s.remote == nil || s.remoteRoom(id) == nil) && s.roomCount() >= s.e.cfg.MaxRoomsPerConn {
 		err = ErrTooManyRooms
+	}
+	if err == nil && s.e.cluster != nil {
+		err = s.joinCluster(ctx, f, m, id, params)
+		if err != nil {
+			s.reply(f.Ref, waitErr(err, ErrJoinTimeout))
+		}
+		return
 	}
 	for attempt := 0; err == nil; attempt++ {
 		var r *room.Room
@@ -151,6 +161,12 @@ func (s *session) resolve(ctx context.Context, m room.Module, kind string, param
 func (s *session) handleLeave(f *codec.Frame) {
 	r := s.room(f.Room)
 	s.track(f, roomKind(r))
+	if r == nil && s.remote != nil {
+		if h := s.remoteRoom(f.Room); h != nil {
+			s.leaveRemote(h, f.Ref)
+			return
+		}
+	}
 	if r == nil {
 		s.reply(f.Ref, ErrNotJoined)
 		return
@@ -167,12 +183,20 @@ func (s *session) handleLeave(f *codec.Frame) {
 func (s *session) handleSend(f *codec.Frame) {
 	r := s.room(f.Room)
 	s.track(f, roomKind(r))
-	if r == nil {
+	var h *remoteHandle
+	if r == nil && s.remote != nil {
+		h = s.remoteRoom(f.Room)
+	}
+	if r == nil && h == nil {
 		s.reply(f.Ref, ErrNotJoined)
 		return
 	}
 	if f.Event == "" {
 		s.reply(f.Ref, ErrNoEvent)
+		return
+	}
+	if h != nil {
+		s.sendRemote(h, f)
 		return
 	}
 	if err := r.Send(s, f.Ref, f.Event, clone(f.Data), f.ClientMsgID); err != nil {

@@ -36,7 +36,16 @@ type Engine struct {
 	sessions  *shardedMap[*session]
 	userConns *shardedMap[*userConns]
 	hub       *hub
+	fanout    room.Fanout // the rooms' fanout: hub, or clusterFanout on a cluster node
 	ownBroker bool
+
+	// The cluster (cluster*.go, remote*.go); all nil without one.
+	cluster        Cluster
+	leases         *shardedMap[leasedRoom]
+	remoteSessions *shardedMap[*remoteSession]
+	remotes        *shardedMap[*remoteRoom]
+	owners         *shardedMap[struct{}]
+	userSubs       *shardedMap[*userSub]
 
 	// The user channel and presence (userchannel.go, presence.go).
 	userChans *shardedMap[*userHandler]
@@ -76,11 +85,18 @@ func New(cfg Config) (*Engine, error) {
 		e.log.Warn("no Config.Secret set: using a random one, so room ids change on restart and differ between nodes")
 	}
 	broker := cfg.Broker
+	if cfg.Cluster != nil {
+		broker = cfg.Cluster.Broker()
+	}
 	if broker == nil {
 		broker = NewMemoryBroker()
 		e.ownBroker = true
 	}
 	e.hub = newHub(broker, e.log)
+	e.fanout = e.hub
+	if cfg.Cluster != nil {
+		e.startCluster(cfg.Cluster, broker)
+	}
 	e.userChans = newShardedMap[*userHandler]()
 	e.presence = newPresenceTracker(e)
 	e.modules[UserKind] = userModule{e: e}
@@ -94,6 +110,11 @@ func New(cfg Config) (*Engine, error) {
 		Recovery:           e.recoverSocketPanic,
 		Logger:             zapGWSLogger{e.log},
 	})
+	if e.cluster != nil {
+		if err := e.cluster.Start(clusterSide{e}); err != nil {
+			return nil, fmt.Errorf("engine: start cluster: %w", err)
+		}
+	}
 	return e, nil
 }
 

@@ -55,6 +55,11 @@ func (e *Engine) resumeMAC(user, sessionID string) []byte {
 // CloseReplaced.
 func (e *Engine) takeOver(user, sessionID string, by *session) {
 	old, ok := e.sessions.load(sessionID)
+	if !ok && e.cluster != nil {
+		// It may be on another node: the node that has it closes it.
+		e.publishTakeover(user, sessionID)
+		return
+	}
 	if !ok || old == by || old.user != user {
 		return
 	}

@@ -31,7 +31,7 @@ func (e *Engine) roomFor(id, kind string, m room.Module, user string) (r *room.R
 			return
 		}
 		rcfg := e.cfg.Room
-		rcfg.Fanout = e.hub
+		rcfg.Fanout = e.fanout
 		rcfg.Logger = e.log
 		rcfg.OnExit = e.forgetRoom
 		r = room.New(id, kind, h, rcfg)
@@ -85,6 +85,9 @@ func (e *Engine) forgetRoom(r *room.Room) {
 			e.releaseRoomSlot(user)
 		}
 	})
+	if e.cluster != nil {
+		e.releaseLease(r)
+	}
 }
 
 // takeRoomSlot counts a new room for user, refusing past the limit.

@@ -61,6 +61,12 @@ type session struct {
 
 	roomsMu sync.Mutex
 	rooms   map[string]*room.Room
+	// remote holds the rooms owned by other nodes of a cluster
+	// (remote.go); nil without a cluster.
+	remote map[string]*remoteHandle
+	// userSub is this session's hold on its user's cluster topic
+	// (clusteruser.go); nil without a cluster.
+	userSub *userSub
 
 	// pres is the user's presence, counted from the upgrade to close.
 	pres *presenceEntry
@@ -93,6 +99,9 @@ func newSession(e *Engine, conn *gws.Conn, user, cred string) *session {
 		rooms: make(map[string]*room.Room),
 	}
 	s.out.limit = e.cfg.OutboxBytes
+	if e.cluster != nil {
+		s.remote = make(map[string]*remoteHandle)
+	}
 	s.lastData.Store(time.Now().UnixNano())
 	s.log = e.log.With(zap.String("user", user), zap.String("conn", s.id))
 	s.pres = e.presence.connect(user)
@@ -139,12 +148,15 @@ func (s *session) RoomJoined(r *room.Room) {
 }
 
 // RoomLeft implements room.Session.
-func (s *session) RoomLeft(r *room.Room, _ room.LeaveReason) {
+func (s *session) RoomLeft(r *room.Room, reason room.LeaveReason) {
 	s.roomsMu.Lock()
 	if s.rooms[r.ID()] == r {
 		delete(s.rooms, r.ID())
 	}
 	s.roomsMu.Unlock()
+	if s.e.cluster != nil {
+		s.roomMoved(reason)
+	}
 }
 
 func (s *session) room(id string) *room.Room {
@@ -156,7 +168,7 @@ func (s *session) room(id string) *room.Room {
 func (s *session) roomCount() int {
 	s.roomsMu.Lock()
 	defer s.roomsMu.Unlock()
-	return len(s.rooms)
+	return len(s.rooms) + len(s.remote)
 }
 
 func (s *session) startWriter() {
@@ -286,6 +298,10 @@ func (s *session) close(cause error) {
 	s.roomsMu.Unlock()
 	for _, r := range rooms {
 		r.Disconnect(s)
+	}
+	if s.e.cluster != nil {
+		s.leaveRemoteRooms()
+		s.e.releaseUserSub(s.userSub)
 	}
 	s.e.releaseConn(s.user, s)
 	s.e.presence.disconnect(s.pres)

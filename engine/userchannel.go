@@ -119,6 +119,10 @@ func (e *Engine) notifyRaw(user, event string, raw []byte) error {
 		return ErrNotifyTooLarge
 	}
 	h, ok := e.userChans.load(user)
+	if !ok && e.cluster != nil {
+		// The channel may run on another node: publish it there.
+		return e.publishNotify(user, event, raw)
+	}
 	if !ok {
 		return ErrNotifyOffline
 	}
@@ -162,6 +166,9 @@ type userHandler struct {
 
 	// Room goroutine only: the users this user watches.
 	watching map[string]struct{}
+	// sub holds the user's cluster topic while the channel runs here, for
+	// notifications published on other nodes (clusteruser.go).
+	sub *userSub
 }
 
 func (h *userHandler) OnJoin(r *room.Room, j *room.Join) (any, error) {
@@ -174,6 +181,9 @@ func (h *userHandler) OnJoin(r *room.Room, j *room.Join) (any, error) {
 		h.lim = rate.NewLimiter(rate.Limit(h.e.cfg.NotifyRate), h.e.cfg.NotifyBurst)
 		h.watching = make(map[string]struct{})
 		h.e.userChans.update(j.User, func(m map[string]*userHandler) { m[j.User] = h })
+		if h.e.cluster != nil {
+			h.sub = h.e.holdUserSub(j.User)
+		}
 	}
 	return nil, nil
 }
@@ -203,6 +213,10 @@ func (h *userHandler) OnDispose(r *room.Room, _ room.DisposeReason) {
 		h.e.presence.unwatch(subject, h.user)
 	}
 	h.watching = nil
+	if h.sub != nil {
+		h.e.releaseUserSub(h.sub)
+		h.sub = nil
+	}
 }
 
 // allowNotify spends one of the user's notification tokens.

@@ -37,6 +37,9 @@ type Join struct {
 	// the last seq it saw. Empty and 0 for a fresh join.
 	Epoch string
 	Since uint64
+	// Ref is the client's request ref, which the owner's joined frame
+	// answers.
+	Ref uint64
 }
 
 // Send carries a member's event to the room's owner. It mirrors the
@@ -57,6 +60,9 @@ type Send struct {
 	Data []byte
 	// ClientMsgID makes retries idempotent, as on one node.
 	ClientMsgID string
+	// Ref is the client's request ref, which the owner's reply frame
+	// answers.
+	Ref uint64
 }
 
 // Leave tells the owner that a session of another node left a room.

@@ -18,8 +18,8 @@ func TestMessagesAreArrays(t *testing.T) {
 		fields int
 		into   any
 	}{
-		{&Join{Room: "r", Kind: "chat", User: "u", Session: "s", Node: "n", Params: []byte{0x80}, Epoch: "e", Since: 7}, 8, &Join{}},
-		{&Send{Room: "r", User: "u", Session: "s", Node: "n", Event: "msg", Data: []byte{0xa1, 'x'}, ClientMsgID: "c"}, 7, &Send{}},
+		{&Join{Room: "r", Kind: "chat", User: "u", Session: "s", Node: "n", Params: []byte{0x80}, Epoch: "e", Since: 7, Ref: 3}, 9, &Join{}},
+		{&Send{Room: "r", User: "u", Session: "s", Node: "n", Event: "msg", Data: []byte{0xa1, 'x'}, ClientMsgID: "c", Ref: 4}, 8, &Send{}},
 		{&Leave{Room: "r", User: "u", Session: "s", Node: "n", Disconnected: true}, 5, &Leave{}},
 		{&Reply{Code: codec.CodeConflict, Message: "m", Seq: 9, Epoch: "e", Recovered: true, Snapshot: []byte{0x90}, Data: []byte{0xc0}}, 7, &Reply{}},
 	}

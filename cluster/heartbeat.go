@@ -1,0 +1,88 @@
+package cluster
+
+import (
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// Heartbeats: every node publishes on parlor.node.<node> each
+// HeartbeatInterval, and "bye" when it closes. A node watches the nodes
+// whose rooms its sessions are in (NodeGone); one it has not heard from for
+// NodeTimeout while its own connection was up, or that said bye, is gone.
+
+const byeMessage = "bye"
+
+func (n *Node) heartbeatSubject() string { return DefaultNodeSubjectPrefix + "." + n.cfg.Name }
+
+// heartbeat publishes this node's heartbeats and checks the watched nodes.
+func (n *Node) heartbeat() {
+	defer close(n.done)
+	t := time.NewTicker(n.cfg.HeartbeatInterval)
+	defer t.Stop()
+	wasUp := true
+	for {
+		select {
+		case <-n.stop:
+			return
+		case <-t.C:
+		}
+		up := n.nc.IsConnected()
+		if up {
+			_ = n.nc.Publish(n.heartbeatSubject(), nil)
+		}
+		n.check(up, wasUp)
+		wasUp = up
+	}
+}
+
+// check declares gone the watched nodes silent for NodeTimeout. While this
+// node is cut off from NATS it hears nobody and judges nobody; when it is
+// back, every watched node gets a fresh NodeTimeout.
+func (n *Node) check(up, wasUp bool) {
+	now := time.Now()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for name, p := range n.peers {
+		switch {
+		case !up:
+		case !wasUp:
+			p.seen = now
+		case now.Sub(p.seen) > n.cfg.NodeTimeout:
+			n.log.Sugar().Infof("node %s silent for %v: gone", name, now.Sub(p.seen).Round(time.Millisecond))
+			close(p.gone)
+			delete(n.peers, name)
+		}
+	}
+}
+
+// heard handles a heartbeat or a bye.
+func (n *Node) heard(m *nats.Msg) {
+	name := strings.TrimPrefix(m.Subject, DefaultNodeSubjectPrefix+".")
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	p := n.peers[name]
+	if p == nil {
+		return
+	}
+	if string(m.Data) == byeMessage {
+		close(p.gone)
+		delete(n.peers, name)
+		return
+	}
+	p.seen = time.Now()
+}
+
+// NodeGone implements engine.Cluster: the channel is closed once node
+// said bye or stayed silent for NodeTimeout.
+func (n *Node) NodeGone(node string) <-chan struct{} {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	p := n.peers[node]
+	if p == nil {
+		p = &peer{seen: time.Now(), gone: make(chan struct{})}
+		n.peers[node] = p
+	}
+	return p.gone
+}

@@ -1,0 +1,256 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"go.uber.org/zap"
+
+	"github.com/parlorhq/parlor/cluster/forward"
+	"github.com/parlorhq/parlor/cluster/lease"
+	"github.com/parlorhq/parlor/cluster/natsbroker"
+	"github.com/parlorhq/parlor/codec"
+	"github.com/parlorhq/parlor/engine"
+)
+
+// ErrNodeStarted is returned by a second Node.Start.
+var ErrNodeStarted = errors.New("cluster: node already started")
+
+// Node is one Parlor node of a cluster on NATS: it implements
+// engine.Cluster with a lease manager (room ownership), a forwarding
+// client and server (joins, sends and leaves of remote members), a broker
+// for the room subjects, one for the user subjects, and heartbeats that
+// tell the other nodes it is alive. Build it with NewNode and give it to
+// one engine as engine.Config.Cluster.
+type Node struct {
+	nc     *nats.Conn
+	cfg    NodeConfig
+	log    *zap.Logger
+	leases *lease.Manager
+	rooms  *natsbroker.Broker
+	users  *natsbroker.Broker
+	fwd    *forward.Client
+
+	mu     sync.Mutex
+	server *forward.Server
+	peers  map[string]*peer
+	hbSub  *nats.Subscription
+	stop   chan struct{}
+	done   chan struct{}
+	closed bool
+}
+
+// peer is another node this node watches.
+type peer struct {
+	seen time.Time
+	gone chan struct{}
+}
+
+// NewNode builds a node on nc, which the caller keeps and closes after
+// the node (Close). It opens the lease bucket (creating it if needed) and
+// starts the heartbeats; the forwarding server starts with the engine
+// (Start).
+func NewNode(ctx context.Context, nc *nats.Conn, cfg NodeConfig) (*Node, error) {
+	if cfg.Name == "" {
+		return nil, ErrNoNode
+	}
+	cfg = cfg.withDefaults()
+	log := cfg.Logger.With(zap.String("node", cfg.Name))
+	lm, err := lease.NewManager(ctx, nc, lease.Config{
+		Node: cfg.Name, Bucket: cfg.LeaseBucket, TTL: cfg.LeaseTTL, Replicas: cfg.LeaseReplicas, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{
+		nc:     nc,
+		cfg:    cfg,
+		log:    log,
+		leases: lm,
+		rooms:  natsbroker.New(nc, natsbroker.Config{Logger: log}),
+		users:  natsbroker.New(nc, natsbroker.Config{SubjectPrefix: DefaultUserSubjectPrefix, Logger: log}),
+		fwd:    forward.NewClient(nc, forward.ClientConfig{Timeout: cfg.ForwardTimeout}),
+		peers:  make(map[string]*peer),
+		stop:   make(chan struct{}),
+		done:   make(chan struct{}),
+	}
+	n.hbSub, err = nc.Subscribe(DefaultNodeSubjectPrefix+".*", n.heard)
+	if err != nil {
+		_ = lm.Close()
+		return nil, err
+	}
+	go n.heartbeat()
+	return n, nil
+}
+
+// Node implements engine.Cluster.
+func (n *Node) Node() string { return n.cfg.Name }
+
+// Broker implements engine.Cluster: the room subjects (parlor.room.<room>).
+func (n *Node) Broker() engine.Broker { return n.rooms }
+
+// Leases returns the node's lease manager, for tests and operators.
+func (n *Node) Leases() *lease.Manager { return n.leases }
+
+// Start implements engine.Cluster: it serves this node's forwarding
+// subjects with h.
+func (n *Node) Start(h engine.ClusterHandler) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.server != nil {
+		return ErrNodeStarted
+	}
+	s, err := forward.Serve(n.nc, forward.ServerConfig{Node: n.cfg.Name, Handler: forwardHandler{h}, Logger: n.log})
+	if err != nil {
+		return err
+	}
+	n.server = s
+	return nil
+}
+
+// Acquire implements engine.Cluster.
+func (n *Node) Acquire(ctx context.Context, room string) (engine.RoomLease, error) {
+	l, err := n.leases.Acquire(ctx, room)
+	var taken *lease.TakenError
+	switch {
+	case errors.As(err, &taken):
+		return nil, &engine.OwnedError{Owner: taken.Owner}
+	case errors.Is(err, lease.ErrClosed):
+		return nil, engine.ErrShutdown
+	case err != nil:
+		return nil, err
+	}
+	return roomLease{l: l, timeout: n.leases.TTL()}, nil
+}
+
+// roomLease is a lease.Lease as an engine.RoomLease.
+type roomLease struct {
+	l       *lease.Lease
+	timeout time.Duration
+}
+
+func (r roomLease) Done() <-chan struct{} { return r.l.Done() }
+
+func (r roomLease) Release() {
+	ctx, cancel := context.WithTimeout(context.Background(), r.timeout)
+	defer cancel()
+	_ = r.l.Release(ctx)
+}
+
+// Join implements engine.Cluster.
+func (n *Node) Join(ctx context.Context, owner string, j *engine.ClusterJoin) error {
+	_, err := n.fwd.Join(ctx, owner, &forward.Join{
+		Room: j.Room, Kind: j.Kind, User: j.User, Session: j.Session, Node: j.Node,
+		Params: j.Params, Epoch: j.Epoch, Since: j.Since, Ref: j.Ref,
+	})
+	return forwardErr(err)
+}
+
+// Send implements engine.Cluster.
+func (n *Node) Send(ctx context.Context, owner string, s *engine.ClusterSend) error {
+	_, err := n.fwd.Send(ctx, owner, &forward.Send{
+		Room: s.Room, User: s.User, Session: s.Session, Node: s.Node,
+		Event: s.Event, Data: s.Data, ClientMsgID: s.ClientMsgID, Ref: s.Ref,
+	})
+	return forwardErr(err)
+}
+
+// Leave implements engine.Cluster.
+func (n *Node) Leave(ctx context.Context, owner string, l *engine.ClusterLeave) error {
+	_, err := n.fwd.Leave(ctx, owner, &forward.Leave{
+		Room: l.Room, User: l.User, Session: l.Session, Node: l.Node, Disconnected: l.Disconnected,
+	})
+	return forwardErr(err)
+}
+
+// forwardErr maps forwarding failures to the engine's errors: no responder
+// is a gone owner, and the owner's not-owner answer is engine.ErrNotOwner
+// itself, so that the engine looks the owner up again.
+func forwardErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, forward.ErrNoResponder) {
+		return engine.ErrOwnerGone
+	}
+	var ce *codec.Error
+	if errors.As(err, &ce) && ce.Code == engine.ErrNotOwner.Code && ce.Message == engine.ErrNotOwner.Message {
+		return engine.ErrNotOwner
+	}
+	return err
+}
+
+// forwardHandler serves forwarded requests with the engine's handler.
+type forwardHandler struct{ h engine.ClusterHandler }
+
+func reply(respond func(*forward.Reply)) func(error) {
+	return func(err error) {
+		if err != nil {
+			respond(forward.ErrorReply(err))
+			return
+		}
+		respond(&forward.Reply{})
+	}
+}
+
+func (f forwardHandler) Join(j *forward.Join, respond func(*forward.Reply)) {
+	f.h.Join(&engine.ClusterJoin{
+		Room: j.Room, Kind: j.Kind, User: j.User, Session: j.Session, Node: j.Node,
+		Ref: j.Ref, Params: j.Params, Epoch: j.Epoch, Since: j.Since,
+	}, reply(respond))
+}
+
+func (f forwardHandler) Send(s *forward.Send, respond func(*forward.Reply)) {
+	f.h.Send(&engine.ClusterSend{
+		Room: s.Room, User: s.User, Session: s.Session, Node: s.Node,
+		Ref: s.Ref, Event: s.Event, Data: s.Data, ClientMsgID: s.ClientMsgID,
+	}, reply(respond))
+}
+
+func (f forwardHandler) Leave(l *forward.Leave, respond func(*forward.Reply)) {
+	f.h.Leave(&engine.ClusterLeave{
+		Room: l.Room, User: l.User, Session: l.Session, Node: l.Node, Disconnected: l.Disconnected,
+	}, reply(respond))
+}
+
+// PublishUser implements engine.Cluster (parlor.user.<user>).
+func (n *Node) PublishUser(user string, payload []byte) error { return n.users.Publish(user, payload) }
+
+// SubscribeUser implements engine.Cluster.
+func (n *Node) SubscribeUser(user string, fn func([]byte)) (func(), error) {
+	return n.users.Subscribe(user, fn)
+}
+
+// Ready reports whether the node's NATS connection is up and answers, for
+// the host's readiness probe.
+func (n *Node) Ready(ctx context.Context) error { return n.rooms.Ready(ctx) }
+
+// Close stops the node: it tells the other nodes it is leaving, stops
+// serving forwarded requests, and ends the leases still held (they expire
+// after the lease TTL; Engine.Shutdown releases them before, as each room
+// stops). Shut the engine down first. Close leaves the NATS connection
+// open.
+func (n *Node) Close() error {
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return nil
+	}
+	n.closed = true
+	srv := n.server
+	n.mu.Unlock()
+	close(n.stop)
+	<-n.done
+	_ = n.hbSub.Unsubscribe()
+	_ = n.nc.Publish(n.heartbeatSubject(), []byte(byeMessage))
+	_ = n.nc.Flush()
+	var errs []error
+	if srv != nil {
+		errs = append(errs, srv.Close())
+	}
+	errs = append(errs, n.leases.Close(), n.rooms.Close(), n.users.Close())
+	return errors.Join(errs...)
+}

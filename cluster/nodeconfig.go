@@ -1,0 +1,69 @@
+package cluster
+
+import (
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Defaults of NodeConfig.
+const (
+	// DefaultHeartbeatInterval is how often a node says it is alive.
+	DefaultHeartbeatInterval = 250 * time.Millisecond
+	// DefaultNodeTimeout is how long a node may stay silent before the
+	// others close their sessions in its rooms (CloseRoomMoved) so that
+	// they resume on the rooms' next owners.
+	DefaultNodeTimeout = 1500 * time.Millisecond
+	// DefaultUserSubjectPrefix starts the per-user subjects
+	// (parlor.user.<user>): takeovers and notifications.
+	DefaultUserSubjectPrefix = "parlor.user"
+	// DefaultNodeSubjectPrefix starts the heartbeat subjects
+	// (parlor.node.<node>).
+	DefaultNodeSubjectPrefix = "parlor.node"
+)
+
+// NodeConfig configures a [Node]. Every node of a cluster must use the
+// same lease bucket, lease TTL and subject prefixes; the zero values are
+// the same everywhere.
+type NodeConfig struct {
+	// Name names this node: the owner in leases, the middle token of its
+	// forwarding subjects. It must be unique per process (for example the
+	// host and a random suffix) and of the plain form of forward.ErrBadNode.
+	// Required.
+	Name string
+	// LeaseTTL is how long a room's lease lives after its last renewal:
+	// the longest a room stays unserved after its owner died. Zero means
+	// lease.DefaultTTL (2 s), which with DefaultNodeTimeout keeps a room's
+	// failover within about 3 s.
+	LeaseTTL time.Duration
+	// LeaseReplicas is the lease bucket's replica count. Zero means 1; use
+	// 3 on a three-server JetStream cluster.
+	LeaseReplicas int
+	// LeaseBucket names the lease bucket. Empty means lease.DefaultBucket.
+	LeaseBucket string
+	// ForwardTimeout bounds a forwarded request. Zero means
+	// forward.DefaultTimeout (2 s).
+	ForwardTimeout time.Duration
+	// HeartbeatInterval is how often the node publishes that it is alive.
+	// Zero means DefaultHeartbeatInterval.
+	HeartbeatInterval time.Duration
+	// NodeTimeout is how long another node may stay silent before this
+	// node believes it gone (Node.NodeGone). Zero means
+	// DefaultNodeTimeout.
+	NodeTimeout time.Duration
+	// Logger receives the node's warnings. Nil means no logging.
+	Logger *zap.Logger
+}
+
+func (c NodeConfig) withDefaults() NodeConfig {
+	if c.HeartbeatInterval <= 0 {
+		c.HeartbeatInterval = DefaultHeartbeatInterval
+	}
+	if c.NodeTimeout <= 0 {
+		c.NodeTimeout = DefaultNodeTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	return c
+}

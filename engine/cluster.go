@@ -1,0 +1,151 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/parlorhq/parlor/codec"
+)
+
+// Cluster connects an engine to the other nodes (engines) it shares rooms
+// with. Set Config.Cluster to one; package cluster builds it on NATS
+// (cluster.NewNode). Without one the engine is a single node, exactly as
+// before, and none of this runs.
+//
+// With a Cluster, each room runs on one node at a time, the owner, which
+// holds the room's lease:
+//   - a join resolves the room id, then the node asks Acquire: if the room
+//     is free it becomes the owner and runs the room itself (modules
+//     rebuild their state from their stores in OnCreate); if another node
+//     owns it, the join, and later the session's sends and leave, are
+//     forwarded to that owner;
+//   - the owner publishes what its room sends to members on other nodes on
+//     the room's topic of Broker: broadcasts as they are, and frames for
+//     one session (joined, replies, replays, left) in a small envelope
+//     naming that session, so that they stay in order with the broadcasts;
+//   - the room lives as long as its lease: the lease is released after
+//     the room has stopped, and a lost lease stops the room at once.
+type Cluster interface {
+	// Node is this node's name, unique among the live nodes.
+	Node() string
+	// Broker carries the room topics between nodes. The engine uses it
+	// instead of Config.Broker and does not close it.
+	Broker() Broker
+	// Start is called once by New with the engine's side of the seam. From
+	// then on the cluster passes the requests forwarded to this node to h.
+	Start(h ClusterHandler) error
+	// Acquire makes this node the owner of room, or returns the lease this
+	// node already holds. When another node owns the room it returns an
+	// error e with errors.Is(e, ErrRoomOwned) whose *OwnedError names the
+	// owner; other failures carry codec.CodeUnavailable.
+	Acquire(ctx context.Context, room string) (RoomLease, error)
+	// Join, Send and Leave forward a request of a session of this node to
+	// owner. A nil error means the owner took it: the frames that answer it
+	// arrive on the room's topic. ErrOwnerGone and ErrNotOwner say the
+	// owner must be looked up again; other errors are what the client sees.
+	Join(ctx context.Context, owner string, j *ClusterJoin) error
+	Send(ctx context.Context, owner string, s *ClusterSend) error
+	Leave(ctx context.Context, owner string, l *ClusterLeave) error
+	// NodeGone returns a channel closed once node is believed gone: it
+	// left, or it has not been heard from for the cluster's node timeout.
+	NodeGone(node string) <-chan struct{}
+	// PublishUser sends payload to the subscribers of user's topic on
+	// every node.
+	PublishUser(user string, payload []byte) error
+	// SubscribeUser calls fn with each payload published on user's topic
+	// until the returned function is called. fn must not block.
+	SubscribeUser(user string, fn func(payload []byte)) (unsubscribe func(), err error)
+}
+
+// RoomLease is this node's ownership of one room.
+type RoomLease interface {
+	// Done is closed when the lease ends: released, or lost to another
+	// node or to its TTL.
+	Done() <-chan struct{}
+	// Release gives the room up at once, so that another node may take it.
+	Release()
+}
+
+// ClusterHandler is the engine's side of the seam: what a node does with
+// the requests other nodes forward to it. Each method must not block; it
+// calls done exactly once, at once or later, with nil or the error the
+// member's client sees.
+type ClusterHandler interface {
+	// Join admits a session of another node into a room this node owns.
+	Join(j *ClusterJoin, done func(error))
+	// Send hands a remote member's event to the room.
+	Send(s *ClusterSend, done func(error))
+	// Leave removes a remote session from the room.
+	Leave(l *ClusterLeave, done func(error))
+}
+
+// ClusterJoin is a join forwarded to the room's owner.
+type ClusterJoin struct {
+	// Room is the resolved room id and Kind its module.
+	Room, Kind string
+	// User is the user the member's node authenticated.
+	User string
+	// Session is the joining session's id, unique cluster-wide, and Node
+	// the node it is on.
+	Session, Node string
+	// Ref is the client's request ref, which the joined frame answers.
+	Ref uint64
+	// Params are the join parameters, msgpack.
+	Params []byte
+	// Epoch and Since are the client's resume point, empty and 0 for a
+	// fresh join.
+	Epoch string
+	Since uint64
+}
+
+// ClusterSend is a remote member's event forwarded to the room's owner.
+type ClusterSend struct {
+	Room, User, Session, Node string
+	// Ref is the client's request ref, which the reply answers.
+	Ref         uint64
+	Event       string
+	Data        []byte
+	ClientMsgID string
+}
+
+// ClusterLeave tells the owner that a remote session left a room: it asked
+// to (Disconnected false) or its connection closed.
+type ClusterLeave struct {
+	Room, User, Session, Node string
+	Disconnected              bool
+}
+
+// OwnedError is returned by Cluster.Acquire when another node owns the
+// room.
+type OwnedError struct {
+	// Owner is the owning node's name.
+	Owner string
+}
+
+func (e *OwnedError) Error() string { return "engine: room owned by node " + e.Owner }
+
+// Is makes an *OwnedError match ErrRoomOwned.
+func (e *OwnedError) Is(target error) bool { return target == ErrRoomOwned }
+
+// Errors of the cluster seam.
+var (
+	// ErrRoomOwned: another node owns the room (see OwnedError).
+	ErrRoomOwned = errors.New("engine: room owned by another node")
+	// ErrOwnerGone: the owner a request was forwarded to does not answer;
+	// it died or left. The member's node looks the owner up again.
+	ErrOwnerGone = &codec.Error{Code: codec.CodeUnavailable, Message: "engine: room owner unreachable, try again"}
+	// ErrNotOwner: the node a request reached does not run the room (any
+	// more). The member's node looks the owner up again.
+	ErrNotOwner = &codec.Error{Code: codec.CodeUnavailable, Message: "engine: this node does not own the room"}
+)
+
+// CloseRoomMoved (1012, "service restart") closes a session whose room
+// moved to another node while it was in it: the owner stopped, died or lost
+// the room's lease. The client reconnects and resumes with the epoch and
+// seq it last saw, and its rooms are served by their next owner.
+const CloseRoomMoved uint16 = 1012
+
+// clusterRetryPause is the pause between two owner lookups of a join whose
+// owner was gone or no longer the owner, until Config.JoinTimeout.
+const clusterRetryPause = 100 * time.Millisecond

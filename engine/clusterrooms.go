@@ -1,0 +1,103 @@
+package engine
+
+import (
+	"context"
+	"errors"
+
+	"github.com/parlorhq/parlor/room"
+)
+
+// Room ownership on a cluster node: a room runs here only while this node
+// holds its lease. The lease is taken before the room is created, released
+// once the room has stopped (after OnDispose, its last write), and when it
+// is lost the room is stopped at once.
+
+// leasedRoom is a running room and the lease it runs under.
+type leasedRoom struct {
+	r     *room.Room
+	lease RoomLease
+}
+
+// clusterRoom returns the room with id running on this node, creating it
+// under a new lease when the room is free. When another node owns the
+// room it returns that node's name instead.
+func (e *Engine) clusterRoom(ctx context.Context, id, kind string, m room.Module, user string) (*room.Room, string, error) {
+	if r, ok := e.rooms.load(id); ok {
+		return r, "", nil
+	}
+	if e.shutting.Load() {
+		return nil, "", ErrShutdown
+	}
+	lease, err := e.cluster.Acquire(ctx, id)
+	var owned *OwnedError
+	if errors.As(err, &owned) {
+		if owned.Owner == "" || owned.Owner == e.cluster.Node() {
+			return nil, "", ErrNotOwner // not readable yet: look again
+		}
+		return nil, owned.Owner, nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	r, err := e.roomFor(id, kind, m, user)
+	if err != nil {
+		if _, running := e.rooms.load(id); !running {
+			lease.Release()
+		}
+		return nil, "", err
+	}
+	e.bindLease(r, lease)
+	return r, "", nil
+}
+
+// bindLease ties r's lifetime to lease: a lost lease stops the room, and
+// the room's exit releases the lease (releaseLease).
+func (e *Engine) bindLease(r *room.Room, lease RoomLease) {
+	id := r.ID()
+	fresh := false
+	e.leases.update(id, func(m map[string]leasedRoom) {
+		if lr, ok := m[id]; ok && lr.r == r {
+			return
+		}
+		m[id] = leasedRoom{r: r, lease: lease}
+		fresh = true
+	})
+	if !fresh {
+		return
+	}
+	select {
+	case <-r.Done():
+		// It stopped before the binding: its exit found no lease.
+		e.releaseLease(r)
+		return
+	default:
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		select {
+		case <-lease.Done():
+			// Lost: another node may run the room now. Members leave
+			// with LeaveShutdown and their sessions are closed with
+			// CloseRoomMoved (see session.RoomLeft).
+			r.Shutdown()
+		case <-r.Done():
+		}
+	}()
+}
+
+// releaseLease releases the lease r ran under. It runs on the room's exit,
+// after OnDispose, so that the next owner reads everything r stored.
+func (e *Engine) releaseLease(r *room.Room) {
+	id := r.ID()
+	var lease RoomLease
+	e.leases.update(id, func(m map[string]leasedRoom) {
+		if lr, ok := m[id]; ok && lr.r == r {
+			lease = lr.lease
+			delete(m, id)
+		}
+	})
+	if lease != nil {
+		lease.Release()
+	}
+}

@@ -1,0 +1,341 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/parlorhq/parlor/codec"
+	"github.com/parlorhq/parlor/room"
+	"go.uber.org/zap"
+)
+
+// The member's side of a room owned by another node. A session of this
+// node in such a room holds a remote handle instead of a *room.Room: its
+// sends and leave are forwarded to the owner, and the room's frames come
+// back on the room's topic, which this node subscribes to (once per room,
+// in a remoteRoom) before it forwards the first join.
+
+// startCluster sets the engine up as a cluster node.
+func (e *Engine) startCluster(c Cluster, broker Broker) {
+	e.cluster = c
+	e.fanout = newClusterFanout(broker, e.log)
+	e.leases = newShardedMap[leasedRoom]()
+	e.remoteSessions = newShardedMap[*remoteSession]()
+	e.remotes = newShardedMap[*remoteRoom]()
+	e.owners = newShardedMap[struct{}]()
+	e.userSubs = newShardedMap[*userSub]()
+}
+
+// remoteRoom is this node's subscription to a room owned by another node,
+// with the sessions of this node in it.
+type remoteRoom struct {
+	e     *Engine
+	id    string
+	unsub func()
+
+	mu       sync.Mutex
+	members  map[string]*session // by session id: joining or joined
+	attached atomic.Pointer[[]*session]
+}
+
+// remoteHandle is a session's membership of a room owned elsewhere.
+type remoteHandle struct {
+	rr    *remoteRoom
+	owner string
+}
+
+// enterRemote registers s in the remote room id, subscribing to the
+// room's topic first if s is this node's first session in it.
+func (e *Engine) enterRemote(id string, s *session) (*remoteRoom, error) {
+	var rr *remoteRoom
+	var err error
+	e.remotes.update(id, func(m map[string]*remoteRoom) {
+		if rr = m[id]; rr == nil {
+			rr = &remoteRoom{e: e, id: id, members: make(map[string]*session)}
+			rr.unsub, err = e.cluster.Broker().Subscribe(id, rr.deliver)
+			if err != nil {
+				rr = nil
+				return
+			}
+			m[id] = rr
+		}
+		rr.mu.Lock()
+		rr.members[s.id] = s
+		rr.mu.Unlock()
+	})
+	return rr, err
+}
+
+// exitRemote takes s out of rr, unsubscribing when it was the last.
+func (e *Engine) exitRemote(rr *remoteRoom, s *session) {
+	e.remotes.update(rr.id, func(m map[string]*remoteRoom) {
+		rr.mu.Lock()
+		defer rr.mu.Unlock()
+		if rr.members[s.id] != s {
+			return
+		}
+		delete(rr.members, s.id)
+		rr.detachLocked(s)
+		if len(rr.members) == 0 && m[rr.id] == rr {
+			delete(m, rr.id)
+			rr.unsub()
+		}
+	})
+}
+
+// detachLocked stops broadcasts to s. rr.mu is held.
+func (rr *remoteRoom) detachLocked(s *session) {
+	if p := rr.attached.Load(); p != nil {
+		if i := slices.Index(*p, s); i >= 0 {
+			next := slices.Delete(slices.Clone(*p), i, i+1)
+			rr.attached.Store(&next)
+		}
+	}
+}
+
+// deliver is the room topic's subscriber: broadcasts go to the attached
+// sessions, envelopes to the session they name.
+func (rr *remoteRoom) deliver(p []byte) {
+	kind, sid, body, ok := parseEnvelope(p)
+	if !ok {
+		if isEnvelope(p) {
+			return
+		}
+		if a := rr.attached.Load(); a != nil {
+			for _, s := range *a {
+				s.Deliver(p)
+			}
+		}
+		return
+	}
+	rr.mu.Lock()
+	s := rr.members[sid]
+	if s != nil && kind == envAttach {
+		var next []*session
+		if a := rr.attached.Load(); a != nil {
+			next = slices.Clone(*a)
+		}
+		if !slices.Contains(next, s) {
+			next = append(next, s)
+		}
+		rr.attached.Store(&next)
+	}
+	rr.mu.Unlock()
+	if s == nil {
+		return
+	}
+	switch kind {
+	case envFrames:
+		s.Deliver(body)
+	case envLeft:
+		rr.e.exitRemote(rr, s)
+		s.remoteLeft(rr, room.LeaveReason(body))
+	}
+}
+
+// joinCluster is handleJoin's loop on a cluster node, once the room id
+// is resolved: run the room here if it is free, or forward the join to its
+// owner, looking the owner up again while it is gone or changing.
+func (s *session) joinCluster(ctx context.Context, f *codec.Frame, m room.Module, id string, params []byte) error {
+	for {
+		r, owner, err := s.e.clusterRoom(ctx, id, f.Kind, m, s.user)
+		switch {
+		case err == nil && owner == "":
+			if r.Kind() != f.Kind {
+				return ErrWrongKind
+			}
+			err = r.JoinFrom(ctx, s, f.Ref, params, f.Epoch, f.Seq)
+			if !errors.Is(err, room.ErrClosed) {
+				return err
+			}
+			select { // stopping: the next lookup finds it gone
+			case <-r.Done():
+				continue
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		case err == nil:
+			err = s.joinRemote(ctx, owner, id, f, params)
+		}
+		if !errors.Is(err, ErrOwnerGone) && !errors.Is(err, ErrNotOwner) {
+			return err
+		}
+		select {
+		case <-time.After(clusterRetryPause):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// joinRemote forwards a join to owner, with the room's topic subscribed
+// first so that the joined frame and everything after it arrive here.
+func (s *session) joinRemote(ctx context.Context, owner, id string, f *codec.Frame, params []byte) error {
+	rr, err := s.e.enterRemote(id, s)
+	if err != nil {
+		return err
+	}
+	err = s.e.cluster.Join(ctx, owner, &ClusterJoin{
+		Room: id, Kind: f.Kind, User: s.user, Session: s.id, Node: s.e.cluster.Node(),
+		Ref: f.Ref, Params: params, Epoch: f.Epoch, Since: f.Seq,
+	})
+	if err != nil {
+		if s.remoteRoom(id) == nil {
+			s.e.exitRemote(rr, s)
+			if !errors.Is(err, ErrOwnerGone) && !errors.Is(err, ErrNotOwner) {
+				// It may have applied after all (a timeout): undo it.
+				s.forwardLeave(owner, id, true)
+			}
+		}
+		return err
+	}
+	rr.mu.Lock()
+	still := rr.members[s.id] == s
+	rr.mu.Unlock()
+	if still {
+		s.roomsMu.Lock()
+		s.remote[id] = &remoteHandle{rr: rr, owner: owner}
+		s.roomsMu.Unlock()
+		s.e.watchOwner(owner)
+	}
+	return nil
+}
+
+// remoteRoom returns the session's handle on a room owned elsewhere.
+func (s *session) remoteRoom(id string) *remoteHandle {
+	s.roomsMu.Lock()
+	defer s.roomsMu.Unlock()
+	return s.remote[id]
+}
+
+// remoteLeft runs when the owner took the session out of a room. A room
+// that stopped for a reason other than this engine's shutdown moved to
+// another node: the session is closed with CloseRoomMoved to resume there.
+func (s *session) remoteLeft(rr *remoteRoom, reason room.LeaveReason) {
+	s.roomsMu.Lock()
+	if h := s.remote[rr.id]; h != nil && h.rr == rr {
+		delete(s.remote, rr.id)
+	}
+	s.roomsMu.Unlock()
+	s.roomMoved(reason)
+}
+
+// roomMoved closes the session with CloseRoomMoved when a room it was in
+// stopped on a cluster node for another reason than this engine's
+// shutdown: the room stopped because its node lost it, stopped, or died.
+func (s *session) roomMoved(reason room.LeaveReason) {
+	if reason != room.LeaveShutdown || s.e.cluster == nil || s.e.shutting.Load() {
+		return
+	}
+	s.closeAfterFlush(CloseRoomMoved, "room moved to another node")
+}
+
+// sendRemote forwards a send to the room's owner. A gone or changed owner
+// closes the session with CloseRoomMoved after the client is answered, so
+// that it resumes where the room runs next.
+func (s *session) sendRemote(h *remoteHandle, f *codec.Frame) {
+	err := s.e.cluster.Send(s.e.ctx, h.owner, &ClusterSend{
+		Room: h.rr.id, User: s.user, Session: s.id, Node: s.e.cluster.Node(),
+		Ref: f.Ref, Event: f.Event, Data: clone(f.Data), ClientMsgID: f.ClientMsgID,
+	})
+	if err == nil {
+		return
+	}
+	s.reply(f.Ref, err)
+	if errors.Is(err, ErrOwnerGone) || errors.Is(err, ErrNotOwner) {
+		s.closeAfterFlush(CloseRoomMoved, "room moved to another node")
+	}
+}
+
+// leaveRemote forwards a leave to the room's owner and forgets the room.
+func (s *session) leaveRemote(h *remoteHandle, ref uint64) {
+	ctx, cancel := context.WithTimeout(s.e.ctx, s.e.cfg.JoinTimeout)
+	defer cancel()
+	err := s.e.cluster.Leave(ctx, h.owner, &ClusterLeave{Room: h.rr.id, User: s.user, Session: s.id, Node: s.e.cluster.Node()})
+	if errors.Is(err, ErrOwnerGone) || errors.Is(err, ErrNotOwner) {
+		err = nil // the room is gone, and so is the membership
+	}
+	if err == nil {
+		s.roomsMu.Lock()
+		if s.remote[h.rr.id] == h {
+			delete(s.remote, h.rr.id)
+		}
+		s.roomsMu.Unlock()
+		s.e.exitRemote(h.rr, s)
+	}
+	s.reply(ref, waitErr(err, ErrLeaveTimeout))
+}
+
+// forwardLeave tells owner, in the background, that the session left id.
+func (s *session) forwardLeave(owner, id string, disconnected bool) {
+	s.e.wg.Add(1)
+	go func() {
+		defer s.e.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), s.e.cfg.JoinTimeout)
+		defer cancel()
+		l := &ClusterLeave{Room: id, User: s.user, Session: s.id, Node: s.e.cluster.Node(), Disconnected: disconnected}
+		if err := s.e.cluster.Leave(ctx, owner, l); err != nil {
+			s.log.Debug("forwarded leave", zap.String("room", id), zap.String("owner", owner), zap.Error(err))
+		}
+	}()
+}
+
+// leaveRemoteRooms runs when the session closes: every owner is told.
+func (s *session) leaveRemoteRooms() {
+	s.roomsMu.Lock()
+	handles := make([]*remoteHandle, 0, len(s.remote))
+	for _, h := range s.remote {
+		handles = append(handles, h)
+	}
+	clear(s.remote)
+	s.roomsMu.Unlock()
+	for _, h := range handles {
+		s.e.exitRemote(h.rr, s)
+		s.forwardLeave(h.owner, h.rr.id, true)
+	}
+}
+
+// watchOwner makes sure that when owner is gone, the sessions of this node
+// in its rooms are closed with CloseRoomMoved, to resume on the rooms'
+// next owners.
+func (e *Engine) watchOwner(owner string) {
+	fresh := false
+	e.owners.update(owner, func(m map[string]struct{}) {
+		if _, ok := m[owner]; !ok {
+			m[owner] = struct{}{}
+			fresh = true
+		}
+	})
+	if !fresh {
+		return
+	}
+	gone := e.cluster.NodeGone(owner)
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		select {
+		case <-gone:
+		case <-e.ctx.Done():
+			return
+		}
+		e.owners.update(owner, func(m map[string]struct{}) { delete(m, owner) })
+		e.log.Info("room owner gone: closing its rooms' sessions", zap.String("owner", owner))
+		for _, s := range e.sessions.values() {
+			s.roomsMu.Lock()
+			hit := false
+			for _, h := range s.remote {
+				if h.owner == owner {
+					hit = true
+				}
+			}
+			s.roomsMu.Unlock()
+			if hit {
+				s.closeAfterFlush(CloseRoomMoved, "room owner gone")
+			}
+		}
+	}()
+}

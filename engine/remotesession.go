@@ -1,0 +1,177 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+
+	"github.com/parlorhq/parlor/room"
+	"go.uber.org/zap"
+)
+
+// The owner's side of a member on another node. A room owned here sees a
+// session of another node as a *remoteSession: a room.Session whose
+// frames go, in envelopes, on the room's topic to the session's node (see
+// clusterenvelope.go). There is one per room and remote session.
+
+// remoteSession is a session of another node in a room this node owns.
+type remoteSession struct {
+	e      *Engine
+	room   string
+	id     string
+	user   string
+	node   string
+	key    string
+	joined atomic.Bool
+}
+
+// remoteKey names a remote session in one room.
+func remoteKey(roomID, sessionID string) string { return roomID + "\x00" + sessionID }
+
+// ID implements room.Session.
+func (rs *remoteSession) ID() string { return rs.id }
+
+// UserID implements room.Session.
+func (rs *remoteSession) UserID() string { return rs.user }
+
+// Deliver implements room.Session: the frames travel to the session's
+// node in an envFrames envelope on the room's topic.
+func (rs *remoteSession) Deliver(frames []byte) bool { return rs.publish(envFrames, frames) }
+
+// RoomJoined implements room.Session.
+func (rs *remoteSession) RoomJoined(*room.Room) { rs.joined.Store(true) }
+
+// RoomLeft implements room.Session: the member's node is told, after the
+// left frame if the room sent one, and the owner forgets the session.
+func (rs *remoteSession) RoomLeft(_ *room.Room, reason room.LeaveReason) {
+	rs.publish(envLeft, []byte(reason))
+	rs.e.forgetRemoteSession(rs)
+}
+
+func (rs *remoteSession) publish(kind byte, body []byte) bool {
+	env := appendEnvelope(make([]byte, 0, 3+len(rs.id)+len(body)), kind, rs.id, body)
+	if err := rs.e.cluster.Broker().Publish(rs.room, env); err != nil {
+		rs.e.log.Warn("cluster publish to a remote session", zap.String("room", rs.room),
+			zap.String("node", rs.node), zap.Error(err))
+		return false
+	}
+	return true
+}
+
+// remoteSessionFor returns the remote session of j, creating it.
+func (e *Engine) remoteSessionFor(j *ClusterJoin) *remoteSession {
+	key := remoteKey(j.Room, j.Session)
+	var rs *remoteSession
+	e.remoteSessions.update(key, func(m map[string]*remoteSession) {
+		if rs = m[key]; rs == nil || rs.user != j.User {
+			rs = &remoteSession{e: e, room: j.Room, id: j.Session, user: j.User, node: j.Node, key: key}
+			m[key] = rs
+		}
+	})
+	return rs
+}
+
+func (e *Engine) forgetRemoteSession(rs *remoteSession) {
+	e.remoteSessions.update(rs.key, func(m map[string]*remoteSession) {
+		if m[rs.key] == rs {
+			delete(m, rs.key)
+		}
+	})
+}
+
+// clusterSide implements ClusterHandler for an engine.
+type clusterSide struct{ e *Engine }
+
+// Join implements ClusterHandler.
+func (c clusterSide) Join(j *ClusterJoin, done func(error)) {
+	e := c.e
+	if e.shutting.Load() {
+		done(ErrNotOwner)
+		return
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		done(e.joinForwarded(j))
+	}()
+}
+
+// joinForwarded runs a forwarded join as handleJoin runs a local one, once
+// the room id is resolved.
+func (e *Engine) joinForwarded(j *ClusterJoin) error {
+	m := e.module(j.Kind)
+	if m == nil {
+		return ErrUnknownKind
+	}
+	ctx, cancel := context.WithTimeout(e.ctx, e.cfg.JoinTimeout)
+	defer cancel()
+	r, owner, err := e.clusterRoom(ctx, j.Room, j.Kind, m, j.User)
+	switch {
+	case err != nil:
+		return waitErr(err, ErrJoinTimeout)
+	case owner != "":
+		return ErrNotOwner
+	case r.Kind() != j.Kind:
+		return ErrWrongKind
+	}
+	rs := e.remoteSessionFor(j)
+	err = r.JoinFrom(ctx, rs, j.Ref, j.Params, j.Epoch, j.Since)
+	if err != nil && !rs.joined.Load() {
+		e.forgetRemoteSession(rs)
+	}
+	if errors.Is(err, room.ErrClosed) {
+		return ErrNotOwner // stopping: the member looks the owner up again
+	}
+	return waitErr(err, ErrJoinTimeout)
+}
+
+// Send implements ClusterHandler.
+func (c clusterSide) Send(s *ClusterSend, done func(error)) {
+	e := c.e
+	rs, ok := e.remoteSessions.load(remoteKey(s.Room, s.Session))
+	if !ok || rs.user != s.User {
+		done(ErrNotJoined)
+		return
+	}
+	r, ok := e.rooms.load(s.Room)
+	if !ok {
+		done(ErrNotOwner)
+		return
+	}
+	err := r.Send(rs, s.Ref, s.Event, s.Data, s.ClientMsgID)
+	if errors.Is(err, room.ErrClosed) {
+		err = ErrNotOwner
+	}
+	done(err)
+}
+
+// Leave implements ClusterHandler.
+func (c clusterSide) Leave(l *ClusterLeave, done func(error)) {
+	e := c.e
+	rs, ok := e.remoteSessions.load(remoteKey(l.Room, l.Session))
+	if !ok || rs.user != l.User {
+		done(nil)
+		return
+	}
+	r, ok := e.rooms.load(l.Room)
+	if !ok {
+		done(nil)
+		return
+	}
+	if l.Disconnected {
+		r.Disconnect(rs)
+		done(nil)
+		return
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		ctx, cancel := context.WithTimeout(e.ctx, e.cfg.JoinTimeout)
+		defer cancel()
+		err := r.Leave(ctx, rs)
+		if errors.Is(err, room.ErrClosed) {
+			err = nil
+		}
+		done(waitErr(err, ErrLeaveTimeout))
+	}()
+}
