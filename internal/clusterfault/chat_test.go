@@ -2,6 +2,7 @@ package clusterfault
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -214,7 +215,10 @@ func ackedAgain(t *testing.T, before map[*member]int, n int, timeout time.Durati
 		return
 	}
 	for m, k := range before {
-		t.Errorf("%s: %d acks before, %d after", m.name, k, m.ackCount()-k)
+		m.mu.Lock()
+		failures := maps.Clone(m.failures)
+		m.mu.Unlock()
+		t.Errorf("%s: %d acks before, %d after; failed sends by code %v", m.name, k, m.ackCount()-k, failures)
 	}
 	t.FailNow()
 }
