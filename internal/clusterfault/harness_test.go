@@ -30,7 +30,7 @@ const (
 const startTimeout = 30 * time.Second
 
 // The binaries, built once by TestMain.
-var bin struct{ nats, node, proxy string }
+var bin struct{ nats, node, proxy, arcade string }
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "parlor-clusterfault-")
@@ -41,10 +41,12 @@ func TestMain(m *testing.M) {
 	bin.nats = filepath.Join(dir, "nats-server")
 	bin.node = filepath.Join(dir, "clusternode")
 	bin.proxy = filepath.Join(dir, "parlor-proxy")
+	bin.arcade = filepath.Join(dir, "arcade")
 	for _, b := range []struct{ out, pkg string }{
 		{bin.nats, "github.com/nats-io/nats-server/v2"},
 		{bin.node, "github.com/parlorhq/parlor/internal/clusterfault/clusternode"},
 		{bin.proxy, "github.com/parlorhq/parlor/cmd/parlor-proxy"},
+		{bin.arcade, "github.com/parlorhq/parlor/examples/arcade"},
 	} {
 		if err := goBuild(b.out, b.pkg); err != nil {
 			// Every test needs them: fail the run, never skip.
