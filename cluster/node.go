@@ -60,7 +60,7 @@ func NewNode(ctx context.Context, nc *nats.Conn, cfg NodeConfig) (*Node, error) 
 	cfg = cfg.withDefaults()
 	log := cfg.Logger.With(zap.String("node", cfg.Name))
 	lm, err := lease.NewManager(ctx, nc, lease.Config{
-		Node: cfg.Name, Bucket: cfg.LeaseBucket, TTL: cfg.LeaseTTL, Replicas: cfg.LeaseReplicas, Logger: log,
+		Node: cfg.Name, Bucket: cfg.LeaseBucket, TTL: cfg.LeaseTTL, Replicas: cfg.LeaseReplicas, Logger: cfg.Logger,
 	})
 	if err != nil {
 		return nil, err
@@ -245,8 +245,10 @@ func (n *Node) Close() error {
 	close(n.stop)
 	<-n.done
 	_ = n.hbSub.Unsubscribe()
-	_ = n.nc.Publish(n.heartbeatSubject(), []byte(byeMessage))
-	_ = n.nc.Flush()
+	if n.nc.IsConnected() {
+		_ = n.nc.Publish(n.heartbeatSubject(), []byte(byeMessage))
+		_ = n.nc.FlushTimeout(n.cfg.HeartbeatInterval)
+	}
 	var errs []error
 	if srv != nil {
 		errs = append(errs, srv.Close())

@@ -275,8 +275,9 @@ func (s *session) forwardLeave(owner, id string, disconnected bool) {
 	s.e.wg.Add(1)
 	go func() {
 		defer s.e.wg.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), s.e.cfg.JoinTimeout)
-		defer cancel()
+		// Not the engine's context: a leave at shutdown must still go
+		// out. The cluster bounds the request (forward timeout).
+		ctx := context.Background()
 		l := &ClusterLeave{Room: id, User: s.user, Session: s.id, Node: s.e.cluster.Node(), Disconnected: disconnected}
 		if err := s.e.cluster.Leave(ctx, owner, l); err != nil {
 			s.log.Debug("forwarded leave", zap.String("room", id), zap.String("owner", owner), zap.Error(err))

@@ -128,13 +128,16 @@ func (e *Engine) joinForwarded(j *ClusterJoin) error {
 // Send implements ClusterHandler.
 func (c clusterSide) Send(s *ClusterSend, done func(error)) {
 	e := c.e
-	rs, ok := e.remoteSessions.load(remoteKey(s.Room, s.Session))
-	if !ok || rs.user != s.User {
-		done(ErrNotJoined)
-		return
-	}
+	// Without the room or the membership, the member's node holds a
+	// membership of a room that stopped here without it being told
+	// (NATS was down): it must look the owner up again.
 	r, ok := e.rooms.load(s.Room)
 	if !ok {
+		done(ErrNotOwner)
+		return
+	}
+	rs, ok := e.remoteSessions.load(remoteKey(s.Room, s.Session))
+	if !ok || rs.user != s.User {
 		done(ErrNotOwner)
 		return
 	}

@@ -1,0 +1,190 @@
+package clustertest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/client/chatclient"
+)
+
+// nextWhere reads cv's updates until one satisfies match.
+func nextWhere(t testing.TB, cv *chatclient.Conversation, what string, match func(chatclient.Update) bool) chatclient.Update {
+	t.Helper()
+	c := ctx(t)
+	for {
+		u, err := cv.Next(c)
+		if err != nil {
+			t.Fatalf("waiting for %s: %v", what, err)
+		}
+		if match(u) {
+			return u
+		}
+	}
+}
+
+func texts(ms []chat.Message) []string {
+	var out []string
+	for _, m := range ms {
+		if m.Kind == chat.KindMessage {
+			out = append(out, fmt.Sprintf("%d:%s:%s", m.Seq, m.From, m.Text))
+		}
+	}
+	return out
+}
+
+// Two users on different nodes chat in a direct conversation: the room
+// runs on the first joiner's node only, and messages, typing, receipts and
+// history agree on both sides.
+func TestClusterDirectConversationAcrossNodes(t *testing.T) {
+	ns := StartServer(t)
+	st := newStores()
+	a := startNode(t, "a", []string{ns.URL()}, st, nodeOptions{})
+	b := startNode(t, "b", []string{ns.URL()}, st, nodeOptions{})
+
+	alice, bob := a.dial("alice"), b.dial("bob")
+	cvA, err := chatclient.DM(ctx(t), alice, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cvB, err := chatclient.DM(ctx(t), bob, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := cvA.ID()
+	if cvB.ID() != id {
+		t.Fatalf("room ids differ: %s, %s", id, cvB.ID())
+	}
+	if !a.owns(id) || b.owns(id) {
+		t.Fatalf("room owned by a: %v, by b: %v; want a only", a.owns(id), b.owns(id))
+	}
+
+	var sent []string
+	for i := range 5 {
+		cv, from := cvA, "alice"
+		if i%2 == 1 {
+			cv, from = cvB, "bob"
+		}
+		m, err := cv.Send(ctx(t), fmt.Sprint("m", i))
+		if err != nil {
+			t.Fatalf("send %d from %s: %v", i, from, err)
+		}
+		sent = append(sent, fmt.Sprintf("%d:%s:m%d", m.Seq, from, i))
+	}
+	for _, cv := range []*chatclient.Conversation{cvA, cvB} {
+		var got []string
+		for len(got) < len(sent) {
+			m, err := cv.NextMessage(ctx(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, fmt.Sprintf("%d:%s:%s", m.Seq, m.From, m.Text))
+		}
+		if !slices.Equal(got, sent) {
+			t.Fatalf("events %v, want %v", got, sent)
+		}
+	}
+
+	// Typing from the remote member reaches the owner's side, and from
+	// the owner's side the remote member; so does a receipt.
+	if err := cvB.Typing(ctx(t), true); err != nil {
+		t.Fatal(err)
+	}
+	u := nextWhere(t, cvA, "bob typing", func(u chatclient.Update) bool { return u.Typing != nil })
+	if u.Typing.User != "bob" || !u.Typing.Typing {
+		t.Fatalf("typing %+v, want bob typing", *u.Typing)
+	}
+	if err := cvA.Typing(ctx(t), true); err != nil {
+		t.Fatal(err)
+	}
+	u = nextWhere(t, cvB, "alice typing", func(u chatclient.Update) bool { return u.Typing != nil && u.Typing.User == "alice" })
+	if !u.Typing.Typing {
+		t.Fatalf("typing %+v, want alice typing", *u.Typing)
+	}
+	if _, err := cvB.MarkRead(ctx(t), 5); err != nil {
+		t.Fatal(err)
+	}
+	u = nextWhere(t, cvA, "bob's receipt", func(u chatclient.Update) bool { return u.Read != nil })
+	if u.Read.User != "bob" || u.Read.Seq != 5 {
+		t.Fatalf("receipt %+v, want bob at 5", *u.Read)
+	}
+
+	pageA, err := cvA.History(ctx(t), 0, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pageB, err := cvB.History(ctx(t), 0, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(texts(pageA.Messages), sent) || !slices.Equal(texts(pageB.Messages), sent) {
+		t.Fatalf("history: alice %v, bob %v, want %v", texts(pageA.Messages), texts(pageB.Messages), sent)
+	}
+}
+
+// A group with members on three nodes: every member sees the same
+// messages in the same order, whoever sent them and wherever the room runs.
+func TestClusterGroupAcrossNodes(t *testing.T) {
+	ns := StartServer(t)
+	st := newStores()
+	nodes := []*node{
+		startNode(t, "a", []string{ns.URL()}, st, nodeOptions{}),
+		startNode(t, "b", []string{ns.URL()}, st, nodeOptions{}),
+		startNode(t, "c", []string{ns.URL()}, st, nodeOptions{}),
+	}
+	users := []string{"ann", "ben", "cat"}
+	convs := make([]*chatclient.Conversation, 3)
+	cv, err := chatclient.CreateGroup(ctx(t), nodes[0].dial("ann"), "trio", "ben", "cat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	convs[0] = cv
+	for i := 1; i < 3; i++ {
+		if convs[i], err = chatclient.Group(ctx(t), nodes[i].dial(users[i]), cv.ID()); err != nil {
+			t.Fatalf("%s joins: %v", users[i], err)
+		}
+	}
+	// Everyone sends at once.
+	const each = 10
+	errs := make(chan error, 3)
+	for i := range 3 {
+		go func() {
+			for k := range each {
+				if _, err := convs[i].Send(context.Background(), fmt.Sprintf("%s-%d", users[i], k)); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var logs [3][]string
+	for i := range 3 {
+		for len(logs[i]) < 3*each {
+			m, err := convs[i].NextMessage(ctx(t))
+			if err != nil {
+				t.Fatalf("%s: %v", users[i], err)
+			}
+			logs[i] = append(logs[i], fmt.Sprintf("%d:%s:%s", m.Seq, m.From, m.Text))
+		}
+	}
+	for i := 1; i < 3; i++ {
+		if !slices.Equal(logs[i], logs[0]) {
+			t.Fatalf("%s saw %v\n%s saw %v", users[i], logs[i], users[0], logs[0])
+		}
+	}
+	page, err := convs[2].History(ctx(t), 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := texts(page.Messages); !slices.Equal(got, logs[0]) {
+		t.Fatalf("history %v, want %v", got, logs[0])
+	}
+}

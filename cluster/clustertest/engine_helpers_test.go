@@ -1,0 +1,148 @@
+package clustertest
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/client"
+	"github.com/parlorhq/parlor/cluster"
+	"github.com/parlorhq/parlor/engine"
+	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/parlortest"
+	"github.com/parlorhq/parlor/room"
+)
+
+// stores are the durable logs the nodes of one test share, as they would
+// share PostgreSQL.
+type stores struct {
+	chat  *chat.MemoryStore
+	games *games.MemoryStore
+}
+
+func newStores() *stores {
+	return &stores{chat: chat.NewMemoryStore(), games: games.NewMemoryStore()}
+}
+
+// node is one Parlor node of a test cluster: an engine behind a loopback
+// WebSocket server, with its own NATS connection and cluster.Node.
+type node struct {
+	t       testing.TB
+	name    string
+	nc      *nats.Conn
+	cluster *cluster.Node
+	srv     *parlortest.Server
+	stopped bool
+}
+
+// nodeOptions tune startNode.
+type nodeOptions struct {
+	replicas int
+	modules  func(*stores) []room.Module
+}
+
+// startNode starts node name on the NATS servers at urls, with the chat
+// modules on st unless opts says otherwise. Everything stops when the test
+// ends: the engine first, then the node, then the connection.
+func startNode(t testing.TB, name string, urls []string, st *stores, opts nodeOptions) *node {
+	t.Helper()
+	nc := dial(t, name, urls...)
+	var cn *cluster.Node
+	var err error
+	for try := 0; ; try++ { // a fresh JetStream cluster may still elect its leader
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		cn, err = cluster.NewNode(ctx, nc, cluster.NodeConfig{Name: name, LeaseReplicas: opts.replicas, Logger: zaptest.NewLogger(t).Named(name)})
+		cancel()
+		if err == nil || try == 20 {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("node %s: %v", name, err)
+	}
+	t.Cleanup(func() { _ = cn.Close() })
+	mods := chatModules(st)
+	if opts.modules != nil {
+		mods = opts.modules(st)
+	}
+	srv := parlortest.Start(t, parlortest.Config{
+		Modules: mods,
+		Engine: engine.Config{
+			Cluster: cn,
+			Logger:  zaptest.NewLogger(t).Named(name),
+		},
+	})
+	return &node{t: t, name: name, nc: nc, cluster: cn, srv: srv}
+}
+
+func chatModules(st *stores) []room.Module {
+	return chat.New(chat.Config{Store: st.chat}).Modules()
+}
+
+// addr is the node's host:port.
+func (n *node) addr() string { return strings.TrimPrefix(n.srv.HTTP.URL, "http://") }
+
+// dial connects a client as user to the node.
+func (n *node) dial(user string) *client.Client {
+	n.t.Helper()
+	return n.srv.DialOptions(user, fastReconnect())
+}
+
+// fastReconnect is the client options of the tests: quick reconnects.
+func fastReconnect() client.Options {
+	return client.Options{Reconnect: client.ReconnectPolicy{MinDelay: 50 * time.Millisecond, MaxDelay: 250 * time.Millisecond}}
+}
+
+// dialVia connects a client as user through a proxy at addr.
+func dialVia(t testing.TB, addr, user string) *client.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), parlortest.Timeout)
+	defer cancel()
+	c, err := client.Dial(ctx, "ws://"+addr+"/?"+parlortest.UserParam+"="+user, fastReconnect())
+	if err != nil {
+		t.Fatalf("dial %s via %s: %v", user, addr, err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// shutdown stops the node gracefully: Engine.Shutdown (which releases its
+// leases as its rooms stop), then the cluster node.
+func (n *node) shutdown() {
+	n.t.Helper()
+	n.stopped = true
+	n.srv.Stop()
+	_ = n.cluster.Close()
+}
+
+// kill stops the node abruptly as far as the others can tell: its NATS
+// connection closes without releasing a lease or saying goodbye. Its
+// listener stays, but no client can use it any more (tests route clients
+// through a proxy and cut it).
+func (n *node) kill() {
+	n.stopped = true
+	n.nc.Close()
+}
+
+// owns reports whether room id runs on the node.
+func (n *node) owns(id string) bool {
+	_, ok := n.srv.Engine.Room(id)
+	return ok
+}
+
+// ctx is a context for one step of a test.
+func ctx(t testing.TB) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+// httpServer is the node's loopback server.
+func (n *node) httpServer() *httptest.Server { return n.srv.HTTP }

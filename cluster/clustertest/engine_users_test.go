@@ -1,0 +1,158 @@
+package clustertest
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/parlorhq/parlor/client"
+	"github.com/parlorhq/parlor/client/chatclient"
+	"github.com/parlorhq/parlor/codec"
+	"github.com/parlorhq/parlor/engine"
+	"github.com/parlorhq/parlor/internal/wstest"
+)
+
+// wsConnect opens a raw connection as user on n and connects it with a
+// resume token (empty for none).
+func wsConnect(t testing.TB, n *node, user, token string) (*wstest.Conn, codec.Frame) {
+	t.Helper()
+	c, err := wstest.Dial(n.addr(), wstest.Options{Target: "/?user=" + user})
+	if err != nil {
+		t.Fatalf("dial %s on %s: %v", user, n.name, err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	f, err := c.Connect(1, "clustertest", token)
+	if err != nil {
+		t.Fatalf("connect %s on %s: %v", user, n.name, err)
+	}
+	return c, f
+}
+
+// A client that resumes on another node takes its stale connection over:
+// the old one, on the first node, is closed with 4009; another user's
+// connection there is untouched.
+func TestClusterTakeoverAcrossNodes(t *testing.T) {
+	ns := StartServer(t)
+	st := newStores()
+	a := startNode(t, "a", []string{ns.URL()}, st, nodeOptions{})
+	b := startNode(t, "b", []string{ns.URL()}, st, nodeOptions{})
+
+	old, f := wsConnect(t, a, "alice", "")
+	bystander, _ := wsConnect(t, a, "carol", "")
+	_, f2 := wsConnect(t, b, "alice", f.Token)
+	if !f2.Resumed {
+		t.Fatal("the token issued on a did not resume on b")
+	}
+	res, err := old.ReadUntil(5*time.Second, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.CloseCode != engine.CloseReplaced {
+		t.Fatalf("old connection closed with %d %q, want %d", res.CloseCode, res.Reason, engine.CloseReplaced)
+	}
+	if _, err := bystander.Join(2, engine.UserKind, nil); err != nil {
+		t.Fatalf("bystander: %v", err)
+	}
+	// A token of another user does not take anything over.
+	_, f3 := wsConnect(t, b, "mallory", f2.Token)
+	if f3.Resumed {
+		t.Fatal("another user's token resumed")
+	}
+}
+
+// Notify reaches the user's sessions on every node, whichever node calls
+// it: the user channel runs on one node, and the others publish to it.
+func TestClusterNotifyAcrossNodes(t *testing.T) {
+	ns := StartServer(t)
+	st := newStores()
+	a := startNode(t, "a", []string{ns.URL()}, st, nodeOptions{})
+	b := startNode(t, "b", []string{ns.URL()}, st, nodeOptions{})
+
+	onA, _ := wsConnect(t, a, "alice", "")
+	if _, err := onA.Join(2, engine.UserKind, nil); err != nil {
+		t.Fatal(err)
+	}
+	onB, _ := wsConnect(t, b, "alice", "")
+	if _, err := onB.Join(2, engine.UserKind, nil); err != nil {
+		t.Fatal(err)
+	}
+	id := a.srv.Engine.UserChannelID("alice")
+	if !a.owns(id) || b.owns(id) {
+		t.Fatalf("channel on a: %v, on b: %v; want a only", a.owns(id), b.owns(id))
+	}
+	for i, from := range []*node{b, a} {
+		event := []string{"from-b", "from-a"}[i]
+		if err := from.srv.Engine.Notify("alice", event, map[string]int{"n": i}); err != nil {
+			t.Fatalf("notify from %s: %v", from.name, err)
+		}
+		for _, c := range []*wstest.Conn{onA, onB} {
+			res, err := c.ReadUntil(5*time.Second, func(f *codec.Frame) bool { return f.Type == codec.TypeEvent && f.Event == event })
+			if err != nil {
+				t.Fatalf("%s: %v", event, err)
+			}
+			if got, _ := res.Last(); got.Seq == 0 {
+				t.Fatalf("%s: unordered event %+v", event, got)
+			}
+		}
+	}
+}
+
+// While NATS is down, a send to a room owned by another node is refused
+// with unavailable, never acknowledged falsely; once NATS is back the
+// nodes recover by themselves and the same conversation works again.
+func TestClusterNATSOutage(t *testing.T) {
+	ns := StartServer(t)
+	st := newStores()
+	a := startNode(t, "a", []string{ns.URL()}, st, nodeOptions{})
+	b := startNode(t, "b", []string{ns.URL()}, st, nodeOptions{})
+
+	alice, bob := a.dial("alice"), b.dial("bob")
+	cvA, err := chatclient.DM(ctx(t), alice, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cvB, err := chatclient.DM(ctx(t), bob, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cvB.Send(ctx(t), "before"); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	ns.Stop()
+	t.Logf("stopped in %v", time.Since(t0))
+	eventually(t, "b to see NATS down", func() bool { return !b.nc.IsConnected() })
+	_, err = cvB.Send(ctx(t), "during")
+	var ce *codec.Error
+	if !errors.As(err, &ce) || ce.Code != codec.CodeUnavailable {
+		t.Fatalf("send while NATS is down: %v, want unavailable", err)
+	}
+	t.Logf("refused at %v", time.Since(t0))
+	ns.Restart(t)
+	back := time.Now()
+	t.Logf("restarted at %v", time.Since(t0))
+	eventually(t, "a send after NATS is back", func() bool {
+		_, err := cvB.Send(ctx(t), "after", client.WithClientMsgID("after-1"))
+		if err != nil {
+			t.Logf("%v after the restart: %v", time.Since(back).Round(time.Millisecond), err)
+		}
+		return err == nil
+	})
+	t.Logf("recovered %v after NATS came back", time.Since(back).Round(time.Millisecond))
+	eventually(t, "both nodes reconnected", func() bool { return a.nc.IsConnected() && b.nc.IsConnected() })
+	if _, err := cvA.Send(ctx(t), "alice after"); err != nil {
+		t.Fatal(err)
+	}
+	log, err := st.chat.History(ctx(t), cvA.ID(), 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range log {
+		got = append(got, m.Text)
+	}
+	if !slices.Equal(got, []string{"before", "after", "alice after"}) {
+		t.Fatalf("log %q", got)
+	}
+}
