@@ -10,6 +10,7 @@ require (
 )
 
 require (
+	github.com/HdrHistogram/hdrhistogram-go v1.4.0 // indirect
 	github.com/antithesishq/antithesis-sdk-go v0.9.0-default-no-op // indirect
 	github.com/corentings/chess/v2 v2.3.2 // indirect
 	github.com/dolthub/maphash v0.1.0 // indirect

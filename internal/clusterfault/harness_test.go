@@ -262,7 +262,7 @@ func waitFor(timeout time.Duration, cond func() bool) bool {
 
 // need skips the test when a component it needs is missing, except in CI
 // (CI=true), where a missing component fails the test instead.
-func need(t *testing.T, what string, present bool) {
+func need(t testing.TB, what string, present bool) {
 	t.Helper()
 	if present {
 		return

@@ -32,7 +32,7 @@ func clientOpts(reconnects *atomic.Int64) client.Options {
 }
 
 // dial connects user at url; the client is closed when the test ends.
-func dial(t *testing.T, url string, opts client.Options) *client.Client {
+func dial(t testing.TB, url string, opts client.Options) *client.Client {
 	t.Helper()
 	c, err := client.Dial(ctxTimeout(t, 15*time.Second), url, opts)
 	if err != nil {

@@ -20,7 +20,7 @@ import (
 // parlor is one cluster under test: NATS, PostgreSQL schemas of its own,
 // three nodes and the proxy in front of them.
 type parlor struct {
-	t      *testing.T
+	t      testing.TB
 	nats   *natsCluster
 	dsn    string
 	schema string // prefix of the stores' schemas
@@ -42,7 +42,7 @@ type node struct {
 
 // startParlor starts NATS, three nodes and the proxy, with flags for every
 // node. It skips the test (fails it in CI) without PostgreSQL.
-func startParlor(t *testing.T, flags ...string) *parlor {
+func startParlor(t testing.TB, flags ...string) *parlor {
 	t.Helper()
 	dsn := os.Getenv("PARLOR_TEST_POSTGRES")
 	need(t, "PostgreSQL (PARLOR_TEST_POSTGRES; test.sh starts one)", dsn != "")
