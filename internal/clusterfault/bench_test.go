@@ -13,6 +13,8 @@ import (
 
 	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/client"
+	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/games/tictactoe"
 	"github.com/parlorhq/parlor/internal/echo"
 	"github.com/parlorhq/parlor/internal/loadgen"
 )
@@ -263,4 +265,116 @@ func benchChatAck(b *testing.B, remote bool, rate int) {
 		b.ReportMetric(float64(h.Quantile(0.50).Microseconds())/1000, "p50-ms")
 		b.ReportMetric(float64(h.Quantile(0.99).Microseconds())/1000, "p99-ms")
 	}
+}
+
+// Settings of BenchmarkClusterMoveAck.
+const (
+	movePairs  = 50
+	moveWindow = 5 * time.Second
+)
+
+// drawCells is a tic-tac-toe game that fills the board without a winner.
+var drawCells = []int{4, 0, 2, 6, 3, 5, 1, 7, 8}
+
+// BenchmarkClusterMoveAck measures the ack latency of game moves: 50 pairs
+// of players play tic-tac-toe matches one after another, and the second
+// player's moves are paced to 200 or 1,000 moves per second in all and
+// timed from when each was due (the first player answers at once, and is
+// not timed; a new match's joins reset the schedule). The timed players
+// sit on node 1; each match's owner, the node of its first player, is
+// node 1 too ("owner local") or node 2 ("owner on another node").
+func BenchmarkClusterMoveAck(b *testing.B) {
+	for _, rate := range []int{200, 1000} {
+		for _, remote := range []bool{false, true} {
+			name := map[bool]string{false: "game move, owner local", true: "game move, owner on another node"}[remote]
+			b.Run(fmt.Sprintf("%s, %d per s", name, rate), func(b *testing.B) { benchMoveAck(b, remote, rate) })
+		}
+	}
+}
+
+func benchMoveAck(b *testing.B, remote bool, rate int) {
+	c := startParlor(b)
+	opts := client.Options{EventBuffer: 1024, RequestTimeout: 30 * time.Second, Reconnect: client.ReconnectPolicy{Disabled: true}}
+	ownerNode := 0
+	if remote {
+		ownerNode = 1
+	}
+	type pair struct{ first, second *client.Client }
+	pairs := make([]pair, movePairs)
+	for k := range pairs {
+		pairs[k] = pair{dial(b, c.nodeURL(ownerNode, fmt.Sprint("a", k)), opts), dial(b, c.nodeURL(0, fmt.Sprint("b", k)), opts)}
+		for _, cl := range []*client.Client{pairs[k].first, pairs[k].second} {
+			go func() {
+				for range cl.Events() {
+				}
+			}()
+		}
+	}
+	interval := time.Duration(movePairs) * time.Second / time.Duration(rate)
+	b.ResetTimer()
+	for range b.N {
+		rec := loadgen.NewRecorder(0)
+		var failed atomic.Int64
+		var lastErr atomic.Value
+		start := time.Now()
+		var wg sync.WaitGroup
+		for k, pr := range pairs {
+			wg.Go(func() {
+				seats := []string{fmt.Sprint("a", k), fmt.Sprint("b", k)}
+				for time.Since(start) < moveWindow {
+					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+					err := playTimed(ctx, pr.first, pr.second, seats, randomHex(8), interval, func(d time.Duration) { rec.Record(k, d) })
+					cancel()
+					if err != nil {
+						failed.Add(1)
+						lastErr.Store(err.Error())
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if n := failed.Load(); n > 0 {
+			b.Errorf("%d matches failed, the last with %v", n, lastErr.Load())
+		}
+		h := rec.Snapshot()
+		b.ReportMetric(float64(h.Count())/time.Since(start).Seconds(), "moves/s")
+		b.ReportMetric(float64(h.Quantile(0.50).Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(h.Quantile(0.99).Microseconds())/1000, "p99-ms")
+	}
+}
+
+// playTimed plays one tic-tac-toe match to a draw: first joins first, so
+// that its node owns the match; second's moves are due every interval
+// from the joins on, and record gets each one's latency from its due time.
+func playTimed(ctx context.Context, first, second *client.Client, seats []string, nonce string, interval time.Duration, record func(time.Duration)) error {
+	var rooms [2]string
+	for i, cl := range []*client.Client{first, second} {
+		r, err := cl.Join(ctx, "games.tictactoe", games.JoinParams{Seats: seats, Nonce: nonce})
+		if err != nil {
+			return fmt.Errorf("join: %w", err)
+		}
+		rooms[i] = r.Room
+	}
+	due := time.Now()
+	for ply, cell := range drawCells {
+		mover, room := first, rooms[0]
+		if ply%2 == 1 {
+			mover, room = second, rooms[1]
+			due = due.Add(interval)
+			time.Sleep(time.Until(due))
+		}
+		if _, err := mover.Send(ctx, room, games.EventMove, tictactoe.Move{Cell: &cell}); err != nil {
+			return fmt.Errorf("ply %d: %w", ply, err)
+		}
+		if ply%2 == 1 {
+			record(time.Since(due))
+		}
+	}
+	for i, cl := range []*client.Client{first, second} {
+		if err := cl.Leave(ctx, rooms[i]); err != nil {
+			return fmt.Errorf("leave: %w", err)
+		}
+	}
+	return nil
 }
