@@ -1,6 +1,8 @@
-// Package cluster holds what the cluster packages share: the NATS
-// connection a node dials once and hands to [natsbroker], [lease] and
-// [forward].
+// Package cluster runs Parlor engines as the nodes of one cluster on NATS.
+// A node dials NATS once ([Dial]), builds a [Node] on the connection, and
+// gives it to its engine as engine.Config.Cluster; the Node puts the other
+// packages together: [natsbroker] for the room and user subjects, [lease]
+// for room ownership, [forward] for the requests of remote members.
 //
 // One node with no NATS at all is the default and needs none of this. The
 // design (which subject carries what, which bucket holds what, leases and

@@ -1,5 +1,11 @@
 package engine
 
+import (
+	"encoding/binary"
+
+	"github.com/parlorhq/parlor/codec"
+)
+
 // The envelope: how a room's owner addresses one remote session on the
 // room's topic. A payload on a room topic is either a broadcast, as it is
 // (encoded frames, which always start with a msgpack array header), or an
@@ -47,3 +53,41 @@ func parseEnvelope(p []byte) (kind byte, sid string, body []byte, ok bool) {
 
 // isEnvelope reports whether a room topic payload is an envelope.
 func isEnvelope(p []byte) bool { return len(p) > 0 && p[0] == envMagic }
+
+// eventSeq reads the seq of an encoded event frame (codec.AppendEvent),
+// without decoding the rest. ok is false for anything else. The owner's
+// frames are trusted to be well formed; this only has to be cheap.
+func eventSeq(p []byte) (seq uint64, ok bool) {
+	if len(p) < 3 || p[0] != 0x95 || p[1] != byte(codec.TypeEvent) {
+		return 0, false
+	}
+	i := 2
+	var n int
+	switch b := p[i]; {
+	case b >= 0xa0 && b <= 0xbf:
+		n, i = int(b&0x1f), i+1
+	case b == 0xd9 && len(p) > i+1:
+		n, i = int(p[i+1]), i+2
+	case b == 0xda && len(p) > i+2:
+		n, i = int(binary.BigEndian.Uint16(p[i+1:])), i+3
+	default:
+		return 0, false
+	}
+	i += n
+	if i >= len(p) {
+		return 0, false
+	}
+	switch b := p[i]; {
+	case b <= 0x7f:
+		return uint64(b), true
+	case b == 0xcc && len(p) > i+1:
+		return uint64(p[i+1]), true
+	case b == 0xcd && len(p) > i+2:
+		return uint64(binary.BigEndian.Uint16(p[i+1:])), true
+	case b == 0xce && len(p) > i+4:
+		return uint64(binary.BigEndian.Uint32(p[i+1:])), true
+	case b == 0xcf && len(p) > i+8:
+		return binary.BigEndian.Uint64(p[i+1:]), true
+	}
+	return 0, false
+}

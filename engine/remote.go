@@ -40,6 +40,11 @@ type remoteRoom struct {
 	mu       sync.Mutex
 	members  map[string]*session // by session id: joining or joined
 	attached atomic.Pointer[[]*session]
+
+	// lastSeq is the seq of the last ordered broadcast received, 0 when
+	// unknown (none yet, or a session was attached since). The topic's
+	// delivery goroutine only.
+	lastSeq uint64
 }
 
 // remoteHandle is a session's membership of a room owned elsewhere.
@@ -105,6 +110,16 @@ func (rr *remoteRoom) deliver(p []byte) {
 		if isEnvelope(p) {
 			return
 		}
+		if seq, ok := eventSeq(p); ok && seq != 0 {
+			gap := rr.lastSeq != 0 && seq > rr.lastSeq+1
+			if gap {
+				rr.missed(seq)
+			}
+			rr.lastSeq = seq
+			if gap {
+				return // past the gap: the sessions resume from before it
+			}
+		}
 		if a := rr.attached.Load(); a != nil {
 			for _, s := range *a {
 				s.Deliver(p)
@@ -115,6 +130,7 @@ func (rr *remoteRoom) deliver(p []byte) {
 	rr.mu.Lock()
 	s := rr.members[sid]
 	if s != nil && kind == envAttach {
+		rr.lastSeq = 0 // the owner may not have published while nobody here listened
 		var next []*session
 		if a := rr.attached.Load(); a != nil {
 			next = slices.Clone(*a)
@@ -134,6 +150,20 @@ func (rr *remoteRoom) deliver(p []byte) {
 	case envLeft:
 		rr.e.exitRemote(rr, s)
 		s.remoteLeft(rr, room.LeaveReason(body))
+	}
+}
+
+// missed runs when this node missed ordered broadcasts of the room (a
+// NATS message lost, for example across a reconnect): the sessions that
+// got the broadcasts are closed with CloseRoomMoved, and resume from the
+// last seq they saw.
+func (rr *remoteRoom) missed(seq uint64) {
+	rr.e.log.Warn("cluster: broadcasts missed, sessions resume", zap.String("room", rr.id),
+		zap.Uint64("last", rr.lastSeq), zap.Uint64("got", seq))
+	if a := rr.attached.Load(); a != nil {
+		for _, s := range *a {
+			s.closeAfterFlush(CloseRoomMoved, "events missed")
+		}
 	}
 }
 
@@ -200,7 +230,7 @@ func (s *session) joinRemote(ctx context.Context, owner, id string, f *codec.Fra
 		s.roomsMu.Lock()
 		s.remote[id] = &remoteHandle{rr: rr, owner: owner}
 		s.roomsMu.Unlock()
-		s.e.watchOwner(owner)
+		s.e.watchNode(owner)
 	}
 	return nil
 }
@@ -300,21 +330,24 @@ func (s *session) leaveRemoteRooms() {
 	}
 }
 
-// watchOwner makes sure that when owner is gone, the sessions of this node
-// in its rooms are closed with CloseRoomMoved, to resume on the rooms'
-// next owners.
-func (e *Engine) watchOwner(owner string) {
+// watchNode makes sure that when node is gone, what this node shares with
+// it is cleaned up: the sessions of this node in rooms node owned are
+// closed with CloseRoomMoved, to resume on the rooms' next owners, and the
+// sessions node had in rooms owned here leave them as disconnected (a
+// game's seat then starts its grace period), since node cannot say so any
+// more.
+func (e *Engine) watchNode(node string) {
 	fresh := false
-	e.owners.update(owner, func(m map[string]struct{}) {
-		if _, ok := m[owner]; !ok {
-			m[owner] = struct{}{}
+	e.owners.update(node, func(m map[string]struct{}) {
+		if _, ok := m[node]; !ok {
+			m[node] = struct{}{}
 			fresh = true
 		}
 	})
 	if !fresh {
 		return
 	}
-	gone := e.cluster.NodeGone(owner)
+	gone := e.cluster.NodeGone(node)
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
@@ -323,19 +356,27 @@ func (e *Engine) watchOwner(owner string) {
 		case <-e.ctx.Done():
 			return
 		}
-		e.owners.update(owner, func(m map[string]struct{}) { delete(m, owner) })
-		e.log.Info("room owner gone: closing its rooms' sessions", zap.String("owner", owner))
+		e.owners.update(node, func(m map[string]struct{}) { delete(m, node) })
+		e.log.Info("node gone: closing the sessions in its rooms, disconnecting its sessions from ours", zap.String("gone", node))
 		for _, s := range e.sessions.values() {
 			s.roomsMu.Lock()
 			hit := false
 			for _, h := range s.remote {
-				if h.owner == owner {
+				if h.owner == node {
 					hit = true
 				}
 			}
 			s.roomsMu.Unlock()
 			if hit {
 				s.closeAfterFlush(CloseRoomMoved, "room owner gone")
+			}
+		}
+		for _, rs := range e.remoteSessions.values() {
+			if rs.node != node {
+				continue
+			}
+			if r, ok := e.rooms.load(rs.room); ok {
+				r.Disconnect(rs)
 			}
 		}
 	}()

@@ -115,6 +115,7 @@ func (e *Engine) joinForwarded(j *ClusterJoin) error {
 		return ErrWrongKind
 	}
 	rs := e.remoteSessionFor(j)
+	e.watchNode(j.Node)
 	err = r.JoinFrom(ctx, rs, j.Ref, j.Params, j.Epoch, j.Since)
 	if err != nil && !rs.joined.Load() {
 		e.forgetRemoteSession(rs)

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/client/chatclient"
+	"github.com/parlorhq/parlor/internal/wstest"
 )
 
 // nextWhere reads cv's updates until one satisfies match.
@@ -111,6 +113,26 @@ func TestClusterDirectConversationAcrossNodes(t *testing.T) {
 		t.Fatalf("receipt %+v, want bob at 5", *u.Read)
 	}
 
+	// Each session holds a local and a remote room at once: bob's group
+	// runs on b, where alice is the remote member.
+	gB, err := chatclient.CreateGroup(ctx(t), bob, "pair", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gA, err := chatclient.Group(ctx(t), alice, gB.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.owns(gB.ID()) || a.owns(gB.ID()) {
+		t.Fatal("the group does not run on b alone")
+	}
+	if _, err := gA.Send(ctx(t), "in the group"); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := gB.NextMessage(ctx(t)); err != nil || m.Text != "in the group" || m.From != "alice" {
+		t.Fatalf("group message %+v, %v", m, err)
+	}
+
 	pageA, err := cvA.History(ctx(t), 0, 50)
 	if err != nil {
 		t.Fatal(err)
@@ -186,5 +208,98 @@ func TestClusterGroupAcrossNodes(t *testing.T) {
 	}
 	if got := texts(page.Messages); !slices.Equal(got, logs[0]) {
 		t.Fatalf("history %v, want %v", got, logs[0])
+	}
+}
+
+// A member's node dies: the owner, which can no longer hear from it,
+// takes that node's sessions out of its rooms as disconnected, and the
+// members on the owner's side are untouched.
+func TestClusterMemberNodeKilled(t *testing.T) {
+	ns := StartServer(t)
+	st := newStores()
+	a := startNode(t, "a", []string{ns.URL()}, st, nodeOptions{})
+	b := startNode(t, "b", []string{ns.URL()}, st, nodeOptions{})
+	cvA, err := chatclient.DM(ctx(t), a.dial("alice"), "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chatclient.DM(ctx(t), b.dial("bob"), "alice"); err != nil {
+		t.Fatal(err)
+	}
+	r, ok := a.srv.Engine.Room(cvA.ID())
+	if !ok {
+		t.Fatal("the room does not run on a")
+	}
+	member := func(user string) bool {
+		var in bool
+		if err := r.Do(ctx(t), func() { in = r.IsMember(user) }); err != nil {
+			t.Fatal(err)
+		}
+		return in
+	}
+	if !member("bob") {
+		t.Fatal("bob is not a member")
+	}
+	b.kill()
+	eventually(t, "bob out of the room", func() bool { return !member("bob") })
+	if !member("alice") {
+		t.Fatal("alice left with bob's node")
+	}
+	if _, err := cvA.Send(ctx(t), "still here"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A member node cut off from NATS for a moment misses broadcasts of a room
+// owned elsewhere; the next one it gets shows the gap in the seqs, and its
+// sessions resume from before it, so the client sees every message once,
+// in order.
+func TestClusterMemberMissesBroadcasts(t *testing.T) {
+	ns := StartServer(t)
+	st := newStores()
+	natsAddr := strings.TrimPrefix(ns.URL(), "nats://")
+	link := wstest.StartProxy(t, natsAddr) // b's way to NATS, to cut
+	a := startNode(t, "a", []string{ns.URL()}, st, nodeOptions{})
+	b := startNode(t, "b", []string{"nats://" + link.Addr()}, st, nodeOptions{})
+	cvA, err := chatclient.DM(ctx(t), a.dial("alice"), "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cvB, err := chatclient.DM(ctx(t), b.dial("bob"), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(text string) {
+		t.Helper()
+		if _, err := cvA.Send(ctx(t), text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send("m0")
+	// Cut b off, shorter than the node timeout, so that nobody thinks it
+	// is gone.
+	link.SetTarget("127.0.0.1:1")
+	link.Cut()
+	eventually(t, "b cut off", func() bool { return !b.nc.IsConnected() })
+	send("m1")
+	send("m2")
+	link.SetTarget(natsAddr)
+	eventually(t, "b back", func() bool { return b.nc.IsConnected() })
+	// Its subscriptions are sent again on reconnect; a round trip makes
+	// sure the server has them. The gap shows at the next broadcast.
+	if err := b.nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	send("m3")
+	var got []string
+	for len(got) < 4 {
+		m, err := cvB.NextMessage(ctx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%d:%s", m.Seq, m.Text))
+	}
+	if want := []string{"1:m0", "2:m1", "3:m2", "4:m3"}; !slices.Equal(got, want) {
+		t.Fatalf("bob saw %v, want %v", got, want)
 	}
 }

@@ -1,13 +1,17 @@
 package clustertest
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/parlorhq/parlor/client/gameclient"
 	"github.com/parlorhq/parlor/games"
 	"github.com/parlorhq/parlor/games/tictactoe"
+	"github.com/parlorhq/parlor/internal/wstest"
 	"github.com/parlorhq/parlor/room"
 )
 
@@ -89,4 +93,112 @@ func TestClusterMatchAcrossThreeNodes(t *testing.T) {
 
 func equalMove(a, b games.LoggedMove) bool {
 	return a.Seat == b.Seat && a.AtMS == b.AtMS && string(a.Move) == string(b.Move)
+}
+
+// play plays m to its end with firstFree, retrying a move the cluster
+// refused while the match moved (the move was then not applied, or the
+// turn has passed and the events say so).
+func play(ctx context.Context, m *gameclient.Match) error {
+	played := -1
+	for !m.Over() {
+		if m.MyTurn() && m.Ply > played && m.ViewPly == m.Ply {
+			move, err := firstFree(m)
+			if err != nil {
+				return err
+			}
+			ply, err := m.Move(ctx, move)
+			if err == nil {
+				played = ply
+				continue
+			}
+			if ctx.Err() != nil {
+				return err
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		next, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		_, err := m.Next(next)
+		cancel()
+		if err != nil && ctx.Err() != nil {
+			return err
+		}
+		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+	}
+	return nil
+}
+
+// The node running a match dies in the middle of the game (its NATS
+// connection dropped, its clients cut, no lease released): the match goes
+// on from another node, rebuilt from its stored moves, and both players
+// and the spectator end with the same, complete log.
+func TestClusterMatchOwnerKilled(t *testing.T) {
+	servers := StartCluster(t, 3)
+	st := newStores()
+	opts := nodeOptions{replicas: 3, modules: gameModules}
+	var nodes []*node
+	for i, name := range []string{"a", "b", "c"} {
+		nodes = append(nodes, startNode(t, name, []string{servers[i].URL()}, st, opts))
+	}
+	proxy := wstest.StartProxy(t, nodes[0].addr())
+	kind := "games." + tictactoe.Name
+	p := games.JoinParams{Seats: []string{"ada", "bob"}, Nonce: "cluster-2"}
+	ada, err := gameclient.Join(ctx(t), dialVia(t, proxy.Addr(), "ada"), kind, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := gameclient.Join(ctx(t), nodes[1].dial("bob"), kind, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sam, err := gameclient.Watch(ctx(t), nodes[2].dial("sam"), kind, ada.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := ada.ID()
+	if !nodes[0].owns(id) {
+		t.Fatal("the match does not run on ada's node")
+	}
+	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	errs := make(chan error, 2)
+	for _, m := range []*gameclient.Match{ada, bob} {
+		go func() { errs <- play(c, m) }()
+	}
+	for sam.Ply < 3 {
+		if _, err := sam.Next(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	proxy.SetTarget(nodes[1].addr())
+	nodes[0].kill()
+	proxy.Cut()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for !sam.Over() {
+		if _, err := sam.Next(c); err != nil {
+			t.Fatalf("spectator: %v", err)
+		}
+	}
+	if !nodes[1].owns(id) && !nodes[2].owns(id) {
+		t.Fatal("the match does not run on a live node")
+	}
+	// The dead node's copy stops once its lease runs out by its own clock.
+	eventually(t, "the dead node to drop the match", func() bool { return !nodes[0].owns(id) })
+	if *ada.Result != *bob.Result || *sam.Result != *ada.Result || ada.Result.Reason != "line" {
+		t.Fatalf("results: ada %+v, bob %+v, spectator %+v", *ada.Result, *bob.Result, *sam.Result)
+	}
+	logs := make([][]games.LoggedMove, 3)
+	for i, m := range []*gameclient.Match{ada, bob, sam} {
+		if logs[i], err = m.Log(ctx(t), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(logs[0]) != 7 || !slices.EqualFunc(logs[0], logs[1], equalMove) || !slices.EqualFunc(logs[0], logs[2], equalMove) {
+		t.Fatalf("logs differ:\n%v\n%v\n%v", logs[0], logs[1], logs[2])
+	}
 }

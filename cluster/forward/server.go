@@ -11,8 +11,8 @@ import (
 )
 
 // Handler acts on the requests forwarded to this node. The node that owns
-// the room implements it (the engine's integration is not built yet; see
-// docs/cluster.md).
+// the room implements it; cluster.Node serves the engine's
+// engine.ClusterHandler through one.
 //
 //   - Each method is called on the server's one delivery goroutine, in the
 //     order the requests arrived; requests from one member node arrive in

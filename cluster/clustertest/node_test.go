@@ -1,0 +1,89 @@
+package clustertest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/parlorhq/parlor/cluster"
+	"github.com/parlorhq/parlor/engine"
+)
+
+func newNode(t *testing.T, name, url string) (*cluster.Node, func()) {
+	t.Helper()
+	nc := dial(t, name, url)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n, err := cluster.NewNode(ctx, nc, cluster.NodeConfig{Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = n.Close() })
+	return n, nc.Close
+}
+
+func closedWithin(ch <-chan struct{}, d time.Duration) bool {
+	select {
+	case <-ch:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
+// A node that says goodbye is gone at once; one that falls silent is gone
+// after NodeTimeout; one that keeps beating is not.
+func TestNodeGone(t *testing.T) {
+	ns := StartServer(t)
+	a, _ := newNode(t, "a", ns.URL())
+	b, _ := newNode(t, "b", ns.URL())
+	_, dropC := newNode(t, "c", ns.URL())
+	_, _ = newNode(t, "d", ns.URL())
+
+	goneB, goneC, goneD := a.NodeGone("b"), a.NodeGone("c"), a.NodeGone("d")
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !closedWithin(goneB, time.Second) {
+		t.Fatal("b said goodbye but is not gone")
+	}
+	dropC()
+	start := time.Now()
+	if !closedWithin(goneC, cluster.DefaultNodeTimeout+time.Second) {
+		t.Fatal("c fell silent but is not gone")
+	}
+	if took := time.Since(start); took < cluster.DefaultNodeTimeout-cluster.DefaultHeartbeatInterval {
+		t.Fatalf("c gone after %v, before NodeTimeout", took)
+	}
+	if closedWithin(goneD, cluster.DefaultNodeTimeout+time.Second) {
+		t.Fatal("d keeps beating but is gone")
+	}
+}
+
+// Acquire answers who owns a room; a second node sees the first as owner,
+// and the engine's errors come out of the seam.
+func TestNodeAcquire(t *testing.T) {
+	ns := StartServer(t)
+	a, _ := newNode(t, "a", ns.URL())
+	b, _ := newNode(t, "b", ns.URL())
+	ctx := context.Background()
+	la, err := a.Acquire(ctx, "room-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.Acquire(ctx, "room-1")
+	var owned *engine.OwnedError
+	if !errors.As(err, &owned) || owned.Owner != "a" || !errors.Is(err, engine.ErrRoomOwned) {
+		t.Fatalf("b acquires a's room: %v", err)
+	}
+	// A forwarded request to a node that serves nothing finds no
+	// responder: the owner is gone.
+	if err := b.Send(ctx, "a", &engine.ClusterSend{Room: "room-1", User: "u", Session: "s", Node: "b", Event: "e"}); !errors.Is(err, engine.ErrOwnerGone) {
+		t.Fatalf("send to a node without a server: %v, want ErrOwnerGone", err)
+	}
+	la.Release()
+	if _, err := b.Acquire(ctx, "room-1"); err != nil {
+		t.Fatalf("b acquires the released room: %v", err)
+	}
+}
