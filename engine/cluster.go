@@ -101,19 +101,27 @@ type ClusterJoin struct {
 
 // ClusterSend is a remote member's event forwarded to the room's owner.
 type ClusterSend struct {
+	// Room is the room id, User the sender the member's node
+	// authenticated, Session the sending session's id and Node its node.
 	Room, User, Session, Node string
 	// Ref is the client's request ref, which the reply answers.
-	Ref         uint64
-	Event       string
-	Data        []byte
+	Ref uint64
+	// Event and Data are the event name and its msgpack payload.
+	Event string
+	Data  []byte
+	// ClientMsgID makes a resent send idempotent, as on one node.
 	ClientMsgID string
 }
 
 // ClusterLeave tells the owner that a remote session left a room: it asked
 // to (Disconnected false) or its connection closed.
 type ClusterLeave struct {
+	// Room is the room id, User the member, Session the leaving session's
+	// id and Node its node.
 	Room, User, Session, Node string
-	Disconnected              bool
+	// Disconnected is true when the session closed, false when the
+	// client asked to leave.
+	Disconnected bool
 }
 
 // OwnedError is returned by Cluster.Acquire when another node owns the
@@ -123,6 +131,7 @@ type OwnedError struct {
 	Owner string
 }
 
+// Error names the owner.
 func (e *OwnedError) Error() string { return "engine: room owned by node " + e.Owner }
 
 // Is makes an *OwnedError match ErrRoomOwned.
@@ -138,6 +147,9 @@ var (
 	// ErrNotOwner: the node a request reached does not run the room (any
 	// more). The member's node looks the owner up again.
 	ErrNotOwner = &codec.Error{Code: codec.CodeUnavailable, Message: "engine: this node does not own the room"}
+	// ErrBadForward: a forwarded join names no session or room, or ones
+	// too long for this engine.
+	ErrBadForward = &codec.Error{Code: codec.CodeBadRequest, Message: "engine: malformed forwarded join"}
 )
 
 // CloseRoomMoved (1012, "service restart") closes a session whose room

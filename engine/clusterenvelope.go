@@ -58,10 +58,38 @@ func isEnvelope(p []byte) bool { return len(p) > 0 && p[0] == envMagic }
 // without decoding the rest. ok is false for anything else. The owner's
 // frames are trusted to be well formed; this only has to be cheap.
 func eventSeq(p []byte) (seq uint64, ok bool) {
-	if len(p) < 3 || p[0] != 0x95 || p[1] != byte(codec.TypeEvent) {
+	if len(p) < 2 || p[0] != 0x95 || p[1] != byte(codec.TypeEvent) {
 		return 0, false
 	}
-	i := 2
+	i, ok := skipStr(p, 2)
+	if !ok {
+		return 0, false
+	}
+	seq, _, ok = readUint(p, i)
+	return seq, ok
+}
+
+// joinedSeq reads the seq of an encoded joined frame (codec.AppendJoined).
+func joinedSeq(p []byte) (seq uint64, ok bool) {
+	if len(p) < 2 || p[0] != 0x97 || p[1] != byte(codec.TypeJoined) {
+		return 0, false
+	}
+	_, i, ok := readUint(p, 2)
+	if !ok {
+		return 0, false
+	}
+	if i, ok = skipStr(p, i); !ok {
+		return 0, false
+	}
+	seq, _, ok = readUint(p, i)
+	return seq, ok
+}
+
+// skipStr returns the index after the msgpack string at p[i].
+func skipStr(p []byte, i int) (int, bool) {
+	if i >= len(p) {
+		return 0, false
+	}
 	var n int
 	switch b := p[i]; {
 	case b >= 0xa0 && b <= 0xbf:
@@ -73,21 +101,25 @@ func eventSeq(p []byte) (seq uint64, ok bool) {
 	default:
 		return 0, false
 	}
-	i += n
+	return i + n, i+n <= len(p)
+}
+
+// readUint reads the msgpack unsigned integer at p[i].
+func readUint(p []byte, i int) (v uint64, next int, ok bool) {
 	if i >= len(p) {
-		return 0, false
+		return 0, 0, false
 	}
 	switch b := p[i]; {
 	case b <= 0x7f:
-		return uint64(b), true
+		return uint64(b), i + 1, true
 	case b == 0xcc && len(p) > i+1:
-		return uint64(p[i+1]), true
+		return uint64(p[i+1]), i + 2, true
 	case b == 0xcd && len(p) > i+2:
-		return uint64(binary.BigEndian.Uint16(p[i+1:])), true
+		return uint64(binary.BigEndian.Uint16(p[i+1:])), i + 3, true
 	case b == 0xce && len(p) > i+4:
-		return uint64(binary.BigEndian.Uint32(p[i+1:])), true
+		return uint64(binary.BigEndian.Uint32(p[i+1:])), i + 5, true
 	case b == 0xcf && len(p) > i+8:
-		return binary.BigEndian.Uint64(p[i+1:]), true
+		return binary.BigEndian.Uint64(p[i+1:]), i + 9, true
 	}
-	return 0, false
+	return 0, 0, false
 }

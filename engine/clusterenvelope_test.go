@@ -30,6 +30,18 @@ func TestEventSeq(t *testing.T) {
 	}
 }
 
+func TestJoinedSeq(t *testing.T) {
+	for _, seq := range []uint64{0, 1, 200, 70000, 1 << 40} {
+		f := codec.AppendJoined(nil, 300, "room", seq, []byte{0x80}, "epoch", true)
+		if got, ok := joinedSeq(f); !ok || got != seq {
+			t.Errorf("seq %d: got %d, %v", seq, got, ok)
+		}
+	}
+	if _, ok := joinedSeq(codec.AppendEvent(nil, "r", 5, "msg", nil)); ok {
+		t.Error("an event read as a joined frame")
+	}
+}
+
 func TestEnvelopeRoundTrip(t *testing.T) {
 	body := codec.AppendEvent(nil, "r", 5, "msg", nil)
 	kind, sid, got, ok := parseEnvelope(appendEnvelope(nil, envFrames, "session-1", body))

@@ -44,7 +44,7 @@ type Engine struct {
 	leases         *shardedMap[leasedRoom]
 	remoteSessions *shardedMap[*remoteSession]
 	remotes        *shardedMap[*remoteRoom]
-	owners         *shardedMap[struct{}] // nodes watched by watchNode
+	watched        *shardedMap[struct{}] // nodes watched by watchNode
 	userSubs       *shardedMap[*userSub]
 
 	// The user channel and presence (userchannel.go, presence.go).

@@ -26,7 +26,7 @@ func (e *Engine) startCluster(c Cluster, broker Broker) {
 	e.leases = newShardedMap[leasedRoom]()
 	e.remoteSessions = newShardedMap[*remoteSession]()
 	e.remotes = newShardedMap[*remoteRoom]()
-	e.owners = newShardedMap[struct{}]()
+	e.watched = newShardedMap[struct{}]()
 	e.userSubs = newShardedMap[*userSub]()
 }
 
@@ -41,10 +41,12 @@ type remoteRoom struct {
 	members  map[string]*session // by session id: joining or joined
 	attached atomic.Pointer[[]*session]
 
-	// lastSeq is the seq of the last ordered broadcast received, 0 when
-	// unknown (none yet, or a session was attached since). The topic's
-	// delivery goroutine only.
-	lastSeq uint64
+	// lastSeq is the room's seq as far as this node knows: the seq of
+	// the last ordered broadcast, joined frame or replayed event received;
+	// seqKnown is false until the first of them. The topic's delivery
+	// goroutine only.
+	lastSeq  uint64
+	seqKnown bool
 }
 
 // remoteHandle is a session's membership of a room owned elsewhere.
@@ -111,11 +113,11 @@ func (rr *remoteRoom) deliver(p []byte) {
 			return
 		}
 		if seq, ok := eventSeq(p); ok && seq != 0 {
-			gap := rr.lastSeq != 0 && seq > rr.lastSeq+1
+			gap := rr.seqKnown && seq > rr.lastSeq+1
 			if gap {
 				rr.missed(seq)
 			}
-			rr.lastSeq = seq
+			rr.lastSeq, rr.seqKnown = seq, true
 			if gap {
 				return // past the gap: the sessions resume from before it
 			}
@@ -130,7 +132,6 @@ func (rr *remoteRoom) deliver(p []byte) {
 	rr.mu.Lock()
 	s := rr.members[sid]
 	if s != nil && kind == envAttach {
-		rr.lastSeq = 0 // the owner may not have published while nobody here listened
 		var next []*session
 		if a := rr.attached.Load(); a != nil {
 			next = slices.Clone(*a)
@@ -146,10 +147,25 @@ func (rr *remoteRoom) deliver(p []byte) {
 	}
 	switch kind {
 	case envFrames:
+		rr.noteSeq(body)
 		s.Deliver(body)
 	case envLeft:
 		rr.e.exitRemote(rr, s)
 		s.remoteLeft(rr, room.LeaveReason(body))
+	}
+}
+
+// noteSeq moves lastSeq on to the seq of a joined frame or a replayed
+// event sent to one session: the room's broadcasts that follow it come
+// after that seq, even if the owner published none while no session here
+// was attached.
+func (rr *remoteRoom) noteSeq(frame []byte) {
+	seq, ok := joinedSeq(frame)
+	if !ok {
+		seq, ok = eventSeq(frame)
+	}
+	if ok && (seq > rr.lastSeq || !rr.seqKnown) {
+		rr.lastSeq, rr.seqKnown = seq, true
 	}
 }
 
@@ -338,7 +354,7 @@ func (s *session) leaveRemoteRooms() {
 // more.
 func (e *Engine) watchNode(node string) {
 	fresh := false
-	e.owners.update(node, func(m map[string]struct{}) {
+	e.watched.update(node, func(m map[string]struct{}) {
 		if _, ok := m[node]; !ok {
 			m[node] = struct{}{}
 			fresh = true
@@ -356,7 +372,7 @@ func (e *Engine) watchNode(node string) {
 		case <-e.ctx.Done():
 			return
 		}
-		e.owners.update(node, func(m map[string]struct{}) { delete(m, node) })
+		e.watched.update(node, func(m map[string]struct{}) { delete(m, node) })
 		e.log.Info("node gone: closing the sessions in its rooms, disconnecting its sessions from ours", zap.String("gone", node))
 		for _, s := range e.sessions.values() {
 			s.roomsMu.Lock()

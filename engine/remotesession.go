@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync/atomic"
 
+	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/room"
 	"go.uber.org/zap"
 )
@@ -24,6 +25,10 @@ type remoteSession struct {
 	key    string
 	joined atomic.Bool
 }
+
+// maxRemoteSessionID bounds the session id of a forwarded join: it must
+// fit an envelope's one-byte length.
+const maxRemoteSessionID = 255
 
 // remoteKey names a remote session in one room.
 func remoteKey(roomID, sessionID string) string { return roomID + "\x00" + sessionID }
@@ -103,6 +108,9 @@ func (e *Engine) joinForwarded(j *ClusterJoin) error {
 	if m == nil {
 		return ErrUnknownKind
 	}
+	if j.Session == "" || len(j.Session) > maxRemoteSessionID || j.Room == "" || len(j.Room) > codec.MaxIDLen {
+		return ErrBadForward
+	}
 	ctx, cancel := context.WithTimeout(e.ctx, e.cfg.JoinTimeout)
 	defer cancel()
 	r, owner, err := e.clusterRoom(ctx, j.Room, j.Kind, m, j.User)
@@ -162,14 +170,14 @@ func (c clusterSide) Leave(l *ClusterLeave, done func(error)) {
 		done(nil)
 		return
 	}
-	if l.Disconnected {
-		r.Disconnect(rs)
-		done(nil)
-		return
-	}
 	e.wg.Add(1)
-	go func() {
+	go func() { // Disconnect waits while the room's mailbox is full
 		defer e.wg.Done()
+		if l.Disconnected {
+			r.Disconnect(rs)
+			done(nil)
+			return
+		}
 		ctx, cancel := context.WithTimeout(e.ctx, e.cfg.JoinTimeout)
 		defer cancel()
 		err := r.Leave(ctx, rs)

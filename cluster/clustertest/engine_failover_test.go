@@ -114,6 +114,10 @@ func testOwnerFailover(t *testing.T, mode string) {
 	switch mode {
 	case "shutdown":
 		a.shutdown()
+		// Its rooms released their leases as they stopped.
+		if owner, _, err := b.cluster.Leases().Owner(context.Background(), id); err == nil && owner == "a" {
+			t.Fatal("a still holds the room's lease after its shutdown")
+		}
 	case "kill":
 		a.kill()
 		proxy.Cut()

@@ -2,7 +2,6 @@ package clustertest
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -45,6 +44,8 @@ type node struct {
 type nodeOptions struct {
 	replicas int
 	modules  func(*stores) []room.Module
+	// unlimited lifts the engine's and chat's rate limits, for benchmarks.
+	unlimited bool
 }
 
 // startNode starts node name on the NATS servers at urls, with the chat
@@ -69,16 +70,15 @@ func startNode(t testing.TB, name string, urls []string, st *stores, opts nodeOp
 	}
 	t.Cleanup(func() { _ = cn.Close() })
 	mods := chatModules(st)
+	ecfg := engine.Config{Cluster: cn, Logger: zaptest.NewLogger(t).Named(name)}
+	if opts.unlimited {
+		ecfg.RateLimit = -1
+		mods = chat.New(chat.Config{Store: st.chat, MessageRate: 1e9, MessageBurst: 1e9}).Modules()
+	}
 	if opts.modules != nil {
 		mods = opts.modules(st)
 	}
-	srv := parlortest.Start(t, parlortest.Config{
-		Modules: mods,
-		Engine: engine.Config{
-			Cluster: cn,
-			Logger:  zaptest.NewLogger(t).Named(name),
-		},
-	})
+	srv := parlortest.Start(t, parlortest.Config{Modules: mods, Engine: ecfg})
 	return &node{t: t, name: name, nc: nc, cluster: cn, srv: srv}
 }
 
@@ -143,6 +143,3 @@ func ctx(t testing.TB) context.Context {
 	t.Cleanup(cancel)
 	return c
 }
-
-// httpServer is the node's loopback server.
-func (n *node) httpServer() *httptest.Server { return n.srv.HTTP }

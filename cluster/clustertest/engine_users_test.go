@@ -3,6 +3,7 @@ package clustertest
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -154,5 +155,25 @@ func TestClusterNATSOutage(t *testing.T) {
 	}
 	if !slices.Equal(got, []string{"before", "after", "alice after"}) {
 		t.Fatalf("log %q", got)
+	}
+}
+
+// A forwarded join that names no session, or one too long for an
+// envelope, is refused with bad_request before any room is touched.
+func TestClusterMalformedForwardedJoin(t *testing.T) {
+	ns := StartServer(t)
+	st := newStores()
+	a := startNode(t, "a", []string{ns.URL()}, st, nodeOptions{})
+	b := startNode(t, "b", []string{ns.URL()}, st, nodeOptions{})
+	id := a.srv.Engine.UserChannelID("alice")
+	for _, sid := range []string{"", strings.Repeat("s", 256)} {
+		err := b.cluster.Join(ctx(t), "a", &engine.ClusterJoin{Room: id, Kind: engine.UserKind, User: "alice", Session: sid, Node: "b"})
+		var ce *codec.Error
+		if !errors.As(err, &ce) || ce.Code != codec.CodeBadRequest {
+			t.Fatalf("session of %d bytes: %v, want bad_request", len(sid), err)
+		}
+	}
+	if a.owns(id) {
+		t.Fatal("a malformed join started a room")
 	}
 }
