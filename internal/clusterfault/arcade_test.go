@@ -66,11 +66,11 @@ func TestArcadeThreeNodes(t *testing.T) {
 		return dial(t, "ws://"+proxy+"/ws", opts)
 	}
 	ac, bc := dialAs(alice.Jar), dialAs(bob.Jar)
-	ar, err := ac.Join(ctxTimeout(t, 15*time.Second), chat.KindDM, chat.DMParams{With: "bob"})
+	ar, err := join(t, ac, chat.KindDM, chat.DMParams{With: "bob"})
 	if err != nil {
 		t.Fatalf("alice joins the DM: %v", err)
 	}
-	br, err := bc.Join(ctxTimeout(t, 15*time.Second), chat.KindDM, chat.DMParams{With: "alice"})
+	br, err := join(t, bc, chat.KindDM, chat.DMParams{With: "alice"})
 	if err != nil {
 		t.Fatalf("bob joins the DM: %v", err)
 	}

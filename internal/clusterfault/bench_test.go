@@ -86,7 +86,7 @@ func benchFanout(b *testing.B, spread int) {
 	opts := client.Options{EventBuffer: 256, RequestTimeout: 30 * time.Second, Reconnect: client.ReconnectPolicy{Disabled: true}}
 	sender := dial(b, c.nodeURL(0, "sender"), opts)
 	params := echo.JoinParams{Name: "fanout"}
-	r, err := sender.Join(ctxTimeout(b, 30*time.Second), echo.Kind, params)
+	r, err := join(b, sender, echo.Kind, params)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -211,12 +211,12 @@ func benchChatAck(b *testing.B, remote bool, rate int) {
 		s, p := fmt.Sprint("s", k), fmt.Sprint("p", k)
 		// The first to join creates the room on its node, which owns it.
 		peer := dial(b, c.nodeURL(ownerNode, p), opts)
-		if _, err := peer.Join(ctxTimeout(b, 30*time.Second), chat.KindDM, chat.DMParams{With: s}); err != nil {
+		if _, err := join(b, peer, chat.KindDM, chat.DMParams{With: s}); err != nil {
 			b.Fatal(err)
 		}
 		drain(peer)
 		sender := dial(b, c.nodeURL(0, s), opts)
-		r, err := sender.Join(ctxTimeout(b, 30*time.Second), chat.KindDM, chat.DMParams{With: p})
+		r, err := join(b, sender, chat.KindDM, chat.DMParams{With: p})
 		if err != nil {
 			b.Fatal(err)
 		}

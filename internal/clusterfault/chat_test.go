@@ -65,7 +65,7 @@ func TestCrossNodeChat(t *testing.T) {
 	checkReceived(t, "dm", dm, logs[0])
 
 	creator := dial(t, c.nodeURL(0, "alice"), opts)
-	g, err := creator.Join(ctxTimeout(t, 15*time.Second), chat.KindGroup, chat.GroupParams{Create: &chat.CreateGroup{Name: "three nodes", Members: []string{"bob", "carol"}}})
+	g, err := join(t, creator, chat.KindGroup, chat.GroupParams{Create: &chat.CreateGroup{Name: "three nodes", Members: []string{"bob", "carol"}}})
 	if err != nil {
 		t.Fatalf("create the group: %v", err)
 	}
@@ -189,7 +189,7 @@ func busyGroup(t *testing.T, c *parlor, n int, opts client.Options) ([]*member, 
 		names = append(names, fmt.Sprint("m", i))
 	}
 	creator := dial(t, c.nodeURL(0, names[0]), opts)
-	g, err := creator.Join(ctxTimeout(t, 15*time.Second), chat.KindGroup, chat.GroupParams{Create: &chat.CreateGroup{Name: "busy", Members: names[1:]}})
+	g, err := join(t, creator, chat.KindGroup, chat.GroupParams{Create: &chat.CreateGroup{Name: "busy", Members: names[1:]}})
 	if err != nil {
 		t.Fatalf("create the group: %v", err)
 	}

@@ -109,13 +109,13 @@ func TestChessAcrossNodes(t *testing.T) {
 	}
 	nonce := randomHex(8)
 	for _, w := range ws[:2] {
-		r, err := w.c.Join(ctxTimeout(t, 15*time.Second), "games.chess", games.JoinParams{Seats: names[:2], Nonce: nonce})
+		r, err := join(t, w.c, "games.chess", games.JoinParams{Seats: names[:2], Nonce: nonce})
 		if err != nil {
 			t.Fatalf("%s joins: %v", w.name, err)
 		}
 		w.room, w.lastSeq = r.Room, r.Seq
 	}
-	r, err := ws[2].c.Join(ctxTimeout(t, 15*time.Second), "games.chess", games.JoinParams{Room: ws[0].room, Spectate: true})
+	r, err := join(t, ws[2].c, "games.chess", games.JoinParams{Room: ws[0].room, Spectate: true})
 	if err != nil {
 		t.Fatalf("the spectator joins: %v", err)
 	}

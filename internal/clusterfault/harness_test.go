@@ -27,7 +27,7 @@ const (
 )
 
 // startTimeout bounds how long any process may take to get ready.
-const startTimeout = 30 * time.Second
+const startTimeout = 60 * time.Second
 
 // The binaries, built once by TestMain.
 var bin struct{ nats, node, proxy, arcade string }

@@ -75,7 +75,7 @@ type member struct {
 func newMember(t *testing.T, name, url, kind string, params any, opts client.Options) *member {
 	t.Helper()
 	m := &member{name: name, c: dial(t, url, opts), recv: map[uint64]int{}, failures: map[string]int{}, readDone: make(chan struct{})}
-	r, err := m.c.Join(ctxTimeout(t, 15*time.Second), kind, params)
+	r, err := join(t, m.c, kind, params)
 	if err != nil {
 		t.Fatalf("%s joins %s: %v", name, kind, err)
 	}
@@ -320,5 +320,20 @@ func checkReceived(t *testing.T, what string, members []*member, entries []chat.
 			t.Errorf("%s: %s received %d message events, the log has %d (or they differ in order)", what, m.name, len(m.order), len(want))
 		}
 		m.mu.Unlock()
+	}
+}
+
+// join joins a room, asking again while the answer is unavailable (the
+// cluster's ownership store or the room's owner is not reachable yet:
+// "try again"), for up to 30 s.
+func join(t testing.TB, c *client.Client, kind string, params any) (*client.Room, error) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r, err := c.Join(ctxTimeout(t, 15*time.Second), kind, params)
+		if err == nil || errCode(err) != string(codec.CodeUnavailable) || time.Now().After(deadline) {
+			return r, err
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

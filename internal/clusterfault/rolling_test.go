@@ -33,7 +33,7 @@ func TestRollingRestart(t *testing.T) {
 	}
 	nonce := randomHex(8)
 	for _, p := range ps {
-		r, err := p.c.Join(ctxTimeout(t, 15*time.Second), "games.chess", games.JoinParams{Seats: names, Nonce: nonce})
+		r, err := join(t, p.c, "games.chess", games.JoinParams{Seats: names, Nonce: nonce})
 		if err != nil {
 			t.Fatalf("%s joins: %v", p.name, err)
 		}

@@ -152,7 +152,7 @@ func run(cfg config) error {
 	if err != nil {
 		return errors.Join(fmt.Errorf("nats: %w", err), st.Close())
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	node, err := cluster.NewNode(ctx, nc, cluster.NodeConfig{Name: cfg.node, LeaseReplicas: cfg.replicas, Logger: log.Named("cluster")})
 	cancel()
 	if err != nil {
