@@ -13,6 +13,7 @@ import (
 
 	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/client"
+	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/games"
 	"github.com/parlorhq/parlor/games/tictactoe"
 	"github.com/parlorhq/parlor/internal/echo"
@@ -350,11 +351,17 @@ func benchMoveAck(b *testing.B, remote bool, rate int) {
 func playTimed(ctx context.Context, first, second *client.Client, seats []string, nonce string, interval time.Duration, record func(time.Duration)) error {
 	var rooms [2]string
 	for i, cl := range []*client.Client{first, second} {
-		r, err := cl.Join(ctx, "games.tictactoe", games.JoinParams{Seats: seats, Nonce: nonce})
-		if err != nil {
-			return fmt.Errorf("join: %w", err)
+		for {
+			r, err := cl.Join(ctx, "games.tictactoe", games.JoinParams{Seats: seats, Nonce: nonce})
+			if err == nil {
+				rooms[i] = r.Room
+				break
+			}
+			if errCode(err) != string(codec.CodeUnavailable) || ctx.Err() != nil {
+				return fmt.Errorf("join: %w", err)
+			}
+			time.Sleep(100 * time.Millisecond) // the owner is not reachable yet: try again
 		}
-		rooms[i] = r.Room
 	}
 	due := time.Now()
 	for ply, cell := range drawCells {
