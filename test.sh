@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check the project has: go vet, a gofmt check, the whole Go test
-# suite under the race detector (and that of the separate module
-# examples/custommodule), short fuzz runs of the codec and of the
+# suite under the race detector (and those of the separate modules
+# examples/custommodule, cluster/clustertest and the real-process cluster
+# fault tests of internal/clusterfault), short fuzz runs of the codec and of the
 # engine over WebSockets, and the browser SDK's type check, tests and
 # committed-bundle check.
 #
@@ -24,7 +25,8 @@
 # accessibility audit needs axe-core from npm, which this script installs
 # (npm ci in examples/arcade/testdata/axe) before the go test step.
 #
-# The tests of chat/pgstore need a PostgreSQL server: PARLOR_TEST_POSTGRES
+# The tests of chat/pgstore and the cluster fault tests of
+# internal/clusterfault need a PostgreSQL server: PARLOR_TEST_POSTGRES
 # names its DSN. When it is not set and PostgreSQL is installed, this script
 # starts a throwaway cluster with scripts/postgres.sh and removes it at the
 # end. To keep one across runs:
@@ -115,6 +117,20 @@ step "cluster/clustertest (separate module, in-process nats-server): go vet, go 
 	go test -race -count=1 ${short[@]+"${short[@]}"} ./...
 )
 
+# internal/clusterfault is a module of its own for the same reason. Its
+# tests run real processes on loopback: three Parlor nodes, three
+# nats-servers with JetStream (built with go build from its go.mod), the
+# round-robin proxy and the arcade, against the PostgreSQL server of
+# PARLOR_TEST_POSTGRES, and kill, stop and restart them. -v shows the
+# failover times they measure. Without PostgreSQL they skip (in CI they
+# fail).
+step "internal/clusterfault (separate module, real-process cluster fault tests): go vet, go test -race"
+(
+	cd internal/clusterfault
+	go vet ./...
+	go test -race -count=1 -v -timeout 20m ${short[@]+"${short[@]}"} ./...
+)
+
 fuzztime="${PARLOR_FUZZTIME:-20s}"
 
 # fuzz runs one fuzz target of a package for $fuzztime. go test -fuzz
@@ -151,9 +167,10 @@ fi
 
 if [[ -z "${PARLOR_TEST_POSTGRES:-}" ]]; then
 	step "note: the PostgreSQL tests were skipped"
-	echo "PARLOR_TEST_POSTGRES is not set, so the tests of chat/pgstore were"
-	echo "skipped. To run them, install PostgreSQL (Debian/Ubuntu: sudo apt-get"
-	echo "install postgresql) and run ./test.sh again."
+	echo "PARLOR_TEST_POSTGRES is not set, so the tests of chat/pgstore and the"
+	echo "cluster fault tests (internal/clusterfault) were skipped. To run"
+	echo "them, install PostgreSQL (Debian/Ubuntu: sudo apt-get install"
+	echo "postgresql) and run ./test.sh again."
 fi
 
 if [[ "${PARLOR_REQUIRE_BROWSER:-}" != 1 ]] && ! have_chromium; then

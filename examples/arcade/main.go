@@ -24,11 +24,18 @@
 // in the data directory, and the room ids derive from it, so keep the
 // directory with the database.
 //
+// With -nats URLS (and -postgres) the arcade is one node of a cluster:
+// several arcades behind any load balancer, even one without affinity,
+// share the rooms over NATS with JetStream, and the sign-in sessions in a
+// JetStream bucket (docs/cluster.md). Give every node the same server key.
+// scripts/cluster.sh starts three nodes, NATS, PostgreSQL and a proxy in
+// one command.
+//
 // Run it with:
 //
 //	go run ./examples/arcade [-addr 127.0.0.1:8080] [-data ./data] [-dev]
 //	    [-session-ttl 12h] [-trust-proxy] [-debug-addr 127.0.0.1:6060]
-//	    [-postgres DSN]
+//	    [-postgres DSN] [-nats URLS [-node NAME]]
 //
 // -debug-addr serves profiles (net/http/pprof) on a listener of its own,
 // off by default and never on the public address. /healthz and /readyz
@@ -66,6 +73,8 @@ func main() {
 	trustProxy := flag.Bool("trust-proxy", false, "believe X-Forwarded-Proto (Secure cookies) and X-Real-IP (client addresses in the log) from a reverse proxy that terminates TLS; only behind such a proxy")
 	debugAddr := flag.String("debug-addr", "", "serve profiles (pprof) on this address, such as 127.0.0.1:6060; default: off")
 	pgDSN := flag.String("postgres", "", "PostgreSQL DSN for the chat history and the matches instead of DATA/chat.db and DATA/games.db (the server key stays in the data directory)")
+	natsURLs := flag.String("nats", "", "NATS servers with JetStream, comma separated: run as one node of a cluster (needs -postgres and the same server key on every node; docs/cluster.md); default: a single node without NATS")
+	nodeName := flag.String("node", "", "this node's name with -nats, unique per process; default: the host name and a random suffix")
 	flag.Parse()
 
 	log, err := newLogger(*dev)
@@ -77,7 +86,7 @@ func main() {
 
 	cfg := Config{DataDir: *data, Logger: log, DevLogin: *dev, SessionTTL: *ttl, TrustProxy: *trustProxy}
 	cfg.Postgres = *pgDSN
-	if err := run(*addr, *debugAddr, cfg); err != nil {
+	if err := run(*addr, *debugAddr, cfg, *natsURLs, *nodeName); err != nil {
 		log.Error("arcade failed", zap.Error(err))
 		_ = log.Sync()
 		os.Exit(1)
@@ -93,11 +102,36 @@ func newLogger(dev bool) (*zap.Logger, error) {
 }
 
 // run builds the arcade and serves it on addr until SIGINT or SIGTERM,
-// with the debug listener on debugAddr unless it is empty.
-func run(addr, debugAddr string, cfg Config) error {
+// with the debug listener on debugAddr unless it is empty. With natsURLs
+// it runs as node nodeName of a cluster (cluster.go).
+func run(addr, debugAddr string, cfg Config, natsURLs, nodeName string) error {
+	var cn *clusterNode
+	if natsURLs != "" {
+		if cfg.Postgres == "" {
+			return errNoPostgres
+		}
+		if nodeName == "" {
+			nodeName = defaultNodeName()
+		}
+		var err error
+		if cn, err = joinCluster(natsURLs, nodeName, 0, cfg.SessionTTL, cfg.Logger); err != nil {
+			return err
+		}
+		// serve shuts the engine down first, so the rooms are handed over
+		// before the node leaves.
+		defer func() {
+			if err := cn.Close(); err != nil {
+				cfg.Logger.Warn("leave the cluster", zap.Error(err))
+			}
+		}()
+		cfg.Engine.Cluster = cn.node
+	}
 	a, err := newArcade(cfg)
 	if err != nil {
 		return err
+	}
+	if cn != nil {
+		a.sessions.share = cn.sessions
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

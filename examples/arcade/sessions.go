@@ -46,6 +46,20 @@ type sessionStore struct {
 	max     int // the most live sessions in all
 	byToken map[string]*session
 	byUser  map[string][]*session // oldest first
+	// share, set on a cluster (clustersessions.go), holds the sessions
+	// of every node: writes go through to it and lookups ask it.
+	share sessionShare
+}
+
+// sessionShare holds sessions for the nodes of a cluster.
+type sessionShare interface {
+	// put stores ss; get returns the session with this token, or nil.
+	put(ss *session) error
+	get(token string) (*session, error)
+	// delete forgets a token; deleteUser every session of user, and
+	// returns how many there were.
+	delete(token string)
+	deleteUser(user string) int
 }
 
 func newSessionStore(ttl time.Duration, perUser, max int) *sessionStore {
@@ -78,6 +92,14 @@ func (s *sessionStore) create(user string) (ss *session, dropped []*session, err
 		dropped = append(dropped, old)
 	}
 	ss = &session{token: randomToken(), id: randomToken(), user: user, csrf: randomToken(), expires: now.Add(s.ttl)}
+	if s.share != nil {
+		for _, old := range dropped {
+			s.share.delete(old.token)
+		}
+		if err := s.share.put(ss); err != nil {
+			return nil, dropped, err
+		}
+	}
 	s.byToken[ss.token] = ss
 	s.byUser[user] = append(s.byUser[user], ss)
 	return ss, dropped, nil
@@ -85,6 +107,9 @@ func (s *sessionStore) create(user string) (ss *session, dropped []*session, err
 
 // lookup returns the live session with this token.
 func (s *sessionStore) lookup(token string) (*session, bool) {
+	if s.share != nil {
+		return s.lookupShared(token)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ss, ok := s.byToken[token]
@@ -100,6 +125,9 @@ func (s *sessionStore) lookup(token string) (*session, bool) {
 
 // revoke ends the session with this token, if it is live.
 func (s *sessionStore) revoke(token string) {
+	if s.share != nil {
+		s.share.delete(token)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if ss, ok := s.byToken[token]; ok {
@@ -109,6 +137,10 @@ func (s *sessionStore) revoke(token string) {
 
 // revokeUser ends every session of user and returns how many there were.
 func (s *sessionStore) revokeUser(user string) int {
+	shared := 0
+	if s.share != nil {
+		shared = s.share.deleteUser(user)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	list := s.byUser[user]
@@ -116,7 +148,7 @@ func (s *sessionStore) revokeUser(user string) int {
 		delete(s.byToken, ss.token)
 	}
 	delete(s.byUser, user)
-	return len(list)
+	return max(len(list), shared)
 }
 
 // remove forgets ss. s.mu is held.

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// ---- Sessions shared by the nodes of a cluster ----
+//
+// Behind a load balancer with no affinity, a browser signs in on one node
+// and its next request lands on another. So on a cluster every session is
+// written to a JetStream KV bucket, and a node looks each request's token
+// up there: the bucket is the truth, the node's own store a copy that
+// keeps the per-user bookkeeping. A sign-out on one node deletes the key,
+// and every node refuses the token from its next request on.
+
+const (
+	// sessionBucket is the KV bucket of the arcade's sessions.
+	sessionBucket = "arcade_sessions"
+	// sessionOpTimeout bounds each KV request of a session lookup or
+	// write.
+	sessionOpTimeout = 2 * time.Second
+)
+
+// kvSessions is the sessions' KV bucket. The key is the SHA-256 of the
+// token, so that the bucket, readable by anyone with NATS access, does
+// not hold the tokens themselves; the value is the session without its
+// token.
+type kvSessions struct {
+	kv jetstream.KeyValue
+}
+
+// kvSession is a session as the bucket stores it.
+type kvSession struct {
+	ID      string    `json:"id"`
+	User    string    `json:"user"`
+	CSRF    string    `json:"csrf"`
+	Expires time.Time `json:"expires"`
+}
+
+// openKVSessions creates or binds to the sessions' bucket. Its keys
+// expire ttl after their last write, as the sessions do.
+func openKVSessions(ctx context.Context, nc *nats.Conn, ttl time.Duration, replicas int) (*kvSessions, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, err
+	}
+	var kv jetstream.KeyValue
+	// JetStream may still be electing its leaders when the nodes start.
+	for {
+		kv, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket:   sessionBucket,
+			History:  1,
+			TTL:      ttl,
+			Storage:  jetstream.FileStorage,
+			Replicas: replicas,
+		})
+		if err == nil || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &kvSessions{kv: kv}, nil
+}
+
+// sessionKey is the bucket's key of token.
+func sessionKey(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// put implements sessionShare.
+func (k *kvSessions) put(ss *session) error {
+	b, err := json.Marshal(kvSession{ID: ss.id, User: ss.user, CSRF: ss.csrf, Expires: ss.expires})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
+	defer cancel()
+	_, err = k.kv.Put(ctx, sessionKey(ss.token), b)
+	return err
+}
+
+// get implements sessionShare.
+func (k *kvSessions) get(token string) (*session, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
+	defer cancel()
+	e, err := k.kv.Get(ctx, sessionKey(token))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var v kvSession
+	if err := json.Unmarshal(e.Value(), &v); err != nil {
+		return nil, err
+	}
+	return &session{token: token, id: v.ID, user: v.User, csrf: v.CSRF, expires: v.Expires}, nil
+}
+
+// delete implements sessionShare.
+func (k *kvSessions) delete(token string) {
+	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
+	defer cancel()
+	_ = k.kv.Delete(ctx, sessionKey(token))
+}
+
+// deleteUser implements sessionShare. It reads every session of the
+// bucket: sign-out everywhere is rare, and a demo holds few sessions.
+func (k *kvSessions) deleteUser(user string) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*sessionOpTimeout)
+	defer cancel()
+	keys, err := k.kv.ListKeys(ctx)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for key := range keys.Keys() {
+		e, err := k.kv.Get(ctx, key)
+		if err != nil {
+			continue
+		}
+		var v kvSession
+		if json.Unmarshal(e.Value(), &v) == nil && v.User == user && k.kv.Delete(ctx, key) == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// lookupShared is lookup on a cluster: the bucket decides whether the
+// token is live. When the bucket cannot be read (NATS is down), the
+// node's own copy answers.
+func (s *sessionStore) lookupShared(token string) (*session, bool) {
+	shared, err := s.share.get(token)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	local, had := s.byToken[token]
+	if err != nil {
+		if had && s.now().Before(local.expires) {
+			return local, true
+		}
+		return nil, false
+	}
+	if shared == nil || !s.now().Before(shared.expires) {
+		if had {
+			s.remove(local)
+		}
+		return nil, false
+	}
+	if had {
+		return local, true
+	}
+	s.byToken[token] = shared
+	s.byUser[shared.user] = append(s.byUser[shared.user], shared)
+	return shared, true
+}
