@@ -59,15 +59,17 @@ func serveStats(w http.ResponseWriter, _ *http.Request) {
 	_ = json.NewEncoder(w).Encode(st)
 }
 
-// startServer starts an engine with the echo module on addr. The returned
-// stop function shuts down the engine and the listener.
-func startServer(addr string, withStats bool) (wsURL string, stop func(context.Context) error, err error) {
+// startServer starts an engine with the echo module on addr, pinging
+// every heartbeat (0: the engine's default). The returned stop function
+// shuts down the engine and the listener.
+func startServer(addr string, withStats bool, heartbeat time.Duration) (wsURL string, stop func(context.Context) error, err error) {
 	e, err := engine.New(engine.Config{
 		// Load-test identities: the user is whatever ?user= says. Never
 		// authenticate like this outside a load test.
-		Authenticate: loopback.AuthenticateQuery,
-		Secret:       []byte("parlor-load"),
-		RateLimit:    -1, // senders send thousands of frames a second
+		Authenticate:      loopback.AuthenticateQuery,
+		Secret:            []byte("parlor-load"),
+		RateLimit:         -1, // senders send thousands of frames a second
+		HeartbeatInterval: heartbeat,
 	})
 	if err != nil {
 		return "", nil, err
@@ -88,11 +90,11 @@ func startServer(addr string, withStats bool) (wsURL string, stop func(context.C
 }
 
 // serveChild is the -serve mode: serve until stdin closes or a signal.
-func serveChild(ctx context.Context, addr string) error {
+func serveChild(ctx context.Context, addr string, heartbeat time.Duration) error {
 	if !loopback.IsAddr(addr) {
 		return fmt.Errorf("-serve %s: only loopback addresses", addr)
 	}
-	wsURL, stop, err := startServer(addr, true)
+	wsURL, stop, err := startServer(addr, true, heartbeat)
 	if err != nil {
 		return err
 	}

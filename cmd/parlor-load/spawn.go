@@ -23,8 +23,8 @@ type child struct {
 }
 
 // spawnServer runs this binary with -serve in a child process.
-func spawnServer(procs int, cpus, cpuProfile string) (*target, error) {
-	cmd, err := childCommand(procs, cpus, cpuProfile)
+func spawnServer(cfg config) (*target, error) {
+	cmd, err := childCommand(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -46,16 +46,18 @@ func spawnServer(procs int, cpus, cpuProfile string) (*target, error) {
 	return &target{url: wsURL, kind: kindChild, stats: childStats(wsURL), stop: ch.stop}, nil
 }
 
-// childCommand is the command line of the child: this binary with -serve,
-// under taskset when -server-cpu pins it, with GOMAXPROCS=procs if set.
-func childCommand(procs int, cpus, cpuProfile string) (*exec.Cmd, error) {
+// childCommand is the command line of the child: this binary with -serve
+// (and -heartbeat), under taskset when -server-cpu pins it, with
+// GOMAXPROCS=-server-procs if set.
+func childCommand(cfg config) (*exec.Cmd, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	args := []string{exe, "-serve", "127.0.0.1:0"}
-	if cpuProfile != "" {
-		args = append(args, "-cpuprofile", cpuProfile)
+	procs, cpus := cfg.serverProcs, cfg.serverCPU
+	args := []string{exe, "-serve", "127.0.0.1:0", "-heartbeat", cfg.heartbeat.String()}
+	if cfg.cpuProfile != "" {
+		args = append(args, "-cpuprofile", cfg.cpuProfile)
 	}
 	if cpus != "" {
 		taskset, err := exec.LookPath("taskset")

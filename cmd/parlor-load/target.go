@@ -35,9 +35,9 @@ func openTarget(cfg config) (*target, error) {
 		}
 		return &target{url: cfg.url, kind: kindExternal}, nil
 	case cfg.spawn:
-		return spawnServer(cfg.serverProcs, cfg.serverCPU, cfg.cpuProfile)
+		return spawnServer(cfg)
 	default:
-		wsURL, stop, err := startServer("127.0.0.1:0", false)
+		wsURL, stop, err := startServer("127.0.0.1:0", false, cfg.heartbeat)
 		if err != nil {
 			return nil, err
 		}

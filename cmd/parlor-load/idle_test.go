@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDialIdle opens idle connections from three source addresses into
+// rooms of 10 and checks each one's source, that they answer the
+// server's pings and stay open, and that they close.
+func TestDialIdle(t *testing.T) {
+	wsURL, stop, err := startServer("127.0.0.1:0", false, 50*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = stop(context.Background()) }()
+	ic, err := dialIdle(context.Background(), wsURL, http.Header{}, 40, 10, 3, 8, "t")
+	defer ic.close(8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ws := range ic.conns {
+		got := ws.LocalAddr().(*net.TCPAddr).IP
+		if want := net.IPv4(127, 0, 0, byte(2+i%3)); !got.Equal(want) {
+			t.Fatalf("connection %d dialed from %s, want %s", i, got, want)
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // about six pings each
+	if n := ic.pings.Load(); n < 2*40 {
+		t.Fatalf("%d pings answered by 40 connections in 300ms of a 50ms heartbeat", n)
+	}
+	if n := ic.closed.Load(); n != 0 {
+		t.Fatalf("%d idle connections closed during the heartbeats", n)
+	}
+	ic.close(8)
+	if n := ic.closed.Load(); n != 0 {
+		t.Fatalf("close counted %d connections as closed by the server", n)
+	}
+}
+
+// TestRaiseFileLimit checks that a need within the hard limit is met and
+// one past fs.nr_open is refused with the limits named.
+func TestRaiseFileLimit(t *testing.T) {
+	got, err := raiseFileLimit(64)
+	if err != nil || got < 64 {
+		t.Fatalf("raiseFileLimit(64) = %d, %v", got, err)
+	}
+	b, err := os.ReadFile("/proc/sys/fs/nr_open")
+	if err != nil {
+		t.Skip("no /proc/sys/fs/nr_open:", err)
+	}
+	nrOpen, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raiseFileLimit(nrOpen + 1); err == nil || !strings.Contains(err.Error(), "hard limit") {
+		t.Fatalf("raiseFileLimit(fs.nr_open+1) = %v, want an error naming the hard limit", err)
+	}
+}
