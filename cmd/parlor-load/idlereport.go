@@ -30,6 +30,15 @@ func printIdleCost(out io.Writer, cfg config, ir *idleRun) {
 	gs := ir.idle.Goroutines - ir.before.Goroutines
 	fmt.Fprintf(out, "idle: dialed and joined in %s; server heap+stack %+.1f MiB = %.2f KiB/conn; RSS %+.1f MiB = %.2f KiB/conn; goroutines %+d = %.2f/conn\n",
 		ir.dialTime.Round(time.Millisecond), mib(heap), kib(heap)/n, mib(rss), kib(rss)/n, gs, float64(gs)/n)
+	slab, gen := ir.memGrowth()
+	fmt.Fprintf(out, "idle: kernel slab (both ends' sockets, and any other work) %+.1f MiB = %.2f KiB/conn; generator RSS %+.1f MiB = %.2f KiB/conn\n",
+		mib(slab), kib(slab)/n, mib(gen), kib(gen)/n)
+}
+
+// memGrowth is how much the kernel's slab and the generator's RSS grew
+// with the idle connections, in bytes.
+func (ir *idleRun) memGrowth() (slab, gen int64) {
+	return int64(ir.mem.slab) - int64(ir.memBefore.slab), int64(ir.mem.genRSS) - int64(ir.memBefore.genRSS)
 }
 
 // heartbeatCores is the server's CPU during the idle window, in cores.
@@ -77,6 +86,8 @@ type idleJSON struct {
 	IdleRSSKiB         float64 `json:"idle_rss_kib_per_conn"`
 	IdleGoroutines     float64 `json:"idle_goroutines_per_conn"`
 	ServerRSSMiB       float64 `json:"server_rss_mib"` // with the idle connections
+	KernelSlabKiB      float64 `json:"kernel_slab_kib_per_conn"`
+	GeneratorRSSKiB    float64 `json:"generator_rss_kib_per_conn"`
 	PingsPerS          float64 `json:"heartbeat_pings_per_s"`
 	HeartbeatCores     float64 `json:"heartbeat_server_cores"`
 	GeneratorCores     float64 `json:"heartbeat_generator_cores"`
@@ -90,7 +101,9 @@ type idleJSON struct {
 func idleJSONOf(cfg config, tgt *target, ir *idleRun) idleJSON {
 	n := float64(cfg.idle)
 	heap, rss := idleGrowth(ir.before, ir.idle)
+	slab, gen := ir.memGrowth()
 	return idleJSON{
+		KernelSlabKiB: kib(slab) / n, GeneratorRSSKiB: kib(gen) / n,
 		Idle: cfg.idle, IdleRoomSize: cfg.idleRoom, Sources: cfg.sources, HeartbeatS: cfg.heartbeat.Seconds(),
 		DialSeconds:      ir.dialTime.Seconds(),
 		IdleHeapStackKiB: kib(heap) / n, IdleRSSKiB: kib(rss) / n,

@@ -19,6 +19,7 @@ type idleRun struct {
 	fileLimit        uint64
 	dialTime         time.Duration
 	before, idle     serverStats // the fresh server, and with the idle connections
+	memBefore, mem   machineMem  // the same moments outside the server
 	window           time.Duration
 	windowEnd        serverStats  // the server at the end of the idle window
 	genCPU           procstat.CPU // the generator and the machine during the window
@@ -89,6 +90,7 @@ func openIdle(ctx context.Context, cfg config, tgt *target, ir *idleRun, out io.
 	if err != nil {
 		return &idleConns{}, err
 	}
+	ir.memBefore = readMachineMem()
 	start := time.Now()
 	ic, err := dialIdle(ctx, tgt.url, header, cfg.idle, cfg.idleRoom, cfg.sources, cfg.dialConc, cfg.roomPrefix+"-idle")
 	if err != nil {
@@ -99,6 +101,7 @@ func openIdle(ctx context.Context, cfg config, tgt *target, ir *idleRun, out io.
 	if ir.idle, err = tgt.readStats(); err != nil {
 		return ic, err
 	}
+	ir.mem = readMachineMem()
 	printIdleCost(out, cfg, ir)
 	return ic, nil
 }
