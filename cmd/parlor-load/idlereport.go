@@ -41,9 +41,10 @@ func (ir *idleRun) memGrowth() (slab, gen int64) {
 	return int64(ir.mem.slab) - int64(ir.memBefore.slab), int64(ir.mem.genRSS) - int64(ir.memBefore.genRSS)
 }
 
-// heartbeatCores is the server's CPU during the idle window, in cores.
+// heartbeatCores is the server's CPU during the idle window, in cores,
+// without the GC that reading its stats forces.
 func (ir *idleRun) heartbeatCores() float64 {
-	return (ir.windowEnd.CPU - ir.idle.CPU) / ir.window.Seconds()
+	return (ir.windowEnd.CPUPreGC - ir.idle.CPU) / ir.window.Seconds()
 }
 
 // printHeartbeat prints the CPU the server and the generator used while

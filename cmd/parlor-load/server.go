@@ -26,12 +26,14 @@ type serverStats struct {
 	RSS        uint64  `json:"rss"`        // VmRSS
 	Goroutines int     `json:"goroutines"`
 	CPU        float64 `json:"cpu"`         // user + system seconds
+	CPUPreGC   float64 `json:"cpu_pre_gc"`  // the same, before the GC this reading forces
 	WriteCalls uint64  `json:"write_calls"` // syscw
 	Procs      int     `json:"procs"`       // GOMAXPROCS
 }
 
 // localStats measures this process.
 func localStats() (serverStats, error) {
+	preGC := procstat.ReadCPU().Self.Seconds()
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -44,6 +46,7 @@ func localStats() (serverStats, error) {
 		RSS:        rss,
 		Goroutines: runtime.NumGoroutine(),
 		CPU:        procstat.ReadCPU().Self.Seconds(),
+		CPUPreGC:   preGC,
 		WriteCalls: procstat.IO()["syscw"],
 		Procs:      runtime.GOMAXPROCS(0),
 	}, nil
