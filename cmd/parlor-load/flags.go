@@ -95,8 +95,11 @@ func (cfg config) validate() error {
 
 // validateIdle checks the flags of the -idle mode.
 func (cfg config) validateIdle() error {
-	if cfg.idle < 0 || cfg.idleRoom < 1 || cfg.sources < 0 || cfg.sources > 250 || cfg.heartbeat < 0 {
-		return errors.New("-idle, -sources (at most 250) and -heartbeat must not be negative, -idle-room-size must be positive")
+	if cfg.idle < 0 || cfg.sources < 0 || cfg.sources > 250 || cfg.heartbeat < 0 {
+		return errors.New("-idle, -sources (at most 250) and -heartbeat must not be negative")
+	}
+	if cfg.idle > 0 && cfg.idleRoom < 1 {
+		return errors.New("-idle-room-size must be positive")
 	}
 	if cfg.idle > 0 && !cfg.spawn {
 		return errors.New("-idle needs -spawn: the server's memory and CPU are measured apart from the generator's")
