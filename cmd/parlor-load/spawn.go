@@ -43,7 +43,8 @@ func spawnServer(cfg config) (*target, error) {
 		_ = ch.stop(ctx)
 		return nil, errors.New("server child did not report its address")
 	}
-	return &target{url: wsURL, kind: kindChild, stats: childStats(wsURL), stop: ch.stop}, nil
+	return &target{url: wsURL, kind: kindChild, stats: childStats(wsURL, ""),
+		goroutines: childStats(wsURL, "?goroutines"), stop: ch.stop}, nil
 }
 
 // childCommand is the command line of the child: this binary with -serve
@@ -117,9 +118,9 @@ func (ch *child) stop(ctx context.Context) error {
 }
 
 // childStats returns a function that fetches the serverStats of the child
-// serving wsURL.
-func childStats(wsURL string) func() (serverStats, error) {
-	statsURL := "http://" + strings.TrimSuffix(strings.TrimPrefix(wsURL, "ws://"), "/ws") + statsPath
+// serving wsURL, with query (empty, or "?goroutines" for the count alone).
+func childStats(wsURL, query string) func() (serverStats, error) {
+	statsURL := "http://" + strings.TrimSuffix(strings.TrimPrefix(wsURL, "ws://"), "/ws") + statsPath + query
 	return func() (serverStats, error) {
 		var st serverStats
 		resp, err := http.Get(statsURL)
