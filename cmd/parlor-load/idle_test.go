@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -61,5 +64,43 @@ func TestRaiseFileLimit(t *testing.T) {
 	}
 	if _, err := raiseFileLimit(nrOpen + 1); err == nil || !strings.Contains(err.Error(), "hard limit") {
 		t.Fatalf("raiseFileLimit(fs.nr_open+1) = %v, want an error naming the hard limit", err)
+	}
+}
+
+// TestRunIdle runs the -idle mode against a -spawn child (this test
+// binary, see TestMain) and checks what -json wrote: the idle
+// connections' cost, their pings, and both halves of the broadcast.
+func TestRunIdle(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "idle.json")
+	cfg := config{clients: 20, rooms: 1, senders: 1, inflight: 4, size: 100, duration: 300 * time.Millisecond,
+		dialConc: 8, roomPrefix: "t", rate: 50, spawn: true, jsonPath: path,
+		idle: 200, idleRoom: 10, sources: 2, heartbeat: 500 * time.Millisecond, idleWindow: 1500 * time.Millisecond}
+	if err := runIdle(context.Background(), cfg, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var j idleJSON
+	b, err := os.ReadFile(path)
+	if err == nil {
+		err = json.Unmarshal(b, &j)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Idle != 200 || j.IdleRoomSize != 10 || j.Sources != 2 || j.IdleClosedByServer != 0 {
+		t.Fatalf("setup %+v", j)
+	}
+	// One read goroutine per connection and one per room of 10.
+	if j.IdleGoroutines < 1.05 || j.IdleGoroutines > 1.2 || j.IdleHeapStackKiB <= 0 || j.ServerRSSMiB <= 0 {
+		t.Fatalf("idle cost: %.2f goroutines, %.1f KiB heap+stack per connection, RSS %.1f MiB",
+			j.IdleGoroutines, j.IdleHeapStackKiB, j.ServerRSSMiB)
+	}
+	// 200 connections pinged every 500ms: about 400 pings/s.
+	if j.PingsPerS < 150 || j.PingsPerS > 500 {
+		t.Fatalf("%.0f pings/s answered, want about 400", j.PingsPerS)
+	}
+	for name, r := range map[string]jsonResult{"with idle": j.WithIdle, "alone": j.Alone} {
+		if r.Delivered == 0 || r.Delivered != r.Expected || r.Latency.Count != r.Delivered || r.Clients != 20 {
+			t.Fatalf("%s: delivered %d of %d, latency %+v", name, r.Delivered, r.Expected, r.Latency)
+		}
 	}
 }
