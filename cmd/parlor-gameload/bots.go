@@ -47,19 +47,25 @@ func tictactoeMoves() func(view []byte) ([][]byte, error) {
 	}
 }
 
-// chessMoves is the moves function of chess.
+// chessMoves is the moves function of chess. It decodes the view's legal
+// moves alone (decoding the whole view by reflection, history included,
+// and encoding each move apart cost more than the server's move) and
+// encodes them as Move{UCI: m} maps into one buffer.
 func chessMoves(view []byte) ([][]byte, error) {
-	var v chess.View
+	var v struct {
+		Legal []string `msgpack:"legal"`
+	}
 	if err := codec.UnmarshalData(view, &v); err != nil {
 		return nil, err
 	}
+	buf := make([]byte, 0, 11*len(v.Legal)) // 11: a promotion's map
 	out := make([][]byte, len(v.Legal))
 	for i, m := range v.Legal {
-		raw, err := codec.MarshalData(chess.Move{UCI: m})
-		if err != nil {
-			return nil, err
-		}
-		out[i] = raw
+		start := len(buf)
+		buf = codec.AppendMapHeader(buf, 1)
+		buf = codec.AppendString(buf, "uci")
+		buf = codec.AppendString(buf, m)
+		out[i] = buf[start:len(buf):len(buf)]
 	}
 	return out, nil
 }

@@ -56,3 +56,26 @@ func TestBotMoves(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkChessMoves measures the chess bot's choice of moves from a view
+// of the middle game: 40 moves played, 30 legal.
+func BenchmarkChessMoves(b *testing.B) {
+	v := chess.View{FEN: "r1bqkb1r/pppp1ppp/2n2n2/4p3/4P3/2N2N2/PPPP1PPP/R1BQKB1R w KQkq - 4 4", Turn: "w",
+		LastMove: &chess.Played{UCI: "g8f6", SAN: "Nf6"}, Claimable: []string{}}
+	for i := range 30 {
+		v.Legal = append(v.Legal, string([]byte{'a' + byte(i%8), '2', 'a' + byte(i/8), '4'}))
+	}
+	for i := range 40 {
+		v.Moves = append(v.Moves, []string{"e4", "Nf6", "Nc3", "e5", "Nxe5", "O-O"}[i%6])
+	}
+	raw, err := codec.MarshalData(v)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if moves, err := chessMoves(raw); err != nil || len(moves) != 30 {
+			b.Fatal(len(moves), err)
+		}
+	}
+}

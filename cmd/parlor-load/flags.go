@@ -31,6 +31,12 @@ type config struct {
 	roomPrefix  string
 	rate        float64
 	jsonPath    string
+	// the -idle mode
+	idle       int
+	idleRoom   int
+	sources    int
+	heartbeat  time.Duration
+	idleWindow time.Duration
 }
 
 // parseFlags reads the command line.
@@ -54,6 +60,11 @@ func parseFlags() config {
 	flag.StringVar(&cfg.roomPrefix, "room-prefix", "load", "echo room names are PREFIX-0, PREFIX-1, ...")
 	flag.Float64Var(&cfg.rate, "rate", 0, "open loop: broadcasts per second in all, shared by the senders' -inflight loops (0: closed loop)")
 	flag.StringVar(&cfg.jsonPath, "json", "", "also write the results as JSON to this file")
+	flag.IntVar(&cfg.idle, "idle", 0, "idle connections held beside the busy room: the broadcast is measured with them and alone (needs -spawn)")
+	flag.IntVar(&cfg.idleRoom, "idle-room-size", 10, "members of each idle connection's echo room")
+	flag.IntVar(&cfg.sources, "sources", 0, "dial the idle connections from 127.0.0.2 ... 127.0.0.(1+K), K source addresses (0: the kernel's choice)")
+	flag.DurationVar(&cfg.heartbeat, "heartbeat", 0, "the -spawn server's heartbeat (ping) interval (0: the engine's default, 25s)")
+	flag.DurationVar(&cfg.idleWindow, "idle-window", 30*time.Second, "how long the server's CPU is measured while every connection is idle")
 	flag.Parse()
 	return cfg
 }
@@ -75,8 +86,28 @@ func (cfg config) validate() error {
 	if cfg.url != "" && cfg.spawn {
 		return errors.New("-url and -spawn exclude each other")
 	}
+	if err := cfg.validateIdle(); err != nil {
+		return err
+	}
 	_, err := cfg.header()
 	return err
+}
+
+// validateIdle checks the flags of the -idle mode.
+func (cfg config) validateIdle() error {
+	if cfg.idle < 0 || cfg.sources < 0 || cfg.sources > 250 || cfg.heartbeat < 0 {
+		return errors.New("-idle, -sources (at most 250) and -heartbeat must not be negative")
+	}
+	if cfg.idle > 0 && cfg.idleRoom < 1 {
+		return errors.New("-idle-room-size must be positive")
+	}
+	if cfg.idle > 0 && !cfg.spawn {
+		return errors.New("-idle needs -spawn: the server's memory and CPU are measured apart from the generator's")
+	}
+	if cfg.idle > 0 && cfg.idleWindow < time.Second {
+		return errors.New("-idle-window must be at least 1s")
+	}
+	return nil
 }
 
 // header is the upgrade request's header: -auth, if given.

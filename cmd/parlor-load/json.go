@@ -46,7 +46,7 @@ func jsonOf(cfg config, tgt *target, res *result) jsonResult {
 	}
 	heap, rss := idleGrowth(res.before, res.idle)
 	j.IdleHeapStackKiB, j.IdleRSSKiB = kib(heap)/float64(cfg.clients), kib(rss)/float64(cfg.clients)
-	cpu := res.after.CPU - res.idle.CPU
+	cpu := res.after.CPUPreGC - res.idle.CPU
 	j.CPUPerDeliveryUS = cpu / float64(res.delivered) * 1e6
 	j.CPUCores = cpu / res.elapsed.Seconds()
 	if writes := serverWrites(tgt, res); writes > 0 {

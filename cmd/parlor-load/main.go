@@ -70,6 +70,25 @@
 // HDR histogram (3 significant figures). It exits with status 1 if a
 // delivery is missing.
 //
+// # Idle connections beside a busy room (-idle)
+//
+// With -idle N (and -spawn), N more connections are held beside the busy
+// rooms, as the idle majority of a real server's users: bare WebSockets
+// that connect, join an echo room of -idle-room-size members and then
+// only answer the server's pings. On a fresh server the tool opens them
+// and reports what each costs the server (heap+stack, RSS, goroutines);
+// measures the server's CPU for -idle-window while only they are
+// connected, the cost of the heartbeat (-heartbeat sets the server's ping
+// interval); runs the broadcast load beside them; closes them; and runs
+// the same load again alone, then prints both latencies side by side.
+// One source address has about 28,000 ephemeral ports (the kernel's
+// ip_local_port_range): -sources K dials the idle connections from
+// 127.0.0.2 to 127.0.0.(1+K) in turn, so 8 or more pass 200,000. The tool
+// raises its open-file limit (RLIMIT_NOFILE) to what the connections need,
+// up to the hard limit (past it when run as root with CAP_SYS_RESOURCE),
+// and the server child inherits it; it stops with the limits named when
+// that is not enough.
+//
 // # Examples
 //
 //	go run ./cmd/parlor-load -clients 1000 -duration 10s
@@ -77,6 +96,8 @@
 //	go run ./cmd/parlor-load -clients 1000 -inflight 64 -rate 500 -json /tmp/fanout.json
 //	go build -o /tmp/parlor-load ./cmd/parlor-load &&
 //	  taskset -c 1 /tmp/parlor-load -spawn -server-cpu 0 -server-procs 1
+//	go build -o /tmp/parlor-load ./cmd/parlor-load &&
+//	  /tmp/parlor-load -spawn -clients 1000 -rate 100 -idle 100000 -sources 8
 //	go run ./cmd/parlor-load -url ws://127.0.0.1:8080/ws -auth "Authorization: Bearer dev" -clients 200
 package main
 
@@ -92,7 +113,10 @@ func main() {
 	cfg := parseFlags()
 	err := loadgen.Interruptible(cfg.ownProfile(), func(ctx context.Context) error {
 		if cfg.serve != "" {
-			return serveChild(ctx, cfg.serve)
+			return serveChild(ctx, cfg.serve, cfg.heartbeat)
+		}
+		if cfg.idle > 0 {
+			return runIdle(ctx, cfg, os.Stdout)
 		}
 		return run(ctx, cfg, os.Stdout)
 	})

@@ -62,7 +62,7 @@ func printResult(out io.Writer, tgt *target, res *result) {
 func otherCores(tgt *target, res *result) float64 {
 	other := (res.cpu.Busy - res.cpu.Self).Seconds()
 	if tgt.kind == kindChild {
-		other -= res.after.CPU - res.idle.CPU
+		other -= res.after.CPUPreGC - res.idle.CPU
 	}
 	return max(0, other/res.elapsed.Seconds())
 }
@@ -81,7 +81,7 @@ func printLatency(out io.Writer, res *result) {
 // printServerCost prints the CPU time per delivery and the deliveries per
 // write syscall of the server's process during the load.
 func printServerCost(out io.Writer, tgt *target, res *result) {
-	cpu := res.after.CPU - res.idle.CPU
+	cpu := res.after.CPUPreGC - res.idle.CPU
 	writes := serverWrites(tgt, res)
 	fmt.Fprintf(out, "%s CPU: %.2fs = %.2f cores, %.2f us/delivery\n",
 		tgt.who(), cpu, cpu/res.elapsed.Seconds(), cpu/float64(res.delivered)*1e6)

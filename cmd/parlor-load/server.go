@@ -26,12 +26,14 @@ type serverStats struct {
 	RSS        uint64  `json:"rss"`        // VmRSS
 	Goroutines int     `json:"goroutines"`
 	CPU        float64 `json:"cpu"`         // user + system seconds
+	CPUPreGC   float64 `json:"cpu_pre_gc"`  // the same, before the GC this reading forces
 	WriteCalls uint64  `json:"write_calls"` // syscw
 	Procs      int     `json:"procs"`       // GOMAXPROCS
 }
 
 // localStats measures this process.
 func localStats() (serverStats, error) {
+	preGC := procstat.ReadCPU().Self.Seconds()
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -44,13 +46,26 @@ func localStats() (serverStats, error) {
 		RSS:        rss,
 		Goroutines: runtime.NumGoroutine(),
 		CPU:        procstat.ReadCPU().Self.Seconds(),
+		CPUPreGC:   preGC,
 		WriteCalls: procstat.IO()["syscw"],
 		Procs:      runtime.GOMAXPROCS(0),
 	}, nil
 }
 
-// serveStats answers GET statsPath with localStats.
-func serveStats(w http.ResponseWriter, _ *http.Request) {
+// localGoroutines reads this process's goroutine count alone.
+func localGoroutines() (serverStats, error) {
+	return serverStats{Goroutines: runtime.NumGoroutine()}, nil
+}
+
+// serveStats answers GET statsPath with localStats, or with the
+// goroutine count alone for GET statsPath?goroutines: no forced GC, so
+// cheap to poll even with a heap of gigabytes.
+func serveStats(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Has("goroutines") {
+		st, _ := localGoroutines()
+		_ = json.NewEncoder(w).Encode(st)
+		return
+	}
 	st, err := localStats()
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -59,15 +74,17 @@ func serveStats(w http.ResponseWriter, _ *http.Request) {
 	_ = json.NewEncoder(w).Encode(st)
 }
 
-// startServer starts an engine with the echo module on addr. The returned
-// stop function shuts down the engine and the listener.
-func startServer(addr string, withStats bool) (wsURL string, stop func(context.Context) error, err error) {
+// startServer starts an engine with the echo module on addr, pinging
+// every heartbeat (0: the engine's default). The returned stop function
+// shuts down the engine and the listener.
+func startServer(addr string, withStats bool, heartbeat time.Duration) (wsURL string, stop func(context.Context) error, err error) {
 	e, err := engine.New(engine.Config{
 		// Load-test identities: the user is whatever ?user= says. Never
 		// authenticate like this outside a load test.
-		Authenticate: loopback.AuthenticateQuery,
-		Secret:       []byte("parlor-load"),
-		RateLimit:    -1, // senders send thousands of frames a second
+		Authenticate:      loopback.AuthenticateQuery,
+		Secret:            []byte("parlor-load"),
+		RateLimit:         -1, // senders send thousands of frames a second
+		HeartbeatInterval: heartbeat,
 	})
 	if err != nil {
 		return "", nil, err
@@ -88,11 +105,11 @@ func startServer(addr string, withStats bool) (wsURL string, stop func(context.C
 }
 
 // serveChild is the -serve mode: serve until stdin closes or a signal.
-func serveChild(ctx context.Context, addr string) error {
+func serveChild(ctx context.Context, addr string, heartbeat time.Duration) error {
 	if !loopback.IsAddr(addr) {
 		return fmt.Errorf("-serve %s: only loopback addresses", addr)
 	}
-	wsURL, stop, err := startServer(addr, true)
+	wsURL, stop, err := startServer(addr, true, heartbeat)
 	if err != nil {
 		return err
 	}

@@ -23,8 +23,8 @@ type child struct {
 }
 
 // spawnServer runs this binary with -serve in a child process.
-func spawnServer(procs int, cpus, cpuProfile string) (*target, error) {
-	cmd, err := childCommand(procs, cpus, cpuProfile)
+func spawnServer(cfg config) (*target, error) {
+	cmd, err := childCommand(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -43,19 +43,22 @@ func spawnServer(procs int, cpus, cpuProfile string) (*target, error) {
 		_ = ch.stop(ctx)
 		return nil, errors.New("server child did not report its address")
 	}
-	return &target{url: wsURL, kind: kindChild, stats: childStats(wsURL), stop: ch.stop}, nil
+	return &target{url: wsURL, kind: kindChild, stats: childStats(wsURL, ""),
+		goroutines: childStats(wsURL, "?goroutines"), stop: ch.stop}, nil
 }
 
-// childCommand is the command line of the child: this binary with -serve,
-// under taskset when -server-cpu pins it, with GOMAXPROCS=procs if set.
-func childCommand(procs int, cpus, cpuProfile string) (*exec.Cmd, error) {
+// childCommand is the command line of the child: this binary with -serve
+// (and -heartbeat), under taskset when -server-cpu pins it, with
+// GOMAXPROCS=-server-procs if set.
+func childCommand(cfg config) (*exec.Cmd, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	args := []string{exe, "-serve", "127.0.0.1:0"}
-	if cpuProfile != "" {
-		args = append(args, "-cpuprofile", cpuProfile)
+	procs, cpus := cfg.serverProcs, cfg.serverCPU
+	args := []string{exe, "-serve", "127.0.0.1:0", "-heartbeat", cfg.heartbeat.String()}
+	if cfg.cpuProfile != "" {
+		args = append(args, "-cpuprofile", cfg.cpuProfile)
 	}
 	if cpus != "" {
 		taskset, err := exec.LookPath("taskset")
@@ -115,9 +118,9 @@ func (ch *child) stop(ctx context.Context) error {
 }
 
 // childStats returns a function that fetches the serverStats of the child
-// serving wsURL.
-func childStats(wsURL string) func() (serverStats, error) {
-	statsURL := "http://" + strings.TrimSuffix(strings.TrimPrefix(wsURL, "ws://"), "/ws") + statsPath
+// serving wsURL, with query (empty, or "?goroutines" for the count alone).
+func childStats(wsURL, query string) func() (serverStats, error) {
+	statsURL := "http://" + strings.TrimSuffix(strings.TrimPrefix(wsURL, "ws://"), "/ws") + statsPath + query
 	return func() (serverStats, error) {
 		var st serverStats
 		resp, err := http.Get(statsURL)

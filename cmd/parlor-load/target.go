@@ -20,9 +20,12 @@ const (
 // target is the server under test.
 type target struct {
 	url   string
-	kind  string                          // kindInProcess, kindChild or kindExternal
-	stats func() (serverStats, error)     // nil for an external server
-	stop  func(ctx context.Context) error // nil for an external server
+	kind  string                      // kindInProcess, kindChild or kindExternal
+	stats func() (serverStats, error) // nil for an external server
+	// goroutines reads the server's goroutine count alone, without the
+	// GC that stats forces; nil for an external server.
+	goroutines func() (serverStats, error)
+	stop       func(ctx context.Context) error // nil for an external server
 }
 
 // openTarget starts the server under test, or checks the -url of an
@@ -35,13 +38,13 @@ func openTarget(cfg config) (*target, error) {
 		}
 		return &target{url: cfg.url, kind: kindExternal}, nil
 	case cfg.spawn:
-		return spawnServer(cfg.serverProcs, cfg.serverCPU, cfg.cpuProfile)
+		return spawnServer(cfg)
 	default:
-		wsURL, stop, err := startServer("127.0.0.1:0", false)
+		wsURL, stop, err := startServer("127.0.0.1:0", false, cfg.heartbeat)
 		if err != nil {
 			return nil, err
 		}
-		return &target{url: wsURL, kind: kindInProcess, stats: localStats, stop: stop}, nil
+		return &target{url: wsURL, kind: kindInProcess, stats: localStats, goroutines: localGoroutines, stop: stop}, nil
 	}
 }
 
