@@ -312,14 +312,14 @@ func (m *Module) Resolve(ctx context.Context, req *room.ResolveRequest) (string,
 }
 
 // isStored reports whether Config.Store holds a match of this module with
-// id, whose room can be rebuilt.
+// id, whose room can be rebuilt. It reads the match's record only.
 func (m *Module) isStored(ctx context.Context, id string) bool {
 	if m.cfg.Store == nil {
 		return false
 	}
 	ctx, cancel := context.WithTimeout(ctx, StoreTimeout)
 	defer cancel()
-	info, _, err := m.cfg.Store.Load(ctx, id)
+	info, err := m.cfg.Store.Info(ctx, id)
 	return err == nil && info.Kind == m.kind
 }
 

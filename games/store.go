@@ -142,6 +142,14 @@ type Store interface {
 	// Load returns the match's record and its whole log, in seq order, or
 	// ErrNotFound.
 	Load(ctx context.Context, id string) (MatchInfo, []Entry, error)
+	// Info returns the match's record without its log, or ErrNotFound.
+	Info(ctx context.Context, id string) (MatchInfo, error)
+	// Waiting returns the records of the matches of kind whose log is
+	// empty, created at or after since (Unix milliseconds): challenges
+	// whose players have not all joined, since a match logs nothing
+	// before it starts or ends. They come oldest first (by Created, then
+	// by ID), at most limit; a limit of zero or less returns none.
+	Waiting(ctx context.Context, kind string, since int64, limit int) ([]MatchInfo, error)
 	// Entries returns up to limit entries with a seq above after, in seq
 	// order; none for an unknown match. A limit of zero or less returns
 	// none.

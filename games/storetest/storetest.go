@@ -33,6 +33,8 @@ func Run(t *testing.T, newStore func(t *testing.T) games.Store) {
 		fn   func(*testing.T, games.Store)
 	}{
 		{"CreateLoad", testCreateLoad},
+		{"Info", testInfo},
+		{"Waiting", testWaiting},
 		{"AppendSeq", testAppendSeq},
 		{"AppendAtomic", testAppendAtomic},
 		{"Entries", testEntries},

@@ -1,0 +1,4 @@
+-- matches_waiting finds the challenges whose players have not all
+-- joined (games.Store.Waiting): the matches with an empty log, by kind
+-- and creation time.
+CREATE INDEX matches_waiting ON matches (kind, created, id) WHERE head = 0;
