@@ -104,6 +104,11 @@ type ChallengeNotice struct {
 	Result *Result `msgpack:"result,omitempty"`
 	// Ply is the number of moves played in a finished match.
 	Ply int `msgpack:"ply,omitempty"`
+	// Restored marks an offered challenge that Module.RestoreChallenges
+	// took up again after a restart: it goes to OnChallenge only, for the
+	// host to rebuild what it keeps in memory, since the players were
+	// told of it before.
+	Restored bool `msgpack:"restored,omitempty"`
 }
 
 // YourTurn is the payload of EventYourTurn.

@@ -97,6 +97,16 @@ func (l *Ledger) leaveMatch(user string, challenge bool) {
 	l.tidy(user, t)
 }
 
+// restoreChallenge counts a stored challenge of user's taken up again
+// after a restart, whatever the limits: it was allowed when it was made.
+func (l *Ledger) restoreChallenge(user string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t := l.get(user)
+	t.matches++
+	t.challenges++
+}
+
 // challengeAccepted uncounts user's challenge once every seat has joined.
 func (l *Ledger) challengeAccepted(user string) {
 	l.mu.Lock()

@@ -210,7 +210,9 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 // seat records the match's players and starts waiting for them.
 func (h *match) seat(r *room.Room, players []string) {
 	h.seatPlayers(players)
-	h.armStartTimeout(r)
+	if d := h.m.cfg.StartTimeout; d > 0 {
+		h.armStartTimeout(r, d)
+	}
 }
 
 // seatPlayers records the match's players.
@@ -227,24 +229,16 @@ func (h *match) seatPlayers(players []string) {
 	h.lastMove = make([]sentMove, h.seats)
 }
 
-// armStartTimeout aborts the match if its seats are not all filled in
-// time.
-func (h *match) armStartTimeout(r *room.Room) {
-	if d := h.m.cfg.StartTimeout; d > 0 {
-		defer h.holdForStart(r)
-		h.startWait = r.After(d, func() {
-			h.startWait = nil
-			if h.status == StatusWaiting {
-				h.end(r, Result{Winner: -1, Reason: ReasonAborted})
-			}
-		})
-	}
-}
-
-// holdForStart keeps the room of a waiting match alive until its start
-// timeout has run, members or not.
-func (h *match) holdForStart(r *room.Room) {
-	if hold := h.m.cfg.StartTimeout + time.Second; hold > r.IdleTTL() {
+// armStartTimeout aborts the match if its seats are not all filled
+// within d, and keeps its room alive until then, members or not.
+func (h *match) armStartTimeout(r *room.Room, d time.Duration) {
+	h.startWait = r.After(d, func() {
+		h.startWait = nil
+		if h.status == StatusWaiting {
+			h.end(r, Result{Winner: -1, Reason: ReasonAborted})
+		}
+	})
+	if hold := d + time.Second; hold > r.IdleTTL() {
 		r.SetIdleTTL(hold)
 	}
 }

@@ -178,6 +178,12 @@ type Config struct {
 	// the players' conversation there. Nil means none.
 	OnChallenge func(ctx context.Context, n ChallengeNotice)
 
+	// Clock runs the module's own timers: the start timeouts of the
+	// challenges RestoreChallenges takes up, until a room takes them
+	// over. Give it the engine's room clock (engine.Config.Room.Clock)
+	// so both agree. Nil means room.RealClock{}.
+	Clock room.Clock
+
 	// Observer, if set, is told of every move applied and every match
 	// that started and ended, for metrics (package metrics implements
 	// it). Nil means none.
@@ -222,6 +228,9 @@ func (c Config) withDefaults() Config {
 	if c.Ledger == nil {
 		c.Ledger = NewLedger()
 	}
+	if c.Clock == nil {
+		c.Clock = room.RealClock{}
+	}
 	if c.TimeControl.Base < 0 {
 		c.TimeControl = TimeControl{}
 	}
@@ -242,6 +251,9 @@ type Module struct {
 	quick sync.Map
 	// arranged holds the matches the server arranged (policy.go).
 	arranged *arranged
+	// restored holds the stored challenges RestoreChallenges took up and
+	// no room has taken over (restore.go).
+	restored *restoredChallenges
 }
 
 // NewModule returns the module that hosts matches of g. It panics if
@@ -251,7 +263,8 @@ func NewModule(g Game, cfg Config) *Module {
 		panic("games: " + g.Name() + " NewMove must return a non-nil pointer")
 	}
 	cfg = cfg.withDefaults()
-	return &Module{game: g, cfg: cfg, kind: KindPrefix + g.Name(), seats: g.Seats(), hidden: hiddenMoves(g), arranged: newArranged(cfg.StartTimeout)}
+	return &Module{game: g, cfg: cfg, kind: KindPrefix + g.Name(), seats: g.Seats(), hidden: hiddenMoves(g), arranged: newArranged(cfg.StartTimeout),
+		restored: newRestoredChallenges()}
 }
 
 // KindPrefix starts the kind of every game module.

@@ -34,6 +34,7 @@ type restarter struct {
 	url   string
 
 	eng     atomic.Pointer[engine.Engine]
+	mod     atomic.Pointer[games.Module]
 	mu      sync.Mutex
 	blocked map[string]bool // users refused at the upgrade (503)
 }
@@ -84,9 +85,12 @@ func (rs *restarter) start(rc room.Config) {
 	}
 	cfg := rs.cfg
 	cfg.Rooms = e // {room} joins check the running rooms, then the store
-	if err := e.Register(games.NewModule(tictactoe.Game{}, cfg)); err != nil {
+	cfg.Clock = rs.clk
+	mod := games.NewModule(tictactoe.Game{}, cfg)
+	if err := e.Register(mod); err != nil {
 		rs.t.Fatal(err)
 	}
+	rs.mod.Store(mod)
 	rs.t.Cleanup(func() { _ = e.Shutdown(context.Background()) })
 	rs.eng.Store(e)
 }

@@ -35,6 +35,11 @@ type MatchInfo struct {
 	Players []string `msgpack:"players"`
 	// Creator is the player whose join created the match.
 	Creator string `msgpack:"creator"`
+	// Nonce is the nonce of the join that created the match (see
+	// JoinParams), empty for one the server arranged: with the players it
+	// names the match, so a challenge read back from the store can still
+	// be accepted or declined.
+	Nonce string `msgpack:"nonce,omitempty"`
 	// Epoch is the epoch of the match room's ordered stream; a rebuilt
 	// room takes it again, so clients resume across restarts.
 	Epoch string `msgpack:"epoch"`

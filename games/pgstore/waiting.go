@@ -14,7 +14,7 @@ import (
 // The statements of Info and Waiting. Waiting reads the partial index
 // matches_waiting.
 const (
-	sqlWaiting = `SELECT id, kind, players, creator, epoch, start, tc_base, tc_increment, created
+	sqlWaiting = `SELECT id, kind, players, creator, epoch, start, tc_base, tc_increment, created, nonce
 		FROM matches WHERE kind = $1 AND head = 0 AND created >= $2
 		ORDER BY created, id COLLATE "C" LIMIT $3`
 )
@@ -34,7 +34,7 @@ func (s *Store) Info(ctx context.Context, id string) (games.MatchInfo, error) {
 		info = games.MatchInfo{ID: id}
 		var base, inc int64
 		err := s.pool.QueryRow(callCtx, sqlMatch, id).Scan(&info.Kind, &info.Players, &info.Creator, &info.Epoch,
-			&info.Start, &base, &inc, &info.Created)
+			&info.Start, &base, &inc, &info.Created, &info.Nonce)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return games.ErrNotFound
 		}
@@ -69,7 +69,7 @@ func (s *Store) Waiting(ctx context.Context, kind string, since int64, limit int
 			var info games.MatchInfo
 			var base, inc int64
 			if err := rows.Scan(&info.ID, &info.Kind, &info.Players, &info.Creator, &info.Epoch, &info.Start,
-				&base, &inc, &info.Created); err != nil {
+				&base, &inc, &info.Created, &info.Nonce); err != nil {
 				return err
 			}
 			info.TimeControl = games.TimeControl{Base: time.Duration(base), Increment: time.Duration(inc)}
