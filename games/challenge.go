@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/room"
@@ -147,7 +148,7 @@ func (h *match) noticeChallenge(r *room.Room, state string) {
 	switch state {
 	case ChallengeOffered:
 		if d := h.m.cfg.StartTimeout; d > 0 {
-			n.ExpiresMS = r.Now().Add(d).UnixMilli()
+			n.ExpiresMS = time.UnixMilli(h.created).Add(d).UnixMilli()
 		}
 		to = h.others(h.creator)
 	case ChallengeAccepted, ChallengeDeclined:

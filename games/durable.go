@@ -102,6 +102,7 @@ func (h *match) fail(r *room.Room, op string, err error) {
 
 // create stores a new match's record, once its players are seated.
 func (h *match) create(r *room.Room) error {
+	h.created = r.Now().UnixMilli()
 	st := h.m.cfg.Store
 	if st == nil {
 		return nil
@@ -117,7 +118,7 @@ func (h *match) create(r *room.Room) error {
 		Epoch:       r.Epoch(),
 		Start:       h.state.Key(),
 		TimeControl: h.tc,
-		Created:     r.Now().UnixMilli(),
+		Created:     h.created,
 	})
 	if err != nil {
 		r.Logger().Error("games: store create", zap.String("room", h.id), zap.Error(err))
@@ -165,7 +166,7 @@ func (h *match) restore(r *room.Room, info MatchInfo, log []Entry) error {
 	}
 	h.tc = info.TimeControl
 	h.seatPlayers(info.Players)
-	h.creator, h.nonce = info.Creator, info.Nonce
+	h.creator, h.nonce, h.created = info.Creator, info.Nonce, info.Created
 	h.stored = true
 	// The record does not say whether the server arranged the match: a
 	// rebuilt one counts as a challenge, so its outcome is still told.

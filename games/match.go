@@ -72,6 +72,7 @@ type match struct {
 	// Challenge notices (challenge.go).
 	challenge bool        // created by a challenge, not arranged by the server
 	nonce     string      // the nonce the match was created with
+	created   int64       // when the match was created, in Unix ms (MatchInfo.Created)
 	endedBy   string      // the player who declined or cancelled
 	notices   chan func() // notices waiting for delivery; nil until the first
 }

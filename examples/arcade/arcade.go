@@ -263,6 +263,13 @@ func newArcade(cfg Config) (*Arcade, error) {
 	if err := eng.Register(ch); err != nil {
 		return fail(err)
 	}
+	// The challenges stored before a restart are pending again, and
+	// expire when they would have.
+	for _, m := range []*games.Module{ttt, ch} {
+		if _, err := m.RestoreChallenges(context.Background()); err != nil {
+			return fail(err)
+		}
+	}
 
 	a.history = games.NewHistory(gamesStore, ttt, ch)
 	a.handler = a.routes()
