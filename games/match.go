@@ -154,6 +154,15 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 			}
 			return nil, err
 		}
+		if !arranged {
+			if err := cfg.Ledger.chargeChallenge(j.User, r.Now(), cfg.ChallengeRate, cfg.ChallengeRateWindow); err != nil {
+				cfg.Ledger.leaveMatch(j.User, true)
+				if len(r.Members()) == 0 {
+					r.Close()
+				}
+				return nil, err
+			}
+		}
 		h.seat(r, players)
 		h.creator, h.challengeOpen = j.User, true
 		h.challenge, h.nonce = !arranged, p.Nonce

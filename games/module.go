@@ -110,6 +110,18 @@ type Config struct {
 	// with limit_exceeded (ErrTooManyQueued). Zero or negative means
 	// DefaultMaxQueued (1).
 	MaxQueued int
+	// ChallengeRate bounds, per user, the challenges the user creates
+	// (matches the server did not arrange) in any ChallengeRateWindow,
+	// across the modules sharing Ledger: each one tells its players and
+	// OnChallenge (a DM note in the arcade), and so does its cancellation,
+	// so this bounds the churn a user can cause in others' notices. One
+	// more is refused with rate_limited, its message ending with
+	// retry_after_ms=N, and creates nothing. Zero or negative means
+	// DefaultChallengeRate (20).
+	ChallengeRate int
+	// ChallengeRateWindow is the window of ChallengeRate. Zero or negative
+	// means DefaultChallengeRateWindow (1m).
+	ChallengeRateWindow time.Duration
 	// QuickMatchStrikes and QuickMatchCooldown throttle users who join the
 	// quick-match queue and then do not play. Each pairing the queue
 	// makes counts against both players until they make a move in any
@@ -212,6 +224,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxQueued <= 0 {
 		c.MaxQueued = DefaultMaxQueued
+	}
+	if c.ChallengeRate <= 0 {
+		c.ChallengeRate = DefaultChallengeRate
+	}
+	if c.ChallengeRateWindow <= 0 {
+		c.ChallengeRateWindow = DefaultChallengeRateWindow
 	}
 	if c.QuickMatchStrikes <= 0 {
 		c.QuickMatchStrikes = DefaultQuickMatchStrikes
