@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/parlorhq/parlor/games"
 )
@@ -57,5 +58,37 @@ func TestRecentNotices(t *testing.T) {
 	resp := ta.do(http.MethodGet, "/api/notices?after=x", bobH, nil)
 	if _ = readBody(t, resp); resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("a bad mark: %d, want 400", resp.StatusCode)
+	}
+}
+
+// nopNotifier stands for the engine in noticeLog's own test.
+type nopNotifier struct{}
+
+func (nopNotifier) Notify(string, string, any) error { return nil }
+
+// TestNoticeLogBounds: a user's list keeps the newest recentNotices for
+// recentNoticeAge; a flood at one user leaves another's list as it was.
+func TestNoticeLogBounds(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	l := newNoticeLog(nopNotifier{})
+	l.now = func() time.Time { return now }
+	_ = l.Notify("carol", "chat.conversation", map[string]string{"room": "c1"})
+	for i := range recentNotices + 5 {
+		_ = l.Notify("bob", "chat.conversation", map[string]string{"room": strconv.Itoa(i)})
+	}
+	list, mark := l.since("bob", 0)
+	if len(list) != recentNotices || list[0].ID != 7 || list[len(list)-1].ID != mark {
+		t.Fatalf("bob's list: %d notices from %d, mark %d", len(list), list[0].ID, mark)
+	}
+	if c, _ := l.since("carol", 0); len(c) != 1 || c[0].ID != 1 {
+		t.Fatalf("carol's list: %+v", c)
+	}
+	now = now.Add(recentNoticeAge)
+	if list, _ := l.since("bob", 0); len(list) != recentNotices {
+		t.Fatalf("at the age bound bob has %d notices", len(list))
+	}
+	now = now.Add(time.Millisecond)
+	if list, _ := l.since("bob", 0); len(list) != 0 {
+		t.Fatalf("past the age bound bob has %d notices", len(list))
 	}
 }
