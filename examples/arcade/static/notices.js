@@ -52,14 +52,24 @@ export async function cancelChallenge(client, n, opponent) {
   }
 }
 
-/** Says text in the #announcer live region (polite). */
+// What announce was given since the live region was last written.
+const pendingAnnouncements = [];
+
+/**
+ * Says text in #announcer, the page's one polite live region (layout.html),
+ * hidden from the eye. What is announced within a moment (a move and the
+ * result it brings, a notice) is said together, in order.
+ */
 export function announce(text) {
   const region = document.getElementById("announcer");
   if (!region) return;
+  pendingAnnouncements.push(text);
+  if (pendingAnnouncements.length > 1) return;
   // Clear first, so that the same text said twice is announced twice.
   region.textContent = "";
   setTimeout(() => {
-    region.textContent = text;
+    region.textContent = pendingAnnouncements.join(". ");
+    pendingAnnouncements.length = 0;
   }, 50);
 }
 
