@@ -49,7 +49,8 @@ func TestBrowserChallengeArrivesAtOnce(t *testing.T) {
 	// A notice sent while a page loads is not replayed to the new page:
 	// wait until the game page has its user channel.
 	alice.waitFor(`body[data-notices="ready"]`)
-	bob.screenshot("challenge-pushed", "")
+	bob.waitFor(`li.connection[data-user="alice"] .presence[data-status="online"]`)
+	bob.screenshot("connections", "") // docs/screenshots/connections.png
 
 	// Bob declines from the list; alice, waiting on the game page, is told.
 	bob.click(item + ` button.decline-challenge`)
