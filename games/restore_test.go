@@ -72,7 +72,7 @@ func TestRestoreChallenges(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "games.db")
 	hl := newHookLog()
 	rs := newRestarter(t, games.Config{Store: openBolt(t, path), OnChallenge: hl.hook, MaxChallenges: 2,
-		StartTimeout: 2 * time.Minute})
+		StartTimeout: 2 * time.Minute, Grace: time.Hour}) // the bystander match does not end
 	rs.pairOf("carol", "dave", "n9") // a bystander match, being played
 	hl.states(t, 2)                  // its challenge, offered and accepted
 	id, err := rs.challenge("alice", "bob", "n1")
