@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/room"
@@ -104,6 +105,11 @@ type ChallengeNotice struct {
 	Result *Result `msgpack:"result,omitempty"`
 	// Ply is the number of moves played in a finished match.
 	Ply int `msgpack:"ply,omitempty"`
+	// Restored marks an offered challenge that Module.RestoreChallenges
+	// took up again after a restart: it goes to OnChallenge only, for the
+	// host to rebuild what it keeps in memory, since the players were
+	// told of it before.
+	Restored bool `msgpack:"restored,omitempty"`
 }
 
 // YourTurn is the payload of EventYourTurn.
@@ -142,7 +148,7 @@ func (h *match) noticeChallenge(r *room.Room, state string) {
 	switch state {
 	case ChallengeOffered:
 		if d := h.m.cfg.StartTimeout; d > 0 {
-			n.ExpiresMS = r.Now().Add(d).UnixMilli()
+			n.ExpiresMS = time.UnixMilli(h.created).Add(d).UnixMilli()
 		}
 		to = h.others(h.creator)
 	case ChallengeAccepted, ChallengeDeclined:

@@ -102,6 +102,7 @@ func (h *match) fail(r *room.Room, op string, err error) {
 
 // create stores a new match's record, once its players are seated.
 func (h *match) create(r *room.Room) error {
+	h.created = r.Now().UnixMilli()
 	st := h.m.cfg.Store
 	if st == nil {
 		return nil
@@ -113,10 +114,11 @@ func (h *match) create(r *room.Room) error {
 		Kind:        h.m.kind,
 		Players:     h.players,
 		Creator:     h.creator,
+		Nonce:       h.nonce,
 		Epoch:       r.Epoch(),
 		Start:       h.state.Key(),
 		TimeControl: h.tc,
-		Created:     r.Now().UnixMilli(),
+		Created:     h.created,
 	})
 	if err != nil {
 		r.Logger().Error("games: store create", zap.String("room", h.id), zap.Error(err))
@@ -164,7 +166,7 @@ func (h *match) restore(r *room.Room, info MatchInfo, log []Entry) error {
 	}
 	h.tc = info.TimeControl
 	h.seatPlayers(info.Players)
-	h.creator = info.Creator
+	h.creator, h.nonce, h.created = info.Creator, info.Nonce, info.Created
 	h.stored = true
 	// The record does not say whether the server arranged the match: a
 	// rebuilt one counts as a challenge, so its outcome is still told.
@@ -181,7 +183,14 @@ func (h *match) restore(r *room.Room, info MatchInfo, log []Entry) error {
 	now := r.Now()
 	switch h.status {
 	case StatusWaiting:
-		h.armStartTimeout(r)
+		if h.m.restored.take(h.id) != nil {
+			// The counts RestoreChallenges made are the room's now.
+			h.challengeOpen = true
+			h.counted[h.seatOf[h.creator]] = true
+		}
+		if deadline := h.m.challengeDeadline(info); !deadline.IsZero() {
+			h.armStartTimeout(r, max(deadline.Sub(now), 0))
+		}
 	case StatusPlaying:
 		h.turnStart = now
 		h.armFlag(r)

@@ -16,6 +16,10 @@ import (
 type Ledger struct {
 	mu    sync.Mutex
 	users map[string]*tally
+	// rates holds each user's recent challenges (challengerate.go), kept
+	// apart from the tallies, which go once nothing is open.
+	rates   map[string]challengeStamps
+	sweepAt int // len(rates) at which expired stamps are swept
 }
 
 // tally is one user's entry in a Ledger. It is dropped once every count
@@ -29,7 +33,7 @@ type tally struct {
 }
 
 // NewLedger returns an empty ledger.
-func NewLedger() *Ledger { return &Ledger{users: make(map[string]*tally)} }
+func NewLedger() *Ledger { return &Ledger{users: make(map[string]*tally), sweepAt: rateSweepMin} }
 
 // Sentinel errors of the per-user limits. They are *codec.Error values
 // with the code limit_exceeded.
@@ -95,6 +99,16 @@ func (l *Ledger) leaveMatch(user string, challenge bool) {
 		t.challenges = max(t.challenges-1, 0)
 	}
 	l.tidy(user, t)
+}
+
+// restoreChallenge counts a stored challenge of user's taken up again
+// after a restart, whatever the limits: it was allowed when it was made.
+func (l *Ledger) restoreChallenge(user string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t := l.get(user)
+	t.matches++
+	t.challenges++
 }
 
 // challengeAccepted uncounts user's challenge once every seat has joined.

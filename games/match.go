@@ -72,6 +72,7 @@ type match struct {
 	// Challenge notices (challenge.go).
 	challenge bool        // created by a challenge, not arranged by the server
 	nonce     string      // the nonce the match was created with
+	created   int64       // when the match was created, in Unix ms (MatchInfo.Created)
 	endedBy   string      // the player who declined or cancelled
 	notices   chan func() // notices waiting for delivery; nil until the first
 }
@@ -153,6 +154,15 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 			}
 			return nil, err
 		}
+		if !arranged {
+			if err := cfg.Ledger.chargeChallenge(j.User, r.Now(), cfg.ChallengeRate, cfg.ChallengeRateWindow); err != nil {
+				cfg.Ledger.leaveMatch(j.User, true)
+				if len(r.Members()) == 0 {
+					r.Close()
+				}
+				return nil, err
+			}
+		}
 		h.seat(r, players)
 		h.creator, h.challengeOpen = j.User, true
 		h.challenge, h.nonce = !arranged, p.Nonce
@@ -210,7 +220,9 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 // seat records the match's players and starts waiting for them.
 func (h *match) seat(r *room.Room, players []string) {
 	h.seatPlayers(players)
-	h.armStartTimeout(r)
+	if d := h.m.cfg.StartTimeout; d > 0 {
+		h.armStartTimeout(r, d)
+	}
 }
 
 // seatPlayers records the match's players.
@@ -227,24 +239,16 @@ func (h *match) seatPlayers(players []string) {
 	h.lastMove = make([]sentMove, h.seats)
 }
 
-// armStartTimeout aborts the match if its seats are not all filled in
-// time.
-func (h *match) armStartTimeout(r *room.Room) {
-	if d := h.m.cfg.StartTimeout; d > 0 {
-		defer h.holdForStart(r)
-		h.startWait = r.After(d, func() {
-			h.startWait = nil
-			if h.status == StatusWaiting {
-				h.end(r, Result{Winner: -1, Reason: ReasonAborted})
-			}
-		})
-	}
-}
-
-// holdForStart keeps the room of a waiting match alive until its start
-// timeout has run, members or not.
-func (h *match) holdForStart(r *room.Room) {
-	if hold := h.m.cfg.StartTimeout + time.Second; hold > r.IdleTTL() {
+// armStartTimeout aborts the match if its seats are not all filled
+// within d, and keeps its room alive until then, members or not.
+func (h *match) armStartTimeout(r *room.Room, d time.Duration) {
+	h.startWait = r.After(d, func() {
+		h.startWait = nil
+		if h.status == StatusWaiting {
+			h.end(r, Result{Winner: -1, Reason: ReasonAborted})
+		}
+	})
+	if hold := d + time.Second; hold > r.IdleTTL() {
 		r.SetIdleTTL(hold)
 	}
 }

@@ -110,6 +110,18 @@ type Config struct {
 	// with limit_exceeded (ErrTooManyQueued). Zero or negative means
 	// DefaultMaxQueued (1).
 	MaxQueued int
+	// ChallengeRate bounds, per user, the challenges the user creates
+	// (matches the server did not arrange) in any ChallengeRateWindow,
+	// across the modules sharing Ledger: each one tells its players and
+	// OnChallenge (a DM note in the arcade), and so does its cancellation,
+	// so this bounds the churn a user can cause in others' notices. One
+	// more is refused with rate_limited, its message ending with
+	// retry_after_ms=N, and creates nothing. Zero or negative means
+	// DefaultChallengeRate (20).
+	ChallengeRate int
+	// ChallengeRateWindow is the window of ChallengeRate. Zero or negative
+	// means DefaultChallengeRateWindow (1m).
+	ChallengeRateWindow time.Duration
 	// QuickMatchStrikes and QuickMatchCooldown throttle users who join the
 	// quick-match queue and then do not play. Each pairing the queue
 	// makes counts against both players until they make a move in any
@@ -178,6 +190,12 @@ type Config struct {
 	// the players' conversation there. Nil means none.
 	OnChallenge func(ctx context.Context, n ChallengeNotice)
 
+	// Clock runs the module's own timers: the start timeouts of the
+	// challenges RestoreChallenges takes up, until a room takes them
+	// over. Give it the engine's room clock (engine.Config.Room.Clock)
+	// so both agree. Nil means room.RealClock{}.
+	Clock room.Clock
+
 	// Observer, if set, is told of every move applied and every match
 	// that started and ended, for metrics (package metrics implements
 	// it). Nil means none.
@@ -207,6 +225,12 @@ func (c Config) withDefaults() Config {
 	if c.MaxQueued <= 0 {
 		c.MaxQueued = DefaultMaxQueued
 	}
+	if c.ChallengeRate <= 0 {
+		c.ChallengeRate = DefaultChallengeRate
+	}
+	if c.ChallengeRateWindow <= 0 {
+		c.ChallengeRateWindow = DefaultChallengeRateWindow
+	}
 	if c.QuickMatchStrikes <= 0 {
 		c.QuickMatchStrikes = DefaultQuickMatchStrikes
 	}
@@ -221,6 +245,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Ledger == nil {
 		c.Ledger = NewLedger()
+	}
+	if c.Clock == nil {
+		c.Clock = room.RealClock{}
 	}
 	if c.TimeControl.Base < 0 {
 		c.TimeControl = TimeControl{}
@@ -242,6 +269,9 @@ type Module struct {
 	quick sync.Map
 	// arranged holds the matches the server arranged (policy.go).
 	arranged *arranged
+	// restored holds the stored challenges RestoreChallenges took up and
+	// no room has taken over (restore.go).
+	restored *restoredChallenges
 }
 
 // NewModule returns the module that hosts matches of g. It panics if
@@ -251,7 +281,8 @@ func NewModule(g Game, cfg Config) *Module {
 		panic("games: " + g.Name() + " NewMove must return a non-nil pointer")
 	}
 	cfg = cfg.withDefaults()
-	return &Module{game: g, cfg: cfg, kind: KindPrefix + g.Name(), seats: g.Seats(), hidden: hiddenMoves(g), arranged: newArranged(cfg.StartTimeout)}
+	return &Module{game: g, cfg: cfg, kind: KindPrefix + g.Name(), seats: g.Seats(), hidden: hiddenMoves(g), arranged: newArranged(cfg.StartTimeout),
+		restored: newRestoredChallenges()}
 }
 
 // KindPrefix starts the kind of every game module.
@@ -312,14 +343,14 @@ func (m *Module) Resolve(ctx context.Context, req *room.ResolveRequest) (string,
 }
 
 // isStored reports whether Config.Store holds a match of this module with
-// id, whose room can be rebuilt.
+// id, whose room can be rebuilt. It reads the match's record only.
 func (m *Module) isStored(ctx context.Context, id string) bool {
 	if m.cfg.Store == nil {
 		return false
 	}
 	ctx, cancel := context.WithTimeout(ctx, StoreTimeout)
 	defer cancel()
-	info, _, err := m.cfg.Store.Load(ctx, id)
+	info, err := m.cfg.Store.Info(ctx, id)
 	return err == nil && info.Kind == m.kind
 }
 

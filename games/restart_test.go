@@ -34,6 +34,7 @@ type restarter struct {
 	url   string
 
 	eng     atomic.Pointer[engine.Engine]
+	mod     atomic.Pointer[games.Module]
 	mu      sync.Mutex
 	blocked map[string]bool // users refused at the upgrade (503)
 }
@@ -84,9 +85,12 @@ func (rs *restarter) start(rc room.Config) {
 	}
 	cfg := rs.cfg
 	cfg.Rooms = e // {room} joins check the running rooms, then the store
-	if err := e.Register(games.NewModule(tictactoe.Game{}, cfg)); err != nil {
+	cfg.Clock = rs.clk
+	mod := games.NewModule(tictactoe.Game{}, cfg)
+	if err := e.Register(mod); err != nil {
 		rs.t.Fatal(err)
 	}
+	rs.mod.Store(mod)
 	rs.t.Cleanup(func() { _ = e.Shutdown(context.Background()) })
 	rs.eng.Store(e)
 }
@@ -424,20 +428,37 @@ func TestStoreFailure(t *testing.T) {
 // that is not running yet rebuilds it (Config.Rooms checks the store
 // too), while an id that is neither running nor stored is not_found.
 func TestWatchStoredMatch(t *testing.T) {
-	rs := newRestarter(t, games.Config{Grace: time.Hour})
+	st := &loadCounter{Store: games.NewMemoryStore()}
+	rs := newRestarter(t, games.Config{Grace: time.Hour, Store: st})
 	alice, bob, _ := rs.pair()
 	alice.play(4)
 	bob.until(games.EventMoved)
 	rs.block("alice", true)
 	rs.block("bob", true)
 	rs.restart(time.Minute, room.Config{})
+	st.loads.Store(0)
 	snap, _ := rs.snapshot("carol", alice.room)
 	if snap.Ply != 1 || snap.Status != games.StatusPlaying || snap.Seat != -1 || !slices.Equal(snap.Present, []bool{false, false}) {
 		t.Fatalf("carol's snapshot of the rebuilt match: %+v", snap)
+	}
+	if n := st.loads.Load(); n != 1 {
+		t.Fatalf("the join read the whole log %d times, want once (by the room it rebuilt)", n)
 	}
 	c := rs.dial("carol")
 	_, err := c.Join(context.Background(), "games.tictactoe", games.JoinParams{Room: strings.Repeat("ab", 32)})
 	if code := codec.AsError(err).Code; code != codec.CodeNotFound {
 		t.Fatalf("watching an unknown match: %v, want not_found", err)
 	}
+}
+
+// loadCounter is a store that counts the calls of Load, which read a
+// match's whole log.
+type loadCounter struct {
+	games.Store
+	loads atomic.Int32
+}
+
+func (s *loadCounter) Load(ctx context.Context, id string) (games.MatchInfo, []games.Entry, error) {
+	s.loads.Add(1)
+	return s.Store.Load(ctx, id)
 }

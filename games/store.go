@@ -35,6 +35,11 @@ type MatchInfo struct {
 	Players []string `msgpack:"players"`
 	// Creator is the player whose join created the match.
 	Creator string `msgpack:"creator"`
+	// Nonce is the nonce of the join that created the match (see
+	// JoinParams), empty for one the server arranged: with the players it
+	// names the match, so a challenge read back from the store can still
+	// be accepted or declined.
+	Nonce string `msgpack:"nonce,omitempty"`
 	// Epoch is the epoch of the match room's ordered stream; a rebuilt
 	// room takes it again, so clients resume across restarts.
 	Epoch string `msgpack:"epoch"`
@@ -142,6 +147,14 @@ type Store interface {
 	// Load returns the match's record and its whole log, in seq order, or
 	// ErrNotFound.
 	Load(ctx context.Context, id string) (MatchInfo, []Entry, error)
+	// Info returns the match's record without its log, or ErrNotFound.
+	Info(ctx context.Context, id string) (MatchInfo, error)
+	// Waiting returns the records of the matches of kind whose log is
+	// empty, created at or after since (Unix milliseconds): challenges
+	// whose players have not all joined, since a match logs nothing
+	// before it starts or ends. They come oldest first (by Created, then
+	// by ID), at most limit; a limit of zero or less returns none.
+	Waiting(ctx context.Context, kind string, since int64, limit int) ([]MatchInfo, error)
 	// Entries returns up to limit entries with a seq above after, in seq
 	// order; none for an unknown match. A limit of zero or less returns
 	// none.

@@ -140,6 +140,7 @@ type Arcade struct {
 	devLogin   bool
 	pages      map[string]*pageTemplate
 	challenges *challengeBook
+	notices    *noticeLog // every module's Notifier: the recent notices
 	finished   *finishedGames
 	handler    http.Handler
 	// registry holds the arcade's Prometheus metrics, served at /metrics.
@@ -216,6 +217,7 @@ func newArcade(cfg Config) (*Arcade, error) {
 		return nil, err
 	}
 	a.eng = eng
+	a.notices = newNoticeLog(eng)
 
 	fail := func(err error) (*Arcade, error) {
 		_ = eng.Shutdown(context.Background())
@@ -223,7 +225,7 @@ func newArcade(cfg Config) (*Arcade, error) {
 		_ = gamesStore.Close()
 		return nil, err
 	}
-	c := chat.New(chat.Config{Store: met.ChatStore(store), CanMessage: canMessage, Notifier: eng, Logger: log.Named("chat")})
+	c := chat.New(chat.Config{Store: met.ChatStore(store), CanMessage: canMessage, Notifier: a.notices, Logger: log.Named("chat")})
 	if err := c.Register(eng); err != nil {
 		return fail(err)
 	}
@@ -235,7 +237,7 @@ func newArcade(cfg Config) (*Arcade, error) {
 	// challenge on their user channels, and its steps go into their DM.
 	ttt := games.NewModule(tictactoe.Game{}, games.Config{
 		QuickMatch: true, Rooms: eng, Store: gamesStore, Ledger: ledger, Observer: met,
-		CanChallenge: canChallenge, Notifier: eng, OnChallenge: a.onChallenge,
+		CanChallenge: canChallenge, Notifier: a.notices, OnChallenge: a.onChallenge,
 	})
 	if err := eng.Register(ttt); err != nil {
 		return fail(err)
@@ -249,7 +251,7 @@ func newArcade(cfg Config) (*Arcade, error) {
 		TimeControl:  chessTimeControl,
 		Observer:     met,
 		CanChallenge: canChallenge,
-		Notifier:     eng,
+		Notifier:     a.notices,
 		OnChallenge:  a.onChallenge,
 		OnFinished: func(_ context.Context, f games.FinishedGame) {
 			pgn, err := chessGame.PGN(f, chess.PGNOptions{Event: "Parlor arcade"})
@@ -262,6 +264,13 @@ func newArcade(cfg Config) (*Arcade, error) {
 	})
 	if err := eng.Register(ch); err != nil {
 		return fail(err)
+	}
+	// The challenges stored before a restart are pending again, and
+	// expire when they would have.
+	for _, m := range []*games.Module{ttt, ch} {
+		if _, err := m.RestoreChallenges(context.Background()); err != nil {
+			return fail(err)
+		}
 	}
 
 	a.history = games.NewHistory(gamesStore, ttt, ch)
@@ -338,6 +347,7 @@ func (a *Arcade) routes() http.Handler {
 
 	// The host API.
 	mux.HandleFunc("GET /api/challenges", a.api(a.listChallenges))
+	mux.HandleFunc("GET /api/notices", a.api(a.listNotices))
 	mux.HandleFunc("GET /api/games/{room}/pgn", a.download(a.downloadPGN))
 	// Probes for load balancers and orchestrators (docs/operations.md).
 	mux.Handle("/healthz", engine.HealthHandler())

@@ -131,7 +131,7 @@ func TestBrowserChessLaptop(t *testing.T) {
 	for _, p := range []*browserTab{alice, bob} {
 		p.waitPiece("e2", "e4", "wp")
 	}
-	bob.waitText("#announce", "Alice: white pawn e2 to e4")
+	bob.waitText("#announcer", "Alice: white pawn e2 to e4")
 	if l := bob.attr(`[data-square="e4"]`, "aria-label"); l != "e4, white pawn" {
 		t.Errorf(`after 1. e4, e4's aria-label is %q, want "e4, white pawn"`, l)
 	}
@@ -143,7 +143,7 @@ func TestBrowserChessLaptop(t *testing.T) {
 	}
 	bob.drag("e7", "e5")
 	alice.waitPiece("e7", "e5", "bp")
-	alice.waitText("#announce", "Bob: black pawn e7 to e5")
+	alice.waitText("#announcer", "Bob: black pawn e7 to e5")
 
 	// A drag to a square the piece cannot reach moves nothing and leaves
 	// the piece picked.
@@ -171,7 +171,7 @@ func TestBrowserChessLaptop(t *testing.T) {
 	for _, p := range []*browserTab{alice, bob} {
 		p.waitPiece("g1", "f3", "wn")
 	}
-	bob.waitText("#announce", "Alice: white knight g1 to f3")
+	bob.waitText("#announcer", "Alice: white knight g1 to f3")
 
 	// bob resigns; alice steps through the game from "Your games".
 	browserEval[bool](bob, "answering yes to confirm()", `(window.confirm = () => true, true)`)
@@ -258,7 +258,7 @@ func TestBrowserTicTacToeKeyboard(t *testing.T) {
 		p.do("focusing the board", chromedp.Focus(chromedp.CSS(`button.cell[tabindex="0"]`)))
 	}
 	play(alice, "", 4, "X") // centre
-	bob.waitText("#announce", "Alice played X in row 2, column 2")
+	bob.waitText("#announcer", "Alice played X in row 2, column 2")
 	if l := bob.attr(`button.cell[data-cell="4"]`, "aria-label"); l != "Row 2, column 2, X" {
 		t.Errorf(`the centre's aria-label is %q, want "Row 2, column 2, X"`, l)
 	}
@@ -271,6 +271,6 @@ func TestBrowserTicTacToeKeyboard(t *testing.T) {
 	play(alice, kb.ArrowDown+kb.ArrowDown+kb.Home, 6, "X") // 2, 4, 6: a diagonal
 	for _, p := range []*browserTab{alice, bob} {
 		p.waitVisible(`#result[data-winner="alice"]`)
-		p.waitJS("the result is announced", `document.querySelector("#announce").textContent.includes("Alice wins")`)
+		p.waitJS("the result is announced", `document.querySelector("#announcer").textContent.includes("Alice wins")`)
 	}
 }

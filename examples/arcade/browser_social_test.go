@@ -46,10 +46,12 @@ func TestBrowserChallengeArrivesAtOnce(t *testing.T) {
 		t.Errorf("#announcer aria-live = %q, want polite", role)
 	}
 	alice.waitPath("/chess")
-	// A notice sent while a page loads is not replayed to the new page:
-	// wait until the game page has its user channel.
+	// The game page has its user channel, so the decline below reaches it
+	// live (one sent while it loaded would come from GET /api/notices,
+	// TestBrowserNoticeWhileLoading).
 	alice.waitFor(`body[data-notices="ready"]`)
-	bob.screenshot("challenge-pushed", "")
+	bob.waitFor(`li.connection[data-user="alice"] .presence[data-status="online"]`)
+	bob.screenshot("connections", "") // docs/screenshots/connections.png
 
 	// Bob declines from the list; alice, waiting on the game page, is told.
 	bob.click(item + ` button.decline-challenge`)

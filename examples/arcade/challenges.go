@@ -93,7 +93,9 @@ func canChallenge(_ context.Context, from, to string) error {
 }
 
 // onChallenge is the games modules' OnChallenge: it keeps the pending
-// list and writes the challenge's step into the players' DM.
+// list and writes the challenge's step into the players' DM. After a
+// restart the modules give it the stored challenges again (Restored),
+// which go back into the pending list only.
 func (a *Arcade) onChallenge(ctx context.Context, n games.ChallengeNotice) {
 	for _, u := range n.Players {
 		if u == n.From {
@@ -109,8 +111,8 @@ func (a *Arcade) onChallenge(ctx context.Context, n games.ChallengeNotice) {
 			a.challenges.answered(u, n.Room)
 		}
 	}
-	if len(n.Players) != 2 {
-		return
+	if len(n.Players) != 2 || n.Restored {
+		return // a restored challenge's offer is in the DM already
 	}
 	other := n.Players[0]
 	if other == n.From {

@@ -79,7 +79,7 @@ func (a *Arcade) page(h func(w http.ResponseWriter, r *http.Request, s signedIn)
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
 		}
-		h(w, r, signedIn{me: userOrEmpty(ss.user), csrf: ss.csrf})
+		h(w, r, signedIn{me: userOrEmpty(ss.user), csrf: ss.csrf, noticeMark: a.notices.mark()})
 	}
 }
 
@@ -88,13 +88,17 @@ func (a *Arcade) page(h func(w http.ResponseWriter, r *http.Request, s signedIn)
 type signedIn struct {
 	me   user
 	csrf string
+	// noticeMark is the number of the newest notice when the page was
+	// rendered (noticelog.go).
+	noticeMark uint64
 }
 
 // data is what every signed-in page's script gets: the user the page is
 // for (the script checks that the WebSocket connected as this user), the
-// display names and the CSRF token for the host API.
+// display names, the CSRF token for the host API, and the notice number
+// to ask for missed notices after (notices.js).
 func (s signedIn) data() map[string]any {
-	return map[string]any{"me": s.me.ID, "names": displayNames(), "csrf": s.csrf}
+	return map[string]any{"me": s.me.ID, "names": displayNames(), "csrf": s.csrf, "notice_mark": s.noticeMark}
 }
 
 func (a *Arcade) connectionsPage(w http.ResponseWriter, r *http.Request, s signedIn) {

@@ -14,11 +14,11 @@ import (
 
 // The statements of match records and logs. $1 is always the match.
 const (
-	sqlCreate = `INSERT INTO matches (id, kind, players, creator, epoch, start, tc_base, tc_increment, created, write_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+	sqlCreate = `INSERT INTO matches (id, kind, players, creator, epoch, start, tc_base, tc_increment, created, write_id, nonce)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (id) DO NOTHING`
 	sqlCreatedBy = `SELECT write_id FROM matches WHERE id = $1`
-	sqlMatch     = `SELECT kind, players, creator, epoch, start, tc_base, tc_increment, created
+	sqlMatch     = `SELECT kind, players, creator, epoch, start, tc_base, tc_increment, created, nonce
 		FROM matches WHERE id = $1`
 	// A log, or part of it, in seq order from the primary key.
 	sqlEntries = `SELECT ` + entryColumns + ` FROM entries
@@ -29,7 +29,7 @@ const (
 // recognises the record its first try stored (by a random write id) and
 // succeeds, rather than report its own match as existing.
 func (s *Store) Create(ctx context.Context, m games.MatchInfo) error {
-	if !pgutil.Storable(m.ID) || !pgutil.Storable(m.Kind) || !pgutil.AllStorable(m.Players) || !pgutil.Storable(m.Creator) ||
+	if !pgutil.Storable(m.ID) || !pgutil.Storable(m.Kind) || !pgutil.AllStorable(m.Players) || !pgutil.Storable(m.Creator) || !pgutil.Storable(m.Nonce) ||
 		!pgutil.Storable(m.Epoch) || !pgutil.Storable(m.Start) {
 		return ErrUnstorable
 	}
@@ -45,7 +45,7 @@ func (s *Store) Create(ctx context.Context, m games.MatchInfo) error {
 	writeID := pgutil.NewWriteID()
 	err = s.retry(callCtx, func() error {
 		tag, err := s.pool.Exec(callCtx, sqlCreate, m.ID, m.Kind, players, m.Creator, m.Epoch, m.Start,
-			int64(m.TimeControl.Base), int64(m.TimeControl.Increment), m.Created, writeID)
+			int64(m.TimeControl.Base), int64(m.TimeControl.Increment), m.Created, writeID, m.Nonce)
 		if err != nil || tag.RowsAffected() == 1 {
 			return err
 		}
@@ -80,7 +80,7 @@ func (s *Store) Load(ctx context.Context, id string) (games.MatchInfo, []games.E
 		var b pgx.Batch
 		b.Queue(sqlMatch, id).QueryRow(func(row pgx.Row) error {
 			var base, inc int64
-			err := row.Scan(&info.Kind, &info.Players, &info.Creator, &info.Epoch, &info.Start, &base, &inc, &info.Created)
+			err := row.Scan(&info.Kind, &info.Players, &info.Creator, &info.Epoch, &info.Start, &base, &inc, &info.Created, &info.Nonce)
 			if errors.Is(err, pgx.ErrNoRows) {
 				return games.ErrNotFound
 			}

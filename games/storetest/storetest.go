@@ -33,6 +33,8 @@ func Run(t *testing.T, newStore func(t *testing.T) games.Store) {
 		fn   func(*testing.T, games.Store)
 	}{
 		{"CreateLoad", testCreateLoad},
+		{"Info", testInfo},
+		{"Waiting", testWaiting},
 		{"AppendSeq", testAppendSeq},
 		{"AppendAtomic", testAppendAtomic},
 		{"Entries", testEntries},
@@ -49,7 +51,7 @@ var ctx = context.Background()
 
 // info returns a match record of id between a and b.
 func info(id, a, b string) games.MatchInfo {
-	return games.MatchInfo{ID: id, Kind: "games.test", Players: []string{a, b}, Creator: a, Epoch: "ep-" + id,
+	return games.MatchInfo{ID: id, Kind: "games.test", Players: []string{a, b}, Creator: a, Nonce: "n-" + id, Epoch: "ep-" + id,
 		Start: "start", TimeControl: games.TimeControl{Base: time.Minute, Increment: time.Second}, Created: 1000}
 }
 
@@ -108,7 +110,7 @@ func testCreateLoad(t *testing.T, s games.Store) {
 }
 
 func equalInfo(a, b games.MatchInfo) bool {
-	return a.ID == b.ID && a.Kind == b.Kind && slices.Equal(a.Players, b.Players) && a.Creator == b.Creator &&
+	return a.ID == b.ID && a.Kind == b.Kind && slices.Equal(a.Players, b.Players) && a.Creator == b.Creator && a.Nonce == b.Nonce &&
 		a.Epoch == b.Epoch && a.Start == b.Start && a.TimeControl == b.TimeControl && a.Created == b.Created
 }
 

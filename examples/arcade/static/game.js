@@ -2,6 +2,7 @@
 // quick match and challenges, joining the match, the spectate link and
 // rematches. The page script draws the game.
 import { bindChallengeButtons, clearError, showError } from "./common.js";
+import { announce } from "./notices.js";
 
 /**
  * Starts a game page. Query forms:
@@ -96,26 +97,8 @@ export function setStatus(text, turn) {
   s.dataset.turn = turn;
 }
 
-// What announce was given since the live region was last written.
-const pendingAnnouncements = [];
-
-/**
- * Says text to screen readers: #announce is a polite live region, hidden
- * from the eye. What is announced within one frame (a move and the result
- * it brings) is said together, in order.
- */
-export function announce(text) {
-  const el = document.getElementById("announce");
-  if (!el) return;
-  pendingAnnouncements.push(text);
-  if (pendingAnnouncements.length > 1) return;
-  // A region whose text does not change is not read again: clear it first.
-  el.textContent = "";
-  requestAnimationFrame(() => {
-    el.textContent = pendingAnnouncements.join(". ");
-    pendingAnnouncements.length = 0;
-  });
-}
+/** Says text to screen readers, in the page's #announcer (notices.js). */
+export { announce };
 
 /**
  * Shows #result with text, data-winner (user id or "draw") and data-reason,
