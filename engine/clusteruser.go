@@ -10,9 +10,12 @@ import (
 )
 
 // The user topic on a cluster node (Cluster.PublishUser): a node listens
-// on the topic of every user with a session here. It carries takeovers:
+// on the topic of every user with a session here or watched from here. It
+// carries takeovers:
 //
 //	userTakeover | session id               close that session with 4009
+//
+// and the presence views of the nodes (presencecluster.go).
 //
 // Notifications go to the node that runs the user's channel instead, as a
 // room signal asked to the channel's id (Cluster.AskRoom), so that Notify
@@ -146,5 +149,7 @@ func (e *Engine) onUserMessage(user string, p []byte) {
 			old.log.Info("connection replaced by a resuming one on another node")
 			old.abort(CloseReplaced, "resumed by a newer connection")
 		}
+	case userPresence, userPresenceAsk:
+		e.presence.onPresenceMessage(user, p)
 	}
 }

@@ -168,8 +168,10 @@ type userHandler struct {
 	limMu sync.Mutex
 	lim   *rate.Limiter
 
-	// Room goroutine only: the users this user watches.
+	// Room goroutine only: the users this user watches, and on a
+	// cluster the holds on their topics (presencewatch.go).
 	watching map[string]struct{}
+	views    map[string]*userSub
 	// stopListen ends the channel's listening for notifications asked by
 	// other nodes (clusteruser.go), while it runs here; nil on one node.
 	stopListen func()
@@ -215,6 +217,7 @@ func (h *userHandler) OnDispose(r *room.Room, _ room.DisposeReason) {
 	})
 	for subject := range h.watching {
 		h.e.presence.unwatch(subject, h.user)
+		h.releaseViews(subject)
 	}
 	h.watching = nil
 	if h.stopListen != nil {

@@ -216,15 +216,23 @@ func TestClusterNotifyAnswersAcrossNodes(t *testing.T) {
 		if err != nil {
 			t.Fatalf("notify %d: %v", i, err)
 		}
-		if sent++; sent > 2*engine.DefaultNotifyBurst {
+		// One bucket for both senders: the burst and what refills meanwhile.
+		if sent++; sent > engine.DefaultNotifyBurst+5 {
 			t.Fatalf("%d notifications from two nodes, none rate limited", sent)
 		}
 	}
 	if sent < engine.DefaultNotifyBurst {
 		t.Fatalf("rate limited after %d notifications, want at least the burst %d", sent, engine.DefaultNotifyBurst)
 	}
-	if err := a.srv.Engine.Notify("alice", "ping", nil); !errors.Is(err, engine.ErrNotifyRateLimited) {
-		t.Fatalf("notify on the channel's node: %v, want ErrNotifyRateLimited", err)
+	// The channel's own node shares the bucket too.
+	for {
+		err := a.srv.Engine.Notify("alice", "ping", nil)
+		if errors.Is(err, engine.ErrNotifyRateLimited) {
+			break
+		}
+		if sent++; err != nil || sent > engine.DefaultNotifyBurst+5 {
+			t.Fatalf("notify on the channel's node after the others emptied the bucket: %v (%d sent)", err, sent)
+		}
 	}
 	// A bystander is not touched by alice's limit.
 	if err := b.srv.Engine.Notify("carol", "hello", nil); err != nil {
