@@ -121,6 +121,10 @@ func (h *userHandler) onNotify(event string, raw []byte, done func(error)) {
 		done(ErrNotifyRateLimited)
 		return
 	}
+	if h.e.shutting.Load() {
+		done(ErrNoListener) // the channel is closing with the engine
+		return
+	}
 	h.e.wg.Add(1)
 	go func() {
 		defer h.e.wg.Done()

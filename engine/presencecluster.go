@@ -186,7 +186,7 @@ func (p *presenceTracker) watchNode(node string) {
 			fresh = true
 		}
 	})
-	if !fresh {
+	if !fresh || p.e.shutting.Load() {
 		return
 	}
 	gone := p.e.cluster.NodeGone(node)
