@@ -123,7 +123,22 @@ func TestClusterPresenceAcrossNodes(t *testing.T) {
 	}
 	nextPresence(t, ann, "alice", userchannel.Offline)
 
-	// She comes back on b: online again everywhere she is watched.
-	b.dial("alice")
+	// She comes back on b: online again everywhere she is watched. She
+	// hides from her channel there: offline with no last seen on a, until
+	// she shows herself again.
+	self, err := userchannel.Join(ctx(t), b.dial("alice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nextPresence(t, wendy, "alice", userchannel.Online)
+	if err := self.Hide(ctx(t), true); err != nil {
+		t.Fatal(err)
+	}
+	if p := nextPresence(t, wendy, "alice", userchannel.Offline); p.LastSeenMS != 0 {
+		t.Fatalf("hidden alice shows last seen %v", p.LastSeen())
+	}
+	if err := self.Hide(ctx(t), false); err != nil {
+		t.Fatal(err)
+	}
 	nextPresence(t, wendy, "alice", userchannel.Online)
 }
