@@ -43,6 +43,15 @@ type Config struct {
 	// again: the inbox was. Pass the *engine.Engine (its user channel,
 	// with its per-user rate and size bounds). Default: nobody is told.
 	Notifier Notifier
+	// Relay carries inbox updates between the nodes of a cluster: a
+	// conversation sends each member's new state to the member's inbox
+	// on whichever node runs it. Pass the *engine.Engine when it has an
+	// engine.Config.Cluster. Every member of a changed conversation is
+	// then sent an update, open inbox or not (docs/cluster.md, "Chat
+	// inboxes"). Default: none: an inbox gets live updates from the
+	// conversations of its own node, which on a single node is all of
+	// them.
+	Relay Relay
 
 	// MaxTextLen bounds a message's text in bytes (after trimming white
 	// space). Default: 4000.

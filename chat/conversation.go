@@ -555,9 +555,10 @@ func (h *conversation) apply(ctx context.Context, r *room.Room, w Write) {
 }
 
 // notify sends user's inbox, if open, the conversation's new state,
-// unless the user hid it.
+// unless the user hid it. With a Relay the inbox may be open on another
+// node: every member's state is sent, and their unread counts kept.
 func (h *conversation) notify(ctx context.Context, r *room.Room, user string) {
-	if h.settings[user].Hidden || !h.c.hasInbox(user) {
+	if h.settings[user].Hidden || (h.c.cfg.Relay == nil && !h.c.hasInbox(user)) {
 		return
 	}
 	n, ok := h.unread[user]

@@ -131,19 +131,24 @@ type inbox struct {
 	mu      sync.Mutex
 	pending map[string]Conversation // by room id
 	running bool
+
+	stopRelay func() // ends the relayed updates (inboxrelay.go)
 }
 
-// openInbox registers r as user's inbox.
+// openInbox registers r as user's inbox, for the conversations of this
+// node and, with a Relay, of the others.
 func (c *Chat) openInbox(user string, r *room.Room) *inbox {
 	ib := &inbox{user: user, room: r, pending: make(map[string]Conversation)}
 	c.inboxMu.Lock()
 	c.inboxes[user] = ib
 	c.inboxMu.Unlock()
+	ib.stopRelay = c.listenInbox(ib)
 	return ib
 }
 
 // closeInbox unregisters ib, unless another inbox replaced it.
 func (c *Chat) closeInbox(ib *inbox) {
+	ib.stopRelay()
 	c.inboxMu.Lock()
 	if c.inboxes[ib.user] == ib {
 		delete(c.inboxes, ib.user)
@@ -158,15 +163,24 @@ func (c *Chat) hasInbox(user string) bool {
 	return c.inboxes[user] != nil
 }
 
-// notify queues conv for user's inbox, if open. It never blocks on the
-// inbox room.
+// notify queues conv for user's inbox when it is open on this node, or
+// relays it to the node that runs it (Config.Relay). It never blocks on
+// the inbox room.
 func (c *Chat) notify(user string, conv Conversation) {
 	c.inboxMu.RLock()
 	ib := c.inboxes[user]
 	c.inboxMu.RUnlock()
-	if ib == nil {
-		return
+	switch {
+	case ib != nil:
+		c.queueInbox(ib, conv)
+	case c.cfg.Relay != nil:
+		c.relayInbox(user, conv)
 	}
+}
+
+// queueInbox queues conv for the open inbox ib, and starts its delivery
+// unless it runs.
+func (c *Chat) queueInbox(ib *inbox, conv Conversation) {
 	ib.mu.Lock()
 	ib.pending[conv.Room] = conv
 	start := !ib.running

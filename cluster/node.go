@@ -53,15 +53,19 @@ type peer struct {
 // the node (Close). It opens the lease bucket (creating it if needed) and
 // starts the heartbeats; the forwarding server starts with the engine
 // (Start).
+//
+// A JetStream cluster that has just started answers nothing, or refuses,
+// until it has elected its leaders: NewNode tries to open the bucket again
+// (each attempt bounded by 2 s, pauses from 50 ms doubling up to 1 s, each
+// failure logged as a warning) until it succeeds or ctx ends, and then
+// returns the last failure. Give ctx a deadline.
 func NewNode(ctx context.Context, nc *nats.Conn, cfg NodeConfig) (*Node, error) {
 	if cfg.Name == "" {
 		return nil, ErrNoNode
 	}
 	cfg = cfg.withDefaults()
 	log := cfg.Logger.With(zap.String("node", cfg.Name))
-	lm, err := lease.NewManager(ctx, nc, lease.Config{
-		Node: cfg.Name, Bucket: cfg.LeaseBucket, TTL: cfg.LeaseTTL, Replicas: cfg.LeaseReplicas, Logger: cfg.Logger,
-	})
+	lm, err := openLeases(ctx, nc, cfg, log)
 	if err != nil {
 		return nil, err
 	}

@@ -56,6 +56,18 @@ type Cluster interface {
 	// SubscribeUser calls fn with each payload published on user's topic
 	// until the returned function is called. fn must not block.
 	SubscribeUser(user string, fn func(payload []byte)) (unsubscribe func(), err error)
+	// PostRoom sends payload to the node that listens on room (ListenRoom)
+	// without waiting; nobody may listen.
+	PostRoom(room string, payload []byte) error
+	// AskRoom sends payload to the node that listens on room and waits
+	// for its answer: nil, or the listener's error with its code.
+	// ErrNoListener says that no node listens.
+	AskRoom(ctx context.Context, room string, payload []byte) error
+	// ListenRoom calls fn with each payload posted or asked to room, from
+	// any node, until the returned function is called. fn must not
+	// block; it calls done exactly once, at once or later (a post's done
+	// does nothing).
+	ListenRoom(room string, fn func(payload []byte, done func(error))) (stop func(), err error)
 }
 
 // RoomLease is this node's ownership of one room.
@@ -147,6 +159,10 @@ var (
 	// ErrNotOwner: the node a request reached does not run the room (any
 	// more). The member's node looks the owner up again.
 	ErrNotOwner = &codec.Error{Code: codec.CodeUnavailable, Message: "engine: this node does not own the room"}
+	// ErrNoListener: no node listens on the room a signal was asked to
+	// (Cluster.AskRoom), or, on a single node, Engine.Signal found no
+	// listener.
+	ErrNoListener = &codec.Error{Code: codec.CodeUnavailable, Message: "engine: nobody listens on that room"}
 	// ErrBadForward: a forwarded join names no session or room, or ones
 	// too long for this engine.
 	ErrBadForward = &codec.Error{Code: codec.CodeBadRequest, Message: "engine: malformed forwarded join"}

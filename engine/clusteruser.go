@@ -10,19 +10,21 @@ import (
 )
 
 // The user topic on a cluster node (Cluster.PublishUser): a node listens
-// on the topic of every user with a session here or whose user channel
-// runs here. It carries two messages:
+// on the topic of every user with a session here or watched from here. It
+// carries takeovers:
 //
 //	userTakeover | session id               close that session with 4009
-//	userNotify   | len(event) | event | data  notify the user's channel
 //
-// A node that publishes a notification for a channel running elsewhere
-// does not learn whether it was delivered: Notify returns nil once it is
-// published, and the channel's node applies the user's rate limit.
+// and the presence views of the nodes (presencecluster.go).
+//
+// Notifications go to the node that runs the user's channel instead, as a
+// room signal asked to the channel's id (Cluster.AskRoom), so that Notify
+// hears that node's answer: delivered, rate limited, too large, or
+// nobody runs the channel (offline). The channel's node applies the
+// recipient's rate limit, so it holds cluster-wide.
 
 const (
 	userTakeover byte = iota + 1
-	userNotify
 )
 
 // userSub is one node's subscription to a user's topic, shared by the
@@ -76,12 +78,67 @@ func (e *Engine) publishTakeover(user, sessionID string) {
 	}
 }
 
-// publishNotify sends a notification to the node running user's channel.
-func (e *Engine) publishNotify(user, event string, raw []byte) error {
-	p := make([]byte, 0, 2+len(event)+len(raw))
-	p = append(p, userNotify, byte(len(event)))
-	p = append(append(p, event...), raw...)
-	return e.cluster.PublishUser(user, p)
+// notifyRemote asks the node that runs user's channel, if any, to
+// broadcast a notification on it, and maps its answer to Notify's errors.
+func (e *Engine) notifyRemote(user, event string, raw []byte) error {
+	ctx, cancel := context.WithTimeout(e.ctx, e.cfg.JoinTimeout)
+	defer cancel()
+	err := e.cluster.AskRoom(ctx, e.UserChannelID(user), encodeSignal(event, raw))
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrNoListener), sameError(err, ErrNoListener):
+		return ErrNotifyOffline
+	case sameError(err, ErrNotifyRateLimited):
+		return ErrNotifyRateLimited
+	case sameError(err, ErrNotifyTooLarge):
+		return ErrNotifyTooLarge
+	}
+	return err
+}
+
+// listenNotify makes the channel r answer the notifications other nodes
+// ask for while it runs here. A failure is logged: Notify from other
+// nodes then finds the user offline. Room goroutine.
+func (h *userHandler) listenNotify(r *room.Room) {
+	stop, err := h.e.listen(r.ID(), h.onNotify)
+	if err != nil {
+		h.e.log.Warn("cluster: user channel listen", zap.String("user", h.user), zap.Error(err))
+		return
+	}
+	h.stopListen = stop
+}
+
+// onNotify broadcasts a notification asked by another node, within the
+// user's bounds, and answers the asker once the channel has broadcast it.
+// It runs on the signal's delivery goroutine and does not block.
+func (h *userHandler) onNotify(event string, raw []byte, done func(error)) {
+	if len(raw) > h.e.cfg.NotifyMaxBytes {
+		done(ErrNotifyTooLarge)
+		return
+	}
+	if !h.allowNotify() {
+		done(ErrNotifyRateLimited)
+		return
+	}
+	if h.e.shutting.Load() {
+		done(ErrNoListener) // the channel is closing with the engine
+		return
+	}
+	h.e.wg.Add(1)
+	go func() {
+		defer h.e.wg.Done()
+		ctx, cancel := context.WithTimeout(h.e.ctx, h.e.cfg.JoinTimeout)
+		defer cancel()
+		err := h.r.Do(ctx, func() { h.r.BroadcastRaw(event, raw) })
+		if errors.Is(err, room.ErrClosed) {
+			err = ErrNoListener // the channel stopped: the user is offline
+		}
+		if err != nil {
+			h.e.log.Debug("cluster notify", zap.String("user", h.user), zap.String("code", string(codec.AsError(err).Code)))
+		}
+		done(err)
+	}()
 }
 
 // onUserMessage handles a message on user's topic. It runs on the
@@ -96,28 +153,7 @@ func (e *Engine) onUserMessage(user string, p []byte) {
 			old.log.Info("connection replaced by a resuming one on another node")
 			old.abort(CloseReplaced, "resumed by a newer connection")
 		}
-	case userNotify:
-		if len(p) < 2 || len(p) < 2+int(p[1]) {
-			return
-		}
-		event := string(p[2 : 2+int(p[1])])
-		raw := p[2+int(p[1]):]
-		h, ok := e.userChans.load(user)
-		if !ok || event == "" || len(raw) > e.cfg.NotifyMaxBytes {
-			return
-		}
-		if !h.allowNotify() {
-			return
-		}
-		e.wg.Add(1)
-		go func() {
-			defer e.wg.Done()
-			ctx, cancel := context.WithTimeout(e.ctx, e.cfg.JoinTimeout)
-			defer cancel()
-			err := h.r.Do(ctx, func() { h.r.BroadcastRaw(event, raw) })
-			if err != nil && !errors.Is(err, room.ErrClosed) {
-				e.log.Debug("cluster notify", zap.String("user", user), zap.String("code", string(codec.AsError(err).Code)))
-			}
-		}()
+	case userPresence, userPresenceAsk:
+		e.presence.onPresenceMessage(user, p)
 	}
 }

@@ -48,6 +48,9 @@ type Engine struct {
 	watched        *shardedMap[struct{}] // nodes watched by watchNode
 	userSubs       *shardedMap[*userSub]
 
+	// What listens on room ids for signals (clustersignal.go).
+	listeners *shardedMap[*roomListener]
+
 	// The user channel and presence (userchannel.go, presence.go).
 	userChans *shardedMap[*userHandler]
 	presence  *presenceTracker
@@ -98,6 +101,7 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Cluster != nil {
 		e.startCluster(cfg.Cluster, broker)
 	}
+	e.listeners = newShardedMap[*roomListener]()
 	e.userChans = newShardedMap[*userHandler]()
 	e.presence = newPresenceTracker(e)
 	e.modules[UserKind] = userModule{e: e}

@@ -74,6 +74,11 @@ type presenceEntry struct {
 	timer     room.Stopper // the next possible change: away, or offline
 	sched     room.Stopper // the scheduled evaluation, while pending
 	watchers  map[string]struct{}
+	// On a cluster (presencecluster.go): the other nodes' latest views
+	// of the user, kept while somebody here watches, and this node's
+	// view as last published.
+	remote map[string]nodeView
+	sent   nodeView
 }
 
 // presenceTracker holds the presence of the users of this node. An entry
@@ -84,6 +89,9 @@ type presenceTracker struct {
 	e     *Engine
 	clock room.Clock
 	users *shardedMap[*presenceEntry]
+	// nodes are the other nodes whose views this node holds, each
+	// watched until it is gone (presencecluster.go).
+	nodes *shardedMap[struct{}]
 
 	// stopped is set by stop; evaluations hold runMu for reading, so that
 	// stop can wait for the ones in flight and none starts afterwards.
@@ -96,7 +104,7 @@ func newPresenceTracker(e *Engine) *presenceTracker {
 	if clock == nil {
 		clock = room.RealClock{}
 	}
-	return &presenceTracker{e: e, clock: clock, users: newShardedMap[*presenceEntry]()}
+	return &presenceTracker{e: e, clock: clock, users: newShardedMap[*presenceEntry](), nodes: newShardedMap[struct{}]()}
 }
 
 // change runs fn on user's entry, creating it, with the map's shard and
@@ -107,6 +115,7 @@ func (p *presenceTracker) change(user string, fn func(pe *presenceEntry)) *prese
 		if pe = m[user]; pe == nil {
 			pe = &presenceEntry{user: user, status: StatusOffline}
 			pe.published = Presence{User: user, Status: StatusOffline}
+			pe.sent = nodeView{status: StatusOffline}
 			m[user] = pe
 		}
 		pe.mu.Lock()
@@ -229,6 +238,13 @@ func (p *presenceTracker) evaluate(pe *presenceEntry) {
 	if wake > 0 {
 		pe.timer = p.clock.AfterFunc(wake, func() { p.evaluate(pe) })
 	}
+	var view nodeView
+	publish := false
+	if p.e.cluster != nil {
+		if view = pe.localView(); view != pe.sent {
+			pe.sent, publish = view, true
+		}
+	}
 	seen := pe.visible()
 	changed := seen != pe.published
 	pe.published = seen
@@ -241,6 +257,9 @@ func (p *presenceTracker) evaluate(pe *presenceEntry) {
 	}
 	idle := pe.idle()
 	pe.mu.Unlock()
+	if publish {
+		p.publishView(pe.user, view)
+	}
 	if changed && len(watchers) > 0 {
 		p.fanOut(seen, watchers)
 	}
@@ -249,17 +268,14 @@ func (p *presenceTracker) evaluate(pe *presenceEntry) {
 	}
 }
 
-// visible is the status watchers may see. Hidden users look offline with
-// no last seen. pe.mu held.
+// visible is the status watchers may see, over every node's view.
+// Hidden users look offline with no last seen. pe.mu held.
 func (pe *presenceEntry) visible() Presence {
-	v := Presence{User: pe.user, Status: pe.status}
-	if pe.hidden {
-		v.Status = StatusOffline
+	c := pe.combined()
+	if c.hidden {
+		return Presence{User: pe.user, Status: StatusOffline}
 	}
-	if v.Status == StatusOffline && !pe.hidden && !pe.lastSeen.IsZero() {
-		v.LastSeen = pe.lastSeen.UnixMilli()
-	}
-	return v
+	return Presence{User: pe.user, Status: c.status, LastSeen: c.lastSeen}
 }
 
 // fanOut tells every watcher allowed to see it about a change: one policy
@@ -336,6 +352,11 @@ func (p *presenceTracker) unwatch(subject, watcher string) {
 		pe.mu.Lock()
 		defer pe.mu.Unlock()
 		delete(pe.watchers, watcher)
+		if len(pe.watchers) == 0 && pe.remote != nil {
+			// Nobody here needs the other nodes' views any more.
+			pe.remote = nil
+			pe.published = pe.visible()
+		}
 		if pe.idle() {
 			pe.dead = true
 			delete(m, subject)
@@ -358,11 +379,8 @@ func (p *presenceTracker) get(user string) (v Presence, hidden bool) {
 	}
 	pe.mu.Lock()
 	defer pe.mu.Unlock()
-	v = Presence{User: user, Status: pe.status}
-	if pe.status == StatusOffline && !pe.lastSeen.IsZero() {
-		v.LastSeen = pe.lastSeen.UnixMilli()
-	}
-	return v, pe.hidden
+	c := pe.combined()
+	return Presence{User: user, Status: c.status, LastSeen: c.lastSeen}, c.hidden
 }
 
 // stop disarms every timer, at shutdown, and returns once no evaluation
@@ -383,7 +401,9 @@ func (p *presenceTracker) stop() {
 	}
 }
 
-// UserPresence returns user's status on this node, as the engine sees it:
+// UserPresence returns user's status as this node sees it (on a cluster,
+// combined with the other nodes' views it holds while somebody here
+// watches the user):
 // hidden reports whether the user hid it, in which case watchers see
 // them offline. The last-seen time is kept only while someone watches
 // the user: once an offline user has no watcher, the engine forgets them

@@ -81,10 +81,35 @@ func (h *userHandler) watch(data []byte) (any, error) {
 	defer cancel()
 	out := PresenceStatuses{Statuses: make([]Presence, 0, len(req.Users))}
 	for _, u := range req.Users {
+		_, already := h.watching[u]
 		h.watching[u] = struct{}{}
 		out.Statuses = append(out.Statuses, h.e.presence.watch(ctx, u, h.user))
+		if !already && h.e.cluster != nil {
+			h.holdViews(u)
+		}
 	}
 	return &out, nil
+}
+
+// holdViews subscribes this node to u's topic for the other nodes' views
+// of u, and asks them for their views: changes come as EventPresence
+// after the watch's reply, within a round trip.
+func (h *userHandler) holdViews(u string) {
+	if h.views == nil {
+		h.views = make(map[string]*userSub)
+	}
+	if us := h.e.holdUserSub(u); us != nil {
+		h.views[u] = us
+		h.e.presence.askViews(u)
+	}
+}
+
+// releaseViews drops what holdViews took for u.
+func (h *userHandler) releaseViews(u string) {
+	if us, ok := h.views[u]; ok {
+		delete(h.views, u)
+		h.e.releaseUserSub(us)
+	}
 }
 
 // containsBefore reports whether list[:i] holds s.
@@ -111,6 +136,7 @@ func (h *userHandler) unwatch(data []byte) error {
 		if _, ok := h.watching[u]; ok {
 			delete(h.watching, u)
 			h.e.presence.unwatch(u, h.user)
+			h.releaseViews(u)
 		}
 	}
 	return nil

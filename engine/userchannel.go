@@ -49,7 +49,11 @@ func (e *Engine) UserChannelID(user string) string {
 // broadcast it, at most Config.JoinTimeout. It returns ErrNotifyOffline
 // when the user has no open channel, and ErrNotifyRateLimited or
 // ErrNotifyTooLarge past the user's bounds; the bounds are per
-// recipient, so a flood aimed at one user never delays another.
+// recipient, so a flood aimed at one user never delays another. On a
+// cluster the channel may run on another node: Notify asks that node and
+// returns what it answers, with the same errors, or a coded unavailable
+// error when the cluster cannot carry the request (see docs/cluster.md,
+// "Notify across nodes").
 func (e *Engine) Notify(user, event string, data any) error {
 	if event == "" || len(event) > codec.MaxNameLen {
 		return ErrNotifyEvent
@@ -120,8 +124,8 @@ func (e *Engine) notifyRaw(user, event string, raw []byte) error {
 	}
 	h, ok := e.userChans.load(user)
 	if !ok && e.cluster != nil {
-		// The channel may run on another node: publish it there.
-		return e.publishNotify(user, event, raw)
+		// The channel may run on another node: ask it there.
+		return e.notifyRemote(user, event, raw)
 	}
 	if !ok {
 		return ErrNotifyOffline
@@ -164,11 +168,13 @@ type userHandler struct {
 	limMu sync.Mutex
 	lim   *rate.Limiter
 
-	// Room goroutine only: the users this user watches.
+	// Room goroutine only: the users this user watches, and on a
+	// cluster the holds on their topics (presencewatch.go).
 	watching map[string]struct{}
-	// sub holds the user's cluster topic while the channel runs here, for
-	// notifications published on other nodes (clusteruser.go).
-	sub *userSub
+	views    map[string]*userSub
+	// stopListen ends the channel's listening for notifications asked by
+	// other nodes (clusteruser.go), while it runs here; nil on one node.
+	stopListen func()
 }
 
 func (h *userHandler) OnJoin(r *room.Room, j *room.Join) (any, error) {
@@ -182,7 +188,7 @@ func (h *userHandler) OnJoin(r *room.Room, j *room.Join) (any, error) {
 		h.watching = make(map[string]struct{})
 		h.e.userChans.update(j.User, func(m map[string]*userHandler) { m[j.User] = h })
 		if h.e.cluster != nil {
-			h.sub = h.e.holdUserSub(j.User)
+			h.listenNotify(r)
 		}
 	}
 	return nil, nil
@@ -211,11 +217,12 @@ func (h *userHandler) OnDispose(r *room.Room, _ room.DisposeReason) {
 	})
 	for subject := range h.watching {
 		h.e.presence.unwatch(subject, h.user)
+		h.releaseViews(subject)
 	}
 	h.watching = nil
-	if h.sub != nil {
-		h.e.releaseUserSub(h.sub)
-		h.sub = nil
+	if h.stopListen != nil {
+		h.stopListen()
+		h.stopListen = nil
 	}
 }
 

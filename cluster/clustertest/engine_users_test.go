@@ -177,3 +177,78 @@ func TestClusterMalformedForwardedJoin(t *testing.T) {
 		t.Fatal("a malformed join started a room")
 	}
 }
+
+// Notify from another node reports what the channel's node answers: a
+// user with no channel anywhere (even with a session) is offline, and the
+// recipient's rate limit holds cluster-wide, for that recipient alone.
+func TestClusterNotifyAnswersAcrossNodes(t *testing.T) {
+	ns := StartServer(t)
+	st := newStores()
+	a := startNode(t, "a", []string{ns.URL()}, st, nodeOptions{})
+	b := startNode(t, "b", []string{ns.URL()}, st, nodeOptions{})
+	c := startNode(t, "c", []string{ns.URL()}, st, nodeOptions{})
+
+	if err := b.srv.Engine.Notify("nobody", "ping", nil); !errors.Is(err, engine.ErrNotifyOffline) {
+		t.Fatalf("notify a user with no session: %v, want ErrNotifyOffline", err)
+	}
+	wsConnect(t, a, "dave", "") // a session, but no channel
+	if err := b.srv.Engine.Notify("dave", "ping", nil); !errors.Is(err, engine.ErrNotifyOffline) {
+		t.Fatalf("notify a user with no channel: %v, want ErrNotifyOffline", err)
+	}
+
+	// alice's and carol's channels run on a; b and c notify alice
+	// until her bucket is empty.
+	onA, _ := wsConnect(t, a, "alice", "")
+	if _, err := onA.Join(2, engine.UserKind, nil); err != nil {
+		t.Fatal(err)
+	}
+	carol, _ := wsConnect(t, a, "carol", "")
+	if _, err := carol.Join(2, engine.UserKind, nil); err != nil {
+		t.Fatal(err)
+	}
+	sent := 0
+	for i := 0; ; i++ {
+		from := []*node{b, c}[i%2].srv.Engine
+		err := from.Notify("alice", "ping", nil)
+		if errors.Is(err, engine.ErrNotifyRateLimited) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("notify %d: %v", i, err)
+		}
+		// One bucket for both senders: the burst and what refills meanwhile.
+		if sent++; sent > engine.DefaultNotifyBurst+5 {
+			t.Fatalf("%d notifications from two nodes, none rate limited", sent)
+		}
+	}
+	if sent < engine.DefaultNotifyBurst {
+		t.Fatalf("rate limited after %d notifications, want at least the burst %d", sent, engine.DefaultNotifyBurst)
+	}
+	// The channel's own node shares the bucket too.
+	for {
+		err := a.srv.Engine.Notify("alice", "ping", nil)
+		if errors.Is(err, engine.ErrNotifyRateLimited) {
+			break
+		}
+		if sent++; err != nil || sent > engine.DefaultNotifyBurst+5 {
+			t.Fatalf("notify on the channel's node after the others emptied the bucket: %v (%d sent)", err, sent)
+		}
+	}
+	// A bystander is not touched by alice's limit.
+	if err := b.srv.Engine.Notify("carol", "hello", nil); err != nil {
+		t.Fatalf("notify carol: %v", err)
+	}
+	if _, err := carol.ReadUntil(5*time.Second, func(f *codec.Frame) bool { return f.Type == codec.TypeEvent && f.Event == "hello" }); err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	_, err := onA.ReadUntil(5*time.Second, func(f *codec.Frame) bool {
+		if f.Type == codec.TypeEvent && f.Event == "ping" {
+			got++
+		}
+		return got == sent
+	})
+	if err != nil {
+		t.Fatalf("alice got %d of the %d accepted notifications: %v", got, sent, err)
+	}
+}

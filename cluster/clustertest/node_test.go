@@ -3,6 +3,7 @@ package clustertest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -85,5 +86,53 @@ func TestNodeAcquire(t *testing.T) {
 	la.Release()
 	if _, err := b.Acquire(ctx, "room-1"); err != nil {
 		t.Fatalf("b acquires the released room: %v", err)
+	}
+}
+
+// NewNode on a three-server JetStream cluster started a moment ago waits
+// within its context for the cluster to elect its leaders, then opens the
+// lease bucket at replicas 3; the nodes agree on owners at once.
+func TestNewNodeOnFreshCluster(t *testing.T) {
+	servers := StartCluster(t, 3)
+	nodes := make([]*cluster.Node, len(servers))
+	errs := make(chan error, len(servers))
+	for i, s := range servers {
+		nc := dial(t, fmt.Sprint("n", i), s.URL())
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			n, err := cluster.NewNode(ctx, nc, cluster.NodeConfig{Name: fmt.Sprint("n", i), LeaseReplicas: 3})
+			if err == nil {
+				nodes[i] = n
+				t.Cleanup(func() { _ = n.Close() })
+			}
+			errs <- err
+		}()
+	}
+	for range servers {
+		if err := <-errs; err != nil {
+			t.Fatalf("NewNode on a fresh cluster: %v", err)
+		}
+	}
+	const room = "fresh-room"
+	if _, err := nodes[0].Acquire(context.Background(), room); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes[1:] {
+		_, err := n.Acquire(context.Background(), room)
+		var owned *engine.OwnedError
+		if !errors.As(err, &owned) || owned.Owner != "n0" {
+			t.Fatalf("Acquire on %s: %v, want owned by n0", n.Node(), err)
+		}
+	}
+
+	// Without a deadline to wait in, an unavailable JetStream is reported.
+	ns := StartServer(t)
+	nc := dial(t, "late", ns.URL())
+	ns.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := cluster.NewNode(ctx, nc, cluster.NodeConfig{Name: "late"}); err == nil {
+		t.Fatal("NewNode with NATS down succeeded")
 	}
 }

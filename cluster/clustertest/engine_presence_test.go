@@ -1,0 +1,144 @@
+package clustertest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/parlorhq/parlor/client/userchannel"
+	"github.com/parlorhq/parlor/cluster"
+	"github.com/parlorhq/parlor/engine"
+	"github.com/parlorhq/parlor/parlortest"
+)
+
+// startPresenceNode starts a node with a short presence grace and a
+// policy that hides everybody from eve.
+func startPresenceNode(t testing.TB, name string, urls []string) *node {
+	t.Helper()
+	nc := dial(t, name, urls...)
+	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cn, err := cluster.NewNode(c, nc, cluster.NodeConfig{Name: name, Logger: zaptest.NewLogger(t).Named(name)})
+	if err != nil {
+		t.Fatalf("node %s: %v", name, err)
+	}
+	t.Cleanup(func() { _ = cn.Close() })
+	srv := parlortest.Start(t, parlortest.Config{Engine: engine.Config{
+		Cluster:          cn,
+		Logger:           zaptest.NewLogger(t).Named(name),
+		PresenceGrace:    200 * time.Millisecond,
+		PresenceCoalesce: 20 * time.Millisecond,
+		PresencePolicy:   func(_ context.Context, viewer, _ string) bool { return viewer != "eve" },
+	}})
+	return &node{t: t, name: name, nc: nc, cluster: cn, srv: srv}
+}
+
+// nextPresence reads ch's updates until a presence change of user has
+// status want.
+func nextPresence(t testing.TB, ch *userchannel.Channel, user string, want userchannel.Status) userchannel.Presence {
+	t.Helper()
+	c := ctx(t)
+	for {
+		u, err := ch.Next(c)
+		if err != nil {
+			t.Fatalf("waiting for %s %s: %v", user, want, err)
+		}
+		if u.Presence != nil && u.Presence.User == user && u.Presence.Status == want {
+			return *u.Presence
+		}
+	}
+}
+
+// A user's status combines their sessions on every node: watchers on
+// another node see them come online, stay online while one node still
+// holds a session, go offline when the last one closes, and go offline
+// when the node that held their last session dies. The policy applies to
+// the combined status.
+func TestClusterPresenceAcrossNodes(t *testing.T) {
+	ns := StartServer(t)
+	a := startPresenceNode(t, "a", []string{ns.URL()})
+	b := startPresenceNode(t, "b", []string{ns.URL()})
+	c := startPresenceNode(t, "c", []string{ns.URL()})
+
+	wendy, err := userchannel.Join(ctx(t), a.dial("wendy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := wendy.Watch(ctx(t), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st[0].Status != userchannel.Offline {
+		t.Fatalf("alice before connecting: %+v", st[0])
+	}
+
+	// alice connects on b, then on c too.
+	onB := b.dial("alice")
+	nextPresence(t, wendy, "alice", userchannel.Online)
+	onC := c.dial("alice")
+	if _, err := userchannel.Join(ctx(t), onC); err != nil {
+		t.Fatal(err) // c's view is online once this session has spoken
+	}
+
+	// The policy hides alice from eve, though she is online elsewhere.
+	eve, err := userchannel.Join(ctx(t), a.dial("eve"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := eve.Watch(ctx(t), "alice"); err != nil || st[0].Status != userchannel.Offline {
+		t.Fatalf("eve's view of alice: %+v, %v; want offline", st, err)
+	}
+
+	// Her session on b closes: b's view turns offline after the grace,
+	// c's is still online, so a's watchers see her online. A new watcher
+	// on b, where nobody watched her, asks the other nodes and learns
+	// c's view.
+	_ = onB.Close()
+	eventually(t, "b's view of alice offline", func() bool {
+		p, _ := b.srv.Engine.UserPresence("alice")
+		return p.Status == engine.StatusOffline
+	})
+	ann, err := userchannel.Join(ctx(t), b.dial("ann"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := ann.Watch(ctx(t), "alice"); err != nil {
+		t.Fatal(err)
+	} else if st[0].Status != userchannel.Online {
+		nextPresence(t, ann, "alice", userchannel.Online)
+	}
+	if p, _ := a.srv.Engine.UserPresence("alice"); p.Status != engine.StatusOnline {
+		t.Fatalf("a's view of alice after b's session closed: %+v, want online", p)
+	}
+
+	// c dies with alice's last session on it: a counts c's view
+	// offline once c is gone, with a last-seen time.
+	before := time.Now().Add(-time.Second)
+	c.kill()
+	p := nextPresence(t, wendy, "alice", userchannel.Offline)
+	if p.LastSeen().Before(before) {
+		t.Fatalf("alice offline, last seen %v, want after %v", p.LastSeen(), before)
+	}
+	nextPresence(t, ann, "alice", userchannel.Offline)
+
+	// She comes back on b: online again everywhere she is watched. She
+	// hides from her channel there: offline with no last seen on a, until
+	// she shows herself again.
+	self, err := userchannel.Join(ctx(t), b.dial("alice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nextPresence(t, wendy, "alice", userchannel.Online)
+	if err := self.Hide(ctx(t), true); err != nil {
+		t.Fatal(err)
+	}
+	if p := nextPresence(t, wendy, "alice", userchannel.Offline); p.LastSeenMS != 0 {
+		t.Fatalf("hidden alice shows last seen %v", p.LastSeen())
+	}
+	if err := self.Hide(ctx(t), false); err != nil {
+		t.Fatal(err)
+	}
+	nextPresence(t, wendy, "alice", userchannel.Online)
+}

@@ -1,0 +1,221 @@
+package engine
+
+import (
+	"encoding/binary"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Presence on a cluster: each node evaluates a user's status from the
+// user's sessions on that node (its view), as on a single node, and
+// publishes its view on the user's topic whenever it changes. A node where
+// somebody watches the user holds the user's topic and keeps the latest
+// view of every other node; what its watchers see combines them with its
+// own: online if any node says online, else away if any says away, else
+// offline with the latest last-seen time; hidden if any node says hidden.
+// A node that starts watching asks the others for their views. A node
+// believed gone (Cluster.NodeGone) counts as offline from then on, with
+// that moment as last seen. On the user topic:
+//
+//	userPresence    | len(node) | node | status | hidden | last seen (ms, 8 bytes)
+//	userPresenceAsk | len(node) | node
+
+const (
+	userPresence byte = iota + 16
+	userPresenceAsk
+)
+
+// nodeView is one node's view of a user's presence.
+type nodeView struct {
+	status   Status
+	hidden   bool
+	lastSeen int64 // Unix ms, for an offline status; 0 when unknown
+}
+
+// statusRank orders statuses for combining views.
+func statusRank(s Status) int {
+	switch s {
+	case StatusOnline:
+		return 2
+	case StatusAway:
+		return 1
+	}
+	return 0
+}
+
+// statusByte and byteStatus code a status on the user topic.
+func statusByte(s Status) byte { return byte(statusRank(s)) }
+
+func byteStatus(b byte) (Status, bool) {
+	switch b {
+	case 0:
+		return StatusOffline, true
+	case 1:
+		return StatusAway, true
+	case 2:
+		return StatusOnline, true
+	}
+	return "", false
+}
+
+// localView is this node's view of pe's user. pe.mu held.
+func (pe *presenceEntry) localView() nodeView {
+	v := nodeView{status: pe.status, hidden: pe.hidden}
+	if pe.status == StatusOffline && !pe.lastSeen.IsZero() {
+		v.lastSeen = pe.lastSeen.UnixMilli()
+	}
+	return v
+}
+
+// combined is the user's status over every node this node knows of:
+// its own view and the other nodes' latest. pe.mu held.
+func (pe *presenceEntry) combined() nodeView {
+	c := pe.localView()
+	for _, v := range pe.remote {
+		if statusRank(v.status) > statusRank(c.status) {
+			c.status = v.status
+		}
+		c.lastSeen = max(c.lastSeen, v.lastSeen)
+		c.hidden = c.hidden || v.hidden
+	}
+	if c.status != StatusOffline {
+		c.lastSeen = 0
+	}
+	return c
+}
+
+// publishView tells the other nodes this node's view of user.
+func (p *presenceTracker) publishView(user string, v nodeView) {
+	node := p.e.cluster.Node()
+	b := make([]byte, 0, 2+len(node)+10)
+	b = append(b, userPresence, byte(len(node)))
+	b = append(b, node...)
+	hidden := byte(0)
+	if v.hidden {
+		hidden = 1
+	}
+	b = append(b, statusByte(v.status), hidden)
+	b = binary.BigEndian.AppendUint64(b, uint64(v.lastSeen))
+	if err := p.e.cluster.PublishUser(user, b); err != nil {
+		p.e.log.Debug("cluster presence publish", zap.String("user", user), zap.Error(err))
+	}
+}
+
+// askViews asks the other nodes for their views of user; each node that
+// has one publishes it.
+func (p *presenceTracker) askViews(user string) {
+	node := p.e.cluster.Node()
+	b := append([]byte{userPresenceAsk, byte(len(node))}, node...)
+	if err := p.e.cluster.PublishUser(user, b); err != nil {
+		p.e.log.Debug("cluster presence ask", zap.String("user", user), zap.Error(err))
+	}
+}
+
+// onPresenceMessage handles a presence message on user's topic. It runs
+// on the topic's delivery goroutine and does not block.
+func (p *presenceTracker) onPresenceMessage(user string, b []byte) {
+	if len(b) < 2 || len(b) < 2+int(b[1]) || b[1] == 0 {
+		return
+	}
+	node := string(b[2 : 2+int(b[1])])
+	if node == p.e.cluster.Node() {
+		return
+	}
+	rest := b[2+int(b[1]):]
+	switch b[0] {
+	case userPresenceAsk:
+		p.answer(user)
+	case userPresence:
+		if len(rest) != 10 {
+			return
+		}
+		status, ok := byteStatus(rest[0])
+		if !ok {
+			return
+		}
+		v := nodeView{status: status, hidden: rest[1] == 1, lastSeen: int64(binary.BigEndian.Uint64(rest[2:]))}
+		p.remoteView(user, node, v)
+	}
+}
+
+// answer publishes this node's view of user again, when it has one worth
+// telling: sessions here, a status not yet offline, a last-seen time or a
+// hidden status.
+func (p *presenceTracker) answer(user string) {
+	pe, ok := p.users.load(user)
+	if !ok {
+		return
+	}
+	pe.mu.Lock()
+	v := pe.sent
+	pe.mu.Unlock()
+	if v != (nodeView{status: StatusOffline}) {
+		p.publishView(user, v)
+	}
+}
+
+// remoteView records node's view of user when somebody here watches the
+// user, and evaluates the user's status again.
+func (p *presenceTracker) remoteView(user, node string, v nodeView) {
+	pe, ok := p.users.load(user)
+	if !ok {
+		return
+	}
+	pe.mu.Lock()
+	keep := !pe.dead && len(pe.watchers) > 0
+	if keep {
+		if pe.remote == nil {
+			pe.remote = make(map[string]nodeView)
+		}
+		pe.remote[node] = v
+	}
+	pe.mu.Unlock()
+	if keep {
+		p.watchNode(node)
+		p.schedule(pe)
+	}
+}
+
+// watchNode makes sure that node's views turn offline when it is gone.
+func (p *presenceTracker) watchNode(node string) {
+	fresh := false
+	p.nodes.update(node, func(m map[string]struct{}) {
+		if _, ok := m[node]; !ok {
+			m[node] = struct{}{}
+			fresh = true
+		}
+	})
+	if !fresh || p.e.shutting.Load() {
+		return
+	}
+	gone := p.e.cluster.NodeGone(node)
+	p.e.wg.Add(1)
+	go func() {
+		defer p.e.wg.Done()
+		select {
+		case <-gone:
+		case <-p.e.ctx.Done():
+			return
+		}
+		p.nodes.update(node, func(m map[string]struct{}) { delete(m, node) })
+		p.nodeGone(node, p.clock.Now())
+	}()
+}
+
+// nodeGone turns node's views offline, last seen at, and evaluates the
+// users it was a view of.
+func (p *presenceTracker) nodeGone(node string, at time.Time) {
+	for _, pe := range p.users.values() {
+		pe.mu.Lock()
+		v, ok := pe.remote[node]
+		if ok && v.status != StatusOffline {
+			v.status, v.lastSeen = StatusOffline, at.UnixMilli()
+			pe.remote[node] = v
+		}
+		pe.mu.Unlock()
+		if ok {
+			p.schedule(pe)
+		}
+	}
+}
