@@ -225,7 +225,12 @@ func newArcade(cfg Config) (*Arcade, error) {
 		_ = gamesStore.Close()
 		return nil, err
 	}
-	c := chat.New(chat.Config{Store: met.ChatStore(store), CanMessage: canMessage, Notifier: a.notices, Logger: log.Named("chat")})
+	ccfg := chat.Config{Store: met.ChatStore(store), CanMessage: canMessage, Notifier: a.notices, Logger: log.Named("chat")}
+	if ecfg.Cluster != nil {
+		// Inboxes may run on other nodes than the conversations.
+		ccfg.Relay = eng
+	}
+	c := chat.New(ccfg)
 	if err := c.Register(eng); err != nil {
 		return fail(err)
 	}
