@@ -356,6 +356,13 @@ export interface ChallengeNotice {
     result?: MatchResult;
     /** Ply is the number of moves played in a finished match. */
     ply?: number;
+    /**
+     * Restored marks an offered challenge that Module.RestoreChallenges
+     * took up again after a restart: it goes to OnChallenge only, for the
+     * host to rebuild what it keeps in memory, since the players were
+     * told of it before.
+     */
+    restored?: boolean;
 }
 /** YourTurn is the payload of EventYourTurn. */
 export interface YourTurn {
