@@ -145,10 +145,15 @@ func (m *Manager) Acquire(ctx context.Context, room string) (*Lease, error) {
 				return nil, m.taken(ctx, key)
 			}
 		case err != nil:
-		case string(e.Value()) != m.cfg.Node:
+		case string(e.Value()) != m.cfg.Node && !m.stale(e):
 			return nil, &TakenError{Owner: string(e.Value()), Revision: e.Revision()}
 		default:
-			// Our own name from an earlier process of this node.
+			// Our own name from an earlier process of this node, or an
+			// owner that has not renewed for TTL: it is dead or paused,
+			// and the server's purge of the key may come seconds later.
+			// The write expects the revision read, so of two nodes taking
+			// a stale lease over one wins, and a renewal by the old owner
+			// in between makes ours fail.
 			started = time.Now()
 			rev, err = m.kv.Update(ctx, key, value, e.Revision())
 			if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
@@ -168,6 +173,15 @@ func (m *Manager) Acquire(ctx context.Context, room string) (*Lease, error) {
 	}
 	m.leases[room] = l
 	return l, nil
+}
+
+// stale reports whether e, a lease of another node, was last written
+// TTL or more ago: its owner's own clock ended it (Valid) by then. The
+// bucket's max age removes such a key only when the server gets to it,
+// which can be several seconds after TTL; a contender does not wait for
+// that.
+func (m *Manager) stale(e jetstream.KeyValueEntry) bool {
+	return time.Since(e.Created()) >= m.cfg.TTL
 }
 
 // taken reads the owner after a lost race. On a replicated bucket the
