@@ -53,6 +53,9 @@ type remoteRoom struct {
 type remoteHandle struct {
 	rr    *remoteRoom
 	owner string
+
+	// replies are the forwarded sends awaiting their framed reply.
+	replies remoteReplies
 }
 
 // enterRemote registers s in the remote room id, subscribing to the
@@ -148,6 +151,9 @@ func (rr *remoteRoom) deliver(p []byte) {
 	switch kind {
 	case envFrames:
 		rr.noteSeq(body)
+		if h := s.remoteRoom(rr.id); h != nil && h.rr == rr {
+			h.replies.answered(body)
+		}
 		s.Deliver(body)
 	case envLeft:
 		rr.e.exitRemote(rr, s)
@@ -206,6 +212,12 @@ func (s *session) joinCluster(ctx context.Context, f *codec.Frame, m room.Module
 			}
 		case err == nil:
 			err = s.joinRemote(ctx, owner, id, f, params)
+		case lookupUnavailable(err):
+			// The cluster cannot say who owns the room (NATS or the
+			// lease bucket down): wait for it within the join's time
+			// rather than refuse, so that a client's rejoins outlast an
+			// outage of a few seconds.
+			err = ErrNotOwner
 		}
 		if !errors.Is(err, ErrOwnerGone) && !errors.Is(err, ErrNotOwner) {
 			return err
@@ -216,6 +228,14 @@ func (s *session) joinCluster(ctx context.Context, f *codec.Frame, m room.Module
 			return ctx.Err()
 		}
 	}
+}
+
+// lookupUnavailable reports whether err, from looking a room's owner up,
+// says the cluster is unreachable for now (code unavailable) rather than
+// that the join is refused.
+func lookupUnavailable(err error) bool {
+	var ce *codec.Error
+	return errors.As(err, &ce) && ce.Code == codec.CodeUnavailable && !errors.Is(err, ErrShutdown)
 }
 
 // joinRemote forwards a join to owner, with the room's topic subscribed
@@ -272,9 +292,17 @@ func (s *session) remoteLeft(rr *remoteRoom, reason room.LeaveReason) {
 
 // roomMoved closes the session with CloseRoomMoved when a room it was in
 // stopped on a cluster node for another reason than this engine's
-// shutdown: the room stopped because its node lost it, stopped, or died.
+// shutdown: the room stopped because its node lost it, stopped, or died
+// (LeaveShutdown), or it closed itself (LeaveClosed), which on a cluster
+// is how a module ends a room whose stored log moved under it (a seq
+// conflict: another node owns the room now). Either way the client
+// resumes with epoch and since where the room runs next; left in place,
+// the session would be refused forbidden on every send.
 func (s *session) roomMoved(reason room.LeaveReason) {
-	if reason != room.LeaveShutdown || s.e.cluster == nil || s.e.shutting.Load() {
+	if reason != room.LeaveShutdown && reason != room.LeaveClosed {
+		return
+	}
+	if s.e.cluster == nil || s.e.shutting.Load() {
 		return
 	}
 	s.closeAfterFlush(CloseRoomMoved, "room moved to another node")
@@ -284,6 +312,7 @@ func (s *session) roomMoved(reason room.LeaveReason) {
 // closes the session with CloseRoomMoved after the client is answered, so
 // that it resumes where the room runs next.
 func (s *session) sendRemote(h *remoteHandle, f *codec.Frame) {
+	h.replies.await(s, f.Ref)
 	err := s.e.cluster.Send(s.e.ctx, h.owner, &ClusterSend{
 		Room: h.rr.id, User: s.user, Session: s.id, Node: s.e.cluster.Node(),
 		Ref: f.Ref, Event: f.Event, Data: clone(f.Data), ClientMsgID: f.ClientMsgID,
@@ -291,6 +320,7 @@ func (s *session) sendRemote(h *remoteHandle, f *codec.Frame) {
 	if err == nil {
 		return
 	}
+	h.replies.done(f.Ref)
 	s.reply(f.Ref, err)
 	if errors.Is(err, ErrOwnerGone) || errors.Is(err, ErrNotOwner) {
 		s.closeAfterFlush(CloseRoomMoved, "room moved to another node")
