@@ -24,6 +24,7 @@ func TestPausedOwnerFenced(t *testing.T) {
 		t.Fatalf("only %d messages acked before the pause", totalAcked(members))
 	}
 	paused := c.nodes[owner]
+	t.Cleanup(func() { logNodes(t, c) })
 	paused.p.signal(syscall.SIGSTOP)
 	stopped := time.Now()
 	moved := -1

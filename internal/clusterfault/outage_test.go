@@ -16,6 +16,7 @@ import (
 func TestNATSOutage(t *testing.T) {
 	c := startParlor(t)
 	members, room := busyGroup(t, c, 6, clientOpts(nil))
+	t.Cleanup(func() { logNodes(t, c) })
 	stop := load(t, members)
 	if !waitFor(20*time.Second, func() bool { return totalAcked(members) >= 200 }) {
 		t.Fatalf("only %d messages acked before the outage", totalAcked(members))
