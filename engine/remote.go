@@ -118,7 +118,7 @@ func (rr *remoteRoom) deliver(p []byte) {
 		if seq, ok := eventSeq(p); ok && seq != 0 {
 			gap := rr.seqKnown && seq > rr.lastSeq+1
 			if gap {
-				rr.missed(seq)
+				rr.missed(seq, nil)
 			}
 			rr.lastSeq, rr.seqKnown = seq, true
 			if gap {
@@ -150,7 +150,7 @@ func (rr *remoteRoom) deliver(p []byte) {
 	}
 	switch kind {
 	case envFrames:
-		rr.noteSeq(body)
+		rr.noteSeq(body, s)
 		if h := s.remoteRoom(rr.id); h != nil && h.rr == rr {
 			h.replies.answered(body)
 		}
@@ -162,28 +162,45 @@ func (rr *remoteRoom) deliver(p []byte) {
 }
 
 // noteSeq moves lastSeq on to the seq of a joined frame or a replayed
-// event sent to one session: the room's broadcasts that follow it come
+// event sent to one session, s: the room's broadcasts that follow it come
 // after that seq, even if the owner published none while no session here
 // was attached.
-func (rr *remoteRoom) noteSeq(frame []byte) {
-	seq, ok := joinedSeq(frame)
+//
+// A joined frame carries the room's seq at the join. Past the last
+// broadcast this node got, it shows that broadcasts were published that
+// never reached this node: typically those an owner killed still had in
+// its NATS buffer, of which its successor, rebuilt from the log, knows
+// nothing. s gets them in its replay, but the sessions already attached
+// here do not, and moving lastSeq past them would hide the gap from the
+// next broadcast's check: they resume from the last seq they saw instead.
+func (rr *remoteRoom) noteSeq(frame []byte, s *session) {
+	seq, joined := joinedSeq(frame)
+	ok := joined
 	if !ok {
 		seq, ok = eventSeq(frame)
 	}
-	if ok && (seq > rr.lastSeq || !rr.seqKnown) {
-		rr.lastSeq, rr.seqKnown = seq, true
+	if !ok || (rr.seqKnown && seq <= rr.lastSeq) {
+		return
 	}
+	if joined && rr.seqKnown {
+		rr.missed(seq, s)
+	}
+	rr.lastSeq, rr.seqKnown = seq, true
 }
 
 // missed runs when this node missed ordered broadcasts of the room (a
 // NATS message lost, for example across a reconnect): the sessions that
 // got the broadcasts are closed with CloseRoomMoved, and resume from the
 // last seq they saw.
-func (rr *remoteRoom) missed(seq uint64) {
+func (rr *remoteRoom) missed(seq uint64, except *session) {
+	a := rr.attached.Load()
+	if a == nil || len(*a) == 0 || (len(*a) == 1 && (*a)[0] == except) {
+		return
+	}
 	rr.e.log.Warn("cluster: broadcasts missed, sessions resume", zap.String("room", rr.id),
 		zap.Uint64("last", rr.lastSeq), zap.Uint64("got", seq))
-	if a := rr.attached.Load(); a != nil {
-		for _, s := range *a {
+	for _, s := range *a {
+		if s != except {
 			s.closeAfterFlush(CloseRoomMoved, "events missed")
 		}
 	}
