@@ -8,7 +8,9 @@
 //     last wrote; the update fails if anyone else wrote in between, and
 //     the owner then knows it lost the room.
 //   - The bucket's max age is the lease TTL: a key not renewed for TTL
-//     disappears, and the next Acquire on any node succeeds.
+//     disappears when the server purges it; before that, Acquire on any
+//     node sees from the key's timestamp that it is stale and takes it
+//     over with a write that expects its revision.
 //   - Release deletes the key, only if it still holds the owner's
 //     revision, so another node can take the room at once.
 //
