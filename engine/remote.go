@@ -191,7 +191,8 @@ func (rr *remoteRoom) noteSeq(frame []byte, s *session) {
 // missed runs when this node missed ordered broadcasts of the room (a
 // NATS message lost, for example across a reconnect): the sessions that
 // got the broadcasts are closed with CloseRoomMoved, and resume from the
-// last seq they saw.
+// last seq they saw. except, a session whose join showed the gap, gets
+// the missed events in its replay and stays.
 func (rr *remoteRoom) missed(seq uint64, except *session) {
 	a := rr.attached.Load()
 	if a == nil || len(*a) == 0 || (len(*a) == 1 && (*a)[0] == except) {
@@ -309,17 +310,11 @@ func (s *session) remoteLeft(rr *remoteRoom, reason room.LeaveReason) {
 
 // roomMoved closes the session with CloseRoomMoved when a room it was in
 // stopped on a cluster node for another reason than this engine's
-// shutdown: the room stopped because its node lost it, stopped, or died
-// (LeaveShutdown), or it closed itself (LeaveClosed), which on a cluster
-// is how a module ends a room whose stored log moved under it (a seq
-// conflict: another node owns the room now). Either way the client
-// resumes with epoch and since where the room runs next; left in place,
-// the session would be refused forbidden on every send.
+// shutdown: the room stopped because its node lost it, stopped, or died,
+// or because its stored log moved under it (a store seq conflict: the
+// modules stop the room then, see docs/cluster.md, fencing).
 func (s *session) roomMoved(reason room.LeaveReason) {
-	if reason != room.LeaveShutdown && reason != room.LeaveClosed {
-		return
-	}
-	if s.e.cluster == nil || s.e.shutting.Load() {
+	if reason != room.LeaveShutdown || s.e.cluster == nil || s.e.shutting.Load() {
 		return
 	}
 	s.closeAfterFlush(CloseRoomMoved, "room moved to another node")
