@@ -478,9 +478,12 @@ func (h *conversation) commit(ctx context.Context, r *room.Room, w Write) (any, 
 		h.c.written.giveBack(author, size)
 	}
 	if errors.Is(err, ErrSeqConflict) {
-		r.Logger().Error("chat: the stored log moved under the room: closing it",
+		// Another node owns the room now. Shutdown, not Close: members
+		// leave with reason shutdown, so that clients keep the room and
+		// join it again where it runs next.
+		r.Logger().Error("chat: the stored log moved under the room: stopping it",
 			zap.Uint64("seq", w.Entry.Seq), zap.String("user", author))
-		r.Close()
+		r.Shutdown()
 		return nil, ErrMoved
 	}
 	if err != nil {

@@ -144,17 +144,30 @@ func (r roomLease) Release() {
 	_ = r.l.Release(ctx)
 }
 
-// Join implements engine.Cluster.
+// Join implements engine.Cluster. An owner that does not answer within
+// ForwardTimeout (paused, cut off) is reported as gone, so that the engine
+// looks the room's owner up again, as it does for a dead one: the lease of
+// an owner that cannot answer ends within the lease TTL and the room moves.
+// Were the join applied late after all, the session's next join is the
+// same membership.
 func (n *Node) Join(ctx context.Context, owner string, j *engine.ClusterJoin) error {
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.ForwardTimeout)
+	defer cancel()
 	_, err := n.fwd.Join(ctx, owner, &forward.Join{
 		Room: j.Room, Kind: j.Kind, User: j.User, Session: j.Session, Node: j.Node,
 		Params: j.Params, Epoch: j.Epoch, Since: j.Since, Ref: j.Ref,
 	})
+	if errors.Is(err, forward.ErrTimeout) {
+		return engine.ErrOwnerGone
+	}
 	return forwardErr(err)
 }
 
-// Send implements engine.Cluster.
+// Send implements engine.Cluster. The request is bounded by ForwardTimeout
+// whatever the caller's deadline.
 func (n *Node) Send(ctx context.Context, owner string, s *engine.ClusterSend) error {
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.ForwardTimeout)
+	defer cancel()
 	_, err := n.fwd.Send(ctx, owner, &forward.Send{
 		Room: s.Room, User: s.User, Session: s.Session, Node: s.Node,
 		Event: s.Event, Data: s.Data, ClientMsgID: s.ClientMsgID, Ref: s.Ref,
@@ -162,8 +175,11 @@ func (n *Node) Send(ctx context.Context, owner string, s *engine.ClusterSend) er
 	return forwardErr(err)
 }
 
-// Leave implements engine.Cluster.
+// Leave implements engine.Cluster. The request is bounded by
+// ForwardTimeout whatever the caller's deadline.
 func (n *Node) Leave(ctx context.Context, owner string, l *engine.ClusterLeave) error {
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.ForwardTimeout)
+	defer cancel()
 	_, err := n.fwd.Leave(ctx, owner, &forward.Leave{
 		Room: l.Room, User: l.User, Session: l.Session, Node: l.Node, Disconnected: l.Disconnected,
 	})

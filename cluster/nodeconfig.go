@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/parlorhq/parlor/cluster/forward"
 )
 
 // Defaults of NodeConfig.
@@ -61,6 +63,9 @@ func (c NodeConfig) withDefaults() NodeConfig {
 	}
 	if c.NodeTimeout <= 0 {
 		c.NodeTimeout = DefaultNodeTimeout
+	}
+	if c.ForwardTimeout <= 0 {
+		c.ForwardTimeout = forward.DefaultTimeout
 	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()

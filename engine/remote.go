@@ -53,6 +53,9 @@ type remoteRoom struct {
 type remoteHandle struct {
 	rr    *remoteRoom
 	owner string
+
+	// replies are the forwarded sends awaiting their framed reply.
+	replies remoteReplies
 }
 
 // enterRemote registers s in the remote room id, subscribing to the
@@ -115,7 +118,7 @@ func (rr *remoteRoom) deliver(p []byte) {
 		if seq, ok := eventSeq(p); ok && seq != 0 {
 			gap := rr.seqKnown && seq > rr.lastSeq+1
 			if gap {
-				rr.missed(seq)
+				rr.missed(seq, nil)
 			}
 			rr.lastSeq, rr.seqKnown = seq, true
 			if gap {
@@ -147,7 +150,10 @@ func (rr *remoteRoom) deliver(p []byte) {
 	}
 	switch kind {
 	case envFrames:
-		rr.noteSeq(body)
+		rr.noteSeq(body, s)
+		if h := s.remoteRoom(rr.id); h != nil && h.rr == rr {
+			h.replies.answered(body)
+		}
 		s.Deliver(body)
 	case envLeft:
 		rr.e.exitRemote(rr, s)
@@ -156,28 +162,46 @@ func (rr *remoteRoom) deliver(p []byte) {
 }
 
 // noteSeq moves lastSeq on to the seq of a joined frame or a replayed
-// event sent to one session: the room's broadcasts that follow it come
+// event sent to one session, s: the room's broadcasts that follow it come
 // after that seq, even if the owner published none while no session here
 // was attached.
-func (rr *remoteRoom) noteSeq(frame []byte) {
-	seq, ok := joinedSeq(frame)
+//
+// A joined frame carries the room's seq at the join. Past the last
+// broadcast this node got, it shows that broadcasts were published that
+// never reached this node: typically those an owner killed still had in
+// its NATS buffer, of which its successor, rebuilt from the log, knows
+// nothing. s gets them in its replay, but the sessions already attached
+// here do not, and moving lastSeq past them would hide the gap from the
+// next broadcast's check: they resume from the last seq they saw instead.
+func (rr *remoteRoom) noteSeq(frame []byte, s *session) {
+	seq, joined := joinedSeq(frame)
+	ok := joined
 	if !ok {
 		seq, ok = eventSeq(frame)
 	}
-	if ok && (seq > rr.lastSeq || !rr.seqKnown) {
-		rr.lastSeq, rr.seqKnown = seq, true
+	if !ok || (rr.seqKnown && seq <= rr.lastSeq) {
+		return
 	}
+	if joined && rr.seqKnown {
+		rr.missed(seq, s)
+	}
+	rr.lastSeq, rr.seqKnown = seq, true
 }
 
 // missed runs when this node missed ordered broadcasts of the room (a
 // NATS message lost, for example across a reconnect): the sessions that
 // got the broadcasts are closed with CloseRoomMoved, and resume from the
-// last seq they saw.
-func (rr *remoteRoom) missed(seq uint64) {
+// last seq they saw. except, a session whose join showed the gap, gets
+// the missed events in its replay and stays.
+func (rr *remoteRoom) missed(seq uint64, except *session) {
+	a := rr.attached.Load()
+	if a == nil || len(*a) == 0 || (len(*a) == 1 && (*a)[0] == except) {
+		return
+	}
 	rr.e.log.Warn("cluster: broadcasts missed, sessions resume", zap.String("room", rr.id),
 		zap.Uint64("last", rr.lastSeq), zap.Uint64("got", seq))
-	if a := rr.attached.Load(); a != nil {
-		for _, s := range *a {
+	for _, s := range *a {
+		if s != except {
 			s.closeAfterFlush(CloseRoomMoved, "events missed")
 		}
 	}
@@ -206,6 +230,12 @@ func (s *session) joinCluster(ctx context.Context, f *codec.Frame, m room.Module
 			}
 		case err == nil:
 			err = s.joinRemote(ctx, owner, id, f, params)
+		case lookupUnavailable(err):
+			// The cluster cannot say who owns the room (NATS or the
+			// lease bucket down): wait for it within the join's time
+			// rather than refuse, so that a client's rejoins outlast an
+			// outage of a few seconds.
+			err = ErrNotOwner
 		}
 		if !errors.Is(err, ErrOwnerGone) && !errors.Is(err, ErrNotOwner) {
 			return err
@@ -216,6 +246,14 @@ func (s *session) joinCluster(ctx context.Context, f *codec.Frame, m room.Module
 			return ctx.Err()
 		}
 	}
+}
+
+// lookupUnavailable reports whether err, from looking a room's owner up,
+// says the cluster is unreachable for now (code unavailable) rather than
+// that the join is refused.
+func lookupUnavailable(err error) bool {
+	var ce *codec.Error
+	return errors.As(err, &ce) && ce.Code == codec.CodeUnavailable && !errors.Is(err, ErrShutdown)
 }
 
 // joinRemote forwards a join to owner, with the room's topic subscribed
@@ -272,7 +310,9 @@ func (s *session) remoteLeft(rr *remoteRoom, reason room.LeaveReason) {
 
 // roomMoved closes the session with CloseRoomMoved when a room it was in
 // stopped on a cluster node for another reason than this engine's
-// shutdown: the room stopped because its node lost it, stopped, or died.
+// shutdown: the room stopped because its node lost it, stopped, or died,
+// or because its stored log moved under it (a store seq conflict: the
+// modules stop the room then, see docs/cluster.md, fencing).
 func (s *session) roomMoved(reason room.LeaveReason) {
 	if reason != room.LeaveShutdown || s.e.cluster == nil || s.e.shutting.Load() {
 		return
@@ -284,6 +324,7 @@ func (s *session) roomMoved(reason room.LeaveReason) {
 // closes the session with CloseRoomMoved after the client is answered, so
 // that it resumes where the room runs next.
 func (s *session) sendRemote(h *remoteHandle, f *codec.Frame) {
+	h.replies.await(s, f.Ref)
 	err := s.e.cluster.Send(s.e.ctx, h.owner, &ClusterSend{
 		Room: h.rr.id, User: s.user, Session: s.id, Node: s.e.cluster.Node(),
 		Ref: f.Ref, Event: f.Event, Data: clone(f.Data), ClientMsgID: f.ClientMsgID,
@@ -291,6 +332,7 @@ func (s *session) sendRemote(h *remoteHandle, f *codec.Frame) {
 	if err == nil {
 		return
 	}
+	h.replies.done(f.Ref)
 	s.reply(f.Ref, err)
 	if errors.Is(err, ErrOwnerGone) || errors.Is(err, ErrNotOwner) {
 		s.closeAfterFlush(CloseRoomMoved, "room moved to another node")

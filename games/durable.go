@@ -97,6 +97,13 @@ func (h *match) fail(r *room.Room, op string, err error) {
 	}
 	r.Logger().Log(lvl, "games: store "+op+" failed; closing the match room", zap.String("room", h.id), zap.Error(err))
 	h.stopTimers()
+	if errors.Is(err, ErrSeqConflict) {
+		// Another node owns the match now. Shutdown, not Close: members
+		// leave with reason shutdown, so that clients keep the room and
+		// join it again where it runs next.
+		r.Shutdown()
+		return
+	}
 	r.Close()
 }
 

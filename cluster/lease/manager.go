@@ -8,7 +8,9 @@
 //     last wrote; the update fails if anyone else wrote in between, and
 //     the owner then knows it lost the room.
 //   - The bucket's max age is the lease TTL: a key not renewed for TTL
-//     disappears, and the next Acquire on any node succeeds.
+//     disappears when the server purges it; before that, Acquire on any
+//     node sees from the key's timestamp that it is stale and takes it
+//     over with a write that expects its revision.
 //   - Release deletes the key, only if it still holds the owner's
 //     revision, so another node can take the room at once.
 //
@@ -145,10 +147,15 @@ func (m *Manager) Acquire(ctx context.Context, room string) (*Lease, error) {
 				return nil, m.taken(ctx, key)
 			}
 		case err != nil:
-		case string(e.Value()) != m.cfg.Node:
+		case string(e.Value()) != m.cfg.Node && !m.stale(e):
 			return nil, &TakenError{Owner: string(e.Value()), Revision: e.Revision()}
 		default:
-			// Our own name from an earlier process of this node.
+			// Our own name from an earlier process of this node, or an
+			// owner that has not renewed for TTL: it is dead or paused,
+			// and the server's purge of the key may come seconds later.
+			// The write expects the revision read, so of two nodes taking
+			// a stale lease over one wins, and a renewal by the old owner
+			// in between makes ours fail.
 			started = time.Now()
 			rev, err = m.kv.Update(ctx, key, value, e.Revision())
 			if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
@@ -168,6 +175,15 @@ func (m *Manager) Acquire(ctx context.Context, room string) (*Lease, error) {
 	}
 	m.leases[room] = l
 	return l, nil
+}
+
+// stale reports whether e, a lease of another node, was last written
+// TTL or more ago: its owner's own clock ended it (Valid) by then. The
+// bucket's max age removes such a key only when the server gets to it,
+// which can be several seconds after TTL; a contender does not wait for
+// that.
+func (m *Manager) stale(e jetstream.KeyValueEntry) bool {
+	return time.Since(e.Created()) >= m.cfg.TTL
 }
 
 // taken reads the owner after a lost race. On a replicated bucket the

@@ -154,3 +154,17 @@ func (c *parlor) owner(room string, timeout time.Duration) int {
 	})
 	return found
 }
+
+// logNodes logs the end of each node's stderr when t failed, to see why.
+func logNodes(t *testing.T, c *parlor) {
+	if !t.Failed() {
+		return
+	}
+	for _, n := range c.nodes {
+		out := n.p.Stderr()
+		if len(out) > 6000 {
+			out = out[len(out)-6000:]
+		}
+		t.Logf("%s stderr (end):\n%s", n.name, out)
+	}
+}

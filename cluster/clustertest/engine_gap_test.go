@@ -1,0 +1,67 @@
+package clustertest
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/parlorhq/parlor/client/chatclient"
+	"github.com/parlorhq/parlor/internal/wstest"
+)
+
+// TestClusterMemberJoinShowsGap: a member node misses broadcasts (as from
+// an owner killed with publications still in its NATS buffer), and before
+// the room's next broadcast another session of that node joins the room.
+// Its joined frame carries the room's seq, past what the node's attached
+// session got; that session must resume from its last seq, not go on past
+// the gap when the next broadcast follows the joined seq.
+func TestClusterMemberJoinShowsGap(t *testing.T) {
+	ns := StartServer(t)
+	st := newStores()
+	natsAddr := strings.TrimPrefix(ns.URL(), "nats://")
+	link := wstest.StartProxy(t, natsAddr) // b's way to NATS, to cut
+	a := startNode(t, "a", []string{ns.URL()}, st, nodeOptions{})
+	b := startNode(t, "b", []string{"nats://" + link.Addr()}, st, nodeOptions{})
+	cvA, err := chatclient.DM(ctx(t), a.dial("alice"), "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cvB, err := chatclient.DM(ctx(t), b.dial("bob"), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(text string) {
+		t.Helper()
+		if _, err := cvA.Send(ctx(t), text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send("m0")
+	link.SetTarget("127.0.0.1:1")
+	link.Cut()
+	eventually(t, "b cut off", func() bool { return !b.nc.IsConnected() })
+	send("m1")
+	send("m2")
+	link.SetTarget(natsAddr)
+	eventually(t, "b back", func() bool { return b.nc.IsConnected() })
+	if err := b.nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	// A second session of bob on b joins: joined at seq 3.
+	if _, err := chatclient.DM(ctx(t), b.dial("bob"), "alice"); err != nil {
+		t.Fatal(err)
+	}
+	send("m3")
+	var got []string
+	for len(got) < 4 {
+		m, err := cvB.NextMessage(ctx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%d:%s", m.Seq, m.Text))
+	}
+	if want := []string{"1:m0", "2:m1", "3:m2", "4:m3"}; !slices.Equal(got, want) {
+		t.Fatalf("bob's first session saw %v, want %v", got, want)
+	}
+}

@@ -1,0 +1,98 @@
+package engine
+
+import (
+	"sync"
+	"time"
+
+	"github.com/parlorhq/parlor/codec"
+)
+
+// A forwarded send is answered in two steps: the owner's forwarding reply
+// says only that it took the request, and the client's reply comes later,
+// framed, on the room's topic. If NATS drops that frame (the connection
+// to it lost in between), nothing else would ever answer the client. So
+// the member's node notes each send the owner took and, if the framed
+// reply has not come back within remoteReplyTimeout, answers the client
+// ErrNoRemoteReply itself. A send retried with the same client message id
+// is applied once, whether or not the first one was.
+
+// remoteReplyTimeout bounds the wait for the framed reply to a forwarded
+// send, counted from when it was forwarded. It matches the forwarding
+// timeout's default (cluster.NodeConfig.ForwardTimeout).
+const remoteReplyTimeout = 2 * time.Second
+
+// ErrNoRemoteReply: the owner took a forwarded send, but its reply did not
+// reach this node in time (NATS lost it, or the owner stopped). The send
+// may have been applied; retry it with the same client message id.
+var ErrNoRemoteReply = &codec.Error{Code: codec.CodeUnavailable, Message: "engine: no answer from the room's owner, try again"}
+
+// remoteReplies are the refs of one session's forwarded sends to one
+// remote room that await their framed reply, with when each is due.
+type remoteReplies struct {
+	mu    sync.Mutex
+	due   map[uint64]time.Time
+	timer *time.Timer // made once, on the first send
+	armed bool
+}
+
+// await notes that the reply to ref is due within remoteReplyTimeout. It
+// runs before the send is forwarded, so that a reply arriving before the
+// forwarding reply finds it.
+func (p *remoteReplies) await(s *session, ref uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.due == nil {
+		p.due = make(map[uint64]time.Time)
+	}
+	p.due[ref] = time.Now().Add(remoteReplyTimeout)
+	switch {
+	case p.timer == nil:
+		p.timer = time.AfterFunc(remoteReplyTimeout, func() { p.expire(s) })
+	case !p.armed:
+		p.timer.Reset(remoteReplyTimeout)
+	}
+	p.armed = true
+}
+
+// done forgets ref: its reply came, or the forwarding failed and the
+// client was answered.
+func (p *remoteReplies) done(ref uint64) {
+	p.mu.Lock()
+	delete(p.due, ref)
+	p.mu.Unlock()
+}
+
+// answered forgets the ref of frame if it is a reply (codec.AppendReply).
+func (p *remoteReplies) answered(frame []byte) {
+	if len(frame) < 3 || frame[0] != 0x95 || frame[1] != byte(codec.TypeReply) {
+		return
+	}
+	if ref, _, ok := readUint(frame, 2); ok {
+		p.done(ref)
+	}
+}
+
+// expire answers the sends whose reply is overdue and sets the timer for
+// the next one.
+func (p *remoteReplies) expire(s *session) {
+	now := time.Now()
+	var overdue []uint64
+	p.mu.Lock()
+	var next time.Time
+	for ref, due := range p.due {
+		if !now.Before(due) {
+			overdue = append(overdue, ref)
+			delete(p.due, ref)
+		} else if next.IsZero() || due.Before(next) {
+			next = due
+		}
+	}
+	p.armed = !next.IsZero()
+	if p.armed {
+		p.timer.Reset(next.Sub(now))
+	}
+	p.mu.Unlock()
+	for _, ref := range overdue {
+		s.reply(ref, ErrNoRemoteReply)
+	}
+}
