@@ -63,7 +63,7 @@ func (s *Store) SetSettings(ctx context.Context, roomID, user string, st chat.Se
 		if err != nil || !info.HasMember(user) {
 			return nil // no record: nothing is listed
 		}
-		k := inboxKey(user, inboxTime(getMeta(tx, roomID).updated, &info), roomID)
+		k := inboxKey(user, indexTime(getMeta(tx, roomID), &info), roomID)
 		if st.Hidden {
 			return tx.Bucket(bucketInbox).Delete(k)
 		}
@@ -90,9 +90,9 @@ func (s *Store) Settings(ctx context.Context, roomID string) (map[string]chat.Se
 }
 
 // unhide clears Hidden for every user of room, after an append that moved
-// its Updated to updated, and puts the room back in the inboxes of those
-// who are members of info (nil: none).
-func unhide(tx *bolt.Tx, room string, info *chat.RoomInfo, updated int64) error {
+// its Updated, and puts the room back in the inboxes of those who are
+// members of info (nil: none), at indexed, the time of its index keys.
+func unhide(tx *bolt.Tx, room string, info *chat.RoomInfo, indexed int64) error {
 	var hidden []string
 	prefix := key(nil, room)
 	c := tx.Bucket(bucketSettings).Cursor()
@@ -112,7 +112,7 @@ func unhide(tx *bolt.Tx, room string, info *chat.RoomInfo, updated int64) error 
 			return err
 		}
 		if info != nil && info.HasMember(u) {
-			if err := tx.Bucket(bucketInbox).Put(inboxKey(u, inboxTime(updated, info), room), nil); err != nil {
+			if err := tx.Bucket(bucketInbox).Put(inboxKey(u, indexed, room), nil); err != nil {
 				return err
 			}
 		}
