@@ -77,6 +77,10 @@ type Store struct {
 	// interval is Options.InboxInterval in milliseconds, the unit of
 	// entry times; 0: every message moves its room in the inbox index.
 	interval int64
+	// nextDue is a hint of the earliest time a pending room is due to
+	// move (see moveDue), so that most appends skip the look. Only the
+	// writer goroutine uses it; 0 (at Open): look.
+	nextDue int64
 }
 
 // Stats counts a store's writes since Open.

@@ -98,7 +98,7 @@ func (s *Store) reindex(tx *bolt.Tx, room string, old, next *chat.RoomInfo, oldT
 		return nil
 	}
 	if !changed && old != nil && s.interval > 0 && newTime > oldTime && newTime-oldTime < s.interval {
-		return markPending(tx, room, next, m)
+		return s.markPending(tx, room, next, m)
 	}
 	moved := newTime != oldTime
 	b := tx.Bucket(bucketInbox)

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/parlorhq/parlor/chat"
 	bolt "go.etcd.io/bbolt"
@@ -46,10 +47,11 @@ func dueKey(indexed int64, room string) []byte {
 
 // markPending marks room pending for the members of info, if it is not
 // pending already.
-func markPending(tx *bolt.Tx, room string, info *chat.RoomInfo, m *meta) error {
+func (s *Store) markPending(tx *bolt.Tx, room string, info *chat.RoomInfo, m *meta) error {
 	if m.pending {
 		return nil
 	}
+	s.nextDue = min(s.nextDue, m.indexed+s.interval)
 	b := tx.Bucket(bucketMoves)
 	for _, u := range info.Members {
 		if err := b.Put(userKey(u, room), nil); err != nil {
@@ -80,12 +82,24 @@ func clearPending(tx *bolt.Tx, room string, old, next *chat.RoomInfo, m *meta) e
 }
 
 // moveDue moves up to maxDueMoves pending rooms whose last move is at
-// least InboxInterval before now to their true time in the index.
+// least InboxInterval before now to their true time in the index. It
+// looks only once now reaches s.nextDue, and leaves there the due time
+// of the first room it leaves pending. The hint may be early (a write
+// that marked a room was rolled back), never late but for a rolled back
+// move, which only delays moves: reads are exact whatever it says.
 func (s *Store) moveDue(tx *bolt.Tx, now int64) error {
+	if now < s.nextDue {
+		return nil
+	}
 	var due [][]byte
+	s.nextDue = math.MaxInt64
 	c := tx.Bucket(bucketDue).Cursor()
-	for k, _ := c.First(); k != nil && len(due) < maxDueMoves; k, _ = c.Next() {
-		if len(k) < 8 || int64(binary.BigEndian.Uint64(k)^1<<63) > now-s.interval {
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if len(k) < 8 {
+			continue
+		}
+		if at := int64(binary.BigEndian.Uint64(k)^1<<63) + s.interval; at > now || len(due) == maxDueMoves {
+			s.nextDue = at
 			break
 		}
 		due = append(due, k)
