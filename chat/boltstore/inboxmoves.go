@@ -173,11 +173,9 @@ func pendingRooms(tx *bolt.Tx, user string, prefix, after []byte) ([]inboxEntry,
 		if !hasKey(inbox, inboxKey(user, m.indexed, room)) {
 			continue // hidden, or no longer a member
 		}
-		info, err := getRoom(tx, room)
-		if err != nil {
-			return nil, nil, err
-		}
-		k := inboxKey(user, inboxTime(m.updated, &info), room)
+		// A pending room's time was moved by an entry, so it is
+		// m.updated, and its record need not be read here.
+		k := inboxKey(user, m.updated, room)
 		if after != nil && string(k) <= string(after) {
 			continue
 		}
