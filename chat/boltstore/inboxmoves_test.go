@@ -157,8 +157,9 @@ func TestDeferredInbox(t *testing.T) {
 	check("z", "h@1600")
 }
 
-// TestDeferredInboxHidden: a member who hides a pending room does not see
-// it, and sees it again at its true place when they show it.
+// TestDeferredInboxHidden: with the default interval, a member who hides
+// a pending room does not see it, and sees it again at its true place
+// when they show it; the other member sees it all along.
 func TestDeferredInboxHidden(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(filepath.Join(t.TempDir(), "chat.db"), Options{})
@@ -171,6 +172,10 @@ func TestDeferredInboxHidden(t *testing.T) {
 		appendOK(t, s, chat.Write{Entry: chat.Message{Room: id, Seq: 1, Kind: chat.KindMessage, From: "b", Time: 100, Text: "x"}, Room: info})
 	}
 	appendOK(t, s, chat.Write{Entry: chat.Message{Room: "d1", Seq: 2, Kind: chat.KindMessage, From: "b", Time: 200, Text: "x"}})
+	// The default interval (1 s) defers the move.
+	if at, _ := indexedAt(t, s, "a", "d1"); at != 100 {
+		t.Fatalf("d1 in a's index at %d, want 100 (the default interval defers)", at)
+	}
 	if err := s.SetSettings(ctx, "d1", "a", chat.Settings{Hidden: true}); err != nil {
 		t.Fatal(err)
 	}
