@@ -350,9 +350,12 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 			}
 		}
 		prefix := logPrefix(e.Room, m)
-		old, err := indexedRoom(tx, w)
-		if err != nil {
-			return err
+		var old *chat.RoomInfo
+		if !s.deferred(w, m) {
+			var err error
+			if old, err = indexedRoom(tx, w); err != nil {
+				return err
+			}
 		}
 		oldTime := indexTime(m, old)
 		logB := tx.Bucket(bucketLog)

@@ -45,6 +45,15 @@ func dueKey(indexed int64, room string) []byte {
 	return append(k, room...)
 }
 
+// deferred reports whether w is a message that leaves its room, pending
+// with log state m, where it is in the inbox index: then Append need not
+// read the room's record (nor decode it) for the index.
+func (s *Store) deferred(w chat.Write, m meta) bool {
+	e := w.Entry
+	return w.Room == nil && e.Kind == chat.KindMessage && m.pending && s.interval > 0 &&
+		e.Time > m.indexed && e.Time-m.indexed < s.interval
+}
+
 // markPending marks room pending for the members of info, if it is not
 // pending already.
 func (s *Store) markPending(tx *bolt.Tx, room string, info *chat.RoomInfo, m *meta) error {

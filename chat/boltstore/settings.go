@@ -2,6 +2,7 @@ package boltstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/parlorhq/parlor/chat"
@@ -91,7 +92,8 @@ func (s *Store) Settings(ctx context.Context, roomID string) (map[string]chat.Se
 
 // unhide clears Hidden for every user of room, after an append that moved
 // its Updated, and puts the room back in the inboxes of those who are
-// members of info (nil: none), at indexed, the time of its index keys.
+// members of info, at indexed, the time of its index keys. A nil info is
+// read from the file if anyone hid the room (none there: no inbox).
 func unhide(tx *bolt.Tx, room string, info *chat.RoomInfo, indexed int64) error {
 	var hidden []string
 	prefix := key(nil, room)
@@ -103,6 +105,15 @@ func unhide(tx *bolt.Tx, room string, info *chat.RoomInfo, indexed int64) error 
 				return fmt.Errorf("boltstore: bad settings key in room %s", room)
 			}
 			hidden = append(hidden, user)
+		}
+	}
+	if info == nil && len(hidden) > 0 {
+		stored, err := getRoom(tx, room)
+		if err != nil && !errors.Is(err, chat.ErrNotFound) {
+			return err
+		}
+		if err == nil {
+			info = &stored
 		}
 	}
 	for _, u := range hidden {
