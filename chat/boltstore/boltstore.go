@@ -45,6 +45,13 @@ type Options struct {
 	// Mode is the file's permission bits when it is created. Default:
 	// 0600.
 	Mode os.FileMode
+	// InboxInterval is how often, at most, a message moves its room in
+	// the members' inbox index (see inbox.go): a message less than
+	// InboxInterval after the room's last move leaves the index as it is
+	// and marks the room pending for its members once, and reads merge
+	// pending rooms in at their true place, so inbox pages stay exact.
+	// Default: 1s. Negative: every message moves its room.
+	InboxInterval time.Duration
 }
 
 // Defaults of Options.
@@ -52,6 +59,7 @@ const (
 	DefaultMaxBatchSize  = 1000
 	DefaultMaxBatchDelay = 2 * time.Millisecond
 	DefaultLockTimeout   = 5 * time.Second
+	DefaultInboxInterval = time.Second
 )
 
 // Store is a chat.Store in a bbolt file. It is safe for concurrent use.
@@ -66,6 +74,13 @@ type Store struct {
 	db    *bolt.DB
 	epoch string
 	w     *boltcommit.Writer // every write transaction, and Close
+	// interval is Options.InboxInterval in milliseconds, the unit of
+	// entry times; 0: every message moves its room in the inbox index.
+	interval int64
+	// nextDue is a hint of the earliest time a pending room is due to
+	// move (see moveDue), so that most appends skip the look. Only the
+	// writer goroutine uses it; 0 (at Open): look.
+	nextDue int64
 }
 
 // Stats counts a store's writes since Open.
@@ -96,15 +111,17 @@ var _ chat.Store = (*Store)(nil)
 // Buckets. Keys are built from length-prefixed parts (see key), so a
 // room's keys form one contiguous, unambiguous range.
 var (
-	bucketRooms = []byte("rooms") // room -> RoomInfo
-	bucketMeta  = []byte("meta")  // room -> head, last message seq, updated, room number
-	bucketLog   = []byte("log")   // room number ‖ seq -> header ‖ Message (see keys.go, unread.go)
-	bucketCMIDs = []byte("cmids") // room number ‖ from ‖ client msg id -> seq
-	bucketReads = []byte("reads") // room ‖ user -> seq
-	bucketUsers = []byte("users") // user ‖ room -> kind
-	bucketInbox = []byte("inbox") // user ‖ inbox order ‖ room -> nothing (see inbox.go)
-	bucketStore = []byte("store") // "epoch" -> the store's epoch, "roomnum" -> the last room number
-	allBuckets  = [][]byte{bucketRooms, bucketMeta, bucketLog, bucketCMIDs, bucketReads, bucketUsers, bucketInbox, bucketStore, bucketCreated, bucketSettings}
+	bucketRooms = []byte("rooms")      // room -> RoomInfo
+	bucketMeta  = []byte("meta")       // room -> head, last message seq, updated, room number
+	bucketLog   = []byte("log")        // room number ‖ seq -> header ‖ Message (see keys.go, unread.go)
+	bucketCMIDs = []byte("cmids")      // room number ‖ from ‖ client msg id -> seq
+	bucketReads = []byte("reads")      // room ‖ user -> seq
+	bucketUsers = []byte("users")      // user ‖ room -> kind
+	bucketInbox = []byte("inbox")      // user ‖ inbox order ‖ room -> nothing (see inbox.go)
+	bucketMoves = []byte("inboxmoves") // user ‖ room -> nothing, for pending rooms (see inboxmoves.go)
+	bucketDue   = []byte("inboxdue")   // indexed time ‖ room -> nothing, for pending rooms
+	bucketStore = []byte("store")      // "epoch" -> the store's epoch, "roomnum" -> the last room number
+	allBuckets  = [][]byte{bucketRooms, bucketMeta, bucketLog, bucketCMIDs, bucketReads, bucketUsers, bucketInbox, bucketMoves, bucketDue, bucketStore, bucketCreated, bucketSettings}
 	keyEpoch    = []byte("epoch")
 	keyRoomNum  = []byte("roomnum")
 )
@@ -130,6 +147,9 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	if opts.Mode == 0 {
 		opts.Mode = 0o600
+	}
+	if opts.InboxInterval == 0 {
+		opts.InboxInterval = DefaultInboxInterval
 	}
 	db, err := bolt.Open(path, opts.Mode, &bolt.Options{
 		Timeout: opts.LockTimeout,
@@ -175,7 +195,7 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("boltstore: init %s: %w", path, err)
 	}
 	w := boltcommit.New(db, opts.MaxBatchSize, opts.MaxBatchDelay, chat.ErrStoreClosed)
-	return &Store{db: db, epoch: epoch, w: w}, nil
+	return &Store{db: db, epoch: epoch, w: w, interval: max(0, opts.InboxInterval.Milliseconds())}, nil
 }
 
 // Epoch implements chat.Store: a random id made when the file was created
@@ -205,18 +225,31 @@ func (s *Store) write(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 }
 
 // meta is a room's log state as stored: head, last message seq and
-// updated, then the room's number (see keys.go), 32 bytes in all. A room
-// a file had before rooms were numbered has 24 bytes and number 0.
+// updated, then the room's number (see keys.go), 32 bytes in all; then,
+// once the room has been written with deferred inbox moves, the time its
+// inbox index keys sit at and a flags byte (pending), 41 bytes. A room a
+// file had before rooms were numbered has 24 bytes and number 0; one
+// without the last two fields has its index keys at its true time.
 type meta struct {
 	head    uint64
 	lastMsg uint64
 	updated int64
 	num     uint64
+	// indexed is the time of the room's keys in the inbox index, if
+	// hasIndexed (see indexTime).
+	indexed    int64
+	hasIndexed bool
+	// pending: the room's index keys may be older than its true time,
+	// and its members have keys in bucketMoves (see inboxmoves.go).
+	pending bool
 }
+
+// metaPending is the flag of a pending room in meta's last byte.
+const metaPending = 1 << 0
 
 func getMeta(tx *bolt.Tx, room string) meta {
 	v := tx.Bucket(bucketMeta).Get([]byte(room))
-	if len(v) != 24 && len(v) != 32 {
+	if len(v) != 24 && len(v) != 32 && len(v) != 41 {
 		return meta{}
 	}
 	m := meta{
@@ -224,19 +257,32 @@ func getMeta(tx *bolt.Tx, room string) meta {
 		lastMsg: binary.BigEndian.Uint64(v[8:]),
 		updated: int64(binary.BigEndian.Uint64(v[16:])),
 	}
-	if len(v) == 32 {
+	if len(v) >= 32 {
 		m.num = binary.BigEndian.Uint64(v[24:])
+	}
+	if len(v) == 41 {
+		m.indexed = int64(binary.BigEndian.Uint64(v[32:]))
+		m.hasIndexed = true
+		m.pending = v[40]&metaPending != 0
 	}
 	return m
 }
 
 func putMeta(tx *bolt.Tx, room string, m meta) error {
-	v := make([]byte, 24, 32)
+	v := make([]byte, 24, 41)
 	binary.BigEndian.PutUint64(v[0:], m.head)
 	binary.BigEndian.PutUint64(v[8:], m.lastMsg)
 	binary.BigEndian.PutUint64(v[16:], uint64(m.updated))
-	if m.num != 0 {
+	if m.num != 0 || m.hasIndexed {
 		v = binary.BigEndian.AppendUint64(v, m.num)
+	}
+	if m.hasIndexed {
+		v = binary.BigEndian.AppendUint64(v, uint64(m.indexed))
+		var flags byte
+		if m.pending {
+			flags |= metaPending
+		}
+		v = append(v, flags)
 	}
 	return tx.Bucket(bucketMeta).Put([]byte(room), v)
 }
@@ -304,11 +350,14 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 			}
 		}
 		prefix := logPrefix(e.Room, m)
-		old, err := indexedRoom(tx, w)
-		if err != nil {
-			return err
+		var old *chat.RoomInfo
+		if !s.deferred(w, m) {
+			var err error
+			if old, err = indexedRoom(tx, w); err != nil {
+				return err
+			}
 		}
-		oldTime := inboxTime(m.updated, old)
+		oldTime := indexTime(m, old)
 		logB := tx.Bucket(bucketLog)
 		if w.Update != nil {
 			updateK := entryKey(prefix, w.Update.Seq)
@@ -347,10 +396,10 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 		if e.Kind == chat.KindMessage || e.Kind == chat.KindMembers {
 			m.updated = e.Time
 		}
-		if err := putMeta(tx, e.Room, m); err != nil {
+		if err := s.reindex(tx, e.Room, old, w.Room, oldTime, &m); err != nil {
 			return err
 		}
-		if err := reindex(tx, e.Room, old, w.Room, oldTime, m.updated); err != nil {
+		if err := putMeta(tx, e.Room, m); err != nil {
 			return err
 		}
 		if e.Kind == chat.KindMessage || e.Kind == chat.KindMembers {
@@ -358,9 +407,12 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 			if next == nil {
 				next = old
 			}
-			if err := unhide(tx, e.Room, next, m.updated); err != nil {
+			if err := unhide(tx, e.Room, next, m.indexed); err != nil {
 				return err
 			}
+		}
+		if err := s.moveDue(tx, e.Time); err != nil {
+			return err
 		}
 		out = e.Clone()
 		return nil

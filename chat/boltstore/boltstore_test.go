@@ -30,6 +30,19 @@ func TestContract(t *testing.T) {
 	})
 }
 
+// TestContractEveryMove: the contract with every message moving its room
+// in the inbox index (no deferred moves).
+func TestContractEveryMove(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) chat.Store {
+		s, err := boltstore.Open(filepath.Join(t.TempDir(), "chat.db"), boltstore.Options{InboxInterval: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	})
+}
+
 // TestReopen: everything written is there after the file is closed and
 // opened again.
 func TestReopen(t *testing.T) {

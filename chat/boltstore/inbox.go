@@ -1,10 +1,12 @@
 package boltstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/parlorhq/parlor/chat"
 	bolt "go.etcd.io/bbolt"
@@ -15,12 +17,12 @@ import (
 //	key(user) ‖ order(updated) ‖ room
 //
 // with an empty value, where updated is the room's Conversation.Updated
-// and order maps it to 8 bytes that sort newest first. A user's keys are
-// thus in SortConversations order (newest first, then by room id), and a
-// page of their inbox is one seek and as many steps as it has
-// conversations, however many conversations the user has. Append keeps
-// the index in step with the room records and log states, in the same
-// transaction.
+// (or, for a pending room, an earlier time: see inboxmoves.go) and order
+// maps it to 8 bytes that sort newest first. A user's keys are thus in
+// SortConversations order (newest first, then by room id), and a page of
+// their inbox is one seek and as many steps as it has conversations,
+// however many conversations the user has. Append keeps the index in step
+// with the room records and log states, in the same transaction.
 
 // order maps an Updated time to 8 bytes that sort in descending time
 // order: the sign bit is flipped so that signed times sort as unsigned,
@@ -61,16 +63,43 @@ func indexedRoom(tx *bolt.Tx, w chat.Write) (*chat.RoomInfo, error) {
 	return &info, nil
 }
 
-// reindex moves room in the inbox index after a write that found the
+// indexTime is the time of the keys of a room whose log state is m and
+// whose record is info (nil: none) in the inbox index: m.indexed, or the
+// room's true time for a room written before moves were deferred.
+func indexTime(m meta, info *chat.RoomInfo) int64 {
+	if m.hasIndexed {
+		return m.indexed
+	}
+	return inboxTime(m.updated, info)
+}
+
+// reindex keeps room in the inbox index after a write that found the
 // record old (nil: none), stored the record next (nil: unchanged) and
-// left the log's Updated at updated: out of the inboxes of users no longer
-// in the record, into those of new members, and to its new place in all
-// of them when its time changed.
-func reindex(tx *bolt.Tx, room string, old, next *chat.RoomInfo, oldTime, updated int64) error {
+// left the log state m, whose index keys were at oldTime. A new record
+// moves the room at once: out of the inboxes of users no longer in it,
+// into those of new members, and to its new time in all of them. A
+// message or members entry that only moves the room's time moves it at
+// once if its last move is InboxInterval old (or the time went back), and
+// otherwise leaves its keys where they are and marks it pending (see
+// inboxmoves.go). It sets m.indexed and m.pending.
+func (s *Store) reindex(tx *bolt.Tx, room string, old, next *chat.RoomInfo, oldTime int64, m *meta) error {
+	if old == nil && next == nil {
+		return nil // no record: in no inbox, and m as it was
+	}
+	changed := next != nil
 	if next == nil {
 		next = old
 	}
-	newTime := inboxTime(updated, next)
+	newTime := inboxTime(m.updated, next)
+	m.hasIndexed = true
+	m.indexed = oldTime
+	if newTime == oldTime && !changed {
+		m.indexed = newTime
+		return nil
+	}
+	if !changed && old != nil && s.interval > 0 && newTime > oldTime && newTime-oldTime < s.interval {
+		return s.markPending(tx, room, next, m)
+	}
 	moved := newTime != oldTime
 	b := tx.Bucket(bucketInbox)
 	if old != nil {
@@ -82,9 +111,6 @@ func reindex(tx *bolt.Tx, room string, old, next *chat.RoomInfo, oldTime, update
 			}
 		}
 	}
-	if next == nil {
-		return nil
-	}
 	for _, u := range next.Members {
 		if moved || old == nil || !old.HasMember(u) {
 			if err := b.Put(inboxKey(u, newTime, room), nil); err != nil {
@@ -92,6 +118,12 @@ func reindex(tx *bolt.Tx, room string, old, next *chat.RoomInfo, oldTime, update
 			}
 		}
 	}
+	if m.pending {
+		if err := clearPending(tx, room, old, next, m); err != nil {
+			return err
+		}
+	}
+	m.indexed = newTime
 	return nil
 }
 
@@ -127,26 +159,50 @@ func (s *Store) Conversations(ctx context.Context, user string, limit, maxUnread
 	return s.ConversationsBefore(ctx, user, chat.InboxCursor{}, limit, maxUnread)
 }
 
-// ConversationsBefore implements chat.Store: one seek in the inbox index,
-// then, for each conversation of the page, its record, log state, receipt
-// and unread count.
+// ConversationsBefore implements chat.Store: one seek in the inbox index
+// and as many steps as the page has conversations, merged with the user's
+// pending rooms (see inboxmoves.go) at their true places; then, for each
+// conversation of the page, its record, log state, receipt and unread
+// count.
 func (s *Store) ConversationsBefore(ctx context.Context, user string, cursor chat.InboxCursor, limit, maxUnread int) ([]chat.Conversation, error) {
 	out := []chat.Conversation{}
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		prefix := key(nil, user)
+		var after []byte
+		if !cursor.IsZero() {
+			after = inboxKey(user, cursor.Updated, cursor.Room)
+		}
+		pending, skip, err := pendingRooms(tx, user, prefix, after)
+		if err != nil {
+			return err
+		}
+		var page []inboxEntry
 		c := tx.Bucket(bucketInbox).Cursor()
 		k, _ := c.Seek(prefix)
-		if !cursor.IsZero() {
-			from := inboxKey(user, cursor.Updated, cursor.Room)
-			if k, _ = c.Seek(from); k != nil && string(k) == string(from) {
+		if after != nil {
+			if k, _ = c.Seek(after); k != nil && string(k) == string(after) {
 				k, _ = c.Next()
 			}
 		}
-		for ; k != nil && hasPrefix(k, prefix) && (limit <= 0 || len(out) < limit); k, _ = c.Next() {
+		for ; k != nil && hasPrefix(k, prefix) && (limit <= 0 || len(page) < limit); k, _ = c.Next() {
 			if len(k) < len(prefix)+8 {
 				return fmt.Errorf("boltstore: bad inbox key of user %s", user)
 			}
-			conv, err := conversation(tx, user, string(k[len(prefix)+8:]), maxUnread)
+			room := string(k[len(prefix)+8:])
+			if _, ok := skip[room]; ok {
+				continue // at its true place below
+			}
+			page = append(page, inboxEntry{key: k, room: room})
+		}
+		if len(pending) > 0 {
+			page = append(page, pending...)
+			slices.SortFunc(page, func(a, b inboxEntry) int { return bytes.Compare(a.key, b.key) })
+			if limit > 0 && len(page) > limit {
+				page = page[:limit]
+			}
+		}
+		for _, e := range page {
+			conv, err := conversation(tx, user, e.room, maxUnread)
 			if err != nil {
 				return err
 			}

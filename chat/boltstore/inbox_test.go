@@ -48,10 +48,10 @@ func TestIndexesBuiltOnOpen(t *testing.T) {
 	// Make it an old file: no inbox index, log values in bare msgpack,
 	// and the authors index those files had.
 	err = s.write(ctx, func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket(bucketInbox); err != nil {
+		if err := writeOldLog(tx); err != nil {
 			return err
 		}
-		return writeOldLog(tx)
+		return tx.DeleteBucket(bucketInbox)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,9 @@ import (
 // bare msgpack, and beside the log the "authors" index (room ‖ seq ->
 // author of a message not deleted).
 func writeOldLog(tx *bolt.Tx) error {
+	if err := writeUndeferred(tx); err != nil {
+		return err
+	}
 	authors, err := tx.CreateBucket(bucketOldAuthors)
 	if err != nil {
 		return err
@@ -70,6 +73,39 @@ func writeOldLog(tx *bolt.Tx) error {
 		}
 	}
 	return tx.Bucket(bucketStore).Delete(keyRoomNum)
+}
+
+// writeUndeferred turns the file into the layout of files written before
+// inbox moves were deferred: every pending room moved to its true time in
+// the inbox index, every meta value 32 bytes (24 for a room without a
+// number), and no inboxmoves and inboxdue buckets.
+func writeUndeferred(tx *bolt.Tx) error {
+	var rooms []string
+	err := tx.Bucket(bucketMeta).ForEach(func(k, _ []byte) error {
+		rooms = append(rooms, string(k))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, room := range rooms {
+		if m := getMeta(tx, room); m.pending {
+			if err := moveRoom(tx, room, m.indexed); err != nil {
+				return err
+			}
+		}
+		m := getMeta(tx, room)
+		m.hasIndexed, m.pending, m.indexed = false, false, 0
+		if err := putMeta(tx, room, m); err != nil {
+			return err
+		}
+	}
+	for _, b := range [][]byte{bucketMoves, bucketDue} {
+		if err := tx.DeleteBucket(b); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // TestOldLogValues: a file whose log values have no header (written
@@ -241,5 +277,67 @@ func TestRoomNumbers(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestUndeferredFile: a file written before inbox moves were deferred (32
+// byte meta values, every room at its true time in the index, no
+// inboxmoves or inboxdue bucket) opens, lists the same inboxes, and then
+// defers the moves of its old rooms like those of new ones.
+func TestUndeferredFile(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "chat.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range []string{"d1", "d2", "d3"} {
+		info := &chat.RoomInfo{ID: id, Kind: chat.KindDM, Members: []string{"a", "b"}, Created: 1}
+		appendOK(t, s, chat.Write{Entry: chat.Message{Room: id, Seq: 1, Kind: chat.KindMessage, From: "b", Time: int64(100 + i), Text: "x"}, Room: info})
+	}
+	appendOK(t, s, chat.Write{Entry: chat.Message{Room: "d1", Seq: 2, Kind: chat.KindMessage, From: "b", Time: 500, Text: "x"}})
+	before, err := s.Conversations(ctx, "a", 0, 10)
+	if err != nil || !slices.Equal(rooms(before), []string{"d1@500", "d3@102", "d2@101"}) {
+		t.Fatalf("before: %v, %v", rooms(before), err)
+	}
+	if err := s.write(ctx, writeUndeferred); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	err = s.view(ctx, func(tx *bolt.Tx) error {
+		if n := len(tx.Bucket(bucketMeta).Get([]byte("d1"))); n != 32 {
+			t.Errorf("d1's meta has %d bytes, want 32 (as written)", n)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after, err := s.Conversations(ctx, "a", 0, 10); err != nil || !slices.Equal(rooms(after), rooms(before)) {
+		t.Fatalf("after reopening: %v, %v; want %v", rooms(after), err, rooms(before))
+	}
+	// d2 was last moved at 101: a message at 1,200 moves it, one at 1,300
+	// is deferred and still listed at its true time.
+	appendOK(t, s, chat.Write{Entry: chat.Message{Room: "d2", Seq: 2, Kind: chat.KindMessage, From: "b", Time: 1200, Text: "x"}})
+	appendOK(t, s, chat.Write{Entry: chat.Message{Room: "d2", Seq: 3, Kind: chat.KindMessage, From: "b", Time: 1300, Text: "x"}})
+	if at, _ := indexedAt(t, s, "a", "d2"); at != 1200 {
+		t.Fatalf("d2 in a's index at %d, want 1200", at)
+	}
+	if got := pendingOf(t, s, "a"); !slices.Equal(got, []string{"d2"}) {
+		t.Fatalf("a's pending rooms: %v", got)
+	}
+	if list, err := s.Conversations(ctx, "a", 0, 10); err != nil || !slices.Equal(rooms(list), []string{"d2@1300", "d1@500", "d3@102"}) {
+		t.Fatalf("a's inbox: %v, %v", rooms(list), err)
+	}
+	if n, err := s.Unread(ctx, "d2", "a", 100); err != nil || n != 3 {
+		t.Fatalf("unread in d2: %d, %v", n, err)
 	}
 }

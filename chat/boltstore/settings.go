@@ -2,6 +2,7 @@ package boltstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/parlorhq/parlor/chat"
@@ -63,7 +64,7 @@ func (s *Store) SetSettings(ctx context.Context, roomID, user string, st chat.Se
 		if err != nil || !info.HasMember(user) {
 			return nil // no record: nothing is listed
 		}
-		k := inboxKey(user, inboxTime(getMeta(tx, roomID).updated, &info), roomID)
+		k := inboxKey(user, indexTime(getMeta(tx, roomID), &info), roomID)
 		if st.Hidden {
 			return tx.Bucket(bucketInbox).Delete(k)
 		}
@@ -90,9 +91,10 @@ func (s *Store) Settings(ctx context.Context, roomID string) (map[string]chat.Se
 }
 
 // unhide clears Hidden for every user of room, after an append that moved
-// its Updated to updated, and puts the room back in the inboxes of those
-// who are members of info (nil: none).
-func unhide(tx *bolt.Tx, room string, info *chat.RoomInfo, updated int64) error {
+// its Updated, and puts the room back in the inboxes of those who are
+// members of info, at indexed, the time of its index keys. A nil info is
+// read from the file if anyone hid the room (none there: no inbox).
+func unhide(tx *bolt.Tx, room string, info *chat.RoomInfo, indexed int64) error {
 	var hidden []string
 	prefix := key(nil, room)
 	c := tx.Bucket(bucketSettings).Cursor()
@@ -105,6 +107,15 @@ func unhide(tx *bolt.Tx, room string, info *chat.RoomInfo, updated int64) error 
 			hidden = append(hidden, user)
 		}
 	}
+	if info == nil && len(hidden) > 0 {
+		stored, err := getRoom(tx, room)
+		if err != nil && !errors.Is(err, chat.ErrNotFound) {
+			return err
+		}
+		if err == nil {
+			info = &stored
+		}
+	}
 	for _, u := range hidden {
 		st := getSettings(tx, room, u)
 		st.Hidden = false
@@ -112,7 +123,7 @@ func unhide(tx *bolt.Tx, room string, info *chat.RoomInfo, updated int64) error 
 			return err
 		}
 		if info != nil && info.HasMember(u) {
-			if err := tx.Bucket(bucketInbox).Put(inboxKey(u, inboxTime(updated, info), room), nil); err != nil {
+			if err := tx.Bucket(bucketInbox).Put(inboxKey(u, indexed, room), nil); err != nil {
 				return err
 			}
 		}
