@@ -48,7 +48,7 @@ func appendCastling(b []byte, c castling) []byte {
 }
 
 // positionOf returns the position of the library's pos, as parsed from a
-// FEN: the only place the library's positions enter the rules.
+// FEN: how a starting position enters the rules.
 func positionOf(pos *chesslib.Position) position {
 	p := position{board: *boardOf(pos), turn: pos.Turn(), ep: pos.EnPassantSquare(), halfMoves: pos.HalfMoveClock()}
 	cr := pos.CastleRights()
