@@ -17,25 +17,6 @@ func boardOf(pos *chesslib.Position) *board {
 	return &b
 }
 
-// moved updates b, the pieces before m, to the pieces of after, the
-// position m leads to: only the squares m changes are read again.
-func (b *board) moved(m *chesslib.Move, after *chesslib.Board) {
-	sqs := [4]chesslib.Square{m.S1(), m.S2(), chesslib.NoSquare, chesslib.NoSquare}
-	switch {
-	case m.HasTag(chesslib.EnPassant): // the captured pawn, beside the target
-		sqs[2] = m.S1()/8*8 + m.S2()%8
-	case m.HasTag(chesslib.KingSideCastle): // the rook, h-file to f-file
-		sqs[2], sqs[3] = m.S1()+3, m.S1()+1
-	case m.HasTag(chesslib.QueenSideCastle): // the rook, a-file to d-file
-		sqs[2], sqs[3] = m.S1()-4, m.S1()-1
-	}
-	for _, sq := range sqs {
-		if sq != chesslib.NoSquare {
-			b[sq] = after.Piece(sq)
-		}
-	}
-}
-
 // sufficientMaterial reports whether either side may still checkmate, as
 // the library's automatic draw judges it: not when only kings are left,
 // or kings and one knight or bishop, or kings and bishops all on squares
@@ -141,14 +122,6 @@ func (b *board) attacked(sq int, by chesslib.Color) bool {
 	return false
 }
 
-// inCheck reports whether the side to move in pos is in check. (The
-// library tracks this but does not export it.)
-func inCheck(pos *chesslib.Position) bool {
-	b := boardOf(pos)
-	k := b.king(pos.Turn())
-	return k >= 0 && b.attacked(k, pos.Turn().Other())
-}
-
 // checkPosition rejects positions a game cannot start from: the library
 // parses them but would play on nonsense (a castling right without its
 // rook, for one, conjures a rook).
@@ -214,7 +187,7 @@ func checkPosition(pos *chesslib.Position) error {
 // are bishops all on squares of one color. Otherwise it can, if only with
 // the opponent's help.
 func (s *State) CanCheckmate(seat int) bool {
-	b := &s.board
+	b := &s.pos.board
 	mine := chesslib.White
 	if seat == 1 {
 		mine = chesslib.Black

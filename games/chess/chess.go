@@ -9,10 +9,13 @@
 // rematches and timeouts belong to the games toolkit that hosts the game;
 // this package only knows the board.
 //
-// Move generation and the rules come from github.com/corentings/chess/v2.
-// That library is not safe for concurrent use, and it would accept moves
-// after a game has ended; this package never lets a state be changed after
-// it is returned, and it checks the outcome before every move.
+// The package generates and makes moves itself, with a compact move of
+// four bytes; github.com/corentings/chess/v2 parses starting positions
+// (FEN) and reads moves given in SAN, and the tests check the rules
+// against it. That library is not safe for concurrent use, and it would
+// accept moves after a game has ended; this package never lets a state be
+// changed after it is returned, and it checks the outcome before every
+// move.
 package chess
 
 import (
@@ -31,8 +34,8 @@ const StartFEN = "rnbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/RNBQKBNR w KQkq - 0 1"
 // libMu serializes the library's FEN decoding. The library parses FENs
 // through a package-level buffer, so two goroutines decoding at the same
 // time would corrupt each other's boards. Every position this package
-// starts from is decoded under libMu; every other position derives from
-// one by moves, which does not decode.
+// gives the library is decoded under libMu: a starting position, and the
+// position a move in SAN is read from.
 var libMu sync.Mutex
 
 // parseFEN returns the library's position for fen, under libMu.

@@ -11,14 +11,14 @@ import (
 // square (as the library sets it: after every two-square pawn move).
 type posKey struct {
 	board  board
-	castle chesslib.CastleRights
+	castle castling
 	ep     chesslib.Square
 	turn   chesslib.Color
 }
 
-// keyOf returns the repetition key of pos, whose pieces are b.
-func keyOf(b *board, pos *chesslib.Position) posKey {
-	return posKey{board: *b, castle: pos.CastleRights(), ep: pos.EnPassantSquare(), turn: pos.Turn()}
+// keyOf returns the repetition key of p.
+func keyOf(p *position) posKey {
+	return posKey{board: p.board, castle: p.castle, ep: p.ep, turn: p.turn}
 }
 
 // entry is one position of a game: the move that led to it (none for the

@@ -33,9 +33,9 @@ func appendSquare(b []byte, sq chesslib.Square) []byte {
 }
 
 // appendUCI appends m in UCI notation.
-func appendUCI(b []byte, m *chesslib.Move) []byte {
-	b = appendSquare(appendSquare(b, m.S1()), m.S2())
-	if c := promoLetter(m.Promo()); c != 0 {
+func appendUCI(b []byte, m move) []byte {
+	b = appendSquare(appendSquare(b, m.from), m.to)
+	if c := promoLetter(m.promo); c != 0 {
 		b = append(b, c)
 	}
 	return b
@@ -43,10 +43,10 @@ func appendUCI(b []byte, m *chesslib.Move) []byte {
 
 // uciOrder is a number that sorts moves as their UCI strings sort: from
 // square (file, then rank), to square, then no promotion before b, n, q, r.
-func uciOrder(m *chesslib.Move) int {
-	s1, s2 := int(m.S1()), int(m.S2())
+func uciOrder(m move) int {
+	s1, s2 := int(m.from), int(m.to)
 	promo := 0
-	switch m.Promo() {
+	switch m.promo {
 	case chesslib.Bishop:
 		promo = 1
 	case chesslib.Knight:
@@ -59,39 +59,21 @@ func uciOrder(m *chesslib.Move) int {
 	return ((((s1%8)*8+s1/8)*8+s2%8)*8+s2/8)*5 + promo
 }
 
-// sortUCI sorts moves as their UCI strings sort. It computes each move's
-// order once and moves each move once, where a comparison sort of the
-// moves themselves (about 100 bytes each) would do both many times.
-func sortUCI(moves []chesslib.Move) {
-	var keys [256]uint32 // order << 8 | index; a position has at most 218 moves
-	if len(moves) > len(keys) {
-		slices.SortFunc(moves, func(a, b chesslib.Move) int { return uciOrder(&a) - uciOrder(&b) })
-		return
-	}
-	for i := range moves {
-		keys[i] = uint32(uciOrder(&moves[i]))<<8 | uint32(i)
-	}
+// sortedUCI returns a copy of moves, of exactly their number, sorted as
+// their UCI strings sort. It sorts each move's order once, with its index
+// in the low byte, rather than the moves.
+func sortedUCI(moves []move) []move {
+	var keys [maxMoves]uint32 // order << 8 | index
 	order := keys[:len(moves)]
-	slices.Sort(order)
-	// Put moves[order[j]] at j, cycle by cycle.
-	var done [256]bool
-	for i := range order {
-		if done[i] {
-			continue
-		}
-		first := moves[i]
-		j := i
-		for {
-			done[j] = true
-			from := int(order[j] & 0xff)
-			if from == i {
-				moves[j] = first
-				break
-			}
-			moves[j] = moves[from]
-			j = from
-		}
+	for i, m := range moves {
+		order[i] = uint32(uciOrder(m))<<8 | uint32(i)
 	}
+	slices.Sort(order)
+	sorted := make([]move, len(moves))
+	for j, k := range order {
+		sorted[j] = moves[k&0xff]
+	}
+	return sorted
 }
 
 // pieceLetter is the letter of a piece type in SAN and in FEN (upper case).
@@ -115,20 +97,20 @@ func pieceLetter(t chesslib.PieceType) byte {
 
 // san returns the SAN of m, one of the legal moves of the position whose
 // pieces are b, with "+" when it gives check and "#" when it mates.
-func san(b *board, legal []chesslib.Move, m *chesslib.Move, check, mate bool) string {
+func san(b *board, legal []move, m move, check, mate bool) string {
 	var buf [12]byte
 	out := buf[:0]
 	switch {
-	case m.HasTag(chesslib.KingSideCastle):
+	case m.flags&flagKingCastle != 0:
 		out = append(out, "O-O"...)
-	case m.HasTag(chesslib.QueenSideCastle):
+	case m.flags&flagQueenCastle != 0:
 		out = append(out, "O-O-O"...)
 	default:
-		p := b[m.S1()]
-		capture := m.HasTag(chesslib.Capture) || m.HasTag(chesslib.EnPassant)
+		p := b[m.from]
+		capture := m.flags&flagCapture != 0
 		if p.Type() == chesslib.Pawn {
 			if capture {
-				out = append(out, 'a'+byte(m.S1()%8))
+				out = append(out, 'a'+byte(m.from%8))
 			}
 		} else {
 			out = append(out, pieceLetter(p.Type()))
@@ -137,9 +119,9 @@ func san(b *board, legal []chesslib.Move, m *chesslib.Move, check, mate bool) st
 		if capture {
 			out = append(out, 'x')
 		}
-		out = appendSquare(out, m.S2())
-		if m.Promo() != chesslib.NoPieceType {
-			out = append(out, '=', pieceLetter(m.Promo()))
+		out = appendSquare(out, m.to)
+		if m.promo != chesslib.NoPieceType {
+			out = append(out, '=', pieceLetter(m.promo))
 		}
 	}
 	switch {
@@ -154,37 +136,36 @@ func san(b *board, legal []chesslib.Move, m *chesslib.Move, check, mate bool) st
 // disambiguate appends what SAN adds to a piece move when another piece
 // of the same kind can move to the same square: the file of the origin if
 // that tells them apart, else its rank, else both.
-func disambiguate(out []byte, b *board, legal []chesslib.Move, m *chesslib.Move) []byte {
-	p := b[m.S1()]
+func disambiguate(out []byte, b *board, legal []move, m move) []byte {
+	p := b[m.from]
 	var other, sameFile, sameRank bool
-	for i := range legal {
-		o := &legal[i]
-		if o.S2() != m.S2() || o.S1() == m.S1() || b[o.S1()] != p {
+	for _, o := range legal {
+		if o.to != m.to || o.from == m.from || b[o.from] != p {
 			continue
 		}
 		other = true
-		sameFile = sameFile || o.S1()%8 == m.S1()%8
-		sameRank = sameRank || o.S1()/8 == m.S1()/8
+		sameFile = sameFile || o.from%8 == m.from%8
+		sameRank = sameRank || o.from/8 == m.from/8
 	}
 	if sameRank || (other && !sameFile) {
-		out = append(out, 'a'+byte(m.S1()%8))
+		out = append(out, 'a'+byte(m.from%8))
 	}
 	if sameFile {
-		out = append(out, '1'+byte(m.S1()/8))
+		out = append(out, '1'+byte(m.from/8))
 	}
 	return out
 }
 
-// fen returns the FEN of pos, whose pieces are b, with fullMove as its
-// move number.
-func fen(b *board, pos *chesslib.Position, fullMove int) string {
+// fen returns the FEN of p.
+func fen(p *position) string {
+	b := &p.board
 	var buf [96]byte
 	out := buf[:0]
 	for r := 7; r >= 0; r-- {
 		empty := byte(0)
 		for f := range 8 {
-			p := b[r*8+f]
-			if p == chesslib.NoPiece {
+			pc := b[r*8+f]
+			if pc == chesslib.NoPiece {
 				empty++
 				continue
 			}
@@ -192,8 +173,8 @@ func fen(b *board, pos *chesslib.Position, fullMove int) string {
 				out = append(out, '0'+empty)
 				empty = 0
 			}
-			c := pieceLetter(p.Type())
-			if p.Color() == chesslib.Black {
+			c := pieceLetter(pc.Type())
+			if pc.Color() == chesslib.Black {
 				c += 'a' - 'A'
 			}
 			out = append(out, c)
@@ -206,18 +187,18 @@ func fen(b *board, pos *chesslib.Position, fullMove int) string {
 		}
 	}
 	out = append(out, ' ')
-	out = append(out, pos.Turn().String()...)
+	out = append(out, p.turn.String()...)
 	out = append(out, ' ')
-	out = append(out, pos.CastleRights().String()...)
+	out = appendCastling(out, p.castle)
 	out = append(out, ' ')
-	if ep := pos.EnPassantSquare(); ep != chesslib.NoSquare {
-		out = appendSquare(out, ep)
+	if p.ep != chesslib.NoSquare {
+		out = appendSquare(out, p.ep)
 	} else {
 		out = append(out, '-')
 	}
 	out = append(out, ' ')
-	out = strconv.AppendInt(out, int64(pos.HalfMoveClock()), 10)
+	out = strconv.AppendInt(out, int64(p.halfMoves), 10)
 	out = append(out, ' ')
-	out = strconv.AppendInt(out, int64(fullMove), 10)
+	out = strconv.AppendInt(out, int64(p.fullMove), 10)
 	return string(out)
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -74,17 +73,15 @@ type Played struct {
 // once it is returned, so it is safe for concurrent use; Apply returns a
 // new one.
 type State struct {
-	pos      *chesslib.Position // never modified once the state is built
-	board    board              // the pieces of pos, by square
-	start    string             // FEN of the starting position
-	fullMove int                // pos's move number
-	hist     *history           // the positions so far: hist.entries[:n]
-	n        int                // positions so far: moves played + 1
-	legal    []chesslib.Move    // the legal moves, in UCI order; nil once over
-	claims   []string           // shared, read-only
-	check    bool
-	turn     int // seat to move, -1 when over
-	result   *games.Result
+	pos    position
+	start  string   // FEN of the starting position
+	hist   *history // the positions so far: hist.entries[:n]
+	n      int      // positions so far: moves played + 1
+	legal  []move   // the legal moves, in UCI order; nil once over
+	claims []string // shared, read-only
+	check  bool
+	turn   int // seat to move, -1 when over
+	result *games.Result
 
 	// The view is built on first use: replaying a log or counting perft
 	// needs no FEN, UCI strings or view of the positions it passes.
@@ -102,26 +99,24 @@ var (
 	claimsBoth      = []string{ClaimThreefold, ClaimFiftyMove}
 )
 
-// firstState returns the state of pos, the starting position (or any
-// position, for tests). It calls pos's move generation, which caches the
-// moves in pos, so pos must not be shared yet.
+// firstState returns the state of the library's pos, the starting
+// position (or any position, for tests).
 func firstState(pos *chesslib.Position) *State {
-	s := &State{pos: pos, board: *boardOf(pos), check: inCheck(pos)}
-	s.start = pos.String()
-	fields := strings.Fields(s.start)
-	s.fullMove, _ = strconv.Atoi(fields[5])
-	s.hist, s.n = newHistory(keyOf(&s.board, pos)), 1
-	s.settle(pos.ValidMoves())
+	s := &State{pos: positionOf(pos), start: pos.String()}
+	s.check = s.pos.inCheck()
+	s.hist, s.n = newHistory(keyOf(&s.pos)), 1
+	var buf [maxMoves]move
+	s.settle(s.pos.legalMoves(buf[:0]))
 	return s
 }
 
 // settle sets the state's outcome from legal, the legal moves of its
-// position (which it keeps, sorted), and its history: turn, result and
-// claimable draws.
-func (s *State) settle(legal []chesslib.Move) {
+// position (of which it keeps a sorted copy), and its history: turn,
+// result and claimable draws.
+func (s *State) settle(legal []move) {
 	s.turn = -1
-	mover := seatOf(s.pos.Turn())
-	halfMoves := s.pos.HalfMoveClock()
+	mover := seatOf(s.pos.turn)
+	halfMoves := s.pos.halfMoves
 	reps := 1
 	if halfMoves >= 8 {
 		// A position occurs for the third time at least eight reversible
@@ -135,7 +130,7 @@ func (s *State) settle(legal []chesslib.Move) {
 		s.result = &games.Result{Winner: 1 - mover, Reason: ReasonCheckmate}
 	case len(legal) == 0:
 		s.result = &games.Result{Winner: -1, Reason: ReasonStalemate}
-	case !s.board.sufficientMaterial():
+	case !s.pos.board.sufficientMaterial():
 		s.result = &games.Result{Winner: -1, Reason: ReasonInsufficientMaterial}
 	case halfMoves >= 150:
 		s.result = &games.Result{Winner: -1, Reason: ReasonSeventyFiveMove}
@@ -143,8 +138,7 @@ func (s *State) settle(legal []chesslib.Move) {
 		s.result = &games.Result{Winner: -1, Reason: ReasonFivefold}
 	default:
 		s.turn = mover
-		sortUCI(legal)
-		s.legal = legal
+		s.legal = sortedUCI(legal)
 		switch threefold, fifty := reps >= 3, halfMoves >= 100; {
 		case threefold && fifty:
 			s.claims = claimsBoth
@@ -279,38 +273,17 @@ func (s *State) apply(seat int, raw []byte) (*State, error) {
 // perft both move through here.
 func (s *State) play(i int) (*State, error) {
 	m := s.legal[i]
-	if p := m.Promo(); p != chesslib.NoPieceType && p != chesslib.Queen {
-		// The library's generator lets the tags of one promotion leak
-		// into the next, so an underpromotion after a checking queen
-		// promotion would claim to give check, and the next position
-		// would believe it: decode it afresh, which tags it correctly.
-		fresh, err := chesslib.UCINotation{}.Decode(s.pos, string(appendUCI(nil, &m)))
-		if err != nil {
-			return nil, fmt.Errorf("chess: library cannot decode legal move %s: %w", appendUCI(nil, &m), err)
-		}
-		m = *fresh
-	}
-	next := &State{
-		pos:      s.pos.Update(&m),
-		board:    s.board,
-		start:    s.start,
-		fullMove: s.fullMove,
-		check:    m.HasTag(chesslib.Check),
-	}
-	if s.pos.Turn() == chesslib.Black {
-		next.fullMove++
-	}
-	next.board.moved(&m, next.pos.Board())
-	// ValidMoves caches the moves in the position; generating them here,
-	// before the state is shared, keeps later uses read-only.
-	legal := next.pos.ValidMoves()
-	played := Played{SAN: san(&s.board, s.legal, &m, next.check, next.check && len(legal) == 0)}
+	next := &State{pos: s.pos.after(m), start: s.start}
+	next.check = next.pos.inCheck()
+	var buf [maxMoves]move
+	legal := next.pos.legalMoves(buf[:0])
+	played := Played{SAN: san(&s.pos.board, s.legal, m, next.check, next.check && len(legal) == 0)}
 	if s.viewDone.Load() {
 		played.UCI = s.view.Legal[i] // already a string
 	} else {
-		played.UCI = string(appendUCI(make([]byte, 0, 5), &m))
+		played.UCI = string(appendUCI(make([]byte, 0, 5), m))
 	}
-	next.hist, next.n = s.hist.extend(s.n, entry{played: played, key: keyOf(&next.board, next.pos)}, played.SAN)
+	next.hist, next.n = s.hist.extend(s.n, entry{played: played, key: keyOf(&next.pos)}, played.SAN)
 	next.settle(legal)
 	return next, nil
 }
@@ -324,22 +297,20 @@ func (s *State) claim(name string) (*State, error) {
 		}
 		return nil, codec.Errorf(games.CodeIllegalMove,
 			"the fifty-move rule needs 50 moves by each player without a capture or pawn move; there have been %d half-moves",
-			s.pos.HalfMoveClock())
+			s.pos.halfMoves)
 	}
 	reason := ReasonThreefold
 	if name == ClaimFiftyMove {
 		reason = ReasonFiftyMove
 	}
 	return &State{
-		pos:      s.pos,
-		board:    s.board,
-		start:    s.start,
-		fullMove: s.fullMove,
-		hist:     s.hist,
-		n:        s.n,
-		check:    s.check,
-		turn:     -1,
-		result:   &games.Result{Winner: -1, Reason: reason},
+		pos:    s.pos,
+		start:  s.start,
+		hist:   s.hist,
+		n:      s.n,
+		check:  s.check,
+		turn:   -1,
+		result: &games.Result{Winner: -1, Reason: reason},
 	}, nil
 }
 
@@ -387,8 +358,8 @@ func promoOf(u string) chesslib.PieceType {
 
 // index returns the index of a legal move in s.legal, or -1.
 func (s *State) index(from, to chesslib.Square, promo chesslib.PieceType) int {
-	for i := range s.legal {
-		if m := &s.legal[i]; m.S1() == from && m.S2() == to && m.Promo() == promo {
+	for i, m := range s.legal {
+		if m.from == from && m.to == to && m.promo == promo {
 			return i
 		}
 	}
@@ -409,15 +380,15 @@ func validUCI(u string) bool {
 // whyIllegal explains why the well-formed UCI move u is not legal.
 func (s *State) whyIllegal(u string) error {
 	from, to := square(u[0:2]), square(u[2:4])
-	p := s.board[from]
+	p := s.pos.board[from]
 	switch {
 	case p == chesslib.NoPiece:
 		return codec.Errorf(games.CodeIllegalMove, "no piece on %s", u[:2])
 	case seatOf(p.Color()) != s.turn:
 		return codec.Errorf(games.CodeIllegalMove, "the piece on %s is not yours", u[:2])
 	}
-	for i := range s.legal {
-		if m := &s.legal[i]; m.S1() != from || m.S2() != to {
+	for _, m := range s.legal {
+		if m.from != from || m.to != to {
 			continue
 		}
 		if len(u) == 4 {
@@ -447,9 +418,16 @@ func (s *State) findSAN(san string) (int, error) {
 	if chesslib.ValidateSAN(san) != nil {
 		return -1, codec.Errorf(codec.CodeBadRequest, "san: %q is not a SAN move such as Nf3, exd5 or O-O", san)
 	}
-	m, err := chesslib.AlgebraicNotation{}.Decode(s.pos, san)
+	// SAN arrives from people and other programs, not from the bots that
+	// play at load: it is read by the library, which accepts its common
+	// variants, from a position parsed from the state's FEN.
+	lib, err := parseFEN(s.FEN())
 	if err != nil {
-		if err := s.ambiguous(san); err != nil {
+		return -1, fmt.Errorf("chess: library cannot parse %s: %w", s.FEN(), err)
+	}
+	m, err := chesslib.AlgebraicNotation{}.Decode(lib, san)
+	if err != nil {
+		if err := s.ambiguous(lib, san); err != nil {
 			return -1, err
 		}
 		return -1, s.notLegal(san)
@@ -480,27 +458,25 @@ var _ games.Forfeiter = (*State)(nil)
 var sanNoOrigin = regexp.MustCompile(`^([NBRQK])x?([a-h][1-8])`)
 
 // ambiguous returns the error for a SAN move that more than one piece
-// could make, or nil.
-func (s *State) ambiguous(san string) error {
-	sm := sanNoOrigin.FindStringSubmatch(san)
+// could make, or nil. lib is the library's copy of the position.
+func (s *State) ambiguous(lib *chesslib.Position, given string) error {
+	sm := sanNoOrigin.FindStringSubmatch(given)
 	if sm == nil {
 		return nil
 	}
 	to := square(sm[2])
 	var options []string
-	for i := range s.legal {
-		m := &s.legal[i]
-		if m.S2() != to || s.board[m.S1()].Type() != chesslib.PieceTypeFromString(sm[1]) {
+	for _, m := range s.legal {
+		if m.to != to || s.pos.board[m.from].Type() != chesslib.PieceTypeFromString(sm[1]) {
 			continue
 		}
-		fresh, err := chesslib.UCINotation{}.Decode(s.pos, string(appendUCI(nil, m)))
-		if err != nil {
-			continue
-		}
-		options = append(options, chesslib.AlgebraicNotation{}.Encode(s.pos, fresh))
+		next := s.pos.after(m)
+		check := next.inCheck()
+		mate := check && len(next.legalMoves(make([]move, 0, maxMoves))) == 0
+		options = append(options, san(&s.pos.board, s.legal, m, check, mate))
 	}
 	if len(options) < 2 {
 		return nil
 	}
-	return codec.Errorf(games.CodeIllegalMove, "%s is ambiguous: say which piece, as in %s", san, strings.Join(options, " or "))
+	return codec.Errorf(games.CodeIllegalMove, "%s is ambiguous: say which piece, as in %s", given, strings.Join(options, " or "))
 }

@@ -37,8 +37,8 @@ type View struct {
 // buildView builds the view of s, once.
 func (s *State) buildView() {
 	s.view = View{
-		FEN:       fen(&s.board, s.pos, s.fullMove),
-		Turn:      s.pos.Turn().String(),
+		FEN:       fen(&s.pos),
+		Turn:      s.pos.turn.String(),
 		Check:     s.check,
 		Legal:     []string{},
 		Claimable: s.claims,
@@ -50,13 +50,13 @@ func (s *State) buildView() {
 		var all strings.Builder
 		all.Grow(5 * len(s.legal))
 		var buf [5]byte
-		for i := range s.legal {
-			all.Write(appendUCI(buf[:0], &s.legal[i]))
+		for _, m := range s.legal {
+			all.Write(appendUCI(buf[:0], m))
 		}
 		v, list := all.String(), make([]string, len(s.legal))
-		for i := range s.legal {
+		for i, m := range s.legal {
 			n := 4
-			if s.legal[i].Promo() != chesslib.NoPieceType {
+			if m.promo != chesslib.NoPieceType {
 				n = 5
 			}
 			list[i], v = v[:n], v[n:]
