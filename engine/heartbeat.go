@@ -81,7 +81,12 @@ func (s *session) beat(now int64) (next int64, keep bool) {
 			s.pingSent.Store(sent)
 			s.pongDue = sent + int64(cfg.HeartbeatTimeout)
 		}
-		s.pingDue = now + int64(cfg.HeartbeatInterval)
+		// Keep the schedule: the next ping is due an interval after this
+		// one was, not after the tick that sent it, which may be late.
+		s.pingDue += int64(cfg.HeartbeatInterval)
+		if s.pingDue <= now {
+			s.pingDue = now + int64(cfg.HeartbeatInterval)
+		}
 		s.startPing()
 	}
 	next = s.pingDue
