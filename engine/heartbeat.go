@@ -83,6 +83,11 @@ func (s *session) beat(now int64) (next int64, keep bool) {
 		}
 		// Keep the schedule: the next ping is due an interval after this
 		// one was, not after the tick that sent it, which may be late.
+		// A peer heard from since the read deadline last moved (a pong
+		// moves nothing itself: socket.go) gets it moved here.
+		if s.lastHeard.Load() > s.deadlineSet.Load() {
+			s.pushDeadline(time.Now())
+		}
 		s.pingDue += int64(cfg.HeartbeatInterval)
 		if s.pingDue <= now {
 			s.pingDue = now + int64(cfg.HeartbeatInterval)

@@ -53,8 +53,10 @@ func (h *socketHandler) OnPing(c *gws.Conn, payload []byte) {
 func (h *socketHandler) OnPong(c *gws.Conn, _ []byte) {
 	if s := sessionOf(c); s != nil {
 		// A pong proves the peer alive even past the rate limit; it
-		// still costs a token, so a pong flood runs out of strikes.
-		s.extendDeadline()
+		// still costs a token, so a pong flood runs out of strikes. The
+		// heartbeat wheel moves the read deadline (beat): the runtime's
+		// timer calls would grow the idle reader's stack for good.
+		s.lastHeard.Store(time.Now().UnixNano())
 		s.spend()
 	}
 }
