@@ -39,6 +39,7 @@ type Engine struct {
 	fanout    room.Fanout // the rooms' fanout: hub, or clusterFanout on a cluster node
 	ownBroker bool
 	writers   writerPool
+	beats     *beatWheel // the heartbeat wheel (heartbeatwheel.go)
 
 	// The cluster (cluster*.go, remote*.go); all nil without one.
 	cluster        Cluster
@@ -106,6 +107,7 @@ func New(cfg Config) (*Engine, error) {
 	e.presence = newPresenceTracker(e)
 	e.modules[UserKind] = userModule{e: e}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
+	e.beats = newBeatWheel(e)
 	e.upgrader = gws.NewUpgrader(&socketHandler{e: e}, &gws.ServerOption{
 		ReadMaxPayloadSize: cfg.ReadLimit,
 		ReadBufferSize:     readBufferSize,

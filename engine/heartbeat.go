@@ -1,10 +1,17 @@
 package engine
 
-import "time"
+import (
+	"math/rand/v2"
+	"time"
+)
 
 // The heartbeat: the server pings every HeartbeatInterval and closes a
 // connection that has sent nothing, not even a pong, for HeartbeatTimeout
 // after a ping. A read deadline two heartbeats away is the backstop.
+// The deadlines live in the heartbeat wheel (heartbeatwheel.go), which
+// calls beat when one comes due; the ping itself is written by a parked
+// writer (writers.go), so a connection that blocks its writes holds up
+// nobody else's heartbeat.
 
 // extendDeadline records that the peer was heard from and pushes the read
 // deadline out. The deadline is only a backstop two heartbeats away; the
@@ -28,75 +35,104 @@ func (s *session) pushDeadline(now time.Time) {
 	_ = s.conn.SetReadDeadline(now.Add(2*s.e.cfg.HeartbeatInterval + s.e.cfg.HeartbeatTimeout))
 }
 
-// open starts the connect timer and the heartbeat.
+// open arms the handshake timeout and the heartbeat. The first ping
+// comes at a random point of the second half of the first interval, so
+// that connections opened together (a reconnect storm after a restart)
+// are not pinged together, then every HeartbeatInterval.
 func (s *session) open() {
-	_ = s.conn.SetReadDeadline(time.Now().Add(s.e.cfg.HandshakeTimeout + s.e.cfg.HeartbeatTimeout))
-	s.timerMu.Lock()
-	defer s.timerMu.Unlock()
-	s.connectTimer = time.AfterFunc(s.e.cfg.HandshakeTimeout, func() {
+	now := time.Now()
+	_ = s.conn.SetReadDeadline(now.Add(s.e.cfg.HandshakeTimeout + s.e.cfg.HeartbeatTimeout))
+	n := now.UnixNano()
+	interval := int64(s.e.cfg.HeartbeatInterval)
+	s.connectDue = n + int64(s.e.cfg.HandshakeTimeout)
+	s.pingDue = n + interval - rand.Int64N(interval/2+1)
+	s.beatDue = min(s.connectDue, s.pingDue)
+	s.e.beats.add(s)
+}
+
+// beat runs when one of the session's heartbeat deadlines has come: the
+// handshake timeout, the pong check and the next ping. It returns the
+// next deadline, or keep false once the session needs no more. The
+// wheel calls it under its shard's lock, so it never blocks: closing
+// and pinging are handed to other goroutines.
+func (s *session) beat(now int64) (next int64, keep bool) {
+	if s.closed.Load() {
+		return 0, false
+	}
+	cfg := &s.e.cfg
+	if s.connectDue != 0 && now >= s.connectDue {
+		s.connectDue = 0
 		if !s.connectedFlag.Load() {
 			s.protocolError(ClosePolicy, ErrConnectTimeout)
 		}
-		// Its work is done: a long-lived connection keeps two timers,
-		// not three.
-		s.timerMu.Lock()
-		s.connectTimer = nil
-		s.timerMu.Unlock()
-	})
-	s.pingTimer = time.AfterFunc(s.e.cfg.HeartbeatInterval, s.ping)
-	s.pongTimer = time.AfterFunc(time.Hour, s.checkPong)
-	s.pongTimer.Stop()
-}
-
-// ping sends a WebSocket ping and arms the pong check.
-func (s *session) ping() {
-	if s.closed.Load() {
-		return
 	}
-	// While a ping is unanswered, its pong check stays armed: re-arming
-	// it with every ping would put it off forever when HeartbeatTimeout
-	// is not shorter than HeartbeatInterval.
-	outstanding := s.lastHeard.Load() < s.pingSent.Load()
-	if !outstanding {
-		s.pingSent.Store(time.Now().UnixNano())
-	}
-	_ = s.conn.SetWriteDeadline(time.Now().Add(s.e.cfg.WriteTimeout))
-	if err := s.conn.WritePing(nil); err != nil {
-		return
-	}
-	s.timerMu.Lock()
-	defer s.timerMu.Unlock()
-	if !s.closed.Load() {
-		if !outstanding {
-			s.pongTimer.Reset(s.e.cfg.HeartbeatTimeout)
+	if s.pongDue != 0 && now >= s.pongDue {
+		s.pongDue = 0
+		if !s.checkPong(now) {
+			return 0, false
 		}
-		s.pingTimer.Reset(s.e.cfg.HeartbeatInterval)
 	}
+	if now >= s.pingDue {
+		// While a ping is unanswered, its pong check stays armed:
+		// re-arming it with every ping would put it off forever when
+		// HeartbeatTimeout is not shorter than HeartbeatInterval.
+		if s.lastHeard.Load() >= s.pingSent.Load() {
+			sent := time.Now().UnixNano()
+			s.pingSent.Store(sent)
+			s.pongDue = sent + int64(cfg.HeartbeatTimeout)
+		}
+		// Keep the schedule: the next ping is due an interval after this
+		// one was, not after the tick that sent it, which may be late.
+		// A peer heard from since the read deadline last moved (a pong
+		// moves nothing itself: socket.go) gets it moved here.
+		if s.lastHeard.Load() > s.deadlineSet.Load() {
+			s.pushDeadline(time.Now())
+		}
+		s.pingDue += int64(cfg.HeartbeatInterval)
+		if s.pingDue <= now {
+			s.pingDue = now + int64(cfg.HeartbeatInterval)
+		}
+		s.startPing()
+	}
+	next = s.pingDue
+	if s.connectDue != 0 {
+		next = min(next, s.connectDue)
+	}
+	if s.pongDue != 0 {
+		next = min(next, s.pongDue)
+	}
+	return next, true
 }
 
 // checkPong closes the connection with CloseHeartbeatTimeout when nothing,
-// not even a pong, arrived since the last ping.
-func (s *session) checkPong() {
-	if s.closed.Load() {
-		return
-	}
+// not even a pong, arrived since the last ping, HeartbeatTimeout ago. It
+// reports whether the connection stays open.
+func (s *session) checkPong(now int64) bool {
+	timeout := int64(s.e.cfg.HeartbeatTimeout)
 	if s.inHandler.Load() {
 		// The reader is running a room's handler inline, so a pong that
 		// arrived meanwhile is not read yet: a slow OnMessage (a store
 		// that takes its time) must not pass for a silent peer. Check
 		// again later.
-		s.timerMu.Lock()
-		if !s.closed.Load() {
-			s.pongTimer.Reset(s.e.cfg.HeartbeatTimeout)
-		}
-		s.timerMu.Unlock()
-		return
+		s.pongDue = now + timeout
+		return true
 	}
 	sent := s.pingSent.Load()
-	// A newer ping may have gone out since this check was armed; it gets
-	// its own check.
-	if s.lastHeard.Load() < sent && time.Now().UnixNano()-sent >= int64(s.e.cfg.HeartbeatTimeout) {
+	if s.lastHeard.Load() < sent && now-sent >= timeout {
 		s.log.Info("heartbeat timeout")
 		s.abort(CloseHeartbeatTimeout, "heartbeat timeout")
+		return false
 	}
+	return true
+}
+
+// writePing writes a WebSocket ping. A parked writer runs it
+// (startPing), with a write deadline of its own: the one the last write
+// set may have passed long ago on an idle connection.
+func (s *session) writePing() {
+	if s.closed.Load() {
+		return
+	}
+	_ = s.conn.SetWriteDeadline(time.Now().Add(s.e.cfg.WriteTimeout))
+	_ = s.conn.WritePing(nil)
 }

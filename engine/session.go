@@ -51,10 +51,6 @@ type session struct {
 
 	connectedFlag atomic.Bool
 	closed        atomic.Bool
-	timerMu       sync.Mutex
-	pingTimer     *time.Timer
-	pongTimer     *time.Timer
-	connectTimer  *time.Timer
 	lastHeard     atomic.Int64 // unix nanos of the last frame from the peer
 	lastData      atomic.Int64 // unix nanos of the last data message, or of the upgrade
 	deadlineSet   atomic.Int64 // unix nanos when the read deadline was last moved
@@ -62,6 +58,17 @@ type session struct {
 	// inHandler is set while the reader runs a room's OnMessage inline
 	// (room.Room.SendInline); the pong check waits for it (heartbeat.go).
 	inHandler atomic.Bool
+	// The heartbeat wheel's (heartbeatwheel.go): the shard, set once by
+	// open; the rest under the shard's lock. beatDue is the earliest of
+	// the deadlines that follow it (unix nanos; 0: none armed), beatSlot
+	// and beatIdx where the session is filed (beatIdx -1: nowhere).
+	beatShard  *beatShard
+	beatSlot   int32
+	beatIdx    int32
+	beatDue    int64
+	connectDue int64
+	pingDue    int64
+	pongDue    int64
 
 	roomsMu sync.Mutex
 	rooms   map[string]*room.Room
@@ -283,15 +290,7 @@ func (s *session) close(cause error) {
 		obs.Disconnected(s.closeCode(cause))
 	}
 	s.out.kill()
-	s.timerMu.Lock()
-	if s.pingTimer != nil {
-		s.pingTimer.Stop()
-		s.pongTimer.Stop()
-	}
-	if s.connectTimer != nil {
-		s.connectTimer.Stop()
-	}
-	s.timerMu.Unlock()
+	s.e.beats.remove(s)
 	s.roomsMu.Lock()
 	rooms := make([]*room.Room, 0, len(s.rooms))
 	for _, r := range s.rooms {

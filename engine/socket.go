@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/lxzan/gws"
+	"github.com/parlorhq/parlor/codec"
 )
 
 // socketHandler receives gws events and passes them to the session.
@@ -24,7 +25,10 @@ func (h *socketHandler) OnOpen(c *gws.Conn) {
 	}
 }
 
+// OnClose is the last call of the connection's read loop, started by
+// ServeHTTP, and so marks the loop done.
 func (h *socketHandler) OnClose(c *gws.Conn, err error) {
+	defer h.e.wg.Done()
 	if s := sessionOf(c); s != nil {
 		s.close(err)
 	}
@@ -49,8 +53,10 @@ func (h *socketHandler) OnPing(c *gws.Conn, payload []byte) {
 func (h *socketHandler) OnPong(c *gws.Conn, _ []byte) {
 	if s := sessionOf(c); s != nil {
 		// A pong proves the peer alive even past the rate limit; it
-		// still costs a token, so a pong flood runs out of strikes.
-		s.extendDeadline()
+		// still costs a token, so a pong flood runs out of strikes. The
+		// heartbeat wheel moves the read deadline (beat): the runtime's
+		// timer calls would grow the idle reader's stack for good.
+		s.lastHeard.Store(time.Now().UnixNano())
 		s.spend()
 	}
 }
@@ -61,10 +67,19 @@ func (h *socketHandler) OnMessage(c *gws.Conn, m *gws.Message) {
 	if s == nil {
 		return
 	}
+	if firstFrameIs(m.Bytes(), codec.TypeSend) {
+		s.onMessage(m) // the hot path stays on the reader
+		return
+	}
+	s.handleAside(m)
+}
+
+// onMessage handles a data message from the peer.
+func (s *session) onMessage(m *gws.Message) {
 	s.extendDeadline()
 	s.lastData.Store(s.lastHeard.Load())
 	s.e.presence.touch(s.pres)
-	if obs := h.e.obs; obs != nil {
+	if obs := s.e.obs; obs != nil {
 		s.readAt = time.Since(monoBase)
 		obs.MessageRead(len(m.Bytes()))
 	}
@@ -73,6 +88,34 @@ func (h *socketHandler) OnMessage(c *gws.Conn, m *gws.Message) {
 		return
 	}
 	s.handleMessage(m.Bytes())
+}
+
+// handleAside handles m on a goroutine of its own while the reader
+// waits for it, so that the reader's stack stays at its starting size.
+// The runtime never shrinks a parked goroutine's stack below 4 KiB once
+// it has grown: the space in use at the park (the read call chain, about
+// 1 KiB) plus the runtime's margin exceeds the quarter of 4 KiB that
+// shrinking to 2 KiB requires. The deep paths of a connect or a join
+// (decoding, module hooks, room creation) would grow it, and an idle
+// connection would keep the 2 KiB more for its life. A send, the hot
+// path, runs inline; a connection that sends grows its reader's stack,
+// but it is not idle. A panic is passed back to the reader, where gws's
+// Recovery handles it as before.
+func (s *session) handleAside(m *gws.Message) {
+	done := make(chan any, 1)
+	go func() {
+		defer func() { done <- recover() }()
+		s.onMessage(m)
+	}()
+	if v := <-done; v != nil {
+		panic(v)
+	}
+}
+
+// firstFrameIs reports whether msg starts with a frame of type t: a
+// msgpack fixarray whose first element, the type, is a positive fixint.
+func firstFrameIs(msg []byte, t codec.Type) bool {
+	return len(msg) >= 2 && msg[0]&0xf0 == 0x90 && msg[1] == byte(t)
 }
 
 // readBufferSize is the size of gws's read buffer, which every connection

@@ -86,11 +86,13 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e.obs != nil {
 		e.obs.Connected()
 	}
+	// The read loop is started bare, without a wrapping closure: its
+	// stack then stays at the runtime's 2 KiB starting size while the
+	// connection idles, where one more frame below gws's read call chain
+	// grew it to 4 KiB, for good. OnClose, the loop's last call, marks it
+	// done (socket.go).
 	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
-		conn.ReadLoop()
-	}()
+	go conn.ReadLoop()
 	// A Shutdown that ran between the check above and the registration
 	// did not see this session: close it here.
 	if e.shutting.Load() {

@@ -29,10 +29,17 @@ type writerPool struct {
 
 // parkedWriter is one parked writer goroutine.
 type parkedWriter struct {
-	// next hands the writer its next session, or nil to make it exit.
-	// It has room for one, so handing over never blocks.
-	next  chan *session
+	// next hands the writer its next job, or a job without a session to
+	// make it exit. It has room for one, so handing over never blocks.
+	next  chan writerJob
 	since time.Time
+}
+
+// writerJob is what a writer does next: drain s's outbox, or, with ping,
+// write a heartbeat ping to s (heartbeat.go).
+type writerJob struct {
+	s    *session
+	ping bool
 }
 
 // get takes a parked writer, or returns nil when none is parked.
@@ -79,7 +86,7 @@ func (p *writerPool) reap(cutoff time.Time, closing bool) (more bool) {
 	}
 	k := 0
 	for k < len(p.idle) && (closing || p.idle[k].since.Before(cutoff)) {
-		p.idle[k].next <- nil
+		p.idle[k].next <- writerJob{}
 		k++
 	}
 	n := copy(p.idle, p.idle[k:])
@@ -116,25 +123,37 @@ func (e *Engine) reapWriters() {
 // startWriter gives s's outbox a writer: a parked one when there is one,
 // a new goroutine otherwise. The caller has claimed the outbox's writer
 // slot (push or closeAfterFlush said so).
-func (s *session) startWriter() {
-	if w := s.e.writers.get(); w != nil {
-		w.next <- s
+func (s *session) startWriter() { s.e.startJob(writerJob{s: s}) }
+
+// startPing has a writer write a heartbeat ping to s, so that the
+// heartbeat wheel never waits on a connection's write.
+func (s *session) startPing() { s.e.startJob(writerJob{s: s, ping: true}) }
+
+// startJob hands job to a parked writer when there is one, or to a new
+// writer goroutine.
+func (e *Engine) startJob(job writerJob) {
+	if w := e.writers.get(); w != nil {
+		w.next <- job
 		return
 	}
-	s.e.wg.Add(1)
-	go s.e.runWriter(s)
+	e.wg.Add(1)
+	go e.runWriter(job)
 }
 
-// runWriter drains s's outbox, then parks and drains whatever outbox it
-// is handed next, until the reaper tells it to exit.
-func (e *Engine) runWriter(s *session) {
+// runWriter does job, then parks and does whatever job it is handed
+// next, until the reaper tells it to exit.
+func (e *Engine) runWriter(job writerJob) {
 	defer e.wg.Done()
-	w := &parkedWriter{next: make(chan *session, 1)}
-	for s != nil {
-		s.writeLoop()
+	w := &parkedWriter{next: make(chan writerJob, 1)}
+	for job.s != nil {
+		if job.ping {
+			job.s.writePing()
+		} else {
+			job.s.writeLoop()
+		}
 		if !e.writers.park(e, w) {
 			return
 		}
-		s = <-w.next
+		job = <-w.next
 	}
 }
