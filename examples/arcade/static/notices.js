@@ -214,6 +214,8 @@ export function startNotices(client, { onChallenge = null, onRejoined = null, ch
       // The list shows offers itself; the game page of this challenge
       // shows it start.
       const here = new URLSearchParams(location.search).get("nonce") === n.nonce;
+      // The page of this very challenge is the offer: it needs no notice.
+      if (here && n.state === "offered") return;
       if ((!challengeNotices && n.state === "offered") || (here && n.state === "accepted")) {
         announce(describeChallenge(n).text);
         return;
