@@ -15,8 +15,11 @@ import (
 // be resent forever.
 const maxTries = 3
 
-// maxRejoinRounds bounds the tries of a rejoin refused with a transient
-// code (unavailable, rate_limited) on one connection.
+// maxRejoinRounds bounds the tries of a rejoin refused with
+// rate_limited on one connection. A rejoin refused with unavailable (the
+// server cannot reach the room for now, e.g. its cluster is cut off) is
+// tried again with the backoff's pauses for as long as the connection
+// lives, and never gives the room up.
 const maxRejoinRounds = 5
 
 // run is the client's goroutine: it watches the current connection and,
@@ -124,17 +127,28 @@ func (c *Client) restore(cn *conn) bool {
 	c.mu.Unlock()
 	slices.SortFunc(todo, func(a, b *roomState) int { return strings.Compare(a.id, b.id) })
 
+	// Per room, the rejoins refused with a code other than unavailable.
+	refusals := make(map[*roomState]int)
 	for round := 1; len(todo) > 0; round++ {
 		calls := c.rejoin(cn, todo)
 		todo = todo[:0]
+		var spent []*roomState
 		var lastErr error
 		timer := time.NewTimer(c.opts.RequestTimeout)
 		for _, cl := range calls {
 			select {
 			case res := <-cl.ch:
-				if res.err != nil && transient(res.err) {
-					todo = append(todo, cl.rec)
+				if res.err == nil || !transient(res.err) {
+					break
+				}
+				if !unavailable(res.err) {
+					refusals[cl.rec]++
 					lastErr = res.err
+				}
+				if refusals[cl.rec] == maxRejoinRounds {
+					spent = append(spent, cl.rec)
+				} else {
+					todo = append(todo, cl.rec)
 				}
 			case <-cn.closed:
 				timer.Stop()
@@ -148,11 +162,10 @@ func (c *Client) restore(cn *conn) bool {
 			}
 		}
 		timer.Stop()
-		if len(todo) == 0 {
-			break
+		if len(spent) > 0 {
+			c.giveUp(spent, lastErr)
 		}
-		if round == maxRejoinRounds {
-			c.giveUp(todo, lastErr)
+		if len(todo) == 0 {
 			break
 		}
 		t := time.NewTimer(c.opts.Reconnect.delay(round, c.rnd))

@@ -31,6 +31,12 @@ func (n *Node) heartbeat() {
 		up := n.nc.IsConnected()
 		if up {
 			_ = n.nc.Publish(n.heartbeatSubject(), nil)
+			n.mu.Lock()
+			if n.upWait != nil {
+				close(n.upWait)
+				n.upWait = nil
+			}
+			n.mu.Unlock()
 		}
 		n.check(up, wasUp)
 		wasUp = up
@@ -85,4 +91,27 @@ func (n *Node) NodeGone(node string) <-chan struct{} {
 		n.peers[node] = p
 	}
 	return p.gone
+}
+
+// connectedNow is the channel Connected returns while the node is
+// connected: closed once and for all.
+var connectedNow = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
+
+// Connected implements engine.Cluster: the channel is closed at once
+// while the NATS connection is up, else within a HeartbeatInterval of its
+// return.
+func (n *Node) Connected() <-chan struct{} {
+	if n.nc.IsConnected() {
+		return connectedNow
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.upWait == nil {
+		n.upWait = make(chan struct{})
+	}
+	return n.upWait
 }

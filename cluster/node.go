@@ -38,6 +38,7 @@ type Node struct {
 	server *forward.Server
 	peers  map[string]*peer
 	hbSub  *nats.Subscription
+	upWait chan struct{} // closed when the connection is back (Connected)
 	stop   chan struct{}
 	done   chan struct{}
 	closed bool

@@ -162,7 +162,7 @@ func (s *session) RoomLeft(r *room.Room, reason room.LeaveReason) {
 	}
 	s.roomsMu.Unlock()
 	if s.e.cluster != nil {
-		s.roomMoved(reason)
+		s.roomMoved(r.ID(), reason)
 	}
 }
 
@@ -303,6 +303,7 @@ func (s *session) close(cause error) {
 	}
 	if s.e.cluster != nil {
 		s.leaveRemoteRooms()
+		s.e.unstall(s)
 		s.e.releaseUserSub(s.userSub)
 	}
 	s.e.releaseConn(s.user, s)
