@@ -404,6 +404,30 @@ func TestFakeRejoinUnavailableKeepsRoom(t *testing.T) {
 	}
 }
 
+// TestFakeReconnectDialTimeout: a reconnect whose upgrade is never
+// answered (a paused node behind a load balancer) is given up after the
+// policy's DialTimeout, not the much longer RequestTimeout, and the next
+// attempt connects.
+func TestFakeReconnectDialTimeout(t *testing.T) {
+	fs := newFakeServer(t)
+	log := newStateLog(false)
+	policy := fast
+	policy.DialTimeout = 200 * time.Millisecond
+	c, fc := dialFake(t, fs, client.Options{RequestTimeout: time.Minute, Reconnect: policy, OnStateChange: log.record})
+	joinFake(t, c, fc, "r1", 0, "e1")
+	fs.hang.Store(1)
+	fc.kill()
+	fc2 := fs.accept() // within waitTimeout, far below RequestTimeout
+	fc2.handshake(2, true)
+	j := fc2.expect(codec.TypeJoin)
+	fc2.send(codec.AppendJoined(nil, j.Ref, "r1", 0, nil, "e1", true))
+	log.wait(t, client.StateOpen) // the first connection
+	sc := log.wait(t, client.StateOpen)
+	if sc.Attempt != 2 || fs.tries.Load() != 3 {
+		t.Fatalf("open %+v after %d upgrade requests, want attempt 2 and 3 requests", sc, fs.tries.Load())
+	}
+}
+
 // TestFakeNoReconnectAfterCloseCodes: 1007, 1008, 4009, 4010, 4011 and
 // 4029 end the client; 4000 and 1001 do not.
 func TestFakeNoReconnectAfterCloseCodes(t *testing.T) {

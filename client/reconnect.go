@@ -75,7 +75,7 @@ func (c *Client) recover(cn *conn) *conn {
 		c.mu.Lock()
 		token := c.token
 		c.mu.Unlock()
-		ctx, cancel := context.WithTimeout(c.life, c.opts.RequestTimeout)
+		ctx, cancel := context.WithTimeout(c.life, min(p.DialTimeout, c.opts.RequestTimeout))
 		next, f, derr := c.dial(ctx, token)
 		cancel()
 		if derr != nil {
