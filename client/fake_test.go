@@ -366,8 +366,9 @@ func TestFakeRejoinRefused(t *testing.T) {
 
 // TestFakeRejoinUnavailableKeepsRoom: a rejoin refused with unavailable
 // (the server's cluster cut off) is tried again for as long as it takes,
-// without counting toward giving the room up; rate_limited counts, and
-// gives r2 up after five rounds while r1 is joined again.
+// without counting toward giving the room up, and a send waiting for it
+// fails with the refusal; rate_limited counts, and gives r2 up after five
+// rounds while r1 is joined again.
 func TestFakeRejoinUnavailableKeepsRoom(t *testing.T) {
 	fs := newFakeServer(t)
 	c, fc := dialFake(t, fs, client.Options{Reconnect: fast})
@@ -377,6 +378,7 @@ func TestFakeRejoinUnavailableKeepsRoom(t *testing.T) {
 	fc.kill()
 	fc2 := fs.accept()
 	fc2.handshake(2, true)
+	waiting := async(func() (client.Reply, error) { return c.Send(ctx(t), "r1", "x", nil) })
 	for round := 1; round <= 12; round++ {
 		j1, j2 := fc2.expect(codec.TypeJoin), fc2.expect(codec.TypeJoin)
 		code := codec.CodeUnavailable
@@ -386,8 +388,11 @@ func TestFakeRejoinUnavailableKeepsRoom(t *testing.T) {
 		fc2.send(codec.AppendReply(nil, j1.Ref, codec.CodeUnavailable, "cut off", nil),
 			codec.AppendReply(nil, j2.Ref, code, "again", nil))
 	}
-	ev := nextEvent(t, c)
 	var ce *codec.Error
+	if _, err := await(t, waiting); !errors.As(err, &ce) || ce.Code != codec.CodeUnavailable {
+		t.Fatalf("a send waiting for r1's rejoin: %v, want the unavailable refusal", err)
+	}
+	ev := nextEvent(t, c)
 	if !ev.Left || ev.Room != "r2" || ev.Reason != client.ReasonRejoinFailed || !errors.As(ev.Err, &ce) || ce.Code != codec.CodeRateLimited {
 		t.Fatalf("event %+v, want a %s left notice for r2 with rate_limited", ev, client.ReasonRejoinFailed)
 	}

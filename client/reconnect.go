@@ -19,7 +19,8 @@ const maxTries = 3
 // rate_limited on one connection. A rejoin refused with unavailable (the
 // server cannot reach the room for now, e.g. its cluster is cut off) is
 // tried again with the backoff's pauses for as long as the connection
-// lives, and never gives the room up.
+// lives, and never gives the room up; the sends waiting for it fail with
+// the refusal (failWaiting).
 const maxRejoinRounds = 5
 
 // run is the client's goroutine: it watches the current connection and,
@@ -141,7 +142,9 @@ func (c *Client) restore(cn *conn) bool {
 				if res.err == nil || !transient(res.err) {
 					break
 				}
-				if !unavailable(res.err) {
+				if unavailable(res.err) {
+					c.failWaiting(cl.rec, res.err)
+				} else {
 					refusals[cl.rec]++
 					lastErr = res.err
 				}
@@ -229,6 +232,24 @@ func (c *Client) rejoin(cn *conn, rooms []*roomState) []*call {
 		}
 	}
 	return calls
+}
+
+// failWaiting fails the sends waiting for rec's rejoin with err, a
+// refusal with code unavailable: the server cannot serve the room for now
+// (its cluster is cut off, say), and holding the sends until it can would
+// keep the application waiting for an unknown time. Resent sends among
+// them may have been applied before the connection was lost; sent again
+// with the same client message id, they are applied once.
+func (c *Client) failWaiting(rec *roomState, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for e := c.queue.Front(); e != nil; {
+		next := e.Next()
+		if cl := e.Value.(*call); cl.kind == callSend && cl.room == rec.id {
+			c.settle(cl, result{err: err})
+		}
+		e = next
+	}
 }
 
 // giveUp drops rooms whose rejoin kept being refused and tells the

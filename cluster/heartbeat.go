@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -31,12 +32,6 @@ func (n *Node) heartbeat() {
 		up := n.nc.IsConnected()
 		if up {
 			_ = n.nc.Publish(n.heartbeatSubject(), nil)
-			n.mu.Lock()
-			if n.upWait != nil {
-				close(n.upWait)
-				n.upWait = nil
-			}
-			n.mu.Unlock()
 		}
 		n.check(up, wasUp)
 		wasUp = up
@@ -101,11 +96,51 @@ var connectedNow = func() chan struct{} {
 	return c
 }()
 
-// Connected implements engine.Cluster: the channel is closed at once
-// while the NATS connection is up, else within a HeartbeatInterval of its
-// return.
+// leaseCheckAge is how long the lease bucket may go without answering
+// this node (a renewal, an acquisition) before the heartbeat asks it
+// (lease.Manager.Check), so that a node holding no lease notices within
+// about a second that its cluster cannot give rooms owners.
+const leaseCheckAge = time.Second
+
+// watchLeases runs beside the heartbeat, each HeartbeatInterval while
+// the NATS connection is up: it asks the lease bucket whether it answers
+// when it has been silent for leaseCheckAge or failed last (each Check
+// bounded by the lease manager's OpTimeout, so that the heartbeats never
+// wait for it), and wakes the Connected waiters once the node is
+// connected again.
+func (n *Node) watchLeases() {
+	defer close(n.leaseDone)
+	t := time.NewTicker(n.cfg.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-n.stop:
+			return
+		case <-t.C:
+		}
+		if !n.nc.IsConnected() {
+			continue
+		}
+		if !n.leases.Reachable() || time.Since(n.leases.LastReached()) > leaseCheckAge {
+			if n.leases.Check(context.Background()) != nil {
+				continue
+			}
+		}
+		n.mu.Lock()
+		if n.upWait != nil {
+			close(n.upWait)
+			n.upWait = nil
+		}
+		n.mu.Unlock()
+	}
+}
+
+// Connected implements engine.Cluster: the node is connected while its
+// NATS connection is up and the lease bucket answers (a JetStream cluster
+// without its quorum takes no lease). The channel is closed at once while
+// it is, else within about a HeartbeatInterval of its return.
 func (n *Node) Connected() <-chan struct{} {
-	if n.nc.IsConnected() {
+	if n.nc.IsConnected() && n.leases.Reachable() {
 		return connectedNow
 	}
 	n.mu.Lock()

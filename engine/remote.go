@@ -228,13 +228,19 @@ func (s *session) joinCluster(ctx context.Context, f *codec.Frame, m room.Module
 			case <-ctx.Done():
 				return ctx.Err()
 			}
+		case err == nil && !s.e.clusterUp():
+			return ErrClusterDown // the owner cannot be reached now
 		case err == nil:
 			err = s.joinRemote(ctx, owner, id, f, params)
+		case lookupUnavailable(err) && !s.e.clusterUp():
+			// This node is cut off from the cluster: refused at once,
+			// the client tries again (a refusal with code unavailable
+			// does not make it give the room up).
+			return ErrClusterDown
 		case lookupUnavailable(err):
-			// The cluster cannot say who owns the room (NATS or the
-			// lease bucket down): wait for it within the join's time
-			// rather than refuse, so that a client's rejoins outlast an
-			// outage of a few seconds.
+			// The cluster cannot say who owns the room for a moment (a
+			// lease bucket electing its leader): wait for it within the
+			// join's time rather than refuse.
 			err = ErrNotOwner
 		}
 		if !errors.Is(err, ErrOwnerGone) && !errors.Is(err, ErrNotOwner) {
