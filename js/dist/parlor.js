@@ -2131,6 +2131,7 @@ var Client = class {
     const counts = err.code !== "unavailable";
     if (transientCodes.has(err.code) && (!counts || core.rejoinAttempts < maxRejoinAttempts) && this.backoff) {
       if (counts) core.rejoinAttempts++;
+      else core.fail(err);
       core.rejoinRetries++;
       const delay = this.delay(core.rejoinRetries, false);
       core.rejoinTimer = setTimeout(() => {

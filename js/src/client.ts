@@ -1066,6 +1066,7 @@ export class Client {
     const counts = err.code !== "unavailable";
     if (transientCodes.has(err.code) && (!counts || core.rejoinAttempts < maxRejoinAttempts) && this.backoff) {
       if (counts) core.rejoinAttempts++;
+      else core.fail(err); // the room cannot be served for now: do not hold its requests
       core.rejoinRetries++;
       const delay = this.delay(core.rejoinRetries, false);
       core.rejoinTimer = setTimeout(() => {
