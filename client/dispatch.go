@@ -255,3 +255,10 @@ func transient(err error) bool {
 	var ce *codec.Error
 	return errors.As(err, &ce) && (ce.Code == codec.CodeUnavailable || ce.Code == codec.CodeRateLimited)
 }
+
+// unavailable reports whether err is a refusal with code unavailable,
+// which a rejoin outlasts without counting it toward giving the room up.
+func unavailable(err error) bool {
+	var ce *codec.Error
+	return errors.As(err, &ce) && ce.Code == codec.CodeUnavailable
+}

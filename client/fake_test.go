@@ -364,6 +364,75 @@ func TestFakeRejoinRefused(t *testing.T) {
 	}
 }
 
+// TestFakeRejoinUnavailableKeepsRoom: a rejoin refused with unavailable
+// (the server's cluster cut off) is tried again for as long as it takes,
+// without counting toward giving the room up, and a send waiting for it
+// fails with the refusal; rate_limited counts, and gives r2 up after five
+// rounds while r1 is joined again.
+func TestFakeRejoinUnavailableKeepsRoom(t *testing.T) {
+	fs := newFakeServer(t)
+	c, fc := dialFake(t, fs, client.Options{Reconnect: fast})
+	joinFake(t, c, fc, "r1", 0, "e1")
+	joinFake(t, c, fc, "r2", 0, "e2")
+
+	fc.kill()
+	fc2 := fs.accept()
+	fc2.handshake(2, true)
+	waiting := async(func() (client.Reply, error) { return c.Send(ctx(t), "r1", "x", nil) })
+	for round := 1; round <= 12; round++ {
+		j1, j2 := fc2.expect(codec.TypeJoin), fc2.expect(codec.TypeJoin)
+		code := codec.CodeUnavailable
+		if round > 7 {
+			code = codec.CodeRateLimited
+		}
+		fc2.send(codec.AppendReply(nil, j1.Ref, codec.CodeUnavailable, "cut off", nil),
+			codec.AppendReply(nil, j2.Ref, code, "again", nil))
+	}
+	var ce *codec.Error
+	if _, err := await(t, waiting); !errors.As(err, &ce) || ce.Code != codec.CodeUnavailable {
+		t.Fatalf("a send waiting for r1's rejoin: %v, want the unavailable refusal", err)
+	}
+	ev := nextEvent(t, c)
+	if !ev.Left || ev.Room != "r2" || ev.Reason != client.ReasonRejoinFailed || !errors.As(ev.Err, &ce) || ce.Code != codec.CodeRateLimited {
+		t.Fatalf("event %+v, want a %s left notice for r2 with rate_limited", ev, client.ReasonRejoinFailed)
+	}
+	j := fc2.expect(codec.TypeJoin)
+	if j.Epoch != "e1" {
+		t.Fatalf("rejoin after 12 unavailable rounds presents epoch %q, want e1's", j.Epoch)
+	}
+	fc2.send(codec.AppendJoined(nil, j.Ref, "r1", 0, nil, "e1", true))
+	ch := async(func() (client.Reply, error) { return c.Send(ctx(t), "r1", "x", nil) })
+	f := fc2.expect(codec.TypeSend)
+	fc2.send(codec.AppendReply(nil, f.Ref, "", "", nil))
+	if _, err := await(t, ch); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFakeReconnectDialTimeout: a reconnect whose upgrade is never
+// answered (a paused node behind a load balancer) is given up after the
+// policy's DialTimeout, not the much longer RequestTimeout, and the next
+// attempt connects.
+func TestFakeReconnectDialTimeout(t *testing.T) {
+	fs := newFakeServer(t)
+	log := newStateLog(false)
+	policy := fast
+	policy.DialTimeout = 200 * time.Millisecond
+	c, fc := dialFake(t, fs, client.Options{RequestTimeout: time.Minute, Reconnect: policy, OnStateChange: log.record})
+	joinFake(t, c, fc, "r1", 0, "e1")
+	fs.hang.Store(1)
+	fc.kill()
+	fc2 := fs.accept() // within waitTimeout, far below RequestTimeout
+	fc2.handshake(2, true)
+	j := fc2.expect(codec.TypeJoin)
+	fc2.send(codec.AppendJoined(nil, j.Ref, "r1", 0, nil, "e1", true))
+	log.wait(t, client.StateOpen) // the first connection
+	sc := log.wait(t, client.StateOpen)
+	if sc.Attempt != 2 || fs.tries.Load() != 3 {
+		t.Fatalf("open %+v after %d upgrade requests, want attempt 2 and 3 requests", sc, fs.tries.Load())
+	}
+}
+
 // TestFakeNoReconnectAfterCloseCodes: 1007, 1008, 4009, 4010, 4011 and
 // 4029 end the client; 4000 and 1001 do not.
 func TestFakeNoReconnectAfterCloseCodes(t *testing.T) {

@@ -160,6 +160,7 @@ type fakeServer struct {
 	conns  chan *fakeConn
 	refuse atomic.Int32 // an HTTP status to refuse upgrades with; 0 accepts
 	tries  atomic.Int32 // upgrade requests received
+	hang   atomic.Int32 // how many upgrade requests to leave unanswered
 	mu     sync.Mutex
 	all    []*fakeConn
 }
@@ -195,6 +196,10 @@ func (fs *fakeServer) url() string { return "ws" + strings.TrimPrefix(fs.srv.URL
 
 func (fs *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 	fs.tries.Add(1)
+	if fs.hang.Add(-1) >= 0 {
+		<-r.Context().Done() // a paused node: the kernel took the connection
+		return
+	}
 	if code := fs.refuse.Load(); code != 0 {
 		http.Error(w, "refused", int(code))
 		return

@@ -26,6 +26,8 @@ const (
 	DefaultMinDelay = 250 * time.Millisecond
 	// DefaultMaxDelay is ReconnectPolicy.MaxDelay's default.
 	DefaultMaxDelay = 10 * time.Second
+	// DefaultDialTimeout is ReconnectPolicy.DialTimeout's default.
+	DefaultDialTimeout = 5 * time.Second
 )
 
 // maxWrite is the largest message the client writes. The WebSocket library
@@ -115,6 +117,13 @@ type ReconnectPolicy struct {
 	// before it gives up and ends with the last error. Default: 0, no
 	// limit.
 	MaxAttempts int
+	// DialTimeout bounds the dial, upgrade and connect handshake of one
+	// reconnect attempt. A server that accepts the connection but never
+	// answers (a paused or overloaded node) fails the attempt after it,
+	// and the next attempt, through a load balancer likely to another
+	// node, follows. Default: 5s (DefaultDialTimeout), or
+	// Options.RequestTimeout if that is shorter.
+	DialTimeout time.Duration
 }
 
 // withDefaults returns p with its zero fields set to their defaults.
@@ -127,6 +136,9 @@ func (p ReconnectPolicy) withDefaults() ReconnectPolicy {
 	}
 	if p.MaxDelay < p.MinDelay {
 		p.MaxDelay = p.MinDelay
+	}
+	if p.DialTimeout <= 0 {
+		p.DialTimeout = DefaultDialTimeout
 	}
 	return p
 }

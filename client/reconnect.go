@@ -15,8 +15,12 @@ import (
 // be resent forever.
 const maxTries = 3
 
-// maxRejoinRounds bounds the tries of a rejoin refused with a transient
-// code (unavailable, rate_limited) on one connection.
+// maxRejoinRounds bounds the tries of a rejoin refused with
+// rate_limited on one connection. A rejoin refused with unavailable (the
+// server cannot reach the room for now, e.g. its cluster is cut off) is
+// tried again with the backoff's pauses for as long as the connection
+// lives, and never gives the room up; the sends waiting for it fail with
+// the refusal (failWaiting).
 const maxRejoinRounds = 5
 
 // run is the client's goroutine: it watches the current connection and,
@@ -72,7 +76,7 @@ func (c *Client) recover(cn *conn) *conn {
 		c.mu.Lock()
 		token := c.token
 		c.mu.Unlock()
-		ctx, cancel := context.WithTimeout(c.life, c.opts.RequestTimeout)
+		ctx, cancel := context.WithTimeout(c.life, min(p.DialTimeout, c.opts.RequestTimeout))
 		next, f, derr := c.dial(ctx, token)
 		cancel()
 		if derr != nil {
@@ -124,17 +128,30 @@ func (c *Client) restore(cn *conn) bool {
 	c.mu.Unlock()
 	slices.SortFunc(todo, func(a, b *roomState) int { return strings.Compare(a.id, b.id) })
 
+	// Per room, the rejoins refused with a code other than unavailable.
+	refusals := make(map[*roomState]int)
 	for round := 1; len(todo) > 0; round++ {
 		calls := c.rejoin(cn, todo)
 		todo = todo[:0]
+		var spent []*roomState
 		var lastErr error
 		timer := time.NewTimer(c.opts.RequestTimeout)
 		for _, cl := range calls {
 			select {
 			case res := <-cl.ch:
-				if res.err != nil && transient(res.err) {
-					todo = append(todo, cl.rec)
+				if res.err == nil || !transient(res.err) {
+					break
+				}
+				if unavailable(res.err) {
+					c.failWaiting(cl.rec, res.err)
+				} else {
+					refusals[cl.rec]++
 					lastErr = res.err
+				}
+				if refusals[cl.rec] == maxRejoinRounds {
+					spent = append(spent, cl.rec)
+				} else {
+					todo = append(todo, cl.rec)
 				}
 			case <-cn.closed:
 				timer.Stop()
@@ -148,11 +165,10 @@ func (c *Client) restore(cn *conn) bool {
 			}
 		}
 		timer.Stop()
-		if len(todo) == 0 {
-			break
+		if len(spent) > 0 {
+			c.giveUp(spent, lastErr)
 		}
-		if round == maxRejoinRounds {
-			c.giveUp(todo, lastErr)
+		if len(todo) == 0 {
 			break
 		}
 		t := time.NewTimer(c.opts.Reconnect.delay(round, c.rnd))
@@ -216,6 +232,24 @@ func (c *Client) rejoin(cn *conn, rooms []*roomState) []*call {
 		}
 	}
 	return calls
+}
+
+// failWaiting fails the sends waiting for rec's rejoin with err, a
+// refusal with code unavailable: the server cannot serve the room for now
+// (its cluster is cut off, say), and holding the sends until it can would
+// keep the application waiting for an unknown time. Resent sends among
+// them may have been applied before the connection was lost; sent again
+// with the same client message id, they are applied once.
+func (c *Client) failWaiting(rec *roomState, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for e := c.queue.Front(); e != nil; {
+		next := e.Next()
+		if cl := e.Value.(*call); cl.kind == callSend && cl.room == rec.id {
+			c.settle(cl, result{err: err})
+		}
+		e = next
+	}
 }
 
 // giveUp drops rooms whose rejoin kept being refused and tells the

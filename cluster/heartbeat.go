@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -85,4 +86,67 @@ func (n *Node) NodeGone(node string) <-chan struct{} {
 		n.peers[node] = p
 	}
 	return p.gone
+}
+
+// connectedNow is the channel Connected returns while the node is
+// connected: closed once and for all.
+var connectedNow = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
+
+// leaseCheckAge is how long the lease bucket may go without answering
+// this node (a renewal, an acquisition) before the heartbeat asks it
+// (lease.Manager.Check), so that a node holding no lease notices within
+// about a second that its cluster cannot give rooms owners.
+const leaseCheckAge = time.Second
+
+// watchLeases runs beside the heartbeat, each HeartbeatInterval while
+// the NATS connection is up: it asks the lease bucket whether it answers
+// when it has been silent for leaseCheckAge or failed last (each Check
+// bounded by the lease manager's OpTimeout, so that the heartbeats never
+// wait for it), and wakes the Connected waiters once the node is
+// connected again.
+func (n *Node) watchLeases() {
+	defer close(n.leaseDone)
+	t := time.NewTicker(n.cfg.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-n.stop:
+			return
+		case <-t.C:
+		}
+		if !n.nc.IsConnected() {
+			continue
+		}
+		if !n.leases.Reachable() || time.Since(n.leases.LastReached()) > leaseCheckAge {
+			if n.leases.Check(context.Background()) != nil {
+				continue
+			}
+		}
+		n.mu.Lock()
+		if n.upWait != nil {
+			close(n.upWait)
+			n.upWait = nil
+		}
+		n.mu.Unlock()
+	}
+}
+
+// Connected implements engine.Cluster: the node is connected while its
+// NATS connection is up and the lease bucket answers (a JetStream cluster
+// without its quorum takes no lease). The channel is closed at once while
+// it is, else within about a HeartbeatInterval of its return.
+func (n *Node) Connected() <-chan struct{} {
+	if n.nc.IsConnected() && n.leases.Reachable() {
+		return connectedNow
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.upWait == nil {
+		n.upWait = make(chan struct{})
+	}
+	return n.upWait
 }

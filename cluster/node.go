@@ -38,9 +38,12 @@ type Node struct {
 	server *forward.Server
 	peers  map[string]*peer
 	hbSub  *nats.Subscription
+	upWait chan struct{} // closed when the connection is back (Connected)
 	stop   chan struct{}
 	done   chan struct{}
-	closed bool
+	// leaseDone is closed when watchLeases has returned.
+	leaseDone chan struct{}
+	closed    bool
 }
 
 // peer is another node this node watches.
@@ -80,6 +83,8 @@ func NewNode(ctx context.Context, nc *nats.Conn, cfg NodeConfig) (*Node, error) 
 		peers:  make(map[string]*peer),
 		stop:   make(chan struct{}),
 		done:   make(chan struct{}),
+
+		leaseDone: make(chan struct{}),
 	}
 	n.hbSub, err = nc.Subscribe(DefaultNodeSubjectPrefix+".*", n.heard)
 	if err != nil {
@@ -87,6 +92,7 @@ func NewNode(ctx context.Context, nc *nats.Conn, cfg NodeConfig) (*Node, error) 
 		return nil, err
 	}
 	go n.heartbeat()
+	go n.watchLeases()
 	return n, nil
 }
 
@@ -145,13 +151,14 @@ func (r roomLease) Release() {
 }
 
 // Join implements engine.Cluster. An owner that does not answer within
-// ForwardTimeout (paused, cut off) is reported as gone, so that the engine
-// looks the room's owner up again, as it does for a dead one: the lease of
-// an owner that cannot answer ends within the lease TTL and the room moves.
-// Were the join applied late after all, the session's next join is the
-// same membership.
+// ForwardTimeout or half the lease TTL, whichever is shorter (paused, cut
+// off), is reported as gone, so that the engine looks the room's owner up
+// again, as it does for a dead one: the lease of an owner that cannot
+// answer ends within the lease TTL and the room moves, and a join that
+// waited longer would find it stale only after that wait. Were the join
+// applied late after all, the session's next join is the same membership.
 func (n *Node) Join(ctx context.Context, owner string, j *engine.ClusterJoin) error {
-	ctx, cancel := context.WithTimeout(ctx, n.cfg.ForwardTimeout)
+	ctx, cancel := context.WithTimeout(ctx, min(n.cfg.ForwardTimeout, n.leases.TTL()/2))
 	defer cancel()
 	_, err := n.fwd.Join(ctx, owner, &forward.Join{
 		Room: j.Room, Kind: j.Kind, User: j.User, Session: j.Session, Node: j.Node,
@@ -264,6 +271,7 @@ func (n *Node) Close() error {
 	n.mu.Unlock()
 	close(n.stop)
 	<-n.done
+	<-n.leaseDone
 	_ = n.hbSub.Unsubscribe()
 	if n.nc.IsConnected() {
 		_ = n.nc.Publish(n.heartbeatSubject(), []byte(byeMessage))

@@ -47,6 +47,10 @@ type Cluster interface {
 	Join(ctx context.Context, owner string, j *ClusterJoin) error
 	Send(ctx context.Context, owner string, s *ClusterSend) error
 	Leave(ctx context.Context, owner string, l *ClusterLeave) error
+	// Connected returns a channel that is closed while this node is
+	// connected to the other nodes: already closed if it is now, else
+	// closed when it is back. The check must not allocate.
+	Connected() <-chan struct{}
 	// NodeGone returns a channel closed once node is believed gone: it
 	// left, or it has not been heard from for the cluster's node timeout.
 	NodeGone(node string) <-chan struct{}

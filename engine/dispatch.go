@@ -188,7 +188,7 @@ func (s *session) handleSend(f *codec.Frame) {
 		h = s.remoteRoom(f.Room)
 	}
 	if r == nil && h == nil {
-		s.reply(f.Ref, ErrNotJoined)
+		s.reply(f.Ref, s.notJoinedErr(f.Room))
 		return
 	}
 	if f.Event == "" {

@@ -47,6 +47,7 @@ type Engine struct {
 	remoteSessions *shardedMap[*remoteSession]
 	remotes        *shardedMap[*remoteRoom]
 	watched        *shardedMap[struct{}] // nodes watched by watchNode
+	stalled        stalledRooms          // rooms stopped while cut off (clusteroutage.go)
 	userSubs       *shardedMap[*userSub]
 
 	// What listens on room ids for signals (clustersignal.go).

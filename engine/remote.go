@@ -228,13 +228,19 @@ func (s *session) joinCluster(ctx context.Context, f *codec.Frame, m room.Module
 			case <-ctx.Done():
 				return ctx.Err()
 			}
+		case err == nil && !s.e.clusterUp():
+			return ErrClusterDown // the owner cannot be reached now
 		case err == nil:
 			err = s.joinRemote(ctx, owner, id, f, params)
+		case lookupUnavailable(err) && !s.e.clusterUp():
+			// This node is cut off from the cluster: refused at once,
+			// the client tries again (a refusal with code unavailable
+			// does not make it give the room up).
+			return ErrClusterDown
 		case lookupUnavailable(err):
-			// The cluster cannot say who owns the room (NATS or the
-			// lease bucket down): wait for it within the join's time
-			// rather than refuse, so that a client's rejoins outlast an
-			// outage of a few seconds.
+			// The cluster cannot say who owns the room for a moment (a
+			// lease bucket electing its leader): wait for it within the
+			// join's time rather than refuse.
 			err = ErrNotOwner
 		}
 		if !errors.Is(err, ErrOwnerGone) && !errors.Is(err, ErrNotOwner) {
@@ -305,16 +311,22 @@ func (s *session) remoteLeft(rr *remoteRoom, reason room.LeaveReason) {
 		delete(s.remote, rr.id)
 	}
 	s.roomsMu.Unlock()
-	s.roomMoved(reason)
+	s.roomMoved(rr.id, reason)
 }
 
-// roomMoved closes the session with CloseRoomMoved when a room it was in
-// stopped on a cluster node for another reason than this engine's
+// roomMoved closes the session with CloseRoomMoved when a room it was in,
+// id, stopped on a cluster node for another reason than this engine's
 // shutdown: the room stopped because its node lost it, stopped, or died,
 // or because its stored log moved under it (a store seq conflict: the
-// modules stop the room then, see docs/cluster.md, fencing).
-func (s *session) roomMoved(reason room.LeaveReason) {
+// modules stop the room then, see docs/cluster.md, fencing). While this
+// node is cut off from the cluster the session stays open until it is
+// back (stall), its sends to id answered ErrClusterDown.
+func (s *session) roomMoved(id string, reason room.LeaveReason) {
 	if reason != room.LeaveShutdown || s.e.cluster == nil || s.e.shutting.Load() {
+		return
+	}
+	if !s.e.clusterUp() {
+		s.e.stall(s, id)
 		return
 	}
 	s.closeAfterFlush(CloseRoomMoved, "room moved to another node")
@@ -322,8 +334,16 @@ func (s *session) roomMoved(reason room.LeaveReason) {
 
 // sendRemote forwards a send to the room's owner. A gone or changed owner
 // closes the session with CloseRoomMoved after the client is answered, so
-// that it resumes where the room runs next.
+// that it resumes where the room runs next. While this node is cut off
+// from the cluster the send is answered ErrClusterDown at once, and the
+// session is closed with CloseRoomMoved once the node is back (the owner
+// may have lost the room meanwhile).
 func (s *session) sendRemote(h *remoteHandle, f *codec.Frame) {
+	if !s.e.clusterUp() {
+		s.e.stall(s, h.rr.id)
+		s.reply(f.Ref, ErrClusterDown)
+		return
+	}
 	h.replies.await(s, f.Ref)
 	err := s.e.cluster.Send(s.e.ctx, h.owner, &ClusterSend{
 		Room: h.rr.id, User: s.user, Session: s.id, Node: s.e.cluster.Node(),

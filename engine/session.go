@@ -169,7 +169,7 @@ func (s *session) RoomLeft(r *room.Room, reason room.LeaveReason) {
 	}
 	s.roomsMu.Unlock()
 	if s.e.cluster != nil {
-		s.roomMoved(reason)
+		s.roomMoved(r.ID(), reason)
 	}
 }
 
@@ -302,6 +302,7 @@ func (s *session) close(cause error) {
 	}
 	if s.e.cluster != nil {
 		s.leaveRemoteRooms()
+		s.e.unstall(s)
 		s.e.releaseUserSub(s.userSub)
 	}
 	s.e.releaseConn(s.user, s)

@@ -78,6 +78,7 @@ func (l *Lease) Renew(ctx context.Context) error {
 	next, err := l.m.kv.Update(ctx, l.key, []byte(l.m.cfg.Node), rev)
 	switch {
 	case err == nil:
+		l.m.reached()
 		l.mu.Lock()
 		if l.err == nil {
 			l.rev = next
@@ -86,9 +87,11 @@ func (l *Lease) Renew(ctx context.Context) error {
 		l.mu.Unlock()
 		return nil
 	case errors.Is(err, jetstream.ErrKeyRevisionMismatch):
+		l.m.reached()
 		l.lose("replaced")
 		return ErrLost
 	}
+	l.m.unreached()
 	l.mu.Lock()
 	expired := !time.Now().Before(l.deadline)
 	l.mu.Unlock()

@@ -47,6 +47,8 @@ type Manager struct {
 	// instead of racing it (and replacing its lease as "our own name").
 	acquiring map[string]chan struct{}
 
+	reach reach // whether the bucket answers (reach.go)
+
 	stop chan struct{}
 	done chan struct{}
 }
@@ -166,6 +168,7 @@ func (m *Manager) Acquire(ctx context.Context, room string) (*Lease, error) {
 	if err != nil {
 		return nil, errors.Join(ErrUnavailable, err)
 	}
+	m.reached()
 	l := &Lease{m: m, room: room, key: key, rev: rev, deadline: started.Add(m.cfg.TTL), done: make(chan struct{})}
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -9,14 +9,19 @@ import (
 	"time"
 )
 
-// defaultDown is how long a backend that refused a connection is skipped.
+// defaultDown is how long a backend that refused a connection, or did not
+// answer in time, is skipped.
 const defaultDown = time.Second
+
+// defaultAnswer is how long a backend has to send its response headers.
+const defaultAnswer = 5 * time.Second
 
 // config holds the command-line flags.
 type config struct {
 	addr     string
 	backends []string // host:port of each node
 	down     time.Duration
+	answer   time.Duration
 	quiet    bool
 }
 
@@ -44,7 +49,8 @@ func parseFlags(args []string) (config, error) {
 	fs := flag.NewFlagSet("parlor-proxy", flag.ContinueOnError)
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.Var(&backends, "backend", "a node's host:port; repeat it, or give a comma-separated list")
-	fs.DurationVar(&cfg.down, "down", defaultDown, "how long a backend that refused a connection is skipped")
+	fs.DurationVar(&cfg.down, "down", defaultDown, "how long a backend that refused a connection, or did not answer in time, is skipped")
+	fs.DurationVar(&cfg.answer, "answer", defaultAnswer, "how long a backend has to send its response headers (502 after it)")
 	fs.BoolVar(&cfg.quiet, "quiet", false, "do not log backends going down and up")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
@@ -55,6 +61,9 @@ func parseFlags(args []string) (config, error) {
 	}
 	if cfg.down <= 0 {
 		return config{}, errors.New("-down must be positive")
+	}
+	if cfg.answer <= 0 {
+		return config{}, errors.New("-answer must be positive")
 	}
 	return cfg, nil
 }

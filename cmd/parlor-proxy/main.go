@@ -8,7 +8,10 @@
 // A backend that refuses the connection (a node that died or restarts) is
 // skipped for -down and the request goes to the next one, so clients
 // reconnect through the proxy to the nodes that remain. A request whose
-// connection was made and then failed is answered 502, never sent twice.
+// connection was made and then failed is answered 502, never sent twice;
+// so is one whose backend sent no response headers within -answer (5 s: a
+// paused node takes connections but never answers), and that backend is
+// skipped for -down too.
 // The Host header of the client's request is passed on unchanged, so that
 // the nodes' same-origin check sees the address the browser used; the
 // proxy adds X-Forwarded-For and X-Forwarded-Proto.

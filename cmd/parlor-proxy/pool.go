@@ -30,8 +30,10 @@ type pool struct {
 	now      func() time.Time
 }
 
-// newPool returns a pool over addrs (host:port each).
-func newPool(addrs []string, down time.Duration, logger *log.Logger) *pool {
+// newPool returns a pool over addrs (host:port each). A backend has
+// answer to send its response headers (a WebSocket upgrade's 101
+// included).
+func newPool(addrs []string, down, answer time.Duration, logger *log.Logger) *pool {
 	p := &pool{
 		down: down,
 		log:  logger,
@@ -40,7 +42,7 @@ func newPool(addrs []string, down time.Duration, logger *log.Logger) *pool {
 			DialContext:           (&net.Dialer{Timeout: 2 * time.Second}).DialContext,
 			MaxIdleConnsPerHost:   64,
 			IdleConnTimeout:       90 * time.Second,
-			ResponseHeaderTimeout: 30 * time.Second,
+			ResponseHeaderTimeout: answer,
 		},
 	}
 	for _, a := range addrs {
@@ -70,6 +72,16 @@ func (p *pool) RoundTrip(req *http.Request) (*http.Response, error) {
 				}
 				return resp, nil
 			}
+			if silent(err) {
+				// It took the request and did not answer in time
+				// (paused, overloaded): the request may have reached
+				// it, so it is not sent again, but the next requests
+				// skip it for a while.
+				if b.downUntil.Swap(now+int64(p.down)) == 0 && p.log != nil {
+					p.log.Printf("backend %s does not answer: %v", b.addr, err)
+				}
+				return nil, err
+			}
 			if !refused(err) || !replayable(req) {
 				return nil, err
 			}
@@ -95,6 +107,13 @@ func toBackend(req *http.Request, addr string) *http.Request {
 // nothing of the request reached the backend.
 func refused(err error) bool {
 	return errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// silent reports whether err says that the backend took the connection
+// but sent no response headers within the pool's answer time.
+func silent(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout() && !refused(err)
 }
 
 // replayable reports whether req can be sent to another backend: it has

@@ -55,7 +55,7 @@ func hostPort(s *httptest.Server) string { return s.Listener.Addr().String() }
 
 func TestRoundRobinNoAffinity(t *testing.T) {
 	a, b, c := namedBackend(t, "a"), namedBackend(t, "b"), namedBackend(t, "c")
-	proxy := startProxy(t, newPool([]string{hostPort(a), hostPort(b), hostPort(c)}, time.Second, nil))
+	proxy := startProxy(t, newPool([]string{hostPort(a), hostPort(b), hostPort(c)}, time.Second, 5*time.Second, nil))
 	var got []string
 	for range 6 {
 		code, body := get(t, proxy)
@@ -84,7 +84,7 @@ func TestRefusingBackendSkipped(t *testing.T) {
 	ln.Close()
 
 	now := time.Now()
-	p := newPool([]string{hostPort(a), dead}, time.Second, nil)
+	p := newPool([]string{hostPort(a), dead}, time.Second, 5*time.Second, nil)
 	p.now = func() time.Time { return now }
 	proxy := startProxy(t, p)
 	for i := range 4 {
@@ -125,6 +125,50 @@ func TestRefusingBackendSkipped(t *testing.T) {
 	}
 }
 
+// TestSilentBackendSkipped: a backend that takes connections but never
+// answers (a paused node) costs the request that reached it a 502 after
+// the answer time, not a resend, and the next requests skip it.
+func TestSilentBackendSkipped(t *testing.T) {
+	a := namedBackend(t, "a")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := make(chan struct{})
+	var held []net.Conn // read nothing, answer nothing
+	go func() {
+		defer close(accepted)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		<-accepted
+		for _, c := range held {
+			c.Close()
+		}
+	})
+
+	p := newPool([]string{ln.Addr().String(), hostPort(a)}, time.Minute, 200*time.Millisecond, nil)
+	proxy := startProxy(t, p)
+	if code, _ := get(t, proxy); code != http.StatusBadGateway {
+		t.Fatalf("the silent backend's request: status %d, want 502", code)
+	}
+	if p.backends[0].downUntil.Load() == 0 {
+		t.Fatal("the silent backend is not marked down")
+	}
+	for i := range 4 {
+		if code, body := get(t, proxy); code != http.StatusOK || !strings.HasPrefix(body, "a ") {
+			t.Fatalf("request %d: status %d, body %q: want every request served by a", i, code, body)
+		}
+	}
+}
+
 func TestAllBackendsDown(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -132,7 +176,7 @@ func TestAllBackendsDown(t *testing.T) {
 	}
 	dead := ln.Addr().String()
 	ln.Close()
-	proxy := startProxy(t, newPool([]string{dead}, time.Second, nil))
+	proxy := startProxy(t, newPool([]string{dead}, time.Second, 5*time.Second, nil))
 	for range 2 {
 		if code, _ := get(t, proxy); code != http.StatusBadGateway {
 			t.Fatalf("status %d, want 502", code)
@@ -163,7 +207,7 @@ func TestWebSocketThroughProxy(t *testing.T) {
 		addrs = append(addrs, hostPort(s))
 		engines = append(engines, e)
 	}
-	proxy := startProxy(t, newPool(addrs, time.Second, nil))
+	proxy := startProxy(t, newPool(addrs, time.Second, 5*time.Second, nil))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -55,7 +55,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           newHandler(newPool(cfg.backends, cfg.down, poolLog), logger),
+		Handler:           newHandler(newPool(cfg.backends, cfg.down, cfg.answer, poolLog), logger),
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       60 * time.Second,
 		ErrorLog:          logger,

@@ -8,10 +8,20 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// idleInTransactionTimeout is the server's idle_in_transaction_session_timeout
+// for the pool's connections, unless the DSN sets one: a process stopped
+// in the middle of a transaction (SIGSTOP, a frozen VM) would otherwise
+// hold the transaction's locks until it runs again, and the node that took
+// its rooms over would wait for them on its first append. The server ends
+// such a session instead; the stopped process's commit then fails, as its
+// lease ended anyway. The stores' transactions run their statements back to
+// back, far below it.
+const idleInTransactionTimeout = "2s"
+
 // OpenPool connects a pool to the database named by dsn (a postgres://
 // URL or a key=value connection string), with at most maxConns
-// connections, each with schema as its search_path. ctx bounds the
-// first connection.
+// connections, each with schema as its search_path and
+// idleInTransactionTimeout. ctx bounds the first connection.
 func OpenPool(ctx context.Context, dsn, schema string, maxConns int32) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
@@ -19,6 +29,9 @@ func OpenPool(ctx context.Context, dsn, schema string, maxConns int32) (*pgxpool
 	}
 	cfg.MaxConns = maxConns
 	cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{schema}.Sanitize()
+	if _, set := cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"]; !set {
+		cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = idleInTransactionTimeout
+	}
 	return pgxpool.NewWithConfig(ctx, cfg)
 }
 

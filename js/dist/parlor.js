@@ -1218,7 +1218,10 @@ var RoomCore = class {
     /** Work that waits until the room is joined again. */
     this.waiting = [];
     this.state = "joined";
+    /** Refused rejoins that count toward giving the room up (not unavailable). */
     this.rejoinAttempts = 0;
+    /** Refused rejoins of any transient code, which set the backoff's delay. */
+    this.rejoinRetries = 0;
   }
   /** Delivers a module event to every handle. */
   deliver(event, data, meta) {
@@ -2119,14 +2122,18 @@ var Client = class {
     }
     core.state = "joined";
     core.rejoinAttempts = 0;
+    core.rejoinRetries = 0;
     clearTimer(core.rejoinTimer);
     core.rejoinTimer = void 0;
   }
   /** A rejoin was refused: retry a transient refusal, else give the room up. */
   rejoinFailed(core, err) {
-    if (transientCodes.has(err.code) && core.rejoinAttempts < maxRejoinAttempts && this.backoff) {
-      core.rejoinAttempts++;
-      const delay = this.delay(core.rejoinAttempts, false);
+    const counts = err.code !== "unavailable";
+    if (transientCodes.has(err.code) && (!counts || core.rejoinAttempts < maxRejoinAttempts) && this.backoff) {
+      if (counts) core.rejoinAttempts++;
+      else core.fail(err);
+      core.rejoinRetries++;
+      const delay = this.delay(core.rejoinRetries, false);
       core.rejoinTimer = setTimeout(() => {
         core.rejoinTimer = void 0;
         if (core.state === "rejoining" && this.st === "open") {
@@ -2246,6 +2253,7 @@ var Client = class {
       clearTimer(core.rejoinTimer);
       core.rejoinTimer = void 0;
       core.rejoinAttempts = 0;
+      core.rejoinRetries = 0;
     }
     const resend = /* @__PURE__ */ new Map();
     for (const p of inflight) {

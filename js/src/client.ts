@@ -232,7 +232,10 @@ const finalCodes = new Map<number, string>([
 // The client's own aborts after which it waits the longest delay: the
 // server sent a malformed message.
 const slowCodes = new Set([1007]);
-// Rejoin refusals worth retrying.
+// Rejoin refusals worth retrying. All but unavailable (the server cannot
+// reach the room for now, e.g. its cluster is cut off) give the room up
+// after maxRejoinAttempts; unavailable is retried for as long as the
+// connection lives.
 const transientCodes = new Set(["unavailable", "rate_limited", "timeout", "disconnected"]);
 const maxRejoinAttempts = 5;
 const OPEN = 1;
@@ -1053,15 +1056,19 @@ export class Client {
     }
     core.state = "joined";
     core.rejoinAttempts = 0;
+    core.rejoinRetries = 0;
     clearTimer(core.rejoinTimer);
     core.rejoinTimer = undefined;
   }
 
   /** A rejoin was refused: retry a transient refusal, else give the room up. */
   private rejoinFailed(core: RoomCore, err: ParlorError): void {
-    if (transientCodes.has(err.code) && core.rejoinAttempts < maxRejoinAttempts && this.backoff) {
-      core.rejoinAttempts++;
-      const delay = this.delay(core.rejoinAttempts, false);
+    const counts = err.code !== "unavailable";
+    if (transientCodes.has(err.code) && (!counts || core.rejoinAttempts < maxRejoinAttempts) && this.backoff) {
+      if (counts) core.rejoinAttempts++;
+      else core.fail(err); // the room cannot be served for now: do not hold its requests
+      core.rejoinRetries++;
+      const delay = this.delay(core.rejoinRetries, false);
       core.rejoinTimer = setTimeout(() => {
         core.rejoinTimer = undefined;
         if (core.state === "rejoining" && this.st === "open") {
@@ -1190,6 +1197,7 @@ export class Client {
       clearTimer(core.rejoinTimer);
       core.rejoinTimer = undefined;
       core.rejoinAttempts = 0;
+      core.rejoinRetries = 0;
     }
     // Sends without a reply go out again after their room's rejoin, in
     // their original order and with their client_msg_id, ahead of the

@@ -140,7 +140,10 @@ export class RoomCore {
   /** Work that waits until the room is joined again. */
   readonly waiting: Array<{ tag: unknown; run: () => void; fail: (err: ParlorError) => void }> = [];
   state: RoomState = "joined";
+  /** Refused rejoins that count toward giving the room up (not unavailable). */
   rejoinAttempts = 0;
+  /** Refused rejoins of any transient code, which set the backoff's delay. */
+  rejoinRetries = 0;
   rejoinTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(

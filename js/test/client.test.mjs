@@ -895,6 +895,30 @@ test("a transiently refused rejoin is retried", async () => {
   client.close();
 });
 
+test("a rejoin refused unavailable is retried past the give-up count; waiting sends fail with it", async () => {
+  const { client, ws } = await open();
+  const room = await join(client, ws);
+  ws.drop();
+  await clock.advance(1000);
+  const waiting = room.send("say", 1).catch((err) => err);
+  const ws2 = FakeWS.last();
+  await handshake(ws2);
+  for (let i = 0; i < 8; i++) {
+    const [rj] = ws2.take();
+    assert.equal(rj?.type, "join", `rejoin ${i + 1}`);
+    ws2.receive({ type: "reply", ref: rj.ref, code: "unavailable", message: "cut off", data: new Uint8Array(0) });
+    await tick();
+    assert.equal(room.state, "rejoining");
+    if (i === 0) assert.equal((await waiting)?.code, "unavailable");
+    await clock.advance(5000); // the backoff's delay, at most 10 s x 0.5
+  }
+  const [rj] = ws2.take();
+  ws2.receive({ type: "joined", ref: rj.ref, room: "r1", seq: 0, snapshot: enc(null) });
+  await tick();
+  assert.equal(room.state, "joined");
+  client.close();
+});
+
 test("left for shutdown: the room is joined again after the server comes back", async () => {
   const { client, ws } = await open();
   const room = await join(client, ws);
