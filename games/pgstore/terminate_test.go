@@ -27,11 +27,15 @@ func TestTerminatedConnections(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = s.Close() })
 
-	const matches, perMatch = 4, 50
-	killer := pgtest.StartKiller(t, "games-pgstore-fault-test", 15*time.Millisecond)
+	// Each writer makes at least perMatch moves, and goes on up to
+	// maxMoves until some append has failed: on a quiet machine the
+	// appends are fast enough to slip between the kills for a while.
+	const matches, perMatch, maxMoves = 4, 50, 120
+	killer := pgtest.StartKiller(t, "games-pgstore-fault-test", 5*time.Millisecond)
 
 	var failures atomic.Int64
 	acked := make([]map[uint64]int, matches) // seq -> move number
+	made := make([]int, matches)             // moves stored, per match
 	var wg sync.WaitGroup
 	errs := make(chan error, matches)
 	for m := range matches {
@@ -40,7 +44,9 @@ func TestTerminatedConnections(t *testing.T) {
 		acked[m] = map[uint64]int{}
 		wg.Go(func() {
 			var head uint64
-			for move := 0; move < perMatch; {
+			move := 0
+			defer func() { made[m] = move }()
+			for move < perMatch || (failures.Load() == 0 && move < maxMoves) {
 				e := moved(head+1, move)
 				err := s.Append(ctx, games.Write{Match: match, Entries: []games.Entry{e}})
 				if err == nil {
@@ -88,8 +94,8 @@ func TestTerminatedConnections(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(log) != perMatch {
-			t.Fatalf("m%d holds %d entries, want %d", m, len(log), perMatch)
+		if len(log) != made[m] {
+			t.Fatalf("m%d holds %d entries, want %d", m, len(log), made[m])
 		}
 		for i, e := range log {
 			if e.Seq != uint64(i+1) || int(e.Data[1]) != i {
