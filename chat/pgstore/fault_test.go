@@ -104,16 +104,20 @@ func TestTerminatedConnections(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = s.Close() })
 
-	const rooms, perRoom = 4, 60
-	killer := pgtest.StartKiller(t, "pgstore-fault-test", 15*time.Millisecond)
+	const rooms, perRoom, maxPerRoom = 4, 60, 200
+	killer := pgtest.StartKiller(t, "pgstore-fault-test", 5*time.Millisecond)
 
 	var failures atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, rooms)
+	made := make([]uint64, rooms) // entries stored, per room
 	for r := range rooms {
 		room := fmt.Sprint("room", r)
 		wg.Go(func() {
-			for seq := uint64(1); seq <= perRoom; seq++ {
+			// At least perRoom entries, and more up to maxPerRoom until
+			// some append has failed: on a quiet machine the appends are
+			// fast enough to slip between the kills for a while.
+			for seq := uint64(1); seq <= perRoom || (failures.Load() == 0 && seq <= maxPerRoom); seq++ {
 				e := chat.Message{Room: room, Seq: seq, ID: fmt.Sprint(room, "-", seq), Kind: chat.KindMessage,
 					From: "a", Time: int64(seq), Text: "x", ClientMsgID: fmt.Sprint("c", seq)}
 				for {
@@ -131,6 +135,7 @@ func TestTerminatedConnections(t *testing.T) {
 					}
 					failures.Add(1)
 				}
+				made[r] = seq
 			}
 		})
 	}
@@ -146,19 +151,19 @@ func TestTerminatedConnections(t *testing.T) {
 	}
 	for r := range rooms {
 		room := fmt.Sprint("room", r)
-		h, err := s.History(ctx, room, 0, perRoom+10)
+		h, err := s.History(ctx, room, 0, maxPerRoom+10)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(h) != perRoom {
-			t.Fatalf("%s holds %d entries, want %d", room, len(h), perRoom)
+		if uint64(len(h)) != made[r] {
+			t.Fatalf("%s holds %d entries, want %d", room, len(h), made[r])
 		}
 		for i, m := range h {
 			if m.Seq != uint64(i+1) || m.ClientMsgID != fmt.Sprint("c", i+1) {
 				t.Fatalf("%s: entry %d is %+v", room, i, m)
 			}
 		}
-		if reads, _ := s.Reads(ctx, room); reads["a"] != perRoom {
+		if reads, _ := s.Reads(ctx, room); reads["a"] != made[r] {
 			t.Fatalf("%s: reads %v", room, reads)
 		}
 	}
