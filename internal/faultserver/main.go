@@ -44,8 +44,6 @@ import (
 	"syscall"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/chat/boltstore"
 	"github.com/parlorhq/parlor/engine"
@@ -54,6 +52,7 @@ import (
 	"github.com/parlorhq/parlor/games/chess"
 	"github.com/parlorhq/parlor/games/tictactoe"
 	"github.com/parlorhq/parlor/internal/echo"
+	"github.com/parlorhq/parlor/internal/levellog"
 	"github.com/parlorhq/parlor/internal/loopback"
 	"github.com/parlorhq/parlor/internal/procstat"
 	"github.com/parlorhq/parlor/room"
@@ -120,7 +119,7 @@ func run(cfg config) error {
 	if err := os.MkdirAll(cfg.data, 0o700); err != nil {
 		return err
 	}
-	log, err := newLogger(cfg.logLevel)
+	log, err := levellog.New(cfg.logLevel)
 	if err != nil {
 		return err
 	}
@@ -222,21 +221,6 @@ func run(cfg config) error {
 	}
 	fmt.Println(StoppedLine)
 	return nil
-}
-
-// newLogger returns a JSON logger to stderr at level, or none for "off".
-func newLogger(level string) (*zap.Logger, error) {
-	if level == "off" {
-		return zap.NewNop(), nil
-	}
-	lvl, err := zap.ParseAtomicLevel(level)
-	if err != nil {
-		return nil, err
-	}
-	cfg := zap.NewProductionConfig()
-	cfg.Level = lvl
-	cfg.Sampling = nil
-	return cfg.Build()
 }
 
 // Stats is the JSON body of GET /debug/stats.

@@ -45,6 +45,7 @@ import (
 	gamespg "github.com/parlorhq/parlor/games/pgstore"
 	"github.com/parlorhq/parlor/games/tictactoe"
 	"github.com/parlorhq/parlor/internal/echo"
+	"github.com/parlorhq/parlor/internal/levellog"
 	"github.com/parlorhq/parlor/internal/loopback"
 )
 
@@ -140,7 +141,7 @@ func run(cfg config) error {
 	if cfg.nats == "" || cfg.node == "" || cfg.postgres == "" {
 		return errors.New("-nats, -node and -postgres are required")
 	}
-	log, err := newLogger(cfg.logLevel)
+	log, err := levellog.New(cfg.logLevel)
 	if err != nil {
 		return err
 	}
@@ -216,19 +217,4 @@ func run(cfg config) error {
 	}
 	fmt.Println(StoppedLine)
 	return nil
-}
-
-// newLogger returns a JSON logger to stderr at level, or none for "off".
-func newLogger(level string) (*zap.Logger, error) {
-	if level == "off" {
-		return zap.NewNop(), nil
-	}
-	lvl, err := zap.ParseAtomicLevel(level)
-	if err != nil {
-		return nil, err
-	}
-	cfg := zap.NewProductionConfig()
-	cfg.Level = lvl
-	cfg.Sampling = nil
-	return cfg.Build()
 }
