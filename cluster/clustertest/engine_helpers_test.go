@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/parlorhq/parlor/chat"
@@ -46,6 +47,8 @@ type nodeOptions struct {
 	modules  func(*stores) []room.Module
 	// unlimited lifts the engine's and chat's rate limits, for benchmarks.
 	unlimited bool
+	// quiet logs warnings and errors only, for benchmarks.
+	quiet bool
 }
 
 // startNode starts node name on the NATS servers at urls, with the chat
@@ -54,11 +57,15 @@ type nodeOptions struct {
 func startNode(t testing.TB, name string, urls []string, st *stores, opts nodeOptions) *node {
 	t.Helper()
 	nc := dial(t, name, urls...)
+	log := zaptest.NewLogger(t).Named(name)
+	if opts.quiet {
+		log = zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)).Named(name)
+	}
 	var cn *cluster.Node
 	var err error
 	for try := 0; ; try++ { // a fresh JetStream cluster may still elect its leader
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		cn, err = cluster.NewNode(ctx, nc, cluster.NodeConfig{Name: name, LeaseReplicas: opts.replicas, Logger: zaptest.NewLogger(t).Named(name)})
+		cn, err = cluster.NewNode(ctx, nc, cluster.NodeConfig{Name: name, LeaseReplicas: opts.replicas, Logger: log})
 		cancel()
 		if err == nil || try == 20 {
 			break
@@ -70,7 +77,7 @@ func startNode(t testing.TB, name string, urls []string, st *stores, opts nodeOp
 	}
 	t.Cleanup(func() { _ = cn.Close() })
 	mods := chatModules(st)
-	ecfg := engine.Config{Cluster: cn, Logger: zaptest.NewLogger(t).Named(name)}
+	ecfg := engine.Config{Cluster: cn, Logger: log}
 	if opts.unlimited {
 		ecfg.RateLimit = -1
 		mods = chat.New(chat.Config{Store: st.chat, MessageRate: 1e9, MessageBurst: 1e9}).Modules()

@@ -52,6 +52,24 @@ func procCPU(pid int) time.Duration {
 	return time.Duration(utime+stime) * time.Second / clockTicks
 }
 
+// load1 returns the machine's one-minute load average, or -1 if
+// /proc/loadavg cannot be read.
+func load1() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return -1
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return -1
+	}
+	return v
+}
+
 // serverCPU sums the CPU time of every node and NATS server.
 func (c *parlor) serverCPU() time.Duration {
 	var d time.Duration
@@ -180,18 +198,23 @@ const (
 // an open loop: latency counts from each send's due time. The senders sit
 // on node 1; the conversations' owner is node 1 too ("owner local") or
 // node 2 ("owner on another node"), so that each send is forwarded to the
-// owner over NATS and its ack comes back on the room's subject.
+// owner over NATS and its ack comes back on the room's subject. Each case
+// runs with the nodes' stores in memory ("memory": the cluster's own path,
+// no database) and in PostgreSQL ("postgres"), side by side; load1 is the
+// machine's one-minute load average at the end of the case.
 func BenchmarkClusterAck(b *testing.B) {
 	for _, rate := range []int{200, 1000} {
-		for _, remote := range []bool{false, true} {
-			name := map[bool]string{false: "chat send, owner local", true: "chat send, owner on another node"}[remote]
-			b.Run(fmt.Sprintf("%s, %d per s", name, rate), func(b *testing.B) { benchChatAck(b, remote, rate) })
+		for _, store := range []string{storeMemory, storePostgres} {
+			for _, remote := range []bool{false, true} {
+				name := map[bool]string{false: "chat send, owner local", true: "chat send, owner on another node"}[remote]
+				b.Run(fmt.Sprintf("%s, %s, %d per s", store, name, rate), func(b *testing.B) { benchChatAck(b, store, remote, rate) })
+			}
 		}
 	}
 }
 
-func benchChatAck(b *testing.B, remote bool, rate int) {
-	c := startParlor(b)
+func benchChatAck(b *testing.B, store string, remote bool, rate int) {
+	c := startParlorOn(b, store)
 	opts := client.Options{EventBuffer: 1024, RequestTimeout: 30 * time.Second, Reconnect: client.ReconnectPolicy{Disabled: true}}
 	drain := func(cl *client.Client) {
 		go func() {
@@ -265,6 +288,7 @@ func benchChatAck(b *testing.B, remote bool, rate int) {
 		b.ReportMetric(float64(h.Count())/ackWindow.Seconds(), "sends/s")
 		b.ReportMetric(float64(h.Quantile(0.50).Microseconds())/1000, "p50-ms")
 		b.ReportMetric(float64(h.Quantile(0.99).Microseconds())/1000, "p99-ms")
+		b.ReportMetric(load1(), "load1")
 	}
 }
 
@@ -283,18 +307,21 @@ var drawCells = []int{4, 0, 2, 6, 3, 5, 1, 7, 8}
 // timed from when each was due (the first player answers at once, and is
 // not timed; a new match's joins reset the schedule). The timed players
 // sit on node 1; each match's owner, the node of its first player, is
-// node 1 too ("owner local") or node 2 ("owner on another node").
+// node 1 too ("owner local") or node 2 ("owner on another node"). The
+// stores and load1 are as in BenchmarkClusterAck.
 func BenchmarkClusterMoveAck(b *testing.B) {
 	for _, rate := range []int{200, 1000} {
-		for _, remote := range []bool{false, true} {
-			name := map[bool]string{false: "game move, owner local", true: "game move, owner on another node"}[remote]
-			b.Run(fmt.Sprintf("%s, %d per s", name, rate), func(b *testing.B) { benchMoveAck(b, remote, rate) })
+		for _, store := range []string{storeMemory, storePostgres} {
+			for _, remote := range []bool{false, true} {
+				name := map[bool]string{false: "game move, owner local", true: "game move, owner on another node"}[remote]
+				b.Run(fmt.Sprintf("%s, %s, %d per s", store, name, rate), func(b *testing.B) { benchMoveAck(b, store, remote, rate) })
+			}
 		}
 	}
 }
 
-func benchMoveAck(b *testing.B, remote bool, rate int) {
-	c := startParlor(b)
+func benchMoveAck(b *testing.B, store string, remote bool, rate int) {
+	c := startParlorOn(b, store)
 	opts := client.Options{EventBuffer: 1024, RequestTimeout: 30 * time.Second, Reconnect: client.ReconnectPolicy{Disabled: true}}
 	ownerNode := 0
 	if remote {
@@ -342,6 +369,7 @@ func benchMoveAck(b *testing.B, remote bool, rate int) {
 		b.ReportMetric(float64(h.Count())/time.Since(start).Seconds(), "moves/s")
 		b.ReportMetric(float64(h.Quantile(0.50).Microseconds())/1000, "p50-ms")
 		b.ReportMetric(float64(h.Quantile(0.99).Microseconds())/1000, "p99-ms")
+		b.ReportMetric(load1(), "load1")
 	}
 }
 

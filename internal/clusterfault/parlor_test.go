@@ -40,14 +40,31 @@ type node struct {
 	p    *proc
 }
 
+// The stores a cluster's nodes use (clusternode's -store).
+const (
+	storePostgres = "postgres"
+	storeMemory   = "memory"
+)
+
 // startParlor starts NATS, three nodes and the proxy, with flags for every
 // node. It skips the test (fails it in CI) without PostgreSQL.
 func startParlor(t testing.TB, flags ...string) *parlor {
 	t.Helper()
-	dsn := os.Getenv("PARLOR_TEST_POSTGRES")
-	need(t, "PostgreSQL (PARLOR_TEST_POSTGRES; test.sh starts one)", dsn != "")
-	c := &parlor{t: t, dsn: dsn, schema: "cf_" + randomHex(6) + "_", secret: randomHex(16), flags: flags}
-	t.Cleanup(c.dropSchemas)
+	return startParlorOn(t, storePostgres, flags...)
+}
+
+// startParlorOn is startParlor with the stores named by store: with
+// storeMemory each node keeps its chat and matches in its own memory, and
+// PostgreSQL is not needed.
+func startParlorOn(t testing.TB, store string, flags ...string) *parlor {
+	t.Helper()
+	c := &parlor{t: t, schema: "cf_" + randomHex(6) + "_", secret: randomHex(16)}
+	c.flags = append([]string{"-store", store}, flags...)
+	if store == storePostgres {
+		c.dsn = os.Getenv("PARLOR_TEST_POSTGRES")
+		need(t, "PostgreSQL (PARLOR_TEST_POSTGRES; test.sh starts one)", c.dsn != "")
+		t.Cleanup(c.dropSchemas)
+	}
 	c.nats = startNATS(t, 3)
 	ports := freePorts(t, 3)
 	for i := range 3 {

@@ -6,7 +6,11 @@
 // It serves a Parlor engine at /ws with the chat modules and the matches
 // of tic-tac-toe and chess, all stored in PostgreSQL (-postgres, in the
 // schemas -schema-prefix followed by "chat" and "games", so that each test
-// has its own), and the echo test module. It joins the cluster of the
+// has its own), and the echo test module. With -store memory the chat and
+// the matches are kept in the node's memory instead, each node apart from
+// the others: the benchmarks use it to measure the cluster's own path
+// without a database's commits (a room that moves to another node then
+// starts empty, so the fault tests keep PostgreSQL). It joins the cluster of the
 // NATS servers named by -nats as node -node. It takes the user from the
 // "user" query parameter: it trusts whatever the client says, so it
 // listens on loopback only. Room ids are keyed by -secret, which every
@@ -60,6 +64,7 @@ type config struct {
 	addr     string
 	nats     string
 	node     string
+	store    string
 	postgres string
 	schema   string
 	secret   string
@@ -75,7 +80,8 @@ func main() {
 	flag.StringVar(&cfg.addr, "addr", "127.0.0.1:0", "address to listen on")
 	flag.StringVar(&cfg.nats, "nats", "", "NATS server URLs, comma separated (required)")
 	flag.StringVar(&cfg.node, "node", "", "this node's name, unique among the live nodes (required)")
-	flag.StringVar(&cfg.postgres, "postgres", "", "PostgreSQL DSN of the chat and games stores (required)")
+	flag.StringVar(&cfg.store, "store", storePostgres, `where chat and matches are stored: "postgres" or "memory" (this node only)`)
+	flag.StringVar(&cfg.postgres, "postgres", "", "PostgreSQL DSN of the chat and games stores (required with -store postgres)")
 	flag.StringVar(&cfg.schema, "schema-prefix", "parlor_", `prefix of the stores' schemas: PREFIX+"chat" and PREFIX+"games"`)
 	flag.StringVar(&cfg.secret, "secret", "parlor clusternode secret", "room-id key, the same on every node")
 	flag.IntVar(&cfg.replicas, "lease-replicas", 3, "replicas of the lease bucket: 3 on a three-server JetStream cluster")
@@ -90,13 +96,36 @@ func main() {
 	}
 }
 
-// stores are the node's PostgreSQL stores.
+// The values of -store.
+const (
+	storePostgres = "postgres"
+	storeMemory   = "memory"
+)
+
+// stores are the node's chat and games stores.
 type stores struct {
-	chat  *chatpg.Store
-	games *gamespg.Store
+	chat  chat.Store
+	games games.Store
+	close func() error
 }
 
+// openStores opens the stores -store names.
 func openStores(cfg config) (*stores, error) {
+	switch cfg.store {
+	case storeMemory:
+		c, g := chat.NewMemoryStore(), games.NewMemoryStore()
+		return &stores{chat: c, games: g, close: func() error { return errors.Join(c.Close(), g.Close()) }}, nil
+	case storePostgres:
+		return openPostgres(cfg)
+	}
+	return nil, fmt.Errorf("-store %q: want %q or %q", cfg.store, storePostgres, storeMemory)
+}
+
+// openPostgres opens the PostgreSQL stores.
+func openPostgres(cfg config) (*stores, error) {
+	if cfg.postgres == "" {
+		return nil, errors.New("-postgres is required with -store postgres")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, err := chatpg.Open(ctx, cfg.postgres, chatpg.Options{Schema: cfg.schema + "chat"})
@@ -108,10 +137,11 @@ func openStores(cfg config) (*stores, error) {
 		_ = c.Close()
 		return nil, fmt.Errorf("games store: %w", err)
 	}
-	return &stores{chat: c, games: g}, nil
+	return &stores{chat: c, games: g, close: func() error { return errors.Join(c.Close(), g.Close()) }}, nil
 }
 
-func (s *stores) Close() error { return errors.Join(s.chat.Close(), s.games.Close()) }
+// Close closes the stores.
+func (s *stores) Close() error { return s.close() }
 
 // register adds the modules to eng.
 func register(eng *engine.Engine, st *stores, cfg config, log *zap.Logger) error {
@@ -138,8 +168,8 @@ func register(eng *engine.Engine, st *stores, cfg config, log *zap.Logger) error
 }
 
 func run(cfg config) error {
-	if cfg.nats == "" || cfg.node == "" || cfg.postgres == "" {
-		return errors.New("-nats, -node and -postgres are required")
+	if cfg.nats == "" || cfg.node == "" {
+		return errors.New("-nats and -node are required")
 	}
 	log, err := levellog.New(cfg.logLevel)
 	if err != nil {
