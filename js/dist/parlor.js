@@ -1460,6 +1460,7 @@ var Client = class {
     this.url = parseURL(url);
     this.token = opts.token;
     this.timeout = positive(opts.requestTimeout, 1e4);
+    this.dialTimeout = Math.min(positive(opts.dialTimeout, 5e3), this.timeout);
     this.maxMessageSize = positive(opts.maxMessageSize, 65536);
     this.clientName = opts.clientName || `parlor-js/${VERSION}`;
     const rc = opts.reconnect ?? true;
@@ -1909,8 +1910,8 @@ var Client = class {
     };
     this.handshakeTimer = setTimeout(() => {
       this.handshakeTimer = void 0;
-      this.abort(1006, `no handshake within ${this.timeout} ms`);
-    }, this.timeout);
+      this.abort(1006, `not connected within ${this.dialTimeout} ms`);
+    }, this.dialTimeout);
   }
   /** Handles one WebSocket message. */
   receive(data) {

@@ -70,8 +70,18 @@ export interface ConnectOptions {
    * is sent by the browser anyway.
    */
   token?: string | (() => string | Promise<string>);
-  /** How long requests (join, send, leave) and the handshake wait, in ms. Default: 10000. */
+  /** How long requests (join, send, leave) wait, in ms. Default: 10000. */
   requestTimeout?: number;
+  /**
+   * Bounds one connection attempt, the first and every reconnect: the
+   * WebSocket's opening, its upgrade and the connect handshake, in ms. A
+   * server that accepts the connection but never answers (a paused or
+   * overloaded node) fails the attempt after it, and the next attempt,
+   * through a load balancer likely to another node, follows the backoff.
+   * Default: 5000, or requestTimeout if that is shorter (as the Go
+   * client's ReconnectPolicy.DialTimeout).
+   */
+  dialTimeout?: number;
   /** Reconnect when the connection is lost: true, false, or options. Default: true. */
   reconnect?: boolean | ReconnectOptions;
   /**
@@ -259,6 +269,7 @@ export class Client {
   private readonly url: URL;
   private readonly WS: WebSocketConstructor;
   private readonly timeout: number;
+  private readonly dialTimeout: number;
   private readonly maxMessageSize: number;
   private readonly clientName: string;
   private readonly backoff: Required<ReconnectOptions> | undefined;
@@ -323,6 +334,7 @@ export class Client {
     this.url = parseURL(url);
     this.token = opts.token;
     this.timeout = positive(opts.requestTimeout, 10_000);
+    this.dialTimeout = Math.min(positive(opts.dialTimeout, 5_000), this.timeout);
     this.maxMessageSize = positive(opts.maxMessageSize, 65_536);
     this.clientName = opts.clientName || `parlor-js/${VERSION}`;
     const rc = opts.reconnect ?? true;
@@ -829,8 +841,8 @@ export class Client {
     };
     this.handshakeTimer = setTimeout(() => {
       this.handshakeTimer = undefined;
-      this.abort(1006, `no handshake within ${this.timeout} ms`);
-    }, this.timeout);
+      this.abort(1006, `not connected within ${this.dialTimeout} ms`);
+    }, this.dialTimeout);
   }
 
   /** Handles one WebSocket message. */

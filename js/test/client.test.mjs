@@ -724,7 +724,7 @@ test("backoff grows exponentially with full jitter, is capped, and gives up afte
   await tick();
   for (let i = 0; i < 7; i++) {
     FakeWS.last().drop(1011, "gone");
-    await clock.advance(10_000);
+    await clock.advance(delays.at(-1)); // the next attempt opens its socket, within its dialTimeout
   }
   assert.deepEqual(delays, [50, 100, 200, 400, 500, 500]);
   assert.equal(FakeWS.instances.length, 7);
@@ -743,7 +743,7 @@ test("backoff grows exponentially with full jitter, is capped, and gives up afte
   await tick();
   for (let i = 0; i < 8; i++) {
     FakeWS.last().drop();
-    await clock.advance(10_000);
+    await clock.advance(d2.at(-1));
   }
   assert.deepEqual(d2, [249, 499, 999, 1998, 3996, 7992, 9990, 9990]);
   Math.random = () => 0;
@@ -977,6 +977,60 @@ test("the handshake times out", async () => {
   assert.equal(seen[0].code, 1006);
   assert.ok(ws.closedWith, "the socket was closed");
   assert.ok(ws.detached);
+  client.close();
+});
+
+test("an attempt is bounded by dialTimeout, 5 s by default; the next attempt follows", async () => {
+  const client = connect("ws://example.test/ws", { WebSocket: FakeWS });
+  const seen = [];
+  client.on("reconnecting", (i) => seen.push(i));
+  await tick();
+  const ws1 = FakeWS.last(); // never opens: a node that accepts and then hangs
+  await clock.advance(4999);
+  assert.equal(client.state, "connecting");
+  await clock.advance(1);
+  assert.equal(client.state, "reconnecting");
+  assert.equal(seen[0].code, 1006);
+  assert.match(seen[0].reason, /not connected within 5000 ms/);
+  assert.ok(ws1.closedWith, "the hung socket was closed");
+  assert.ok(ws1.detached);
+  await clock.advance(seen[0].delay);
+  const ws2 = FakeWS.last();
+  assert.notEqual(ws2, ws1, "a new attempt opened another socket");
+  ws2.accept(); // upgraded, but the connect is never answered
+  await clock.advance(5000);
+  assert.equal(seen.length, 2, "the reconnect attempt is bounded too");
+  client.close();
+});
+
+test("dialTimeout is configurable and never longer than requestTimeout", async () => {
+  for (const [opts, want] of [
+    [{ dialTimeout: 800 }, 800],
+    [{ dialTimeout: 8000, requestTimeout: 3000 }, 3000],
+    [{ dialTimeout: 0 }, 5000],
+  ]) {
+    FakeWS.reset();
+    const client = connect("ws://example.test/ws", { WebSocket: FakeWS, ...opts });
+    const seen = [];
+    client.on("reconnecting", (i) => seen.push(i));
+    await tick();
+    await clock.advance(want - 1);
+    assert.equal(seen.length, 0, `no timeout before ${want} ms (${JSON.stringify(opts)})`);
+    await clock.advance(1);
+    assert.equal(seen.length, 1, `timed out at ${want} ms (${JSON.stringify(opts)})`);
+    client.close();
+  }
+});
+
+test("a slow handshake within dialTimeout opens", async () => {
+  const client = connect("ws://example.test/ws", { WebSocket: FakeWS, dialTimeout: 3000 });
+  await tick();
+  const ws = FakeWS.last();
+  await clock.advance(2000);
+  await handshake(ws);
+  assert.equal(client.state, "open");
+  await clock.advance(10_000);
+  assert.equal(client.state, "open", "the dial timer stopped once open");
   client.close();
 });
 

@@ -52,8 +52,18 @@ export interface ConnectOptions {
      * is sent by the browser anyway.
      */
     token?: string | (() => string | Promise<string>);
-    /** How long requests (join, send, leave) and the handshake wait, in ms. Default: 10000. */
+    /** How long requests (join, send, leave) wait, in ms. Default: 10000. */
     requestTimeout?: number;
+    /**
+     * Bounds one connection attempt, the first and every reconnect: the
+     * WebSocket's opening, its upgrade and the connect handshake, in ms. A
+     * server that accepts the connection but never answers (a paused or
+     * overloaded node) fails the attempt after it, and the next attempt,
+     * through a load balancer likely to another node, follows the backoff.
+     * Default: 5000, or requestTimeout if that is shorter (as the Go
+     * client's ReconnectPolicy.DialTimeout).
+     */
+    dialTimeout?: number;
     /** Reconnect when the connection is lost: true, false, or options. Default: true. */
     reconnect?: boolean | ReconnectOptions;
     /**
@@ -192,6 +202,7 @@ export declare class Client {
     private readonly url;
     private readonly WS;
     private readonly timeout;
+    private readonly dialTimeout;
     private readonly maxMessageSize;
     private readonly clientName;
     private readonly backoff;
