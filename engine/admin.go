@@ -24,7 +24,10 @@ var ErrNoSuchRoom = errors.New("engine: no such room")
 const maxCloseReason = 123
 
 // DisconnectUser closes every connection of user on this engine with code
-// and reason, at once, dropping the frames still queued for them. It is
+// and reason, at once, dropping the frames still queued for them. On a
+// cluster node (Config.Cluster) it closes those on every other node too:
+// the order goes to them on the user's topic, and each closes the user's
+// connections it holds as soon as it gets it. It is
 // sign-out everywhere, and the second half of a ban (the first is making
 // Authenticate refuse the user). Upgrades of the user in progress when it
 // is called are closed as soon as they complete, so revoke the user's
@@ -35,21 +38,26 @@ const maxCloseReason = 123
 // reconnect after either. A code that a server may not send (outside
 // 1000-1003, 1007-1011 and 3000-4999) is replaced by ClosePolicy; a
 // reason longer than 123 bytes is cut. It returns the number of
-// connections it closed.
+// connections it closed on this node.
 func (e *Engine) DisconnectUser(user string, code uint16, reason string) int {
-	return e.disconnect(closeOrder{all: true, code: closeCode(code), reason: closeReason(reason)}, user)
+	order := closeOrder{all: true, code: closeCode(code), reason: closeReason(reason)}
+	e.publishDisconnect(user, order)
+	return e.disconnect(order, user)
 }
 
 // DisconnectCredential is DisconnectUser for the connections of user that
 // were opened with one credential, as named by Config.Credential: a
 // sign-out of one browser, or the revocation of one token. The user's
 // other connections stay open. Without Config.Credential it closes
-// nothing.
+// nothing. On a cluster node, as DisconnectUser, it closes them on every
+// node.
 func (e *Engine) DisconnectCredential(user, credential string, code uint16, reason string) int {
 	if e.cfg.Credential == nil {
 		return 0
 	}
-	return e.disconnect(closeOrder{cred: credential, code: closeCode(code), reason: closeReason(reason)}, user)
+	order := closeOrder{cred: credential, code: closeCode(code), reason: closeReason(reason)}
+	e.publishDisconnect(user, order)
+	return e.disconnect(order, user)
 }
 
 // RenewCredential moves the connections of user opened with credential

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 
 	"github.com/parlorhq/parlor/codec"
@@ -11,9 +12,14 @@ import (
 
 // The user topic on a cluster node (Cluster.PublishUser): a node listens
 // on the topic of every user with a session here or watched from here. It
-// carries takeovers:
+// carries takeovers and the host's disconnect orders:
 //
 //	userTakeover | session id               close that session with 4009
+//	userDisconnect | len(node) | node | all | code (2 bytes, big endian) |
+//	    uvarint len(credential) | credential | reason
+//	                                        DisconnectUser (all = 1) or
+//	                                        DisconnectCredential (all = 0)
+//	                                        issued on node, for the others
 //
 // and the presence views of the nodes (presencecluster.go).
 //
@@ -25,6 +31,7 @@ import (
 
 const (
 	userTakeover byte = iota + 1
+	userDisconnect
 )
 
 // userSub is one node's subscription to a user's topic, shared by the
@@ -153,7 +160,83 @@ func (e *Engine) onUserMessage(user string, p []byte) {
 			old.log.Info("connection replaced by a resuming one on another node")
 			old.abort(CloseReplaced, "resumed by a newer connection")
 		}
+	case userDisconnect:
+		e.onDisconnectOrder(user, p)
 	case userPresence, userPresenceAsk:
 		e.presence.onPresenceMessage(user, p)
 	}
+}
+
+// publishDisconnect sends order, issued on this node by DisconnectUser or
+// DisconnectCredential, to the other nodes, which close the user's
+// connections they hold as this node does. Nothing is sent on a single
+// node; a failure (NATS down) is logged and the other nodes keep their
+// connections.
+func (e *Engine) publishDisconnect(user string, order closeOrder) {
+	if e.cluster == nil {
+		return
+	}
+	p := appendDisconnect(nil, e.cluster.Node(), order)
+	if err := e.cluster.PublishUser(user, p); err != nil {
+		e.log.Warn("cluster disconnect publish", zap.String("user", user), zap.Error(err))
+	}
+}
+
+// appendDisconnect encodes order, issued on node, as a userDisconnect
+// message.
+func appendDisconnect(p []byte, node string, order closeOrder) []byte {
+	all := byte(0)
+	if order.all {
+		all = 1
+	}
+	p = append(p, userDisconnect, byte(len(node)))
+	p = append(p, node...)
+	p = append(p, all)
+	p = binary.BigEndian.AppendUint16(p, order.code)
+	p = binary.AppendUvarint(p, uint64(len(order.cred)))
+	p = append(p, order.cred...)
+	return append(p, order.reason...)
+}
+
+// parseDisconnect decodes a userDisconnect message; ok is false when it is
+// malformed.
+func parseDisconnect(p []byte) (node string, order closeOrder, ok bool) {
+	if len(p) < 2 || p[0] != userDisconnect {
+		return "", closeOrder{}, false
+	}
+	n := int(p[1])
+	rest := p[2:]
+	if len(rest) < n+3 {
+		return "", closeOrder{}, false
+	}
+	node, rest = string(rest[:n]), rest[n:]
+	if rest[0] > 1 {
+		return "", closeOrder{}, false
+	}
+	order.all = rest[0] == 1
+	order.code = closeCode(binary.BigEndian.Uint16(rest[1:3]))
+	rest = rest[3:]
+	cl, k := binary.Uvarint(rest)
+	if k <= 0 || cl > uint64(len(rest)-k) {
+		return "", closeOrder{}, false
+	}
+	order.cred = string(rest[k : k+int(cl)])
+	order.reason = closeReason(string(rest[k+int(cl):]))
+	return node, order, true
+}
+
+// onDisconnectOrder applies a disconnect order another node issued to the
+// connections of user here. The issuing node gets its own message back
+// and ignores it: it applied the order when it issued it, and applying it
+// again would also close the upgrades that began in between.
+func (e *Engine) onDisconnectOrder(user string, p []byte) {
+	node, order, ok := parseDisconnect(p)
+	if !ok {
+		e.log.Warn("cluster: malformed disconnect order", zap.String("user", user))
+		return
+	}
+	if node == e.cluster.Node() || (!order.all && e.cfg.Credential == nil) {
+		return
+	}
+	e.disconnect(order, user)
 }

@@ -2,6 +2,7 @@ package clustertest
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +50,9 @@ type nodeOptions struct {
 	unlimited bool
 	// quiet logs warnings and errors only, for benchmarks.
 	quiet bool
+	// credential names each connection's credential by the "cred" query
+	// parameter of its URL (engine.Config.Credential).
+	credential bool
 }
 
 // startNode starts node name on the NATS servers at urls, with the chat
@@ -84,6 +88,9 @@ func startNode(t testing.TB, name string, urls []string, st *stores, opts nodeOp
 	}
 	if opts.modules != nil {
 		mods = opts.modules(st)
+	}
+	if opts.credential {
+		ecfg.Credential = func(r *http.Request) string { return r.URL.Query().Get("cred") }
 	}
 	srv := parlortest.Start(t, parlortest.Config{Modules: mods, Engine: ecfg})
 	return &node{t: t, name: name, nc: nc, cluster: cn, srv: srv}

@@ -252,3 +252,73 @@ func TestClusterNotifyAnswersAcrossNodes(t *testing.T) {
 		t.Fatalf("alice got %d of the %d accepted notifications: %v", got, sent, err)
 	}
 }
+
+// DisconnectUser and DisconnectCredential on one node close the user's
+// connections on every node with the code given, and leave another
+// credential's connections and another user's alone.
+func TestClusterDisconnectAcrossNodes(t *testing.T) {
+	ns := StartServer(t)
+	st := newStores()
+	opts := nodeOptions{credential: true}
+	a := startNode(t, "a", []string{ns.URL()}, st, opts)
+	b := startNode(t, "b", []string{ns.URL()}, st, opts)
+	dial := func(n *node, user, cred string) *wstest.Conn {
+		t.Helper()
+		c, err := wstest.Dial(n.addr(), wstest.Options{Target: "/?user=" + user + "&cred=" + cred})
+		if err != nil {
+			t.Fatalf("dial %s on %s: %v", user, n.name, err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		if _, err := c.Connect(1, "clustertest", ""); err != nil {
+			t.Fatalf("connect %s on %s: %v", user, n.name, err)
+		}
+		return c
+	}
+	closedWith := func(c *wstest.Conn, who string, code uint16) {
+		t.Helper()
+		res, err := c.ReadUntil(5*time.Second, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", who, err)
+		}
+		if res.CloseCode != code {
+			t.Fatalf("%s closed with %d %q, want %d", who, res.CloseCode, res.Reason, code)
+		}
+	}
+	open := func(c *wstest.Conn, who string, ref uint64) {
+		t.Helper()
+		if _, err := c.Join(ref, engine.UserKind, nil); err != nil {
+			t.Fatalf("%s is not open: %v", who, err)
+		}
+	}
+
+	// One browser signs out: its connections on both nodes close.
+	laptopA, laptopB := dial(a, "alice", "laptop"), dial(b, "alice", "laptop")
+	phoneB := dial(b, "alice", "phone")
+	bobB := dial(b, "bob", "laptop") // another user, same credential name
+	if n := a.srv.Engine.DisconnectCredential("alice", "laptop", engine.CloseSignedOut, "signed out"); n != 1 {
+		t.Fatalf("DisconnectCredential closed %d connections on a, want 1", n)
+	}
+	closedWith(laptopA, "alice's laptop on a", engine.CloseSignedOut)
+	closedWith(laptopB, "alice's laptop on b", engine.CloseSignedOut)
+	open(phoneB, "alice's phone on b", 2)
+	open(bobB, "bob on b", 2)
+
+	// Sign-out everywhere from b: alice's connections on a close too.
+	phoneA := dial(a, "alice", "phone")
+	tabletA := dial(a, "alice", "tablet")
+	if n := b.srv.Engine.DisconnectUser("alice", engine.CloseSignedOut, "signed out everywhere"); n != 1 {
+		t.Fatalf("DisconnectUser closed %d connections on b, want 1", n)
+	}
+	closedWith(phoneB, "alice's phone on b", engine.CloseSignedOut)
+	closedWith(phoneA, "alice's phone on a", engine.CloseSignedOut)
+	closedWith(tabletA, "alice's tablet on a", engine.CloseSignedOut)
+	open(bobB, "bob on b", 3)
+
+	// A new connection after the order is not closed by it, on either
+	// node: the issuing node ignores its own order coming back.
+	again := dial(b, "alice", "phone")
+	againA := dial(a, "alice", "phone")
+	time.Sleep(100 * time.Millisecond) // room for a late order to arrive: none must
+	open(again, "alice's new connection on b", 2)
+	open(againA, "alice's new connection on a", 2)
+}
