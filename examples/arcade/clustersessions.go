@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -20,6 +21,16 @@ import (
 // up there: the bucket is the truth, the node's own store a copy that
 // keeps the per-user bookkeeping. A sign-out on one node deletes the key,
 // and every node refuses the token from its next request on.
+//
+// Reads go to the bucket's stream leader (the JetStream API's
+// STREAM.MSG.GET), not through the KV's direct gets: a KV bucket lets any
+// replica answer a direct get, and a replica that has not applied the
+// latest write yet answers from before it. A browser that signs in on one
+// node and whose next request (its WebSocket) lands on another would be
+// refused with 401 then, and a signed-out cookie could still be taken for
+// a moment. The leader has applied every write it acknowledged, so a
+// session written (or deleted) on one node is read as such on every node
+// from then on.
 
 const (
 	// sessionBucket is the KV bucket of the arcade's sessions.
@@ -34,6 +45,7 @@ const (
 // not hold the tokens themselves; the value is the session without its
 // token.
 type kvSessions struct {
+	nc *nats.Conn
 	kv jetstream.KeyValue
 }
 
@@ -70,7 +82,66 @@ func openKVSessions(ctx context.Context, nc *nats.Conn, ttl time.Duration, repli
 	if err != nil {
 		return nil, err
 	}
-	return &kvSessions{kv: kv}, nil
+	return &kvSessions{nc: nc, kv: kv}, nil
+}
+
+// The JetStream API request that reads the last message of a subject from
+// a stream's leader, and what a KV bucket writes in its messages.
+const (
+	msgGetSubject   = "$JS.API.STREAM.MSG.GET.KV_" + sessionBucket
+	kvSubjectPrefix = "$KV." + sessionBucket + "."
+	kvOpHeader      = "KV-Operation"
+	jsNoMessage     = 10037 // JetStream's error code: no message found
+)
+
+// msgGetReply is the answer to a STREAM.MSG.GET request.
+type msgGetReply struct {
+	Error *struct {
+		Code        int    `json:"code"`
+		ErrCode     int    `json:"err_code"`
+		Description string `json:"description"`
+	} `json:"error"`
+	Message *struct {
+		Header []byte `json:"hdrs"`
+		Data   []byte `json:"data"`
+	} `json:"message"`
+}
+
+// read returns the value of key as the bucket's stream leader has it, or
+// nil when there is none (never written, deleted, purged or expired).
+func (k *kvSessions) read(ctx context.Context, key string) ([]byte, error) {
+	req, err := json.Marshal(struct {
+		LastBy string `json:"last_by_subj"`
+	}{kvSubjectPrefix + key})
+	if err != nil {
+		return nil, err
+	}
+	msg, err := k.nc.RequestWithContext(ctx, msgGetSubject, req)
+	if err != nil {
+		return nil, err
+	}
+	var r msgGetReply
+	if err := json.Unmarshal(msg.Data, &r); err != nil {
+		return nil, err
+	}
+	switch {
+	case r.Error != nil && r.Error.ErrCode == jsNoMessage:
+		return nil, nil
+	case r.Error != nil:
+		return nil, fmt.Errorf("arcade: session read: %s (%d)", r.Error.Description, r.Error.ErrCode)
+	case r.Message == nil:
+		return nil, errors.New("arcade: session read: empty answer")
+	}
+	if len(r.Message.Header) > 0 {
+		h, err := nats.DecodeHeadersMsg(r.Message.Header)
+		if err != nil {
+			return nil, err
+		}
+		if op := h.Get(kvOpHeader); op != "" {
+			return nil, nil // a delete or purge marker
+		}
+	}
+	return r.Message.Data, nil
 }
 
 // sessionKey is the bucket's key of token.
@@ -95,15 +166,12 @@ func (k *kvSessions) put(ss *session) error {
 func (k *kvSessions) get(token string) (*session, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
 	defer cancel()
-	e, err := k.kv.Get(ctx, sessionKey(token))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil, nil
-	}
-	if err != nil {
+	b, err := k.read(ctx, sessionKey(token))
+	if b == nil || err != nil {
 		return nil, err
 	}
 	var v kvSession
-	if err := json.Unmarshal(e.Value(), &v); err != nil {
+	if err := json.Unmarshal(b, &v); err != nil {
 		return nil, err
 	}
 	return &session{token: token, id: v.ID, user: v.User, csrf: v.CSRF, expires: v.Expires}, nil
@@ -127,12 +195,12 @@ func (k *kvSessions) deleteUser(user string) int {
 	}
 	n := 0
 	for key := range keys.Keys() {
-		e, err := k.kv.Get(ctx, key)
-		if err != nil {
+		b, err := k.read(ctx, key)
+		if b == nil || err != nil {
 			continue
 		}
 		var v kvSession
-		if json.Unmarshal(e.Value(), &v) == nil && v.User == user && k.kv.Delete(ctx, key) == nil {
+		if json.Unmarshal(b, &v) == nil && v.User == user && k.kv.Delete(ctx, key) == nil {
 			n++
 		}
 	}

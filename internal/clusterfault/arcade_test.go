@@ -2,6 +2,7 @@ package clusterfault
 
 import (
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,14 +17,19 @@ import (
 
 	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/client"
+	"github.com/parlorhq/parlor/engine"
 )
 
 // TestArcadeThreeNodes runs the demo as scripts/cluster.sh does: three
 // arcade processes with -nats, -node and -postgres behind the round-robin
 // proxy. alice and bob sign in through the proxy, each request landing on
 // the next node, and their pages and WebSockets work on every node; they
-// chat in a DM from different nodes. alice signs out on one node, and
-// every node refuses her old cookie at once.
+// chat in a DM from different nodes. A session signed in on one node is
+// taken at once by every node, many times over (a read from a replica of
+// the session bucket that lagged behind the write used to refuse it with
+// 401). alice signs out on one node: every node refuses her old cookie at
+// once, and her WebSockets on all three nodes are closed with 4011, while
+// bob's stays open.
 func TestArcadeThreeNodes(t *testing.T) {
 	dsn := os.Getenv("PARLOR_TEST_POSTGRES")
 	need(t, "PostgreSQL (PARLOR_TEST_POSTGRES; test.sh starts one)", dsn != "")
@@ -48,6 +54,27 @@ func TestArcadeThreeNodes(t *testing.T) {
 	_, proxy := startProc(t, "proxy", proxyListenPrefix, bin.proxy, "-addr", "127.0.0.1:0", "-backend", strings.Join(addrs, ","), "-quiet")
 	base := "http://" + proxy
 
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// Each sign-in's session is read at once on every node, the one that
+	// wrote it and the two others.
+	for i := range 20 {
+		cookies := signInCookies(t, noFollow, base, []string{"alice", "bob"}[i%2])
+		for _, addr := range addrs {
+			req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/connections", nil)
+			for _, c := range cookies {
+				req.AddCookie(c)
+			}
+			resp, err := noFollow.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("sign-in %d, read at once on %s: %d %s, want 200", i, addr, resp.StatusCode, resp.Header.Get("Location"))
+			}
+		}
+	}
+
 	alice, bob := signIn(t, base, "alice"), signIn(t, base, "bob")
 	// Every node knows alice's session: three page loads, one per node.
 	for range 3 {
@@ -55,16 +82,17 @@ func TestArcadeThreeNodes(t *testing.T) {
 			t.Fatalf("alice's page through the proxy: %d", code)
 		}
 	}
-	dialAs := func(jar http.CookieJar) *client.Client {
+	dialAt := func(jar http.CookieJar, host string) *client.Client {
 		u, _ := url.Parse(base)
 		var cookies []string
 		for _, c := range jar.Cookies(u) {
 			cookies = append(cookies, c.Name+"="+c.Value)
 		}
 		opts := clientOpts(nil)
-		opts.Header = http.Header{"Cookie": {strings.Join(cookies, "; ")}, "Origin": {base}}
-		return dial(t, "ws://"+proxy+"/ws", opts)
+		opts.Header = http.Header{"Cookie": {strings.Join(cookies, "; ")}, "Origin": {"http://" + host}}
+		return dial(t, "ws://"+host+"/ws", opts)
 	}
+	dialAs := func(jar http.CookieJar) *client.Client { return dialAt(jar, proxy) }
 	ac, bc := dialAs(alice.Jar), dialAs(bob.Jar)
 	ar, err := join(t, ac, chat.KindDM, chat.DMParams{With: "bob"})
 	if err != nil {
@@ -90,7 +118,12 @@ func TestArcadeThreeNodes(t *testing.T) {
 		}
 	}
 
-	// Sign-out on one node ends the session on all of them.
+	// Sign-out on one node ends the session on all of them, and closes
+	// its WebSockets on every node.
+	var aliceWS []*client.Client
+	for _, addr := range addrs {
+		aliceWS = append(aliceWS, dialAt(alice.Jar, addr))
+	}
 	_, page := getPage(t, alice, base+"/connections")
 	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
 	if m == nil {
@@ -101,7 +134,6 @@ func TestArcadeThreeNodes(t *testing.T) {
 	req.Header.Set("Origin", base)
 	u, _ := url.Parse(base)
 	old := alice.Jar.Cookies(u)
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for _, c := range old {
 		req.AddCookie(c)
 	}
@@ -127,6 +159,39 @@ func TestArcadeThreeNodes(t *testing.T) {
 			t.Errorf("node %s after the sign-out: %d %s, want a redirect to /login", addr, resp.StatusCode, resp.Header.Get("Location"))
 		}
 	}
+	for i, c := range aliceWS {
+		select {
+		case <-c.Done():
+		case <-time.After(10 * time.Second):
+			t.Fatalf("alice's WebSocket on %s still open 10 s after the sign-out", addrs[i])
+		}
+		var ce *client.CloseError
+		if !errors.As(c.Err(), &ce) || ce.Code != engine.CloseSignedOut {
+			t.Errorf("alice's WebSocket on %s ended with %v, want close %d", addrs[i], c.Err(), engine.CloseSignedOut)
+		}
+	}
+	// A bystander: bob's connection goes on.
+	if _, err := bc.Send(ctxTimeout(t, 15*time.Second), br.Room, chat.OpSend, chat.SendRequest{Text: "still here"}); err != nil {
+		t.Fatalf("bob after alice's sign-out: %v", err)
+	}
+}
+
+// signInCookies signs user in through base without following the
+// redirect, and returns the session cookies it set.
+func signInCookies(t *testing.T, hc *http.Client, base, user string) []*http.Cookie {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader(url.Values{"user": {user}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatalf("sign in %s: %v", user, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) == 0 {
+		t.Fatalf("sign in %s: %d with %d cookies, want 303 with the session", user, resp.StatusCode, len(resp.Cookies()))
+	}
+	return resp.Cookies()
 }
 
 // signIn signs user in through base and returns a client holding the
