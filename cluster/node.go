@@ -170,15 +170,13 @@ func (n *Node) Join(ctx context.Context, owner string, j *engine.ClusterJoin) er
 	return forwardErr(err)
 }
 
-// Send implements engine.Cluster. The request is bounded by ForwardTimeout
-// whatever the caller's deadline.
-func (n *Node) Send(ctx context.Context, owner string, s *engine.ClusterSend) error {
-	ctx, cancel := context.WithTimeout(ctx, n.cfg.ForwardTimeout)
-	defer cancel()
-	_, err := n.fwd.Send(ctx, owner, &forward.Send{
+// Send implements engine.Cluster: the request is published at once and
+// the owner's answer, within ForwardTimeout, goes to done.
+func (n *Node) Send(owner string, s *engine.ClusterSend, done func(error)) error {
+	err := n.fwd.SendAsync(owner, &forward.Send{
 		Room: s.Room, User: s.User, Session: s.Session, Node: s.Node,
 		Event: s.Event, Data: s.Data, ClientMsgID: s.ClientMsgID, Ref: s.Ref,
-	})
+	}, func(err error) { done(forwardErr(err)) })
 	return forwardErr(err)
 }
 
@@ -281,6 +279,7 @@ func (n *Node) Close() error {
 	if srv != nil {
 		errs = append(errs, srv.Close())
 	}
+	n.fwd.Close()
 	errs = append(errs, n.leases.Close(), n.rooms.Close(), n.users.Close())
 	return errors.Join(errs...)
 }

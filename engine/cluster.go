@@ -40,13 +40,21 @@ type Cluster interface {
 	// error e with errors.Is(e, ErrRoomOwned) whose *OwnedError names the
 	// owner; other failures carry codec.CodeUnavailable.
 	Acquire(ctx context.Context, room string) (RoomLease, error)
-	// Join, Send and Leave forward a request of a session of this node to
+	// Join and Leave forward a request of a session of this node to
 	// owner. A nil error means the owner took it: the frames that answer it
 	// arrive on the room's topic. ErrOwnerGone and ErrNotOwner say the
 	// owner must be looked up again; other errors are what the client sees.
 	Join(ctx context.Context, owner string, j *ClusterJoin) error
-	Send(ctx context.Context, owner string, s *ClusterSend) error
 	Leave(ctx context.Context, owner string, l *ClusterLeave) error
+	// Send forwards a send without waiting for the owner: it returns
+	// once the request is on its way, and done is called later, once,
+	// with the owner's answer as Join's error, or a transport failure
+	// (the owner unreachable: ErrOwnerGone; no answer within the
+	// cluster's forward timeout). done must not block. Sends of one
+	// session reach the owner in the order Send was called. An error
+	// returned by Send itself (the request could not leave) means done
+	// is never called.
+	Send(owner string, s *ClusterSend, done func(error)) error
 	// Connected returns a channel that is closed while this node is
 	// connected to the other nodes: already closed if it is now, else
 	// closed when it is back. The check must not allocate.

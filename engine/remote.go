@@ -332,28 +332,38 @@ func (s *session) roomMoved(id string, reason room.LeaveReason) {
 	s.closeAfterFlush(CloseRoomMoved, "room moved to another node")
 }
 
-// sendRemote forwards a send to the room's owner. A gone or changed owner
-// closes the session with CloseRoomMoved after the client is answered, so
-// that it resumes where the room runs next. While this node is cut off
-// from the cluster the send is answered ErrClusterDown at once, and the
-// session is closed with CloseRoomMoved once the node is back (the owner
-// may have lost the room meanwhile).
+// sendRemote forwards a send to the room's owner without waiting for the
+// owner's answer: the session's next frames are read meanwhile, and its
+// next sends follow this one to the owner in order. A gone or changed
+// owner closes the session with CloseRoomMoved after the client is
+// answered, so that it resumes where the room runs next. While this node
+// is cut off from the cluster the send is answered ErrClusterDown at once,
+// and the session is closed with CloseRoomMoved once the node is back (the
+// owner may have lost the room meanwhile).
 func (s *session) sendRemote(h *remoteHandle, f *codec.Frame) {
 	if !s.e.clusterUp() {
 		s.e.stall(s, h.rr.id)
 		s.reply(f.Ref, ErrClusterDown)
 		return
 	}
-	h.replies.await(s, f.Ref)
-	err := s.e.cluster.Send(s.e.ctx, h.owner, &ClusterSend{
+	ref := f.Ref
+	h.replies.await(s, ref)
+	err := s.e.cluster.Send(h.owner, &ClusterSend{
 		Room: h.rr.id, User: s.user, Session: s.id, Node: s.e.cluster.Node(),
-		Ref: f.Ref, Event: f.Event, Data: clone(f.Data), ClientMsgID: f.ClientMsgID,
-	})
-	if err == nil {
+		Ref: ref, Event: f.Event, Data: clone(f.Data), ClientMsgID: f.ClientMsgID,
+	}, func(err error) { s.forwarded(h, ref, err) })
+	s.forwarded(h, ref, err)
+}
+
+// forwarded handles the owner's answer to the forwarded send ref, or the
+// failure to forward it: a refusal is the client's reply, unless the
+// client was answered already (its framed reply came, or it timed out).
+// It runs on the session's goroutine or the cluster's delivery goroutine.
+func (s *session) forwarded(h *remoteHandle, ref uint64, err error) {
+	if err == nil || !h.replies.take(ref) {
 		return
 	}
-	h.replies.done(f.Ref)
-	s.reply(f.Ref, err)
+	s.reply(ref, err)
 	if errors.Is(err, ErrOwnerGone) || errors.Is(err, ErrNotOwner) {
 		s.closeAfterFlush(CloseRoomMoved, "room moved to another node")
 	}

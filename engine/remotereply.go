@@ -54,12 +54,17 @@ func (p *remoteReplies) await(s *session, ref uint64) {
 	p.armed = true
 }
 
-// done forgets ref: its reply came, or the forwarding failed and the
-// client was answered.
-func (p *remoteReplies) done(ref uint64) {
+// done forgets ref: its reply came.
+func (p *remoteReplies) done(ref uint64) { p.take(ref) }
+
+// take forgets ref and reports whether it was awaited: false when its
+// reply came or it expired, and the client was answered already.
+func (p *remoteReplies) take(ref uint64) bool {
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.due[ref]
 	delete(p.due, ref)
-	p.mu.Unlock()
+	return ok
 }
 
 // answered forgets the ref of frame if it is a reply (codec.AppendReply).

@@ -20,7 +20,7 @@ func BenchmarkChatSendAck(b *testing.B) {
 		b.Run(where, func(b *testing.B) {
 			ns := StartServer(b)
 			st := newStores()
-			opts := nodeOptions{unlimited: true}
+			opts := nodeOptions{unlimited: true, quiet: true}
 			a := startNode(b, "a", []string{ns.URL()}, st, opts)
 			nb := startNode(b, "b", []string{ns.URL()}, st, opts)
 			owner, err := chatclient.DM(context.Background(), a.dial("alice"), "bob")
@@ -115,6 +115,47 @@ func BenchmarkChatSendAckRate(b *testing.B) {
 				}
 				b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 				b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+			}
+		})
+	}
+}
+
+// BenchmarkChatSendBurst measures a burst: one client sends 20 messages
+// at once and ns/op is the time until the last is acknowledged, with the
+// conversation's owner on the sender's node ("local") or another
+// ("remote"). A member's node forwards a session's sends without waiting
+// for the owner's answer to each, so a remote burst costs about one round
+// trip more than a local one, not one per send.
+func BenchmarkChatSendBurst(b *testing.B) {
+	const burst = 20
+	for _, where := range []string{"local", "remote"} {
+		b.Run(where, func(b *testing.B) {
+			ns := StartServer(b)
+			st := newStores()
+			opts := nodeOptions{unlimited: true, quiet: true}
+			a := startNode(b, "a", []string{ns.URL()}, st, opts)
+			nb := startNode(b, "b", []string{ns.URL()}, st, opts)
+			owner, err := chatclient.DM(context.Background(), a.dial("alice"), "bob")
+			if err != nil {
+				b.Fatal(err)
+			}
+			cv := owner
+			if where == "remote" {
+				if cv, err = chatclient.DM(context.Background(), nb.dial("bob"), "alice"); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				var wg sync.WaitGroup
+				for range burst {
+					wg.Go(func() {
+						if _, err := cv.Send(context.Background(), "m"); err != nil {
+							b.Error(err)
+						}
+					})
+				}
+				wg.Wait()
 			}
 		})
 	}

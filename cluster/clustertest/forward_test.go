@@ -170,3 +170,88 @@ func TestForwardFailures(t *testing.T) {
 		t.Errorf("Send while NATS is down = %v, want ErrUnavailable", err)
 	}
 }
+
+// sendAsync calls SendAsync and returns a channel of its answer.
+func sendAsync(t *testing.T, c *forward.Client, node string, s *forward.Send) <-chan error {
+	t.Helper()
+	ch := make(chan error, 2) // a second answer would be a bug the reader sees
+	if err := c.SendAsync(node, s, func(err error) { ch <- err }); err != nil {
+		t.Fatalf("SendAsync to %s: %v", node, err)
+	}
+	return ch
+}
+
+// answer waits for one answer on ch, and checks that no second one comes.
+func answer(t *testing.T, ch <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-ch:
+		select {
+		case again := <-ch:
+			t.Fatalf("answered twice: %v, then %v", err, again)
+		default:
+		}
+		return err
+	case <-time.After(5 * time.Second):
+		t.Fatal("no answer within 5 s")
+	}
+	return nil
+}
+
+// TestForwardSendAsync: sends published without waiting reach the owner
+// in the order they were made, each answered once: taken, refused, nobody
+// serving the node (at once), no answer (after the timeout), or the
+// client closed; the owner keeps serving a bystander throughout.
+func TestForwardSendAsync(t *testing.T) {
+	s := StartServer(t)
+	o := serveOwner(t, dial(t, "owner", s.URL()), "owner")
+	c := forward.NewClient(dial(t, "member", s.URL()), forward.ClientConfig{Timeout: 300 * time.Millisecond})
+
+	const n = 500
+	answers := make([]<-chan error, n)
+	for i := range n {
+		answers[i] = sendAsync(t, c, "owner", &forward.Send{Room: "r1", User: "alice", Session: "s1", Node: "member", Event: "msg", ClientMsgID: fmt.Sprint("m", i)})
+	}
+	for i, ch := range answers {
+		if err := answer(t, ch); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+	}
+	o.mu.Lock()
+	got := slices.Clone(o.sends)
+	o.mu.Unlock()
+	if len(got) != n {
+		t.Fatalf("owner got %d sends, want %d", len(got), n)
+	}
+	for i, id := range got {
+		if id != fmt.Sprint("m", i) {
+			t.Fatalf("owner got send %d as %q: out of order", i, id)
+		}
+	}
+
+	start := time.Now()
+	if err := answer(t, sendAsync(t, c, "ghost", &forward.Send{Room: "r1"})); !errors.Is(err, forward.ErrNoResponder) {
+		t.Errorf("send to a node nobody serves = %v, want ErrNoResponder", err)
+	}
+	if d := time.Since(start); d >= 300*time.Millisecond {
+		t.Errorf("no responder reported after %v, not at once", d)
+	}
+	err := answer(t, sendAsync(t, c, "owner", &forward.Send{Room: "r1", Event: "hang"}))
+	if !errors.Is(err, forward.ErrTimeout) || codec.AsError(err).Code != codec.CodeUnavailable {
+		t.Errorf("unanswered send = %v, want ErrTimeout", err)
+	}
+	if err := c.SendAsync("bad.node", &forward.Send{}, func(error) { t.Error("done called for a send that never left") }); !errors.Is(err, forward.ErrBadNode) {
+		t.Errorf("send to a bad node name = %v, want ErrBadNode", err)
+	}
+	checkRoundTrip(t, forward.NewClient(dial(t, "bystander", s.URL()), forward.ClientConfig{}), o, "owner")
+
+	// Close answers what waits, and refuses what follows.
+	hung := sendAsync(t, c, "owner", &forward.Send{Room: "r1", Event: "hang"})
+	c.Close()
+	if err := answer(t, hung); !errors.Is(err, forward.ErrUnavailable) {
+		t.Errorf("send waiting at Close = %v, want ErrUnavailable", err)
+	}
+	if err := c.SendAsync("owner", &forward.Send{Room: "r1"}, func(error) {}); !errors.Is(err, forward.ErrUnavailable) {
+		t.Errorf("SendAsync after Close = %v, want ErrUnavailable", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"testing"
 	"time"
 
@@ -80,7 +81,11 @@ func TestNodeAcquire(t *testing.T) {
 	}
 	// A forwarded request to a node that serves nothing finds no
 	// responder: the owner is gone.
-	if err := b.Send(ctx, "a", &engine.ClusterSend{Room: "room-1", User: "u", Session: "s", Node: "b", Event: "e"}); !errors.Is(err, engine.ErrOwnerGone) {
+	answered := make(chan error, 1)
+	if err := b.Send("a", &engine.ClusterSend{Room: "room-1", User: "u", Session: "s", Node: "b", Event: "e"}, func(err error) { answered <- err }); err != nil {
+		t.Fatalf("send to a node without a server did not leave: %v", err)
+	}
+	if err := <-answered; !errors.Is(err, engine.ErrOwnerGone) {
 		t.Fatalf("send to a node without a server: %v, want ErrOwnerGone", err)
 	}
 	la.Release()
@@ -134,5 +139,37 @@ func TestNewNodeOnFreshCluster(t *testing.T) {
 	defer cancel()
 	if _, err := cluster.NewNode(ctx, nc, cluster.NodeConfig{Name: "late"}); err == nil {
 		t.Fatal("NewNode with NATS down succeeded")
+	}
+}
+
+// DialConfig.InOrder connects to the first server listed that answers,
+// every time, where nats.go's default picks one at random.
+func TestDialInOrder(t *testing.T) {
+	first, second := StartServer(t), StartServer(t)
+	for i := range 10 {
+		nc, err := cluster.Dial(cluster.DialConfig{URL: first.URL() + "," + second.URL(), Node: "n", InOrder: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := nc.ConnectedUrl()
+		nc.Close()
+		if got != first.URL() {
+			t.Fatalf("dial %d: connected to %s, want the first listed, %s", i, got, first.URL())
+		}
+	}
+	// The first listed is down: the next one in order.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "nats://" + l.Addr().String()
+	l.Close()
+	nc, err := cluster.Dial(cluster.DialConfig{URL: down + "," + second.URL(), Node: "n", InOrder: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if got := nc.ConnectedUrl(); got != second.URL() {
+		t.Fatalf("with the first down: connected to %s, want %s", got, second.URL())
 	}
 }

@@ -40,8 +40,9 @@ type ClientConfig struct {
 
 // Client sends forwarded requests to room owners.
 type Client struct {
-	nc  *nats.Conn
-	cfg ClientConfig
+	nc    *nats.Conn
+	cfg   ClientConfig
+	async asyncSends
 }
 
 // NewClient returns a client on nc, which the caller keeps and closes.
@@ -65,6 +66,11 @@ func (c *Client) Join(ctx context.Context, node string, j *Join) (*Reply, error)
 func (c *Client) Send(ctx context.Context, node string, s *Send) (*Reply, error) {
 	return c.do(ctx, node, OpSend, s)
 }
+
+// Close ends the client's inbox of SendAsync: the sends that await their
+// answer get ErrUnavailable, and later ones fail with it. The NATS
+// connection stays open.
+func (c *Client) Close() { c.async.close() }
 
 // Leave forwards l to node, the room's owner.
 func (c *Client) Leave(ctx context.Context, node string, l *Leave) (*Reply, error) {
