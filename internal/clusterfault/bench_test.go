@@ -192,29 +192,60 @@ const (
 	ackWindow = 5 * time.Second
 )
 
+// ackCase is one case of the ack benchmarks: the nodes' stores, where the
+// room's owner is, and which NATS server each node uses.
+type ackCase struct {
+	store  string
+	remote bool
+	pin    natsPin
+}
+
+// ackCases are the cases of the ack benchmarks at one rate, side by side.
+// Each node connects to a NATS server of its own (pinOwn), so that a
+// remote owner's messages cross one route each way, as between nodes
+// each beside its own server; the last case puts every node on the same
+// server, to show what the route costs.
+var ackCases = []ackCase{
+	{storeMemory, false, pinOwn},
+	{storeMemory, true, pinOwn},
+	{storeMemory, true, pinFirst},
+	{storePostgres, false, pinOwn},
+	{storePostgres, true, pinOwn},
+}
+
+// name is the sub-benchmark name of the case; what names the operation.
+func (k ackCase) name(what string, rate int) string {
+	where := "owner local"
+	if k.remote {
+		where = "owner on another node"
+	}
+	if k.pin == pinFirst {
+		where += ", one NATS server"
+	}
+	return fmt.Sprintf("%s, %s, %s, %d per s", k.store, what, where, rate)
+}
+
 // BenchmarkClusterAck measures the ack latency of chat sends at a fixed
 // rate in all, 1,000 sends per second and, for a machine that cannot
 // store that many, 200, spread over 100 direct conversations. The load is
 // an open loop: latency counts from each send's due time. The senders sit
 // on node 1; the conversations' owner is node 1 too ("owner local") or
 // node 2 ("owner on another node"), so that each send is forwarded to the
-// owner over NATS and its ack comes back on the room's subject. Each case
-// runs with the nodes' stores in memory ("memory": the cluster's own path,
-// no database) and in PostgreSQL ("postgres"), side by side; load1 is the
-// machine's one-minute load average at the end of the case.
+// owner over NATS and its ack comes back on the room's subject. The cases
+// (ackCases) run side by side: the nodes' stores in memory ("memory": the
+// cluster's own path, no database) and in PostgreSQL ("postgres"); load1
+// is the machine's one-minute load average at the end of the case.
 func BenchmarkClusterAck(b *testing.B) {
 	for _, rate := range []int{200, 1000} {
-		for _, store := range []string{storeMemory, storePostgres} {
-			for _, remote := range []bool{false, true} {
-				name := map[bool]string{false: "chat send, owner local", true: "chat send, owner on another node"}[remote]
-				b.Run(fmt.Sprintf("%s, %s, %d per s", store, name, rate), func(b *testing.B) { benchChatAck(b, store, remote, rate) })
-			}
+		for _, k := range ackCases {
+			b.Run(k.name("chat send", rate), func(b *testing.B) { benchChatAck(b, k, rate) })
 		}
 	}
 }
 
-func benchChatAck(b *testing.B, store string, remote bool, rate int) {
-	c := startParlorOn(b, store)
+func benchChatAck(b *testing.B, k ackCase, rate int) {
+	c := startParlorPinned(b, k.store, k.pin)
+	remote := k.remote
 	opts := client.Options{EventBuffer: 1024, RequestTimeout: 30 * time.Second, Reconnect: client.ReconnectPolicy{Disabled: true}}
 	drain := func(cl *client.Client) {
 		go func() {
@@ -308,20 +339,18 @@ var drawCells = []int{4, 0, 2, 6, 3, 5, 1, 7, 8}
 // not timed; a new match's joins reset the schedule). The timed players
 // sit on node 1; each match's owner, the node of its first player, is
 // node 1 too ("owner local") or node 2 ("owner on another node"). The
-// stores and load1 are as in BenchmarkClusterAck.
+// cases and load1 are as in BenchmarkClusterAck.
 func BenchmarkClusterMoveAck(b *testing.B) {
 	for _, rate := range []int{200, 1000} {
-		for _, store := range []string{storeMemory, storePostgres} {
-			for _, remote := range []bool{false, true} {
-				name := map[bool]string{false: "game move, owner local", true: "game move, owner on another node"}[remote]
-				b.Run(fmt.Sprintf("%s, %s, %d per s", store, name, rate), func(b *testing.B) { benchMoveAck(b, store, remote, rate) })
-			}
+		for _, k := range ackCases {
+			b.Run(k.name("game move", rate), func(b *testing.B) { benchMoveAck(b, k, rate) })
 		}
 	}
 }
 
-func benchMoveAck(b *testing.B, store string, remote bool, rate int) {
-	c := startParlorOn(b, store)
+func benchMoveAck(b *testing.B, k ackCase, rate int) {
+	c := startParlorPinned(b, k.store, k.pin)
+	remote := k.remote
 	opts := client.Options{EventBuffer: 1024, RequestTimeout: 30 * time.Second, Reconnect: client.ReconnectPolicy{Disabled: true}}
 	ownerNode := 0
 	if remote {

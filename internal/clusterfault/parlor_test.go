@@ -28,7 +28,24 @@ type parlor struct {
 	nodes  []*node
 	proxy  string // host:port
 	flags  []string
+	pin    natsPin
 }
+
+// natsPin says which NATS server each node connects to.
+type natsPin int
+
+const (
+	// pinNone lists every server to every node, which nats.go tries in
+	// random order.
+	pinNone natsPin = iota
+	// pinOwn connects node i to server i first (-nats-in-order), as
+	// nodes each beside a NATS server of their own would be: a message
+	// between two nodes crosses one route.
+	pinOwn
+	// pinFirst connects every node to server 1 first: messages between
+	// nodes cross no route.
+	pinFirst
+)
 
 // node is one clusternode process; its address stays the same across
 // restarts, and each run gets a name of its own.
@@ -58,7 +75,14 @@ func startParlor(t testing.TB, flags ...string) *parlor {
 // PostgreSQL is not needed.
 func startParlorOn(t testing.TB, store string, flags ...string) *parlor {
 	t.Helper()
-	c := &parlor{t: t, schema: "cf_" + randomHex(6) + "_", secret: randomHex(16)}
+	return startParlorPinned(t, store, pinNone, flags...)
+}
+
+// startParlorPinned is startParlorOn with the nodes' NATS servers chosen
+// by pin.
+func startParlorPinned(t testing.TB, store string, pin natsPin, flags ...string) *parlor {
+	t.Helper()
+	c := &parlor{t: t, schema: "cf_" + randomHex(6) + "_", secret: randomHex(16), pin: pin}
 	c.flags = append([]string{"-store", store}, flags...)
 	if store == storePostgres {
 		c.dsn = os.Getenv("PARLOR_TEST_POSTGRES")
@@ -90,9 +114,12 @@ func (c *parlor) startNode(i int) {
 	n.runs++
 	n.name = fmt.Sprintf("node%d-run%d", i+1, n.runs)
 	args := append([]string{
-		"-addr", n.addr, "-nats", c.nats.URLs(), "-node", n.name,
+		"-addr", n.addr, "-nats", c.natsURLs(i), "-node", n.name,
 		"-postgres", c.dsn, "-schema-prefix", c.schema, "-secret", c.secret,
 	}, c.flags...)
+	if c.pin != pinNone {
+		args = append(args, "-nats-in-order")
+	}
 	// Go's listeners set SO_REUSEADDR, so a node restarted after a kill
 	// gets its port back at once.
 	p, addr := startProc(c.t, n.name, nodeListenPrefix, bin.node, args...)
@@ -100,6 +127,20 @@ func (c *parlor) startNode(i int) {
 		c.t.Fatalf("%s listens on %s, want %s", n.name, addr, n.addr)
 	}
 	n.p = p
+}
+
+// natsURLs is the -nats list of node i: every server, the one c.pin
+// gives node i first.
+func (c *parlor) natsURLs(i int) string {
+	urls := strings.Split(c.nats.URLs(), ",")
+	first := 0
+	switch c.pin {
+	case pinNone:
+		return c.nats.URLs()
+	case pinOwn:
+		first = i % len(urls)
+	}
+	return strings.Join(append(urls[first:], urls[:first]...), ",")
 }
 
 // nodeURL is the WebSocket URL of node i for user.

@@ -63,6 +63,7 @@ const StoppedLine = "clusternode stopped"
 type config struct {
 	addr     string
 	nats     string
+	inOrder  bool
 	node     string
 	store    string
 	postgres string
@@ -79,6 +80,7 @@ func main() {
 	var cfg config
 	flag.StringVar(&cfg.addr, "addr", "127.0.0.1:0", "address to listen on")
 	flag.StringVar(&cfg.nats, "nats", "", "NATS server URLs, comma separated (required)")
+	flag.BoolVar(&cfg.inOrder, "nats-in-order", false, "connect to the NATS servers in the order -nats lists them, not at random")
 	flag.StringVar(&cfg.node, "node", "", "this node's name, unique among the live nodes (required)")
 	flag.StringVar(&cfg.store, "store", storePostgres, `where chat and matches are stored: "postgres" or "memory" (this node only)`)
 	flag.StringVar(&cfg.postgres, "postgres", "", "PostgreSQL DSN of the chat and games stores (required with -store postgres)")
@@ -182,7 +184,7 @@ func run(cfg config) error {
 	if err != nil {
 		return err
 	}
-	nc, err := cluster.Dial(cluster.DialConfig{URL: cfg.nats, Node: cfg.node, Logger: log.Named("nats")})
+	nc, err := cluster.Dial(cluster.DialConfig{URL: cfg.nats, Node: cfg.node, InOrder: cfg.inOrder, Logger: log.Named("nats")})
 	if err != nil {
 		return errors.Join(fmt.Errorf("nats: %w", err), st.Close())
 	}
