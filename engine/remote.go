@@ -347,7 +347,10 @@ func (s *session) sendRemote(h *remoteHandle, f *codec.Frame) {
 		return
 	}
 	ref := f.Ref
-	h.replies.await(s, ref)
+	if !h.replies.await(s, ref) {
+		s.reply(ref, ErrRemoteBusy)
+		return
+	}
 	err := s.e.cluster.Send(h.owner, &ClusterSend{
 		Room: h.rr.id, User: s.user, Session: s.id, Node: s.e.cluster.Node(),
 		Ref: ref, Event: f.Event, Data: clone(f.Data), ClientMsgID: f.ClientMsgID,

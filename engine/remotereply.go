@@ -21,6 +21,19 @@ import (
 // timeout's default (cluster.NodeConfig.ForwardTimeout).
 const remoteReplyTimeout = 2 * time.Second
 
+// maxRemoteAwaiting bounds the forwarded sends of one session to one
+// remote room that await their reply. A member's node forwards a send
+// without waiting for the owner, so without it a connection whose rate
+// limit is off could pile up requests toward an owner that does not
+// answer (paused) for remoteReplyTimeout. The default rate limit
+// (Config.RateLimit, 50 a second with a burst of 100) stays below it.
+const maxRemoteAwaiting = 256
+
+// ErrRemoteBusy: the session has maxRemoteAwaiting sends to the room
+// awaiting the owner's reply. The send was not forwarded; send again once
+// replies come.
+var ErrRemoteBusy = &codec.Error{Code: codec.CodeRateLimited, Message: "engine: too many sends awaiting the room's owner, slow down"}
+
 // ErrNoRemoteReply: the owner took a forwarded send, but its reply did not
 // reach this node in time (NATS lost it, or the owner stopped). The send
 // may have been applied; retry it with the same client message id.
@@ -37,12 +50,16 @@ type remoteReplies struct {
 
 // await notes that the reply to ref is due within remoteReplyTimeout. It
 // runs before the send is forwarded, so that a reply arriving before the
-// forwarding reply finds it.
-func (p *remoteReplies) await(s *session, ref uint64) {
+// forwarding reply finds it. It reports false, noting nothing, when
+// maxRemoteAwaiting replies are due already.
+func (p *remoteReplies) await(s *session, ref uint64) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.due == nil {
 		p.due = make(map[uint64]time.Time)
+	}
+	if len(p.due) >= maxRemoteAwaiting {
+		return false
 	}
 	p.due[ref] = time.Now().Add(remoteReplyTimeout)
 	switch {
@@ -52,6 +69,7 @@ func (p *remoteReplies) await(s *session, ref uint64) {
 		p.timer.Reset(remoteReplyTimeout)
 	}
 	p.armed = true
+	return true
 }
 
 // done forgets ref: its reply came.
