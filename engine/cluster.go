@@ -53,7 +53,8 @@ type Cluster interface {
 	// cluster's forward timeout). done must not block. Sends of one
 	// session reach the owner in the order Send was called. An error
 	// returned by Send itself (the request could not leave) means done
-	// is never called.
+	// is never called. s, and the Data it holds, are the caller's again
+	// once Send returns.
 	Send(owner string, s *ClusterSend, done func(error)) error
 	// Connected returns a channel that is closed while this node is
 	// connected to the other nodes: already closed if it is now, else

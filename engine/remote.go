@@ -353,7 +353,7 @@ func (s *session) sendRemote(h *remoteHandle, f *codec.Frame) {
 	}
 	err := s.e.cluster.Send(h.owner, &ClusterSend{
 		Room: h.rr.id, User: s.user, Session: s.id, Node: s.e.cluster.Node(),
-		Ref: ref, Event: f.Event, Data: clone(f.Data), ClientMsgID: f.ClientMsgID,
+		Ref: ref, Event: f.Event, Data: f.Data, ClientMsgID: f.ClientMsgID,
 	}, func(err error) { s.forwarded(h, ref, err) })
 	s.forwarded(h, ref, err)
 }

@@ -46,7 +46,8 @@ type asyncSend struct {
 	deadline time.Time
 }
 
-// SendAsync forwards s to node, the room's owner, without waiting: done
+// SendAsync forwards s to node, the room's owner, without waiting: s is
+// encoded before SendAsync returns and not kept. done
 // is called once with the owner's answer (nil when it took the request,
 // else its refusal, as Send returns it), ErrNoResponder when nobody serves
 // node, or ErrTimeout after ClientConfig.Timeout without an answer. done
@@ -68,7 +69,7 @@ func (c *Client) SendAsync(node string, s *Send, done func(error)) error {
 	if err != nil {
 		return err
 	}
-	err = c.nc.PublishMsg(&nats.Msg{Subject: subject(c.cfg.SubjectPrefix, node, OpSend), Reply: reply, Data: data})
+	err = c.nc.PublishRequest(subject(c.cfg.SubjectPrefix, node, OpSend), reply, data)
 	if err == nil {
 		return nil
 	}
