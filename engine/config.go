@@ -119,6 +119,12 @@ type Config struct {
 	// and a join or leave still waiting in the mailbox is never applied.
 	// Default: 10s.
 	JoinTimeout time.Duration
+	// MaxForwardedSends bounds, in a cluster, the sends of one connection
+	// to one room whose owner is another node that await the owner's
+	// answer at once; a send past it is answered rate_limited
+	// (ErrRemoteBusy) and not forwarded. It only matters when RateLimit
+	// is off or higher than the owner can answer. Default: 256.
+	MaxForwardedSends int
 
 	// Room configures every room the engine creates: mailbox size, idle
 	// TTL, replay buffer and send dedup. Each zero field takes room.Config's
@@ -182,6 +188,7 @@ const (
 	DefaultMaxRoomsPerUser     = 256
 	DefaultMaxConnsPerUser     = 16
 	DefaultJoinTimeout         = 10 * time.Second
+	DefaultMaxForwardedSends   = 256
 )
 
 // Defaults of the user channel and presence fields of Config.
@@ -223,6 +230,7 @@ func (c Config) withDefaults() Config {
 	setInt(&c.MaxRoomsPerUser, DefaultMaxRoomsPerUser)
 	setInt(&c.MaxConnsPerUser, DefaultMaxConnsPerUser)
 	setDur(&c.JoinTimeout, DefaultJoinTimeout)
+	setInt(&c.MaxForwardedSends, DefaultMaxForwardedSends)
 	if c.NotifyRate <= 0 {
 		c.NotifyRate = DefaultNotifyRate
 	}

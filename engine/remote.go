@@ -347,7 +347,7 @@ func (s *session) sendRemote(h *remoteHandle, f *codec.Frame) {
 		return
 	}
 	ref := f.Ref
-	if !h.replies.await(s, ref) {
+	if !h.replies.await(s, ref, s.e.cfg.MaxForwardedSends) {
 		s.reply(ref, ErrRemoteBusy)
 		return
 	}

@@ -21,15 +21,14 @@ import (
 // timeout's default (cluster.NodeConfig.ForwardTimeout).
 const remoteReplyTimeout = 2 * time.Second
 
-// maxRemoteAwaiting bounds the forwarded sends of one session to one
-// remote room that await their reply. A member's node forwards a send
+// Config.MaxForwardedSends bounds the forwarded sends of one session to
+// one remote room that await their reply. A member's node forwards a send
 // without waiting for the owner, so without it a connection whose rate
 // limit is off could pile up requests toward an owner that does not
 // answer (paused) for remoteReplyTimeout. The default rate limit
 // (Config.RateLimit, 50 a second with a burst of 100) stays below it.
-const maxRemoteAwaiting = 256
 
-// ErrRemoteBusy: the session has maxRemoteAwaiting sends to the room
+// ErrRemoteBusy: the session has Config.MaxForwardedSends sends to the room
 // awaiting the owner's reply. The send was not forwarded; send again once
 // replies come.
 var ErrRemoteBusy = &codec.Error{Code: codec.CodeRateLimited, Message: "engine: too many sends awaiting the room's owner, slow down"}
@@ -51,14 +50,14 @@ type remoteReplies struct {
 // await notes that the reply to ref is due within remoteReplyTimeout. It
 // runs before the send is forwarded, so that a reply arriving before the
 // forwarding reply finds it. It reports false, noting nothing, when
-// maxRemoteAwaiting replies are due already.
-func (p *remoteReplies) await(s *session, ref uint64) bool {
+// limit replies are due already.
+func (p *remoteReplies) await(s *session, ref uint64, limit int) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.due == nil {
 		p.due = make(map[uint64]time.Time)
 	}
-	if len(p.due) >= maxRemoteAwaiting {
+	if len(p.due) >= limit {
 		return false
 	}
 	p.due[ref] = time.Now().Add(remoteReplyTimeout)
