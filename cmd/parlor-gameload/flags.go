@@ -21,6 +21,8 @@ type config struct {
 	jsonPath string
 	store    string
 	db       string
+	// breakdown: time each durable move's parts (-breakdown).
+	breakdown bool
 }
 
 // parseFlags reads the command line.
@@ -38,6 +40,7 @@ func parseFlags() config {
 	flag.StringVar(&cfg.jsonPath, "json", "", "also write the results as JSON to this file")
 	flag.StringVar(&cfg.store, "store", "none", "where the in-process server writes every move before its reply: none (or empty), memory or bolt")
 	flag.StringVar(&cfg.db, "db", "", "bbolt file for -store bolt (default: a new file in the temporary directory, removed at the end)")
+	flag.BoolVar(&cfg.breakdown, "breakdown", false, "with -store bolt: report where each move's write goes (queue, wait, commit, syncs, reply)")
 	flag.Parse()
 	return cfg
 }
@@ -55,6 +58,9 @@ func (cfg config) validate() (bot, error) {
 	case "", "none", "memory", "bolt":
 	default:
 		return bot{}, fmt.Errorf("-store %q: want none, memory or bolt", cfg.store)
+	}
+	if cfg.breakdown && (cfg.store != "bolt" || cfg.url != "") {
+		return bot{}, errors.New("-breakdown needs -store bolt and no -url")
 	}
 	if cfg.rate < 0 || (cfg.rate > 0 && cfg.think > 0) {
 		return bot{}, errors.New("-rate must not be negative, and excludes -think")

@@ -31,6 +31,8 @@ type player struct {
 	// paceCtx ends; nil in a closed loop.
 	pacer   *loadgen.Pacer
 	paceCtx context.Context
+	// bd, with -breakdown, times each move from its store write's end.
+	bd *breakdown
 }
 
 // errTimeUp: the schedule ended before the next move was due.
@@ -112,6 +114,9 @@ func (p *player) move(ctx context.Context, ms pair) error {
 		return err
 	}
 	p.lat.Record(p.id, time.Since(sent))
+	if p.bd != nil {
+		p.bd.replied(m.Room.ID())
+	}
 	p.moves.Add(1)
 	return nil
 }

@@ -42,6 +42,11 @@ type Options struct {
 	// Mode is the file's permission bits when it is created. Default:
 	// 0600.
 	Mode os.FileMode
+	// Observe, if set, is called after each transaction with where its
+	// time went (queue, wait, body, commit), for the module's load tools.
+	// It runs on the writer goroutine and must return quickly. Default:
+	// nil, and no timings are taken.
+	Observe func(*boltcommit.Commit)
 }
 
 // Defaults of Options.
@@ -104,7 +109,7 @@ func Open(path string, opts Options) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: init %s: %w", path, err)
 	}
-	w := boltcommit.New(db, opts.MaxBatchSize, opts.MaxBatchDelay, games.ErrStoreClosed)
+	w := boltcommit.NewObserved(db, opts.MaxBatchSize, opts.MaxBatchDelay, games.ErrStoreClosed, opts.Observe)
 	return &Store{db: db, w: w}, nil
 }
 
