@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/parlorhq/parlor/games"
@@ -22,7 +23,12 @@ type breakdown struct {
 	append, reply                                     *loadgen.Recorder
 	// appended is, per match, when its last Append returned.
 	appended sync.Map
+	// from is when -warmup ends (Unix ns): nothing before it is recorded.
+	from atomic.Int64
 }
+
+// measuring reports whether -warmup is over.
+func (b *breakdown) measuring() bool { return time.Now().UnixNano() >= b.from.Load() }
 
 // newBreakdown returns an empty breakdown.
 func newBreakdown() *breakdown {
@@ -35,6 +41,9 @@ func newBreakdown() *breakdown {
 
 // observe records one transaction of the bbolt writer.
 func (b *breakdown) observe(c *boltcommit.Commit) {
+	if !b.measuring() {
+		return
+	}
 	for i := range c.Queued {
 		b.queued.Record(0, c.Queued[i])
 		b.waited.Record(0, c.Waited[i])
@@ -67,7 +76,9 @@ func (s timedStore) Append(ctx context.Context, w games.Write) error {
 	t0 := time.Now()
 	err := s.Store.Append(ctx, w)
 	now := time.Now()
-	s.b.append.Record(0, now.Sub(t0))
+	if s.b.measuring() {
+		s.b.append.Record(0, now.Sub(t0))
+	}
 	s.b.appended.Store(w.Match, now)
 	return err
 }

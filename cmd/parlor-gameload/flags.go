@@ -23,6 +23,10 @@ type config struct {
 	db       string
 	// breakdown: time each durable move's parts (-breakdown).
 	breakdown bool
+	// batchDelay is -batch-delay, the bbolt store's MaxBatchDelay.
+	batchDelay time.Duration
+	// warmup is -warmup: moves due before it are played, not measured.
+	warmup time.Duration
 }
 
 // parseFlags reads the command line.
@@ -41,6 +45,8 @@ func parseFlags() config {
 	flag.StringVar(&cfg.store, "store", "none", "where the in-process server writes every move before its reply: none (or empty), memory or bolt")
 	flag.StringVar(&cfg.db, "db", "", "bbolt file for -store bolt (default: a new file in the temporary directory, removed at the end)")
 	flag.BoolVar(&cfg.breakdown, "breakdown", false, "with -store bolt: report where each move's write goes (queue, wait, commit, syncs, reply)")
+	flag.DurationVar(&cfg.batchDelay, "batch-delay", 0, "with -store bolt: the store's MaxBatchDelay (0: its default; negative: never wait for more writes)")
+	flag.DurationVar(&cfg.warmup, "warmup", 0, "measure no latency of the moves started (or due) in this first part of -duration, such as the burst of the first matches' creation")
 	flag.Parse()
 	return cfg
 }
@@ -61,6 +67,9 @@ func (cfg config) validate() (bot, error) {
 	}
 	if cfg.breakdown && (cfg.store != "bolt" || cfg.url != "") {
 		return bot{}, errors.New("-breakdown needs -store bolt and no -url")
+	}
+	if cfg.warmup < 0 || cfg.warmup >= cfg.duration {
+		return bot{}, errors.New("-warmup must be at least 0 and shorter than -duration")
 	}
 	if cfg.rate < 0 || (cfg.rate > 0 && cfg.think > 0) {
 		return bot{}, errors.New("-rate must not be negative, and excludes -think")

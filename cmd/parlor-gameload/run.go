@@ -91,13 +91,17 @@ func playAll(ctx context.Context, cfg config, b bot, conns []*client.Client, bd 
 		Label: "moves", Count: moves.Load, Latency: lat,
 	}.Start()
 	cpu0, start := procstat.ReadCPU(), time.Now()
+	from := start.Add(cfg.warmup)
+	if bd != nil {
+		bd.from.Store(from.UnixNano())
+	}
 	deadline := start.Add(cfg.duration)
 	paceCtx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	sched := schedule(cfg, start)
 	for g := range cfg.games {
 		p := newPlayer(cfg, b, conns, g)
-		p.lat, p.moves, p.paceCtx, p.bd = lat, &moves, paceCtx, bd
+		p.lat, p.moves, p.paceCtx, p.bd, p.from = lat, &moves, paceCtx, bd, from
 		if sched != nil {
 			p.pacer = sched.Pacer()
 		}
