@@ -9,18 +9,19 @@ import (
 	"time"
 
 	"github.com/parlorhq/parlor/games"
-	"github.com/parlorhq/parlor/internal/boltcommit"
+	"github.com/parlorhq/parlor/games/boltstore"
 	"github.com/parlorhq/parlor/internal/loadgen"
 )
 
 // breakdown collects, with -breakdown, where a durable move's time goes:
-// from the bbolt writer (boltcommit's observer) and from a store wrapper
-// that times each Append as the match room sees it. Counts (writes and
-// pages per commit) are kept as microseconds in the same histograms.
+// from the bbolt store's log writer (its observer) and from a store
+// wrapper that times each Append as the match room sees it. Counts
+// (writes and bytes per batch) are kept as microseconds in the same
+// histograms.
 type breakdown struct {
-	queued, waited, body, commit, spill, write, other *loadgen.Recorder
-	writes, pages                                     *loadgen.Recorder
-	append, reply                                     *loadgen.Recorder
+	queued, check, write, sync, full *loadgen.Recorder
+	writes, bytes              *loadgen.Recorder
+	append, reply              *loadgen.Recorder
 	// appended is, per match, when its last Append returned.
 	appended sync.Map
 	// from is when -warmup ends (Unix ns): nothing before it is recorded.
@@ -34,27 +35,25 @@ func (b *breakdown) measuring() bool { return time.Now().UnixNano() >= b.from.Lo
 func newBreakdown() *breakdown {
 	r := func() *loadgen.Recorder { return loadgen.NewRecorder(1) }
 	return &breakdown{
-		queued: r(), waited: r(), body: r(), commit: r(), spill: r(), write: r(), other: r(),
-		writes: r(), pages: r(), append: r(), reply: r(),
+		queued: r(), check: r(), write: r(), sync: r(), full: r(),
+		writes: r(), bytes: r(), append: r(), reply: r(),
 	}
 }
 
-// observe records one transaction of the bbolt writer.
-func (b *breakdown) observe(c *boltcommit.Commit) {
+// observe records one batch of the store's log writer.
+func (b *breakdown) observe(c *boltstore.Batch) {
 	if !b.measuring() {
 		return
 	}
-	for i := range c.Queued {
-		b.queued.Record(0, c.Queued[i])
-		b.waited.Record(0, c.Waited[i])
+	for _, q := range c.Queued {
+		b.queued.Record(0, q)
 	}
-	b.body.Record(0, c.Body)
-	b.commit.Record(0, c.Commit)
-	b.spill.Record(0, c.Spill)
+	b.check.Record(0, c.Check)
 	b.write.Record(0, c.Write)
-	b.other.Record(0, c.Commit-c.Spill-c.Write)
+	b.sync.Record(0, c.Sync)
+	b.full.Record(0, c.Full)
 	b.writes.Record(0, time.Duration(c.Writes)*time.Microsecond)
-	b.pages.Record(0, time.Duration(c.Pages)*time.Microsecond)
+	b.bytes.Record(0, time.Duration(c.Bytes)*time.Microsecond)
 }
 
 // replied records, once both bots have the position after a move of
@@ -93,15 +92,13 @@ func (b *breakdown) print(out io.Writer) {
 			f(h.Quantile(0.5)), f(h.Quantile(0.99)), f(h.Quantile(0.999)), f(h.Max()))
 	}
 	fmt.Fprintf(out, "breakdown (ms)                         count      p50      p99    p99.9      max\n")
-	line("per write: queued behind a commit", b.queued, ms)
-	line("per write: adaptive wait", b.waited, ms)
-	line("per commit: transaction body", b.body, ms)
-	line("per commit: Tx.Commit", b.commit, ms)
-	line("  spill (CPU)", b.spill, ms)
-	line("  pages + 2 fdatasync + meta", b.write, ms)
-	line("  freelist, grow, remap", b.other, ms)
-	line("per commit: writes (count)", b.writes, n)
-	line("per commit: pwrite calls (count)", b.pages, n)
+	line("per write: queued for the log writer", b.queued, ms)
+	line("per batch: check and frame", b.check, ms)
+	line("per batch: log pwrite", b.write, ms)
+	line("per batch: log fdatasync", b.sync, ms)
+	line("per batch: log full, wait for bbolt", b.full, ms)
+	line("per batch: writes (count)", b.writes, n)
+	line("per batch: bytes (count)", b.bytes, n)
 	line("per move: Store.Append in the room", b.append, ms)
 	line("per move: Append to both bots", b.reply, ms)
 }

@@ -23,8 +23,6 @@ type config struct {
 	db       string
 	// breakdown: time each durable move's parts (-breakdown).
 	breakdown bool
-	// batchDelay is -batch-delay, the bbolt store's MaxBatchDelay.
-	batchDelay time.Duration
 	// warmup is -warmup: moves due before it are played, not measured.
 	warmup time.Duration
 }
@@ -45,7 +43,6 @@ func parseFlags() config {
 	flag.StringVar(&cfg.store, "store", "none", "where the in-process server writes every move before its reply: none (or empty), memory or bolt")
 	flag.StringVar(&cfg.db, "db", "", "bbolt file for -store bolt (default: a new file in the temporary directory, removed at the end)")
 	flag.BoolVar(&cfg.breakdown, "breakdown", false, "with -store bolt: report where each move's write goes (queue, wait, commit, syncs, reply)")
-	flag.DurationVar(&cfg.batchDelay, "batch-delay", 0, "with -store bolt: the store's MaxBatchDelay (0: its default; negative: never wait for more writes)")
 	flag.DurationVar(&cfg.warmup, "warmup", 0, "measure no latency of the moves started (or due) in this first part of -duration, such as the burst of the first matches' creation")
 	flag.Parse()
 	return cfg

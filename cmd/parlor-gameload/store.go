@@ -26,7 +26,7 @@ func openStore(cfg config, bd *breakdown) (games.Store, func(), error) {
 			}
 			path = filepath.Join(dir, "games.db")
 		}
-		opts := boltstore.Options{MaxBatchDelay: cfg.batchDelay}
+		var opts boltstore.Options
 		if bd != nil {
 			opts.Observe = bd.observe
 		}
