@@ -20,8 +20,8 @@ import (
 // histograms.
 type breakdown struct {
 	queued, check, write, sync, full *loadgen.Recorder
-	writes, bytes              *loadgen.Recorder
-	append, reply              *loadgen.Recorder
+	writes, bytes                    *loadgen.Recorder
+	append, reply                    *loadgen.Recorder
 	// appended is, per match, when its last Append returned.
 	appended sync.Map
 	// from is when -warmup ends (Unix ns): nothing before it is recorded.

@@ -65,7 +65,7 @@ func (cfg config) validate() (bot, error) {
 	if cfg.breakdown && (cfg.store != "bolt" || cfg.url != "") {
 		return bot{}, errors.New("-breakdown needs -store bolt and no -url")
 	}
-	if cfg.warmup < 0 || cfg.warmup >= cfg.duration {
+	if cfg.warmup < 0 || (cfg.warmup > 0 && cfg.warmup >= cfg.duration) {
 		return bot{}, errors.New("-warmup must be at least 0 and shorter than -duration")
 	}
 	if cfg.rate < 0 || (cfg.rate > 0 && cfg.think > 0) {
