@@ -4,13 +4,16 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
 
 // The applier: one goroutine applies the logged ops to the bbolt file, in
 // log order, all that are waiting in one synced transaction, which also
-// records how far the log is applied (keyApplied). Then it forgets the
+// records how far the log is applied (keyApplied). It lets them gather
+// for Options.ApplyDelay first, unless hurried: by a read that waits for
+// them, by the log writer when the log is half full, or by Close. Then it forgets the
 // matches whose ops are all applied, and wakes the readers waiting for
 // them. If a transaction fails, the store takes no more writes, and the
 // log keeps the ops for the next Open.
@@ -20,11 +23,23 @@ import (
 func (s *Store) runApply() {
 	defer close(s.applyDone)
 	var spare []*op
+	gather := time.NewTimer(time.Hour)
+	gather.Stop()
 	for {
 		s.mu.Lock()
 		for len(s.toApply) == 0 && !s.stopApply {
 			s.mu.Unlock()
 			<-s.applyWake
+			s.mu.Lock()
+		}
+		if !s.stopApply && s.opts.ApplyDelay > 0 {
+			s.mu.Unlock()
+			gather.Reset(s.opts.ApplyDelay)
+			select {
+			case <-gather.C:
+			case <-s.applyNow:
+				gather.Stop()
+			}
 			s.mu.Lock()
 		}
 		ops := s.toApply
@@ -104,6 +119,14 @@ func (s *Store) wakeApplier() {
 	}
 }
 
+// hurryApplier ends the applier's wait for more ops to gather.
+func (s *Store) hurryApplier() {
+	select {
+	case s.applyNow <- struct{}{}:
+	default:
+	}
+}
+
 // waitApplied waits until the bbolt file has every op of match logged
 // so far, or with match "" every op. A read of one match waits only if
 // that match has ops pending.
@@ -124,6 +147,7 @@ func (s *Store) waitApplied(ctx context.Context, match string) error {
 		}
 		ch := s.appliedCh
 		s.mu.Unlock()
+		s.hurryApplier()
 		select {
 		case <-ch:
 		case <-ctx.Done():

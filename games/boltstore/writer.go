@@ -90,7 +90,9 @@ func (s *Store) logBatch(batch []*request) {
 		s.obs.begin(batch, taken)
 	}
 	if s.tail > s.log.size/2 {
-		s.restart(false) // the applier has caught up: start the log again
+		if ok, _ := s.restart(false); !ok {
+			s.hurryApplier() // so that the log can start again soon
+		}
 	}
 	start, accepted := s.tail, batch[:0]
 	s.buf = s.buf[:0]
@@ -116,7 +118,7 @@ func (s *Store) logBatch(batch []*request) {
 			s.flush(start, accepted)
 			accepted = accepted[:0]
 			t0 := time.Now()
-			err := s.restart(true)
+			_, err := s.restart(true)
 			s.obs.Full += time.Since(t0)
 			if err != nil {
 				r.done <- err
@@ -247,22 +249,22 @@ func (s *Store) writeLog(start int64) error {
 // restart starts the log again from offset 0 with a new generation, once
 // the bbolt file has applied every op logged: at once if it has, or
 // (wait) after waiting for it. Without wait, it does nothing if the
-// applier is behind.
-func (s *Store) restart(wait bool) error {
+// applier is behind. It reports whether it started the log again.
+func (s *Store) restart(wait bool) (bool, error) {
 	s.mu.Lock()
 	for s.appliedLSN < s.loggedLSN {
-		if s.failed != nil || !wait {
-			err := s.failed
+		if err := s.failed; err != nil || !wait {
 			s.mu.Unlock()
-			return err
+			return false, err
 		}
 		ch := s.appliedCh
 		s.mu.Unlock()
+		s.hurryApplier()
 		<-ch
 		s.mu.Lock()
 	}
 	s.mu.Unlock()
 	s.gen++
 	s.tail = 0
-	return nil
+	return true, nil
 }
