@@ -25,6 +25,8 @@ type config struct {
 	breakdown bool
 	// warmup is -warmup: moves due before it are played, not measured.
 	warmup time.Duration
+	// applyDelay is -apply-delay, the bbolt store's ApplyDelay.
+	applyDelay time.Duration
 }
 
 // parseFlags reads the command line.
@@ -44,6 +46,7 @@ func parseFlags() config {
 	flag.StringVar(&cfg.db, "db", "", "bbolt file for -store bolt (default: a new file in the temporary directory, removed at the end)")
 	flag.BoolVar(&cfg.breakdown, "breakdown", false, "with -store bolt: report where each move's write goes (queue, wait, commit, syncs, reply)")
 	flag.DurationVar(&cfg.warmup, "warmup", 0, "measure no latency of the moves started (or due) in this first part of -duration, such as the burst of the first matches' creation")
+	flag.DurationVar(&cfg.applyDelay, "apply-delay", 0, "with -store bolt: how long the store lets logged moves gather before its bbolt file applies them (0: its default, 100ms; negative: at once)")
 	flag.Parse()
 	return cfg
 }

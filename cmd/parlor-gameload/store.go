@@ -26,7 +26,7 @@ func openStore(cfg config, bd *breakdown) (games.Store, func(), error) {
 			}
 			path = filepath.Join(dir, "games.db")
 		}
-		var opts boltstore.Options
+		opts := boltstore.Options{ApplyDelay: cfg.applyDelay}
 		if bd != nil {
 			opts.Observe = bd.observe
 		}

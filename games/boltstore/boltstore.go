@@ -7,8 +7,9 @@
 // log file (path + ".log") and synced there with the writes that queued
 // meanwhile, one fdatasync per batch; then it returns, so a move the
 // module acks is durable. A second goroutine applies the logged writes to
-// the bbolt file behind it, in log order, with bbolt's own synced commits,
-// and records in the file how far it has applied the log. Reads wait
+// the bbolt file behind it, in log order, a few times a second
+// (Options.ApplyDelay), with bbolt's own synced commits, and records in
+// the file how far it has applied the log. Reads wait
 // until the bbolt file has every write acked before they began. Open
 // replays into the bbolt file the logged writes it does not have (after a
 // crash), up to the first record that is torn or fails its CRC.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -259,4 +260,27 @@ func TestTooLarge(t *testing.T) {
 	}
 	wantLog(t, s, "m1", 2)
 	wantLog(t, s, "other", 2)
+}
+
+// TestReadHurriesApply: with an ApplyDelay of an hour, a read of a match
+// with writes not yet applied gets them at once, and so do reads of all
+// matches (Waiting, Finished).
+func TestReadHurriesApply(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "games.db"), Options{ApplyDelay: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	ctx, cancel := context.WithTimeout(bg, 5*time.Second)
+	defer cancel()
+	play(t, s, "m1", 2)
+	if _, log, err := s.Load(ctx, "m1"); err != nil || len(log) != 2 {
+		t.Fatalf("Load: %d entries, %v", len(log), err)
+	}
+	if err := s.Create(bg, games.MatchInfo{ID: "m2", Kind: "k", Players: []string{"a", "b"}}); err != nil {
+		t.Fatal(err)
+	}
+	if w, err := s.Waiting(ctx, "k", 0, 10); err != nil || len(w) != 1 {
+		t.Fatalf("Waiting: %+v, %v", w, err)
+	}
 }
