@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -282,5 +283,33 @@ func TestReadHurriesApply(t *testing.T) {
 	}
 	if w, err := s.Waiting(ctx, "k", 0, 10); err != nil || len(w) != 1 {
 		t.Fatalf("Waiting: %+v, %v", w, err)
+	}
+}
+
+// TestObserve: the observer sees every logged write in a batch, with one
+// queue time per write taken and the log's write and sync timed.
+func TestObserve(t *testing.T) {
+	var batches []Batch
+	s, err := Open(filepath.Join(t.TempDir(), "games.db"), Options{Observe: func(b *Batch) {
+		c := *b
+		c.Queued = slices.Clone(b.Queued)
+		batches = append(batches, c)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	play(t, s, "m1", 3)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	writes := 0
+	for _, b := range batches {
+		writes += b.Writes
+		if len(b.Queued) != b.Writes || b.Bytes <= frameSize || b.Sync <= 0 || b.Err != nil {
+			t.Errorf("batch %+v", b)
+		}
+	}
+	if writes != 4 {
+		t.Fatalf("%d writes observed in %d batches, want 4 (a create and 3 moves)", writes, len(batches))
 	}
 }
