@@ -36,10 +36,10 @@ type Options struct {
 	// Default: 1000 (DefaultMaxBatchSize).
 	MaxBatchSize int
 	// LogSize is the size of the log file, preallocated with zeros when
-	// it is created. Whenever it is half full and the bbolt file has
-	// applied all of it, it starts again from the top; when it is full,
-	// writes wait for that. Default: 4 MiB (DefaultLogSize), about 15 s
-	// of tic-tac-toe at 1,000 moves/s.
+	// it is created. The log fills one half, then the other, which by then
+	// the bbolt file has applied (or writes wait until it has); a write
+	// larger than half of it is refused. Default: 4 MiB (DefaultLogSize),
+	// about 6 s of tic-tac-toe at 1,000 moves/s per half.
 	LogSize int64
 	// ApplyDelay is how long the bbolt file lets logged writes gather
 	// before it applies them in one transaction, unless a read waits for
@@ -101,13 +101,15 @@ type Store struct {
 	logged chan struct{} // closed when the log writer has exited
 
 	// The log writer's own state (writer.go).
-	gen   uint64 // generation of the records being written
-	tail  int64  // offset of the next record
-	lsn   uint64 // number of the last op logged, from 1 since Open
-	buf   []byte // the batch's records
-	pay   []byte // one op's payload
-	taken []*request
-	obs   Batch
+	gen      uint64    // generation of the records being written
+	half     int       // the half of the log they go to
+	halfLast [2]uint64 // per half, the last op logged in it
+	tail     int64     // offset of the next record
+	lsn      uint64    // number of the last op logged, from 1 since Open
+	buf      []byte    // the batch's records
+	pay      []byte    // one op's payload
+	taken    []*request
+	obs      Batch
 
 	// State shared by the log writer, the applier and the readers.
 	mu         sync.Mutex

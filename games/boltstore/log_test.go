@@ -94,8 +94,8 @@ func wantLog(t *testing.T, s *Store, id string, n int) {
 	}
 }
 
-// records returns the offsets of the log's records of its first
-// generation, and the offset after the last.
+// records returns the offsets of the records of the log's first
+// generation (in its first half), and the offset after the last.
 func records(t *testing.T, path string) []int64 {
 	t.Helper()
 	f, err := os.Open(path + ".log")
@@ -108,7 +108,7 @@ func records(t *testing.T, path string) []int64 {
 	var offs []int64
 	var first uint64
 	for off := int64(0); ; {
-		g, _, next, err := l.readRecord(f, off)
+		g, _, next, err := l.readRecord(f, off, st.Size()/2)
 		if errors.Is(err, errEndOfLog) || (err == nil && len(offs) > 0 && g != first) {
 			return append(offs, off)
 		}
@@ -238,6 +238,21 @@ func TestLogWraps(t *testing.T) {
 	crash(t, s)
 	s = reopen(t, path)
 	wantLog(t, s, "m1", 61)
+}
+
+// TestCrashInSecondHalf: with the bbolt file far behind, the log fills
+// its first half and goes on in the second with the next generation;
+// after a crash both generations are replayed, in order.
+func TestCrashInSecondHalf(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "games.db")
+	s := openHeld(t, path, Options{LogSize: 1024})
+	play(t, s, "m1", 8)
+	crash(t, s)
+	if s.gen != 2 || s.half != 1 {
+		t.Fatalf("generation %d in half %d after 9 records in a 1 KiB log, want 2 in half 1", s.gen, s.half)
+	}
+	s = reopen(t, path)
+	wantLog(t, s, "m1", 8)
 }
 
 // TestTooLarge: a write larger than the whole log is refused, and the

@@ -13,18 +13,21 @@ import (
 // The log file (Open's path + ".log") holds the writes the bbolt file may
 // not have yet. It is preallocated with zeros to Options.LogSize, so that
 // appending to it changes no file metadata and one fdatasync makes a
-// batch durable. Records are framed as
+// batch durable. It is used in two halves, in turn: the writer fills one
+// with a generation's records, then starts the next generation at the top
+// of the other, once the bbolt file has applied what that half held.
+// Records are framed as
 //
 //	length  uint32  length of payload
 //	crc     uint32  CRC-32C of generation ‖ payload
 //	gen     uint64  the log's generation
 //	payload         an op (see op.go)
 //
-// all little-endian, one after the other from offset 0. Each time the log
-// starts again from offset 0 it takes a new generation, so the records of
+// all little-endian, one after the other from the top of a half. Each
+// time a half is used again it takes a new generation, so the records of
 // an older generation left further on are not read as this one's: a scan
-// stops at the first record that is torn, fails its CRC or belongs to
-// another generation.
+// stops at the first record that is torn, fails its CRC, belongs to
+// another generation or would cross the end of the half.
 
 // frameSize is the size of a record's frame before its payload.
 const frameSize = 16
@@ -35,12 +38,14 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 // logFile is the open log file.
 type logFile struct {
 	f    *os.File
-	size int64 // preallocated size
+	size int64 // the size in use
 	old  bool  // the file was there already: it may hold records
+	want int64 // with old, the size asked for, taken by reset
 }
 
-// openLog opens or creates the log file at path, preallocated to size
-// bytes of zeros (a file already as long keeps its length).
+// openLog opens the log file at path, or creates it preallocated to size
+// bytes of zeros. A file that was there keeps its size until reset (its
+// records are where its own size put them).
 func openLog(path string, size int64, mode os.FileMode) (*logFile, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, mode)
 	if err != nil {
@@ -51,19 +56,31 @@ func openLog(path string, size int64, mode os.FileMode) (*logFile, error) {
 		_ = f.Close()
 		return nil, err
 	}
-	have := st.Size()
-	if have < size {
-		if err := zeroFill(f, have, size); err != nil {
-			_ = f.Close()
-			return nil, fmt.Errorf("preallocate: %w", err)
-		}
-		if err := syncDir(filepath.Dir(path)); err != nil {
-			_ = f.Close()
-			return nil, err
-		}
-		return &logFile{f: f, size: size, old: have > 0}, nil
+	if have := st.Size(); have > 0 {
+		return &logFile{f: f, size: have, old: true, want: size}, nil
 	}
-	return &logFile{f: f, size: have, old: true}, nil
+	if err := zeroFill(f, 0, size); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("preallocate: %w", err)
+	}
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return &logFile{f: f, size: size}, nil
+}
+
+// reset clears a log that was there at open, once its records are
+// applied, and takes the size asked for.
+func (l *logFile) reset() error {
+	if !l.old {
+		return nil
+	}
+	if err := zeroFill(l.f, 0, max(l.size, l.want)); err != nil {
+		return err
+	}
+	l.size, l.old = l.want, false
+	return nil
 }
 
 // zeroFill writes zeros to f from offset from to to and syncs it: written
@@ -113,12 +130,21 @@ func recordSize(payload []byte) int64 { return frameSize + int64(len(payload)) }
 // intact record of the generation scanned.
 var errEndOfLog = errors.New("boltstore: end of log")
 
-// readRecord reads the record at off. It returns its generation, its
-// payload and the offset after it, or errEndOfLog if there is no intact
-// record at off.
-func (l *logFile) readRecord(r io.ReaderAt, off int64) (gen uint64, payload []byte, next int64, err error) {
+// half returns the bounds of half h (0 or 1) of the log.
+func (l *logFile) half(h int) (start, end int64) {
+	mid := l.size / 2
+	if h == 0 {
+		return 0, mid
+	}
+	return mid, 2 * mid
+}
+
+// readRecord reads the record at off, which must end by limit. It
+// returns its generation, its payload and the offset after it, or
+// errEndOfLog if there is no intact record at off.
+func (l *logFile) readRecord(r io.ReaderAt, off, limit int64) (gen uint64, payload []byte, next int64, err error) {
 	var fr [frameSize]byte
-	if off+frameSize > l.size {
+	if off+frameSize > limit {
 		return 0, nil, 0, errEndOfLog
 	}
 	if _, err := r.ReadAt(fr[:], off); err != nil {
@@ -127,7 +153,7 @@ func (l *logFile) readRecord(r io.ReaderAt, off int64) (gen uint64, payload []by
 	n := int64(binary.LittleEndian.Uint32(fr[0:4]))
 	crc := binary.LittleEndian.Uint32(fr[4:8])
 	gen = binary.LittleEndian.Uint64(fr[8:16])
-	if n == 0 || off+frameSize+n > l.size {
+	if n == 0 || off+frameSize+n > limit {
 		return 0, nil, 0, errEndOfLog
 	}
 	payload = make([]byte, n)
@@ -141,11 +167,11 @@ func (l *logFile) readRecord(r io.ReaderAt, off int64) (gen uint64, payload []by
 }
 
 // scan returns the payloads of generation gen's records from off on, up
-// to the first that is torn, fails its CRC or is of another generation,
-// and the offset after the last one read.
-func (l *logFile) scan(gen uint64, off int64) (payloads [][]byte, end int64, err error) {
+// to the first that is torn, fails its CRC, is of another generation or
+// crosses limit, and the offset after the last one read.
+func (l *logFile) scan(gen uint64, off, limit int64) (payloads [][]byte, end int64, err error) {
 	for {
-		g, p, next, err := l.readRecord(l.f, off)
+		g, p, next, err := l.readRecord(l.f, off, limit)
 		if errors.Is(err, errEndOfLog) || err == nil && g != gen {
 			return payloads, off, nil
 		}
@@ -157,10 +183,11 @@ func (l *logFile) scan(gen uint64, off int64) (payloads [][]byte, end int64, err
 	}
 }
 
-// firstGen returns the generation of the record at offset 0, and false
-// if there is no intact one.
-func (l *logFile) firstGen() (uint64, bool, error) {
-	g, _, _, err := l.readRecord(l.f, 0)
+// firstGen returns the generation of the first record of half h, and
+// false if there is no intact one.
+func (l *logFile) firstGen(h int) (uint64, bool, error) {
+	start, end := l.half(h)
+	g, _, _, err := l.readRecord(l.f, start, end)
 	if errors.Is(err, errEndOfLog) {
 		return 0, false, nil
 	}

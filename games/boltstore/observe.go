@@ -18,8 +18,9 @@ type Batch struct {
 	Write time.Duration
 	// Sync is how long the log's fdatasync took.
 	Sync time.Duration
-	// Full is how long the batch waited, with the log full, for the bbolt
-	// file to apply it all before the log started again.
+	// Full is how long the batch waited, with one half of the log full,
+	// for the bbolt file to apply what the other held before the log
+	// went on there.
 	Full time.Duration
 	// Bytes is the size of the records written.
 	Bytes int

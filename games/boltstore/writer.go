@@ -89,11 +89,6 @@ func (s *Store) logBatch(batch []*request) {
 		taken = time.Now()
 		s.obs.begin(batch, taken)
 	}
-	if s.tail > s.log.size/2 {
-		if ok, _ := s.restart(false); !ok {
-			s.hurryApplier() // so that the log can start again soon
-		}
-	}
 	start, accepted := s.tail, batch[:0]
 	s.buf = s.buf[:0]
 	for _, r := range batch {
@@ -108,17 +103,17 @@ func (s *Store) logBatch(batch []*request) {
 		}
 		s.pay = r.op.payload(s.pay[:0])
 		size := recordSize(s.pay)
-		if size > s.log.size {
+		if size > s.log.size/2 {
 			r.done <- errTooLarge
 			continue
 		}
-		if start+int64(len(s.buf))+size > s.log.size {
-			// The log is full: sync what is framed, wait until the bbolt
-			// file has it all, and start the log again.
+		if _, end := s.log.half(s.half); start+int64(len(s.buf))+size > end {
+			// This half is full: sync what is framed and go on in the
+			// other half.
 			s.flush(start, accepted)
 			accepted = accepted[:0]
 			t0 := time.Now()
-			_, err := s.restart(true)
+			err := s.switchHalf()
 			s.obs.Full += time.Since(t0)
 			if err != nil {
 				r.done <- err
@@ -211,6 +206,7 @@ func (s *Store) flush(start int64, accepted []*request) {
 		}
 	} else {
 		s.tail = start + int64(len(s.buf))
+		s.halfLast[s.half] = s.lsn
 		for _, r := range accepted {
 			s.toApply = append(s.toApply, r.op)
 		}
@@ -246,16 +242,16 @@ func (s *Store) writeLog(start int64) error {
 	return err
 }
 
-// restart starts the log again from offset 0 with a new generation, once
-// the bbolt file has applied every op logged: at once if it has, or
-// (wait) after waiting for it. Without wait, it does nothing if the
-// applier is behind. It reports whether it started the log again.
-func (s *Store) restart(wait bool) (bool, error) {
+// switchHalf moves the log writer to the top of the other half of the
+// log, with a new generation, once the bbolt file has applied every op
+// that half held (normally long since: a whole half of the log ago).
+func (s *Store) switchHalf() error {
+	other := 1 - s.half
 	s.mu.Lock()
-	for s.appliedLSN < s.loggedLSN {
-		if err := s.failed; err != nil || !wait {
+	for s.appliedLSN < s.halfLast[other] {
+		if err := s.failed; err != nil {
 			s.mu.Unlock()
-			return false, err
+			return err
 		}
 		ch := s.appliedCh
 		s.mu.Unlock()
@@ -264,7 +260,7 @@ func (s *Store) restart(wait bool) (bool, error) {
 		s.mu.Lock()
 	}
 	s.mu.Unlock()
-	s.gen++
-	s.tail = 0
-	return true, nil
+	s.half, s.gen = other, s.gen+1
+	s.tail, _ = s.log.half(other)
+	return nil
 }
