@@ -328,3 +328,27 @@ func TestObserve(t *testing.T) {
 		t.Fatalf("%d writes observed in %d batches, want 4 (a create and 3 moves)", writes, len(batches))
 	}
 }
+
+// TestLogFails: a write whose log write fails is answered with the error;
+// the store then takes no more writes, for any match, and the writes
+// acked before are all there when it is opened again.
+func TestLogFails(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "games.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	play(t, s, "m1", 2)
+	play(t, s, "other", 1)
+	_ = s.log.f.Close() // the next write to the log fails
+	if err := s.Append(bg, games.Write{Match: "m1", Entries: []games.Entry{move(3)}}); err == nil {
+		t.Fatal("a move whose log write failed was acked")
+	}
+	if err := s.Append(bg, games.Write{Match: "other", Entries: []games.Entry{move(2)}}); err == nil {
+		t.Fatal("a write after the log failed was acked")
+	}
+	_ = s.Close()
+	s = reopen(t, path)
+	wantLog(t, s, "m1", 2)
+	wantLog(t, s, "other", 1)
+}

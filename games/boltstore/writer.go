@@ -248,10 +248,13 @@ func (s *Store) writeLog(start int64) error {
 func (s *Store) switchHalf() error {
 	other := 1 - s.half
 	s.mu.Lock()
-	for s.appliedLSN < s.halfLast[other] {
+	for {
 		if err := s.failed; err != nil {
 			s.mu.Unlock()
-			return err
+			return err // the flush before may have failed
+		}
+		if s.appliedLSN >= s.halfLast[other] {
+			break
 		}
 		ch := s.appliedCh
 		s.mu.Unlock()
