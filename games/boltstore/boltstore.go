@@ -9,10 +9,11 @@
 // module acks is durable. A second goroutine applies the logged writes to
 // the bbolt file behind it, in log order, a few times a second
 // (Options.ApplyDelay), with bbolt's own synced commits, and records in
-// the file how far it has applied the log. Reads wait
-// until the bbolt file has every write acked before they began. Open
-// replays into the bbolt file the logged writes it does not have (after a
-// crash), up to the first record that is torn or fails its CRC.
+// the file how far it has applied the log. Reads wait until the bbolt
+// file has the writes acked before they began. Open replays into the
+// bbolt file the logged writes it does not have (after a crash), up to the
+// first record that is torn or fails its CRC. Keep the two files together:
+// after a crash, the bbolt file alone may lack the last writes.
 package boltstore
 
 import (
@@ -43,7 +44,7 @@ type Options struct {
 	LogSize int64
 	// ApplyDelay is how long the bbolt file lets logged writes gather
 	// before it applies them in one transaction, unless a read waits for
-	// them, the log is half full or the store closes: fewer, larger
+	// them, the log writer waits for them or the store closes: fewer, larger
 	// commits leave the disk to the log's syncs, which the acks wait for.
 	// Default: 100ms (DefaultApplyDelay). Negative: apply at once.
 	ApplyDelay time.Duration
