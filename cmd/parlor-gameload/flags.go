@@ -21,6 +21,12 @@ type config struct {
 	jsonPath string
 	store    string
 	db       string
+	// breakdown: time each durable move's parts (-breakdown).
+	breakdown bool
+	// warmup is -warmup: moves due before it are played, not measured.
+	warmup time.Duration
+	// applyDelay is -apply-delay, the bbolt store's ApplyDelay.
+	applyDelay time.Duration
 }
 
 // parseFlags reads the command line.
@@ -38,6 +44,9 @@ func parseFlags() config {
 	flag.StringVar(&cfg.jsonPath, "json", "", "also write the results as JSON to this file")
 	flag.StringVar(&cfg.store, "store", "none", "where the in-process server writes every move before its reply: none (or empty), memory or bolt")
 	flag.StringVar(&cfg.db, "db", "", "bbolt file for -store bolt (default: a new file in the temporary directory, removed at the end)")
+	flag.BoolVar(&cfg.breakdown, "breakdown", false, "with -store bolt: report where each move's write goes (queue, wait, commit, syncs, reply)")
+	flag.DurationVar(&cfg.warmup, "warmup", 0, "measure no latency of the moves started (or due) in this first part of -duration, such as the burst of the first matches' creation")
+	flag.DurationVar(&cfg.applyDelay, "apply-delay", 0, "with -store bolt: how long the store lets logged moves gather before its bbolt file applies them (0: its default, 100ms; negative: at once)")
 	flag.Parse()
 	return cfg
 }
@@ -55,6 +64,12 @@ func (cfg config) validate() (bot, error) {
 	case "", "none", "memory", "bolt":
 	default:
 		return bot{}, fmt.Errorf("-store %q: want none, memory or bolt", cfg.store)
+	}
+	if cfg.breakdown && (cfg.store != "bolt" || cfg.url != "") {
+		return bot{}, errors.New("-breakdown needs -store bolt and no -url")
+	}
+	if cfg.warmup < 0 || (cfg.warmup > 0 && cfg.warmup >= cfg.duration) {
+		return bot{}, errors.New("-warmup must be at least 0 and shorter than -duration")
 	}
 	if cfg.rate < 0 || (cfg.rate > 0 && cfg.think > 0) {
 		return bot{}, errors.New("-rate must not be negative, and excludes -think")

@@ -11,6 +11,7 @@ type jsonResult struct {
 	Matches    int64   `json:"matches"`
 	Moves      int64   `json:"moves"`
 	Think      float64 `json:"think_ms"`
+	Warmup     float64 `json:"warmup_ms,omitempty"`
 	Failed     int64   `json:"failed_games"`
 	CPUCores   float64 `json:"cpu_cores,omitempty"`
 	OtherCores float64 `json:"other_cores,omitempty"`
@@ -25,7 +26,7 @@ func jsonOf(cfg config, r *report) jsonResult {
 			Rate: float64(r.moves) / secs, Seconds: secs, Latency: r.lat.Summary(), Errors: r.errors,
 		},
 		Game: cfg.game, Games: r.games, Matches: r.matches, Moves: r.moves,
-		Think: float64(cfg.think) / 1e6, Failed: r.errors,
+		Think: float64(cfg.think) / 1e6, Warmup: float64(cfg.warmup) / 1e6, Failed: r.errors,
 	}
 	if r.cpu.Busy > 0 {
 		j.CPUCores = r.cpu.Self.Seconds() / secs

@@ -41,7 +41,15 @@
 // is written to a bbolt file (games/boltstore; -db FILE, or a new file in
 // the temporary directory removed at the end) before the mover's reply,
 // and -store memory to the in-memory store. The default, none, stores
-// nothing.
+// nothing. -breakdown (with -store bolt) adds to the report where a
+// move's write went: per write and per batch of the store's log writer,
+// p50, p99, p99.9 and max of each part, from the store's observer hook,
+// and the time from each move's store write to both bots having the
+// position. -apply-delay sets the store's ApplyDelay.
+//
+// -warmup D leaves out of the latency (and the breakdown) the moves due
+// in the first D of -duration: the 2 × -games joins of the first matches
+// all happen then, with their stored creations.
 //
 // # Output
 //

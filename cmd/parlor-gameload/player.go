@@ -31,6 +31,11 @@ type player struct {
 	// paceCtx ends; nil in a closed loop.
 	pacer   *loadgen.Pacer
 	paceCtx context.Context
+	// bd, with -breakdown, times each move from its store write's end.
+	bd *breakdown
+	// from is the end of -warmup: moves sent (or due) before it are not
+	// measured.
+	from time.Time
 }
 
 // errTimeUp: the schedule ended before the next move was due.
@@ -111,7 +116,12 @@ func (p *player) move(ctx context.Context, ms pair) error {
 	if err := ms.awaitPly(ctx, ply); err != nil {
 		return err
 	}
-	p.lat.Record(p.id, time.Since(sent))
+	if !sent.Before(p.from) {
+		p.lat.Record(p.id, time.Since(sent))
+		if p.bd != nil {
+			p.bd.replied(m.Room.ID())
+		}
+	}
 	p.moves.Add(1)
 	return nil
 }

@@ -20,7 +20,7 @@ func TestMatchToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wsURL, stop, err := openServer(cfg, b)
+	wsURL, stop, err := openServer(cfg, b, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,9 @@ func (r *report) print(out io.Writer, cfg config) {
 	if cfg.rate > 0 {
 		fmt.Fprintf(out, "open loop         %.0f moves/s offered; latency from each move's due time\n", cfg.rate)
 	}
+	if cfg.warmup > 0 {
+		fmt.Fprintf(out, "warmup            %v: the latency of moves before it is not counted\n", cfg.warmup)
+	}
 	fmt.Fprintf(out, "elapsed           %v\n", r.elapsed.Round(time.Millisecond))
 	fmt.Fprintf(out, "matches finished  %d\n", r.matches)
 	fmt.Fprintf(out, "moves             %d\n", r.moves)

@@ -23,7 +23,11 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	wsURL, stop, err := openServer(cfg, b)
+	var bd *breakdown
+	if cfg.breakdown {
+		bd = newBreakdown()
+	}
+	wsURL, stop, err := openServer(cfg, b, bd)
 	if err != nil {
 		return err
 	}
@@ -37,8 +41,11 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 
 	fmt.Fprintf(out, "playing for %v ...\n", cfg.duration)
-	rep := playAll(ctx, cfg, b, conns)
+	rep := playAll(ctx, cfg, b, conns, bd)
 	rep.print(out, cfg)
+	if bd != nil {
+		bd.print(out)
+	}
 	if cfg.jsonPath != "" {
 		if err := loadgen.WriteJSON(cfg.jsonPath, jsonOf(cfg, rep)); err != nil {
 			return err
@@ -71,7 +78,7 @@ func dialAll(ctx context.Context, wsURL string, cfg config) ([]*client.Client, e
 
 // playAll plays every game until -duration has passed and returns what
 // they did. With -rate, the games share one schedule of moves.
-func playAll(ctx context.Context, cfg config, b bot, conns []*client.Client) *report {
+func playAll(ctx context.Context, cfg config, b bot, conns []*client.Client, bd *breakdown) *report {
 	rep := &report{games: cfg.games}
 	var (
 		mu    sync.Mutex
@@ -84,13 +91,17 @@ func playAll(ctx context.Context, cfg config, b bot, conns []*client.Client) *re
 		Label: "moves", Count: moves.Load, Latency: lat,
 	}.Start()
 	cpu0, start := procstat.ReadCPU(), time.Now()
+	from := start.Add(cfg.warmup)
+	if bd != nil {
+		bd.from.Store(from.UnixNano())
+	}
 	deadline := start.Add(cfg.duration)
 	paceCtx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	sched := schedule(cfg, start)
 	for g := range cfg.games {
 		p := newPlayer(cfg, b, conns, g)
-		p.lat, p.moves, p.paceCtx = lat, &moves, paceCtx
+		p.lat, p.moves, p.paceCtx, p.bd, p.from = lat, &moves, paceCtx, bd, from
 		if sched != nil {
 			p.pacer = sched.Pacer()
 		}

@@ -83,3 +83,25 @@ func TestStoreFlag(t *testing.T) {
 		t.Fatal("-store postgres: no error")
 	}
 }
+
+// TestWarmupFlag: -warmup must be shorter than -duration, and
+// -breakdown needs the in-process bbolt store.
+func TestWarmupFlag(t *testing.T) {
+	base := config{game: "tictactoe", games: 1, duration: time.Second, store: "bolt"}
+	for _, c := range []struct {
+		name string
+		edit func(*config)
+		ok   bool
+	}{
+		{"warmup shorter", func(c *config) { c.warmup = 500 * time.Millisecond }, true},
+		{"warmup as long", func(c *config) { c.warmup = time.Second }, false},
+		{"breakdown on bolt", func(c *config) { c.breakdown = true }, true},
+		{"breakdown on memory", func(c *config) { c.breakdown, c.store = true, "memory" }, false},
+	} {
+		cfg := base
+		c.edit(&cfg)
+		if _, err := cfg.validate(); (err == nil) != c.ok {
+			t.Errorf("%s: validate() = %v", c.name, err)
+		}
+	}
+}

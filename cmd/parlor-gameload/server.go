@@ -15,6 +15,10 @@ import (
 // rooms than a bot can start in a grace period.
 const maxRoomsPerBot = 1 << 20
 
+// maxChallengesPerBot is the in-process module's ChallengeRate: bots start
+// matches back to back, far more than the default 20 a minute.
+const maxChallengesPerBot = 1 << 30
+
 // startServer serves an engine with module on 127.0.0.1.
 func startServer(m *games.Module) (wsURL string, stop func(context.Context) error, err error) {
 	e, err := engine.New(engine.Config{
@@ -48,18 +52,18 @@ func startServer(m *games.Module) (wsURL string, stop func(context.Context) erro
 // openServer returns the URL of the server under test: -url once checked,
 // or a server this command starts with b's module; stop shuts down the
 // latter.
-func openServer(cfg config, b bot) (wsURL string, stop func(), err error) {
+func openServer(cfg config, b bot, bd *breakdown) (wsURL string, stop func(), err error) {
 	if cfg.url != "" {
 		if err := loopback.CheckURL(cfg.url); err != nil {
 			return "", nil, fmt.Errorf("-url %s: %w", cfg.url, err)
 		}
 		return cfg.url, func() {}, nil
 	}
-	store, closeStore, err := openStore(cfg)
+	store, closeStore, err := openStore(cfg, bd)
 	if err != nil {
 		return "", nil, err
 	}
-	wsURL, stopServer, err := startServer(b.module(games.Config{Store: store}))
+	wsURL, stopServer, err := startServer(b.module(games.Config{Store: store, ChallengeRate: maxChallengesPerBot}))
 	if err != nil {
 		closeStore()
 		return "", nil, err

@@ -10,8 +10,9 @@ import (
 
 // openStore opens the store of -store for the in-process server (nil for
 // none) and returns it with the function that closes it (and removes a
-// bbolt file this command created).
-func openStore(cfg config) (games.Store, func(), error) {
+// bbolt file this command created). With bd, a bbolt store reports its
+// transactions and Appends to it.
+func openStore(cfg config, bd *breakdown) (games.Store, func(), error) {
 	switch cfg.store {
 	case "memory":
 		s := games.NewMemoryStore()
@@ -25,11 +26,19 @@ func openStore(cfg config) (games.Store, func(), error) {
 			}
 			path = filepath.Join(dir, "games.db")
 		}
-		s, err := boltstore.Open(path, boltstore.Options{})
+		opts := boltstore.Options{ApplyDelay: cfg.applyDelay}
+		if bd != nil {
+			opts.Observe = bd.observe
+		}
+		s, err := boltstore.Open(path, opts)
 		if err != nil {
 			return nil, nil, err
 		}
-		return s, func() {
+		var st games.Store = s
+		if bd != nil {
+			st = timedStore{Store: s, b: bd}
+		}
+		return st, func() {
 			_ = s.Close()
 			if dir != "" {
 				_ = os.RemoveAll(dir)

@@ -13,7 +13,7 @@ import (
 // Info implements games.Store: one read of the match's record.
 func (s *Store) Info(ctx context.Context, id string) (games.MatchInfo, error) {
 	var info games.MatchInfo
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	err := s.view(ctx, id, func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketMatches).Get([]byte(id))
 		if v == nil {
 			return games.ErrNotFound
@@ -34,7 +34,7 @@ func (s *Store) Waiting(ctx context.Context, kind string, since int64, limit int
 		return nil, nil
 	}
 	var out []games.MatchInfo
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	err := s.view(ctx, "", func(tx *bolt.Tx) error {
 		out = out[:0]
 		heads := tx.Bucket(bucketHeads)
 		return tx.Bucket(bucketMatches).ForEach(func(k, v []byte) error {

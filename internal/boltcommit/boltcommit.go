@@ -31,12 +31,16 @@ type Writer struct {
 
 	writes  atomic.Uint64
 	commits atomic.Uint64
+
+	observe func(*Commit) // nil: no timing is taken
+	obs     Commit        // reused for each call of observe
 }
 
 // request is one write waiting for the writer goroutine.
 type request struct {
 	fn   func(tx *bolt.Tx) error
 	done chan error
+	at   time.Time // when Write queued it; set only with an observer
 }
 
 // New starts the writer goroutine of db. maxBatch (at least 1) bounds the
@@ -48,6 +52,13 @@ type request struct {
 // negative maxDelay never waits. closedErr is what calls return once the
 // Writer is closed.
 func New(db *bolt.DB, maxBatch int, maxDelay time.Duration, closedErr error) *Writer {
+	return NewObserved(db, maxBatch, maxDelay, closedErr, nil)
+}
+
+// NewObserved is New with observe, if not nil, called on the writer
+// goroutine after each transaction with where its time went (see Commit).
+// Without an observer the writer takes no timings.
+func NewObserved(db *bolt.DB, maxBatch int, maxDelay time.Duration, closedErr error, observe func(*Commit)) *Writer {
 	maxBatch = max(maxBatch, 1)
 	w := &Writer{
 		db:        db,
@@ -56,6 +67,7 @@ func New(db *bolt.DB, maxBatch int, maxDelay time.Duration, closedErr error) *Wr
 		closedErr: closedErr,
 		queue:     make(chan *request, maxBatch),
 		stopped:   make(chan struct{}),
+		observe:   observe,
 	}
 	go w.run()
 	return w
@@ -72,6 +84,9 @@ func (w *Writer) Write(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 		return err
 	}
 	req := &request{fn: fn, done: make(chan error, 1)}
+	if w.observe != nil {
+		req.at = time.Now()
+	}
 	w.mu.RLock()
 	if w.closed {
 		w.mu.RUnlock()
@@ -146,8 +161,15 @@ func (w *Writer) run() {
 	wait.Stop()
 	for req := range w.queue {
 		batch = append(batch[:0], req)
+		var taken time.Time // when the first write was taken, with an observer
+		if w.observe != nil {
+			taken = time.Now()
+		}
 		w.fill(&batch, min(last, w.maxBatch), waitLimit(w.maxDelay, took), wait)
 		start := time.Now()
+		if w.observe != nil {
+			w.timeQueue(batch, taken, start)
+		}
 		w.commit(batch)
 		took = time.Since(start)
 		last = len(batch)
@@ -204,16 +226,7 @@ drain:
 // with its error and the transaction is retried without it.
 func (w *Writer) commit(batch []*request) {
 	for len(batch) > 0 {
-		failed := -1
-		err := w.db.Update(func(tx *bolt.Tx) error {
-			for i, r := range batch {
-				if err := r.fn(tx); err != nil {
-					failed = i
-					return err
-				}
-			}
-			return nil
-		})
+		failed, err := w.update(batch)
 		if failed < 0 {
 			if err == nil {
 				w.commits.Add(1)
@@ -222,9 +235,41 @@ func (w *Writer) commit(batch []*request) {
 			for _, r := range batch {
 				r.done <- err
 			}
+			if w.observe != nil {
+				w.obs.Err = err
+				w.observe(&w.obs)
+			}
 			return
 		}
 		batch[failed].done <- err
 		batch = slices.Delete(batch, failed, failed+1)
+		w.obs.Retries++
 	}
+}
+
+// update runs batch in one write transaction and commits it. If a write
+// fails, the transaction is rolled back and failed is its index;
+// otherwise failed is -1 and err is the commit's error.
+func (w *Writer) update(batch []*request) (failed int, err error) {
+	tx, err := w.db.Begin(true)
+	if err != nil {
+		return -1, err
+	}
+	var began time.Time
+	if w.observe != nil {
+		began = time.Now()
+	}
+	for i, r := range batch {
+		if err := r.fn(tx); err != nil {
+			_ = tx.Rollback()
+			return i, err
+		}
+	}
+	if w.observe == nil {
+		return -1, tx.Commit()
+	}
+	body := time.Now()
+	err = tx.Commit()
+	w.timeCommit(tx, began, body, time.Now())
+	return -1, err
 }

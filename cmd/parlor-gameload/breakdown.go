@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/games/boltstore"
+	"github.com/parlorhq/parlor/internal/loadgen"
+)
+
+// breakdown collects, with -breakdown, where a durable move's time goes:
+// from the bbolt store's log writer (its observer) and from a store
+// wrapper that times each Append as the match room sees it. Counts
+// (writes and bytes per batch) are kept as microseconds in the same
+// histograms.
+type breakdown struct {
+	queued, check, write, sync, full *loadgen.Recorder
+	writes, bytes                    *loadgen.Recorder
+	append, reply                    *loadgen.Recorder
+	// appended is, per match, when its last Append returned.
+	appended sync.Map
+	// from is when -warmup ends (Unix ns): nothing before it is recorded.
+	from atomic.Int64
+}
+
+// measuring reports whether -warmup is over.
+func (b *breakdown) measuring() bool { return time.Now().UnixNano() >= b.from.Load() }
+
+// newBreakdown returns an empty breakdown.
+func newBreakdown() *breakdown {
+	r := func() *loadgen.Recorder { return loadgen.NewRecorder(1) }
+	return &breakdown{
+		queued: r(), check: r(), write: r(), sync: r(), full: r(),
+		writes: r(), bytes: r(), append: r(), reply: r(),
+	}
+}
+
+// observe records one batch of the store's log writer.
+func (b *breakdown) observe(c *boltstore.Batch) {
+	if !b.measuring() {
+		return
+	}
+	for _, q := range c.Queued {
+		b.queued.Record(0, q)
+	}
+	b.check.Record(0, c.Check)
+	b.write.Record(0, c.Write)
+	b.sync.Record(0, c.Sync)
+	b.full.Record(0, c.Full)
+	b.writes.Record(0, time.Duration(c.Writes)*time.Microsecond)
+	b.bytes.Record(0, time.Duration(c.Bytes)*time.Microsecond)
+}
+
+// replied records, once both bots have the position after a move of
+// match, the time since that move's Append returned.
+func (b *breakdown) replied(match string) {
+	if v, ok := b.appended.Load(match); ok {
+		b.reply.Record(0, time.Since(v.(time.Time)))
+	}
+}
+
+// timedStore is a games.Store whose Appends are timed into a breakdown.
+type timedStore struct {
+	games.Store
+	b *breakdown
+}
+
+// Append implements games.Store.
+func (s timedStore) Append(ctx context.Context, w games.Write) error {
+	t0 := time.Now()
+	err := s.Store.Append(ctx, w)
+	now := time.Now()
+	if s.b.measuring() {
+		s.b.append.Record(0, now.Sub(t0))
+	}
+	s.b.appended.Store(w.Match, now)
+	return err
+}
+
+// print writes the breakdown, one line per part.
+func (b *breakdown) print(out io.Writer) {
+	ms := func(d time.Duration) string { return fmt.Sprintf("%8.3f", float64(d)/1e6) }
+	n := func(d time.Duration) string { return fmt.Sprintf("%8d", d/time.Microsecond) }
+	line := func(name string, r *loadgen.Recorder, f func(time.Duration) string) {
+		h := r.Snapshot()
+		fmt.Fprintf(out, "  %-34s %8d %s %s %s %s\n", name, h.Count(),
+			f(h.Quantile(0.5)), f(h.Quantile(0.99)), f(h.Quantile(0.999)), f(h.Max()))
+	}
+	fmt.Fprintf(out, "breakdown (ms)                         count      p50      p99    p99.9      max\n")
+	line("per write: queued for the log writer", b.queued, ms)
+	line("per batch: check and frame", b.check, ms)
+	line("per batch: log pwrite", b.write, ms)
+	line("per batch: log fdatasync", b.sync, ms)
+	line("per batch: log full, wait for bbolt", b.full, ms)
+	line("per batch: writes (count)", b.writes, n)
+	line("per batch: bytes (count)", b.bytes, n)
+	line("per move: Store.Append in the room", b.append, ms)
+	line("per move: Append to both bots", b.reply, ms)
+}
