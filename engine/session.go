@@ -62,9 +62,12 @@ type session struct {
 	// open; the rest under the shard's lock. beatDue is the earliest of
 	// the deadlines that follow it (unix nanos; 0: none armed), beatSlot
 	// and beatIdx where the session is filed (beatIdx -1: nowhere).
-	beatShard  *beatShard
-	beatSlot   int32
-	beatIdx    int32
+	beatShard *beatShard
+	beatSlot  int32
+	beatIdx   int32
+	// sock is the socket's descriptor, for the wheel's writability poll
+	// before it writes a ping itself (heartbeat.go); -1 when unknown.
+	sock       int32
 	beatDue    int64
 	connectDue int64
 	pingDue    int64
