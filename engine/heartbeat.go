@@ -7,7 +7,8 @@ import (
 
 // The heartbeat: the server pings every HeartbeatInterval and closes a
 // connection that has sent nothing, not even a pong, for HeartbeatTimeout
-// after a ping. A read deadline two heartbeats away is the backstop.
+// after a ping. A read deadline three and a half heartbeats away is the
+// backstop.
 // The deadlines live in the heartbeat wheel (heartbeatwheel.go), which
 // calls beat when one comes due and then writes the due pings itself
 // (ping, below) when that cannot block it; otherwise a parked writer
@@ -15,15 +16,25 @@ import (
 // holds up nobody else's heartbeat.
 
 // extendDeadline records that the peer was heard from and pushes the read
-// deadline out. The deadline is only a backstop two heartbeats away; the
-// pong check below closes silent peers first, with a clear close code.
+// deadline out. The deadline is only a backstop (readBackstop); the pong
+// check below closes silent peers first, with a clear close code.
 func (s *session) extendDeadline() {
 	now := time.Now()
 	s.lastHeard.Store(now.UnixNano())
 	s.pushDeadline(now)
 }
 
-// pushDeadline moves the read deadline two heartbeats past now, unless it
+// readBackstop is how far past the moment it is moved the read deadline
+// lies: three and a half heartbeats and the timeout. The wheel moves it
+// at a ping only when it was last moved an interval and a half ago or
+// more, so every other ping of an idle connection (a timer in the
+// runtime's heap moved per call), and it still lies an interval and the
+// timeout past the latest ping that may move it.
+func (s *session) readBackstop() time.Duration {
+	return 3*s.e.cfg.HeartbeatInterval + s.e.cfg.HeartbeatInterval/2 + s.e.cfg.HeartbeatTimeout
+}
+
+// pushDeadline moves the read deadline readBackstop past now, unless it
 // was moved recently. The reader also calls it after running a room's
 // handler inline: time it spent there is no silence of the peer, and a
 // deadline that passed meanwhile would fail the next read even with data
@@ -33,7 +44,7 @@ func (s *session) pushDeadline(now time.Time) {
 		return // moved recently enough
 	}
 	s.deadlineSet.Store(now.UnixNano())
-	_ = s.conn.SetReadDeadline(now.Add(2*s.e.cfg.HeartbeatInterval + s.e.cfg.HeartbeatTimeout))
+	_ = s.conn.SetReadDeadline(now.Add(s.readBackstop()))
 }
 
 // open arms the handshake timeout and the heartbeat. The first ping
@@ -87,8 +98,9 @@ func (s *session) beat(now int64) (next int64, keep, ping bool) {
 		// Keep the schedule: the next ping is due an interval after this
 		// one was, not after the tick that sent it, which may be late.
 		// A peer heard from since the read deadline last moved (a pong
-		// moves nothing itself: socket.go) gets it moved here.
-		if s.lastHeard.Load() > s.deadlineSet.Load() {
+		// moves nothing itself: socket.go) gets it moved here, when it
+		// was moved an interval and a half ago or more (readBackstop).
+		if set := s.deadlineSet.Load(); s.lastHeard.Load() > set && now-set >= int64(cfg.HeartbeatInterval)*3/2 {
 			s.pushDeadline(time.Now())
 		}
 		s.pingDue += int64(cfg.HeartbeatInterval)
