@@ -163,7 +163,7 @@ func (s *session) ping() {
 		// long after the ping, a timer and a wake-up for nothing. The
 		// writer sets its own at its next run (writeLoop).
 		_ = s.conn.SetWriteDeadline(time.Time{})
-		s.deadlineAt = time.Time{}
+		s.deadlineAt = 0
 	}
 	if s.out.release() {
 		s.startWriter()

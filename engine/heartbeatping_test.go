@@ -120,7 +120,7 @@ func TestPingFromWheel(t *testing.T) {
 	if got := writersRunning(); got != 0 {
 		t.Fatalf("three pings of an idle connection started %d writers, want none", got)
 	}
-	if !s.deadlineAt.IsZero() {
+	if s.deadlineAt != 0 {
 		t.Fatal("the ping left the writer's deadline record set")
 	}
 	// A busy outbox: the ping is handed to a writer.

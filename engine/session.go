@@ -38,7 +38,11 @@ type session struct {
 	// (always 0 without one). It sits beside out, which Deliver touches
 	// anyway, so that checking it costs no extra cache line.
 	pending atomic.Int32
-	out     outbox
+	// sock is the socket's descriptor, for the wheel's writability poll
+	// before it writes a ping itself (heartbeat.go); -1 when unknown. It
+	// fills the padding before out.
+	sock int32
+	out  outbox
 	// cred names the credential the connection was opened with
 	// (Config.Credential). It is read and written under the user's
 	// userConns lock once the session is registered.
@@ -59,16 +63,16 @@ type session struct {
 	// inHandler is set while the reader runs a room's OnMessage inline
 	// (room.Room.SendInline); the pong check waits for it (heartbeat.go).
 	inHandler atomic.Bool
+	// closeSent is the first close code the server sent, for
+	// Config.Observer.
+	closeSent atomic.Uint32
 	// The heartbeat wheel's (heartbeatwheel.go): the shard, set once by
 	// open; the rest under the shard's lock. beatDue is the earliest of
 	// the deadlines that follow it (unix nanos; 0: none armed), beatSlot
 	// and beatIdx where the session is filed (beatIdx -1: nowhere).
-	beatShard *beatShard
-	beatSlot  int32
-	beatIdx   int32
-	// sock is the socket's descriptor, for the wheel's writability poll
-	// before it writes a ping itself (heartbeat.go); -1 when unknown.
-	sock       int32
+	beatShard  *beatShard
+	beatSlot   int32
+	beatIdx    int32
 	beatDue    int64
 	connectDue int64
 	pingDue    int64
@@ -91,18 +95,17 @@ type session struct {
 
 	// For Config.Observer only: the requests in flight (nil until the
 	// first; pending counts them), when the message being handled was
-	// read, since monoBase (both read goroutine only), and the first close
-	// code the server sent.
-	inflight  *inflight
-	readAt    time.Duration
-	closeSent atomic.Uint32
+	// read, since monoBase (both read goroutine only).
+	inflight *inflight
+	readAt   time.Duration
 
 	// deadlineAt is when the writer last moved the write deadline. Only
 	// the running writer touches it; the outbox lock orders one writer
 	// run after the previous one. It outlives a run because a writer run
 	// drains one burst of frames, and moving the deadline (a poller call)
 	// on every run cost more than the batching saved.
-	deadlineAt time.Time
+	// It is kept since monoBase (0: no deadline armed by the writer).
+	deadlineAt time.Duration
 }
 
 func newSession(e *Engine, conn *gws.Conn, user, cred string) *session {
@@ -263,8 +266,8 @@ func (s *session) writeLoop() {
 			return
 		}
 		// Move the write deadline only when it has aged, not per batch.
-		if now := time.Now(); now.Sub(s.deadlineAt) > s.e.cfg.WriteTimeout/4 {
-			s.deadlineAt = now
+		if now := time.Now(); now.Sub(monoBase)-s.deadlineAt > s.e.cfg.WriteTimeout/4 {
+			s.deadlineAt = now.Sub(monoBase)
 			_ = s.conn.SetWriteDeadline(now.Add(s.e.cfg.WriteTimeout))
 		}
 		err := s.conn.Writev(gws.OpcodeBinary, batch...)
