@@ -23,9 +23,10 @@ type pingEnv struct {
 	read atomic.Int64 // the bytes the client has read
 }
 
-// newPingEnv starts the engine and connects one client. The heartbeat is
-// long, so that only the test pings.
-func newPingEnv(tb testing.TB) *pingEnv {
+// newPingEnv starts the engine and connects one client, which reads
+// what it is sent when read is true. The heartbeat is long, so that only
+// the test pings.
+func newPingEnv(tb testing.TB, read bool) *pingEnv {
 	tb.Helper()
 	e, err := New(Config{
 		Authenticate:      func(r *http.Request) (string, error) { return "u", nil },
@@ -33,6 +34,7 @@ func newPingEnv(tb testing.TB) *pingEnv {
 		HeartbeatInterval: time.Hour,
 		HeartbeatTimeout:  time.Hour,
 		HandshakeTimeout:  time.Hour,
+		WriteTimeout:      2 * time.Second, // bounds a handed-over ping stuck on a full socket
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -51,7 +53,7 @@ func newPingEnv(tb testing.TB) *pingEnv {
 	env := &pingEnv{e: e, conn: c}
 	go func() {
 		buf := make([]byte, 4096)
-		for {
+		for read || env.read.Load() == 0 { // without read, only the connect reply
 			n, err := c.NetConn().Read(buf)
 			env.read.Add(int64(n))
 			if err != nil {
@@ -90,14 +92,21 @@ func (o *outbox) isWriting() bool {
 	return o.writing
 }
 
-// writersRunning counts the goroutines running or parked in the engine's
-// writer loop. A writer that ran stays parked for writerIdle.
+// writersRunning counts the engine's writer goroutines: started, running
+// or parked (a writer that ran stays parked for writerIdle). One that has
+// not run yet shows only the wrapper of the go statement in startJob.
 func writersRunning() int {
 	buf := make([]byte, 1<<20)
 	for {
 		n := runtime.Stack(buf, true)
 		if n < len(buf) {
-			return strings.Count(string(buf[:n]), "engine.(*Engine).runWriter(")
+			count := 0
+			for _, g := range strings.Split(string(buf[:n]), "\n\n") {
+				if strings.Contains(g, "engine.(*Engine).runWriter(") || strings.Contains(g, "engine.(*Engine).startJob.gowrap") {
+					count++
+				}
+			}
+			return count
 		}
 		buf = make([]byte, 2*len(buf))
 	}
@@ -108,7 +117,7 @@ func writersRunning() int {
 // while the outbox has a writer, the ping goes to a writer instead, and
 // frames queued around it all arrive.
 func TestPingFromWheel(t *testing.T) {
-	env := newPingEnv(t)
+	env := newPingEnv(t, true)
 	s := env.s
 	if s.sock < 0 {
 		t.Skip("no socket descriptor on this platform")
@@ -148,7 +157,7 @@ func TestPingFromWheel(t *testing.T) {
 // BenchmarkPing is the wheel writing one ping to an idle connection: the
 // writability poll, the deadline and the write. It allocates nothing.
 func BenchmarkPing(b *testing.B) {
-	env := newPingEnv(b)
+	env := newPingEnv(b, true)
 	if env.s.sock < 0 {
 		b.Skip("no socket descriptor on this platform")
 	}
@@ -158,5 +167,44 @@ func BenchmarkPing(b *testing.B) {
 	}
 	if got := writersRunning(); got != 0 {
 		b.Fatalf("%d writers ran: pings went to writers, want all written by the caller", got)
+	}
+}
+
+// TestPingFullSocket: when the peer has stopped reading and the socket's
+// buffer is full, the wheel does not write the ping itself, which would
+// wait for the peer: it hands it to a writer and returns at once.
+func TestPingFullSocket(t *testing.T) {
+	env := newPingEnv(t, false)
+	s := env.s
+	if s.sock < 0 {
+		t.Skip("no socket descriptor on this platform")
+	}
+	// Fill the socket past the gws framing: the client reads nothing, so
+	// what is written here only has to fill the buffers.
+	junk := make([]byte, 64<<10)
+	for {
+		_ = s.conn.NetConn().SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
+		if _, err := s.conn.NetConn().Write(junk); err != nil {
+			break // the buffers are full
+		}
+	}
+	if writable(s.sock) {
+		t.Fatal("the socket polls writable with its buffers full")
+	}
+	done := make(chan struct{})
+	go func() {
+		s.ping()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("ping waited on a full socket")
+	}
+	if got := writersRunning(); got != 1 {
+		t.Fatalf("%d writers run, want the one the ping was handed to", got)
+	}
+	if s.out.isWriting() {
+		t.Fatal("the ping kept the outbox's writer slot")
 	}
 }
