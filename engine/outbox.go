@@ -106,6 +106,11 @@ func (o *outbox) next(batch [][]byte, maxFrames, maxBytes int) (out [][]byte, si
 // the heartbeat's ping (heartbeat.go). It reports whether it did; the
 // caller then calls release. Frames pushed meanwhile are queued, as they
 // would be behind a running writer.
+//
+// The outbox is idle then, so claim also gives back the queue and batch
+// slices, which keep the capacity of the largest burst (up to 1,024 and
+// 64 frames): an idle connection holds none, and one that is busy again
+// takes them anew, once per heartbeat at most.
 func (o *outbox) claim() bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -113,6 +118,7 @@ func (o *outbox) claim() bool {
 		return false
 	}
 	o.writing = true
+	o.queue, o.head, o.spare = nil, 0, nil
 	return true
 }
 

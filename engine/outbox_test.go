@@ -97,10 +97,17 @@ func TestOutboxClaim(t *testing.T) {
 	if batch, _, _, _ = o.next(batch[:0], 16, 1<<20); len(batch) != 0 {
 		t.Fatalf("writer took %d more frames, want none", len(batch))
 	}
-	// A close asked for while claimed is sent by a writer afterwards.
+	// A claim of the idle outbox gives back the slices the burst left.
+	if cap(o.queue) == 0 || cap(o.spare) == 0 {
+		t.Fatal("the burst left no slices to give back; the check below proves nothing")
+	}
 	if !o.claim() {
 		t.Fatal("claim of a drained outbox failed")
 	}
+	if cap(o.queue) != 0 || cap(o.spare) != 0 {
+		t.Fatalf("an idle outbox kept slices of %d and %d frames", cap(o.queue), cap(o.spare))
+	}
+	// A close asked for while claimed is sent by a writer afterwards.
 	if o.closeAfterFlush(4000, "bye") {
 		t.Fatal("closeAfterFlush asked for a writer while the slot is held")
 	}
