@@ -28,7 +28,7 @@ func NewOutboxFanout(n int, obs Observer) *OutboxFanout {
 	f.roomID, f.frame = benchHubFrame()
 	e := &Engine{obs: obs}
 	for i := range n {
-		s := &session{e: e, id: fmt.Sprintf("s%d", i), log: zap.NewNop()}
+		s := &session{e: e, id: fmt.Sprintf("s%d", i)}
 		s.out.limit = 1 << 30
 		s.out.writing = true // a writer is "running": push never starts one
 		f.ss = append(f.ss, s)

@@ -29,7 +29,7 @@ func TestFanoutAllocatesNothing(t *testing.T) {
 	roomID, frame := benchHubFrame()
 	ss := make([]*session, 100)
 	for i := range ss {
-		ss[i] = &session{id: fmt.Sprintf("s%d", i), log: zap.NewNop()}
+		ss[i] = &session{id: fmt.Sprintf("s%d", i)}
 		ss[i].out.limit = 1 << 20
 		ss[i].out.writing = true // a writer is "running": push never starts one
 		h.Attach(roomID, ss[i])
@@ -65,7 +65,7 @@ func TestInboundSendAllocationBudget(t *testing.T) {
 	defer func() { r.Shutdown(); <-r.Done() }()
 	ss := make([]*session, 10)
 	for i := range ss {
-		ss[i] = &session{e: e, id: fmt.Sprintf("s%d", i), user: fmt.Sprintf("u%d", i), log: zap.NewNop(), rooms: make(map[string]*room.Room), connected: true}
+		ss[i] = &session{e: e, id: fmt.Sprintf("s%d", i), user: fmt.Sprintf("u%d", i), connected: true}
 		// No socket: the read deadline is set far ahead, so it is never moved.
 		ss[i].deadlineSet.Store(math.MaxInt64 / 2)
 		ss[i].out.limit = 1 << 20

@@ -7,22 +7,34 @@ import (
 
 // The heartbeat: the server pings every HeartbeatInterval and closes a
 // connection that has sent nothing, not even a pong, for HeartbeatTimeout
-// after a ping. A read deadline two heartbeats away is the backstop.
+// after a ping. A read deadline three and a half heartbeats away is the
+// backstop.
 // The deadlines live in the heartbeat wheel (heartbeatwheel.go), which
-// calls beat when one comes due; the ping itself is written by a parked
-// writer (writers.go), so a connection that blocks its writes holds up
-// nobody else's heartbeat.
+// calls beat when one comes due and then writes the due pings itself
+// (ping, below) when that cannot block it; otherwise a parked writer
+// (writers.go) writes the ping, so a connection that blocks its writes
+// holds up nobody else's heartbeat.
 
 // extendDeadline records that the peer was heard from and pushes the read
-// deadline out. The deadline is only a backstop two heartbeats away; the
-// pong check below closes silent peers first, with a clear close code.
+// deadline out. The deadline is only a backstop (readBackstop); the pong
+// check below closes silent peers first, with a clear close code.
 func (s *session) extendDeadline() {
 	now := time.Now()
 	s.lastHeard.Store(now.UnixNano())
 	s.pushDeadline(now)
 }
 
-// pushDeadline moves the read deadline two heartbeats past now, unless it
+// readBackstop is how far past the moment it is moved the read deadline
+// lies: three and a half heartbeats and the timeout. The wheel moves it
+// at a ping only when it was last moved an interval and a half ago or
+// more, so every other ping of an idle connection (a timer in the
+// runtime's heap moved per call), and it still lies an interval and the
+// timeout past the latest ping that may move it.
+func (s *session) readBackstop() time.Duration {
+	return 3*s.e.cfg.HeartbeatInterval + s.e.cfg.HeartbeatInterval/2 + s.e.cfg.HeartbeatTimeout
+}
+
+// pushDeadline moves the read deadline readBackstop past now, unless it
 // was moved recently. The reader also calls it after running a room's
 // handler inline: time it spent there is no silence of the peer, and a
 // deadline that passed meanwhile would fail the next read even with data
@@ -32,7 +44,7 @@ func (s *session) pushDeadline(now time.Time) {
 		return // moved recently enough
 	}
 	s.deadlineSet.Store(now.UnixNano())
-	_ = s.conn.SetReadDeadline(now.Add(2*s.e.cfg.HeartbeatInterval + s.e.cfg.HeartbeatTimeout))
+	_ = s.conn.SetReadDeadline(now.Add(s.readBackstop()))
 }
 
 // open arms the handshake timeout and the heartbeat. The first ping
@@ -47,17 +59,19 @@ func (s *session) open() {
 	s.connectDue = n + int64(s.e.cfg.HandshakeTimeout)
 	s.pingDue = n + interval - rand.Int64N(interval/2+1)
 	s.beatDue = min(s.connectDue, s.pingDue)
+	s.sock = socketFD(s.conn.NetConn())
 	s.e.beats.add(s)
 }
 
 // beat runs when one of the session's heartbeat deadlines has come: the
 // handshake timeout, the pong check and the next ping. It returns the
-// next deadline, or keep false once the session needs no more. The
-// wheel calls it under its shard's lock, so it never blocks: closing
-// and pinging are handed to other goroutines.
-func (s *session) beat(now int64) (next int64, keep bool) {
+// next deadline, or keep false once the session needs no more, and
+// whether a ping is due: the wheel writes it (ping) once it has let go
+// of its shard's lock. The wheel calls beat under that lock, so it never
+// blocks: closing is handed to another goroutine.
+func (s *session) beat(now int64) (next int64, keep, ping bool) {
 	if s.closed.Load() {
-		return 0, false
+		return 0, false, false
 	}
 	cfg := &s.e.cfg
 	if s.connectDue != 0 && now >= s.connectDue {
@@ -69,7 +83,7 @@ func (s *session) beat(now int64) (next int64, keep bool) {
 	if s.pongDue != 0 && now >= s.pongDue {
 		s.pongDue = 0
 		if !s.checkPong(now) {
-			return 0, false
+			return 0, false, false
 		}
 	}
 	if now >= s.pingDue {
@@ -84,15 +98,16 @@ func (s *session) beat(now int64) (next int64, keep bool) {
 		// Keep the schedule: the next ping is due an interval after this
 		// one was, not after the tick that sent it, which may be late.
 		// A peer heard from since the read deadline last moved (a pong
-		// moves nothing itself: socket.go) gets it moved here.
-		if s.lastHeard.Load() > s.deadlineSet.Load() {
+		// moves nothing itself: socket.go) gets it moved here, when it
+		// was moved an interval and a half ago or more (readBackstop).
+		if set := s.deadlineSet.Load(); s.lastHeard.Load() > set && now-set >= int64(cfg.HeartbeatInterval)*3/2 {
 			s.pushDeadline(time.Now())
 		}
 		s.pingDue += int64(cfg.HeartbeatInterval)
 		if s.pingDue <= now {
 			s.pingDue = now + int64(cfg.HeartbeatInterval)
 		}
-		s.startPing()
+		ping = true
 	}
 	next = s.pingDue
 	if s.connectDue != 0 {
@@ -101,7 +116,7 @@ func (s *session) beat(now int64) (next int64, keep bool) {
 	if s.pongDue != 0 {
 		next = min(next, s.pongDue)
 	}
-	return next, true
+	return next, true, ping
 }
 
 // checkPong closes the connection with CloseHeartbeatTimeout when nothing,
@@ -126,9 +141,41 @@ func (s *session) checkPong(now int64) bool {
 	return true
 }
 
-// writePing writes a WebSocket ping. A parked writer runs it
-// (startPing), with a write deadline of its own: the one the last write
-// set may have passed long ago on an idle connection.
+// ping writes a heartbeat ping to s from the wheel's goroutine. When no
+// writer holds the outbox and the socket has room for the ping (writable,
+// a poll that does not wait), the wheel writes it itself: no goroutine is
+// woken for it, and it cannot land inside a batch, since the outbox's
+// writer slot is held meanwhile (frames queued then are written after
+// it). Otherwise a writer writes it (startPing), as it would any frame,
+// and the wheel goes on.
+func (s *session) ping() {
+	if s.closed.Load() {
+		return
+	}
+	if !s.out.claim() {
+		s.startPing() // a writer runs, or the connection is closing
+		return
+	}
+	direct := writable(s.sock)
+	if direct {
+		s.writePing()
+		// No deadline is left armed: on an idle connection it would fire
+		// long after the ping, a timer and a wake-up for nothing. The
+		// writer sets its own at its next run (writeLoop).
+		_ = s.conn.SetWriteDeadline(time.Time{})
+		s.deadlineAt = 0
+	}
+	if s.out.release() {
+		s.startWriter()
+	}
+	if !direct {
+		s.startPing()
+	}
+}
+
+// writePing writes a WebSocket ping, with a write deadline of its own:
+// the one the last write set may have passed long ago on an idle
+// connection. The wheel runs it (ping) or a parked writer (startPing).
 func (s *session) writePing() {
 	if s.closed.Load() {
 		return

@@ -13,7 +13,8 @@ import (
 // deadline has come (heartbeat.go, beat) and files each under its next
 // deadline. An idle connection thus costs no timer, no goroutine per ping
 // and no wake-up of its own: a tick pings every session due in it in one
-// pass, and the ping writes go to the parked writers (writers.go).
+// pass, writing the pings itself when that cannot block (heartbeat.go,
+// ping) and handing the others to the parked writers (writers.go).
 
 const (
 	// wheelMaxTick bounds the tick: deadlines fire at most this late.
@@ -45,6 +46,11 @@ type beatShard struct {
 	n       int   // sessions held
 	done    int64 // the last tick handled
 	running bool  // the shard's goroutine runs
+
+	// pings holds the sessions a turn found due for a ping, written once
+	// the lock is let go. Only the shard's goroutine touches it; it is
+	// reused from turn to turn.
+	pings []*session
 }
 
 // newBeatWheel sizes the wheel for cfg (defaults applied): the tick is a
@@ -145,12 +151,13 @@ func (sh *beatShard) run() {
 	}
 }
 
-// turn handles every tick up to now, at most one whole turn of the wheel.
+// turn handles every tick up to now, at most one whole turn of the wheel,
+// then writes the pings that came due, outside the lock, so that
+// connections opening and closing meanwhile do not wait for the writes.
 // It reports false, and marks the goroutine stopped, when the shard is
 // empty.
 func (sh *beatShard) turn(now int64) bool {
 	sh.mu.Lock()
-	defer sh.mu.Unlock()
 	last := now / int64(sh.tick)
 	first := max(sh.done+1, last-int64(len(sh.slots))+1)
 	for t := first; t <= last; t++ {
@@ -158,9 +165,18 @@ func (sh *beatShard) turn(now int64) bool {
 	}
 	sh.done = last
 	if sh.n == 0 {
+		// No session was kept, so none is due a ping. From here on another
+		// goroutine may run the shard: this one touches nothing more.
 		sh.running = false
+		sh.mu.Unlock()
 		return false
 	}
+	sh.mu.Unlock()
+	for i, s := range sh.pings {
+		s.ping()
+		sh.pings[i] = nil
+	}
+	sh.pings = sh.pings[:0]
 	return true
 }
 
@@ -174,7 +190,10 @@ func (sh *beatShard) handle(i int, now int64) {
 			continue
 		}
 		sh.unlink(s)
-		next, keep := s.beat(now)
+		next, keep, ping := s.beat(now)
+		if ping {
+			sh.pings = append(sh.pings, s)
+		}
 		if !keep {
 			sh.n--
 			continue

@@ -79,7 +79,7 @@ func BenchmarkHubPublish1000Outbox(b *testing.B) {
 	roomID, frame := benchHubFrame()
 	ss := make([]*session, sessions)
 	for i := range ss {
-		s := &session{id: fmt.Sprintf("s%d", i), log: zap.NewNop()}
+		s := &session{id: fmt.Sprintf("s%d", i)}
 		s.out.limit = 1 << 30
 		s.out.writing = true // a writer is "running": push never starts one
 		ss[i] = s

@@ -101,6 +101,40 @@ func (o *outbox) next(batch [][]byte, maxFrames, maxBytes int) (out [][]byte, si
 	return batch, size, 0, ""
 }
 
+// claim takes the writer slot when no writer holds it and nothing is
+// queued, for a frame the session writes itself between two writer runs:
+// the heartbeat's ping (heartbeat.go). It reports whether it did; the
+// caller then calls release. Frames pushed meanwhile are queued, as they
+// would be behind a running writer.
+//
+// The outbox is idle then, so claim also gives back the queue and batch
+// slices, which keep the capacity of the largest burst (up to 1,024 and
+// 64 frames): an idle connection holds none, and one that is busy again
+// takes them anew, once per heartbeat at most.
+func (o *outbox) claim() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.writing || o.closed || o.head != len(o.queue) {
+		return false
+	}
+	o.writing = true
+	o.queue, o.head, o.spare = nil, 0, nil
+	return true
+}
+
+// release gives back the writer slot taken by claim. When frames or a
+// close were queued meanwhile it keeps the slot and reports start: the
+// caller must start a writer for them.
+func (o *outbox) release() (start bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.dead && (o.head != len(o.queue) || o.closeCode != 0) {
+		return true
+	}
+	o.writing = false
+	return false
+}
+
 // written releases the bytes of a written batch.
 func (o *outbox) written(size int) {
 	o.mu.Lock()

@@ -58,3 +58,67 @@ func TestOutboxReleasesWrittenBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestOutboxClaim: the heartbeat's ping takes the writer slot only from
+// an idle outbox, frames pushed while it holds the slot wait for it and
+// are handed to a writer when it is released, and so is a close asked
+// for meanwhile.
+func TestOutboxClaim(t *testing.T) {
+	var o outbox
+	o.limit = 100
+	if !o.claim() {
+		t.Fatal("claim of an idle outbox failed")
+	}
+	if o.claim() {
+		t.Fatal("second claim succeeded while the slot is held")
+	}
+	if o.release() {
+		t.Fatal("release with nothing queued asked for a writer")
+	}
+	// Frames pushed while the slot is held queue behind it.
+	if !o.claim() {
+		t.Fatal("claim after release failed")
+	}
+	if r := o.push([]byte{1, 2}); r != pushQueued {
+		t.Fatalf("push while claimed: %d, want pushQueued", r)
+	}
+	if !o.release() {
+		t.Fatal("release with a frame queued did not ask for a writer")
+	}
+	// The writer now holds the slot: no claim until it has drained.
+	if o.claim() {
+		t.Fatal("claim succeeded while a writer holds the slot")
+	}
+	batch, _, _, _ := o.next(nil, 16, 1<<20)
+	if len(batch) != 1 {
+		t.Fatalf("writer took %d frames, want 1", len(batch))
+	}
+	o.written(2)
+	if batch, _, _, _ = o.next(batch[:0], 16, 1<<20); len(batch) != 0 {
+		t.Fatalf("writer took %d more frames, want none", len(batch))
+	}
+	// A claim of the idle outbox gives back the slices the burst left.
+	if cap(o.queue) == 0 || cap(o.spare) == 0 {
+		t.Fatal("the burst left no slices to give back; the check below proves nothing")
+	}
+	if !o.claim() {
+		t.Fatal("claim of a drained outbox failed")
+	}
+	if cap(o.queue) != 0 || cap(o.spare) != 0 {
+		t.Fatalf("an idle outbox kept slices of %d and %d frames", cap(o.queue), cap(o.spare))
+	}
+	// A close asked for while claimed is sent by a writer afterwards.
+	if o.closeAfterFlush(4000, "bye") {
+		t.Fatal("closeAfterFlush asked for a writer while the slot is held")
+	}
+	if !o.release() {
+		t.Fatal("release with a close pending did not ask for a writer")
+	}
+	if _, _, code, _ := o.next(nil, 16, 1<<20); code != 4000 {
+		t.Fatalf("the writer's close code: %d, want 4000", code)
+	}
+	// A closed outbox cannot be claimed: the connection is going.
+	if o.claim() {
+		t.Fatal("claim of a closed outbox succeeded")
+	}
+}

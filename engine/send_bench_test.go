@@ -68,7 +68,7 @@ func BenchmarkInboundSend1000(b *testing.B) {
 
 	ss := make([]*session, sessions)
 	for i := range ss {
-		s := &session{e: e, id: fmt.Sprintf("s%d", i), user: fmt.Sprintf("u%d", i), log: zap.NewNop(), rooms: make(map[string]*room.Room), connected: true}
+		s := &session{e: e, id: fmt.Sprintf("s%d", i), user: fmt.Sprintf("u%d", i), connected: true}
 		// No socket: the read deadline is set far ahead, so it is never moved.
 		s.deadlineSet.Store(math.MaxInt64 / 2)
 		s.out.limit = 1 << 30

@@ -12,6 +12,7 @@ import (
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/room"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"golang.org/x/time/rate"
 )
 
@@ -32,12 +33,16 @@ type session struct {
 	id   string
 	user string
 	conn *gws.Conn
-	log  *zap.Logger
+	log  sessionLog
 	// pending counts the requests in flight, timed for Config.Observer
 	// (always 0 without one). It sits beside out, which Deliver touches
 	// anyway, so that checking it costs no extra cache line.
 	pending atomic.Int32
-	out     outbox
+	// sock is the socket's descriptor, for the wheel's writability poll
+	// before it writes a ping itself (heartbeat.go); -1 when unknown. It
+	// fills the padding before out.
+	sock int32
+	out  outbox
 	// cred names the credential the connection was opened with
 	// (Config.Credential). It is read and written under the user's
 	// userConns lock once the session is registered.
@@ -58,6 +63,9 @@ type session struct {
 	// inHandler is set while the reader runs a room's OnMessage inline
 	// (room.Room.SendInline); the pong check waits for it (heartbeat.go).
 	inHandler atomic.Bool
+	// closeSent is the first close code the server sent, for
+	// Config.Observer.
+	closeSent atomic.Uint32
 	// The heartbeat wheel's (heartbeatwheel.go): the shard, set once by
 	// open; the rest under the shard's lock. beatDue is the earliest of
 	// the deadlines that follow it (unix nanos; 0: none armed), beatSlot
@@ -71,7 +79,10 @@ type session struct {
 	pongDue    int64
 
 	roomsMu sync.Mutex
-	rooms   map[string]*room.Room
+	// rooms holds the local rooms joined, at most MaxRoomsPerConn and
+	// mostly one or two: a slice searched by id costs 8 bytes a room,
+	// where a map costs about 250 bytes for the first.
+	rooms []*room.Room
 	// remote holds the rooms owned by other nodes of a cluster
 	// (remote.go); nil without a cluster.
 	remote map[string]*remoteHandle
@@ -84,46 +95,72 @@ type session struct {
 
 	// For Config.Observer only: the requests in flight (nil until the
 	// first; pending counts them), when the message being handled was
-	// read, since monoBase (both read goroutine only), and the first close
-	// code the server sent.
-	inflight  *inflight
-	readAt    time.Duration
-	closeSent atomic.Uint32
+	// read, since monoBase (both read goroutine only).
+	inflight *inflight
+	readAt   time.Duration
 
 	// deadlineAt is when the writer last moved the write deadline. Only
 	// the running writer touches it; the outbox lock orders one writer
 	// run after the previous one. It outlives a run because a writer run
 	// drains one burst of frames, and moving the deadline (a poller call)
 	// on every run cost more than the batching saved.
-	deadlineAt time.Time
+	// It is kept since monoBase (0: no deadline armed by the writer).
+	deadlineAt time.Duration
 }
 
 func newSession(e *Engine, conn *gws.Conn, user, cred string) *session {
 	var idb [16]byte
 	_, _ = rand.Read(idb[:])
 	s := &session{
-		e:     e,
-		id:    base64.RawURLEncoding.EncodeToString(idb[:]),
-		user:  user,
-		cred:  cred,
-		conn:  conn,
-		rooms: make(map[string]*room.Room),
+		e:    e,
+		id:   base64.RawURLEncoding.EncodeToString(idb[:]),
+		user: user,
+		cred: cred,
+		conn: conn,
 	}
 	s.out.limit = e.cfg.OutboxBytes
 	if e.cluster != nil {
 		s.remote = make(map[string]*remoteHandle)
 	}
 	s.lastData.Store(time.Now().UnixNano())
-	// WithLazy: the logger is built the first time the session logs, not
-	// for every idle connection (With encodes the fields at once, about
-	// 2 KiB with a JSON core).
-	s.log = e.log.WithLazy(zap.String("user", user), zap.String("conn", s.id))
+	s.log = sessionLog{s}
 	s.pres = e.presence.connect(user)
 	if e.cfg.RateLimit > 0 {
 		s.limiter = rate.NewLimiter(rate.Limit(e.cfg.RateLimit), e.cfg.RateBurst)
 		s.strikes = rate.NewLimiter(1, e.cfg.RateStrikes)
 	}
 	return s
+}
+
+// sessionLog logs for one session, adding its user and connection id to
+// each entry. It holds only the session, so an idle connection keeps no
+// logger of its own (a zap.Logger with the two fields costs about 200
+// bytes even when built lazily). The zero sessionLog logs nothing.
+type sessionLog struct{ s *session }
+
+// Debug logs at debug level.
+func (l sessionLog) Debug(msg string, fields ...zap.Field) { l.write(zap.DebugLevel, msg, fields) }
+
+// Info logs at info level.
+func (l sessionLog) Info(msg string, fields ...zap.Field) { l.write(zap.InfoLevel, msg, fields) }
+
+// Warn logs at warn level.
+func (l sessionLog) Warn(msg string, fields ...zap.Field) { l.write(zap.WarnLevel, msg, fields) }
+
+// Error logs at error level.
+func (l sessionLog) Error(msg string, fields ...zap.Field) { l.write(zap.ErrorLevel, msg, fields) }
+
+func (l sessionLog) write(lvl zapcore.Level, msg string, fields []zap.Field) {
+	if l.s == nil || l.s.e == nil || l.s.e.log == nil {
+		return
+	}
+	ce := l.s.e.log.Check(lvl, msg)
+	if ce == nil {
+		return
+	}
+	all := make([]zap.Field, 0, 2+len(fields))
+	all = append(all, zap.String("user", l.s.user), zap.String("conn", l.s.id))
+	ce.Write(append(all, fields...)...)
 }
 
 // ID implements room.Session.
@@ -157,15 +194,25 @@ func (s *session) Deliver(frames []byte) bool {
 // RoomJoined implements room.Session.
 func (s *session) RoomJoined(r *room.Room) {
 	s.roomsMu.Lock()
-	s.rooms[r.ID()] = r
+	if i := s.roomIndex(r.ID()); i >= 0 {
+		s.rooms[i] = r // a room of that id that replaced an older one
+	} else {
+		s.rooms = append(s.rooms, r)
+	}
 	s.roomsMu.Unlock()
 }
 
 // RoomLeft implements room.Session.
 func (s *session) RoomLeft(r *room.Room, reason room.LeaveReason) {
 	s.roomsMu.Lock()
-	if s.rooms[r.ID()] == r {
-		delete(s.rooms, r.ID())
+	if i := s.roomIndex(r.ID()); i >= 0 && s.rooms[i] == r {
+		last := len(s.rooms) - 1
+		s.rooms[i] = s.rooms[last]
+		s.rooms[last] = nil
+		s.rooms = s.rooms[:last]
+		if last == 0 {
+			s.rooms = nil // an idle connection that left keeps no array
+		}
 	}
 	s.roomsMu.Unlock()
 	if s.e.cluster != nil {
@@ -176,7 +223,21 @@ func (s *session) RoomLeft(r *room.Room, reason room.LeaveReason) {
 func (s *session) room(id string) *room.Room {
 	s.roomsMu.Lock()
 	defer s.roomsMu.Unlock()
-	return s.rooms[id]
+	if i := s.roomIndex(id); i >= 0 {
+		return s.rooms[i]
+	}
+	return nil
+}
+
+// roomIndex returns the index of the room id in s.rooms, or -1. The
+// caller holds roomsMu.
+func (s *session) roomIndex(id string) int {
+	for i, r := range s.rooms {
+		if r.ID() == id {
+			return i
+		}
+	}
+	return -1
 }
 
 func (s *session) roomCount() int {
@@ -205,8 +266,8 @@ func (s *session) writeLoop() {
 			return
 		}
 		// Move the write deadline only when it has aged, not per batch.
-		if now := time.Now(); now.Sub(s.deadlineAt) > s.e.cfg.WriteTimeout/4 {
-			s.deadlineAt = now
+		if now := time.Now(); now.Sub(monoBase)-s.deadlineAt > s.e.cfg.WriteTimeout/4 {
+			s.deadlineAt = now.Sub(monoBase)
 			_ = s.conn.SetWriteDeadline(now.Add(s.e.cfg.WriteTimeout))
 		}
 		err := s.conn.Writev(gws.OpcodeBinary, batch...)
@@ -292,10 +353,7 @@ func (s *session) close(cause error) {
 	s.out.kill()
 	s.e.beats.remove(s)
 	s.roomsMu.Lock()
-	rooms := make([]*room.Room, 0, len(s.rooms))
-	for _, r := range s.rooms {
-		rooms = append(rooms, r)
-	}
+	rooms := append([]*room.Room(nil), s.rooms...)
 	s.roomsMu.Unlock()
 	for _, r := range rooms {
 		r.Disconnect(s)

@@ -125,8 +125,8 @@ func (e *Engine) reapWriters() {
 // slot (push or closeAfterFlush said so).
 func (s *session) startWriter() { s.e.startJob(writerJob{s: s}) }
 
-// startPing has a writer write a heartbeat ping to s, so that the
-// heartbeat wheel never waits on a connection's write.
+// startPing has a writer write a heartbeat ping to s when the heartbeat
+// wheel cannot write it without waiting (heartbeat.go, ping).
 func (s *session) startPing() { s.e.startJob(writerJob{s: s, ping: true}) }
 
 // startJob hands job to a parked writer when there is one, or to a new

@@ -224,7 +224,10 @@ func New(id, kind string, h Handler, cfg Config) *Room {
 		handler: h,
 		cfg:     cfg,
 		clock:   cfg.Clock,
-		log:     log.With(zap.String("room", id), zap.String("kind", kind)),
+		// WithLazy: the fields are encoded the first time the room logs,
+		// not for every room (With costs about 1.2 KiB a room with a JSON
+		// core, most of it the encoder's buffer).
+		log:     log.WithLazy(zap.String("room", id), zap.String("kind", kind)),
 		mailbox: make(chan *op, cfg.MailboxSize),
 		timerq:  make(chan *Timer, timerQueueSize),
 		stop:    make(chan struct{}),

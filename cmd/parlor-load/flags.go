@@ -32,11 +32,12 @@ type config struct {
 	rate        float64
 	jsonPath    string
 	// the -idle mode
-	idle       int
-	idleRoom   int
-	sources    int
-	heartbeat  time.Duration
-	idleWindow time.Duration
+	idle        int
+	idleRoom    int
+	sources     int
+	heartbeat   time.Duration
+	idleWindow  time.Duration
+	heapProfile string
 }
 
 // parseFlags reads the command line.
@@ -65,6 +66,7 @@ func parseFlags() config {
 	flag.IntVar(&cfg.sources, "sources", 0, "dial the idle connections from 127.0.0.2 ... 127.0.0.(1+K), K source addresses (0: the kernel's choice)")
 	flag.DurationVar(&cfg.heartbeat, "heartbeat", 0, "the -spawn server's heartbeat (ping) interval (0: the engine's default, 25s)")
 	flag.DurationVar(&cfg.idleWindow, "idle-window", 30*time.Second, "how long the server's CPU is measured while every connection is idle")
+	flag.StringVar(&cfg.heapProfile, "heapprofile", "", "with -idle: write a heap profile of the -spawn server, taken once the idle connections settled, to this file")
 	flag.Parse()
 	return cfg
 }
@@ -103,6 +105,9 @@ func (cfg config) validateIdle() error {
 	}
 	if cfg.idle > 0 && !cfg.spawn {
 		return errors.New("-idle needs -spawn: the server's memory and CPU are measured apart from the generator's")
+	}
+	if cfg.heapProfile != "" && cfg.idle == 0 {
+		return errors.New("-heapprofile needs -idle")
 	}
 	if cfg.idle > 0 && cfg.idleWindow < time.Second {
 		return errors.New("-idle-window must be at least 1s")

@@ -28,8 +28,9 @@ func printIdleCost(out io.Writer, cfg config, ir *idleRun) {
 	n := float64(cfg.idle)
 	heap, rss := idleGrowth(ir.before, ir.idle)
 	gs := ir.idle.Goroutines - ir.before.Goroutines
-	fmt.Fprintf(out, "idle: dialed and joined in %s; server heap+stack %+.1f MiB = %.2f KiB/conn; RSS %+.1f MiB = %.2f KiB/conn; goroutines %+d = %.2f/conn\n",
-		ir.dialTime.Round(time.Millisecond), mib(heap), kib(heap)/n, mib(rss), kib(rss)/n, gs, float64(gs)/n)
+	stack := int64(ir.idle.Stack) - int64(ir.before.Stack)
+	fmt.Fprintf(out, "idle: dialed and joined in %s; server heap+stack %+.1f MiB = %.2f KiB/conn (stack %.2f); RSS %+.1f MiB = %.2f KiB/conn; goroutines %+d = %.2f/conn\n",
+		ir.dialTime.Round(time.Millisecond), mib(heap), kib(heap)/n, kib(stack)/n, mib(rss), kib(rss)/n, gs, float64(gs)/n)
 	slab, gen := ir.memGrowth()
 	fmt.Fprintf(out, "idle: kernel slab (both ends' sockets, and any other work) %+.1f MiB = %.2f KiB/conn; generator RSS %+.1f MiB = %.2f KiB/conn\n",
 		mib(slab), kib(slab)/n, mib(gen), kib(gen)/n)

@@ -103,6 +103,11 @@ func openIdle(ctx context.Context, cfg config, tgt *target, ir *idleRun, out io.
 	}
 	ir.mem = readMachineMem()
 	printIdleCost(out, cfg, ir)
+	if cfg.heapProfile != "" {
+		if err := saveHeapProfile(tgt.url, cfg.heapProfile); err != nil {
+			return ic, err
+		}
+	}
 	return ic, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/parlorhq/parlor/engine"
@@ -17,12 +18,17 @@ import (
 	"github.com/parlorhq/parlor/internal/procstat"
 )
 
-// statsPath is where a -serve child reports its serverStats.
-const statsPath = "/parlor-load/stats"
+// statsPath is where a -serve child reports its serverStats, and
+// heapPath where it writes a heap profile (after a GC).
+const (
+	statsPath = "/parlor-load/stats"
+	heapPath  = "/parlor-load/heap"
+)
 
 // serverStats is what a local server reports about itself.
 type serverStats struct {
 	HeapStack  uint64  `json:"heap_stack"` // HeapInuse + StackInuse after a GC
+	Stack      uint64  `json:"stack"`      // StackInuse alone
 	RSS        uint64  `json:"rss"`        // VmRSS
 	Goroutines int     `json:"goroutines"`
 	CPU        float64 `json:"cpu"`         // user + system seconds
@@ -43,6 +49,7 @@ func localStats() (serverStats, error) {
 	}
 	return serverStats{
 		HeapStack:  ms.HeapInuse + ms.StackInuse,
+		Stack:      ms.StackInuse,
 		RSS:        rss,
 		Goroutines: runtime.NumGoroutine(),
 		CPU:        procstat.ReadCPU().Self.Seconds(),
@@ -74,6 +81,15 @@ func serveStats(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(st)
 }
 
+// serveHeap answers GET heapPath with a heap profile taken after a GC,
+// in the format of runtime/pprof.
+func serveHeap(w http.ResponseWriter, _ *http.Request) {
+	runtime.GC()
+	if err := pprof.Lookup("heap").WriteTo(w, 0); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+	}
+}
+
 // startServer starts an engine with the echo module on addr, pinging
 // every heartbeat (0: the engine's default). The returned stop function
 // shuts down the engine and the listener.
@@ -96,6 +112,7 @@ func startServer(addr string, withStats bool, heartbeat time.Duration) (wsURL st
 	mux.Handle("/ws", e)
 	if withStats {
 		mux.HandleFunc(statsPath, serveStats)
+		mux.HandleFunc(heapPath, serveHeap)
 	}
 	bound, stop, err := loopback.Serve(addr, mux, e)
 	if err != nil {

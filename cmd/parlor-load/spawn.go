@@ -131,3 +131,26 @@ func childStats(wsURL, query string) func() (serverStats, error) {
 		return st, json.NewDecoder(resp.Body).Decode(&st)
 	}
 }
+
+// saveHeapProfile fetches the heap profile of the child serving wsURL
+// and writes it to path.
+func saveHeapProfile(wsURL, path string) error {
+	heapURL := "http://" + strings.TrimSuffix(strings.TrimPrefix(wsURL, "ws://"), "/ws") + heapPath
+	resp, err := http.Get(heapURL)
+	if err != nil {
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("heap profile: %s", resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
