@@ -26,6 +26,7 @@ type Engine struct {
 	obs      Observer // nil: nothing is measured
 	upgrader *gws.Upgrader
 	secret   []byte
+	macs     sync.Pool // resume token MACs keyed by secret (resume.go)
 
 	modulesMu sync.RWMutex
 	modules   map[string]room.Module

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"hash"
 	"strings"
 
 	"go.uber.org/zap"
@@ -17,36 +18,67 @@ import (
 
 const resumeMACBytes = 18
 
+// resumeMACText is the length of a token's mac in base64.
+var resumeMACText = base64.RawURLEncoding.EncodedLen(resumeMACBytes)
+
 // resumeToken returns the resume token of session id for user.
 func (e *Engine) resumeToken(user, sessionID string) string {
-	mac := e.resumeMAC(user, sessionID)
-	return sessionID + "." + base64.RawURLEncoding.EncodeToString(mac)
+	var mac [resumeMACBytes]byte
+	e.resumeMAC(&mac, user, sessionID)
+	var text [32]byte
+	base64.RawURLEncoding.Encode(text[:], mac[:])
+	var b strings.Builder
+	b.Grow(len(sessionID) + 1 + resumeMACText)
+	b.WriteString(sessionID)
+	b.WriteByte('.')
+	b.Write(text[:resumeMACText])
+	return b.String()
 }
 
 // verifyResumeToken returns the session id a token names when the token
 // was issued by this engine's secret to user.
 func (e *Engine) verifyResumeToken(user, token string) (sessionID string, ok bool) {
 	id, macText, found := strings.Cut(token, ".")
-	if !found || id == "" {
+	if !found || id == "" || len(macText) != resumeMACText {
 		return "", false
 	}
-	mac, err := base64.RawURLEncoding.DecodeString(macText)
-	if err != nil || len(mac) != resumeMACBytes {
+	var got, want [resumeMACBytes]byte
+	if n, err := base64.RawURLEncoding.Decode(got[:], []byte(macText)); err != nil || n != resumeMACBytes {
 		return "", false
 	}
-	if !hmac.Equal(mac, e.resumeMAC(user, id)) {
+	e.resumeMAC(&want, user, id)
+	if !hmac.Equal(got[:], want[:]) {
 		return "", false
 	}
 	return id, true
 }
 
-func (e *Engine) resumeMAC(user, sessionID string) []byte {
-	h := hmac.New(sha256.New, e.secret)
-	h.Write([]byte("parlor.resume\x00"))
-	h.Write([]byte(user))
-	h.Write([]byte{0})
-	h.Write([]byte(sessionID))
-	return h.Sum(nil)[:resumeMACBytes]
+// resumeMACer is one HMAC-SHA256 under the engine's secret with its
+// scratch space, reused through Engine.macs: hmac.New builds two hash
+// states and their buffers (about 1 KiB), which every connect would
+// otherwise leave as garbage.
+type resumeMACer struct {
+	h   hash.Hash
+	msg []byte
+	sum [sha256.Size]byte
+}
+
+// resumeMAC writes the truncated MAC of user and session id to dst.
+func (e *Engine) resumeMAC(dst *[resumeMACBytes]byte, user, sessionID string) {
+	m, _ := e.macs.Get().(*resumeMACer)
+	if m == nil {
+		m = &resumeMACer{h: hmac.New(sha256.New, e.secret)}
+	}
+	m.h.Reset()
+	m.msg = append(m.msg[:0], "parlor.resume\x00"...)
+	m.msg = append(m.msg, user...)
+	m.msg = append(m.msg, 0)
+	m.msg = append(m.msg, sessionID...)
+	m.h.Write(m.msg)
+	copy(dst[:], m.h.Sum(m.sum[:0]))
+	if cap(m.msg) <= 256 {
+		e.macs.Put(m)
+	}
 }
 
 // takeOver closes the still-open connection that a verified resume token
