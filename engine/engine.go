@@ -41,6 +41,7 @@ type Engine struct {
 	ownBroker bool
 	writers   writerPool
 	beats     *beatWheel // the heartbeat wheel (heartbeatwheel.go)
+	aside     asideWorkers
 
 	// The cluster (cluster*.go, remote*.go); all nil without one.
 	cluster        Cluster
@@ -109,6 +110,7 @@ func New(cfg Config) (*Engine, error) {
 	e.presence = newPresenceTracker(e)
 	e.modules[UserKind] = userModule{e: e}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
+	e.aside.idle = make(chan *asideWorker, maxAsideIdle)
 	e.beats = newBeatWheel(e)
 	e.upgrader = gws.NewUpgrader(&socketHandler{e: e}, &gws.ServerOption{
 		ReadMaxPayloadSize: cfg.ReadLimit,

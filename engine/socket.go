@@ -91,28 +91,6 @@ func (s *session) onMessage(m *gws.Message) {
 	s.handleMessage(m.Bytes())
 }
 
-// handleAside handles m on a goroutine of its own while the reader
-// waits for it, so that the reader's stack stays at its starting size.
-// The runtime never shrinks a parked goroutine's stack below 4 KiB once
-// it has grown: the space in use at the park (the read call chain, about
-// 1 KiB) plus the runtime's margin exceeds the quarter of 4 KiB that
-// shrinking to 2 KiB requires. The deep paths of a connect or a join
-// (decoding, module hooks, room creation) would grow it, and an idle
-// connection would keep the 2 KiB more for its life. A send, the hot
-// path, runs inline; a connection that sends grows its reader's stack,
-// but it is not idle. A panic is passed back to the reader, where gws's
-// Recovery handles it as before.
-func (s *session) handleAside(m *gws.Message) {
-	done := make(chan any, 1)
-	go func() {
-		defer func() { done <- recover() }()
-		s.onMessage(m)
-	}()
-	if v := <-done; v != nil {
-		panic(v)
-	}
-}
-
 // firstFrameIs reports whether msg starts with a frame of type t: a
 // msgpack fixarray whose first element, the type, is a positive fixint.
 func firstFrameIs(msg []byte, t codec.Type) bool {
