@@ -1,6 +1,10 @@
 package engine
 
-import "github.com/lxzan/gws"
+import (
+	"sync/atomic"
+
+	"github.com/lxzan/gws"
+)
 
 // maxAsideIdle bounds the aside workers kept waiting for work. Each holds
 // a stack that a connect or a join grew (4 – 8 KiB); more than this at
@@ -12,19 +16,20 @@ const maxAsideIdle = 16
 // its channel as garbage at every connect and join; a worker keeps both
 // for the next one.
 type asideWorker struct {
-	jobs chan asideJob
-	done chan any // the job's panic, or nil
+	start chan struct{} // one slot: a reader's hand-off never waits
+	done  chan struct{}
+	// The job, set by the reader before start, and its panic, set by
+	// the worker before done.
+	s        *session
+	m        *gws.Message
+	panicked any
 }
 
-// asideJob is one message for an aside worker.
-type asideJob struct {
-	s *session
-	m *gws.Message
-}
-
-// asideWorkers keeps the idle workers of an engine.
+// asideWorkers keeps the idle workers of an engine. The zero value keeps
+// none: every message gets a worker that ends after it.
 type asideWorkers struct {
-	idle chan *asideWorker
+	idle    chan *asideWorker
+	stopped atomic.Bool
 }
 
 // handleAside handles m on a goroutine other than the reader's while the
@@ -34,61 +39,85 @@ type asideWorkers struct {
 // about 1 KiB) plus the runtime's margin exceeds the quarter of 4 KiB
 // that shrinking to 2 KiB requires. The deep paths of a connect or a join
 // (decoding, module hooks, room creation) would grow it, and an idle
-// connection would keep the 2 KiB more for its life. A send, the hot
-// path, runs inline; a connection that sends grows its reader's stack,
-// but it is not idle. An idle worker takes m; with none idle (all are
-// busy, for instance with joins waiting on slow rooms) a new one starts.
-// A panic is passed back to the reader, where gws's Recovery handles it
-// as before.
+// connection would keep the 2 KiB more for its life. So this function
+// stays small and waits on one channel: a select here would take the
+// reader past its 2 KiB. A send, the hot path, runs inline; a connection
+// that sends grows its reader's stack, but it is not idle. An idle worker
+// takes m; with none idle (all are busy, for instance with joins waiting
+// on slow rooms) a new one starts. A panic is passed back to the reader,
+// where gws's Recovery handles it as before.
 func (s *session) handleAside(m *gws.Message) {
-	e := s.e
-	var w *asideWorker
-	select {
-	case w = <-e.aside.idle:
-	default:
-		w = &asideWorker{jobs: make(chan asideJob), done: make(chan any, 1)}
-		// The reader's own count keeps the wait group above zero here.
-		e.wg.Add(1)
-		go w.run(e)
-	}
-	select {
-	case w.jobs <- asideJob{s: s, m: m}:
-	case <-e.ctx.Done():
-		// The engine is shutting down and an idle worker may have ended:
-		// the message is handled where the reader is.
-		s.onMessage(m)
-		return
-	}
-	v := <-w.done
-	select {
-	case e.aside.idle <- w:
-	default:
-		close(w.jobs) // enough are idle: this one ends
-	}
-	if v != nil {
+	w := s.e.aside.get(s.e)
+	w.s, w.m = s, m
+	w.start <- struct{}{}
+	<-w.done
+	if v := s.e.aside.put(w); v != nil {
 		panic(v)
 	}
 }
 
-// run handles jobs until its channel is closed or the engine stops.
-func (w *asideWorker) run(e *Engine) {
-	defer e.wg.Done()
+// get returns an idle worker, or starts one.
+func (a *asideWorkers) get(e *Engine) *asideWorker {
+	select {
+	case w := <-a.idle:
+		return w
+	default:
+	}
+	w := &asideWorker{start: make(chan struct{}, 1), done: make(chan struct{}, 1)}
+	// The calling reader's own count keeps the wait group above zero.
+	e.wg.Add(1)
+	go w.run(e)
+	return w
+}
+
+// put keeps w, done with its job, for the next message, or ends it when
+// enough are idle or the engine has stopped. It returns the job's panic.
+func (a *asideWorkers) put(w *asideWorker) (panicked any) {
+	panicked = w.panicked
+	w.s, w.m, w.panicked = nil, nil, nil
+	select {
+	case a.idle <- w:
+	default:
+		close(w.start)
+		return panicked
+	}
+	// stop sets stopped before it drains: either it drains w, or w was
+	// kept after its drain and this sees stopped.
+	if a.stopped.Load() {
+		a.drain()
+	}
+	return panicked
+}
+
+// stop ends the idle workers, and any kept from now on.
+func (a *asideWorkers) stop() {
+	a.stopped.Store(true)
+	a.drain()
+}
+
+// drain ends the idle workers.
+func (a *asideWorkers) drain() {
 	for {
 		select {
-		case j, ok := <-w.jobs:
-			if !ok {
-				return
-			}
-			w.done <- w.handle(j)
-		case <-e.ctx.Done():
+		case w := <-a.idle:
+			close(w.start)
+		default:
 			return
 		}
 	}
 }
 
-// handle runs one job and returns its panic, if any.
-func (w *asideWorker) handle(j asideJob) (v any) {
-	defer func() { v = recover() }()
-	j.s.onMessage(j.m)
-	return nil
+// run handles jobs until start is closed.
+func (w *asideWorker) run(e *Engine) {
+	defer e.wg.Done()
+	for range w.start {
+		w.handle()
+		w.done <- struct{}{}
+	}
+}
+
+// handle runs the job, recording its panic.
+func (w *asideWorker) handle() {
+	defer func() { w.panicked = recover() }()
+	w.s.onMessage(w.m)
 }

@@ -182,6 +182,7 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 	e.stopOnce.Do(func() {
 		e.shutting.Store(true)
 		e.cancel()
+		e.aside.stop()
 		e.presence.stop()
 		for _, r := range e.rooms.values() {
 			r.Shutdown()
