@@ -72,7 +72,7 @@ type presenceEntry struct {
 	lastSeen  time.Time
 	published Presence     // what watchers were last told
 	timer     room.Stopper // the next possible change: away, or offline
-	sched     room.Stopper // the scheduled evaluation, while pending
+	schedSeq  uint64       // counts schedules: the queue's latest item for the entry
 	watchers  map[string]struct{}
 	// On a cluster (presencecluster.go): the other nodes' latest views
 	// of the user, kept while somebody here watches, and this node's
@@ -92,6 +92,8 @@ type presenceTracker struct {
 	// nodes are the other nodes whose views this node holds, each
 	// watched until it is gone (presencecluster.go).
 	nodes *shardedMap[struct{}]
+	// queue holds the scheduled evaluations (presencequeue.go).
+	queue presenceQueue
 
 	// stopped is set by stop; evaluations hold runMu for reading, so that
 	// stop can wait for the ones in flight and none starts afterwards.
@@ -184,7 +186,8 @@ func (p *presenceTracker) schedule(pe *presenceEntry) {
 	}
 	pe.mu.Lock()
 	if !p.stopped.Load() && !pe.dead {
-		pe.sched = p.clock.AfterFunc(p.e.cfg.PresenceCoalesce, func() { p.evaluate(pe) })
+		pe.schedSeq++
+		p.push(pe, pe.schedSeq)
 	}
 	pe.mu.Unlock()
 }
@@ -204,14 +207,12 @@ func (p *presenceTracker) evaluate(pe *presenceEntry) {
 	pe.mu.Lock()
 	pe.pending.Store(false)
 	if pe.dead {
-		pe.sched, pe.timer = nil, nil
+		pe.timer = nil
 		pe.mu.Unlock()
 		return
 	}
-	if pe.sched != nil {
-		pe.sched.Stop() // when a change timer came first
-		pe.sched = nil
-	}
+	// A queued evaluation still to come finds pending cleared, and
+	// skips the entry.
 	if pe.timer != nil {
 		pe.timer.Stop()
 		pe.timer = nil
@@ -387,16 +388,15 @@ func (p *presenceTracker) get(user string) (v Presence, hidden bool) {
 // runs: none calls PresencePolicy or logs after it.
 func (p *presenceTracker) stop() {
 	p.stopped.Store(true)
+	p.stopQueue()
 	p.runMu.Lock() // waits for the evaluations in flight
 	defer p.runMu.Unlock()
 	for _, pe := range p.users.values() {
 		pe.mu.Lock()
-		for _, t := range []room.Stopper{pe.timer, pe.sched} {
-			if t != nil {
-				t.Stop()
-			}
+		if pe.timer != nil {
+			pe.timer.Stop()
 		}
-		pe.timer, pe.sched = nil, nil
+		pe.timer = nil
 		pe.mu.Unlock()
 	}
 }
