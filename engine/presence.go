@@ -72,7 +72,8 @@ type presenceEntry struct {
 	lastSeen  time.Time
 	published Presence     // what watchers were last told
 	timer     room.Stopper // the next possible change: away, or offline
-	schedSeq  uint64       // counts schedules: the queue's latest item for the entry
+	sched     room.Stopper // the scheduled evaluation of a watched user, while pending
+	schedSeq  uint64       // counts queued schedules: the queue's latest item for the entry
 	watchers  map[string]struct{}
 	// On a cluster (presencecluster.go): the other nodes' latest views
 	// of the user, kept while somebody here watches, and this node's
@@ -185,9 +186,18 @@ func (p *presenceTracker) schedule(pe *presenceEntry) {
 		return
 	}
 	pe.mu.Lock()
-	if !p.stopped.Load() && !pe.dead {
+	switch {
+	case p.stopped.Load() || pe.dead:
+	case len(pe.watchers) == 0 && p.e.cluster == nil:
+		// Nothing to tell anybody: the evaluation waits in the queue,
+		// behind its one timer (presencequeue.go).
 		pe.schedSeq++
 		p.push(pe, pe.schedSeq)
+	default:
+		// Its fan-out calls PresencePolicy and waits on the watchers'
+		// mailboxes: a timer of its own runs it on a goroutine of its
+		// own, holding up no other user's evaluation.
+		pe.sched = p.clock.AfterFunc(p.e.cfg.PresenceCoalesce, func() { p.evaluate(pe) })
 	}
 	pe.mu.Unlock()
 }
@@ -207,9 +217,13 @@ func (p *presenceTracker) evaluate(pe *presenceEntry) {
 	pe.mu.Lock()
 	pe.pending.Store(false)
 	if pe.dead {
-		pe.timer = nil
+		pe.sched, pe.timer = nil, nil
 		pe.mu.Unlock()
 		return
+	}
+	if pe.sched != nil {
+		pe.sched.Stop() // when a change timer came first
+		pe.sched = nil
 	}
 	// A queued evaluation still to come finds pending cleared, and
 	// skips the entry.
@@ -393,10 +407,12 @@ func (p *presenceTracker) stop() {
 	defer p.runMu.Unlock()
 	for _, pe := range p.users.values() {
 		pe.mu.Lock()
-		if pe.timer != nil {
-			pe.timer.Stop()
+		for _, t := range []room.Stopper{pe.timer, pe.sched} {
+			if t != nil {
+				t.Stop()
+			}
 		}
-		pe.timer = nil
+		pe.timer, pe.sched = nil, nil
 		pe.mu.Unlock()
 	}
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"testing"
 )
@@ -51,5 +52,26 @@ func TestPresenceQueueOneTimer(t *testing.T) {
 	// the queue's own is disarmed, being empty.
 	if n := clk.Pending(); n != len(first)+len(second) {
 		t.Fatalf("%d timers, want %d: one away timer per user and none for the empty queue", n, len(first)+len(second))
+	}
+}
+
+// A watched user's evaluation keeps a timer of its own, so that its
+// fan-out (policy calls, the watchers' mailboxes) holds up nobody else's;
+// the unwatched users' evaluations share the queue's.
+func TestPresenceQueueWatchedOwnTimer(t *testing.T) {
+	p, clk := newTestTracker(t, Config{})
+	p.watch(context.Background(), "bob", "alice")
+	bob := p.connect("bob")
+	for i := range 10 {
+		p.connect(fmt.Sprintf("a%d", i))
+	}
+	if n := clk.Pending(); n != 2 {
+		t.Fatalf("%d timers, want 2: bob's own and the queue's", n)
+	}
+	clk.Advance(p.e.cfg.PresenceCoalesce)
+	bob.mu.Lock()
+	defer bob.mu.Unlock()
+	if bob.status != StatusOnline || bob.published.Status != StatusOnline {
+		t.Fatalf("bob: status %s, published %s after the window, want online", bob.status, bob.published.Status)
 	}
 }
