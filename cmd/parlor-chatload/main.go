@@ -77,7 +77,14 @@ import (
 )
 
 func main() {
-	if err := run(parseFlags()); err != nil {
+	cfg := parseFlags()
+	var err error
+	if cfg.serve != "" {
+		err = serveChild(cfg)
+	} else {
+		err = run(cfg)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "parlor-chatload:", err)
 		os.Exit(1)
 	}

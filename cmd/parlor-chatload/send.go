@@ -73,9 +73,11 @@ func (s *senders) loop(ctx context.Context, m *member, win *window, lat *latenci
 		if win.in(t0) {
 			s.acked.Add(1)
 			m.acked.Add(1)
-			lat.acks.Record(m.key, time.Duration(time.Now().UnixNano()-t0))
+			d := time.Now().UnixNano() - t0
+			lat.acks.Record(m.key, time.Duration(d))
+			lat.log.add(t0, d)
 			if m.neighbour {
-				lat.nAcks.Record(m.key, time.Duration(time.Now().UnixNano()-t0))
+				lat.nAcks.Record(m.key, time.Duration(d))
 			}
 		}
 	}
