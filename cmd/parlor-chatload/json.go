@@ -23,6 +23,8 @@ type jsonResult struct {
 	OtherCores      float64         `json:"other_cores,omitempty"`
 	ClientCPUPerMsg float64         `json:"client_cpu_us_per_msg,omitempty"`
 	ServerCPUPerMsg float64         `json:"server_cpu_us_per_msg,omitempty"`
+	GC              gcStats         `json:"gc"`
+	ServerGC        *gcStats        `json:"server_gc,omitempty"`
 	Stalled         *stalledFigures `json:"stalled,omitempty"`
 }
 
@@ -56,6 +58,10 @@ func jsonOf(cfg config, lat *latencies, res *result) jsonResult {
 		if res.acked > 0 {
 			j.ClientCPUPerMsg, j.ServerCPUPerMsg = c.clientPerMsg, c.serverPerMsg
 		}
+	}
+	j.GC = res.gc
+	if res.spawned {
+		j.ServerGC = &res.server.GC
 	}
 	if res.stalled > 0 {
 		j.Stalled = &stalledFigures{

@@ -68,6 +68,9 @@ func TestRunSpawn(t *testing.T) {
 	if r.CPUCores > 0 && r.ServerCores <= 0 {
 		t.Errorf("the child's CPU time was not read: server_cores %v", r.ServerCores)
 	}
+	if r.ServerGC == nil || r.ServerGC.LiveHeap == 0 {
+		t.Errorf("the child's GC figures were not read: %+v", r.ServerGC)
+	}
 	b, err := os.ReadFile(cfg.ackLog)
 	if err != nil {
 		t.Fatal(err)

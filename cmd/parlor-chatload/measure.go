@@ -19,6 +19,8 @@ type measurement struct {
 	server serverStats
 	// spawned: the server ran in a child, so cpu is the clients' alone.
 	spawned bool
+	// gc is the garbage collector's work in this process.
+	gc gcStats
 }
 
 // measureWindow lets the load warm up for -warmup, then opens the window
@@ -29,7 +31,7 @@ func measureWindow(cfg config, srv *server, win *window) (m measurement, err err
 	if err != nil {
 		return m, err
 	}
-	cpu0 := procstat.ReadCPU()
+	cpu0, gc0 := procstat.ReadCPU(), readGC()
 	win.start.Store(time.Now().UnixNano())
 	stops, err := startProfiles(cfg, srv)
 	if err != nil {
@@ -37,7 +39,7 @@ func measureWindow(cfg config, srv *server, win *window) (m measurement, err err
 	}
 	time.Sleep(cfg.duration)
 	win.end.Store(time.Now().UnixNano())
-	m.cpu = procstat.ReadCPU().Sub(cpu0)
+	m.cpu, m.gc = procstat.ReadCPU().Sub(cpu0), readGC().sub(gc0)
 	st1, err := srv.stats()
 	m.server, m.spawned = st1.sub(st0), srv.child
 	return m, errors.Join(err, stops())

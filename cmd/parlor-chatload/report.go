@@ -65,8 +65,9 @@ func printResult(out io.Writer, cfg config, lat *latencies, res *result) {
 			"neighbour_delivery_p50="+pct(l.nDelivery, 0.50), "neighbour_delivery_p99="+pct(l.nDelivery, 0.99))
 	}
 	if cfg.store == "bolt" {
-		d, w := res.server.Bolt.Commits, res.server.Bolt.Writes
-		line = append(line, fmt.Sprintf("commits/s=%.0f writes/commit=%.1f", float64(d)/secs, float64(w)/float64(max(d, 1))))
+		b := res.server.Bolt
+		line = append(line, fmt.Sprintf("commits/s=%.0f writes/commit=%.1f pages/commit=%.1f",
+			float64(b.Commits)/secs, float64(b.Writes)/float64(max(b.Commits, 1)), float64(b.Pages)/float64(max(b.Commits, 1))))
 	}
 	if res.cpu.Busy > 0 {
 		c := res.cores(secs)
@@ -78,6 +79,10 @@ func printResult(out io.Writer, cfg config, lat *latencies, res *result) {
 		} else {
 			line = append(line, fmt.Sprintf("cpu_cores=%.2f other_cores=%.2f", c.own, c.other))
 		}
+	}
+	line = append(line, gcFigures("", res.gc, secs))
+	if res.spawned {
+		line = append(line, gcFigures("server_", res.server.GC, secs))
 	}
 	if res.sendErrs > 0 {
 		line = append(line, fmt.Sprintf("send_errors=%d", res.sendErrs))
@@ -105,6 +110,13 @@ func (res *result) cores(secs float64) cores {
 		c.clientPerMsg, c.serverPerMsg = c.own*perMsg, c.server*perMsg
 	}
 	return c
+}
+
+// gcFigures shows what a process's garbage collector did: cycles per
+// second, the share of a core it used, and the live heap at the end.
+func gcFigures(prefix string, g gcStats, secs float64) string {
+	return fmt.Sprintf("%sgc/s=%.1f %sgc_cores=%.2f %slive_heap=%.0fMB",
+		prefix, float64(g.Cycles)/secs, prefix, g.CPU/secs, prefix, float64(g.LiveHeap)/(1<<20))
 }
 
 // countStalled counts the stalled members.

@@ -43,6 +43,9 @@ type serverStats struct {
 	Sessions int `json:"sessions"`
 	// Bolt is the bbolt store's counters; zero for the other stores.
 	Bolt boltstore.Stats `json:"bolt"`
+	// GC is the garbage collector's work in the server's process, when
+	// it is a child of its own.
+	GC gcStats `json:"gc"`
 }
 
 // sub returns the CPU time and bbolt counters from o to st.
@@ -51,12 +54,13 @@ func (st serverStats) sub(o serverStats) serverStats {
 	st.Bolt.Writes -= o.Bolt.Writes
 	st.Bolt.Commits -= o.Bolt.Commits
 	st.Bolt.Pages -= o.Bolt.Pages
+	st.GC = st.GC.sub(o.GC)
 	return st
 }
 
 // startServer opens the -store and serves an engine with the chat modules
 // on it, rate limits off, on addr (127.0.0.1:0 for any free port). A
-// child (-serve) also serves net/http/pprof.
+// child (-serve) also serves net/http/pprof under /debug/pprof/.
 func startServer(cfg config, addr string, child bool) (*server, error) {
 	st, bolt, closeStore, err := openStore(cfg)
 	if err != nil {
@@ -74,7 +78,7 @@ func startServer(cfg config, addr string, child bool) (*server, error) {
 	stats := func() (serverStats, error) {
 		s := serverStats{Sessions: eng.Stats().Sessions}
 		if child {
-			s.CPU = procstat.ReadCPU().Self.Seconds()
+			s.CPU, s.GC = procstat.ReadCPU().Self.Seconds(), readGC()
 		}
 		if bolt != nil {
 			s.Bolt = bolt.Stats()
@@ -88,6 +92,7 @@ func startServer(cfg config, addr string, child bool) (*server, error) {
 		_ = json.NewEncoder(w).Encode(s)
 	})
 	if child {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	}
