@@ -23,6 +23,7 @@ type config struct {
 	cpuProfile string
 	tracePath  string
 	ackLog     string
+	syncProbe  int
 	spawn      bool
 	serve      string
 	srvProfile string
@@ -50,6 +51,7 @@ func parseFlags() config {
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of this process in the measured time to this file (with -spawn: of the clients alone)")
 	flag.StringVar(&cfg.tracePath, "trace", "", "write an execution trace (go tool trace) of this process in the measured time to this file")
 	flag.StringVar(&cfg.ackLog, "ack-log", "", "write every ack of the measured time to this file: due (or send) time in Unix ns, latency in ns")
+	flag.IntVar(&cfg.syncProbe, "sync-probe", 0, "run no load: time N commits' worth of disk syncs (write, sync, write, sync) in -db's directory, print the figures and exit")
 	flag.BoolVar(&cfg.spawn, "spawn", false, "run the server in a child process, so that its CPU time is measured apart from the clients'")
 	flag.StringVar(&cfg.srvProfile, "server-cpuprofile", "", "with -spawn: write a CPU profile of the server child in the measured time to this file")
 	flag.StringVar(&cfg.srvTrace, "server-trace", "", "with -spawn: write an execution trace of the server child in the measured time to this file")

@@ -79,9 +79,12 @@ import (
 func main() {
 	cfg := parseFlags()
 	var err error
-	if cfg.serve != "" {
+	switch {
+	case cfg.serve != "":
 		err = serveChild(cfg)
-	} else {
+	case cfg.syncProbe > 0:
+		err = runSyncProbe(cfg, os.Stdout)
+	default:
 		err = run(cfg)
 	}
 	if err != nil {

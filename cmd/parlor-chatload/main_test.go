@@ -105,3 +105,22 @@ func TestServerFlagsNeedSpawn(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncProbe: -sync-probe times the commits it was asked for in -db's
+// directory, prints them, and leaves no file behind.
+func TestSyncProbe(t *testing.T) {
+	dir := t.TempDir()
+	var out strings.Builder
+	if err := runSyncProbe(config{db: filepath.Join(dir, "chat.db"), syncProbe: 20}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "dir="+dir+" commits=20 two_syncs_p50=") {
+		t.Errorf("report: %q", out.String())
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
+	}
+	if err := runSyncProbe(config{db: filepath.Join(dir, "missing", "chat.db"), syncProbe: 1}, &out); err == nil {
+		t.Error("a probe in a missing directory did not fail")
+	}
+}
