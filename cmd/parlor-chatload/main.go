@@ -4,10 +4,10 @@
 //
 // # What it does
 //
-// It starts an engine with the chat modules on 127.0.0.1 in this process (or
-// in a child, -spawn) with rate limits off, and a store: -store bolt (a bbolt file, -db, by
-// default a new file in the temporary directory that is removed at the
-// end), -store memory, or -store postgres (chat/pgstore on the database
+// It starts an engine with the chat modules on 127.0.0.1, in this process
+// (or in a child: -spawn), with rate limits off, and a store: -store bolt
+// (a bbolt file, -db, by default a new file in the temporary directory
+// that is removed at the end), -store memory, or -store postgres (chat/pgstore on the database
 // named by -dsn, in a new schema that is dropped at the end). It connects
 // -rooms × -size clients, one user each, and puts them in -rooms
 // conversations of -size members: direct conversations when -size is 2,
