@@ -7,11 +7,11 @@
 // It starts an engine with the chat modules on 127.0.0.1, in this process
 // (or in a child: -spawn), with rate limits off, and a store: -store bolt
 // (a bbolt file, -db, by default a new file in the temporary directory
-// that is removed at the end), -store memory, or -store postgres (chat/pgstore on the database
-// named by -dsn, in a new schema that is dropped at the end). It connects
-// -rooms × -size clients, one user each, and puts them in -rooms
-// conversations of -size members: direct conversations when -size is 2,
-// groups otherwise. Then -senders members
+// that is removed at the end), -store memory, or -store postgres
+// (chat/pgstore on the database named by -dsn, in a new schema that is
+// dropped at the end). It connects -rooms × -size clients, one user
+// each, and puts them in -rooms conversations of -size members: direct
+// conversations when -size is 2, groups otherwise. Then -senders members
 // of every room send messages of -text bytes, each waiting for its ack
 // before sending the next (-inflight requests in flight per sender), for
 // -warmup and then -duration. Only the -duration window is measured.
