@@ -18,11 +18,16 @@ type jsonResult struct {
 	Delivery        loadgen.Summary `json:"delivery_latency"`
 	CommitsPerS     float64         `json:"commits_per_s,omitempty"`
 	WritesPerCommit float64         `json:"writes_per_commit,omitempty"`
+	// CPU: with -spawn, CPUCores is the clients' process alone,
+	// ServerCores the server child's, and the CPU per persisted message
+	// is given for each; without it, CPUCores is both together.
 	CPUCores        float64         `json:"cpu_cores,omitempty"`
 	ServerCores     float64         `json:"server_cores,omitempty"`
 	OtherCores      float64         `json:"other_cores,omitempty"`
 	ClientCPUPerMsg float64         `json:"client_cpu_us_per_msg,omitempty"`
 	ServerCPUPerMsg float64         `json:"server_cpu_us_per_msg,omitempty"`
+	// GC is this process's garbage collector in the measured time;
+	// ServerGC the -spawn child's.
 	GC              gcStats         `json:"gc"`
 	ServerGC        *gcStats        `json:"server_gc,omitempty"`
 	Stalled         *stalledFigures `json:"stalled,omitempty"`
@@ -55,7 +60,7 @@ func jsonOf(cfg config, lat *latencies, res *result) jsonResult {
 	if res.cpu.Busy > 0 {
 		c := res.cores(secs)
 		j.CPUCores, j.ServerCores, j.OtherCores = c.own, c.server, c.other
-		if res.acked > 0 {
+		if res.spawned && res.acked > 0 {
 			j.ClientCPUPerMsg, j.ServerCPUPerMsg = c.clientPerMsg, c.serverPerMsg
 		}
 	}
