@@ -21,16 +21,16 @@ type jsonResult struct {
 	// CPU: with -spawn, CPUCores is the clients' process alone,
 	// ServerCores the server child's, and the CPU per persisted message
 	// is given for each; without it, CPUCores is both together.
-	CPUCores        float64         `json:"cpu_cores,omitempty"`
-	ServerCores     float64         `json:"server_cores,omitempty"`
-	OtherCores      float64         `json:"other_cores,omitempty"`
-	ClientCPUPerMsg float64         `json:"client_cpu_us_per_msg,omitempty"`
-	ServerCPUPerMsg float64         `json:"server_cpu_us_per_msg,omitempty"`
+	CPUCores        float64 `json:"cpu_cores,omitempty"`
+	ServerCores     float64 `json:"server_cores,omitempty"`
+	OtherCores      float64 `json:"other_cores,omitempty"`
+	ClientCPUPerMsg float64 `json:"client_cpu_us_per_msg,omitempty"`
+	ServerCPUPerMsg float64 `json:"server_cpu_us_per_msg,omitempty"`
 	// GC is this process's garbage collector in the measured time;
 	// ServerGC the -spawn child's.
-	GC              gcStats         `json:"gc"`
-	ServerGC        *gcStats        `json:"server_gc,omitempty"`
-	Stalled         *stalledFigures `json:"stalled,omitempty"`
+	GC       gcStats         `json:"gc"`
+	ServerGC *gcStats        `json:"server_gc,omitempty"`
+	Stalled  *stalledFigures `json:"stalled,omitempty"`
 }
 
 // stalledFigures are the figures of a run with stalled clients.
