@@ -11,16 +11,32 @@ import (
 // MemoryStore is a Store that keeps everything in memory: for tests and
 // demos, since nothing survives the process. The zero value is not usable;
 // call NewMemoryStore.
+//
+// Each room has a lock of its own, so that calls on different rooms do
+// not wait for each other; the indexes across rooms (inboxes, groups by
+// creator) have one more, held only while they change or a page of them
+// is copied. A single lock for everything made every send of every room
+// queue behind every other: under load its waiters convoyed, and sends
+// waited for it for tens of milliseconds.
 type MemoryStore struct {
-	epoch   string
-	mu      sync.RWMutex
-	closed  bool
-	rooms   map[string]*memRoom
+	epoch string
+	// mu is held shared by every call while it runs and exclusively by
+	// Close; it guards closed.
+	mu     sync.RWMutex
+	closed bool
+	// rooms maps a room id to its *memRoom. A room, once made, is never
+	// removed.
+	rooms sync.Map
+	// idx guards inbox and created. It is taken after a room's lock,
+	// never before one.
+	idx     sync.Mutex
 	inbox   map[string][]inboxPos          // user -> their conversations, in inbox order
 	created map[string]map[string]struct{} // group creator -> room ids
 }
 
+// memRoom is one room's log and state, guarded by its mu.
 type memRoom struct {
+	mu       sync.Mutex
 	info     *RoomInfo
 	base     uint64    // the entries up to seq base are trimmed
 	log      []Message // log[i] has seq base+i+1
@@ -71,7 +87,6 @@ func compareInbox(a, b inboxPos) int {
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
 		epoch:   newID(),
-		rooms:   make(map[string]*memRoom),
 		inbox:   make(map[string][]inboxPos),
 		created: make(map[string]map[string]struct{}),
 	}
@@ -85,13 +100,21 @@ func (s *MemoryStore) Epoch() string { return s.epoch }
 
 var errNoRoomID = errors.New("chat: entry has no room id")
 
+// room returns room id, made empty if it is not there yet.
 func (s *MemoryStore) room(id string) *memRoom {
-	r := s.rooms[id]
-	if r == nil {
-		r = &memRoom{cmids: make(map[cmidKey]uint64), reads: make(map[string]uint64), settings: make(map[string]Settings)}
-		s.rooms[id] = r
+	if r := s.lookup(id); r != nil {
+		return r
 	}
-	return r
+	r, _ := s.rooms.LoadOrStore(id, &memRoom{cmids: make(map[cmidKey]uint64), reads: make(map[string]uint64), settings: make(map[string]Settings)})
+	return r.(*memRoom)
+}
+
+// lookup returns room id, or nil if it is not there.
+func (s *MemoryStore) lookup(id string) *memRoom {
+	if r, ok := s.rooms.Load(id); ok {
+		return r.(*memRoom)
+	}
+	return nil
 }
 
 // Append implements Store.
@@ -106,12 +129,14 @@ func (s *MemoryStore) Append(ctx context.Context, w Write) (Message, bool, error
 	if w.Room != nil && w.Room.ID != e.Room {
 		return Message{}, false, errors.New("chat: room record is for another room")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if s.closed {
 		return Message{}, false, ErrStoreClosed
 	}
 	r := s.room(e.Room)
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if e.ClientMsgID != "" {
 		if seq, ok := r.cmids[cmidKey{e.From, e.ClientMsgID}]; ok {
 			m, _ := r.entry(seq)
@@ -152,6 +177,7 @@ func (s *MemoryStore) Append(ctx context.Context, w Write) (Message, bool, error
 	if w.Read != nil && w.Read.Seq > r.reads[w.Read.User] {
 		r.reads[w.Read.User] = w.Read.Seq
 	}
+	s.idx.Lock()
 	s.reindex(e.Room, r, oldInfo, oldTime)
 	if e.Kind == KindMessage || e.Kind == KindMembers {
 		s.unhide(e.Room, r)
@@ -159,12 +185,14 @@ func (s *MemoryStore) Append(ctx context.Context, w Write) (Message, bool, error
 	if w.Room != nil {
 		s.indexCreator(e.Room, oldInfo, r.info)
 	}
+	s.idx.Unlock()
 	return e.Clone(), false, nil
 }
 
 // reindex moves room id in its members' inboxes after a write: out of
 // the inboxes of users no longer in the record, into those of new
-// members, and to its new place when its time changed.
+// members, and to its new place when its time changed. The caller holds
+// r.mu and s.idx, as for unhide, list, unlist and indexCreator.
 func (s *MemoryStore) reindex(id string, r *memRoom, old *RoomInfo, oldTime int64) {
 	newTime := r.inboxTime()
 	moved := newTime != oldTime
@@ -251,10 +279,12 @@ func (s *MemoryStore) Lookup(ctx context.Context, roomID, from, clientMsgID stri
 	if s.closed {
 		return Message{}, ErrStoreClosed
 	}
-	r := s.rooms[roomID]
+	r := s.lookup(roomID)
 	if r == nil {
 		return Message{}, ErrNotFound
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	seq, ok := r.cmids[cmidKey{from, clientMsgID}]
 	if !ok {
 		return Message{}, ErrNotFound
@@ -270,10 +300,12 @@ func (s *MemoryStore) Get(ctx context.Context, roomID string, seq uint64) (Messa
 	if s.closed {
 		return Message{}, ErrStoreClosed
 	}
-	r := s.rooms[roomID]
+	r := s.lookup(roomID)
 	if r == nil {
 		return Message{}, ErrNotFound
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	m, ok := r.entry(seq)
 	if !ok {
 		return Message{}, ErrNotFound
@@ -288,10 +320,12 @@ func (s *MemoryStore) History(ctx context.Context, roomID string, before uint64,
 	if s.closed {
 		return nil, ErrStoreClosed
 	}
-	r := s.rooms[roomID]
+	r := s.lookup(roomID)
 	if r == nil || limit <= 0 {
 		return []Message{}, nil
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	hi := r.head() // the page is the entries with seqs in (lo, hi]
 	if before != 0 && before-1 < hi {
 		hi = before - 1
@@ -317,8 +351,13 @@ func (s *MemoryStore) Room(ctx context.Context, roomID string) (RoomInfo, error)
 	if s.closed {
 		return RoomInfo{}, ErrStoreClosed
 	}
-	r := s.rooms[roomID]
-	if r == nil || r.info == nil {
+	r := s.lookup(roomID)
+	if r == nil {
+		return RoomInfo{}, ErrNotFound
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.info == nil {
 		return RoomInfo{}, ErrNotFound
 	}
 	return r.info.Clone(), nil
@@ -331,13 +370,17 @@ func (s *MemoryStore) State(ctx context.Context, roomID string) (LogState, error
 	if s.closed {
 		return LogState{}, ErrStoreClosed
 	}
-	return s.state(s.rooms[roomID]), nil
+	r := s.lookup(roomID)
+	if r == nil {
+		return LogState{}, nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.state(), nil
 }
 
-func (s *MemoryStore) state(r *memRoom) LogState {
-	if r == nil {
-		return LogState{}
-	}
+// state is the room's LogState; the caller holds r.mu.
+func (r *memRoom) state() LogState {
 	st := LogState{Head: r.head(), Updated: r.updated}
 	if m, ok := r.entry(r.lastMsg); ok {
 		last := m.Clone()
@@ -351,12 +394,14 @@ func (s *MemoryStore) SetRead(ctx context.Context, roomID, user string, seq uint
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if s.closed {
 		return 0, ErrStoreClosed
 	}
 	r := s.room(roomID)
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if seq > r.reads[user] {
 		r.reads[user] = seq
 	}
@@ -371,7 +416,9 @@ func (s *MemoryStore) Reads(ctx context.Context, roomID string) (map[string]uint
 		return nil, ErrStoreClosed
 	}
 	out := make(map[string]uint64)
-	if r := s.rooms[roomID]; r != nil {
+	if r := s.lookup(roomID); r != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
 		for u, seq := range r.reads {
 			out[u] = seq
 		}
@@ -386,13 +433,17 @@ func (s *MemoryStore) Unread(ctx context.Context, roomID, user string, max int) 
 	if s.closed {
 		return 0, ErrStoreClosed
 	}
-	return s.unread(s.rooms[roomID], user, max), nil
+	r := s.lookup(roomID)
+	if r == nil {
+		return 0, nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.unread(user, max), nil
 }
 
-func (s *MemoryStore) unread(r *memRoom, user string, max int) int {
-	if r == nil {
-		return 0
-	}
+// unread counts user's unread entries, up to max; the caller holds r.mu.
+func (r *memRoom) unread(user string, max int) int {
 	n := 0
 	stop := r.reads[user]
 	if stop < r.base {
@@ -420,6 +471,20 @@ func (s *MemoryStore) ConversationsBefore(ctx context.Context, user string, curs
 	if s.closed {
 		return nil, ErrStoreClosed
 	}
+	page := s.inboxPage(user, cursor, limit)
+	out := make([]Conversation, 0, len(page))
+	for _, p := range page {
+		if conv, ok := s.conversation(p.room, user, maxUnread); ok {
+			out = append(out, conv)
+		}
+	}
+	return out, nil
+}
+
+// inboxPage copies the page of user's inbox after cursor.
+func (s *MemoryStore) inboxPage(user string, cursor InboxCursor, limit int) []inboxPos {
+	s.idx.Lock()
+	defer s.idx.Unlock()
 	l := s.inbox[user]
 	start, _ := slices.BinarySearchFunc(l, cursor, func(p inboxPos, cur InboxCursor) int {
 		if cur.Precedes(p.updated, p.room) {
@@ -431,14 +496,24 @@ func (s *MemoryStore) ConversationsBefore(ctx context.Context, user string, curs
 	if limit > 0 && len(l) > limit {
 		l = l[:limit]
 	}
-	out := make([]Conversation, 0, len(l))
-	for _, p := range l {
-		r := s.rooms[p.room]
-		conv := NewConversation(user, r.info.Clone(), s.state(r), r.reads[user], s.unread(r, user, maxUnread))
-		conv.Muted = r.settings[user].Muted
-		out = append(out, conv)
+	return slices.Clone(l)
+}
+
+// conversation is room id as user's inbox shows it; ok is false if the
+// room has no record.
+func (s *MemoryStore) conversation(id, user string, maxUnread int) (conv Conversation, ok bool) {
+	r := s.lookup(id)
+	if r == nil {
+		return Conversation{}, false
 	}
-	return out, nil
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.info == nil {
+		return Conversation{}, false
+	}
+	conv = NewConversation(user, r.info.Clone(), r.state(), r.reads[user], r.unread(user, maxUnread))
+	conv.Muted = r.settings[user].Muted
+	return conv, true
 }
 
 // GroupsCreated implements Store.
@@ -448,6 +523,8 @@ func (s *MemoryStore) GroupsCreated(ctx context.Context, user string) (int, erro
 	if s.closed {
 		return 0, ErrStoreClosed
 	}
+	s.idx.Lock()
+	defer s.idx.Unlock()
 	return len(s.created[user]), nil
 }
 
@@ -457,17 +534,21 @@ func (s *MemoryStore) SetSettings(ctx context.Context, roomID, user string, st S
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if s.closed {
 		return ErrStoreClosed
 	}
 	r := s.room(roomID)
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	was := r.settings[user].Hidden
 	r.setSettings(user, st)
 	if was == st.Hidden || r.info == nil || !r.info.HasMember(user) {
 		return nil
 	}
+	s.idx.Lock()
+	defer s.idx.Unlock()
 	if p := (inboxPos{r.inboxTime(), roomID}); st.Hidden {
 		s.unlist(user, p)
 	} else {
@@ -484,7 +565,9 @@ func (s *MemoryStore) Settings(ctx context.Context, roomID string) (map[string]S
 		return nil, ErrStoreClosed
 	}
 	out := make(map[string]Settings)
-	if r := s.rooms[roomID]; r != nil {
+	if r := s.lookup(roomID); r != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
 		for u, st := range r.settings {
 			out[u] = st
 		}
@@ -497,20 +580,24 @@ func (s *MemoryStore) Trim(ctx context.Context, rules map[string]TrimRule) (int,
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if s.closed {
 		return 0, ErrStoreClosed
 	}
 	removed := 0
-	for _, r := range s.rooms {
+	s.rooms.Range(func(_, v any) bool {
+		r := v.(*memRoom)
+		r.mu.Lock()
+		defer r.mu.Unlock()
 		if r.info == nil {
-			continue
+			return true
 		}
 		if rule, ok := rules[r.info.Kind]; ok {
 			removed += r.trim(rule)
 		}
-	}
+		return true
+	})
 	return removed, nil
 }
 

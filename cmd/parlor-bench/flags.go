@@ -21,6 +21,7 @@ type config struct {
 	widths    []int
 	clients   int
 	dms       int
+	chatSpawn bool
 	games     int
 	format    string
 	from      string
@@ -42,6 +43,7 @@ func parseFlags() (config, error) {
 	flag.StringVar(&widths, "widths", "4,16,64", "fan-out broadcasts in flight (W) of the closed-loop runs")
 	flag.IntVar(&cfg.clients, "clients", 1000, "fan-out: clients in the one room")
 	flag.IntVar(&cfg.dms, "dms", 500, "chat: direct conversations (two clients each)")
+	flag.BoolVar(&cfg.chatSpawn, "chat-spawn", false, "chat: run each server in a child process of parlor-chatload (-spawn), apart from the clients")
 	flag.IntVar(&cfg.games, "games", 500, "moves: concurrent tic-tac-toe games (two bots each)")
 	flag.StringVar(&cfg.format, "format", "svg", "chart format: svg or png")
 	flag.StringVar(&cfg.from, "from", "", "run nothing: redraw the charts and table from this results.json")

@@ -57,6 +57,9 @@ func (b *bench) chat() error {
 	for _, store := range []string{"memory", "bolt"} {
 		args := []string{"-store", store, "-rooms", strconv.Itoa(b.cfg.dms), "-size", "2",
 			"-duration", b.cfg.duration.String(), "-warmup", b.cfg.warmup.String()}
+		if b.cfg.chatSpawn {
+			args = append(args, "-spawn")
+		}
 		p, err := b.add("chat", store, 0, toolChat, args...)
 		if err != nil {
 			return err

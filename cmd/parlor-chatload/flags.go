@@ -21,6 +21,13 @@ type config struct {
 	batchDelay time.Duration
 	dialConc   int
 	cpuProfile string
+	tracePath  string
+	ackLog     string
+	syncProbe  int
+	spawn      bool
+	serve      string
+	srvProfile string
+	srvTrace   string
 	stalled    float64
 	rate       float64
 	jsonPath   string
@@ -41,7 +48,14 @@ func parseFlags() config {
 	flag.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "load before the measured time")
 	flag.DurationVar(&cfg.batchDelay, "batch-delay", 0, "bbolt store's MaxBatchDelay (0: its default; negative: never wait)")
 	flag.IntVar(&cfg.dialConc, "dial-concurrency", 64, "clients dialing at a time")
-	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured time to this file")
+	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of this process in the measured time to this file (with -spawn: of the clients alone)")
+	flag.StringVar(&cfg.tracePath, "trace", "", "write an execution trace (go tool trace) of this process in the measured time to this file")
+	flag.StringVar(&cfg.ackLog, "ack-log", "", "write every ack of the measured time to this file: due (or send) time in Unix ns, latency in ns")
+	flag.IntVar(&cfg.syncProbe, "sync-probe", 0, "run no load: time N commits' worth of disk syncs (write, sync, write, sync) in -db's directory, print the figures and exit")
+	flag.BoolVar(&cfg.spawn, "spawn", false, "run the server in a child process, so that its CPU time is measured apart from the clients'")
+	flag.StringVar(&cfg.srvProfile, "server-cpuprofile", "", "with -spawn: write a CPU profile of the server child in the measured time to this file")
+	flag.StringVar(&cfg.srvTrace, "server-trace", "", "with -spawn: write an execution trace of the server child in the measured time to this file")
+	flag.StringVar(&cfg.serve, "serve", "", "internal: serve on this loopback address until stdin closes (used by -spawn)")
 	flag.Float64Var(&cfg.stalled, "stalled", 0, "fraction of the clients that join and then stop reading (0 to 0.5)")
 	flag.Float64Var(&cfg.rate, "rate", 0, "open loop: messages per second in all, shared by the senders' -inflight loops (0: closed loop)")
 	flag.StringVar(&cfg.jsonPath, "json", "", "also write the results as JSON to this file")
@@ -57,6 +71,9 @@ func (cfg *config) validate() error {
 	}
 	if cfg.rate < 0 {
 		return errors.New("-rate must not be negative")
+	}
+	if !cfg.spawn && (cfg.srvProfile != "" || cfg.srvTrace != "") {
+		return errors.New("-server-cpuprofile and -server-trace need -spawn")
 	}
 	if cfg.stalled < 0 || cfg.stalled > 0.5 {
 		return errors.New("need 0 <= -stalled <= 0.5")

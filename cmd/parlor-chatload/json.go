@@ -18,9 +18,19 @@ type jsonResult struct {
 	Delivery        loadgen.Summary `json:"delivery_latency"`
 	CommitsPerS     float64         `json:"commits_per_s,omitempty"`
 	WritesPerCommit float64         `json:"writes_per_commit,omitempty"`
-	CPUCores        float64         `json:"cpu_cores,omitempty"`
-	OtherCores      float64         `json:"other_cores,omitempty"`
-	Stalled         *stalledFigures `json:"stalled,omitempty"`
+	// CPU: with -spawn, CPUCores is the clients' process alone,
+	// ServerCores the server child's, and the CPU per persisted message
+	// is given for each; without it, CPUCores is both together.
+	CPUCores        float64 `json:"cpu_cores,omitempty"`
+	ServerCores     float64 `json:"server_cores,omitempty"`
+	OtherCores      float64 `json:"other_cores,omitempty"`
+	ClientCPUPerMsg float64 `json:"client_cpu_us_per_msg,omitempty"`
+	ServerCPUPerMsg float64 `json:"server_cpu_us_per_msg,omitempty"`
+	// GC is this process's garbage collector in the measured time;
+	// ServerGC the -spawn child's.
+	GC       gcStats         `json:"gc"`
+	ServerGC *gcStats        `json:"server_gc,omitempty"`
+	Stalled  *stalledFigures `json:"stalled,omitempty"`
 }
 
 // stalledFigures are the figures of a run with stalled clients.
@@ -44,12 +54,19 @@ func jsonOf(cfg config, lat *latencies, res *result) jsonResult {
 		Delivered: res.got, DeliveredPerS: float64(res.got) / secs, Missing: max(0, res.want-res.got),
 		Delivery: lat.delivery.Snapshot().Summary(),
 	}
-	if d := res.commits.Commits; d > 0 {
-		j.CommitsPerS, j.WritesPerCommit = float64(d)/secs, float64(res.commits.Writes)/float64(d)
+	if d := res.server.Bolt.Commits; d > 0 {
+		j.CommitsPerS, j.WritesPerCommit = float64(d)/secs, float64(res.server.Bolt.Writes)/float64(d)
 	}
 	if res.cpu.Busy > 0 {
-		j.CPUCores = res.cpu.Self.Seconds() / secs
-		j.OtherCores = max(0, res.cpu.Busy.Seconds()/secs-j.CPUCores)
+		c := res.cores(secs)
+		j.CPUCores, j.ServerCores, j.OtherCores = c.own, c.server, c.other
+		if res.spawned && res.acked > 0 {
+			j.ClientCPUPerMsg, j.ServerCPUPerMsg = c.clientPerMsg, c.serverPerMsg
+		}
+	}
+	j.GC = res.gc
+	if res.spawned {
+		j.ServerGC = &res.server.GC
 	}
 	if res.stalled > 0 {
 		j.Stalled = &stalledFigures{

@@ -4,14 +4,14 @@
 //
 // # What it does
 //
-// It starts an engine with the chat modules on 127.0.0.1 in this process,
-// with rate limits off, and a store: -store bolt (a bbolt file, -db, by
-// default a new file in the temporary directory that is removed at the
-// end), -store memory, or -store postgres (chat/pgstore on the database
-// named by -dsn, in a new schema that is dropped at the end). It connects
-// -rooms × -size clients, one user each, and puts them in -rooms
-// conversations of -size members: direct conversations when -size is 2,
-// groups otherwise. Then -senders members
+// It starts an engine with the chat modules on 127.0.0.1, in this process
+// (or in a child: -spawn), with rate limits off, and a store: -store bolt
+// (a bbolt file, -db, by default a new file in the temporary directory
+// that is removed at the end), -store memory, or -store postgres
+// (chat/pgstore on the database named by -dsn, in a new schema that is
+// dropped at the end). It connects -rooms × -size clients, one user
+// each, and puts them in -rooms conversations of -size members: direct
+// conversations when -size is 2, groups otherwise. Then -senders members
 // of every room send messages of -text bytes, each waiting for its ack
 // before sending the next (-inflight requests in flight per sender), for
 // -warmup and then -duration. Only the -duration window is measured.
@@ -29,6 +29,27 @@
 // due time: ack and delivery latencies are measured from it, so the time
 // a message waited for a free send loop counts too. Each conversation
 // still has at most -senders × -inflight messages in flight.
+//
+// # The server in a process of its own
+//
+// With -spawn the server runs in a child process (this binary with
+// -serve), so that the clients' CPU and the server's are measured apart:
+// the report then shows client_cores and server_cores, and the CPU
+// microseconds per persisted message of each. -server-cpuprofile and
+// -server-trace fetch the child's CPU profile and execution trace of the
+// measured time; -cpuprofile and -trace are this process's (with -spawn,
+// the clients' alone). The child serves net/http/pprof under
+// /debug/pprof/ on its loopback address.
+//
+// # Looking at the tail
+//
+// -ack-log FILE writes every ack of the measured time, its due (or send)
+// time in Unix nanoseconds and its latency in nanoseconds, one a line, to
+// lay the slow ones over an execution trace. The report shows what the
+// garbage collector of this process (and of a -spawn child) did in the
+// measured time: cycles per second, cores, live heap. -sync-probe N runs
+// no load: it times N rounds of what one bbolt commit asks of the disk
+// (write a page, sync, write the meta page, sync) in -db's directory.
 //
 // # Stalled clients
 //
@@ -69,6 +90,8 @@
 //	go run ./cmd/parlor-chatload -store postgres -dsn "$DATABASE_URL" -rooms 1000 -size 2
 //	go run ./cmd/parlor-chatload -store bolt -rooms 1000 -size 2 -rate 5000 -json /tmp/chat.json
 //	go run ./cmd/parlor-chatload -store bolt -rooms 1000 -size 2 -stalled 0.01
+//	go run ./cmd/parlor-chatload -store bolt -rooms 500 -size 2 -rate 5650 -spawn -ack-log /tmp/acks.txt -server-trace /tmp/srv.trace
+//	go run ./cmd/parlor-chatload -sync-probe 300
 package main
 
 import (
@@ -77,7 +100,17 @@ import (
 )
 
 func main() {
-	if err := run(parseFlags()); err != nil {
+	cfg := parseFlags()
+	var err error
+	switch {
+	case cfg.serve != "":
+		err = serveChild(cfg)
+	case cfg.syncProbe > 0:
+		err = runSyncProbe(cfg, os.Stdout)
+	default:
+		err = run(cfg)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "parlor-chatload:", err)
 		os.Exit(1)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"iter"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -73,8 +72,8 @@ func (m *member) read(win *window, lat *latencies) {
 		if err := ev.Decode(&msg); err != nil || msg.From == m.user {
 			continue
 		}
-		sent, err := strconv.ParseInt(msg.Text[:19], 10, 64)
-		if err != nil || !win.in(sent) {
+		sent, ok := parseStamp(msg.Text)
+		if !ok || !win.in(sent) {
 			continue
 		}
 		m.received.Add(1)

@@ -25,11 +25,16 @@ type result struct {
 // the members of rooms with a stalled member (the neighbours).
 type latencies struct {
 	delivery, acks, nDelivery, nAcks *loadgen.Recorder
+	log                              *ackLog // every ack, for -ack-log; nil without it
 }
 
-// newLatencies returns empty recorders.
-func newLatencies() *latencies {
-	return &latencies{
+// newLatencies returns empty recorders, and an ack log if logAcks.
+func newLatencies(logAcks bool) *latencies {
+	var log *ackLog
+	if logAcks {
+		log = &ackLog{}
+	}
+	return &latencies{log: log,
 		delivery: loadgen.NewRecorder(0), acks: loadgen.NewRecorder(0),
 		nDelivery: loadgen.NewRecorder(0), nAcks: loadgen.NewRecorder(0),
 	}
@@ -60,18 +65,58 @@ func printResult(out io.Writer, cfg config, lat *latencies, res *result) {
 			"neighbour_delivery_p50="+pct(l.nDelivery, 0.50), "neighbour_delivery_p99="+pct(l.nDelivery, 0.99))
 	}
 	if cfg.store == "bolt" {
-		d, w := res.commits.Commits, res.commits.Writes
-		line = append(line, fmt.Sprintf("commits/s=%.0f writes/commit=%.1f", float64(d)/secs, float64(w)/float64(max(d, 1))))
+		b := res.server.Bolt
+		line = append(line, fmt.Sprintf("commits/s=%.0f writes/commit=%.1f pages/commit=%.1f",
+			float64(b.Commits)/secs, float64(b.Writes)/float64(max(b.Commits, 1)), float64(b.Pages)/float64(max(b.Commits, 1))))
 	}
 	if res.cpu.Busy > 0 {
-		own := res.cpu.Self.Seconds() / secs
-		all := res.cpu.Busy.Seconds() / secs
-		line = append(line, fmt.Sprintf("cpu_cores=%.2f other_cores=%.2f", own, max(0, all-own)))
+		c := res.cores(secs)
+		if res.spawned {
+			line = append(line, fmt.Sprintf("client_cores=%.2f server_cores=%.2f other_cores=%.2f", c.own, c.server, c.other))
+			if res.acked > 0 {
+				line = append(line, fmt.Sprintf("client_us/msg=%.1f server_us/msg=%.1f", c.clientPerMsg, c.serverPerMsg))
+			}
+		} else {
+			line = append(line, fmt.Sprintf("cpu_cores=%.2f other_cores=%.2f", c.own, c.other))
+		}
+	}
+	line = append(line, gcFigures("", res.gc, secs))
+	if res.spawned {
+		line = append(line, gcFigures("server_", res.server.GC, secs))
 	}
 	if res.sendErrs > 0 {
 		line = append(line, fmt.Sprintf("send_errors=%d", res.sendErrs))
 	}
 	fmt.Fprintln(out, strings.Join(line, " "))
+}
+
+// cores is the CPU a run used, in cores over the measured time.
+type cores struct {
+	own    float64 // this process: the clients, and the server unless spawned
+	server float64 // the -spawn child; 0 otherwise
+	other  float64 // every other process of the machine
+	// clientPerMsg and serverPerMsg are the CPU microseconds per
+	// persisted message of the clients and of the server (with -spawn;
+	// without it, clientPerMsg is both together).
+	clientPerMsg, serverPerMsg float64
+}
+
+// cores works out the run's CPU use over secs seconds.
+func (res *result) cores(secs float64) cores {
+	c := cores{own: res.cpu.Self.Seconds() / secs, server: res.server.CPU / secs}
+	c.other = max(0, res.cpu.Busy.Seconds()/secs-c.own-c.server)
+	if res.acked > 0 {
+		perMsg := 1e6 * secs / float64(res.acked)
+		c.clientPerMsg, c.serverPerMsg = c.own*perMsg, c.server*perMsg
+	}
+	return c
+}
+
+// gcFigures shows what a process's garbage collector did: cycles per
+// second, the share of a core it used, and the live heap at the end.
+func gcFigures(prefix string, g gcStats, secs float64) string {
+	return fmt.Sprintf("%sgc/s=%.1f %sgc_cores=%.2f %slive_heap=%.0fMB",
+		prefix, float64(g.Cycles)/secs, prefix, g.CPU/secs, prefix, float64(g.LiveHeap)/(1<<20))
 }
 
 // countStalled counts the stalled members.

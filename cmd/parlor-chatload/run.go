@@ -15,7 +15,13 @@ func run(cfg config) error {
 	if err := cfg.validate(); err != nil {
 		return err
 	}
-	srv, err := startServer(cfg)
+	var srv *server
+	var err error
+	if cfg.spawn {
+		srv, err = spawnServer(cfg)
+	} else {
+		srv, err = startServer(cfg, "127.0.0.1:0", false)
+	}
 	if err != nil {
 		return err
 	}
@@ -28,12 +34,17 @@ func run(cfg config) error {
 	if err := joinAll(cfg, rooms); err != nil {
 		return err
 	}
-	lat := newLatencies()
+	lat := newLatencies(cfg.ackLog != "")
 	res, err := load(cfg, srv, rooms, lat)
 	if err != nil {
 		return err
 	}
 	printResult(os.Stdout, cfg, lat, res)
+	if cfg.ackLog != "" {
+		if err := lat.log.write(cfg.ackLog); err != nil {
+			return err
+		}
+	}
 	if cfg.jsonPath != "" {
 		if err := loadgen.WriteJSON(cfg.jsonPath, jsonOf(cfg, lat, res)); err != nil {
 			return err
@@ -56,9 +67,13 @@ func load(cfg config, srv *server, rooms conversations, lat *latencies) (*result
 		Out: os.Stderr, Terminal: loadgen.IsTerminal(os.Stderr),
 		Label: "persisted", Count: s.all.Load, Latency: lat.acks,
 	}.Start()
-	m, err := measureWindow(cfg, srv.bolt, &win)
+	m, err := measureWindow(cfg, srv, &win)
 	s.stop()
 	stopProgress()
+	if err != nil {
+		return nil, err
+	}
+	after, err := srv.stats()
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +82,7 @@ func load(cfg config, srv *server, rooms conversations, lat *latencies) (*result
 		// A stalled client cannot notice that the server closed it (it
 		// reads nothing, not even the end of its connection): count the
 		// sessions the server no longer has.
-		stalledClosed: cfg.clients() - srv.eng.Stats().Sessions,
+		stalledClosed: cfg.clients() - after.Sessions,
 		stalled:       countStalled(rooms),
 		want:          expectedDeliveries(rooms),
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,7 +27,7 @@ type senders struct {
 // members of every room that are not stalled. With -rate, the loops share
 // one schedule.
 func startSenders(cfg config, rooms conversations, win *window, lat *latencies) *senders {
-	s := &senders{padding: strings.Repeat("x", cfg.text-20)}
+	s := &senders{padding: strings.Repeat("x", cfg.text-stampLen)}
 	var ctx context.Context
 	ctx, s.halt = context.WithCancel(context.Background())
 	if cfg.rate > 0 {
@@ -56,6 +55,7 @@ func (s *senders) loop(ctx context.Context, m *member, win *window, lat *latenci
 	if s.sched != nil {
 		p = s.sched.Pacer()
 	}
+	text := make([]byte, 0, stampLen+len(s.padding))
 	for ctx.Err() == nil {
 		t0 := time.Now().UnixNano()
 		if p != nil {
@@ -65,7 +65,9 @@ func (s *senders) loop(ctx context.Context, m *member, win *window, lat *latenci
 			}
 			t0 = due.UnixNano()
 		}
-		if err := s.send(m, t0); err != nil {
+		text = appendStamp(text[:0], t0)
+		text = append(text, s.padding...)
+		if err := s.send(m, string(text)); err != nil {
 			s.errs.Add(1)
 			continue
 		}
@@ -73,21 +75,21 @@ func (s *senders) loop(ctx context.Context, m *member, win *window, lat *latenci
 		if win.in(t0) {
 			s.acked.Add(1)
 			m.acked.Add(1)
-			lat.acks.Record(m.key, time.Duration(time.Now().UnixNano()-t0))
+			d := time.Now().UnixNano() - t0
+			lat.acks.Record(m.key, time.Duration(d))
+			lat.log.add(t0, d)
 			if m.neighbour {
-				lat.nAcks.Record(m.key, time.Duration(time.Now().UnixNano()-t0))
+				lat.nAcks.Record(m.key, time.Duration(d))
 			}
 		}
 	}
 }
 
-// send sends one message stamped t0 and waits for its ack. It is not
-// bounded by halt: a message that was sent is waited for.
-func (s *senders) send(m *member, t0 int64) error {
-	text := fmt.Sprintf("%019d|", t0) + s.padding
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	_, err := m.c.Send(ctx, m.room, chat.OpSend, chat.SendRequest{Text: text})
+// send sends one message and waits for its ack, for at most the
+// client's RequestTimeout (a minute). It is not bounded by halt: a
+// message that was sent is waited for.
+func (s *senders) send(m *member, text string) error {
+	_, err := m.c.Send(context.Background(), m.room, chat.OpSend, chat.SendRequest{Text: text})
 	return err
 }
 
