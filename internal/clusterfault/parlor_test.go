@@ -120,6 +120,9 @@ func (c *parlor) startNode(i int) {
 	if c.pin != pinNone {
 		args = append(args, "-nats-in-order")
 	}
+	// Extra flags for every node, such as -pprof or -log debug, to look
+	// into a run.
+	args = append(args, strings.Fields(os.Getenv("PARLOR_CLUSTERNODE_FLAGS"))...)
 	// Go's listeners set SO_REUSEADDR, so a node restarted after a kill
 	// gets its port back at once.
 	p, addr := startProc(c.t, n.name, nodeListenPrefix, bin.node, args...)

@@ -20,6 +20,10 @@
 //
 //	clusternode listening 127.0.0.1:41234
 //
+// With -pprof it also serves the runtime's profiles at /debug/pprof/
+// (net/http/pprof, with block and mutex profiling on), to see where a
+// node spends its time under a benchmark.
+//
 // On SIGTERM or SIGINT it shuts down gracefully: the engine (its rooms are
 // handed over and every WebSocket is closed with 1001), the cluster node,
 // the NATS connection, the HTTP server and the stores; then it prints
@@ -33,8 +37,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -74,6 +80,7 @@ type config struct {
 	gameBase time.Duration
 	shutdown time.Duration
 	logLevel string
+	pprof    bool
 }
 
 func main() {
@@ -91,6 +98,7 @@ func main() {
 	flag.DurationVar(&cfg.gameBase, "game-base", 0, "games' clock: each seat's starting time (0: untimed)")
 	flag.DurationVar(&cfg.shutdown, "shutdown-timeout", 10*time.Second, "bound of the graceful shutdown")
 	flag.StringVar(&cfg.logLevel, "log", "warn", "log level to stderr: debug, info, warn, error or off")
+	flag.BoolVar(&cfg.pprof, "pprof", false, "serve the runtime's profiles at /debug/pprof/")
 	flag.Parse()
 	if err := run(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "clusternode:", err)
@@ -217,6 +225,9 @@ func run(cfg config) error {
 	mux := http.NewServeMux()
 	mux.Handle("/ws", eng)
 	mux.Handle("/healthz", engine.HealthHandler())
+	if cfg.pprof {
+		servePprof(mux)
+	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return errors.Join(err, eng.Shutdown(context.Background()), closeAll())
@@ -249,4 +260,14 @@ func run(cfg config) error {
 	}
 	fmt.Println(StoppedLine)
 	return nil
+}
+
+// servePprof serves the runtime's profiles on mux at /debug/pprof/, with
+// block and mutex profiling on.
+func servePprof(mux *http.ServeMux) {
+	runtime.SetBlockProfileRate(int(10 * time.Microsecond))
+	runtime.SetMutexProfileFraction(10)
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 }
