@@ -20,6 +20,9 @@
 //
 //	clusternode listening 127.0.0.1:41234
 //
+// With -single it runs as one engine with no cluster and no NATS at all,
+// the reference the benchmarks compare a cluster's own path with.
+//
 // With -pprof it also serves the runtime's profiles at /debug/pprof/
 // (net/http/pprof, with block and mutex profiling on), to see where a
 // node spends its time under a benchmark.
@@ -81,6 +84,7 @@ type config struct {
 	shutdown time.Duration
 	logLevel string
 	pprof    bool
+	single   bool
 }
 
 func main() {
@@ -98,6 +102,7 @@ func main() {
 	flag.DurationVar(&cfg.gameBase, "game-base", 0, "games' clock: each seat's starting time (0: untimed)")
 	flag.DurationVar(&cfg.shutdown, "shutdown-timeout", 10*time.Second, "bound of the graceful shutdown")
 	flag.StringVar(&cfg.logLevel, "log", "warn", "log level to stderr: debug, info, warn, error or off")
+	flag.BoolVar(&cfg.single, "single", false, "run one engine with no cluster and no NATS (-nats is then not needed)")
 	flag.BoolVar(&cfg.pprof, "pprof", false, "serve the runtime's profiles at /debug/pprof/")
 	flag.Parse()
 	if err := run(cfg); err != nil {
@@ -178,7 +183,7 @@ func register(eng *engine.Engine, st *stores, cfg config, log *zap.Logger) error
 }
 
 func run(cfg config) error {
-	if cfg.nats == "" || cfg.node == "" {
+	if (cfg.nats == "" && !cfg.single) || cfg.node == "" {
 		return errors.New("-nats and -node are required")
 	}
 	log, err := levellog.New(cfg.logLevel)
@@ -192,21 +197,15 @@ func run(cfg config) error {
 	if err != nil {
 		return err
 	}
-	nc, err := cluster.Dial(cluster.DialConfig{URL: cfg.nats, Node: cfg.node, InOrder: cfg.inOrder, Logger: log.Named("nats")})
-	if err != nil {
-		return errors.Join(fmt.Errorf("nats: %w", err), st.Close())
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
-	node, err := cluster.NewNode(ctx, nc, cluster.NodeConfig{Name: cfg.node, LeaseReplicas: cfg.replicas, Logger: log.Named("cluster")})
-	cancel()
-	if err != nil {
-		nc.Close()
-		return errors.Join(fmt.Errorf("cluster node: %w", err), st.Close())
-	}
-	closeAll := func() error {
-		err := node.Close()
-		nc.Close()
-		return errors.Join(err, st.Close())
+	var node engine.Cluster // none with -single
+	closeAll := st.Close
+	if !cfg.single {
+		cn, closeNode, err := joinCluster(cfg, log)
+		if err != nil {
+			return errors.Join(err, st.Close())
+		}
+		node = cn
+		closeAll = func() error { return errors.Join(closeNode(), st.Close()) }
 	}
 	eng, err := engine.New(engine.Config{
 		Authenticate: loopback.AuthenticateQuery,
@@ -260,6 +259,27 @@ func run(cfg config) error {
 	}
 	fmt.Println(StoppedLine)
 	return nil
+}
+
+// joinCluster connects to NATS and joins the cluster as node cfg.node.
+// closeNode leaves the cluster and closes the connection.
+func joinCluster(cfg config, log *zap.Logger) (node *cluster.Node, closeNode func() error, err error) {
+	nc, err := cluster.Dial(cluster.DialConfig{URL: cfg.nats, Node: cfg.node, InOrder: cfg.inOrder, Logger: log.Named("nats")})
+	if err != nil {
+		return nil, nil, fmt.Errorf("nats: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	node, err = cluster.NewNode(ctx, nc, cluster.NodeConfig{Name: cfg.node, LeaseReplicas: cfg.replicas, Logger: log.Named("cluster")})
+	cancel()
+	if err != nil {
+		nc.Close()
+		return nil, nil, fmt.Errorf("cluster node: %w", err)
+	}
+	return node, func() error {
+		err := node.Close()
+		nc.Close()
+		return err
+	}, nil
 }
 
 // servePprof serves the runtime's profiles on mux at /debug/pprof/, with
