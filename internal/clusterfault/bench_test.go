@@ -359,7 +359,9 @@ var drawCells = []int{4, 0, 2, 6, 3, 5, 1, 7, 8}
 // of players play tic-tac-toe matches one after another, and the second
 // player's moves are paced to 200 or 1,000 moves per second in all and
 // timed from when each was due (the first player answers at once, and is
-// not timed; a new match's joins reset the schedule). The timed players
+// not timed; a new match's joins reset the schedule). Each pair starts at
+// its own offset in the interval, so that the pairs' moves do not all
+// fall due at one instant. The timed players
 // sit on node 1; each match's owner, the node of its first player, is
 // node 1 too ("owner local") or node 2 ("owner on another node"). The
 // cases and load1 are as in BenchmarkClusterAck.
@@ -400,6 +402,9 @@ func benchMoveAck(b *testing.B, k ackCase, rate int) {
 		var wg sync.WaitGroup
 		for k, pr := range pairs {
 			wg.Go(func() {
+				// Each pair starts at its own offset in the interval, so
+				// that moves arrive spread evenly, not 50 at one instant.
+				time.Sleep(time.Duration(k) * interval / movePairs)
 				seats := []string{fmt.Sprint("a", k), fmt.Sprint("b", k)}
 				for time.Since(start) < moveWindow {
 					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
