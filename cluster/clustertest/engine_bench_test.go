@@ -8,30 +8,54 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/client/chatclient"
+	"github.com/parlorhq/parlor/engine"
+	"github.com/parlorhq/parlor/parlortest"
 )
 
 // BenchmarkChatSendAck measures a chat send's acknowledgement as a client
-// sees it, one send in flight: on the room's owner ("local"), and from a
-// member on another node, forwarded to the owner with the ack coming back
-// on the room's subject ("remote"). ns/op is the ack latency.
+// sees it, one send in flight: on an engine with no cluster ("single"),
+// on the room's owner in a cluster ("local"), and from a member on
+// another node, forwarded to the owner with the ack coming back on the
+// room's subject ("remote"). ns/op is the ack latency. The cluster cases
+// also report nats-rtt-µs, the median round trip from a node to its NATS
+// server: a local send's ack does not wait on the cluster, so "local"
+// stays near "single", well under one such round trip more.
 func BenchmarkChatSendAck(b *testing.B) {
-	for _, where := range []string{"local", "remote"} {
+	for _, where := range []string{"single", "local", "remote"} {
 		b.Run(where, func(b *testing.B) {
-			ns := StartServer(b)
-			st := newStores()
-			opts := nodeOptions{unlimited: true, quiet: true}
-			a := startNode(b, "a", []string{ns.URL()}, st, opts)
-			nb := startNode(b, "b", []string{ns.URL()}, st, opts)
-			owner, err := chatclient.DM(context.Background(), a.dial("alice"), "bob")
-			if err != nil {
-				b.Fatal(err)
-			}
-			cv := owner
-			if where == "remote" {
-				if cv, err = chatclient.DM(context.Background(), nb.dial("bob"), "alice"); err != nil {
+			var cv *chatclient.Conversation
+			var rtt time.Duration
+			if where == "single" {
+				srv := parlortest.Start(b, parlortest.Config{
+					Modules: chat.New(chat.Config{Store: chat.NewMemoryStore(), MessageRate: -1}).Modules(),
+					Engine:  engine.Config{RateLimit: -1, Logger: zaptest.NewLogger(b, zaptest.Level(zap.WarnLevel))},
+				})
+				var err error
+				if cv, err = chatclient.DM(context.Background(), srv.DialOptions("alice", fastReconnect()), "bob"); err != nil {
 					b.Fatal(err)
 				}
+			} else {
+				ns := StartServer(b)
+				st := newStores()
+				opts := nodeOptions{unlimited: true, quiet: true}
+				a := startNode(b, "a", []string{ns.URL()}, st, opts)
+				nb := startNode(b, "b", []string{ns.URL()}, st, opts)
+				var err error
+				if cv, err = chatclient.DM(context.Background(), a.dial("alice"), "bob"); err != nil {
+					b.Fatal(err)
+				}
+				if where == "remote" {
+					if cv, err = chatclient.DM(context.Background(), nb.dial("bob"), "alice"); err != nil {
+						b.Fatal(err)
+					}
+				}
+				rtt = natsRTT(b, a.nc)
 			}
 			i := 0
 			b.ReportAllocs()
@@ -42,8 +66,27 @@ func BenchmarkChatSendAck(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			if rtt > 0 {
+				b.ReportMetric(float64(rtt.Nanoseconds())/1000, "nats-rtt-µs")
+			}
 		})
 	}
+}
+
+// natsRTT returns the median of 101 round trips (a flush: PING, PONG)
+// from nc to its server.
+func natsRTT(b *testing.B, nc *nats.Conn) time.Duration {
+	b.Helper()
+	rtts := make([]time.Duration, 101)
+	for i := range rtts {
+		start := time.Now()
+		if err := nc.Flush(); err != nil {
+			b.Fatal(err)
+		}
+		rtts[i] = time.Since(start)
+	}
+	slices.Sort(rtts)
+	return rtts[len(rtts)/2]
 }
 
 // BenchmarkChatSendAckRate measures the ack latency of chat sends at

@@ -193,30 +193,46 @@ const (
 )
 
 // ackCase is one case of the ack benchmarks: the nodes' stores, where the
-// room's owner is, and which NATS server each node uses.
+// room's owner is, and which NATS server each node uses; or, with single,
+// one node with no cluster at all (clusternode -single).
 type ackCase struct {
 	store  string
 	remote bool
 	pin    natsPin
+	single bool
 }
 
 // ackCases are the cases of the ack benchmarks at one rate, side by side.
 // Each node connects to a NATS server of its own (pinOwn), so that a
 // remote owner's messages cross one route each way, as between nodes
 // each beside its own server; the last case puts every node on the same
-// server, to show what the route costs.
+// server, to show what the route costs. The first case is the reference:
+// the same node in its own process with no cluster, so that "owner local"
+// shows what the cluster adds to a send that never leaves its node.
 var ackCases = []ackCase{
-	{storeMemory, false, pinOwn},
-	{storeMemory, true, pinOwn},
-	{storeMemory, true, pinFirst},
-	{storePostgres, false, pinOwn},
-	{storePostgres, true, pinOwn},
+	{storeMemory, false, pinNone, true},
+	{storeMemory, false, pinOwn, false},
+	{storeMemory, true, pinOwn, false},
+	{storeMemory, true, pinFirst, false},
+	{storePostgres, false, pinOwn, false},
+	{storePostgres, true, pinOwn, false},
+}
+
+// start starts the case's node or nodes.
+func (k ackCase) start(b *testing.B) *parlor {
+	if k.single {
+		return startSingle(b, k.store)
+	}
+	return startParlorPinned(b, k.store, k.pin)
 }
 
 // name is the sub-benchmark name of the case; what names the operation.
 func (k ackCase) name(what string, rate int) string {
 	where := "owner local"
-	if k.remote {
+	switch {
+	case k.single:
+		where = "no cluster"
+	case k.remote:
 		where = "owner on another node"
 	}
 	if k.pin == pinFirst {
@@ -228,10 +244,14 @@ func (k ackCase) name(what string, rate int) string {
 // BenchmarkClusterAck measures the ack latency of chat sends at a fixed
 // rate in all, 1,000 sends per second and, for a machine that cannot
 // store that many, 200, spread over 100 direct conversations. The load is
-// an open loop: latency counts from each send's due time. The senders sit
+// an open loop: latency counts from each send's due time, and the
+// conversations' sends are due at evenly spread instants (until
+// 2026-12-06 all 100 were due at once, which timed the queue of a burst
+// of 100 sends rather than one send: docs/benchmarks.md). The senders sit
 // on node 1; the conversations' owner is node 1 too ("owner local") or
 // node 2 ("owner on another node"), so that each send is forwarded to the
-// owner over NATS and its ack comes back on the room's subject. The cases
+// owner over NATS and its ack comes back on the room's subject; "no
+// cluster" is one node with no NATS, the reference. The cases
 // (ackCases) run side by side: the nodes' stores in memory ("memory": the
 // cluster's own path, no database) and in PostgreSQL ("postgres"); load1
 // is the machine's one-minute load average at the end of the case.
@@ -244,7 +264,7 @@ func BenchmarkClusterAck(b *testing.B) {
 }
 
 func benchChatAck(b *testing.B, k ackCase, rate int) {
-	c := startParlorPinned(b, k.store, k.pin)
+	c := k.start(b)
 	remote := k.remote
 	opts := client.Options{EventBuffer: 1024, RequestTimeout: 30 * time.Second, Reconnect: client.ReconnectPolicy{Disabled: true}}
 	drain := func(cl *client.Client) {
@@ -293,7 +313,10 @@ func benchChatAck(b *testing.B, k ackCase, rate int) {
 			wg.Go(func() {
 				var sends sync.WaitGroup
 				for i := 0; ; i++ {
-					due := start.Add(time.Duration(i) * interval)
+					// Each conversation has its own offset in the
+					// interval, so that sends arrive spread evenly, as
+					// from independent users, not 100 at one instant.
+					due := start.Add(time.Duration(i)*interval + time.Duration(k)*interval/ackPairs)
 					if due.Sub(start) >= ackWindow {
 						break
 					}
@@ -336,7 +359,9 @@ var drawCells = []int{4, 0, 2, 6, 3, 5, 1, 7, 8}
 // of players play tic-tac-toe matches one after another, and the second
 // player's moves are paced to 200 or 1,000 moves per second in all and
 // timed from when each was due (the first player answers at once, and is
-// not timed; a new match's joins reset the schedule). The timed players
+// not timed; a new match's joins reset the schedule). Each pair starts at
+// its own offset in the interval, so that the pairs' moves do not all
+// fall due at one instant. The timed players
 // sit on node 1; each match's owner, the node of its first player, is
 // node 1 too ("owner local") or node 2 ("owner on another node"). The
 // cases and load1 are as in BenchmarkClusterAck.
@@ -349,7 +374,7 @@ func BenchmarkClusterMoveAck(b *testing.B) {
 }
 
 func benchMoveAck(b *testing.B, k ackCase, rate int) {
-	c := startParlorPinned(b, k.store, k.pin)
+	c := k.start(b)
 	remote := k.remote
 	opts := client.Options{EventBuffer: 1024, RequestTimeout: 30 * time.Second, Reconnect: client.ReconnectPolicy{Disabled: true}}
 	ownerNode := 0
@@ -377,6 +402,9 @@ func benchMoveAck(b *testing.B, k ackCase, rate int) {
 		var wg sync.WaitGroup
 		for k, pr := range pairs {
 			wg.Go(func() {
+				// Each pair starts at its own offset in the interval, so
+				// that moves arrive spread evenly, not 50 at one instant.
+				time.Sleep(time.Duration(k) * interval / movePairs)
 				seats := []string{fmt.Sprint("a", k), fmt.Sprint("b", k)}
 				for time.Since(start) < moveWindow {
 					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -107,6 +107,27 @@ func startParlorPinned(t testing.TB, store string, pin natsPin, flags ...string)
 	return c
 }
 
+// startSingle starts one node with no cluster and no NATS (clusternode
+// -single): the reference of the benchmarks, as node 1 of c.
+func startSingle(t testing.TB, store string) *parlor {
+	t.Helper()
+	if store != storeMemory {
+		t.Fatalf("a single node runs with -store %s only", storeMemory)
+	}
+	c := &parlor{t: t, secret: randomHex(16)}
+	ports := freePorts(t, 1)
+	n := &node{addr: fmt.Sprintf("127.0.0.1:%d", ports[0]), name: "single", runs: 1}
+	args := append([]string{"-addr", n.addr, "-node", n.name, "-single", "-store", store, "-secret", c.secret},
+		strings.Fields(os.Getenv("PARLOR_CLUSTERNODE_FLAGS"))...)
+	p, addr := startProc(t, n.name, nodeListenPrefix, bin.node, args...)
+	if addr != n.addr {
+		t.Fatalf("%s listens on %s, want %s", n.name, addr, n.addr)
+	}
+	n.p = p
+	c.nodes = []*node{n}
+	return c
+}
+
 // startNode starts node i (again) on its address, under a new name.
 func (c *parlor) startNode(i int) {
 	c.t.Helper()
@@ -120,6 +141,9 @@ func (c *parlor) startNode(i int) {
 	if c.pin != pinNone {
 		args = append(args, "-nats-in-order")
 	}
+	// Extra flags for every node, such as -pprof or -log debug, to look
+	// into a run.
+	args = append(args, strings.Fields(os.Getenv("PARLOR_CLUSTERNODE_FLAGS"))...)
 	// Go's listeners set SO_REUSEADDR, so a node restarted after a kill
 	// gets its port back at once.
 	p, addr := startProc(c.t, n.name, nodeListenPrefix, bin.node, args...)

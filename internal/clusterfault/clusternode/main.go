@@ -20,6 +20,13 @@
 //
 //	clusternode listening 127.0.0.1:41234
 //
+// With -single it runs as one engine with no cluster and no NATS at all,
+// the reference the benchmarks compare a cluster's own path with.
+//
+// With -pprof it also serves the runtime's profiles at /debug/pprof/
+// (net/http/pprof, with block and mutex profiling on), to see where a
+// node spends its time under a benchmark.
+//
 // On SIGTERM or SIGINT it shuts down gracefully: the engine (its rooms are
 // handed over and every WebSocket is closed with 1001), the cluster node,
 // the NATS connection, the HTTP server and the stores; then it prints
@@ -33,8 +40,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -74,6 +83,8 @@ type config struct {
 	gameBase time.Duration
 	shutdown time.Duration
 	logLevel string
+	pprof    bool
+	single   bool
 }
 
 func main() {
@@ -91,6 +102,8 @@ func main() {
 	flag.DurationVar(&cfg.gameBase, "game-base", 0, "games' clock: each seat's starting time (0: untimed)")
 	flag.DurationVar(&cfg.shutdown, "shutdown-timeout", 10*time.Second, "bound of the graceful shutdown")
 	flag.StringVar(&cfg.logLevel, "log", "warn", "log level to stderr: debug, info, warn, error or off")
+	flag.BoolVar(&cfg.single, "single", false, "run one engine with no cluster and no NATS (-nats is then not needed)")
+	flag.BoolVar(&cfg.pprof, "pprof", false, "serve the runtime's profiles at /debug/pprof/")
 	flag.Parse()
 	if err := run(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "clusternode:", err)
@@ -170,7 +183,7 @@ func register(eng *engine.Engine, st *stores, cfg config, log *zap.Logger) error
 }
 
 func run(cfg config) error {
-	if cfg.nats == "" || cfg.node == "" {
+	if (cfg.nats == "" && !cfg.single) || cfg.node == "" {
 		return errors.New("-nats and -node are required")
 	}
 	log, err := levellog.New(cfg.logLevel)
@@ -184,21 +197,15 @@ func run(cfg config) error {
 	if err != nil {
 		return err
 	}
-	nc, err := cluster.Dial(cluster.DialConfig{URL: cfg.nats, Node: cfg.node, InOrder: cfg.inOrder, Logger: log.Named("nats")})
-	if err != nil {
-		return errors.Join(fmt.Errorf("nats: %w", err), st.Close())
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
-	node, err := cluster.NewNode(ctx, nc, cluster.NodeConfig{Name: cfg.node, LeaseReplicas: cfg.replicas, Logger: log.Named("cluster")})
-	cancel()
-	if err != nil {
-		nc.Close()
-		return errors.Join(fmt.Errorf("cluster node: %w", err), st.Close())
-	}
-	closeAll := func() error {
-		err := node.Close()
-		nc.Close()
-		return errors.Join(err, st.Close())
+	var node engine.Cluster // none with -single
+	closeAll := st.Close
+	if !cfg.single {
+		cn, closeNode, err := joinCluster(cfg, log)
+		if err != nil {
+			return errors.Join(err, st.Close())
+		}
+		node = cn
+		closeAll = func() error { return errors.Join(closeNode(), st.Close()) }
 	}
 	eng, err := engine.New(engine.Config{
 		Authenticate: loopback.AuthenticateQuery,
@@ -217,6 +224,9 @@ func run(cfg config) error {
 	mux := http.NewServeMux()
 	mux.Handle("/ws", eng)
 	mux.Handle("/healthz", engine.HealthHandler())
+	if cfg.pprof {
+		servePprof(mux)
+	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return errors.Join(err, eng.Shutdown(context.Background()), closeAll())
@@ -249,4 +259,35 @@ func run(cfg config) error {
 	}
 	fmt.Println(StoppedLine)
 	return nil
+}
+
+// joinCluster connects to NATS and joins the cluster as node cfg.node.
+// closeNode leaves the cluster and closes the connection.
+func joinCluster(cfg config, log *zap.Logger) (node *cluster.Node, closeNode func() error, err error) {
+	nc, err := cluster.Dial(cluster.DialConfig{URL: cfg.nats, Node: cfg.node, InOrder: cfg.inOrder, Logger: log.Named("nats")})
+	if err != nil {
+		return nil, nil, fmt.Errorf("nats: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	node, err = cluster.NewNode(ctx, nc, cluster.NodeConfig{Name: cfg.node, LeaseReplicas: cfg.replicas, Logger: log.Named("cluster")})
+	cancel()
+	if err != nil {
+		nc.Close()
+		return nil, nil, fmt.Errorf("cluster node: %w", err)
+	}
+	return node, func() error {
+		err := node.Close()
+		nc.Close()
+		return err
+	}, nil
+}
+
+// servePprof serves the runtime's profiles on mux at /debug/pprof/, with
+// block and mutex profiling on.
+func servePprof(mux *http.ServeMux) {
+	runtime.SetBlockProfileRate(int(10 * time.Microsecond))
+	runtime.SetMutexProfileFraction(10)
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 }
