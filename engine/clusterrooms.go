@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/parlorhq/parlor/room"
 )
@@ -11,6 +12,29 @@ import (
 // holds its lease. The lease is taken before the room is created, released
 // once the room has stopped (after OnDispose, its last write), and when it
 // is lost the room is stopped at once.
+
+// DefaultClusterIdleTTL is how long a room with no members lives on a
+// cluster node when Config.Room.IdleTTL is zero; one node keeps
+// room.DefaultIdleTTL (30s). On a cluster an empty room is not free: its
+// lease is renewed, one replicated write in the lease bucket every third
+// of the lease TTL, and a node that ends a few hundred matches a second
+// otherwise keeps thousands of finished, empty match rooms renewed for
+// their 30s. A room stopped here is rebuilt from its store on the next
+// join, on any node, with the same epoch and seqs. Games still keep an
+// empty match room for their seats' grace period, and the user channels
+// keep room.DefaultIdleTTL, since their notifications live only in the
+// running room's replay buffer.
+const DefaultClusterIdleTTL = time.Second
+
+// shortenIdleTTL applies DefaultClusterIdleTTL to the rooms when the host
+// left Config.Room.IdleTTL at zero, keeping the user channels' TTL.
+func (e *Engine) shortenIdleTTL() {
+	if e.cfg.Room.IdleTTL != 0 {
+		return
+	}
+	e.cfg.Room.IdleTTL = DefaultClusterIdleTTL
+	e.keepUserTTL = true
+}
 
 // leasedRoom is a running room and the lease it runs under.
 type leasedRoom struct {

@@ -51,6 +51,7 @@ type Engine struct {
 	watched        *shardedMap[struct{}] // nodes watched by watchNode
 	stalled        stalledRooms          // rooms stopped while cut off (clusteroutage.go)
 	userSubs       *shardedMap[*userSub]
+	keepUserTTL    bool // the rooms' idle TTL was shortened, not the user channels' (clusterrooms.go)
 
 	// What listens on room ids for signals (clustersignal.go).
 	listeners *shardedMap[*roomListener]

@@ -28,6 +28,7 @@ func (e *Engine) startCluster(c Cluster, broker Broker) {
 	e.remotes = newShardedMap[*remoteRoom]()
 	e.watched = newShardedMap[struct{}]()
 	e.userSubs = newShardedMap[*userSub]()
+	e.shortenIdleTTL()
 }
 
 // remoteRoom is this node's subscription to a room owned by another node,

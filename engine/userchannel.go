@@ -177,6 +177,17 @@ type userHandler struct {
 	stopListen func()
 }
 
+// OnCreate gives the channel its idle TTL: on a cluster node that
+// shortened the rooms' (DefaultClusterIdleTTL), the channel keeps the
+// longer one, so that notifications wait in its replay buffer for a
+// reconnect as long as on one node.
+func (h *userHandler) OnCreate(r *room.Room) error {
+	if h.e.keepUserTTL {
+		r.SetIdleTTL(room.DefaultIdleTTL)
+	}
+	return nil
+}
+
 func (h *userHandler) OnJoin(r *room.Room, j *room.Join) (any, error) {
 	if r.ID() != h.e.UserChannelID(j.User) {
 		return nil, ErrNotOwnChannel

@@ -1,0 +1,59 @@
+package clustertest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/parlorhq/parlor/client/chatclient"
+	"github.com/parlorhq/parlor/engine"
+)
+
+// On a cluster node an empty room stops after DefaultClusterIdleTTL and
+// releases its lease, so another node can run it at once, while the user
+// channels keep the longer room.DefaultIdleTTL for their notifications.
+func TestClusterEmptyRoomStopsSoon(t *testing.T) {
+	ns := StartServer(t)
+	st := newStores()
+	a := startNode(t, "a", []string{ns.URL()}, st, nodeOptions{})
+	b := startNode(t, "b", []string{ns.URL()}, st, nodeOptions{})
+
+	// alice's user channel runs on a, then she closes its connection.
+	onA, _ := wsConnect(t, a, "alice", "")
+	if _, err := onA.Join(2, engine.UserKind, nil); err != nil {
+		t.Fatal(err)
+	}
+	uid := a.srv.Engine.UserChannelID("alice")
+	if !a.owns(uid) {
+		t.Fatal("alice's user channel does not run on a")
+	}
+	_ = onA.Close()
+
+	alice := a.dial("alice")
+	cv, err := chatclient.DM(ctx(t), alice, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := cv.ID()
+	if !a.owns(id) {
+		t.Fatal("the DM does not run on a")
+	}
+	if err := alice.Leave(ctx(t), id); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the empty DM to stop on a", func() bool { return !a.owns(id) })
+
+	// Its lease is free: bob's join on b runs the room there.
+	cvB, err := chatclient.DM(ctx(t), b.dial("bob"), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cvB.ID() != id || !b.owns(id) || a.owns(id) {
+		t.Fatalf("the DM runs on a: %v, on b: %v; want b only", a.owns(id), b.owns(id))
+	}
+
+	// The user channel, empty for longer than the DM was, still runs.
+	time.Sleep(2 * engine.DefaultClusterIdleTTL)
+	if !a.owns(uid) {
+		t.Fatal("alice's empty user channel stopped within the rooms' cluster idle TTL")
+	}
+}
