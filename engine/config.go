@@ -128,8 +128,10 @@ type Config struct {
 
 	// Room configures every room the engine creates: mailbox size, idle
 	// TTL, replay buffer and send dedup. Each zero field takes room.Config's
-	// default: MailboxSize 256 operations, IdleTTL 30s (negative disposes
-	// a room when its last member leaves), ReplayEvents 256 (negative
+	// default: MailboxSize 256 operations, IdleTTL 30s, or
+	// DefaultClusterIdleTTL (1s) on a cluster node except for the user
+	// channels (negative disposes a room when its last member leaves),
+	// ReplayEvents 256 (negative
 	// disables the replay buffer), ReplayBytes 64 KiB, ReplayAge 2m,
 	// DedupEntries 1024 (negative disables it), DedupBytes 256 KiB, Clock
 	// the wall clock (tests set a roomtest.FakeClock). The
