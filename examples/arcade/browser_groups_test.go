@@ -12,10 +12,16 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// typeInto types text into the field that matches sel.
+// typeInto types text into the field that matches sel: it focuses the
+// field from the page's script and then sends key events to the focused
+// element. Resolving the field through DOM node ids (chromedp.SendKeys)
+// fails now and then with "Could not find node with given id" right
+// after a navigation, while chromedp still holds the previous document.
 func (p *browserTab) typeInto(sel, text string) {
 	p.t.Helper()
-	p.do("typing into "+sel, chromedp.SendKeys(chromedp.CSS(sel), text))
+	p.waitJS(sel+" is focused", `(() => { const el = document.querySelector(`+jsQuote(sel)+`);
+		if (!el) return false; el.focus(); return document.activeElement === el; })()`)
+	p.do("typing into "+sel, chromedp.KeyEvent(text))
 }
 
 // waitHidden waits until no element that matches sel is rendered.
