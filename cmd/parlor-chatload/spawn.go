@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/parlorhq/parlor/internal/loadgen"
 	"github.com/parlorhq/parlor/internal/loopback"
 )
 
@@ -107,15 +108,7 @@ func serveChild(cfg config) error {
 	fmt.Println(srv.url) // the parent reads this line
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	stdinClosed := make(chan struct{})
-	go func() {
-		_, _ = io.Copy(io.Discard, os.Stdin)
-		close(stdinClosed)
-	}()
-	select {
-	case <-stdinClosed:
-	case <-ctx.Done():
-	}
+	loadgen.WaitParent(ctx)
 	return nil
 }
 

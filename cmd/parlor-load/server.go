@@ -5,15 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
 	"runtime"
 	"runtime/pprof"
 	"time"
 
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/internal/echo"
+	"github.com/parlorhq/parlor/internal/loadgen"
 	"github.com/parlorhq/parlor/internal/loopback"
 	"github.com/parlorhq/parlor/internal/procstat"
 )
@@ -131,15 +130,7 @@ func serveChild(ctx context.Context, addr string, heartbeat time.Duration) error
 		return err
 	}
 	fmt.Println(wsURL) // the parent reads this line
-	stdinClosed := make(chan struct{})
-	go func() {
-		_, _ = io.Copy(io.Discard, os.Stdin)
-		close(stdinClosed)
-	}()
-	select {
-	case <-stdinClosed:
-	case <-ctx.Done():
-	}
+	loadgen.WaitParent(ctx)
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return stop(sctx)

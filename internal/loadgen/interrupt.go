@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -21,4 +22,19 @@ func Interruptible(cpuProfile string, fn func(ctx context.Context) error) error 
 		defer stopProfile()
 	}
 	return fn(ctx)
+}
+
+// WaitParent blocks a server started as a load tool's child process
+// (-serve) until its parent closes the child's standard input, which it
+// does on exit or when it dies, or until ctx ends.
+func WaitParent(ctx context.Context) {
+	stdinClosed := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		close(stdinClosed)
+	}()
+	select {
+	case <-stdinClosed:
+	case <-ctx.Done():
+	}
 }

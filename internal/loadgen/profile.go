@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"errors"
+	"io"
 	"os"
 	"runtime/pprof"
 	"runtime/trace"
@@ -12,40 +13,31 @@ import (
 // path. stop ends the profile and closes the file; calls after the first
 // do nothing and return nil.
 func StartCPUProfile(path string) (stop func() error, err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		return nil, errors.Join(err, f.Close())
-	}
-	var once sync.Once
-	return func() error {
-		err := error(nil)
-		once.Do(func() {
-			pprof.StopCPUProfile()
-			err = f.Close()
-		})
-		return err
-	}, nil
+	return recordTo(path, pprof.StartCPUProfile, pprof.StopCPUProfile)
 }
 
 // StartTrace starts an execution trace (runtime/trace) of this process
 // into a new file at path, for go tool trace. stop ends the trace and
 // closes the file; calls after the first do nothing and return nil.
 func StartTrace(path string) (stop func() error, err error) {
+	return recordTo(path, trace.Start, trace.Stop)
+}
+
+// recordTo creates the file at path and starts a recording into it with
+// start; the returned stop ends it with end and closes the file, once.
+func recordTo(path string, start func(io.Writer) error, end func()) (stop func() error, err error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, err
 	}
-	if err := trace.Start(f); err != nil {
+	if err := start(f); err != nil {
 		return nil, errors.Join(err, f.Close())
 	}
 	var once sync.Once
 	return func() error {
 		err := error(nil)
 		once.Do(func() {
-			trace.Stop()
+			end()
 			err = f.Close()
 		})
 		return err
