@@ -1,9 +1,7 @@
 package boltstore
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -31,50 +29,18 @@ func (s *Store) recover() error {
 	}); err != nil {
 		return err
 	}
-	type half struct {
-		h   int
-		gen uint64
+	recs, top, err := s.log.Unapplied(gen, off)
+	if err != nil {
+		return err
 	}
-	var halves []half
-	top := gen
-	for h := range 2 {
-		g, ok, err := s.log.firstGen(h)
+	ops := make([]*op, 0, len(recs))
+	for i, r := range recs {
+		o, err := decodeOp(r.Payload)
 		if err != nil {
-			return err
+			return fmt.Errorf("log record %d of generation %d: %w", i, r.Gen, err)
 		}
-		if ok {
-			halves = append(halves, half{h, g})
-			top = max(top, g)
-		}
-	}
-	slices.SortFunc(halves, func(a, b half) int { return cmp.Compare(a.gen, b.gen) })
-	var ops []*op
-	for _, hg := range halves {
-		start, end := s.log.half(hg.h)
-		from := start
-		switch {
-		case hg.gen < gen:
-			continue
-		case hg.gen == gen:
-			if off < start || off > end {
-				return fmt.Errorf("the bbolt file has the log's generation %d up to offset %d, outside its half", gen, off)
-			}
-			from = off
-		}
-		payloads, last, err := s.log.scan(hg.gen, from, end)
-		if err != nil {
-			return err
-		}
-		for i, p := range payloads {
-			o, err := decodeOp(p)
-			if err != nil {
-				return fmt.Errorf("log record %d of generation %d: %w", i, hg.gen, err)
-			}
-			ops = append(ops, o)
-		}
-		if len(payloads) > 0 {
-			ops[len(ops)-1].gen, ops[len(ops)-1].end = hg.gen, last
-		}
+		o.gen, o.end = r.Gen, r.End
+		ops = append(ops, o)
 	}
 	if len(ops) > 0 {
 		if err := s.db.Update(func(tx *bolt.Tx) error { return applyOps(tx, ops) }); err != nil {
@@ -84,7 +50,7 @@ func (s *Store) recover() error {
 	// Every record is in the bbolt file now. Clearing the log makes sure
 	// that no record written before this Open (such as one that followed
 	// a torn one) is ever read as one of the generations to come.
-	if err := s.log.reset(); err != nil {
+	if err := s.log.Reset(); err != nil {
 		return fmt.Errorf("clear the log: %w", err)
 	}
 	s.gen = top + 1

@@ -8,6 +8,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/parlorhq/parlor/games"
+	"github.com/parlorhq/parlor/internal/wal"
 )
 
 // The log writer: one goroutine takes every write queued since its last
@@ -102,12 +103,12 @@ func (s *Store) logBatch(batch []*request) {
 			continue
 		}
 		s.pay = r.op.payload(s.pay[:0])
-		size := recordSize(s.pay)
-		if size > s.log.size/2 {
+		size := wal.RecordSize(s.pay)
+		if size > s.log.Size()/2 {
 			r.done <- errTooLarge
 			continue
 		}
-		if _, end := s.log.half(s.half); start+int64(len(s.buf))+size > end {
+		if _, end := s.log.Half(s.half); start+int64(len(s.buf))+size > end {
 			// This half is full: sync what is framed and go on in the
 			// other half.
 			s.flush(start, accepted)
@@ -121,7 +122,7 @@ func (s *Store) logBatch(batch []*request) {
 			}
 			start, s.buf = s.tail, s.buf[:0]
 		}
-		s.buf = appendRecord(s.buf, s.gen, s.pay)
+		s.buf = wal.AppendRecord(s.buf, s.gen, s.pay)
 		s.lsn++
 		r.op.lsn, r.op.gen, r.op.end = s.lsn, s.gen, start+int64(len(s.buf))
 		s.mu.Lock()
@@ -230,14 +231,14 @@ func (s *Store) flush(start int64, accepted []*request) {
 // writeLog writes s.buf to the log at start and syncs it.
 func (s *Store) writeLog(start int64) error {
 	if s.opts.Observe == nil {
-		return s.log.write(s.buf, start)
+		return s.log.Write(s.buf, start)
 	}
 	t0 := time.Now()
 	if _, err := s.log.f.WriteAt(s.buf, start); err != nil {
 		return err
 	}
 	t1 := time.Now()
-	err := fdatasync(s.log.f)
+	err := wal.Fdatasync(s.log.f)
 	s.obs.Write, s.obs.Sync = t1.Sub(t0), time.Since(t1)
 	return err
 }
@@ -264,6 +265,6 @@ func (s *Store) switchHalf() error {
 	}
 	s.mu.Unlock()
 	s.half, s.gen = other, s.gen+1
-	s.tail, _ = s.log.half(other)
+	s.tail, _ = s.log.Half(other)
 	return nil
 }
