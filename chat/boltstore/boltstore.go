@@ -1,13 +1,18 @@
 // Package boltstore is the embedded, durable chat.Store: one bbolt file
-// that survives restarts.
+// that survives restarts, with a write-ahead log beside it.
 //
-// Writes from all rooms go to one writer goroutine that commits them in
-// groups: every write that arrives while a transaction is being committed
-// goes into the next one, and while writes are queuing the writer waits a
-// little (Options.MaxBatchDelay) for the writers of the last transaction
-// to come back. Under load many writes share one commit and its syncs; a
-// lone write waits for nothing but its own commit. A write returns once its transaction is on
-// disk, so a message the module acks is durable.
+// Writes from all rooms go to one writer goroutine. It takes every write
+// queued since its last batch, runs each on one bbolt write transaction
+// that it keeps open across batches, appends a record of each to the log
+// file (path + ".log"), syncs the log once for the batch (fdatasync) and
+// answers them: a write returns once its record is on disk, so a message
+// the module acks is durable. The open transaction is committed, with the
+// log position it covers, every Options.ApplyDelay, or at once when a read
+// needs one of its writes: many writes share its B+tree pages and its two
+// syncs. Open replays into the bbolt file the logged writes it does not
+// have (after a crash), up to the first record that is torn or fails its
+// CRC. Keep the two files together: after a crash, the bbolt file alone
+// may lack the last writes (docs/chat.md says what a backup copies).
 package boltstore
 
 import (
@@ -17,32 +22,47 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"os"
+	"sync"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/codec"
-	"github.com/parlorhq/parlor/internal/boltcommit"
-	bolt "go.etcd.io/bbolt"
+	"github.com/parlorhq/parlor/internal/wal"
 )
 
 // Options configures Open. Every field documents its zero-value default.
 type Options struct {
-	// MaxBatchSize is the most writes committed in one transaction.
-	// Default: 1000.
+	// MaxBatchSize is the most writes logged and synced together.
+	// Default: 1000 (DefaultMaxBatchSize).
 	MaxBatchSize int
-	// MaxBatchDelay bounds how long the writer holds a transaction open
-	// for more writes. It holds one only while writes are queuing (the
-	// previous transaction had more than one), only until as many
+	// MaxBatchDelay bounds how long the writer waits for more writes
+	// before it syncs a batch to the log. It waits only while writes are
+	// queuing (the previous batch had more than one), only until as many
 	// writes as last time have arrived, and never longer than the last
-	// transaction took to commit: a lone write never waits, and under
-	// load fewer, larger transactions share each sync. Default: 2ms.
-	// Negative: never wait (commit what has queued at once).
+	// batch took to log: a lone write never waits, and under load fewer,
+	// larger batches share each sync. Default: 2ms
+	// (DefaultMaxBatchDelay). Negative: never wait.
 	MaxBatchDelay time.Duration
+	// LogSize is the size of the log file, preallocated with zeros when
+	// it is created. The log fills one half, then commits the bbolt
+	// transaction and goes on in the other; a write larger than half of
+	// it is refused (ErrTooLarge). Default: 32 MiB (DefaultLogSize),
+	// about a second of 100-byte messages at 40,000/s per half.
+	LogSize int64
+	// ApplyDelay is how long the writer keeps the bbolt transaction open
+	// for more writes before it commits it, unless a read needs one of its
+	// writes, the log's half is full or the store closes: fewer, larger
+	// commits rewrite fewer pages per write. Default: 100ms
+	// (DefaultApplyDelay). Negative: commit after every batch.
+	ApplyDelay time.Duration
 	// LockTimeout is how long Open waits for another process to release
-	// the file. Default: 5s.
+	// the file. Default: 5s (DefaultLockTimeout).
 	LockTimeout time.Duration
-	// Mode is the file's permission bits when it is created. Default:
+	// Mode is the files' permission bits when they are created. Default:
 	// 0600.
 	Mode os.FileMode
 	// InboxInterval is how often, at most, a message moves its room in
@@ -50,7 +70,8 @@ type Options struct {
 	// InboxInterval after the room's last move leaves the index as it is
 	// and marks the room pending for its members once, and reads merge
 	// pending rooms in at their true place, so inbox pages stay exact.
-	// Default: 1s. Negative: every message moves its room.
+	// Default: 1s (DefaultInboxInterval). Negative: every message moves
+	// its room.
 	InboxInterval time.Duration
 }
 
@@ -58,36 +79,103 @@ type Options struct {
 const (
 	DefaultMaxBatchSize  = 1000
 	DefaultMaxBatchDelay = 2 * time.Millisecond
+	DefaultLogSize       = 32 << 20
+	DefaultApplyDelay    = 100 * time.Millisecond
 	DefaultLockTimeout   = 5 * time.Second
 	DefaultInboxInterval = time.Second
 )
 
-// Store is a chat.Store in a bbolt file. It is safe for concurrent use.
+// withDefaults returns o with its zero fields set to their defaults.
+func (o Options) withDefaults() Options {
+	if o.MaxBatchSize <= 0 {
+		o.MaxBatchSize = DefaultMaxBatchSize
+	}
+	if o.MaxBatchDelay == 0 {
+		o.MaxBatchDelay = DefaultMaxBatchDelay
+	}
+	if o.LogSize <= 0 {
+		o.LogSize = DefaultLogSize
+	}
+	if o.ApplyDelay == 0 {
+		o.ApplyDelay = DefaultApplyDelay
+	}
+	if o.LockTimeout <= 0 {
+		o.LockTimeout = DefaultLockTimeout
+	}
+	if o.Mode == 0 {
+		o.Mode = 0o600
+	}
+	if o.InboxInterval == 0 {
+		o.InboxInterval = DefaultInboxInterval
+	}
+	return o
+}
+
+// ErrTooLarge is the error of a write whose log record does not fit in
+// half of the log (Options.LogSize).
+var ErrTooLarge = errors.New("boltstore: write larger than half of the log")
+
+// Store is a chat.Store in a bbolt file and its log. It is safe for
+// concurrent use.
 //
 // Reads run in bbolt read transactions, concurrently with each other and
-// with the writer. Writes go to one writer goroutine, which commits every
-// write that queued while the previous transaction was being committed in
-// the next one (group commit), waiting up to Options.MaxBatchDelay for
-// more while writes are queuing: a lone write costs one commit and waits
-// for nothing else, and under load many writes share each commit.
+// with the writer, on the last commit; one that may need a write logged
+// but not yet committed has the writer commit first (see read.go).
 type Store struct {
 	db    *bolt.DB
+	log   *wal.Log
+	opts  Options
 	epoch string
-	w     *boltcommit.Writer // every write transaction, and Close
+	seed  maphash.Seed // of the keys of dirty
 	// interval is Options.InboxInterval in milliseconds, the unit of
 	// entry times; 0: every message moves its room in the inbox index.
 	interval int64
+
+	cmu    sync.RWMutex // closed, sends on queue, and reads against Close
+	closed bool
+	queue  chan *request
+	hurry  chan struct{} // a read waits for a commit (one token)
+	done   chan struct{} // closed when the writer goroutine has exited
+
+	// The writer goroutine's own state (writer.go).
+	tx       *bolt.Tx // the open transaction, nil if none
+	txFrom   int64    // offset in the log of its first record
+	txWrites int      // the writes it holds
+	gen      uint64   // generation of the records being written
+	half     int      // the half of the log they go to
+	tail     int64    // offset of the next record
+	buf      []byte   // the batch's records
+	pay      []byte   // one op's payload
+	taken    []*request
+	accepted []*request
+	lastN    int           // writes in the last batch
+	lastTook time.Duration // how long it took to log
+	applyAt  *time.Timer   // ApplyDelay after the first write of tx
 	// nextDue is a hint of the earliest time a pending room is due to
 	// move (see moveDue), so that most appends skip the look. Only the
 	// writer goroutine uses it; 0 (at Open): look.
 	nextDue int64
+
+	// State shared by the writer and the readers.
+	mu        sync.Mutex
+	logged    uint64              // writes logged and answered, since Open
+	applied   uint64              // of those, the writes committed to the bbolt file
+	commitTx  int                 // id of the bbolt file's last commit
+	appliedCh chan struct{}       // closed and replaced at each commit
+	dirty     map[uint64]struct{} // keys (see keys of request) of the writes logged, not committed
+	dirtyAll  bool                // a write logged, not committed, changes what any read may see
+	failed    error               // set once the log or the bbolt file failed
+	stats     Stats
 }
 
 // Stats counts a store's writes since Open.
 type Stats struct {
-	// Writes is the number of successful writes: Append and SetRead
-	// calls, and the transactions of Trim that removed entries.
+	// Writes is the number of successful writes: Append, SetRead and
+	// SetSettings calls, and the rounds of Trim that removed entries.
 	Writes uint64
+	// Syncs is the number of batches synced to the log: Writes / Syncs
+	// is how many writes share one fdatasync.
+	Syncs uint64
 	// Commits is the number of write transactions committed. Each one
 	// syncs the file (bbolt syncs twice per commit: the data pages, then
 	// the meta page). Writes / Commits is how many writes share one.
@@ -101,9 +189,12 @@ type Stats struct {
 
 // Stats returns the store's counters.
 func (s *Store) Stats() Stats {
-	writes, commits := s.w.Stats()
-	st := s.db.Stats()
-	return Stats{Writes: writes, Commits: commits, Pages: uint64(st.TxStats.GetWrite())}
+	s.mu.Lock()
+	st := s.stats
+	s.mu.Unlock()
+	ds := s.db.Stats()
+	st.Pages = uint64(ds.TxStats.GetWrite())
+	return st
 }
 
 var _ chat.Store = (*Store)(nil)
@@ -134,34 +225,64 @@ var bucketOldAuthors = []byte("authors")
 // creator ‖ room -> nothing.
 var bucketCreated = []byte("created")
 
-// Open opens or creates the store in the file at path.
+// keyApplied is the bucketStore key of the position after the last log
+// record the bbolt file has: generation ‖ offset, 8 bytes each.
+var keyApplied = []byte("log-applied")
+
+// initialMmapSize is the bbolt file's first memory map: address space,
+// not memory. bbolt maps the file again whenever it outgrows the map,
+// and meanwhile every read waits.
+const initialMmapSize = 1 << 30
+
+// Open opens or creates the store in the bbolt file at path and its log
+// at path + ".log", and replays into the bbolt file the logged writes it
+// does not have.
 func Open(path string, opts Options) (*Store, error) {
-	if opts.MaxBatchSize <= 0 {
-		opts.MaxBatchSize = DefaultMaxBatchSize
-	}
-	if opts.MaxBatchDelay == 0 {
-		opts.MaxBatchDelay = DefaultMaxBatchDelay
-	}
-	if opts.LockTimeout <= 0 {
-		opts.LockTimeout = DefaultLockTimeout
-	}
-	if opts.Mode == 0 {
-		opts.Mode = 0o600
-	}
-	if opts.InboxInterval == 0 {
-		opts.InboxInterval = DefaultInboxInterval
-	}
+	opts = opts.withDefaults()
 	db, err := bolt.Open(path, opts.Mode, &bolt.Options{
 		Timeout: opts.LockTimeout,
 		// The free list is rebuilt when the file is opened instead of
 		// being written at every commit: cheaper commits.
-		NoFreelistSync: true,
-		FreelistType:   bolt.FreelistMapType,
+		NoFreelistSync:  true,
+		FreelistType:    bolt.FreelistMapType,
+		InitialMmapSize: initialMmapSize,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
-	var epoch string
+	epoch, err := initFile(db)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("boltstore: init %s: %w", path, err)
+	}
+	lg, err := wal.Open(path+".log", opts.LogSize, opts.Mode)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("boltstore: open the log of %s: %w", path, err)
+	}
+	s := &Store{
+		db: db, log: lg, opts: opts, epoch: epoch, seed: maphash.MakeSeed(),
+		interval:  max(0, opts.InboxInterval.Milliseconds()),
+		queue:     make(chan *request, opts.MaxBatchSize),
+		hurry:     make(chan struct{}, 1),
+		done:      make(chan struct{}),
+		appliedCh: make(chan struct{}),
+		dirty:     make(map[uint64]struct{}),
+	}
+	if err := s.recover(); err != nil {
+		_ = lg.Close()
+		_ = db.Close()
+		return nil, fmt.Errorf("boltstore: recover %s: %w", path, err)
+	}
+	s.applyAt = time.NewTimer(time.Hour)
+	s.applyAt.Stop()
+	go s.run()
+	return s, nil
+}
+
+// initFile creates the buckets a file lacks, builds the indexes a file
+// written before them lacks, and returns the file's epoch.
+func initFile(db *bolt.DB) (epoch string, err error) {
 	err = db.Update(func(tx *bolt.Tx) error {
 		// A file written before an index existed gets it built.
 		inbox := tx.Bucket(bucketInbox) == nil && tx.Bucket(bucketUsers) != nil
@@ -190,12 +311,7 @@ func Open(path string, opts Options) (*Store, error) {
 		epoch = newEpoch()
 		return meta.Put(keyEpoch, []byte(epoch))
 	})
-	if err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("boltstore: init %s: %w", path, err)
-	}
-	w := boltcommit.New(db, opts.MaxBatchSize, opts.MaxBatchDelay, chat.ErrStoreClosed)
-	return &Store{db: db, epoch: epoch, w: w, interval: max(0, opts.InboxInterval.Milliseconds())}, nil
+	return epoch, err
 }
 
 // Epoch implements chat.Store: a random id made when the file was created
@@ -209,19 +325,24 @@ func newEpoch() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// Close commits the writes already queued, stops the writer and closes
-// the file. It is safe to call more than once.
-func (s *Store) Close() error { return s.w.Close() }
-
-// view runs fn in a read transaction.
-func (s *Store) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
-	return s.w.View(ctx, fn)
-}
-
-// write runs fn in the writer's next transaction, shared with other
-// writes (group commit); fn may run more than once (boltcommit.Writer.Write).
-func (s *Store) write(ctx context.Context, fn func(tx *bolt.Tx) error) error {
-	return s.w.Write(ctx, fn)
+// Close logs and commits the writes already queued, stops the writer and
+// closes the files. It is safe to call more than once; later calls of
+// other methods fail with chat.ErrStoreClosed.
+func (s *Store) Close() error {
+	s.cmu.Lock()
+	if s.closed {
+		s.cmu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.queue)
+	s.cmu.Unlock()
+	<-s.done
+	err := s.log.Close()
+	if derr := s.db.Close(); err == nil {
+		err = derr
+	}
+	return err
 }
 
 // meta is a room's log state as stored: head, last message seq and
@@ -306,121 +427,131 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 	if w.Room != nil && w.Room.ID != e.Room {
 		return chat.Message{}, false, errors.New("boltstore: room record is for another room")
 	}
-	entry, err := encodeEntry(e)
-	if err != nil {
+	o := &op{kind: opAppend, room: e.Room, w: w}
+	var err error
+	if o.entry, err = encodeEntry(e); err != nil {
 		return chat.Message{}, false, err
 	}
-	var update, info []byte
 	if w.Update != nil {
-		if update, err = encodeEntry(*w.Update); err != nil {
+		if o.update, err = encodeEntry(*w.Update); err != nil {
 			return chat.Message{}, false, err
 		}
 	}
 	if w.Room != nil {
-		if info, err = codec.MarshalData(w.Room); err != nil {
+		if o.info, err = codec.MarshalData(w.Room); err != nil {
 			return chat.Message{}, false, err
 		}
 	}
-	var readK []byte // built here rather than in the shared writer goroutine
 	if w.Read != nil {
-		readK = readKey(e.Room, w.Read.User)
+		o.readK = readKey(e.Room, w.Read.User) // built here rather than in the writer goroutine
 	}
-	var out chat.Message
-	var dup bool
-	err = s.write(ctx, func(tx *bolt.Tx) error {
-		out, dup = chat.Message{}, false
-		m := getMeta(tx, e.Room)
-		var cmidK []byte
-		if e.ClientMsgID != "" && m.head > 0 {
-			cmidK = cmidKey(logPrefix(e.Room, m), e.From, e.ClientMsgID)
-			if v := tx.Bucket(bucketCMIDs).Get(cmidK); len(v) == 8 {
-				m, err := getEntry(tx, e.Room, binary.BigEndian.Uint64(v))
-				out, dup = m, err == nil
-				return err
-			}
-		}
-		if e.Seq != m.head+1 {
-			return chat.ErrSeqConflict
-		}
-		if m.head == 0 && m.num == 0 {
-			// A new room gets a number, which keys its log.
-			var err error
-			if m.num, err = newRoomNum(tx); err != nil {
-				return err
-			}
-		}
-		prefix := logPrefix(e.Room, m)
-		var old *chat.RoomInfo
-		if !s.deferred(w, m) {
-			var err error
-			if old, err = indexedRoom(tx, w); err != nil {
-				return err
-			}
-		}
-		oldTime := indexTime(m, old)
-		logB := tx.Bucket(bucketLog)
-		if w.Update != nil {
-			updateK := entryKey(prefix, w.Update.Seq)
-			if w.Update.Seq == 0 || logB.Get(updateK) == nil {
-				return chat.ErrNotFound
-			}
-			if err := logB.Put(updateK, update); err != nil {
-				return err
-			}
-		}
-		if w.Room != nil {
-			if err := putRoom(tx, old, *w.Room, info); err != nil {
-				return err
-			}
-		}
-		if err := logB.Put(entryKey(prefix, e.Seq), entry); err != nil {
-			return err
-		}
-		if e.ClientMsgID != "" {
-			if cmidK == nil {
-				cmidK = cmidKey(prefix, e.From, e.ClientMsgID)
-			}
-			if err := tx.Bucket(bucketCMIDs).Put(cmidK, be64(e.Seq)); err != nil {
-				return err
-			}
-		}
-		if w.Read != nil {
-			if _, err := setReadKey(tx, readK, w.Read.Seq); err != nil {
-				return err
-			}
-		}
-		m.head = e.Seq
-		if e.Kind == chat.KindMessage {
-			m.lastMsg = e.Seq
-		}
-		if e.Kind == chat.KindMessage || e.Kind == chat.KindMembers {
-			m.updated = e.Time
-		}
-		if err := s.reindex(tx, e.Room, old, w.Room, oldTime, &m); err != nil {
-			return err
-		}
-		if err := putMeta(tx, e.Room, m); err != nil {
-			return err
-		}
-		if e.Kind == chat.KindMessage || e.Kind == chat.KindMembers {
-			next := w.Room
-			if next == nil {
-				next = old
-			}
-			if err := unhide(tx, e.Room, next, m.indexed); err != nil {
-				return err
-			}
-		}
-		if err := s.moveDue(tx, e.Time); err != nil {
-			return err
-		}
-		out = e.Clone()
-		return nil
-	})
-	if err != nil {
+	r := s.newRequest(o)
+	r.keys[0] = s.roomKey(e.Room)
+	if e.ClientMsgID != "" {
+		r.keys[1] = s.cmidHash(e.Room, e.From, e.ClientMsgID)
+	}
+	if w.Update != nil {
+		r.keys[2] = s.entryHash(e.Room, w.Update.Seq)
+	}
+	if err := s.write(ctx, r); err != nil {
 		return chat.Message{}, false, err
 	}
-	return out, dup, nil
+	return o.out, o.dup, nil
+}
+
+// applyAppend runs an opAppend in tx. It refuses (see refusal) before
+// changing anything when the entry's seq is not the head + 1 or the entry
+// it updates is missing.
+func (s *Store) applyAppend(tx *bolt.Tx, o *op) error {
+	w, e := o.w, o.w.Entry
+	o.out, o.dup = chat.Message{}, false
+	m := getMeta(tx, e.Room)
+	logB := tx.Bucket(bucketLog)
+	var cmidK []byte
+	if e.ClientMsgID != "" && m.head > 0 {
+		cmidK = cmidKey(logPrefix(e.Room, m), e.From, e.ClientMsgID)
+		if v := tx.Bucket(bucketCMIDs).Get(cmidK); len(v) == 8 {
+			m, err := getEntry(tx, e.Room, binary.BigEndian.Uint64(v))
+			o.out, o.dup = m, err == nil
+			return err
+		}
+	}
+	if e.Seq != m.head+1 {
+		return refuse(chat.ErrSeqConflict)
+	}
+	if w.Update != nil && (w.Update.Seq == 0 || m.head == 0 ||
+		logB.Get(entryKey(logPrefix(e.Room, m), w.Update.Seq)) == nil) {
+		return refuse(chat.ErrNotFound)
+	}
+	if m.head == 0 && m.num == 0 {
+		// A new room gets a number, which keys its log.
+		var err error
+		if m.num, err = newRoomNum(tx); err != nil {
+			return err
+		}
+	}
+	prefix := logPrefix(e.Room, m)
+	var old *chat.RoomInfo
+	if !s.deferred(w, m) {
+		var err error
+		if old, err = indexedRoom(tx, w); err != nil {
+			return err
+		}
+	}
+	oldTime := indexTime(m, old)
+	if w.Update != nil {
+		if err := logB.Put(entryKey(prefix, w.Update.Seq), o.update); err != nil {
+			return err
+		}
+	}
+	if w.Room != nil {
+		if err := putRoom(tx, old, *w.Room, o.info); err != nil {
+			return err
+		}
+	}
+	if err := logB.Put(entryKey(prefix, e.Seq), o.entry); err != nil {
+		return err
+	}
+	if e.ClientMsgID != "" {
+		if cmidK == nil {
+			cmidK = cmidKey(prefix, e.From, e.ClientMsgID)
+		}
+		if err := tx.Bucket(bucketCMIDs).Put(cmidK, be64(e.Seq)); err != nil {
+			return err
+		}
+	}
+	if w.Read != nil {
+		if _, err := setReadKey(tx, o.readK, w.Read.Seq); err != nil {
+			return err
+		}
+	}
+	m.head = e.Seq
+	if e.Kind == chat.KindMessage {
+		m.lastMsg = e.Seq
+	}
+	if e.Kind == chat.KindMessage || e.Kind == chat.KindMembers {
+		m.updated = e.Time
+	}
+	if err := s.reindex(tx, e.Room, old, w.Room, oldTime, &m); err != nil {
+		return err
+	}
+	if err := putMeta(tx, e.Room, m); err != nil {
+		return err
+	}
+	if e.Kind == chat.KindMessage || e.Kind == chat.KindMembers {
+		next := w.Room
+		if next == nil {
+			next = old
+		}
+		if err := unhide(tx, e.Room, next, m.indexed); err != nil {
+			return err
+		}
+	}
+	if err := s.moveDue(tx, e.Time); err != nil {
+		return err
+	}
+	o.out = e.Clone()
+	return nil
 }
 
 // putRoom stores a room record, which replaces old (nil: none), and
@@ -504,26 +635,33 @@ func setReadKey(tx *bolt.Tx, k []byte, seq uint64) (uint64, error) {
 	return seq, b.Put(k, be64(seq))
 }
 
-// Lookup implements chat.Store.
+// Lookup implements chat.Store. Its read waits for a commit only if a
+// pending write stored the id or updated the entry it names (read.go).
 func (s *Store) Lookup(ctx context.Context, roomID, from, clientMsgID string) (chat.Message, error) {
 	var out chat.Message
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	var seq uint64
+	k := s.cmidHash(roomID, from, clientMsgID)
+	err := s.read(ctx, func(tx *bolt.Tx) error {
+		out, seq = chat.Message{}, 0
 		prefix := logPrefix(roomID, getMeta(tx, roomID))
 		v := tx.Bucket(bucketCMIDs).Get(cmidKey(prefix, from, clientMsgID))
 		if len(v) != 8 {
 			return chat.ErrNotFound
 		}
+		seq = binary.BigEndian.Uint64(v)
 		var err error
-		out, err = getEntryAt(tx, roomID, prefix, binary.BigEndian.Uint64(v))
+		out, err = getEntryAt(tx, roomID, prefix, seq)
 		return err
-	})
+	}, func() bool {
+		return !s.dirtyAll && !s.isDirty(k) && (seq == 0 || !s.isDirty(s.entryHash(roomID, seq)))
+	}, true)
 	return out, err
 }
 
 // Get implements chat.Store.
 func (s *Store) Get(ctx context.Context, roomID string, seq uint64) (chat.Message, error) {
 	var out chat.Message
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	err := s.viewRoom(ctx, roomID, func(tx *bolt.Tx) error {
 		var err error
 		out, err = getEntry(tx, roomID, seq)
 		return err
@@ -540,7 +678,7 @@ func (s *Store) History(ctx context.Context, roomID string, before uint64, limit
 	if before == 0 {
 		before = ^uint64(0)
 	}
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	err := s.viewRoom(ctx, roomID, func(tx *bolt.Tx) error {
 		prefix := logPrefix(roomID, getMeta(tx, roomID))
 		c := tx.Bucket(bucketLog).Cursor()
 		k, v := c.Seek(entryKey(prefix, before))
@@ -570,7 +708,7 @@ func (s *Store) History(ctx context.Context, roomID string, before uint64, limit
 // Room implements chat.Store.
 func (s *Store) Room(ctx context.Context, roomID string) (chat.RoomInfo, error) {
 	var out chat.RoomInfo
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	err := s.viewRoom(ctx, roomID, func(tx *bolt.Tx) error {
 		var err error
 		out, err = getRoom(tx, roomID)
 		return err
@@ -581,7 +719,7 @@ func (s *Store) Room(ctx context.Context, roomID string) (chat.RoomInfo, error) 
 // State implements chat.Store.
 func (s *Store) State(ctx context.Context, roomID string) (chat.LogState, error) {
 	var out chat.LogState
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	err := s.viewRoom(ctx, roomID, func(tx *bolt.Tx) error {
 		var err error
 		out, err = state(tx, roomID)
 		return err
@@ -604,19 +742,19 @@ func state(tx *bolt.Tx, room string) (chat.LogState, error) {
 
 // SetRead implements chat.Store.
 func (s *Store) SetRead(ctx context.Context, roomID, user string, seq uint64) (uint64, error) {
-	var out uint64
-	err := s.write(ctx, func(tx *bolt.Tx) error {
-		var err error
-		out, err = setRead(tx, roomID, user, seq)
-		return err
-	})
-	return out, err
+	o := &op{kind: opRead, room: roomID, user: user, seq: seq}
+	r := s.newRequest(o)
+	r.keys[0] = s.roomKey(roomID)
+	if err := s.write(ctx, r); err != nil {
+		return 0, err
+	}
+	return o.readSeq, nil
 }
 
 // Reads implements chat.Store.
 func (s *Store) Reads(ctx context.Context, roomID string) (map[string]uint64, error) {
 	out := make(map[string]uint64)
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	err := s.viewRoom(ctx, roomID, func(tx *bolt.Tx) error {
 		prefix := key(nil, roomID)
 		c := tx.Bucket(bucketReads).Cursor()
 		for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {

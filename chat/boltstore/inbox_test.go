@@ -47,7 +47,7 @@ func TestIndexesBuiltOnOpen(t *testing.T) {
 	}
 	// Make it an old file: no inbox index, log values in bare msgpack,
 	// and the authors index those files had.
-	err = s.write(ctx, func(tx *bolt.Tx) error {
+	err = rawUpdate(s, func(tx *bolt.Tx) error {
 		if err := writeOldLog(tx); err != nil {
 			return err
 		}

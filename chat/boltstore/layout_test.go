@@ -135,7 +135,7 @@ func TestOldLogValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.write(ctx, writeOldLog); err != nil {
+	if err := rawUpdate(s, writeOldLog); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -300,7 +300,7 @@ func TestUndeferredFile(t *testing.T) {
 	if err != nil || !slices.Equal(rooms(before), []string{"d1@500", "d3@102", "d2@101"}) {
 		t.Fatalf("before: %v, %v", rooms(before), err)
 	}
-	if err := s.write(ctx, writeUndeferred); err != nil {
+	if err := rawUpdate(s, writeUndeferred); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {

@@ -52,30 +52,36 @@ func putSettings(tx *bolt.Tx, room, user string, st chat.Settings) error {
 // SetSettings implements chat.Store. Hiding deletes the room's key in the
 // user's inbox index; showing puts it back.
 func (s *Store) SetSettings(ctx context.Context, roomID, user string, st chat.Settings) error {
-	return s.write(ctx, func(tx *bolt.Tx) error {
-		was := getSettings(tx, roomID, user).Hidden
-		if err := putSettings(tx, roomID, user, st); err != nil {
-			return err
-		}
-		if was == st.Hidden {
-			return nil
-		}
-		info, err := getRoom(tx, roomID)
-		if err != nil || !info.HasMember(user) {
-			return nil // no record: nothing is listed
-		}
-		k := inboxKey(user, indexTime(getMeta(tx, roomID), &info), roomID)
-		if st.Hidden {
-			return tx.Bucket(bucketInbox).Delete(k)
-		}
-		return tx.Bucket(bucketInbox).Put(k, nil)
-	})
+	r := s.newRequest(&op{kind: opSettings, room: roomID, user: user, settings: st})
+	r.keys[0] = s.roomKey(roomID)
+	r.all = true // the inbox index
+	return s.write(ctx, r)
+}
+
+// applySettings sets user's settings in room in tx.
+func applySettings(tx *bolt.Tx, roomID, user string, st chat.Settings) error {
+	was := getSettings(tx, roomID, user).Hidden
+	if err := putSettings(tx, roomID, user, st); err != nil {
+		return err
+	}
+	if was == st.Hidden {
+		return nil
+	}
+	info, err := getRoom(tx, roomID)
+	if err != nil || !info.HasMember(user) {
+		return nil // no record: nothing is listed
+	}
+	k := inboxKey(user, indexTime(getMeta(tx, roomID), &info), roomID)
+	if st.Hidden {
+		return tx.Bucket(bucketInbox).Delete(k)
+	}
+	return tx.Bucket(bucketInbox).Put(k, nil)
 }
 
 // Settings implements chat.Store.
 func (s *Store) Settings(ctx context.Context, roomID string) (map[string]chat.Settings, error) {
 	out := make(map[string]chat.Settings)
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	err := s.viewRoom(ctx, roomID, func(tx *bolt.Tx) error {
 		prefix := key(nil, roomID)
 		c := tx.Bucket(bucketSettings).Cursor()
 		for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {

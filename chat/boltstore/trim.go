@@ -35,22 +35,13 @@ func (s *Store) Trim(ctx context.Context, rules map[string]chat.TrimRule) (int, 
 			return removed, err
 		}
 		if len(picked) > 0 {
-			n := 0
-			err = s.write(ctx, func(tx *bolt.Tx) error {
-				n = 0
-				for _, room := range picked {
-					k, err := trimRoom(tx, string(room), rules)
-					if err != nil {
-						return err
-					}
-					n += k
-				}
-				return nil
-			})
-			if err != nil {
+			o := &op{kind: opTrim, rules: rules, rooms: picked}
+			r := s.newRequest(o)
+			r.all = true
+			if err := s.write(ctx, r); err != nil {
 				return removed, err
 			}
-			removed += n
+			removed += o.removed
 		}
 		if done {
 			return removed, nil

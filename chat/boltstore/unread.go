@@ -83,7 +83,7 @@ func countsFor(v []byte, user string) (bool, error) {
 // Unread implements chat.Store.
 func (s *Store) Unread(ctx context.Context, roomID, user string, max int) (int, error) {
 	var n int
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	err := s.viewRoom(ctx, roomID, func(tx *bolt.Tx) error {
 		var err error
 		n, err = unread(tx, roomID, user, max)
 		return err
