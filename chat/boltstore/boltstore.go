@@ -133,39 +133,51 @@ type Store struct {
 
 	cmu    sync.RWMutex // closed, sends on queue, and reads against Close
 	closed bool
-	queue  chan *request
-	hurry  chan struct{} // a read waits for a commit (one token)
-	done   chan struct{} // closed when the writer goroutine has exited
+	queue  chan *request // writes for the writer
+	logged chan struct{} // closed when the writer has exited
 
-	// The writer goroutine's own state (writer.go).
-	tx       *bolt.Tx // the open transaction, nil if none
-	txFrom   int64    // offset in the log of its first record
-	txWrites int      // the writes it holds
-	gen      uint64   // generation of the records being written
-	half     int      // the half of the log they go to
-	tail     int64    // offset of the next record
-	buf      []byte   // the batch's records
-	pay      []byte   // one op's payload
+	// The writer's own state (writer.go).
+	gen      uint64 // generation of the records being written
+	half     int    // the half of the log they go to
+	tail     int64  // offset of the next record
+	lsn      uint64 // number of the last op logged, from 1 since Open
+	buf      []byte // the batch's records
+	pay      []byte // one op's payload
 	taken    []*request
 	accepted []*request
 	lastN    int           // writes in the last batch
 	lastTook time.Duration // how long it took to log
-	applyAt  *time.Timer   // ApplyDelay after the first write of tx
+
+	// The applier's own state (apply.go).
+	tx      *bolt.Tx    // the open transaction, nil if none
+	txOps   []*op       // the ops it holds
+	spare   []*op       // a drained toApply, for reuse
+	applyAt *time.Timer // ApplyDelay after the first op of tx
 	// nextDue is a hint of the earliest time a pending room is due to
 	// move (see moveDue), so that most appends skip the look. Only the
-	// writer goroutine uses it; 0 (at Open): look.
+	// applier uses it (and Open's replay); 0: look.
 	nextDue int64
 
-	// State shared by the writer and the readers.
-	mu        sync.Mutex
-	logged    uint64              // writes logged and answered, since Open
-	applied   uint64              // of those, the writes committed to the bbolt file
-	commitTx  int                 // id of the bbolt file's last commit
-	appliedCh chan struct{}       // closed and replaced at each commit
-	dirty     map[uint64]struct{} // keys (see keys of request) of the writes logged, not committed
-	dirtyAll  bool                // a write logged, not committed, changes what any read may see
-	failed    error               // set once the log or the bbolt file failed
-	stats     Stats
+	// State shared by the writer, the applier and the readers.
+	mu         sync.Mutex
+	rooms      map[string]*pendRoom // pending state (check.go)
+	entries    map[uint64]pendEntry
+	cmids      map[uint64]pendCMID
+	reads      map[uint64]pendRead
+	halfLast   [2]uint64         // per half of the log, the last op logged in it
+	toApply    []*op             // logged ops for the applier, in order
+	loggedLSN  uint64            // the last op logged and synced
+	appliedLSN uint64            // the last op the bbolt file has committed
+	commitTx   int               // id of the bbolt file's last published commit
+	appliedCh  chan struct{}     // closed and replaced at each commit
+	dirty      map[uint64]uint64 // keys (op.keys) of the ops logged, not committed -> the last op's number
+	dirtyAll   uint64            // the last op logged, not committed, that changes what any read may see; 0: none
+	failed     error             // set once the log or the bbolt file failed
+	stopApply  bool              // Close: apply what is left, commit and exit
+	applyWake  chan struct{}     // wakes the applier (one token)
+	hurry      chan struct{}     // the applier commits at once (one token)
+	applyDone  chan struct{}     // closed when the applier has exited
+	stats      Stats
 }
 
 // Stats counts a store's writes since Open.
@@ -264,10 +276,16 @@ func Open(path string, opts Options) (*Store, error) {
 		db: db, log: lg, opts: opts, epoch: epoch, seed: maphash.MakeSeed(),
 		interval:  max(0, opts.InboxInterval.Milliseconds()),
 		queue:     make(chan *request, opts.MaxBatchSize),
-		hurry:     make(chan struct{}, 1),
-		done:      make(chan struct{}),
+		logged:    make(chan struct{}),
+		rooms:     make(map[string]*pendRoom),
+		entries:   make(map[uint64]pendEntry),
+		cmids:     make(map[uint64]pendCMID),
+		reads:     make(map[uint64]pendRead),
 		appliedCh: make(chan struct{}),
-		dirty:     make(map[uint64]struct{}),
+		dirty:     make(map[uint64]uint64),
+		applyWake: make(chan struct{}, 1),
+		hurry:     make(chan struct{}, 1),
+		applyDone: make(chan struct{}),
 	}
 	if err := s.recover(); err != nil {
 		_ = lg.Close()
@@ -276,7 +294,8 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	s.applyAt = time.NewTimer(time.Hour)
 	s.applyAt.Stop()
-	go s.run()
+	go s.runLog()
+	go s.runApply()
 	return s, nil
 }
 
@@ -337,7 +356,12 @@ func (s *Store) Close() error {
 	s.closed = true
 	close(s.queue)
 	s.cmu.Unlock()
-	<-s.done
+	<-s.logged
+	s.mu.Lock()
+	s.stopApply = true
+	s.mu.Unlock()
+	s.wake(s.applyWake)
+	<-s.applyDone
 	err := s.log.Close()
 	if derr := s.db.Close(); err == nil {
 		err = derr
@@ -427,7 +451,23 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 	if w.Room != nil && w.Room.ID != e.Room {
 		return chat.Message{}, false, errors.New("boltstore: room record is for another room")
 	}
-	o := &op{kind: opAppend, room: e.Room, w: w}
+	if err := checkWriteKeys(w); err != nil {
+		return chat.Message{}, false, err
+	}
+	// The op keeps copies: the applier reads them after Append returns.
+	o := &op{kind: opAppend, room: e.Room, w: chat.Write{Entry: e.Clone()}}
+	if w.Update != nil {
+		u := w.Update.Clone()
+		o.w.Update = &u
+	}
+	if w.Room != nil {
+		info := w.Room.Clone()
+		o.w.Room = &info
+	}
+	if w.Read != nil {
+		read := *w.Read
+		o.w.Read = &read
+	}
 	var err error
 	if o.entry, err = encodeEntry(e); err != nil {
 		return chat.Message{}, false, err
@@ -446,12 +486,12 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 		o.readK = readKey(e.Room, w.Read.User) // built here rather than in the writer goroutine
 	}
 	r := s.newRequest(o)
-	r.keys[0] = s.roomKey(e.Room)
+	o.keys[0] = s.roomKey(e.Room)
 	if e.ClientMsgID != "" {
-		r.keys[1] = s.cmidHash(e.Room, e.From, e.ClientMsgID)
+		o.keys[1] = s.cmidHash(e.Room, e.From, e.ClientMsgID)
 	}
 	if w.Update != nil {
-		r.keys[2] = s.entryHash(e.Room, w.Update.Seq)
+		o.keys[2] = s.entryHash(e.Room, w.Update.Seq)
 	}
 	if err := s.write(ctx, r); err != nil {
 		return chat.Message{}, false, err
@@ -653,7 +693,7 @@ func (s *Store) Lookup(ctx context.Context, roomID, from, clientMsgID string) (c
 		out, err = getEntryAt(tx, roomID, prefix, seq)
 		return err
 	}, func() bool {
-		return !s.dirtyAll && !s.isDirty(k) && (seq == 0 || !s.isDirty(s.entryHash(roomID, seq)))
+		return s.dirtyAll == 0 && !s.isDirty(k) && (seq == 0 || !s.isDirty(s.entryHash(roomID, seq)))
 	}, true)
 	return out, err
 }
@@ -743,8 +783,11 @@ func state(tx *bolt.Tx, room string) (chat.LogState, error) {
 // SetRead implements chat.Store.
 func (s *Store) SetRead(ctx context.Context, roomID, user string, seq uint64) (uint64, error) {
 	o := &op{kind: opRead, room: roomID, user: user, seq: seq}
+	if err := checkKeys(roomID, user); err != nil {
+		return 0, err
+	}
 	r := s.newRequest(o)
-	r.keys[0] = s.roomKey(roomID)
+	o.keys[0] = s.roomKey(roomID)
 	if err := s.write(ctx, r); err != nil {
 		return 0, err
 	}

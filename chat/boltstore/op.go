@@ -45,11 +45,24 @@ type op struct {
 	rules map[string]chat.TrimRule
 	rooms [][]byte
 
+	// Set by the writer: the op's number since Open, and the log
+	// position after its record (generation, offset).
+	lsn uint64
+	gen uint64
+	end int64
+	// keys are what the op changes, for reads (see read.go): its room,
+	// and for an Append its client message id and the entry it updates;
+	// 0: none. all: it changes what any read may see (a user's inbox
+	// index, several rooms).
+	keys [3]uint64
+	all  bool
+
 	// Results, set from scratch each time the op runs.
 	out     chat.Message // Append's stored entry
 	dup     bool         // Append found the client message id stored
 	readSeq uint64       // SetRead's read seq
 	removed int          // Trim's removed entries
+	err     error        // Trim's error, from the applier
 }
 
 // Op kinds.

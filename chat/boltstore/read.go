@@ -38,7 +38,7 @@ func (s *Store) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 // viewRoom is view for a read that looks at room only.
 func (s *Store) viewRoom(ctx context.Context, room string, fn func(tx *bolt.Tx) error) error {
 	k := s.roomKey(room)
-	return s.read(ctx, fn, func() bool { return !s.dirtyAll && !s.isDirty(k) }, false)
+	return s.read(ctx, fn, func() bool { return s.dirtyAll == 0 && !s.isDirty(k) }, false)
 }
 
 // read runs fn in a read transaction of the last commit if clean (nil:
@@ -71,7 +71,7 @@ func (s *Store) read(ctx context.Context, fn func(tx *bolt.Tx) error, clean func
 		id := tx.ID()
 		s.mu.Lock()
 		last := id == s.commitTx
-		ok := last && (s.logged == s.applied || clean != nil && clean())
+		ok := last && (s.loggedLSN == s.appliedLSN || clean != nil && clean())
 		failed, ch := s.failed, s.appliedCh
 		s.mu.Unlock()
 		if ok && !after {
@@ -86,10 +86,7 @@ func (s *Store) read(ctx context.Context, fn func(tx *bolt.Tx) error, clean func
 		case failed != nil:
 			return failed
 		}
-		select {
-		case s.hurry <- struct{}{}:
-		default:
-		}
+		s.wake(s.hurry)
 		select {
 		case <-ch:
 		case <-ctx.Done():
@@ -124,6 +121,17 @@ func (s *Store) cmidHash(room, from, id string) uint64 {
 	_, _ = h.WriteString(from)
 	_ = h.WriteByte(0)
 	_, _ = h.WriteString(id)
+	return h.Sum64() | 1
+}
+
+// readHash is the key of the read seq of user in room.
+func (s *Store) readHash(room, user string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(s.seed)
+	_ = h.WriteByte('u')
+	_, _ = h.WriteString(room)
+	_ = h.WriteByte(0)
+	_, _ = h.WriteString(user)
 	return h.Sum64() | 1
 }
 

@@ -54,7 +54,7 @@ func (s *Store) recover() error {
 		return fmt.Errorf("clear the log: %w", err)
 	}
 	s.gen = top + 1
-	s.half, s.tail, s.txFrom = 0, 0, 0
+	s.half, s.tail = 0, 0
 	s.nextDue = 0
 	return s.db.View(func(tx *bolt.Tx) error {
 		s.commitTx = tx.ID()

@@ -52,9 +52,13 @@ func putSettings(tx *bolt.Tx, room, user string, st chat.Settings) error {
 // SetSettings implements chat.Store. Hiding deletes the room's key in the
 // user's inbox index; showing puts it back.
 func (s *Store) SetSettings(ctx context.Context, roomID, user string, st chat.Settings) error {
-	r := s.newRequest(&op{kind: opSettings, room: roomID, user: user, settings: st})
-	r.keys[0] = s.roomKey(roomID)
-	r.all = true // the inbox index
+	o := &op{kind: opSettings, room: roomID, user: user, settings: st}
+	if err := checkKeys(roomID, user); err != nil {
+		return err
+	}
+	r := s.newRequest(o)
+	o.keys[0] = s.roomKey(roomID)
+	o.all = true // the inbox index
 	return s.write(ctx, r)
 }
 

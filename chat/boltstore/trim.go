@@ -37,8 +37,12 @@ func (s *Store) Trim(ctx context.Context, rules map[string]chat.TrimRule) (int, 
 		if len(picked) > 0 {
 			o := &op{kind: opTrim, rules: rules, rooms: picked}
 			r := s.newRequest(o)
-			r.all = true
-			if err := s.write(ctx, r); err != nil {
+			o.all = true
+			err := s.write(ctx, r)
+			if err == nil {
+				err = o.err
+			}
+			if err != nil {
 				return removed, err
 			}
 			removed += o.removed

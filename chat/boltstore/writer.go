@@ -5,34 +5,24 @@ import (
 	"fmt"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/internal/wal"
 )
 
 // The writer: one goroutine takes every write queued since its last
-// batch, runs each on the open bbolt transaction (beginning one if there
-// is none), frames a record of each that succeeded into one buffer,
-// writes it to the log, syncs it once and answers them. It commits the
-// open transaction, with the log position after its last record, when
-// ApplyDelay has passed since its first write, when a read asks for it
-// (hurry), when the log's half is full and when the store closes.
-//
-// A write whose op fails after changing the transaction (any error but a
-// refusal, see op.go) leaves it half done: the writer rolls it back and
-// runs again the ops it held, those of the synced records from the log
-// (which their callers no longer wait for) and those of the batch (which
-// they still do), without the failed one.
+// batch, checks each against the store (the bbolt file's last commit, and
+// the writes logged but not yet committed: check.go), frames a record of
+// each that passes into one buffer, writes it to the log, syncs it once,
+// hands the ops to the applier (apply.go) and answers them. Writes that
+// arrive during a sync wait for that one and then their own; none waits
+// for a bbolt commit, except a Trim, which runs alone.
 
 // request is one write waiting for the writer.
 type request struct {
-	op *op
-	// keys are what the write changes, for reads (see read.go): its
-	// room, and for an Append its client message id and the entry it
-	// updates; 0: none.
-	keys [3]uint64
-	// all: the write changes what any read may see (the inbox index of a
-	// user, several rooms).
-	all  bool
+	op   *op
+	err  error // a refusal, answered after the batch's sync
 	done chan error
 }
 
@@ -63,34 +53,18 @@ func (s *Store) write(ctx context.Context, r *request) error {
 	return <-r.done
 }
 
-// run logs queued writes and commits them until the queue is closed,
-// then commits what is left.
-func (s *Store) run() {
-	defer close(s.done)
+// runLog logs queued writes until the queue is closed.
+func (s *Store) runLog() {
+	defer close(s.logged)
 	wait := time.NewTimer(time.Hour)
 	wait.Stop()
-	for {
-		select {
-		case r, ok := <-s.queue:
-			if !ok {
-				s.commit()
-				s.rollback()
-				return
-			}
-			s.taken = append(s.taken[:0], r)
-			start := time.Now()
-			s.fill(wait)
-			s.logBatch(s.taken)
-			clear(s.taken)
-			s.lastN, s.lastTook = len(s.taken), time.Since(start)
-			if s.opts.ApplyDelay < 0 {
-				s.commit()
-			}
-		case <-s.hurry:
-			s.commit()
-		case <-s.applyAt.C:
-			s.commit()
-		}
+	for r := range s.queue {
+		s.taken = append(s.taken[:0], r)
+		start := time.Now()
+		s.fill(wait)
+		s.logBatch(s.taken)
+		s.lastN, s.lastTook = len(s.taken), time.Since(start)
+		clear(s.taken)
 	}
 }
 
@@ -131,70 +105,70 @@ drain:
 	}
 }
 
-// failure returns the error that stopped the store, or nil.
-func (s *Store) failure() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.failed
-}
-
-// fail stops the store with err: the open transaction is rolled back, and
-// every write from now on is answered with err. What was acked is in the
-// log, and the next Open replays it.
-func (s *Store) fail(err error) {
-	s.rollback()
-	s.mu.Lock()
-	if s.failed == nil {
-		s.failed = err
-	}
-	close(s.appliedCh) // wakes the reads waiting for a commit
-	s.appliedCh = make(chan struct{})
-	s.mu.Unlock()
-}
-
-// logBatch runs, logs and answers batch.
+// logBatch checks, logs and answers batch.
 func (s *Store) logBatch(batch []*request) {
 	start, acc := s.tail, s.accepted[:0]
 	s.buf = s.buf[:0]
+	var rtx *bolt.Tx
+	defer func() {
+		if rtx != nil {
+			_ = rtx.Rollback()
+		}
+	}()
 	for _, r := range batch {
-		if err := s.failure(); err != nil {
-			r.done <- err
+		o := r.op
+		if o.kind == opTrim {
+			if rtx != nil {
+				_ = rtx.Rollback()
+				rtx = nil
+			}
+			s.flush(start, acc)
+			acc = acc[:0]
+			s.logAlone(r)
+			start, s.buf = s.tail, s.buf[:0]
 			continue
 		}
-		s.pay = r.op.payload(s.pay[:0])
+		s.pay = o.payload(s.pay[:0])
 		size := wal.RecordSize(s.pay)
 		if size > s.log.Size()/2 {
-			r.done <- ErrTooLarge
+			r.err = ErrTooLarge
+			acc = append(acc, r)
 			continue
 		}
 		if _, end := s.log.Half(s.half); start+int64(len(s.buf))+size > end {
-			// This half is full: sync what is framed, commit everything
-			// the half holds and go on at the top of the other.
+			// This half is full: sync what is framed and go on at the
+			// top of the other, once the bbolt file has all it held.
 			s.flush(start, acc)
 			acc = acc[:0]
-			s.commit()
-			s.half, s.gen = 1-s.half, s.gen+1
-			s.tail, _ = s.log.Half(s.half)
-			s.txFrom, start, s.buf = s.tail, s.tail, s.buf[:0]
-			if err := s.failure(); err != nil {
+			if rtx != nil {
+				_ = rtx.Rollback()
+				rtx = nil
+			}
+			if err := s.switchHalf(); err != nil {
 				r.done <- err
 				continue
 			}
+			start, s.buf = s.tail, s.buf[:0]
 		}
-		if err := s.begin(); err != nil {
-			s.fail(fmt.Errorf("boltstore: begin a transaction: %w", err))
-			r.done <- s.failure()
-			continue
-		}
-		if err := s.apply(s.tx, r.op); err != nil {
-			err, refused := unrefuse(err)
-			if !refused {
-				s.rebuild(start, acc)
-			}
+		var err error
+		if rtx, err = s.lockChecks(rtx); err != nil {
 			r.done <- err
 			continue
 		}
+		err = s.failed
+		if err == nil {
+			o.lsn = s.lsn + 1
+			err = s.check(rtx, o)
+		}
+		s.mu.Unlock()
+		if err != nil {
+			r.err, _ = unrefuse(err)
+			acc = append(acc, r)
+			continue
+		}
+		s.lsn++
 		s.buf = wal.AppendRecord(s.buf, s.gen, s.pay)
+		o.gen, o.end = s.gen, start+int64(len(s.buf))
 		acc = append(acc, r)
 	}
 	s.flush(start, acc)
@@ -202,144 +176,156 @@ func (s *Store) logBatch(batch []*request) {
 	s.accepted = acc[:0]
 }
 
-// flush writes the framed records of acc at start, syncs them and
-// answers them. If the log fails, they are answered with its error and
-// the store fails.
+// lockChecks returns a read transaction of the bbolt file's last
+// published commit (tx if it still is one) with s.mu held: check reads
+// the file there, and the writes logged since in the pending state, which
+// the applier cannot drop meanwhile.
+func (s *Store) lockChecks(tx *bolt.Tx) (*bolt.Tx, error) {
+	for {
+		if tx == nil {
+			var err error
+			if tx, err = s.db.Begin(false); err != nil {
+				return nil, err
+			}
+		}
+		s.mu.Lock()
+		if tx.ID() == s.commitTx {
+			return tx, nil
+		}
+		s.mu.Unlock()
+		_ = tx.Rollback()
+		tx = nil
+	}
+}
+
+// flush writes the framed records of acc's accepted writes at start,
+// syncs them, hands their ops to the applier and answers acc. If the log
+// fails, they are answered with its error and the store fails.
 func (s *Store) flush(start int64, acc []*request) {
 	if len(acc) == 0 {
 		return
 	}
-	err := s.failure()
-	if err == nil {
-		if err = s.log.Write(s.buf, start); err != nil {
-			err = fmt.Errorf("boltstore: write the log: %w", err)
-			s.fail(err)
-		}
+	var err error
+	if len(s.buf) > 0 {
+		err = s.log.Write(s.buf, start)
 	}
-	if err == nil {
+	s.mu.Lock()
+	if err != nil {
+		err = fmt.Errorf("boltstore: write the log: %w", err)
+		if s.failed == nil {
+			s.failed = err
+		}
+	} else if len(s.buf) > 0 {
 		s.tail = start + int64(len(s.buf))
-		s.mu.Lock()
+		s.halfLast[s.half] = s.lsn
+		n := 0
 		for _, r := range acc {
-			for _, k := range r.keys {
+			o := r.op
+			if r.err != nil || o.lsn == 0 || o.end == 0 {
+				continue
+			}
+			s.toApply = append(s.toApply, o)
+			for _, k := range o.keys {
 				if k != 0 {
-					s.dirty[k] = struct{}{}
+					s.dirty[k] = o.lsn
 				}
 			}
-			s.dirtyAll = s.dirtyAll || r.all
+			if o.all {
+				s.dirtyAll = o.lsn
+			}
+			n++
 		}
 		// Before the answers: a read that follows an answered write
 		// sees it (read.go).
-		s.logged += uint64(len(acc))
-		s.stats.Writes += uint64(len(acc))
+		s.loggedLSN = s.lsn
+		s.stats.Writes += uint64(n)
 		s.stats.Syncs++
-		s.mu.Unlock()
 	}
-	for _, r := range acc {
-		r.done <- err
-	}
-}
-
-// begin opens a write transaction, if none is open, and starts its
-// ApplyDelay.
-func (s *Store) begin() error {
-	if s.tx != nil {
-		return nil
-	}
-	tx, err := s.db.Begin(true)
-	if err != nil {
-		return err
-	}
-	s.tx = tx
-	if s.opts.ApplyDelay > 0 {
-		s.applyAt.Reset(s.opts.ApplyDelay)
-	}
-	return nil
-}
-
-// rollback rolls back the open transaction, if any.
-func (s *Store) rollback() {
-	if s.tx != nil {
-		_ = s.tx.Rollback()
-		s.tx = nil
-	}
-	s.applyAt.Stop()
-}
-
-// commit commits the open transaction with the log position after its
-// last record, and tells the reads waiting for it. A transaction with no
-// logged write (only refusals ran on it) is rolled back.
-func (s *Store) commit() {
-	if s.tx == nil {
-		return
-	}
-	if s.tail == s.txFrom {
-		s.rollback()
-		return
-	}
-	tx := s.tx
-	s.tx = nil
-	s.applyAt.Stop()
-	id := tx.ID()
-	err := putApplied(tx, s.gen, s.tail)
-	if err == nil {
-		err = tx.Commit()
-	} else {
-		_ = tx.Rollback()
-	}
-	if err != nil {
-		s.fail(fmt.Errorf("boltstore: commit: %w", err))
-		return
-	}
-	s.txFrom = s.tail
-	s.mu.Lock()
-	s.applied, s.commitTx = s.logged, id
-	clear(s.dirty)
-	s.dirtyAll = false
-	s.stats.Commits++
-	close(s.appliedCh)
-	s.appliedCh = make(chan struct{})
 	s.mu.Unlock()
-}
-
-// rebuild replaces the open transaction, which a failed op left half
-// done, with a new one that has the ops of the synced records since the
-// last commit and those of acc (the batch's, framed from start on), and
-// nothing else. If that fails, the store fails.
-func (s *Store) rebuild(start int64, acc []*request) {
-	s.rollback()
-	err := s.begin()
-	if err == nil {
-		err = s.replay(s.txFrom, start)
+	if err == nil && len(s.buf) > 0 {
+		s.wake(s.applyWake)
 	}
 	for _, r := range acc {
-		if err != nil {
-			break
+		if r.err != nil {
+			r.done <- r.err
+		} else {
+			r.done <- err
 		}
-		err = s.apply(s.tx, r.op)
-	}
-	if err != nil {
-		s.fail(fmt.Errorf("boltstore: rebuild the transaction: %w", err))
 	}
 }
 
-// replay runs in the open transaction the ops of the records of the
-// log's current generation from off to limit.
-func (s *Store) replay(off, limit int64) error {
-	recs, err := s.log.Scan(s.gen, off, limit)
-	if err != nil {
+// logAlone logs a Trim once the bbolt file has every write before it,
+// has the applier run it at once, and answers it with the outcome.
+func (s *Store) logAlone(r *request) {
+	o := r.op
+	if err := s.waitApplied(s.lsn); err != nil {
+		r.done <- err
+		return
+	}
+	s.pay = o.payload(s.pay[:0])
+	size := wal.RecordSize(s.pay)
+	if size > s.log.Size()/2 {
+		r.done <- ErrTooLarge
+		return
+	}
+	if _, end := s.log.Half(s.half); s.tail+size > end {
+		if err := s.switchHalf(); err != nil {
+			r.done <- err
+			return
+		}
+	}
+	start := s.tail
+	s.lsn++
+	o.lsn = s.lsn
+	s.buf = wal.AppendRecord(s.buf[:0], s.gen, s.pay)
+	o.gen, o.end = s.gen, start+int64(len(s.buf))
+	logged := &request{op: o, done: make(chan error, 1)}
+	s.flush(start, []*request{logged})
+	if err := <-logged.done; err != nil {
+		r.done <- err
+		return
+	}
+	r.done <- s.waitApplied(o.lsn)
+}
+
+// waitApplied waits until the bbolt file has committed op lsn, hurrying
+// the applier.
+func (s *Store) waitApplied(lsn uint64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.appliedLSN < lsn {
+		if s.failed != nil {
+			return s.failed
+		}
+		ch := s.appliedCh
+		s.mu.Unlock()
+		s.wake(s.hurry)
+		<-ch
+		s.mu.Lock()
+	}
+	return s.failed
+}
+
+// switchHalf moves the writer to the top of the other half of the log,
+// with a new generation, once the bbolt file has applied every op that
+// half held.
+func (s *Store) switchHalf() error {
+	other := 1 - s.half
+	s.mu.Lock()
+	last := s.halfLast[other]
+	s.mu.Unlock()
+	if err := s.waitApplied(last); err != nil {
 		return err
 	}
-	for _, rec := range recs {
-		o, err := decodeOp(rec.Payload)
-		if err != nil {
-			return err
-		}
-		if err := s.apply(s.tx, o); err != nil {
-			return err
-		}
-	}
-	if n := len(recs); n > 0 && recs[n-1].End != limit || n == 0 && off != limit {
-		return fmt.Errorf("the log has records up to offset %d of %d", off, limit)
-	}
+	s.half, s.gen = other, s.gen+1
+	s.tail, _ = s.log.Half(other)
 	return nil
+}
+
+// wake sends a token on ch (of one) if none waits there.
+func (s *Store) wake(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
 }
