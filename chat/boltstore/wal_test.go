@@ -303,7 +303,18 @@ func TestReadsSeeAckedWrites(t *testing.T) {
 	if m, err := s.Lookup(ctx, "d1", "a", "c2"); err != nil || m.Seq != 2 {
 		t.Fatalf("Lookup: %+v, %v", m, err)
 	}
+	before := s.Stats().Commits // the Lookup of c2 committed
 	send(t, s, "d1", 3, 3)
+	// A retry of a pending write gets the entry stored, not a new one.
+	if m, dup, err := s.Append(ctx, msg("d1", "a", 3)); err != nil || !dup || m.Seq != 3 {
+		t.Fatalf("a retry of a pending write: %+v, dup %v, %v", m, dup, err)
+	}
+	if _, _, err := s.Append(ctx, msg("d1", "a", 2)); err != nil {
+		t.Fatalf("a retry of message 2: %v", err)
+	}
+	if c := s.Stats().Commits; c != before {
+		t.Fatalf("writes and retries committed (%d commits, %d before)", c, before)
+	}
 	if m, err := s.Get(ctx, "d1", 3); err != nil || m.Text != "text 3" {
 		t.Fatalf("Get: %+v, %v", m, err)
 	}
@@ -321,6 +332,9 @@ func TestReadsSeeAckedWrites(t *testing.T) {
 	}
 	if got, err := s.SetRead(ctx, "d2", "b", 1); err != nil || got != 1 {
 		t.Fatalf("SetRead: %d, %v", got, err)
+	}
+	if got, err := s.SetRead(ctx, "d2", "b", 0); err != nil || got != 1 {
+		t.Fatalf("SetRead backwards: %d, %v", got, err)
 	}
 	if r, err := s.Reads(ctx, "d2"); err != nil || r["b"] != 1 {
 		t.Fatalf("Reads: %v, %v", r, err)
