@@ -2,6 +2,7 @@ package boltstore
 
 import (
 	"fmt"
+	"time"
 )
 
 // The applier: a second goroutine runs the logged ops on one bbolt write
@@ -14,32 +15,74 @@ import (
 // if one does, the store fails: it takes no more writes, and the next
 // Open replays the log.
 
+// applyChunk is the most ops the applier takes at once: between two
+// chunks it sees a read's hurry and its ApplyDelay.
+const applyChunk = 256
+
 // runApply applies logged ops until the store closes.
 func (s *Store) runApply() {
 	defer close(s.applyDone)
 	for {
+		s.mu.Lock()
+		more := len(s.toApply) > 0 || s.stopApply
+		s.mu.Unlock()
 		now := false
-		select {
-		case <-s.applyWake:
-		case <-s.hurry:
-			now = true
-		case <-s.applyAt.C:
-			now = true
+		if more {
+			select {
+			case <-s.hurry:
+				now = true
+			case <-s.applyAt.C:
+				now = true
+			default:
+			}
+		} else {
+			select {
+			case <-s.applyWake:
+			case <-s.hurry:
+				now = true
+			case <-s.applyAt.C:
+				now = true
+			}
 		}
 		s.mu.Lock()
-		ops := s.toApply
-		s.toApply = s.spare[:0]
-		stop := s.stopApply
+		n := min(len(s.toApply), applyChunk)
+		s.chunk = append(s.chunk[:0], s.toApply[:n]...)
+		rest := copy(s.toApply, s.toApply[n:])
+		clear(s.toApply[rest:])
+		s.toApply = s.toApply[:rest]
+		stop := s.stopApply && rest == 0
+		if s.drained != nil {
+			close(s.drained) // the writer may log more
+			s.drained = nil
+		}
 		s.mu.Unlock()
-		s.applyOps(ops)
-		s.spare = ops[:0]
-		if now || stop || s.opts.ApplyDelay < 0 {
+		s.applyOps(s.chunk)
+		due := s.tx != nil && s.opts.ApplyDelay > 0 && time.Since(s.txBegan) >= s.opts.ApplyDelay
+		if now || due || stop || s.opts.ApplyDelay < 0 {
 			s.commit()
 		}
 		if stop {
 			s.rollback()
 			return
 		}
+	}
+}
+
+// waitBacklog holds the writer while the applier has maxBacklog ops or
+// more to take: under a load the bbolt file cannot keep up with, acks
+// slow down to its pace rather than the pending state growing until a
+// half of the log is full.
+func (s *Store) waitBacklog() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.toApply) >= s.maxBacklog && s.failed == nil {
+		if s.drained == nil {
+			s.drained = make(chan struct{})
+		}
+		ch := s.drained
+		s.mu.Unlock()
+		<-ch
+		s.mu.Lock()
 	}
 }
 
@@ -56,7 +99,7 @@ func (s *Store) applyOps(ops []*op) {
 				s.fail(fmt.Errorf("boltstore: begin a transaction: %w", err))
 				return
 			}
-			s.tx = tx
+			s.tx, s.txBegan = tx, time.Now()
 			if s.opts.ApplyDelay > 0 {
 				s.applyAt.Reset(s.opts.ApplyDelay)
 			}
@@ -95,6 +138,10 @@ func (s *Store) fail(err error) {
 	}
 	close(s.appliedCh) // wakes whoever waits for a commit
 	s.appliedCh = make(chan struct{})
+	if s.drained != nil {
+		close(s.drained)
+		s.drained = nil
+	}
 	s.mu.Unlock()
 }
 

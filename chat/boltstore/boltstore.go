@@ -150,8 +150,9 @@ type Store struct {
 
 	// The applier's own state (apply.go).
 	tx      *bolt.Tx    // the open transaction, nil if none
+	txBegan time.Time   // when it began
 	txOps   []*op       // the ops it holds
-	spare   []*op       // a drained toApply, for reuse
+	chunk   []*op       // the ops taken from toApply
 	applyAt *time.Timer // ApplyDelay after the first op of tx
 	// nextDue is a hint of the earliest time a pending room is due to
 	// move (see moveDue), so that most appends skip the look. Only the
@@ -166,6 +167,8 @@ type Store struct {
 	reads      map[uint64]pendRead
 	halfLast   [2]uint64         // per half of the log, the last op logged in it
 	toApply    []*op             // logged ops for the applier, in order
+	maxBacklog int               // the writer waits while toApply holds as many (2 × MaxBatchSize)
+	drained    chan struct{}     // closed when the applier takes ops, if the writer waits
 	loggedLSN  uint64            // the last op logged and synced
 	appliedLSN uint64            // the last op the bbolt file has committed
 	commitTx   int               // id of the bbolt file's last published commit
@@ -274,18 +277,19 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	s := &Store{
 		db: db, log: lg, opts: opts, epoch: epoch, seed: maphash.MakeSeed(),
-		interval:  max(0, opts.InboxInterval.Milliseconds()),
-		queue:     make(chan *request, opts.MaxBatchSize),
-		logged:    make(chan struct{}),
-		rooms:     make(map[string]*pendRoom),
-		entries:   make(map[uint64]pendEntry),
-		cmids:     make(map[uint64]pendCMID),
-		reads:     make(map[uint64]pendRead),
-		appliedCh: make(chan struct{}),
-		dirty:     make(map[uint64]uint64),
-		applyWake: make(chan struct{}, 1),
-		hurry:     make(chan struct{}, 1),
-		applyDone: make(chan struct{}),
+		interval:   max(0, opts.InboxInterval.Milliseconds()),
+		queue:      make(chan *request, opts.MaxBatchSize),
+		maxBacklog: 2 * opts.MaxBatchSize,
+		logged:     make(chan struct{}),
+		rooms:      make(map[string]*pendRoom),
+		entries:    make(map[uint64]pendEntry),
+		cmids:      make(map[uint64]pendCMID),
+		reads:      make(map[uint64]pendRead),
+		appliedCh:  make(chan struct{}),
+		dirty:      make(map[uint64]uint64),
+		applyWake:  make(chan struct{}, 1),
+		hurry:      make(chan struct{}, 1),
+		applyDone:  make(chan struct{}),
 	}
 	if err := s.recover(); err != nil {
 		_ = lg.Close()

@@ -59,6 +59,7 @@ func (s *Store) runLog() {
 	wait := time.NewTimer(time.Hour)
 	wait.Stop()
 	for r := range s.queue {
+		s.waitBacklog()
 		s.taken = append(s.taken[:0], r)
 		start := time.Now()
 		s.fill(wait)
