@@ -512,7 +512,7 @@ func (s *Store) applyAppend(tx *bolt.Tx, o *op) error {
 	m := getMeta(tx, e.Room)
 	logB := tx.Bucket(bucketLog)
 	var cmidK []byte
-	if e.ClientMsgID != "" && m.head > 0 {
+	if e.ClientMsgID != "" && m.head > 0 && !o.checked { // check looked already
 		cmidK = cmidKey(logPrefix(e.Room, m), e.From, e.ClientMsgID)
 		if v := tx.Bucket(bucketCMIDs).Get(cmidK); len(v) == 8 {
 			m, err := getEntry(tx, e.Room, binary.BigEndian.Uint64(v))

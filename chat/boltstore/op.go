@@ -56,6 +56,9 @@ type op struct {
 	// index, several rooms).
 	keys [3]uint64
 	all  bool
+	// checked: the writer checked the op (check.go), so applying it need
+	// not look for its client message id again; false in a replay.
+	checked bool
 
 	// Results, set from scratch each time the op runs.
 	out     chat.Message // Append's stored entry

@@ -168,6 +168,7 @@ func (s *Store) logBatch(batch []*request) {
 			continue
 		}
 		s.lsn++
+		o.checked = true
 		s.buf = wal.AppendRecord(s.buf, s.gen, s.pay)
 		o.gen, o.end = s.gen, start+int64(len(s.buf))
 		acc = append(acc, r)
