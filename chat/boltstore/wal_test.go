@@ -344,3 +344,57 @@ func TestReadsSeeAckedWrites(t *testing.T) {
 		t.Fatalf("Conversations: %+v, %v", list, err)
 	}
 }
+
+// TestApplyDelayCommits: without reads, the applier commits the logged
+// writes on its own once ApplyDelay has passed: then the bbolt file
+// alone, without its log, has them.
+func TestApplyDelayCommits(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "chat.db")
+	s := openStore(t, path, Options{ApplyDelay: 20 * time.Millisecond})
+	send(t, s, "d1", 1, 3)
+	committed := func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.appliedLSN == s.loggedLSN
+	}
+	for deadline := time.Now().Add(10 * time.Second); !committed(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the writes are not committed 10 s after them")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	crashed := crashCopy(t, path)
+	if err := os.Remove(crashed + ".log"); err != nil {
+		t.Fatal(err)
+	}
+	wantRoom(t, openStore(t, crashed, Options{}), "d1", 3)
+}
+
+// TestBacklog: with MaxBatchSize 1 the writer waits while two logged
+// writes wait for the applier; many concurrent writers still all get
+// their answers, and every write is stored.
+func TestBacklog(t *testing.T) {
+	s := openStore(t, filepath.Join(t.TempDir(), "chat.db"), Options{MaxBatchSize: 1})
+	const rooms = 20
+	errs := make(chan error, rooms)
+	for i := range rooms {
+		go func() {
+			room := fmt.Sprint("r", i)
+			for seq := uint64(1); seq <= 10; seq++ {
+				if _, _, err := s.Append(context.Background(), msg(room, "a", seq)); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range rooms {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range rooms {
+		wantRoom(t, s, fmt.Sprint("r", i), 10)
+	}
+}
