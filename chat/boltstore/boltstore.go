@@ -181,6 +181,8 @@ type Store struct {
 	hurry      chan struct{}     // the applier commits at once (one token)
 	applyDone  chan struct{}     // closed when the applier has exited
 	stats      Stats
+
+	nums roomNums // for Lookup
 }
 
 // Stats counts a store's writes since Open.
@@ -687,7 +689,12 @@ func (s *Store) Lookup(ctx context.Context, roomID, from, clientMsgID string) (c
 	k := s.cmidHash(roomID, from, clientMsgID)
 	err := s.read(ctx, func(tx *bolt.Tx) error {
 		out, seq = chat.Message{}, 0
-		prefix := logPrefix(roomID, getMeta(tx, roomID))
+		m := meta{num: s.nums.get(roomID)}
+		if m.num == 0 {
+			m = getMeta(tx, roomID)
+			s.nums.put(roomID, m.num)
+		}
+		prefix := logPrefix(roomID, m)
 		v := tx.Bucket(bucketCMIDs).Get(cmidKey(prefix, from, clientMsgID))
 		if len(v) != 8 {
 			return chat.ErrNotFound
