@@ -34,10 +34,12 @@ func (s *timedStore) Append(ctx context.Context, w chat.Write) (chat.Message, bo
 
 // CountStoreWrites exports a store's write and commit counters, read at
 // each scrape by stats, as parlor_chat_store_writes_total and
-// parlor_chat_store_commits_total: the ratio of their rates is the mean
-// commit batch size of a group-committing store. For chat/boltstore:
+// parlor_chat_store_commits_total. A commit here is a durable commit that
+// acks wait for: the ratio of the rates is the mean batch size of a
+// group-committing store. For chat/boltstore, whose acks wait for its
+// write-ahead log, those are the log's syncs:
 //
-//	m.CountStoreWrites(func() (uint64, uint64) { st := store.Stats(); return st.Writes, st.Commits })
+//	m.CountStoreWrites(func() (uint64, uint64) { st := store.Stats(); return st.Writes, st.Syncs })
 //
 // It fails if the counters are already registered.
 func (m *Metrics) CountStoreWrites(stats func() (writes, commits uint64)) error {
@@ -45,7 +47,7 @@ func (m *Metrics) CountStoreWrites(stats func() (writes, commits uint64)) error 
 		Name: "parlor_chat_store_writes_total", Help: "Writes committed by the chat store."},
 		func() float64 { w, _ := stats(); return float64(w) })
 	commits := prometheus.NewCounterFunc(prometheus.CounterOpts{
-		Name: "parlor_chat_store_commits_total", Help: "Transactions the chat store committed; writes per commit is the commit batch size."},
+		Name: "parlor_chat_store_commits_total", Help: "Durable commits of the chat store that acks wait for (log syncs for chat/boltstore); writes per commit is the commit batch size."},
 		func() float64 { _, c := stats(); return float64(c) })
 	if err := m.reg.Register(writes); err != nil {
 		return err

@@ -196,7 +196,7 @@ func newArcade(cfg Config) (*Arcade, error) {
 	met, err := metrics.New(metrics.Config{Registerer: a.registry})
 	if bs, ok := store.(*boltstore.Store); ok && err == nil {
 		// The bbolt store's group commit: writes per commit.
-		err = met.CountStoreWrites(func() (uint64, uint64) { st := bs.Stats(); return st.Writes, st.Commits })
+		err = met.CountStoreWrites(func() (uint64, uint64) { st := bs.Stats(); return st.Writes, st.Syncs })
 	}
 	if err != nil {
 		_ = store.Close()
