@@ -206,6 +206,38 @@ func TestLeaseRenewKeeps(t *testing.T) {
 	}
 }
 
+// TestLeaseRenewedByAge: the manager renews each lease when it is
+// RenewInterval old, not every lease at each tick: a lease taken between
+// two renewals of another is not rewritten with it, so a room that runs
+// for less than RenewInterval costs one write.
+func TestLeaseRenewedByAge(t *testing.T) {
+	s := StartServer(t)
+	const every = time.Second
+	a := newManager(t, dial(t, "a", s.URL()), lease.Config{Node: "a", TTL: 3 * every, RenewInterval: every})
+	ctx := ctxT(t)
+	old, err := a.Acquire(ctx, "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldRev := old.Revision()
+	time.Sleep(every * 6 / 10)
+	young, err := a.Acquire(ctx, "young")
+	if err != nil {
+		t.Fatal(err)
+	}
+	youngRev := young.Revision()
+	eventually(t, "the first lease renewed", func() bool { return old.Revision() != oldRev })
+	// The first lease is about every old now, the second about 0.4
+	// every: a renewal of both at one tick would have rewritten it.
+	if got := young.Revision(); got != youngRev {
+		t.Fatalf("the lease taken %v after the other was renewed with it (revision %d, then %d)", every*6/10, youngRev, got)
+	}
+	eventually(t, "the second lease renewed", func() bool { return young.Revision() != youngRev })
+	if old.Err() != nil || young.Err() != nil {
+		t.Fatalf("leases ended: %v, %v", old.Err(), young.Err())
+	}
+}
+
 // TestLeaseRelease: a released room can be taken by another node at once.
 func TestLeaseRelease(t *testing.T) {
 	s := StartServer(t)

@@ -245,21 +245,35 @@ func (m *Manager) forget(l *Lease) {
 	m.mu.Unlock()
 }
 
-// renewLoop renews every held lease each RenewInterval.
+// renewChecks is how many times per RenewInterval renewLoop looks for
+// leases due for renewal.
+const renewChecks = 4
+
+// renewLoop renews each held lease once it is RenewInterval old, looking
+// every RenewInterval/renewChecks. Renewing by age rather than all at
+// every tick spares the leases of short-lived rooms (a match of a few
+// seconds at most, a room that stops once empty) the write they would
+// get from a tick that falls just after their creation.
 func (m *Manager) renewLoop() {
 	defer close(m.done)
-	t := time.NewTicker(m.cfg.RenewInterval)
+	t := time.NewTicker(m.cfg.RenewInterval / renewChecks)
 	defer t.Stop()
+	var held []*Lease
 	for {
 		select {
 		case <-m.stop:
 			return
 		case <-t.C:
 		}
+		// Due: last written RenewInterval ago or more, so its deadline
+		// (last write + TTL) is at most TTL - RenewInterval away.
+		due := time.Now().Add(m.cfg.TTL - m.cfg.RenewInterval)
+		held = held[:0]
 		m.mu.Lock()
-		held := make([]*Lease, 0, len(m.leases))
 		for _, l := range m.leases {
-			held = append(held, l)
+			if !l.deadlineAfter(due) {
+				held = append(held, l)
+			}
 		}
 		m.mu.Unlock()
 		start := time.Now()
@@ -276,6 +290,7 @@ func (m *Manager) renewLoop() {
 		if took := time.Since(start); took > m.cfg.RenewInterval {
 			m.log.Warn("lease: renewals fall behind", zap.Int("leases", len(held)), zap.Duration("took", took))
 		}
+		clear(held)
 	}
 }
 
