@@ -160,6 +160,16 @@ func (r roomLease) Release() {
 	_ = r.l.Release(ctx)
 }
 
+func (r roomLease) Lapse() { r.l.Lapse() }
+
+// Handover implements engine.Cluster: the delete is bounded by the lease
+// TTL, as a release is.
+func (n *Node) Handover(room string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), n.leases.TTL())
+	defer cancel()
+	return n.leases.Handover(ctx, room)
+}
+
 // Join implements engine.Cluster. An owner that does not answer within
 // ForwardTimeout or half the lease TTL, whichever is shorter (paused, cut
 // off), is reported as gone, so that the engine looks the room's owner up
@@ -202,8 +212,9 @@ func (n *Node) Leave(ctx context.Context, owner string, l *engine.ClusterLeave) 
 }
 
 // forwardErr maps forwarding failures to the engine's errors: no responder
-// is a gone owner, and the owner's not-owner answer is engine.ErrNotOwner
-// itself, so that the engine looks the owner up again.
+// is a gone owner, and the owner's not-owner and room-freed answers are
+// engine.ErrNotOwner and engine.ErrRoomFreed themselves, so that the
+// engine looks the owner up again.
 func forwardErr(err error) error {
 	if err == nil {
 		return nil
@@ -212,8 +223,13 @@ func forwardErr(err error) error {
 		return engine.ErrOwnerGone
 	}
 	var ce *codec.Error
-	if errors.As(err, &ce) && ce.Code == engine.ErrNotOwner.Code && ce.Message == engine.ErrNotOwner.Message {
-		return engine.ErrNotOwner
+	if errors.As(err, &ce) && ce.Code == engine.ErrNotOwner.Code {
+		switch ce.Message {
+		case engine.ErrNotOwner.Message:
+			return engine.ErrNotOwner
+		case engine.ErrRoomFreed.Message:
+			return engine.ErrRoomFreed
+		}
 	}
 	return err
 }

@@ -72,6 +72,10 @@ type Cluster interface {
 	// connected to the other nodes: already closed if it is now, else
 	// closed when it is back. The check must not allocate.
 	Connected() <-chan struct{}
+	// Handover deletes this node's lapsed lease on room (RoomLease.Lapse),
+	// if it has one that has not expired, so that another node may take
+	// the room at once, and reports whether it had one.
+	Handover(room string) bool
 	// NodeGone returns a channel closed once node is believed gone: it
 	// left, or it has not been heard from for the cluster's node timeout.
 	NodeGone(node string) <-chan struct{}
@@ -102,6 +106,12 @@ type RoomLease interface {
 	Done() <-chan struct{}
 	// Release gives the room up at once, so that another node may take it.
 	Release()
+	// Lapse gives the room up without a write: the lease is no longer
+	// renewed and ends by its TTL, and until then another node that wants
+	// the room asks this one (Cluster.Handover), and this node takes it
+	// back at the cost of a renewal. For a room stopped because it was
+	// idle, which may never run again.
+	Lapse()
 }
 
 // ClusterHandler is the engine's side of the seam: what a node does with
@@ -190,6 +200,10 @@ var (
 	// ErrNotOwner: the node a request reached does not run the room (any
 	// more). The member's node looks the owner up again.
 	ErrNotOwner = &codec.Error{Code: codec.CodeUnavailable, Message: "engine: this node does not own the room"}
+	// ErrRoomFreed: the node a join was forwarded to had stopped the room
+	// and has just given up its lease (Cluster.Handover): the member's
+	// node looks the owner up again at once, and takes the room.
+	ErrRoomFreed = &codec.Error{Code: codec.CodeUnavailable, Message: "engine: room given up by its last owner, look again"}
 	// ErrNoListener: no node listens on the room a signal was asked to
 	// (Cluster.AskRoom), or, on a single node, Engine.Signal found no
 	// listener.

@@ -237,6 +237,9 @@ func (s *session) joinCluster(ctx context.Context, f *codec.Frame, m room.Module
 			// join's time rather than refuse.
 			err = ErrNotOwner
 		}
+		if errors.Is(err, ErrRoomFreed) {
+			continue // the last owner just gave it up: take it now
+		}
 		if !errors.Is(err, ErrOwnerGone) && !errors.Is(err, ErrNotOwner) {
 			return err
 		}
@@ -268,7 +271,7 @@ func (s *session) joinRemote(ctx context.Context, owner, id string, f *codec.Fra
 	if err != nil {
 		if s.remoteRoom(id) == nil {
 			s.e.exitRemote(rr, s)
-			if !errors.Is(err, ErrOwnerGone) && !errors.Is(err, ErrNotOwner) {
+			if !errors.Is(err, ErrOwnerGone) && !errors.Is(err, ErrNotOwner) && !errors.Is(err, ErrRoomFreed) {
 				// It may have applied after all (a timeout): undo it.
 				s.forwardLeave(owner, id, true)
 			}

@@ -111,6 +111,11 @@ func (e *Engine) joinForwarded(j *ClusterJoin) error {
 	if j.Session == "" || len(j.Session) > maxRemoteSessionID || j.Room == "" || len(j.Room) > codec.MaxIDLen {
 		return ErrBadForward
 	}
+	if _, running := e.rooms.load(j.Room); !running && e.cluster.Handover(j.Room) {
+		// It stopped here and its lease lapsed: the member's node takes
+		// it, rather than this node running it for members elsewhere.
+		return ErrRoomFreed
+	}
 	ctx, cancel := context.WithTimeout(e.ctx, e.cfg.JoinTimeout)
 	defer cancel()
 	r, owner, err := e.clusterRoom(ctx, j.Room, j.Kind, m, j.User)

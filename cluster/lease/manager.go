@@ -46,6 +46,9 @@ type Manager struct {
 	// way for it ends: a second Acquire of the same room waits for it
 	// instead of racing it (and replacing its lease as "our own name").
 	acquiring map[string]chan struct{}
+	// lapsed holds the leases this node stopped renewing without deleting
+	// their keys, until they expire (lapse.go).
+	lapsed map[string]lapsed
 
 	reach reach // whether the bucket answers (reach.go)
 
@@ -77,6 +80,7 @@ func NewManager(ctx context.Context, nc *nats.Conn, cfg Config) (*Manager, error
 		log:       cfg.Logger.With(zap.String("node", cfg.Node)),
 		leases:    make(map[string]*Lease),
 		acquiring: make(map[string]chan struct{}),
+		lapsed:    make(map[string]lapsed),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 	}
@@ -134,8 +138,12 @@ func (m *Manager) Acquire(ctx context.Context, room string) (*Lease, error) {
 
 	key := token.For(room)
 	value := []byte(m.cfg.Node)
-	started := time.Now()
-	rev, err := m.kv.Create(ctx, key, value)
+	rev, started, revived := m.revive(ctx, room)
+	var err error
+	if !revived {
+		started = time.Now()
+		rev, err = m.kv.Create(ctx, key, value)
+	}
 	if errors.Is(err, jetstream.ErrKeyExists) {
 		var e jetstream.KeyValueEntry
 		e, err = m.kv.Get(ctx, key)
@@ -265,9 +273,11 @@ func (m *Manager) renewLoop() {
 			return
 		case <-t.C:
 		}
+		now := time.Now()
+		m.pruneLapsed(now)
 		// Due: last written RenewInterval ago or more, so its deadline
 		// (last write + TTL) is at most TTL - RenewInterval away.
-		due := time.Now().Add(m.cfg.TTL - m.cfg.RenewInterval)
+		due := now.Add(m.cfg.TTL - m.cfg.RenewInterval)
 		held = held[:0]
 		m.mu.Lock()
 		for _, l := range m.leases {
@@ -294,9 +304,10 @@ func (m *Manager) renewLoop() {
 	}
 }
 
-// Close stops renewing. The leases still held end with ErrClosed and
-// expire in the bucket after TTL; release them first to hand their rooms
-// over at once.
+// Close stops renewing and deletes the keys of the lapsed leases (Lapse)
+// that have not expired, so that their rooms can be taken at once. The
+// leases still held end with ErrClosed and expire in the bucket after
+// TTL; release them first to hand their rooms over at once.
 func (m *Manager) Close() error {
 	m.mu.Lock()
 	if m.closed {
@@ -309,6 +320,7 @@ func (m *Manager) Close() error {
 	m.mu.Unlock()
 	close(m.stop)
 	<-m.done
+	m.deleteAllLapsed()
 	for _, l := range held {
 		l.end(ErrClosed)
 	}
