@@ -156,3 +156,48 @@ func TestReceiveMalformedBatch(t *testing.T) {
 		t.Fatalf("nextPeerItem = %q, %q, %q, %v", room, payload, rest, ok)
 	}
 }
+
+// A room that finds its link's backlog full waits for the writer instead
+// of queueing without bound, and goes on once the writer took it.
+func TestPeerLinkBacklogWaits(t *testing.T) {
+	var wg sync.WaitGroup
+	c := &batchRecorder{gate: make(chan struct{})}
+	p := newPeerLink(c, "n", zap.NewNop(), &wg)
+	p.push("r", []byte("x"))
+	waitTaken(t, p) // the writer waits at the gate
+	chunk := bytes.Repeat([]byte("c"), 1<<20)
+	pushed := make(chan int, 16)
+	go func() {
+		for i := range 10 {
+			p.push("r", chunk)
+			pushed <- i
+		}
+		close(pushed)
+	}()
+	// The backlog fills at peerBacklog (8 MiB): the ninth push waits.
+	for i := range peerBacklog >> 20 {
+		select {
+		case <-pushed:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("push %d waited with the backlog not full", i)
+		}
+	}
+	select {
+	case i := <-pushed:
+		t.Fatalf("push %d went through with %d bytes queued", i, peerBacklog)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(c.gate)
+	n := 0
+	for range pushed {
+		n++
+	}
+	if n != 10-peerBacklog>>20 {
+		t.Fatalf("%d pushes after the writer went on, want %d", n, 10-peerBacklog>>20)
+	}
+	items, _ := waitItems(t, c, 11)
+	wg.Wait()
+	if len(items) != 11 {
+		t.Fatalf("%d items arrived, want 11", len(items))
+	}
+}
