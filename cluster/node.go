@@ -34,13 +34,14 @@ type Node struct {
 	users  *natsbroker.Broker
 	fwd    *forward.Client
 
-	mu     sync.Mutex
-	server *forward.Server
-	peers  map[string]*peer
-	hbSub  *nats.Subscription
-	upWait chan struct{} // closed when the connection is back (Connected)
-	stop   chan struct{}
-	done   chan struct{}
+	mu      sync.Mutex
+	server  *forward.Server
+	batches *nats.Subscription // parlor.rooms.<name>
+	peers   map[string]*peer
+	hbSub   *nats.Subscription
+	upWait  chan struct{} // closed when the connection is back (Connected)
+	stop    chan struct{}
+	done    chan struct{}
 	// leaseDone is closed when watchLeases has returned.
 	leaseDone chan struct{}
 	closed    bool
@@ -99,7 +100,9 @@ func NewNode(ctx context.Context, nc *nats.Conn, cfg NodeConfig) (*Node, error) 
 // Node implements engine.Cluster.
 func (n *Node) Node() string { return n.cfg.Name }
 
-// Broker implements engine.Cluster: the room subjects (parlor.room.<room>).
+// Broker implements engine.Cluster: a broker on the subjects
+// parlor.room.<topic>, which rooms on a cluster do not use (their frames
+// travel to member nodes in batches, PublishNode).
 func (n *Node) Broker() engine.Broker { return n.rooms }
 
 // Leases returns the node's lease manager, for tests and operators.
@@ -113,11 +116,18 @@ func (n *Node) Start(h engine.ClusterHandler) error {
 	if n.server != nil {
 		return ErrNodeStarted
 	}
-	s, err := forward.Serve(n.nc, forward.ServerConfig{Node: n.cfg.Name, Handler: forwardHandler{h}, Logger: n.log})
+	// The batches first: the forwarding server's flush makes sure the
+	// server has both subscriptions before any join is forwarded here.
+	batches, err := n.receiveBatches(h)
 	if err != nil {
 		return err
 	}
-	n.server = s
+	s, err := forward.Serve(n.nc, forward.ServerConfig{Node: n.cfg.Name, Handler: forwardHandler{h}, Logger: n.log})
+	if err != nil {
+		_ = batches.Unsubscribe()
+		return err
+	}
+	n.server, n.batches = s, batches
 	return nil
 }
 
@@ -148,6 +158,16 @@ func (r roomLease) Release() {
 	ctx, cancel := context.WithTimeout(context.Background(), r.timeout)
 	defer cancel()
 	_ = r.l.Release(ctx)
+}
+
+func (r roomLease) Lapse() { r.l.Lapse() }
+
+// Handover implements engine.Cluster: the delete is bounded by the lease
+// TTL, as a release is.
+func (n *Node) Handover(room string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), n.leases.TTL())
+	defer cancel()
+	return n.leases.Handover(ctx, room)
 }
 
 // Join implements engine.Cluster. An owner that does not answer within
@@ -192,8 +212,9 @@ func (n *Node) Leave(ctx context.Context, owner string, l *engine.ClusterLeave) 
 }
 
 // forwardErr maps forwarding failures to the engine's errors: no responder
-// is a gone owner, and the owner's not-owner answer is engine.ErrNotOwner
-// itself, so that the engine looks the owner up again.
+// is a gone owner, and the owner's not-owner and room-freed answers are
+// engine.ErrNotOwner and engine.ErrRoomFreed themselves, so that the
+// engine looks the owner up again.
 func forwardErr(err error) error {
 	if err == nil {
 		return nil
@@ -202,8 +223,13 @@ func forwardErr(err error) error {
 		return engine.ErrOwnerGone
 	}
 	var ce *codec.Error
-	if errors.As(err, &ce) && ce.Code == engine.ErrNotOwner.Code && ce.Message == engine.ErrNotOwner.Message {
-		return engine.ErrNotOwner
+	if errors.As(err, &ce) && ce.Code == engine.ErrNotOwner.Code {
+		switch ce.Message {
+		case engine.ErrNotOwner.Message:
+			return engine.ErrNotOwner
+		case engine.ErrRoomFreed.Message:
+			return engine.ErrRoomFreed
+		}
 	}
 	return err
 }
@@ -265,7 +291,7 @@ func (n *Node) Close() error {
 		return nil
 	}
 	n.closed = true
-	srv := n.server
+	srv, batches := n.server, n.batches
 	n.mu.Unlock()
 	close(n.stop)
 	<-n.done
@@ -278,6 +304,11 @@ func (n *Node) Close() error {
 	var errs []error
 	if srv != nil {
 		errs = append(errs, srv.Close())
+	}
+	if batches != nil {
+		if err := batches.Unsubscribe(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+			errs = append(errs, err)
+		}
 	}
 	n.fwd.Close()
 	errs = append(errs, n.leases.Close(), n.rooms.Close(), n.users.Close())

@@ -20,21 +20,31 @@ import (
 //     rebuild their state from their stores in OnCreate); if another node
 //     owns it, the join, and later the session's sends and leave, are
 //     forwarded to that owner;
-//   - the owner publishes what its room sends to members on other nodes on
-//     the room's topic of Broker: broadcasts as they are, and frames for
-//     one session (joined, replies, replays, left) in a small envelope
-//     naming that session, so that they stay in order with the broadcasts;
+//   - the owner sends what its room sends to members on other nodes to
+//     each of those nodes in batches (PublishNode): broadcasts as they
+//     are, and frames for one session (joined, replies, replays, left) in
+//     a small envelope naming that session, so that they stay in order
+//     with the broadcasts;
 //   - the room lives as long as its lease: the lease is released after
 //     the room has stopped, and a lost lease stops the room at once.
 type Cluster interface {
 	// Node is this node's name, unique among the live nodes.
 	Node() string
-	// Broker carries the room topics between nodes. The engine uses it
-	// instead of Config.Broker and does not close it.
+	// Broker is the engine's broker on a cluster node, used instead of
+	// Config.Broker (its readiness is the engine's readiness check); the
+	// engine does not close it. Rooms do not use it: their frames for
+	// other nodes travel in batches (PublishNode).
 	Broker() Broker
 	// Start is called once by New with the engine's side of the seam. From
-	// then on the cluster passes the requests forwarded to this node to h.
+	// then on the cluster passes the requests forwarded to this node, and
+	// the batches other nodes publish to it (PublishNode), to h.
 	Start(h ClusterHandler) error
+	// PublishNode sends batch, the frames of rooms this node owns for
+	// their members on node, to node's ClusterHandler.Receive, without
+	// waiting. The batches this node publishes to one node arrive in the
+	// order they were published. batch is the caller's again once
+	// PublishNode returns; a nil error means it left, not that it arrived.
+	PublishNode(node string, batch []byte) error
 	// Acquire makes this node the owner of room, or returns the lease this
 	// node already holds. When another node owns the room it returns an
 	// error e with errors.Is(e, ErrRoomOwned) whose *OwnedError names the
@@ -62,6 +72,10 @@ type Cluster interface {
 	// connected to the other nodes: already closed if it is now, else
 	// closed when it is back. The check must not allocate.
 	Connected() <-chan struct{}
+	// Handover deletes this node's lapsed lease on room (RoomLease.Lapse),
+	// if it has one that has not expired, so that another node may take
+	// the room at once, and reports whether it had one.
+	Handover(room string) bool
 	// NodeGone returns a channel closed once node is believed gone: it
 	// left, or it has not been heard from for the cluster's node timeout.
 	NodeGone(node string) <-chan struct{}
@@ -92,6 +106,12 @@ type RoomLease interface {
 	Done() <-chan struct{}
 	// Release gives the room up at once, so that another node may take it.
 	Release()
+	// Lapse gives the room up without a write: the lease is no longer
+	// renewed and ends by its TTL, and until then another node that wants
+	// the room asks this one (Cluster.Handover), and this node takes it
+	// back at the cost of a renewal. For a room stopped because it was
+	// idle, which may never run again.
+	Lapse()
 }
 
 // ClusterHandler is the engine's side of the seam: what a node does with
@@ -105,6 +125,12 @@ type ClusterHandler interface {
 	Send(s *ClusterSend, done func(error))
 	// Leave removes a remote session from the room.
 	Leave(l *ClusterLeave, done func(error))
+	// Receive takes a batch another node published to this node
+	// (Cluster.PublishNode): the frames of rooms it owns for this node's
+	// sessions. Batches are passed one at a time, in the order they
+	// arrived; batch is valid only during the call, and Receive must not
+	// block.
+	Receive(batch []byte)
 }
 
 // ClusterJoin is a join forwarded to the room's owner.
@@ -174,6 +200,10 @@ var (
 	// ErrNotOwner: the node a request reached does not run the room (any
 	// more). The member's node looks the owner up again.
 	ErrNotOwner = &codec.Error{Code: codec.CodeUnavailable, Message: "engine: this node does not own the room"}
+	// ErrRoomFreed: the node a join was forwarded to had stopped the room
+	// and has just given up its lease (Cluster.Handover): the member's
+	// node looks the owner up again at once, and takes the room.
+	ErrRoomFreed = &codec.Error{Code: codec.CodeUnavailable, Message: "engine: room given up by its last owner, look again"}
 	// ErrNoListener: no node listens on the room a signal was asked to
 	// (Cluster.AskRoom), or, on a single node, Engine.Signal found no
 	// listener.

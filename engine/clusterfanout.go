@@ -6,32 +6,32 @@ import (
 	"sync/atomic"
 
 	"github.com/parlorhq/parlor/room"
-	"go.uber.org/zap"
 )
 
 // clusterFanout is the rooms' room.Fanout on a cluster node. A room runs
 // only on its owner, so its broadcasts reach this node's sessions directly,
-// in the same call as the room's unicast frames, and reach the other nodes
-// through one publish on the room's topic, made only while some member
-// sits on another node. Remote sessions (*remoteSession) are not attached
-// here: attaching one publishes an envAttach envelope, and the member's
-// node delivers the broadcasts to it from then on.
+// in the same call as the room's unicast frames, and reach each other node
+// that has a member attached through that node's link (clusterpeer.go),
+// only while it has one. Remote sessions (*remoteSession) are not attached
+// here: attaching one queues an envAttach envelope to its node, whose
+// sessions get the broadcasts from then on.
 type clusterFanout struct {
-	broker Broker
-	log    *zap.Logger
-	rooms  *shardedMap[*ownedRoom]
+	peers *peerLinks
+	rooms *shardedMap[*ownedRoom]
 }
 
 // ownedRoom is who gets one owned room's broadcasts: the sessions of this
-// node, read without locking, and a count of the remote ones.
+// node and the links to the nodes with remote sessions attached, both read
+// without locking.
 type ownedRoom struct {
 	mu     sync.Mutex
 	local  atomic.Pointer[[]room.Session]
-	remote atomic.Int32
+	links  atomic.Pointer[[]*peerLink]
+	remote map[string]int // attached remote sessions by node; mu
 }
 
-func newClusterFanout(b Broker, log *zap.Logger) *clusterFanout {
-	return &clusterFanout{broker: b, log: log, rooms: newShardedMap[*ownedRoom]()}
+func newClusterFanout(peers *peerLinks) *clusterFanout {
+	return &clusterFanout{peers: peers, rooms: newShardedMap[*ownedRoom]()}
 }
 
 // Attach implements room.Fanout.
@@ -42,19 +42,25 @@ func (f *clusterFanout) Attach(roomID string, s room.Session) {
 			or = &ownedRoom{}
 			m[roomID] = or
 		}
+		or.mu.Lock()
+		defer or.mu.Unlock()
 		if rs, ok := s.(*remoteSession); ok {
-			or.remote.Add(1)
+			if or.remote == nil {
+				or.remote = make(map[string]int)
+			}
+			or.remote[rs.node]++
+			if or.remote[rs.node] == 1 {
+				or.relinkLocked(f.peers)
+			}
 			rs.publish(envAttach, nil)
 			return
 		}
-		or.mu.Lock()
 		var next []room.Session
 		if p := or.local.Load(); p != nil {
 			next = slices.Clone(*p)
 		}
 		next = append(next, s)
 		or.local.Store(&next)
-		or.mu.Unlock()
 	})
 }
 
@@ -66,22 +72,36 @@ func (f *clusterFanout) Detach(roomID string, s room.Session) {
 		if or == nil {
 			return
 		}
-		if _, ok := s.(*remoteSession); ok {
-			or.remote.Add(-1)
-		} else {
-			or.mu.Lock()
-			if p := or.local.Load(); p != nil {
-				if i := slices.Index(*p, s); i >= 0 {
-					next := slices.Delete(slices.Clone(*p), i, i+1)
-					or.local.Store(&next)
+		or.mu.Lock()
+		defer or.mu.Unlock()
+		if rs, ok := s.(*remoteSession); ok {
+			if or.remote[rs.node] > 0 {
+				or.remote[rs.node]--
+				if or.remote[rs.node] == 0 {
+					delete(or.remote, rs.node)
+					or.relinkLocked(f.peers)
 				}
 			}
-			or.mu.Unlock()
+		} else if p := or.local.Load(); p != nil {
+			if i := slices.Index(*p, s); i >= 0 {
+				next := slices.Delete(slices.Clone(*p), i, i+1)
+				or.local.Store(&next)
+			}
 		}
-		if p := or.local.Load(); (p == nil || len(*p) == 0) && or.remote.Load() <= 0 {
+		if p := or.local.Load(); (p == nil || len(*p) == 0) && len(or.remote) == 0 {
 			delete(m, roomID)
 		}
 	})
+}
+
+// relinkLocked rebuilds the links from the nodes with remote sessions
+// attached. or.mu is held.
+func (or *ownedRoom) relinkLocked(peers *peerLinks) {
+	links := make([]*peerLink, 0, len(or.remote))
+	for node := range or.remote {
+		links = append(links, peers.get(node))
+	}
+	or.links.Store(&links)
 }
 
 // Publish implements room.Fanout.
@@ -95,9 +115,9 @@ func (f *clusterFanout) Publish(roomID string, frames []byte) {
 			s.Deliver(frames)
 		}
 	}
-	if or.remote.Load() > 0 {
-		if err := f.broker.Publish(roomID, frames); err != nil {
-			f.log.Warn("cluster publish", zap.String("room", roomID), zap.Error(err))
+	if p := or.links.Load(); p != nil {
+		for _, l := range *p {
+			l.push(roomID, frames)
 		}
 	}
 }

@@ -110,8 +110,14 @@ func (e *Engine) bindLease(r *room.Room, lease RoomLease) {
 	}()
 }
 
-// releaseLease releases the lease r ran under. It runs on the room's exit,
-// after OnDispose, so that the next owner reads everything r stored.
+// releaseLease gives up the lease r ran under. It runs on the room's exit,
+// after OnDispose, so that the next owner reads everything r stored. While
+// the engine runs, the lease lapses rather than being deleted: a room stops
+// here when it was idle (or lost its lease, or its store moved under it),
+// and most idle rooms, finished matches among them, never run again; the
+// next join here takes the room back with one renewal, and a join on
+// another node asks this node to hand the room over (Cluster.Handover). A
+// shutting engine releases each lease at once.
 func (e *Engine) releaseLease(r *room.Room) {
 	id := r.ID()
 	var lease RoomLease
@@ -121,7 +127,11 @@ func (e *Engine) releaseLease(r *room.Room) {
 			delete(m, id)
 		}
 	})
-	if lease != nil {
+	switch {
+	case lease == nil:
+	case e.shutting.Load():
 		lease.Release()
+	default:
+		lease.Lapse()
 	}
 }

@@ -104,7 +104,7 @@ func New(cfg Config) (*Engine, error) {
 	e.hub = newHub(broker, e.log)
 	e.fanout = e.hub
 	if cfg.Cluster != nil {
-		e.startCluster(cfg.Cluster, broker)
+		e.startCluster(cfg.Cluster)
 	}
 	e.listeners = newShardedMap[*roomListener]()
 	e.userChans = newShardedMap[*userHandler]()

@@ -20,9 +20,9 @@ import (
 // in a remoteRoom) before it forwards the first join.
 
 // startCluster sets the engine up as a cluster node.
-func (e *Engine) startCluster(c Cluster, broker Broker) {
+func (e *Engine) startCluster(c Cluster) {
 	e.cluster = c
-	e.fanout = newClusterFanout(broker, e.log)
+	e.fanout = newClusterFanout(newPeerLinks(c, e.log, &e.wg))
 	e.leases = newShardedMap[leasedRoom]()
 	e.remoteSessions = newShardedMap[*remoteSession]()
 	e.remotes = newShardedMap[*remoteRoom]()
@@ -31,12 +31,11 @@ func (e *Engine) startCluster(c Cluster, broker Broker) {
 	e.shortenIdleTTL()
 }
 
-// remoteRoom is this node's subscription to a room owned by another node,
-// with the sessions of this node in it.
+// remoteRoom is a room owned by another node, with the sessions of this
+// node in it: the owner's batches for the room (receiveBatch) go to it.
 type remoteRoom struct {
-	e     *Engine
-	id    string
-	unsub func()
+	e  *Engine
+	id string
 
 	mu       sync.Mutex
 	members  map[string]*session // by session id: joining or joined
@@ -44,8 +43,8 @@ type remoteRoom struct {
 
 	// lastSeq is the room's seq as far as this node knows: the seq of
 	// the last ordered broadcast, joined frame or replayed event received;
-	// seqKnown is false until the first of them. The topic's delivery
-	// goroutine only.
+	// seqKnown is false until the first of them. The delivery goroutine
+	// of batches (receiveBatch) only.
 	lastSeq  uint64
 	seqKnown bool
 }
@@ -59,29 +58,23 @@ type remoteHandle struct {
 	replies remoteReplies
 }
 
-// enterRemote registers s in the remote room id, subscribing to the
-// room's topic first if s is this node's first session in it.
-func (e *Engine) enterRemote(id string, s *session) (*remoteRoom, error) {
+// enterRemote registers s in the remote room id, before its join is
+// forwarded, so that the owner's frames for it find it here.
+func (e *Engine) enterRemote(id string, s *session) *remoteRoom {
 	var rr *remoteRoom
-	var err error
 	e.remotes.update(id, func(m map[string]*remoteRoom) {
 		if rr = m[id]; rr == nil {
 			rr = &remoteRoom{e: e, id: id, members: make(map[string]*session)}
-			rr.unsub, err = e.cluster.Broker().Subscribe(id, rr.deliver)
-			if err != nil {
-				rr = nil
-				return
-			}
 			m[id] = rr
 		}
 		rr.mu.Lock()
 		rr.members[s.id] = s
 		rr.mu.Unlock()
 	})
-	return rr, err
+	return rr
 }
 
-// exitRemote takes s out of rr, unsubscribing when it was the last.
+// exitRemote takes s out of rr, forgetting rr when s was the last.
 func (e *Engine) exitRemote(rr *remoteRoom, s *session) {
 	e.remotes.update(rr.id, func(m map[string]*remoteRoom) {
 		rr.mu.Lock()
@@ -93,7 +86,6 @@ func (e *Engine) exitRemote(rr *remoteRoom, s *session) {
 		rr.detachLocked(s)
 		if len(rr.members) == 0 && m[rr.id] == rr {
 			delete(m, rr.id)
-			rr.unsub()
 		}
 	})
 }
@@ -108,8 +100,9 @@ func (rr *remoteRoom) detachLocked(s *session) {
 	}
 }
 
-// deliver is the room topic's subscriber: broadcasts go to the attached
-// sessions, envelopes to the session they name.
+// deliver takes one payload of the room from its owner's batches:
+// broadcasts go to the attached sessions, envelopes to the session they
+// name.
 func (rr *remoteRoom) deliver(p []byte) {
 	kind, sid, body, ok := parseEnvelope(p)
 	if !ok {
@@ -244,6 +237,9 @@ func (s *session) joinCluster(ctx context.Context, f *codec.Frame, m room.Module
 			// join's time rather than refuse.
 			err = ErrNotOwner
 		}
+		if errors.Is(err, ErrRoomFreed) {
+			continue // the last owner just gave it up: take it now
+		}
 		if !errors.Is(err, ErrOwnerGone) && !errors.Is(err, ErrNotOwner) {
 			return err
 		}
@@ -263,21 +259,19 @@ func lookupUnavailable(err error) bool {
 	return errors.As(err, &ce) && ce.Code == codec.CodeUnavailable && !errors.Is(err, ErrShutdown)
 }
 
-// joinRemote forwards a join to owner, with the room's topic subscribed
-// first so that the joined frame and everything after it arrive here.
+// joinRemote forwards a join to owner, with the session registered in
+// the remote room first so that the joined frame and everything after it
+// find it here.
 func (s *session) joinRemote(ctx context.Context, owner, id string, f *codec.Frame, params []byte) error {
-	rr, err := s.e.enterRemote(id, s)
-	if err != nil {
-		return err
-	}
-	err = s.e.cluster.Join(ctx, owner, &ClusterJoin{
+	rr := s.e.enterRemote(id, s)
+	err := s.e.cluster.Join(ctx, owner, &ClusterJoin{
 		Room: id, Kind: f.Kind, User: s.user, Session: s.id, Node: s.e.cluster.Node(),
 		Ref: f.Ref, Params: params, Epoch: f.Epoch, Since: f.Seq,
 	})
 	if err != nil {
 		if s.remoteRoom(id) == nil {
 			s.e.exitRemote(rr, s)
-			if !errors.Is(err, ErrOwnerGone) && !errors.Is(err, ErrNotOwner) {
+			if !errors.Is(err, ErrOwnerGone) && !errors.Is(err, ErrNotOwner) && !errors.Is(err, ErrRoomFreed) {
 				// It may have applied after all (a timeout): undo it.
 				s.forwardLeave(owner, id, true)
 			}
@@ -449,6 +443,7 @@ func (e *Engine) watchNode(node string) {
 			return
 		}
 		e.watched.update(node, func(m map[string]struct{}) { delete(m, node) })
+		e.peers().drop(node)
 		e.log.Info("node gone: closing the sessions in its rooms, disconnecting its sessions from ours", zap.String("gone", node))
 		for _, s := range e.sessions.values() {
 			s.roomsMu.Lock()

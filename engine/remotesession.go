@@ -7,7 +7,6 @@ import (
 
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/room"
-	"go.uber.org/zap"
 )
 
 // The owner's side of a member on another node. A room owned here sees a
@@ -23,6 +22,7 @@ type remoteSession struct {
 	user   string
 	node   string
 	key    string
+	link   *peerLink // to node
 	joined atomic.Bool
 }
 
@@ -53,13 +53,12 @@ func (rs *remoteSession) RoomLeft(_ *room.Room, reason room.LeaveReason) {
 	rs.e.forgetRemoteSession(rs)
 }
 
+// publish queues an envelope for the session to its node's link. The
+// link's writer publishes it; a failure is logged there, and the member's
+// node finds out as it would of a lost NATS message (a gap in the seqs,
+// a send answered by its timeout).
 func (rs *remoteSession) publish(kind byte, body []byte) bool {
-	env := appendEnvelope(make([]byte, 0, 3+len(rs.id)+len(body)), kind, rs.id, body)
-	if err := rs.e.cluster.Broker().Publish(rs.room, env); err != nil {
-		rs.e.log.Warn("cluster publish to a remote session", zap.String("room", rs.room),
-			zap.String("node", rs.node), zap.Error(err))
-		return false
-	}
+	rs.link.pushEnvelope(rs.room, kind, rs.id, body)
 	return true
 }
 
@@ -69,7 +68,8 @@ func (e *Engine) remoteSessionFor(j *ClusterJoin) *remoteSession {
 	var rs *remoteSession
 	e.remoteSessions.update(key, func(m map[string]*remoteSession) {
 		if rs = m[key]; rs == nil || rs.user != j.User {
-			rs = &remoteSession{e: e, room: j.Room, id: j.Session, user: j.User, node: j.Node, key: key}
+			rs = &remoteSession{e: e, room: j.Room, id: j.Session, user: j.User, node: j.Node, key: key,
+				link: e.peers().get(j.Node)}
 			m[key] = rs
 		}
 	})
@@ -110,6 +110,11 @@ func (e *Engine) joinForwarded(j *ClusterJoin) error {
 	}
 	if j.Session == "" || len(j.Session) > maxRemoteSessionID || j.Room == "" || len(j.Room) > codec.MaxIDLen {
 		return ErrBadForward
+	}
+	if _, running := e.rooms.load(j.Room); !running && e.cluster.Handover(j.Room) {
+		// It stopped here and its lease lapsed: the member's node takes
+		// it, rather than this node running it for members elsewhere.
+		return ErrRoomFreed
 	}
 	ctx, cancel := context.WithTimeout(e.ctx, e.cfg.JoinTimeout)
 	defer cancel()
@@ -156,6 +161,10 @@ func (c clusterSide) Send(s *ClusterSend, done func(error)) {
 	}
 	done(err)
 }
+
+// Receive implements ClusterHandler: a batch of the rooms this node has
+// members in, from their owner.
+func (c clusterSide) Receive(batch []byte) { c.e.receiveBatch(batch) }
 
 // Leave implements ClusterHandler.
 func (c clusterSide) Leave(l *ClusterLeave, done func(error)) {

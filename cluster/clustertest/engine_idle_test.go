@@ -9,8 +9,10 @@ import (
 )
 
 // On a cluster node an empty room stops after DefaultClusterIdleTTL and
-// releases its lease, so another node can run it at once, while the user
-// channels keep the longer room.DefaultIdleTTL for their notifications.
+// lets its lease lapse (no write: its key still names the node), and
+// another node's join has it handed over and runs it at once, while the
+// user channels keep the longer room.DefaultIdleTTL for their
+// notifications.
 func TestClusterEmptyRoomStopsSoon(t *testing.T) {
 	ns := StartServer(t)
 	st := newStores()
@@ -41,8 +43,11 @@ func TestClusterEmptyRoomStopsSoon(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "the empty DM to stop on a", func() bool { return !a.owns(id) })
+	if owner, _, err := a.cluster.Leases().Owner(ctx(t), id); err != nil || owner != "a" {
+		t.Fatalf("the stopped DM's lease names %q (%v), want a: lapsed, not deleted", owner, err)
+	}
 
-	// Its lease is free: bob's join on b runs the room there.
+	// a hands the lapsed lease over: bob's join on b runs the room there.
 	cvB, err := chatclient.DM(ctx(t), b.dial("bob"), "alice")
 	if err != nil {
 		t.Fatal(err)

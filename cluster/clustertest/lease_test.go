@@ -206,6 +206,102 @@ func TestLeaseRenewKeeps(t *testing.T) {
 	}
 }
 
+// TestLeaseRenewedByAge: the manager renews each lease when it is
+// RenewInterval old, not every lease at each tick: a lease taken between
+// two renewals of another is not rewritten with it, so a room that runs
+// for less than RenewInterval costs one write.
+func TestLeaseRenewedByAge(t *testing.T) {
+	s := StartServer(t)
+	const every = time.Second
+	a := newManager(t, dial(t, "a", s.URL()), lease.Config{Node: "a", TTL: 3 * every, RenewInterval: every})
+	ctx := ctxT(t)
+	old, err := a.Acquire(ctx, "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldRev := old.Revision()
+	time.Sleep(every * 6 / 10)
+	young, err := a.Acquire(ctx, "young")
+	if err != nil {
+		t.Fatal(err)
+	}
+	youngRev := young.Revision()
+	eventually(t, "the first lease renewed", func() bool { return old.Revision() != oldRev })
+	// The first lease is about every old now, the second about 0.4
+	// every: a renewal of both at one tick would have rewritten it.
+	if got := young.Revision(); got != youngRev {
+		t.Fatalf("the lease taken %v after the other was renewed with it (revision %d, then %d)", every*6/10, youngRev, got)
+	}
+	eventually(t, "the second lease renewed", func() bool { return young.Revision() != youngRev })
+	if old.Err() != nil || young.Err() != nil {
+		t.Fatalf("leases ended: %v, %v", old.Err(), young.Err())
+	}
+}
+
+// TestLeaseLapse: a lapsed lease ends on its node without a write; its
+// key keeps naming the node, which takes the room back with one write, or
+// hands it over on request (Handover), or at Close.
+func TestLeaseLapse(t *testing.T) {
+	s := StartServer(t)
+	a := newManager(t, dial(t, "a", s.URL()), lease.Config{Node: "a"})
+	b := newManager(t, dial(t, "b", s.URL()), lease.Config{Node: "b"})
+	ctx := ctxT(t)
+	l, err := a.Acquire(ctx, "room")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev := l.Revision()
+	l.Lapse()
+	select {
+	case <-l.Done():
+	default:
+		t.Fatal("a lapsed lease is not done")
+	}
+	if !errors.Is(l.Err(), lease.ErrReleased) {
+		t.Fatalf("Err of a lapsed lease = %v, want ErrReleased", l.Err())
+	}
+	if owner, r, err := a.Owner(ctx, "room"); err != nil || owner != "a" || r != rev {
+		t.Fatalf("Owner after Lapse = %q, %d, %v; want a, %d (no write)", owner, r, err, rev)
+	}
+	if _, err := b.Acquire(ctx, "room"); !errors.Is(err, lease.ErrTaken) {
+		t.Fatalf("b's Acquire of a lapsed lease = %v, want ErrTaken", err)
+	}
+
+	// Back on a: one write, the revision after the lapsed one.
+	l, err = a.Acquire(ctx, "room")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Revision() != rev+1 {
+		t.Fatalf("revision %d after taking a lapsed lease back, want %d (one write)", l.Revision(), rev+1)
+	}
+
+	// Handed over on request.
+	l.Lapse()
+	if b.Handover(ctx, "room") {
+		t.Fatal("b handed over a lease it never held")
+	}
+	if !a.Handover(ctx, "room") {
+		t.Fatal("a did not hand its lapsed lease over")
+	}
+	if a.Handover(ctx, "room") {
+		t.Fatal("a handed the same lease over twice")
+	}
+	lb, err := b.Acquire(ctx, "room")
+	if err != nil {
+		t.Fatalf("b's Acquire after the handover: %v", err)
+	}
+	lb.Lapse()
+
+	// Handed over at Close.
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Acquire(ctx, "room"); err != nil {
+		t.Fatalf("a's Acquire after b closed with the lease lapsed: %v", err)
+	}
+}
+
 // TestLeaseRelease: a released room can be taken by another node at once.
 func TestLeaseRelease(t *testing.T) {
 	s := StartServer(t)

@@ -32,9 +32,12 @@ type Config struct {
 	// TTL is the lease lifetime after each write; the bucket's max age.
 	// Zero means DefaultTTL.
 	TTL time.Duration
-	// RenewInterval is how often the manager renews every lease it holds.
-	// Zero means TTL/3. A negative value turns automatic renewal off: the
-	// caller calls Lease.Renew itself.
+	// RenewInterval is the age at which the manager renews a lease it
+	// holds: RenewInterval after its last write, checked every quarter
+	// of it, so a lease is rewritten at most 1.25 RenewInterval after its
+	// last write, and a room that runs for less than RenewInterval is
+	// never renewed. Zero means TTL/3. A negative value turns automatic
+	// renewal off: the caller calls Lease.Renew itself.
 	RenewInterval time.Duration
 	// Replicas is the bucket's replica count. Zero means DefaultReplicas.
 	Replicas int

@@ -57,6 +57,14 @@ func (l *Lease) Valid() bool {
 	return l.err == nil && time.Now().Before(l.deadline)
 }
 
+// deadlineAfter reports whether the lease's deadline (its last write plus
+// TTL) is after t.
+func (l *Lease) deadlineAfter(t time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.deadline.After(t)
+}
+
 // Renew writes the lease again with the revision it last wrote. If someone
 // else's write came in between, or the key expired, the lease is lost:
 // Renew returns ErrLost and the lease ends. Any other failure wraps

@@ -46,6 +46,9 @@ type Manager struct {
 	// way for it ends: a second Acquire of the same room waits for it
 	// instead of racing it (and replacing its lease as "our own name").
 	acquiring map[string]chan struct{}
+	// lapsed holds the leases this node stopped renewing without deleting
+	// their keys, until they expire (lapse.go).
+	lapsed map[string]lapsed
 
 	reach reach // whether the bucket answers (reach.go)
 
@@ -77,6 +80,7 @@ func NewManager(ctx context.Context, nc *nats.Conn, cfg Config) (*Manager, error
 		log:       cfg.Logger.With(zap.String("node", cfg.Node)),
 		leases:    make(map[string]*Lease),
 		acquiring: make(map[string]chan struct{}),
+		lapsed:    make(map[string]lapsed),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 	}
@@ -134,8 +138,12 @@ func (m *Manager) Acquire(ctx context.Context, room string) (*Lease, error) {
 
 	key := token.For(room)
 	value := []byte(m.cfg.Node)
-	started := time.Now()
-	rev, err := m.kv.Create(ctx, key, value)
+	rev, started, revived := m.revive(ctx, room)
+	var err error
+	if !revived {
+		started = time.Now()
+		rev, err = m.kv.Create(ctx, key, value)
+	}
 	if errors.Is(err, jetstream.ErrKeyExists) {
 		var e jetstream.KeyValueEntry
 		e, err = m.kv.Get(ctx, key)
@@ -245,21 +253,37 @@ func (m *Manager) forget(l *Lease) {
 	m.mu.Unlock()
 }
 
-// renewLoop renews every held lease each RenewInterval.
+// renewChecks is how many times per RenewInterval renewLoop looks for
+// leases due for renewal.
+const renewChecks = 4
+
+// renewLoop renews each held lease once it is RenewInterval old, looking
+// every RenewInterval/renewChecks. Renewing by age rather than all at
+// every tick spares the leases of short-lived rooms (a match of a few
+// seconds at most, a room that stops once empty) the write they would
+// get from a tick that falls just after their creation.
 func (m *Manager) renewLoop() {
 	defer close(m.done)
-	t := time.NewTicker(m.cfg.RenewInterval)
+	t := time.NewTicker(m.cfg.RenewInterval / renewChecks)
 	defer t.Stop()
+	var held []*Lease
 	for {
 		select {
 		case <-m.stop:
 			return
 		case <-t.C:
 		}
+		now := time.Now()
+		m.pruneLapsed(now)
+		// Due: last written RenewInterval ago or more, so its deadline
+		// (last write + TTL) is at most TTL - RenewInterval away.
+		due := now.Add(m.cfg.TTL - m.cfg.RenewInterval)
+		held = held[:0]
 		m.mu.Lock()
-		held := make([]*Lease, 0, len(m.leases))
 		for _, l := range m.leases {
-			held = append(held, l)
+			if !l.deadlineAfter(due) {
+				held = append(held, l)
+			}
 		}
 		m.mu.Unlock()
 		start := time.Now()
@@ -276,12 +300,14 @@ func (m *Manager) renewLoop() {
 		if took := time.Since(start); took > m.cfg.RenewInterval {
 			m.log.Warn("lease: renewals fall behind", zap.Int("leases", len(held)), zap.Duration("took", took))
 		}
+		clear(held)
 	}
 }
 
-// Close stops renewing. The leases still held end with ErrClosed and
-// expire in the bucket after TTL; release them first to hand their rooms
-// over at once.
+// Close stops renewing and deletes the keys of the lapsed leases (Lapse)
+// that have not expired, so that their rooms can be taken at once. The
+// leases still held end with ErrClosed and expire in the bucket after
+// TTL; release them first to hand their rooms over at once.
 func (m *Manager) Close() error {
 	m.mu.Lock()
 	if m.closed {
@@ -294,6 +320,7 @@ func (m *Manager) Close() error {
 	m.mu.Unlock()
 	close(m.stop)
 	<-m.done
+	m.deleteAllLapsed()
 	for _, l := range held {
 		l.end(ErrClosed)
 	}

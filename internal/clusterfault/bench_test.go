@@ -307,6 +307,7 @@ func benchChatAck(b *testing.B, k ackCase, rate int) {
 		rec := loadgen.NewRecorder(0)
 		var failed atomic.Int64
 		var lastErr atomic.Value
+		nats0 := c.natsStats()
 		start := time.Now()
 		var wg sync.WaitGroup
 		for k, pr := range pairs {
@@ -339,6 +340,7 @@ func benchChatAck(b *testing.B, k ackCase, rate int) {
 			b.Errorf("%d sends failed, the last with %v", n, lastErr.Load())
 		}
 		h := rec.Snapshot()
+		c.natsStats().sub(nats0).report(b, h.Count(), time.Since(start), "send")
 		b.ReportMetric(float64(h.Count())/ackWindow.Seconds(), "sends/s")
 		b.ReportMetric(float64(h.Quantile(0.50).Microseconds())/1000, "p50-ms")
 		b.ReportMetric(float64(h.Quantile(0.99).Microseconds())/1000, "p99-ms")
@@ -398,6 +400,7 @@ func benchMoveAck(b *testing.B, k ackCase, rate int) {
 		rec := loadgen.NewRecorder(0)
 		var failed atomic.Int64
 		var lastErr atomic.Value
+		nats0 := c.natsStats()
 		start := time.Now()
 		var wg sync.WaitGroup
 		for k, pr := range pairs {
@@ -423,6 +426,7 @@ func benchMoveAck(b *testing.B, k ackCase, rate int) {
 			b.Errorf("%d matches failed, the last with %v", n, lastErr.Load())
 		}
 		h := rec.Snapshot()
+		c.natsStats().sub(nats0).report(b, h.Count(), time.Since(start), "move")
 		b.ReportMetric(float64(h.Count())/time.Since(start).Seconds(), "moves/s")
 		b.ReportMetric(float64(h.Quantile(0.50).Microseconds())/1000, "p50-ms")
 		b.ReportMetric(float64(h.Quantile(0.99).Microseconds())/1000, "p99-ms")
