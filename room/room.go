@@ -58,6 +58,18 @@ type Config struct {
 	// the idle TTL and the replay age bound. Nil means RealClock{}; tests
 	// inject a fake clock (roomtest.FakeClock) to move time by hand.
 	Clock Clock
+	// ParkAfter is how long the room goroutine waits with nothing to do
+	// before it exits, to be started again by the next op, timer or
+	// Shutdown (see park.go). A parked room holds no goroutine and no
+	// stack; nothing it holds is lost and nothing it does is reordered.
+	// It is measured on the wall clock, not on Clock, since no handler
+	// can see it. Zero means 1s; negative never parks. A room run by Run
+	// instead of Start never parks either.
+	ParkAfter time.Duration
+	// Go starts the room goroutine: at Start, and each time a parked
+	// room has work again. Nil means a go statement; a host that counts
+	// its goroutines (with a sync.WaitGroup, say) wraps f in its own.
+	Go func(f func())
 }
 
 // Defaults of Config.
@@ -69,6 +81,7 @@ const (
 	DefaultReplayAge    = 2 * time.Minute
 	DefaultDedupEntries = 1024
 	DefaultDedupBytes   = 256 << 10
+	DefaultParkAfter    = time.Second
 	timerQueueSize      = 64
 )
 
@@ -168,6 +181,18 @@ type Room struct {
 	// wake asks the room goroutine to check, after an inline op, whether
 	// the room must now be disposed.
 	wake chan struct{}
+	// runner is the room goroutine's state: running, parked or stopped
+	// (park.go). posted counts the timers and wake-ups sent to the room
+	// goroutine and not yet taken, plus one for a requested Shutdown:
+	// with queued, what a parking goroutine must find at zero.
+	runner atomic.Uint32
+	posted atomic.Int32
+	noPark bool
+	// loopFn is r.loop, made once so that restarting a parked room
+	// allocates nothing; parkTimer is the room goroutine's, made at its
+	// first wait.
+	loopFn    func()
+	parkTimer *time.Timer
 
 	// Owned by the room goroutine.
 	seq         uint64
@@ -214,6 +239,9 @@ func New(id, kind string, h Handler, cfg Config) *Room {
 	if cfg.Clock == nil {
 		cfg.Clock = RealClock{}
 	}
+	if cfg.ParkAfter == 0 {
+		cfg.ParkAfter = DefaultParkAfter
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = zap.NewNop()
@@ -239,18 +267,26 @@ func New(id, kind string, h Handler, cfg Config) *Room {
 		replay:  newReplayBuffer(cfg.ReplayEvents, cfg.ReplayBytes, cfg.ReplayAge),
 		dedup:   newDedupCache(cfg.DedupEntries, cfg.DedupBytes),
 	}
+	r.loopFn = r.loop
 	// Until OnCreate has run, no sender may run inline; run unlocks.
 	r.actor.Lock()
 	return r
 }
 
-// Start runs the room goroutine (Run) in a new goroutine.
-func (r *Room) Start() { go r.Run() }
+// Start starts the room goroutine with Config.Go (a go statement by
+// default). It runs OnCreate, then processes the mailbox, timers and
+// ticks until the room stops; in between it parks while the room has
+// nothing to do (Config.ParkAfter) and is started again with Config.Go.
+func (r *Room) Start() { r.spawn(r.run) }
 
-// Run is the room goroutine: it runs OnCreate, then processes the mailbox,
-// timers and ticks until the room stops, and returns when it has. Hosts
-// that track goroutines call it themselves instead of Start.
-func (r *Room) Run() { r.run() }
+// Run is the room goroutine on the caller's goroutine: it runs OnCreate,
+// then processes the mailbox, timers and ticks until the room stops, and
+// returns when it has. A room run this way never parks. Hosts that track
+// goroutines set Config.Go and call Start instead, or call Run.
+func (r *Room) Run() {
+	r.noPark = true
+	r.run()
+}
 
 // ID returns the room id.
 func (r *Room) ID() string { return r.id }
@@ -268,7 +304,11 @@ func (r *Room) Done() <-chan struct{} { return r.done }
 // LeaveShutdown, then OnDispose runs with DisposeShutdown. It does not
 // wait; use Done.
 func (r *Room) Shutdown() {
-	r.stopOnce.Do(func() { close(r.stop) })
+	r.stopOnce.Do(func() {
+		r.posted.Add(1) // never parks again: it has a shutdown to run
+		close(r.stop)
+		r.kick()
+	})
 }
 
 // Join asks the room to admit session s. On success the room has already
@@ -305,6 +345,7 @@ func (r *Room) Disconnect(s Session) {
 	r.queued.Add(1)
 	select {
 	case r.mailbox <- o:
+		r.kick()
 	case <-r.done:
 		r.queued.Add(-1)
 	}
@@ -323,6 +364,7 @@ func (r *Room) Send(s Session, ref uint64, event string, data []byte, clientMsgI
 	r.queued.Add(1)
 	select {
 	case r.mailbox <- o:
+		r.kick()
 		return nil
 	case <-r.done:
 		r.queued.Add(-1)
@@ -363,9 +405,12 @@ func (r *Room) runInline(s Session, ref uint64, event string, data []byte, clien
 	r.handleMessage(&o)
 	r.runDue()
 	if r.closeReason != "" || (len(r.members) == 0 && r.cfg.IdleTTL < 0) {
+		r.posted.Add(1)
 		select {
 		case r.wake <- struct{}{}:
+			r.kick()
 		default:
+			r.posted.Add(-1) // one is already on its way
 		}
 	}
 }
@@ -390,6 +435,7 @@ func (r *Room) call(ctx context.Context, o *op) error {
 	r.queued.Add(1)
 	select {
 	case r.mailbox <- o:
+		r.kick()
 	case <-r.done:
 		r.queued.Add(-1)
 		return r.closedErr()
@@ -440,8 +486,9 @@ func (r *Room) closedErr() error {
 	return ErrClosed
 }
 
-// run is the room goroutine. It holds the actor lock (taken in New) until
-// OnCreate has run, then takes it around each op.
+// run is the room goroutine's start. It holds the actor lock (taken in
+// New) until OnCreate has run, then processes ops until the room stops or
+// parks.
 func (r *Room) run() {
 	if err := r.safeCreate(); err != nil {
 		r.createErr = err
@@ -454,29 +501,71 @@ func (r *Room) run() {
 	r.scheduleIdle()
 	r.runDue()
 	r.actor.Unlock()
+	r.loop()
+}
+
+// Events the room goroutine takes, one at a time.
+const (
+	evNone uint8 = iota // nothing: look again
+	evOp
+	evTimer
+	evWake
+	evStop
+	evParked // the goroutine parked: return
+)
+
+// loop processes the mailbox, timers and wake-ups, taking the actor lock
+// around each, until the room stops or parks. Whatever is ready is taken
+// without waiting; only when nothing is does wait arm the park timer.
+func (r *Room) loop() {
 	for {
+		var o *op
+		var t *Timer
+		var ev uint8
 		select {
-		case o := <-r.mailbox:
-			r.actor.Lock()
-			r.handle(o)
-			r.queued.Add(-1)
-		case t := <-r.timerq:
-			r.actor.Lock()
-			r.fire(t)
+		case o = <-r.mailbox:
+			ev = evOp
+		case t = <-r.timerq:
+			ev = evTimer
 		case <-r.wake:
-			r.actor.Lock()
+			ev = evWake
 		case <-r.stop:
-			r.actor.Lock()
-			r.dispose(DisposeShutdown)
-			r.actor.Unlock()
-			return
+			ev = evStop
+		default:
+			ev, o, t = r.wait()
 		}
-		stopped := r.afterOp()
-		r.actor.Unlock()
-		if stopped {
+		if ev == evParked || r.step(ev, o, t) {
 			return
 		}
 	}
+}
+
+// step handles one event with the actor lock held. It reports whether
+// the room stopped.
+func (r *Room) step(ev uint8, o *op, t *Timer) bool {
+	switch ev {
+	case evNone:
+		return false
+	case evOp:
+		r.actor.Lock()
+		r.handle(o)
+		r.queued.Add(-1)
+	case evTimer:
+		r.posted.Add(-1)
+		r.actor.Lock()
+		r.fire(t)
+	case evWake:
+		r.posted.Add(-1)
+		r.actor.Lock()
+	case evStop:
+		r.actor.Lock()
+		r.dispose(DisposeShutdown)
+		r.actor.Unlock()
+		return true
+	}
+	stopped := r.afterOp()
+	r.actor.Unlock()
+	return stopped
 }
 
 // afterOp runs the zero-delay timers of the op that just ended and
@@ -700,6 +789,10 @@ func (r *Room) dispose(reason DisposeReason) {
 // requests and releases waiters.
 func (r *Room) exit() {
 	r.closing.Store(true)
+	r.runner.Store(runnerStopped)
+	if r.parkTimer != nil {
+		r.parkTimer.Stop()
+	}
 	for t := range r.timers {
 		if t.s != nil {
 			t.s.Stop()

@@ -37,9 +37,12 @@ func (r *Room) After(d time.Duration, fn func()) *Timer {
 // post runs on the clock's goroutine when t falls due: it hands t to the
 // room goroutine and waits until the room has run it or has stopped.
 func (r *Room) post(t *Timer) {
+	r.posted.Add(1)
 	select {
 	case r.timerq <- t:
+		r.kick()
 	case <-r.done:
+		r.posted.Add(-1)
 		return
 	}
 	select {
