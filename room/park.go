@@ -31,7 +31,7 @@ const (
 // once it has had nothing for ParkAfter.
 func (r *Room) wait() (ev uint8, o *op, t *Timer) {
 	var parkC <-chan time.Time
-	if !r.noPark && r.cfg.ParkAfter > 0 {
+	if r.cfg.ParkAfter > 0 {
 		if r.parkTimer == nil {
 			r.parkTimer = time.NewTimer(r.cfg.ParkAfter)
 		} else {
@@ -64,20 +64,28 @@ func (r *Room) wait() (ev uint8, o *op, t *Timer) {
 // exit: false when work came in meanwhile and the room is still this
 // goroutine's.
 func (r *Room) park() bool {
+	// A parked room keeps no timer: the next goroutine makes one. It
+	// has fired, so nothing else holds it.
+	t := r.parkTimer
+	r.parkTimer = nil
 	r.runner.Store(runnerParked)
 	if r.queued.Load() == 0 && r.posted.Load() == 0 {
 		return true
 	}
 	// Something was posted since: take the room back, unless its
 	// poster saw it parked and has started another goroutine.
-	return !r.runner.CompareAndSwap(runnerParked, runnerRunning)
+	if r.runner.CompareAndSwap(runnerParked, runnerRunning) {
+		r.parkTimer = t
+		return false
+	}
+	return true
 }
 
 // kick starts the room goroutine if it is parked. Posters call it after
 // every post.
 func (r *Room) kick() {
 	if r.runner.Load() == runnerParked && r.runner.CompareAndSwap(runnerParked, runnerRunning) {
-		r.spawn(r.loopFn)
+		r.spawn(r.loop)
 	}
 }
 

@@ -82,7 +82,6 @@ const (
 	DefaultDedupEntries = 1024
 	DefaultDedupBytes   = 256 << 10
 	DefaultParkAfter    = time.Second
-	timerQueueSize      = 64
 )
 
 type opKind uint8
@@ -158,7 +157,6 @@ type Room struct {
 	kind    string
 	handler Handler
 	cfg     Config
-	clock   Clock
 	log     *zap.Logger
 
 	mailbox chan *op
@@ -178,20 +176,17 @@ type Room struct {
 	// send runs inline only when it is zero, so that it never overtakes
 	// an op posted before it (the same connection's previous send).
 	queued atomic.Int32
-	// wake asks the room goroutine to check, after an inline op, whether
-	// the room must now be disposed.
-	wake chan struct{}
 	// runner is the room goroutine's state: running, parked or stopped
 	// (park.go). posted counts the timers and wake-ups sent to the room
 	// goroutine and not yet taken, plus one for a requested Shutdown:
 	// with queued, what a parking goroutine must find at zero.
 	runner atomic.Uint32
 	posted atomic.Int32
-	noPark bool
-	// loopFn is r.loop, made once so that restarting a parked room
-	// allocates nothing; parkTimer is the room goroutine's, made at its
-	// first wait.
-	loopFn    func()
+	// wake asks the room goroutine to check, after an inline op, whether
+	// the room must now be disposed.
+	wake chan struct{}
+	// parkTimer is the room goroutine's, made at its first wait and
+	// dropped when it parks.
 	parkTimer *time.Timer
 
 	// Owned by the room goroutine.
@@ -251,13 +246,12 @@ func New(id, kind string, h Handler, cfg Config) *Room {
 		kind:    kind,
 		handler: h,
 		cfg:     cfg,
-		clock:   cfg.Clock,
 		// WithLazy: the fields are encoded the first time the room logs,
 		// not for every room (With costs about 1.2 KiB a room with a JSON
 		// core, most of it the encoder's buffer).
 		log:     log.WithLazy(zap.String("room", id), zap.String("kind", kind)),
 		mailbox: make(chan *op, cfg.MailboxSize),
-		timerq:  make(chan *Timer, timerQueueSize),
+		timerq:  make(chan *Timer),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 		wake:    make(chan struct{}, 1),
@@ -267,7 +261,6 @@ func New(id, kind string, h Handler, cfg Config) *Room {
 		replay:  newReplayBuffer(cfg.ReplayEvents, cfg.ReplayBytes, cfg.ReplayAge),
 		dedup:   newDedupCache(cfg.DedupEntries, cfg.DedupBytes),
 	}
-	r.loopFn = r.loop
 	// Until OnCreate has run, no sender may run inline; run unlocks.
 	r.actor.Lock()
 	return r
@@ -284,7 +277,7 @@ func (r *Room) Start() { r.spawn(r.run) }
 // returns when it has. A room run this way never parks. Hosts that track
 // goroutines set Config.Go and call Start instead, or call Run.
 func (r *Room) Run() {
-	r.noPark = true
+	r.cfg.ParkAfter = -1
 	r.run()
 }
 
