@@ -63,7 +63,7 @@ type Config struct {
 	// Shutdown (see park.go). A parked room holds no goroutine and no
 	// stack; nothing it holds is lost and nothing it does is reordered.
 	// It is measured on the wall clock, not on Clock, since no handler
-	// can see it. Zero means 1s; negative never parks. A room run by Run
+	// can see it. Zero means 100ms; negative never parks. A room run by Run
 	// instead of Start never parks either.
 	ParkAfter time.Duration
 	// Go starts the room goroutine: at Start, and each time a parked
@@ -81,7 +81,7 @@ const (
 	DefaultReplayAge    = 2 * time.Minute
 	DefaultDedupEntries = 1024
 	DefaultDedupBytes   = 256 << 10
-	DefaultParkAfter    = time.Second
+	DefaultParkAfter    = 100 * time.Millisecond
 )
 
 type opKind uint8
