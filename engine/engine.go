@@ -64,7 +64,10 @@ type Engine struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	shutting atomic.Bool
-	stopOnce sync.Once
+	// upgrading is held for reading while an upgrade registers its
+	// session (upgrade.go); Shutdown takes it once shutting is set.
+	upgrading sync.RWMutex
+	stopOnce  sync.Once
 }
 
 // New returns an engine configured by cfg. It fails when cfg has no
@@ -182,6 +185,8 @@ func (e *Engine) module(kind string) room.Module {
 func (e *Engine) Shutdown(ctx context.Context) error {
 	e.stopOnce.Do(func() {
 		e.shutting.Store(true)
+		e.upgrading.Lock() // no upgrade registers a session from now on
+		e.upgrading.Unlock()
 		e.cancel()
 		e.aside.stop()
 		e.presence.stop()

@@ -43,7 +43,10 @@ type Presence struct {
 
 // presenceEntry is one user's presence: their sessions, their last
 // activity and who watches them. Its status is evaluated per user, never
-// per connection.
+// per connection. It is packed into 128 bytes: a connected user holds one
+// for as long as they are connected, so statuses are codes and times are
+// integers, and its deadlines wait in the tracker's queue
+// (presencequeue.go), not in timers of its own.
 type presenceEntry struct {
 	user string
 	// lastActive is the clock time of the last data message from any of
@@ -59,27 +62,52 @@ type presenceEntry struct {
 	// get one entry's changes in the order they were computed.
 	evalMu sync.Mutex
 
-	mu sync.Mutex
+	mu       sync.Mutex
+	goneAt   int64 // when conns last fell to 0, clock time in Unix nanoseconds
+	lastSeen int64 // when the user went offline, in Unix milliseconds; 0 when unknown
+	watchers map[string]struct{}
+	// On a cluster (presencecluster.go): the other nodes' latest views
+	// of the user, kept while somebody here watches, and this node's
+	// view as last published.
+	remote    map[string]nodeView
+	sent      nodeView
+	published nodeView // what watchers were last told, hidden shown as offline
+	conns     int32
+	// qidx is the entry's place in the presence queue, -1 when it has
+	// none. The queue's lock guards it.
+	qidx   int32
+	status statusCode // the evaluated status
 	// dead is set when the entry leaves the tracker's map. Whatever must
 	// outlive the call (a session, a watcher, a hidden status) is only
 	// ever recorded inside the map's update, so it never lands on a dead
 	// entry; a dead entry only finishes evaluations already scheduled.
-	dead      bool
-	conns     int
-	goneAt    time.Time // when conns last fell to 0
-	hidden    bool
-	status    Status // the evaluated status
-	lastSeen  time.Time
-	published Presence     // what watchers were last told
-	timer     room.Stopper // the next possible change: away, or offline
-	sched     room.Stopper // the scheduled evaluation of a watched user, while pending
-	schedSeq  uint64       // counts queued schedules: the queue's latest item for the entry
-	watchers  map[string]struct{}
-	// On a cluster (presencecluster.go): the other nodes' latest views
-	// of the user, kept while somebody here watches, and this node's
-	// view as last published.
-	remote map[string]nodeView
-	sent   nodeView
+	dead   bool
+	hidden bool
+	// armed is set while the queue holds the entry's next possible
+	// change: away, or offline after the grace.
+	armed bool
+}
+
+// statusCode is a status as the tracker keeps it: its rank when views
+// are combined (online highest), and its byte on a cluster's user topic.
+type statusCode uint8
+
+// Status codes.
+const (
+	codeOffline statusCode = iota
+	codeAway
+	codeOnline
+)
+
+// status returns the Status the code stands for.
+func (c statusCode) status() Status {
+	switch c {
+	case codeOnline:
+		return StatusOnline
+	case codeAway:
+		return StatusAway
+	}
+	return StatusOffline
 }
 
 // presenceTracker holds the presence of the users of this node. An entry
@@ -116,9 +144,7 @@ func (p *presenceTracker) change(user string, fn func(pe *presenceEntry)) *prese
 	var pe *presenceEntry
 	p.users.update(user, func(m map[string]*presenceEntry) {
 		if pe = m[user]; pe == nil {
-			pe = &presenceEntry{user: user, status: StatusOffline}
-			pe.published = Presence{User: user, Status: StatusOffline}
-			pe.sent = nodeView{status: StatusOffline}
+			pe = &presenceEntry{user: user, qidx: -1}
 			m[user] = pe
 		}
 		pe.mu.Lock()
@@ -131,8 +157,8 @@ func (p *presenceTracker) change(user string, fn func(pe *presenceEntry)) *prese
 // idle reports whether pe holds nothing worth keeping: no session, no
 // watcher, not hidden, offline, and no evaluation to come. pe.mu held.
 func (pe *presenceEntry) idle() bool {
-	return pe.conns == 0 && len(pe.watchers) == 0 && !pe.hidden && pe.status == StatusOffline &&
-		!pe.pending.Load() && pe.timer == nil
+	return pe.conns == 0 && len(pe.watchers) == 0 && !pe.hidden && pe.status == codeOffline &&
+		!pe.pending.Load() && !pe.armed
 }
 
 // release drops pe from the map if it is still there and idle.
@@ -163,7 +189,7 @@ func (p *presenceTracker) disconnect(pe *presenceEntry) {
 	pe.mu.Lock()
 	pe.conns--
 	if pe.conns == 0 {
-		pe.goneAt = p.clock.Now()
+		pe.goneAt = p.clock.Now().UnixNano()
 	}
 	pe.mu.Unlock()
 	p.schedule(pe)
@@ -186,25 +212,15 @@ func (p *presenceTracker) schedule(pe *presenceEntry) {
 		return
 	}
 	pe.mu.Lock()
-	switch {
-	case p.stopped.Load() || pe.dead:
-	case len(pe.watchers) == 0 && p.e.cluster == nil:
-		// Nothing to tell anybody: the evaluation waits in the queue,
-		// behind its one timer (presencequeue.go).
-		pe.schedSeq++
-		p.push(pe, pe.schedSeq)
-	default:
-		// Its fan-out calls PresencePolicy and waits on the watchers'
-		// mailboxes: a timer of its own runs it on a goroutine of its
-		// own, holding up no other user's evaluation.
-		pe.sched = p.clock.AfterFunc(p.e.cfg.PresenceCoalesce, func() { p.evaluate(pe) })
+	if !p.stopped.Load() && !pe.dead {
+		p.enqueue(pe, p.clock.Now().Add(p.e.cfg.PresenceCoalesce).UnixNano())
 	}
 	pe.mu.Unlock()
 }
 
-// evaluate computes pe's status, arms the timer of its next possible
-// change (away, or offline after the grace), tells the watchers when what
-// they see changed, and drops the entry once it is idle.
+// evaluate computes pe's status, queues its next possible change (away,
+// or offline after the grace), tells the watchers when what they see
+// changed, and drops the entry once it is idle.
 func (p *presenceTracker) evaluate(pe *presenceEntry) {
 	p.runMu.RLock()
 	defer p.runMu.RUnlock()
@@ -216,42 +232,36 @@ func (p *presenceTracker) evaluate(pe *presenceEntry) {
 	now := p.clock.Now()
 	pe.mu.Lock()
 	pe.pending.Store(false)
+	// This evaluation stands for whatever else the queue held for the
+	// entry: a schedule when the change came first, or the reverse.
+	p.dequeue(pe)
+	pe.armed = false
 	if pe.dead {
-		pe.sched, pe.timer = nil, nil
 		pe.mu.Unlock()
 		return
-	}
-	if pe.sched != nil {
-		pe.sched.Stop() // when a change timer came first
-		pe.sched = nil
-	}
-	// A queued evaluation still to come finds pending cleared, and
-	// skips the entry.
-	if pe.timer != nil {
-		pe.timer.Stop()
-		pe.timer = nil
 	}
 	var wake time.Duration
 	switch {
 	case pe.conns > 0:
-		idle := now.Sub(time.Unix(0, pe.lastActive.Load()))
+		idle := time.Duration(now.UnixNano() - pe.lastActive.Load())
 		if idle >= p.e.cfg.PresenceAwayAfter {
-			pe.status = StatusAway
+			pe.status = codeAway
 		} else {
-			pe.status = StatusOnline
+			pe.status = codeOnline
 			wake = p.e.cfg.PresenceAwayAfter - idle
 		}
-	case pe.status != StatusOffline:
-		if gone := now.Sub(pe.goneAt); gone >= p.e.cfg.PresenceGrace {
-			pe.status = StatusOffline
-			pe.lastSeen = pe.goneAt
+	case pe.status != codeOffline:
+		if gone := time.Duration(now.UnixNano() - pe.goneAt); gone >= p.e.cfg.PresenceGrace {
+			pe.status = codeOffline
+			pe.lastSeen = time.Unix(0, pe.goneAt).UnixMilli()
 		} else {
 			wake = p.e.cfg.PresenceGrace - gone
 		}
 	}
-	pe.away.Store(pe.status == StatusAway)
+	pe.away.Store(pe.status == codeAway)
 	if wake > 0 {
-		pe.timer = p.clock.AfterFunc(wake, func() { p.evaluate(pe) })
+		pe.armed = true
+		p.enqueue(pe, now.Add(wake).UnixNano())
 	}
 	var view nodeView
 	publish := false
@@ -276,7 +286,7 @@ func (p *presenceTracker) evaluate(pe *presenceEntry) {
 		p.publishView(pe.user, view)
 	}
 	if changed && len(watchers) > 0 {
-		p.fanOut(seen, watchers)
+		p.fanOut(pe.presence(seen), watchers)
 	}
 	if idle {
 		p.release(pe)
@@ -285,12 +295,17 @@ func (p *presenceTracker) evaluate(pe *presenceEntry) {
 
 // visible is the status watchers may see, over every node's view.
 // Hidden users look offline with no last seen. pe.mu held.
-func (pe *presenceEntry) visible() Presence {
+func (pe *presenceEntry) visible() nodeView {
 	c := pe.combined()
 	if c.hidden {
-		return Presence{User: pe.user, Status: StatusOffline}
+		return nodeView{}
 	}
-	return Presence{User: pe.user, Status: c.status, LastSeen: c.lastSeen}
+	return nodeView{status: c.status, lastSeen: c.lastSeen}
+}
+
+// presence is v as a watcher gets it.
+func (pe *presenceEntry) presence(v nodeView) Presence {
+	return Presence{User: pe.user, Status: v.status.status(), LastSeen: v.lastSeen}
 }
 
 // fanOut tells every watcher allowed to see it about a change: one policy
@@ -348,7 +363,7 @@ func (p *presenceTracker) watch(ctx context.Context, subject, watcher string) Pr
 			pe.watchers = make(map[string]struct{})
 		}
 		pe.watchers[watcher] = struct{}{}
-		seen = pe.published
+		seen = pe.presence(pe.published)
 	})
 	if !p.allowed(ctx, watcher, subject) {
 		return Presence{User: subject, Status: StatusOffline}
@@ -395,26 +410,16 @@ func (p *presenceTracker) get(user string) (v Presence, hidden bool) {
 	pe.mu.Lock()
 	defer pe.mu.Unlock()
 	c := pe.combined()
-	return Presence{User: user, Status: c.status, LastSeen: c.lastSeen}, c.hidden
+	return pe.presence(c), c.hidden
 }
 
-// stop disarms every timer, at shutdown, and returns once no evaluation
+// stop disarms the queue, at shutdown, and returns once no evaluation
 // runs: none calls PresencePolicy or logs after it.
 func (p *presenceTracker) stop() {
 	p.stopped.Store(true)
 	p.stopQueue()
 	p.runMu.Lock() // waits for the evaluations in flight
-	defer p.runMu.Unlock()
-	for _, pe := range p.users.values() {
-		pe.mu.Lock()
-		for _, t := range []room.Stopper{pe.timer, pe.sched} {
-			if t != nil {
-				t.Stop()
-			}
-		}
-		pe.timer, pe.sched = nil, nil
-		pe.mu.Unlock()
-	}
+	p.runMu.Unlock()
 }
 
 // UserPresence returns user's status as this node sees it (on a cluster,

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"testing"
+	"unsafe"
 
 	"go.uber.org/zap"
 )
@@ -14,5 +15,13 @@ func TestPresenceTouchAllocatesNothing(t *testing.T) {
 	pe := p.change("alice", func(*presenceEntry) {})
 	if n := testing.AllocsPerRun(1000, func() { p.touch(pe) }); n != 0 {
 		t.Fatalf("touch allocates %v times per message", n)
+	}
+}
+
+// A connected user holds one presence entry for as long as they are
+// connected: it stays in the 128-byte size class.
+func TestPresenceEntrySize(t *testing.T) {
+	if n := unsafe.Sizeof(presenceEntry{}); n > 128 {
+		t.Fatalf("presenceEntry is %d bytes, want at most 128", n)
 	}
 }

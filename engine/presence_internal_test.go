@@ -53,7 +53,7 @@ func TestPresenceEntriesFreedWhenOffline(t *testing.T) {
 	if v, hidden := p.get("alice"); v != (Presence{User: "alice", Status: StatusOffline}) || hidden {
 		t.Fatalf("dropped alice reads %+v hidden %v, want offline with no last seen", v, hidden)
 	}
-	if pe := p.live("carol"); pe != carol || pe.conns != 1 || pe.status != StatusOnline {
+	if pe := p.live("carol"); pe != carol || pe.conns != 1 || pe.status != codeOnline {
 		t.Fatalf("bystander carol's entry changed: %v", pe)
 	}
 	if p.live("dave") == nil {

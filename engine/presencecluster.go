@@ -28,42 +28,16 @@ const (
 
 // nodeView is one node's view of a user's presence.
 type nodeView struct {
-	status   Status
+	status   statusCode
 	hidden   bool
 	lastSeen int64 // Unix ms, for an offline status; 0 when unknown
-}
-
-// statusRank orders statuses for combining views.
-func statusRank(s Status) int {
-	switch s {
-	case StatusOnline:
-		return 2
-	case StatusAway:
-		return 1
-	}
-	return 0
-}
-
-// statusByte and byteStatus code a status on the user topic.
-func statusByte(s Status) byte { return byte(statusRank(s)) }
-
-func byteStatus(b byte) (Status, bool) {
-	switch b {
-	case 0:
-		return StatusOffline, true
-	case 1:
-		return StatusAway, true
-	case 2:
-		return StatusOnline, true
-	}
-	return "", false
 }
 
 // localView is this node's view of pe's user. pe.mu held.
 func (pe *presenceEntry) localView() nodeView {
 	v := nodeView{status: pe.status, hidden: pe.hidden}
-	if pe.status == StatusOffline && !pe.lastSeen.IsZero() {
-		v.lastSeen = pe.lastSeen.UnixMilli()
+	if pe.status == codeOffline {
+		v.lastSeen = pe.lastSeen
 	}
 	return v
 }
@@ -73,13 +47,11 @@ func (pe *presenceEntry) localView() nodeView {
 func (pe *presenceEntry) combined() nodeView {
 	c := pe.localView()
 	for _, v := range pe.remote {
-		if statusRank(v.status) > statusRank(c.status) {
-			c.status = v.status
-		}
+		c.status = max(c.status, v.status)
 		c.lastSeen = max(c.lastSeen, v.lastSeen)
 		c.hidden = c.hidden || v.hidden
 	}
-	if c.status != StatusOffline {
+	if c.status != codeOffline {
 		c.lastSeen = 0
 	}
 	return c
@@ -95,7 +67,7 @@ func (p *presenceTracker) publishView(user string, v nodeView) {
 	if v.hidden {
 		hidden = 1
 	}
-	b = append(b, statusByte(v.status), hidden)
+	b = append(b, byte(v.status), hidden)
 	b = binary.BigEndian.AppendUint64(b, uint64(v.lastSeen))
 	if err := p.e.cluster.PublishUser(user, b); err != nil {
 		p.e.log.Debug("cluster presence publish", zap.String("user", user), zap.Error(err))
@@ -130,11 +102,10 @@ func (p *presenceTracker) onPresenceMessage(user string, b []byte) {
 		if len(rest) != 10 {
 			return
 		}
-		status, ok := byteStatus(rest[0])
-		if !ok {
+		if statusCode(rest[0]) > codeOnline {
 			return
 		}
-		v := nodeView{status: status, hidden: rest[1] == 1, lastSeen: int64(binary.BigEndian.Uint64(rest[2:]))}
+		v := nodeView{status: statusCode(rest[0]), hidden: rest[1] == 1, lastSeen: int64(binary.BigEndian.Uint64(rest[2:]))}
 		p.remoteView(user, node, v)
 	}
 }
@@ -150,7 +121,7 @@ func (p *presenceTracker) answer(user string) {
 	pe.mu.Lock()
 	v := pe.sent
 	pe.mu.Unlock()
-	if v != (nodeView{status: StatusOffline}) {
+	if v != (nodeView{}) {
 		p.publishView(user, v)
 	}
 }
@@ -209,8 +180,8 @@ func (p *presenceTracker) nodeGone(node string, at time.Time) {
 	for _, pe := range p.users.values() {
 		pe.mu.Lock()
 		v, ok := pe.remote[node]
-		if ok && v.status != StatusOffline {
-			v.status, v.lastSeen = StatusOffline, at.UnixMilli()
+		if ok && v.status != codeOffline {
+			v.status, v.lastSeen = codeOffline, at.UnixMilli()
 			pe.remote[node] = v
 		}
 		pe.mu.Unlock()

@@ -34,19 +34,26 @@ func (e *Engine) roomFor(id, kind string, m room.Module, user string) (r *room.R
 		rcfg.Fanout = e.fanout
 		rcfg.Logger = e.log
 		rcfg.OnExit = e.forgetRoom
+		rcfg.Go = e.goRoom
 		r = room.New(id, kind, h, rcfg)
 		rooms[id] = r
 		if e.obs != nil {
 			e.obs.RoomOpened(kind)
 		}
 		e.creators.update(id, func(c map[string]string) { c[id] = user })
-		e.wg.Add(1)
-		go func() {
-			defer e.wg.Done()
-			r.Run()
-		}()
+		r.Start()
 	})
 	return r, err
+}
+
+// goRoom starts a room goroutine, at the room's start and each time the
+// room comes back from parking, on the engine's wait group.
+func (e *Engine) goRoom(f func()) {
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		f()
+	}()
 }
 
 // newHandler calls the module's constructor, turning a panic into an error.

@@ -79,6 +79,18 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	// Registering holds upgrading for reading, so that Shutdown, which
+	// takes it once shutting is set, sees every session registered before
+	// and adds to its wait group only what it waits for: an upgrade that
+	// finishes after that closes its connection here and starts nothing.
+	e.upgrading.RLock()
+	defer e.upgrading.RUnlock()
+	if e.shutting.Load() {
+		e.releaseConn(user, nil)
+		_ = conn.WriteClose(CloseGoingAway, []byte("server shutting down"))
+		_ = conn.NetConn().Close()
+		return
+	}
 	s := newSession(e, conn, user, cred)
 	conn.Session().Store(sessionKey, s)
 	order, cut := e.registerConn(s, ticket)
@@ -93,11 +105,6 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// done (socket.go).
 	e.wg.Add(1)
 	go conn.ReadLoop()
-	// A Shutdown that ran between the check above and the registration
-	// did not see this session: close it here.
-	if e.shutting.Load() {
-		s.closeAfterFlush(CloseGoingAway, "server shutting down")
-	}
 	// A disconnect of this user (DisconnectUser, DisconnectCredential)
 	// issued while the upgrade was in progress applies to it too.
 	if cut {

@@ -39,4 +39,4 @@ func (RealClock) AfterFunc(d time.Duration, f func()) Stopper { return time.Afte
 
 // Now reads the room's clock (Config.Clock). Handlers use it for every
 // timestamp, so that a test's fake clock governs them too.
-func (r *Room) Now() time.Time { return r.clock.Now() }
+func (r *Room) Now() time.Time { return r.cfg.Clock.Now() }

@@ -35,7 +35,7 @@ func (r *Room) SetEpoch(epoch string) {
 // recordReplay keeps an ordered event's frame for resuming clients.
 func (r *Room) recordReplay(seq uint64, frame []byte) {
 	if r.replay.enabled() {
-		r.replay.add(seq, frame, r.clock.Now().UnixNano())
+		r.replay.add(seq, frame, r.cfg.Clock.Now().UnixNano())
 	}
 }
 
@@ -46,7 +46,7 @@ func (r *Room) missedSince(since uint64) ([][]byte, bool) {
 	if since == r.seq {
 		return nil, true
 	}
-	if frames, ok := r.replay.since(since, r.seq, r.clock.Now().UnixNano()); ok {
+	if frames, ok := r.replay.since(since, r.seq, r.cfg.Clock.Now().UnixNano()); ok {
 		return frames, true
 	}
 	rp, ok := r.handler.(Replayer)

@@ -140,3 +140,18 @@ func TestResolveRequestKeyedID(t *testing.T) {
 		t.Fatalf("ResolveRequest.KeyedID = %s, want %s", got, want)
 	}
 }
+
+// A MAC kept for one secret is never used for another.
+func TestKeyedIDSecretSwitch(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	other := []byte("another secret")
+	want := room.KeyedID(secret, "chat.dm", "bob", "alice")
+	for range 50 {
+		if got := room.KeyedID(other, "chat.dm", "bob", "alice"); got == want {
+			t.Fatal("two secrets give one id")
+		}
+		if got := room.KeyedID(secret, "chat.dm", "alice", "bob"); got != want {
+			t.Fatalf("id after a MAC under another secret = %s, want %s", got, want)
+		}
+	}
+}

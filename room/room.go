@@ -58,6 +58,18 @@ type Config struct {
 	// the idle TTL and the replay age bound. Nil means RealClock{}; tests
 	// inject a fake clock (roomtest.FakeClock) to move time by hand.
 	Clock Clock
+	// ParkAfter is how long the room goroutine waits with nothing to do
+	// before it exits, to be started again by the next op, timer or
+	// Shutdown (see park.go). A parked room holds no goroutine and no
+	// stack; nothing it holds is lost and nothing it does is reordered.
+	// It is measured on the wall clock, not on Clock, since no handler
+	// can see it. Zero means 100ms; negative never parks. A room run by Run
+	// instead of Start never parks either.
+	ParkAfter time.Duration
+	// Go starts the room goroutine: at Start, and each time a parked
+	// room has work again. Nil means a go statement; a host that counts
+	// its goroutines (with a sync.WaitGroup, say) wraps f in its own.
+	Go func(f func())
 }
 
 // Defaults of Config.
@@ -69,7 +81,7 @@ const (
 	DefaultReplayAge    = 2 * time.Minute
 	DefaultDedupEntries = 1024
 	DefaultDedupBytes   = 256 << 10
-	timerQueueSize      = 64
+	DefaultParkAfter    = 100 * time.Millisecond
 )
 
 type opKind uint8
@@ -145,8 +157,10 @@ type Room struct {
 	kind    string
 	handler Handler
 	cfg     Config
-	clock   Clock
-	log     *zap.Logger
+	// log is the room's logger, with its fields, made the first time the
+	// room logs (Logger): a logger with fields costs about 0.3 KiB, even
+	// lazy ones, and most rooms never log.
+	log atomic.Pointer[zap.Logger]
 
 	mailbox chan *op
 	timerq  chan *Timer
@@ -165,9 +179,18 @@ type Room struct {
 	// send runs inline only when it is zero, so that it never overtakes
 	// an op posted before it (the same connection's previous send).
 	queued atomic.Int32
+	// runner is the room goroutine's state: running, parked or stopped
+	// (park.go). posted counts the timers and wake-ups sent to the room
+	// goroutine and not yet taken, plus one for a requested Shutdown:
+	// with queued, what a parking goroutine must find at zero.
+	runner atomic.Uint32
+	posted atomic.Int32
 	// wake asks the room goroutine to check, after an inline op, whether
 	// the room must now be disposed.
 	wake chan struct{}
+	// parkTimer is the room goroutine's, made at its first wait and
+	// dropped when it parks.
+	parkTimer *time.Timer
 
 	// Owned by the room goroutine.
 	seq         uint64
@@ -214,22 +237,19 @@ func New(id, kind string, h Handler, cfg Config) *Room {
 	if cfg.Clock == nil {
 		cfg.Clock = RealClock{}
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = zap.NewNop()
+	if cfg.ParkAfter == 0 {
+		cfg.ParkAfter = DefaultParkAfter
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
 	}
 	r := &Room{
 		id:      id,
 		kind:    kind,
 		handler: h,
 		cfg:     cfg,
-		clock:   cfg.Clock,
-		// WithLazy: the fields are encoded the first time the room logs,
-		// not for every room (With costs about 1.2 KiB a room with a JSON
-		// core, most of it the encoder's buffer).
-		log:     log.WithLazy(zap.String("room", id), zap.String("kind", kind)),
 		mailbox: make(chan *op, cfg.MailboxSize),
-		timerq:  make(chan *Timer, timerQueueSize),
+		timerq:  make(chan *Timer),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 		wake:    make(chan struct{}, 1),
@@ -244,13 +264,20 @@ func New(id, kind string, h Handler, cfg Config) *Room {
 	return r
 }
 
-// Start runs the room goroutine (Run) in a new goroutine.
-func (r *Room) Start() { go r.Run() }
+// Start starts the room goroutine with Config.Go (a go statement by
+// default). It runs OnCreate, then processes the mailbox, timers and
+// ticks until the room stops; in between it parks while the room has
+// nothing to do (Config.ParkAfter) and is started again with Config.Go.
+func (r *Room) Start() { r.spawn(r.run) }
 
-// Run is the room goroutine: it runs OnCreate, then processes the mailbox,
-// timers and ticks until the room stops, and returns when it has. Hosts
-// that track goroutines call it themselves instead of Start.
-func (r *Room) Run() { r.run() }
+// Run is the room goroutine on the caller's goroutine: it runs OnCreate,
+// then processes the mailbox, timers and ticks until the room stops, and
+// returns when it has. A room run this way never parks. Hosts that track
+// goroutines set Config.Go and call Start instead, or call Run.
+func (r *Room) Run() {
+	r.cfg.ParkAfter = -1
+	r.run()
+}
 
 // ID returns the room id.
 func (r *Room) ID() string { return r.id }
@@ -259,7 +286,13 @@ func (r *Room) ID() string { return r.id }
 func (r *Room) Kind() string { return r.kind }
 
 // Logger returns the room's logger, with room and kind fields set.
-func (r *Room) Logger() *zap.Logger { return r.log }
+func (r *Room) Logger() *zap.Logger {
+	if l := r.log.Load(); l != nil {
+		return l
+	}
+	r.log.CompareAndSwap(nil, r.cfg.Logger.With(zap.String("room", r.id), zap.String("kind", r.kind)))
+	return r.log.Load()
+}
 
 // Done is closed when the room goroutine has stopped.
 func (r *Room) Done() <-chan struct{} { return r.done }
@@ -268,7 +301,11 @@ func (r *Room) Done() <-chan struct{} { return r.done }
 // LeaveShutdown, then OnDispose runs with DisposeShutdown. It does not
 // wait; use Done.
 func (r *Room) Shutdown() {
-	r.stopOnce.Do(func() { close(r.stop) })
+	r.stopOnce.Do(func() {
+		r.posted.Add(1) // never parks again: it has a shutdown to run
+		close(r.stop)
+		r.kick()
+	})
 }
 
 // Join asks the room to admit session s. On success the room has already
@@ -305,6 +342,7 @@ func (r *Room) Disconnect(s Session) {
 	r.queued.Add(1)
 	select {
 	case r.mailbox <- o:
+		r.kick()
 	case <-r.done:
 		r.queued.Add(-1)
 	}
@@ -323,6 +361,7 @@ func (r *Room) Send(s Session, ref uint64, event string, data []byte, clientMsgI
 	r.queued.Add(1)
 	select {
 	case r.mailbox <- o:
+		r.kick()
 		return nil
 	case <-r.done:
 		r.queued.Add(-1)
@@ -363,9 +402,12 @@ func (r *Room) runInline(s Session, ref uint64, event string, data []byte, clien
 	r.handleMessage(&o)
 	r.runDue()
 	if r.closeReason != "" || (len(r.members) == 0 && r.cfg.IdleTTL < 0) {
+		r.posted.Add(1)
 		select {
 		case r.wake <- struct{}{}:
+			r.kick()
 		default:
+			r.posted.Add(-1) // one is already on its way
 		}
 	}
 }
@@ -390,6 +432,7 @@ func (r *Room) call(ctx context.Context, o *op) error {
 	r.queued.Add(1)
 	select {
 	case r.mailbox <- o:
+		r.kick()
 	case <-r.done:
 		r.queued.Add(-1)
 		return r.closedErr()
@@ -440,8 +483,9 @@ func (r *Room) closedErr() error {
 	return ErrClosed
 }
 
-// run is the room goroutine. It holds the actor lock (taken in New) until
-// OnCreate has run, then takes it around each op.
+// run is the room goroutine's start. It holds the actor lock (taken in
+// New) until OnCreate has run, then processes ops until the room stops or
+// parks.
 func (r *Room) run() {
 	if err := r.safeCreate(); err != nil {
 		r.createErr = err
@@ -454,29 +498,71 @@ func (r *Room) run() {
 	r.scheduleIdle()
 	r.runDue()
 	r.actor.Unlock()
+	r.loop()
+}
+
+// Events the room goroutine takes, one at a time.
+const (
+	evNone uint8 = iota // nothing: look again
+	evOp
+	evTimer
+	evWake
+	evStop
+	evParked // the goroutine parked: return
+)
+
+// loop processes the mailbox, timers and wake-ups, taking the actor lock
+// around each, until the room stops or parks. Whatever is ready is taken
+// without waiting; only when nothing is does wait arm the park timer.
+func (r *Room) loop() {
 	for {
+		var o *op
+		var t *Timer
+		var ev uint8
 		select {
-		case o := <-r.mailbox:
-			r.actor.Lock()
-			r.handle(o)
-			r.queued.Add(-1)
-		case t := <-r.timerq:
-			r.actor.Lock()
-			r.fire(t)
+		case o = <-r.mailbox:
+			ev = evOp
+		case t = <-r.timerq:
+			ev = evTimer
 		case <-r.wake:
-			r.actor.Lock()
+			ev = evWake
 		case <-r.stop:
-			r.actor.Lock()
-			r.dispose(DisposeShutdown)
-			r.actor.Unlock()
-			return
+			ev = evStop
+		default:
+			ev, o, t = r.wait()
 		}
-		stopped := r.afterOp()
-		r.actor.Unlock()
-		if stopped {
+		if ev == evParked || r.step(ev, o, t) {
 			return
 		}
 	}
+}
+
+// step handles one event with the actor lock held. It reports whether
+// the room stopped.
+func (r *Room) step(ev uint8, o *op, t *Timer) bool {
+	switch ev {
+	case evNone:
+		return false
+	case evOp:
+		r.actor.Lock()
+		r.handle(o)
+		r.queued.Add(-1)
+	case evTimer:
+		r.posted.Add(-1)
+		r.actor.Lock()
+		r.fire(t)
+	case evWake:
+		r.posted.Add(-1)
+		r.actor.Lock()
+	case evStop:
+		r.actor.Lock()
+		r.dispose(DisposeShutdown)
+		r.actor.Unlock()
+		return true
+	}
+	stopped := r.afterOp()
+	r.actor.Unlock()
+	return stopped
 }
 
 // afterOp runs the zero-delay timers of the op that just ended and
@@ -552,7 +638,7 @@ func (r *Room) handleJoin(o *op) error {
 	}
 	raw, err := encodeData(snapshot)
 	if err != nil {
-		r.log.Error("encode snapshot", zap.Error(err))
+		r.Logger().Error("encode snapshot", zap.Error(err))
 		return ErrPanic
 	}
 	if m == nil {
@@ -663,14 +749,14 @@ func (r *Room) reply(s Session, ref uint64, data any, err error) ([]byte, bool) 
 	if err != nil {
 		ce := codec.AsError(err)
 		if ce.Code == codec.CodeInternal && err != ErrPanic {
-			r.log.Error("handler error", zap.String("user", s.UserID()), zap.String("conn", s.ID()), zap.Error(err))
+			r.Logger().Error("handler error", zap.String("user", s.UserID()), zap.String("conn", s.ID()), zap.Error(err))
 		}
 		s.Deliver(codec.AppendReply(make([]byte, 0, 32+len(ce.Message)), ref, ce.Code, ce.Message, nil))
 		return nil, false
 	}
 	raw, encErr := encodeData(data)
 	if encErr != nil {
-		r.log.Error("encode reply", zap.Error(encErr))
+		r.Logger().Error("encode reply", zap.Error(encErr))
 		s.Deliver(codec.AppendReply(nil, ref, codec.CodeInternal, "internal error", nil))
 		return nil, false
 	}
@@ -700,6 +786,10 @@ func (r *Room) dispose(reason DisposeReason) {
 // requests and releases waiters.
 func (r *Room) exit() {
 	r.closing.Store(true)
+	r.runner.Store(runnerStopped)
+	if r.parkTimer != nil {
+		r.parkTimer.Stop()
+	}
 	for t := range r.timers {
 		if t.s != nil {
 			t.s.Stop()
@@ -731,7 +821,7 @@ func (r *Room) safe(hook string, fn func()) (panicked bool) {
 	defer func() {
 		if v := recover(); v != nil {
 			panicked = true
-			r.log.Error("handler panic", zap.String("hook", hook),
+			r.Logger().Error("handler panic", zap.String("hook", hook),
 				zap.String("panic", fmt.Sprint(v)), zap.ByteString("stack", debug.Stack()))
 		}
 	}()

@@ -30,16 +30,22 @@ func (r *Room) After(d time.Duration, fn func()) *Timer {
 		return t
 	}
 	t.ran = make(chan struct{})
-	t.s = r.clock.AfterFunc(d, func() { r.post(t) })
+	t.s = r.cfg.Clock.AfterFunc(d, func() { r.post(t) })
 	return t
 }
 
 // post runs on the clock's goroutine when t falls due: it hands t to the
 // room goroutine and waits until the room has run it or has stopped.
 func (r *Room) post(t *Timer) {
+	// Counted and kicked before the send: timerq has no buffer, since
+	// the clock's goroutine waits for the room anyway, so the send
+	// needs a running room goroutine to take it.
+	r.posted.Add(1)
+	r.kick()
 	select {
 	case r.timerq <- t:
 	case <-r.done:
+		r.posted.Add(-1)
 		return
 	}
 	select {

@@ -1,0 +1,42 @@
+package room
+
+import "testing"
+
+// The parking protocol, step by step, in the orders a post and a parking
+// goroutine can interleave: exactly one goroutine ends up with the room,
+// and a post is never left without one.
+func TestParkProtocol(t *testing.T) {
+	starts := 0
+	r := New("r", "k", BaseHandler{}, Config{Go: func(func()) { starts++ }})
+
+	// Nothing posted: the goroutine parks; a later post starts one.
+	if !r.park() {
+		t.Fatal("an idle room did not park")
+	}
+	r.queued.Add(1)
+	r.kick()
+	if starts != 1 || r.runner.Load() != runnerRunning {
+		t.Fatalf("a post to a parked room: %d starts, state %d", starts, r.runner.Load())
+	}
+
+	// A post counted before the park, whose kick saw the room running:
+	// the parking goroutine must keep the room. (Had the kick come after
+	// the park's store, it would have seen the room parked and started
+	// a goroutine, and the park's compare-and-swap would fail.)
+	r.kick() // still running: no start
+	if r.park() {
+		t.Fatal("the room parked with a post waiting and nobody to take it")
+	}
+	if starts != 1 || r.runner.Load() != runnerRunning {
+		t.Fatalf("after a kept park: %d starts, state %d", starts, r.runner.Load())
+	}
+	r.queued.Add(-1)
+
+	// A stopped room is never started again.
+	r.runner.Store(runnerStopped)
+	r.queued.Add(1)
+	r.kick()
+	if starts != 1 {
+		t.Fatalf("a stopped room was started: %d starts", starts)
+	}
+}
