@@ -441,9 +441,12 @@ func TestNoticeQueueBound(t *testing.T) {
 	waitSent(t, n, "dave games.challenge")
 
 	// Released, the match delivers what waited; the resignation's notice
-	// comes last, after anything that was queued before it.
+	// comes last, after anything that was queued before it. The queue
+	// holds one notice, so the resignation waits until the queued one is
+	// out, or it would be dropped as the your-turn was.
 	close(n.release)
 	released = true
+	waitSent(t, n, "hook accepted")
 	if err := second.Do(games.EventResign, nil); err != nil {
 		t.Fatal(err)
 	}
