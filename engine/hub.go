@@ -42,9 +42,14 @@ func (lr *localRoom) deliver(frames []byte) {
 	if p == nil {
 		return
 	}
-	direct := len(*p) <= directRoomMax
+	if len(*p) > directRoomMax {
+		for _, s := range *p {
+			s.Deliver(frames)
+		}
+		return
+	}
 	for _, s := range *p {
-		if ls, ok := s.(*session); ok && direct {
+		if ls, ok := s.(*session); ok {
 			ls.deliverDirect(frames)
 		} else {
 			s.Deliver(frames)
