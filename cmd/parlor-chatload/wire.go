@@ -174,16 +174,16 @@ func (c *wireConn) frame(f *codec.Frame) error {
 		ch := c.waits[f.Ref]
 		c.mu.Unlock()
 		if ch != nil {
-			ch <- *f // its strings are copies; its byte slices are not used
+			select {
+			case ch <- *f: // its strings are copies; its byte slices are not used
+			default: // answered already
+			}
 		}
 	case f.Type == codec.TypeReply:
 		c.m.ack(f)
 	}
 	return nil
 }
-
-// OnClose implements gws.Event.
-func (c *wireConn) OnClose(*gws.Conn, error) {}
 
 // sendSlot is one send loop's request in flight. The send loop sets it
 // before the write; the read loop reads it when the ack comes.
