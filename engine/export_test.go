@@ -68,3 +68,6 @@ func (f *OutboxFanout) Close() {
 	}
 	_ = f.broker.Close()
 }
+
+// DirectRoomMax is directRoomMax, for the tests of direct writes.
+const DirectRoomMax = directRoomMax

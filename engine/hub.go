@@ -30,9 +30,28 @@ func newHub(b Broker, log *zap.Logger) *hub {
 	return &hub{broker: b, log: log, rooms: newShardedMap[*localRoom]()}
 }
 
+// directRoomMax is the most sessions a room may have on this node for its
+// broadcasts to be written by the broadcasting goroutine itself, to each
+// connection whose outbox is idle and whose socket has room (a DM's two
+// members: no writer goroutine is woken). A larger room's fan-out goes
+// to writers, which batch under load and write in parallel.
+const directRoomMax = 4
+
 func (lr *localRoom) deliver(frames []byte) {
-	if p := lr.sessions.Load(); p != nil {
+	p := lr.sessions.Load()
+	if p == nil {
+		return
+	}
+	if len(*p) > directRoomMax {
 		for _, s := range *p {
+			s.Deliver(frames)
+		}
+		return
+	}
+	for _, s := range *p {
+		if ls, ok := s.(*session); ok {
+			ls.deliverDirect(frames)
+		} else {
 			s.Deliver(frames)
 		}
 	}

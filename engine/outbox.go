@@ -122,17 +122,83 @@ func (o *outbox) claim() bool {
 	return true
 }
 
-// release gives back the writer slot taken by claim. When frames or a
-// close were queued meanwhile it keeps the slot and reports start: the
-// caller must start a writer for them.
+// release gives back the writer slot taken by claim or hold. When frames
+// or a close were queued meanwhile it keeps the slot and reports start:
+// the caller must start a writer for them.
 func (o *outbox) release() (start bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	return o.releaseLocked()
+}
+
+func (o *outbox) releaseLocked() (start bool) {
 	if !o.dead && (o.head != len(o.queue) || o.closeCode != 0) {
 		return true
 	}
 	o.writing = false
 	return false
+}
+
+// hold takes the writer slot when no writer holds it, so that frames
+// pushed meanwhile are queued behind it, and reports whether it did. The
+// caller then writes them itself or hands them to a writer (writeHeld,
+// writers.go). Unlike claim it keeps the queue's slices: a connection's
+// reader holds its outbox around every message it handles.
+func (o *outbox) hold() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.writing || o.closed {
+		return false
+	}
+	o.writing = true
+	return true
+}
+
+// takeDirect takes the queued frames that fit, from the first, in
+// maxFrames frames and maxBytes bytes (none when the first does not), for
+// a write by the holder of the writer slot on its own goroutine. It uses
+// the kept batch slice; doneDirect gives it back.
+func (o *outbox) takeDirect(maxFrames, maxBytes int) (batch [][]byte, size int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	batch = o.spare[:0]
+	o.spare = nil
+	if o.dead {
+		return batch, 0
+	}
+	for o.head < len(o.queue) && len(batch) < maxFrames && size+len(o.queue[o.head]) <= maxBytes {
+		f := o.queue[o.head]
+		batch = append(batch, f)
+		size += len(f)
+		o.queue[o.head] = nil
+		o.head++
+	}
+	if o.head == len(o.queue) {
+		o.queue, o.head = o.queue[:0], 0
+	}
+	o.queuedAtTake = o.bytes
+	return batch, size
+}
+
+// doneDirect ends a write of takeDirect's batch: it releases its size
+// bytes, keeps the slice, and gives back the writer slot as release does,
+// reporting start when frames or a close were queued meanwhile.
+func (o *outbox) doneDirect(batch [][]byte, size int) (start bool) {
+	clear(batch)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.bytes -= size
+	if o.spare == nil {
+		o.spare = batch[:0]
+	}
+	return o.releaseLocked()
+}
+
+// empty reports whether no frame is queued.
+func (o *outbox) empty() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.head == len(o.queue)
 }
 
 // written releases the bytes of a written batch.

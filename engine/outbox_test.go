@@ -122,3 +122,73 @@ func TestOutboxClaim(t *testing.T) {
 		t.Fatal("claim of a closed outbox succeeded")
 	}
 }
+
+// TestOutboxHeldWrite: a goroutine that holds the writer slot (hold, or
+// a push that said pushStart) takes only frames that fit a direct write,
+// in order, and hands the slot to a writer when more, or a close, was
+// queued meanwhile; otherwise it releases it.
+func TestOutboxHeldWrite(t *testing.T) {
+	o := outbox{limit: 1 << 20}
+	if !o.hold() {
+		t.Fatal("hold of an idle outbox failed")
+	}
+	if o.hold() {
+		t.Fatal("a second hold succeeded")
+	}
+	for i := range 3 {
+		if r := o.push([]byte{byte(i), 0, 0}); r != pushQueued {
+			t.Fatalf("push %d while held: %d, want pushQueued", i, r)
+		}
+	}
+	batch, size := o.takeDirect(2, 1<<10)
+	if len(batch) != 2 || size != 6 || batch[0][0] != 0 || batch[1][0] != 1 {
+		t.Fatalf("takeDirect(2 frames): %d frames of %d bytes, want frames 0 and 1 (6 bytes)", len(batch), size)
+	}
+	if !o.doneDirect(batch, size) {
+		t.Fatal("doneDirect with a frame left released the slot")
+	}
+	if o.queued() != 3 {
+		t.Fatalf("queued %d bytes after the direct write, want 3", o.queued())
+	}
+	// The slot is still held for frame 2: a frame too large for a direct
+	// write after it is not taken, nor is anything past it.
+	o.push(make([]byte, 2<<10))
+	batch, size = o.takeDirect(8, 1<<10)
+	if len(batch) != 1 || batch[0][0] != 2 {
+		t.Fatalf("takeDirect: %d frames, want frame 2 alone", len(batch))
+	}
+	if !o.doneDirect(batch, size) {
+		t.Fatal("doneDirect released the slot with the large frame queued")
+	}
+	if batch, _ = o.takeDirect(8, 1<<10); len(batch) != 0 {
+		t.Fatalf("takeDirect took %d frames of 2 KiB, limit 1 KiB", len(batch))
+	}
+	if !o.doneDirect(batch, 0) {
+		t.Fatal("doneDirect released the slot with the large frame queued")
+	}
+	// A writer takes the large frame, and stops.
+	batch, size, _, _ = o.next(nil, maxBatchFrames, maxBatchBytes)
+	if len(batch) != 1 || size != 2<<10 {
+		t.Fatalf("next: %d frames of %d bytes, want the large frame", len(batch), size)
+	}
+	o.written(size)
+	if batch, _, _, _ = o.next(batch[:0], maxBatchFrames, maxBatchBytes); len(batch) != 0 {
+		t.Fatal("next found frames in a drained outbox")
+	}
+	// A close queued while held hands the slot to a writer, which sends it.
+	if !o.hold() {
+		t.Fatal("hold after the writer stopped failed")
+	}
+	if o.closeAfterFlush(4000, "bye") {
+		t.Fatal("closeAfterFlush asked for a writer while the slot was held")
+	}
+	if !o.release() {
+		t.Fatal("release with a close pending did not ask for a writer")
+	}
+	if _, _, code, _ := o.next(nil, maxBatchFrames, maxBatchBytes); code != 4000 {
+		t.Fatalf("writer's close code %d, want 4000", code)
+	}
+	if o.hold() {
+		t.Fatal("hold of a closed outbox succeeded")
+	}
+}

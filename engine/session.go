@@ -117,6 +117,7 @@ func newSession(e *Engine, conn *gws.Conn, user, cred string) *session {
 		user: user,
 		cred: cred,
 		conn: conn,
+		sock: -1, // until open
 	}
 	s.out.limit = e.cfg.OutboxBytes
 	if e.cluster != nil {
@@ -170,14 +171,31 @@ func (s *session) ID() string { return s.id }
 func (s *session) UserID() string { return s.user }
 
 // Deliver implements room.Session: it queues frames without blocking and
-// closes the connection with 4008 when the outbox overflows.
+// closes the connection with 4008 when the outbox overflows. A reply goes
+// to one connection only, so when no writer holds the outbox the caller
+// writes it itself if that cannot block (writeHeld); anything else,
+// which may be one delivery of a large fan-out, is handed to a writer.
 func (s *session) Deliver(frames []byte) bool {
+	return s.deliver(frames, firstFrameIs(frames, codec.TypeReply))
+}
+
+// deliverDirect is Deliver for a delivery to a small room (hub.go): the
+// caller writes it itself when it can (writeHeld), as it does a reply.
+func (s *session) deliverDirect(frames []byte) bool { return s.deliver(frames, true) }
+
+// deliver queues frames; with direct, a caller that starts the outbox's
+// writer writes them itself when that cannot block.
+func (s *session) deliver(frames []byte, direct bool) bool {
 	if s.pending.Load() != 0 {
 		s.answered(frames)
 	}
 	switch s.out.push(frames) {
 	case pushStart:
-		s.startWriter()
+		if direct {
+			s.writeHeld()
+		} else {
+			s.startWriter()
+		}
 		return true
 	case pushQueued:
 		return true

@@ -69,7 +69,12 @@ func (h *socketHandler) OnMessage(c *gws.Conn, m *gws.Message) {
 		return
 	}
 	if firstFrameIs(m.Bytes(), codec.TypeSend) {
-		s.onMessage(m) // the hot path stays on the reader
+		// The hot path stays on the reader, which holds its own outbox
+		// meanwhile: the ack and the room's event for this connection
+		// are queued, then written at once by the reader itself.
+		held := s.out.hold()
+		defer s.flushHeld(held)
+		s.onMessage(m)
 		return
 	}
 	s.handleAside(m)
@@ -89,6 +94,16 @@ func (s *session) onMessage(m *gws.Message) {
 		return
 	}
 	s.handleMessage(m.Bytes())
+}
+
+// flushHeld writes what was queued while the reader held its outbox
+// (held: OnMessage's hold took the writer slot), or hands it to a writer
+// (writeHeld). Frames queued by others meanwhile (another room's events)
+// waited for the message's handler, and go out with its ack.
+func (s *session) flushHeld(held bool) {
+	if held {
+		s.writeHeld()
+	}
 }
 
 // firstFrameIs reports whether msg starts with a frame of type t: a

@@ -3,6 +3,8 @@ package engine
 import (
 	"sync"
 	"time"
+
+	"github.com/lxzan/gws"
 )
 
 // writerIdle is how long a writer goroutine that has drained its outbox
@@ -124,6 +126,61 @@ func (e *Engine) reapWriters() {
 // a new goroutine otherwise. The caller has claimed the outbox's writer
 // slot (push or closeAfterFlush said so).
 func (s *session) startWriter() { s.e.startJob(writerJob{s: s}) }
+
+// directMaxFrames and directMaxBytes bound what a goroutine writes to a
+// connection itself (writeHeld) instead of handing it to a writer. A
+// socket that polls writable has at least a third of its send buffer free
+// (Linux's tcp_poll), and that buffer is 4.5 KiB at the very least and
+// 16 KiB by default: 1 KiB of frames fits at once, and the write returns
+// without waiting for the peer. An ack and a chat message or two fit.
+const (
+	directMaxFrames = 8
+	directMaxBytes  = 1 << 10
+)
+
+// writeHeld writes what s's outbox holds on the calling goroutine, which
+// holds the outbox's writer slot (push said pushStart, or hold), when
+// that cannot block: the frames are few and small (directMaxBytes) and
+// the socket polls writable without waiting, as for the heartbeat's own
+// pings (heartbeat.go). No writer goroutine is woken then. Otherwise, and
+// for whatever is queued while it writes, it starts a writer, which takes
+// the slot over: the connection's frames go out in the order queued
+// either way. The write deadline is moved as the writer moves it
+// (writeLoop).
+func (s *session) writeHeld() {
+	if s.out.empty() {
+		if s.out.release() {
+			s.startWriter() // a close is pending
+		}
+		return
+	}
+	if !writable(s.sock) {
+		s.startWriter()
+		return
+	}
+	batch, size := s.out.takeDirect(directMaxFrames, directMaxBytes)
+	if len(batch) == 0 {
+		// Too large for a direct write, or the connection is closing.
+		if s.out.doneDirect(batch, 0) {
+			s.startWriter()
+		}
+		return
+	}
+	if now := time.Now(); now.Sub(monoBase)-s.deadlineAt > s.e.cfg.WriteTimeout/4 {
+		s.deadlineAt = now.Sub(monoBase)
+		_ = s.conn.SetWriteDeadline(now.Add(s.e.cfg.WriteTimeout))
+	}
+	err := s.conn.Writev(gws.OpcodeBinary, batch...)
+	if obs := s.e.obs; obs != nil && err == nil {
+		s.observeWritten(obs, batch, size, s.out.queuedAtTake)
+	}
+	if err != nil {
+		s.out.kill()
+	}
+	if s.out.doneDirect(batch, size) {
+		s.startWriter()
+	}
+}
 
 // startPing has a writer write a heartbeat ping to s when the heartbeat
 // wheel cannot write it without waiting (heartbeat.go, ping).

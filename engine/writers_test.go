@@ -1,10 +1,13 @@
 package engine_test
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/internal/echo"
@@ -51,5 +54,121 @@ func TestIdleWritersExit(t *testing.T) {
 	clients[0].say(roomID, "again")
 	for _, c := range clients {
 		c.waitEvents(roomID, "said", rounds+1)
+	}
+}
+
+// A small room's traffic is written by the goroutines that produce it:
+// the sender's reader writes its own ack (and its copy of the event) and
+// the other member's event, when their outboxes are idle and the sockets
+// have room, so no writer goroutine starts. Every event still arrives,
+// in order. (One sender: with two, one's event could find the other's
+// outbox still held by its reader, rightly queued for a writer.)
+func TestSmallRoomWritesDirect(t *testing.T) {
+	env := newEnv(t, engine.Config{RateLimit: -1})
+	a, b := env.dial("a"), env.dial("b")
+	roomID := a.join(echo.Kind, echo.JoinParams{Name: "pair"}).Room
+	b.join(echo.Kind, echo.JoinParams{Name: "pair"})
+	eventually(t, waitTimeout, "the joins' writers to exit", func() bool { return writerGoroutines() == 0 })
+	const rounds = 40
+	for r := range rounds {
+		a.say(roomID, fmt.Sprintf("m%d", r))
+	}
+	for _, c := range []*tclient{a, b} {
+		for i, ev := range c.waitEvents(roomID, "said", rounds) {
+			if got := decodeSaid(t, ev).Text; got != fmt.Sprintf("m%d", i) {
+				t.Fatalf("%s: event %d = %q, want m%d", c.UserID(), i, got, i)
+			}
+		}
+	}
+	// A writer that had run would stay parked for 100 ms.
+	if n := writerGoroutines(); n != 0 {
+		t.Fatalf("%d writer goroutines after a small room's traffic, want none", n)
+	}
+}
+
+// A larger room's fan-out still goes to writers, which batch it.
+func TestLargeRoomFansOutThroughWriters(t *testing.T) {
+	env := newEnv(t, engine.Config{RateLimit: -1})
+	clients := make([]*tclient, engine.DirectRoomMax+1)
+	var roomID string
+	for i := range clients {
+		clients[i] = env.dial(fmt.Sprintf("u%d", i))
+		roomID = clients[i].join(echo.Kind, echo.JoinParams{Name: "group"}).Room
+	}
+	eventually(t, waitTimeout, "the joins' writers to exit", func() bool { return writerGoroutines() == 0 })
+	clients[0].say(roomID, "hello")
+	for _, c := range clients {
+		c.waitEvents(roomID, "said", 1)
+	}
+	if n := writerGoroutines(); n == 0 {
+		t.Fatalf("no writer goroutine after a fan-out to %d sessions", len(clients))
+	}
+}
+
+// A DM partner that stops reading: the sender's reader writes to it
+// directly only while its socket has room, then queues for a writer, so
+// the sender's acks never wait for it (the write timeout is a minute,
+// far beyond each send's wait), and the partner is closed with 4008 once
+// its outbox overflows (the session ends: Stats). Two bystanders in a room of their own are not
+// affected.
+func TestDirectWritesSkipStalledPartner(t *testing.T) {
+	env := newEnv(t, engine.Config{OutboxBytes: 64 << 10, WriteTimeout: time.Minute, RateLimit: -1})
+	sender := env.dial("sender")
+	dm := sender.join(echo.Kind, echo.JoinParams{Name: "dm"})
+	slow := env.rawDial("slow", func(c *net.TCPConn) { _ = c.SetReadBuffer(4096) })
+	slow.connect()
+	if f := slow.join(1, echo.Kind, echo.JoinParams{Name: "dm"}); f.Room != dm.Room {
+		t.Fatalf("slow joined %s, want %s", f.Room, dm.Room)
+	}
+	x, y := env.dial("x"), env.dial("y")
+	other := x.join(echo.Kind, echo.JoinParams{Name: "other"}).Room
+	y.join(echo.Kind, echo.JoinParams{Name: "other"})
+	env.waitSessions(4)
+
+	// 500-byte texts: each event fits a direct write.
+	text := strings.Repeat("x", 500)
+	const maxSends = 20000
+	sent := 0
+	for ; sent < maxSends && env.e.Stats().Sessions == 4; sent++ {
+		sender.say(dm.Room, fmt.Sprintf("%05d %s", sent, text))
+	}
+	if sent == maxSends {
+		t.Fatalf("the stalled partner was still connected after %d sends", sent)
+	}
+	waitDropped(t, slow)
+	evs := sender.waitEvents(dm.Room, "said", sent)
+	for i, ev := range evs {
+		if want := dm.Seq + uint64(i) + 1; ev.Seq != want {
+			t.Fatalf("sender's event %d has seq %d, want %d", i, ev.Seq, want)
+		}
+	}
+	x.say(other, "still here")
+	y.say(other, "me too")
+	for _, c := range []*tclient{x, y} {
+		c.waitEvents(other, "said", 2)
+		if err := c.Err(); err != nil {
+			t.Fatalf("bystander %s closed: %v", c.UserID(), err)
+		}
+	}
+	if err := sender.Err(); err != nil {
+		t.Fatalf("sender closed: %v", err)
+	}
+}
+
+// waitDropped reads w until the server ends the connection and fails the
+// test if it does not (the slow-consumer close resets it, so the close
+// frame itself may be lost with the backlog).
+func waitDropped(t *testing.T, w *rawWS) {
+	t.Helper()
+	_ = w.conn.(*net.TCPConn).SetReadBuffer(4 << 20)
+	_ = w.conn.SetReadDeadline(time.Now().Add(waitTimeout))
+	for {
+		if _, _, err := w.readFrame(); err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatal("the stalled partner's connection is still open")
+			}
+			return
+		}
 	}
 }

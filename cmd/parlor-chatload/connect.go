@@ -3,25 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/parlorhq/parlor/chat"
-	"github.com/parlorhq/parlor/client"
 	"github.com/parlorhq/parlor/internal/loadgen"
-)
-
-// The event buffers of the clients. A reading member drains its events
-// as they come, so a small buffer is enough; a large one costs the
-// generator's garbage collector dearly: a buffer of events holds pointers
-// and is scanned whole, full or empty, every cycle (4,096 events for each
-// of 1,000 clients were 400 MB of live heap and mark phases of 180-330 ms
-// that stalled the whole process).
-const (
-	// eventBuffer is the event buffer of a reading member.
-	eventBuffer = 256
-	// stalledBuffer is the event buffer of a stalled member.
-	stalledBuffer = 16
 )
 
 // connect dials every member of every room. The members that were dialed
@@ -32,7 +17,11 @@ func connect(cfg config, wsURL string) (conversations, error) {
 	for i := range rooms {
 		rooms[i] = make([]*member, cfg.size)
 		for j := range rooms[i] {
-			rooms[i][j] = &member{user: fmt.Sprintf("r%dm%d", i, j), key: i*cfg.size + j}
+			m := &member{user: fmt.Sprintf("r%dm%d", i, j), key: i*cfg.size + j, slots: make([]sendSlot, cfg.inflight)}
+			for k := range m.slots {
+				m.slots[k].done = make(chan error, 1)
+			}
+			rooms[i][j] = m
 		}
 	}
 	markStalled(cfg, rooms)
@@ -45,17 +34,11 @@ func connect(cfg config, wsURL string) (conversations, error) {
 	return rooms, nil
 }
 
-// dial connects m; a stalled member gets a small event buffer and never
-// reconnects.
+// dial connects m.
 func dial(ctx context.Context, wsURL string, m *member) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	opts := client.Options{EventBuffer: eventBuffer, RequestTimeout: time.Minute}
-	if m.stalled {
-		opts.EventBuffer = stalledBuffer
-		opts.Reconnect.Disabled = true
-	}
-	c, err := client.Dial(ctx, loadgen.UserURL(wsURL, m.user), opts)
+	c, err := dialWire(ctx, loadgen.UserURL(wsURL, m.user), m)
 	if err != nil {
 		return err
 	}
@@ -84,20 +67,12 @@ func markStalled(cfg config, rooms conversations) {
 // joinAll puts each room's members in their conversation. Stalled members
 // read while everyone joins, and stop reading when joinAll returns.
 func joinAll(cfg config, rooms conversations) error {
-	var drains sync.WaitGroup
-	for m := range rooms.members() {
-		if m.stalled {
-			m.stall = make(chan struct{})
-			drains.Go(m.drainUntilStalled)
-		}
-	}
 	defer func() {
 		for m := range rooms.members() {
-			if m.stall != nil {
-				close(m.stall)
+			if m.stalled && m.c != nil {
+				m.c.stalled.Store(true)
 			}
 		}
-		drains.Wait()
 	}()
 	err := loadgen.Parallel(context.Background(), len(rooms), cfg.dialConc, func(ctx context.Context, i int) error {
 		return joinRoom(ctx, rooms[i])
@@ -115,11 +90,11 @@ func joinRoom(ctx context.Context, room []*member) error {
 	defer cancel()
 	if len(room) == 2 {
 		for i, m := range room {
-			j, err := m.c.Join(ctx, chat.KindDM, chat.DMParams{With: room[1-i].user})
+			id, err := m.c.Join(ctx, chat.KindDM, chat.DMParams{With: room[1-i].user})
 			if err != nil {
 				return err
 			}
-			m.room = j.Room
+			m.room = id
 		}
 		return nil
 	}
@@ -127,16 +102,16 @@ func joinRoom(ctx context.Context, room []*member) error {
 	for _, m := range room[1:] {
 		others = append(others, m.user)
 	}
-	j, err := room[0].c.Join(ctx, chat.KindGroup, chat.GroupParams{Create: &chat.CreateGroup{Name: "load", Members: others}})
+	id, err := room[0].c.Join(ctx, chat.KindGroup, chat.GroupParams{Create: &chat.CreateGroup{Name: "load", Members: others}})
 	if err != nil {
 		return err
 	}
-	room[0].room = j.Room
+	room[0].room = id
 	for _, m := range room[1:] {
-		if _, err := m.c.Join(ctx, chat.KindGroup, chat.GroupParams{ID: j.Room}); err != nil {
+		if _, err := m.c.Join(ctx, chat.KindGroup, chat.GroupParams{ID: id}); err != nil {
 			return err
 		}
-		m.room = j.Room
+		m.room = id
 	}
 	return nil
 }

@@ -21,6 +21,12 @@
 // from send to delivery; the ack latency is measured from send to reply,
 // and a reply means the message is durable in the store.
 //
+// The clients speak the protocol over gws directly (wire.go), not
+// through package client: each one's read loop records the acks and the
+// deliveries as it decodes them, and wakes only the send loop whose ack
+// came, so the generator costs less CPU per message and adds no hand-off
+// of its own to the latencies. A client does not reconnect.
+//
 // # Closed and open loop
 //
 // By default every sender sends in a closed loop, as above. With -rate N
@@ -55,11 +61,11 @@
 //
 // -stalled F makes that fraction of the clients (rounded, at least one
 // when F > 0) stall: they join their conversation like the others, and
-// once every client has joined they stop reading. Their event buffer (16
-// events) fills, their read loop blocks, and their TCP connections stay
+// once every client has joined they stop reading: their read loop blocks
+// at the next message, and their TCP connections stay
 // open with nothing read from them, so the server queues what it sends
 // them until its outbox bound closes them (4008). They never send and
-// never reconnect. They are the last member of evenly spaced
+// never reconnect (no client does). They are the last member of evenly spaced
 // conversations (one per conversation while there are enough). The
 // figures of the others are reported as usual, and again for the members
 // of conversations that have a stalled member (the "neighbours");

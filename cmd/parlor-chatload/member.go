@@ -1,24 +1,31 @@
 package main
 
 import (
+	"errors"
 	"iter"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/parlorhq/parlor/chat"
-	"github.com/parlorhq/parlor/client"
+	"github.com/parlorhq/parlor/codec"
 )
 
 // member is one client in one conversation.
 type member struct {
 	user string
-	c    *client.Client
+	c    *wireConn
 	room string
 	// stalled: the member stops reading once everyone has joined.
 	stalled bool
 	// neighbour: another member of the conversation is stalled.
 	neighbour bool
-	stall     chan struct{} // closed to make a stalled member stop reading
+	// slots are the member's send loops' requests in flight, one per
+	// loop (-inflight), made before the member is dialed.
+	slots []sendSlot
+	// rec is where the read loop records acks and deliveries; nil until
+	// the load starts (and for a stalled member).
+	rec atomic.Pointer[recording]
 
 	key      int          // the member's number, its latency shard key
 	received atomic.Int64 // message events from others, in the window
@@ -41,13 +48,21 @@ func (cs conversations) members() iter.Seq[*member] {
 	}
 }
 
-// clients lists every member's client; nil for those not dialed.
-func (cs conversations) clients() []*client.Client {
-	var out []*client.Client
+// closeAll closes every member's connection, several at a time.
+func (cs conversations) closeAll() {
+	sem := make(chan struct{}, 64)
+	var wg sync.WaitGroup
 	for m := range cs.members() {
-		out = append(out, m.c)
+		if m.c == nil {
+			continue
+		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			m.c.Close()
+		})
 	}
-	return out
+	wg.Wait()
 }
 
 // window tells when the measured time starts and ends (Unix nanos).
@@ -61,40 +76,62 @@ func (w *window) in(t int64) bool {
 	return s != 0 && t >= s && (e == 0 || t < e)
 }
 
-// read counts the messages from others and records their latency.
-func (m *member) read(win *window, lat *latencies) {
-	for ev := range m.c.Events() {
-		if ev.Name != chat.KindMessage {
-			continue
-		}
-		now := time.Now().UnixNano()
-		var msg chat.Message
-		if err := ev.Decode(&msg); err != nil || msg.From == m.user {
-			continue
-		}
-		sent, ok := parseStamp(msg.Text)
-		if !ok || !win.in(sent) {
-			continue
-		}
-		m.received.Add(1)
-		lat.delivery.Record(m.key, time.Duration(now-sent))
-		if m.neighbour {
-			lat.nDelivery.Record(m.key, time.Duration(now-sent))
-		}
+// recording is what the read loops record into.
+type recording struct {
+	win *window
+	lat *latencies
+	s   *senders
+}
+
+// delivered counts a message event from another member and records its
+// latency, from the time its send was due. It runs on the read loop.
+func (m *member) delivered(f *codec.Frame) {
+	r := m.rec.Load()
+	if r == nil || f.Event != chat.KindMessage {
+		return
+	}
+	now := time.Now().UnixNano()
+	var msg chat.Message
+	if err := codec.UnmarshalData(f.Data, &msg); err != nil || msg.From == m.user {
+		return
+	}
+	sent, ok := parseStamp(msg.Text)
+	if !ok || !r.win.in(sent) {
+		return
+	}
+	m.received.Add(1)
+	r.lat.delivery.Record(m.key, time.Duration(now-sent))
+	if m.neighbour {
+		r.lat.nDelivery.Record(m.key, time.Duration(now-sent))
 	}
 }
 
-// drainUntilStalled reads and drops m's events until m.stall is closed,
-// so that join traffic does not block its own join.
-func (m *member) drainUntilStalled() {
-	for {
-		select {
-		case <-m.stall:
-			return
-		case _, ok := <-m.c.Events():
-			if !ok {
-				return
+// ack records the ack of one of m's sends, from the time it was due (or
+// sent, in a closed loop), and wakes its send loop. It runs on the read
+// loop.
+func (m *member) ack(f *codec.Frame) {
+	now := time.Now().UnixNano()
+	s := &m.slots[f.Ref%uint64(len(m.slots))]
+	if s.ref.Load() != f.Ref {
+		return
+	}
+	if f.Code != "" {
+		s.done <- errors.New(string(f.Code))
+		return
+	}
+	if r := m.rec.Load(); r != nil {
+		t0 := s.due.Load()
+		r.s.all.Add(1)
+		if r.win.in(t0) {
+			d := now - t0
+			r.s.acked.Add(1)
+			m.acked.Add(1)
+			r.lat.acks.Record(m.key, time.Duration(d))
+			r.lat.log.add(t0, d)
+			if m.neighbour {
+				r.lat.nAcks.Record(m.key, time.Duration(d))
 			}
 		}
 	}
+	s.done <- nil
 }

@@ -27,7 +27,7 @@ func run(cfg config) error {
 	}
 	defer srv.stop()
 	rooms, err := connect(cfg, srv.url)
-	defer func() { loadgen.CloseAll(rooms.clients()) }()
+	defer rooms.closeAll()
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,6 @@ func run(cfg config) error {
 // deliveries.
 func load(cfg config, srv *server, rooms conversations, lat *latencies) (*result, error) {
 	var win window
-	startReaders(rooms, &win, lat)
 	s := startSenders(cfg, rooms, &win, lat)
 	stopProgress := loadgen.Progress{
 		Out: os.Stderr, Terminal: loadgen.IsTerminal(os.Stderr),
@@ -90,12 +89,13 @@ func load(cfg config, srv *server, rooms conversations, lat *latencies) (*result
 	return res, nil
 }
 
-// startReaders starts the reading loop of every member that is not
-// stalled: everyone has joined, so the stalled ones read no more.
-func startReaders(rooms conversations, win *window, lat *latencies) {
+// startReaders has the read loop of every member that is not stalled
+// record its acks and deliveries: everyone has joined, so the stalled
+// ones read no more.
+func startReaders(rooms conversations, rec *recording) {
 	for m := range rooms.members() {
 		if !m.stalled {
-			go m.read(win, lat)
+			m.rec.Store(rec)
 		}
 	}
 }

@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/internal/loadgen"
 )
 
@@ -25,9 +25,11 @@ type senders struct {
 
 // startSenders starts -inflight send loops for each of the first -senders
 // members of every room that are not stalled. With -rate, the loops share
-// one schedule.
+// one schedule. The members' read loops record the acks (member.ack)
+// and the deliveries into win and lat from now on.
 func startSenders(cfg config, rooms conversations, win *window, lat *latencies) *senders {
 	s := &senders{padding: strings.Repeat("x", cfg.text-stampLen)}
+	startReaders(rooms, &recording{win: win, lat: lat, s: s})
 	var ctx context.Context
 	ctx, s.halt = context.WithCancel(context.Background())
 	if cfg.rate > 0 {
@@ -39,23 +41,25 @@ func startSenders(cfg config, rooms conversations, win *window, lat *latencies) 
 				continue
 			}
 			s.n++
-			for range cfg.inflight {
-				s.wg.Go(func() { s.loop(ctx, m, win, lat) })
+			for slot := range cfg.inflight {
+				s.wg.Go(func() { s.loop(ctx, m, slot) })
 			}
 		}
 	}
 	return s
 }
 
-// loop sends m's messages until ctx ends (halt): one after the other, or
-// at the times of the schedule. It records the ack latency of those sent
-// (or due) in the window, from the send (or due) time.
-func (s *senders) loop(ctx context.Context, m *member, win *window, lat *latencies) {
+// loop sends m's messages from its send slot until ctx ends (halt): one
+// after the other, or at the times of the schedule. The read loop
+// records the ack latency of those sent (or due) in the window, from the
+// send (or due) time.
+func (s *senders) loop(ctx context.Context, m *member, slot int) {
 	var p *loadgen.Pacer
 	if s.sched != nil {
 		p = s.sched.Pacer()
 	}
 	text := make([]byte, 0, stampLen+len(s.padding))
+	var buf []byte
 	for ctx.Err() == nil {
 		t0 := time.Now().UnixNano()
 		if p != nil {
@@ -67,30 +71,15 @@ func (s *senders) loop(ctx context.Context, m *member, win *window, lat *latenci
 		}
 		text = appendStamp(text[:0], t0)
 		text = append(text, s.padding...)
-		if err := s.send(m, string(text)); err != nil {
+		// A message that was sent is waited for, whatever halt says.
+		var err error
+		if buf, err = m.c.send(slot, t0, string(text), buf); err != nil {
 			s.errs.Add(1)
-			continue
-		}
-		s.all.Add(1)
-		if win.in(t0) {
-			s.acked.Add(1)
-			m.acked.Add(1)
-			d := time.Now().UnixNano() - t0
-			lat.acks.Record(m.key, time.Duration(d))
-			lat.log.add(t0, d)
-			if m.neighbour {
-				lat.nAcks.Record(m.key, time.Duration(d))
+			if errors.Is(err, errClosed) {
+				return
 			}
 		}
 	}
-}
-
-// send sends one message and waits for its ack, for at most the
-// client's RequestTimeout (a minute). It is not bounded by halt: a
-// message that was sent is waited for.
-func (s *senders) send(m *member, text string) error {
-	_, err := m.c.Send(context.Background(), m.room, chat.OpSend, chat.SendRequest{Text: text})
-	return err
 }
 
 // stop stops the send loops and waits for them.
