@@ -59,6 +59,21 @@ func (l *hookLog) states(t *testing.T, n int) []string {
 	return out
 }
 
+// perMatch waits for n notices and returns their states by nonce, in
+// the order each match gave them: the hook's order is kept per match,
+// not across matches.
+func (l *hookLog) perMatch(t *testing.T, n int) map[string][]string {
+	t.Helper()
+	l.states(t, n)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make(map[string][]string)
+	for _, c := range l.list {
+		out[c.Nonce] = append(out[c.Nonce], c.State)
+	}
+	return out
+}
+
 // startNotifying serves tic-tac-toe with notices on the user channel.
 func startNotifying(t *testing.T, cfg games.Config) *testserver.Server {
 	n := &lateNotifier{}
@@ -178,10 +193,17 @@ func TestChallengeNotices(t *testing.T) {
 	}
 	noNotice(t, aliceCh)
 
-	// The host saw the same, in order.
-	want := []string{"offered", "accepted", "offered", "declined", "offered", "cancelled"}
-	if got := hl.states(t, len(want)); !equal(got, want) {
+	// The host saw the same, in order per match (matches' hooks run
+	// apart, so n2's "declined" may come after n3's "offered").
+	want := map[string][]string{"n1": {"offered", "accepted"}, "n2": {"offered", "declined"}, "n3": {"offered", "cancelled"}}
+	got := hl.perMatch(t, 6)
+	if len(got) != len(want) {
 		t.Fatalf("hook states %v, want %v", got, want)
+	}
+	for nonce, w := range want {
+		if !equal(got[nonce], w) {
+			t.Fatalf("hook states of %s: %v, want %v (all: %v)", nonce, got[nonce], w, got)
+		}
 	}
 }
 
