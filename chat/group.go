@@ -127,7 +127,7 @@ func (h *conversation) addMembers(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	var req MembersRequest
-	if prev, done, err := h.begin(ctx, m, &req); done {
+	if prev, done, err := h.begin(m, &req); done {
 		return prev, err
 	}
 	if !h.info.IsAdmin(m.User) {
@@ -160,7 +160,7 @@ func (h *conversation) removeMembers(r *room.Room, m *room.Message) (any, error)
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	var req MembersRequest
-	if prev, done, err := h.begin(ctx, m, &req); done {
+	if prev, done, err := h.begin(m, &req); done {
 		return prev, err
 	}
 	if !h.info.IsAdmin(m.User) {
@@ -187,7 +187,7 @@ func (h *conversation) leaveGroup(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	var none struct{}
-	if prev, done, err := h.begin(ctx, m, &none); done {
+	if prev, done, err := h.begin(m, &none); done {
 		return prev, err
 	}
 	return h.dropMembers(ctx, r, m, []string{m.User})

@@ -15,7 +15,7 @@ func (h *conversation) promote(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	var req MembersRequest
-	if prev, done, err := h.begin(ctx, m, &req); done {
+	if prev, done, err := h.begin(m, &req); done {
 		return prev, err
 	}
 	if !h.info.IsAdmin(m.User) {
@@ -48,7 +48,7 @@ func (h *conversation) demote(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	var req MembersRequest
-	if prev, done, err := h.begin(ctx, m, &req); done {
+	if prev, done, err := h.begin(m, &req); done {
 		return prev, err
 	}
 	if !h.info.IsAdmin(m.User) {
@@ -82,7 +82,7 @@ func (h *conversation) rename(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	var req RenameRequest
-	if prev, done, err := h.begin(ctx, m, &req); done {
+	if prev, done, err := h.begin(m, &req); done {
 		return prev, err
 	}
 	if !h.info.IsAdmin(m.User) {

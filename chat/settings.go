@@ -11,7 +11,7 @@ func (h *conversation) mute(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	var req MuteRequest
-	if prev, done, err := h.begin(ctx, m, &req); done {
+	if prev, done, err := h.begin(m, &req); done {
 		return prev, err
 	}
 	st := h.settings[m.User]
@@ -24,7 +24,7 @@ func (h *conversation) hide(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	var req HideRequest
-	if prev, done, err := h.begin(ctx, m, &req); done {
+	if prev, done, err := h.begin(m, &req); done {
 		return prev, err
 	}
 	st := h.settings[m.User]
