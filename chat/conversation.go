@@ -493,6 +493,7 @@ func (h *conversation) commit(ctx context.Context, r *room.Room, w Write) (any, 
 	if err != nil {
 		return nil, err
 	}
+	w.Encoded = raw
 	if ctx.Err() != nil {
 		return nil, ErrTimeout
 	}

@@ -475,7 +475,9 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 		o.w.Read = &read
 	}
 	var err error
-	if o.entry, err = encodeEntry(e); err != nil {
+	if w.Encoded != nil {
+		o.entry = entryValue(e, w.Encoded) // the module's encoding, once
+	} else if o.entry, err = encodeEntry(e); err != nil {
 		return chat.Message{}, false, err
 	}
 	if w.Update != nil {
@@ -566,7 +568,12 @@ func (s *Store) applyAppend(tx *bolt.Tx, o *op) error {
 			return err
 		}
 	}
-	if w.Read != nil {
+	switch {
+	case o.checked && o.readMoves: // check read the seq already
+		if err := tx.Bucket(bucketReads).Put(o.readK, be64(w.Read.Seq)); err != nil {
+			return err
+		}
+	case w.Read != nil && !o.checked:
 		if _, err := setReadKey(tx, o.readK, w.Read.Seq); err != nil {
 			return err
 		}

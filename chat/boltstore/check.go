@@ -116,7 +116,7 @@ var errSkip = refuse(nil)
 // checkAppend is check for an Append.
 func (s *Store) checkAppend(tx *bolt.Tx, o *op) error {
 	w, e := o.w, o.w.Entry
-	o.out, o.dup = chat.Message{}, false
+	o.out, o.dup, o.readMoves = chat.Message{}, false, false
 	m := getMeta(tx, e.Room)
 	head := m.head
 	if p := s.rooms[e.Room]; p != nil {
@@ -156,7 +156,8 @@ func (s *Store) checkAppend(tx *bolt.Tx, o *op) error {
 	if e.ClientMsgID != "" {
 		s.cmids[s.cmidHash(e.Room, e.From, e.ClientMsgID)] = pendCMID{room: e.Room, from: e.From, id: e.ClientMsgID, seq: e.Seq, lsn: o.lsn}
 	}
-	if w.Read != nil && w.Read.Seq > s.readSeq(tx, e.Room, w.Read.User) {
+	o.readMoves = w.Read != nil && w.Read.Seq > s.readSeq(tx, e.Room, w.Read.User)
+	if o.readMoves {
 		s.reads[s.readHash(e.Room, w.Read.User)] = pendRead{room: e.Room, user: w.Read.User, seq: w.Read.Seq, lsn: o.lsn}
 	}
 	return nil

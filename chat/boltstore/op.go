@@ -59,6 +59,10 @@ type op struct {
 	// checked: the writer checked the op (check.go), so applying it need
 	// not look for its client message id again; false in a replay.
 	checked bool
+	// readMoves: the writer found that the op's receipt (w.Read) moves
+	// the read seq forward, so applying it need not read the seq again;
+	// set only if checked.
+	readMoves bool
 
 	// Results, set from scratch each time the op runs.
 	out     chat.Message // Append's stored entry
