@@ -56,8 +56,10 @@ type Options struct {
 	// ApplyDelay is how long the writer keeps the bbolt transaction open
 	// for more writes before it commits it, unless a read needs one of its
 	// writes, the log's half is full or the store closes: fewer, larger
-	// commits rewrite fewer pages per write. Default: 100ms
-	// (DefaultApplyDelay). Negative: commit after every batch.
+	// commits rewrite fewer pages per write (a commit rewrites the pages
+	// its writes touched, about one per room and index, however many
+	// writes share them). Default: 250ms (DefaultApplyDelay). Negative:
+	// commit after every batch.
 	ApplyDelay time.Duration
 	// LockTimeout is how long Open waits for another process to release
 	// the file. Default: 5s (DefaultLockTimeout).
@@ -80,7 +82,7 @@ const (
 	DefaultMaxBatchSize  = 1000
 	DefaultMaxBatchDelay = 2 * time.Millisecond
 	DefaultLogSize       = 32 << 20
-	DefaultApplyDelay    = 100 * time.Millisecond
+	DefaultApplyDelay    = 250 * time.Millisecond
 	DefaultLockTimeout   = 5 * time.Second
 	DefaultInboxInterval = time.Second
 )
