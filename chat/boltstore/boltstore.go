@@ -506,7 +506,10 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 	if err := s.write(ctx, r); err != nil {
 		return chat.Message{}, false, err
 	}
-	return o.out, o.dup, nil
+	if o.dup != nil {
+		return *o.dup, true, nil
+	}
+	return e.Clone(), false, nil // as stored
 }
 
 // applyAppend runs an opAppend in tx. It refuses (see refusal) before
@@ -514,7 +517,7 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 // it updates is missing.
 func (s *Store) applyAppend(tx *bolt.Tx, o *op) error {
 	w, e := o.w, o.w.Entry
-	o.out, o.dup = chat.Message{}, false
+	o.dup = nil
 	m := getMeta(tx, e.Room)
 	logB := tx.Bucket(bucketLog)
 	var cmidK []byte
@@ -522,7 +525,9 @@ func (s *Store) applyAppend(tx *bolt.Tx, o *op) error {
 		cmidK = cmidKey(logPrefix(e.Room, m), e.From, e.ClientMsgID)
 		if v := tx.Bucket(bucketCMIDs).Get(cmidK); len(v) == 8 {
 			m, err := getEntry(tx, e.Room, binary.BigEndian.Uint64(v))
-			o.out, o.dup = m, err == nil
+			if err == nil {
+				o.dup = &m
+			}
 			return err
 		}
 	}
@@ -605,7 +610,6 @@ func (s *Store) applyAppend(tx *bolt.Tx, o *op) error {
 	if err := s.moveDue(tx, e.Time); err != nil {
 		return err
 	}
-	o.out = e.Clone()
 	return nil
 }
 

@@ -65,11 +65,10 @@ type op struct {
 	readMoves bool
 
 	// Results, set from scratch each time the op runs.
-	out     chat.Message // Append's stored entry
-	dup     bool         // Append found the client message id stored
-	readSeq uint64       // SetRead's read seq
-	removed int          // Trim's removed entries
-	err     error        // Trim's error, from the applier
+	dup     *chat.Message // Append found the client message id stored: the stored entry
+	readSeq uint64        // SetRead's read seq
+	removed int           // Trim's removed entries
+	err     error         // Trim's error, from the applier
 }
 
 // Op kinds.
