@@ -248,8 +248,8 @@ func (h *conversation) send(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	var req SendRequest
-	if prev, done, err := h.begin(m, &req); done {
-		return prev, err
+	if err := h.begin(m, &req); err != nil {
+		return nil, err
 	}
 	text, err := h.c.checkText(req.Text)
 	if err != nil {
@@ -278,8 +278,8 @@ func (h *conversation) edit(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	var req EditRequest
-	if prev, done, err := h.begin(m, &req); done {
-		return prev, err
+	if err := h.begin(m, &req); err != nil {
+		return nil, err
 	}
 	text, err := h.c.checkText(req.Text)
 	if err != nil {
@@ -304,8 +304,8 @@ func (h *conversation) delete(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	var req DeleteRequest
-	if prev, done, err := h.begin(m, &req); done {
-		return prev, err
+	if err := h.begin(m, &req); err != nil {
+		return nil, err
 	}
 	target, err := h.ownMessage(ctx, req.Seq, m.User)
 	if err != nil {
@@ -395,8 +395,7 @@ func (h *conversation) read(r *room.Room, m *room.Message) (any, error) {
 // begin starts a write (send, edit, delete, a group's add, remove,
 // leave, promote, demote and rename, and a user's mute and hide) from m:
 // it applies the rate limit and decodes m's payload into req, refusing
-// fields req does not have. done reports that the write is refused, with
-// err.
+// fields req does not have.
 //
 // A retry of a write the store already holds (same client message id,
 // from a client that did not get its reply, possibly before a restart) is
@@ -405,14 +404,11 @@ func (h *conversation) read(r *room.Room, m *room.Message) (any, error) {
 // Append answers a retry that passes them (as a duplicate, see commit),
 // and OnMessage looks up the id of one they refuse (retried). Mute and
 // hide store no log entry: they set a value, so a retry sets it again.
-func (h *conversation) begin(m *room.Message, req any) (prev any, done bool, err error) {
+func (h *conversation) begin(m *room.Message, req any) error {
 	if err := h.allow(m.User); err != nil {
-		return nil, true, err
+		return err
 	}
-	if err := h.payload.decode(m.Data, req); err != nil {
-		return nil, true, err
-	}
-	return nil, false, nil
+	return h.payload.decode(m.Data, req)
 }
 
 // logsEntry reports whether a request of event appends a log entry that
