@@ -28,7 +28,9 @@ type Config struct {
 	// d.Text, or reject the text by returning an error: a *codec.Error
 	// reaches the client as is, any other error as ErrModerated. A
 	// rewritten text must still pass the text rules. It runs on the room
-	// goroutine. Default: none.
+	// goroutine. The retry of a message or edit already stored (same
+	// client message id) may reach it again; the stored entry is then the
+	// reply, whatever it returns. Default: none.
 	Moderate func(ctx context.Context, d *Draft) error
 	// AfterStore runs after an entry (message, edit, delete or members
 	// change) is stored and broadcast, and before the author's ack, on

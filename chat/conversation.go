@@ -192,8 +192,18 @@ func (h *conversation) OnLeave(r *room.Room, user string, _ room.LeaveReason) {
 	h.broadcastPresence(r, user, false)
 }
 
-// OnMessage dispatches a member's request.
+// OnMessage dispatches a member's request. A write refused before the
+// store saw it may be the retry of one the store holds: see retried.
 func (h *conversation) OnMessage(r *room.Room, m *room.Message) (any, error) {
+	reply, err := h.dispatch(r, m)
+	if err != nil && m.ClientMsgID != "" && logsEntry(m.Event) && !errors.Is(err, ErrTimeout) && !errors.Is(err, ErrMoved) {
+		return h.retried(m, err)
+	}
+	return reply, err
+}
+
+// dispatch runs a member's request.
+func (h *conversation) dispatch(r *room.Room, m *room.Message) (any, error) {
 	switch m.Event {
 	case OpSend:
 		return h.send(r, m)
@@ -238,8 +248,8 @@ func (h *conversation) send(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	var req SendRequest
-	if prev, done, err := h.begin(ctx, m, &req); done {
-		return prev, err
+	if err := h.begin(m, &req); err != nil {
+		return nil, err
 	}
 	text, err := h.c.checkText(req.Text)
 	if err != nil {
@@ -268,8 +278,8 @@ func (h *conversation) edit(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	var req EditRequest
-	if prev, done, err := h.begin(ctx, m, &req); done {
-		return prev, err
+	if err := h.begin(m, &req); err != nil {
+		return nil, err
 	}
 	text, err := h.c.checkText(req.Text)
 	if err != nil {
@@ -294,8 +304,8 @@ func (h *conversation) delete(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	var req DeleteRequest
-	if prev, done, err := h.begin(ctx, m, &req); done {
-		return prev, err
+	if err := h.begin(m, &req); err != nil {
+		return nil, err
 	}
 	target, err := h.ownMessage(ctx, req.Seq, m.User)
 	if err != nil {
@@ -383,31 +393,50 @@ func (h *conversation) read(r *room.Room, m *room.Message) (any, error) {
 }
 
 // begin starts a write (send, edit, delete, a group's add, remove,
-// leave, promote, demote and rename, and a user's mute and hide) from m.
+// leave, promote, demote and rename, and a user's mute and hide) from m:
+// it applies the rate limit and decodes m's payload into req, refusing
+// fields req does not have.
+//
 // A retry of a write the store already holds (same client message id,
 // from a client that did not get its reply, possibly before a restart) is
-// answered with the stored entry, before the rate limit and the checks.
-// Otherwise it applies the rate limit and decodes m's payload into req,
-// refusing fields req does not have. done reports that the write is over:
-// answered with prev, or refused with err. Mute and hide store no log
-// entry: they set a value, so a retry sets it again.
-func (h *conversation) begin(ctx context.Context, m *room.Message, req any) (prev any, done bool, err error) {
-	if m.ClientMsgID != "" {
-		stored, err := h.c.store.Lookup(ctx, h.id, m.User, m.ClientMsgID)
-		switch {
-		case err == nil:
-			return stored, true, nil
-		case !errors.Is(err, ErrNotFound):
-			return nil, true, storeErr(ctx, "look up client message id", err)
-		}
-	}
+// answered with the stored entry whatever the rate limit and the checks
+// say, without a look-up of its own on the way of a new write: the store's
+// Append answers a retry that passes them (as a duplicate, see commit),
+// and OnMessage looks up the id of one they refuse (retried). Mute and
+// hide store no log entry: they set a value, so a retry sets it again.
+func (h *conversation) begin(m *room.Message, req any) error {
 	if err := h.allow(m.User); err != nil {
-		return nil, true, err
+		return err
 	}
-	if err := h.payload.decode(m.Data, req); err != nil {
-		return nil, true, err
+	return h.payload.decode(m.Data, req)
+}
+
+// logsEntry reports whether a request of event appends a log entry that
+// carries its client message id: the writes a retry of is answered with
+// the stored entry.
+func logsEntry(event string) bool {
+	switch event {
+	case OpSend, OpEdit, OpDelete, OpAddMembers, OpRemoveMembers, OpLeaveGroup, OpPromote, OpDemote, OpRename:
+		return true
 	}
-	return nil, false, nil
+	return false
+}
+
+// retried answers a write that was refused with err before the store saw
+// it: with the stored entry if m is the retry of one the store holds
+// (m's author wrote an entry with m's client message id), else with err.
+// The look-up costs only refused writes.
+func (h *conversation) retried(m *room.Message, err error) (any, error) {
+	ctx, cancel := h.c.opCtx()
+	defer cancel()
+	stored, lerr := h.c.store.Lookup(ctx, h.id, m.User, m.ClientMsgID)
+	switch {
+	case lerr == nil:
+		return stored, nil
+	case errors.Is(lerr, ErrNotFound):
+		return nil, err
+	}
+	return nil, storeErr(ctx, "look up client message id", lerr)
 }
 
 // allow applies the per-user write rate limit.
@@ -460,6 +489,7 @@ func (h *conversation) commit(ctx context.Context, r *room.Room, w Write) (any, 
 	if err != nil {
 		return nil, err
 	}
+	w.Encoded = raw
 	if ctx.Err() != nil {
 		return nil, ErrTimeout
 	}

@@ -127,8 +127,8 @@ func (h *conversation) addMembers(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	var req MembersRequest
-	if prev, done, err := h.begin(ctx, m, &req); done {
-		return prev, err
+	if err := h.begin(m, &req); err != nil {
+		return nil, err
 	}
 	if !h.info.IsAdmin(m.User) {
 		return nil, ErrNotAdmin
@@ -160,8 +160,8 @@ func (h *conversation) removeMembers(r *room.Room, m *room.Message) (any, error)
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	var req MembersRequest
-	if prev, done, err := h.begin(ctx, m, &req); done {
-		return prev, err
+	if err := h.begin(m, &req); err != nil {
+		return nil, err
 	}
 	if !h.info.IsAdmin(m.User) {
 		return nil, ErrNotAdmin
@@ -187,8 +187,8 @@ func (h *conversation) leaveGroup(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	var none struct{}
-	if prev, done, err := h.begin(ctx, m, &none); done {
-		return prev, err
+	if err := h.begin(m, &none); err != nil {
+		return nil, err
 	}
 	return h.dropMembers(ctx, r, m, []string{m.User})
 }

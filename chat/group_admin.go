@@ -15,8 +15,8 @@ func (h *conversation) promote(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	var req MembersRequest
-	if prev, done, err := h.begin(ctx, m, &req); done {
-		return prev, err
+	if err := h.begin(m, &req); err != nil {
+		return nil, err
 	}
 	if !h.info.IsAdmin(m.User) {
 		return nil, ErrNotAdmin
@@ -48,8 +48,8 @@ func (h *conversation) demote(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	var req MembersRequest
-	if prev, done, err := h.begin(ctx, m, &req); done {
-		return prev, err
+	if err := h.begin(m, &req); err != nil {
+		return nil, err
 	}
 	if !h.info.IsAdmin(m.User) {
 		return nil, ErrNotAdmin
@@ -82,8 +82,8 @@ func (h *conversation) rename(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	var req RenameRequest
-	if prev, done, err := h.begin(ctx, m, &req); done {
-		return prev, err
+	if err := h.begin(m, &req); err != nil {
+		return nil, err
 	}
 	if !h.info.IsAdmin(m.User) {
 		return nil, ErrNotAdmin

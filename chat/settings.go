@@ -11,8 +11,8 @@ func (h *conversation) mute(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	var req MuteRequest
-	if prev, done, err := h.begin(ctx, m, &req); done {
-		return prev, err
+	if err := h.begin(m, &req); err != nil {
+		return nil, err
 	}
 	st := h.settings[m.User]
 	st.Muted = req.Muted
@@ -24,8 +24,8 @@ func (h *conversation) hide(r *room.Room, m *room.Message) (any, error) {
 	ctx, cancel := h.c.opCtx()
 	defer cancel()
 	var req HideRequest
-	if prev, done, err := h.begin(ctx, m, &req); done {
-		return prev, err
+	if err := h.begin(m, &req); err != nil {
+		return nil, err
 	}
 	st := h.settings[m.User]
 	st.Hidden = req.Hidden

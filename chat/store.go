@@ -135,6 +135,12 @@ type Write struct {
 	// Read, if set, moves Read.User's read seq forward to Read.Seq; it
 	// never moves backwards.
 	Read *Receipt
+	// Encoded, if set, is Entry as codec.MarshalData encodes it: the
+	// module encodes each entry once, for its broadcast, and a store may
+	// keep these bytes rather than encode Entry again. A store must not
+	// keep the slice itself past Append: copy it. Nil: stores encode
+	// Entry themselves.
+	Encoded []byte
 }
 
 // LogState is where a room's log stands.

@@ -12,11 +12,12 @@ import (
 
 	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/chat/boltstore"
+	"github.com/parlorhq/parlor/codec"
 )
 
 // BenchmarkAppendDMs measures the durable write of a chat message the way
-// the chat module makes it (the entry with a client message id and the
-// sender's read receipt), with 1,000 direct conversations whose 2,000
+// the chat module makes it (the entry with a client message id, its
+// encoding and the sender's read receipt), with 1,000 direct conversations whose 2,000
 // members each send in a closed loop, as parlor-chatload does, but
 // without the WebSockets: the store's own share of a message. It reports
 // messages per second, the process CPU per message (cpu-µs/msg, all
@@ -79,7 +80,13 @@ func benchAppend(b *testing.B, rooms, size int) {
 				from := r.members[n%len(r.members)]
 				e := chat.Message{Room: r.id, Seq: r.seq, ID: fmt.Sprint(r.id, r.seq), Kind: chat.KindMessage,
 					From: from, ClientMsgID: fmt.Sprint("c", r.seq), Time: time.Now().UnixMilli(), Text: text}
-				w := chat.Write{Entry: e, Read: &chat.Receipt{User: from, Seq: r.seq}}
+				// The module passes the entry encoded for its broadcast.
+				raw, err := codec.MarshalData(e)
+				if err != nil {
+					errs <- err
+					return
+				}
+				w := chat.Write{Entry: e, Read: &chat.Receipt{User: from, Seq: r.seq}, Encoded: raw}
 				if _, _, err := s.Append(ctx, w); err != nil {
 					errs <- err
 					return

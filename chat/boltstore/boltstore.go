@@ -56,8 +56,10 @@ type Options struct {
 	// ApplyDelay is how long the writer keeps the bbolt transaction open
 	// for more writes before it commits it, unless a read needs one of its
 	// writes, the log's half is full or the store closes: fewer, larger
-	// commits rewrite fewer pages per write. Default: 100ms
-	// (DefaultApplyDelay). Negative: commit after every batch.
+	// commits rewrite fewer pages per write (a commit rewrites the pages
+	// its writes touched, about one per room and index, however many
+	// writes share them). Default: 250ms (DefaultApplyDelay). Negative:
+	// commit after every batch.
 	ApplyDelay time.Duration
 	// LockTimeout is how long Open waits for another process to release
 	// the file. Default: 5s (DefaultLockTimeout).
@@ -80,7 +82,7 @@ const (
 	DefaultMaxBatchSize  = 1000
 	DefaultMaxBatchDelay = 2 * time.Millisecond
 	DefaultLogSize       = 32 << 20
-	DefaultApplyDelay    = 100 * time.Millisecond
+	DefaultApplyDelay    = 250 * time.Millisecond
 	DefaultLockTimeout   = 5 * time.Second
 	DefaultInboxInterval = time.Second
 )
@@ -475,7 +477,9 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 		o.w.Read = &read
 	}
 	var err error
-	if o.entry, err = encodeEntry(e); err != nil {
+	if w.Encoded != nil {
+		o.entry = entryValue(e, w.Encoded) // the module's encoding, once
+	} else if o.entry, err = encodeEntry(e); err != nil {
 		return chat.Message{}, false, err
 	}
 	if w.Update != nil {
@@ -502,7 +506,10 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 	if err := s.write(ctx, r); err != nil {
 		return chat.Message{}, false, err
 	}
-	return o.out, o.dup, nil
+	if o.dup != nil {
+		return *o.dup, true, nil
+	}
+	return e.Clone(), false, nil // as stored
 }
 
 // applyAppend runs an opAppend in tx. It refuses (see refusal) before
@@ -510,7 +517,7 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 // it updates is missing.
 func (s *Store) applyAppend(tx *bolt.Tx, o *op) error {
 	w, e := o.w, o.w.Entry
-	o.out, o.dup = chat.Message{}, false
+	o.dup = nil
 	m := getMeta(tx, e.Room)
 	logB := tx.Bucket(bucketLog)
 	var cmidK []byte
@@ -518,7 +525,9 @@ func (s *Store) applyAppend(tx *bolt.Tx, o *op) error {
 		cmidK = cmidKey(logPrefix(e.Room, m), e.From, e.ClientMsgID)
 		if v := tx.Bucket(bucketCMIDs).Get(cmidK); len(v) == 8 {
 			m, err := getEntry(tx, e.Room, binary.BigEndian.Uint64(v))
-			o.out, o.dup = m, err == nil
+			if err == nil {
+				o.dup = &m
+			}
 			return err
 		}
 	}
@@ -566,7 +575,12 @@ func (s *Store) applyAppend(tx *bolt.Tx, o *op) error {
 			return err
 		}
 	}
-	if w.Read != nil {
+	switch {
+	case o.checked && o.readMoves: // check read the seq already
+		if err := tx.Bucket(bucketReads).Put(o.readK, be64(w.Read.Seq)); err != nil {
+			return err
+		}
+	case w.Read != nil && !o.checked:
 		if _, err := setReadKey(tx, o.readK, w.Read.Seq); err != nil {
 			return err
 		}
@@ -596,7 +610,6 @@ func (s *Store) applyAppend(tx *bolt.Tx, o *op) error {
 	if err := s.moveDue(tx, e.Time); err != nil {
 		return err
 	}
-	o.out = e.Clone()
 	return nil
 }
 

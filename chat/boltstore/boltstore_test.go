@@ -9,6 +9,7 @@ import (
 	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/chat/boltstore"
 	"github.com/parlorhq/parlor/chat/storetest"
+	"github.com/parlorhq/parlor/codec"
 	"go.uber.org/goleak"
 )
 
@@ -40,6 +41,30 @@ func TestContractEveryMove(t *testing.T) {
 		}
 		t.Cleanup(func() { _ = s.Close() })
 		return s
+	})
+}
+
+// encodedAppends is a Store whose Appends carry the entry's encoding, as
+// the module's do, in a buffer the caller reuses once Append returns.
+type encodedAppends struct{ *boltstore.Store }
+
+func (s encodedAppends) Append(ctx context.Context, w chat.Write) (chat.Message, bool, error) {
+	raw, err := codec.MarshalData(w.Entry)
+	if err != nil {
+		return chat.Message{}, false, err
+	}
+	w.Encoded = raw
+	m, dup, err := s.Store.Append(ctx, w)
+	clear(raw) // the store must have copied it
+	return m, dup, err
+}
+
+// TestContractEncoded: the contract with every Append carrying the
+// entry's encoding (chat.Write.Encoded), which the store keeps rather
+// than encode the entry again.
+func TestContractEncoded(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) chat.Store {
+		return encodedAppends{open(t, filepath.Join(t.TempDir(), "chat.db"))}
 	})
 }
 

@@ -94,7 +94,7 @@ func checkWriteKeys(w chat.Write) error {
 // check checks o against tx (the last commit) and the pending writes,
 // sets its results as they will be once it is applied, and records it as
 // pending. It returns a refusal, or errSkip for an Append whose client
-// message id is stored already (o.out is the stored entry; nothing to
+// message id is stored already (o.dup is the stored entry; nothing to
 // log). s.mu must be held.
 func (s *Store) check(tx *bolt.Tx, o *op) error {
 	switch o.kind {
@@ -116,7 +116,7 @@ var errSkip = refuse(nil)
 // checkAppend is check for an Append.
 func (s *Store) checkAppend(tx *bolt.Tx, o *op) error {
 	w, e := o.w, o.w.Entry
-	o.out, o.dup = chat.Message{}, false
+	o.dup, o.readMoves = nil, false
 	m := getMeta(tx, e.Room)
 	head := m.head
 	if p := s.rooms[e.Room]; p != nil {
@@ -128,7 +128,7 @@ func (s *Store) checkAppend(tx *bolt.Tx, o *op) error {
 			if err != nil {
 				return err
 			}
-			o.out, o.dup = stored, true
+			o.dup = &stored
 			return errSkip
 		}
 	}
@@ -143,7 +143,6 @@ func (s *Store) checkAppend(tx *bolt.Tx, o *op) error {
 			return refuse(chat.ErrNotFound)
 		}
 	}
-	o.out = e.Clone()
 	if p := s.rooms[e.Room]; p != nil {
 		p.head, p.lsn = e.Seq, o.lsn
 	} else {
@@ -156,7 +155,8 @@ func (s *Store) checkAppend(tx *bolt.Tx, o *op) error {
 	if e.ClientMsgID != "" {
 		s.cmids[s.cmidHash(e.Room, e.From, e.ClientMsgID)] = pendCMID{room: e.Room, from: e.From, id: e.ClientMsgID, seq: e.Seq, lsn: o.lsn}
 	}
-	if w.Read != nil && w.Read.Seq > s.readSeq(tx, e.Room, w.Read.User) {
+	o.readMoves = w.Read != nil && w.Read.Seq > s.readSeq(tx, e.Room, w.Read.User)
+	if o.readMoves {
 		s.reads[s.readHash(e.Room, w.Read.User)] = pendRead{room: e.Room, user: w.Read.User, seq: w.Read.Seq, lsn: o.lsn}
 	}
 	return nil

@@ -59,13 +59,16 @@ type op struct {
 	// checked: the writer checked the op (check.go), so applying it need
 	// not look for its client message id again; false in a replay.
 	checked bool
+	// readMoves: the writer found that the op's receipt (w.Read) moves
+	// the read seq forward, so applying it need not read the seq again;
+	// set only if checked.
+	readMoves bool
 
 	// Results, set from scratch each time the op runs.
-	out     chat.Message // Append's stored entry
-	dup     bool         // Append found the client message id stored
-	readSeq uint64       // SetRead's read seq
-	removed int          // Trim's removed entries
-	err     error        // Trim's error, from the applier
+	dup     *chat.Message // Append found the client message id stored: the stored entry
+	readSeq uint64        // SetRead's read seq
+	removed int           // Trim's removed entries
+	err     error         // Trim's error, from the applier
 }
 
 // Op kinds.

@@ -19,8 +19,8 @@ import (
 // and of the entry it updates; see request.keys) until they are
 // committed. If none of them touches what the read looked at, its answer
 // stands; otherwise the writer commits at once and the read runs again.
-// Lookup, which the module calls before every send with a client message
-// id, so looks at the id and the entry only: a busy room's pending writes
+// Lookup, which the module calls for a write with a client message id that
+// its checks refused (a retry's), so looks at the id and the entry only: a busy room's pending writes
 // do not make it wait for a commit. Reads that span rooms or users (the
 // inbox, GroupsCreated, Trim's scans) wait for a commit whenever any
 // write is pending.

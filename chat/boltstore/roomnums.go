@@ -3,9 +3,8 @@ package boltstore
 import "sync"
 
 // roomNums caches the numbers of rooms (see keys.go), which never change
-// once given, for Lookup: the module calls it before every send with a
-// client message id, and the number is all it needs of the room's meta
-// to find the id. It holds at most maxRoomNums rooms and starts again
+// once given, for Lookup: the number is all it needs of the room's meta
+// to find a client message id. It holds at most maxRoomNums rooms and starts again
 // empty when full.
 type roomNums struct {
 	mu   sync.RWMutex

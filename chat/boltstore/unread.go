@@ -45,12 +45,18 @@ func encodeEntry(m chat.Message) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return entryValue(m, data), nil
+}
+
+// entryValue returns the log value of m, whose msgpack encoding is data:
+// the header, then a copy of data.
+func entryValue(m chat.Message, data []byte) []byte {
 	author := unreadAuthor(m)
 	v := make([]byte, 0, 1+binary.MaxVarintLen64+len(author)+len(data))
 	v = append(v, entryMark)
 	v = binary.AppendUvarint(v, uint64(len(author)))
 	v = append(v, author...)
-	return append(v, data...), nil
+	return append(v, data...)
 }
 
 // splitEntry splits a log value into its unread author and its msgpack
