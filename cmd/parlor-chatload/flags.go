@@ -19,6 +19,7 @@ type config struct {
 	duration   time.Duration
 	warmup     time.Duration
 	batchDelay time.Duration
+	applyDelay time.Duration
 	dialConc   int
 	cpuProfile string
 	tracePath  string
@@ -47,6 +48,7 @@ func parseFlags() config {
 	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "measured time")
 	flag.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "load before the measured time")
 	flag.DurationVar(&cfg.batchDelay, "batch-delay", 0, "bbolt store's MaxBatchDelay (0: its default; negative: never wait)")
+	flag.DurationVar(&cfg.applyDelay, "apply-delay", 0, "bbolt store's ApplyDelay: how long logged writes gather before the bbolt file applies them (0: its default, 250ms; negative: after every batch)")
 	flag.IntVar(&cfg.dialConc, "dial-concurrency", 64, "clients dialing at a time")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of this process in the measured time to this file (with -spawn: of the clients alone)")
 	flag.StringVar(&cfg.tracePath, "trace", "", "write an execution trace (go tool trace) of this process in the measured time to this file")

@@ -140,7 +140,7 @@ func openStore(cfg config) (st chat.Store, bolt *boltstore.Store, close func(), 
 			_ = os.RemoveAll(dir)
 		}
 	}
-	if bolt, err = boltstore.Open(path, boltstore.Options{MaxBatchDelay: cfg.batchDelay}); err != nil {
+	if bolt, err = boltstore.Open(path, boltstore.Options{MaxBatchDelay: cfg.batchDelay, ApplyDelay: cfg.applyDelay}); err != nil {
 		removeDir()
 		return nil, nil, nil, err
 	}

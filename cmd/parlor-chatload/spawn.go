@@ -35,7 +35,7 @@ func spawnServer(cfg config) (*server, error) {
 		return nil, err
 	}
 	cmd := exec.Command(exe, "-serve", "127.0.0.1:0", "-store", cfg.store, "-db", cfg.db, "-dsn", cfg.dsn,
-		"-batch-delay", cfg.batchDelay.String())
+		"-batch-delay", cfg.batchDelay.String(), "-apply-delay", cfg.applyDelay.String())
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
