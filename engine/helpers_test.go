@@ -491,6 +491,9 @@ func (w *rawWS) readUntil(timeout time.Duration, stop func(f *codec.Frame) bool)
 	if err != nil {
 		w.t.Fatalf("raw: %v; frames so far: %+v", err, res.Frames)
 	}
+	if res.Err != nil {
+		w.t.Logf("raw: the connection ended: %v", res.Err)
+	}
 	return rawResult{frames: res.Frames, closeCode: res.CloseCode, reason: res.Reason, pings: res.Pings}
 }
 

@@ -278,8 +278,7 @@ func (s *session) writeLoop() {
 		batch, size, code, reason = s.out.next(batch[:0], maxBatchFrames, maxBatchBytes)
 		if len(batch) == 0 {
 			if code != 0 {
-				_ = s.conn.SetWriteDeadline(time.Now().Add(s.e.cfg.WriteTimeout))
-				_ = s.conn.WriteClose(code, []byte(reason))
+				s.closeLingering(code, reason)
 			}
 			return
 		}
