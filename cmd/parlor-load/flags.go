@@ -34,6 +34,7 @@ type config struct {
 	// the -idle mode
 	idle        int
 	idleRoom    int
+	genGCPct    int
 	sources     int
 	heartbeat   time.Duration
 	idleWindow  time.Duration
@@ -63,6 +64,7 @@ func parseFlags() config {
 	flag.StringVar(&cfg.jsonPath, "json", "", "also write the results as JSON to this file")
 	flag.IntVar(&cfg.idle, "idle", 0, "idle connections held beside the busy room: the broadcast is measured with them and alone (needs -spawn)")
 	flag.IntVar(&cfg.idleRoom, "idle-room-size", 10, "members of each idle connection's echo room")
+	flag.IntVar(&cfg.genGCPct, "gen-gc-percent", 0, "with -idle: this process's GC percent during the busy phases (0: Go's default, 100), so that the collector of the generator, which holds the idle connections too, does not mark its larger heap during the with-idle phase only")
 	flag.IntVar(&cfg.sources, "sources", 0, "dial the idle connections from 127.0.0.2 ... 127.0.0.(1+K), K source addresses (0: the kernel's choice)")
 	flag.DurationVar(&cfg.heartbeat, "heartbeat", 0, "the -spawn server's heartbeat (ping) interval (0: the engine's default, 25s)")
 	flag.DurationVar(&cfg.idleWindow, "idle-window", 30*time.Second, "how long the server's CPU is measured while every connection is idle")

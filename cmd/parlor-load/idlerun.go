@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
+	"runtime/debug"
 	"time"
 
 	"github.com/parlorhq/parlor/internal/loadgen"
@@ -149,6 +151,12 @@ func busyPhase(ctx context.Context, cfg config, tgt *target, label string, out i
 	connected, err := tgt.readStats()
 	if err != nil {
 		return nil, err
+	}
+	if cfg.genGCPct > 0 {
+		// A fresh cycle, then a goal far enough away that the
+		// generator's collector stays out of the measured time.
+		runtime.GC()
+		defer debug.SetGCPercent(debug.SetGCPercent(cfg.genGCPct))
 	}
 	res := measure(ctx, cfg, tgt, l)
 	res.before, res.idle = before, connected // printServerCost counts the CPU from connected
