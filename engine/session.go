@@ -282,15 +282,7 @@ func (s *session) writeLoop() {
 			}
 			return
 		}
-		// Move the write deadline only when it has aged, not per batch.
-		if now := time.Now(); now.Sub(monoBase)-s.deadlineAt > s.e.cfg.WriteTimeout/4 {
-			s.deadlineAt = now.Sub(monoBase)
-			_ = s.conn.SetWriteDeadline(now.Add(s.e.cfg.WriteTimeout))
-		}
-		err := s.conn.Writev(gws.OpcodeBinary, batch...)
-		if obs := s.e.obs; obs != nil && err == nil {
-			s.observeWritten(obs, batch, size, s.out.queuedAtTake)
-		}
+		err := s.writeBatch(batch, size)
 		clear(batch)
 		s.out.written(size)
 		if err != nil {
@@ -298,6 +290,21 @@ func (s *session) writeLoop() {
 			return
 		}
 	}
+}
+
+// writeBatch writes batch (size bytes) as one WebSocket message and
+// tells the observer. It moves the write deadline only when it has aged,
+// not per batch.
+func (s *session) writeBatch(batch [][]byte, size int) error {
+	if now := time.Now(); now.Sub(monoBase)-s.deadlineAt > s.e.cfg.WriteTimeout/4 {
+		s.deadlineAt = now.Sub(monoBase)
+		_ = s.conn.SetWriteDeadline(now.Add(s.e.cfg.WriteTimeout))
+	}
+	err := s.conn.Writev(gws.OpcodeBinary, batch...)
+	if obs := s.e.obs; obs != nil && err == nil {
+		s.observeWritten(obs, batch, size, s.out.queuedAtTake)
+	}
+	return err
 }
 
 // closeAfterFlush closes the connection with code once queued frames are

@@ -3,8 +3,6 @@ package engine
 import (
 	"sync"
 	"time"
-
-	"github.com/lxzan/gws"
 )
 
 // writerIdle is how long a writer goroutine that has drained its outbox
@@ -166,15 +164,7 @@ func (s *session) writeHeld() {
 		}
 		return
 	}
-	if now := time.Now(); now.Sub(monoBase)-s.deadlineAt > s.e.cfg.WriteTimeout/4 {
-		s.deadlineAt = now.Sub(monoBase)
-		_ = s.conn.SetWriteDeadline(now.Add(s.e.cfg.WriteTimeout))
-	}
-	err := s.conn.Writev(gws.OpcodeBinary, batch...)
-	if obs := s.e.obs; obs != nil && err == nil {
-		s.observeWritten(obs, batch, size, s.out.queuedAtTake)
-	}
-	if err != nil {
+	if err := s.writeBatch(batch, size); err != nil {
 		s.out.kill()
 	}
 	if s.out.doneDirect(batch, size) {
