@@ -31,6 +31,11 @@ func TestTerminatedConnections(t *testing.T) {
 	// maxMoves until some append has failed: on a quiet machine the
 	// appends are fast enough to slip between the kills for a while.
 	const matches, perMatch, maxMoves = 4, 50, 120
+	// The matches are created before the killer starts: their creation
+	// is the setup, not what is tested.
+	for m := range matches {
+		newMatch(t, s, fmt.Sprint("m", m))
+	}
 	killer := pgtest.StartKiller(t, "games-pgstore-fault-test", 5*time.Millisecond)
 
 	var failures atomic.Int64
@@ -40,7 +45,6 @@ func TestTerminatedConnections(t *testing.T) {
 	errs := make(chan error, matches)
 	for m := range matches {
 		match := fmt.Sprint("m", m)
-		newMatch(t, s, match)
 		acked[m] = map[uint64]int{}
 		wg.Go(func() {
 			var head uint64
