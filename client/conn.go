@@ -96,6 +96,13 @@ func (c *Client) dial(ctx context.Context, token string) (*conn, *codec.Frame, e
 	}()
 	if err := ws.WriteMessage(gws.OpcodeBinary, codec.AppendConnect(nil, cn.connectRef, c.opts.Client, token)); err != nil {
 		cn.shut()
+		// A server that closes the connection at once (a user signed out
+		// during the upgrade, say) may close it while the connect frame is
+		// written: its close frame, which the read loop recorded, says why.
+		var ce *CloseError
+		if errors.As(cn.err, &ce) {
+			return nil, nil, ce
+		}
 		return nil, nil, fmt.Errorf("client: write: %w", err)
 	}
 	select {
