@@ -84,9 +84,19 @@ func (o *outbox) next(batch [][]byte, maxFrames, maxBytes int) (out [][]byte, si
 		o.reset()
 		return batch, 0, closeCode, closeReason
 	}
+	batch, size = o.takeLocked(batch, maxFrames, maxBytes, true)
+	return batch, size, 0, ""
+}
+
+// takeLocked moves frames from the head of the queue to batch, up to
+// maxFrames frames and maxBytes bytes; with oversizeFirst the first frame
+// goes whatever its size (a writer must make progress), without it a
+// frame past maxBytes stays queued. The caller holds mu.
+func (o *outbox) takeLocked(batch [][]byte, maxFrames, maxBytes int, oversizeFirst bool) ([][]byte, int) {
+	size := 0
 	for o.head < len(o.queue) && len(batch) < maxFrames {
 		f := o.queue[o.head]
-		if len(batch) > 0 && size+len(f) > maxBytes {
+		if size+len(f) > maxBytes && (len(batch) > 0 || !oversizeFirst) {
 			break
 		}
 		batch = append(batch, f)
@@ -98,7 +108,7 @@ func (o *outbox) next(batch [][]byte, maxFrames, maxBytes int) (out [][]byte, si
 		o.queue, o.head = o.queue[:0], 0
 	}
 	o.queuedAtTake = o.bytes
-	return batch, size, 0, ""
+	return batch, size
 }
 
 // claim takes the writer slot when no writer holds it and nothing is
@@ -166,18 +176,7 @@ func (o *outbox) takeDirect(maxFrames, maxBytes int) (batch [][]byte, size int) 
 	if o.dead {
 		return batch, 0
 	}
-	for o.head < len(o.queue) && len(batch) < maxFrames && size+len(o.queue[o.head]) <= maxBytes {
-		f := o.queue[o.head]
-		batch = append(batch, f)
-		size += len(f)
-		o.queue[o.head] = nil
-		o.head++
-	}
-	if o.head == len(o.queue) {
-		o.queue, o.head = o.queue[:0], 0
-	}
-	o.queuedAtTake = o.bytes
-	return batch, size
+	return o.takeLocked(batch, maxFrames, maxBytes, false)
 }
 
 // doneDirect ends a write of takeDirect's batch: it releases its size
