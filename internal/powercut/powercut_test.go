@@ -89,6 +89,10 @@ type cutCase struct {
 	// before runs the load up to the moment of the cut; data is the
 	// server's data directory.
 	before func(t *testing.T, l *load, data string)
+	// recut cuts the power a second time as soon as the restarted server
+	// listens: once it has replayed its logs into the bbolt files and
+	// cleared them.
+	recut bool
 }
 
 // TestPowerCut cuts the power under a real server: the test server
@@ -117,7 +121,9 @@ type cutCase struct {
 // (the moment the chat's or the games' bbolt file changes); with logs of
 // 64 KiB and 16 KiB, which wrap around many times before the cut; and
 // quiet, with the load stopped and the bbolt files a minute behind the
-// logs, so that everything comes back from the logs.
+// logs, so that everything comes back from the logs; and that again with a
+// second cut as soon as the restarted server listens, once it has
+// replayed its logs into the bbolt files and cleared them.
 //
 // The cut is checked to be real: a control file written without fsync
 // just before the kill must be absent from the copy (and present in the
@@ -160,6 +166,10 @@ func TestPowerCut(t *testing.T) {
 			l.warm(t, 2000, 300)
 		}},
 		{name: "logahead", flags: []string{"-chat-apply-delay", "1m", "-games-apply-delay", "1m"}, before: func(t *testing.T, l *load, data string) {
+			l.warm(t, 500, 100)
+			l.halt(t)
+		}},
+		{name: "recut", flags: []string{"-chat-apply-delay", "1m", "-games-apply-delay", "1m"}, recut: true, before: func(t *testing.T, l *load, data string) {
 			l.warm(t, 500, 100)
 			l.halt(t)
 		}},
@@ -221,6 +231,15 @@ func cut(t *testing.T, bin string, tc cutCase, expire time.Duration) {
 	}
 	data = filepath.Join(d2.Mnt, "data")
 	srv = startServer(t, bin, data, tc.flags...)
+	if tc.recut {
+		srv.kill()
+		recutImage := filepath.Join(dir, "recut.img")
+		d2.copyImage(recutImage)
+		d2.detach()
+		d3 := attach(t, recutImage, dir)
+		data = filepath.Join(d3.Mnt, "data")
+		srv = startServer(t, bin, data, tc.flags...)
+	}
 	present, absent := 0, 0
 	for _, cv := range convs {
 		p, a := verifyChat(t, srv, cv)

@@ -157,8 +157,8 @@ func run(cfg config) error {
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err = errors.Join(serveErr, eng.Shutdown(sctx), srv.Shutdown(sctx), closeStores())
-	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+	// serveErr is set only if Serve failed before a signal came.
+	if err := errors.Join(serveErr, eng.Shutdown(sctx), srv.Shutdown(sctx), closeStores()); err != nil {
 		return err
 	}
 	fmt.Println(StoppedLine)
