@@ -190,8 +190,10 @@ func (n *Node) Join(ctx context.Context, owner string, j *engine.ClusterJoin) er
 	return forwardErr(err)
 }
 
-// Send implements engine.Cluster: the request is published at once and
-// the owner's answer, within ForwardTimeout, goes to done.
+// Send implements engine.Cluster: the request is published at once
+// (forward.Client.SendAsync), and the owner's refusal, or "no responders"
+// for a gone owner, goes to done; a send the owner took is answered by
+// the room alone.
 func (n *Node) Send(owner string, s *engine.ClusterSend, done func(error)) error {
 	err := n.fwd.SendAsync(owner, &forward.Send{
 		Room: s.Room, User: s.User, Session: s.Session, Node: s.Node,

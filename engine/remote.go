@@ -41,6 +41,12 @@ type remoteRoom struct {
 	members  map[string]*session // by session id: joining or joined
 	attached atomic.Pointer[[]*session]
 
+	// owner is the node a join of this node's sessions last reached the
+	// room on, "" before: the next session of this node that joins the
+	// room forwards its join there without looking the owner up in the
+	// lease bucket, and looks it up if that owner refuses.
+	owner atomic.Pointer[string]
+
 	// lastSeq is the room's seq as far as this node knows: the seq of
 	// the last ordered broadcast, joined frame or replayed event received;
 	// seqKnown is false until the first of them. The delivery goroutine
@@ -205,8 +211,19 @@ func (rr *remoteRoom) missed(seq uint64, except *session) {
 // is resolved: run the room here if it is free, or forward the join to its
 // owner, looking the owner up again while it is gone or changing.
 func (s *session) joinCluster(ctx context.Context, f *codec.Frame, m room.Module, id string, params []byte) error {
+	known := s.e.knownOwner(id)
 	for {
-		r, owner, err := s.e.clusterRoom(ctx, id, f.Kind, m, s.user)
+		var r *room.Room
+		var owner string
+		var err error
+		cached := known != ""
+		if cached {
+			// Another session of this node is in the room: its owner is
+			// known, and a refusal sends this join to the lookup at once.
+			owner, known = known, ""
+		} else {
+			r, owner, err = s.e.clusterRoom(ctx, id, f.Kind, m, s.user)
+		}
 		switch {
 		case err == nil && owner == "":
 			if r.Kind() != f.Kind {
@@ -243,12 +260,32 @@ func (s *session) joinCluster(ctx context.Context, f *codec.Frame, m room.Module
 		if !errors.Is(err, ErrOwnerGone) && !errors.Is(err, ErrNotOwner) {
 			return err
 		}
+		if cached {
+			continue // the known owner is not the owner: look it up
+		}
 		select {
 		case <-time.After(clusterRetryPause):
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
+}
+
+// knownOwner returns the owner of room id as a join of a session of this
+// node last found it, if a session of this node is in the room, else "".
+// A room running here has no known owner.
+func (e *Engine) knownOwner(id string) string {
+	if _, running := e.rooms.load(id); running {
+		return ""
+	}
+	rr, ok := e.remotes.load(id)
+	if !ok {
+		return ""
+	}
+	if p := rr.owner.Load(); p != nil {
+		return *p
+	}
+	return ""
 }
 
 // lookupUnavailable reports whether err, from looking a room's owner up,
@@ -278,6 +315,7 @@ func (s *session) joinRemote(ctx context.Context, owner, id string, f *codec.Fra
 		}
 		return err
 	}
+	rr.owner.Store(&owner)
 	rr.mu.Lock()
 	still := rr.members[s.id] == s
 	rr.mu.Unlock()
@@ -353,10 +391,11 @@ func (s *session) sendRemote(h *remoteHandle, f *codec.Frame) {
 	s.forwarded(h, ref, err)
 }
 
-// forwarded handles the owner's answer to the forwarded send ref, or the
-// failure to forward it: a refusal is the client's reply, unless the
-// client was answered already (its framed reply came, or it timed out).
-// It runs on the session's goroutine or the cluster's delivery goroutine.
+// forwarded handles the owner's refusal of the forwarded send ref, or the
+// failure to forward it (err nil: it left, and its framed reply answers
+// it): a refusal is the client's reply, unless the client was answered
+// already (it timed out). It runs on the session's goroutine or the
+// cluster's delivery goroutine.
 func (s *session) forwarded(h *remoteHandle, ref uint64, err error) {
 	if err == nil || !h.replies.take(ref) {
 		return
