@@ -27,7 +27,8 @@ import (
 // NATS answers "no responders" on the same inbox when no node serves the
 // owner's subjects, so a dead owner is reported at once. A request that
 // is neither refused nor reported within the timeout is forgotten without
-// a call: it was taken, and its answer is the caller's business.
+// a call: it was taken, or the owner cannot answer (paused), and the
+// caller, which awaits the room's answer, times it out.
 //
 // The requests of one caller leave in the order it makes them (one NATS
 // connection keeps the order of its publishes), so the owner gets them in
@@ -41,7 +42,7 @@ const noRespondersStatus = "503"
 // refused.
 type asyncSends struct {
 	mu     sync.Mutex
-	prefix string // the reply subjects: prefix + request id (quietPrefix)
+	prefix string // the reply subjects: prefix + request id (see quietToken)
 	sub    *nats.Subscription
 	next   uint64
 	// oldest is the lowest request id that may still be pending. Ids

@@ -36,8 +36,5 @@ const quietToken = "q"
 // wants an answer only when refused (see quietToken).
 func quietReply(reply string) bool {
 	last := strings.LastIndexByte(reply, '.')
-	if last < 2 {
-		return false
-	}
-	return reply[last-1:last] == quietToken && reply[last-2] == '.'
+	return last > 0 && strings.HasSuffix(reply[:last], "."+quietToken)
 }
