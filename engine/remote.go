@@ -62,6 +62,10 @@ type remoteHandle struct {
 
 	// replies are the forwarded sends awaiting their framed reply.
 	replies remoteReplies
+	// left, set by a leave under way (leaveRemote), is closed when the
+	// owner's left envelope for the session arrives (remoteLeft).
+	// s.roomsMu guards it.
+	left chan struct{}
 }
 
 // enterRemote registers s in the remote room id, before its join is
@@ -342,6 +346,9 @@ func (s *session) remoteLeft(rr *remoteRoom, reason room.LeaveReason) {
 	s.roomsMu.Lock()
 	if h := s.remote[rr.id]; h != nil && h.rr == rr {
 		delete(s.remote, rr.id)
+		if h.left != nil {
+			close(h.left)
+		}
 	}
 	s.roomsMu.Unlock()
 	s.roomMoved(rr.id, reason)
@@ -407,37 +414,60 @@ func (s *session) forwarded(h *remoteHandle, ref uint64, err error) {
 }
 
 // leaveRemote forwards a leave to the room's owner and forgets the room.
+// The owner answers a leave it took with the session's left envelope
+// (remoteLeft closes h.left), and only a refusal on NATS; a refusal that
+// says the membership is gone (ErrNotOwner, ErrOwnerGone) is a leave
+// done. No answer within Config.JoinTimeout is ErrLeaveTimeout.
 func (s *session) leaveRemote(h *remoteHandle, ref uint64) {
-	ctx, cancel := context.WithTimeout(s.e.ctx, s.e.cfg.JoinTimeout)
-	defer cancel()
-	err := s.e.cluster.Leave(ctx, h.owner, &ClusterLeave{Room: h.rr.id, User: s.user, Session: s.id, Node: s.e.cluster.Node()})
+	left := make(chan struct{})
+	s.roomsMu.Lock()
+	if s.remote[h.rr.id] != h || h.left != nil {
+		s.roomsMu.Unlock()
+		s.reply(ref, nil) // left already, or leaving
+		return
+	}
+	h.left = left
+	s.roomsMu.Unlock()
+	refused := make(chan error, 1)
+	err := s.e.cluster.Leave(h.owner, &ClusterLeave{Room: h.rr.id, User: s.user, Session: s.id, Node: s.e.cluster.Node()},
+		func(err error) { refused <- err })
+	if err == nil {
+		t := time.NewTimer(s.e.cfg.JoinTimeout)
+		select {
+		case <-left:
+		case err = <-refused:
+		case <-t.C:
+			err = ErrLeaveTimeout
+		case <-s.e.ctx.Done():
+			err = ErrShutdown
+		}
+		t.Stop()
+	}
 	if errors.Is(err, ErrOwnerGone) || errors.Is(err, ErrNotOwner) {
 		err = nil // the room is gone, and so is the membership
 	}
+	s.roomsMu.Lock()
+	if err == nil && s.remote[h.rr.id] == h {
+		delete(s.remote, h.rr.id)
+	} else if err != nil && s.remote[h.rr.id] == h {
+		h.left = nil // still a member: a later leave may try again
+	}
+	s.roomsMu.Unlock()
 	if err == nil {
-		s.roomsMu.Lock()
-		if s.remote[h.rr.id] == h {
-			delete(s.remote, h.rr.id)
-		}
-		s.roomsMu.Unlock()
 		s.e.exitRemote(h.rr, s)
 	}
-	s.reply(ref, waitErr(err, ErrLeaveTimeout))
+	s.reply(ref, err)
 }
 
-// forwardLeave tells owner, in the background, that the session left id.
+// forwardLeave tells owner, without waiting, that the session left id.
 func (s *session) forwardLeave(owner, id string, disconnected bool) {
-	s.e.wg.Add(1)
-	go func() {
-		defer s.e.wg.Done()
-		// Not the engine's context: a leave at shutdown must still go
-		// out. The cluster bounds the request (forward timeout).
-		ctx := context.Background()
-		l := &ClusterLeave{Room: id, User: s.user, Session: s.id, Node: s.e.cluster.Node(), Disconnected: disconnected}
-		if err := s.e.cluster.Leave(ctx, owner, l); err != nil {
-			s.log.Debug("forwarded leave", zap.String("room", id), zap.String("owner", owner), zap.Error(err))
-		}
-	}()
+	l := &ClusterLeave{Room: id, User: s.user, Session: s.id, Node: s.e.cluster.Node(), Disconnected: disconnected}
+	err := s.e.cluster.Leave(owner, l, func(err error) {
+		s.log.Debug("forwarded leave refused", zap.String("room", id), zap.String("owner", owner), zap.Error(err))
+	})
+	if err != nil {
+		s.log.Debug("forwarded leave", zap.String("room", id), zap.String("owner", owner), zap.Error(err))
+	}
 }
 
 // leaveRemoteRooms runs when the session closes: every owner is told.

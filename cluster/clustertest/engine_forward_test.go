@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,7 +18,8 @@ import (
 // TestClusterRemoteSendAnsweredOnce: a send forwarded to the room's owner
 // and taken there is answered once, by the room's reply on the owner's
 // link to the member node, and not also on NATS: nothing is published on
-// the member node's reply subjects for it. When the owner then dies, the
+// the member node's reply subjects for it; nor for a leave, which the
+// session's left envelope answers. When the owner then dies, the
 // next send is answered unavailable at once (NATS's "no responders"), not
 // after the 2 s reply timeout.
 func TestClusterRemoteSendAnsweredOnce(t *testing.T) {
@@ -65,18 +65,7 @@ func TestClusterRemoteSendAnsweredOnce(t *testing.T) {
 		t.Fatal("no forwarded send seen")
 	}
 	_ = sub.Unsubscribe()
-	var mu sync.Mutex
-	answers := 0
-	if _, err := spy.Subscribe(reply[:strings.LastIndexByte(reply, '.')+1]+"*", func(*nats.Msg) {
-		mu.Lock()
-		answers++
-		mu.Unlock()
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := spy.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	answers := countMsgs(t, spy, reply[:strings.LastIndexByte(reply, '.')+1]+"*")
 
 	const n = 15 // within the chat's default message burst
 	var last uint64
@@ -94,16 +83,25 @@ func TestClusterRemoteSendAnsweredOnce(t *testing.T) {
 		}
 		last = m.Seq
 	}
-	for _, nc := range []*nats.Conn{a.nc, b.nc, spy} {
-		if err := nc.Flush(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	mu.Lock()
-	got := answers
-	mu.Unlock()
+	got := answers.count(t, a.nc, b.nc)
 	if got != 0 {
 		t.Errorf("%d answers on NATS for %d sends the owner took, want none", got, n)
+	}
+
+	// A leave the owner takes is answered by the session's left
+	// envelope alone, as a send is by its reply.
+	tab := b.dial("bob")
+	if _, err := chatclient.DM(ctx(t), tab, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tab.Leave(ctx(t), id); err != nil {
+		t.Fatalf("leave of a remote room: %v", err)
+	}
+	if got := answers.count(t, a.nc, b.nc); got != 0 {
+		t.Errorf("%d answers on NATS for a leave the owner took, want none", got)
+	}
+	if _, err := tab.Send(ctx(t), id, chat.OpSend, chat.SendRequest{Text: "after leaving"}); err == nil {
+		t.Error("a send after the leave was taken")
 	}
 
 	a.kill()
@@ -127,29 +125,10 @@ func TestClusterSecondSessionKnowsOwner(t *testing.T) {
 	st := newStores()
 	a := startNode(t, "a", []string{ns.URL()}, st, nodeOptions{})
 	b := startNode(t, "b", []string{ns.URL()}, st, nodeOptions{})
-	spy := dial(t, "spy", ns.URL())
-	var mu sync.Mutex
-	reads := 0
-	if _, err := spy.Subscribe("$JS.API.STREAM.MSG.GET.>", func(*nats.Msg) {
-		mu.Lock()
-		reads++
-		mu.Unlock()
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := spy.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	reads := countMsgs(t, dial(t, "spy", ns.URL()), "$JS.API.STREAM.MSG.GET.>")
 	lookups := func() int {
 		t.Helper()
-		for _, nc := range []*nats.Conn{a.nc, b.nc, spy} {
-			if err := nc.Flush(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		return reads
+		return reads.count(t, a.nc, b.nc)
 	}
 	cvA, err := chatclient.DM(ctx(t), a.dial("alice"), "bob")
 	if err != nil {

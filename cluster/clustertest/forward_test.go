@@ -209,42 +209,48 @@ func answer(t *testing.T, ch <-chan error) error {
 	return nil
 }
 
-// inboxWatch counts the messages published on any inbox subject
-// ("_INBOX.>"), where the answers to forwarded requests travel.
-type inboxWatch struct {
+// msgCounter counts the messages published on a subject, as a spying
+// connection sees them.
+type msgCounter struct {
 	nc  *nats.Conn
-	mu  sync.Mutex
-	got int
+	sub *nats.Subscription
+	n   int
 }
 
-func watchInboxes(t *testing.T, url string) *inboxWatch {
+func countMsgs(t *testing.T, nc *nats.Conn, subject string) *msgCounter {
 	t.Helper()
-	w := &inboxWatch{nc: dial(t, "inbox-watch", url)}
-	if _, err := w.nc.Subscribe("_INBOX.>", func(*nats.Msg) {
-		w.mu.Lock()
-		w.got++
-		w.mu.Unlock()
-	}); err != nil {
+	sub, err := nc.SubscribeSync(subject)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.nc.Flush(); err != nil {
+	if err := nc.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	return w
+	return &msgCounter{nc: nc, sub: sub}
 }
 
-// count returns the inbox messages seen so far, once everything nc
-// published before is through the server.
-func (w *inboxWatch) count(t *testing.T, nc *nats.Conn) int {
+// count returns the messages seen so far, once everything conns published
+// before is through the server: the spy's flush returns after the server
+// sent it those messages, which its reader has queued on the (synchronous)
+// subscription by then.
+func (c *msgCounter) count(t *testing.T, conns ...*nats.Conn) int {
 	t.Helper()
-	for _, c := range []*nats.Conn{nc, w.nc} {
-		if err := c.Flush(); err != nil {
+	for _, nc := range append(conns, c.nc) {
+		if err := nc.Flush(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.got
+	queued, _, err := c.sub.Pending()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range queued {
+		if _, err := c.sub.NextMsg(time.Second); err != nil {
+			t.Fatal(err)
+		}
+		c.n++
+	}
+	return c.n
 }
 
 // quiet checks that nothing arrives on ch within d.
@@ -267,7 +273,7 @@ func TestForwardSendAsync(t *testing.T) {
 	s := StartServer(t)
 	ncOwner := dial(t, "owner", s.URL())
 	o := serveOwner(t, ncOwner, "owner")
-	watch := watchInboxes(t, s.URL())
+	watch := countMsgs(t, dial(t, "inbox-watch", s.URL()), "_INBOX.>")
 	const timeout = 300 * time.Millisecond
 	c := forward.NewClient(dial(t, "member", s.URL()), forward.ClientConfig{Timeout: timeout})
 

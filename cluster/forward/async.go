@@ -73,13 +73,29 @@ type asyncSend struct {
 // be published is not sent: SendAsync returns the error and done is not
 // called.
 func (c *Client) SendAsync(node string, s *Send, done func(error)) error {
+	return c.quiet(node, OpSend, s, done)
+}
+
+// LeaveAsync forwards l to node, the room's owner, without waiting, and
+// asks to be answered only if it is refused, as SendAsync does for a
+// send: a leave the owner took is answered by the room's frames (the
+// session's left envelope on the owner's link), and done is called at
+// most once, never with nil, with a refusal, ErrNoResponder or
+// ErrUnavailable, as for SendAsync.
+func (c *Client) LeaveAsync(node string, l *Leave, done func(error)) error {
+	return c.quiet(node, OpLeave, l, done)
+}
+
+// quiet publishes a request of op whose success is not answered (see
+// quietToken).
+func (c *Client) quiet(node string, op Op, body any, done func(error)) error {
 	if err := checkNode(node); err != nil {
 		return err
 	}
 	if !c.nc.IsConnected() {
 		return ErrUnavailable
 	}
-	data, err := msgpack.Marshal(s)
+	data, err := msgpack.Marshal(body)
 	if err != nil {
 		return err
 	}
@@ -87,7 +103,7 @@ func (c *Client) SendAsync(node string, s *Send, done func(error)) error {
 	if err != nil {
 		return err
 	}
-	err = c.nc.PublishRequest(subject(c.cfg.SubjectPrefix, node, OpSend), reply, data)
+	err = c.nc.PublishRequest(subject(c.cfg.SubjectPrefix, node, op), reply, data)
 	if err == nil {
 		return nil
 	}

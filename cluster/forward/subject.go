@@ -21,10 +21,11 @@ func subject(prefix, node string, op Op) string {
 	return prefix + "." + node + "." + string(op)
 }
 
-// quietToken marks the reply subject of a send that wants an answer only
-// when it is refused: SendAsync's reply subjects are inbox + ".q." + id,
-// and the server answers a send whose reply subject has "q" as its
-// second-to-last token only with a refusal. The mark is in the reply
+// quietToken marks the reply subject of a send or leave that wants an
+// answer only when it is refused: SendAsync's and LeaveAsync's reply
+// subjects are inbox + ".q." + id, and the server answers a send or leave
+// whose reply subject has "q" as its second-to-last token only with a
+// refusal. The mark is in the reply
 // subject rather than in the Send so that nodes of different versions
 // still understand each other: an owner that does not know the mark
 // answers every send, and the member's node ignores the extra answer; a
