@@ -60,6 +60,10 @@ func (o *owner) Send(s *forward.Send, respond func(*forward.Reply)) {
 }
 
 func (o *owner) Leave(l *forward.Leave, respond func(*forward.Reply)) {
+	if l.User == "mallory" {
+		respond(forward.ErrorReply(&codec.Error{Code: codec.CodeForbidden, Message: "room: not a member"}))
+		return
+	}
 	respond(&forward.Reply{})
 }
 
@@ -325,6 +329,28 @@ func TestForwardSendAsync(t *testing.T) {
 		t.Errorf("no responder reported after %v, not at once", d)
 	}
 	quiet(t, sendAsync(t, c, "owner", &forward.Send{Room: "r1", Event: "hang"}), 3*timeout, "a send nobody answers")
+
+	// Leaves the same: a taken one is not answered, a refused one is.
+	leave := func(l *forward.Leave) <-chan error {
+		ch := make(chan error, 2)
+		if err := c.LeaveAsync("owner", l, func(err error) { ch <- err }); err != nil {
+			t.Fatalf("LeaveAsync: %v", err)
+		}
+		return ch
+	}
+	before := watch.count(t, ncOwner)
+	taken := leave(&forward.Leave{Room: "r1", User: "alice", Session: "s1", Node: "member"})
+	if err := answer(t, leave(&forward.Leave{Room: "r1", User: "mallory"})); codec.AsError(err).Code != codec.CodeForbidden {
+		t.Errorf("refused leave = %v, want forbidden", err)
+	}
+	if got := watch.count(t, ncOwner) - before; got != 1 {
+		t.Errorf("%d messages on inboxes for a taken and a refused leave, want 1", got)
+	}
+	select {
+	case err := <-taken:
+		t.Errorf("a leave the owner took was answered %v", err)
+	default:
+	}
 	if err := c.SendAsync("bad.node", &forward.Send{}, func(error) { t.Error("done called for a send that never left") }); !errors.Is(err, forward.ErrBadNode) {
 		t.Errorf("send to a bad node name = %v, want ErrBadNode", err)
 	}
