@@ -190,8 +190,10 @@ func (n *Node) Join(ctx context.Context, owner string, j *engine.ClusterJoin) er
 	return forwardErr(err)
 }
 
-// Send implements engine.Cluster: the request is published at once and
-// the owner's answer, within ForwardTimeout, goes to done.
+// Send implements engine.Cluster: the request is published at once
+// (forward.Client.SendAsync), and the owner's refusal, or "no responders"
+// for a gone owner, goes to done; a send the owner took is answered by
+// the room alone.
 func (n *Node) Send(owner string, s *engine.ClusterSend, done func(error)) error {
 	err := n.fwd.SendAsync(owner, &forward.Send{
 		Room: s.Room, User: s.User, Session: s.Session, Node: s.Node,
@@ -200,14 +202,14 @@ func (n *Node) Send(owner string, s *engine.ClusterSend, done func(error)) error
 	return forwardErr(err)
 }
 
-// Leave implements engine.Cluster. The request is bounded by
-// ForwardTimeout whatever the caller's deadline.
-func (n *Node) Leave(ctx context.Context, owner string, l *engine.ClusterLeave) error {
-	ctx, cancel := context.WithTimeout(ctx, n.cfg.ForwardTimeout)
-	defer cancel()
-	_, err := n.fwd.Leave(ctx, owner, &forward.Leave{
+// Leave implements engine.Cluster: the request is published at once
+// (forward.Client.LeaveAsync), and the owner's refusal, or "no
+// responders" for a gone owner, goes to done; a leave the owner took is
+// answered by the room alone.
+func (n *Node) Leave(owner string, l *engine.ClusterLeave, done func(error)) error {
+	err := n.fwd.LeaveAsync(owner, &forward.Leave{
 		Room: l.Room, User: l.User, Session: l.Session, Node: l.Node, Disconnected: l.Disconnected,
-	})
+	}, func(err error) { done(forwardErr(err)) })
 	return forwardErr(err)
 }
 

@@ -50,19 +50,27 @@ type Cluster interface {
 	// error e with errors.Is(e, ErrRoomOwned) whose *OwnedError names the
 	// owner; other failures carry codec.CodeUnavailable.
 	Acquire(ctx context.Context, room string) (RoomLease, error)
-	// Join and Leave forward a request of a session of this node to
-	// owner. A nil error means the owner took it: the frames that answer it
-	// arrive on the room's topic. ErrOwnerGone and ErrNotOwner say the
-	// owner must be looked up again; other errors are what the client sees.
+	// Join forwards a join of a session of this node to owner. A nil
+	// error means the owner took it: the frames that answer it arrive on
+	// the room's topic. ErrOwnerGone and ErrNotOwner say the owner must be
+	// looked up again; other errors are what the client sees.
 	Join(ctx context.Context, owner string, j *ClusterJoin) error
-	Leave(ctx context.Context, owner string, l *ClusterLeave) error
+	// Leave forwards a leave without waiting for the owner, as Send
+	// does: a leave the owner took is answered by the session's left
+	// envelope on the room's topic (its RoomLeft), and done is called
+	// later, at most once and never with nil, with the owner's refusal
+	// (ErrNotOwner when it has no such membership any more) or a
+	// transport failure (ErrOwnerGone). done must not block. An error
+	// returned by Leave itself means done is never called.
+	Leave(owner string, l *ClusterLeave, done func(error)) error
 	// Send forwards a send without waiting for the owner: it returns
-	// once the request is on its way, and done is called later, once:
-	// with nil when the owner took it (the client's reply then comes on
-	// the room's topic), with the owner's refusal (ErrNotOwner among
-	// them), or with a transport failure (the owner unreachable:
-	// ErrOwnerGone; no answer within the cluster's forward timeout).
-	// done must not block. Sends of one
+	// once the request is on its way. A send the owner took is answered
+	// only by its framed reply on the room's topic, and done is not
+	// called for it; done is called later, at most once and never with
+	// nil, with the owner's refusal (ErrNotOwner among them) or a
+	// transport failure (the owner unreachable: ErrOwnerGone). A send
+	// neither answered nor refused is the engine's to time out
+	// (ErrNoRemoteReply). done must not block. Sends of one
 	// session reach the owner in the order Send was called. An error
 	// returned by Send itself (the request could not leave) means done
 	// is never called. s, and the Data it holds, are the caller's again

@@ -41,6 +41,12 @@ type remoteRoom struct {
 	members  map[string]*session // by session id: joining or joined
 	attached atomic.Pointer[[]*session]
 
+	// owner is the node a join of this node's sessions last reached the
+	// room on, "" before: the next session of this node that joins the
+	// room forwards its join there without looking the owner up in the
+	// lease bucket, and looks it up if that owner refuses.
+	owner atomic.Pointer[string]
+
 	// lastSeq is the room's seq as far as this node knows: the seq of
 	// the last ordered broadcast, joined frame or replayed event received;
 	// seqKnown is false until the first of them. The delivery goroutine
@@ -56,6 +62,10 @@ type remoteHandle struct {
 
 	// replies are the forwarded sends awaiting their framed reply.
 	replies remoteReplies
+	// left, set by a leave under way (leaveRemote), is closed when the
+	// owner's left envelope for the session arrives (remoteLeft).
+	// s.roomsMu guards it.
+	left chan struct{}
 }
 
 // enterRemote registers s in the remote room id, before its join is
@@ -205,8 +215,19 @@ func (rr *remoteRoom) missed(seq uint64, except *session) {
 // is resolved: run the room here if it is free, or forward the join to its
 // owner, looking the owner up again while it is gone or changing.
 func (s *session) joinCluster(ctx context.Context, f *codec.Frame, m room.Module, id string, params []byte) error {
+	known := s.e.knownOwner(id)
 	for {
-		r, owner, err := s.e.clusterRoom(ctx, id, f.Kind, m, s.user)
+		var r *room.Room
+		var owner string
+		var err error
+		cached := known != ""
+		if cached {
+			// Another session of this node is in the room: its owner is
+			// known, and a refusal sends this join to the lookup at once.
+			owner, known = known, ""
+		} else {
+			r, owner, err = s.e.clusterRoom(ctx, id, f.Kind, m, s.user)
+		}
 		switch {
 		case err == nil && owner == "":
 			if r.Kind() != f.Kind {
@@ -243,12 +264,32 @@ func (s *session) joinCluster(ctx context.Context, f *codec.Frame, m room.Module
 		if !errors.Is(err, ErrOwnerGone) && !errors.Is(err, ErrNotOwner) {
 			return err
 		}
+		if cached {
+			continue // the known owner is not the owner: look it up
+		}
 		select {
 		case <-time.After(clusterRetryPause):
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
+}
+
+// knownOwner returns the owner of room id as a join of a session of this
+// node last found it, if a session of this node is in the room, else "".
+// A room running here has no known owner.
+func (e *Engine) knownOwner(id string) string {
+	if _, running := e.rooms.load(id); running {
+		return ""
+	}
+	rr, ok := e.remotes.load(id)
+	if !ok {
+		return ""
+	}
+	if p := rr.owner.Load(); p != nil {
+		return *p
+	}
+	return ""
 }
 
 // lookupUnavailable reports whether err, from looking a room's owner up,
@@ -278,6 +319,7 @@ func (s *session) joinRemote(ctx context.Context, owner, id string, f *codec.Fra
 		}
 		return err
 	}
+	rr.owner.Store(&owner)
 	rr.mu.Lock()
 	still := rr.members[s.id] == s
 	rr.mu.Unlock()
@@ -304,6 +346,9 @@ func (s *session) remoteLeft(rr *remoteRoom, reason room.LeaveReason) {
 	s.roomsMu.Lock()
 	if h := s.remote[rr.id]; h != nil && h.rr == rr {
 		delete(s.remote, rr.id)
+		if h.left != nil {
+			close(h.left)
+		}
 	}
 	s.roomsMu.Unlock()
 	s.roomMoved(rr.id, reason)
@@ -353,10 +398,11 @@ func (s *session) sendRemote(h *remoteHandle, f *codec.Frame) {
 	s.forwarded(h, ref, err)
 }
 
-// forwarded handles the owner's answer to the forwarded send ref, or the
-// failure to forward it: a refusal is the client's reply, unless the
-// client was answered already (its framed reply came, or it timed out).
-// It runs on the session's goroutine or the cluster's delivery goroutine.
+// forwarded handles the owner's refusal of the forwarded send ref, or the
+// failure to forward it (err nil: it left, and its framed reply answers
+// it): a refusal is the client's reply, unless the client was answered
+// already (it timed out). It runs on the session's goroutine or the
+// cluster's delivery goroutine.
 func (s *session) forwarded(h *remoteHandle, ref uint64, err error) {
 	if err == nil || !h.replies.take(ref) {
 		return
@@ -368,37 +414,60 @@ func (s *session) forwarded(h *remoteHandle, ref uint64, err error) {
 }
 
 // leaveRemote forwards a leave to the room's owner and forgets the room.
+// The owner answers a leave it took with the session's left envelope
+// (remoteLeft closes h.left), and only a refusal on NATS; a refusal that
+// says the membership is gone (ErrNotOwner, ErrOwnerGone) is a leave
+// done. No answer within Config.JoinTimeout is ErrLeaveTimeout.
 func (s *session) leaveRemote(h *remoteHandle, ref uint64) {
-	ctx, cancel := context.WithTimeout(s.e.ctx, s.e.cfg.JoinTimeout)
-	defer cancel()
-	err := s.e.cluster.Leave(ctx, h.owner, &ClusterLeave{Room: h.rr.id, User: s.user, Session: s.id, Node: s.e.cluster.Node()})
+	left := make(chan struct{})
+	s.roomsMu.Lock()
+	if s.remote[h.rr.id] != h || h.left != nil {
+		s.roomsMu.Unlock()
+		s.reply(ref, nil) // left already, or leaving
+		return
+	}
+	h.left = left
+	s.roomsMu.Unlock()
+	refused := make(chan error, 1)
+	err := s.e.cluster.Leave(h.owner, &ClusterLeave{Room: h.rr.id, User: s.user, Session: s.id, Node: s.e.cluster.Node()},
+		func(err error) { refused <- err })
+	if err == nil {
+		t := time.NewTimer(s.e.cfg.JoinTimeout)
+		select {
+		case <-left:
+		case err = <-refused:
+		case <-t.C:
+			err = ErrLeaveTimeout
+		case <-s.e.ctx.Done():
+			err = ErrShutdown
+		}
+		t.Stop()
+	}
 	if errors.Is(err, ErrOwnerGone) || errors.Is(err, ErrNotOwner) {
 		err = nil // the room is gone, and so is the membership
 	}
+	s.roomsMu.Lock()
+	if err == nil && s.remote[h.rr.id] == h {
+		delete(s.remote, h.rr.id)
+	} else if err != nil && s.remote[h.rr.id] == h {
+		h.left = nil // still a member: a later leave may try again
+	}
+	s.roomsMu.Unlock()
 	if err == nil {
-		s.roomsMu.Lock()
-		if s.remote[h.rr.id] == h {
-			delete(s.remote, h.rr.id)
-		}
-		s.roomsMu.Unlock()
 		s.e.exitRemote(h.rr, s)
 	}
-	s.reply(ref, waitErr(err, ErrLeaveTimeout))
+	s.reply(ref, err)
 }
 
-// forwardLeave tells owner, in the background, that the session left id.
+// forwardLeave tells owner, without waiting, that the session left id.
 func (s *session) forwardLeave(owner, id string, disconnected bool) {
-	s.e.wg.Add(1)
-	go func() {
-		defer s.e.wg.Done()
-		// Not the engine's context: a leave at shutdown must still go
-		// out. The cluster bounds the request (forward timeout).
-		ctx := context.Background()
-		l := &ClusterLeave{Room: id, User: s.user, Session: s.id, Node: s.e.cluster.Node(), Disconnected: disconnected}
-		if err := s.e.cluster.Leave(ctx, owner, l); err != nil {
-			s.log.Debug("forwarded leave", zap.String("room", id), zap.String("owner", owner), zap.Error(err))
-		}
-	}()
+	l := &ClusterLeave{Room: id, User: s.user, Session: s.id, Node: s.e.cluster.Node(), Disconnected: disconnected}
+	err := s.e.cluster.Leave(owner, l, func(err error) {
+		s.log.Debug("forwarded leave refused", zap.String("room", id), zap.String("owner", owner), zap.Error(err))
+	})
+	if err != nil {
+		s.log.Debug("forwarded leave", zap.String("room", id), zap.String("owner", owner), zap.Error(err))
+	}
 }
 
 // leaveRemoteRooms runs when the session closes: every owner is told.

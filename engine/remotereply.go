@@ -7,14 +7,17 @@ import (
 	"github.com/parlorhq/parlor/codec"
 )
 
-// A forwarded send is answered in two steps: the owner's forwarding reply
-// says only that it took the request, and the client's reply comes later,
-// framed, on the room's topic. If NATS drops that frame (the connection
-// to it lost in between), nothing else would ever answer the client. So
-// the member's node notes each send the owner took and, if the framed
-// reply has not come back within remoteReplyTimeout, answers the client
-// ErrNoRemoteReply itself. A send retried with the same client message id
-// is applied once, whether or not the first one was.
+// A forwarded send the owner takes is answered once, by the client's
+// reply framed on the room's topic; the owner answers the forwarding
+// request itself only when it refuses the send (not the owner, the room
+// busy), and NATS answers it "no responders" when the owner is gone. If
+// NATS drops the framed reply (the connection to it lost in between), or
+// the owner never answers (paused), nothing else would ever answer the
+// client. So the member's node notes each send it forwards and, if
+// neither the framed reply nor a refusal has come back within
+// remoteReplyTimeout, answers the client ErrNoRemoteReply itself. A send
+// retried with the same client message id is applied once, whether or
+// not the first one was.
 
 // remoteReplyTimeout bounds the wait for the framed reply to a forwarded
 // send, counted from when it was forwarded. It matches the forwarding
@@ -33,9 +36,10 @@ const remoteReplyTimeout = 2 * time.Second
 // replies come.
 var ErrRemoteBusy = &codec.Error{Code: codec.CodeRateLimited, Message: "engine: too many sends awaiting the room's owner, slow down"}
 
-// ErrNoRemoteReply: the owner took a forwarded send, but its reply did not
-// reach this node in time (NATS lost it, or the owner stopped). The send
-// may have been applied; retry it with the same client message id.
+// ErrNoRemoteReply: neither the reply to a forwarded send nor a refusal
+// reached this node in time (NATS lost it, or the owner stopped or
+// paused). The send may have been applied; retry it with the same client
+// message id.
 var ErrNoRemoteReply = &codec.Error{Code: codec.CodeUnavailable, Message: "engine: no answer from the room's owner, try again"}
 
 // remoteReplies are the refs of one session's forwarded sends to one

@@ -24,6 +24,7 @@ type remoteSession struct {
 	key    string
 	link   *peerLink // to node
 	joined atomic.Bool
+	left   atomic.Bool // RoomLeft ran: the member's node got its left envelope
 }
 
 // maxRemoteSessionID bounds the session id of a forwarded join: it must
@@ -49,6 +50,7 @@ func (rs *remoteSession) RoomJoined(*room.Room) { rs.joined.Store(true) }
 // RoomLeft implements room.Session: the member's node is told, after the
 // left frame if the room sent one, and the owner forgets the session.
 func (rs *remoteSession) RoomLeft(_ *room.Room, reason room.LeaveReason) {
+	rs.left.Store(true)
 	rs.publish(envLeft, []byte(reason))
 	rs.e.forgetRemoteSession(rs)
 }
@@ -166,17 +168,23 @@ func (c clusterSide) Send(s *ClusterSend, done func(error)) {
 // members in, from their owner.
 func (c clusterSide) Receive(batch []byte) { c.e.receiveBatch(batch) }
 
-// Leave implements ClusterHandler.
+// Leave implements ClusterHandler. A leave that took the session out of
+// the room is answered by its left envelope (RoomLeft) on the room's
+// topic, and done(nil) publishes nothing for a member node that asked
+// for refusals only (cluster.Node.Leave). When there is no such
+// membership here (no remote session, the room stopped or stopping, or
+// the session not in the room), that envelope never comes: the answer is
+// ErrNotOwner, which the member's node takes as "the membership is gone".
 func (c clusterSide) Leave(l *ClusterLeave, done func(error)) {
 	e := c.e
 	rs, ok := e.remoteSessions.load(remoteKey(l.Room, l.Session))
 	if !ok || rs.user != l.User {
-		done(nil)
+		done(ErrNotOwner)
 		return
 	}
 	r, ok := e.rooms.load(l.Room)
 	if !ok {
-		done(nil)
+		done(ErrNotOwner)
 		return
 	}
 	e.wg.Add(1)
@@ -190,8 +198,8 @@ func (c clusterSide) Leave(l *ClusterLeave, done func(error)) {
 		ctx, cancel := context.WithTimeout(e.ctx, e.cfg.JoinTimeout)
 		defer cancel()
 		err := r.Leave(ctx, rs)
-		if errors.Is(err, room.ErrClosed) {
-			err = nil
+		if errors.Is(err, room.ErrClosed) || (err == nil && !rs.left.Load()) {
+			err = ErrNotOwner
 		}
 		done(waitErr(err, ErrLeaveTimeout))
 	}()

@@ -24,6 +24,8 @@ type owner struct {
 	mu    sync.Mutex
 	sends []string
 	joins int
+	// responded counts the sends it took and answered (respond returned).
+	responded int
 }
 
 func (o *owner) Join(j *forward.Join, respond func(*forward.Reply)) {
@@ -41,14 +43,27 @@ func (o *owner) Send(s *forward.Send, respond func(*forward.Reply)) {
 	if s.Event == "hang" {
 		return
 	}
+	if s.User == "mallory" {
+		respond(forward.ErrorReply(&codec.Error{Code: codec.CodeForbidden, Message: "room: not a member"}))
+		return
+	}
 	o.mu.Lock()
 	o.sends = append(o.sends, s.ClientMsgID)
 	seq := uint64(len(o.sends))
 	o.mu.Unlock()
-	go respond(&forward.Reply{Seq: seq, Data: s.Data})
+	go func() {
+		respond(&forward.Reply{Seq: seq, Data: s.Data})
+		o.mu.Lock()
+		o.responded++
+		o.mu.Unlock()
+	}()
 }
 
 func (o *owner) Leave(l *forward.Leave, respond func(*forward.Reply)) {
+	if l.User == "mallory" {
+		respond(forward.ErrorReply(&codec.Error{Code: codec.CodeForbidden, Message: "room: not a member"}))
+		return
+	}
 	respond(&forward.Reply{})
 }
 
@@ -198,24 +213,86 @@ func answer(t *testing.T, ch <-chan error) error {
 	return nil
 }
 
+// msgCounter counts the messages published on a subject, as a spying
+// connection sees them.
+type msgCounter struct {
+	nc  *nats.Conn
+	sub *nats.Subscription
+	n   int
+}
+
+func countMsgs(t *testing.T, nc *nats.Conn, subject string) *msgCounter {
+	t.Helper()
+	sub, err := nc.SubscribeSync(subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return &msgCounter{nc: nc, sub: sub}
+}
+
+// count returns the messages seen so far, once everything conns published
+// before is through the server: the spy's flush returns after the server
+// sent it those messages, which its reader has queued on the (synchronous)
+// subscription by then.
+func (c *msgCounter) count(t *testing.T, conns ...*nats.Conn) int {
+	t.Helper()
+	for _, nc := range append(conns, c.nc) {
+		if err := nc.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	queued, _, err := c.sub.Pending()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range queued {
+		if _, err := c.sub.NextMsg(time.Second); err != nil {
+			t.Fatal(err)
+		}
+		c.n++
+	}
+	return c.n
+}
+
+// quiet checks that nothing arrives on ch within d.
+func quiet(t *testing.T, ch <-chan error, d time.Duration, what string) {
+	t.Helper()
+	select {
+	case err := <-ch:
+		t.Errorf("%s answered %v, want no answer", what, err)
+	case <-time.After(d):
+	}
+}
+
 // TestForwardSendAsync: sends published without waiting reach the owner
-// in the order they were made, each answered once: taken, refused, nobody
-// serving the node (at once), no answer (after the timeout), or the
-// client closed; the owner keeps serving a bystander throughout.
+// in the order they were made; a send the owner takes is not answered on
+// NATS at all (its answer is the room's), and a refusal, nobody serving
+// the node (at once) or the client closed are each answered once; a send
+// nobody answers is forgotten after the timeout without an answer; the
+// owner keeps serving a bystander throughout.
 func TestForwardSendAsync(t *testing.T) {
 	s := StartServer(t)
-	o := serveOwner(t, dial(t, "owner", s.URL()), "owner")
-	c := forward.NewClient(dial(t, "member", s.URL()), forward.ClientConfig{Timeout: 300 * time.Millisecond})
+	ncOwner := dial(t, "owner", s.URL())
+	o := serveOwner(t, ncOwner, "owner")
+	watch := countMsgs(t, dial(t, "inbox-watch", s.URL()), "_INBOX.>")
+	const timeout = 300 * time.Millisecond
+	c := forward.NewClient(dial(t, "member", s.URL()), forward.ClientConfig{Timeout: timeout})
 
 	const n = 500
 	answers := make([]<-chan error, n)
 	for i := range n {
 		answers[i] = sendAsync(t, c, "owner", &forward.Send{Room: "r1", User: "alice", Session: "s1", Node: "member", Event: "msg", ClientMsgID: fmt.Sprint("m", i)})
 	}
-	for i, ch := range answers {
-		if err := answer(t, ch); err != nil {
-			t.Fatalf("send %d: %v", i, err)
-		}
+	eventually(t, "the owner to take and answer every send", func() bool {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		return o.responded == n
+	})
+	if got := watch.count(t, ncOwner); got != 0 {
+		t.Errorf("%d messages on inboxes for %d sends the owner took, want none", got, n)
 	}
 	o.mu.Lock()
 	got := slices.Clone(o.sends)
@@ -228,17 +305,51 @@ func TestForwardSendAsync(t *testing.T) {
 			t.Fatalf("owner got send %d as %q: out of order", i, id)
 		}
 	}
+	for i, ch := range answers {
+		select {
+		case err := <-ch:
+			t.Fatalf("send %d the owner took was answered %v", i, err)
+		default:
+		}
+	}
+
+	err := answer(t, sendAsync(t, c, "owner", &forward.Send{Room: "r1", User: "mallory", Event: "msg"}))
+	if codec.AsError(err).Code != codec.CodeForbidden {
+		t.Errorf("refused send = %v, want forbidden", err)
+	}
+	if got := watch.count(t, ncOwner); got != 1 {
+		t.Errorf("%d messages on inboxes for one refusal, want 1", got)
+	}
 
 	start := time.Now()
 	if err := answer(t, sendAsync(t, c, "ghost", &forward.Send{Room: "r1"})); !errors.Is(err, forward.ErrNoResponder) {
 		t.Errorf("send to a node nobody serves = %v, want ErrNoResponder", err)
 	}
-	if d := time.Since(start); d >= 300*time.Millisecond {
+	if d := time.Since(start); d >= timeout {
 		t.Errorf("no responder reported after %v, not at once", d)
 	}
-	err := answer(t, sendAsync(t, c, "owner", &forward.Send{Room: "r1", Event: "hang"}))
-	if !errors.Is(err, forward.ErrTimeout) || codec.AsError(err).Code != codec.CodeUnavailable {
-		t.Errorf("unanswered send = %v, want ErrTimeout", err)
+	quiet(t, sendAsync(t, c, "owner", &forward.Send{Room: "r1", Event: "hang"}), 3*timeout, "a send nobody answers")
+
+	// Leaves the same: a taken one is not answered, a refused one is.
+	leave := func(l *forward.Leave) <-chan error {
+		ch := make(chan error, 2)
+		if err := c.LeaveAsync("owner", l, func(err error) { ch <- err }); err != nil {
+			t.Fatalf("LeaveAsync: %v", err)
+		}
+		return ch
+	}
+	before := watch.count(t, ncOwner)
+	taken := leave(&forward.Leave{Room: "r1", User: "alice", Session: "s1", Node: "member"})
+	if err := answer(t, leave(&forward.Leave{Room: "r1", User: "mallory"})); codec.AsError(err).Code != codec.CodeForbidden {
+		t.Errorf("refused leave = %v, want forbidden", err)
+	}
+	if got := watch.count(t, ncOwner) - before; got != 1 {
+		t.Errorf("%d messages on inboxes for a taken and a refused leave, want 1", got)
+	}
+	select {
+	case err := <-taken:
+		t.Errorf("a leave the owner took was answered %v", err)
+	default:
 	}
 	if err := c.SendAsync("bad.node", &forward.Send{}, func(error) { t.Error("done called for a send that never left") }); !errors.Is(err, forward.ErrBadNode) {
 		t.Errorf("send to a bad node name = %v, want ErrBadNode", err)
@@ -253,5 +364,37 @@ func TestForwardSendAsync(t *testing.T) {
 	}
 	if err := c.SendAsync("owner", &forward.Send{Room: "r1"}, func(error) {}); !errors.Is(err, forward.ErrUnavailable) {
 		t.Errorf("SendAsync after Close = %v, want ErrUnavailable", err)
+	}
+}
+
+// TestForwardSendAsyncOlderOwner: an owner that answers every send, as
+// nodes did before sends were answered only when refused, is understood:
+// its successes call nothing, its refusals are answered.
+func TestForwardSendAsyncOlderOwner(t *testing.T) {
+	s := StartServer(t)
+	ncOwner := dial(t, "old", s.URL())
+	if _, err := ncOwner.Subscribe(forward.DefaultSubjectPrefix+".old.send", func(m *nats.Msg) {
+		var r forward.Send
+		if err := msgpack.Unmarshal(m.Data, &r); err != nil {
+			t.Error(err)
+			return
+		}
+		reply := &forward.Reply{Seq: 1}
+		if r.User == "mallory" {
+			reply = forward.ErrorReply(&codec.Error{Code: codec.CodeForbidden, Message: "room: not a member"})
+		}
+		b, _ := msgpack.Marshal(reply)
+		_ = m.Respond(b)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ncOwner.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	c := forward.NewClient(dial(t, "member", s.URL()), forward.ClientConfig{Timeout: 300 * time.Millisecond})
+	quiet(t, sendAsync(t, c, "old", &forward.Send{Room: "r1", User: "alice", Event: "msg"}), 500*time.Millisecond, "a send an older owner took")
+	err := answer(t, sendAsync(t, c, "old", &forward.Send{Room: "r1", User: "mallory", Event: "msg"}))
+	if codec.AsError(err).Code != codec.CodeForbidden {
+		t.Errorf("send an older owner refused = %v, want forbidden", err)
 	}
 }

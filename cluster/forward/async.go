@@ -17,8 +17,18 @@ import (
 // session forwards its sends from the goroutine that reads its socket: a
 // client that sends several events in a row would get each forwarded only
 // once the owner had answered the one before. SendAsync publishes the
-// request and returns; the owner's answer comes back on an inbox
+// request and returns.
+//
+// A send the owner takes is answered by the room itself (its reply frame
+// reaches the member's node with the room's broadcasts), so the owner
+// does not answer it on NATS as well: its reply subject carries the quiet
+// mark (quietToken), and only a refusal comes back, on an inbox
 // subscription of the client, which calls the request's done function.
+// NATS answers "no responders" on the same inbox when no node serves the
+// owner's subjects, so a dead owner is reported at once. A request that
+// is neither refused nor reported within the timeout is forgotten without
+// a call: it was taken, or the owner cannot answer (paused), and the
+// caller, which awaits the room's answer, times it out.
 //
 // The requests of one caller leave in the order it makes them (one NATS
 // connection keeps the order of its publishes), so the owner gets them in
@@ -28,40 +38,64 @@ import (
 // to a request's reply subject when nobody subscribes to its subject.
 const noRespondersStatus = "503"
 
-// asyncSends are the sends published with SendAsync that await their
-// answer.
+// asyncSends are the sends published with SendAsync that may still be
+// refused.
 type asyncSends struct {
-	mu      sync.Mutex
-	prefix  string // the inbox subjects: prefix + "." + request id
-	sub     *nats.Subscription
-	next    uint64
+	mu     sync.Mutex
+	prefix string // the reply subjects: prefix + request id (see quietToken)
+	sub    *nats.Subscription
+	next   uint64
+	// oldest is the lowest request id that may still be pending. Ids
+	// grow with time and every request has the same timeout, so requests
+	// expire in id order, and the sweeper walks from oldest.
+	oldest  uint64
 	pending map[uint64]asyncSend
 	stop    chan struct{} // closed by close: the sweeper returns
 	closed  bool
 }
 
-// asyncSend is one request awaiting its answer.
+// asyncSend is one request that may still be refused.
 type asyncSend struct {
 	done     func(error)
 	deadline time.Time
 }
 
-// SendAsync forwards s to node, the room's owner, without waiting: s is
-// encoded before SendAsync returns and not kept. done
-// is called once with the owner's answer (nil when it took the request,
-// else its refusal, as Send returns it), ErrNoResponder when nobody serves
-// node, or ErrTimeout after ClientConfig.Timeout without an answer. done
-// runs on the client's delivery goroutine or its timeout sweeper and must
-// not block. A request that cannot be published is not sent: SendAsync
-// returns the error and done is not called.
+// SendAsync forwards s to node, the room's owner, without waiting, and
+// asks to be answered only if it is refused (see quietToken): s is
+// encoded before SendAsync returns and not kept. done is called at most
+// once, never with nil: with the owner's refusal (as Send returns it),
+// ErrNoResponder when nobody serves node, or ErrUnavailable when the
+// client is closed first. A send the owner took is never answered here,
+// nor is one the owner never answers: after ClientConfig.Timeout the
+// client forgets it without calling done, and the caller, which expects
+// the send's answer from the room, times it out itself. done runs on the
+// client's delivery goroutine and must not block. A request that cannot
+// be published is not sent: SendAsync returns the error and done is not
+// called.
 func (c *Client) SendAsync(node string, s *Send, done func(error)) error {
+	return c.quiet(node, OpSend, s, done)
+}
+
+// LeaveAsync forwards l to node, the room's owner, without waiting, and
+// asks to be answered only if it is refused, as SendAsync does for a
+// send: a leave the owner took is answered by the room's frames (the
+// session's left envelope on the owner's link), and done is called at
+// most once, never with nil, with a refusal, ErrNoResponder or
+// ErrUnavailable, as for SendAsync.
+func (c *Client) LeaveAsync(node string, l *Leave, done func(error)) error {
+	return c.quiet(node, OpLeave, l, done)
+}
+
+// quiet publishes a request of op whose success is not answered (see
+// quietToken).
+func (c *Client) quiet(node string, op Op, body any, done func(error)) error {
 	if err := checkNode(node); err != nil {
 		return err
 	}
 	if !c.nc.IsConnected() {
 		return ErrUnavailable
 	}
-	data, err := msgpack.Marshal(s)
+	data, err := msgpack.Marshal(body)
 	if err != nil {
 		return err
 	}
@@ -69,7 +103,7 @@ func (c *Client) SendAsync(node string, s *Send, done func(error)) error {
 	if err != nil {
 		return err
 	}
-	err = c.nc.PublishRequest(subject(c.cfg.SubjectPrefix, node, OpSend), reply, data)
+	err = c.nc.PublishRequest(subject(c.cfg.SubjectPrefix, node, op), reply, data)
 	if err == nil {
 		return nil
 	}
@@ -89,24 +123,25 @@ func (a *asyncSends) add(c *Client, done func(error)) (uint64, string, error) {
 		return 0, "", ErrUnavailable
 	}
 	if a.sub == nil {
-		a.prefix = c.nc.NewInbox()
-		sub, err := c.nc.Subscribe(a.prefix+".*", a.answer)
+		a.prefix = c.nc.NewInbox() + "." + quietToken + "."
+		sub, err := c.nc.Subscribe(a.prefix+"*", a.answer)
 		if err != nil {
 			return 0, "", errors.Join(ErrUnavailable, err)
 		}
 		a.sub = sub
 		a.pending = make(map[uint64]asyncSend)
 		a.stop = make(chan struct{})
+		a.oldest = 1
 		go a.sweep(c.cfg.Timeout)
 	}
 	a.next++
 	id := a.next
 	a.pending[id] = asyncSend{done: done, deadline: time.Now().Add(c.cfg.Timeout)}
-	return id, a.prefix + "." + strconv.FormatUint(id, 10), nil
+	return id, a.prefix + strconv.FormatUint(id, 10), nil
 }
 
 // take removes request id and returns its done function, or nil if it
-// was answered or timed out already.
+// was answered or forgotten already.
 func (a *asyncSends) take(id uint64) func(error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -120,13 +155,13 @@ func (a *asyncSends) take(id uint64) func(error) {
 
 // answer is the inbox subscription's handler.
 func (a *asyncSends) answer(m *nats.Msg) {
-	id, err := strconv.ParseUint(m.Subject[len(a.prefix)+1:], 10, 64)
+	id, err := strconv.ParseUint(m.Subject[len(a.prefix):], 10, 64)
 	if err != nil {
 		return
 	}
 	done := a.take(id)
 	if done == nil {
-		return // timed out already
+		return // forgotten already
 	}
 	if len(m.Data) == 0 && m.Header.Get("Status") == noRespondersStatus {
 		done(ErrNoResponder)
@@ -137,33 +172,32 @@ func (a *asyncSends) answer(m *nats.Msg) {
 		done(ErrBadReply)
 		return
 	}
-	done(r.Err())
+	if err := r.Err(); err != nil {
+		done(err)
+	}
+	// A success: an owner that does not know the quiet mark answered a
+	// send it took. The room answers it.
 }
 
-// sweep answers ErrTimeout to the requests past their deadline, checking
-// every tenth of the timeout, until close.
+// sweep forgets, without calling their done, the requests past their
+// deadline, checking every tenth of the timeout, until close.
 func (a *asyncSends) sweep(timeout time.Duration) {
 	t := time.NewTicker(max(timeout/10, time.Millisecond))
 	defer t.Stop()
-	var late []func(error)
 	for {
 		select {
 		case <-a.stop:
 			return
 		case now := <-t.C:
 			a.mu.Lock()
-			for id, p := range a.pending {
-				if now.After(p.deadline) {
-					late = append(late, p.done)
-					delete(a.pending, id)
+			for ; a.oldest <= a.next; a.oldest++ {
+				p, ok := a.pending[a.oldest]
+				if ok && now.Before(p.deadline) {
+					break
 				}
+				delete(a.pending, a.oldest)
 			}
 			a.mu.Unlock()
-			for i, done := range late {
-				done(ErrTimeout)
-				late[i] = nil
-			}
-			late = late[:0]
 		}
 	}
 }

@@ -78,3 +78,21 @@ func TestCheckNode(t *testing.T) {
 		}
 	}
 }
+
+// TestQuietReply: only SendAsync's reply subjects ask for refusals only;
+// nats.go's request inboxes, and subjects that merely contain a q, do not.
+func TestQuietReply(t *testing.T) {
+	for reply, want := range map[string]bool{
+		"_INBOX.abc.q.7":    true,
+		"_INBOX.abc.q.1234": true,
+		"_INBOX.abc.x7Kq":   false,
+		"_INBOX.abc.q":      false,
+		"_INBOX.abcq.7":     false,
+		"q.7":               false,
+		"":                  false,
+	} {
+		if got := quietReply(reply); got != want {
+			t.Errorf("quietReply(%q) = %v, want %v", reply, got, want)
+		}
+	}
+}

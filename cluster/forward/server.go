@@ -21,7 +21,10 @@ import (
 //     mailbox) and returns.
 //   - It must call respond exactly once, at once or later from any
 //     goroutine. A request never answered times out at the member's node
-//     as ErrTimeout.
+//     as ErrTimeout. A send or leave made with Client.SendAsync or
+//     LeaveAsync is answered only when respond gets a refusal (a Reply
+//     with a Code): the server does not publish the success of a request
+//     the handler took.
 //   - It checks that this node holds the room's lease; if not, it answers
 //     with codec.CodeUnavailable so that the member looks the owner up
 //     again.
@@ -90,7 +93,7 @@ var errUnknownOp = &codec.Error{Code: codec.CodeBadRequest, Message: "forward: u
 
 func (s *Server) handle(m *nats.Msg) {
 	op := Op(m.Subject[len(s.cfg.SubjectPrefix)+len(s.cfg.Node)+2:])
-	respond := s.responder(m)
+	respond := s.responder(m, (op == OpSend || op == OpLeave) && quietReply(m.Reply))
 	var err error
 	switch op {
 	case OpJoin:
@@ -127,12 +130,14 @@ func decode(data []byte, v any) error {
 }
 
 // responder returns the respond function of request m; calls after the
-// first do nothing.
-func (s *Server) responder(m *nats.Msg) func(*Reply) {
+// first do nothing. With quiet, only a refusal is published (see
+// quietToken): the client of a send the handler took gets its answer
+// from the room.
+func (s *Server) responder(m *nats.Msg, quiet bool) func(*Reply) {
 	var once sync.Once
 	return func(r *Reply) {
 		once.Do(func() {
-			if m.Reply == "" {
+			if m.Reply == "" || (quiet && r.Code == "") {
 				return
 			}
 			data, err := msgpack.Marshal(r)

@@ -1,6 +1,10 @@
 package forward
 
-import "github.com/parlorhq/parlor/cluster/internal/token"
+import (
+	"strings"
+
+	"github.com/parlorhq/parlor/cluster/internal/token"
+)
 
 // DefaultSubjectPrefix starts the subjects of forwarded requests: a join
 // for node "n1" travels on "parlor.fwd.n1.join".
@@ -15,4 +19,23 @@ func checkNode(node string) error {
 
 func subject(prefix, node string, op Op) string {
 	return prefix + "." + node + "." + string(op)
+}
+
+// quietToken marks the reply subject of a send or leave that wants an
+// answer only when it is refused: SendAsync's and LeaveAsync's reply
+// subjects are inbox + ".q." + id, and the server answers a send or leave
+// whose reply subject has "q" as its second-to-last token only with a
+// refusal. The mark is in the reply
+// subject rather than in the Send so that nodes of different versions
+// still understand each other: an owner that does not know the mark
+// answers every send, and the member's node ignores the extra answer; a
+// request made with Client.Send has a reply subject of three tokens
+// (nats.go's "_INBOX.<id>.<token>") and is answered as always.
+const quietToken = "q"
+
+// quietReply reports whether reply is the reply subject of a send that
+// wants an answer only when refused (see quietToken).
+func quietReply(reply string) bool {
+	last := strings.LastIndexByte(reply, '.')
+	return last > 0 && strings.HasSuffix(reply[:last], "."+quietToken)
 }

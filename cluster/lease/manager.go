@@ -142,15 +142,17 @@ func (m *Manager) Acquire(ctx context.Context, room string) (*Lease, error) {
 	var err error
 	if !revived {
 		started = time.Now()
-		rev, err = m.kv.Create(ctx, key, value)
+		rev, err = m.create(ctx, key, value)
 	}
 	if errors.Is(err, jetstream.ErrKeyExists) {
 		var e jetstream.KeyValueEntry
 		e, err = m.kv.Get(ctx, key)
 		switch {
 		case errors.Is(err, jetstream.ErrKeyNotFound):
-			// It expired or was released in between, or the winner's
-			// write is not readable yet: one more try.
+			// It was released or handed over (its delete marker is
+			// still there, which KeyValue.Create overwrites), it expired
+			// or was released in between, or the winner's write is not
+			// readable yet: one more try.
 			started = time.Now()
 			rev, err = m.kv.Create(ctx, key, value)
 			if errors.Is(err, jetstream.ErrKeyExists) {
@@ -186,6 +188,22 @@ func (m *Manager) Acquire(ctx context.Context, room string) (*Lease, error) {
 	}
 	m.leases[room] = l
 	return l, nil
+}
+
+// create writes key if the bucket has never held it, or holds no message
+// for it any more (expired): one request. jetstream's KeyValue.Create
+// reads the key back after every refusal, to overwrite a delete marker,
+// so that a node that looks up a room another node owns would read the
+// key twice (that read, then Acquire's own). Here a refusal is answered
+// ErrKeyExists at once, and Acquire's read of the owner comes next; a key
+// that this read finds deleted (a released lease's marker) is created
+// with KeyValue.Create, which overwrites the marker.
+func (m *Manager) create(ctx context.Context, key string, value []byte) (uint64, error) {
+	rev, err := m.kv.Update(ctx, key, value, 0)
+	if err != nil && isWrongLastSequence(err) {
+		return 0, jetstream.ErrKeyExists
+	}
+	return rev, err
 }
 
 // stale reports whether e, a lease of another node, was last written

@@ -1,0 +1,174 @@
+package clustertest
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/client/chatclient"
+	"github.com/parlorhq/parlor/cluster/forward"
+	"github.com/parlorhq/parlor/codec"
+)
+
+// TestClusterRemoteSendAnsweredOnce: a send forwarded to the room's owner
+// and taken there is answered once, by the room's reply on the owner's
+// link to the member node, and not also on NATS: nothing is published on
+// the member node's reply subjects for it; nor for a leave, which the
+// session's left envelope answers. When the owner then dies, the
+// next send is answered unavailable at once (NATS's "no responders"), not
+// after the 2 s reply timeout.
+func TestClusterRemoteSendAnsweredOnce(t *testing.T) {
+	ns := StartServer(t)
+	st := newStores()
+	a := startNode(t, "a", []string{ns.URL()}, st, nodeOptions{})
+	b := startNode(t, "b", []string{ns.URL()}, st, nodeOptions{})
+	cvA, err := chatclient.DM(ctx(t), a.dial("alice"), "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob := b.dial("bob")
+	if _, err := chatclient.DM(ctx(t), bob, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	id := cvA.ID()
+	if !a.owns(id) {
+		t.Fatal("the conversation does not run on alice's node")
+	}
+
+	// The member node's reply subjects: learned from its first send.
+	spy := dial(t, "spy", ns.URL())
+	replies := make(chan string, 1)
+	sub, err := spy.Subscribe(forward.DefaultSubjectPrefix+".a.send", func(m *nats.Msg) {
+		select {
+		case replies <- m.Reply:
+		default:
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := spy.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.Send(ctx(t), id, chat.OpSend, chat.SendRequest{Text: "first"}); err != nil {
+		t.Fatal(err)
+	}
+	var reply string
+	select {
+	case reply = <-replies:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no forwarded send seen")
+	}
+	_ = sub.Unsubscribe()
+	answers := countMsgs(t, spy, reply[:strings.LastIndexByte(reply, '.')+1]+"*")
+
+	const n = 15 // within the chat's default message burst
+	var last uint64
+	for i := range n {
+		r, err := bob.Send(ctx(t), id, chat.OpSend, chat.SendRequest{Text: fmt.Sprint("m", i)})
+		if err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+		var m chat.Message
+		if err := r.Decode(&m); err != nil {
+			t.Fatal(err)
+		}
+		if m.Seq <= last {
+			t.Fatalf("send %d acked with seq %d after %d", i, m.Seq, last)
+		}
+		last = m.Seq
+	}
+	got := answers.count(t, a.nc, b.nc)
+	if got != 0 {
+		t.Errorf("%d answers on NATS for %d sends the owner took, want none", got, n)
+	}
+
+	// A leave the owner takes is answered by the session's left
+	// envelope alone, as a send is by its reply.
+	tab := b.dial("bob")
+	if _, err := chatclient.DM(ctx(t), tab, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tab.Leave(ctx(t), id); err != nil {
+		t.Fatalf("leave of a remote room: %v", err)
+	}
+	if got := answers.count(t, a.nc, b.nc); got != 0 {
+		t.Errorf("%d answers on NATS for a leave the owner took, want none", got)
+	}
+	if _, err := tab.Send(ctx(t), id, chat.OpSend, chat.SendRequest{Text: "after leaving"}); err == nil {
+		t.Error("a send after the leave was taken")
+	}
+
+	a.kill()
+	start := time.Now()
+	_, err = bob.Send(ctx(t), id, chat.OpSend, chat.SendRequest{Text: "to a dead owner"})
+	var ce *codec.Error
+	if !errors.As(err, &ce) || ce.Code != codec.CodeUnavailable {
+		t.Fatalf("send to a dead owner = %v, want unavailable", err)
+	}
+	if d := time.Since(start); d >= time.Second {
+		t.Errorf("send to a dead owner answered after %v, not at once", d)
+	}
+}
+
+// TestClusterSecondSessionKnowsOwner: a member node looks a room's owner
+// up in the lease bucket for its first session in the room only; the next
+// session there (a second tab, a spectator) forwards its join straight to
+// the owner. A bystander's room on the same nodes is looked up as usual.
+func TestClusterSecondSessionKnowsOwner(t *testing.T) {
+	ns := StartServer(t)
+	st := newStores()
+	a := startNode(t, "a", []string{ns.URL()}, st, nodeOptions{})
+	b := startNode(t, "b", []string{ns.URL()}, st, nodeOptions{})
+	reads := countMsgs(t, dial(t, "spy", ns.URL()), "$JS.API.STREAM.MSG.GET.>")
+	lookups := func() int {
+		t.Helper()
+		return reads.count(t, a.nc, b.nc)
+	}
+	cvA, err := chatclient.DM(ctx(t), a.dial("alice"), "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := lookups()
+	first := b.dial("bob")
+	if _, err := chatclient.DM(ctx(t), first, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if got := lookups() - before; got != 1 {
+		t.Errorf("first session's join read the lease bucket %d times, want 1", got)
+	}
+	before = lookups()
+	second, err := chatclient.DM(ctx(t), b.dial("bob"), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := lookups() - before; got != 0 {
+		t.Errorf("second session's join read the lease bucket %d times, want 0", got)
+	}
+	if second.ID() != cvA.ID() || !a.owns(cvA.ID()) || b.owns(cvA.ID()) {
+		t.Fatal("the second session did not join the room on its owner")
+	}
+	if _, err := first.Send(ctx(t), cvA.ID(), chat.OpSend, chat.SendRequest{Text: "from the first tab"}); err != nil {
+		t.Fatal(err)
+	}
+	nextWhere(t, second, "the first tab's message", func(u chatclient.Update) bool {
+		return u.Message != nil && u.Message.Text == "from the first tab"
+	})
+
+	// A bystander's conversation, owned by a as well, is looked up.
+	if _, err := chatclient.DM(ctx(t), a.dial("carol"), "dave"); err != nil {
+		t.Fatal(err)
+	}
+	before = lookups()
+	if _, err := chatclient.DM(ctx(t), b.dial("dave"), "carol"); err != nil {
+		t.Fatal(err)
+	}
+	if got := lookups() - before; got != 1 {
+		t.Errorf("bystander's join read the lease bucket %d times, want 1", got)
+	}
+}
