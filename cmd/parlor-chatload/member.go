@@ -91,11 +91,11 @@ func (m *member) delivered(f *codec.Frame) {
 		return
 	}
 	now := time.Now().UnixNano()
-	var msg chat.Message
-	if err := codec.UnmarshalData(f.Data, &msg); err != nil || msg.From == m.user {
+	from, text, ok := scanMessage(f.Data)
+	if !ok || string(from) == m.user {
 		return
 	}
-	sent, ok := parseStamp(msg.Text)
+	sent, ok := parseStamp(text)
 	if !ok || !r.win.in(sent) {
 		return
 	}
