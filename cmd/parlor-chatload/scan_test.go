@@ -44,3 +44,18 @@ func TestScanMessage(t *testing.T) {
 		}
 	}
 }
+
+// appendSendRequest encodes a send request as the codec does, for texts
+// of every string header size.
+func TestAppendSendRequest(t *testing.T) {
+	for _, n := range []int{0, 31, 32, 120, 255, 256, 65535, 65536} {
+		text := strings.Repeat("t", n)
+		want, err := codec.MarshalData(chat.SendRequest{Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendSendRequest([]byte("x"), []byte(text)); string(got[1:]) != string(want) || got[0] != 'x' {
+			t.Errorf("text of %d bytes: encoded %x..., want %x...", n, got[:min(len(got), 12)], want[:min(len(want), 11)])
+		}
+	}
+}

@@ -77,7 +77,7 @@ func (s *senders) loop(ctx context.Context, m *member, slot int) {
 		}
 		sl.text = s.compose(sl.text[:0], t0)
 		// A message that was sent is waited for, whatever halt says.
-		if err := m.c.send(slot, t0, string(sl.text)); err != nil {
+		if err := m.c.send(slot, t0, sl.text); err != nil {
 			s.errs.Add(1)
 			if errors.Is(err, errClosed) {
 				return
@@ -101,7 +101,7 @@ func (s *senders) next(m *member, slot int) error {
 	sl := &m.slots[slot]
 	t0 := time.Now().UnixNano()
 	sl.text = s.compose(sl.text[:0], t0)
-	return m.c.write(slot, t0, string(sl.text))
+	return m.c.write(slot, t0, sl.text)
 }
 
 // stop stops the send loops and waits for them.
