@@ -36,6 +36,8 @@ type Chat struct {
 	dmRooms map[string]dmRoom
 
 	sweeper *sweeper // nil without retention rules
+
+	deadlines opDeadlines // the requests' shared deadline (opctx.go)
 }
 
 // New returns a Chat configured by cfg. When cfg.Retention sets a rule,
@@ -88,12 +90,6 @@ func (c *Chat) Register(r Registrar) error {
 		}
 	}
 	return nil
-}
-
-// opCtx bounds the store and hook calls of one request: they share one
-// deadline, Config.OpTimeout from now.
-func (c *Chat) opCtx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), c.cfg.OpTimeout)
 }
 
 // storeErr wraps the error of a store call made for what. Once the

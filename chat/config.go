@@ -119,7 +119,9 @@ type Config struct {
 	// fails with ErrTimeout (unavailable). An append that was under way
 	// when it passed is not acked or broadcast, and the room closes so
 	// that it reloads the log as stored (docs/chat.md, "Timeouts").
-	// Default: 10s.
+	// Requests that start within 5 ms of each other share one deadline
+	// when OpTimeout is at least 500 ms, so a request may get up to 5 ms
+	// more. Default: 10s.
 	OpTimeout time.Duration
 	// Logger logs what happens outside rooms (group creation, inbox
 	// delivery). Rooms log through the engine's logger. Message text is

@@ -1,12 +1,48 @@
 package codec
 
-import "github.com/vmihailenco/msgpack/v5"
+import (
+	"bytes"
+	"sync"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
 
 // MarshalData encodes a module payload with msgpack. Structs are encoded
 // as maps keyed by their msgpack tags unless they opt into as_array.
+//
+// It encodes into a pooled buffer and returns an exact copy: one
+// allocation for the result, where encoding into a fresh buffer grew it
+// two to four times for a chat message.
 func MarshalData(v any) ([]byte, error) {
-	return msgpack.Marshal(v)
+	d := dataEncoders.Get().(*dataEncoder)
+	d.buf.Reset()
+	d.enc.Reset(&d.buf) // default flags, as msgpack.Marshal's
+	var out []byte
+	err := d.enc.Encode(v)
+	if err == nil {
+		out = bytes.Clone(d.buf.Bytes())
+	}
+	if d.buf.Cap() <= maxPooledData {
+		dataEncoders.Put(d)
+	}
+	return out, err
 }
+
+// maxPooledData bounds the buffer a pooled data encoder keeps: one that
+// grew for a large payload is dropped rather than held.
+const maxPooledData = 16 << 10
+
+// dataEncoder is MarshalData's pooled encoder and buffer.
+type dataEncoder struct {
+	buf bytes.Buffer
+	enc *msgpack.Encoder
+}
+
+var dataEncoders = sync.Pool{New: func() any {
+	d := &dataEncoder{}
+	d.enc = msgpack.NewEncoder(&d.buf)
+	return d
+}}
 
 // UnmarshalData validates raw as exactly one msgpack value and then decodes
 // it into v, which should be a pointer to a concrete type. Validation runs

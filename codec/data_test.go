@@ -191,6 +191,29 @@ func TestMarshalDataRoundTrip(t *testing.T) {
 	}
 }
 
+// MarshalData encodes into a pooled buffer: each result is its own copy,
+// left alone by later encodes and by an encode that fails.
+func TestMarshalDataPooledBuffer(t *testing.T) {
+	first, err := codec.MarshalData(chatMsg{Text: strings.Repeat("a", 300), At: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bytes.Clone(first)
+	for i := range 50 {
+		if _, err := codec.MarshalData(chatMsg{Text: strings.Repeat("b", i), At: int64(i)}); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = codec.MarshalData(make(chan int))
+	}
+	if !bytes.Equal(first, want) {
+		t.Fatal("a result changed under later encodes")
+	}
+	big, err := codec.MarshalData(strings.Repeat("c", 100<<10))
+	if err != nil || len(big) < 100<<10 {
+		t.Fatalf("large payload: %d bytes, %v", len(big), err)
+	}
+}
+
 func TestError(t *testing.T) {
 	e := &codec.Error{Code: codec.CodeForbidden, Message: "not a member"}
 	if e.Error() != "forbidden: not a member" {

@@ -181,6 +181,7 @@ func (s *session) handleLeave(f *codec.Frame) {
 }
 
 func (s *session) handleSend(f *codec.Frame) {
+	s.replyHold = false
 	r := s.room(f.Room)
 	s.track(f, roomKind(r))
 	var h *remoteHandle
@@ -200,8 +201,14 @@ func (s *session) handleSend(f *codec.Frame) {
 		return
 	}
 	s.inHandler.Store(true)
+	base := s.replies.Load()
 	err := r.SendInline(s, f.Ref, f.Event, clone(f.Data), f.ClientMsgID)
 	s.inHandler.Store(false)
+	// A send that ran inline was answered; one queued to the mailbox with
+	// at most the running op ahead of it lets the reader's hold wait for
+	// its reply (flushHeld).
+	s.replyHold = err == nil && s.replies.Load() == base && r.MailboxLen() <= 1
+	s.replyBase = base
 	s.pushDeadline(time.Now())
 	if err != nil {
 		s.reply(f.Ref, err)

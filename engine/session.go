@@ -63,6 +63,17 @@ type session struct {
 	// inHandler is set while the reader runs a room's OnMessage inline
 	// (room.Room.SendInline); the pong check waits for it (heartbeat.go).
 	inHandler atomic.Bool
+	// replies counts the replies queued to the connection. awaitReply is
+	// set while the reader's hold of the outbox waits for the reply to a
+	// send it queued to a busy room; the goroutine that queues a reply
+	// then takes the hold over and writes (flushHeld, Deliver).
+	replies    atomic.Uint32
+	awaitReply atomic.Bool
+	// Read goroutine only: handleSend sets replyHold when its send went
+	// to the room's mailbox and no reply was queued since replyBase, the
+	// count of replies before the send.
+	replyHold bool
+	replyBase uint32
 	// closeSent is the first close code the server sent, for
 	// Config.Observer.
 	closeSent atomic.Uint32
@@ -176,20 +187,27 @@ func (s *session) UserID() string { return s.user }
 // writes it itself if that cannot block (writeHeld); anything else,
 // which may be one delivery of a large fan-out, is handed to a writer.
 func (s *session) Deliver(frames []byte) bool {
-	return s.deliver(frames, firstFrameIs(frames, codec.TypeReply))
+	reply := firstFrameIs(frames, codec.TypeReply)
+	return s.deliver(frames, reply, reply)
 }
 
 // deliverDirect is Deliver for a delivery to a small room (hub.go): the
 // caller writes it itself when it can (writeHeld), as it does a reply.
-func (s *session) deliverDirect(frames []byte) bool { return s.deliver(frames, true) }
+func (s *session) deliverDirect(frames []byte) bool { return s.deliver(frames, true, false) }
 
 // deliver queues frames; with direct, a caller that starts the outbox's
-// writer writes them itself when that cannot block.
-func (s *session) deliver(frames []byte, direct bool) bool {
+// writer writes them itself when that cannot block. A reply also ends a
+// hold that waits for one (flushHeld): its caller writes what the hold
+// kept queued, the reply last.
+func (s *session) deliver(frames []byte, direct, reply bool) bool {
 	if s.pending.Load() != 0 {
 		s.answered(frames)
 	}
-	switch s.out.push(frames) {
+	res := s.out.push(frames)
+	if reply {
+		s.replies.Add(1) // after the push: whoever sees it finds the reply queued
+	}
+	switch res {
 	case pushStart:
 		if direct {
 			s.writeHeld()
@@ -198,6 +216,9 @@ func (s *session) deliver(frames []byte, direct bool) bool {
 		}
 		return true
 	case pushQueued:
+		if reply && s.awaitReply.Load() && s.awaitReply.CompareAndSwap(true, false) {
+			s.writeHeld()
+		}
 		return true
 	case pushOverflow:
 		s.log.Info("slow consumer closed", zap.Int("limit", s.out.limit))
@@ -311,7 +332,9 @@ func (s *session) writeBatch(batch [][]byte, size int) error {
 // written.
 func (s *session) closeAfterFlush(code uint16, reason string) {
 	s.closeSent.CompareAndSwap(0, uint32(code))
-	if s.out.closeAfterFlush(code, reason) {
+	if s.out.closeAfterFlush(code, reason) || s.awaitReply.CompareAndSwap(true, false) {
+		// A hold waiting for a reply is ended too: the close does not
+		// wait for the room.
 		s.startWriter()
 	}
 }

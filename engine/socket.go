@@ -100,10 +100,28 @@ func (s *session) onMessage(m *gws.Message) {
 // (held: OnMessage's hold took the writer slot), or hands it to a writer
 // (writeHeld). Frames queued by others meanwhile (another room's events)
 // waited for the message's handler, and go out with its ack.
+//
+// When the send went to the mailbox of a busy room instead (handleSend
+// set replyHold), the hold waits for its reply: the room goroutine that
+// queues the reply writes (deliver), so that the sender's copy of its
+// event, the ack and what arrived meanwhile (in a direct conversation,
+// the other member's message being stored when the send came) go out as
+// one WebSocket message, where they took up to three. handleSend holds
+// only for a send with at most the running op ahead of it, so the wait
+// is bounded as the inline hold's is: by the room's handlers, one before
+// the send's own. A reply queued before the hand-over ends it at once.
 func (s *session) flushHeld(held bool) {
-	if held {
-		s.writeHeld()
+	if !held {
+		return
 	}
+	if s.replyHold {
+		s.replyHold = false
+		s.awaitReply.Store(true)
+		if s.replies.Load() == s.replyBase || !s.awaitReply.CompareAndSwap(true, false) {
+			return // the reply's deliver writes
+		}
+	}
+	s.writeHeld()
 }
 
 // firstFrameIs reports whether msg starts with a frame of type t: a

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/internal/echo"
 )
@@ -170,5 +171,61 @@ func waitDropped(t *testing.T, w *rawWS) {
 			}
 			return
 		}
+	}
+}
+
+// A send that finds its room busy goes to the room's mailbox, and the
+// room goroutine answers it. The reader's hold of the sender's outbox
+// then waits for that reply, so the sender's copy of its event and its ack
+// still arrive as one WebSocket message, the event first, as they do when
+// the send runs on the reader.
+func TestQueuedSendAckAndEventInOneMessage(t *testing.T) {
+	mod := newTestModule()
+	env := newEnv(t, engine.Config{RateLimit: -1}, mod)
+	a := env.dial("a")
+	roomID := a.join(testKind, testParams{Name: "busy"}).Room
+	b := env.rawDial("b", nil)
+	b.connect()
+	b.join(1, testKind, testParams{Name: "busy"})
+
+	slowDone := make(chan error, 1)
+	go func() {
+		_, err := a.Send(testCtx(t), roomID, "slow", nil)
+		slowDone <- err
+	}()
+	mod.log.wait(t, hookRec{Room: roomID, Hook: "message", User: "a"}, 1)
+	data, err := codec.MarshalData(echo.SayData{Text: "queued"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.send(codec.AppendSend(nil, 2, roomID, "say", data, ""))
+
+	_ = b.conn.SetReadDeadline(time.Now().Add(waitTimeout))
+	var msgs [][]codec.Type
+	for done := false; !done; {
+		op, payload, err := b.readFrame()
+		if err != nil {
+			t.Fatalf("read: %v (messages so far: %v)", err, msgs)
+		}
+		if op != opBinary {
+			continue
+		}
+		var types []codec.Type
+		err = codec.DecodeMessage(payload, 64, func(f *codec.Frame) error {
+			types = append(types, f.Type)
+			done = done || (f.Type == codec.TypeReply && f.Ref == 2)
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("decode: %v", err)
+		}
+		msgs = append(msgs, types)
+	}
+	last := msgs[len(msgs)-1]
+	if len(last) != 2 || last[0] != codec.TypeEvent || last[1] != codec.TypeReply {
+		t.Fatalf("the reply came in a message of frames %v (all: %v), want the event and the reply", last, msgs)
+	}
+	if err := <-slowDone; err != nil {
+		t.Fatalf("slow send: %v", err)
 	}
 }

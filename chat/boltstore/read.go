@@ -70,7 +70,7 @@ func (s *Store) read(ctx context.Context, fn func(tx *bolt.Tx) error, clean func
 		}
 		id := tx.ID()
 		s.mu.Lock()
-		last := id == s.commitTx
+		last, newer := id == s.commitTx, id > s.commitTx
 		ok := last && (s.loggedLSN == s.appliedLSN || clean != nil && clean())
 		failed, ch := s.failed, s.appliedCh
 		s.mu.Unlock()
@@ -81,12 +81,14 @@ func (s *Store) read(ctx context.Context, fn func(tx *bolt.Tx) error, clean func
 		switch {
 		case ok:
 			return ferr
-		case !last:
+		case !last && !newer:
 			continue // a commit ended meanwhile: run on it
 		case failed != nil:
 			return failed
 		}
-		s.wake(s.hurry)
+		if !newer {
+			s.wake(s.hurry)
+		} // else a commit is under way (lockChecks): wait for it to be published
 		select {
 		case <-ch:
 		case <-ctx.Done():

@@ -181,7 +181,15 @@ func (s *Store) logBatch(batch []*request) {
 // lockChecks returns a read transaction of the bbolt file's last
 // published commit (tx if it still is one) with s.mu held: check reads
 // the file there, and the writes logged since in the pending state, which
-// the applier cannot drop meanwhile.
+// the applier cannot drop meanwhile. Once the store has failed it returns
+// whatever tx it has: the caller answers with the failure.
+//
+// A transaction newer than the last published commit is the applier's
+// commit under way: bbolt shows it once its meta page is written, before
+// that page's sync returns and the applier publishes it. lockChecks then
+// waits for the publication instead of beginning transaction after
+// transaction until it comes, which cost a core for the length of a sync
+// at every commit.
 func (s *Store) lockChecks(tx *bolt.Tx) (*bolt.Tx, error) {
 	for {
 		if tx == nil {
@@ -191,12 +199,16 @@ func (s *Store) lockChecks(tx *bolt.Tx) (*bolt.Tx, error) {
 			}
 		}
 		s.mu.Lock()
-		if tx.ID() == s.commitTx {
+		if tx.ID() == s.commitTx || s.failed != nil {
 			return tx, nil
 		}
+		newer, published := tx.ID() > s.commitTx, s.appliedCh
 		s.mu.Unlock()
 		_ = tx.Rollback()
 		tx = nil
+		if newer {
+			<-published
+		}
 	}
 }
 

@@ -91,11 +91,11 @@ func (m *member) delivered(f *codec.Frame) {
 		return
 	}
 	now := time.Now().UnixNano()
-	var msg chat.Message
-	if err := codec.UnmarshalData(f.Data, &msg); err != nil || msg.From == m.user {
+	from, text, ok := scanMessage(f.Data)
+	if !ok || string(from) == m.user {
 		return
 	}
-	sent, ok := parseStamp(msg.Text)
+	sent, ok := parseStamp(text)
 	if !ok || !r.win.in(sent) {
 		return
 	}
@@ -107,11 +107,12 @@ func (m *member) delivered(f *codec.Frame) {
 }
 
 // ack records the ack of one of m's sends, from the time it was due (or
-// sent, in a closed loop), and wakes its send loop. It runs on the read
-// loop.
+// sent, in a closed loop), and wakes its send loop, or in a closed loop
+// sends the slot's next message (senders.next). It runs on the read loop.
 func (m *member) ack(f *codec.Frame) {
 	now := time.Now().UnixNano()
-	s := &m.slots[f.Ref%uint64(len(m.slots))]
+	slot := int(f.Ref % uint64(len(m.slots)))
+	s := &m.slots[slot]
 	if s.ref.Load() != f.Ref {
 		return
 	}
@@ -119,7 +120,8 @@ func (m *member) ack(f *codec.Frame) {
 		s.done <- errors.New(string(f.Code))
 		return
 	}
-	if r := m.rec.Load(); r != nil {
+	r := m.rec.Load()
+	if r != nil {
 		t0 := s.due.Load()
 		r.s.all.Add(1)
 		if r.win.in(t0) {
@@ -131,6 +133,12 @@ func (m *member) ack(f *codec.Frame) {
 			if m.neighbour {
 				r.lat.nAcks.Record(m.key, time.Duration(d))
 			}
+		}
+		if r.s.chained() {
+			if err := r.s.next(m, slot); err != nil {
+				s.done <- err
+			}
+			return
 		}
 	}
 	s.done <- nil

@@ -1,6 +1,6 @@
 package main
 
-import "strconv"
+import "math"
 
 // stampLen is the length of the stamp at the start of every message text:
 // the send (or due) time in Unix nanoseconds, 19 digits with leading
@@ -18,11 +18,18 @@ func appendStamp(b []byte, t int64) []byte {
 }
 
 // parseStamp reads the stamp at the start of text; ok is false if there
-// is none.
-func parseStamp(text string) (t int64, ok bool) {
+// is none. It takes the text as bytes, as the read loops find it in the
+// encoded message (scan.go), and allocates nothing.
+func parseStamp[T string | []byte](text T) (t int64, ok bool) {
 	if len(text) < stampLen || text[stampLen-1] != '|' {
 		return 0, false
 	}
-	t, err := strconv.ParseInt(text[:stampLen-1], 10, 64)
-	return t, err == nil
+	for i := range stampLen - 1 {
+		c := text[i]
+		if c < '0' || c > '9' || t > (math.MaxInt64-int64(c-'0'))/10 {
+			return 0, false
+		}
+		t = t*10 + int64(c-'0')
+	}
+	return t, true
 }

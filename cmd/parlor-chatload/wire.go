@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -122,27 +124,57 @@ func (c *wireConn) request(ctx context.Context, ref uint64, msg []byte) (codec.F
 }
 
 // send writes one chat message to the member's room from send loop
-// slot, due at due (Unix ns), and waits for its ack, which the read loop
-// records (ack). buf is the loop's own encoding buffer, returned grown.
-func (c *wireConn) send(slot int, due int64, text string, buf []byte) ([]byte, error) {
+// slot, due at due (Unix ns), and waits for its send loop to be woken
+// (wait).
+func (c *wireConn) send(slot int, due int64, text []byte) error {
+	if err := c.write(slot, due, text); err != nil {
+		return err
+	}
+	return c.wait(slot)
+}
+
+// write writes one chat message, text, to the member's room for send
+// slot slot, due (or sent) at due (Unix ns). The slot's buffers are its
+// sender's: the send loop's, or in a closed loop the read loop's once
+// the first ack came (member.ack).
+func (c *wireConn) write(slot int, due int64, text []byte) error {
 	s := &c.m.slots[slot]
 	s.n++
 	ref := s.n*uint64(len(c.m.slots)) + uint64(slot)
-	data, err := codec.MarshalData(chat.SendRequest{Text: text})
-	if err != nil {
-		return buf, err
-	}
+	s.data = appendSendRequest(s.data[:0], text)
 	s.due.Store(due)
 	s.ref.Store(ref)
-	buf = codec.AppendSend(buf[:0], ref, c.m.room, chat.OpSend, data, "")
-	if err := c.ws.WriteMessage(gws.OpcodeBinary, buf); err != nil {
-		return buf, err
+	s.buf = codec.AppendSend(s.buf[:0], ref, c.m.room, chat.OpSend, s.data, "")
+	return c.ws.WriteMessage(gws.OpcodeBinary, s.buf)
+}
+
+// appendSendRequest appends the encoding of chat.SendRequest{Text: text}
+// to dst, as codec.MarshalData would encode it, without its allocations.
+func appendSendRequest(dst, text []byte) []byte {
+	dst = codec.AppendString(codec.AppendMapHeader(dst, 1), "text")
+	n := len(text)
+	switch {
+	case n < 32:
+		dst = append(dst, 0xa0|byte(n))
+	case n <= math.MaxUint8:
+		dst = append(dst, 0xd9, byte(n))
+	case n <= math.MaxUint16:
+		dst = binary.BigEndian.AppendUint16(append(dst, 0xda), uint16(n))
+	default:
+		dst = binary.BigEndian.AppendUint32(append(dst, 0xdb), uint32(n))
 	}
+	return append(dst, text...)
+}
+
+// wait waits until the read loop wakes the send loop of slot: with the
+// ack of its message (open loop), or when its closed-loop chain of sends
+// ends (halt or an error), or until the connection closes.
+func (c *wireConn) wait(slot int) error {
 	select {
-	case err := <-s.done:
-		return buf, err
+	case err := <-c.m.slots[slot].done:
+		return err
 	case <-c.closed:
-		return buf, errClosed
+		return errClosed
 	}
 }
 
@@ -188,8 +220,11 @@ func (c *wireConn) frame(f *codec.Frame) error {
 // sendSlot is one send loop's request in flight. The send loop sets it
 // before the write; the read loop reads it when the ack comes.
 type sendSlot struct {
-	n    uint64        // sends so far (send loop only)
+	n    uint64        // sends so far (by the slot's sender)
 	ref  atomic.Uint64 // the ref in flight
 	due  atomic.Int64  // its due (or send) time, Unix ns
-	done chan error    // the ack, to the send loop (room for one)
+	done chan error    // wakes the send loop (room for one)
+	// The slot's sender's buffers: the text, the send request and the
+	// encoded message.
+	text, data, buf []byte
 }
