@@ -64,7 +64,10 @@
 // figures). It exits with status 1 if a request failed.
 //
 // -cpuprofile FILE writes a CPU profile of the process (bots and server
-// together) for go tool pprof.
+// together) for go tool pprof. -trace FILE writes an execution trace of
+// the process from the end of -warmup to the end of the run, for go tool
+// trace (go tool trace -pprof=sched FILE, for one, gives where goroutines
+// waited to run).
 //
 // # Examples
 //
