@@ -6,7 +6,9 @@
 // A write (Create, Append) is checked against the store, appended to the
 // log file (path + ".log") and synced there with the writes that queued
 // meanwhile, one fdatasync per batch; then it returns, so a move the
-// module acks is durable. A second goroutine applies the logged writes to
+// module acks is durable. The next batch is written while that sync
+// runs, and its sync asked for at once; batches are answered in log
+// order. A third goroutine applies the logged writes to
 // the bbolt file behind it, in log order, a few times a second
 // (Options.ApplyDelay), with bbolt's own synced commits, and records in
 // the file how far it has applied the log. Reads wait until the bbolt
@@ -54,10 +56,11 @@ type Options struct {
 	// Mode is the files' permission bits when they are created. Default:
 	// 0600.
 	Mode os.FileMode
-	// Observe, if set, is called after each batch the log writer syncs
+	// Observe, if set, is called after each batch the log writer logs
 	// with where its time went (see Batch), for the module's load tools.
-	// It runs on the log writer's goroutine and must return quickly.
-	// Default: nil, and no timings are taken.
+	// It runs on the goroutine that answers the batch, one call at a
+	// time, and must return quickly. Default: nil, and no timings are
+	// taken.
 	Observe func(*Batch)
 }
 
@@ -111,6 +114,20 @@ type Store struct {
 	pay      []byte    // one op's payload
 	taken    []*request
 	obs      Batch
+
+	// The log writer's flights and their syncers (sync.go).
+	smu        sync.Mutex
+	scond      *sync.Cond // on smu: a flight written, or the writer done
+	flights    []*flight  // written, not yet answered, in order
+	spare      []*flight
+	wseq       uint64 // the last flight written
+	syncing    uint64 // the last flight a sync under way or done covers
+	synced     uint64 // the last flight a returned sync covers
+	logErr     error  // set once writing or syncing the log failed
+	writerDone bool   // the log writer has exited
+	syncWG     sync.WaitGroup
+	amu        sync.Mutex // one syncer answers at a time, in order
+	answering  []*flight
 
 	// State shared by the log writer, the applier and the readers.
 	mu         sync.Mutex
@@ -204,6 +221,12 @@ func open(path string, opts Options, hold chan struct{}) (*Store, error) {
 		_ = lf.close()
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: recover %s: %w", path, err)
+	}
+	s.scond = sync.NewCond(&s.smu)
+	if err := s.startSyncers(); err != nil {
+		_ = lf.close()
+		_ = db.Close()
+		return nil, fmt.Errorf("boltstore: open the log of %s: %w", path, err)
 	}
 	go s.runLog()
 	go s.runApply()
