@@ -62,6 +62,11 @@ type Options struct {
 	// time, and must return quickly. Default: nil, and no timings are
 	// taken.
 	Observe func(*Batch)
+	// ObserveAnswer, if set, is called by each write (Create, Append) that
+	// was logged, on its own goroutine, with how long its answer took to
+	// reach it after the log writer's sync returned: the wait for the
+	// answering goroutine and then for its own turn to run. Default: nil.
+	ObserveAnswer func(time.Duration)
 }
 
 // Defaults of Options.

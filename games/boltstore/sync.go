@@ -145,13 +145,14 @@ func (s *Store) runSync(f *os.File) {
 		}
 		s.synced = max(s.synced, target)
 		s.smu.Unlock()
-		s.answer(took)
+		s.answer(t0.Add(took), took)
 	}
 }
 
 // answer answers, in order, the flights a returned sync covers (all of
-// them once the log has failed). took is that sync's duration.
-func (s *Store) answer(took time.Duration) {
+// them once the log has failed). That sync returned at end and took
+// took.
+func (s *Store) answer(end time.Time, took time.Duration) {
 	s.amu.Lock()
 	defer s.amu.Unlock()
 	s.smu.Lock()
@@ -187,8 +188,12 @@ func (s *Store) answer(took time.Duration) {
 	if err == nil {
 		s.wakeApplier()
 	}
+	stamp := s.opts.ObserveAnswer != nil
 	for _, f := range done {
 		for _, r := range f.reqs {
+			if stamp {
+				r.synced = end
+			}
 			r.done <- err
 		}
 	}

@@ -24,6 +24,9 @@ type request struct {
 	op   *op
 	done chan error
 	at   time.Time // when it was queued; set only with an observer
+	// synced is when the sync that covers it returned; set only with
+	// Options.ObserveAnswer, before the answer.
+	synced time.Time
 }
 
 // pend is a match with ops logged and not yet applied: its log's head
@@ -59,7 +62,11 @@ func (s *Store) write(ctx context.Context, o *op) error {
 		return ctx.Err()
 	}
 	s.cmu.RUnlock()
-	return <-req.done
+	err := <-req.done
+	if s.opts.ObserveAnswer != nil && !req.synced.IsZero() {
+		s.opts.ObserveAnswer(time.Since(req.synced))
+	}
+	return err
 }
 
 // runLog logs queued writes until the queue is closed.
