@@ -7,10 +7,10 @@
 // log file (path + ".log") and synced there with the writes that queued
 // meanwhile, one fdatasync per batch; then it returns, so a move the
 // module acks is durable. The next batch is written while that sync
-// runs, and its sync asked for at once; batches are answered in log
-// order. A third goroutine applies the logged writes to
-// the bbolt file behind it, in log order, a few times a second
-// (Options.ApplyDelay), with bbolt's own synced commits, and records in
+// runs (Options.LogSyncers); batches are answered in log order. Another
+// goroutine applies the logged writes to the bbolt file behind it, in
+// log order, a few times a second (Options.ApplyDelay), with bbolt's own
+// synced commits, and records in
 // the file how far it has applied the log. Reads wait until the bbolt
 // file has the writes acked before they began. Open replays into the
 // bbolt file the logged writes it does not have (after a crash), up to the
@@ -50,6 +50,13 @@ type Options struct {
 	// commits leave the disk to the log's syncs, which the acks wait for.
 	// Default: 100ms (DefaultApplyDelay). Negative: apply at once.
 	ApplyDelay time.Duration
+	// LogSyncers is how many syncs of the log may be under way at once.
+	// The log writer writes each batch while the sync before it runs; with
+	// one syncer, that batch's sync starts once the one before has
+	// returned and been answered; with two, it is asked for at once and
+	// the kernel runs it right after the one before (each sync then takes
+	// longer, waiting for the other). Default: 1 (DefaultLogSyncers).
+	LogSyncers int
 	// LockTimeout is how long Open waits for another process to release
 	// the file. Default: 5s (DefaultLockTimeout).
 	LockTimeout time.Duration
@@ -75,6 +82,7 @@ const (
 	DefaultLogSize      = 4 << 20
 	DefaultApplyDelay   = 100 * time.Millisecond
 	DefaultLockTimeout  = 5 * time.Second
+	DefaultLogSyncers   = 1
 )
 
 // withDefaults returns o with its zero fields set to their defaults.
@@ -87,6 +95,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ApplyDelay == 0 {
 		o.ApplyDelay = DefaultApplyDelay
+	}
+	if o.LogSyncers <= 0 {
+		o.LogSyncers = DefaultLogSyncers
 	}
 	if o.LockTimeout <= 0 {
 		o.LockTimeout = DefaultLockTimeout

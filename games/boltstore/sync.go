@@ -11,20 +11,17 @@ import (
 // log (one pwrite) and hands the batch, as a flight, to them; it goes on
 // with the next batch at once. A syncer syncs the log (one fdatasync
 // covers every record written before it starts) and answers the flights
-// that sync covered, in log order. There are two, so that the next sync
-// is already asked for while one runs: the kernel starts it as soon as the
-// device has finished the one before, with no goroutine to wake between
-// them, and a write that arrives during a sync waits for that one and the
-// next, never for a third.
+// that sync covered, in log order. With one syncer (the default), a
+// write that arrives during a sync is written meanwhile and synced as
+// soon as that sync is answered; with more (Options.LogSyncers), its
+// sync is asked for at once and the kernel starts it when the device is
+// done with the one under way.
 //
 // A flight is answered only once a sync that started after its pwrite
 // has returned, and flights are answered in order, so an acked write has
 // every record before it synced too: the recovery scan, which stops at
 // the first torn record, never stops before an acked one. Once writing or
 // syncing the log fails, every flight not yet answered gets the error.
-
-// syncers is the number of log syncs that may be under way at once.
-const syncers = 2
 
 // flight is one batch written to the log and waiting for its sync.
 type flight struct {
@@ -90,7 +87,7 @@ func (s *Store) newFlight() *flight {
 // them.
 func (s *Store) startSyncers() error {
 	var files []*os.File
-	for range syncers {
+	for range s.opts.LogSyncers {
 		f, err := s.log.OpenSyncer()
 		if err != nil {
 			for _, f := range files {

@@ -16,8 +16,8 @@ import (
 // logged but not yet synced or applied), frames those that pass into one
 // buffer, writes it to the log and hands it to the syncers (sync.go),
 // which sync it and answer its writes; meanwhile it takes the next
-// batch. A write waits for at most two log syncs, and never for the bbolt
-// file's.
+// batch. A write waits for at most two log syncs (the one under way when
+// it was written, and its own), and never for the bbolt file's.
 
 // request is one write waiting for the log writer.
 type request struct {
