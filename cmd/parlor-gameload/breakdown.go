@@ -19,9 +19,9 @@ import (
 // (writes and bytes per batch) are kept as microseconds in the same
 // histograms.
 type breakdown struct {
-	queued, check, write, sync, durable, full *loadgen.Recorder
-	writes, bytes                             *loadgen.Recorder
-	answer, append, reply                     *loadgen.Recorder
+	queued, check, write, sync, full *loadgen.Recorder
+	writes, bytes                    *loadgen.Recorder
+	answer, append, reply            *loadgen.Recorder
 	// appended is, per match, when its last Append returned.
 	appended sync.Map
 	// from is when -warmup ends (Unix ns): nothing before it is recorded.
@@ -35,7 +35,7 @@ func (b *breakdown) measuring() bool { return time.Now().UnixNano() >= b.from.Lo
 func newBreakdown() *breakdown {
 	r := func() *loadgen.Recorder { return loadgen.NewRecorder(1) }
 	return &breakdown{
-		queued: r(), check: r(), write: r(), sync: r(), durable: r(), full: r(),
+		queued: r(), check: r(), write: r(), sync: r(), full: r(),
 		writes: r(), bytes: r(), answer: r(), append: r(), reply: r(),
 	}
 }
@@ -51,7 +51,6 @@ func (b *breakdown) observe(c *boltstore.Batch) {
 	b.check.Record(0, c.Check)
 	b.write.Record(0, c.Write)
 	b.sync.Record(0, c.Sync)
-	b.durable.Record(0, c.Durable)
 	b.full.Record(0, c.Full)
 	b.writes.Record(0, time.Duration(c.Writes)*time.Microsecond)
 	b.bytes.Record(0, time.Duration(c.Bytes)*time.Microsecond)
@@ -105,7 +104,6 @@ func (b *breakdown) print(out io.Writer) {
 	line("per batch: check and frame", b.check, ms)
 	line("per batch: log pwrite", b.write, ms)
 	line("per batch: log fdatasync", b.sync, ms)
-	line("per batch: written to synced", b.durable, ms)
 	line("per batch: log full, wait for bbolt", b.full, ms)
 	line("per batch: writes (count)", b.writes, n)
 	line("per batch: bytes (count)", b.bytes, n)

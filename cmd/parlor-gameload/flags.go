@@ -27,8 +27,6 @@ type config struct {
 	warmup time.Duration
 	// applyDelay is -apply-delay, the bbolt store's ApplyDelay.
 	applyDelay time.Duration
-	// logSyncers is -log-syncers, the bbolt store's LogSyncers.
-	logSyncers int
 	// tracePath is -trace: an execution trace of the measured time.
 	tracePath string
 }
@@ -51,7 +49,6 @@ func parseFlags() config {
 	flag.BoolVar(&cfg.breakdown, "breakdown", false, "with -store bolt: report where each move's write goes (queue, wait, commit, syncs, reply)")
 	flag.DurationVar(&cfg.warmup, "warmup", 0, "measure no latency of the moves started (or due) in this first part of -duration, such as the burst of the first matches' creation")
 	flag.DurationVar(&cfg.applyDelay, "apply-delay", 0, "with -store bolt: how long the store lets logged moves gather before its bbolt file applies them (0: its default, 100ms; negative: at once)")
-	flag.IntVar(&cfg.logSyncers, "log-syncers", 0, "with -store bolt: how many syncs of the store's log may be under way at once (0: its default, 1)")
 	flag.StringVar(&cfg.tracePath, "trace", "", "write an execution trace (go tool trace) of this process, from the end of -warmup to the end of the run, to this file")
 	flag.Parse()
 	return cfg

@@ -45,8 +45,7 @@
 // move's write went: per write and per batch of the store's log writer,
 // p50, p99, p99.9 and max of each part, from the store's observer hook,
 // and the time from each move's store write to both bots having the
-// position. -apply-delay sets the store's ApplyDelay, -log-syncers its
-// LogSyncers.
+// position. -apply-delay sets the store's ApplyDelay.
 //
 // -warmup D leaves out of the latency (and the breakdown) the moves due
 // in the first D of -duration: the 2 × -games joins of the first matches

@@ -26,7 +26,7 @@ func openStore(cfg config, bd *breakdown) (games.Store, func(), error) {
 			}
 			path = filepath.Join(dir, "games.db")
 		}
-		opts := boltstore.Options{ApplyDelay: cfg.applyDelay, LogSyncers: cfg.logSyncers}
+		opts := boltstore.Options{ApplyDelay: cfg.applyDelay}
 		if bd != nil {
 			opts.Observe, opts.ObserveAnswer = bd.observe, bd.answered
 		}

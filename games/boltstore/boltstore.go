@@ -6,11 +6,9 @@
 // A write (Create, Append) is checked against the store, appended to the
 // log file (path + ".log") and synced there with the writes that queued
 // meanwhile, one fdatasync per batch; then it returns, so a move the
-// module acks is durable. The next batch is written while that sync
-// runs (Options.LogSyncers); batches are answered in log order. Another
-// goroutine applies the logged writes to the bbolt file behind it, in
-// log order, a few times a second (Options.ApplyDelay), with bbolt's own
-// synced commits, and records in
+// module acks is durable. A second goroutine applies the logged writes to
+// the bbolt file behind it, in log order, a few times a second
+// (Options.ApplyDelay), with bbolt's own synced commits, and records in
 // the file how far it has applied the log. Reads wait until the bbolt
 // file has the writes acked before they began. Open replays into the
 // bbolt file the logged writes it does not have (after a crash), up to the
@@ -50,29 +48,22 @@ type Options struct {
 	// commits leave the disk to the log's syncs, which the acks wait for.
 	// Default: 100ms (DefaultApplyDelay). Negative: apply at once.
 	ApplyDelay time.Duration
-	// LogSyncers is how many syncs of the log may be under way at once.
-	// The log writer writes each batch while the sync before it runs; with
-	// one syncer, that batch's sync starts once the one before has
-	// returned and been answered; with two, it is asked for at once and
-	// the kernel runs it right after the one before (each sync then takes
-	// longer, waiting for the other). Default: 1 (DefaultLogSyncers).
-	LogSyncers int
 	// LockTimeout is how long Open waits for another process to release
 	// the file. Default: 5s (DefaultLockTimeout).
 	LockTimeout time.Duration
 	// Mode is the files' permission bits when they are created. Default:
 	// 0600.
 	Mode os.FileMode
-	// Observe, if set, is called after each batch the log writer logs
+	// Observe, if set, is called after each batch the log writer syncs
 	// with where its time went (see Batch), for the module's load tools.
-	// It runs on the goroutine that answers the batch, one call at a
-	// time, and must return quickly. Default: nil, and no timings are
-	// taken.
+	// It runs on the log writer's goroutine and must return quickly.
+	// Default: nil, and no timings are taken.
 	Observe func(*Batch)
 	// ObserveAnswer, if set, is called by each write (Create, Append) that
 	// was logged, on its own goroutine, with how long its answer took to
-	// reach it after the log writer's sync returned: the wait for the
-	// answering goroutine and then for its own turn to run. Default: nil.
+	// reach it after the log's sync returned: the wait for the log writer
+	// to send it and then for the write's goroutine to run again.
+	// Default: nil.
 	ObserveAnswer func(time.Duration)
 }
 
@@ -82,7 +73,6 @@ const (
 	DefaultLogSize      = 4 << 20
 	DefaultApplyDelay   = 100 * time.Millisecond
 	DefaultLockTimeout  = 5 * time.Second
-	DefaultLogSyncers   = 1
 )
 
 // withDefaults returns o with its zero fields set to their defaults.
@@ -95,9 +85,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ApplyDelay == 0 {
 		o.ApplyDelay = DefaultApplyDelay
-	}
-	if o.LogSyncers <= 0 {
-		o.LogSyncers = DefaultLogSyncers
 	}
 	if o.LockTimeout <= 0 {
 		o.LockTimeout = DefaultLockTimeout
@@ -130,20 +117,6 @@ type Store struct {
 	pay      []byte    // one op's payload
 	taken    []*request
 	obs      Batch
-
-	// The log writer's flights and their syncers (sync.go).
-	smu        sync.Mutex
-	scond      *sync.Cond // on smu: a flight written, or the writer done
-	flights    []*flight  // written, not yet answered, in order
-	spare      []*flight
-	wseq       uint64 // the last flight written
-	syncing    uint64 // the last flight a sync under way or done covers
-	synced     uint64 // the last flight a returned sync covers
-	logErr     error  // set once writing or syncing the log failed
-	writerDone bool   // the log writer has exited
-	syncWG     sync.WaitGroup
-	amu        sync.Mutex // one syncer answers at a time, in order
-	answering  []*flight
 
 	// State shared by the log writer, the applier and the readers.
 	mu         sync.Mutex
@@ -237,12 +210,6 @@ func open(path string, opts Options, hold chan struct{}) (*Store, error) {
 		_ = lf.close()
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: recover %s: %w", path, err)
-	}
-	s.scond = sync.NewCond(&s.smu)
-	if err := s.startSyncers(); err != nil {
-		_ = lf.close()
-		_ = db.Close()
-		return nil, fmt.Errorf("boltstore: open the log of %s: %w", path, err)
 	}
 	go s.runLog()
 	go s.runApply()

@@ -16,12 +16,8 @@ type Batch struct {
 	Check time.Duration
 	// Write is how long writing the records to the log (one pwrite) took.
 	Write time.Duration
-	// Sync is how long the log's fdatasync that covered the batch took.
+	// Sync is how long the log's fdatasync took.
 	Sync time.Duration
-	// Durable is how long the batch waited, from its records written to
-	// that sync's return: the sync under way when they were written, if
-	// any, and its own.
-	Durable time.Duration
 	// Full is how long the batch waited, with one half of the log full,
 	// for the bbolt file to apply what the other held before the log
 	// went on there.
@@ -34,16 +30,9 @@ type Batch struct {
 
 // begin starts the record of a batch taken at taken.
 func (b *Batch) begin(batch []*request, taken time.Time) {
-	b.Writes, b.Check, b.Write, b.Sync, b.Durable, b.Full, b.Bytes, b.Err = len(batch), 0, 0, 0, 0, 0, 0, nil
+	b.Writes, b.Check, b.Write, b.Sync, b.Full, b.Bytes, b.Err = len(batch), 0, 0, 0, 0, 0, nil
 	b.Queued = b.Queued[:0]
 	for _, r := range batch {
 		b.Queued = append(b.Queued, max(taken.Sub(r.at), 0))
 	}
-}
-
-// copyFrom sets b to o, reusing b's Queued.
-func (b *Batch) copyFrom(o *Batch) {
-	q := append(b.Queued[:0], o.Queued...)
-	*b = *o
-	b.Queued = q
 }

@@ -13,19 +13,18 @@ import (
 
 // The log writer: one goroutine takes every write queued since its last
 // batch, checks each against the store (the bbolt file, and the writes
-// logged but not yet synced or applied), frames those that pass into one
-// buffer, writes it to the log and hands it to the syncers (sync.go),
-// which sync it and answer its writes; meanwhile it takes the next
-// batch. A write waits for at most two log syncs (the one under way when
-// it was written, and its own), and never for the bbolt file's.
+// logged but not yet applied), frames those that pass into one buffer,
+// writes it to the log and syncs it once, and answers them. Writes that
+// arrive during a sync wait for that one and then their own: a write
+// waits for at most two log syncs, and never for the bbolt file's.
 
 // request is one write waiting for the log writer.
 type request struct {
 	op   *op
 	done chan error
 	at   time.Time // when it was queued; set only with an observer
-	// synced is when the sync that covers it returned; set only with
-	// Options.ObserveAnswer, before the answer.
+	// synced is when the log's sync that covers it returned; set only
+	// with Options.ObserveAnswer, before the answer.
 	synced time.Time
 }
 
@@ -72,7 +71,6 @@ func (s *Store) write(ctx context.Context, o *op) error {
 // runLog logs queued writes until the queue is closed.
 func (s *Store) runLog() {
 	defer close(s.logged)
-	defer s.stopSyncers()
 	for req := range s.queue {
 		s.taken = append(s.taken[:0], req)
 	drain:
@@ -118,9 +116,9 @@ func (s *Store) logBatch(batch []*request) {
 			continue
 		}
 		if _, end := s.log.Half(s.half); start+int64(len(s.buf))+size > end {
-			// This half is full: send what is framed and go on in the
+			// This half is full: sync what is framed and go on in the
 			// other half.
-			s.send(start, accepted)
+			s.flush(start, accepted)
 			accepted = accepted[:0]
 			t0 := time.Now()
 			err := s.switchHalf()
@@ -142,7 +140,7 @@ func (s *Store) logBatch(batch []*request) {
 	if s.opts.Observe != nil {
 		s.obs.Check = time.Since(taken)
 	}
-	s.send(start, accepted)
+	s.flush(start, accepted)
 }
 
 // check checks o against the store as it will be once the logged ops are
@@ -199,6 +197,63 @@ func (o *op) newHead(p *pend) uint64 {
 		return p.head
 	}
 	return 0
+}
+
+// flush writes the framed records of accepted at start, syncs them,
+// hands their ops to the applier and answers them. If the log fails, they
+// are answered with its error and the store takes no more writes.
+func (s *Store) flush(start int64, accepted []*request) {
+	if len(accepted) == 0 {
+		return
+	}
+	err := s.writeLog(start)
+	if s.opts.ObserveAnswer != nil {
+		now := time.Now()
+		for _, r := range accepted {
+			r.synced = now
+		}
+	}
+	s.mu.Lock()
+	if err != nil {
+		if s.failed == nil {
+			s.failed = err
+		}
+	} else {
+		s.tail = start + int64(len(s.buf))
+		s.halfLast[s.half] = s.lsn
+		for _, r := range accepted {
+			s.toApply = append(s.toApply, r.op)
+		}
+		// Before the answers: a read that follows an answered write
+		// waits for the write to be applied.
+		s.loggedLSN = s.lsn
+	}
+	s.mu.Unlock()
+	if err == nil {
+		s.wakeApplier()
+	}
+	for _, r := range accepted {
+		r.done <- err
+	}
+	if s.opts.Observe != nil {
+		s.obs.Bytes, s.obs.Err = len(s.buf), err
+		s.opts.Observe(&s.obs)
+	}
+}
+
+// writeLog writes s.buf to the log at start and syncs it.
+func (s *Store) writeLog(start int64) error {
+	if s.opts.Observe == nil {
+		return s.log.Write(s.buf, start)
+	}
+	t0 := time.Now()
+	if _, err := s.log.f.WriteAt(s.buf, start); err != nil {
+		return err
+	}
+	t1 := time.Now()
+	err := wal.Fdatasync(s.log.f)
+	s.obs.Write, s.obs.Sync = t1.Sub(t0), time.Since(t1)
+	return err
 }
 
 // switchHalf moves the log writer to the top of the other half of the

@@ -10,7 +10,6 @@ import (
 // one writer owns it.
 type Log struct {
 	f    *os.File
-	path string
 	size int64 // the size in use
 	old  bool  // the file was there already: it may hold records
 	want int64 // with old, the size asked for, taken by Reset
@@ -30,7 +29,7 @@ func Open(path string, size int64, mode os.FileMode) (*Log, error) {
 		return nil, err
 	}
 	if have := st.Size(); have > 0 {
-		return &Log{f: f, path: path, size: have, old: true, want: size}, nil
+		return &Log{f: f, size: have, old: true, want: size}, nil
 	}
 	if err := zeroFill(f, 0, size); err != nil {
 		_ = f.Close()
@@ -40,17 +39,7 @@ func Open(path string, size int64, mode os.FileMode) (*Log, error) {
 		_ = f.Close()
 		return nil, err
 	}
-	return &Log{f: f, path: path, size: size}, nil
-}
-
-// OpenSyncer opens the log's file again, for a goroutine that syncs it
-// while the writer goes on writing through File. An fdatasync through
-// any descriptor flushes every write made before it through any other;
-// a descriptor of its own reports to its syncer every write-back error
-// since it was opened, which one shared with another syncer may have
-// reported to that one instead. The caller closes it.
-func (l *Log) OpenSyncer() (*os.File, error) {
-	return os.OpenFile(l.path, os.O_RDWR, 0)
+	return &Log{f: f, size: size}, nil
 }
 
 // File returns the log's file.

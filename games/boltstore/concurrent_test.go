@@ -9,38 +9,31 @@ import (
 	"github.com/parlorhq/parlor/games"
 )
 
-// TestConcurrentCrash: matches written at once, so that batches are
-// written while earlier ones are still syncing, are all there after a
-// crash that left the bbolt file without any of them: every acked write
-// was synced with every record before it.
-// It runs with one syncer and with two.
+// TestConcurrentCrash: matches written at once, in batches of many
+// writes, are all there after a crash that left the bbolt file without
+// any of them.
 func TestConcurrentCrash(t *testing.T) {
 	const matches, moves = 40, 15
-	for _, syncers := range []int{1, 2} {
-		t.Run(fmt.Sprint(syncers), func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "games.db")
-			s := openHeld(t, path, Options{LogSyncers: syncers})
-			var wg sync.WaitGroup
-			for i := range matches {
-				wg.Go(func() { playFrom(t, s, fmt.Sprintf("m%d", i), moves) })
-			}
-			wg.Wait()
-			crash(t, s)
-			s = reopen(t, path)
-			for i := range matches {
-				wantLog(t, s, fmt.Sprintf("m%d", i), moves)
-			}
-		})
+	path := filepath.Join(t.TempDir(), "games.db")
+	s := openHeld(t, path, Options{})
+	var wg sync.WaitGroup
+	for i := range matches {
+		wg.Go(func() { playFrom(t, s, fmt.Sprintf("m%d", i), moves) })
+	}
+	wg.Wait()
+	crash(t, s)
+	s = reopen(t, path)
+	for i := range matches {
+		wantLog(t, s, fmt.Sprintf("m%d", i), moves)
 	}
 }
 
 // TestConcurrentLogWraps: the same in a log that fills and starts again
-// many times meanwhile, waiting for the bbolt file each time, with two
-// syncers.
+// many times meanwhile, waiting for the bbolt file each time.
 func TestConcurrentLogWraps(t *testing.T) {
 	const matches, moves = 20, 30
 	path := filepath.Join(t.TempDir(), "games.db")
-	s, err := Open(path, Options{LogSize: 4096, LogSyncers: 2})
+	s, err := Open(path, Options{LogSize: 4096})
 	if err != nil {
 		t.Fatal(err)
 	}
