@@ -47,6 +47,12 @@
 // and the time from each move's store write to both bots having the
 // position. -apply-delay sets the store's ApplyDelay.
 //
+// With -spawn, the server runs in a child process (this binary with
+// -serve, stopped when this one closes its stdin), so that the bots'
+// goroutines and garbage do not share its scheduler and collector; the
+// report's CPU line is then the bots' process alone, the child being in
+// "the rest of the machine". -spawn excludes -url and -breakdown.
+//
 // -warmup D leaves out of the latency (and the breakdown) the moves due
 // in the first D of -duration: the 2 × -games joins of the first matches
 // all happen then, with their stored creations.
@@ -88,9 +94,14 @@ import (
 
 func main() {
 	cfg := parseFlags()
-	err := loadgen.Interruptible(cfg.cpuProf, func(ctx context.Context) error {
-		return run(ctx, cfg, os.Stdout)
-	})
+	var err error
+	if cfg.serve != "" {
+		err = serveChild(cfg)
+	} else {
+		err = loadgen.Interruptible(cfg.cpuProf, func(ctx context.Context) error {
+			return run(ctx, cfg, os.Stdout)
+		})
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "parlor-gameload:", err)
 		os.Exit(1)
