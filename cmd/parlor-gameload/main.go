@@ -43,9 +43,10 @@
 // and -store memory to the in-memory store. The default, none, stores
 // nothing. -breakdown (with -store bolt) adds to the report where a
 // move's write went: per write and per batch of the store's log writer,
-// p50, p99, p99.9 and max of each part, from the store's observer hook,
-// and the time from each move's store write to both bots having the
-// position. -apply-delay sets the store's ApplyDelay.
+// p50, p99, p99.9 and max of each part, from the store's observer hooks
+// (among them, per write, the time from the log's sync returning to the
+// room goroutine running again), and the time from each move's store
+// write to both bots having the position. -apply-delay sets the store's ApplyDelay.
 //
 // With -spawn, the server runs in a child process (this binary with
 // -serve, stopped when this one closes its stdin), so that the bots'
