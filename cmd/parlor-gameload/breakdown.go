@@ -21,7 +21,7 @@ import (
 type breakdown struct {
 	queued, check, write, sync, full *loadgen.Recorder
 	writes, bytes                    *loadgen.Recorder
-	append, reply                    *loadgen.Recorder
+	answer, append, reply            *loadgen.Recorder
 	// appended is, per match, when its last Append returned.
 	appended sync.Map
 	// from is when -warmup ends (Unix ns): nothing before it is recorded.
@@ -36,7 +36,7 @@ func newBreakdown() *breakdown {
 	r := func() *loadgen.Recorder { return loadgen.NewRecorder(1) }
 	return &breakdown{
 		queued: r(), check: r(), write: r(), sync: r(), full: r(),
-		writes: r(), bytes: r(), append: r(), reply: r(),
+		writes: r(), bytes: r(), answer: r(), append: r(), reply: r(),
 	}
 }
 
@@ -54,6 +54,14 @@ func (b *breakdown) observe(c *boltstore.Batch) {
 	b.full.Record(0, c.Full)
 	b.writes.Record(0, time.Duration(c.Writes)*time.Microsecond)
 	b.bytes.Record(0, time.Duration(c.Bytes)*time.Microsecond)
+}
+
+// answered records, for one write, how long its answer took to reach
+// the room after the log's sync returned.
+func (b *breakdown) answered(d time.Duration) {
+	if b.measuring() {
+		b.answer.Record(0, d)
+	}
 }
 
 // replied records, once both bots have the position after a move of
@@ -99,6 +107,7 @@ func (b *breakdown) print(out io.Writer) {
 	line("per batch: log full, wait for bbolt", b.full, ms)
 	line("per batch: writes (count)", b.writes, n)
 	line("per batch: bytes (count)", b.bytes, n)
+	line("per write: synced to back in the room", b.answer, ms)
 	line("per move: Store.Append in the room", b.append, ms)
 	line("per move: Append to both bots", b.reply, ms)
 }

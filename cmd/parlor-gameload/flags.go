@@ -27,6 +27,12 @@ type config struct {
 	warmup time.Duration
 	// applyDelay is -apply-delay, the bbolt store's ApplyDelay.
 	applyDelay time.Duration
+	// tracePath is -trace: an execution trace of the measured time.
+	tracePath string
+	// spawn: serve in a child process (-spawn).
+	spawn bool
+	// serve is -serve, the child's mode: serve on this address.
+	serve string
 }
 
 // parseFlags reads the command line.
@@ -47,6 +53,9 @@ func parseFlags() config {
 	flag.BoolVar(&cfg.breakdown, "breakdown", false, "with -store bolt: report where each move's write goes (queue, wait, commit, syncs, reply)")
 	flag.DurationVar(&cfg.warmup, "warmup", 0, "measure no latency of the moves started (or due) in this first part of -duration, such as the burst of the first matches' creation")
 	flag.DurationVar(&cfg.applyDelay, "apply-delay", 0, "with -store bolt: how long the store lets logged moves gather before its bbolt file applies them (0: its default, 100ms; negative: at once)")
+	flag.StringVar(&cfg.tracePath, "trace", "", "write an execution trace (go tool trace) of this process, from the end of -warmup to the end of the run, to this file")
+	flag.BoolVar(&cfg.spawn, "spawn", false, "run the server in a child process (this binary with -serve), so that the bots do not share its goroutine scheduler, CPU accounting and garbage collector")
+	flag.StringVar(&cfg.serve, "serve", "", "internal: serve -game with -store on this loopback address until stdin closes (used by -spawn)")
 	flag.Parse()
 	return cfg
 }
@@ -65,8 +74,11 @@ func (cfg config) validate() (bot, error) {
 	default:
 		return bot{}, fmt.Errorf("-store %q: want none, memory or bolt", cfg.store)
 	}
-	if cfg.breakdown && (cfg.store != "bolt" || cfg.url != "") {
-		return bot{}, errors.New("-breakdown needs -store bolt and no -url")
+	if cfg.breakdown && (cfg.store != "bolt" || cfg.url != "" || cfg.spawn) {
+		return bot{}, errors.New("-breakdown needs -store bolt, no -url and no -spawn")
+	}
+	if cfg.spawn && cfg.url != "" {
+		return bot{}, errors.New("-spawn excludes -url")
 	}
 	if cfg.warmup < 0 || (cfg.warmup > 0 && cfg.warmup >= cfg.duration) {
 		return bot{}, errors.New("-warmup must be at least 0 and shorter than -duration")

@@ -43,9 +43,16 @@
 // and -store memory to the in-memory store. The default, none, stores
 // nothing. -breakdown (with -store bolt) adds to the report where a
 // move's write went: per write and per batch of the store's log writer,
-// p50, p99, p99.9 and max of each part, from the store's observer hook,
-// and the time from each move's store write to both bots having the
-// position. -apply-delay sets the store's ApplyDelay.
+// p50, p99, p99.9 and max of each part, from the store's observer hooks
+// (among them, per write, the time from the log's sync returning to the
+// room goroutine running again), and the time from each move's store
+// write to both bots having the position. -apply-delay sets the store's ApplyDelay.
+//
+// With -spawn, the server runs in a child process (this binary with
+// -serve, stopped when this one closes its stdin), so that the bots'
+// goroutines and garbage do not share its scheduler and collector; the
+// report's CPU line is then the bots' process alone, the child being in
+// "the rest of the machine". -spawn excludes -url and -breakdown.
 //
 // -warmup D leaves out of the latency (and the breakdown) the moves due
 // in the first D of -duration: the 2 × -games joins of the first matches
@@ -64,7 +71,10 @@
 // figures). It exits with status 1 if a request failed.
 //
 // -cpuprofile FILE writes a CPU profile of the process (bots and server
-// together) for go tool pprof.
+// together) for go tool pprof. -trace FILE writes an execution trace of
+// the process from the end of -warmup to the end of the run, for go tool
+// trace (go tool trace -pprof=sched FILE, for one, gives where goroutines
+// waited to run).
 //
 // # Examples
 //
@@ -85,9 +95,14 @@ import (
 
 func main() {
 	cfg := parseFlags()
-	err := loadgen.Interruptible(cfg.cpuProf, func(ctx context.Context) error {
-		return run(ctx, cfg, os.Stdout)
-	})
+	var err error
+	if cfg.serve != "" {
+		err = serveChild(cfg)
+	} else {
+		err = loadgen.Interruptible(cfg.cpuProf, func(ctx context.Context) error {
+			return run(ctx, cfg, os.Stdout)
+		})
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "parlor-gameload:", err)
 		os.Exit(1)

@@ -41,7 +41,10 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 
 	fmt.Fprintf(out, "playing for %v ...\n", cfg.duration)
-	rep := playAll(ctx, cfg, b, conns, bd)
+	rep, err := playAll(ctx, cfg, b, conns, bd)
+	if err != nil {
+		return err
+	}
 	rep.print(out, cfg)
 	if bd != nil {
 		bd.print(out)
@@ -77,8 +80,9 @@ func dialAll(ctx context.Context, wsURL string, cfg config) ([]*client.Client, e
 }
 
 // playAll plays every game until -duration has passed and returns what
-// they did. With -rate, the games share one schedule of moves.
-func playAll(ctx context.Context, cfg config, b bot, conns []*client.Client, bd *breakdown) *report {
+// they did. With -rate, the games share one schedule of moves. With
+// -trace, it traces the process from the end of -warmup to the end.
+func playAll(ctx context.Context, cfg config, b bot, conns []*client.Client, bd *breakdown) (*report, error) {
 	rep := &report{games: cfg.games}
 	var (
 		mu    sync.Mutex
@@ -112,11 +116,34 @@ func playAll(ctx context.Context, cfg config, b bot, conns []*client.Client, bd 
 			rep.add(g, p, err)
 		})
 	}
+	traced := traceFrom(cfg.tracePath, from, deadline)
 	wg.Wait()
 	stopProgress()
 	rep.elapsed, rep.cpu = time.Since(start), procstat.ReadCPU().Sub(cpu0)
 	rep.lat, rep.moves = lat.Snapshot(), moves.Load()
-	return rep
+	return rep, <-traced
+}
+
+// traceFrom writes, unless path is empty, an execution trace to path from
+// from until deadline (or at once if from has passed). The channel gets
+// the trace's error once it has stopped, or nil at once without path.
+func traceFrom(path string, from, deadline time.Time) <-chan error {
+	done := make(chan error, 1)
+	if path == "" {
+		done <- nil
+		return done
+	}
+	go func() {
+		time.Sleep(time.Until(from))
+		stop, err := loadgen.StartTrace(path)
+		if err != nil {
+			done <- err
+			return
+		}
+		time.Sleep(time.Until(deadline))
+		done <- stop()
+	}()
+	return done
 }
 
 // schedule is the open-loop schedule of -rate from start; nil in a

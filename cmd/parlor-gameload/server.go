@@ -19,8 +19,8 @@ const maxRoomsPerBot = 1 << 20
 // matches back to back, far more than the default 20 a minute.
 const maxChallengesPerBot = 1 << 30
 
-// startServer serves an engine with module on 127.0.0.1.
-func startServer(m *games.Module) (wsURL string, stop func(context.Context) error, err error) {
+// startServer serves an engine with module on addr, a loopback address.
+func startServer(m *games.Module, addr string) (wsURL string, stop func(context.Context) error, err error) {
 	e, err := engine.New(engine.Config{
 		// Load-test identities: the user is whatever ?user= says. Never
 		// authenticate like this outside a load test.
@@ -42,7 +42,7 @@ func startServer(m *games.Module) (wsURL string, stop func(context.Context) erro
 	if err := e.Register(m); err != nil {
 		return "", nil, err
 	}
-	bound, stop, err := loopback.Serve("127.0.0.1:0", e, e)
+	bound, stop, err := loopback.Serve(addr, e, e)
 	if err != nil {
 		return "", nil, err
 	}
@@ -50,20 +50,28 @@ func startServer(m *games.Module) (wsURL string, stop func(context.Context) erro
 }
 
 // openServer returns the URL of the server under test: -url once checked,
-// or a server this command starts with b's module; stop shuts down the
-// latter.
+// a child process serving b's module (-spawn), or a server this command
+// starts with it; stop shuts down either of the latter.
 func openServer(cfg config, b bot, bd *breakdown) (wsURL string, stop func(), err error) {
-	if cfg.url != "" {
+	switch {
+	case cfg.url != "":
 		if err := loopback.CheckURL(cfg.url); err != nil {
 			return "", nil, fmt.Errorf("-url %s: %w", cfg.url, err)
 		}
 		return cfg.url, func() {}, nil
+	case cfg.spawn:
+		return spawnServer(cfg)
 	}
+	return serveGame(cfg, b, bd, "127.0.0.1:0")
+}
+
+// serveGame serves b's module on addr with the store of -store.
+func serveGame(cfg config, b bot, bd *breakdown, addr string) (wsURL string, stop func(), err error) {
 	store, closeStore, err := openStore(cfg, bd)
 	if err != nil {
 		return "", nil, err
 	}
-	wsURL, stopServer, err := startServer(b.module(games.Config{Store: store, ChallengeRate: maxChallengesPerBot}))
+	wsURL, stopServer, err := startServer(b.module(games.Config{Store: store, ChallengeRate: maxChallengesPerBot}), addr)
 	if err != nil {
 		closeStore()
 		return "", nil, err

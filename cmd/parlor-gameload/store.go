@@ -28,7 +28,7 @@ func openStore(cfg config, bd *breakdown) (games.Store, func(), error) {
 		}
 		opts := boltstore.Options{ApplyDelay: cfg.applyDelay}
 		if bd != nil {
-			opts.Observe = bd.observe
+			opts.Observe, opts.ObserveAnswer = bd.observe, bd.answered
 		}
 		s, err := boltstore.Open(path, opts)
 		if err != nil {

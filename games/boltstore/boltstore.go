@@ -59,6 +59,12 @@ type Options struct {
 	// It runs on the log writer's goroutine and must return quickly.
 	// Default: nil, and no timings are taken.
 	Observe func(*Batch)
+	// ObserveAnswer, if set, is called by each write (Create, Append) that
+	// was logged, on its own goroutine, with how long its answer took to
+	// reach it after the log's sync returned: the wait for the log writer
+	// to send it and then for the write's goroutine to run again.
+	// Default: nil.
+	ObserveAnswer func(time.Duration)
 }
 
 // Defaults of Options.

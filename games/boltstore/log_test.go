@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -302,13 +303,19 @@ func TestReadHurriesApply(t *testing.T) {
 }
 
 // TestObserve: the observer sees every logged write in a batch, with one
-// queue time per write taken and the log's write and sync timed.
+// queue time per write taken and the log's write and sync timed; each
+// logged write reports once how long its answer took to reach it.
 func TestObserve(t *testing.T) {
 	var batches []Batch
+	var answers atomic.Int64
 	s, err := Open(filepath.Join(t.TempDir(), "games.db"), Options{Observe: func(b *Batch) {
 		c := *b
 		c.Queued = slices.Clone(b.Queued)
 		batches = append(batches, c)
+	}, ObserveAnswer: func(d time.Duration) {
+		if d >= 0 {
+			answers.Add(1)
+		}
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -326,6 +333,9 @@ func TestObserve(t *testing.T) {
 	}
 	if writes != 4 {
 		t.Fatalf("%d writes observed in %d batches, want 4 (a create and 3 moves)", writes, len(batches))
+	}
+	if n := answers.Load(); n != 4 {
+		t.Fatalf("%d answers observed, want 4", n)
 	}
 }
 

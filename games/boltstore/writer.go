@@ -23,6 +23,9 @@ type request struct {
 	op   *op
 	done chan error
 	at   time.Time // when it was queued; set only with an observer
+	// synced is when the log's sync that covers it returned; set only
+	// with Options.ObserveAnswer, before the answer.
+	synced time.Time
 }
 
 // pend is a match with ops logged and not yet applied: its log's head
@@ -58,7 +61,11 @@ func (s *Store) write(ctx context.Context, o *op) error {
 		return ctx.Err()
 	}
 	s.cmu.RUnlock()
-	return <-req.done
+	err := <-req.done
+	if s.opts.ObserveAnswer != nil && !req.synced.IsZero() {
+		s.opts.ObserveAnswer(time.Since(req.synced))
+	}
+	return err
 }
 
 // runLog logs queued writes until the queue is closed.
@@ -200,6 +207,12 @@ func (s *Store) flush(start int64, accepted []*request) {
 		return
 	}
 	err := s.writeLog(start)
+	if s.opts.ObserveAnswer != nil {
+		now := time.Now()
+		for _, r := range accepted {
+			r.synced = now
+		}
+	}
 	s.mu.Lock()
 	if err != nil {
 		if s.failed == nil {

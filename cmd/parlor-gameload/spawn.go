@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/parlorhq/parlor/internal/loadgen"
+	"github.com/parlorhq/parlor/internal/loopback"
+)
+
+// The server in a process of its own (-spawn): this binary with -serve,
+// which prints its WebSocket URL on its first line of output and serves
+// until its stdin closes, so that the bots' goroutines, CPU and garbage
+// are not the server's.
+
+// childStartTimeout bounds how long a -spawn child may take to report its
+// address, and childStopTimeout how long it may take to shut down.
+const (
+	childStartTimeout = 30 * time.Second
+	childStopTimeout  = 30 * time.Second
+)
+
+// spawnServer starts the child and returns its URL and the function that
+// stops it.
+func spawnServer(cfg config) (wsURL string, stop func(), err error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd := exec.Command(exe, "-serve", "127.0.0.1:0", "-game", cfg.game, "-store", cfg.store, "-db", cfg.db,
+		"-apply-delay", cfg.applyDelay.String())
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	lines, exited := make(chan string, 1), make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		if sc.Scan() {
+			lines <- sc.Text()
+		}
+		_, _ = io.Copy(io.Discard, stdout)
+		exited <- cmd.Wait()
+	}()
+	stop = func() {
+		_ = stdin.Close()
+		select {
+		case <-exited:
+		case <-time.After(childStopTimeout):
+			_ = cmd.Process.Kill() // this command's own child, by its pid
+			<-exited
+			fmt.Fprintln(os.Stderr, "parlor-gameload: the server child did not stop in time; killed it")
+		}
+	}
+	select {
+	case wsURL = <-lines:
+	case <-time.After(childStartTimeout):
+	}
+	if !strings.HasPrefix(wsURL, "ws://") {
+		stop()
+		return "", nil, errors.New("the server child did not report its address")
+	}
+	return wsURL, stop, nil
+}
+
+// serveChild is the -serve mode: serve -game with -store on cfg.serve
+// until stdin closes or a signal comes.
+func serveChild(cfg config) error {
+	if !loopback.IsAddr(cfg.serve) {
+		return fmt.Errorf("-serve %s: only loopback addresses", cfg.serve)
+	}
+	b, ok := bots[cfg.game]
+	if !ok {
+		return fmt.Errorf("-game %q: want tictactoe or chess", cfg.game)
+	}
+	wsURL, stop, err := serveGame(cfg, b, nil, cfg.serve)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	fmt.Println(wsURL) // the parent reads this line
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	loadgen.WaitParent(ctx)
+	return nil
+}
