@@ -16,7 +16,11 @@ import (
 // field from the page's script and then sends key events to the focused
 // element. Resolving the field through DOM node ids (chromedp.SendKeys)
 // fails now and then with "Could not find node with given id" right
-// after a navigation, while chromedp still holds the previous document.
+// after a navigation, while chromedp still holds the previous document,
+// and chromedp.SendKeys reads the node's attributes without the lock its
+// DOM event handler takes to change them: a data race under -race when
+// the page changes the field's attributes meanwhile. Every test types
+// through typeInto.
 func (p *browserTab) typeInto(sel, text string) {
 	p.t.Helper()
 	p.waitJS(sel+" is focused", `(() => { const el = document.querySelector(`+jsQuote(sel)+`);

@@ -65,7 +65,7 @@ func TestBrowserReactChat(t *testing.T) {
 		p.waitFor(`#conn[data-state="open"]`)
 		p.waitFor(`#room[data-state="joined"]`)
 	}
-	alice.do("typing", chromedp.SendKeys(chromedp.CSS("#composer"), "Hello from React"))
+	alice.typeInto("#composer", "Hello from React")
 	alice.click("#send")
 	alice.waitReactMessage("alice", "Hello from React")
 	bob.waitReactMessage("alice", "Hello from React")
@@ -94,7 +94,7 @@ func TestBrowserOutboxSurvivesReload(t *testing.T) {
 	alice.waitFor(`#conn[data-state="reconnecting"], #conn[data-state="connecting"]`)
 
 	const text = "sent while the server was down"
-	alice.do("typing", chromedp.SendKeys(chromedp.CSS("#composer"), text))
+	alice.typeInto("#composer", text)
 	alice.click("#send")
 	const kept = `JSON.parse(localStorage.getItem("parlor-react-outbox") || "[]")`
 	alice.waitJS("the send is kept in localStorage", kept+`.length === 1`)

@@ -614,19 +614,19 @@ func TestBrowserChat(t *testing.T) {
 	bob.waitFor(`#presence[data-online="true"]`)
 
 	// alice sends with the button; it appears on both pages.
-	alice.do("typing", chromedp.SendKeys(chromedp.CSS("#composer"), "Hi Bob! Fancy a game?"))
+	alice.typeInto("#composer", "Hi Bob! Fancy a game?")
 	alice.click("#send")
 	alice.waitMessage("alice", "Hi Bob! Fancy a game?")
 	bob.waitMessage("alice", "Hi Bob! Fancy a game?")
 	alice.waitJS("the composer is empty", `document.querySelector("#composer").value === ""`)
 
 	// bob types: alice sees him typing. Enter sends.
-	bob.do("typing", chromedp.SendKeys(chromedp.CSS("#composer"), "Sure, chess"))
+	bob.typeInto("#composer", "Sure, chess")
 	alice.waitJS("bob is shown typing", `(() => {
 		const el = document.querySelector("#typing");
 		return el && !el.hidden && el.textContent.trim() !== "" && el.getClientRects().length > 0;
 	})()`)
-	bob.do("pressing Enter", chromedp.SendKeys(chromedp.CSS("#composer"), " or tic-tac-toe?\n"))
+	bob.typeInto("#composer", " or tic-tac-toe?\n")
 	alice.waitMessage("bob", "Sure, chess or tic-tac-toe?")
 	bob.waitMessage("bob", "Sure, chess or tic-tac-toe?")
 
@@ -634,7 +634,7 @@ func TestBrowserChat(t *testing.T) {
 	alice.waitFor(`#messages .message[data-from="alice"][data-read="true"]`)
 	bob.waitFor(`#messages .message[data-from="bob"][data-read="true"]`)
 
-	alice.do("typing", chromedp.SendKeys(chromedp.CSS("#composer"), "Chess it is. Challenge coming up!\n"))
+	alice.typeInto("#composer", "Chess it is. Challenge coming up!\n")
 	bob.waitMessage("alice", "Chess it is. Challenge coming up!")
 	alice.waitJS("bob is no longer shown typing", `(() => {
 		const el = document.querySelector("#typing");
@@ -689,7 +689,7 @@ func TestBrowserChat(t *testing.T) {
 	bob.waitText(`li.connection[data-user="alice"] .last[data-from="alice"]`, "Alice: "+last)
 	bob.navigate("/chat/alice")
 	bob.waitFor(`#chat[data-state="ready"]`)
-	bob.do("typing", chromedp.SendKeys(chromedp.CSS("#composer"), "See you there\n"))
+	bob.typeInto("#composer", "See you there\n")
 	bob.waitMessage("bob", "See you there")
 	alice.waitText(`li.connection[data-user="bob"] .last[data-from="bob"]`, "Bob: See you there")
 
