@@ -128,3 +128,34 @@ func BenchmarkResumeJoin100(b *testing.B) {
 		b.Fatalf("%d frames delivered for %d resumes, want %d", s.n, b.N, b.N*(missed+1))
 	}
 }
+
+// BenchmarkDoIdle measures one Do on a room with the default ParkAfter
+// whose goroutine waits between ops: the hand-off to the room goroutine
+// and back, the op, and the goroutine's return to waiting with its park
+// timer. One op is one Do.
+func BenchmarkDoIdle(b *testing.B) {
+	r := room.New("bench", "bench", room.BaseHandler{}, room.Config{})
+	r.Start()
+	defer func() {
+		r.Shutdown()
+		<-r.Done()
+	}()
+	ctx := context.Background()
+	n := 0
+	fn := func() { n++ }
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if err := r.Do(ctx, fn); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if err := r.Do(ctx, func() {
+		if n != b.N {
+			b.Errorf("ran %d ops, want %d", n, b.N)
+		}
+	}); err != nil {
+		b.Fatal(err)
+	}
+}

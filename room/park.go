@@ -27,16 +27,36 @@ const (
 	runnerStopped
 )
 
+// parkStart is the origin of parkClock.
+var parkStart = time.Now()
+
+// parkClock reads the monotonic clock as the time since parkStart: a
+// Duration, a third of a time.Time in a Room.
+func parkClock() time.Duration { return time.Since(parkStart) }
+
 // wait blocks until the room goroutine has something to do, or parks it
 // once it has had nothing for ParkAfter.
+//
+// The park timer is lazy: it is armed when the goroutine first waits and
+// left running while ops come, so an op costs a clock read rather than a
+// timer reset and stop. wait notes when the goroutine last went idle
+// (parkIdle); when the timer fires and the goroutine has worked since,
+// the timer is armed again for what is left of ParkAfter, and the room
+// parks only once ParkAfter has passed with nothing to do.
 func (r *Room) wait() (ev uint8, o *op, t *Timer) {
 	var parkC <-chan time.Time
-	if r.cfg.ParkAfter > 0 {
-		if r.parkTimer == nil {
-			r.parkTimer = time.NewTimer(r.cfg.ParkAfter)
-		} else {
-			r.parkTimer.Reset(r.cfg.ParkAfter)
+	if d := r.cfg.ParkAfter; d > 0 {
+		switch {
+		case r.parkTimer == nil:
+			r.parkIdle = parkClock()
+			r.parkTimer = time.NewTimer(d)
+		case !r.parkArmed:
+			r.parkIdle = parkClock()
+			r.parkTimer.Reset(d)
+		case r.parkBusy:
+			r.parkIdle = parkClock()
 		}
+		r.parkArmed, r.parkBusy = true, false
 		parkC = r.parkTimer.C
 	}
 	select {
@@ -49,13 +69,16 @@ func (r *Room) wait() (ev uint8, o *op, t *Timer) {
 	case <-r.stop:
 		ev = evStop
 	case <-parkC:
+		r.parkArmed = false
+		if left := r.cfg.ParkAfter - (parkClock() - r.parkIdle); left > 0 {
+			r.parkTimer.Reset(left)
+			r.parkArmed = true
+			return evNone, nil, nil
+		}
 		if r.park() {
 			return evParked, nil, nil
 		}
 		return evNone, nil, nil
-	}
-	if parkC != nil {
-		r.parkTimer.Stop()
 	}
 	return ev, o, t
 }

@@ -1,6 +1,9 @@
 package room
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // The parking protocol, step by step, in the orders a post and a parking
 // goroutine can interleave: exactly one goroutine ends up with the room,
@@ -38,5 +41,39 @@ func TestParkProtocol(t *testing.T) {
 	r.kick()
 	if starts != 1 {
 		t.Fatalf("a stopped room was started: %d starts", starts)
+	}
+}
+
+// The lazy park timer: a timer armed before the last op fires early, and
+// the goroutine arms it again for what is left instead of parking; it
+// parks only once ParkAfter has passed since it last went idle.
+func TestParkTimerWaitsOutTheLastOp(t *testing.T) {
+	const after = 150 * time.Millisecond
+	r := New("r", "k", BaseHandler{}, Config{ParkAfter: after, Go: func(func()) {}})
+	// The timer was armed at an earlier op and fires in 1 ms; the
+	// goroutine has worked since.
+	r.parkTimer = time.NewTimer(time.Millisecond)
+	r.parkArmed, r.parkBusy = true, true
+
+	ev, _, _ := r.wait()
+	idle := r.parkIdle
+	if ev != evNone || r.runner.Load() != runnerRunning {
+		t.Fatalf("the timer armed before the last op parked the room: event %d, state %d", ev, r.runner.Load())
+	}
+	if !r.parkArmed {
+		t.Fatal("the early timer was not armed again")
+	}
+	ev, _, _ = r.wait()
+	if ev != evParked || r.runner.Load() != runnerParked {
+		t.Fatalf("an idle room did not park: event %d, state %d", ev, r.runner.Load())
+	}
+	if r.parkIdle != idle {
+		t.Fatal("waiting with no op in between moved the idle time")
+	}
+	if d := parkClock() - idle; d < after {
+		t.Fatalf("the room parked %v after its last op, before ParkAfter (%v)", d, after)
+	}
+	if r.parkTimer != nil {
+		t.Fatal("a parked room kept its timer")
 	}
 }

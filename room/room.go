@@ -185,12 +185,18 @@ type Room struct {
 	// with queued, what a parking goroutine must find at zero.
 	runner atomic.Uint32
 	posted atomic.Int32
+	// Beside the counters, where they take no room of their own.
+	parkArmed bool
+	parkBusy  bool
 	// wake asks the room goroutine to check, after an inline op, whether
 	// the room must now be disposed.
 	wake chan struct{}
-	// parkTimer is the room goroutine's, made at its first wait and
-	// dropped when it parks.
+	// The room goroutine's park timer (park.go): made at its first wait
+	// and dropped when it parks; parkArmed: it is running. parkIdle is
+	// when the goroutine last went idle (parkClock); parkBusy: it has
+	// handled an event since.
 	parkTimer *time.Timer
+	parkIdle  time.Duration
 
 	// Owned by the room goroutine.
 	seq         uint64
@@ -533,6 +539,9 @@ func (r *Room) loop() {
 		}
 		if ev == evParked || r.step(ev, o, t) {
 			return
+		}
+		if ev != evNone {
+			r.parkBusy = true
 		}
 	}
 }

@@ -3,6 +3,8 @@ package boltstore
 import (
 	"fmt"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // The applier: a second goroutine runs the logged ops on one bbolt write
@@ -151,6 +153,7 @@ func (s *Store) rollback() {
 		_ = s.tx.Rollback()
 		s.tx = nil
 	}
+	s.cache.drop()
 	clear(s.txOps)
 	s.txOps = s.txOps[:0]
 	s.applyAt.Stop()
@@ -166,7 +169,10 @@ func (s *Store) commit() {
 	s.tx = nil
 	s.applyAt.Stop()
 	id := tx.ID()
-	err := putApplied(tx, last.gen, last.end)
+	err := s.cache.flush(tx)
+	if err == nil {
+		err = putApplied(tx, last.gen, last.end)
+	}
 	if err == nil {
 		err = tx.Commit()
 	} else {
@@ -188,4 +194,98 @@ func (s *Store) commit() {
 	s.mu.Unlock()
 	clear(s.txOps)
 	s.txOps = s.txOps[:0]
+}
+
+// txCache holds, for the open transaction, the meta of the rooms its
+// appends wrote and the receipts they moved, so that a burst of messages
+// to one room reads its meta from the file once and writes it and each
+// receipt once, when the transaction commits, instead of at every
+// message. Only appends use it, and only what they change is in it: any
+// other op, and an append that may move other rooms in the inbox index
+// (moveDue), first writes it out (flush), so that everything that reads
+// the file in the transaction sees what the cache holds.
+type txCache struct {
+	metas map[string]cachedMeta
+	reads map[receiptKey]cachedRead
+}
+
+// A cachedMeta is a room's meta as the transaction left it; dirty: not
+// written to the file yet.
+type cachedMeta struct {
+	m     meta
+	dirty bool
+}
+
+// receiptKey names a receipt: a room and a user.
+type receiptKey struct{ room, user string }
+
+// A cachedRead is a receipt's read seq not written to the file yet, and
+// its key in bucketReads.
+type cachedRead struct {
+	k   []byte
+	seq uint64
+}
+
+// meta returns room's meta in tx: the cached one, or the file's, which it
+// caches.
+func (c *txCache) meta(tx *bolt.Tx, room string) meta {
+	if e, ok := c.metas[room]; ok {
+		return e.m
+	}
+	m := getMeta(tx, room)
+	if c.metas == nil {
+		c.metas = make(map[string]cachedMeta)
+	}
+	c.metas[room] = cachedMeta{m: m}
+	return m
+}
+
+// setMeta records m as room's meta, to be written by flush.
+func (c *txCache) setMeta(room string, m meta) {
+	if c.metas == nil {
+		c.metas = make(map[string]cachedMeta)
+	}
+	c.metas[room] = cachedMeta{m: m, dirty: true}
+}
+
+// read returns the cached read seq of user in room, if any.
+func (c *txCache) read(room, user string) (uint64, bool) {
+	e, ok := c.reads[receiptKey{room, user}]
+	return e.seq, ok
+}
+
+// setRead records seq as the read seq of user in room, whose receipt key
+// is k, to be written by flush.
+func (c *txCache) setRead(room, user string, k []byte, seq uint64) {
+	if c.reads == nil {
+		c.reads = make(map[receiptKey]cachedRead)
+	}
+	c.reads[receiptKey{room, user}] = cachedRead{k: k, seq: seq}
+}
+
+// flush writes what the cache holds to tx and empties it.
+func (c *txCache) flush(tx *bolt.Tx) error {
+	for room, e := range c.metas {
+		if e.dirty {
+			if err := putMeta(tx, room, e.m); err != nil {
+				return err
+			}
+		}
+	}
+	if len(c.reads) > 0 {
+		b := tx.Bucket(bucketReads)
+		for _, e := range c.reads {
+			if err := b.Put(e.k, be64(e.seq)); err != nil {
+				return err
+			}
+		}
+	}
+	c.drop()
+	return nil
+}
+
+// drop empties the cache without writing it: its transaction is gone.
+func (c *txCache) drop() {
+	clear(c.metas)
+	clear(c.reads)
 }

@@ -154,6 +154,7 @@ type Store struct {
 	tx      *bolt.Tx    // the open transaction, nil if none
 	txBegan time.Time   // when it began
 	txOps   []*op       // the ops it holds
+	cache   txCache     // the meta and receipts its appends changed
 	chunk   []*op       // the ops taken from toApply
 	applyAt *time.Timer // ApplyDelay after the first op of tx
 	// nextDue is a hint of the earliest time a pending room is due to
@@ -518,13 +519,13 @@ func (s *Store) Append(ctx context.Context, w chat.Write) (chat.Message, bool, e
 func (s *Store) applyAppend(tx *bolt.Tx, o *op) error {
 	w, e := o.w, o.w.Entry
 	o.dup = nil
-	m := getMeta(tx, e.Room)
+	m := s.cache.meta(tx, e.Room)
 	logB := tx.Bucket(bucketLog)
 	var cmidK []byte
 	if e.ClientMsgID != "" && m.head > 0 && !o.checked { // check looked already
 		cmidK = cmidKey(logPrefix(e.Room, m), e.From, e.ClientMsgID)
 		if v := tx.Bucket(bucketCMIDs).Get(cmidK); len(v) == 8 {
-			m, err := getEntry(tx, e.Room, binary.BigEndian.Uint64(v))
+			m, err := getEntryAt(tx, e.Room, logPrefix(e.Room, m), binary.BigEndian.Uint64(v))
 			if err == nil {
 				o.dup = &m
 			}
@@ -577,12 +578,14 @@ func (s *Store) applyAppend(tx *bolt.Tx, o *op) error {
 	}
 	switch {
 	case o.checked && o.readMoves: // check read the seq already
-		if err := tx.Bucket(bucketReads).Put(o.readK, be64(w.Read.Seq)); err != nil {
-			return err
-		}
+		s.cache.setRead(e.Room, w.Read.User, o.readK, w.Read.Seq)
 	case w.Read != nil && !o.checked:
-		if _, err := setReadKey(tx, o.readK, w.Read.Seq); err != nil {
-			return err
+		cur, ok := s.cache.read(e.Room, w.Read.User)
+		if !ok {
+			cur = getUint(tx.Bucket(bucketReads).Get(o.readK))
+		}
+		if w.Read.Seq > cur {
+			s.cache.setRead(e.Room, w.Read.User, o.readK, w.Read.Seq)
 		}
 	}
 	m.head = e.Seq
@@ -595,15 +598,19 @@ func (s *Store) applyAppend(tx *bolt.Tx, o *op) error {
 	if err := s.reindex(tx, e.Room, old, w.Room, oldTime, &m); err != nil {
 		return err
 	}
-	if err := putMeta(tx, e.Room, m); err != nil {
-		return err
-	}
+	s.cache.setMeta(e.Room, m)
 	if e.Kind == chat.KindMessage || e.Kind == chat.KindMembers {
 		next := w.Room
 		if next == nil {
 			next = old
 		}
 		if err := unhide(tx, e.Room, next, m.indexed); err != nil {
+			return err
+		}
+	}
+	if e.Time >= s.nextDue {
+		// moveDue may read and write any room's meta in the file.
+		if err := s.cache.flush(tx); err != nil {
 			return err
 		}
 	}

@@ -105,8 +105,14 @@ func unrefuse(err error) (error, bool) {
 	return err, false
 }
 
-// apply runs o in tx.
+// apply runs o in tx. An op other than an append first writes out what
+// the appends before it left in s.cache (apply.go).
 func (s *Store) apply(tx *bolt.Tx, o *op) error {
+	if o.kind != opAppend {
+		if err := s.cache.flush(tx); err != nil {
+			return err
+		}
+	}
 	switch o.kind {
 	case opAppend:
 		return s.applyAppend(tx, o)

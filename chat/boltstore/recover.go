@@ -40,10 +40,14 @@ func (s *Store) recover() error {
 					}
 				}
 			}
+			if err := s.cache.flush(tx); err != nil {
+				return err
+			}
 			last := recs[len(recs)-1]
 			return putApplied(tx, last.Gen, last.End)
 		})
 		if err != nil {
+			s.cache.drop()
 			return fmt.Errorf("replay the log: %w", err)
 		}
 	}
