@@ -57,10 +57,11 @@ type Cluster interface {
 	Join(ctx context.Context, owner string, j *ClusterJoin) error
 	// Leave forwards a leave without waiting for the owner, as Send
 	// does: a leave the owner took is answered by the session's left
-	// envelope on the room's topic (its RoomLeft), and done is called
-	// later, at most once and never with nil, with the owner's refusal
-	// (ErrNotOwner when it has no such membership any more) or a
-	// transport failure (ErrOwnerGone). done must not block. An error
+	// envelope on the room's topic (its RoomLeft). done is called later,
+	// at most once and never with nil: with the owner's refusal
+	// (ErrNotOwner when it has no such membership any more), a transport
+	// failure (ErrOwnerGone), or ErrLeaveTimeout when nothing came
+	// within the cluster's forward timeout. done must not block. An error
 	// returned by Leave itself means done is never called.
 	Leave(owner string, l *ClusterLeave, done func(error)) error
 	// Send forwards a send without waiting for the owner: it returns

@@ -416,8 +416,10 @@ func (s *session) forwarded(h *remoteHandle, ref uint64, err error) {
 // leaveRemote forwards a leave to the room's owner and forgets the room.
 // The owner answers a leave it took with the session's left envelope
 // (remoteLeft closes h.left), and only a refusal on NATS; a refusal that
-// says the membership is gone (ErrNotOwner, ErrOwnerGone) is a leave
-// done. No answer within Config.JoinTimeout is ErrLeaveTimeout.
+// says the membership is gone (ErrNotOwner, ErrOwnerGone) and the owner
+// found gone (Cluster.NodeGone) are a leave done. The cluster answers
+// ErrLeaveTimeout after its forward timeout; Config.JoinTimeout bounds the
+// wait as well.
 func (s *session) leaveRemote(h *remoteHandle, ref uint64) {
 	left := make(chan struct{})
 	s.roomsMu.Lock()
@@ -436,6 +438,8 @@ func (s *session) leaveRemote(h *remoteHandle, ref uint64) {
 		select {
 		case <-left:
 		case err = <-refused:
+		case <-s.e.cluster.NodeGone(h.owner):
+			err = ErrOwnerGone // and its rooms with it
 		case <-t.C:
 			err = ErrLeaveTimeout
 		case <-s.e.ctx.Done():

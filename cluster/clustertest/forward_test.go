@@ -351,6 +351,15 @@ func TestForwardSendAsync(t *testing.T) {
 		t.Errorf("a leave the owner took was answered %v", err)
 	default:
 	}
+	// Its caller waits for a leave: one not refused within the timeout
+	// is answered ErrTimeout (here the room's frames would have answered
+	// it), and the inbox still carries nothing for it.
+	if err := answer(t, taken); !errors.Is(err, forward.ErrTimeout) {
+		t.Errorf("a leave not refused within the timeout = %v, want ErrTimeout", err)
+	}
+	if got := watch.count(t, ncOwner) - before; got != 1 {
+		t.Errorf("%d messages on inboxes after the leave's timeout, want 1", got)
+	}
 	if err := c.SendAsync("bad.node", &forward.Send{}, func(error) { t.Error("done called for a send that never left") }); !errors.Is(err, forward.ErrBadNode) {
 		t.Errorf("send to a bad node name = %v, want ErrBadNode", err)
 	}
