@@ -206,7 +206,8 @@ func (n *Node) Send(owner string, s *engine.ClusterSend, done func(error)) error
 // (forward.Client.LeaveAsync), and the owner's refusal, or "no
 // responders" for a gone owner, goes to done; a leave the owner took is
 // answered by the room alone. Nothing within ForwardTimeout is
-// engine.ErrLeaveTimeout.
+// engine.ErrLeaveTimeout, and an older owner's success (it answers every
+// leave) is nil: the leave is done.
 func (n *Node) Leave(owner string, l *engine.ClusterLeave, done func(error)) error {
 	err := n.fwd.LeaveAsync(owner, &forward.Leave{
 		Room: l.Room, User: l.User, Session: l.Session, Node: l.Node, Disconnected: l.Disconnected,

@@ -416,8 +416,9 @@ func (s *session) forwarded(h *remoteHandle, ref uint64, err error) {
 // leaveRemote forwards a leave to the room's owner and forgets the room.
 // The owner answers a leave it took with the session's left envelope
 // (remoteLeft closes h.left), and only a refusal on NATS; a refusal that
-// says the membership is gone (ErrNotOwner, ErrOwnerGone) and the owner
-// found gone (Cluster.NodeGone) are a leave done. The cluster answers
+// says the membership is gone (ErrNotOwner, ErrOwnerGone), a success from
+// an owner that answers every leave, and the owner found gone
+// (Cluster.NodeGone) are a leave done. The cluster answers
 // ErrLeaveTimeout after its forward timeout; Config.JoinTimeout bounds the
 // wait as well.
 func (s *session) leaveRemote(h *remoteHandle, ref uint64) {
@@ -467,7 +468,9 @@ func (s *session) leaveRemote(h *remoteHandle, ref uint64) {
 func (s *session) forwardLeave(owner, id string, disconnected bool) {
 	l := &ClusterLeave{Room: id, User: s.user, Session: s.id, Node: s.e.cluster.Node(), Disconnected: disconnected}
 	err := s.e.cluster.Leave(owner, l, func(err error) {
-		s.log.Debug("forwarded leave refused", zap.String("room", id), zap.String("owner", owner), zap.Error(err))
+		if err != nil {
+			s.log.Debug("forwarded leave refused", zap.String("room", id), zap.String("owner", owner), zap.Error(err))
+		}
 	})
 	if err != nil {
 		s.log.Debug("forwarded leave", zap.String("room", id), zap.String("owner", owner), zap.Error(err))

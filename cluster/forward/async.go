@@ -30,7 +30,8 @@ import (
 // a call: it was taken, or the owner cannot answer (paused), and the
 // caller, which awaits the room's answer, times it out. A leave is the
 // exception: its caller waits for it, so one not refused within the
-// timeout is answered ErrTimeout.
+// timeout is answered ErrTimeout, and an owner's success (from an owner
+// that does not know the quiet mark) is passed on.
 //
 // The requests of one caller leave in the order it makes them (one NATS
 // connection keeps the order of its publishes), so the owner gets them in
@@ -60,8 +61,8 @@ type asyncSends struct {
 type asyncSend struct {
 	done     func(error)
 	deadline time.Time
-	// leave is set for a LeaveAsync request: the timeout is answered
-	// ErrTimeout.
+	// leave is set for a LeaveAsync request: a success is passed to
+	// done, and the timeout is answered ErrTimeout.
 	leave bool
 }
 
@@ -84,11 +85,13 @@ func (c *Client) SendAsync(node string, s *Send, done func(error)) error {
 // LeaveAsync forwards l to node, the room's owner, without waiting, and
 // asks to be answered only if it is refused, as SendAsync does for a
 // send: a leave the owner took is answered by the room's frames (the
-// session's left envelope on the owner's link). done is called at most
-// once, never with nil: with a refusal, ErrNoResponder, ErrBadReply or
-// ErrUnavailable, as for SendAsync, or with ErrTimeout when nothing came
-// within ClientConfig.Timeout (the leave was taken and its frames are
-// late, or the owner cannot answer).
+// session's left envelope on the owner's link). done is called exactly
+// once unless LeaveAsync returns an error: with a refusal, ErrNoResponder,
+// ErrBadReply or ErrUnavailable, as for SendAsync; with ErrTimeout when
+// nothing came within ClientConfig.Timeout (the leave was taken and its
+// frames are late, or the owner cannot answer); or with nil when an
+// owner that does not know the quiet mark answered a success, which
+// means that the leave is done (taken, or no such membership).
 func (c *Client) LeaveAsync(node string, l *Leave, done func(error)) error {
 	return c.quiet(node, OpLeave, l, true, done)
 }
@@ -178,11 +181,13 @@ func (a *asyncSends) answer(m *nats.Msg) {
 		p.done(ErrBadReply)
 		return
 	}
-	if err := r.Err(); err != nil {
+	if err := r.Err(); err != nil || p.leave {
+		// A leave's success, from an owner that does not know the quiet
+		// mark, says the leave is done: taken, or no such membership.
 		p.done(err)
 	}
-	// A success: an owner that does not know the quiet mark answered a
-	// send it took. The room answers it.
+	// A send's success: an owner that does not know the quiet mark
+	// answered a send it took. The room answers it.
 }
 
 // sweep forgets the requests past their deadline, checking every tenth
