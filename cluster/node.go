@@ -205,11 +205,19 @@ func (n *Node) Send(owner string, s *engine.ClusterSend, done func(error)) error
 // Leave implements engine.Cluster: the request is published at once
 // (forward.Client.LeaveAsync), and the owner's refusal, or "no
 // responders" for a gone owner, goes to done; a leave the owner took is
-// answered by the room alone.
+// answered by the room alone. Nothing within ForwardTimeout is
+// engine.ErrLeaveTimeout, and an older owner's success (it answers every
+// leave) is nil: the leave is done.
 func (n *Node) Leave(owner string, l *engine.ClusterLeave, done func(error)) error {
 	err := n.fwd.LeaveAsync(owner, &forward.Leave{
 		Room: l.Room, User: l.User, Session: l.Session, Node: l.Node, Disconnected: l.Disconnected,
-	}, func(err error) { done(forwardErr(err)) })
+	}, func(err error) {
+		if errors.Is(err, forward.ErrTimeout) {
+			done(engine.ErrLeaveTimeout)
+			return
+		}
+		done(forwardErr(err))
+	})
 	return forwardErr(err)
 }
 

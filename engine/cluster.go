@@ -57,11 +57,14 @@ type Cluster interface {
 	Join(ctx context.Context, owner string, j *ClusterJoin) error
 	// Leave forwards a leave without waiting for the owner, as Send
 	// does: a leave the owner took is answered by the session's left
-	// envelope on the room's topic (its RoomLeft), and done is called
-	// later, at most once and never with nil, with the owner's refusal
-	// (ErrNotOwner when it has no such membership any more) or a
-	// transport failure (ErrOwnerGone). done must not block. An error
-	// returned by Leave itself means done is never called.
+	// envelope on the room's topic (its RoomLeft). done is called later,
+	// at most once: with the owner's refusal (ErrNotOwner when it has no
+	// such membership any more), a transport failure (ErrOwnerGone),
+	// ErrLeaveTimeout when nothing came within the cluster's forward
+	// timeout, or nil when the owner answered that the leave is done (an
+	// owner of an earlier version answers every leave). done must not
+	// block. An error returned by Leave itself means done is never
+	// called.
 	Leave(owner string, l *ClusterLeave, done func(error)) error
 	// Send forwards a send without waiting for the owner: it returns
 	// once the request is on its way. A send the owner took is answered

@@ -160,6 +160,11 @@ func (rr *remoteRoom) deliver(p []byte) {
 		}
 		s.Deliver(body)
 	case envLeft:
+		if room.LeaveReason(body) == room.LeaveShutdown {
+			// The room stopped on its owner: the next join here looks
+			// its owner up rather than asking the old one.
+			rr.owner.Store(nil)
+		}
 		rr.e.exitRemote(rr, s)
 		s.remoteLeft(rr, room.LeaveReason(body))
 	}
@@ -247,6 +252,20 @@ func (s *session) joinCluster(ctx context.Context, f *codec.Frame, m room.Module
 			return ErrClusterDown // the owner cannot be reached now
 		case err == nil:
 			err = s.joinRemote(ctx, owner, id, f, params)
+			if cached && err != nil {
+				// The known owner refused: the next join looks it up.
+				// Only a refusal of the join itself reaches the client;
+				// anything else (the owner stopping, cut off from its
+				// lease bucket, not the owner any more) is a look-up.
+				s.e.forgetOwner(id, owner)
+				if ctxErr := ctx.Err(); ctxErr != nil {
+					return ctxErr
+				}
+				if !joinRefused(err) {
+					continue
+				}
+				return err
+			}
 		case lookupUnavailable(err) && !s.e.clusterUp():
 			// This node is cut off from the cluster: refused at once,
 			// the client tries again (a refusal with code unavailable
@@ -263,9 +282,6 @@ func (s *session) joinCluster(ctx context.Context, f *codec.Frame, m room.Module
 		}
 		if !errors.Is(err, ErrOwnerGone) && !errors.Is(err, ErrNotOwner) {
 			return err
-		}
-		if cached {
-			continue // the known owner is not the owner: look it up
 		}
 		select {
 		case <-time.After(clusterRetryPause):
@@ -290,6 +306,27 @@ func (e *Engine) knownOwner(id string) string {
 		return *p
 	}
 	return ""
+}
+
+// forgetOwner forgets that owner owns room id (knownOwner), unless a
+// later join found another owner meanwhile.
+func (e *Engine) forgetOwner(id, owner string) {
+	rr, ok := e.remotes.load(id)
+	if !ok {
+		return
+	}
+	if p := rr.owner.Load(); p != nil && *p == owner {
+		rr.owner.CompareAndSwap(p, nil)
+	}
+}
+
+// joinRefused reports whether err, from a join forwarded to a room's
+// owner, is the owner's refusal of the join itself (a client error, such
+// as forbidden or limit_exceeded), rather than a failure to reach the
+// owner or a sign that it is not the owner (code unavailable).
+func joinRefused(err error) bool {
+	var ce *codec.Error
+	return errors.As(err, &ce) && ce.Code != codec.CodeUnavailable
 }
 
 // lookupUnavailable reports whether err, from looking a room's owner up,
@@ -416,8 +453,11 @@ func (s *session) forwarded(h *remoteHandle, ref uint64, err error) {
 // leaveRemote forwards a leave to the room's owner and forgets the room.
 // The owner answers a leave it took with the session's left envelope
 // (remoteLeft closes h.left), and only a refusal on NATS; a refusal that
-// says the membership is gone (ErrNotOwner, ErrOwnerGone) is a leave
-// done. No answer within Config.JoinTimeout is ErrLeaveTimeout.
+// says the membership is gone (ErrNotOwner, ErrOwnerGone), a success from
+// an owner that answers every leave, and the owner found gone
+// (Cluster.NodeGone) are a leave done. The cluster answers
+// ErrLeaveTimeout after its forward timeout; Config.JoinTimeout bounds the
+// wait as well.
 func (s *session) leaveRemote(h *remoteHandle, ref uint64) {
 	left := make(chan struct{})
 	s.roomsMu.Lock()
@@ -436,6 +476,8 @@ func (s *session) leaveRemote(h *remoteHandle, ref uint64) {
 		select {
 		case <-left:
 		case err = <-refused:
+		case <-s.e.cluster.NodeGone(h.owner):
+			err = ErrOwnerGone // and its rooms with it
 		case <-t.C:
 			err = ErrLeaveTimeout
 		case <-s.e.ctx.Done():
@@ -463,7 +505,9 @@ func (s *session) leaveRemote(h *remoteHandle, ref uint64) {
 func (s *session) forwardLeave(owner, id string, disconnected bool) {
 	l := &ClusterLeave{Room: id, User: s.user, Session: s.id, Node: s.e.cluster.Node(), Disconnected: disconnected}
 	err := s.e.cluster.Leave(owner, l, func(err error) {
-		s.log.Debug("forwarded leave refused", zap.String("room", id), zap.String("owner", owner), zap.Error(err))
+		if err != nil {
+			s.log.Debug("forwarded leave refused", zap.String("room", id), zap.String("owner", owner), zap.Error(err))
+		}
 	})
 	if err != nil {
 		s.log.Debug("forwarded leave", zap.String("room", id), zap.String("owner", owner), zap.Error(err))

@@ -1,6 +1,7 @@
 package clustertest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/parlorhq/parlor/client/chatclient"
 	"github.com/parlorhq/parlor/cluster/forward"
 	"github.com/parlorhq/parlor/codec"
+	"github.com/parlorhq/parlor/internal/wstest"
 )
 
 // TestClusterRemoteSendAnsweredOnce: a send forwarded to the room's owner
@@ -170,5 +172,54 @@ func TestClusterSecondSessionKnowsOwner(t *testing.T) {
 	}
 	if got := lookups() - before; got != 1 {
 		t.Errorf("bystander's join read the lease bucket %d times, want 1", got)
+	}
+}
+
+// TestClusterLeaveOwnerGone: a leave forwarded to an owner that got it
+// but cannot answer (its NATS link frozen, so no "no responders", then
+// cut for good) ends as soon as the owner is known gone, as a leave done,
+// and not after the member engine's join timeout: bob's session on the
+// member node is closed and counted out while that timeout (10 s) is
+// still far off. The member's forward timeout is set longer than the test
+// so that only the owner's departure can end the leave.
+func TestClusterLeaveOwnerGone(t *testing.T) {
+	ns := StartServer(t)
+	st := newStores()
+	natsAddr := strings.TrimPrefix(ns.URL(), "nats://")
+	link := wstest.StartProxy(t, natsAddr) // a's way to NATS, to freeze
+	a := startNode(t, "a", []string{"nats://" + link.Addr()}, st, nodeOptions{})
+	b := startNode(t, "b", []string{ns.URL()}, st, nodeOptions{forwardTimeout: time.Minute})
+	cvA, err := chatclient.DM(ctx(t), a.dial("alice"), "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob := b.dial("bob")
+	if _, err := chatclient.DM(ctx(t), bob, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	id := cvA.ID()
+	if !a.owns(id) || b.srv.Engine.Stats().Sessions != 1 {
+		t.Fatal("want the conversation on alice's node and bob's one session on b")
+	}
+	leaves := countMsgs(t, dial(t, "spy", ns.URL()), forward.DefaultSubjectPrefix+".a.leave")
+
+	link.Freeze()
+	start := time.Now()
+	left := make(chan error, 1)
+	go func() { left <- bob.Leave(context.Background(), id) }()
+	eventually(t, "the leave sent to a", func() bool { return leaves.count(t, b.nc) == 1 })
+	link.SetTarget("127.0.0.1:1") // a falls silent for good: b finds it gone
+	link.Cut()
+	select {
+	case <-left: // done, or the connection closed as the room's owner left
+	case <-time.After(6 * time.Second):
+		t.Fatal("the leave still waits 6 s after its owner fell silent")
+	}
+	_ = bob.Close()
+	for b.srv.Engine.Stats().Sessions != 0 {
+		if time.Since(start) > 7*time.Second {
+			t.Fatal("bob's session on b still open: its leave waits for the join timeout")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -351,6 +351,15 @@ func TestForwardSendAsync(t *testing.T) {
 		t.Errorf("a leave the owner took was answered %v", err)
 	default:
 	}
+	// Its caller waits for a leave: one not refused within the timeout
+	// is answered ErrTimeout (here the room's frames would have answered
+	// it), and the inbox still carries nothing for it.
+	if err := answer(t, taken); !errors.Is(err, forward.ErrTimeout) {
+		t.Errorf("a leave not refused within the timeout = %v, want ErrTimeout", err)
+	}
+	if got := watch.count(t, ncOwner) - before; got != 1 {
+		t.Errorf("%d messages on inboxes after the leave's timeout, want 1", got)
+	}
 	if err := c.SendAsync("bad.node", &forward.Send{}, func(error) { t.Error("done called for a send that never left") }); !errors.Is(err, forward.ErrBadNode) {
 		t.Errorf("send to a bad node name = %v, want ErrBadNode", err)
 	}
@@ -397,4 +406,69 @@ func TestForwardSendAsyncOlderOwner(t *testing.T) {
 	if codec.AsError(err).Code != codec.CodeForbidden {
 		t.Errorf("send an older owner refused = %v, want forbidden", err)
 	}
+}
+
+// TestForwardLeaveAsyncOlderOwner: an owner that answers every leave, as
+// nodes did before leaves were answered only when refused, is understood:
+// its success is passed on (the leave is done), its refusal too, and a
+// leave it never answers is answered ErrTimeout after the client's
+// timeout. A send to the same owner, a bystander, is still answered by
+// the room alone.
+func TestForwardLeaveAsyncOlderOwner(t *testing.T) {
+	s := StartServer(t)
+	ncOwner := dial(t, "old", s.URL())
+	respond := func(m *nats.Msg, user string) {
+		reply := &forward.Reply{}
+		switch user {
+		case "hang":
+			return
+		case "mallory":
+			reply = forward.ErrorReply(&codec.Error{Code: codec.CodeForbidden, Message: "room: not a member"})
+		}
+		b, _ := msgpack.Marshal(reply)
+		_ = m.Respond(b)
+	}
+	if _, err := ncOwner.Subscribe(forward.DefaultSubjectPrefix+".old.leave", func(m *nats.Msg) {
+		var r forward.Leave
+		if err := msgpack.Unmarshal(m.Data, &r); err != nil {
+			t.Error(err)
+			return
+		}
+		respond(m, r.User)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ncOwner.Subscribe(forward.DefaultSubjectPrefix+".old.send", func(m *nats.Msg) {
+		var r forward.Send
+		if err := msgpack.Unmarshal(m.Data, &r); err != nil {
+			t.Error(err)
+			return
+		}
+		respond(m, r.User)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ncOwner.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	const timeout = 300 * time.Millisecond
+	c := forward.NewClient(dial(t, "member", s.URL()), forward.ClientConfig{Timeout: timeout})
+	leave := func(user string) <-chan error {
+		ch := make(chan error, 2)
+		if err := c.LeaveAsync("old", &forward.Leave{Room: "r1", User: user, Session: "s1", Node: "member"}, func(err error) { ch <- err }); err != nil {
+			t.Fatalf("LeaveAsync: %v", err)
+		}
+		return ch
+	}
+	if err := answer(t, leave("alice")); err != nil {
+		t.Errorf("leave an older owner took = %v, want nil", err)
+	}
+	if err := answer(t, leave("mallory")); codec.AsError(err).Code != codec.CodeForbidden {
+		t.Errorf("leave an older owner refused = %v, want forbidden", err)
+	}
+	sent := sendAsync(t, c, "old", &forward.Send{Room: "r1", User: "bob", Event: "msg"})
+	if err := answer(t, leave("hang")); !errors.Is(err, forward.ErrTimeout) {
+		t.Errorf("leave an older owner never answered = %v, want ErrTimeout", err)
+	}
+	quiet(t, sent, timeout, "a send an older owner took")
 }

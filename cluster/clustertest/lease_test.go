@@ -123,6 +123,31 @@ func TestLeaseRace(t *testing.T) {
 	}
 }
 
+// TestLeaseRaceReleasedReplicated: on a bucket of three replicas, two
+// nodes race for rooms whose leases a third node took and released (a
+// delete marker under each key, which both overwrite): exactly one wins
+// each, and the loser is told the winner (a TakenError), never
+// ErrUnavailable, although a replicated stream refuses the loser's write
+// with another error code than a single server.
+func TestLeaseRaceReleasedReplicated(t *testing.T) {
+	servers := StartCluster(t, 3)
+	cfg := func(node string) lease.Config { return lease.Config{Node: node, Replicas: 3} }
+	a := newManager(t, dial(t, "a", servers[0].URL()), cfg("a"))
+	b := newManager(t, dial(t, "b", servers[1].URL()), cfg("b"))
+	c := newManager(t, dial(t, "c", servers[2].URL()), cfg("c"))
+	const rooms = 30
+	for i := range rooms {
+		l, err := c.Acquire(ctxT(t), fmt.Sprint("released", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Release(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkRace(t, a, b, "released", rooms)
+}
+
 // TestLeasePausedOwner: an owner that stops renewing (as a paused process
 // would) loses the room after TTL to another node; when it resumes its
 // renewal fails, it reports the loss, and its release cannot delete the

@@ -28,7 +28,10 @@ import (
 // owner's subjects, so a dead owner is reported at once. A request that
 // is neither refused nor reported within the timeout is forgotten without
 // a call: it was taken, or the owner cannot answer (paused), and the
-// caller, which awaits the room's answer, times it out.
+// caller, which awaits the room's answer, times it out. A leave is the
+// exception: its caller waits for it, so one not refused within the
+// timeout is answered ErrTimeout, and an owner's success (from an owner
+// that does not know the quiet mark) is passed on.
 //
 // The requests of one caller leave in the order it makes them (one NATS
 // connection keeps the order of its publishes), so the owner gets them in
@@ -58,14 +61,17 @@ type asyncSends struct {
 type asyncSend struct {
 	done     func(error)
 	deadline time.Time
+	// leave is set for a LeaveAsync request: a success is passed to
+	// done, and the timeout is answered ErrTimeout.
+	leave bool
 }
 
 // SendAsync forwards s to node, the room's owner, without waiting, and
 // asks to be answered only if it is refused (see quietToken): s is
 // encoded before SendAsync returns and not kept. done is called at most
 // once, never with nil: with the owner's refusal (as Send returns it),
-// ErrNoResponder when nobody serves node, or ErrUnavailable when the
-// client is closed first. A send the owner took is never answered here,
+// ErrNoResponder when nobody serves node, ErrBadReply when the answer
+// cannot be decoded, or ErrUnavailable when the client is closed first. A send the owner took is never answered here,
 // nor is one the owner never answers: after ClientConfig.Timeout the
 // client forgets it without calling done, and the caller, which expects
 // the send's answer from the room, times it out itself. done runs on the
@@ -73,22 +79,26 @@ type asyncSend struct {
 // be published is not sent: SendAsync returns the error and done is not
 // called.
 func (c *Client) SendAsync(node string, s *Send, done func(error)) error {
-	return c.quiet(node, OpSend, s, done)
+	return c.quiet(node, OpSend, s, false, done)
 }
 
 // LeaveAsync forwards l to node, the room's owner, without waiting, and
 // asks to be answered only if it is refused, as SendAsync does for a
 // send: a leave the owner took is answered by the room's frames (the
-// session's left envelope on the owner's link), and done is called at
-// most once, never with nil, with a refusal, ErrNoResponder or
-// ErrUnavailable, as for SendAsync.
+// session's left envelope on the owner's link). done is called exactly
+// once unless LeaveAsync returns an error: with a refusal, ErrNoResponder,
+// ErrBadReply or ErrUnavailable, as for SendAsync; with ErrTimeout when
+// nothing came within ClientConfig.Timeout (the leave was taken and its
+// frames are late, or the owner cannot answer); or with nil when an
+// owner that does not know the quiet mark answered a success, which
+// means that the leave is done (taken, or no such membership).
 func (c *Client) LeaveAsync(node string, l *Leave, done func(error)) error {
-	return c.quiet(node, OpLeave, l, done)
+	return c.quiet(node, OpLeave, l, true, done)
 }
 
 // quiet publishes a request of op whose success is not answered (see
 // quietToken).
-func (c *Client) quiet(node string, op Op, body any, done func(error)) error {
+func (c *Client) quiet(node string, op Op, body any, leave bool, done func(error)) error {
 	if err := checkNode(node); err != nil {
 		return err
 	}
@@ -99,7 +109,7 @@ func (c *Client) quiet(node string, op Op, body any, done func(error)) error {
 	if err != nil {
 		return err
 	}
-	id, reply, err := c.async.add(c, done)
+	id, reply, err := c.async.add(c, leave, done)
 	if err != nil {
 		return err
 	}
@@ -116,7 +126,7 @@ func (c *Client) quiet(node string, op Op, body any, done func(error)) error {
 
 // add registers done under a new request id and returns the id and the
 // request's reply subject, subscribing to the inbox on first use.
-func (a *asyncSends) add(c *Client, done func(error)) (uint64, string, error) {
+func (a *asyncSends) add(c *Client, leave bool, done func(error)) (uint64, string, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.closed {
@@ -136,21 +146,20 @@ func (a *asyncSends) add(c *Client, done func(error)) (uint64, string, error) {
 	}
 	a.next++
 	id := a.next
-	a.pending[id] = asyncSend{done: done, deadline: time.Now().Add(c.cfg.Timeout)}
+	a.pending[id] = asyncSend{done: done, deadline: time.Now().Add(c.cfg.Timeout), leave: leave}
 	return id, a.prefix + strconv.FormatUint(id, 10), nil
 }
 
-// take removes request id and returns its done function, or nil if it
-// was answered or forgotten already.
-func (a *asyncSends) take(id uint64) func(error) {
+// take removes request id and returns it, or false if it was answered
+// or forgotten already.
+func (a *asyncSends) take(id uint64) (asyncSend, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	p, ok := a.pending[id]
-	if !ok {
-		return nil
+	if ok {
+		delete(a.pending, id)
 	}
-	delete(a.pending, id)
-	return p.done
+	return p, ok
 }
 
 // answer is the inbox subscription's handler.
@@ -159,31 +168,35 @@ func (a *asyncSends) answer(m *nats.Msg) {
 	if err != nil {
 		return
 	}
-	done := a.take(id)
-	if done == nil {
+	p, ok := a.take(id)
+	if !ok {
 		return // forgotten already
 	}
 	if len(m.Data) == 0 && m.Header.Get("Status") == noRespondersStatus {
-		done(ErrNoResponder)
+		p.done(ErrNoResponder)
 		return
 	}
 	var r Reply
 	if err := codec.UnmarshalData(m.Data, &r); err != nil || len(m.Data) == 0 {
-		done(ErrBadReply)
+		p.done(ErrBadReply)
 		return
 	}
-	if err := r.Err(); err != nil {
-		done(err)
+	if err := r.Err(); err != nil || p.leave {
+		// A leave's success, from an owner that does not know the quiet
+		// mark, says the leave is done: taken, or no such membership.
+		p.done(err)
 	}
-	// A success: an owner that does not know the quiet mark answered a
-	// send it took. The room answers it.
+	// A send's success: an owner that does not know the quiet mark
+	// answered a send it took. The room answers it.
 }
 
-// sweep forgets, without calling their done, the requests past their
-// deadline, checking every tenth of the timeout, until close.
+// sweep forgets the requests past their deadline, checking every tenth
+// of the timeout, until close: a send without calling its done, a leave
+// answering ErrTimeout.
 func (a *asyncSends) sweep(timeout time.Duration) {
 	t := time.NewTicker(max(timeout/10, time.Millisecond))
 	defer t.Stop()
+	var expired []func(error)
 	for {
 		select {
 		case <-a.stop:
@@ -195,9 +208,17 @@ func (a *asyncSends) sweep(timeout time.Duration) {
 				if ok && now.Before(p.deadline) {
 					break
 				}
+				if ok && p.leave {
+					expired = append(expired, p.done)
+				}
 				delete(a.pending, a.oldest)
 			}
 			a.mu.Unlock()
+			for i, done := range expired {
+				done(ErrTimeout)
+				expired[i] = nil
+			}
+			expired = expired[:0]
 		}
 	}
 }

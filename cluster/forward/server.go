@@ -20,11 +20,13 @@ import (
 //   - A method must not block: it hands the request to the room (its
 //     mailbox) and returns.
 //   - It must call respond exactly once, at once or later from any
-//     goroutine. A request never answered times out at the member's node
-//     as ErrTimeout. A send or leave made with Client.SendAsync or
-//     LeaveAsync is answered only when respond gets a refusal (a Reply
-//     with a Code): the server does not publish the success of a request
-//     the handler took.
+//     goroutine. A join or a Client.Send never answered times out at the
+//     member's node as ErrTimeout. A send or leave made with
+//     Client.SendAsync or LeaveAsync is answered only when respond gets a
+//     refusal (a Reply with a Code): the server does not publish the
+//     success of a request the handler took. Unanswered, such a send is
+//     forgotten by the member's client after its timeout without an
+//     answer, and such a leave is answered ErrTimeout there.
 //   - It checks that this node holds the room's lease; if not, it answers
 //     with codec.CodeUnavailable so that the member looks the owner up
 //     again.

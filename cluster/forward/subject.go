@@ -25,12 +25,16 @@ func subject(prefix, node string, op Op) string {
 // answer only when it is refused: SendAsync's and LeaveAsync's reply
 // subjects are inbox + ".q." + id, and the server answers a send or leave
 // whose reply subject has "q" as its second-to-last token only with a
-// refusal. The mark is in the reply
-// subject rather than in the Send so that nodes of different versions
-// still understand each other: an owner that does not know the mark
-// answers every send, and the member's node ignores the extra answer; a
-// request made with Client.Send has a reply subject of three tokens
-// (nats.go's "_INBOX.<id>.<token>") and is answered as always.
+// refusal. The mark is in the reply subject rather than in the Send so
+// that nodes of different versions still understand each other: an owner
+// that does not know the mark answers every send and leave, and the
+// member's node ignores a send's success (the room answers it) and takes
+// a leave's success as the leave done. A request made with Client.Send
+// has a reply subject whose second-to-last token is a nuid (nats.go's
+// "<inbox prefix>.<nuid>.<token>", whatever the inbox prefix), never "q",
+// and is answered as always. The one exception is a connection with
+// nats.UseOldRequestStyle and a custom inbox prefix ending in ".q": its
+// Send replies would be taken as quiet; do not configure that.
 const quietToken = "q"
 
 // quietReply reports whether reply is the reply subject of a send that
