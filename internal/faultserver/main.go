@@ -1,5 +1,6 @@
-// Command faultserver is the server the fault tests (internal/faulttest)
-// and the soak command (cmd/parlor-soak -url) run as a real child process,
+// Command faultserver is the server the fault tests (internal/faulttest),
+// the power-cut test (internal/powercut) and the soak command
+// (cmd/parlor-soak -url) run as a real child process,
 // so that they can kill it with SIGKILL, stop it with SIGTERM and restart
 // it on the same data.
 //
@@ -87,6 +88,12 @@ type config struct {
 	idleTTL     time.Duration
 	shutdown    time.Duration
 	logLevel    string
+
+	challengeRate   int
+	chatLogSize     int64
+	gamesLogSize    int64
+	chatApplyDelay  time.Duration
+	gamesApplyDelay time.Duration
 }
 
 func main() {
@@ -105,6 +112,11 @@ func main() {
 	flag.DurationVar(&cfg.idleTTL, "idle-ttl", 0, "how long an empty room lives (0: engine default; negative: dispose at once)")
 	flag.DurationVar(&cfg.shutdown, "shutdown-timeout", 10*time.Second, "bound of the graceful shutdown")
 	flag.StringVar(&cfg.logLevel, "log", "warn", "log level to stderr: debug, info, warn, error or off")
+	flag.IntVar(&cfg.challengeRate, "challenge-rate", 0, "challenges one user may create a minute (0: games default, 20)")
+	flag.Int64Var(&cfg.chatLogSize, "chat-log-size", 0, "chat store's write-ahead log size in bytes (0: its default)")
+	flag.Int64Var(&cfg.gamesLogSize, "games-log-size", 0, "games store's write-ahead log size in bytes (0: its default)")
+	flag.DurationVar(&cfg.chatApplyDelay, "chat-apply-delay", 0, "chat store's ApplyDelay (0: its default)")
+	flag.DurationVar(&cfg.gamesApplyDelay, "games-apply-delay", 0, "games store's ApplyDelay (0: its default)")
 	flag.Parse()
 	if err := run(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "faultserver:", err)
@@ -125,11 +137,15 @@ func run(cfg config) error {
 	}
 	defer func() { _ = log.Sync() }()
 
-	store, err := boltstore.Open(filepath.Join(cfg.data, DBFile), boltstore.Options{})
+	store, err := boltstore.Open(filepath.Join(cfg.data, DBFile), boltstore.Options{
+		LogSize: cfg.chatLogSize, ApplyDelay: cfg.chatApplyDelay,
+	})
 	if err != nil {
 		return fmt.Errorf("open chat store: %w", err)
 	}
-	gamesStore, err := gamesbolt.Open(filepath.Join(cfg.data, GamesDBFile), gamesbolt.Options{})
+	gamesStore, err := gamesbolt.Open(filepath.Join(cfg.data, GamesDBFile), gamesbolt.Options{
+		LogSize: cfg.gamesLogSize, ApplyDelay: cfg.gamesApplyDelay,
+	})
 	if err != nil {
 		_ = store.Close()
 		return fmt.Errorf("open games store: %w", err)
@@ -161,7 +177,7 @@ func run(cfg config) error {
 	}
 	for _, g := range []games.Game{tictactoe.Game{}, chess.Game{}} {
 		gcfg := games.Config{
-			Grace: cfg.grace, Rooms: eng, QuickMatch: true, Store: gamesStore,
+			Grace: cfg.grace, Rooms: eng, QuickMatch: true, Store: gamesStore, ChallengeRate: cfg.challengeRate,
 			TimeControl: games.TimeControl{Base: cfg.gameBase, Increment: cfg.gameInc},
 		}
 		if err := eng.Register(games.NewModule(g, gcfg)); err != nil {

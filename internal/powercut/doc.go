@@ -1,5 +1,5 @@
-// Package powercut holds Parlor's power-cut test: it runs the test server
-// (internal/powercut/pcserver) as a child process with its data directory
+// Package powercut holds Parlor's power-cut test: it runs the fault tests'
+// server (internal/faultserver) as a child process with its data directory
 // on an ext4 filesystem on a loop device, drives chat and tic-tac-toe
 // with real clients, then kills the server and keeps only what the loop
 // device had been given, as a disk would after the power went out. The

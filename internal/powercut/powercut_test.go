@@ -95,8 +95,8 @@ type cutCase struct {
 	recut bool
 }
 
-// TestPowerCut cuts the power under a real server: the test server
-// (internal/powercut/pcserver) runs with its data directory on an ext4
+// TestPowerCut cuts the power under a real server: the fault tests'
+// server (internal/faultserver) runs with its data directory on an ext4
 // filesystem in an image file on a loop device, mounted with commit=600,
 // so that only fsync and fdatasync (the stores' log syncs and bbolt's
 // commits) put data and metadata on the device. Real clients send chat

@@ -13,24 +13,29 @@ import (
 	"time"
 )
 
-// Names the test server prints and uses (internal/powercut/pcserver).
+// Names the test server prints and uses (internal/faultserver).
 const (
-	listenPrefix = "pcserver listening "
-	stoppedLine  = "pcserver stopped"
+	listenPrefix = "faultserver listening "
+	stoppedLine  = "faultserver stopped"
 	chatDB       = "chat.db"
 	gamesDB      = "games.db"
 )
 
-// buildServer builds internal/powercut/pcserver into dir with the go
-// command that runs the test, and returns the binary's path.
+// serverFlags are the flags of every run of the test server: no rate
+// limits on frames, chat messages or challenges (the test's players start
+// matches one after the other), and a disconnect grace longer than a run.
+var serverFlags = []string{"-rate-limit", "-1", "-chat-rate", "-1", "-challenge-rate", "1073741824", "-grace", "1m"}
+
+// buildServer builds internal/faultserver into dir with the go command
+// that runs the test, and returns the binary's path.
 func buildServer(t *testing.T, dir string) string {
 	t.Helper()
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
-	out := filepath.Join(dir, "pcserver")
-	cmd := exec.Command(gobin, "build", "-o", out, "github.com/parlorhq/parlor/internal/powercut/pcserver")
+	out := filepath.Join(dir, "faultserver")
+	cmd := exec.Command(gobin, "build", "-o", out, "github.com/parlorhq/parlor/internal/faultserver")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build the test server: %v: %s", err, b)
 	}
@@ -57,7 +62,8 @@ type server struct {
 // under data is unmounted, since the test's cleanups run last first.
 func startServer(t *testing.T, bin, data string, flags ...string) *server {
 	t.Helper()
-	args := append([]string{"-data", data, "-addr", "127.0.0.1:0"}, flags...)
+	args := append([]string{"-data", data, "-addr", "127.0.0.1:0"}, serverFlags...)
+	args = append(args, flags...)
 	s := &server{t: t, cmd: exec.Command(bin, args...), done: make(chan struct{})}
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {
