@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -37,47 +36,27 @@ func spawnServer(cfg config) (*server, error) {
 	cmd := exec.Command(exe, "-serve", "127.0.0.1:0", "-store", cfg.store, "-db", cfg.db, "-dsn", cfg.dsn,
 		"-batch-delay", cfg.batchDelay.String(), "-apply-delay", cfg.applyDelay.String())
 	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
+	ch, err := loadgen.StartChild(cmd)
 	if err != nil {
 		return nil, err
 	}
-	stdout, err := cmd.StdoutPipe()
+	stop := func() { stopChild(ch) }
+	wsURL, err := ch.URL(childStartTimeout)
 	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	lines, exited := make(chan string, 1), make(chan error, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		if sc.Scan() {
-			lines <- sc.Text()
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-		exited <- cmd.Wait()
-	}()
-	stop := func() {
-		_ = stdin.Close()
-		select {
-		case <-exited:
-		case <-time.After(childStopTimeout):
-			_ = cmd.Process.Kill() // our own child, by its pid
-			<-exited
-			fmt.Fprintln(os.Stderr, "parlor-chatload: the server child did not stop in time; killed it")
-		}
-	}
-	var wsURL string
-	select {
-	case wsURL = <-lines:
-	case <-time.After(childStartTimeout):
-	}
-	if !strings.HasPrefix(wsURL, "ws://") {
 		stop()
-		return nil, errors.New("the server child did not report its address")
+		return nil, err
 	}
 	base := "http://" + strings.TrimSuffix(strings.TrimPrefix(wsURL, "ws://"), "/")
 	return &server{url: wsURL, base: base, child: true, stats: fetchStats(base), stop: stop}, nil
+}
+
+// stopChild stops the server child, killing it after childStopTimeout.
+func stopChild(ch *loadgen.Child) {
+	ctx, cancel := context.WithTimeout(context.Background(), childStopTimeout)
+	defer cancel()
+	if err := ch.Stop(ctx); errors.Is(err, loadgen.ErrChildKilled) {
+		fmt.Fprintln(os.Stderr, "parlor-chatload:", err)
+	}
 }
 
 // fetchStats returns a function that fetches the serverStats of the

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -39,45 +36,25 @@ func spawnServer(cfg config) (wsURL string, stop func(), err error) {
 	cmd := exec.Command(exe, "-serve", "127.0.0.1:0", "-game", cfg.game, "-store", cfg.store, "-db", cfg.db,
 		"-apply-delay", cfg.applyDelay.String())
 	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
+	ch, err := loadgen.StartChild(cmd)
 	if err != nil {
 		return "", nil, err
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return "", nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return "", nil, err
-	}
-	lines, exited := make(chan string, 1), make(chan error, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		if sc.Scan() {
-			lines <- sc.Text()
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-		exited <- cmd.Wait()
-	}()
-	stop = func() {
-		_ = stdin.Close()
-		select {
-		case <-exited:
-		case <-time.After(childStopTimeout):
-			_ = cmd.Process.Kill() // this command's own child, by its pid
-			<-exited
-			fmt.Fprintln(os.Stderr, "parlor-gameload: the server child did not stop in time; killed it")
-		}
-	}
-	select {
-	case wsURL = <-lines:
-	case <-time.After(childStartTimeout):
-	}
-	if !strings.HasPrefix(wsURL, "ws://") {
+	stop = func() { stopChild(ch) }
+	if wsURL, err = ch.URL(childStartTimeout); err != nil {
 		stop()
-		return "", nil, errors.New("the server child did not report its address")
+		return "", nil, err
 	}
 	return wsURL, stop, nil
+}
+
+// stopChild stops the server child, killing it after childStopTimeout.
+func stopChild(ch *loadgen.Child) {
+	ctx, cancel := context.WithTimeout(context.Background(), childStopTimeout)
+	defer cancel()
+	if err := ch.Stop(ctx); errors.Is(err, loadgen.ErrChildKilled) {
+		fmt.Fprintln(os.Stderr, "parlor-gameload:", err)
+	}
 }
 
 // serveChild is the -serve mode: serve -game with -store on cfg.serve

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,14 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// child is a server running in a child process (-spawn).
-type child struct {
-	cmd    *exec.Cmd
-	stdin  io.Closer
-	exited chan error
-}
+	"github.com/parlorhq/parlor/internal/loadgen"
+)
 
 // spawnServer runs this binary with -serve in a child process.
 func spawnServer(cfg config) (*target, error) {
@@ -28,23 +21,19 @@ func spawnServer(cfg config) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
-	ch, lines, err := startChild(cmd)
+	ch, err := loadgen.StartChild(cmd)
 	if err != nil {
 		return nil, err
 	}
-	var wsURL string
-	select {
-	case wsURL = <-lines:
-	case <-time.After(15 * time.Second):
-	}
-	if wsURL == "" {
+	wsURL, err := ch.URL(15 * time.Second)
+	if err != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = ch.stop(ctx)
-		return nil, errors.New("server child did not report its address")
+		_ = ch.Stop(ctx)
+		return nil, err
 	}
 	return &target{url: wsURL, kind: kindChild, stats: childStats(wsURL, ""),
-		goroutines: childStats(wsURL, "?goroutines"), stop: ch.stop}, nil
+		goroutines: childStats(wsURL, "?goroutines"), stop: ch.Stop}, nil
 }
 
 // childCommand is the command line of the child: this binary with -serve
@@ -74,47 +63,6 @@ func childCommand(cfg config) (*exec.Cmd, error) {
 	}
 	cmd.Stderr = os.Stderr
 	return cmd, nil
-}
-
-// startChild starts cmd. The child's first line of output comes on lines;
-// the rest is discarded.
-func startChild(cmd *exec.Cmd) (*child, <-chan string, error) {
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, nil, err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, nil, err
-	}
-	ch := &child{cmd: cmd, stdin: stdin, exited: make(chan error, 1)}
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		if sc.Scan() {
-			lines <- sc.Text()
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-		ch.exited <- cmd.Wait()
-	}()
-	return ch, lines, nil
-}
-
-// stop closes the child's stdin, which asks it to shut down, and waits
-// for it to exit; it kills the child if ctx ends first.
-func (ch *child) stop(ctx context.Context) error {
-	_ = ch.stdin.Close()
-	select {
-	case err := <-ch.exited:
-		return err
-	case <-ctx.Done():
-		_ = ch.cmd.Process.Kill() // our own child, by pid
-		<-ch.exited
-		return fmt.Errorf("server child did not stop in time; killed it")
-	}
 }
 
 // childStats returns a function that fetches the serverStats of the child
