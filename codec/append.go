@@ -54,18 +54,26 @@ func AppendInt(dst []byte, v int64) []byte {
 
 // AppendString appends a msgpack str.
 func AppendString(dst []byte, s string) []byte {
-	n := len(s)
+	return append(appendStringHeader(dst, len(s)), s...)
+}
+
+// AppendStringBytes appends b as a msgpack str (not bin), as
+// AppendString(dst, string(b)) would, without the conversion.
+func AppendStringBytes(dst, b []byte) []byte {
+	return append(appendStringHeader(dst, len(b)), b...)
+}
+
+// appendStringHeader appends the header of a msgpack str of n bytes.
+func appendStringHeader(dst []byte, n int) []byte {
 	switch {
 	case n < 32:
-		dst = append(dst, 0xa0|byte(n))
+		return append(dst, 0xa0|byte(n))
 	case n <= math.MaxUint8:
-		dst = append(dst, 0xd9, byte(n))
+		return append(dst, 0xd9, byte(n))
 	case n <= math.MaxUint16:
-		dst = binary.BigEndian.AppendUint16(append(dst, 0xda), uint16(n))
-	default:
-		dst = binary.BigEndian.AppendUint32(append(dst, 0xdb), uint32(n))
+		return binary.BigEndian.AppendUint16(append(dst, 0xda), uint16(n))
 	}
-	return append(dst, s...)
+	return binary.BigEndian.AppendUint32(append(dst, 0xdb), uint32(n))
 }
 
 // AppendArrayHeader appends the header of an array of n elements.

@@ -120,6 +120,9 @@ func TestAppendStringRoundTrip(t *testing.T) {
 		if err := codec.Validate(b); err != nil {
 			t.Errorf("AppendString(len %d) does not validate: %v", n, err)
 		}
+		if bb := codec.AppendStringBytes([]byte{0xc0}, []byte(s)); !bytes.Equal(bb[1:], b) || bb[0] != 0xc0 {
+			t.Errorf("AppendStringBytes(len %d) = %x..., AppendString %x...", n, bb[:min(len(bb), 6)], b[:min(len(b), 5)])
+		}
 	}
 	// msgpack's own string encodings decode as frame fields.
 	for _, n := range []int{0, 5, 31, 32, 128} {

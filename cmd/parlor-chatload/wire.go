@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -152,18 +150,7 @@ func (c *wireConn) write(slot int, due int64, text []byte) error {
 // to dst, as codec.MarshalData would encode it, without its allocations.
 func appendSendRequest(dst, text []byte) []byte {
 	dst = codec.AppendString(codec.AppendMapHeader(dst, 1), "text")
-	n := len(text)
-	switch {
-	case n < 32:
-		dst = append(dst, 0xa0|byte(n))
-	case n <= math.MaxUint8:
-		dst = append(dst, 0xd9, byte(n))
-	case n <= math.MaxUint16:
-		dst = binary.BigEndian.AppendUint16(append(dst, 0xda), uint16(n))
-	default:
-		dst = binary.BigEndian.AppendUint32(append(dst, 0xdb), uint32(n))
-	}
-	return append(dst, text...)
+	return codec.AppendStringBytes(dst, text)
 }
 
 // wait waits until the read loop wakes the send loop of slot: with the
