@@ -342,11 +342,18 @@ func lookupUnavailable(err error) bool {
 // find it here.
 func (s *session) joinRemote(ctx context.Context, owner, id string, f *codec.Frame, params []byte) error {
 	rr := s.e.enterRemote(id, s)
+	// Known from now on (knownOwner): the owner's joined frame may reach
+	// the client, and its next session here join, before the forwarded
+	// join's own reply comes back. A join that fails forgets it again.
+	rr.owner.Store(&owner)
 	err := s.e.cluster.Join(ctx, owner, &ClusterJoin{
 		Room: id, Kind: f.Kind, User: s.user, Session: s.id, Node: s.e.cluster.Node(),
 		Ref: f.Ref, Params: params, Epoch: f.Epoch, Since: f.Seq,
 	})
 	if err != nil {
+		if p := rr.owner.Load(); p != nil && *p == owner {
+			rr.owner.CompareAndSwap(p, nil)
+		}
 		if s.remoteRoom(id) == nil {
 			s.e.exitRemote(rr, s)
 			if !errors.Is(err, ErrOwnerGone) && !errors.Is(err, ErrNotOwner) && !errors.Is(err, ErrRoomFreed) {
@@ -356,7 +363,6 @@ func (s *session) joinRemote(ctx context.Context, owner, id string, f *codec.Fra
 		}
 		return err
 	}
-	rr.owner.Store(&owner)
 	rr.mu.Lock()
 	still := rr.members[s.id] == s
 	rr.mu.Unlock()

@@ -1,6 +1,7 @@
 package clustertest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -216,9 +217,10 @@ func answer(t *testing.T, ch <-chan error) error {
 // msgCounter counts the messages published on a subject, as a spying
 // connection sees them.
 type msgCounter struct {
-	nc  *nats.Conn
-	sub *nats.Subscription
-	n   int
+	nc   *nats.Conn
+	sub  *nats.Subscription
+	n    int
+	data [][]byte // the messages' payloads, in order
 }
 
 func countMsgs(t *testing.T, nc *nats.Conn, subject string) *msgCounter {
@@ -249,12 +251,29 @@ func (c *msgCounter) count(t *testing.T, conns ...*nats.Conn) int {
 		t.Fatal(err)
 	}
 	for range queued {
-		if _, err := c.sub.NextMsg(time.Second); err != nil {
+		m, err := c.sub.NextMsg(time.Second)
+		if err != nil {
 			t.Fatal(err)
 		}
 		c.n++
+		c.data = append(c.data, m.Data)
 	}
 	return c.n
+}
+
+// countAbout is count for the messages whose payload mentions about (a
+// room id, in a lease read's request), so that what other rooms cause
+// meanwhile (a user's channel joined after the connect) is left out.
+func (c *msgCounter) countAbout(t *testing.T, about string, conns ...*nats.Conn) int {
+	t.Helper()
+	c.count(t, conns...)
+	n := 0
+	for _, d := range c.data {
+		if bytes.Contains(d, []byte(about)) {
+			n++
+		}
+	}
+	return n
 }
 
 // quiet checks that nothing arrives on ch within d.
