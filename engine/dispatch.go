@@ -207,7 +207,9 @@ func (s *session) handleSend(f *codec.Frame) {
 	// A send that ran inline was answered; one queued to the mailbox with
 	// at most the running op ahead of it lets the reader's hold wait for
 	// its reply (flushHeld).
-	s.replyHold = err == nil && s.replies.Load() == base && r.MailboxLen() <= 1
+	// A room that stopped meanwhile may never run the op (it can land in
+	// the mailbox after the last drain), so it gets no hold.
+	s.replyHold = err == nil && s.replies.Load() == base && r.MailboxLen() <= 1 && !stopped(r.Done())
 	s.replyBase = base
 	s.pushDeadline(time.Now())
 	if err != nil {
@@ -225,4 +227,14 @@ func clone(b []byte) []byte {
 		return nil
 	}
 	return append([]byte(nil), b...)
+}
+
+// stopped reports whether done, a room's Done channel, is closed.
+func stopped(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
 }

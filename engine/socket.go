@@ -117,8 +117,14 @@ func (s *session) flushHeld(held bool) {
 	if s.replyHold {
 		s.replyHold = false
 		s.awaitReply.Store(true)
-		if s.replies.Load() == s.replyBase || !s.awaitReply.CompareAndSwap(true, false) {
-			return // the reply's deliver writes
+		// A close queued meanwhile (a protocol error in the same
+		// message, a shutdown) may have found awaitReply still unset:
+		// then the hold ends here and writes it, as it does when the
+		// reply came first. closeAfterFlush marks the outbox closed
+		// before its own attempt to end the hold, so one of the two
+		// ends it.
+		if (s.replies.Load() == s.replyBase && !s.out.isClosed()) || !s.awaitReply.CompareAndSwap(true, false) {
+			return // the reply's deliver (or the close) writes
 		}
 	}
 	s.writeHeld()
