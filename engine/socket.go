@@ -111,11 +111,12 @@ func (s *session) onMessage(m *gws.Message) {
 // is bounded as the inline hold's is: by the room's handlers, one before
 // the send's own. A reply queued before the hand-over ends it at once.
 func (s *session) flushHeld(held bool) {
+	wait := s.replyHold
+	s.replyHold = false // it concerns this message only
 	if !held {
 		return
 	}
-	if s.replyHold {
-		s.replyHold = false
+	if wait {
 		s.awaitReply.Store(true)
 		// A close queued meanwhile (a protocol error in the same
 		// message, a shutdown) may have found awaitReply still unset:
