@@ -4,6 +4,8 @@ import (
 	"errors"
 	"flag"
 	"time"
+
+	"github.com/parlorhq/parlor/internal/loadgen"
 )
 
 // config holds the command-line flags.
@@ -26,6 +28,9 @@ type config struct {
 	ackLog     string
 	syncProbe  int
 	spawn      bool
+	pin        bool          // -pin: pin the -spawn child and this process to a CPU each
+	pinCPU     int           // -pin-cpu: the -serve child's CPU (-1: not pinned)
+	pins       *loadgen.Pins // the CPUs chosen for -pin; nil without it
 	serve      string
 	srvProfile string
 	srvTrace   string
@@ -55,6 +60,8 @@ func parseFlags() config {
 	flag.StringVar(&cfg.ackLog, "ack-log", "", "write every ack of the measured time to this file: due (or send) time in Unix ns, latency in ns")
 	flag.IntVar(&cfg.syncProbe, "sync-probe", 0, "run no load: time N commits' worth of disk syncs (write, sync, write, sync) in -db's directory, print the figures and exit")
 	flag.BoolVar(&cfg.spawn, "spawn", false, "run the server in a child process, so that its CPU time is measured apart from the clients'")
+	flag.BoolVar(&cfg.pin, "pin", false, "with -spawn: the server child on the first CPU this process may use and the clients on the second, each with GOMAXPROCS 1")
+	flag.IntVar(&cfg.pinCPU, "pin-cpu", -1, "internal: the -serve child pins itself to this CPU (used by -pin)")
 	flag.StringVar(&cfg.srvProfile, "server-cpuprofile", "", "with -spawn: write a CPU profile of the server child in the measured time to this file")
 	flag.StringVar(&cfg.srvTrace, "server-trace", "", "with -spawn: write an execution trace of the server child in the measured time to this file")
 	flag.StringVar(&cfg.serve, "serve", "", "internal: serve on this loopback address until stdin closes (used by -spawn)")
@@ -76,6 +83,9 @@ func (cfg *config) validate() error {
 	}
 	if !cfg.spawn && (cfg.srvProfile != "" || cfg.srvTrace != "") {
 		return errors.New("-server-cpuprofile and -server-trace need -spawn")
+	}
+	if cfg.pin && !cfg.spawn {
+		return errors.New("-pin needs -spawn")
 	}
 	if cfg.stalled < 0 || cfg.stalled > 0.5 {
 		return errors.New("need 0 <= -stalled <= 0.5")

@@ -28,6 +28,9 @@ type jsonResult struct {
 	ServerCPUPerMsg float64 `json:"server_cpu_us_per_msg,omitempty"`
 	// GC is this process's garbage collector in the measured time;
 	// ServerGC the -spawn child's.
+	// Pins are the CPUs of a -pin run: the server child's and the
+	// clients'.
+	Pins     *loadgen.Pins   `json:"pins,omitempty"`
 	GC       gcStats         `json:"gc"`
 	ServerGC *gcStats        `json:"server_gc,omitempty"`
 	Stalled  *stalledFigures `json:"stalled,omitempty"`
@@ -64,7 +67,7 @@ func jsonOf(cfg config, lat *latencies, res *result) jsonResult {
 			j.ClientCPUPerMsg, j.ServerCPUPerMsg = c.clientPerMsg, c.serverPerMsg
 		}
 	}
-	j.GC = res.gc
+	j.GC, j.Pins = res.gc, cfg.pins
 	if res.spawned {
 		j.ServerGC = &res.server.GC
 	}

@@ -47,6 +47,14 @@
 // the clients' alone). The child serves net/http/pprof under
 // /debug/pprof/ on its loopback address.
 //
+// -pin (with -spawn) gives each process a CPU of its own: the child runs
+// on the first CPU this process may use and the clients on the second,
+// each with GOMAXPROCS 1 (sched_setaffinity on every thread; Linux only,
+// and at least two CPUs). Neither process's goroutines then wait in the
+// run queue behind the other's, so what is left of the latency is the
+// server's own, and the rest of the machine's (other_cores). The report
+// adds server_cpu and gen_cpu.
+//
 // # Looking at the tail
 //
 // -ack-log FILE writes every ack of the measured time, its due (or send)
@@ -97,6 +105,7 @@
 //	go run ./cmd/parlor-chatload -store bolt -rooms 1000 -size 2 -rate 5000 -json /tmp/chat.json
 //	go run ./cmd/parlor-chatload -store bolt -rooms 1000 -size 2 -stalled 0.01
 //	go run ./cmd/parlor-chatload -store bolt -rooms 500 -size 2 -rate 5650 -spawn -ack-log /tmp/acks.txt -server-trace /tmp/srv.trace
+//	go run ./cmd/parlor-chatload -store bolt -rooms 500 -size 2 -rate 9000 -spawn -pin
 //	go run ./cmd/parlor-chatload -sync-probe 300
 package main
 

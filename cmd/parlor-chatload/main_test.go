@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parlorhq/parlor/internal/loadgen"
 )
 
 // TestMain lets the test binary be its own -spawn child: -spawn runs this
@@ -20,7 +23,30 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	if dir := os.Getenv(pinRunEnv); dir != "" {
+		os.Exit(pinnedRun(dir))
+	}
 	os.Exit(m.Run())
+}
+
+// pinRunEnv names the folder of TestRunPin's pinned run: the test binary
+// started with it set runs -spawn -pin there and exits, so that the pin
+// holds that process alone and not the tests'.
+const pinRunEnv = "PARLOR_TEST_PIN_RUN"
+
+// pinnedRun is the process TestRunPin starts: a -spawn -pin run whose JSON
+// result goes to dir.
+func pinnedRun(dir string) int {
+	cfg := config{
+		store: "memory", rooms: 4, size: 2, inflight: 1, text: 64, duration: time.Second,
+		warmup: 200 * time.Millisecond, dialConc: 8, spawn: true, pin: true, pinCPU: -1,
+		jsonPath: filepath.Join(dir, "result.json"),
+	}
+	if err := run(cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "pinned run:", err)
+		return 1
+	}
+	return 0
 }
 
 // testConfig is a short closed-loop run on a small bbolt store. (An open
@@ -94,6 +120,44 @@ func TestRunSpawn(t *testing.T) {
 	}
 	if got := float64(maxLat) / 1e6; got < r.Latency.Max*0.99 || got > r.Latency.Max*1.01 {
 		t.Errorf("-ack-log's largest latency %.3f ms, histogram's max %.3f ms", got, r.Latency.Max)
+	}
+}
+
+// TestRunPin: a -spawn -pin run (in a process of its own) delivers every
+// message, with GOMAXPROCS 1 in the clients' process, and reports the
+// two CPUs it chose; on a machine with fewer than two it fails with
+// ErrPinCPUs.
+func TestRunPin(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), pinRunEnv+"="+dir)
+	out, err := cmd.CombinedOutput()
+	if _, perr := loadgen.ChoosePins(); perr != nil {
+		if err == nil || !strings.Contains(string(out), loadgen.ErrPinCPUs.Error()) {
+			t.Fatalf("with %v: %v\n%s", perr, err, out)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	r := readResult(t, filepath.Join(dir, "result.json"))
+	if r.Latency.Count == 0 || r.Missing != 0 || r.Delivered != r.Latency.Count {
+		t.Fatalf("acked %d, delivered %d, missing %d", r.Latency.Count, r.Delivered, r.Missing)
+	}
+	if r.Pins == nil || r.Pins.Server == r.Pins.Gen {
+		t.Fatalf("pins %+v", r.Pins)
+	}
+	if !strings.Contains(string(out), "gomaxprocs=1 ") {
+		t.Errorf("the clients' process did not run with GOMAXPROCS 1:\n%s", out)
+	}
+}
+
+// TestPinNeedsSpawn: -pin without -spawn is refused.
+func TestPinNeedsSpawn(t *testing.T) {
+	cfg := config{rooms: 1, size: 2, text: 24, inflight: 1, pin: true}
+	if err := cfg.validate(); err == nil || !strings.Contains(err.Error(), "-pin needs -spawn") {
+		t.Errorf("-pin alone: %v", err)
 	}
 }
 

@@ -55,6 +55,9 @@ func printResult(out io.Writer, cfg config, lat *latencies, res *result) {
 		"ack_p50=" + pct(l.acks, 0.50), "ack_p99=" + pct(l.acks, 0.99),
 		"delivery_p50=" + pct(l.delivery, 0.50), "delivery_p99=" + pct(l.delivery, 0.99),
 	}
+	if cfg.pins != nil {
+		line = append(line, cfg.pins.String())
+	}
 	if cfg.rate > 0 {
 		line = append(line, fmt.Sprintf("offered/s=%.0f", cfg.rate))
 	}

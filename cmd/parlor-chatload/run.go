@@ -18,7 +18,10 @@ func run(cfg config) error {
 	var srv *server
 	var err error
 	if cfg.spawn {
-		srv, err = spawnServer(cfg)
+		if cfg.pins, err = pinRun(cfg); err != nil {
+			return err
+		}
+		srv, err = spawnServer(cfg, cfg.pins)
 	} else {
 		srv, err = startServer(cfg, "127.0.0.1:0", false)
 	}

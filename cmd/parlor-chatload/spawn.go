@@ -27,8 +27,9 @@ const (
 
 // spawnServer runs the server in a child process: this binary with -serve
 // and the store flags. The child prints its WebSocket URL on its first
-// line of output and serves until its stdin closes.
-func spawnServer(cfg config) (*server, error) {
+// line of output and serves until its stdin closes. With pins, the child
+// pins itself to pins.Server.
+func spawnServer(cfg config, pins *loadgen.Pins) (*server, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -36,6 +37,9 @@ func spawnServer(cfg config) (*server, error) {
 	cmd := exec.Command(exe, "-serve", "127.0.0.1:0", "-store", cfg.store, "-db", cfg.db, "-dsn", cfg.dsn,
 		"-batch-delay", cfg.batchDelay.String(), "-apply-delay", cfg.applyDelay.String())
 	cmd.Stderr = os.Stderr
+	if pins != nil {
+		pins.PinChild(cmd)
+	}
 	ch, err := loadgen.StartChild(cmd)
 	if err != nil {
 		return nil, err
@@ -78,6 +82,11 @@ func fetchStats(base string) func() (serverStats, error) {
 func serveChild(cfg config) error {
 	if !loopback.IsAddr(cfg.serve) {
 		return fmt.Errorf("-serve %s: only loopback addresses", cfg.serve)
+	}
+	if cfg.pinCPU >= 0 {
+		if err := loadgen.PinProcess(cfg.pinCPU); err != nil {
+			return err
+		}
 	}
 	srv, err := startServer(cfg, cfg.serve, true)
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"time"
+
+	"github.com/parlorhq/parlor/internal/loadgen"
 )
 
 // config holds the command-line flags.
@@ -33,6 +35,12 @@ type config struct {
 	spawn bool
 	// serve is -serve, the child's mode: serve on this address.
 	serve string
+	// pin is -pin: with -spawn, the child and this process on a CPU each.
+	pin bool
+	// pinCPU is -pin-cpu, the -serve child's CPU (-1: not pinned).
+	pinCPU int
+	// pins are the CPUs chosen for -pin; nil without it.
+	pins *loadgen.Pins
 }
 
 // parseFlags reads the command line.
@@ -55,6 +63,8 @@ func parseFlags() config {
 	flag.DurationVar(&cfg.applyDelay, "apply-delay", 0, "with -store bolt: how long the store lets logged moves gather before its bbolt file applies them (0: its default, 100ms; negative: at once)")
 	flag.StringVar(&cfg.tracePath, "trace", "", "write an execution trace (go tool trace) of this process, from the end of -warmup to the end of the run, to this file")
 	flag.BoolVar(&cfg.spawn, "spawn", false, "run the server in a child process (this binary with -serve), so that the bots do not share its goroutine scheduler, CPU accounting and garbage collector")
+	flag.BoolVar(&cfg.pin, "pin", false, "with -spawn: the server child on the first CPU this process may use and the bots on the second, each with GOMAXPROCS 1")
+	flag.IntVar(&cfg.pinCPU, "pin-cpu", -1, "internal: the -serve child pins itself to this CPU (used by -pin)")
 	flag.StringVar(&cfg.serve, "serve", "", "internal: serve -game with -store on this loopback address until stdin closes (used by -spawn)")
 	flag.Parse()
 	return cfg
@@ -76,6 +86,9 @@ func (cfg config) validate() (bot, error) {
 	}
 	if cfg.breakdown && (cfg.store != "bolt" || cfg.url != "" || cfg.spawn) {
 		return bot{}, errors.New("-breakdown needs -store bolt, no -url and no -spawn")
+	}
+	if cfg.pin && !cfg.spawn {
+		return bot{}, errors.New("-pin needs -spawn")
 	}
 	if cfg.spawn && cfg.url != "" {
 		return bot{}, errors.New("-spawn excludes -url")

@@ -15,6 +15,8 @@ type jsonResult struct {
 	Failed     int64   `json:"failed_games"`
 	CPUCores   float64 `json:"cpu_cores,omitempty"`
 	OtherCores float64 `json:"other_cores,omitempty"`
+	// Pins are the CPUs of a -pin run: the server child's and the bots'.
+	Pins *loadgen.Pins `json:"pins,omitempty"`
 }
 
 // jsonOf gathers a run's figures for -json.
@@ -27,6 +29,7 @@ func jsonOf(cfg config, r *report) jsonResult {
 		},
 		Game: cfg.game, Games: r.games, Matches: r.matches, Moves: r.moves,
 		Think: float64(cfg.think) / 1e6, Warmup: float64(cfg.warmup) / 1e6, Failed: r.errors,
+		Pins: cfg.pins,
 	}
 	if r.cpu.Busy > 0 {
 		j.CPUCores = r.cpu.Self.Seconds() / secs

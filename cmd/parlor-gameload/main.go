@@ -54,6 +54,13 @@
 // report's CPU line is then the bots' process alone, the child being in
 // "the rest of the machine". -spawn excludes -url and -breakdown.
 //
+// -pin (with -spawn) gives each process a CPU of its own: the child runs
+// on the first CPU this process may use and the bots on the second, each
+// with GOMAXPROCS 1 (sched_setaffinity on every thread; Linux only, and
+// at least two CPUs), so that the latency left is the server's own and
+// the rest of the machine's, not the bots' goroutines queued ahead of the
+// server's.
+//
 // -warmup D leaves out of the latency (and the breakdown) the moves due
 // in the first D of -duration: the 2 × -games joins of the first matches
 // all happen then, with their stored creations.
@@ -83,6 +90,7 @@
 //	go run ./cmd/parlor-gameload -game tictactoe -games 1000 -think 100ms
 //	go run ./cmd/parlor-gameload -game tictactoe -games 1000 -rate 2000 -json /tmp/moves.json
 //	go run ./cmd/parlor-gameload -game tictactoe -games 1000 -store bolt -rate 1000
+//	go run ./cmd/parlor-gameload -game tictactoe -games 500 -store bolt -rate 1000 -spawn -pin
 package main
 
 import (

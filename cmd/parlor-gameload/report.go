@@ -41,6 +41,9 @@ func (r *report) print(out io.Writer, cfg config) {
 		fmt.Fprintf(out, "store             %s\n", cfg.store)
 	}
 	fmt.Fprintf(out, "games             %d (%d bots), think %v, GOMAXPROCS %d\n", r.games, 2*r.games, cfg.think, runtime.GOMAXPROCS(0))
+	if cfg.pins != nil {
+		fmt.Fprintf(out, "pinned            server child on CPU %d, bots on CPU %d\n", cfg.pins.Server, cfg.pins.Gen)
+	}
 	if cfg.rate > 0 {
 		fmt.Fprintf(out, "open loop         %.0f moves/s offered; latency from each move's due time\n", cfg.rate)
 	}

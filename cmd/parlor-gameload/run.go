@@ -23,6 +23,9 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if cfg.pins, err = pinRun(cfg); err != nil {
+		return err
+	}
 	var bd *breakdown
 	if cfg.breakdown {
 		bd = newBreakdown()

@@ -27,7 +27,7 @@ const (
 )
 
 // spawnServer starts the child and returns its URL and the function that
-// stops it.
+// stops it. With -pin, the child pins itself to cfg.pins.Server.
 func spawnServer(cfg config) (wsURL string, stop func(), err error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -36,6 +36,9 @@ func spawnServer(cfg config) (wsURL string, stop func(), err error) {
 	cmd := exec.Command(exe, "-serve", "127.0.0.1:0", "-game", cfg.game, "-store", cfg.store, "-db", cfg.db,
 		"-apply-delay", cfg.applyDelay.String())
 	cmd.Stderr = os.Stderr
+	if cfg.pins != nil {
+		cfg.pins.PinChild(cmd)
+	}
 	ch, err := loadgen.StartChild(cmd)
 	if err != nil {
 		return "", nil, err
@@ -62,6 +65,11 @@ func stopChild(ch *loadgen.Child) {
 func serveChild(cfg config) error {
 	if !loopback.IsAddr(cfg.serve) {
 		return fmt.Errorf("-serve %s: only loopback addresses", cfg.serve)
+	}
+	if cfg.pinCPU >= 0 {
+		if err := loadgen.PinProcess(cfg.pinCPU); err != nil {
+			return err
+		}
 	}
 	b, ok := bots[cfg.game]
 	if !ok {

@@ -6,11 +6,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/parlorhq/parlor/internal/loadgen"
 )
 
 // TestMain lets the test binary be its own -spawn child: -spawn runs this
@@ -23,7 +27,61 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	if dir := os.Getenv(pinRunEnv); dir != "" {
+		os.Exit(pinnedRun(dir))
+	}
 	os.Exit(m.Run())
+}
+
+// pinRunEnv names the folder of TestRunPin's pinned run: the test binary
+// started with it set runs -spawn -pin there and exits, so that the pin
+// holds that process alone and not the tests'.
+const pinRunEnv = "PARLOR_TEST_PIN_RUN"
+
+// pinnedRun is the process TestRunPin starts: a -spawn -pin run with
+// durable moves whose report goes to stdout and JSON result to dir.
+func pinnedRun(dir string) int {
+	cfg := config{game: "tictactoe", games: 4, duration: 500 * time.Millisecond, dialConc: 4, seed: 1,
+		store: "bolt", db: filepath.Join(dir, "games.db"), jsonPath: filepath.Join(dir, "out.json"),
+		spawn: true, pin: true}
+	if err := run(context.Background(), cfg, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "pinned run:", err)
+		return 1
+	}
+	return 0
+}
+
+// TestRunPin: a -spawn -pin run (in a process of its own) plays its
+// moves with GOMAXPROCS 1 in the bots' process and reports the two CPUs
+// it chose; on a machine with fewer than two it fails with ErrPinCPUs.
+func TestRunPin(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), pinRunEnv+"="+dir)
+	out, err := cmd.CombinedOutput()
+	if _, perr := loadgen.ChoosePins(); perr != nil {
+		if err == nil || !strings.Contains(string(out), loadgen.ErrPinCPUs.Error()) {
+			t.Fatalf("with %v: %v\n%s", perr, err, out)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var j jsonResult
+	b, err := os.ReadFile(filepath.Join(dir, "out.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &j)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Moves == 0 || j.Failed != 0 || j.Pins == nil || j.Pins.Server == j.Pins.Gen {
+		t.Fatalf("%+v", j)
+	}
+	if !strings.Contains(string(out), "GOMAXPROCS 1\n") {
+		t.Errorf("the bots' process did not run with GOMAXPROCS 1:\n%s", out)
+	}
 }
 
 // TestRunSpawn: with -spawn the server runs in a child process, which
@@ -61,6 +119,14 @@ func TestRunSpawn(t *testing.T) {
 	})
 	if err != nil || logged < int(j.Moves) {
 		t.Fatalf("%d entries in the file's log for %d moves, %v", logged, j.Moves, err)
+	}
+}
+
+// TestPinNeedsSpawn: -pin without -spawn is refused.
+func TestPinNeedsSpawn(t *testing.T) {
+	cfg := config{game: "tictactoe", games: 1, duration: time.Second, store: "bolt", pin: true}
+	if _, err := cfg.validate(); err == nil || !strings.Contains(err.Error(), "-pin needs -spawn") {
+		t.Errorf("-pin alone: %v", err)
 	}
 }
 
