@@ -39,9 +39,11 @@ func TestMain(m *testing.M) {
 const pinRunEnv = "PARLOR_TEST_PIN_RUN"
 
 // pinnedRun is the process TestRunPin starts: a -spawn -pin run with
-// durable moves whose report goes to stdout and JSON result to dir.
+// durable moves whose report goes to stdout and JSON result to dir. It
+// plays for 2 s: on a busy machine a pinned process cannot move to an
+// idle core, and the first matches' joins can take most of a second.
 func pinnedRun(dir string) int {
-	cfg := config{game: "tictactoe", games: 4, duration: 500 * time.Millisecond, dialConc: 4, seed: 1,
+	cfg := config{game: "tictactoe", games: 4, duration: 2 * time.Second, dialConc: 4, seed: 1,
 		store: "bolt", db: filepath.Join(dir, "games.db"), jsonPath: filepath.Join(dir, "out.json"),
 		spawn: true, pin: true}
 	if err := run(context.Background(), cfg, os.Stdout); err != nil {
