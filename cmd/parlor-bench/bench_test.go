@@ -101,6 +101,7 @@ func TestValidate(t *testing.T) {
 		"width 0":          func(c *config) { c.widths = []int{0} },
 		"no games":         func(c *config) { c.games = 0 },
 		"format":           func(c *config) { c.format = "pdf" },
+		"pin, no spawn":    func(c *config) { c.chatPin = true },
 	} {
 		c := good
 		edit(&c)

@@ -22,6 +22,7 @@ type config struct {
 	clients   int
 	dms       int
 	chatSpawn bool
+	chatPin   bool
 	games     int
 	format    string
 	from      string
@@ -44,6 +45,7 @@ func parseFlags() (config, error) {
 	flag.IntVar(&cfg.clients, "clients", 1000, "fan-out: clients in the one room")
 	flag.IntVar(&cfg.dms, "dms", 500, "chat: direct conversations (two clients each)")
 	flag.BoolVar(&cfg.chatSpawn, "chat-spawn", false, "chat: run each server in a child process of parlor-chatload (-spawn), apart from the clients")
+	flag.BoolVar(&cfg.chatPin, "chat-pin", false, "chat: with -chat-spawn, the server child and the clients on a CPU each (parlor-chatload -pin)")
 	flag.IntVar(&cfg.games, "games", 500, "moves: concurrent tic-tac-toe games (two bots each)")
 	flag.StringVar(&cfg.format, "format", "svg", "chart format: svg or png")
 	flag.StringVar(&cfg.from, "from", "", "run nothing: redraw the charts and table from this results.json")
@@ -91,6 +93,9 @@ func (cfg config) validate() error {
 	}
 	if cfg.format != "svg" && cfg.format != "png" {
 		return errors.New("-format must be svg or png")
+	}
+	if cfg.chatPin && !cfg.chatSpawn {
+		return errors.New("-chat-pin needs -chat-spawn")
 	}
 	if cfg.clients < 1 || cfg.dms < 1 || cfg.games < 1 || cfg.duration <= 0 {
 		return errors.New("-clients, -dms, -games and -duration must be positive")

@@ -12,7 +12,9 @@
 //   - chat: parlor-chatload, -dms direct conversations, on the memory
 //     store and then on a new bbolt file: a closed loop finds each store's
 //     peak (persisted messages/s), then the open loop runs at -fractions
-//     (25%, 50% and 75% by default) of that store's peak.
+//     (25%, 50% and 75% by default) of that store's peak. -chat-spawn
+//     runs each server in a child process, and -chat-pin (with it) puts
+//     that child and the clients on a CPU each (parlor-chatload -pin).
 //   - moves: parlor-gameload, -games tic-tac-toe games: a closed loop
 //     finds the peak moves/s, then the open loop runs at -fractions of it.
 //

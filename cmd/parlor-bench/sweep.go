@@ -60,6 +60,9 @@ func (b *bench) chat() error {
 		if b.cfg.chatSpawn {
 			args = append(args, "-spawn")
 		}
+		if b.cfg.chatPin {
+			args = append(args, "-pin")
+		}
 		p, err := b.add("chat", store, 0, toolChat, args...)
 		if err != nil {
 			return err
