@@ -61,7 +61,7 @@ func parseFlags() config {
 	flag.IntVar(&cfg.syncProbe, "sync-probe", 0, "run no load: time N commits' worth of disk syncs (write, sync, write, sync) in -db's directory, print the figures and exit")
 	flag.BoolVar(&cfg.spawn, "spawn", false, "run the server in a child process, so that its CPU time is measured apart from the clients'")
 	flag.BoolVar(&cfg.pin, "pin", false, "with -spawn: the server child on the first CPU this process may use and the clients on the second, each with GOMAXPROCS 1")
-	flag.IntVar(&cfg.pinCPU, "pin-cpu", -1, "internal: the -serve child pins itself to this CPU (used by -pin)")
+	flag.IntVar(&cfg.pinCPU, loadgen.PinFlag, -1, "internal: the -serve child pins itself to this CPU (used by -pin)")
 	flag.StringVar(&cfg.srvProfile, "server-cpuprofile", "", "with -spawn: write a CPU profile of the server child in the measured time to this file")
 	flag.StringVar(&cfg.srvTrace, "server-trace", "", "with -spawn: write an execution trace of the server child in the measured time to this file")
 	flag.StringVar(&cfg.serve, "serve", "", "internal: serve on this loopback address until stdin closes (used by -spawn)")

@@ -21,7 +21,7 @@ func run(cfg config) error {
 		if cfg.pins, err = pinRun(cfg); err != nil {
 			return err
 		}
-		srv, err = spawnServer(cfg, cfg.pins)
+		srv, err = spawnServer(cfg)
 	} else {
 		srv, err = startServer(cfg, "127.0.0.1:0", false)
 	}

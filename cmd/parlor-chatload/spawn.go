@@ -27,9 +27,9 @@ const (
 
 // spawnServer runs the server in a child process: this binary with -serve
 // and the store flags. The child prints its WebSocket URL on its first
-// line of output and serves until its stdin closes. With pins, the child
-// pins itself to pins.Server.
-func spawnServer(cfg config, pins *loadgen.Pins) (*server, error) {
+// line of output and serves until its stdin closes. With -pin, the child
+// pins itself to cfg.pins.Server.
+func spawnServer(cfg config) (*server, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -37,8 +37,8 @@ func spawnServer(cfg config, pins *loadgen.Pins) (*server, error) {
 	cmd := exec.Command(exe, "-serve", "127.0.0.1:0", "-store", cfg.store, "-db", cfg.db, "-dsn", cfg.dsn,
 		"-batch-delay", cfg.batchDelay.String(), "-apply-delay", cfg.applyDelay.String())
 	cmd.Stderr = os.Stderr
-	if pins != nil {
-		pins.PinChild(cmd)
+	if cfg.pins != nil {
+		cfg.pins.PinChild(cmd)
 	}
 	ch, err := loadgen.StartChild(cmd)
 	if err != nil {

@@ -64,7 +64,7 @@ func parseFlags() config {
 	flag.StringVar(&cfg.tracePath, "trace", "", "write an execution trace (go tool trace) of this process, from the end of -warmup to the end of the run, to this file")
 	flag.BoolVar(&cfg.spawn, "spawn", false, "run the server in a child process (this binary with -serve), so that the bots do not share its goroutine scheduler, CPU accounting and garbage collector")
 	flag.BoolVar(&cfg.pin, "pin", false, "with -spawn: the server child on the first CPU this process may use and the bots on the second, each with GOMAXPROCS 1")
-	flag.IntVar(&cfg.pinCPU, "pin-cpu", -1, "internal: the -serve child pins itself to this CPU (used by -pin)")
+	flag.IntVar(&cfg.pinCPU, loadgen.PinFlag, -1, "internal: the -serve child pins itself to this CPU (used by -pin)")
 	flag.StringVar(&cfg.serve, "serve", "", "internal: serve -game with -store on this loopback address until stdin closes (used by -spawn)")
 	flag.Parse()
 	return cfg
