@@ -390,9 +390,10 @@ func lookupUnavailable(err error) bool {
 // find it here.
 func (s *session) joinRemote(ctx context.Context, owner, id string, f *codec.Frame, params []byte) error {
 	rr := s.e.enterRemote(id, s)
-	// Known from now on (knownOwner): the owner's joined frame may reach
-	// the client, and its next session here join, before the forwarded
-	// join's own reply comes back. A join that fails forgets it again.
+	// Known from now on (knownOwner): the owner's joined frame, which
+	// answers the join, may reach the client, and its next session here
+	// join, before this join has returned. A join that fails forgets it
+	// again.
 	rr.owner.Store(&owner)
 	err := s.forwardJoin(ctx, rr, owner, f, params)
 	if err != nil {
