@@ -131,9 +131,15 @@ func (n *Node) Start(h engine.ClusterHandler) error {
 	return nil
 }
 
-// Acquire implements engine.Cluster.
-func (n *Node) Acquire(ctx context.Context, room string) (engine.RoomLease, error) {
-	l, err := n.leases.Acquire(ctx, room)
+// Acquire implements engine.Cluster: with existing, the lease bucket is
+// read first (lease.Manager.AcquireExisting), one request for a room
+// another node holds instead of two.
+func (n *Node) Acquire(ctx context.Context, room string, existing bool) (engine.RoomLease, error) {
+	acquire := n.leases.Acquire
+	if existing {
+		acquire = n.leases.AcquireExisting
+	}
+	l, err := acquire(ctx, room)
 	var taken *lease.TakenError
 	switch {
 	case errors.As(err, &taken):
@@ -162,6 +168,8 @@ func (r roomLease) Release() {
 
 func (r roomLease) Lapse() { r.l.Lapse() }
 
+func (r roomLease) Idle(idle bool) { r.l.SetIdle(idle) }
+
 // Handover implements engine.Cluster: the delete is bounded by the lease
 // TTL, as a release is.
 func (n *Node) Handover(room string) bool {
@@ -170,22 +178,36 @@ func (n *Node) Handover(room string) bool {
 	return n.leases.Handover(ctx, room)
 }
 
-// Join implements engine.Cluster. An owner that does not answer within
+// Join implements engine.Cluster: the request is published at once
+// (forward.Client.JoinAsync), and a join the owner took is answered by
+// the session's joined frame in the owner's batch, which the engine
+// watches for; only the owner's refusal, or "no responders" for a gone
+// owner, comes to done, and an older owner's success (it answers every
+// join) comes as nil. An owner that answers nothing within
 // ForwardTimeout or half the lease TTL, whichever is shorter (paused, cut
-// off), is reported as gone, so that the engine looks the room's owner up
-// again, as it does for a dead one: the lease of an owner that cannot
-// answer ends within the lease TTL and the room moves, and a join that
-// waited longer would find it stale only after that wait. Were the join
-// applied late after all, the session's next join is the same membership.
-func (n *Node) Join(ctx context.Context, owner string, j *engine.ClusterJoin) error {
-	ctx, cancel := context.WithTimeout(ctx, min(n.cfg.ForwardTimeout, n.leases.TTL()/2))
-	defer cancel()
-	_, err := n.fwd.Join(ctx, owner, &forward.Join{
+// off), is reported as gone (engine.ErrOwnerGone) once that wait is over,
+// whether the joined frame came or not (the engine no longer listens
+// then), so that the engine looks the room's owner up again, as it does
+// for a dead one: the lease of an owner that cannot answer ends within
+// the lease TTL and the room moves, and a join that waited longer would
+// find it stale only after that wait. Were the join applied late after
+// all, the session's next join is the same membership.
+func (n *Node) Join(owner string, j *engine.ClusterJoin, done func(error)) error {
+	var once sync.Once
+	answer := func(err error) { once.Do(func() { done(err) }) }
+	t := time.AfterFunc(min(n.cfg.ForwardTimeout, n.leases.TTL()/2), func() { answer(engine.ErrOwnerGone) })
+	err := n.fwd.JoinAsync(owner, &forward.Join{
 		Room: j.Room, Kind: j.Kind, User: j.User, Session: j.Session, Node: j.Node,
 		Params: j.Params, Epoch: j.Epoch, Since: j.Since, Ref: j.Ref,
+	}, func(err error) {
+		t.Stop()
+		if errors.Is(err, forward.ErrTimeout) {
+			err = engine.ErrOwnerGone
+		}
+		answer(forwardErr(err))
 	})
-	if errors.Is(err, forward.ErrTimeout) {
-		return engine.ErrOwnerGone
+	if err != nil {
+		t.Stop()
 	}
 	return forwardErr(err)
 }

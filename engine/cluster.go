@@ -48,13 +48,23 @@ type Cluster interface {
 	// Acquire makes this node the owner of room, or returns the lease this
 	// node already holds. When another node owns the room it returns an
 	// error e with errors.Is(e, ErrRoomOwned) whose *OwnedError names the
-	// owner; other failures carry codec.CodeUnavailable.
-	Acquire(ctx context.Context, room string) (RoomLease, error)
-	// Join forwards a join of a session of this node to owner. A nil
-	// error means the owner took it: the frames that answer it arrive on
-	// the room's topic. ErrOwnerGone and ErrNotOwner say the owner must be
-	// looked up again; other errors are what the client sees.
-	Join(ctx context.Context, owner string, j *ClusterJoin) error
+	// owner; other failures carry codec.CodeUnavailable. existing says
+	// that the room is expected to run somewhere already (a client
+	// resumes it, or its owner just failed to answer): the cluster may
+	// then look its owner up first, which is cheaper when it does run,
+	// and try to take it only when it does not.
+	Acquire(ctx context.Context, room string, existing bool) (RoomLease, error)
+	// Join forwards a join of a session of this node to owner without
+	// waiting, as Leave does: a join the owner took is answered by the
+	// session's joined frame on the room's topic, which the engine
+	// watches for. done is called later, at most once: with the owner's
+	// refusal, ErrOwnerGone or ErrNotOwner when the owner must be looked
+	// up again (unreachable, or nothing came within the cluster's join
+	// wait, which may also follow a join whose joined frame came), or
+	// nil when the owner answered that it took the join (an owner of an
+	// earlier version answers every join). done must not block. An error
+	// returned by Join itself means done is never called.
+	Join(owner string, j *ClusterJoin, done func(error)) error
 	// Leave forwards a leave without waiting for the owner, as Send
 	// does: a leave the owner took is answered by the session's left
 	// envelope on the room's topic (its RoomLeft). done is called later,
@@ -123,6 +133,13 @@ type RoomLease interface {
 	// back at the cost of a renewal. For a room stopped because it was
 	// idle, which may never run again.
 	Lapse()
+	// Idle says whether the room is idle: it has no members and stops
+	// after its idle TTL unless somebody joins. An idle room's lease
+	// need not be renewed as early as a busy one's, only before it
+	// expires, so that a room that stops soon after its members left
+	// costs no renewal. The room serves a join that ends its idle time
+	// as before: the lease is valid throughout.
+	Idle(idle bool)
 }
 
 // ClusterHandler is the engine's side of the seam: what a node does with

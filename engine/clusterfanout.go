@@ -15,9 +15,16 @@ import (
 // only while it has one. Remote sessions (*remoteSession) are not attached
 // here: attaching one queues an envAttach envelope to its node, whose
 // sessions get the broadcasts from then on.
+//
+// A room's sessions are attached while they are members, so a room with
+// nothing attached has no members: idle, it stops after its idle TTL
+// unless somebody joins. The fanout tells idle (roomIdle) when a room's
+// last session is detached and when a session is attached to a room with
+// none.
 type clusterFanout struct {
 	peers *peerLinks
 	rooms *shardedMap[*ownedRoom]
+	idle  func(roomID string, idle bool)
 }
 
 // ownedRoom is who gets one owned room's broadcasts: the sessions of this
@@ -30,17 +37,19 @@ type ownedRoom struct {
 	remote map[string]int // attached remote sessions by node; mu
 }
 
-func newClusterFanout(peers *peerLinks) *clusterFanout {
-	return &clusterFanout{peers: peers, rooms: newShardedMap[*ownedRoom]()}
+func newClusterFanout(peers *peerLinks, idle func(roomID string, idle bool)) *clusterFanout {
+	return &clusterFanout{peers: peers, rooms: newShardedMap[*ownedRoom](), idle: idle}
 }
 
 // Attach implements room.Fanout.
 func (f *clusterFanout) Attach(roomID string, s room.Session) {
+	first := false
 	f.rooms.update(roomID, func(m map[string]*ownedRoom) {
 		or := m[roomID]
 		if or == nil {
 			or = &ownedRoom{}
 			m[roomID] = or
+			first = true
 		}
 		or.mu.Lock()
 		defer or.mu.Unlock()
@@ -62,11 +71,15 @@ func (f *clusterFanout) Attach(roomID string, s room.Session) {
 		next = append(next, s)
 		or.local.Store(&next)
 	})
+	if first {
+		f.idle(roomID, false)
+	}
 }
 
 // Detach implements room.Fanout. A remote session's envLeft envelope
 // follows from its RoomLeft.
 func (f *clusterFanout) Detach(roomID string, s room.Session) {
+	last := false
 	f.rooms.update(roomID, func(m map[string]*ownedRoom) {
 		or := m[roomID]
 		if or == nil {
@@ -90,8 +103,12 @@ func (f *clusterFanout) Detach(roomID string, s room.Session) {
 		}
 		if p := or.local.Load(); (p == nil || len(*p) == 0) && len(or.remote) == 0 {
 			delete(m, roomID)
+			last = true
 		}
 	})
+	if last {
+		f.idle(roomID, true)
+	}
 }
 
 // relinkLocked rebuilds the links from the nodes with remote sessions

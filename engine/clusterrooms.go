@@ -44,15 +44,16 @@ type leasedRoom struct {
 
 // clusterRoom returns the room with id running on this node, creating it
 // under a new lease when the room is free. When another node owns the
-// room it returns that node's name instead.
-func (e *Engine) clusterRoom(ctx context.Context, id, kind string, m room.Module, user string) (*room.Room, string, error) {
+// room it returns that node's name instead. existing says the room is
+// expected to run somewhere (Cluster.Acquire).
+func (e *Engine) clusterRoom(ctx context.Context, id, kind string, m room.Module, user string, existing bool) (*room.Room, string, error) {
 	if r, ok := e.rooms.load(id); ok {
 		return r, "", nil
 	}
 	if e.shutting.Load() {
 		return nil, "", ErrShutdown
 	}
-	lease, err := e.cluster.Acquire(ctx, id)
+	lease, err := e.cluster.Acquire(ctx, id, existing)
 	var owned *OwnedError
 	if errors.As(err, &owned) {
 		if owned.Owner == "" || owned.Owner == e.cluster.Node() {
@@ -108,6 +109,20 @@ func (e *Engine) bindLease(r *room.Room, lease RoomLease) {
 		case <-r.Done():
 		}
 	}()
+}
+
+// roomIdle tells the lease of the room id, running here, whether the
+// room is idle (no members: it stops after its idle TTL unless somebody
+// joins): an idle room's lease is renewed only when it is about to
+// expire, so that a room that stops within its idle TTL (a finished
+// match, a conversation everybody left) lets its lease lapse without the
+// renewal its idle time would otherwise cost. The cluster fanout calls it
+// from the room's goroutine as the room's last member leaves and as a
+// member joins an empty room.
+func (e *Engine) roomIdle(id string, idle bool) {
+	if lr, ok := e.leases.load(id); ok {
+		lr.lease.Idle(idle)
+	}
 }
 
 // releaseLease gives up the lease r ran under. It runs on the room's exit,

@@ -22,7 +22,7 @@ import (
 // startCluster sets the engine up as a cluster node.
 func (e *Engine) startCluster(c Cluster) {
 	e.cluster = c
-	e.fanout = newClusterFanout(newPeerLinks(c, e.log, &e.wg))
+	e.fanout = newClusterFanout(newPeerLinks(c, e.log, &e.wg), e.roomIdle)
 	e.leases = newShardedMap[leasedRoom]()
 	e.remoteSessions = newShardedMap[*remoteSession]()
 	e.remotes = newShardedMap[*remoteRoom]()
@@ -40,6 +40,11 @@ type remoteRoom struct {
 	mu       sync.Mutex
 	members  map[string]*session // by session id: joining or joined
 	attached atomic.Pointer[[]*session]
+	// joining holds, by session id, the forwarded joins waiting for their
+	// joined frame (joinRemote): deliver closes the channel when the
+	// session's joined frame arrives, which is how a join the owner took
+	// is answered. Guarded by mu.
+	joining map[string]chan struct{}
 
 	// owner is the node a join of this node's sessions last reached the
 	// room on, "" before: the next session of this node that joins the
@@ -155,6 +160,9 @@ func (rr *remoteRoom) deliver(p []byte) {
 	switch kind {
 	case envFrames:
 		rr.noteSeq(body, s)
+		if _, ok := joinedSeq(body); ok {
+			rr.joined(sid)
+		}
 		if h := s.remoteRoom(rr.id); h != nil && h.rr == rr {
 			h.replies.answered(body)
 		}
@@ -168,6 +176,40 @@ func (rr *remoteRoom) deliver(p []byte) {
 		rr.e.exitRemote(rr, s)
 		s.remoteLeft(rr, room.LeaveReason(body))
 	}
+}
+
+// awaitJoined registers a forwarded join of the session sid, before it
+// is forwarded, and returns the channel that its joined frame closes.
+func (rr *remoteRoom) awaitJoined(sid string) chan struct{} {
+	ch := make(chan struct{})
+	rr.mu.Lock()
+	if rr.joining == nil {
+		rr.joining = make(map[string]chan struct{})
+	}
+	rr.joining[sid] = ch
+	rr.mu.Unlock()
+	return ch
+}
+
+// joined answers the forwarded join of the session sid, if one waits:
+// its joined frame has arrived.
+func (rr *remoteRoom) joined(sid string) {
+	rr.mu.Lock()
+	if ch, ok := rr.joining[sid]; ok {
+		close(ch)
+		delete(rr.joining, sid)
+	}
+	rr.mu.Unlock()
+}
+
+// stopAwaiting forgets the forwarded join of the session sid, answered
+// or given up, unless a later join replaced it.
+func (rr *remoteRoom) stopAwaiting(sid string, ch chan struct{}) {
+	rr.mu.Lock()
+	if rr.joining[sid] == ch {
+		delete(rr.joining, sid)
+	}
+	rr.mu.Unlock()
 }
 
 // noteSeq moves lastSeq on to the seq of a joined frame or a replayed
@@ -221,6 +263,11 @@ func (rr *remoteRoom) missed(seq uint64, except *session) {
 // owner, looking the owner up again while it is gone or changing.
 func (s *session) joinCluster(ctx context.Context, f *codec.Frame, m room.Module, id string, params []byte) error {
 	known := s.e.knownOwner(id)
+	// A resumed room is expected to run somewhere, and so is one whose
+	// owner was just asked: its lookup reads the lease bucket first (one
+	// request when the room runs, where a create first and a read after
+	// its refusal take two).
+	existing := f.Epoch != ""
 	for {
 		var r *room.Room
 		var owner string
@@ -231,8 +278,9 @@ func (s *session) joinCluster(ctx context.Context, f *codec.Frame, m room.Module
 			// known, and a refusal sends this join to the lookup at once.
 			owner, known = known, ""
 		} else {
-			r, owner, err = s.e.clusterRoom(ctx, id, f.Kind, m, s.user)
+			r, owner, err = s.e.clusterRoom(ctx, id, f.Kind, m, s.user, existing)
 		}
+		existing = true
 		switch {
 		case err == nil && owner == "":
 			if r.Kind() != f.Kind {
@@ -342,14 +390,12 @@ func lookupUnavailable(err error) bool {
 // find it here.
 func (s *session) joinRemote(ctx context.Context, owner, id string, f *codec.Frame, params []byte) error {
 	rr := s.e.enterRemote(id, s)
-	// Known from now on (knownOwner): the owner's joined frame may reach
-	// the client, and its next session here join, before the forwarded
-	// join's own reply comes back. A join that fails forgets it again.
+	// Known from now on (knownOwner): the owner's joined frame, which
+	// answers the join, may reach the client, and its next session here
+	// join, before this join has returned. A join that fails forgets it
+	// again.
 	rr.owner.Store(&owner)
-	err := s.e.cluster.Join(ctx, owner, &ClusterJoin{
-		Room: id, Kind: f.Kind, User: s.user, Session: s.id, Node: s.e.cluster.Node(),
-		Ref: f.Ref, Params: params, Epoch: f.Epoch, Since: f.Seq,
-	})
+	err := s.forwardJoin(ctx, rr, owner, f, params)
 	if err != nil {
 		if p := rr.owner.Load(); p != nil && *p == owner {
 			rr.owner.CompareAndSwap(p, nil)
@@ -373,6 +419,39 @@ func (s *session) joinRemote(ctx context.Context, owner, id string, f *codec.Fra
 		s.e.watchNode(owner)
 	}
 	return nil
+}
+
+// forwardJoin forwards the join to owner and waits for its answer: the
+// session's joined frame in the owner's batch for a join the owner took
+// (the owner answers it on NATS only when it refuses it), or the
+// cluster's answer (a refusal, a gone owner, the join's wait over, or an
+// older owner's success).
+func (s *session) forwardJoin(ctx context.Context, rr *remoteRoom, owner string, f *codec.Frame, params []byte) error {
+	joined := rr.awaitJoined(s.id)
+	defer rr.stopAwaiting(s.id, joined)
+	answered := make(chan error, 1)
+	err := s.e.cluster.Join(owner, &ClusterJoin{
+		Room: rr.id, Kind: f.Kind, User: s.user, Session: s.id, Node: s.e.cluster.Node(),
+		Ref: f.Ref, Params: params, Epoch: f.Epoch, Since: f.Seq,
+	}, func(err error) { answered <- err })
+	if err != nil {
+		return err
+	}
+	select {
+	case <-joined:
+		return nil
+	case err = <-answered:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	select {
+	case <-joined:
+		// It came with the answer: the owner took the join (a refusal
+		// after it, a join whose wait ended, is late).
+		return nil
+	default:
+		return err
+	}
 }
 
 // remoteRoom returns the session's handle on a room owned elsewhere.

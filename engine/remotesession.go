@@ -120,7 +120,7 @@ func (e *Engine) joinForwarded(j *ClusterJoin) error {
 	}
 	ctx, cancel := context.WithTimeout(e.ctx, e.cfg.JoinTimeout)
 	defer cancel()
-	r, owner, err := e.clusterRoom(ctx, j.Room, j.Kind, m, j.User)
+	r, owner, err := e.clusterRoom(ctx, j.Room, j.Kind, m, j.User, false)
 	switch {
 	case err != nil:
 		return waitErr(err, ErrJoinTimeout)

@@ -11,8 +11,10 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/parlorhq/parlor/chat"
+	"github.com/parlorhq/parlor/client"
 	"github.com/parlorhq/parlor/client/chatclient"
 	"github.com/parlorhq/parlor/cluster/forward"
+	"github.com/parlorhq/parlor/cluster/lease"
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/internal/wstest"
 )
@@ -118,6 +120,121 @@ func TestClusterRemoteSendAnsweredOnce(t *testing.T) {
 	}
 }
 
+// TestClusterRemoteJoinAnsweredOnce: a join forwarded to the room's owner
+// and taken there is answered once, by the session's joined frame in the
+// owner's batch, and not also on NATS: nothing is published on the reply
+// subject of the forwarded join (the first session's, found by a lookup,
+// nor a second tab's, sent to the known owner). A join the owner refuses
+// is still answered on NATS, with the owner's code.
+func TestClusterRemoteJoinAnsweredOnce(t *testing.T) {
+	ns := StartServer(t)
+	st := newStores()
+	a := startNode(t, "a", []string{ns.URL()}, st, nodeOptions{})
+	b := startNode(t, "b", []string{ns.URL()}, st, nodeOptions{})
+	spy := replySpy(t, dial(t, "spy", ns.URL()), forward.DefaultSubjectPrefix+".a.join")
+	cvA, err := chatclient.DM(ctx(t), a.dial("alice"), "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := cvA.ID()
+	for i, bob := range []*client.Client{b.dial("bob"), b.dial("bob")} {
+		cv, err := chatclient.DM(ctx(t), bob, "alice")
+		if err != nil {
+			t.Fatalf("join %d: %v", i, err)
+		}
+		if cv.ID() != id || !a.owns(id) {
+			t.Fatal("the join did not reach the room on its owner")
+		}
+		if _, err := bob.Send(ctx(t), id, chat.OpSend, chat.SendRequest{Text: fmt.Sprint("after join ", i)}); err != nil {
+			t.Fatalf("send after join %d: %v", i, err)
+		}
+	}
+	requests, answers := spy.count(t, id, a.nc, b.nc)
+	if requests != 2 {
+		t.Fatalf("%d joins forwarded to a, want 2", requests)
+	}
+	if answers != 0 {
+		t.Errorf("%d answers on NATS for %d joins the owner took, want none", answers, requests)
+	}
+
+	// carol is no member of alice and bob's group: the owner refuses.
+	g, err := chatclient.CreateGroup(ctx(t), a.dial("alice"), "g", "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = chatclient.Group(ctx(t), b.dial("carol"), g.ID())
+	if code := codec.AsError(err).Code; err == nil || code == codec.CodeUnavailable {
+		t.Fatalf("join of a non-member = %v, want a refusal", err)
+	}
+	requests, answers = spy.count(t, g.ID(), a.nc, b.nc)
+	if requests != 1 || answers != 1 {
+		t.Errorf("a refused join: %d requests and %d answers on NATS, want 1 and 1", requests, answers)
+	}
+}
+
+// replies counts the forwarded requests on one subject that mention a
+// room, and the answers published on their reply subjects.
+type replies struct {
+	nc       *nats.Conn
+	requests *nats.Subscription
+	inboxes  *nats.Subscription
+	reqs     []*nats.Msg
+	answers  []*nats.Msg
+}
+
+// replySpy watches the requests on subject and every inbox.
+func replySpy(t *testing.T, nc *nats.Conn, subject string) *replies {
+	t.Helper()
+	r := &replies{nc: nc}
+	var err error
+	if r.requests, err = nc.SubscribeSync(subject); err != nil {
+		t.Fatal(err)
+	}
+	if r.inboxes, err = nc.SubscribeSync("_INBOX.>"); err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// count returns how many requests seen so far mention room, and how many
+// messages were published on their reply subjects, once everything conns
+// published before is through the server.
+func (r *replies) count(t *testing.T, room string, conns ...*nats.Conn) (requests, answers int) {
+	t.Helper()
+	for _, nc := range append(conns, r.nc) {
+		if err := nc.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	drain := func(sub *nats.Subscription, into *[]*nats.Msg) {
+		for {
+			m, err := sub.NextMsg(10 * time.Millisecond)
+			if err != nil {
+				return
+			}
+			*into = append(*into, m)
+		}
+	}
+	drain(r.requests, &r.reqs)
+	drain(r.inboxes, &r.answers)
+	asked := make(map[string]bool)
+	for _, m := range r.reqs {
+		if strings.Contains(string(m.Data), room) {
+			requests++
+			asked[m.Reply] = true
+		}
+	}
+	for _, m := range r.answers {
+		if asked[m.Subject] {
+			answers++
+		}
+	}
+	return requests, answers
+}
+
 // TestClusterSecondSessionKnowsOwner: a member node looks a room's owner
 // up in the lease bucket for its first session in the room only; the next
 // session there (a second tab, a spectator) forwards its join straight to
@@ -178,6 +295,59 @@ func TestClusterSecondSessionKnowsOwner(t *testing.T) {
 	}
 	if got := lookups() - before; got != 1 {
 		t.Errorf("bystander's join read the lease bucket %d times, want 1", got)
+	}
+}
+
+// TestClusterResumeReadsOwnerFirst: a member node looks the owner of a
+// room up with a refused create and a read for a fresh join (the room
+// may not exist), and with one read alone for a join that resumes the
+// room (with its epoch), which expects it to run somewhere.
+func TestClusterResumeReadsOwnerFirst(t *testing.T) {
+	ns := StartServer(t)
+	st := newStores()
+	a := startNode(t, "a", []string{ns.URL()}, st, nodeOptions{})
+	b := startNode(t, "b", []string{ns.URL()}, st, nodeOptions{})
+	spy := dial(t, "spy", ns.URL())
+	reads := countMsgs(t, spy, "$JS.API.STREAM.MSG.GET.>")
+	cvA, err := chatclient.DM(ctx(t), a.dial("alice"), "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := cvA.ID()
+	writes := countMsgs(t, spy, "$KV."+lease.DefaultBucket+"."+id)
+	lookups := func() (int, int) {
+		t.Helper()
+		return reads.countAbout(t, id, a.nc, b.nc), writes.count(t)
+	}
+	params, err := codec.MarshalData(chat.DMParams{With: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r0, w0 := lookups()
+	fresh, _ := wsConnect(t, b, "bob", "")
+	joined, err := fresh.Join(2, chat.KindDM, chat.DMParams{With: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, w := lookups(); r-r0 != 1 || w-w0 != 1 {
+		t.Errorf("a fresh join's lookup: %d reads and %d writes, want 1 and 1 (a refused create)", r-r0, w-w0)
+	}
+	_ = fresh.Close()
+	eventually(t, "b to forget the room", func() bool { return b.srv.Engine.Stats().Sessions == 0 })
+
+	r0, w0 = lookups()
+	again, _ := wsConnect(t, b, "bob", "")
+	if err := again.WriteMessage(codec.AppendJoin(nil, 2, chat.KindDM, params, joined.Epoch, joined.Seq)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := again.Await(codec.TypeJoined, 2); err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	if r, w := lookups(); r-r0 != 1 || w-w0 != 0 {
+		t.Errorf("a resume's lookup: %d reads and %d writes, want 1 and 0", r-r0, w-w0)
+	}
+	if !a.owns(id) || b.owns(id) {
+		t.Fatal("the resume did not join the room on its owner")
 	}
 }
 

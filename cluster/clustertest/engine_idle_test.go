@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/parlorhq/parlor/client/chatclient"
+	"github.com/parlorhq/parlor/cluster/lease"
 	"github.com/parlorhq/parlor/engine"
 )
 
@@ -60,5 +61,62 @@ func TestClusterEmptyRoomStopsSoon(t *testing.T) {
 	time.Sleep(2 * engine.DefaultClusterIdleTTL)
 	if !a.owns(uid) {
 		t.Fatal("alice's empty user channel stopped within the rooms' cluster idle TTL")
+	}
+}
+
+// A room whose members left soon after it started (a finished match, a
+// conversation closed at once) stops after DefaultClusterIdleTTL with its
+// lease as its create wrote it: idle, the lease is renewed only near its
+// deadline (2/3 of the TTL old), which the room's idle second does not
+// reach, whereas a busy lease is renewed at 1/3 of the TTL. An idle room
+// that lives longer (alice's user channel, room.DefaultIdleTTL) is still
+// renewed, and keeps running past the TTL.
+func TestClusterIdleRoomNotRenewed(t *testing.T) {
+	ns := StartServer(t)
+	st := newStores()
+	a := startNode(t, "a", []string{ns.URL()}, st, nodeOptions{})
+	// alice's user channel runs on a, idle once its connection closed.
+	onA, _ := wsConnect(t, a, "alice", "")
+	if _, err := onA.Join(2, engine.UserKind, nil); err != nil {
+		t.Fatal(err)
+	}
+	uid := a.srv.Engine.UserChannelID("alice")
+	if !a.owns(uid) {
+		t.Fatal("alice's user channel does not run on a")
+	}
+	_ = onA.Close()
+
+	alice := a.dial("alice")
+	cv, err := chatclient.DM(ctx(t), alice, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := cv.ID()
+	_, created, err := a.cluster.Leases().Owner(ctx(t), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.Leave(ctx(t), id); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the empty DM to stop on a", func() bool { return !a.owns(id) })
+	owner, rev, err := a.cluster.Leases().Owner(ctx(t), id)
+	if err != nil || owner != "a" {
+		t.Fatalf("the stopped DM's lease names %q (%v), want a: lapsed", owner, err)
+	}
+	if rev != created {
+		t.Errorf("the DM's lease was written again while it was idle (revision %d, created at %d)", rev, created)
+	}
+
+	_ = alice.Close()
+	_, chanRev, err := a.cluster.Leases().Owner(ctx(t), uid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(lease.DefaultTTL + lease.DefaultTTL/2)
+	_, later, err := a.cluster.Leases().Owner(ctx(t), uid)
+	if err != nil || later == chanRev || !a.owns(uid) {
+		t.Fatalf("alice's idle user channel: revision %d then %d (%v), running %v; want renewed and running",
+			chanRev, later, err, a.owns(uid))
 	}
 }

@@ -167,7 +167,16 @@ func TestClusterMalformedForwardedJoin(t *testing.T) {
 	b := startNode(t, "b", []string{ns.URL()}, st, nodeOptions{})
 	id := a.srv.Engine.UserChannelID("alice")
 	for _, sid := range []string{"", strings.Repeat("s", 256)} {
-		err := b.cluster.Join(ctx(t), "a", &engine.ClusterJoin{Room: id, Kind: engine.UserKind, User: "alice", Session: sid, Node: "b"})
+		answered := make(chan error, 1)
+		err := b.cluster.Join("a", &engine.ClusterJoin{Room: id, Kind: engine.UserKind, User: "alice", Session: sid, Node: "b"},
+			func(err error) { answered <- err })
+		if err == nil {
+			select {
+			case err = <-answered:
+			case <-time.After(5 * time.Second):
+				t.Fatal("no answer to a malformed join within 5 s")
+			}
+		}
 		var ce *codec.Error
 		if !errors.As(err, &ce) || ce.Code != codec.CodeBadRequest {
 			t.Fatalf("session of %d bytes: %v, want bad_request", len(sid), err)

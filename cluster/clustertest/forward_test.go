@@ -379,6 +379,35 @@ func TestForwardSendAsync(t *testing.T) {
 	if got := watch.count(t, ncOwner) - before; got != 1 {
 		t.Errorf("%d messages on inboxes after the leave's timeout, want 1", got)
 	}
+
+	// Joins the same: a taken one is not answered (the room's joined
+	// frame answers it), a refused one is, and one not refused within
+	// the timeout is answered ErrTimeout.
+	join := func(j *forward.Join) <-chan error {
+		ch := make(chan error, 2)
+		if err := c.JoinAsync("owner", j, func(err error) { ch <- err }); err != nil {
+			t.Fatalf("JoinAsync: %v", err)
+		}
+		return ch
+	}
+	before = watch.count(t, ncOwner)
+	joined := join(&forward.Join{Room: "r1", User: "alice", Session: "s2", Node: "member"})
+	if err := answer(t, join(&forward.Join{Room: "r1", User: "mallory", Session: "s3", Node: "member"})); codec.AsError(err).Code != codec.CodeForbidden {
+		t.Errorf("refused join = %v, want forbidden", err)
+	}
+	if got := watch.count(t, ncOwner) - before; got != 1 {
+		t.Errorf("%d messages on inboxes for a taken and a refused join, want 1", got)
+	}
+	if err := answer(t, joined); !errors.Is(err, forward.ErrTimeout) {
+		t.Errorf("a join not refused within the timeout = %v, want ErrTimeout", err)
+	}
+	ghost := make(chan error, 2)
+	if err := c.JoinAsync("ghost", &forward.Join{Room: "r1"}, func(err error) { ghost <- err }); err != nil {
+		t.Fatal(err)
+	}
+	if err := answer(t, ghost); !errors.Is(err, forward.ErrNoResponder) {
+		t.Errorf("join to a node nobody serves = %v, want ErrNoResponder", err)
+	}
 	if err := c.SendAsync("bad.node", &forward.Send{}, func(error) { t.Error("done called for a send that never left") }); !errors.Is(err, forward.ErrBadNode) {
 		t.Errorf("send to a bad node name = %v, want ErrBadNode", err)
 	}

@@ -40,6 +40,13 @@ func ctxT(t *testing.T) context.Context {
 // see the winner as the owner.
 func checkRace(t *testing.T, a, b *lease.Manager, prefix string, rooms int) {
 	t.Helper()
+	checkRaceBy(t, a, b, prefix, rooms, (*lease.Manager).Acquire)
+}
+
+// checkRaceBy is checkRace with the nodes acquiring by acquire.
+func checkRaceBy(t *testing.T, a, b *lease.Manager, prefix string, rooms int,
+	acquire func(*lease.Manager, context.Context, string) (*lease.Lease, error)) {
+	t.Helper()
 	ctx := ctxT(t)
 	for i := range rooms {
 		room := fmt.Sprint(prefix, i)
@@ -49,7 +56,7 @@ func checkRace(t *testing.T, a, b *lease.Manager, prefix string, rooms int) {
 			errs   [2]error
 		)
 		for j, m := range []*lease.Manager{a, b} {
-			wg.Go(func() { leases[j], errs[j] = m.Acquire(ctx, room) })
+			wg.Go(func() { leases[j], errs[j] = acquire(m, ctx, room) })
 		}
 		wg.Wait()
 		won := -1
@@ -120,6 +127,67 @@ func TestLeaseRace(t *testing.T) {
 	}
 	if first == nil || !first.Valid() {
 		t.Fatalf("the lease of concurrent Acquires is not valid")
+	}
+}
+
+// TestLeaseAcquireExisting: AcquireExisting, for a room expected to be
+// held, reads the key first: a room another node holds costs one request
+// to the bucket (a read, no write), where Acquire's create first costs a
+// refused write and a read. A room nobody holds is created after the
+// read; of two nodes racing for it, one wins and the other is told the
+// winner, as with Acquire, also for released rooms (delete markers) and a
+// stale key. Both look the same in the bucket afterwards.
+func TestLeaseAcquireExisting(t *testing.T) {
+	s := StartServer(t)
+	spy := dial(t, "spy", s.URL())
+	reads := countMsgs(t, spy, "$JS.API.STREAM.MSG.GET.>")
+	writes := countMsgs(t, spy, "$KV."+lease.DefaultBucket+".>")
+	const ttl = time.Second
+	ncA, ncB := dial(t, "a", s.URL()), dial(t, "b", s.URL())
+	a := newManager(t, ncA, lease.Config{Node: "a", TTL: ttl, RenewInterval: -1})
+	b := newManager(t, ncB, lease.Config{Node: "b", TTL: ttl, RenewInterval: -1})
+	ctx := ctxT(t)
+	la, err := a.Acquire(ctx, "room")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r0, w0 := reads.count(t, ncA, ncB), writes.count(t)
+	_, err = b.AcquireExisting(ctx, "room")
+	var te *lease.TakenError
+	if !errors.As(err, &te) || te.Owner != "a" || te.Revision != la.Revision() {
+		t.Fatalf("AcquireExisting of a's room = %v, want taken by a at %d", err, la.Revision())
+	}
+	if r, w := reads.count(t, ncB)-r0, writes.count(t)-w0; r != 1 || w != 0 {
+		t.Errorf("AcquireExisting of a held room: %d reads and %d writes, want 1 and 0", r, w)
+	}
+	r0, w0 = reads.count(t), writes.count(t)
+	if _, err := b.Acquire(ctx, "room"); !errors.As(err, &te) || te.Owner != "a" {
+		t.Fatalf("Acquire of a's room = %v, want taken by a", err)
+	}
+	if r, w := reads.count(t, ncB)-r0, writes.count(t)-w0; r != 1 || w != 1 {
+		t.Errorf("Acquire of a held room: %d reads and %d writes, want 1 and 1 (a refused create)", r, w)
+	}
+
+	// Free rooms, released rooms, and a stale key.
+	checkRaceBy(t, a, b, "existing", 10, (*lease.Manager).AcquireExisting)
+	for i := range 10 {
+		room := fmt.Sprint("existing", i)
+		for _, m := range []*lease.Manager{a, b} {
+			if l, ok := m.Held(room); ok {
+				if err := l.Release(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	checkRaceBy(t, a, b, "existing", 10, (*lease.Manager).AcquireExisting)
+	time.Sleep(ttl) // a stops renewing "room": stale
+	lb, err := b.AcquireExisting(ctx, "room")
+	if err != nil {
+		t.Fatalf("AcquireExisting of a stale lease: %v", err)
+	}
+	if owner, rev, err := a.Owner(ctx, "room"); err != nil || owner != "b" || rev != lb.Revision() {
+		t.Fatalf("Owner after the takeover = %q, %d, %v; want b, %d", owner, rev, err, lb.Revision())
 	}
 }
 

@@ -70,11 +70,11 @@ func TestNodeAcquire(t *testing.T) {
 	a, _ := newNode(t, "a", ns.URL())
 	b, _ := newNode(t, "b", ns.URL())
 	ctx := context.Background()
-	la, err := a.Acquire(ctx, "room-1")
+	la, err := a.Acquire(ctx, "room-1", false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = b.Acquire(ctx, "room-1")
+	_, err = b.Acquire(ctx, "room-1", true)
 	var owned *engine.OwnedError
 	if !errors.As(err, &owned) || owned.Owner != "a" || !errors.Is(err, engine.ErrRoomOwned) {
 		t.Fatalf("b acquires a's room: %v", err)
@@ -89,7 +89,7 @@ func TestNodeAcquire(t *testing.T) {
 		t.Fatalf("send to a node without a server: %v, want ErrOwnerGone", err)
 	}
 	la.Release()
-	if _, err := b.Acquire(ctx, "room-1"); err != nil {
+	if _, err := b.Acquire(ctx, "room-1", true); err != nil {
 		t.Fatalf("b acquires the released room: %v", err)
 	}
 }
@@ -120,11 +120,11 @@ func TestNewNodeOnFreshCluster(t *testing.T) {
 		}
 	}
 	const room = "fresh-room"
-	if _, err := nodes[0].Acquire(context.Background(), room); err != nil {
+	if _, err := nodes[0].Acquire(context.Background(), room, false); err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range nodes[1:] {
-		_, err := n.Acquire(context.Background(), room)
+		_, err := n.Acquire(context.Background(), room, false)
 		var owned *engine.OwnedError
 		if !errors.As(err, &owned) || owned.Owner != "n0" {
 			t.Fatalf("Acquire on %s: %v, want owned by n0", n.Node(), err)

@@ -28,10 +28,10 @@ import (
 // owner's subjects, so a dead owner is reported at once. A request that
 // is neither refused nor reported within the timeout is forgotten without
 // a call: it was taken, or the owner cannot answer (paused), and the
-// caller, which awaits the room's answer, times it out. A leave is the
-// exception: its caller waits for it, so one not refused within the
-// timeout is answered ErrTimeout, and an owner's success (from an owner
-// that does not know the quiet mark) is passed on.
+// caller, which awaits the room's answer, times it out. A join and a
+// leave are the exceptions: their caller waits for them, so one not
+// refused within the timeout is answered ErrTimeout, and an owner's
+// success (from an owner that does not know the quiet mark) is passed on.
 //
 // The requests of one caller leave in the order it makes them (one NATS
 // connection keeps the order of its publishes), so the owner gets them in
@@ -61,9 +61,9 @@ type asyncSends struct {
 type asyncSend struct {
 	done     func(error)
 	deadline time.Time
-	// leave is set for a LeaveAsync request: a success is passed to
-	// done, and the timeout is answered ErrTimeout.
-	leave bool
+	// waited is set for a JoinAsync or LeaveAsync request: a success is
+	// passed to done, and the timeout is answered ErrTimeout.
+	waited bool
 }
 
 // SendAsync forwards s to node, the room's owner, without waiting, and
@@ -82,6 +82,20 @@ func (c *Client) SendAsync(node string, s *Send, done func(error)) error {
 	return c.quiet(node, OpSend, s, false, done)
 }
 
+// JoinAsync forwards j to node, the room's owner, without waiting, and
+// asks to be answered only if it is refused, as LeaveAsync does for a
+// leave: a join the owner took is answered by the room's frames (the
+// session's joined frame on the owner's link), which the caller watches
+// for. done is called exactly once unless JoinAsync returns an error:
+// with a refusal, ErrNoResponder, ErrBadReply or ErrUnavailable, as for
+// SendAsync; with ErrTimeout when nothing came within
+// ClientConfig.Timeout (the join was taken, or the owner cannot answer);
+// or with nil when an owner that does not know the quiet mark answered a
+// success, which means that the join is done.
+func (c *Client) JoinAsync(node string, j *Join, done func(error)) error {
+	return c.quiet(node, OpJoin, j, true, done)
+}
+
 // LeaveAsync forwards l to node, the room's owner, without waiting, and
 // asks to be answered only if it is refused, as SendAsync does for a
 // send: a leave the owner took is answered by the room's frames (the
@@ -98,7 +112,7 @@ func (c *Client) LeaveAsync(node string, l *Leave, done func(error)) error {
 
 // quiet publishes a request of op whose success is not answered (see
 // quietToken).
-func (c *Client) quiet(node string, op Op, body any, leave bool, done func(error)) error {
+func (c *Client) quiet(node string, op Op, body any, waited bool, done func(error)) error {
 	if err := checkNode(node); err != nil {
 		return err
 	}
@@ -109,7 +123,7 @@ func (c *Client) quiet(node string, op Op, body any, leave bool, done func(error
 	if err != nil {
 		return err
 	}
-	id, reply, err := c.async.add(c, leave, done)
+	id, reply, err := c.async.add(c, waited, done)
 	if err != nil {
 		return err
 	}
@@ -126,7 +140,7 @@ func (c *Client) quiet(node string, op Op, body any, leave bool, done func(error
 
 // add registers done under a new request id and returns the id and the
 // request's reply subject, subscribing to the inbox on first use.
-func (a *asyncSends) add(c *Client, leave bool, done func(error)) (uint64, string, error) {
+func (a *asyncSends) add(c *Client, waited bool, done func(error)) (uint64, string, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.closed {
@@ -146,7 +160,7 @@ func (a *asyncSends) add(c *Client, leave bool, done func(error)) (uint64, strin
 	}
 	a.next++
 	id := a.next
-	a.pending[id] = asyncSend{done: done, deadline: time.Now().Add(c.cfg.Timeout), leave: leave}
+	a.pending[id] = asyncSend{done: done, deadline: time.Now().Add(c.cfg.Timeout), waited: waited}
 	return id, a.prefix + strconv.FormatUint(id, 10), nil
 }
 
@@ -181,9 +195,10 @@ func (a *asyncSends) answer(m *nats.Msg) {
 		p.done(ErrBadReply)
 		return
 	}
-	if err := r.Err(); err != nil || p.leave {
-		// A leave's success, from an owner that does not know the quiet
-		// mark, says the leave is done: taken, or no such membership.
+	if err := r.Err(); err != nil || p.waited {
+		// A join's or a leave's success, from an owner that does not
+		// know the quiet mark, says it is done (a leave: taken, or no
+		// such membership).
 		p.done(err)
 	}
 	// A send's success: an owner that does not know the quiet mark
@@ -191,8 +206,8 @@ func (a *asyncSends) answer(m *nats.Msg) {
 }
 
 // sweep forgets the requests past their deadline, checking every tenth
-// of the timeout, until close: a send without calling its done, a leave
-// answering ErrTimeout.
+// of the timeout, until close: a send without calling its done, a join
+// or a leave answering ErrTimeout.
 func (a *asyncSends) sweep(timeout time.Duration) {
 	t := time.NewTicker(max(timeout/10, time.Millisecond))
 	defer t.Stop()
@@ -208,7 +223,7 @@ func (a *asyncSends) sweep(timeout time.Duration) {
 				if ok && now.Before(p.deadline) {
 					break
 				}
-				if ok && p.leave {
+				if ok && p.waited {
 					expired = append(expired, p.done)
 				}
 				delete(a.pending, a.oldest)

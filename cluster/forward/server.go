@@ -21,12 +21,12 @@ import (
 //     mailbox) and returns.
 //   - It must call respond exactly once, at once or later from any
 //     goroutine. A join or a Client.Send never answered times out at the
-//     member's node as ErrTimeout. A send or leave made with
-//     Client.SendAsync or LeaveAsync is answered only when respond gets a
-//     refusal (a Reply with a Code): the server does not publish the
-//     success of a request the handler took. Unanswered, such a send is
-//     forgotten by the member's client after its timeout without an
-//     answer, and such a leave is answered ErrTimeout there.
+//     member's node as ErrTimeout. A join, send or leave made with
+//     Client.JoinAsync, SendAsync or LeaveAsync is answered only when
+//     respond gets a refusal (a Reply with a Code): the server does not
+//     publish the success of a request the handler took. Unanswered, such
+//     a send is forgotten by the member's client after its timeout without
+//     an answer, and such a join or leave is answered ErrTimeout there.
 //   - It checks that this node holds the room's lease; if not, it answers
 //     with codec.CodeUnavailable so that the member looks the owner up
 //     again.
@@ -95,7 +95,7 @@ var errUnknownOp = &codec.Error{Code: codec.CodeBadRequest, Message: "forward: u
 
 func (s *Server) handle(m *nats.Msg) {
 	op := Op(m.Subject[len(s.cfg.SubjectPrefix)+len(s.cfg.Node)+2:])
-	respond := s.responder(m, (op == OpSend || op == OpLeave) && quietReply(m.Reply))
+	respond := s.responder(m, quietReply(m.Reply))
 	var err error
 	switch op {
 	case OpJoin:

@@ -37,7 +37,9 @@ type Config struct {
 	// of it, so a lease is rewritten at most 1.25 RenewInterval after its
 	// last write, and a room that runs for less than RenewInterval is
 	// never renewed. Zero means TTL/3. A negative value turns automatic
-	// renewal off: the caller calls Lease.Renew itself.
+	// renewal off: the caller calls Lease.Renew itself. A lease marked
+	// idle (Lease.SetIdle) is renewed later, at TTL - RenewInterval (or
+	// at RenewInterval if that is later): 2/3 of the TTL by default.
 	RenewInterval time.Duration
 	// Replicas is the bucket's replica count. Zero means DefaultReplicas.
 	Replicas int

@@ -21,6 +21,7 @@ type Lease struct {
 	mu       sync.Mutex
 	rev      uint64
 	deadline time.Time
+	idle     bool // SetIdle: renewed only near its deadline
 	err      error
 	done     chan struct{}
 	renewing sync.Mutex
@@ -57,12 +58,29 @@ func (l *Lease) Valid() bool {
 	return l.err == nil && time.Now().Before(l.deadline)
 }
 
-// deadlineAfter reports whether the lease's deadline (its last write plus
-// TTL) is after t.
-func (l *Lease) deadlineAfter(t time.Time) bool {
+// SetIdle marks the lease's room as idle (no members: it stops soon
+// unless somebody joins) or busy again. The manager renews an idle lease
+// only near its deadline, at TTL - RenewInterval rather than at
+// RenewInterval (Config.RenewInterval), so that a room that stops within
+// its idle time lets the lease lapse (Lapse) without a renewal. A lease
+// that becomes busy again is renewed at the next check if it is
+// RenewInterval old by then. The lease stays valid throughout.
+func (l *Lease) SetIdle(idle bool) {
+	l.mu.Lock()
+	l.idle = idle
+	l.mu.Unlock()
+}
+
+// due reports whether the lease must be renewed now: its deadline (its
+// last write plus TTL) is at busy or earlier, or at idle or earlier for a
+// lease marked idle.
+func (l *Lease) due(busy, idle time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.deadline.After(t)
+	if l.idle {
+		return !l.deadline.After(idle)
+	}
+	return !l.deadline.After(busy)
 }
 
 // Renew writes the lease again with the revision it last wrote. If someone

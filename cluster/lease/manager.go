@@ -103,7 +103,28 @@ func (m *Manager) TTL() time.Duration { return m.cfg.TTL }
 // returns a *TakenError naming the owner (errors.Is(err, ErrTaken)). A
 // lease left under this node's own name by an earlier process is taken
 // over at once. Other failures wrap ErrUnavailable.
+//
+// Acquire tries to create the key first, and reads it only when the
+// create is refused: one request for a room nobody holds, two for a room
+// another node holds. AcquireExisting reads first, for a room expected to
+// be held.
 func (m *Manager) Acquire(ctx context.Context, room string) (*Lease, error) {
+	return m.acquire(ctx, room, false)
+}
+
+// AcquireExisting is Acquire for a room that is expected to be held
+// already (a client resuming it, a lookup after its owner did not
+// answer): it reads the key first, so that a room another node holds
+// costs one request instead of two, and creates it only when the read
+// finds it absent (two requests then instead of one). The create still
+// decides a race: of two nodes that found the key absent, one wins and
+// the other is told the winner.
+func (m *Manager) AcquireExisting(ctx context.Context, room string) (*Lease, error) {
+	return m.acquire(ctx, room, true)
+}
+
+// acquire is Acquire, reading the key first if existing.
+func (m *Manager) acquire(ctx context.Context, room string, existing bool) (*Lease, error) {
 	m.mu.Lock()
 	for {
 		if m.closed {
@@ -140,44 +161,22 @@ func (m *Manager) Acquire(ctx context.Context, room string) (*Lease, error) {
 	value := []byte(m.cfg.Node)
 	rev, started, revived := m.revive(ctx, room)
 	var err error
-	if !revived {
+	switch {
+	case revived:
+	case existing:
+		e, gerr := m.kv.Get(ctx, key)
+		rev, started, err = m.afterRead(ctx, key, value, e, gerr)
+	default:
 		started = time.Now()
 		rev, err = m.create(ctx, key, value)
-	}
-	if errors.Is(err, jetstream.ErrKeyExists) {
-		var e jetstream.KeyValueEntry
-		e, err = m.kv.Get(ctx, key)
-		switch {
-		case errors.Is(err, jetstream.ErrKeyNotFound):
-			// It was released or handed over (its delete marker is
-			// still there, which KeyValue.Create overwrites), it expired
-			// or was released in between, or the winner's write is not
-			// readable yet: one more try. Of two nodes overwriting the
-			// same marker one wins; the loser's write is refused with
-			// ErrKeyExists on a single server, and with a raw
-			// wrong-last-sequence error (code 10164) on a replicated
-			// bucket.
-			started = time.Now()
-			rev, err = m.kv.Create(ctx, key, value)
-			if errors.Is(err, jetstream.ErrKeyExists) || isWrongLastSequence(err) {
-				return nil, m.taken(ctx, key)
-			}
-		case err != nil:
-		case string(e.Value()) != m.cfg.Node && !m.stale(e):
-			return nil, &TakenError{Owner: string(e.Value()), Revision: e.Revision()}
-		default:
-			// Our own name from an earlier process of this node, or an
-			// owner that has not renewed for TTL: it is dead or paused,
-			// and the server's purge of the key may come seconds later.
-			// The write expects the revision read, so of two nodes taking
-			// a stale lease over one wins, and a renewal by the old owner
-			// in between makes ours fail.
-			started = time.Now()
-			rev, err = m.kv.Update(ctx, key, value, e.Revision())
-			if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || isWrongLastSequence(err) {
-				return nil, m.taken(ctx, key)
-			}
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			e, gerr := m.kv.Get(ctx, key)
+			rev, started, err = m.afterRead(ctx, key, value, e, gerr)
 		}
+	}
+	var taken *TakenError
+	if errors.As(err, &taken) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, errors.Join(ErrUnavailable, err)
@@ -192,6 +191,45 @@ func (m *Manager) Acquire(ctx context.Context, room string) (*Lease, error) {
 	}
 	m.leases[room] = l
 	return l, nil
+}
+
+// afterRead acts on a read of key (e, or the read's error err): a key
+// that is absent or deleted is created, one another node holds is
+// answered with a *TakenError naming it, and one that is stale or holds
+// this node's own name is taken over. It returns the revision written and
+// when the write started.
+func (m *Manager) afterRead(ctx context.Context, key string, value []byte, e jetstream.KeyValueEntry, err error) (rev uint64, started time.Time, _ error) {
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		// Never written, expired, released or handed over (its delete
+		// marker is still there, which KeyValue.Create overwrites), or
+		// the winner's write is not readable yet: create it. Of two
+		// nodes creating it, or overwriting the same marker, one wins;
+		// the loser's write is refused with ErrKeyExists on a single
+		// server, and with a raw wrong-last-sequence error (code 10164)
+		// on a replicated bucket.
+		started = time.Now()
+		rev, err = m.kv.Create(ctx, key, value)
+		if errors.Is(err, jetstream.ErrKeyExists) || isWrongLastSequence(err) {
+			return 0, started, m.taken(ctx, key)
+		}
+		return rev, started, err
+	case err != nil:
+		return 0, started, err
+	case string(e.Value()) != m.cfg.Node && !m.stale(e):
+		return 0, started, &TakenError{Owner: string(e.Value()), Revision: e.Revision()}
+	}
+	// Our own name from an earlier process of this node, or an owner
+	// that has not renewed for TTL: it is dead or paused, and the
+	// server's purge of the key may come seconds later. The write expects
+	// the revision read, so of two nodes taking a stale lease over one
+	// wins, and a renewal by the old owner in between makes ours fail.
+	started = time.Now()
+	rev, err = m.kv.Update(ctx, key, value, e.Revision())
+	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || isWrongLastSequence(err) {
+		return 0, started, m.taken(ctx, key)
+	}
+	return rev, started, err
 }
 
 // create writes key if the bucket has never held it, or holds no message
@@ -279,6 +317,14 @@ func (m *Manager) forget(l *Lease) {
 	m.mu.Unlock()
 }
 
+// idleLeft is how far an idle lease's deadline may be when it is renewed
+// (Lease.SetIdle): RenewInterval, so that it is renewed at TTL -
+// RenewInterval old, or TTL - RenewInterval when that is shorter, so that
+// it is never renewed earlier than a busy lease.
+func (m *Manager) idleLeft() time.Duration {
+	return min(m.cfg.RenewInterval, m.cfg.TTL-m.cfg.RenewInterval)
+}
+
 // renewChecks is how many times per RenewInterval renewLoop looks for
 // leases due for renewal.
 const renewChecks = 4
@@ -302,12 +348,14 @@ func (m *Manager) renewLoop() {
 		now := time.Now()
 		m.pruneLapsed(now)
 		// Due: last written RenewInterval ago or more, so its deadline
-		// (last write + TTL) is at most TTL - RenewInterval away.
-		due := now.Add(m.cfg.TTL - m.cfg.RenewInterval)
+		// (last write + TTL) is at most TTL - RenewInterval away; an
+		// idle lease once its deadline is at most RenewInterval away
+		// (idleLeft).
+		busy, idle := now.Add(m.cfg.TTL-m.cfg.RenewInterval), now.Add(m.idleLeft())
 		held = held[:0]
 		m.mu.Lock()
 		for _, l := range m.leases {
-			if !l.deadlineAfter(due) {
+			if l.due(busy, idle) {
 				held = append(held, l)
 			}
 		}
