@@ -67,7 +67,9 @@ func runPhases(ctx context.Context, cfg config, tgt *target, ic **idleConns, ir 
 }
 
 // redialIdle opens the idle connections again, into the same rooms, and
-// lets them settle as openIdle does.
+// lets them settle as openIdle and measureHeartbeat do before the first
+// round (2 s, then -idle-window), so that each round's phase beside them
+// starts as long after their dialing as the first.
 func redialIdle(ctx context.Context, cfg config, tgt *target, ic **idleConns, out io.Writer) error {
 	header, err := cfg.header()
 	if err != nil {
@@ -80,7 +82,11 @@ func redialIdle(ctx context.Context, cfg config, tgt *target, ic **idleConns, ou
 		return err
 	}
 	fmt.Fprintf(out, "\nidle: %d connections dialed and joined again in %s\n", cfg.idle, time.Since(start).Round(time.Millisecond))
-	time.Sleep(2 * time.Second) // let handshakes, joins and presence settle
+	select {
+	case <-time.After(2*time.Second + cfg.idleWindow):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	return nil
 }
 
