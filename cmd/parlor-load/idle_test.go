@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -129,5 +130,28 @@ func TestRunIdle(t *testing.T) {
 	}
 	if j.PooledWithIdle.Count != pooled[1] || j.PooledAlone.Count != pooled[0] {
 		t.Fatalf("pooled %d and %d samples, want %d and %d", j.PooledWithIdle.Count, j.PooledAlone.Count, pooled[1], pooled[0])
+	}
+}
+
+// TestServeTrace checks that the server's trace endpoint answers with an
+// execution trace over the time asked for, and refuses a bad duration.
+func TestServeTrace(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(serveTrace))
+	defer srv.Close()
+	dir := t.TempDir()
+	wsURL := "ws://" + strings.TrimPrefix(srv.URL, "http://") + "/ws"
+	path := filepath.Join(dir, "trace")
+	if err := saveFromServer(wsURL, tracePath+"?ms=50", path); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(b), "go 1.") {
+		t.Fatalf("not an execution trace: %q", b[:min(len(b), 16)])
+	}
+	if err := saveFromServer(wsURL, tracePath+"?ms=0", filepath.Join(dir, "bad")); err == nil {
+		t.Fatal("a trace of 0 ms was answered")
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -50,8 +51,9 @@ func runPhases(ctx context.Context, cfg config, tgt *target, ic **idleConns, ir 
 		}
 		pings := (*ic).pings.Load()
 		with := idlePhase{round: round, beside: true}
+		traced := traceDuring(cfg, tgt, with.label())
 		res, err := busyPhase(ctx, cfg, tgt, with.label(), out)
-		if err != nil {
+		if err := errors.Join(err, traced()); err != nil {
 			return err
 		}
 		with.res, with.pings = res, (*ic).pings.Load()-pings
@@ -61,7 +63,9 @@ func runPhases(ctx context.Context, cfg config, tgt *target, ic **idleConns, ir 
 		(*ic).close(cfg.dialConc)
 		settleAfterClose(ctx, tgt, ir.before.Goroutines)
 		alone := idlePhase{round: round}
-		if alone.res, err = busyPhase(ctx, cfg, tgt, alone.label(), out); err != nil {
+		traced = traceDuring(cfg, tgt, alone.label())
+		alone.res, err = busyPhase(ctx, cfg, tgt, alone.label(), out)
+		if err := errors.Join(err, traced()); err != nil {
 			return err
 		}
 		ir.phases = append(ir.phases, alone)
