@@ -14,9 +14,10 @@ import (
 // beside the idle connections, or alone once they are closed.
 type idlePhase struct {
 	round  int
-	beside bool    // the idle connections were connected
-	res    *result // the broadcast's figures
-	pings  int64   // pings the idle connections answered during the phase
+	beside bool          // the idle connections were connected
+	res    *result       // the broadcast's figures
+	pings  int64         // pings the idle connections answered during the phase
+	wall   time.Duration // the phase's whole time, its clients' connect included
 }
 
 // label names the phase in the output and in its rooms' names.
@@ -30,7 +31,7 @@ func (p idlePhase) label() string {
 // pingsPerSecond is the heartbeat's rate during the phase, as the idle
 // connections answered it.
 func (p idlePhase) pingsPerSecond() float64 {
-	return float64(p.pings) / p.res.elapsed.Seconds()
+	return float64(p.pings) / p.wall.Seconds()
 }
 
 // runPhases runs -idle-rounds rounds of the busy room's load, each first
@@ -49,22 +50,23 @@ func runPhases(ctx context.Context, cfg config, tgt *target, ic **idleConns, ir 
 				return err
 			}
 		}
-		pings := (*ic).pings.Load()
+		pings, start := (*ic).pings.Load(), time.Now()
 		with := idlePhase{round: round, beside: true}
 		traced := traceDuring(cfg, tgt, with.label())
 		res, err := busyPhase(ctx, cfg, tgt, with.label(), out)
 		if err := errors.Join(err, traced()); err != nil {
 			return err
 		}
-		with.res, with.pings = res, (*ic).pings.Load()-pings
+		with.res, with.pings, with.wall = res, (*ic).pings.Load()-pings, time.Since(start)
 		ir.phases = append(ir.phases, with)
 		fmt.Fprintf(out, "heartbeat during the phase: %.0f pings/s answered\n", with.pingsPerSecond())
 		ir.closedDuringLoad += (*ic).closed.Load()
 		(*ic).close(cfg.dialConc)
 		settleAfterClose(ctx, tgt, ir.before.Goroutines)
 		alone := idlePhase{round: round}
-		traced = traceDuring(cfg, tgt, alone.label())
+		traced, start = traceDuring(cfg, tgt, alone.label()), time.Now()
 		alone.res, err = busyPhase(ctx, cfg, tgt, alone.label(), out)
+		alone.wall = time.Since(start)
 		if err := errors.Join(err, traced()); err != nil {
 			return err
 		}
