@@ -82,7 +82,7 @@ const warmUpDuration = 5 * time.Second
 // leaves it out of the figures. The first fan-out on a server and in the
 // generator grows their heaps, buffers and goroutine stacks; measured,
 // it fell on the first phase beside the idle connections, whose p99 was
-// the highest of the run in every run taken without it.
+// the highest of the run in five of six runs taken without it.
 func warmUp(ctx context.Context, cfg config, tgt *target, out io.Writer) error {
 	cfg.duration = min(cfg.duration, warmUpDuration)
 	_, err := busyPhase(ctx, cfg, tgt, "warm-up", out)
