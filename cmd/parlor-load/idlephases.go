@@ -136,17 +136,18 @@ func serverMicrosPerDelivery(res *result) float64 {
 
 // printPhases prints every phase's latency, heartbeat and server cost,
 // the pooled figures and how much the idle connections moved the p99.
-func printPhases(out io.Writer, cfg config, ir *idleRun) {
+func printPhases(out io.Writer, cfg config, tgt *target, ir *idleRun) {
 	fmtDur := loadgen.FormatDuration
 	fmt.Fprintf(out, "\n== summary: broadcast to %d clients in %d room(s), beside %d idle connections and alone, %d round(s) ==\n",
 		cfg.clients, cfg.rooms, cfg.idle, cfg.idleRounds)
-	fmt.Fprintf(out, "%-12s %9s %9s %9s %9s %9s %8s %10s\n", "phase", "samples", "p50", "p99", "p99.9", "max", "pings/s", "us/deliv")
+	fmt.Fprintf(out, "%-12s %9s %9s %9s %9s %9s %8s %10s %6s\n", "phase", "samples", "p50", "p99", "p99.9", "max", "pings/s", "us/deliv", "other")
 	for _, p := range ir.phases {
 		h := p.res.hist
-		fmt.Fprintf(out, "%-12s %9d %9s %9s %9s %9s %8.0f %10.2f\n", p.label(), h.Count(),
+		fmt.Fprintf(out, "%-12s %9d %9s %9s %9s %9s %8.0f %10.2f %6.2f\n", p.label(), h.Count(),
 			fmtDur(h.Quantile(0.5)), fmtDur(h.Quantile(0.99)), fmtDur(h.Quantile(0.999)), fmtDur(h.Max()),
-			p.pingsPerSecond(), serverMicrosPerDelivery(p.res))
+			p.pingsPerSecond(), serverMicrosPerDelivery(p.res), otherCores(tgt, p.res))
 	}
+	fmt.Fprintln(out, "(other: cores used by other processes during the phase; a round whose two phases differ here does not compare)")
 	for i := 0; i+1 < len(ir.phases); i += 2 {
 		w, a := ir.phases[i].res.hist, ir.phases[i+1].res.hist
 		fmt.Fprintf(out, "round %d: p99 beside / alone %+.0f%%\n", ir.phases[i].round, change(w.Quantile(0.99), a.Quantile(0.99)))

@@ -69,7 +69,7 @@ func runIdle(ctx context.Context, cfg config, out io.Writer) error {
 	if err := runPhases(ctx, cfg, tgt, &ic, ir, out); err != nil {
 		return err
 	}
-	printPhases(out, cfg, ir)
+	printPhases(out, cfg, tgt, ir)
 	if cfg.jsonPath != "" {
 		if err := loadgen.WriteJSON(cfg.jsonPath, idleJSONOf(cfg, tgt, ir)); err != nil {
 			return err
