@@ -119,6 +119,14 @@ type Config struct {
 	// and a join or leave still waiting in the mailbox is never applied.
 	// Default: 10s.
 	JoinTimeout time.Duration
+	// ReplyHold bounds how long a connection's reader, after queuing a
+	// send to the mailbox of a busy room, keeps the connection's outbox
+	// for the send's reply, so that the ack and the events queued
+	// meanwhile go out in one write. Past it, what was queued is written
+	// and the reply goes out on its own when it comes: a slow room
+	// handler delays the connection's other frames by this much at most.
+	// Default: 5ms. Negative never holds for a queued send's reply.
+	ReplyHold time.Duration
 	// MaxForwardedSends bounds, in a cluster, the sends of one connection
 	// to one room whose owner is another node that await the owner's
 	// answer at once; a send past it is answered rate_limited
@@ -191,6 +199,7 @@ const (
 	DefaultMaxConnsPerUser     = 16
 	DefaultJoinTimeout         = 10 * time.Second
 	DefaultMaxForwardedSends   = 256
+	DefaultReplyHold           = 5 * time.Millisecond
 )
 
 // Defaults of the user channel and presence fields of Config.
@@ -233,6 +242,9 @@ func (c Config) withDefaults() Config {
 	setInt(&c.MaxConnsPerUser, DefaultMaxConnsPerUser)
 	setDur(&c.JoinTimeout, DefaultJoinTimeout)
 	setInt(&c.MaxForwardedSends, DefaultMaxForwardedSends)
+	if c.ReplyHold == 0 {
+		c.ReplyHold = DefaultReplyHold
+	}
 	if c.NotifyRate <= 0 {
 		c.NotifyRate = DefaultNotifyRate
 	}

@@ -209,7 +209,8 @@ func (s *session) handleSend(f *codec.Frame) {
 	// its reply (flushHeld).
 	// A room that stopped meanwhile may never run the op (it can land in
 	// the mailbox after the last drain), so it gets no hold.
-	s.replyHold = err == nil && s.replies.Load() == base && r.MailboxLen() <= 1 && !stopped(r.Done())
+	// A negative Config.ReplyHold turns the hold off.
+	s.replyHold = err == nil && s.e.cfg.ReplyHold > 0 && s.replies.Load() == base && r.MailboxLen() <= 1 && !stopped(r.Done())
 	s.replyBase = base
 	s.pushDeadline(time.Now())
 	if err != nil {

@@ -605,6 +605,9 @@ type testModule struct {
 	// disposeGate, if set, holds OnDispose until it is closed.
 	disposing   chan string
 	disposeGate chan struct{}
+	// messageGate, if set, holds the "block" event's OnMessage until it
+	// is closed.
+	messageGate chan struct{}
 
 	panics sync.Map // room id → panic mode from the join that resolved it
 }
@@ -678,6 +681,10 @@ func (h *testHandler) OnMessage(r *room.Room, msg *room.Message) (any, error) {
 	case "slow":
 		// A handler that takes its time, like a store under load.
 		time.Sleep(slowMessage)
+		return nil, nil
+	case "block":
+		// A handler that runs until the test lets it go.
+		<-h.m.messageGate
 		return nil, nil
 	case "say":
 		var d echo.SayData

@@ -69,6 +69,12 @@ type session struct {
 	// then takes the hold over and writes (flushHeld, Deliver).
 	replies    atomic.Uint32
 	awaitReply atomic.Bool
+	// holdSince is when the reader's last hold began to wait for a reply
+	// (since monoBase), and holdTimer ends a wait that outlives
+	// Config.ReplyHold (replyhold.go). The reader makes the timer at its
+	// first such hold and resets it at each one.
+	holdSince atomic.Int64
+	holdTimer *time.Timer
 	// Read goroutine only: handleSend sets replyHold when its send went
 	// to the room's mailbox and no reply was queued since replyBase, the
 	// count of replies before the send.
@@ -217,6 +223,7 @@ func (s *session) deliver(frames []byte, direct, reply bool) bool {
 		return true
 	case pushQueued:
 		if reply && s.awaitReply.Load() && s.awaitReply.CompareAndSwap(true, false) {
+			s.endReplyHold()
 			s.writeHeld()
 		}
 		return true
@@ -398,6 +405,9 @@ func (s *session) close(cause error) {
 		obs.Disconnected(s.closeCode(cause))
 	}
 	s.out.kill()
+	if s.holdTimer != nil {
+		s.holdTimer.Stop() // the reader's: nothing is left to write
+	}
 	s.e.beats.remove(s)
 	s.roomsMu.Lock()
 	rooms := append([]*room.Room(nil), s.rooms...)

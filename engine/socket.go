@@ -107,9 +107,10 @@ func (s *session) onMessage(m *gws.Message) {
 // event, the ack and what arrived meanwhile (in a direct conversation,
 // the other member's message being stored when the send came) go out as
 // one WebSocket message, where they took up to three. handleSend holds
-// only for a send with at most the running op ahead of it, so the wait
-// is bounded as the inline hold's is: by the room's handlers, one before
-// the send's own. A reply queued before the hand-over ends it at once.
+// only for a send with at most the running op ahead of it, and the wait
+// lasts at most Config.ReplyHold: past it the hold's timer writes what
+// was queued, and the reply goes out on its own (replyhold.go). A reply
+// queued before the hand-over ends it at once.
 func (s *session) flushHeld(held bool) {
 	wait := s.replyHold
 	s.replyHold = false // it concerns this message only
@@ -117,6 +118,7 @@ func (s *session) flushHeld(held bool) {
 		return
 	}
 	if wait {
+		s.startReplyHold()
 		s.awaitReply.Store(true)
 		// A close queued meanwhile (a protocol error in the same
 		// message, a shutdown) may have found awaitReply still unset:
@@ -124,7 +126,13 @@ func (s *session) flushHeld(held bool) {
 		// reply came first. closeAfterFlush marks the outbox closed
 		// before its own attempt to end the hold, so one of the two
 		// ends it.
-		if (s.replies.Load() == s.replyBase && !s.out.isClosed()) || !s.awaitReply.CompareAndSwap(true, false) {
+		if s.replies.Load() == s.replyBase && !s.out.isClosed() {
+			// The reply's deliver writes, or the hold's timer when the
+			// reply takes longer than Config.ReplyHold (replyhold.go).
+			s.armReplyHold()
+			return
+		}
+		if !s.awaitReply.CompareAndSwap(true, false) {
 			return // the reply's deliver (or the close) writes
 		}
 	}

@@ -178,10 +178,11 @@ func waitDropped(t *testing.T, w *rawWS) {
 // room goroutine answers it. The reader's hold of the sender's outbox
 // then waits for that reply, so the sender's copy of its event and its ack
 // still arrive as one WebSocket message, the event first, as they do when
-// the send runs on the reader.
+// the send runs on the reader. The room is busy for 700 ms here, so the
+// hold's bound (ReplyHold) is raised past it.
 func TestQueuedSendAckAndEventInOneMessage(t *testing.T) {
 	mod := newTestModule()
-	env := newEnv(t, engine.Config{RateLimit: -1}, mod)
+	env := newEnv(t, engine.Config{RateLimit: -1, ReplyHold: time.Minute}, mod)
 	a := env.dial("a")
 	roomID := a.join(testKind, testParams{Name: "busy"}).Room
 	b := env.rawDial("b", nil)

@@ -38,7 +38,9 @@ type config struct {
 	sources     int
 	heartbeat   time.Duration
 	idleWindow  time.Duration
+	idleRounds  int
 	heapProfile string
+	tracePath   string
 }
 
 // parseFlags reads the command line.
@@ -68,6 +70,8 @@ func parseFlags() config {
 	flag.IntVar(&cfg.sources, "sources", 0, "dial the idle connections from 127.0.0.2 ... 127.0.0.(1+K), K source addresses (0: the kernel's choice)")
 	flag.DurationVar(&cfg.heartbeat, "heartbeat", 0, "the -spawn server's heartbeat (ping) interval (0: the engine's default, 25s)")
 	flag.DurationVar(&cfg.idleWindow, "idle-window", 30*time.Second, "how long the server's CPU is measured while every connection is idle")
+	flag.IntVar(&cfg.idleRounds, "idle-rounds", 1, "with -idle: rounds of the busy room's load beside the idle connections, then alone (they are dialed again for each round); each condition's samples are also pooled")
+	flag.StringVar(&cfg.tracePath, "trace", "", "with -idle: write a 3 s execution trace of the -spawn server, 5 s into each phase, to this file name with the phase's label appended (-with-idle-1, -alone-1, ...)")
 	flag.StringVar(&cfg.heapProfile, "heapprofile", "", "with -idle: write a heap profile of the -spawn server, taken once the idle connections settled, to this file")
 	flag.Parse()
 	return cfg
@@ -108,8 +112,11 @@ func (cfg config) validateIdle() error {
 	if cfg.idle > 0 && !cfg.spawn {
 		return errors.New("-idle needs -spawn: the server's memory and CPU are measured apart from the generator's")
 	}
-	if cfg.heapProfile != "" && cfg.idle == 0 {
-		return errors.New("-heapprofile needs -idle")
+	if (cfg.heapProfile != "" || cfg.tracePath != "") && cfg.idle == 0 {
+		return errors.New("-heapprofile and -trace need -idle")
+	}
+	if cfg.idle > 0 && cfg.idleRounds < 1 {
+		return errors.New("-idle-rounds must be positive")
 	}
 	if cfg.idle > 0 && cfg.idleWindow < time.Second {
 		return errors.New("-idle-window must be at least 1s")

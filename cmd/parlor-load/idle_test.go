@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -74,7 +75,8 @@ func TestRunIdle(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "idle.json")
 	cfg := config{clients: 20, rooms: 1, senders: 1, inflight: 4, size: 100, duration: 300 * time.Millisecond,
 		dialConc: 8, roomPrefix: "t", rate: 50, spawn: true, jsonPath: path,
-		idle: 200, idleRoom: 10, sources: 2, heartbeat: 500 * time.Millisecond, idleWindow: 1500 * time.Millisecond}
+		idle: 200, idleRoom: 10, sources: 2, heartbeat: 500 * time.Millisecond, idleWindow: 1500 * time.Millisecond,
+		idleRounds: 2}
 	if err := runIdle(context.Background(), cfg, io.Discard); err != nil {
 		t.Fatal(err)
 	}
@@ -102,9 +104,54 @@ func TestRunIdle(t *testing.T) {
 	if j.PingsPerS < 150 || j.PingsPerS > 500 {
 		t.Fatalf("%.0f pings/s answered, want about 400", j.PingsPerS)
 	}
-	for name, r := range map[string]jsonResult{"with idle": j.WithIdle, "alone": j.Alone} {
-		if r.Delivered == 0 || r.Delivered != r.Expected || r.Latency.Count != r.Delivered || r.Clients != 20 {
-			t.Fatalf("%s: delivered %d of %d, latency %+v", name, r.Delivered, r.Expected, r.Latency)
+	// Two rounds, each beside the idle connections and then alone, and
+	// each condition's samples pooled.
+	if len(j.Phases) != 4 {
+		t.Fatalf("%d phases, want 4", len(j.Phases))
+	}
+	var pooled [2]int64 // alone, with idle
+	for i, p := range j.Phases {
+		r := p.Result
+		if p.Round != 1+i/2 || p.WithIdle != (i%2 == 0) {
+			t.Fatalf("phase %d: round %d, with idle %v", i, p.Round, p.WithIdle)
 		}
+		if r.Delivered == 0 || r.Delivered != r.Expected || r.Latency.Count != r.Delivered || r.Clients != 20 {
+			t.Fatalf("phase %d: delivered %d of %d, latency %+v", i, r.Delivered, r.Expected, r.Latency)
+		}
+		// The idle connections answer pings beside the load only.
+		if p.WithIdle != (p.PingsPerS > 0) {
+			t.Fatalf("phase %d (with idle %v): %.0f pings/s", i, p.WithIdle, p.PingsPerS)
+		}
+		if p.WithIdle {
+			pooled[1] += r.Latency.Count
+		} else {
+			pooled[0] += r.Latency.Count
+		}
+	}
+	if j.PooledWithIdle.Count != pooled[1] || j.PooledAlone.Count != pooled[0] {
+		t.Fatalf("pooled %d and %d samples, want %d and %d", j.PooledWithIdle.Count, j.PooledAlone.Count, pooled[1], pooled[0])
+	}
+}
+
+// TestServeTrace checks that the server's trace endpoint answers with an
+// execution trace over the time asked for, and refuses a bad duration.
+func TestServeTrace(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(serveTrace))
+	defer srv.Close()
+	dir := t.TempDir()
+	wsURL := "ws://" + strings.TrimPrefix(srv.URL, "http://") + "/ws"
+	path := filepath.Join(dir, "trace")
+	if err := saveFromServer(wsURL, tracePath+"?ms=50", path); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(b), "go 1.") {
+		t.Fatalf("not an execution trace: %q", b[:min(len(b), 16)])
+	}
+	if err := saveFromServer(wsURL, tracePath+"?ms=0", filepath.Join(dir, "bad")); err == nil {
+		t.Fatal("a trace of 0 ms was answered")
 	}
 }

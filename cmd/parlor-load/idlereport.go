@@ -62,21 +62,6 @@ func printHeartbeat(out io.Writer, cfg config, ir *idleRun) {
 		max(0, (ir.genCPU.Busy-ir.genCPU.Self).Seconds()/ir.window.Seconds()-ir.heartbeatCores()))
 }
 
-// printIdleSummary prints the busy room's latency with and without the
-// idle connections side by side.
-func printIdleSummary(out io.Writer, cfg config, ir *idleRun) {
-	w, a := ir.withIdle.hist, ir.alone.hist
-	fmtDur := loadgen.FormatDuration
-	fmt.Fprintf(out, "\n== summary: broadcast to %d clients in %d room(s), beside %d idle connections and alone ==\n", cfg.clients, cfg.rooms, cfg.idle)
-	fmt.Fprintf(out, "p50 %s vs %s; p99 %s vs %s (%+.0f%%); deliveries/s %.0f vs %.0f\n",
-		fmtDur(w.Quantile(0.5)), fmtDur(a.Quantile(0.5)), fmtDur(w.Quantile(0.99)), fmtDur(a.Quantile(0.99)),
-		100*(float64(w.Quantile(0.99))/float64(a.Quantile(0.99))-1),
-		float64(ir.withIdle.delivered)/ir.withIdle.elapsed.Seconds(), float64(ir.alone.delivered)/ir.alone.elapsed.Seconds())
-	if ir.closedDuringLoad > 0 {
-		fmt.Fprintf(out, "WARNING: the server closed %d idle connections\n", ir.closedDuringLoad)
-	}
-}
-
 // idleJSON is what -json writes in the -idle mode.
 type idleJSON struct {
 	Idle               int     `json:"idle"`
@@ -94,9 +79,20 @@ type idleJSON struct {
 	HeartbeatCores     float64 `json:"heartbeat_server_cores"`
 	GeneratorCores     float64 `json:"heartbeat_generator_cores"`
 	IdleClosedByServer int64   `json:"idle_closed_by_server"`
-	// The busy room's broadcast beside the idle connections, and alone.
-	WithIdle jsonResult `json:"with_idle"`
-	Alone    jsonResult `json:"alone"`
+	// The busy room's broadcast beside the idle connections, and alone:
+	// each phase in the order run, and each condition's samples pooled
+	// over the rounds.
+	Phases         []idlePhaseJSON `json:"phases"`
+	PooledWithIdle loadgen.Summary `json:"pooled_with_idle"`
+	PooledAlone    loadgen.Summary `json:"pooled_alone"`
+}
+
+// idlePhaseJSON is one busy-room phase in -json.
+type idlePhaseJSON struct {
+	Round     int        `json:"round"`
+	WithIdle  bool       `json:"with_idle"`
+	PingsPerS float64    `json:"heartbeat_pings_per_s"`
+	Result    jsonResult `json:"result"`
 }
 
 // idleJSONOf gathers the -idle mode's figures for -json.
@@ -104,7 +100,7 @@ func idleJSONOf(cfg config, tgt *target, ir *idleRun) idleJSON {
 	n := float64(cfg.idle)
 	heap, rss := idleGrowth(ir.before, ir.idle)
 	slab, gen := ir.memGrowth()
-	return idleJSON{
+	j := idleJSON{
 		KernelSlabKiB: kib(slab) / n, GeneratorRSSKiB: kib(gen) / n,
 		Idle: cfg.idle, IdleRoomSize: cfg.idleRoom, Sources: cfg.sources, HeartbeatS: cfg.heartbeat.Seconds(),
 		DialSeconds:      ir.dialTime.Seconds(),
@@ -114,6 +110,13 @@ func idleJSONOf(cfg config, tgt *target, ir *idleRun) idleJSON {
 		PingsPerS:          float64(ir.pings) / ir.window.Seconds(),
 		GeneratorCores:     ir.genCPU.Self.Seconds() / ir.window.Seconds(),
 		IdleClosedByServer: ir.closedDuringLoad,
-		WithIdle:           jsonOf(cfg, tgt, ir.withIdle), Alone: jsonOf(cfg, tgt, ir.alone),
+		PooledWithIdle:     pooled(ir.phases, true).Summary(),
+		PooledAlone:        pooled(ir.phases, false).Summary(),
 	}
+	for _, p := range ir.phases {
+		j.Phases = append(j.Phases, idlePhaseJSON{
+			Round: p.round, WithIdle: p.beside, PingsPerS: p.pingsPerSecond(), Result: jsonOf(cfg, tgt, p.res),
+		})
+	}
+	return j
 }

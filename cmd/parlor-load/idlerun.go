@@ -26,7 +26,7 @@ type idleRun struct {
 	windowEnd        serverStats  // the server at the end of the idle window
 	genCPU           procstat.CPU // the generator and the machine during the window
 	pings            int64        // pings the idle connections answered during the window
-	withIdle, alone  *result      // the busy room's broadcast, with and without them
+	phases           []idlePhase  // the busy room's broadcast, with and without them, by round
 	closedDuringLoad int64        // idle connections the server closed
 }
 
@@ -36,7 +36,9 @@ type idleRun struct {
 // connected (the heartbeat's cost); runs the busy room's broadcast load
 // (-clients, -rooms, -senders ... as without -idle) beside them; closes
 // them; and runs the same load again alone, so that the two latencies
-// compare within one run on one server.
+// compare within one run on one server. With -idle-rounds N it does the
+// two N times, dialing the idle connections again for each round
+// (idlephases.go), and pools each condition's samples.
 func runIdle(ctx context.Context, cfg config, out io.Writer) error {
 	if err := cfg.validate(); err != nil {
 		return err
@@ -57,23 +59,17 @@ func runIdle(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	ic, err := openIdle(ctx, cfg, tgt, ir, out)
-	defer ic.close(cfg.dialConc)
+	defer func() { ic.close(cfg.dialConc) }() // the last ones runPhases dialed
 	if err != nil {
 		return err
 	}
 	if err := measureHeartbeat(ctx, cfg, tgt, ic, ir, out); err != nil {
 		return err
 	}
-	if ir.withIdle, err = busyPhase(ctx, cfg, tgt, "with-idle", out); err != nil {
+	if err := runPhases(ctx, cfg, tgt, &ic, ir, out); err != nil {
 		return err
 	}
-	ir.closedDuringLoad = ic.closed.Load()
-	ic.close(cfg.dialConc)
-	settleAfterClose(ctx, tgt, ir.before.Goroutines)
-	if ir.alone, err = busyPhase(ctx, cfg, tgt, "alone", out); err != nil {
-		return err
-	}
-	printIdleSummary(out, cfg, ir)
+	printPhases(out, cfg, tgt, ir)
 	if cfg.jsonPath != "" {
 		if err := loadgen.WriteJSON(cfg.jsonPath, idleJSONOf(cfg, tgt, ir)); err != nil {
 			return err

@@ -81,6 +81,14 @@
 // connected, the cost of the heartbeat (-heartbeat sets the server's ping
 // interval); runs the broadcast load beside them; closes them; and runs
 // the same load again alone, then prints both latencies side by side.
+// -idle-rounds N repeats the pair N times in the one run, dialing the
+// idle connections again for each round, and prints each phase's p50,
+// p99, p99.9, heartbeat pings/s and server CPU per delivery, and each
+// condition's samples pooled over the rounds: a p99 from a single 10 s
+// phase at 50 broadcasts/s rests on its five worst broadcasts. A 5 s
+// warm-up of the load, not counted, comes first. -trace FILE writes a 3 s
+// execution trace of the server 5 s into each phase (FILE-with-idle-1,
+// FILE-alone-1, ...), for go tool trace.
 // One source address has about 28,000 ephemeral ports (the kernel's
 // ip_local_port_range): -sources K dials the idle connections from
 // 127.0.0.2 to 127.0.0.(1+K) in turn, so 8 or more pass 200,000. The tool

@@ -112,6 +112,7 @@ func startServer(addr string, withStats bool, heartbeat time.Duration) (wsURL st
 	if withStats {
 		mux.HandleFunc(statsPath, serveStats)
 		mux.HandleFunc(heapPath, serveHeap)
+		mux.HandleFunc(tracePath, serveTrace)
 	}
 	bound, stop, err := loopback.Serve(addr, mux, e)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -83,22 +82,5 @@ func childStats(wsURL, query string) func() (serverStats, error) {
 // saveHeapProfile fetches the heap profile of the child serving wsURL
 // and writes it to path.
 func saveHeapProfile(wsURL, path string) error {
-	heapURL := "http://" + strings.TrimSuffix(strings.TrimPrefix(wsURL, "ws://"), "/ws") + heapPath
-	resp, err := http.Get(heapURL)
-	if err != nil {
-		return fmt.Errorf("heap profile: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("heap profile: %s", resp.Status)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, resp.Body); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return saveFromServer(wsURL, heapPath, path)
 }
