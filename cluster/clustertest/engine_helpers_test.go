@@ -56,6 +56,9 @@ type nodeOptions struct {
 	// forwardTimeout is the node's NodeConfig.ForwardTimeout; zero means
 	// its default.
 	forwardTimeout time.Duration
+	// leaseTTL is the node's NodeConfig.LeaseTTL; zero means its
+	// default.
+	leaseTTL time.Duration
 }
 
 // startNode starts node name on the NATS servers at urls, with the chat
@@ -72,7 +75,7 @@ func startNode(t testing.TB, name string, urls []string, st *stores, opts nodeOp
 	var err error
 	for try := 0; ; try++ { // a fresh JetStream cluster may still elect its leader
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		cn, err = cluster.NewNode(ctx, nc, cluster.NodeConfig{Name: name, LeaseReplicas: opts.replicas, ForwardTimeout: opts.forwardTimeout, Logger: log})
+		cn, err = cluster.NewNode(ctx, nc, cluster.NodeConfig{Name: name, LeaseReplicas: opts.replicas, ForwardTimeout: opts.forwardTimeout, LeaseTTL: opts.leaseTTL, Logger: log})
 		cancel()
 		if err == nil || try == 20 {
 			break

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/parlorhq/parlor/client/chatclient"
-	"github.com/parlorhq/parlor/cluster/lease"
 	"github.com/parlorhq/parlor/engine"
 )
 
@@ -70,11 +69,15 @@ func TestClusterEmptyRoomStopsSoon(t *testing.T) {
 // deadline (2/3 of the TTL old), which the room's idle second does not
 // reach, whereas a busy lease is renewed at 1/3 of the TTL. An idle room
 // that lives longer (alice's user channel, room.DefaultIdleTTL) is still
-// renewed, and keeps running past the TTL.
+// renewed, and keeps running past the TTL. The lease TTL is 2.4 s: a
+// lease renewed as a busy one (0.8 – 1 s old) is written before the DM
+// stops (1 s after its leave), an idle one (1.6 s old) is not, with 0.6 s
+// to spare for a slow machine where the default TTL leaves 0.33 s.
 func TestClusterIdleRoomNotRenewed(t *testing.T) {
+	const ttl = 2400 * time.Millisecond
 	ns := StartServer(t)
 	st := newStores()
-	a := startNode(t, "a", []string{ns.URL()}, st, nodeOptions{})
+	a := startNode(t, "a", []string{ns.URL()}, st, nodeOptions{leaseTTL: ttl})
 	// alice's user channel runs on a, idle once its connection closed.
 	onA, _ := wsConnect(t, a, "alice", "")
 	if _, err := onA.Join(2, engine.UserKind, nil); err != nil {
@@ -113,7 +116,7 @@ func TestClusterIdleRoomNotRenewed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(lease.DefaultTTL + lease.DefaultTTL/2)
+	time.Sleep(ttl + ttl/2)
 	_, later, err := a.cluster.Leases().Owner(ctx(t), uid)
 	if err != nil || later == chanRev || !a.owns(uid) {
 		t.Fatalf("alice's idle user channel: revision %d then %d (%v), running %v; want renewed and running",

@@ -38,8 +38,10 @@ type Config struct {
 	// last write, and a room that runs for less than RenewInterval is
 	// never renewed. Zero means TTL/3. A negative value turns automatic
 	// renewal off: the caller calls Lease.Renew itself. A lease marked
-	// idle (Lease.SetIdle) is renewed later, at TTL - RenewInterval (or
-	// at RenewInterval if that is later): 2/3 of the TTL by default.
+	// idle (Lease.SetIdle) is renewed later, once its deadline is
+	// RenewInterval or TTL/3 away, whichever is more, but never before a
+	// busy lease would be: at 2/3 of the TTL by default. Each pass renews
+	// the leases due nearest deadline first.
 	RenewInterval time.Duration
 	// Replicas is the bucket's replica count. Zero means DefaultReplicas.
 	Replicas int

@@ -60,8 +60,9 @@ func (l *Lease) Valid() bool {
 
 // SetIdle marks the lease's room as idle (no members: it stops soon
 // unless somebody joins) or busy again. The manager renews an idle lease
-// only near its deadline, at TTL - RenewInterval rather than at
-// RenewInterval (Config.RenewInterval), so that a room that stops within
+// only near its deadline, once it is RenewInterval or TTL/3 away
+// (whichever is more; 2/3 of the TTL old by default) rather than at
+// RenewInterval old (Config.RenewInterval), so that a room that stops within
 // its idle time lets the lease lapse (Lapse) without a renewal. A lease
 // that becomes busy again is renewed at the next check if it is
 // RenewInterval old by then. The lease stays valid throughout.
@@ -73,14 +74,15 @@ func (l *Lease) SetIdle(idle bool) {
 
 // due reports whether the lease must be renewed now: its deadline (its
 // last write plus TTL) is at busy or earlier, or at idle or earlier for a
-// lease marked idle.
-func (l *Lease) due(busy, idle time.Time) bool {
+// lease marked idle. It also returns the deadline, by which the renewal
+// pass orders the leases due.
+func (l *Lease) due(busy, idle time.Time) (bool, time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.idle {
-		return !l.deadline.After(idle)
+		return !l.deadline.After(idle), l.deadline
 	}
-	return !l.deadline.After(busy)
+	return !l.deadline.After(busy), l.deadline
 }
 
 // Renew writes the lease again with the revision it last wrote. If someone

@@ -23,6 +23,7 @@ package lease
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -318,11 +319,36 @@ func (m *Manager) forget(l *Lease) {
 }
 
 // idleLeft is how far an idle lease's deadline may be when it is renewed
-// (Lease.SetIdle): RenewInterval, so that it is renewed at TTL -
-// RenewInterval old, or TTL - RenewInterval when that is shorter, so that
-// it is never renewed earlier than a busy lease.
+// (Lease.SetIdle): RenewInterval, or TTL/3 if that is more, so that a
+// short RenewInterval does not leave an idle lease's renewal a sliver of
+// its TTL; and never more than TTL - RenewInterval, so that an idle lease
+// is never renewed earlier than a busy one. TTL/3 by default.
 func (m *Manager) idleLeft() time.Duration {
-	return min(m.cfg.RenewInterval, m.cfg.TTL-m.cfg.RenewInterval)
+	return min(m.cfg.TTL-m.cfg.RenewInterval, max(m.cfg.RenewInterval, m.cfg.TTL/3))
+}
+
+// duePass returns the leases due for renewal at now, appended to held,
+// nearest deadline first: the renewals of a pass run one after another,
+// so an idle lease, renewed with the least time left, is not kept
+// waiting behind busy leases whose writes hang until OpTimeout.
+func (m *Manager) duePass(now time.Time, held []duePair) []duePair {
+	busy, idle := now.Add(m.cfg.TTL-m.cfg.RenewInterval), now.Add(m.idleLeft())
+	m.mu.Lock()
+	for _, l := range m.leases {
+		if ok, deadline := l.due(busy, idle); ok {
+			held = append(held, duePair{l, deadline})
+		}
+	}
+	m.mu.Unlock()
+	slices.SortFunc(held, func(a, b duePair) int { return a.deadline.Compare(b.deadline) })
+	return held
+}
+
+// duePair is a lease due for renewal and its deadline when the pass
+// began.
+type duePair struct {
+	l        *Lease
+	deadline time.Time
 }
 
 // renewChecks is how many times per RenewInterval renewLoop looks for
@@ -338,7 +364,7 @@ func (m *Manager) renewLoop() {
 	defer close(m.done)
 	t := time.NewTicker(m.cfg.RenewInterval / renewChecks)
 	defer t.Stop()
-	var held []*Lease
+	var held []duePair
 	for {
 		select {
 		case <-m.stop:
@@ -349,29 +375,23 @@ func (m *Manager) renewLoop() {
 		m.pruneLapsed(now)
 		// Due: last written RenewInterval ago or more, so its deadline
 		// (last write + TTL) is at most TTL - RenewInterval away; an
-		// idle lease once its deadline is at most RenewInterval away
-		// (idleLeft).
-		busy, idle := now.Add(m.cfg.TTL-m.cfg.RenewInterval), now.Add(m.idleLeft())
-		held = held[:0]
-		m.mu.Lock()
-		for _, l := range m.leases {
-			if l.due(busy, idle) {
-				held = append(held, l)
-			}
-		}
-		m.mu.Unlock()
+		// idle lease once its deadline is at most idleLeft away.
+		held = m.duePass(now, held[:0])
 		start := time.Now()
-		for _, l := range held {
+		for _, d := range held {
 			ctx, cancel := context.WithTimeout(context.Background(), m.cfg.OpTimeout)
-			err := l.Renew(ctx)
+			err := d.l.Renew(ctx)
 			cancel()
 			if err != nil && !errors.Is(err, ErrLost) && !errors.Is(err, ErrReleased) && !errors.Is(err, ErrClosed) {
-				m.log.Warn("lease: renew failed", zap.String("room", l.room), zap.Error(err))
+				m.log.Warn("lease: renew failed", zap.String("room", d.l.room), zap.Error(err))
 			}
 		}
-		// Renewals run one after another; a pass longer than the interval
-		// means this node holds more rooms than it can keep renewed.
-		if took := time.Since(start); took > m.cfg.RenewInterval {
+		// Renewals run one after another; a pass longer than an idle
+		// lease's margin (idleLeft less a check's wait) means that this
+		// node holds more rooms than it can keep renewed, or that the
+		// bucket answers slowly: the last leases of a pass may expire
+		// before their turn.
+		if took := time.Since(start); took > m.idleLeft()-m.cfg.RenewInterval/renewChecks {
 			m.log.Warn("lease: renewals fall behind", zap.Int("leases", len(held)), zap.Duration("took", took))
 		}
 		clear(held)
