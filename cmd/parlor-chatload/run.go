@@ -18,7 +18,7 @@ func run(cfg config) error {
 	var srv *server
 	var err error
 	if cfg.spawn {
-		if cfg.pins, err = pinRun(cfg); err != nil {
+		if cfg.pins, err = loadgen.PinGenerator(cfg.pin); err != nil {
 			return err
 		}
 		srv, err = spawnServer(cfg)

@@ -23,7 +23,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if cfg.pins, err = pinRun(cfg); err != nil {
+	if cfg.pins, err = loadgen.PinGenerator(cfg.pin); err != nil {
 		return err
 	}
 	var bd *breakdown

@@ -55,3 +55,20 @@ func (p Pins) PinChild(cmd *exec.Cmd) {
 func (p Pins) String() string {
 	return fmt.Sprintf("server_cpu=%d gen_cpu=%d", p.Server, p.Gen)
 }
+
+// PinGenerator, for a run with -pin (pin set), chooses the CPUs of the
+// -spawn server child and of this process, the generator, and pins this
+// process to its own; it returns nil, nil without -pin.
+func PinGenerator(pin bool) (*Pins, error) {
+	if !pin {
+		return nil, nil
+	}
+	pins, err := ChoosePins()
+	if err != nil {
+		return nil, err
+	}
+	if err := PinProcess(pins.Gen); err != nil {
+		return nil, err
+	}
+	return &pins, nil
+}
