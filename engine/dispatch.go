@@ -212,6 +212,7 @@ func (s *session) handleSend(f *codec.Frame) {
 	// A negative Config.ReplyHold turns the hold off.
 	s.replyHold = err == nil && s.e.cfg.ReplyHold > 0 && s.replies.Load() == base && r.MailboxLen() <= 1 && !stopped(r.Done())
 	s.replyBase = base
+	s.replyRef = uint32(f.Ref)
 	s.pushDeadline(time.Now())
 	if err != nil {
 		s.reply(f.Ref, err)

@@ -40,7 +40,8 @@ type Engine struct {
 	fanout    room.Fanout // the rooms' fanout: hub, or clusterFanout on a cluster node
 	ownBroker bool
 	writers   writerPool
-	beats     *beatWheel // the heartbeat wheel (heartbeatwheel.go)
+	beats     *beatWheel  // the heartbeat wheel (heartbeatwheel.go)
+	holds     *holdQueues // the reply holds' time limits (replyhold.go)
 	aside     asideWorkers
 
 	// The cluster (cluster*.go, remote*.go); all nil without one.
@@ -116,6 +117,7 @@ func New(cfg Config) (*Engine, error) {
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.aside.idle = make(chan *asideWorker, maxAsideIdle)
 	e.beats = newBeatWheel(e)
+	e.holds = newHoldQueues(e)
 	e.upgrader = gws.NewUpgrader(&socketHandler{e: e}, &gws.ServerOption{
 		ReadMaxPayloadSize: cfg.ReadLimit,
 		ReadBufferSize:     readBufferSize,

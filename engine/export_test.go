@@ -71,3 +71,15 @@ func (f *OutboxFanout) Close() {
 
 // DirectRoomMax is directRoomMax, for the tests of direct writes.
 const DirectRoomMax = directRoomMax
+
+// OutboxesIdle reports whether no connection of user has its outbox
+// held by a writer or by its reader's hold, so that a send that follows
+// may hold it.
+func (e *Engine) OutboxesIdle(user string) bool {
+	for _, s := range e.sessions.values() {
+		if s.user == user && s.out.isWriting() {
+			return false
+		}
+	}
+	return true
+}

@@ -606,8 +606,10 @@ type testModule struct {
 	disposing   chan string
 	disposeGate chan struct{}
 	// messageGate, if set, holds the "block" event's OnMessage until it
-	// is closed.
+	// is closed; roomGates (room id → chan struct{}) holds it in one room
+	// instead.
 	messageGate chan struct{}
+	roomGates   sync.Map
 
 	panics sync.Map // room id → panic mode from the join that resolved it
 }
@@ -684,7 +686,11 @@ func (h *testHandler) OnMessage(r *room.Room, msg *room.Message) (any, error) {
 		return nil, nil
 	case "block":
 		// A handler that runs until the test lets it go.
-		<-h.m.messageGate
+		gate := h.m.messageGate
+		if g, ok := h.m.roomGates.Load(r.ID()); ok {
+			gate = g.(chan struct{})
+		}
+		<-gate
 		return nil, nil
 	case "say":
 		var d echo.SayData

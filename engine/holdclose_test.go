@@ -11,10 +11,12 @@ import (
 
 // A protocol error in the same message as a send queued to a busy room:
 // the reader's hold of its outbox, waiting for the send's reply, must
-// not keep the error and the close from being written.
+// not keep the error and the close from being written. The hold's time
+// limit is raised far past the test's wait, so that only the close can
+// end the hold.
 func TestQueuedSendThenProtocolErrorCloses(t *testing.T) {
 	mod := newTestModule()
-	env := newEnv(t, engine.Config{RateLimit: -1}, mod)
+	env := newEnv(t, engine.Config{RateLimit: -1, ReplyHold: time.Minute}, mod)
 	a := env.dial("a")
 	roomID := a.join(testKind, testParams{Name: "busy"}).Room
 	b := env.rawDial("b", nil)

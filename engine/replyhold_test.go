@@ -9,6 +9,10 @@ import (
 	"github.com/parlorhq/parlor/internal/echo"
 )
 
+// holdSlack is what the tests of the reply hold's time limit allow past
+// it, for a loaded machine.
+const holdSlack = 200 * time.Millisecond
+
 // mailboxObserver reports each send queued to a room's mailbox.
 type mailboxObserver struct {
 	engine.NopObserver
@@ -23,18 +27,48 @@ func (o *mailboxObserver) MailboxDepth(_ string, depth int) {
 	}
 }
 
+// wait returns the depth of the next send queued to a mailbox.
+func (o *mailboxObserver) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case d := <-o.queued:
+		return d
+	case <-time.After(waitTimeout):
+		t.Fatal("no send was queued to a mailbox")
+		return 0
+	}
+}
+
+// waitOutboxIdle waits until no writer holds user's outbox: a writer
+// that wrote the last frames the client read may not have let it go yet,
+// and a send that came meanwhile would find no outbox to hold.
+func (env *testEnv) waitOutboxIdle(user string) {
+	env.t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for !env.e.OutboxesIdle(user) {
+		if time.Now().After(deadline) {
+			env.t.Fatalf("%s's outbox still held after %v", user, waitTimeout)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // A send queued to a busy room holds the sender's outbox for its reply
 // for ReplyHold at most: an event from another room, queued to that
-// connection meanwhile, goes out while the busy room's handler still
-// runs, and the send's event and ack follow, in order, once.
+// connection meanwhile, goes out after the hold's time limit while the
+// busy room's handler still runs (at once when the hold is off), and the
+// send's event and ack follow, in order, once.
 func TestReplyHoldBounded(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		hold time.Duration
+		// min and max bound the wait of the other room's event: min from
+		// the queued send, max from the other room's send.
+		min, max time.Duration
 	}{
-		{"default", 0},
-		{"20ms", 20 * time.Millisecond},
-		{"off", -1},
+		{"default", 0, 5 * time.Millisecond, 5*time.Millisecond + holdSlack}, // the documented default
+		{"100ms", 100 * time.Millisecond, 100 * time.Millisecond, 100*time.Millisecond + holdSlack},
+		{"off", -1, 0, 50 * time.Millisecond},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mod := newTestModule()
@@ -64,26 +98,31 @@ func TestReplyHoldBounded(t *testing.T) {
 			// and b's reader holds its outbox for the reply.
 			go func() { _, _ = a.Send(testCtx(t), busy, "block", nil) }()
 			mod.log.wait(t, hookRec{Room: busy, Hook: "message", User: "a"}, 1)
+			env.waitOutboxIdle("b")
 			data, _ := codec.MarshalData(echo.SayData{Text: "queued"})
+			sent := time.Now()
 			b.send(codec.AppendSend(nil, 3, busy, "say", data, ""))
-			select {
-			case <-obs.queued:
-			case <-time.After(waitTimeout):
-				t.Fatal("b's send was not queued to the busy room")
-			}
+			obs.wait(t)
 
-			// Another room's event for b while the hold waits.
+			// Another room's event for b while the hold waits: it goes out
+			// when the hold's time limit has passed, not before, and not
+			// much later.
+			said := time.Now()
 			c.say(other, "meanwhile")
 			res := b.readUntil(waitTimeout, func(f *codec.Frame) bool {
 				return f.Type == codec.TypeEvent && f.Room == other
 			})
+			got := time.Now()
+			if d := got.Sub(sent); d < tc.min {
+				t.Fatalf("the other room's event came %v after the queued send, before the hold's limit %v", d, tc.min)
+			}
+			if d := got.Sub(said); d > tc.max {
+				t.Fatalf("the other room's event came %v after it was sent, want at most %v", d, tc.max)
+			}
 			for _, f := range res.frames {
 				if f.Type == codec.TypeReply && f.Ref == 3 {
 					t.Fatalf("the queued send's reply came before the room ran it: %+v", res.frames)
 				}
-			}
-			if n := mod.log.count(hookRec{Room: busy, Hook: "message", User: "b"}); n != 0 {
-				t.Fatalf("the other room's event waited for the busy room (b's send handled %d times)", n)
 			}
 
 			// The room goes on: b's event, then its ack, once.
@@ -91,13 +130,13 @@ func TestReplyHoldBounded(t *testing.T) {
 			res = b.readUntil(waitTimeout, func(f *codec.Frame) bool {
 				return f.Type == codec.TypeReply && f.Ref == 3
 			})
-			said := -1
+			event := -1
 			for i, f := range res.frames {
 				if f.Type == codec.TypeEvent && f.Room == busy {
-					said = i
+					event = i
 				}
 			}
-			if said < 0 || said != len(res.frames)-2 {
+			if event < 0 || event != len(res.frames)-2 {
 				t.Fatalf("want b's event right before its ack, got %+v", res.frames)
 			}
 			if f := res.frames[len(res.frames)-1]; f.Code != "" {
@@ -113,5 +152,99 @@ func TestReplyHoldBounded(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A late reply to a send whose hold its time limit ended does not end
+// the hold of a later send: that one waits for its own reply or its own
+// limit, and the late reply goes out with it.
+func TestLateReplyKeepsLaterHold(t *testing.T) {
+	const hold = 500 * time.Millisecond
+	mod := newTestModule()
+	obs := &mailboxObserver{queued: make(chan int, 16)}
+	env := newEnv(t, engine.Config{RateLimit: -1, ReplyHold: hold, Observer: obs}, mod)
+	a := env.dial("a")
+	x := a.join(testKind, testParams{Name: "x"}).Room
+	d := env.dial("d")
+	y := d.join(testKind, testParams{Name: "y"}).Room
+	gateX, gateY := make(chan struct{}), make(chan struct{})
+	mod.roomGates.Store(x, gateX)
+	mod.roomGates.Store(y, gateY)
+	openX, openY := false, false
+	t.Cleanup(func() {
+		if !openX {
+			close(gateX)
+		}
+		if !openY {
+			close(gateY)
+		}
+	})
+	b := env.rawDial("b", nil)
+	b.connect()
+	b.join(1, testKind, testParams{Name: "x"})
+	b.join(2, testKind, testParams{Name: "y"})
+	b.join(3, echo.Kind, echo.JoinParams{Name: "other"})
+	other := echoRoomID("other")
+	c := env.dial("c")
+	c.join(echo.Kind, echo.JoinParams{Name: "other"})
+
+	// Both rooms busy.
+	go func() { _, _ = a.Send(testCtx(t), x, "block", nil) }()
+	go func() { _, _ = d.Send(testCtx(t), y, "block", nil) }()
+	mod.log.wait(t, hookRec{Room: x, Hook: "message", User: "a"}, 1)
+	mod.log.wait(t, hookRec{Room: y, Hook: "message", User: "d"}, 1)
+	data, _ := codec.MarshalData(echo.SayData{Text: "queued"})
+
+	// b's send 10 to x is held for; its time limit ends the hold, which
+	// the other room's event shows.
+	env.waitOutboxIdle("b")
+	b.send(codec.AppendSend(nil, 10, x, "say", data, ""))
+	obs.wait(t)
+	c.say(other, "after the first hold")
+	res := b.readUntil(waitTimeout, func(f *codec.Frame) bool {
+		return f.Type == codec.TypeEvent && f.Room == other
+	})
+	frames := res.frames
+	env.waitOutboxIdle("b")
+
+	// b's send 11 to y is held for too. The send 12 behind it shows that
+	// the reader has set that hold up: it handles one message at a time.
+	started := time.Now()
+	b.send(codec.AppendSend(nil, 11, y, "say", data, ""))
+	obs.wait(t)
+	b.send(codec.AppendSend(nil, 12, y, "say", data, ""))
+	obs.wait(t)
+
+	// x runs send 10 and replies late; a's send to x, behind it in x's
+	// mailbox, answered, shows that the reply was queued to b. Send 11's
+	// hold keeps it until its own limit: the reply cannot reach b before.
+	close(gateX)
+	openX = true
+	if _, err := a.Send(testCtx(t), x, "say", echo.SayData{Text: "after"}); err != nil {
+		t.Fatal(err)
+	}
+	res = b.readUntil(waitTimeout, func(f *codec.Frame) bool {
+		return f.Type == codec.TypeReply && f.Ref == 10
+	})
+	if got := time.Since(started); got < hold {
+		t.Fatalf("the late reply to send 10 reached b %v after send 11, within its hold (%v): it ended that hold", got, hold)
+	}
+	frames = append(frames, res.frames...)
+
+	// y runs 11 and 12: every reply comes, once, in order.
+	close(gateY)
+	openY = true
+	res = b.readUntil(waitTimeout, func(f *codec.Frame) bool {
+		return f.Type == codec.TypeReply && f.Ref == 12
+	})
+	frames = append(frames, res.frames...)
+	var refs []uint64
+	for _, f := range frames {
+		if f.Type == codec.TypeReply {
+			refs = append(refs, f.Ref)
+		}
+	}
+	if len(refs) != 3 || refs[0] != 10 || refs[1] != 11 || refs[2] != 12 {
+		t.Fatalf("want the replies to 10, 11 and 12, got %v", refs)
 	}
 }

@@ -48,8 +48,15 @@ type session struct {
 	// userConns lock once the session is registered.
 	cred string
 
-	// Read goroutine only.
+	// Read goroutine only. handleSend sets replyHold when its send went
+	// to the room's mailbox and no reply was queued since replyBase, the
+	// count of replies before the send; replyRef is the send's ref (its
+	// low 32 bits) and holdGen numbers the reader's holds (replyhold.go).
+	// They fill the padding after connected.
 	connected bool
+	replyHold bool
+	holdGen   uint16
+	replyRef  uint32
 	limiter   *rate.Limiter
 	strikes   *rate.Limiter
 	names     codec.Interner // room ids and event names of sends
@@ -64,21 +71,14 @@ type session struct {
 	// (room.Room.SendInline); the pong check waits for it (heartbeat.go).
 	inHandler atomic.Bool
 	// replies counts the replies queued to the connection. awaitReply is
-	// set while the reader's hold of the outbox waits for the reply to a
-	// send it queued to a busy room; the goroutine that queues a reply
-	// then takes the hold over and writes (flushHeld, Deliver).
+	// the hold's token while the reader's hold of the outbox waits for
+	// the reply to a send it queued to a busy room, 0 otherwise: the
+	// hold's generation and the send's ref (replyhold.go). The goroutine
+	// that queues that reply, or the hold's time limit, takes the token
+	// back and writes (flushHeld, deliver).
 	replies    atomic.Uint32
-	awaitReply atomic.Bool
-	// holdSince is when the reader's last hold began to wait for a reply
-	// (since monoBase), and holdTimer ends a wait that outlives
-	// Config.ReplyHold (replyhold.go). The reader makes the timer at its
-	// first such hold and resets it at each one.
-	holdSince atomic.Int64
-	holdTimer *time.Timer
-	// Read goroutine only: handleSend sets replyHold when its send went
-	// to the room's mailbox and no reply was queued since replyBase, the
-	// count of replies before the send.
-	replyHold bool
+	awaitReply atomic.Uint64
+	// replyBase is read goroutine only (see replyHold).
 	replyBase uint32
 	// closeSent is the first close code the server sent, for
 	// Config.Observer.
@@ -222,9 +222,12 @@ func (s *session) deliver(frames []byte, direct, reply bool) bool {
 		}
 		return true
 	case pushQueued:
-		if reply && s.awaitReply.Load() && s.awaitReply.CompareAndSwap(true, false) {
-			s.endReplyHold()
-			s.writeHeld()
+		if reply {
+			// Only the reply the hold waits for ends it: a late reply to
+			// an earlier send, whose own hold has ended, leaves it be.
+			if tok := s.awaitReply.Load(); tok != 0 && holdAnswers(tok, frames) && s.awaitReply.CompareAndSwap(tok, 0) {
+				s.writeHeld()
+			}
 		}
 		return true
 	case pushOverflow:
@@ -339,7 +342,7 @@ func (s *session) writeBatch(batch [][]byte, size int) error {
 // written.
 func (s *session) closeAfterFlush(code uint16, reason string) {
 	s.closeSent.CompareAndSwap(0, uint32(code))
-	if s.out.closeAfterFlush(code, reason) || s.awaitReply.CompareAndSwap(true, false) {
+	if s.out.closeAfterFlush(code, reason) || s.awaitReply.Swap(0) != 0 {
 		// A hold waiting for a reply is ended too: the close does not
 		// wait for the room.
 		s.startWriter()
@@ -405,9 +408,6 @@ func (s *session) close(cause error) {
 		obs.Disconnected(s.closeCode(cause))
 	}
 	s.out.kill()
-	if s.holdTimer != nil {
-		s.holdTimer.Stop() // the reader's: nothing is left to write
-	}
 	s.e.beats.remove(s)
 	s.roomsMu.Lock()
 	rooms := append([]*room.Room(nil), s.rooms...)

@@ -108,9 +108,9 @@ func (s *session) onMessage(m *gws.Message) {
 // the other member's message being stored when the send came) go out as
 // one WebSocket message, where they took up to three. handleSend holds
 // only for a send with at most the running op ahead of it, and the wait
-// lasts at most Config.ReplyHold: past it the hold's timer writes what
-// was queued, and the reply goes out on its own (replyhold.go). A reply
-// queued before the hand-over ends it at once.
+// lasts at most Config.ReplyHold: past it the engine's hold queues
+// write what was queued, and the reply goes out on its own
+// (replyhold.go). A reply queued before the hand-over ends it at once.
 func (s *session) flushHeld(held bool) {
 	wait := s.replyHold
 	s.replyHold = false // it concerns this message only
@@ -118,21 +118,22 @@ func (s *session) flushHeld(held bool) {
 		return
 	}
 	if wait {
-		s.startReplyHold()
-		s.awaitReply.Store(true)
+		tok := s.nextHoldToken()
+		s.awaitReply.Store(tok)
 		// A close queued meanwhile (a protocol error in the same
 		// message, a shutdown) may have found awaitReply still unset:
-		// then the hold ends here and writes it, as it does when the
+		// then the hold ends here and writes it, as it does when a
 		// reply came first. closeAfterFlush marks the outbox closed
 		// before its own attempt to end the hold, so one of the two
 		// ends it.
 		if s.replies.Load() == s.replyBase && !s.out.isClosed() {
-			// The reply's deliver writes, or the hold's timer when the
-			// reply takes longer than Config.ReplyHold (replyhold.go).
-			s.armReplyHold()
+			// The reply's deliver writes, or the hold's time limit
+			// when the reply takes longer than Config.ReplyHold
+			// (replyhold.go).
+			s.e.holds.add(s, tok)
 			return
 		}
-		if !s.awaitReply.CompareAndSwap(true, false) {
+		if !s.awaitReply.CompareAndSwap(tok, 0) {
 			return // the reply's deliver (or the close) writes
 		}
 	}
