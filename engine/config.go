@@ -123,9 +123,11 @@ type Config struct {
 	// send to the mailbox of a busy room, keeps the connection's outbox
 	// for the send's reply, so that the ack and the events queued
 	// meanwhile go out in one write. Past it, what was queued is written
-	// and the reply goes out on its own when it comes: a slow room
-	// handler delays the connection's other frames by this much at most.
-	// Default: 5ms. Negative never holds for a queued send's reply.
+	// and the reply goes out on its own when it comes; a hold with nothing
+	// queued behind it is kept for another ReplyHold, since it delays
+	// nothing. A slow room handler delays the connection's other frames
+	// by at most twice this. Default: 5ms. Negative never holds for a
+	// queued send's reply.
 	ReplyHold time.Duration
 	// MaxForwardedSends bounds, in a cluster, the sends of one connection
 	// to one room whose owner is another node that await the owner's

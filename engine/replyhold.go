@@ -28,6 +28,11 @@ import (
 // the second's hold early: what was held goes out sooner, nothing is
 // lost.)
 //
+// A hold at its time limit with nothing queued behind it is kept and
+// looked at again after another Config.ReplyHold (endHold): ending it
+// would delay nothing less and cost the send's event and ack a write
+// each.
+//
 // Every hold lasts the same Config.ReplyHold, so deadlines come in the
 // order holds start: each of a few shards keeps a FIFO of (session,
 // token, deadline), and a goroutine, running while its shard holds
@@ -169,9 +174,21 @@ func (sh *holdShard) run() {
 	}
 }
 
-// endHold ends the hold whose token is tok, if it still waits, and writes
-// what it kept queued. It runs on a hold shard's goroutine.
+// endHold ends the hold whose token is tok, if it still waits and frames
+// wait behind it, and writes them. A hold that nothing waits behind
+// delays nothing: it is queued again for another Config.ReplyHold, so
+// that a reply slower than the limit (a room waiting on its store's sync
+// under load) still goes out with the send's event in one write. A frame
+// queued just after that look waits at most twice Config.ReplyHold. It
+// runs on a hold shard's goroutine.
 func (s *session) endHold(tok uint64) {
+	if s.awaitReply.Load() != tok {
+		return // ended by its reply or a close
+	}
+	if s.out.empty() {
+		s.e.holds.add(s, tok)
+		return
+	}
 	if s.awaitReply.CompareAndSwap(tok, 0) {
 		s.writeHeld()
 	}

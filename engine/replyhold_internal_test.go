@@ -34,16 +34,22 @@ func waitIdle(tb testing.TB, s *session) {
 	}
 }
 
-// A hold ends once, and only by what concerns it: a time limit that fires
-// after its hold ended (by its reply) does not end the next hold, even
-// one for a send of the same ref, and neither does a late reply to an
-// earlier send. Its own reply ends it and writes what it kept.
+// A hold ends once, and only by what concerns it: its time limit ends it
+// only when a frame waits behind it; a time limit that fires after its
+// hold ended (by its reply) does not end the next hold, even one for a
+// send of the same ref, and neither does a late reply to an earlier
+// send. Its own reply ends it and writes what it kept.
 func TestHoldEndsOnlyItsOwn(t *testing.T) {
 	env := newPingEnv(t, true)
 	s := env.s
 
 	first := startHold(t, s, 3)
-	s.endHold(first) // its time limit
+	s.endHold(first) // its time limit, with nothing waiting behind it
+	if got := s.awaitReply.Load(); got != first || !s.out.isWriting() {
+		t.Fatalf("a time limit with nothing queued ended the hold (token %x, want %x)", got, first)
+	}
+	s.Deliver(codec.AppendEvent(nil, "other", 1, "say", nil)) // another room's event
+	s.endHold(first) // its time limit, with a frame waiting
 	if got := s.awaitReply.Load(); got != 0 {
 		t.Fatalf("the time limit left token %x", got)
 	}

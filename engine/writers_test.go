@@ -178,11 +178,18 @@ func waitDropped(t *testing.T, w *rawWS) {
 // room goroutine answers it. The reader's hold of the sender's outbox
 // then waits for that reply, so the sender's copy of its event and its ack
 // still arrive as one WebSocket message, the event first, as they do when
-// the send runs on the reader. The room is busy for 700 ms here, so the
-// hold's bound (ReplyHold) is raised past it.
+// the send runs on the reader. The room is busy for 700 ms here: past
+// the hold's time limit (ReplyHold 20 ms), a hold that nothing waits
+// behind is kept, so the limit does not split them either.
 func TestQueuedSendAckAndEventInOneMessage(t *testing.T) {
+	for _, hold := range []time.Duration{time.Minute, 20 * time.Millisecond} {
+		t.Run(hold.String(), func(t *testing.T) { queuedSendAckAndEventInOneMessage(t, hold) })
+	}
+}
+
+func queuedSendAckAndEventInOneMessage(t *testing.T, hold time.Duration) {
 	mod := newTestModule()
-	env := newEnv(t, engine.Config{RateLimit: -1, ReplyHold: time.Minute}, mod)
+	env := newEnv(t, engine.Config{RateLimit: -1, ReplyHold: hold}, mod)
 	a := env.dial("a")
 	roomID := a.join(testKind, testParams{Name: "busy"}).Room
 	b := env.rawDial("b", nil)
