@@ -119,14 +119,17 @@ type Config struct {
 	// and a join or leave still waiting in the mailbox is never applied.
 	// Default: 10s.
 	JoinTimeout time.Duration
-	// ReplyHold bounds how long a connection's reader, after queuing a
-	// send to the mailbox of a busy room, keeps the connection's outbox
-	// for the send's reply, so that the ack and the events queued
-	// meanwhile go out in one write. Past it, what was queued is written
-	// and the reply goes out on its own when it comes; a hold with nothing
-	// queued behind it is kept for another ReplyHold, since it delays
-	// nothing. A slow room handler delays the connection's other frames
-	// by at most twice this. Default: 5ms. Negative never holds for a
+	// ReplyHold bounds how long a frame waits behind a connection's
+	// reply hold: after queuing a send to the mailbox of a busy room, the
+	// reader keeps the connection's outbox for the send's reply, so that
+	// the ack and the events queued meanwhile go out in one write. Once a
+	// frame has waited ReplyHold (up to a quarter more) behind the hold,
+	// what was queued is written and the reply goes out on its own when
+	// it comes; a hold with nothing behind it delays nothing and is
+	// kept. So a slow room handler delays the connection's other frames
+	// by about this much at most. Default: 50ms, above a room's usual
+	// wait for its store under load, where a shorter limit splits the
+	// send's event and ack into two writes. Negative never holds for a
 	// queued send's reply.
 	ReplyHold time.Duration
 	// MaxForwardedSends bounds, in a cluster, the sends of one connection
@@ -201,7 +204,7 @@ const (
 	DefaultMaxConnsPerUser     = 16
 	DefaultJoinTimeout         = 10 * time.Second
 	DefaultMaxForwardedSends   = 256
-	DefaultReplyHold           = 5 * time.Millisecond
+	DefaultReplyHold           = 50 * time.Millisecond
 )
 
 // Defaults of the user channel and presence fields of Config.

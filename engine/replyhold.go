@@ -11,10 +11,13 @@ import (
 // (flushHeld, socket.go), so that the sender's event and its ack go out
 // in one write. Frames other rooms queue to the connection meanwhile wait
 // behind the hold, so a slow room handler would delay them for as long
-// as it runs. Config.ReplyHold bounds the wait: when the reply has not
-// come by then, the engine's hold queues end the hold and write what was
-// queued; the reply goes out on its own when it comes, after those
-// frames.
+// as it runs. Config.ReplyHold bounds that wait: a frame queued behind a
+// waiting hold (deliver, or flushHeld for frames queued before the hold
+// began to wait) files the hold in the engine's hold queues, which end
+// it Config.ReplyHold later, if it still waits, and write what it kept;
+// the reply goes out on its own when it comes, after those frames. A
+// hold with nothing behind it delays nothing and costs nothing: ending
+// it would only cost the send's event and ack a write each.
 //
 // A waiting hold is a token in the session's awaitReply: the hold's
 // generation, numbered by the reader, and the low 32 bits of the send's
@@ -28,18 +31,17 @@ import (
 // the second's hold early: what was held goes out sooner, nothing is
 // lost.)
 //
-// A hold at its time limit with nothing queued behind it is kept and
-// looked at again after another Config.ReplyHold (endHold): ending it
-// would delay nothing less and cost the send's event and ack a write
-// each.
-//
-// Every hold lasts the same Config.ReplyHold, so deadlines come in the
-// order holds start: each of a few shards keeps a FIFO of (session,
-// token, deadline), and a goroutine, running while its shard holds
-// entries, ends the holds whose deadline has passed. A hold costs its
-// connection no memory and no timer of its own; starting one is an append
-// under the shard's lock. A hold that its reply ends stays queued until
-// its deadline, 24 bytes for Config.ReplyHold, and is then dropped.
+// Every entry waits the same Config.ReplyHold, so deadlines come in the
+// order entries are filed: each of a few shards keeps a FIFO of
+// (session, token, deadline), and a goroutine, running while its shard
+// holds entries, ends the holds whose deadline has passed. It sleeps at
+// least a quarter of Config.ReplyHold between turns, so that it wakes a
+// few hundred times a second at most, however many entries come: a
+// frame waits behind a hold at most 1.25 Config.ReplyHold. A hold costs
+// its connection no memory and no timer of its own; filing it is an
+// append under the shard's lock. An entry whose hold its reply ended
+// stays queued until its deadline, 24 bytes for Config.ReplyHold, and is
+// then dropped.
 
 // holdQueues is the engine's set of reply hold shards.
 type holdQueues struct {
@@ -86,8 +88,8 @@ func newHoldQueues(e *Engine) *holdQueues {
 	return q
 }
 
-// add queues s's hold, whose token is tok, to end Config.ReplyHold from
-// now. The shard is picked by the connection's socket, so one
+// add files s's hold, whose token is tok and behind which a frame now
+// waits, to end Config.ReplyHold from now. The shard is picked by the connection's socket, so one
 // connection's holds share one FIFO and connections spread over all.
 func (q *holdQueues) add(s *session, tok uint64) {
 	sh := q.shards[uint32(s.sock)%uint32(len(q.shards))]
@@ -161,7 +163,7 @@ func (sh *holdShard) run() {
 		if wait == 0 {
 			continue // look again: holds may have come meanwhile
 		}
-		sh.timer.Reset(wait)
+		sh.timer.Reset(max(wait, sh.hold/4))
 		select {
 		case <-sh.timer.C:
 		case <-sh.e.ctx.Done():
@@ -174,21 +176,10 @@ func (sh *holdShard) run() {
 	}
 }
 
-// endHold ends the hold whose token is tok, if it still waits and frames
-// wait behind it, and writes them. A hold that nothing waits behind
-// delays nothing: it is queued again for another Config.ReplyHold, so
-// that a reply slower than the limit (a room waiting on its store's sync
-// under load) still goes out with the send's event in one write. A frame
-// queued just after that look waits at most twice Config.ReplyHold. It
-// runs on a hold shard's goroutine.
+// endHold ends the hold whose token is tok, if it still waits, and
+// writes what it kept queued. It runs on a hold shard's goroutine, a
+// Config.ReplyHold after a frame was queued behind the hold.
 func (s *session) endHold(tok uint64) {
-	if s.awaitReply.Load() != tok {
-		return // ended by its reply or a close
-	}
-	if s.out.empty() {
-		s.e.holds.add(s, tok)
-		return
-	}
 	if s.awaitReply.CompareAndSwap(tok, 0) {
 		s.writeHeld()
 	}

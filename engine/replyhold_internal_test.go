@@ -44,12 +44,7 @@ func TestHoldEndsOnlyItsOwn(t *testing.T) {
 	s := env.s
 
 	first := startHold(t, s, 3)
-	s.endHold(first) // its time limit, with nothing waiting behind it
-	if got := s.awaitReply.Load(); got != first || !s.out.isWriting() {
-		t.Fatalf("a time limit with nothing queued ended the hold (token %x, want %x)", got, first)
-	}
-	s.Deliver(codec.AppendEvent(nil, "other", 1, "say", nil)) // another room's event
-	s.endHold(first) // its time limit, with a frame waiting
+	s.endHold(first) // its time limit
 	if got := s.awaitReply.Load(); got != 0 {
 		t.Fatalf("the time limit left token %x", got)
 	}
@@ -154,7 +149,8 @@ func TestHeldSendAllocatesNothing(t *testing.T) {
 
 // BenchmarkHeldSend measures a send held for, from the reader's hold to
 // the reply written to a real loopback socket, with the hold's time limit
-// (Config.ReplyHold, 5ms) running.
+// (Config.ReplyHold) in place: nothing waits behind the hold, so it is
+// filed in no queue.
 func BenchmarkHeldSend(b *testing.B) {
 	env := newPingEnv(b, true)
 	s := env.s
@@ -175,5 +171,41 @@ func BenchmarkHoldLimit(b *testing.B) {
 	for b.Loop() {
 		s.replyRef = 7
 		s.e.holds.add(s, s.nextHoldToken())
+	}
+}
+
+// A hold with nothing behind it is filed in no queue: only a frame
+// queued behind it files it, for its time limit, and the reply it waits
+// for files nothing.
+func TestHoldFiledByWaitingFrame(t *testing.T) {
+	env := newPingEnv(t, true)
+	s := env.s
+	for _, sh := range s.e.holds.shards {
+		sh.hold = time.Hour // the test looks at the queues itself
+	}
+	filed := func() []holdEntry {
+		var all []holdEntry
+		for _, sh := range s.e.holds.shards {
+			sh.mu.Lock()
+			all = append(all, sh.queue[sh.head:]...)
+			sh.mu.Unlock()
+		}
+		return all
+	}
+
+	tok := startHold(t, s, 7)
+	if n := len(filed()); n != 0 {
+		t.Fatalf("a hold with nothing behind it filed %d entries", n)
+	}
+	s.Deliver(codec.AppendEvent(nil, "other", 1, "say", nil)) // another room's event
+	if got := filed(); len(got) != 1 || got[0].s != s || got[0].tok != tok {
+		t.Fatalf("an event behind the hold filed %+v, want the hold", got)
+	}
+	s.Deliver(codec.AppendReply(nil, 7, "", "", nil)) // its reply
+	if got := s.awaitReply.Load(); got != 0 {
+		t.Fatalf("the reply left token %x", got)
+	}
+	if n := len(filed()); n != 1 {
+		t.Fatalf("the reply filed %d entries more", n-1)
 	}
 }

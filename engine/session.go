@@ -222,12 +222,18 @@ func (s *session) deliver(frames []byte, direct, reply bool) bool {
 		}
 		return true
 	case pushQueued:
-		if reply {
-			// Only the reply the hold waits for ends it: a late reply to
-			// an earlier send, whose own hold has ended, leaves it be.
-			if tok := s.awaitReply.Load(); tok != 0 && holdAnswers(tok, frames) && s.awaitReply.CompareAndSwap(tok, 0) {
-				s.writeHeld()
-			}
+		tok := s.awaitReply.Load()
+		switch {
+		case tok == 0:
+		case !reply || !holdAnswers(tok, frames):
+			// A frame behind a hold that waits for a reply: the hold
+			// ends Config.ReplyHold from now, unless the reply ends it
+			// first (replyhold.go). (A late reply to an earlier send,
+			// whose own hold has ended, is such a frame too.)
+			s.e.holds.add(s, tok)
+		case s.awaitReply.CompareAndSwap(tok, 0):
+			// Only the reply the hold waits for ends it.
+			s.writeHeld()
 		}
 		return true
 	case pushOverflow:

@@ -127,10 +127,13 @@ func (s *session) flushHeld(held bool) {
 		// before its own attempt to end the hold, so one of the two
 		// ends it.
 		if s.replies.Load() == s.replyBase && !s.out.isClosed() {
-			// The reply's deliver writes, or the hold's time limit
-			// when the reply takes longer than Config.ReplyHold
-			// (replyhold.go).
-			s.e.holds.add(s, tok)
+			// The reply's deliver writes, or the hold's time limit,
+			// Config.ReplyHold after a frame came to wait behind the
+			// hold (replyhold.go): frames queued from here on file it
+			// themselves (deliver), and these were queued before.
+			if !s.out.empty() {
+				s.e.holds.add(s, tok)
+			}
 			return
 		}
 		if !s.awaitReply.CompareAndSwap(tok, 0) {
