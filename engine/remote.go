@@ -224,6 +224,8 @@ func (rr *remoteRoom) stopAwaiting(sid string, ch chan struct{}) {
 // nothing. s gets them in its replay, but the sessions already attached
 // here do not, and moving lastSeq past them would hide the gap from the
 // next broadcast's check: they resume from the last seq they saw instead.
+// A replayed event past the last broadcast shows the same gap (a joining
+// session's replay can reach past it before its joined frame does).
 func (rr *remoteRoom) noteSeq(frame []byte, s *session) {
 	seq, joined := joinedSeq(frame)
 	ok := joined
@@ -233,7 +235,11 @@ func (rr *remoteRoom) noteSeq(frame []byte, s *session) {
 	if !ok || (rr.seqKnown && seq <= rr.lastSeq) {
 		return
 	}
-	if joined && rr.seqKnown {
+	if rr.seqKnown {
+		// A replayed event past the last broadcast shows the gap as a
+		// joined frame does: the owner publishes each broadcast on this
+		// node's link before any replay that holds it, so this node never
+		// got it, and the sessions attached here would skip it.
 		rr.missed(seq, s)
 	}
 	rr.lastSeq, rr.seqKnown = seq, true
