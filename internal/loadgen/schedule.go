@@ -49,18 +49,13 @@ func (s *Schedule) Pacer() *Pacer {
 }
 
 // Next takes the next send time and waits until it is due; it returns at
-// once if it is already past. ok is false if ctx ends first, or if the
-// send is due at or after ctx's deadline: the sender should stop. (On a
-// busy machine the timer that ends ctx can fire late, and a sender that
-// is behind would otherwise take send times past the end of the run.)
+// once if it is already past. ok is false if ctx ends first: the sender
+// should stop.
 func (p *Pacer) Next(ctx context.Context) (due time.Time, ok bool) {
 	if ctx.Err() != nil {
 		return time.Time{}, false
 	}
 	due = p.s.due(p.s.next.Add(1) - 1)
-	if end, has := ctx.Deadline(); has && !due.Before(end) {
-		return time.Time{}, false
-	}
 	wait := time.Until(due)
 	if wait <= 0 {
 		return due, true

@@ -115,30 +115,3 @@ func TestScheduleStops(t *testing.T) {
 		t.Fatal("Next with an ended ctx returned ok")
 	}
 }
-
-// lateContext is a context whose deadline has passed while its Err is
-// still nil, as a context.WithDeadline is until its timer runs.
-type lateContext struct {
-	context.Context
-	end time.Time
-}
-
-// Deadline returns the passed deadline.
-func (c lateContext) Deadline() (time.Time, bool) { return c.end, true }
-
-// TestScheduleStopsAtDeadline: a send due at or after ctx's deadline is
-// refused even while ctx has not ended yet, and one due before it is not.
-func TestScheduleStopsAtDeadline(t *testing.T) {
-	start := time.Now().Add(-time.Second)
-	s := NewSchedule(10, start) // sends due at start, start+100ms, ...
-	p := s.Pacer()
-	ctx := lateContext{Context: context.Background(), end: start.Add(150 * time.Millisecond)}
-	for i := range 2 {
-		if due, ok := p.Next(ctx); !ok || !due.Equal(start.Add(time.Duration(i)*100*time.Millisecond)) {
-			t.Fatalf("send %d: %v, %v", i, due, ok)
-		}
-	}
-	if due, ok := p.Next(ctx); ok {
-		t.Fatalf("send 2, due at %v after the deadline: ok", due.Sub(start))
-	}
-}
