@@ -28,8 +28,10 @@ func TestRunJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 100/s for 0.5 s is at most 51 moves.
-	if j.Mode != "open" || j.Offered != 100 || j.Moves == 0 || j.Moves > 51 || j.Latency.Count != j.Moves || j.Failed != 0 {
+	// 100/s for 0.5 s is 51 moves due; a sender behind schedule when the
+	// run's timer fires (late, on a busy machine) may still take one or
+	// two due meanwhile.
+	if j.Mode != "open" || j.Offered != 100 || j.Moves == 0 || j.Moves > 53 || j.Latency.Count != j.Moves || j.Failed != 0 {
 		t.Fatalf("%+v", j)
 	}
 }
