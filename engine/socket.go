@@ -107,10 +107,11 @@ func (s *session) onMessage(m *gws.Message) {
 // event, the ack and what arrived meanwhile (in a direct conversation,
 // the other member's message being stored when the send came) go out as
 // one WebSocket message, where they took up to three. handleSend holds
-// only for a send with at most the running op ahead of it, and the wait
-// lasts at most Config.ReplyHold: past it the engine's hold queues
-// write what was queued, and the reply goes out on its own
-// (replyhold.go). A reply queued before the hand-over ends it at once.
+// only for a send with at most the running op ahead of it, and a frame
+// that comes to wait behind the hold waits Config.ReplyHold at most
+// (up to a quarter more): then the engine's hold queues write what was
+// queued, and the reply goes out on its own (replyhold.go). A reply
+// queued before the hand-over ends it at once.
 func (s *session) flushHeld(held bool) {
 	wait := s.replyHold
 	s.replyHold = false // it concerns this message only
