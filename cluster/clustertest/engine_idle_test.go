@@ -20,15 +20,7 @@ func TestClusterEmptyRoomStopsSoon(t *testing.T) {
 	b := startNode(t, "b", []string{ns.URL()}, st, nodeOptions{})
 
 	// alice's user channel runs on a, then she closes its connection.
-	onA, _ := wsConnect(t, a, "alice", "")
-	if _, err := onA.Join(2, engine.UserKind, nil); err != nil {
-		t.Fatal(err)
-	}
-	uid := a.srv.Engine.UserChannelID("alice")
-	if !a.owns(uid) {
-		t.Fatal("alice's user channel does not run on a")
-	}
-	_ = onA.Close()
+	uid := idleUserChannel(t, a)
 
 	alice := a.dial("alice")
 	cv, err := chatclient.DM(ctx(t), alice, "bob")
@@ -79,15 +71,7 @@ func TestClusterIdleRoomNotRenewed(t *testing.T) {
 	st := newStores()
 	a := startNode(t, "a", []string{ns.URL()}, st, nodeOptions{leaseTTL: ttl})
 	// alice's user channel runs on a, idle once its connection closed.
-	onA, _ := wsConnect(t, a, "alice", "")
-	if _, err := onA.Join(2, engine.UserKind, nil); err != nil {
-		t.Fatal(err)
-	}
-	uid := a.srv.Engine.UserChannelID("alice")
-	if !a.owns(uid) {
-		t.Fatal("alice's user channel does not run on a")
-	}
-	_ = onA.Close()
+	uid := idleUserChannel(t, a)
 
 	alice := a.dial("alice")
 	cv, err := chatclient.DM(ctx(t), alice, "bob")
@@ -122,4 +106,21 @@ func TestClusterIdleRoomNotRenewed(t *testing.T) {
 		t.Fatalf("alice's idle user channel: revision %d then %d (%v), running %v; want renewed and running",
 			chanRev, later, err, a.owns(uid))
 	}
+}
+
+// idleUserChannel starts alice's user channel on node a through a
+// connection of its own, closes that connection, and returns the
+// channel's room id: the channel stays, idle.
+func idleUserChannel(t *testing.T, a *node) string {
+	t.Helper()
+	onA, _ := wsConnect(t, a, "alice", "")
+	if _, err := onA.Join(2, engine.UserKind, nil); err != nil {
+		t.Fatal(err)
+	}
+	uid := a.srv.Engine.UserChannelID("alice")
+	if !a.owns(uid) {
+		t.Fatal("alice's user channel does not run on a")
+	}
+	_ = onA.Close()
+	return uid
 }
