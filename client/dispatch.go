@@ -238,15 +238,25 @@ func (c *Client) rejoined(cn *conn, cl *call, f *codec.Frame, err error) {
 		rec.seq = f.Seq
 		rec.snapshot = f.Snapshot
 	}
-	q := rec.q
-	seq := rec.seq
-	c.settle(cl, result{frame: *f})
-	c.mu.Unlock()
+	var ev *Event
 	switch {
 	case !recovered:
-		c.notice(q, Event{Room: f.Room, Seq: f.Seq, Name: EventRejoined, Data: f.Snapshot})
+		ev = &Event{Room: f.Room, Seq: f.Seq, Name: EventRejoined, Data: f.Snapshot}
 	case rec.resumeNotice:
-		c.notice(q, Event{Room: f.Room, Seq: seq, Name: EventResumed})
+		ev = &Event{Room: f.Room, Seq: rec.seq, Name: EventResumed}
+	}
+	q := rec.q
+	if ev != nil && q != nil {
+		// Before the rejoin is settled: once restore sees every room
+		// joined, the client reports StateOpen, and a room's reader must
+		// not find the events this notice replaces still buffered.
+		q.push(*ev)
+		ev = nil
+	}
+	c.settle(cl, result{frame: *f})
+	c.mu.Unlock()
+	if ev != nil {
+		c.deliver(*ev)
 	}
 }
 
