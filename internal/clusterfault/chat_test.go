@@ -28,7 +28,7 @@ func TestCrossNodeChat(t *testing.T) {
 	dm := []*member{alice, bob}
 	for n := range 20 {
 		for _, m := range dm {
-			if err := m.send(n); err != nil {
+			if err := m.sendNext(); err != nil {
 				t.Fatalf("%s sends %d in the DM: %v", m.name, n, err)
 			}
 		}
@@ -75,7 +75,7 @@ func TestCrossNodeChat(t *testing.T) {
 	}
 	for n := range 10 {
 		for _, m := range group {
-			if err := m.send(n); err != nil {
+			if err := m.sendNext(); err != nil {
 				t.Fatalf("%s sends %d in the group: %v", m.name, n, err)
 			}
 		}

@@ -58,6 +58,7 @@ type member struct {
 	room string
 
 	mu       sync.Mutex
+	next     int    // the number of sendNext's next message
 	acked    []sent // in send order
 	failed   []sent // sends that returned an error
 	failures map[string]int
@@ -111,6 +112,18 @@ func (m *member) read() {
 		}
 		m.mu.Unlock()
 	}
+}
+
+// sendNext sends the member's next message: numbers go on across loads,
+// so that a message refused in one load is never sent again, under the
+// same client message id, in a later one (it would be a new message, out
+// of the sender's order).
+func (m *member) sendNext() error {
+	m.mu.Lock()
+	n := m.next
+	m.next++
+	m.mu.Unlock()
+	return m.send(n)
 }
 
 // send sends message n and records the outcome.
@@ -168,7 +181,7 @@ func load(t *testing.T, members []*member) (stop func()) {
 	var wg sync.WaitGroup
 	for _, m := range members {
 		wg.Go(func() {
-			for n := 0; ; n++ {
+			for {
 				select {
 				case <-done:
 					return
@@ -176,7 +189,7 @@ func load(t *testing.T, members []*member) (stop func()) {
 					return
 				default:
 				}
-				if m.send(n) != nil {
+				if m.sendNext() != nil {
 					time.Sleep(10 * time.Millisecond)
 				}
 			}

@@ -27,7 +27,7 @@ func TestNATSOutage(t *testing.T) {
 	during := totalAcked(members)
 	refused := 0
 	for _, m := range members {
-		err := m.send(1_000_000)
+		err := m.sendNext()
 		switch {
 		case err == nil:
 			t.Errorf("%s: a send was acked while NATS was down", m.name)
