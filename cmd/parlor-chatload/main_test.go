@@ -4,13 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/parlorhq/parlor/internal/loadgen"
+	"github.com/parlorhq/parlor/internal/loadgen/pintest"
 )
 
 // TestMain lets the test binary be its own -spawn child: -spawn runs this
@@ -23,16 +22,11 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	if dir := os.Getenv(pinRunEnv); dir != "" {
+	if dir := pintest.Dir(); dir != "" {
 		os.Exit(pinnedRun(dir))
 	}
 	os.Exit(m.Run())
 }
-
-// pinRunEnv names the folder of TestRunPin's pinned run: the test binary
-// started with it set runs -spawn -pin there and exits, so that the pin
-// holds that process alone and not the tests'.
-const pinRunEnv = "PARLOR_TEST_PIN_RUN"
 
 // pinnedRun is the process TestRunPin starts: a -spawn -pin run whose JSON
 // result goes to dir. It measures 2 s: on a busy machine a pinned process
@@ -129,18 +123,9 @@ func TestRunSpawn(t *testing.T) {
 // two CPUs it chose; on a machine with fewer than two it fails with
 // ErrPinCPUs.
 func TestRunPin(t *testing.T) {
-	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), pinRunEnv+"="+dir)
-	out, err := cmd.CombinedOutput()
-	if _, perr := loadgen.ChoosePins(); perr != nil {
-		if err == nil || !strings.Contains(string(out), loadgen.ErrPinCPUs.Error()) {
-			t.Fatalf("with %v: %v\n%s", perr, err, out)
-		}
+	dir, out, ok := pintest.Run(t)
+	if !ok {
 		return
-	}
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
 	}
 	r := readResult(t, filepath.Join(dir, "result.json"))
 	if r.Latency.Count == 0 || r.Missing != 0 || r.Delivered != r.Latency.Count {

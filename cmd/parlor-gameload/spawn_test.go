@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,7 +13,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/parlorhq/parlor/internal/loadgen"
+	"github.com/parlorhq/parlor/internal/loadgen/pintest"
 )
 
 // TestMain lets the test binary be its own -spawn child: -spawn runs this
@@ -27,16 +26,11 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	if dir := os.Getenv(pinRunEnv); dir != "" {
+	if dir := pintest.Dir(); dir != "" {
 		os.Exit(pinnedRun(dir))
 	}
 	os.Exit(m.Run())
 }
-
-// pinRunEnv names the folder of TestRunPin's pinned run: the test binary
-// started with it set runs -spawn -pin there and exits, so that the pin
-// holds that process alone and not the tests'.
-const pinRunEnv = "PARLOR_TEST_PIN_RUN"
 
 // pinnedRun is the process TestRunPin starts: a -spawn -pin run with
 // durable moves whose report goes to stdout and JSON result to dir. It
@@ -57,18 +51,9 @@ func pinnedRun(dir string) int {
 // moves with GOMAXPROCS 1 in the bots' process and reports the two CPUs
 // it chose; on a machine with fewer than two it fails with ErrPinCPUs.
 func TestRunPin(t *testing.T) {
-	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), pinRunEnv+"="+dir)
-	out, err := cmd.CombinedOutput()
-	if _, perr := loadgen.ChoosePins(); perr != nil {
-		if err == nil || !strings.Contains(string(out), loadgen.ErrPinCPUs.Error()) {
-			t.Fatalf("with %v: %v\n%s", perr, err, out)
-		}
+	dir, out, ok := pintest.Run(t)
+	if !ok {
 		return
-	}
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
 	}
 	var j jsonResult
 	b, err := os.ReadFile(filepath.Join(dir, "out.json"))
