@@ -368,6 +368,9 @@ func (r *Room) Send(s Session, ref uint64, event string, data []byte, clientMsgI
 	select {
 	case r.mailbox <- o:
 		r.kick()
+		if isDone(r.done) {
+			r.failQueued() // the room stopped: o may be past exit's drain
+		}
 		return nil
 	case <-r.done:
 		r.queued.Add(-1)
@@ -809,6 +812,16 @@ func (r *Room) exit() {
 		r.cfg.OnExit(r)
 	}
 	close(r.done)
+	r.failQueued()
+}
+
+// failQueued fails the ops left in the mailbox of a stopped room: a
+// message is answered ErrClosed, a join, leave or call gets the room's
+// closed error. exit runs it once done is closed, and so does a Send that
+// got its op into the mailbox after that drain (its select may pick the
+// mailbox over done when both are ready), so that every accepted send is
+// answered. Each op is taken by one of them.
+func (r *Room) failQueued() {
 	for {
 		select {
 		case o := <-r.mailbox:
@@ -843,4 +856,14 @@ func (r *Room) safeCreate() (err error) {
 		return ErrPanic
 	}
 	return err
+}
+
+// isDone reports whether done is closed.
+func isDone(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
 }
