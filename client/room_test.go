@@ -502,3 +502,46 @@ func TestRoomRejoinedReplacesBuffer(t *testing.T) {
 		t.Fatalf("LastSnapshot %+v (%v), want the rejoin's", last, err)
 	}
 }
+
+// A notice is never dropped: an EventResumed that comes to a room whose
+// buffer is full is added after what it holds, not counted in a gap.
+// alice's room holds 2 events; four fill it (the delivery goroutine holds
+// the first, the fourth is a gap), then a reconnect that recovers the
+// room pushes the notice.
+func TestRoomResumedNoticeOnFullBuffer(t *testing.T) {
+	s := testserver.Start(t, engine.Config{}, echo.Module{})
+	log := newStateLog(true)
+	alice := dialTS(t, s.URL("alice"), client.Options{Reconnect: fast, OnStateChange: log.record, RoomEvents: true, RoomBuffer: 2})
+	bob := s.Dial("bob")
+	r, err := alice.Join(ctx(t), echo.Kind, echo.JoinParams{Name: "lobby"}, client.WithResumeNotices())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.Join(ctx(t), echo.Kind, echo.JoinParams{Name: "lobby"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"m1", "m2", "m3"} {
+		say(t, bob, r.Room, text) // not read yet
+	}
+	say(t, alice, r.Room, "m4") // broadcast before its reply: buffered when say returns
+
+	client.DropConnection(alice)
+	log.wait(t, client.StateReconnecting)
+	log.release(t)
+	log.wait(t, client.StateOpen)
+
+	var got []string
+	for {
+		ev := recvRoom(t, r)
+		got = append(got, ev.Name)
+		if ev.Name == client.EventResumed {
+			if ev.Seq != 4 {
+				t.Fatalf("resume notice at seq %d, want 4", ev.Seq)
+			}
+			return
+		}
+		if len(got) > 5 {
+			t.Fatalf("no %s notice in %v", client.EventResumed, got)
+		}
+	}
+}

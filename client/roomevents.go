@@ -11,8 +11,8 @@ import "sync"
 // buffer is full, an event is dropped and counted in an EventGap notice
 // that takes its place (one notice stands for a whole run of dropped
 // events). Notices are never dropped: a left notice is the last entry,
-// and an EventRejoined replaces everything still buffered, since its
-// snapshot supersedes it.
+// an EventResumed is added even to a full buffer, and an EventRejoined
+// replaces everything still buffered, since its snapshot supersedes it.
 //
 // The methods of roomEvents never wait for the application, so the client
 // may call them with its mutex held.
@@ -60,6 +60,8 @@ func (q *roomEvents) push(ev Event) {
 		q.buf, q.head = append(q.buf[:0], ev), 0
 	case ev.Left:
 		q.add(ev) // the caller ends the delivery unless the room is kept
+	case ev.Name == EventResumed:
+		q.add(ev) // a notice, even beyond the limit
 	case len(q.buf)-q.head < q.limit:
 		q.add(ev)
 	default:
