@@ -65,8 +65,10 @@ func (s *session) handleFrame(f *codec.Frame) error {
 	case codec.TypeConnect:
 		s.reply(f.Ref, ErrDupConnect)
 	case codec.TypeJoin:
+		s.endMessageHold() // a join waits for its room: write what is queued first
 		s.handleJoin(f)
 	case codec.TypeLeave:
+		s.endMessageHold()
 		s.handleLeave(f)
 	case codec.TypeSend:
 		s.handleSend(f)

@@ -18,6 +18,10 @@ type outbox struct {
 	closed bool
 	// dead: nothing more will be written; drop whatever is queued.
 	dead bool
+	// byReader: the writer slot is the reader's hold for the message it
+	// handles (hold), not yet given back (session.endMessageHold). The
+	// reader alone reads and writes it, without mu; it fills padding.
+	byReader bool
 	// closeCode, when set, is sent once the queue has drained.
 	closeCode   uint16
 	closeReason string
@@ -161,6 +165,7 @@ func (o *outbox) hold() bool {
 		return false
 	}
 	o.writing = true
+	o.byReader = true
 	return true
 }
 

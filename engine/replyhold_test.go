@@ -248,3 +248,64 @@ func TestLateReplyKeepsLaterHold(t *testing.T) {
 		t.Fatalf("want the replies to 10, 11 and 12, got %v", refs)
 	}
 }
+
+// A message that starts with a send and also carries a join (the JS
+// client puts the frames of one task into one message) gives the reader's
+// hold of its outbox back before the join waits for its room: the send's
+// ack and another room's event reach the client while the join still
+// waits behind a busy room's handler. The hold used to span the whole
+// message, so they waited for the join, as long as the handler ran.
+func TestMessageHoldEndsAtJoin(t *testing.T) {
+	mod := newTestModule()
+	mod.messageGate = make(chan struct{})
+	env := newEnv(t, engine.Config{RateLimit: -1}, mod)
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			close(mod.messageGate)
+		}
+	}
+	t.Cleanup(release)
+
+	a := env.dial("a")
+	busy := a.join(testKind, testParams{Name: "busy"}).Room
+	b := env.rawDial("b", nil)
+	b.connect()
+	b.join(1, echo.Kind, echo.JoinParams{Name: "other"})
+	other := echoRoomID("other")
+	c := env.dial("c")
+	c.join(echo.Kind, echo.JoinParams{Name: "other"})
+
+	// The busy room's handler blocks until release.
+	go func() { _, _ = a.Send(testCtx(t), busy, "block", nil) }()
+	mod.log.wait(t, hookRec{Room: busy, Hook: "message", User: "a"}, 1)
+	env.waitOutboxIdle("b")
+
+	// One message: a send to the idle room, then a join of the busy one.
+	data, _ := codec.MarshalData(echo.SayData{Text: "mine"})
+	params, _ := codec.MarshalData(testParams{Name: "busy"})
+	msg := codec.AppendSend(nil, 3, other, "say", data, "")
+	msg = codec.AppendJoin(msg, 5, testKind, params, "", 0)
+	b.send(msg)
+	c.say(other, "meanwhile")
+	acked, joined := false, false
+	b.readUntil(waitTimeout, func(f *codec.Frame) bool {
+		switch {
+		case f.Type == codec.TypeReply && f.Ref == 3:
+			acked = true
+		case f.Ref == 5:
+			joined = true
+		}
+		if f.Type != codec.TypeEvent || f.Room != other {
+			return false
+		}
+		var said echo.Said
+		return codec.UnmarshalData(f.Data, &said) == nil && said.Text == "meanwhile"
+	})
+	if !acked || joined {
+		t.Fatalf("before the busy room's handler returned: acked %v, join answered %v; want the ack alone", acked, joined)
+	}
+	release()
+	b.readUntil(waitTimeout, func(f *codec.Frame) bool { return f.Ref == 5 && f.Type == codec.TypeJoined })
+}

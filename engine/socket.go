@@ -72,8 +72,8 @@ func (h *socketHandler) OnMessage(c *gws.Conn, m *gws.Message) {
 		// The hot path stays on the reader, which holds its own outbox
 		// meanwhile: the ack and the room's event for this connection
 		// are queued, then written at once by the reader itself.
-		held := s.out.hold()
-		defer s.flushHeld(held)
+		s.out.hold()
+		defer s.endMessageHold()
 		s.onMessage(m)
 		return
 	}
@@ -94,6 +94,15 @@ func (s *session) onMessage(m *gws.Message) {
 		return
 	}
 	s.handleMessage(m.Bytes())
+}
+
+// endMessageHold ends the reader's hold of its outbox for the message it
+// handled, unless a frame of the message ended it already (a join or a
+// leave, which wait for their room: handleFrame).
+func (s *session) endMessageHold() {
+	held := s.out.byReader
+	s.out.byReader = false
+	s.flushHeld(held)
 }
 
 // flushHeld writes what was queued while the reader held its outbox
