@@ -58,7 +58,12 @@ func (f *clusterFanout) Attach(roomID string, s room.Session) {
 				or.remote = make(map[string]int)
 			}
 			or.remote[rs.node]++
-			if or.remote[rs.node] == 1 {
+			if or.remote[rs.node] == 1 || !or.hasLinkLocked(rs.link) {
+				// A node's first session, or one that came with a new
+				// link to its node (the old one was dropped when the
+				// node was thought gone, while its sessions here were
+				// still counted): broadcasts follow the session's
+				// envelopes on its link, in one order.
 				or.relinkLocked(f.peers)
 			}
 			rs.publish(envAttach, nil)
@@ -119,6 +124,13 @@ func (or *ownedRoom) relinkLocked(peers *peerLinks) {
 		links = append(links, peers.get(node))
 	}
 	or.links.Store(&links)
+}
+
+// hasLinkLocked reports whether the room's broadcasts go on link. or.mu
+// is held.
+func (or *ownedRoom) hasLinkLocked(link *peerLink) bool {
+	p := or.links.Load()
+	return p != nil && slices.Contains(*p, link)
 }
 
 // Publish implements room.Fanout.

@@ -486,11 +486,15 @@ func (s *session) remoteLeft(rr *remoteRoom, reason room.LeaveReason) {
 // id, stopped on a cluster node for another reason than this engine's
 // shutdown: the room stopped because its node lost it, stopped, or died,
 // or because its stored log moved under it (a store seq conflict: the
-// modules stop the room then, see docs/cluster.md, fencing). While this
+// modules stop the room then, see docs/cluster.md, fencing). So it does
+// when the owner disconnected the session while it is still open: the
+// owner believed this node gone (its heartbeats missed), and the client
+// would otherwise stay out of the room without knowing it. While this
 // node is cut off from the cluster the session stays open until it is
 // back (stall), its sends to id answered ErrClusterDown.
 func (s *session) roomMoved(id string, reason room.LeaveReason) {
-	if reason != room.LeaveShutdown || s.e.cluster == nil || s.e.shutting.Load() {
+	lost := reason == room.LeaveShutdown || (reason == room.LeaveDisconnected && !s.closed.Load())
+	if !lost || s.e.cluster == nil || s.e.shutting.Load() {
 		return
 	}
 	if !s.e.clusterUp() {
