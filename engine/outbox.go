@@ -46,7 +46,8 @@ func (o *outbox) takeSpare() [][]byte {
 type pushResult uint8
 
 const (
-	pushQueued   pushResult = iota // queued; a writer is already running
+	pushQueued   pushResult = iota // queued behind other frames; a writer is already running
+	pushFirst                      // queued first in line; a writer is already running (or the reader holds the outbox)
 	pushStart                      // queued; the caller must start a writer
 	pushOverflow                   // the limit was exceeded; the outbox is now dead
 	pushClosed                     // the outbox no longer accepts frames
@@ -63,9 +64,13 @@ func (o *outbox) push(frames []byte) pushResult {
 		o.reset()
 		return pushOverflow
 	}
+	first := o.head == len(o.queue)
 	o.queue = append(o.queue, frames)
 	o.bytes += len(frames)
 	if o.writing {
+		if first {
+			return pushFirst
+		}
 		return pushQueued
 	}
 	o.writing = true

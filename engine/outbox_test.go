@@ -19,8 +19,8 @@ func TestOutboxCountsBatchInFlight(t *testing.T) {
 	if got := o.queued(); got != 60 {
 		t.Fatalf("queued during the write: %d bytes, want the 60 in flight", got)
 	}
-	if r := o.push(make([]byte, 30)); r != pushQueued {
-		t.Fatalf("push to 90 of 100 bytes: %d, want pushQueued", r)
+	if r := o.push(make([]byte, 30)); r != pushFirst {
+		t.Fatalf("push to 90 of 100 bytes: %d, want pushFirst (the only frame queued)", r)
 	}
 	// 60 in flight + 30 queued + 30 = 120: over the bound, although the
 	// queue alone would hold only 60.
@@ -79,8 +79,8 @@ func TestOutboxClaim(t *testing.T) {
 	if !o.claim() {
 		t.Fatal("claim after release failed")
 	}
-	if r := o.push([]byte{1, 2}); r != pushQueued {
-		t.Fatalf("push while claimed: %d, want pushQueued", r)
+	if r := o.push([]byte{1, 2}); r != pushFirst {
+		t.Fatalf("push while claimed: %d, want pushFirst", r)
 	}
 	if !o.release() {
 		t.Fatal("release with a frame queued did not ask for a writer")
@@ -136,8 +136,12 @@ func TestOutboxHeldWrite(t *testing.T) {
 		t.Fatal("a second hold succeeded")
 	}
 	for i := range 3 {
-		if r := o.push([]byte{byte(i), 0, 0}); r != pushQueued {
-			t.Fatalf("push %d while held: %d, want pushQueued", i, r)
+		want := pushQueued
+		if i == 0 {
+			want = pushFirst // the first frame in line
+		}
+		if r := o.push([]byte{byte(i), 0, 0}); r != want {
+			t.Fatalf("push %d while held: %d, want %d", i, r, want)
 		}
 	}
 	batch, size := o.takeDirect(2, 1<<10)

@@ -39,7 +39,8 @@ import (
 // few hundred times a second at most, however many entries come: a
 // frame waits behind a hold at most 1.25 Config.ReplyHold. A hold costs
 // its connection no memory and no timer of its own; filing it is an
-// append under the shard's lock. An entry whose hold its reply ended
+// append under the shard's lock, by the first frame queued behind it
+// alone (outbox.push says pushFirst). An entry whose hold its reply ended
 // stays queued until its deadline, 24 bytes for Config.ReplyHold, and is
 // then dropped.
 

@@ -174,9 +174,9 @@ func BenchmarkHoldLimit(b *testing.B) {
 	}
 }
 
-// A hold with nothing behind it is filed in no queue: only a frame
-// queued behind it files it, for its time limit, and the reply it waits
-// for files nothing.
+// A hold with nothing behind it is filed in no queue: only the first
+// frame queued behind it files it, for its time limit, the frames after
+// that and the reply it waits for file nothing.
 func TestHoldFiledByWaitingFrame(t *testing.T) {
 	env := newPingEnv(t, true)
 	s := env.s
@@ -200,6 +200,12 @@ func TestHoldFiledByWaitingFrame(t *testing.T) {
 	s.Deliver(codec.AppendEvent(nil, "other", 1, "say", nil)) // another room's event
 	if got := filed(); len(got) != 1 || got[0].s != s || got[0].tok != tok {
 		t.Fatalf("an event behind the hold filed %+v, want the hold", got)
+	}
+	for seq := range uint64(100) { // more frames behind it: filed once
+		s.Deliver(codec.AppendEvent(nil, "other", seq+2, "say", nil))
+	}
+	if n := len(filed()); n != 1 {
+		t.Fatalf("101 frames behind one hold filed %d entries, want 1", n)
 	}
 	s.Deliver(codec.AppendReply(nil, 7, "", "", nil)) // its reply
 	if got := s.awaitReply.Load(); got != 0 {

@@ -221,7 +221,7 @@ func (s *session) deliver(frames []byte, direct, reply bool) bool {
 			s.startWriter()
 		}
 		return true
-	case pushQueued:
+	case pushQueued, pushFirst:
 		tok := s.awaitReply.Load()
 		switch {
 		case tok == 0:
@@ -229,8 +229,13 @@ func (s *session) deliver(frames []byte, direct, reply bool) bool {
 			// A frame behind a hold that waits for a reply: the hold
 			// ends Config.ReplyHold from now, unless the reply ends it
 			// first (replyhold.go). (A late reply to an earlier send,
-			// whose own hold has ended, is such a frame too.)
-			s.e.holds.add(s, tok)
+			// whose own hold has ended, is such a frame too.) Only the
+			// first frame behind it files the hold: the frames queued
+			// before it were written, or filed it already (here, or
+			// flushHeld for those queued before the hold waited).
+			if res == pushFirst {
+				s.e.holds.add(s, tok)
+			}
 		case s.awaitReply.CompareAndSwap(tok, 0):
 			// Only the reply the hold waits for ends it.
 			s.writeHeld()
