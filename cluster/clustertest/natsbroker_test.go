@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 
@@ -180,18 +181,41 @@ func TestNATSBrokerTooLarge(t *testing.T) {
 }
 
 // TestNATSBrokerPublishAllocs: publishing on a room id allocates nothing
-// of its own per payload (the subject is built in a pooled buffer).
+// of its own per payload (the subject is built in a pooled buffer). The
+// count is global, so what other goroutines allocate meanwhile counts as
+// well, and on a busy machine it came to one allocation per payload
+// (22 runs in 150 failed at a load average of 15):
+//   - the NATS server runs in this process and allocates as it reads the
+//     payloads, more so when its reads line up with single writes; so
+//     the payloads wait in a relay while they are counted, and reach the
+//     server afterwards (200 payloads of 100 bytes fit in the socket
+//     buffers, so no write blocks);
+//   - the server's own timers and the race detector's sync.Pool, which
+//     drops a share of what is put back, add a little more. That noise
+//     only ever adds to the count, while an allocation made by every
+//     Publish is in every count, so the test takes the least of three.
 func TestNATSBrokerPublishAllocs(t *testing.T) {
 	s := StartServer(t)
-	b := natsbroker.New(dial(t, "a", s.URL()), natsbroker.Config{})
+	relay := startHoldRelay(t, s.Addr().String())
+	nc := dial(t, "a", relay.URL())
+	b := natsbroker.New(nc, natsbroker.Config{})
 	room := "4e07408562bedb8b60ce05c1decfe3ad16b72230967de01f640b7e4729b49fce"
 	payload := make([]byte, 100)
-	allocs := testing.AllocsPerRun(2000, func() {
-		if err := b.Publish(room, payload); err != nil {
-			t.Fatal(err)
+	var counts []float64
+	for range 3 {
+		relay.Hold()
+		counts = append(counts, testing.AllocsPerRun(200, func() {
+			if err := b.Publish(room, payload); err != nil {
+				t.Fatal(err)
+			}
+		}))
+		relay.Release()
+		// The held payloads reach the server: the connection still works.
+		if err := nc.Flush(); err != nil {
+			t.Fatalf("flush after a count: %v", err)
 		}
-	})
-	if allocs >= 1 {
-		t.Errorf("Publish allocates %.2f times per payload, want none", allocs)
+	}
+	if allocs := slices.Min(counts); allocs >= 1 {
+		t.Errorf("Publish allocates %.2f times per payload (counts %v), want none", allocs, counts)
 	}
 }
