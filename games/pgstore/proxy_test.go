@@ -109,28 +109,39 @@ func TestTimeout(t *testing.T) {
 		t.Fatalf("the bystander store: %v", err)
 	}
 	proxy.Stalled.Store(false)
-	// On a loaded machine a call right after may still outlast the 300 ms
-	// timeout (a new connection, then the append): it is retried, as the
-	// room does, for a few seconds. A retry may find the move stored by
-	// the attempt that timed out (ErrSeqConflict); the log must then hold
-	// it once.
-	deadline := time.Now().Add(10 * time.Second)
-	for retried := false; ; retried = true {
-		err := s.Append(ctx, games.Write{Match: "m", Entries: []games.Entry{moved(1, 0)}})
-		if isUnavailable(err) && time.Now().Before(deadline) {
-			time.Sleep(50 * time.Millisecond)
-			continue
-		}
-		if err != nil && !(retried && errors.Is(err, games.ErrSeqConflict)) {
-			t.Fatalf("Append once the database answers: %v", err)
-		}
-		break
-	}
-	if _, entries, err := s.Load(ctx, "m"); err != nil || len(entries) != 1 || entries[0].Seq != 1 {
-		t.Fatalf("the log after the database answered again: %+v, %v; want the move once", entries, err)
+	waitAnswers(t, func() error {
+		_, err := s.Finished(ctx, "a", games.HistoryCursor{}, 10)
+		return err
+	})
+	if err := s.Append(ctx, games.Write{Match: "m", Entries: []games.Entry{moved(1, 0)}}); err != nil {
+		t.Fatalf("Append once the database answers: %v", err)
 	}
 	if def := openStore(t, pgtest.NewSchema(t), Options{}); def.gate.Timeout() != DefaultTimeout {
 		t.Fatalf("default Timeout %v", def.gate.Timeout())
+	}
+}
+
+// waitAnswers calls read until it succeeds, for at most 10 s, failing the
+// test if it fails otherwise than with ErrUnavailable. After a stall the
+// store's first call opens a new connection (the stalled one was closed
+// at its timeout), password authentication included, and on a busy
+// machine under -race that took more than a 300 ms Options.Timeout (2
+// runs in 5 failed). Reads wait for it, so that the write after them
+// checks that the store works again without racing the connect.
+func waitAnswers(t *testing.T, read func() error) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := read()
+		if err == nil {
+			return
+		}
+		if !isUnavailable(err) {
+			t.Fatalf("a read once the database answers: %v, want success or ErrUnavailable", err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("reads still fail 10 s after the database answers: %v", err)
+		}
 	}
 }
 
