@@ -479,15 +479,15 @@ func (r *Room) resultOrClosed(o *op) error {
 	return r.closedErr()
 }
 
-// closedErr is the error for requests that reach a stopped room: the
-// OnCreate error if the room never started, ErrClosed otherwise.
+// closedErr is the error for requests that reach a stopping or stopped
+// room: the OnCreate error if the room never started, ErrClosed
+// otherwise. createErr is set before closing is (and done is closed after
+// both), so a caller that saw closing set reads it safely; one that comes
+// while OnExit runs, after closing is set and before done is closed, gets
+// the OnCreate error too, not ErrClosed.
 func (r *Room) closedErr() error {
-	select {
-	case <-r.done:
-		if r.createErr != nil {
-			return r.createErr
-		}
-	default:
+	if r.closing.Load() && r.createErr != nil {
+		return r.createErr
 	}
 	return ErrClosed
 }

@@ -305,6 +305,30 @@ func TestRoomOnCreateRunsFirstAndOnce(t *testing.T) {
 	}
 }
 
+// TestRoomOnCreateErrorWhileExiting: a join that comes while the room
+// whose OnCreate failed is still running OnExit (it has begun to close,
+// its done channel is not closed yet) gets the OnCreate error, not
+// ErrClosed. TestRoomOnCreateErrorFailsJoin's first join came in that
+// window once in 150 runs.
+func TestRoomOnCreateErrorWhileExiting(t *testing.T) {
+	refused := codec.Errorf(codec.CodeConflict, "no such game")
+	exiting, release := make(chan struct{}), make(chan struct{})
+	h := &hooks{create: func(*room.Room) error { return refused }}
+	r := startRoom(t, h, room.Config{OnExit: func(*room.Room) {
+		close(exiting)
+		<-release
+	}})
+	defer close(release)
+	select {
+	case <-exiting:
+	case <-ctxT(t).Done():
+		t.Fatal("OnExit did not run after the OnCreate error")
+	}
+	if err := r.Join(ctxT(t), newSession("alice", "a1"), 1, nil); err != refused {
+		t.Fatalf("Join during OnExit = %v, want the OnCreate error %v", err, refused)
+	}
+}
+
 func TestRoomOnCreateErrorFailsJoin(t *testing.T) {
 	refused := codec.Errorf(codec.CodeConflict, "no such game")
 	var exited atomic.Int32
