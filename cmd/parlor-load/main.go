@@ -26,8 +26,9 @@
 // turn to every send loop, and each event carries its scheduled (due)
 // time instead of its send time. Latency is then measured from the due
 // time, so time spent waiting for a free send loop counts: a server that
-// falls behind shows its queueing instead of hiding it. -inflight bounds
-// the broadcasts in flight in both modes.
+// falls behind shows its queueing instead of hiding it. No send due at or
+// after the end of -duration is sent, however far behind the send loops
+// are. -inflight bounds the broadcasts in flight in both modes.
 //
 // # Where the server runs
 //
