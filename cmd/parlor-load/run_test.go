@@ -36,9 +36,34 @@ func TestRunJSON(t *testing.T) {
 		if j.Delivered == 0 || j.Delivered != j.Expected || j.Latency.Count != j.Delivered || j.Latency.P99 <= 0 {
 			t.Fatalf("rate %v: delivered %d of %d, latency %+v", rate, j.Delivered, j.Expected, j.Latency)
 		}
-		// 200/s for 0.5 s is 100 sends, the first at once: at most 101.
-		if rate > 0 && j.Delivered > 101*20 {
+		// 200/s for 0.5 s is 100 sends due before the end, the first at
+		// once.
+		if rate > 0 && j.Delivered > 100*20 {
 			t.Fatalf("open loop at %v/s for 0.5s delivered %d to 20 clients", rate, j.Delivered)
 		}
+	}
+}
+
+// TestPastEnd: a send due at or after the run's deadline is not sent,
+// even when the deadline's timer has not fired yet (it fires late on a
+// busy machine); one due before it is.
+func TestPastEnd(t *testing.T) {
+	end := time.Now().Add(time.Hour)
+	ctx, cancel := context.WithDeadline(context.Background(), end)
+	defer cancel()
+	for _, tc := range []struct {
+		due  time.Time
+		past bool
+	}{
+		{end.Add(-time.Nanosecond), false},
+		{end, true},
+		{end.Add(time.Millisecond), true},
+	} {
+		if got := pastEnd(ctx, tc.due); got != tc.past {
+			t.Errorf("due %v before the end: past %v, want %v", end.Sub(tc.due), got, tc.past)
+		}
+	}
+	if pastEnd(context.Background(), end) {
+		t.Error("a run without a deadline has an end")
 	}
 }

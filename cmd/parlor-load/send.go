@@ -83,7 +83,7 @@ func sendLoop(ctx context.Context, c *client.Client, roomID string, size int, st
 		at := time.Now()
 		if p != nil {
 			due, ok := p.Next(ctx)
-			if !ok {
+			if !ok || pastEnd(ctx, due) {
 				return
 			}
 			at = due
@@ -128,4 +128,14 @@ func errSummary(stats []*sendStats) string {
 		parts = append(parts, fmt.Sprintf("%s: %d", k, v))
 	}
 	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// pastEnd reports whether a send due at due falls at or after the end of
+// the run, ctx's deadline. The run's context ends by a timer of its own,
+// which fires late on a busy machine; a send loop behind schedule would
+// meanwhile take sends due after the end, and the run would send more
+// than -rate allows.
+func pastEnd(ctx context.Context, due time.Time) bool {
+	end, ok := ctx.Deadline()
+	return ok && !due.Before(end)
 }
