@@ -32,37 +32,12 @@ func TestTimeout(t *testing.T) {
 		t.Fatalf("Conversations from a silent database: %v, want ErrUnavailable", err)
 	}
 	proxy.Stalled.Store(false)
-	waitAnswers(t, func() error {
+	pgtest.WaitAnswers(t, func() error {
 		_, err := s.Conversations(ctx, "a", 10, 10)
 		return err
-	})
+	}, isUnavailable)
 	if got, dup, err := s.Append(ctx, chat.Write{Entry: e}); err != nil || dup || got.Seq != 1 {
 		t.Fatalf("Append once the database answers: %+v, %v, %v", got, dup, err)
-	}
-}
-
-// waitAnswers calls read until it succeeds, for at most 10 s, failing the
-// test if it fails otherwise than with ErrUnavailable. After a stall the
-// store's first call opens a new connection (the stalled one was closed
-// at its timeout), password authentication included, and on a busy
-// machine under -race that can take more than a 300 ms Options.Timeout
-// (games/pgstore's TestTimeout failed so in 2 runs of 5). Reads wait for
-// it, so that the write after them checks that the store works again
-// without racing the connect.
-func waitAnswers(t *testing.T, read func() error) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		err := read()
-		if err == nil {
-			return
-		}
-		if !isUnavailable(err) {
-			t.Fatalf("a read once the database answers: %v, want success or ErrUnavailable", err)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("reads still fail 10 s after the database answers: %v", err)
-		}
 	}
 }
 

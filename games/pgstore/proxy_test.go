@@ -109,39 +109,15 @@ func TestTimeout(t *testing.T) {
 		t.Fatalf("the bystander store: %v", err)
 	}
 	proxy.Stalled.Store(false)
-	waitAnswers(t, func() error {
+	pgtest.WaitAnswers(t, func() error {
 		_, err := s.Finished(ctx, "a", games.HistoryCursor{}, 10)
 		return err
-	})
+	}, isUnavailable)
 	if err := s.Append(ctx, games.Write{Match: "m", Entries: []games.Entry{moved(1, 0)}}); err != nil {
 		t.Fatalf("Append once the database answers: %v", err)
 	}
 	if def := openStore(t, pgtest.NewSchema(t), Options{}); def.gate.Timeout() != DefaultTimeout {
 		t.Fatalf("default Timeout %v", def.gate.Timeout())
-	}
-}
-
-// waitAnswers calls read until it succeeds, for at most 10 s, failing the
-// test if it fails otherwise than with ErrUnavailable. After a stall the
-// store's first call opens a new connection (the stalled one was closed
-// at its timeout), password authentication included, and on a busy
-// machine under -race that took more than a 300 ms Options.Timeout (2
-// runs in 5 failed). Reads wait for it, so that the write after them
-// checks that the store works again without racing the connect.
-func waitAnswers(t *testing.T, read func() error) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		err := read()
-		if err == nil {
-			return
-		}
-		if !isUnavailable(err) {
-			t.Fatalf("a read once the database answers: %v, want success or ErrUnavailable", err)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("reads still fail 10 s after the database answers: %v", err)
-		}
 	}
 }
 
