@@ -168,6 +168,12 @@ func (rr *remoteRoom) deliver(p []byte) {
 		}
 		s.Deliver(body)
 	case envLeft:
+		if rr.joinPending(sid) {
+			// The left of a membership that the session's pending join
+			// replaces (a join undone after its timeout, then tried
+			// again): that join's joined frame follows on this link.
+			return
+		}
 		if room.LeaveReason(body) == room.LeaveShutdown {
 			// The room stopped on its owner: the next join here looks
 			// its owner up rather than asking the old one.
@@ -189,6 +195,15 @@ func (rr *remoteRoom) awaitJoined(sid string) chan struct{} {
 	rr.joining[sid] = ch
 	rr.mu.Unlock()
 	return ch
+}
+
+// joinPending reports whether a forwarded join of the session sid waits
+// for its joined frame.
+func (rr *remoteRoom) joinPending(sid string) bool {
+	rr.mu.Lock()
+	defer rr.mu.Unlock()
+	_, ok := rr.joining[sid]
+	return ok
 }
 
 // joined answers the forwarded join of the session sid, if one waits:

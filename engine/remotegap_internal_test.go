@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/parlorhq/parlor/codec"
+	"github.com/parlorhq/parlor/room"
 )
 
 // An event replayed to a joining session of a member node, past the last
@@ -37,5 +38,35 @@ func TestReplayPastLastBroadcastShowsGap(t *testing.T) {
 				t.Errorf("last seq %d, want %d", rr.lastSeq, tc.last)
 			}
 		})
+	}
+}
+
+// A left envelope for a session whose join is pending belongs to the
+// membership that join replaces (a join undone after its timeout, then
+// tried again at once): it leaves the session in the remote room, where
+// the pending join's joined frame will find it. It used to take the
+// session out, so that joined frame was dropped (and, with the rule that
+// an open session the owner disconnected resumes, closed it with 1012).
+func TestLeftForReplacedJoinIgnored(t *testing.T) {
+	env := newPingEnv(t, true)
+	s := env.s
+	env.e.remotes = newShardedMap[*remoteRoom]()
+	rr := env.e.enterRemote("room", s) // the join tried again, under way
+	rr.awaitJoined(s.id)
+	rr.deliver(appendEnvelope(nil, envLeft, s.id, []byte(room.LeaveDisconnected)))
+	rr.mu.Lock()
+	member := rr.members[s.id] == s
+	rr.mu.Unlock()
+	if !member {
+		t.Fatal("the left of the replaced membership took the joining session out of the remote room")
+	}
+	// Once the join is answered, a left is the session's own.
+	rr.joined(s.id)
+	rr.deliver(appendEnvelope(nil, envLeft, s.id, []byte(room.LeaveDisconnected)))
+	rr.mu.Lock()
+	member = rr.members[s.id] == s
+	rr.mu.Unlock()
+	if member {
+		t.Fatal("a left after the join was answered kept the session in the remote room")
 	}
 }
