@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -39,6 +40,23 @@ func (o *mailboxObserver) wait(t *testing.T) int {
 	}
 }
 
+// gateMessages holds the module's "block" handler until the returned
+// release is called, or the test ends.
+func gateMessages(t *testing.T, mod *testModule) (release func()) {
+	mod.messageGate = make(chan struct{})
+	release = sync.OnceFunc(func() { close(mod.messageGate) })
+	t.Cleanup(release)
+	return release
+}
+
+// blockRoom has a send "block" from c to roomID and waits until its
+// handler runs: the room is busy until the module's gate opens.
+func blockRoom(t *testing.T, mod *testModule, c *tclient, roomID string) {
+	t.Helper()
+	go func() { _, _ = c.Send(testCtx(t), roomID, "block", nil) }()
+	mod.log.wait(t, hookRec{Room: roomID, Hook: "message", User: c.UserID()}, 1)
+}
+
 // waitOutboxIdle waits until no writer holds user's outbox: a writer
 // that wrote the last frames the client read may not have let it go yet,
 // and a send that came meanwhile would find no outbox to hold.
@@ -72,17 +90,9 @@ func TestReplyHoldBounded(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mod := newTestModule()
-			mod.messageGate = make(chan struct{})
+			release := gateMessages(t, mod)
 			obs := &mailboxObserver{queued: make(chan int, 16)}
 			env := newEnv(t, engine.Config{RateLimit: -1, ReplyHold: tc.hold, Observer: obs}, mod)
-			released := false
-			release := func() {
-				if !released {
-					released = true
-					close(mod.messageGate)
-				}
-			}
-			t.Cleanup(release)
 
 			a := env.dial("a")
 			busy := a.join(testKind, testParams{Name: "busy"}).Room
@@ -96,8 +106,7 @@ func TestReplyHoldBounded(t *testing.T) {
 
 			// a's send blocks the busy room; b's send is queued behind it,
 			// and b's reader holds its outbox for the reply.
-			go func() { _, _ = a.Send(testCtx(t), busy, "block", nil) }()
-			mod.log.wait(t, hookRec{Room: busy, Hook: "message", User: "a"}, 1)
+			blockRoom(t, mod, a, busy)
 			env.waitOutboxIdle("b")
 			data, _ := codec.MarshalData(echo.SayData{Text: "queued"})
 			sent := time.Now()
@@ -257,16 +266,8 @@ func TestLateReplyKeepsLaterHold(t *testing.T) {
 // message, so they waited for the join, as long as the handler ran.
 func TestMessageHoldEndsAtJoin(t *testing.T) {
 	mod := newTestModule()
-	mod.messageGate = make(chan struct{})
+	release := gateMessages(t, mod)
 	env := newEnv(t, engine.Config{RateLimit: -1}, mod)
-	released := false
-	release := func() {
-		if !released {
-			released = true
-			close(mod.messageGate)
-		}
-	}
-	t.Cleanup(release)
 
 	a := env.dial("a")
 	busy := a.join(testKind, testParams{Name: "busy"}).Room
@@ -277,9 +278,7 @@ func TestMessageHoldEndsAtJoin(t *testing.T) {
 	c := env.dial("c")
 	c.join(echo.Kind, echo.JoinParams{Name: "other"})
 
-	// The busy room's handler blocks until release.
-	go func() { _, _ = a.Send(testCtx(t), busy, "block", nil) }()
-	mod.log.wait(t, hookRec{Room: busy, Hook: "message", User: "a"}, 1)
+	blockRoom(t, mod, a, busy) // until release
 	env.waitOutboxIdle("b")
 
 	// One message: a send to the idle room, then a join of the busy one.
