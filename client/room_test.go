@@ -458,15 +458,7 @@ func TestRoomRejoinedReplacesBuffer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bob.Join(ctx(t), echo.Kind, echo.JoinParams{Name: "lobby"}); err != nil {
-		t.Fatal(err)
-	}
-	for _, text := range []string{"m1", "m2", "m3"} {
-		say(t, bob, r.Room, text) // not read yet
-	}
-	// The room broadcasts m4 before it replies to alice's send, so the
-	// events are in alice's buffer when say returns.
-	say(t, alice, r.Room, "m4")
+	unreadFour(t, alice, bob, r)
 	if r.LastSeq() != 4 {
 		t.Fatalf("last seq %d, want 4", r.LastSeq())
 	}
@@ -517,13 +509,7 @@ func TestRoomResumedNoticeOnFullBuffer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bob.Join(ctx(t), echo.Kind, echo.JoinParams{Name: "lobby"}); err != nil {
-		t.Fatal(err)
-	}
-	for _, text := range []string{"m1", "m2", "m3"} {
-		say(t, bob, r.Room, text) // not read yet
-	}
-	say(t, alice, r.Room, "m4") // broadcast before its reply: buffered when say returns
+	unreadFour(t, alice, bob, r)
 
 	client.DropConnection(alice)
 	log.wait(t, client.StateReconnecting)
@@ -544,4 +530,18 @@ func TestRoomResumedNoticeOnFullBuffer(t *testing.T) {
 			t.Fatalf("no %s notice in %v", client.EventResumed, got)
 		}
 	}
+}
+
+// unreadFour has bob join alice's room r and say m1 to m3, then alice say
+// m4. The room broadcasts m4 before it replies to her send, so all four
+// are in her room's delivery, unread, when it returns.
+func unreadFour(t *testing.T, alice, bob *client.Client, r *client.Room) {
+	t.Helper()
+	if _, err := bob.Join(ctx(t), echo.Kind, echo.JoinParams{Name: "lobby"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"m1", "m2", "m3"} {
+		say(t, bob, r.Room, text)
+	}
+	say(t, alice, r.Room, "m4")
 }
