@@ -22,6 +22,10 @@ type breakdown struct {
 	queued, check, write, sync, full *loadgen.Recorder
 	writes, bytes                    *loadgen.Recorder
 	answer, append, reply            *loadgen.Recorder
+	// The bbolt file's commits: their time, ops applied and held, pages
+	// written, and the sums of ops and pages for pages per op.
+	commit, applied, held, pages *loadgen.Recorder
+	opsSum, pagesSum             atomic.Int64
 	// appended is, per match, when its last Append returned.
 	appended sync.Map
 	// from is when -warmup ends (Unix ns): nothing before it is recorded.
@@ -37,6 +41,7 @@ func newBreakdown() *breakdown {
 	return &breakdown{
 		queued: r(), check: r(), write: r(), sync: r(), full: r(),
 		writes: r(), bytes: r(), answer: r(), append: r(), reply: r(),
+		commit: r(), applied: r(), held: r(), pages: r(),
 	}
 }
 
@@ -54,6 +59,19 @@ func (b *breakdown) observe(c *boltstore.Batch) {
 	b.full.Record(0, c.Full)
 	b.writes.Record(0, time.Duration(c.Writes)*time.Microsecond)
 	b.bytes.Record(0, time.Duration(c.Bytes)*time.Microsecond)
+}
+
+// committed records one transaction of the bbolt store's applier.
+func (b *breakdown) committed(c boltstore.Commit) {
+	if !b.measuring() {
+		return
+	}
+	b.commit.Record(0, c.Took)
+	b.applied.Record(0, time.Duration(c.Ops)*time.Microsecond)
+	b.held.Record(0, time.Duration(c.Held)*time.Microsecond)
+	b.pages.Record(0, time.Duration(c.Pages)*time.Microsecond)
+	b.opsSum.Add(int64(c.Ops))
+	b.pagesSum.Add(c.Pages)
 }
 
 // answered records, for one write, how long its answer took to reach
@@ -110,4 +128,11 @@ func (b *breakdown) print(out io.Writer) {
 	line("per write: synced to back in the room", b.answer, ms)
 	line("per move: Store.Append in the room", b.append, ms)
 	line("per move: Append to both bots", b.reply, ms)
+	line("per commit: bbolt transaction", b.commit, ms)
+	line("per commit: writes applied (count)", b.applied, n)
+	line("per commit: writes held (count)", b.held, n)
+	line("per commit: pages written (count)", b.pages, n)
+	if ops := b.opsSum.Load(); ops > 0 {
+		fmt.Fprintf(out, "  %-34s %8.2f\n", "pages written per write applied", float64(b.pagesSum.Load())/float64(ops))
+	}
 }

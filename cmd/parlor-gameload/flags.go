@@ -29,6 +29,8 @@ type config struct {
 	warmup time.Duration
 	// applyDelay is -apply-delay, the bbolt store's ApplyDelay.
 	applyDelay time.Duration
+	// matchDelay is -match-delay, the bbolt store's MatchDelay.
+	matchDelay time.Duration
 	// tracePath is -trace: an execution trace of the measured time.
 	tracePath string
 	// spawn: serve in a child process (-spawn).
@@ -61,6 +63,7 @@ func parseFlags() config {
 	flag.BoolVar(&cfg.breakdown, "breakdown", false, "with -store bolt: report where each move's write goes (queue, wait, commit, syncs, reply)")
 	flag.DurationVar(&cfg.warmup, "warmup", 0, "measure no latency of the moves started (or due) in this first part of -duration, such as the burst of the first matches' creation")
 	flag.DurationVar(&cfg.applyDelay, "apply-delay", 0, "with -store bolt: how long the store lets logged moves gather before its bbolt file applies them (0: its default, 100ms; negative: at once)")
+	flag.DurationVar(&cfg.matchDelay, "match-delay", 0, "with -store bolt: how long the store's bbolt file may hold back the moves of a match that goes on, to apply them together (0: its default, 5s; negative: not held)")
 	flag.StringVar(&cfg.tracePath, "trace", "", "write an execution trace (go tool trace) of this process, from the end of -warmup to the end of the run, to this file")
 	flag.BoolVar(&cfg.spawn, "spawn", false, "run the server in a child process (this binary with -serve), so that the bots do not share its goroutine scheduler, CPU accounting and garbage collector")
 	flag.BoolVar(&cfg.pin, "pin", false, "with -spawn: the server child on the first CPU this process may use and the bots on the second, each with GOMAXPROCS 1")

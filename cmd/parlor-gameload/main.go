@@ -46,7 +46,10 @@
 // p50, p99, p99.9 and max of each part, from the store's observer hooks
 // (among them, per write, the time from the log's sync returning to the
 // room goroutine running again), and the time from each move's store
-// write to both bots having the position. -apply-delay sets the store's ApplyDelay.
+// write to both bots having the position; and per transaction of the
+// store's bbolt file, its time, the writes it applied and held back, the
+// pages it wrote, and the pages written per write applied. -apply-delay
+// and -match-delay set the store's ApplyDelay and MatchDelay.
 //
 // With -spawn, the server runs in a child process (this binary with
 // -serve, stopped when this one closes its stdin), so that the bots'

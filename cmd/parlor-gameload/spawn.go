@@ -34,7 +34,7 @@ func spawnServer(cfg config) (wsURL string, stop func(), err error) {
 		return "", nil, err
 	}
 	cmd := exec.Command(exe, "-serve", "127.0.0.1:0", "-game", cfg.game, "-store", cfg.store, "-db", cfg.db,
-		"-apply-delay", cfg.applyDelay.String())
+		"-apply-delay", cfg.applyDelay.String(), "-match-delay", cfg.matchDelay.String())
 	cmd.Stderr = os.Stderr
 	if cfg.pins != nil {
 		cfg.pins.PinChild(cmd)

@@ -26,9 +26,9 @@ func openStore(cfg config, bd *breakdown) (games.Store, func(), error) {
 			}
 			path = filepath.Join(dir, "games.db")
 		}
-		opts := boltstore.Options{ApplyDelay: cfg.applyDelay}
+		opts := boltstore.Options{ApplyDelay: cfg.applyDelay, MatchDelay: cfg.matchDelay}
 		if bd != nil {
-			opts.Observe, opts.ObserveAnswer = bd.observe, bd.answered
+			opts.Observe, opts.ObserveAnswer, opts.ObserveCommit = bd.observe, bd.answered, bd.committed
 		}
 		s, err := boltstore.Open(path, opts)
 		if err != nil {

@@ -10,29 +10,70 @@ import (
 )
 
 // The applier: one goroutine applies the logged ops to the bbolt file, in
-// log order, all that are waiting in one synced transaction, which also
-// records how far the log is applied (keyApplied). It lets them gather
-// for Options.ApplyDelay first, unless hurried: by a read that waits for
-// them, by the log writer when the log is half full, or by Close. Then it forgets the
-// matches whose ops are all applied, and wakes the readers waiting for
-// them. If a transaction fails, the store takes no more writes, and the
-// log keeps the ops for the next Open.
+// log order per match, all that are due in one synced transaction, which
+// also records how far the log is applied (keyApplied). It lets new ops
+// gather for Options.ApplyDelay first, unless hurried: by a read that
+// waits for them, by the log writer when the log is half full, or by
+// Close. Then it forgets the matches whose ops are all applied, and wakes
+// the readers waiting for them. If a transaction fails, the store takes no
+// more writes, and the log keeps the ops for the next Open.
+//
+// The moves of a match that goes on are held back for up to
+// Options.MatchDelay, so that the pages of the match's log and head are
+// written once for all the moves of that time instead of once per move:
+// a commit writes two or three pages per match it touches, whatever the
+// number of its moves. A match is due, with all its held ops, once its
+// oldest held op is between half of MatchDelay and MatchDelay old (by a
+// hash of its id, so that matches that started together, as in a
+// tournament's round, are not all due at once), once one of its ops ends it (a
+// finished game), once the writer has logged a quarter of the log's size
+// after its oldest held op (the writer needs a half again once it has
+// filled the other: each op is due half a half before that, one by one,
+// so a fast log gives no wave of due matches), and whenever a read, the
+// log writer or Close forces every op out. Creations are never held. The applied
+// position recorded in the bbolt file stops before the oldest held op, so
+// a restart replays the log from there: the ops after it that were
+// applied already are recognised and skipped (op.apply with replay).
+
+// logPos is a position in the log: a generation and an offset in its
+// half.
+type logPos struct {
+	gen uint64
+	off int64
+}
 
 // runApply applies logged ops until Close has been called and nothing is
 // left.
 func (s *Store) runApply() {
 	defer close(s.applyDone)
-	var spare []*op
+	var spare, held []*op
 	gather := time.NewTimer(time.Hour)
 	gather.Stop()
+	due := time.NewTimer(time.Hour)
+	due.Stop()
 	for {
 		s.mu.Lock()
-		for len(s.toApply) == 0 && !s.stopApply {
+		for len(s.toApply) == 0 && !s.stopApply && !(s.force && len(held) > 0) {
+			if len(held) == 0 {
+				s.mu.Unlock()
+				<-s.applyWake
+				s.mu.Lock()
+				continue
+			}
+			wait := time.Until(s.nextDue(held))
+			if wait <= 0 {
+				break
+			}
 			s.mu.Unlock()
-			<-s.applyWake
+			due.Reset(wait)
+			select {
+			case <-s.applyWake:
+				due.Stop()
+			case <-due.C:
+			}
 			s.mu.Lock()
 		}
-		if !s.stopApply && s.opts.ApplyDelay > 0 {
+		if len(s.toApply) > 0 && !s.stopApply && !s.force && s.opts.ApplyDelay > 0 {
 			s.mu.Unlock()
 			gather.Reset(s.opts.ApplyDelay)
 			select {
@@ -44,39 +85,139 @@ func (s *Store) runApply() {
 		}
 		ops := s.toApply
 		s.toApply = spare[:0]
+		all, logged := s.force || s.stopApply, s.loggedPos
+		s.force = false
+		stop := s.stopApply
 		s.mu.Unlock()
-		if len(ops) == 0 {
-			return
+		if len(ops) == 0 && len(held) == 0 {
+			if stop {
+				return
+			}
+			continue
 		}
-		if s.hold != nil {
-			<-s.hold
+		cand := ops
+		if len(held) > 0 {
+			cand = append(held, ops...)
 		}
-		err := s.db.Update(func(tx *bolt.Tx) error { return applyOps(tx, ops) })
-		s.applied(ops, err)
+		apply, keep := cand, cand[:0:0]
+		if !all && s.opts.MatchDelay > 0 {
+			apply, keep = s.split(cand, time.Now(), logged)
+		}
+		var err error
+		if len(apply) > 0 {
+			if s.hold != nil {
+				<-s.hold
+			}
+			mark := logPos{apply[len(apply)-1].gen, apply[len(apply)-1].end}
+			if len(keep) > 0 {
+				mark = logPos{keep[0].gen, keep[0].start}
+			}
+			err = s.commit(apply, len(keep), mark)
+		}
+		s.applied(apply, keep, cand[len(cand)-1].lsn, err)
 		if err != nil {
 			return
 		}
-		clear(ops)
-		spare = ops
+		// held becomes keep in a slice of its own: cand, where keep's
+		// elements were, is spare for the next take.
+		held = append(held[:0:0], keep...)
+		clear(cand)
+		spare = cand[:0]
 	}
 }
 
-// applyOps applies ops in tx and records the log position after the last.
-func applyOps(tx *bolt.Tx, ops []*op) error {
+// commit applies ops in one transaction that records mark, and reports
+// it to Options.ObserveCommit; held is the number of ops held back.
+func (s *Store) commit(ops []*op, held int, mark logPos) error {
+	obs := s.opts.ObserveCommit
+	var t0 time.Time
+	var pages int64
+	if obs != nil {
+		st := s.db.Stats()
+		t0, pages = time.Now(), st.TxStats.GetWrite()
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error { return applyOps(tx, ops, mark, false) })
+	if obs != nil && err == nil {
+		took := time.Since(t0)
+		st := s.db.Stats()
+		obs(Commit{Ops: len(ops), Held: held, Pages: st.TxStats.GetWrite() - pages, Took: took})
+	}
+	return err
+}
+
+// split divides cand, logged ops in log order, into those to apply now
+// and those to hold on (see the applier's comment), both in log order;
+// logged is the log writer's position (op.pos).
+func (s *Store) split(cand []*op, now time.Time, logged int64) (apply, keep []*op) {
+	far := s.log.Size() / 4
+	due := make(map[string]bool)
+	for _, o := range cand {
+		if o.kind == opCreate {
+			continue
+		}
+		d, seen := due[o.match]
+		if !seen {
+			// The match's oldest op here: its age and its place decide.
+			d = !now.Before(s.dueAt(o)) || logged-o.pos >= far
+		}
+		due[o.match] = d || o.fin != nil
+	}
+	apply = make([]*op, 0, len(cand))
+	for _, o := range cand {
+		if o.kind == opCreate || due[o.match] {
+			apply = append(apply, o)
+		} else {
+			keep = append(keep, o)
+		}
+	}
+	return apply, keep
+}
+
+// dueAt is when o, the oldest held op of its match, makes the match due
+// by its age: between half of MatchDelay and MatchDelay after it was
+// logged, by a hash of the match's id.
+func (s *Store) dueAt(o *op) time.Time {
+	h := uint64(14695981039346656037) // FNV-1a
+	for i := 0; i < len(o.match); i++ {
+		h = (h ^ uint64(o.match[i])) * 1099511628211
+	}
+	half := s.opts.MatchDelay / 2
+	return o.logged.Add(half + time.Duration(h%uint64(half+1)))
+}
+
+// nextDue is the first time a match of held, ops in log order, is due by
+// its age.
+func (s *Store) nextDue(held []*op) time.Time {
+	seen := make(map[string]bool)
+	var first time.Time
+	for _, o := range held {
+		if seen[o.match] {
+			continue
+		}
+		seen[o.match] = true
+		if t := s.dueAt(o); first.IsZero() || t.Before(first) {
+			first = t
+		}
+	}
+	return first
+}
+
+// applyOps applies ops in tx and records mark as the log position up to
+// which the bbolt file has every op. With replay (Open's recovery), ops
+// the file has already are skipped.
+func applyOps(tx *bolt.Tx, ops []*op, mark logPos, replay bool) error {
 	for _, o := range ops {
-		if err := o.apply(tx); err != nil {
+		if err := o.apply(tx, replay); err != nil {
 			return fmt.Errorf("boltstore: apply %c of %q: %w", o.kind, o.match, err)
 		}
 	}
-	last := ops[len(ops)-1]
-	return putApplied(tx, last.gen, last.end)
+	return putApplied(tx, mark)
 }
 
-// putApplied records in tx that the log is applied up to offset end of
-// generation gen.
-func putApplied(tx *bolt.Tx, gen uint64, end int64) error {
-	v := binary.BigEndian.AppendUint64(make([]byte, 0, 16), gen)
-	v = binary.BigEndian.AppendUint64(v, uint64(end))
+// putApplied records in tx that the log is applied up to p.
+func putApplied(tx *bolt.Tx, p logPos) error {
+	v := binary.BigEndian.AppendUint64(make([]byte, 0, 16), p.gen)
+	v = binary.BigEndian.AppendUint64(v, uint64(p.off))
 	return tx.Bucket(bucketMeta).Put(keyApplied, v)
 }
 
@@ -90,8 +231,9 @@ func storedApplied(tx *bolt.Tx) (gen uint64, end int64) {
 	return binary.BigEndian.Uint64(v), int64(binary.BigEndian.Uint64(v[8:]))
 }
 
-// applied records the outcome of applying ops and wakes who waits for it.
-func (s *Store) applied(ops []*op, err error) {
+// applied records the outcome of applying apply, holding keep, of the ops
+// taken up to lsn last, and wakes who waits for it.
+func (s *Store) applied(apply, keep []*op, last uint64, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
@@ -99,12 +241,19 @@ func (s *Store) applied(ops []*op, err error) {
 			s.failed = err
 		}
 	} else {
-		last := ops[len(ops)-1].lsn
-		s.appliedLSN = last
-		for _, o := range ops {
-			if p := s.pending[o.match]; p != nil && p.lsn <= last {
-				delete(s.pending, o.match)
+		for _, o := range apply {
+			if p := s.pending[o.match]; p != nil {
+				if p.lsn <= o.lsn {
+					delete(s.pending, o.match)
+				} else if o.lsn > p.applied {
+					p.applied = o.lsn
+				}
 			}
+		}
+		s.takenLSN = max(s.takenLSN, last)
+		s.appliedLSN = s.takenLSN
+		if len(keep) > 0 {
+			s.appliedLSN = keep[0].lsn - 1
 		}
 	}
 	close(s.appliedCh)
@@ -127,27 +276,58 @@ func (s *Store) hurryApplier() {
 	}
 }
 
+// forceApplier makes the applier apply every op logged, the held ones
+// too, at once. s.mu must be held.
+func (s *Store) forceApplier() {
+	s.force = true
+	s.wakeApplier()
+	s.hurryApplier()
+}
+
 // waitApplied waits until the bbolt file has every op of match logged
-// so far, or with match "" every op. A read of one match waits only if
-// that match has ops pending.
+// so far, or with match "" every op, forcing the held ones out. A read of
+// one match waits only if that match has ops pending.
 func (s *Store) waitApplied(ctx context.Context, match string) error {
 	s.mu.Lock()
 	target := s.loggedLSN
+	done := func() bool { return s.appliedLSN >= target }
 	if match != "" {
-		target = 0
-		if p := s.pending[match]; p != nil {
-			target = p.lsn
+		p := s.pending[match]
+		if p == nil {
+			s.mu.Unlock()
+			return nil
+		}
+		target = p.lsn
+		done = func() bool {
+			p := s.pending[match]
+			return p == nil || p.applied >= target
 		}
 	}
-	for s.appliedLSN < target {
+	return s.waitFor(ctx, done, s.forceApplier)
+}
+
+// waitTaken waits until the applier has taken every op logged so far:
+// applied it, or held it. A finished game is never held, so a read of
+// the history sees every game finished before it, without forcing the
+// moves of the matches that go on.
+func (s *Store) waitTaken(ctx context.Context) error {
+	s.mu.Lock()
+	target := s.loggedLSN
+	return s.waitFor(ctx, func() bool { return s.takenLSN >= target }, s.hurryApplier)
+}
+
+// waitFor waits, with s.mu held, until done, calling push before each
+// wait; it returns with s.mu released.
+func (s *Store) waitFor(ctx context.Context, done func() bool, push func()) error {
+	for !done() {
 		if s.failed != nil {
 			err := s.failed
 			s.mu.Unlock()
 			return err
 		}
 		ch := s.appliedCh
+		push()
 		s.mu.Unlock()
-		s.hurryApplier()
 		select {
 		case <-ch:
 		case <-ctx.Done():

@@ -9,7 +9,9 @@
 // module acks is durable. A second goroutine applies the logged writes to
 // the bbolt file behind it, in log order, a few times a second
 // (Options.ApplyDelay), with bbolt's own synced commits, and records in
-// the file how far it has applied the log. Reads wait until the bbolt
+// the file how far it has applied the log; the moves of a match that goes
+// on wait up to Options.MatchDelay, so that a commit writes the match's
+// pages once for several of them. Reads wait until the bbolt
 // file has the writes acked before they began. Open replays into the
 // bbolt file the logged writes it does not have (after a crash), up to the
 // first record that is torn or fails its CRC. Keep the two files together:
@@ -37,10 +39,13 @@ type Options struct {
 	// Default: 1000 (DefaultMaxBatchSize).
 	MaxBatchSize int
 	// LogSize is the size of the log file, preallocated with zeros when
-	// it is created. The log fills one half, then the other, which by then
-	// the bbolt file has applied (or writes wait until it has); a write
-	// larger than half of it is refused. Default: 4 MiB (DefaultLogSize),
-	// about 6 s of tic-tac-toe at 1,000 moves/s per half.
+	// it is created (a log that exists keeps its size until the next
+	// Open's recovery has emptied it). The log fills one half, then the
+	// other, which by then the bbolt file has applied (or writes wait
+	// until it has); a write larger than half of it is refused. Default:
+	// 16 MiB (DefaultLogSize), about 25 s of tic-tac-toe at 1,000 moves/s
+	// per half, so that MatchDelay rather than the log decides how long
+	// moves are held.
 	LogSize int64
 	// ApplyDelay is how long the bbolt file lets logged writes gather
 	// before it applies them in one transaction, unless a read waits for
@@ -48,6 +53,20 @@ type Options struct {
 	// commits leave the disk to the log's syncs, which the acks wait for.
 	// Default: 100ms (DefaultApplyDelay). Negative: apply at once.
 	ApplyDelay time.Duration
+	// MatchDelay is how long the moves of a match that goes on may stay
+	// in the log before the bbolt file applies them, all together (each
+	// match between half of it and all of it, by a hash of its id, so that
+	// matches started together are not applied together): a
+	// commit writes a match's pages once for all its moves of that time
+	// instead of once per move, so the bbolt file's commits are smaller
+	// and take less of the disk from the log's syncs. A match's writes are
+	// applied at once when it finishes, when a read of it (Load, Entries,
+	// Info) or of every match (Waiting) waits for them, when the log
+	// needs the half that holds them, and at Close; creations are never
+	// held. A restart replays at most about MatchDelay of the log.
+	// Default: 5s (DefaultMatchDelay). Negative: moves are not held beyond
+	// ApplyDelay.
+	MatchDelay time.Duration
 	// LockTimeout is how long Open waits for another process to release
 	// the file. Default: 5s (DefaultLockTimeout).
 	LockTimeout time.Duration
@@ -65,13 +84,18 @@ type Options struct {
 	// to send it and then for the write's goroutine to run again.
 	// Default: nil.
 	ObserveAnswer func(time.Duration)
+	// ObserveCommit, if set, is called after each transaction the applier
+	// commits to the bbolt file, on the applier's goroutine, with what it
+	// wrote (see Commit). It must return quickly. Default: nil.
+	ObserveCommit func(Commit)
 }
 
 // Defaults of Options.
 const (
 	DefaultMaxBatchSize = 1000
-	DefaultLogSize      = 4 << 20
+	DefaultLogSize      = 16 << 20
 	DefaultApplyDelay   = 100 * time.Millisecond
+	DefaultMatchDelay   = 5 * time.Second
 	DefaultLockTimeout  = 5 * time.Second
 )
 
@@ -85,6 +109,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ApplyDelay == 0 {
 		o.ApplyDelay = DefaultApplyDelay
+	}
+	if o.MatchDelay == 0 {
+		o.MatchDelay = DefaultMatchDelay
 	}
 	if o.LockTimeout <= 0 {
 		o.LockTimeout = DefaultLockTimeout
@@ -113,6 +140,7 @@ type Store struct {
 	halfLast [2]uint64 // per half, the last op logged in it
 	tail     int64     // offset of the next record
 	lsn      uint64    // number of the last op logged, from 1 since Open
+	written  int64     // bytes of log gone through since Open: records, and the unused ends of halves
 	buf      []byte    // the batch's records
 	pay      []byte    // one op's payload
 	taken    []*request
@@ -123,7 +151,10 @@ type Store struct {
 	pending    map[string]*pend // matches with ops logged, not yet applied
 	toApply    []*op            // logged ops for the applier, in order
 	loggedLSN  uint64           // the last op logged and synced
-	appliedLSN uint64           // the last op the bbolt file has
+	loggedPos  int64            // written, as of the last op logged and synced
+	appliedLSN uint64           // the last op up to which the bbolt file has every op
+	takenLSN   uint64           // the last op the applier took (applied or held)
+	force      bool             // apply every op, the held ones too, at once
 	appliedCh  chan struct{}    // closed and replaced when appliedLSN moves
 	failed     error            // set once the log or the bbolt file failed
 	stopApply  bool             // Close: apply what is left and exit
@@ -245,6 +276,17 @@ func (s *Store) Close() error {
 // view runs fn in a read transaction, once the bbolt file has every
 // write of match acked so far, or with match "" every write.
 func (s *Store) view(ctx context.Context, match string, fn func(tx *bolt.Tx) error) error {
+	return s.read(ctx, func() error { return s.waitApplied(ctx, match) }, fn)
+}
+
+// viewFinished runs fn in a read transaction, once the bbolt file has
+// every finished game acked so far (see waitTaken).
+func (s *Store) viewFinished(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+	return s.read(ctx, func() error { return s.waitTaken(ctx) }, fn)
+}
+
+// read runs fn in a read transaction once wait has returned.
+func (s *Store) read(ctx context.Context, wait func() error, fn func(tx *bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -253,7 +295,7 @@ func (s *Store) view(ctx context.Context, match string, fn func(tx *bolt.Tx) err
 	if s.closed {
 		return games.ErrStoreClosed
 	}
-	if err := s.waitApplied(ctx, match); err != nil {
+	if err := wait(); err != nil {
 		return err
 	}
 	return s.db.View(fn)

@@ -43,7 +43,13 @@ func crash(t *testing.T, s *Store) {
 	if err := s.db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	close(s.hold) // the applier now finds the file closed and exits
+	// The applier, waiting on hold or holding moves back, now finds the
+	// file closed and exits.
+	close(s.hold)
+	s.mu.Lock()
+	s.stopApply = true
+	s.mu.Unlock()
+	s.wakeApplier()
 	<-s.applyDone
 }
 

@@ -36,3 +36,18 @@ func (b *Batch) begin(batch []*request, taken time.Time) {
 		b.Queued = append(b.Queued, max(taken.Sub(r.at), 0))
 	}
 }
+
+// Commit tells an observer (Options.ObserveCommit) what one transaction
+// of the applier wrote to the bbolt file.
+type Commit struct {
+	// Ops is the number of logged writes applied.
+	Ops int
+	// Held is the number of logged writes held back for later (see
+	// Options.MatchDelay).
+	Held int
+	// Pages is the number of pages the transaction wrote.
+	Pages int64
+	// Took is how long the transaction took, its page writes and syncs
+	// included.
+	Took time.Duration
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
 	bolt "go.etcd.io/bbolt"
@@ -31,11 +32,16 @@ type op struct {
 	vals  [][]byte // opAppend: the entries, encoded
 	fin   []byte   // opAppend: the FinishedGame, encoded, or nil
 
-	// Set by the log writer: the op's number, and its record's
-	// generation and the offset after it.
-	lsn uint64
-	gen uint64
-	end int64
+	// Set by the log writer: the op's number, its record's generation,
+	// the offsets of the record and after it, the bytes the writer had
+	// gone through after it (Store.written), and when the log's sync
+	// covering it returned.
+	lsn    uint64
+	gen    uint64
+	start  int64
+	end    int64
+	pos    int64
+	logged time.Time
 }
 
 // Kinds of op.
@@ -169,11 +175,18 @@ func (r *reader) uint64() uint64 {
 
 // apply applies o to the bbolt file in tx, checking it as Create and
 // Append do (the writer checked it already against the writes before it).
-func (o *op) apply(tx *bolt.Tx) error {
+// With replay, an op the file has already (a creation of a match it has,
+// entries at or below the match's head) is skipped: a restart replays the
+// log from before the oldest op the applier held, and the ops after that
+// one may have been applied.
+func (o *op) apply(tx *bolt.Tx, replay bool) error {
 	id := []byte(o.match)
 	matches := tx.Bucket(bucketMatches)
 	if o.kind == opCreate {
 		if matches.Get(id) != nil {
+			if replay {
+				return nil
+			}
 			return games.ErrMatchExists
 		}
 		return matches.Put(id, o.info)
@@ -183,6 +196,9 @@ func (o *op) apply(tx *bolt.Tx) error {
 	}
 	heads := tx.Bucket(bucketHeads)
 	head := storedHead(heads, id)
+	if replay && len(o.seqs) > 0 && o.seqs[0] <= head {
+		return nil // applied, with its finished game if any, in one transaction
+	}
 	for i, seq := range o.seqs {
 		if seq != head+uint64(i)+1 {
 			return games.ErrSeqConflict

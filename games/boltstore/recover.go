@@ -43,7 +43,8 @@ func (s *Store) recover() error {
 		ops = append(ops, o)
 	}
 	if len(ops) > 0 {
-		if err := s.db.Update(func(tx *bolt.Tx) error { return applyOps(tx, ops) }); err != nil {
+		last := ops[len(ops)-1]
+		if err := s.db.Update(func(tx *bolt.Tx) error { return applyOps(tx, ops, logPos{last.gen, last.end}, true) }); err != nil {
 			return fmt.Errorf("replay the log: %w", err)
 		}
 	}

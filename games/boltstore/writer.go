@@ -29,10 +29,11 @@ type request struct {
 }
 
 // pend is a match with ops logged and not yet applied: its log's head
-// once they are, and the last of them.
+// once they are, the last of them, and the last of them applied so far.
 type pend struct {
-	head uint64
-	lsn  uint64
+	head    uint64
+	lsn     uint64
+	applied uint64
 }
 
 // errTooLarge: one write does not fit in the log.
@@ -129,11 +130,19 @@ func (s *Store) logBatch(batch []*request) {
 			}
 			start, s.buf = s.tail, s.buf[:0]
 		}
+		r.op.start = start + int64(len(s.buf))
 		s.buf = wal.AppendRecord(s.buf, s.gen, s.pay)
 		s.lsn++
-		r.op.lsn, r.op.gen, r.op.end = s.lsn, s.gen, start+int64(len(s.buf))
+		s.written += size
+		r.op.lsn, r.op.gen, r.op.end, r.op.pos = s.lsn, s.gen, start+int64(len(s.buf)), s.written
 		s.mu.Lock()
-		s.pending[r.op.match] = &pend{head: r.op.newHead(s.pending[r.op.match]), lsn: s.lsn}
+		p := s.pending[r.op.match]
+		head := r.op.newHead(p)
+		if p == nil {
+			p = &pend{}
+			s.pending[r.op.match] = p
+		}
+		p.head, p.lsn = head, s.lsn
 		s.mu.Unlock()
 		accepted = append(accepted, r)
 	}
@@ -207,9 +216,10 @@ func (s *Store) flush(start int64, accepted []*request) {
 		return
 	}
 	err := s.writeLog(start)
-	if s.opts.ObserveAnswer != nil {
-		now := time.Now()
-		for _, r := range accepted {
+	now := time.Now()
+	for _, r := range accepted {
+		r.op.logged = now
+		if s.opts.ObserveAnswer != nil {
 			r.synced = now
 		}
 	}
@@ -226,7 +236,7 @@ func (s *Store) flush(start int64, accepted []*request) {
 		}
 		// Before the answers: a read that follows an answered write
 		// waits for the write to be applied.
-		s.loggedLSN = s.lsn
+		s.loggedLSN, s.loggedPos = s.lsn, s.written
 	}
 	s.mu.Unlock()
 	if err == nil {
@@ -271,12 +281,14 @@ func (s *Store) switchHalf() error {
 			break
 		}
 		ch := s.appliedCh
+		s.forceApplier()
 		s.mu.Unlock()
-		s.hurryApplier()
 		<-ch
 		s.mu.Lock()
 	}
 	s.mu.Unlock()
+	_, end := s.log.Half(s.half)
+	s.written += end - s.tail // the rest of the half, left unused
 	s.half, s.gen = other, s.gen+1
 	s.tail, _ = s.log.Half(other)
 	return nil

@@ -1,0 +1,211 @@
+package boltstore
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/parlorhq/parlor/games"
+)
+
+// The tests of the moves the applier holds back (Options.MatchDelay):
+// what the bbolt file has is read from it directly, without the reads'
+// waits, which would force the held moves out.
+
+// inFile reports whether the bbolt file itself has match id, and how many
+// entries of its log.
+func inFile(t *testing.T, s *Store, id string) (created bool, n int) {
+	t.Helper()
+	err := s.db.View(func(tx *bolt.Tx) error {
+		created = tx.Bucket(bucketMatches).Get([]byte(id)) != nil
+		log, err := entries(tx, id, 0, -1)
+		n = len(log)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return created, n
+}
+
+// finish appends the game-over entry seq of match id, which ends it with
+// a win for its first player, a.
+func finish(t *testing.T, s *Store, id string, seq uint64) {
+	t.Helper()
+	g := games.FinishedGame{Kind: "games.tictactoe", Room: id, Players: []string{"a", "b"}, Result: games.Result{Winner: 0, Reason: "line"}, Ended: time.UnixMilli(int64(seq))}
+	e := games.Entry{Seq: seq, Event: games.EventGameOver, Data: msgpack.RawMessage{0xc0}, At: int64(seq)}
+	if err := s.Append(bg, games.Write{Match: id, Entries: []games.Entry{e}, Finished: &g}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// taken waits until the applier has taken every write logged so far.
+func taken(t *testing.T, s *Store) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
+	defer cancel()
+	if err := s.waitTaken(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// openHold opens a store at a new path with opts, closed when the test
+// ends.
+func openHold(t *testing.T, opts Options) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "games.db"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// TestMatchDelayHoldsMoves: a match's moves stay out of the bbolt file
+// (its creation does not) for at least half of MatchDelay, and then reach
+// it with no other write to wake the applier.
+func TestMatchDelayHoldsMoves(t *testing.T) {
+	const delay = 300 * time.Millisecond
+	s := openHold(t, Options{MatchDelay: delay, ApplyDelay: -1})
+	play(t, s, "m1", 2)
+	last := time.Now()
+	taken(t, s)
+	created, n := inFile(t, s, "m1")
+	if !created {
+		t.Fatal("the creation of m1 was held")
+	}
+	if n != 0 && time.Since(last) < delay/2 {
+		t.Fatalf("%d moves of m1 applied before half of MatchDelay", n)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, n = inFile(t, s, "m1"); n != 2; _, n = inFile(t, s, "m1") {
+		if time.Now().After(deadline) {
+			t.Fatalf("m1 has %d moves in the bbolt file 10 s after its last, want 2", n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestFinishAppliesHeldMoves: a finished game's write brings its match's
+// held moves into the bbolt file with it, at once; the history shows it
+// without forcing out the moves of a match that goes on.
+func TestFinishAppliesHeldMoves(t *testing.T) {
+	s := openHold(t, Options{MatchDelay: time.Hour, ApplyDelay: -1})
+	play(t, s, "m1", 3)
+	play(t, s, "m2", 2)
+	taken(t, s)
+	if _, n := inFile(t, s, "m1"); n != 0 {
+		t.Fatalf("m1 has %d moves in the bbolt file, want them held", n)
+	}
+	finish(t, s, "m1", 4)
+	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
+	defer cancel()
+	got, err := s.Finished(ctx, "a", games.HistoryCursor{}, 10)
+	if err != nil || len(got) != 1 || got[0].Room != "m1" {
+		t.Fatalf("Finished: %+v, %v; want m1", got, err)
+	}
+	if _, n := inFile(t, s, "m1"); n != 4 {
+		t.Fatalf("m1 has %d entries in the bbolt file after its end, want 4", n)
+	}
+	if _, n := inFile(t, s, "m2"); n != 0 {
+		t.Fatalf("the history forced out %d moves of m2", n)
+	}
+	wantLog(t, s, "m2", 2) // a read of the match forces them
+	if _, n := inFile(t, s, "m2"); n != 2 {
+		t.Fatalf("m2 has %d moves in the bbolt file after Load, want 2", n)
+	}
+}
+
+// TestHeldMovesDueByLogDistance: a held move is applied once the writer
+// has logged a quarter of the log after it, however long MatchDelay is,
+// before the log needs that half again.
+func TestHeldMovesDueByLogDistance(t *testing.T) {
+	s := openHold(t, Options{MatchDelay: time.Hour, ApplyDelay: -1, LogSize: 16 << 10})
+	gen := s.gen
+	play(t, s, "m1", 1)
+	s.mu.Lock()
+	from := s.loggedPos
+	s.mu.Unlock()
+	if err := s.Create(bg, games.MatchInfo{ID: "m2", Kind: "games.tictactoe", Players: []string{"a", "b"}, Epoch: "e"}); err != nil {
+		t.Fatal(err)
+	}
+	for seq := uint64(1); ; seq++ {
+		taken(t, s)
+		s.mu.Lock()
+		gone := s.loggedPos - from
+		s.mu.Unlock()
+		if gone >= s.log.Size()/4 {
+			break
+		}
+		if _, n := inFile(t, s, "m1"); n != 0 {
+			t.Fatalf("m1's move applied after %d bytes of log", gone)
+		}
+		if err := s.Append(bg, games.Write{Match: "m2", Entries: []games.Entry{move(seq)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.gen != gen {
+		t.Fatalf("generation %d, then %d: the log started again, which forces every move out", gen, s.gen)
+	}
+	if _, n := inFile(t, s, "m1"); n != 1 {
+		t.Fatalf("m1 has %d moves in the bbolt file a quarter of the log later, want 1", n)
+	}
+}
+
+// TestCrashWithHeldMoves: after a crash, the held moves are replayed from
+// the log, and the writes logged after them that the bbolt file already
+// had are not applied twice: every match is there once, as acked.
+func TestCrashWithHeldMoves(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "games.db")
+	s := openHeld(t, path, Options{MatchDelay: time.Hour, ApplyDelay: -1})
+	stop := make(chan struct{})
+	var feeder sync.WaitGroup
+	feeder.Go(func() { // let every transaction through until the crash
+		for {
+			select {
+			case s.hold <- struct{}{}:
+			case <-stop:
+				return
+			}
+		}
+	})
+	play(t, s, "m1", 3) // held
+	play(t, s, "m2", 2)
+	finish(t, s, "m2", 3) // applied, after m1's moves in the log
+	play(t, s, "m3", 1)   // held
+	taken(t, s)
+	if _, n := inFile(t, s, "m2"); n != 3 {
+		t.Fatalf("m2 has %d entries in the bbolt file before the crash, want 3", n)
+	}
+	if _, n := inFile(t, s, "m1"); n != 0 {
+		t.Fatalf("m1 has %d entries in the bbolt file before the crash, want them held", n)
+	}
+	close(stop)
+	feeder.Wait()
+	crash(t, s)
+
+	s = reopen(t, path)
+	wantLog(t, s, "m1", 3)
+	wantLog(t, s, "m3", 1)
+	_, log, err := s.Load(bg, "m2")
+	if err != nil || len(log) != 3 {
+		t.Fatalf("m2 after the restart: %d entries, %v; want 3", len(log), err)
+	}
+	got, err := s.Finished(bg, "a", games.HistoryCursor{}, 10)
+	if err != nil || len(got) != 1 || got[0].Room != "m2" {
+		t.Fatalf("Finished after the restart: %+v, %v; want m2 once", got, err)
+	}
+	if err := s.Append(bg, games.Write{Match: "m1", Entries: []games.Entry{move(3)}}); !errors.Is(err, games.ErrSeqConflict) {
+		t.Fatalf("move 3 of m1 again after the restart: %v, want ErrSeqConflict", err)
+	}
+	if err := s.Append(bg, games.Write{Match: "m1", Entries: []games.Entry{move(4)}}); err != nil {
+		t.Fatal(err)
+	}
+	wantLog(t, s, "m1", 4)
+}
