@@ -53,7 +53,7 @@ func (s *Store) runApply() {
 	due.Stop()
 	for {
 		s.mu.Lock()
-		for len(s.toApply) == 0 && !s.stopApply && !(s.force && len(held) > 0) {
+		for len(s.toApply) == 0 && !s.stopApply && !((s.force || s.wanted != nil) && len(held) > 0) {
 			if len(held) == 0 {
 				s.mu.Unlock()
 				<-s.applyWake
@@ -73,7 +73,7 @@ func (s *Store) runApply() {
 			}
 			s.mu.Lock()
 		}
-		if len(s.toApply) > 0 && !s.stopApply && !s.force && s.opts.ApplyDelay > 0 {
+		if len(s.toApply) > 0 && !s.stopApply && !s.force && s.wanted == nil && s.opts.ApplyDelay > 0 {
 			s.mu.Unlock()
 			gather.Reset(s.opts.ApplyDelay)
 			select {
@@ -85,8 +85,8 @@ func (s *Store) runApply() {
 		}
 		ops := s.toApply
 		s.toApply = spare[:0]
-		all, logged := s.force || s.stopApply, s.loggedPos
-		s.force = false
+		all, logged, wanted := s.force || s.stopApply, s.loggedPos, s.wanted
+		s.force, s.wanted = false, nil
 		stop := s.stopApply
 		s.mu.Unlock()
 		if len(ops) == 0 && len(held) == 0 {
@@ -101,7 +101,7 @@ func (s *Store) runApply() {
 		}
 		apply, keep := cand, cand[:0:0]
 		if !all && s.opts.MatchDelay > 0 {
-			apply, keep = s.split(cand, time.Now(), logged)
+			apply, keep = s.split(cand, time.Now(), logged, wanted)
 		}
 		var err error
 		if len(apply) > 0 {
@@ -147,20 +147,32 @@ func (s *Store) commit(ops []*op, held int, mark logPos) error {
 
 // split divides cand, logged ops in log order, into those to apply now
 // and those to hold on (see the applier's comment), both in log order;
-// logged is the log writer's position (op.pos).
-func (s *Store) split(cand []*op, now time.Time, logged int64) (apply, keep []*op) {
+// logged is the log writer's position (op.pos), and the matches of wanted
+// are due (a read waits for them).
+//
+// A finished game's write with no entries is the one op a replay could
+// not tell applied from not (op.apply): every op logged before it is
+// applied with it, so that the applied position is past it once it is
+// applied. The module never writes one; the Store contract allows it.
+func (s *Store) split(cand []*op, now time.Time, logged int64, wanted map[string]bool) (apply, keep []*op) {
 	far := s.log.Size() / 4
+	blind := -1
+	for i, o := range cand {
+		if o.kind == opAppend && len(o.seqs) == 0 {
+			blind = i
+		}
+	}
 	due := make(map[string]bool)
-	for _, o := range cand {
+	for i, o := range cand {
 		if o.kind == opCreate {
 			continue
 		}
 		d, seen := due[o.match]
 		if !seen {
 			// The match's oldest op here: its age and its place decide.
-			d = !now.Before(s.dueAt(o)) || logged-o.pos >= far
+			d = !now.Before(s.dueAt(o)) || logged-o.pos >= far || wanted[o.match]
 		}
-		due[o.match] = d || o.fin != nil
+		due[o.match] = d || o.fin != nil || i <= blind
 	}
 	apply = make([]*op, 0, len(cand))
 	for _, o := range cand {
@@ -285,31 +297,40 @@ func (s *Store) forceApplier() {
 }
 
 // waitApplied waits until the bbolt file has every op of match logged
-// so far, or with match "" every op, forcing the held ones out. A read of
-// one match waits only if that match has ops pending.
+// so far, forcing that match's held ops out, or with match "" every op,
+// forcing every held op out. A read of one match waits only if that
+// match has ops pending.
 func (s *Store) waitApplied(ctx context.Context, match string) error {
 	s.mu.Lock()
-	target := s.loggedLSN
-	done := func() bool { return s.appliedLSN >= target }
-	if match != "" {
-		p := s.pending[match]
-		if p == nil {
-			s.mu.Unlock()
-			return nil
-		}
-		target = p.lsn
-		done = func() bool {
-			p := s.pending[match]
-			return p == nil || p.applied >= target
-		}
+	if match == "" {
+		target := s.loggedLSN
+		return s.waitFor(ctx, func() bool { return s.appliedLSN >= target }, s.forceApplier)
 	}
-	return s.waitFor(ctx, done, s.forceApplier)
+	p := s.pending[match]
+	if p == nil {
+		s.mu.Unlock()
+		return nil
+	}
+	target := p.lsn
+	done := func() bool {
+		p := s.pending[match]
+		return p == nil || p.applied >= target
+	}
+	want := func() {
+		if s.wanted == nil {
+			s.wanted = make(map[string]bool)
+		}
+		s.wanted[match] = true
+		s.wakeApplier()
+		s.hurryApplier()
+	}
+	return s.waitFor(ctx, done, want)
 }
 
 // waitTaken waits until the applier has taken every op logged so far:
-// applied it, or held it. A finished game is never held, so a read of
-// the history sees every game finished before it, without forcing the
-// moves of the matches that go on.
+// applied it, or held it. A finished game and a creation are never held,
+// so a read of the history or of a match's record sees every one acked
+// before it, without forcing the moves of the matches that go on.
 func (s *Store) waitTaken(ctx context.Context) error {
 	s.mu.Lock()
 	target := s.loggedLSN

@@ -39,8 +39,9 @@ type Options struct {
 	// Default: 1000 (DefaultMaxBatchSize).
 	MaxBatchSize int
 	// LogSize is the size of the log file, preallocated with zeros when
-	// it is created (a log that exists keeps its size until the next
-	// Open's recovery has emptied it). The log fills one half, then the
+	// it is created (a log that exists keeps its size until Open's
+	// recovery has emptied it, then takes this one, growing or cutting the
+	// file). The log fills one half, then the
 	// other, which by then the bbolt file has applied (or writes wait
 	// until it has); a write larger than half of it is refused. Default:
 	// 16 MiB (DefaultLogSize), about 25 s of tic-tac-toe at 1,000 moves/s
@@ -56,16 +57,17 @@ type Options struct {
 	// MatchDelay is how long the moves of a match that goes on may stay
 	// in the log before the bbolt file applies them, all together (each
 	// match between half of it and all of it, by a hash of its id, so that
-	// matches started together are not applied together): a
-	// commit writes a match's pages once for all its moves of that time
-	// instead of once per move, so the bbolt file's commits are smaller
-	// and take less of the disk from the log's syncs. A match's writes are
-	// applied at once when it finishes, when a read of it (Load, Entries,
-	// Info) or of every match (Waiting) waits for them, when the log
-	// needs the half that holds them, and at Close; creations are never
-	// held. A restart replays at most about MatchDelay of the log.
-	// Default: 5s (DefaultMatchDelay). Negative: moves are not held beyond
-	// ApplyDelay.
+	// matches started together are not applied together): a commit writes
+	// a match's pages once for all its moves of that time instead of once
+	// per move, so the bbolt file's commits are smaller and take less of
+	// the disk from the log's syncs. A match's writes are applied at once
+	// when it finishes, when the log has taken a quarter of its size after
+	// its oldest held write, when a read of the match (Load, Entries)
+	// waits for them, and every match's when Waiting reads, when the log
+	// needs the half that holds them and at Close. Creations and finished
+	// games are never held, so Info and Finished wait for no held move. A
+	// restart replays at most about MatchDelay of the log. Default: 5s
+	// (DefaultMatchDelay). Negative: moves are not held beyond ApplyDelay.
 	MatchDelay time.Duration
 	// LockTimeout is how long Open waits for another process to release
 	// the file. Default: 5s (DefaultLockTimeout).
@@ -155,6 +157,7 @@ type Store struct {
 	appliedLSN uint64           // the last op up to which the bbolt file has every op
 	takenLSN   uint64           // the last op the applier took (applied or held)
 	force      bool             // apply every op, the held ones too, at once
+	wanted     map[string]bool  // matches to apply at once, held ops too (reads wait for them)
 	appliedCh  chan struct{}    // closed and replaced when appliedLSN moves
 	failed     error            // set once the log or the bbolt file failed
 	stopApply  bool             // Close: apply what is left and exit
@@ -279,9 +282,9 @@ func (s *Store) view(ctx context.Context, match string, fn func(tx *bolt.Tx) err
 	return s.read(ctx, func() error { return s.waitApplied(ctx, match) }, fn)
 }
 
-// viewFinished runs fn in a read transaction, once the bbolt file has
-// every finished game acked so far (see waitTaken).
-func (s *Store) viewFinished(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+// viewTaken runs fn in a read transaction, once the bbolt file has every
+// finished game and every creation acked so far (see waitTaken).
+func (s *Store) viewTaken(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	return s.read(ctx, func() error { return s.waitTaken(ctx) }, fn)
 }
 

@@ -55,6 +55,26 @@ func taken(t *testing.T, s *Store) {
 	}
 }
 
+// letThrough lets every transaction of s, opened with openHeld, through
+// until the function it returns is called (before crash).
+func letThrough(s *Store) (stop func()) {
+	done := make(chan struct{})
+	var feeder sync.WaitGroup
+	feeder.Go(func() {
+		for {
+			select {
+			case s.hold <- struct{}{}:
+			case <-done:
+				return
+			}
+		}
+	})
+	return func() {
+		close(done)
+		feeder.Wait()
+	}
+}
+
 // openHold opens a store at a new path with opts, closed when the test
 // ends.
 func openHold(t *testing.T, opts Options) *Store {
@@ -164,17 +184,7 @@ func TestHeldMovesDueByLogDistance(t *testing.T) {
 func TestCrashWithHeldMoves(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "games.db")
 	s := openHeld(t, path, Options{MatchDelay: time.Hour, ApplyDelay: -1})
-	stop := make(chan struct{})
-	var feeder sync.WaitGroup
-	feeder.Go(func() { // let every transaction through until the crash
-		for {
-			select {
-			case s.hold <- struct{}{}:
-			case <-stop:
-				return
-			}
-		}
-	})
+	stop := letThrough(s)
 	play(t, s, "m1", 3) // held
 	play(t, s, "m2", 2)
 	finish(t, s, "m2", 3) // applied, after m1's moves in the log
@@ -186,8 +196,7 @@ func TestCrashWithHeldMoves(t *testing.T) {
 	if _, n := inFile(t, s, "m1"); n != 0 {
 		t.Fatalf("m1 has %d entries in the bbolt file before the crash, want them held", n)
 	}
-	close(stop)
-	feeder.Wait()
+	stop()
 	crash(t, s)
 
 	s = reopen(t, path)
@@ -208,4 +217,66 @@ func TestCrashWithHeldMoves(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantLog(t, s, "m1", 4)
+}
+
+// TestReadForcesItsMatchOnly: Load of a match brings its held moves into
+// the bbolt file and no other match's; Info, which reads the record only,
+// brings none.
+func TestReadForcesItsMatchOnly(t *testing.T) {
+	s := openHold(t, Options{MatchDelay: time.Hour, ApplyDelay: -1})
+	play(t, s, "m1", 2)
+	play(t, s, "m2", 2)
+	taken(t, s)
+	if info, err := s.Info(bg, "m1"); err != nil || info.ID != "m1" {
+		t.Fatalf("Info: %+v, %v", info, err)
+	}
+	if _, n := inFile(t, s, "m1"); n != 0 {
+		t.Fatalf("Info of m1 forced out %d of its moves", n)
+	}
+	wantLog(t, s, "m1", 2)
+	if _, n := inFile(t, s, "m1"); n != 2 {
+		t.Fatalf("m1 has %d moves in the bbolt file after Load, want 2", n)
+	}
+	if _, n := inFile(t, s, "m2"); n != 0 {
+		t.Fatalf("Load of m1 forced out %d moves of m2", n)
+	}
+}
+
+// TestFinishOnlyWriteNotReplayed: a finished game written with no entries
+// is applied with every write logged before it, so that a restart never
+// replays it over a later finish of the same match that the bbolt file
+// has (a replay cannot tell such a write applied from not).
+func TestFinishOnlyWriteNotReplayed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "games.db")
+	s := openHeld(t, path, Options{MatchDelay: time.Hour, ApplyDelay: -1})
+	stop := letThrough(s)
+	play(t, s, "m0", 1) // held, before everything below in the log
+	if err := s.Create(bg, games.MatchInfo{ID: "m1", Kind: "games.tictactoe", Players: []string{"a", "b"}, Epoch: "e"}); err != nil {
+		t.Fatal(err)
+	}
+	g := games.FinishedGame{Kind: "games.tictactoe", Room: "m1", Players: []string{"a", "b"}, Ended: time.UnixMilli(1), Result: games.Result{Reason: "first"}}
+	if err := s.Append(bg, games.Write{Match: "m1", Finished: &g}); err != nil {
+		t.Fatal(err)
+	}
+	taken(t, s)
+	g.Ended, g.Result.Reason = time.UnixMilli(2), "second"
+	e := games.Entry{Seq: 1, Event: games.EventGameOver, Data: msgpack.RawMessage{0xc0}, At: 2}
+	if err := s.Append(bg, games.Write{Match: "m1", Entries: []games.Entry{e}, Finished: &g}); err != nil {
+		t.Fatal(err)
+	}
+	taken(t, s)
+	stop()
+	crash(t, s)
+
+	s = reopen(t, path)
+	got, err := s.Finished(bg, "a", games.HistoryCursor{}, 10)
+	if err != nil || len(got) == 0 {
+		t.Fatalf("Finished after the restart: %+v, %v", got, err)
+	}
+	for _, g := range got {
+		if g.Room != "m1" || g.Result.Reason != "second" {
+			t.Fatalf("after the restart the history has %s finished %q, want m1 as finished second", g.Room, g.Result.Reason)
+		}
+	}
+	wantLog(t, s, "m0", 1)
 }

@@ -368,3 +368,27 @@ func TestLogFails(t *testing.T) {
 	wantLog(t, s, "m1", 2)
 	wantLog(t, s, "other", 1)
 }
+
+// TestFinishOnlyWriteKeepsHead: a finished game written with no entries
+// to a match the bbolt file has as it stands leaves the match's head
+// where it was: the seq after it is taken, the one before refused.
+func TestFinishOnlyWriteKeepsHead(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "games.db"), Options{MatchDelay: -1, ApplyDelay: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	play(t, s, "m1", 1)
+	wantLog(t, s, "m1", 1) // applied: nothing of m1 is pending
+	g := games.FinishedGame{Kind: "games.tictactoe", Room: "m1", Players: []string{"a", "b"}, Ended: time.UnixMilli(5)}
+	if err := s.Append(bg, games.Write{Match: "m1", Finished: &g}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Append(bg, games.Write{Match: "m1", Entries: []games.Entry{move(1)}}); !errors.Is(err, games.ErrSeqConflict) {
+		t.Fatalf("move 1 again: %v, want ErrSeqConflict", err)
+	}
+	if err := s.Append(bg, games.Write{Match: "m1", Entries: []games.Entry{move(2)}}); err != nil {
+		t.Fatalf("move 2: %v", err)
+	}
+	wantLog(t, s, "m1", 2)
+}

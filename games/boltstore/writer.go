@@ -101,7 +101,7 @@ func (s *Store) logBatch(batch []*request) {
 	start, accepted := s.tail, batch[:0]
 	s.buf = s.buf[:0]
 	for _, r := range batch {
-		err := s.check(r.op)
+		head, err := s.check(r.op)
 		if err == nil && r.op.kind == opAppend && len(r.op.seqs) == 0 && r.op.fin == nil {
 			r.done <- nil // nothing to store
 			continue
@@ -136,8 +136,10 @@ func (s *Store) logBatch(batch []*request) {
 		s.written += size
 		r.op.lsn, r.op.gen, r.op.end, r.op.pos = s.lsn, s.gen, start+int64(len(s.buf)), s.written
 		s.mu.Lock()
+		if n := len(r.op.seqs); n > 0 {
+			head = r.op.seqs[n-1]
+		}
 		p := s.pending[r.op.match]
-		head := r.op.newHead(p)
 		if p == nil {
 			p = &pend{}
 			s.pending[r.op.match] = p
@@ -153,17 +155,17 @@ func (s *Store) logBatch(batch []*request) {
 }
 
 // check checks o against the store as it will be once the logged ops are
-// applied. It returns the error Create or Append return for o.
-func (s *Store) check(o *op) error {
+// applied. It returns the match's head there (before o), and the error
+// Create or Append return for o.
+func (s *Store) check(o *op) (head uint64, err error) {
 	s.mu.Lock()
 	failed, p := s.failed, s.pending[o.match]
-	var head uint64
 	if p != nil {
 		head = p.head
 	}
 	s.mu.Unlock()
 	if failed != nil {
-		return failed
+		return 0, failed
 	}
 	if p == nil {
 		// Every op of the match is applied (the applier forgets a match
@@ -183,29 +185,17 @@ func (s *Store) check(o *op) error {
 			return nil
 		})
 		if err != nil {
-			return err
+			return 0, err
 		}
 	} else if o.kind == opCreate {
-		return games.ErrMatchExists
+		return 0, games.ErrMatchExists
 	}
 	for i, seq := range o.seqs {
 		if seq != head+uint64(i)+1 {
-			return games.ErrSeqConflict
+			return 0, games.ErrSeqConflict
 		}
 	}
-	return nil
-}
-
-// newHead is the head of o's match once o is applied after p (nil if the
-// match has no op pending).
-func (o *op) newHead(p *pend) uint64 {
-	if n := len(o.seqs); n > 0 {
-		return o.seqs[n-1]
-	}
-	if p != nil {
-		return p.head
-	}
-	return 0
+	return head, nil
 }
 
 // flush writes the framed records of accepted at start, syncs them,

@@ -49,13 +49,25 @@ func (l *Log) File() *os.File { return l.f }
 func (l *Log) Size() int64 { return l.size }
 
 // Reset clears a log that was there at Open, once its records are
-// applied, and takes the size asked for.
+// applied, and takes the size asked for. A smaller size cuts the file
+// down to it: the next Open lays the halves out by the file's own size,
+// so the file must have the size the records are written for.
 func (l *Log) Reset() error {
 	if !l.old {
 		return nil
 	}
 	if err := zeroFill(l.f, 0, max(l.size, l.want)); err != nil {
 		return err
+	}
+	if l.want < l.size {
+		// All zeros by now: a crash before the new size is synced leaves
+		// an empty log of either size.
+		if err := l.f.Truncate(l.want); err != nil {
+			return err
+		}
+		if err := l.f.Sync(); err != nil {
+			return err
+		}
 	}
 	l.size, l.old = l.want, false
 	return nil

@@ -131,3 +131,37 @@ func TestReopenAndReset(t *testing.T) {
 		t.Fatalf("after Reset: size %d, records %v", l.Size(), payloads(recs))
 	}
 }
+
+// TestResetSmaller: a log reopened with a smaller size is cut down to it
+// at Reset, so that the next Open lays its halves out where they were
+// written: a record in the second half of the smaller log is found there.
+func TestResetSmaller(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.log")
+	l, err := Open(path, 8192, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, l, 1, 0, "aaaa")
+	_ = l.Close()
+	if l, err = Open(path, 2048, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	mid, _ := l.Half(1)
+	write(t, l, 3, 0, "bbbb")
+	write(t, l, 4, mid, "cccc")
+	_ = l.Close()
+	if l, err = Open(path, 2048, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if l.Size() != 2048 {
+		t.Fatalf("reopened log of %d bytes, want the 2048 it was cut to", l.Size())
+	}
+	recs, _, err := l.Unapplied(3, 0)
+	if err != nil || fmt.Sprint(payloads(recs)) != "[bbbb cccc]" {
+		t.Fatalf("Unapplied after the smaller size: %v, %v; want [bbbb cccc]", payloads(recs), err)
+	}
+}
