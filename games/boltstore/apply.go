@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -22,18 +23,25 @@ import (
 // Options.MatchDelay, so that the pages of the match's log and head are
 // written once for all the moves of that time instead of once per move:
 // a commit writes two or three pages per match it touches, whatever the
-// number of its moves. A match is due, with all its held ops, once its
-// oldest held op is between half of MatchDelay and MatchDelay old (by a
-// hash of its id, so that matches that started together, as in a
-// tournament's round, are not all due at once), once one of its ops ends it (a
-// finished game), once the writer has logged a quarter of the log's size
-// after its oldest held op (the writer needs a half again once it has
-// filled the other: each op is due half a half before that, one by one,
-// so a fast log gives no wave of due matches), and whenever a read, the
-// log writer or Close forces every op out. Creations are never held. The applied
-// position recorded in the bbolt file stops before the oldest held op, so
-// a restart replays the log from there: the ops after it that were
-// applied already are recognised and skipped (op.apply with replay).
+// number of its moves. A match is due, with all its held ops:
+//   - once its oldest held op is between half of MatchDelay and MatchDelay
+//     old (by a hash of its id, so that matches started together, as in a
+//     tournament's round, are not all due at once);
+//   - once one of its ops ends it (a finished game);
+//   - once the writer has logged a quarter of the log's size after its
+//     oldest held op (the writer needs a half again once it has filled
+//     the other: each op is due half a half before that, one by one, so a
+//     fast log gives no wave of due matches);
+//   - when a read of the match waits for it;
+//   - once a finished game's write with no entries is logged after it
+//     (see split);
+//   - and every match when Waiting reads, when the log writer needs a half
+//     back, and at Close.
+//
+// Creations are never held. The applied position recorded in the bbolt
+// file stops before the oldest held op, so a restart replays the log from
+// there: the ops after it that were applied already are recognised and
+// skipped (op.apply with replay).
 
 // logPos is a position in the log: a generation and an offset in its
 // half.
@@ -53,7 +61,7 @@ func (s *Store) runApply() {
 	due.Stop()
 	for {
 		s.mu.Lock()
-		for len(s.toApply) == 0 && !s.stopApply && !((s.force || s.wanted != nil) && len(held) > 0) {
+		for len(s.toApply) == 0 && !s.stopApply && !(s.force && len(held) > 0) && !s.wantsHeld(held) {
 			if len(held) == 0 {
 				s.mu.Unlock()
 				<-s.applyWake
@@ -85,8 +93,8 @@ func (s *Store) runApply() {
 		}
 		ops := s.toApply
 		s.toApply = spare[:0]
-		all, logged, wanted := s.force || s.stopApply, s.loggedPos, s.wanted
-		s.force, s.wanted = false, nil
+		all, logged, wanted := s.force || s.stopApply, s.loggedPos, maps.Clone(s.wanted)
+		s.force = false
 		stop := s.stopApply
 		s.mu.Unlock()
 		if len(ops) == 0 && len(held) == 0 {
@@ -124,6 +132,22 @@ func (s *Store) runApply() {
 		clear(cand)
 		spare = cand[:0]
 	}
+}
+
+// wantsHeld reports whether a read waits for a match that has ops in
+// held. A read may also wait for a write still being synced, not yet
+// anyone's to take: that one only ends the gathering once it comes. s.mu
+// must be held.
+func (s *Store) wantsHeld(held []*op) bool {
+	if s.wanted == nil {
+		return false
+	}
+	for _, o := range held {
+		if s.wanted[o.match] {
+			return true
+		}
+	}
+	return false
 }
 
 // commit applies ops in one transaction that records mark, and reports
@@ -261,6 +285,16 @@ func (s *Store) applied(apply, keep []*op, last uint64, err error) {
 					p.applied = o.lsn
 				}
 			}
+		}
+		// A match stays wanted until it has nothing left to apply: its
+		// reads may wait for writes still being synced.
+		for m := range s.wanted {
+			if s.pending[m] == nil {
+				delete(s.wanted, m)
+			}
+		}
+		if len(s.wanted) == 0 {
+			s.wanted = nil
 		}
 		s.takenLSN = max(s.takenLSN, last)
 		s.appliedLSN = s.takenLSN

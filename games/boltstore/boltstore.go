@@ -64,8 +64,10 @@ type Options struct {
 	// when it finishes, when the log has taken a quarter of its size after
 	// its oldest held write, when a read of the match (Load, Entries)
 	// waits for them, and every match's when Waiting reads, when the log
-	// needs the half that holds them and at Close. Creations and finished
-	// games are never held, so Info and Finished wait for no held move. A
+	// needs the half that holds them, at Close, and when a finished game
+	// is written with no entries (those logged before it: a restart could
+	// not tell such a write applied). Creations and finished games are
+	// never held, so Info and Finished wait for no held move. A
 	// restart replays at most about MatchDelay of the log. Default: 5s
 	// (DefaultMatchDelay). Negative: moves are not held beyond ApplyDelay.
 	MatchDelay time.Duration

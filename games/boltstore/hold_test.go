@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -279,4 +280,52 @@ func TestFinishOnlyWriteNotReplayed(t *testing.T) {
 		}
 	}
 	wantLog(t, s, "m0", 1)
+}
+
+// TestReadOfWriteBeingSyncedDoesNotSpin: a read of a match whose last
+// write is still being synced (logged, its pending entry set, not yet the
+// applier's) while other moves are held waits for that write without
+// making the applier take and wake readers in a loop.
+func TestReadOfWriteBeingSyncedDoesNotSpin(t *testing.T) {
+	s := openHold(t, Options{MatchDelay: time.Hour, ApplyDelay: -1})
+	play(t, s, "m1", 2)
+	wantLog(t, s, "m1", 2) // applied: nothing of m1 pending
+	play(t, s, "m2", 50)   // held
+	taken(t, s)
+	s.mu.Lock()
+	s.pending["m1"] = &pend{head: 3, lsn: s.loggedLSN + 1} // as logBatch leaves it during the sync
+	s.mu.Unlock()
+	stop := make(chan struct{})
+	var wakes atomic.Int64
+	var counter sync.WaitGroup
+	counter.Go(func() {
+		for {
+			s.mu.Lock()
+			ch := s.appliedCh
+			s.mu.Unlock()
+			select {
+			case <-ch:
+				wakes.Add(1)
+			case <-stop:
+				return
+			}
+		}
+	})
+	ctx, cancel := context.WithTimeout(bg, 20*time.Millisecond)
+	defer cancel()
+	err := s.waitApplied(ctx, "m1")
+	close(stop)
+	counter.Wait()
+	s.mu.Lock()
+	delete(s.pending, "m1")
+	s.mu.Unlock()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("waitApplied for a write not logged yet: %v, want its context's deadline", err)
+	}
+	if n := wakes.Load(); n != 0 {
+		t.Fatalf("the applier took %d times with nothing of m1 to apply", n)
+	}
+	if _, n := inFile(t, s, "m2"); n != 0 {
+		t.Fatalf("the read of m1 forced out %d moves of m2", n)
+	}
 }
