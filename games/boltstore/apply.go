@@ -143,7 +143,7 @@ func (s *Store) wantsHeld(held []*op) bool {
 		return false
 	}
 	for _, o := range held {
-		if s.wanted[o.match] {
+		if _, ok := s.wanted[o.match]; ok {
 			return true
 		}
 	}
@@ -178,7 +178,7 @@ func (s *Store) commit(ops []*op, held int, mark logPos) error {
 // not tell applied from not (op.apply): every op logged before it is
 // applied with it, so that the applied position is past it once it is
 // applied. The module never writes one; the Store contract allows it.
-func (s *Store) split(cand []*op, now time.Time, logged int64, wanted map[string]bool) (apply, keep []*op) {
+func (s *Store) split(cand []*op, now time.Time, logged int64, wanted map[string]uint64) (apply, keep []*op) {
 	far := s.log.Size() / 4
 	blind := -1
 	for i, o := range cand {
@@ -194,7 +194,8 @@ func (s *Store) split(cand []*op, now time.Time, logged int64, wanted map[string
 		d, seen := due[o.match]
 		if !seen {
 			// The match's oldest op here: its age and its place decide.
-			d = !now.Before(s.dueAt(o)) || logged-o.pos >= far || wanted[o.match]
+			_, want := wanted[o.match]
+			d = want || !now.Before(s.dueAt(o)) || logged-o.pos >= far
 		}
 		due[o.match] = d || o.fin != nil || i <= blind
 	}
@@ -286,10 +287,11 @@ func (s *Store) applied(apply, keep []*op, last uint64, err error) {
 				}
 			}
 		}
-		// A match stays wanted until it has nothing left to apply: its
-		// reads may wait for writes still being synced.
-		for m := range s.wanted {
-			if s.pending[m] == nil {
+		// A match stays wanted until the writes its reads wait for are
+		// applied (they may still be in the log's sync at a take), and no
+		// longer: a match written on and on is held again.
+		for m, target := range s.wanted {
+			if p := s.pending[m]; p == nil || p.applied >= target {
 				delete(s.wanted, m)
 			}
 		}
@@ -352,9 +354,9 @@ func (s *Store) waitApplied(ctx context.Context, match string) error {
 	}
 	want := func() {
 		if s.wanted == nil {
-			s.wanted = make(map[string]bool)
+			s.wanted = make(map[string]uint64)
 		}
-		s.wanted[match] = true
+		s.wanted[match] = max(s.wanted[match], target)
 		s.wakeApplier()
 		s.hurryApplier()
 	}
@@ -365,9 +367,20 @@ func (s *Store) waitApplied(ctx context.Context, match string) error {
 // applied it, or held it. A finished game and a creation are never held,
 // so a read of the history or of a match's record sees every one acked
 // before it, without forcing the moves of the matches that go on.
-func (s *Store) waitTaken(ctx context.Context) error {
+//
+// With a match, it waits only for the ops of that match logged so far,
+// and not at all if it has none pending.
+func (s *Store) waitTaken(ctx context.Context, match string) error {
 	s.mu.Lock()
 	target := s.loggedLSN
+	if match != "" {
+		p := s.pending[match]
+		if p == nil {
+			s.mu.Unlock()
+			return nil
+		}
+		target = p.lsn
+	}
 	return s.waitFor(ctx, func() bool { return s.takenLSN >= target }, s.hurryApplier)
 }
 

@@ -152,20 +152,20 @@ type Store struct {
 
 	// State shared by the log writer, the applier and the readers.
 	mu         sync.Mutex
-	pending    map[string]*pend // matches with ops logged, not yet applied
-	toApply    []*op            // logged ops for the applier, in order
-	loggedLSN  uint64           // the last op logged and synced
-	loggedPos  int64            // written, as of the last op logged and synced
-	appliedLSN uint64           // the last op up to which the bbolt file has every op
-	takenLSN   uint64           // the last op the applier took (applied or held)
-	force      bool             // apply every op, the held ones too, at once
-	wanted     map[string]bool  // matches to apply at once, held ops too (reads wait for them)
-	appliedCh  chan struct{}    // closed and replaced when appliedLSN moves
-	failed     error            // set once the log or the bbolt file failed
-	stopApply  bool             // Close: apply what is left and exit
-	applyWake  chan struct{}    // wakes the applier (one token)
-	applyNow   chan struct{}    // ends the applier's ApplyDelay (one token)
-	applyDone  chan struct{}    // closed when the applier has exited
+	pending    map[string]*pend  // matches with ops logged, not yet applied
+	toApply    []*op             // logged ops for the applier, in order
+	loggedLSN  uint64            // the last op logged and synced
+	loggedPos  int64             // written, as of the last op logged and synced
+	appliedLSN uint64            // the last op up to which the bbolt file has every op
+	takenLSN   uint64            // the last op the applier took (applied or held)
+	force      bool              // apply every op, the held ones too, at once
+	wanted     map[string]uint64 // matches to apply at once, held ops too: reads wait for their ops up to this one
+	appliedCh  chan struct{}     // closed and replaced when appliedLSN moves
+	failed     error             // set once the log or the bbolt file failed
+	stopApply  bool              // Close: apply what is left and exit
+	applyWake  chan struct{}     // wakes the applier (one token)
+	applyNow   chan struct{}     // ends the applier's ApplyDelay (one token)
+	applyDone  chan struct{}     // closed when the applier has exited
 
 	hold chan struct{} // tests: the applier waits on it before each transaction
 }
@@ -285,9 +285,10 @@ func (s *Store) view(ctx context.Context, match string, fn func(tx *bolt.Tx) err
 }
 
 // viewTaken runs fn in a read transaction, once the bbolt file has every
-// finished game and every creation acked so far (see waitTaken).
-func (s *Store) viewTaken(ctx context.Context, fn func(tx *bolt.Tx) error) error {
-	return s.read(ctx, func() error { return s.waitTaken(ctx) }, fn)
+// finished game and every creation of match acked so far, or with match
+// "" of every match (see waitTaken).
+func (s *Store) viewTaken(ctx context.Context, match string, fn func(tx *bolt.Tx) error) error {
+	return s.read(ctx, func() error { return s.waitTaken(ctx, match) }, fn)
 }
 
 // read runs fn in a read transaction once wait has returned.

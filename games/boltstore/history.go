@@ -53,7 +53,7 @@ func (s *Store) Finished(ctx context.Context, user string, cursor games.HistoryC
 		bound = historyKey(user, cursor.Ended, cursor.Room)
 	}
 	var out []games.FinishedGame
-	err := s.viewTaken(ctx, func(tx *bolt.Tx) error {
+	err := s.viewTaken(ctx, "", func(tx *bolt.Tx) error {
 		fin := tx.Bucket(bucketFinished)
 		c := tx.Bucket(bucketHistory).Cursor()
 		// Seek finds the first key at or after bound; the one before it

@@ -51,7 +51,7 @@ func taken(t *testing.T, s *Store) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
 	defer cancel()
-	if err := s.waitTaken(ctx); err != nil {
+	if err := s.waitTaken(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -327,5 +327,58 @@ func TestReadOfWriteBeingSyncedDoesNotSpin(t *testing.T) {
 	}
 	if _, n := inFile(t, s, "m2"); n != 0 {
 		t.Fatalf("the read of m1 forced out %d moves of m2", n)
+	}
+}
+
+// TestInfoWaitsForItsMatchOnly: Info of a match with nothing pending
+// answers from the bbolt file without cutting the applier's gathering
+// short for other matches' writes; Info of a match just created waits for
+// its creation.
+func TestInfoWaitsForItsMatchOnly(t *testing.T) {
+	s := openHold(t, Options{MatchDelay: time.Hour, ApplyDelay: time.Hour})
+	play(t, s, "m1", 1)
+	wantLog(t, s, "m1", 1) // applied: nothing of m1 pending
+	if err := s.Create(bg, games.MatchInfo{ID: "m2", Kind: "games.tictactoe", Players: []string{"a", "b"}, Epoch: "e"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
+	defer cancel()
+	if info, err := s.Info(ctx, "m1"); err != nil || info.ID != "m1" {
+		t.Fatalf("Info(m1): %+v, %v", info, err)
+	}
+	if created, _ := inFile(t, s, "m2"); created {
+		t.Fatal("Info of m1 made the applier apply m2's creation before its ApplyDelay")
+	}
+	if info, err := s.Info(ctx, "m2"); err != nil || info.ID != "m2" {
+		t.Fatalf("Info(m2) right after its creation: %+v, %v", info, err)
+	}
+}
+
+// TestWantedEndsWithItsRead: a read of a match being written on and on
+// brings out the moves it waits for, and the match's later moves are held
+// again: the read does not leave the match applied at every take.
+func TestWantedEndsWithItsRead(t *testing.T) {
+	s := openHold(t, Options{MatchDelay: time.Hour, ApplyDelay: 20 * time.Millisecond})
+	play(t, s, "m1", 20) // held
+	const last = 127     // move(seq) is valid msgpack up to 127
+	var writer sync.WaitGroup
+	writer.Go(func() { // m1 written back to back, so that a write is often in the log's sync
+		for seq := uint64(21); seq <= last; seq++ {
+			if err := s.Append(bg, games.Write{Match: "m1", Entries: []games.Entry{move(seq)}}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
+	defer cancel()
+	_, log, err := s.Load(ctx, "m1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writer.Wait()
+	taken(t, s)
+	if _, n := inFile(t, s, "m1"); n > len(log)+2 || n == last {
+		t.Fatalf("the bbolt file has %d of m1's %d moves; the read waited for %d: the later moves were not held", n, last, len(log))
 	}
 }

@@ -14,7 +14,7 @@ import (
 // waits for the creations acked before it but not for held moves.
 func (s *Store) Info(ctx context.Context, id string) (games.MatchInfo, error) {
 	var info games.MatchInfo
-	err := s.viewTaken(ctx, func(tx *bolt.Tx) error {
+	err := s.viewTaken(ctx, id, func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketMatches).Get([]byte(id))
 		if v == nil {
 			return games.ErrNotFound
