@@ -40,13 +40,12 @@ type Options struct {
 	MaxBatchSize int
 	// LogSize is the size of the log file, preallocated with zeros when
 	// it is created (a log that exists keeps its size until Open's
-	// recovery has emptied it, then takes this one, growing or cutting the
-	// file). The log fills one half, then the
-	// other, which by then the bbolt file has applied (or writes wait
-	// until it has); a write larger than half of it is refused. Default:
-	// 16 MiB (DefaultLogSize), about 25 s of tic-tac-toe at 1,000 moves/s
-	// per half, so that MatchDelay rather than the log decides how long
-	// moves are held.
+	// recovery has emptied it, then takes this one, growing or cutting
+	// the file). The log fills one half, then the other, which by then the
+	// bbolt file has applied (or writes wait until it has); a write larger
+	// than half of it is refused. Default: 16 MiB (DefaultLogSize), about
+	// 25 s of tic-tac-toe at 1,000 moves/s per half, so that MatchDelay
+	// rather than the log decides how long moves are held.
 	LogSize int64
 	// ApplyDelay is how long the bbolt file lets logged writes gather
 	// before it applies them in one transaction, unless a read waits for
@@ -67,8 +66,8 @@ type Options struct {
 	// needs the half that holds them, at Close, and when a finished game
 	// is written with no entries (those logged before it: a restart could
 	// not tell such a write applied). Creations and finished games are
-	// never held, so Info and Finished wait for no held move. A
-	// restart replays at most about MatchDelay of the log. Default: 5s
+	// never held, so Info and Finished wait for no held move. A restart
+	// replays at most about MatchDelay of the log. Default: 5s
 	// (DefaultMatchDelay). Negative: moves are not held beyond ApplyDelay.
 	MatchDelay time.Duration
 	// LockTimeout is how long Open waits for another process to release

@@ -153,9 +153,7 @@ func TestHeldMovesDueByLogDistance(t *testing.T) {
 	s.mu.Lock()
 	from := s.loggedPos
 	s.mu.Unlock()
-	if err := s.Create(bg, games.MatchInfo{ID: "m2", Kind: "games.tictactoe", Players: []string{"a", "b"}, Epoch: "e"}); err != nil {
-		t.Fatal(err)
-	}
+	create(t, s, "m2")
 	for seq := uint64(1); ; seq++ {
 		taken(t, s)
 		s.mu.Lock()
@@ -252,9 +250,7 @@ func TestFinishOnlyWriteNotReplayed(t *testing.T) {
 	s := openHeld(t, path, Options{MatchDelay: time.Hour, ApplyDelay: -1})
 	stop := letThrough(s)
 	play(t, s, "m0", 1) // held, before everything below in the log
-	if err := s.Create(bg, games.MatchInfo{ID: "m1", Kind: "games.tictactoe", Players: []string{"a", "b"}, Epoch: "e"}); err != nil {
-		t.Fatal(err)
-	}
+	create(t, s, "m1")
 	g := games.FinishedGame{Kind: "games.tictactoe", Room: "m1", Players: []string{"a", "b"}, Ended: time.UnixMilli(1), Result: games.Result{Reason: "first"}}
 	if err := s.Append(bg, games.Write{Match: "m1", Finished: &g}); err != nil {
 		t.Fatal(err)
@@ -338,9 +334,7 @@ func TestInfoWaitsForItsMatchOnly(t *testing.T) {
 	s := openHold(t, Options{MatchDelay: time.Hour, ApplyDelay: time.Hour})
 	play(t, s, "m1", 1)
 	wantLog(t, s, "m1", 1) // applied: nothing of m1 pending
-	if err := s.Create(bg, games.MatchInfo{ID: "m2", Kind: "games.tictactoe", Players: []string{"a", "b"}, Epoch: "e"}); err != nil {
-		t.Fatal(err)
-	}
+	create(t, s, "m2")
 	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
 	defer cancel()
 	if info, err := s.Info(ctx, "m1"); err != nil || info.ID != "m1" {

@@ -71,12 +71,18 @@ func move(seq uint64) games.Entry {
 	return games.Entry{Seq: seq, Event: games.EventMoved, Data: msgpack.RawMessage{0x90}, At: int64(seq), Move: msgpack.RawMessage{byte(seq)}}
 }
 
-// play creates match id and appends moves 1 to n, one write each.
-func play(t *testing.T, s *Store, id string, n int) {
+// create creates the tic-tac-toe match id of players a and b.
+func create(t *testing.T, s *Store, id string) {
 	t.Helper()
 	if err := s.Create(bg, games.MatchInfo{ID: id, Kind: "games.tictactoe", Players: []string{"a", "b"}, Epoch: "e"}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// play creates match id and appends moves 1 to n, one write each.
+func play(t *testing.T, s *Store, id string, n int) {
+	t.Helper()
+	create(t, s, id)
 	for seq := uint64(1); seq <= uint64(n); seq++ {
 		if err := s.Append(bg, games.Write{Match: id, Entries: []games.Entry{move(seq)}}); err != nil {
 			t.Fatal(err)
@@ -373,11 +379,7 @@ func TestLogFails(t *testing.T) {
 // to a match the bbolt file has as it stands leaves the match's head
 // where it was: the seq after it is taken, the one before refused.
 func TestFinishOnlyWriteKeepsHead(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "games.db"), Options{MatchDelay: -1, ApplyDelay: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s := openHold(t, Options{MatchDelay: -1, ApplyDelay: time.Hour})
 	play(t, s, "m1", 1)
 	wantLog(t, s, "m1", 1) // applied: nothing of m1 is pending
 	g := games.FinishedGame{Kind: "games.tictactoe", Room: "m1", Players: []string{"a", "b"}, Ended: time.UnixMilli(5)}
