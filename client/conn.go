@@ -94,7 +94,7 @@ func (c *Client) dial(ctx context.Context, token string) (*conn, *codec.Frame, e
 		ws.ReadLoop()
 		close(cn.closed)
 	}()
-	if err := ws.WriteMessage(gws.OpcodeBinary, codec.AppendConnect(nil, cn.connectRef, c.opts.Client, token)); err != nil {
+	if err := ws.WriteMessage(gws.OpcodeBinary, codec.AppendConnectFeatures(nil, cn.connectRef, c.opts.Client, token, c.features())); err != nil {
 		cn.shut()
 		// A server that closes the connection at once (a user signed out
 		// during the upgrade, say) may close it while the connect frame is

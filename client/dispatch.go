@@ -16,6 +16,10 @@ type roomState struct {
 	epoch  string
 	seq    uint64 // the last ordered seq the client has (snapshot or event)
 	live   bool   // joined on the current connection
+	// moving: the room moved to another node of the server's cluster and
+	// is being joined again on the current connection (moved.go); its
+	// sends wait for that.
+	moving bool
 	// leaving: a Leave is on its way; the room is not joined again.
 	leaving bool
 	// snapshot is the snapshot of the latest join that did not recover.
@@ -94,6 +98,10 @@ func (c *Client) dispatch(cn *conn, f *codec.Frame) error {
 		c.mu.Unlock()
 		c.notice(q, Event{Room: f.Room, Seq: f.Seq, Name: f.Event, Data: clone(f.Data)})
 	case codec.TypeLeft:
+		if f.Reason == codec.LeftMoved {
+			c.roomMoved(cn, f.Room)
+			return nil
+		}
 		ev := Event{Room: f.Room, Left: true, Reason: f.Reason}
 		c.mu.Lock()
 		if rec := c.rooms[f.Room]; rec != nil {

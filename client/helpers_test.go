@@ -172,6 +172,8 @@ type fakeConn struct {
 	frames chan codec.Frame
 	closed chan struct{}
 	code   atomic.Int32 // the close code the client sent, if any
+	// connect is the client's connect frame, once handshake read it.
+	connect codec.Frame
 }
 
 func newFakeServer(t *testing.T) *fakeServer {
@@ -300,10 +302,14 @@ func (fc *fakeConn) send(frames ...[]byte) {
 func (fc *fakeConn) handshake(n int, resumed bool) codec.Frame {
 	fc.t.Helper()
 	f := fc.expect(codec.TypeConnect)
+	fc.connect = f
 	id := "s" + strconv.Itoa(n)
 	fc.send(codec.AppendConnected(nil, f.Ref, id, "alice", 25000, "tok-"+id, resumed))
 	return f
 }
+
+// handshakeFrame returns the connect frame handshake answered.
+func (fc *fakeConn) handshakeFrame() codec.Frame { return fc.connect }
 
 // kill closes the socket without a close frame.
 func (fc *fakeConn) kill() { _ = fc.ws.NetConn().Close() }

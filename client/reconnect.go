@@ -191,20 +191,39 @@ func (c *Client) restore(cn *conn) bool {
 		return false
 	}
 	c.ready = true
+	msgs := c.takeQueued(func(cl *call) bool {
+		// A room that moved meanwhile: its sends go after its rejoin (endMove).
+		return cl.kind != callSend || !c.heldByMove(cl.room)
+	})
+	c.mu.Unlock()
+	writeAll(cn, msgs)
+	return true
+}
+
+// takeQueued gives each queued call that match accepts a ref on the
+// current connection, in the queue's order, and returns their frames.
+// Called with Client.wmu and Client.mu held; the caller writes the frames
+// (writeAll) before it lets go of wmu.
+func (c *Client) takeQueued(match func(*call) bool) [][]byte {
 	var msgs [][]byte
 	for e := c.queue.Front(); e != nil; e = e.Next() {
-		cl := e.Value.(*call)
-		cl.ref = c.nextRef.Add(1)
-		c.pending[cl.ref] = cl
-		msgs = append(msgs, cl.build(cl.ref))
-	}
-	c.mu.Unlock()
-	for _, msg := range msgs {
-		if cn.write(msg) != nil {
-			break // lost again: run sees it
+		if cl := e.Value.(*call); match(cl) {
+			cl.ref = c.nextRef.Add(1)
+			c.pending[cl.ref] = cl
+			msgs = append(msgs, cl.build(cl.ref))
 		}
 	}
-	return true
+	return msgs
+}
+
+// writeAll writes msgs on cn in order, and stops at the first failure: the
+// connection is lost, and run sees it.
+func writeAll(cn *conn, msgs [][]byte) {
+	for _, msg := range msgs {
+		if cn.write(msg) != nil {
+			return
+		}
+	}
 }
 
 // rejoin writes a join with epoch and since for each room still tracked,
@@ -306,6 +325,7 @@ func (c *Client) detach(err error) {
 	clear(c.pending)
 	for _, rec := range c.rooms {
 		rec.live = false
+		rec.moving = false // the next connection's restore joins it again
 	}
 }
 

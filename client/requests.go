@@ -225,7 +225,7 @@ func (c *Client) request(ctx context.Context, cl *call) (*codec.Frame, error) {
 	cl.elem = c.queue.PushBack(cl)
 	var msg []byte
 	cn := c.cur
-	if c.ready && cn != nil {
+	if c.ready && cn != nil && (cl.kind != callSend || !c.heldByMove(cl.room)) {
 		cl.ref = c.nextRef.Add(1)
 		c.pending[cl.ref] = cl
 		msg = cl.build(cl.ref)

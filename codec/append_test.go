@@ -205,6 +205,7 @@ func TestAppendScalars(t *testing.T) {
 func TestAppendFramesEmptyRaw(t *testing.T) {
 	frames := []codec.Frame{
 		{Type: codec.TypeConnect, Ref: 1, Client: "go"},
+		{Type: codec.TypeConnect, Ref: 1, Client: "go", Token: "t", Features: math.MaxUint64},
 		{Type: codec.TypeConnected, Ref: 1, Session: "s", User: "u", HeartbeatMS: math.MaxUint32},
 		{Type: codec.TypeJoin, Ref: 2, Kind: "chat.dm"},
 		{Type: codec.TypeJoined, Ref: 2, Room: "r", Seq: math.MaxUint64},
@@ -247,7 +248,8 @@ func framesEqual(a, b *codec.Frame) bool {
 		a.User == b.User && a.HeartbeatMS == b.HeartbeatMS && a.Kind == b.Kind &&
 		bytes.Equal(a.Params, b.Params) && a.Room == b.Room && a.Seq == b.Seq &&
 		bytes.Equal(a.Snapshot, b.Snapshot) && a.Event == b.Event && bytes.Equal(a.Data, b.Data) &&
-		a.ClientMsgID == b.ClientMsgID && a.Code == b.Code && a.Message == b.Message && a.Reason == b.Reason
+		a.ClientMsgID == b.ClientMsgID && a.Code == b.Code && a.Message == b.Message && a.Reason == b.Reason &&
+		a.Token == b.Token && a.Features == b.Features
 }
 
 func TestAppendDoesNotAllocate(t *testing.T) {

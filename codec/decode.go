@@ -96,6 +96,9 @@ func decodeFrame(b []byte, f *Frame, in *Interner) (int, error) {
 		if n > 3 {
 			f.Token = r.optStr(MaxIDLen)
 		}
+		if n > 4 {
+			f.Features = r.need(r.uint())
+		}
 	case TypeConnected:
 		f.Ref = r.need(r.uint())
 		f.Session = r.str(MaxIDLen)

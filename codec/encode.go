@@ -14,6 +14,20 @@ func AppendConnect(dst []byte, ref uint64, client, resumeToken string) []byte {
 	return AppendString(dst, resumeToken)
 }
 
+// AppendConnectFeatures appends a connect frame that announces features,
+// a set of Feature bits. With features 0 it appends what AppendConnect
+// does.
+func AppendConnectFeatures(dst []byte, ref uint64, client, resumeToken string, features uint64) []byte {
+	if features == 0 {
+		return AppendConnect(dst, ref, client, resumeToken)
+	}
+	dst = append(dst, 0x95, byte(TypeConnect))
+	dst = AppendUint(dst, ref)
+	dst = AppendString(dst, client)
+	dst = AppendString(dst, resumeToken)
+	return AppendUint(dst, features)
+}
+
 // AppendConnected appends a connected frame.
 func AppendConnected(dst []byte, ref uint64, session, user string, heartbeatMS uint32, resumeToken string, resumed bool) []byte {
 	dst = append(dst, 0x97, byte(TypeConnected))
@@ -101,7 +115,7 @@ func AppendLeft(dst []byte, room, reason string) []byte {
 func AppendFrame(dst []byte, f *Frame) []byte {
 	switch f.Type {
 	case TypeConnect:
-		return AppendConnect(dst, f.Ref, f.Client, f.Token)
+		return AppendConnectFeatures(dst, f.Ref, f.Client, f.Token, f.Features)
 	case TypeConnected:
 		return AppendConnected(dst, f.Ref, f.Session, f.User, f.HeartbeatMS, f.Token, f.Resumed)
 	case TypeJoin:

@@ -6,7 +6,8 @@ type Type uint8
 // Frame types of protocol parlor.v1. The direction is noted for each:
 // C→S frames are sent by clients, S→C frames by the server.
 const (
-	// TypeConnect (C→S) opens a session: [1, ref, client, resume_token].
+	// TypeConnect (C→S) opens a session:
+	// [1, ref, client, resume_token, features].
 	TypeConnect Type = 1
 	// TypeConnected (S→C) answers connect:
 	// [2, ref, session, user, heartbeat_ms, resume_token, resumed].
@@ -82,7 +83,7 @@ var minFields = [...]int{
 // frame type; the elements between minFields and knownFields are optional
 // and default to their zero values when absent.
 var knownFields = [...]int{
-	TypeConnect:   4,
+	TypeConnect:   5,
 	TypeConnected: 7,
 	TypeJoin:      6,
 	TypeJoined:    7,
@@ -107,6 +108,9 @@ type Frame struct {
 	Ref uint64
 	// Client names the client implementation and version (connect).
 	Client string
+	// Features are the optional behaviours the client supports, a set of
+	// Feature bits (connect). Bits the server does not know are ignored.
+	Features uint64
 	// Session is the server-assigned session id (connected).
 	Session string
 	// User is the authenticated user id (connected).

@@ -65,11 +65,12 @@ type vectorFrame struct {
 	Epoch       string `json:"epoch"`
 	Since       uint64 `json:"since"`
 	Recovered   bool   `json:"recovered"`
+	Features    uint64 `json:"features"`
 }
 
 // frameFields lists the vector fields each frame type uses, in wire order.
 var frameFields = map[codec.Type][]string{
-	codec.TypeConnect:   {"type", "ref", "client", "resume_token"},
+	codec.TypeConnect:   {"type", "ref", "client", "resume_token", "features"},
 	codec.TypeConnected: {"type", "ref", "session", "user", "heartbeat_ms", "resume_token", "resumed"},
 	codec.TypeJoin:      {"type", "ref", "kind", "params_hex", "epoch", "since"},
 	codec.TypeJoined:    {"type", "ref", "room", "seq", "snapshot_hex", "epoch", "recovered"},
@@ -146,6 +147,7 @@ func toFrame(tb testing.TB, raw json.RawMessage) codec.Frame {
 		Type:        typ,
 		Ref:         vf.Ref,
 		Client:      vf.Client,
+		Features:    vf.Features,
 		Session:     vf.Session,
 		User:        vf.User,
 		HeartbeatMS: vf.HeartbeatMS,

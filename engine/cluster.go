@@ -244,7 +244,11 @@ var (
 // CloseRoomMoved (1012, "service restart") closes a session whose room
 // moved to another node while it was in it: the owner stopped, died or lost
 // the room's lease. The client reconnects and resumes with the epoch and
-// seq it last saw, and its rooms are served by their next owner.
+// seq it last saw, and its rooms are served by their next owner. A client
+// that announced codec.FeatureRoomMoves keeps its connection instead: it
+// gets a left frame with reason codec.LeftMoved for that room and joins
+// it again in place (except after missed broadcasts, and for sessions
+// stalled while the node was cut off from its cluster).
 const CloseRoomMoved uint16 = 1012
 
 // clusterRetryPause is the pause between two owner lookups of a join whose

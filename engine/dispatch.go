@@ -44,7 +44,11 @@ func (s *session) handleFrame(f *codec.Frame) error {
 			return ErrConnectFirst
 		}
 		s.connected = true
-		s.connectedFlag.Store(true)
+		flags := connFlagConnected
+		if f.Features&codec.FeatureRoomMoves != 0 {
+			flags |= connFlagRoomMoves
+		}
+		s.connFlags.Store(flags)
 		s.extendDeadline()
 		hb := uint32(s.e.cfg.HeartbeatInterval / time.Millisecond)
 		resumed := false

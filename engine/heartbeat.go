@@ -76,7 +76,7 @@ func (s *session) beat(now int64) (next int64, keep, ping bool) {
 	cfg := &s.e.cfg
 	if s.connectDue != 0 && now >= s.connectDue {
 		s.connectDue = 0
-		if !s.connectedFlag.Load() {
+		if !s.isConnected() {
 			s.protocolError(ClosePolicy, ErrConnectTimeout)
 		}
 	}

@@ -74,7 +74,7 @@ func newPingEnv(tb testing.TB, read bool) *pingEnv {
 	// gone.
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if ss := e.sessions.values(); len(ss) == 1 && ss[0].connectedFlag.Load() && !ss[0].out.isWriting() && writersRunning() == 0 && env.read.Load() > 0 {
+		if ss := e.sessions.values(); len(ss) == 1 && ss[0].isConnected() && !ss[0].out.isWriting() && writersRunning() == 0 && env.read.Load() > 0 {
 			env.s = ss[0]
 			return env
 		}

@@ -497,16 +497,17 @@ func (s *session) remoteLeft(rr *remoteRoom, reason room.LeaveReason) {
 	s.roomMoved(rr.id, reason)
 }
 
-// roomMoved closes the session with CloseRoomMoved when a room it was in,
-// id, stopped on a cluster node for another reason than this engine's
-// shutdown: the room stopped because its node lost it, stopped, or died,
-// or because its stored log moved under it (a store seq conflict: the
-// modules stop the room then, see docs/cluster.md, fencing). So it does
-// when the owner disconnected the session while it is still open: the
-// owner believed this node gone (its heartbeats missed), and the client
-// would otherwise stay out of the room without knowing it. While this
-// node is cut off from the cluster the session stays open until it is
-// back (stall), its sends to id answered ErrClusterDown.
+// roomMoved tells the session that a room it was in, id, moved (moved)
+// when the room stopped on a cluster node for another reason than this
+// engine's shutdown: the room stopped because its node lost it, stopped,
+// or died, or because its stored log moved under it (a store seq
+// conflict: the modules stop the room then, see docs/cluster.md,
+// fencing). So it does when the owner disconnected the session while it
+// is still open: the owner believed this node gone (its heartbeats
+// missed), and the client would otherwise stay out of the room without
+// knowing it. While this node is cut off from the cluster the session
+// stays open until it is back (stall), its sends to id answered
+// ErrClusterDown.
 func (s *session) roomMoved(id string, reason room.LeaveReason) {
 	lost := reason == room.LeaveShutdown || (reason == room.LeaveDisconnected && !s.closed.Load())
 	if !lost || s.e.cluster == nil || s.e.shutting.Load() {
@@ -516,14 +517,50 @@ func (s *session) roomMoved(id string, reason room.LeaveReason) {
 		s.e.stall(s, id)
 		return
 	}
-	s.closeAfterFlush(CloseRoomMoved, "room moved to another node")
+	s.moved(id, "room moved to another node")
+}
+
+// moved tells the session, which is out of the room id now, that the
+// room moved to another node or may have: a client that rejoins rooms in
+// place (codec.FeatureRoomMoves) gets a left frame with reason
+// codec.LeftMoved, after everything queued before it, and joins the room
+// again on this connection from its epoch and last seq; any other client
+// is closed with CloseRoomMoved (why is the close reason), and resumes
+// every room of the connection.
+func (s *session) moved(id, why string) {
+	if s.movesInPlace() {
+		s.Deliver(codec.AppendLeft(nil, id, codec.LeftMoved))
+		return
+	}
+	s.closeAfterFlush(CloseRoomMoved, why)
+}
+
+// dropRemote takes the session out of h's room, whose owner is gone or
+// no longer has the membership, unless a later join replaced h. It
+// reports whether it did. A leave waiting for the owner's answer is done.
+func (s *session) dropRemote(h *remoteHandle) bool {
+	s.roomsMu.Lock()
+	mine := s.remote[h.rr.id] == h
+	if mine {
+		delete(s.remote, h.rr.id)
+		if h.left != nil {
+			close(h.left)
+		}
+	}
+	s.roomsMu.Unlock()
+	if mine {
+		s.e.exitRemote(h.rr, s)
+	}
+	return mine
 }
 
 // sendRemote forwards a send to the room's owner without waiting for the
 // owner's answer: the session's next frames are read meanwhile, and its
 // next sends follow this one to the owner in order. A gone or changed
-// owner closes the session with CloseRoomMoved after the client is
-// answered, so that it resumes where the room runs next. While this node
+// owner ends the membership (moved): a client that rejoins rooms in place
+// is told before the send's answer, any other is closed with
+// CloseRoomMoved after it, so that it resumes where the room runs next.
+// While this node
 // is cut off from the cluster the send is answered ErrClusterDown at once,
 // and the session is closed with CloseRoomMoved once the node is back (the
 // owner may have lost the room meanwhile).
@@ -552,6 +589,16 @@ func (s *session) sendRemote(h *remoteHandle, f *codec.Frame) {
 // cluster's delivery goroutine.
 func (s *session) forwarded(h *remoteHandle, ref uint64, err error) {
 	if err == nil || !h.replies.take(ref) {
+		return
+	}
+	if (errors.Is(err, ErrOwnerGone) || errors.Is(err, ErrNotOwner)) && s.movesInPlace() {
+		// The membership is gone with the owner (or the owner has it no
+		// more): the client learns it first, and sends this one again
+		// after its rejoin, with its client message id.
+		if s.dropRemote(h) {
+			s.moved(h.rr.id, "room moved to another node")
+		}
+		s.reply(ref, err)
 		return
 	}
 	s.reply(ref, err)
@@ -641,7 +688,8 @@ func (s *session) leaveRemoteRooms() {
 
 // watchNode makes sure that when node is gone, what this node shares with
 // it is cleaned up: the sessions of this node in rooms node owned are
-// closed with CloseRoomMoved, to resume on the rooms' next owners, and the
+// told those rooms moved (moved), to join them again on their next
+// owners, and the
 // sessions node had in rooms owned here leave them as disconnected (a
 // game's seat then starts its grace period), since node cannot say so any
 // more.
@@ -670,14 +718,22 @@ func (e *Engine) watchNode(node string) {
 		e.log.Info("node gone: closing the sessions in its rooms, disconnecting its sessions from ours", zap.String("gone", node))
 		for _, s := range e.sessions.values() {
 			s.roomsMu.Lock()
-			hit := false
+			var hit []*remoteHandle
 			for _, h := range s.remote {
 				if h.owner == node {
-					hit = true
+					hit = append(hit, h)
 				}
 			}
 			s.roomsMu.Unlock()
-			if hit {
+			switch {
+			case len(hit) == 0:
+			case s.movesInPlace():
+				for _, h := range hit {
+					if s.dropRemote(h) {
+						s.moved(h.rr.id, "room owner gone")
+					}
+				}
+			default:
 				s.closeAfterFlush(CloseRoomMoved, "room owner gone")
 			}
 		}

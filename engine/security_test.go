@@ -121,8 +121,9 @@ func TestSenderComesFromSession(t *testing.T) {
 	// A connect frame is the only place a client could try to name itself;
 	// the protocol has no such field, and appended fields are ignored.
 	w := env.rawDial("alice", nil)
-	msg := append([]byte{0x95, byte(codec.TypeConnect), 7}, codec.AppendString(nil, "raw")...)
+	msg := append([]byte{0x96, byte(codec.TypeConnect), 7}, codec.AppendString(nil, "raw")...)
 	msg = codec.AppendString(msg, "bob")
+	msg = codec.AppendUint(msg, 0) // features
 	msg = codec.AppendString(msg, "bob")
 	w.send(msg)
 	res := w.readUntil(waitTimeout, func(f *codec.Frame) bool { return f.Type == codec.TypeConnected })

@@ -61,12 +61,14 @@ type session struct {
 	strikes   *rate.Limiter
 	names     codec.Interner // room ids and event names of sends
 
-	connectedFlag atomic.Bool
-	closed        atomic.Bool
-	lastHeard     atomic.Int64 // unix nanos of the last frame from the peer
-	lastData      atomic.Int64 // unix nanos of the last data message, or of the upgrade
-	deadlineSet   atomic.Int64 // unix nanos when the read deadline was last moved
-	pingSent      atomic.Int64 // unix nanos of the last ping
+	// connFlags holds connFlag bits, set by the read goroutine at connect
+	// and read by any goroutine.
+	connFlags   atomic.Uint32
+	closed      atomic.Bool
+	lastHeard   atomic.Int64 // unix nanos of the last frame from the peer
+	lastData    atomic.Int64 // unix nanos of the last data message, or of the upgrade
+	deadlineSet atomic.Int64 // unix nanos when the read deadline was last moved
+	pingSent    atomic.Int64 // unix nanos of the last ping
 	// inHandler is set while the reader runs a room's OnMessage inline
 	// (room.Room.SendInline); the pong check waits for it (heartbeat.go).
 	inHandler atomic.Bool

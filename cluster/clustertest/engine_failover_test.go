@@ -66,13 +66,21 @@ func TestClusterOwnerFailover(t *testing.T) {
 	}
 }
 
-func testOwnerFailover(t *testing.T, mode string) {
+// ownerAndNext starts a three-server JetStream cluster (leases at
+// replicas 3) and two nodes, a and b, each on its own server, with a proxy
+// to a in front: a is to own the rooms of a test and stop, b to take them.
+func ownerAndNext(t *testing.T) (a, b *node, st *stores, proxy *wstest.Proxy) {
+	t.Helper()
 	servers := StartCluster(t, 3)
-	st := newStores()
+	st = newStores()
 	opts := nodeOptions{replicas: 3}
-	a := startNode(t, "a", []string{servers[0].URL()}, st, opts)
-	b := startNode(t, "b", []string{servers[1].URL()}, st, opts)
-	proxy := wstest.StartProxy(t, a.addr())
+	a = startNode(t, "a", []string{servers[0].URL()}, st, opts)
+	b = startNode(t, "b", []string{servers[1].URL()}, st, opts)
+	return a, b, st, wstest.StartProxy(t, a.addr())
+}
+
+func testOwnerFailover(t *testing.T, mode string) {
+	a, b, st, proxy := ownerAndNext(t)
 
 	alice := dialVia(t, proxy.Addr(), "alice")
 	bob := b.dial("bob")

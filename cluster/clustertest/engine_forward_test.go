@@ -108,15 +108,31 @@ func TestClusterRemoteSendAnsweredOnce(t *testing.T) {
 		t.Error("a send after the leave was taken")
 	}
 
+	// A send to a dead owner is refused at once (NATS has no responder).
+	// A client that does not rejoin moved rooms in place gets the refusal;
+	// one that does (bob's) sends it again after its rejoin, to the room's
+	// next owner, and it is applied once.
+	plain := b.srv.DialOptions("bob", client.Options{Reconnect: client.ReconnectPolicy{Disabled: true}})
+	if _, err := chatclient.DM(ctx(t), plain, "alice"); err != nil {
+		t.Fatal(err)
+	}
 	a.kill()
 	start := time.Now()
-	_, err = bob.Send(ctx(t), id, chat.OpSend, chat.SendRequest{Text: "to a dead owner"})
+	_, err = plain.Send(ctx(t), id, chat.OpSend, chat.SendRequest{Text: "to a dead owner"})
 	var ce *codec.Error
 	if !errors.As(err, &ce) || ce.Code != codec.CodeUnavailable {
 		t.Fatalf("send to a dead owner = %v, want unavailable", err)
 	}
 	if d := time.Since(start); d >= time.Second {
 		t.Errorf("send to a dead owner answered after %v, not at once", d)
+	}
+	r, err := bob.Send(ctx(t), id, chat.OpSend, chat.SendRequest{Text: "moved"}, client.WithClientMsgID("bob-moved"))
+	if err != nil {
+		t.Fatalf("send to a dead owner from a client that rejoins in place: %v", err)
+	}
+	var m chat.Message
+	if err := r.Decode(&m); err != nil || m.Seq != last+1 || !b.owns(id) {
+		t.Fatalf("the send was stored at seq %d (%v), want %d on the next owner", m.Seq, err, last+1)
 	}
 }
 

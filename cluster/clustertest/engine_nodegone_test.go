@@ -1,12 +1,11 @@
 package clustertest
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/client"
 	"github.com/parlorhq/parlor/client/chatclient"
 	"github.com/parlorhq/parlor/cluster"
@@ -14,9 +13,10 @@ import (
 
 // A room's owner that believes a member node gone while it still serves
 // (its heartbeats missed; here a bye published in its name) disconnects
-// that node's sessions from the room. The member node then closes them
-// with CloseRoomMoved, so that their clients join again and miss
-// nothing; they used to stay open, out of the room without knowing it.
+// that node's sessions from the room. The member node then tells them the
+// room moved (here in place: bob's client joins the room again on the
+// same connection), so that their clients join again and miss nothing;
+// they used to stay open, out of the room without knowing it.
 func TestClusterFalseNodeGoneResumes(t *testing.T) {
 	ns := StartServer(t)
 	st := newStores()
@@ -24,18 +24,16 @@ func TestClusterFalseNodeGoneResumes(t *testing.T) {
 	b := startNode(t, "b", []string{ns.URL()}, st, nodeOptions{})
 
 	alice := a.dial("alice")
-	// bob reconnects after a second, so that the owner is seen without
-	// him in between.
-	slow := client.Options{Reconnect: client.ReconnectPolicy{MinDelay: time.Second, MaxDelay: time.Second}}
-	bob := b.srv.DialOptions("bob", slow)
+	bob := b.dial("bob")
 	cvA, err := chatclient.DM(ctx(t), alice, "bob")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cvB, err := chatclient.DM(ctx(t), bob, "alice")
+	r, err := bob.Join(ctx(t), chat.KindDM, chat.DMParams{With: "alice"}, client.WithRoomEvents(), client.WithResumeNotices())
 	if err != nil {
 		t.Fatal(err)
 	}
+	cvB := &chatclient.Conversation{Room: r}
 	id := cvA.ID()
 	if !a.owns(id) {
 		t.Fatal("the DM does not run on a")
@@ -49,16 +47,16 @@ func TestClusterFalseNodeGoneResumes(t *testing.T) {
 	if err := nc.Publish(cluster.DefaultNodeSubjectPrefix+".b", []byte("bye")); err != nil {
 		t.Fatal(err)
 	}
-	r, ok := a.srv.Engine.Room(id)
-	if !ok {
-		t.Fatal("a has no room for the DM")
+	// bob's client is told, and joins the conversation again.
+	for {
+		u, err := cvB.Next(ctx(t))
+		if err != nil {
+			t.Fatalf("waiting for bob's rejoin: %v", err)
+		}
+		if u.Event.Name == client.EventResumed {
+			break
+		}
 	}
-	eventually(t, "bob out of the room on its owner", func() bool {
-		member := true
-		_ = r.Do(context.Background(), func() { member = r.IsMember("bob") })
-		return !member
-	})
-
 	if _, err := cvA.Send(ctx(t), "after"); err != nil {
 		t.Fatal(err)
 	}

@@ -282,7 +282,15 @@ var typeNames = [
   "left"
 ];
 var minFields = [0, 3, 5, 4, 5, 3, 5, 5, 5, 3, 3];
-var knownFields = [0, 4, 7, 6, 7, 3, 6, 5, 5, 3, 3];
+var knownFields = [0, 5, 7, 6, 7, 3, 6, 5, 5, 3, 3];
+var Features = {
+  /**
+   * The client joins a room again on the same connection when the server
+   * sends a left frame with reason "moved" (the room moved to another node
+   * of a cluster), instead of being closed with 1012.
+   */
+  roomMoves: 1
+};
 var utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 var utf8Encoder = new TextEncoder();
 var Reader = class {
@@ -440,7 +448,8 @@ function readFrame(r) {
       const ref = r.uint();
       const client = r.str(MAX_NAME_LEN);
       const resumeToken = n > 3 ? r.optStr(MAX_ID_LEN) : "";
-      f = { type, ref, client, resumeToken };
+      const features = n > 4 ? r.uint() : 0;
+      f = { type, ref, client, resumeToken, features };
       break;
     }
     case "connected": {
@@ -612,10 +621,11 @@ var Writer = class {
 function writeFrame(w, f) {
   switch (f.type) {
     case "connect":
-      w.byte(148, 1);
+      w.byte(f.features ? 149 : 148, 1);
       w.uint(f.ref, "ref");
       w.str(f.client, MAX_NAME_LEN, "client");
       w.str(f.resumeToken ?? "", MAX_ID_LEN, "resume_token");
+      if (f.features) w.uint(f.features, "features");
       return;
     case "connected":
       w.byte(151, 2);
@@ -1893,7 +1903,15 @@ var Client = class {
       }
       this.connectRef = ++this.nextRef;
       this.write(
-        encodeFrame({ type: "connect", ref: this.connectRef, client: this.clientName, resumeToken: this.resumeToken })
+        encodeFrame({
+          type: "connect",
+          ref: this.connectRef,
+          client: this.clientName,
+          resumeToken: this.resumeToken,
+          // Without reconnects a moved room cannot be joined again: the
+          // server closes the connection instead.
+          features: this.backoff ? Features.roomMoves : 0
+        })
       );
     };
     ws.onmessage = (ev) => {
@@ -1964,6 +1982,10 @@ var Client = class {
         return;
       case "left": {
         const core = this.cores.get(f.room);
+        if (f.reason === "moved") {
+          if (core) this.moved(core);
+          return;
+        }
         if (!core || core.state !== "joined") return;
         if (f.reason === "shutdown") {
           core.state = "rejoining";
@@ -2028,6 +2050,34 @@ var Client = class {
     this.emitter.emit("open", info);
     this.emitter.emit("connected", info);
     this.emitter.emit("state", "open", info);
+  }
+  /**
+   * The room moved to another node of the server's cluster (a left frame
+   * with reason "moved"): this connection is out of it, its other rooms
+   * are not. It is joined again at once, from its epoch and last seq; its
+   * sends without a reply go out again after that, in their order and with
+   * their client_msg_id (the server applies each once), ahead of the sends
+   * made meanwhile. A late answer to their first writing is ignored.
+   */
+  moved(core) {
+    if (core.state === "left" || this.st !== "open" || !this.backoff) return;
+    if (core.state === "rejoining") {
+      if (core.rejoinTimer !== void 0) return;
+      for (const p of this.inflight.values()) {
+        if (p.kind === "rejoin" && p.core === core) return;
+      }
+    }
+    core.state = "rejoining";
+    const resend = [];
+    for (const [ref, p] of this.inflight) {
+      if (p.kind === "send" && p.core === core) {
+        this.inflight.delete(ref);
+        p.ref = 0;
+        resend.push(p);
+      }
+    }
+    core.waiting.unshift(...resend.map((p) => this.waitFor(p)));
+    this.rejoin(core);
   }
   /**
    * Joins a room again after a reconnect, from its epoch and the last
@@ -2428,6 +2478,7 @@ var GameCodes = { NotYourTurn: "not_your_turn", IllegalMove: "illegal_move", Gam
 export {
   ChatKinds,
   Codes,
+  Features,
   FrameTypes,
   GameCodes,
   GameKinds,

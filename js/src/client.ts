@@ -4,7 +4,7 @@
 // joins the client's rooms again from the last seq it saw, and resends the
 // sends that got no reply (docs/protocol.md, "Resuming").
 
-import { encodeFrame, MAX_FRAMES, type ConnectedFrame, type Frame } from "./codec.js";
+import { encodeFrame, Features, MAX_FRAMES, type ConnectedFrame, type Frame } from "./codec.js";
 import { decodeMessage } from "./codec.js";
 import { decodeData, encodeData } from "./data.js";
 import { Emitter } from "./emitter.js";
@@ -822,7 +822,15 @@ export class Client {
       }
       this.connectRef = ++this.nextRef;
       this.write(
-        encodeFrame({ type: "connect", ref: this.connectRef, client: this.clientName, resumeToken: this.resumeToken }),
+        encodeFrame({
+          type: "connect",
+          ref: this.connectRef,
+          client: this.clientName,
+          resumeToken: this.resumeToken,
+          // Without reconnects a moved room cannot be joined again: the
+          // server closes the connection instead.
+          features: this.backoff ? Features.roomMoves : 0,
+        }),
       );
     };
     ws.onmessage = (ev: { data: unknown }) => {
@@ -897,6 +905,10 @@ export class Client {
         return;
       case "left": {
         const core = this.cores.get(f.room);
+        if (f.reason === "moved") {
+          if (core) this.moved(core);
+          return;
+        }
         if (!core || core.state !== "joined") return;
         if (f.reason === "shutdown") {
           // The server is going away: join again when it is back.
@@ -966,6 +978,35 @@ export class Client {
     this.emitter.emit("open", info);
     this.emitter.emit("connected", info);
     this.emitter.emit("state", "open", info);
+  }
+
+  /**
+   * The room moved to another node of the server's cluster (a left frame
+   * with reason "moved"): this connection is out of it, its other rooms
+   * are not. It is joined again at once, from its epoch and last seq; its
+   * sends without a reply go out again after that, in their order and with
+   * their client_msg_id (the server applies each once), ahead of the sends
+   * made meanwhile. A late answer to their first writing is ignored.
+   */
+  private moved(core: RoomCore): void {
+    if (core.state === "left" || this.st !== "open" || !this.backoff) return;
+    if (core.state === "rejoining") {
+      if (core.rejoinTimer !== undefined) return; // a rejoin is due
+      for (const p of this.inflight.values()) {
+        if (p.kind === "rejoin" && p.core === core) return; // on its way
+      }
+    }
+    core.state = "rejoining";
+    const resend: Pending[] = [];
+    for (const [ref, p] of this.inflight) {
+      if (p.kind === "send" && p.core === core) {
+        this.inflight.delete(ref);
+        p.ref = 0;
+        resend.push(p);
+      }
+    }
+    core.waiting.unshift(...resend.map((p) => this.waitFor(p)));
+    this.rejoin(core);
   }
 
   /**

@@ -65,7 +65,7 @@ const typeNames: readonly (FrameType | undefined)[] = [
 const minFields = [0, 3, 5, 4, 5, 3, 5, 5, 5, 3, 3];
 // The elements each frame type has in this protocol revision, the optional
 // trailing ones included; more are skipped (forward compatibility).
-const knownFields = [0, 4, 7, 6, 7, 3, 6, 5, 5, 3, 3];
+const knownFields = [0, 5, 7, 6, 7, 3, 6, 5, 5, 3, 3];
 
 /**
  * A raw field: the bytes of one embedded msgpack value, passed through
@@ -75,8 +75,9 @@ const knownFields = [0, 4, 7, 6, 7, 3, 6, 5, 5, 3, 3];
 export type Raw = Uint8Array;
 
 /**
- * [1, ref, client, resume_token]: opens a session (client to server).
- * The encoder writes a missing resumeToken as "".
+ * [1, ref, client, resume_token, features]: opens a session (client to
+ * server). The encoder writes a missing resumeToken as "", and features
+ * only when it is not 0.
  */
 export interface ConnectFrame {
   type: "connect";
@@ -84,7 +85,19 @@ export interface ConnectFrame {
   client: string;
   /** The resume token of the connection this one replaces; "" for a new session. */
   resumeToken: string;
+  /** The Features bits the client supports; 0 (or absent) for none. */
+  features?: number;
 }
+
+/** Bits of a connect frame's features. */
+export const Features = {
+  /**
+   * The client joins a room again on the same connection when the server
+   * sends a left frame with reason "moved" (the room moved to another node
+   * of a cluster), instead of being closed with 1012.
+   */
+  roomMoves: 1,
+} as const;
 /**
  * [2, ref, session, user, heartbeat_ms, resume_token, resumed]: answers
  * connect. The encoder writes a missing resumeToken as "" and a missing
@@ -364,7 +377,8 @@ function readFrame(r: Reader): Frame {
       const ref = r.uint();
       const client = r.str(MAX_NAME_LEN);
       const resumeToken = n > 3 ? r.optStr(MAX_ID_LEN) : "";
-      f = { type, ref, client, resumeToken };
+      const features = n > 4 ? r.uint() : 0;
+      f = { type, ref, client, resumeToken, features };
       break;
     }
     case "connected": {
@@ -559,10 +573,11 @@ class Writer {
 function writeFrame(w: Writer, f: Frame): void {
   switch (f.type) {
     case "connect":
-      w.byte(0x94, 1);
+      w.byte(f.features ? 0x95 : 0x94, 1);
       w.uint(f.ref, "ref");
       w.str(f.client, MAX_NAME_LEN, "client");
       w.str(f.resumeToken ?? "", MAX_ID_LEN, "resume_token");
+      if (f.features) w.uint(f.features, "features");
       return;
     case "connected":
       w.byte(0x97, 2);

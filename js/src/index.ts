@@ -67,6 +67,7 @@ export {
   decodeMessage,
   encodeFrame,
   encodeFrames,
+  Features,
   FrameTypes,
   MAX_FRAMES,
   MAX_ID_LEN,

@@ -35,6 +35,7 @@ test("the public API", () => {
   assert.deepEqual(Object.keys(parlor).sort(), [
     "ChatKinds",
     "Codes",
+    "Features",
     "FrameTypes",
     "GameCodes",
     "GameKinds",

@@ -953,6 +953,85 @@ test("left for shutdown: the room is joined again after the server comes back", 
   client.close();
 });
 
+test("left for moved: the room is joined again on the same connection, its sends resent", async () => {
+  const { client, ws, events } = await open();
+  const room = await join(client, ws);
+  const other = await join(client, ws, { kind: "echo", params: { name: "hall" }, room: "r2", epoch: "ep2" });
+  ws.receive(ev("r1", 1, "said", "a"));
+  const resumed = [];
+  room.on("$resumed", (i) => resumed.push(i));
+  const before = room.send("say", "before");
+  await tick();
+  const [first] = ws.take();
+  ws.receive({ type: "left", room: "r1", reason: "moved" });
+  await tick();
+  assert.equal(room.state, "rejoining");
+  const [rj] = ws.take();
+  assert.equal(rj.type, "join");
+  assert.equal(rj.epoch, "ep1");
+  assert.equal(rj.since, 1, "from the last seq seen");
+  const during = room.send("say", "during");
+  const elsewhere = other.send("say", "elsewhere");
+  await tick();
+  const [o] = ws.take();
+  assert.equal(o.room, "r2", "the other room does not wait");
+  ws.receive(ok(o, 3));
+  assert.equal(await elsewhere, 3);
+  // The old node's late refusal of the first writing is ignored.
+  ws.receive({ type: "reply", ref: first.ref, code: "unavailable", message: "room owner unreachable", data: new Uint8Array(0) });
+  ws.receive(joined(rj, { seq: 1, epoch: "ep1", recovered: true }));
+  await tick();
+  assert.equal(room.state, "joined");
+  assert.equal(resumed.length, 1);
+  const sends = ws.take();
+  assert.deepEqual(
+    sends.map((f) => [f.data, f.clientMsgId]),
+    [
+      [enc("before"), first.clientMsgId],
+      [enc("during"), sends[1].clientMsgId],
+    ],
+    "the unanswered send again with its client_msg_id, then the one that waited",
+  );
+  assert.notEqual(sends[0].ref, first.ref);
+  ws.receive(ok(sends[0], 1), ok(sends[1], 2));
+  assert.deepEqual(await Promise.all([before, during]), [1, 2]);
+  assert.equal(FakeWS.instances.length, 1, "no new connection");
+  assert.ok(!events.some(([state]) => state === "reconnecting"));
+  client.close();
+});
+
+test("left for moved after left for shutdown: one rejoin at once", async () => {
+  const { client, ws } = await open();
+  const room = await join(client, ws);
+  ws.receive({ type: "left", room: "r1", reason: "shutdown" }, { type: "left", room: "r1", reason: "moved" });
+  await tick();
+  const frames = ws.take();
+  assert.deepEqual(
+    frames.map((f) => f.type),
+    ["join"],
+  );
+  ws.receive({ type: "left", room: "r1", reason: "moved" }); // a second notice while the rejoin is on its way
+  await tick();
+  assert.deepEqual(ws.take(), [], "no second rejoin");
+  ws.receive(joined(frames[0], { recovered: true }));
+  await tick();
+  assert.equal(room.state, "joined");
+  client.close();
+});
+
+test("the connect announces room moves only with reconnects on", async () => {
+  for (const [opts, features] of [
+    [{}, 1],
+    [{ reconnect: false }, 0],
+  ]) {
+    const client = connect("ws://example.test/ws", { WebSocket: FakeWS, ...opts });
+    await tick();
+    const c = await handshake(FakeWS.last());
+    assert.equal(c.features, features, JSON.stringify(opts));
+    client.close();
+  }
+});
+
 test("leaving while reconnecting tells nobody and is not rejoined", async () => {
   const { client, ws } = await open();
   const room = await join(client, ws);

@@ -11,7 +11,7 @@ const vf = JSON.parse(readFileSync(new URL("../../codec/testdata/vectors.json", 
 
 // The vector fields each frame type uses.
 const frameFields = {
-  connect: ["type", "ref", "client", "resume_token"],
+  connect: ["type", "ref", "client", "resume_token", "features"],
   connected: ["type", "ref", "session", "user", "heartbeat_ms", "resume_token", "resumed"],
   join: ["type", "ref", "kind", "params_hex", "epoch", "since"],
   joined: ["type", "ref", "room", "seq", "snapshot_hex", "epoch", "recovered"],

@@ -337,6 +337,15 @@ export declare class Client {
     /** The handshake is done. */
     private opened;
     /**
+     * The room moved to another node of the server's cluster (a left frame
+     * with reason "moved"): this connection is out of it, its other rooms
+     * are not. It is joined again at once, from its epoch and last seq; its
+     * sends without a reply go out again after that, in their order and with
+     * their client_msg_id (the server applies each once), ahead of the sends
+     * made meanwhile. A late answer to their first writing is ignored.
+     */
+    private moved;
+    /**
      * Joins a room again after a reconnect, from its epoch and the last
      * ordered seq seen, so that the server can replay what was missed.
      */

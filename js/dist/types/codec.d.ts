@@ -28,8 +28,9 @@ export type FrameType = keyof typeof FrameTypes;
  */
 export type Raw = Uint8Array;
 /**
- * [1, ref, client, resume_token]: opens a session (client to server).
- * The encoder writes a missing resumeToken as "".
+ * [1, ref, client, resume_token, features]: opens a session (client to
+ * server). The encoder writes a missing resumeToken as "", and features
+ * only when it is not 0.
  */
 export interface ConnectFrame {
     type: "connect";
@@ -37,7 +38,18 @@ export interface ConnectFrame {
     client: string;
     /** The resume token of the connection this one replaces; "" for a new session. */
     resumeToken: string;
+    /** The Features bits the client supports; 0 (or absent) for none. */
+    features?: number;
 }
+/** Bits of a connect frame's features. */
+export declare const Features: {
+    /**
+     * The client joins a room again on the same connection when the server
+     * sends a left frame with reason "moved" (the room moved to another node
+     * of a cluster), instead of being closed with 1012.
+     */
+    readonly roomMoves: 1;
+};
 /**
  * [2, ref, session, user, heartbeat_ms, resume_token, resumed]: answers
  * connect. The encoder writes a missing resumeToken as "" and a missing

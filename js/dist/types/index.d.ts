@@ -10,7 +10,7 @@ export * from "./types/user.js";
 export { Codes, ParlorError, isParlorError } from "./errors.js";
 export type { ErrorCode } from "./errors.js";
 export { VERSION } from "./version.js";
-export { decodeFrame, decodeFrames, decodeMessage, encodeFrame, encodeFrames, FrameTypes, MAX_FRAMES, MAX_ID_LEN, MAX_NAME_LEN, MAX_TEXT_LEN, } from "./codec.js";
+export { decodeFrame, decodeFrames, decodeMessage, encodeFrame, encodeFrames, Features, FrameTypes, MAX_FRAMES, MAX_ID_LEN, MAX_NAME_LEN, MAX_TEXT_LEN, } from "./codec.js";
 export type { ConnectedFrame, ConnectFrame, ErrorFrame, EventFrame, Frame, FrameType, JoinedFrame, JoinFrame, LeaveFrame, LeftFrame, Raw, ReplyFrame, SendFrame, } from "./codec.js";
 export { decodeData, encodeData } from "./data.js";
 export { MAX_DEPTH, validateMessage } from "./validate.js";

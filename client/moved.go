@@ -1,0 +1,134 @@
+package client
+
+import (
+	"time"
+
+	"github.com/parlorhq/parlor/codec"
+)
+
+// A room moves when the node of a cluster that ran it stops, dies or
+// loses it. The client announces codec.FeatureRoomMoves in its connect
+// (unless Reconnect is disabled), so the server tells it with a left
+// frame of reason codec.LeftMoved instead of closing the connection: the
+// client joins that room again on the same connection, from its epoch
+// and last seq, while its other rooms go on.
+
+// roomMoved handles a left frame of cn with reason codec.LeftMoved: cn is
+// out of the room id, which runs or will run on another node. The room's
+// sends written on cn and not answered are written again after its
+// rejoin, in order, with their client message ids (the server applies
+// each once); sends made meanwhile wait for the rejoin too. Called
+// without Client.mu.
+func (c *Client) roomMoved(cn *conn, id string) {
+	c.mu.Lock()
+	rec := c.rooms[id]
+	if rec == nil || rec.leaving || rec.moving || c.cur != cn {
+		c.mu.Unlock()
+		return
+	}
+	rec.live = false
+	rec.moving = true
+	for e := c.queue.Front(); e != nil; e = e.Next() {
+		if cl := e.Value.(*call); cl.kind == callSend && cl.room == id && cl.ref != 0 {
+			if c.pending[cl.ref] == cl {
+				delete(c.pending, cl.ref) // a late answer to it is ignored
+			}
+			cl.ref = 0
+		}
+	}
+	c.mu.Unlock()
+	go c.rejoinMoved(cn, rec)
+}
+
+// rejoinMoved joins rec again on cn after its room moved, as restore does
+// after a reconnect: a refusal with code unavailable (the room's lease
+// has not expired yet, the cluster is cut off) is tried again with the
+// backoff's pauses for as long as cn lives, and fails the sends waiting
+// for the room; other transient refusals are tried maxRejoinRounds times
+// before the room is given up. If cn is lost meanwhile, the next
+// connection's restore takes the room over.
+func (c *Client) rejoinMoved(cn *conn, rec *roomState) {
+	refusals := 0
+	for round := 1; ; round++ {
+		calls := c.rejoin(cn, []*roomState{rec})
+		if len(calls) == 0 {
+			c.endMove(cn, rec) // left meanwhile
+			return
+		}
+		var res result
+		timer := time.NewTimer(c.opts.RequestTimeout)
+		select {
+		case res = <-calls[0].ch:
+			timer.Stop()
+		case <-cn.closed:
+			timer.Stop()
+			return
+		case <-c.closing:
+			timer.Stop()
+			return
+		case <-timer.C:
+			cn.drop() // a server that does not answer joins is no use
+			return
+		}
+		if res.err == nil || !transient(res.err) {
+			// Joined again, or refused for good (rejoined gave the room
+			// up and told the application).
+			c.endMove(cn, rec)
+			return
+		}
+		if unavailable(res.err) {
+			c.failWaiting(rec, res.err)
+		} else if refusals++; refusals == maxRejoinRounds {
+			c.giveUp([]*roomState{rec}, res.err)
+			c.endMove(cn, rec)
+			return
+		}
+		t := time.NewTimer(c.opts.Reconnect.delay(round, c.rnd))
+		select {
+		case <-t.C:
+		case <-cn.closed:
+			t.Stop()
+			return
+		case <-c.closing:
+			t.Stop()
+			return
+		}
+	}
+}
+
+// endMove ends rec's move on cn: the sends waiting for it are written, in
+// order. Sends to a room that was given up are then refused by the
+// server, as after a reconnect. During a restore (the client not ready)
+// they are left to its writes.
+func (c *Client) endMove(cn *conn, rec *roomState) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.mu.Lock()
+	if !rec.moving || c.cur != cn {
+		c.mu.Unlock()
+		return // cn was lost: restore resends them
+	}
+	rec.moving = false
+	var msgs [][]byte
+	if c.ready {
+		msgs = c.takeQueued(func(cl *call) bool { return cl.kind == callSend && cl.ref == 0 && cl.room == rec.id })
+	}
+	c.mu.Unlock()
+	writeAll(cn, msgs)
+}
+
+// heldByMove reports whether a send to room waits for that room's rejoin
+// after a move. Called with Client.mu held.
+func (c *Client) heldByMove(room string) bool {
+	rec := c.rooms[room]
+	return rec != nil && rec.moving
+}
+
+// features are the codec.Feature bits the client announces in its
+// connect.
+func (c *Client) features() uint64 {
+	if c.opts.Reconnect.Disabled {
+		return 0 // a client that does not rejoin is closed instead
+	}
+	return codec.FeatureRoomMoves
+}

@@ -1,0 +1,117 @@
+package client_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/parlorhq/parlor/client"
+	"github.com/parlorhq/parlor/codec"
+)
+
+// TestFakeRoomMovedRejoinsInPlace: a left frame with reason moved makes
+// the client join that room again on the same connection, from its epoch
+// and last seq; the room's unanswered send goes out again after the
+// rejoin with its client message id, followed by a send made during the
+// move, and a late answer to the first writing is ignored. Another room
+// and the connection are not touched.
+func TestFakeRoomMovedRejoinsInPlace(t *testing.T) {
+	fs := newFakeServer(t)
+	log := newStateLog(false)
+	c, fc := dialFake(t, fs, client.Options{Reconnect: fast, OnStateChange: log.record})
+	if f := fc.handshakeFrame(); f.Features&codec.FeatureRoomMoves == 0 {
+		t.Fatalf("connect announces features %#x, want the room-moves bit", f.Features)
+	}
+	joinFake(t, c, fc, "r1", 3, "e1")
+	joinFake(t, c, fc, "r2", 0, "e2")
+	fc.send(event("r1", 4, "a"))
+	expectEvents(t, c, "r1/4:a")
+
+	first := async(func() (client.Reply, error) { return c.Send(ctx(t), "r1", "s1", "s1") })
+	s1 := fc.expect(codec.TypeSend)
+	fc.send(codec.AppendLeft(nil, "r1", codec.LeftMoved))
+	j := fc.expect(codec.TypeJoin)
+	if j.Epoch != "e1" || j.Seq != 4 {
+		t.Fatalf("rejoin after the move presents epoch %q since %d, want e1 since 4", j.Epoch, j.Seq)
+	}
+	// The other room is not waiting for anything.
+	other := async(func() (client.Reply, error) { return c.Send(ctx(t), "r2", "o", nil) })
+	o := fc.expect(codec.TypeSend)
+	if o.Room != "r2" {
+		t.Fatalf("a send to r2 during r1's move went to %q", o.Room)
+	}
+	fc.send(codec.AppendReply(nil, o.Ref, "", "", nil))
+	if _, err := await(t, other); err != nil {
+		t.Fatal(err)
+	}
+	// A send made during the move waits for the rejoin.
+	second := async(func() (client.Reply, error) { return c.Send(ctx(t), "r1", "s2", "s2") })
+	select {
+	case f := <-fc.frames:
+		t.Fatalf("a %s frame to %q before r1's rejoin was answered", f.Type, f.Room)
+	case <-time.After(50 * time.Millisecond):
+	}
+	// The old node's answer to the first writing comes late: ignored.
+	fc.send(codec.AppendReply(nil, s1.Ref, codec.CodeUnavailable, "room owner unreachable", nil))
+	fc.send(codec.AppendJoined(nil, j.Ref, "r1", 4, nil, "e1", true), event("r1", 5, "b"))
+	again := fc.expect(codec.TypeSend)
+	if again.Event != "s1" || again.ClientMsgID != s1.ClientMsgID || again.Ref == s1.Ref {
+		t.Fatalf("resend %+v, want s1 with client message id %q under a new ref", again, s1.ClientMsgID)
+	}
+	next := fc.expect(codec.TypeSend)
+	if next.Event != "s2" {
+		t.Fatalf("after the resend: %+v, want s2", next)
+	}
+	fc.send(codec.AppendReply(nil, again.Ref, "", "", mustData(t, "ok1")), codec.AppendReply(nil, next.Ref, "", "", mustData(t, "ok2")))
+	for i, ch := range []<-chan outcome[client.Reply]{first, second} {
+		rep, err := await(t, ch)
+		var got string
+		if err != nil || rep.Decode(&got) != nil || got != "ok"+itoa(uint64(i+1)) {
+			t.Fatalf("send %d: %q, %v", i+1, got, err)
+		}
+	}
+	expectEvents(t, c, "r1/5:b")
+	if n := log.count(client.StateReconnecting); n != 0 {
+		t.Fatalf("the client reconnected %d times for a room move", n)
+	}
+}
+
+// TestFakeRoomMovedUnavailable: a rejoin after a move refused with
+// unavailable (the old owner's lease has not expired) is tried again on
+// the same connection, and fails the sends waiting for it; the next
+// rejoin that succeeds lets new sends through.
+func TestFakeRoomMovedUnavailable(t *testing.T) {
+	fs := newFakeServer(t)
+	c, fc := dialFake(t, fs, client.Options{Reconnect: fast})
+	joinFake(t, c, fc, "r1", 0, "e1")
+	fc.send(codec.AppendLeft(nil, "r1", codec.LeftMoved))
+	j := fc.expect(codec.TypeJoin)
+	waiting := async(func() (client.Reply, error) { return c.Send(ctx(t), "r1", "x", nil) })
+	time.Sleep(20 * time.Millisecond) // queued behind the rejoin
+	fc.send(codec.AppendReply(nil, j.Ref, codec.CodeUnavailable, "no owner yet", nil))
+	var ce *codec.Error
+	if _, err := await(t, waiting); !errors.As(err, &ce) || ce.Code != codec.CodeUnavailable {
+		t.Fatalf("a send waiting for the rejoin: %v, want the unavailable refusal", err)
+	}
+	j = fc.expect(codec.TypeJoin)
+	if j.Epoch != "e1" {
+		t.Fatalf("second rejoin presents epoch %q", j.Epoch)
+	}
+	fc.send(codec.AppendJoined(nil, j.Ref, "r1", 0, nil, "e1", true))
+	ch := async(func() (client.Reply, error) { return c.Send(ctx(t), "r1", "y", nil) })
+	f := fc.expect(codec.TypeSend)
+	fc.send(codec.AppendReply(nil, f.Ref, "", "", nil))
+	if _, err := await(t, ch); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFakeNoRoomMovesWithoutReconnect: a client that does not reconnect
+// does not announce room moves, so a server closes it instead.
+func TestFakeNoRoomMovesWithoutReconnect(t *testing.T) {
+	fs := newFakeServer(t)
+	_, fc := dialFake(t, fs, client.Options{Reconnect: client.ReconnectPolicy{Disabled: true}})
+	if f := fc.handshakeFrame(); f.Features != 0 {
+		t.Fatalf("connect announces features %#x without reconnects", f.Features)
+	}
+}

@@ -1,0 +1,138 @@
+package engine
+
+import (
+	"encoding/binary"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/parlorhq/parlor/codec"
+)
+
+// A forwarded send refused because the room's owner is gone ends the
+// session's membership of that room. A client that rejoins moved rooms in
+// place gets a left frame with reason moved before the send's answer, so
+// that it writes the send again after its rejoin, and keeps its
+// connection; any other client gets the answer and a close with 1012.
+func TestForwardRefusedRoomMoved(t *testing.T) {
+	for _, inPlace := range []bool{true, false} {
+		name := "closed"
+		if inPlace {
+			name = "in place"
+		}
+		t.Run(name, func(t *testing.T) {
+			env := newPingEnv(t, false)
+			s := env.s
+			env.e.remotes = newShardedMap[*remoteRoom]()
+			if inPlace {
+				s.connFlags.Store(connFlagConnected | connFlagRoomMoves)
+			}
+			rr := env.e.enterRemote("room", s)
+			h := &remoteHandle{rr: rr, owner: "gone"}
+			s.roomsMu.Lock()
+			s.remote = map[string]*remoteHandle{"room": h}
+			s.roomsMu.Unlock()
+			if !h.replies.await(s, 7, 16) || !h.replies.await(s, 8, 16) {
+				t.Fatal("await refused")
+			}
+			s.forwarded(h, 7, ErrOwnerGone)
+			s.forwarded(h, 8, ErrOwnerGone) // the next refusal of the same room: no second notice
+
+			if inPlace && s.remoteRoom("room") != nil {
+				t.Fatal("the session is still in the room after its owner was found gone")
+			}
+			if _, ok := env.e.remotes.load("room"); ok && inPlace {
+				t.Fatal("the remote room outlived its last member")
+			}
+			frames := readServerFrames(t, env.conn.NetConn(), inPlace)
+			var got []string
+			for _, f := range frames {
+				switch f.Type {
+				case codec.TypeLeft:
+					got = append(got, "left "+f.Room+" "+f.Reason)
+				case codec.TypeReply:
+					got = append(got, "reply "+itoa(f.Ref)+" "+string(f.Code))
+				}
+			}
+			// Closing, the connection writes what was queued before the
+			// close, not what comes after it.
+			want := []string{"reply 7 unavailable"}
+			if inPlace {
+				want = []string{"left room moved", "reply 7 unavailable", "reply 8 unavailable"}
+			}
+			if len(got) != len(want) {
+				t.Fatalf("frames %v, want %v", got, want)
+			}
+			for i := range got {
+				if got[i] != want[i] {
+					t.Fatalf("frames %v, want %v", got, want)
+				}
+			}
+			closed := s.closeSent.Load() == uint32(CloseRoomMoved)
+			if closed == inPlace {
+				t.Fatalf("closed with 1012: %v, want %v", closed, !inPlace)
+			}
+		})
+	}
+}
+
+// readServerFrames reads the server's WebSocket messages from conn (its
+// frames are not masked) and decodes their protocol frames: until a close
+// frame when closing, else until 300 ms pass without a message.
+func readServerFrames(t *testing.T, conn net.Conn, quiet bool) []codec.Frame {
+	t.Helper()
+	var frames []codec.Frame
+	for {
+		wait := 5 * time.Second
+		if quiet {
+			wait = 300 * time.Millisecond
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(wait))
+		var hdr [2]byte
+		if _, err := io.ReadFull(conn, hdr[:]); err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() && quiet {
+				return frames
+			}
+			t.Fatalf("read: %v (after %d frames)", err, len(frames))
+		}
+		n := uint64(hdr[1] & 0x7f)
+		switch n {
+		case 126:
+			var b [2]byte
+			_, _ = io.ReadFull(conn, b[:])
+			n = uint64(binary.BigEndian.Uint16(b[:]))
+		case 127:
+			var b [8]byte
+			_, _ = io.ReadFull(conn, b[:])
+			n = binary.BigEndian.Uint64(b[:])
+		}
+		payload := make([]byte, n)
+		if _, err := io.ReadFull(conn, payload); err != nil {
+			t.Fatalf("read payload: %v", err)
+		}
+		if hdr[0]&0x0f == 0x8 { // close
+			return frames
+		}
+		if err := codec.DecodeMessage(payload, 64, func(f *codec.Frame) error {
+			g := *f
+			frames = append(frames, g)
+			return nil
+		}); err != nil {
+			t.Fatalf("decode: %v", err)
+		}
+	}
+}
+
+func itoa(n uint64) string {
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			return string(b[i:])
+		}
+	}
+}
