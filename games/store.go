@@ -97,7 +97,10 @@ type Write struct {
 	// head + 1, and each next one the seq after.
 	Entries []Entry
 	// Finished, if set, records the match as finished: it joins the
-	// history of each of its players (Store.Finished).
+	// history of each of its players (Store.Finished), once per player
+	// however often the player is seated. Recorded again for the same
+	// match, it replaces the earlier record, in the history of the
+	// earlier record's players too.
 	Finished *FinishedGame
 }
 

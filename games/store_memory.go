@@ -20,6 +20,9 @@ type MemoryStore struct {
 type memMatch struct {
 	info MatchInfo
 	log  []Entry // log[i] has seq i+1
+	// players are the players of the match's finished record in the
+	// histories, nil before one.
+	players []string
 }
 
 // NewMemoryStore returns an empty in-memory store.
@@ -78,7 +81,18 @@ func (s *MemoryStore) Append(ctx context.Context, w Write) error {
 		mt.log = append(mt.log, e.Clone())
 	}
 	if g := w.Finished; g != nil {
+		for _, u := range mt.players { // an earlier record of the match
+			s.finished[u] = slices.DeleteFunc(s.finished[u], func(f FinishedGame) bool { return f.Room == g.Room })
+			if len(s.finished[u]) == 0 {
+				delete(s.finished, u)
+			}
+		}
+		mt.players = nil
 		for _, u := range g.Players {
+			if slices.Contains(mt.players, u) {
+				continue // seated twice: in the history once
+			}
+			mt.players = append(mt.players, u)
 			list := s.finished[u]
 			i, _ := slices.BinarySearchFunc(list, *g, newestFirst)
 			s.finished[u] = slices.Insert(list, i, g.Clone())

@@ -25,12 +25,25 @@ func historyKey(user string, ended int64, match string) []byte {
 	return append(b, match...)
 }
 
-// putFinished stores a finished game and indexes it for its players.
+// putFinished stores a finished game and indexes it for its players,
+// replacing an earlier record of the match and its history keys.
 func putFinished(tx *bolt.Tx, g *games.FinishedGame, raw []byte) error {
-	if err := tx.Bucket(bucketFinished).Put([]byte(g.Room), raw); err != nil {
+	fin := tx.Bucket(bucketFinished)
+	h := tx.Bucket(bucketHistory)
+	if old := fin.Get([]byte(g.Room)); old != nil {
+		var was games.FinishedGame
+		if err := msgpack.Unmarshal(old, &was); err != nil {
+			return fmt.Errorf("boltstore: finished game %q: %w", g.Room, err)
+		}
+		for _, u := range was.Players {
+			if err := h.Delete(historyKey(u, was.Ended.UnixMilli(), was.Room)); err != nil {
+				return err
+			}
+		}
+	}
+	if err := fin.Put([]byte(g.Room), raw); err != nil {
 		return err
 	}
-	h := tx.Bucket(bucketHistory)
 	for _, u := range g.Players {
 		if err := h.Put(historyKey(u, g.Ended.UnixMilli(), g.Room), nil); err != nil {
 			return err

@@ -2,13 +2,11 @@ package pgstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/parlorhq/parlor/games"
 	"github.com/parlorhq/parlor/internal/pgtest"
@@ -103,39 +101,4 @@ func finishedRooms(list []games.FinishedGame) []string {
 		out[i] = g.Room
 	}
 	return out
-}
-
-// TestFinishedAgain: a user seated twice has the game once in their
-// history, and a game recorded again for its room replaces the first
-// record and its place in the history of each of its players.
-func TestFinishedAgain(t *testing.T) {
-	ctx := context.Background()
-	s := openStore(t, pgtest.NewSchema(t), Options{})
-	newMatch(t, s, "m")
-	newMatch(t, s, "older")
-	g := games.FinishedGame{Kind: "games.test", Room: "m", Players: []string{"solo", "solo"}, Ended: time.UnixMilli(5000)}
-	if err := s.Append(ctx, games.Write{Match: "m", Entries: []games.Entry{moved(1, 0)}, Finished: &g}); err != nil {
-		t.Fatal(err)
-	}
-	old := games.FinishedGame{Kind: "games.test", Room: "older", Players: []string{"solo", "b"}, Ended: time.UnixMilli(6000)}
-	if err := s.Append(ctx, games.Write{Match: "older", Finished: &old}); err != nil {
-		t.Fatal(err)
-	}
-	if list, err := s.Finished(ctx, "solo", games.HistoryCursor{}, 10); err != nil || !slices.Equal(finishedRooms(list), []string{"older", "m"}) {
-		t.Fatalf("solo's history: %v, %v", finishedRooms(list), err)
-	}
-	g.Players, g.Ended = []string{"solo", "c"}, time.UnixMilli(9000)
-	if err := s.Append(ctx, games.Write{Match: "m", Finished: &g}); err != nil {
-		t.Fatal(err)
-	}
-	if list, err := s.Finished(ctx, "solo", games.HistoryCursor{}, 10); err != nil || !slices.Equal(finishedRooms(list), []string{"m", "older"}) ||
-		list[0].Players[1] != "c" {
-		t.Fatalf("solo's history after the second record: %v, %v", finishedRooms(list), err)
-	}
-	if list, _ := s.Finished(ctx, "c", games.HistoryCursor{}, 10); len(list) != 1 {
-		t.Fatalf("c's history: %v", finishedRooms(list))
-	}
-	if err := s.Append(ctx, games.Write{Match: "nope", Finished: &g}); !errors.Is(err, games.ErrNotFound) {
-		t.Fatalf("a finished game of an unknown match: %v, want ErrNotFound", err)
-	}
 }

@@ -41,6 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T) games.Store) {
 		{"Copies", testCopies},
 		{"Finished", testFinished},
 		{"FinishedPaging", testFinishedPaging},
+		{"FinishedAgain", testFinishedAgain},
 		{"RacingWriters", testRacingWriters},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
@@ -316,6 +317,42 @@ func testFinishedPaging(t *testing.T, s games.Store) {
 	page, _ := s.Finished(ctx, "u", games.HistoryCursor{Ended: 3000, Room: "g3"}, 10)
 	if got := rooms(page); !slices.Equal(got, []string{"g2", "g3", "g1"}) {
 		t.Fatalf("page after (3000, g3): %v", got)
+	}
+}
+
+// testFinishedAgain: a user seated twice has the game once in their
+// history, and a game recorded again for its match replaces the first
+// record, in the history of the first record's players too.
+func testFinishedAgain(t *testing.T, s games.Store) {
+	mustCreate(t, s, info("m", "solo", "solo"))
+	g := finished("m", "solo", "solo", 5000)
+	mustAppend(t, s, games.Write{Match: "m", Entries: []games.Entry{entry(1)}, Finished: &g})
+	finish(t, s, "older", "solo", "b", 6000)
+	if list, err := s.Finished(ctx, "solo", games.HistoryCursor{}, 10); err != nil || !slices.Equal(rooms(list), []string{"older", "m"}) {
+		t.Fatalf("solo's history: %v, %v", rooms(list), err)
+	}
+	again := finished("m", "c", "solo", 9000)
+	mustAppend(t, s, games.Write{Match: "m", Finished: &again})
+	list, err := s.Finished(ctx, "solo", games.HistoryCursor{}, 10)
+	if err != nil || !slices.Equal(rooms(list), []string{"m", "older"}) || list[0].Players[0] != "c" || !list[0].Ended.Equal(again.Ended) {
+		t.Fatalf("solo's history after the second record: %v, %v", rooms(list), err)
+	}
+	if list, err := s.Finished(ctx, "c", games.HistoryCursor{}, 10); err != nil || !slices.Equal(rooms(list), []string{"m"}) {
+		t.Fatalf("c's history: %v, %v", rooms(list), err)
+	}
+	// Recorded once more without solo: gone from solo's history.
+	third := finished("m", "c", "d", 9500)
+	mustAppend(t, s, games.Write{Match: "m", Finished: &third})
+	if list, err := s.Finished(ctx, "solo", games.HistoryCursor{}, 10); err != nil || !slices.Equal(rooms(list), []string{"older"}) {
+		t.Fatalf("solo's history after a record without solo: %v, %v", rooms(list), err)
+	}
+	for _, u := range []string{"c", "d"} {
+		if list, err := s.Finished(ctx, u, games.HistoryCursor{}, 10); err != nil || len(list) != 1 || !list[0].Ended.Equal(third.Ended) {
+			t.Fatalf("%s's history: %v, %v", u, rooms(list), err)
+		}
+	}
+	if err := s.Append(ctx, games.Write{Match: "nope", Finished: &third}); !errors.Is(err, games.ErrNotFound) {
+		t.Fatalf("a finished game of an unknown match: %v, want ErrNotFound", err)
 	}
 }
 
