@@ -20,6 +20,8 @@ type roomState struct {
 	// is being joined again on the current connection (moved.go); its
 	// sends wait for that.
 	moving bool
+	// movedAgain: a move came while moving was set (moved.go).
+	movedAgain bool
 	// leaving: a Leave is on its way; the room is not joined again.
 	leaving bool
 	// snapshot is the snapshot of the latest join that did not recover.

@@ -22,11 +22,18 @@ import (
 func (c *Client) roomMoved(cn *conn, id string) {
 	c.mu.Lock()
 	rec := c.rooms[id]
-	if rec == nil || rec.leaving || rec.moving || c.cur != cn {
+	if rec == nil || rec.leaving || c.cur != cn {
 		c.mu.Unlock()
 		return
 	}
 	rec.live = false
+	if rec.moving {
+		// Moved again, its rejoin answered but the move not yet ended
+		// (endMove): join it once more before its sends go out.
+		rec.movedAgain = true
+		c.mu.Unlock()
+		return
+	}
 	rec.moving = true
 	for e := c.queue.Front(); e != nil; e = e.Next() {
 		if cl := e.Value.(*call); cl.kind == callSend && cl.room == id && cl.ref != 0 {
@@ -41,18 +48,18 @@ func (c *Client) roomMoved(cn *conn, id string) {
 }
 
 // rejoinMoved joins rec again on cn after its room moved, as restore does
-// after a reconnect: a refusal with code unavailable (the room's lease
-// has not expired yet, the cluster is cut off) is tried again with the
-// backoff's pauses for as long as cn lives, and fails the sends waiting
-// for the room; other transient refusals are tried maxRejoinRounds times
-// before the room is given up. If cn is lost meanwhile, the next
-// connection's restore takes the room over.
+// after a reconnect: a refusal with code unavailable (the node is cut off
+// from its cluster, or found no owner within its join timeout) is tried
+// again with the backoff's pauses for as long as cn lives, and fails the
+// sends waiting for the room; other transient refusals are tried
+// maxRejoinRounds times before the room is given up. If cn is lost
+// meanwhile, the next connection's restore takes the room over.
 func (c *Client) rejoinMoved(cn *conn, rec *roomState) {
 	refusals := 0
 	for round := 1; ; round++ {
 		calls := c.rejoin(cn, []*roomState{rec})
 		if len(calls) == 0 {
-			c.endMove(cn, rec) // left meanwhile
+			c.endMove(cn, rec, false) // left meanwhile
 			return
 		}
 		var res result
@@ -70,17 +77,23 @@ func (c *Client) rejoinMoved(cn *conn, rec *roomState) {
 			cn.drop() // a server that does not answer joins is no use
 			return
 		}
-		if res.err == nil || !transient(res.err) {
-			// Joined again, or refused for good (rejoined gave the room
-			// up and told the application).
-			c.endMove(cn, rec)
+		if res.err == nil {
+			if c.endMove(cn, rec, true) {
+				return
+			}
+			continue // moved again meanwhile
+		}
+		if !transient(res.err) {
+			// Refused for good: rejoined gave the room up and told the
+			// application.
+			c.endMove(cn, rec, false)
 			return
 		}
 		if unavailable(res.err) {
 			c.failWaiting(rec, res.err)
 		} else if refusals++; refusals == maxRejoinRounds {
 			c.giveUp([]*roomState{rec}, res.err)
-			c.endMove(cn, rec)
+			c.endMove(cn, rec, false)
 			return
 		}
 		t := time.NewTimer(c.opts.Reconnect.delay(round, c.rnd))
@@ -99,22 +112,31 @@ func (c *Client) rejoinMoved(cn *conn, rec *roomState) {
 // endMove ends rec's move on cn: the sends waiting for it are written, in
 // order. Sends to a room that was given up are then refused by the
 // server, as after a reconnect. During a restore (the client not ready)
-// they are left to its writes.
-func (c *Client) endMove(cn *conn, rec *roomState) {
+// they are left to its writes. After a rejoin (joined), a move that came
+// meanwhile keeps the room moving instead, and endMove reports false: the
+// room must be joined again first.
+func (c *Client) endMove(cn *conn, rec *roomState, joined bool) bool {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.mu.Lock()
 	if !rec.moving || c.cur != cn {
 		c.mu.Unlock()
-		return // cn was lost: restore resends them
+		return true // cn was lost: restore resends them
 	}
-	rec.moving = false
+	if joined && rec.movedAgain {
+		rec.movedAgain = false
+		rec.live = false
+		c.mu.Unlock()
+		return false
+	}
+	rec.moving, rec.movedAgain = false, false
 	var msgs [][]byte
 	if c.ready {
 		msgs = c.takeQueued(func(cl *call) bool { return cl.kind == callSend && cl.ref == 0 && cl.room == rec.id })
 	}
 	c.mu.Unlock()
 	writeAll(cn, msgs)
+	return true
 }
 
 // heldByMove reports whether a send to room waits for that room's rejoin

@@ -77,7 +77,7 @@ func TestFakeRoomMovedRejoinsInPlace(t *testing.T) {
 }
 
 // TestFakeRoomMovedUnavailable: a rejoin after a move refused with
-// unavailable (the old owner's lease has not expired) is tried again on
+// unavailable (the server's node is cut off from its cluster) is tried again on
 // the same connection, and fails the sends waiting for it; the next
 // rejoin that succeeds lets new sends through.
 func TestFakeRoomMovedUnavailable(t *testing.T) {
@@ -113,5 +113,45 @@ func TestFakeNoRoomMovesWithoutReconnect(t *testing.T) {
 	_, fc := dialFake(t, fs, client.Options{Reconnect: client.ReconnectPolicy{Disabled: true}})
 	if f := fc.handshakeFrame(); f.Features != 0 {
 		t.Fatalf("connect announces features %#x without reconnects", f.Features)
+	}
+}
+
+// TestFakeRoomMovedAgainAtRejoin: a room that moves again right after its
+// rejoin was answered (the joined frame and the next left frame in one
+// message) is joined once more, and the send that waited for the first
+// rejoin is answered by its writing after the second: if it went out in
+// between (to a room the connection was out of again), the server's
+// refusal of that writing is ignored.
+func TestFakeRoomMovedAgainAtRejoin(t *testing.T) {
+	for range 20 {
+		fs := newFakeServer(t)
+		c, fc := dialFake(t, fs, client.Options{Reconnect: fast})
+		joinFake(t, c, fc, "r1", 0, "e1")
+		fc.send(codec.AppendLeft(nil, "r1", codec.LeftMoved))
+		j := fc.expect(codec.TypeJoin)
+		waiting := async(func() (client.Reply, error) { return c.Send(ctx(t), "r1", "x", nil) })
+		time.Sleep(5 * time.Millisecond) // queued behind the rejoin
+		fc.send(codec.AppendJoined(nil, j.Ref, "r1", 0, nil, "e1", true), codec.AppendLeft(nil, "r1", codec.LeftMoved))
+		f := fc.next()
+		cmid := ""
+		if f.Type == codec.TypeSend {
+			// Written before the second move reached the client.
+			cmid = f.ClientMsgID
+			fc.send(codec.AppendReply(nil, f.Ref, codec.CodeForbidden, "not in the room", nil))
+			f = fc.next()
+		}
+		if f.Type != codec.TypeJoin || f.Epoch != "e1" {
+			t.Fatalf("after the second move: %+v, want a rejoin with epoch e1", f)
+		}
+		fc.send(codec.AppendJoined(nil, f.Ref, "r1", 0, nil, "e1", true))
+		s := fc.expect(codec.TypeSend)
+		if cmid != "" && s.ClientMsgID != cmid {
+			t.Fatalf("the send again with client message id %q, want %q", s.ClientMsgID, cmid)
+		}
+		fc.send(codec.AppendReply(nil, s.Ref, "", "", nil))
+		if _, err := await(t, waiting); err != nil {
+			t.Fatal(err)
+		}
+		_ = c.Close()
 	}
 }

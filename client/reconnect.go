@@ -325,7 +325,7 @@ func (c *Client) detach(err error) {
 	clear(c.pending)
 	for _, rec := range c.rooms {
 		rec.live = false
-		rec.moving = false // the next connection's restore joins it again
+		rec.moving, rec.movedAgain = false, false // the next connection's restore joins it again
 	}
 }
 

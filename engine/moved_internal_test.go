@@ -136,3 +136,26 @@ func itoa(n uint64) string {
 		}
 	}
 }
+
+// A session that joins a remote room again while the owner still counts
+// it a member (this node took the owner for gone, dropped the session's
+// membership here and told its client the room moved; the owner kept the
+// membership) gets no envAttach from the owner: its joined frame attaches
+// it, so that the room's next broadcasts reach it.
+func TestRejoinedMemberAttachedByJoinedFrame(t *testing.T) {
+	env := newPingEnv(t, false)
+	s := env.s
+	env.e.remotes = newShardedMap[*remoteRoom]()
+	rr := env.e.enterRemote("room", s)
+	rr.lastSeq, rr.seqKnown = 4, true
+	rr.deliver(appendEnvelope(nil, envFrames, s.id, codec.AppendJoined(nil, 3, "room", 4, nil, "e", true)))
+	rr.deliver(codec.AppendEvent(nil, "room", 5, "said", nil))
+	frames := readServerFrames(t, env.conn.NetConn(), true)
+	var got []string
+	for _, f := range frames {
+		got = append(got, f.Type.String()+" "+itoa(f.Seq))
+	}
+	if len(got) != 2 || got[0] != "joined 4" || got[1] != "event 5" {
+		t.Fatalf("frames %v, want the joined frame, then the broadcast", got)
+	}
+}

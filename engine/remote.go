@@ -141,9 +141,18 @@ func (rr *remoteRoom) deliver(p []byte) {
 		}
 		return
 	}
+	joined := false
+	if kind == envFrames {
+		_, joined = joinedSeq(body)
+	}
 	rr.mu.Lock()
 	s := rr.members[sid]
-	if s != nil && kind == envAttach {
+	// A joined frame attaches its session as envAttach does. The owner
+	// sends envAttach before the joined frame of a new member, and none
+	// when the session was a member there already: a rejoin in place
+	// after this node took the owner for gone while it was not (moved),
+	// whose membership the owner kept.
+	if s != nil && (kind == envAttach || joined) {
 		var next []*session
 		if a := rr.attached.Load(); a != nil {
 			next = slices.Clone(*a)
@@ -160,7 +169,7 @@ func (rr *remoteRoom) deliver(p []byte) {
 	switch kind {
 	case envFrames:
 		rr.noteSeq(body, s)
-		if _, ok := joinedSeq(body); ok {
+		if joined {
 			rr.joined(sid)
 		}
 		if h := s.remoteRoom(rr.id); h != nil && h.rr == rr {
