@@ -159,3 +159,47 @@ func TestRejoinedMemberAttachedByJoinedFrame(t *testing.T) {
 		t.Fatalf("frames %v, want the joined frame, then the broadcast", got)
 	}
 }
+
+// A member node that missed broadcasts of a room tells a session whose
+// client rejoins in place that the room moved, and stops giving it the
+// room's broadcasts until its rejoin; the session keeps its connection
+// and its membership (the owner still has it), and is not closed.
+func TestMissedBroadcastsMoveInPlace(t *testing.T) {
+	env := newPingEnv(t, false)
+	s := env.s
+	s.connFlags.Store(connFlagConnected | connFlagRoomMoves)
+	env.e.remotes = newShardedMap[*remoteRoom]()
+	rr := env.e.enterRemote("room", s)
+	rr.deliver(appendEnvelope(nil, envAttach, s.id, nil))
+	rr.deliver(codec.AppendEvent(nil, "room", 5, "said", nil))
+	rr.deliver(codec.AppendEvent(nil, "room", 8, "said", nil)) // 6 and 7 missed
+	rr.deliver(codec.AppendEvent(nil, "room", 9, "said", nil))
+	frames := readServerFrames(t, env.conn.NetConn(), true)
+	var got []string
+	for _, f := range frames {
+		got = append(got, f.Type.String()+" "+itoa(f.Seq)+f.Reason)
+	}
+	if len(got) != 2 || got[0] != "event 5" || got[1] != "left 0moved" {
+		t.Fatalf("frames %v, want event 5 and a left frame with reason moved", got)
+	}
+	if s.closeSent.Load() != 0 {
+		t.Fatalf("closed with %d", s.closeSent.Load())
+	}
+	rr.mu.Lock()
+	member := rr.members[s.id] == s
+	rr.mu.Unlock()
+	if !member {
+		t.Fatal("the session lost its membership of the remote room")
+	}
+	// Its rejoin's joined frame attaches it again.
+	rr.deliver(appendEnvelope(nil, envFrames, s.id, codec.AppendJoined(nil, 3, "room", 5, nil, "e", true)))
+	rr.deliver(codec.AppendEvent(nil, "room", 10, "said", nil))
+	frames = readServerFrames(t, env.conn.NetConn(), true)
+	got = got[:0]
+	for _, f := range frames {
+		got = append(got, f.Type.String()+" "+itoa(f.Seq))
+	}
+	if len(got) != 2 || got[0] != "joined 5" || got[1] != "event 10" {
+		t.Fatalf("after the rejoin: frames %v, want joined 5 and event 10", got)
+	}
+}

@@ -635,7 +635,10 @@ export class Client {
   }
 
   private roomLeave(core: RoomCore): Promise<void> {
-    const wasJoined = core.state === "joined";
+    // A room being joined again on an open connection may still be a
+    // member there: after a move for missed broadcasts, the server keeps
+    // the membership until the rejoin or this leave.
+    const wasJoined = core.state === "joined" || core.state === "rejoining";
     this.retire(core, new ParlorError("forbidden", "parlor: this room was left"));
     if (!wasJoined || this.st !== "open") {
       // Not a member on the current connection (or none): nothing to tell.
