@@ -155,28 +155,3 @@ func TestFakeRoomMovedAgainAtRejoin(t *testing.T) {
 		_ = c.Close()
 	}
 }
-
-// TestFakeLeaveDuringMove: leaving a room while it is being joined again
-// after a move tells the server (a node that missed the room's broadcasts
-// keeps the membership until then), and the room is not joined again.
-func TestFakeLeaveDuringMove(t *testing.T) {
-	fs := newFakeServer(t)
-	c, fc := dialFake(t, fs, client.Options{Reconnect: fast})
-	joinFake(t, c, fc, "r1", 0, "e1")
-	fc.send(codec.AppendLeft(nil, "r1", codec.LeftMoved))
-	j := fc.expect(codec.TypeJoin)
-	left := async(func() (struct{}, error) { return struct{}{}, c.Leave(ctx(t), "r1") })
-	l := fc.expect(codec.TypeLeave)
-	if l.Room != "r1" {
-		t.Fatalf("leave of %q", l.Room)
-	}
-	fc.send(codec.AppendJoined(nil, j.Ref, "r1", 0, nil, "e1", true), codec.AppendReply(nil, l.Ref, "", "", nil))
-	if _, err := await(t, left); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case f := <-fc.frames:
-		t.Fatalf("a %s frame after the leave", f.Type)
-	case <-time.After(100 * time.Millisecond):
-	}
-}

@@ -140,10 +140,8 @@ func (c *Client) Leave(ctx context.Context, room string) error {
 	rec := c.rooms[room]
 	cn := c.cur
 	// Tell the server only when this connection is in the room, or may be
-	// (a room the client does not track, on a ready connection; a room
-	// that moved, whose membership a node that missed its broadcasts
-	// keeps until this leave).
-	if cn == nil || (rec != nil && !rec.live && !rec.moving) || (rec == nil && !c.ready) {
+	// (a room the client does not track, on a ready connection).
+	if cn == nil || (rec != nil && !rec.live) || (rec == nil && !c.ready) {
 		if rec != nil {
 			endRoom(c.unlink(rec), nil)
 		}

@@ -271,14 +271,9 @@ func (rr *remoteRoom) noteSeq(frame []byte, s *session) {
 
 // missed runs when this node missed ordered broadcasts of the room (a
 // NATS message lost, for example across a reconnect): the sessions that
-// got the broadcasts resume from the last seq they saw. A session whose
-// client rejoins moved rooms in place is detached from the room's
-// broadcasts here and told the room moved; it keeps its membership on
-// the owner, and its rejoin there replays what it missed and attaches it
-// again (by its joined frame, as the owner sends no envAttach for a
-// member). Any other session is closed with CloseRoomMoved. except, a
-// session whose join showed the gap, gets the missed events in its replay
-// and stays.
+// got the broadcasts are closed with CloseRoomMoved, and resume from the
+// last seq they saw. except, a session whose join showed the gap, gets
+// the missed events in its replay and stays.
 func (rr *remoteRoom) missed(seq uint64, except *session) {
 	a := rr.attached.Load()
 	if a == nil || len(*a) == 0 || (len(*a) == 1 && (*a)[0] == except) {
@@ -287,14 +282,7 @@ func (rr *remoteRoom) missed(seq uint64, except *session) {
 	rr.e.log.Warn("cluster: broadcasts missed, sessions resume", zap.String("room", rr.id),
 		zap.Uint64("last", rr.lastSeq), zap.Uint64("got", seq))
 	for _, s := range *a {
-		switch {
-		case s == except:
-		case s.movesInPlace():
-			rr.mu.Lock()
-			rr.detachLocked(s)
-			rr.mu.Unlock()
-			s.Deliver(codec.AppendLeft(nil, rr.id, codec.LeftMoved))
-		default:
+		if s != except {
 			s.closeAfterFlush(CloseRoomMoved, "events missed")
 		}
 	}

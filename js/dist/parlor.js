@@ -1734,7 +1734,7 @@ var Client = class {
     }
   }
   roomLeave(core) {
-    const wasJoined = core.state === "joined" || core.state === "rejoining";
+    const wasJoined = core.state === "joined";
     this.retire(core, new ParlorError("forbidden", "parlor: this room was left"));
     if (!wasJoined || this.st !== "open") {
       return Promise.resolve();

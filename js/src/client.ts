@@ -635,10 +635,7 @@ export class Client {
   }
 
   private roomLeave(core: RoomCore): Promise<void> {
-    // A room being joined again on an open connection may still be a
-    // member there: after a move for missed broadcasts, the server keeps
-    // the membership until the rejoin or this leave.
-    const wasJoined = core.state === "joined" || core.state === "rejoining";
+    const wasJoined = core.state === "joined";
     this.retire(core, new ParlorError("forbidden", "parlor: this room was left"));
     if (!wasJoined || this.st !== "open") {
       // Not a member on the current connection (or none): nothing to tell.

@@ -1019,25 +1019,6 @@ test("left for moved after left for shutdown: one rejoin at once", async () => {
   client.close();
 });
 
-test("leaving a room while it is joined again after a move tells the server", async () => {
-  const { client, ws } = await open();
-  const room = await join(client, ws);
-  ws.receive({ type: "left", room: "r1", reason: "moved" });
-  await tick();
-  const [rj] = ws.take();
-  assert.equal(rj.type, "join");
-  const left = room.leave();
-  await tick();
-  const [l] = ws.take();
-  assert.equal(l?.type, "leave");
-  assert.equal(l.room, "r1");
-  ws.receive(joined(rj, { recovered: true }), ok(l));
-  await left;
-  await tick();
-  assert.equal(room.state, "left");
-  client.close();
-});
-
 test("the connect announces room moves only with reconnects on", async () => {
   for (const [opts, features] of [
     [{}, 1],
