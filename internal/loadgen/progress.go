@@ -71,9 +71,12 @@ func (p Progress) Start() (stop func()) {
 
 // loop prints a line every every until done is closed, then a last one.
 func (p Progress) loop(every time.Duration, done <-chan struct{}) {
+	// start comes first: a tick carries the time it was due, counted
+	// from the ticker's creation, and a loop that starts late (a loaded
+	// machine) would otherwise print a negative elapsed time.
+	start := time.Now()
 	tick := time.NewTicker(every)
 	defer tick.Stop()
-	start := time.Now()
 	last, lastAt := p.Count(), start
 	for {
 		select {
