@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/parlorhq/parlor/codec"
+	"github.com/parlorhq/parlor/room"
 )
 
 // A forwarded send refused because the room's owner is gone ends the
@@ -157,5 +158,118 @@ func TestRejoinedMemberAttachedByJoinedFrame(t *testing.T) {
 	}
 	if len(got) != 2 || got[0] != "joined 4" || got[1] != "event 5" {
 		t.Fatalf("frames %v, want the joined frame, then the broadcast", got)
+	}
+}
+
+// gapCluster is the part of a Cluster that a member node's gap handling
+// uses: it records the leaves and answers them with answer (none: no
+// answer, as for a leave the owner took).
+type gapCluster struct {
+	Cluster
+	leaves chan *ClusterLeave
+	answer error
+}
+
+func (c *gapCluster) Node() string { return "member" }
+
+func (c *gapCluster) Connected() <-chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}
+
+func (c *gapCluster) Leave(owner string, l *ClusterLeave, done func(error)) error {
+	c.leaves <- l
+	if c.answer != nil {
+		go done(c.answer)
+	}
+	return nil
+}
+
+// A member node that missed broadcasts of a room takes a session whose
+// client rejoins in place out of the room's broadcasts, and out of the
+// room on its owner as a closed session's node would (a leave marked
+// disconnected). The owner's left envelope then tells the client the room
+// moved; the session keeps its connection. If the owner refuses the leave
+// instead, the membership ends here and the client is told all the same.
+func TestMissedBroadcastsMoveInPlace(t *testing.T) {
+	for _, refused := range []bool{false, true} {
+		name := "left by the owner"
+		if refused {
+			name = "leave refused"
+		}
+		t.Run(name, func(t *testing.T) {
+			env := newPingEnv(t, false)
+			s := env.s
+			s.connFlags.Store(connFlagConnected | connFlagRoomMoves)
+			gc := &gapCluster{leaves: make(chan *ClusterLeave, 1)}
+			if refused {
+				gc.answer = ErrNotOwner
+			}
+			env.e.cluster = gc
+			env.e.remotes = newShardedMap[*remoteRoom]()
+			rr := env.e.enterRemote("room", s)
+			s.roomsMu.Lock()
+			s.remote = map[string]*remoteHandle{"room": {rr: rr, owner: "owner"}}
+			s.roomsMu.Unlock()
+			rr.deliver(appendEnvelope(nil, envAttach, s.id, nil))
+			rr.deliver(codec.AppendEvent(nil, "room", 5, "said", nil))
+			rr.deliver(codec.AppendEvent(nil, "room", 8, "said", nil)) // 6 and 7 missed
+			rr.deliver(codec.AppendEvent(nil, "room", 9, "said", nil))
+			var l *ClusterLeave
+			select {
+			case l = <-gc.leaves:
+			case <-time.After(5 * time.Second):
+				t.Fatal("no leave forwarded to the owner")
+			}
+			if l.Room != "room" || l.Session != s.id || !l.Disconnected {
+				t.Fatalf("leave %+v, want the session's, marked disconnected", l)
+			}
+			if !refused {
+				rr.deliver(appendEnvelope(nil, envLeft, s.id, []byte(room.LeaveDisconnected)))
+			}
+			frames := readServerFrames(t, env.conn.NetConn(), true)
+			var got []string
+			for _, f := range frames {
+				got = append(got, f.Type.String()+" "+itoa(f.Seq)+f.Reason)
+			}
+			if len(got) != 2 || got[0] != "event 5" || got[1] != "left 0moved" {
+				t.Fatalf("frames %v, want event 5 and a left frame with reason moved", got)
+			}
+			if s.closeSent.Load() != 0 {
+				t.Fatalf("closed with %d", s.closeSent.Load())
+			}
+			if s.remoteRoom("room") != nil {
+				t.Fatal("the session is still in the room here")
+			}
+		})
+	}
+}
+
+// A session whose own leave is under way when its node finds a gap in the
+// room's broadcasts is closed with 1012 rather than moved in place: its
+// leave may yet be refused, and it must not stay a member that gets no
+// broadcasts.
+func TestMissedBroadcastsDuringLeaveCloses(t *testing.T) {
+	env := newPingEnv(t, true)
+	s := env.s
+	s.connFlags.Store(connFlagConnected | connFlagRoomMoves)
+	gc := &gapCluster{leaves: make(chan *ClusterLeave, 1)}
+	env.e.cluster = gc
+	env.e.remotes = newShardedMap[*remoteRoom]()
+	rr := env.e.enterRemote("room", s)
+	s.roomsMu.Lock()
+	s.remote = map[string]*remoteHandle{"room": {rr: rr, owner: "owner", left: make(chan struct{})}}
+	s.roomsMu.Unlock()
+	rr.deliver(appendEnvelope(nil, envAttach, s.id, nil))
+	rr.deliver(codec.AppendEvent(nil, "room", 5, "said", nil))
+	rr.deliver(codec.AppendEvent(nil, "room", 8, "said", nil))
+	if got := s.closeSent.Load(); got != uint32(CloseRoomMoved) {
+		t.Fatalf("close %d, want %d", got, CloseRoomMoved)
+	}
+	select {
+	case l := <-gc.leaves:
+		t.Fatalf("a leave was forwarded: %+v", l)
+	default:
 	}
 }

@@ -271,9 +271,12 @@ func (rr *remoteRoom) noteSeq(frame []byte, s *session) {
 
 // missed runs when this node missed ordered broadcasts of the room (a
 // NATS message lost, for example across a reconnect): the sessions that
-// got the broadcasts are closed with CloseRoomMoved, and resume from the
-// last seq they saw. except, a session whose join showed the gap, gets
-// the missed events in its replay and stays.
+// got the broadcasts resume from the last seq they saw. A session whose
+// client rejoins moved rooms in place is detached from the room's
+// broadcasts here and leaves the room as a closed session would
+// (leaveForGap), and its client joins again on the same connection; any
+// other session is closed with CloseRoomMoved. except, a session whose
+// join showed the gap, gets the missed events in its replay and stays.
 func (rr *remoteRoom) missed(seq uint64, except *session) {
 	a := rr.attached.Load()
 	if a == nil || len(*a) == 0 || (len(*a) == 1 && (*a)[0] == except) {
@@ -282,9 +285,59 @@ func (rr *remoteRoom) missed(seq uint64, except *session) {
 	rr.e.log.Warn("cluster: broadcasts missed, sessions resume", zap.String("room", rr.id),
 		zap.Uint64("last", rr.lastSeq), zap.Uint64("got", seq))
 	for _, s := range *a {
-		if s != except {
+		switch {
+		case s == except:
+		case s.movesInPlace():
+			rr.mu.Lock()
+			rr.detachLocked(s)
+			rr.mu.Unlock()
+			s.leaveForGap(rr)
+		default:
 			s.closeAfterFlush(CloseRoomMoved, "events missed")
 		}
+	}
+}
+
+// leaveForGap takes the session, which missed broadcasts of rr, out of
+// the room on its owner as a closed session's node would (a leave marked
+// disconnected), but keeps the connection: the owner's left envelope
+// then tells the client that the room moved (remoteLeft, roomMoved), and
+// its rejoin is a new membership whose replay fills the gap. So the
+// owner has let go of the membership before the client can join again,
+// and a rejoin that fails leaves nothing behind. A leave the owner
+// refuses, or that finds it gone or gets no answer, ends the membership
+// here and tells the client too (gapLeaveFailed). A session with a leave
+// of its own under way is closed with CloseRoomMoved instead: that leave
+// may yet be refused, and the session must not stay a member that gets
+// no broadcasts.
+func (s *session) leaveForGap(rr *remoteRoom) {
+	s.roomsMu.Lock()
+	h := s.remote[rr.id]
+	busy := h == nil || h.rr != rr || h.left != nil
+	s.roomsMu.Unlock()
+	if busy {
+		s.closeAfterFlush(CloseRoomMoved, "events missed")
+		return
+	}
+	l := &ClusterLeave{Room: rr.id, User: s.user, Session: s.id, Node: s.e.cluster.Node(), Disconnected: true}
+	err := s.e.cluster.Leave(h.owner, l, func(err error) {
+		if err != nil {
+			s.gapLeaveFailed(h)
+		}
+	})
+	if err != nil {
+		s.gapLeaveFailed(h)
+	}
+}
+
+// gapLeaveFailed runs when leaveForGap's leave got no left envelope: a
+// refusal, a gone owner, or its time over. Unless the left envelope came
+// after all (h is gone then), the membership ends here and the client is
+// told the room moved; if the owner still counts it, the rejoin finds it
+// a member, and its joined frame attaches it again.
+func (s *session) gapLeaveFailed(h *remoteHandle) {
+	if s.dropRemote(h) {
+		s.moved(h.rr.id, "events missed")
 	}
 }
 

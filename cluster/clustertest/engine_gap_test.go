@@ -4,16 +4,19 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/parlorhq/parlor/client"
 	"github.com/parlorhq/parlor/client/chatclient"
 	"github.com/parlorhq/parlor/internal/wstest"
 )
 
 // TestClusterMemberMissesBroadcasts: a member node cut off from NATS for
 // a moment misses broadcasts of a room owned elsewhere; the next one it
-// gets shows the gap in the seqs, and its sessions resume from before it,
-// so the client sees every message once, in order.
+// gets shows the gap in the seqs, and its sessions resume from before it
+// (in place: the client joins the room again on the same connection), so
+// the client sees every message once, in order.
 func TestClusterMemberMissesBroadcasts(t *testing.T) {
 	memberGap(t, nil)
 }
@@ -49,7 +52,14 @@ func memberGap(t *testing.T, between func(b *node)) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cvB, err := chatclient.DM(ctx(t), b.dial("bob"), "alice")
+	var reconnects atomic.Int32
+	bobOpts := fastReconnect()
+	bobOpts.OnStateChange = func(sc client.StateChange) {
+		if sc.State == client.StateReconnecting {
+			reconnects.Add(1)
+		}
+	}
+	cvB, err := chatclient.DM(ctx(t), b.srv.DialOptions("bob", bobOpts), "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,5 +96,8 @@ func memberGap(t *testing.T, between func(b *node)) {
 	}
 	if want := []string{"1:m0", "2:m1", "3:m2", "4:m3"}; !slices.Equal(got, want) {
 		t.Fatalf("bob's first session saw %v, want %v", got, want)
+	}
+	if n := reconnects.Load(); n != 0 {
+		t.Fatalf("bob's first client reconnected %d times: the gap should move the room in place", n)
 	}
 }
