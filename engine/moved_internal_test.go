@@ -1,13 +1,18 @@
 package engine
 
 import (
+	"context"
 	"encoding/binary"
 	"io"
 	"net"
+	"net/http"
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/parlorhq/parlor/codec"
+	"github.com/parlorhq/parlor/internal/echo"
 	"github.com/parlorhq/parlor/room"
 )
 
@@ -271,5 +276,94 @@ func TestMissedBroadcastsDuringLeaveCloses(t *testing.T) {
 	case l := <-gc.leaves:
 		t.Fatalf("a leave was forwarded: %+v", l)
 	default:
+	}
+}
+
+// ownerStub is the part of a Cluster that an owner's forwarded joins,
+// sends and leaves use here.
+type ownerStub struct{ Cluster }
+
+func (ownerStub) Node() string                     { return "owner" }
+func (ownerStub) PublishNode(string, []byte) error { return nil }
+func (ownerStub) NodeGone(string) <-chan struct{}  { return make(chan struct{}) }
+func (ownerStub) Connected() <-chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}
+
+// A member node's leave of a session marked disconnected (after a gap)
+// that waits behind a busy room, and the session's rejoin right after
+// it, leave the owner with the session a member and known: its next send
+// is taken, and its leave ends the membership. The rejoin used to make
+// the session a member through a remote session the leave had already
+// forgotten, which no later send or leave could reach.
+func TestOwnerDisconnectThenRejoin(t *testing.T) {
+	e, err := New(Config{Authenticate: func(*http.Request) (string, error) { return "", nil }, Logger: zap.NewNop(), RateLimit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Register(echo.Module{}); err != nil {
+		t.Fatal(err)
+	}
+	e.startCluster(ownerStub{})
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = e.Shutdown(ctx)
+	})
+	r, err := e.roomFor("room", echo.Kind, e.module(echo.Kind), "u")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	j := &ClusterJoin{Room: "room", Kind: echo.Kind, User: "u", Session: "sid", Node: "member"}
+	if err := r.JoinFrom(ctx, e.remoteSessionFor(j), 1, nil, "", 0); err != nil {
+		t.Fatal(err)
+	}
+	gate := make(chan struct{})
+	busy := make(chan struct{})
+	go func() {
+		_ = r.Do(ctx, func() {
+			close(busy)
+			<-gate
+		})
+	}()
+	<-busy
+	old, _ := e.remoteSessions.load(remoteKey("room", "sid"))
+	r.Disconnect(old)           // what a forwarded leave marked disconnected does, queued
+	rs := e.remoteSessionFor(j) // the rejoin, looked up before the room takes the leave
+	joined := make(chan error, 1)
+	go func() { joined <- r.JoinFrom(ctx, rs, 2, nil, "", 0) }()
+	close(gate)
+	if err := <-joined; err != nil {
+		t.Fatal(err)
+	}
+	if _, known := e.remoteSessions.load(remoteKey("room", "sid")); !known {
+		t.Fatal("the owner does not know the rejoined session")
+	}
+	say, err := codec.MarshalData(echo.SayData{Text: "hi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := make(chan error, 1)
+	clusterSide{e}.Send(&ClusterSend{Room: "room", User: "u", Session: "sid", Node: "member", Ref: 3, Event: "say",
+		Data: say}, func(err error) { sent <- err })
+	select {
+	case err := <-sent:
+		if err != nil {
+			t.Fatalf("the rejoined session's send: %v", err)
+		}
+	case <-time.After(200 * time.Millisecond): // taken: answered by its framed reply, not here
+	}
+	left := make(chan error, 1)
+	clusterSide{e}.Leave(&ClusterLeave{Room: "room", User: "u", Session: "sid", Node: "member"}, func(err error) { left <- err })
+	if err := <-left; err != nil {
+		t.Fatalf("the rejoined session's leave: %v", err)
+	}
+	var member bool
+	_ = r.Do(ctx, func() { member = r.IsMember("u") })
+	if member {
+		t.Fatal("the owner still counts the session a member after its leave")
 	}
 }

@@ -303,13 +303,12 @@ func (rr *remoteRoom) missed(seq uint64, except *session) {
 // disconnected), but keeps the connection: the owner's left envelope
 // then tells the client that the room moved (remoteLeft, roomMoved), and
 // its rejoin is a new membership whose replay fills the gap. So the
-// owner has let go of the membership before the client can join again,
-// and a rejoin that fails leaves nothing behind. A leave the owner
-// refuses, or that finds it gone or gets no answer, ends the membership
-// here and tells the client too (gapLeaveFailed). A session with a leave
-// of its own under way is closed with CloseRoomMoved instead: that leave
-// may yet be refused, and the session must not stay a member that gets
-// no broadcasts.
+// owner has let go of the membership before the client can join again.
+// A leave the owner refuses, or that finds it gone or gets no answer in
+// time, ends the membership here and tells the client too
+// (gapLeaveFailed). A session with a leave of its own under way, or
+// whose handle is not there yet (its join is being answered), is closed
+// with CloseRoomMoved instead, and so is one whose leave cannot be sent.
 func (s *session) leaveForGap(rr *remoteRoom) {
 	s.roomsMu.Lock()
 	h := s.remote[rr.id]
@@ -326,7 +325,10 @@ func (s *session) leaveForGap(rr *remoteRoom) {
 		}
 	})
 	if err != nil {
-		s.gapLeaveFailed(h)
+		// Not sent (this node is cut off): the owner still counts the
+		// membership, so the session closes as before, and its close
+		// forwards the leave once it can.
+		s.closeAfterFlush(CloseRoomMoved, "events missed")
 	}
 }
 

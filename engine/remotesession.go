@@ -44,8 +44,21 @@ func (rs *remoteSession) UserID() string { return rs.user }
 // node in an envFrames envelope on the room's topic.
 func (rs *remoteSession) Deliver(frames []byte) bool { return rs.publish(envFrames, frames) }
 
-// RoomJoined implements room.Session.
-func (rs *remoteSession) RoomJoined(*room.Room) { rs.joined.Store(true) }
+// RoomJoined implements room.Session. A session whose earlier membership
+// ended (RoomLeft) between the lookup of rs and this join is a member
+// again, and known again: a member node that missed broadcasts takes its
+// session out (a leave marked disconnected, behind a busy mailbox) and
+// the client may join again before the room has taken that leave.
+func (rs *remoteSession) RoomJoined(*room.Room) {
+	rs.joined.Store(true)
+	if rs.left.Swap(false) {
+		rs.e.remoteSessions.update(rs.key, func(m map[string]*remoteSession) {
+			if m[rs.key] == nil {
+				m[rs.key] = rs
+			}
+		})
+	}
+}
 
 // RoomLeft implements room.Session: the member's node is told, after the
 // left frame if the room sent one, and the owner forgets the session.
