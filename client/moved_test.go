@@ -81,13 +81,7 @@ func TestFakeRoomMovedRejoinsInPlace(t *testing.T) {
 // the same connection, and fails the sends waiting for it; the next
 // rejoin that succeeds lets new sends through.
 func TestFakeRoomMovedUnavailable(t *testing.T) {
-	fs := newFakeServer(t)
-	c, fc := dialFake(t, fs, client.Options{Reconnect: fast})
-	joinFake(t, c, fc, "r1", 0, "e1")
-	fc.send(codec.AppendLeft(nil, "r1", codec.LeftMoved))
-	j := fc.expect(codec.TypeJoin)
-	waiting := async(func() (client.Reply, error) { return c.Send(ctx(t), "r1", "x", nil) })
-	time.Sleep(20 * time.Millisecond) // queued behind the rejoin
+	c, fc, j, waiting := movedWithSend(t)
 	fc.send(codec.AppendReply(nil, j.Ref, codec.CodeUnavailable, "no owner yet", nil))
 	var ce *codec.Error
 	if _, err := await(t, waiting); !errors.As(err, &ce) || ce.Code != codec.CodeUnavailable {
@@ -124,13 +118,7 @@ func TestFakeNoRoomMovesWithoutReconnect(t *testing.T) {
 // refusal of that writing is ignored.
 func TestFakeRoomMovedAgainAtRejoin(t *testing.T) {
 	for range 20 {
-		fs := newFakeServer(t)
-		c, fc := dialFake(t, fs, client.Options{Reconnect: fast})
-		joinFake(t, c, fc, "r1", 0, "e1")
-		fc.send(codec.AppendLeft(nil, "r1", codec.LeftMoved))
-		j := fc.expect(codec.TypeJoin)
-		waiting := async(func() (client.Reply, error) { return c.Send(ctx(t), "r1", "x", nil) })
-		time.Sleep(5 * time.Millisecond) // queued behind the rejoin
+		c, fc, j, waiting := movedWithSend(t)
 		fc.send(codec.AppendJoined(nil, j.Ref, "r1", 0, nil, "e1", true), codec.AppendLeft(nil, "r1", codec.LeftMoved))
 		f := fc.next()
 		cmid := ""
@@ -154,4 +142,18 @@ func TestFakeRoomMovedAgainAtRejoin(t *testing.T) {
 		}
 		_ = c.Close()
 	}
+}
+
+// movedWithSend joins r1 on a fake server, moves it, reads the client's
+// rejoin j, and makes a send to r1 that waits for that rejoin.
+func movedWithSend(t *testing.T) (*client.Client, *fakeConn, codec.Frame, <-chan outcome[client.Reply]) {
+	t.Helper()
+	fs := newFakeServer(t)
+	c, fc := dialFake(t, fs, client.Options{Reconnect: fast})
+	joinFake(t, c, fc, "r1", 0, "e1")
+	fc.send(codec.AppendLeft(nil, "r1", codec.LeftMoved))
+	j := fc.expect(codec.TypeJoin)
+	waiting := async(func() (client.Reply, error) { return c.Send(ctx(t), "r1", "x", nil) })
+	time.Sleep(20 * time.Millisecond) // queued behind the rejoin
+	return c, fc, j, waiting
 }
