@@ -624,10 +624,9 @@ func (s *session) dropRemote(h *remoteHandle) bool {
 // owner ends the membership (moved): a client that rejoins rooms in place
 // is told before the send's answer, any other is closed with
 // CloseRoomMoved after it, so that it resumes where the room runs next.
-// While this node
-// is cut off from the cluster the send is answered ErrClusterDown at once,
-// and the session is closed with CloseRoomMoved once the node is back (the
-// owner may have lost the room meanwhile).
+// While this node is cut off from the cluster the send is answered
+// ErrClusterDown at once, and the session is closed with CloseRoomMoved
+// once the node is back (the owner may have lost the room meanwhile).
 func (s *session) sendRemote(h *remoteHandle, f *codec.Frame) {
 	if !s.e.clusterUp() {
 		s.e.stall(s, h.rr.id)
@@ -753,10 +752,9 @@ func (s *session) leaveRemoteRooms() {
 // watchNode makes sure that when node is gone, what this node shares with
 // it is cleaned up: the sessions of this node in rooms node owned are
 // told those rooms moved (moved), to join them again on their next
-// owners, and the
-// sessions node had in rooms owned here leave them as disconnected (a
-// game's seat then starts its grace period), since node cannot say so any
-// more.
+// owners, and the sessions node had in rooms owned here leave them as
+// disconnected (a game's seat then starts its grace period), since node
+// cannot say so any more.
 func (e *Engine) watchNode(node string) {
 	fresh := false
 	e.watched.update(node, func(m map[string]struct{}) {
