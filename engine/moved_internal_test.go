@@ -367,3 +367,38 @@ func TestOwnerDisconnectThenRejoin(t *testing.T) {
 		t.Fatal("the owner still counts the session a member after its leave")
 	}
 }
+
+// A gap detaches every session of the node that moves in place, in one
+// pass, and keeps the others attached: the joining session that showed
+// the gap, and one closed with 1012 (its close ends it).
+func TestMissedDetachesMovingSessionsOnly(t *testing.T) {
+	env := newPingEnv(t, false)
+	s := env.s
+	s.connFlags.Store(connFlagConnected | connFlagRoomMoves)
+	gc := &gapCluster{leaves: make(chan *ClusterLeave, 1)}
+	env.e.cluster = gc
+	env.e.remotes = newShardedMap[*remoteRoom]()
+	rr := env.e.enterRemote("room", s)
+	s.roomsMu.Lock()
+	s.remote = map[string]*remoteHandle{"room": {rr: rr, owner: "owner"}}
+	s.roomsMu.Unlock()
+	plain := newPingEnv(t, true).s // rejoins by reconnecting
+	joining := &session{}          // the session whose join showed the gap
+	rr.attached.Store(&[]*session{plain, s, joining})
+	rr.lastSeq, rr.seqKnown = 5, true
+	rr.missed(8, joining)
+	if got := *rr.attached.Load(); len(got) != 2 || got[0] != plain || got[1] != joining {
+		t.Fatalf("attached %v, want the closed session and the joining one", got)
+	}
+	if plain.closeSent.Load() != uint32(CloseRoomMoved) {
+		t.Fatalf("the session that does not move in place: close %d, want %d", plain.closeSent.Load(), CloseRoomMoved)
+	}
+	select {
+	case l := <-gc.leaves:
+		if l.Session != s.id || !l.Disconnected {
+			t.Fatalf("leave %+v", l)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no leave forwarded for the session that moves in place")
+	}
+}

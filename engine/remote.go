@@ -284,17 +284,33 @@ func (rr *remoteRoom) missed(seq uint64, except *session) {
 	}
 	rr.e.log.Warn("cluster: broadcasts missed, sessions resume", zap.String("room", rr.id),
 		zap.Uint64("last", rr.lastSeq), zap.Uint64("got", seq))
-	for _, s := range *a {
-		switch {
-		case s == except:
-		case s.movesInPlace():
-			rr.mu.Lock()
-			rr.detachLocked(s)
-			rr.mu.Unlock()
-			s.leaveForGap(rr)
-		default:
-			s.closeAfterFlush(CloseRoomMoved, "events missed")
+	// One pass detaches every session that moves in place: a room with
+	// a thousand members on this node is copied once, not once each.
+	var moving, closing []*session
+	rr.mu.Lock()
+	if a = rr.attached.Load(); a != nil {
+		keep := make([]*session, 0, len(*a))
+		for _, s := range *a {
+			switch {
+			case s == except:
+				keep = append(keep, s)
+			case s.movesInPlace():
+				moving = append(moving, s)
+			default:
+				keep = append(keep, s) // until its close
+				closing = append(closing, s)
+			}
 		}
+		if len(moving) > 0 {
+			rr.attached.Store(&keep)
+		}
+	}
+	rr.mu.Unlock()
+	for _, s := range closing {
+		s.closeAfterFlush(CloseRoomMoved, "events missed")
+	}
+	for _, s := range moving {
+		s.leaveForGap(rr)
 	}
 }
 
