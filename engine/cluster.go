@@ -247,8 +247,7 @@ var (
 // seq it last saw, and its rooms are served by their next owner. A client
 // that announced codec.FeatureRoomMoves keeps its connection instead: it
 // gets a left frame with reason codec.LeftMoved for that room and joins
-// it again in place (except for sessions stalled while the node was cut
-// off from its cluster).
+// it again in place.
 const CloseRoomMoved uint16 = 1012
 
 // clusterRetryPause is the pause between two owner lookups of a join whose

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"maps"
 	"sync"
 
 	"github.com/parlorhq/parlor/codec"
@@ -12,8 +13,10 @@ import (
 // succeed before the cluster is back. So while the node is cut off, a
 // session whose room stopped, or whose send to a remote room could not go
 // out, stays open: its sends to that room are answered ErrClusterDown at
-// once, never applied. When the node is connected again, those sessions
-// are closed with CloseRoomMoved and resume where their rooms run next.
+// once, never applied. When the node is connected again, those rooms
+// moved for those sessions (moved): their rooms may have moved meanwhile
+// in ways the node cannot tell, and their clients join them again where
+// they run next.
 
 // ErrClusterDown: this node is cut off from the other nodes of its
 // cluster, so the room cannot be served for now. Nothing was applied;
@@ -21,11 +24,13 @@ import (
 var ErrClusterDown = &codec.Error{Code: codec.CodeUnavailable, Message: "engine: cut off from the cluster, try again"}
 
 // stalledRooms are the rooms that sessions of this node were in and that
-// cannot be served until the node is connected again, by session.
+// cannot be served until the node is connected again, by session, each
+// with the number of the stall that noted it.
 type stalledRooms struct {
 	mu      sync.Mutex
-	m       map[*session]map[string]struct{}
-	waiting bool // a resumeStalled goroutine waits for the cluster
+	m       map[*session]map[string]uint64
+	n       uint64 // stalls noted so far
+	waiting bool   // a resumeStalled goroutine waits for the cluster
 }
 
 // clusterUp reports whether this node is connected to the cluster now.
@@ -39,19 +44,20 @@ func (e *Engine) clusterUp() bool {
 }
 
 // stall notes that s's room id cannot be served until this node is
-// connected again, and makes sure s is then closed with CloseRoomMoved.
+// connected again, and makes sure s is then told the room moved.
 func (e *Engine) stall(s *session, id string) {
 	st := &e.stalled
 	st.mu.Lock()
 	if st.m == nil {
-		st.m = make(map[*session]map[string]struct{})
+		st.m = make(map[*session]map[string]uint64)
 	}
 	rooms := st.m[s]
 	if rooms == nil {
-		rooms = make(map[string]struct{})
+		rooms = make(map[string]uint64)
 		st.m[s] = rooms
 	}
-	rooms[id] = struct{}{}
+	st.n++
+	rooms[id] = st.n
 	start := !st.waiting
 	st.waiting = true
 	st.mu.Unlock()
@@ -61,8 +67,12 @@ func (e *Engine) stall(s *session, id string) {
 	}
 }
 
-// resumeStalled waits until this node is connected again, then closes
-// the stalled sessions with CloseRoomMoved.
+// resumeStalled waits until this node is connected again, then tells the
+// stalled sessions that their stalled rooms moved: a session whose client
+// rejoins rooms in place gets them back one by one (resumeRoom), any
+// other is closed with CloseRoomMoved. A session's rooms stay noted
+// until it has been told, so that its sends to them are answered
+// ErrClusterDown until then, never ErrNotJoined ahead of its left frame.
 func (e *Engine) resumeStalled() {
 	defer e.wg.Done()
 	select {
@@ -71,15 +81,55 @@ func (e *Engine) resumeStalled() {
 	}
 	st := &e.stalled
 	st.mu.Lock()
-	stalled := st.m
-	st.m = nil
 	st.waiting = false
+	stalled := make(map[*session]map[string]uint64, len(st.m))
+	for s, rooms := range st.m {
+		stalled[s] = maps.Clone(rooms)
+	}
 	st.mu.Unlock()
 	if e.ctx.Err() != nil {
 		return // shutting down: every session is closed anyway
 	}
-	for s := range stalled {
-		s.closeAfterFlush(CloseRoomMoved, "cluster back: room moved or unknown")
+	for s, rooms := range stalled {
+		if s.movesInPlace() {
+			for id := range rooms {
+				s.resumeRoom(id)
+			}
+		} else {
+			s.closeAfterFlush(CloseRoomMoved, "cluster back: room moved or unknown")
+		}
+		st.mu.Lock()
+		if now := st.m[s]; now != nil {
+			for id, n := range rooms {
+				if now[id] == n { // not stalled again since
+					delete(now, id)
+				}
+			}
+			if len(now) == 0 {
+				delete(st.m, s)
+			}
+		}
+		st.mu.Unlock()
+	}
+}
+
+// resumeRoom tells s, whose client rejoins rooms in place, that room id,
+// which stalled while this node was cut off, moved. If s still holds its
+// membership there (its send could not go out), the owner may have lost
+// the room or this node may have missed its broadcasts: it leaves as
+// after a gap (leaveForGap), so that the owner lets go of the membership
+// before the rejoin. If it holds none, it is told at once, unless it is
+// in a room of that id on this node again.
+func (s *session) resumeRoom(id string) {
+	s.roomsMu.Lock()
+	h := s.remote[id]
+	here := s.roomIndex(id) >= 0
+	s.roomsMu.Unlock()
+	switch {
+	case h != nil:
+		s.leaveForGap(h.rr)
+	case !here:
+		s.moved(id, "cluster back: room moved or unknown")
 	}
 }
 

@@ -314,17 +314,18 @@ func (rr *remoteRoom) missed(seq uint64, except *session) {
 	}
 }
 
-// leaveForGap takes the session, which missed broadcasts of rr, out of
-// the room on its owner as a closed session's node would (a leave marked
-// disconnected), but keeps the connection: the owner's left envelope
-// then tells the client that the room moved (remoteLeft, roomMoved), and
-// its rejoin is a new membership whose replay fills the gap. So the
-// owner has let go of the membership before the client can join again.
-// A leave the owner refuses, or that finds it gone or gets no answer in
-// time, ends the membership here and tells the client too
-// (gapLeaveFailed). A session with a leave of its own under way, or
-// whose handle is not there yet (its join is being answered), is closed
-// with CloseRoomMoved instead, and so is one whose leave cannot be sent.
+// leaveForGap takes the session, which missed broadcasts of rr (or may
+// have: its node was cut off, resumeRoom), out of the room on its owner
+// as a closed session's node would (a leave marked disconnected), but
+// keeps the connection: the owner's left envelope then tells the client
+// that the room moved (remoteLeft, roomMoved), and its rejoin is a new
+// membership whose replay fills the gap. So the owner has let go of the
+// membership before the client can join again. A leave the owner
+// refuses, or that finds it gone or gets no answer in time, ends the
+// membership here and tells the client too (gapLeaveFailed). A session
+// with a leave of its own under way, or whose handle is not there yet
+// (its join is being answered), is closed with CloseRoomMoved instead,
+// and so is one whose leave cannot be sent.
 func (s *session) leaveForGap(rr *remoteRoom) {
 	s.roomsMu.Lock()
 	h := s.remote[rr.id]

@@ -122,14 +122,21 @@ func testRoomMovedInPlace(t *testing.T, mode string) {
 		t.Fatalf("bob's other conversation after the move: %v", err)
 	}
 
+	wantRoomMovedClose(t, carol, "carol")
+}
+
+// wantRoomMovedClose waits for c, a client that does not rejoin rooms in
+// place, to be closed with 1012 (engine.CloseRoomMoved).
+func wantRoomMovedClose(t *testing.T, c *client.Client, who string) {
+	t.Helper()
 	select {
-	case <-carol.Done():
+	case <-c.Done():
 	case <-time.After(15 * time.Second):
-		t.Fatal("carol's client, which does not rejoin in place, is still open")
+		t.Fatalf("%s's client, which does not rejoin in place, is still open", who)
 	}
 	var ce *client.CloseError
-	if err := carol.Err(); !errors.As(err, &ce) || ce.Code != 1012 {
-		t.Fatalf("carol's client ended with %v, want close 1012", err)
+	if err := c.Err(); !errors.As(err, &ce) || ce.Code != 1012 {
+		t.Fatalf("%s's client ended with %v, want close 1012", who, err)
 	}
 }
 
