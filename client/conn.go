@@ -37,6 +37,10 @@ type conn struct {
 	// abandoned holds the refs of joins whose caller gave up: a late
 	// joined gets a leave. Guarded by Client.mu.
 	abandoned map[uint64]struct{}
+	// abandonedLeaves holds the rooms of leaves whose caller gave up, by
+	// ref: a late answer still ends the room (leaveAnswered). Guarded by
+	// Client.mu.
+	abandonedLeaves map[uint64]*roomState
 	// opened is when the handshake completed.
 	opened time.Time
 }
@@ -56,10 +60,11 @@ func (c *Client) dial(ctx context.Context, token string) (*conn, *codec.Frame, e
 		return nil, nil, err
 	}
 	cn := &conn{
-		c:         c,
-		handshake: make(chan result, 1),
-		closed:    make(chan struct{}),
-		abandoned: make(map[uint64]struct{}),
+		c:               c,
+		handshake:       make(chan result, 1),
+		closed:          make(chan struct{}),
+		abandoned:       make(map[uint64]struct{}),
+		abandonedLeaves: make(map[uint64]*roomState),
 	}
 	d := &ctxDialer{ctx: ctx}
 	ws, resp, err := gws.NewClient(&handler{cn: cn}, &gws.ClientOption{

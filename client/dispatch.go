@@ -151,6 +151,10 @@ func (c *Client) answer(cn *conn, f *codec.Frame) {
 		_, abandoned := cn.abandoned[f.Ref]
 		delete(cn.abandoned, f.Ref)
 		leave := abandoned && f.Type == codec.TypeJoined && c.rooms[f.Room] == nil
+		if rec, ok := cn.abandonedLeaves[f.Ref]; ok {
+			delete(cn.abandonedLeaves, f.Ref)
+			c.leaveAnswered(rec, err)
+		}
 		c.mu.Unlock()
 		if leave {
 			// A join whose caller gave up: nobody holds the room.
@@ -185,17 +189,26 @@ func (c *Client) answer(cn *conn, f *codec.Frame) {
 			cl.rec = rec
 		}
 	case callLeave:
-		if rec := cl.rec; rec != nil && c.rooms[rec.id] == rec {
-			var ce *codec.Error
-			if err == nil || (errors.As(err, &ce) && ce.Code == codec.CodeForbidden) {
-				endRoom(c.unlink(rec), nil) // out of the room (or never in it)
-			} else {
-				rec.leaving = false // refused: still in the room
-			}
-		}
+		c.leaveAnswered(cl.rec, err)
 	}
 	c.settle(cl, result{frame: fr, err: err})
 	c.mu.Unlock()
+}
+
+// leaveAnswered handles the server's answer to the leave of rec (nil for
+// a room the client did not track), err being its refusal: out of the
+// room (or never in it, forbidden), the room ends; any other refusal
+// keeps it. Called with Client.mu held.
+func (c *Client) leaveAnswered(rec *roomState, err error) {
+	if rec == nil || c.rooms[rec.id] != rec {
+		return
+	}
+	var ce *codec.Error
+	if err == nil || (errors.As(err, &ce) && ce.Code == codec.CodeForbidden) {
+		endRoom(c.unlink(rec), nil)
+	} else {
+		rec.leaving = false // refused: still in the room
+	}
 }
 
 // rejoined handles the answer to a rejoin. Called with c.mu held; it

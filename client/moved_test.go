@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -156,4 +157,53 @@ func movedWithSend(t *testing.T) (*client.Client, *fakeConn, codec.Frame, <-chan
 	waiting := async(func() (client.Reply, error) { return c.Send(ctx(t), "r1", "x", nil) })
 	time.Sleep(20 * time.Millisecond) // queued behind the rejoin
 	return c, fc, j, waiting
+}
+
+// TestFakeAbandonedLeaveEndsRoom: a leave whose caller gave up before
+// the server answered still ends the room when the answer comes: the
+// room's delivery ends and it is not joined again, whether the server
+// took the leave or, the room having moved meanwhile (the client does
+// not rejoin a room it is leaving), answers that the connection is not in
+// it.
+func TestFakeAbandonedLeaveEndsRoom(t *testing.T) {
+	for _, moved := range []bool{false, true} {
+		name := "taken"
+		if moved {
+			name = "moved meanwhile"
+		}
+		t.Run(name, func(t *testing.T) {
+			fs := newFakeServer(t)
+			c, fc := dialFake(t, fs, client.Options{Reconnect: fast, RoomEvents: true})
+			ch := async(func() (*client.Joined, error) { return c.Join(ctx(t), "k", nil) })
+			j := fc.expect(codec.TypeJoin)
+			fc.send(codec.AppendJoined(nil, j.Ref, "r1", 0, nil, "e1", false))
+			room, err := await(t, ch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			short, cancel := context.WithCancel(context.Background())
+			left := async(func() (struct{}, error) { return struct{}{}, c.Leave(short, "r1") })
+			l := fc.expect(codec.TypeLeave)
+			cancel()
+			if _, err := await(t, left); !errors.Is(err, context.Canceled) {
+				t.Fatalf("Leave: %v, want Canceled", err)
+			}
+			if moved {
+				fc.send(codec.AppendLeft(nil, "r1", codec.LeftMoved))
+				fc.send(codec.AppendReply(nil, l.Ref, codec.CodeForbidden, "not joined", nil))
+			} else {
+				fc.send(codec.AppendReply(nil, l.Ref, "", "", nil))
+			}
+			select {
+			case <-room.Done():
+			case <-time.After(5 * time.Second):
+				t.Fatal("the room's delivery did not end after the late answer to its leave")
+			}
+			select {
+			case f := <-fc.frames:
+				t.Fatalf("a %s frame after the abandoned leave's answer, want none", f.Type)
+			case <-time.After(50 * time.Millisecond):
+			}
+		})
+	}
 }

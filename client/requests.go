@@ -123,7 +123,9 @@ func (c *Client) Join(ctx context.Context, kind string, params any, opts ...Join
 // not join the room. (A module that keeps per-user state, such as a game
 // seat, may keep it until its own grace period ends.) When the server
 // refuses the leave with a code other than forbidden (not in the room),
-// the client keeps the room.
+// the client keeps the room. When ctx ends before the server answers,
+// Leave returns ctx's error and the room is not joined again: the
+// server's answer, when it comes, ends it as above.
 func (c *Client) Leave(ctx context.Context, room string) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -249,9 +251,18 @@ func (c *Client) wait(ctx context.Context, cl *call) (*codec.Frame, error) {
 	case <-ctx.Done():
 		c.mu.Lock()
 		if !cl.done {
-			if cl.kind == callJoin && cl.ref != 0 && c.pending[cl.ref] == cl && c.cur != nil {
-				// The server may still join: leave when it answers.
-				c.cur.abandoned[cl.ref] = struct{}{}
+			if cl.ref != 0 && c.pending[cl.ref] == cl && c.cur != nil {
+				switch {
+				case cl.kind == callJoin:
+					// The server may still join: leave when it answers.
+					c.cur.abandoned[cl.ref] = struct{}{}
+				case cl.kind == callLeave && cl.rec != nil:
+					// The server may still take the room's leave, or
+					// may have moved the room meanwhile (a moved room
+					// that is being left is not joined again): its
+					// answer ends the room all the same.
+					c.cur.abandonedLeaves[cl.ref] = cl.rec
+				}
 			}
 			c.settle(cl, result{err: ctx.Err()})
 		}
