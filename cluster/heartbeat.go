@@ -30,12 +30,48 @@ func (n *Node) heartbeat() {
 		case <-t.C:
 		}
 		up := n.nc.IsConnected()
-		if up {
-			_ = n.nc.Publish(n.heartbeatSubject(), nil)
+		if up && n.nc.Publish(n.heartbeatSubject(), nil) == nil {
+			n.beat(time.Now())
 		}
 		n.check(up, wasUp)
 		wasUp = up
 	}
+}
+
+// beat notes a heartbeat published at now. If the one before it (or the
+// node's start, before the first) was longer ago than silenceLimit, the
+// other nodes may have believed this node gone meanwhile: Resurfaced's
+// channel is closed.
+func (n *Node) beat(now time.Time) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if now.Sub(n.lastBeat) >= n.silenceLimit() {
+		n.log.Sugar().Infof("heard again after %v of silence: other nodes may have believed this node gone", now.Sub(n.lastBeat).Round(time.Millisecond))
+		close(n.resurfaced)
+		n.resurfaced = make(chan struct{})
+	}
+	n.lastBeat = now
+}
+
+// silenceLimit is the longest gap between two heartbeats of this node
+// that no other node can have taken for its death. Another node believes
+// it gone after NodeTimeout without a heartbeat, counted from the last it
+// got, which may be the one before the last published (lost with the
+// connection); so the limit leaves two intervals of margin, and is at
+// least two intervals. It assumes every node of the cluster has the same
+// NodeTimeout.
+func (n *Node) silenceLimit() time.Duration {
+	limit := n.cfg.NodeTimeout - 2*n.cfg.HeartbeatInterval
+	return max(limit, 2*n.cfg.HeartbeatInterval)
+}
+
+// Resurfaced implements engine.Cluster: the channel is closed when a
+// heartbeat of this node goes out after a silence other nodes may have
+// taken for its death (beat).
+func (n *Node) Resurfaced() <-chan struct{} {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.resurfaced
 }
 
 // check declares gone the watched nodes silent for NodeTimeout. While this

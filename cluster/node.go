@@ -40,8 +40,14 @@ type Node struct {
 	peers   map[string]*peer
 	hbSub   *nats.Subscription
 	upWait  chan struct{} // closed when the connection is back (Connected)
-	stop    chan struct{}
-	done    chan struct{}
+	// resurfaced is closed when this node is heard again after a silence
+	// that other nodes may have taken for its death (Resurfaced).
+	resurfaced chan struct{}
+	// lastBeat is when the heartbeat loop last published a heartbeat, or
+	// when the node started.
+	lastBeat time.Time
+	stop     chan struct{}
+	done     chan struct{}
 	// leaseDone is closed when watchLeases has returned.
 	leaseDone chan struct{}
 	closed    bool
@@ -85,7 +91,9 @@ func NewNode(ctx context.Context, nc *nats.Conn, cfg NodeConfig) (*Node, error) 
 		stop:   make(chan struct{}),
 		done:   make(chan struct{}),
 
-		leaseDone: make(chan struct{}),
+		leaseDone:  make(chan struct{}),
+		resurfaced: make(chan struct{}),
+		lastBeat:   time.Now(),
 	}
 	n.hbSub, err = nc.Subscribe(DefaultNodeSubjectPrefix+".*", n.heard)
 	if err != nil {

@@ -51,7 +51,9 @@ type NodeConfig struct {
 	HeartbeatInterval time.Duration
 	// NodeTimeout is how long another node may stay silent before this
 	// node believes it gone (Node.NodeGone). Zero means
-	// DefaultNodeTimeout.
+	// DefaultNodeTimeout. Every node of a cluster should use the same:
+	// a node that was silent for nearly that long itself takes the
+	// others to have believed it gone (Node.Resurfaced).
 	NodeTimeout time.Duration
 	// Logger receives the node's warnings. Nil means no logging.
 	Logger *zap.Logger

@@ -100,6 +100,13 @@ type Cluster interface {
 	// NodeGone returns a channel closed once node is believed gone: it
 	// left, or it has not been heard from for the cluster's node timeout.
 	NodeGone(node string) <-chan struct{}
+	// Resurfaced returns a channel closed when this node is heard again
+	// after a silence long enough for the other nodes to have believed it
+	// gone (their NodeGone): its NATS connection was down, or the node
+	// was paused. Those nodes then took this node's sessions out of their
+	// rooms, and what told it so may be lost. After each such return a
+	// new channel waits for the next one.
+	Resurfaced() <-chan struct{}
 	// PublishUser sends payload to the subscribers of user's topic on
 	// every node.
 	PublishUser(user string, payload []byte) error

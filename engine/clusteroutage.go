@@ -157,3 +157,65 @@ func (e *Engine) unstall(s *session) {
 	delete(st.m, s)
 	st.mu.Unlock()
 }
+
+// watchResurfaced waits for this node to be heard again after a silence
+// that the other nodes may have taken for its death (Cluster.Resurfaced),
+// and moves its sessions' remote rooms each time (resurfaced), until the
+// engine stops.
+func (e *Engine) watchResurfaced() {
+	defer e.wg.Done()
+	for {
+		select {
+		case <-e.cluster.Resurfaced():
+		case <-e.ctx.Done():
+			return
+		}
+		e.resurfaced()
+	}
+}
+
+// resurfaced runs when this node is heard again after a silence long
+// enough for the other nodes to have believed it gone. Those nodes then
+// took its sessions out of their rooms (as disconnected), and the left
+// envelopes that said so went to a node that could not get them: a
+// session that still counts itself in a room owned elsewhere may never
+// get another event of it. So every such membership ends. A session whose
+// client rejoins rooms in place leaves each of those rooms on its owner
+// (leaveForGap: an owner that dropped the membership refuses the leave,
+// one that kept it takes it, and the client is told the room moved either
+// way); those rooms are not stalled any more. Any other session in such
+// a room is closed with CloseRoomMoved.
+func (e *Engine) resurfaced() {
+	for _, s := range e.sessions.values() {
+		s.roomsMu.Lock()
+		var rooms []*remoteRoom
+		for _, h := range s.remote {
+			rooms = append(rooms, h.rr)
+		}
+		s.roomsMu.Unlock()
+		if len(rooms) == 0 {
+			continue
+		}
+		if !s.movesInPlace() {
+			s.closeAfterFlush(CloseRoomMoved, "node heard again after a silence: rooms moved or unknown")
+			continue
+		}
+		e.stalled.forget(s, rooms)
+		for _, rr := range rooms {
+			s.leaveForGap(rr)
+		}
+	}
+}
+
+// forget takes rooms out of s's stalled rooms: s is told about them now.
+func (st *stalledRooms) forget(s *session, rooms []*remoteRoom) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	stalled := st.m[s]
+	for _, rr := range rooms {
+		delete(stalled, rr.id)
+	}
+	if stalled != nil && len(stalled) == 0 {
+		delete(st.m, s)
+	}
+}

@@ -133,6 +133,8 @@ func New(cfg Config) (*Engine, error) {
 		if err := e.cluster.Start(clusterSide{e}); err != nil {
 			return nil, fmt.Errorf("engine: start cluster: %w", err)
 		}
+		e.wg.Add(1)
+		go e.watchResurfaced()
 	}
 	return e, nil
 }

@@ -183,6 +183,19 @@ func (c *gapCluster) Connected() <-chan struct{} {
 	return ch
 }
 
+// inRemoteRoom makes env's engine a member node on gc and puts env's
+// session in the room "room" that the node "owner" runs, with handle h.
+func inRemoteRoom(env *pingEnv, gc *gapCluster, h *remoteHandle) *remoteRoom {
+	env.e.cluster = gc
+	env.e.remotes = newShardedMap[*remoteRoom]()
+	rr := env.e.enterRemote("room", env.s)
+	h.rr, h.owner = rr, "owner"
+	env.s.roomsMu.Lock()
+	env.s.remote = map[string]*remoteHandle{"room": h}
+	env.s.roomsMu.Unlock()
+	return rr
+}
+
 func (c *gapCluster) Leave(owner string, l *ClusterLeave, done func(error)) error {
 	c.leaves <- l
 	if c.answer != nil {
@@ -211,12 +224,7 @@ func TestMissedBroadcastsMoveInPlace(t *testing.T) {
 			if refused {
 				gc.answer = ErrNotOwner
 			}
-			env.e.cluster = gc
-			env.e.remotes = newShardedMap[*remoteRoom]()
-			rr := env.e.enterRemote("room", s)
-			s.roomsMu.Lock()
-			s.remote = map[string]*remoteHandle{"room": {rr: rr, owner: "owner"}}
-			s.roomsMu.Unlock()
+			rr := inRemoteRoom(env, gc, &remoteHandle{})
 			rr.deliver(appendEnvelope(nil, envAttach, s.id, nil))
 			rr.deliver(codec.AppendEvent(nil, "room", 5, "said", nil))
 			rr.deliver(codec.AppendEvent(nil, "room", 8, "said", nil)) // 6 and 7 missed
@@ -233,17 +241,7 @@ func TestMissedBroadcastsMoveInPlace(t *testing.T) {
 			if !refused {
 				rr.deliver(appendEnvelope(nil, envLeft, s.id, []byte(room.LeaveDisconnected)))
 			}
-			frames := readServerFrames(t, env.conn.NetConn(), true)
-			var got []string
-			for _, f := range frames {
-				got = append(got, f.Type.String()+" "+itoa(f.Seq)+f.Reason)
-			}
-			if len(got) != 2 || got[0] != "event 5" || got[1] != "left 0moved" {
-				t.Fatalf("frames %v, want event 5 and a left frame with reason moved", got)
-			}
-			if s.closeSent.Load() != 0 {
-				t.Fatalf("closed with %d", s.closeSent.Load())
-			}
+			wantEventThenMoved(t, env)
 			if s.remoteRoom("room") != nil {
 				t.Fatal("the session is still in the room here")
 			}
@@ -260,12 +258,7 @@ func TestMissedBroadcastsDuringLeaveCloses(t *testing.T) {
 	s := env.s
 	s.connFlags.Store(connFlagConnected | connFlagRoomMoves)
 	gc := &gapCluster{leaves: make(chan *ClusterLeave, 1)}
-	env.e.cluster = gc
-	env.e.remotes = newShardedMap[*remoteRoom]()
-	rr := env.e.enterRemote("room", s)
-	s.roomsMu.Lock()
-	s.remote = map[string]*remoteHandle{"room": {rr: rr, owner: "owner", left: make(chan struct{})}}
-	s.roomsMu.Unlock()
+	rr := inRemoteRoom(env, gc, &remoteHandle{left: make(chan struct{})})
 	rr.deliver(appendEnvelope(nil, envAttach, s.id, nil))
 	rr.deliver(codec.AppendEvent(nil, "room", 5, "said", nil))
 	rr.deliver(codec.AppendEvent(nil, "room", 8, "said", nil))
@@ -286,6 +279,7 @@ type ownerStub struct{ Cluster }
 func (ownerStub) Node() string                     { return "owner" }
 func (ownerStub) PublishNode(string, []byte) error { return nil }
 func (ownerStub) NodeGone(string) <-chan struct{}  { return make(chan struct{}) }
+func (ownerStub) Resurfaced() <-chan struct{}      { return nil }
 func (ownerStub) Connected() <-chan struct{} {
 	ch := make(chan struct{})
 	close(ch)
@@ -376,12 +370,7 @@ func TestMissedDetachesMovingSessionsOnly(t *testing.T) {
 	s := env.s
 	s.connFlags.Store(connFlagConnected | connFlagRoomMoves)
 	gc := &gapCluster{leaves: make(chan *ClusterLeave, 1)}
-	env.e.cluster = gc
-	env.e.remotes = newShardedMap[*remoteRoom]()
-	rr := env.e.enterRemote("room", s)
-	s.roomsMu.Lock()
-	s.remote = map[string]*remoteHandle{"room": {rr: rr, owner: "owner"}}
-	s.roomsMu.Unlock()
+	rr := inRemoteRoom(env, gc, &remoteHandle{})
 	plain := newPingEnv(t, true).s // rejoins by reconnecting
 	joining := &session{}          // the session whose join showed the gap
 	rr.attached.Store(&[]*session{plain, s, joining})
@@ -400,5 +389,87 @@ func TestMissedDetachesMovingSessionsOnly(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no leave forwarded for the session that moves in place")
+	}
+}
+
+// When this node is heard again after a silence that other nodes may have
+// taken for its death, a session in a room owned elsewhere leaves that
+// room on its owner, once, even when a gap in the room's broadcasts sent
+// that leave first, and is told once that the room moved. The room is no
+// longer stalled for it.
+func TestResurfacedLeavesRemoteRoomsOnce(t *testing.T) {
+	env := newPingEnv(t, false)
+	s := env.s
+	s.connFlags.Store(connFlagConnected | connFlagRoomMoves)
+	gc := &gapCluster{leaves: make(chan *ClusterLeave, 2)}
+	rr := inRemoteRoom(env, gc, &remoteHandle{})
+	env.e.stalled.m = map[*session]map[string]uint64{s: {"room": 1}}
+	rr.deliver(appendEnvelope(nil, envAttach, s.id, nil))
+	rr.deliver(codec.AppendEvent(nil, "room", 5, "said", nil))
+	rr.deliver(codec.AppendEvent(nil, "room", 8, "said", nil)) // 6 and 7 missed
+	env.e.resurfaced()
+	select {
+	case <-gc.leaves:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no leave forwarded to the owner")
+	}
+	select {
+	case l := <-gc.leaves:
+		t.Fatalf("a second leave forwarded: %+v", l)
+	default:
+	}
+	env.e.stalled.mu.Lock()
+	_, stalled := env.e.stalled.m[s]
+	env.e.stalled.mu.Unlock()
+	if stalled {
+		t.Fatal("the room is still stalled for the session")
+	}
+	rr.deliver(appendEnvelope(nil, envLeft, s.id, []byte(room.LeaveDisconnected)))
+	wantEventThenMoved(t, env)
+}
+
+// wantEventThenMoved reads what env's client got: event 5 of "room",
+// then one left frame with reason moved, and the connection still open.
+func wantEventThenMoved(t *testing.T, env *pingEnv) {
+	t.Helper()
+	frames := readServerFrames(t, env.conn.NetConn(), true)
+	var got []string
+	for _, f := range frames {
+		got = append(got, f.Type.String()+" "+itoa(f.Seq)+f.Reason)
+	}
+	if len(got) != 2 || got[0] != "event 5" || got[1] != "left 0moved" {
+		t.Fatalf("frames %v, want event 5 and one left frame with reason moved", got)
+	}
+	if c := env.s.closeSent.Load(); c != 0 {
+		t.Fatalf("closed with %d", c)
+	}
+}
+
+// When this node is heard again after such a silence, a session in a room
+// owned elsewhere whose client does not rejoin rooms in place is closed
+// with CloseRoomMoved; one in no such room is left alone.
+func TestResurfacedClosesOtherClients(t *testing.T) {
+	for _, inRoom := range []bool{false, true} {
+		env := newPingEnv(t, true)
+		s := env.s
+		gc := &gapCluster{leaves: make(chan *ClusterLeave, 1)}
+		if inRoom {
+			inRemoteRoom(env, gc, &remoteHandle{})
+		} else {
+			env.e.cluster = gc
+		}
+		env.e.resurfaced()
+		want := uint32(0)
+		if inRoom {
+			want = uint32(CloseRoomMoved)
+		}
+		if got := s.closeSent.Load(); got != want {
+			t.Fatalf("in a remote room %v: close %d, want %d", inRoom, got, want)
+		}
+		select {
+		case l := <-gc.leaves:
+			t.Fatalf("a leave was forwarded: %+v", l)
+		default:
+		}
 	}
 }

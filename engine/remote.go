@@ -71,6 +71,10 @@ type remoteHandle struct {
 	// owner's left envelope for the session arrives (remoteLeft).
 	// s.roomsMu guards it.
 	left chan struct{}
+	// gapLeave is set once leaveForGap sent the membership's leave: a
+	// second reason to move it (another gap, a stall, the node heard
+	// again after a silence) sends none. s.roomsMu guards it.
+	gapLeave bool
 }
 
 // enterRemote registers s in the remote room id, before its join is
@@ -330,7 +334,14 @@ func (s *session) leaveForGap(rr *remoteRoom) {
 	s.roomsMu.Lock()
 	h := s.remote[rr.id]
 	busy := h == nil || h.rr != rr || h.left != nil
+	again := !busy && h.gapLeave
+	if !busy {
+		h.gapLeave = true
+	}
 	s.roomsMu.Unlock()
+	if again {
+		return // its leave is on its way already
+	}
 	if busy {
 		s.closeAfterFlush(CloseRoomMoved, "events missed")
 		return

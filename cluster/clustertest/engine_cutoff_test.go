@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/parlorhq/parlor/client"
 	"github.com/parlorhq/parlor/client/chatclient"
@@ -157,4 +158,70 @@ func dialCounting(n *node, user string) (*client.Client, *atomic.Int32) {
 		}
 	}
 	return n.srv.DialOptions(user, opts), &reconnects
+}
+
+// TestClusterSilentNodeListenersMoveInPlace: frank and gina, on node b,
+// only listen to their DMs with alice, which alice's node owns. b is cut
+// off from NATS for longer than the node timeout, so a believes it gone
+// and takes their sessions out of the DMs; the left envelopes that say
+// so are lost on the way to b. Once b is heard again, frank's client
+// (which rejoins rooms in place) is told his DM moved and joins it again
+// on the same connection: he gets alice's messages of and after the
+// outage. gina's client (reconnects off) is closed with 1012. Without
+// this, both would stay connected and get nothing more from their DMs.
+func TestClusterSilentNodeListenersMoveInPlace(t *testing.T) {
+	ns := StartServer(t)
+	st := newStores()
+	natsAddr := strings.TrimPrefix(ns.URL(), "nats://")
+	link := wstest.StartProxy(t, natsAddr)
+	a := startNode(t, "a", []string{ns.URL()}, st, nodeOptions{})
+	b := startNode(t, "b", []string{"nats://" + link.Addr()}, st, nodeOptions{})
+	alice := a.dial("alice")
+	cvAF, err := chatclient.DM(ctx(t), alice, "frank")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chatclient.DM(ctx(t), alice, "gina"); err != nil {
+		t.Fatal(err)
+	}
+	frank, reconnects := dialCounting(b, "frank")
+	cvF, err := chatclient.DM(ctx(t), frank, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gina := b.srv.DialOptions("gina", client.Options{Reconnect: client.ReconnectPolicy{Disabled: true}})
+	if _, err := chatclient.DM(ctx(t), gina, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if !a.owns(cvAF.ID()) {
+		t.Fatal("frank's DM does not run on alice's node")
+	}
+	if _, err := cvAF.Send(ctx(t), "before"); err != nil {
+		t.Fatal(err)
+	}
+	readMessages(t, cvF, 1)
+
+	gone := a.cluster.NodeGone("b")
+	link.SetTarget("127.0.0.1:1")
+	link.Cut()
+	select {
+	case <-gone:
+	case <-time.After(15 * time.Second):
+		t.Fatal("b, cut off, is not gone for a")
+	}
+	if _, err := cvAF.Send(ctx(t), "meanwhile"); err != nil {
+		t.Fatal(err)
+	}
+	link.SetTarget(natsAddr)
+	eventually(t, "b back", func() bool { return b.nc.IsConnected() })
+	if _, err := cvAF.Send(ctx(t), "after"); err != nil {
+		t.Fatal(err)
+	}
+	if got := readMessages(t, cvF, 2); !slices.Equal(got, []uint64{2, 3}) {
+		t.Fatalf("frank received seqs %v after the outage, want [2 3]", got)
+	}
+	if n := reconnects.Load(); n != 0 {
+		t.Fatalf("frank's client reconnected %d times, want 0: his DM moves in place", n)
+	}
+	wantRoomMovedClose(t, gina, "gina")
 }

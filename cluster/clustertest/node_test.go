@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/parlorhq/parlor/cluster"
 	"github.com/parlorhq/parlor/engine"
+	"github.com/parlorhq/parlor/internal/wstest"
 )
 
 func newNode(t *testing.T, name, url string) (*cluster.Node, func()) {
@@ -171,5 +173,36 @@ func TestDialInOrder(t *testing.T) {
 	defer nc.Close()
 	if got := nc.ConnectedUrl(); got != second.URL() {
 		t.Fatalf("with the first down: connected to %s, want %s", got, second.URL())
+	}
+}
+
+// Resurfaced: a node whose NATS connection stays down for longer than the
+// other nodes' NodeTimeout, so that they believe it gone, says so once its
+// heartbeats go out again; a node that keeps beating does not.
+func TestNodeResurfaced(t *testing.T) {
+	ns := StartServer(t)
+	natsAddr := strings.TrimPrefix(ns.URL(), "nats://")
+	link := wstest.StartProxy(t, natsAddr)
+	a, _ := newNode(t, "a", ns.URL())
+	b, _ := newNode(t, "b", "nats://"+link.Addr())
+	back := b.Resurfaced()
+	if closedWithin(back, cluster.DefaultNodeTimeout+time.Second) || closedWithin(a.Resurfaced(), 0) {
+		t.Fatal("a node that keeps beating resurfaced")
+	}
+	gone := a.NodeGone("b")
+	link.SetTarget("127.0.0.1:1")
+	link.Cut()
+	if !closedWithin(gone, cluster.DefaultNodeTimeout+2*time.Second) {
+		t.Fatal("b, cut off, is not gone for a")
+	}
+	if closedWithin(back, 0) {
+		t.Fatal("b resurfaced while still cut off")
+	}
+	link.SetTarget(natsAddr)
+	if !closedWithin(back, 10*time.Second) {
+		t.Fatal("b did not resurface after its connection came back")
+	}
+	if closedWithin(b.Resurfaced(), 2*cluster.DefaultHeartbeatInterval) {
+		t.Fatal("after resurfacing, the next channel is closed too")
 	}
 }
