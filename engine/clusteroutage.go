@@ -24,13 +24,21 @@ import (
 var ErrClusterDown = &codec.Error{Code: codec.CodeUnavailable, Message: "engine: cut off from the cluster, try again"}
 
 // stalledRooms are the rooms that sessions of this node were in and that
-// cannot be served until the node is connected again, by session, each
-// with the number of the stall that noted it.
+// cannot be served until the node is connected again, by session and
+// room id.
 type stalledRooms struct {
 	mu      sync.Mutex
-	m       map[*session]map[string]uint64
+	m       map[*session]map[string]stalledRoom
 	n       uint64 // stalls noted so far
 	waiting bool   // a resumeStalled goroutine waits for the cluster
+}
+
+// stalledRoom is one room of a session that stalled.
+type stalledRoom struct {
+	n uint64 // the number of the stall that noted it
+	// h is the membership whose send could not go out, nil for a room
+	// that stopped (the session is out of it).
+	h *remoteHandle
 }
 
 // clusterUp reports whether this node is connected to the cluster now.
@@ -44,20 +52,22 @@ func (e *Engine) clusterUp() bool {
 }
 
 // stall notes that s's room id cannot be served until this node is
-// connected again, and makes sure s is then told the room moved.
-func (e *Engine) stall(s *session, id string) {
+// connected again, and makes sure s is then told the room moved. h is
+// s's membership of the room when it holds one still (its send could
+// not go out), else nil.
+func (e *Engine) stall(s *session, id string, h *remoteHandle) {
 	st := &e.stalled
 	st.mu.Lock()
 	if st.m == nil {
-		st.m = make(map[*session]map[string]uint64)
+		st.m = make(map[*session]map[string]stalledRoom)
 	}
 	rooms := st.m[s]
 	if rooms == nil {
-		rooms = make(map[string]uint64)
+		rooms = make(map[string]stalledRoom)
 		st.m[s] = rooms
 	}
 	st.n++
-	rooms[id] = st.n
+	rooms[id] = stalledRoom{n: st.n, h: h}
 	start := !st.waiting
 	st.waiting = true
 	st.mu.Unlock()
@@ -82,26 +92,26 @@ func (e *Engine) resumeStalled() {
 	st := &e.stalled
 	st.mu.Lock()
 	st.waiting = false
-	stalled := make(map[*session]map[string]uint64, len(st.m))
+	stalled := make(map[*session]map[string]stalledRoom, len(st.m))
 	for s, rooms := range st.m {
 		stalled[s] = maps.Clone(rooms)
 	}
 	st.mu.Unlock()
-	if e.ctx.Err() != nil {
-		return // shutting down: every session is closed anyway
-	}
 	for s, rooms := range stalled {
+		if e.ctx.Err() != nil || e.shutting.Load() {
+			return // shutting down: every session is closed anyway
+		}
 		if s.movesInPlace() {
-			for id := range rooms {
-				s.resumeRoom(id)
+			for id, r := range rooms {
+				s.resumeRoom(id, r.h)
 			}
 		} else {
 			s.closeAfterFlush(CloseRoomMoved, "cluster back: room moved or unknown")
 		}
 		st.mu.Lock()
 		if now := st.m[s]; now != nil {
-			for id, n := range rooms {
-				if now[id] == n { // not stalled again since
+			for id, r := range rooms {
+				if now[id].n == r.n { // not stalled again since
 					delete(now, id)
 				}
 			}
@@ -114,23 +124,39 @@ func (e *Engine) resumeStalled() {
 }
 
 // resumeRoom tells s, whose client rejoins rooms in place, that room id,
-// which stalled while this node was cut off, moved. If s still holds its
-// membership there (its send could not go out), the owner may have lost
-// the room or this node may have missed its broadcasts: it leaves as
-// after a gap (leaveForGap), so that the owner lets go of the membership
-// before the rejoin. If it holds none, it is told at once, unless it is
-// in a room of that id on this node again.
-func (s *session) resumeRoom(id string) {
-	s.roomsMu.Lock()
-	h := s.remote[id]
-	here := s.roomIndex(id) >= 0
-	s.roomsMu.Unlock()
-	switch {
-	case h != nil:
-		s.leaveForGap(h.rr)
-	case !here:
+// which stalled while this node was cut off, moved. If s held its
+// membership h there still (its send could not go out), the owner may
+// have lost the room or this node may have missed its broadcasts: it
+// leaves as after a gap (leaveForGap), so that the owner lets go of the
+// membership before the rejoin, unless h ended meanwhile (the client was
+// told then). If it held none, it is told at once, unless it is in the
+// room again, or joining it.
+func (s *session) resumeRoom(id string, h *remoteHandle) {
+	if h != nil {
+		s.leaveForGap(h.rr, h)
+		return
+	}
+	if !s.inRoom(id) {
 		s.moved(id, "cluster back: room moved or unknown")
 	}
+}
+
+// inRoom reports whether s is in the room id, on this node or another,
+// or joining it on another.
+func (s *session) inRoom(id string) bool {
+	s.roomsMu.Lock()
+	in := s.roomIndex(id) >= 0 || s.remote[id] != nil
+	s.roomsMu.Unlock()
+	if in || s.e.remotes == nil {
+		return in
+	}
+	rr, ok := s.e.remotes.load(id)
+	if !ok {
+		return false
+	}
+	rr.mu.Lock()
+	defer rr.mu.Unlock()
+	return rr.members[s.id] == s
 }
 
 // notJoinedErr is the error for a send to id, a room s is not in:
@@ -187,33 +213,37 @@ func (e *Engine) watchResurfaced() {
 // a room is closed with CloseRoomMoved.
 func (e *Engine) resurfaced() {
 	for _, s := range e.sessions.values() {
+		if e.shutting.Load() {
+			return
+		}
 		s.roomsMu.Lock()
-		var rooms []*remoteRoom
+		var hs []*remoteHandle
 		for _, h := range s.remote {
-			rooms = append(rooms, h.rr)
+			hs = append(hs, h)
 		}
 		s.roomsMu.Unlock()
-		if len(rooms) == 0 {
+		if len(hs) == 0 {
 			continue
 		}
 		if !s.movesInPlace() {
 			s.closeAfterFlush(CloseRoomMoved, "node heard again after a silence: rooms moved or unknown")
 			continue
 		}
-		e.stalled.forget(s, rooms)
-		for _, rr := range rooms {
-			s.leaveForGap(rr)
+		e.stalled.forget(s, hs)
+		for _, h := range hs {
+			s.leaveForGap(h.rr, h)
 		}
 	}
 }
 
-// forget takes rooms out of s's stalled rooms: s is told about them now.
-func (st *stalledRooms) forget(s *session, rooms []*remoteRoom) {
+// forget takes the rooms of hs out of s's stalled rooms: s is told about
+// them now.
+func (st *stalledRooms) forget(s *session, hs []*remoteHandle) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	stalled := st.m[s]
-	for _, rr := range rooms {
-		delete(stalled, rr.id)
+	for _, h := range hs {
+		delete(stalled, h.rr.id)
 	}
 	if stalled != nil && len(stalled) == 0 {
 		delete(st.m, s)

@@ -30,6 +30,7 @@ func TestForwardRefusedRoomMoved(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			env := newPingEnv(t, false)
 			s := env.s
+			env.e.cluster = &gapCluster{leaves: make(chan *ClusterLeave, 4)}
 			env.e.remotes = newShardedMap[*remoteRoom]()
 			if inPlace {
 				s.connFlags.Store(connFlagConnected | connFlagRoomMoves)
@@ -43,7 +44,9 @@ func TestForwardRefusedRoomMoved(t *testing.T) {
 				t.Fatal("await refused")
 			}
 			s.forwarded(h, 7, ErrOwnerGone)
-			s.forwarded(h, 8, ErrOwnerGone) // the next refusal of the same room: no second notice
+			// The next refusal of the same room: no second notice, and no
+			// answer (the client writes it again after its rejoin).
+			s.forwarded(h, 8, ErrOwnerGone)
 
 			if inPlace && s.remoteRoom("room") != nil {
 				t.Fatal("the session is still in the room after its owner was found gone")
@@ -65,7 +68,7 @@ func TestForwardRefusedRoomMoved(t *testing.T) {
 			// close, not what comes after it.
 			want := []string{"reply 7 unavailable"}
 			if inPlace {
-				want = []string{"left room moved", "reply 7 unavailable", "reply 8 unavailable"}
+				want = []string{"left room moved", "reply 7 unavailable"}
 			}
 			if len(got) != len(want) {
 				t.Fatalf("frames %v, want %v", got, want)
@@ -176,6 +179,9 @@ type gapCluster struct {
 }
 
 func (c *gapCluster) Node() string { return "member" }
+
+// PublishUser drops what presence publishes.
+func (c *gapCluster) PublishUser(string, []byte) error { return nil }
 
 func (c *gapCluster) Connected() <-chan struct{} {
 	ch := make(chan struct{})
@@ -403,7 +409,7 @@ func TestResurfacedLeavesRemoteRoomsOnce(t *testing.T) {
 	s.connFlags.Store(connFlagConnected | connFlagRoomMoves)
 	gc := &gapCluster{leaves: make(chan *ClusterLeave, 2)}
 	rr := inRemoteRoom(env, gc, &remoteHandle{})
-	env.e.stalled.m = map[*session]map[string]uint64{s: {"room": 1}}
+	env.e.stalled.m = map[*session]map[string]stalledRoom{s: {"room": {n: 1}}}
 	rr.deliver(appendEnvelope(nil, envAttach, s.id, nil))
 	rr.deliver(codec.AppendEvent(nil, "room", 5, "said", nil))
 	rr.deliver(codec.AppendEvent(nil, "room", 8, "said", nil)) // 6 and 7 missed
@@ -471,5 +477,93 @@ func TestResurfacedClosesOtherClients(t *testing.T) {
 			t.Fatalf("a leave was forwarded: %+v", l)
 		default:
 		}
+	}
+}
+
+// A forwarded send refused (the owner no longer has the membership) after
+// its membership ended by a move, which another goroutine is about to
+// tell the client of, gets no reply: a reply could overtake that left
+// frame, and the client would take the refusal for the send's answer
+// instead of sending it again after its rejoin. A send refused after the
+// membership ended otherwise (the client's own leave) is answered.
+func TestForwardRefusedDuringMoveNotAnswered(t *testing.T) {
+	for _, moved := range []bool{true, false} {
+		name := "ended by its own leave"
+		if moved {
+			name = "ended by a move"
+		}
+		t.Run(name, func(t *testing.T) {
+			env := newPingEnv(t, false)
+			s := env.s
+			s.connFlags.Store(connFlagConnected | connFlagRoomMoves)
+			h := &remoteHandle{}
+			inRemoteRoom(env, &gapCluster{leaves: make(chan *ClusterLeave, 1)}, h)
+			if !h.replies.await(s, 7, 10) {
+				t.Fatal("the send was not registered")
+			}
+			s.roomsMu.Lock()
+			delete(s.remote, "room")
+			h.moved = moved
+			s.roomsMu.Unlock()
+			s.forwarded(h, 7, ErrNotOwner)
+			if moved {
+				s.moved("room", "room moved to another node")
+			}
+			var got []string
+			for _, f := range readServerFrames(t, env.conn.NetConn(), true) {
+				got = append(got, f.Type.String()+" "+itoa(f.Ref)+f.Reason+string(f.Code))
+			}
+			want := "reply 7" + string(ErrNotOwner.Code)
+			if moved {
+				want = "left 0moved"
+			}
+			if len(got) != 1 || got[0] != want {
+				t.Fatalf("frames %v, want [%s]", got, want)
+			}
+		})
+	}
+}
+
+// A room that stalled while the node was cut off is not moved again when
+// the node is back if its session was told some other way meanwhile: a
+// membership whose send could not go out and that has been replaced since
+// (the session rejoined after a gap), or a room that stopped and that the
+// session has joined again. The new membership is left alone.
+func TestResumeStalledSkipsReplacedMemberships(t *testing.T) {
+	for _, withHandle := range []bool{true, false} {
+		name := "room stopped"
+		if withHandle {
+			name = "send not sent"
+		}
+		t.Run(name, func(t *testing.T) {
+			env := newPingEnv(t, false)
+			s := env.s
+			s.connFlags.Store(connFlagConnected | connFlagRoomMoves)
+			gc := &gapCluster{leaves: make(chan *ClusterLeave, 1)}
+			old := &remoteHandle{}
+			inRemoteRoom(env, gc, old)
+			fresh := &remoteHandle{rr: old.rr, owner: "owner"}
+			s.roomsMu.Lock()
+			s.remote["room"] = fresh // the rejoin after the session was told
+			s.roomsMu.Unlock()
+			stalled := old
+			if !withHandle {
+				stalled = nil
+			}
+			env.e.stalled.m = map[*session]map[string]stalledRoom{s: {"room": {n: 1, h: stalled}}}
+			env.e.wg.Add(1)
+			env.e.resumeStalled()
+			select {
+			case l := <-gc.leaves:
+				t.Fatalf("a leave was forwarded: %+v", l)
+			default:
+			}
+			if frames := readServerFrames(t, env.conn.NetConn(), true); len(frames) != 0 {
+				t.Fatalf("%d frames sent, want none", len(frames))
+			}
+			if s.remoteRoom("room") != fresh || s.closeSent.Load() != 0 {
+				t.Fatal("the new membership did not survive")
+			}
+		})
 	}
 }

@@ -75,6 +75,11 @@ type remoteHandle struct {
 	// second reason to move it (another gap, a stall, the node heard
 	// again after a silence) sends none. s.roomsMu guards it.
 	gapLeave bool
+	// moved is set when the membership ends because its room moved (or
+	// may have), before the session is told: a forwarded send refused
+	// meanwhile is then left to the client's resend after its rejoin
+	// (forwarded). s.roomsMu guards it.
+	moved bool
 }
 
 // enterRemote registers s in the remote room id, before its join is
@@ -314,7 +319,7 @@ func (rr *remoteRoom) missed(seq uint64, except *session) {
 		s.closeAfterFlush(CloseRoomMoved, "events missed")
 	}
 	for _, s := range moving {
-		s.leaveForGap(rr)
+		s.leaveForGap(rr, nil)
 	}
 }
 
@@ -329,10 +334,16 @@ func (rr *remoteRoom) missed(seq uint64, except *session) {
 // membership here and tells the client too (gapLeaveFailed). A session
 // with a leave of its own under way, or whose handle is not there yet
 // (its join is being answered), is closed with CloseRoomMoved instead,
-// and so is one whose leave cannot be sent.
-func (s *session) leaveForGap(rr *remoteRoom) {
+// and so is one whose leave cannot be sent. With want set, the session
+// leaves only if want is still its membership of rr: one that ended
+// meanwhile was told then.
+func (s *session) leaveForGap(rr *remoteRoom, want *remoteHandle) {
 	s.roomsMu.Lock()
 	h := s.remote[rr.id]
+	if want != nil && h != want {
+		s.roomsMu.Unlock()
+		return
+	}
 	busy := h == nil || h.rr != rr || h.left != nil
 	again := !busy && h.gapLeave
 	if !busy {
@@ -581,6 +592,7 @@ func (s *session) remoteLeft(rr *remoteRoom, reason room.LeaveReason) {
 	s.roomsMu.Lock()
 	if h := s.remote[rr.id]; h != nil && h.rr == rr {
 		delete(s.remote, rr.id)
+		h.moved = s.lost(reason)
 		if h.left != nil {
 			close(h.left)
 		}
@@ -601,15 +613,22 @@ func (s *session) remoteLeft(rr *remoteRoom, reason room.LeaveReason) {
 // stays open until it is back (stall), its sends to id answered
 // ErrClusterDown.
 func (s *session) roomMoved(id string, reason room.LeaveReason) {
-	lost := reason == room.LeaveShutdown || (reason == room.LeaveDisconnected && !s.closed.Load())
-	if !lost || s.e.cluster == nil || s.e.shutting.Load() {
+	if !s.lost(reason) || s.e.cluster == nil || s.e.shutting.Load() {
 		return
 	}
 	if !s.e.clusterUp() {
-		s.e.stall(s, id)
+		s.e.stall(s, id, nil)
 		return
 	}
 	s.moved(id, "room moved to another node")
+}
+
+// lost reports whether a membership that ended for reason ended because
+// its room moved, or may have: the room stopped on its owner (for another
+// reason than this engine's shutdown, which roomMoved leaves out), or the
+// owner disconnected the session while it is still open.
+func (s *session) lost(reason room.LeaveReason) bool {
+	return reason == room.LeaveShutdown || (reason == room.LeaveDisconnected && !s.closed.Load())
 }
 
 // moved tells the session, which is out of the room id now, that the
@@ -629,12 +648,14 @@ func (s *session) moved(id, why string) {
 
 // dropRemote takes the session out of h's room, whose owner is gone or
 // no longer has the membership, unless a later join replaced h. It
-// reports whether it did. A leave waiting for the owner's answer is done.
+// reports whether it did; the caller tells the session the room moved
+// then. A leave waiting for the owner's answer is done.
 func (s *session) dropRemote(h *remoteHandle) bool {
 	s.roomsMu.Lock()
 	mine := s.remote[h.rr.id] == h
 	if mine {
 		delete(s.remote, h.rr.id)
+		h.moved = true
 		if h.left != nil {
 			close(h.left)
 		}
@@ -644,6 +665,14 @@ func (s *session) dropRemote(h *remoteHandle) bool {
 		s.e.exitRemote(h.rr, s)
 	}
 	return mine
+}
+
+// movedAway reports whether the membership h ended because its room
+// moved (h.moved).
+func (h *remoteHandle) movedAway(s *session) bool {
+	s.roomsMu.Lock()
+	defer s.roomsMu.Unlock()
+	return h.moved
 }
 
 // sendRemote forwards a send to the room's owner without waiting for the
@@ -657,7 +686,7 @@ func (s *session) dropRemote(h *remoteHandle) bool {
 // once the node is back (the owner may have lost the room meanwhile).
 func (s *session) sendRemote(h *remoteHandle, f *codec.Frame) {
 	if !s.e.clusterUp() {
-		s.e.stall(s, h.rr.id)
+		s.e.stall(s, h.rr.id, h)
 		s.reply(f.Ref, ErrClusterDown)
 		return
 	}
@@ -688,6 +717,13 @@ func (s *session) forwarded(h *remoteHandle, ref uint64, err error) {
 		// after its rejoin, with its client message id.
 		if s.dropRemote(h) {
 			s.moved(h.rr.id, "room moved to another node")
+		} else if h.movedAway(s) && s.e.clusterUp() {
+			// It ended by a move that another goroutine is telling the
+			// client about: a reply now could overtake that left frame,
+			// and the client would take the refusal for the send's
+			// answer. The client sends it again after its rejoin and
+			// ignores any late answer to this writing.
+			return
 		}
 		s.reply(ref, err)
 		return
