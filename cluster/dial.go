@@ -16,6 +16,12 @@ const (
 	DefaultReconnectWait = 250 * time.Millisecond
 	// DefaultConnectTimeout bounds the first connection's TCP dial.
 	DefaultConnectTimeout = 2 * time.Second
+	// DefaultPingInterval is how often the connection pings its server
+	// when it has nothing else to say. Two pings unanswered in a row, 4 s,
+	// end a connection that died without a word (a host gone, a cable
+	// out), where nats.go's own default, 2 minutes, would leave the node
+	// believing itself connected for up to 4 minutes.
+	DefaultPingInterval = 2 * time.Second
 )
 
 // ErrNoNode is returned by [Dial] when DialConfig.Node is empty.
@@ -34,6 +40,10 @@ type DialConfig struct {
 	// ConnectTimeout bounds each TCP dial. Zero means
 	// DefaultConnectTimeout.
 	ConnectTimeout time.Duration
+	// PingInterval is how often the connection pings its server; two
+	// unanswered pings end it, and it reconnects. Zero means
+	// DefaultPingInterval.
+	PingInterval time.Duration
 	// InOrder tries the servers of URL in the order given, at the first
 	// connection and at every reconnect, instead of nats.go's default
 	// random order (false). List the NATS server on the node's own host
@@ -56,6 +66,9 @@ func (c DialConfig) withDefaults() DialConfig {
 	if c.ConnectTimeout <= 0 {
 		c.ConnectTimeout = DefaultConnectTimeout
 	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = DefaultPingInterval
+	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()
 	}
@@ -69,7 +82,9 @@ func (c DialConfig) withDefaults() DialConfig {
 //   - while it is disconnected nothing is buffered: publishes, requests and
 //     KV writes fail at once, so the engine refuses sends with
 //     codec.CodeUnavailable instead of holding them for an unknown time;
-//   - the first connection is not retried: Dial returns its error.
+//   - the first connection is not retried: Dial returns its error;
+//   - it pings its server every PingInterval, and a connection whose
+//     pings go unanswered twice is dropped and reconnected.
 //
 // The caller owns the connection and closes it after the broker, lease
 // manager and forwarding server that use it.
@@ -85,6 +100,8 @@ func Dial(cfg DialConfig) (*nats.Conn, error) {
 		nats.ReconnectWait(cfg.ReconnectWait),
 		nats.Timeout(cfg.ConnectTimeout),
 		nats.ReconnectBufSize(-1),
+		nats.PingInterval(cfg.PingInterval),
+		nats.MaxPingsOutstanding(2),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			log.Warn("nats disconnected", zap.Error(err))
 		}),

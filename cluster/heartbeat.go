@@ -30,21 +30,23 @@ func (n *Node) heartbeat() {
 		case <-t.C:
 		}
 		up := n.nc.IsConnected()
-		if up && n.nc.Publish(n.heartbeatSubject(), nil) == nil {
-			n.beat(time.Now())
+		if up {
+			_ = n.nc.Publish(n.heartbeatSubject(), nil)
 		}
 		n.check(up, wasUp)
 		wasUp = up
 	}
 }
 
-// beat notes a heartbeat published at now. If the one before it (or the
-// node's start, before the first) was longer ago than silenceLimit, the
-// other nodes may have believed this node gone meanwhile: Resurfaced's
-// channel is closed.
+// beat notes that this node's own heartbeat came back from NATS at now:
+// it went out to the others. If the one before it (or the node's start,
+// before the first) came back longer ago than silenceLimit, the other
+// nodes may have believed this node gone meanwhile: Resurfaced's channel
+// is closed. The heartbeats that come back measure what the others heard,
+// where a publish that succeeds may still be lost: on a connection that
+// died without a word, the client notices only at its next ping. n.mu is
+// held.
 func (n *Node) beat(now time.Time) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
 	if now.Sub(n.lastBeat) >= n.silenceLimit() {
 		n.log.Sugar().Infof("heard again after %v of silence: other nodes may have believed this node gone", now.Sub(n.lastBeat).Round(time.Millisecond))
 		close(n.resurfaced)
@@ -66,8 +68,8 @@ func (n *Node) silenceLimit() time.Duration {
 }
 
 // Resurfaced implements engine.Cluster: the channel is closed when a
-// heartbeat of this node goes out after a silence other nodes may have
-// taken for its death (beat).
+// heartbeat of this node comes back from NATS after a silence other nodes
+// may have taken for its death (beat).
 func (n *Node) Resurfaced() <-chan struct{} {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -94,11 +96,17 @@ func (n *Node) check(up, wasUp bool) {
 	}
 }
 
-// heard handles a heartbeat or a bye.
+// heard handles a heartbeat or a bye, this node's own among them.
 func (n *Node) heard(m *nats.Msg) {
 	name := strings.TrimPrefix(m.Subject, DefaultNodeSubjectPrefix+".")
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if name == n.cfg.Name {
+		if string(m.Data) != byeMessage {
+			n.beat(time.Now())
+		}
+		return
+	}
 	p := n.peers[name]
 	if p == nil {
 		return

@@ -206,3 +206,18 @@ func TestNodeResurfaced(t *testing.T) {
 		t.Fatal("after resurfacing, the next channel is closed too")
 	}
 }
+
+// Resurfaced also follows a link that died without a word: b's publishes
+// still succeed while nothing of NATS reaches it any more (its heartbeats
+// do not come back), until its pings go unanswered and it reconnects.
+// Then its heartbeats come back after a silence, and it says so.
+func TestNodeResurfacedAfterSilentLink(t *testing.T) {
+	ns := StartServer(t)
+	link := wstest.StartProxy(t, strings.TrimPrefix(ns.URL(), "nats://"))
+	b, _ := newNode(t, "b", "nats://"+link.Addr())
+	back := b.Resurfaced()
+	link.Freeze()
+	if !closedWithin(back, 3*cluster.DefaultPingInterval+5*time.Second) {
+		t.Fatal("b did not resurface after its silent link was replaced")
+	}
+}
