@@ -24,6 +24,10 @@ type roomState struct {
 	movedAgain bool
 	// leaving: a Leave is on its way; the room is not joined again.
 	leaving bool
+	// movedWhileLeaving: the room moved while leaving was set. If the
+	// leave is refused after all, the room is joined again then
+	// (leaveAnswered).
+	movedWhileLeaving bool
 	// snapshot is the snapshot of the latest join that did not recover.
 	snapshot []byte
 	// q is the room's own delivery, or nil when its events go to
@@ -153,7 +157,7 @@ func (c *Client) answer(cn *conn, f *codec.Frame) {
 		leave := abandoned && f.Type == codec.TypeJoined && c.rooms[f.Room] == nil
 		if rec, ok := cn.abandonedLeaves[f.Ref]; ok {
 			delete(cn.abandonedLeaves, f.Ref)
-			c.leaveAnswered(rec, err)
+			c.leaveAnswered(cn, rec, err)
 		}
 		c.mu.Unlock()
 		if leave {
@@ -189,25 +193,30 @@ func (c *Client) answer(cn *conn, f *codec.Frame) {
 			cl.rec = rec
 		}
 	case callLeave:
-		c.leaveAnswered(cl.rec, err)
+		c.leaveAnswered(cn, cl.rec, err)
 	}
 	c.settle(cl, result{frame: fr, err: err})
 	c.mu.Unlock()
 }
 
-// leaveAnswered handles the server's answer to the leave of rec (nil for
-// a room the client did not track), err being its refusal: out of the
-// room (or never in it, forbidden), the room ends; any other refusal
-// keeps it. Called with Client.mu held.
-func (c *Client) leaveAnswered(rec *roomState, err error) {
+// leaveAnswered handles the server's answer on cn to the leave of rec
+// (nil for a room the client did not track), err being its refusal: out
+// of the room (or never in it, forbidden), the room ends; any other
+// refusal keeps it, and joins it again if it moved meanwhile. Called
+// with Client.mu held.
+func (c *Client) leaveAnswered(cn *conn, rec *roomState, err error) {
 	if rec == nil || c.rooms[rec.id] != rec {
 		return
 	}
 	var ce *codec.Error
 	if err == nil || (errors.As(err, &ce) && ce.Code == codec.CodeForbidden) {
 		endRoom(c.unlink(rec), nil)
-	} else {
-		rec.leaving = false // refused: still in the room
+		return
+	}
+	rec.leaving = false // refused: still in the room
+	if rec.movedWhileLeaving {
+		rec.movedWhileLeaving = false
+		go c.roomMoved(cn, rec.id)
 	}
 }
 

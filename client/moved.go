@@ -22,7 +22,18 @@ import (
 func (c *Client) roomMoved(cn *conn, id string) {
 	c.mu.Lock()
 	rec := c.rooms[id]
-	if rec == nil || rec.leaving || c.cur != cn {
+	if c.cur != cn {
+		c.mu.Unlock()
+		return
+	}
+	if rec == nil || rec.leaving {
+		// Not joined again: the room's sends written on cn get no
+		// answer now (the server leaves them to a resend after the
+		// rejoin), so they fail here.
+		if rec != nil {
+			rec.movedWhileLeaving = true
+		}
+		c.failWritten(id, errMovedWhileLeaving)
 		c.mu.Unlock()
 		return
 	}
@@ -45,6 +56,23 @@ func (c *Client) roomMoved(cn *conn, id string) {
 	}
 	c.mu.Unlock()
 	go c.rejoinMoved(cn, rec)
+}
+
+// errMovedWhileLeaving fails the sends of a room that moved while it was
+// being left (or was not tracked): the server does not answer them, and
+// the client does not join the room again to send them once more.
+var errMovedWhileLeaving = &codec.Error{Code: codec.CodeUnavailable, Message: "client: the room moved while it was being left; the send may or may not have been applied"}
+
+// failWritten fails the sends to room id that were written on the
+// current connection and not answered. Called with Client.mu held.
+func (c *Client) failWritten(id string, err error) {
+	for e := c.queue.Front(); e != nil; {
+		next := e.Next()
+		if cl := e.Value.(*call); cl.kind == callSend && cl.room == id && cl.ref != 0 {
+			c.settle(cl, result{err: err})
+		}
+		e = next
+	}
 }
 
 // rejoinMoved joins rec again on cn after its room moved, as restore does

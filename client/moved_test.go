@@ -207,3 +207,31 @@ func TestFakeAbandonedLeaveEndsRoom(t *testing.T) {
 		})
 	}
 }
+
+// TestFakeRoomMovedWhileLeaving: a room that moves while its leave is on
+// its way is not joined again, so its sends written before the move,
+// which the server leaves to a resend after a rejoin, fail at once. If
+// the server then refuses the leave (the room is kept), the room is
+// joined again on the same connection after all.
+func TestFakeRoomMovedWhileLeaving(t *testing.T) {
+	fs := newFakeServer(t)
+	c, fc := dialFake(t, fs, client.Options{Reconnect: fast})
+	joinFake(t, c, fc, "r1", 3, "e1")
+	sent := async(func() (client.Reply, error) { return c.Send(ctx(t), "r1", "s1", "s1") })
+	fc.expect(codec.TypeSend)
+	left := async(func() (struct{}, error) { return struct{}{}, c.Leave(ctx(t), "r1") })
+	l := fc.expect(codec.TypeLeave)
+	fc.send(codec.AppendLeft(nil, "r1", codec.LeftMoved))
+	var ce *codec.Error
+	if _, err := await(t, sent); !errors.As(err, &ce) || ce.Code != codec.CodeUnavailable {
+		t.Fatalf("a send written before the move of a room being left: %v, want code unavailable", err)
+	}
+	fc.send(codec.AppendReply(nil, l.Ref, codec.CodeRateLimited, "slow down", nil))
+	if _, err := await(t, left); !errors.As(err, &ce) || ce.Code != codec.CodeRateLimited {
+		t.Fatalf("Leave: %v, want rate_limited", err)
+	}
+	j := fc.expect(codec.TypeJoin)
+	if j.Epoch != "e1" || j.Seq != 3 {
+		t.Fatalf("rejoin after the refused leave presents epoch %q since %d, want e1 since 3", j.Epoch, j.Seq)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -481,44 +482,45 @@ func TestResurfacedClosesOtherClients(t *testing.T) {
 }
 
 // A forwarded send refused (the owner no longer has the membership) after
-// its membership ended by a move, which another goroutine is about to
-// tell the client of, gets no reply: a reply could overtake that left
+// its membership ended by a move (the owner's left envelope for a room
+// that stopped), which the client is told of by a left frame that may not
+// have been written yet, gets no reply: a reply could overtake that left
 // frame, and the client would take the refusal for the send's answer
 // instead of sending it again after its rejoin. A send refused after the
-// membership ended otherwise (the client's own leave) is answered.
+// membership ended otherwise (the client's own leave) is answered, and so
+// is one refused after a move that came while the client was leaving: it
+// will not join again to send it once more.
 func TestForwardRefusedDuringMoveNotAnswered(t *testing.T) {
-	for _, moved := range []bool{true, false} {
-		name := "ended by its own leave"
-		if moved {
-			name = "ended by a move"
-		}
-		t.Run(name, func(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		leaving bool
+		reason  room.LeaveReason
+		want    []string
+	}{
+		{"moved", false, room.LeaveShutdown, []string{"left 0moved"}},
+		{"left", true, room.LeaveLeft, []string{"reply 7unavailable"}},
+		{"moved while leaving", true, room.LeaveShutdown, []string{"left 0moved", "reply 7unavailable"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			env := newPingEnv(t, false)
 			s := env.s
 			s.connFlags.Store(connFlagConnected | connFlagRoomMoves)
 			h := &remoteHandle{}
-			inRemoteRoom(env, &gapCluster{leaves: make(chan *ClusterLeave, 1)}, h)
+			if tc.leaving {
+				h.left = make(chan struct{})
+			}
+			rr := inRemoteRoom(env, &gapCluster{leaves: make(chan *ClusterLeave, 1)}, h)
 			if !h.replies.await(s, 7, 10) {
 				t.Fatal("the send was not registered")
 			}
-			s.roomsMu.Lock()
-			delete(s.remote, "room")
-			h.moved = moved
-			s.roomsMu.Unlock()
+			s.remoteLeft(rr, tc.reason)
 			s.forwarded(h, 7, ErrNotOwner)
-			if moved {
-				s.moved("room", "room moved to another node")
-			}
 			var got []string
 			for _, f := range readServerFrames(t, env.conn.NetConn(), true) {
 				got = append(got, f.Type.String()+" "+itoa(f.Ref)+f.Reason+string(f.Code))
 			}
-			want := "reply 7" + string(ErrNotOwner.Code)
-			if moved {
-				want = "left 0moved"
-			}
-			if len(got) != 1 || got[0] != want {
-				t.Fatalf("frames %v, want [%s]", got, want)
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("frames %v, want %v", got, tc.want)
 			}
 		})
 	}

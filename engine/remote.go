@@ -668,11 +668,13 @@ func (s *session) dropRemote(h *remoteHandle) bool {
 }
 
 // movedAway reports whether the membership h ended because its room
-// moved (h.moved).
+// moved (h.moved) while the client was not leaving it: a client that left
+// does not join the room again to send anything once more, so its sends
+// are answered.
 func (h *remoteHandle) movedAway(s *session) bool {
 	s.roomsMu.Lock()
 	defer s.roomsMu.Unlock()
-	return h.moved
+	return h.moved && h.left == nil
 }
 
 // sendRemote forwards a send to the room's owner without waiting for the

@@ -1984,6 +1984,7 @@ var Client = class {
         const core = this.cores.get(f.room);
         if (f.reason === "moved") {
           if (core) this.moved(core);
+          else this.failMovedSends(f.room);
           return;
         }
         if (!core || core.state !== "joined") return;
@@ -2078,6 +2079,22 @@ var Client = class {
     }
     core.waiting.unshift(...resend.map((p) => this.waitFor(p)));
     this.rejoin(core);
+  }
+  /**
+   * Fails the sends to a room that moved and that is not tracked (it was
+   * being left): the server leaves them unanswered, to be sent again after
+   * a rejoin that will not come.
+   */
+  failMovedSends(room) {
+    for (const [ref, p] of this.inflight) {
+      if (p.kind === "send" && p.core?.id === room) {
+        this.inflight.delete(ref);
+        this.settle(
+          p,
+          new ParlorError("unavailable", "parlor: the room moved while it was being left; the send may or may not have been applied")
+        );
+      }
+    }
   }
   /**
    * Joins a room again after a reconnect, from its epoch and the last

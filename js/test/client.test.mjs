@@ -1019,6 +1019,28 @@ test("left for moved after left for shutdown: one rejoin at once", async () => {
   client.close();
 });
 
+test("left for moved while the room is being left: its written sends fail at once", async () => {
+  const { client, ws } = await open();
+  const room = await join(client, ws);
+  const sent = room.send("say", "before");
+  await tick();
+  const [s] = ws.take();
+  assert.equal(s.type, "send");
+  const leaving = room.leave();
+  await tick();
+  const [l] = ws.take();
+  assert.equal(l.type, "leave");
+  // The server moved the room before it got the leave: it leaves the send
+  // to a resend after a rejoin, which a room being left does not make.
+  ws.receive({ type: "left", room: "r1", reason: "moved" });
+  await assert.rejects(sent, (err) => err.code === "unavailable" && /moved while it was being left/.test(err.message));
+  ws.receive({ type: "reply", ref: l.ref, code: "forbidden", message: "not joined", data: new Uint8Array(0) });
+  await leaving;
+  await tick();
+  assert.deepEqual(ws.take(), [], "no rejoin");
+  client.close();
+});
+
 test("the connect announces room moves only with reconnects on", async () => {
   for (const [opts, features] of [
     [{}, 1],

@@ -346,6 +346,12 @@ export declare class Client {
      */
     private moved;
     /**
+     * Fails the sends to a room that moved and that is not tracked (it was
+     * being left): the server leaves them unanswered, to be sent again after
+     * a rejoin that will not come.
+     */
+    private failMovedSends;
+    /**
      * Joins a room again after a reconnect, from its epoch and the last
      * ordered seq seen, so that the server can replay what was missed.
      */
