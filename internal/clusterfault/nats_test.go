@@ -12,6 +12,7 @@ import (
 // member ends with the whole log.
 func TestNATSServerKilled(t *testing.T) {
 	c := startParlor(t)
+	t.Cleanup(func() { logNodes(t, c) })
 	members, room := busyGroup(t, c, 6, clientOpts(nil))
 	stop := load(t, members)
 	if !waitFor(20*time.Second, func() bool { return totalAcked(members) >= 200 }) {
