@@ -71,18 +71,25 @@ func eventSeq(p []byte) (seq uint64, ok bool) {
 
 // joinedSeq reads the seq of an encoded joined frame (codec.AppendJoined).
 func joinedSeq(p []byte) (seq uint64, ok bool) {
+	_, seq, ok = joinedFrame(p)
+	return seq, ok
+}
+
+// joinedFrame reads the ref and the seq of an encoded joined frame
+// (codec.AppendJoined).
+func joinedFrame(p []byte) (ref, seq uint64, ok bool) {
 	if len(p) < 2 || p[0] != 0x97 || p[1] != byte(codec.TypeJoined) {
-		return 0, false
+		return 0, 0, false
 	}
-	_, i, ok := readUint(p, 2)
+	ref, i, ok := readUint(p, 2)
 	if !ok {
-		return 0, false
+		return 0, 0, false
 	}
 	if i, ok = skipStr(p, i); !ok {
-		return 0, false
+		return 0, 0, false
 	}
 	seq, _, ok = readUint(p, i)
-	return seq, ok
+	return ref, seq, ok
 }
 
 // skipStr returns the index after the msgpack string at p[i].

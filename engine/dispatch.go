@@ -195,7 +195,14 @@ func (s *session) handleSend(f *codec.Frame) {
 		h = s.remoteRoom(f.Room)
 	}
 	if r == nil && h == nil {
-		s.reply(f.Ref, s.notJoinedErr(f.Room))
+		err := s.notJoinedErr(f.Room)
+		if err == ErrNotJoined && s.moveBeingTold() {
+			// Perhaps a send of the room whose left frame is being
+			// queued, written before the client knew: its answer must not
+			// overtake that frame (beginMove).
+			return
+		}
+		s.reply(f.Ref, err)
 		return
 	}
 	if f.Event == "" {

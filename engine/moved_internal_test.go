@@ -450,6 +450,9 @@ func wantEventThenMoved(t *testing.T, env *pingEnv) {
 	if c := env.s.closeSent.Load(); c != 0 {
 		t.Fatalf("closed with %d", c)
 	}
+	if env.s.moveBeingTold() {
+		t.Fatal("a move is still counted as being told")
+	}
 }
 
 // When this node is heard again after such a silence, a session in a room
@@ -522,7 +525,33 @@ func TestForwardRefusedDuringMoveNotAnswered(t *testing.T) {
 			if !slices.Equal(got, tc.want) {
 				t.Fatalf("frames %v, want %v", got, tc.want)
 			}
+			if s.moveBeingTold() {
+				t.Fatal("a move is still counted as being told")
+			}
 		})
+	}
+}
+
+// While the left frame of a room's move is being queued, a send to a
+// room the session is not in gets no answer: it may be one of the moved
+// room's, written before the client knew, which the client sends again
+// after its rejoin, and an answer must not overtake the left frame. Once
+// the frame is queued, such a send is refused as not joined again.
+func TestSendWhileMoveBeingToldNotAnswered(t *testing.T) {
+	env := newPingEnv(t, false)
+	s := env.s
+	s.connFlags.Store(connFlagConnected | connFlagRoomMoves)
+	s.beginMove()
+	s.handleSend(&codec.Frame{Type: codec.TypeSend, Ref: 9, Room: "room", Event: "said"})
+	s.moved("room", "room moved to another node")
+	s.endMove()
+	s.handleSend(&codec.Frame{Type: codec.TypeSend, Ref: 10, Room: "room", Event: "said"})
+	var got []string
+	for _, f := range readServerFrames(t, env.conn.NetConn(), true) {
+		got = append(got, f.Type.String()+" "+itoa(f.Ref)+f.Reason+string(f.Code))
+	}
+	if want := []string{"left 0moved", "reply 10forbidden"}; !slices.Equal(got, want) {
+		t.Fatalf("frames %v, want %v", got, want)
 	}
 }
 

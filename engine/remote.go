@@ -42,9 +42,9 @@ type remoteRoom struct {
 	attached atomic.Pointer[[]*session]
 	// joining holds, by session id, the forwarded joins waiting for their
 	// joined frame (joinRemote): deliver closes the channel when the
-	// session's joined frame arrives, which is how a join the owner took
-	// is answered. Guarded by mu.
-	joining map[string]chan struct{}
+	// session's joined frame for that join's ref arrives, which is how a
+	// join the owner took is answered. Guarded by mu.
+	joining map[string]joinWait
 
 	// owner is the node a join of this node's sessions last reached the
 	// room on, "" before: the next session of this node that joins the
@@ -151,8 +151,9 @@ func (rr *remoteRoom) deliver(p []byte) {
 		return
 	}
 	joined := false
+	var joinedRef uint64
 	if kind == envFrames {
-		_, joined = joinedSeq(body)
+		joinedRef, _, joined = joinedFrame(body)
 	}
 	rr.mu.Lock()
 	s := rr.members[sid]
@@ -179,7 +180,7 @@ func (rr *remoteRoom) deliver(p []byte) {
 	case envFrames:
 		rr.noteSeq(body, s)
 		if joined {
-			rr.joined(sid)
+			rr.joined(sid, joinedRef)
 		}
 		if h := s.remoteRoom(rr.id); h != nil && h.rr == rr {
 			h.replies.answered(body)
@@ -204,15 +205,21 @@ func (rr *remoteRoom) deliver(p []byte) {
 
 // awaitJoined registers a forwarded join of the session sid, before it
 // is forwarded, and returns the channel that its joined frame closes.
-func (rr *remoteRoom) awaitJoined(sid string) chan struct{} {
+func (rr *remoteRoom) awaitJoined(sid string, ref uint64) chan struct{} {
 	ch := make(chan struct{})
 	rr.mu.Lock()
 	if rr.joining == nil {
-		rr.joining = make(map[string]chan struct{})
+		rr.joining = make(map[string]joinWait)
 	}
-	rr.joining[sid] = ch
+	rr.joining[sid] = joinWait{ch: ch, ref: ref}
 	rr.mu.Unlock()
 	return ch
+}
+
+// joinWait is a forwarded join waiting for its joined frame.
+type joinWait struct {
+	ch  chan struct{}
+	ref uint64 // the client's ref of the join, which its joined frame carries
 }
 
 // joinPending reports whether a forwarded join of the session sid waits
@@ -224,12 +231,16 @@ func (rr *remoteRoom) joinPending(sid string) bool {
 	return ok
 }
 
-// joined answers the forwarded join of the session sid, if one waits:
-// its joined frame has arrived.
-func (rr *remoteRoom) joined(sid string) {
+// joined answers the forwarded join of the session sid whose ref is ref,
+// if it waits: its joined frame has arrived. The joined frame of an
+// earlier join of the session (one the node answered with a refusal or a
+// timeout, which the owner took after all) does not answer a later one:
+// the client ignores that frame, and would wait for its join's answer
+// until its own timeout.
+func (rr *remoteRoom) joined(sid string, ref uint64) {
 	rr.mu.Lock()
-	if ch, ok := rr.joining[sid]; ok {
-		close(ch)
+	if w, ok := rr.joining[sid]; ok && w.ref == ref {
+		close(w.ch)
 		delete(rr.joining, sid)
 	}
 	rr.mu.Unlock()
@@ -239,7 +250,7 @@ func (rr *remoteRoom) joined(sid string) {
 // or given up, unless a later join replaced it.
 func (rr *remoteRoom) stopAwaiting(sid string, ch chan struct{}) {
 	rr.mu.Lock()
-	if rr.joining[sid] == ch {
+	if rr.joining[sid].ch == ch {
 		delete(rr.joining, sid)
 	}
 	rr.mu.Unlock()
@@ -377,9 +388,7 @@ func (s *session) leaveForGap(rr *remoteRoom, want *remoteHandle) {
 // told the room moved; if the owner still counts it, the rejoin finds it
 // a member, and its joined frame attaches it again.
 func (s *session) gapLeaveFailed(h *remoteHandle) {
-	if s.dropRemote(h) {
-		s.moved(h.rr.id, "events missed")
-	}
+	s.moveOut(h, "events missed")
 }
 
 // joinCluster is handleJoin's loop on a cluster node, once the room id
@@ -551,7 +560,7 @@ func (s *session) joinRemote(ctx context.Context, owner, id string, f *codec.Fra
 // cluster's answer (a refusal, a gone owner, the join's wait over, or an
 // older owner's success).
 func (s *session) forwardJoin(ctx context.Context, rr *remoteRoom, owner string, f *codec.Frame, params []byte) error {
-	joined := rr.awaitJoined(s.id)
+	joined := rr.awaitJoined(s.id, f.Ref)
 	defer rr.stopAwaiting(s.id, joined)
 	answered := make(chan error, 1)
 	err := s.e.cluster.Join(owner, &ClusterJoin{
@@ -589,16 +598,24 @@ func (s *session) remoteRoom(id string) *remoteHandle {
 // that stopped for a reason other than this engine's shutdown moved to
 // another node: the session is closed with CloseRoomMoved to resume there.
 func (s *session) remoteLeft(rr *remoteRoom, reason room.LeaveReason) {
+	telling := false
 	s.roomsMu.Lock()
 	if h := s.remote[rr.id]; h != nil && h.rr == rr {
 		delete(s.remote, rr.id)
 		h.moved = s.lost(reason)
+		if h.moved && s.movesInPlace() {
+			s.beginMove()
+			telling = true
+		}
 		if h.left != nil {
 			close(h.left)
 		}
 	}
 	s.roomsMu.Unlock()
 	s.roomMoved(rr.id, reason)
+	if telling {
+		s.endMove()
+	}
 }
 
 // roomMoved tells the session that a room it was in, id, moved (moved)
@@ -646,16 +663,34 @@ func (s *session) moved(id, why string) {
 	s.closeAfterFlush(CloseRoomMoved, why)
 }
 
+// moveOut takes the session out of h's room, whose owner is gone or no
+// longer has the membership, and tells it the room moved (moved), unless
+// a later join replaced h. It reports whether it did.
+func (s *session) moveOut(h *remoteHandle, why string) bool {
+	if !s.dropRemote(h) {
+		return false
+	}
+	s.moved(h.rr.id, why)
+	if s.movesInPlace() {
+		s.endMove()
+	}
+	return true
+}
+
 // dropRemote takes the session out of h's room, whose owner is gone or
 // no longer has the membership, unless a later join replaced h. It
 // reports whether it did; the caller tells the session the room moved
-// then. A leave waiting for the owner's answer is done.
+// then, and ends the move (endMove) for a session that rejoins in place.
+// A leave waiting for the owner's answer is done.
 func (s *session) dropRemote(h *remoteHandle) bool {
 	s.roomsMu.Lock()
 	mine := s.remote[h.rr.id] == h
 	if mine {
 		delete(s.remote, h.rr.id)
 		h.moved = true
+		if s.movesInPlace() {
+			s.beginMove()
+		}
 		if h.left != nil {
 			close(h.left)
 		}
@@ -717,9 +752,7 @@ func (s *session) forwarded(h *remoteHandle, ref uint64, err error) {
 		// The membership is gone with the owner (or the owner has it no
 		// more): the client learns it first, and sends this one again
 		// after its rejoin, with its client message id.
-		if s.dropRemote(h) {
-			s.moved(h.rr.id, "room moved to another node")
-		} else if h.movedAway(s) && s.e.clusterUp() {
+		if !s.moveOut(h, "room moved to another node") && h.movedAway(s) && s.e.clusterUp() {
 			// It ended by a move that another goroutine is telling the
 			// client about: a reply now could overtake that left frame,
 			// and the client would take the refusal for the send's
@@ -857,9 +890,7 @@ func (e *Engine) watchNode(node string) {
 			case len(hit) == 0:
 			case s.movesInPlace():
 				for _, h := range hit {
-					if s.dropRemote(h) {
-						s.moved(h.rr.id, "room owner gone")
-					}
+					s.moveOut(h, "room owner gone")
 				}
 			default:
 				s.closeAfterFlush(CloseRoomMoved, "room owner gone")

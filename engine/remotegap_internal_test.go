@@ -52,7 +52,7 @@ func TestLeftForReplacedJoinIgnored(t *testing.T) {
 	s := env.s
 	env.e.remotes = newShardedMap[*remoteRoom]()
 	rr := env.e.enterRemote("room", s) // the join tried again, under way
-	rr.awaitJoined(s.id)
+	rr.awaitJoined(s.id, 1)
 	rr.deliver(appendEnvelope(nil, envLeft, s.id, []byte(room.LeaveDisconnected)))
 	rr.mu.Lock()
 	member := rr.members[s.id] == s
@@ -61,12 +61,38 @@ func TestLeftForReplacedJoinIgnored(t *testing.T) {
 		t.Fatal("the left of the replaced membership took the joining session out of the remote room")
 	}
 	// Once the join is answered, a left is the session's own.
-	rr.joined(s.id)
+	rr.joined(s.id, 1)
 	rr.deliver(appendEnvelope(nil, envLeft, s.id, []byte(room.LeaveDisconnected)))
 	rr.mu.Lock()
 	member = rr.members[s.id] == s
 	rr.mu.Unlock()
 	if member {
 		t.Fatal("a left after the join was answered kept the session in the remote room")
+	}
+}
+
+// The joined frame of an earlier join of a session (one the node answered
+// with a refusal or a timeout, which the owner took after all) does not
+// answer the session's later join: only the frame with that join's ref
+// does. It used to, and the client, which ignores a joined frame for a
+// ref it no longer waits for, then waited for its join's answer until its
+// own timeout, holding its sends to the room.
+func TestStaleJoinedFrameDoesNotAnswerLaterJoin(t *testing.T) {
+	env := newPingEnv(t, true)
+	s := env.s
+	env.e.remotes = newShardedMap[*remoteRoom]()
+	rr := env.e.enterRemote("room", s)
+	ch := rr.awaitJoined(s.id, 2)
+	rr.deliver(appendEnvelope(nil, envFrames, s.id, codec.AppendJoined(nil, 1, "room", 5, nil, "e", true)))
+	select {
+	case <-ch:
+		t.Fatal("the joined frame of ref 1 answered the join of ref 2")
+	default:
+	}
+	rr.deliver(appendEnvelope(nil, envFrames, s.id, codec.AppendJoined(nil, 2, "room", 5, nil, "e", true)))
+	select {
+	case <-ch:
+	default:
+		t.Fatal("the joined frame of ref 2 did not answer its join")
 	}
 }

@@ -266,6 +266,7 @@ func (s *session) RoomJoined(r *room.Room) {
 
 // RoomLeft implements room.Session.
 func (s *session) RoomLeft(r *room.Room, reason room.LeaveReason) {
+	telling := false
 	s.roomsMu.Lock()
 	if i := s.roomIndex(r.ID()); i >= 0 && s.rooms[i] == r {
 		last := len(s.rooms) - 1
@@ -275,10 +276,17 @@ func (s *session) RoomLeft(r *room.Room, reason room.LeaveReason) {
 		if last == 0 {
 			s.rooms = nil // an idle connection that left keeps no array
 		}
+		if s.e.cluster != nil && s.lost(reason) && s.movesInPlace() {
+			s.beginMove()
+			telling = true
+		}
 	}
 	s.roomsMu.Unlock()
 	if s.e.cluster != nil {
 		s.roomMoved(r.ID(), reason)
+	}
+	if telling {
+		s.endMove()
 	}
 }
 
