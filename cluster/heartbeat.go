@@ -69,7 +69,9 @@ func (n *Node) silenceLimit() time.Duration {
 
 // Resurfaced implements engine.Cluster: the channel is closed when a
 // heartbeat of this node comes back from NATS after a silence other nodes
-// may have taken for its death (beat).
+// may have taken for its death (beat). It needs the connection to get its
+// own messages back, nats.go's default: on a connection made with
+// nats.NoEcho the channel is never closed.
 func (n *Node) Resurfaced() <-chan struct{} {
 	n.mu.Lock()
 	defer n.mu.Unlock()
