@@ -186,6 +186,15 @@ func (s *session) handleLeave(f *codec.Frame) {
 	s.reply(f.Ref, waitErr(err, ErrLeaveTimeout))
 }
 
+// handleSend runs a send frame. While the engine shuts down, a send to a
+// room that stopped or is stopping for the shutdown gets no answer, where
+// it would otherwise be refused (ErrNotJoined once the session is out of
+// the room, room.ErrClosed while the room stops): Shutdown closes every
+// session with CloseGoingAway once the rooms have stopped, and a client
+// that resumes writes the send again, with its client message id, to
+// whichever node runs the room next, so that a rolling deploy shows the
+// application no refusal. A client that does not reconnect sees the send
+// fail with the connection, as any request written just before a close.
 func (s *session) handleSend(f *codec.Frame) {
 	s.replyHold = false
 	r := s.room(f.Room)
@@ -195,6 +204,11 @@ func (s *session) handleSend(f *codec.Frame) {
 		h = s.remoteRoom(f.Room)
 	}
 	if r == nil && h == nil {
+		if s.e.shutting.Load() {
+			// Its room stopped for the shutdown, or it was never
+			// joined: left unanswered, as said above.
+			return
+		}
 		err := s.notJoinedErr(f.Room)
 		if err == ErrNotJoined && s.moveBeingTold() {
 			// Perhaps a send of the room whose left frame is being
@@ -228,6 +242,9 @@ func (s *session) handleSend(f *codec.Frame) {
 	s.replyRef = uint32(f.Ref)
 	s.pushDeadline(time.Now())
 	if err != nil {
+		if errors.Is(err, room.ErrClosed) && s.e.shutting.Load() {
+			return // the room stops for the shutdown: as said above
+		}
 		s.reply(f.Ref, err)
 		return
 	}

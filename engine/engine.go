@@ -180,12 +180,16 @@ func (e *Engine) module(kind string) room.Module {
 	return e.modules[kind]
 }
 
-// Shutdown stops the engine: new upgrades get 503, every room says goodbye
-// to its members (OnLeave with reason shutdown, then OnDispose), every
+// Shutdown stops the engine: new upgrades get 503, every room runs the
+// operations already in its mailbox (room.Room.Drain) and says goodbye to
+// its members (OnLeave with reason shutdown, then OnDispose), every
 // client is closed with 1001 after its queued frames are written, and
 // Shutdown waits for all of the engine's goroutines. If ctx ends first,
 // remaining connections are dropped and ctx's error is returned.
-// Shutdown does not stop the host's http.Server.
+// A send that comes while the rooms stop, to a room that no longer takes
+// it, gets no answer: its client writes it again after it resumes, with
+// its client message id, where the room runs next. Shutdown does not stop
+// the host's http.Server.
 func (e *Engine) Shutdown(ctx context.Context) error {
 	e.stopOnce.Do(func() {
 		e.shutting.Store(true)
@@ -195,7 +199,7 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 		e.aside.stop()
 		e.presence.stop()
 		for _, r := range e.rooms.values() {
-			r.Shutdown()
+			r.Drain()
 		}
 		for _, r := range e.rooms.values() {
 			select {

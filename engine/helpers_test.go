@@ -605,6 +605,11 @@ type testModule struct {
 	// disposeGate, if set, holds OnDispose until it is closed.
 	disposing   chan string
 	disposeGate chan struct{}
+	// leaving, if set, receives the user when OnLeave starts (if it has
+	// room in its buffer), and leaveGate, if set, holds OnLeave until it
+	// is closed.
+	leaving   chan string
+	leaveGate chan struct{}
 	// messageGate, if set, holds the "block" event's OnMessage until it
 	// is closed; roomGates (room id → chan struct{}) holds it in one room
 	// instead.
@@ -708,6 +713,15 @@ func (h *testHandler) OnMessage(r *room.Room, msg *room.Message) (any, error) {
 
 func (h *testHandler) OnLeave(r *room.Room, user string, reason room.LeaveReason) {
 	h.m.log.add(hookRec{Room: r.ID(), Hook: "leave", User: user, Reason: string(reason)})
+	if h.m.leaving != nil {
+		select {
+		case h.m.leaving <- user:
+		default:
+		}
+	}
+	if h.m.leaveGate != nil {
+		<-h.m.leaveGate
+	}
 }
 
 func (h *testHandler) OnDispose(r *room.Room, reason room.DisposeReason) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parlorhq/parlor/client"
+	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/internal/echo"
 	"github.com/parlorhq/parlor/room"
@@ -140,4 +141,135 @@ func TestShutdownDeadline(t *testing.T) {
 	c.waitClosed()
 	// A later Shutdown waits for what is left and succeeds (the cleanup
 	// checks it).
+}
+
+// TestShutdownLeavesSendsUnanswered: while the engine shuts down, a send
+// to a room the session was taken out of by the shutdown, and one to a
+// room that is stopping, get no answer (a client that resumes writes them
+// again where the room runs next), never forbidden or unavailable; the
+// connection is closed with 1001 once the rooms have stopped.
+func TestShutdownLeavesSendsUnanswered(t *testing.T) {
+	mod := newTestModule()
+	mod.leaving = make(chan string, 2)
+	mod.leaveGate = make(chan struct{})
+	env := newEnv(t, engine.Config{}, mod)
+	peers := map[string]*rawWS{}
+	var roomID string
+	for _, user := range []string{"alice", "bob"} {
+		w := env.rawDial(user, nil)
+		w.connect()
+		roomID = w.join(1, testKind, testParams{Name: "deploy"}).Room
+		peers[user] = w
+	}
+
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+		defer cancel()
+		done <- env.e.Shutdown(ctx)
+	}()
+	// The room takes its members out one user at a time, and holds the
+	// first one's OnLeave: that user is out of the room, the other is
+	// still in it while it stops.
+	out := <-mod.leaving
+	say, err := codec.MarshalData(echo.SayData{Text: "during the deploy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for user, w := range peers {
+		w.send(codec.AppendSend(nil, 2, roomID, "say", say, user+"-1"))
+		// A join is answered ErrShutdown, after the send was handled.
+		w.send(codec.AppendJoin(nil, 3, testKind, nil, "", 0))
+		res := w.readUntil(waitTimeout, func(f *codec.Frame) bool { return f.Ref == 3 })
+		if f := res.last(t); f.Type != codec.TypeReply || f.Code != codec.CodeUnavailable {
+			t.Fatalf("%s: join during the shutdown answered %+v, want unavailable", user, f)
+		}
+		for _, f := range res.frames {
+			if f.Ref == 2 {
+				t.Errorf("%s (out of the room: %v): the send was answered %+v", user, user == out, f)
+			}
+		}
+	}
+	close(mod.leaveGate)
+	if err := <-done; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	for user, w := range peers {
+		res := w.readClose(waitTimeout)
+		if res.closeCode != engine.CloseGoingAway {
+			t.Errorf("%s: closed with %d, want %d", user, res.closeCode, engine.CloseGoingAway)
+		}
+		for _, f := range res.frames {
+			if f.Ref == 2 {
+				t.Errorf("%s: the send was answered %+v at the close", user, f)
+			}
+		}
+	}
+}
+
+// TestShutdownRunsQueuedSends: the sends waiting in a room's mailbox when
+// the engine shuts down are applied and answered before the members
+// leave, not refused.
+func TestShutdownRunsQueuedSends(t *testing.T) {
+	mod := newTestModule()
+	mod.messageGate = make(chan struct{})
+	release := sync.OnceFunc(func() { close(mod.messageGate) })
+	t.Cleanup(release)
+	env := newEnv(t, engine.Config{}, mod)
+	w := env.rawDial("alice", nil)
+	w.connect()
+	roomID := w.join(1, testKind, testParams{Name: "busy"}).Room
+	// bob's send runs on his reader (the room was idle) and holds the
+	// room; alice's sends wait in its mailbox.
+	bob := env.rawDial("bob", nil)
+	bob.connect()
+	bob.join(1, testKind, testParams{Name: "busy"})
+	bob.send(codec.AppendSend(nil, 2, roomID, "block", nil, "block"))
+	mod.log.wait(t, hookRec{Room: roomID, Hook: "message", User: "bob", Reason: "block"}, 1)
+	const queued = 5
+	for i := range queued {
+		say, err := codec.MarshalData(echo.SayData{Text: fmt.Sprint(i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.send(codec.AppendSend(nil, uint64(3+i), roomID, "say", say, fmt.Sprint("say-", i)))
+	}
+	// Answered once the reader has queued the sends before it.
+	w.send(codec.AppendJoin(nil, 20, "no-such-kind", nil, "", 0))
+	w.readUntil(waitTimeout, func(f *codec.Frame) bool { return f.Ref == 20 })
+
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+		defer cancel()
+		done <- env.e.Shutdown(ctx)
+	}()
+	eventually(t, waitTimeout, "the shutdown", func() bool { return !env.e.Accepting() })
+	time.Sleep(100 * time.Millisecond) // for the rooms to be told
+	release()
+	if err := <-done; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	res := w.readClose(waitTimeout)
+	if res.closeCode != engine.CloseGoingAway {
+		t.Errorf("closed with %d, want %d", res.closeCode, engine.CloseGoingAway)
+	}
+	answered := map[uint64]bool{}
+	for _, f := range res.frames {
+		if f.Type != codec.TypeReply {
+			continue
+		}
+		if f.Code != "" {
+			t.Errorf("send %d refused: %s %s", f.Ref, f.Code, f.Message)
+		}
+		answered[f.Ref] = true
+	}
+	for ref := uint64(3); ref < 3+queued; ref++ {
+		if !answered[ref] {
+			t.Errorf("send %d was not answered", ref)
+		}
+	}
+	if n := mod.log.count(hookRec{Room: roomID, Hook: "message", User: "alice"}); n != queued {
+		t.Errorf("%d of alice's messages ran, want %d", n, queued)
+	}
 }

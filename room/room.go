@@ -3,6 +3,7 @@ package room
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -188,6 +189,10 @@ type Room struct {
 	// Beside the counters, where they take no room of their own.
 	parkArmed bool
 	parkBusy  bool
+	// drainQueued: Drain asked the room to stop, so the ops in its
+	// mailbox run first. Written once, before stop is closed, and read
+	// by the room goroutine after it took stop.
+	drainQueued bool
 	// wake asks the room goroutine to check, after an inline op, whether
 	// the room must now be disposed.
 	wake chan struct{}
@@ -304,10 +309,29 @@ func (r *Room) Logger() *zap.Logger {
 func (r *Room) Done() <-chan struct{} { return r.done }
 
 // Shutdown asks the room to stop: remaining members leave with
-// LeaveShutdown, then OnDispose runs with DisposeShutdown. It does not
-// wait; use Done.
-func (r *Room) Shutdown() {
+// LeaveShutdown, then OnDispose runs with DisposeShutdown. Operations
+// still in the mailbox are refused (sends answered ErrClosed). It does
+// not wait; use Done.
+func (r *Room) Shutdown() { r.stopRoom(false) }
+
+// Drain is Shutdown for a room whose process is stopping while it still
+// owns the room: the operations already in the mailbox run first, in
+// order, as they would have (a send is applied and answered), and only
+// then do the members leave. New sends, joins and calls are refused with
+// ErrClosed from the call on, so the wait is bounded by the mailbox
+// (Config.MailboxSize); one that passed the room's check just as Drain
+// was called runs too. Use Shutdown instead when the room must not run
+// anything more, for example once another process may own it. It does
+// not wait; use Done.
+func (r *Room) Drain() { r.stopRoom(true) }
+
+// stopRoom runs Shutdown or Drain: the first call decides.
+func (r *Room) stopRoom(drain bool) {
 	r.stopOnce.Do(func() {
+		if drain {
+			r.closing.Store(true)
+			r.drainQueued = true
+		}
 		r.posted.Add(1) // never parks again: it has a shutdown to run
 		close(r.stop)
 		r.kick()
@@ -359,12 +383,15 @@ func (r *Room) Disconnect(s Session) {
 // the mailbox is full and ErrClosed when the room has stopped; data must
 // not be modified afterwards.
 func (r *Room) Send(s Session, ref uint64, event string, data []byte, clientMsgID string) error {
+	// Counted before closing is read: a draining room runs every op that
+	// passed this check (runQueued).
+	r.queued.Add(1)
 	if r.closing.Load() {
+		r.queued.Add(-1)
 		return ErrClosed
 	}
 	o := opPool.Get().(*op)
 	*o = op{kind: opMessage, session: s, ref: ref, event: event, data: data, cmid: clientMsgID}
-	r.queued.Add(1)
 	select {
 	case r.mailbox <- o:
 		r.kick()
@@ -435,10 +462,11 @@ func (r *Room) Do(ctx context.Context, fn func()) error {
 // ctx.Err(). If the room has already taken o, call waits for the result
 // instead, so the caller is told what happened.
 func (r *Room) call(ctx context.Context, o *op) error {
+	r.queued.Add(1) // before closing is read, as in Send
 	if r.closing.Load() {
+		r.queued.Add(-1)
 		return r.closedErr()
 	}
-	r.queued.Add(1)
 	select {
 	case r.mailbox <- o:
 		r.kick()
@@ -568,7 +596,9 @@ func (r *Room) step(ev uint8, o *op, t *Timer) bool {
 		r.actor.Lock()
 	case evStop:
 		r.actor.Lock()
-		r.dispose(DisposeShutdown)
+		if !r.drainQueued || !r.runQueued() {
+			r.dispose(DisposeShutdown)
+		}
 		r.actor.Unlock()
 		return true
 	}
@@ -591,6 +621,33 @@ func (r *Room) afterOp() bool {
 		return true
 	}
 	return false
+}
+
+// runQueued runs the ops left in the mailbox of a room being drained, in
+// order, each followed by its zero-delay timers, until none is on its
+// way: Send and call count an op (queued) before they read closing, so
+// one that read it unset, before Drain set it, is in the mailbox or about
+// to be, or gives up and uncounts itself (a full mailbox, an ended
+// context). runQueued reports whether a handler closed the room
+// meanwhile (it was disposed then).
+func (r *Room) runQueued() bool {
+	for {
+		select {
+		case o := <-r.mailbox:
+			r.handle(o)
+			r.queued.Add(-1)
+			r.runDue()
+			if r.closeReason != "" {
+				r.dispose(r.closeReason)
+				return true
+			}
+		default:
+			if r.queued.Load() == 0 {
+				return false
+			}
+			runtime.Gosched() // a poster between its count and its post
+		}
+	}
 }
 
 // handle processes one mailbox operation.

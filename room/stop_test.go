@@ -1,7 +1,11 @@
 package room_test
 
 import (
+	"fmt"
+	"runtime"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -69,4 +73,155 @@ func TestRoomSendAcceptedAtStopIsAnswered(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Drain runs the ops already in the mailbox, in order, before the members
+// leave: each queued send is applied and answered with its reply, then
+// the left frame comes, then OnDispose(shutdown). A send after Drain is
+// refused at once with ErrClosed. A handler that closes the room during
+// the drain ends it there: the later queued sends are answered ErrClosed.
+func TestRoomDrainRunsQueuedOps(t *testing.T) {
+	for _, closeAt := range []int{0, 4} {
+		t.Run(fmt.Sprintf("close at %d", closeAt), func(t *testing.T) {
+			entered := make(chan struct{})
+			gate := make(chan struct{})
+			release := sync.OnceFunc(func() { close(gate) })
+			t.Cleanup(release)
+			var ran []int
+			h := &hooks{message: func(r *room.Room, m *room.Message) (any, error) {
+				var n int
+				decodeData(t, m.Data, &n)
+				if n == 1 {
+					close(entered)
+					<-gate
+				}
+				ran = append(ran, n)
+				if n == closeAt {
+					r.Close()
+				}
+				return n, nil
+			}}
+			r := startRoom(t, h, room.Config{})
+			s := newSession("u", "s1")
+			mustJoin(t, r, s, 100)
+			s.clear()
+			const queued = 8
+			for n := 1; n <= queued; n++ {
+				data, err := codec.MarshalData(n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := r.Send(s, uint64(n), "m", data, ""); err != nil {
+					t.Fatalf("send %d: %v", n, err)
+				}
+				if n == 1 {
+					<-entered // the room runs it; the others wait in the mailbox
+				}
+			}
+			r.Drain()
+			if err := r.Send(s, 99, "m", nil, ""); err != room.ErrClosed {
+				t.Errorf("a send after Drain: %v, want ErrClosed", err)
+			}
+			release()
+			waitDone(t, r)
+
+			last := queued
+			if closeAt > 0 {
+				last = closeAt
+			}
+			if want := ints(1, last); !slices.Equal(ran, want) {
+				t.Fatalf("ran %v, want %v", ran, want)
+			}
+			// The replies of the sends that ran, in order, then the left
+			// frame, then (closed) the others' refusals.
+			wantLeft, wantDispose := room.LeaveShutdown, room.DisposeShutdown
+			if closeAt > 0 {
+				wantLeft, wantDispose = room.LeaveClosed, room.DisposeClosed
+			}
+			frames := s.decoded(t)
+			if len(frames) != queued+1 {
+				t.Fatalf("%d frames, want %d: %+v", len(frames), queued+1, frames)
+			}
+			for i, f := range frames {
+				switch {
+				case i < last:
+					if f.Type != codec.TypeReply || f.Ref != uint64(i+1) || f.Code != "" {
+						t.Fatalf("frame %d: %+v, want the reply to %d", i, f, i+1)
+					}
+				case i == last:
+					if f.Type != codec.TypeLeft || f.Reason != string(wantLeft) {
+						t.Fatalf("frame %d: %+v, want a left frame (%s)", i, f, wantLeft)
+					}
+				default:
+					if f.Type != codec.TypeReply || f.Ref != uint64(i) || f.Code != codec.AsError(room.ErrClosed).Code {
+						t.Fatalf("frame %d: %+v, want %d refused ErrClosed", i, f, i)
+					}
+				}
+			}
+			if n := h.count(fmt.Sprintf("dispose %s", wantDispose)); n != 1 {
+				t.Fatalf("OnDispose(%s) ran %d times; calls %v", wantDispose, n, h.calls())
+			}
+		})
+	}
+}
+
+// ints returns from, from+1, ..., to.
+func ints(from, to int) []int {
+	var out []int
+	for n := from; n <= to; n++ {
+		out = append(out, n)
+	}
+	return out
+}
+
+// Every send that Send accepted (returned nil) while the room was being
+// drained runs and is answered with its reply, never with ErrClosed: a
+// send that passed the room's check just as Drain was called is waited
+// for. Many rounds, since the race is a matter of chance in each.
+func TestRoomDrainRunsEveryAcceptedSend(t *testing.T) {
+	rounds := 200
+	if testing.Short() {
+		rounds = 40
+	}
+	var total int64
+	for round := range rounds {
+		h := &hooks{message: func(*room.Room, *room.Message) (any, error) { return nil, nil }}
+		r := room.New(testRoomID, testKind, h, room.Config{MailboxSize: 4096})
+		r.Start()
+		s := newSession("u", "s1")
+		mustJoin(t, r, s, 1)
+		s.clear()
+		var accepted atomic.Int64
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for g := range 8 {
+			wg.Go(func() {
+				<-start
+				for i := range 100 {
+					if r.Send(s, uint64(1000+g*1000+i), "m", nil, "") == nil {
+						accepted.Add(1)
+					}
+				}
+			})
+		}
+		close(start)
+		// Drain at a different point of the sending in each round.
+		for accepted.Load() < int64(round%400) {
+			runtime.Gosched()
+		}
+		r.Drain()
+		wg.Wait()
+		waitDone(t, r)
+		total += accepted.Load()
+		replies := s.ofType(t, codec.TypeReply)
+		for _, f := range replies {
+			if f.Code != "" {
+				t.Fatalf("round %d: send %d answered %s %q", round, f.Ref, f.Code, f.Message)
+			}
+		}
+		if int64(len(replies)) != accepted.Load() {
+			t.Fatalf("round %d: %d sends accepted, %d answered", round, accepted.Load(), len(replies))
+		}
+	}
+	t.Logf("%d sends accepted in %d rounds", total, rounds)
 }

@@ -232,6 +232,17 @@ func ackCounts(members []*member) map[*member]int {
 	return out
 }
 
+// refusals returns the members' first refusals, with their time and text.
+func refusals(members []*member) []string {
+	var out []string
+	for _, m := range members {
+		m.mu.Lock()
+		out = append(out, m.refusals...)
+		m.mu.Unlock()
+	}
+	return out
+}
+
 // failureCodes sums the members' failed sends by error code.
 func failureCodes(members []*member) map[string]int {
 	out := map[string]int{}

@@ -62,6 +62,7 @@ type member struct {
 	acked    []sent // in send order
 	failed   []sent // sends that returned an error
 	failures map[string]int
+	refusals []string // the first ten refusals, with their time and text
 	badAck   []string
 	lastSeq  uint64
 	recv     map[uint64]int // message events received, by seq
@@ -140,7 +141,11 @@ func (m *member) send(n int) error {
 	defer m.mu.Unlock()
 	if err != nil {
 		m.failed = append(m.failed, s)
-		m.failures[errCode(err)]++
+		code := errCode(err)
+		m.failures[code]++
+		if len(m.refusals) < 10 {
+			m.refusals = append(m.refusals, fmt.Sprintf("%s %s: %v", time.Now().Format("15:04:05.000"), s.id, err))
+		}
 		return err
 	}
 	s.seq = stored.Seq
