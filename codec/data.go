@@ -2,6 +2,7 @@ package codec
 
 import (
 	"bytes"
+	"fmt"
 	"sync"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -66,10 +67,25 @@ func UnmarshalData(raw []byte, v any) error {
 	if err := validate(raw, false); err != nil {
 		return err
 	}
-	if err := msgpack.Unmarshal(raw, v); err != nil {
+	if err := unmarshal(raw, v); err != nil {
 		return &Error{Code: CodeBadRequest, Message: "codec: payload does not match: " + trimErr(err.Error())}
 	}
 	return nil
+}
+
+// unmarshal is msgpack.Unmarshal with the decoder's panics turned into
+// errors. msgpack/v5 (v5.4.1) panics on some valid input: a map that
+// repeats a key, whose first value filled a []any field with arrays and
+// whose second is an array of arrays too, makes it set an element it
+// cannot address. Such a payload is refused like any that does not
+// match; v may be partly filled.
+func unmarshal(raw []byte, v any) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("decoder panic: %v", p)
+		}
+	}()
+	return msgpack.Unmarshal(raw, v)
 }
 
 // trimErr bounds a decoder error's text; it may quote input.

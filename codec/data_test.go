@@ -89,6 +89,11 @@ func TestUnmarshalDataEmptyLeavesValue(t *testing.T) {
 	}
 }
 
+// anySlice holds a list of anything, as a module's payload may.
+type anySlice struct {
+	L []any `msgpack:"l"`
+}
+
 func TestUnmarshalDataRejects(t *testing.T) {
 	nested := func(n int) []byte { return append(bytes.Repeat([]byte{0x91}, n), 0xc0) }
 	tests := []struct {
@@ -117,6 +122,9 @@ func TestUnmarshalDataRejects(t *testing.T) {
 		{"ext smuggles map32 bomb", mustHex(t, "c70605dfffffffff00"), func() any { return new(map[string]any) }, nil, codec.CodeBadRequest},
 		{"ext in struct map field", mustHex(t, "82a46d657461d6ff81a0dd7fa56974656d73"+"90"), func() any { return new(withMap) }, nil, codec.CodeBadRequest},
 		{"timestamp ext", mustHex(t, "d6ff00000000"), func() any { return new(any) }, nil, codec.CodeBadRequest},
+		// msgpack/v5 panics on this valid map: "l" twice, each an array of
+		// arrays, into a []any field (a fuzzing find).
+		{"repeated key into []any", []byte("\x82\xa1l\x91\x91\xa6000000\xa1l\x91\x91\x30"), func() any { return new(anySlice) }, nil, codec.CodeBadRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
