@@ -49,8 +49,9 @@ type Engine struct {
 	leases         *shardedMap[leasedRoom]
 	remoteSessions *shardedMap[*remoteSession]
 	remotes        *shardedMap[*remoteRoom]
-	watched        *shardedMap[struct{}] // nodes watched by watchNode
-	stalled        stalledRooms          // rooms stopped while cut off (clusteroutage.go)
+	ownerHints     *shardedMap[ownerHint] // owners of rooms just left (ownerhint.go)
+	watched        *shardedMap[struct{}]  // nodes watched by watchNode
+	stalled        stalledRooms           // rooms stopped while cut off (clusteroutage.go)
 	userSubs       *shardedMap[*userSub]
 	keepUserTTL    bool // the rooms' idle TTL was shortened, not the user channels' (clusterrooms.go)
 

@@ -26,6 +26,7 @@ func (e *Engine) startCluster(c Cluster) {
 	e.leases = newShardedMap[leasedRoom]()
 	e.remoteSessions = newShardedMap[*remoteSession]()
 	e.remotes = newShardedMap[*remoteRoom]()
+	e.ownerHints = newShardedMap[ownerHint]()
 	e.watched = newShardedMap[struct{}]()
 	e.userSubs = newShardedMap[*userSub]()
 	e.shortenIdleTTL()
@@ -396,6 +397,9 @@ func (s *session) gapLeaveFailed(h *remoteHandle) {
 // owner, looking the owner up again while it is gone or changing.
 func (s *session) joinCluster(ctx context.Context, f *codec.Frame, m room.Module, id string, params []byte) error {
 	known := s.e.knownOwner(id)
+	if known == "" {
+		known = s.e.hintedOwner(id)
+	}
 	// A resumed room is expected to run somewhere, and so is one whose
 	// owner was just asked: its lookup reads the lease bucket first (one
 	// request when the room runs, where a create first and a read after
@@ -439,6 +443,7 @@ func (s *session) joinCluster(ctx context.Context, f *codec.Frame, m room.Module
 				// anything else (the owner stopping, cut off from its
 				// lease bucket, not the owner any more) is a look-up.
 				s.e.forgetOwner(id, owner)
+				s.e.dropOwnerHint(id, owner)
 				if ctxErr := ctx.Err(); ctxErr != nil {
 					return ctxErr
 				}
@@ -596,9 +601,13 @@ func (s *session) remoteRoom(id string) *remoteHandle {
 
 // remoteLeft runs when the owner took the session out of a room. A room
 // that stopped for a reason other than this engine's shutdown moved to
-// another node: the session is closed with CloseRoomMoved to resume there.
+// another node, and one that the owner left the open session out of may
+// have: the session is told (roomMoved). In the second case the owner
+// still runs the room, and is kept as a hint for the rejoin
+// (ownerhint.go).
 func (s *session) remoteLeft(rr *remoteRoom, reason room.LeaveReason) {
 	telling := false
+	hint := ""
 	s.roomsMu.Lock()
 	if h := s.remote[rr.id]; h != nil && h.rr == rr {
 		delete(s.remote, rr.id)
@@ -607,11 +616,19 @@ func (s *session) remoteLeft(rr *remoteRoom, reason room.LeaveReason) {
 			s.beginMove()
 			telling = true
 		}
+		if h.moved && reason == room.LeaveDisconnected {
+			// The owner took the open session out: it still runs the
+			// room, where the client joins again at once.
+			hint = h.owner
+		}
 		if h.left != nil {
 			close(h.left)
 		}
 	}
 	s.roomsMu.Unlock()
+	if hint != "" {
+		s.e.hintOwner(rr.id, hint)
+	}
 	s.roomMoved(rr.id, reason)
 	if telling {
 		s.endMove()

@@ -1,6 +1,7 @@
 package clustertest
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/parlorhq/parlor/client"
 	"github.com/parlorhq/parlor/client/chatclient"
+	"github.com/parlorhq/parlor/cluster/lease"
+	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/internal/wstest"
 )
 
@@ -36,18 +39,58 @@ func TestClusterMemberJoinShowsGap(t *testing.T) {
 	})
 }
 
+// TestClusterGapRejoinAsksOwnerFirst: after missed broadcasts, bob's
+// session, b's only member of the DM, is moved in place; its rejoin must
+// reach the owner while b's lease lookups fail, as they do while the
+// lease bucket elects a new leader after a NATS server was lost (the
+// usual cause of missed broadcasts). The owner that took the session out
+// is kept as a hint, and the rejoin asks it first.
+func TestClusterGapRejoinAsksOwnerFirst(t *testing.T) {
+	var outage *leaseOutage
+	opts := nodeOptions{wrap: func(c engine.Cluster) engine.Cluster {
+		outage = &leaseOutage{Cluster: c}
+		return outage
+	}}
+	memberGapWith(t, opts, func(*node) { outage.on.Store(true) })
+	if outage.refused.Load() != 0 {
+		t.Fatalf("b looked the room up %d times during the lease outage", outage.refused.Load())
+	}
+}
+
+// leaseOutage is an engine.Cluster whose lease lookups fail while on is
+// set, as while the lease bucket elects its leader.
+type leaseOutage struct {
+	engine.Cluster
+	on      atomic.Bool
+	refused atomic.Int32
+}
+
+// Acquire implements engine.Cluster.
+func (c *leaseOutage) Acquire(ctx context.Context, room string, existing bool) (engine.RoomLease, error) {
+	if c.on.Load() {
+		c.refused.Add(1)
+		return nil, lease.ErrUnavailable
+	}
+	return c.Cluster.Acquire(ctx, room, existing)
+}
+
 // memberGap runs a DM between alice on node a and bob on node b, cuts b
 // off from NATS (shorter than the node timeout, so that nobody thinks it
 // is gone) while alice sends two messages, brings it back, calls between
 // (if set), and sends one more: bob's first session must see all four
 // once, in order.
 func memberGap(t *testing.T, between func(b *node)) {
+	memberGapWith(t, nodeOptions{}, between)
+}
+
+// memberGapWith is memberGap with b started with bOpts.
+func memberGapWith(t *testing.T, bOpts nodeOptions, between func(b *node)) {
 	ns := StartServer(t)
 	st := newStores()
 	natsAddr := strings.TrimPrefix(ns.URL(), "nats://")
 	link := wstest.StartProxy(t, natsAddr) // b's way to NATS, to cut
 	a := startNode(t, "a", []string{ns.URL()}, st, nodeOptions{})
-	b := startNode(t, "b", []string{"nats://" + link.Addr()}, st, nodeOptions{})
+	b := startNode(t, "b", []string{"nats://" + link.Addr()}, st, bOpts)
 	cvA, err := chatclient.DM(ctx(t), a.dial("alice"), "bob")
 	if err != nil {
 		t.Fatal(err)

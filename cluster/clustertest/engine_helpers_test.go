@@ -59,6 +59,8 @@ type nodeOptions struct {
 	// leaseTTL is the node's NodeConfig.LeaseTTL; zero means its
 	// default.
 	leaseTTL time.Duration
+	// wrap, if set, wraps the node as the engine sees it.
+	wrap func(engine.Cluster) engine.Cluster
 }
 
 // startNode starts node name on the NATS servers at urls, with the chat
@@ -88,6 +90,9 @@ func startNode(t testing.TB, name string, urls []string, st *stores, opts nodeOp
 	t.Cleanup(func() { _ = cn.Close() })
 	mods := chatModules(st)
 	ecfg := engine.Config{Cluster: cn, Logger: log}
+	if opts.wrap != nil {
+		ecfg.Cluster = opts.wrap(cn)
+	}
 	if opts.unlimited {
 		ecfg.RateLimit = -1
 		mods = chat.New(chat.Config{Store: st.chat, MessageRate: 1e9, MessageBurst: 1e9}).Modules()
