@@ -94,7 +94,7 @@ func (s *session) handleJoin(f *codec.Frame) {
 		return
 	}
 	params := clone(f.Params)
-	ctx, cancel := context.WithTimeout(s.e.ctx, s.e.cfg.JoinTimeout)
+	ctx, cancel := context.WithTimeout(s.e.opsCtx, s.e.cfg.JoinTimeout)
 	defer cancel()
 	id, err := s.resolve(ctx, m, f.Kind, params)
 	if err == nil && (id == "" || len(id) > codec.MaxIDLen) {
@@ -177,7 +177,7 @@ func (s *session) handleLeave(f *codec.Frame) {
 		s.reply(f.Ref, ErrNotJoined)
 		return
 	}
-	ctx, cancel := context.WithTimeout(s.e.ctx, s.e.cfg.JoinTimeout)
+	ctx, cancel := context.WithTimeout(s.e.opsCtx, s.e.cfg.JoinTimeout)
 	defer cancel()
 	err := r.Leave(ctx, s)
 	if errors.Is(err, room.ErrClosed) {

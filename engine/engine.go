@@ -62,10 +62,16 @@ type Engine struct {
 	userChans *shardedMap[*userHandler]
 	presence  *presenceTracker
 
-	ctx      context.Context
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	shutting atomic.Bool
+	ctx    context.Context
+	cancel context.CancelFunc
+	// opsCtx bounds the joins and leaves the engine waits on rooms for
+	// (handleJoin, handleLeave and their forwarded forms). It ends after
+	// Shutdown has drained the rooms, not with ctx before, so that the
+	// joins and leaves already in a room's mailbox run.
+	opsCtx    context.Context
+	cancelOps context.CancelFunc
+	wg        sync.WaitGroup
+	shutting  atomic.Bool
 	// upgrading is held for reading while an upgrade registers its
 	// session (upgrade.go); Shutdown takes it once shutting is set.
 	upgrading sync.RWMutex
@@ -116,6 +122,7 @@ func New(cfg Config) (*Engine, error) {
 	e.presence = newPresenceTracker(e)
 	e.modules[UserKind] = userModule{e: e}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
+	e.opsCtx, e.cancelOps = context.WithCancel(context.Background())
 	e.aside.idle = make(chan *asideWorker, maxAsideIdle)
 	e.beats = newBeatWheel(e)
 	e.holds = newHoldQueues(e)
@@ -208,6 +215,7 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 			case <-ctx.Done():
 			}
 		}
+		e.cancelOps()
 		for _, s := range e.sessions.values() {
 			s.closeAfterFlush(CloseGoingAway, "server shutting down")
 		}

@@ -52,9 +52,12 @@ func (e *Engine) hintOwner(id, owner string) {
 }
 
 // hintedOwner returns the owner hinted for room id, or "" when there is
-// no hint or it expired.
+// no hint, it expired, or the room runs here now.
 func (e *Engine) hintedOwner(id string) string {
 	if e.ownerHints == nil {
+		return ""
+	}
+	if _, running := e.rooms.load(id); running {
 		return ""
 	}
 	h, ok := e.ownerHints.load(id)

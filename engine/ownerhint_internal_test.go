@@ -4,17 +4,25 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/parlorhq/parlor/room"
 )
 
 // Owner hints: kept for ownerHintTTL, dropped only for the owner a join
 // found wrong, and setting one drops a shard's expired hints once the
 // shard holds ownerHintSweep of them.
 func TestOwnerHints(t *testing.T) {
-	e := &Engine{ownerHints: newShardedMap[ownerHint]()}
+	e := &Engine{ownerHints: newShardedMap[ownerHint](), rooms: newShardedMap[*room.Room]()}
 	e.hintOwner("room", "a")
 	if got := e.hintedOwner("room"); got != "a" {
 		t.Fatalf("hinted owner %q, want a", got)
 	}
+	// A room that runs here now has no owner elsewhere.
+	e.rooms.update("room", func(m map[string]*room.Room) { m["room"] = room.New("room", "k", room.BaseHandler{}, room.Config{}) })
+	if got := e.hintedOwner("room"); got != "" {
+		t.Fatalf("the room runs here, yet the hinted owner is %q", got)
+	}
+	e.rooms.update("room", func(m map[string]*room.Room) { delete(m, "room") })
 	e.dropOwnerHint("room", "b")
 	if got := e.hintedOwner("room"); got != "a" {
 		t.Fatalf("dropping another owner's hint: hinted owner %q, want a", got)
@@ -48,7 +56,7 @@ func TestOwnerHints(t *testing.T) {
 		}
 	})
 	// No cluster: no hints.
-	var none Engine
+	none := Engine{rooms: newShardedMap[*room.Room]()}
 	none.hintOwner("room", "a")
 	if got := none.hintedOwner("room"); got != "" {
 		t.Fatalf("an engine without a cluster hinted %q", got)

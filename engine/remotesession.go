@@ -112,8 +112,20 @@ func (c clusterSide) Join(j *ClusterJoin, done func(error)) {
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
-		done(e.joinForwarded(j))
+		done(notOwnerWhileShutting(e.joinForwarded(j)))
 	}()
+}
+
+// notOwnerWhileShutting answers ErrNotOwner for a forwarded request that
+// this node's shutdown refused (ErrShutdown: the room does not run here
+// and will not, or the wait ended with the drain): the member's node then
+// looks the owner up again, as for a draining room, rather than passing
+// the shutdown on to its client.
+func notOwnerWhileShutting(err error) error {
+	if errors.Is(err, ErrShutdown) {
+		return ErrNotOwner
+	}
+	return err
 }
 
 // joinForwarded runs a forwarded join as handleJoin runs a local one, once
@@ -131,7 +143,7 @@ func (e *Engine) joinForwarded(j *ClusterJoin) error {
 		// it, rather than this node running it for members elsewhere.
 		return ErrRoomFreed
 	}
-	ctx, cancel := context.WithTimeout(e.ctx, e.cfg.JoinTimeout)
+	ctx, cancel := context.WithTimeout(e.opsCtx, e.cfg.JoinTimeout)
 	defer cancel()
 	r, owner, err := e.clusterRoom(ctx, j.Room, j.Kind, m, j.User, false)
 	switch {
@@ -208,12 +220,12 @@ func (c clusterSide) Leave(l *ClusterLeave, done func(error)) {
 			done(nil)
 			return
 		}
-		ctx, cancel := context.WithTimeout(e.ctx, e.cfg.JoinTimeout)
+		ctx, cancel := context.WithTimeout(e.opsCtx, e.cfg.JoinTimeout)
 		defer cancel()
 		err := r.Leave(ctx, rs)
 		if errors.Is(err, room.ErrClosed) || (err == nil && !rs.left.Load()) {
 			err = ErrNotOwner
 		}
-		done(waitErr(err, ErrLeaveTimeout))
+		done(notOwnerWhileShutting(waitErr(err, ErrLeaveTimeout)))
 	}()
 }

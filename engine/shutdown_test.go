@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -207,25 +208,33 @@ func TestShutdownLeavesSendsUnanswered(t *testing.T) {
 	}
 }
 
-// TestShutdownRunsQueuedSends: the sends waiting in a room's mailbox when
-// the engine shuts down are applied and answered before the members
-// leave, not refused.
-func TestShutdownRunsQueuedSends(t *testing.T) {
+// TestShutdownRunsQueuedOps: the sends, the leave and the join waiting
+// in a room's mailbox when the engine shuts down run and are answered
+// before the members leave, not refused: alice's sends are acked and her
+// leave done, carol joins and is then told the room shut down.
+func TestShutdownRunsQueuedOps(t *testing.T) {
 	mod := newTestModule()
-	mod.messageGate = make(chan struct{})
-	release := sync.OnceFunc(func() { close(mod.messageGate) })
-	t.Cleanup(release)
 	env := newEnv(t, engine.Config{}, mod)
 	w := env.rawDial("alice", nil)
 	w.connect()
 	roomID := w.join(1, testKind, testParams{Name: "busy"}).Room
-	// bob's send runs on his reader (the room was idle) and holds the
-	// room; alice's sends wait in its mailbox.
-	bob := env.rawDial("bob", nil)
-	bob.connect()
-	bob.join(1, testKind, testParams{Name: "busy"})
-	bob.send(codec.AppendSend(nil, 2, roomID, "block", nil, "block"))
-	mod.log.wait(t, hookRec{Room: roomID, Hook: "message", User: "bob", Reason: "block"}, 1)
+	r, ok := env.e.Room(roomID)
+	if !ok {
+		t.Fatal("the room does not run")
+	}
+	// The room goroutine runs a function that holds it until the
+	// shutdown has begun; the requests below wait in its mailbox.
+	gate := make(chan struct{})
+	release := sync.OnceFunc(func() { close(gate) })
+	t.Cleanup(release)
+	holding := make(chan struct{})
+	go func() {
+		_ = r.Do(context.Background(), func() {
+			close(holding)
+			<-gate
+		})
+	}()
+	<-holding
 	const queued = 5
 	for i := range queued {
 		say, err := codec.MarshalData(echo.SayData{Text: fmt.Sprint(i)})
@@ -234,9 +243,15 @@ func TestShutdownRunsQueuedSends(t *testing.T) {
 		}
 		w.send(codec.AppendSend(nil, uint64(3+i), roomID, "say", say, fmt.Sprint("say-", i)))
 	}
-	// Answered once the reader has queued the sends before it.
-	w.send(codec.AppendJoin(nil, 20, "no-such-kind", nil, "", 0))
-	w.readUntil(waitTimeout, func(f *codec.Frame) bool { return f.Ref == 20 })
+	w.send(codec.AppendLeave(nil, 20, roomID))
+	carol := env.rawDial("carol", nil)
+	carol.connect()
+	params, err := codec.MarshalData(testParams{Name: "busy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	carol.send(codec.AppendJoin(nil, 1, testKind, params, "", 0))
+	eventually(t, waitTimeout, "the requests in the mailbox", func() bool { return r.MailboxLen() == queued+2 })
 
 	done := make(chan error, 1)
 	go func() {
@@ -250,26 +265,50 @@ func TestShutdownRunsQueuedSends(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
+
 	res := w.readClose(waitTimeout)
 	if res.closeCode != engine.CloseGoingAway {
-		t.Errorf("closed with %d, want %d", res.closeCode, engine.CloseGoingAway)
+		t.Errorf("alice: closed with %d, want %d", res.closeCode, engine.CloseGoingAway)
 	}
 	answered := map[uint64]bool{}
 	for _, f := range res.frames {
-		if f.Type != codec.TypeReply {
-			continue
+		switch {
+		case f.Type == codec.TypeReply && f.Code != "":
+			t.Errorf("alice: request %d refused: %s %s", f.Ref, f.Code, f.Message)
+		case f.Type == codec.TypeReply:
+			answered[f.Ref] = true
+		case f.Type == codec.TypeLeft:
+			t.Errorf("alice: left frame %+v after her own leave", f)
 		}
-		if f.Code != "" {
-			t.Errorf("send %d refused: %s %s", f.Ref, f.Code, f.Message)
-		}
-		answered[f.Ref] = true
 	}
 	for ref := uint64(3); ref < 3+queued; ref++ {
 		if !answered[ref] {
-			t.Errorf("send %d was not answered", ref)
+			t.Errorf("alice: send %d was not answered", ref)
 		}
 	}
+	// Her leave ran (below); its answer, which her reader writes once
+	// the room has taken her out, may come after the close: a client
+	// takes a leave unanswered at a close for done.
 	if n := mod.log.count(hookRec{Room: roomID, Hook: "message", User: "alice"}); n != queued {
 		t.Errorf("%d of alice's messages ran, want %d", n, queued)
+	}
+	if n := mod.log.count(hookRec{Room: roomID, Hook: "leave", User: "alice", Reason: string(room.LeaveLeft)}); n != 1 {
+		t.Errorf("alice left %d times by her own leave, want once", n)
+	}
+
+	res = carol.readClose(waitTimeout)
+	var got []string
+	for _, f := range res.frames {
+		switch f.Type {
+		case codec.TypeJoined:
+			got = append(got, "joined")
+		case codec.TypeLeft:
+			got = append(got, "left "+f.Reason)
+		case codec.TypeReply:
+			got = append(got, fmt.Sprintf("reply %d %s", f.Ref, f.Code))
+		}
+	}
+	if want := []string{"joined", "left " + string(room.LeaveShutdown)}; !slices.Equal(got, want) {
+		t.Errorf("carol got %v, want %v", got, want)
 	}
 }

@@ -168,17 +168,24 @@ type Room struct {
 	stop    chan struct{}
 	done    chan struct{}
 
-	stopOnce  sync.Once
-	closing   atomic.Bool
+	stopOnce sync.Once
+	// state holds stateClosing, set when the room stops (dispose,
+	// exit), and how it was asked to stop: stateDrain (Drain: the ops
+	// already in its mailbox run first) and stateStopNow (Shutdown, also
+	// after Drain: nothing more runs). From the first ask on, new sends,
+	// joins and calls are refused with ErrClosed.
+	state     atomic.Uint32
 	createErr error
 
 	// actor is held while the room's code runs: by the room goroutine
 	// around each mailbox op, timer and shutdown, or by a sender running
 	// an op inline. It is locked from New until OnCreate has run.
 	actor sync.Mutex
-	// queued counts the ops posted to the mailbox and not yet handled. A
-	// send runs inline only when it is zero, so that it never overtakes
-	// an op posted before it (the same connection's previous send).
+	// queued counts the ops posted to the mailbox and not yet handled,
+	// and, for a moment, one that a send or call counted and the room
+	// then refused. A send runs inline only when it is zero, so that it
+	// never overtakes an op posted before it (the same connection's
+	// previous send).
 	queued atomic.Int32
 	// runner is the room goroutine's state: running, parked or stopped
 	// (park.go). posted counts the timers and wake-ups sent to the room
@@ -189,10 +196,6 @@ type Room struct {
 	// Beside the counters, where they take no room of their own.
 	parkArmed bool
 	parkBusy  bool
-	// drainQueued: Drain asked the room to stop, so the ops in its
-	// mailbox run first. Written once, before stop is closed, and read
-	// by the room goroutine after it took stop.
-	drainQueued bool
 	// wake asks the room goroutine to check, after an inline op, whether
 	// the room must now be disposed.
 	wake chan struct{}
@@ -308,35 +311,59 @@ func (r *Room) Logger() *zap.Logger {
 // Done is closed when the room goroutine has stopped.
 func (r *Room) Done() <-chan struct{} { return r.done }
 
-// Shutdown asks the room to stop: remaining members leave with
-// LeaveShutdown, then OnDispose runs with DisposeShutdown. Operations
-// still in the mailbox are refused (sends answered ErrClosed). It does
-// not wait; use Done.
-func (r *Room) Shutdown() { r.stopRoom(false) }
+// Bits of Room.state.
+const (
+	stateClosing uint32 = 1 << iota
+	stateDrain
+	stateStopNow
+)
+
+// Shutdown asks the room to stop once the operation under way, if any,
+// has ended: remaining members leave with LeaveShutdown, then OnDispose
+// runs with DisposeShutdown. Operations still in the mailbox are refused
+// (sends answered ErrClosed, joins and calls ErrClosed), and so are new
+// ones from the call on. Called after Drain, it ends the drain after the
+// operation under way. It does not wait; use Done.
+func (r *Room) Shutdown() {
+	r.state.Or(stateStopNow)
+	r.signalStop()
+}
 
 // Drain is Shutdown for a room whose process is stopping while it still
 // owns the room: the operations already in the mailbox run first, in
 // order, as they would have (a send is applied and answered), and only
 // then do the members leave. New sends, joins and calls are refused with
-// ErrClosed from the call on, so the wait is bounded by the mailbox
-// (Config.MailboxSize); one that passed the room's check just as Drain
-// was called runs too. Use Shutdown instead when the room must not run
-// anything more, for example once another process may own it. It does
-// not wait; use Done.
-func (r *Room) Drain() { r.stopRoom(true) }
+// ErrClosed from the call on (one that passed the room's check just as
+// Drain was called runs too), so the wait is bounded by what the mailbox
+// holds (Config.MailboxSize), and by the disconnects of sessions that
+// close meanwhile, which are never refused. A Shutdown, before or during
+// the drain, ends it: use it when the room must not run anything more,
+// for example once another process may own it. It does not wait; use
+// Done.
+func (r *Room) Drain() {
+	r.state.Or(stateDrain)
+	r.signalStop()
+}
 
-// stopRoom runs Shutdown or Drain: the first call decides.
-func (r *Room) stopRoom(drain bool) {
+// signalStop wakes the room goroutine for Shutdown or Drain, once.
+func (r *Room) signalStop() {
 	r.stopOnce.Do(func() {
-		if drain {
-			r.closing.Store(true)
-			r.drainQueued = true
-		}
 		r.posted.Add(1) // never parks again: it has a shutdown to run
 		close(r.stop)
 		r.kick()
 	})
 }
+
+// refusing reports whether the room takes no new operation: it stops,
+// or was asked to.
+func (r *Room) refusing() bool { return r.state.Load() != 0 }
+
+// closing reports whether the room stops or has stopped (dispose, exit).
+func (r *Room) closing() bool { return r.state.Load()&stateClosing != 0 }
+
+// draining reports whether the room is asked to run its queued ops
+// before it stops: Drain was called, and Shutdown was not.
+func (r *Room) draining() bool { return r.state.Load()&(stateDrain|stateStopNow) == stateDrain }
 
 // Join asks the room to admit session s. On success the room has already
 // queued the joined frame (answering ref) to s; on failure nothing was
@@ -383,10 +410,10 @@ func (r *Room) Disconnect(s Session) {
 // the mailbox is full and ErrClosed when the room has stopped; data must
 // not be modified afterwards.
 func (r *Room) Send(s Session, ref uint64, event string, data []byte, clientMsgID string) error {
-	// Counted before closing is read: a draining room runs every op that
-	// passed this check (runQueued).
+	// Counted before the check: a draining room runs every op that
+	// passed it (runQueued).
 	r.queued.Add(1)
-	if r.closing.Load() {
+	if r.refusing() {
 		r.queued.Add(-1)
 		return ErrClosed
 	}
@@ -422,7 +449,7 @@ func (r *Room) SendInline(s Session, ref uint64, event string, data []byte, clie
 	}
 	// Recheck under the lock: an op may have been posted, or the room
 	// closed, since the first look.
-	if r.queued.Load() != 0 || r.closing.Load() || r.closeReason != "" {
+	if r.queued.Load() != 0 || r.refusing() || r.closeReason != "" {
 		r.actor.Unlock()
 		return r.Send(s, ref, event, data, clientMsgID)
 	}
@@ -462,8 +489,8 @@ func (r *Room) Do(ctx context.Context, fn func()) error {
 // ctx.Err(). If the room has already taken o, call waits for the result
 // instead, so the caller is told what happened.
 func (r *Room) call(ctx context.Context, o *op) error {
-	r.queued.Add(1) // before closing is read, as in Send
-	if r.closing.Load() {
+	r.queued.Add(1) // before the check, as in Send
+	if r.refusing() {
 		r.queued.Add(-1)
 		return r.closedErr()
 	}
@@ -514,7 +541,7 @@ func (r *Room) resultOrClosed(o *op) error {
 // while OnExit runs, after closing is set and before done is closed, gets
 // the OnCreate error too, not ErrClosed.
 func (r *Room) closedErr() error {
-	if r.closing.Load() && r.createErr != nil {
+	if r.closing() && r.createErr != nil {
 		return r.createErr
 	}
 	return ErrClosed
@@ -556,6 +583,12 @@ func (r *Room) loop() {
 		var o *op
 		var t *Timer
 		var ev uint8
+		if r.state.Load()&(stateDrain|stateStopNow) != 0 {
+			// Asked to stop: before the mailbox, so that what waits
+			// there is refused (Shutdown) or run by runQueued (Drain).
+			r.step(evStop, nil, nil)
+			return
+		}
 		select {
 		case o = <-r.mailbox:
 			ev = evOp
@@ -596,7 +629,7 @@ func (r *Room) step(ev uint8, o *op, t *Timer) bool {
 		r.actor.Lock()
 	case evStop:
 		r.actor.Lock()
-		if !r.drainQueued || !r.runQueued() {
+		if !r.draining() || !r.runQueued() {
 			r.dispose(DisposeShutdown)
 		}
 		r.actor.Unlock()
@@ -625,22 +658,25 @@ func (r *Room) afterOp() bool {
 
 // runQueued runs the ops left in the mailbox of a room being drained, in
 // order, each followed by its zero-delay timers, until none is on its
-// way: Send and call count an op (queued) before they read closing, so
-// one that read it unset, before Drain set it, is in the mailbox or about
+// way: Send and call count an op (queued) before they check the room, so
+// one that checked it before Drain was called is in the mailbox or about
 // to be, or gives up and uncounts itself (a full mailbox, an ended
-// context). runQueued reports whether a handler closed the room
-// meanwhile (it was disposed then).
+// context). It stops early when the room closed itself (it is disposed
+// then, and runQueued reports true) or a Shutdown came.
 func (r *Room) runQueued() bool {
 	for {
+		if r.closeReason != "" {
+			r.dispose(r.closeReason)
+			return true
+		}
+		if !r.draining() {
+			return false
+		}
 		select {
 		case o := <-r.mailbox:
 			r.handle(o)
 			r.queued.Add(-1)
 			r.runDue()
-			if r.closeReason != "" {
-				r.dispose(r.closeReason)
-				return true
-			}
 		default:
 			if r.queued.Load() == 0 {
 				return false
@@ -835,7 +871,7 @@ func (r *Room) reply(s Session, ref uint64, data any, err error) ([]byte, bool) 
 
 // dispose removes every member, runs OnDispose and stops the goroutine.
 func (r *Room) dispose(reason DisposeReason) {
-	r.closing.Store(true)
+	r.state.Or(stateClosing)
 	leave := LeaveShutdown
 	if reason == DisposeClosed {
 		leave = LeaveClosed
@@ -854,7 +890,7 @@ func (r *Room) dispose(reason DisposeReason) {
 // exit stops timers, lets the registry forget the room, fails queued
 // requests and releases waiters.
 func (r *Room) exit() {
-	r.closing.Store(true)
+	r.state.Or(stateClosing)
 	r.runner.Store(runnerStopped)
 	if r.parkTimer != nil {
 		r.parkTimer.Stop()

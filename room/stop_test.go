@@ -78,11 +78,25 @@ func TestRoomSendAcceptedAtStopIsAnswered(t *testing.T) {
 // Drain runs the ops already in the mailbox, in order, before the members
 // leave: each queued send is applied and answered with its reply, then
 // the left frame comes, then OnDispose(shutdown). A send after Drain is
-// refused at once with ErrClosed. A handler that closes the room during
-// the drain ends it there: the later queued sends are answered ErrClosed.
+// refused at once with ErrClosed. A handler that closes the room, or
+// shuts it down (as on a store conflict), during the drain ends it
+// there: the later queued sends are answered ErrClosed. Shutdown alone
+// lets the op under way end and refuses what waits in the mailbox.
 func TestRoomDrainRunsQueuedOps(t *testing.T) {
-	for _, closeAt := range []int{0, 4} {
-		t.Run(fmt.Sprintf("close at %d", closeAt), func(t *testing.T) {
+	tests := []struct {
+		name   string
+		drain  bool
+		stopAt int                // the op whose handler stops the room, 0 for none
+		stop   func(r *room.Room) // how it does
+		left   room.LeaveReason
+	}{
+		{"drain", true, 0, nil, room.LeaveShutdown},
+		{"drain, closed at 4", true, 4, (*room.Room).Close, room.LeaveClosed},
+		{"drain, shut down at 3", true, 3, (*room.Room).Shutdown, room.LeaveShutdown},
+		{"shutdown", false, 0, nil, room.LeaveShutdown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
 			entered := make(chan struct{})
 			gate := make(chan struct{})
 			release := sync.OnceFunc(func() { close(gate) })
@@ -96,8 +110,8 @@ func TestRoomDrainRunsQueuedOps(t *testing.T) {
 					<-gate
 				}
 				ran = append(ran, n)
-				if n == closeAt {
-					r.Close()
+				if n == tt.stopAt {
+					tt.stop(r)
 				}
 				return n, nil
 			}}
@@ -118,26 +132,29 @@ func TestRoomDrainRunsQueuedOps(t *testing.T) {
 					<-entered // the room runs it; the others wait in the mailbox
 				}
 			}
-			r.Drain()
+			if tt.drain {
+				r.Drain()
+			} else {
+				r.Shutdown()
+			}
 			if err := r.Send(s, 99, "m", nil, ""); err != room.ErrClosed {
-				t.Errorf("a send after Drain: %v, want ErrClosed", err)
+				t.Errorf("a send after the stop was asked: %v, want ErrClosed", err)
 			}
 			release()
 			waitDone(t, r)
 
 			last := queued
-			if closeAt > 0 {
-				last = closeAt
+			switch {
+			case tt.stopAt > 0:
+				last = tt.stopAt
+			case !tt.drain:
+				last = 1
 			}
 			if want := ints(1, last); !slices.Equal(ran, want) {
 				t.Fatalf("ran %v, want %v", ran, want)
 			}
 			// The replies of the sends that ran, in order, then the left
-			// frame, then (closed) the others' refusals.
-			wantLeft, wantDispose := room.LeaveShutdown, room.DisposeShutdown
-			if closeAt > 0 {
-				wantLeft, wantDispose = room.LeaveClosed, room.DisposeClosed
-			}
+			// frame, then the others' refusals.
 			frames := s.decoded(t)
 			if len(frames) != queued+1 {
 				t.Fatalf("%d frames, want %d: %+v", len(frames), queued+1, frames)
@@ -149,8 +166,8 @@ func TestRoomDrainRunsQueuedOps(t *testing.T) {
 						t.Fatalf("frame %d: %+v, want the reply to %d", i, f, i+1)
 					}
 				case i == last:
-					if f.Type != codec.TypeLeft || f.Reason != string(wantLeft) {
-						t.Fatalf("frame %d: %+v, want a left frame (%s)", i, f, wantLeft)
+					if f.Type != codec.TypeLeft || f.Reason != string(tt.left) {
+						t.Fatalf("frame %d: %+v, want a left frame (%s)", i, f, tt.left)
 					}
 				default:
 					if f.Type != codec.TypeReply || f.Ref != uint64(i) || f.Code != codec.AsError(room.ErrClosed).Code {
@@ -158,8 +175,12 @@ func TestRoomDrainRunsQueuedOps(t *testing.T) {
 					}
 				}
 			}
-			if n := h.count(fmt.Sprintf("dispose %s", wantDispose)); n != 1 {
-				t.Fatalf("OnDispose(%s) ran %d times; calls %v", wantDispose, n, h.calls())
+			dispose := room.DisposeShutdown
+			if tt.left == room.LeaveClosed {
+				dispose = room.DisposeClosed
+			}
+			if n := h.count(fmt.Sprintf("dispose %s", dispose)); n != 1 {
+				t.Fatalf("OnDispose(%s) ran %d times; calls %v", dispose, n, h.calls())
 			}
 		})
 	}
