@@ -2,7 +2,9 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"strconv"
 
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/room"
@@ -27,8 +29,13 @@ func (m groupModule) Resolve(ctx context.Context, req *room.ResolveRequest) (str
 	switch {
 	case p.Create != nil && p.ID != "":
 		return "", codec.Errorf(codec.CodeBadRequest, "chat: give either id or create")
+	case p.Create != nil && p.Create.Nonce != "":
+		if len(p.Create.Nonce) > MaxNonceLen {
+			return "", codec.Errorf(codec.CodeBadRequest, "chat: nonce must be 1 to %d bytes", MaxNonceLen)
+		}
+		return m.c.createGroupOnce(ctx, req, *p.Create)
 	case p.Create != nil:
-		return m.c.createGroup(ctx, req.User, *p.Create)
+		return m.c.createGroup(ctx, req.User, *p.Create, newID())
 	case p.ID == "":
 		return "", codec.Errorf(codec.CodeBadRequest, "chat: group id required")
 	case !isGroupID(p.ID):
@@ -48,7 +55,7 @@ func (m groupModule) NewHandler(roomID string) room.Handler {
 // than Config.OpTimeout (see commit for what a late store means; here the
 // group may be stored without its creator being told its id, and it then
 // shows in the creator's inbox).
-func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup) (string, error) {
+func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup, id string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.OpTimeout)
 	defer cancel()
 	name, err := c.checkGroupName(g.Name)
@@ -74,7 +81,7 @@ func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup) (
 			return "", err
 		}
 	}
-	id, now := newID(), nowMillis()
+	now := nowMillis()
 	info := RoomInfo{ID: id, Kind: KindGroup, Name: name, Members: members, Admins: []string{creator}, Created: now, Creator: creator}
 	e := Message{
 		Room: id, Seq: 1, ID: newID(), Kind: KindMembers, From: creator, Time: now,
@@ -91,6 +98,12 @@ func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup) (
 		c.cfg.Logger.Warn("chat: the store did not answer in time: the group may be stored", zap.String("user", creator), zap.String("room", id))
 		return "", ErrTimeout
 	}
+	if errors.Is(err, ErrSeqConflict) && g.Nonce != "" {
+		// The same creation, from another node or an earlier try whose
+		// answer was lost, stored the group first.
+		c.written.giveBack(creator, len(name))
+		return id, nil
+	}
 	if err != nil {
 		c.written.giveBack(creator, len(name))
 		c.cfg.Logger.Error("chat: store new group", zap.String("user", creator), zap.Error(err))
@@ -102,6 +115,31 @@ func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup) (
 	}
 	c.announce(ConversationNotice{Room: id, Kind: KindGroup, From: creator, Name: name}, members)
 	return id, nil
+}
+
+// createGroupOnce runs a creation with a nonce: the group's id is keyed
+// by its creator and nonce, so a join that repeats the creation (a rejoin
+// after a reconnect, a retry whose answer was lost) finds the group and
+// opens it, and the room checks membership as for {id}.
+func (c *Chat) createGroupOnce(ctx context.Context, req *room.ResolveRequest, g CreateGroup) (string, error) {
+	id := onceGroupID(req, g.Nonce)
+	_, err := c.store.Room(ctx, id)
+	switch {
+	case err == nil:
+		return id, nil
+	case !errors.Is(err, ErrNotFound):
+		return "", storeErr(ctx, "look up group", err)
+	}
+	return c.createGroup(ctx, req.User, g, id)
+}
+
+// onceGroupID is the id of the group that req's user creates with
+// nonce: a keyed id (room.KeyedID) of the creator and the nonce, cut to
+// the length of a random group id (isGroupID). The two are one
+// length-prefixed field, so no other creator and nonce give it.
+func onceGroupID(req *room.ResolveRequest, nonce string) string {
+	field := strconv.Itoa(len(req.User)) + ":" + req.User + nonce
+	return req.KeyedID("create", field)[:32]
 }
 
 // checkGroupsCreated refuses a creation by user once they have created

@@ -1,6 +1,7 @@
 package chat_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -176,5 +177,113 @@ func TestGroupNotFound(t *testing.T) {
 	id, _ := alice.dm("bob")
 	if c := alice.joinErr(chat.KindGroup, chat.GroupParams{ID: id}); c != codec.CodeNotFound {
 		t.Fatalf("DM id as a group: %s, want not_found", c)
+	}
+}
+
+// TestGroupCreateOnce: a creation with a nonce is idempotent per creator.
+// The same join again (as a client's rejoin after a reconnect sends it)
+// opens the group it created, with no second group and no second
+// creation entry; the same nonce from another creator, or another nonce,
+// is another group; a member may not take the creator's params to open
+// it as a non-member; a nonce too long is refused.
+func TestGroupCreateOnce(t *testing.T) {
+	e := start(t, chat.Config{MaxGroupsPerUser: 2})
+	alice, bob, carol := e.dial("alice"), e.dial("bob"), e.dial("carol")
+	create := chat.GroupParams{Create: &chat.CreateGroup{Name: "once", Members: []string{"bob"}, Nonce: "n-1"}}
+	var snap chat.Snapshot
+	first := alice.join(chat.KindGroup, create, &snap).Room
+	if snap.Group == nil || snap.Group.ID != first {
+		t.Fatalf("snapshot %+v", snap.Group)
+	}
+	alice.say(first, "hello")
+	again := alice.join(chat.KindGroup, create, nil).Room
+	if again != first {
+		t.Fatalf("the same creation opened %s, want %s", again, first)
+	}
+	if h := alice.history(first, 0, 10); len(h.Messages) != 2 || h.Messages[0].Kind != chat.KindMembers || h.Messages[1].Text != "hello" {
+		t.Fatalf("history %+v, want one creation entry and the message", h.Messages)
+	}
+	// A fresh connection too (a reconnect), and past the group limit: the
+	// group exists, so nothing is created.
+	other := alice.join(chat.KindGroup, chat.GroupParams{Create: &chat.CreateGroup{Name: "two", Nonce: "n-2"}}, nil).Room
+	if other == first {
+		t.Fatal("another nonce opened the same group")
+	}
+	if c := alice.joinErr(chat.KindGroup, chat.GroupParams{Create: &chat.CreateGroup{Name: "three", Nonce: "n-3"}}); c != codec.CodeLimitExceeded {
+		t.Fatalf("a third group: %s, want limit_exceeded", c)
+	}
+	if got := e.dial("alice").join(chat.KindGroup, create, nil).Room; got != first {
+		t.Fatalf("from a new connection the creation opened %s, want %s", got, first)
+	}
+
+	// bob's creation with alice's nonce is bob's own group.
+	bobs := bob.join(chat.KindGroup, chat.GroupParams{Create: &chat.CreateGroup{Name: "once", Nonce: "n-1"}}, nil).Room
+	if bobs == first {
+		t.Fatal("bob's creation with alice's nonce opened alice's group")
+	}
+	// carol, not a member, cannot open alice's group by naming its id.
+	if c := carol.joinErr(chat.KindGroup, chat.GroupParams{ID: first}); c != codec.CodeForbidden {
+		t.Fatalf("carol opening alice's group: %s, want forbidden", c)
+	}
+	long := chat.GroupParams{Create: &chat.CreateGroup{Name: "long", Nonce: strings.Repeat("n", chat.MaxNonceLen+1)}}
+	if c := alice.joinErr(chat.KindGroup, long); c != codec.CodeBadRequest {
+		t.Fatalf("a nonce of %d bytes: %s, want bad_request", chat.MaxNonceLen+1, c)
+	}
+}
+
+// staleRooms is a Store whose first lookup of each room misses, as one
+// made just before another server stored the room would.
+type staleRooms struct {
+	chat.Store
+	seen *sync.Map
+}
+
+func (s staleRooms) Room(ctx context.Context, id string) (chat.RoomInfo, error) {
+	if _, again := s.seen.LoadOrStore(id, true); !again {
+		return chat.RoomInfo{}, chat.ErrNotFound
+	}
+	return s.Store.Room(ctx, id)
+}
+
+// TestGroupCreateOnceTwoServers: the same creation on two servers sharing
+// a store ends with one group, which both joins open: when the second
+// server looked the group up before the first stored it (its store write
+// then finds the log begun), and when both run at once.
+func TestGroupCreateOnceTwoServers(t *testing.T) {
+	st := chat.NewMemoryStore()
+	a, b := start(t, chat.Config{Store: st}), start(t, chat.Config{Store: staleRooms{st, new(sync.Map)}})
+	create := chat.GroupParams{Create: &chat.CreateGroup{Name: "late", Members: []string{"bob"}, Nonce: "late"}}
+	first := a.dial("alice").join(chat.KindGroup, create, nil).Room
+	if got := b.dial("alice").join(chat.KindGroup, create, nil).Room; got != first {
+		t.Fatalf("the second server's creation opened %s, want %s", got, first)
+	}
+	for round := range 20 {
+		a, b := start(t, chat.Config{Store: st}), start(t, chat.Config{Store: st})
+		nonce := fmt.Sprint("race-", round)
+		create := chat.GroupParams{Create: &chat.CreateGroup{Name: "race", Members: []string{"bob"}, Nonce: nonce}}
+		ids := make([]string, 2)
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i, e := range []*env{a, b} {
+			u := e.dial("alice")
+			wg.Go(func() {
+				j, err := u.Join(ctxT(t), chat.KindGroup, create)
+				if err == nil {
+					ids[i] = j.Room
+				}
+				errs[i] = err
+			})
+		}
+		wg.Wait()
+		if errs[0] != nil || errs[1] != nil {
+			t.Fatalf("round %d: %v", round, errs)
+		}
+		if ids[0] != ids[1] {
+			t.Fatalf("round %d: the two creations opened %s and %s", round, ids[0], ids[1])
+		}
+		h, err := st.History(ctxT(t), ids[0], 0, 10)
+		if err != nil || len(h) != 1 || h[0].Kind != chat.KindMembers {
+			t.Fatalf("round %d: log %+v (%v), want one creation entry", round, h, err)
+		}
 	}
 }

@@ -12,6 +12,8 @@ package chatclient
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/parlorhq/parlor/chat"
@@ -40,9 +42,14 @@ func Group(ctx context.Context, c *client.Client, id string) (*Conversation, err
 
 // CreateGroup creates a group called name, with the user as its admin and
 // members as the other members, and opens it. ID returns its id, which
-// the others open with Group.
+// the others open with Group. The creation carries a random nonce
+// (chat.CreateGroup.Nonce), so the client's rejoins after a reconnect or
+// a move open this group rather than create another.
 func CreateGroup(ctx context.Context, c *client.Client, name string, members ...string) (*Conversation, error) {
-	return join(ctx, c, chat.KindGroup, chat.GroupParams{Create: &chat.CreateGroup{Name: name, Members: members}})
+	var nonce [16]byte
+	_, _ = rand.Read(nonce[:]) // crypto/rand.Read never fails
+	g := &chat.CreateGroup{Name: name, Members: members, Nonce: hex.EncodeToString(nonce[:])}
+	return join(ctx, c, chat.KindGroup, chat.GroupParams{Create: g})
 }
 
 func join(ctx context.Context, c *client.Client, kind string, params any) (*Conversation, error) {

@@ -104,7 +104,10 @@ form.addEventListener("submit", async (e) => {
   }
   createBtn.disabled = true;
   try {
-    const room = await client.join("chat.group", { create: { name, members } });
+    // The nonce makes the creation idempotent: a rejoin after a
+    // reconnect opens this group instead of creating another.
+    const nonce = crypto.randomUUID();
+    const room = await client.join("chat.group", { create: { name, members, nonce } });
     location.assign(`/groups/${encodeURIComponent(room.id)}`);
   } catch (err) {
     showError(err);

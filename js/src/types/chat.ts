@@ -29,6 +29,15 @@ export interface CreateGroup {
   name: string;
   /** Members are the other users to add; the creator is added first. */
   members: string[] | null;
+  /**
+   * Nonce, if set (1 to MaxNonceLen, 64, bytes; random for each group),
+   * makes the creation idempotent: a join of the same creator with the
+   * same nonce opens the group it created instead of creating another.
+   * Clients that join their rooms again after a reconnect send the same
+   * params, so without a nonce each rejoin of a creating join would
+   * create a new group.
+   */
+  nonce?: string;
 }
 
 /** Snapshot is what a member gets when joining a conversation. */
