@@ -12,7 +12,7 @@ import (
 )
 
 // groupModule is KindGroup: group conversations with admins, created with
-// a random id.
+// a random id, or one keyed by the creator and a nonce (createGroupOnce).
 type groupModule struct{ c *Chat }
 
 // Kind implements room.Module.
@@ -49,12 +49,15 @@ func (m groupModule) NewHandler(roomID string) room.Handler {
 	return newConversation(m.c, roomID, KindGroup)
 }
 
-// createGroup validates and stores a new group whose first log entry
-// records its creation, and tells the members' inboxes. Every limit is
-// checked before anything is stored, and the creation takes no longer
+// createGroup validates and stores a new group with id, whose first log
+// entry records its creation, and tells the members' inboxes. Every limit
+// is checked before anything is stored, and the creation takes no longer
 // than Config.OpTimeout (see commit for what a late store means; here the
 // group may be stored without its creator being told its id, and it then
-// shows in the creator's inbox).
+// shows in the creator's inbox). A creation with a nonce (its id keyed)
+// that finds its group stored, before its checks or when one refuses it
+// or its store write, opens that group instead: the same creation ran
+// before, here or on another node.
 func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup, id string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.OpTimeout)
 	defer cancel()
@@ -73,13 +76,26 @@ func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup, i
 	lock := c.creatorLock(creator)
 	lock.Lock()
 	defer lock.Unlock()
-	if err := c.checkGroupsCreated(ctx, creator); err != nil {
-		return "", err
-	}
-	for _, u := range others {
-		if err := c.canMessage(ctx, creator, u); err != nil {
+	if g.Nonce != "" {
+		// A creation that repeats one already stored opens its group.
+		found, err := c.groupStored(ctx, id)
+		if err != nil {
 			return "", err
 		}
+		if found {
+			return id, nil
+		}
+	}
+	if err := c.mayCreateGroup(ctx, creator, others); err != nil {
+		if g.Nonce != "" {
+			// The same creation may have been stored meanwhile, on
+			// another node: then it counts among the user's groups
+			// (or quota), and opens rather than being refused.
+			if found, _ := c.groupStored(ctx, id); found {
+				return id, nil
+			}
+		}
+		return "", err
 	}
 	now := nowMillis()
 	info := RoomInfo{ID: id, Kind: KindGroup, Name: name, Members: members, Admins: []string{creator}, Created: now, Creator: creator}
@@ -91,6 +107,11 @@ func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup, i
 		return "", ErrTimeout
 	}
 	if err := c.written.take(creator, len(name)); err != nil {
+		if g.Nonce != "" {
+			if found, _ := c.groupStored(ctx, id); found {
+				return id, nil
+			}
+		}
 		return "", err
 	}
 	_, _, err = c.store.Append(ctx, Write{Entry: e, Room: &info})
@@ -120,17 +141,36 @@ func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup, i
 // createGroupOnce runs a creation with a nonce: the group's id is keyed
 // by its creator and nonce, so a join that repeats the creation (a rejoin
 // after a reconnect, a retry whose answer was lost) finds the group and
-// opens it, and the room checks membership as for {id}.
+// opens it (createGroup), and the room checks membership as for {id}.
 func (c *Chat) createGroupOnce(ctx context.Context, req *room.ResolveRequest, g CreateGroup) (string, error) {
-	id := onceGroupID(req, g.Nonce)
+	return c.createGroup(ctx, req.User, g, onceGroupID(req, g.Nonce))
+}
+
+// mayCreateGroup checks that creator may create one more group, with
+// others as its other members: the group limit and the message policy.
+func (c *Chat) mayCreateGroup(ctx context.Context, creator string, others []string) error {
+	if err := c.checkGroupsCreated(ctx, creator); err != nil {
+		return err
+	}
+	for _, u := range others {
+		if err := c.canMessage(ctx, creator, u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// groupStored reports whether the store holds a group with id.
+func (c *Chat) groupStored(ctx context.Context, id string) (bool, error) {
 	_, err := c.store.Room(ctx, id)
 	switch {
 	case err == nil:
-		return id, nil
-	case !errors.Is(err, ErrNotFound):
-		return "", storeErr(ctx, "look up group", err)
+		return true, nil
+	case errors.Is(err, ErrNotFound):
+		return false, nil
 	}
-	return c.createGroup(ctx, req.User, g, id)
+	c.cfg.Logger.Error("chat: look up group", zap.String("room", id), zap.Error(err))
+	return false, storeErr(ctx, "look up group", err)
 }
 
 // onceGroupID is the id of the group that req's user creates with

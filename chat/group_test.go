@@ -6,7 +6,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/parlorhq/parlor/chat"
 	"github.com/parlorhq/parlor/codec"
@@ -286,4 +288,78 @@ func TestGroupCreateOnceTwoServers(t *testing.T) {
 			t.Fatalf("round %d: log %+v (%v), want one creation entry", round, h, err)
 		}
 	}
+}
+
+// scriptedRooms is a Store whose room lookups miss at the call numbers
+// in miss (counted from 1).
+type scriptedRooms struct {
+	chat.Store
+	miss    map[int]bool
+	lookups atomic.Int32
+}
+
+func (s *scriptedRooms) Room(ctx context.Context, id string) (chat.RoomInfo, error) {
+	if s.miss[int(s.lookups.Add(1))] {
+		return chat.RoomInfo{}, chat.ErrNotFound
+	}
+	return s.Store.Room(ctx, id)
+}
+
+// slowRooms is a Store whose room lookups take a while, so that two
+// creations on one server overlap.
+type slowRooms struct{ chat.Store }
+
+func (s slowRooms) Room(ctx context.Context, id string) (chat.RoomInfo, error) {
+	time.Sleep(50 * time.Millisecond)
+	return s.Store.Room(ctx, id)
+}
+
+// TestGroupCreateOnceAtLimit: a creation that repeats one already stored
+// opens the group also when the creator has reached the group limit with
+// it: when the two run at once on one server, and when the second server
+// looked the group up before the first stored it.
+func TestGroupCreateOnceAtLimit(t *testing.T) {
+	create := chat.GroupParams{Create: &chat.CreateGroup{Name: "last", Members: []string{"bob"}, Nonce: "last"}}
+	t.Run("one server", func(t *testing.T) {
+		e := start(t, chat.Config{Store: slowRooms{chat.NewMemoryStore()}, MaxGroupsPerUser: 1})
+		ids := make([]string, 2)
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i := range ids {
+			u := e.dial("alice")
+			wg.Go(func() {
+				j, err := u.Join(ctxT(t), chat.KindGroup, create)
+				if err == nil {
+					ids[i] = j.Room
+				}
+				errs[i] = err
+			})
+		}
+		wg.Wait()
+		if errs[0] != nil || errs[1] != nil || ids[0] != ids[1] {
+			t.Fatalf("two creations at once at the limit: %v, %v", ids, errs)
+		}
+	})
+	t.Run("daily quota", func(t *testing.T) {
+		// The repeat's lookup misses (made just before the first
+		// creation was stored), and the first used up the day's bytes.
+		st := &scriptedRooms{Store: chat.NewMemoryStore(), miss: map[int]bool{1: true, 3: true}}
+		e := start(t, chat.Config{Store: st, DailyBytesPerUser: len("last")})
+		first := e.dial("alice").join(chat.KindGroup, create, nil).Room
+		if got := e.dial("alice").join(chat.KindGroup, create, nil).Room; got != first {
+			t.Fatalf("the repeat opened %s, want %s", got, first)
+		}
+		if n := st.lookups.Load(); n != 4 {
+			t.Fatalf("%d room lookups, want 4 (the script did not run as planned)", n)
+		}
+	})
+	t.Run("two servers", func(t *testing.T) {
+		st := chat.NewMemoryStore()
+		a := start(t, chat.Config{Store: st, MaxGroupsPerUser: 1})
+		b := start(t, chat.Config{Store: staleRooms{st, new(sync.Map)}, MaxGroupsPerUser: 1})
+		first := a.dial("alice").join(chat.KindGroup, create, nil).Room
+		if got := b.dial("alice").join(chat.KindGroup, create, nil).Room; got != first {
+			t.Fatalf("the second server's creation opened %s, want %s", got, first)
+		}
+	})
 }

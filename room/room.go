@@ -618,6 +618,15 @@ func (r *Room) step(ev uint8, o *op, t *Timer) bool {
 		return false
 	case evOp:
 		r.actor.Lock()
+		if r.state.Load()&stateStopNow != 0 {
+			// Shutdown came between the loop's check and its select:
+			// this op waited in the mailbox, and is refused as the rest.
+			r.refuse(o)
+			r.queued.Add(-1)
+			r.dispose(DisposeShutdown)
+			r.actor.Unlock()
+			return true
+		}
 		r.handle(o)
 		r.queued.Add(-1)
 	case evTimer:
@@ -918,15 +927,22 @@ func (r *Room) failQueued() {
 	for {
 		select {
 		case o := <-r.mailbox:
-			switch o.kind {
-			case opMessage:
-				r.reply(o.session, o.ref, nil, ErrClosed)
-			case opJoin, opLeave, opCall:
-				o.result <- r.closedErr()
-			}
+			r.refuse(o)
 		default:
 			return
 		}
+	}
+}
+
+// refuse answers an op of a stopping or stopped room instead of running
+// it: a message with ErrClosed, a join, leave or call with the room's
+// closed error.
+func (r *Room) refuse(o *op) {
+	switch o.kind {
+	case opMessage:
+		r.reply(o.session, o.ref, nil, ErrClosed)
+	case opJoin, opLeave, opCall:
+		o.result <- r.closedErr()
 	}
 }
 

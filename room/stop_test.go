@@ -154,7 +154,9 @@ func TestRoomDrainRunsQueuedOps(t *testing.T) {
 				t.Fatalf("ran %v, want %v", ran, want)
 			}
 			// The replies of the sends that ran, in order, then the left
-			// frame, then the others' refusals.
+			// frame, then the others' refusals (which come just after
+			// Done is closed).
+			waitFor(t, "every frame", func() bool { return len(s.raw()) >= queued+1 })
 			frames := s.decoded(t)
 			if len(frames) != queued+1 {
 				t.Fatalf("%d frames, want %d: %+v", len(frames), queued+1, frames)
