@@ -263,20 +263,7 @@ func TestGroupCreateOnceTwoServers(t *testing.T) {
 		a, b := start(t, chat.Config{Store: st}), start(t, chat.Config{Store: st})
 		nonce := fmt.Sprint("race-", round)
 		create := chat.GroupParams{Create: &chat.CreateGroup{Name: "race", Members: []string{"bob"}, Nonce: nonce}}
-		ids := make([]string, 2)
-		errs := make([]error, 2)
-		var wg sync.WaitGroup
-		for i, e := range []*env{a, b} {
-			u := e.dial("alice")
-			wg.Go(func() {
-				j, err := u.Join(ctxT(t), chat.KindGroup, create)
-				if err == nil {
-					ids[i] = j.Room
-				}
-				errs[i] = err
-			})
-		}
-		wg.Wait()
+		ids, errs := joinAtOnce(t, create, a.dial("alice"), b.dial("alice"))
 		if errs[0] != nil || errs[1] != nil {
 			t.Fatalf("round %d: %v", round, errs)
 		}
@@ -305,6 +292,25 @@ func (s *scriptedRooms) Room(ctx context.Context, id string) (chat.RoomInfo, err
 	return s.Store.Room(ctx, id)
 }
 
+// joinAtOnce joins each of users to a group with params, all at once,
+// and returns the room ids and errors, in the order of users.
+func joinAtOnce(t *testing.T, params chat.GroupParams, users ...*user) ([]string, []error) {
+	ids := make([]string, len(users))
+	errs := make([]error, len(users))
+	var wg sync.WaitGroup
+	for i, u := range users {
+		wg.Go(func() {
+			j, err := u.Join(ctxT(t), chat.KindGroup, params)
+			if err == nil {
+				ids[i] = j.Room
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	return ids, errs
+}
+
 // slowRooms is a Store whose room lookups take a while, so that two
 // creations on one server overlap.
 type slowRooms struct{ chat.Store }
@@ -322,20 +328,7 @@ func TestGroupCreateOnceAtLimit(t *testing.T) {
 	create := chat.GroupParams{Create: &chat.CreateGroup{Name: "last", Members: []string{"bob"}, Nonce: "last"}}
 	t.Run("one server", func(t *testing.T) {
 		e := start(t, chat.Config{Store: slowRooms{chat.NewMemoryStore()}, MaxGroupsPerUser: 1})
-		ids := make([]string, 2)
-		errs := make([]error, 2)
-		var wg sync.WaitGroup
-		for i := range ids {
-			u := e.dial("alice")
-			wg.Go(func() {
-				j, err := u.Join(ctxT(t), chat.KindGroup, create)
-				if err == nil {
-					ids[i] = j.Room
-				}
-				errs[i] = err
-			})
-		}
-		wg.Wait()
+		ids, errs := joinAtOnce(t, create, e.dial("alice"), e.dial("alice"))
 		if errs[0] != nil || errs[1] != nil || ids[0] != ids[1] {
 			t.Fatalf("two creations at once at the limit: %v, %v", ids, errs)
 		}
