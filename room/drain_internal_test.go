@@ -71,3 +71,38 @@ func TestDrainWaitsForCountedPost(t *testing.T) {
 		t.Fatalf("frames %+v, want joined, the op's reply, left", got)
 	}
 }
+
+// A Shutdown that lands between the room loop's check of its state and
+// its select may let the select take an op from the mailbox: step refuses
+// that op (ErrClosed), as Shutdown refuses the rest, and stops the room.
+func TestStepRefusesOpAfterShutdown(t *testing.T) {
+	r := New("r", "k", BaseHandler{}, Config{Go: func(func()) {}})
+	r.actor.Unlock() // as run does once OnCreate has run
+	s := &drainSession{}
+	r.state.Or(stateStopNow)
+	r.queued.Add(1) // the op, as posted
+	o := &op{kind: opMessage, session: s, ref: 9, event: "e"}
+	if !r.step(evOp, o, nil) {
+		t.Fatal("the room did not stop")
+	}
+	select {
+	case <-r.Done():
+	default:
+		t.Fatal("the room is not done")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.frames) != 1 {
+		t.Fatalf("%d frames, want the op's refusal", len(s.frames))
+	}
+	var f codec.Frame
+	if err := codec.DecodeFrame(s.frames[0], &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.Type != codec.TypeReply || f.Ref != 9 || f.Code != codec.AsError(ErrClosed).Code {
+		t.Fatalf("frame %+v, want op 9 refused ErrClosed", f)
+	}
+	if n := r.queued.Load(); n != 0 {
+		t.Fatalf("%d ops still counted", n)
+	}
+}
