@@ -88,9 +88,13 @@ func (c *Client) settle(cl *call, res result) {
 
 // Join joins a room of module kind with params (nil, []byte of msgpack, or
 // any value msgpack encodes) and returns the room. The client remembers
-// the room and joins it again after a reconnect. A join that was not
-// answered when the connection was lost is sent again on the next
-// connection.
+// the room and joins it again after a reconnect, or after the room moved
+// between cluster nodes, with the same kind and params (and the room's
+// epoch and last seq). A join that was not answered when the connection
+// was lost is sent again on the next connection. So params must name the
+// same room each time: a join that creates something (a chat group) needs
+// a nonce that makes the creation idempotent (chat.CreateGroup.Nonce,
+// which chatclient.CreateGroup sets).
 //
 // The room's events go to Client.Events, unless Options.RoomEvents or a
 // JoinOption (WithRoomEvents, WithHandler) gives the room its own
