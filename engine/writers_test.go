@@ -211,8 +211,10 @@ func queuedSendAckAndEventInOneMessage(t *testing.T, hold time.Duration) {
 	}
 	b.send(codec.AppendSend(nil, 2, roomID, "say", data, ""))
 
+	sent := time.Now()
 	_ = b.conn.SetReadDeadline(time.Now().Add(waitTimeout))
 	var msgs [][]codec.Type
+	var at []time.Duration // when each message came, after the send
 	for done := false; !done; {
 		op, payload, err := b.readFrame()
 		if err != nil {
@@ -231,10 +233,11 @@ func queuedSendAckAndEventInOneMessage(t *testing.T, hold time.Duration) {
 			t.Fatalf("decode: %v", err)
 		}
 		msgs = append(msgs, types)
+		at = append(at, time.Since(sent).Round(time.Microsecond))
 	}
 	last := msgs[len(msgs)-1]
 	if len(last) != 2 || last[0] != codec.TypeEvent || last[1] != codec.TypeReply {
-		t.Fatalf("the reply came in a message of frames %v (all: %v), want the event and the reply", last, msgs)
+		t.Fatalf("the reply came in a message of frames %v (all: %v, at %v after the send), want the event and the reply", last, msgs, at)
 	}
 	if err := <-slowDone; err != nil {
 		t.Fatalf("slow send: %v", err)
