@@ -19,8 +19,10 @@ type groupModule struct{ c *Chat }
 func (groupModule) Kind() string { return KindGroup }
 
 // Resolve implements room.Module. With Create it stores a new group, with
-// the user as its admin, and returns its id; with ID it returns the id,
-// and the room checks that the group exists and the user is a member.
+// the user as its admin, and returns its id (with a nonce, a creation
+// already stored returns the id of its group); with ID it returns the
+// id, and the room checks that the group exists and the user is a
+// member.
 func (m groupModule) Resolve(ctx context.Context, req *room.ResolveRequest) (string, error) {
 	var p GroupParams
 	if err := decodeStrict(req.Params, &p); err != nil {
