@@ -71,7 +71,10 @@ func (h *socketHandler) OnMessage(c *gws.Conn, m *gws.Message) {
 	if firstFrameIs(m.Bytes(), codec.TypeSend) {
 		// The hot path stays on the reader, which holds its own outbox
 		// meanwhile: the ack and the room's event for this connection
-		// are queued, then written at once by the reader itself.
+		// are queued, then written at once by the reader itself. A
+		// writer that still holds the outbox (descheduled after its
+		// last write) keeps it: the frames then go out as it takes
+		// them, the ack perhaps apart from the event.
 		s.out.hold()
 		defer s.endMessageHold()
 		s.onMessage(m)
