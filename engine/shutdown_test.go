@@ -13,6 +13,7 @@ import (
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/internal/echo"
+	"github.com/parlorhq/parlor/internal/roomhold"
 	"github.com/parlorhq/parlor/room"
 )
 
@@ -224,17 +225,7 @@ func TestShutdownRunsQueuedOps(t *testing.T) {
 	}
 	// The room goroutine runs a function that holds it until the
 	// shutdown has begun; the requests below wait in its mailbox.
-	gate := make(chan struct{})
-	release := sync.OnceFunc(func() { close(gate) })
-	t.Cleanup(release)
-	holding := make(chan struct{})
-	go func() {
-		_ = r.Do(context.Background(), func() {
-			close(holding)
-			<-gate
-		})
-	}()
-	<-holding
+	release := roomhold.Hold(t, r)
 	const queued = 5
 	for i := range queued {
 		say, err := codec.MarshalData(echo.SayData{Text: fmt.Sprint(i)})

@@ -13,6 +13,20 @@ import (
 	"github.com/parlorhq/parlor/room"
 )
 
+// raceRoom starts a room whose every send succeeds, with room in its
+// mailbox for the racing senders, and joins a session to it, whose
+// frames so far are cleared. The caller stops the room.
+func raceRoom(t *testing.T) (*room.Room, *fakeSession) {
+	t.Helper()
+	h := &hooks{message: func(*room.Room, *room.Message) (any, error) { return nil, nil }}
+	r := room.New(testRoomID, testKind, h, room.Config{MailboxSize: 4096})
+	r.Start()
+	s := newSession("u", "s1")
+	mustJoin(t, r, s, 1)
+	s.clear()
+	return r, s
+}
+
 // Every send that Send accepted (returned nil) is answered, also when the
 // room stops meanwhile: by its reply, or by ErrClosed. Senders race the
 // room's Shutdown; a send whose op reaches the mailbox after the stopping
@@ -25,12 +39,7 @@ func TestRoomSendAcceptedAtStopIsAnswered(t *testing.T) {
 		rounds = 40
 	}
 	for round := range rounds {
-		h := &hooks{message: func(*room.Room, *room.Message) (any, error) { return nil, nil }}
-		r := room.New(testRoomID, testKind, h, room.Config{MailboxSize: 4096})
-		r.Start()
-		s := newSession("u", "s1")
-		mustJoin(t, r, s, 1)
-		s.clear()
+		r, s := raceRoom(t)
 		var mu sync.Mutex
 		accepted := map[uint64]bool{}
 		var wg sync.WaitGroup
@@ -208,12 +217,7 @@ func TestRoomDrainRunsEveryAcceptedSend(t *testing.T) {
 	}
 	var total int64
 	for round := range rounds {
-		h := &hooks{message: func(*room.Room, *room.Message) (any, error) { return nil, nil }}
-		r := room.New(testRoomID, testKind, h, room.Config{MailboxSize: 4096})
-		r.Start()
-		s := newSession("u", "s1")
-		mustJoin(t, r, s, 1)
-		s.clear()
+		r, s := raceRoom(t)
 		var accepted atomic.Int64
 		var wg sync.WaitGroup
 		start := make(chan struct{})

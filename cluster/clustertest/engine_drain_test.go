@@ -1,7 +1,6 @@
 package clustertest
 
 import (
-	"context"
 	"errors"
 	"sync"
 	"testing"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/parlorhq/parlor/client"
 	"github.com/parlorhq/parlor/client/chatclient"
+	"github.com/parlorhq/parlor/internal/roomhold"
 )
 
 // TestClusterDrainRunsForwardedOps: the requests that another node
@@ -42,17 +42,7 @@ func TestClusterDrainRunsForwardedOps(t *testing.T) {
 	if !ok {
 		t.Fatal("no room on a")
 	}
-	gate := make(chan struct{})
-	release := sync.OnceFunc(func() { close(gate) })
-	t.Cleanup(release)
-	holding := make(chan struct{})
-	go func() {
-		_ = r.Do(context.Background(), func() {
-			close(holding)
-			<-gate
-		})
-	}()
-	<-holding
+	release := roomhold.Hold(t, r)
 
 	var wg sync.WaitGroup
 	var leaveErr, sendErr, joinErr error
