@@ -47,7 +47,8 @@ type Client struct {
 	finished bool
 	err      error
 
-	events      chan Event
+	events      chan Event // made by eventsChan, on first use
+	eventsOnce  sync.Once
 	done        chan struct{}
 	closing     chan struct{} // closed by Close
 	closeOnce   sync.Once
@@ -88,7 +89,6 @@ func Dial(ctx context.Context, url string, opts Options) (*Client, error) {
 		rnd:     randFloat,
 		pending: make(map[uint64]*call),
 		rooms:   make(map[string]*roomState),
-		events:  make(chan Event, opts.EventBuffer),
 		done:    make(chan struct{}),
 		closing: make(chan struct{}),
 		runDone: make(chan struct{}),
@@ -145,7 +145,16 @@ func (c *Client) State() State {
 // Events returns the channel of room events and of the client's notices
 // (EventRejoined, left notices). It stays open across reconnects and is
 // closed when the client ends.
-func (c *Client) Events() <-chan Event { return c.events }
+func (c *Client) Events() <-chan Event { return c.eventsChan() }
+
+// eventsChan returns the Events channel, made with its
+// Options.EventBuffer places on first use: a client whose rooms all
+// deliver on their own Room (Options.RoomEvents) and that never asks for
+// Events does not hold that buffer (about 110 KiB at the default).
+func (c *Client) eventsChan() chan Event {
+	c.eventsOnce.Do(func() { c.events = make(chan Event, c.opts.EventBuffer) })
+	return c.events
+}
 
 // Done is closed when the client has ended for good: after Close, after a
 // connection loss it does not reconnect from, or when reconnecting gave
@@ -223,7 +232,7 @@ func (c *Client) notify(sc StateChange) {
 // deliver puts ev on Events, unless the client is closing.
 func (c *Client) deliver(ev Event) {
 	select {
-	case c.events <- ev:
+	case c.eventsChan() <- ev:
 	case <-c.closing:
 	}
 }

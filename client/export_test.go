@@ -27,3 +27,12 @@ func WithResumeToken(opts Options, token string) Options {
 	opts.resumeToken = token
 	return opts
 }
+
+// EventsBuffered reports whether the client has made its Events channel
+// (Client.eventsChan), and its capacity.
+func EventsBuffered(c *Client) (made bool, capacity int) {
+	if c.events == nil {
+		return false, 0
+	}
+	return true, cap(c.events)
+}

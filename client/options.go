@@ -58,7 +58,9 @@ type Options struct {
 	RequestTimeout time.Duration
 	// EventBuffer is the capacity of the Events channel. When it is full
 	// the client stops reading, and the server eventually closes a client
-	// that falls too far behind. Default: 1024.
+	// that falls too far behind. The channel is made when the first event
+	// for it comes or Events is first called, so a client whose rooms all
+	// deliver on their own Room does not hold it. Default: 1024.
 	EventBuffer int
 	// RoomEvents delivers each room's events on the Room that Join
 	// returned (Room.Events) instead of on Client.Events, for every join;

@@ -545,3 +545,54 @@ func unreadFour(t *testing.T, alice, bob *client.Client, r *client.Room) {
 	}
 	say(t, alice, r.Room, "m4")
 }
+
+// A client whose rooms deliver on their own Room never makes the Events
+// buffer; a client that asks for Events gets it with its full capacity,
+// and after Close it is closed either way.
+func TestEventsBufferMadeOnFirstUse(t *testing.T) {
+	s := newServer(t, engine.Config{})
+	t.Run("room events", func(t *testing.T) {
+		alice := s.dialOpts(t, "alice", client.Options{RoomEvents: true})
+		bob := s.dial(t, "bob")
+		ra, err := alice.Join(ctx(t), echo.Kind, echo.JoinParams{Name: "lazy"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bob.Join(ctx(t), echo.Kind, echo.JoinParams{Name: "lazy"}); err != nil {
+			t.Fatal(err)
+		}
+		say(t, bob, ra.Room, "hi")
+		if ev := recvRoom(t, ra); saidText(t, ev) != "hi" {
+			t.Fatalf("room event %+v", ev)
+		}
+		if made, _ := client.EventsBuffered(alice); made {
+			t.Fatal("the Events buffer was made for a client that never used it")
+		}
+		if err := alice.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if evs := drainUntilClosed(t, alice); len(evs) != 0 {
+			t.Fatalf("Events after Close: %+v", evs)
+		}
+	})
+	t.Run("client events", func(t *testing.T) {
+		carol := s.dialOpts(t, "carol", client.Options{EventBuffer: 7})
+		if made, _ := client.EventsBuffered(carol); made {
+			t.Fatal("the Events buffer was made before any event")
+		}
+		j, err := carol.Join(ctx(t), echo.Kind, echo.JoinParams{Name: "eager"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		say(t, carol, j.Room, "one")
+		if ev := nextEvent(t, carol); saidText(t, ev) != "one" {
+			t.Fatalf("event %+v", ev)
+		}
+		if made, n := client.EventsBuffered(carol); !made || n != 7 {
+			t.Fatalf("Events buffer made %v with capacity %d, want 7", made, n)
+		}
+		if c := cap(carol.Events()); c != 7 {
+			t.Fatalf("cap(Events()) %d, want 7", c)
+		}
+	})
+}
