@@ -28,12 +28,18 @@ type breakdown struct {
 	opsSum, pagesSum             atomic.Int64
 	// appended is, per match, when its last Append returned.
 	appended sync.Map
-	// from is when -warmup ends (Unix ns): nothing before it is recorded.
-	from atomic.Int64
+	// from is when -warmup ends and until when -duration does (Unix ns):
+	// only what happens between them is recorded, as with the moves'
+	// latency. The games' last writes, when the bots stop at the end of
+	// -duration, are left out.
+	from, until atomic.Int64
 }
 
-// measuring reports whether -warmup is over.
-func (b *breakdown) measuring() bool { return time.Now().UnixNano() >= b.from.Load() }
+// measuring reports whether -warmup is over and -duration is not.
+func (b *breakdown) measuring() bool {
+	now := time.Now().UnixNano()
+	return now >= b.from.Load() && now < b.until.Load()
+}
 
 // newBreakdown returns an empty breakdown.
 func newBreakdown() *breakdown {

@@ -33,6 +33,8 @@ type config struct {
 	matchDelay time.Duration
 	// tracePath is -trace: an execution trace of the measured time.
 	tracePath string
+	// memProf is -memprofile: the live heap once the games have stopped.
+	memProf string
 	// spawn: serve in a child process (-spawn).
 	spawn bool
 	// serve is -serve, the child's mode: serve on this address.
@@ -65,6 +67,7 @@ func parseFlags() config {
 	flag.DurationVar(&cfg.applyDelay, "apply-delay", 0, "with -store bolt: how long the store lets logged moves gather before its bbolt file applies them (0: its default, 100ms; negative: at once)")
 	flag.DurationVar(&cfg.matchDelay, "match-delay", 0, "with -store bolt: how long the store's bbolt file may hold back the moves of a match that goes on, to apply them together (0: its default, 5s; negative: not held)")
 	flag.StringVar(&cfg.tracePath, "trace", "", "write an execution trace (go tool trace) of this process, from the end of -warmup to the end of the run, to this file")
+	flag.StringVar(&cfg.memProf, "memprofile", "", "write a heap profile of this process (bots, and the server unless -spawn or -url) to this file once the games have stopped, before the bots disconnect")
 	flag.BoolVar(&cfg.spawn, "spawn", false, "run the server in a child process (this binary with -serve), so that the bots do not share its goroutine scheduler, CPU accounting and garbage collector")
 	flag.BoolVar(&cfg.pin, "pin", false, "with -spawn: the server child on the first CPU this process may use and the bots on the second, each with GOMAXPROCS 1")
 	flag.IntVar(&cfg.pinCPU, loadgen.PinFlag, -1, "internal: the -serve child pins itself to this CPU (used by -pin)")

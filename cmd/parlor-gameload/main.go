@@ -66,7 +66,9 @@
 //
 // -warmup D leaves out of the latency (and the breakdown) the moves due
 // in the first D of -duration: the 2 × -games joins of the first matches
-// all happen then, with their stored creations.
+// all happen then, with their stored creations. The breakdown also
+// leaves out what happens after -duration, when every game's last write
+// comes at once.
 //
 // # Output
 //
@@ -84,7 +86,10 @@
 // together) for go tool pprof. -trace FILE writes an execution trace of
 // the process from the end of -warmup to the end of the run, for go tool
 // trace (go tool trace -pprof=sched FILE, for one, gives where goroutines
-// waited to run).
+// waited to run). -memprofile FILE writes a heap profile of the process
+// once the games have stopped, the bots still connected: go tool pprof
+// -sample_index=inuse_space shows what stays live, alloc_space what the
+// run allocated.
 //
 // # Examples
 //

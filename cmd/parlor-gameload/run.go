@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -99,10 +100,11 @@ func playAll(ctx context.Context, cfg config, b bot, conns []*client.Client, bd 
 	}.Start()
 	cpu0, start := procstat.ReadCPU(), time.Now()
 	from := start.Add(cfg.warmup)
+	deadline := start.Add(cfg.duration)
 	if bd != nil {
 		bd.from.Store(from.UnixNano())
+		bd.until.Store(deadline.UnixNano())
 	}
-	deadline := start.Add(cfg.duration)
 	paceCtx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	sched := schedule(cfg, start)
@@ -124,7 +126,11 @@ func playAll(ctx context.Context, cfg config, b bot, conns []*client.Client, bd 
 	stopProgress()
 	rep.elapsed, rep.cpu = time.Since(start), procstat.ReadCPU().Sub(cpu0)
 	rep.lat, rep.moves = lat.Snapshot(), moves.Load()
-	return rep, <-traced
+	err := <-traced
+	if cfg.memProf != "" {
+		err = errors.Join(err, loadgen.WriteHeapProfile(cfg.memProf))
+	}
+	return rep, err
 }
 
 // traceFrom writes, unless path is empty, an execution trace to path from

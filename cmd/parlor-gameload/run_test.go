@@ -36,6 +36,23 @@ func TestRunJSON(t *testing.T) {
 	}
 }
 
+// TestRunMemProfile: -memprofile writes a heap profile (gzipped, as
+// pprof writes it) once the games have stopped.
+func TestRunMemProfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "heap.pprof")
+	cfg := config{game: "tictactoe", games: 2, duration: 200 * time.Millisecond, dialConc: 2, seed: 1, memProf: path}
+	if err := run(context.Background(), cfg, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Fatalf("%d bytes, not a gzipped profile", len(b))
+	}
+}
+
 // TestRateExcludesThink: -rate and -think together are refused.
 func TestRateExcludesThink(t *testing.T) {
 	if _, err := (config{game: "tictactoe", games: 1, rate: 10, think: time.Millisecond}).validate(); err == nil {

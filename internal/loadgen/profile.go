@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"runtime/trace"
 	"sync"
@@ -42,4 +43,16 @@ func recordTo(path string, start func(io.Writer) error, end func()) (stop func()
 		})
 		return err
 	}, nil
+}
+
+// WriteHeapProfile collects garbage and then writes a heap profile of
+// this process (pprof's "inuse" view is what is live) into a new file at
+// path, for go tool pprof.
+func WriteHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	return errors.Join(pprof.WriteHeapProfile(f), f.Close())
 }
