@@ -76,7 +76,7 @@ type server struct {
 
 // newServer starts an engine with the echo and block modules on loopback;
 // cleanup shuts it down.
-func newServer(t *testing.T, cfg engine.Config) *server {
+func newServer(t testing.TB, cfg engine.Config) *server {
 	t.Helper()
 	if cfg.Authenticate == nil {
 		cfg.Authenticate = func(r *http.Request) (string, error) {
@@ -117,7 +117,7 @@ func (s *server) dial(t *testing.T, user string) *client.Client {
 
 // dialOpts connects as user with opts and closes the client when the test
 // ends.
-func (s *server) dialOpts(t *testing.T, user string, opts client.Options) *client.Client {
+func (s *server) dialOpts(t testing.TB, user string, opts client.Options) *client.Client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()

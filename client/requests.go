@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
+	"time"
 
 	"github.com/parlorhq/parlor/codec"
 )
@@ -247,12 +248,26 @@ func (c *Client) request(ctx context.Context, cl *call) (*codec.Frame, error) {
 // wait waits for the call's outcome, or for ctx (bounded by
 // RequestTimeout).
 func (c *Client) wait(ctx context.Context, cl *call) (*codec.Frame, error) {
-	ctx, cancel := c.withTimeout(ctx)
-	defer cancel()
+	// RequestTimeout bounds a ctx without a deadline: a pooled timer
+	// does it, where a context derived from ctx would cost five
+	// allocations more on every call.
+	var expired <-chan time.Time
+	var fired bool
+	if _, ok := ctx.Deadline(); !ok {
+		t := getTimer(c.opts.RequestTimeout)
+		defer func() { putTimer(t, fired) }()
+		expired = t.C
+	}
 	var res result
+	var ended error
 	select {
 	case res = <-cl.ch:
 	case <-ctx.Done():
+		ended = ctx.Err()
+	case <-expired:
+		fired, ended = true, context.DeadlineExceeded
+	}
+	if ended != nil {
 		c.mu.Lock()
 		if !cl.done {
 			if cl.ref != 0 && c.pending[cl.ref] == cl && c.cur != nil {
@@ -268,7 +283,7 @@ func (c *Client) wait(ctx context.Context, cl *call) (*codec.Frame, error) {
 					c.cur.abandonedLeaves[cl.ref] = cl.rec
 				}
 			}
-			c.settle(cl, result{err: ctx.Err()})
+			c.settle(cl, result{err: ended})
 		}
 		c.mu.Unlock()
 		res = <-cl.ch // ours, or the answer that came first
