@@ -29,9 +29,9 @@ type breakdown struct {
 	// appended is, per match, when its last Append returned.
 	appended sync.Map
 	// from is when -warmup ends and until when -duration does (Unix ns):
-	// only what happens between them is recorded, as with the moves'
-	// latency. The games' last writes, when the bots stop at the end of
-	// -duration, are left out.
+	// only what happens between them is recorded (the moves' latency
+	// counts the moves due between them). The games' last writes, when
+	// the bots stop at the end of -duration, are left out.
 	from, until atomic.Int64
 }
 

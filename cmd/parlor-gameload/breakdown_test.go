@@ -6,7 +6,8 @@ import (
 )
 
 // TestBreakdownWindow: -breakdown records only between the end of
-// -warmup and the end of -duration, as the moves' latency is.
+// -warmup and the end of -duration, by when each write happens (the
+// moves' latency counts the moves due in that time).
 func TestBreakdownWindow(t *testing.T) {
 	b := newBreakdown()
 	now := time.Now()
