@@ -15,14 +15,18 @@ import (
 // reached or could not answer: a connection that failed to open, broke
 // (EOF, reset, closed) or timed out, and the server's own connection,
 // shutdown and resource errors (classes 08, 53, 57P; a read-only standby,
-// 25006). Any other error, such as a value the driver cannot encode or
-// an error in a statement, is not.
+// 25006), among them a session the server ended because its transaction
+// stood idle or ran too long (25P03, 25P04: the pool's
+// idle_in_transaction_session_timeout ends the transactions of a process
+// that was stopped, whose write then finds its connection gone, its
+// transaction rolled back). Any other error, such as a value the driver
+// cannot encode or an error in a statement, is not.
 func Unavailable(err error) bool {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		c := pgErr.Code
 		return strings.HasPrefix(c, "08") || strings.HasPrefix(c, "53") ||
-			strings.HasPrefix(c, "57P") || c == "25006"
+			strings.HasPrefix(c, "57P") || c == "25006" || c == "25P03" || c == "25P04"
 	}
 	var connectErr *pgconn.ConnectError
 	var netErr net.Error

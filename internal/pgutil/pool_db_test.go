@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parlorhq/parlor/internal/pgtest"
 )
@@ -39,5 +40,41 @@ func TestPoolIdleInTransactionTimeout(t *testing.T) {
 				t.Fatalf("idle_in_transaction_session_timeout %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestIdleInTransactionEndIsUnavailable: a transaction left idle past the
+// server's idle_in_transaction_session_timeout (a process stopped in the
+// middle of a write) fails its next statement with an error Unavailable
+// reports, so the write is refused with the code unavailable, not
+// internal.
+func TestIdleInTransactionEndIsUnavailable(t *testing.T) {
+	schema := pgtest.NewSchema(t)
+	dsn := pgtest.DSN(t)
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	pool, err := OpenPool(context.Background(), dsn+sep+"idle_in_transaction_session_timeout=100ms", schema, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	ctx := context.Background()
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }() // the server has ended it
+	if _, err := tx.Exec(ctx, "SELECT 1"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	_, err = tx.Exec(ctx, "SELECT 1")
+	if err == nil {
+		t.Fatal("a statement after the idle timeout succeeded")
+	}
+	if !Unavailable(err) {
+		t.Fatalf("%v: not Unavailable", err)
 	}
 }
