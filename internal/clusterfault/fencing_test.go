@@ -4,6 +4,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/parlorhq/parlor/codec"
 )
 
 // TestPausedOwnerFenced stops the owner of a busy group with SIGSTOP until
@@ -48,6 +50,17 @@ func TestPausedOwnerFenced(t *testing.T) {
 	ackedAgain(t, before, 20, 30*time.Second)
 	stop()
 	t.Logf("%d acked in all; failed sends by code %v", totalAcked(members), failureCodes(members))
+	for _, r := range refusals(members) {
+		t.Logf("refused: %s", r)
+	}
+	// What the paused owner still tries is refused with a code the
+	// client retries: its lease moved, or the database ended its idle
+	// transaction meanwhile.
+	for code, n := range failureCodes(members) {
+		if code != string(codec.CodeUnavailable) {
+			t.Errorf("%d sends refused with %s around the pause", n, code)
+		}
+	}
 	entries := history(t, members[0].c, room)
 	checkLog(t, "group", members, entries)
 	checkReceived(t, "group", members, entries)
