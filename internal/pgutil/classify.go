@@ -15,10 +15,10 @@ import (
 // reached or could not answer: a connection that failed to open, broke
 // (EOF, reset, closed) or timed out, and the server's own connection,
 // shutdown and resource errors (classes 08, 53, 57P; a read-only standby,
-// 25006), among them a session the server ended because its transaction
-// stood idle or ran too long (25P03, 25P04: the pool's
+// 25006; a session the server ended because its transaction stood idle
+// or ran too long, 25P03 and 25P04: the pool's
 // idle_in_transaction_session_timeout ends the transactions of a process
-// that was stopped, whose write then finds its connection gone, its
+// that was stopped, whose write then finds its connection gone and its
 // transaction rolled back). Any other error, such as a value the driver
 // cannot encode or an error in a statement, is not.
 func Unavailable(err error) bool {
