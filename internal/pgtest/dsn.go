@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net/url"
 	"os"
 	"testing"
 
@@ -27,6 +28,20 @@ func DSN(t testing.TB) string {
 	}
 	t.Skip(msg)
 	return ""
+}
+
+// DSNWith returns the test database's DSN (see DSN) with the parameter
+// key set to value, such as a run-time setting of its sessions.
+func DSNWith(t testing.TB, key, value string) string {
+	t.Helper()
+	dsn, err := url.Parse(DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := dsn.Query()
+	q.Set(key, value)
+	dsn.RawQuery = q.Encode()
+	return dsn.String()
 }
 
 // NewSchema returns the name of a schema in the test database that no

@@ -2,7 +2,6 @@ package pgtest
 
 import (
 	"context"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -25,14 +24,7 @@ type Killer struct {
 // application_name, so that a Killer can tell its connections.
 func AppDSN(t testing.TB, application string) string {
 	t.Helper()
-	dsn, err := url.Parse(DSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := dsn.Query()
-	q.Set("application_name", application)
-	dsn.RawQuery = q.Encode()
-	return dsn.String()
+	return DSNWith(t, "application_name", application)
 }
 
 // StartKiller starts a Killer that ends every connection of application

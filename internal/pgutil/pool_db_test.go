@@ -2,7 +2,6 @@ package pgutil
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,18 +13,14 @@ import (
 // not hold its locks, unless the DSN chose another value.
 func TestPoolIdleInTransactionTimeout(t *testing.T) {
 	schema := pgtest.NewSchema(t)
-	for _, tc := range []struct{ name, dsnParam, want string }{
+	for _, tc := range []struct{ name, dsnValue, want string }{
 		{"default", "", idleInTransactionTimeout},
-		{"from the DSN", "idle_in_transaction_session_timeout=7s", "7s"},
+		{"from the DSN", "7s", "7s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dsn := pgtest.DSN(t)
-			if tc.dsnParam != "" {
-				sep := "?"
-				if strings.Contains(dsn, "?") {
-					sep = "&"
-				}
-				dsn += sep + tc.dsnParam
+			if tc.dsnValue != "" {
+				dsn = pgtest.DSNWith(t, "idle_in_transaction_session_timeout", tc.dsnValue)
 			}
 			pool, err := OpenPool(context.Background(), dsn, schema, 1)
 			if err != nil {
@@ -50,12 +45,8 @@ func TestPoolIdleInTransactionTimeout(t *testing.T) {
 // internal.
 func TestIdleInTransactionEndIsUnavailable(t *testing.T) {
 	schema := pgtest.NewSchema(t)
-	dsn := pgtest.DSN(t)
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	pool, err := OpenPool(context.Background(), dsn+sep+"idle_in_transaction_session_timeout=100ms", schema, 1)
+	dsn := pgtest.DSNWith(t, "idle_in_transaction_session_timeout", "100ms")
+	pool, err := OpenPool(context.Background(), dsn, schema, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
