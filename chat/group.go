@@ -89,13 +89,8 @@ func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup, i
 		}
 	}
 	if err := c.mayCreateGroup(ctx, creator, others); err != nil {
-		if g.Nonce != "" {
-			// The same creation may have been stored meanwhile, on
-			// another node: then it counts among the user's groups
-			// (or quota), and opens rather than being refused.
-			if found, _ := c.groupStored(ctx, id); found {
-				return id, nil
-			}
+		if c.storedMeanwhile(ctx, g, id) {
+			return id, nil
 		}
 		return "", err
 	}
@@ -109,10 +104,8 @@ func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup, i
 		return "", ErrTimeout
 	}
 	if err := c.written.take(creator, len(name)); err != nil {
-		if g.Nonce != "" {
-			if found, _ := c.groupStored(ctx, id); found {
-				return id, nil
-			}
+		if c.storedMeanwhile(ctx, g, id) {
+			return id, nil
 		}
 		return "", err
 	}
@@ -160,6 +153,18 @@ func (c *Chat) mayCreateGroup(ctx context.Context, creator string, others []stri
 		}
 	}
 	return nil
+}
+
+// storedMeanwhile reports, for a creation with a nonce that a check has
+// just refused, whether its group is stored: the same creation may have
+// run meanwhile, on another node, and then counts among the user's
+// groups (or quota), so it opens rather than being refused.
+func (c *Chat) storedMeanwhile(ctx context.Context, g CreateGroup, id string) bool {
+	if g.Nonce == "" {
+		return false
+	}
+	found, _ := c.groupStored(ctx, id)
+	return found
 }
 
 // groupStored reports whether the store holds a group with id.
