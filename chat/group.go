@@ -121,9 +121,12 @@ func (c *Chat) createGroup(ctx context.Context, creator string, g CreateGroup, i
 		return id, nil
 	}
 	if err != nil {
+		// A store that could not answer (its error coded unavailable)
+		// keeps that code, so the client tries again; any other error
+		// is internal, without the store's words.
 		c.written.giveBack(creator, len(name))
 		c.cfg.Logger.Error("chat: store new group", zap.String("user", creator), zap.Error(err))
-		return "", codec.Errorf(codec.CodeInternal, "chat: could not create the group")
+		return "", storeErr(ctx, "store new group", err)
 	}
 	c.cfg.Logger.Debug("chat: group created", zap.String("user", creator), zap.String("room", id), zap.Int("members", len(members)))
 	for _, u := range members {

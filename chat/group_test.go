@@ -2,6 +2,7 @@ package chat_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -355,4 +356,40 @@ func TestGroupCreateOnceAtLimit(t *testing.T) {
 			t.Fatalf("the second server's creation opened %s, want %s", got, first)
 		}
 	})
+}
+
+// downAppends is a Store whose appends fail as a database that cannot
+// be reached does (an error coded unavailable), or with a plain error.
+type downAppends struct {
+	chat.Store
+	err error
+}
+
+func (s downAppends) Append(context.Context, chat.Write) (chat.Message, bool, error) {
+	return chat.Message{}, false, s.err
+}
+
+// TestGroupCreateStoreDown: a group creation whose store write fails is
+// refused with the store's code when it has one (unavailable: the client
+// tries again), and internal otherwise, without the store's words; the
+// creator can create the group once the store is back.
+func TestGroupCreateStoreDown(t *testing.T) {
+	st := chat.NewMemoryStore()
+	down := &codec.Error{Code: codec.CodeUnavailable, Message: "store: database unavailable"}
+	create := chat.GroupParams{Create: &chat.CreateGroup{Name: "g", Members: []string{"bob"}}}
+	for _, tc := range []struct {
+		err  error
+		want codec.Code
+	}{
+		{fmt.Errorf("append: %w", down), codec.CodeUnavailable},
+		{errors.New("disk on fire"), codec.CodeInternal},
+	} {
+		e := start(t, chat.Config{Store: downAppends{st, tc.err}})
+		if c := e.dial("alice").joinErr(chat.KindGroup, create); c != tc.want {
+			t.Fatalf("store error %q: %s, want %s", tc.err, c, tc.want)
+		}
+	}
+	if got := start(t, chat.Config{Store: st}).dial("alice").join(chat.KindGroup, create, nil).Room; got == "" {
+		t.Fatal("no group created with the store back")
+	}
 }
