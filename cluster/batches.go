@@ -2,7 +2,7 @@ package cluster
 
 import (
 	"errors"
-	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/nats-io/nats.go"
@@ -22,27 +22,35 @@ const DefaultRoomsSubjectPrefix = "parlor.rooms"
 // plain form (forward.ErrBadNode); no node can have it.
 var ErrBadNodeName = errors.New("cluster: node name not usable in a subject")
 
-// batchSubjects holds the buffers PublishNode builds subjects in.
-var batchSubjects = sync.Pool{New: func() any { b := make([]byte, 0, 64); return &b }}
-
 // PublishNode implements engine.Cluster: batch goes to
-// parlor.rooms.<node>, in order with this node's other publishes. It
-// returns natsbroker.ErrUnavailable while NATS cannot be reached and
-// natsbroker.ErrTooLarge for a batch over the server's limit.
+// parlor.rooms.<node>, in order with this node's other publishes,
+// numbered on this node's link to node (LinkHeader). It returns
+// natsbroker.ErrUnavailable while NATS cannot be reached and
+// natsbroker.ErrTooLarge for a batch over the server's limit. A batch
+// not published keeps its number: the receiver sees it lost.
 func (n *Node) PublishNode(node string, batch []byte) error {
 	if !token.Plain(node) {
 		return ErrBadNodeName
 	}
+	lo := n.out.link(node)
+	lo.mu.Lock()
+	num := lo.sent.Add(1)
+	lo.used.Store(time.Now().UnixNano())
 	if !n.nc.IsConnected() {
+		lo.mu.Unlock()
 		return natsbroker.ErrUnavailable
 	}
-	// nats.go copies the subject before Publish returns: it may alias a
-	// pooled buffer, so a publish allocates no subject.
-	bp := batchSubjects.Get().(*[]byte)
-	buf := append(append(append((*bp)[:0], DefaultRoomsSubjectPrefix...), '.'), node...)
-	err := n.nc.Publish(unsafe.String(&buf[0], len(buf)), batch)
-	*bp = buf
-	batchSubjects.Put(bp)
+	// nats.go copies the subject and the header before PublishMsg
+	// returns: they alias the link's buffers, so a publish allocates
+	// neither.
+	lo.subject = append(append(append(lo.subject[:0], DefaultRoomsSubjectPrefix...), '.'), node...)
+	lo.value = appendLinkValue(lo.value[:0], n.cfg.Name, n.out.incarnation, num)
+	lo.values[0] = unsafe.String(&lo.value[0], len(lo.value))
+	lo.msg.Subject = unsafe.String(&lo.subject[0], len(lo.subject))
+	lo.msg.Data = batch
+	err := n.nc.PublishMsg(&lo.msg)
+	lo.msg.Data = nil
+	lo.mu.Unlock()
 	switch {
 	case err == nil:
 		return nil
@@ -54,7 +62,11 @@ func (n *Node) PublishNode(node string, batch []byte) error {
 }
 
 // receiveBatches subscribes this node's rooms subject, handing each batch
-// to h on the subscription's one goroutine, in arrival order.
+// to h on the subscription's one goroutine, in arrival order, and then
+// noting its number (linksIn).
 func (n *Node) receiveBatches(h engine.ClusterHandler) (*nats.Subscription, error) {
-	return n.nc.Subscribe(DefaultRoomsSubjectPrefix+"."+n.cfg.Name, func(m *nats.Msg) { h.Receive(m.Data) })
+	return n.nc.Subscribe(DefaultRoomsSubjectPrefix+"."+n.cfg.Name, func(m *nats.Msg) {
+		h.Receive(m.Data)
+		n.in.received(m.Header.Get(LinkHeader))
+	})
 }

@@ -49,11 +49,21 @@ func (n *Node) heartbeat() {
 func (n *Node) beat(now time.Time) {
 	if now.Sub(n.lastBeat) >= n.silenceLimit() {
 		n.log.Sugar().Infof("heard again after %v of silence: other nodes may have believed this node gone", now.Sub(n.lastBeat).Round(time.Millisecond))
+		if n.resurfacedAt.IsZero() || now.Sub(n.resurfacedAt) > silenceSpan {
+			n.silenceFrom = n.lastBeat.Add(-n.cfg.HeartbeatInterval)
+		}
+		n.resurfacedAt = now
 		close(n.resurfaced)
 		n.resurfaced = make(chan struct{})
 	}
 	n.lastBeat = now
 }
+
+// silenceSpan is how soon after a silence ends another one counts as
+// part of it (SilenceStart): a loss seen between the two is not passed
+// over by the checks after the second even if the engine reads
+// SilenceStart late.
+const silenceSpan = time.Minute
 
 // silenceLimit is the longest gap between two heartbeats of this node
 // that no other node can have taken for its death. Another node believes
@@ -96,6 +106,19 @@ func (n *Node) check(up, wasUp bool) {
 			delete(n.peers, name)
 		}
 	}
+	n.sweepLinks(now)
+}
+
+// sweepLinks drops the batch links to and from nodes this node does not
+// watch and that have carried no batch for linkIdle: nodes gone, most
+// likely. A link dropped this way that carries a batch again counts as
+// a loss on its receiver's side (numbered from 1, or first heard past 1),
+// which only moves memberships a check would otherwise have held. n.mu
+// is held.
+func (n *Node) sweepLinks(now time.Time) {
+	watched := func(node string) bool { return n.peers[node] != nil }
+	n.out.sweep(watched, now.Add(-linkIdle))
+	n.in.sweep(watched, now.Add(-linkIdle))
 }
 
 // heard handles a heartbeat or a bye, this node's own among them.

@@ -33,6 +33,8 @@ type Node struct {
 	rooms  *natsbroker.Broker
 	users  *natsbroker.Broker
 	fwd    *forward.Client
+	out    *linksOut // the batches published, by destination (batchlink.go)
+	in     *linksIn  // the batches received, by sender
 
 	mu      sync.Mutex
 	server  *forward.Server
@@ -43,11 +45,18 @@ type Node struct {
 	// resurfaced is closed when this node is heard again after a silence
 	// that other nodes may have taken for its death (Resurfaced).
 	resurfaced chan struct{}
-	// lastBeat is when the heartbeat loop last published a heartbeat, or
-	// when the node started.
+	// lastBeat is when this node's last heartbeat came back, or when
+	// the node started.
 	lastBeat time.Time
-	stop     chan struct{}
-	done     chan struct{}
+	// silenceFrom is when the last silence that ended in Resurfaced
+	// began, less a heartbeat interval, or the first of silences that
+	// ended within silenceSpan of each other: a batch loss seen after it
+	// may be of such a silence (Check). resurfacedAt is when the last
+	// silence ended.
+	silenceFrom  time.Time
+	resurfacedAt time.Time
+	stop         chan struct{}
+	done         chan struct{}
 	// leaseDone is closed when watchLeases has returned.
 	leaseDone chan struct{}
 	closed    bool
@@ -87,6 +96,8 @@ func NewNode(ctx context.Context, nc *nats.Conn, cfg NodeConfig) (*Node, error) 
 		rooms:  natsbroker.New(nc, natsbroker.Config{Logger: log}),
 		users:  natsbroker.New(nc, natsbroker.Config{SubjectPrefix: DefaultUserSubjectPrefix, Logger: log}),
 		fwd:    forward.NewClient(nc, forward.ClientConfig{Timeout: cfg.ForwardTimeout}),
+		out:    newLinksOut(),
+		in:     newLinksIn(),
 		peers:  make(map[string]*peer),
 		stop:   make(chan struct{}),
 		done:   make(chan struct{}),
@@ -130,7 +141,7 @@ func (n *Node) Start(h engine.ClusterHandler) error {
 	if err != nil {
 		return err
 	}
-	s, err := forward.Serve(n.nc, forward.ServerConfig{Node: n.cfg.Name, Handler: forwardHandler{h}, Logger: n.log})
+	s, err := forward.Serve(n.nc, forward.ServerConfig{Node: n.cfg.Name, Handler: forwardHandler{h, n}, Logger: n.log})
 	if err != nil {
 		_ = batches.Unsubscribe()
 		return err
@@ -251,6 +262,46 @@ func (n *Node) Leave(owner string, l *engine.ClusterLeave, done func(error)) err
 	return forwardErr(err)
 }
 
+// SilenceStart implements engine.ClusterChecker: when the silence that
+// Resurfaced last signalled began, less a heartbeat interval, or the
+// first of silences that ended within silenceSpan of each other.
+func (n *Node) SilenceStart() time.Time {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.silenceFrom
+}
+
+// Check implements engine.ClusterChecker (forward.Client.Check): the
+// owner's answer, all within ForwardTimeout, holds only once this node
+// has received the owner's batches up to the last it had published here
+// when it answered, with no loss seen since c.Since (batchlink.go).
+func (n *Node) Check(ctx context.Context, owner string, c *engine.ClusterCheck) ([]int, error) {
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.ForwardTimeout)
+	defer cancel()
+	ck := &forward.Check{Node: c.Node, Members: make([]forward.Member, len(c.Members))}
+	if d, ok := ctx.Deadline(); ok {
+		// Half of what is left for the owner: the answer's way back and
+		// the wait for the owner's batches take the rest.
+		ck.Wait = time.Until(d) / 2
+	}
+	for i, m := range c.Members {
+		ck.Members[i] = forward.Member{Room: m.Room, Session: m.Session}
+	}
+	a, err := n.fwd.Check(ctx, owner, ck)
+	if err != nil {
+		return nil, forwardErr(err)
+	}
+	if len(a.Held) == 0 {
+		return nil, nil
+	}
+	if !n.in.awaitBatch(ctx, owner, a.Incarnation, a.Batches, c.Since) {
+		n.log.Info("cluster: frames from an owner may have been lost in the silence: its memberships move",
+			zap.String("owner", owner), zap.Int("held", len(a.Held)))
+		return nil, nil
+	}
+	return a.Held, nil
+}
+
 // forwardErr maps forwarding failures to the engine's errors: no responder
 // is a gone owner, and the owner's not-owner and room-freed answers are
 // engine.ErrNotOwner and engine.ErrRoomFreed themselves, so that the
@@ -274,8 +325,15 @@ func forwardErr(err error) error {
 	return err
 }
 
+// errNoChecks: the engine's handler does not answer membership checks
+// (engine.ClusterCheckHandler).
+var errNoChecks = &codec.Error{Code: codec.CodeBadRequest, Message: "cluster: membership checks not answered here"}
+
 // forwardHandler serves forwarded requests with the engine's handler.
-type forwardHandler struct{ h engine.ClusterHandler }
+type forwardHandler struct {
+	h engine.ClusterHandler
+	n *Node
+}
 
 func reply(respond func(*forward.Reply)) func(error) {
 	return func(err error) {
@@ -305,6 +363,32 @@ func (f forwardHandler) Leave(l *forward.Leave, respond func(*forward.Reply)) {
 	f.h.Leave(&engine.ClusterLeave{
 		Room: l.Room, User: l.User, Session: l.Session, Node: l.Node, Disconnected: l.Disconnected,
 	}, reply(respond))
+}
+
+func (f forwardHandler) Check(c *forward.Check, respond func(*forward.Reply)) {
+	ck := &engine.ClusterCheck{Node: c.Node, Members: make([]engine.ClusterMember, len(c.Members)), Wait: c.Wait}
+	for i, m := range c.Members {
+		ck.Members[i] = engine.ClusterMember{Room: m.Room, Session: m.Session}
+	}
+	ch, ok := f.h.(engine.ClusterCheckHandler)
+	if !ok {
+		respond(forward.ErrorReply(errNoChecks))
+		return
+	}
+	ch.Check(ck, func(held []int, err error) {
+		if err != nil {
+			respond(forward.ErrorReply(err))
+			return
+		}
+		// The batch count is read after the look: a batch published
+		// before it is counted.
+		data, err := codec.MarshalData(&forward.CheckAnswer{Held: held, Incarnation: f.n.out.incarnation, Batches: f.n.out.last(c.Node)})
+		if err != nil {
+			respond(forward.ErrorReply(err))
+			return
+		}
+		respond(&forward.Reply{Data: data})
+	})
 }
 
 // PublishUser implements engine.Cluster (parlor.user.<user>).

@@ -212,6 +212,62 @@ type ClusterLeave struct {
 	Disconnected bool
 }
 
+// ClusterChecker is a Cluster that can ask an owner which memberships
+// it still holds after a silence (Cluster.Resurfaced). Without it, every
+// membership of this node's sessions in rooms owned elsewhere ends after
+// a silence. A Cluster that wraps another must pass it on.
+type ClusterChecker interface {
+	// SilenceStart returns when the silence that Resurfaced last
+	// signalled began, as far as this node can tell: a frame lost after
+	// it may be of that silence. The engine reads it at the signal and
+	// passes it to each Check that follows (ClusterCheck.Since).
+	SilenceStart() time.Time
+	// Check asks owner which of this node's memberships of its rooms it
+	// still holds: it returns the indices in c.Members of those the
+	// owner holds (ClusterCheckHandler), none if a batch the owner
+	// published to this node (PublishNode) may have been lost since
+	// c.Since, since a frame this node missed would leave the membership
+	// stale. It bounds its own wait and tells the owner (c.Wait). An
+	// error (the owner does not answer, or is of an earlier version)
+	// says nothing is known to be held.
+	Check(ctx context.Context, owner string, c *ClusterCheck) (held []int, err error)
+}
+
+// ClusterCheckHandler is the ClusterHandler the engine gives
+// Cluster.Start: it answers membership checks (ClusterChecker.Check) too.
+// A cluster that forwards checks type-asserts it, so that a handler
+// without it (a wrapper) has the checks refused, as an owner of an
+// earlier version does.
+type ClusterCheckHandler interface {
+	ClusterHandler
+	// Check answers which of the memberships c lists this node still
+	// holds: done gets their indices in c.Members.
+	Check(c *ClusterCheck, done func(held []int, err error))
+}
+
+// ClusterCheck asks a room owner which memberships of a node's sessions
+// in its rooms it still holds (Cluster.Check).
+type ClusterCheck struct {
+	// Node is the member's node.
+	Node string
+	// Members are its memberships of rooms the owner ran when they were
+	// last heard of.
+	Members []ClusterMember
+	// Wait is how long the owner may take to answer, from when it got
+	// the check: the member's node waits a little longer. Zero, or more
+	// than the owner's JoinTimeout, means JoinTimeout.
+	Wait time.Duration
+	// Since is the member's side only: the start of the silence the
+	// check follows (ClusterChecker.SilenceStart).
+	Since time.Time
+}
+
+// ClusterMember is one membership of a ClusterCheck.
+type ClusterMember struct {
+	// Room is the room id and Session the member session's id.
+	Room, Session string
+}
+
 // OwnedError is returned by Cluster.Acquire when another node owns the
 // room.
 type OwnedError struct {

@@ -3,6 +3,7 @@ package engine
 import (
 	"maps"
 	"sync"
+	"time"
 
 	"github.com/parlorhq/parlor/codec"
 )
@@ -187,64 +188,54 @@ func (e *Engine) unstall(s *session) {
 // watchResurfaced waits for this node to be heard again after a silence
 // that the other nodes may have taken for its death (Cluster.Resurfaced),
 // and moves its sessions' remote rooms each time (resurfaced), until the
-// engine stops.
+// engine stops. It takes the next signal's channel before it acts on one,
+// so that a silence that ends while it acts is not missed.
 func (e *Engine) watchResurfaced() {
 	defer e.wg.Done()
+	next := e.cluster.Resurfaced()
 	for {
 		select {
-		case <-e.cluster.Resurfaced():
+		case <-next:
 		case <-e.ctx.Done():
 			return
 		}
-		e.resurfaced()
+		next = e.cluster.Resurfaced()
+		var since time.Time
+		if c, ok := e.cluster.(ClusterChecker); ok {
+			since = c.SilenceStart()
+		}
+		e.resurfaced(since)
 	}
 }
 
 // resurfaced runs when this node is heard again after a silence long
-// enough for the other nodes to have believed it gone. Those nodes then
-// took its sessions out of their rooms (as disconnected), and the left
-// envelopes that said so went to a node that could not get them: a
-// session that still counts itself in a room owned elsewhere may never
-// get another event of it. So every such membership ends. A session whose
-// client rejoins rooms in place leaves each of those rooms on its owner
-// (leaveForGap: an owner that dropped the membership refuses the leave,
-// one that kept it takes it, and the client is told the room moved either
-// way); those rooms are not stalled any more. Any other session in such
-// a room is closed with CloseRoomMoved.
-func (e *Engine) resurfaced() {
+// enough for the other nodes to have believed it gone. Those nodes may
+// then have taken its sessions out of their rooms (as disconnected), and
+// the left envelopes that said so went to a node that could not get them:
+// a session that still counts itself in a room owned elsewhere may never
+// get another event of it. So the owners are asked which memberships they
+// still hold, and every other one ends (checkOwners); since is when the
+// silence began.
+func (e *Engine) resurfaced(since time.Time) {
+	var ms []membership
 	for _, s := range e.sessions.values() {
-		if e.shutting.Load() {
-			return
-		}
 		s.roomsMu.Lock()
-		var hs []*remoteHandle
 		for _, h := range s.remote {
-			hs = append(hs, h)
+			ms = append(ms, membership{s, h})
 		}
 		s.roomsMu.Unlock()
-		if len(hs) == 0 {
-			continue
-		}
-		if !s.movesInPlace() {
-			s.closeAfterFlush(CloseRoomMoved, "node heard again after a silence: rooms moved or unknown")
-			continue
-		}
-		e.stalled.forget(s, hs)
-		for _, h := range hs {
-			s.leaveForGap(h.rr, h)
-		}
+	}
+	if len(ms) > 0 {
+		e.checkOwners(ms, since)
 	}
 }
 
-// forget takes the rooms of hs out of s's stalled rooms: s is told about
-// them now.
-func (st *stalledRooms) forget(s *session, hs []*remoteHandle) {
+// forget takes room h out of s's stalled rooms: s is told about it now.
+func (st *stalledRooms) forget(s *session, h *remoteHandle) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	stalled := st.m[s]
-	for _, h := range hs {
-		delete(stalled, h.rr.id)
-	}
+	delete(stalled, h.rr.id)
 	if stalled != nil && len(stalled) == 0 {
 		delete(st.m, s)
 	}

@@ -51,6 +51,8 @@ type Engine struct {
 	remotes        *shardedMap[*remoteRoom]
 	ownerHints     *shardedMap[ownerHint] // owners of rooms just left (ownerhint.go)
 	watched        *shardedMap[struct{}]  // nodes watched by watchNode
+	judged         judgedNodes            // when nodes were last believed gone (clustercheck.go)
+	checkSlots     chan struct{}          // membership checks being answered (clustercheck.go)
 	stalled        stalledRooms           // rooms stopped while cut off (clusteroutage.go)
 	userSubs       *shardedMap[*userSub]
 	keepUserTTL    bool // the rooms' idle TTL was shortened, not the user channels' (clusterrooms.go)

@@ -177,6 +177,19 @@ type gapCluster struct {
 	Cluster
 	leaves chan *ClusterLeave
 	answer error
+	// check answers Check; nil: the owner does not answer.
+	check func(owner string, ck *ClusterCheck) ([]int, error)
+	// since is what SilenceStart returns.
+	since time.Time
+}
+
+func (c *gapCluster) SilenceStart() time.Time { return c.since }
+
+func (c *gapCluster) Check(_ context.Context, owner string, ck *ClusterCheck) ([]int, error) {
+	if c.check == nil {
+		return nil, ErrOwnerGone
+	}
+	return c.check(owner, ck)
 }
 
 func (c *gapCluster) Node() string { return "member" }
@@ -287,19 +300,20 @@ func (ownerStub) Node() string                     { return "owner" }
 func (ownerStub) PublishNode(string, []byte) error { return nil }
 func (ownerStub) NodeGone(string) <-chan struct{}  { return make(chan struct{}) }
 func (ownerStub) Resurfaced() <-chan struct{}      { return nil }
+func (ownerStub) Check(context.Context, string, *ClusterCheck) ([]int, error) {
+	return nil, ErrOwnerGone
+}
 func (ownerStub) Connected() <-chan struct{} {
 	ch := make(chan struct{})
 	close(ch)
 	return ch
 }
 
-// A member node's leave of a session marked disconnected (after a gap)
-// that waits behind a busy room, and the session's rejoin right after
-// it, leave the owner with the session a member and known: its next send
-// is taken, and its leave ends the membership. The rejoin used to make
-// the session a member through a remote session the leave had already
-// forgotten, which no later send or leave could reach.
-func TestOwnerDisconnectThenRejoin(t *testing.T) {
+// ownerWithRemoteMember starts an owner node's engine (on ownerStub) that
+// runs the echo room "room" with the session "sid" of node "member" (user
+// "u") in it, joined by j.
+func ownerWithRemoteMember(t *testing.T) (*Engine, *room.Room, *ClusterJoin) {
+	t.Helper()
 	e, err := New(Config{Authenticate: func(*http.Request) (string, error) { return "", nil }, Logger: zap.NewNop(), RateLimit: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -317,11 +331,22 @@ func TestOwnerDisconnectThenRejoin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
 	j := &ClusterJoin{Room: "room", Kind: echo.Kind, User: "u", Session: "sid", Node: "member"}
-	if err := r.JoinFrom(ctx, e.remoteSessionFor(j), 1, nil, "", 0); err != nil {
+	if err := r.JoinFrom(context.Background(), e.remoteSessionFor(j), 1, nil, "", 0); err != nil {
 		t.Fatal(err)
 	}
+	return e, r, j
+}
+
+// A member node's leave of a session marked disconnected (after a gap)
+// that waits behind a busy room, and the session's rejoin right after
+// it, leave the owner with the session a member and known: its next send
+// is taken, and its leave ends the membership. The rejoin used to make
+// the session a member through a remote session the leave had already
+// forgotten, which no later send or leave could reach.
+func TestOwnerDisconnectThenRejoin(t *testing.T) {
+	e, r, j := ownerWithRemoteMember(t)
+	ctx := context.Background()
 	gate := make(chan struct{})
 	busy := make(chan struct{})
 	go func() {
@@ -414,7 +439,7 @@ func TestResurfacedLeavesRemoteRoomsOnce(t *testing.T) {
 	rr.deliver(appendEnvelope(nil, envAttach, s.id, nil))
 	rr.deliver(codec.AppendEvent(nil, "room", 5, "said", nil))
 	rr.deliver(codec.AppendEvent(nil, "room", 8, "said", nil)) // 6 and 7 missed
-	env.e.resurfaced()
+	env.e.resurfaced(time.Time{})
 	select {
 	case <-gc.leaves:
 	case <-time.After(5 * time.Second):
@@ -468,7 +493,7 @@ func TestResurfacedClosesOtherClients(t *testing.T) {
 		} else {
 			env.e.cluster = gc
 		}
-		env.e.resurfaced()
+		env.e.resurfaced(time.Time{})
 		want := uint32(0)
 		if inRoom {
 			want = uint32(CloseRoomMoved)

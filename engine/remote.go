@@ -29,6 +29,7 @@ func (e *Engine) startCluster(c Cluster) {
 	e.ownerHints = newShardedMap[ownerHint]()
 	e.watched = newShardedMap[struct{}]()
 	e.userSubs = newShardedMap[*userSub]()
+	e.checkSlots = make(chan struct{}, maxConcurrentChecks)
 	e.shortenIdleTTL()
 }
 
@@ -891,6 +892,7 @@ func (e *Engine) watchNode(node string) {
 		case <-e.ctx.Done():
 			return
 		}
+		e.judged.note(node)
 		e.watched.update(node, func(m map[string]struct{}) { delete(m, node) })
 		e.peers().drop(node)
 		e.log.Info("node gone: closing the sessions in its rooms, disconnecting its sessions from ours", zap.String("gone", node))

@@ -231,3 +231,139 @@ func TestClusterSilentNodeListenersMoveInPlace(t *testing.T) {
 	}
 	wantRoomMovedClose(t, gina, "gina")
 }
+
+// TestClusterResurfacedKeepsHeldMemberships: b is cut off from NATS for
+// longer than its own silence limit but shorter than the others' node
+// timeout, so b takes itself for possibly believed gone while the owners
+// did not believe it. b asks each owner which memberships it still holds.
+// The three DMs run on three owners:
+//   - carol's node sent b nothing meanwhile: gina's membership stays as
+//     it was (her client, which does not rejoin in place, is not closed
+//     and gets the next message);
+//   - alice's node lost a message to b, and goes on sending b messages of
+//     another DM (to ivy) from the reconnect on, so that b sees the loss
+//     as a skipped batch number: frank's membership moves in place and
+//     frank gets that message from his rejoin;
+//   - dave's node lost only a typing signal, which has no seq, and sends
+//     nothing more, so that b waits for that batch in vain: hank's
+//     membership moves too (his client is closed with 1012), although his
+//     DM's seq is the one b last got.
+func TestClusterResurfacedKeepsHeldMemberships(t *testing.T) {
+	ns := StartServer(t)
+	st := newStores()
+	natsAddr := strings.TrimPrefix(ns.URL(), "nats://")
+	link := wstest.StartProxy(t, natsAddr)
+	// A silence limit of 10 s and a node timeout of 16 s: the silence of
+	// a cut of 10.5 s (up to a heartbeat interval more, and the
+	// reconnect) falls between the two. The leases outlive the cut.
+	opts := nodeOptions{heartbeat: 3 * time.Second, nodeTimeout: 16 * time.Second, leaseTTL: 40 * time.Second}
+	a := startNode(t, "a", []string{ns.URL()}, st, opts)
+	c := startNode(t, "c", []string{ns.URL()}, st, opts)
+	d := startNode(t, "d", []string{ns.URL()}, st, opts)
+	b := startNode(t, "b", []string{"nats://" + link.Addr()}, st, opts)
+	owned := func(n *node, owner, with string) *chatclient.Conversation {
+		t.Helper()
+		cv, err := chatclient.DM(ctx(t), n.dial(owner), with)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !n.owns(cv.ID()) {
+			t.Fatalf("%s's DM does not run on %s's node", with, owner)
+		}
+		return cv
+	}
+	cvAF, cvCG, cvDH := owned(a, "alice", "frank"), owned(c, "carol", "gina"), owned(d, "dave", "hank")
+	cvAI := owned(a, "alice", "ivy")
+	if _, err := chatclient.DM(ctx(t), b.dial("ivy"), "alice"); err != nil {
+		t.Fatal(err)
+	}
+	frank, reconnects := dialCounting(b, "frank")
+	cvF, err := chatclient.DM(ctx(t), frank, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	noReconnect := client.Options{Reconnect: client.ReconnectPolicy{Disabled: true}}
+	gina := b.srv.DialOptions("gina", noReconnect)
+	cvG, err := chatclient.DM(ctx(t), gina, "carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hank := b.srv.DialOptions("hank", noReconnect)
+	cvH, err := chatclient.DM(ctx(t), hank, "dave")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cv := range []*chatclient.Conversation{cvAF, cvCG, cvDH} {
+		if _, err := cv.Send(ctx(t), "before"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, cv := range []*chatclient.Conversation{cvF, cvG, cvH} {
+		readMessages(t, cv, 1)
+	}
+
+	gone := a.cluster.NodeGone("b")
+	resurfaced := b.cluster.Resurfaced()
+	link.SetTarget("127.0.0.1:1")
+	link.Cut()
+	time.Sleep(time.Second)
+	if _, err := cvAF.Send(ctx(t), "meanwhile"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cvDH.Typing(ctx(t), true); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(9500 * time.Millisecond)
+	link.SetTarget(natsAddr)
+	toIvy := make(chan struct{})
+	toIvyDone := make(chan struct{})
+	sendCtx := ctx(t)
+	go func() { // traffic from a to b from the reconnect on
+		defer close(toIvyDone)
+		for {
+			select {
+			case <-toIvy:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			_, _ = cvAI.Send(sendCtx, "to ivy")
+		}
+	}()
+	defer func() {
+		close(toIvy)
+		<-toIvyDone
+	}()
+	select {
+	case <-resurfaced:
+	case <-time.After(15 * time.Second):
+		t.Fatal("b did not take itself for believed gone: the cut was too short to test anything")
+	}
+	select {
+	case <-gone:
+		t.Fatal("a believed b gone: the cut was too long to test anything")
+	default:
+	}
+	if got := readMessages(t, cvF, 1); !slices.Equal(got, []uint64{2}) {
+		t.Fatalf("frank received seq %v from his rejoin, want [2]", got)
+	}
+	wantRoomMovedClose(t, hank, "hank")
+	for _, cv := range []*chatclient.Conversation{cvAF, cvCG} {
+		if _, err := cv.Send(ctx(t), "after"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := readMessages(t, cvF, 1); !slices.Equal(got, []uint64{3}) {
+		t.Fatalf("frank received seq %v after his rejoin, want [3]", got)
+	}
+	if got := readMessages(t, cvG, 1); !slices.Equal(got, []uint64{2}) {
+		t.Fatalf("gina received seqs %v after the outage, want [2]", got)
+	}
+	select {
+	case <-gina.Done():
+		t.Fatalf("gina's client, whose membership the owner held, was closed: %v", gina.Err())
+	default:
+	}
+	if n := reconnects.Load(); n != 0 {
+		t.Fatalf("frank's client reconnected %d times, want 0", n)
+	}
+}

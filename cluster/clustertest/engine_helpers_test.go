@@ -61,6 +61,9 @@ type nodeOptions struct {
 	leaseTTL time.Duration
 	// wrap, if set, wraps the node as the engine sees it.
 	wrap func(engine.Cluster) engine.Cluster
+	// heartbeat and nodeTimeout are the node's NodeConfig
+	// HeartbeatInterval and NodeTimeout; zero means their defaults.
+	heartbeat, nodeTimeout time.Duration
 }
 
 // startNode starts node name on the NATS servers at urls, with the chat
@@ -77,7 +80,10 @@ func startNode(t testing.TB, name string, urls []string, st *stores, opts nodeOp
 	var err error
 	for try := 0; ; try++ { // a fresh JetStream cluster may still elect its leader
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		cn, err = cluster.NewNode(ctx, nc, cluster.NodeConfig{Name: name, LeaseReplicas: opts.replicas, ForwardTimeout: opts.forwardTimeout, LeaseTTL: opts.leaseTTL, Logger: log})
+		cn, err = cluster.NewNode(ctx, nc, cluster.NodeConfig{
+			Name: name, LeaseReplicas: opts.replicas, ForwardTimeout: opts.forwardTimeout, LeaseTTL: opts.leaseTTL,
+			HeartbeatInterval: opts.heartbeat, NodeTimeout: opts.nodeTimeout, Logger: log,
+		})
 		cancel()
 		if err == nil || try == 20 {
 			break

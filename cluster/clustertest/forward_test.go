@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -68,6 +69,24 @@ func (o *owner) Leave(l *forward.Leave, respond func(*forward.Reply)) {
 	respond(&forward.Reply{})
 }
 
+// Check holds the memberships of session s1 in rooms whose id starts
+// with "r", answers incarnation 9 and batch 4, and refuses node
+// "mallory".
+func (o *owner) Check(c *forward.Check, respond func(*forward.Reply)) {
+	if c.Node == "mallory" {
+		respond(forward.ErrorReply(&codec.Error{Code: codec.CodeForbidden, Message: "not you"}))
+		return
+	}
+	a := forward.CheckAnswer{Incarnation: 9, Batches: 4}
+	for i, m := range c.Members {
+		if strings.HasPrefix(m.Room, "r") && m.Session == "s1" {
+			a.Held = append(a.Held, i)
+		}
+	}
+	data, _ := msgpack.Marshal(&a)
+	respond(&forward.Reply{Data: data})
+}
+
 func serveOwner(t *testing.T, nc *nats.Conn, node string) *owner {
 	t.Helper()
 	o := &owner{}
@@ -117,6 +136,15 @@ func checkRoundTrip(t *testing.T, c *forward.Client, o *owner, node string) {
 	if _, err := c.Leave(ctx, node, &forward.Leave{Room: "r1", User: "alice", Session: "s1", Node: "member"}); err != nil {
 		t.Errorf("Leave: %v", err)
 	}
+	a, err := c.Check(ctx, node, &forward.Check{Node: "member", Members: []forward.Member{
+		{Room: "r1", Session: "s1"}, {Room: "r2", Session: "s2"}, {Room: "x", Session: "s1"}, {Room: "r3", Session: "s1"},
+	}})
+	if err != nil || !slices.Equal(a.Held, []int{0, 3}) || a.Incarnation != 9 || a.Batches != 4 {
+		t.Errorf("Check: %+v, %v; want held [0 3], incarnation 9, batch 4", a, err)
+	}
+	if _, err := c.Check(ctx, node, &forward.Check{Node: "mallory"}); codec.AsError(err).Code != codec.CodeForbidden {
+		t.Errorf("Check refused: %v", err)
+	}
 }
 
 // TestForwardRoundTrip: a member node's requests reach the owner node over
@@ -130,6 +158,17 @@ func TestForwardRoundTrip(t *testing.T) {
 	r, err := c.Join(ctxT(t), "owner", &forward.Join{Room: "r1", User: "mallory"})
 	if !errors.Is(err, &codec.Error{Code: codec.CodeForbidden}) || r == nil || r.Message != "room: not a member" {
 		t.Errorf("refused join = %+v, %v; want forbidden", r, err)
+	}
+
+	// A handler that does not answer checks (not a CheckHandler) has
+	// them refused, as an owner of an earlier version does.
+	srv, err := forward.Serve(dial(t, "plain", s.URL()), forward.ServerConfig{Node: "plain", Handler: struct{ forward.Handler }{o}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	if _, err := c.Check(ctxT(t), "plain", &forward.Check{Node: "member"}); codec.AsError(err).Code != codec.CodeBadRequest {
+		t.Errorf("Check of a plain handler = %v, want bad request", err)
 	}
 }
 

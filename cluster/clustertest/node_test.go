@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -219,5 +220,63 @@ func TestNodeResurfacedAfterSilentLink(t *testing.T) {
 	link.Freeze()
 	if !closedWithin(back, 3*cluster.DefaultPingInterval+5*time.Second) {
 		t.Fatal("b did not resurface after its silent link was replaced")
+	}
+}
+
+// TestPublishNodeLinkHeader: each batch to a node carries the link
+// header, numbered 1, 2, 3 on that link under one incarnation, and
+// publishing one allocates nothing of its own (see
+// TestNATSBrokerPublishAllocs for why the least of three counts is
+// taken, with the payloads held in a relay while they are counted).
+func TestPublishNodeLinkHeader(t *testing.T) {
+	s := StartServer(t)
+	relay := startHoldRelay(t, s.Addr().String())
+	nc := dial(t, "a", relay.URL())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	a, err := cluster.NewNode(ctx, nc, cluster.NodeConfig{Name: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Close() })
+	nb := dial(t, "b", s.ClientURL())
+	sub, err := nb.SubscribeSync(cluster.DefaultRoomsSubjectPrefix + ".b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nb.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var inc string
+	for want := 1; want <= 3; want++ {
+		if err := a.PublishNode("b", []byte("batch")); err != nil {
+			t.Fatal(err)
+		}
+		m, err := sub.NextMsg(5 * time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := strings.Fields(m.Header.Get(cluster.LinkHeader))
+		if len(f) != 3 || f[0] != "a" || f[2] != fmt.Sprint(want) || (inc != "" && f[1] != inc) || string(m.Data) != "batch" {
+			t.Fatalf("batch %d: header %q, data %q", want, m.Header.Get(cluster.LinkHeader), m.Data)
+		}
+		inc = f[1]
+	}
+	payload := make([]byte, 100)
+	var counts []float64
+	for range 3 {
+		relay.Hold()
+		counts = append(counts, testing.AllocsPerRun(200, func() {
+			if err := a.PublishNode("b", payload); err != nil {
+				t.Fatal(err)
+			}
+		}))
+		relay.Release()
+		if err := nc.Flush(); err != nil {
+			t.Fatalf("flush after a count: %v", err)
+		}
+	}
+	if allocs := slices.Min(counts); allocs >= 1 {
+		t.Errorf("PublishNode allocates %.2f times per batch (counts %v), want none", allocs, counts)
 	}
 }

@@ -77,6 +77,21 @@ func (c *Client) Leave(ctx context.Context, node string, l *Leave) (*Reply, erro
 	return c.do(ctx, node, OpLeave, l)
 }
 
+// Check asks node, the owner of the rooms c lists, which of those
+// memberships it still holds. An owner of an earlier version refuses the
+// request (codec.CodeBadRequest).
+func (c *Client) Check(ctx context.Context, node string, ck *Check) (*CheckAnswer, error) {
+	r, err := c.do(ctx, node, OpCheck, ck)
+	if err != nil {
+		return nil, err
+	}
+	var a CheckAnswer
+	if err := codec.UnmarshalData(r.Data, &a); err != nil {
+		return nil, ErrBadReply
+	}
+	return &a, nil
+}
+
 // do makes one request. Transport failures map to the unavailable
 // errors of this package; the owner's refusals keep their own code.
 func (c *Client) do(ctx context.Context, node string, op Op, body any) (*Reply, error) {

@@ -1,6 +1,10 @@
 package forward
 
-import "github.com/parlorhq/parlor/codec"
+import (
+	"time"
+
+	"github.com/parlorhq/parlor/codec"
+)
 
 // Op names a forwarded request. It is the last token of the request's
 // subject.
@@ -14,6 +18,8 @@ const (
 	OpSend Op = "send"
 	// OpLeave carries a [Leave].
 	OpLeave Op = "leave"
+	// OpCheck carries a [Check].
+	OpCheck Op = "check"
 )
 
 // Join asks the owner to admit a session of another node into a room the
@@ -81,6 +87,42 @@ type Leave struct {
 	Disconnected bool
 }
 
+// Check asks the owner which memberships of a node's sessions in its
+// rooms it still holds, after that node was cut off long enough for the
+// owner to have believed it gone. The answer's Data is a [CheckAnswer].
+type Check struct {
+	_msgpack struct{} `msgpack:",as_array"`
+	// Node is the member's node.
+	Node string
+	// Members are the memberships asked about.
+	Members []Member
+	// Wait is how long the member's node waits for the answer; zero
+	// leaves it to the owner.
+	Wait time.Duration
+}
+
+// Member is one membership of a [Check].
+type Member struct {
+	_msgpack struct{} `msgpack:",as_array"`
+	// Room is the room id.
+	Room string
+	// Session is the member session's id.
+	Session string
+}
+
+// CheckAnswer is the owner's answer to a [Check], msgpack in the reply's
+// Data.
+type CheckAnswer struct {
+	_msgpack struct{} `msgpack:",as_array"`
+	// Held are the indices in Members of the memberships the owner holds.
+	Held []int
+	// Incarnation identifies the owner's run, and Batches is the number
+	// of the last batch it had published to the member's node when it
+	// answered, 0 for none: the member holds Held only once it has
+	// received that batch with none lost.
+	Incarnation, Batches uint64
+}
+
 // Reply is the owner's answer to any request. An empty Code means
 // success; otherwise Code and Message are what the client sees. The other
 // fields are set by the operation they belong to.
@@ -100,7 +142,8 @@ type Reply struct {
 	Recovered bool
 	// Snapshot is the room's state for the user (join), msgpack.
 	Snapshot []byte
-	// Data is the handler's reply data (send), msgpack.
+	// Data is the handler's reply data (send), or the [CheckAnswer]
+	// (check), msgpack.
 	Data []byte
 }
 

@@ -40,6 +40,16 @@ type Handler interface {
 	Leave(l *Leave, respond func(*Reply))
 }
 
+// CheckHandler is a [Handler] that also answers membership checks
+// ([OpCheck]); a server whose handler is not one refuses them
+// (codec.CodeBadRequest), as a server of an earlier version does.
+type CheckHandler interface {
+	Handler
+	// Check answers which memberships of a node this node still holds,
+	// with a [CheckAnswer] in the reply's Data.
+	Check(c *Check, respond func(*Reply))
+}
+
 // ServerConfig tunes a [Server].
 type ServerConfig struct {
 	// Node is this node's name, the middle token of the subjects it
@@ -112,6 +122,13 @@ func (s *Server) handle(m *nats.Msg) {
 		var l Leave
 		if err = decode(m.Data, &l); err == nil {
 			s.cfg.Handler.Leave(&l, respond)
+		}
+	case OpCheck:
+		var c Check
+		if ch, ok := s.cfg.Handler.(CheckHandler); !ok {
+			err = errUnknownOp
+		} else if err = decode(m.Data, &c); err == nil {
+			ch.Check(&c, respond)
 		}
 	default:
 		err = errUnknownOp
