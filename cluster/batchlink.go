@@ -82,6 +82,9 @@ func (l *linksOut) link(node string) *linkOut {
 }
 
 // last returns the number of the last batch to node, 0 for none.
+// It waits for a publish under way: every batch up to the number
+// returned has been handed to the NATS connection, so that a message this
+// node publishes next (the check's answer) follows them on the wire.
 func (l *linksOut) last(node string) uint64 {
 	l.mu.Lock()
 	lo := l.links[node]
@@ -89,6 +92,8 @@ func (l *linksOut) last(node string) uint64 {
 	if lo == nil {
 		return 0
 	}
+	lo.mu.Lock()
+	defer lo.mu.Unlock()
 	return lo.sent.Load()
 }
 
@@ -213,10 +218,18 @@ func (l *linksIn) state(node string) linkIn {
 // owner published nothing here, is met at once unless this node got
 // batches of that incarnation: then the owner forgot the link (sweep),
 // and what it sent before is not known to have arrived.
-func (l *linksIn) awaitBatch(ctx context.Context, node string, inc, n uint64, since time.Time) bool {
+//
+// drained, if not nil, reports whether every batch the connection has
+// read so far has been handed over (received). The owner's answer
+// follows batch n on the wire (linksOut.last), so once the answer is in
+// and the batches are drained, a batch n not received is lost: the wait
+// ends then rather than with ctx. A wire that does not keep that order
+// only ends a wait early, never holds.
+func (l *linksIn) awaitBatch(ctx context.Context, node string, inc, n uint64, since time.Time, drained func() bool) bool {
 	t := time.NewTicker(linkWaitTick)
 	defer t.Stop()
 	for {
+		dry := drained != nil && drained() // before the state: what it saw is in it
 		in := l.state(node)
 		switch {
 		case in.lostAt.After(since):
@@ -225,6 +238,8 @@ func (l *linksIn) awaitBatch(ctx context.Context, node string, inc, n uint64, si
 			return in.incarnation != inc || in.last == 0
 		case in.incarnation == inc && in.last >= n:
 			return true
+		case dry:
+			return false // batch n came before the answer, or never
 		}
 		select {
 		case <-t.C:

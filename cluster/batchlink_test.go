@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -126,31 +127,31 @@ func TestAwaitBatch(t *testing.T) {
 	recv(7, 3) // a loss seen now
 	lossSeen := time.Now()
 	time.Sleep(time.Millisecond)
-	if !l.awaitBatch(ctx, "a", 6, 0, lossSeen) {
+	if !l.awaitBatch(ctx, "a", 6, 0, lossSeen, nil) {
 		t.Fatal("nothing published by an incarnation, not held")
 	}
-	if l.awaitBatch(ctx, "a", 7, 0, lossSeen) {
+	if l.awaitBatch(ctx, "a", 7, 0, lossSeen, nil) {
 		t.Fatal("nothing published by an incarnation that sent batches (a forgotten link), held")
 	}
-	if l.awaitBatch(ctx, "a", 6, 0, lossSeen.Add(-time.Hour)) {
+	if l.awaitBatch(ctx, "a", 6, 0, lossSeen.Add(-time.Hour), nil) {
 		t.Fatal("nothing published, held past a loss after since")
 	}
-	if !l.awaitBatch(ctx, "a", 7, 3, lossSeen) {
+	if !l.awaitBatch(ctx, "a", 7, 3, lossSeen, nil) {
 		t.Fatal("a loss before since counted")
 	}
-	if l.awaitBatch(ctx, "a", 7, 3, lossSeen.Add(-time.Hour)) {
+	if l.awaitBatch(ctx, "a", 7, 3, lossSeen.Add(-time.Hour), nil) {
 		t.Fatal("a loss after since not counted")
 	}
 	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
-	if l.awaitBatch(short, "a", 6, 3, lossSeen) {
+	if l.awaitBatch(short, "a", 6, 3, lossSeen, nil) {
 		t.Fatal("another incarnation's batch held")
 	}
 	go func() {
 		time.Sleep(20 * time.Millisecond)
 		recv(7, 4)
 	}()
-	if !l.awaitBatch(ctx, "a", 7, 4, lossSeen) {
+	if !l.awaitBatch(ctx, "a", 7, 4, lossSeen, nil) {
 		t.Fatal("a batch on its way not waited for")
 	}
 	since := time.Now()
@@ -160,7 +161,35 @@ func TestAwaitBatch(t *testing.T) {
 	}()
 	wait, cancel2 := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel2()
-	if l.awaitBatch(wait, "a", 7, 6, since) {
+	if l.awaitBatch(wait, "a", 7, 6, since, nil) {
 		t.Fatal("held past a loss seen while waiting")
+	}
+
+	// With the batches drained, a batch not received is lost at once;
+	// one received is held; while batches are still being handed over,
+	// the wait goes on.
+	l = newLinksIn()
+	recv(7, 1)
+	since = time.Now()
+	dry := func() bool { return true }
+	start := time.Now()
+	if l.awaitBatch(wait, "a", 7, 2, since, dry) {
+		t.Fatal("a batch that never came, held with the batches drained")
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Fatalf("the drained wait for a lost batch took %v", took)
+	}
+	if !l.awaitBatch(wait, "a", 7, 1, since, dry) {
+		t.Fatal("a batch received, not held with the batches drained")
+	}
+	var handing atomic.Bool
+	handing.Store(true)
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		recv(7, 2)
+		handing.Store(false)
+	}()
+	if !l.awaitBatch(wait, "a", 7, 2, since, func() bool { return !handing.Load() }) {
+		t.Fatal("a batch still being handed over, not waited for")
 	}
 }

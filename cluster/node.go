@@ -294,12 +294,26 @@ func (n *Node) Check(ctx context.Context, owner string, c *engine.ClusterCheck) 
 	if len(a.Held) == 0 {
 		return nil, nil
 	}
-	if !n.in.awaitBatch(ctx, owner, a.Incarnation, a.Batches, c.Since) {
+	if !n.in.awaitBatch(ctx, owner, a.Incarnation, a.Batches, c.Since, n.batchesDrained) {
 		n.log.Info("cluster: frames from an owner may have been lost in the silence: its memberships move",
 			zap.String("owner", owner), zap.Int("held", len(a.Held)))
 		return nil, nil
 	}
 	return a.Held, nil
+}
+
+// batchesDrained reports whether every batch this node's connection has
+// read has been handed to the engine and noted (receiveBatches): nats.go
+// counts a message as pending until its handler has returned.
+func (n *Node) batchesDrained() bool {
+	n.mu.Lock()
+	sub := n.batches
+	n.mu.Unlock()
+	if sub == nil {
+		return false
+	}
+	pending, _, err := sub.Pending()
+	return err == nil && pending == 0
 }
 
 // forwardErr maps forwarding failures to the engine's errors: no responder

@@ -245,9 +245,10 @@ func TestClusterSilentNodeListenersMoveInPlace(t *testing.T) {
 //     as a skipped batch number: frank's membership moves in place and
 //     frank gets that message from his rejoin;
 //   - dave's node lost only a typing signal, which has no seq, and sends
-//     nothing more, so that b waits for that batch in vain: hank's
-//     membership moves too (his client is closed with 1012), although his
-//     DM's seq is the one b last got.
+//     nothing more: b sees that batch missing once the batches read
+//     before dave's answer are handed over, and hank's membership moves
+//     too (his client is closed with 1012, well before b's forward
+//     timeout), although his DM's seq is the one b last got.
 func TestClusterResurfacedKeepsHeldMemberships(t *testing.T) {
 	ns := StartServer(t)
 	st := newStores()
@@ -260,7 +261,12 @@ func TestClusterResurfacedKeepsHeldMemberships(t *testing.T) {
 	a := startNode(t, "a", []string{ns.URL()}, st, opts)
 	c := startNode(t, "c", []string{ns.URL()}, st, opts)
 	d := startNode(t, "d", []string{ns.URL()}, st, opts)
-	b := startNode(t, "b", []string{"nats://" + link.Addr()}, st, opts)
+	// b's forward timeout is long, so that a check that waited for the
+	// lost batch to the end (rather than seeing the batches drained)
+	// would show in how long hank's close takes.
+	optsB := opts
+	optsB.forwardTimeout = 8 * time.Second
+	b := startNode(t, "b", []string{"nats://" + link.Addr()}, st, optsB)
 	owned := func(n *node, owner, with string) *chatclient.Conversation {
 		t.Helper()
 		cv, err := chatclient.DM(ctx(t), n.dial(owner), with)
@@ -338,6 +344,7 @@ func TestClusterResurfacedKeepsHeldMemberships(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("b did not take itself for believed gone: the cut was too short to test anything")
 	}
+	back := time.Now()
 	select {
 	case <-gone:
 		t.Fatal("a believed b gone: the cut was too long to test anything")
@@ -347,6 +354,9 @@ func TestClusterResurfacedKeepsHeldMemberships(t *testing.T) {
 		t.Fatalf("frank received seq %v from his rejoin, want [2]", got)
 	}
 	wantRoomMovedClose(t, hank, "hank")
+	if took := time.Since(back); took > 4*time.Second {
+		t.Fatalf("hank's membership moved %v after b was heard again: the check waited for the lost batch until its timeout", took)
+	}
 	for _, cv := range []*chatclient.Conversation{cvAF, cvCG} {
 		if _, err := cv.Send(ctx(t), "after"); err != nil {
 			t.Fatal(err)
