@@ -68,5 +68,6 @@ func (n *Node) receiveBatches(h engine.ClusterHandler) (*nats.Subscription, erro
 	return n.nc.Subscribe(DefaultRoomsSubjectPrefix+"."+n.cfg.Name, func(m *nats.Msg) {
 		h.Receive(m.Data)
 		n.in.received(m.Header.Get(LinkHeader))
+		n.handled.Add(1)
 	})
 }

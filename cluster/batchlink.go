@@ -219,8 +219,8 @@ func (l *linksIn) state(node string) linkIn {
 // batches of that incarnation: then the owner forgot the link (sweep),
 // and what it sent before is not known to have arrived.
 //
-// drained, if not nil, reports whether every batch the connection has
-// read so far has been handed over (received). The owner's answer
+// drained, if not nil, reports whether every batch the connection had
+// read when the answer came has been handed over (received). The owner's answer
 // follows batch n on the wire (linksOut.last), so once the answer is in
 // and the batches are drained, a batch n not received is lost: the wait
 // ends then rather than with ctx. A wire that does not keep that order

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -35,6 +36,8 @@ type Node struct {
 	fwd    *forward.Client
 	out    *linksOut // the batches published, by destination (batchlink.go)
 	in     *linksIn  // the batches received, by sender
+	// handled counts the batches received and noted (receiveBatches).
+	handled atomic.Uint64
 
 	mu      sync.Mutex
 	server  *forward.Server
@@ -294,7 +297,7 @@ func (n *Node) Check(ctx context.Context, owner string, c *engine.ClusterCheck) 
 	if len(a.Held) == 0 {
 		return nil, nil
 	}
-	if !n.in.awaitBatch(ctx, owner, a.Incarnation, a.Batches, c.Since, n.batchesDrained) {
+	if !n.in.awaitBatch(ctx, owner, a.Incarnation, a.Batches, c.Since, n.batchesDrained()) {
 		n.log.Info("cluster: frames from an owner may have been lost in the silence: its memberships move",
 			zap.String("owner", owner), zap.Int("held", len(a.Held)))
 		return nil, nil
@@ -302,18 +305,27 @@ func (n *Node) Check(ctx context.Context, owner string, c *engine.ClusterCheck) 
 	return a.Held, nil
 }
 
-// batchesDrained reports whether every batch this node's connection has
-// read has been handed to the engine and noted (receiveBatches): nats.go
-// counts a message as pending until its handler has returned.
-func (n *Node) batchesDrained() bool {
+// batchesDrained returns a func that reports whether every batch this
+// node's connection had read when batchesDrained was called has been
+// handed to the engine and noted (receiveBatches). It counts what was
+// pending then (nats.go counts a message pending until its handler has
+// returned), read before the handled count so that a batch handled in
+// between is counted twice at worst: the func then waits for one batch
+// more, never less, and batches that go on arriving do not keep it from
+// turning true.
+func (n *Node) batchesDrained() func() bool {
 	n.mu.Lock()
 	sub := n.batches
 	n.mu.Unlock()
 	if sub == nil {
-		return false
+		return nil
 	}
 	pending, _, err := sub.Pending()
-	return err == nil && pending == 0
+	if err != nil {
+		return nil
+	}
+	target := uint64(pending) + n.handled.Load()
+	return func() bool { return n.handled.Load() >= target }
 }
 
 // forwardErr maps forwarding failures to the engine's errors: no responder
