@@ -34,7 +34,8 @@ func (n *Node) PublishNode(node string, batch []byte) error {
 	}
 	lo := n.out.link(node)
 	lo.mu.Lock()
-	num := lo.sent.Add(1)
+	lo.sent++
+	num := lo.sent
 	lo.used.Store(time.Now().UnixNano())
 	if !n.nc.IsConnected() {
 		lo.mu.Unlock()

@@ -17,7 +17,7 @@ import (
 // node's incarnation (a random number drawn when the Node is built) and
 // the batch's number on the link to that destination: 1, 2, 3 and so on.
 // The receiving node notes, for each sender, the incarnation and the last
-// number it got, and whether a number was skipped: a batch lost, as NATS
+// number it got, and when it last saw a number skipped: a batch lost, as NATS
 // core drops messages that no subscription is there to take (a
 // connection being replaced) or that a slow subscriber cannot hold.
 //
@@ -44,9 +44,11 @@ const linkWaitTick = 2 * time.Millisecond
 const linkIdle = time.Minute
 
 // linksOut numbers the batches this node publishes, by destination node.
+// Every publish looks its link up: mu is read-locked for it, and locked
+// only to add or drop a link.
 type linksOut struct {
 	incarnation uint64
-	mu          sync.Mutex
+	mu          sync.RWMutex
 	links       map[string]*linkOut
 }
 
@@ -55,8 +57,8 @@ type linksOut struct {
 // reuses msg, whose subject and header alias subject and value.
 type linkOut struct {
 	mu      sync.Mutex
-	sent    atomic.Uint64 // the number of the last batch, 0 for none
-	used    atomic.Int64  // when the last batch was numbered, Unix ns
+	sent    uint64       // the number of the last batch, 0 for none; guarded by mu
+	used    atomic.Int64 // when the last batch was numbered, Unix ns (read by sweep)
 	msg     nats.Msg
 	subject []byte
 	value   []byte
@@ -70,9 +72,15 @@ func newLinksOut() *linksOut {
 // link returns the link to node, made on first use. The map holds the
 // links that sweep keeps.
 func (l *linksOut) link(node string) *linkOut {
+	l.mu.RLock()
+	lo := l.links[node]
+	l.mu.RUnlock()
+	if lo != nil {
+		return lo
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	lo := l.links[node]
+	lo = l.links[node]
 	if lo == nil {
 		lo = &linkOut{}
 		lo.msg.Header = nats.Header{LinkHeader: lo.values[:]}
@@ -86,15 +94,15 @@ func (l *linksOut) link(node string) *linkOut {
 // returned has been handed to the NATS connection, so that a message this
 // node publishes next (the check's answer) follows them on the wire.
 func (l *linksOut) last(node string) uint64 {
-	l.mu.Lock()
+	l.mu.RLock()
 	lo := l.links[node]
-	l.mu.Unlock()
+	l.mu.RUnlock()
 	if lo == nil {
 		return 0
 	}
 	lo.mu.Lock()
 	defer lo.mu.Unlock()
-	return lo.sent.Load()
+	return lo.sent
 }
 
 // sweep drops the links to nodes keep does not keep that carried no
