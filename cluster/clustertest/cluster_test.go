@@ -2,6 +2,7 @@ package clustertest
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -55,16 +56,19 @@ func TestThreeNodeCluster(t *testing.T) {
 		}
 		t.Cleanup(unsub)
 	}
-	waitRoutes := func() {
-		for _, s := range servers {
-			if s.Running() {
-				s.WaitInterest(t, pub.Subject(room))
-			}
+	waitDelivery(t, pub, room, &onB, &onC)
+	startC := onC.len()
+	checkSequence(t, pub, room, &onB, 300)
+	eventually(t, "delivery on c", func() bool { return onC.len() >= startC+300 })
+	got := onC.strings()[startC:]
+	if len(got) != 300 {
+		t.Fatalf("c got %d payloads, want 300", len(got))
+	}
+	for i, p := range got {
+		if p != fmt.Sprint(i) {
+			t.Fatalf("payload %d on c is %q", i, p)
 		}
 	}
-	waitRoutes()
-	checkSequence(t, pub, room, &onB, 300)
-	eventually(t, "delivery on c", func() bool { return onC.len() == 300 })
 
 	// A member on server 0 forwards to the owner on server 1.
 	o := serveOwner(t, ncB, "b")
@@ -78,7 +82,7 @@ func TestThreeNodeCluster(t *testing.T) {
 	if err := ncC.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	waitRoutes()
+	waitDelivery(t, pub, room, &onB, &onC)
 	checkRace(t, lb, la, "after", 5)
 	l, err := lc.Acquire(ctxT(t), "after-loss")
 	if err != nil {

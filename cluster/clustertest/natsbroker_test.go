@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/parlorhq/parlor/cluster/brokertest"
 	"github.com/parlorhq/parlor/cluster/natsbroker"
@@ -49,6 +50,45 @@ func (c *collector) strings() []string {
 		out[i] = string(p)
 	}
 	return out
+}
+
+// last returns the newest payload, or nil before the first.
+func (c *collector) last() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.got) == 0 {
+		return nil
+	}
+	return c.got[len(c.got)-1]
+}
+
+// waitDelivery publishes probes on topic from pub until every collector's
+// newest payload is the last probe sent. A server that has a subscriber's
+// interest locally may still lack it from a route; once a probe reaches
+// every subscriber, the publisher's server has them all. Payloads of one
+// publisher reach a subscriber in order, so no earlier probe comes later.
+func waitDelivery(t *testing.T, pub engine.Broker, topic string, cols ...*collector) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for i := 0; ; i++ {
+		probe := []byte(fmt.Sprintf("probe %d", i))
+		if err := pub.Publish(topic, probe); err != nil {
+			t.Fatalf("publish probe %d: %v", i, err)
+		}
+		for wait := time.Now().Add(200 * time.Millisecond); time.Now().Before(wait); {
+			all := true
+			for _, c := range cols {
+				all = all && bytes.Equal(c.last(), probe)
+			}
+			if all {
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("probe %d did not reach every subscriber in 15s", i)
+		}
+	}
 }
 
 // checkSequence publishes n payloads on topic from pub and checks that col
