@@ -4,7 +4,10 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/parlorhq/parlor/codec"
 )
@@ -194,12 +197,15 @@ type membership struct {
 // (moveUnheld). since is the start of the silence (SilenceStart, read at
 // its signal), the same for every chunk. A membership an owner did not
 // answer for counts as not held; without a ClusterChecker, none is held.
+// Once every owner has answered or timed out, it logs how many were held
+// and how many moved.
 func (e *Engine) checkOwners(ms []membership, since time.Time) {
 	checker, _ := e.cluster.(ClusterChecker)
 	byOwner := make(map[string][]membership)
 	for _, m := range ms {
 		byOwner[m.h.owner] = append(byOwner[m.h.owner], m)
 	}
+	var kept, moved atomic.Int64
 	var wg sync.WaitGroup
 	for owner, all := range byOwner {
 		wg.Go(func() {
@@ -221,11 +227,19 @@ func (e *Engine) checkOwners(ms []membership, since time.Time) {
 						}
 					}
 				}
-				e.moveUnheld(chunk, held)
+				for _, h := range held {
+					if h {
+						kept.Add(1)
+					}
+				}
+				moved.Add(int64(e.moveUnheld(chunk, held)))
 			}
 		})
 	}
 	wg.Wait()
+	e.log.Info("cluster: memberships checked after a silence",
+		zap.Int("memberships", len(ms)), zap.Int("owners", len(byOwner)),
+		zap.Int64("held", kept.Load()), zap.Int64("moved", moved.Load()))
 }
 
 // moveUnheld ends the memberships of ms not held, unless they ended
@@ -234,13 +248,14 @@ func (e *Engine) checkOwners(ms []membership, since time.Time) {
 // membership refuses the leave, one that kept it takes it, and the client
 // is told the room moved either way); those rooms are not stalled any
 // more. Any other session in such a room is closed with CloseRoomMoved.
-func (e *Engine) moveUnheld(ms []membership, held []bool) {
+// It returns the number of memberships it moved.
+func (e *Engine) moveUnheld(ms []membership, held []bool) (moved int) {
 	for i, m := range ms {
 		if held[i] {
 			continue
 		}
 		if e.shutting.Load() {
-			return // every session is closed anyway
+			return moved // every session is closed anyway
 		}
 		m.s.roomsMu.Lock()
 		still := m.s.remote[m.h.rr.id] == m.h
@@ -248,6 +263,7 @@ func (e *Engine) moveUnheld(ms []membership, held []bool) {
 		if !still {
 			continue // ended or replaced meanwhile: that was handled then
 		}
+		moved++
 		if !m.s.movesInPlace() {
 			m.s.closeAfterFlush(CloseRoomMoved, "node heard again after a silence: rooms moved or unknown")
 			continue
@@ -255,4 +271,5 @@ func (e *Engine) moveUnheld(ms []membership, held []bool) {
 		e.stalled.forget(m.s, m.h)
 		m.s.leaveForGap(m.h.rr, m.h)
 	}
+	return moved
 }

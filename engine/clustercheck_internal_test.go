@@ -2,10 +2,15 @@ package engine
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/parlorhq/parlor/internal/echo"
 	"github.com/parlorhq/parlor/room"
@@ -18,7 +23,8 @@ import (
 // answer).
 func TestResurfacedKeepsHeldMemberships(t *testing.T) {
 	for _, inPlace := range []bool{true, false} {
-		env := newPingEnv(t, !inPlace)
+		core, logs := observer.New(zapcore.InfoLevel)
+		env := newPingEnv(t, !inPlace, func(c *Config) { c.Logger = zap.New(core) })
 		s := env.s
 		if inPlace {
 			s.connFlags.Store(connFlagConnected | connFlagRoomMoves)
@@ -50,6 +56,11 @@ func TestResurfacedKeepsHeldMemberships(t *testing.T) {
 		s.roomsMu.Unlock()
 		if !still {
 			t.Fatalf("in place %v: the membership ended", inPlace)
+		}
+		checked := logs.FilterMessage("cluster: memberships checked after a silence").All()
+		want := map[string]any{"memberships": int64(1), "owners": int64(1), "held": int64(1), "moved": int64(0)}
+		if len(checked) != 1 || !maps.Equal(checked[0].ContextMap(), want) {
+			t.Fatalf("in place %v: logged %+v, want one entry with %v", inPlace, checked, want)
 		}
 	}
 }
@@ -257,7 +268,9 @@ func TestMoveUnheldEndedMeanwhile(t *testing.T) {
 	env.s.roomsMu.Lock()
 	env.s.remote["room"] = &remoteHandle{rr: h.rr, owner: "owner"} // joined again
 	env.s.roomsMu.Unlock()
-	env.e.moveUnheld([]membership{{env.s, h}}, []bool{false})
+	if n := env.e.moveUnheld([]membership{{env.s, h}}, []bool{false}); n != 0 {
+		t.Fatalf("moved %d memberships that ended", n)
+	}
 	if c := env.s.closeSent.Load(); c != 0 {
 		t.Fatalf("closed with %d for a membership that ended", c)
 	}
@@ -282,7 +295,9 @@ func TestMoveUnheldEndedMeanwhile(t *testing.T) {
 	env.s.roomsMu.Lock()
 	now := env.s.remote["room"]
 	env.s.roomsMu.Unlock()
-	env.e.moveUnheld([]membership{{env.s, now}}, []bool{false})
+	if n := env.e.moveUnheld([]membership{{env.s, now}, {env.s, h}}, []bool{false, false}); n != 1 {
+		t.Fatalf("moved %d memberships, want the one held", n)
+	}
 	if c := env.s.closeSent.Load(); c != uint32(CloseRoomMoved) {
 		t.Fatalf("closed with %d for the membership it holds, want %d", c, CloseRoomMoved)
 	}

@@ -25,17 +25,21 @@ type pingEnv struct {
 
 // newPingEnv starts the engine and connects one client, which reads
 // what it is sent when read is true. The heartbeat is long, so that only
-// the test pings.
-func newPingEnv(tb testing.TB, read bool) *pingEnv {
+// the test pings. Each of configure, if any, changes the config first.
+func newPingEnv(tb testing.TB, read bool, configure ...func(*Config)) *pingEnv {
 	tb.Helper()
-	e, err := New(Config{
+	cfg := Config{
 		Authenticate:      func(r *http.Request) (string, error) { return "u", nil },
 		Secret:            []byte("ping test"),
 		HeartbeatInterval: time.Hour,
 		HeartbeatTimeout:  time.Hour,
 		HandshakeTimeout:  time.Hour,
 		WriteTimeout:      2 * time.Second, // bounds a handed-over ping stuck on a full socket
-	})
+	}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	e, err := New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
