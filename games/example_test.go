@@ -26,6 +26,7 @@ func ExampleNewModule() {
 		TimeControl: games.TimeControl{Base: 5 * time.Minute, Increment: 2 * time.Second},
 		QuickMatch:  true,
 		Rooms:       e,
+		Secret:      e.Secret(), // pairings stay arranged across restarts and nodes
 		OnFinished: func(ctx context.Context, g games.FinishedGame) {
 			fmt.Println(g.Players, g.Result.Reason, len(g.Moves)) // store it instead
 		},

@@ -139,7 +139,7 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 			return nil, err
 		}
 		cfg := &h.m.cfg
-		arranged := h.m.arranged.take(p.Nonce, players, r.Now())
+		arranged := h.m.takeArranged(p.Nonce, players, r.Now())
 		if !arranged {
 			if err := h.m.canChallenge(j.User, players); err != nil {
 				if len(r.Members()) == 0 {

@@ -169,6 +169,15 @@ type Config struct {
 	// (forbidden). It runs on the room goroutine with a 2s context, so it
 	// must be fast. Nil means anyone may challenge anyone.
 	CanChallenge func(ctx context.Context, from, to string) error
+	// Secret signs the nonces of the matches the server arranges
+	// (quick-match pairings, rematches), so that their first join is
+	// known as arranged on any node that shares it and after a restart:
+	// not checked by CanChallenge or ChallengeRate again, and not told as
+	// a challenge, within StartTimeout of the pairing. Pass the engine's
+	// Secret(). Nil means only the module that arranged a match knows it,
+	// until it stops: a first join on another node or after a restart is
+	// taken as a challenge.
+	Secret []byte
 	// Notifier, if set, reaches players outside the match room: the
 	// challenge notices (EventChallenge) and "your turn" (EventYourTurn)
 	// for a player with no connection in the room. Pass the

@@ -1,8 +1,6 @@
 package games
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"slices"
 
@@ -233,8 +231,7 @@ func (h *match) onRematch(r *room.Room, seat int) (any, error) {
 	}
 	// Rotate the seats: for two players, colours swap.
 	seats := append(slices.Clone(h.players[1:]), h.players[0])
-	h.rematch = &Rematch{Seats: seats, Nonce: newNonce()}
-	h.m.arranged.add(h.rematch.Nonce, seats, r.Now())
+	h.rematch = &Rematch{Seats: seats, Nonce: h.m.newArrangedNonce(seats, r.Now())}
 	h.emit(r, EventRematchReady, h.rematch)
 	return h.rematch, nil
 }
@@ -252,11 +249,4 @@ func (h *match) onLog(m *room.Message) (any, error) {
 		return nil, codec.Errorf(codec.CodeBadRequest, "from must be 0 to %d", len(h.log))
 	}
 	return LogReply{Moves: h.log[req.From:]}, nil
-}
-
-// newNonce returns a random nonce for a match the server arranges.
-func newNonce() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }

@@ -86,8 +86,7 @@ func (q *queue) group(joiner string) []string {
 
 // announce tells each paired player about their match.
 func (q *queue) announce(r *room.Room, seats []string) {
-	nonce := newNonce()
-	q.m.arranged.add(nonce, seats, r.Now())
+	nonce := q.m.newArrangedNonce(seats, r.Now())
 	for seat, u := range seats {
 		mt := Matched{Seats: seats, Nonce: nonce, Seat: seat}
 		if len(seats) == 2 {

@@ -343,6 +343,124 @@ func TestRestartKeepsOffers(t *testing.T) {
 	}
 }
 
+// TestRestartKeepsArranged: a quick-match pairing announced before a
+// restart, and a rematch agreed before another, are joined after them as
+// matches the server arranged. With Config.Secret their nonces are signed,
+// so CanChallenge, which refuses everyone from the pairing on, is not
+// asked, and neither match is told as a challenge, then or at its end.
+func TestRestartKeepsArranged(t *testing.T) {
+	var strict atomic.Bool
+	var mu sync.Mutex
+	var notices []games.ChallengeNotice
+	rs := newRestarter(t, games.Config{
+		QuickMatch: true, Grace: time.Hour, Secret: []byte("parlor test secret"),
+		CanChallenge: func(context.Context, string, string) error {
+			if strict.Load() {
+				return games.ErrNotAllowed
+			}
+			return nil
+		},
+		OnChallenge: func(_ context.Context, n games.ChallengeNotice) {
+			mu.Lock()
+			notices = append(notices, n)
+			mu.Unlock()
+		},
+	})
+	ctx := context.Background()
+	users := []string{"alice", "bob"}
+	var clients [2]*client.Client
+	var queues [2]string
+	for i, u := range users {
+		clients[i] = rs.dial(u)
+		j, err := clients[i].Join(ctx, "games.tictactoe", games.JoinParams{Quick: true})
+		if err != nil {
+			t.Fatalf("%s queues: %v", u, err)
+		}
+		queues[i] = j.Room
+	}
+	var matched [2]games.Matched
+	for i, c := range clients {
+		ev := testserver.NextNamed(t, c, queues[i], games.EventMatched, 5*time.Second)
+		if err := ev.Decode(&matched[i]); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Leave(ctx, queues[i]); err != nil {
+			t.Fatalf("%s leaves the queue: %v", users[i], err)
+		}
+	}
+	if matched[0].Nonce != matched[1].Nonce || len(matched[0].Nonce) > games.MaxNonceLen {
+		t.Fatalf("pairing: %+v, %+v", matched[0], matched[1])
+	}
+	strict.Store(true)
+	rs.restart(time.Second, room.Config{})
+
+	// The pairing: neither player joined it before the restart.
+	var players [2]*seen
+	for i, c := range clients {
+		j, err := c.Join(ctx, "games.tictactoe", games.JoinParams{Seats: matched[i].Seats, Nonce: matched[i].Nonce})
+		if err != nil {
+			t.Fatalf("%s joins the pairing after the restart: %v", users[i], err)
+		}
+		players[i] = &seen{t: t, c: c, room: j.Room, seq: j.Seq}
+	}
+	players[0].until(games.EventStarted) // the second join started it
+	x, o := players[0], players[1]
+	if matched[0].Seat != 0 {
+		x, o = o, x
+	}
+	for _, cell := range []int{0, 3, 1, 4} {
+		if cell == 0 || cell == 1 {
+			x.play(cell)
+		} else {
+			o.play(cell)
+		}
+	}
+	x.play(2) // a row: X wins
+	x.until(games.EventGameOver)
+	o.until(games.EventGameOver)
+	x.send(games.EventRematch)
+	o.send(games.EventRematch)
+	var rm games.Rematch
+	if err := x.until(games.EventRematchReady).Decode(&rm); err != nil {
+		t.Fatal(err)
+	}
+	rs.restart(time.Second, room.Config{})
+
+	// The rematch: agreed before the restart, joined after it.
+	for _, p := range []*seen{o, x} {
+		j, err := p.c.Join(ctx, "games.tictactoe", games.JoinParams{Seats: rm.Seats, Nonce: rm.Nonce})
+		if err != nil {
+			t.Fatalf("%s joins the rematch after the restart: %v", p.c.UserID(), err)
+		}
+		p.room, p.seq = j.Room, j.Seq
+	}
+	o.until(games.EventStarted) // x's join started it
+
+	// Rebuilt from the store, the rematch still knows it was arranged:
+	// its end is not told as a challenge's.
+	rs.restart(time.Second, room.Config{})
+	first, second := o, x // the seats rotated
+	first.until(games.EventPlayerBack)
+	second.until(games.EventPlayerBack)
+	for _, cell := range []int{0, 3, 1, 4} {
+		if cell == 0 || cell == 1 {
+			first.play(cell)
+		} else {
+			second.play(cell)
+		}
+	}
+	first.play(2)
+	var over games.GameOver
+	if err := second.until(games.EventGameOver).Decode(&over); err != nil || over.Winner != 0 {
+		t.Fatalf("rematch over: %+v, %v", over, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(notices) != 0 {
+		t.Fatalf("arranged matches told as challenges: %+v", notices)
+	}
+}
+
 // TestReplayLimit: a client that missed more events than
 // Config.ReplayLimit is not replayed from the store but rejoins with a
 // snapshot, while the player who missed nothing resumes as usual.

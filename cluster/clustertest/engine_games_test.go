@@ -5,13 +5,16 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/parlorhq/parlor/client"
 	"github.com/parlorhq/parlor/client/gameclient"
 	"github.com/parlorhq/parlor/games"
 	"github.com/parlorhq/parlor/games/tictactoe"
 	"github.com/parlorhq/parlor/internal/wstest"
+	"github.com/parlorhq/parlor/parlortest"
 	"github.com/parlorhq/parlor/room"
 )
 
@@ -200,5 +203,89 @@ func TestClusterMatchOwnerKilled(t *testing.T) {
 	}
 	if len(logs[0]) != 7 || !slices.EqualFunc(logs[0], logs[1], equalMove) || !slices.EqualFunc(logs[0], logs[2], equalMove) {
 		t.Fatalf("logs differ:\n%v\n%v\n%v", logs[0], logs[1], logs[2])
+	}
+}
+
+// A quick-match pairing made by the queue on one node and joined first on
+// another is a match the server arranged there too: the pairing's nonce is
+// signed with the shared secret (games.Config.Secret). The policy, which
+// refuses every challenge once the pair is made, is not asked again, and
+// no node tells the match as a challenge.
+func TestClusterQuickMatchArrangedElsewhere(t *testing.T) {
+	servers := StartCluster(t, 3)
+	st := newStores()
+	var paired atomic.Bool
+	var mu sync.Mutex
+	var notices []games.ChallengeNotice
+	modules := func(st *stores) []room.Module {
+		return []room.Module{games.NewModule(tictactoe.Game{}, games.Config{
+			Store: st.games, QuickMatch: true, Secret: []byte(parlortest.DefaultSecret),
+			CanChallenge: func(context.Context, string, string) error {
+				if paired.Load() {
+					return games.ErrNotAllowed
+				}
+				return nil
+			},
+			OnChallenge: func(_ context.Context, n games.ChallengeNotice) {
+				mu.Lock()
+				notices = append(notices, n)
+				mu.Unlock()
+			},
+		})}
+	}
+	var nodes []*node
+	for i, name := range []string{"a", "b"} {
+		nodes = append(nodes, startNode(t, name, []string{servers[i].URL()}, st, nodeOptions{replicas: 3, modules: modules}))
+	}
+	kind := "games." + tictactoe.Name
+	users := []string{"ada", "bob"}
+	var clients [2]*client.Client
+	var queues [2]string
+	for i, u := range users {
+		clients[i] = nodes[i].dial(u)
+		j, err := clients[i].Join(ctx(t), kind, games.JoinParams{Quick: true})
+		if err != nil {
+			t.Fatalf("%s queues: %v", u, err)
+		}
+		queues[i] = j.Room
+	}
+	if !nodes[0].owns(queues[0]) {
+		t.Fatal("the queue does not run on the first player's node")
+	}
+	var matched [2]games.Matched
+	for i, c := range clients {
+		ev := parlortest.Wait(t, c, parlortest.Timeout, func(ev client.Event) bool {
+			return ev.Room == queues[i] && ev.Name == games.EventMatched
+		})
+		if err := ev.Decode(&matched[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	paired.Store(true)
+	// bob joins first, from node b, which takes the match's lease.
+	bob, err := gameclient.Join(ctx(t), clients[1], kind, games.JoinParams{Seats: matched[1].Seats, Nonce: matched[1].Nonce})
+	if err != nil {
+		t.Fatalf("bob joins the pairing on node b: %v", err)
+	}
+	if !nodes[1].owns(bob.ID()) {
+		t.Fatal("the match does not run on node b")
+	}
+	ada, err := gameclient.Join(ctx(t), clients[0], kind, games.JoinParams{Seats: matched[0].Seats, Nonce: matched[0].Nonce})
+	if err != nil {
+		t.Fatalf("ada joins the pairing from node a: %v", err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, m := range []*gameclient.Match{ada, bob} {
+		wg.Go(func() { _, errs[i] = m.Play(ctx(t), firstFree) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(notices) != 0 {
+		t.Fatalf("a pairing told as a challenge: %+v", notices)
 	}
 }

@@ -243,6 +243,7 @@ func newArcade(cfg Config) (*Arcade, error) {
 	ttt := games.NewModule(tictactoe.Game{}, games.Config{
 		QuickMatch: true, Rooms: eng, Store: gamesStore, Ledger: ledger, Observer: met,
 		CanChallenge: canChallenge, Notifier: a.notices, OnChallenge: a.onChallenge,
+		Secret: eng.Secret(),
 	})
 	if err := eng.Register(ttt); err != nil {
 		return fail(err)
@@ -251,6 +252,7 @@ func newArcade(cfg Config) (*Arcade, error) {
 	ch := games.NewModule(chessGame, games.Config{
 		QuickMatch:   true,
 		Rooms:        eng,
+		Secret:       eng.Secret(),
 		Store:        gamesStore,
 		Ledger:       ledger,
 		TimeControl:  chessTimeControl,

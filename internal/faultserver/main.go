@@ -177,7 +177,7 @@ func run(cfg config) error {
 	}
 	for _, g := range []games.Game{tictactoe.Game{}, chess.Game{}} {
 		gcfg := games.Config{
-			Grace: cfg.grace, Rooms: eng, QuickMatch: true, Store: gamesStore, ChallengeRate: cfg.challengeRate,
+			Grace: cfg.grace, Rooms: eng, Secret: eng.Secret(), QuickMatch: true, Store: gamesStore, ChallengeRate: cfg.challengeRate,
 			TimeControl: games.TimeControl{Base: cfg.gameBase, Increment: cfg.gameInc},
 		}
 		if err := eng.Register(games.NewModule(g, gcfg)); err != nil {

@@ -169,7 +169,7 @@ func register(eng *engine.Engine, st *stores, cfg config, log *zap.Logger) error
 	}
 	for _, g := range []games.Game{tictactoe.Game{}, chess.Game{}} {
 		gcfg := games.Config{
-			Grace: cfg.grace, Rooms: eng, QuickMatch: true, Store: st.games,
+			Grace: cfg.grace, Rooms: eng, Secret: eng.Secret(), QuickMatch: true, Store: st.games,
 			TimeControl: games.TimeControl{Base: cfg.gameBase},
 			// The benchmarks' pairs play matches back to back, far past
 			// the per-user challenge rate a public site wants.
