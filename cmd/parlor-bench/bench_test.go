@@ -90,9 +90,15 @@ func TestPointX(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	good := config{only: scenarios, fractions: []float64{0.25, 1}, widths: []int{4}, clients: 1, dms: 1, games: 1, duration: 1, format: "svg"}
+	good := config{only: scenarios, fractions: []float64{0.25, 1}, widths: []int{4}, clients: 1, dms: 1, games: 1, duration: 1, format: "svg",
+		stores: []string{"memory", "bolt", "postgres"}, dsn: "postgres://localhost/x"}
 	if err := good.validate(); err != nil {
 		t.Fatal(err)
+	}
+	noChat := good
+	noChat.only, noChat.dsn = []string{"fanout"}, ""
+	if err := noChat.validate(); err != nil {
+		t.Fatalf("postgres without -dsn, chat not run: %v", err)
 	}
 	for name, edit := range map[string]func(*config){
 		"unknown scenario": func(c *config) { c.only = []string{"fanout", "peers"} },
@@ -102,6 +108,8 @@ func TestValidate(t *testing.T) {
 		"no games":         func(c *config) { c.games = 0 },
 		"format":           func(c *config) { c.format = "pdf" },
 		"pin, no spawn":    func(c *config) { c.chatPin = true },
+		"unknown store":    func(c *config) { c.stores = []string{"memory", "sqlite"} },
+		"postgres, no dsn": func(c *config) { c.dsn = "" },
 	} {
 		c := good
 		edit(&c)

@@ -24,7 +24,7 @@ type chart struct {
 // charts are the figures parlor-bench draws, one file each.
 var charts = []chart{
 	{"fanout", "Fan-out: one room, send to receive at every member", "broadcasts"},
-	{"chat", "Chat DMs: send to ack (persisted), memory and bbolt stores", "messages"},
+	{"chat", "Chat DMs: send to ack (persisted), by store", "messages"},
 	{"moves", "Tic-tac-toe: move to both players updated", "moves"},
 }
 

@@ -21,6 +21,8 @@ type config struct {
 	widths    []int
 	clients   int
 	dms       int
+	stores    []string
+	dsn       string
 	chatSpawn bool
 	chatPin   bool
 	games     int
@@ -31,10 +33,13 @@ type config struct {
 // scenarios are the names -only accepts, in the order they run.
 var scenarios = []string{"fanout", "chat", "moves"}
 
+// chatStores are the stores -stores accepts (parlor-chatload's -store).
+var chatStores = []string{"memory", "bolt", "postgres"}
+
 // parseFlags reads the command line.
 func parseFlags() (config, error) {
 	var cfg config
-	var only, fractions, widths string
+	var only, fractions, widths, stores string
 	flag.StringVar(&cfg.bin, "bin", "", "directory holding parlor-load, parlor-chatload and parlor-gameload (empty: go build them into a temporary directory)")
 	flag.StringVar(&cfg.out, "out", "docs/bench", "directory for the charts, results.json and results.md")
 	flag.StringVar(&only, "only", strings.Join(scenarios, ","), "scenarios to run: fanout, chat, moves")
@@ -44,6 +49,8 @@ func parseFlags() (config, error) {
 	flag.StringVar(&widths, "widths", "4,16,64", "fan-out broadcasts in flight (W) of the closed-loop runs")
 	flag.IntVar(&cfg.clients, "clients", 1000, "fan-out: clients in the one room")
 	flag.IntVar(&cfg.dms, "dms", 500, "chat: direct conversations (two clients each)")
+	flag.StringVar(&stores, "stores", "memory,bolt", "chat: the stores, one after the other: memory, bolt, postgres")
+	flag.StringVar(&cfg.dsn, "dsn", "", "chat: PostgreSQL DSN for the postgres store (parlor-chatload -dsn; each run uses a new schema there, dropped at its end)")
 	flag.BoolVar(&cfg.chatSpawn, "chat-spawn", false, "chat: run each server in a child process of parlor-chatload (-spawn), apart from the clients")
 	flag.BoolVar(&cfg.chatPin, "chat-pin", false, "chat: with -chat-spawn, the server child and the clients on a CPU each (parlor-chatload -pin)")
 	flag.IntVar(&cfg.games, "games", 500, "moves: concurrent tic-tac-toe games (two bots each)")
@@ -52,6 +59,7 @@ func parseFlags() (config, error) {
 	flag.Parse()
 	var err error
 	cfg.only = strings.Split(only, ",")
+	cfg.stores = strings.Split(stores, ",")
 	if cfg.fractions, err = parseList(fractions, strconv.ParseFloat); err == nil {
 		cfg.widths, err = parseList(widths, func(s string, _ int) (int, error) { return strconv.Atoi(s) })
 	}
@@ -93,6 +101,14 @@ func (cfg config) validate() error {
 	}
 	if cfg.format != "svg" && cfg.format != "png" {
 		return errors.New("-format must be svg or png")
+	}
+	for _, s := range cfg.stores {
+		if !slices.Contains(chatStores, s) {
+			return fmt.Errorf("-stores: unknown store %q", s)
+		}
+		if s == "postgres" && cfg.dsn == "" && cfg.runs("chat") {
+			return errors.New("-stores postgres needs -dsn")
+		}
 	}
 	if cfg.chatPin && !cfg.chatSpawn {
 		return errors.New("-chat-pin needs -chat-spawn")

@@ -9,8 +9,9 @@
 //     a closed loop with W = 4, 16 and 64 broadcasts in flight (-widths);
 //     then in an open loop (-rate) at -fractions of the best closed-loop
 //     rate, with the largest W of send loops.
-//   - chat: parlor-chatload, -dms direct conversations, on the memory
-//     store and then on a new bbolt file: a closed loop finds each store's
+//   - chat: parlor-chatload, -dms direct conversations, on each store of
+//     -stores in turn (the memory store and a new bbolt file by default;
+//     postgres, with -dsn, on a new schema): a closed loop finds each store's
 //     peak (persisted messages/s), then the open loop runs at -fractions
 //     (25%, 50% and 75% by default) of that store's peak. -chat-spawn
 //     runs each server in a child process, and -chat-pin (with it) puts
@@ -44,6 +45,7 @@
 //	go run ./cmd/parlor-bench
 //	go run ./cmd/parlor-bench -only chat -duration 10s -fractions 0.1,0.25,0.5,0.75,0.9
 //	go run ./cmd/parlor-bench -out /tmp/bench -widths 1,4,16,64
+//	go run ./cmd/parlor-bench -only chat -chat-spawn -stores memory,bolt,postgres -dsn "$PARLOR_TEST_POSTGRES"
 package main
 
 import (

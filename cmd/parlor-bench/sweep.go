@@ -51,12 +51,15 @@ func (b *bench) fanout() error {
 	return b.sweep("fanout", "W="+strconv.Itoa(widest), toolLoad, peak, append(common, "-inflight", strconv.Itoa(widest))...)
 }
 
-// chat: -dms direct conversations on each store; the closed loop finds
+// chat: -dms direct conversations on each of -stores; the closed loop finds
 // the store's peak, then the open loop runs at fractions of it.
 func (b *bench) chat() error {
-	for _, store := range []string{"memory", "bolt"} {
+	for _, store := range b.cfg.stores {
 		args := []string{"-store", store, "-rooms", strconv.Itoa(b.cfg.dms), "-size", "2",
 			"-duration", b.cfg.duration.String(), "-warmup", b.cfg.warmup.String()}
+		if store == "postgres" {
+			args = append(args, "-dsn", b.cfg.dsn)
+		}
 		if b.cfg.chatSpawn {
 			args = append(args, "-spawn")
 		}
