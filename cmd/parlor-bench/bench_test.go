@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -157,3 +158,17 @@ exit 0
 
 // strconvFloat parses a float64 the way parseList wants.
 func strconvFloat(s string, bits int) (float64, error) { return strconv.ParseFloat(s, bits) }
+
+// TestRedactDSN: the value of -dsn, in either form, is never printed or
+// written; other flags are left as they are.
+func TestRedactDSN(t *testing.T) {
+	args := []string{"-only", "chat", "-dsn", "postgres://u:pw@h/db", "--dsn=postgres://u:pw@h/db", "-out", "x", "-dsn"}
+	want := []string{"-only", "chat", "-dsn", "<dsn>", "--dsn=<dsn>", "-out", "x", "-dsn"}
+	got := redactDSN(args)
+	if !slices.Equal(got, want) {
+		t.Fatalf("redactDSN = %q, want %q", got, want)
+	}
+	if args[3] != "postgres://u:pw@h/db" {
+		t.Fatal("redactDSN changed its argument")
+	}
+}

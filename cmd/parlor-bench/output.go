@@ -27,7 +27,7 @@ type results struct {
 func newResults(pts []point) results {
 	return results{
 		Date: time.Now().UTC().Format(time.RFC3339), Go: runtime.Version(), CPUs: runtime.NumCPU(),
-		Command: "parlor-bench " + strings.Join(os.Args[1:], " "), Points: pts,
+		Command: "parlor-bench " + strings.Join(redactDSN(os.Args[1:]), " "), Points: pts,
 	}
 }
 

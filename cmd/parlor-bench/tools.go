@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/parlorhq/parlor/internal/loadgen"
@@ -54,7 +55,7 @@ func runTool(bin, tool string, args ...string) (toolResult, error) {
 	_ = f.Close()
 	defer os.Remove(path)
 	args = append(args, "-json", path)
-	fmt.Fprintf(os.Stderr, "$ %s %s\n", tool, strings.Join(args[:len(args)-2], " "))
+	fmt.Fprintf(os.Stderr, "$ %s %s\n", tool, strings.Join(redactDSN(args[:len(args)-2]), " "))
 	var out bytes.Buffer
 	cmd := exec.Command(filepath.Join(bin, tool), args...)
 	cmd.Stdout, cmd.Stderr = &out, os.Stderr
@@ -76,4 +77,23 @@ func runTool(bin, tool string, args ...string) (toolResult, error) {
 		fmt.Fprintf(os.Stderr, "parlor-bench: WARNING: %s: %v; keeping its result\n", tool, runErr)
 	}
 	return res, nil
+}
+
+// redactDSN returns args with the value of every -dsn flag (which holds a
+// database password) replaced by "<dsn>", for the command lines printed
+// and written to results.json.
+func redactDSN(args []string) []string {
+	out := slices.Clone(args)
+	for i, a := range out {
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "dsn" {
+			continue
+		}
+		if hasValue {
+			out[i] = a[:strings.IndexByte(a, '=')+1] + "<dsn>"
+		} else if i+1 < len(out) {
+			out[i+1] = "<dsn>"
+		}
+	}
+	return out
 }
