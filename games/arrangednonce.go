@@ -95,16 +95,31 @@ func (m *Module) signedArranged(nonce string, players []string) (time.Time, bool
 
 // takeArranged reports whether the match of players with nonce was
 // arranged by the server and not longer ago than the start timeout at
-// now: remembered here (and forgotten now), or signed with the secret. A
+// now (DefaultStartTimeout when Config.StartTimeout is not positive):
+// remembered here (and forgotten now), or signed with the secret. A
 // signed nonce may be up to a minute in the future (another node's clock
 // ahead of this one's). It is known wherever the secret is, as often as
-// it is shown within that time; a match it created is joined as any other after its
-// first join, so it matters only when the match's room is gone (a match
-// over and not stored).
+// it is shown within that time: a match it created is joined as any other
+// after its first join, so a second use matters only once the match's
+// room is gone with no store to rebuild it from (a match over, declined
+// or cancelled); then either player may create it again, as arranged,
+// until the time is up.
 func (m *Module) takeArranged(nonce string, players []string, now time.Time) bool {
-	if m.arranged.take(nonce, players, now) {
-		return true
-	}
+	return m.arranged.take(nonce, players, now) || m.signedWithin(nonce, players, now)
+}
+
+// signedWithin reports whether nonce is signed for players (signedArranged)
+// and was made no longer before now than the start timeout, nor more than
+// a minute after it.
+func (m *Module) signedWithin(nonce string, players []string, now time.Time) bool {
 	at, ok := m.signedArranged(nonce, players)
 	return ok && now.Sub(at) <= m.arranged.ttl && at.Sub(now) <= time.Minute
+}
+
+// arrangedRecord reports whether the stored match info was created as a
+// match the server arranged: its nonce is signed for its players, and
+// its first join, when the match was created, was in time for it
+// (signedWithin at info.Created). Without a secret nothing is.
+func (m *Module) arrangedRecord(info MatchInfo) bool {
+	return m.signedWithin(info.Nonce, info.Players, time.UnixMilli(info.Created))
 }

@@ -59,6 +59,16 @@ func TestArrangedNonce(t *testing.T) {
 	if !b.takeArranged(nonce, players, now.Add(time.Minute)) || !b.takeArranged(nonce, players, now.Add(-time.Minute)) {
 		t.Fatal("refused within the start timeout, or a minute ahead")
 	}
+	// A stored match knows it was arranged when its first join, which
+	// created it, was in time.
+	info := MatchInfo{Nonce: nonce, Players: players, Created: now.Add(30 * time.Second).UnixMilli()}
+	if !b.arrangedRecord(info) {
+		t.Fatal("a match created in time is not known as arranged")
+	}
+	info.Created = now.Add(time.Minute + time.Second).UnixMilli()
+	if b.arrangedRecord(info) {
+		t.Fatal("a match created past the start timeout is known as arranged")
+	}
 	for _, other := range []*Module{testModule("games.chess", secret), testModule("games.tictactoe", []byte("other")), testModule("games.tictactoe", nil)} {
 		if other.takeArranged(nonce, players, now) {
 			t.Errorf("kind %s, secret %q: taken as arranged", other.kind, other.cfg.Secret)

@@ -176,10 +176,9 @@ func (h *match) restore(r *room.Room, info MatchInfo, log []Entry) error {
 	h.creator, h.nonce, h.created = info.Creator, info.Nonce, info.Created
 	h.stored = true
 	// The record does not say whether the server arranged the match; a
-	// nonce signed with Config.Secret does (arrangednonce.go). Any other
+	// nonce signed with Config.Secret does (arrangedRecord). Any other
 	// rebuilt match counts as a challenge, so its outcome is still told.
-	_, arranged := h.m.signedArranged(info.Nonce, info.Players)
-	h.challenge = !arranged
+	h.challenge = !h.m.arrangedRecord(info)
 	for i := range log {
 		if err := h.replay(&log[i]); err != nil {
 			return fmt.Errorf("games: rebuild match %s at seq %d: %w", h.id, log[i].Seq, err)

@@ -173,10 +173,12 @@ type Config struct {
 	// (quick-match pairings, rematches), so that their first join is
 	// known as arranged on any node that shares it and after a restart:
 	// not checked by CanChallenge or ChallengeRate again, and not told as
-	// a challenge, within StartTimeout of the pairing. Pass the engine's
-	// Secret(). Nil means only the module that arranged a match knows it,
-	// until it stops: a first join on another node or after a restart is
-	// taken as a challenge.
+	// a challenge, within StartTimeout of the pairing (DefaultStartTimeout
+	// when StartTimeout is not positive). Pass the engine's Secret(),
+	// set in engine.Config so that it outlives the process. Nil means
+	// only the module that arranged a match knows it, until it stops: a
+	// first join on another node or after a restart is taken as a
+	// challenge.
 	Secret []byte
 	// Notifier, if set, reaches players outside the match room: the
 	// challenge notices (EventChallenge) and "your turn" (EventYourTurn)

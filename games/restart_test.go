@@ -343,11 +343,13 @@ func TestRestartKeepsOffers(t *testing.T) {
 	}
 }
 
-// TestRestartKeepsArranged: a quick-match pairing announced before a
-// restart, and a rematch agreed before another, are joined after them as
-// matches the server arranged. With Config.Secret their nonces are signed,
-// so CanChallenge, which refuses everyone from the pairing on, is not
-// asked, and neither match is told as a challenge, then or at its end.
+// TestRestartKeepsArranged: quick-match pairings announced before a
+// restart, one of them joined by one player then, and a rematch agreed
+// before another restart, are joined after them as matches the server
+// arranged. With Config.Secret their nonces are signed, so CanChallenge,
+// which refuses everyone from the pairings on, is not asked, and no match
+// is told as a challenge: not by RestoreChallenges, not at its start, not
+// at its end.
 func TestRestartKeepsArranged(t *testing.T) {
 	var strict atomic.Bool
 	var mu sync.Mutex
@@ -367,32 +369,61 @@ func TestRestartKeepsArranged(t *testing.T) {
 		},
 	})
 	ctx := context.Background()
+	// pairUp queues a and b, waits for their pairing, and takes them out
+	// of the queue, as a client does once it is matched.
+	pairUp := func(a, b string) (clients [2]*client.Client, matched [2]games.Matched) {
+		t.Helper()
+		var queues [2]string
+		for i, u := range []string{a, b} {
+			clients[i] = rs.dial(u)
+			j, err := clients[i].Join(ctx, "games.tictactoe", games.JoinParams{Quick: true})
+			if err != nil {
+				t.Fatalf("%s queues: %v", u, err)
+			}
+			queues[i] = j.Room
+		}
+		for i, c := range clients {
+			ev := testserver.NextNamed(t, c, queues[i], games.EventMatched, 5*time.Second)
+			if err := ev.Decode(&matched[i]); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Leave(ctx, queues[i]); err != nil {
+				t.Fatalf("%s leaves the queue: %v", c.UserID(), err)
+			}
+		}
+		if matched[0].Nonce != matched[1].Nonce || len(matched[0].Nonce) > games.MaxNonceLen {
+			t.Fatalf("pairing: %+v, %+v", matched[0], matched[1])
+		}
+		return clients, matched
+	}
 	users := []string{"alice", "bob"}
-	var clients [2]*client.Client
-	var queues [2]string
-	for i, u := range users {
-		clients[i] = rs.dial(u)
-		j, err := clients[i].Join(ctx, "games.tictactoe", games.JoinParams{Quick: true})
-		if err != nil {
-			t.Fatalf("%s queues: %v", u, err)
-		}
-		queues[i] = j.Room
-	}
-	var matched [2]games.Matched
-	for i, c := range clients {
-		ev := testserver.NextNamed(t, c, queues[i], games.EventMatched, 5*time.Second)
-		if err := ev.Decode(&matched[i]); err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Leave(ctx, queues[i]); err != nil {
-			t.Fatalf("%s leaves the queue: %v", users[i], err)
-		}
-	}
-	if matched[0].Nonce != matched[1].Nonce || len(matched[0].Nonce) > games.MaxNonceLen {
-		t.Fatalf("pairing: %+v, %+v", matched[0], matched[1])
+	clients, matched := pairUp("alice", "bob")
+	waiting, wm := pairUp("carol", "dave")
+	// carol joins her pairing before the restart: stored, waiting for dave.
+	if _, err := waiting[0].Join(ctx, "games.tictactoe", games.JoinParams{Seats: wm[0].Seats, Nonce: wm[0].Nonce}); err != nil {
+		t.Fatalf("carol joins her pairing: %v", err)
 	}
 	strict.Store(true)
 	rs.restart(time.Second, room.Config{})
+
+	// The waiting pairing is taken up again, counted and with its start
+	// timeout, but told to nobody; it starts with dave's join and carol's
+	// client rejoining it.
+	if n, err := rs.mod.Load().RestoreChallenges(ctx); n != 1 || err != nil {
+		t.Fatalf("RestoreChallenges: %d, %v; want the waiting pairing", n, err)
+	}
+	j, err := waiting[1].Join(ctx, "games.tictactoe", games.JoinParams{Seats: wm[1].Seats, Nonce: wm[1].Nonce})
+	if err != nil {
+		t.Fatalf("dave joins his pairing after the restart: %v", err)
+	}
+	var snap games.Snapshot
+	if err := j.Decode(&snap); err != nil {
+		t.Fatal(err)
+	}
+	if snap.Status != games.StatusPlaying { // carol's client is not back in it yet
+		dave := &seen{t: t, c: waiting[1], room: j.Room, seq: j.Seq}
+		dave.until(games.EventStarted)
+	}
 
 	// The pairing: neither player joined it before the restart.
 	var players [2]*seen

@@ -38,22 +38,23 @@ type restoredChallenges struct {
 
 // restoredChallenge is one of them.
 type restoredChallenge struct {
-	info  MatchInfo
-	timer room.Stopper // nil until armed, or if it never expires
+	info     MatchInfo
+	arranged bool         // the server arranged it (arrangedRecord): nobody is told
+	timer    room.Stopper // nil until armed, or if it never expires
 }
 
 func newRestoredChallenges() *restoredChallenges {
 	return &restoredChallenges{items: make(map[string]*restoredChallenge)}
 }
 
-// add records info, unless it is recorded already.
-func (rc *restoredChallenges) add(info MatchInfo) bool {
+// add records info, arranged or not, unless it is recorded already.
+func (rc *restoredChallenges) add(info MatchInfo, arranged bool) bool {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if _, ok := rc.items[info.ID]; ok {
 		return false
 	}
-	rc.items[info.ID] = &restoredChallenge{info: info}
+	rc.items[info.ID] = &restoredChallenge{info: info, arranged: arranged}
 	return true
 }
 
@@ -89,7 +90,10 @@ func (rc *restoredChallenges) take(id string) *restoredChallenge {
 // is counted again in the Ledger as its creator's open challenge, given
 // to OnChallenge as ChallengeOffered with Restored set and ExpiresMS its
 // original deadline, and expires at that deadline (at once if it is
-// past), as described above. Call it once, after registering the module
+// past), as described above. A match the server arranged (a pairing or a
+// rematch one player joined, known by its signed nonce: Config.Secret) is
+// counted and expires the same way, but nobody is told of it, then or at
+// its expiry, as its room would not tell. Call it once, after registering the module
 // with the engine and before serving; a match whose room is running
 // (Config.Rooms) is left to its room. It returns how many challenges it
 // took up; with no Store it does nothing.
@@ -116,13 +120,16 @@ func (m *Module) RestoreChallenges(ctx context.Context) (int, error) {
 				continue
 			}
 		}
-		if !m.restored.add(info) {
+		arranged := m.arrangedRecord(info)
+		if !m.restored.add(info, arranged) {
 			continue
 		}
 		m.cfg.Ledger.restoreChallenge(info.Creator)
 		n++
 		deadline := m.challengeDeadline(info)
-		m.tellRestored(ctx, info, ChallengeOffered, deadline)
+		if !arranged {
+			m.tellRestored(ctx, info, ChallengeOffered, deadline)
+		}
 		switch {
 		case deadline.IsZero():
 		case !deadline.After(now):
@@ -169,7 +176,9 @@ func (m *Module) expireRestored(id string) {
 	if err := m.cfg.Store.Append(ctx, Write{Match: id, Entries: []Entry{e}}); err != nil {
 		return
 	}
-	m.tellRestored(ctx, c.info, ChallengeExpired, deadline)
+	if !c.arranged {
+		m.tellRestored(ctx, c.info, ChallengeExpired, deadline)
+	}
 }
 
 // tellRestored tells of a restored challenge: OnChallenge always, the
