@@ -13,10 +13,20 @@ import (
 
 // natsPause is how long TestNATSPausedBriefly stops the NATS servers:
 // past a node's silence limit (its NodeTimeout less two heartbeat
-// intervals, 1 s by default), so that every node is heard again after a
-// silence, and short of its NodeTimeout (1.5 s) even with a heartbeat
-// interval's lag, so that no node takes another for gone.
-const natsPause = 1020 * time.Millisecond
+// intervals, 1 s by default) by more than a node that reads its last
+// heartbeat before the pause late could take off it, so that every node
+// is heard again after a silence; and short of the NodeTimeout (1.5 s) by
+// more than a heartbeat interval (250 ms), the most another node may
+// have last heard of it before the pause, so that no node takes another
+// for gone.
+const natsPause = 1100 * time.Millisecond
+
+// pauseLeaseTTL is the nodes' lease TTL in TestNATSPausedBriefly. With the
+// default 2 s, a lease that no write renewed lately is renewed once a
+// third of its TTL is left (0.67 s): a pause that starts then and lasts
+// past that ends the room by its owner's clock, which moves its members
+// another way. With 4 s a pause of natsPause ends none.
+const pauseLeaseTTL = 4 * time.Second
 
 // TestNATSPausedBriefly stops all three NATS servers (SIGSTOP) for a
 // little over a second, then lets them go on (SIGCONT), while a group
@@ -29,7 +39,7 @@ const natsPause = 1020 * time.Millisecond
 // client is moved or closed, the group goes on with no gap, and the DMs
 // still carry messages both ways. The test logs what the nodes checked.
 func TestNATSPausedBriefly(t *testing.T) {
-	c := startParlor(t, "-log", "info")
+	c := startParlor(t, "-log", "info", "-lease-ttl", pauseLeaseTTL.String())
 	t.Cleanup(func() { logNodes(t, c) })
 	var reconnects atomic.Int64
 	opts := clientOpts(&reconnects)
@@ -53,7 +63,13 @@ func TestNATSPausedBriefly(t *testing.T) {
 			s.p.signal(syscall.SIGCONT)
 		}
 	}
-	t.Cleanup(cont) // a test that fails meanwhile must not leave them stopped
+	// A test that fails meanwhile must not leave them stopped.
+	t.Cleanup(cont)
+	// Only what the nodes log from the pause on counts.
+	logFrom := make([]int, len(c.nodes))
+	for i, n := range c.nodes {
+		logFrom[i] = len(n.p.Stderr())
+	}
 	for _, s := range c.nats.servers {
 		s.p.signal(syscall.SIGSTOP)
 	}
@@ -64,8 +80,8 @@ func TestNATSPausedBriefly(t *testing.T) {
 	var checks []silenceCheck
 	if !waitFor(20*time.Second, func() bool {
 		checks = checks[:0]
-		for _, n := range c.nodes {
-			ck, ok := nodeCheck(n.p.Stderr())
+		for i, n := range c.nodes {
+			ck, ok := nodeCheck(n.p.Stderr()[logFrom[i]:])
 			if !ok {
 				return false
 			}
@@ -73,8 +89,8 @@ func TestNATSPausedBriefly(t *testing.T) {
 		}
 		return true
 	}) {
-		for _, n := range c.nodes {
-			_, ok := nodeCheck(n.p.Stderr())
+		for i, n := range c.nodes {
+			_, ok := nodeCheck(n.p.Stderr()[logFrom[i]:])
 			t.Errorf("%s: silence noticed and memberships checked: %v", n.name, ok)
 		}
 		t.Fatalf("a pause of %v was not taken for a silence by every node", natsPause)
@@ -85,6 +101,9 @@ func TestNATSPausedBriefly(t *testing.T) {
 
 	var all, held, moved int
 	for i, ck := range checks {
+		if d, err := time.ParseDuration(ck.silence); err != nil || d < natsPause-100*time.Millisecond {
+			t.Errorf("%s: heard again after %q: not the pause of %v", c.nodes[i].name, ck.silence, natsPause)
+		}
 		t.Logf("%s: heard again after %s; %d memberships checked with %d owners: %d held, %d moved",
 			c.nodes[i].name, ck.silence, ck.Memberships, ck.Owners, ck.Held, ck.Moved)
 		all += ck.Memberships
@@ -136,8 +155,8 @@ type silenceCheck struct {
 	Moved       int    `json:"moved"`
 }
 
-// nodeCheck reads a node's JSON log for its first silence and the check
-// of memberships that followed it.
+// nodeCheck reads a node's JSON log (from the pause on) for its first
+// silence and the check of memberships that followed it.
 func nodeCheck(log string) (silenceCheck, bool) {
 	var ck silenceCheck
 	for line := range strings.Lines(log) {

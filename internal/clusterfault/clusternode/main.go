@@ -79,6 +79,7 @@ type config struct {
 	schema   string
 	secret   string
 	replicas int
+	leaseTTL time.Duration
 	grace    time.Duration
 	gameBase time.Duration
 	shutdown time.Duration
@@ -98,6 +99,7 @@ func main() {
 	flag.StringVar(&cfg.schema, "schema-prefix", "parlor_", `prefix of the stores' schemas: PREFIX+"chat" and PREFIX+"games"`)
 	flag.StringVar(&cfg.secret, "secret", "parlor clusternode secret", "room-id key, the same on every node")
 	flag.IntVar(&cfg.replicas, "lease-replicas", 3, "replicas of the lease bucket: 3 on a three-server JetStream cluster")
+	flag.DurationVar(&cfg.leaseTTL, "lease-ttl", 0, "rooms' lease TTL, the same on every node (0: the default, 2s)")
 	flag.DurationVar(&cfg.grace, "grace", 0, "games' disconnect grace (0: the toolkit's default, 30s)")
 	flag.DurationVar(&cfg.gameBase, "game-base", 0, "games' clock: each seat's starting time (0: untimed)")
 	flag.DurationVar(&cfg.shutdown, "shutdown-timeout", 10*time.Second, "bound of the graceful shutdown")
@@ -269,7 +271,7 @@ func joinCluster(cfg config, log *zap.Logger) (node *cluster.Node, closeNode fun
 		return nil, nil, fmt.Errorf("nats: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
-	node, err = cluster.NewNode(ctx, nc, cluster.NodeConfig{Name: cfg.node, LeaseReplicas: cfg.replicas, Logger: log.Named("cluster")})
+	node, err = cluster.NewNode(ctx, nc, cluster.NodeConfig{Name: cfg.node, LeaseReplicas: cfg.replicas, LeaseTTL: cfg.leaseTTL, Logger: log.Named("cluster")})
 	cancel()
 	if err != nil {
 		nc.Close()
