@@ -3,6 +3,7 @@ package games_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -319,6 +320,49 @@ func TestStrangerChallengeRefused(t *testing.T) {
 	bob := gamestest.Dial(t, s, tttKind, "bob")
 	if err := bob.Join(games.JoinParams{Opponent: "alice", Nonce: "a"}); err != nil || bob.Joined.Status != games.StatusPlaying {
 		t.Fatalf("bob accepts: %v %+v", err, bob.Joined)
+	}
+}
+
+// TestQuickMatchSeatsAsArranged: a pairing is created with the seats the
+// queue gave its players. A first join that lists them in other seats (to
+// take the first move, say) is refused with conflict, and does not use
+// the pairing up: its players then join it as paired. With a secret the
+// signed nonce says so; without one, the module's memory does.
+func TestQuickMatchSeatsAsArranged(t *testing.T) {
+	for _, secret := range [][]byte{nil, []byte("parlor test secret")} {
+		hl := newHookLog()
+		s := testserver.Start(t, engine.Config{}, games.NewModule(tictactoe.Game{}, games.Config{
+			QuickMatch: true, Secret: secret, OnChallenge: hl.hook,
+		}))
+		alice := gamestest.Dial(t, s, tttKind, "alice")
+		if err := alice.Join(games.JoinParams{Quick: true}); err != nil {
+			t.Fatal(err)
+		}
+		bob := gamestest.Dial(t, s, tttKind, "bob")
+		if err := bob.Join(games.JoinParams{Quick: true}); err != nil {
+			t.Fatal(err)
+		}
+		var ma, mb games.Matched
+		alice.Expect(games.EventMatched, &ma)
+		bob.Expect(games.EventMatched, &mb)
+		if !slices.Equal(mb.Seats, []string{"alice", "bob"}) || mb.Seat != 1 {
+			t.Fatalf("pairing: %+v", mb)
+		}
+		err := bob.Join(games.JoinParams{Seats: []string{"bob", "alice"}, Nonce: mb.Nonce})
+		if gamestest.Code(err) != codec.CodeConflict || err.Error() != games.ErrSeatedAsArranged.Error() {
+			t.Fatalf("secret %q: bob takes the first seat: %v, want %v", secret, err, games.ErrSeatedAsArranged)
+		}
+		if err := bob.Join(games.JoinParams{Seats: mb.Seats, Nonce: mb.Nonce}); err != nil {
+			t.Fatalf("secret %q: bob joins as paired: %v", secret, err)
+		}
+		if err := alice.Join(games.JoinParams{Seats: ma.Seats, Nonce: ma.Nonce}); err != nil || alice.Joined.Status != games.StatusPlaying {
+			t.Fatalf("secret %q: alice joins as paired: %v, %+v", secret, err, alice.Joined)
+		}
+		hl.mu.Lock()
+		if len(hl.list) != 0 {
+			t.Fatalf("secret %q: the pairing was told as a challenge: %+v", secret, hl.list)
+		}
+		hl.mu.Unlock()
 	}
 }
 

@@ -139,7 +139,13 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 			return nil, err
 		}
 		cfg := &h.m.cfg
-		arranged := h.m.takeArranged(p.Nonce, players, r.Now())
+		arranged, misseated := h.m.takeArranged(p.Nonce, players, r.Now())
+		if misseated {
+			if len(r.Members()) == 0 {
+				r.Close()
+			}
+			return nil, ErrSeatedAsArranged
+		}
 		if !arranged {
 			if err := h.m.canChallenge(j.User, players); err != nil {
 				if len(r.Members()) == 0 {
@@ -279,6 +285,11 @@ func (h *match) start(r *room.Room) {
 
 // errNoChallenge: a decline found no challenge to decline.
 var errNoChallenge = &codec.Error{Code: codec.CodeNotFound, Message: "games: no such challenge"}
+
+// ErrSeatedAsArranged refuses the join that would create a match the
+// server arranged (a quick-match pairing, a rematch) with its players in
+// other seats than it gave them (Matched.Seats, Rematch.Seats): conflict.
+var ErrSeatedAsArranged = &codec.Error{Code: codec.CodeConflict, Message: "games: join with the seats the server gave"}
 
 // decline ends a challenge that user, one of its players who has not
 // joined, declines, and returns the final snapshot.

@@ -57,6 +57,7 @@ type arranged struct {
 // arrangedMatch is one match the server arranged.
 type arrangedMatch struct {
 	players string // the players, sorted, joined by "\x00"
+	seats   string // the players by seat, joined by "\x00"
 	at      time.Time
 }
 
@@ -88,26 +89,35 @@ func (a *arranged) add(nonce string, players []string, now time.Time) {
 		}
 		a.order = a.order[1:]
 	}
-	a.items[nonce] = arrangedMatch{players: playersKey(players), at: now}
+	a.items[nonce] = arrangedMatch{players: playersKey(players), seats: joinKey(players), at: now}
 	a.order = append(a.order, nonce)
 }
 
-// take reports whether the match of players with nonce was arranged, and
-// forgets it.
-func (a *arranged) take(nonce string, players []string, now time.Time) bool {
+// take reports whether the match of players (by seat) with nonce was
+// arranged, and forgets it if so. misseated is true when it was arranged
+// for the same players in other seats: it is not forgotten then, so that
+// its players can still join it as arranged.
+func (a *arranged) take(nonce string, players []string, now time.Time) (ok, misseated bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	it, ok := a.items[nonce]
-	if !ok || it.players != playersKey(players) || now.Sub(it.at) > a.ttl {
-		return false
+	it, found := a.items[nonce]
+	if !found || it.players != playersKey(players) || now.Sub(it.at) > a.ttl {
+		return false, false
+	}
+	if it.seats != joinKey(players) {
+		return false, true
 	}
 	delete(a.items, nonce)
-	return true
+	return true, false
 }
 
 // playersKey is players in any order as one comparable string.
 func playersKey(players []string) string {
-	players = slices.Sorted(slices.Values(players))
+	return joinKey(slices.Sorted(slices.Values(players)))
+}
+
+// joinKey is players in their order as one comparable string.
+func joinKey(players []string) string {
 	n := 0
 	for _, p := range players {
 		n += len(p) + 1

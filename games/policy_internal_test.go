@@ -6,20 +6,28 @@ import (
 	"time"
 )
 
-// TestArranged: an arranged match is taken once, by its players in any
-// order, before it expires; past maxArranged the oldest is forgotten.
+// TestArranged: an arranged match is taken once, by its players in the
+// seats it gave them, before it expires; the same players in other seats
+// are misseated and leave it to be taken; past maxArranged the oldest is
+// forgotten.
 func TestArranged(t *testing.T) {
 	now := time.Unix(1000, 0)
 	a := newArranged(time.Minute)
 	a.add("n1", []string{"alice", "bob"}, now)
-	if a.take("n1", []string{"alice", "carol"}, now) {
+	if ok, mis := a.take("n1", []string{"alice", "carol"}, now); ok || mis {
 		t.Fatal("taken with other players")
 	}
-	if !a.take("n1", []string{"bob", "alice"}, now) || a.take("n1", []string{"alice", "bob"}, now) {
-		t.Fatal("an arranged match is taken once, by its players in any order")
+	if ok, mis := a.take("n1", []string{"bob", "alice"}, now); ok || !mis {
+		t.Fatalf("other seats: taken %v, misseated %v; want misseated", ok, mis)
+	}
+	if ok, _ := a.take("n1", []string{"alice", "bob"}, now); !ok {
+		t.Fatal("not taken by its players in their seats")
+	}
+	if ok, mis := a.take("n1", []string{"alice", "bob"}, now); ok || mis {
+		t.Fatal("taken twice")
 	}
 	a.add("n2", []string{"alice", "bob"}, now)
-	if a.take("n2", []string{"alice", "bob"}, now.Add(2*time.Minute)) {
+	if ok, mis := a.take("n2", []string{"alice", "bob"}, now.Add(2*time.Minute)); ok || mis {
 		t.Fatal("taken after it expired")
 	}
 	for i := range maxArranged + 1 {
@@ -28,7 +36,9 @@ func TestArranged(t *testing.T) {
 	if len(a.items) > maxArranged {
 		t.Fatalf("%d arranged matches remembered, want at most %d", len(a.items), maxArranged)
 	}
-	if a.take("m0", []string{"x", "y"}, now) || !a.take(fmt.Sprint("m", maxArranged), []string{"x", "y"}, now) {
+	first, _ := a.take("m0", []string{"x", "y"}, now)
+	last, _ := a.take(fmt.Sprint("m", maxArranged), []string{"x", "y"}, now)
+	if first || !last {
 		t.Fatal("the oldest is forgotten first, the newest kept")
 	}
 }
