@@ -51,6 +51,9 @@ func (m *Module) newArrangedNonce(players []string, now time.Time) string {
 	if len(m.cfg.Secret) == 0 {
 		nonce = newNonce()
 	} else {
+		// The stamp has whole seconds: remember the same time, so that
+		// this module and any other agree on when the nonce expires.
+		now = time.Unix(now.Unix(), 0)
 		var b [8]byte
 		_, _ = rand.Read(b[:])
 		stamp := strconv.FormatInt(now.Unix(), 36)
@@ -113,10 +116,10 @@ func (m *Module) signedArranged(nonce string, players []string) (at time.Time, s
 	return time.Unix(secs, 0), true, seated
 }
 
-// takeArranged reports whether the match of players (by seat) with nonce
+// checkArranged reports whether the match of players (by seat) with nonce
 // was arranged by the server and not longer ago than the start timeout at
 // now (DefaultStartTimeout when Config.StartTimeout is not positive):
-// remembered here (and forgotten now), or signed with the secret. A
+// remembered here (see arranged.check), or signed with the secret. A
 // signed nonce may be up to a minute in the future (another node's clock
 // ahead of this one's). misseated is true when it was arranged in that
 // time for the same players in other seats: the join must be refused,
@@ -129,8 +132,8 @@ func (m *Module) signedArranged(nonce string, players []string) (at time.Time, s
 // room is gone with no store to rebuild it from (a match over, declined
 // or cancelled); then either player may create it again, as arranged,
 // until the time is up.
-func (m *Module) takeArranged(nonce string, players []string, now time.Time) (arranged, misseated bool) {
-	if ok, mis := m.arranged.take(nonce, players, now); ok || mis {
+func (m *Module) checkArranged(nonce string, players []string, now time.Time) (arranged, misseated bool) {
+	if ok, mis := m.arranged.check(nonce, players, now); ok || mis {
 		return ok, mis
 	}
 	signed, seated := m.signedWithin(nonce, players, now)

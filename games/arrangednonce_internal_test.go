@@ -13,9 +13,9 @@ func testModule(kind string, secret []byte) *Module {
 	return &Module{kind: kind, cfg: Config{Secret: secret}, arranged: newArranged(time.Minute)}
 }
 
-// take is takeArranged as one outcome: "arranged", "misseated" or "no".
-func take(m *Module, nonce string, players []string, now time.Time) string {
-	switch arranged, misseated := m.takeArranged(nonce, players, now); {
+// outcome is checkArranged as one word: "arranged", "misseated" or "no".
+func outcome(m *Module, nonce string, players []string, now time.Time) string {
+	switch arranged, misseated := m.checkArranged(nonce, players, now); {
 	case arranged && misseated:
 		return "both"
 	case arranged:
@@ -42,10 +42,10 @@ func TestArrangedNonce(t *testing.T) {
 	if !regexp.MustCompile(`^a[0-9a-z]+\.[0-9a-f]{16}\.[0-9a-f]{32}$`).MatchString(nonce) || len(nonce) > MaxNonceLen {
 		t.Fatalf("signed nonce %q (%d bytes, at most %d)", nonce, len(nonce), MaxNonceLen)
 	}
-	if got := take(a, nonce, swapped, now); got != "misseated" {
+	if got := outcome(a, nonce, swapped, now); got != "misseated" {
 		t.Fatalf("the module that arranged it, other seats: %s", got)
 	}
-	if got := take(a, nonce, players, now); got != "arranged" {
+	if got := outcome(a, nonce, players, now); got != "arranged" {
 		t.Fatalf("the module that arranged it: %s", got)
 	}
 
@@ -78,12 +78,12 @@ func TestArrangedNonce(t *testing.T) {
 		{"within the start timeout", nonce, players, now.Add(time.Minute), "arranged"},
 		{"a minute ahead", nonce, players, now.Add(-time.Minute), "arranged"},
 	} {
-		if got := take(b, c.nonce, c.players, c.at); got != c.want {
+		if got := outcome(b, c.nonce, c.players, c.at); got != c.want {
 			t.Errorf("%s: %s, want %s", c.name, got, c.want)
 		}
 	}
 	for _, other := range []*Module{testModule("games.chess", secret), testModule("games.tictactoe", []byte("other")), testModule("games.tictactoe", nil)} {
-		if got := take(other, nonce, players, now); got != "no" {
+		if got := outcome(other, nonce, players, now); got != "no" {
 			t.Errorf("kind %s, secret %q: %s", other.kind, other.cfg.Secret, got)
 		}
 	}
@@ -109,13 +109,13 @@ func TestArrangedNonce(t *testing.T) {
 	if !regexp.MustCompile(`^[0-9a-f]{24}$`).MatchString(plain) {
 		t.Fatalf("nonce without a secret: %q", plain)
 	}
-	if got := take(testModule("games.tictactoe", nil), plain, players, now); got != "no" {
+	if got := outcome(testModule("games.tictactoe", nil), plain, players, now); got != "no" {
 		t.Fatalf("another module without a secret: %s", got)
 	}
-	if got := take(c, plain, swapped, now); got != "misseated" {
+	if got := outcome(c, plain, swapped, now); got != "misseated" {
 		t.Fatalf("its maker, other seats: %s", got)
 	}
-	if got := take(c, plain, players, now); got != "arranged" {
+	if got := outcome(c, plain, players, now); got != "arranged" {
 		t.Fatalf("its maker: %s", got)
 	}
 }

@@ -333,6 +333,7 @@ func TestQuickMatchSeatsAsArranged(t *testing.T) {
 		hl := newHookLog()
 		s := testserver.Start(t, engine.Config{}, games.NewModule(tictactoe.Game{}, games.Config{
 			QuickMatch: true, Secret: secret, OnChallenge: hl.hook,
+			MaxMatches: 1, // a count left by the refused join would refuse bob's next
 		}))
 		alice := gamestest.Dial(t, s, tttKind, "alice")
 		if err := alice.Join(games.JoinParams{Quick: true}); err != nil {
@@ -358,11 +359,13 @@ func TestQuickMatchSeatsAsArranged(t *testing.T) {
 		if err := alice.Join(games.JoinParams{Seats: ma.Seats, Nonce: ma.Nonce}); err != nil || alice.Joined.Status != games.StatusPlaying {
 			t.Fatalf("secret %q: alice joins as paired: %v, %+v", secret, err, alice.Joined)
 		}
-		hl.mu.Lock()
-		if len(hl.list) != 0 {
+		// Notices go out from a goroutine of the match: give one time.
+		select {
+		case <-hl.seen:
+			hl.mu.Lock()
 			t.Fatalf("secret %q: the pairing was told as a challenge: %+v", secret, hl.list)
+		case <-time.After(200 * time.Millisecond):
 		}
-		hl.mu.Unlock()
 	}
 }
 

@@ -107,9 +107,9 @@ func (h *match) fail(r *room.Room, op string, err error) {
 	r.Close()
 }
 
-// create stores a new match's record, once its players are seated.
+// create stores a new match's record, once its players are seated, as
+// created at h.created (Unix ms).
 func (h *match) create(r *room.Room) error {
-	h.created = r.Now().UnixMilli()
 	st := h.m.cfg.Store
 	if st == nil {
 		return nil

@@ -139,7 +139,11 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 			return nil, err
 		}
 		cfg := &h.m.cfg
-		arranged, misseated := h.m.takeArranged(p.Nonce, players, r.Now())
+		// The nonce is judged at the millisecond the match's record keeps
+		// as its creation (MatchInfo.Created), so that a rebuilt match
+		// judges it as this join does (arrangedRecord).
+		created := r.Now().UnixMilli()
+		arranged, misseated := h.m.checkArranged(p.Nonce, players, time.UnixMilli(created))
 		if misseated {
 			if len(r.Members()) == 0 {
 				r.Close()
@@ -171,7 +175,7 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 		}
 		h.seat(r, players)
 		h.creator, h.challengeOpen = j.User, true
-		h.challenge, h.nonce = !arranged, p.Nonce
+		h.challenge, h.nonce, h.created = !arranged, p.Nonce, created
 		h.counted[h.seatOf[j.User]] = true
 		if err := h.create(r); err != nil {
 			h.release()
@@ -181,6 +185,9 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 				r.Close()
 			}
 			return nil, err
+		}
+		if arranged {
+			h.m.arranged.forget(p.Nonce)
 		}
 		h.noticeChallenge(r, ChallengeOffered)
 	} else if p.Room == "" && len(p.Seats) > 0 && !slices.Equal(p.Seats, h.players) {

@@ -2,6 +2,7 @@ package games
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"slices"
 	"sync"
@@ -45,8 +46,8 @@ func (m *Module) canChallenge(from string, players []string) error {
 // pairings and rematches) until their first player joins: they were
 // allowed when they were arranged, so they are not checked again, and
 // they are not challenges anyone is notified of. A nonce is forgotten
-// once used, or after the start timeout, or when maxArranged newer ones
-// are remembered.
+// once its match is created, or after the start timeout, or when
+// maxArranged newer ones are remembered.
 type arranged struct {
 	mu    sync.Mutex
 	ttl   time.Duration
@@ -56,8 +57,8 @@ type arranged struct {
 
 // arrangedMatch is one match the server arranged.
 type arrangedMatch struct {
-	players string // the players, sorted, joined by "\x00"
-	seats   string // the players by seat, joined by "\x00"
+	players string // the players, sorted (playersKey)
+	seats   string // the players by seat (joinKey)
 	at      time.Time
 }
 
@@ -93,11 +94,12 @@ func (a *arranged) add(nonce string, players []string, now time.Time) {
 	a.order = append(a.order, nonce)
 }
 
-// take reports whether the match of players (by seat) with nonce was
-// arranged, and forgets it if so. misseated is true when it was arranged
-// for the same players in other seats: it is not forgotten then, so that
-// its players can still join it as arranged.
-func (a *arranged) take(nonce string, players []string, now time.Time) (ok, misseated bool) {
+// check reports whether the match of players (by seat) with nonce was
+// arranged and has not expired at now; misseated, whether it was for the
+// same players in other seats. The match that uses it forgets it once
+// created (forget), so that a join refused on the way (a per-user limit)
+// can be tried again.
+func (a *arranged) check(nonce string, players []string, now time.Time) (ok, misseated bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	it, found := a.items[nonce]
@@ -107,8 +109,14 @@ func (a *arranged) take(nonce string, players []string, now time.Time) (ok, miss
 	if it.seats != joinKey(players) {
 		return false, true
 	}
-	delete(a.items, nonce)
 	return true, false
+}
+
+// forget forgets the arranged match with nonce: its match was created.
+func (a *arranged) forget(nonce string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.items, nonce)
 }
 
 // playersKey is players in any order as one comparable string.
@@ -116,16 +124,17 @@ func playersKey(players []string) string {
 	return joinKey(slices.Sorted(slices.Values(players)))
 }
 
-// joinKey is players in their order as one comparable string.
+// joinKey is players in their order as one comparable string, each
+// prefixed with its length so that no two lists give the same key.
 func joinKey(players []string) string {
 	n := 0
 	for _, p := range players {
-		n += len(p) + 1
+		n += len(p) + binary.MaxVarintLen64
 	}
 	b := make([]byte, 0, n)
 	for _, p := range players {
+		b = binary.AppendUvarint(b, uint64(len(p)))
 		b = append(b, p...)
-		b = append(b, 0)
 	}
 	return string(b)
 }

@@ -354,6 +354,7 @@ func TestRestartKeepsArranged(t *testing.T) {
 	var strict atomic.Bool
 	var mu sync.Mutex
 	var notices []games.ChallengeNotice
+	told := make(chan struct{}, 16)
 	rs := newRestarter(t, games.Config{
 		QuickMatch: true, Grace: time.Hour, Secret: []byte("parlor test secret"),
 		CanChallenge: func(context.Context, string, string) error {
@@ -366,6 +367,7 @@ func TestRestartKeepsArranged(t *testing.T) {
 			mu.Lock()
 			notices = append(notices, n)
 			mu.Unlock()
+			told <- struct{}{}
 		},
 	})
 	ctx := context.Background()
@@ -425,7 +427,12 @@ func TestRestartKeepsArranged(t *testing.T) {
 		dave.until(games.EventStarted)
 	}
 
-	// The pairing: neither player joined it before the restart.
+	// The pairing: neither player joined it before the restart. Only its
+	// signed nonce says it was arranged, and in which seats: a first join
+	// in the other seats is refused.
+	if _, err := clients[1].Join(ctx, "games.tictactoe", games.JoinParams{Seats: []string{matched[0].Seats[1], matched[0].Seats[0]}, Nonce: matched[1].Nonce}); err == nil || err.Error() != games.ErrSeatedAsArranged.Error() {
+		t.Fatalf("bob's join in the other seats after the restart: %v, want %v", err, games.ErrSeatedAsArranged)
+	}
 	var players [2]*seen
 	for i, c := range clients {
 		j, err := c.Join(ctx, "games.tictactoe", games.JoinParams{Seats: matched[i].Seats, Nonce: matched[i].Nonce})
@@ -484,6 +491,11 @@ func TestRestartKeepsArranged(t *testing.T) {
 	var over games.GameOver
 	if err := second.until(games.EventGameOver).Decode(&over); err != nil || over.Winner != 0 {
 		t.Fatalf("rematch over: %+v, %v", over, err)
+	}
+	// Notices go out from a goroutine of each match: give them time.
+	select {
+	case <-told:
+	case <-time.After(200 * time.Millisecond):
 	}
 	mu.Lock()
 	defer mu.Unlock()
