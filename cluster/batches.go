@@ -54,6 +54,7 @@ func (n *Node) PublishNode(node string, batch []byte) error {
 	lo.mu.Unlock()
 	switch {
 	case err == nil:
+		n.published.Add(1)
 		return nil
 	case errors.Is(err, nats.ErrMaxPayload):
 		return natsbroker.ErrTooLarge

@@ -154,6 +154,7 @@ type linkIn struct {
 type linksIn struct {
 	mu    sync.Mutex
 	links map[string]*linkIn
+	gaps  uint64 // losses noted (engine.ClusterStats.BatchGaps)
 }
 
 func newLinksIn() *linksIn { return &linksIn{links: make(map[string]*linkIn)} }
@@ -181,6 +182,7 @@ func (l *linksIn) received(v string) {
 		fresh := linkIn{incarnation: inc, last: n, at: now}
 		if n != 1 {
 			fresh.lostAt = now
+			l.gaps++
 		}
 		if in == nil {
 			l.links[node] = &fresh
@@ -195,7 +197,15 @@ func (l *linksIn) received(v string) {
 		// go on from n.
 		in.lostAt = now
 		in.last = n
+		l.gaps++
 	}
+}
+
+// gapCount returns the losses noted so far.
+func (l *linksIn) gapCount() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.gaps
 }
 
 // sweep drops the links from nodes keep does not keep that carried no

@@ -66,8 +66,8 @@ func TestLinksInLoss(t *testing.T) {
 	recv := func(inc, n uint64) { l.received(string(appendLinkValue(nil, "a", inc, n))) }
 	recv(7, 1)
 	recv(7, 2)
-	if in := l.state("a"); in.incarnation != 7 || in.last != 2 || !in.lostAt.IsZero() {
-		t.Fatalf("in order: %+v", in)
+	if in := l.state("a"); in.incarnation != 7 || in.last != 2 || !in.lostAt.IsZero() || l.gapCount() != 0 {
+		t.Fatalf("in order: %+v, %d gaps", in, l.gapCount())
 	}
 	before := time.Now()
 	recv(7, 4)
@@ -93,6 +93,11 @@ func TestLinksInLoss(t *testing.T) {
 	recv(9, 3)
 	if in := l.state("a"); in.incarnation != 9 || in.last != 3 || in.lostAt.Before(before) {
 		t.Fatalf("a new incarnation whose first batches were lost: %+v", in)
+	}
+	// The skip to 4, the number back to 1, and incarnation 9 first heard
+	// at 3; not the new incarnation from 1.
+	if g := l.gapCount(); g != 3 {
+		t.Fatalf("%d gaps counted, want 3", g)
 	}
 	l.sweep(func(string) bool { return true }, time.Now().Add(time.Hour))
 	if in := l.state("a"); in.last != 3 {

@@ -53,6 +53,7 @@ func (n *Node) beat(now time.Time) {
 			n.silenceFrom = n.lastBeat.Add(-n.cfg.HeartbeatInterval)
 		}
 		n.resurfacedAt = now
+		n.silences.Add(1)
 		close(n.resurfaced)
 		n.resurfaced = make(chan struct{})
 	}
@@ -102,6 +103,7 @@ func (n *Node) check(up, wasUp bool) {
 			p.seen = now
 		case now.Sub(p.seen) > n.cfg.NodeTimeout:
 			n.log.Sugar().Infof("node %s silent for %v: gone", name, now.Sub(p.seen).Round(time.Millisecond))
+			n.gone.Add(1)
 			close(p.gone)
 			delete(n.peers, name)
 		}
@@ -137,6 +139,7 @@ func (n *Node) heard(m *nats.Msg) {
 		return
 	}
 	if string(m.Data) == byeMessage {
+		n.gone.Add(1)
 		close(p.gone)
 		delete(n.peers, name)
 		return

@@ -34,4 +34,7 @@ func TestSilenceFrom(t *testing.T) {
 	if want := t0.Add(20*hb - hb); !n.silenceFrom.Equal(want) {
 		t.Fatalf("a silence long after: since %v, want %v", n.silenceFrom.Sub(t0), want.Sub(t0))
 	}
+	if s := n.silences.Load(); s != 3 {
+		t.Fatalf("%d silences counted, want 3", s)
+	}
 }

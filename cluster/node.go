@@ -38,6 +38,8 @@ type Node struct {
 	in     *linksIn  // the batches received, by sender
 	// handled counts the batches received and noted (receiveBatches).
 	handled atomic.Uint64
+	// Counts for Stats.
+	published, forwarded, unanswered, silences, gone atomic.Uint64
 
 	mu      sync.Mutex
 	server  *forward.Server
@@ -217,21 +219,35 @@ func (n *Node) Handover(room string) bool {
 func (n *Node) Join(owner string, j *engine.ClusterJoin, done func(error)) error {
 	var once sync.Once
 	answer := func(err error) { once.Do(func() { done(err) }) }
-	t := time.AfterFunc(min(n.cfg.ForwardTimeout, n.leases.TTL()/2), func() { answer(engine.ErrOwnerGone) })
+	n.forwarded.Add(1)
+	t := time.AfterFunc(min(n.cfg.ForwardTimeout, n.leases.TTL()/2), func() {
+		n.unanswered.Add(1)
+		answer(engine.ErrOwnerGone)
+	})
 	err := n.fwd.JoinAsync(owner, &forward.Join{
 		Room: j.Room, Kind: j.Kind, User: j.User, Session: j.Session, Node: j.Node,
 		Params: j.Params, Epoch: j.Epoch, Since: j.Since, Ref: j.Ref,
 	}, func(err error) {
-		t.Stop()
+		if t.Stop() {
+			n.noteAnswer(err)
+		}
 		if errors.Is(err, forward.ErrTimeout) {
 			err = engine.ErrOwnerGone
 		}
 		answer(forwardErr(err))
 	})
-	if err != nil {
-		t.Stop()
+	if err != nil && t.Stop() {
+		n.noteAnswer(err)
 	}
 	return forwardErr(err)
+}
+
+// noteAnswer counts a forwarded request that got no answer (Stats):
+// err is its outcome before forwardErr.
+func (n *Node) noteAnswer(err error) {
+	if errors.Is(err, forward.ErrTimeout) || errors.Is(err, forward.ErrNoResponder) || errors.Is(err, forward.ErrUnavailable) {
+		n.unanswered.Add(1)
+	}
 }
 
 // Send implements engine.Cluster: the request is published at once
@@ -239,10 +255,15 @@ func (n *Node) Join(owner string, j *engine.ClusterJoin, done func(error)) error
 // for a gone owner, goes to done; a send the owner took is answered by
 // the room alone.
 func (n *Node) Send(owner string, s *engine.ClusterSend, done func(error)) error {
+	n.forwarded.Add(1)
 	err := n.fwd.SendAsync(owner, &forward.Send{
 		Room: s.Room, User: s.User, Session: s.Session, Node: s.Node,
 		Event: s.Event, Data: s.Data, ClientMsgID: s.ClientMsgID, Ref: s.Ref,
-	}, func(err error) { done(forwardErr(err)) })
+	}, func(err error) {
+		n.noteAnswer(err)
+		done(forwardErr(err))
+	})
+	n.noteAnswer(err)
 	return forwardErr(err)
 }
 
@@ -253,15 +274,18 @@ func (n *Node) Send(owner string, s *engine.ClusterSend, done func(error)) error
 // engine.ErrLeaveTimeout, and an older owner's success (it answers every
 // leave) is nil: the leave is done.
 func (n *Node) Leave(owner string, l *engine.ClusterLeave, done func(error)) error {
+	n.forwarded.Add(1)
 	err := n.fwd.LeaveAsync(owner, &forward.Leave{
 		Room: l.Room, User: l.User, Session: l.Session, Node: l.Node, Disconnected: l.Disconnected,
 	}, func(err error) {
+		n.noteAnswer(err)
 		if errors.Is(err, forward.ErrTimeout) {
 			done(engine.ErrLeaveTimeout)
 			return
 		}
 		done(forwardErr(err))
 	})
+	n.noteAnswer(err)
 	return forwardErr(err)
 }
 
@@ -290,8 +314,10 @@ func (n *Node) Check(ctx context.Context, owner string, c *engine.ClusterCheck) 
 	for i, m := range c.Members {
 		ck.Members[i] = forward.Member{Room: m.Room, Session: m.Session}
 	}
+	n.forwarded.Add(1)
 	a, err := n.fwd.Check(ctx, owner, ck)
 	if err != nil {
+		n.noteAnswer(err)
 		return nil, forwardErr(err)
 	}
 	if len(a.Held) == 0 {
@@ -463,4 +489,21 @@ func (n *Node) Close() error {
 	n.fwd.Close()
 	errs = append(errs, n.leases.Close(), n.rooms.Close(), n.users.Close())
 	return errors.Join(errs...)
+}
+
+// Stats returns the node's counts for metrics (metrics.Metrics.CountCluster).
+func (n *Node) Stats() engine.ClusterStats {
+	return engine.ClusterStats{
+		Connected: n.nc.IsConnected() && n.leases.Reachable(), // as Connected
+
+		Leases:            n.leases.Count(),
+		LeasesLost:        n.leases.Lost(),
+		Forwarded:         n.forwarded.Load(),
+		ForwardUnanswered: n.unanswered.Load(),
+		BatchesPublished:  n.published.Load(),
+		BatchesReceived:   n.handled.Load(),
+		BatchGaps:         n.in.gapCount(),
+		Silences:          n.silences.Load(),
+		NodesGone:         n.gone.Load(),
+	}
 }

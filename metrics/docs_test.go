@@ -38,6 +38,9 @@ func exportedNames(t *testing.T) map[string]string {
 	if err := m.CountStoreWrites(func() (uint64, uint64) { return 1, 1 }); err != nil {
 		t.Fatal(err)
 	}
+	if err := m.CountCluster(func() engine.ClusterStats { return engine.ClusterStats{} }); err != nil {
+		t.Fatal(err)
+	}
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)

@@ -277,6 +277,41 @@ func TestCountStoreWrites(t *testing.T) {
 	}
 }
 
+// TestCountCluster: every cluster series reads the stats at the scrape,
+// and a second registration is refused.
+func TestCountCluster(t *testing.T) {
+	m, reg := newMetrics(t)
+	st := engine.ClusterStats{Connected: true, Leases: 4, LeasesLost: 1, Forwarded: 30, ForwardUnanswered: 2,
+		BatchesPublished: 50, BatchesReceived: 60, BatchGaps: 3, Silences: 5, NodesGone: 6}
+	if err := m.CountCluster(func() engine.ClusterStats { return st }); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{
+		"parlor_cluster_connected": 1, "parlor_cluster_leases": 4, "parlor_cluster_leases_lost_total": 1,
+		"parlor_cluster_forwarded_total": 30, "parlor_cluster_forward_unanswered_total": 2,
+		"parlor_cluster_batches_published_total": 50, "parlor_cluster_batches_received_total": 60,
+		"parlor_cluster_batch_gaps_total": 3, "parlor_cluster_silences_total": 5, "parlor_cluster_nodes_gone_total": 6,
+	}
+	for name, v := range want {
+		if got := value(t, reg, name, nil); got != v {
+			t.Errorf("%s = %v, want %v", name, got, v)
+		}
+	}
+	st.Connected, st.Leases = false, 0
+	if got := value(t, reg, "parlor_cluster_connected", nil); got != 0 {
+		t.Errorf("connected after the node was cut off = %v, want 0", got)
+	}
+	if got := value(t, reg, "parlor_cluster_leases", nil); got != 0 {
+		t.Errorf("leases after they ended = %v, want 0", got)
+	}
+	if problems, err := testutil.GatherAndLint(reg); err != nil || len(problems) != 0 {
+		t.Errorf("lint: %v, %+v", err, problems)
+	}
+	if err := m.CountCluster(func() engine.ClusterStats { return st }); err == nil {
+		t.Error("registering the cluster series twice succeeded")
+	}
+}
+
 // TestNewTwiceOnOneRegistry: the second set of collectors is refused, not
 // merged.
 func TestNewTwiceOnOneRegistry(t *testing.T) {

@@ -381,4 +381,14 @@ func TestClusterResurfacedKeepsHeldMemberships(t *testing.T) {
 	if n := reconnects.Load(); n != 0 {
 		t.Fatalf("frank's client reconnected %d times, want 0", n)
 	}
+	// What b's metrics would show: one silence at least, a gap at least
+	// (alice's lost message and dave's typing signal), a request to each
+	// owner (the checks among them), and the owners' batches received.
+	sb := b.cluster.Stats()
+	if !sb.Connected || sb.Silences < 1 || sb.BatchGaps < 1 || sb.Forwarded < 3 || sb.BatchesReceived == 0 {
+		t.Fatalf("b's stats: %+v", sb)
+	}
+	if sa := a.cluster.Stats(); sa.Leases < 1 || sa.BatchesPublished == 0 {
+		t.Fatalf("a's stats: %+v", sa)
+	}
 }

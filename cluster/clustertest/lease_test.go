@@ -240,6 +240,9 @@ func TestLeasePausedOwner(t *testing.T) {
 	if _, err := other.Acquire(ctx, "room"); !errors.Is(err, lease.ErrTaken) {
 		t.Fatalf("Acquire of a held room = %v, want ErrTaken", err)
 	}
+	if n, lostN := paused.Count(), paused.Lost(); n != 1 || lostN != 0 {
+		t.Fatalf("holding the room: %d leases, %d lost; want 1, 0", n, lostN)
+	}
 
 	var lb *lease.Lease
 	eventually(t, "takeover after TTL", func() bool {
@@ -262,6 +265,9 @@ func TestLeasePausedOwner(t *testing.T) {
 	}
 	if _, held := paused.Held("room"); held {
 		t.Error("the lost lease is still listed as held")
+	}
+	if n, lostN := paused.Count(), paused.Lost(); n != 0 || lostN != 1 {
+		t.Errorf("after the loss: %d leases, %d lost; want 0, 1", n, lostN)
 	}
 	if err := la.Release(ctx); !errors.Is(err, lease.ErrLost) {
 		t.Errorf("Release of a lost lease = %v, want ErrLost", err)

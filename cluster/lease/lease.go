@@ -175,6 +175,7 @@ func (l *Lease) lose(why string) {
 	if !l.end(ErrLost) {
 		return
 	}
+	l.m.lost.Add(1)
 	l.m.log.Warn("lease: lost", zap.String("room", l.room), zap.String("why", why))
 	if l.m.cfg.OnLost != nil {
 		l.m.cfg.OnLost(l)

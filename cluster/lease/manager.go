@@ -25,6 +25,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -52,6 +53,8 @@ type Manager struct {
 	lapsed map[string]lapsed
 
 	reach reach // whether the bucket answers (reach.go)
+	// lost counts the leases that ended lost (Lost).
+	lost atomic.Uint64
 
 	stop chan struct{}
 	done chan struct{}
@@ -309,6 +312,17 @@ func (m *Manager) Held(room string) (*Lease, bool) {
 	l, ok := m.leases[room]
 	return l, ok
 }
+
+// Count returns the number of leases this manager holds now.
+func (m *Manager) Count() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.leases)
+}
+
+// Lost returns the number of leases that have ended lost so far (ErrLost):
+// another node wrote the room's key, or a renewal found it gone.
+func (m *Manager) Lost() uint64 { return m.lost.Load() }
 
 func (m *Manager) forget(l *Lease) {
 	m.mu.Lock()

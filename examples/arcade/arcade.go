@@ -198,6 +198,10 @@ func newArcade(cfg Config) (*Arcade, error) {
 		// The bbolt store's group commit: writes per commit.
 		err = met.CountStoreWrites(func() (uint64, uint64) { st := bs.Stats(); return st.Writes, st.Syncs })
 	}
+	if node, ok := cfg.Engine.Cluster.(interface{ Stats() engine.ClusterStats }); ok && err == nil {
+		// A cluster node (-nats): leases, forwards, batches, silences.
+		err = met.CountCluster(node.Stats)
+	}
 	if err != nil {
 		_ = store.Close()
 		return nil, fmt.Errorf("arcade: metrics: %w", err)
