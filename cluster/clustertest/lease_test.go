@@ -485,3 +485,48 @@ func TestLeaseServerDown(t *testing.T) {
 		t.Errorf("Renew while down, after TTL = %v, want ErrLost", err)
 	}
 }
+
+// TestLeaseAcquireWhileClosing: acquisitions under way when the manager
+// closes end with ErrClosed or a lease that Close ends, and neither they
+// nor Close hang.
+func TestLeaseAcquireWhileClosing(t *testing.T) {
+	s := StartServer(t)
+	for round := range 5 {
+		m := newManager(t, dial(t, "a", s.URL()), lease.Config{Node: "a"})
+		var wg sync.WaitGroup
+		errs := make(chan error, 64)
+		for i := range 64 {
+			wg.Go(func() {
+				l, err := m.Acquire(context.Background(), fmt.Sprintf("room-%d-%d", round, i))
+				if err == nil {
+					<-l.Done() // Close ends every lease it holds
+					err = l.Err()
+				}
+				errs <- err
+			})
+		}
+		time.Sleep(time.Duration(round) * time.Millisecond)
+		closed := make(chan struct{})
+		go func() {
+			m.Close()
+			close(closed)
+		}()
+		done := make(chan struct{})
+		go func() {
+			wg.Wait()
+			<-closed
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("round %d: acquisitions or Close still running 10 s after Close", round)
+		}
+		close(errs)
+		for err := range errs {
+			if !errors.Is(err, lease.ErrClosed) {
+				t.Fatalf("round %d: an acquisition ended with %v, want ErrClosed", round, err)
+			}
+		}
+	}
+}

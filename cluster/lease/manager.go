@@ -188,12 +188,14 @@ func (m *Manager) acquire(ctx context.Context, room string, existing bool) (*Lea
 	m.reached()
 	l := &Lease{m: m, room: room, key: key, rev: rev, deadline: started.Add(m.cfg.TTL), done: make(chan struct{})}
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.closed {
+		// Unlocked first: ending a lease takes m.mu to forget it.
+		m.mu.Unlock()
 		l.end(ErrClosed)
 		return nil, ErrClosed
 	}
 	m.leases[room] = l
+	m.mu.Unlock()
 	return l, nil
 }
 
