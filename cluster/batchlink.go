@@ -182,7 +182,9 @@ func (l *linksIn) received(v string) {
 		fresh := linkIn{incarnation: inc, last: n, at: now}
 		if n != 1 {
 			fresh.lostAt = now
-			l.gaps++
+			if in != nil {
+				l.gaps++ // a known sender's new run: its first batches were lost
+			}
 		}
 		if in == nil {
 			l.links[node] = &fresh

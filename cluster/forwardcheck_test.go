@@ -21,17 +21,18 @@ func TestForwardCheckWithoutCheckHandler(t *testing.T) {
 	}
 }
 
-// TestNoteAnswer: only a request that got no answer counts as unanswered;
-// an owner's refusal is an answer.
-func TestNoteAnswer(t *testing.T) {
+// TestNoteUnreached: only a request that reached no owner counts; a
+// timeout (how a taken join, send or leave ends) and an owner's refusal
+// do not.
+func TestNoteUnreached(t *testing.T) {
 	n := &Node{}
-	for _, err := range []error{forward.ErrTimeout, forward.ErrNoResponder, forward.ErrUnavailable, fmt.Errorf("join: %w", forward.ErrTimeout)} {
-		n.noteAnswer(err)
+	for _, err := range []error{forward.ErrNoResponder, forward.ErrUnavailable, fmt.Errorf("join: %w", forward.ErrNoResponder)} {
+		n.noteUnreached(err)
 	}
-	for _, err := range []error{nil, forward.ErrBadReply, engine.ErrNotJoined, errors.New("refused")} {
-		n.noteAnswer(err)
+	for _, err := range []error{nil, forward.ErrTimeout, forward.ErrBadReply, engine.ErrNotJoined, errors.New("refused")} {
+		n.noteUnreached(err)
 	}
-	if got := n.unanswered.Load(); got != 4 {
-		t.Fatalf("%d unanswered, want 4", got)
+	if got := n.unreached.Load(); got != 3 {
+		t.Fatalf("%d unreached, want 3", got)
 	}
 }

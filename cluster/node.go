@@ -37,9 +37,10 @@ type Node struct {
 	out    *linksOut // the batches published, by destination (batchlink.go)
 	in     *linksIn  // the batches received, by sender
 	// handled counts the batches received and noted (receiveBatches).
-	handled atomic.Uint64
-	// Counts for Stats.
-	published, forwarded, unanswered, silences, gone atomic.Uint64
+	handled paddedCount
+	// Counts for Stats, each on a cache line of its own: the first three
+	// are written per message by different goroutines.
+	published, forwarded, unreached, silences, gone paddedCount
 
 	mu      sync.Mutex
 	server  *forward.Server
@@ -220,33 +221,34 @@ func (n *Node) Join(owner string, j *engine.ClusterJoin, done func(error)) error
 	var once sync.Once
 	answer := func(err error) { once.Do(func() { done(err) }) }
 	n.forwarded.Add(1)
-	t := time.AfterFunc(min(n.cfg.ForwardTimeout, n.leases.TTL()/2), func() {
-		n.unanswered.Add(1)
-		answer(engine.ErrOwnerGone)
-	})
+	t := time.AfterFunc(min(n.cfg.ForwardTimeout, n.leases.TTL()/2), func() { answer(engine.ErrOwnerGone) })
 	err := n.fwd.JoinAsync(owner, &forward.Join{
 		Room: j.Room, Kind: j.Kind, User: j.User, Session: j.Session, Node: j.Node,
 		Params: j.Params, Epoch: j.Epoch, Since: j.Since, Ref: j.Ref,
 	}, func(err error) {
-		if t.Stop() {
-			n.noteAnswer(err)
-		}
+		t.Stop()
+		n.noteUnreached(err)
 		if errors.Is(err, forward.ErrTimeout) {
 			err = engine.ErrOwnerGone
 		}
 		answer(forwardErr(err))
 	})
-	if err != nil && t.Stop() {
-		n.noteAnswer(err)
+	if err != nil {
+		t.Stop()
+		n.noteUnreached(err)
 	}
 	return forwardErr(err)
 }
 
-// noteAnswer counts a forwarded request that got no answer (Stats):
-// err is its outcome before forwardErr.
-func (n *Node) noteAnswer(err error) {
-	if errors.Is(err, forward.ErrTimeout) || errors.Is(err, forward.ErrNoResponder) || errors.Is(err, forward.ErrUnavailable) {
-		n.unanswered.Add(1)
+// noteUnreached counts a forwarded request that did not reach an owner
+// (Stats): err, its outcome before forwardErr, says nobody serves the
+// owner's subject, or NATS was down. A timeout is not counted here: the
+// owner answers a join, send or leave it took with the room's frames,
+// not on the request, so that their requests end in a timeout when all
+// is well; a check's timeout is counted by Check.
+func (n *Node) noteUnreached(err error) {
+	if errors.Is(err, forward.ErrNoResponder) || errors.Is(err, forward.ErrUnavailable) {
+		n.unreached.Add(1)
 	}
 }
 
@@ -260,10 +262,10 @@ func (n *Node) Send(owner string, s *engine.ClusterSend, done func(error)) error
 		Room: s.Room, User: s.User, Session: s.Session, Node: s.Node,
 		Event: s.Event, Data: s.Data, ClientMsgID: s.ClientMsgID, Ref: s.Ref,
 	}, func(err error) {
-		n.noteAnswer(err)
+		n.noteUnreached(err)
 		done(forwardErr(err))
 	})
-	n.noteAnswer(err)
+	n.noteUnreached(err)
 	return forwardErr(err)
 }
 
@@ -278,14 +280,14 @@ func (n *Node) Leave(owner string, l *engine.ClusterLeave, done func(error)) err
 	err := n.fwd.LeaveAsync(owner, &forward.Leave{
 		Room: l.Room, User: l.User, Session: l.Session, Node: l.Node, Disconnected: l.Disconnected,
 	}, func(err error) {
-		n.noteAnswer(err)
+		n.noteUnreached(err)
 		if errors.Is(err, forward.ErrTimeout) {
 			done(engine.ErrLeaveTimeout)
 			return
 		}
 		done(forwardErr(err))
 	})
-	n.noteAnswer(err)
+	n.noteUnreached(err)
 	return forwardErr(err)
 }
 
@@ -317,7 +319,10 @@ func (n *Node) Check(ctx context.Context, owner string, c *engine.ClusterCheck) 
 	n.forwarded.Add(1)
 	a, err := n.fwd.Check(ctx, owner, ck)
 	if err != nil {
-		n.noteAnswer(err)
+		n.noteUnreached(err)
+		if errors.Is(err, forward.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
+			n.unreached.Add(1) // a check is answered, whatever the owner holds
+		}
 		return nil, forwardErr(err)
 	}
 	if len(a.Held) == 0 {
@@ -494,16 +499,21 @@ func (n *Node) Close() error {
 // Stats returns the node's counts for metrics (metrics.Metrics.CountCluster).
 func (n *Node) Stats() engine.ClusterStats {
 	return engine.ClusterStats{
-		Connected: n.nc.IsConnected() && n.leases.Reachable(), // as Connected
-
-		Leases:            n.leases.Count(),
-		LeasesLost:        n.leases.Lost(),
-		Forwarded:         n.forwarded.Load(),
-		ForwardUnanswered: n.unanswered.Load(),
-		BatchesPublished:  n.published.Load(),
-		BatchesReceived:   n.handled.Load(),
-		BatchGaps:         n.in.gapCount(),
-		Silences:          n.silences.Load(),
-		NodesGone:         n.gone.Load(),
+		Connected:        n.nc.IsConnected() && n.leases.Reachable(), // as Connected reports it
+		Leases:           n.leases.Count(),
+		LeasesLost:       n.leases.Lost(),
+		Forwarded:        n.forwarded.Load(),
+		ForwardUnreached: n.unreached.Load(),
+		BatchesPublished: n.published.Load(),
+		BatchesReceived:  n.handled.Load(),
+		BatchGaps:        n.in.gapCount(),
+		Silences:         n.silences.Load(),
+		NodesGone:        n.gone.Load(),
 	}
+}
+
+// paddedCount is a counter alone on its cache line.
+type paddedCount struct {
+	atomic.Uint64
+	_ [56]byte
 }

@@ -281,14 +281,14 @@ func TestCountStoreWrites(t *testing.T) {
 // and a second registration is refused.
 func TestCountCluster(t *testing.T) {
 	m, reg := newMetrics(t)
-	st := engine.ClusterStats{Connected: true, Leases: 4, LeasesLost: 1, Forwarded: 30, ForwardUnanswered: 2,
+	st := engine.ClusterStats{Connected: true, Leases: 4, LeasesLost: 1, Forwarded: 30, ForwardUnreached: 2,
 		BatchesPublished: 50, BatchesReceived: 60, BatchGaps: 3, Silences: 5, NodesGone: 6}
 	if err := m.CountCluster(func() engine.ClusterStats { return st }); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]float64{
 		"parlor_cluster_connected": 1, "parlor_cluster_leases": 4, "parlor_cluster_leases_lost_total": 1,
-		"parlor_cluster_forwarded_total": 30, "parlor_cluster_forward_unanswered_total": 2,
+		"parlor_cluster_forwarded_total": 30, "parlor_cluster_forward_unreached_total": 2,
 		"parlor_cluster_batches_published_total": 50, "parlor_cluster_batches_received_total": 60,
 		"parlor_cluster_batch_gaps_total": 3, "parlor_cluster_silences_total": 5, "parlor_cluster_nodes_gone_total": 6,
 	}

@@ -270,6 +270,7 @@ func TestClusterQuickMatchArrangedElsewhere(t *testing.T) {
 	if !nodes[1].owns(bob.ID()) {
 		t.Fatal("the match does not run on node b")
 	}
+	adaJoined := time.Now()
 	ada, err := gameclient.Join(ctx(t), clients[0], kind, games.JoinParams{Seats: matched[0].Seats, Nonce: matched[0].Nonce})
 	if err != nil {
 		t.Fatalf("ada joins the pairing from node a: %v", err)
@@ -287,5 +288,12 @@ func TestClusterQuickMatchArrangedElsewhere(t *testing.T) {
 	defer mu.Unlock()
 	if len(notices) != 0 {
 		t.Fatalf("a pairing told as a challenge: %+v", notices)
+	}
+	// Node a forwarded ada's join and moves to node b, which took them
+	// all: once the join's and the requests' own timeouts have passed
+	// (they end that way when all is well), none counts as unreached.
+	time.Sleep(time.Until(adaJoined.Add(3 * time.Second)))
+	if sa := nodes[0].cluster.Stats(); sa.Forwarded < 2 || sa.ForwardUnreached != 0 {
+		t.Fatalf("node a's stats: %+v; want the join and moves forwarded, none unreached", sa)
 	}
 }
