@@ -38,8 +38,9 @@ type Node struct {
 	in     *linksIn  // the batches received, by sender
 	// handled counts the batches received and noted (receiveBatches).
 	handled paddedCount
-	// Counts for Stats, each on a cache line of its own: the first three
-	// are written per message by different goroutines.
+	// Counts for Stats, each on a cache line of its own: handled,
+	// published and forwarded are written per message, by different
+	// goroutines.
 	published, forwarded, unreached, silences, gone paddedCount
 
 	mu      sync.Mutex
