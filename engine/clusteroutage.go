@@ -215,8 +215,11 @@ func (e *Engine) watchResurfaced() {
 // a session that still counts itself in a room owned elsewhere may never
 // get another event of it. So the owners are asked which memberships they
 // still hold, and every other one ends (checkOwners); since is when the
-// silence began.
+// silence began. The other nodes may also have counted this node's
+// presence views offline, and this node missed their changes: presence
+// is shared again (presenceTracker.resync).
 func (e *Engine) resurfaced(since time.Time) {
+	e.presence.resync()
 	var ms []membership
 	for _, s := range e.sessions.values() {
 		s.roomsMu.Lock()

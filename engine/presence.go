@@ -43,7 +43,7 @@ type Presence struct {
 
 // presenceEntry is one user's presence: their sessions, their last
 // activity and who watches them. Its status is evaluated per user, never
-// per connection. It is packed into 128 bytes: a connected user holds one
+// per connection. It is packed into 144 bytes: a connected user holds one
 // for as long as they are connected, so statuses are codes and times are
 // integers, and its deadlines wait in the tracker's queue
 // (presencequeue.go), not in timers of its own.
@@ -62,9 +62,12 @@ type presenceEntry struct {
 	// get one entry's changes in the order they were computed.
 	evalMu sync.Mutex
 
-	mu       sync.Mutex
-	goneAt   int64 // when conns last fell to 0, clock time in Unix nanoseconds
-	lastSeen int64 // when the user went offline, in Unix milliseconds; 0 when unknown
+	mu     sync.Mutex
+	goneAt int64 // when conns last fell to 0, clock time in Unix nanoseconds; 0: never here
+	// hiddenAt is when hidden was last set on this node, in Unix
+	// milliseconds (0: never): on a cluster the latest setting on any
+	// node wins (presencecluster.go).
+	hiddenAt int64
 	watchers map[string]struct{}
 	// On a cluster (presencecluster.go): the other nodes' latest views
 	// of the user, kept while somebody here watches, and this node's
@@ -121,6 +124,10 @@ type presenceTracker struct {
 	// nodes are the other nodes whose views this node holds, each
 	// watched until it is gone (presencecluster.go).
 	nodes *shardedMap[struct{}]
+	// hiddenSubs holds the user topic of each user hidden here, on a
+	// cluster, so that a later setting on another node reaches this one
+	// (holdWhileHidden).
+	hiddenSubs *shardedMap[*userSub]
 	// queue holds the scheduled evaluations (presencequeue.go).
 	queue presenceQueue
 
@@ -135,7 +142,8 @@ func newPresenceTracker(e *Engine) *presenceTracker {
 	if clock == nil {
 		clock = room.RealClock{}
 	}
-	return &presenceTracker{e: e, clock: clock, users: newShardedMap[*presenceEntry](), nodes: newShardedMap[struct{}]()}
+	return &presenceTracker{e: e, clock: clock, users: newShardedMap[*presenceEntry](), nodes: newShardedMap[struct{}](),
+		hiddenSubs: newShardedMap[*userSub]()}
 }
 
 // change runs fn on user's entry, creating it, with the map's shard and
@@ -253,7 +261,6 @@ func (p *presenceTracker) evaluate(pe *presenceEntry) {
 	case pe.status != codeOffline:
 		if gone := time.Duration(now.UnixNano() - pe.goneAt); gone >= p.e.cfg.PresenceGrace {
 			pe.status = codeOffline
-			pe.lastSeen = time.Unix(0, pe.goneAt).UnixMilli()
 		} else {
 			wake = p.e.cfg.PresenceGrace - gone
 		}
@@ -291,6 +298,16 @@ func (p *presenceTracker) evaluate(pe *presenceEntry) {
 	if idle {
 		p.release(pe)
 	}
+}
+
+// lastSeen is when the user's last session here closed, in Unix
+// milliseconds, the last-seen time of an offline status; 0 when no
+// session was ever here. pe.mu held.
+func (pe *presenceEntry) lastSeen() int64 {
+	if pe.goneAt == 0 {
+		return 0
+	}
+	return time.Unix(0, pe.goneAt).UnixMilli()
 }
 
 // visible is the status watchers may see, over every node's view.
@@ -395,9 +412,15 @@ func (p *presenceTracker) unwatch(subject, watcher string) {
 }
 
 // setHidden hides or shows user's status; watchers learn the change at
-// the next evaluation.
+// the next evaluation. The setting is stamped with the time, never
+// earlier than the one before, so that on a cluster the latest setting
+// on any node wins (presencecluster.go).
 func (p *presenceTracker) setHidden(user string, hidden bool) {
-	pe := p.change(user, func(pe *presenceEntry) { pe.hidden = hidden })
+	pe := p.change(user, func(pe *presenceEntry) {
+		pe.hidden = hidden
+		pe.hiddenAt = max(p.clock.Now().UnixMilli(), pe.hiddenAt+1)
+	})
+	p.holdWhileHidden(pe)
 	p.schedule(pe)
 }
 

@@ -19,9 +19,10 @@ func TestPresenceTouchAllocatesNothing(t *testing.T) {
 }
 
 // A connected user holds one presence entry for as long as they are
-// connected: it stays in the 128-byte size class.
+// connected: it stays in the 144-byte size class (128 until views were
+// stamped with when hidden was set, for clusters).
 func TestPresenceEntrySize(t *testing.T) {
-	if n := unsafe.Sizeof(presenceEntry{}); n > 128 {
-		t.Fatalf("presenceEntry is %d bytes, want at most 128", n)
+	if n := unsafe.Sizeof(presenceEntry{}); n > 144 {
+		t.Fatalf("presenceEntry is %d bytes, want at most 144", n)
 	}
 }

@@ -188,3 +188,32 @@ func TestPresenceStopWaitsForEvaluation(t *testing.T) {
 		t.Fatal("PresencePolicy called after stop")
 	}
 }
+
+// Across nodes, hidden is the latest setting on any node (the greatest
+// stamp): a user hidden here and shown on another node later is shown,
+// and hidden again by a later setting anywhere. Views without a stamp
+// (from nodes of an earlier version, or where the setting was never
+// made) hide if any of them does, and any stamped setting overrides them.
+func TestPresenceHiddenLatestSettingWins(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		local  nodeView
+		remote []nodeView
+		hidden bool
+	}{
+		{"hidden here, shown elsewhere later", nodeView{hidden: true, hiddenAt: 100}, []nodeView{{hiddenAt: 200}}, false},
+		{"shown here, hidden elsewhere later", nodeView{hiddenAt: 100}, []nodeView{{hidden: true, hiddenAt: 200}}, true},
+		{"hidden elsewhere, shown elsewhere later", nodeView{}, []nodeView{{hidden: true, hiddenAt: 100}, {hiddenAt: 300}}, false},
+		{"unstamped hidden, nothing stamped", nodeView{}, []nodeView{{hidden: true}}, true},
+		{"unstamped hidden, shown with a stamp", nodeView{}, []nodeView{{hidden: true}, {hiddenAt: 50}}, false},
+		{"never set", nodeView{}, []nodeView{{}, {}}, false},
+	} {
+		pe := &presenceEntry{hidden: tc.local.hidden, hiddenAt: tc.local.hiddenAt, remote: map[string]nodeView{}}
+		for i, v := range tc.remote {
+			pe.remote[string(rune('b'+i))] = v
+		}
+		if got := pe.combined().hidden; got != tc.hidden {
+			t.Errorf("%s: hidden %v, want %v", tc.name, got, tc.hidden)
+		}
+	}
+}

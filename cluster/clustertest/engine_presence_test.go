@@ -2,6 +2,7 @@ package clustertest
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/parlorhq/parlor/client/userchannel"
 	"github.com/parlorhq/parlor/cluster"
 	"github.com/parlorhq/parlor/engine"
+	"github.com/parlorhq/parlor/internal/wstest"
 	"github.com/parlorhq/parlor/parlortest"
 )
 
@@ -139,6 +141,107 @@ func TestClusterPresenceAcrossNodes(t *testing.T) {
 	}
 	if err := self.Hide(ctx(t), false); err != nil {
 		t.Fatal(err)
+	}
+	nextPresence(t, wendy, "alice", userchannel.Online)
+}
+
+// Hiding is a user's latest setting on any node: a user hidden by the
+// host on one node and shown on another later is shown everywhere, also
+// to watchers who start watching afterwards, and hidden again when any
+// node hides them again. The node that hid them first drops its hidden
+// status once another node's later setting reaches it.
+func TestClusterPresenceHiddenLatestWins(t *testing.T) {
+	ns := StartServer(t)
+	a := startPresenceNode(t, "a", []string{ns.URL()})
+	b := startPresenceNode(t, "b", []string{ns.URL()})
+	c := startPresenceNode(t, "c", []string{ns.URL()})
+
+	wendy, err := userchannel.Join(ctx(t), a.dial("wendy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wendy.Watch(ctx(t), "alice"); err != nil {
+		t.Fatal(err)
+	}
+
+	// alice connects on b, where the host hides her.
+	onB := b.dial("alice")
+	nextPresence(t, wendy, "alice", userchannel.Online)
+	b.srv.Engine.SetPresenceHidden("alice", true)
+	nextPresence(t, wendy, "alice", userchannel.Offline)
+
+	// She leaves b and comes back on c, still hidden there: nothing on c
+	// says otherwise.
+	_ = onB.Close()
+	if _, err := userchannel.Join(ctx(t), c.dial("alice")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // past the grace and the coalescing
+	if p, hidden := a.srv.Engine.UserPresence("alice"); p.Status != engine.StatusOnline || !hidden {
+		t.Fatalf("a's view of alice on c, hidden on b: %+v hidden %v, want online and hidden", p, hidden)
+	}
+
+	// The host shows her on c: watchers see her online, b drops its
+	// hidden status, and a new watcher on b sees her online too.
+	c.srv.Engine.SetPresenceHidden("alice", false)
+	nextPresence(t, wendy, "alice", userchannel.Online)
+	eventually(t, "b's hidden status of alice dropped", func() bool {
+		_, hidden := b.srv.Engine.UserPresence("alice")
+		return !hidden
+	})
+	ann, err := userchannel.Join(ctx(t), b.dial("ann"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := ann.Watch(ctx(t), "alice"); err != nil {
+		t.Fatal(err)
+	} else if st[0].Status != userchannel.Online {
+		nextPresence(t, ann, "alice", userchannel.Online)
+	}
+
+	// b hides her again, though her session is on c: the latest setting
+	// wins for every watcher.
+	b.srv.Engine.SetPresenceHidden("alice", true)
+	nextPresence(t, wendy, "alice", userchannel.Offline)
+	nextPresence(t, ann, "alice", userchannel.Offline)
+}
+
+// A node cut off from NATS for longer than the node timeout is taken for
+// gone, and its views of its users count offline elsewhere. Once it is
+// heard again it shares its views again: a watcher on another node sees
+// the user online again, though nothing changed on the cut-off node.
+func TestClusterPresenceAfterSilence(t *testing.T) {
+	ns := StartServer(t)
+	natsAddr := strings.TrimPrefix(ns.URL(), "nats://")
+	link := wstest.StartProxy(t, natsAddr)
+	a := startPresenceNode(t, "a", []string{ns.URL()})
+	b := startPresenceNode(t, "b", []string{"nats://" + link.Addr()})
+
+	wendy, err := userchannel.Join(ctx(t), a.dial("wendy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wendy.Watch(ctx(t), "alice"); err != nil {
+		t.Fatal(err)
+	}
+	b.dial("alice")
+	nextPresence(t, wendy, "alice", userchannel.Online)
+
+	gone := a.cluster.NodeGone("b")
+	resurfaced := b.cluster.Resurfaced()
+	link.SetTarget("127.0.0.1:1")
+	link.Cut()
+	select {
+	case <-gone:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a never took b for gone")
+	}
+	nextPresence(t, wendy, "alice", userchannel.Offline)
+	link.SetTarget(natsAddr)
+	select {
+	case <-resurfaced:
+	case <-time.After(10 * time.Second):
+		t.Fatal("b never resurfaced")
 	}
 	nextPresence(t, wendy, "alice", userchannel.Online)
 }
