@@ -97,6 +97,14 @@ func (e *Engine) bindLease(r *room.Room, lease RoomLease) {
 		return
 	default:
 	}
+	if cur, ok := e.rooms.load(id); !ok || cur != r {
+		// Its exit is under way (a room whose creation failed exits at
+		// once): forgetRoom took it out of the rooms, then gave up
+		// whatever lease it found, before this binding, and its done
+		// channel closes only after that.
+		e.releaseLease(r)
+		return
+	}
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()

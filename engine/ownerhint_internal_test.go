@@ -62,3 +62,40 @@ func TestOwnerHints(t *testing.T) {
 		t.Fatalf("an engine without a cluster hinted %q", got)
 	}
 }
+
+// testLease is a RoomLease that records how it ended.
+type testLease struct {
+	done             chan struct{}
+	released, lapsed int
+}
+
+func (l *testLease) Done() <-chan struct{} { return l.done }
+func (l *testLease) Release()              { l.released++ }
+func (l *testLease) Lapse()                { l.lapsed++ }
+func (l *testLease) Idle(bool)             {}
+
+// A room whose exit took it out of the engine's rooms before its lease
+// was bound (its creation failed, so it exited at once, and its exit
+// found no lease to give up) has the lease given up by the binding. The
+// binding used to watch the room's done channel only, which closes after
+// the exit's OnExit: the lease stayed bound, renewed, to a room that had
+// stopped. A room still running keeps its lease.
+func TestBindLeaseAfterExit(t *testing.T) {
+	e := &Engine{rooms: newShardedMap[*room.Room](), leases: newShardedMap[leasedRoom]()}
+	gone := room.New("gone", "k", room.BaseHandler{}, room.Config{})
+	lease := &testLease{done: make(chan struct{})}
+	e.bindLease(gone, lease)
+	if _, bound := e.leases.load("gone"); bound || lease.lapsed != 1 {
+		t.Fatalf("a room no longer among the engine's rooms: lease bound %v, lapsed %d times, want unbound and lapsed once", bound, lease.lapsed)
+	}
+
+	running := room.New("running", "k", room.BaseHandler{}, room.Config{})
+	e.rooms.update("running", func(m map[string]*room.Room) { m["running"] = running })
+	kept := &testLease{done: make(chan struct{})}
+	e.bindLease(running, kept)
+	if lr, bound := e.leases.load("running"); !bound || lr.lease != RoomLease(kept) || kept.lapsed+kept.released != 0 {
+		t.Fatalf("a running room: lease bound %v, lapsed %d, released %d", bound, kept.lapsed, kept.released)
+	}
+	close(kept.done) // lost: the binding's watcher shuts the room down
+	e.wg.Wait()
+}

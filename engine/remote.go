@@ -189,10 +189,7 @@ func (rr *remoteRoom) deliver(p []byte) {
 		}
 		s.Deliver(body)
 	case envLeft:
-		if rr.joinPending(sid) {
-			// The left of a membership that the session's pending join
-			// replaces (a join undone after its timeout, then tried
-			// again): that join's joined frame follows on this link.
+		if rr.leftWhileJoining(sid, s, room.LeaveReason(body)) {
 			return
 		}
 		if room.LeaveReason(body) == room.LeaveShutdown {
@@ -222,15 +219,34 @@ func (rr *remoteRoom) awaitJoined(sid string, ref uint64) chan struct{} {
 type joinWait struct {
 	ch  chan struct{}
 	ref uint64 // the client's ref of the join, which its joined frame carries
+	// left is set when the membership the session had in the room ended
+	// while the join waited, for reason.
+	left   bool
+	reason room.LeaveReason
 }
 
-// joinPending reports whether a forwarded join of the session sid waits
-// for its joined frame.
-func (rr *remoteRoom) joinPending(sid string) bool {
+// leftWhileJoining handles the left envelope of the session sid (s, nil
+// when not a member here) while a forwarded join of it waits, and
+// reports whether there was one. That left ends the membership the
+// session had before the join: one that the join replaces (a join
+// undone after its timeout, then tried again), or one the owner ended
+// meanwhile (a kick, a removal). Either way the session stops getting the
+// room's broadcasts now; the join's joined frame, which follows on this
+// link if the join gets in, attaches it again, and if it does not,
+// joinRemote ends the membership with reason.
+func (rr *remoteRoom) leftWhileJoining(sid string, s *session, reason room.LeaveReason) bool {
 	rr.mu.Lock()
 	defer rr.mu.Unlock()
-	_, ok := rr.joining[sid]
-	return ok
+	w, ok := rr.joining[sid]
+	if !ok {
+		return false
+	}
+	w.left, w.reason = true, reason
+	rr.joining[sid] = w
+	if s != nil {
+		rr.detachLocked(s)
+	}
+	return true
 }
 
 // joined answers the forwarded join of the session sid whose ref is ref,
@@ -249,13 +265,18 @@ func (rr *remoteRoom) joined(sid string, ref uint64) {
 }
 
 // stopAwaiting forgets the forwarded join of the session sid, answered
-// or given up, unless a later join replaced it.
-func (rr *remoteRoom) stopAwaiting(sid string, ch chan struct{}) {
+// or given up, unless a later join replaced it, and returns whether the
+// session's earlier membership ended meanwhile, for what reason
+// (leftWhileJoining). A join that its joined frame answered is forgotten
+// already (joined): the membership it made replaces the earlier one.
+func (rr *remoteRoom) stopAwaiting(sid string, ch chan struct{}) (reason room.LeaveReason, left bool) {
 	rr.mu.Lock()
-	if rr.joining[sid].ch == ch {
+	if w := rr.joining[sid]; w.ch == ch {
+		reason, left = w.reason, w.left
 		delete(rr.joining, sid)
 	}
 	rr.mu.Unlock()
+	return reason, left
 }
 
 // noteSeq moves lastSeq on to the seq of a joined frame or a replayed
@@ -534,17 +555,24 @@ func (s *session) joinRemote(ctx context.Context, owner, id string, f *codec.Fra
 	// join, before this join has returned. A join that fails forgets it
 	// again.
 	rr.owner.Store(&owner)
-	err := s.forwardJoin(ctx, rr, owner, f, params)
+	reason, left, err := s.forwardJoin(ctx, rr, owner, f, params)
 	if err != nil {
 		if p := rr.owner.Load(); p != nil && *p == owner {
 			rr.owner.CompareAndSwap(p, nil)
 		}
-		if s.remoteRoom(id) == nil {
+		switch {
+		case s.remoteRoom(id) == nil:
 			s.e.exitRemote(rr, s)
 			if !errors.Is(err, ErrOwnerGone) && !errors.Is(err, ErrNotOwner) && !errors.Is(err, ErrRoomFreed) {
 				// It may have applied after all (a timeout): undo it.
 				s.forwardLeave(owner, id, true)
 			}
+		case left:
+			// The session was a member already, the owner ended that
+			// membership while this join waited (a kick, a removal), and
+			// this join did not get in: the session is out of the room.
+			s.e.exitRemote(rr, s)
+			s.remoteLeft(rr, reason)
 		}
 		return err
 	}
@@ -564,21 +592,23 @@ func (s *session) joinRemote(ctx context.Context, owner, id string, f *codec.Fra
 // session's joined frame in the owner's batch for a join the owner took
 // (the owner answers it on NATS only when it refuses it), or the
 // cluster's answer (a refusal, a gone owner, the join's wait over, or an
-// older owner's success).
-func (s *session) forwardJoin(ctx context.Context, rr *remoteRoom, owner string, f *codec.Frame, params []byte) error {
+// older owner's success). It also returns whether the session's earlier
+// membership of the room ended while the join waited, and why
+// (stopAwaiting).
+func (s *session) forwardJoin(ctx context.Context, rr *remoteRoom, owner string, f *codec.Frame, params []byte) (reason room.LeaveReason, left bool, err error) {
 	joined := rr.awaitJoined(s.id, f.Ref)
-	defer rr.stopAwaiting(s.id, joined)
+	defer func() { reason, left = rr.stopAwaiting(s.id, joined) }()
 	answered := make(chan error, 1)
-	err := s.e.cluster.Join(owner, &ClusterJoin{
+	err = s.e.cluster.Join(owner, &ClusterJoin{
 		Room: rr.id, Kind: f.Kind, User: s.user, Session: s.id, Node: s.e.cluster.Node(),
 		Ref: f.Ref, Params: params, Epoch: f.Epoch, Since: f.Seq,
 	}, func(err error) { answered <- err })
 	if err != nil {
-		return err
+		return "", false, err
 	}
 	select {
 	case <-joined:
-		return nil
+		return "", false, nil
 	case err = <-answered:
 	case <-ctx.Done():
 		err = ctx.Err()
@@ -587,9 +617,9 @@ func (s *session) forwardJoin(ctx context.Context, rr *remoteRoom, owner string,
 	case <-joined:
 		// It came with the answer: the owner took the join (a refusal
 		// after it, a join whose wait ended, is late).
-		return nil
+		return "", false, nil
 	default:
-		return err
+		return "", false, err
 	}
 }
 

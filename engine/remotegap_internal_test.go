@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/parlorhq/parlor/codec"
@@ -68,6 +69,41 @@ func TestLeftForReplacedJoinIgnored(t *testing.T) {
 	rr.mu.Unlock()
 	if member {
 		t.Fatal("a left after the join was answered kept the session in the remote room")
+	}
+}
+
+// A left envelope that ends a session's membership while another join of
+// it waits (a member kicked while it joins again) takes the session off
+// the room's broadcasts at once, and is kept for joinRemote: if the join
+// does not get in, the session is out of the room. It used to be
+// ignored as the left of a replaced membership, so a kicked member whose
+// second join the owner then refused kept getting the room's broadcasts
+// for as long as another session of its node was in the room. A joined
+// frame of the waiting join attaches the session again, and the left
+// no longer counts.
+func TestLeftWhileJoiningDetaches(t *testing.T) {
+	for _, joinGetsIn := range []bool{false, true} {
+		env := newPingEnv(t, true)
+		s := env.s
+		env.e.remotes = newShardedMap[*remoteRoom]()
+		rr := env.e.enterRemote("room", s) // a member already
+		rr.attached.Store(&[]*session{s})
+		ch := rr.awaitJoined(s.id, 2) // and joining again
+		rr.deliver(appendEnvelope(nil, envLeft, s.id, []byte(room.LeaveKicked)))
+		if a := rr.attached.Load(); a != nil && slices.Contains(*a, s) {
+			t.Fatal("a member kicked while joining again still gets the room's broadcasts")
+		}
+		if joinGetsIn {
+			joined := codec.AppendJoined(nil, 2, "room", 1, nil, "e", false)
+			rr.deliver(appendEnvelope(nil, envFrames, s.id, joined))
+			if a := rr.attached.Load(); a == nil || !slices.Contains(*a, s) {
+				t.Fatal("the joined frame of the waiting join did not attach the session again")
+			}
+		}
+		reason, left := rr.stopAwaiting(s.id, ch)
+		if left != !joinGetsIn || (left && reason != room.LeaveKicked) {
+			t.Fatalf("join got in %v: the wait kept left %v (%q)", joinGetsIn, left, reason)
+		}
 	}
 }
 
