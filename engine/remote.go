@@ -417,7 +417,21 @@ func (s *session) gapLeaveFailed(h *remoteHandle) {
 // joinCluster is handleJoin's loop on a cluster node, once the room id
 // is resolved: run the room here if it is free, or forward the join to its
 // owner, looking the owner up again while it is gone or changing.
-func (s *session) joinCluster(ctx context.Context, f *codec.Frame, m room.Module, id string, params []byte) error {
+func (s *session) joinCluster(ctx context.Context, f *codec.Frame, m room.Module, id string, params []byte) (joinErr error) {
+	// Owners whose answer to this join was that they are gone (no answer
+	// within the join's wait): one that was only slow may still apply it.
+	// If the join fails in the end, they are told to undo it, as a join
+	// whose own wait ended is (joinRemote); otherwise the owner would keep
+	// a member this node no longer knows of, whose leave never comes.
+	var unanswered []string
+	defer func() {
+		if joinErr == nil || len(unanswered) == 0 || s.remoteRoom(id) != nil {
+			return // joined, or a member already: nothing to undo
+		}
+		for _, owner := range unanswered {
+			s.forwardLeave(owner, id, true)
+		}
+	}()
 	known := s.e.knownOwner(id)
 	if known == "" {
 		known = s.e.hintedOwner(id)
@@ -459,6 +473,9 @@ func (s *session) joinCluster(ctx context.Context, f *codec.Frame, m room.Module
 			return ErrClusterDown // the owner cannot be reached now
 		case err == nil:
 			err = s.joinRemote(ctx, owner, id, f, params)
+			if errors.Is(err, ErrOwnerGone) && !slices.Contains(unanswered, owner) {
+				unanswered = append(unanswered, owner)
+			}
 			if cached && err != nil {
 				// The known owner refused: the next join looks it up.
 				// Only a refusal of the join itself reaches the client;

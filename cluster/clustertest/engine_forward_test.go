@@ -16,6 +16,7 @@ import (
 	"github.com/parlorhq/parlor/cluster/forward"
 	"github.com/parlorhq/parlor/cluster/lease"
 	"github.com/parlorhq/parlor/codec"
+	"github.com/parlorhq/parlor/engine"
 	"github.com/parlorhq/parlor/internal/wstest"
 )
 
@@ -414,4 +415,57 @@ func TestClusterLeaveOwnerGone(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// TestClusterJoinGivenUpIsUndone: a join that the owner applies while
+// the member node takes the owner for gone (its answer came after the
+// join's wait), tried again until the join's time is over, must not
+// leave the owner with a member the member node no longer knows of: once
+// the join fails, the owners that may have applied it are told to undo
+// it. The owner here applies every join at once; b's cluster reports
+// each as unanswered, as a slow owner's would be.
+func TestClusterJoinGivenUpIsUndone(t *testing.T) {
+	ns := StartServer(t)
+	st := newStores()
+	a := startNode(t, "a", []string{ns.URL()}, st, nodeOptions{})
+	b := startNode(t, "b", []string{ns.URL()}, st, nodeOptions{
+		joinTimeout: 1500 * time.Millisecond,
+		wrap:        func(c engine.Cluster) engine.Cluster { return &unansweredJoins{Cluster: c} },
+	})
+	cv, err := chatclient.DM(ctx(t), a.dial("alice"), "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	members := func() int {
+		rooms, err := a.srv.Engine.Rooms(ctx(t), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rooms {
+			if r.ID == cv.ID() {
+				return r.Members
+			}
+		}
+		t.Fatalf("the DM %s does not run on a", cv.ID())
+		return 0
+	}
+	if _, err := chatclient.DM(ctx(t), b.dial("bob"), "alice"); err == nil {
+		t.Fatal("bob's join got in, though b took every answer for a gone owner")
+	}
+	eventually(t, "the owner's count of the DM's members back to alice alone", func() bool { return members() == 1 })
+}
+
+// unansweredJoins is an engine.Cluster that forwards every join, and
+// reports it unanswered (engine.ErrOwnerGone) before the owner's answer
+// can come: as a member node sees an owner whose mailbox holds the join
+// past the join's wait.
+type unansweredJoins struct{ engine.Cluster }
+
+// Join implements engine.Cluster.
+func (c *unansweredJoins) Join(owner string, j *engine.ClusterJoin, done func(error)) error {
+	if err := c.Cluster.Join(owner, j, func(error) {}); err != nil {
+		return err
+	}
+	done(engine.ErrOwnerGone)
+	return nil
 }

@@ -64,6 +64,8 @@ type nodeOptions struct {
 	// heartbeat and nodeTimeout are the node's NodeConfig
 	// HeartbeatInterval and NodeTimeout; zero means their defaults.
 	heartbeat, nodeTimeout time.Duration
+	// joinTimeout is the engine's JoinTimeout; zero means its default.
+	joinTimeout time.Duration
 }
 
 // startNode starts node name on the NATS servers at urls, with the chat
@@ -95,7 +97,7 @@ func startNode(t testing.TB, name string, urls []string, st *stores, opts nodeOp
 	}
 	t.Cleanup(func() { _ = cn.Close() })
 	mods := chatModules(st)
-	ecfg := engine.Config{Cluster: cn, Logger: log}
+	ecfg := engine.Config{Cluster: cn, Logger: log, JoinTimeout: opts.joinTimeout}
 	if opts.wrap != nil {
 		ecfg.Cluster = opts.wrap(cn)
 	}
