@@ -185,6 +185,14 @@ type Config struct {
 	// over all their sessions; a watch past it is refused with
 	// limit_exceeded. Default: 256.
 	MaxPresenceWatch int
+	// PresenceWatchRate is the sustained number of users per second one
+	// user may start watching (a user watched already does not count),
+	// with a burst of MaxPresenceWatch; a watch past it is refused with
+	// rate_limited, and nothing of it is applied. It bounds what a client
+	// that watches and unwatches in a loop costs: on a cluster, each user
+	// it starts watching is a subscription on NATS and a question to the
+	// other nodes. Default: 16.
+	PresenceWatchRate float64
 }
 
 // Defaults of Config, exported for documentation and tests.
@@ -216,6 +224,7 @@ const (
 	DefaultPresenceGrace     = 10 * time.Second
 	DefaultPresenceCoalesce  = 500 * time.Millisecond
 	DefaultMaxPresenceWatch  = 256
+	DefaultPresenceWatchRate = 16
 )
 
 // withDefaults returns c with zero fields replaced by their defaults.
@@ -259,6 +268,9 @@ func (c Config) withDefaults() Config {
 	setDur(&c.PresenceGrace, DefaultPresenceGrace)
 	setDur(&c.PresenceCoalesce, DefaultPresenceCoalesce)
 	setInt(&c.MaxPresenceWatch, DefaultMaxPresenceWatch)
+	if c.PresenceWatchRate <= 0 {
+		c.PresenceWatchRate = DefaultPresenceWatchRate
+	}
 	if c.Logger == nil {
 		c.Logger = defaultLogger()
 	}

@@ -280,6 +280,7 @@ func TestPresenceWatchLimit(t *testing.T) {
 	if _, err := bob.Send(testCtx(t), bob.ch, engine.EventPresenceUnwatch, engine.PresenceUsers{Users: []string{"c"}}); err != nil {
 		t.Fatalf("unwatch: %v", err)
 	}
+	env.clk.Advance(time.Second) // the burst of PresenceWatchRate is spent
 	if _, err := tab2.watch("d"); err != nil {
 		t.Fatalf("watching after an unwatch: %v", err)
 	}
@@ -293,6 +294,49 @@ func TestPresenceWatchLimit(t *testing.T) {
 	env.clk.Advance(testCoalesce)
 	env.wantChanges(carol, 0, engine.StatusOnline)
 	env.wantChanges(bob, 0, engine.StatusOnline)
+}
+
+// The users one user starts watching are rate limited
+// (PresenceWatchRate, with a burst of MaxPresenceWatch), so that a client
+// that watches and unwatches in a loop cannot make the server subscribe
+// and ask without end; users watched already do not count, a refused
+// watch applies nothing, and the allowance comes back with time.
+func TestPresenceWatchRate(t *testing.T) {
+	env := newPresenceEnv(t, engine.Config{MaxPresenceWatch: 4, PresenceWatchRate: 2})
+	bob := env.watcher("bob")
+	if _, err := bob.watch("a", "b", "c", "d"); err != nil {
+		t.Fatalf("watching 4, the burst: %v", err)
+	}
+	if _, err := bob.watch("a", "b"); err != nil {
+		t.Fatalf("watching 2 watched already: %v", err)
+	}
+	unwatch := func(users ...string) {
+		t.Helper()
+		if _, err := bob.Send(testCtx(t), bob.ch, engine.EventPresenceUnwatch, engine.PresenceUsers{Users: users}); err != nil {
+			t.Fatalf("unwatch: %v", err)
+		}
+	}
+	unwatch("a", "b", "c", "d")
+	if _, err := bob.watch("e"); codeOf(t, err) != codec.CodeRateLimited {
+		t.Fatalf("watching a 5th user at once: %v, want rate_limited", err)
+	}
+	env.clk.Advance(time.Second) // 2 more
+	if _, err := bob.watch("e", "f", "g"); codeOf(t, err) != codec.CodeRateLimited {
+		t.Fatalf("watching 3 after a second: %v, want rate_limited", err)
+	}
+	st, err := bob.watch("e", "f")
+	if err != nil {
+		t.Fatalf("watching 2 after a second: %v", err)
+	}
+	if len(st) != 2 {
+		t.Fatalf("snapshot of %d users, want 2", len(st))
+	}
+	// The refused watch of e, f and g applied nothing: g was not watched.
+	unwatch("e", "f")
+	env.clk.Advance(time.Second)
+	if _, err := bob.watch("g", "h"); err != nil {
+		t.Fatalf("watching 2 more a second later: %v", err)
+	}
 }
 
 // A policy that panics refuses, and the engine carries on.

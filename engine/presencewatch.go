@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/parlorhq/parlor/codec"
+	"golang.org/x/time/rate"
 )
 
 // Events of the user channel that carry presence. Clients send the first
@@ -35,6 +36,11 @@ const (
 // ErrPresenceWatchLimit: a watch would make the user watch more than
 // Config.MaxPresenceWatch users. Nothing of that watch is applied.
 var ErrPresenceWatchLimit = &codec.Error{Code: codec.CodeLimitExceeded, Message: "engine: watching too many users (MaxPresenceWatch)"}
+
+// ErrPresenceWatchRate: a watch would start watching more users than
+// Config.PresenceWatchRate allows now. Nothing of that watch is applied;
+// the client tries again later.
+var ErrPresenceWatchRate = &codec.Error{Code: codec.CodeRateLimited, Message: "engine: starting to watch too many users too fast (PresenceWatchRate)"}
 
 // ErrPresenceUser: a watch names an empty user id or one longer than
 // codec.MaxIDLen.
@@ -77,6 +83,9 @@ func (h *userHandler) watch(data []byte) (any, error) {
 	if len(h.watching)+added > h.e.cfg.MaxPresenceWatch {
 		return nil, ErrPresenceWatchLimit
 	}
+	if added > 0 && !h.watchLimiter().AllowN(h.e.presence.clock.Now(), added) {
+		return nil, ErrPresenceWatchRate
+	}
 	ctx, cancel := context.WithTimeout(h.e.ctx, h.e.cfg.JoinTimeout)
 	defer cancel()
 	out := PresenceStatuses{Statuses: make([]Presence, 0, len(req.Users))}
@@ -89,6 +98,15 @@ func (h *userHandler) watch(data []byte) (any, error) {
 		}
 	}
 	return &out, nil
+}
+
+// watchLimiter is the channel's limiter of the users its user starts
+// watching (Config.PresenceWatchRate), made at its first use.
+func (h *userHandler) watchLimiter() *rate.Limiter {
+	if h.watchLim == nil {
+		h.watchLim = rate.NewLimiter(rate.Limit(h.e.cfg.PresenceWatchRate), h.e.cfg.MaxPresenceWatch)
+	}
+	return h.watchLim
 }
 
 // holdViews subscribes this node to u's topic for the other nodes' views

@@ -172,6 +172,7 @@ type userHandler struct {
 	// cluster the holds on their topics (presencewatch.go).
 	watching map[string]struct{}
 	views    map[string]*userSub
+	watchLim *rate.Limiter // watchLimiter
 	// stopListen ends the channel's listening for notifications asked by
 	// other nodes (clusteruser.go), while it runs here; nil on one node.
 	stopListen func()

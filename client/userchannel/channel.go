@@ -57,8 +57,9 @@ func Join(ctx context.Context, c *client.Client) (*Channel, error) {
 // Watch watches users and returns their statuses, in the order asked;
 // later changes come as EventPresence updates from Next. The server
 // refuses a watch past its bound as a whole with a *codec.Error of code
-// limit_exceeded, and an empty or too long id with bad_request; the users
-// of a refused watch are not kept.
+// limit_exceeded, one that starts watching users faster than its
+// PresenceWatchRate with rate_limited (try again later), and an empty or
+// too long id with bad_request; the users of a refused watch are not kept.
 func (ch *Channel) Watch(ctx context.Context, users ...string) ([]Presence, error) {
 	st, err := ch.watch(ctx, users)
 	if err != nil {

@@ -1168,9 +1168,10 @@ var Presence = class {
   /**
    * Watches users and resolves with their current statuses, in the order
    * asked; later changes come as "presence" events of the client. Rejects
-   * with "limit_exceeded" when the server's watch bound would be passed
-   * (nothing of that call is watched), "bad_request" for an empty or too
-   * long id.
+   * with "limit_exceeded" when the server's watch bound would be passed,
+   * "rate_limited" when the user starts watching users faster than the
+   * server allows (try again later; in both cases nothing of that call is
+   * watched), "bad_request" for an empty or too long id.
    */
   async watch(users) {
     const room = await this.host.userRoom();
