@@ -53,6 +53,21 @@ func nextPresence(t testing.TB, ch *userchannel.Channel, user string, want userc
 	}
 }
 
+// watch joins user's channel on n and watches subject there; it returns
+// the channel and subject's status in the watch's reply.
+func watch(t testing.TB, n *node, user, subject string) (*userchannel.Channel, userchannel.Status) {
+	t.Helper()
+	ch, err := userchannel.Join(ctx(t), n.dial(user))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := ch.Watch(ctx(t), subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch, st[0].Status
+}
+
 // A user's status combines their sessions on every node: watchers on
 // another node see them come online, stay online while one node still
 // holds a session, go offline when the last one closes, and go offline
@@ -64,16 +79,9 @@ func TestClusterPresenceAcrossNodes(t *testing.T) {
 	b := startPresenceNode(t, "b", []string{ns.URL()})
 	c := startPresenceNode(t, "c", []string{ns.URL()})
 
-	wendy, err := userchannel.Join(ctx(t), a.dial("wendy"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := wendy.Watch(ctx(t), "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st[0].Status != userchannel.Offline {
-		t.Fatalf("alice before connecting: %+v", st[0])
+	wendy, st := watch(t, a, "wendy", "alice")
+	if st != userchannel.Offline {
+		t.Fatalf("alice before connecting: %s", st)
 	}
 
 	// alice connects on b, then on c too.
@@ -102,13 +110,8 @@ func TestClusterPresenceAcrossNodes(t *testing.T) {
 		p, _ := b.srv.Engine.UserPresence("alice")
 		return p.Status == engine.StatusOffline
 	})
-	ann, err := userchannel.Join(ctx(t), b.dial("ann"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st, err := ann.Watch(ctx(t), "alice"); err != nil {
-		t.Fatal(err)
-	} else if st[0].Status != userchannel.Online {
+	ann, st := watch(t, b, "ann", "alice")
+	if st != userchannel.Online {
 		nextPresence(t, ann, "alice", userchannel.Online)
 	}
 	if p, _ := a.srv.Engine.UserPresence("alice"); p.Status != engine.StatusOnline {
@@ -156,13 +159,7 @@ func TestClusterPresenceHiddenLatestWins(t *testing.T) {
 	b := startPresenceNode(t, "b", []string{ns.URL()})
 	c := startPresenceNode(t, "c", []string{ns.URL()})
 
-	wendy, err := userchannel.Join(ctx(t), a.dial("wendy"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := wendy.Watch(ctx(t), "alice"); err != nil {
-		t.Fatal(err)
-	}
+	wendy, _ := watch(t, a, "wendy", "alice")
 
 	// alice connects on b, where the host hides her.
 	onB := b.dial("alice")
@@ -189,13 +186,8 @@ func TestClusterPresenceHiddenLatestWins(t *testing.T) {
 		_, hidden := b.srv.Engine.UserPresence("alice")
 		return !hidden
 	})
-	ann, err := userchannel.Join(ctx(t), b.dial("ann"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st, err := ann.Watch(ctx(t), "alice"); err != nil {
-		t.Fatal(err)
-	} else if st[0].Status != userchannel.Online {
+	ann, st := watch(t, b, "ann", "alice")
+	if st != userchannel.Online {
 		nextPresence(t, ann, "alice", userchannel.Online)
 	}
 
@@ -217,13 +209,7 @@ func TestClusterPresenceAfterSilence(t *testing.T) {
 	a := startPresenceNode(t, "a", []string{ns.URL()})
 	b := startPresenceNode(t, "b", []string{"nats://" + link.Addr()})
 
-	wendy, err := userchannel.Join(ctx(t), a.dial("wendy"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := wendy.Watch(ctx(t), "alice"); err != nil {
-		t.Fatal(err)
-	}
+	wendy, _ := watch(t, a, "wendy", "alice")
 	b.dial("alice")
 	nextPresence(t, wendy, "alice", userchannel.Online)
 
