@@ -41,9 +41,15 @@ func newClusterFanout(peers *peerLinks, idle func(roomID string, idle bool)) *cl
 	return &clusterFanout{peers: peers, rooms: newShardedMap[*ownedRoom](), idle: idle}
 }
 
-// Attach implements room.Fanout.
+// Attach implements room.Fanout. A remote session's envAttach envelope is
+// queued once the room map's shard and the room's entry are unlocked:
+// queueing waits while its link's backlog is full, and that wait must not
+// hold up the other rooms of the shard. It is still queued before any
+// broadcast the session should get, since Attach and the room's
+// broadcasts both run on the room's goroutine.
 func (f *clusterFanout) Attach(roomID string, s room.Session) {
 	first := false
+	var attached *remoteSession
 	f.rooms.update(roomID, func(m map[string]*ownedRoom) {
 		or := m[roomID]
 		if or == nil {
@@ -66,7 +72,7 @@ func (f *clusterFanout) Attach(roomID string, s room.Session) {
 				// envelopes on its link, in one order.
 				or.relinkLocked(f.peers)
 			}
-			rs.publish(envAttach, nil)
+			attached = rs
 			return
 		}
 		var next []room.Session
@@ -76,6 +82,9 @@ func (f *clusterFanout) Attach(roomID string, s room.Session) {
 		next = append(next, s)
 		or.local.Store(&next)
 	})
+	if attached != nil {
+		attached.publish(envAttach, nil)
+	}
 	if first {
 		f.idle(roomID, false)
 	}

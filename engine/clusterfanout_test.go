@@ -3,6 +3,7 @@ package engine
 import (
 	"sync"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -32,4 +33,65 @@ func TestFanoutRelinksAfterDrop(t *testing.T) {
 	if links := *or.links.Load(); len(links) != 1 || links[0] != fresh.link {
 		t.Fatalf("after the old session left, broadcasts go on %v, want %p", links, fresh.link)
 	}
+}
+
+// A remote session attached while its node's link is backed up waits for
+// the link, as the room waited for NATS when it published itself; that
+// wait must not hold the room map's shard, where other rooms' broadcasts
+// look their room up. It did: the attach envelope was queued with the
+// shard locked.
+func TestFanoutAttachWaitsOutsideShard(t *testing.T) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	c := &batchRecorder{gate: make(chan struct{})}
+	release := sync.OnceFunc(func() { close(c.gate) })
+	defer release()
+	peers := newPeerLinks(c, zap.NewNop(), &wg)
+	f := newClusterFanout(peers, func(string, bool) {})
+	link := peers.get("n2")
+	queued := func() int {
+		link.mu.Lock()
+		defer link.mu.Unlock()
+		return len(link.buf)
+	}
+	// The writer takes a first batch and waits on the gate with it; then
+	// the backlog fills.
+	link.push("other", []byte("first"))
+	deadline := time.Now().Add(5 * time.Second)
+	for queued() > 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	big := make([]byte, 1<<20)
+	for queued() < peerBacklog {
+		link.push("other", big)
+	}
+	other := "r2"
+	for shardIndex(other, mapShards) != shardIndex("r", mapShards) {
+		other += "x"
+	}
+	rs := &remoteSession{room: "r", id: "s", user: "u", node: "n2", key: remoteKey("r", "s"), link: link}
+	attached := make(chan struct{})
+	go func() {
+		defer close(attached)
+		f.Attach("r", rs)
+	}()
+	published := make(chan struct{})
+	go func() {
+		defer close(published)
+		time.Sleep(50 * time.Millisecond) // Attach is waiting by then
+		f.Publish(other, []byte("frame"))
+	}()
+	select {
+	case <-published:
+	case <-time.After(5 * time.Second):
+		release()
+		t.Fatal("a broadcast of another room of the shard waited for the backed-up link")
+	}
+	select {
+	case <-attached:
+		t.Fatal("Attach did not wait for the backed-up link")
+	default:
+	}
+	release()
+	<-attached
 }
