@@ -128,6 +128,9 @@ type presenceTracker struct {
 	// cluster, so that a later setting on another node reaches this one
 	// (holdWhileHidden).
 	hiddenSubs *shardedMap[*userSub]
+	// pubMu serializes the publishes of a user's view, by the user's
+	// shard (publishSent).
+	pubMu [mapShards]sync.Mutex
 	// queue holds the scheduled evaluations (presencequeue.go).
 	queue presenceQueue
 
@@ -270,10 +273,9 @@ func (p *presenceTracker) evaluate(pe *presenceEntry) {
 		pe.armed = true
 		p.enqueue(pe, now.Add(wake).UnixNano())
 	}
-	var view nodeView
 	publish := false
 	if p.e.cluster != nil {
-		if view = pe.localView(); view != pe.sent {
+		if view := pe.localView(); view != pe.sent {
 			pe.sent, publish = view, true
 		}
 	}
@@ -290,7 +292,7 @@ func (p *presenceTracker) evaluate(pe *presenceEntry) {
 	idle := pe.idle()
 	pe.mu.Unlock()
 	if publish {
-		p.publishView(pe.user, view)
+		p.publishSent(pe, true)
 	}
 	if changed && len(watchers) > 0 {
 		p.fanOut(pe.presence(seen), watchers)

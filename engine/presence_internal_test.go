@@ -217,3 +217,93 @@ func TestPresenceHiddenLatestSettingWins(t *testing.T) {
 		}
 	}
 }
+
+// viewCluster is the part of a Cluster that presence publishes to: it
+// records each view this node publishes, in the order the publishes
+// leave, and holds the publish numbered hold (from 1) until release is
+// closed.
+type viewCluster struct {
+	Cluster
+	hold    int
+	entered chan struct{}
+	release chan struct{}
+
+	mu    sync.Mutex
+	calls int
+	views []nodeView
+}
+
+func (c *viewCluster) Node() string { return "a" }
+
+func (c *viewCluster) PublishUser(_ string, b []byte) error {
+	c.mu.Lock()
+	c.calls++
+	n := c.calls
+	c.mu.Unlock()
+	if n == c.hold {
+		close(c.entered)
+		<-c.release
+	}
+	if b[0] != userPresence {
+		return nil
+	}
+	rest := b[2+int(b[1]):]
+	c.mu.Lock()
+	c.views = append(c.views, nodeView{status: statusCode(rest[0]), hidden: rest[1] == 1})
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *viewCluster) published() []nodeView {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]nodeView(nil), c.views...)
+}
+
+// An answer to another node's ask that read this node's view before a
+// change cannot go out after the change's publish: the other nodes would
+// keep the older view until the user's next change.
+func TestPresenceAnswerNotAfterNewerView(t *testing.T) {
+	p, clk := newTestTracker(t, Config{})
+	vc := &viewCluster{hold: 2, entered: make(chan struct{}), release: make(chan struct{})}
+	p.e.cluster = vc
+	alice := p.connect("alice")
+	clk.Advance(p.e.cfg.PresenceCoalesce) // publish 1: online
+	if got := vc.published(); len(got) != 1 || got[0].status != codeOnline {
+		t.Fatalf("published %+v, want alice online", got)
+	}
+
+	answered := make(chan struct{})
+	go func() {
+		defer close(answered)
+		p.answer("alice") // publish 2, held: online
+	}()
+	<-vc.entered
+	evaluated := make(chan struct{})
+	go func() {
+		defer close(evaluated)
+		clk.Advance(p.e.cfg.PresenceAwayAfter) // alice away: publish 3
+	}()
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		alice.mu.Lock()
+		away := alice.sent.status == codeAway
+		alice.mu.Unlock()
+		if away {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("alice never evaluated away")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// Give the change's publish every chance to overtake the held answer,
+	// as it did when the answer published a view read before it.
+	time.Sleep(50 * time.Millisecond)
+	close(vc.release)
+	<-answered
+	<-evaluated
+	got := vc.published()
+	if len(got) < 3 || got[len(got)-1].status != codeAway {
+		t.Fatalf("published %+v: the last view must be alice away", got)
+	}
+}

@@ -145,11 +145,24 @@ func (p *presenceTracker) answer(user string) {
 	if !ok {
 		return
 	}
+	p.publishSent(pe, false)
+}
+
+// publishSent publishes pe's view as last evaluated (pe.sent): always
+// after a change, else only when it is worth telling. The publishes of
+// one user's view run one at a time, each reading the view under the
+// lock, so that the last to leave carries the latest: an answer that
+// read an older view cannot go out after a newer one and leave it stale
+// on the other nodes until its next change.
+func (p *presenceTracker) publishSent(pe *presenceEntry, changed bool) {
+	mu := &p.pubMu[shardIndex(pe.user, mapShards)]
+	mu.Lock()
+	defer mu.Unlock()
 	pe.mu.Lock()
 	v := pe.sent
 	pe.mu.Unlock()
-	if v != (nodeView{}) {
-		p.publishView(user, v)
+	if changed || v != (nodeView{}) {
+		p.publishView(pe.user, v)
 	}
 }
 
@@ -263,14 +276,12 @@ func (p *presenceTracker) watchNode(node string) {
 func (p *presenceTracker) resync() {
 	for _, pe := range p.users.values() {
 		pe.mu.Lock()
-		v, dead, watched := pe.sent, pe.dead, len(pe.watchers) > 0
+		dead, watched := pe.dead, len(pe.watchers) > 0
 		pe.mu.Unlock()
 		if dead {
 			continue
 		}
-		if v != (nodeView{}) {
-			p.publishView(pe.user, v)
-		}
+		p.publishSent(pe, false)
 		if watched {
 			p.askViews(pe.user)
 		}
