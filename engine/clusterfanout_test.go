@@ -35,6 +35,36 @@ func TestFanoutRelinksAfterDrop(t *testing.T) {
 	}
 }
 
+// A forwarded join of a session the owner still knows from before it
+// dropped the session's node's link (the node thought gone, its sessions
+// not yet disconnected) gets a session on the current link, the one the
+// room's broadcasts move to: the known one would have kept queueing its
+// envelopes on the dropped link, out of order with the broadcasts. A
+// session known on the current link is reused.
+func TestRemoteSessionTakesCurrentLink(t *testing.T) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	peers := newPeerLinks(&batchRecorder{}, zap.NewNop(), &wg)
+	e := &Engine{fanout: newClusterFanout(peers, func(string, bool) {}), remoteSessions: newShardedMap[*remoteSession]()}
+	j := &ClusterJoin{Room: "r", Session: "s", User: "u", Node: "n2"}
+	known := e.remoteSessionFor(j)
+	if again := e.remoteSessionFor(j); again != known {
+		t.Fatal("a session known on the current link was not reused")
+	}
+	peers.drop("n2")
+	rs := e.remoteSessionFor(j)
+	if rs.link != peers.get("n2") {
+		t.Fatal("the session kept the dropped link")
+	}
+	if got, _ := e.remoteSessions.load(remoteKey("r", "s")); got != rs {
+		t.Fatal("the owner does not know the session on the current link")
+	}
+	e.forgetRemoteSession(known) // its disconnect, later: the new one stays
+	if got, _ := e.remoteSessions.load(remoteKey("r", "s")); got != rs {
+		t.Fatal("the old session's disconnect forgot the new one")
+	}
+}
+
 // A remote session attached while its node's link is backed up waits for
 // the link, as the room waited for NATS when it published itself; that
 // wait must not hold the room map's shard, where other rooms' broadcasts

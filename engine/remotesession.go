@@ -77,14 +77,19 @@ func (rs *remoteSession) publish(kind byte, body []byte) bool {
 	return true
 }
 
-// remoteSessionFor returns the remote session of j, creating it.
+// remoteSessionFor returns the remote session of j, creating it. One
+// known already is reused only while it goes on its node's current link:
+// one made before the link was dropped (its node thought gone, its
+// sessions here being disconnected) would keep queueing its envelopes on
+// the old link once the room's broadcasts went on the new one
+// (clusterFanout.Attach), and the member would get the two out of order.
 func (e *Engine) remoteSessionFor(j *ClusterJoin) *remoteSession {
 	key := remoteKey(j.Room, j.Session)
+	link := e.peers().get(j.Node)
 	var rs *remoteSession
 	e.remoteSessions.update(key, func(m map[string]*remoteSession) {
-		if rs = m[key]; rs == nil || rs.user != j.User {
-			rs = &remoteSession{e: e, room: j.Room, id: j.Session, user: j.User, node: j.Node, key: key,
-				link: e.peers().get(j.Node)}
+		if rs = m[key]; rs == nil || rs.user != j.User || rs.node != j.Node || rs.link != link {
+			rs = &remoteSession{e: e, room: j.Room, id: j.Session, user: j.User, node: j.Node, key: key, link: link}
 			m[key] = rs
 		}
 	})
