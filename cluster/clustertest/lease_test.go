@@ -10,7 +10,9 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/parlorhq/parlor/cluster"
 	"github.com/parlorhq/parlor/cluster/lease"
+	"github.com/parlorhq/parlor/internal/wstest"
 )
 
 // newManager opens a lease manager for node on nc, retrying while a fresh
@@ -528,5 +530,133 @@ func TestLeaseAcquireWhileClosing(t *testing.T) {
 				t.Fatalf("round %d: an acquisition ended with %v, want ErrClosed", round, err)
 			}
 		}
+	}
+}
+
+// dialThrough connects node to the NATS server at addr through a proxy
+// that the test can freeze, with pings rare enough that a frozen link is
+// not noticed: a stalled stream leader, or a half-open route.
+func dialThrough(t *testing.T, node, addr string) (*nats.Conn, *wstest.Proxy) {
+	t.Helper()
+	link := wstest.StartProxy(t, addr)
+	nc, err := cluster.Dial(cluster.DialConfig{URL: "nats://" + link.Addr(), Node: node, PingInterval: time.Minute})
+	if err != nil {
+		t.Fatalf("dial %s: %v", node, err)
+	}
+	t.Cleanup(nc.Close)
+	return nc, link
+}
+
+// TestLeaseExpiresWhileBucketSilent: while the bucket does not answer
+// and the connection stays up, every lease ends within a check of its
+// TTL by this node's clock, not when its turn in a renewal pass comes,
+// one OpTimeout after each lease before it.
+func TestLeaseExpiresWhileBucketSilent(t *testing.T) {
+	s := StartServer(t)
+	nc, link := dialThrough(t, "a", s.Addr().String())
+	const ttl = 2 * time.Second
+	m := newManager(t, nc, lease.Config{Node: "a", TTL: ttl})
+	var ls []*lease.Lease
+	for i := range 8 {
+		l, err := m.Acquire(ctxT(t), fmt.Sprint("room-", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+	}
+	link.Freeze() // the renewals reach the server; no answer comes back
+	var wg sync.WaitGroup
+	late := make([]time.Duration, len(ls))
+	for i, l := range ls {
+		wg.Go(func() {
+			deadline := time.Now().Add(3 * ttl)
+			for l.Valid() && time.Now().Before(deadline) {
+				time.Sleep(5 * time.Millisecond)
+			}
+			expired := time.Now()
+			select {
+			case <-l.Done():
+				late[i] = time.Since(expired)
+			case <-time.After(5 * ttl):
+				late[i] = -1
+			}
+		})
+	}
+	wg.Wait()
+	for i, l := range ls {
+		if late[i] < 0 || late[i] > ttl/2 {
+			t.Errorf("%s ended %v after its TTL ran out by this node's clock (-1: not at all), want within %v", l.Room(), late[i], ttl/2)
+		}
+		if !errors.Is(l.Err(), lease.ErrLost) {
+			t.Errorf("%s ended with %v, want ErrLost", l.Room(), l.Err())
+		}
+	}
+}
+
+// TestLeaseRenewalAnsweredLate: a renewal the bucket applied but answered
+// after the renewal's wait leaves the key at a revision the lease never
+// learnt. The next renewal, refused for its revision, finds this node's
+// name at a later revision and writes again from there: nobody else
+// wrote the key, and the lease is kept.
+func TestLeaseRenewalAnsweredLate(t *testing.T) {
+	s := StartServer(t)
+	nc, link := dialThrough(t, "a", s.Addr().String())
+	m := newManager(t, nc, lease.Config{Node: "a", TTL: 5 * time.Second, RenewInterval: -1})
+	l, err := m.Acquire(ctxT(t), "room")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := l.Revision()
+	link.Freeze()
+	rctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	err = l.Renew(rctx)
+	cancel()
+	if !errors.Is(err, lease.ErrUnavailable) {
+		t.Fatalf("renewal with its answer held: %v, want ErrUnavailable", err)
+	}
+	link.Thaw()
+	owner, rev, err := m.Owner(ctxT(t), "room")
+	if err != nil || owner != "a" || rev <= before {
+		t.Fatalf("the bucket has %q at revision %d (%v); want a past %d: the held renewal was applied", owner, rev, err, before)
+	}
+	if err := l.Renew(ctxT(t)); err != nil {
+		t.Fatalf("the next renewal: %v, want the lease kept", err)
+	}
+	if got := l.Revision(); got <= rev {
+		t.Fatalf("lease at revision %d after the renewal, want past the bucket's %d", got, rev)
+	}
+	if owner, now, err := m.Owner(ctxT(t), "room"); err != nil || owner != "a" || now != l.Revision() {
+		t.Fatalf("the bucket has %q at revision %d (%v), want a at the lease's %d", owner, now, err, l.Revision())
+	}
+}
+
+// TestLeaseCloseWhileBucketSilent: Close deletes the keys of the lapsed
+// leases not yet expired, one after another, each waiting up to OpTimeout
+// while the bucket does not answer; the keys that expire meanwhile are
+// skipped, so Close takes the TTL and an OpTimeout at most, not an
+// OpTimeout for each.
+func TestLeaseCloseWhileBucketSilent(t *testing.T) {
+	s := StartServer(t)
+	nc, link := dialThrough(t, "a", s.Addr().String())
+	const ttl = 2 * time.Second
+	m, err := lease.NewManager(ctxT(t), nc, lease.Config{Node: "a", TTL: ttl, RenewInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 8 {
+		l, err := m.Acquire(ctxT(t), fmt.Sprint("room-", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Lapse()
+	}
+	link.Freeze()
+	start := time.Now()
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Without the skip: 8 deletes of an OpTimeout (1 s) each.
+	if took := time.Since(start); took > 2*ttl {
+		t.Fatalf("Close took %v with 8 lapsed leases and the bucket silent, want at most %v (the TTL and an OpTimeout, with room)", took, 2*ttl)
 	}
 }

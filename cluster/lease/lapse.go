@@ -121,9 +121,11 @@ func (m *Manager) deleteAllLapsed() {
 	all := m.lapsed
 	m.lapsed = make(map[string]lapsed)
 	m.mu.Unlock()
-	now := time.Now()
 	for room, lp := range all {
-		if !now.Before(lp.deadline) {
+		// The clock is read for each: with the bucket not answering,
+		// every delete waits OpTimeout, and the keys that expired
+		// meanwhile need none.
+		if !time.Now().Before(lp.deadline) {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), m.cfg.OpTimeout)

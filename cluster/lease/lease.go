@@ -58,6 +58,14 @@ func (l *Lease) Valid() bool {
 	return l.err == nil && time.Now().Before(l.deadline)
 }
 
+// expired reports whether the lease is held and its TTL has run out by
+// now.
+func (l *Lease) expired(now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.err == nil && !now.Before(l.deadline)
+}
+
 // SetIdle marks the lease's room as idle (no members: it stops soon
 // unless somebody joins) or busy again. The manager renews an idle lease
 // only near its deadline, once it is RenewInterval or TTL/3 away
@@ -87,7 +95,9 @@ func (l *Lease) due(busy, idle time.Time) (bool, time.Time) {
 
 // Renew writes the lease again with the revision it last wrote. If someone
 // else's write came in between, or the key expired, the lease is lost:
-// Renew returns ErrLost and the lease ends. Any other failure wraps
+// Renew returns ErrLost and the lease ends. A key that still names this
+// node at a later revision (an earlier renewal applied after its wait
+// ended) is written again with that revision. Any other failure wraps
 // ErrUnavailable and leaves the lease held until its TTL runs out by this
 // node's clock; after that Renew ends it as lost.
 func (l *Lease) Renew(ctx context.Context) error {
@@ -104,8 +114,24 @@ func (l *Lease) Renew(ctx context.Context) error {
 
 	started := time.Now()
 	next, err := l.m.kv.Update(ctx, l.key, []byte(l.m.cfg.Node), rev)
-	switch {
-	case err == nil:
+	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		l.m.reached()
+		if err := l.Err(); err != nil {
+			return err // ended meanwhile: a later write of this node's name may be a new lease's
+		}
+		later, ok := l.ownLaterRevision(ctx, rev)
+		if !ok {
+			l.lose("replaced")
+			return ErrLost
+		}
+		started = time.Now()
+		next, err = l.m.kv.Update(ctx, l.key, []byte(l.m.cfg.Node), later)
+		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			l.lose("replaced")
+			return ErrLost
+		}
+	}
+	if err == nil {
 		l.m.reached()
 		l.mu.Lock()
 		if l.err == nil {
@@ -114,10 +140,6 @@ func (l *Lease) Renew(ctx context.Context) error {
 		}
 		l.mu.Unlock()
 		return nil
-	case errors.Is(err, jetstream.ErrKeyRevisionMismatch):
-		l.m.reached()
-		l.lose("replaced")
-		return ErrLost
 	}
 	l.m.unreached()
 	l.mu.Lock()
@@ -132,7 +154,10 @@ func (l *Lease) Renew(ctx context.Context) error {
 
 // Release gives the room up: call it after the room's last write is
 // stored. It deletes the key only if it still holds this lease's
-// revision, so that another node can take the room at once. It returns
+// revision, so that another node can take the room at once. (A key
+// written again by a renewal of this lease applied after its wait ended
+// is left to expire: once the lease has ended, a write of this node's
+// name may be a new lease's.) It returns
 // ErrLost if the lease was lost before, and an ErrUnavailable error if
 // the delete failed (the key then expires after TTL).
 func (l *Lease) Release(ctx context.Context) error {
@@ -159,6 +184,22 @@ func (l *Lease) Release(ctx context.Context) error {
 		return ErrLost
 	}
 	return errors.Join(ErrUnavailable, err)
+}
+
+// ownLaterRevision reads the lease's key after a write that expected
+// revision rev was refused, and returns the key's revision when it still
+// names this node at a later revision: an earlier renewal of this lease
+// was applied after its wait had ended, so its new revision never reached
+// the lease. Nobody else writes this node's name while the lease is held
+// (Acquire returns the held lease instead), so the key is still the
+// lease's. ok is false when another node wrote the key, when it is gone,
+// or when it cannot be read.
+func (l *Lease) ownLaterRevision(ctx context.Context, rev uint64) (uint64, bool) {
+	e, err := l.m.kv.Get(ctx, l.key)
+	if err != nil || string(e.Value()) != l.m.cfg.Node || e.Revision() <= rev {
+		return 0, false
+	}
+	return e.Revision(), true
 }
 
 // isWrongLastSequence reports a compare-and-set failure of Delete, which

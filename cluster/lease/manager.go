@@ -377,7 +377,12 @@ const renewChecks = 4
 // seconds at most, a room that stops once empty) the write they would
 // get from a tick that falls just after their creation.
 func (m *Manager) renewLoop() {
-	defer close(m.done)
+	expired := make(chan struct{})
+	go m.expireLoop(expired)
+	defer func() {
+		<-expired
+		close(m.done)
+	}()
 	t := time.NewTicker(m.cfg.RenewInterval / renewChecks)
 	defer t.Stop()
 	var held []duePair
@@ -411,6 +416,43 @@ func (m *Manager) renewLoop() {
 			m.log.Warn("lease: renewals fall behind", zap.Int("leases", len(held)), zap.Duration("took", took))
 		}
 		clear(held)
+	}
+}
+
+// expireLoop ends as lost, every RenewInterval/renewChecks, each held
+// lease whose TTL has run out by this node's clock: its last successful
+// write began TTL ago or more, so another node may hold the room by now.
+// It does not wait for the lease's turn in a renewal pass, which takes up
+// to OpTimeout for each lease before it while the bucket does not answer
+// (a stalled stream leader, a half-open route): a lease is over within a
+// check of its deadline, and its room with it. A renewal that lands
+// after that is ignored; the key then names this node until it expires,
+// and this node takes it back if the room is asked for here. It closes
+// done when it returns, once the manager stops.
+func (m *Manager) expireLoop(done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(m.cfg.RenewInterval / renewChecks)
+	defer t.Stop()
+	var held []*Lease
+	for {
+		select {
+		case <-m.stop:
+			return
+		case <-t.C:
+		}
+		m.mu.Lock()
+		for _, l := range m.leases {
+			held = append(held, l)
+		}
+		m.mu.Unlock()
+		now := time.Now()
+		for _, l := range held {
+			if l.expired(now) {
+				l.lose("expired by this node's clock before a renewal came through")
+			}
+		}
+		clear(held)
+		held = held[:0]
 	}
 }
 

@@ -10,8 +10,9 @@ import (
 
 // Proxy is a TCP relay on loopback in front of a server. It breaks
 // connections the way networks and crashed processes do: Cut resets them
-// without any WebSocket close, Freeze holds the server's bytes in flight,
-// and CutClientSide leaves the server talking to a peer that is gone.
+// without any WebSocket close, Freeze holds the server's bytes in flight
+// (until Thaw), and CutClientSide leaves the server talking to a peer
+// that is gone.
 type Proxy struct {
 	ln net.Listener
 	wg sync.WaitGroup
@@ -174,6 +175,17 @@ func (p *Proxy) Freeze() {
 	for _, l := range p.live() {
 		l.mu.Lock()
 		l.frozen = true
+		l.mu.Unlock()
+	}
+}
+
+// Thaw lets the bytes that Freeze held go on to the clients, and relays
+// the server's bytes as they come again.
+func (p *Proxy) Thaw() {
+	for _, l := range p.live() {
+		l.mu.Lock()
+		l.frozen = false
+		l.cond.Broadcast()
 		l.mu.Unlock()
 	}
 }
