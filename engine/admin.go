@@ -66,8 +66,18 @@ func (e *Engine) DisconnectCredential(user, credential string, code uint16, reas
 // stay open. Later calls of DisconnectCredential for to then close them.
 // The connection's user id never changes: it was fixed when the
 // connection was upgraded, and every room the connection is in admitted
-// that user. It returns the number of connections moved.
+// that user. On a cluster node, as DisconnectCredential, it moves them on
+// every node: the renewal goes to the other nodes on the user's topic,
+// behind any order this node sent them before. It returns the number of
+// connections it moved on this node.
 func (e *Engine) RenewCredential(user, from, to string) int {
+	e.publishRenew(user, from, to)
+	return e.renew(user, from, to)
+}
+
+// renew moves this node's connections of user, and the disconnect orders
+// left for its upgrades in progress, from credential from to to.
+func (e *Engine) renew(user, from, to string) int {
 	n := 0
 	e.userConns.update(user, func(m map[string]*userConns) {
 		uc := m[user]

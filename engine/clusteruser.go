@@ -20,6 +20,8 @@ import (
 //	                                        DisconnectUser (all = 1) or
 //	                                        DisconnectCredential (all = 0)
 //	                                        issued on node, for the others
+//	userRenew | len(node) | node | uvarint len(from) | from | to
+//	                                        RenewCredential issued on node
 //
 // and the presence views of the nodes (presencecluster.go).
 //
@@ -32,6 +34,7 @@ import (
 const (
 	userTakeover byte = iota + 1
 	userDisconnect
+	userRenew
 )
 
 // userSub is one node's subscription to a user's topic, shared by the
@@ -162,6 +165,8 @@ func (e *Engine) onUserMessage(user string, p []byte) {
 		}
 	case userDisconnect:
 		e.onDisconnectOrder(user, p)
+	case userRenew:
+		e.onRenew(user, p)
 	case userPresence, userPresenceAsk:
 		e.presence.onPresenceMessage(user, p)
 	}
@@ -239,4 +244,56 @@ func (e *Engine) onDisconnectOrder(user string, p []byte) {
 		return
 	}
 	e.disconnect(order, user)
+}
+
+// publishRenew sends a RenewCredential issued on this node to the other
+// nodes, which move the user's connections they hold as this node does.
+// Nothing is sent on a single node; a failure (NATS down) is logged and
+// the other nodes keep the old credential name.
+func (e *Engine) publishRenew(user, from, to string) {
+	if e.cluster == nil {
+		return
+	}
+	if err := e.cluster.PublishUser(user, appendRenew(nil, e.cluster.Node(), from, to)); err != nil {
+		e.log.Warn("cluster renew publish", zap.String("user", user), zap.Error(err))
+	}
+}
+
+// appendRenew encodes a renewal of credential from to to, issued on node,
+// as a userRenew message.
+func appendRenew(p []byte, node, from, to string) []byte {
+	p = append(p, userRenew, byte(len(node)))
+	p = append(p, node...)
+	p = binary.AppendUvarint(p, uint64(len(from)))
+	p = append(p, from...)
+	return append(p, to...)
+}
+
+// parseRenew decodes a userRenew message; ok is false when it is
+// malformed.
+func parseRenew(p []byte) (node, from, to string, ok bool) {
+	if len(p) < 2 || p[0] != userRenew || len(p) < 2+int(p[1]) {
+		return "", "", "", false
+	}
+	node, rest := string(p[2:2+int(p[1])]), p[2+int(p[1]):]
+	fl, k := binary.Uvarint(rest)
+	if k <= 0 || fl > uint64(len(rest)-k) {
+		return "", "", "", false
+	}
+	return node, string(rest[k : k+int(fl)]), string(rest[k+int(fl):]), true
+}
+
+// onRenew applies a renewal another node issued to the connections of
+// user here. The issuing node ignores its own message: it renewed when
+// it issued it.
+func (e *Engine) onRenew(user string, p []byte) {
+	node, from, to, ok := parseRenew(p)
+	if !ok {
+		e.log.Warn("cluster: malformed credential renewal", zap.String("user", user))
+		return
+	}
+	if node == e.cluster.Node() {
+		return
+	}
+	e.renew(user, from, to)
 }

@@ -49,3 +49,27 @@ func TestDisconnectOrderMalformed(t *testing.T) {
 		t.Errorf("code 1005: %+v %v, want ClosePolicy", o, ok)
 	}
 }
+
+func TestRenewRoundTrip(t *testing.T) {
+	for _, c := range [][2]string{{"old", "new"}, {"", "new"}, {strings.Repeat("f", 300), ""}} {
+		p := appendRenew(nil, "node-a", c[0], c[1])
+		node, from, to, ok := parseRenew(p)
+		if !ok || node != "node-a" || from != c[0] || to != c[1] {
+			t.Errorf("round trip of %q: %q %q %q %v", c, node, from, to, ok)
+		}
+	}
+	good := appendRenew(nil, "n", "old", "new")
+	for name, p := range map[string][]byte{
+		"empty":           nil,
+		"other kind":      append([]byte{userDisconnect}, good[1:]...),
+		"node cut":        good[:2],
+		"no from":         good[:3],
+		"from cut":        good[:5],
+		"huge from":       append(bytes.Clone(good[:3]), 0xff, 0xff, 0xff, 0xff, 0x0f),
+		"varint overflow": append(bytes.Clone(good[:3]), bytes.Repeat([]byte{0xff}, 11)...),
+	} {
+		if _, _, _, ok := parseRenew(p); ok {
+			t.Errorf("%s: accepted %x", name, p)
+		}
+	}
+}

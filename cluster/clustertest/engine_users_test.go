@@ -264,7 +264,8 @@ func TestClusterNotifyAnswersAcrossNodes(t *testing.T) {
 
 // DisconnectUser and DisconnectCredential on one node close the user's
 // connections on every node with the code given, and leave another
-// credential's connections and another user's alone.
+// credential's connections and another user's alone; RenewCredential on
+// one node renews the credential on every node.
 func TestClusterDisconnectAcrossNodes(t *testing.T) {
 	ns := StartServer(t)
 	st := newStores()
@@ -330,4 +331,16 @@ func TestClusterDisconnectAcrossNodes(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // room for a late order to arrive: none must
 	open(again, "alice's new connection on b", 2)
 	open(againA, "alice's new connection on a", 2)
+
+	// A token refreshed through a: the renewal reaches b, so that the
+	// sign-out of the new token closes the connection b holds with the
+	// old one, and no other.
+	tokenB := dial(b, "alice", "token-1")
+	if n := a.srv.Engine.RenewCredential("alice", "token-1", "token-2"); n != 0 {
+		t.Fatalf("RenewCredential moved %d connections on a, want 0", n)
+	}
+	a.srv.Engine.DisconnectCredential("alice", "token-2", engine.CloseSignedOut, "signed out")
+	closedWith(tokenB, "alice's connection on b, its token renewed on a", engine.CloseSignedOut)
+	open(again, "alice's phone on b", 3)
+	open(againA, "alice's phone on a", 3)
 }
