@@ -46,9 +46,16 @@ type userSub struct {
 }
 
 // holdUserSub subscribes to user's topic, or counts one more holder. It
-// returns nil when the subscription failed; the failure is logged.
+// returns nil when the subscription failed; the failure is logged. A
+// node that starts listening again publishes its presence view of the
+// user, if it has one worth telling: the asks of nodes that started
+// watching the user while this node did not listen went unheard (its
+// last session closed, and the user came back within the grace, or
+// connected here before the view's first publish), and a view that did
+// not change since is published by nothing else.
 func (e *Engine) holdUserSub(user string) *userSub {
 	var us *userSub
+	fresh := false
 	e.userSubs.update(user, func(m map[string]*userSub) {
 		if us = m[user]; us != nil {
 			us.holds++
@@ -61,7 +68,11 @@ func (e *Engine) holdUserSub(user string) *userSub {
 		}
 		us = &userSub{user: user, holds: 1, unsub: unsub}
 		m[user] = us
+		fresh = true
 	})
+	if fresh {
+		e.presence.answer(user)
+	}
 	return us
 }
 

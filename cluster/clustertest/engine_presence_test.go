@@ -19,6 +19,13 @@ import (
 // policy that hides everybody from eve.
 func startPresenceNode(t testing.TB, name string, urls []string) *node {
 	t.Helper()
+	return startPresenceNodeGrace(t, name, urls, 200*time.Millisecond)
+}
+
+// startPresenceNodeGrace is startPresenceNode with a presence grace of
+// grace.
+func startPresenceNodeGrace(t testing.TB, name string, urls []string, grace time.Duration) *node {
+	t.Helper()
 	nc := dial(t, name, urls...)
 	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -30,7 +37,7 @@ func startPresenceNode(t testing.TB, name string, urls []string) *node {
 	srv := parlortest.Start(t, parlortest.Config{Engine: engine.Config{
 		Cluster:          cn,
 		Logger:           zaptest.NewLogger(t).Named(name),
-		PresenceGrace:    200 * time.Millisecond,
+		PresenceGrace:    grace,
 		PresenceCoalesce: 20 * time.Millisecond,
 		PresencePolicy:   func(_ context.Context, viewer, _ string) bool { return viewer != "eve" },
 	}})
@@ -229,5 +236,36 @@ func TestClusterPresenceAfterSilence(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("b never resurfaced")
 	}
+	nextPresence(t, wendy, "alice", userchannel.Online)
+}
+
+// A node that listens to a user again publishes its view of them, so
+// that the asks it missed while it did not listen are answered. Alice's
+// only session, on b, closes: b's view stays online for the grace, but
+// b no longer listens to her subject, so wendy, who starts watching her
+// from a then, is told offline. Alice comes back to b within the grace,
+// where her view stays online: nothing changed to publish. Wendy must
+// still see her online.
+func TestClusterPresenceBackWithinGrace(t *testing.T) {
+	ns := StartServer(t)
+	a := startPresenceNodeGrace(t, "a", []string{ns.URL()}, 30*time.Second)
+	b := startPresenceNodeGrace(t, "b", []string{ns.URL()}, 30*time.Second)
+
+	first := b.dial("alice")
+	eventually(t, "alice online on b", func() bool {
+		p, _ := b.srv.Engine.UserPresence("alice")
+		return p.Status == engine.StatusOnline
+	})
+	_ = first.Close()
+	eventually(t, "alice's session on b closed", func() bool { return b.srv.Engine.Stats().Sessions == 0 })
+	if p, _ := b.srv.Engine.UserPresence("alice"); p.Status != engine.StatusOnline {
+		t.Fatalf("b's view of alice is %s within the grace, want online", p.Status)
+	}
+
+	wendy, st := watch(t, a, "wendy", "alice")
+	if st != userchannel.Offline {
+		t.Fatalf("wendy's watch on a says alice is %s, want offline: b does not listen to her", st)
+	}
+	b.dial("alice")
 	nextPresence(t, wendy, "alice", userchannel.Online)
 }
