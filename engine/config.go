@@ -193,6 +193,16 @@ type Config struct {
 	// it starts watching is a subscription on NATS and a question to the
 	// other nodes. Default: 16.
 	PresenceWatchRate float64
+	// PresenceHideRate is the sustained number of times per second one
+	// user may change their hidden status with presence.hide, with a
+	// burst of PresenceHideBurst; a change past it is refused with
+	// rate_limited and not applied. A presence.hide that asks for the
+	// status the user has already costs nothing, so a client that sends
+	// it again after each rejoin is never refused. It bounds what a client
+	// that hides and shows in a loop costs: every change is published to
+	// the user's watchers and, on a cluster, is a view on NATS and may
+	// take or let go of a subscription there. Default: 1.
+	PresenceHideRate float64
 }
 
 // Defaults of Config, exported for documentation and tests.
@@ -225,6 +235,9 @@ const (
 	DefaultPresenceCoalesce  = 500 * time.Millisecond
 	DefaultMaxPresenceWatch  = 256
 	DefaultPresenceWatchRate = 16
+	DefaultPresenceHideRate  = 1
+	// PresenceHideBurst is the burst of Config.PresenceHideRate.
+	PresenceHideBurst = 5
 )
 
 // withDefaults returns c with zero fields replaced by their defaults.
@@ -270,6 +283,9 @@ func (c Config) withDefaults() Config {
 	setInt(&c.MaxPresenceWatch, DefaultMaxPresenceWatch)
 	if c.PresenceWatchRate <= 0 {
 		c.PresenceWatchRate = DefaultPresenceWatchRate
+	}
+	if c.PresenceHideRate <= 0 {
+		c.PresenceHideRate = DefaultPresenceHideRate
 	}
 	if c.Logger == nil {
 		c.Logger = defaultLogger()

@@ -426,6 +426,17 @@ func (p *presenceTracker) setHidden(user string, hidden bool) {
 	p.schedule(pe)
 }
 
+// localHidden reports whether user is hidden on this node.
+func (p *presenceTracker) localHidden(user string) bool {
+	pe, ok := p.users.load(user)
+	if !ok {
+		return false
+	}
+	pe.mu.Lock()
+	defer pe.mu.Unlock()
+	return pe.hidden && !pe.dead
+}
+
 // get returns user's status as the engine sees it, hidden or not.
 func (p *presenceTracker) get(user string) (v Presence, hidden bool) {
 	pe, ok := p.users.load(user)

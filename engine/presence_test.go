@@ -339,6 +339,54 @@ func TestPresenceWatchRate(t *testing.T) {
 	}
 }
 
+// Changes of a user's hidden status through presence.hide are bounded
+// per user; a hide that asks for the status the user has costs nothing,
+// and a refused one leaves the status as it was.
+func TestPresenceHideRate(t *testing.T) {
+	env := newPresenceEnv(t, engine.Config{PresenceHideRate: 2})
+	alice := env.watcher("alice")
+	hide := func(hidden bool) error {
+		t.Helper()
+		_, err := alice.Send(testCtx(t), alice.ch, engine.EventPresenceHide, engine.PresenceHide{Hidden: hidden})
+		return err
+	}
+	for i := range engine.PresenceHideBurst {
+		if err := hide(i%2 == 0); err != nil {
+			t.Fatalf("change %d of the burst: %v", i+1, err)
+		}
+	}
+	// Hidden now (the burst is odd). Asking for it again is free.
+	for range 3 {
+		if err := hide(true); err != nil {
+			t.Fatalf("hiding a hidden user: %v", err)
+		}
+	}
+	if err := hide(false); codeOf(t, err) != codec.CodeRateLimited {
+		t.Fatalf("a change past the burst: %v, want rate_limited", err)
+	}
+	if _, hidden := env.e.UserPresence("alice"); !hidden {
+		t.Fatal("the refused change showed alice")
+	}
+	env.clk.Advance(time.Second) // 2 more
+	if err := hide(false); err != nil {
+		t.Fatalf("a change a second later: %v", err)
+	}
+	if err := hide(true); err != nil {
+		t.Fatalf("the second change a second later: %v", err)
+	}
+	if err := hide(false); codeOf(t, err) != codec.CodeRateLimited {
+		t.Fatalf("a third change within that second: %v, want rate_limited", err)
+	}
+	if _, hidden := env.e.UserPresence("alice"); !hidden {
+		t.Fatal("the refused change showed alice")
+	}
+	// The host's SetPresenceHidden is not bounded.
+	env.e.SetPresenceHidden("alice", false)
+	if _, hidden := env.e.UserPresence("alice"); hidden {
+		t.Fatal("SetPresenceHidden did not show alice")
+	}
+}
+
 // A policy that panics refuses, and the engine carries on.
 func TestPresencePolicyPanicRefuses(t *testing.T) {
 	env := newPresenceEnv(t, engine.Config{

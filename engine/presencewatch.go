@@ -42,6 +42,11 @@ var ErrPresenceWatchLimit = &codec.Error{Code: codec.CodeLimitExceeded, Message:
 // the client tries again later.
 var ErrPresenceWatchRate = &codec.Error{Code: codec.CodeRateLimited, Message: "engine: starting to watch too many users too fast (PresenceWatchRate)"}
 
+// ErrPresenceHideRate: a presence.hide would change the user's hidden
+// status more often than Config.PresenceHideRate allows now. The status
+// is left as it was; the client tries again later.
+var ErrPresenceHideRate = &codec.Error{Code: codec.CodeRateLimited, Message: "engine: hiding and showing too fast (PresenceHideRate)"}
+
 // ErrPresenceUser: a watch names an empty user id or one longer than
 // codec.MaxIDLen.
 var ErrPresenceUser = &codec.Error{Code: codec.CodeBadRequest, Message: "engine: invalid user id in presence watch"}
@@ -166,6 +171,18 @@ func (h *userHandler) hide(data []byte) error {
 	if err := codec.UnmarshalData(data, &req); err != nil {
 		return err
 	}
+	if h.e.presence.localHidden(h.user) != req.Hidden && !h.hideLimiter().AllowN(h.e.presence.clock.Now(), 1) {
+		return ErrPresenceHideRate
+	}
 	h.e.presence.setHidden(h.user, req.Hidden)
 	return nil
+}
+
+// hideLimiter is the channel's limiter of its user's changes of their
+// hidden status (Config.PresenceHideRate), made at its first use.
+func (h *userHandler) hideLimiter() *rate.Limiter {
+	if h.hideLim == nil {
+		h.hideLim = rate.NewLimiter(rate.Limit(h.e.cfg.PresenceHideRate), PresenceHideBurst)
+	}
+	return h.hideLim
 }

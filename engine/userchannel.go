@@ -173,6 +173,7 @@ type userHandler struct {
 	watching map[string]struct{}
 	views    map[string]*userSub
 	watchLim *rate.Limiter // watchLimiter
+	hideLim  *rate.Limiter // hideLimiter
 	// stopListen ends the channel's listening for notifications asked by
 	// other nodes (clusteruser.go), while it runs here; nil on one node.
 	stopListen func()

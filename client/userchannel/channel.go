@@ -85,7 +85,10 @@ func (ch *Channel) Unwatch(ctx context.Context, users ...string) error {
 }
 
 // Hide hides this user's status from every watcher (they see the user
-// Offline), or shows it again.
+// Offline), or shows it again. The server refuses a change past its
+// PresenceHideRate with a *codec.Error of code rate_limited (the status
+// stays as it was; try again later); asking for the status the user has
+// already is never refused.
 func (ch *Channel) Hide(ctx context.Context, hidden bool) error {
 	if _, err := ch.Room.Send(ctx, OpHide, hide{Hidden: hidden}); err != nil {
 		return err

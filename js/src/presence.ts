@@ -91,7 +91,12 @@ export class Presence {
     await room.send("presence.unwatch", { users }, { persist: false });
   }
 
-  /** Hides this user's status from every watcher (they see offline), or shows it again. */
+  /**
+   * Hides this user's status from every watcher (they see offline), or
+   * shows it again. Rejects with "rate_limited" when the user changes it
+   * faster than the server allows (the status stays as it was; try again
+   * later); asking for the status the user has already is never refused.
+   */
   async hide(hidden: boolean): Promise<void> {
     const room = await this.host.userRoom();
     await room.send("presence.hide", { hidden }, { persist: false });

@@ -49,7 +49,12 @@ export declare class Presence {
     watch(users: string[]): Promise<PresenceStatus[]>;
     /** Stops watching users. */
     unwatch(users: string[]): Promise<void>;
-    /** Hides this user's status from every watcher (they see offline), or shows it again. */
+    /**
+     * Hides this user's status from every watcher (they see offline), or
+     * shows it again. Rejects with "rate_limited" when the user changes it
+     * faster than the server allows (the status stays as it was; try again
+     * later); asking for the status the user has already is never refused.
+     */
     hide(hidden: boolean): Promise<void>;
     /** Sends the watch list and the hidden choice again after a rejoin. */
     private restore;
