@@ -201,7 +201,9 @@ func TestLeaseAcquireExisting(t *testing.T) {
 // with another error code than a single server.
 func TestLeaseRaceReleasedReplicated(t *testing.T) {
 	servers := StartCluster(t, 3)
-	cfg := func(node string) lease.Config { return lease.Config{Node: node, Replicas: 3} }
+	// A long TTL: a lease's write slowed past the TTL by a loaded machine
+	// ends the lease by its node's clock, and its release would fail.
+	cfg := func(node string) lease.Config { return lease.Config{Node: node, Replicas: 3, TTL: 10 * time.Second} }
 	a := newManager(t, dial(t, "a", servers[0].URL()), cfg("a"))
 	b := newManager(t, dial(t, "b", servers[1].URL()), cfg("b"))
 	c := newManager(t, dial(t, "c", servers[2].URL()), cfg("c"))
@@ -658,5 +660,38 @@ func TestLeaseCloseWhileBucketSilent(t *testing.T) {
 	// Without the skip: 8 deletes of an OpTimeout (1 s) each.
 	if took := time.Since(start); took > 2*ttl {
 		t.Fatalf("Close took %v with 8 lapsed leases and the bucket silent, want at most %v (the TTL and an OpTimeout, with room)", took, 2*ttl)
+	}
+}
+
+// TestLeaseSlowWriteWrittenAgain: a lease whose write was answered after
+// its TTL would be over by this node's clock as soon as it was taken, and
+// its room stopped at once. Acquire writes it again once the bucket
+// answers, and returns a lease that is valid.
+func TestLeaseSlowWriteWrittenAgain(t *testing.T) {
+	s := StartServer(t)
+	nc, link := dialThrough(t, "a", s.Addr().String())
+	const ttl = time.Second
+	m := newManager(t, nc, lease.Config{Node: "a", TTL: ttl})
+	link.Freeze() // the create reaches the server; its answer waits
+	type result struct {
+		l   *lease.Lease
+		err error
+	}
+	got := make(chan result, 1)
+	go func() {
+		l, err := m.Acquire(ctxT(t), "room")
+		got <- result{l, err}
+	}()
+	time.Sleep(ttl + 200*time.Millisecond)
+	link.Thaw()
+	r := <-got
+	if r.err != nil {
+		t.Fatalf("Acquire answered after the TTL: %v", r.err)
+	}
+	if !r.l.Valid() {
+		t.Fatal("Acquire returned a lease already over by this node's clock")
+	}
+	if owner, rev, err := m.Owner(ctxT(t), "room"); err != nil || owner != "a" || rev != r.l.Revision() {
+		t.Fatalf("the bucket has %q at revision %d (%v), want a at the lease's %d", owner, rev, err, r.l.Revision())
 	}
 }

@@ -45,3 +45,8 @@ func (e *TakenError) Error() string {
 
 // Is makes errors.Is(err, ErrTaken) true.
 func (e *TakenError) Is(target error) bool { return target == ErrTaken }
+
+// errSlowBucket: a lease's write took longer than its TTL twice in a row,
+// so the lease would be over by this node's clock as soon as it was
+// taken.
+var errSlowBucket = errors.New("lease: the bucket answered after the TTL")

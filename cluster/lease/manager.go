@@ -182,6 +182,17 @@ func (m *Manager) acquire(ctx context.Context, room string, existing bool) (*Lea
 	if errors.As(err, &taken) {
 		return nil, err
 	}
+	if err == nil && !time.Now().Before(started.Add(m.cfg.TTL)) {
+		// The write took the whole TTL (a bucket electing its leader, a
+		// loaded machine): by this node's clock the lease would be over
+		// at once (expireLoop). Write it again, now that the bucket
+		// answers; nobody else writes this node's name.
+		started = time.Now()
+		rev, err = m.kv.Update(ctx, key, value, rev)
+		if err == nil && !time.Now().Before(started.Add(m.cfg.TTL)) {
+			err = errSlowBucket
+		}
+	}
 	if err != nil {
 		return nil, errors.Join(ErrUnavailable, err)
 	}
