@@ -55,16 +55,18 @@ func (h *match) emit(r *room.Room, event string, data any) *Entry {
 }
 
 // flush writes the queued events, and fin if the match just finished, to
-// the store, then broadcasts the events. It reports false if the write
-// failed: then nothing is broadcast, the room is closed, and the room
-// takes no more writes (its members rejoin and the match is rebuilt from
-// the store).
+// the store, then broadcasts the events, with the private views of a
+// position in their place among them (broadcastState). It reports false
+// if the write failed: then nothing is broadcast, the room is closed,
+// and the room takes no more writes (its members rejoin and the match is
+// rebuilt from the store).
 func (h *match) flush(r *room.Room, fin *FinishedGame) bool {
 	if h.broken {
-		h.pending = h.pending[:0]
+		h.pending, h.private = h.pending[:0], nil
 		return false
 	}
 	if len(h.pending) == 0 && fin == nil {
+		h.sendPrivate(r)
 		return true
 	}
 	if st := h.m.cfg.Store; st != nil && h.stored {
@@ -77,6 +79,9 @@ func (h *match) flush(r *room.Room, fin *FinishedGame) bool {
 		}
 	}
 	for i := range h.pending {
+		if h.private != nil && h.private.at == i {
+			h.sendPrivate(r)
+		}
 		e := &h.pending[i]
 		if seq := r.BroadcastRaw(e.Event, e.Data); seq != e.Seq {
 			r.Logger().Error("games: event seq moved", zap.Uint64("want", e.Seq), zap.Uint64("got", seq))
@@ -84,13 +89,14 @@ func (h *match) flush(r *room.Room, fin *FinishedGame) bool {
 		*e = Entry{}
 	}
 	h.pending = h.pending[:0]
+	h.sendPrivate(r)
 	return true
 }
 
 // fail gives up on a room whose store write failed.
 func (h *match) fail(r *room.Room, op string, err error) {
 	h.broken = true
-	h.pending = h.pending[:0]
+	h.pending, h.private = h.pending[:0], nil
 	lvl := zap.ErrorLevel
 	if errors.Is(err, ErrSeqConflict) {
 		lvl = zap.WarnLevel // another owner wrote: this room is stale
@@ -158,9 +164,14 @@ func (h *match) load(r *room.Room) error {
 // clocks as the log left them. The room takes the stored epoch and seq.
 //
 // Clocks: the seat to move resumes from the time it had left when the
-// last stored event happened, counted from now, so the time the match
-// was not running is charged to nobody. Disconnect grace starts again for
-// every seat: nobody is connected yet.
+// last stored event happened, counted from the first join of one of its
+// players, so the time the match was not running is charged to nobody.
+// Disconnect grace starts again then for every seat not joined: a
+// spectator's look at a match nobody came back to changes nothing (the
+// match is unclaimed until then). A log that ends with a move that
+// finished the game but not with its game_over (written apart by an
+// earlier version, for a game with private views) ends the match as the
+// move did.
 func (h *match) restore(r *room.Room, info MatchInfo, log []Entry) error {
 	if info.Kind != h.m.kind {
 		return fmt.Errorf("games: match %s is %s, not %s", h.id, info.Kind, h.m.kind)
@@ -201,12 +212,34 @@ func (h *match) restore(r *room.Room, info MatchInfo, log []Entry) error {
 		}
 	case StatusPlaying:
 		h.turnStart = now
-		h.armFlag(r)
-		for seat := range h.seats {
+		if res := h.state.Result(); res != nil {
+			h.end(r, *res)
+			break
+		}
+		h.unclaimed = true
+	}
+	return nil
+}
+
+// claim starts the clocks and the grace periods of a match rebuilt while
+// being played, at the first join of one of its players (restore): the
+// seat to move resumes its clock from now, and every seat not present
+// has the grace period to come back.
+func (h *match) claim(r *room.Room) {
+	if !h.unclaimed {
+		return
+	}
+	h.unclaimed = false
+	if h.status != StatusPlaying {
+		return
+	}
+	h.turnStart = r.Now()
+	h.armFlag(r)
+	for seat := range h.seats {
+		if !h.present[seat] {
 			h.armGrace(r, seat)
 		}
 	}
-	return nil
 }
 
 // replay applies one stored event to the match being rebuilt.

@@ -58,10 +58,14 @@ type match struct {
 	spectators map[string]struct{}
 
 	// Durability (see durable.go).
-	pending  []Entry    // ordered events not yet stored and broadcast
-	stored   bool       // the match is in Config.Store
-	broken   bool       // a store write failed: the room is closing
-	lastMove []sentMove // by seat: the seat's last move
+	pending  []Entry       // ordered events not yet stored and broadcast
+	private  *privateViews // a position's private views, sent by flush
+	stored   bool          // the match is in Config.Store
+	broken   bool          // a store write failed: the room is closing
+	lastMove []sentMove    // by seat: the seat's last move
+	// unclaimed is set on a match rebuilt while being played until one of
+	// its players joins: its clocks and grace periods wait for them.
+	unclaimed bool
 
 	// Per-user counts in the module's Ledger (see Config.MaxMatches).
 	creator       string // the player whose join created the match
@@ -214,6 +218,7 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 	wasAway := !h.present[seat]
 	h.present[seat] = true
 	stopTimer(&h.grace[seat])
+	h.claim(r)
 	switch h.status {
 	case StatusWaiting:
 		if !slices.Contains(h.joined, false) {
@@ -382,10 +387,11 @@ func (h *match) armGrace(r *room.Room, seat int) {
 
 // OnDispose stops the match's timers. A match still being played is
 // aborted and handed to OnFinished, unless it is stored and the server is
-// shutting down: then it stays in the store as it is, to be rebuilt when
-// its room is next created.
+// shutting down, or none of its players joined it since it was rebuilt
+// (a spectator looked in): then it stays in the store as it is, to be
+// rebuilt when its room is next created.
 func (h *match) OnDispose(r *room.Room, reason room.DisposeReason) {
-	keep := h.broken || h.stored && reason == room.DisposeShutdown
+	keep := h.broken || h.unclaimed || h.stored && reason == room.DisposeShutdown
 	if h.status == StatusPlaying && !keep {
 		h.end(r, Result{Winner: -1, Reason: ReasonAborted})
 	}
@@ -577,18 +583,42 @@ func (h *match) broadcastState(r *room.Room) {
 		h.emit(r, EventState, StateUpdate{Ply: h.ply, Turn: turn, View: public})
 		return
 	}
-	// Private views are not ordered events: they go out after the
-	// ordered ones before them, once those are stored.
-	if !h.flush(r, nil) {
-		return
-	}
-	for seat, u := range h.players {
+	for seat := range private {
 		if private[seat] == nil {
 			private[seat] = public
 		}
-		_ = r.SendTo(u, EventState, StateUpdate{Ply: h.ply, Turn: turn, View: private[seat]})
 	}
-	_ = r.BroadcastEphemeral(EventState, StateUpdate{Ply: h.ply, Turn: turn, View: public}, h.players...)
+	// Private views are not ordered events: flush sends them after the
+	// ordered ones queued before them, once those are stored with the
+	// rest of the request's, in one write: a move that ends the game is
+	// stored with its game_over.
+	if h.private != nil && !h.flush(r, nil) {
+		return // (an earlier position of this request: never, today)
+	}
+	h.private = &privateViews{at: len(h.pending), ply: h.ply, turn: turn, views: private, public: public}
+}
+
+// privateViews is a position's views, one per seat, for a game whose
+// seats see different things, waiting in the match for flush.
+type privateViews struct {
+	at        int // the pending entries to broadcast before it
+	ply, turn int
+	views     []msgpack.RawMessage // by seat
+	public    msgpack.RawMessage   // the spectators'
+}
+
+// sendPrivate sends the views flush holds, if any: each player's own,
+// and the spectators' to the rest (seq 0).
+func (h *match) sendPrivate(r *room.Room) {
+	p := h.private
+	if p == nil {
+		return
+	}
+	h.private = nil
+	for seat, u := range h.players {
+		_ = r.SendTo(u, EventState, StateUpdate{Ply: p.ply, Turn: p.turn, View: p.views[seat]})
+	}
+	_ = r.BroadcastEphemeral(EventState, StateUpdate{Ply: p.ply, Turn: p.turn, View: p.public}, h.players...)
 }
 
 // sameValue reports whether a and b are the same comparable value, such

@@ -612,6 +612,35 @@ func TestWatchStoredMatch(t *testing.T) {
 	}
 }
 
+// A spectator's look at a stored match that none of its players came
+// back to after a restart changes nothing: no clock runs and no grace
+// period passes until one of its players joins, however long the
+// rebuilt room lives. From that join on, the seat to move has its clock
+// again and the absent player the grace period.
+func TestSpectatorLookLeavesStoredMatch(t *testing.T) {
+	rs := newRestarter(t, games.Config{Grace: 40 * time.Second, TimeControl: games.TimeControl{Base: time.Minute}})
+	alice, bob, _ := rs.pair()
+	alice.play(4)
+	bob.until(games.EventMoved)
+	rs.block("alice", true)
+	rs.block("bob", true)
+	rs.restart(time.Minute, room.Config{})
+	rs.snapshot("carol", alice.room) // looks in and leaves
+	rs.clk.Advance(2 * time.Minute)  // past the grace, bob's clock and the room's idle time
+	snap, _ := rs.snapshot("dave", alice.room)
+	if snap.Status != games.StatusPlaying || snap.Ply != 1 || snap.Turn != 1 {
+		t.Fatalf("two minutes after a spectator's look, the match is %s at ply %d, turn %d, result %+v; want playing at ply 1, bob to move",
+			snap.Status, snap.Ply, snap.Turn, snap.Result)
+	}
+	rs.block("alice", false) // alice's client resumes: the match is hers again
+	alice.until(games.EventPlayerBack)
+	rs.clk.Advance(41 * time.Second) // bob's grace runs out before his clock
+	var over games.GameOver
+	if err := alice.until(games.EventGameOver).Decode(&over); err != nil || over.Winner != 0 || over.Reason != games.ReasonForfeit {
+		t.Fatalf("game over %+v (%v), want bob's forfeit after his grace from alice's return", over, err)
+	}
+}
+
 // loadCounter is a store that counts the calls of Load, which read a
 // match's whole log.
 type loadCounter struct {
