@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/room"
@@ -197,9 +198,27 @@ func (h *conversation) OnLeave(r *room.Room, user string, _ room.LeaveReason) {
 func (h *conversation) OnMessage(r *room.Room, m *room.Message) (any, error) {
 	reply, err := h.dispatch(r, m)
 	if err != nil && m.ClientMsgID != "" && logsEntry(m.Event) && !errors.Is(err, ErrTimeout) && !errors.Is(err, ErrMoved) {
-		return h.retried(m, err)
+		reply, err = h.retried(m, err)
+		if stored, ok := reply.(Message); ok {
+			h.ahead(r, stored)
+		}
 	}
 	return reply, err
+}
+
+// ahead stops the room when stored, the entry the store holds for a
+// request's client message id, is past the room's seq: an earlier try
+// stored it but its answer was lost (a connection that broke after the
+// commit), so the room never broadcast it, and its next write would
+// meet a seq conflict. Its members join again and get the entry from the
+// store; the request is answered with it.
+func (h *conversation) ahead(r *room.Room, stored Message) {
+	if stored.Seq <= r.Seq() {
+		return
+	}
+	r.Logger().Warn("chat: the store holds an entry the room never applied: stopping it",
+		zap.Uint64("seq", stored.Seq), zap.Uint64("room_seq", r.Seq()), zap.String("user", stored.From))
+	r.Shutdown()
 }
 
 // dispatch runs a member's request.
@@ -284,6 +303,11 @@ func (h *conversation) edit(r *room.Room, m *room.Message) (any, error) {
 	text, err := h.c.checkText(req.Text)
 	if err != nil {
 		return nil, err
+	}
+	if h.kind == KindDM {
+		if err := h.c.canMessage(ctx, m.User, h.other(m.User)); err != nil {
+			return nil, err
+		}
 	}
 	target, err := h.ownMessage(ctx, req.Seq, m.User)
 	if err != nil {
@@ -408,6 +432,10 @@ func (h *conversation) begin(m *room.Message, req any) error {
 	if err := h.allow(m.User); err != nil {
 		return err
 	}
+	if strings.HasPrefix(m.ClientMsgID, "game:") {
+		// The ids of game notes (AddGameNote): a client may not take them.
+		return codec.Errorf(codec.CodeBadRequest, "chat: client message ids starting with game: are reserved")
+	}
 	return h.payload.decode(m.Data, req)
 }
 
@@ -520,6 +548,7 @@ func (h *conversation) commit(ctx context.Context, r *room.Room, w Write) (any, 
 		return nil, fmt.Errorf("chat: append %s: %w", w.Entry.Kind, err)
 	}
 	if dup {
+		h.ahead(r, stored)
 		return stored, nil
 	}
 	r.BroadcastRaw(w.Entry.Kind, raw)

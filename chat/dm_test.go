@@ -184,3 +184,25 @@ func (s *fakeSession) UserID() string                        { return s.user }
 func (s *fakeSession) Deliver([]byte) bool                   { return true }
 func (s *fakeSession) RoomJoined(*room.Room)                 {}
 func (s *fakeSession) RoomLeft(*room.Room, room.LeaveReason) {}
+
+// A block takes effect at once in an open DM for edits as for sends: the
+// blocked user cannot put new text before the user who blocked them by
+// editing an old message.
+func TestDMEditAfterBlockRefused(t *testing.T) {
+	f := &friends{pairs: map[[2]string]bool{}}
+	f.set("alice", "bob", true)
+	e := start(t, chat.Config{CanMessage: f.CanMessage})
+	alice, bob := e.dial("alice"), e.dial("bob")
+	id, _ := alice.dm("bob")
+	bob.dm("alice")
+	old := bob.say(id, "hi")
+	alice.nextMessage(id)
+
+	f.set("alice", "bob", false) // alice blocks bob
+	if c := bob.requestErr(id, chat.OpEdit, chat.EditRequest{Seq: old.Seq, Text: "new text after the block"}); c != codec.CodeForbidden {
+		t.Fatalf("an edit after the block: %s, want forbidden", c)
+	}
+	if got := alice.history(id, 0, 10).Messages; len(got) != 1 || got[0].Text != "hi" || got[0].Edited != 0 {
+		t.Fatalf("alice's history after the refused edit: %+v", got)
+	}
+}

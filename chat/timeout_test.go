@@ -120,3 +120,78 @@ func TestTimeoutInHook(t *testing.T) {
 		t.Fatalf("bob got %s seq %d, want the fast message at seq 1", got.Name, got.Seq)
 	}
 }
+
+// lostAnswerStore is a real MemoryStore whose next Append, once armed,
+// stores the entry and then reports a failure, as a database that took
+// the commit and lost the connection before its answer does. With
+// lookupFails, the Lookup that follows fails too (the database still
+// out of reach).
+type lostAnswerStore struct {
+	*chat.MemoryStore
+	armed, lookupFails atomic.Bool
+}
+
+func (s *lostAnswerStore) Append(ctx context.Context, w chat.Write) (chat.Message, bool, error) {
+	m, dup, err := s.MemoryStore.Append(ctx, w)
+	if err == nil && s.armed.CompareAndSwap(true, false) {
+		return chat.Message{}, false, errors.New("connection lost before the commit's answer")
+	}
+	return m, dup, err
+}
+
+func (s *lostAnswerStore) Lookup(ctx context.Context, room, user, clientMsgID string) (chat.Message, error) {
+	if s.lookupFails.CompareAndSwap(true, false) {
+		return chat.Message{}, errors.New("database out of reach")
+	}
+	return s.MemoryStore.Lookup(ctx, room, user, clientMsgID)
+}
+
+// TestEntryAheadOfRoom: a send whose append failed with an outcome
+// unknown (stored, but the answer lost) leaves the log a step ahead of
+// the room. The send, or its retry with the same client message id when
+// the store could not tell at once, is answered with the stored entry;
+// the room then stops, so that its members join again and get the entry
+// it never broadcast, and the next send goes on at the next seq instead
+// of meeting a conflict.
+func TestEntryAheadOfRoom(t *testing.T) {
+	for _, retry := range []bool{false, true} {
+		t.Run(map[bool]string{false: "found at once", true: "found by the retry"}[retry], func(t *testing.T) {
+			st := &lostAnswerStore{MemoryStore: chat.NewMemoryStore()}
+			e := start(t, chat.Config{Store: st})
+			alice, bob := e.dial("alice"), e.dial("bob")
+			id, _ := alice.dm("bob")
+			bob.dm("alice")
+			alice.say(id, "one")
+			bob.nextMessage(id)
+
+			st.armed.Store(true)
+			st.lookupFails.Store(retry)
+			send := func() (client.Reply, error) {
+				return alice.Send(ctxT(t), id, chat.OpSend, chat.SendRequest{Text: "two"}, client.WithClientMsgID("c2"))
+			}
+			rep, err := send()
+			if retry {
+				if err == nil {
+					t.Fatal("the send was acked though the store could not tell whether it held it")
+				}
+				rep, err = send()
+			}
+			if err != nil {
+				t.Fatalf("the send: %v", err)
+			}
+			var m chat.Message
+			if err := rep.Decode(&m); err != nil || m.Seq != 2 || m.Text != "two" {
+				t.Fatalf("the reply %+v (%v), want seq 2 \"two\"", m, err)
+			}
+			if ev := bob.nextAny(id, chat.EventPresence, chat.EventTyping); !ev.Left {
+				t.Fatalf("bob got %s %+v, want the room stopped", ev.Name, ev)
+			}
+			if _, snap := bob.dm("alice"); snap.Head != 2 || snap.Messages[1].Text != "two" {
+				t.Fatalf("bob's snapshot after joining again: head %d, %+v", snap.Head, snap.Messages)
+			}
+			if got := bob.say(id, "three"); got.Seq != 3 {
+				t.Fatalf("bob's next message at seq %d, want 3", got.Seq)
+			}
+		})
+	}
+}
