@@ -205,7 +205,7 @@ func (s *MemoryStore) reindex(id string, r *memRoom, old *RoomInfo, oldTime int6
 	}
 	if r.info != nil {
 		for _, u := range r.info.Members {
-			if moved || old == nil || !old.HasMember(u) {
+			if (moved || old == nil || !old.HasMember(u)) && !r.settings[u].Hidden {
 				s.list(u, inboxPos{newTime, id})
 			}
 		}

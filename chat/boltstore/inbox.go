@@ -112,7 +112,7 @@ func (s *Store) reindex(tx *bolt.Tx, room string, old, next *chat.RoomInfo, oldT
 		}
 	}
 	for _, u := range next.Members {
-		if moved || old == nil || !old.HasMember(u) {
+		if (moved || old == nil || !old.HasMember(u)) && !getSettings(tx, room, u).Hidden {
 			if err := b.Put(inboxKey(u, newTime, room), nil); err != nil {
 				return err
 			}

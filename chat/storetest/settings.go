@@ -149,3 +149,29 @@ func testSettingsNoAliasing(t *testing.T, s chat.Store) {
 		t.Fatalf("Settings after changing a returned map: %v", again)
 	}
 }
+
+// testHiddenBeforeRecord: a user hides a conversation nobody has written
+// to yet, and its first entry is one that does not show it again (a game
+// note; a message would): the room stays out of the user's list, as its
+// settings say, and is in the other member's.
+func testHiddenBeforeRecord(t *testing.T, s chat.Store) {
+	if err := s.SetSettings(ctx, "d", "a", chat.Settings{Hidden: true}); err != nil {
+		t.Fatal(err)
+	}
+	note := chat.GameNote{Ref: "m1", Game: "chess", State: chat.GameOffered, From: "b"}
+	e := chat.Message{Room: "d", Seq: 1, ID: "g1", Kind: chat.KindGame, From: "b", Time: 2000, ClientMsgID: "game:offered:m1", Game: &note}
+	mustAppend(t, s, chat.Write{Entry: e, Room: dm("d", "a", "b", 2000)})
+	st, err := s.Settings(ctx, "d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st["a"].Hidden {
+		t.Fatalf("settings after the note: %v, want a's hidden", st)
+	}
+	if list, err := s.Conversations(ctx, "a", 10, 10); err != nil || len(list) != 0 {
+		t.Fatalf("a's list: %v (%v), want empty: a hid the room", rooms(list), err)
+	}
+	if list, err := s.Conversations(ctx, "b", 10, 10); err != nil || len(list) != 1 {
+		t.Fatalf("b's list: %v (%v), want the room", rooms(list), err)
+	}
+}

@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore func(t *testing.T) chat.Store) {
 		{"GroupsCreated", testGroupsCreated},
 		{"Settings", testSettings},
 		{"SettingsNoAliasing", testSettingsNoAliasing},
+		{"HiddenBeforeRecord", testHiddenBeforeRecord},
 		{"GameNote", testGameNote},
 	}
 	for _, tc := range tests {
