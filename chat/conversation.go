@@ -39,6 +39,9 @@ type conversation struct {
 	limits   map[string]*rate.Limiter
 	typing   map[string]*typist
 	payload  strictPayload // decodes requests
+	// stopNotes ends a DM room's listening for the game notes asked of it
+	// from other nodes (gamenoteask.go).
+	stopNotes func()
 }
 
 func newConversation(c *Chat, id, kind string) *conversation {
@@ -69,15 +72,19 @@ func (h *conversation) OnCreate(r *room.Room) error {
 			return err
 		}
 		h.c.registerDM(h.id, h, r)
+		h.stopNotes = h.listenNotes(r)
 		return nil
 	}
 	return h.load(r)
 }
 
-// OnDispose unregisters a DM room.
+// OnDispose unregisters a DM room, and ends its listening for game notes.
 func (h *conversation) OnDispose(*room.Room, room.DisposeReason) {
 	if h.kind == KindDM {
 		h.c.unregisterDM(h.id, h)
+		if h.stopNotes != nil {
+			h.stopNotes()
+		}
 	}
 }
 

@@ -174,10 +174,19 @@ func (c *Chat) AddGameNote(ctx context.Context, roomID, a, b string, note GameNo
 		e.Time = nowMillis()
 		var out Message
 		var err error
-		if h, r := c.runningDM(roomID); h == nil {
+		h, r := c.runningDM(roomID)
+		switch asker := c.asker(); {
+		case h == nil && asker != nil:
+			var listened bool
+			if out, listened, err = c.askNote(ctx, asker, e, size, a, b); !listened && err == nil {
+				out, err = c.addNoteStored(ctx, e, size, a, b)
+			}
+		case h == nil:
 			out, err = c.addNoteStored(ctx, e, size, a, b)
-		} else if doErr := r.Do(ctx, func() { out, err = h.addNote(ctx, r, e, size, a, b) }); doErr != nil {
-			err = doErr
+		default:
+			if doErr := r.Do(ctx, func() { out, err = h.addNote(ctx, r, e, size, a, b) }); doErr != nil {
+				err = doErr
+			}
 		}
 		if errors.Is(err, room.ErrClosed) {
 			continue // the room stopped or started meanwhile: try again
@@ -258,6 +267,11 @@ func (c *Chat) addNoteStored(ctx context.Context, e Message, size int, a, b stri
 	stored, dup, err := c.store.Append(ctx, Write{Entry: e, Room: newRoom})
 	if err != nil || dup {
 		c.written.giveBack(e.From, size)
+	}
+	if errors.Is(err, ErrSeqConflict) {
+		// A room of the conversation wrote meanwhile, on another node:
+		// the caller tries again from the new head.
+		return Message{}, room.ErrClosed
 	}
 	if err != nil {
 		return Message{}, storeErr(ctx, "append game note", err)

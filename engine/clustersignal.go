@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 
 	"github.com/parlorhq/parlor/codec"
@@ -95,6 +96,48 @@ func (e *Engine) Signal(roomID, event string, data []byte) error {
 		return ErrNoListener
 	}
 	return e.cluster.PostRoom(roomID, encodeSignal(event, data))
+}
+
+// ListenAsk is Listen with an answer, for Ask: fn calls done exactly
+// once, at once or later (from a goroutine of its own, for work on the
+// room), with what the asker is told; a Signal's done does nothing.
+func (e *Engine) ListenAsk(roomID string, fn func(event string, data []byte, done func(error))) (stop func(), err error) {
+	return e.listen(roomID, fn)
+}
+
+// Ask sends event and data to the listener of roomID, as Signal does, and
+// waits for its answer, at most until ctx ends. listened is false when
+// nobody listens on roomID, on any node; otherwise err is the listener's
+// answer (an error of another node's listener comes with its code and
+// message), or ctx's error. Modules use it to have a room that runs
+// elsewhere do something and say whether it did (chat's game notes).
+func (e *Engine) Ask(ctx context.Context, roomID, event string, data []byte) (listened bool, err error) {
+	if event == "" || len(event) > codec.MaxNameLen {
+		return false, ErrSignalEvent
+	}
+	if l, ok := e.listeners.load(roomID); ok {
+		answer := make(chan error, 1)
+		l.fn(event, data, func(err error) {
+			select {
+			case answer <- err:
+			default:
+			}
+		})
+		select {
+		case err := <-answer:
+			return true, err
+		case <-ctx.Done():
+			return true, ctx.Err()
+		}
+	}
+	if e.cluster == nil {
+		return false, nil
+	}
+	err = e.cluster.AskRoom(ctx, roomID, encodeSignal(event, data))
+	if errors.Is(err, ErrNoListener) || sameError(err, ErrNoListener) {
+		return false, nil
+	}
+	return true, err
 }
 
 // encodeSignal lays a signal out for the cluster. event is at most

@@ -14,12 +14,19 @@ import (
 // its engine (chat.Config.Relay), as a cluster deployment does.
 func startRelayNode(t testing.TB, name string, urls []string, st *stores) *node {
 	t.Helper()
+	n, _ := startRelayChat(t, name, urls, st)
+	return n
+}
+
+// startRelayChat is startRelayNode, and returns the node's chat too.
+func startRelayChat(t testing.TB, name string, urls []string, st *stores) (*node, *chat.Chat) {
+	t.Helper()
 	n := startNode(t, name, urls, st, nodeOptions{modules: func(*stores) []room.Module { return nil }})
 	c := chat.New(chat.Config{Store: st.chat, Relay: n.srv.Engine})
 	if err := c.Register(n.srv.Engine); err != nil {
 		t.Fatal(err)
 	}
-	return n
+	return n, c
 }
 
 // joinInbox joins user's inbox with its own event channel.
