@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/binary"
 	"sync"
 	"unsafe"
@@ -193,7 +194,9 @@ func (e *Engine) receiveBatch(batch []byte) {
 		}
 		// The map lookup does not keep the key: no copy of the room id.
 		if rr, ok := e.remotes.load(unsafe.String(&room[0], len(room))); ok {
-			rr.deliver(payload)
+			// The sessions keep what they are handed until it is
+			// written: a copy, not a slice of the whole batch.
+			rr.deliver(bytes.Clone(payload))
 		}
 	}
 }

@@ -956,7 +956,14 @@ func (e *Engine) watchNode(node string) {
 			case len(hit) == 0:
 			case s.movesInPlace():
 				for _, h := range hit {
-					s.moveOut(h, "room owner gone")
+					// The owner may only seem gone and keep the
+					// membership: it is told the session left before
+					// the client is told to join again.
+					if s.dropRemote(h) {
+						s.forwardLeave(h.owner, h.rr.id, true)
+						s.moved(h.rr.id, "room owner gone")
+						s.endMove()
+					}
 				}
 			default:
 				s.closeAfterFlush(CloseRoomMoved, "room owner gone")
