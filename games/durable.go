@@ -311,6 +311,17 @@ func (h *match) replay(e *Entry) error {
 			return err
 		}
 		h.rematch = &p
+	case EventPlayerLeft, EventPlayerBack:
+		var p Presence
+		if err := codec.UnmarshalData(e.Data, &p); err != nil {
+			return err
+		}
+		if p.Seat >= 0 && p.Seat < h.seats {
+			if h.presenceStored == nil {
+				h.presenceStored = make([]int, h.seats)
+			}
+			h.presenceStored[p.Seat]++
+		}
 	}
 	return nil
 }

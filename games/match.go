@@ -66,6 +66,9 @@ type match struct {
 	// unclaimed is set on a match rebuilt while being played until one of
 	// its players joins: its clocks and grace periods wait for them.
 	unclaimed bool
+	// presenceStored counts, by seat, the player_left and player_back
+	// events stored (Config.MaxPresenceEvents).
+	presenceStored []int
 
 	// Per-user counts in the module's Ledger (see Config.MaxMatches).
 	creator       string // the player whose join created the match
@@ -226,7 +229,7 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 		}
 	case StatusPlaying:
 		if wasAway {
-			h.emit(r, EventPlayerBack, Presence{Seat: seat, User: j.User})
+			h.emitPresence(r, seat, EventPlayerBack, Presence{Seat: seat, User: j.User})
 		}
 	}
 	if !h.flush(r, nil) {
@@ -368,7 +371,23 @@ func (h *match) holdSeat(r *room.Room, seat int) {
 		ms = grace.Milliseconds()
 	}
 	h.armGrace(r, seat)
-	h.emit(r, EventPlayerLeft, Presence{Seat: seat, User: h.players[seat], GraceMS: ms})
+	h.emitPresence(r, seat, EventPlayerLeft, Presence{Seat: seat, User: h.players[seat], GraceMS: ms})
+}
+
+// emitPresence queues a player_left or player_back event of seat as an
+// ordered, stored event while the seat has stored fewer than
+// Config.MaxPresenceEvents of them, and sends it to the members present
+// as an ephemeral event past that.
+func (h *match) emitPresence(r *room.Room, seat int, event string, p Presence) {
+	if h.presenceStored == nil {
+		h.presenceStored = make([]int, h.seats)
+	}
+	if h.presenceStored[seat] < h.m.cfg.MaxPresenceEvents {
+		h.presenceStored[seat]++
+		h.emit(r, event, p)
+		return
+	}
+	_ = r.BroadcastEphemeral(event, p)
 }
 
 // armGrace arms the grace timer of an absent player: once it runs out,

@@ -36,6 +36,9 @@ const (
 	// DefaultReplayLimit bounds the events a match room replays from its
 	// store to one resuming client.
 	DefaultReplayLimit = 1000
+	// DefaultMaxPresenceEvents bounds the player_left and player_back
+	// events a match stores per seat.
+	DefaultMaxPresenceEvents = 256
 	// FinishedHookTimeout bounds the context given to Config.OnFinished.
 	FinishedHookTimeout = 10 * time.Second
 )
@@ -152,6 +155,14 @@ type Config struct {
 	// (recovered: false). Zero means DefaultReplayLimit (1000); negative
 	// replays none from the store.
 	ReplayLimit int
+	// MaxPresenceEvents bounds the player_left and player_back events a
+	// match stores per seat, so that a player who leaves and comes back
+	// in a loop cannot grow its log (and the time its rebuild takes)
+	// without a move. Past it they still go to the members present, as
+	// ephemeral events (seq 0) that a resume's replay does not bring back;
+	// a snapshot says who is present. Zero means DefaultMaxPresenceEvents
+	// (256); negative stores none.
+	MaxPresenceEvents int
 	// Rooms, if set, lets spectator joins ({room: id}) be refused with
 	// not_found before a room is created; pass the *engine.Engine. Nil
 	// means the room checks instead: a room that has no match refuses the
@@ -253,6 +264,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ReplayLimit == 0 {
 		c.ReplayLimit = DefaultReplayLimit
+	}
+	if c.MaxPresenceEvents == 0 {
+		c.MaxPresenceEvents = DefaultMaxPresenceEvents
 	}
 	if c.Ledger == nil {
 		c.Ledger = NewLedger()

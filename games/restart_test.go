@@ -652,3 +652,78 @@ func (s *loadCounter) Load(ctx context.Context, id string) (games.MatchInfo, []g
 	s.loads.Add(1)
 	return s.Store.Load(ctx, id)
 }
+
+// A seat's player_left and player_back events are stored up to
+// MaxPresenceEvents; past it they still reach the members, as ephemeral
+// events, and the log stops growing however often the player leaves and
+// comes back. A rebuilt match counts the ones stored before.
+func TestPresenceEventsBounded(t *testing.T) {
+	rs := newRestarter(t, games.Config{Grace: time.Hour, MaxPresenceEvents: 2})
+	alice, bob, _ := rs.pair()
+	params := games.JoinParams{Seats: []string{"alice", "bob"}, Nonce: "n1"}
+	presence := func() (n int) {
+		t.Helper()
+		_, log, err := rs.store.Load(context.Background(), alice.room)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range log {
+			if e.Event == games.EventPlayerLeft || e.Event == games.EventPlayerBack {
+				n++
+			}
+		}
+		return n
+	}
+	for round := range 3 {
+		if err := bob.c.Leave(context.Background(), bob.room); err != nil {
+			t.Fatal(err)
+		}
+		if ev := alice.until(games.EventPlayerLeft); (ev.Seq != 0) != (round == 0) {
+			t.Fatalf("round %d: player_left at seq %d, stored only in round 0", round, ev.Seq)
+		}
+		j, err := bob.c.Join(context.Background(), "games.tictactoe", params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bob.seq = j.Seq
+		if ev := alice.until(games.EventPlayerBack); (ev.Seq != 0) != (round == 0) {
+			t.Fatalf("round %d: player_back at seq %d, stored only in round 0", round, ev.Seq)
+		}
+	}
+	if n := presence(); n != 2 {
+		t.Fatalf("%d presence events stored, want 2", n)
+	}
+
+	// Rebuilt: alice's return is stored (her seat's first), bob's is not.
+	rs.block("alice", true)
+	rs.block("bob", true)
+	rs.restart(time.Second, room.Config{})
+	rs.block("alice", false)
+	deadline := time.Now().Add(5 * time.Second)
+	for presence() != 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d presence events stored after alice's return, want 3", presence())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	rs.block("bob", false)
+	for { // alice's resume replays her own return first
+		ev := alice.until(games.EventPlayerBack)
+		var p games.Presence
+		if err := ev.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Seat != 1 {
+			continue
+		}
+		if ev.Seq != 0 {
+			t.Fatalf("bob's return to the rebuilt match at seq %d, want it past the bound (ephemeral)", ev.Seq)
+		}
+		break
+	}
+	if n := presence(); n != 3 {
+		t.Fatalf("%d presence events stored after bob's return, want 3", n)
+	}
+	alice.play(4) // the match goes on
+	bob.until(games.EventMoved)
+}
