@@ -34,9 +34,10 @@ type conn struct {
 	// idle is the read idle timeout in nanoseconds, 0 for none: nothing
 	// from the server for that long means the connection is dead.
 	idle atomic.Int64
-	// abandoned holds the refs of joins whose caller gave up: a late
-	// joined gets a leave. Guarded by Client.mu.
-	abandoned map[uint64]struct{}
+	// abandoned holds the joins whose caller gave up, by ref: a late
+	// joined gets a leave, unless a retry of the join is under way.
+	// Guarded by Client.mu.
+	abandoned map[uint64]*call
 	// abandonedLeaves holds the rooms of leaves whose caller gave up, by
 	// ref: a late answer still ends the room (leaveAnswered). Guarded by
 	// Client.mu.
@@ -63,7 +64,7 @@ func (c *Client) dial(ctx context.Context, token string) (*conn, *codec.Frame, e
 		c:               c,
 		handshake:       make(chan result, 1),
 		closed:          make(chan struct{}),
-		abandoned:       make(map[uint64]struct{}),
+		abandoned:       make(map[uint64]*call),
 		abandonedLeaves: make(map[uint64]*roomState),
 	}
 	d := &ctxDialer{ctx: ctx}

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 
@@ -140,6 +141,25 @@ func (c *Client) dispatch(cn *conn, f *codec.Frame) error {
 	return nil
 }
 
+// joiningLocked reports whether a join written on the connection and not
+// answered yet goes to the room that gaveUp, an abandoned join, was
+// answered for: the same kind and parameters (a retry), or a rejoin of
+// room. Its joined frame will hold the room, and a leave for the
+// abandoned join would reach the server after it and take the room from
+// under it. c.mu is held.
+func (c *Client) joiningLocked(gaveUp *call, room string) bool {
+	for _, p := range c.pending {
+		switch {
+		case p.done:
+		case p.kind == callJoin && p.joinKind == gaveUp.joinKind && bytes.Equal(p.params, gaveUp.params):
+			return true
+		case p.kind == callRejoin && p.rec != nil && p.rec.id == room:
+			return true
+		}
+	}
+	return false
+}
+
 // answer routes a joined or reply frame to the request with its ref.
 func (c *Client) answer(cn *conn, f *codec.Frame) {
 	fr := *f
@@ -152,9 +172,9 @@ func (c *Client) answer(cn *conn, f *codec.Frame) {
 	c.mu.Lock()
 	cl := c.pending[f.Ref]
 	if cl == nil || cl.done {
-		_, abandoned := cn.abandoned[f.Ref]
+		gaveUp, abandoned := cn.abandoned[f.Ref]
 		delete(cn.abandoned, f.Ref)
-		leave := abandoned && f.Type == codec.TypeJoined && c.rooms[f.Room] == nil
+		leave := abandoned && f.Type == codec.TypeJoined && c.rooms[f.Room] == nil && !c.joiningLocked(gaveUp, f.Room)
 		if rec, ok := cn.abandonedLeaves[f.Ref]; ok {
 			delete(cn.abandonedLeaves, f.Ref)
 			c.leaveAnswered(cn, rec, err)

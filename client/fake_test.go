@@ -640,6 +640,38 @@ func TestFakeAbandonedJoinLeaves(t *testing.T) {
 	}
 }
 
+// TestFakeAbandonedJoinRetried: a join answered after its caller gave up
+// is not left while a retry of it (the same kind and parameters) waits
+// for its answer: the retry holds the room, and the leave would reach the
+// server after it.
+func TestFakeAbandonedJoinRetried(t *testing.T) {
+	fs := newFakeServer(t)
+	c, fc := dialFake(t, fs, client.Options{Reconnect: fast})
+	short, cancel := context.WithCancel(context.Background())
+	ch := async(func() (*client.Joined, error) { return c.Join(short, "k", map[string]string{"n": "r"}) })
+	first := fc.expect(codec.TypeJoin)
+	cancel()
+	if _, err := await(t, ch); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Join: %v, want Canceled", err)
+	}
+	retry := async(func() (*client.Joined, error) { return c.Join(ctx(t), "k", map[string]string{"n": "r"}) })
+	second := fc.expect(codec.TypeJoin)
+	fc.send(codec.AppendJoined(nil, first.Ref, "r", 0, nil, "e", false)) // the late answer
+	fc.send(codec.AppendJoined(nil, second.Ref, "r", 0, nil, "e", false))
+	if j, err := await(t, retry); err != nil || j.Room != "r" {
+		t.Fatalf("the retry: %+v, %v", j, err)
+	}
+	sendCh := async(func() (client.Reply, error) { return c.Send(ctx(t), "r", "e", nil) })
+	if f := fc.next(); f.Type != codec.TypeSend {
+		t.Fatalf("got a %s frame for %q, want the send: the retried join's room was left", f.Type, f.Room)
+	} else {
+		fc.send(codec.AppendReply(nil, f.Ref, "", "", nil))
+	}
+	if _, err := await(t, sendCh); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestFakeLeaveRefused: a leave refused with rate_limited keeps the room
 // (it is joined again after a reconnect); one refused with forbidden (not
 // in the room) forgets it.

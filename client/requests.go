@@ -274,7 +274,7 @@ func (c *Client) wait(ctx context.Context, cl *call) (*codec.Frame, error) {
 				switch {
 				case cl.kind == callJoin:
 					// The server may still join: leave when it answers.
-					c.cur.abandoned[cl.ref] = struct{}{}
+					c.cur.abandoned[cl.ref] = cl
 				case cl.kind == callLeave && cl.rec != nil:
 					// The server may still take the room's leave, or
 					// may have moved the room meanwhile (a moved room

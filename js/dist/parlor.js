@@ -1439,7 +1439,7 @@ var Client = class {
     /** Requests waiting for the connection to open. */
     this.queued = [];
     /** Join refs that timed out: a late joined gets a leave. */
-    this.abandoned = /* @__PURE__ */ new Set();
+    this.abandoned = /* @__PURE__ */ new Map();
     /** Memberships by room id. */
     this.cores = /* @__PURE__ */ new Map();
     /** Frames waiting for the end of the current task, sent as one batch. */
@@ -1833,13 +1833,35 @@ var Client = class {
     this.inflight.set(p.ref, p);
     this.write(bytes);
   }
+  /**
+   * Whether a join in flight goes to the room that gaveUp, a join that
+   * timed out, was answered for: a retry (the same kind and params) or a
+   * rejoin of room. Its answer holds the room, and a leave sent now would
+   * reach the server after it and take the room from under it.
+   */
+  joining(gaveUp, room) {
+    const want = gaveUp.build(0);
+    for (const p of this.inflight.values()) {
+      if (p.kind === "rejoin" && p.core?.id === room) {
+        return true;
+      }
+      if (p.kind !== "join" || want.type !== "join") {
+        continue;
+      }
+      const f = p.build(0);
+      if (f.type === "join" && f.kind === want.kind && sameBytes(f.params, want.params)) {
+        return true;
+      }
+    }
+    return false;
+  }
   /** Fails a request whose time is up. */
   expire(p, ms) {
     p.timer = void 0;
     if (p.ref !== 0 && this.inflight.get(p.ref) === p) {
       this.inflight.delete(p.ref);
       if (p.kind === "join" || p.kind === "rejoin") {
-        this.abandoned.add(p.ref);
+        this.abandoned.set(p.ref, p);
       }
     }
     removeFrom(this.queued, p);
@@ -1970,8 +1992,12 @@ var Client = class {
       case "reply": {
         const p = this.inflight.get(f.ref);
         if (!p) {
-          if (f.type === "joined" && this.abandoned.delete(f.ref) && !this.cores.has(f.room)) {
-            this.dropMembership(f.room);
+          const gaveUp = this.abandoned.get(f.ref);
+          if (f.type === "joined" && gaveUp) {
+            this.abandoned.delete(f.ref);
+            if (!this.cores.has(f.room) && !this.joining(gaveUp, f.room)) {
+              this.dropMembership(f.room);
+            }
           }
           return;
         }
@@ -2489,6 +2515,17 @@ function toBytes(data) {
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   }
   return null;
+}
+function sameBytes(a, b) {
+  if (a.length !== b.length) {
+    return false;
+  }
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) {
+      return false;
+    }
+  }
+  return true;
 }
 
 // src/types/chat.ts

@@ -289,7 +289,7 @@ export class Client {
   /** Requests waiting for the connection to open. */
   private readonly queued: Pending[] = [];
   /** Join refs that timed out: a late joined gets a leave. */
-  private readonly abandoned = new Set<number>();
+  private readonly abandoned = new Map<number, Pending>();
   /** Memberships by room id. */
   private readonly cores = new Map<string, RoomCore>();
   /** Frames waiting for the end of the current task, sent as one batch. */
@@ -743,13 +743,36 @@ export class Client {
     this.write(bytes);
   }
 
+  /**
+   * Whether a join in flight goes to the room that gaveUp, a join that
+   * timed out, was answered for: a retry (the same kind and params) or a
+   * rejoin of room. Its answer holds the room, and a leave sent now would
+   * reach the server after it and take the room from under it.
+   */
+  private joining(gaveUp: Pending, room: string): boolean {
+    const want = gaveUp.build(0);
+    for (const p of this.inflight.values()) {
+      if (p.kind === "rejoin" && p.core?.id === room) {
+        return true;
+      }
+      if (p.kind !== "join" || want.type !== "join") {
+        continue;
+      }
+      const f = p.build(0);
+      if (f.type === "join" && f.kind === want.kind && sameBytes(f.params, want.params)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Fails a request whose time is up. */
   private expire(p: Pending, ms: number): void {
     p.timer = undefined;
     if (p.ref !== 0 && this.inflight.get(p.ref) === p) {
       this.inflight.delete(p.ref);
       if (p.kind === "join" || p.kind === "rejoin") {
-        this.abandoned.add(p.ref);
+        this.abandoned.set(p.ref, p);
       }
     }
     removeFrom(this.queued, p);
@@ -887,8 +910,12 @@ export class Client {
       case "reply": {
         const p = this.inflight.get(f.ref);
         if (!p) {
-          if (f.type === "joined" && this.abandoned.delete(f.ref) && !this.cores.has(f.room)) {
-            this.dropMembership(f.room);
+          const gaveUp = this.abandoned.get(f.ref);
+          if (f.type === "joined" && gaveUp) {
+            this.abandoned.delete(f.ref);
+            if (!this.cores.has(f.room) && !this.joining(gaveUp, f.room)) {
+              this.dropMembership(f.room);
+            }
           }
           return;
         }
@@ -1456,4 +1483,17 @@ function toBytes(data: unknown): Uint8Array | null {
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   }
   return null;
+}
+
+/** Whether a and b hold the same bytes. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) {
+    return false;
+  }
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) {
+      return false;
+    }
+  }
+  return true;
 }

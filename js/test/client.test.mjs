@@ -266,6 +266,29 @@ test("a join that timed out is left when its late answer comes", async () => {
   client.close();
 });
 
+test("a join that timed out is not left while a retry of it waits for its answer", async () => {
+  const { client, ws } = await open();
+  const p = client.join("echo", { name: "slow" });
+  await tick();
+  const [j] = ws.take();
+  const done = assert.rejects(p, (err) => err.code === "timeout");
+  await clock.advance(10_000);
+  await done;
+  const retry = client.join("echo", { name: "slow" });
+  await tick();
+  const [j2] = ws.take();
+  assert.equal(j2.type, "join");
+  ws.receive({ type: "joined", ref: j.ref, room: "r-slow", seq: 0, snapshot: enc(null) });
+  await tick();
+  assert.deepEqual(ws.take(), [], "no leave while the retry waits");
+  ws.receive({ type: "joined", ref: j2.ref, room: "r-slow", seq: 0, snapshot: enc(null) });
+  const room = await retry;
+  assert.equal(room.id, "r-slow");
+  await tick();
+  assert.deepEqual(ws.take(), [], "the retried room is kept");
+  client.close();
+});
+
 test("requests made before the connection opens wait for it", async () => {
   const client = connect("ws://example.test/ws", { WebSocket: FakeWS });
   const p = client.join("echo", { name: "early" });

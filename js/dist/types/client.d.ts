@@ -323,6 +323,13 @@ export declare class Client {
     private encode;
     /** Writes a request on the open connection. */
     private transmit;
+    /**
+     * Whether a join in flight goes to the room that gaveUp, a join that
+     * timed out, was answered for: a retry (the same kind and params) or a
+     * rejoin of room. Its answer holds the room, and a leave sent now would
+     * reach the server after it and take the room from under it.
+     */
+    private joining;
     /** Fails a request whose time is up. */
     private expire;
     /** Rejects a request once, clearing its timer. */
