@@ -58,6 +58,7 @@ func (n *Node) beat(now time.Time) {
 		n.resurfaced = make(chan struct{})
 	}
 	n.lastBeat = now
+	n.heardSelf = true
 }
 
 // silenceSpan is how soon after a silence ends another one counts as
@@ -91,15 +92,21 @@ func (n *Node) Resurfaced() <-chan struct{} {
 
 // check declares gone the watched nodes silent for NodeTimeout. While this
 // node is cut off from NATS it hears nobody and judges nobody; when it is
-// back, every watched node gets a fresh NodeTimeout.
+// back, every watched node gets a fresh NodeTimeout. A node that has not
+// heard its own heartbeats for silenceLimit though connected is deaf (its
+// reads stall: a starved process, a backlog on its connection, a pause
+// it wakes from before its read loop does): it judges nobody either, for
+// the others' silence may be its own, and every watched node gets a fresh
+// NodeTimeout until it hears itself again.
 func (n *Node) check(up, wasUp bool) {
 	now := time.Now()
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	deaf := n.heardSelf && now.Sub(n.lastBeat) >= n.silenceLimit()
 	for name, p := range n.peers {
 		switch {
 		case !up:
-		case !wasUp:
+		case !wasUp, deaf:
 			p.seen = now
 		case now.Sub(p.seen) > n.cfg.NodeTimeout:
 			n.log.Sugar().Infof("node %s silent for %v: gone", name, now.Sub(p.seen).Round(time.Millisecond))

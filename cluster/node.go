@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,6 +56,10 @@ type Node struct {
 	// lastBeat is when this node's last heartbeat came back, or when
 	// the node started.
 	lastBeat time.Time
+	// heardSelf is set once a heartbeat of this node came back: from
+	// then on, not hearing its own heartbeats says this node is deaf
+	// (check). A connection made with nats.NoEcho never sets it.
+	heardSelf bool
 	// silenceFrom is when the last silence that ended in Resurfaced
 	// began, less a heartbeat interval, or the first of silences that
 	// ended within silenceSpan of each other: a batch loss seen after it
@@ -90,6 +95,9 @@ func NewNode(ctx context.Context, nc *nats.Conn, cfg NodeConfig) (*Node, error) 
 		return nil, ErrNoNode
 	}
 	cfg = cfg.withDefaults()
+	if cfg.NodeTimeout < minBeatsPerTimeout*cfg.HeartbeatInterval {
+		return nil, fmt.Errorf("%w: NodeTimeout %v is under %d heartbeat intervals of %v", ErrLiveness, cfg.NodeTimeout, minBeatsPerTimeout, cfg.HeartbeatInterval)
+	}
 	log := cfg.Logger.With(zap.String("node", cfg.Name))
 	lm, err := openLeases(ctx, nc, cfg, log)
 	if err != nil {

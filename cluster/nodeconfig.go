@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"errors"
 	"time"
 
 	"go.uber.org/zap"
@@ -51,7 +52,8 @@ type NodeConfig struct {
 	HeartbeatInterval time.Duration
 	// NodeTimeout is how long another node may stay silent before this
 	// node believes it gone (Node.NodeGone). Zero means
-	// DefaultNodeTimeout. Every node of a cluster should use the same:
+	// DefaultNodeTimeout, or six HeartbeatIntervals if that is longer;
+	// NewNode refuses one under three (ErrLiveness). Every node of a cluster should use the same:
 	// a node that was silent for nearly that long itself takes the
 	// others to have believed it gone (Node.Resurfaced).
 	NodeTimeout time.Duration
@@ -64,7 +66,9 @@ func (c NodeConfig) withDefaults() NodeConfig {
 		c.HeartbeatInterval = DefaultHeartbeatInterval
 	}
 	if c.NodeTimeout <= 0 {
-		c.NodeTimeout = DefaultNodeTimeout
+		// The defaults' ratio for a longer interval: a node is not
+		// believed gone between two of its heartbeats.
+		c.NodeTimeout = max(DefaultNodeTimeout, defaultBeatsPerTimeout*c.HeartbeatInterval)
 	}
 	if c.ForwardTimeout <= 0 {
 		c.ForwardTimeout = forward.DefaultTimeout
@@ -74,3 +78,15 @@ func (c NodeConfig) withDefaults() NodeConfig {
 	}
 	return c
 }
+
+// The heartbeats a NodeTimeout spans: at the defaults, and at least
+// (NewNode refuses fewer, ErrLiveness), so that one or two heartbeats
+// late or lost do not make a live node look gone.
+const (
+	defaultBeatsPerTimeout = 6
+	minBeatsPerTimeout     = 3
+)
+
+// ErrLiveness is returned by NewNode for a NodeTimeout shorter than
+// three HeartbeatIntervals.
+var ErrLiveness = errors.New("cluster: NodeTimeout too short for HeartbeatInterval")
