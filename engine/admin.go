@@ -90,7 +90,9 @@ func (e *Engine) renew(user, from, to string) int {
 				n++
 			}
 		}
-		uc.pending.rename(from, to)
+		if uc.slots > len(uc.sessions) {
+			uc.pending.rename(from, to) // for the upgrades in progress
+		}
 	})
 	return n
 }
@@ -170,6 +172,16 @@ type pendingOrders struct {
 	next  uint64
 	all   *closeOrder
 	creds map[string]closeOrder
+	// renames are the RenewCredential calls issued while upgrades were in
+	// progress, numbered as the orders are: an upgrade applies those
+	// issued after it took its slot to its own credential (renamed).
+	renames []credRename
+}
+
+// credRename is one RenewCredential, numbered.
+type credRename struct {
+	seq      uint64
+	from, to string
 }
 
 // add records order, numbering it.
@@ -198,18 +210,34 @@ func (p *pendingOrders) covering(cred string, ticket uint64) (closeOrder, bool) 
 	return closeOrder{}, false
 }
 
-// rename moves an order for credential from to credential to.
+// rename moves an order for credential from to credential to, keeping
+// the later of two orders for to, and records the renaming for the
+// upgrades in progress.
 func (p *pendingOrders) rename(from, to string) {
 	if o, ok := p.creds[from]; ok {
 		delete(p.creds, from)
 		o.cred = to
-		p.creds[to] = o
+		if cur, ok := p.creds[to]; !ok || cur.seq < o.seq {
+			p.creds[to] = o
+		}
 	}
+	p.renames = append(p.renames, credRename{seq: p.next, from: from, to: to})
+	p.next++
+}
+
+// renamed returns cred as the renamings issued at or after ticket left it.
+func (p *pendingOrders) renamed(cred string, ticket uint64) string {
+	for _, r := range p.renames {
+		if r.seq >= ticket && r.from == cred {
+			cred = r.to
+		}
+	}
+	return cred
 }
 
 // clear forgets the orders; the numbering goes on.
 func (p *pendingOrders) clear() {
-	p.all, p.creds = nil, nil
+	p.all, p.creds, p.renames = nil, nil, nil
 }
 
 // RoomInfo describes one room running on this engine.

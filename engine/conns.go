@@ -90,6 +90,9 @@ func (e *Engine) registerConn(s *session, ticket uint64) (order closeOrder, cut 
 		if uc == nil {
 			return
 		}
+		// Renewals issued since the upgrade took its slot apply to it,
+		// as they did to the open connections.
+		s.cred = uc.pending.renamed(s.cred, ticket)
 		uc.sessions = append(uc.sessions, s)
 		order, cut = uc.pending.covering(s.cred, ticket)
 		if uc.slots <= len(uc.sessions) {

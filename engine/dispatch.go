@@ -70,16 +70,29 @@ func (s *session) handleFrame(f *codec.Frame) error {
 		s.reply(f.Ref, ErrDupConnect)
 	case codec.TypeJoin:
 		s.endMessageHold() // a join waits for its room: write what is queued first
-		s.handleJoin(f)
+		s.waitRoom(f, s.handleJoin)
 	case codec.TypeLeave:
 		s.endMessageHold()
-		s.handleLeave(f)
+		s.waitRoom(f, s.handleLeave)
 	case codec.TypeSend:
 		s.handleSend(f)
 	default:
 		return ErrServerFrame
 	}
 	return nil
+}
+
+// waitRoom runs a join or a leave, which holds the reader until its room
+// answers: pongs that arrive meanwhile are not read, so the pong check
+// must wait (inHandler), and the read deadline is moved afterwards, as
+// for a send run inline (handleSend).
+func (s *session) waitRoom(f *codec.Frame, handle func(*codec.Frame)) {
+	s.inHandler.Store(true)
+	defer func() {
+		s.inHandler.Store(false)
+		s.pushDeadline(time.Now())
+	}()
+	handle(f)
 }
 
 func (s *session) handleJoin(f *codec.Frame) {
