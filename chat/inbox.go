@@ -66,6 +66,11 @@ func (h *inboxHandler) OnJoin(r *room.Room, j *room.Join) (any, error) {
 		return nil, ErrNotMember
 	}
 	if h.ib == nil {
+		// The inbox was closed (its owner's last session left) or never
+		// open: the updates made meanwhile were never broadcast, so a
+		// resume across the gap must get this snapshot, not an empty
+		// replay. A new epoch makes it so.
+		r.SetEpoch(newID())
 		h.ib = h.c.openInbox(h.owner, r)
 	}
 	return h.list(InboxCursor{}, 0)
