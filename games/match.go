@@ -158,7 +158,7 @@ func (h *match) OnJoin(r *room.Room, j *room.Join) (any, error) {
 			return nil, ErrSeatedAsArranged
 		}
 		if !arranged {
-			if err := h.m.canChallenge(j.User, players); err != nil {
+			if err := h.m.canChallenge(r.Logger(), j.User, players); err != nil {
 				if len(r.Members()) == 0 {
 					r.Close()
 				}
@@ -321,7 +321,9 @@ func (h *match) decline(r *room.Room, user string) (any, error) {
 		return nil, codec.Errorf(codec.CodeForbidden, "you are not one of the players")
 	case h.status != StatusWaiting:
 		return nil, codec.Errorf(codec.CodeConflict, "the challenge was already answered")
-	case h.joined[seat]:
+	case h.joined[seat], user == h.creator:
+		// The creator's join is not kept in a rebuilt match (joined is
+		// rebuilt all false): the creator is the one who cannot decline.
 		return nil, codec.Errorf(codec.CodeConflict, "you joined this match: cancel it instead")
 	}
 	h.endedBy = user

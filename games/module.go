@@ -76,7 +76,10 @@ type Config struct {
 	// its first player has. If it runs out, the match ends with no winner
 	// and reason "aborted", and OnFinished is not called. Zero means
 	// DefaultStartTimeout (2m); negative waits for as long as the room
-	// lives.
+	// lives. With a Store, prefer a positive one: a waiting match whose
+	// room stops stays open in the store without counting against its
+	// creator's MaxChallenges, and RestoreChallenges counts every such
+	// match again, with no deadline (docs/games.md).
 	StartTimeout time.Duration
 	// OnFinished, if set, receives every match that started and ended:
 	// by the game's rules, resignation, agreement, timeout, forfeit, or

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parlorhq/parlor/codec"
+	"go.uber.org/zap"
 )
 
 // ErrNotAllowed: Config.CanChallenge refused a challenge, or a quick-match
@@ -19,14 +20,23 @@ var ErrNotAllowed = &codec.Error{Code: codec.CodeForbidden, Message: "games: you
 const policyTimeout = 2 * time.Second
 
 // canChallenge applies Config.CanChallenge to from challenging each of
-// the other players: nil when all are allowed.
-func (m *Module) canChallenge(from string, players []string) error {
+// the other players: nil when all are allowed. A policy that panics
+// refuses (ErrNotAllowed), and the panic is logged to log: the caller
+// has put nothing in place that the panic would leave behind, such as a
+// player in a quick-match line.
+func (m *Module) canChallenge(log *zap.Logger, from string, players []string) (err error) {
 	policy := m.cfg.CanChallenge
 	if policy == nil {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), policyTimeout)
 	defer cancel()
+	defer func() {
+		if v := recover(); v != nil {
+			log.Error("games: CanChallenge panicked", zap.String("from", from), zap.Any("panic", v), zap.Stack("stack"))
+			err = ErrNotAllowed
+		}
+	}()
 	for _, to := range players {
 		if to == from {
 			continue

@@ -34,7 +34,7 @@ func (q *queue) OnJoin(r *room.Room, j *room.Join) (any, error) {
 		q.waiting = append(q.waiting, j.User)
 	}
 	n := len(q.waiting)
-	if seats := q.group(j.User); seats != nil {
+	if seats := q.group(r, j.User); seats != nil {
 		q.waiting = slices.DeleteFunc(q.waiting, func(u string) bool { return slices.Contains(seats, u) })
 		now := r.Now()
 		for _, u := range seats {
@@ -50,7 +50,7 @@ func (q *queue) OnJoin(r *room.Room, j *room.Join) (any, error) {
 // group returns a match's worth of waiting players with joiner among
 // them, in the order they came, each pair allowed by Config.CanChallenge;
 // nil if there is none yet. The longest-waiting go first.
-func (q *queue) group(joiner string) []string {
+func (q *queue) group(r *room.Room, joiner string) []string {
 	if len(q.waiting) < q.m.seats {
 		return nil
 	}
@@ -67,7 +67,7 @@ func (q *queue) group(joiner string) []string {
 		}
 		ok := true
 		for _, g := range group {
-			if q.m.canChallenge(g, []string{u}) != nil || q.m.canChallenge(u, []string{g}) != nil {
+			if q.m.canChallenge(r.Logger(), g, []string{u}) != nil || q.m.canChallenge(r.Logger(), u, []string{g}) != nil {
 				ok = false
 				break
 			}

@@ -727,3 +727,32 @@ func TestPresenceEventsBounded(t *testing.T) {
 	alice.play(4) // the match goes on
 	bob.until(games.EventMoved)
 }
+
+// The creator of a challenge cannot decline it, after a restart as
+// before (a rebuilt match does not keep who joined): only the challenged
+// player declines, and the challenger cancels.
+func TestCreatorCannotDeclineRestored(t *testing.T) {
+	hl := newHookLog()
+	rs := newRestarter(t, games.Config{OnChallenge: hl.hook})
+	if _, err := rs.challenge("alice", "bob", "n1"); err != nil {
+		t.Fatal(err)
+	}
+	hl.states(t, 1)
+	decline := func() error {
+		c := rs.dial("alice")
+		defer c.Close()
+		_, err := c.Join(context.Background(), "games.tictactoe", games.JoinParams{Opponent: "bob", Nonce: "n1", Decline: true})
+		return err
+	}
+	if err := decline(); codec.AsError(err).Code != codec.CodeConflict {
+		t.Fatalf("before the restart, alice declines her own challenge: %v, want conflict", err)
+	}
+	rs.restart(time.Second, room.Config{})
+	if _, err := rs.mod.Load().RestoreChallenges(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	hl.states(t, 1)
+	if err := decline(); codec.AsError(err).Code != codec.CodeConflict {
+		t.Fatalf("after the restart, alice declines her own challenge: %v, want conflict", err)
+	}
+}
