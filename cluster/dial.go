@@ -17,10 +17,11 @@ const (
 	// DefaultConnectTimeout bounds the first connection's TCP dial.
 	DefaultConnectTimeout = 2 * time.Second
 	// DefaultPingInterval is how often the connection pings its server
-	// when it has nothing else to say. Two pings unanswered in a row, 4 s,
-	// end a connection that died without a word (a host gone, a cable
-	// out), where nats.go's own default, 2 minutes, would leave the node
-	// believing itself connected for up to 4 minutes.
+	// when it has nothing else to say. A connection that died without a
+	// word (a host gone, a cable out) ends at the tick after its second
+	// unanswered ping, 4 to 6 s after its last answer, where nats.go's own
+	// default, 2 minutes, would leave the node believing itself connected
+	// for up to 6 minutes.
 	DefaultPingInterval = 2 * time.Second
 )
 
