@@ -146,7 +146,9 @@ func sameOrigin(r *http.Request) bool {
 // request already carries is revoked: the new one replaces it.
 func (a *Arcade) signIn(w http.ResponseWriter, r *http.Request, user string) bool {
 	if old, err := a.sessionOf(r); err == nil {
-		a.sessions.revoke(old.token)
+		if err := a.sessions.revoke(old.token); err != nil {
+			a.log.Warn("sign-in: the replaced session may stay live on other nodes until it expires", zap.String("user", old.user), zap.Error(err))
+		}
 		a.endSession(old, "replaced by a new sign-in")
 	}
 	ss, dropped, err := a.sessions.create(user)
@@ -213,7 +215,11 @@ func (a *Arcade) login(w http.ResponseWriter, r *http.Request) {
 // (405), so a link or an image on another page cannot sign anyone out.
 func (a *Arcade) logout(w http.ResponseWriter, r *http.Request) {
 	if ss, ok := a.signOutRequest(w, r); ok {
-		a.sessions.revoke(ss.token)
+		if err := a.sessions.revoke(ss.token); err != nil {
+			a.log.Warn("sign-out failed: the session stays", zap.String("user", ss.user), zap.Error(err))
+			http.Error(w, "sign-out failed; try again", http.StatusServiceUnavailable)
+			return
+		}
 		a.endSession(ss, "signed out")
 		a.log.Info("sign-out", zap.String("user", ss.user))
 	} else if ss != nil {
@@ -229,7 +235,12 @@ func (a *Arcade) logout(w http.ResponseWriter, r *http.Request) {
 // clears the cookie and goes to /login.
 func (a *Arcade) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
 	if ss, ok := a.signOutRequest(w, r); ok {
-		n := a.sessions.revokeUser(ss.user)
+		n, err := a.sessions.revokeUser(ss.user)
+		if err != nil {
+			a.log.Warn("sign-out everywhere failed: sessions may stay", zap.String("user", ss.user), zap.Int("sessions", n), zap.Error(err))
+			http.Error(w, "sign-out everywhere failed; try again", http.StatusServiceUnavailable)
+			return
+		}
 		ws := a.eng.DisconnectUser(ss.user, engine.CloseSignedOut, "signed out everywhere")
 		a.log.Info("sign-out everywhere", zap.String("user", ss.user), zap.Int("sessions", n), zap.Int("websockets", ws))
 	} else if ss != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -178,33 +179,40 @@ func (k *kvSessions) get(token string) (*session, error) {
 }
 
 // delete implements sessionShare.
-func (k *kvSessions) delete(token string) {
+func (k *kvSessions) delete(token string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
 	defer cancel()
-	_ = k.kv.Delete(ctx, sessionKey(token))
+	return k.kv.Delete(ctx, sessionKey(token))
 }
 
 // deleteUser implements sessionShare. It reads every session of the
 // bucket: sign-out everywhere is rare, and a demo holds few sessions.
-func (k *kvSessions) deleteUser(user string) int {
+func (k *kvSessions) deleteUser(user string) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*sessionOpTimeout)
 	defer cancel()
 	keys, err := k.kv.ListKeys(ctx)
 	if err != nil {
-		return 0
+		return 0, err
 	}
 	n := 0
+	var failed error // the first session that could not be read or deleted
 	for key := range keys.Keys() {
 		b, err := k.read(ctx, key)
-		if b == nil || err != nil {
+		if err != nil {
+			failed = cmp.Or(failed, err)
 			continue
 		}
 		var v kvSession
-		if json.Unmarshal(b, &v) == nil && v.User == user && k.kv.Delete(ctx, key) == nil {
-			n++
+		if b == nil || json.Unmarshal(b, &v) != nil || v.User != user {
+			continue
 		}
+		if err := k.kv.Delete(ctx, key); err != nil {
+			failed = cmp.Or(failed, err)
+			continue
+		}
+		n++
 	}
-	return n
+	return n, failed
 }
 
 // lookupShared is lookup on a cluster: the bucket decides whether the

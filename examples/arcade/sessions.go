@@ -57,9 +57,10 @@ type sessionShare interface {
 	put(ss *session) error
 	get(token string) (*session, error)
 	// delete forgets a token; deleteUser every session of user, and
-	// returns how many there were.
-	delete(token string)
-	deleteUser(user string) int
+	// returns how many there were. An error says that a session may
+	// still be live for the other nodes.
+	delete(token string) error
+	deleteUser(user string) (int, error)
 }
 
 func newSessionStore(ttl time.Duration, perUser, max int) *sessionStore {
@@ -94,7 +95,9 @@ func (s *sessionStore) create(user string) (ss *session, dropped []*session, err
 	ss = &session{token: randomToken(), id: randomToken(), user: user, csrf: randomToken(), expires: now.Add(s.ttl)}
 	if s.share != nil {
 		for _, old := range dropped {
-			s.share.delete(old.token)
+			// Best effort: a dropped session left in the bucket ends
+			// at its TTL; the new sign-in does not wait for it.
+			_ = s.share.delete(old.token)
 		}
 		if err := s.share.put(ss); err != nil {
 			return nil, dropped, err
@@ -123,23 +126,33 @@ func (s *sessionStore) lookup(token string) (*session, bool) {
 	return ss, true
 }
 
-// revoke ends the session with this token, if it is live.
-func (s *sessionStore) revoke(token string) {
+// revoke ends the session with this token, if it is live. On a cluster
+// an error says that the other nodes may still take it: nothing is
+// forgotten then, and the caller tells the user to try again.
+func (s *sessionStore) revoke(token string) error {
 	if s.share != nil {
-		s.share.delete(token)
+		if err := s.share.delete(token); err != nil {
+			return err
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if ss, ok := s.byToken[token]; ok {
 		s.remove(ss)
 	}
+	return nil
 }
 
 // revokeUser ends every session of user and returns how many there were.
-func (s *sessionStore) revokeUser(user string) int {
+// On a cluster an error says that some may still be live for the other
+// nodes, as for revoke.
+func (s *sessionStore) revokeUser(user string) (int, error) {
 	shared := 0
 	if s.share != nil {
-		shared = s.share.deleteUser(user)
+		var err error
+		if shared, err = s.share.deleteUser(user); err != nil {
+			return shared, err
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -148,7 +161,7 @@ func (s *sessionStore) revokeUser(user string) int {
 		delete(s.byToken, ss.token)
 	}
 	delete(s.byUser, user)
-	return max(len(list), shared)
+	return max(len(list), shared), nil
 }
 
 // remove forgets ss. s.mu is held.
