@@ -367,6 +367,14 @@ func TestPresenceHideRate(t *testing.T) {
 	if _, hidden := env.e.UserPresence("alice"); !hidden {
 		t.Fatal("the refused change showed alice")
 	}
+	// A bystander's changes are bounded on their own.
+	bob := env.watcher("bob")
+	if _, err := bob.Send(testCtx(t), bob.ch, engine.EventPresenceHide, engine.PresenceHide{Hidden: true}); err != nil {
+		t.Fatalf("bob hides while alice is limited: %v", err)
+	}
+	if _, hidden := env.e.UserPresence("bob"); !hidden {
+		t.Fatal("bob's hide was not applied")
+	}
 	env.clk.Advance(time.Second) // 2 more
 	if err := hide(false); err != nil {
 		t.Fatalf("a change a second later: %v", err)
