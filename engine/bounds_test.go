@@ -128,6 +128,84 @@ func TestConnLimitEvictIdle(t *testing.T) {
 	by.check()
 }
 
+// TestConnLimitResume: a user at MaxConnsPerUser whose client resumes on
+// a new connection, while the old one is still open (a network change),
+// takes over its own old connection (4009), and no other connection of
+// theirs is evicted, though another is more idle. A connection past the
+// limit that never sends its connect frame evicts nobody; one that does
+// evicts the most idle at its connect frame. While one waits for its
+// connect frame, another one past the limit evicts at once.
+func TestConnLimitResume(t *testing.T) {
+	env := newEnv(t, engine.Config{MaxConnsPerUser: 2, HandshakeTimeout: 300 * time.Millisecond})
+	by := newBystander(env, "bob", "lobby")
+	alive := func(what string, w *rawWS) {
+		t.Helper()
+		w.writeFrame(opPing, []byte("?"))
+		_ = w.conn.SetReadDeadline(time.Now().Add(waitTimeout))
+		defer func() { _ = w.conn.SetReadDeadline(time.Time{}) }()
+		for {
+			op, p, err := w.readFrame()
+			if err != nil {
+				t.Fatalf("%s: %v, want it open", what, err)
+			}
+			if op == opClose {
+				t.Fatalf("%s: closed with %d, want it open", what, binary.BigEndian.Uint16(p))
+			}
+			if op == opPong && string(p) == "?" {
+				return
+			}
+		}
+	}
+
+	idle := env.rawDial("alice", nil)
+	rawConnect(t, idle, "")
+	active := env.rawDial("alice", nil)
+	c := rawConnect(t, active, "")
+	active.join(2, echo.Kind, echo.JoinParams{Name: "alices"}) // idle is now the most idle
+
+	next := env.rawDial("alice", nil)
+	if r := rawConnect(t, next, c.Token); !r.Resumed {
+		t.Fatalf("the resume at the limit: %+v, want resumed", r)
+	}
+	if res := active.readClose(waitTimeout); res.closeCode != engine.CloseReplaced {
+		t.Fatalf("the resumed connection closed with %d %q, want %d", res.closeCode, res.reason, engine.CloseReplaced)
+	}
+	alive("the most idle connection, after the resume", idle)
+	next.join(2, echo.Kind, echo.JoinParams{Name: "alices"})
+	env.waitSessions(3) // bob, idle, next
+
+	// Never connected: closed at the handshake timeout, nobody evicted.
+	silent := env.rawDial("alice", nil)
+	if res := silent.readClose(waitTimeout); res.closeCode != engine.ClosePolicy {
+		t.Fatalf("the connection with no connect frame closed with %d %q, want %d", res.closeCode, res.reason, engine.ClosePolicy)
+	}
+	alive("the most idle connection, after a silent one", idle)
+	alive("the active connection, after a silent one", next)
+
+	// Connected without a token: the most idle one makes room.
+	fresh := env.rawDial("alice", nil)
+	rawConnect(t, fresh, "")
+	if res := idle.readClose(waitTimeout); res.closeCode != engine.CloseEvicted {
+		t.Fatalf("the most idle connection closed with %d %q, want %d", res.closeCode, res.reason, engine.CloseEvicted)
+	}
+	fresh.join(2, echo.Kind, echo.JoinParams{Name: "alices"}) // next is now the most idle
+	alive("the active connection", next)
+
+	// Two past the limit at once: the second evicts at its upgrade.
+	first := env.rawDial("alice", nil)
+	second := env.rawDial("alice", nil)
+	if res := next.readClose(waitTimeout); res.closeCode != engine.CloseEvicted {
+		t.Fatalf("the most idle connection closed with %d %q, want %d at the second upgrade", res.closeCode, res.reason, engine.CloseEvicted)
+	}
+	rawConnect(t, first, "")
+	if res := fresh.readClose(waitTimeout); res.closeCode != engine.CloseEvicted {
+		t.Fatalf("the other connection closed with %d %q, want %d at the first one's connect", res.closeCode, res.reason, engine.CloseEvicted)
+	}
+	rawConnect(t, second, "")
+	env.waitSessions(3) // bob, first, second
+	by.check()
+}
+
 // TestConnLimitRefuse: under ConnLimitRefuse, a user at MaxConnsPerUser
 // is refused with 429 before the upgrade, and no connection of theirs is
 // closed; another user connects freely.

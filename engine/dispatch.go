@@ -58,6 +58,9 @@ func (s *session) handleFrame(f *codec.Frame) error {
 				s.e.takeOver(s.user, old, s)
 			}
 		}
+		// A connection admitted over the user's limit makes room now
+		// that it is known whether it took over one of its own.
+		s.e.settleConn(s)
 		if s.e.cluster != nil {
 			s.userSub = s.e.holdUserSub(s.user)
 		}

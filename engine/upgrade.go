@@ -26,7 +26,11 @@ import (
 //	500 Config.Credential panicked
 //
 // Under the default ConnLimitEvictIdle, a user at the limit gets the new
-// connection and their most idle one is closed with 4010 (CloseEvicted).
+// connection, and at its connect frame either its resume takes over the
+// user's old connection (4009) or the user's most idle one is closed
+// with 4010 (CloseEvicted); a connection that never sends its connect
+// frame evicts nobody. While one such connection waits for its connect
+// frame, another one past the limit evicts at once.
 func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e.shutting.Load() {
 		e.refuse(w, "server shutting down", http.StatusServiceUnavailable)
@@ -66,13 +70,13 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	cred, ok := e.credential(r)
 	if !ok {
-		e.releaseConn(user, nil)
+		e.releaseUpgrade(user, ticket)
 		http.Error(w, "internal server error", http.StatusInternalServerError)
 		return
 	}
 	conn, err := e.upgrader.Upgrade(w, r)
 	if err != nil {
-		e.releaseConn(user, nil)
+		e.releaseUpgrade(user, ticket)
 		e.log.Debug("upgrade failed", zap.Error(err))
 		if e.obs != nil {
 			e.obs.UpgradeRefused(http.StatusBadRequest) // gws answered 400
@@ -86,7 +90,7 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.upgrading.RLock()
 	defer e.upgrading.RUnlock()
 	if e.shutting.Load() {
-		e.releaseConn(user, nil)
+		e.releaseUpgrade(user, ticket)
 		_ = conn.WriteClose(CloseGoingAway, []byte("server shutting down"))
 		_ = conn.NetConn().Close()
 		return
