@@ -593,13 +593,21 @@ func (s *session) joinRemote(ctx context.Context, owner, id string, f *codec.Fra
 		}
 		return err
 	}
+	// The handle goes in under rr.mu, so that a left envelope for the
+	// session, which takes it out of rr.members under rr.mu and then
+	// looks for its handle (remoteLeft), comes either before the check
+	// or after the handle is there: never between the two, leaving a
+	// handle on a membership that has ended. (Lock order: rr.mu, then
+	// roomsMu; nothing takes rr.mu while holding roomsMu.)
 	rr.mu.Lock()
 	still := rr.members[s.id] == s
-	rr.mu.Unlock()
 	if still {
 		s.roomsMu.Lock()
 		s.remote[id] = &remoteHandle{rr: rr, owner: owner}
 		s.roomsMu.Unlock()
+	}
+	rr.mu.Unlock()
+	if still {
 		s.e.watchNode(owner)
 	}
 	return nil
