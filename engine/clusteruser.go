@@ -217,16 +217,8 @@ func appendDisconnect(p []byte, node string, order closeOrder) []byte {
 // parseDisconnect decodes a userDisconnect message; ok is false when it is
 // malformed.
 func parseDisconnect(p []byte) (node string, order closeOrder, ok bool) {
-	if len(p) < 2 || p[0] != userDisconnect {
-		return "", closeOrder{}, false
-	}
-	n := int(p[1])
-	rest := p[2:]
-	if len(rest) < n+3 {
-		return "", closeOrder{}, false
-	}
-	node, rest = string(rest[:n]), rest[n:]
-	if rest[0] > 1 {
+	node, rest, ok := cutNodeHead(p)
+	if !ok || p[0] != userDisconnect || len(rest) < 3 || rest[0] > 1 {
 		return "", closeOrder{}, false
 	}
 	order.all = rest[0] == 1
@@ -283,10 +275,10 @@ func appendRenew(p []byte, node, from, to string) []byte {
 // parseRenew decodes a userRenew message; ok is false when it is
 // malformed.
 func parseRenew(p []byte) (node, from, to string, ok bool) {
-	if len(p) < 2 || p[0] != userRenew || len(p) < 2+int(p[1]) {
+	node, rest, ok := cutNodeHead(p)
+	if !ok || p[0] != userRenew {
 		return "", "", "", false
 	}
-	node, rest := string(p[2:2+int(p[1])]), p[2+int(p[1]):]
 	fl, k := binary.Uvarint(rest)
 	if k <= 0 || fl > uint64(len(rest)-k) {
 		return "", "", "", false
@@ -307,4 +299,15 @@ func (e *Engine) onRenew(user string, p []byte) {
 		return
 	}
 	e.renew(user, from, to)
+}
+
+// cutNodeHead splits a message of the user topic, kind | len(node) | node
+// | rest, into the name of the node that published it and the rest; ok is
+// false when p is shorter than its head says. The caller checks the kind,
+// p[0].
+func cutNodeHead(p []byte) (node string, rest []byte, ok bool) {
+	if len(p) < 2 || len(p) < 2+int(p[1]) {
+		return "", nil, false
+	}
+	return string(p[2 : 2+int(p[1])]), p[2+int(p[1]):], true
 }

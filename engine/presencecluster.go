@@ -103,14 +103,10 @@ func (p *presenceTracker) askViews(user string) {
 // onPresenceMessage handles a presence message on user's topic. It runs
 // on the topic's delivery goroutine and does not block.
 func (p *presenceTracker) onPresenceMessage(user string, b []byte) {
-	if len(b) < 2 || len(b) < 2+int(b[1]) || b[1] == 0 {
+	node, rest, ok := cutNodeHead(b)
+	if !ok || node == "" || node == p.e.cluster.Node() {
 		return
 	}
-	node := string(b[2 : 2+int(b[1])])
-	if node == p.e.cluster.Node() {
-		return
-	}
-	rest := b[2+int(b[1]):]
 	switch b[0] {
 	case userPresenceAsk:
 		p.answer(user)
