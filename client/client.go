@@ -47,8 +47,14 @@ type Client struct {
 	finished bool
 	err      error
 
-	events      chan Event // made by eventsChan, on first use
-	eventsOnce  sync.Once
+	events     chan Event // made by eventsChan, on first use
+	eventsOnce sync.Once
+	// eventsMu is read-locked by every send on events (deliver), and
+	// locked by finish to close it: a room move's goroutine may deliver
+	// at any time, also while the client ends. eventsShut is set under
+	// it once events is closed.
+	eventsMu    sync.RWMutex
+	eventsShut  bool
 	done        chan struct{}
 	closing     chan struct{} // closed by Close
 	closeOnce   sync.Once
@@ -229,12 +235,29 @@ func (c *Client) notify(sc StateChange) {
 	}
 }
 
-// deliver puts ev on Events, unless the client is closing.
+// deliver puts ev on Events, unless the client is closing or has ended:
+// finish closes done before it closes Events, which wakes a deliver that
+// waits for room there.
 func (c *Client) deliver(ev Event) {
+	c.eventsMu.RLock()
+	defer c.eventsMu.RUnlock()
+	if c.eventsShut {
+		return
+	}
 	select {
 	case c.eventsChan() <- ev:
 	case <-c.closing:
+	case <-c.done:
 	}
+}
+
+// closeEvents closes Events once no deliver is under way; done is closed
+// already, so none waits.
+func (c *Client) closeEvents() {
+	c.eventsMu.Lock()
+	c.eventsShut = true
+	close(c.eventsChan())
+	c.eventsMu.Unlock()
 }
 
 func (c *Client) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -235,3 +235,35 @@ func TestFakeRoomMovedWhileLeaving(t *testing.T) {
 		t.Fatalf("rejoin after the refused leave presents epoch %q since %d, want e1 since 3", j.Epoch, j.Seq)
 	}
 }
+
+// TestFakeGiveUpWhileEventsFull: a moved room whose rejoin is refused
+// rate_limited until the client gives it up tells the application on
+// Events, from the move's own goroutine. When the application does not
+// read Events (full) and the connection then ends for good (4011), the
+// client closes Events without a send on the closed channel: the notice
+// that could not be delivered is dropped, and the process goes on.
+func TestFakeGiveUpWhileEventsFull(t *testing.T) {
+	fs := newFakeServer(t)
+	c, fc := dialFake(t, fs, client.Options{Reconnect: fast, EventBuffer: 1})
+	joinFake(t, c, fc, "r1", 3, "e1")
+	fc.send(event("r1", 4, "a")) // fills Events: never read
+	fc.send(codec.AppendLeft(nil, "r1", codec.LeftMoved))
+	for range 5 {
+		j := fc.expect(codec.TypeJoin)
+		fc.send(codec.AppendReply(nil, j.Ref, codec.CodeRateLimited, "slow down", nil))
+	}
+	time.Sleep(50 * time.Millisecond) // the give-up notice waits for room on Events
+	fc.closeWith(4011)
+	select {
+	case <-c.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the client did not end after 4011")
+	}
+	n := 0
+	for range c.Events() {
+		n++
+	}
+	if n < 1 || n > 2 {
+		t.Fatalf("%d events read after the end, want the first event, and the give-up notice at most", n)
+	}
+}

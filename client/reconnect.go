@@ -356,7 +356,7 @@ func (c *Client) finish(err error) {
 	c.mu.Unlock()
 	c.cancelLife()
 	close(c.done)
-	close(c.eventsChan())
+	c.closeEvents()
 	c.notify(StateChange{State: StateClosed, Err: err})
 }
 
