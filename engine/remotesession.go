@@ -44,20 +44,22 @@ func (rs *remoteSession) UserID() string { return rs.user }
 // node in an envFrames envelope on the room's topic.
 func (rs *remoteSession) Deliver(frames []byte) bool { return rs.publish(envFrames, frames) }
 
-// RoomJoined implements room.Session. A session whose earlier membership
-// ended (RoomLeft) between the lookup of rs and this join is a member
-// again, and known again: a member node that missed broadcasts takes its
-// session out (a leave marked disconnected, behind a busy mailbox) and
-// the client may join again before the room has taken that leave.
+// RoomJoined implements room.Session. The member is known again when it
+// was forgotten between the lookup of rs and this join: its earlier
+// membership ended (RoomLeft; a member node that missed broadcasts takes
+// its session out, a leave marked disconnected, behind a busy mailbox,
+// and the client may join again before the room has taken that leave),
+// or an earlier forwarded join of the same session, which shared rs,
+// ended its wait in a busy mailbox and forgot it (joinForwarded) while
+// this retry waited behind it.
 func (rs *remoteSession) RoomJoined(*room.Room) {
 	rs.joined.Store(true)
-	if rs.left.Swap(false) {
-		rs.e.remoteSessions.update(rs.key, func(m map[string]*remoteSession) {
-			if m[rs.key] == nil {
-				m[rs.key] = rs
-			}
-		})
-	}
+	rs.left.Store(false)
+	rs.e.remoteSessions.update(rs.key, func(m map[string]*remoteSession) {
+		if m[rs.key] == nil {
+			m[rs.key] = rs
+		}
+	})
 }
 
 // RoomLeft implements room.Session: the member's node is told, after the

@@ -763,11 +763,25 @@ func (r *Room) handleJoin(o *op) error {
 			r.idle = nil
 		}
 	}
-	if m.find(s.ID()) < 0 {
+	switch i := m.find(s.ID()); {
+	case i < 0:
 		m.sessions = append(m.sessions, s)
 		s.RoomJoined(r)
 		if r.cfg.Fanout != nil {
 			r.cfg.Fanout.Attach(r.id, s)
+		}
+	case m.sessions[i] != s:
+		// The same session, joining again through another Session
+		// value (a cluster owner's view of a member on another node,
+		// made anew for the node's new link): it takes the old value's
+		// place, and the broadcasts follow it. The old value is dropped
+		// without a word: the membership goes on.
+		old := m.sessions[i]
+		m.sessions[i] = s
+		s.RoomJoined(r)
+		if r.cfg.Fanout != nil {
+			r.cfg.Fanout.Attach(r.id, s)
+			r.cfg.Fanout.Detach(r.id, old)
 		}
 	}
 	var missed [][]byte
@@ -799,6 +813,9 @@ func (r *Room) removeSession(s Session, reason LeaveReason, notify bool) {
 	if i < 0 {
 		return
 	}
+	// The session as the room holds it, which may be another value of
+	// the same session than s (handleJoin): that one is detached.
+	s = m.sessions[i]
 	m.sessions = slices.Delete(m.sessions, i, i+1)
 	r.detach(s, reason, notify)
 	if len(m.sessions) > 0 {

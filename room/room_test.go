@@ -1325,3 +1325,66 @@ func TestRoomSetIdleTTL(t *testing.T) {
 	do(t, r2, func() { r2.SetIdleTTL(0) })
 	waitDone(t, r2)
 }
+
+// valueFanout is a room.Fanout that records the Session values it is
+// given, to tell two values of one session apart.
+type valueFanout struct {
+	mu       sync.Mutex
+	attached []room.Session
+	detached []room.Session
+}
+
+func (f *valueFanout) Attach(_ string, s room.Session) {
+	f.mu.Lock()
+	f.attached = append(f.attached, s)
+	f.mu.Unlock()
+}
+
+func (f *valueFanout) Detach(_ string, s room.Session) {
+	f.mu.Lock()
+	f.detached = append(f.detached, s)
+	f.mu.Unlock()
+}
+
+func (f *valueFanout) Publish(string, []byte) {}
+
+// TestRoomRejoinThroughAnotherValue: a session that joins again through
+// another Session value with its id (as a cluster owner's view of a
+// member on another node is made anew when its link to that node is)
+// stays one membership, held by the new value: the broadcasts move to
+// it, and the old one is dropped without a left. A leave or disconnect
+// that names the old value then ends the membership as the room holds
+// it, detaching the new value.
+func TestRoomRejoinThroughAnotherValue(t *testing.T) {
+	fan := &valueFanout{}
+	r := startRoom(t, &hooks{}, room.Config{Fanout: fan})
+	old, next := newSession("alice", "a1"), newSession("alice", "a1")
+	mustJoin(t, r, old, 1)
+	mustJoin(t, r, next, 2)
+	if next.joinedCount() != 1 || len(old.leftReasons()) != 0 {
+		t.Fatalf("the new value joined %d times, the old one left %v; want 1 and none", next.joinedCount(), old.leftReasons())
+	}
+	fan.mu.Lock()
+	attached, detached := slices.Clone(fan.attached), slices.Clone(fan.detached)
+	fan.mu.Unlock()
+	if !slices.Equal(attached, []room.Session{old, next}) || !slices.Equal(detached, []room.Session{old}) {
+		t.Fatalf("fanout: attached %v, detached %v; want both, then the old one detached", attached, detached)
+	}
+	if err := r.Leave(ctxT(t), old); err != nil {
+		t.Fatal(err)
+	}
+	var member bool
+	do(t, r, func() { member = r.IsMember("alice") })
+	if member {
+		t.Fatal("alice is still a member after the leave")
+	}
+	if got := next.leftReasons(); !slices.Equal(got, []room.LeaveReason{room.LeaveLeft}) || len(old.leftReasons()) != 0 {
+		t.Fatalf("left: the new value %v, the old one %v; want the new one told", got, old.leftReasons())
+	}
+	fan.mu.Lock()
+	detached = slices.Clone(fan.detached)
+	fan.mu.Unlock()
+	if !slices.Equal(detached, []room.Session{old, next}) {
+		t.Fatalf("fanout detached %v, want the new value detached at the leave", detached)
+	}
+}

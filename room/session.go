@@ -2,6 +2,10 @@ package room
 
 // Session is one client connection as a room sees it. The engine implements
 // it. A user may have several sessions (tabs, devices) in the same room.
+// The room tells sessions apart by ID: a join through another value with
+// the ID of a member keeps that membership and gives it to the new value
+// (RoomJoined, the Fanout attaches it and detaches the old one, which is
+// not told), and a leave or disconnect names the membership by its ID.
 type Session interface {
 	// ID is the session's unique id.
 	ID() string
