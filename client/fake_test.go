@@ -367,26 +367,63 @@ func TestFakeRejoinRefused(t *testing.T) {
 // TestFakeRejoinUnavailableKeepsRoom: a rejoin refused with unavailable
 // (the server's cluster cut off) is tried again for as long as it takes,
 // without counting toward giving the room up, and a send waiting for it
-// fails with the refusal; rate_limited counts, and gives r2 up after five
-// rounds while r1 is joined again.
+// fails with the refusal; rate_limited counts, and gives r2 up at its
+// sixth refusal (five tries again), while r1 is joined again. Each room is tried on its own: the
+// connection opens after the first round, and a room joined again
+// meanwhile (r3) sends at once.
 func TestFakeRejoinUnavailableKeepsRoom(t *testing.T) {
 	fs := newFakeServer(t)
 	c, fc := dialFake(t, fs, client.Options{Reconnect: fast})
 	joinFake(t, c, fc, "r1", 0, "e1")
 	joinFake(t, c, fc, "r2", 0, "e2")
+	joinFake(t, c, fc, "r3", 0, "e3")
 
 	fc.kill()
 	fc2 := fs.accept()
 	fc2.handshake(2, true)
 	waiting := async(func() (client.Reply, error) { return c.Send(ctx(t), "r1", "x", nil) })
-	for round := 1; round <= 12; round++ {
-		j1, j2 := fc2.expect(codec.TypeJoin), fc2.expect(codec.TypeJoin)
-		code := codec.CodeUnavailable
-		if round > 7 {
-			code = codec.CodeRateLimited
+	tries := map[string]int{}
+	var last codec.Frame // r1's 13th rejoin
+	var other <-chan outcome[client.Reply]
+	sent := false
+	for tries["r1"] < 13 || tries["r2"] < 13 || !sent {
+		f := fc2.next()
+		if f.Type == codec.TypeSend {
+			if f.Room != "r3" || sent {
+				t.Fatalf("a send %+v, want r3's one", f)
+			}
+			sent = true
+			fc2.send(codec.AppendReply(nil, f.Ref, "", "", nil))
+			continue
 		}
-		fc2.send(codec.AppendReply(nil, j1.Ref, codec.CodeUnavailable, "cut off", nil),
-			codec.AppendReply(nil, j2.Ref, code, "again", nil))
+		if f.Type != codec.TypeJoin {
+			t.Fatalf("a %s frame %+v", f.Type, f)
+		}
+		room := map[string]string{"e1": "r1", "e2": "r2", "e3": "r3"}[f.Epoch] // a rejoin names its room by its epoch here
+		tries[room]++
+		switch n := tries[room]; {
+		case room == "r3" && n == 1:
+			fc2.send(codec.AppendJoined(nil, f.Ref, "r3", 0, nil, "e3", true))
+		case room == "r1" && n == 13:
+			last = f
+		case room == "r1", room == "r2" && n <= 7:
+			fc2.send(codec.AppendReply(nil, f.Ref, codec.CodeUnavailable, "cut off", nil))
+		case room == "r2" && n <= 13:
+			fc2.send(codec.AppendReply(nil, f.Ref, codec.CodeRateLimited, "again", nil))
+		default:
+			t.Fatalf("rejoin %d of %q (epoch %q)", n, room, f.Epoch)
+		}
+		if room == "r1" && tries["r1"] == 2 {
+			// The connection is open, and r3's sends go out while r1 and
+			// r2 are still being joined again.
+			if st := c.State(); st != client.StateOpen {
+				t.Fatalf("state %v while two rooms are being joined again, want open", st)
+			}
+			other = async(func() (client.Reply, error) { return c.Send(ctx(t), "r3", "y", nil) })
+		}
+	}
+	if _, err := await(t, other); err != nil {
+		t.Fatalf("r3's send: %v", err)
 	}
 	var ce *codec.Error
 	if _, err := await(t, waiting); !errors.As(err, &ce) || ce.Code != codec.CodeUnavailable {
@@ -396,11 +433,10 @@ func TestFakeRejoinUnavailableKeepsRoom(t *testing.T) {
 	if !ev.Left || ev.Room != "r2" || ev.Reason != client.ReasonRejoinFailed || !errors.As(ev.Err, &ce) || ce.Code != codec.CodeRateLimited {
 		t.Fatalf("event %+v, want a %s left notice for r2 with rate_limited", ev, client.ReasonRejoinFailed)
 	}
-	j := fc2.expect(codec.TypeJoin)
-	if j.Epoch != "e1" {
-		t.Fatalf("rejoin after 12 unavailable rounds presents epoch %q, want e1's", j.Epoch)
+	if last.Epoch != "e1" {
+		t.Fatalf("rejoin after 12 unavailable rounds presents epoch %q, want e1's", last.Epoch)
 	}
-	fc2.send(codec.AppendJoined(nil, j.Ref, "r1", 0, nil, "e1", true))
+	fc2.send(codec.AppendJoined(nil, last.Ref, "r1", 0, nil, "e1", true))
 	ch := async(func() (client.Reply, error) { return c.Send(ctx(t), "r1", "x", nil) })
 	f := fc2.expect(codec.TypeSend)
 	fc2.send(codec.AppendReply(nil, f.Ref, "", "", nil))

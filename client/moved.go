@@ -55,7 +55,7 @@ func (c *Client) roomMoved(cn *conn, id string) {
 		}
 	}
 	c.mu.Unlock()
-	go c.rejoinMoved(cn, rec)
+	go c.rejoinMoved(cn, rec, 1, 0)
 }
 
 // errMovedWhileLeaving fails the sends of a room that moved while it was
@@ -75,16 +75,30 @@ func (c *Client) failWritten(id string, err error) {
 	}
 }
 
-// rejoinMoved joins rec again on cn after its room moved, as restore does
-// after a reconnect: a refusal with code unavailable (the node is cut off
-// from its cluster, or found no owner within its join timeout) is tried
-// again with the backoff's pauses for as long as cn lives, and fails the
-// sends waiting for the room; other transient refusals are tried
-// maxRejoinRounds times before the room is given up. If cn is lost
-// meanwhile, the next connection's restore takes the room over.
-func (c *Client) rejoinMoved(cn *conn, rec *roomState) {
-	refusals := 0
-	for round := 1; ; round++ {
+// rejoinMoved joins rec again on cn after its room moved, or after a
+// reconnect's first rejoin of it was refused for now (restore): a refusal
+// with code unavailable (the node is cut off from its cluster, or found
+// no owner within its join timeout) is tried again with the backoff's
+// pauses for as long as cn lives, and fails the sends waiting for the
+// room; after other transient refusals it is tried again maxRejoinRounds
+// times before the room is given up. round is the first try's number in the
+// backoff (a try after the first waits its pause first), refusals the
+// refusals other than unavailable so far. If cn is lost meanwhile, the
+// next connection's restore takes the room over.
+func (c *Client) rejoinMoved(cn *conn, rec *roomState, round, refusals int) {
+	for ; ; round++ {
+		if round > 1 {
+			t := time.NewTimer(c.opts.Reconnect.delay(round-1, c.rnd))
+			select {
+			case <-t.C:
+			case <-cn.closed:
+				t.Stop()
+				return
+			case <-c.closing:
+				t.Stop()
+				return
+			}
+		}
 		calls := c.rejoin(cn, []*roomState{rec})
 		if len(calls) == 0 {
 			c.endMove(cn, rec, false) // left meanwhile
@@ -109,7 +123,8 @@ func (c *Client) rejoinMoved(cn *conn, rec *roomState) {
 			if c.endMove(cn, rec, true) {
 				return
 			}
-			continue // moved again meanwhile
+			round = 0 // moved again meanwhile: join at once
+			continue
 		}
 		if !transient(res.err) {
 			// Refused for good: rejoined gave the room up and told the
@@ -119,19 +134,9 @@ func (c *Client) rejoinMoved(cn *conn, rec *roomState) {
 		}
 		if unavailable(res.err) {
 			c.failWaiting(rec, res.err)
-		} else if refusals++; refusals == maxRejoinRounds {
+		} else if refusals++; refusals > maxRejoinRounds {
 			c.giveUp([]*roomState{rec}, res.err)
 			c.endMove(cn, rec, false)
-			return
-		}
-		t := time.NewTimer(c.opts.Reconnect.delay(round, c.rnd))
-		select {
-		case <-t.C:
-		case <-cn.closed:
-			t.Stop()
-			return
-		case <-c.closing:
-			t.Stop()
 			return
 		}
 	}

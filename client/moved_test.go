@@ -248,7 +248,7 @@ func TestFakeGiveUpWhileEventsFull(t *testing.T) {
 	joinFake(t, c, fc, "r1", 3, "e1")
 	fc.send(event("r1", 4, "a")) // fills Events: never read
 	fc.send(codec.AppendLeft(nil, "r1", codec.LeftMoved))
-	for range 5 {
+	for range 6 { // the first rejoin and five more
 		j := fc.expect(codec.TypeJoin)
 		fc.send(codec.AppendReply(nil, j.Ref, codec.CodeRateLimited, "slow down", nil))
 	}

@@ -15,8 +15,10 @@ import (
 // be resent forever.
 const maxTries = 3
 
-// maxRejoinRounds bounds the tries of a rejoin refused with
-// rate_limited on one connection. A rejoin refused with unavailable (the
+// maxRejoinRounds bounds the retries of a rejoin refused with
+// rate_limited on one connection: the room is given up at the refusal
+// that follows them, the rejoin's maxRejoinRounds+1st, as in the
+// TypeScript SDK. A rejoin refused with unavailable (the
 // server cannot reach the room for now, e.g. its cluster is cut off) is
 // tried again with the backoff's pauses for as long as the connection
 // lives, and never gives the room up; the sends waiting for it fail with
@@ -128,60 +130,38 @@ func (c *Client) restore(cn *conn) bool {
 	c.mu.Unlock()
 	slices.SortFunc(todo, func(a, b *roomState) int { return strings.Compare(a.id, b.id) })
 
-	// Per room, the rejoins refused with a code other than unavailable.
+	// One round here: a room whose rejoin is refused for now (unavailable,
+	// rate_limited) goes on joining on its own, as a moved room does
+	// (rejoinMoved), and holds only its own sends, while the connection
+	// opens for everything else.
 	refusals := make(map[*roomState]int)
-	for round := 1; len(todo) > 0; round++ {
-		calls := c.rejoin(cn, todo)
-		todo = todo[:0]
-		var spent []*roomState
-		var lastErr error
-		timer := time.NewTimer(c.opts.RequestTimeout)
-		for _, cl := range calls {
-			select {
-			case res := <-cl.ch:
-				if res.err == nil || !transient(res.err) {
-					break
-				}
-				if unavailable(res.err) {
-					c.failWaiting(cl.rec, res.err)
-				} else {
-					refusals[cl.rec]++
-					lastErr = res.err
-				}
-				if refusals[cl.rec] == maxRejoinRounds {
-					spent = append(spent, cl.rec)
-				} else {
-					todo = append(todo, cl.rec)
-				}
-			case <-cn.closed:
-				timer.Stop()
-				return false
-			case <-c.closing:
-				timer.Stop()
-				return false
-			case <-timer.C:
-				cn.drop() // a server that does not answer joins is no use
-				return false
-			}
-		}
-		timer.Stop()
-		if len(spent) > 0 {
-			c.giveUp(spent, lastErr)
-		}
-		if len(todo) == 0 {
-			break
-		}
-		t := time.NewTimer(c.opts.Reconnect.delay(round, c.rnd))
+	calls := c.rejoin(cn, todo)
+	todo = todo[:0]
+	timer := time.NewTimer(c.opts.RequestTimeout)
+	for _, cl := range calls {
 		select {
-		case <-t.C:
+		case res := <-cl.ch:
+			if res.err == nil || !transient(res.err) {
+				break
+			}
+			if unavailable(res.err) {
+				c.failWaiting(cl.rec, res.err)
+			} else {
+				refusals[cl.rec]++
+			}
+			todo = append(todo, cl.rec)
 		case <-cn.closed:
-			t.Stop()
+			timer.Stop()
 			return false
 		case <-c.closing:
-			t.Stop()
+			timer.Stop()
+			return false
+		case <-timer.C:
+			cn.drop() // a server that does not answer joins is no use
 			return false
 		}
 	}
+	timer.Stop()
 
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -190,13 +170,24 @@ func (c *Client) restore(cn *conn) bool {
 		c.mu.Unlock()
 		return false
 	}
+	var retry []*roomState
+	for _, rec := range todo {
+		if c.rooms[rec.id] == rec && !rec.leaving && !rec.moving {
+			rec.moving = true
+			retry = append(retry, rec)
+		}
+	}
 	c.ready = true
 	msgs := c.takeQueued(func(cl *call) bool {
-		// A room that moved meanwhile: its sends go after its rejoin (endMove).
+		// A room that moved meanwhile, or whose rejoin is tried again:
+		// its sends go after its rejoin (endMove).
 		return cl.kind != callSend || !c.heldByMove(cl.room)
 	})
 	c.mu.Unlock()
 	writeAll(cn, msgs)
+	for _, rec := range retry {
+		go c.rejoinMoved(cn, rec, 2, refusals[rec])
+	}
 	return true
 }
 
@@ -276,7 +267,7 @@ func (c *Client) failWaiting(rec *roomState, err error) {
 func (c *Client) giveUp(rooms []*roomState, err error) {
 	for _, rec := range rooms {
 		ev := Event{Room: rec.id, Left: true, Reason: ReasonRejoinFailed,
-			Err: fmt.Errorf("client: rejoin refused %d times: %w", maxRejoinRounds, err)}
+			Err: fmt.Errorf("client: rejoin refused %d times: %w", maxRejoinRounds+1, err)}
 		c.mu.Lock()
 		tracked := c.rooms[rec.id] == rec
 		var q *roomEvents
