@@ -21,7 +21,13 @@ const (
 	// word (a host gone, a cable out) ends at the tick after its second
 	// unanswered ping, 4 to 6 s after its last answer, where nats.go's own
 	// default, 2 minutes, would leave the node believing itself connected
-	// for up to 6 minutes.
+	// for up to 6 minutes. A busy node's writes to such a connection
+	// block once the kernel's buffers are full, and nats.go holds the
+	// connection's lock while it writes (its ping timer, Publish and
+	// IsConnected all wait): so a write is given two ping intervals, 4 s,
+	// and a write that takes longer replaces the connection at once,
+	// where nats.go's default write timeout, one minute, would block the
+	// node that long.
 	DefaultPingInterval = 2 * time.Second
 )
 
@@ -42,8 +48,8 @@ type DialConfig struct {
 	// DefaultConnectTimeout.
 	ConnectTimeout time.Duration
 	// PingInterval is how often the connection pings its server; two
-	// unanswered pings end it, and it reconnects. Zero means
-	// DefaultPingInterval.
+	// unanswered pings end it, and it reconnects, as does a write that
+	// takes two intervals. Zero means DefaultPingInterval.
 	PingInterval time.Duration
 	// InOrder tries the servers of URL in the order given, at the first
 	// connection and at every reconnect, instead of nats.go's default
@@ -103,6 +109,8 @@ func Dial(cfg DialConfig) (*nats.Conn, error) {
 		nats.ReconnectBufSize(-1),
 		nats.PingInterval(cfg.PingInterval),
 		nats.MaxPingsOutstanding(2),
+		nats.FlusherTimeout(2*cfg.PingInterval),
+		nats.ReconnectOnFlusherError(),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			log.Warn("nats disconnected", zap.Error(err))
 		}),

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/parlorhq/parlor/cluster"
 	"github.com/parlorhq/parlor/internal/wstest"
 )
@@ -64,5 +66,52 @@ func TestLivenessFollowsHeartbeatInterval(t *testing.T) {
 	}
 	if closedWithin(a.NodeGone("b"), 3*time.Second) {
 		t.Fatal("b, alive and beating every 2 s, believed gone by a")
+	}
+}
+
+// TestStalledWritesReplaceConnection: a busy node whose NATS server
+// vanishes without a word keeps writing until the kernel's buffers are
+// full, and its writes then block, holding the connection's lock, which
+// the ping timer needs too. The connection must still be replaced within
+// the documented bound (a write is given two ping intervals, 4 s), not
+// after nats.go's default write timeout of a minute, with the node's
+// every publish blocked meanwhile.
+func TestStalledWritesReplaceConnection(t *testing.T) {
+	ns := StartServer(t)
+	link := wstest.StartProxy(t, ns.Addr().String())
+	nc := dial(t, "a", "nats://"+link.Addr())
+	lost := make(chan time.Time, 1)
+	nc.SetDisconnectErrHandler(func(*nats.Conn, error) {
+		select {
+		case lost <- time.Now():
+		default:
+		}
+	})
+	payload := make([]byte, 64<<10)
+	link.Stall()
+	start := time.Now()
+	done := make(chan struct{})
+	defer close(done)
+	go func() { // a busy node keeps publishing batches
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if nc.Publish("parlor.test.busy", payload) != nil {
+				time.Sleep(50 * time.Millisecond) // disconnected: nothing is buffered
+				continue
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	select {
+	case at := <-lost:
+		if d := at.Sub(start); d > 8*time.Second {
+			t.Fatalf("the stalled connection was replaced after %v, want within 8 s", d.Round(time.Millisecond))
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the stalled connection was not replaced within 20 s")
 	}
 }

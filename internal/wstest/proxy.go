@@ -1,7 +1,6 @@
 package wstest
 
 import (
-	"io"
 	"net"
 	"sync"
 	"testing"
@@ -11,8 +10,8 @@ import (
 // Proxy is a TCP relay on loopback in front of a server. It breaks
 // connections the way networks and crashed processes do: Cut resets them
 // without any WebSocket close, Freeze holds the server's bytes in flight
-// (until Thaw), and CutClientSide leaves the server talking to a peer
-// that is gone.
+// (until Thaw), Stall also stops taking the clients' bytes, and
+// CutClientSide leaves the server talking to a peer that is gone.
 type Proxy struct {
 	ln net.Listener
 	wg sync.WaitGroup
@@ -30,7 +29,10 @@ type link struct {
 	mu     sync.Mutex
 	cond   *sync.Cond
 	frozen bool
-	dead   bool
+	// stalled: the clients' bytes are no longer read (Stall), so their
+	// writes block once the kernel's buffers are full.
+	stalled bool
+	dead    bool
 	// keepServer: when the link dies, leave the server side open.
 	keepServer bool
 	downDone   chan struct{} // closed when pipeDown has returned
@@ -95,7 +97,7 @@ func (p *Proxy) accept() {
 		p.wg.Add(2)
 		go func() {
 			defer p.wg.Done()
-			_, _ = io.Copy(l.server, l.client)
+			l.pipeUp()
 			l.kill()
 		}()
 		go func() {
@@ -104,6 +106,32 @@ func (p *Proxy) accept() {
 			l.pipeDown()
 			l.kill()
 		}()
+	}
+}
+
+// pipeUp copies the client's bytes to the server, and stops reading them
+// while the link is stalled.
+func (l *link) pipeUp() {
+	buf := make([]byte, 32<<10)
+	for {
+		l.mu.Lock()
+		for l.stalled && !l.dead {
+			l.cond.Wait()
+		}
+		dead := l.dead
+		l.mu.Unlock()
+		if dead {
+			return
+		}
+		n, err := l.client.Read(buf)
+		if n > 0 {
+			if _, werr := l.server.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
 	}
 }
 
@@ -179,12 +207,24 @@ func (p *Proxy) Freeze() {
 	}
 }
 
+// Stall makes every live connection a peer that vanished without a word
+// (a host gone, a cable out): the server's bytes are held, as by Freeze,
+// and the clients' bytes are no longer read, so a client that keeps
+// writing blocks once the kernel's buffers are full. Thaw undoes it.
+func (p *Proxy) Stall() {
+	for _, l := range p.live() {
+		l.mu.Lock()
+		l.frozen, l.stalled = true, true
+		l.mu.Unlock()
+	}
+}
+
 // Thaw lets the bytes that Freeze held go on to the clients, and relays
-// the server's bytes as they come again.
+// the bytes of both sides as they come again.
 func (p *Proxy) Thaw() {
 	for _, l := range p.live() {
 		l.mu.Lock()
-		l.frozen = false
+		l.frozen, l.stalled = false, false
 		l.cond.Broadcast()
 		l.mu.Unlock()
 	}
