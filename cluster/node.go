@@ -243,8 +243,13 @@ func (n *Node) Join(owner string, j *engine.ClusterJoin, done func(error)) error
 		answer(forwardErr(err))
 	})
 	if err != nil {
-		t.Stop()
 		n.noteUnreached(err)
+		if !t.Stop() {
+			// The wait ended while the request was being published (a
+			// slow connection): done has had its answer, and an error
+			// returned now would be a second one.
+			return nil
+		}
 	}
 	return forwardErr(err)
 }

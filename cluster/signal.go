@@ -36,6 +36,9 @@ func (n *Node) PostRoom(room string, payload []byte) error {
 		return forward.ErrUnavailable
 	}
 	if err := n.nc.Publish(signalSubject(room), payload); err != nil {
+		if errors.Is(err, nats.ErrMaxPayload) {
+			return forward.ErrTooLarge // no retry makes it fit
+		}
 		return errors.Join(forward.ErrUnavailable, err)
 	}
 	return nil
@@ -43,8 +46,10 @@ func (n *Node) PostRoom(room string, payload []byte) error {
 
 // AskRoom implements engine.Cluster: a request to the node listening on
 // room, bounded by ctx or, without a deadline, by
-// NodeConfig.ForwardTimeout.
+// NodeConfig.ForwardTimeout. When ctx ends first, its error is returned,
+// as on one node; the ForwardTimeout's end is forward.ErrTimeout.
 func (n *Node) AskRoom(ctx context.Context, room string, payload []byte) error {
+	caller := ctx
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, n.forwardTimeout())
@@ -58,6 +63,8 @@ func (n *Node) AskRoom(ctx context.Context, room string, payload []byte) error {
 	case err == nil:
 	case errors.Is(err, nats.ErrNoResponders):
 		return engine.ErrNoListener
+	case caller.Err() != nil:
+		return caller.Err()
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, nats.ErrTimeout):
 		return forward.ErrTimeout
 	case errors.Is(err, context.Canceled):

@@ -1,9 +1,12 @@
 package forward
 
 import (
+	"bytes"
 	"errors"
 	"reflect"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -94,5 +97,57 @@ func TestQuietReply(t *testing.T) {
 		if got := quietReply(reply); got != want {
 			t.Errorf("quietReply(%q) = %v, want %v", reply, got, want)
 		}
+	}
+}
+
+// TestCheckDecoding: a Check decodes back to itself, memberships or none,
+// and one that names more than MaxCheckMembers memberships is refused
+// before they are allocated: a request of a million empty memberships
+// (1 MiB) costs the decoder next to nothing, where it took 92 MB.
+func TestCheckDecoding(t *testing.T) {
+	for _, want := range []*Check{
+		{Node: "n", Members: []Member{{Room: "r1", Session: "s1"}, {Room: "r2", Session: "s2"}}, Wait: 1500 * time.Millisecond},
+		{Node: "n"},
+		{Node: "n", Members: make([]Member, 1024)},
+	} {
+		b, err := msgpack.Marshal(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b[0] != 0x93 {
+			t.Fatalf("header %#x, want a fixarray of 3", b[0])
+		}
+		var got Check
+		if err := decode(b, &got); err != nil {
+			t.Fatalf("decode: %v", err)
+		}
+		if !reflect.DeepEqual(&got, want) {
+			t.Fatalf("round trip gave %+v, want %+v", got, want)
+		}
+	}
+	// A later version's field after Wait is skipped.
+	b, _ := msgpack.Marshal([]any{"n", []any{[]any{"r", "s"}}, int64(7), "later"})
+	var got Check
+	if err := decode(b, &got); err != nil || got.Node != "n" || len(got.Members) != 1 || got.Wait != 7 {
+		t.Fatalf("with a later field: %+v, %v", got, err)
+	}
+
+	over, _ := msgpack.Marshal(&Check{Node: "n", Members: make([]Member, 1025)})
+	if err := decode(over, &got); err == nil {
+		t.Fatal("a check of 1,025 memberships was taken")
+	}
+	const n = 1 << 20
+	hostile := []byte{0x93, 0xa1, 'n', 0xdd, n >> 24, n >> 16 & 0xff, n >> 8 & 0xff, n & 0xff}
+	hostile = append(hostile, bytes.Repeat([]byte{0x90}, n)...)
+	hostile = append(hostile, 0)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	err := decode(hostile, &got)
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Fatal("a check of a million memberships was taken")
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+		t.Fatalf("refusing a million empty memberships allocated %d bytes", alloc)
 	}
 }
