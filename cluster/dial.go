@@ -109,7 +109,7 @@ func Dial(cfg DialConfig) (*nats.Conn, error) {
 		nats.ReconnectBufSize(-1),
 		nats.PingInterval(cfg.PingInterval),
 		nats.MaxPingsOutstanding(2),
-		nats.FlusherTimeout(2*cfg.PingInterval),
+		nats.FlusherTimeout(2 * cfg.PingInterval),
 		nats.ReconnectOnFlusherError(),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			log.Warn("nats disconnected", zap.Error(err))
