@@ -80,8 +80,17 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, owner, schema string, list
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", LockKey(owner, schema)); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+ident); err != nil {
+		// CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even
+		// when the schema exists: a user given a schema of its own and
+		// nothing more would be refused at every start.
+		var exists bool
+		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", schema).Scan(&exists); err != nil {
 			return err
+		}
+		if !exists {
+			if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+ident); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.Exec(ctx, "SET LOCAL search_path TO "+ident); err != nil {
 			return err

@@ -2,6 +2,9 @@ package pgutil
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -131,5 +134,57 @@ func TestMigrateAfterInTheSchema(t *testing.T) {
 	})
 	if err != nil || n != 1 {
 		t.Fatalf("after step saw %d rows of a, %v; want 1", n, err)
+	}
+}
+
+// TestMigrateOwnSchemaWithoutCreate: a database user that owns its schema
+// and may not create schemas in the database (a role given a schema and
+// nothing more, as docs/postgres.md allows) migrates it, and starts again
+// on it.
+func TestMigrateOwnSchemaWithoutCreate(t *testing.T) {
+	list, err := Migrations(testMigrations, "m/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, pgtest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = admin.Close(ctx) })
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	role := "test_role_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec(ctx, "CREATE ROLE "+role+" LOGIN PASSWORD 'only-its-schema'"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // after the schema's drop (NewSchema's, registered later)
+		if _, err := admin.Exec(ctx, "DROP ROLE "+role); err != nil {
+			t.Errorf("drop role: %v", err)
+		}
+	})
+	schema := pgtest.NewSchema(t)
+	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()+" AUTHORIZATION "+role); err != nil {
+		t.Fatal(err)
+	}
+	var canCreate bool
+	if err := admin.QueryRow(ctx, "SELECT has_database_privilege($1, current_database(), 'CREATE')", role).Scan(&canCreate); err != nil || canCreate {
+		t.Fatalf("the role may create schemas (%v, %v): the test needs one that may not", canCreate, err)
+	}
+	dsn, err := url.Parse(pgtest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsn.User = url.UserPassword(role, "only-its-schema")
+	for i := range 2 {
+		pool, err := OpenPool(ctx, dsn.String(), schema, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = Migrate(ctx, pool, "pgutil test", schema, list, nil)
+		pool.Close()
+		if err != nil {
+			t.Fatalf("start %d as the schema's owner: %v", i+1, err)
+		}
 	}
 }
