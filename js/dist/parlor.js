@@ -1409,6 +1409,7 @@ var VERSION = "0.1.0";
 
 // src/client.ts
 var SUBPROTOCOL = "parlor.v1";
+var maxTries = 3;
 var finalCodes = /* @__PURE__ */ new Map([
   [1007, "the server closed the connection for a malformed message (close 1007)"],
   [1008, "the server closed the connection for a policy violation (close 1008)"],
@@ -1434,6 +1435,10 @@ var Client = class {
     this.nextRef = 0;
     this.attempt = 0;
     this.everOpened = false;
+    /** When the current connection opened (Date.now()), for the backoff's reset. */
+    this.openedAt = 0;
+    /** The pauses before refused leaves are sent again, with their promises' resolve. */
+    this.leaveTimers = /* @__PURE__ */ new Map();
     /** Requests sent on the current socket, by ref. */
     this.inflight = /* @__PURE__ */ new Map();
     /** Requests waiting for the connection to open. */
@@ -1746,15 +1751,30 @@ var Client = class {
       return Promise.resolve();
     }
     const build = (ref) => ({ type: "leave", ref, room: core.id });
-    return this.request("leave", build, () => void 0).then(
+    const ws = this.ws;
+    const attempt = (n) => this.request("leave", build, () => void 0).then(
       () => void 0,
       (err) => {
         if (err.code === "forbidden" || err.code === "disconnected" || err.code === "closed") {
           return;
         }
-        throw err;
+        if (!transientCodes.has(err.code) || n > maxRejoinAttempts || !this.backoff) {
+          throw err;
+        }
+        return new Promise((resolve, reject) => {
+          const again = setTimeout(() => {
+            this.leaveTimers.delete(again);
+            if (this.ws !== ws || this.st !== "open") {
+              resolve();
+              return;
+            }
+            attempt(n + 1).then(resolve, reject);
+          }, this.delay(n, false));
+          this.leaveTimers.set(again, resolve);
+        });
       }
     );
+    return attempt(1);
   }
   // ---- requests
   /**
@@ -2069,7 +2089,7 @@ var Client = class {
     this.resumeToken = f.resumeToken;
     const reconnected = this.everOpened;
     this.everOpened = true;
-    this.attempt = 0;
+    this.openedAt = Date.now();
     this.st = "open";
     for (const core of [...this.cores.values()]) {
       if (core.state === "rejoining" && core.rejoinTimer === void 0) {
@@ -2334,6 +2354,9 @@ var Client = class {
     const wasOpen = this.st === "open";
     this.detach();
     const b = this.backoff;
+    if (wasOpen && b && Date.now() - this.openedAt >= b.maxDelay) {
+      this.attempt = 0;
+    }
     const final = fromServer ? finalCodes.get(code) : void 0;
     let giveUp;
     if (final !== void 0) {
@@ -2355,9 +2378,15 @@ var Client = class {
       core.rejoinAttempts = 0;
       core.rejoinRetries = 0;
     }
+    const tooLarge = fromServer && code === 1009;
     const resend = /* @__PURE__ */ new Map();
     for (const p of inflight) {
-      if (giveUp === void 0 && p.kind === "send" && p.core && p.core.state === "rejoining") {
+      if (p.kind === "send") p.tries = (p.tries ?? 0) + 1;
+      if (tooLarge && p.kind !== "rejoin") {
+        this.settle(p, new ParlorError("too_large", "parlor: the server closed the connection for a message over its size limit (close 1009); the requests written on it may or may not have been applied"));
+      } else if (p.kind === "send" && (p.tries ?? 0) >= maxTries) {
+        this.settle(p, new ParlorError("disconnected", `parlor: ${maxTries} connections lost before the reply; the request may or may not have been applied`));
+      } else if (giveUp === void 0 && p.kind === "send" && p.core && p.core.state === "rejoining") {
         p.ref = 0;
         const list = resend.get(p.core);
         if (list) list.push(p);
@@ -2420,6 +2449,11 @@ var Client = class {
     this.st = "closed";
     clearTimer(this.reconnectTimer);
     this.reconnectTimer = void 0;
+    for (const [timer, resolve] of this.leaveTimers) {
+      clearTimer(timer);
+      resolve();
+    }
+    this.leaveTimers.clear();
     const closed = err ?? new ParlorError("closed", "parlor: client closed");
     const pending = [...this.inflight.values(), ...this.queued];
     this.inflight.clear();

@@ -224,7 +224,16 @@ interface Pending {
   kind: "join" | "rejoin" | "leave" | "send";
   /** The room whose rejoin a send or rejoin is tied to. */
   core?: RoomCore;
+  /** The connections lost while a send was written on them (maxTries). */
+  tries?: number;
 }
+
+/**
+ * How many connections may be lost while a send is written on them before
+ * it fails: one whose message gets every connection closed must not be
+ * resent forever. As in the Go client.
+ */
+const maxTries = 3;
 
 // Close codes from the server after which the client must not reconnect: a
 // malformed message, a policy violation, replaced by a newer connection
@@ -282,6 +291,10 @@ export class Client {
   private attempt = 0;
   private everOpened = false;
   private reconnectTimer: Timer | undefined;
+  /** When the current connection opened (Date.now()), for the backoff's reset. */
+  private openedAt = 0;
+  /** The pauses before refused leaves are sent again, with their promises' resolve. */
+  private readonly leaveTimers = new Map<Timer, () => void>();
   private handshakeTimer: Timer | undefined;
 
   /** Requests sent on the current socket, by ref. */
@@ -641,16 +654,38 @@ export class Client {
       // Not a member on the current connection (or none): nothing to tell.
       return Promise.resolve();
     }
+    // The room is left here at once. A leave the server refuses for now
+    // (rate_limited, unavailable, timeout) is sent again with the
+    // backoff's pauses, up to maxRejoinAttempts more times on the same
+    // socket, so that the server does not keep a membership (a game seat,
+    // one of the connection's rooms) that nobody can end; the promise
+    // settles with the last answer. A lost socket ends the membership.
     const build = (ref: number): Frame => ({ type: "leave", ref, room: core.id });
-    return this.request("leave", build, () => undefined).then(
-      () => undefined,
-      (err: ParlorError) => {
-        if (err.code === "forbidden" || err.code === "disconnected" || err.code === "closed") {
-          return; // not in the room (any more)
-        }
-        throw err;
-      },
-    );
+    const ws = this.ws;
+    const attempt = (n: number): Promise<void> =>
+      this.request("leave", build, () => undefined).then(
+        () => undefined,
+        (err: ParlorError) => {
+          if (err.code === "forbidden" || err.code === "disconnected" || err.code === "closed") {
+            return; // not in the room (any more)
+          }
+          if (!transientCodes.has(err.code) || n > maxRejoinAttempts || !this.backoff) {
+            throw err;
+          }
+          return new Promise<void>((resolve, reject) => {
+            const again = setTimeout(() => {
+              this.leaveTimers.delete(again);
+              if (this.ws !== ws || this.st !== "open") {
+                resolve(); // the socket is gone, and the membership with it
+                return;
+              }
+              attempt(n + 1).then(resolve, reject);
+            }, this.delay(n, false));
+            this.leaveTimers.set(again, resolve);
+          });
+        },
+      );
+    return attempt(1);
   }
 
   // ---- requests
@@ -991,7 +1026,7 @@ export class Client {
     this.resumeToken = f.resumeToken;
     const reconnected = this.everOpened;
     this.everOpened = true;
-    this.attempt = 0;
+    this.openedAt = Date.now();
     this.st = "open";
     // Rooms first, so that what waits for them goes out after their join.
     for (const core of [...this.cores.values()]) {
@@ -1276,6 +1311,12 @@ export class Client {
     const wasOpen = this.st === "open";
     this.detach();
     const b = this.backoff;
+    // The attempts count the failures since the last connection that
+    // stayed open for maxDelay: one that keeps failing right after it
+    // opens backs off like one that cannot open at all.
+    if (wasOpen && b && Date.now() - this.openedAt >= b.maxDelay) {
+      this.attempt = 0;
+    }
     const final = fromServer ? finalCodes.get(code) : undefined;
     let giveUp: ParlorError | undefined;
     if (final !== undefined) {
@@ -1300,9 +1341,19 @@ export class Client {
     // Sends without a reply go out again after their room's rejoin, in
     // their original order and with their client_msg_id, ahead of the
     // sends that were already waiting for it. Their timers keep running.
+    // A close 1009 says a message was over the server's limit: sent
+    // again, it would get the next connection closed too, so the sends
+    // written on this one fail instead, as does a send written on
+    // maxTries lost connections.
+    const tooLarge = fromServer && code === 1009;
     const resend = new Map<RoomCore, Pending[]>();
     for (const p of inflight) {
-      if (giveUp === undefined && p.kind === "send" && p.core && p.core.state === "rejoining") {
+      if (p.kind === "send") p.tries = (p.tries ?? 0) + 1;
+      if (tooLarge && p.kind !== "rejoin") {
+        this.settle(p, new ParlorError("too_large", "parlor: the server closed the connection for a message over its size limit (close 1009); the requests written on it may or may not have been applied"));
+      } else if (p.kind === "send" && (p.tries ?? 0) >= maxTries) {
+        this.settle(p, new ParlorError("disconnected", `parlor: ${maxTries} connections lost before the reply; the request may or may not have been applied`));
+      } else if (giveUp === undefined && p.kind === "send" && p.core && p.core.state === "rejoining") {
         p.ref = 0;
         const list = resend.get(p.core);
         if (list) list.push(p);
@@ -1368,6 +1419,11 @@ export class Client {
     this.st = "closed";
     clearTimer(this.reconnectTimer);
     this.reconnectTimer = undefined;
+    for (const [timer, resolve] of this.leaveTimers) {
+      clearTimer(timer);
+      resolve(); // the client is closed: out of every room
+    }
+    this.leaveTimers.clear();
     const closed = err ?? new ParlorError("closed", "parlor: client closed");
     const pending = [...this.inflight.values(), ...this.queued];
     this.inflight.clear();

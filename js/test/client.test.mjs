@@ -775,8 +775,8 @@ test("backoff grows exponentially with full jitter, is capped, and gives up afte
   c2.close();
 });
 
-test("the attempt count resets once a connection opens", async () => {
-  const { client, ws } = await open({ reconnect: { initialDelay: 100 } });
+test("the attempt count resets once a connection stayed open for maxDelay", async () => {
+  const { client, ws } = await open({ reconnect: { initialDelay: 100, maxDelay: 10_000 } });
   const delays = [];
   client.on("reconnecting", (i) => delays.push(i.delay));
   ws.drop();
@@ -784,8 +784,59 @@ test("the attempt count resets once a connection opens", async () => {
   FakeWS.last().drop();
   await clock.advance(100);
   await handshake(FakeWS.last());
-  FakeWS.last().drop();
-  assert.deepEqual(delays, [50, 100, 50]);
+  FakeWS.last().drop(); // open for no time: the backoff goes on
+  await clock.advance(200);
+  await handshake(FakeWS.last());
+  await clock.advance(10_000);
+  FakeWS.last().drop(); // open for maxDelay: it starts over
+  assert.deepEqual(delays, [50, 100, 200, 50]);
+  client.close();
+});
+
+test("sends written on a connection the server closed with 1009 fail too_large, and are not resent", async () => {
+  const { client, ws } = await open();
+  const room = await join(client, ws, { room: "r1", seq: 1, epoch: "ep1" });
+  const big = room.send("say", "x".repeat(1000));
+  await tick();
+  ws.take();
+  ws.drop(1009, "message too big");
+  await assert.rejects(big, (err) => err.code === "too_large" && /close 1009/.test(err.message));
+  await clock.advance(1000);
+  const ws2 = FakeWS.last();
+  await handshake(ws2, "s2", true);
+  const [rj] = ws2.take();
+  ws2.receive(joined(rj, { room: "r1", seq: 1, epoch: "ep1", recovered: true }));
+  await tick();
+  assert.deepEqual(ws2.take(), [], "the send is not written again");
+  client.close();
+});
+
+test("a send written on three lost connections fails", async () => {
+  const { client, ws } = await open({ reconnect: { initialDelay: 100 } });
+  const room = await join(client, ws, { room: "r1", seq: 1, epoch: "ep1" });
+  let settled;
+  const p = room.send("say", 1, { timeout: 600_000 }).then(
+    () => (settled = "ok"),
+    (err) => (settled = err),
+  );
+  let conn = ws;
+  for (let i = 1; i <= 3; i++) {
+    await tick();
+    assert.equal(conn.take().filter((f) => f.type === "send").length, 1, `written on connection ${i}`);
+    conn.drop(1006);
+    await tick();
+    if (i < 3) {
+      assert.equal(settled, undefined, `kept after ${i} lost connections`);
+      await clock.advance(10_000);
+      conn = FakeWS.last();
+      await handshake(conn, `s${i + 1}`, true);
+      const [rj] = conn.take();
+      conn.receive(joined(rj, { room: "r1", seq: 1, epoch: "ep1", recovered: true }));
+    }
+  }
+  await p;
+  assert.equal(settled.code, "disconnected");
+  assert.match(settled.message, /3 connections lost before the reply/);
   client.close();
 });
 
@@ -1294,6 +1345,57 @@ test("room.leave() removes the room's listeners", async () => {
   assert.equal(client._debug().roomListeners, 0);
   assert.equal(room.on("said", () => {})(), undefined, "on after leave is a no-op");
   client.close();
+});
+
+test("a leave refused for now is sent again until the server takes it", async () => {
+  const { client, ws } = await open({ reconnect: { initialDelay: 100 } });
+  const room = await join(client, ws);
+  let settled;
+  const done = room.leave().then(
+    () => (settled = "ok"),
+    (err) => (settled = err),
+  );
+  await tick();
+  assert.equal(room.state, "left", "left here at once");
+  let [l] = ws.take();
+  ws.receive({ type: "reply", ref: l.ref, code: "rate_limited", message: "slow down", data: new Uint8Array(0) });
+  await tick();
+  assert.equal(settled, undefined, "a refusal for now does not settle the leave");
+  await clock.advance(100);
+  [l] = ws.take();
+  assert.deepEqual(l, { type: "leave", ref: l.ref, room: "r1" }, "the leave is sent again");
+  ws.receive(ok(l));
+  await done;
+  assert.equal(settled, "ok");
+
+  // Refused every time: given up after five more tries, with the refusal.
+  const room2 = await join(client, ws, { room: "r2" });
+  const refused = room2.leave().then(
+    () => "resolved",
+    (err) => err,
+  );
+  await tick();
+  for (let i = 0; i < 6; i++) {
+    const frames = ws.take();
+    assert.deepEqual(frames.map((f) => f.type), ["leave"], `try ${i + 1}`);
+    ws.receive({ type: "reply", ref: frames[0].ref, code: "rate_limited", message: "slow down", data: new Uint8Array(0) });
+    await tick();
+    await clock.advance(2_000); // past the pause
+  }
+  assert.equal((await refused).code, "rate_limited");
+  await clock.advance(60_000);
+  assert.deepEqual(ws.take(), [], "no seventh try");
+
+  // Closed during a pause: the leave resolves, and no timer is left.
+  const room3 = await join(client, ws, { room: "r3" });
+  const closing = room3.leave();
+  await tick();
+  [l] = ws.take();
+  ws.receive({ type: "reply", ref: l.ref, code: "unavailable", message: "cut off", data: new Uint8Array(0) });
+  await tick();
+  client.close();
+  await closing;
+  assert.equal(clock.pending(), 0);
 });
 
 test("close() from a connecting listener opens no socket", async () => {

@@ -115,14 +115,15 @@ export class FakeWS {
   }
 }
 
-/** Replaces setTimeout and clearTimeout with a clock the test advances. */
+/** Replaces setTimeout, clearTimeout and Date.now with a clock the test advances. */
 export class FakeClock {
   now = 0;
   timers = new Map();
   nextId = 1;
 
   install() {
-    this.saved = { setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout };
+    this.saved = { setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout, dateNow: Date.now };
+    Date.now = () => this.now;
     globalThis.setTimeout = (fn, ms = 0, ...args) => {
       const id = this.nextId++;
       this.timers.set(id, { at: this.now + Math.max(0, Number(ms) || 0), fn, args, ms });
@@ -137,6 +138,7 @@ export class FakeClock {
   uninstall() {
     globalThis.setTimeout = this.saved.setTimeout;
     globalThis.clearTimeout = this.saved.clearTimeout;
+    Date.now = this.saved.dateNow;
   }
 
   /** The number of timers not yet fired or cleared. */

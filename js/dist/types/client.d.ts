@@ -214,6 +214,10 @@ export declare class Client {
     private attempt;
     private everOpened;
     private reconnectTimer;
+    /** When the current connection opened (Date.now()), for the backoff's reset. */
+    private openedAt;
+    /** The pauses before refused leaves are sent again, with their promises' resolve. */
+    private readonly leaveTimers;
     private handshakeTimer;
     /** Requests sent on the current socket, by ref. */
     private readonly inflight;
