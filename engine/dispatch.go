@@ -182,12 +182,14 @@ func (s *session) resolve(ctx context.Context, m room.Module, kind string, param
 
 func (s *session) handleLeave(f *codec.Frame) {
 	r := s.room(f.Room)
-	s.track(f, roomKind(r))
+	var h *remoteHandle
 	if r == nil && s.remote != nil {
-		if h := s.remoteRoom(f.Room); h != nil {
-			s.leaveRemote(h, f.Ref)
-			return
-		}
+		h = s.remoteRoom(f.Room)
+	}
+	s.track(f, requestKind(r, h))
+	if h != nil {
+		s.leaveRemote(h, f.Ref)
+		return
 	}
 	if r == nil {
 		s.reply(f.Ref, ErrNotJoined)
@@ -214,15 +216,16 @@ func (s *session) handleLeave(f *codec.Frame) {
 func (s *session) handleSend(f *codec.Frame) {
 	s.replyHold = false
 	r := s.room(f.Room)
-	s.track(f, roomKind(r))
 	var h *remoteHandle
 	if r == nil && s.remote != nil {
 		h = s.remoteRoom(f.Room)
 	}
+	s.track(f, requestKind(r, h))
 	if r == nil && h == nil {
 		if s.e.shutting.Load() {
 			// Its room stopped for the shutdown, or it was never
 			// joined: left unanswered, as said above.
+			s.untrack(f.Ref)
 			return
 		}
 		err := s.notJoinedErr(f.Room)
@@ -230,6 +233,7 @@ func (s *session) handleSend(f *codec.Frame) {
 			// Perhaps a send of the room whose left frame is being
 			// queued, written before the client knew: its answer must not
 			// overtake that frame (beginMove).
+			s.untrack(f.Ref)
 			return
 		}
 		s.reply(f.Ref, err)

@@ -12,11 +12,17 @@ import (
 // Health and readiness, for load balancers and orchestrators: a liveness
 // probe says the process answers, a readiness probe says it can serve
 // (its stores are open, the engine accepts connections, the broker is
-// connected). The handlers are for the host's mux, beside the engine.
+// connected, and a cluster node is not cut off from its cluster). The handlers are for the host's mux, beside the engine.
 
 // ErrNotAccepting is Ready's answer once Shutdown has begun: the engine
 // refuses new connections.
 var ErrNotAccepting = errors.New("engine: not accepting connections: shutting down")
+
+// ErrCutOff is Ready's answer on a cluster node cut off from its cluster
+// (Cluster.Connected not closed: NATS, or the lease bucket, unreachable):
+// it refuses every send to a room another node owns and cannot take
+// rooms, so a load balancer should send users elsewhere.
+var ErrCutOff = errors.New("engine: cut off from the cluster")
 
 // DefaultReadyTimeout bounds the checks of one ReadyHandler request.
 const DefaultReadyTimeout = 2 * time.Second
@@ -33,13 +39,17 @@ type BrokerReadiness interface {
 // from New until Shutdown.
 func (e *Engine) Accepting() bool { return !e.shutting.Load() }
 
-// Ready returns nil when the engine can serve: it accepts connections and
-// its broker, if it implements BrokerReadiness, is ready. Otherwise it
-// returns ErrNotAccepting or the broker's error. Stores that modules use
-// are the host's to check (ReadyCheck).
+// Ready returns nil when the engine can serve: it accepts connections,
+// on a cluster it is connected to it (Cluster.Connected), and its broker,
+// if it implements BrokerReadiness, is ready. Otherwise it returns
+// ErrNotAccepting, ErrCutOff or the broker's error. Stores that modules
+// use are the host's to check (ReadyCheck).
 func (e *Engine) Ready(ctx context.Context) error {
 	if !e.Accepting() {
 		return ErrNotAccepting
+	}
+	if e.cluster != nil && !e.clusterUp() {
+		return ErrCutOff
 	}
 	if br, ok := e.hub.broker.(BrokerReadiness); ok {
 		if err := br.Ready(ctx); err != nil {

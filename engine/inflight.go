@@ -19,8 +19,8 @@ import (
 // this runs without an Observer.
 
 // inflightSends bounds the sends of one connection timed at once. A client
-// with more sends in flight gets them answered as usual; the extra ones
-// are not timed.
+// with more sends in flight gets them answered as usual; past the bound,
+// each new send takes the slot of the oldest, which is then not timed.
 const inflightSends = 32
 
 // monoBase is the origin of the request clock: times are kept as
@@ -58,13 +58,21 @@ func (in *inflight) add(req inflightReq) {
 		in.wait = req
 		return
 	}
+	oldest := 0
 	for i := range in.sends {
 		if !in.sends[i].used {
 			in.sends[i] = req
 			in.n.Add(1)
 			return
 		}
+		if in.sends[i].start < in.sends[oldest].start {
+			oldest = i
+		}
 	}
+	// Every slot is taken: the oldest send gives its slot up (its answer,
+	// if it comes, is not timed), so that one never answered cannot keep
+	// the connection's later sends from being timed.
+	in.sends[oldest] = req
 }
 
 // take removes and returns the request that ref answers, preferring the
@@ -118,6 +126,27 @@ func roomKind(r *room.Room) string {
 		return ""
 	}
 	return r.Kind()
+}
+
+// requestKind is the kind of the room a send or leave names: r's when it
+// runs here, else that of h, the membership of a room another node owns;
+// "" for neither.
+func requestKind(r *room.Room, h *remoteHandle) string {
+	if r == nil && h != nil {
+		return h.kind
+	}
+	return roomKind(r)
+}
+
+// untrack forgets the send ref, which gets no answer on this connection
+// (the client sends it again after its rejoin, under a new ref), so that
+// its slot is free for the next one. Any goroutine may call it: s.inflight
+// is read only once pending is non-zero, as Deliver reads it.
+func (s *session) untrack(ref uint64) {
+	if s.e.obs == nil || s.pending.Load() == 0 {
+		return
+	}
+	s.inflight.take(ref)
 }
 
 // answered is called by Deliver, with an Observer, for every frame queued

@@ -66,6 +66,7 @@ type remoteRoom struct {
 type remoteHandle struct {
 	rr    *remoteRoom
 	owner string
+	kind  string // the room's module kind, for Config.Observer
 
 	// replies are the forwarded sends awaiting their framed reply.
 	replies remoteReplies
@@ -603,7 +604,7 @@ func (s *session) joinRemote(ctx context.Context, owner, id string, f *codec.Fra
 	still := rr.members[s.id] == s
 	if still {
 		s.roomsMu.Lock()
-		s.remote[id] = &remoteHandle{rr: rr, owner: owner}
+		s.remote[id] = &remoteHandle{rr: rr, owner: owner, kind: f.Kind}
 		s.roomsMu.Unlock()
 	}
 	rr.mu.Unlock()
@@ -831,6 +832,7 @@ func (s *session) forwarded(h *remoteHandle, ref uint64, err error) {
 			// and the client would take the refusal for the send's
 			// answer. The client sends it again after its rejoin and
 			// ignores any late answer to this writing.
+			s.untrack(ref)
 			return
 		}
 		s.reply(ref, err)

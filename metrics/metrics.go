@@ -69,8 +69,9 @@ const numTypes = int(codec.TypeLeft) + 1
 // make new series.
 var knownCloseCodes = []uint16{
 	1000, 1001, 1003, 1005, 1006, 1007, 1008, 1009, 1011,
+	engine.CloseRoomMoved,
 	engine.CloseHeartbeatTimeout, engine.CloseSlowConsumer, engine.CloseReplaced,
-	engine.CloseEvicted, engine.CloseRateLimited,
+	engine.CloseEvicted, engine.CloseSignedOut, engine.CloseRateLimited,
 }
 
 // Buckets of the histograms.

@@ -3,6 +3,7 @@ package metrics_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -335,5 +336,31 @@ func TestExpositionLint(t *testing.T) {
 	}
 	for _, p := range problems {
 		t.Errorf("%s: %s", p.Metric, p.Text)
+	}
+}
+
+// TestServerCloseCodesCounted: every close code the server sends has a
+// series of its own, among them 1012 (a room moved, on a cluster) and
+// 4011 (signed out by the host); a code of the client's own outside the
+// list is "other".
+func TestServerCloseCodesCounted(t *testing.T) {
+	m, reg := newMetrics(t)
+	codes := []uint16{
+		engine.CloseGoingAway, engine.CloseUnsupported, engine.CloseMalformed, engine.ClosePolicy,
+		engine.CloseTooLarge, engine.CloseInternal, engine.CloseRoomMoved, engine.CloseHeartbeatTimeout,
+		engine.CloseSlowConsumer, engine.CloseReplaced, engine.CloseEvicted, engine.CloseSignedOut,
+		engine.CloseRateLimited,
+	}
+	for _, c := range codes {
+		m.Disconnected(c)
+	}
+	m.Disconnected(4999)
+	for _, c := range codes {
+		if got := value(t, reg, "parlor_disconnects_total", labels{"code": strconv.Itoa(int(c))}); got != 1 {
+			t.Errorf("code %d: %v, want its own series at 1", c, got)
+		}
+	}
+	if got := value(t, reg, "parlor_disconnects_total", labels{"code": "other"}); got != 1 {
+		t.Errorf("other: %v, want 1", got)
 	}
 }

@@ -66,6 +66,8 @@ type nodeOptions struct {
 	heartbeat, nodeTimeout time.Duration
 	// joinTimeout is the engine's JoinTimeout; zero means its default.
 	joinTimeout time.Duration
+	// observer is the engine's Observer; nil for none.
+	observer engine.Observer
 }
 
 // startNode starts node name on the NATS servers at urls, with the chat
@@ -97,7 +99,7 @@ func startNode(t testing.TB, name string, urls []string, st *stores, opts nodeOp
 	}
 	t.Cleanup(func() { _ = cn.Close() })
 	mods := chatModules(st)
-	ecfg := engine.Config{Cluster: cn, Logger: log, JoinTimeout: opts.joinTimeout}
+	ecfg := engine.Config{Cluster: cn, Logger: log, JoinTimeout: opts.joinTimeout, Observer: opts.observer}
 	if opts.wrap != nil {
 		ecfg.Cluster = opts.wrap(cn)
 	}
