@@ -47,7 +47,8 @@ const (
 )
 
 // TestBehindNginx: with the nginx configuration of docs/deploy.md in
-// front, the arcade answers its probes, redirects plain HTTP to https,
+// front, the arcade answers its probes, keeps its metrics from the
+// outside, redirects plain HTTP to https,
 // sets Secure cookies (-trust-proxy), upgrades WebSockets with the
 // browser's Origin and refuses a foreign one, and two users chat and play
 // tic-tac-toe to a win through the proxy. Skipped when nginx is not
@@ -246,6 +247,12 @@ func runBehindNginx(t *testing.T, bin, certs string) {
 		if body := readBody(t, resp); resp.StatusCode != http.StatusOK || body != "ok\n" {
 			t.Fatalf("GET %s through nginx = %d %q", p, resp.StatusCode, body)
 		}
+	}
+	// The metrics stay private: the app serves them, the proxy does not.
+	if resp := do(http.MethodGet, base+"/metrics", nil, ""); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("GET /metrics through nginx = %d, want 404", resp.StatusCode)
+	} else {
+		_ = readBody(t, resp)
 	}
 	resp := do(http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d/connections", httpPort), nil, "")
 	if _ = readBody(t, resp); resp.StatusCode != http.StatusMovedPermanently || !strings.HasPrefix(resp.Header.Get("Location"), "https://") {
