@@ -152,13 +152,15 @@ func (a *Arcade) signIn(w http.ResponseWriter, r *http.Request, user string) boo
 		a.endSession(old, "replaced by a new sign-in")
 	}
 	ss, dropped, err := a.sessions.create(user)
+	// The sessions dropped to make room are revoked even when the new one
+	// could not be stored: their connections end with them.
+	for _, old := range dropped {
+		a.endSession(old, "signed out by a newer sign-in")
+	}
 	if err != nil {
 		a.log.Warn("sign-in refused", zap.String("user", user), zap.Error(err))
 		http.Error(w, "too many sessions; try again later", http.StatusServiceUnavailable)
 		return false
-	}
-	for _, old := range dropped {
-		a.endSession(old, "signed out by a newer sign-in")
 	}
 	http.SetCookie(w, a.sessionCookie(r, ss))
 	a.log.Info("sign-in", zap.String("user", user))

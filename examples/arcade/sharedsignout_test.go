@@ -8,17 +8,26 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/parlorhq/parlor/client"
+	"github.com/parlorhq/parlor/engine"
 )
 
 // memShare is a sessionShare in memory whose deletes fail while failing
-// is set, as a bucket that does not answer would.
+// is set, and whose puts fail while putFailing is, as a bucket that does
+// not answer would.
 type memShare struct {
-	failing atomic.Bool
-	mu      sync.Mutex
-	byToken map[string]*session
+	failing    atomic.Bool
+	putFailing atomic.Bool
+	mu         sync.Mutex
+	byToken    map[string]*session
 }
 
 func (m *memShare) put(ss *session) error {
+	if m.putFailing.Load() {
+		return errors.New("the bucket does not answer")
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.byToken[ss.token] = ss
@@ -88,4 +97,34 @@ func TestSignOutWhileSharedSessionsUnreachable(t *testing.T) {
 		t.Fatalf("sign-out everywhere = %d, want 303", resp.StatusCode)
 	}
 	ta.checkSignedOut("alice after signing out everywhere", alice)
+}
+
+// A sign-in past MaxSessionsPerUser ends the user's oldest session. On a
+// cluster whose shared sessions do not take the new one, the sign-in is
+// refused (503), but the oldest session is revoked all the same: its
+// WebSockets are closed (4011), rather than left open on a session no
+// node takes any more.
+func TestSignInRefusedStillEndsDroppedSession(t *testing.T) {
+	ta := startArcade(t, "")
+	share := &memShare{byToken: map[string]*session{}}
+	ta.a.sessions.share = share
+	ta.a.sessions.perUser = 1
+	first := ta.login("alice")
+	c := ta.dial(first)
+	share.putFailing.Store(true)
+	resp := ta.do(http.MethodPost, "/login", http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
+		strings.NewReader(url.Values{"user": {"alice"}}.Encode()))
+	if _ = readBody(t, resp); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("sign-in with the sessions out of reach = %d, want 503", resp.StatusCode)
+	}
+	select {
+	case <-c.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the dropped session's WebSocket is still open")
+	}
+	var ce *client.CloseError
+	if err := c.Err(); !errors.As(err, &ce) || ce.Code != engine.CloseSignedOut {
+		t.Fatalf("the dropped session's WebSocket ended with %v, want close %d", err, engine.CloseSignedOut)
+	}
+	ta.checkSignedOut("the dropped session", first)
 }
