@@ -229,6 +229,11 @@ func (s *Store) flush(start int64, acc []*request) {
 		if s.failed == nil {
 			s.failed = err
 		}
+		// Wake the reads that wait for an op of this batch: they find
+		// the store failed, rather than waiting for a commit that will
+		// never come.
+		close(s.appliedCh)
+		s.appliedCh = make(chan struct{})
 	} else if len(s.buf) > 0 {
 		s.tail = start + int64(len(s.buf))
 		s.halfLast[s.half] = s.lsn

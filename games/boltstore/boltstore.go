@@ -23,6 +23,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"os"
 	"sync"
 	"time"
@@ -374,6 +375,9 @@ func (s *Store) Entries(ctx context.Context, id string, after uint64, limit int)
 // entries reads up to limit (negative: all) of match's entries after
 // seq after.
 func entries(tx *bolt.Tx, match string, after uint64, limit int) ([]games.Entry, error) {
+	if after == math.MaxUint64 {
+		return nil, nil // nothing comes after it (after+1 would wrap to the start)
+	}
 	prefix := part(nil, match)
 	var out []games.Entry
 	c := tx.Bucket(bucketLog).Cursor()

@@ -55,6 +55,9 @@ var errBadOp = errors.New("boltstore: bad log record")
 
 // createOp returns the op that creates m.
 func createOp(m *games.MatchInfo) (*op, error) {
+	if err := checkIDs(m.ID, m.Players); err != nil {
+		return nil, err
+	}
 	raw, err := msgpack.Marshal(m)
 	if err != nil {
 		return nil, err
@@ -64,6 +67,9 @@ func createOp(m *games.MatchInfo) (*op, error) {
 
 // appendOp returns the op of w, encoded so that it shares nothing with w.
 func appendOp(w *games.Write) (*op, error) {
+	if err := checkIDs(w.Match, nil); err != nil {
+		return nil, err
+	}
 	o := &op{kind: opAppend, match: w.Match, seqs: make([]uint64, len(w.Entries)), vals: make([][]byte, len(w.Entries))}
 	for i := range w.Entries {
 		raw, err := msgpack.Marshal(&w.Entries[i])
@@ -75,6 +81,9 @@ func appendOp(w *games.Write) (*op, error) {
 	if w.Finished != nil {
 		raw, err := msgpack.Marshal(w.Finished)
 		if err != nil {
+			return nil, err
+		}
+		if err := checkFinished(w.Match, w.Finished, raw); err != nil {
 			return nil, err
 		}
 		o.fin = raw

@@ -215,9 +215,7 @@ func (s *Store) flush(start int64, accepted []*request) {
 	}
 	s.mu.Lock()
 	if err != nil {
-		if s.failed == nil {
-			s.failed = err
-		}
+		s.failLogLocked(err)
 	} else {
 		s.tail = start + int64(len(s.buf))
 		s.halfLast[s.half] = s.lsn
@@ -282,4 +280,17 @@ func (s *Store) switchHalf() error {
 	s.half, s.gen = other, s.gen+1
 	s.tail, _ = s.log.Half(other)
 	return nil
+}
+
+// failLogLocked stops the store after a failed log write, with s.mu held:
+// writes from now on are answered with err, and the reads that wait for
+// an op of the failed batch (marked pending before it was written) are
+// woken, to find the store failed, rather than waiting for a commit that
+// will never come.
+func (s *Store) failLogLocked(err error) {
+	if s.failed == nil {
+		s.failed = err
+	}
+	close(s.appliedCh)
+	s.appliedCh = make(chan struct{})
 }

@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"testing"
@@ -184,6 +185,7 @@ func testEntries(t *testing.T, s games.Store) {
 		{4, 2, []uint64{5, 6}},
 		{10, 5, []uint64{}},
 		{12, 5, []uint64{}},
+		{math.MaxUint64, 5, []uint64{}}, // after+1 must not wrap to the start
 		{0, 0, []uint64{}},
 		{0, -1, []uint64{}},
 	} {
