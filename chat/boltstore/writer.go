@@ -226,14 +226,7 @@ func (s *Store) flush(start int64, acc []*request) {
 	s.mu.Lock()
 	if err != nil {
 		err = fmt.Errorf("boltstore: write the log: %w", err)
-		if s.failed == nil {
-			s.failed = err
-		}
-		// Wake the reads that wait for an op of this batch: they find
-		// the store failed, rather than waiting for a commit that will
-		// never come.
-		close(s.appliedCh)
-		s.appliedCh = make(chan struct{})
+		s.failLogLocked(err)
 	} else if len(s.buf) > 0 {
 		s.tail = start + int64(len(s.buf))
 		s.halfLast[s.half] = s.lsn
@@ -347,4 +340,17 @@ func (s *Store) wake(ch chan struct{}) {
 	case ch <- struct{}{}:
 	default:
 	}
+}
+
+// failLogLocked stops the store after a failed log write, with s.mu held:
+// writes from now on are answered with err, the applier applies nothing
+// more, and the reads that wait for a commit of ops logged before are
+// woken, to find the store failed, rather than waiting for a commit that
+// will never come.
+func (s *Store) failLogLocked(err error) {
+	if s.failed == nil {
+		s.failed = err
+	}
+	close(s.appliedCh)
+	s.appliedCh = make(chan struct{})
 }
