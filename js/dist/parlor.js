@@ -1750,30 +1750,33 @@ var Client = class {
     if (!wasJoined || this.st !== "open") {
       return Promise.resolve();
     }
-    const build = (ref) => ({ type: "leave", ref, room: core.id });
+    const next = this.joinInFlight(core.kind, core.params);
+    if (next) {
+      next.leaveIfRefused = core.id;
+      return Promise.resolve();
+    }
     const ws = this.ws;
-    const attempt = (n) => this.request("leave", build, () => void 0).then(
-      () => void 0,
-      (err) => {
+    const attempt = async (n) => {
+      try {
+        await this.request("leave", (ref) => ({ type: "leave", ref, room: core.id }), () => void 0);
+      } catch (e) {
+        const err = e;
         if (err.code === "forbidden" || err.code === "disconnected" || err.code === "closed") {
           return;
         }
         if (!transientCodes.has(err.code) || n > maxRejoinAttempts || !this.backoff) {
           throw err;
         }
-        return new Promise((resolve, reject) => {
-          const again = setTimeout(() => {
-            this.leaveTimers.delete(again);
-            if (this.ws !== ws || this.st !== "open") {
-              resolve();
-              return;
-            }
-            attempt(n + 1).then(resolve, reject);
+        await new Promise((resolve) => {
+          const t = setTimeout(() => {
+            this.leaveTimers.delete(t);
+            resolve();
           }, this.delay(n, false));
-          this.leaveTimers.set(again, resolve);
+          this.leaveTimers.set(t, resolve);
         });
+        if (this.ws === ws && this.st === "open") await attempt(n + 1);
       }
-    );
+    };
     return attempt(1);
   }
   // ---- requests
@@ -1860,20 +1863,24 @@ var Client = class {
    * reach the server after it and take the room from under it.
    */
   joining(gaveUp, room) {
-    const want = gaveUp.build(0);
     for (const p of this.inflight.values()) {
       if (p.kind === "rejoin" && p.core?.id === room) {
         return true;
       }
-      if (p.kind !== "join" || want.type !== "join") {
-        continue;
-      }
+    }
+    const want = gaveUp.build(0);
+    return want.type === "join" && this.joinInFlight(want.kind, want.params) !== void 0;
+  }
+  /** A join in flight of kind with params, or undefined. */
+  joinInFlight(kind, params) {
+    for (const p of this.inflight.values()) {
+      if (p.kind !== "join") continue;
       const f = p.build(0);
-      if (f.type === "join" && f.kind === want.kind && sameBytes(f.params, want.params)) {
-        return true;
+      if (f.type === "join" && f.kind === kind && sameBytes(f.params, params)) {
+        return p;
       }
     }
-    return false;
+    return void 0;
   }
   /** Fails a request whose time is up. */
   expire(p, ms) {
@@ -1898,6 +1905,10 @@ var Client = class {
     const reject = p.reject;
     p.resolve = noop;
     p.reject = noop;
+    if (err && p.leaveIfRefused !== void 0) {
+      this.dropMembership(p.leaveIfRefused);
+      p.leaveIfRefused = void 0;
+    }
     if (err) {
       reject(err);
     } else {
@@ -2383,9 +2394,9 @@ var Client = class {
     for (const p of inflight) {
       if (p.kind === "send") p.tries = (p.tries ?? 0) + 1;
       if (tooLarge && p.kind !== "rejoin") {
-        this.settle(p, new ParlorError("too_large", "parlor: the server closed the connection for a message over its size limit (close 1009); the requests written on it may or may not have been applied"));
+        this.settle(p, new ParlorError("too_large", "parlor: close 1009: too large for the server; the request may or may not have been applied"));
       } else if (p.kind === "send" && (p.tries ?? 0) >= maxTries) {
-        this.settle(p, new ParlorError("disconnected", `parlor: ${maxTries} connections lost before the reply; the request may or may not have been applied`));
+        this.settle(p, new ParlorError("disconnected", "parlor: connection lost before the reply 3 times; the request may or may not have been applied"));
       } else if (giveUp === void 0 && p.kind === "send" && p.core && p.core.state === "rejoining") {
         p.ref = 0;
         const list = resend.get(p.core);

@@ -2,7 +2,7 @@
  * Generated from js/src by js/scripts/build.mjs. Do not edit: run `npm run build` in js/. */
 
 // src/react.ts
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { connect, ParlorError } from "./parlor.js";
 function useParlor(url, opts) {
   const optsRef = useRef(opts);
@@ -26,9 +26,14 @@ function useParlor(url, opts) {
   return st;
 }
 function useRoom(client, kind, params, opts) {
+  return useRoomAttached(client, kind, params, opts, void 0);
+}
+function useRoomAttached(client, kind, params, opts, attach) {
   const key = JSON.stringify(params ?? null);
   const optsRef = useRef(opts);
   optsRef.current = opts;
+  const attachRef = useRef(attach);
+  attachRef.current = attach;
   const [st, setSt] = useState({ room: null, snapshot: null, state: "idle", error: null });
   useEffect(() => {
     if (client === null) {
@@ -46,6 +51,7 @@ function useRoom(client, kind, params, opts) {
           return;
         }
         joined = room;
+        attachRef.current?.(room);
         const update = () => setSt((s) => s.room === room ? { ...s, snapshot: room.snapshot, state: room.state } : s);
         room.on("$rejoined", update);
         room.on("$resumed", update);
@@ -79,45 +85,56 @@ function useSend(room) {
 }
 function useChat(client, params) {
   const kind = "with" in params ? "chat.dm" : "chat.group";
-  const joinRoom = useRoom;
-  const { room, state, error, snapshot } = joinRoom(client, kind, params);
-  const [messages, setMessages] = useState([]);
+  const [entries, setEntries] = useState([]);
   const [more, setMore] = useState(false);
   const [typing, setTyping] = useState([]);
   const [online, setOnline] = useState([]);
-  useEffect(() => {
-    const snap = snapshot;
-    setMessages(snap ? fold([], snap.messages ?? []) : []);
-    setMore(snap?.more ?? false);
-    setOnline(snap?.online ?? []);
-    setTyping([]);
-  }, [snapshot]);
-  useEffect(() => {
-    if (!room) return void 0;
-    const me = () => client?.user ?? "";
-    const offs = [
-      room.on("*", (event, data) => {
-        if (event === "message" || event === "edit" || event === "delete" || event === "members") {
-          setMessages((list) => fold(list, [data]));
+  const attach = useCallback(
+    (room2) => {
+      const me = () => client?.user ?? "";
+      const reset = () => {
+        const snap = room2.snapshot;
+        setEntries(merge([], snap?.messages ?? []));
+        setMore(snap?.more ?? false);
+        setOnline(snap?.online ?? []);
+        setTyping([]);
+      };
+      reset();
+      room2.on("$rejoined", reset);
+      room2.on("*", (event, data) => {
+        if (event === "message" || event === "edit" || event === "delete" || event === "members" || event === "game") {
+          setEntries((list) => merge(list, [data]));
           if (event === "message") setTyping((t) => t.filter((u) => u !== data.from));
         }
-      }),
-      room.on("typing", (ev) => {
+      });
+      room2.on("typing", (ev) => {
         if (ev.user === me()) return;
         setTyping((t) => ev.typing ? t.includes(ev.user) ? t : [...t, ev.user] : t.filter((u) => u !== ev.user));
-      }),
-      room.on("presence", (ev) => {
+      });
+      room2.on("presence", (ev) => {
         setOnline((o) => ev.online ? o.includes(ev.user) ? o : [...o, ev.user] : o.filter((u) => u !== ev.user));
-      })
-    ];
-    return () => offs.forEach((off) => off());
-  }, [room, client]);
+      });
+    },
+    [client]
+  );
+  const { room, state, error } = useRoomAttached(client, kind, params, void 0, attach);
+  useEffect(() => {
+    if (room) return;
+    setEntries([]);
+    setMore(false);
+    setOnline([]);
+    setTyping([]);
+  }, [room]);
+  const messages = useMemo(() => fold(entries), [entries]);
+  const roomRef = useRef(room);
+  roomRef.current = room;
   const send = useSend(room);
-  const oldest = messages[0]?.seq ?? 0;
+  const oldest = entries[0]?.seq ?? 0;
   const loadOlder = useCallback(async () => {
     if (!room) throw new ParlorError("unavailable", "parlor: the room is not joined yet");
     const page = await room.send("history", { before: oldest, limit: 0 });
-    setMessages((list) => fold(page.messages ?? [], list));
+    if (roomRef.current !== room) return;
+    setEntries((list) => merge(list, page.messages ?? []));
     setMore(page.more);
   }, [room, oldest]);
   return {
@@ -131,25 +148,36 @@ function useChat(client, params) {
     send: (text) => send("send", { text }),
     edit: (seq, text) => send("edit", { seq, text }),
     remove: (seq) => send("delete", { seq }),
-    markRead: (seq) => send("read", { seq: seq ?? messages[messages.length - 1]?.seq ?? 0 }),
+    markRead: (seq) => send("read", { seq: seq ?? entries[entries.length - 1]?.seq ?? 0 }),
     setTyping: (on) => send("typing", on ? {} : { stop: true }, { persist: false }),
     loadOlder
   };
 }
-function fold(list, entries) {
+function merge(list, entries) {
   let out = list;
   for (const e of entries) {
-    if (e.kind === "edit" || e.kind === "delete") {
-      out = out.map(
-        (m) => m.seq !== e.target ? m : e.kind === "edit" ? { ...m, text: e.text ?? "", edited: e.ts } : { ...m, text: "", deleted: true }
-      );
-      continue;
-    }
-    if (out.some((m) => m.seq === e.seq)) continue;
-    out = out === list ? [...out] : out;
     let i = out.length;
     while (i > 0 && out[i - 1].seq > e.seq) i--;
+    if (i > 0 && out[i - 1].seq === e.seq) continue;
+    out = out === list ? [...out] : out;
     out.splice(i, 0, e);
+  }
+  return out;
+}
+function fold(entries) {
+  const out = [];
+  const at = /* @__PURE__ */ new Map();
+  for (const e of entries) {
+    if (e.kind === "edit" || e.kind === "delete") {
+      const i = e.target === void 0 ? void 0 : at.get(e.target);
+      if (i !== void 0) {
+        const m = out[i];
+        out[i] = e.kind === "edit" ? { ...m, text: e.text ?? "", edited: e.ts } : { ...m, text: "", deleted: true };
+      }
+      continue;
+    }
+    at.set(e.seq, out.length);
+    out.push(e);
   }
   return out;
 }
@@ -169,25 +197,26 @@ function fromSnapshot(snap) {
   };
 }
 function useMatch(client, kind, params) {
-  const joinRoom = useRoom;
-  const { room, state, error, snapshot } = joinRoom(client, kind, params);
   const [m, setM] = useState(() => fromSnapshot(null));
-  useEffect(() => setM(fromSnapshot(snapshot)), [snapshot]);
+  const attach = useCallback((r) => {
+    const room2 = r;
+    const reset = () => setM(fromSnapshot(room2.snapshot));
+    reset();
+    room2.on("$rejoined", reset);
+    room2.on("started", (e) => setM((s) => ({ ...s, status: "playing", players: e.players ?? s.players, turn: e.turn, clocks: e.clocks ?? null })));
+    room2.on("moved", (e) => setM((s) => ({ ...s, ply: e.ply, turn: e.turn, clocks: e.clocks ?? s.clocks, drawOffer: -1 })));
+    room2.on("state", (e) => setM((s) => ({ ...s, ply: e.ply, turn: e.turn, view: e.view })));
+    room2.on(
+      "game_over",
+      (e) => setM((s) => ({ ...s, status: "over", turn: -1, ply: e.ply, clocks: e.clocks ?? s.clocks, result: { winner: e.winner, reason: e.reason } }))
+    );
+    room2.on("draw_offered", (e) => setM((s) => ({ ...s, drawOffer: e.seat })));
+    room2.on("draw_declined", () => setM((s) => ({ ...s, drawOffer: -1 })));
+    room2.on("matched", (e) => setM((s) => ({ ...s, matched: e })));
+  }, []);
+  const { room, state, error } = useRoomAttached(client, kind, params, void 0, attach);
   useEffect(() => {
-    if (!room) return void 0;
-    const offs = [
-      room.on("started", (e) => setM((s) => ({ ...s, status: "playing", players: e.players ?? s.players, turn: e.turn, clocks: e.clocks ?? null }))),
-      room.on("moved", (e) => setM((s) => ({ ...s, ply: e.ply, turn: e.turn, clocks: e.clocks ?? s.clocks, drawOffer: -1 }))),
-      room.on("state", (e) => setM((s) => ({ ...s, ply: e.ply, turn: e.turn, view: e.view }))),
-      room.on(
-        "game_over",
-        (e) => setM((s) => ({ ...s, status: "over", turn: -1, ply: e.ply, clocks: e.clocks ?? s.clocks, result: { winner: e.winner, reason: e.reason } }))
-      ),
-      room.on("draw_offered", (e) => setM((s) => ({ ...s, drawOffer: e.seat }))),
-      room.on("draw_declined", () => setM((s) => ({ ...s, drawOffer: -1 }))),
-      room.on("matched", (e) => setM((s) => ({ ...s, matched: e })))
-    ];
-    return () => offs.forEach((off) => off());
+    if (!room) setM(fromSnapshot(null));
   }, [room]);
   const send = useSend(room);
   const ply = m.ply;

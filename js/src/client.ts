@@ -226,6 +226,12 @@ interface Pending {
   core?: RoomCore;
   /** The connections lost while a send was written on them (maxTries). */
   tries?: number;
+  /**
+   * For a join in flight that a leave of the same room left the server's
+   * membership to (roomLeave): the room, left on the server if this join
+   * fails instead.
+   */
+  leaveIfRefused?: string;
 }
 
 /**
@@ -654,37 +660,44 @@ export class Client {
       // Not a member on the current connection (or none): nothing to tell.
       return Promise.resolve();
     }
+    // A join of the same room in flight (another component mounting it,
+    // a StrictMode remount) reaches the server before this leave would,
+    // and its answer makes a membership of its own here: the server's
+    // stays for it. Should that join fail, the room is left then.
+    const next = this.joinInFlight(core.kind, core.params);
+    if (next) {
+      next.leaveIfRefused = core.id;
+      return Promise.resolve();
+    }
     // The room is left here at once. A leave the server refuses for now
     // (rate_limited, unavailable, timeout) is sent again with the
     // backoff's pauses, up to maxRejoinAttempts more times on the same
     // socket, so that the server does not keep a membership (a game seat,
     // one of the connection's rooms) that nobody can end; the promise
     // settles with the last answer. A lost socket ends the membership.
-    const build = (ref: number): Frame => ({ type: "leave", ref, room: core.id });
     const ws = this.ws;
-    const attempt = (n: number): Promise<void> =>
-      this.request("leave", build, () => undefined).then(
-        () => undefined,
-        (err: ParlorError) => {
-          if (err.code === "forbidden" || err.code === "disconnected" || err.code === "closed") {
-            return; // not in the room (any more)
-          }
-          if (!transientCodes.has(err.code) || n > maxRejoinAttempts || !this.backoff) {
-            throw err;
-          }
-          return new Promise<void>((resolve, reject) => {
-            const again = setTimeout(() => {
-              this.leaveTimers.delete(again);
-              if (this.ws !== ws || this.st !== "open") {
-                resolve(); // the socket is gone, and the membership with it
-                return;
-              }
-              attempt(n + 1).then(resolve, reject);
-            }, this.delay(n, false));
-            this.leaveTimers.set(again, resolve);
-          });
-        },
-      );
+    const attempt = async (n: number): Promise<void> => {
+      try {
+        await this.request("leave", (ref): Frame => ({ type: "leave", ref, room: core.id }), () => undefined);
+      } catch (e) {
+        const err = e as ParlorError;
+        if (err.code === "forbidden" || err.code === "disconnected" || err.code === "closed") {
+          return; // not in the room (any more)
+        }
+        if (!transientCodes.has(err.code) || n > maxRejoinAttempts || !this.backoff) {
+          throw err;
+        }
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(() => {
+            this.leaveTimers.delete(t);
+            resolve();
+          }, this.delay(n, false));
+          this.leaveTimers.set(t, resolve);
+        });
+        // A lost socket took the membership with it.
+        if (this.ws === ws && this.st === "open") await attempt(n + 1);
+      }
+    };
     return attempt(1);
   }
 
@@ -785,20 +798,25 @@ export class Client {
    * reach the server after it and take the room from under it.
    */
   private joining(gaveUp: Pending, room: string): boolean {
-    const want = gaveUp.build(0);
     for (const p of this.inflight.values()) {
       if (p.kind === "rejoin" && p.core?.id === room) {
         return true;
       }
-      if (p.kind !== "join" || want.type !== "join") {
-        continue;
-      }
+    }
+    const want = gaveUp.build(0);
+    return want.type === "join" && this.joinInFlight(want.kind, want.params) !== undefined;
+  }
+
+  /** A join in flight of kind with params, or undefined. */
+  private joinInFlight(kind: string, params: Uint8Array): Pending | undefined {
+    for (const p of this.inflight.values()) {
+      if (p.kind !== "join") continue;
       const f = p.build(0);
-      if (f.type === "join" && f.kind === want.kind && sameBytes(f.params, want.params)) {
-        return true;
+      if (f.type === "join" && f.kind === kind && sameBytes(f.params, params)) {
+        return p;
       }
     }
-    return false;
+    return undefined;
   }
 
   /** Fails a request whose time is up. */
@@ -825,6 +843,12 @@ export class Client {
     const reject = p.reject;
     p.resolve = noop;
     p.reject = noop;
+    if (err && p.leaveIfRefused !== undefined) {
+      // A leave left the membership to this join, which failed: leave now
+      // (nothing goes out once the connection is lost).
+      this.dropMembership(p.leaveIfRefused);
+      p.leaveIfRefused = undefined;
+    }
     if (err) {
       reject(err);
     } else {
@@ -1350,9 +1374,9 @@ export class Client {
     for (const p of inflight) {
       if (p.kind === "send") p.tries = (p.tries ?? 0) + 1;
       if (tooLarge && p.kind !== "rejoin") {
-        this.settle(p, new ParlorError("too_large", "parlor: the server closed the connection for a message over its size limit (close 1009); the requests written on it may or may not have been applied"));
+        this.settle(p, new ParlorError("too_large", "parlor: close 1009: too large for the server; the request may or may not have been applied"));
       } else if (p.kind === "send" && (p.tries ?? 0) >= maxTries) {
-        this.settle(p, new ParlorError("disconnected", `parlor: ${maxTries} connections lost before the reply; the request may or may not have been applied`));
+        this.settle(p, new ParlorError("disconnected", "parlor: connection lost before the reply 3 times; the request may or may not have been applied"));
       } else if (giveUp === undefined && p.kind === "send" && p.core && p.core.state === "rejoining") {
         p.ref = 0;
         const list = resend.get(p.core);

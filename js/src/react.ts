@@ -11,7 +11,7 @@
 //   chat.messages.map((m) => <p key={m.seq}>{m.from}: {m.text}</p>);
 //   chat.send("hello");
 
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 
 import { connect, ParlorError } from "./index.js";
 import type {
@@ -106,9 +106,30 @@ export function useRoom<K extends string>(
   opts?: JoinOptions,
 ): RoomHookState;
 export function useRoom(client: Client | null, kind: string, params?: unknown, opts?: JoinOptions): RoomHookState {
+  return useRoomAttached(client, kind, params, opts, undefined);
+}
+
+/**
+ * useRoom, with attach: called with each room joined, before any other
+ * listener is added, so that the listeners it adds get every event the
+ * room delivers, those that came with or right after the join's answer
+ * included (a room keeps them until its first listener is added, then
+ * hands them to the listeners added meanwhile). The hooks built on
+ * useRoom keep their state in those listeners, in the order the events
+ * come, rather than in effects that run after a render.
+ */
+function useRoomAttached(
+  client: Client | null,
+  kind: string,
+  params: unknown,
+  opts: JoinOptions | undefined,
+  attach: ((room: Room) => void) | undefined,
+): RoomHookState {
   const key = JSON.stringify(params ?? null);
   const optsRef = useRef(opts);
   optsRef.current = opts;
+  const attachRef = useRef(attach);
+  attachRef.current = attach;
   const [st, setSt] = useState<RoomHookState>({ room: null, snapshot: null, state: "idle", error: null });
   useEffect(() => {
     if (client === null) {
@@ -126,6 +147,7 @@ export function useRoom(client: Client | null, kind: string, params?: unknown, o
           return;
         }
         joined = room;
+        attachRef.current?.(room);
         const update = () =>
           setSt((s) => (s.room === room ? { ...s, snapshot: room.snapshot, state: room.state } : s));
         room.on("$rejoined", update);
@@ -198,45 +220,58 @@ export interface ChatState {
  */
 export function useChat(client: Client | null, params: DMParams | GroupParams): ChatState {
   const kind = "with" in params ? "chat.dm" : "chat.group";
-  const joinRoom = useRoom as (client: Client | null, kind: string, params?: unknown) => RoomHookState;
-  const { room, state, error, snapshot } = joinRoom(client, kind, params) as RoomHookState<RoomKinds["chat.dm"]>;
-  const [messages, setMessages] = useState<ChatMessage[]>([]);
+  // The raw log entries held, by seq: messages is their fold, so that an
+  // edit or deletion applies to its message whichever page brought which.
+  const [entries, setEntries] = useState<ChatMessage[]>([]);
   const [more, setMore] = useState(false);
   const [typing, setTyping] = useState<string[]>([]);
   const [online, setOnline] = useState<string[]>([]);
-  useEffect(() => {
-    const snap = snapshot as ChatSnapshot | null;
-    setMessages(snap ? fold([], snap.messages ?? []) : []);
-    setMore(snap?.more ?? false);
-    setOnline(snap?.online ?? []);
-    setTyping([]);
-  }, [snapshot]);
-  useEffect(() => {
-    if (!room) return undefined;
-    const me = () => client?.user ?? "";
-    const offs = [
+  const attach = useCallback(
+    (room: Room) => {
+      const me = () => client?.user ?? "";
+      const reset = () => {
+        const snap = room.snapshot as ChatSnapshot | null;
+        setEntries(merge([], snap?.messages ?? []));
+        setMore(snap?.more ?? false);
+        setOnline(snap?.online ?? []);
+        setTyping([]);
+      };
+      reset();
+      room.on("$rejoined", reset);
       room.on("*", (event: string, data: ChatMessage) => {
-        if (event === "message" || event === "edit" || event === "delete" || event === "members") {
-          setMessages((list) => fold(list, [data]));
+        if (event === "message" || event === "edit" || event === "delete" || event === "members" || event === "game") {
+          setEntries((list) => merge(list, [data]));
           if (event === "message") setTyping((t) => t.filter((u) => u !== data.from));
         }
-      }),
-      room.on("typing", (ev) => {
+      });
+      room.on("typing", (ev: { user: string; typing: boolean }) => {
         if (ev.user === me()) return;
         setTyping((t) => (ev.typing ? (t.includes(ev.user) ? t : [...t, ev.user]) : t.filter((u) => u !== ev.user)));
-      }),
-      room.on("presence", (ev) => {
+      });
+      room.on("presence", (ev: { user: string; online: boolean }) => {
         setOnline((o) => (ev.online ? (o.includes(ev.user) ? o : [...o, ev.user]) : o.filter((u) => u !== ev.user)));
-      }),
-    ];
-    return () => offs.forEach((off) => off());
-  }, [room, client]);
+      });
+    },
+    [client],
+  );
+  const { room, state, error } = useRoomAttached(client, kind, params, undefined, attach) as RoomHookState<RoomKinds["chat.dm"]>;
+  useEffect(() => {
+    if (room) return;
+    setEntries([]);
+    setMore(false);
+    setOnline([]);
+    setTyping([]);
+  }, [room]);
+  const messages = useMemo(() => fold(entries), [entries]);
+  const roomRef = useRef(room);
+  roomRef.current = room;
   const send = useSend(room);
-  const oldest = messages[0]?.seq ?? 0;
+  const oldest = entries[0]?.seq ?? 0;
   const loadOlder = useCallback(async () => {
     if (!room) throw new ParlorError("unavailable", "parlor: the room is not joined yet");
     const page = await room.send("history", { before: oldest, limit: 0 });
-    setMessages((list) => fold(page.messages ?? [], list));
+    if (roomRef.current !== room) return; // the component moved to another conversation meanwhile
+    setEntries((list) => merge(list, page.messages ?? []));
     setMore(page.more);
   }, [room, oldest]);
   return {
@@ -250,31 +285,43 @@ export function useChat(client: Client | null, params: DMParams | GroupParams): 
     send: (text) => send("send", { text }),
     edit: (seq, text) => send("edit", { seq, text }),
     remove: (seq) => send("delete", { seq }),
-    markRead: (seq) => send("read", { seq: seq ?? messages[messages.length - 1]?.seq ?? 0 }),
+    markRead: (seq) => send("read", { seq: seq ?? entries[entries.length - 1]?.seq ?? 0 }),
     setTyping: (on) => send("typing", on ? {} : { stop: true }, { persist: false }),
     loadOlder,
   };
 }
 
-/**
- * Applies log entries to a list of messages: messages and members entries
- * are added in seq order (once each), edits and deletions change their
- * target.
- */
-function fold(list: ChatMessage[], entries: ChatMessage[]): ChatMessage[] {
+/** Adds log entries to a list of them kept in seq order, once each. */
+function merge(list: ChatMessage[], entries: ChatMessage[]): ChatMessage[] {
   let out = list;
   for (const e of entries) {
-    if (e.kind === "edit" || e.kind === "delete") {
-      out = out.map((m) =>
-        m.seq !== e.target ? m : e.kind === "edit" ? { ...m, text: e.text ?? "", edited: e.ts } : { ...m, text: "", deleted: true },
-      );
-      continue;
-    }
-    if (out.some((m) => m.seq === e.seq)) continue;
-    out = out === list ? [...out] : out;
     let i = out.length;
     while (i > 0 && out[i - 1]!.seq > e.seq) i--;
+    if (i > 0 && out[i - 1]!.seq === e.seq) continue;
+    out = out === list ? [...out] : out;
     out.splice(i, 0, e);
+  }
+  return out;
+}
+
+/**
+ * The messages of log entries in seq order: messages, members and game
+ * entries in order, with the edits and deletions applied to their target.
+ */
+function fold(entries: ChatMessage[]): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  const at = new Map<number, number>(); // seq -> index in out
+  for (const e of entries) {
+    if (e.kind === "edit" || e.kind === "delete") {
+      const i = e.target === undefined ? undefined : at.get(e.target);
+      if (i !== undefined) {
+        const m = out[i]!;
+        out[i] = e.kind === "edit" ? { ...m, text: e.text ?? "", edited: e.ts } : { ...m, text: "", deleted: true };
+      }
+      continue;
+    }
+    at.set(e.seq, out.length);
+    out.push(e);
   }
   return out;
 }
@@ -360,24 +407,25 @@ export function useMatch<K extends keyof RoomKinds>(
 ): RoomKinds[K] extends MatchRoom<infer V, infer M> ? MatchState<V, M> : MatchState;
 export function useMatch<V = unknown, M = unknown>(client: Client | null, kind: string, params: MatchParams): MatchState<V, M>;
 export function useMatch(client: Client | null, kind: string, params: MatchParams): MatchState {
-  const joinRoom = useRoom as (client: Client | null, kind: string, params?: unknown) => RoomHookState;
-  const { room, state, error, snapshot } = joinRoom(client, kind, params) as unknown as RoomHookState<MatchRoom>;
   const [m, setM] = useState<MatchFields<unknown>>(() => fromSnapshot(null));
-  useEffect(() => setM(fromSnapshot(snapshot)), [snapshot]);
+  const attach = useCallback((r: Room) => {
+    const room = r as unknown as Room<MatchRoom>;
+    const reset = () => setM(fromSnapshot(room.snapshot));
+    reset();
+    room.on("$rejoined", reset);
+    room.on("started", (e) => setM((s) => ({ ...s, status: "playing", players: e.players ?? s.players, turn: e.turn, clocks: e.clocks ?? null })));
+    room.on("moved", (e) => setM((s) => ({ ...s, ply: e.ply, turn: e.turn, clocks: e.clocks ?? s.clocks, drawOffer: -1 })));
+    room.on("state", (e) => setM((s) => ({ ...s, ply: e.ply, turn: e.turn, view: e.view })));
+    room.on("game_over", (e) =>
+      setM((s) => ({ ...s, status: "over", turn: -1, ply: e.ply, clocks: e.clocks ?? s.clocks, result: { winner: e.winner, reason: e.reason } })),
+    );
+    room.on("draw_offered", (e) => setM((s) => ({ ...s, drawOffer: e.seat })));
+    room.on("draw_declined", () => setM((s) => ({ ...s, drawOffer: -1 })));
+    room.on("matched", (e) => setM((s) => ({ ...s, matched: e })));
+  }, []);
+  const { room, state, error } = useRoomAttached(client, kind, params, undefined, attach) as unknown as RoomHookState<MatchRoom>;
   useEffect(() => {
-    if (!room) return undefined;
-    const offs = [
-      room.on("started", (e) => setM((s) => ({ ...s, status: "playing", players: e.players ?? s.players, turn: e.turn, clocks: e.clocks ?? null }))),
-      room.on("moved", (e) => setM((s) => ({ ...s, ply: e.ply, turn: e.turn, clocks: e.clocks ?? s.clocks, drawOffer: -1 }))),
-      room.on("state", (e) => setM((s) => ({ ...s, ply: e.ply, turn: e.turn, view: e.view }))),
-      room.on("game_over", (e) =>
-        setM((s) => ({ ...s, status: "over", turn: -1, ply: e.ply, clocks: e.clocks ?? s.clocks, result: { winner: e.winner, reason: e.reason } })),
-      ),
-      room.on("draw_offered", (e) => setM((s) => ({ ...s, drawOffer: e.seat }))),
-      room.on("draw_declined", () => setM((s) => ({ ...s, drawOffer: -1 }))),
-      room.on("matched", (e) => setM((s) => ({ ...s, matched: e }))),
-    ];
-    return () => offs.forEach((off) => off());
+    if (!room) setM(fromSnapshot(null));
   }, [room]);
   const send = useSend(room);
   const ply = m.ply;

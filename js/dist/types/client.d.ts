@@ -334,6 +334,8 @@ export declare class Client {
      * reach the server after it and take the room from under it.
      */
     private joining;
+    /** A join in flight of kind with params, or undefined. */
+    private joinInFlight;
     /** Fails a request whose time is up. */
     private expire;
     /** Rejects a request once, clearing its timer. */
