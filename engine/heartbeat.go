@@ -20,9 +20,16 @@ import (
 // check below closes silent peers first, with a clear close code.
 func (s *session) extendDeadline() {
 	now := time.Now()
-	s.lastHeard.Store(now.UnixNano())
+	s.lastHeard.Store(monoNanos(now))
 	s.pushDeadline(now)
 }
+
+// monoNanos is t in nanoseconds since monoBase, on the monotonic clock.
+// The heartbeat's times and deadlines (beat, the wheel) and the sessions'
+// activity times use it, not the wall clock, which an NTP step or a VM
+// restored from a snapshot moves back or forth: stepped back a minute, it
+// would stop every ping and pong check for that minute.
+func monoNanos(t time.Time) int64 { return int64(t.Sub(monoBase)) }
 
 // readBackstop is how far past the moment it is moved the read deadline
 // lies: three and a half heartbeats and the timeout. The wheel moves it
@@ -40,10 +47,10 @@ func (s *session) readBackstop() time.Duration {
 // deadline that passed meanwhile would fail the next read even with data
 // waiting.
 func (s *session) pushDeadline(now time.Time) {
-	if now.UnixNano()-s.deadlineSet.Load() < int64(s.e.cfg.HeartbeatInterval/4) {
+	if monoNanos(now)-s.deadlineSet.Load() < int64(s.e.cfg.HeartbeatInterval/4) {
 		return // moved recently enough
 	}
-	s.deadlineSet.Store(now.UnixNano())
+	s.deadlineSet.Store(monoNanos(now))
 	_ = s.conn.SetReadDeadline(now.Add(s.readBackstop()))
 }
 
@@ -54,7 +61,7 @@ func (s *session) pushDeadline(now time.Time) {
 func (s *session) open() {
 	now := time.Now()
 	_ = s.conn.SetReadDeadline(now.Add(s.e.cfg.HandshakeTimeout + s.e.cfg.HeartbeatTimeout))
-	n := now.UnixNano()
+	n := monoNanos(now)
 	interval := int64(s.e.cfg.HeartbeatInterval)
 	s.connectDue = n + int64(s.e.cfg.HandshakeTimeout)
 	s.pingDue = n + interval - rand.Int64N(interval/2+1)
@@ -91,7 +98,7 @@ func (s *session) beat(now int64) (next int64, keep, ping bool) {
 		// re-arming it with every ping would put it off forever when
 		// HeartbeatTimeout is not shorter than HeartbeatInterval.
 		if s.lastHeard.Load() >= s.pingSent.Load() {
-			sent := time.Now().UnixNano()
+			sent := monoNanos(time.Now())
 			s.pingSent.Store(sent)
 			s.pongDue = sent + int64(cfg.HeartbeatTimeout)
 		}
@@ -177,7 +184,10 @@ func (s *session) ping() {
 // the one the last write set may have passed long ago on an idle
 // connection. The wheel runs it (ping) or a parked writer (startPing).
 func (s *session) writePing() {
-	if s.closed.Load() {
+	if s.closed.Load() || s.out.isClosed() {
+		// Closed, or closing: a connection that lingers after its close
+		// frame has its write side shut (closeLingering), and a write
+		// there fails and makes gws close the socket at once.
 		return
 	}
 	_ = s.conn.SetWriteDeadline(time.Now().Add(s.e.cfg.WriteTimeout))

@@ -82,7 +82,7 @@ func (w *beatWheel) add(s *session) {
 	sh.n++
 	if !sh.running && sh.e.ctx.Err() == nil {
 		sh.running = true
-		sh.done = time.Now().UnixNano()/int64(sh.tick) - 1
+		sh.done = monoNanos(time.Now())/int64(sh.tick) - 1
 		sh.e.wg.Add(1)
 		go sh.run()
 	}
@@ -139,7 +139,7 @@ func (sh *beatShard) run() {
 	for {
 		select {
 		case now := <-t.C:
-			if !sh.turn(now.UnixNano()) {
+			if !sh.turn(monoNanos(now)) {
 				return
 			}
 		case <-sh.e.ctx.Done():

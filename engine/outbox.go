@@ -65,6 +65,14 @@ func (o *outbox) push(frames []byte) pushResult {
 		return pushOverflow
 	}
 	first := o.head == len(o.queue)
+	if len(o.queue) == cap(o.queue) && o.head > 0 {
+		// Reuse the room the frames taken left at the front, rather than
+		// grow: a writer that never quite catches up never empties the
+		// queue, and its taken slots would pile up for good.
+		n := copy(o.queue, o.queue[o.head:])
+		clear(o.queue[n:])
+		o.queue, o.head = o.queue[:n], 0
+	}
 	o.queue = append(o.queue, frames)
 	o.bytes += len(frames)
 	if o.writing {

@@ -65,10 +65,10 @@ type session struct {
 	// and read by any goroutine.
 	connFlags   atomic.Uint32
 	closed      atomic.Bool
-	lastHeard   atomic.Int64 // unix nanos of the last frame from the peer
-	lastData    atomic.Int64 // unix nanos of the last data message, or of the upgrade
-	deadlineSet atomic.Int64 // unix nanos when the read deadline was last moved
-	pingSent    atomic.Int64 // unix nanos of the last ping
+	lastHeard   atomic.Int64 // monoNanos of the last frame from the peer
+	lastData    atomic.Int64 // monoNanos of the last data message, or of the upgrade
+	deadlineSet atomic.Int64 // monoNanos when the read deadline was last moved
+	pingSent    atomic.Int64 // monoNanos of the last ping
 	// inHandler is set while the reader runs a room's OnMessage inline
 	// (room.Room.SendInline); the pong check waits for it (heartbeat.go).
 	inHandler atomic.Bool
@@ -87,7 +87,7 @@ type session struct {
 	closeSent atomic.Uint32
 	// The heartbeat wheel's (heartbeatwheel.go): the shard, set once by
 	// open; the rest under the shard's lock. beatDue is the earliest of
-	// the deadlines that follow it (unix nanos; 0: none armed), beatSlot
+	// the deadlines that follow it (monoNanos; 0: none armed), beatSlot
 	// and beatIdx where the session is filed (beatIdx -1: nowhere).
 	beatShard  *beatShard
 	beatSlot   int32
@@ -142,7 +142,7 @@ func newSession(e *Engine, conn *gws.Conn, user, cred string) *session {
 	if e.cluster != nil {
 		s.remote = make(map[string]*remoteHandle)
 	}
-	s.lastData.Store(time.Now().UnixNano())
+	s.lastData.Store(monoNanos(time.Now()))
 	s.log = sessionLog{s}
 	s.pres = e.presence.connect(user)
 	if e.cfg.RateLimit > 0 {
@@ -348,7 +348,7 @@ func (s *session) writeLoop() {
 // tells the observer. It moves the write deadline only when it has aged,
 // not per batch.
 func (s *session) writeBatch(batch [][]byte, size int) error {
-	if now := time.Now(); now.Sub(monoBase)-s.deadlineAt > s.e.cfg.WriteTimeout/4 {
+	if now := time.Now(); s.deadlineAt == 0 || now.Sub(monoBase)-s.deadlineAt > s.e.cfg.WriteTimeout/4 {
 		s.deadlineAt = now.Sub(monoBase)
 		_ = s.conn.SetWriteDeadline(now.Add(s.e.cfg.WriteTimeout))
 	}

@@ -40,6 +40,11 @@ func (h *socketHandler) OnPing(c *gws.Conn, payload []byte) {
 	if s != nil && !s.spend() {
 		return // past the rate limit: no pong
 	}
+	if s != nil && s.out.isClosed() {
+		// Closing: no pong, as for a ping (writePing), since the write
+		// side of a lingering connection is shut.
+		return
+	}
 	// The connection's write deadline is whatever the last write set, and
 	// may have passed long ago on an idle connection; a pong written
 	// under it would fail and gws would drop the connection. Give the
@@ -57,7 +62,7 @@ func (h *socketHandler) OnPong(c *gws.Conn, _ []byte) {
 		// still costs a token, so a pong flood runs out of strikes. The
 		// heartbeat wheel moves the read deadline (beat): the runtime's
 		// timer calls would grow the idle reader's stack for good.
-		s.lastHeard.Store(time.Now().UnixNano())
+		s.lastHeard.Store(monoNanos(time.Now()))
 		s.spend()
 	}
 }
