@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/parlorhq/parlor/client"
 	"github.com/parlorhq/parlor/client/userchannel"
 	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/engine"
@@ -366,6 +369,43 @@ func TestQuickMatchSeatsAsArranged(t *testing.T) {
 			t.Fatalf("secret %q: the pairing was told as a challenge: %+v", secret, hl.list)
 		case <-time.After(200 * time.Millisecond):
 		}
+	}
+}
+
+// TestQuickMatchPayloadJoins: the payload of a matched event joins the
+// match as it is (docs/games.md: "join the match with it as the
+// parameters"), seat included; a seat that is not the joiner's is refused.
+func TestQuickMatchPayloadJoins(t *testing.T) {
+	s := testserver.Start(t, engine.Config{}, games.NewModule(tictactoe.Game{}, games.Config{QuickMatch: true}))
+	alice := gamestest.Dial(t, s, tttKind, "alice")
+	bob := gamestest.Dial(t, s, tttKind, "bob")
+	for _, p := range []*gamestest.Player{alice, bob} {
+		if err := p.Join(games.JoinParams{Quick: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ma, mb games.Matched
+	evA, evB := alice.Expect(games.EventMatched, &ma), bob.Expect(games.EventMatched, &mb)
+	other := 1 - mb.Seat
+	if err := bob.Join(games.JoinParams{Seats: mb.Seats, Nonce: mb.Nonce, Seat: &other}); gamestest.Code(err) != codec.CodeBadRequest {
+		t.Fatalf("bob names alice's seat: %v, want bad_request", err)
+	}
+	for _, j := range []struct {
+		p  *gamestest.Player
+		ev client.Event
+	}{{bob, evB}, {alice, evA}} {
+		ctx, cancel := context.WithTimeout(context.Background(), gamestest.Timeout)
+		r, err := j.p.Client.Join(ctx, tttKind, msgpack.RawMessage(j.ev.Data))
+		cancel()
+		if err != nil {
+			t.Fatalf("%s joins with the matched payload as it is: %v", j.p.Client.UserID(), err)
+		}
+		if err := r.Decode(&j.p.Joined); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if alice.Joined.Status != games.StatusPlaying {
+		t.Fatalf("after both joined: status %q, want playing", alice.Joined.Status)
 	}
 }
 

@@ -107,7 +107,9 @@ func (h *match) clocksMS(now time.Time) []int64 {
 	for i, d := range h.remaining {
 		out[i] = d.Milliseconds()
 	}
-	if h.status == StatusPlaying {
+	// A rebuilt match that no player has joined yet runs no clock
+	// (durable.go): its seat to move has the time the log left it.
+	if h.status == StatusPlaying && !h.unclaimed {
 		if t := h.state.Turn(); t >= 0 {
 			out[t] = max(h.remaining[t]-h.elapsed(now), 0).Milliseconds()
 		}

@@ -48,6 +48,10 @@ type JoinParams struct {
 	// Decline declines the challenge of these players with this nonce,
 	// instead of accepting it.
 	Decline bool `msgpack:"decline,omitempty"`
+	// Seat is the joiner's seat in Seats, as a quick match's matched
+	// event names it, so that its payload joins the match as it is. When
+	// given, it must be the joiner's seat.
+	Seat *int `msgpack:"seat,omitempty"`
 }
 
 // players validates a challenge by user and returns its players: Seats, or
@@ -87,6 +91,9 @@ func (p *JoinParams) players(user string, seats int) ([]string, error) {
 	}
 	if !slices.Contains(players, user) {
 		return nil, codec.Errorf(codec.CodeForbidden, "you must be one of the players")
+	}
+	if p.Seat != nil && (*p.Seat < 0 || *p.Seat >= len(players) || players[*p.Seat] != user) {
+		return nil, codec.Errorf(codec.CodeBadRequest, "seat is not the joiner's seat in seats")
 	}
 	return players, nil
 }

@@ -641,6 +641,33 @@ func TestSpectatorLookLeavesStoredMatch(t *testing.T) {
 	}
 }
 
+// A rebuilt match that no player has claimed runs no clock, and shows
+// none running: a spectator who stays in it, and one who looks in later,
+// see the seat to move with the time the log left it, not counting down.
+func TestUnclaimedClocksStill(t *testing.T) {
+	rs := newRestarter(t, games.Config{Grace: time.Hour, TimeControl: games.TimeControl{Base: time.Minute}})
+	alice, bob, _ := rs.pair()
+	alice.play(4)
+	bob.until(games.EventMoved)
+	rs.block("alice", true)
+	rs.block("bob", true)
+	rs.restart(time.Minute, room.Config{})
+	carol := rs.dial("carol") // watches, and stays
+	j, err := carol.Join(context.Background(), "games.tictactoe", games.JoinParams{Room: alice.room})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first games.Snapshot
+	if err := j.Decode(&first); err != nil {
+		t.Fatal(err)
+	}
+	rs.clk.Advance(30 * time.Second)
+	later, _ := rs.snapshot("dave", alice.room)
+	if !slices.Equal(later.Clocks, first.Clocks) || first.Clocks[1] != time.Minute.Milliseconds() {
+		t.Fatalf("clocks %v at the rebuild, %v 30 s later with no player back; want bob's minute both times", first.Clocks, later.Clocks)
+	}
+}
+
 // loadCounter is a store that counts the calls of Load, which read a
 // match's whole log.
 type loadCounter struct {

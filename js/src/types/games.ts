@@ -60,6 +60,12 @@ export interface MatchParams {
    * instead of accepting it.
    */
   decline?: boolean;
+  /**
+   * Seat is the joiner's seat in Seats, as a quick match's matched
+   * event names it, so that its payload joins the match as it is. When
+   * given, it must be the joiner's seat.
+   */
+  seat?: number;
 }
 
 /** Snapshot is what a member gets when joining a match room. */
