@@ -1076,15 +1076,17 @@ var PersistentOutbox = class {
     this.maxEntries = opts.maxEntries && opts.maxEntries > 0 ? opts.maxEntries : defaultOutboxEntries;
     this.maxBytes = opts.maxBytes && opts.maxBytes > 0 ? opts.maxBytes : defaultOutboxBytes;
     this.storage = opts.storage ?? globalThis.localStorage;
-    this.list = this.load();
   }
+  // Every call reads the storage afresh: tabs that share the key each
+  // write the list, and one written from a copy read earlier would drop
+  // what another tab kept meanwhile.
   /** The kept sends, oldest first. */
   entries() {
-    return this.list.slice();
+    return this.load();
   }
   /** Keeps a send (replacing one with the same id); a ParlorError when it does not fit. */
   add(e) {
-    const next = this.list.filter((x) => x.id !== e.id);
+    const next = this.load().filter((x) => x.id !== e.id);
     next.push(e);
     if (next.length > this.maxEntries) {
       return new ParlorError("limit_exceeded", `parlor: the outbox holds ${this.maxEntries} sends already`);
@@ -1093,15 +1095,14 @@ var PersistentOutbox = class {
     if (json.length > this.maxBytes) {
       return new ParlorError("limit_exceeded", `parlor: the outbox would exceed ${this.maxBytes} bytes`);
     }
-    this.list = next;
     this.save(json);
     return null;
   }
   /** Forgets a send. */
   remove(id) {
-    const next = this.list.filter((x) => x.id !== id);
-    if (next.length === this.list.length) return;
-    this.list = next;
+    const list = this.load();
+    const next = list.filter((x) => x.id !== id);
+    if (next.length === list.length) return;
     this.save(next.length === 0 ? "" : JSON.stringify(next));
   }
   load() {

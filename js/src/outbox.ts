@@ -61,7 +61,6 @@ export class PersistentOutbox {
   private readonly maxEntries: number;
   private readonly maxBytes: number;
   private readonly storage: StorageLike | undefined;
-  private list: OutboxEntry[];
 
   constructor(opts: PersistOutboxOptions) {
     if (!opts.key) throw new TypeError("parlor: persistOutbox.key is required");
@@ -69,17 +68,20 @@ export class PersistentOutbox {
     this.maxEntries = opts.maxEntries && opts.maxEntries > 0 ? opts.maxEntries : defaultOutboxEntries;
     this.maxBytes = opts.maxBytes && opts.maxBytes > 0 ? opts.maxBytes : defaultOutboxBytes;
     this.storage = opts.storage ?? (globalThis as { localStorage?: StorageLike }).localStorage;
-    this.list = this.load();
   }
+
+  // Every call reads the storage afresh: tabs that share the key each
+  // write the list, and one written from a copy read earlier would drop
+  // what another tab kept meanwhile.
 
   /** The kept sends, oldest first. */
   entries(): OutboxEntry[] {
-    return this.list.slice();
+    return this.load();
   }
 
   /** Keeps a send (replacing one with the same id); a ParlorError when it does not fit. */
   add(e: OutboxEntry): ParlorError | null {
-    const next = this.list.filter((x) => x.id !== e.id);
+    const next = this.load().filter((x) => x.id !== e.id);
     next.push(e);
     if (next.length > this.maxEntries) {
       return new ParlorError("limit_exceeded", `parlor: the outbox holds ${this.maxEntries} sends already`);
@@ -88,16 +90,15 @@ export class PersistentOutbox {
     if (json.length > this.maxBytes) {
       return new ParlorError("limit_exceeded", `parlor: the outbox would exceed ${this.maxBytes} bytes`);
     }
-    this.list = next;
     this.save(json);
     return null;
   }
 
   /** Forgets a send. */
   remove(id: string): void {
-    const next = this.list.filter((x) => x.id !== id);
-    if (next.length === this.list.length) return;
-    this.list = next;
+    const list = this.load();
+    const next = list.filter((x) => x.id !== id);
+    if (next.length === list.length) return;
     this.save(next.length === 0 ? "" : JSON.stringify(next));
   }
 

@@ -234,3 +234,29 @@ test("a corrupt outbox in storage is ignored", async () => {
   assert.deepEqual(ws.take(), []);
   client.close();
 });
+
+test("two tabs sharing the outbox's key keep each other's sends", async () => {
+  const storage = new MemoryStorage();
+  const persistOutbox = { key: "outbox:alice", storage };
+  const a = await open({ persistOutbox });
+  const b = await open({ persistOutbox }); // the second tab, opened while nothing is kept
+  const roomA = await joinDM(a.client, a.ws);
+  const roomB = await joinDM(b.client, b.ws);
+  const toA = roomA.send("send", { text: "from tab a" });
+  const toB = roomB.send("send", { text: "from tab b" });
+  toA.catch(() => {});
+  toB.catch(() => {});
+  await tick();
+  assert.deepEqual(storage.entries("outbox:alice").map((e) => decodeData(fromB64(e.data)).text), ["from tab a", "from tab b"]);
+  // Tab a's send is answered: only its entry goes.
+  const [fa] = a.ws.take();
+  a.ws.receive(reply(fa, { seq: 1 }));
+  await toA;
+  assert.deepEqual(storage.entries("outbox:alice").map((e) => decodeData(fromB64(e.data)).text), ["from tab b"]);
+  a.client.close();
+  b.client.close();
+});
+
+function fromB64(s) {
+  return Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+}

@@ -50,7 +50,6 @@ export declare class PersistentOutbox {
     private readonly maxEntries;
     private readonly maxBytes;
     private readonly storage;
-    private list;
     constructor(opts: PersistOutboxOptions);
     /** The kept sends, oldest first. */
     entries(): OutboxEntry[];
