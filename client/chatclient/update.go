@@ -13,6 +13,13 @@ import (
 // closed) while Next waited.
 var ErrClosed = errors.New("chatclient: conversation closed")
 
+// ErrMissed is NextMessage's error when messages may have passed that it
+// cannot return: events were dropped (client.EventGap, a full buffer) or
+// the conversation was joined again with a fresh snapshot
+// (client.EventRejoined). History fetches what was missed; the next call
+// goes on from there.
+var ErrMissed = errors.New("chatclient: messages missed; fetch them with History")
+
 // Update is one event of a conversation, decoded. Event is the raw event;
 // the field of its kind is set, and the others are nil.
 type Update struct {
@@ -82,12 +89,17 @@ func (cv *Conversation) Next(ctx context.Context) (Update, error) {
 }
 
 // NextMessage reads events until a new message (chat.KindMessage)
-// arrives, and returns it.
+// arrives, and returns it. It returns ErrMissed, rather than skip on in
+// silence, when messages may have passed between it and the last one:
+// events dropped, or a rejoin's fresh snapshot (Next returns both).
 func (cv *Conversation) NextMessage(ctx context.Context) (chat.Message, error) {
 	for {
 		u, err := cv.Next(ctx)
 		if err != nil {
 			return chat.Message{}, err
+		}
+		if u.Missed || u.Snapshot != nil {
+			return chat.Message{}, ErrMissed
 		}
 		if u.Event.Name == chat.KindMessage && u.Message != nil {
 			return *u.Message, nil

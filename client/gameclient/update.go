@@ -112,6 +112,15 @@ func (m *Match) refresh(ctx context.Context) (*games.Snapshot, error) {
 	if err := r.Decode(&snap); err != nil {
 		return nil, err
 	}
+	if ch := m.Room.Events(); ch != nil {
+		// The old room's events are in the snapshot: read them to their
+		// end (the join ended its delivery), so that its delivery
+		// goroutine is not left blocked until the client closes.
+		go func() {
+			for range ch {
+			}
+		}()
+	}
 	m.Room = r
 	m.apply(&snap)
 	return &snap, nil
