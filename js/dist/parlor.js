@@ -1197,12 +1197,17 @@ var Presence = class {
     await room.send("presence.hide", { hidden }, { persist: false });
     this.hid = hidden;
   }
-  /** Follows the user channel's events and rejoins. @internal */
+  /**
+   * Follows the user channel's events and rejoins. A channel joined anew
+   * (after the last one was left, refused on a rejoin, say) gets the
+   * watch list and the hidden choice at once. @internal
+   */
   _attach(room) {
     room.on("presence", (t) => this.host.emitPresence(toStatus(t)));
     const restore = () => void this.restore(room);
     room.on("$resumed", restore);
     room.on("$rejoined", restore);
+    restore();
   }
   /** Sends the watch list and the hidden choice again after a rejoin. */
   async restore(room) {

@@ -103,12 +103,17 @@ export class Presence {
     this.hid = hidden;
   }
 
-  /** Follows the user channel's events and rejoins. @internal */
+  /**
+   * Follows the user channel's events and rejoins. A channel joined anew
+   * (after the last one was left, refused on a rejoin, say) gets the
+   * watch list and the hidden choice at once. @internal
+   */
   _attach(room: Room<UserRoom>): void {
     room.on("presence", (t) => this.host.emitPresence(toStatus(t)));
     const restore = () => void this.restore(room);
     room.on("$resumed", restore);
     room.on("$rejoined", restore);
+    restore();
   }
 
   /** Sends the watch list and the hidden choice again after a rejoin. */

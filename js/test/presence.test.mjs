@@ -261,3 +261,36 @@ test("a left user channel is joined again by the next call", async () => {
   assert.equal(client.userChannel, room);
   client.close();
 });
+
+test("a user channel joined anew gets the watch list and the hidden choice at once", async () => {
+  const { client, ws } = await openWithChannel();
+  const w = client.presence.watch(["bob"]);
+  await tick();
+  const [f] = ws.take();
+  ws.receive(ok(f, { statuses: [["bob", "online", 0]] }));
+  await w;
+  const h = client.presence.hide(true);
+  await tick();
+  const [fh] = ws.take();
+  ws.receive(ok(fh, null));
+  await h;
+  ws.receive({ type: "left", room: "uc1", reason: "kicked" }); // the server's watch list ends with it
+  await tick();
+  const again = client.joinUserChannel();
+  await tick();
+  const [j] = ws.take();
+  ws.receive({ type: "joined", ref: j.ref, room: "uc1", seq: 0, snapshot: enc(null), epoch: "ep3", recovered: false });
+  await again;
+  await tick();
+  const sent = ws.take();
+  assert.deepEqual(
+    sent.map((x) => [x.event, x.data]),
+    [["presence.hide", enc({ hidden: true })]],
+    "the hidden choice first",
+  );
+  ws.receive(ok(sent[0], null));
+  await tick();
+  const [fw] = ws.take();
+  assert.deepEqual([fw.event, fw.data], ["presence.watch", enc({ users: ["bob"] })]);
+  client.close();
+});
