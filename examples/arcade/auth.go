@@ -176,7 +176,7 @@ func (a *Arcade) loginPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		next := r.URL.Query().Get("next")
-		if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		if !localPath(next) {
 			next = "/connections"
 		}
 		if a.signIn(w, r, as) {
@@ -276,4 +276,16 @@ func (a *Arcade) signOutRequest(w http.ResponseWriter, r *http.Request) (*sessio
 func userOrEmpty(id string) user {
 	u, _ := lookupUser(id)
 	return u
+}
+
+// localPath reports whether next is a path on this site to redirect to: it
+// starts with one slash and names no other host, once a browser has read
+// it (browsers drop tabs and newlines from URLs and take a backslash for a
+// slash, so "/\t/evil.example" would lead off the site).
+func localPath(next string) bool {
+	if strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return false
+	}
+	u, err := url.Parse(next)
+	return err == nil && u.Scheme == "" && u.Host == "" && strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//")
 }

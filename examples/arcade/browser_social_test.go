@@ -1,7 +1,12 @@
 package main
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // challengeLatencyLimit is the longest a challenge may take from the
@@ -152,4 +157,37 @@ func TestBrowserCancelFromTheDM(t *testing.T) {
 	alice.waitText(`.game-note[data-state="cancelled"] .note-text`, "You cancelled the chess (5+3) challenge")
 	bob.waitFor(`#challenges li.empty`)
 	bob.waitText("#announcer", "Alice cancelled the chess (5+3) challenge")
+}
+
+// TestBrowserCrossSiteChallengeLinkAsks: a page of another site (here
+// another port of the host, which a browser counts as the same site but
+// another origin) that sends alice to a challenge link does not challenge
+// bob in her name as the game page loads: the page asks, and only her
+// click sends the challenge.
+func TestBrowserCrossSiteChallengeLinkAsks(t *testing.T) {
+	ab := startArcadeBrowser(t)
+	alice := ab.open("alice")
+	alice.signIn()
+	target := ab.base + "/tictactoe?opponent=bob&nonce=from-elsewhere"
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte(`<!doctype html><script>location = ` + jsQuote(target) + `;</script>`))
+	}))
+	defer other.Close()
+	alice.do("opening the other site", chromedp.Navigate(other.URL))
+	alice.waitPath("/tictactoe")
+	alice.waitVisible(`.confirm-challenge button`)
+	time.Sleep(300 * time.Millisecond) // what the page would have sent by now
+	if got := ab.a.challenges.pending("bob"); len(got) != 0 {
+		t.Fatalf("the link challenged bob before alice said so: %+v", got)
+	}
+	alice.click(`.confirm-challenge button`)
+	alice.waitFor(`#game:not([hidden])`)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(ab.a.challenges.pending("bob")) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("alice's click did not challenge bob")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

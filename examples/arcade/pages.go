@@ -157,6 +157,12 @@ func (a *Arcade) gamePage(game string) func(w http.ResponseWriter, r *http.Reque
 	return func(w http.ResponseWriter, r *http.Request, s signedIn) {
 		d := s.data()
 		d["game"] = game
+		if q := r.URL.Query(); (q.Get("opponent") != "" || q.Get("nonce") != "") && crossSite(r) {
+			// A link from another site would challenge, or accept a
+			// challenge, in the user's name as the page loads: the page
+			// asks first (game.js).
+			d["confirm"] = true
+		}
 		d["connections"] = connectionsOf(s.me.ID)
 		if game == "chess" {
 			d["base_ms"] = chessTimeControl.Base.Milliseconds()
@@ -167,4 +173,14 @@ func (a *Arcade) gamePage(game string) func(w http.ResponseWriter, r *http.Reque
 			Connections: connectionsOf(s.me.ID), Script: game + ".js", Data: d,
 		})
 	}
+}
+
+// crossSite reports whether the browser says the request came from
+// another site (Sec-Fetch-Site: a link or a script there, a subdomain
+// included), rather than from this site's own pages or the address bar.
+// A browser that does not send the header is taken at its word: it says
+// nothing.
+func crossSite(r *http.Request) bool {
+	v := r.Header.Get("Sec-Fetch-Site")
+	return v == "cross-site" || v == "same-site"
 }

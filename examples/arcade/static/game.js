@@ -1,7 +1,7 @@
 // What the game pages share: reading the page's query, the lobby with
 // quick match and challenges, joining the match, the spectate link and
 // rematches. The page script draws the game.
-import { bindChallengeButtons, clearError, showError } from "./common.js";
+import { bindChallengeButtons, clearError, el, pageData, showError } from "./common.js";
 import { announce } from "./notices.js";
 
 /**
@@ -38,6 +38,23 @@ export function startGame({ game, client, onJoin }) {
   if (opponent && nonce) {
     const seats = (q.get("seats") || "").split(",").filter(Boolean);
     const params = seats.length === 2 ? { seats, nonce } : { opponent, nonce };
+    if (pageData().confirm) {
+      // The link came from another site: it would challenge (or accept a
+      // challenge) in the user's name as the page loads. Ask first.
+      lobby.hidden = false;
+      gameEl.hidden = true;
+      const ask = el("div", "confirm-challenge");
+      ask.append(el("p", null, `A link from another site asks you to play ${opponent}.`));
+      const go = el("button", "button", `Play ${opponent}`);
+      go.type = "button";
+      go.addEventListener("click", () => {
+        ask.remove();
+        joinMatch(params);
+      });
+      ask.append(go);
+      lobby.prepend(ask);
+      return;
+    }
     joinMatch(params);
     return;
   }
