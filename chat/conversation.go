@@ -228,8 +228,13 @@ func (h *conversation) ahead(r *room.Room, stored Message) {
 	r.Shutdown()
 }
 
-// dispatch runs a member's request.
+// dispatch runs a member's request. A session whose user the
+// conversation no longer lists (removed, or left the group, with its kick
+// still to come) is refused.
 func (h *conversation) dispatch(r *room.Room, m *room.Message) (any, error) {
+	if h.known && !h.info.HasMember(m.User) {
+		return nil, ErrNotMember
+	}
 	switch m.Event {
 	case OpSend:
 		return h.send(r, m)
@@ -519,25 +524,32 @@ func (h *conversation) entry(r *room.Room, m *room.Message, kind string) Message
 // it. A retry with the same client message id then returns the stored
 // entry, or stores it if the store did not.
 func (h *conversation) commit(ctx context.Context, r *room.Room, w Write) (any, error) {
+	reply, _, err := h.commitDup(ctx, r, w)
+	return reply, err
+}
+
+// commitDup is commit, and reports whether w's client message id named an
+// entry stored before, whose reply it returns: nothing new was stored.
+func (h *conversation) commitDup(ctx context.Context, r *room.Room, w Write) (any, bool, error) {
 	// Encode first: once the entry is stored, the broadcast cannot fail.
 	raw, err := codec.MarshalData(w.Entry)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	w.Encoded = raw
 	if ctx.Err() != nil {
-		return nil, ErrTimeout
+		return nil, false, ErrTimeout
 	}
 	author, size := w.Entry.From, len(w.Entry.Text)+len(w.Entry.Name)
 	if err := h.c.written.take(author, size); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	stored, dup, err := h.c.store.Append(ctx, w)
 	if ctx.Err() != nil {
 		r.Logger().Warn("chat: the store did not answer in time: closing the room, whose log may have moved",
 			zap.Uint64("seq", w.Entry.Seq), zap.String("user", author), zap.Error(err))
 		r.Close()
-		return nil, ErrTimeout
+		return nil, false, ErrTimeout
 	}
 	if err != nil || dup {
 		h.c.written.giveBack(author, size)
@@ -549,18 +561,18 @@ func (h *conversation) commit(ctx context.Context, r *room.Room, w Write) (any, 
 		r.Logger().Error("chat: the stored log moved under the room: stopping it",
 			zap.Uint64("seq", w.Entry.Seq), zap.String("user", author))
 		r.Shutdown()
-		return nil, ErrMoved
+		return nil, false, ErrMoved
 	}
 	if err != nil {
-		return nil, fmt.Errorf("chat: append %s: %w", w.Entry.Kind, err)
+		return nil, false, fmt.Errorf("chat: append %s: %w", w.Entry.Kind, err)
 	}
 	if dup {
 		h.ahead(r, stored)
-		return stored, nil
+		return stored, true, nil
 	}
 	r.BroadcastRaw(w.Entry.Kind, raw)
 	h.apply(ctx, r, w)
-	return raw, nil
+	return raw, false, nil
 }
 
 // apply updates the room's view after w was stored and broadcast, updates
@@ -614,13 +626,25 @@ func (h *conversation) apply(ctx context.Context, r *room.Room, w Write) {
 	}
 	h.announce(w)
 	if h.c.cfg.AfterStore != nil {
-		h.c.cfg.AfterStore(ctx, Stored{
+		h.afterStore(ctx, r, Stored{
 			Entry:   e.Clone(),
 			Kind:    h.kind,
 			Members: slices.Clone(h.info.Members),
 			Offline: h.offline(r),
 		})
 	}
+}
+
+// afterStore runs Config.AfterStore. A panic there is logged and goes no
+// further: the entry is stored and broadcast, and what follows it (the
+// removed members' kick, the author's ack) must still happen.
+func (h *conversation) afterStore(ctx context.Context, r *room.Room, s Stored) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.Logger().Error("chat: panic in Config.AfterStore", zap.Any("panic", v), zap.Stack("stack"))
+		}
+	}()
+	h.c.cfg.AfterStore(ctx, s)
 }
 
 // notify sends user's inbox, if open, the conversation's new state,

@@ -297,9 +297,11 @@ func (h *conversation) dropMembers(ctx context.Context, r *room.Room, m *room.Me
 	if !slices.Equal(info.Admins, h.info.Admins) {
 		e.Admins = slices.Clone(info.Admins)
 	}
-	reply, err := h.commit(ctx, r, Write{Entry: e, Room: &info})
-	if err != nil {
-		return nil, err
+	reply, dup, err := h.commitDup(ctx, r, Write{Entry: e, Room: &info})
+	if err != nil || dup {
+		// A duplicate's client message id named an earlier entry, whose
+		// reply it gets: nothing was removed now, so nobody is kicked.
+		return reply, err
 	}
 	for _, u := range removed {
 		r.Kick(u) // a left frame with reason "kicked", then OnLeave

@@ -106,7 +106,7 @@ func (h *conversation) rename(r *room.Room, m *room.Message) (any, error) {
 // without NUL bytes, 1 to Config.MaxGroupName bytes after trimming.
 func (c *Chat) checkGroupName(s string) (string, error) {
 	name := strings.TrimSpace(s)
-	if name == "" || len(name) > c.cfg.MaxGroupName || !validText(name) {
+	if blank(name) || len(name) > c.cfg.MaxGroupName || !validText(name) {
 		return "", codec.Errorf(codec.CodeBadRequest, "chat: group name must be 1 to %d bytes of UTF-8", c.cfg.MaxGroupName)
 	}
 	return name, nil

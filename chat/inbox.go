@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/parlorhq/parlor/codec"
 	"github.com/parlorhq/parlor/room"
 	"go.uber.org/zap"
 )
@@ -83,7 +82,7 @@ func (h *inboxHandler) OnMessage(_ *room.Room, m *room.Message) (any, error) {
 		return h.list(InboxCursor{}, 0)
 	case OpPage:
 		var req InboxPageRequest
-		if err := codec.UnmarshalData(m.Data, &req); err != nil {
+		if err := decodeStrict(m.Data, &req); err != nil {
 			return nil, err
 		}
 		return h.list(req.Before, req.Limit)

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/parlorhq/parlor/codec"
@@ -9,13 +10,13 @@ import (
 
 // checkText validates a message text and returns it trimmed: valid UTF-8
 // without NUL bytes (which no store needs to hold, and PostgreSQL cannot),
-// not empty after trimming white space, at most Config.MaxTextLen bytes.
+// not blank (blank), at most Config.MaxTextLen bytes.
 func (c *Chat) checkText(s string) (string, error) {
 	if !validText(s) {
 		return "", ErrInvalidText
 	}
 	s = strings.TrimSpace(s)
-	if s == "" {
+	if blank(s) {
 		return "", ErrEmptyText
 	}
 	if len(s) > c.cfg.MaxTextLen {
@@ -65,6 +66,22 @@ func isGroupID(s string) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// blank reports whether s shows nothing: it is empty, or holds only white
+// space, format characters (zero-width spaces and joiners, the byte order
+// mark, bidirectional controls) and the fillers that display as blanks
+// (the Braille blank, the Hangul fillers).
+func blank(s string) bool {
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r), unicode.Is(unicode.Cf, r):
+		case r == '\u2800', r == '\u3164', r == '\u115f', r == '\u1160', r == '\uffa0':
+		default:
 			return false
 		}
 	}

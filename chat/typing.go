@@ -25,9 +25,18 @@ func (h *conversation) typingRequest(r *room.Room, m *room.Message) (any, error)
 	}
 	if req.Stop {
 		h.stopTyping(r, m.User)
-	} else {
-		h.startTyping(r, m.User)
+		return nil, nil
 	}
+	if h.kind == KindDM {
+		// A user the other may not be messaged by (blocked, say) does not
+		// reach them with "typing" either.
+		ctx, cancel := h.c.opCtx()
+		defer cancel()
+		if err := h.c.canMessage(ctx, m.User, h.other(m.User)); err != nil {
+			return nil, err
+		}
+	}
+	h.startTyping(r, m.User)
 	return nil, nil
 }
 
