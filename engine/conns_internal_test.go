@@ -5,6 +5,22 @@ import (
 	"testing"
 )
 
+// connsEngine is an engine with only what the connection slots need, at
+// two connections a user.
+func connsEngine() *Engine {
+	return &Engine{cfg: Config{MaxConnsPerUser: 2}, userConns: newShardedMap[*userConns]()}
+}
+
+// connState is alice's connection slots on e.
+func connState(e *Engine) (slots, owed int, owing *session, sessions []*session) {
+	e.userConns.update("alice", func(m map[string]*userConns) {
+		if uc := m["alice"]; uc != nil {
+			slots, owed, owing, sessions = uc.slots, uc.owed, uc.owing, slices.Clone(uc.sessions)
+		}
+	})
+	return
+}
+
 // TestConnDebtFollowsEviction: a connection admitted over the limit that
 // is evicted before its connect frame (it closed, and its slot is taken
 // at once by the next upgrade) hands the eviction it owed to the
@@ -12,15 +28,7 @@ import (
 // at that connection's connect frame. A failed upgrade over the limit
 // gives back its slot and its debt.
 func TestConnDebtFollowsEviction(t *testing.T) {
-	e := &Engine{cfg: Config{MaxConnsPerUser: 2}, userConns: newShardedMap[*userConns]()}
-	state := func() (slots, owed int, owing *session, sessions []*session) {
-		e.userConns.update("alice", func(m map[string]*userConns) {
-			if uc := m["alice"]; uc != nil {
-				slots, owed, owing, sessions = uc.slots, uc.owed, uc.owing, slices.Clone(uc.sessions)
-			}
-		})
-		return
-	}
+	e := connsEngine()
 	open := func(wantOwes bool) (*session, *session) {
 		t.Helper()
 		ok, evict, tk := e.acquireConn("alice")
@@ -42,7 +50,7 @@ func TestConnDebtFollowsEviction(t *testing.T) {
 	e.releaseConn("alice", p) // p's close: its slot already moved
 	a.closed.Store(true)      // q resumed a, which is closing
 	e.settleConn(q)           // a's slot is q's
-	if slots, owed, owing, sessions := state(); slots != 2 || owed != 0 || owing != nil || !slices.Equal(sessions, []*session{b, q}) {
+	if slots, owed, owing, sessions := connState(e); slots != 2 || owed != 0 || owing != nil || !slices.Equal(sessions, []*session{b, q}) {
 		t.Fatalf("after the connect frame: %d slots, owed %d, owing %v, sessions %v; want 2, 0, nil, [b q]", slots, owed, owing, sessions)
 	}
 
@@ -51,7 +59,7 @@ func TestConnDebtFollowsEviction(t *testing.T) {
 		t.Fatalf("acquire over the limit: ok %v owes %v", ok, tk.owes)
 	}
 	e.releaseUpgrade("alice", tk, nil) // the upgrade failed
-	if slots, owed, _, _ := state(); slots != 2 || owed != 0 {
+	if slots, owed, _, _ := connState(e); slots != 2 || owed != 0 {
 		t.Fatalf("after a failed upgrade: %d slots, owed %d; want 2, 0", slots, owed)
 	}
 	if _, _, tk := e.acquireConn("alice"); !tk.owes {
@@ -65,15 +73,7 @@ func TestConnDebtFollowsEviction(t *testing.T) {
 // When the upgrade fails (a bad request, Credential panicking), the most
 // idle connection takes its slot back, and its debt when it owed one.
 func TestFailedUpgradeEvictsNobody(t *testing.T) {
-	e := &Engine{cfg: Config{MaxConnsPerUser: 2}, userConns: newShardedMap[*userConns]()}
-	state := func() (slots, owed int, owing *session, sessions []*session) {
-		e.userConns.update("alice", func(m map[string]*userConns) {
-			if uc := m["alice"]; uc != nil {
-				slots, owed, owing, sessions = uc.slots, uc.owed, uc.owing, slices.Clone(uc.sessions)
-			}
-		})
-		return
-	}
+	e := connsEngine()
 	open := func() *session {
 		_, _, tk := e.acquireConn("alice")
 		s := &session{user: "alice"}
@@ -91,7 +91,7 @@ func TestFailedUpgradeEvictsNobody(t *testing.T) {
 		t.Fatalf("second upgrade past the limit: ok %v, victim a %v, owes %v; want a's slot at once", ok, victim == a, tk.owes)
 	}
 	e.releaseUpgrade("alice", tk, victim) // the upgrade failed
-	if slots, owed, owing, sessions := state(); slots != 3 || owed != 1 || owing != p || !slices.Equal(sessions, []*session{b, p, a}) {
+	if slots, owed, owing, sessions := connState(e); slots != 3 || owed != 1 || owing != p || !slices.Equal(sessions, []*session{b, p, a}) {
 		t.Fatalf("after the failed upgrade: %d slots, owed %d, owing p %v, %d sessions; want 3, 1, p, [b p a]", slots, owed, owing == p, len(sessions))
 	}
 
@@ -103,7 +103,7 @@ func TestFailedUpgradeEvictsNobody(t *testing.T) {
 		t.Fatalf("upgrade past the limit: ok %v, victim p %v, owes %v, tookDebt %v", ok, victim == p, tk.owes, tk.tookDebt)
 	}
 	e.releaseUpgrade("alice", tk, victim)
-	if slots, owed, owing, _ := state(); slots != 3 || owed != 1 || owing != p {
+	if slots, owed, owing, _ := connState(e); slots != 3 || owed != 1 || owing != p {
 		t.Fatalf("after the failed upgrade: %d slots, owed %d, owing p %v; want 3, 1, p", slots, owed, owing == p)
 	}
 }
