@@ -465,13 +465,19 @@ func (r *Room) runInline(s Session, ref uint64, event string, data []byte, clien
 	r.handleMessage(&o)
 	r.runDue()
 	if r.closeReason != "" || (len(r.members) == 0 && r.cfg.IdleTTL < 0) {
-		r.posted.Add(1)
-		select {
-		case r.wake <- struct{}{}:
-			r.kick()
-		default:
-			r.posted.Add(-1) // one is already on its way
-		}
+		r.nudge()
+	}
+}
+
+// nudge wakes the room goroutine to look at the room (afterOp): to dispose
+// a room that closed itself, or emptied with no idle TTL, outside an op.
+func (r *Room) nudge() {
+	r.posted.Add(1)
+	select {
+	case r.wake <- struct{}{}:
+		r.kick()
+	default:
+		r.posted.Add(-1) // one is already on its way
 	}
 }
 
@@ -502,6 +508,11 @@ func (r *Room) call(ctx context.Context, o *op) error {
 		return r.closedErr()
 	case <-ctx.Done():
 		r.queued.Add(-1)
+		if r.cfg.IdleTTL < 0 {
+			// The op that would have disposed an empty room with no idle
+			// TTL (afterOp) never came: have the room look again.
+			r.nudge()
+		}
 		return ctx.Err()
 	}
 	select {
@@ -618,12 +629,18 @@ func (r *Room) step(ev uint8, o *op, t *Timer) bool {
 		return false
 	case evOp:
 		r.actor.Lock()
-		if r.state.Load()&stateStopNow != 0 {
-			// Shutdown came between the loop's check and its select:
-			// this op waited in the mailbox, and is refused as the rest.
+		if r.state.Load()&stateStopNow != 0 || r.closeReason != "" {
+			// Shutdown came between the loop's check and its select, or
+			// a send run inline closed the room (its wake-up is on its
+			// way): this op waited in the mailbox, and is refused as the
+			// rest, since the room goes before anything else runs.
+			reason := r.closeReason
+			if r.state.Load()&stateStopNow != 0 {
+				reason = DisposeShutdown
+			}
 			r.refuse(o)
 			r.queued.Add(-1)
-			r.dispose(DisposeShutdown)
+			r.dispose(reason)
 			r.actor.Unlock()
 			return true
 		}
@@ -632,6 +649,11 @@ func (r *Room) step(ev uint8, o *op, t *Timer) bool {
 	case evTimer:
 		r.posted.Add(-1)
 		r.actor.Lock()
+		if r.closeReason != "" {
+			r.dispose(r.closeReason) // closed inline: the timer does not fire
+			r.actor.Unlock()
+			return true
+		}
 		r.fire(t)
 	case evWake:
 		r.posted.Add(-1)
@@ -755,6 +777,9 @@ func (r *Room) handleJoin(o *op) error {
 		r.Logger().Error("encode snapshot", zap.Error(err))
 		return ErrPanic
 	}
+	// OnJoin may have changed the members (a Kick of the joiner's other
+	// sessions, say): the joiner goes into the room as it is now.
+	m = r.members[user]
 	if m == nil {
 		m = &member{}
 		r.members[user] = m
