@@ -330,31 +330,40 @@ func (pe *presenceEntry) presence(v nodeView) Presence {
 // fanOut tells every watcher allowed to see it about a change: one policy
 // check and one ephemeral event on each watcher's user channel, which
 // writes it to every session of the watcher. The payload is encoded once.
+// Each watcher has a JoinTimeout of its own for its check and its event:
+// one slow policy call or busy channel does not use up the time of the
+// watchers after it, who would never hear of the change.
 func (p *presenceTracker) fanOut(v Presence, watchers []string) {
 	raw, err := codec.MarshalData(&v)
 	if err != nil {
 		p.e.log.Error("encode presence", zap.Error(err))
 		return
 	}
-	ctx, cancel := context.WithTimeout(p.e.ctx, p.e.cfg.JoinTimeout)
-	defer cancel()
 	for _, w := range watchers {
 		if p.stopped.Load() {
 			return // shutting down: the watchers' channels are closing
 		}
-		if !p.allowed(ctx, w, v.User) {
-			continue
-		}
-		h, ok := p.e.userChans.load(w)
-		if !ok {
-			continue
-		}
-		_ = h.r.Do(ctx, func() {
-			if _, still := h.watching[v.User]; still {
-				_ = h.r.BroadcastEphemeral(EventPresence, raw)
-			}
-		})
+		p.tell(w, v.User, raw)
 	}
+}
+
+// tell sends one watcher the presence event raw of subject, if the policy
+// allows it, within JoinTimeout.
+func (p *presenceTracker) tell(watcher, subject string, raw []byte) {
+	ctx, cancel := context.WithTimeout(p.e.ctx, p.e.cfg.JoinTimeout)
+	defer cancel()
+	if !p.allowed(ctx, watcher, subject) {
+		return
+	}
+	h, ok := p.e.userChans.load(watcher)
+	if !ok {
+		return
+	}
+	_ = h.r.Do(ctx, func() {
+		if _, still := h.watching[subject]; still {
+			_ = h.r.BroadcastEphemeral(EventPresence, raw)
+		}
+	})
 }
 
 // allowed applies Config.PresencePolicy; a user may always see themself.
