@@ -55,9 +55,6 @@ type connTicket struct {
 	// owes says the connection was admitted over the limit, and the
 	// eviction that makes room for it waits for its connect frame.
 	owes bool
-	// tookDebt says owes came from the connection acquireConn evicted,
-	// which was itself over the limit (releaseUpgrade gives it back).
-	tookDebt bool
 }
 
 // acquireConn takes a connection slot for user. At the limit, under
@@ -67,9 +64,7 @@ type connTicket struct {
 // takes its own old connection's slot, and nobody else is evicted. While
 // one such connection is pending, another one past the limit takes the
 // slot of the user's most idle connection at once, which is returned for
-// the caller to close once the upgrade has succeeded (releaseUpgrade gives
-// it its slot back if the upgrade fails). ok is false when there is no
-// slot to be had.
+// the caller to close. ok is false when there is no slot to be had.
 func (e *Engine) acquireConn(user string) (ok bool, evict *session, t connTicket) {
 	e.userConns.update(user, func(m map[string]*userConns) {
 		uc := m[user]
@@ -99,7 +94,7 @@ func (e *Engine) acquireConn(user string) (ok bool, evict *session, t connTicket
 			// The connection over the limit goes (one that closed
 			// before its connect frame is taken first): the new one
 			// takes its slot, and the eviction it owed.
-			uc.owing, t.owes, t.tookDebt = nil, true, true
+			uc.owing, t.owes = nil, true
 		}
 		ok = true
 	})
@@ -203,20 +198,11 @@ func (e *Engine) releaseConn(user string, s *session) {
 }
 
 // releaseUpgrade gives back the slot of an upgrade that failed, which
-// acquireConn gave t, and victim, the connection acquireConn evicted for
-// it (nil for none), not yet closed: while it is open it takes its slot
-// back, and its debt if it owed one, and stays.
-func (e *Engine) releaseUpgrade(user string, t connTicket, victim *session) {
+// acquireConn gave t.
+func (e *Engine) releaseUpgrade(user string, t connTicket) {
 	e.userConns.update(user, func(m map[string]*userConns) {
 		uc := m[user]
 		if uc == nil {
-			return
-		}
-		if victim != nil && !victim.closed.Load() && !victim.out.isClosed() {
-			uc.sessions = append(uc.sessions, victim)
-			if t.tookDebt {
-				uc.owing = victim
-			}
 			return
 		}
 		if t.owes {

@@ -47,7 +47,9 @@ func (s *session) readBackstop() time.Duration {
 // deadline that passed meanwhile would fail the next read even with data
 // waiting.
 func (s *session) pushDeadline(now time.Time) {
-	if monoNanos(now)-s.deadlineSet.Load() < int64(s.e.cfg.HeartbeatInterval/4) {
+	// 0 is never: the deadline open set (the handshake's) is moved by the
+	// first call, whenever it comes.
+	if set := s.deadlineSet.Load(); set != 0 && monoNanos(now)-set < int64(s.e.cfg.HeartbeatInterval/4) {
 		return // moved recently enough
 	}
 	s.deadlineSet.Store(monoNanos(now))

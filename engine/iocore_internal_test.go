@@ -110,3 +110,19 @@ func TestHeartbeatOnMonotonicClock(t *testing.T) {
 		t.Fatalf("the next ping is due at %d, %v from now on the monotonic clock; want within the interval", due, time.Duration(due-now))
 	}
 }
+
+// TestEarlyConnectionKeepsItsReadDeadline: a connection whose read
+// deadline was never moved (0) gets it moved by its first pushDeadline,
+// also in the first seconds after the process started, where "0" used to
+// read as a move at the process's start: connections made then kept the
+// handshake's deadline and were dropped at it.
+func TestEarlyConnectionKeepsItsReadDeadline(t *testing.T) {
+	env := newPingEnv(t, true, func(c *Config) { c.HeartbeatInterval = 40 * time.Second })
+	s := env.s
+	s.deadlineSet.Store(0)
+	s.pushDeadline(monoBase.Add(time.Millisecond)) // a moment after the start
+	if s.deadlineSet.Load() == 0 {
+		t.Fatal("the first move of the read deadline, a moment after the start, was skipped")
+	}
+	s.pushDeadline(time.Now()) // back to a deadline ahead
+}

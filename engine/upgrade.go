@@ -65,15 +65,18 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.refuse(w, "too many connections", http.StatusTooManyRequests)
 		return
 	}
+	if victim != nil {
+		victim.evict()
+	}
 	cred, ok := e.credential(r)
 	if !ok {
-		e.releaseUpgrade(user, ticket, victim)
+		e.releaseUpgrade(user, ticket)
 		e.refuse(w, "internal server error", http.StatusInternalServerError)
 		return
 	}
 	conn, err := e.upgrader.Upgrade(w, r)
 	if err != nil {
-		e.releaseUpgrade(user, ticket, victim)
+		e.releaseUpgrade(user, ticket)
 		e.log.Debug("upgrade failed", zap.Error(err))
 		if e.obs != nil {
 			e.obs.UpgradeRefused(http.StatusBadRequest) // gws answered 400
@@ -87,7 +90,7 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.upgrading.RLock()
 	defer e.upgrading.RUnlock()
 	if e.shutting.Load() {
-		e.releaseUpgrade(user, ticket, victim)
+		e.releaseUpgrade(user, ticket)
 		_ = conn.WriteClose(CloseGoingAway, []byte("server shutting down"))
 		_ = conn.NetConn().Close()
 		return
@@ -95,9 +98,6 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s := newSession(e, conn, user, cred)
 	conn.Session().Store(sessionKey, s)
 	order, cut := e.registerConn(s, ticket)
-	if victim != nil {
-		victim.evict() // its slot is s's now
-	}
 	e.sessions.update(s.id, func(m map[string]*session) { m[s.id] = s })
 	if e.obs != nil {
 		e.obs.Connected()

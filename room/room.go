@@ -508,11 +508,10 @@ func (r *Room) call(ctx context.Context, o *op) error {
 		return r.closedErr()
 	case <-ctx.Done():
 		r.queued.Add(-1)
-		if r.cfg.IdleTTL < 0 {
-			// The op that would have disposed an empty room with no idle
-			// TTL (afterOp) never came: have the room look again.
-			r.nudge()
-		}
+		// Had o come, the room would have looked at itself after it
+		// (afterOp: an empty room with no idle TTL is disposed): have it
+		// look anyway. (cfg.IdleTTL is the room goroutine's to read.)
+		r.nudge()
 		return ctx.Err()
 	}
 	select {

@@ -1780,7 +1780,7 @@ var Client = class {
           }, this.delay(n, false));
           this.leaveTimers.set(t, resolve);
         });
-        if (this.ws === ws && this.st === "open") await attempt(n + 1);
+        if (this.ws === ws && this.st === "open" && !this.cores.has(core.id) && !this.joinInFlight(core.kind, core.params)) await attempt(n + 1);
       }
     };
     return attempt(1);
@@ -2400,7 +2400,7 @@ var Client = class {
     for (const p of inflight) {
       if (p.kind === "send") p.tries = (p.tries ?? 0) + 1;
       if (tooLarge && p.kind !== "rejoin") {
-        this.settle(p, new ParlorError("too_large", "parlor: close 1009: too large for the server; the request may or may not have been applied"));
+        this.settle(p, new ParlorError("too_large", "parlor: close 1009 (too large); the request may or may not have been applied"));
       } else if (p.kind === "send" && (p.tries ?? 0) >= maxTries) {
         this.settle(p, new ParlorError("disconnected", "parlor: connection lost before the reply 3 times; the request may or may not have been applied"));
       } else if (giveUp === void 0 && p.kind === "send" && p.core && p.core.state === "rejoining") {

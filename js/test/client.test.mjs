@@ -1453,3 +1453,18 @@ test("an error event without a close event is a lost connection", async () => {
   assert.equal(client.state, "reconnecting");
   client.close();
 });
+
+test("a leave refused for now is not sent again once the room was joined again", async () => {
+  const { client, ws } = await open({ reconnect: { initialDelay: 100 } });
+  const room = await join(client, ws);
+  const left = room.leave();
+  await tick();
+  const [l] = ws.take();
+  ws.receive({ type: "reply", ref: l.ref, code: "rate_limited", message: "slow down", data: new Uint8Array(0) });
+  await tick();
+  await join(client, ws); // the app joins the room again during the pause
+  await clock.advance(2_000);
+  assert.deepEqual(ws.take().filter((f) => f.type === "leave"), [], "the retried leave would end the new membership");
+  await left;
+  client.close();
+});
