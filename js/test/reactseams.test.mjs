@@ -83,12 +83,18 @@ function Chat({ client, peer = "bob", url = null }) {
   );
 }
 
-test("useChat: the events that come with the join's answer, and right after it, are shown", async () => {
+/** Renders Chat on a client of its own, connects it and returns the chat's join. */
+async function mountChat() {
   const { container } = await render(h(Chat, { url: "ws://example.test/ws" }));
   await server(() => {});
   const ws = FakeWS.last();
   await server(() => handshake(ws));
   const [j] = ws.take().filter((f) => f.type === "join");
+  return { container, ws, j };
+}
+
+test("useChat: the events that come with the join's answer, and right after it, are shown", async () => {
+  const { container, ws, j } = await mountChat();
   await server(() => ws.receive(joined(j, "dm1", 1, dm("bob", [msg(1, "bob", "hi")])), event("dm1", 2, "message", msg(2, "bob", "with the answer"))));
   // The next message, before React has rendered the room.
   await act(async () => {
@@ -99,11 +105,7 @@ test("useChat: the events that come with the join's answer, and right after it, 
 });
 
 test("useChat: the event that comes with a rejoin's snapshot is kept", async () => {
-  const { container } = await render(h(Chat, { url: "ws://example.test/ws" }));
-  await server(() => {});
-  const ws = FakeWS.last();
-  await server(() => handshake(ws));
-  const [j] = ws.take().filter((f) => f.type === "join");
+  const { container, ws, j } = await mountChat();
   await server(() => ws.receive(joined(j, "dm1", 1, dm("bob", [msg(1, "bob", "hi")]))));
   await server(async () => {
     ws.drop(1006);
@@ -120,11 +122,7 @@ test("useChat: the event that comes with a rejoin's snapshot is kept", async () 
 });
 
 test("useChat: a game note comes in live, as in the snapshot", async () => {
-  const { container } = await render(h(Chat, { url: "ws://example.test/ws" }));
-  await server(() => {});
-  const ws = FakeWS.last();
-  await server(() => handshake(ws));
-  const [j] = ws.take().filter((f) => f.type === "join");
+  const { container, ws, j } = await mountChat();
   await server(() => ws.receive(joined(j, "dm1", 1, dm("bob", [msg(1, "bob", "hi")]))));
   await server(() => ws.receive(event("dm1", 2, "game", { seq: 2, id: "g2", kind: "game", from: "bob", ts: 2, text: "bob challenged you" })));
   assert.deepEqual(items(container), ["1:bob:hi", "2:bob:bob challenged you"]);
